@@ -1,0 +1,45 @@
+# Two commands do all set-up on a fresh clone: `make report` and `make test`.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+CLI    := $(VENV)/bin/partnerships
+YEAR   ?= $(shell date +%Y)
+INPUT  ?= input
+OUTPUT ?= output/$(YEAR)
+DEMO   := output/demo-input
+
+.PHONY: install test report template demo bench fuzz clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+test: install
+	$(PY) -m pytest -q
+
+# The year's run: every workbook in input/ (or a demo set when there is none) into output/<year>/.
+report: install
+	@mkdir -p $(INPUT)
+	@if find $(INPUT) -type f \( -iname '*.xlsx' -o -iname '*.xlsm' \) ! -name '~$$*' | grep -q .; then \
+		$(CLI) report $(INPUT) --out $(OUTPUT) --year $(YEAR); \
+	else \
+		echo "No workbooks in $(INPUT)/: running on a generated demo set ($(DEMO)/) instead."; \
+		$(CLI) demo --out $(DEMO) --count 40 --seed 2026 && \
+		$(CLI) report $(DEMO) --out $(OUTPUT) --year $(YEAR); \
+	fi
+
+# Regenerate the committed blank template after changing the catalogue or the template code.
+template: install
+	$(CLI) templates --out input_templates
+
+bench: install
+	$(PY) benchmarks/bench.py
+
+fuzz: install
+	$(PY) -m pytest -q -m slow --hypothesis-profile=long tests/robustness
+
+clean:
+	rm -rf $(VENV) output/*/ .pytest_cache

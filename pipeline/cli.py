@@ -1,0 +1,160 @@
+"""The `partnerships` command line: each command parses, calls one library function, prints.
+
+Heavy libraries (pandas, matplotlib, WeasyPrint) are imported inside the commands that use them so
+that `partnerships --help` answers at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Iterable, Iterator, TypeVar
+
+import click
+
+from pipeline import __version__
+
+T = TypeVar("T")
+
+
+def terminal_progress(label: str, items: Iterable[T]) -> Iterator[T]:
+    """A click progress bar on stderr; click draws nothing when stderr is not a terminal."""
+    items = list(items)
+    with click.progressbar(items, label=label.ljust(12), file=sys.stderr, show_pos=True) as bar:
+        yield from bar
+
+
+def _config(path: Path | None):
+    from pipeline.config import ConfigError, load_config
+
+    try:
+        return load_config(path)
+    except ConfigError as error:
+        raise click.BadParameter(str(error), param_hint="--config") from None
+
+
+as_of_option = click.option(
+    "--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+    help="Date that 'overdue' is measured against, YYYY-MM-DD. Default: today.")
+jobs_option = click.option(
+    "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
+    help="Workbooks loaded in parallel processes. The outputs do not depend on it.")
+config_option = click.option(
+    "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="TOML file overriding thresholds, bands, limits and names (see README, Configuration).")
+
+
+def _as_of(value: dt.datetime | None) -> dt.date:
+    return value.date() if value else dt.date.today()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="partnerships")
+def cli() -> None:
+    """Partnership review: the council's yearly review of its partnerships.
+
+    Officers complete one standard workbook per partnership; this tool validates the returns,
+    scores them and writes the annual review pack. Start with `partnerships templates --help`.
+    """
+
+
+@cli.command()
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write the workbook(s) into.")
+@click.option("--from-register", "register_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="register.xlsx from last year's report: one pre-filled workbook per partnership.")
+@click.option("--year", type=click.IntRange(2000, 2100), default=None,
+              help="Review year written into rolled-over workbooks. Default: this year.")
+def templates(out_dir: Path, register_file: Path | None, year: int | None) -> None:
+    """Write the blank standard workbook, or next year's pre-filled ones.
+
+    Example: partnerships templates --out input_templates
+    """
+    if register_file is None:
+        from pipeline.template import write_blank
+
+        click.echo(f"Wrote {write_blank(out_dir)}")
+        return
+    from pipeline.rollover import RolloverError, write_rollover
+
+    try:
+        summary = write_rollover(register_file, out_dir, year=year or dt.date.today().year)
+    except RolloverError as error:
+        raise click.ClickException(str(error)) from None
+    for line in summary.summary_lines():
+        click.echo(line)
+
+
+@cli.command()
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write the demo workbooks into.")
+@click.option("--count", type=click.IntRange(1, 100_000), default=40, show_default=True,
+              help="How many workbooks.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same workbooks.")
+def demo(out_dir: Path, count: int, seed: int) -> None:
+    """Write realistic filled workbooks (mixed quality) to try the review on.
+
+    Example: partnerships demo --out demo-input --count 40 --seed 7
+    """
+    from pipeline.demo import write_demo_set
+
+    paths = write_demo_set(out_dir, count=count, seed=seed)
+    click.echo(f"Wrote {len(paths)} demo workbooks to {out_dir}")
+
+
+@cli.command()
+@click.argument("input_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("output/validation"), show_default=True, help="Folder for the validation report.")
+@as_of_option
+@jobs_option
+@config_option
+@click.option("--feedback", is_flag=True, help="Also write feedback copies of workbooks with findings.")
+def validate(input_dir: Path, out_dir: Path, as_of, jobs: int, config_path: Path | None, feedback: bool) -> None:
+    """Load and validate every workbook; write validation_report.csv and .xlsx.
+
+    Exits 0 when no finding is an error, 1 when one is, 2 for a usage error.
+
+    Example: partnerships validate input --out output/checks --as-of 2026-04-30
+    """
+    from pipeline.validate import validate_folder
+
+    outcome = validate_folder(
+        input_dir, out_dir, as_of=_as_of(as_of), config=_config(config_path), jobs=jobs,
+        feedback=feedback, progress=terminal_progress,
+    )
+    for line in outcome.summary_lines():
+        click.echo(line)
+    sys.exit(outcome.exit_code)
+
+
+@cli.command()
+@click.argument("input_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the pack; replaced only when the new pack is complete.")
+@as_of_option
+@click.option("--year", type=click.IntRange(2000, 2100), default=None, help="Review year. Default: the as-of year.")
+@click.option("--previous", "previous_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Last year's output folder, to show change since last year.")
+@config_option
+@click.option("--no-pdf", is_flag=True, help="Skip the PDF (the HTML pack is still written).")
+@jobs_option
+def report(input_dir: Path, out_dir: Path, as_of, year: int | None, previous_dir: Path | None,
+           config_path: Path | None, no_pdf: bool, jobs: int) -> None:
+    """Run the year: validate, score, chart and write the annual review pack.
+
+    Example: partnerships report input --out output/2026 --as-of 2026-04-30 --previous output/2025
+    """
+    from pipeline.run import ReportError, report as run_report
+
+    as_of_date = _as_of(as_of)
+    try:
+        outcome = run_report(
+            input_dir, out_dir, as_of=as_of_date, year=year or as_of_date.year, previous_dir=previous_dir,
+            config=_config(config_path), pdf=not no_pdf, jobs=jobs, progress=terminal_progress,
+        )
+    except ReportError as error:
+        raise click.ClickException(str(error)) from None
+    for line in outcome.summary_lines():
+        click.echo(line)

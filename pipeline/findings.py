@@ -1,0 +1,192 @@
+"""Rule codes, findings and the validation report.
+
+Every rule the validator can raise is listed once in `RULES` with its severity and a message
+template that tells the officer what to do. Rules elsewhere only name a code and fill the template's
+fields; tests assert codes and cells, never wording.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterable
+
+ERROR, WARNING = "error", "warning"
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    severity: str
+    when: str  # the contract's "when", for the README and the pack's appendix
+    template: str  # the message; {placeholders} are filled by the rule that raises it
+
+
+RULES: dict[str, Rule] = {rule.code: rule for rule in (
+    Rule("file.unreadable", ERROR, "not a workbook, truncated, corrupt, empty",
+         "This file could not be read as a workbook ({reason}). Save it again from Excel as .xlsx "
+         "using the standard template and send it again."),
+    Rule("file.encrypted", ERROR, "password protected",
+         "The workbook is password protected, so it cannot be read. Remove the password "
+         "(File > Info > Protect Workbook) and send it again."),
+    Rule("file.unsupported_format", ERROR, "a format the pipeline does not read",
+         "This is a {format} file; the review reads only .xlsx and .xlsm workbooks made from the "
+         "standard template. Save it as an Excel Workbook (.xlsx) and send it again."),
+    Rule("file.too_large", ERROR, "over the configured size or uncompressed-size limit",
+         "The file is too large to be a completed review workbook ({reason}). Start again from the "
+         "standard template."),
+    Rule("template.version", ERROR, "template version missing or unknown",
+         "The workbook is not made from a known version of the standard template ({reason}). "
+         "Copy your answers into the current template."),
+    Rule("sheet.missing", ERROR, "a required sheet is absent",
+         "The sheet '{sheet}' is missing. Use the standard template and do not delete or rename its sheets."),
+    Rule("sheet.layout", ERROR, "header, Ref or field rows moved, renamed or deleted",
+         "Expected '{expected}' here. Rows, columns or headers of the standard template have been "
+         "moved, renamed or deleted: copy your answers into a fresh template."),
+    Rule("register.missing", ERROR, "a required field is blank",
+         "'{field}' is required. Fill it in."),
+    Rule("register.invalid", ERROR, "not an allowed value, not a number, negative, not an email",
+         "'{field}' {problem}."),
+    Rule("register.invalid_date", ERROR, "a date that cannot be read",
+         "'{field}' is not a date that can be read. Enter a date such as 31/03/2026."),
+    Rule("register.duplicate_id", ERROR, "the same Partnership ID in two workbooks (one finding in each)",
+         "Partnership ID '{id}' is also used in {other}. Each partnership needs its own ID: check the "
+         "register and correct one of them."),
+    Rule("register.review_overdue", WARNING, "Next review date before the as-of date",
+         "The next review was due on {due}, before {as_of}. Complete the review and set the next review date."),
+    Rule("scope.excluded", WARNING, "a scope test answered Yes: not a partnership under the strategy",
+         "'{field}' is Yes, so under the strategy this is not a partnership and it will be reported as "
+         "out of scope. If that is wrong, answer No."),
+    Rule("checklist.unanswered", WARNING, "Status blank",
+         "Question {ref} has no Status. Choose Yes, Partly, No or N/A."),
+    Rule("checklist.invalid", ERROR, "Status not an allowed value",
+         "Question {ref}: the Status must be one of Yes, Partly, No or N/A. Choose one from the list."),
+    Rule("checklist.no_evidence", WARNING, "Yes or Partly with no Evidence",
+         "Question {ref} is answered {status} but gives no Evidence. Say what shows it is in place."),
+    Rule("improvement.unanswered", WARNING, "Answer blank",
+         "Area {ref} has no Answer. Choose Yes or No."),
+    Rule("improvement.invalid", ERROR, "Answer not Yes or No",
+         "Area {ref}: the Answer must be Yes or No. Choose one from the list."),
+    Rule("improvement.no_action", ERROR, "Answer No with no Action",
+         "Area {ref} is answered No, so an Action is required. Say what will be done to put it right."),
+    Rule("action.no_owner", WARNING, "an Action with no owner",
+         "The action for area {ref} has no owner. Name the person responsible for it."),
+    Rule("action.no_due_date", WARNING, "an Action with no due date",
+         "The action for area {ref} has no due date. Enter the date it should be finished by."),
+    Rule("action.invalid_date", ERROR, "a due date that cannot be read",
+         "The due date for area {ref} is not a date that can be read. Enter a date such as 31/03/2026."),
+    Rule("action.invalid_status", ERROR, "Action status not an allowed value",
+         "The action status for area {ref} must be Not started, In progress or Complete. Choose one from the list."),
+    Rule("action.overdue", WARNING, "due date before the as-of date and status not Complete",
+         "The action for area {ref} was due on {due} and is not Complete. Complete it, or agree a new "
+         "due date and record why."),
+    Rule("risk.unrated", WARNING, "Likelihood or Impact blank",
+         "Risk {ref} has no {rating}. Rate it from 1 (very low) to 5 (very high)."),
+    Rule("risk.invalid", ERROR, "Likelihood or Impact not a whole number 1 to 5",
+         "Risk {ref}: the {rating} must be a whole number from 1 to 5."),
+    Rule("risk.unmitigated", WARNING, "a High risk with no Mitigation",
+         "Risk {ref} is High (score {score}) and has no Mitigation. Say how the risk is being reduced."),
+)}
+
+#: Rules whose error means the workbook cannot be assessed at all.
+FILE_LEVEL_RULES = frozenset({
+    "file.unreadable", "file.encrypted", "file.unsupported_format", "file.too_large",
+    "template.version", "sheet.missing", "sheet.layout",
+})
+
+FINDING_COLUMNS = ("file", "sheet", "cell", "partnership_id", "rule", "severity", "message", "value")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem, traceable to a file, a sheet and a cell (cell is empty for whole-file findings)."""
+
+    file: str
+    sheet: str
+    cell: str
+    partnership_id: str
+    rule: str
+    severity: str
+    message: str
+    value: str
+
+    def as_row(self) -> tuple[str, ...]:
+        return tuple(getattr(self, column) for column in FINDING_COLUMNS)
+
+    @property
+    def blocks_assessment(self) -> bool:
+        return self.rule in FILE_LEVEL_RULES and self.severity == ERROR
+
+
+def finding(rule: str, *, file: str, sheet: str = "", cell: str = "", partnership_id: str = "",
+            value: object = "", **fields: object) -> Finding:
+    """Make a finding of a catalogued rule, filling its message template with `fields`."""
+    spec = RULES[rule]
+    return Finding(
+        file=file, sheet=sheet, cell=cell, partnership_id=partnership_id, rule=rule,
+        severity=spec.severity, message=spec.template.format(**fields), value=display_value(value),
+    )
+
+
+def display_value(value: object) -> str:
+    """What was found, as text for the report (dates in ISO form, whole floats without .0)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _cell_key(cell: str) -> tuple[int, int]:
+    """Sort A1 references by row then column, so B2 comes before A10; blank cells first."""
+    letters = cell.rstrip("0123456789")
+    digits = cell[len(letters):]
+    column = 0
+    for letter in letters:
+        column = column * 26 + (ord(letter.upper()) - 64)
+    return (int(digits) if digits else 0, column)
+
+
+def sort_key(item: Finding) -> tuple:
+    return (item.file, item.sheet, _cell_key(item.cell), item.rule, item.message, item.value)
+
+
+@dataclass
+class ValidationReport:
+    """All findings of a batch, sorted, with the counts the CLI and the reports print."""
+
+    findings: list[Finding] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.findings = sorted(self.findings, key=sort_key)
+
+    @classmethod
+    def of(cls, findings: Iterable[Finding]) -> "ValidationReport":
+        return cls(list(findings))
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for item in self.findings if item.severity == ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for item in self.findings if item.severity == WARNING)
+
+    @property
+    def valid(self) -> bool:
+        return self.errors == 0
+
+    @property
+    def exit_code(self) -> int:
+        return int(not self.valid)
+
+    def by_rule(self) -> Counter:
+        return Counter(item.rule for item in self.findings)
+
+    def by_file(self) -> dict[str, Counter]:
+        counts: dict[str, Counter] = {}
+        for item in self.findings:
+            counts.setdefault(item.file, Counter())[item.severity] += 1
+        return dict(sorted(counts.items()))

@@ -1,0 +1,113 @@
+"""What a loaded workbook is: typed records that remember their sheet and Excel row.
+
+The loader stamps each record with the row number Excel shows, once; rules, scores and feedback use
+`cell()` and never do arithmetic on rows. Values are as the officer typed them after the forgiving
+clean-up of `values.clean` (spaces, non-breaking spaces); parsing to dates, numbers and allowed
+answers is done by `values` where a rule or a score needs it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Union
+
+from pipeline import catalogue
+from pipeline.catalogue import Area, Field, Question, SheetLayout
+from pipeline.findings import Finding
+
+Value = Union[str, int, float, bool, dt.date, dt.datetime, None]
+
+
+def a1(layout: SheetLayout, header: str, row: int) -> str:
+    return f"{layout.column(header)}{row}"
+
+
+@dataclass(frozen=True)
+class RegisterValue:
+    field: Field
+    row: int
+    value: Value
+
+    def cell(self) -> str:
+        return a1(catalogue.REGISTER, "Value", self.row)
+
+
+@dataclass(frozen=True)
+class ChecklistRow:
+    question: Question
+    row: int
+    status: Value
+    evidence: Value
+    evidence_location: Value
+
+    def cell(self, header: str = "Status") -> str:
+        return a1(catalogue.CHECKLIST, header, self.row)
+
+
+@dataclass(frozen=True)
+class ImprovementRow:
+    area: Area
+    row: int
+    answer: Value
+    action: Value
+    owner: Value
+    due: Value
+    action_status: Value
+
+    def cell(self, header: str = "Answer") -> str:
+        return a1(catalogue.IMPROVEMENT, header, self.row)
+
+
+@dataclass(frozen=True)
+class RiskRow:
+    ref: str
+    row: int
+    text: Value
+    likelihood: Value
+    impact: Value
+    mitigation: Value
+    owner: Value
+
+    @property
+    def is_strategy_risk(self) -> bool:
+        return any(risk.ref == self.ref for risk in catalogue.RISKS)
+
+    def cell(self, header: str = "Likelihood") -> str:
+        return a1(catalogue.RISKS_SHEET, header, self.row)
+
+
+@dataclass(frozen=True)
+class Workbook:
+    """One returned workbook: its records, or the file-level findings that stopped its loading."""
+
+    file: str  # path relative to the input folder, with forward slashes
+    sha256: str
+    size: int
+    register: dict[str, RegisterValue] = field(default_factory=dict)  # by Field.key
+    checklist: tuple[ChecklistRow, ...] = ()
+    improvement: tuple[ImprovementRow, ...] = ()
+    risks: tuple[RiskRow, ...] = ()
+    findings: tuple[Finding, ...] = ()  # what loading found (file, template, sheet problems)
+
+    @property
+    def assessed(self) -> bool:
+        """False when a file-level or sheet-level error means its answers cannot be trusted."""
+        return not any(item.blocks_assessment for item in self.findings)
+
+    def value(self, key: str) -> Value:
+        entry = self.register.get(key)
+        return entry.value if entry else None
+
+    @property
+    def partnership_id(self) -> str:
+        value = self.value("id")
+        return "" if value is None else str(value).strip()
+
+
+@dataclass(frozen=True)
+class IgnoredFile:
+    """A file in the input folder that is not a return: accounted for, with the reason."""
+
+    file: str
+    reason: str

@@ -1,0 +1,128 @@
+"""Forgiving reading of what officers type: spaces, case, text numbers, ISO and UK dates.
+
+Each parser returns the parsed value, `None` for a blank, or `INVALID` when the text cannot be
+read, so a rule can tell "missing" from "wrong" and a score can use the same reading.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Final
+
+from pipeline.records import Value
+
+
+class _Invalid:
+    def __repr__(self) -> str:
+        return "INVALID"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+INVALID: Final = _Invalid()
+
+_SPACES = re.compile(r"[\s\u00a0\u2007\u202f\ufeff]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_EMAIL = re.compile(r"^[^@\s;,<>]+@[^@\s;,<>]+\.[A-Za-z]{2,}$")
+_UK_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
+_NUMBER = re.compile(r"^[£$]?\s*-?[\d,]*\.?\d+$")
+
+
+def clean(value: Value) -> Value:
+    """Text with control characters removed and runs of (non-breaking) spaces folded; blank -> None."""
+    if isinstance(value, str):
+        text = _SPACES.sub(" ", _CONTROL.sub("", value)).strip()
+        return text or None
+    if isinstance(value, float) and value != value:  # NaN from pandas means an empty cell
+        return None
+    return value
+
+
+def text(value: Value) -> str:
+    """A cleaned value as display text ('' for blank); whole floats lose their '.0'."""
+    value = clean(value)
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def choice(value: Value, allowed: tuple[str, ...]) -> str | None | object:
+    """The allowed answer that `value` spells, ignoring case and spaces; None if blank, else INVALID."""
+    value = text(value)
+    if not value:
+        return None
+    folded = value.casefold()
+    for option in allowed:
+        if option.casefold() == folded:
+            return option
+    return INVALID
+
+
+def number(value: Value) -> float | None | object:
+    """A number, from a number or from text such as '£1,200' or ' 12.5 '."""
+    value = clean(value)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return INVALID
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str) and _NUMBER.match(value.replace(" ", "")):
+        try:
+            return float(value.replace(" ", "").replace(",", "").lstrip("£$"))
+        except ValueError:
+            return INVALID
+    return INVALID
+
+
+def rating(value: Value, allowed: tuple[int, ...]) -> int | None | object:
+    """A whole-number rating within `allowed` (e.g. 1 to 5), from a number or text."""
+    parsed = number(value)
+    if parsed is None or parsed is INVALID:
+        return parsed
+    if not float(parsed).is_integer() or int(parsed) not in allowed:
+        return INVALID
+    return int(parsed)
+
+
+def date(value: Value) -> dt.date | None | object:
+    """A date from a real date cell or from text in ISO (2026-03-31) or UK (31/03/2026) form."""
+    value = clean(value)
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str):
+        return INVALID
+    for pattern, order in ((_ISO_DATE, (0, 1, 2)), (_UK_DATE, (2, 1, 0))):
+        match = pattern.match(value)
+        if match:
+            parts = match.groups()
+            try:
+                return dt.date(int(parts[order[0]]), int(parts[order[1]]), int(parts[order[2]]))
+            except ValueError:
+                return INVALID
+    return INVALID
+
+
+def email(value: Value) -> str | None | object:
+    value = text(value)
+    if not value:
+        return None
+    return value if _EMAIL.match(value) else INVALID
+
+
+def items(value: Value, separator: str) -> tuple[str, ...]:
+    """The entries of a separated list, cleaned, blanks dropped."""
+    return tuple(part.strip() for part in text(value).split(separator) if part.strip())
