@@ -370,3 +370,13 @@ RISKS_SHEET = SheetLayout("Risks", ("Ref", "Risk", "Likelihood", "Impact", "Miti
 
 TABLE_LAYOUTS = (REGISTER, CHECKLIST, IMPROVEMENT, RISKS_SHEET)
 REQUIRED_SHEETS = (GUIDE_SHEET, *(layout.name for layout in TABLE_LAYOUTS))
+
+#: The Excel row of every field and ref in the template: the template writes them there and the
+#: loader expects them there.
+REGISTER_ROWS = {item.key: REGISTER.first_row + index for index, item in enumerate(REGISTER_FIELDS)}
+CHECKLIST_ROWS = {item.ref: CHECKLIST.first_row + index for index, item in enumerate(QUESTIONS)}
+IMPROVEMENT_ROWS = {item.ref: IMPROVEMENT.first_row + index for index, item in enumerate(AREAS)}
+RISK_ROWS = {
+    f"R{number:02d}": RISKS_SHEET.first_row + number - 1
+    for number in range(1, len(RISKS) + EXTRA_RISK_ROWS + 1)
+}
