@@ -1,0 +1,54 @@
+"""Configuration: defaults as product.md says, overrides from TOML, one-line errors naming the key."""
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import Config, ConfigError, load_config
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "review.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_are_the_products():
+    config = load_config(None)
+    assert (config.rag.red_completeness_below, config.rag.amber_completeness_below) == (0.6, 0.9)
+    assert (config.rag.amber_assurance_below, config.rag.red_overdue_days_over) == (0.75, 90)
+    assert [config.scoring.risk_band(score) for score in (1, 4, 5, 12, 15, 25)] == [
+        "Low", "Low", "Medium", "Medium", "High", "High"]
+
+
+def test_file_overrides_only_what_it_names(tmp_path):
+    config = load_config(write(tmp_path, 'council_name = "Northshire"\n[rag]\nred_completeness_below = 0.5\n'))
+    assert config.council_name == "Northshire"
+    assert config.rag.red_completeness_below == 0.5
+    assert config.rag.amber_completeness_below == Config().rag.amber_completeness_below
+
+
+def test_whole_number_accepted_where_a_fraction_is_expected(tmp_path):
+    assert load_config(write(tmp_path, "[rag]\namber_assurance_below = 1\n")).rag.amber_assurance_below == 1.0
+
+
+@pytest.mark.parametrize("text, key", [
+    ("colour = 'red'\n", "colour"),
+    ("[rag]\nred_below = 0.5\n", "rag.red_below"),
+    ("[rag]\nred_completeness_below = 'high'\n", "rag.red_completeness_below"),
+    ("[limits]\nmax_rows = 2.5\n", "limits.max_rows"),
+    ("[limits]\nmax_rows = -1\n", "limits.max_rows"),
+    ("rag = 3\n", "rag"),
+])
+def test_bad_key_or_value_names_the_key(tmp_path, text, key):
+    with pytest.raises(ConfigError) as error:
+        load_config(write(tmp_path, text))
+    assert f"'{key}'" in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_syntax_error_and_missing_file_are_one_line(tmp_path):
+    for path in (write(tmp_path, "[rag\n"), tmp_path / "absent.toml"):
+        with pytest.raises(ConfigError) as error:
+            load_config(path)
+        assert str(path) in str(error.value) and "\n" not in str(error.value)

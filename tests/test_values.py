@@ -1,0 +1,55 @@
+"""The forgiving reading of what officers type."""
+
+import datetime as dt
+
+import pytest
+
+from pipeline import catalogue, values
+from pipeline.values import INVALID
+
+
+@pytest.mark.parametrize("typed, read", [
+    ("yes", "Yes"), ("  PARTLY ", "Partly"), ("n/a", "N/A"), ("No\u00a0", "No"), (None, None), ("   ", None),
+    ("Maybe", INVALID), ("Y", INVALID),
+])
+def test_choice_ignores_case_and_spaces(typed, read):
+    assert values.choice(typed, catalogue.CHECKLIST_STATUSES) == read
+
+
+@pytest.mark.parametrize("typed, read", [
+    (dt.datetime(2026, 3, 31), dt.date(2026, 3, 31)), (dt.date(2026, 3, 31), dt.date(2026, 3, 31)),
+    ("2026-03-31", dt.date(2026, 3, 31)), ("05/12/2026", dt.date(2026, 12, 5)), (" 5/12/2026 ", dt.date(2026, 12, 5)),
+    ("2026-03-31 00:00:00", dt.date(2026, 3, 31)), ("31/02/2026", INVALID), ("next April", INVALID),
+    (45000, INVALID), (None, None),
+])
+def test_dates_iso_uk_or_real(typed, read):
+    assert values.date(typed) == read
+
+
+@pytest.mark.parametrize("typed, read", [
+    (12, 12.0), ("1,200", 1200.0), ("£2,500.50", 2500.5), (" 7 ", 7.0), ("-3", -3.0), ("ten", INVALID),
+    (True, INVALID), ("", None),
+])
+def test_numbers_may_be_text(typed, read):
+    assert values.number(typed) == read
+
+
+@pytest.mark.parametrize("typed, read", [(3, 3), ("4", 4), (5.0, 5), (" 1 ", 1), (0, INVALID), (6, INVALID),
+                                         (2.5, INVALID), ("high", INVALID), (None, None)])
+def test_ratings_are_whole_numbers_one_to_five(typed, read):
+    assert values.rating(typed, catalogue.RISK_RATINGS) == read
+
+
+def test_emails_and_lists():
+    assert values.email(" jo.bloggs@council.gov.uk ") == "jo.bloggs@council.gov.uk"
+    assert values.email("jo.bloggs at council") is INVALID
+    assert values.items("NHS Trust; Police ;; Fire service", ";") == ("NHS Trust", "Police", "Fire service")
+
+
+def test_clean_drops_control_characters_and_folds_spaces():
+    assert values.clean("Health\x07 and\u00a0\u00a0wellbeing\t") == "Health and wellbeing"
+    assert values.clean(float("nan")) is None
+
+
+def test_invalid_is_distinct_from_blank_and_from_any_value():
+    assert INVALID != None and INVALID != "" and not INVALID  # noqa: E711
