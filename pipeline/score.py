@@ -1,0 +1,273 @@
+"""Scores and RAG of each partnership, exactly as product.md "Scores" defines them.
+
+Pure functions: a loaded workbook and its findings in, a frozen `PartnershipScore` out. Answers are
+read with the same parsers the rules use (`pipeline.values`), so a cell that raised a finding never
+counts as a valid answer here. Every threshold comes from `Config`; the reasons given for a RAG
+rating quote the threshold that was crossed, so a manager can see why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from pipeline import catalogue, values
+from pipeline.catalogue import COMPLETE, IN_PROGRESS, NO, NOT_STARTED, PARTLY, YES
+from pipeline.config import Config
+from pipeline.findings import ERROR, WARNING, Finding, ValidationReport
+from pipeline.records import Workbook
+
+RED, AMBER, GREEN, OUT_OF_SCOPE, NOT_ASSESSED = "Red", "Amber", "Green", "Out of scope", "Not assessed"
+#: Every rating, in the order the pack lists them.
+RAG_ORDER = (RED, AMBER, GREEN, OUT_OF_SCOPE, NOT_ASSESSED)
+OVERDUE = "overdue"
+ACTION_KEYS = (NOT_STARTED, IN_PROGRESS, COMPLETE, OVERDUE)
+HIGH = "High"
+
+
+@dataclass(frozen=True)
+class ActionLine:
+    """One improvement action: the area it answers, who owns it, when it is due and how it stands."""
+
+    ref: str
+    area: str
+    action: str
+    owner: str
+    due: dt.date | None
+    status: str  # Not started / In progress / Complete; blank or unreadable counts as Not started
+    overdue_days: int  # 0 unless due before the as-of date and not Complete
+
+    @property
+    def overdue(self) -> bool:
+        return self.overdue_days > 0
+
+
+@dataclass(frozen=True)
+class RiskLine:
+    """A rated risk: both likelihood and impact are whole numbers 1 to 5."""
+
+    ref: str
+    text: str
+    likelihood: int
+    impact: int
+    score: int
+    band: str
+    mitigated: bool
+
+
+@dataclass(frozen=True)
+class PartnershipScore:
+    file: str
+    id: str
+    name: str
+    service_area: str
+    in_scope: bool  # False when any of the strategy's scope tests is answered Yes
+    assessed: bool  # False when a file-level or sheet-level error means the answers cannot be trusted
+    rag: str
+    rag_reasons: tuple[str, ...]
+    checklist_completeness: float
+    checklist_assurance: float | None  # None when no question is answered Yes, Partly or No
+    section_completeness: dict[str, float]
+    improvement_coverage: float
+    improvement_score: float | None  # None when no area has a valid answer
+    actions: dict[str, int]  # Not started, In progress, Complete, overdue
+    max_overdue_days: int
+    risks: tuple[RiskLine, ...]
+    high_unmitigated: int
+    funding: float | None
+    officer_days: float | None
+    councillor_days: float | None
+    next_review: dt.date | None
+    review_overdue: bool
+    findings: dict[str, int]  # by severity: error, warning
+    scope_answered_yes: tuple[str, ...] = ()  # labels of the scope tests answered Yes
+    action_lines: tuple[ActionLine, ...] = field(default=(), repr=False)
+    checklist_statuses: dict[str, int] = field(default_factory=dict)  # Yes, Partly, No, N/A counts
+
+    @property
+    def high_risks(self) -> int:
+        return sum(1 for risk in self.risks if risk.band == HIGH)
+
+
+def score_workbook(workbook: Workbook, findings_for_it: Iterable[Finding], *, as_of: dt.date,
+                   config: Config) -> PartnershipScore:
+    """The scores of one workbook, given the findings raised on it (for the counts and assessment)."""
+    findings_for_it = list(findings_for_it)
+    severity = Counter(item.severity for item in findings_for_it)
+    assessed = workbook.assessed and not any(item.blocks_assessment for item in findings_for_it)
+    scope_yes = tuple(
+        spec.label for spec in catalogue.SCOPE_FIELDS
+        if values.choice(workbook.value(spec.key), catalogue.YES_NO) == YES
+    )
+
+    statuses = {row.question.ref: _valid(values.choice(row.status, catalogue.CHECKLIST_STATUSES))
+                for row in workbook.checklist}
+    status_counts = Counter(status for status in statuses.values() if status)
+    completeness = sum(status_counts.values()) / len(catalogue.QUESTIONS)
+    sections = {
+        name: sum(1 for q in catalogue.QUESTIONS if q.section == name and statuses.get(q.ref))
+        / sum(1 for q in catalogue.QUESTIONS if q.section == name)
+        for name in catalogue.SECTION_NAMES
+    }
+    divisor = status_counts[YES] + status_counts[PARTLY] + status_counts[NO]
+    assurance = ((status_counts[YES] + config.scoring.partly_weight * status_counts[PARTLY]) / divisor
+                 if divisor else None)
+
+    answers = [_valid(values.choice(row.answer, catalogue.IMPROVEMENT_ANSWERS)) for row in workbook.improvement]
+    valid_answers = [answer for answer in answers if answer]
+    coverage = len(valid_answers) / len(catalogue.AREAS)
+    improvement_score = valid_answers.count(YES) / len(valid_answers) if valid_answers else None
+
+    action_lines = tuple(_actions(workbook, as_of))
+    actions = {key: 0 for key in ACTION_KEYS}
+    for line in action_lines:
+        actions[line.status] += 1
+        actions[OVERDUE] += line.overdue
+    max_overdue = max((line.overdue_days for line in action_lines), default=0)
+
+    risks = tuple(_risks(workbook, config))
+    high_unmitigated = sum(1 for risk in risks if risk.band == HIGH and not risk.mitigated)
+    next_review = _valid(values.date(workbook.value("next_review")))
+    review_overdue = next_review is not None and next_review < as_of
+
+    name = values.text(workbook.value("name"))
+    base = dict(
+        file=workbook.file, id=workbook.partnership_id, name=name,
+        service_area=values.text(workbook.value("service_area")),
+        in_scope=not scope_yes, assessed=assessed,
+        checklist_completeness=completeness, checklist_assurance=assurance,
+        section_completeness=sections, improvement_coverage=coverage, improvement_score=improvement_score,
+        actions=actions, max_overdue_days=max_overdue, risks=risks, high_unmitigated=high_unmitigated,
+        funding=_valid(values.number(workbook.value("funding"))),
+        officer_days=_valid(values.number(workbook.value("officer_days"))),
+        councillor_days=_valid(values.number(workbook.value("councillor_days"))),
+        next_review=next_review, review_overdue=review_overdue,
+        findings={ERROR: severity[ERROR], WARNING: severity[WARNING]},
+        scope_answered_yes=scope_yes, action_lines=action_lines,
+        checklist_statuses={status: status_counts[status] for status in catalogue.CHECKLIST_STATUSES},
+    )
+    if not assessed:
+        blocking = sorted({item.message for item in (*workbook.findings, *findings_for_it) if item.blocks_assessment})
+        return PartnershipScore(**base, rag=NOT_ASSESSED, rag_reasons=tuple(blocking))
+    if scope_yes:
+        return PartnershipScore(**base, rag=OUT_OF_SCOPE,
+                                rag_reasons=tuple(f"'{label}' is answered Yes" for label in scope_yes))
+    rag, reasons = _rag(completeness, assurance, max_overdue, actions[OVERDUE], risks, high_unmitigated,
+                        review_overdue, next_review, config)
+    return PartnershipScore(**base, rag=rag, rag_reasons=reasons)
+
+
+def score_batch(workbooks: Iterable[Workbook], report: ValidationReport, *, as_of: dt.date,
+                config: Config) -> list[PartnershipScore]:
+    """Scores of every workbook, in the workbooks' order, each with the findings raised on its file."""
+    by_file: dict[str, list[Finding]] = {}
+    for item in report.findings:
+        by_file.setdefault(item.file, []).append(item)
+    return [score_workbook(workbook, by_file.get(workbook.file, ()), as_of=as_of, config=config)
+            for workbook in workbooks]
+
+
+def totals(scores: Iterable[PartnershipScore]) -> dict:
+    """The batch's headline numbers. Resources are summed over assessed, in-scope partnerships only:
+    an out-of-scope entry is not a partnership, and an unassessed workbook cannot be trusted."""
+    scores = list(scores)
+    counted = [item for item in scores if item.assessed and item.in_scope]
+    rag = Counter(item.rag for item in scores)
+    return {
+        "workbooks": len(scores),
+        "assessed": sum(1 for item in scores if item.assessed),
+        "in_scope": sum(1 for item in scores if item.assessed and item.in_scope),
+        "out_of_scope": sum(1 for item in scores if item.assessed and not item.in_scope),
+        "not_assessed": sum(1 for item in scores if not item.assessed),
+        "rag": {name: rag[name] for name in RAG_ORDER},
+        "funding": sum(item.funding or 0.0 for item in counted),
+        "officer_days": sum(item.officer_days or 0.0 for item in counted),
+        "councillor_days": sum(item.councillor_days or 0.0 for item in counted),
+        "actions": {key: sum(item.actions[key] for item in counted) for key in ACTION_KEYS},
+        "high_unmitigated": sum(item.high_unmitigated for item in counted),
+        "reviews_overdue": sum(1 for item in counted if item.review_overdue),
+        "findings": {severity: sum(item.findings[severity] for item in scores) for severity in (ERROR, WARNING)},
+    }
+
+
+def _rag(completeness: float, assurance: float | None, max_overdue: int, overdue: int,
+         risks: tuple[RiskLine, ...], high_unmitigated: int, review_overdue: bool,
+         next_review: dt.date | None, config: Config) -> tuple[str, tuple[str, ...]]:
+    rules = config.rag
+    red = []
+    if completeness < rules.red_completeness_below:
+        red.append(f"Checklist completeness {_below(completeness, rules.red_completeness_below)}")
+    if high_unmitigated:
+        red.append(f"{_plural(high_unmitigated, 'High risk')} with no mitigation")
+    if max_overdue > rules.red_overdue_days_over:
+        red.append(f"An action is overdue by {max_overdue} days (more than {rules.red_overdue_days_over})")
+    if red:
+        return RED, tuple(red)
+    amber = []
+    if completeness < rules.amber_completeness_below:
+        amber.append(f"Checklist completeness {_below(completeness, rules.amber_completeness_below)}")
+    if assurance is not None and assurance < rules.amber_assurance_below:
+        amber.append(f"Checklist assurance {_below(assurance, rules.amber_assurance_below)}")
+    if overdue:
+        amber.append(f"{_plural(overdue, 'action')} overdue")
+    high = sum(1 for risk in risks if risk.band == HIGH)
+    if high:
+        amber.append(f"{_plural(high, 'High risk')}")
+    if review_overdue:
+        amber.append(f"Review was due on {next_review:%d/%m/%Y}")
+    if amber:
+        return AMBER, tuple(amber)
+    return GREEN, ()
+
+
+def _actions(workbook: Workbook, as_of: dt.date) -> Iterable[ActionLine]:
+    """An action exists where the officer wrote one or gave it a status; its status is Not started
+    when blank or unreadable (the rules report the unreadable ones)."""
+    for row in workbook.improvement:
+        action = values.text(row.action)
+        status = _valid(values.choice(row.action_status, catalogue.ACTION_STATUSES))
+        if not action and status is None:
+            continue
+        status = status or NOT_STARTED
+        due = _valid(values.date(row.due))
+        overdue_days = (as_of - due).days if due is not None and due < as_of and status != COMPLETE else 0
+        yield ActionLine(ref=row.area.ref, area=row.area.text, action=action, owner=values.text(row.owner),
+                         due=due, status=status, overdue_days=overdue_days)
+
+
+def _risks(workbook: Workbook, config: Config) -> Iterable[RiskLine]:
+    texts = {risk.ref: risk.text for risk in catalogue.RISKS}
+    for row in workbook.risks:
+        likelihood = _valid(values.rating(row.likelihood, catalogue.RISK_RATINGS))
+        impact = _valid(values.rating(row.impact, catalogue.RISK_RATINGS))
+        if likelihood is None or impact is None:
+            continue
+        score = likelihood * impact
+        yield RiskLine(ref=row.ref, text=values.text(row.text) or texts.get(row.ref, ""),
+                       likelihood=likelihood, impact=impact, score=score,
+                       band=config.scoring.risk_band(score), mitigated=bool(values.text(row.mitigation)))
+
+
+def _valid(parsed):
+    """A parser's result with INVALID read as no answer (the rules report it)."""
+    return None if parsed is values.INVALID else parsed
+
+
+def percent(value: float | None) -> str:
+    """0.523 -> '52%'; None -> '—' (no answer to measure)."""
+    return "\u2014" if value is None else f"{value * 100:.0f}%"
+
+
+def _below(value: float, threshold: float) -> str:
+    """'52% is below 60%', with a decimal place when whole percentages would read '90% is below 90%'."""
+    shown, limit = percent(value), percent(threshold)
+    if shown == limit:
+        shown, limit = f"{value * 100:.1f}%", f"{threshold * 100:.1f}%"
+    return f"{shown} is below {limit}"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
