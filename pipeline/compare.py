@@ -1,0 +1,224 @@
+"""Change since last year: this year's results against last year's `results.json`.
+
+Pure functions over the two years' results (the shape `results.json` is written in), so the pack,
+`results.json` and the tests share one reading. Partnerships are matched by Partnership ID, ignoring
+case and spaces, as the duplicate-ID rule compares them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from statistics import mean
+from typing import Any, Mapping, Sequence
+
+from pipeline import catalogue
+
+RESULTS_FILE = "results.json"
+
+
+class PreviousError(ValueError):
+    """Last year's output cannot be used; the message is one line."""
+
+
+def load_previous(folder: Path) -> dict[str, Any]:
+    """Last year's results.json from its output folder."""
+    path = Path(folder) / RESULTS_FILE
+    if not Path(folder).is_dir():
+        raise PreviousError(f"--previous: {folder} is not a folder (give last year's report output folder)")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PreviousError(f"--previous: {folder} has no {RESULTS_FILE}; give last year's report output folder") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise PreviousError(f"--previous: {path} cannot be read ({error})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("partnerships"), list):
+        raise PreviousError(f"--previous: {path} is not a results file written by partnerships report")
+    return data
+
+
+def identity(partnership_id: object) -> str:
+    return "".join(str(partnership_id or "").split()).casefold()
+
+
+@dataclass(frozen=True)
+class CarriedAction:
+    ref: str
+    action: str
+    status_then: str
+    status_now: str  # this year's Action status, "Complete" when closed, "Not carried over" if gone
+
+    @property
+    def still_open(self) -> bool:
+        return self.status_now != catalogue.COMPLETE
+
+
+@dataclass(frozen=True)
+class PartnershipChange:
+    id: str
+    name: str
+    status: str  # "continuing", "new" or "ended"
+    rag_then: str | None
+    rag_now: str | None
+    completeness_then: float | None
+    completeness_now: float | None
+    assurance_then: float | None
+    assurance_now: float | None
+    carried_actions: tuple[CarriedAction, ...]
+
+    @property
+    def completeness_change(self) -> float | None:
+        return _change(self.completeness_then, self.completeness_now)
+
+    @property
+    def assurance_change(self) -> float | None:
+        return _change(self.assurance_then, self.assurance_now)
+
+    @property
+    def open_carried_actions(self) -> int:
+        return sum(action.still_open for action in self.carried_actions)
+
+
+@dataclass(frozen=True)
+class RiskMovement:
+    """Where one of the strategy's risks sits on average, last year and this year."""
+
+    ref: str
+    text: str
+    then: tuple[float, float] | None  # average (likelihood, impact)
+    now: tuple[float, float] | None
+    score_then: float | None
+    score_now: float | None
+
+    @property
+    def direction(self) -> str:
+        if self.score_then is None or self.score_now is None:
+            return "not comparable"
+        if round(self.score_now - self.score_then, 2) > 0:
+            return "up"
+        if round(self.score_now - self.score_then, 2) < 0:
+            return "down"
+        return "no change"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    previous_year: int | None
+    previous_as_of: str | None
+    partnerships: tuple[PartnershipChange, ...]
+    risks: tuple[RiskMovement, ...]
+
+    @property
+    def new(self) -> tuple[PartnershipChange, ...]:
+        return tuple(change for change in self.partnerships if change.status == "new")
+
+    @property
+    def ended(self) -> tuple[PartnershipChange, ...]:
+        return tuple(change for change in self.partnerships if change.status == "ended")
+
+    def rag_counts(self, year: str) -> dict[str, int]:
+        attribute = "rag_then" if year == "then" else "rag_now"
+        return dict(sorted(Counter(getattr(change, attribute) for change in self.partnerships
+                                   if getattr(change, attribute)).items()))
+
+    @property
+    def carried_actions(self) -> int:
+        return sum(len(change.carried_actions) for change in self.partnerships)
+
+    @property
+    def carried_still_open(self) -> int:
+        return sum(change.open_carried_actions for change in self.partnerships)
+
+    def as_dict(self) -> dict[str, Any]:
+        """For results.json: the comparison, with the derived figures a reader would want, as JSON data."""
+        return json.loads(json.dumps({
+            "previous_year": self.previous_year,
+            "previous_as_of": self.previous_as_of,
+            "rag_then": self.rag_counts("then"),
+            "rag_now": self.rag_counts("now"),
+            "new": [change.id for change in self.new],
+            "ended": [change.id for change in self.ended],
+            "carried_actions": self.carried_actions,
+            "carried_actions_still_open": self.carried_still_open,
+            "partnerships": [
+                {**asdict(change), "completeness_change": change.completeness_change,
+                 "assurance_change": change.assurance_change}
+                for change in self.partnerships
+            ],
+            "risks": [{**asdict(risk), "direction": risk.direction} for risk in self.risks],
+        }))
+
+
+def compare(current: Mapping[str, Any], previous: Mapping[str, Any]) -> Comparison:
+    """How this year's results differ from last year's, partnership by partnership and risk by risk."""
+    now = _by_identity(current["partnerships"])
+    then = _by_identity(previous["partnerships"])
+    changes = []
+    for key in sorted(now.keys() | then.keys(), key=lambda key: (now.get(key) or then[key])["id"]):
+        this, last = now.get(key), then.get(key)
+        either = this or last
+        changes.append(PartnershipChange(
+            id=str(either["id"]), name=str(either.get("name") or ""),
+            status="continuing" if this and last else ("new" if this else "ended"),
+            rag_then=last and last.get("rag"), rag_now=this and this.get("rag"),
+            completeness_then=last and last.get("checklist_completeness"),
+            completeness_now=this and this.get("checklist_completeness"),
+            assurance_then=last and last.get("checklist_assurance"),
+            assurance_now=this and this.get("checklist_assurance"),
+            carried_actions=_carried(last, this) if this and last else (),
+        ))
+    return Comparison(
+        previous_year=previous.get("year"), previous_as_of=previous.get("as_of"),
+        partnerships=tuple(changes),
+        risks=tuple(_movement(risk, previous["partnerships"], current["partnerships"]) for risk in catalogue.RISKS),
+    )
+
+
+def _by_identity(partnerships: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
+    # A duplicated ID (already an error finding) keeps its first entry, so the comparison stays defined.
+    found: dict[str, Mapping[str, Any]] = {}
+    for partnership in partnerships:
+        key = identity(partnership.get("id"))
+        if key and key not in found:
+            found[key] = partnership
+    return found
+
+
+def _carried(last: Mapping[str, Any], this: Mapping[str, Any]) -> tuple[CarriedAction, ...]:
+    """Last year's open actions, and their status this year (matched by area ref)."""
+    now_by_ref = {item["ref"]: item for item in this.get("action_items", ())}
+    return tuple(
+        CarriedAction(
+            ref=item["ref"], action=str(item.get("action") or ""),
+            status_then=_status(item),
+            status_now=_status(now_by_ref[item["ref"]]) if item["ref"] in now_by_ref else "Not carried over",
+        )
+        for item in last.get("action_items", ()) if _status(item) != catalogue.COMPLETE
+    )
+
+
+def _status(item: Mapping[str, Any]) -> str:
+    # The scores count an action with no status as Not started; so does the comparison.
+    return str(item.get("status") or catalogue.NOT_STARTED)
+
+
+def _movement(risk: catalogue.StrategyRisk, then: Sequence[Mapping[str, Any]],
+              now: Sequence[Mapping[str, Any]]) -> RiskMovement:
+    position_then, score_then = _average_position(risk.ref, then)
+    position_now, score_now = _average_position(risk.ref, now)
+    return RiskMovement(risk.ref, risk.text, position_then, position_now, score_then, score_now)
+
+
+def _average_position(ref: str, partnerships: Sequence[Mapping[str, Any]]):
+    rated = [entry for partnership in partnerships for entry in partnership.get("risks", ())
+             if entry.get("ref") == ref and entry.get("score") is not None]
+    if not rated:
+        return None, None
+    return ((round(mean(entry["likelihood"] for entry in rated), 2), round(mean(entry["impact"] for entry in rated), 2)),
+            round(mean(entry["score"] for entry in rated), 2))
+
+
+def _change(then: float | None, now: float | None) -> float | None:
+    return None if then is None or now is None else round(now - then, 4)
