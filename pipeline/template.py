@@ -1,0 +1,463 @@
+"""The standard workbook, generated from the catalogue: catalogue -> openpyxl Workbook -> file.
+
+`build_workbook()` is pure (no file IO) and is what the demo set, next year's rolled-over workbooks
+and the tests start from; `save()` is the one way any of them writes a workbook, so every file the
+project writes is reproducible byte for byte. Every question, label, answer and risk comes from
+`pipeline.catalogue`; the prose written here is only the officer-facing help around it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Iterable
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
+
+from pipeline import catalogue
+from pipeline.catalogue import Field, Kind, SheetLayout
+from pipeline.config import Scoring
+
+# Fixed so that the same catalogue always gives the same bytes (the committed template is checked
+# against a fresh build, and audit re-runs a year expecting identical files).
+FIXED_TIMESTAMP = dt.datetime(2026, 1, 1, 0, 0, 0)
+_ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
+CREATOR = "Partnership review"
+
+DATE_FORMAT = "DD/MM/YYYY"
+MONEY_FORMAT = "£#,##0"
+EXAMPLE_DATE = "31/03/2027"
+
+# --- Look ------------------------------------------------------------------------------------------
+
+_FONT_NAME = "Arial"
+_BODY = Font(name=_FONT_NAME, size=10)
+_BOLD = Font(name=_FONT_NAME, size=10, bold=True)
+_HEADER_FONT = Font(name=_FONT_NAME, size=10, bold=True, color="FFFFFF")
+_TITLE_FONT = Font(name=_FONT_NAME, size=16, bold=True, color="1F4E79")
+_HEADING_FONT = Font(name=_FONT_NAME, size=12, bold=True, color="1F4E79")
+_HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
+_LOCKED_FILL = PatternFill("solid", fgColor="F2F2F2")  # grey: the strategy's text, read only
+_ANSWER_FILL = PatternFill("solid", fgColor="FFF9E5")  # pale yellow: where the officer types
+_EDGE = Side(style="thin", color="A6A6A6")
+_BORDER = Border(left=_EDGE, right=_EDGE, top=_EDGE, bottom=_EDGE)
+_UNLOCKED = Protection(locked=False)
+_WRAP = Alignment(wrap_text=True, vertical="top")
+_CENTRE = Alignment(wrap_text=True, vertical="top", horizontal="center")
+
+_POINTS_PER_LINE = 13.0  # a wrapped line of 10 pt Arial
+_CHARS_PER_WIDTH_UNIT = 1.1  # Arial 10 fits slightly more than one character per width unit
+
+# Column widths (in Excel's character units) chosen so that the longest question and area of
+# practice wrap onto a few lines and a printed landscape A4 page holds the whole table.
+_WIDTHS = {
+    catalogue.REGISTER.name: {"Field": 38, "Value": 46, "Guidance": 80},
+    catalogue.CHECKLIST.name: {"Ref": 6, "Section": 22, "Question": 58, "Status": 11, "Evidence": 50,
+                               "Evidence location": 30},
+    catalogue.IMPROVEMENT.name: {"Ref": 6, "Area of practice": 66, "Answer": 10, "Action": 46,
+                                 "Action owner": 22, "Due date": 13, "Action status": 14},
+    catalogue.RISKS_SHEET.name: {"Ref": 6, "Risk": 56, "Likelihood": 11, "Impact": 11, "Mitigation": 56,
+                                 "Owner": 24},
+}
+
+#: The cells an officer answers, per table sheet (Register: the Value column). Everything else is
+#: locked so the structure the loader relies on cannot be typed over by accident.
+ANSWER_HEADERS = {
+    catalogue.REGISTER.name: ("Value",),
+    catalogue.CHECKLIST.name: ("Status", "Evidence", "Evidence location"),
+    catalogue.IMPROVEMENT.name: ("Answer", "Action", "Action owner", "Due date", "Action status"),
+    catalogue.RISKS_SHEET.name: ("Likelihood", "Impact", "Mitigation", "Owner"),
+}
+#: Extra headers an officer may also type in the open rows below the strategy's nine risks.
+OWN_RISK_HEADERS = ("Ref", "Risk")
+
+
+def build_workbook() -> Workbook:
+    """The blank standard workbook (template version `catalogue.TEMPLATE_VERSION`), in memory."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    _guide(workbook.create_sheet(catalogue.GUIDE_SHEET))
+    _register(workbook.create_sheet(catalogue.REGISTER.name))
+    _checklist(workbook.create_sheet(catalogue.CHECKLIST.name))
+    _improvement(workbook.create_sheet(catalogue.IMPROVEMENT.name))
+    _risks(workbook.create_sheet(catalogue.RISKS_SHEET.name))
+    workbook.defined_names[catalogue.TEMPLATE_VERSION_NAME] = DefinedName(
+        catalogue.TEMPLATE_VERSION_NAME, attr_text=str(catalogue.TEMPLATE_VERSION))
+    workbook.active = 0
+    properties = workbook.properties
+    properties.creator = CREATOR
+    properties.title = f"Partnership review workbook (template version {catalogue.TEMPLATE_VERSION})"
+    properties.subject = catalogue.STRATEGY_TITLE
+    return workbook
+
+
+def write_blank(out_dir: Path) -> Path:
+    """Write the blank workbook to `out_dir/partnership_review.xlsx` and return its path."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / catalogue.TEMPLATE_FILE_NAME
+    save(build_workbook(), path)
+    return path
+
+
+def save(workbook: Workbook, path: Path) -> None:
+    """Write `workbook` to `path` reproducibly and atomically.
+
+    openpyxl stamps the save time into the document properties and every zip member; both are fixed
+    here so equal workbooks give equal bytes. The file appears under its name only once complete,
+    so a reader (or an interrupted run) never sees half a workbook.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook.properties.created = FIXED_TIMESTAMP
+    workbook.properties.modified = FIXED_TIMESTAMP
+    workbook.properties.lastModifiedBy = None
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            with _FixedTimeZipFile(stream, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+                ExcelWriter(workbook, archive).write_data()
+        os.chmod(temporary, 0o644)  # mkstemp makes it private; a workbook is for sharing
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+class _FixedTimeZipFile(zipfile.ZipFile):
+    """A zip whose members all carry one fixed timestamp instead of the time of writing."""
+
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
+        if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
+            info = zipfile.ZipInfo(zinfo_or_arcname, date_time=_ZIP_TIMESTAMP)
+            info.compress_type = self.compression
+            info.external_attr = 0o600 << 16
+            zinfo_or_arcname = info
+        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
+        # openpyxl streams each worksheet to a temporary file and adds it with write(), which
+        # would otherwise copy that file's modification time into the zip.
+        self.writestr(arcname or os.path.basename(filename), Path(filename).read_bytes(),
+                      compress_type, compresslevel)
+
+
+# --- Sheets ----------------------------------------------------------------------------------------
+
+def _guide(sheet: Worksheet) -> None:
+    sheet.column_dimensions["A"].width = 26
+    sheet.column_dimensions["B"].width = 100
+    sheet.sheet_view.showGridLines = False
+    rows: list[tuple[str, str, Font]] = [
+        ("Partnership review workbook", "", _TITLE_FONT),
+        ("", f"This workbook is the council's yearly review of one partnership, as the "
+             f"{catalogue.STRATEGY_TITLE} asks: every partnership the council takes part in should be "
+             f"fit for purpose, support the council's objectives, give value for money and be "
+             f"reviewed every year. Complete one workbook for each partnership and return it to the "
+             f"policy team.", _BODY),
+        ("How to complete it", "", _HEADING_FONT),
+        ("1. Register", "Fill in the Value column: one answer per field. Fields marked 'Required' in "
+                        "the Guidance column must be answered. Where a cell has a dropdown, choose "
+                        "from it. If last year's workbook was pre-filled for you, check every value.",
+         _BODY),
+        ("", "The last five fields are the strategy's tests of what is not a partnership. Answer "
+             "Yes or No to each; a Yes means the arrangement is outside the strategy and is recorded "
+             "as out of scope, so complete the other sheets only if every test is No.", _BODY),
+        ("2. Checklist", "For each of the 29 questions choose a Status and say in Evidence what shows "
+                         "it (a document, minute or report) and in Evidence location where it can be "
+                         "found (a link or file path). Yes and Partly need Evidence.", _BODY),
+        ("3. Improvement", "For each of the 14 areas of practice answer Yes or No. For every No, write "
+                           "the Action you will take, who owns it, a due date and its status.", _BODY),
+        ("4. Risks", "Rate each of the strategy's nine risks for this partnership: Likelihood and "
+                     f"Impact from 1 (very low) to 5 (very high). Their product is the risk score; a "
+                     f"score above {Scoring().risk_medium_max} is a High risk and needs a Mitigation "
+                     f"and an Owner. Add risks of your own in the open rows below R09.", _BODY),
+        ("Typing", f"Type only in the pale yellow cells; grey cells hold the strategy's text and are "
+                   f"locked. Dates may be typed as {EXAMPLE_DATE}. The sheets are protected without "
+                   f"a password only to keep the layout intact: please do not unprotect them, insert "
+                   f"or delete rows, or rename sheets, because the review reads each answer from its "
+                   f"place.", _BODY),
+        ("What the answers mean", "", _HEADING_FONT),
+    ]
+    for topic, meanings in catalogue.ANSWER_MEANINGS.items():
+        rows.append((topic, "", _BOLD))
+        rows.extend((answer, meaning, _BODY) for answer, meaning in meanings)
+    rows += [
+        ("What is a partnership?", "", _HEADING_FONT),
+        ("Definition", f"\u201c{catalogue.DEFINITION}\u201d", _BODY),
+        ("Types", "The strategy describes partnerships on a number of different spectrums; the "
+                  "Register asks where this one sits on each:", _BODY),
+        *(("", f"\u2022 {kind}", _BODY) for kind in catalogue.PARTNERSHIP_TYPES),
+        ("What is not a partnership?", "", _HEADING_FONT),
+        ("", "The strategy is not applicable to:", _BODY),
+        *((label, words, _BODY) for _, label, words in catalogue.SCOPE_TESTS),
+        ("", catalogue.NOT_A_PARTNERSHIP_NOTE, _BODY),
+        ("About this workbook", "", _HEADING_FONT),
+        ("Template version", str(catalogue.TEMPLATE_VERSION), _BODY),
+        ("Source", f"{catalogue.STRATEGY_TITLE}. {catalogue.STRATEGY_VERSION_NOTE}", _BODY),
+    ]
+    for row, (topic, text, font) in enumerate(rows, start=1):
+        # Titles and headings stand alone in column A; elsewhere A names the topic that B explains.
+        first, second = sheet.cell(row, 1, topic or None), sheet.cell(row, 2, text or None)
+        first.font = font if font in (_TITLE_FONT, _HEADING_FONT) else _BOLD
+        second.font = _BODY
+        first.alignment = second.alignment = _WRAP
+        if text:
+            sheet.row_dimensions[row].height = _height((text,), (100,))
+    sheet.row_dimensions[1].height = 24
+    _protect(sheet)
+    _print_setup(sheet, landscape=False, title_rows=None)
+
+
+def _register(sheet: Worksheet) -> None:
+    layout = catalogue.REGISTER
+    _header(sheet, layout)
+    value_column = layout.column("Value")
+    for field in catalogue.REGISTER_FIELDS:
+        row = catalogue.REGISTER_ROWS[field.key]
+        guidance = ("Required. " if field.required else "Optional. ") + field.guidance
+        _locked(sheet, layout, row, "Field", field.label, font=_BOLD if field.required else _BODY)
+        _answer(sheet, layout, row, "Value")
+        _locked(sheet, layout, row, "Guidance", guidance)
+        cell = f"{value_column}{row}"
+        if field.kind is Kind.DATE:
+            sheet[cell].number_format = DATE_FORMAT
+        elif field.key == "funding":
+            sheet[cell].number_format = MONEY_FORMAT
+        sheet.row_dimensions[row].height = _height(
+            (field.label, guidance), (_WIDTHS[layout.name]["Field"], _WIDTHS[layout.name]["Guidance"]))
+        _validate(sheet, _register_validation(field), [cell])
+    _finish_table(sheet, layout, landscape=True)
+
+
+def _register_validation(field: Field) -> DataValidation:
+    title = field.label[:32]
+    need = "Required." if field.required else "Optional."
+    if field.kind is Kind.CHOICE:
+        return _list_validation(field.choices, title, f"{need} Choose from the list.")
+    if field.kind is Kind.NUMBER:
+        # A warning, not a stop: officers paste figures such as '£1,200' and the review reads them.
+        return DataValidation(
+            type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
+            showErrorMessage=True, errorStyle="warning", errorTitle="Not a number",
+            error="Enter a number of 0 or more, without text. Choose Yes to keep what you typed.",
+            showInputMessage=True, promptTitle=title, prompt=f"{need} A number, 0 or more.")
+    if field.kind is Kind.DATE:
+        return _prompt_only(title, f"{need} A date, for example {EXAMPLE_DATE}.")
+    if field.kind is Kind.EMAIL:
+        return _prompt_only(title, f"{need} A work email address, for example name@council.gov.uk.")
+    if field.kind is Kind.LIST:
+        return _prompt_only(title, f"{need} Separate entries with {catalogue.LIST_SEPARATOR} (semicolon).")
+    return _prompt_only(title, f"{need} See the Guidance column.")
+
+
+def _checklist(sheet: Worksheet) -> None:
+    layout = catalogue.CHECKLIST
+    widths = _WIDTHS[layout.name]
+    _header(sheet, layout)
+    for question in catalogue.QUESTIONS:
+        row = catalogue.CHECKLIST_ROWS[question.ref]
+        _locked(sheet, layout, row, "Ref", question.ref, alignment=_CENTRE)
+        _locked(sheet, layout, row, "Section", f"{question.section_number}. {question.section}")
+        _locked(sheet, layout, row, "Question", question.text)
+        for header in ANSWER_HEADERS[layout.name]:
+            _answer(sheet, layout, row, header, alignment=_CENTRE if header == "Status" else _WRAP)
+        sheet.row_dimensions[row].height = _height(
+            (question.text, f"{question.section_number}. {question.section}"),
+            (widths["Question"], widths["Section"]), minimum_lines=2)
+    rows = catalogue.CHECKLIST_ROWS.values()
+    _validate(sheet, _list_validation(catalogue.CHECKLIST_STATUSES, "Status",
+                                      "How far is this in place? Yes and Partly need Evidence. "
+                                      "The Guide sheet says what each answer means."),
+              _cells(layout, "Status", rows))
+    _validate(sheet, _prompt_only("Evidence", "What shows this is in place: a document, minute, report "
+                                              "or decision, with its date."), _cells(layout, "Evidence", rows))
+    _validate(sheet, _prompt_only("Evidence location", "Where the evidence can be found: a link, a file "
+                                                       "path or the team that holds it."),
+              _cells(layout, "Evidence location", rows))
+    _finish_table(sheet, layout, landscape=True)
+
+
+def _improvement(sheet: Worksheet) -> None:
+    layout = catalogue.IMPROVEMENT
+    widths = _WIDTHS[layout.name]
+    _header(sheet, layout)
+    for area in catalogue.AREAS:
+        row = catalogue.IMPROVEMENT_ROWS[area.ref]
+        _locked(sheet, layout, row, "Ref", area.ref, alignment=_CENTRE)
+        _locked(sheet, layout, row, "Area of practice", area.full_text)
+        for header in ANSWER_HEADERS[layout.name]:
+            centred = header in ("Answer", "Due date", "Action status")
+            _answer(sheet, layout, row, header, alignment=_CENTRE if centred else _WRAP)
+        sheet[f"{layout.column('Due date')}{row}"].number_format = DATE_FORMAT
+        sheet.row_dimensions[row].height = _height((area.full_text,), (widths["Area of practice"],),
+                                                   minimum_lines=2)
+    rows = catalogue.IMPROVEMENT_ROWS.values()
+    _validate(sheet, _list_validation(catalogue.IMPROVEMENT_ANSWERS, "Answer",
+                                      "Is this area of practice in place and working? "
+                                      "A No needs an Action, an owner and a due date."),
+              _cells(layout, "Answer", rows))
+    _validate(sheet, _prompt_only("Action", "What will be done to put this right. Required when the "
+                                            "Answer is No."), _cells(layout, "Action", rows))
+    _validate(sheet, _prompt_only("Action owner", "The person who will make sure the action is done."),
+              _cells(layout, "Action owner", rows))
+    _validate(sheet, _prompt_only("Due date", f"When the action is due, for example {EXAMPLE_DATE}."),
+              _cells(layout, "Due date", rows))
+    _validate(sheet, _list_validation(catalogue.ACTION_STATUSES, "Action status",
+                                      "Where the action has got to. Leave blank if there is no action."),
+              _cells(layout, "Action status", rows))
+    _finish_table(sheet, layout, landscape=True)
+
+
+def _risks(sheet: Worksheet) -> None:
+    layout = catalogue.RISKS_SHEET
+    widths = _WIDTHS[layout.name]
+    _header(sheet, layout)
+    strategy_risks = {risk.ref: risk.text for risk in catalogue.RISKS}
+    for ref, row in catalogue.RISK_ROWS.items():
+        if ref in strategy_risks:
+            _locked(sheet, layout, row, "Ref", ref, alignment=_CENTRE)
+            _locked(sheet, layout, row, "Risk", strategy_risks[ref])
+            sheet.row_dimensions[row].height = _height((strategy_risks[ref],), (widths["Risk"],),
+                                                       minimum_lines=2)
+        else:
+            _answer(sheet, layout, row, "Ref", ref, alignment=_CENTRE)
+            _answer(sheet, layout, row, "Risk")
+            sheet.row_dimensions[row].height = _height(("",), (widths["Risk"],), minimum_lines=2)
+        for header in ANSWER_HEADERS[layout.name]:
+            centred = header in ("Likelihood", "Impact")
+            _answer(sheet, layout, row, header, alignment=_CENTRE if centred else _WRAP)
+    rows = catalogue.RISK_ROWS.values()
+    scale = "; ".join(f"{number} {words.lower()}" for number, words in catalogue.ANSWER_MEANINGS[
+        "Likelihood and Impact"])
+    for header, question in (("Likelihood", "How likely is this risk to happen here?"),
+                             ("Impact", "How much would it hurt the partnership if it happened?")):
+        _validate(sheet, _list_validation(catalogue.RISK_RATINGS, header, f"{question} {scale}."),
+                  _cells(layout, header, rows))
+    _validate(sheet, _prompt_only("Mitigation", "What is being done to reduce the risk. Every High risk "
+                                                f"(score above {Scoring().risk_medium_max}) needs one."),
+              _cells(layout, "Mitigation", rows))
+    _validate(sheet, _prompt_only("Owner", "The person who manages this risk."), _cells(layout, "Owner", rows))
+    own_rows = [row for ref, row in catalogue.RISK_ROWS.items() if ref not in strategy_risks]
+    _validate(sheet, _prompt_only("Your own risk", "Describe a risk of your own and rate it. Keep or "
+                                                   "change the Ref (R10, R11, ...)."),
+              _cells(layout, "Risk", own_rows))
+    _finish_table(sheet, layout, landscape=True)
+
+
+# --- Building blocks -------------------------------------------------------------------------------
+
+def _header(sheet: Worksheet, layout: SheetLayout) -> None:
+    for index, header in enumerate(layout.headers, start=1):
+        cell = sheet.cell(layout.header_row, index, header)
+        cell.font, cell.fill, cell.border = _HEADER_FONT, _HEADER_FILL, _BORDER
+        cell.alignment = Alignment(vertical="center", horizontal="left", wrap_text=True)
+    sheet.row_dimensions[layout.header_row].height = 20
+
+
+def _locked(sheet: Worksheet, layout: SheetLayout, row: int, header: str, value: str | None = None,
+            font: Font = _BODY, alignment: Alignment = _WRAP) -> None:
+    cell = sheet[f"{layout.column(header)}{row}"]
+    cell.value = value
+    cell.font, cell.fill, cell.border, cell.alignment = font, _LOCKED_FILL, _BORDER, alignment
+
+
+def _answer(sheet: Worksheet, layout: SheetLayout, row: int, header: str, value: str | None = None,
+            alignment: Alignment = _WRAP) -> None:
+    cell = sheet[f"{layout.column(header)}{row}"]
+    cell.value = value
+    cell.font, cell.fill, cell.border, cell.alignment = _BODY, _ANSWER_FILL, _BORDER, alignment
+    cell.protection = _UNLOCKED
+
+
+def _finish_table(sheet: Worksheet, layout: SheetLayout, landscape: bool) -> None:
+    for header, width in _WIDTHS[layout.name].items():
+        sheet.column_dimensions[layout.column(header)].width = width
+    # The Ref (or Field) column stays in view with the header when scrolling either way.
+    sheet.freeze_panes = f"B{layout.first_row}"
+    _protect(sheet)
+    _print_setup(sheet, landscape=landscape, title_rows=f"{layout.header_row}:{layout.header_row}")
+
+
+def _protect(sheet: Worksheet) -> None:
+    """Protection without a password: it guards the layout against slips, not against anyone."""
+    protection = sheet.protection
+    protection.sheet = True
+    # Officers may still resize rows and columns to read long evidence.
+    protection.formatRows = False
+    protection.formatColumns = False
+
+
+def _print_setup(sheet: Worksheet, landscape: bool, title_rows: str | None) -> None:
+    sheet.page_setup.orientation = "landscape" if landscape else "portrait"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.gridLines = False
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.6
+    sheet.oddFooter.center.text = "&A: page &P of &N"
+    if title_rows:
+        sheet.print_title_rows = title_rows
+
+
+def _list_validation(options: Iterable[object], title: str, prompt: str) -> DataValidation:
+    options = [str(option) for option in options]
+    if any("," in option for option in options):
+        raise ValueError(f"a list answer may not contain a comma: {options}")
+    formula = '"' + ",".join(options) + '"'
+    if len(formula) > 257:  # Excel refuses an inline list longer than 255 characters
+        raise ValueError(f"inline list too long for Excel: {formula}")
+    # Long lists (legal status) are read from the dropdown itself rather than from the message.
+    allowed = _spoken_list(options) if len(options) <= 5 else "one of the answers"
+    return DataValidation(
+        type="list", formula1=formula, allow_blank=True,
+        showErrorMessage=True, errorStyle="stop", errorTitle=f"{title}: not on the list"[:32],
+        error=_limited(f"Choose {allowed} from the dropdown list."),
+        showInputMessage=True, promptTitle=title[:32], prompt=_limited(prompt))
+
+
+def _prompt_only(title: str, prompt: str) -> DataValidation:
+    """An input message with no restriction: a hint for free text, dates typed as text included."""
+    return DataValidation(allow_blank=True, showInputMessage=True, promptTitle=title[:32],
+                          prompt=_limited(prompt))
+
+
+def _validate(sheet: Worksheet, validation: DataValidation, cells: Iterable[str]) -> None:
+    sheet.add_data_validation(validation)
+    for cell in cells:
+        validation.add(cell)
+
+
+def _cells(layout: SheetLayout, header: str, rows: Iterable[int]) -> list[str]:
+    return [f"{layout.column(header)}{row}" for row in rows]
+
+
+def _spoken_list(options: list[str]) -> str:
+    return options[0] if len(options) == 1 else f"{', '.join(options[:-1])} or {options[-1]}"
+
+
+def _limited(text: str) -> str:
+    """Excel rejects (and asks to repair) an input or error message over 255 characters."""
+    if len(text) > 255:
+        raise ValueError(f"message longer than Excel allows ({len(text)} characters): {text}")
+    return text
+
+
+def _height(texts: Iterable[str], widths: Iterable[int], minimum_lines: int = 1) -> float:
+    """A row height that shows the longest of `texts` wrapped in its column of the given width."""
+    lines = minimum_lines
+    for text, width in zip(texts, widths):
+        per_line = max(1, int(width * _CHARS_PER_WIDTH_UNIT) - 2)
+        wrapped = sum(max(1, math.ceil(len(part) / per_line)) for part in str(text).split("\n"))
+        lines = max(lines, wrapped)
+    return round(lines * _POINTS_PER_LINE + 4, 1)
