@@ -1,0 +1,44 @@
+"""The README stays true: every command, rule code and configuration key is documented."""
+
+import dataclasses
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import cli
+from pipeline.config import Config
+from pipeline.findings import RULES
+
+README = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("command", sorted(cli.commands))
+def test_every_command_has_help_and_is_documented(command):
+    result = CliRunner().invoke(cli, [command, "--help"], catch_exceptions=False)
+    assert result.exit_code == 0 and "Example:" in result.output
+    assert f"partnerships {command} " in README
+
+
+def test_every_rule_code_is_documented():
+    for code in RULES:
+        assert f"`{code}`" in README, code
+
+
+def test_every_configuration_key_is_documented():
+    def keys(obj, prefix=""):
+        for field in dataclasses.fields(obj):
+            value = getattr(obj, field.name)
+            yield from keys(value, f"{prefix}{field.name}.") if dataclasses.is_dataclass(value) else [prefix + field.name]
+
+    for key in keys(Config()):
+        assert f"`{key}`" in README, key
+
+
+def test_python_dash_m_pipeline_answers_without_loading_heavy_libraries():
+    code = ("import sys; from pipeline.cli import cli; "
+            "print(sorted(m for m in ('pandas', 'matplotlib', 'weasyprint', 'openpyxl') if m in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+    assert subprocess.run([sys.executable, "-m", "pipeline", "--help"], capture_output=True, text=True).returncode == 0
