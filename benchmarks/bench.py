@@ -1,0 +1,619 @@
+#!/usr/bin/env python
+"""Benchmark of the yearly run (issue 6): how fast, and in how much memory, a batch becomes a pack.
+
+    .venv/bin/python benchmarks/bench.py              # 100 and 1,000 workbooks, medians of 3 runs
+    .venv/bin/python benchmarks/bench.py --full       # also the PDF and the report with PDF at 1,000
+    .venv/bin/python benchmarks/bench.py --quick      # smoke run: 20 workbooks, one run, no ratios to trust
+
+Demo sets are generated once with `pipeline.demo.write_demo_set` into `benchmarks/cache/<count>-<seed>/`
+(git-ignored) and reused while the generator's code is unchanged.
+
+Every measurement runs in a fresh Python process (this file, re-run with `--child`), so each stage
+pays its own imports and its peak memory is its own. A stage's seconds are the work alone, timed
+inside the child after its imports and any set-up (the set-up of `charts`, `html` and the PDF stages
+is the load, validate and score they need); the two `report` stages and `--help` time the whole
+command, interpreter start-up included, as a user would wait for it. Peak memory is the larger of
+the biggest single process's `ru_maxrss` and the sampled sum of the resident memory of the stage's
+whole process tree (worker processes included; pages shared between processes are counted in
+each, so this errs high).
+
+The table printed at the end, and `benchmarks/results.json` / `benchmarks/results.md`, hold medians,
+every run's seconds, peak memory, the machine, and the issue's targets marked PASS or MISS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+AS_OF = "2026-04-30"  # fixed, so every run validates the same findings
+SEED = 2026
+#: Code whose change makes a cached demo set stale.
+GENERATOR_FILES = ("pipeline/demo.py", "pipeline/template.py", "pipeline/catalogue.py", "pipeline/fill.py")
+#: The PDF comparison (one WeasyPrint call against ours) is made at this many profiles or fewer,
+#: and the PDF stages run above it only with --full (issue 6: "compare at 100 profiles").
+PDF_COMPARE_MAX = 100
+HELP_REPEAT = 5
+
+
+# --- Stages: what a child process measures ---------------------------------------------------------
+#
+# Each stage function runs in the child, gets the stage parameters and returns a dict with `seconds`
+# (the timed work) and anything worth keeping in `info`.
+
+def _paths(input_dir: str) -> list[Path]:
+    return sorted(path for path in Path(input_dir).rglob("*") if path.is_file() and not path.name.startswith("."))
+
+
+def stage_naive(params: dict[str, Any]) -> dict[str, Any]:
+    """The baseline: every file read whole with pandas and openpyxl, one process, nothing checked."""
+    import pandas
+
+    paths = _paths(params["input_dir"])
+    unreadable = 0
+    start = time.perf_counter()
+    for path in paths:
+        try:
+            pandas.read_excel(path, sheet_name=None, engine="openpyxl")
+        except Exception:  # a naive script has to survive the demo set's broken files too
+            unreadable += 1
+    return {"seconds": time.perf_counter() - start, "info": {"files": len(paths), "unreadable": unreadable}}
+
+
+def _load_validate_score(params: dict[str, Any], jobs: int) -> tuple[Any, Any, list[Any], dict[str, Any]]:
+    from pipeline import config as config_module
+    from pipeline.load import load_folder
+    from pipeline.rules import check
+    from pipeline.score import score_batch
+
+    config = config_module.Config()
+    as_of = dt.date.fromisoformat(params["as_of"])
+    batch = load_folder(Path(params["input_dir"]), config, jobs=jobs)
+    report = check(batch.workbooks, as_of=as_of, config=config)
+    scores = score_batch(batch.workbooks, report, as_of=as_of, config=config)
+    info = {"workbooks": len(batch.workbooks), "ignored": len(batch.ignored), "findings": len(report.findings)}
+    return batch, report, scores, info
+
+
+def stage_load_validate_score(params: dict[str, Any]) -> dict[str, Any]:
+    import pipeline.load, pipeline.rules, pipeline.score  # noqa: E401,F401  (imports are not the work)
+
+    start = time.perf_counter()
+    *_, info = _load_validate_score(params, params["jobs"])
+    return {"seconds": time.perf_counter() - start, "info": info}
+
+
+def _pack_parts(params: dict[str, Any], *, charts: bool = True) -> dict[str, Any]:
+    """Set-up of the rendering stages, untimed: what `pipeline.run.report` has before it charts."""
+    from pipeline import run
+
+    as_of = dt.date.fromisoformat(params["as_of"])
+    return run.benchmark_parts(Path(params["input_dir"]), as_of=as_of, year=as_of.year, charts=charts) \
+        if hasattr(run, "benchmark_parts") else _pack_parts_by_hand(params, charts=charts)
+
+
+def _pack_parts_by_hand(params: dict[str, Any], *, charts: bool) -> dict[str, Any]:
+    from pipeline import charts as charts_module, config as config_module, pack
+
+    config = config_module.Config()
+    as_of = dt.date.fromisoformat(params["as_of"])
+    batch, report, scores, _ = _load_validate_score(params, jobs=1)
+    parts: dict[str, Any] = {"batch": batch, "report": report, "scores": scores, "config": config, "as_of": as_of}
+    if charts:
+        parts["charts"] = charts_module.build_charts(scores, config=config)
+        parts["context"] = pack.build_context(
+            scores=scores, report=report, batch=batch, charts=parts["charts"], as_of=as_of, year=as_of.year,
+            config=config)
+    return parts
+
+
+def stage_charts(params: dict[str, Any]) -> dict[str, Any]:
+    from pipeline import charts as charts_module
+
+    parts = _pack_parts(params, charts=False)
+    start = time.perf_counter()
+    svgs = charts_module.build_charts(parts["scores"], config=parts["config"])
+    return {"seconds": time.perf_counter() - start, "info": {"charts": len(svgs)}}
+
+
+def stage_html(params: dict[str, Any]) -> dict[str, Any]:
+    from pipeline import pack
+
+    parts = _pack_parts(params)
+    start = time.perf_counter()
+    html = pack.render_html(parts["context"])
+    return {"seconds": time.perf_counter() - start, "info": {"html_bytes": len(html.encode("utf-8"))}}
+
+
+def _pdf_pages(path: Path) -> int:
+    from pypdf import PdfReader
+
+    return len(PdfReader(path).pages)
+
+
+def stage_pdf(params: dict[str, Any]) -> dict[str, Any]:
+    """Our PDF: `pipeline.pack.render_pdf`, chunked and parallel as the pack does it."""
+    from pipeline import pack
+
+    parts = _pack_parts(params)
+    out = Path(params["work_dir"]) / "pack.pdf"
+    start = time.perf_counter()
+    pack.render_pdf(parts["context"], out)
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "info": {"pages": _pdf_pages(out), "pdf_bytes": out.stat().st_size}}
+
+
+def stage_pdf_single(params: dict[str, Any]) -> dict[str, Any]:
+    """The comparison: the same pack's HTML in one WeasyPrint call, one process."""
+    import weasyprint
+    from pipeline import pack
+
+    parts = _pack_parts(params)
+    html = pack.render_html(parts["context"])
+    out = Path(params["work_dir"]) / "single.pdf"
+    start = time.perf_counter()
+    weasyprint.HTML(string=html, base_url=str(ROOT)).write_pdf(out)
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "info": {"pages": _pdf_pages(out), "pdf_bytes": out.stat().st_size}}
+
+
+def _command(params: dict[str, Any], args: list[str]) -> dict[str, Any]:
+    """Time a whole command, interpreter start-up included; its memory is this child's RUSAGE_CHILDREN."""
+    cli = Path(sys.executable).with_name("partnerships")
+    command = [str(cli)] if cli.exists() else [sys.executable, "-m", "pipeline"]
+    start = time.perf_counter()
+    done = subprocess.run(command + args, cwd=ROOT, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        lines = done.stderr.strip().splitlines() or [""]
+        raise RuntimeError(f"partnerships {args[0]} exited {done.returncode}: {lines[-1]}")
+    return {"seconds": seconds, "info": {"stdout_tail": done.stdout.strip().splitlines()[-3:]}}
+
+
+def stage_report(params: dict[str, Any]) -> dict[str, Any]:
+    out = Path(params["work_dir"]) / "report"
+    args = ["report", params["input_dir"], "--out", str(out), "--as-of", params["as_of"],
+            "--jobs", str(params["jobs"])]
+    if not params["pdf"]:
+        args.append("--no-pdf")
+    result = _command(params, args)
+    pdf = out / "review_pack.pdf"
+    if pdf.exists():
+        result["info"]["pages"] = _pdf_pages(pdf)
+    result["info"]["results_json_sha256"] = _sha256(out / "results.json")
+    result["info"]["html_sha256"] = _sha256(out / "review_pack.html")
+    return result
+
+
+def stage_help(params: dict[str, Any]) -> dict[str, Any]:
+    return _command(params, ["--help"])
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
+
+
+@dataclass(frozen=True)
+class Stage:
+    key: str  # in results.json and the table
+    function: Callable[[dict[str, Any]], dict[str, Any]]
+    label: str
+    params: tuple[tuple[str, Any], ...] = ()
+    pdf: bool = False  # renders a PDF: skipped with --no-pdf, above PDF_COMPARE_MAX only with --full
+
+
+STAGES = (
+    Stage("naive", stage_naive, "naive read: pandas.read_excel(openpyxl), 1 process"),
+    Stage("load_validate_score_j1", stage_load_validate_score, "load + validate + score, --jobs 1", (("jobs", 1),)),
+    Stage("load_validate_score_j2", stage_load_validate_score, "load + validate + score, --jobs 2", (("jobs", 2),)),
+    Stage("charts", stage_charts, "charts (all SVGs of the pack)"),
+    Stage("html", stage_html, "HTML pack (render_html)"),
+    Stage("pdf_single", stage_pdf_single, "PDF, one WeasyPrint call", pdf=True),
+    Stage("pdf", stage_pdf, "PDF, ours (render_pdf)", pdf=True),
+    Stage("report_nopdf_j1", stage_report, "partnerships report --no-pdf --jobs 1", (("jobs", 1), ("pdf", False))),
+    Stage("report_nopdf_j2", stage_report, "partnerships report --no-pdf --jobs 2", (("jobs", 2), ("pdf", False))),
+    Stage("report_pdf_j2", stage_report, "partnerships report --jobs 2 (with PDF)", (("jobs", 2), ("pdf", True)),
+          pdf=True),
+)
+STAGES_BY_KEY = {stage.key: stage for stage in STAGES}
+HELP = Stage("help", stage_help, "partnerships --help")
+
+
+def child_main(stage_key: str, params_json: str, result_path: str) -> None:
+    """Run one stage in this fresh process and write its result, with this process's peak memory."""
+    import resource
+
+    stage = HELP if stage_key == HELP.key else STAGES_BY_KEY[stage_key]
+    params = json.loads(params_json)
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    try:
+        result = stage.function(params)
+    except Exception as error:  # reported as the stage's error; the run goes on to the next stage
+        import traceback
+
+        result = {"error": f"{type(error).__name__}: {error}", "traceback": traceback.format_exc()[-2000:]}
+    result["maxrss_self_mb"] = _maxrss_mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    result["maxrss_children_mb"] = _maxrss_mb(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    Path(result_path).write_text(json.dumps(result), encoding="utf-8")
+
+
+def _maxrss_mb(value: int) -> float:
+    """ru_maxrss is in kilobytes on Linux and in bytes on macOS."""
+    return value / (1024 * 1024) if sys.platform == "darwin" else value / 1024
+
+
+# --- The parent: runs children, samples their memory, keeps the medians ----------------------------
+
+class TreeMemory:
+    """Samples the summed resident memory of a process and all its descendants, from /proc."""
+
+    def __init__(self, pid: int, interval: float = 0.02) -> None:
+        self.pid, self.interval, self.peak = pid, interval, 0
+        self._stop = threading.Event()
+        self._page = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> "TreeMemory":
+        if Path("/proc/self/stat").exists():
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._sample())
+            self._stop.wait(self.interval)
+
+    def _sample(self) -> int:
+        parent_of: dict[int, int] = {}
+        rss: dict[int, int] = {}
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry.name}/stat", "rb") as handle:
+                    data = handle.read()
+            except OSError:
+                continue
+            fields = data[data.rindex(b")") + 2:].split()  # after "pid (comm) "
+            pid = int(entry.name)
+            parent_of[pid], rss[pid] = int(fields[1]), int(fields[21]) * self._page
+        total = 0
+        for pid, size in rss.items():
+            ancestor = pid
+            while ancestor and ancestor != self.pid:
+                ancestor = parent_of.get(ancestor, 0)
+            if ancestor == self.pid:
+                total += size
+        return total
+
+
+def run_child(stage: Stage, params: dict[str, Any], timeout: float) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="bench-") as work:
+        result_path = Path(work) / "result.json"
+        params = {**params, "work_dir": work}
+        env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1"}
+        command = [sys.executable, str(Path(__file__).resolve()), "--child", stage.key, json.dumps(params),
+                   str(result_path)]
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                   text=True)
+        with TreeMemory(process.pid) as memory:
+            try:
+                output, _ = process.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                output, _ = process.communicate()
+                return {"error": f"timed out after {timeout:.0f} s"}
+        if not result_path.exists():
+            return {"error": f"child exited {process.returncode} without a result: {output.strip()[-800:]}"}
+        result = json.loads(result_path.read_text(encoding="utf-8"))
+    result["tree_peak_mb"] = memory.peak / (1024 * 1024)
+    result["peak_mb"] = max(result["tree_peak_mb"], result["maxrss_self_mb"], result["maxrss_children_mb"])
+    return result
+
+
+def measure(stage: Stage, params: dict[str, Any], repeat: int, timeout: float) -> dict[str, Any]:
+    runs = []
+    for _ in range(repeat):
+        result = run_child(stage, params, timeout)
+        if "error" in result:
+            return {"error": result["error"], "traceback": result.get("traceback", "")}
+        runs.append(result)
+    seconds = [run["seconds"] for run in runs]
+    return {
+        "label": stage.label,
+        "runs": len(runs),
+        "seconds": [round(value, 4) for value in seconds],
+        "median_seconds": round(statistics.median(seconds), 4),
+        "peak_mb": round(max(run["peak_mb"] for run in runs), 1),
+        "max_process_mb": round(max(max(run["maxrss_self_mb"], run["maxrss_children_mb"]) for run in runs), 1),
+        "tree_peak_mb": round(max(run["tree_peak_mb"] for run in runs), 1),
+        "info": runs[-1].get("info", {}),
+    }
+
+
+# --- Demo sets -------------------------------------------------------------------------------------
+
+def generator_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for name in GENERATOR_FILES:
+        path = ROOT / name
+        digest.update(name.encode() + b"\0" + (path.read_bytes() if path.exists() else b"missing") + b"\0")
+    return digest.hexdigest()
+
+
+def demo_set(cache: Path, count: int, seed: int) -> Path:
+    """The cached demo set of `count` workbooks, generated (in a child process) unless complete."""
+    folder = cache / f"{count}-{seed}"
+    marker = folder / ".complete.json"
+    expected = {"count": count, "seed": seed, "generator": generator_fingerprint()}
+    if marker.exists() and json.loads(marker.read_text(encoding="utf-8")) == expected:
+        return folder
+    print(f"generating {count} demo workbooks (seed {seed}) into {folder} ...", flush=True)
+    staging = cache / f".{count}-{seed}.partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.rmtree(folder, ignore_errors=True)
+    staging.mkdir(parents=True)
+    code = ("import sys; from pathlib import Path; from pipeline.demo import write_demo_set; "
+            "write_demo_set(Path(sys.argv[1]), count=int(sys.argv[2]), seed=int(sys.argv[3]))")
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code, str(staging), str(count), str(seed)], cwd=ROOT, check=True)
+    (staging / ".complete.json").write_text(json.dumps(expected, sort_keys=True), encoding="utf-8")
+    staging.rename(folder)
+    print(f"  done in {time.perf_counter() - start:.1f} s", flush=True)
+    return folder
+
+
+# --- Targets ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Target:
+    key: str
+    text: str
+    limit: float
+    at_most: bool  # PASS when value <= limit, else PASS when value >= limit (or < for memory)
+    unit: str
+
+
+TARGETS = (
+    Target("lvs_j1_vs_naive", "load+validate+score --jobs 1 / naive read time", 0.25, True, "x"),
+    Target("lvs_j2_speedup", "load+validate+score: --jobs 1 time / --jobs 2 time", 1.7, False, "x"),
+    Target("report_nopdf_vs_naive", "whole report --no-pdf (--jobs 2) / naive read time", 2.0, True, "x"),
+    Target("pdf_speedup", "PDF: one WeasyPrint call time / our PDF time", 1.7, False, "x"),
+    Target("pdf_peak_mb", "PDF of the largest set: peak memory (MB, under)", 600.0, True, "MB"),
+    Target("help_seconds", "partnerships --help (s, under)", 0.5, True, "s"),
+)
+
+
+def evaluate_targets(stages: dict[str, dict[str, dict[str, Any]]], help_result: dict[str, Any],
+                     sizes: list[int]) -> dict[str, dict[str, Any]]:
+    def median(key: str, size: int) -> float | None:
+        entry = stages.get(key, {}).get(str(size), {})
+        return entry.get("median_seconds")
+
+    def ratio(top: float | None, bottom: float | None) -> float | None:
+        return None if top is None or not bottom else top / bottom
+
+    largest = max(sizes)
+    pdf_size = max((size for size in sizes if size <= PDF_COMPARE_MAX), default=None)
+    pdf_largest = max((size for size in sizes if str(size) in stages.get("pdf", {})
+                       and "peak_mb" in stages["pdf"][str(size)]), default=None)
+    values: dict[str, tuple[float | None, int | None]] = {
+        "lvs_j1_vs_naive": (ratio(median("load_validate_score_j1", largest), median("naive", largest)), largest),
+        "lvs_j2_speedup": (ratio(median("load_validate_score_j1", largest), median("load_validate_score_j2", largest)),
+                           largest),
+        "report_nopdf_vs_naive": (ratio(median("report_nopdf_j2", largest), median("naive", largest)), largest),
+        "pdf_speedup": ((ratio(median("pdf_single", pdf_size), median("pdf", pdf_size)), pdf_size)
+                        if pdf_size else (None, None)),
+        "pdf_peak_mb": ((stages["pdf"][str(pdf_largest)]["peak_mb"], pdf_largest) if pdf_largest else (None, None)),
+        "help_seconds": (help_result.get("median_seconds"), None),
+    }
+    targets = {}
+    for target in TARGETS:
+        value, size = values[target.key]
+        if value is None:
+            status = "NOT MEASURED"
+        elif target.at_most:
+            status = "PASS" if value < target.limit or (target.unit == "x" and value <= target.limit) else "MISS"
+        else:
+            status = "PASS" if value >= target.limit else "MISS"
+        targets[target.key] = {
+            "target": target.text, "limit": target.limit, "at_most": target.at_most, "unit": target.unit,
+            "value": None if value is None else round(value, 3), "size": size, "status": status,
+        }
+    return targets
+
+
+# --- Machine facts, table, files -------------------------------------------------------------------
+
+def machine() -> dict[str, Any]:
+    from importlib import metadata
+
+    versions = {}
+    for name in ("pandas", "openpyxl", "python-calamine", "weasyprint", "matplotlib", "pypdf"):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    cpu_model = ""
+    if Path("/proc/cpuinfo").exists():
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu_model = line.split(":", 1)[1].strip()
+                break
+    return {
+        "cpu_count": os.cpu_count(),
+        "cpu_model": cpu_model,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "git_commit": commit.stdout.strip(),
+        "load_average_at_start": [round(value, 2) for value in os.getloadavg()] if hasattr(os, "getloadavg") else None,
+        "libraries": versions,
+    }
+
+
+def table_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    rows = []
+    for stage in STAGES:
+        for size, entry in sorted(results["stages"].get(stage.key, {}).items(), key=lambda item: int(item[0])):
+            if "error" in entry:
+                rows.append((stage.label, size, "error", entry["error"][:60]))
+            else:
+                rows.append((stage.label, size, f"{entry['median_seconds']:.2f}", f"{entry['peak_mb']:.0f}"))
+    help_entry = results["help"]
+    if "error" in help_entry:
+        rows.append((HELP.label, "-", "error", help_entry["error"][:60]))
+    else:
+        rows.append((HELP.label, "-", f"{help_entry['median_seconds']:.2f}", f"{help_entry['peak_mb']:.0f}"))
+    return rows
+
+
+def target_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    rows = []
+    for target in TARGETS:
+        entry = results["targets"][target.key]
+        sign = "<=" if target.at_most and target.unit == "x" else "<" if target.at_most else ">="
+        value = "-" if entry["value"] is None else f"{entry['value']:.2f}{'' if target.unit == 'MB' else target.unit}"
+        if target.unit == "MB" and entry["value"] is not None:
+            value = f"{entry['value']:.0f} MB"
+        where = f" (at {entry['size']})" if entry["size"] else ""
+        rows.append((target.text + where, f"{sign} {target.limit:g}{'' if target.unit == 'x' else ' ' + target.unit}",
+                     value, entry["status"]))
+    return rows
+
+
+def markdown(results: dict[str, Any]) -> str:
+    facts = results["machine"]
+    lines = [
+        f"Measured {facts['date']} on {facts['cpu_count']} CPUs ({facts['cpu_model'] or 'unknown CPU'}), "
+        f"Python {facts['python']}, {facts['platform']}, commit {facts['git_commit']}; "
+        f"medians of {results['settings']['repeat']} runs, each stage in a fresh process.",
+        "",
+        "| stage | workbooks | median s | peak MB |",
+        "| --- | ---: | ---: | ---: |",
+        *(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in table_rows(results)),
+        "",
+        "| target | limit | measured | |",
+        "| --- | --- | ---: | --- |",
+        *(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in target_rows(results)),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def print_table(results: dict[str, Any]) -> None:
+    for rows, header in ((table_rows(results), ("stage", "workbooks", "median s", "peak MB")),
+                         (target_rows(results), ("target", "limit", "measured", ""))):
+        widths = [max(len(str(row[column])) for row in (header, *rows)) for column in range(4)]
+        print()
+        print("  ".join(str(cell).ljust(width) for cell, width in zip(header, widths)).rstrip())
+        print("  ".join("-" * width for width in widths))
+        for row in rows:
+            print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip())
+
+
+# --- Command line ----------------------------------------------------------------------------------
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="100,1000", help="Comma-separated workbook counts (default 100,1000).")
+    parser.add_argument("--repeat", type=int, default=3, help="Runs per stage; the median is reported (default 3).")
+    parser.add_argument("--seed", type=int, default=SEED, help=f"Demo set seed (default {SEED}).")
+    parser.add_argument("--quick", action="store_true",
+                        help="Smoke run: 20 workbooks (unless --sizes), one run, --help once.")
+    parser.add_argument("--full", action="store_true",
+                        help=f"Also render the PDF stages above {PDF_COMPARE_MAX} workbooks (the 1,000-profile PDF's "
+                             "peak memory); slow.")
+    parser.add_argument("--no-pdf", action="store_true", help="Skip every stage that renders a PDF.")
+    parser.add_argument("--stages", default="", help="Only these stages, comma-separated (default all): "
+                        + ", ".join(stage.key for stage in STAGES) + ", help.")
+    parser.add_argument("--cache", type=Path, default=HERE / "cache", help="Where demo sets are kept.")
+    parser.add_argument("--out", type=Path, default=HERE / "results.json",
+                        help="Results file; a Markdown table is written beside it (.md).")
+    parser.add_argument("--timeout", type=float, default=1800, help="Seconds before one run of a stage is abandoned.")
+    parser.add_argument("--child", nargs=3, metavar=("STAGE", "PARAMS", "RESULT"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.quick:
+        if args.sizes == parser.get_default("sizes"):
+            args.sizes = "20"
+        args.repeat = 1
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.child:
+        child_main(*args.child)
+        return 0
+    sizes = sorted({int(size) for size in args.sizes.split(",") if size.strip()})
+    wanted = {name.strip() for name in args.stages.split(",") if name.strip()}
+    unknown = wanted - set(STAGES_BY_KEY) - {HELP.key}
+    if unknown:
+        print(f"unknown stage(s): {', '.join(sorted(unknown))}", file=sys.stderr)
+        return 2
+    results: dict[str, Any] = {
+        "machine": machine(),
+        "settings": {"sizes": sizes, "repeat": args.repeat, "seed": args.seed, "as_of": AS_OF, "full": args.full,
+                     "no_pdf": args.no_pdf, "quick": args.quick, "help_repeat": 1 if args.quick else HELP_REPEAT,
+                     "pdf_compare_max": PDF_COMPARE_MAX},
+        "stages": {},
+    }
+    failed = False
+    for size in sizes:
+        folder = demo_set(args.cache, size, args.seed)
+        params = {"input_dir": str(folder), "as_of": AS_OF}
+        for stage in STAGES:
+            if wanted and stage.key not in wanted:
+                continue
+            if stage.pdf and (args.no_pdf or (size > PDF_COMPARE_MAX and not args.full)):
+                continue
+            if stage.key == "pdf_single" and size > PDF_COMPARE_MAX:
+                continue  # one WeasyPrint call on a 1,000-profile pack takes gigabytes: compared at 100 only
+            repeat = 1 if stage.pdf and size > PDF_COMPARE_MAX else args.repeat
+            print(f"{stage.label} @ {size} x{repeat} ...", end=" ", flush=True)
+            entry = measure(stage, {**params, **dict(stage.params)}, repeat, args.timeout)
+            failed |= "error" in entry
+            print(entry["error"].splitlines()[0] if "error" in entry
+                  else f"{entry['median_seconds']:.2f} s, {entry['peak_mb']:.0f} MB", flush=True)
+            results["stages"].setdefault(stage.key, {})[str(size)] = entry
+    if not wanted or HELP.key in wanted:
+        print(f"{HELP.label} x{results['settings']['help_repeat']} ...", end=" ", flush=True)
+        results["help"] = measure(HELP, {}, results["settings"]["help_repeat"], args.timeout)
+        failed |= "error" in results["help"]
+        print(results["help"].get("error") or f"{results['help']['median_seconds']:.2f} s", flush=True)
+    else:
+        results["help"] = {"error": "not run"}
+    results["targets"] = evaluate_targets(results["stages"], results["help"], sizes)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    args.out.with_suffix(".md").write_text(markdown(results), encoding="utf-8")
+    print_table(results)
+    print(f"\nwrote {args.out} and {args.out.with_suffix('.md')}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

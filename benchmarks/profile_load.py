@@ -1,0 +1,63 @@
+#!/usr/bin/env python
+"""Where load + validate + score spend their time: cProfile over a cached demo set, one process.
+
+    .venv/bin/python benchmarks/profile_load.py            # 200 workbooks, top 25 by own time
+    .venv/bin/python benchmarks/profile_load.py --count 100 --top 40 --sort cumulative
+
+The demo set comes from the same cache as `bench.py` (generated there when missing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime as dt
+import io
+import pstats
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=bench.SEED)
+    parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--sort", default="tottime", choices=("tottime", "cumulative"))
+    parser.add_argument("--cache", type=Path, default=bench.HERE / "cache")
+    args = parser.parse_args()
+
+    folder = bench.demo_set(args.cache, args.count, args.seed)
+    from pipeline.config import Config
+    from pipeline.load import load_folder
+    from pipeline.rules import check
+    from pipeline.score import score_batch
+
+    config, as_of = Config(), dt.date.fromisoformat(bench.AS_OF)
+    timings = {}
+    profiler = cProfile.Profile()
+    profiler.enable()
+    start = time.perf_counter()
+    batch = load_folder(folder, config, jobs=1)
+    timings["load"] = time.perf_counter() - start
+    report = check(batch.workbooks, as_of=as_of, config=config)
+    timings["validate"] = time.perf_counter() - start - timings["load"]
+    score_batch(batch.workbooks, report, as_of=as_of, config=config)
+    timings["score"] = time.perf_counter() - start - timings["load"] - timings["validate"]
+    profiler.disable()
+
+    print(f"{args.count} workbooks, under cProfile (slower than real): "
+          + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in timings.items()))
+    text = io.StringIO()
+    pstats.Stats(profiler, stream=text).strip_dirs().sort_stats(args.sort).print_stats(args.top)
+    print(text.getvalue())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
