@@ -1,0 +1,572 @@
+"""Returned workbook files -> typed records stamped with their Excel rows, or file-level findings.
+
+Loading never raises for a bad file. Each file is first *pre-flighted* on its raw bytes, without any
+spreadsheet library: its format is sniffed from its content (an encrypted .xlsx is really an OLE2
+file; a CSV or web page may be renamed .xlsx), and a zip is checked against `config.limits` (declared
+sizes, compression ratio, XML entity declarations, sheet dimensions and cell references) by
+streaming each XML part with a cap. Only a file that passes is handed to python-calamine, and that
+read too is wrapped so that any exception becomes `file.unreadable`. A hostile file therefore costs
+one bounded pass over its bytes and can never end the batch (python-calamine aborts the whole process
+on a cell at XFD1048576; openpyxl exhausts memory on it).
+
+The folder is read recursively; Excel lock files (`~$name.xlsx`), hidden files and folders (names
+starting with a dot), symbolic links, and files that are not spreadsheets are not read but are
+listed in `Batch.ignored` with the reason, so every file present is accounted for. `.xlsx` and
+`.xlsm` are read (macros never run: only cell values are read); other spreadsheet formats get
+`file.unsupported_format`. Input files are only ever opened for reading, once, and the SHA-256 is of
+the very bytes that were checked and read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import os
+import re
+import stat
+import zipfile
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Iterator
+
+from pipeline import catalogue, values
+from pipeline.catalogue import Kind, SheetLayout
+from pipeline.config import Config, Limits
+from pipeline.findings import Finding, finding
+from pipeline.progress import Progress, quiet
+from pipeline.records import ChecklistRow, IgnoredFile, ImprovementRow, RegisterValue, RiskRow, Value, Workbook
+
+#: Extensions read as workbooks (Office Open XML, transitional).
+READ_SUFFIXES = (".xlsx", ".xlsm")
+#: Spreadsheet formats recognised by extension but not read, as the officer would name them.
+UNSUPPORTED_SUFFIXES = {
+    ".xls": "legacy Excel 97-2003 (.xls)",
+    ".xlt": "legacy Excel 97-2003 template (.xlt)",
+    ".xlsb": "binary Excel (.xlsb)",
+    ".xltx": "workbook template (.xltx)",
+    ".xltm": "workbook template (.xltm)",
+    ".ods": "OpenDocument / LibreOffice Calc (.ods)",
+    ".fods": "flat OpenDocument (.fods)",
+    ".csv": "CSV text (.csv)",
+    ".tsv": "tab-separated text (.tsv)",
+    ".numbers": "Apple Numbers (.numbers)",
+}
+SUPPORTED_FORMATS_TEXT = ".xlsx and .xlsm"
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
+#: Stream names that an encrypted (password-protected) Office file carries inside its OLE2 container.
+_ENCRYPTION_STREAMS = tuple(name.encode("utf-16-le") for name in ("EncryptionInfo", "EncryptedPackage"))
+_STRICT_NAMESPACE = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
+#: Entity and document type declarations are how XML bombs and external entities work; no part of a
+#: workbook written by Excel, LibreOffice or openpyxl has one. Searched in UTF-8 and UTF-16.
+_DECLARATIONS = tuple(
+    needle.encode(encoding)
+    for needle in ("<!DOCTYPE", "<!ENTITY")
+    for encoding in ("utf-8", "utf-16-le", "utf-16-be")
+)
+_XML_SUFFIXES = (".xml", ".rels", ".vml")
+#: A member smaller than this cannot harm memory whatever its compression ratio; only bigger members
+#: are held to `max_compression_ratio`, so ordinary small, repetitive parts are never refused.
+_RATIO_FLOOR_BYTES = 1 << 20
+_CHUNK = 1 << 16
+_OVERLAP = 512  # bytes kept between chunks so that no needle or attribute is split unseen
+_CELL_REF = re.compile(rb'\sr="([A-Za-z]{0,8})(\d{0,12})"')
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Za-z]{0,8})(\d{0,12})(?::([A-Za-z]{0,8})(\d{0,12}))?"')
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s>/]")
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
+_SHARED_STRING_TAG = re.compile(rb"<(?:\w+:)?si[\s>/]")
+
+
+class Refused(Exception):
+    """A file that pre-flight refuses: carries the finding's rule and template fields."""
+
+    def __init__(self, rule: str, **fields: str) -> None:
+        super().__init__(rule, fields)
+        self.rule = rule
+        self.fields = fields
+
+
+# --- The folder ------------------------------------------------------------------------------------
+
+@dataclass
+class Batch:
+    """Every file of the input folder: the workbooks read (sorted by file) and the files ignored."""
+
+    input_dir: Path
+    workbooks: list[Workbook] = field(default_factory=list)
+    ignored: list[IgnoredFile] = field(default_factory=list)
+
+
+def load_folder(input_dir: Path, config: Config, *, jobs: int = 1, progress: Progress = quiet) -> Batch:
+    """Load every workbook under `input_dir` (subfolders included), in parallel when `jobs` > 1.
+
+    The result does not depend on `jobs`: workbooks come back sorted by their relative path.
+    """
+    input_dir = Path(input_dir)
+    paths, ignored = scan_folder(input_dir)
+    if jobs > 1 and len(paths) > 1:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(paths))) as pool:
+            futures = [pool.submit(load_workbook_file, path, input_dir, config) for path in paths]
+            workbooks = [future.result() for future in progress("Loading", futures)]
+    else:
+        workbooks = [load_workbook_file(path, input_dir, config) for path in progress("Loading", paths)]
+    return Batch(input_dir, sorted(workbooks, key=lambda item: item.file), ignored)
+
+
+def scan_folder(input_dir: Path) -> tuple[list[Path], list[IgnoredFile]]:
+    """The files to load (sorted) and the files ignored with their reason (sorted)."""
+    paths: list[Path] = []
+    ignored: list[IgnoredFile] = []
+    for path in _walk(input_dir):
+        name = relative_name(path, input_dir)
+        reason = ignore_reason(path, input_dir)
+        if reason:
+            ignored.append(IgnoredFile(name, reason))
+        else:
+            paths.append(path)
+    return (sorted(paths, key=lambda item: relative_name(item, input_dir)),
+            sorted(ignored, key=lambda item: item.file))
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    """Every entry under `folder` that is not a directory; symbolic links to folders are not followed."""
+    with os.scandir(folder) as entries:
+        for entry in sorted(entries, key=lambda item: item.name):
+            if entry.is_dir(follow_symlinks=False):
+                yield from _walk(Path(entry.path))
+            else:
+                yield Path(entry.path)
+
+
+def ignore_reason(path: Path, input_dir: Path) -> str:
+    """Why a file is not a return to read ('' when it is one)."""
+    parts = PurePosixPath(relative_name(path, input_dir)).parts
+    if any(part.startswith(".") for part in parts[:-1]):
+        return "in a hidden folder"
+    name = parts[-1]
+    if name.startswith("~$"):
+        return "Excel lock file (the workbook was open when copied)"
+    if name.startswith("."):
+        return "hidden file"
+    if path.is_symlink():
+        return "symbolic link (not followed)"
+    try:
+        mode = path.stat().st_mode
+    except OSError as error:
+        return f"cannot be read ({error.strerror or error})"
+    if not stat.S_ISREG(mode):
+        return "not a regular file"
+    suffix = path.suffix.lower()
+    if suffix not in READ_SUFFIXES and suffix not in UNSUPPORTED_SUFFIXES:
+        return "not a spreadsheet"
+    return ""
+
+
+def relative_name(path: Path, input_dir: Path) -> str:
+    return Path(path).relative_to(input_dir).as_posix()
+
+
+# --- One file --------------------------------------------------------------------------------------
+
+def load_workbook_file(path: Path, input_dir: Path, config: Config) -> Workbook:
+    """Read one returned file into a Workbook; a bad file gives a Workbook holding its finding."""
+    name = relative_name(Path(path), Path(input_dir))
+    limits = config.limits
+    try:
+        size = Path(path).stat().st_size
+        if size > limits.max_file_bytes:
+            digest = _hash_file(Path(path))
+            return _refused(name, digest, size, "file.too_large",
+                            reason=f"{_megabytes(size)} on disk; the limit is {_megabytes(limits.max_file_bytes)}")
+        data = _read_capped(Path(path), limits.max_file_bytes)
+    except OSError as error:
+        return Workbook(file=name, sha256="", size=0, findings=(
+            finding("file.unreadable", file=name, reason=f"the file cannot be opened: {error.strerror or error}"),))
+    digest = hashlib.sha256(data).hexdigest()
+    if len(data) > limits.max_file_bytes:  # grew while being read
+        return _refused(name, digest, len(data), "file.too_large",
+                        reason=f"over {_megabytes(limits.max_file_bytes)} on disk")
+    try:
+        preflight(data, Path(path).suffix.lower(), limits)
+    except Refused as refusal:
+        return _refused(name, digest, len(data), refusal.rule, **refusal.fields)
+    try:
+        return read_workbook(data, name, digest)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as error:  # noqa: BLE001 - a reader's panic is a finding, not a crash
+        return _refused(name, digest, len(data), "file.unreadable", reason=_describe(error))
+
+
+def _refused(name: str, digest: str, size: int, rule: str, **fields: str) -> Workbook:
+    return Workbook(file=name, sha256=digest, size=size, findings=(finding(rule, file=name, **fields),))
+
+
+def _hash_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _read_capped(path: Path, limit: int) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read(limit + 1)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:,.1f} MB"
+
+
+def _describe(error: BaseException) -> str:
+    text = values.text(str(error)) or ""
+    text = text if len(text) <= 200 else text[:197] + "..."
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+# --- Pre-flight: the raw bytes, before any spreadsheet library sees them -------------------------
+
+def preflight(data: bytes, suffix: str, limits: Limits) -> None:
+    """Raise `Refused` unless `data` is an .xlsx/.xlsm zip that is safe to hand to a reader."""
+    if suffix in UNSUPPORTED_SUFFIXES:
+        raise Refused("file.unsupported_format", format=UNSUPPORTED_SUFFIXES[suffix])
+    if not data.strip():
+        raise Refused("file.unreadable", reason="the file is empty")
+    if data.startswith(_OLE_MAGIC):
+        if any(stream in data for stream in _ENCRYPTION_STREAMS):
+            raise Refused("file.encrypted")
+        raise Refused("file.unsupported_format", format="legacy Excel 97-2003 (.xls)")
+    if not data.startswith(_ZIP_MAGICS):
+        _refuse_not_zip(data)
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError) as error:
+        raise Refused("file.unreadable", reason=f"the file is truncated or corrupt ({error})") from None
+    with archive:
+        _check_package(archive, limits)
+
+
+def _refuse_not_zip(data: bytes) -> None:
+    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith((b"<html", b"<!doctype html")) or b"<html" in head:
+        raise Refused("file.unsupported_format", format="web page (HTML)")
+    if head.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in data[:8192]:
+        raise Refused("file.unsupported_format", format="Excel 2003 XML spreadsheet")
+    if b"\x00" not in data[:8192]:
+        try:
+            data[:8192].decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            raise Refused("file.unsupported_format", format="plain text or CSV")
+    raise Refused("file.unreadable", reason="it is not an Excel workbook (the content is not a zip package)")
+
+
+def _check_package(archive: zipfile.ZipFile, limits: Limits) -> None:
+    members = archive.infolist()
+    names = {member.filename for member in members}
+    _check_kind(archive, names)
+    total = sum(member.file_size for member in members)
+    if total > limits.max_uncompressed_bytes:
+        raise Refused("file.too_large", reason=(
+            f"its parts unpack to {_megabytes(total)}; the limit is {_megabytes(limits.max_uncompressed_bytes)}"))
+    for member in members:
+        if member.flag_bits & 0x1:
+            raise Refused("file.encrypted")
+        if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise Refused("file.unreadable", reason=f"part {member.filename} uses an unknown compression")
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size > _RATIO_FLOOR_BYTES and ratio > limits.max_compression_ratio:
+            raise Refused("file.too_large", reason=(
+                f"part {member.filename} unpacks {ratio:,.0f} times its packed size "
+                f"(the limit is {limits.max_compression_ratio}): a zip bomb"))
+    for member in members:
+        if member.filename.lower().endswith(_XML_SUFFIXES):
+            _scan_xml_part(archive, member, limits)
+
+
+def _check_kind(archive: zipfile.ZipFile, names: set[str]) -> None:
+    """Refuse zips that are some other package: OpenDocument, binary Excel, Word, Numbers, or Strict."""
+    if "mimetype" in names:
+        raise Refused("file.unsupported_format", format="OpenDocument / LibreOffice Calc (.ods)")
+    if "xl/workbook.bin" in names:
+        raise Refused("file.unsupported_format", format="binary Excel (.xlsb)")
+    if "word/document.xml" in names:
+        raise Refused("file.unsupported_format", format="Word document")
+    if any(name.startswith("Index/") and name.endswith(".iwa") for name in names):
+        raise Refused("file.unsupported_format", format="Apple Numbers (.numbers)")
+    if "[Content_Types].xml" not in names or workbook_part(archive) not in names:
+        raise Refused("file.unreadable", reason="it is a zip file but not an Excel workbook")
+
+
+def workbook_part(archive: zipfile.ZipFile) -> str:
+    """The name of the workbook part (normally xl/workbook.xml), from the package relationships."""
+    try:
+        rels = _read_small(archive, "_rels/.rels")
+    except KeyError:
+        return "xl/workbook.xml"
+    match = re.search(rb'Target="/?([^"]*workbook[^"]*\.xml)"', rels)
+    return match.group(1).decode("utf-8", "replace") if match else "xl/workbook.xml"
+
+
+def _read_small(archive: zipfile.ZipFile, name: str, cap: int = 4 << 20) -> bytes:
+    with archive.open(name) as handle:
+        return handle.read(cap)
+
+
+def _scan_xml_part(archive: zipfile.ZipFile, member: zipfile.ZipInfo, limits: Limits) -> None:
+    """Stream one XML part (never more than its declared size): no DTD, no oversized sheet."""
+    name = member.filename
+    is_sheet = name.lower().startswith(("xl/worksheets/", "xl/chartsheets/", "xl/dialogsheets/"))
+    is_strings = name.lower() == "xl/sharedstrings.xml"
+    is_workbook = name.lower() == "xl/workbook.xml"
+    max_cells = limits.max_rows * limits.max_columns
+    cells = rows = strings = 0
+    tail = b""
+    try:
+        with archive.open(member) as handle:
+            while True:
+                chunk = handle.read(_CHUNK)
+                if not chunk:
+                    break
+                window = tail + chunk
+                if any(needle in window for needle in _DECLARATIONS):
+                    raise Refused("file.unreadable", reason=(
+                        f"part {name} declares a document type or entities (<!DOCTYPE>/<!ENTITY>), "
+                        "which workbooks never need and which are not allowed"))
+                if is_workbook and _STRICT_NAMESPACE in window:
+                    raise Refused("file.unsupported_format", format="Strict Open XML")
+                fresh = len(tail)
+                if is_sheet:
+                    _check_references(window, limits)
+                    cells += _count_new(_CELL_TAG, window, fresh)
+                    rows += _count_new(_ROW_TAG, window, fresh)
+                    if cells > max_cells or rows > limits.max_rows:
+                        raise Refused("file.too_large", reason=(
+                            f"sheet part {name} holds more than {limits.max_rows:,} rows "
+                            f"or {max_cells:,} cells"))
+                if is_strings:
+                    strings += _count_new(_SHARED_STRING_TAG, window, fresh)
+                    if strings > max_cells:
+                        raise Refused("file.too_large", reason=f"it holds more than {max_cells:,} pieces of text")
+                tail = window[-_OVERLAP:]
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as error:
+        raise Refused("file.unreadable", reason=f"part {name} is corrupt ({error})") from None
+
+
+def _count_new(pattern: re.Pattern, window: bytes, fresh: int) -> int:
+    """Matches not wholly inside the overlap already counted with the previous chunk."""
+    return sum(1 for match in pattern.finditer(window) if match.end() > fresh)
+
+
+def _check_references(window: bytes, limits: Limits) -> None:
+    for match in _DIMENSION.finditer(window):
+        for letters, digits in ((match.group(1), match.group(2)), (match.group(3), match.group(4))):
+            _check_reference(letters or b"", digits or b"", limits)
+    for match in _CELL_REF.finditer(window):
+        _check_reference(match.group(1), match.group(2), limits)
+
+
+def _check_reference(letters: bytes, digits: bytes, limits: Limits) -> None:
+    row = int(digits) if digits else 0
+    column = 0
+    for letter in letters.upper():
+        column = column * 26 + (letter - 64)
+    if row > limits.max_rows or column > limits.max_columns:
+        where = (letters.decode("ascii", "replace") + digits.decode("ascii", "replace")) or "?"
+        raise Refused("file.too_large", reason=(
+            f"a sheet uses cell {where}, beyond the {limits.max_rows:,} rows and {limits.max_columns} "
+            "columns a review workbook may use"))
+
+
+# --- Reading a pre-flighted workbook ---------------------------------------------------------------
+
+class _Sheet:
+    """A sheet's values by Excel row and column (1-based); cells outside the data read as blank."""
+
+    def __init__(self, rows: list[list[Value]]) -> None:
+        self.rows = rows
+
+    def get(self, row: int, column: int) -> Value:
+        if row - 1 < len(self.rows):
+            cells = self.rows[row - 1]
+            if column - 1 < len(cells):
+                return values.clean(cells[column - 1])
+        return None
+
+    @property
+    def last_row(self) -> int:
+        return len(self.rows)
+
+    def at(self, layout: SheetLayout, header: str, row: int) -> Value:
+        return self.get(row, layout.headers.index(header) + 1)
+
+
+def read_workbook(data: bytes, name: str, digest: str) -> Workbook:
+    """Records of a pre-flighted workbook, with the template and layout findings."""
+    from python_calamine import CalamineWorkbook
+
+    found: list[Finding] = []
+    book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    present = set(book.sheet_names)
+    sheets: dict[str, _Sheet] = {}
+    for sheet_name in catalogue.REQUIRED_SHEETS:
+        if sheet_name in present:
+            sheets[sheet_name] = _Sheet(book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False))
+        else:
+            found.append(finding("sheet.missing", file=name, sheet=sheet_name))
+    found.extend(_check_template_version(data, name, sheets))
+
+    register: dict[str, RegisterValue] = {}
+    checklist: tuple[ChecklistRow, ...] = ()
+    improvement: tuple[ImprovementRow, ...] = ()
+    risks: tuple[RiskRow, ...] = ()
+    if catalogue.REGISTER.name in sheets:
+        register = _read_register(sheets[catalogue.REGISTER.name], name, found)
+    if catalogue.CHECKLIST.name in sheets:
+        checklist = _read_checklist(sheets[catalogue.CHECKLIST.name], name, found)
+    if catalogue.IMPROVEMENT.name in sheets:
+        improvement = _read_improvement(sheets[catalogue.IMPROVEMENT.name], name, found)
+    if catalogue.RISKS_SHEET.name in sheets:
+        risks = _read_risks(sheets[catalogue.RISKS_SHEET.name], name, found)
+
+    workbook = Workbook(file=name, sha256=digest, size=len(data), register=register, checklist=checklist,
+                        improvement=improvement, risks=risks)
+    pid = workbook.partnership_id
+    return dataclasses.replace(workbook, findings=tuple(
+        dataclasses.replace(item, partnership_id=pid) for item in found))
+
+
+def _fold(value: Value) -> str:
+    return values.text(value).casefold()
+
+
+def _check_headers(sheet: _Sheet, layout: SheetLayout, name: str, found: list[Finding]) -> None:
+    for column, header in enumerate(layout.headers, start=1):
+        typed = sheet.get(layout.header_row, column)
+        if _fold(typed) != header.casefold():
+            found.append(finding("sheet.layout", file=name, sheet=layout.name,
+                                 cell=f"{layout.column(header)}{layout.header_row}",
+                                 value=values.text(typed), expected=header))
+
+
+def _check_label(sheet: _Sheet, layout: SheetLayout, header: str, row: int, expected: str, name: str,
+                 found: list[Finding]) -> None:
+    typed = sheet.at(layout, header, row)
+    if _fold(typed) != values.text(expected).casefold():
+        found.append(finding("sheet.layout", file=name, sheet=layout.name, cell=f"{layout.column(header)}{row}",
+                             value=values.text(typed), expected=expected))
+
+
+def _read_register(sheet: _Sheet, name: str, found: list[Finding]) -> dict[str, RegisterValue]:
+    layout = catalogue.REGISTER
+    _check_headers(sheet, layout, name, found)
+    register = {}
+    for item in catalogue.REGISTER_FIELDS:
+        row = catalogue.REGISTER_ROWS[item.key]
+        _check_label(sheet, layout, "Field", row, item.label, name, found)
+        value = sheet.at(layout, "Value", row)
+        if item.kind not in (Kind.NUMBER, Kind.DATE):
+            # Text answers are kept as the text shown, so 14 typed in a text cell reads "14" whatever
+            # the program that saved the file stored (14, 14.0 or "14").
+            value = values.text(value) or None
+        register[item.key] = RegisterValue(item, row, value)
+    return register
+
+
+def _read_checklist(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[ChecklistRow, ...]:
+    layout = catalogue.CHECKLIST
+    _check_headers(sheet, layout, name, found)
+    rows = []
+    for question in catalogue.QUESTIONS:
+        row = catalogue.CHECKLIST_ROWS[question.ref]
+        _check_label(sheet, layout, "Ref", row, question.ref, name, found)
+        rows.append(ChecklistRow(question, row, sheet.at(layout, "Status", row), sheet.at(layout, "Evidence", row),
+                                 sheet.at(layout, "Evidence location", row)))
+    return tuple(rows)
+
+
+def _read_improvement(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[ImprovementRow, ...]:
+    layout = catalogue.IMPROVEMENT
+    _check_headers(sheet, layout, name, found)
+    rows = []
+    for area in catalogue.AREAS:
+        row = catalogue.IMPROVEMENT_ROWS[area.ref]
+        _check_label(sheet, layout, "Ref", row, area.ref, name, found)
+        rows.append(ImprovementRow(
+            area, row, *(sheet.at(layout, header, row)
+                         for header in ("Answer", "Action", "Action owner", "Due date", "Action status"))))
+    return tuple(rows)
+
+
+_RISK_CONTENT = ("Risk", "Likelihood", "Impact", "Mitigation", "Owner")
+
+
+def _read_risks(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[RiskRow, ...]:
+    """The strategy's nine risks always; below them, every row with content is an officer's own risk.
+
+    An own risk keeps the Ref the officer typed; a blank Ref is given the row's place in the list
+    (R10 for the first row below R09, and so on), so it can still be named in findings and the pack.
+    """
+    layout = catalogue.RISKS_SHEET
+    _check_headers(sheet, layout, name, found)
+    rows = []
+    for risk in catalogue.RISKS:
+        row = catalogue.RISK_ROWS[risk.ref]
+        _check_label(sheet, layout, "Ref", row, risk.ref, name, found)
+        rows.append(_risk_row(sheet, risk.ref, row))
+    first_own = layout.first_row + len(catalogue.RISKS)
+    for row in range(first_own, sheet.last_row + 1):
+        if any(sheet.at(layout, header, row) is not None for header in _RISK_CONTENT):
+            ref = values.text(sheet.at(layout, "Ref", row)) or f"R{row - layout.first_row + 1:02d}"
+            rows.append(_risk_row(sheet, ref, row))
+    return tuple(rows)
+
+
+def _risk_row(sheet: _Sheet, ref: str, row: int) -> RiskRow:
+    layout = catalogue.RISKS_SHEET
+    return RiskRow(ref, row, *(sheet.at(layout, header, row) for header in _RISK_CONTENT))
+
+
+# --- Template version ------------------------------------------------------------------------------
+
+_REFERENCE = re.compile(r"^=?'?(?P<sheet>[^'!]+)'?!\$?(?P<column>[A-Za-z]{1,3})\$?(?P<row>\d{1,7})$")
+
+
+def _check_template_version(data: bytes, name: str, sheets: dict[str, _Sheet]) -> list[Finding]:
+    """`template_version` is a workbook-level defined name: a constant (1 or =1) or a cell reference."""
+    text = _defined_name(data, catalogue.TEMPLATE_VERSION_NAME)
+    if text is None:
+        return [finding("template.version", file=name,
+                        reason=f"it has no '{catalogue.TEMPLATE_VERSION_NAME}' name")]
+    version: Value = text.strip().lstrip("=").strip().strip('"')
+    reference = _REFERENCE.match(text.strip())
+    if reference:
+        sheet = sheets.get(reference["sheet"])
+        column = 0
+        for letter in reference["column"].upper():
+            column = column * 26 + ord(letter) - 64
+        version = sheet.get(int(reference["row"]), column) if sheet else None
+    parsed = values.number(version)
+    if parsed is None or parsed is values.INVALID or parsed != catalogue.TEMPLATE_VERSION:
+        shown = values.text(version) or "blank"
+        return [finding("template.version", file=name, value=shown,
+                        reason=f"its version is {shown}; this review reads version {catalogue.TEMPLATE_VERSION}")]
+    return []
+
+
+def _defined_name(data: bytes, wanted: str) -> str | None:
+    from defusedxml import ElementTree
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        root = ElementTree.fromstring(_read_small(archive, workbook_part(archive)))
+    matches = [element for element in root.iter()
+               if element.tag.rsplit("}", 1)[-1] == "definedName"
+               and (element.get("name") or "").casefold() == wanted.casefold()]
+    # A workbook-level name is the contract; a sheet-level one of the same name is accepted after it.
+    matches.sort(key=lambda element: element.get("localSheetId") is not None)
+    return (matches[0].text or "") if matches else None

@@ -1,0 +1,278 @@
+"""Loaded workbooks -> findings: every rule of the contract, each a small function.
+
+A rule takes one loaded workbook, the as-of date and the configuration and yields findings; `check`
+runs them all over a batch and never stops at the first. Only assessed workbooks (no file or sheet
+error while loading) are checked cell by cell: the answers of a workbook whose layout is broken
+cannot be trusted to be where the rules look. Messages come from `findings.RULES`; a rule only
+chooses the code, the cell and the template's fields.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from typing import Callable, Iterable, Iterator, Sequence
+
+from pipeline import catalogue, values
+from pipeline.catalogue import Field, Kind
+from pipeline.config import Config
+from pipeline.findings import Finding, ValidationReport, finding
+from pipeline.records import ImprovementRow, RegisterValue, RiskRow, Workbook
+from pipeline.values import INVALID
+
+Rule = Callable[[Workbook, dt.date, Config], Iterable[Finding]]
+
+
+def uk_date(day: dt.date) -> str:
+    """Dates in messages as officers write them: 31/03/2026."""
+    return day.strftime("%d/%m/%Y")
+
+
+def _spoken(options: Sequence[str], conjunction: str = "or") -> str:
+    return f"{', '.join(options[:-1])} {conjunction} {options[-1]}" if len(options) > 1 else "".join(options)
+
+
+# --- Register --------------------------------------------------------------------------------------
+
+def _register_finding(rule: str, workbook: Workbook, entry: RegisterValue, **fields: object) -> Finding:
+    return finding(rule, file=workbook.file, sheet=catalogue.REGISTER.name, cell=entry.cell(),
+                   partnership_id=workbook.partnership_id, value=entry.value, field=entry.field.label, **fields)
+
+
+def _entries(workbook: Workbook) -> Iterator[RegisterValue]:
+    for item in catalogue.REGISTER_FIELDS:
+        entry = workbook.register.get(item.key)
+        if entry is not None:
+            yield entry
+
+
+def register_missing(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
+    """A required field left blank."""
+    for entry in _entries(workbook):
+        if entry.field.required and values.clean(entry.value) is None:
+            yield _register_finding("register.missing", workbook, entry)
+
+
+def register_invalid(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
+    """A choice not in its list, a number that is not one or is negative, an email that is not one."""
+    for entry in _entries(workbook):
+        problem = _register_problem(entry.field, entry.value)
+        if problem:
+            yield _register_finding("register.invalid", workbook, entry, problem=problem)
+
+
+def _register_problem(item: Field, value: object) -> str:
+    if values.clean(value) is None:
+        return ""
+    if item.kind is Kind.CHOICE and values.choice(value, item.choices) is INVALID:
+        return f"must be one of {_spoken(item.choices)}: choose one from the list"
+    if item.kind is Kind.NUMBER:
+        parsed = values.number(value)
+        if parsed is INVALID:
+            return "must be a number, such as 1200 (no words)"
+        if parsed < 0:
+            return "must not be negative: enter 0 if there is none"
+    if item.kind is Kind.EMAIL and values.email(value) is INVALID:
+        return "is not an email address: enter one such as name@council.gov.uk"
+    if item.kind is Kind.LIST and not values.items(value, catalogue.LIST_SEPARATOR):
+        return f"has no entries: list each one, separated by {catalogue.LIST_SEPARATOR}"
+    return ""
+
+
+def register_dates(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
+    """A date field holding something that cannot be read as a date."""
+    for entry in _entries(workbook):
+        if entry.field.kind is Kind.DATE and values.date(entry.value) is INVALID:
+            yield _register_finding("register.invalid_date", workbook, entry)
+
+
+def review_overdue(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
+    """The next review was due before the as-of date."""
+    entry = workbook.register.get("next_review")
+    due = values.date(entry.value) if entry else None
+    if isinstance(due, dt.date) and due < as_of:
+        yield _register_finding("register.review_overdue", workbook, entry, due=uk_date(due), as_of=uk_date(as_of))
+
+
+def scope_excluded(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
+    """A scope test of the strategy's 'what is not partnership' answered Yes."""
+    for item in catalogue.SCOPE_FIELDS:
+        entry = workbook.register.get(item.key)
+        if entry and values.choice(entry.value, item.choices) == catalogue.YES:
+            yield _register_finding("scope.excluded", workbook, entry)
+
+
+# --- Checklist -------------------------------------------------------------------------------------
+
+def checklist_status(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
+    """Status blank (a warning: the review is incomplete) or not an allowed answer (an error)."""
+    for row in workbook.checklist:
+        status = values.choice(row.status, catalogue.CHECKLIST_STATUSES)
+        if status is None or status is INVALID:
+            rule = "checklist.unanswered" if status is None else "checklist.invalid"
+            yield finding(rule, file=workbook.file, sheet=catalogue.CHECKLIST.name, cell=row.cell("Status"),
+                          partnership_id=workbook.partnership_id, value=row.status, ref=row.question.ref)
+
+
+def checklist_evidence(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
+    """Yes or Partly claimed with nothing in Evidence."""
+    for row in workbook.checklist:
+        status = values.choice(row.status, catalogue.CHECKLIST_STATUSES)
+        if status in (catalogue.YES, catalogue.PARTLY) and values.clean(row.evidence) is None:
+            yield finding("checklist.no_evidence", file=workbook.file, sheet=catalogue.CHECKLIST.name,
+                          cell=row.cell("Evidence"), partnership_id=workbook.partnership_id,
+                          value=row.evidence, ref=row.question.ref, status=status)
+
+
+# --- Improvement tool and its actions --------------------------------------------------------------
+
+def _improvement_finding(rule: str, workbook: Workbook, row: ImprovementRow, header: str, value: object,
+                         **fields: object) -> Finding:
+    return finding(rule, file=workbook.file, sheet=catalogue.IMPROVEMENT.name, cell=row.cell(header),
+                   partnership_id=workbook.partnership_id, value=value, ref=row.area.ref, **fields)
+
+
+def improvement_answer(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
+    """Answer blank (warning) or not Yes/No (error)."""
+    for row in workbook.improvement:
+        answer = values.choice(row.answer, catalogue.IMPROVEMENT_ANSWERS)
+        if answer is None:
+            yield _improvement_finding("improvement.unanswered", workbook, row, "Answer", row.answer)
+        elif answer is INVALID:
+            yield _improvement_finding("improvement.invalid", workbook, row, "Answer", row.answer)
+
+
+def improvement_action(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
+    """An area answered No needs an Action."""
+    for row in workbook.improvement:
+        if values.choice(row.answer, catalogue.IMPROVEMENT_ANSWERS) == catalogue.NO and not _has_action(row):
+            yield _improvement_finding("improvement.no_action", workbook, row, "Action", row.action)
+
+
+def _has_action(row: ImprovementRow) -> bool:
+    return values.clean(row.action) is not None
+
+
+def _actions(workbook: Workbook) -> Iterator[ImprovementRow]:
+    """The rows with an Action: the action rules apply to these only."""
+    return (row for row in workbook.improvement if _has_action(row))
+
+
+def action_owner(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
+    for row in _actions(workbook):
+        if values.clean(row.owner) is None:
+            yield _improvement_finding("action.no_owner", workbook, row, "Action owner", row.owner)
+
+
+def action_due_date(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
+    """No due date (warning) or one that cannot be read (error)."""
+    for row in _actions(workbook):
+        due = values.date(row.due)
+        if due is None:
+            yield _improvement_finding("action.no_due_date", workbook, row, "Due date", row.due)
+        elif due is INVALID:
+            yield _improvement_finding("action.invalid_date", workbook, row, "Due date", row.due)
+
+
+def action_status(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
+    """A status typed that is not in the list (a blank status counts as Not started)."""
+    for row in _actions(workbook):
+        if values.choice(row.action_status, catalogue.ACTION_STATUSES) is INVALID:
+            yield _improvement_finding("action.invalid_status", workbook, row, "Action status", row.action_status)
+
+
+def action_overdue(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
+    """Due before the as-of date and not Complete."""
+    for row in _actions(workbook):
+        due = values.date(row.due)
+        status = values.choice(row.action_status, catalogue.ACTION_STATUSES)
+        if isinstance(due, dt.date) and due < as_of and status != catalogue.COMPLETE:
+            yield _improvement_finding("action.overdue", workbook, row, "Due date", row.due,
+                                       due=uk_date(due), as_of=uk_date(as_of))
+
+
+# --- Risks -----------------------------------------------------------------------------------------
+
+_RATINGS = (("Likelihood", "likelihood"), ("Impact", "impact"))
+
+
+def _rated_risks(workbook: Workbook) -> Iterator[RiskRow]:
+    """The strategy's nine risks always; an officer's own row only when it has some content."""
+    for row in workbook.risks:
+        if row.is_strategy_risk or any(values.clean(value) is not None for value in (
+                row.text, row.likelihood, row.impact, row.mitigation, row.owner)):
+            yield row
+
+
+def risk_ratings(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
+    """Each Likelihood or Impact blank (warning) or not a whole number 1 to 5 (error)."""
+    for row in _rated_risks(workbook):
+        for header, words in _RATINGS:
+            typed = row.likelihood if header == "Likelihood" else row.impact
+            parsed = values.rating(typed, catalogue.RISK_RATINGS)
+            if parsed is None or parsed is INVALID:
+                rule = "risk.unrated" if parsed is None else "risk.invalid"
+                yield finding(rule, file=workbook.file, sheet=catalogue.RISKS_SHEET.name, cell=row.cell(header),
+                              partnership_id=workbook.partnership_id, value=typed, ref=row.ref, rating=words)
+
+
+def risk_unmitigated(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
+    """A High risk (by the configured bands) with no Mitigation."""
+    for row in _rated_risks(workbook):
+        likelihood = values.rating(row.likelihood, catalogue.RISK_RATINGS)
+        impact = values.rating(row.impact, catalogue.RISK_RATINGS)
+        if not isinstance(likelihood, int) or not isinstance(impact, int):
+            continue
+        score = likelihood * impact
+        if config.scoring.risk_band(score) == "High" and values.clean(row.mitigation) is None:
+            yield finding("risk.unmitigated", file=workbook.file, sheet=catalogue.RISKS_SHEET.name,
+                          cell=row.cell("Mitigation"), partnership_id=workbook.partnership_id,
+                          value=row.mitigation, ref=row.ref, score=score)
+
+
+#: Every rule over one workbook, in the order of the contract's table.
+WORKBOOK_RULES: tuple[Rule, ...] = (
+    register_missing, register_invalid, register_dates, review_overdue, scope_excluded,
+    checklist_status, checklist_evidence,
+    improvement_answer, improvement_action,
+    action_owner, action_due_date, action_status, action_overdue,
+    risk_ratings, risk_unmitigated,
+)
+
+
+# --- Across the batch ------------------------------------------------------------------------------
+
+def id_key(partnership_id: str) -> str:
+    """Partnership IDs are the same when they differ only in case or spaces."""
+    return re.sub(r"\s+", "", values.text(partnership_id)).casefold()
+
+
+def duplicate_ids(workbooks: Sequence[Workbook]) -> Iterator[Finding]:
+    """One finding in each workbook whose Partnership ID another workbook also uses."""
+    by_id: dict[str, list[Workbook]] = defaultdict(list)
+    for workbook in workbooks:
+        if workbook.partnership_id:
+            by_id[id_key(workbook.partnership_id)].append(workbook)
+    for group in by_id.values():
+        if len(group) < 2:
+            continue
+        for workbook in group:
+            others = sorted(other.file for other in group if other is not workbook)
+            entry = workbook.register["id"]
+            yield finding("register.duplicate_id", file=workbook.file, sheet=catalogue.REGISTER.name,
+                          cell=entry.cell(), partnership_id=workbook.partnership_id, value=entry.value,
+                          id=workbook.partnership_id, other=_spoken(others, "and"))
+
+
+def check(workbooks: Sequence[Workbook], *, as_of: dt.date, config: Config) -> ValidationReport:
+    """All findings of the batch: what loading found, then every rule over each assessed workbook."""
+    found: list[Finding] = []
+    assessed = [workbook for workbook in workbooks if workbook.assessed]
+    for workbook in workbooks:
+        found.extend(workbook.findings)
+    for workbook in assessed:
+        for rule in WORKBOOK_RULES:
+            found.extend(rule(workbook, as_of, config))
+    found.extend(duplicate_ids(assessed))
+    return ValidationReport.of(found)
