@@ -1,0 +1,88 @@
+"""Safe, unique file names for the files the pipeline writes from what officers typed.
+
+A Partnership ID, a partnership name or a returned file's name is untrusted text: it may hold path
+separators, `..`, characters Windows refuses, device names such as `CON`, or be very long. Names
+made here are plain ASCII, stay inside the folder they are written to, and never collide with one
+another (case-insensitively, as on Windows and macOS).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path, PurePosixPath
+
+#: Longest file stem written; keeps full paths well inside Windows' 260-character limit.
+MAX_STEM = 80
+MAX_FOLDER = 60
+
+_WINDOWS_DEVICES = frozenset(
+    {"con", "prn", "aux", "nul", "clock$", "conin$", "conout$"}
+    | {f"com{n}" for n in "0123456789¹²³"} | {f"lpt{n}" for n in "0123456789¹²³"}
+)
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def ascii_text(text: str) -> str:
+    """`text` folded to ASCII: accents dropped (é -> e), other non-ASCII characters removed."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+
+
+def slug(text: str, max_length: int = 50) -> str:
+    """Lower-case words joined by '-': 'Community Safety Partnership' -> 'community-safety-partnership'."""
+    words = _NOT_SLUG.sub("-", ascii_text(text).lower()).strip("-")
+    return words[:max_length].rstrip("-")
+
+
+def safe_stem(text: str, *, fallback: str, max_length: int = MAX_STEM) -> str:
+    """One path component without separators, `..`, leading dots, device names or odd characters."""
+    stem = _UNSAFE.sub("_", ascii_text(text))
+    stem = re.sub(r"\.{2,}", ".", stem).strip("._- ")[:max_length].rstrip("._- ")
+    if not stem:
+        return fallback
+    if stem.split(".")[0].lower() in _WINDOWS_DEVICES:
+        stem = f"_{stem}"
+    return stem
+
+
+def mirrored_path(relative: str, suffix: str) -> PurePosixPath:
+    """A returned file's path relative to its folder, made safe component by component.
+
+    'North/P-01 return.xlsx' -> 'North/P-01_return.xlsx'; '../../etc/x.xlsx' -> 'etc/x.xlsx'.
+    """
+    parts = [part for part in re.split(r"[\\/]+", relative) if part not in ("", ".", "..")]
+    if not parts:
+        parts = ["workbook"]
+    folders = [safe_stem(part, fallback="folder", max_length=MAX_FOLDER) for part in parts[:-1]]
+    name = parts[-1]
+    stem = name[: -len(Path(name).suffix)] if Path(name).suffix else name
+    return PurePosixPath(*folders, safe_stem(stem, fallback="workbook") + suffix)
+
+
+class UniqueNames:
+    """Hands out paths inside `folder` that differ from each other and from `reserved` paths.
+
+    A collision gets '-2', '-3', ... before the suffix. Comparison ignores case.
+    """
+
+    def __init__(self, folder: Path, reserved: tuple[Path, ...] = ()) -> None:
+        self.folder = folder.resolve()
+        self._taken = {self._key(path.resolve()) for path in reserved}
+
+    @staticmethod
+    def _key(path: Path) -> str:
+        return str(path).casefold()
+
+    def claim(self, relative: PurePosixPath) -> Path:
+        target = self.folder.joinpath(*relative.parts)
+        stem, suffix = target.name[: -len(target.suffix) or None], target.suffix
+        candidate, number = target, 1
+        while self._key(candidate) in self._taken:
+            number += 1
+            candidate = target.with_name(f"{stem}-{number}{suffix}")
+        if not candidate.resolve().is_relative_to(self.folder):
+            # Only reachable through a symbolic link planted inside the output folder.
+            raise ValueError(f"refusing to write outside {self.folder}: {candidate}")
+        self._taken.add(self._key(candidate))
+        return candidate
