@@ -55,7 +55,7 @@ _WRAP = Alignment(wrap_text=True, vertical="top")
 _CENTRE = Alignment(wrap_text=True, vertical="top", horizontal="center")
 
 _POINTS_PER_LINE = 13.0  # a wrapped line of 10 pt Arial
-_CHARS_PER_WIDTH_UNIT = 1.1  # Arial 10 fits slightly more than one character per width unit
+_CHARS_PER_WIDTH_UNIT = 1.2  # Arial 10 fits slightly more than one character per width unit
 
 # Column widths (in Excel's character units) chosen so that the longest question and area of
 # practice wrap onto a few lines and a printed landscape A4 page holds the whole table.
@@ -153,7 +153,7 @@ class _FixedTimeZipFile(zipfile.ZipFile):
 # --- Sheets ----------------------------------------------------------------------------------------
 
 def _guide(sheet: Worksheet) -> None:
-    sheet.column_dimensions["A"].width = 26
+    sheet.column_dimensions["A"].width = 30
     sheet.column_dimensions["B"].width = 100
     sheet.sheet_view.showGridLines = False
     rows: list[tuple[str, str, Font]] = [
@@ -211,8 +211,9 @@ def _guide(sheet: Worksheet) -> None:
         second.font = _BODY
         first.alignment = second.alignment = _WRAP
         if text:
-            sheet.row_dimensions[row].height = _height((text,), (100,))
-    sheet.row_dimensions[1].height = 24
+            sheet.row_dimensions[row].height = _height((topic, text), (30, 100))
+    sheet["A1"].alignment = Alignment(vertical="center")  # the title runs on across column B
+    sheet.row_dimensions[1].height = 28
     _protect(sheet)
     _print_setup(sheet, landscape=False, title_rows=None)
 
@@ -266,12 +267,12 @@ def _checklist(sheet: Worksheet) -> None:
     for question in catalogue.QUESTIONS:
         row = catalogue.CHECKLIST_ROWS[question.ref]
         _locked(sheet, layout, row, "Ref", question.ref, alignment=_CENTRE)
-        _locked(sheet, layout, row, "Section", f"{question.section_number}. {question.section}")
+        _locked(sheet, layout, row, "Section", question.section)
         _locked(sheet, layout, row, "Question", question.text)
         for header in ANSWER_HEADERS[layout.name]:
             _answer(sheet, layout, row, header, alignment=_CENTRE if header == "Status" else _WRAP)
         sheet.row_dimensions[row].height = _height(
-            (question.text, f"{question.section_number}. {question.section}"),
+            (question.text, question.section),
             (widths["Question"], widths["Section"]), minimum_lines=2)
     rows = catalogue.CHECKLIST_ROWS.values()
     _validate(sheet, _list_validation(catalogue.CHECKLIST_STATUSES, "Status",

@@ -1,0 +1,440 @@
+"""Realistic filled workbooks for trying the review, the tests and the benchmarks.
+
+Each workbook is the real template filled through `pipeline.fill`, as an officer would fill it. The
+set has the spread a policy team sees in a real year: most returns complete, some half done, a few
+with the slips officers make (some forgiven by the reader, some real errors), at least one entry
+that the strategy's scope tests rule out, overdue actions and High risks.
+
+Everything depends only on the seed: dates are placed around the fixed `REFERENCE_DATE`, never
+around today, so a seed gives the same cells (and the same bytes) in any year it is run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline import catalogue, template
+from pipeline.fill import fill
+from pipeline.records import Value
+
+#: The review season the demo is set in: reviews completed early in 2026, actions due around it.
+REFERENCE_DATE = dt.date(2026, 4, 1)
+
+COMPLETE, PARTIAL, MISTAKES, OUT_OF_SCOPE = "complete", "partial", "mistakes", "out of scope"
+#: Share of each quality in a large set; small sets still get one of each (see `_qualities`).
+QUALITY_SHARES = ((OUT_OF_SCOPE, 0.05), (MISTAKES, 0.12), (PARTIAL, 0.15))
+#: From this many workbooks on, one reuses another's Partnership ID, as happens when a new
+#: partnership is registered by copying last year's workbook of another.
+DUPLICATE_ID_FROM = 30
+
+COUNCIL_DOMAIN = "northshire.gov.uk"
+PLACES = ("Northshire", "Eastbrook", "Kingsmead", "Westvale", "Riverside", "Ashcombe", "Millford",
+          "Thornbury")
+
+SERVICE_AREAS = ("Communities", "Adult social care and health", "Children's services",
+                 "Economic development", "Environment", "Housing", "Culture and leisure", "Transport")
+
+
+@dataclass(frozen=True)
+class PartnershipKind:
+    """A kind of partnership a council joins, with what typically goes with it."""
+
+    name: str
+    service_area: str
+    purpose: str
+    partners: tuple[str, ...]
+    statutory: bool
+    strategic: bool
+    level: str
+
+
+KINDS = (
+    PartnershipKind("Community Safety Partnership", "Communities",
+         "Reduce crime, disorder, anti-social behaviour and reoffending across the district.",
+         ("{place} Police", "{place} Fire and Rescue Service", "Probation Service",
+          "NHS {place} Integrated Care Board", "Riverside Housing Association"), True, True, "Local"),
+    PartnershipKind("Health and Wellbeing Board", "Adult social care and health",
+         "Improve the health and wellbeing of residents and reduce health inequalities.",
+         ("NHS {place} Integrated Care Board", "Healthwatch {place}", "{place} Community Health Trust",
+          "{place} Council for Voluntary Service"), True, True, "Local"),
+    PartnershipKind("Local Enterprise Partnership", "Economic development",
+         "Lead economic growth and job creation across the sub-region.",
+         ("{place} Chamber of Commerce", "University of {place}", "Federation of Small Businesses",
+          "Neighbouring district councils", "{place} College"), False, True, "Regional"),
+    PartnershipKind("Safeguarding Children Partnership", "Children's services",
+         "Keep children safe by coordinating the work of the safeguarding partners.",
+         ("{place} Police", "NHS {place} Integrated Care Board", "Schools forum",
+          "Children and Family Court Advisory Service"), True, True, "Local"),
+    PartnershipKind("Safeguarding Adults Board", "Adult social care and health",
+         "Help and protect adults at risk of abuse or neglect.",
+         ("{place} Police", "NHS {place} Integrated Care Board", "Age UK {place}",
+          "{place} Community Health Trust"), True, True, "Local"),
+    PartnershipKind("Youth Justice Partnership Board", "Children's services",
+         "Prevent offending and reoffending by children and young people.",
+         ("{place} Police", "Probation Service", "NHS {place} Integrated Care Board",
+          "Department for Work and Pensions"), True, False, "Local"),
+    PartnershipKind("Local Nature Partnership", "Environment",
+         "Protect and improve the natural environment and people's access to it.",
+         ("Natural England", "Environment Agency", "{place} Wildlife Trust", "National Farmers' Union",
+          "Woodland Trust"), False, True, "Regional"),
+    PartnershipKind("Joint Waste Partnership", "Environment",
+         "Reduce waste and increase recycling through joint collection and disposal arrangements.",
+         ("Neighbouring district councils", "{place} County Council waste disposal authority"),
+         False, False, "Local"),
+    PartnershipKind("Flood Risk Management Partnership", "Environment",
+         "Reduce the risk of flooding to homes and businesses.",
+         ("Environment Agency", "{place} Internal Drainage Board", "Water company",
+          "{place} County Council"), True, False, "Regional"),
+    PartnershipKind("Homelessness Forum", "Housing",
+         "Prevent homelessness and end rough sleeping in the district.",
+         ("Riverside Housing Association", "Shelter", "Citizens Advice {place}", "Probation Service",
+          "Department for Work and Pensions"), False, False, "Local"),
+    PartnershipKind("Affordable Warmth Partnership", "Housing",
+         "Help households out of fuel poverty through advice and home improvements.",
+         ("Citizens Advice {place}", "Energy supplier", "Age UK {place}",
+          "NHS {place} Integrated Care Board"), False, False, "Local"),
+    PartnershipKind("Town Centre Partnership", "Economic development",
+         "Bring visitors, events and investment into the town centre.",
+         ("{place} Business Improvement District", "{place} Chamber of Commerce", "{place} Police",
+          "Town council"), False, False, "Local"),
+    PartnershipKind("Tourism Partnership", "Culture and leisure",
+         "Promote the area as a visitor destination.",
+         ("Visit {place}", "Hotels association", "National Trust", "{place} Chamber of Commerce"),
+         False, False, "Regional"),
+    PartnershipKind("Active Lifestyles Partnership", "Culture and leisure",
+         "Get more residents active, more often.",
+         ("Sport England", "Active {place} county sports partnership", "Leisure trust",
+          "NHS {place} Integrated Care Board"), False, False, "Local"),
+    PartnershipKind("Cultural Partnership", "Culture and leisure",
+         "Grow arts and heritage activity and the creative economy.",
+         ("Arts Council England", "{place} Museums Trust", "University of {place}", "Theatre trust"),
+         False, True, "Local"),
+    PartnershipKind("Road Safety Partnership", "Transport",
+         "Reduce the number of people killed or seriously injured on the roads.",
+         ("{place} Police", "{place} Fire and Rescue Service", "National Highways",
+          "{place} County Council"), False, False, "Regional"),
+    PartnershipKind("Rural Transport Partnership", "Transport",
+         "Keep rural communities connected by community and demand-responsive transport.",
+         ("Community transport operator", "Bus operator", "{place} County Council",
+          "Parish councils"), False, False, "Local"),
+    PartnershipKind("Domestic Abuse Partnership Board", "Communities",
+         "Support victims of domestic abuse and their children, and hold perpetrators to account.",
+         ("{place} Police", "Women's Aid {place}", "Riverside Housing Association",
+          "NHS {place} Integrated Care Board"), True, True, "Local"),
+    PartnershipKind("Armed Forces Covenant Partnership", "Communities",
+         "Make sure the armed forces community is treated fairly in local services.",
+         ("Royal British Legion", "Ministry of Defence", "Department for Work and Pensions",
+          "SSAFA"), False, False, "Local"),
+    PartnershipKind("Employment and Skills Board", "Economic development",
+         "Match local skills to the jobs employers need.",
+         ("{place} College", "Department for Work and Pensions", "University of {place}",
+          "{place} Chamber of Commerce"), False, True, "Local"),
+)
+
+FIRST_NAMES = ("Amira", "Ben", "Chloe", "David", "Eleanor", "Farid", "Grace", "Harjit", "Isla", "James",
+               "Kwame", "Laura", "Mohammed", "Niamh", "Owen", "Priya", "Rhys", "Sarah", "Tom", "Yasmin")
+SURNAMES = ("Ahmed", "Bennett", "Clarke", "Davies", "Evans", "Fletcher", "Green", "Hughes", "Khan",
+            "Lewis", "Morgan", "Nowak", "O'Brien", "Patel", "Roberts", "Singh", "Taylor", "Walker",
+            "Wright", "Young")
+OBJECTIVES = ("Safer and stronger communities", "Healthy and independent lives", "A thriving economy",
+              "A clean and green environment", "Good homes for all", "Opportunities for young people")
+
+EVIDENCE = {
+    1: ("Terms of reference agreed {date}", "Partnership strategy {year}-{next}", "Board report {date}"),
+    2: ("Annual report {year}", "Outcomes framework and dashboard", "Value for money review {date}"),
+    3: ("Constitution and terms of reference", "Minutes of board meeting {date}", "Decision log",
+        "Scrutiny committee report {date}"),
+    4: ("Quarterly performance report", "Performance dashboard", "Annual performance review {date}"),
+    5: ("Budget agreed by the board {date}", "Funding agreement", "Quarterly finance report"),
+    6: ("Partnership risk register", "Conflicts of interest policy", "Escalation procedure"),
+    7: ("Exit clause in the partnership agreement", "Memorandum of understanding, section 9"),
+    8: ("Communications plan {year}", "Complaints procedure on the website", "Public newsletter"),
+}
+LOCATIONS = ("SharePoint > Partnerships > {id}", "https://intranet.{domain}/partnerships/{id}",
+             "Democratic services: committee papers {year}", "Policy team shared drive, {id} folder")
+ACTIONS = ("Agree and publish updated terms of reference", "Define the council's 'bottom line' for "
+           "the partnership", "Report progress to Overview and Scrutiny twice a year",
+           "Agree a partnership development plan", "Carry out a resource review with partners",
+           "Set up a shared performance framework", "Clarify partners' roles and responsibilities",
+           "Review decision-making arrangements at the annual meeting",
+           "Seek legal advice on the partnership's status", "Brief the Cabinet member and agree reporting lines")
+MITIGATIONS = ("Quarterly review of the risk at board meetings", "Partnership agreement sets out "
+               "commitments and an escalation route", "Regular one-to-ones between lead officers",
+               "Funding agreed for three years with a break clause", "Shared performance dashboard "
+               "reviewed monthly", "Independent chair appointed")
+OWN_RISKS = ("Loss of external grant funding", "Key partner withdraws from the partnership",
+             "Data sharing agreement not in place", "Reputational damage from a partnership decision",
+             "Change of government policy on the partnership's statutory basis")
+
+
+def write_demo_set(out_dir: Path, count: int, seed: int) -> list[Path]:
+    """Write `count` filled workbooks into `out_dir` and return their paths, in order.
+
+    `write_demo_set(Path("demo-input"), count=40, seed=7)` gives `P-001_...xlsx` .. `P-040_...xlsx`.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed)
+    qualities = _qualities(count, rng)
+    paths = []
+    ids = [f"P-{number:03d}" for number in range(1, count + 1)]
+    for index, quality in enumerate(qualities):
+        answers = demo_answers(rng, ids[index], quality)
+        if count >= DUPLICATE_ID_FROM and index == count - 1:
+            answers.register["id"] = ids[rng.randrange(count - 1)]
+        workbook = fill(template.build_workbook(), register=answers.register, checklist=answers.checklist,
+                        improvement=answers.improvement, risks=answers.risks)
+        path = out_dir / f"{ids[index]}_{_slug(answers.name)}.xlsx"
+        template.save(workbook, path)
+        paths.append(path)
+    return paths
+
+
+@dataclass
+class Answers:
+    """One partnership's answers in the shape `pipeline.fill.fill` takes."""
+
+    name: str
+    quality: str
+    register: dict[str, Value]
+    checklist: dict[str, dict[str, Value]]
+    improvement: dict[str, dict[str, Value]]
+    risks: dict[str, dict[str, Value]]
+
+
+def demo_answers(rng: random.Random, partnership_id: str, quality: str) -> Answers:
+    """Plausible answers for one partnership of the given quality, drawn from `rng`."""
+    kind = rng.choice(KINDS)
+    place = rng.choice(PLACES)
+    name = f"{place} {kind.name}"
+    maturity = rng.uniform(0.55, 0.95)  # how well run the partnership is: the chance of each Yes
+    people = [_person(rng) for _ in range(4)]
+    answers = Answers(
+        name, quality, _register(rng, partnership_id, name, kind, place, people[0]),
+        _checklist(rng, partnership_id, maturity), _improvement(rng, maturity, people),
+        _risks(rng, maturity, people))
+    if quality == PARTIAL:
+        _leave_blanks(rng, answers)
+    elif quality == MISTAKES:
+        for slip in rng.sample(_ERRORS, rng.randint(1, 3)):
+            slip(rng, answers)
+        rng.choice(_FORGIVEN)(rng, answers)
+    elif quality == OUT_OF_SCOPE:
+        test = rng.choice(catalogue.SCOPE_FIELDS)
+        answers.register[test.key] = catalogue.YES
+        if rng.random() < 0.5:  # officers often stop once they find the strategy does not apply
+            answers.checklist, answers.improvement, answers.risks = {}, {}, {}
+    elif rng.random() < 0.2:
+        rng.choice(_FORGIVEN)(rng, answers)
+    return answers
+
+
+def _qualities(count: int, rng: random.Random) -> list[str]:
+    """Each workbook's quality: one of each kind first, then the shares, in a seeded order."""
+    qualities = [COMPLETE, OUT_OF_SCOPE, MISTAKES, PARTIAL][:count]
+    for quality, share in QUALITY_SHARES:
+        qualities += [quality] * max(0, round(count * share) - qualities.count(quality))
+    qualities = qualities[:count] + [COMPLETE] * (count - len(qualities))
+    rng.shuffle(qualities)
+    return qualities
+
+
+# --- The sheets ------------------------------------------------------------------------------------
+
+def _register(rng: random.Random, partnership_id: str, name: str, kind: PartnershipKind, place: str,
+              lead: tuple[str, str]) -> dict[str, Value]:
+    partners = [partner.format(place=place) for partner in
+                rng.sample(kind.partners, rng.randint(min(2, len(kind.partners)), len(kind.partners)))]
+    completed = REFERENCE_DATE - dt.timedelta(days=rng.randint(5, 110))
+    # Most next reviews fall a year after this one; a few were never moved on and are overdue.
+    next_review = (completed.replace(year=completed.year + 1) if rng.random() > 0.1
+                   else REFERENCE_DATE - dt.timedelta(days=rng.randint(20, 300)))
+    funding = rng.choice((0, rng.randint(1, 40) * 500, rng.randint(2, 60) * 2500, rng.randint(1, 8) * 25000))
+    register: dict[str, Value] = {
+        "id": partnership_id,
+        "name": name,
+        "purpose": kind.purpose,
+        "partners": f"{catalogue.LIST_SEPARATOR} ".join(partners),
+        "lead_officer": lead[0],
+        "lead_officer_email": lead[1],
+        "service_area": kind.service_area,
+        "council_role": rng.choices(catalogue.FIELDS_BY_KEY["council_role"].choices, (5, 4, 1))[0],
+        "strategic_operational": "Strategic" if kind.strategic else "Operational",
+        "statutory_voluntary": "Statutory" if kind.statutory else "Voluntary",
+        "single_multi": "Multi organisation" if len(partners) > 1 else "Single organisation",
+        "geographic_level": kind.level,
+        "legal_status": rng.choice(catalogue.LEGAL_STATUSES if not kind.statutory
+                                   else ("Statutory body", "Joint committee", "No separate legal status")),
+        "objectives": f"{catalogue.LIST_SEPARATOR} ".join(rng.sample(OBJECTIVES, rng.randint(1, 2))),
+        "performance_method": rng.choice(catalogue.PERFORMANCE_METHODS),
+        "funding": funding,
+        "officer_days": rng.randint(4, 150),
+        "councillor_days": rng.randint(0, 24),
+        "start_date": dt.date(rng.randint(2004, 2024), rng.randint(1, 12), 1),
+        "next_review": next_review,
+        "review_completed_on": completed,
+        "review_completed_by": lead[0],
+    }
+    register.update({field.key: catalogue.NO for field in catalogue.SCOPE_FIELDS})
+    return register
+
+
+def _checklist(rng: random.Random, partnership_id: str, maturity: float) -> dict[str, dict[str, Value]]:
+    rows = {}
+    gap = 1 - maturity
+    for question in catalogue.QUESTIONS:
+        status = rng.choices(catalogue.CHECKLIST_STATUSES, (maturity, gap * 0.5, gap * 0.35, gap * 0.15))[0]
+        row: dict[str, Value] = {"Status": status}
+        if status in (catalogue.YES, catalogue.PARTLY) and rng.random() > 0.05:
+            row["Evidence"] = _fill_in(rng, rng.choice(EVIDENCE[question.section_number]), partnership_id)
+            if rng.random() > 0.15:
+                row["Evidence location"] = _fill_in(rng, rng.choice(LOCATIONS), partnership_id)
+        elif status == catalogue.NOT_APPLICABLE:
+            row["Evidence"] = "Not relevant to this partnership's remit"
+        rows[question.ref] = row
+    return rows
+
+
+def _improvement(rng: random.Random, maturity: float, people: list[tuple[str, str]]) -> dict[str, dict[str, Value]]:
+    rows = {}
+    for area in catalogue.AREAS:
+        if rng.random() < maturity:
+            rows[area.ref] = {"Answer": catalogue.YES}
+            continue
+        due = REFERENCE_DATE + dt.timedelta(days=rng.randint(-240, 300))
+        # Actions due long ago are usually done; the rest are the overdue ones the pack reports.
+        done = due < REFERENCE_DATE and rng.random() < 0.5
+        status = catalogue.COMPLETE if done else rng.choice((catalogue.NOT_STARTED, catalogue.IN_PROGRESS))
+        rows[area.ref] = {
+            "Answer": catalogue.NO, "Action": rng.choice(ACTIONS), "Action owner": rng.choice(people)[0],
+            "Due date": due, "Action status": status,
+        }
+    return rows
+
+
+def _risks(rng: random.Random, maturity: float, people: list[tuple[str, str]]) -> dict[str, dict[str, Value]]:
+    rows = {}
+    # Ratings lean low, and well-run partnerships rarely rate a risk at the top of the scale.
+    weights = (3, 4, 3, 2, 1) if maturity < 0.8 else (4, 5, 3, 1, 0)
+    refs = [risk.ref for risk in catalogue.RISKS]
+    own_refs = [ref for ref in catalogue.RISK_ROWS if ref not in refs]
+    for index in range(rng.choices((0, 1, 2), (6, 3, 1))[0]):
+        rows[own_refs[index]] = {"Ref": own_refs[index], "Risk": rng.choice(OWN_RISKS)}
+    for ref in refs + list(rows):
+        likelihood, impact = rng.choices(catalogue.RISK_RATINGS, weights, k=2)
+        row = rows.setdefault(ref, {})
+        row.update({"Likelihood": likelihood, "Impact": impact, "Owner": rng.choice(people)[0]})
+        # Higher risks are more often mitigated, but not always: the pack must show the gaps.
+        if rng.random() < min(0.95, likelihood * impact / 12):
+            row["Mitigation"] = rng.choice(MITIGATIONS)
+    return rows
+
+
+def _leave_blanks(rng: random.Random, answers: Answers) -> None:
+    """An officer who stopped part-way: a run of later questions and some ratings left empty."""
+    stop = rng.randint(8, len(catalogue.QUESTIONS) - 3)
+    for question in catalogue.QUESTIONS[stop:]:
+        answers.checklist.pop(question.ref, None)
+    for area in rng.sample(catalogue.AREAS, rng.randint(2, 8)):
+        answers.improvement.pop(area.ref, None)
+    for ref in rng.sample(sorted(answers.risks), rng.randint(1, 4)):
+        answers.risks[ref].pop(rng.choice(("Likelihood", "Impact")), None)
+    for key in rng.sample(("legal_status", "objectives", "performance_method", "councillor_days",
+                           "start_date", "review_completed_by", "purpose"), rng.randint(1, 3)):
+        answers.register.pop(key, None)
+
+
+# --- The slips officers make -----------------------------------------------------------------------
+# Forgiven ones the reader must accept silently; errors the validation report must point at.
+
+def _lower_case_answer(rng: random.Random, answers: Answers) -> None:
+    for ref in rng.sample(sorted(answers.checklist), min(3, len(answers.checklist))):
+        if answers.checklist[ref].get("Status") == catalogue.YES:
+            answers.checklist[ref]["Status"] = "yes "
+
+
+def _non_breaking_spaces(rng: random.Random, answers: Answers) -> None:
+    ref = rng.choice(sorted(answers.checklist) or [catalogue.QUESTIONS[0].ref])
+    answers.checklist.setdefault(ref, {})["Status"] = f"\u00a0{catalogue.PARTLY}\u00a0"
+    answers.checklist[ref].setdefault("Evidence", "Draft terms of reference")
+
+
+def _numbers_as_text(rng: random.Random, answers: Answers) -> None:
+    answers.register["funding"] = f"£{rng.randint(1, 90) * 1000:,}"
+    answers.register["officer_days"] = f" {rng.randint(4, 60)} "
+
+
+def _uk_text_dates(rng: random.Random, answers: Answers) -> None:
+    for key in ("review_completed_on", "next_review"):
+        value = answers.register.get(key)
+        if isinstance(value, dt.date):
+            answers.register[key] = value.strftime("%d/%m/%Y")
+    for row in answers.improvement.values():
+        if isinstance(row.get("Due date"), dt.date):
+            row["Due date"] = row["Due date"].strftime("%d/%m/%Y")
+
+
+def _invalid_status(rng: random.Random, answers: Answers) -> None:
+    answers.checklist[rng.choice(catalogue.QUESTIONS).ref] = {"Status": rng.choice(("Maybe", "TBC", "Y"))}
+
+
+def _no_without_action(rng: random.Random, answers: Answers) -> None:
+    answers.improvement[rng.choice(catalogue.AREAS).ref] = {"Answer": catalogue.NO}
+
+
+def _rating_out_of_range(rng: random.Random, answers: Answers) -> None:
+    ref = rng.choice([risk.ref for risk in catalogue.RISKS])
+    answers.risks.setdefault(ref, {})[rng.choice(("Likelihood", "Impact"))] = rng.choice((7, 0, "High", 3.5))
+
+
+def _unreadable_date(rng: random.Random, answers: Answers) -> None:
+    bad = rng.choice(("31/02/2026", "next March", "2026-13-01"))
+    if rng.random() < 0.5 or not answers.improvement:
+        answers.register["next_review"] = bad
+    else:
+        answers.improvement[rng.choice(sorted(answers.improvement))].update(
+            {"Answer": catalogue.NO, "Action": rng.choice(ACTIONS), "Due date": bad})
+
+
+def _bad_email(rng: random.Random, answers: Answers) -> None:
+    if rng.random() < 0.5:
+        answers.register.pop("lead_officer_email", None)
+    else:
+        answers.register["lead_officer_email"] = rng.choice(
+            (str(answers.register["lead_officer"]), "j.smith@council", "lead officer tbc"))
+
+
+def _invalid_action_status(rng: random.Random, answers: Answers) -> None:
+    actions = [ref for ref, row in answers.improvement.items() if row.get("Action")]
+    if actions:
+        answers.improvement[rng.choice(actions)]["Action status"] = rng.choice(("Done", "Ongoing"))
+    else:
+        _no_without_action(rng, answers)
+
+
+_FORGIVEN = (_lower_case_answer, _non_breaking_spaces, _numbers_as_text, _uk_text_dates)
+_ERRORS = (_invalid_status, _no_without_action, _rating_out_of_range, _unreadable_date, _bad_email,
+           _invalid_action_status)
+
+
+# --- Small helpers ---------------------------------------------------------------------------------
+
+def _person(rng: random.Random) -> tuple[str, str]:
+    first, last = rng.choice(FIRST_NAMES), rng.choice(SURNAMES)
+    return f"{first} {last}", f"{first}.{re.sub('[^A-Za-z]', '', last)}@{COUNCIL_DOMAIN}".lower()
+
+
+def _fill_in(rng: random.Random, text: str, partnership_id: str) -> str:
+    day = REFERENCE_DATE - dt.timedelta(days=rng.randint(30, 400))
+    year = REFERENCE_DATE.year - 1
+    return text.format(date=day.strftime("%d %B %Y"), year=year, next=year + 1, id=partnership_id,
+                       domain=COUNCIL_DOMAIN)
+
+
+def _slug(text: str) -> str:
+    """An ASCII file-name part: 'Children's services' -> 'childrens-services'."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower().replace("'", "")).strip("-")
