@@ -1,0 +1,261 @@
+"""Feedback copies: each returned workbook with its findings marked, to send back to its officer.
+
+A copy gets, for every finding on a cell, a comment on that cell (rule code and what to do) and a
+red (error) or amber (warning) fill; and a new first sheet "Findings" listing every finding of the
+workbook, with a link to its cell. Everything else is the officer's workbook as it was, so the copy
+can be corrected and returned: answers, dropdowns, input messages, protection and macros (.xlsm).
+
+The originals are only ever read. A returned copy may come back through the review again; the marks
+of the earlier round (our Findings sheet, our comments, our fills) are taken off before the new ones
+are made, so a corrected cell is no longer shown as wrong. Copies are saved with `template.save`,
+so the same return and findings give the same bytes (its created and modified times are fixed).
+"""
+
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from openpyxl import load_workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+from openpyxl.workbook.workbook import Workbook as OpenpyxlWorkbook
+from openpyxl.utils.exceptions import CellCoordinatesException
+from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.worksheet import Worksheet
+
+from pipeline.filenames import UniqueNames, mirrored_path
+from pipeline.findings import ERROR, Finding, ValidationReport
+from pipeline.records import Workbook
+from pipeline.template import build_workbook, save
+
+FINDINGS_SHEET = "Findings"
+FINDINGS_HEADERS = ("Sheet", "Cell", "Rule", "Severity", "Message", "Value")
+FINDINGS_HEADER_ROW = 4
+COMMENT_AUTHOR = "Partnership review"
+
+#: Findings that mean the file could not be opened safely: such a file gets no copy (it stays listed
+#: in the validation report).
+UNOPENABLE_RULES = frozenset({"file.unreadable", "file.encrypted", "file.unsupported_format", "file.too_large"})
+READABLE_SUFFIXES = (".xlsx", ".xlsm")
+
+# Distinct from every fill of the template, so the next round can recognise and remove them.
+ERROR_FILL = PatternFill("solid", start_color="FFF4A6A6", end_color="FFF4A6A6")
+WARNING_FILL = PatternFill("solid", start_color="FFFFD27F", end_color="FFFFD27F")
+_OUR_COLOURS = frozenset({"FFF4A6A6", "FFFFD27F"})
+
+_COMMENT_START = "Review findings:"
+_COMMENT_END = "(end of review findings)"
+_TITLE = "Findings: what to correct in this workbook"
+_INSTRUCTION = (
+    "Each row is one problem found when this workbook was checked. Select a cell reference to go to "
+    "the cell, which is coloured red (error: must be corrected) or amber (warning: please check) and "
+    "has a comment saying what to do. Correct the cells in their own sheets, save, and return the "
+    "workbook. You do not need to change or delete this sheet."
+)
+
+
+@dataclass(frozen=True)
+class _Mark:
+    """What one cell gets: its comment text and fill."""
+
+    comment: str
+    fill: PatternFill
+
+
+def write_feedback(input_dir: Path, workbooks: Sequence[Workbook], report: ValidationReport,
+                   out_dir: Path) -> list[Path]:
+    """Write a marked copy of every openable workbook that has findings; return the paths written.
+
+    `out_dir` is the feedback folder itself (e.g. `output/2026/feedback`); the copies mirror the
+    workbooks' paths relative to `input_dir`, with file names made safe and unique.
+    """
+    input_dir = Path(input_dir)
+    by_file: dict[str, list[Finding]] = defaultdict(list)
+    for item in report.findings:
+        by_file[item.file].append(item)
+    sources = tuple(input_dir / book.file for book in workbooks)
+    names = UniqueNames(Path(out_dir), reserved=sources)
+    written = []
+    for book in sorted(workbooks, key=lambda book: book.file):
+        source = input_dir / book.file
+        found = by_file.get(book.file, [])
+        if not found or not _openable(found, source, input_dir):
+            continue
+        try:
+            copy = open_copy(source.read_bytes(), macros=source.suffix.lower() == ".xlsm")
+        except Exception:  # noqa: BLE001 - a file openpyxl cannot open gets no copy; it is in the report
+            continue
+        annotate(copy, found)
+        target = names.claim(mirrored_path(book.file, source.suffix.lower()))
+        save(copy, target)
+        written.append(target)
+    return written
+
+
+def _openable(found: Iterable[Finding], source: Path, input_dir: Path) -> bool:
+    if any(item.rule in UNOPENABLE_RULES for item in found):
+        return False
+    if source.suffix.lower() not in READABLE_SUFFIXES or not source.is_file():
+        return False
+    return source.resolve().is_relative_to(input_dir.resolve())
+
+
+def open_copy(data: bytes, *, macros: bool = False) -> OpenpyxlWorkbook:
+    """An editable copy of a returned workbook from its bytes (the file itself is never opened for writing).
+
+    Everything openpyxl keeps is kept: values, styles, data validations, protection, defined names,
+    comments, and with `macros` the VBA project of an .xlsm.
+    """
+    return load_workbook(io.BytesIO(data), keep_vba=macros, rich_text=True)
+
+
+def annotate(workbook: OpenpyxlWorkbook, found: Sequence[Finding]) -> OpenpyxlWorkbook:
+    """Mark `found` on `workbook` (in place): comments, fills and the Findings sheet."""
+    _remove_earlier_round(workbook)
+    marks = _marks(found)
+    for (sheet, cell), mark in marks.items():
+        if sheet in workbook.sheetnames:
+            _mark_cell(workbook[sheet][cell], mark)
+    _add_findings_sheet(workbook, found, linkable=set(marks))
+    return workbook
+
+
+def _marks(found: Sequence[Finding]) -> dict[tuple[str, str], _Mark]:
+    """One mark per cell: all its findings in one comment, red if any of them is an error."""
+    by_cell: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    for item in found:
+        if item.sheet and _valid_cell(item.cell):
+            by_cell[(item.sheet, item.cell.upper())].append(item)
+    marks = {}
+    for key, items in by_cell.items():
+        lines = [f"[{item.severity}] {item.rule}: {item.message}" for item in items]
+        fill = ERROR_FILL if any(item.severity == ERROR for item in items) else WARNING_FILL
+        marks[key] = _Mark("\n".join((_COMMENT_START, *lines, _COMMENT_END)), fill)
+    return marks
+
+
+def _valid_cell(cell: str) -> bool:
+    try:
+        column, row = coordinate_from_string(cell)
+        return 1 <= row <= 1_048_576 and 1 <= column_index_from_string(column) <= 16_384
+    except (ValueError, CellCoordinatesException):
+        return False
+
+
+def _mark_cell(cell, mark: _Mark) -> None:
+    earlier = _officer_comment(cell.comment)
+    text = mark.comment + (f"\n\n{earlier}" if earlier else "")
+    cell.comment = Comment(text, COMMENT_AUTHOR, width=360, height=min(80 + 18 * text.count("\n"), 400))
+    cell.fill = mark.fill
+
+
+def _officer_comment(comment: Comment | None) -> str:
+    """The officer's own text of a cell comment, without an earlier round's findings."""
+    if comment is None:
+        return ""
+    text = comment.text or ""
+    if text.startswith(_COMMENT_START) and _COMMENT_END in text:
+        text = text.split(_COMMENT_END, 1)[1]
+    return text.strip()
+
+
+def _remove_earlier_round(workbook: OpenpyxlWorkbook) -> None:
+    """Take off the Findings sheet, comments and fills that an earlier feedback copy added."""
+    if FINDINGS_SHEET in workbook.sheetnames and _is_ours(workbook[FINDINGS_SHEET]):
+        workbook.remove(workbook[FINDINGS_SHEET])
+    blank = None
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.comment is not None and cell.comment.text and cell.comment.text.startswith(_COMMENT_START):
+                    earlier = _officer_comment(cell.comment)
+                    cell.comment = Comment(earlier, cell.comment.author) if earlier else None
+                if cell.has_style and cell.fill.fill_type == "solid" and _rgb(cell.fill) in _OUR_COLOURS:
+                    if blank is None:
+                        blank = build_workbook()
+                    cell.fill = _template_fill(blank, sheet.title, cell.coordinate)
+
+
+def _is_ours(sheet: Worksheet) -> bool:
+    headers = tuple(cell.value for cell in sheet[FINDINGS_HEADER_ROW][: len(FINDINGS_HEADERS)])
+    return sheet["A1"].value == _TITLE and headers == FINDINGS_HEADERS
+
+
+def _rgb(fill: PatternFill) -> str:
+    colour = fill.fgColor
+    return colour.rgb if colour is not None and colour.type == "rgb" and isinstance(colour.rgb, str) else ""
+
+
+def _template_fill(blank: OpenpyxlWorkbook, sheet: str, cell: str) -> PatternFill:
+    """The fill the standard template gives this cell (none outside the template's sheets)."""
+    if sheet not in blank.sheetnames:
+        return PatternFill()
+    return PatternFill.from_tree(blank[sheet][cell].fill.to_tree())
+
+
+def _add_findings_sheet(workbook: OpenpyxlWorkbook, found: Sequence[Finding],
+                        linkable: set[tuple[str, str]]) -> None:
+    from pipeline.validation_report import neutralise
+
+    sheet = workbook.create_sheet(FINDINGS_SHEET, 0)
+    for other in workbook.worksheets:
+        other.sheet_view.tabSelected = False  # several selected tabs would group the sheets in Excel
+    workbook.active = 0
+    sheet.sheet_view.tabSelected = True
+
+    sheet["A1"] = _TITLE
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet["A2"] = _INSTRUCTION
+    sheet["A2"].alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(FINDINGS_HEADERS))
+    sheet.row_dimensions[2].height = 60
+    for column, header in enumerate(FINDINGS_HEADERS, start=1):
+        cell = sheet.cell(FINDINGS_HEADER_ROW, column, header)
+        cell.font = Font(bold=True)
+    order = {name: index for index, name in enumerate(workbook.sheetnames)}
+    rows = sorted(found, key=lambda item: (bool(item.sheet), order.get(item.sheet, len(order)),
+                                           _cell_order(item.cell), item.rule))
+    for row, item in enumerate(rows, start=FINDINGS_HEADER_ROW + 1):
+        values = (item.sheet, item.cell.upper(), item.rule, item.severity, item.message, item.value)
+        for column, value in enumerate(values, start=1):
+            cell = sheet.cell(row, column, neutralise(value))
+            cell.alignment = Alignment(wrap_text=column in (5, 6), vertical="top")
+        sheet.cell(row, 4).fill = ERROR_FILL if item.severity == ERROR else WARNING_FILL
+        target = _link_target(workbook, item, linkable)
+        if target:
+            link_cell = sheet.cell(row, 2 if item.cell else 1)
+            link_cell.hyperlink = Hyperlink(ref=link_cell.coordinate, location=target,
+                                            tooltip=f"Go to {item.sheet} {item.cell}".strip())
+            link_cell.style = "Hyperlink"
+            link_cell.alignment = Alignment(vertical="top")
+    for letter, width in zip("ABCDEF", (14, 8, 24, 10, 80, 30)):
+        sheet.column_dimensions[letter].width = width
+    sheet.freeze_panes = sheet.cell(FINDINGS_HEADER_ROW + 1, 1)
+    last = FINDINGS_HEADER_ROW + len(rows)
+    sheet.auto_filter.ref = f"A{FINDINGS_HEADER_ROW}:F{last}"
+    sheet.print_title_rows = f"{FINDINGS_HEADER_ROW}:{FINDINGS_HEADER_ROW}"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _cell_order(cell: str) -> tuple[int, int]:
+    if not _valid_cell(cell):
+        return (0, 0)
+    column, row = coordinate_from_string(cell)
+    return (row, column_index_from_string(column))
+
+
+def _link_target(workbook: OpenpyxlWorkbook, item: Finding, linkable: set[tuple[str, str]]) -> str:
+    """`'Sheet'!B5`, or the sheet's A1 for a sheet-level finding; '' when there is nowhere to go."""
+    if not item.sheet or item.sheet not in workbook.sheetnames or item.sheet == FINDINGS_SHEET:
+        return ""
+    cell = item.cell.upper() if (item.sheet, item.cell.upper()) in linkable else "A1"
+    quoted = item.sheet.replace("'", "''")
+    return f"'{quoted}'!{cell}"
