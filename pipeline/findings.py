@@ -124,7 +124,7 @@ def finding(rule: str, *, file: str, sheet: str = "", cell: str = "", partnershi
     spec = RULES[rule]
     return Finding(
         file=file, sheet=sheet, cell=cell, partnership_id=partnership_id, rule=rule,
-        severity=spec.severity, message=spec.template.format(**fields), value=display_value(value),
+        severity=spec.severity, message=spec.template.format(sheet=sheet, **fields), value=display_value(value),
     )
 
 

@@ -395,7 +395,11 @@ class _Sheet:
         if row - 1 < len(self.rows):
             cells = self.rows[row - 1]
             if column - 1 < len(cells):
-                return values.clean(cells[column - 1])
+                value = values.clean(cells[column - 1])
+                # calamine gives every number as a float; a whole number reads as the int it was typed as
+                if isinstance(value, float) and value.is_integer():
+                    return int(value)
+                return value
         return None
 
     @property

@@ -1,0 +1,59 @@
+"""`partnerships validate`: load a folder of returns, check them, write the validation report.
+
+`validate_folder` is the whole command as a library function; the CLI only prints its summary and
+exits with its code (0 no error, 1 at least one error-severity finding).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.config import Config
+from pipeline.findings import ValidationReport
+from pipeline.load import SUPPORTED_FORMATS_TEXT, Batch, load_folder
+from pipeline.progress import Progress, quiet
+from pipeline.rules import check
+from pipeline.validation_report import write_validation_report
+
+
+@dataclass
+class ValidationOutcome:
+    report: ValidationReport
+    batch: Batch
+    paths: list[Path] = field(default_factory=list)  # the reports written (and feedback folder, if any)
+
+    @property
+    def exit_code(self) -> int:
+        return self.report.exit_code
+
+    def summary_lines(self) -> list[str]:
+        workbooks = self.batch.workbooks
+        assessed = sum(1 for workbook in workbooks if workbook.assessed)
+        lines = []
+        if not workbooks:
+            lines.append(f"No workbooks ({SUPPORTED_FORMATS_TEXT}) found in {self.batch.input_dir}.")
+        else:
+            lines.append(f"Files read: {len(workbooks)}; partnerships assessed: {assessed}; "
+                         f"files not assessed: {len(workbooks) - assessed}.")
+        if self.batch.ignored:
+            lines.append(f"Files ignored: {len(self.batch.ignored)} (listed on the report's Summary sheet).")
+        lines.append(f"Findings: {self.report.errors} errors, {self.report.warnings} warnings.")
+        lines += [f"Wrote {path}" for path in self.paths]
+        return lines
+
+
+def validate_folder(input_dir: Path, out_dir: Path, *, as_of: dt.date, config: Config, jobs: int = 1,
+                    feedback: bool = False, progress: Progress = quiet) -> ValidationOutcome:
+    """Load every workbook under `input_dir`, validate the batch, write the reports into `out_dir`."""
+    batch = load_folder(Path(input_dir), config, jobs=jobs, progress=progress)
+    report = check(batch.workbooks, as_of=as_of, config=config)
+    paths = write_validation_report(report, batch, Path(out_dir))
+    if feedback:
+        from pipeline.feedback import write_feedback
+
+        feedback_dir = Path(out_dir) / "feedback"
+        write_feedback(Path(input_dir), batch.workbooks, report, feedback_dir)
+        paths.append(feedback_dir)
+    return ValidationOutcome(report, batch, paths)

@@ -1,0 +1,156 @@
+"""The validation report that audit reads: validation_report.csv and validation_report.xlsx.
+
+Both hold the contract's columns (`findings.FINDING_COLUMNS`) in the report's fixed sort order. The
+XLSX adds a Summary sheet that accounts for every file in the input folder: counts by rule, each
+workbook with its errors, warnings and whether it was assessed, and each ignored file with the
+reason. Every text cell written is passed through `neutralise`, so officer text such as
+`=HYPERLINK(...)` is shown, never run. Files appear under their names only when complete, and the
+same findings give the same bytes (no timestamps).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
+
+from pipeline.findings import ERROR, FINDING_COLUMNS, RULES, WARNING, ValidationReport
+
+if TYPE_CHECKING:
+    from pipeline.load import Batch
+
+CSV_NAME = "validation_report.csv"
+XLSX_NAME = "validation_report.xlsx"
+
+#: The characters a spreadsheet reads as the start of a formula (or that hide one, tab and CR).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_WIDTHS = {"file": 28, "sheet": 13, "cell": 7, "partnership_id": 15, "rule": 24, "severity": 9,
+           "message": 80, "value": 30}
+
+
+def neutralise(text: str) -> str:
+    """Text made inert for a spreadsheet: a leading ' when it would start a formula."""
+    text = "" if text is None else str(text)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def write_validation_report(report: ValidationReport, batch: "Batch", out_dir: Path) -> list[Path]:
+    """Write the CSV and the XLSX into `out_dir` (created if needed); return their paths."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    csv_path = out_dir / CSV_NAME
+    write_atomic(csv_path, findings_csv(report))
+    xlsx_path = out_dir / XLSX_NAME
+    _write_xlsx(report, batch, xlsx_path)
+    return [csv_path, xlsx_path]
+
+
+def findings_csv(report: ValidationReport) -> bytes:
+    """The findings as UTF-8 CSV with LF line ends, header first, in the report's order."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(FINDING_COLUMNS)
+    for item in report.findings:
+        writer.writerow([neutralise(cell) for cell in item.as_row()])
+    return buffer.getvalue().encode("utf-8")
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to a temporary file beside `path`, then rename it into place."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+# --- XLSX ------------------------------------------------------------------------------------------
+
+def _write_xlsx(report: ValidationReport, batch: "Batch", path: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    from pipeline.template import save
+
+    book = Workbook()
+    findings = book.active
+    findings.title = "Findings"
+    bold = Font(bold=True)
+    _append(findings, FINDING_COLUMNS, font=bold)
+    for item in report.findings:
+        _append(findings, item.as_row())
+    for index, column in enumerate(FINDING_COLUMNS, start=1):
+        letter = findings.cell(row=1, column=index).column_letter
+        findings.column_dimensions[letter].width = _WIDTHS[column]
+        if column == "message":
+            for (cell,) in findings.iter_rows(min_row=2, min_col=index, max_col=index):
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+    findings.freeze_panes = "A2"
+    findings.auto_filter.ref = f"A1:{findings.cell(row=1, column=len(FINDING_COLUMNS)).column_letter}" \
+                               f"{max(findings.max_row, 2)}"
+
+    summary = book.create_sheet("Summary")
+    for row in summary_rows(report, batch):
+        is_heading = len(row) == 1 or (bool(row) and row[0] in ("Rule", "File", "Ignored file"))
+        _append(summary, row, font=bold if is_heading else None)
+    for letter, width in zip("ABCDE", (40, 16, 14, 50, 10)):
+        summary.column_dimensions[letter].width = width
+
+    properties = book.properties
+    properties.creator = "Partnership review"
+    properties.title = "Validation report"
+    save(book, path)
+
+
+def _append(sheet, row: Iterable[object], font=None) -> None:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    cells = []
+    for value in row:
+        if isinstance(value, str):
+            value = ILLEGAL_CHARACTERS_RE.sub("", neutralise(value))
+        cells.append(value)
+    sheet.append(cells)
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"  # never a formula, whatever the text
+        if font is not None:
+            cell.font = font
+
+
+def summary_rows(report: ValidationReport, batch: "Batch") -> list[tuple[object, ...]]:
+    """The Summary sheet, row by row: totals, findings by rule, by file, and the ignored files."""
+    by_file = report.by_file()
+    by_rule = report.by_rule()
+    workbooks = batch.workbooks
+    assessed = sum(1 for workbook in workbooks if workbook.assessed)
+    rows: list[tuple[object, ...]] = [
+        ("Validation summary",),
+        ("Files in the input folder", len(workbooks) + len(batch.ignored)),
+        ("Workbooks read", len(workbooks)),
+        ("Assessed", assessed),
+        ("Not assessed", len(workbooks) - assessed),
+        ("Ignored", len(batch.ignored)),
+        ("Errors", report.errors),
+        ("Warnings", report.warnings),
+        (),
+        ("Findings by rule",),
+        ("Rule", "Severity", "Findings", "When"),
+    ]
+    rows += [(code, rule.severity, by_rule.get(code, 0), rule.when) for code, rule in RULES.items()]
+    rows += [(), ("Findings by file",), ("File", "Partnership ID", "Status", "Errors", "Warnings")]
+    for workbook in workbooks:
+        counts = by_file.get(workbook.file, {})
+        rows.append((workbook.file, workbook.partnership_id,
+                     "Assessed" if workbook.assessed else "Not assessed",
+                     counts.get(ERROR, 0), counts.get(WARNING, 0)))
+    rows += [(), ("Ignored files",), ("Ignored file", "Reason")]
+    rows += [(item.file, item.reason) for item in batch.ignored]
+    return rows

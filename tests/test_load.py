@@ -1,0 +1,193 @@
+"""Loading returned workbooks: typed records stamped with their Excel rows, forgiving reading, layout checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from openpyxl.utils.datetime import CALENDAR_MAC_1904
+from openpyxl.workbook.defined_name import DefinedName
+
+from officer import AS_OF, write_workbook
+from pipeline import catalogue
+from pipeline.config import Config
+from pipeline.load import load_folder, load_workbook_file
+from pipeline.rules import check
+
+CONFIG = Config()
+
+
+def findings_of(path: Path, folder: Path | None = None) -> list[tuple[str, str, str]]:
+    workbook = load_workbook_file(path, folder or path.parent, CONFIG)
+    return [(item.sheet, item.cell, item.rule) for item in check([workbook], as_of=AS_OF, config=CONFIG).findings]
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("load")
+
+
+@pytest.fixture(scope="module")
+def complete(folder) -> Path:
+    return write_workbook(folder / "complete.xlsx")
+
+
+def test_complete_workbook_reads_into_stamped_records(complete, folder):
+    workbook = load_workbook_file(complete, folder, CONFIG)
+    assert workbook.findings == () and workbook.assessed
+    assert workbook.file == "complete.xlsx"
+    assert workbook.sha256 == hashlib.sha256(complete.read_bytes()).hexdigest()
+    assert workbook.size == complete.stat().st_size
+    assert workbook.partnership_id == "P-001"
+    assert {key: entry.row for key, entry in workbook.register.items()} == catalogue.REGISTER_ROWS
+    assert [(row.question.ref, row.row) for row in workbook.checklist] == list(catalogue.CHECKLIST_ROWS.items())
+    assert [(row.area.ref, row.row) for row in workbook.improvement] == list(catalogue.IMPROVEMENT_ROWS.items())
+    assert [row.ref for row in workbook.risks] == [risk.ref for risk in catalogue.RISKS]
+    assert workbook.value("funding") == 25000 and workbook.value("next_review") == dt.date(2027, 3, 31)
+    assert workbook.checklist[0].cell("Evidence") == "E2"
+    assert check([workbook], as_of=AS_OF, config=CONFIG).findings == []
+
+
+def test_messy_but_valid_typing_gives_no_finding(folder):
+    nbsp = "\u00a0"
+    path = write_workbook(folder / "messy.xlsx", register={
+        "id": f"  P-002{nbsp}", "council_role": " leading ", "strategic_operational": "STRATEGIC",
+        "single_multi": f"multi{nbsp}organisation", "funding": "£1,200", "officer_days": " 12.5 ",
+        "councillor_days": "3", "start_date": "01/04/2015", "next_review": "2027-03-31",
+        "review_completed_on": dt.datetime(2026, 4, 15, 0, 0), "lead_officer_email": " sam.patel@council.gov.uk ",
+        "scope_contract": "no", "partners": "Police;Fire;",
+    }, checklist={"1a": {"Status": "yes"}, "1b": {"Status": f"{nbsp}Partly"}, "1c": {"Status": "n/a"}},
+        improvement={"I01": {"Answer": "NO", "Action": "Agree terms", "Action owner": "Sam",
+                             "Due date": "05/12/2026", "Action status": "in progress"}},
+        risks={"R02": {"Likelihood": "3", "Impact": " 4 "}, "R03": {"Likelihood": 5.0, "Impact": 1}})
+    assert findings_of(path) == []
+    workbook = load_workbook_file(path, folder, CONFIG)
+    assert workbook.partnership_id == "P-002"
+    assert workbook.improvement[0].due == "05/12/2026"  # parsed as 5 December by the rules, kept as typed
+
+
+def test_numbers_typed_in_text_fields_read_as_shown(folder):
+    path = write_workbook(folder / "numeric-id.xlsx", register={"id": 14})
+    assert load_workbook_file(path, folder, CONFIG).partnership_id == "14"
+
+
+def test_officers_own_risks_below_the_nine(folder):
+    path = write_workbook(folder / "own-risks.xlsx", risks={
+        "R10": {"Risk": "Key partner leaves", "Likelihood": 2, "Impact": 3, "Mitigation": "Exit plan"},
+        "R12": {"Ref": None, "Risk": "Funding cut", "Likelihood": 4, "Impact": 4, "Mitigation": "Reserve"},
+        "R14": {"Ref": "X-1", "Risk": "Data loss", "Likelihood": 1, "Impact": 5, "Mitigation": "Backups"},
+    })
+    workbook = load_workbook_file(path, folder, CONFIG)
+    own = [(row.ref, row.row, row.text) for row in workbook.risks if not row.is_strategy_risk]
+    # R11 and R13 are blank rows (only their pre-written Ref) and are not risks; a blank Ref takes its place.
+    assert own == [("R10", 11, "Key partner leaves"), ("R12", 13, "Funding cut"), ("X-1", 15, "Data loss")]
+    assert findings_of(path) == []
+
+
+def test_template_version_as_formula_or_cell_reference(folder):
+    def formula(book):
+        book.defined_names[catalogue.TEMPLATE_VERSION_NAME] = DefinedName(
+            catalogue.TEMPLATE_VERSION_NAME, attr_text="=1")
+
+    def reference(book):
+        book[catalogue.GUIDE_SHEET]["Z1"] = 1
+        book.defined_names[catalogue.TEMPLATE_VERSION_NAME] = DefinedName(
+            catalogue.TEMPLATE_VERSION_NAME, attr_text=f"{catalogue.GUIDE_SHEET}!$Z$1")
+
+    assert findings_of(write_workbook(folder / "v-formula.xlsx", edit=formula)) == []
+    assert findings_of(write_workbook(folder / "v-reference.xlsx", edit=reference)) == []
+
+
+def test_unknown_or_missing_template_version(folder):
+    def version_two(book):
+        book.defined_names[catalogue.TEMPLATE_VERSION_NAME] = DefinedName(
+            catalogue.TEMPLATE_VERSION_NAME, attr_text="2")
+
+    def no_version(book):
+        del book.defined_names[catalogue.TEMPLATE_VERSION_NAME]
+
+    for name, edit in (("v2.xlsx", version_two), ("v-none.xlsx", no_version)):
+        workbook = load_workbook_file(write_workbook(folder / name, edit=edit), folder, CONFIG)
+        assert [(item.cell, item.rule) for item in workbook.findings] == [("", "template.version")]
+        assert not workbook.assessed
+
+
+def test_layout_changes_are_found_at_their_cell(folder):
+    def edit(book):
+        book[catalogue.CHECKLIST.name]["D1"] = "State"
+        book[catalogue.CHECKLIST.name]["A5"], book[catalogue.CHECKLIST.name]["A6"] = "2a", "1d"
+        book[catalogue.REGISTER.name][f"A{catalogue.REGISTER_ROWS['purpose']}"] = "Aims"
+        book[catalogue.IMPROVEMENT.name]["A15"] = None
+        book[catalogue.RISKS_SHEET.name]["C1"] = " likelihood "  # case and spaces are forgiven
+        del book[catalogue.GUIDE_SHEET]
+
+    workbook = load_workbook_file(write_workbook(folder / "layout.xlsx", edit=edit), folder, CONFIG)
+    assert sorted((item.sheet, item.cell, item.rule) for item in workbook.findings) == [
+        ("Checklist", "A5", "sheet.layout"), ("Checklist", "A6", "sheet.layout"), ("Checklist", "D1", "sheet.layout"),
+        ("Guide", "", "sheet.missing"), ("Improvement", "A15", "sheet.layout"), ("Register", "A4", "sheet.layout"),
+    ]
+    assert all(item.partnership_id == "P-001" for item in workbook.findings)
+    assert not workbook.assessed
+    report = check([workbook], as_of=AS_OF, config=CONFIG)
+    assert {item.rule for item in report.findings} == {"sheet.layout", "sheet.missing"}  # no cell rules
+
+
+def test_1904_date_system_reads_the_same_dates(folder):
+    def mac(book):
+        book.epoch = CALENDAR_MAC_1904
+
+    workbook = load_workbook_file(write_workbook(folder / "mac.xlsx", edit=mac), folder, CONFIG)
+    assert workbook.value("next_review") == dt.date(2027, 3, 31)
+    assert workbook.improvement[-1].due == dt.date(2026, 9, 30)
+
+
+def test_folder_reads_subfolders_and_accounts_for_every_file(tmp_path, complete):
+    (tmp_path / "team a").mkdir()
+    (tmp_path / ".git").mkdir()
+    shutil.copy(complete, tmp_path / "b.xlsx")
+    shutil.copy(complete, tmp_path / "team a" / "a.XLSM")
+    shutil.copy(complete, tmp_path / "~$b.xlsx")
+    shutil.copy(complete, tmp_path / ".hidden.xlsx")
+    shutil.copy(complete, tmp_path / ".git" / "c.xlsx")
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4")
+    (tmp_path / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0")
+    (tmp_path / "link.xlsx").symlink_to(tmp_path / "b.xlsx")
+    batch = load_folder(tmp_path, CONFIG)
+    assert [item.file for item in batch.workbooks] == ["b.xlsx", "old.xls", "team a/a.XLSM"]
+    assert [item.assessed for item in batch.workbooks] == [True, False, True]
+    assert [(item.file, item.reason) for item in batch.ignored] == [
+        (".git/c.xlsx", "in a hidden folder"), (".hidden.xlsx", "hidden file"),
+        ("link.xlsx", "symbolic link (not followed)"), ("notes.pdf", "not a spreadsheet"),
+        ("~$b.xlsx", "Excel lock file (the workbook was open when copied)"),
+    ]
+
+
+def test_parallel_loading_gives_the_same_batch(tmp_path, complete):
+    for index in range(4):
+        write_workbook(tmp_path / f"p{index}.xlsx", partnership_id=f"P-{index}")
+    (tmp_path / "empty.xlsx").write_bytes(b"")
+    assert load_folder(tmp_path, CONFIG, jobs=2) == load_folder(tmp_path, CONFIG, jobs=1)
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_workbook_resaved_by_libreoffice_validates_the_same(tmp_path):
+    source = tmp_path / "src"
+    original = write_workbook(source / "messy.xlsx", register={
+        "council_role": " leading", "funding": "£1,200", "next_review": "31/03/2026", "start_date": "soon"},
+        checklist={"1a": {"Status": "yes"}, "1b": {"Status": None}, "2a": {"Status": "Partly", "Evidence": None}},
+        improvement={"I01": {"Answer": "No", "Action": "Agree terms", "Due date": dt.date(2026, 1, 1)}},
+        risks={"R02": {"Likelihood": "3", "Impact": 7}, "R12": {"Risk": "Own", "Likelihood": 5, "Impact": 5}})
+    resaved = tmp_path / "resaved"
+    result = subprocess.run(
+        ["soffice", f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless",
+         "--convert-to", "xlsx", "--outdir", str(resaved), str(original)],
+        capture_output=True, timeout=120)
+    if not (resaved / "messy.xlsx").exists():
+        pytest.skip(f"LibreOffice could not convert: {result.stderr.decode(errors='replace')[-200:]}")
+    expected = findings_of(original)
+    assert len(expected) >= 7
+    assert findings_of(resaved / "messy.xlsx") == expected
