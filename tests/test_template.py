@@ -1,0 +1,281 @@
+"""The standard workbook follows the contract of product.md, and the committed copy is current.
+
+The checks read the saved file back with openpyxl, because the saved file is what officers get.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from pipeline import catalogue, template
+from pipeline.catalogue import Kind
+
+COMMITTED = Path(__file__).resolve().parent.parent / "input_templates" / catalogue.TEMPLATE_FILE_NAME
+TABLE_SHEETS = {layout.name: layout for layout in catalogue.TABLE_LAYOUTS}
+STRATEGY_RISKS = {risk.ref: risk.text for risk in catalogue.RISKS}
+OWN_RISK_ROWS = {ref: row for ref, row in catalogue.RISK_ROWS.items() if ref not in STRATEGY_RISKS}
+
+
+@pytest.fixture(scope="module")
+def template_path(tmp_path_factory) -> Path:
+    return template.write_blank(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture(scope="module")
+def workbook(template_path):
+    return openpyxl.load_workbook(template_path)
+
+
+def validations_at(sheet, cell: str) -> list:
+    return [item for item in sheet.data_validations.dataValidation if cell in item.sqref]
+
+
+def list_options(validation) -> tuple[str, ...]:
+    return tuple(validation.formula1.strip('"').split(","))
+
+
+def answer_cells() -> list[tuple[str, str]]:
+    """Every (sheet, cell) an officer types in."""
+    cells = [(catalogue.REGISTER.name, f"B{row}") for row in catalogue.REGISTER_ROWS.values()]
+    for name, rows in ((catalogue.CHECKLIST.name, catalogue.CHECKLIST_ROWS),
+                       (catalogue.IMPROVEMENT.name, catalogue.IMPROVEMENT_ROWS),
+                       (catalogue.RISKS_SHEET.name, catalogue.RISK_ROWS)):
+        layout = TABLE_SHEETS[name]
+        cells += [(name, f"{layout.column(header)}{row}") for header in template.ANSWER_HEADERS[name]
+                  for row in rows.values()]
+    layout = catalogue.RISKS_SHEET
+    cells += [(layout.name, f"{layout.column(header)}{row}") for header in template.OWN_RISK_HEADERS
+              for row in OWN_RISK_ROWS.values()]
+    return cells
+
+
+def strategy_cells() -> list[tuple[str, str]]:
+    """Every (sheet, cell) holding the strategy's text or a label the loader relies on."""
+    cells = []
+    for row in catalogue.REGISTER_ROWS.values():
+        cells += [(catalogue.REGISTER.name, f"A{row}"), (catalogue.REGISTER.name, f"C{row}")]
+    for row in catalogue.CHECKLIST_ROWS.values():
+        cells += [(catalogue.CHECKLIST.name, f"{column}{row}") for column in "ABC"]
+    for row in catalogue.IMPROVEMENT_ROWS.values():
+        cells += [(catalogue.IMPROVEMENT.name, f"{column}{row}") for column in "AB"]
+    for ref in STRATEGY_RISKS:
+        cells += [(catalogue.RISKS_SHEET.name, f"{column}{catalogue.RISK_ROWS[ref]}") for column in "AB"]
+    for layout in catalogue.TABLE_LAYOUTS:
+        cells += [(layout.name, f"{layout.column(header)}{layout.header_row}") for header in layout.headers]
+    return cells
+
+
+def test_sheets_are_the_contract_in_order(workbook):
+    assert workbook.sheetnames == list(catalogue.REQUIRED_SHEETS)
+    assert workbook.active.title == catalogue.GUIDE_SHEET
+
+
+def test_template_version_is_a_defined_name(workbook):
+    assert workbook.defined_names[catalogue.TEMPLATE_VERSION_NAME].value == str(catalogue.TEMPLATE_VERSION)
+    assert catalogue.TEMPLATE_VERSION == 1
+
+
+@pytest.mark.parametrize("layout", catalogue.TABLE_LAYOUTS, ids=lambda layout: layout.name)
+def test_header_row(workbook, layout):
+    sheet = workbook[layout.name]
+    assert tuple(cell.value for cell in sheet[layout.header_row]) == layout.headers
+
+
+def test_register_has_every_field_label_in_its_row(workbook):
+    sheet = workbook[catalogue.REGISTER.name]
+    found = {sheet[f"A{row}"].value: row for row in range(2, sheet.max_row + 1)}
+    assert found == {field.label: catalogue.REGISTER_ROWS[field.key] for field in catalogue.REGISTER_FIELDS}
+    assert all(sheet[f"B{row}"].value is None for row in found.values())
+    required = [field for field in catalogue.REGISTER_FIELDS if field.required]
+    assert all(sheet[f"C{catalogue.REGISTER_ROWS[field.key]}"].value.startswith("Required") for field in required)
+
+
+def test_checklist_has_every_question_word_for_word(workbook):
+    sheet = workbook[catalogue.CHECKLIST.name]
+    rows = [tuple(cell.value for cell in row) for row in sheet.iter_rows(min_row=2, max_col=6)]
+    assert rows == [(question.ref, question.section, question.text, None, None, None)
+                    for question in catalogue.QUESTIONS]
+    assert [catalogue.CHECKLIST_ROWS[question.ref] for question in catalogue.QUESTIONS] == list(range(2, 31))
+
+
+def test_improvement_has_every_area_with_its_bullets(workbook):
+    sheet = workbook[catalogue.IMPROVEMENT.name]
+    rows = [tuple(cell.value for cell in row) for row in sheet.iter_rows(min_row=2, max_col=7)]
+    assert rows == [(area.ref, area.full_text, None, None, None, None, None) for area in catalogue.AREAS]
+    assert sheet[f"B{catalogue.IMPROVEMENT_ROWS['I12']}"].value.count("\u2022") == 3
+
+
+def test_risks_have_the_strategy_risks_then_open_rows(workbook):
+    sheet = workbook[catalogue.RISKS_SHEET.name]
+    rows = {sheet[f"A{row}"].value: sheet[f"B{row}"].value for row in range(2, sheet.max_row + 1)}
+    expected = {ref: STRATEGY_RISKS.get(ref) for ref in catalogue.RISK_ROWS}
+    assert rows == expected
+    assert list(OWN_RISK_ROWS)[:2] == ["R10", "R11"] and len(OWN_RISK_ROWS) == catalogue.EXTRA_RISK_ROWS
+
+
+def test_guide_explains_the_strategy_and_the_answers(workbook):
+    text = "\n".join(str(cell.value) for row in workbook[catalogue.GUIDE_SHEET].iter_rows() for cell in row
+                     if cell.value is not None)
+    assert catalogue.DEFINITION in text
+    for kind in catalogue.PARTNERSHIP_TYPES:
+        assert kind in text
+    for _, label, words in catalogue.SCOPE_TESTS:
+        assert label in text and words in text
+    for meanings in catalogue.ANSWER_MEANINGS.values():
+        for _, meaning in meanings:
+            assert meaning in text
+
+
+LISTS = (
+    [(catalogue.REGISTER.name, f"B{catalogue.REGISTER_ROWS[field.key]}", field.choices)
+     for field in catalogue.REGISTER_FIELDS if field.kind is Kind.CHOICE]
+    + [(catalogue.CHECKLIST.name, f"D{row}", catalogue.CHECKLIST_STATUSES)
+       for row in catalogue.CHECKLIST_ROWS.values()]
+    + [(catalogue.IMPROVEMENT.name, f"C{row}", catalogue.IMPROVEMENT_ANSWERS)
+       for row in catalogue.IMPROVEMENT_ROWS.values()]
+    + [(catalogue.IMPROVEMENT.name, f"G{row}", catalogue.ACTION_STATUSES)
+       for row in catalogue.IMPROVEMENT_ROWS.values()]
+    + [(catalogue.RISKS_SHEET.name, f"{column}{row}", tuple(map(str, catalogue.RISK_RATINGS)))
+       for row in catalogue.RISK_ROWS.values() for column in "CD"]
+)
+
+
+def test_every_list_answer_has_one_dropdown_with_an_error_alert(workbook):
+    problems = []
+    for sheet_name, cell, allowed in LISTS:
+        found = [item for item in validations_at(workbook[sheet_name], cell) if item.type == "list"]
+        if len(found) != 1 or list_options(found[0]) != tuple(allowed):
+            problems.append((sheet_name, cell, [item.formula1 for item in found]))
+        elif not (found[0].showErrorMessage and found[0].errorStyle in (None, "stop") and found[0].error):
+            problems.append((sheet_name, cell, "no stopping error alert"))
+    assert problems == []
+    scope_cells = {f"B{catalogue.REGISTER_ROWS[field.key]}" for field in catalogue.SCOPE_FIELDS}
+    assert scope_cells <= {cell for _, cell, allowed in LISTS if allowed == catalogue.YES_NO}
+
+
+def test_every_answer_cell_has_an_input_message(workbook):
+    missing = [(sheet, cell) for sheet, cell in answer_cells()
+               if (sheet, cell[0]) != (catalogue.RISKS_SHEET.name, "A")  # the own-risk Ref is pre-filled
+               and not any(item.showInputMessage and item.prompt for item in validations_at(workbook[sheet], cell))]
+    assert missing == []
+
+
+def test_date_cells_hint_but_do_not_refuse_typed_text(workbook):
+    # Officers type '31/03/2026' as text; a strict date rule would refuse what the reader accepts.
+    date_cells = [(catalogue.REGISTER.name, f"B{catalogue.REGISTER_ROWS[field.key]}")
+                  for field in catalogue.REGISTER_FIELDS if field.kind is Kind.DATE]
+    date_cells += [(catalogue.IMPROVEMENT.name, f"F{row}") for row in catalogue.IMPROVEMENT_ROWS.values()]
+    for sheet, cell in date_cells:
+        found = validations_at(workbook[sheet], cell)
+        assert found and all(item.type in (None, "none") for item in found), (sheet, cell)
+        assert any("/" in item.prompt for item in found), (sheet, cell)
+        assert workbook[sheet][cell].number_format.upper() == template.DATE_FORMAT
+
+
+def test_messages_fit_within_excels_limits(workbook):
+    # Longer messages make Excel offer to "repair" the file and drop the validation.
+    for sheet in workbook.worksheets:
+        for item in sheet.data_validations.dataValidation:
+            assert len(item.prompt or "") <= 255 and len(item.error or "") <= 255
+            assert len(item.promptTitle or "") <= 32 and len(item.errorTitle or "") <= 32
+            assert item.type != "list" or len(item.formula1) <= 257
+
+
+def test_sheets_are_protected_without_a_password(workbook):
+    for sheet in workbook.worksheets:
+        assert sheet.protection.sheet is True, sheet.title
+        assert not sheet.protection.password, sheet.title
+
+
+def test_answer_cells_are_unlocked_and_strategy_text_locked(workbook):
+    unlocked = [(sheet, cell) for sheet, cell in strategy_cells() if not workbook[sheet][cell].protection.locked]
+    locked = [(sheet, cell) for sheet, cell in answer_cells() if workbook[sheet][cell].protection.locked]
+    assert (unlocked, locked) == ([], [])
+    guide = workbook[catalogue.GUIDE_SHEET]
+    assert all(cell.protection.locked for row in guide.iter_rows() for cell in row)
+
+
+@pytest.mark.parametrize("layout", catalogue.TABLE_LAYOUTS, ids=lambda layout: layout.name)
+def test_header_frozen_and_printed_on_every_page(workbook, layout):
+    sheet = workbook[layout.name]
+    assert sheet.freeze_panes == f"B{layout.first_row}"
+    assert sheet.print_title_rows.replace("$", "") == f"{layout.header_row}:{layout.header_row}"
+    assert sheet.page_setup.fitToWidth == 1 and sheet.page_setup.fitToHeight == 0
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert sheet.page_setup.orientation == "landscape"
+
+
+def test_questions_wrap_in_wide_enough_columns(workbook):
+    sheet = workbook[catalogue.CHECKLIST.name]
+    assert sheet.column_dimensions["C"].width >= 40
+    for row in catalogue.CHECKLIST_ROWS.values():
+        assert sheet[f"C{row}"].alignment.wrap_text
+        # A row tall enough for the question's wrapped lines (about 13 points each).
+        assert sheet.row_dimensions[row].height >= 13 * (len(sheet[f"C{row}"].value) // 70 + 1)
+
+
+def test_committed_template_is_what_the_code_generates(workbook):
+    committed = openpyxl.load_workbook(COMMITTED)
+    assert committed.sheetnames == workbook.sheetnames
+    for sheet in workbook.worksheets:
+        other = committed[sheet.title]
+        assert (other.max_row, other.max_column) == (sheet.max_row, sheet.max_column), sheet.title
+        differences = [cell.coordinate for row in sheet.iter_rows() for cell in row
+                       if other[cell.coordinate].value != cell.value]
+        assert differences == [], f"{sheet.title}: run `make template` and commit input_templates/"
+    assert committed.defined_names[catalogue.TEMPLATE_VERSION_NAME].value == str(catalogue.TEMPLATE_VERSION)
+
+
+def test_saving_is_reproducible_and_atomic(tmp_path, template_path):
+    again = template.write_blank(tmp_path)
+    assert again == tmp_path / catalogue.TEMPLATE_FILE_NAME
+    assert again.read_bytes() == template_path.read_bytes()
+    assert sorted(path.name for path in tmp_path.iterdir()) == [catalogue.TEMPLATE_FILE_NAME]
+
+
+def test_a_failed_save_leaves_the_previous_file_in_place(tmp_path, monkeypatch):
+    path = template.write_blank(tmp_path)
+    before = path.read_bytes()
+
+    def broken(self):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(template.ExcelWriter, "write_data", broken)
+    with pytest.raises(OSError):
+        template.save(template.build_workbook(), path)
+    assert path.read_bytes() == before
+    assert [item.name for item in tmp_path.iterdir()] == [catalogue.TEMPLATE_FILE_NAME]
+
+
+def test_libreoffice_opens_and_converts_the_template(tmp_path, template_path):
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed: install libreoffice-calc-nogui to run "
+                    "the real-client check")
+    out = tmp_path / "converted"
+    result = subprocess.run(
+        [soffice, f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
+         "--convert-to", "xlsx", "--outdir", str(out), str(template_path)],
+        capture_output=True, text=True, timeout=120)
+    converted = out / template_path.name
+    assert result.returncode == 0 and converted.exists(), result.stderr
+    reopened = openpyxl.load_workbook(converted)
+    assert reopened.sheetnames == list(catalogue.REQUIRED_SHEETS)
+    assert reopened.defined_names[catalogue.TEMPLATE_VERSION_NAME].value == str(catalogue.TEMPLATE_VERSION)
+    for layout, rows in ((catalogue.CHECKLIST, catalogue.CHECKLIST_ROWS),
+                         (catalogue.IMPROVEMENT, catalogue.IMPROVEMENT_ROWS),
+                         (catalogue.RISKS_SHEET, catalogue.RISK_ROWS)):
+        sheet = reopened[layout.name]
+        assert tuple(cell.value for cell in sheet[layout.header_row]) == layout.headers
+        assert {ref: sheet[f"A{row}"].value for ref, row in rows.items()} == {ref: ref for ref in rows}
+    register = reopened[catalogue.REGISTER.name]
+    assert [register[f"A{catalogue.REGISTER_ROWS[field.key]}"].value for field in catalogue.REGISTER_FIELDS] \
+        == [field.label for field in catalogue.REGISTER_FIELDS]
+    # LibreOffice understood the dropdowns: it wrote them back.
+    status = validations_at(reopened[catalogue.CHECKLIST.name], f"D{catalogue.CHECKLIST.first_row}")
+    assert [list_options(item) for item in status if item.type == "list"] == [catalogue.CHECKLIST_STATUSES]
