@@ -14,6 +14,8 @@ so the same return and findings give the same bytes (its created and modified ti
 from __future__ import annotations
 
 import io
+import os
+from concurrent.futures import ProcessPoolExecutor
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,11 +34,14 @@ from pipeline.filenames import UniqueNames, mirrored_path
 from pipeline.findings import ERROR, Finding, ValidationReport
 from pipeline.records import Workbook
 from pipeline.template import build_workbook, save
+from pipeline.validation_report import neutralise
 
 FINDINGS_SHEET = "Findings"
 FINDINGS_HEADERS = ("Sheet", "Cell", "Rule", "Severity", "Message", "Value")
 FINDINGS_HEADER_ROW = 4
 COMMENT_AUTHOR = "Partnership review"
+#: The list of copies a run wrote, kept in the feedback folder so the next run can remove stale ones.
+MANIFEST = ".feedback-copies.txt"
 
 #: Findings that mean the file could not be opened safely: such a file gets no copy (it stays listed
 #: in the validation report).
@@ -68,33 +73,67 @@ class _Mark:
 
 
 def write_feedback(input_dir: Path, workbooks: Sequence[Workbook], report: ValidationReport,
-                   out_dir: Path) -> list[Path]:
+                   out_dir: Path, *, jobs: int = 1) -> list[Path]:
     """Write a marked copy of every openable workbook that has findings; return the paths written.
 
     `out_dir` is the feedback folder itself (e.g. `output/2026/feedback`); the copies mirror the
-    workbooks' paths relative to `input_dir`, with file names made safe and unique.
+    workbooks' paths relative to `input_dir`, with file names made safe and unique. Copies written
+    there by an earlier run for workbooks that now have no findings are removed (only those: the
+    folder's manifest says which files are ours). `jobs` > 1 writes copies in parallel processes;
+    the files do not depend on it.
     """
-    input_dir = Path(input_dir)
+    input_dir, out_dir = Path(input_dir), Path(out_dir)
     by_file: dict[str, list[Finding]] = defaultdict(list)
     for item in report.findings:
         by_file[item.file].append(item)
-    sources = tuple(input_dir / book.file for book in workbooks)
-    names = UniqueNames(Path(out_dir), reserved=sources)
-    written = []
+    names = UniqueNames(out_dir, reserved=tuple(input_dir / book.file for book in workbooks))
+    tasks = []
     for book in sorted(workbooks, key=lambda book: book.file):
         source = input_dir / book.file
         found = by_file.get(book.file, [])
-        if not found or not _openable(found, source, input_dir):
-            continue
-        try:
-            copy = open_copy(source.read_bytes(), macros=source.suffix.lower() == ".xlsm")
-        except Exception:  # noqa: BLE001 - a file openpyxl cannot open gets no copy; it is in the report
-            continue
-        annotate(copy, found)
-        target = names.claim(mirrored_path(book.file, source.suffix.lower()))
-        save(copy, target)
-        written.append(target)
+        if found and _openable(found, source, input_dir):
+            tasks.append((source, names.claim(mirrored_path(book.file, source.suffix.lower())), tuple(found)))
+    if jobs > 1 and len(tasks) > 1:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
+            done = list(pool.map(_write_copy, tasks, chunksize=max(1, len(tasks) // (4 * jobs))))
+    else:
+        done = [_write_copy(task) for task in tasks]
+    written = [target for (_, target, _), ok in zip(tasks, done) if ok]
+    _replace_manifest(out_dir, written)
     return written
+
+
+def _write_copy(task: tuple[Path, Path, tuple[Finding, ...]]) -> bool:
+    """Write one feedback copy; False when openpyxl cannot open the file (it is in the report)."""
+    source, target, found = task
+    try:
+        copy = open_copy(source.read_bytes(), macros=source.suffix.lower() == ".xlsm")
+    except Exception:  # noqa: BLE001 - whatever the reason, such a file gets no copy
+        return False
+    save(annotate(copy, found), target)
+    return True
+
+
+def _replace_manifest(out_dir: Path, written: list[Path]) -> None:
+    """Remove our copies of an earlier run that this run did not rewrite, then record this run's."""
+    folder = out_dir.resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest = folder / MANIFEST
+    current = {path.relative_to(folder).as_posix() for path in written}
+    earlier = manifest.read_text(encoding="utf-8").splitlines() if manifest.is_file() else []
+    for relative in earlier:
+        stale = folder / relative
+        if (relative not in current and stale.suffix.lower() in READABLE_SUFFIXES and not stale.is_symlink()
+                and stale.resolve().is_relative_to(folder) and stale.is_file()):
+            stale.unlink()
+            for parent in stale.parents:
+                if parent == folder or any(parent.iterdir()):
+                    break
+                parent.rmdir()
+    text = "".join(f"{relative}\n" for relative in sorted(current))
+    temporary = manifest.with_name(manifest.name + ".tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, manifest)
 
 
 def _openable(found: Iterable[Finding], source: Path, input_dir: Path) -> bool:
@@ -200,8 +239,6 @@ def _template_fill(blank: OpenpyxlWorkbook, sheet: str, cell: str) -> PatternFil
 
 def _add_findings_sheet(workbook: OpenpyxlWorkbook, found: Sequence[Finding],
                         linkable: set[tuple[str, str]]) -> None:
-    from pipeline.validation_report import neutralise
-
     sheet = workbook.create_sheet(FINDINGS_SHEET, 0)
     for other in workbook.worksheets:
         other.sheet_view.tabSelected = False  # several selected tabs would group the sheets in Excel

@@ -14,8 +14,8 @@ import pytest
 
 from pipeline import catalogue
 from pipeline.config import Config
-from pipeline.feedback import (ERROR_FILL, FINDINGS_HEADER_ROW, FINDINGS_HEADERS, FINDINGS_SHEET, WARNING_FILL,
-                               write_feedback)
+from pipeline.feedback import (ERROR_FILL, FINDINGS_HEADER_ROW, FINDINGS_HEADERS, FINDINGS_SHEET, MANIFEST,
+                               WARNING_FILL, write_feedback)
 from pipeline.filenames import UniqueNames, mirrored_path
 from pipeline.findings import ERROR, WARNING, ValidationReport, finding
 from pipeline.load import load_folder
@@ -180,8 +180,33 @@ def test_originals_are_never_modified_and_clean_or_unreadable_files_get_no_copy(
     out = tmp_path / "feedback"
     written = write_feedback(returns, workbooks, report, out)
     assert [path.relative_to(out.resolve()).as_posix() for path in written] == ["North/p1.xlsx"]
-    assert sorted(path.relative_to(out).as_posix() for path in out.rglob("*") if path.is_file()) == ["North/p1.xlsx"]
+    assert sorted(path.relative_to(out).as_posix() for path in out.rglob("*") if path.is_file()) == [
+        MANIFEST, "North/p1.xlsx"]
     assert {path: digest(path) for path in returns.rglob("*") if path.is_file()} == before
+
+
+def test_a_rerun_removes_its_own_stale_copies_only(returns, tmp_path):
+    out = tmp_path / "feedback"
+    workbooks, report = validated(returns)
+    write_feedback(returns, workbooks, report, out)
+    (out / "North" / "notes.xlsx").write_bytes(b"someone else's file")
+    (out / "mine.txt").write_text("keep")
+
+    # The workbook is corrected: no findings, so its old copy goes; files we did not write stay.
+    assert write_feedback(returns, workbooks, ValidationReport(), out) == []
+    assert not (out / "North" / "p1.xlsx").exists()
+    assert (out / "North" / "notes.xlsx").is_file() and (out / "mine.txt").is_file()
+    assert (out / MANIFEST).read_text() == ""
+
+
+def test_copies_do_not_depend_on_jobs(returns, tmp_path):
+    write_workbook(returns / "p3.xlsx", partnership_id="P-003", checklist={"3a": {"Status": None}})
+    workbooks, report = validated(returns)
+    one = write_feedback(returns, workbooks, report, tmp_path / "one")
+    two = write_feedback(returns, workbooks, report, tmp_path / "two", jobs=2)
+    assert len(one) == 2
+    assert [path.relative_to(tmp_path / "one") for path in one] == [path.relative_to(tmp_path / "two") for path in two]
+    assert [digest(path) for path in one] == [digest(path) for path in two]
 
 
 def test_feedback_into_the_input_folder_never_overwrites_an_original(returns, tmp_path):
