@@ -1,0 +1,177 @@
+"""The demo set is deterministic and has the spread of quality a real year has.
+
+The workbooks are read back with openpyxl and the project's own forgiving parsers, so "complete",
+"invalid", "overdue" and "High" mean here what they mean to the review.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from pipeline import catalogue, demo, values
+from pipeline.catalogue import Kind
+from pipeline.config import Scoring
+
+COUNT, SEED = 40, 11
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What one demo workbook holds, as the review would read it."""
+
+    file: str
+    partnership_id: str
+    out_of_scope: bool
+    statuses: tuple
+    answers: tuple
+    overdue_actions: int
+    high_risks: tuple[bool, ...]  # one per High risk: whether it has a Mitigation
+    invalid: tuple[str, ...]  # (sheet!cell) of values the review must refuse
+    forgiven: int  # values that need the forgiving reading (case, spaces, text numbers and dates)
+    email: object
+
+
+@pytest.fixture(scope="module")
+def demo_set(tmp_path_factory) -> tuple[list[Path], float]:
+    started = time.perf_counter()
+    paths = demo.write_demo_set(tmp_path_factory.mktemp("demo"), count=COUNT, seed=SEED)
+    return paths, (time.perf_counter() - started) / COUNT
+
+
+@pytest.fixture(scope="module")
+def summaries(demo_set) -> list[Summary]:
+    return [summarise(path) for path in demo_set[0]]
+
+
+def cell_values(path: Path) -> dict[str, list[tuple]]:
+    workbook = openpyxl.load_workbook(path)
+    return {sheet.title: [tuple(cell.value for cell in row) for row in sheet.iter_rows()]
+            for sheet in workbook.worksheets}
+
+
+def summarise(path: Path) -> Summary:
+    workbook = openpyxl.load_workbook(path)
+    invalid, forgiven = [], 0
+
+    def read(sheet: str, cell: str, parse, *args):
+        nonlocal forgiven
+        raw = workbook[sheet][cell].value
+        parsed = parse(raw, *args)
+        if parsed is values.INVALID:
+            invalid.append(f"{sheet}!{cell}")
+        elif isinstance(raw, str) and parsed is not None and parsed != raw:
+            forgiven += 1
+        return parsed
+
+    register = {}
+    for field in catalogue.REGISTER_FIELDS:
+        cell = f"B{catalogue.REGISTER_ROWS[field.key]}"
+        parse = {Kind.CHOICE: lambda raw: values.choice(raw, field.choices), Kind.DATE: values.date,
+                 Kind.NUMBER: values.number, Kind.EMAIL: values.email}.get(field.kind, values.clean)
+        register[field.key] = read(catalogue.REGISTER.name, cell, parse)
+    statuses = tuple(read(catalogue.CHECKLIST.name, f"D{row}", values.choice, catalogue.CHECKLIST_STATUSES)
+                     for row in catalogue.CHECKLIST_ROWS.values())
+    answers, overdue = [], 0
+    for row in catalogue.IMPROVEMENT_ROWS.values():
+        answers.append(read(catalogue.IMPROVEMENT.name, f"C{row}", values.choice, catalogue.IMPROVEMENT_ANSWERS))
+        due = read(catalogue.IMPROVEMENT.name, f"F{row}", values.date)
+        status = read(catalogue.IMPROVEMENT.name, f"G{row}", values.choice, catalogue.ACTION_STATUSES)
+        overdue += isinstance(due, dt.date) and due < demo.REFERENCE_DATE and status != catalogue.COMPLETE
+    high = []
+    sheet = catalogue.RISKS_SHEET.name
+    for row in catalogue.RISK_ROWS.values():
+        likelihood = read(sheet, f"C{row}", values.rating, catalogue.RISK_RATINGS)
+        impact = read(sheet, f"D{row}", values.rating, catalogue.RISK_RATINGS)
+        if isinstance(likelihood, int) and isinstance(impact, int) and \
+                Scoring().risk_band(likelihood * impact) == "High":
+            high.append(bool(values.clean(workbook[sheet][f"E{row}"].value)))
+    return Summary(
+        path.name, values.text(register["id"]),
+        any(register[field.key] == catalogue.YES for field in catalogue.SCOPE_FIELDS),
+        statuses, tuple(answers), overdue, tuple(high), tuple(invalid), forgiven, register["lead_officer_email"])
+
+
+def test_writes_the_count_with_readable_unique_names(demo_set):
+    paths, _ = demo_set
+    assert len(paths) == COUNT and len({path.name for path in paths}) == COUNT
+    assert all(path.exists() for path in paths)
+    assert all(re.fullmatch(r"P-\d{3}_[a-z0-9]+(-[a-z0-9]+)*\.xlsx", path.name) for path in paths)
+    assert [path.name[:5] for path in paths] == [f"P-{number:03d}" for number in range(1, COUNT + 1)]
+
+
+def test_workbooks_are_made_from_the_template(demo_set):
+    workbook = openpyxl.load_workbook(demo_set[0][0])
+    assert workbook.sheetnames == list(catalogue.REQUIRED_SHEETS)
+    assert workbook.defined_names[catalogue.TEMPLATE_VERSION_NAME].value == str(catalogue.TEMPLATE_VERSION)
+    checklist = workbook[catalogue.CHECKLIST.name]
+    assert [checklist[f"C{row}"].value for row in catalogue.CHECKLIST_ROWS.values()] == \
+        [question.text for question in catalogue.QUESTIONS]
+    assert checklist.protection.sheet
+
+
+def test_same_seed_same_workbooks(tmp_path, demo_set):
+    paths, _ = demo_set
+    again = demo.write_demo_set(tmp_path, count=COUNT, seed=SEED)
+    assert [path.name for path in again] == [path.name for path in paths]
+    assert all(first.read_bytes() == second.read_bytes() for first, second in zip(paths, again))
+    # The promise is the cells (what officers and the loader see); equal bytes are the stronger check.
+    assert all(cell_values(first) == cell_values(second) for first, second in zip(paths[:8], again[:8]))
+
+
+def test_another_seed_other_workbooks(tmp_path, demo_set):
+    other = demo.write_demo_set(tmp_path, count=3, seed=SEED + 1)
+    assert [cell_values(path) for path in other] != [cell_values(path) for path in demo_set[0][:3]]
+
+
+def test_most_are_complete_and_some_partial(summaries):
+    def complete(summary):
+        return all(status not in (None, values.INVALID) for status in summary.statuses) and \
+            all(answer not in (None, values.INVALID) for answer in summary.answers)
+
+    in_scope = [summary for summary in summaries if not summary.out_of_scope]
+    assert sum(map(complete, in_scope)) >= 0.6 * len(in_scope)
+    assert any(sum(status is None for status in summary.statuses) >= 3 for summary in in_scope)
+
+
+def test_at_least_one_is_out_of_scope(summaries):
+    assert 1 <= sum(summary.out_of_scope for summary in summaries) < COUNT / 4
+
+
+def test_some_actions_are_overdue(summaries):
+    assert sum(summary.overdue_actions > 0 for summary in summaries) >= 3
+
+
+def test_some_high_risks_with_and_without_mitigation(summaries):
+    high = [mitigated for summary in summaries for mitigated in summary.high_risks]
+    assert True in high and False in high
+
+
+def test_a_few_have_the_mistakes_officers_make(summaries):
+    with_errors = [summary for summary in summaries if summary.invalid]
+    assert 2 <= len(with_errors) <= COUNT / 3
+    sheets = {cell.split("!")[0] for summary in with_errors for cell in summary.invalid}
+    assert len(sheets) >= 2  # mistakes are spread over the sheets, not all of one kind
+    assert sum(summary.forgiven > 0 for summary in summaries) >= 2
+    assert any(summary.email is None or summary.email is values.INVALID for summary in summaries)
+
+
+def test_one_partnership_id_is_duplicated_in_a_large_set(summaries):
+    ids = [summary.partnership_id for summary in summaries]
+    assert len(ids) - len(set(ids)) == 1
+
+
+def test_small_sets_still_have_each_kind_of_quality():
+    qualities = demo._qualities(4, demo.random.Random(0))
+    assert sorted(qualities) == sorted([demo.COMPLETE, demo.OUT_OF_SCOPE, demo.MISTAKES, demo.PARTIAL])
+
+
+def test_fast_enough_for_a_thousand_workbooks(demo_set):
+    # Aim is under 0.1 s; the bound is loose because the test machine is shared.
+    assert demo_set[1] < 0.5
