@@ -159,7 +159,7 @@ def annotate(workbook: OpenpyxlWorkbook, found: Sequence[Finding]) -> OpenpyxlWo
     marks = _marks(found)
     for (sheet, cell), mark in marks.items():
         if sheet in workbook.sheetnames:
-            _mark_cell(workbook[sheet][cell], mark)
+            _mark_cell(workbook[sheet][_anchor(workbook[sheet], cell)], mark)
     _add_findings_sheet(workbook, found, linkable=set(marks))
     return workbook
 
@@ -186,11 +186,29 @@ def _valid_cell(cell: str) -> bool:
         return False
 
 
+def _anchor(sheet: Worksheet, cell: str) -> str:
+    """The cell that holds a merged range's value and look: its top-left one."""
+    for merged in sheet.merged_cells.ranges:
+        if cell in merged:
+            return merged.start_cell.coordinate
+    return cell
+
+
 def _mark_cell(cell, mark: _Mark) -> None:
-    earlier = _officer_comment(cell.comment)
-    text = mark.comment + (f"\n\n{earlier}" if earlier else "")
+    """Comment and fill one cell. Earlier rounds' marks are already gone, so a comment of ours on the
+    cell is this round's (two findings in one merged range): the findings are then put together."""
+    text, fill = mark.comment, mark.fill
+    existing = cell.comment.text if cell.comment is not None and cell.comment.text else ""
+    if existing.startswith(_COMMENT_START) and _COMMENT_END in existing:
+        ours, officer = existing.split(_COMMENT_END, 1)
+        text = ours + text[len(_COMMENT_START) + 1:]
+        if _rgb(cell.fill) == _rgb(ERROR_FILL):
+            fill = ERROR_FILL
+        existing = officer.strip()
+    if existing:
+        text += f"\n\n{existing}"
     cell.comment = Comment(text, COMMENT_AUTHOR, width=360, height=min(80 + 18 * text.count("\n"), 400))
-    cell.fill = mark.fill
+    cell.fill = fill
 
 
 def _officer_comment(comment: Comment | None) -> str:

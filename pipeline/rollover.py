@@ -33,6 +33,7 @@ from pipeline.config import Limits
 from pipeline.filenames import UniqueNames, safe_stem, slug
 from pipeline.fill import fill
 from pipeline.template import build_workbook, save
+from pipeline.validation_report import neutralise
 
 REGISTER_SHEET = "Register"
 OPEN_ACTIONS_SHEET = "Open actions"
@@ -208,8 +209,7 @@ def read_register(data: bytes, *, name: str = "register.xlsx") -> Register:
         typed = {item.key: _typed(item.kind, cells[item.label]) for item in catalogue.REGISTER_FIELDS}
         partnership_id = values.text(typed["id"])
         if not partnership_id:
-            if any(value is not None for value in typed.values()):
-                without_id.append(row)
+            without_id.append(row)
             continue
         if values.text(cells[IN_SCOPE]).casefold() in _NOT_IN_SCOPE:
             out_of_scope.append(partnership_id)
@@ -266,8 +266,8 @@ def _open_actions(rows: list[tuple[int, dict[str, Any]]], in_scope: set[str], ou
             not_carried.append(f"{partnership_id} {ref}: a second action for the same area")
         else:
             actions[partnership_id][ref] = {
-                "Action": values.clean(cells["Action"]),
-                "Action owner": values.clean(cells["Action owner"]),
+                "Action": _typed(Kind.TEXT, cells["Action"]),
+                "Action owner": _typed(Kind.TEXT, cells["Action owner"]),
                 "Due date": _typed(Kind.DATE, cells["Due date"]),
                 "Action status": status if isinstance(status, str) else values.clean(cells["Action status"]),
             }
@@ -295,5 +295,13 @@ def _typed(kind: Kind, value: Any) -> Any:
         return value
     if isinstance(value, dt.datetime):
         return value.date() if value.time() == dt.time() else value
-    return value
+    return _unneutralised(value) if isinstance(value, str) else value
+
+
+def _unneutralised(text: str) -> str:
+    """The officer's text back from register.xlsx, which neutralises text a spreadsheet would run as
+    a formula ('=SUM(A1)' is stored as "'=SUM(A1)"). Rolled-over cells are written as text instead."""
+    if text.startswith("'") and neutralise(text[1:]) == text:
+        return text[1:]
+    return text
 

@@ -338,3 +338,17 @@ def test_a_copy_opens_in_libreoffice(returns, tmp_path):
     assert reopened["Register"][register_cell("id")].value == "P-001"
     links = [cell.hyperlink for row in reopened[FINDINGS_SHEET].iter_rows() for cell in row if cell.hyperlink]
     assert links
+
+
+def test_findings_inside_a_merged_range_go_on_its_first_cell(tmp_path):
+    folder = tmp_path / "input"
+    write_workbook(folder / "p.xlsx", edit=lambda workbook: workbook["Checklist"].merge_cells("E2:F2"))
+    workbooks = load_folder(folder, CONFIG).workbooks
+    report = ValidationReport.of([
+        finding("checklist.no_evidence", file="p.xlsx", sheet="Checklist", cell="F2", ref="1a", status="Yes"),
+        finding("checklist.invalid", file="p.xlsx", sheet="Checklist", cell="E2", ref="1a"),
+    ])
+    [path] = write_feedback(folder, workbooks, report, tmp_path / "feedback")
+    sheet = openpyxl.load_workbook(path)["Checklist"]
+    assert "checklist.no_evidence" in sheet["E2"].comment.text and "checklist.invalid" in sheet["E2"].comment.text
+    assert sheet["E2"].fill.fgColor.rgb == RED

@@ -75,7 +75,8 @@ def register_file(tmp_path: Path) -> Path:
             (register_row(), "Yes"),
             (register_row(id="P-020", name="Arts Forum", scope_informal_group="Yes"), "No"),
             (register_row(id="../../etc/x", name="CON", funding="£1,200", next_review="31/03/2026",
-                          purpose="=HYPERLINK(\"http://evil\")"), "Yes"),
+                          purpose="=HYPERLINK(\"http://evil\")", objectives="'-20% crime", lead_officer="'Sam"),
+             "Yes"),
             (register_row(id=None, name="Nameless"), "Yes"),
         ],
         actions=[
@@ -141,6 +142,9 @@ def test_text_dates_and_numbers_become_real_ones_and_formulas_stay_text(register
     purpose = workbook[catalogue.REGISTER.name][f"B{catalogue.REGISTER_ROWS['purpose']}"]
     assert purpose.value == "=HYPERLINK(\"http://evil\")" and purpose.data_type == "s"
     assert register_value(workbook, "id") == "../../etc/x"  # the ID itself is kept; only the file name is safe
+    # register.xlsx neutralises text a spreadsheet would run; the officer's own text comes back.
+    assert register_value(workbook, "objectives") == "-20% crime"
+    assert register_value(workbook, "lead_officer") == "'Sam"
 
 
 def test_assessment_answers_blank_and_open_actions_carried_to_their_area_rows(register_file, tmp_path):
