@@ -223,14 +223,13 @@ def _rag(completeness: float, assurance: float | None, max_overdue: int, overdue
 
 
 def _actions(workbook: Workbook, as_of: dt.date) -> Iterable[ActionLine]:
-    """An action exists where the officer wrote one or gave it a status; its status is Not started
-    when blank or unreadable (the rules report the unreadable ones)."""
+    """An action exists where the officer wrote one (as the action rules read it); its status is
+    Not started when blank or unreadable (the rules report the unreadable ones)."""
     for row in workbook.improvement:
         action = values.text(row.action)
-        status = _valid(values.choice(row.action_status, catalogue.ACTION_STATUSES))
-        if not action and status is None:
+        if not action:
             continue
-        status = status or NOT_STARTED
+        status = _valid(values.choice(row.action_status, catalogue.ACTION_STATUSES)) or NOT_STARTED
         due = _valid(values.date(row.due))
         overdue_days = (as_of - due).days if due is not None and due < as_of and status != COMPLETE else 0
         yield ActionLine(ref=row.area.ref, area=row.area.text, action=action, owner=values.text(row.owner),

@@ -1,0 +1,298 @@
+"""The pack's charts: scores in, SVG text out, the same bytes every run.
+
+matplotlib is imported inside `render_charts` (it is slow to import and only the report needs it)
+and always with the Agg backend, so no display is ever needed. Determinism: a fixed `svg.hashsalt`
+for element ids, no date in the metadata, text kept as text. Colours are the Okabe-Ito palette,
+which people with the common colour-vision deficiencies can tell apart, and every coloured mark also
+carries a text label, so no chart relies on colour alone.
+"""
+
+from __future__ import annotations
+
+import io
+import textwrap
+from collections import Counter
+from statistics import mean
+from typing import Callable, Iterable
+
+from pipeline import catalogue
+from pipeline.config import Config
+from pipeline.score import (ACTION_KEYS, AMBER, GREEN, NOT_ASSESSED, OUT_OF_SCOPE, OVERDUE, RAG_ORDER, RED,
+                            PartnershipScore)
+
+#: Okabe-Ito colours for the RAG ratings; greys for the two ratings that are not a judgement.
+RAG_COLOURS = {RED: "#D55E00", AMBER: "#E69F00", GREEN: "#009E73", OUT_OF_SCOPE: "#999999",
+               NOT_ASSESSED: "#DDDDDD"}
+BAND_COLOURS = {"Low": "#CFEDE3", "Medium": "#FBE3B0", "High": "#F4C3A6"}
+BAND_TEXT = {"Low": "#00664A", "Medium": "#8A5A00", "High": "#9A3B00"}
+ACTION_COLOURS = {"Not started": "#999999", "In progress": "#0072B2", "Complete": "#009E73", OVERDUE: "#D55E00"}
+MARKERS = {RED: "^", AMBER: "s", GREEN: "o"}
+INK, MUTED = "#222222", "#666666"
+
+#: Chart names (the file names under charts/) with the heading the pack shows above each.
+CHART_TITLES = {
+    "risk_heat_map": "Risks by likelihood and impact",
+    "strategy_risks_ranked": "The strategy's nine risks, ranked",
+    "action_status": "Improvement actions by status",
+    "completeness_by_section": "Checklist completeness by section",
+    "rag_by_service_area": "RAG rating by service area",
+    "resources_vs_assurance": "Resources committed against assurance",
+}
+
+
+def render_charts(scores: Iterable[PartnershipScore], config: Config) -> dict[str, str]:
+    """Every chart of the pack as SVG text, by name (see CHART_TITLES)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    scores = list(scores)
+    assessed = [item for item in scores if item.assessed and item.in_scope]
+    drawers: dict[str, Callable] = {
+        "risk_heat_map": lambda fig: _risk_heat_map(fig, assessed, config),
+        "strategy_risks_ranked": lambda fig: _strategy_risks(fig, assessed, config),
+        "action_status": lambda fig: _action_status(fig, assessed),
+        "completeness_by_section": lambda fig: _completeness(fig, assessed, config),
+        "rag_by_service_area": lambda fig: _rag_by_area(fig, scores),
+        "resources_vs_assurance": lambda fig: _resources(fig, assessed, config),
+    }
+    sizes = {"strategy_risks_ranked": (8, 5.2), "resources_vs_assurance": (8, 4.4),
+             "rag_by_service_area": (8, max(3.0, 1.4 + 0.42 * len({_area(item) for item in scores}))),
+             "risk_heat_map": (6.4, 5.2)}
+    charts = {}
+    with plt.rc_context(_STYLE):
+        for name, draw in drawers.items():
+            fig = plt.figure(figsize=sizes.get(name, (8, 4)))
+            try:
+                draw(fig)
+                charts[name] = _svg(fig, CHART_TITLES[name])
+            finally:
+                plt.close(fig)
+    return charts
+
+
+_STYLE = {
+    "svg.hashsalt": "partnership-review",
+    "svg.fonttype": "none",
+    "font.family": "DejaVu Sans",
+    "font.size": 10,
+    "axes.titlesize": 12,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.edgecolor": "#BBBBBB",
+    "axes.labelcolor": INK,
+    "xtick.color": INK,
+    "ytick.color": INK,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "figure.dpi": 100,
+}
+
+
+def _svg(fig, title: str) -> str:
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", bbox_inches="tight",
+                metadata={"Date": None, "Creator": "Partnership review", "Title": title})
+    text = buffer.getvalue()
+    # The XML declaration and DOCTYPE are for a file, not for SVG inlined in HTML.
+    return text[text.index("<svg"):]
+
+
+def _empty(ax, message: str) -> None:
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, message, ha="center", va="center", color=MUTED, fontsize=11, transform=ax.transAxes)
+
+
+def _risk_heat_map(fig, scores: list[PartnershipScore], config: Config) -> None:
+    from matplotlib.patches import Patch, Rectangle
+
+    ax = fig.add_subplot()
+    counts = Counter((risk.likelihood, risk.impact) for item in scores for risk in item.risks)
+    ratings = catalogue.RISK_RATINGS
+    for likelihood in ratings:
+        for impact in ratings:
+            band = config.scoring.risk_band(likelihood * impact)
+            ax.add_patch(Rectangle((likelihood - 0.5, impact - 0.5), 1, 1, facecolor=BAND_COLOURS[band],
+                                   edgecolor="white", linewidth=2))
+            count = counts.get((likelihood, impact), 0)
+            ax.text(likelihood, impact, str(count) if count else "\u00b7", ha="center", va="center",
+                    fontsize=13 if count else 10, fontweight="bold" if count else "normal",
+                    color=BAND_TEXT[band] if count else MUTED)
+    ax.set_xlim(0.5, len(ratings) + 0.5)
+    ax.set_ylim(0.5, len(ratings) + 0.5)
+    ax.set_aspect("equal")
+    names = dict(catalogue.ANSWER_MEANINGS["Likelihood and Impact"])
+    labels = [f"{rating}\n{names[str(rating)]}" for rating in ratings]
+    ax.set_xticks(ratings, labels, fontsize=8.5)
+    ax.set_yticks(ratings, [label.replace("\n", " ") for label in labels], fontsize=8.5)
+    ax.tick_params(length=0)
+    ax.set_xlabel("Likelihood")
+    ax.set_ylabel("Impact")
+    total = sum(counts.values())
+    ax.set_title(f"Number of rated risks in each cell ({total} across all partnerships)", fontsize=10.5,
+                 fontweight="normal")
+    scoring = config.scoring
+    ax.legend(handles=[
+        Patch(facecolor=BAND_COLOURS["Low"], label=f"Low (score 1\u2013{scoring.risk_low_max})"),
+        Patch(facecolor=BAND_COLOURS["Medium"],
+              label=f"Medium ({scoring.risk_low_max + 1}\u2013{scoring.risk_medium_max})"),
+        Patch(facecolor=BAND_COLOURS["High"], label=f"High (over {scoring.risk_medium_max})"),
+    ], title="Band (likelihood \u00d7 impact)", loc="upper left", bbox_to_anchor=(1.02, 1), frameon=False,
+        fontsize=9, title_fontsize=9)
+
+
+def _strategy_risks(fig, scores: list[PartnershipScore], config: Config) -> None:
+    ax = fig.add_subplot()
+    rows = []
+    for risk in catalogue.RISKS:
+        rated = [line.score for item in scores for line in item.risks if line.ref == risk.ref]
+        rows.append((mean(rated) if rated else 0.0, len(rated), risk))
+    if not any(count for _, count, _ in rows):
+        _empty(ax, "No partnership has rated the strategy's risks yet")
+        return
+    rows.sort(key=lambda row: (-row[0], row[2].ref))
+    labels = [f"{risk.ref}  " + "\n".join(textwrap.wrap(risk.text, 48)) for _, _, risk in rows]
+    averages = [average for average, _, _ in rows]
+    bands = [config.scoring.risk_band(average) if count else "Low" for average, count, _ in rows]
+    positions = list(range(len(rows)))[::-1]
+    ax.barh(positions, averages, color=[RAG_COLOURS[{"Low": GREEN, "Medium": AMBER, "High": RED}[band]]
+                                        for band in bands], height=0.65)
+    top = max(averages) if averages else 1
+    for position, (average, count, _), band in zip(positions, rows, bands):
+        text = f"{average:.1f} {band}  (rated by {count})" if count else "not rated"
+        ax.text(average + top * 0.015, position, text, va="center", fontsize=8.5, color=INK)
+    ax.set_yticks(positions, labels, fontsize=8.5)
+    ax.set_xlim(0, top * 1.45)
+    ax.set_xlabel("Average risk score (likelihood \u00d7 impact, 1 to 25)")
+    ax.tick_params(axis="y", length=0)
+
+
+def _action_status(fig, scores: list[PartnershipScore]) -> None:
+    ax = fig.add_subplot()
+    counts = [sum(item.actions[key] for item in scores) for key in ACTION_KEYS]
+    if not any(counts):
+        _empty(ax, "No improvement actions recorded")
+        return
+    labels = ["Not started", "In progress", "Complete", "Overdue\n(not complete, past due)"]
+    bars = ax.bar(labels, counts, color=[ACTION_COLOURS[key] for key in ACTION_KEYS], width=0.6)
+    for bar, count in zip(bars, counts):
+        ax.text(bar.get_x() + bar.get_width() / 2, bar.get_height(), f"{count}", ha="center", va="bottom",
+                fontsize=11, fontweight="bold", color=INK)
+    ax.set_ylabel("Number of actions")
+    ax.set_ylim(0, max(counts) * 1.18)
+    ax.set_title(f"{sum(counts[:3])} actions across all partnerships; overdue ones are also counted "
+                 "under their status", fontsize=9.5, fontweight="normal", color=MUTED)
+    ax.yaxis.get_major_locator().set_params(integer=True)
+
+
+def _completeness(fig, scores: list[PartnershipScore], config: Config) -> None:
+    ax = fig.add_subplot()
+    if not scores:
+        _empty(ax, "No assessed partnership in scope")
+        return
+    names = list(catalogue.SECTION_NAMES)
+    averages = [mean(item.section_completeness[name] for item in scores) for name in names]
+    positions = list(range(len(names)))[::-1]
+    rules = config.rag
+    colours = [RAG_COLOURS[RED] if value < rules.red_completeness_below else
+               RAG_COLOURS[AMBER] if value < rules.amber_completeness_below else RAG_COLOURS[GREEN]
+               for value in averages]
+    ax.barh(positions, [value * 100 for value in averages], color=colours, height=0.65)
+    for position, value in zip(positions, averages):
+        ax.text(value * 100 + 1, position, f"{value * 100:.0f}%", va="center", fontsize=9, color=INK)
+    numbered = [f"{number}. {name}" for number, name in enumerate(names, start=1)]
+    ax.set_yticks(positions, numbered, fontsize=9)
+    ax.set_xlim(0, 112)
+    ax.set_xticks([0, 20, 40, 60, 80, 100], ["0%", "20%", "40%", "60%", "80%", "100%"])
+    for threshold, label in ((rules.red_completeness_below, "Red below"),
+                             (rules.amber_completeness_below, "Amber below")):
+        ax.axvline(threshold * 100, color=MUTED, linestyle="--", linewidth=1)
+        ax.text(threshold * 100, len(names) - 0.35, f"{label} {threshold * 100:.0f}%", ha="center",
+                va="bottom", fontsize=8, color=MUTED)
+    ax.set_xlabel(f"Questions answered, average of {len(scores)} assessed partnerships in scope")
+    ax.tick_params(axis="y", length=0)
+
+
+def _area(item: PartnershipScore) -> str:
+    return item.service_area or "(service area not given)"
+
+
+def _rag_by_area(fig, scores: list[PartnershipScore]) -> None:
+    ax = fig.add_subplot()
+    if not scores:
+        _empty(ax, "No workbooks")
+        return
+    areas = sorted({_area(item) for item in scores}, key=str.casefold)
+    counts = {rag: [sum(1 for item in scores if _area(item) == area and item.rag == rag) for area in areas]
+              for rag in RAG_ORDER}
+    positions = list(range(len(areas)))[::-1]
+    left = [0] * len(areas)
+    for rag in RAG_ORDER:
+        if not any(counts[rag]):
+            continue
+        ax.barh(positions, counts[rag], left=left, color=RAG_COLOURS[rag], label=rag, height=0.65,
+                edgecolor="white", hatch="//" if rag == NOT_ASSESSED else None)
+        for position, start, count in zip(positions, left, counts[rag]):
+            if count:
+                ax.text(start + count / 2, position, str(count), ha="center", va="center", fontsize=9,
+                        color="white" if rag in (RED, GREEN) else INK, fontweight="bold")
+        left = [start + count for start, count in zip(left, counts[rag])]
+    ax.set_yticks(positions, ["\n".join(textwrap.wrap(area, 32)) for area in areas], fontsize=9)
+    ax.set_xlabel("Number of partnerships")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.tick_params(axis="y", length=0)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=9, title="Rating",
+              title_fontsize=9)
+
+
+def _resources(fig, scores: list[PartnershipScore], config: Config) -> None:
+    plotted = [item for item in scores if item.checklist_assurance is not None and item.rag in MARKERS]
+    funding_ax, days_ax = fig.subplots(1, 2, sharex=True)
+    if not plotted:
+        _empty(funding_ax, "No assessed partnership has an assurance score")
+        days_ax.set_axis_off()
+        return
+    for ax, attribute, label in ((funding_ax, "funding", "Annual council funding (£)"),
+                                 (days_ax, "officer_days", "Officer time (days per year)")):
+        for rag, marker in MARKERS.items():
+            points = [item for item in plotted if item.rag == rag]
+            ax.scatter([item.checklist_assurance * 100 for item in points],
+                       [getattr(item, attribute) or 0 for item in points],
+                       marker=marker, s=46, color=RAG_COLOURS[rag], edgecolor="white", linewidth=0.6,
+                       label=rag, zorder=3)
+        xs = [item.checklist_assurance * 100 for item in plotted]
+        ys = [getattr(item, attribute) or 0 for item in plotted]
+        low = max(0.0, min(min(xs), config.rag.amber_assurance_below * 100) - 8)
+        ax.set_xlim(low, 104)
+        ax.set_ylim(0, max(ys) * 1.2 or 1)
+        _label_points(ax, [item.id for item in plotted], xs, ys)
+        ax.axvline(config.rag.amber_assurance_below * 100, color=MUTED, linestyle="--", linewidth=1)
+        ax.set_ylabel(label)
+        ax.set_xlabel("Checklist assurance (%)")
+        ax.grid(axis="y", color="#EEEEEE", zorder=0)
+    funding_ax.yaxis.set_major_formatter(lambda value, _: f"£{value:,.0f}")
+    fig.suptitle(f"Each point is a partnership (labelled with its ID); the dashed line is the Amber "
+                 f"assurance threshold ({config.rag.amber_assurance_below * 100:.0f}%)", fontsize=9, color=MUTED,
+                 x=0.02, ha="left")
+    days_ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=9, title="Rating",
+                   title_fontsize=9)
+    fig.tight_layout()
+
+
+def _label_points(ax, labels: list[str], xs: list[float], ys: list[float]) -> None:
+    """Label each point with its partnership ID, nudging a label up (with a leader line) when it would
+    sit on one already placed, so clustered points stay readable."""
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    width, height = (x1 - x0) or 1, (y1 - y0) or 1
+    placed: list[tuple[float, float]] = []
+    for label, x, y in sorted(zip(labels, xs, ys), key=lambda point: (point[2], point[1], point[0])):
+        fx, fy = (x - x0) / width + 0.015, (y - y0) / height + 0.015
+        start = fy
+        while any(abs(fx - px) < 0.13 and abs(fy - py) < 0.045 for px, py in placed):
+            fy += 0.045
+        placed.append((fx, fy))
+        moved = fy - start > 0.05
+        ax.annotate(label, (x, y), xytext=(x0 + fx * width, y0 + fy * height), textcoords="data",
+                    fontsize=6.5, color=MUTED, va="bottom", annotation_clip=False,
+                    arrowprops={"arrowstyle": "-", "color": "#BBBBBB", "linewidth": 0.5} if moved else None)

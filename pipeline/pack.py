@@ -1,0 +1,250 @@
+"""The annual review pack: scores, findings and charts in, one HTML file and one PDF out.
+
+`build_context` gathers everything the templates show into plain data (no template does
+arithmetic); `render_html` and `render_pdf` render the same Jinja2 templates in
+`report_templates/`. Autoescaping is on, so anything an officer typed appears as text. The HTML is
+self-contained (CSS in a <style>, charts as inline SVG) and the PDF renderer refuses every URL, so
+the pack never reaches outside itself. The PDF is rendered in one pass: its page numbers and
+contents need the whole document (see README, "Known limits").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+import pipeline
+from pipeline import catalogue, values
+from pipeline.catalogue import Kind
+from pipeline.charts import CHART_TITLES
+from pipeline.config import Config
+from pipeline.findings import RULES, ValidationReport
+from pipeline.records import IgnoredFile, Workbook
+from pipeline.score import (AMBER, GREEN, NOT_ASSESSED, OUT_OF_SCOPE, RAG_ORDER, RED, PartnershipScore,
+                            percent, totals as score_totals)
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "report_templates"
+CSS_FILE = "pack.css"
+
+#: What each chart shows, in a sentence a manager can read before looking.
+CHART_CAPTIONS = {
+    "risk_heat_map": "How many of the partnerships' rated risks fall in each cell. Risks in the shaded "
+                     "top-right corner are High and need a mitigation.",
+    "strategy_risks_ranked": "The nine risks of working in partnership named in the strategy, by their "
+                             "average score across the partnerships that rated them.",
+    "action_status": "The actions officers have set to improve their partnerships, and how many are overdue.",
+    "completeness_by_section": "How much of each section of the Partnership checklist has been answered, "
+                               "on average. Dashed lines mark the Red and Amber thresholds.",
+    "rag_by_service_area": "How many partnerships each service area leads, by rating.",
+    "resources_vs_assurance": "What the council puts into each partnership (money and officer time) "
+                              "against how well its checklist is assured.",
+}
+
+
+@dataclass(frozen=True)
+class Input:
+    file: str
+    sha256: str
+    size: int
+
+
+def environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True,
+                                                                                      default_for_string=True),
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["pct"] = percent
+    env.filters["money"] = money
+    env.filters["days"] = days
+    env.filters["date"] = long_date
+    env.filters["rag_class"] = lambda rag: "rag-" + rag.lower().replace(" ", "-")
+    return env
+
+
+def build_context(*, scores: Sequence[PartnershipScore], workbooks: Sequence[Workbook], report: ValidationReport,
+                  charts: Mapping[str, str], as_of: dt.date, year: int, config: Config,
+                  ignored: Iterable[IgnoredFile] = (), comparison: Any = None) -> dict[str, Any]:
+    """Everything the pack shows, as plain data in display order."""
+    by_file = {workbook.file: workbook for workbook in workbooks}
+    totals = score_totals(scores)
+    partnerships = [_profile(score, by_file[score.file], report) for score in scores]
+    exceptions = _exceptions(scores, report)
+    return {
+        "council_name": config.council_name,
+        "pack_title": config.pack_title,
+        "year": year,
+        "as_of": as_of,
+        "config": config,
+        "totals": totals,
+        "rag_order": RAG_ORDER,
+        "headlines": _headlines(totals, exceptions),
+        "charts": [{"name": name, "title": CHART_TITLES[name], "caption": CHART_CAPTIONS[name],
+                    "svg": Markup(_inline_svg(charts[name]))} for name in CHART_TITLES if name in charts],
+        "exceptions": exceptions,
+        "partnerships": partnerships,
+        "anchors": {item["score"].file: item["anchor"] for item in partnerships},
+        "register_columns": REGISTER_COLUMNS,
+        "section_names": catalogue.SECTION_NAMES,
+        "rules": [{"code": rule.code, "severity": rule.severity, "when": rule.when,
+                   "count": report.by_rule().get(rule.code, 0)} for rule in RULES.values()],
+        "findings_total": {"error": report.errors, "warning": report.warnings},
+        "thresholds": _flatten(config.as_dict()),
+        "inputs": [Input(workbook.file, workbook.sha256, workbook.size) for workbook in workbooks],
+        "ignored": sorted(ignored, key=lambda item: item.file),
+        "tool_version": pipeline.__version__,
+        "template_version": catalogue.TEMPLATE_VERSION,
+        "comparison": comparison,
+        "rag": {"red": RED, "amber": AMBER, "green": GREEN, "out": OUT_OF_SCOPE, "not": NOT_ASSESSED},
+    }
+
+
+def render_html(context: Mapping[str, Any]) -> str:
+    """The pack as one self-contained HTML document."""
+    env = environment()
+    css = (TEMPLATES / CSS_FILE).read_text(encoding="utf-8")
+    return env.get_template("pack.html.j2").render(**context, css=Markup(css))
+
+
+def render_pdf(context: Mapping[str, Any], path: Path) -> Path:
+    """The pack as an A4 PDF, from the same templates, touching nothing outside the document."""
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
+    class RefuseEverything(URLFetcher):
+        def fetch(self, url, headers=None):
+            raise ValueError(f"the pack fetches nothing from outside itself (refused {url[:80]})")
+
+    html = HTML(string=render_html(context), base_url=None, url_fetcher=RefuseEverything())
+    path = Path(path)
+    html.write_pdf(path, pdf_identifier=b"partnership-review", uncompressed_pdf=False)
+    return path
+
+
+# --- Formatting ------------------------------------------------------------------------------------
+
+def money(value: float | None) -> str:
+    return "\u2014" if value is None else f"£{value:,.0f}"
+
+
+def days(value: float | None) -> str:
+    if value is None:
+        return "\u2014"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def long_date(value: dt.date | None) -> str:
+    return "\u2014" if value is None else f"{value.day} {value:%B %Y}"
+
+
+def _inline_svg(svg: str) -> str:
+    """matplotlib's SVG without its RDF metadata block (namespace URLs a reader might take for links)."""
+    return re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
+
+
+def _flatten(data: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    rows = []
+    for key, value in data.items():
+        if isinstance(value, Mapping):
+            rows.extend(_flatten(value, f"{prefix}{key}."))
+        else:
+            rows.append((prefix + key, value))
+    return rows
+
+
+# --- The register and the profiles -----------------------------------------------------------------
+
+#: The register table of the pack: a manager's selection of the register, then the scores.
+REGISTER_COLUMNS = ("ID", "Partnership", "Service area", "Council role", "Funding", "Officer days",
+                    "Next review", "Completeness", "Assurance", "Actions overdue", "High risks", "RAG")
+
+
+def register_display(workbook: Workbook) -> list[tuple[str, str]]:
+    """Every register field of a workbook as (label, text), numbers and dates in a reader's form."""
+    rows = []
+    for spec in catalogue.REGISTER_FIELDS:
+        raw = workbook.value(spec.key)
+        shown = values.text(raw)
+        if spec.kind is Kind.DATE and isinstance(values.date(raw), dt.date):
+            shown = long_date(values.date(raw))
+        elif spec.kind is Kind.NUMBER and isinstance(values.number(raw), float):
+            shown = (money if spec.key == "funding" else days)(values.number(raw))
+        elif spec.kind is Kind.LIST:
+            shown = "; ".join(values.items(raw, catalogue.LIST_SEPARATOR))
+        rows.append((spec.label, shown))
+    return rows
+
+
+def _profile(score: PartnershipScore, workbook: Workbook, report: ValidationReport) -> dict[str, Any]:
+    actions = {line.ref: line for line in score.action_lines}
+    improvement = []
+    for row in workbook.improvement:
+        answer = values.choice(row.answer, catalogue.IMPROVEMENT_ANSWERS)
+        improvement.append({
+            "ref": row.area.ref, "area": row.area.text,
+            "answer": answer if isinstance(answer, str) else values.text(row.answer),
+            "valid": isinstance(answer, str), "action": actions.get(row.area.ref),
+        })
+    rules = {}
+    for item in report.findings:
+        if item.file == score.file:
+            rules[item.rule] = rules.get(item.rule, 0) + 1
+    return {
+        "score": score,
+        "anchor": "p-" + re.sub(r"[^A-Za-z0-9]+", "-", f"{score.file}").strip("-").lower(),
+        "title": score.name or score.id or score.file,
+        "register": register_display(workbook) if workbook.register else [],
+        "council_role": values.text(workbook.value("council_role")),
+        "improvement": improvement,
+        "finding_rules": sorted(rules.items()),
+    }
+
+
+# --- Exceptions and headlines ----------------------------------------------------------------------
+
+def _exceptions(scores: Sequence[PartnershipScore], report: ValidationReport) -> dict[str, list]:
+    counted = [item for item in scores if item.assessed and item.in_scope]
+    blocking: dict[str, list[str]] = {}
+    for item in report.findings:
+        if item.blocks_assessment:
+            blocking.setdefault(item.file, []).append(item.message)
+    overdue_actions = [(score, line) for score in counted for line in score.action_lines if line.overdue]
+    overdue_actions.sort(key=lambda pair: (-pair[1].overdue_days, pair[0].id, pair[1].ref))
+    return {
+        "red": [score for score in counted if score.rag == RED],
+        "overdue_reviews": sorted((score for score in counted if score.review_overdue),
+                                  key=lambda score: (score.next_review, score.id)),
+        "overdue_actions": overdue_actions,
+        "unmitigated": [(score, risk) for score in counted for risk in score.risks
+                        if risk.band == "High" and not risk.mitigated],
+        "out_of_scope": [score for score in scores if score.assessed and not score.in_scope],
+        "not_assessed": [(score, blocking.get(score.file) or list(score.rag_reasons))
+                         for score in scores if not score.assessed],
+    }
+
+
+def _headlines(totals: Mapping[str, Any], exceptions: Mapping[str, list]) -> list[str]:
+    """The few sentences the executive summary leads with; only what needs a manager's attention."""
+    lines = []
+
+    def add(count: int, one: str, many: str) -> None:
+        if count:
+            lines.append((one if count == 1 else many).format(n=count))
+
+    add(len(exceptions["red"]), "1 partnership is rated Red.", "{n} partnerships are rated Red.")
+    add(len(exceptions["unmitigated"]), "1 High risk has no mitigation.", "{n} High risks have no mitigation.")
+    add(len(exceptions["overdue_actions"]), "1 improvement action is overdue.",
+        "{n} improvement actions are overdue.")
+    add(len(exceptions["overdue_reviews"]), "1 partnership is overdue for its annual review.",
+        "{n} partnerships are overdue for their annual review.")
+    add(len(exceptions["out_of_scope"]), "1 entry is not a partnership under the strategy (out of scope).",
+        "{n} entries are not partnerships under the strategy (out of scope).")
+    add(len(exceptions["not_assessed"]), "1 workbook could not be assessed and must be sent again.",
+        "{n} workbooks could not be assessed and must be sent again.")
+    if not lines:
+        lines.append("No exceptions: every partnership in scope is rated Green or Amber with nothing overdue.")
+    return lines

@@ -1,0 +1,124 @@
+"""register.xlsx: the compiled partnership register, one row per workbook, with its scores.
+
+Two sheets, read back next year by `partnerships templates --from-register` (pipeline/rollover.py)
+by their header names: "Register" (the catalogue's register field labels, in order, then the score
+columns) and "Open actions" (every action not Complete). Register values are written typed where
+they can be read (dates as dates, numbers as numbers) and as the officer's text otherwise; every text
+is neutralised so a spreadsheet never runs it as a formula. Saved reproducibly and atomically.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Sequence
+
+from pipeline import catalogue, values
+from pipeline.catalogue import Kind
+from pipeline.records import Value, Workbook
+from pipeline.score import NOT_STARTED, IN_PROGRESS, COMPLETE, OVERDUE, PartnershipScore
+from pipeline.validation_report import neutralise
+
+REGISTER_SHEET = "Register"
+OPEN_ACTIONS_SHEET = "Open actions"
+SCORE_HEADERS = ("In scope", "RAG", "Checklist completeness", "Checklist assurance", "Improvement coverage",
+                 "Improvement score", "Actions not started", "Actions in progress", "Actions complete",
+                 "Actions overdue", "High risks", "Errors", "Warnings", "File")
+OPEN_ACTION_HEADERS = ("Partnership ID", "Ref", "Area of practice", "Action", "Action owner", "Due date",
+                       "Action status")
+_PERCENT_HEADERS = {"Checklist completeness", "Checklist assurance", "Improvement coverage", "Improvement score"}
+_DATE_FORMAT = "dd/mm/yyyy"
+
+
+def register_rows(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbook]) -> list[list[Value]]:
+    """The Register sheet's rows below its header, one per workbook, in the scores' order."""
+    by_file = {workbook.file: workbook for workbook in workbooks}
+    rows = []
+    for score in scores:
+        workbook = by_file[score.file]
+        register = [_typed(spec.kind, workbook.value(spec.key)) for spec in catalogue.REGISTER_FIELDS]
+        assessed = score.assessed
+        rows.append([
+            *register,
+            "Yes" if score.in_scope else "No", score.rag,
+            score.checklist_completeness if assessed else None,
+            score.checklist_assurance if assessed else None,
+            score.improvement_coverage if assessed else None,
+            score.improvement_score if assessed else None,
+            *((score.actions[key] if assessed else None) for key in (NOT_STARTED, IN_PROGRESS, COMPLETE, OVERDUE)),
+            score.high_risks if assessed else None,
+            score.findings["error"], score.findings["warning"], score.file,
+        ])
+    return rows
+
+
+def open_action_rows(scores: Sequence[PartnershipScore]) -> list[list[Value]]:
+    """Every action not Complete, of assessed workbooks, by partnership then area."""
+    return [
+        [score.id, line.ref, line.area, line.action, line.owner or None, line.due, line.status]
+        for score in scores if score.assessed
+        for line in score.action_lines if line.status != COMPLETE
+    ]
+
+
+def write_register(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbook], path: Path, *,
+                   title: str = "Partnership register") -> Path:
+    from openpyxl import Workbook as OpenpyxlWorkbook
+
+    from pipeline.template import save
+
+    book = OpenpyxlWorkbook()
+    register = book.active
+    register.title = REGISTER_SHEET
+    headers = (*(spec.label for spec in catalogue.REGISTER_FIELDS), *SCORE_HEADERS)
+    _table(register, "Register", headers, register_rows(scores, workbooks))
+    _table(book.create_sheet(OPEN_ACTIONS_SHEET), "OpenActions", OPEN_ACTION_HEADERS, open_action_rows(scores))
+    book.properties.creator = "Partnership review"
+    book.properties.title = title
+    save(book, Path(path))
+    return Path(path)
+
+
+def _typed(kind: Kind, raw: Value) -> Value:
+    """A register value as the spreadsheet should hold it: typed when it reads, else the officer's text."""
+    if kind is Kind.DATE and isinstance(values.date(raw), dt.date):
+        return values.date(raw)
+    if kind is Kind.NUMBER and isinstance(values.number(raw), float):
+        number = values.number(raw)
+        return int(number) if number.is_integer() else number
+    return values.text(raw) or None
+
+
+def _table(sheet, name: str, headers: Sequence[str], rows: list[list[Value]]) -> None:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.table import Table, TableStyleInfo
+
+    sheet.append(list(headers))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for row in rows:
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", neutralise(value)) if isinstance(value, str) else value
+                      for value in row])
+        for cell, header in zip(sheet[sheet.max_row], headers):
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text, never a formula
+            elif isinstance(cell.value, dt.date):
+                cell.number_format = _DATE_FORMAT
+            elif header in _PERCENT_HEADERS and cell.value is not None:
+                cell.number_format = "0%"
+            elif header.startswith("Annual council funding") and cell.value is not None:
+                cell.number_format = "£#,##0"
+    last = get_column_letter(len(headers))
+    # An Excel table needs at least one body row; an empty register keeps a plain filter instead.
+    if rows:
+        table = Table(displayName=name, ref=f"A1:{last}{len(rows) + 1}")
+        table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
+        sheet.add_table(table)
+    else:
+        sheet.auto_filter.ref = f"A1:{last}1"
+    sheet.freeze_panes = "B2"
+    for index, header in enumerate(headers, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(12, min(40, len(header) + 4))

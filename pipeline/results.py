@@ -1,0 +1,84 @@
+"""results.json: every score of the year as data, with the audit trail (inputs and their SHA-256).
+
+The shape is the contract of product.md ("Outputs"), plus `action_items` per partnership, which next
+year's comparison (pipeline/compare.py) reads to follow last year's open actions. Written with sorted
+keys and fixed indentation, so the same run gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any, Iterable, Sequence
+
+import pipeline
+from pipeline import catalogue
+from pipeline.config import Config
+from pipeline.records import IgnoredFile, Workbook
+from pipeline.score import PartnershipScore, totals
+
+RESULTS_FILE = "results.json"
+
+
+def partnership_result(score: PartnershipScore) -> dict[str, Any]:
+    return {
+        "id": score.id,
+        "name": score.name,
+        "file": score.file,
+        "service_area": score.service_area,
+        "in_scope": score.in_scope,
+        "assessed": score.assessed,
+        "rag": score.rag,
+        "rag_reasons": list(score.rag_reasons),
+        "checklist_completeness": _round(score.checklist_completeness),
+        "checklist_assurance": _round(score.checklist_assurance),
+        "section_completeness": {name: _round(value) for name, value in score.section_completeness.items()},
+        "improvement_coverage": _round(score.improvement_coverage),
+        "improvement_score": _round(score.improvement_score),
+        "actions": dict(score.actions),
+        "max_overdue_days": score.max_overdue_days,
+        "action_items": [
+            {"ref": line.ref, "action": line.action, "owner": line.owner,
+             "due": line.due.isoformat() if line.due else None, "status": line.status,
+             "overdue_days": line.overdue_days}
+            for line in score.action_lines
+        ],
+        "risks": [{"ref": risk.ref, "likelihood": risk.likelihood, "impact": risk.impact, "score": risk.score,
+                   "band": risk.band, "mitigated": risk.mitigated} for risk in score.risks],
+        "high_unmitigated": score.high_unmitigated,
+        "funding": score.funding,
+        "officer_days": score.officer_days,
+        "councillor_days": score.councillor_days,
+        "next_review": score.next_review.isoformat() if score.next_review else None,
+        "review_overdue": score.review_overdue,
+        "findings": dict(score.findings),
+    }
+
+
+def results(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbook], *, as_of: dt.date, year: int,
+            config: Config, ignored: Iterable[IgnoredFile] = (), comparison: dict | None = None) -> dict[str, Any]:
+    """The whole of results.json as data."""
+    data = {
+        "as_of": as_of.isoformat(),
+        "year": year,
+        "config": config.as_dict(),
+        "tool_version": pipeline.__version__,
+        "template_version": catalogue.TEMPLATE_VERSION,
+        "totals": totals(scores),
+        "partnerships": [partnership_result(score) for score in scores],
+        "inputs": [{"file": workbook.file, "sha256": workbook.sha256, "size": workbook.size}
+                   for workbook in sorted(workbooks, key=lambda item: item.file)],
+        "ignored": [{"file": item.file, "reason": item.reason} for item in sorted(ignored, key=lambda item: item.file)],
+    }
+    if comparison is not None:
+        data["change_since_previous"] = comparison
+    return data
+
+
+def dumps(data: dict[str, Any]) -> str:
+    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def _round(value: float | None) -> float | None:
+    """Six decimal places: enough for any ratio of small counts, and stable across platforms."""
+    return None if value is None else round(value, 6)

@@ -1,0 +1,222 @@
+"""`partnerships report`: the year's run, stage by stage.
+
+    load -> validate -> score -> chart -> pack (HTML, PDF) -> register.xlsx -> results.json
+         -> validation report -> feedback copies
+
+Everything is written into a staging folder beside `--out` and swapped into place only when the
+whole pack is complete, so a failed run leaves last good pack where it was. A lock file beside
+`--out` stops two runs writing into the same folder at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from pipeline.config import Config
+from pipeline.findings import ValidationReport
+from pipeline.progress import Progress, quiet
+from pipeline.score import RAG_ORDER, PartnershipScore, score_batch, totals
+
+HTML_FILE, PDF_FILE, REGISTER_FILE = "review_pack.html", "review_pack.pdf", "register.xlsx"
+CHARTS_DIR, FEEDBACK_DIR = "charts", "feedback"
+#: Files that show a folder holds an earlier pack, so replacing it loses nothing else.
+PACK_MARKERS = ("results.json", HTML_FILE)
+
+
+class ReportError(Exception):
+    """The run cannot go on; the message is one line saying why and what to do."""
+
+
+@dataclass
+class ReportOutcome:
+    out_dir: Path
+    scores: list[PartnershipScore]
+    report: ValidationReport
+    pdf: bool
+    workbooks: int
+    paths: list[Path] = field(default_factory=list)
+
+    @property
+    def totals(self) -> dict[str, Any]:
+        return totals(self.scores)
+
+    def summary_lines(self) -> list[str]:
+        summary = self.totals
+        lines = []
+        if not self.workbooks:
+            lines.append("No workbooks were found: the pack is empty.")
+        lines.append(f"Workbooks: {summary['workbooks']}; in scope {summary['in_scope']}, out of scope "
+                     f"{summary['out_of_scope']}, not assessed {summary['not_assessed']}.")
+        lines.append("RAG: " + ", ".join(f"{rag} {summary['rag'][rag]}" for rag in RAG_ORDER) + ".")
+        lines.append(f"Findings: {self.report.errors} errors, {self.report.warnings} warnings "
+                     f"(see {self.out_dir / 'validation_report.xlsx'}).")
+        pack = self.out_dir / HTML_FILE
+        lines.append(f"Pack: {pack}" + (f" and {self.out_dir / PDF_FILE}" if self.pdf else " (PDF skipped)"))
+        return lines
+
+
+def report(input_dir: Path, out_dir: Path, *, as_of: dt.date, year: int, previous_dir: Path | None = None,
+           config: Config, pdf: bool = True, jobs: int = 1, progress: Progress = quiet) -> ReportOutcome:
+    """Run the year on the workbooks under `input_dir` and write the pack into `out_dir`."""
+    from pipeline.charts import render_charts
+    from pipeline.load import load_folder
+    from pipeline.pack import build_context, render_html, render_pdf
+    from pipeline.register_export import write_register
+    from pipeline.results import RESULTS_FILE, dumps, results
+    from pipeline.rules import check
+    from pipeline.validation_report import write_atomic, write_validation_report
+
+    input_dir, out_dir = Path(input_dir), Path(out_dir)
+    _check_folders(input_dir, out_dir)
+    previous = read_previous(previous_dir) if previous_dir is not None else None
+
+    with _locked(out_dir), _staging(out_dir) as staging:
+        batch = load_folder(input_dir, config, jobs=jobs, progress=progress)
+        findings = check(batch.workbooks, as_of=as_of, config=config)
+        scores = score_batch(progress("Scoring", batch.workbooks), findings, as_of=as_of, config=config)
+
+        charts = render_charts(scores, config)
+        (staging / CHARTS_DIR).mkdir()
+        for name in progress("Charts", sorted(charts)):
+            write_atomic(staging / CHARTS_DIR / f"{name}.svg", charts[name].encode("utf-8"))
+
+        data = results(scores, batch.workbooks, as_of=as_of, year=year, config=config, ignored=batch.ignored)
+        comparison = change_since_previous(data, previous)
+        if comparison is not None:
+            data["change_since_previous"] = comparison.as_dict()
+        context = build_context(scores=scores, workbooks=batch.workbooks, report=findings, charts=charts,
+                                as_of=as_of, year=year, config=config, ignored=batch.ignored,
+                                comparison=comparison)
+        for document in progress("Pack", [HTML_FILE, PDF_FILE] if pdf else [HTML_FILE]):
+            if document == HTML_FILE:
+                write_atomic(staging / HTML_FILE, render_html(context).encode("utf-8"))
+            else:
+                render_pdf(context, staging / PDF_FILE)
+
+        write_register(scores, batch.workbooks, staging / REGISTER_FILE,
+                       title=f"{config.council_name} partnership register {year}")
+        write_atomic(staging / RESULTS_FILE, dumps(data).encode("utf-8"))
+        write_validation_report(findings, batch, staging)
+        _write_feedback(input_dir, batch.workbooks, findings, staging / FEEDBACK_DIR, jobs=jobs)
+
+    paths = [out_dir / name for name in (HTML_FILE, PDF_FILE if pdf else None, REGISTER_FILE, RESULTS_FILE) if name]
+    return ReportOutcome(out_dir, scores, findings, pdf, len(batch.workbooks), paths)
+
+
+# --- Last year --------------------------------------------------------------------------------------
+
+def read_previous(previous_dir: Path) -> dict[str, Any]:
+    """Last year's results.json, read before any work so a wrong --previous fails at once."""
+    from pipeline.compare import PreviousError, load_previous
+
+    try:
+        return load_previous(Path(previous_dir))
+    except PreviousError as error:
+        raise ReportError(str(error)) from None
+
+
+def change_since_previous(current: dict[str, Any], previous: dict[str, Any] | None):
+    """The comparison the pack's "Change since last year" shows; None without --previous."""
+    if previous is None:
+        return None
+    from pipeline.compare import compare
+
+    return compare(current, previous)
+
+
+# --- Feedback ---------------------------------------------------------------------------------------
+
+def _write_feedback(input_dir: Path, workbooks, findings: ValidationReport, folder: Path, *, jobs: int) -> None:
+    from pipeline.feedback import write_feedback
+
+    write_feedback(input_dir, workbooks, findings, folder, jobs=jobs)
+
+
+# --- Writing safely ---------------------------------------------------------------------------------
+
+def _check_folders(input_dir: Path, out_dir: Path) -> None:
+    source, target = input_dir.resolve(), out_dir.resolve()
+    if target == source or source.is_relative_to(target) or target.is_relative_to(source):
+        raise ReportError(f"--out {out_dir} must be outside the input folder {input_dir} (and not contain it)")
+    if target.exists() and not target.is_dir():
+        raise ReportError(f"--out {out_dir} is a file, not a folder")
+    if target.is_dir() and any(target.iterdir()) and not any((target / name).exists() for name in PACK_MARKERS):
+        raise ReportError(f"--out {out_dir} holds files that are not a review pack; give a new or empty folder "
+                          "(the pack replaces the whole folder)")
+
+
+@contextmanager
+def _locked(out_dir: Path) -> Iterator[None]:
+    """A lock file beside `out_dir` for the length of the run; a lock left by a dead run is taken over."""
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    lock = out_dir.parent / f".{out_dir.name}.lock"
+    for _ in range(2):
+        try:
+            handle = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            break
+        except FileExistsError:
+            if _holder_alive(lock):
+                raise ReportError(f"another report is writing into {out_dir} (lock {lock}); wait for it to "
+                                  "finish, or delete the lock file if no run is going on") from None
+            lock.unlink(missing_ok=True)
+    else:
+        raise ReportError(f"cannot take the lock {lock} for {out_dir}")
+    try:
+        os.write(handle, str(os.getpid()).encode())
+        os.close(handle)
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _holder_alive(lock: Path) -> bool:
+    try:
+        pid = int(lock.read_text().strip() or 0)
+    except (OSError, ValueError):
+        return True  # being written this instant, or not ours to judge: treat as held
+    if pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextmanager
+def _staging(out_dir: Path) -> Iterator[Path]:
+    """A folder beside `out_dir` to build the pack in; swapped into place only if the body succeeds."""
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
+    try:
+        yield staging
+        os.chmod(staging, 0o755)  # mkdtemp makes it private; the pack is for sharing
+        _swap_into_place(staging, out_dir)
+    except OSError as error:
+        raise ReportError(f"could not write the pack into {out_dir}: {error}") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _swap_into_place(staging: Path, out_dir: Path) -> None:
+    """Old pack aside, new pack in, old pack removed; if the second rename fails the old one returns."""
+    if not out_dir.exists():
+        os.rename(staging, out_dir)
+        return
+    backup = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
+    os.rmdir(backup)
+    os.rename(out_dir, backup)
+    try:
+        os.rename(staging, out_dir)
+    except OSError:
+        os.rename(backup, out_dir)
+        raise
+    shutil.rmtree(backup, ignore_errors=True)
