@@ -156,12 +156,24 @@ EVIDENCE = {
 }
 LOCATIONS = ("SharePoint > Partnerships > {id}", "https://intranet.{domain}/partnerships/{id}",
              "Democratic services: committee papers {year}", "Policy team shared drive, {id} folder")
-ACTIONS = ("Agree and publish updated terms of reference", "Define the council's 'bottom line' for "
-           "the partnership", "Report progress to Overview and Scrutiny twice a year",
-           "Agree a partnership development plan", "Carry out a resource review with partners",
-           "Set up a shared performance framework", "Clarify partners' roles and responsibilities",
-           "Review decision-making arrangements at the annual meeting",
-           "Seek legal advice on the partnership's status", "Brief the Cabinet member and agree reporting lines")
+#: A plausible action for a No to each area of practice, in the order of `catalogue.AREAS`.
+ACTIONS = (
+    "Name a lead officer and record the appointment in the partnership register",
+    "Agree and publish a statement of the partnership's purpose",
+    "Seek legal advice on the partnership's status",
+    "Define the council's 'bottom line' for the partnership",
+    "Confirm with the Cabinet member whether the council leads or supports",
+    "Agree reporting lines to the Senior Management Team",
+    "Write down the rules of engagement in a partnership agreement",
+    "Clarify partners' roles and responsibilities in the terms of reference",
+    "Review decision-making arrangements at the annual meeting",
+    "Carry out a resource review with partners and look for external funding",
+    "Set up a shared performance framework with quarterly reporting",
+    "Report progress to Overview and Scrutiny twice a year",
+    "Agree a partnership development plan",
+    "Review the governance arrangements against the partnership checklist",
+)
+ACTIONS_BY_AREA = dict(zip((area.ref for area in catalogue.AREAS), ACTIONS))
 MITIGATIONS = ("Quarterly review of the risk at board meetings", "Partnership agreement sets out "
                "commitments and an escalation route", "Regular one-to-ones between lead officers",
                "Funding agreed for three years with a break clause", "Shared performance dashboard "
@@ -310,7 +322,7 @@ def _improvement(rng: random.Random, maturity: float, people: list[tuple[str, st
         done = due < REFERENCE_DATE and rng.random() < 0.5
         status = catalogue.COMPLETE if done else rng.choice((catalogue.NOT_STARTED, catalogue.IN_PROGRESS))
         rows[area.ref] = {
-            "Answer": catalogue.NO, "Action": rng.choice(ACTIONS), "Action owner": rng.choice(people)[0],
+            "Answer": catalogue.NO, "Action": ACTIONS_BY_AREA[area.ref], "Action owner": rng.choice(people)[0],
             "Due date": due, "Action status": status,
         }
     return rows
@@ -396,8 +408,8 @@ def _unreadable_date(rng: random.Random, answers: Answers) -> None:
     if rng.random() < 0.5 or not answers.improvement:
         answers.register["next_review"] = bad
     else:
-        answers.improvement[rng.choice(sorted(answers.improvement))].update(
-            {"Answer": catalogue.NO, "Action": rng.choice(ACTIONS), "Due date": bad})
+        ref = rng.choice(sorted(answers.improvement))
+        answers.improvement[ref].update({"Answer": catalogue.NO, "Action": ACTIONS_BY_AREA[ref], "Due date": bad})
 
 
 def _bad_email(rng: random.Random, answers: Answers) -> None:

@@ -19,6 +19,7 @@ from typing import Iterable
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
@@ -93,6 +94,8 @@ def build_workbook() -> Workbook:
     workbook.defined_names[catalogue.TEMPLATE_VERSION_NAME] = DefinedName(
         catalogue.TEMPLATE_VERSION_NAME, attr_text=str(catalogue.TEMPLATE_VERSION))
     workbook.active = 0
+    # Sheets cannot be renamed, moved or deleted (the loader finds them by name); no password.
+    workbook.security = WorkbookProtection(lockStructure=True)
     properties = workbook.properties
     properties.creator = CREATOR
     properties.title = f"Partnership review workbook (template version {catalogue.TEMPLATE_VERSION})"

@@ -190,6 +190,7 @@ def test_sheets_are_protected_without_a_password(workbook):
     for sheet in workbook.worksheets:
         assert sheet.protection.sheet is True, sheet.title
         assert not sheet.protection.password, sheet.title
+    assert workbook.security.lockStructure and not workbook.security.workbookPassword
 
 
 def test_answer_cells_are_unlocked_and_strategy_text_locked(workbook):
