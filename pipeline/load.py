@@ -26,6 +26,7 @@ import os
 import re
 import stat
 import zipfile
+import zlib
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -191,10 +192,9 @@ def load_workbook_file(path: Path, input_dir: Path, config: Config) -> Workbook:
                         reason=f"over {_megabytes(limits.max_file_bytes)} on disk")
     try:
         preflight(data, Path(path).suffix.lower(), limits)
+        return read_workbook(data, name, digest)
     except Refused as refusal:
         return _refused(name, digest, len(data), refusal.rule, **refusal.fields)
-    try:
-        return read_workbook(data, name, digest)
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as error:  # noqa: BLE001 - a reader's panic is a finding, not a crash
@@ -354,7 +354,7 @@ def _scan_xml_part(archive: zipfile.ZipFile, member: zipfile.ZipInfo, limits: Li
                     if strings > max_cells:
                         raise Refused("file.too_large", reason=f"it holds more than {max_cells:,} pieces of text")
                 tail = window[-_OVERLAP:]
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as error:
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError) as error:
         raise Refused("file.unreadable", reason=f"part {name} is corrupt ({error})") from None
 
 
@@ -377,9 +377,10 @@ def _check_reference(letters: bytes, digits: bytes, limits: Limits) -> None:
     for letter in letters.upper():
         column = column * 26 + (letter - 64)
     if row > limits.max_rows or column > limits.max_columns:
-        where = (letters.decode("ascii", "replace") + digits.decode("ascii", "replace")) or "?"
+        text = letters.decode("ascii", "replace") + digits.decode("ascii", "replace")
+        where = f"cell {text}" if letters else f"row {text}"
         raise Refused("file.too_large", reason=(
-            f"a sheet uses cell {where}, beyond the {limits.max_rows:,} rows and {limits.max_columns} "
+            f"a sheet uses {where}, beyond the {limits.max_rows:,} rows and {limits.max_columns} "
             "columns a review workbook may use"))
 
 

@@ -1,0 +1,218 @@
+"""Bad and hostile files: each gets its file-level finding, quickly, and the batch goes on.
+
+Every file here is built by the test from the real template (or from nothing), in one folder with a
+good workbook, and the folder is validated once: the good workbook must still be assessed and its own
+finding reported, and no input may change.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import re
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from officer import AS_OF, write_workbook
+from pipeline import catalogue, load
+from pipeline.config import Config, Limits
+from pipeline.findings import FILE_LEVEL_RULES
+from pipeline.load import load_workbook_file
+from pipeline.validate import validate_folder
+
+CONFIG = Config()
+
+
+def rezip(data: bytes, replace: dict[str, bytes] | None = None, add: dict[str, bytes] | None = None,
+          drop: tuple[str, ...] = ()) -> bytes:
+    """A copy of an .xlsx package with some parts replaced, added or removed."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            if info.filename in drop:
+                continue
+            target.writestr(info.filename, (replace or {}).get(info.filename, source.read(info.filename)))
+        for name, content in (add or {}).items():
+            target.writestr(name, content)
+    return out.getvalue()
+
+
+def part(data: bytes, name: str) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return archive.read(name)
+
+
+def encrypted(plain: Path) -> bytes:
+    """A password-protected copy, as Excel writes it (an OLE2 file holding EncryptionInfo/EncryptedPackage)."""
+    try:
+        from msoffcrypto.format.ooxml import OOXMLFile
+    except ImportError:  # the same container by hand: the OLE2 signature and the two stream names
+        names = "".join(f"{name}\0" for name in ("EncryptionInfo", "EncryptedPackage")).encode("utf-16-le")
+        return load._OLE_MAGIC + bytes(504) + names + bytes(4096)
+    out = io.BytesIO()
+    with open(plain, "rb") as handle:
+        OOXMLFile(handle).encrypt("secret", out)
+    return out.getvalue()
+
+
+def bad_files(good: bytes, plain: Path) -> dict[str, tuple[bytes, str]]:
+    """file name -> (its bytes, the rule its finding must have)."""
+    sheet = part(good, "xl/worksheets/sheet3.xml")  # the Checklist
+    workbook_xml = part(good, "xl/workbook.xml")
+    strings = b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>' \
+              b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>&lol2;</t></si></sst>'
+    xxe = workbook_xml.replace(b"<workbook", b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><workbook', 1)
+    far_cell = re.sub(rb"</sheetData>", b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>', sheet)
+    far_dimension = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:XFD1048576"', sheet)
+    strict = workbook_xml.replace(b"http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+                                  b"http://purl.oclc.org/ooxml/spreadsheetml/main")
+    corrupt = bytearray(good)
+    middle = len(corrupt) // 2
+    corrupt[middle:middle + 400] = bytes(byte ^ 0x5A for byte in corrupt[middle:middle + 400])
+    ods = _ods()
+    return {
+        "truncated.xlsx": (good[: len(good) // 2], "file.unreadable"),
+        "corrupt.xlsx": (bytes(corrupt), "file.unreadable"),
+        "empty.xlsx": (b"", "file.unreadable"),
+        "zip-not-workbook.xlsx": (_zip({"notes.txt": b"hello"}), "file.unreadable"),
+        "encrypted.xlsx": (encrypted(plain), "file.encrypted"),
+        "legacy-renamed.xlsx": (load._OLE_MAGIC + bytes(2048), "file.unsupported_format"),
+        "legacy.xls": (load._OLE_MAGIC + bytes(2048), "file.unsupported_format"),
+        "really-xlsx.xls": (good, "file.unsupported_format"),
+        "calc-renamed.xlsx": (ods, "file.unsupported_format"),
+        "calc.ods": (ods, "file.unsupported_format"),
+        "data.csv": (b"Ref,Status\n1a,Yes\n", "file.unsupported_format"),
+        "csv-renamed.xlsx": (b"Ref,Status\n1a,Yes\n", "file.unsupported_format"),
+        "page-renamed.xlsx": (b"<!DOCTYPE html><html><body><table></table></body></html>", "file.unsupported_format"),
+        "strict.xlsx": (rezip(good, {"xl/workbook.xml": strict}), "file.unsupported_format"),
+        "billion-laughs.xlsx": (rezip(good, drop=("xl/sharedStrings.xml",), add={"xl/sharedStrings.xml": strings}),
+                                "file.unreadable"),
+        "xxe.xlsx": (rezip(good, {"xl/workbook.xml": xxe}), "file.unreadable"),
+        "zip-bomb.xlsx": (rezip(good, add={"xl/media/padding.xml": bytes(8_000_000)}), "file.too_large"),
+        "far-cell.xlsx": (rezip(good, {"xl/worksheets/sheet3.xml": far_cell}), "file.too_large"),
+        "far-dimension.xlsx": (rezip(good, {"xl/worksheets/sheet3.xml": far_dimension}), "file.too_large"),
+    }
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return out.getvalue()
+
+
+def _ods() -> bytes:
+    return _zip({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet",
+                 "content.xml": b"<office:document-content/>", "META-INF/manifest.xml": b"<manifest/>"})
+
+
+def layout_files(folder: Path) -> dict[str, str]:
+    """Workbooks from the template whose structure an officer broke: file name -> rule."""
+    from openpyxl.workbook.defined_name import DefinedName
+
+    def no_checklist(book):
+        del book[catalogue.CHECKLIST.name]
+
+    def renamed_header(book):
+        book[catalogue.IMPROVEMENT.name]["C1"] = "Response"
+
+    def moved_ref(book):
+        book[catalogue.RISKS_SHEET.name]["A4"] = "R04"
+
+    def version_nine(book):
+        book.defined_names[catalogue.TEMPLATE_VERSION_NAME] = DefinedName(
+            catalogue.TEMPLATE_VERSION_NAME, attr_text="9")
+
+    cases = {"no-checklist.xlsx": (no_checklist, "sheet.missing"), "renamed-header.xlsx": (renamed_header, "sheet.layout"),
+             "moved-ref.xlsx": (moved_ref, "sheet.layout"), "version-9.xlsx": (version_nine, "template.version")}
+    for name, (edit, _) in cases.items():
+        write_workbook(folder / "layout" / name, partnership_id=name, edit=edit)
+    return {f"layout/{name}": rule for name, (_, rule) in cases.items()}
+
+
+@pytest.fixture(scope="module")
+def batch_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("bad")
+    folder = root / "input"
+    plain = write_workbook(root / "plain.xlsx")
+    good = write_workbook(folder / "good.xlsx", partnership_id="P-GOOD", checklist={"1a": {"Status": None}})
+    expected = {}
+    for name, (data, rule) in bad_files(plain.read_bytes(), plain).items():
+        (folder / name).write_bytes(data)
+        expected[name] = rule
+    expected.update(layout_files(folder))
+    before = {path: hashlib.sha256(path.read_bytes()).hexdigest() for path in folder.rglob("*") if path.is_file()}
+    started = time.monotonic()
+    outcome = validate_folder(folder, root / "out", as_of=AS_OF, config=CONFIG)
+    elapsed = time.monotonic() - started
+    after = {path: hashlib.sha256(path.read_bytes()).hexdigest() for path in folder.rglob("*") if path.is_file()}
+    return dict(outcome=outcome, expected=expected, good=good, before=before, after=after, elapsed=elapsed)
+
+
+def test_each_bad_file_gets_its_finding(batch_run):
+    findings = batch_run["outcome"].report.findings
+    found = {}
+    for item in findings:
+        if item.file != "good.xlsx":
+            found.setdefault(item.file, set()).add(item.rule)
+    assert {name: rules for name, rules in found.items()} == {
+        name: {rule} for name, rule in batch_run["expected"].items()}
+
+
+def test_bad_files_are_not_assessed_and_the_good_one_is(batch_run):
+    workbooks = {item.file: item for item in batch_run["outcome"].batch.workbooks}
+    assert workbooks["good.xlsx"].assessed
+    assert [name for name, item in workbooks.items() if item.assessed] == ["good.xlsx"]
+    good = [(item.sheet, item.cell, item.rule) for item in batch_run["outcome"].report.findings
+            if item.file == "good.xlsx"]
+    assert good == [("Checklist", "D2", "checklist.unanswered")]
+
+
+def test_every_file_level_rule_is_produced(batch_run):
+    rules = {item.rule for item in batch_run["outcome"].report.findings}
+    assert FILE_LEVEL_RULES <= rules
+
+
+def test_inputs_are_unchanged_and_the_batch_is_quick(batch_run):
+    assert batch_run["before"] == batch_run["after"]
+    assert batch_run["elapsed"] < 10
+
+
+def test_file_level_findings_say_why(batch_run):
+    messages = {item.file: item.message for item in batch_run["outcome"].report.findings}
+    assert "empty" in messages["empty.xlsx"]
+    assert "row 1048576" in messages["far-cell.xlsx"]
+    assert "cell XFD1048576" in messages["far-dimension.xlsx"]
+    assert "<!ENTITY" in messages["billion-laughs.xlsx"]
+    assert "Strict Open XML" in messages["strict.xlsx"]
+    assert ".xlsx and .xlsm" in messages["data.csv"]
+    assert "legacy Excel" in messages["legacy-renamed.xlsx"]
+
+
+def test_size_limits_come_from_the_configuration(tmp_path):
+    path = write_workbook(tmp_path / "ok.xlsx")
+    small_file = dataclasses.replace(CONFIG, limits=Limits(max_file_bytes=1000))
+    small_unpacked = dataclasses.replace(CONFIG, limits=Limits(max_uncompressed_bytes=10_000))
+    few_rows = dataclasses.replace(CONFIG, limits=Limits(max_rows=20))
+    for config in (small_file, small_unpacked, few_rows):
+        workbook = load_workbook_file(path, tmp_path, config)
+        assert [item.rule for item in workbook.findings] == ["file.too_large"]
+        assert workbook.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert load_workbook_file(path, tmp_path, CONFIG).findings == ()
+
+
+def test_any_error_while_reading_becomes_a_finding(tmp_path, monkeypatch):
+    path = write_workbook(tmp_path / "ok.xlsx")
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("reader failed")
+
+    monkeypatch.setattr(load, "read_workbook", explode)
+    workbook = load_workbook_file(path, tmp_path, CONFIG)
+    assert [item.rule for item in workbook.findings] == ["file.unreadable"]
+    assert "reader failed" in workbook.findings[0].message

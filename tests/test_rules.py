@@ -1,0 +1,167 @@
+"""Every cell rule of the contract, on workbooks made from the real template and filled as officers fill them."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from officer import AS_OF, write_workbook
+from pipeline import catalogue
+from pipeline.config import Config, Scoring
+from pipeline.findings import FILE_LEVEL_RULES, RULES
+from pipeline.load import load_workbook_file
+from pipeline.rules import check
+
+CONFIG = Config()
+
+#: One workbook with a problem in (nearly) every answer cell a rule looks at, and what must be found.
+BROKEN = dict(
+    register={
+        "name": None, "partners": " ; ", "lead_officer_email": "sam.patel@", "council_role": "Boss",
+        "funding": "lots", "officer_days": -3, "start_date": "soon", "next_review": dt.date(2026, 3, 31),
+        "review_completed_on": "31/02/2026", "legal_status": "Club", "scope_commercial": "yes",
+        "scope_contract": "Maybe",
+    },
+    checklist={"1a": {"Status": None}, "1b": {"Status": "Sometimes"}, "2a": {"Status": "Partly", "Evidence": None},
+               "2b": {"Status": "No", "Evidence": None}, "2c": {"Status": "N/A", "Evidence": None}},
+    improvement={
+        "I01": {"Answer": None}, "I02": {"Answer": "Unsure"}, "I03": {"Answer": "No"},
+        "I04": {"Answer": "No", "Action": "Agree terms", "Action owner": None, "Due date": None,
+                "Action status": "Done"},
+        "I05": {"Answer": "Yes", "Action": "Refresh plan", "Action owner": "Jo", "Due date": "tomorrow"},
+        "I06": {"Answer": "No", "Action": "Publish aims", "Action owner": "Jo", "Due date": "01/03/2026",
+                "Action status": None},
+        "I07": {"Answer": "No", "Action": "Set targets", "Action owner": "Jo", "Due date": dt.date(2026, 1, 31),
+                "Action status": "Complete"},
+        "I08": {"Answer": "Yes", "Action": None, "Action owner": "Jo", "Due date": "never", "Action status": "?"},
+    },
+    risks={
+        "R02": {"Likelihood": None, "Impact": None}, "R03": {"Likelihood": 6, "Impact": "2.5"},
+        "R04": {"Likelihood": 5, "Impact": 3, "Mitigation": None},
+        "R05": {"Likelihood": 3, "Impact": 4, "Mitigation": None},
+        "R10": {"Risk": "Key partner leaves", "Likelihood": "high"},
+    },
+)
+EXPECTED = {
+    ("Register", "B3", "register.missing"),
+    ("Register", "B5", "register.invalid"),
+    ("Register", "B7", "register.invalid"),
+    ("Register", "B9", "register.invalid"),
+    ("Register", "B14", "register.invalid"),
+    ("Register", "B17", "register.invalid"),
+    ("Register", "B18", "register.invalid"),
+    ("Register", "B20", "register.invalid_date"),
+    ("Register", "B21", "register.review_overdue"),
+    ("Register", "B22", "register.invalid_date"),
+    ("Register", "B27", "scope.excluded"),
+    ("Register", "B28", "register.invalid"),
+    ("Checklist", "D2", "checklist.unanswered"),
+    ("Checklist", "D3", "checklist.invalid"),
+    ("Checklist", "E6", "checklist.no_evidence"),
+    ("Improvement", "C2", "improvement.unanswered"),
+    ("Improvement", "C3", "improvement.invalid"),
+    ("Improvement", "D4", "improvement.no_action"),
+    ("Improvement", "E5", "action.no_owner"),
+    ("Improvement", "F5", "action.no_due_date"),
+    ("Improvement", "G5", "action.invalid_status"),
+    ("Improvement", "F6", "action.invalid_date"),
+    ("Improvement", "F7", "action.overdue"),
+    ("Risks", "C3", "risk.unrated"),
+    ("Risks", "D3", "risk.unrated"),
+    ("Risks", "C4", "risk.invalid"),
+    ("Risks", "D4", "risk.invalid"),
+    ("Risks", "E5", "risk.unmitigated"),
+    ("Risks", "C11", "risk.invalid"),
+    ("Risks", "D11", "risk.unrated"),
+}
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("rules")
+
+
+@pytest.fixture(scope="module")
+def broken(folder):
+    return load_workbook_file(write_workbook(folder / "broken.xlsx", **BROKEN), folder, CONFIG)
+
+
+@pytest.fixture(scope="module")
+def complete(folder):
+    return load_workbook_file(write_workbook(folder / "complete.xlsx"), folder, CONFIG)
+
+
+def cells(report) -> set[tuple[str, str, str]]:
+    return {(item.sheet, item.cell, item.rule) for item in report.findings}
+
+
+def test_each_problem_is_found_at_its_cell_and_nothing_else(broken):
+    report = check([broken], as_of=AS_OF, config=CONFIG)
+    assert cells(report) == EXPECTED
+    assert len(report.findings) == len(EXPECTED)
+
+
+def test_every_cell_rule_of_the_contract_is_produced(broken, complete):
+    copy = dataclasses.replace(complete, file="copy.xlsx")
+    report = check([broken, complete, copy], as_of=AS_OF, config=CONFIG)
+    assert {item.rule for item in report.findings} == set(RULES) - FILE_LEVEL_RULES
+
+
+def test_findings_carry_partnership_severity_value_and_a_message(broken):
+    report = check([broken], as_of=AS_OF, config=CONFIG)
+    assert {item.partnership_id for item in report.findings} == {"P-001"}
+    assert all(item.severity == RULES[item.rule].severity and item.message for item in report.findings)
+    by_cell = {(item.sheet, item.cell, item.rule): item for item in report.findings}
+    assert by_cell["Register", "B9", "register.invalid"].value == "Boss"
+    assert by_cell["Checklist", "D3", "checklist.invalid"].value == "Sometimes"
+    assert by_cell["Risks", "C4", "risk.invalid"].value == "6"
+    overdue = by_cell["Improvement", "F7", "action.overdue"]
+    assert "01/03/2026" in overdue.message and "I06" in overdue.message and overdue.value == "01/03/2026"
+    assert "R10" in by_cell["Risks", "C11", "risk.invalid"].message
+
+
+def test_complete_return_has_no_finding(complete):
+    assert check([complete], as_of=AS_OF, config=CONFIG).findings == []
+
+
+def test_overdue_is_measured_against_the_as_of_date(complete):
+    later = dt.date(2027, 6, 1)
+    assert cells(check([complete], as_of=later, config=CONFIG)) == {
+        ("Register", "B21", "register.review_overdue"), ("Improvement", "F15", "action.overdue")}
+
+
+def test_high_band_comes_from_the_configuration(broken):
+    wider_medium = dataclasses.replace(CONFIG, scoring=Scoring(risk_medium_max=15))
+    assert ("Risks", "E5", "risk.unmitigated") in cells(check([broken], as_of=AS_OF, config=CONFIG))  # 5 x 3
+    assert ("Risks", "E5", "risk.unmitigated") not in cells(check([broken], as_of=AS_OF, config=wider_medium))
+
+
+def test_duplicate_ids_ignore_case_and_spaces_one_finding_in_each(complete):
+    first = dataclasses.replace(complete, file="a/first.xlsx")
+    second = _with_id(complete, "second.xlsx", " p-001 ")
+    third = _with_id(complete, "third.xlsx", "P-002")
+    report = check([first, second, third], as_of=AS_OF, config=CONFIG)
+    duplicates = [(item.file, item.cell) for item in report.findings if item.rule == "register.duplicate_id"]
+    assert duplicates == [("a/first.xlsx", "B2"), ("second.xlsx", "B2")]
+    assert "second.xlsx" in report.findings[0].message
+
+
+def test_workbook_not_assessed_gets_only_its_load_findings(broken):
+    from pipeline.findings import finding
+
+    blocked = dataclasses.replace(broken, findings=(finding("sheet.missing", file=broken.file, sheet="Guide"),))
+    report = check([blocked], as_of=AS_OF, config=CONFIG)
+    assert [(item.sheet, item.rule) for item in report.findings] == [("Guide", "sheet.missing")]
+
+
+def _with_id(workbook, file: str, partnership_id: str):
+    register = dict(workbook.register)
+    register["id"] = dataclasses.replace(register["id"], value=partnership_id)
+    return dataclasses.replace(workbook, file=file, register=register)
+
+
+def test_scope_tests_are_the_strategys_five():
+    assert [field.label for field in catalogue.SCOPE_FIELDS] == [label for _, label, _ in catalogue.SCOPE_TESTS]
