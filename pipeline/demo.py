@@ -301,7 +301,7 @@ def _checklist(rng: random.Random, partnership_id: str, maturity: float) -> dict
     for question in catalogue.QUESTIONS:
         status = rng.choices(catalogue.CHECKLIST_STATUSES, (maturity, gap * 0.5, gap * 0.35, gap * 0.15))[0]
         row: dict[str, Value] = {"Status": status}
-        if status in (catalogue.YES, catalogue.PARTLY) and rng.random() > 0.05:
+        if status in (catalogue.YES, catalogue.PARTLY) and rng.random() > 0.03:
             row["Evidence"] = _fill_in(rng, rng.choice(EVIDENCE[question.section_number]), partnership_id)
             if rng.random() > 0.15:
                 row["Evidence location"] = _fill_in(rng, rng.choice(LOCATIONS), partnership_id)
