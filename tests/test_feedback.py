@@ -169,6 +169,8 @@ def test_copy_keeps_dropdowns_protection_and_template_version(returns, tmp_path)
     status = cell_of(catalogue.CHECKLIST, "Status", "2b", catalogue.CHECKLIST_ROWS)
     assert copy["Checklist"][status].protection.locked is False  # still answerable after marking
     assert copy.defined_names[catalogue.TEMPLATE_VERSION_NAME].attr_text == str(catalogue.TEMPLATE_VERSION)
+    if original.security is not None:  # workbook structure protection
+        assert copy.security.lockStructure == original.security.lockStructure
 
 
 def test_originals_are_never_modified_and_clean_or_unreadable_files_get_no_copy(returns, tmp_path):
