@@ -1,0 +1,162 @@
+"""The pack itself: every section, officer text escaped, no reach outside the pack, a paginated PDF,
+and register.xlsx / results.json as the contract and next year's rollover read them.
+
+One report run (with PDF) for the whole module, on tests/year_set.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import json
+import re
+
+import pytest
+from markupsafe import escape
+from officer import AS_OF
+from year_set import EXPECTED_RAG, SCRIPT_NAME, write_year
+
+from pipeline import catalogue
+from pipeline.config import Config
+from pipeline.register_export import OPEN_ACTION_HEADERS, SCORE_HEADERS
+from pipeline.run import report
+
+SECTIONS = ("cover", "contents", "summary", "charts", "exceptions", "register", "profiles", "appendix")
+CHARTS = ("risk_heat_map", "strategy_risks_ranked", "action_status", "completeness_by_section",
+          "rag_by_service_area", "resources_vs_assurance")
+
+
+@pytest.fixture(scope="module")
+def year(tmp_path_factory):
+    root = tmp_path_factory.mktemp("pack")
+    inputs = write_year(root / "input")
+    outcome = report(inputs, root / "out", as_of=AS_OF, year=2026, config=Config(), pdf=True)
+    return inputs, root / "out", outcome
+
+
+@pytest.fixture(scope="module")
+def page(year):
+    return (year[1] / "review_pack.html").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def pdf_pages(year):
+    from pypdf import PdfReader
+
+    return [item.extract_text() or "" for item in PdfReader(year[1] / "review_pack.pdf").pages]
+
+
+def test_ratings_as_built(year):
+    _, _, outcome = year
+    assert {score.id: score.rag for score in outcome.scores} == EXPECTED_RAG
+
+
+def test_every_section_chart_and_profile_is_in_the_html(page, year):
+    for section in SECTIONS:
+        assert f'id="{section}"' in page, section
+    for chart in CHARTS:
+        assert f'id="chart-{chart}"' in page, chart
+        assert (year[1] / "charts" / f"{chart}.svg").read_text(encoding="utf-8").lstrip().startswith("<svg")
+    assert page.count("<svg") == len(CHARTS)
+    assert page.count('class="profile"') == len(EXPECTED_RAG)
+    for heading in ("Executive summary", "Exceptions", "The partnership register", "Partnership profiles",
+                    "Validation summary by rule", "Method", "Inputs"):
+        assert f">{heading}<" in page or f">{heading} (" in page, heading
+
+
+def test_exceptions_name_each_problem(page):
+    exceptions = page[page.index('id="exceptions"'):page.index('id="register"')]
+    assert "Partnerships rated Red (2)" in exceptions
+    assert "An action is overdue by 120 days (more than 90)" in exceptions
+    assert "High risks with no mitigation (1)" in exceptions and "R05" in exceptions
+    assert "Contract for service delivery" in exceptions
+    assert "p5-no-risks.xlsx" in exceptions and "The sheet &#39;Risks&#39; is missing" in exceptions
+
+
+def test_summary_totals_money_and_time_of_partnerships_in_scope(page, year):
+    summary = page[page.index('id="summary"'):page.index('id="charts"')]
+    # P-001 £10,000 + P-002 £25,000 + P-004 £50,000 (P-003 is out of scope, P-005 not assessed)
+    assert "£85,000" in summary
+    assert year[2].totals["officer_days"] == 12 + 40 + 40
+
+
+def test_officer_script_is_text_in_html_and_pdf(page, pdf_pages):
+    assert "<script" not in page.lower()
+    assert str(escape(SCRIPT_NAME)) in page
+    assert any('<script>alert("pack")</script> Harbour Board' in text for text in pdf_pages)
+
+
+def test_no_external_url_in_the_html(page):
+    for target in re.findall(r'(?:href|src|xlink:href)\s*=\s*["\']([^"\']*)', page):
+        assert target.startswith("#"), target
+    assert "<link" not in page and "@import" not in page
+    assert not re.search(r"url\(\s*['\"]?(?!#)", page)
+
+
+def test_pdf_has_page_numbers_on_every_page_but_the_cover(pdf_pages):
+    total = len(pdf_pages)
+    for number, text in enumerate(pdf_pages, start=1):
+        if number > 1:
+            assert f"Page {number} of {total}" in text, number
+
+
+def test_pdf_contents_gives_the_right_page_numbers(pdf_pages):
+    contents = pdf_pages[1]
+    for title in ("Executive summary", "Exceptions", "The partnership register"):
+        match = re.search(re.escape(title) + r"[ .]*?(\d+)\s*$", contents, flags=re.M)
+        assert match, title
+        assert title in pdf_pages[int(match.group(1)) - 1].split("\n", 3)[-1], title
+
+
+def test_each_profile_starts_on_its_own_page(pdf_pages):
+    starts = []
+    for partnership_id in EXPECTED_RAG:
+        marker = f"{partnership_id} · "
+        pages = [index for index, text in enumerate(pdf_pages) if marker in text]
+        assert pages, partnership_id
+        starts.append(pages[0])
+    assert len(set(starts)) == len(starts)
+    for index in starts:
+        assert sum(f"{partnership_id} · " in pdf_pages[index] for partnership_id in EXPECTED_RAG) == 1
+
+
+def test_results_json_is_the_contract_with_the_audit_trail(year):
+    inputs, out, _ = year
+    data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert {"totals", "as_of", "year", "config", "tool_version", "template_version", "inputs",
+            "partnerships", "ignored"} <= set(data)
+    assert (data["as_of"], data["year"], data["config"]) == (AS_OF.isoformat(), 2026, Config().as_dict())
+    for entry in data["inputs"]:
+        assert entry["sha256"] == hashlib.sha256((inputs / entry["file"]).read_bytes()).hexdigest()
+    assert [item["file"] for item in data["ignored"]] == ["notes.txt"]
+    by_id = {item["id"]: item for item in data["partnerships"]}
+    assert {key: item["rag"] for key, item in by_id.items()} == EXPECTED_RAG
+    p4 = by_id["P-004"]
+    for key in ("id", "name", "file", "in_scope", "rag", "checklist_completeness", "checklist_assurance",
+                "section_completeness", "improvement_coverage", "improvement_score", "actions", "risks",
+                "findings"):
+        assert key in p4
+    assert p4["actions"] == {"Not started": 0, "In progress": 1, "Complete": 0, "overdue": 1}
+    assert {"ref": "R05", "likelihood": 5, "impact": 4, "score": 20, "band": "High"}.items() <= \
+        next(risk for risk in p4["risks"] if risk["ref"] == "R05").items()
+    assert by_id["P-005"]["findings"]["error"] >= 1
+
+
+def test_register_xlsx_has_the_contract_headers_and_rolls_over(year):
+    from openpyxl import load_workbook
+
+    from pipeline.rollover import read_register
+
+    path = year[1] / "register.xlsx"
+    book = load_workbook(path)
+    register, actions = book["Register"], book["Open actions"]
+    headers = [cell.value for cell in register[1]]
+    assert headers == [*(field.label for field in catalogue.REGISTER_FIELDS), *SCORE_HEADERS]
+    assert [cell.value for cell in actions[1]] == list(OPEN_ACTION_HEADERS)
+    assert register.max_row == 1 + len(EXPECTED_RAG)
+    assert register.freeze_panes == "B2" and "Register" in register.tables
+    name_column = headers.index("Partnership name")
+    assert any(row[name_column] == SCRIPT_NAME for row in register.iter_rows(min_row=2, values_only=True))
+    rolled = read_register(path.read_bytes())
+    assert "P-003" in rolled.out_of_scope
+    assert {item.register["id"] for item in rolled.partnerships} >= {"P-001", "P-002", "P-004"}
