@@ -235,6 +235,8 @@ def demo_answers(rng: random.Random, partnership_id: str, quality: str) -> Answe
         for slip in rng.sample(_ERRORS, rng.randint(1, 3)):
             slip(rng, answers)
         rng.choice(_FORGIVEN)(rng, answers)
+        # Not a typing slip but the gap the review exists to catch, so every set shows one.
+        _unmitigated_high_risk(rng, answers)
     elif quality == OUT_OF_SCOPE:
         test = rng.choice(catalogue.SCOPE_FIELDS)
         answers.register[test.key] = catalogue.YES
@@ -341,7 +343,7 @@ def _risks(rng: random.Random, maturity: float, people: list[tuple[str, str]]) -
         row = rows.setdefault(ref, {})
         row.update({"Likelihood": likelihood, "Impact": impact, "Owner": rng.choice(people)[0]})
         # Higher risks are more often mitigated, but not always: the pack must show the gaps.
-        if rng.random() < min(0.95, likelihood * impact / 12):
+        if rng.random() < min(0.85, likelihood * impact / 12):
             row["Mitigation"] = rng.choice(MITIGATIONS)
     return rows
 
@@ -426,6 +428,16 @@ def _invalid_action_status(rng: random.Random, answers: Answers) -> None:
         answers.improvement[rng.choice(actions)]["Action status"] = rng.choice(("Done", "Ongoing"))
     else:
         _no_without_action(rng, answers)
+
+
+def _unmitigated_high_risk(rng: random.Random, answers: Answers) -> None:
+    # A risk whose rating was not already made wrong by another slip, so both findings show.
+    ref = rng.choice([risk.ref for risk in catalogue.RISKS if all(
+        answers.risks.get(risk.ref, {}).get(header, 1) in catalogue.RISK_RATINGS
+        for header in ("Likelihood", "Impact"))])
+    row = answers.risks.setdefault(ref, {})
+    row.update({"Likelihood": 5, "Impact": rng.choice((3, 4, 5))})
+    row.pop("Mitigation", None)
 
 
 _FORGIVEN = (_lower_case_answer, _non_breaking_spaces, _numbers_as_text, _uk_text_dates)
