@@ -7,7 +7,6 @@ One report run (with PDF) for the whole module, on tests/year_set.py.
 from __future__ import annotations
 
 import hashlib
-
 import json
 import re
 

@@ -1,0 +1,151 @@
+"""`partnerships report` end to end: reproducible outputs, clean failures that keep the last pack,
+the lock, last year's comparison, and a real browser opening the HTML pack."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from officer import AS_OF
+from year_set import write_year
+
+from pipeline.cli import cli
+
+ARGS = ("--as-of", AS_OF.isoformat(), "--year", "2026", "--no-pdf")
+COMPARED = ("review_pack.html", "results.json", "validation_report.csv", "register.xlsx",
+            "validation_report.xlsx", "charts/risk_heat_map.svg", "charts/resources_vs_assurance.svg")
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory) -> Path:
+    return write_year(tmp_path_factory.mktemp("report") / "input")
+
+
+@pytest.fixture(scope="module")
+def good_pack(inputs, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("packs") / "2026"
+    result = run(inputs, out)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def run(inputs: Path, out: Path, *extra: str):
+    return CliRunner().invoke(cli, ["report", str(inputs), "--out", str(out), *ARGS, *extra])
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def test_summary_names_the_ratings_findings_and_pack(good_pack, inputs, tmp_path):
+    result = run(inputs, tmp_path / "again")
+    assert "RAG: Red 2, Amber 0, Green 1, Out of scope 1, Not assessed 1." in result.output
+    assert "Findings:" in result.output and "review_pack.html" in result.output
+    assert sorted(path.name for path in good_pack.iterdir()) == sorted(
+        ["charts", "feedback", "register.xlsx", "results.json", "review_pack.html", "validation_report.csv",
+         "validation_report.xlsx"])
+
+
+def test_two_runs_give_byte_identical_outputs(good_pack, inputs, tmp_path):
+    result = run(inputs, tmp_path / "second")
+    assert result.exit_code == 0, result.output
+    first, second = snapshot(good_pack), snapshot(tmp_path / "second")
+    for name in COMPARED:
+        assert first[name] == second[name], name
+
+
+def test_rerun_into_the_same_folder_replaces_the_pack_and_leaves_nothing_beside_it(inputs, tmp_path):
+    out = tmp_path / "2026"
+    assert run(inputs, out).exit_code == 0
+    (out / "results.json").write_text("stale", encoding="utf-8")
+    assert run(inputs, out).exit_code == 0
+    assert (out / "results.json").read_text(encoding="utf-8") != "stale"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["2026"]
+
+
+@pytest.mark.parametrize("text, names", [
+    ("[rag\nred_completeness_below = 0.5\n", "not valid TOML"),
+    ("[rag]\nred_completness_below = 0.5\n", "rag.red_completness_below"),
+    ("[rag]\nred_completeness_below = \"half\"\n", "rag.red_completeness_below"),
+])
+def test_a_broken_config_fails_in_one_line_and_keeps_the_last_pack(good_pack, inputs, tmp_path, text, names):
+    before = snapshot(good_pack)
+    config = tmp_path / "review.toml"
+    config.write_text(text, encoding="utf-8")
+    result = run(inputs, good_pack, "--config", str(config))
+    assert result.exit_code == 2
+    message = [line for line in result.output.splitlines() if line.startswith("Error")]
+    assert len(message) == 1 and names in message[0]
+    assert "Traceback" not in result.output
+    assert snapshot(good_pack) == before
+
+
+def test_a_run_that_fails_midway_keeps_the_last_pack_and_cleans_up(good_pack, inputs, monkeypatch):
+    import pipeline.register_export
+
+    before = snapshot(good_pack)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(pipeline.register_export, "write_register", broken)
+    result = run(inputs, good_pack)
+    assert result.exit_code != 0 and isinstance(result.exception, RuntimeError)
+    assert snapshot(good_pack) == before
+    assert sorted(path.name for path in good_pack.parent.iterdir()) == [good_pack.name]
+
+
+def test_a_second_run_into_the_same_folder_is_refused(inputs, tmp_path):
+    out = tmp_path / "2026"
+    (tmp_path / ".2026.lock").write_text(str(__import__("os").getpid()), encoding="utf-8")
+    result = run(inputs, out)
+    assert result.exit_code == 1 and "another report is writing into" in result.output
+    assert not out.exists()
+
+
+def test_a_stale_lock_of_a_dead_run_is_taken_over(inputs, tmp_path):
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    (tmp_path / ".2026.lock").write_text(str(dead.pid), encoding="utf-8")
+    assert run(inputs, tmp_path / "2026").exit_code == 0
+    assert not (tmp_path / ".2026.lock").exists()
+
+
+def test_out_must_not_be_a_folder_of_other_files(inputs, tmp_path):
+    (tmp_path / "documents").mkdir()
+    (tmp_path / "documents" / "budget.xlsx").write_bytes(b"mine")
+    result = run(inputs, tmp_path / "documents")
+    assert result.exit_code == 1 and "not a review pack" in result.output
+    assert (tmp_path / "documents" / "budget.xlsx").read_bytes() == b"mine"
+    assert run(inputs, inputs / "out").exit_code == 1
+
+
+def test_previous_year_must_exist_and_is_shown(good_pack, inputs, tmp_path):
+    missing = run(inputs, tmp_path / "x", "--previous", str(tmp_path / "nowhere"))
+    assert missing.exit_code == 1 and len(missing.output.strip().splitlines()) == 1
+    result = run(inputs, tmp_path / "2027", "--previous", str(good_pack))
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "2027" / "review_pack.html").read_text(encoding="utf-8")
+    assert 'id="change"' in page and "Rating then" in page
+
+
+@pytest.mark.skipif(not shutil.which("chromium"), reason="Chromium is not installed (apt-get install chromium)")
+def test_a_real_browser_renders_the_html_pack(good_pack, tmp_path):
+    shot = tmp_path / "s.png"
+    subprocess.run(
+        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
+         f"--screenshot={shot}", "--window-size=1280,2000", (good_pack / "review_pack.html").as_uri()],
+        check=True, capture_output=True, timeout=90,
+    )
+    from PIL import Image
+
+    image = Image.open(shot).convert("L")
+    assert image.size == (1280, 2000)
+    histogram = image.histogram()
+    assert max(histogram) < 0.97 * sum(histogram), "the screenshot is blank"
+    dark = sum(histogram[:128])
+    assert dark > 2000, "no text drawn"
