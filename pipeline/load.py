@@ -25,6 +25,8 @@ import io
 import os
 import re
 import stat
+import struct
+import time
 import zipfile
 import zlib
 from concurrent.futures import ProcessPoolExecutor
@@ -68,7 +70,6 @@ _DECLARATIONS = tuple(
     for needle in ("<!DOCTYPE", "<!ENTITY")
     for encoding in ("utf-8", "utf-16-le", "utf-16-be")
 )
-_XML_SUFFIXES = (".xml", ".rels", ".vml")
 #: A member smaller than this cannot harm memory whatever its compression ratio; only bigger members
 #: are held to `max_compression_ratio`, so ordinary small, repetitive parts are never refused.
 _RATIO_FLOOR_BYTES = 1 << 20
@@ -191,8 +192,9 @@ def load_workbook_file(path: Path, input_dir: Path, config: Config) -> Workbook:
         return _refused(name, digest, len(data), "file.too_large",
                         reason=f"over {_megabytes(limits.max_file_bytes)} on disk")
     try:
-        preflight(data, Path(path).suffix.lower(), limits)
-        return read_workbook(data, name, digest)
+        deadline = time.monotonic() + limits.load_timeout_seconds
+        preflight(data, Path(path).suffix.lower(), limits, deadline)
+        return read_workbook(data, name, digest, deadline)
     except Refused as refusal:
         return _refused(name, digest, len(data), refusal.rule, **refusal.fields)
     except (KeyboardInterrupt, SystemExit):
@@ -219,7 +221,7 @@ def _read_capped(path: Path, limit: int) -> bytes:
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / 1_000_000:,.1f} MB"
+    return f"{size / 1_000_000:,.1f} MB" if size >= 1_000_000 else f"{size:,} bytes"
 
 
 def _describe(error: BaseException) -> str:
@@ -230,8 +232,9 @@ def _describe(error: BaseException) -> str:
 
 # --- Pre-flight: the raw bytes, before any spreadsheet library sees them -------------------------
 
-def preflight(data: bytes, suffix: str, limits: Limits) -> None:
+def preflight(data: bytes, suffix: str, limits: Limits, deadline: float | None = None) -> None:
     """Raise `Refused` unless `data` is an .xlsx/.xlsm zip that is safe to hand to a reader."""
+    deadline = time.monotonic() + limits.load_timeout_seconds if deadline is None else deadline
     if suffix in UNSUPPORTED_SUFFIXES:
         raise Refused("file.unsupported_format", format=UNSUPPORTED_SUFFIXES[suffix])
     if not data.strip():
@@ -247,7 +250,7 @@ def preflight(data: bytes, suffix: str, limits: Limits) -> None:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError) as error:
         raise Refused("file.unreadable", reason=f"the file is truncated or corrupt ({error})") from None
     with archive:
-        _check_package(archive, limits)
+        _check_package(archive, data, limits, deadline)
 
 
 def _refuse_not_zip(data: bytes) -> None:
@@ -266,7 +269,7 @@ def _refuse_not_zip(data: bytes) -> None:
     raise Refused("file.unreadable", reason="it is not an Excel workbook (the content is not a zip package)")
 
 
-def _check_package(archive: zipfile.ZipFile, limits: Limits) -> None:
+def _check_package(archive: zipfile.ZipFile, data: bytes, limits: Limits, deadline: float) -> None:
     members = archive.infolist()
     names = {member.filename for member in members}
     _check_kind(archive, names)
@@ -284,9 +287,49 @@ def _check_package(archive: zipfile.ZipFile, limits: Limits) -> None:
             raise Refused("file.too_large", reason=(
                 f"part {member.filename} unpacks {ratio:,.0f} times its packed size "
                 f"(the limit is {limits.max_compression_ratio}): a zip bomb"))
+    roles = _part_roles(archive)
     for member in members:
-        if member.filename.lower().endswith(_XML_SUFFIXES):
-            _scan_xml_part(archive, member, limits)
+        if not member.filename.lower().endswith(_BINARY_SUFFIXES):
+            _scan_part(data, member, roles.get(member.filename, ""), limits, deadline)
+
+
+#: Parts never parsed as XML by a reader (pictures, VBA, printer settings): bounded by the size
+#: checks above, but not searched for XML declarations, where their binary bytes could match by chance.
+_BINARY_SUFFIXES = (".bin", ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf", ".wdp")
+_SHEET_TYPES = ("/worksheet", "/chartsheet", "/dialogsheet", "/macrosheet")
+
+
+def _part_roles(archive: zipfile.ZipFile) -> dict[str, str]:
+    """What each part is to a reader ('workbook', 'sheet', 'strings'), from the workbook's relationships.
+
+    A reader follows the relationships, not the usual part names, so a sheet stored under any name
+    is still checked as a sheet; the usual names count too.
+    """
+    from defusedxml import ElementTree
+    from defusedxml.common import DefusedXmlException
+
+    workbook = workbook_part(archive)
+    roles = {workbook: "workbook", "xl/sharedStrings.xml": "strings"}
+    roles.update({name: "sheet" for name in archive.namelist()
+                  if name.lower().startswith(("xl/worksheets/", "xl/chartsheets/", "xl/dialogsheets/",
+                                              "xl/macrosheets/")) and not name.lower().endswith(".rels")})
+    folder, _, base = workbook.rpartition("/")
+    rels_name = f"{folder}/_rels/{base}.rels" if folder else f"_rels/{base}.rels"
+    try:
+        root = ElementTree.fromstring(_read_small(archive, rels_name))
+    except KeyError:
+        return roles
+    except (DefusedXmlException, ElementTree.ParseError, zipfile.BadZipFile, zlib.error, OSError) as error:
+        raise Refused("file.unreadable", reason=f"part {rels_name} is not allowed or corrupt ({error})") from None
+    for element in root:
+        target, kind = element.get("Target") or "", element.get("Type") or ""
+        name = target.lstrip("/") if target.startswith("/") else str(PurePosixPath(folder, target))
+        name = os.path.normpath(name).replace(os.sep, "/")
+        if kind.endswith(_SHEET_TYPES):
+            roles[name] = "sheet"
+        elif kind.endswith("/sharedStrings"):
+            roles[name] = "strings"
+    return roles
 
 
 def _check_kind(archive: zipfile.ZipFile, names: set[str]) -> None:
@@ -318,44 +361,91 @@ def _read_small(archive: zipfile.ZipFile, name: str, cap: int = 4 << 20) -> byte
         return handle.read(cap)
 
 
-def _scan_xml_part(archive: zipfile.ZipFile, member: zipfile.ZipInfo, limits: Limits) -> None:
-    """Stream one XML part (never more than its declared size): no DTD, no oversized sheet."""
+def _scan_part(data: bytes, member: zipfile.ZipInfo, role: str, limits: Limits, deadline: float) -> None:
+    """Stream one part, inflated here with a cap: no DTD or entity, no oversized sheet or string table."""
     name = member.filename
-    is_sheet = name.lower().startswith(("xl/worksheets/", "xl/chartsheets/", "xl/dialogsheets/"))
-    is_strings = name.lower() == "xl/sharedstrings.xml"
-    is_workbook = name.lower() == "xl/workbook.xml"
     max_cells = limits.max_rows * limits.max_columns
     cells = rows = strings = 0
     tail = b""
+    for chunk in _inflate(data, member):
+        _check_time(deadline)
+        window = tail + chunk
+        if any(needle in window for needle in _DECLARATIONS):
+            raise Refused("file.unreadable", reason=(
+                f"part {name} declares a document type or entities (<!DOCTYPE>/<!ENTITY>), "
+                "which workbooks never need and which are not allowed"))
+        fresh = len(tail)
+        if role == "workbook" and _STRICT_NAMESPACE in window:
+            raise Refused("file.unsupported_format", format="Strict Open XML")
+        if role == "sheet":
+            _check_references(window, limits)
+            cells += _count_new(_CELL_TAG, window, fresh)
+            rows += _count_new(_ROW_TAG, window, fresh)
+            if cells > max_cells or rows > limits.max_rows:
+                raise Refused("file.too_large", reason=(
+                    f"sheet part {name} holds more than {limits.max_rows:,} rows or {max_cells:,} cells"))
+        if role == "strings":
+            strings += _count_new(_SHARED_STRING_TAG, window, fresh)
+            if strings > max_cells:
+                raise Refused("file.too_large", reason=f"it holds more than {max_cells:,} pieces of text")
+        tail = window[-_OVERLAP:]
+
+
+def _inflate(data: bytes, member: zipfile.ZipInfo) -> Iterator[bytes]:
+    """A part's bytes in chunks, decompressed here and never beyond the size its zip entry declares.
+
+    A reader in another language may not stop at the declared size, so a part that inflates to more
+    than it declares is refused rather than trusted; a short or corrupt part is refused too.
+    """
+    name = member.filename
+    offset = member.header_offset
+    header = data[offset:offset + 30]
+    if len(header) < 30 or not header.startswith(b"PK\x03\x04"):
+        raise Refused("file.unreadable", reason=f"part {name} is missing or corrupt")
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    start = offset + 30 + name_length + extra_length
+    raw = memoryview(data)[start:start + member.compress_size]
+    if len(raw) < member.compress_size:
+        raise Refused("file.unreadable", reason=f"part {name} is cut short: the file is truncated")
+    produced = crc = 0
+    if member.compress_type == zipfile.ZIP_STORED:
+        pieces: Iterator[bytes] = (bytes(raw[index:index + _CHUNK]) for index in range(0, len(raw), _CHUNK))
+    else:
+        pieces = _inflated(raw, name)
+    for piece in pieces:
+        produced += len(piece)
+        if produced > member.file_size:
+            raise Refused("file.too_large", reason=(
+                f"part {name} unpacks to more than the {_megabytes(member.file_size)} it declares"))
+        crc = zlib.crc32(piece, crc)
+        yield piece
+    if produced != member.file_size or crc != member.CRC:
+        raise Refused("file.unreadable", reason=f"part {name} is corrupt (its size or checksum is wrong)")
+
+
+def _inflated(raw: memoryview, name: str) -> Iterator[bytes]:
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    position = 0
     try:
-        with archive.open(member) as handle:
-            while True:
-                chunk = handle.read(_CHUNK)
-                if not chunk:
-                    break
-                window = tail + chunk
-                if any(needle in window for needle in _DECLARATIONS):
-                    raise Refused("file.unreadable", reason=(
-                        f"part {name} declares a document type or entities (<!DOCTYPE>/<!ENTITY>), "
-                        "which workbooks never need and which are not allowed"))
-                if is_workbook and _STRICT_NAMESPACE in window:
-                    raise Refused("file.unsupported_format", format="Strict Open XML")
-                fresh = len(tail)
-                if is_sheet:
-                    _check_references(window, limits)
-                    cells += _count_new(_CELL_TAG, window, fresh)
-                    rows += _count_new(_ROW_TAG, window, fresh)
-                    if cells > max_cells or rows > limits.max_rows:
-                        raise Refused("file.too_large", reason=(
-                            f"sheet part {name} holds more than {limits.max_rows:,} rows "
-                            f"or {max_cells:,} cells"))
-                if is_strings:
-                    strings += _count_new(_SHARED_STRING_TAG, window, fresh)
-                    if strings > max_cells:
-                        raise Refused("file.too_large", reason=f"it holds more than {max_cells:,} pieces of text")
-                tail = window[-_OVERLAP:]
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError) as error:
+        while not inflater.eof:
+            if inflater.unconsumed_tail:
+                piece = inflater.unconsumed_tail
+            elif position < len(raw):
+                piece = bytes(raw[position:position + _CHUNK])
+                position += _CHUNK
+            else:
+                raise Refused("file.unreadable", reason=f"part {name} is cut short: the file is truncated")
+            out = inflater.decompress(piece, _CHUNK)
+            if out:
+                yield out
+    except zlib.error as error:
         raise Refused("file.unreadable", reason=f"part {name} is corrupt ({error})") from None
+
+
+def _check_time(deadline: float) -> None:
+    """`limits.load_timeout_seconds` per file: the checks and the reading stop between steps once it is spent."""
+    if time.monotonic() > deadline:
+        raise Refused("file.too_large", reason="reading it took longer than the time allowed for one workbook")
 
 
 def _count_new(pattern: re.Pattern, window: bytes, fresh: int) -> int:
@@ -411,7 +501,7 @@ class _Sheet:
         return self.get(row, layout.headers.index(header) + 1)
 
 
-def read_workbook(data: bytes, name: str, digest: str) -> Workbook:
+def read_workbook(data: bytes, name: str, digest: str, deadline: float | None = None) -> Workbook:
     """Records of a pre-flighted workbook, with the template and layout findings."""
     from python_calamine import CalamineWorkbook
 
@@ -420,6 +510,8 @@ def read_workbook(data: bytes, name: str, digest: str) -> Workbook:
     present = set(book.sheet_names)
     sheets: dict[str, _Sheet] = {}
     for sheet_name in catalogue.REQUIRED_SHEETS:
+        if deadline is not None:
+            _check_time(deadline)
         if sheet_name in present:
             sheets[sheet_name] = _Sheet(book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False))
         else:

@@ -11,6 +11,7 @@ import dataclasses
 import hashlib
 import io
 import re
+import struct
 import time
 import zipfile
 from pathlib import Path
@@ -95,7 +96,30 @@ def bad_files(good: bytes, plain: Path) -> dict[str, tuple[bytes, str]]:
         "zip-bomb.xlsx": (rezip(good, add={"xl/media/padding.xml": bytes(8_000_000)}), "file.too_large"),
         "far-cell.xlsx": (rezip(good, {"xl/worksheets/sheet3.xml": far_cell}), "file.too_large"),
         "far-dimension.xlsx": (rezip(good, {"xl/worksheets/sheet3.xml": far_dimension}), "file.too_large"),
+        "far-cell-odd-part-name.xlsx": (_moved_sheet(good, far_cell), "file.too_large"),
+        "lying-size.xlsx": (_declare_smaller(good, "xl/worksheets/sheet3.xml"), "file.too_large"),
     }
+
+
+def _moved_sheet(good: bytes, sheet: bytes) -> bytes:
+    """The Checklist stored as xl/data/s3.dat: a reader follows the relationships, and so must the checks."""
+    rels = part(good, "xl/_rels/workbook.xml.rels").replace(b"/xl/worksheets/sheet3.xml", b"/xl/data/s3.dat")
+    types = part(good, "[Content_Types].xml").replace(b"/xl/worksheets/sheet3.xml", b"/xl/data/s3.dat")
+    return rezip(good, {"xl/_rels/workbook.xml.rels": rels, "[Content_Types].xml": types},
+                 drop=("xl/worksheets/sheet3.xml",), add={"xl/data/s3.dat": sheet})
+
+
+def _declare_smaller(data: bytes, name: str) -> bytes:
+    """The part's central directory entry claims half its real size (a reader may not stop there)."""
+    patched = bytearray(data)
+    index = patched.find(b"PK\x01\x02")
+    while index != -1:
+        (length,) = struct.unpack("<H", patched[index + 28:index + 30])
+        if patched[index + 46:index + 46 + length] == name.encode():
+            (size,) = struct.unpack("<I", patched[index + 24:index + 28])
+            patched[index + 24:index + 28] = struct.pack("<I", size // 2)
+        index = patched.find(b"PK\x01\x02", index + 1)
+    return bytes(patched)
 
 
 def _zip(members: dict[str, bytes]) -> bytes:
@@ -216,3 +240,11 @@ def test_any_error_while_reading_becomes_a_finding(tmp_path, monkeypatch):
     workbook = load_workbook_file(path, tmp_path, CONFIG)
     assert [item.rule for item in workbook.findings] == ["file.unreadable"]
     assert "reader failed" in workbook.findings[0].message
+
+
+def test_reading_time_is_bounded_by_the_configuration(tmp_path):
+    path = write_workbook(tmp_path / "ok.xlsx")
+    no_time = dataclasses.replace(CONFIG, limits=Limits(load_timeout_seconds=0))
+    workbook = load_workbook_file(path, tmp_path, no_time)
+    assert [item.rule for item in workbook.findings] == ["file.too_large"]
+    assert "longer than the time allowed" in workbook.findings[0].message
