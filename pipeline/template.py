@@ -78,6 +78,8 @@ ANSWER_HEADERS = {
     catalogue.IMPROVEMENT.name: ("Answer", "Action", "Action owner", "Due date", "Action status"),
     catalogue.RISKS_SHEET.name: ("Likelihood", "Impact", "Mitigation", "Owner"),
 }
+#: Register fields whose answers run to a sentence or more.
+_LONG_ANSWERS = ("purpose", "objectives")
 #: Extra headers an officer may also type in the open rows below the strategy's nine risks.
 OWN_RISK_HEADERS = ("Ref", "Risk")
 
@@ -237,8 +239,11 @@ def _register(sheet: Worksheet) -> None:
             sheet[cell].number_format = DATE_FORMAT
         elif field.key == "funding":
             sheet[cell].number_format = MONEY_FORMAT
+        # Free-text answers (a purpose, a list of partners) get room for a few lines of their own.
+        room = 3 if field.kind is Kind.LIST or field.key in _LONG_ANSWERS else 1
         sheet.row_dimensions[row].height = _height(
-            (field.label, guidance), (_WIDTHS[layout.name]["Field"], _WIDTHS[layout.name]["Guidance"]))
+            (field.label, guidance), (_WIDTHS[layout.name]["Field"], _WIDTHS[layout.name]["Guidance"]),
+            minimum_lines=room)
         _validate(sheet, _register_validation(field), [cell])
     _finish_table(sheet, layout, landscape=True)
 
