@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import io
 import os
-from concurrent.futures import ProcessPoolExecutor
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -25,8 +25,8 @@ from openpyxl import load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
-from openpyxl.workbook.workbook import Workbook as OpenpyxlWorkbook
 from openpyxl.utils.exceptions import CellCoordinatesException
+from openpyxl.workbook.workbook import Workbook as OpenpyxlWorkbook
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -51,7 +51,7 @@ READABLE_SUFFIXES = (".xlsx", ".xlsm")
 # Distinct from every fill of the template, so the next round can recognise and remove them.
 ERROR_FILL = PatternFill("solid", start_color="FFF4A6A6", end_color="FFF4A6A6")
 WARNING_FILL = PatternFill("solid", start_color="FFFFD27F", end_color="FFFFD27F")
-_OUR_COLOURS = frozenset({"FFF4A6A6", "FFFFD27F"})
+_OUR_COLOURS = frozenset({ERROR_FILL.fgColor.rgb, WARNING_FILL.fgColor.rgb})
 
 _COMMENT_START = "Review findings:"
 _COMMENT_END = "(end of review findings)"
