@@ -29,7 +29,7 @@ import struct
 import time
 import zipfile
 import zlib
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Iterator
@@ -111,11 +111,21 @@ def load_folder(input_dir: Path, config: Config, *, jobs: int = 1, progress: Pro
     paths, ignored = scan_folder(input_dir)
     if jobs > 1 and len(paths) > 1:
         with ProcessPoolExecutor(max_workers=min(jobs, len(paths))) as pool:
-            futures = [pool.submit(load_workbook_file, path, input_dir, config) for path in paths]
-            workbooks = [future.result() for future in progress("Loading", futures)]
+            futures = [(path, pool.submit(load_workbook_file, path, input_dir, config)) for path in paths]
+            workbooks = [_result(path, future, input_dir) for path, future in progress("Loading", futures)]
     else:
         workbooks = [load_workbook_file(path, input_dir, config) for path in progress("Loading", paths)]
     return Batch(input_dir, sorted(workbooks, key=lambda item: item.file), ignored)
+
+
+def _result(path: Path, future: Future, input_dir: Path) -> Workbook:
+    """A worker's workbook; a worker that died (which pre-flight exists to prevent) is a finding too."""
+    try:
+        return future.result()
+    except Exception as error:  # noqa: BLE001 - e.g. BrokenProcessPool
+        name = relative_name(path, input_dir)
+        return Workbook(file=name, sha256="", size=0, findings=(
+            finding("file.unreadable", file=name, reason=f"the reading process stopped ({_describe(error)})"),))
 
 
 def scan_folder(input_dir: Path) -> tuple[list[Path], list[IgnoredFile]]:
