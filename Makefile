@@ -6,6 +6,8 @@ YEAR   ?= $(shell date +%Y)
 INPUT  ?= input
 OUTPUT ?= output/$(YEAR)
 DEMO   := output/demo-input
+# The demo's dates sit around 2026-04-01 (pipeline/demo.py, REFERENCE_DATE), so its run is as of a month later.
+DEMO_AS_OF := 2026-05-01
 
 .PHONY: install test report template demo bench fuzz clean
 
@@ -28,7 +30,7 @@ report: install
 	else \
 		echo "No workbooks in $(INPUT)/: running on a generated demo set ($(DEMO)/) instead."; \
 		$(CLI) demo --out $(DEMO) --count 40 --seed 2026 && \
-		$(CLI) report $(DEMO) --out $(OUTPUT) --year $(YEAR); \
+		$(CLI) report $(DEMO) --out $(OUTPUT) --year $(YEAR) --as-of $(DEMO_AS_OF); \
 	fi
 
 # Regenerate the committed blank template after changing the catalogue or the template code.
