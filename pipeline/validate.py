@@ -22,7 +22,9 @@ from pipeline.validation_report import write_validation_report
 class ValidationOutcome:
     report: ValidationReport
     batch: Batch
-    paths: list[Path] = field(default_factory=list)  # the reports written (and feedback folder, if any)
+    paths: list[Path] = field(default_factory=list)  # the reports written
+    feedback_dir: Path | None = None  # where feedback copies were written, when asked for
+    feedback_paths: list[Path] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -41,6 +43,8 @@ class ValidationOutcome:
             lines.append(f"Files ignored: {len(self.batch.ignored)} (listed on the report's Summary sheet).")
         lines.append(f"Findings: {self.report.errors} errors, {self.report.warnings} warnings.")
         lines += [f"Wrote {path}" for path in self.paths]
+        if self.feedback_dir is not None:
+            lines.append(f"Wrote {len(self.feedback_paths)} feedback copies to {self.feedback_dir}")
         return lines
 
 
@@ -50,10 +54,11 @@ def validate_folder(input_dir: Path, out_dir: Path, *, as_of: dt.date, config: C
     batch = load_folder(Path(input_dir), config, jobs=jobs, progress=progress)
     report = check(batch.workbooks, as_of=as_of, config=config)
     paths = write_validation_report(report, batch, Path(out_dir))
+    outcome = ValidationOutcome(report, batch, paths)
     if feedback:
         from pipeline.feedback import write_feedback
 
-        feedback_dir = Path(out_dir) / "feedback"
-        write_feedback(Path(input_dir), batch.workbooks, report, feedback_dir)
-        paths.append(feedback_dir)
-    return ValidationOutcome(report, batch, paths)
+        outcome.feedback_dir = Path(out_dir) / "feedback"
+        outcome.feedback_paths = list(write_feedback(Path(input_dir), batch.workbooks, report,
+                                                     outcome.feedback_dir, jobs=jobs))
+    return outcome

@@ -141,7 +141,8 @@ def test_feedback_flag_calls_the_feedback_writer(clean_folder, tmp_path):
     write_workbook(target / "bad.xlsx", partnership_id="P-003", checklist={"1a": {"Status": None}})
     result = run(str(target), "--out", str(tmp_path / "out"), "--as-of", AS_OF_TEXT, "--feedback")
     assert result.exit_code == 0
-    assert (tmp_path / "out" / "feedback").is_dir()
+    assert "Wrote 1 feedback copies to" in result.output
+    assert [path.name for path in (tmp_path / "out" / "feedback").rglob("*.xlsx")] != []
 
 
 @pytest.mark.parametrize("text, inert", [
