@@ -354,3 +354,44 @@ def test_findings_inside_a_merged_range_go_on_its_first_cell(tmp_path):
     sheet = openpyxl.load_workbook(path)["Checklist"]
     assert "checklist.no_evidence" in sheet["E2"].comment.text and "checklist.invalid" in sheet["E2"].comment.text
     assert sheet["E2"].fill.fgColor.rgb == RED
+
+
+def as_macro_workbook(xlsx: Path, xlsm: Path, vba: bytes) -> Path:
+    """The workbook re-packed as Excel saves a macro-enabled one: a VBA project part and its types."""
+    import zipfile
+
+    with zipfile.ZipFile(xlsx) as source, zipfile.ZipFile(xlsm, "w", zipfile.ZIP_DEFLATED) as target:
+        for member in source.infolist():
+            data = source.read(member.filename)
+            if member.filename == "[Content_Types].xml":
+                data = data.replace(b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+                                    b"application/vnd.ms-excel.sheet.macroEnabled.main+xml").replace(
+                    b"</Types>", b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>'
+                                 b"</Types>")
+            elif member.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", b'<Relationship Id="rIdVba" Type="http://schemas.'
+                                    b'microsoft.com/office/2006/relationships/vbaProject" Target="vbaProject.bin"/>'
+                                    b"</Relationships>")
+            target.writestr(member, data)
+        target.writestr("xl/vbaProject.bin", vba)
+    xlsx.unlink()
+    return xlsm
+
+
+def test_a_macro_workbook_keeps_its_macros(tmp_path):
+    import zipfile
+
+    folder = tmp_path / "input"
+    vba = b"\xd0\xcf\x11\xe0 stand-in for a VBA project " * 20
+    as_macro_workbook(write_workbook(folder / "p.xlsx", register={"purpose": None}), folder / "p.xlsm", vba)
+    workbooks, report = validated(folder)
+    assert {item.rule for item in report.findings} == {"register.missing"}
+    [path] = write_feedback(folder, workbooks, report, tmp_path / "feedback")
+
+    assert path.name == "p.xlsm"
+    with zipfile.ZipFile(path) as archive:
+        assert archive.read("xl/vbaProject.bin") == vba
+        assert b"application/vnd.ms-excel.sheet.macroEnabled.main+xml" in archive.read("[Content_Types].xml")
+    copy = openpyxl.load_workbook(path, keep_vba=True)
+    assert copy.sheetnames[0] == FINDINGS_SHEET
+    assert copy["Register"][register_cell("purpose")].comment is not None
