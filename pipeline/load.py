@@ -616,8 +616,9 @@ _RISK_CONTENT = ("Risk", "Likelihood", "Impact", "Mitigation", "Owner")
 def _read_risks(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[RiskRow, ...]:
     """The strategy's nine risks always; below them, every row with content is an officer's own risk.
 
-    An own risk keeps the Ref the officer typed; a blank Ref is given the row's place in the list
-    (R10 for the first row below R09, and so on), so it can still be named in findings and the pack.
+    An own risk keeps the Ref the officer typed; a blank Ref, or one already used above, is given the
+    row's place in the list (R10 for the first row below R09, and so on), so every risk can be named
+    in findings and the pack.
     """
     layout = catalogue.RISKS_SHEET
     _check_headers(sheet, layout, name, found)
@@ -627,9 +628,13 @@ def _read_risks(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[RiskRow
         _check_label(sheet, layout, "Ref", row, risk.ref, name, found)
         rows.append(_risk_row(sheet, risk.ref, row))
     first_own = layout.first_row + len(catalogue.RISKS)
+    used = {risk.ref.casefold() for risk in catalogue.RISKS}
     for row in range(first_own, sheet.last_row + 1):
         if any(sheet.at(layout, header, row) is not None for header in _RISK_CONTENT):
-            ref = values.text(sheet.at(layout, "Ref", row)) or f"R{row - layout.first_row + 1:02d}"
+            ref = values.text(sheet.at(layout, "Ref", row))
+            if not ref or ref.casefold() in used:
+                ref = f"R{row - layout.first_row + 1:02d}"
+            used.add(ref.casefold())
             rows.append(_risk_row(sheet, ref, row))
     return tuple(rows)
 

@@ -80,11 +80,13 @@ def test_officers_own_risks_below_the_nine(folder):
         "R10": {"Risk": "Key partner leaves", "Likelihood": 2, "Impact": 3, "Mitigation": "Exit plan"},
         "R12": {"Ref": None, "Risk": "Funding cut", "Likelihood": 4, "Impact": 4, "Mitigation": "Reserve"},
         "R14": {"Ref": "X-1", "Risk": "Data loss", "Likelihood": 1, "Impact": 5, "Mitigation": "Backups"},
+        "R15": {"Ref": "r01", "Risk": "Copied ref", "Likelihood": 1, "Impact": 1, "Mitigation": "None needed"},
     })
     workbook = load_workbook_file(path, folder, CONFIG)
     own = [(row.ref, row.row, row.text) for row in workbook.risks if not row.is_strategy_risk]
-    # R11 and R13 are blank rows (only their pre-written Ref) and are not risks; a blank Ref takes its place.
-    assert own == [("R10", 11, "Key partner leaves"), ("R12", 13, "Funding cut"), ("X-1", 15, "Data loss")]
+    # R11 and R13 are blank rows (only their pre-written Ref) and are not risks; a blank Ref takes the row's place.
+    assert own == [("R10", 11, "Key partner leaves"), ("R12", 13, "Funding cut"), ("X-1", 15, "Data loss"),
+                   ("R15", 16, "Copied ref")]  # a Ref already used above takes the row's place too
     assert findings_of(path) == []
 
 
