@@ -97,6 +97,9 @@ def bad_files(good: bytes, plain: Path) -> dict[str, tuple[bytes, str]]:
         "far-cell.xlsx": (rezip(good, {"xl/worksheets/sheet3.xml": far_cell}), "file.too_large"),
         "far-dimension.xlsx": (rezip(good, {"xl/worksheets/sheet3.xml": far_dimension}), "file.too_large"),
         "far-cell-odd-part-name.xlsx": (_moved_sheet(good, far_cell), "file.too_large"),
+        "utf16-doctype.xlsx": (rezip(good, add={"customXml/item1.xml": '<?xml version="1.0" encoding="UTF-16"?>'
+                                                 '<!DOCTYPE a [<!ENTITY b "c">]><a>&b;</a>'.encode("utf-16")}),
+                               "file.unreadable"),
         "lying-size.xlsx": (_declare_smaller(good, "xl/worksheets/sheet3.xml"), "file.too_large"),
     }
 
