@@ -77,12 +77,12 @@ def stage_naive(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _load_validate_score(params: dict[str, Any], jobs: int) -> tuple[Any, Any, list[Any], dict[str, Any]]:
-    from pipeline import config as config_module
+    from pipeline.config import Config
     from pipeline.load import load_folder
     from pipeline.rules import check
     from pipeline.score import score_batch
 
-    config = config_module.Config()
+    config = Config()
     as_of = dt.date.fromisoformat(params["as_of"])
     batch = load_folder(Path(params["input_dir"]), config, jobs=jobs)
     report = check(batch.workbooks, as_of=as_of, config=config)
@@ -100,26 +100,19 @@ def stage_load_validate_score(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _pack_parts(params: dict[str, Any], *, charts: bool = True) -> dict[str, Any]:
-    """Set-up of the rendering stages, untimed: what `pipeline.run.report` has before it charts."""
-    from pipeline import run
+    """Set-up of the rendering stages, untimed: what `pipeline.run.report` holds before that stage."""
+    from pipeline import charts as charts_module, pack
+    from pipeline.config import Config
 
-    as_of = dt.date.fromisoformat(params["as_of"])
-    return run.benchmark_parts(Path(params["input_dir"]), as_of=as_of, year=as_of.year, charts=charts) \
-        if hasattr(run, "benchmark_parts") else _pack_parts_by_hand(params, charts=charts)
-
-
-def _pack_parts_by_hand(params: dict[str, Any], *, charts: bool) -> dict[str, Any]:
-    from pipeline import charts as charts_module, config as config_module, pack
-
-    config = config_module.Config()
     as_of = dt.date.fromisoformat(params["as_of"])
     batch, report, scores, _ = _load_validate_score(params, jobs=1)
-    parts: dict[str, Any] = {"batch": batch, "report": report, "scores": scores, "config": config, "as_of": as_of}
+    config = Config()
+    parts: dict[str, Any] = {"batch": batch, "report": report, "scores": scores, "config": config}
     if charts:
-        parts["charts"] = charts_module.build_charts(scores, config=config)
+        parts["charts"] = charts_module.render_charts(scores, config)
         parts["context"] = pack.build_context(
-            scores=scores, report=report, batch=batch, charts=parts["charts"], as_of=as_of, year=as_of.year,
-            config=config)
+            scores=scores, workbooks=batch.workbooks, report=report, charts=parts["charts"], as_of=as_of,
+            year=as_of.year, config=config, ignored=batch.ignored)
     return parts
 
 
@@ -128,7 +121,7 @@ def stage_charts(params: dict[str, Any]) -> dict[str, Any]:
 
     parts = _pack_parts(params, charts=False)
     start = time.perf_counter()
-    svgs = charts_module.build_charts(parts["scores"], config=parts["config"])
+    svgs = charts_module.render_charts(parts["scores"], parts["config"])
     return {"seconds": time.perf_counter() - start, "info": {"charts": len(svgs)}}
 
 
@@ -168,7 +161,7 @@ def stage_pdf_single(params: dict[str, Any]) -> dict[str, Any]:
     html = pack.render_html(parts["context"])
     out = Path(params["work_dir"]) / "single.pdf"
     start = time.perf_counter()
-    weasyprint.HTML(string=html, base_url=str(ROOT)).write_pdf(out)
+    weasyprint.HTML(string=html, base_url=None).write_pdf(out)  # self-contained: nothing to fetch
     seconds = time.perf_counter() - start
     return {"seconds": seconds, "info": {"pages": _pdf_pages(out), "pdf_bytes": out.stat().st_size}}
 
@@ -363,14 +356,19 @@ def generator_fingerprint() -> str:
 
 
 def demo_set(cache: Path, count: int, seed: int) -> Path:
-    """The cached demo set of `count` workbooks, generated (in a child process) unless complete."""
+    """The cached demo set of `count` workbooks, generated (in a child process) unless complete.
+
+    The set is complete when its marker beside the folder (not in it: the loader would list it as an
+    ignored file) names the same count, seed and generator code.
+    """
     folder = cache / f"{count}-{seed}"
-    marker = folder / ".complete.json"
+    marker = cache / f"{count}-{seed}.complete.json"
     expected = {"count": count, "seed": seed, "generator": generator_fingerprint()}
-    if marker.exists() and json.loads(marker.read_text(encoding="utf-8")) == expected:
+    if folder.is_dir() and marker.exists() and json.loads(marker.read_text(encoding="utf-8")) == expected:
         return folder
     print(f"generating {count} demo workbooks (seed {seed}) into {folder} ...", flush=True)
     staging = cache / f".{count}-{seed}.partial"
+    marker.unlink(missing_ok=True)
     shutil.rmtree(staging, ignore_errors=True)
     shutil.rmtree(folder, ignore_errors=True)
     staging.mkdir(parents=True)
@@ -378,8 +376,8 @@ def demo_set(cache: Path, count: int, seed: int) -> Path:
             "write_demo_set(Path(sys.argv[1]), count=int(sys.argv[2]), seed=int(sys.argv[3]))")
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", code, str(staging), str(count), str(seed)], cwd=ROOT, check=True)
-    (staging / ".complete.json").write_text(json.dumps(expected, sort_keys=True), encoding="utf-8")
     staging.rename(folder)
+    marker.write_text(json.dumps(expected, sort_keys=True), encoding="utf-8")
     print(f"  done in {time.perf_counter() - start:.1f} s", flush=True)
     return folder
 
@@ -416,8 +414,7 @@ def evaluate_targets(stages: dict[str, dict[str, dict[str, Any]]], help_result: 
 
     largest = max(sizes)
     pdf_size = max((size for size in sizes if size <= PDF_COMPARE_MAX), default=None)
-    pdf_largest = max((size for size in sizes if str(size) in stages.get("pdf", {})
-                       and "peak_mb" in stages["pdf"][str(size)]), default=None)
+    pdf_largest = largest if "peak_mb" in stages.get("pdf", {}).get(str(largest), {}) else None
     values: dict[str, tuple[float | None, int | None]] = {
         "lvs_j1_vs_naive": (ratio(median("load_validate_score_j1", largest), median("naive", largest)), largest),
         "lvs_j2_speedup": (ratio(median("load_validate_score_j1", largest), median("load_validate_score_j2", largest)),
@@ -442,6 +439,17 @@ def evaluate_targets(stages: dict[str, dict[str, dict[str, Any]]], help_result: 
             "value": None if value is None else round(value, 3), "size": size, "status": status,
         }
     return targets
+
+
+def same_outputs_across_jobs(stages: dict[str, dict[str, dict[str, Any]]]) -> dict[str, Any]:
+    """Whether `report --jobs 1` and `--jobs 2` wrote byte-identical HTML and results.json, per size."""
+    checks = {}
+    for size, one in stages.get("report_nopdf_j1", {}).items():
+        two = stages.get("report_nopdf_j2", {}).get(size, {})
+        if "info" in one and "info" in two:
+            checks[size] = all(one["info"][key] == two["info"][key] and one["info"][key]
+                               for key in ("html_sha256", "results_json_sha256"))
+    return {"outputs_identical_across_jobs": checks}
 
 
 # --- Machine facts, table, files -------------------------------------------------------------------
@@ -519,6 +527,10 @@ def markdown(results: dict[str, Any]) -> str:
         "| --- | --- | ---: | --- |",
         *(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in target_rows(results)),
         "",
+        *(f"`report --jobs 1` and `--jobs 2` outputs (HTML, results.json) byte-identical at {size}: "
+          f"{'yes' if same else 'NO'}" for size, same in
+          results["checks"]["outputs_identical_across_jobs"].items()),
+        "",
     ]
     return "\n".join(lines)
 
@@ -541,6 +553,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="100,1000", help="Comma-separated workbook counts (default 100,1000).")
     parser.add_argument("--repeat", type=int, default=3, help="Runs per stage; the median is reported (default 3).")
+    parser.add_argument("--pdf-repeat", type=int, default=None,
+                        help="Runs of each PDF stage (default: --repeat); the 1,000-profile PDF runs once.")
     parser.add_argument("--seed", type=int, default=SEED, help=f"Demo set seed (default {SEED}).")
     parser.add_argument("--quick", action="store_true",
                         help="Smoke run: 20 workbooks (unless --sizes), one run, --help once.")
@@ -560,6 +574,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         if args.sizes == parser.get_default("sizes"):
             args.sizes = "20"
         args.repeat = 1
+    if args.pdf_repeat is None or args.quick:
+        args.pdf_repeat = args.repeat
     return args
 
 
@@ -590,9 +606,9 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             if stage.pdf and (args.no_pdf or (size > PDF_COMPARE_MAX and not args.full)):
                 continue
-            if stage.key == "pdf_single" and size > PDF_COMPARE_MAX:
+            if stage.key in ("pdf_single", "report_pdf_j2") and size > PDF_COMPARE_MAX:
                 continue  # one WeasyPrint call on a 1,000-profile pack takes gigabytes: compared at 100 only
-            repeat = 1 if stage.pdf and size > PDF_COMPARE_MAX else args.repeat
+            repeat = 1 if stage.pdf and size > PDF_COMPARE_MAX else args.pdf_repeat if stage.pdf else args.repeat
             print(f"{stage.label} @ {size} x{repeat} ...", end=" ", flush=True)
             entry = measure(stage, {**params, **dict(stage.params)}, repeat, args.timeout)
             failed |= "error" in entry
@@ -607,10 +623,13 @@ def main(argv: list[str] | None = None) -> int:
     else:
         results["help"] = {"error": "not run"}
     results["targets"] = evaluate_targets(results["stages"], results["help"], sizes)
+    results["checks"] = same_outputs_across_jobs(results["stages"])
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     args.out.with_suffix(".md").write_text(markdown(results), encoding="utf-8")
     print_table(results)
+    for size, same in results["checks"]["outputs_identical_across_jobs"].items():
+        print(f"report outputs byte-identical across --jobs at {size}: {'yes' if same else 'NO'}")
     print(f"\nwrote {args.out} and {args.out.with_suffix('.md')}")
     return 1 if failed else 0
 
