@@ -10,6 +10,7 @@ carries a text label, so no chart relies on colour alone.
 from __future__ import annotations
 
 import io
+import re
 import textwrap
 from collections import Counter
 from statistics import mean
@@ -66,7 +67,7 @@ def render_charts(scores: Iterable[PartnershipScore], config: Config) -> dict[st
             fig = plt.figure(figsize=sizes.get(name, (8, 4)))
             try:
                 draw(fig)
-                charts[name] = _svg(fig, CHART_TITLES[name])
+                charts[name] = _unique_ids(_svg(fig, CHART_TITLES[name]), name)
             finally:
                 plt.close(fig)
     return charts
@@ -97,6 +98,15 @@ def _svg(fig, title: str) -> str:
     text = buffer.getvalue()
     # The XML declaration and DOCTYPE are for a file, not for SVG inlined in HTML.
     return text[text.index("<svg"):]
+
+
+_ID_USE = re.compile(r'(\bid="|url\(#|href="#)([^")]+)')
+
+
+def _unique_ids(svg: str, prefix: str) -> str:
+    """Every id in the chart, and every reference to one, prefixed with the chart's name: matplotlib
+    numbers ids per figure (text_1, legend_1, ...), and the pack holds six charts in one document."""
+    return _ID_USE.sub(lambda match: f"{match.group(1)}{prefix}-{match.group(2)}", svg)
 
 
 def _empty(ax, message: str) -> None:

@@ -4,8 +4,8 @@
 arithmetic); `render_html` and `render_pdf` render the same Jinja2 templates in
 `report_templates/`. Autoescaping is on, so anything an officer typed appears as text. The HTML is
 self-contained (CSS in a <style>, charts as inline SVG) and the PDF renderer refuses every URL, so
-the pack never reaches outside itself. The PDF is rendered in one pass: its page numbers and
-contents need the whole document (see README, "Known limits").
+the pack never reaches outside itself. A large PDF is rendered in parts to bound memory, with page
+numbers and contents made right across the parts (see `render_pdf`).
 """
 
 from __future__ import annotations
@@ -103,15 +103,84 @@ def build_context(*, scores: Sequence[PartnershipScore], workbooks: Sequence[Wor
     }
 
 
+ALL_PARTS = frozenset({"front", "profiles", "appendix"})
+
+
 def render_html(context: Mapping[str, Any]) -> str:
     """The pack as one self-contained HTML document."""
-    env = environment()
+    return _render(context, ALL_PARTS, context["partnerships"], profiles_title=True)
+
+
+def _render(context: Mapping[str, Any], parts: frozenset[str], profiles: Sequence[Mapping[str, Any]], *,
+            profiles_title: bool, toc_pages: Mapping[str, int] | None = None,
+            numbering: tuple[int, int] | None = None) -> str:
+    """The pack, or some of its parts: `front` (cover to register), `profiles` (those given), `appendix`.
+
+    `toc_pages` gives the contents its page numbers and `numbering` (first page, total pages) fixes
+    the footer's numbers when the PDF is rendered in parts (see `render_pdf`).
+    """
     css = (TEMPLATES / CSS_FILE).read_text(encoding="utf-8")
-    return env.get_template("pack.html.j2").render(**context, css=Markup(css))
+    if numbering is not None:
+        first, total = numbering
+        css += (f'\n@page {{ @bottom-center {{ content: "Page " counter(page) " of {total}"; }} }}\n'
+                f"@page :first {{ counter-reset: page {first}; }}\n")
+    return environment().get_template("pack.html.j2").render(
+        **context, css=Markup(css), parts=parts, profiles=profiles, profiles_title=profiles_title,
+        toc_pages=toc_pages)
 
 
-def render_pdf(context: Mapping[str, Any], path: Path) -> Path:
-    """The pack as an A4 PDF, from the same templates, touching nothing outside the document."""
+def render_pdf(context: Mapping[str, Any], path: Path, *, profiles_per_chunk: int | None = None) -> Path:
+    """The pack as an A4 PDF, from the same templates, touching nothing outside the document.
+
+    Up to `profiles_per_chunk` profiles (default: the config's `pdf_profiles_per_chunk`; 0 means
+    never split) it is one rendering. A bigger pack is rendered in parts so memory stays bounded:
+    the front matter, the profiles a chunk at a time, the appendix. A first pass counts each part's
+    pages and finds where every contents entry lands; the second renders each part with its real
+    page numbers and the contents filled in, and pypdf joins them.
+    """
+    path = Path(path)
+    chunk = context["config"].pdf_profiles_per_chunk if profiles_per_chunk is None else profiles_per_chunk
+    partnerships = list(context["partnerships"])
+    if not chunk or len(partnerships) <= chunk:
+        _write_pdf(render_html(context), path)
+        return path
+
+    parts = [(frozenset({"front"}), [], False)]
+    parts += [(frozenset({"profiles"}), partnerships[index:index + chunk], index == 0)
+              for index in range(0, len(partnerships), chunk)]
+    parts += [(frozenset({"appendix"}), [], False)]
+    placeholder = {key: 999 for key in ("summary", "charts", "exceptions", "register", "profiles", "appendix",
+                                        *(item["anchor"] for item in partnerships))}
+    counts, toc_pages = _count_pages(context, parts, placeholder)
+    for _ in range(3):  # the real numbers could, in theory, reflow the contents onto another page
+        total, first, pieces = sum(counts), 1, []
+        for (names, profiles, title), count in zip(parts, counts):
+            html = _render(context, names, profiles, profiles_title=title, toc_pages=toc_pages,
+                           numbering=(first, total))
+            pieces.append(_pdf_bytes(html))
+            first += count
+        new_counts = [_page_count(piece) for piece in pieces]
+        if new_counts == counts:
+            _join(pieces, path, context, toc_pages)
+            return path
+        counts, toc_pages = _count_pages(context, parts, toc_pages)
+    raise RuntimeError("the PDF's page numbers did not settle; render it with pdf_profiles_per_chunk = 0")
+
+
+def _count_pages(context, parts, toc_pages) -> tuple[list[int], dict[str, int]]:
+    counts, anchors, offset = [], {}, 0
+    for names, profiles, title in parts:
+        document = _document(_render(context, names, profiles, profiles_title=title, toc_pages=toc_pages))
+        for index, page in enumerate(document.pages):
+            for anchor in page.anchors:
+                anchors.setdefault(anchor, offset + index + 1)
+        counts.append(len(document.pages))
+        offset += len(document.pages)
+        del document
+    return counts, {key: anchors[key] for key in toc_pages if key in anchors}
+
+
+def _document(html: str):
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher
 
@@ -119,10 +188,54 @@ def render_pdf(context: Mapping[str, Any], path: Path) -> Path:
         def fetch(self, url, headers=None):
             raise ValueError(f"the pack fetches nothing from outside itself (refused {url[:80]})")
 
-    html = HTML(string=render_html(context), base_url=None, url_fetcher=RefuseEverything())
-    path = Path(path)
-    html.write_pdf(path, pdf_identifier=b"partnership-review", uncompressed_pdf=False)
-    return path
+    return HTML(string=html, base_url=None, url_fetcher=RefuseEverything()).render()
+
+
+def _pdf_bytes(html: str) -> bytes:
+    return _document(html).write_pdf(pdf_identifier=b"partnership-review")
+
+
+def _write_pdf(html: str, path: Path) -> None:
+    path.write_bytes(_pdf_bytes(html))
+
+
+def _page_count(data: bytes) -> int:
+    import io
+
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(data)).pages)
+
+
+def _join(pieces: list[bytes], path: Path, context: Mapping[str, Any], toc_pages: Mapping[str, int]) -> None:
+    """One PDF of the parts, with the document information of the first and a bookmark per contents entry
+    (links between parts do not survive the join; the bookmarks and printed page numbers do)."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for piece in pieces:
+        writer.append(PdfReader(io.BytesIO(piece)))
+    info = PdfReader(io.BytesIO(pieces[0])).metadata or {}
+    writer.add_metadata({key: value for key, value in info.items()})
+    titles = {"summary": "Executive summary", "charts": "The year in pictures", "exceptions": "Exceptions",
+              "register": "The partnership register", "profiles": "Partnership profiles",
+              "appendix": "Appendix: validation, method and inputs"}
+    profiles_parent = None
+    for key, title in titles.items():
+        if key in toc_pages:
+            item = writer.add_outline_item(title=title, page_number=toc_pages[key] - 1)
+            if key == "profiles":
+                profiles_parent = item
+    for partnership in context["partnerships"]:
+        if partnership["anchor"] in toc_pages and profiles_parent is not None:
+            score = partnership["score"]
+            writer.add_outline_item(title=f"{score.id} {partnership['title']}".strip(),
+                                    page_number=toc_pages[partnership["anchor"]] - 1, parent=profiles_parent)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    path.write_bytes(buffer.getvalue())
 
 
 # --- Formatting ------------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """The pack itself: every section, officer text escaped, no reach outside the pack, a paginated PDF,
 and register.xlsx / results.json as the contract and next year's rollover read them.
 
-One report run (with PDF) for the whole module, on tests/year_set.py.
+One report run (with PDF) for the whole module, on tests/year_set.py, with the PDF rendered in
+parts of two profiles so the page numbers and contents across parts are what is checked; one test
+renders it again in one piece and compares.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pipeline.register_export import OPEN_ACTION_HEADERS, SCORE_HEADERS
 from pipeline.run import report
 
 SECTIONS = ("cover", "contents", "summary", "charts", "exceptions", "register", "profiles", "appendix")
+CHUNKED = Config(pdf_profiles_per_chunk=2)
 CHARTS = ("risk_heat_map", "strategy_risks_ranked", "action_status", "completeness_by_section",
           "rag_by_service_area", "resources_vs_assurance")
 
@@ -29,7 +32,7 @@ CHARTS = ("risk_heat_map", "strategy_risks_ranked", "action_status", "completene
 def year(tmp_path_factory):
     root = tmp_path_factory.mktemp("pack")
     inputs = write_year(root / "input")
-    outcome = report(inputs, root / "out", as_of=AS_OF, year=2026, config=Config(), pdf=True)
+    outcome = report(inputs, root / "out", as_of=AS_OF, year=2026, config=CHUNKED, pdf=True)
     return inputs, root / "out", outcome
 
 
@@ -119,12 +122,34 @@ def test_each_profile_starts_on_its_own_page(pdf_pages):
         assert sum(f"{partnership_id} · " in pdf_pages[index] for partnership_id in EXPECTED_RAG) == 1
 
 
+def test_the_pdf_in_parts_reads_as_the_pdf_in_one_piece(year, pdf_pages, tmp_path):
+    from pypdf import PdfReader
+
+    from pipeline.charts import render_charts
+    from pipeline.load import load_folder
+    from pipeline.pack import build_context, render_pdf
+    from pipeline.rules import check
+    from pipeline.score import score_batch
+
+    batch = load_folder(year[0], CHUNKED)
+    findings = check(batch.workbooks, as_of=AS_OF, config=CHUNKED)
+    scores = score_batch(batch.workbooks, findings, as_of=AS_OF, config=CHUNKED)
+    context = build_context(scores=scores, workbooks=batch.workbooks, report=findings,
+                            charts=render_charts(scores, CHUNKED), as_of=AS_OF, year=2026, config=CHUNKED,
+                            ignored=batch.ignored)
+    whole = [page.extract_text() for page in PdfReader(render_pdf(context, tmp_path / "one.pdf",
+                                                                  profiles_per_chunk=0)).pages]
+    assert len(whole) == len(pdf_pages)
+    for number, (one, parts) in enumerate(zip(whole, pdf_pages), start=1):
+        assert sorted(one.split()) == sorted(parts.split()), number
+
+
 def test_results_json_is_the_contract_with_the_audit_trail(year):
     inputs, out, _ = year
     data = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert {"totals", "as_of", "year", "config", "tool_version", "template_version", "inputs",
             "partnerships", "ignored"} <= set(data)
-    assert (data["as_of"], data["year"], data["config"]) == (AS_OF.isoformat(), 2026, Config().as_dict())
+    assert (data["as_of"], data["year"], data["config"]) == (AS_OF.isoformat(), 2026, CHUNKED.as_dict())
     for entry in data["inputs"]:
         assert entry["sha256"] == hashlib.sha256((inputs / entry["file"]).read_bytes()).hexdigest()
     assert [item["file"] for item in data["ignored"]] == ["notes.txt"]
