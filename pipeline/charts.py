@@ -58,7 +58,7 @@ def render_charts(scores: Iterable[PartnershipScore], config: Config) -> dict[st
         "rag_by_service_area": lambda fig: _rag_by_area(fig, scores),
         "resources_vs_assurance": lambda fig: _resources(fig, assessed, config),
     }
-    sizes = {"strategy_risks_ranked": (8, 5.2), "resources_vs_assurance": (8, 4.4),
+    sizes = {"strategy_risks_ranked": (8, 5.2), "resources_vs_assurance": (8, 4.8),
              "rag_by_service_area": (8, max(3.0, 1.4 + 0.42 * len({_area(item) for item in scores}))),
              "risk_heat_map": (6.4, 5.2)}
     charts = {}
@@ -275,19 +275,31 @@ def _resources(fig, scores: list[PartnershipScore], config: Config) -> None:
         ys = [getattr(item, attribute) or 0 for item in plotted]
         low = max(0.0, min(min(xs), config.rag.amber_assurance_below * 100) - 8)
         ax.set_xlim(low, 104)
-        ax.set_ylim(0, max(ys) * 1.2 or 1)
-        _label_points(ax, [item.id for item in plotted], xs, ys)
+        ax.set_ylim(-0.04 * (max(ys) or 1), (max(ys) or 1) * 1.2)
+        _label_points(ax, *_notable(plotted, xs, ys, config))
         ax.axvline(config.rag.amber_assurance_below * 100, color=MUTED, linestyle="--", linewidth=1)
         ax.set_ylabel(label)
         ax.set_xlabel("Checklist assurance (%)")
         ax.grid(axis="y", color="#EEEEEE", zorder=0)
     funding_ax.yaxis.set_major_formatter(lambda value, _: f"£{value:,.0f}")
-    fig.suptitle(f"Each point is a partnership (labelled with its ID); the dashed line is the Amber "
-                 f"assurance threshold ({config.rag.amber_assurance_below * 100:.0f}%)", fontsize=9, color=MUTED,
-                 x=0.02, ha="left")
+    fig.suptitle(f"Each point is a partnership. Labelled (by ID): those below the Amber assurance threshold "
+                 f"(dashed, {config.rag.amber_assurance_below * 100:.0f}%) and the largest commitments",
+                 fontsize=9, color=MUTED, x=0.02, ha="left")
     days_ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=9, title="Rating",
                    title_fontsize=9)
     fig.tight_layout()
+
+
+#: At most this many partnerships are labelled in each panel of the resources chart, so labels stay legible.
+MAX_LABELS = 12
+
+
+def _notable(items: list[PartnershipScore], xs: list[float], ys: list[float], config: Config):
+    """The points worth naming: below the assurance threshold first, then the largest commitments."""
+    threshold = config.rag.amber_assurance_below * 100
+    order = sorted(range(len(items)), key=lambda index: (xs[index] >= threshold, -ys[index], items[index].id))
+    chosen = sorted(order[:MAX_LABELS])
+    return [items[index].id for index in chosen], [xs[index] for index in chosen], [ys[index] for index in chosen]
 
 
 def _label_points(ax, labels: list[str], xs: list[float], ys: list[float]) -> None:
