@@ -184,3 +184,17 @@ def test_register_xlsx_has_the_contract_headers_and_rolls_over(year):
     rolled = read_register(path.read_bytes())
     assert "P-003" in rolled.out_of_scope
     assert {item.register["id"] for item in rolled.partnerships} >= {"P-001", "P-002", "P-004"}
+
+
+def test_charts_label_ratings_and_counts_in_words(year):
+    def texts(name):
+        svg = (year[1] / "charts" / f"{name}.svg").read_text(encoding="utf-8")
+        return re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+
+    # RAG by service area: every rating present has a legend entry in words, not colour alone.
+    assert {"Red", "Green", "Out of scope", "Not assessed"} <= set(texts("rag_by_service_area"))
+    # Heat map: P-004's R05 (likelihood 5, impact 4) is one of the risks counted in the High band.
+    heat = texts("risk_heat_map")
+    assert "Likelihood" in heat and "Impact" in heat and any(text.startswith("High") for text in heat)
+    # Action status: P-001, P-002 and P-004 each have one action (I14); P-004's is overdue.
+    assert [text for text in texts("action_status") if text.isdigit()][-4:] == ["0", "3", "0", "1"]
