@@ -4,7 +4,7 @@
          -> validation report -> feedback copies
 
 Everything is written into a staging folder beside `--out` and swapped into place only when the
-whole pack is complete, so a failed run leaves last good pack where it was. A lock file beside
+whole pack is complete, so a failed run leaves the last good pack where it was. A lock file beside
 `--out` stops two runs writing into the same folder at once.
 """
 
