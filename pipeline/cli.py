@@ -19,7 +19,10 @@ T = TypeVar("T")
 
 
 def terminal_progress(label: str, items: Iterable[T]) -> Iterator[T]:
-    """A click progress bar on stderr; click draws nothing when stderr is not a terminal."""
+    """A click progress bar on stderr when it is a terminal; nothing at all in logs and pipes."""
+    if not sys.stderr.isatty():
+        yield from items
+        return
     items = list(items)
     with click.progressbar(items, label=label.ljust(12), file=sys.stderr, show_pos=True) as bar:
         yield from bar
