@@ -26,6 +26,7 @@ from pipeline.charts import CHART_TITLES
 from pipeline.config import Config
 from pipeline.findings import RULES, ValidationReport
 from pipeline.records import IgnoredFile, Workbook
+from pipeline.results import file_counts
 from pipeline.score import (AMBER, GREEN, NOT_ASSESSED, OUT_OF_SCOPE, RAG_ORDER, RED, PartnershipScore,
                             percent, totals as score_totals)
 
@@ -52,6 +53,14 @@ class Input:
     file: str
     sha256: str
     size: int
+    status: str = "Assessed"  # or "Not assessed"
+    findings: str = ""  # the rules that stopped its assessment
+
+
+def input_row(workbook: Workbook) -> Input:
+    blocking = sorted({item.rule for item in workbook.findings if item.blocks_assessment})
+    return Input(workbook.file, workbook.sha256, workbook.size,
+                 "Assessed" if workbook.assessed else "Not assessed", ", ".join(blocking))
 
 
 def environment() -> Environment:
@@ -95,8 +104,9 @@ def build_context(*, scores: Sequence[PartnershipScore], workbooks: Sequence[Wor
                    "count": report.by_rule().get(rule.code, 0)} for rule in RULES.values()],
         "findings_total": {"error": report.errors, "warning": report.warnings},
         "thresholds": _flatten(config.as_dict()),
-        "inputs": [Input(workbook.file, workbook.sha256, workbook.size) for workbook in workbooks],
+        "inputs": [input_row(workbook) for workbook in workbooks],
         "ignored": sorted(ignored, key=lambda item: item.file),
+        "files": file_counts(workbooks, list(ignored)),
         "tool_version": pipeline.__version__,
         "template_version": catalogue.TEMPLATE_VERSION,
         "comparison": comparison,

@@ -66,13 +66,24 @@ def results(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbook], *
         "template_version": catalogue.TEMPLATE_VERSION,
         "totals": totals(scores),
         "partnerships": [partnership_result(score) for score in scores],
-        "inputs": [{"file": workbook.file, "sha256": workbook.sha256, "size": workbook.size}
+        "inputs": [{"file": workbook.file, "sha256": workbook.sha256, "size": workbook.size,
+                    "status": "assessed" if workbook.assessed else "not assessed",
+                    "findings": sorted({item.rule for item in workbook.findings if item.blocks_assessment})}
                    for workbook in sorted(workbooks, key=lambda item: item.file)],
-        "ignored": [{"file": item.file, "reason": item.reason} for item in sorted(ignored, key=lambda item: item.file)],
+        "ignored": [{"file": item.file, "reason": item.reason, "status": "ignored"}
+                    for item in sorted(ignored, key=lambda item: item.file)],
     }
+    # Every file of the input folder, counted once: received = assessed + not assessed + ignored.
+    data["totals"]["files"] = file_counts(workbooks, data["ignored"])
     if comparison is not None:
         data["change_since_previous"] = comparison
     return data
+
+
+def file_counts(workbooks: Sequence[Workbook], ignored: Sequence[object]) -> dict[str, int]:
+    assessed = sum(1 for workbook in workbooks if workbook.assessed)
+    return {"received": len(workbooks) + len(ignored), "assessed": assessed,
+            "not_assessed": len(workbooks) - assessed, "ignored": len(ignored)}
 
 
 def dumps(data: dict[str, Any]) -> str:
