@@ -14,7 +14,7 @@ import re
 import textwrap
 from collections import Counter
 from statistics import mean
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from pipeline import catalogue
 from pipeline.config import Config
@@ -41,8 +41,12 @@ CHART_TITLES = {
 }
 
 
-def render_charts(scores: Iterable[PartnershipScore], config: Config) -> dict[str, str]:
-    """Every chart of the pack as SVG text, by name (see CHART_TITLES)."""
+def render_charts(scores: Iterable[PartnershipScore], config: Config, comparison: Any = None) -> dict[str, str]:
+    """Every chart of the pack as SVG text, by name (see CHART_TITLES).
+
+    With a `comparison` (pipeline.compare.Comparison) the heat map also marks where each of the
+    strategy's risks moved since last year; without one every chart is exactly as before.
+    """
     import matplotlib
 
     matplotlib.use("Agg", force=True)
@@ -51,7 +55,7 @@ def render_charts(scores: Iterable[PartnershipScore], config: Config) -> dict[st
     scores = list(scores)
     assessed = [item for item in scores if item.assessed and item.in_scope]
     drawers: dict[str, Callable] = {
-        "risk_heat_map": lambda fig: _risk_heat_map(fig, assessed, config),
+        "risk_heat_map": lambda fig: _risk_heat_map(fig, assessed, config, comparison),
         "strategy_risks_ranked": lambda fig: _strategy_risks(fig, assessed, config),
         "action_status": lambda fig: _action_status(fig, assessed),
         "completeness_by_section": lambda fig: _completeness(fig, assessed, config),
@@ -60,7 +64,7 @@ def render_charts(scores: Iterable[PartnershipScore], config: Config) -> dict[st
     }
     sizes = {"strategy_risks_ranked": (8, 5.2), "resources_vs_assurance": (8, 4.8),
              "rag_by_service_area": (8, max(3.0, 1.4 + 0.42 * len({_area(item) for item in scores}))),
-             "risk_heat_map": (6.4, 5.2)}
+             "risk_heat_map": (12.4, 5.6) if comparison else (6.4, 5.2)}
     charts = {}
     with plt.rc_context(_STYLE):
         for name, draw in drawers.items():
@@ -114,10 +118,14 @@ def _empty(ax, message: str) -> None:
     ax.text(0.5, 0.5, message, ha="center", va="center", color=MUTED, fontsize=11, transform=ax.transAxes)
 
 
-def _risk_heat_map(fig, scores: list[PartnershipScore], config: Config) -> None:
-    from matplotlib.patches import Patch, Rectangle
+def _risk_heat_map(fig, scores: list[PartnershipScore], config: Config, comparison: Any = None) -> None:
+    from matplotlib.patches import Rectangle
 
-    ax = fig.add_subplot()
+    moved = bool(comparison) and any(risk.then or risk.now for risk in comparison.risks)
+    if moved:
+        ax, zoom = fig.subplots(1, 2, gridspec_kw={"width_ratios": (1, 1), "wspace": 0.3})
+    else:
+        ax = fig.add_subplot()
     counts = Counter((risk.likelihood, risk.impact) for item in scores for risk in item.risks)
     ratings = catalogue.RISK_RATINGS
     for likelihood in ratings:
@@ -129,27 +137,174 @@ def _risk_heat_map(fig, scores: list[PartnershipScore], config: Config) -> None:
             ax.text(likelihood, impact, str(count) if count else "\u00b7", ha="center", va="center",
                     fontsize=13 if count else 10, fontweight="bold" if count else "normal",
                     color=BAND_TEXT[band] if count else MUTED)
-    ax.set_xlim(0.5, len(ratings) + 0.5)
-    ax.set_ylim(0.5, len(ratings) + 0.5)
-    ax.set_aspect("equal")
-    names = dict(catalogue.ANSWER_MEANINGS["Likelihood and Impact"])
-    labels = [f"{rating}\n{names[str(rating)]}" for rating in ratings]
-    ax.set_xticks(ratings, labels, fontsize=8.5)
-    ax.set_yticks(ratings, [label.replace("\n", " ") for label in labels], fontsize=8.5)
-    ax.tick_params(length=0)
-    ax.set_xlabel("Likelihood")
-    ax.set_ylabel("Impact")
+    _rating_axes(ax)
     total = sum(counts.values())
     ax.set_title(f"Number of rated risks in each cell ({total} across all partnerships)", fontsize=10.5,
                  fontweight="normal")
     scoring = config.scoring
-    ax.legend(handles=[
-        Patch(facecolor=BAND_COLOURS["Low"], label=f"Low (score 1\u2013{scoring.risk_low_max})"),
-        Patch(facecolor=BAND_COLOURS["Medium"],
-              label=f"Medium ({scoring.risk_low_max + 1}\u2013{scoring.risk_medium_max})"),
-        Patch(facecolor=BAND_COLOURS["High"], label=f"High (over {scoring.risk_medium_max})"),
+    legend_at = (zoom if moved else ax)
+    legend_at.legend(handles=[
+        _band_patch("Low", f"Low (score 1\u2013{scoring.risk_low_max})"),
+        _band_patch("Medium", f"Medium ({scoring.risk_low_max + 1}\u2013{scoring.risk_medium_max})"),
+        _band_patch("High", f"High (over {scoring.risk_medium_max})"),
     ], title="Band (likelihood \u00d7 impact)", loc="upper left", bbox_to_anchor=(1.02, 1), frameon=False,
         fontsize=9, title_fontsize=9)
+    if moved:
+        _risk_movements(fig, ax, zoom, comparison, config)
+
+
+def _band_patch(band: str, label: str):
+    from matplotlib.patches import Patch
+
+    return Patch(facecolor=BAND_COLOURS[band], label=label)
+
+
+def _band_cells(ax, config: Config) -> None:
+    from matplotlib.patches import Rectangle
+
+    for likelihood in catalogue.RISK_RATINGS:
+        for impact in catalogue.RISK_RATINGS:
+            band = config.scoring.risk_band(likelihood * impact)
+            ax.add_patch(Rectangle((likelihood - 0.5, impact - 0.5), 1, 1, facecolor=BAND_COLOURS[band],
+                                   edgecolor="white", linewidth=2))
+
+
+def _rating_axes(ax, limits: tuple[float, float, float, float] | None = None) -> None:
+    ratings = catalogue.RISK_RATINGS
+    x0, x1, y0, y1 = limits or (0.5, len(ratings) + 0.5, 0.5, len(ratings) + 0.5)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect("equal")
+    names = dict(catalogue.ANSWER_MEANINGS["Likelihood and Impact"])
+    xs = [rating for rating in ratings if x0 <= rating <= x1]
+    ys = [rating for rating in ratings if y0 <= rating <= y1]
+    ax.set_xticks(xs, [f"{rating}\n{names[str(rating)]}" for rating in xs], fontsize=8.5)
+    ax.set_yticks(ys, [f"{rating} {names[str(rating)]}" for rating in ys], fontsize=8.5)
+    ax.tick_params(length=0)
+    ax.set_xlabel("Likelihood")
+    ax.set_ylabel("Impact")
+
+
+#: The colour of the risk-movement marks: Okabe-Ito blue, apart from every band colour beneath it.
+MOVEMENT_COLOUR = "#0072B2"
+
+
+def _risk_movements(fig, ax, zoom, comparison: Any, config: Config) -> None:
+    """Where each of the strategy's risks moved: on an enlarged part of the heat map (marked on the
+    whole map by a dashed frame), last year's average (likelihood, impact) as a hollow circle, this
+    year's as a filled one, an arrow between them, and the risk's ref beside this year's mark, put
+    where it overlaps no other label, mark or arrow (with a leader line when pushed away)."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Rectangle
+
+    risks = [risk for risk in comparison.risks if risk.then or risk.now]
+    points = [point for risk in risks for point in (risk.then, risk.now) if point]
+    limits = _zoom_limits(points)
+    x0, x1, y0, y1 = limits
+    ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor=MOVEMENT_COLOUR, linewidth=1.4,
+                           linestyle="--", zorder=4))
+    since = str(comparison.previous_year or "last year")
+    ax.set_title(ax.get_title(loc="left") + "\n(dashed frame: the part enlarged at right)", fontsize=10,
+                 fontweight="normal")
+
+    _band_cells(zoom, config)
+    _rating_axes(zoom, limits)
+    zoom.set_title(f"Where each of the strategy's nine risks moved since {since}\n(average likelihood and "
+                   "impact of the partnerships that rated it)", fontsize=10, fontweight="normal")
+    for risk in risks:
+        if risk.then and risk.now and risk.then != risk.now:
+            zoom.annotate("", xy=risk.now, xytext=risk.then, zorder=4,
+                          arrowprops={"arrowstyle": "-|>", "color": MOVEMENT_COLOUR, "linewidth": 1.5,
+                                      "mutation_scale": 13, "shrinkA": 4, "shrinkB": 4.5})
+        if risk.then:
+            zoom.plot(*risk.then, marker="o", markersize=7, markerfacecolor="white", markeredgecolor=MOVEMENT_COLOUR,
+                      markeredgewidth=1.5, zorder=5, linestyle="none")
+        if risk.now:
+            zoom.plot(*risk.now, marker="o", markersize=7.5, color=MOVEMENT_COLOUR, markeredgecolor="white",
+                      markeredgewidth=0.8, zorder=6, linestyle="none")
+
+    # Label placement in inches, so it does not depend on how far the enlargement goes.
+    zoom.apply_aspect()
+    box = zoom.get_position()
+    width_in, height_in = fig.get_size_inches()
+    scale = (box.width * width_in / (x1 - x0), box.height * height_in / (y1 - y0))  # inches per data unit
+    obstacles = [(point[0] * scale[0], point[1] * scale[1]) for point in points]
+    for risk in risks:
+        if risk.then and risk.now:
+            for step in range(1, 12):
+                share = step / 12
+                obstacles.append(((risk.then[0] + (risk.now[0] - risk.then[0]) * share) * scale[0],
+                                  (risk.then[1] + (risk.now[1] - risk.then[1]) * share) * scale[1]))
+    bounds = (x0 * scale[0], x1 * scale[0], y0 * scale[1], y1 * scale[1])
+    placed: list[tuple[float, float]] = []
+    for risk in sorted(risks, key=lambda item: item.ref):
+        anchor = risk.now or risk.then
+        tail = risk.then if risk.now and risk.then else None
+        spot, far = _free_spot((anchor[0] * scale[0], anchor[1] * scale[1]),
+                               (tail[0] * scale[0], tail[1] * scale[1]) if tail else None,
+                               obstacles, placed, bounds)
+        label = risk.ref if risk.now else f"{risk.ref} (not rated now)"
+        zoom.annotate(label, anchor, xytext=(spot[0] / scale[0], spot[1] / scale[1]), textcoords="data",
+                      ha="center", va="center", fontsize=8, fontweight="bold", color=INK, zorder=7,
+                      annotation_clip=False,
+                      bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": MOVEMENT_COLOUR,
+                            "linewidth": 0.7},
+                      arrowprops={"arrowstyle": "-", "color": MOVEMENT_COLOUR, "linewidth": 0.7,
+                                  "shrinkA": 0, "shrinkB": 3} if far else None)
+    handles = [
+        Line2D([], [], marker="o", markersize=7, markerfacecolor="white", markeredgecolor=MOVEMENT_COLOUR,
+               markeredgewidth=1.5, linestyle="none", label=f"Average in {since}"),
+        Line2D([], [], marker="o", markersize=7.5, color=MOVEMENT_COLOUR, linestyle="none", label="Average now"),
+        Line2D([], [], color=MOVEMENT_COLOUR, linewidth=1.5, marker=">", markevery=[1], label="Move since then"),
+    ]
+    from matplotlib.legend import Legend
+
+    zoom.add_artist(Legend(zoom, handles, [handle.get_label() for handle in handles],
+                           title="Strategy risks R01\u2013R09", loc="lower left", bbox_to_anchor=(1.02, 0),
+                           frameon=False, fontsize=9, title_fontsize=9, alignment="left"))
+
+
+def _zoom_limits(points) -> tuple[float, float, float, float]:
+    """A square part of the grid holding every point with a margin, at least one cell across."""
+    xs, ys = [point[0] for point in points], [point[1] for point in points]
+    span = max(max(xs) - min(xs), max(ys) - min(ys)) + 0.7
+    span = min(max(span, 1.2), 5.0)
+    limits = []
+    for values_ in (xs, ys):
+        centre = (max(values_) + min(values_)) / 2
+        low = min(max(centre - span / 2, 0.5), 5.5 - span)
+        limits += [round(low, 3), round(low + span, 3)]
+    return tuple(limits)
+
+
+#: Half the size of a label box and the clearance kept around marks, in inches.
+_LABEL_HALF, _CLEAR = (0.17, 0.085), 0.06
+_OFFSETS = [(dx * radius, dy * radius) for radius in (0.24, 0.36, 0.5, 0.66, 0.84)
+            for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1), (0.71, 0.71), (-0.71, 0.71), (0.71, -0.71),
+                           (-0.71, -0.71))]
+
+
+def _free_spot(anchor, tail, obstacles, placed, bounds) -> tuple[tuple[float, float], bool]:
+    """Where to put a label for the mark at `anchor` (all in inches): the nearest spot clear of every
+    label placed, mark and arrow, inside the frame, preferring the side away from the arrow's tail."""
+    half_w, half_h = _LABEL_HALF
+    away = (anchor[0] - tail[0], anchor[1] - tail[1]) if tail else (0.0, 0.0)
+    candidates = sorted(enumerate(_OFFSETS), key=lambda item: (item[0] // 8,
+                                                              item[1][0] * away[0] + item[1][1] * away[1] < 0))
+    x0, x1, y0, y1 = bounds
+    for _, (dx, dy) in candidates:
+        x, y = anchor[0] + dx, anchor[1] + dy
+        if not (x0 + half_w <= x <= x1 - half_w and y0 + half_h <= y <= y1 - half_h):
+            continue
+        if any(abs(x - px) < 2 * half_w + 0.02 and abs(y - py) < 2 * half_h + 0.02 for px, py in placed):
+            continue
+        if any(abs(x - ox) < half_w + _CLEAR and abs(y - oy) < half_h + _CLEAR for ox, oy in obstacles):
+            continue
+        placed.append((x, y))
+        return (x, y), abs(dx) + abs(dy) > 0.3
+    spot = (anchor[0] + _OFFSETS[0][0], anchor[1])
+    placed.append(spot)
+    return spot, False
 
 
 def _strategy_risks(fig, scores: list[PartnershipScore], config: Config) -> None:

@@ -17,6 +17,11 @@ from typing import Any, Mapping, Sequence
 from pipeline import catalogue
 
 RESULTS_FILE = "results.json"
+#: The ratings that are a judgement, least to most serious: a move along this scale is "worse" or
+#: "better"; a move to or from Out of scope or Not assessed is neither.
+RAG_SCALE = ("Green", "Amber", "Red")
+#: What a carried action's status is this year when last year's area of practice has no action now.
+NOT_CARRIED_OVER = "Not carried over"
 
 
 class PreviousError(ValueError):
@@ -80,6 +85,21 @@ class PartnershipChange:
     def open_carried_actions(self) -> int:
         return sum(action.still_open for action in self.carried_actions)
 
+    @property
+    def movement(self) -> str | None:
+        """"worse", "better" or "same" on Green < Amber < Red; None when a year has no such rating."""
+        if self.rag_then not in RAG_SCALE or self.rag_now not in RAG_SCALE:
+            return None
+        step = RAG_SCALE.index(self.rag_now) - RAG_SCALE.index(self.rag_then)
+        return "worse" if step > 0 else "better" if step < 0 else "same"
+
+    @property
+    def rag_step(self) -> int:
+        """How many steps along Green < Amber < Red the rating moved (0 when not comparable)."""
+        if self.movement is None:
+            return 0
+        return RAG_SCALE.index(self.rag_now) - RAG_SCALE.index(self.rag_then)
+
 
 @dataclass(frozen=True)
 class RiskMovement:
@@ -109,6 +129,9 @@ class Comparison:
     previous_as_of: str | None
     partnerships: tuple[PartnershipChange, ...]
     risks: tuple[RiskMovement, ...]
+    #: Every workbook by rating, each year (duplicated or missing IDs included, as the pack's totals).
+    workbooks_by_rag_then: Mapping[str, int] | None = None
+    workbooks_by_rag_now: Mapping[str, int] | None = None
 
     @property
     def new(self) -> tuple[PartnershipChange, ...]:
@@ -131,6 +154,32 @@ class Comparison:
     def carried_still_open(self) -> int:
         return sum(change.open_carried_actions for change in self.partnerships)
 
+    @property
+    def carried_closed(self) -> int:
+        return self.carried_actions - self.carried_still_open
+
+    @property
+    def carried_not_carried_over(self) -> int:
+        """Open last year, and no action in that area this year: dropped without being completed."""
+        return sum(action.status_now == NOT_CARRIED_OVER
+                   for change in self.partnerships for action in change.carried_actions)
+
+    @property
+    def worse(self) -> tuple[PartnershipChange, ...]:
+        """Partnerships whose rating got worse, the biggest moves (Green to Red) first."""
+        return tuple(sorted((change for change in self.partnerships if change.movement == "worse"),
+                            key=lambda change: -change.rag_step))
+
+    @property
+    def better(self) -> tuple[PartnershipChange, ...]:
+        return tuple(sorted((change for change in self.partnerships if change.movement == "better"),
+                            key=lambda change: change.rag_step))
+
+    def find(self, partnership_id: object) -> PartnershipChange | None:
+        """The change of the partnership with this ID (matched as `compare` matches), if any."""
+        key = identity(partnership_id)
+        return next((change for change in self.partnerships if key and identity(change.id) == key), None)
+
     def as_dict(self) -> dict[str, Any]:
         """For results.json: the comparison, with the derived figures a reader would want, as JSON data."""
         return json.loads(json.dumps({
@@ -142,9 +191,15 @@ class Comparison:
             "ended": [change.id for change in self.ended],
             "carried_actions": self.carried_actions,
             "carried_actions_still_open": self.carried_still_open,
+            "carried_actions_closed": self.carried_closed,
+            "carried_actions_not_carried_over": self.carried_not_carried_over,
+            "worse": [change.id for change in self.worse],
+            "better": [change.id for change in self.better],
+            "workbooks_by_rag_then": self.workbooks_by_rag_then,
+            "workbooks_by_rag_now": self.workbooks_by_rag_now,
             "partnerships": [
                 {**asdict(change), "completeness_change": change.completeness_change,
-                 "assurance_change": change.assurance_change}
+                 "assurance_change": change.assurance_change, "movement": change.movement}
                 for change in self.partnerships
             ],
             "risks": [{**asdict(risk), "direction": risk.direction} for risk in self.risks],
@@ -173,7 +228,13 @@ def compare(current: Mapping[str, Any], previous: Mapping[str, Any]) -> Comparis
         previous_year=previous.get("year"), previous_as_of=previous.get("as_of"),
         partnerships=tuple(changes),
         risks=tuple(_movement(risk, previous["partnerships"], current["partnerships"]) for risk in catalogue.RISKS),
+        workbooks_by_rag_then=_rag_totals(previous["partnerships"]),
+        workbooks_by_rag_now=_rag_totals(current["partnerships"]),
     )
+
+
+def _rag_totals(partnerships: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    return dict(sorted(Counter(str(item.get("rag")) for item in partnerships if item.get("rag")).items()))
 
 
 def _by_identity(partnerships: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
@@ -193,7 +254,7 @@ def _carried(last: Mapping[str, Any], this: Mapping[str, Any]) -> tuple[CarriedA
         CarriedAction(
             ref=item["ref"], action=str(item.get("action") or ""),
             status_then=_status(item),
-            status_now=_status(now_by_ref[item["ref"]]) if item["ref"] in now_by_ref else "Not carried over",
+            status_now=_status(now_by_ref[item["ref"]]) if item["ref"] in now_by_ref else NOT_CARRIED_OVER,
         )
         for item in last.get("action_items", ()) if _status(item) != catalogue.COMPLETE
     )
@@ -212,8 +273,10 @@ def _movement(risk: catalogue.StrategyRisk, then: Sequence[Mapping[str, Any]],
 
 
 def _average_position(ref: str, partnerships: Sequence[Mapping[str, Any]]):
+    # As the heat map and the ranked risks count them: assessed partnerships in scope only.
     rated = [entry for partnership in partnerships for entry in partnership.get("risks", ())
-             if entry.get("ref") == ref and entry.get("score") is not None]
+             if partnership.get("in_scope", True) and partnership.get("assessed", True)
+             and entry.get("ref") == ref and entry.get("score") is not None]
     if not rated:
         return None, None
     return ((round(mean(entry["likelihood"] for entry in rated), 2), round(mean(entry["impact"] for entry in rated), 2)),

@@ -82,15 +82,15 @@ def report(input_dir: Path, out_dir: Path, *, as_of: dt.date, year: int, previou
         findings = check(batch.workbooks, as_of=as_of, config=config)
         scores = score_batch(progress("Scoring", batch.workbooks), findings, as_of=as_of, config=config)
 
-        charts = render_charts(scores, config)
-        (staging / CHARTS_DIR).mkdir()
-        for name in progress("Charts", sorted(charts)):
-            write_atomic(staging / CHARTS_DIR / f"{name}.svg", charts[name].encode("utf-8"))
-
         data = results(scores, batch.workbooks, as_of=as_of, year=year, config=config, ignored=batch.ignored)
         comparison = change_since_previous(data, previous)
         if comparison is not None:
             data["change_since_previous"] = comparison.as_dict()
+
+        charts = render_charts(scores, config, comparison=comparison)  # the heat map marks risk movement
+        (staging / CHARTS_DIR).mkdir()
+        for name in progress("Charts", sorted(charts)):
+            write_atomic(staging / CHARTS_DIR / f"{name}.svg", charts[name].encode("utf-8"))
         context = build_context(scores=scores, workbooks=batch.workbooks, report=findings, charts=charts,
                                 as_of=as_of, year=year, config=config, ignored=batch.ignored,
                                 comparison=comparison)
