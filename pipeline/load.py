@@ -57,6 +57,8 @@ UNSUPPORTED_SUFFIXES = {
     ".numbers": "Apple Numbers (.numbers)",
 }
 SUPPORTED_FORMATS_TEXT = ".xlsx and .xlsm"
+#: The most characters Excel (and LibreOffice) let a cell hold.
+EXCEL_MAX_CELL_TEXT = 32_767
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
@@ -496,7 +498,14 @@ class _Sheet:
         if row - 1 < len(self.rows):
             cells = self.rows[row - 1]
             if column - 1 < len(cells):
-                value = values.clean(cells[column - 1])
+                raw = cells[column - 1]
+                if isinstance(raw, str) and len(raw) > EXCEL_MAX_CELL_TEXT:
+                    # Excel cannot hold such a cell, so the file was not saved by Excel or LibreOffice;
+                    # reading on would carry megabytes of text into every finding and output.
+                    raise Refused("file.too_large", reason=(
+                        f"a cell holds {len(raw):,} characters; a workbook cell holds at most "
+                        f"{EXCEL_MAX_CELL_TEXT:,}"))
+                value = values.clean(raw)
                 # calamine gives every number as a float; a whole number reads as the int it was typed as
                 if isinstance(value, float) and value.is_integer():
                     return int(value)

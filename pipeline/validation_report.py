@@ -100,7 +100,7 @@ def _write_xlsx(report: ValidationReport, batch: "Batch", path: Path) -> None:
     for row in summary_rows(report, batch):
         is_heading = len(row) == 1 or (bool(row) and row[0] in ("Rule", "File", "Ignored file"))
         _append(summary, row, font=bold if is_heading else None)
-    for letter, width in zip("ABCDE", (40, 16, 14, 50, 10)):
+    for letter, width in zip("ABCDEF", (40, 16, 14, 50, 10, 30)):
         summary.column_dimensions[letter].width = width
 
     properties = book.properties
@@ -145,12 +145,14 @@ def summary_rows(report: ValidationReport, batch: "Batch") -> list[tuple[object,
         ("Rule", "Severity", "Findings", "When"),
     ]
     rows += [(code, rule.severity, by_rule.get(code, 0), rule.when) for code, rule in RULES.items()]
-    rows += [(), ("Findings by file",), ("File", "Partnership ID", "Status", "Errors", "Warnings")]
+    rows += [(), ("Findings by file",),
+             ("File", "Partnership ID", "Status", "Errors", "Warnings", "Why not assessed")]
     for workbook in workbooks:
         counts = by_file.get(workbook.file, {})
+        blocking = sorted({item.rule for item in workbook.findings if item.blocks_assessment})
         rows.append((workbook.file, workbook.partnership_id,
                      "Assessed" if workbook.assessed else "Not assessed",
-                     counts.get(ERROR, 0), counts.get(WARNING, 0)))
+                     counts.get(ERROR, 0), counts.get(WARNING, 0), ", ".join(blocking)))
     rows += [(), ("Ignored files",), ("Ignored file", "Reason")]
     rows += [(item.file, item.reason) for item in batch.ignored]
     return rows
