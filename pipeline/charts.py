@@ -64,7 +64,7 @@ def render_charts(scores: Iterable[PartnershipScore], config: Config, comparison
     }
     sizes = {"strategy_risks_ranked": (8, 5.2), "resources_vs_assurance": (8, 4.8),
              "rag_by_service_area": (8, max(3.0, 1.4 + 0.42 * len({_area(item) for item in scores}))),
-             "risk_heat_map": (12.4, 5.6) if comparison else (6.4, 5.2)}
+             "risk_heat_map": (10.4, 6.0) if comparison else (6.4, 5.2)}
     charts = {}
     with plt.rc_context(_STYLE):
         for name, draw in drawers.items():
@@ -123,7 +123,7 @@ def _risk_heat_map(fig, scores: list[PartnershipScore], config: Config, comparis
 
     moved = bool(comparison) and any(risk.then or risk.now for risk in comparison.risks)
     if moved:
-        ax, zoom = fig.subplots(1, 2, gridspec_kw={"width_ratios": (1, 1), "wspace": 0.3})
+        ax, zoom = fig.subplots(1, 2, gridspec_kw={"width_ratios": (1, 1), "wspace": 0.25})
     else:
         ax = fig.add_subplot()
     counts = Counter((risk.likelihood, risk.impact) for item in scores for risk in item.risks)
@@ -142,13 +142,14 @@ def _risk_heat_map(fig, scores: list[PartnershipScore], config: Config, comparis
     ax.set_title(f"Number of rated risks in each cell ({total} across all partnerships)", fontsize=10.5,
                  fontweight="normal")
     scoring = config.scoring
-    legend_at = (zoom if moved else ax)
-    legend_at.legend(handles=[
+    # Beside the map alone; below it when the enlargement stands beside it, so both stay large in print.
+    place = ({"loc": "upper center", "bbox_to_anchor": (0.5, -0.2), "ncol": 3} if moved else
+             {"loc": "upper left", "bbox_to_anchor": (1.02, 1)})
+    ax.legend(handles=[
         _band_patch("Low", f"Low (score 1\u2013{scoring.risk_low_max})"),
         _band_patch("Medium", f"Medium ({scoring.risk_low_max + 1}\u2013{scoring.risk_medium_max})"),
         _band_patch("High", f"High (over {scoring.risk_medium_max})"),
-    ], title="Band (likelihood \u00d7 impact)", loc="upper left", bbox_to_anchor=(1.02, 1), frameon=False,
-        fontsize=9, title_fontsize=9)
+    ], title="Band (likelihood \u00d7 impact)", **place, frameon=False, fontsize=9, title_fontsize=9)
     if moved:
         _risk_movements(fig, ax, zoom, comparison, config)
 
@@ -245,7 +246,7 @@ def _risk_movements(fig, ax, zoom, comparison: Any, config: Config) -> None:
                                obstacles, placed, bounds)
         label = risk.ref if risk.now else f"{risk.ref} (not rated now)"
         zoom.annotate(label, anchor, xytext=(spot[0] / scale[0], spot[1] / scale[1]), textcoords="data",
-                      ha="center", va="center", fontsize=8, fontweight="bold", color=INK, zorder=7,
+                      ha="center", va="center", fontsize=8.5, fontweight="bold", color=INK, zorder=7,
                       annotation_clip=False,
                       bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": MOVEMENT_COLOUR,
                             "linewidth": 0.7},
@@ -260,8 +261,8 @@ def _risk_movements(fig, ax, zoom, comparison: Any, config: Config) -> None:
     from matplotlib.legend import Legend
 
     zoom.add_artist(Legend(zoom, handles, [handle.get_label() for handle in handles],
-                           title="Strategy risks R01\u2013R09", loc="lower left", bbox_to_anchor=(1.02, 0),
-                           frameon=False, fontsize=9, title_fontsize=9, alignment="left"))
+                           title="Strategy risks R01\u2013R09", loc="upper center", bbox_to_anchor=(0.5, -0.2),
+                           ncol=3, frameon=False, fontsize=9, title_fontsize=9))
 
 
 def _zoom_limits(points) -> tuple[float, float, float, float]:
@@ -278,7 +279,7 @@ def _zoom_limits(points) -> tuple[float, float, float, float]:
 
 
 #: Half the size of a label box and the clearance kept around marks, in inches.
-_LABEL_HALF, _CLEAR = (0.17, 0.085), 0.06
+_LABEL_HALF, _CLEAR = (0.18, 0.09), 0.06
 _OFFSETS = [(dx * radius, dy * radius) for radius in (0.24, 0.36, 0.5, 0.66, 0.84)
             for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1), (0.71, 0.71), (-0.71, 0.71), (0.71, -0.71),
                            (-0.71, -0.71))]

@@ -23,6 +23,7 @@ import pipeline
 from pipeline import catalogue, values
 from pipeline.catalogue import Kind
 from pipeline.charts import CHART_TITLES
+from pipeline.compare import NOT_CARRIED_OVER, Comparison, identity
 from pipeline.config import Config
 from pipeline.findings import RULES, ValidationReport
 from pipeline.records import IgnoredFile, Workbook
@@ -37,6 +38,10 @@ CSS_FILE = "pack.css"
 CHART_CAPTIONS = {
     "risk_heat_map": "How many of the partnerships' rated risks fall in each cell. Risks in the shaded "
                      "top-right corner are High and need a mitigation.",
+    "risk_heat_map_change": "How many of the partnerships' rated risks fall in each cell (left); risks in the "
+                            "shaded top-right corner are High and need a mitigation. On the right, the part of "
+                            "the map where the strategy's nine risks sit, enlarged: each arrow runs from a risk's "
+                            "average position last year (hollow circle) to this year's (filled circle).",
     "strategy_risks_ranked": "The nine risks of working in partnership named in the strategy, by their "
                              "average score across the partnerships that rated them.",
     "action_status": "The actions officers have set to improve their partnerships, and how many are overdue.",
@@ -84,6 +89,11 @@ def build_context(*, scores: Sequence[PartnershipScore], workbooks: Sequence[Wor
     totals = score_totals(scores)
     partnerships = [_profile(score, by_file[score.file], report) for score in scores]
     exceptions = _exceptions(scores, report)
+    change = None
+    if comparison is not None:
+        change = change_summary(comparison, year, partnerships)
+        for item in partnerships:
+            item["change"] = profile_change(item["score"], comparison, change["first_file"])
     return {
         "council_name": config.council_name,
         "pack_title": config.pack_title,
@@ -93,8 +103,10 @@ def build_context(*, scores: Sequence[PartnershipScore], workbooks: Sequence[Wor
         "totals": totals,
         "rag_order": RAG_ORDER,
         "headlines": _headlines(totals, exceptions),
-        "charts": [{"name": name, "title": CHART_TITLES[name], "caption": CHART_CAPTIONS[name],
-                    "svg": Markup(_inline_svg(charts[name]))} for name in CHART_TITLES if name in charts],
+        "charts": [{"name": name, "title": CHART_TITLES[name], "svg": Markup(_inline_svg(charts[name])),
+                    "caption": CHART_CAPTIONS[f"{name}_change" if comparison is not None
+                                              and f"{name}_change" in CHART_CAPTIONS else name]}
+                   for name in CHART_TITLES if name in charts],
         "exceptions": exceptions,
         "partnerships": partnerships,
         "anchors": {item["score"].file: item["anchor"] for item in partnerships},
@@ -110,6 +122,7 @@ def build_context(*, scores: Sequence[PartnershipScore], workbooks: Sequence[Wor
         "tool_version": pipeline.__version__,
         "template_version": catalogue.TEMPLATE_VERSION,
         "comparison": comparison,
+        "change": change,
         "rag": {"red": RED, "amber": AMBER, "green": GREEN, "out": OUT_OF_SCOPE, "not": NOT_ASSESSED},
     }
 
@@ -325,6 +338,7 @@ def _profile(score: PartnershipScore, workbook: Workbook, report: ValidationRepo
         "council_role": values.text(workbook.value("council_role")),
         "improvement": improvement,
         "finding_rules": sorted(rules.items()),
+        "change": None,  # filled in by build_context when there is a comparison
     }
 
 
@@ -372,3 +386,124 @@ def _headlines(totals: Mapping[str, Any], exceptions: Mapping[str, list]) -> lis
     if not lines:
         lines.append("No exceptions: every partnership in scope is rated Green or Amber with nothing overdue.")
     return lines
+
+
+# --- Change since last year ------------------------------------------------------------------------
+
+def points(then: float | None, now: float | None) -> str:
+    """'+13 points': the change between the whole percentages the pack shows, so the figures add up."""
+    if then is None or now is None:
+        return "\u2014"
+    step = int(f"{now * 100:.0f}") - int(f"{then * 100:.0f}")
+    if not step:
+        return "no change"
+    return f"{step:+d} point{'' if abs(step) == 1 else 's'}"
+
+
+def _score_text(value: float | None) -> str:
+    return "not rated" if value is None else f"{value:.1f}"
+
+
+def _score_change(then: float | None, now: float | None) -> str:
+    if then is None or now is None:
+        return "\u2014"
+    step = round(now - then, 2)
+    # One decimal place, as the scores are shown, unless that would hide a real change.
+    return f"{step:+.1f}" if abs(step) >= 0.05 or not step else f"{step:+.2f}"
+
+
+#: How the pack words a risk's direction, with an arrow for the eye (the word carries the meaning).
+DIRECTIONS = {"up": "\u25b2 up (worse)", "down": "\u25bc down (better)", "no change": "no change",
+              "not comparable": "not comparable"}
+#: How the pack words a carried action's status this year.
+CARRIED_OUTCOMES = {catalogue.COMPLETE: "Closed", NOT_CARRIED_OVER: "Not carried over"}
+
+
+def change_summary(comparison: Comparison, year: int, partnerships: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The executive summary's "Change since last year", and the risk movement table, as plain data."""
+    then_label = str(comparison.previous_year) if comparison.previous_year else "last year"
+    first_file: dict[str, str] = {}
+    anchors: dict[str, str] = {}
+    for item in partnerships:
+        key = identity(item["score"].id)
+        if key and key not in first_file:
+            first_file[key], anchors[key] = item["score"].file, item["anchor"]
+
+    def rows(changes) -> list[dict[str, Any]]:
+        return [{"id": change.id, "name": change.name, "anchor": anchors.get(identity(change.id)),
+                 "rag_then": change.rag_then, "rag_now": change.rag_now,
+                 "completeness": f"{percent(change.completeness_then)} \u2192 {percent(change.completeness_now)}",
+                 "completeness_change": points(change.completeness_then, change.completeness_now)}
+                for change in changes]
+
+    then_counts = dict(comparison.workbooks_by_rag_then or comparison.rag_counts("then"))
+    now_counts = dict(comparison.workbooks_by_rag_now or comparison.rag_counts("now"))
+    moved = {change.id for change in (*comparison.worse, *comparison.better)}
+    return {
+        "then_label": then_label,
+        "previous_as_of": _iso_date(comparison.previous_as_of),
+        "rag_rows": [
+            {"label": f"Rating then ({then_label})", "counts": [then_counts.get(rag, 0) for rag in RAG_ORDER],
+             "total": sum(then_counts.values())},
+            {"label": f"Rating now ({year})", "counts": [now_counts.get(rag, 0) for rag in RAG_ORDER],
+             "total": sum(now_counts.values())},
+        ],
+        "worse": rows(comparison.worse),
+        "better": rows(comparison.better),
+        "other_moves": rows(change for change in comparison.partnerships
+                            if change.status == "continuing" and change.id not in moved
+                            and change.rag_then != change.rag_now),
+        "unchanged": sum(1 for change in comparison.partnerships
+                         if change.status == "continuing" and change.rag_then == change.rag_now),
+        "new": rows(comparison.new),
+        "ended": rows(change for change in comparison.ended if change.rag_then != OUT_OF_SCOPE),
+        "ended_out_of_scope": rows(change for change in comparison.ended if change.rag_then == OUT_OF_SCOPE),
+        "carried": {"total": comparison.carried_actions, "closed": comparison.carried_closed,
+                    "not_closed": comparison.carried_still_open,
+                    "not_carried_over": comparison.carried_not_carried_over,
+                    "still_open": comparison.carried_still_open - comparison.carried_not_carried_over,
+                    "partnerships": sum(1 for change in comparison.partnerships if change.carried_actions)},
+        "risks": [{"ref": risk.ref, "text": risk.text, "then": _score_text(risk.score_then),
+                   "now": _score_text(risk.score_now), "change": _score_change(risk.score_then, risk.score_now),
+                   "direction": DIRECTIONS[risk.direction], "direction_key": risk.direction.replace(" ", "-")}
+                  for risk in comparison.risks],
+        "first_file": first_file,
+    }
+
+
+def profile_change(score: PartnershipScore, comparison: Comparison, first_file: Mapping[str, str]) -> dict[str, Any]:
+    """One profile's "Change since last year": new, or then and now side by side with last year's
+    open actions and how each stands now."""
+    key = identity(score.id)
+    if not key:
+        return {"kind": "no id"}
+    if first_file.get(key) != score.file:
+        return {"kind": "duplicate", "file": first_file.get(key, "")}
+    change = comparison.find(score.id)
+    if change is None or change.status == "new":
+        return {"kind": "new"}
+    areas = {area.ref: area.text for area in catalogue.AREAS}
+    return {
+        "kind": "continuing",
+        "rag_then": change.rag_then, "rag_now": change.rag_now,
+        "movement": {"worse": "worse", "better": "better", "same": "no change"}.get(change.movement or "",
+                                                                                   "not comparable"),
+        "measures": [
+            ("Checklist completeness", percent(change.completeness_then), percent(change.completeness_now),
+             points(change.completeness_then, change.completeness_now)),
+            ("Checklist assurance", percent(change.assurance_then), percent(change.assurance_now),
+             points(change.assurance_then, change.assurance_now)),
+        ],
+        "actions": [{"ref": action.ref, "area": areas.get(action.ref, ""), "action": action.action,
+                     "status_then": action.status_then, "status_now": action.status_now,
+                     "outcome": CARRIED_OUTCOMES.get(action.status_now, "Still open")}
+                    for action in change.carried_actions],
+        "open": change.open_carried_actions,
+    }
+
+
+def _iso_date(text: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(text))
+    except ValueError:
+        return None

@@ -1,0 +1,235 @@
+"""Change since last year: two years' returns built to known answers, reported with `--previous`.
+
+| ID | 2026 | 2027 | built so |
+| --- | --- | --- | --- |
+| P-001 | Green | Red | 15 questions left blank in 2027 (completeness 100% -> 48%); its open I14 action closed |
+| P-002 | Red | Green | 12 questions blank in 2026 (59% -> 100%); of its open actions I05 is closed, I07 still in progress, I14 dropped |
+| P-003 | Amber | (not returned) | ended: its High R01 is mitigated |
+| P-004 | (new) | Amber | new: R01 rated 5 x 5 (mitigated) |
+
+The strategy's risk R01 is 2x2, 2x2, 4x4 in 2026 (average score 8.0) and 2x2, 2x2, 5x5 in 2027
+(11.0, up); R02 is 2x2 everywhere in 2026 (4.0) and 1x1, 2x2, 2x2 in 2027 (3.0, down); R03 stays 4.0.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from officer import write_workbook
+
+from pipeline import catalogue
+from pipeline.cli import cli
+
+LOW = {"Likelihood": 2, "Impact": 2}
+#: In 2027 the next review is a year on, so no review is overdue.
+NEXT_REVIEW = {"next_review": dt.date(2028, 3, 31), "review_completed_on": dt.date(2027, 4, 15)}
+BLANK_ACTION = {"Answer": "Yes", "Action": None, "Action owner": None, "Due date": None, "Action status": None}
+CHARTS = ("risk_heat_map", "strategy_risks_ranked", "action_status", "completeness_by_section",
+          "rag_by_service_area", "resources_vs_assurance")
+
+
+def blank(questions: int) -> dict:
+    return {question.ref: {"Status": None, "Evidence": None} for question in catalogue.QUESTIONS[:questions]}
+
+
+def year_one(folder: Path) -> Path:
+    write_workbook(folder / "p1.xlsx", partnership_id="P-001", register={"name": "Harbour Board"},
+                   risks={"R01": LOW})
+    write_workbook(folder / "p2.xlsx", partnership_id="P-002", register={"name": "Youth Forum"},
+                   checklist=blank(12), risks={"R01": LOW},
+                   improvement={"I05": {"Answer": "No", "Action": "Agree the council's role", "Action owner": "Ann",
+                                        "Due date": dt.date(2026, 10, 31), "Action status": "Not started"},
+                                "I07": {"Answer": "No", "Action": "Write rules of engagement", "Action owner": "Bo",
+                                        "Due date": dt.date(2026, 12, 31), "Action status": "In progress"}})
+    write_workbook(folder / "p3.xlsx", partnership_id="P-003", register={"name": "Old Tourism Board"})
+    return folder
+
+
+def year_two(folder: Path) -> Path:
+    write_workbook(folder / "p1.xlsx", partnership_id="P-001", register={"name": "Harbour Board", **NEXT_REVIEW},
+                   checklist=blank(15), risks={"R01": LOW, "R02": {"Likelihood": 1, "Impact": 1}},
+                   improvement={"I14": {"Action status": "Complete"}})
+    write_workbook(folder / "p2.xlsx", partnership_id="P-002", register={"name": "Youth Forum", **NEXT_REVIEW},
+                   risks={"R01": LOW},
+                   improvement={"I05": {"Answer": "No", "Action": "Agree the council's role", "Action owner": "Ann",
+                                        "Due date": dt.date(2026, 10, 31), "Action status": "Complete"},
+                                "I07": {"Answer": "No", "Action": "Write rules of engagement", "Action owner": "Bo",
+                                        "Due date": dt.date(2027, 12, 31), "Action status": "In progress"},
+                                "I14": BLANK_ACTION})
+    write_workbook(folder / "p4.xlsx", partnership_id="P-004",
+                   register={"name": "Rural Transport Partnership", **NEXT_REVIEW},
+                   risks={"R01": {"Likelihood": 5, "Impact": 5}},
+                   improvement={"I14": {"Due date": dt.date(2027, 9, 30)}})
+    return folder
+
+
+def run(inputs: Path, out: Path, as_of: str, *extra: str):
+    return CliRunner().invoke(cli, ["report", str(inputs), "--out", str(out), "--as-of", as_of, *extra])
+
+
+@pytest.fixture(scope="module")
+def years(tmp_path_factory):
+    root = tmp_path_factory.mktemp("years")
+    first = run(year_one(root / "returns-2026"), root / "2026", "2026-04-30", "--no-pdf")
+    assert first.exit_code == 0, first.output
+    inputs = year_two(root / "returns-2027")
+    compared = run(inputs, root / "2027", "2027-04-30", "--previous", str(root / "2026"))  # the one PDF
+    assert compared.exit_code == 0, compared.output
+    alone = run(inputs, root / "2027-alone", "2027-04-30", "--no-pdf")
+    assert alone.exit_code == 0, alone.output
+    return root
+
+
+@pytest.fixture(scope="module")
+def page(years) -> str:
+    return (years / "2027" / "review_pack.html").read_text(encoding="utf-8")
+
+
+def between(text: str, start: str, end: str) -> str:
+    return text[text.index(start):text.index(end, text.index(start))]
+
+
+def plain(html: str) -> str:
+    """The text a reader sees: inline tags dropped, others read as a space, spaces collapsed."""
+    inline = re.sub(r"</?(?:strong|a|span|code|em)\b[^>]*>", "", html)
+    return " ".join(re.sub(r"<[^>]+>", " ", inline).replace("&#39;", "'").split())
+
+
+def profile(page: str, anchor: str) -> str:
+    start = page.index(f'<article class="profile" id="p-{anchor}-xlsx"')
+    return plain(page[start:page.index("</article>", start)])
+
+
+def test_the_summary_shows_the_rag_split_then_and_now(page):
+    change = plain(between(page, 'id="change"', 'id="charts"'))
+    assert "Change since 2026" in change
+    assert "Rating then (2026) 1 1 1 0 0 3" in change  # Red, Amber, Green, Out of scope, Not assessed, workbooks
+    assert "Rating now (2027) 1 1 1 0 0 3" in change
+
+
+def test_the_summary_names_the_moves_new_and_ended_partnerships(page):
+    change = plain(between(page, 'id="change"', 'id="charts"'))
+    assert "1 partnership has got worse: Partnership Rating then Rating now Completeness Change " \
+           "P-001 Harbour Board Green Red 100% → 48% -52 points" in change
+    assert "1 improved: P-002 Youth Forum (Red → Green)." in change
+    assert "New this year (1): P-004 Rural Transport Partnership (Amber)." in change
+    assert "Returned last year but not this year (1): P-003 Old Tourism Board (was Amber)." in change
+
+
+def test_the_summary_follows_last_years_open_actions(page):
+    change = plain(between(page, 'id="change"', 'id="charts"'))
+    # Open in 2026 in partnerships returned again: P-001 I14; P-002 I05, I07, I14 (P-003's I14 ended with it).
+    assert ("4 improvement actions were open at last year's review in 2 partnerships returned again this year: "
+            "2 now closed (Complete) and 2 not closed: 1 still open and 1 no longer listed") in change
+
+
+def test_each_profile_shows_then_and_now(page):
+    worse, better, new = profile(page, "p1"), profile(page, "p2"), profile(page, "p4")
+    assert "Change since 2026" in worse and "Rating Green → Red worse" in worse
+    assert "Checklist completeness 100% → 48% -52 points" in worse
+    assert "I14 Review the governance arrangements with partners In progress Complete Closed" in worse
+    assert "Rating Red → Green better" in better
+    assert "Checklist completeness 59% → 100% +41 points" in better
+    assert "Checklist assurance 100% → 100% no change" in better
+    assert "I05 Agree the council's role Not started Complete Closed" in better
+    assert "I07 Write rules of engagement In progress In progress Still open" in better
+    assert "I14 Review the governance arrangements with partners In progress — Not carried over" in better
+    assert "New this year" in new and "Rating" not in between(new, "Change since", "File:")
+
+
+def test_the_risk_movement_table_is_beside_the_heat_map(page):
+    pictures = between(page, 'id="chart-risk_heat_map"', 'id="chart-strategy_risks_ranked"')
+    table = plain(between(pictures, 'id="risk-movement"', "</table>"))
+    assert "R01 Performance management arrangements" in table
+    assert re.search(r"R01 [^0-9]* 8\.0 11\.0 \+3\.0 ▲ up \(worse\)", table)
+    assert re.search(r"R02 [^0-9]* 4\.0 3\.0 -1\.0 ▼ down \(better\)", table)
+    assert re.search(r"R03 [^0-9]* 4\.0 4\.0 \+0\.0 no change", table)
+
+
+def test_results_json_records_the_comparison(years):
+    record = json.loads((years / "2027" / "results.json").read_text(encoding="utf-8"))["change_since_previous"]
+    assert (record["previous_year"], record["previous_as_of"]) == (2026, "2026-04-30")
+    assert record["rag_then"] == {"Amber": 1, "Green": 1, "Red": 1} == record["rag_now"]
+    assert (record["new"], record["ended"], record["worse"], record["better"]) == (
+        ["P-004"], ["P-003"], ["P-001"], ["P-002"])
+    assert (record["carried_actions"], record["carried_actions_closed"], record["carried_actions_still_open"],
+            record["carried_actions_not_carried_over"]) == (4, 2, 2, 1)
+    p2 = next(item for item in record["partnerships"] if item["id"] == "P-002")
+    assert (p2["rag_then"], p2["rag_now"], p2["movement"]) == ("Red", "Green", "better")
+    assert [(action["ref"], action["status_now"]) for action in p2["carried_actions"]] == [
+        ("I05", "Complete"), ("I07", "In progress"), ("I14", "Not carried over")]
+    risks = {risk["ref"]: risk for risk in record["risks"]}
+    assert (risks["R01"]["then"], risks["R01"]["now"], risks["R01"]["direction"]) == ([2.67, 2.67], [3.0, 3.0], "up")
+    assert risks["R02"]["direction"] == "down" and risks["R03"]["direction"] == "no change"
+    alone = json.loads((years / "2027-alone" / "results.json").read_text(encoding="utf-8"))
+    assert "change_since_previous" not in alone
+
+
+def test_the_heat_map_marks_the_moves_only_with_previous(years):
+    def svg(folder: str, chart: str) -> bytes:
+        return (years / folder / "charts" / f"{chart}.svg").read_bytes()
+
+    marked, plain_map = svg("2027", "risk_heat_map").decode(), svg("2027-alone", "risk_heat_map").decode()
+    labels = set(re.findall(r"<text[^>]*>([^<]*)</text>", marked))
+    assert {risk.ref for risk in catalogue.RISKS} <= labels
+    assert "Average in 2026" in labels and "Average now" in labels
+    assert not {risk.ref for risk in catalogue.RISKS} & set(re.findall(r"<text[^>]*>([^<]*)</text>", plain_map))
+    for chart in CHARTS[1:]:  # every other chart is the same with or without last year
+        assert svg("2027", chart) == svg("2027-alone", chart), chart
+
+
+def test_without_previous_the_heat_map_is_the_chart_of_a_plain_run(years):
+    from pipeline.charts import render_charts
+    from pipeline.config import Config
+    from pipeline.load import load_folder
+    from pipeline.rules import check
+    from pipeline.score import score_batch
+
+    config, as_of = Config(), dt.date(2027, 4, 30)
+    batch = load_folder(years / "returns-2027", config)
+    scores = score_batch(batch.workbooks, check(batch.workbooks, as_of=as_of, config=config), as_of=as_of,
+                         config=config)
+    charts = render_charts(scores, config)
+    assert charts == render_charts(scores, config, comparison=None)
+    for chart in CHARTS:
+        assert charts[chart].encode("utf-8") == (years / "2027-alone" / "charts" / f"{chart}.svg").read_bytes()
+    page = (years / "2027-alone" / "review_pack.html").read_text(encoding="utf-8")
+    assert 'id="change"' not in page and "Risk movement" not in page and "New this year" not in page
+
+
+def test_the_comparison_is_reproducible(years, tmp_path):
+    again = run(years / "returns-2027", tmp_path / "2027", "2027-04-30", "--no-pdf", "--previous",
+                str(years / "2026"))
+    assert again.exit_code == 0, again.output
+    for name in ("review_pack.html", "results.json", "charts/risk_heat_map.svg"):
+        assert (tmp_path / "2027" / name).read_bytes() == (years / "2027" / name).read_bytes(), name
+
+
+def test_the_pdf_shows_the_change(years):
+    from pypdf import PdfReader
+
+    text = "\n".join(page.extract_text() or "" for page in PdfReader(years / "2027" / "review_pack.pdf").pages)
+    assert "Change since 2026" in text and "New this year" in text and "Risk movement" in text
+
+
+@pytest.mark.parametrize("setup, says", [
+    (lambda folder: None, "is not a folder"),
+    (lambda folder: folder.mkdir(), "has no results.json"),
+    (lambda folder: (folder.mkdir(), (folder / "results.json").write_text("{broken", encoding="utf-8")),
+     "cannot be read"),
+    (lambda folder: (folder.mkdir(), (folder / "results.json").write_text('{"year": 2026}', encoding="utf-8")),
+     "not a results file"),
+])
+def test_an_unusable_previous_folder_is_a_one_line_error(years, tmp_path, setup, says):
+    previous = tmp_path / "2026"
+    setup(previous)
+    result = run(years / "returns-2027", tmp_path / "out", "2027-04-30", "--no-pdf", "--previous", str(previous))
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: --previous") and says in lines[0], result.output
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()
