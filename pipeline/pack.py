@@ -123,8 +123,14 @@ def build_context(*, scores: Sequence[PartnershipScore], workbooks: Sequence[Wor
         "template_version": catalogue.TEMPLATE_VERSION,
         "comparison": comparison,
         "change": change,
+        "keep_together_rows": KEEP_TOGETHER_ROWS,
         "rag": {"red": RED, "amber": AMBER, "green": GREEN, "out": OUT_OF_SCOPE, "not": NOT_ASSESSED},
     }
+
+
+#: A profile's table of at most this many rows is kept on one page with its heading in the PDF (a
+#: few rows left alone on an extra page are hard to read); a longer one may break across pages.
+KEEP_TOGETHER_ROWS = 16
 
 
 ALL_PARTS = frozenset({"front", "profiles", "appendix"})
