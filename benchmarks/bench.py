@@ -475,7 +475,7 @@ def machine() -> dict[str, Any]:
         "cpu_model": cpu_model,
         "python": platform.python_version(),
         "platform": platform.platform(),
-        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "date": _now(),
         "git_commit": commit.stdout.strip(),
         "load_average_at_start": [round(value, 2) for value in os.getloadavg()] if hasattr(os, "getloadavg") else None,
         "libraries": versions,
@@ -546,6 +546,21 @@ def print_table(results: dict[str, Any]) -> None:
             print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip())
 
 
+def merged(earlier: dict[str, Any], latest: dict[str, Any]) -> dict[str, Any]:
+    """`latest`'s measurements over `earlier`'s: a stage and size measured now replaces the earlier one."""
+    stages = {key: dict(by_size) for key, by_size in earlier.get("stages", {}).items()}
+    for key, by_size in latest["stages"].items():
+        stages.setdefault(key, {}).update(by_size)
+    help_result = latest["help"] if "error" not in latest["help"] else earlier.get("help", latest["help"])
+    settings = {**latest["settings"], "sizes": sorted({int(size) for by_size in stages.values() for size in by_size}),
+                "merged_with_run_of": earlier.get("machine", {}).get("date")}
+    return {**latest, "stages": stages, "help": help_result, "settings": settings}
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 # --- Command line ----------------------------------------------------------------------------------
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -567,6 +582,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--cache", type=Path, default=HERE / "cache", help="Where demo sets are kept.")
     parser.add_argument("--out", type=Path, default=HERE / "results.json",
                         help="Results file; a Markdown table is written beside it (.md).")
+    parser.add_argument("--merge", action="store_true",
+                        help="Keep the stages of the existing results file that this run does not measure "
+                             "(e.g. add the --full PDF at 1,000 to an earlier run).")
     parser.add_argument("--timeout", type=float, default=1800, help="Seconds before one run of a stage is abandoned.")
     parser.add_argument("--child", nargs=3, metavar=("STAGE", "PARAMS", "RESULT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -614,14 +632,19 @@ def main(argv: list[str] | None = None) -> int:
             failed |= "error" in entry
             print(entry["error"].splitlines()[0] if "error" in entry
                   else f"{entry['median_seconds']:.2f} s, {entry['peak_mb']:.0f} MB", flush=True)
+            entry["measured_at"] = _now()
             results["stages"].setdefault(stage.key, {})[str(size)] = entry
     if not wanted or HELP.key in wanted:
         print(f"{HELP.label} x{results['settings']['help_repeat']} ...", end=" ", flush=True)
         results["help"] = measure(HELP, {}, results["settings"]["help_repeat"], args.timeout)
+        results["help"]["measured_at"] = _now()
         failed |= "error" in results["help"]
         print(results["help"].get("error") or f"{results['help']['median_seconds']:.2f} s", flush=True)
     else:
         results["help"] = {"error": "not run"}
+    if args.merge and args.out.exists():
+        results = merged(json.loads(args.out.read_text(encoding="utf-8")), results)
+        sizes = results["settings"]["sizes"]
     results["targets"] = evaluate_targets(results["stages"], results["help"], sizes)
     results["checks"] = same_outputs_across_jobs(results["stages"])
     args.out.parent.mkdir(parents=True, exist_ok=True)
