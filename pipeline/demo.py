@@ -27,6 +27,15 @@ REFERENCE_DATE = dt.date(2026, 4, 1)
 COMPLETE, PARTIAL, MISTAKES, OUT_OF_SCOPE = "complete", "partial", "mistakes", "out of scope"
 #: Share of each quality in a large set; small sets still get one of each (see `_qualities`).
 QUALITY_SHARES = ((OUT_OF_SCOPE, 0.05), (MISTAKES, 0.12), (PARTIAL, 0.15))
+#: The spread of ratings a real council year has (roughly 15-25% Red, a healthy Green share) comes
+#: from these: Red is mostly an action overdue by more than 90 days or a High risk left without
+#: mitigation, so both are kept rare.
+#: Chance that an action due more than LONG_PAST_DAYS before REFERENCE_DATE has been completed.
+DONE_WHEN_LONG_PAST, LONG_PAST_DAYS = 0.95, 60
+#: Chance that a High risk has a mitigation recorded.
+HIGH_MITIGATED = 0.97
+#: Chance that a return with mistakes also leaves a High risk unmitigated (the first one always does).
+UNMITIGATED_HIGH_SHARE = 0.25
 #: From this many workbooks on, one reuses another's Partnership ID, as happens when a new
 #: partnership is registered by copying last year's workbook of another.
 DUPLICATE_ID_FROM = 30
@@ -194,8 +203,9 @@ def write_demo_set(out_dir: Path, count: int, seed: int) -> list[Path]:
     qualities = _qualities(count, rng)
     paths = []
     ids = [f"P-{number:03d}" for number in range(1, count + 1)]
+    first_mistakes = qualities.index(MISTAKES) if MISTAKES in qualities else -1
     for index, quality in enumerate(qualities):
-        answers = demo_answers(rng, ids[index], quality)
+        answers = demo_answers(rng, ids[index], quality, unmitigated_high=index == first_mistakes)
         if count >= DUPLICATE_ID_FROM and index == count - 1:
             answers.register["id"] = ids[rng.randrange(count - 1)]
         workbook = fill(template.build_workbook(), register=answers.register, checklist=answers.checklist,
@@ -218,12 +228,17 @@ class Answers:
     risks: dict[str, dict[str, Value]]
 
 
-def demo_answers(rng: random.Random, partnership_id: str, quality: str) -> Answers:
-    """Plausible answers for one partnership of the given quality, drawn from `rng`."""
+def demo_answers(rng: random.Random, partnership_id: str, quality: str, *,
+                 unmitigated_high: bool = False) -> Answers:
+    """Plausible answers for one partnership of the given quality, drawn from `rng`.
+
+    `unmitigated_high` makes sure a return with mistakes also leaves a High risk without mitigation
+    (`write_demo_set` asks it of the first such return, so every set shows one).
+    """
     kind = rng.choice(KINDS)
     place = rng.choice(PLACES)
     name = f"{place} {kind.name}"
-    maturity = rng.uniform(0.55, 0.95)  # how well run the partnership is: the chance of each Yes
+    maturity = rng.uniform(0.6, 0.97)  # how well run the partnership is: the chance of each Yes
     people = [_person(rng) for _ in range(4)]
     answers = Answers(
         name, quality, _register(rng, partnership_id, name, kind, place, people[0]),
@@ -235,8 +250,9 @@ def demo_answers(rng: random.Random, partnership_id: str, quality: str) -> Answe
         for slip in rng.sample(_ERRORS, rng.randint(1, 3)):
             slip(rng, answers)
         rng.choice(_FORGIVEN)(rng, answers)
-        # Not a typing slip but the gap the review exists to catch, so every set shows one.
-        _unmitigated_high_risk(rng, answers)
+        # Not a typing slip but the gap the review exists to catch: every set shows one, some show more.
+        if unmitigated_high or rng.random() < UNMITIGATED_HIGH_SHARE:
+            _unmitigated_high_risk(rng, answers)
     elif quality == OUT_OF_SCOPE:
         test = rng.choice(catalogue.SCOPE_FIELDS)
         answers.register[test.key] = catalogue.YES
@@ -320,8 +336,10 @@ def _improvement(rng: random.Random, maturity: float, people: list[tuple[str, st
             rows[area.ref] = {"Answer": catalogue.YES}
             continue
         due = REFERENCE_DATE + dt.timedelta(days=rng.randint(-240, 300))
-        # Actions due long ago are usually done; the rest are the overdue ones the pack reports.
-        done = due < REFERENCE_DATE and rng.random() < 0.5
+        # Actions due long ago are nearly always done; recent ones often not yet: the overdue ones
+        # the pack reports, only a few of them long overdue.
+        age = (REFERENCE_DATE - due).days
+        done = age > 0 and rng.random() < (DONE_WHEN_LONG_PAST if age > LONG_PAST_DAYS else 0.5)
         status = catalogue.COMPLETE if done else rng.choice((catalogue.NOT_STARTED, catalogue.IN_PROGRESS))
         rows[area.ref] = {
             "Answer": catalogue.NO, "Action": ACTIONS_BY_AREA[area.ref], "Action owner": rng.choice(people)[0],
@@ -333,7 +351,7 @@ def _improvement(rng: random.Random, maturity: float, people: list[tuple[str, st
 def _risks(rng: random.Random, maturity: float, people: list[tuple[str, str]]) -> dict[str, dict[str, Value]]:
     rows = {}
     # Ratings lean low, and well-run partnerships rarely rate a risk at the top of the scale.
-    weights = (3, 4, 3, 2, 1) if maturity < 0.8 else (4, 5, 3, 1, 0)
+    weights = (3, 4, 3, 1.5, 0.5) if maturity < 0.8 else (4, 5, 3, 1, 0)
     refs = [risk.ref for risk in catalogue.RISKS]
     own_refs = [ref for ref in catalogue.RISK_ROWS if ref not in refs]
     for index in range(rng.choices((0, 1, 2), (6, 3, 1))[0]):
@@ -342,15 +360,16 @@ def _risks(rng: random.Random, maturity: float, people: list[tuple[str, str]]) -
         likelihood, impact = rng.choices(catalogue.RISK_RATINGS, weights, k=2)
         row = rows.setdefault(ref, {})
         row.update({"Likelihood": likelihood, "Impact": impact, "Owner": rng.choice(people)[0]})
-        # Higher risks are more often mitigated, but not always: the pack must show the gaps.
-        if rng.random() < min(0.85, likelihood * impact / 12):
+        # Higher risks are more often mitigated, nearly always when High: the pack must show the gaps,
+        # but a council's risk registers mostly cover their biggest risks.
+        if rng.random() < min(HIGH_MITIGATED, likelihood * impact / 12):
             row["Mitigation"] = rng.choice(MITIGATIONS)
     return rows
 
 
 def _leave_blanks(rng: random.Random, answers: Answers) -> None:
     """An officer who stopped part-way: a run of later questions and some ratings left empty."""
-    stop = rng.randint(8, len(catalogue.QUESTIONS) - 3)
+    stop = rng.randint(12, len(catalogue.QUESTIONS) - 3)  # a few stop early enough to be Red
     for question in catalogue.QUESTIONS[stop:]:
         answers.checklist.pop(question.ref, None)
     for area in rng.sample(catalogue.AREAS, rng.randint(2, 8)):

@@ -175,3 +175,19 @@ def test_small_sets_still_have_each_kind_of_quality():
 def test_fast_enough_for_a_thousand_workbooks(demo_set):
     # Aim is under 0.1 s; the bound is loose because the test machine is shared.
     assert demo_set[1] < 0.5
+
+
+def test_ratings_have_the_spread_of_a_real_year(demo_set):
+    # Scored as the report scores them, as of a month after the demo's review season (as `make report`).
+    from pipeline.config import Config
+    from pipeline.load import load_folder
+    from pipeline.rules import check
+    from pipeline.score import score_batch, totals
+
+    config, as_of = Config(), demo.REFERENCE_DATE + dt.timedelta(days=30)
+    batch = load_folder(demo_set[0][0].parent, config)
+    summary = totals(score_batch(batch.workbooks, check(batch.workbooks, as_of=as_of, config=config),
+                                 as_of=as_of, config=config))
+    in_scope = summary["in_scope"]
+    assert 0.1 * in_scope <= summary["rag"]["Red"] <= 0.3 * in_scope, summary["rag"]
+    assert summary["rag"]["Green"] >= 0.2 * in_scope, summary["rag"]
