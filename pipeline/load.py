@@ -522,18 +522,17 @@ class _Sheet:
 
 def read_workbook(data: bytes, name: str, digest: str, deadline: float | None = None) -> Workbook:
     """Records of a pre-flighted workbook, with the template and layout findings."""
-    from python_calamine import CalamineWorkbook
-
     found: list[Finding] = []
-    book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    present = set(book.sheet_names)
-    sheets: dict[str, _Sheet] = {}
+    try:
+        present, sheets = _read_sheets(data, deadline)
+    except BaseException as error:  # noqa: BLE001 - python-calamine raises PanicException (a BaseException)
+        if type(error).__name__ != "PanicException":
+            raise
+        # The Rust date library panics on a number far outside any date (say 1E+300 typed in a date
+        # cell). Read such numbers as the text Excel shows, so the rules report them at their cell.
+        present, sheets = _read_sheets(_huge_numbers_as_text(data), deadline)
     for sheet_name in catalogue.REQUIRED_SHEETS:
-        if deadline is not None:
-            _check_time(deadline)
-        if sheet_name in present:
-            sheets[sheet_name] = _Sheet(book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False))
-        else:
+        if sheet_name not in present:
             found.append(finding("sheet.missing", file=name, sheet=sheet_name))
     found.extend(_check_template_version(data, name, sheets))
 
@@ -555,6 +554,50 @@ def read_workbook(data: bytes, name: str, digest: str, deadline: float | None = 
     pid = workbook.partnership_id
     return dataclasses.replace(workbook, findings=tuple(
         dataclasses.replace(item, partnership_id=pid) for item in found))
+
+
+def _read_sheets(data: bytes, deadline: float | None) -> tuple[set[str], dict[str, _Sheet]]:
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    present = set(book.sheet_names)
+    sheets: dict[str, _Sheet] = {}
+    for sheet_name in catalogue.REQUIRED_SHEETS:
+        if deadline is not None:
+            _check_time(deadline)
+        if sheet_name in present:
+            sheets[sheet_name] = _Sheet(book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False))
+    return present, sheets
+
+
+#: Beyond any amount a review holds, and short of the day counts that overflow the reader's dates.
+_HUGE_NUMBER = 1e10
+_NUMBER_CELL = re.compile(rb'<c\b([^>]*)><v>([-+0-9.eE]+)</v></c>')
+_TYPE = re.compile(rb'\st="([^"]*)"')
+
+
+def _huge_numbers_as_text(data: bytes) -> bytes:
+    """The package with every huge number cell of its sheets turned into the text of that number."""
+    def as_text(match: re.Match) -> bytes:
+        attributes, number = match.group(1), match.group(2)
+        kind = _TYPE.search(attributes)
+        try:
+            huge = abs(float(number)) >= _HUGE_NUMBER and (kind is None or kind.group(1) == b"n")
+        except ValueError:
+            huge = False
+        if not huge:
+            return match.group(0)
+        return b'<c%s t="inlineStr"><is><t>%s</t></is></c>' % (_TYPE.sub(b"", attributes), number)
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        roles = _part_roles(source)
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if roles.get(info.filename) == "sheet":
+                content = _NUMBER_CELL.sub(as_text, content)
+            target.writestr(info, content)
+    return out.getvalue()
 
 
 def _fold(value: Value) -> str:
