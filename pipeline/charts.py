@@ -121,7 +121,7 @@ def _empty(ax, message: str) -> None:
 def _risk_heat_map(fig, scores: list[PartnershipScore], config: Config, comparison: Any = None) -> None:
     from matplotlib.patches import Rectangle
 
-    moved = bool(comparison) and any(risk.then or risk.now for risk in comparison.risks)
+    moved = marks_movement(comparison)
     if moved:
         ax, zoom = fig.subplots(1, 2, gridspec_kw={"width_ratios": (1, 1), "wspace": 0.25})
     else:
@@ -152,6 +152,11 @@ def _risk_heat_map(fig, scores: list[PartnershipScore], config: Config, comparis
     ], title="Band (likelihood \u00d7 impact)", **place, frameon=False, fontsize=9, title_fontsize=9)
     if moved:
         _risk_movements(fig, ax, zoom, comparison, config)
+
+
+def marks_movement(comparison: Any) -> bool:
+    """Whether the heat map marks the risks' movement: a comparison in which some risk is rated."""
+    return comparison is not None and any(risk.then or risk.now for risk in comparison.risks)
 
 
 def _band_patch(band: str, label: str):

@@ -22,7 +22,7 @@ from markupsafe import Markup
 import pipeline
 from pipeline import catalogue, values
 from pipeline.catalogue import Kind
-from pipeline.charts import CHART_TITLES
+from pipeline.charts import CHART_TITLES, marks_movement
 from pipeline.compare import NOT_CARRIED_OVER, Comparison, identity
 from pipeline.config import Config
 from pipeline.findings import RULES, ValidationReport
@@ -41,7 +41,8 @@ CHART_CAPTIONS = {
     "risk_heat_map_change": "How many of the partnerships' rated risks fall in each cell (left); risks in the "
                             "shaded top-right corner are High and need a mitigation. On the right, the part of "
                             "the map where the strategy's nine risks sit, enlarged: each arrow runs from a risk's "
-                            "average position last year (hollow circle) to this year's (filled circle).",
+                            "average position last year (hollow circle) to this year's (filled circle), "
+                            "labelled R01 to R09 beside this year's mark.",
     "strategy_risks_ranked": "The nine risks of working in partnership named in the strategy, by their "
                              "average score across the partnerships that rated them.",
     "action_status": "The actions officers have set to improve their partnerships, and how many are overdue.",
@@ -104,7 +105,7 @@ def build_context(*, scores: Sequence[PartnershipScore], workbooks: Sequence[Wor
         "rag_order": RAG_ORDER,
         "headlines": _headlines(totals, exceptions),
         "charts": [{"name": name, "title": CHART_TITLES[name], "svg": Markup(_inline_svg(charts[name])),
-                    "caption": CHART_CAPTIONS[f"{name}_change" if comparison is not None
+                    "caption": CHART_CAPTIONS[f"{name}_change" if marks_movement(comparison)
                                               and f"{name}_change" in CHART_CAPTIONS else name]}
                    for name in CHART_TITLES if name in charts],
         "exceptions": exceptions,
