@@ -2,7 +2,7 @@
 
 `partnerships report` runs as a real subprocess on demo workbooks and is killed with SIGKILL, as a
 power cut or `kill -9` would: at each stage boundary (the run's test hook `PARTNERSHIPS_TEST_CRASH_AT`
-makes it kill itself there; 12 workbooks keep this quick) and, in the slow suite, after fixed delays
+makes it kill itself there; 8 workbooks keep this quick) and, in the slow suite, after fixed delays
 during a run of 30 workbooks with the PDF.
 The folder must then hold exactly the last complete pack (or, once the swap is done, exactly the new
 one), nothing beside it that looks like a pack, and the next run must clean up and succeed.
@@ -59,7 +59,7 @@ def two_packs(root: Path, count: int):
 
 @pytest.fixture(scope="module")
 def packs(tmp_path_factory):
-    return two_packs(tmp_path_factory.mktemp("crash"), count=12)
+    return two_packs(tmp_path_factory.mktemp("crash"), count=8)
 
 
 @pytest.fixture(scope="module")
