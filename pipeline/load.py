@@ -22,14 +22,17 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
+import multiprocessing
 import os
 import re
+import signal
 import stat
 import struct
 import time
 import zipfile
 import zlib
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Iterator
@@ -105,29 +108,115 @@ class Batch:
 
 
 def load_folder(input_dir: Path, config: Config, *, jobs: int = 1, progress: Progress = quiet) -> Batch:
-    """Load every workbook under `input_dir` (subfolders included), in parallel when `jobs` > 1.
+    """Load every workbook under `input_dir` (subfolders included), in `jobs` worker processes.
 
-    The result does not depend on `jobs`: workbooks come back sorted by their relative path.
+    The result does not depend on `jobs`: workbooks come back sorted by their relative path. Files are
+    read in worker processes, never in this one, each worker held to `WORKER_MEMORY_BYTES` of memory and
+    each file to `limits.load_timeout_seconds` of processor time: a reader that crashes, runs out of
+    memory or never finishes (which pre-flight exists to prevent) ends its worker, not the batch. The
+    files that worker had in hand are then read again, each alone, so only the culprit gets a finding.
     """
     input_dir = Path(input_dir)
     paths, ignored = scan_folder(input_dir)
-    if jobs > 1 and len(paths) > 1:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(paths))) as pool:
-            futures = [(path, pool.submit(load_workbook_file, path, input_dir, config)) for path in paths]
-            workbooks = [_result(path, future, input_dir) for path, future in progress("Loading", futures)]
-    else:
-        workbooks = [load_workbook_file(path, input_dir, config) for path in progress("Loading", paths)]
-    return Batch(input_dir, sorted(workbooks, key=lambda item: item.file), ignored)
+    workbooks: dict[Path, Workbook] = {}
+    stopped: list[Path] = []
+    if paths:
+        with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(paths))), initializer=_limit_worker) as pool:
+            futures = [(path, pool.submit(_load_limited, path, input_dir, config)) for path in paths]
+            for path, future in progress("Loading", futures):
+                try:
+                    workbooks[path] = future.result()
+                except BrokenProcessPool:
+                    stopped.append(path)
+    for path in stopped:
+        workbooks[path] = _load_alone(path, input_dir, config)
+    return Batch(input_dir, sorted(workbooks.values(), key=lambda item: item.file), ignored)
 
 
-def _result(path: Path, future: Future, input_dir: Path) -> Workbook:
-    """A worker's workbook; a worker that died (which pre-flight exists to prevent) is a finding too."""
+#: The memory a worker may take on top of what it starts with, whatever file it reads.
+WORKER_MEMORY_BYTES = 1 << 30
+
+
+def _limit_worker() -> None:
+    """Cap the worker's address space: an allocation beyond it fails instead of exhausting the machine."""
     try:
-        return future.result()
-    except Exception as error:  # noqa: BLE001 - e.g. BrokenProcessPool
-        name = relative_name(path, input_dir)
-        return Workbook(file=name, sha256="", size=0, findings=(
-            finding("file.unreadable", file=name, reason=f"the reading process stopped ({_describe(error)})"),))
+        import resource
+
+        with open("/proc/self/statm", encoding="ascii") as handle:
+            in_use = int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = in_use + WORKER_MEMORY_BYTES
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, OSError, ValueError):  # not Linux: pre-flight is the only bound
+        pass
+
+
+def _load_limited(path: Path, input_dir: Path, config: Config) -> Workbook:
+    """`load_workbook_file` under a processor-time limit: past it the system stops the worker (SIGXCPU)."""
+    try:
+        import resource
+
+        used = resource.getrusage(resource.RUSAGE_SELF)
+        spent = int(used.ru_utime + used.ru_stime)
+        _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+        soft = spent + config.limits.load_timeout_seconds + 1
+        if hard != resource.RLIM_INFINITY:
+            soft = min(soft, hard)
+        resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+    except (ImportError, OSError, ValueError):
+        pass
+    return load_workbook_file(path, input_dir, config)
+
+
+def _load_alone(path: Path, input_dir: Path, config: Config) -> Workbook:
+    """Read one file in a process of its own; if that process dies too, the file gets a finding."""
+    context = multiprocessing.get_context()
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_load_and_send, args=(sender, path, input_dir, config))
+    process.start()
+    sender.close()
+    workbook = None
+    try:
+        if receiver.poll(2 * config.limits.load_timeout_seconds + 5):
+            workbook = receiver.recv()
+    except (EOFError, OSError):
+        pass
+    finally:
+        receiver.close()
+        if process.is_alive():
+            process.kill()
+        process.join()
+    if workbook is not None:
+        return workbook
+    name = relative_name(path, input_dir)
+    code = process.exitcode or 0
+    try:
+        size, digest = path.stat().st_size, _hash_file(path)
+    except OSError:
+        size, digest = 0, ""
+    if code in (-signal.SIGXCPU, -signal.SIGKILL):
+        return _refused(name, digest, size, "file.too_large",
+                        reason="reading it took longer than the time allowed for one workbook")
+    return _refused(name, digest, size, "file.unreadable", reason=(
+        f"the reader stopped on it ({_signal_name(code)}), for example for want of memory: "
+        "the file is damaged or not a plain workbook"))
+
+
+def _load_and_send(sender, path: Path, input_dir: Path, config: Config) -> None:
+    _limit_worker()
+    sender.send(_load_limited(path, input_dir, config))
+    sender.close()
+
+
+def _signal_name(code: int) -> str:
+    if code < 0:
+        try:
+            return signal.Signals(-code).name
+        except ValueError:
+            return f"signal {-code}"
+    return f"exit code {code}"
 
 
 def scan_folder(input_dir: Path) -> tuple[list[Path], list[IgnoredFile]]:

@@ -4,15 +4,20 @@ One folder holds every hostile file of `hostile.py` beside a good workbook; `par
 runs on it as a real subprocess, measured from a small parent process (its peak resident memory is
 the child's `ru_maxrss`). Each hostile file must get exactly its finding, the good workbook must still
 be assessed with exactly its own finding, and the whole batch must stay under 1 GB and a time bound.
-Each file is also loaded alone, in this process, to bound its own time.
+Each file is also loaded alone, in this process, to bound its own time. Behind pre-flight, the
+reading itself is bounded: with the limits loosened so that a file reaches the reader, a reader
+that needs too much memory or never finishes ends only its worker process, and the file gets a finding.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
+import hashlib
 import io
 import json
+import resource
 import subprocess
 import sys
 import time
@@ -21,10 +26,13 @@ from pathlib import Path
 import pytest
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
-from hostile import LEAD_OFFICER_CELL, hostile_files
+from hostile import CHECKLIST_PART, LEAD_OFFICER_CELL, hostile_files
 from officer import AS_OF, write_workbook
-from pipeline.config import Config
-from pipeline.load import load_workbook_file
+from test_bad_files import part, rezip
+
+from pipeline import load
+from pipeline.config import Config, Limits
+from pipeline.load import load_folder, load_workbook_file
 
 CLI = Path(sys.executable).with_name("partnerships")
 ONE_GIGABYTE_KB = 1_000_000  # ru_maxrss is in kilobytes on Linux
@@ -107,3 +115,51 @@ def test_control_characters_are_removed_and_1904_dates_read_the_same(folder):
     assert mac.findings == ()
     assert mac.value("next_review") == dt.date(2027, 3, 31)
     assert mac.value("start_date") == dt.date(2015, 4, 1)
+
+
+# --- Hard bounds behind pre-flight: what a reader does wrong ends its worker, not the batch ----------
+
+def relaxed(**limits) -> Config:
+    """Limits loosened so that a file pre-flight would refuse reaches the reader."""
+    return dataclasses.replace(Config(), limits=Limits(**{"max_rows": 1_048_576, "max_columns": 16_384, **limits}))
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_reader_that_needs_too_much_memory_stops_only_its_worker(tmp_path, jobs):
+    """A cell at BL1048576 makes python-calamine allocate a 2 GB grid (and Python far more): over the
+    worker's 1 GB allowance, the allocation fails and the reader aborts its own process only."""
+    plain = write_workbook(tmp_path / "plain.xlsx").read_bytes()
+    folder = tmp_path / "input"
+    write_workbook(folder / "a-good.xlsx", partnership_id="P-A")
+    write_workbook(folder / "z-good.xlsx", partnership_id="P-Z")
+    sheet = part(plain, CHECKLIST_PART).replace(b"</sheetData>", b'<row r="1048576"><c r="BL1048576"><v>1</v>'
+                                                                 b"</c></row></sheetData>", 1)
+    (folder / "m-tall.xlsx").write_bytes(rezip(plain, {CHECKLIST_PART: sheet}))
+    started = time.monotonic()
+    batch = load_folder(folder, relaxed(), jobs=jobs)
+    assert time.monotonic() - started < PER_FILE_SECONDS
+    assert [(item.file, item.assessed) for item in batch.workbooks] == [
+        ("a-good.xlsx", True), ("m-tall.xlsx", False), ("z-good.xlsx", True)]
+    (tall,) = batch.workbooks[1].findings
+    assert tall.rule == "file.unreadable" and "SIGABRT" in tall.message
+    assert batch.workbooks[1].sha256 == hashlib.sha256((folder / "m-tall.xlsx").read_bytes()).hexdigest()
+    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < ONE_GIGABYTE_KB * 1.5
+
+
+def test_a_reader_that_never_finishes_is_stopped(tmp_path, monkeypatch):
+    folder = tmp_path / "input"
+    write_workbook(folder / "a-good.xlsx")
+    write_workbook(folder / "b-endless.xlsx")
+    real = load.read_workbook
+
+    def endless_for_one(data, name, *args):
+        while name == "b-endless.xlsx":
+            pass
+        return real(data, name, *args)
+
+    monkeypatch.setattr(load, "read_workbook", endless_for_one)  # the workers are forked with it
+    batch = load_folder(folder, relaxed(load_timeout_seconds=1))
+    assert [(item.file, item.assessed) for item in batch.workbooks] == [("a-good.xlsx", True),
+                                                                        ("b-endless.xlsx", False)]
+    assert [item.rule for item in batch.workbooks[1].findings] == ["file.too_large"]
+    assert "longer than the time allowed" in batch.workbooks[1].findings[0].message
