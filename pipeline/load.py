@@ -5,9 +5,11 @@ spreadsheet library: its format is sniffed from its content (an encrypted .xlsx 
 file; a CSV or web page may be renamed .xlsx), and a zip is checked against `config.limits` (declared
 sizes, compression ratio, XML entity declarations, sheet dimensions and cell references) by
 streaming each XML part with a cap. Only a file that passes is handed to python-calamine, and that
-read too is wrapped so that any exception becomes `file.unreadable`. A hostile file therefore costs
-one bounded pass over its bytes and can never end the batch (python-calamine aborts the whole process
-on a cell at XFD1048576; openpyxl exhausts memory on it).
+read too is wrapped so that any exception becomes `file.unreadable`; a cell longer than Excel allows
+is refused. A hostile file therefore costs one bounded pass over its bytes and can never end the batch
+(python-calamine aborts the whole process on a cell at XFD1048576; openpyxl exhausts memory on it).
+Behind pre-flight, files are read in worker processes with a memory cap and a processor-time limit,
+so a reader that still crashes, runs out of memory or never finishes costs only its own file.
 
 The folder is read recursively; Excel lock files (`~$name.xlsx`), hidden files and folders (names
 starting with a dot), symbolic links, and files that are not spreadsheets are not read but are
