@@ -166,18 +166,18 @@ def action_owner(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator
 
 
 def action_due_date(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
-    """No due date (warning) or one that cannot be read (error)."""
-    for row in _actions(workbook):
+    """An action with no due date (warning); a due date that cannot be read, on any row (error)."""
+    for row in workbook.improvement:
         due = values.date(row.due)
-        if due is None:
-            yield _improvement_finding("action.no_due_date", workbook, row, "Due date", row.due)
-        elif due is INVALID:
+        if due is INVALID:
             yield _improvement_finding("action.invalid_date", workbook, row, "Due date", row.due)
+        elif due is None and _has_action(row):
+            yield _improvement_finding("action.no_due_date", workbook, row, "Due date", row.due)
 
 
 def action_status(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
-    """A status typed that is not in the list (a blank status counts as Not started)."""
-    for row in _actions(workbook):
+    """A status typed that is not in the list, on any row (a blank status counts as Not started)."""
+    for row in workbook.improvement:
         if values.choice(row.action_status, catalogue.ACTION_STATUSES) is INVALID:
             yield _improvement_finding("action.invalid_status", workbook, row, "Action status", row.action_status)
 

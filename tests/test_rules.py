@@ -69,6 +69,9 @@ EXPECTED = {
     ("Improvement", "G5", "action.invalid_status"),
     ("Improvement", "F6", "action.invalid_date"),
     ("Improvement", "F7", "action.overdue"),
+    # No Action on I08, but an unreadable due date or an unknown status is still wrong where it is typed.
+    ("Improvement", "F9", "action.invalid_date"),
+    ("Improvement", "G9", "action.invalid_status"),
     ("Risks", "C3", "risk.unrated"),
     ("Risks", "D3", "risk.unrated"),
     ("Risks", "C4", "risk.invalid"),
