@@ -116,23 +116,46 @@ def load_folder(input_dir: Path, config: Config, *, jobs: int = 1, progress: Pro
     read in worker processes, never in this one, each worker held to `WORKER_MEMORY_BYTES` of memory and
     each file to `limits.load_timeout_seconds` of processor time: a reader that crashes, runs out of
     memory or never finishes (which pre-flight exists to prevent) ends its worker, not the batch. The
-    files that worker had in hand are then read again, each alone, so only the culprit gets a finding.
+    files that worker had in hand (its chunk, and any chunk the broken pool had not finished) are
+    then read again, each alone, so only the culprit gets a finding.
     """
     input_dir = Path(input_dir)
     paths, ignored = scan_folder(input_dir)
     workbooks: dict[Path, Workbook] = {}
     stopped: list[Path] = []
     if paths:
-        with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(paths))), initializer=_limit_worker) as pool:
-            futures = [(path, pool.submit(_load_limited, path, input_dir, config)) for path in paths]
-            for path, future in progress("Loading", futures):
+        workers = max(1, min(jobs, len(paths)))
+        size = _chunk_size(len(paths), workers)
+        chunks = [paths[start:start + size] for start in range(0, len(paths), size)]
+        with ProcessPoolExecutor(max_workers=workers, initializer=_limit_worker) as pool:
+            futures = [pool.submit(_load_chunk, chunk, input_dir, config) for chunk in chunks]
+            # One progress step per file; a chunk's result is taken when its first file comes up.
+            steps = [(chunk, future, index) for chunk, future in zip(chunks, futures) for index in range(len(chunk))]
+            for chunk, future, index in progress("Loading", steps):
                 try:
-                    workbooks[path] = future.result()
+                    workbooks[chunk[index]] = future.result()[index]
                 except BrokenProcessPool:
-                    stopped.append(path)
+                    stopped.append(chunk[index])
     for path in stopped:
         workbooks[path] = _load_alone(path, input_dir, config)
     return Batch(input_dir, sorted(workbooks.values(), key=lambda item: item.file), ignored)
+
+
+#: The most files one task of a worker reads. Files go to workers in chunks because one task per file
+#: costs more in passing tasks and results between processes than reading a small workbook does;
+#: a chunk is small enough that the workers finish together and that a file which ends its worker
+#: sends only a few others to be read again alone.
+MAX_CHUNK_FILES = 16
+
+
+def _chunk_size(files: int, workers: int) -> int:
+    """Files per task: about eight tasks a worker, so the work spreads evenly, and at most MAX_CHUNK_FILES."""
+    return max(1, min(MAX_CHUNK_FILES, files // (8 * workers)))
+
+
+def _load_chunk(paths: list[Path], input_dir: Path, config: Config) -> list[Workbook]:
+    """Read `paths` one after another in a worker, each file under its own processor-time limit."""
+    return [_load_limited(path, input_dir, config) for path in paths]
 
 
 #: The memory a worker may take on top of what it starts with, whatever file it reads.
