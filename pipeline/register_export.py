@@ -99,10 +99,12 @@ def _table(sheet, name: str, headers: Sequence[str], rows: list[list[Value]]) ->
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for row in rows:
+    for number, row in enumerate(rows, start=2):
         sheet.append([ILLEGAL_CHARACTERS_RE.sub("", neutralise(value)) if isinstance(value, str) else value
                       for value in row])
-        for cell, header in zip(sheet[sheet.max_row], headers):
+        # The row just appended, by number: `sheet.max_row` would scan every cell for each row.
+        (cells,) = sheet.iter_rows(min_row=number, max_row=number, min_col=1, max_col=len(headers))
+        for cell, header in zip(cells, headers):
             if isinstance(cell.value, str):
                 cell.data_type = "s"  # text, never a formula
             elif isinstance(cell.value, dt.date):

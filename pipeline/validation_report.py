@@ -83,9 +83,10 @@ def _write_xlsx(report: ValidationReport, batch: "Batch", path: Path) -> None:
     findings = book.active
     findings.title = "Findings"
     bold = Font(bold=True)
-    _append(findings, FINDING_COLUMNS, font=bold)
+    append = _Appender(findings)
+    append(FINDING_COLUMNS, font=bold)
     for item in report.findings:
-        _append(findings, item.as_row())
+        append(item.as_row())
     for index, column in enumerate(FINDING_COLUMNS, start=1):
         letter = findings.cell(row=1, column=index).column_letter
         findings.column_dimensions[letter].width = _WIDTHS[column]
@@ -97,9 +98,10 @@ def _write_xlsx(report: ValidationReport, batch: "Batch", path: Path) -> None:
                                f"{max(findings.max_row, 2)}"
 
     summary = book.create_sheet("Summary")
+    append = _Appender(summary)
     for row in summary_rows(report, batch):
         is_heading = len(row) == 1 or (bool(row) and row[0] in ("Rule", "File", "Ignored file"))
-        _append(summary, row, font=bold if is_heading else None)
+        append(row, font=bold if is_heading else None)
     for letter, width in zip("ABCDEF", (40, 16, 14, 50, 10, 30)):
         summary.column_dimensions[letter].width = width
 
@@ -109,20 +111,37 @@ def _write_xlsx(report: ValidationReport, batch: "Batch", path: Path) -> None:
     save(book, path)
 
 
-def _append(sheet, row: Iterable[object], font=None) -> None:
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+class _Appender:
+    """Appends rows to a new sheet, keeping text as text and setting a row's font.
 
-    cells = []
-    for value in row:
-        if isinstance(value, str):
-            value = ILLEGAL_CHARACTERS_RE.sub("", neutralise(value))
-        cells.append(value)
-    sheet.append(cells)
-    for cell in sheet[sheet.max_row]:
-        if isinstance(cell.value, str):
-            cell.data_type = "s"  # never a formula, whatever the text
-        if font is not None:
-            cell.font = font
+    It counts the rows itself: asking the sheet for its last row (`max_row`) scans every cell, which
+    made writing the report quadratic in the number of findings. As before, the font and text type go
+    on every cell of the last non-empty row from column A to the widest row so far.
+    """
+
+    def __init__(self, sheet) -> None:
+        self.sheet, self.rows, self.last, self.width = sheet, 0, 0, 0
+
+    def __call__(self, row: Iterable[object], font=None) -> None:
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        cells = []
+        for value in row:
+            if isinstance(value, str):
+                value = ILLEGAL_CHARACTERS_RE.sub("", neutralise(value))
+            cells.append(value)
+        self.sheet.append(cells)
+        self.rows += 1
+        if cells:
+            self.last, self.width = self.rows, max(self.width, len(cells))
+        if not self.last:
+            return
+        for column in range(1, self.width + 1):
+            cell = self.sheet.cell(self.last, column)
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # never a formula, whatever the text
+            if font is not None:
+                cell.font = font
 
 
 def summary_rows(report: ValidationReport, batch: "Batch") -> list[tuple[object, ...]]:
