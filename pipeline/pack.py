@@ -4,14 +4,18 @@
 arithmetic); `render_html` and `render_pdf` render the same Jinja2 templates in
 `report_templates/`. Autoescaping is on, so anything an officer typed appears as text. The HTML is
 self-contained (CSS in a <style>, charts as inline SVG) and the PDF renderer refuses every URL, so
-the pack never reaches outside itself. A large PDF is rendered in parts to bound memory, with page
-numbers and contents made right across the parts (see `render_pdf`).
+the pack never reaches outside itself. A large PDF is rendered in parts, in parallel worker processes,
+to bound memory and save time, with page numbers and contents made right across the parts (see
+`render_pdf`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
+import os
 import re
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
@@ -134,7 +138,7 @@ def build_context(*, scores: Sequence[PartnershipScore], workbooks: Sequence[Wor
 KEEP_TOGETHER_ROWS = 16
 
 
-ALL_PARTS = frozenset({"front", "profiles", "appendix"})
+ALL_PARTS = frozenset({"contents", "front", "profiles", "appendix"})
 
 
 def render_html(context: Mapping[str, Any]) -> str:
@@ -144,30 +148,48 @@ def render_html(context: Mapping[str, Any]) -> str:
 
 def _render(context: Mapping[str, Any], parts: frozenset[str], profiles: Sequence[Mapping[str, Any]], *,
             profiles_title: bool, toc_pages: Mapping[str, int] | None = None,
-            numbering: tuple[int, int] | None = None) -> str:
-    """The pack, or some of its parts: `front` (cover to register), `profiles` (those given), `appendix`.
+            numbering: tuple[int, int] | None = None, footer: bool = True) -> str:
+    """The pack, or some of its parts: `contents` (cover and contents), `front` (summary to register),
+    `profiles` (those given), `appendix`.
 
     `toc_pages` gives the contents its page numbers and `numbering` (first page, total pages) fixes
-    the footer's numbers when the PDF is rendered in parts (see `render_pdf`).
+    the footer's numbers when the PDF is rendered in parts; `footer=False` leaves the footer off, to be
+    stamped on later (see `render_pdf`).
     """
     css = (TEMPLATES / CSS_FILE).read_text(encoding="utf-8")
     if numbering is not None:
-        first, total = numbering
-        css += (f'\n@page {{ @bottom-center {{ content: "Page " counter(page) " of {total}"; }} }}\n'
-                f"@page :first {{ counter-reset: page {first}; }}\n")
+        css += _numbering_css(*numbering)
+    if not footer:
+        css += "\n@page { @bottom-center { content: none; } }\n"
     return environment().get_template("pack.html.j2").render(
         **context, css=Markup(css), parts=parts, profiles=profiles, profiles_title=profiles_title,
         toc_pages=toc_pages)
 
 
-def render_pdf(context: Mapping[str, Any], path: Path, *, profiles_per_chunk: int | None = None) -> Path:
+def _numbering_css(first: int, total: int) -> str:
+    return (f'\n@page {{ @bottom-center {{ content: "Page " counter(page) " of {total}"; }} }}\n'
+            f"@page :first {{ counter-reset: page {first}; }}\n")
+
+
+#: The footer stamps are rendered this many pages to a document, so their memory stays small too.
+STAMP_PAGES_PER_PART = 200
+
+
+def render_pdf(context: Mapping[str, Any], path: Path, *, profiles_per_chunk: int | None = None,
+               jobs: int | None = None) -> Path:
     """The pack as an A4 PDF, from the same templates, touching nothing outside the document.
 
     Up to `profiles_per_chunk` profiles (default: the config's `pdf_profiles_per_chunk`; 0 means
-    never split) it is one rendering. A bigger pack is rendered in parts so memory stays bounded:
-    the front matter, the profiles a chunk at a time, the appendix. A first pass counts each part's
-    pages and finds where every contents entry lands; the second renders each part with its real
-    page numbers and the contents filled in, and pypdf joins them.
+    never split) it is one rendering. A bigger pack is rendered in parts so memory stays bounded, in
+    up to `jobs` worker processes (default: one per CPU); the bytes are the same whatever `jobs` is.
+
+    1. The body (summary to register, the profiles a chunk at a time, the appendix) is rendered once,
+       part by part, without the page footer, and the cover and contents with placeholder numbers.
+       Nothing in the body depends on its page numbers, so this fixes every page and every anchor.
+    2. The cover and contents are rendered again with the real page numbers, which follow from the
+       parts' page counts; if that moves the contents onto a different number of pages, again.
+    3. "Page N of M" is rendered, with the pack's own @page rules, on otherwise empty pages of the
+       same sizes, and stamped onto the body's pages; pypdf joins everything and adds the bookmarks.
     """
     path = Path(path)
     chunk = context["config"].pdf_profiles_per_chunk if profiles_per_chunk is None else profiles_per_chunk
@@ -176,39 +198,102 @@ def render_pdf(context: Mapping[str, Any], path: Path, *, profiles_per_chunk: in
         _write_pdf(render_html(context), path)
         return path
 
-    parts = [(frozenset({"front"}), [], False)]
-    parts += [(frozenset({"profiles"}), partnerships[index:index + chunk], index == 0)
-              for index in range(0, len(partnerships), chunk)]
-    parts += [(frozenset({"appendix"}), [], False)]
-    placeholder = {key: 999 for key in ("summary", "charts", "exceptions", "register", "profiles", "appendix",
-                                        *(item["anchor"] for item in partnerships))}
-    counts, toc_pages = _count_pages(context, parts, placeholder)
-    for _ in range(3):  # the real numbers could, in theory, reflow the contents onto another page
-        total, first, pieces = sum(counts), 1, []
-        for (names, profiles, title), count in zip(parts, counts):
-            html = _render(context, names, profiles, profiles_title=title, toc_pages=toc_pages,
-                           numbering=(first, total))
-            pieces.append(_pdf_bytes(html))
-            first += count
-        new_counts = [_page_count(piece) for piece in pieces]
-        if new_counts == counts:
-            _join(pieces, path, context, toc_pages)
-            return path
-        counts, toc_pages = _count_pages(context, parts, toc_pages)
+    body = [(frozenset({"front"}), [], False)]
+    body += [(frozenset({"profiles"}), partnerships[index:index + chunk], index == 0)
+             for index in range(0, len(partnerships), chunk)]
+    body += [(frozenset({"appendix"}), [], False)]
+    toc_keys = ("summary", "charts", "exceptions", "register", "profiles", "appendix",
+                *(item["anchor"] for item in partnerships))
+    placeholder = {key: 999 for key in toc_keys}
+
+    def contents(toc_pages, numbering=None) -> str:
+        return _render(context, frozenset({"contents"}), [], profiles_title=False, toc_pages=toc_pages,
+                       numbering=numbering)
+
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(body)))
+    with _pool(workers) as pool:
+        first_contents = pool.submit(_render_part, contents(placeholder))
+        rendered = [pool.submit(_render_part, _render(context, names, profiles, profiles_title=title, footer=False))
+                    for names, profiles, title in body]
+        rendered = [item.result() for item in rendered]
+        contents_pages = len(first_contents.result().landscape)
+        body_pages = sum(len(part.landscape) for part in rendered)
+        landscape = [flag for part in rendered for flag in part.landscape]
+        for _ in range(3):  # the real numbers could, in theory, reflow the contents onto another page
+            toc_pages, offset = {}, contents_pages
+            for part in rendered:
+                for anchor, index in part.anchors.items():
+                    toc_pages.setdefault(anchor, offset + index + 1)
+                offset += len(part.landscape)
+            toc_pages = {key: toc_pages[key] for key in toc_keys if key in toc_pages}
+            total = contents_pages + body_pages
+            front = pool.submit(_render_part, contents(toc_pages, (1, total)))
+            stamps = [pool.submit(_render_part, _stamps_html(contents_pages + index + 1, total,
+                                                             landscape[index:index + STAMP_PAGES_PER_PART]))
+                      for index in range(0, body_pages, STAMP_PAGES_PER_PART)]
+            front = front.result()
+            stamps = [item.result().pdf for item in stamps]
+            if len(front.landscape) == contents_pages:
+                _join([front.pdf, *(part.pdf for part in rendered)], stamps, path, context, toc_pages)
+                return path
+            contents_pages = len(front.landscape)
     raise RuntimeError("the PDF's page numbers did not settle; render it with pdf_profiles_per_chunk = 0")
 
 
-def _count_pages(context, parts, toc_pages) -> tuple[list[int], dict[str, int]]:
-    counts, anchors, offset = [], {}, 0
-    for names, profiles, title in parts:
-        document = _document(_render(context, names, profiles, profiles_title=title, toc_pages=toc_pages))
-        for index, page in enumerate(document.pages):
-            for anchor in page.anchors:
-                anchors.setdefault(anchor, offset + index + 1)
-        counts.append(len(document.pages))
-        offset += len(document.pages)
-        del document
-    return counts, {key: anchors[key] for key in toc_pages if key in anchors}
+def _stamps_html(first: int, total: int, landscape: Sequence[bool]) -> str:
+    """Pages carrying only the footer "Page N of M", N from `first`, in the sizes given, laid out by the
+    pack's own @page rules so a stamp sits exactly where the footer of a page rendered whole would."""
+    css = (TEMPLATES / CSS_FILE).read_text(encoding="utf-8") + _numbering_css(first, total)
+    css += ".stamp { height: 1px; break-after: page; } .stamp:last-child { break-after: auto; }\n"
+    css += ".stamp-landscape { page: landscape; }\n"
+    pages = "".join(f'<div class="stamp{" stamp-landscape" if flag else ""}"></div>' for flag in landscape)
+    return (f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><style>{css}</style></head>'
+            f"<body>{pages}</body></html>")
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One rendered part: its PDF, where each anchor first lands (page index) and which pages are landscape."""
+    pdf: bytes
+    anchors: dict[str, int]
+    landscape: list[bool]
+
+
+def _render_part(html: str) -> _Part:
+    """Runs in a worker process: one part's HTML in, its PDF and layout facts out (small, to pickle)."""
+    document = _document(html)
+    anchors: dict[str, int] = {}
+    for index, page in enumerate(document.pages):
+        for anchor in page.anchors:
+            anchors.setdefault(anchor, index)
+    landscape = [page.width > page.height for page in document.pages]
+    return _Part(document.write_pdf(pdf_identifier=PDF_IDENTIFIER), anchors, landscape)
+
+
+class _Inline:
+    """A pool of no processes, for `jobs=1`: the same work, in this process, in the same order."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def submit(self, function, *args) -> Future:
+        future: Future = Future()
+        future.set_result(function(*args))
+        return future
+
+
+def _pool(workers: int):
+    # Spawned, not forked: a worker holds WeasyPrint and one part, never a copy of the caller's memory
+    # (the loaded workbooks), so the PDF's peak memory does not grow with the batch.
+    if workers == 1:
+        return _Inline()
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+
+
+PDF_IDENTIFIER = b"partnership-review"
 
 
 def _document(html: str):
@@ -223,24 +308,19 @@ def _document(html: str):
 
 
 def _pdf_bytes(html: str) -> bytes:
-    return _document(html).write_pdf(pdf_identifier=b"partnership-review")
+    return _document(html).write_pdf(pdf_identifier=PDF_IDENTIFIER)
 
 
 def _write_pdf(html: str, path: Path) -> None:
     path.write_bytes(_pdf_bytes(html))
 
 
-def _page_count(data: bytes) -> int:
-    import io
-
-    from pypdf import PdfReader
-
-    return len(PdfReader(io.BytesIO(data)).pages)
-
-
-def _join(pieces: list[bytes], path: Path, context: Mapping[str, Any], toc_pages: Mapping[str, int]) -> None:
-    """One PDF of the parts, with the document information of the first and a bookmark per contents entry
-    (links between parts do not survive the join; the bookmarks and printed page numbers do)."""
+def _join(pieces: list[bytes], stamps: list[bytes], path: Path, context: Mapping[str, Any],
+          toc_pages: Mapping[str, int]) -> None:
+    """One PDF of the parts (the first is the cover and contents, with its own footers; the others'
+    pages get the stamps in order), with the document information of the first and a bookmark per
+    contents entry (links between parts do not survive the join; the bookmarks and printed page
+    numbers do)."""
     import io
 
     from pypdf import PdfReader, PdfWriter
@@ -248,6 +328,10 @@ def _join(pieces: list[bytes], path: Path, context: Mapping[str, Any], toc_pages
     writer = PdfWriter()
     for piece in pieces:
         writer.append(PdfReader(io.BytesIO(piece)))
+    stamp_pages = [page for stamp in stamps for page in PdfReader(io.BytesIO(stamp)).pages]
+    first = len(writer.pages) - len(stamp_pages)
+    for page, stamp in zip(writer.pages[first:], stamp_pages):
+        page.merge_page(stamp)
     info = PdfReader(io.BytesIO(pieces[0])).metadata or {}
     writer.add_metadata({key: value for key, value in info.items()})
     titles = {"summary": "Executive summary", "charts": "The year in pictures", "exceptions": "Exceptions",

@@ -116,7 +116,7 @@ def report(input_dir: Path, out_dir: Path, *, as_of: dt.date, year: int, previou
             if document == HTML_FILE:
                 write_atomic(staging / HTML_FILE, render_html(context).encode("utf-8"))
             else:
-                render_pdf(context, staging / PDF_FILE)
+                render_pdf(context, staging / PDF_FILE, jobs=jobs)
             _stage(document)
 
         write_register(scores, batch.workbooks, staging / REGISTER_FILE,

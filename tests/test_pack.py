@@ -122,26 +122,39 @@ def test_each_profile_starts_on_its_own_page(pdf_pages):
         assert sum(f"{partnership_id} · " in pdf_pages[index] for partnership_id in EXPECTED_RAG) == 1
 
 
-def test_the_pdf_in_parts_reads_as_the_pdf_in_one_piece(year, pdf_pages, tmp_path):
-    from pypdf import PdfReader
-
+@pytest.fixture(scope="module")
+def context(year):
     from pipeline.charts import render_charts
     from pipeline.load import load_folder
-    from pipeline.pack import build_context, render_pdf
+    from pipeline.pack import build_context
     from pipeline.rules import check
     from pipeline.score import score_batch
 
     batch = load_folder(year[0], CHUNKED)
     findings = check(batch.workbooks, as_of=AS_OF, config=CHUNKED)
     scores = score_batch(batch.workbooks, findings, as_of=AS_OF, config=CHUNKED)
-    context = build_context(scores=scores, workbooks=batch.workbooks, report=findings,
-                            charts=render_charts(scores, CHUNKED), as_of=AS_OF, year=2026, config=CHUNKED,
-                            ignored=batch.ignored)
+    return build_context(scores=scores, workbooks=batch.workbooks, report=findings,
+                         charts=render_charts(scores, CHUNKED), as_of=AS_OF, year=2026, config=CHUNKED,
+                         ignored=batch.ignored)
+
+
+def test_the_pdf_in_parts_reads_as_the_pdf_in_one_piece(context, pdf_pages, tmp_path):
+    from pypdf import PdfReader
+
+    from pipeline.pack import render_pdf
+
     whole = [page.extract_text() for page in PdfReader(render_pdf(context, tmp_path / "one.pdf",
                                                                   profiles_per_chunk=0)).pages]
     assert len(whole) == len(pdf_pages)
     for number, (one, parts) in enumerate(zip(whole, pdf_pages), start=1):
         assert sorted(one.split()) == sorted(parts.split()), number
+
+
+def test_the_pdf_in_parts_is_the_same_bytes_in_one_process_or_two(year, context, tmp_path):
+    from pipeline.pack import render_pdf
+
+    one_process = (year[1] / "review_pack.pdf").read_bytes()  # the report's, rendered with --jobs 1
+    assert render_pdf(context, tmp_path / "two.pdf", jobs=2).read_bytes() == one_process
 
 
 def test_results_json_is_the_contract_with_the_audit_trail(year):
