@@ -29,7 +29,7 @@ report: install
 		$(CLI) report $(INPUT) --out $(OUTPUT) --year $(YEAR); \
 	else \
 		echo "No workbooks in $(INPUT)/: running on a generated demo set ($(DEMO)/) instead."; \
-		$(CLI) demo --out $(DEMO) --count 40 --seed 2026 && \
+		rm -rf $(DEMO) && $(CLI) demo --out $(DEMO) --count 40 --seed 2026 && \
 		$(CLI) report $(DEMO) --out $(OUTPUT) --year $(YEAR) --as-of $(DEMO_AS_OF); \
 	fi
 
