@@ -246,6 +246,8 @@ def _stamps_html(first: int, total: int, landscape: Sequence[bool]) -> str:
     css = (TEMPLATES / CSS_FILE).read_text(encoding="utf-8") + _numbering_css(first, total)
     css += ".stamp { height: 1px; break-after: page; } .stamp:last-child { break-after: auto; }\n"
     css += ".stamp-landscape { page: landscape; }\n"
+    # The pack's white body background would fill each stamp page and hide the page it is laid on.
+    css += "html, body { background: none !important; }\n"
     pages = "".join(f'<div class="stamp{" stamp-landscape" if flag else ""}"></div>' for flag in landscape)
     return (f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><style>{css}</style></head>'
             f"<body>{pages}</body></html>")

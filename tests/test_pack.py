@@ -211,3 +211,22 @@ def test_charts_label_ratings_and_counts_in_words(year):
     assert "Likelihood" in heat and "Impact" in heat and any(text.startswith("High") for text in heat)
     # Action status: P-001, P-002 and P-004 each have one action (I14); P-004's is overdue.
     assert [text for text in texts("action_status") if text.isdigit()][-4:] == ["0", "3", "0", "1"]
+
+
+def test_every_pdf_page_shows_its_body_not_only_header_and_footer(year, tmp_path):
+    """Text extraction cannot see a page painted over; pixels can (the stamped footers once did)."""
+    import shutil
+    import subprocess
+
+    import matplotlib.image as image
+
+    if not shutil.which("pdftoppm"):
+        pytest.skip("pdftoppm (poppler-utils) is not installed; .ci/run installs it")
+    subprocess.run(["pdftoppm", "-png", "-gray", "-r", "20", str(year[1] / "review_pack.pdf"), str(tmp_path / "p")],
+                   check=True, timeout=120)
+    pages = sorted(tmp_path.glob("p-*.png"))
+    assert pages
+    for path in pages:
+        pixels = image.imread(path)
+        body = pixels[int(len(pixels) * 0.12):int(len(pixels) * 0.88)]
+        assert body.min() < 0.8, f"{path.name} has nothing between its header and footer"  # blank is 1.0
