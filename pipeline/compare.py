@@ -15,6 +15,7 @@ from statistics import mean
 from typing import Any, Mapping, Sequence
 
 from pipeline import catalogue
+from pipeline.rules import id_key
 
 RESULTS_FILE = "results.json"
 #: The ratings that are a judgement, least to most serious: a move along this scale is "worse" or
@@ -42,10 +43,6 @@ def load_previous(folder: Path) -> dict[str, Any]:
     if not isinstance(data, dict) or not isinstance(data.get("partnerships"), list):
         raise PreviousError(f"--previous: {path} is not a results file written by partnerships report")
     return data
-
-
-def identity(partnership_id: object) -> str:
-    return "".join(str(partnership_id or "").split()).casefold()
 
 
 @dataclass(frozen=True)
@@ -177,8 +174,8 @@ class Comparison:
 
     def find(self, partnership_id: object) -> PartnershipChange | None:
         """The change of the partnership with this ID (matched as `compare` matches), if any."""
-        key = identity(partnership_id)
-        return next((change for change in self.partnerships if key and identity(change.id) == key), None)
+        key = id_key(partnership_id)
+        return next((change for change in self.partnerships if key and id_key(change.id) == key), None)
 
     def as_dict(self) -> dict[str, Any]:
         """For results.json: the comparison, with the derived figures a reader would want, as JSON data."""
@@ -241,7 +238,7 @@ def _by_identity(partnerships: Sequence[Mapping[str, Any]]) -> dict[str, Mapping
     # A duplicated ID (already an error finding) keeps its first entry, so the comparison stays defined.
     found: dict[str, Mapping[str, Any]] = {}
     for partnership in partnerships:
-        key = identity(partnership.get("id"))
+        key = id_key(partnership.get("id"))
         if key and key not in found:
             found[key] = partnership
     return found

@@ -27,7 +27,8 @@ import pipeline
 from pipeline import catalogue, values
 from pipeline.catalogue import Kind
 from pipeline.charts import CHART_TITLES, marks_movement
-from pipeline.compare import NOT_CARRIED_OVER, Comparison, identity
+from pipeline.compare import NOT_CARRIED_OVER, Comparison
+from pipeline.rules import id_key
 from pipeline.config import Config
 from pipeline.findings import RULES, ValidationReport
 from pipeline.records import IgnoredFile, Workbook
@@ -518,12 +519,12 @@ def change_summary(comparison: Comparison, year: int, partnerships: Sequence[Map
     first_file: dict[str, str] = {}
     anchors: dict[str, str] = {}
     for item in partnerships:
-        key = identity(item["score"].id)
+        key = id_key(item["score"].id)
         if key and key not in first_file:
             first_file[key], anchors[key] = item["score"].file, item["anchor"]
 
     def rows(changes) -> list[dict[str, Any]]:
-        return [{"id": change.id, "name": change.name, "anchor": anchors.get(identity(change.id)),
+        return [{"id": change.id, "name": change.name, "anchor": anchors.get(id_key(change.id)),
                  "rag_then": change.rag_then, "rag_now": change.rag_now,
                  "completeness": f"{percent(change.completeness_then)} \u2192 {percent(change.completeness_now)}",
                  "completeness_change": points(change.completeness_then, change.completeness_now)}
@@ -567,7 +568,7 @@ def change_summary(comparison: Comparison, year: int, partnerships: Sequence[Map
 def profile_change(score: PartnershipScore, comparison: Comparison, first_file: Mapping[str, str]) -> dict[str, Any]:
     """One profile's "Change since last year": new, or then and now side by side with last year's
     open actions and how each stands now."""
-    key = identity(score.id)
+    key = id_key(score.id)
     if not key:
         return {"kind": "no id"}
     if first_file.get(key) != score.file:
