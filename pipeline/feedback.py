@@ -14,7 +14,6 @@ so the same return and findings give the same bytes (its created and modified ti
 from __future__ import annotations
 
 import io
-import os
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from openpyxl.workbook.workbook import Workbook as OpenpyxlWorkbook
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
+from pipeline.atomic import write_atomic
 from pipeline.filenames import UniqueNames, mirrored_path
 from pipeline.findings import ERROR, Finding, ValidationReport
 from pipeline.records import Workbook
@@ -131,9 +131,7 @@ def _replace_manifest(out_dir: Path, written: list[Path]) -> None:
                     break
                 parent.rmdir()
     text = "".join(f"{relative}\n" for relative in sorted(current))
-    temporary = manifest.with_name(manifest.name + ".tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, manifest)
+    write_atomic(manifest, text.encode("utf-8"))
 
 
 def _openable(found: Iterable[Finding], source: Path, input_dir: Path) -> bool:

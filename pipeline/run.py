@@ -87,7 +87,8 @@ def report(input_dir: Path, out_dir: Path, *, as_of: dt.date, year: int, previou
     from pipeline.register_export import write_register
     from pipeline.results import RESULTS_FILE, dumps, results
     from pipeline.rules import check
-    from pipeline.validation_report import write_atomic, write_validation_report
+    from pipeline.atomic import write_atomic
+    from pipeline.validation_report import write_validation_report
 
     input_dir, out_dir = Path(input_dir), Path(out_dir)
     _check_folders(input_dir, out_dir)

@@ -9,9 +9,9 @@ project writes is reproducible byte for byte. Every question, label, answer and 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 import os
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Iterable
@@ -24,6 +24,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
+from pipeline.atomic import write_atomic
 from pipeline import catalogue
 from pipeline.catalogue import Field, Kind, SheetLayout
 from pipeline.config import Scoring
@@ -125,16 +126,10 @@ def save(workbook: Workbook, path: Path) -> None:
     workbook.properties.created = FIXED_TIMESTAMP
     workbook.properties.modified = FIXED_TIMESTAMP
     workbook.properties.lastModifiedBy = None
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            with _FixedTimeZipFile(stream, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-                ExcelWriter(workbook, archive).write_data()
-        os.chmod(temporary, 0o644)  # mkstemp makes it private; a workbook is for sharing
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    buffer = io.BytesIO()
+    with _FixedTimeZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(workbook, archive).write_data()
+    write_atomic(path, buffer.getvalue())
 
 
 class _FixedTimeZipFile(zipfile.ZipFile):

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
+from pipeline.atomic import write_atomic
 from pipeline.findings import ERROR, FINDING_COLUMNS, RULES, WARNING, ValidationReport
 
 if TYPE_CHECKING:
@@ -56,19 +55,6 @@ def findings_csv(report: ValidationReport) -> bytes:
     for item in report.findings:
         writer.writerow([neutralise(cell) for cell in item.as_row()])
     return buffer.getvalue().encode("utf-8")
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to a temporary file beside `path`, then rename it into place."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 # --- XLSX ------------------------------------------------------------------------------------------
