@@ -20,6 +20,7 @@ from pathlib import Path
 from pipeline import catalogue, template
 from pipeline.fill import fill
 from pipeline.records import Value
+from pipeline.rollover import file_name
 
 #: The review season the demo is set in: reviews completed early in 2026, actions due around it.
 REFERENCE_DATE = dt.date(2026, 4, 1)
@@ -210,7 +211,7 @@ def write_demo_set(out_dir: Path, count: int, seed: int) -> list[Path]:
             answers.register["id"] = ids[rng.randrange(count - 1)]
         workbook = fill(template.build_workbook(), register=answers.register, checklist=answers.checklist,
                         improvement=answers.improvement, risks=answers.risks)
-        path = out_dir / f"{ids[index]}_{_slug(answers.name)}.xlsx"
+        path = out_dir / file_name(ids[index], answers.name)  # named as next year's rollover names it
         template.save(workbook, path)
         paths.append(path)
     return paths
@@ -477,7 +478,3 @@ def _fill_in(rng: random.Random, text: str, partnership_id: str) -> str:
     return text.format(date=day.strftime("%d %B %Y"), year=year, next=year + 1, id=partnership_id,
                        domain=COUNCIL_DOMAIN)
 
-
-def _slug(text: str) -> str:
-    """An ASCII file-name part: 'Children's services' -> 'childrens-services'."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower().replace("'", "")).strip("-")
