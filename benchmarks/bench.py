@@ -77,22 +77,19 @@ def stage_naive(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _load_validate_score(params: dict[str, Any], jobs: int) -> tuple[Any, Any, list[Any], dict[str, Any]]:
+    from pipeline.assess import assess_folder
     from pipeline.config import Config
-    from pipeline.load import load_folder
-    from pipeline.rules import check
-    from pipeline.score import score_batch
 
     config = Config()
     as_of = dt.date.fromisoformat(params["as_of"])
-    batch = load_folder(Path(params["input_dir"]), config, jobs=jobs)
-    report = check(batch.workbooks, as_of=as_of, config=config)
-    scores = score_batch(batch.workbooks, report, as_of=as_of, config=config)
+    assessment = assess_folder(Path(params["input_dir"]), config, as_of=as_of, jobs=jobs)
+    batch, report, scores = assessment.batch, assessment.report, assessment.scores
     info = {"workbooks": len(batch.workbooks), "ignored": len(batch.ignored), "findings": len(report.findings)}
     return batch, report, scores, info
 
 
 def stage_load_validate_score(params: dict[str, Any]) -> dict[str, Any]:
-    import pipeline.load, pipeline.rules, pipeline.score  # noqa: E401,F401  (imports are not the work)
+    import pipeline.assess  # noqa: F401  (imports are not the work)
 
     start = time.perf_counter()
     *_, info = _load_validate_score(params, params["jobs"])

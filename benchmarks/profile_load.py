@@ -34,21 +34,27 @@ def main() -> int:
 
     folder = bench.demo_set(args.cache, args.count, args.seed)
     from pipeline.config import Config
-    from pipeline.load import load_folder
-    from pipeline.rules import check
-    from pipeline.score import score_batch
+    from pipeline.load import load_workbook_file, scan_folder
+    from pipeline.rules import check_workbook
+    from pipeline.score import score_workbook
 
+    # What each worker of `assess.assess_folder` does for a file, here in this process so that
+    # cProfile sees it: read, check, score.
     config, as_of = Config(), dt.date.fromisoformat(bench.AS_OF)
-    timings = {}
+    paths, _ = scan_folder(folder)
+    timings = dict.fromkeys(("load", "validate", "score"), 0.0)
     profiler = cProfile.Profile()
     profiler.enable()
-    start = time.perf_counter()
-    batch = load_folder(folder, config, jobs=1)
-    timings["load"] = time.perf_counter() - start
-    report = check(batch.workbooks, as_of=as_of, config=config)
-    timings["validate"] = time.perf_counter() - start - timings["load"]
-    score_batch(batch.workbooks, report, as_of=as_of, config=config)
-    timings["score"] = time.perf_counter() - start - timings["load"] - timings["validate"]
+    for path in paths:
+        start = time.perf_counter()
+        workbook = load_workbook_file(path, folder, config)
+        loaded = time.perf_counter()
+        own = check_workbook(workbook, as_of=as_of, config=config)
+        checked = time.perf_counter()
+        score_workbook(workbook, (*workbook.findings, *own), as_of=as_of, config=config)
+        timings["load"] += loaded - start
+        timings["validate"] += checked - loaded
+        timings["score"] += time.perf_counter() - checked
     profiler.disable()
 
     print(f"{args.count} workbooks, under cProfile (slower than real): "

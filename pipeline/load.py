@@ -21,7 +21,10 @@ the very bytes that were checked and read.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
+import gc
 import hashlib
 import io
 import multiprocessing
@@ -37,7 +40,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
 from pipeline import catalogue, values
 from pipeline.catalogue import Kind, SheetLayout
@@ -107,10 +110,16 @@ class Batch:
     input_dir: Path
     workbooks: list[Workbook] = field(default_factory=list)
     ignored: list[IgnoredFile] = field(default_factory=list)
+    #: What `load_folder`'s `then` returned for each workbook, in the same order (empty without it).
+    then_results: list[Any] = field(default_factory=list)
 
 
-def load_folder(input_dir: Path, config: Config, *, jobs: int = 1, progress: Progress = quiet) -> Batch:
+def load_folder(input_dir: Path, config: Config, *, jobs: int = 1, progress: Progress = quiet,
+                then: Callable[[Workbook], Any] | None = None) -> Batch:
     """Load every workbook under `input_dir` (subfolders included), in `jobs` worker processes.
+
+    `then`, a function that can be pickled, is run on each workbook in the worker that read it, so
+    the work a workbook needs on its own is shared out with the reading (see `pipeline.assess`).
 
     The result does not depend on `jobs`: workbooks come back sorted by their relative path. Files are
     read in worker processes, never in this one, each worker held to `WORKER_MEMORY_BYTES` of memory and
@@ -121,24 +130,40 @@ def load_folder(input_dir: Path, config: Config, *, jobs: int = 1, progress: Pro
     """
     input_dir = Path(input_dir)
     paths, ignored = scan_folder(input_dir)
-    workbooks: dict[Path, Workbook] = {}
+    loaded: dict[Path, tuple[Workbook, Any]] = {}
     stopped: list[Path] = []
     if paths:
         workers = max(1, min(jobs, len(paths)))
         size = _chunk_size(len(paths), workers)
         chunks = [paths[start:start + size] for start in range(0, len(paths), size)]
-        with ProcessPoolExecutor(max_workers=workers, initializer=_limit_worker) as pool:
-            futures = [pool.submit(_load_chunk, chunk, input_dir, config) for chunk in chunks]
+        with _no_cycle_collection(), ProcessPoolExecutor(max_workers=workers, initializer=_limit_worker) as pool:
+            futures = [pool.submit(_load_chunk, chunk, input_dir, config, then) for chunk in chunks]
             # One progress step per file; a chunk's result is taken when its first file comes up.
             steps = [(chunk, future, index) for chunk, future in zip(chunks, futures) for index in range(len(chunk))]
             for chunk, future, index in progress("Loading", steps):
                 try:
-                    workbooks[chunk[index]] = future.result()[index]
+                    loaded[chunk[index]] = future.result()[index]
                 except BrokenProcessPool:
                     stopped.append(chunk[index])
     for path in stopped:
-        workbooks[path] = _load_alone(path, input_dir, config)
-    return Batch(input_dir, sorted(workbooks.values(), key=lambda item: item.file), ignored)
+        loaded[path] = _load_alone(path, input_dir, config, then)
+    pairs = sorted(loaded.values(), key=lambda pair: pair[0].file)
+    return Batch(input_dir, [workbook for workbook, _ in pairs], ignored,
+                 [result for _, result in pairs] if then is not None else [])
+
+
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Pause Python's cycle collector while the workers' results are unpickled here: records hold
+    no cycles, and a collector pass over the ever larger batch, every few thousand new objects,
+    would otherwise take this process as long as the unpickling itself, on a core the workers need."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 #: The most files one task of a worker reads. Files go to workers in chunks because one task per file
@@ -153,9 +178,14 @@ def _chunk_size(files: int, workers: int) -> int:
     return max(1, min(MAX_CHUNK_FILES, files // (8 * workers)))
 
 
-def _load_chunk(paths: list[Path], input_dir: Path, config: Config) -> list[Workbook]:
+def _load_chunk(paths: list[Path], input_dir: Path, config: Config,
+                then: Callable[[Workbook], Any] | None) -> list[tuple[Workbook, Any]]:
     """Read `paths` one after another in a worker, each file under its own processor-time limit."""
-    return [_load_limited(path, input_dir, config) for path in paths]
+    return [_then(_load_limited(path, input_dir, config), then) for path in paths]
+
+
+def _then(workbook: Workbook, then: Callable[[Workbook], Any] | None) -> tuple[Workbook, Any]:
+    return workbook, (then(workbook) if then is not None else None)
 
 
 #: The memory a worker may take on top of what it starts with, whatever file it reads.
@@ -195,17 +225,18 @@ def _load_limited(path: Path, input_dir: Path, config: Config) -> Workbook:
     return load_workbook_file(path, input_dir, config)
 
 
-def _load_alone(path: Path, input_dir: Path, config: Config) -> Workbook:
+def _load_alone(path: Path, input_dir: Path, config: Config,
+                then: Callable[[Workbook], Any] | None) -> tuple[Workbook, Any]:
     """Read one file in a process of its own; if that process dies too, the file gets a finding."""
     context = multiprocessing.get_context()
     receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_load_and_send, args=(sender, path, input_dir, config))
+    process = context.Process(target=_load_and_send, args=(sender, path, input_dir, config, then))
     process.start()
     sender.close()
-    workbook = None
+    pair = None
     try:
         if receiver.poll(2 * config.limits.load_timeout_seconds + 5):
-            workbook = receiver.recv()
+            pair = receiver.recv()
     except (EOFError, OSError):
         pass
     finally:
@@ -213,10 +244,14 @@ def _load_alone(path: Path, input_dir: Path, config: Config) -> Workbook:
         if process.is_alive():
             process.kill()
         process.join()
-    if workbook is not None:
-        return workbook
+    if pair is not None:
+        return pair
+    return _then(_stopped_reader(path, input_dir, process.exitcode or 0), then)
+
+
+def _stopped_reader(path: Path, input_dir: Path, code: int) -> Workbook:
+    """The finding of a file whose reader process died (`code` is its exit code)."""
     name = relative_name(path, input_dir)
-    code = process.exitcode or 0
     try:
         size, digest = path.stat().st_size, _hash_file(path)
     except OSError:
@@ -229,9 +264,10 @@ def _load_alone(path: Path, input_dir: Path, config: Config) -> Workbook:
         "the file is damaged or not a plain workbook"))
 
 
-def _load_and_send(sender, path: Path, input_dir: Path, config: Config) -> None:
+def _load_and_send(sender, path: Path, input_dir: Path, config: Config,
+                   then: Callable[[Workbook], Any] | None) -> None:
     _limit_worker()
-    sender.send(_load_limited(path, input_dir, config))
+    sender.send(_then(_load_limited(path, input_dir, config), then))
     sender.close()
 
 
@@ -575,16 +611,29 @@ def _check_time(deadline: float) -> None:
 
 
 def _count_new(pattern: re.Pattern, window: bytes, fresh: int) -> int:
-    """Matches not wholly inside the overlap already counted with the previous chunk."""
-    return sum(1 for match in pattern.finditer(window) if match.end() > fresh)
+    """Matches not wholly inside the overlap already counted with the previous chunk (the matches
+    ending within the overlap are the very ones a search of the overlap alone finds)."""
+    return len(pattern.findall(window)) - len(pattern.findall(window, 0, fresh))
 
 
 def _check_references(window: bytes, limits: Limits) -> None:
     for match in _DIMENSION.finditer(window):
         for letters, digits in ((match.group(1), match.group(2)), (match.group(3), match.group(4))):
             _check_reference(letters or b"", digits or b"", limits)
-    for match in _CELL_REF.finditer(window):
-        _check_reference(match.group(1), match.group(2), limits)
+    for match in _far_references(limits.max_rows, limits.max_columns).finditer(window):
+        letters, digits = _CELL_REF.match(match.group(0)).groups()
+        _check_reference(letters, digits, limits)
+
+
+@functools.lru_cache(maxsize=8)
+def _far_references(max_rows: int, max_columns: int) -> re.Pattern:
+    """The cell references with enough letters or digits that they may lie beyond the limits; every
+    other reference is nearer, so the sheet's thousands of ordinary cells are passed over in one search."""
+    letters, widest = 1, 26  # `widest`: the last column written with that many letters (Z, ZZ, ...)
+    while widest <= max_columns:
+        letters, widest = letters + 1, widest + 26 ** (letters + 1)
+    digits = len(str(max_rows))
+    return re.compile(rb'\sr="(?:[A-Za-z]{%d,8}\d{0,12}|[A-Za-z]{0,8}\d{%d,12})"' % (letters, digits))
 
 
 def _check_reference(letters: bytes, digits: bytes, limits: Limits) -> None:

@@ -265,14 +265,33 @@ def duplicate_ids(workbooks: Sequence[Workbook]) -> Iterator[Finding]:
                           id=workbook.partnership_id, other=_spoken(others, "and"))
 
 
+def check_workbook(workbook: Workbook, *, as_of: dt.date, config: Config) -> tuple[Finding, ...]:
+    """The findings of every rule that looks at one workbook alone (none when it is not assessed).
+
+    Needs nothing from the rest of the batch, so it runs where the workbook was read (see `assess`).
+    """
+    if not workbook.assessed:
+        return ()
+    return tuple(item for rule in WORKBOOK_RULES for item in rule(workbook, as_of, config))
+
+
+def batch_findings(workbooks: Sequence[Workbook]) -> list[Finding]:
+    """The findings of the rules that look across the batch: the Partnership IDs used twice."""
+    return list(duplicate_ids([workbook for workbook in workbooks if workbook.assessed]))
+
+
+def batch_report(workbooks: Sequence[Workbook], checked: Iterable[Sequence[Finding]],
+                 batch_wide: Iterable[Finding]) -> ValidationReport:
+    """The batch's report: what loading found, each workbook's `check_workbook` findings, and
+    `batch_findings`."""
+    found: list[Finding] = [item for workbook in workbooks for item in workbook.findings]
+    for own in checked:
+        found.extend(own)
+    found.extend(batch_wide)
+    return ValidationReport.of(found)
+
+
 def check(workbooks: Sequence[Workbook], *, as_of: dt.date, config: Config) -> ValidationReport:
     """All findings of the batch: what loading found, then every rule over each assessed workbook."""
-    found: list[Finding] = []
-    assessed = [workbook for workbook in workbooks if workbook.assessed]
-    for workbook in workbooks:
-        found.extend(workbook.findings)
-    for workbook in assessed:
-        for rule in WORKBOOK_RULES:
-            found.extend(rule(workbook, as_of, config))
-    found.extend(duplicate_ids(assessed))
-    return ValidationReport.of(found)
+    return batch_report(workbooks, (check_workbook(workbook, as_of=as_of, config=config) for workbook in workbooks),
+                        batch_findings(workbooks))

@@ -31,7 +31,7 @@ from typing import Any, Iterator
 from pipeline.config import Config
 from pipeline.findings import ValidationReport
 from pipeline.progress import Progress, quiet
-from pipeline.score import RAG_ORDER, PartnershipScore, score_batch, totals
+from pipeline.score import RAG_ORDER, PartnershipScore, totals
 
 HTML_FILE, PDF_FILE, REGISTER_FILE = "review_pack.html", "review_pack.pdf", "register.xlsx"
 CHARTS_DIR, FEEDBACK_DIR = "charts", "feedback"
@@ -82,11 +82,10 @@ def report(input_dir: Path, out_dir: Path, *, as_of: dt.date, year: int, previou
            config: Config, pdf: bool = True, jobs: int = 1, progress: Progress = quiet) -> ReportOutcome:
     """Run the year on the workbooks under `input_dir` and write the pack into `out_dir`."""
     from pipeline.charts import render_charts
-    from pipeline.load import load_folder
+    from pipeline.assess import assess_folder
     from pipeline.pack import build_context, render_html, render_pdf
     from pipeline.register_export import write_register
     from pipeline.results import RESULTS_FILE, dumps, results
-    from pipeline.rules import check
     from pipeline.atomic import write_atomic
     from pipeline.validation_report import write_validation_report
 
@@ -96,10 +95,9 @@ def report(input_dir: Path, out_dir: Path, *, as_of: dt.date, year: int, previou
 
     with _locked(out_dir), _staging(out_dir) as staging:
         _stage("staging")
-        batch = load_folder(input_dir, config, jobs=jobs, progress=progress)
+        assessment = assess_folder(input_dir, config, as_of=as_of, jobs=jobs, progress=progress)
+        batch, findings, scores = assessment.batch, assessment.report, assessment.scores
         _stage("loaded")
-        findings = check(batch.workbooks, as_of=as_of, config=config)
-        scores = score_batch(progress("Scoring", batch.workbooks), findings, as_of=as_of, config=config)
 
         data = results(scores, batch.workbooks, as_of=as_of, year=year, config=config, ignored=batch.ignored)
         comparison = change_since_previous(data, previous)

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from pipeline.config import Config
 from pipeline.findings import ValidationReport
-from pipeline.load import SUPPORTED_FORMATS_TEXT, Batch, load_folder
+from pipeline.assess import assess_folder
+from pipeline.load import SUPPORTED_FORMATS_TEXT, Batch
 from pipeline.progress import Progress, quiet
-from pipeline.rules import check
 from pipeline.validation_report import write_validation_report
 
 
@@ -51,8 +51,8 @@ class ValidationOutcome:
 def validate_folder(input_dir: Path, out_dir: Path, *, as_of: dt.date, config: Config, jobs: int = 1,
                     feedback: bool = False, progress: Progress = quiet) -> ValidationOutcome:
     """Load every workbook under `input_dir`, validate the batch, write the reports into `out_dir`."""
-    batch = load_folder(Path(input_dir), config, jobs=jobs, progress=progress)
-    report = check(batch.workbooks, as_of=as_of, config=config)
+    assessment = assess_folder(Path(input_dir), config, as_of=as_of, jobs=jobs, progress=progress)
+    batch, report = assessment.batch, assessment.report
     paths = write_validation_report(report, batch, Path(out_dir))
     outcome = ValidationOutcome(report, batch, paths)
     if feedback:
