@@ -34,6 +34,10 @@ _NUMBER = re.compile(r"^[£$]?\s*-?[\d,]*\.?\d+$")
 def clean(value: Value) -> Value:
     """Text with control characters removed and runs of (non-breaking) spaces folded; blank -> None."""
     if isinstance(value, str):
+        if value.isprintable() and "  " not in value:
+            # No control character, and no space but single ASCII ones (every other space is not
+            # printable): only the ends can need trimming. Most cells are like this.
+            return value.strip() or None
         text = _SPACES.sub(" ", _CONTROL.sub("", value)).strip()
         return text or None
     if isinstance(value, float) and value != value:  # NaN from pandas means an empty cell

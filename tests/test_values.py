@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from hypothesis import example, given, settings, strategies as st
 
 from pipeline import catalogue, values
 from pipeline.values import INVALID
@@ -53,3 +54,21 @@ def test_clean_drops_control_characters_and_folds_spaces():
 
 def test_invalid_is_distinct_from_blank_and_from_any_value():
     assert INVALID != None and INVALID != "" and not INVALID  # noqa: E711
+
+
+
+_ANY_SPACE = "[\\s\u00a0\u2007\u202f\ufeff]+"
+_CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+
+
+@settings(max_examples=1000)  # cheap: no workbook is read
+@given(st.text(alphabet=st.sampled_from("ab  \t\n\r\x00\x07\x7f\x85\xa0\u2007\u2028\u202f\u3000\ufeff\u200b")
+               | st.characters(), max_size=12))
+@example("a  b")
+@example(" a\u00a0 b\t")
+@example("a\x07b")
+def test_clean_removes_controls_folds_every_kind_of_space_and_trims(typed):
+    import re
+
+    expected = re.sub(_ANY_SPACE, " ", re.sub(_CONTROL, "", typed)).strip() or None
+    assert values.clean(typed) == expected
