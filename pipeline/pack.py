@@ -15,10 +15,10 @@ import datetime as dt
 import multiprocessing
 import os
 import re
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
@@ -139,7 +139,7 @@ def build_context(*, scores: Sequence[PartnershipScore], workbooks: Sequence[Wor
 KEEP_TOGETHER_ROWS = 16
 
 
-ALL_PARTS = frozenset({"contents", "front", "profiles", "appendix"})
+ALL_PARTS = frozenset({"contents", "summary", "exceptions", "register", "profiles", "appendix"})
 
 
 def render_html(context: Mapping[str, Any]) -> str:
@@ -149,13 +149,15 @@ def render_html(context: Mapping[str, Any]) -> str:
 
 def _render(context: Mapping[str, Any], parts: frozenset[str], profiles: Sequence[Mapping[str, Any]], *,
             profiles_title: bool, toc_pages: Mapping[str, int] | None = None,
-            numbering: tuple[int, int] | None = None, footer: bool = True) -> str:
-    """The pack, or some of its parts: `contents` (cover and contents), `front` (summary to register),
-    `profiles` (those given), `appendix`.
+            numbering: tuple[int, int] | None = None, footer: bool = True,
+            piece: tuple[int, int] | None = None) -> str:
+    """The pack, or some of its parts: `contents` (cover and contents), `summary` (with the charts),
+    `exceptions`, `register`, `profiles` (those given), `appendix`.
 
     `toc_pages` gives the contents its page numbers and `numbering` (first page, total pages) fixes
     the footer's numbers when the PDF is rendered in parts; `footer=False` leaves the footer off, to be
-    stamped on later (see `render_pdf`).
+    stamped on later; `piece` (start, stop) renders only those partnerships' lines of the contents or
+    the register, each with an id (see `render_pdf`).
     """
     css = (TEMPLATES / CSS_FILE).read_text(encoding="utf-8")
     if numbering is not None:
@@ -164,7 +166,7 @@ def _render(context: Mapping[str, Any], parts: frozenset[str], profiles: Sequenc
         css += "\n@page { @bottom-center { content: none; } }\n"
     return environment().get_template("pack.html.j2").render(
         **context, css=Markup(css), parts=parts, profiles=profiles, profiles_title=profiles_title,
-        toc_pages=toc_pages)
+        toc_pages=toc_pages, piece=None if piece is None else {"start": piece[0], "stop": piece[1]})
 
 
 def _numbering_css(first: int, total: int) -> str:
@@ -174,6 +176,10 @@ def _numbering_css(first: int, total: int) -> str:
 
 #: The footer stamps are rendered this many pages to a document, so their memory stays small too.
 STAMP_PAGES_PER_PART = 200
+#: The register and the contents of a big pack are rendered at most this many lines to a part (a few
+#: pages each), so no part's memory grows with the batch; a profile chunk is about the same size.
+REGISTER_ROWS_PER_PART = 150
+CONTENTS_LINES_PER_PART = 250
 
 
 def render_pdf(context: Mapping[str, Any], path: Path, *, profiles_per_chunk: int | None = None,
@@ -184,13 +190,16 @@ def render_pdf(context: Mapping[str, Any], path: Path, *, profiles_per_chunk: in
     never split) it is one rendering. A bigger pack is rendered in parts so memory stays bounded, in
     up to `jobs` worker processes (default: one per CPU); the bytes are the same whatever `jobs` is.
 
-    1. The body (summary to register, the profiles a chunk at a time, the appendix) is rendered once,
-       part by part, without the page footer, and the cover and contents with placeholder numbers.
-       Nothing in the body depends on its page numbers, so this fixes every page and every anchor.
+    1. The body is rendered once, part by part, without the page footer: the summary with the charts,
+       the exceptions, the register (a `_Flow` of parts of REGISTER_ROWS_PER_PART rows, breaking where
+       one rendering would), the profiles a chunk at a time and the appendix; and the cover and
+       contents (a `_Flow` too) with placeholder numbers. Nothing in the body depends on its page
+       numbers, so this fixes every page and every anchor.
     2. The cover and contents are rendered again with the real page numbers, which follow from the
        parts' page counts; if that moves the contents onto a different number of pages, again.
     3. "Page N of M" is rendered, with the pack's own @page rules, on otherwise empty pages of the
-       same sizes, and stamped onto the body's pages; pypdf joins everything and adds the bookmarks.
+       same sizes, and stamped onto the body's pages; pypdf joins everything, adds the bookmarks and
+       writes the file, once the workers (and their memory) are gone.
     """
     path = Path(path)
     chunk = context["config"].pdf_profiles_per_chunk if profiles_per_chunk is None else profiles_per_chunk
@@ -199,46 +208,56 @@ def render_pdf(context: Mapping[str, Any], path: Path, *, profiles_per_chunk: in
         _write_pdf(render_html(context), path)
         return path
 
-    body = [(frozenset({"front"}), [], False)]
-    body += [(frozenset({"profiles"}), partnerships[index:index + chunk], index == 0)
+    def part(names: set[str], profiles: Sequence[Mapping[str, Any]] = (), title: bool = False) -> _Flow:
+        return _Flow(lambda *_: _render(context, frozenset(names), profiles, profiles_title=title, footer=False))
+
+    def contents(toc_pages: Mapping[str, int], total: int | None = None) -> _Flow:
+        return _Flow(lambda start, stop, done: _render(
+            context, frozenset({"contents"}), [], profiles_title=False, toc_pages=toc_pages,
+            numbering=None if total is None else (1 + done, total), piece=(start, stop)),
+            [f"toc-{item['anchor']}" for item in partnerships], CONTENTS_LINES_PER_PART)
+
+    def stamp(first: int, total: int, flags: Sequence[bool]) -> _Flow:
+        return _Flow(lambda *_: _stamps_html(first, total, flags))
+
+    register = _Flow(lambda start, stop, _: _render(context, frozenset({"register"}), [], profiles_title=False,
+                                                    footer=False, piece=(start, stop)),
+                     [f"row-{item['anchor']}" for item in partnerships], REGISTER_ROWS_PER_PART)
+    body = [part({"summary"}), part({"exceptions"}), register]
+    body += [part({"profiles"}, partnerships[index:index + chunk], index == 0)
              for index in range(0, len(partnerships), chunk)]
-    body += [(frozenset({"appendix"}), [], False)]
+    body += [part({"appendix"})]
     toc_keys = ("summary", "charts", "exceptions", "register", "profiles", "appendix",
                 *(item["anchor"] for item in partnerships))
-    placeholder = {key: 999 for key in toc_keys}
-
-    def contents(toc_pages, numbering=None) -> str:
-        return _render(context, frozenset({"contents"}), [], profiles_title=False, toc_pages=toc_pages,
-                       numbering=numbering)
+    first_contents = contents({key: 999 for key in toc_keys})
 
     workers = max(1, min(jobs or os.cpu_count() or 1, len(body)))
     with _pool(workers) as pool:
-        first_contents = pool.submit(_render_part, contents(placeholder))
-        rendered = [pool.submit(_render_part, _render(context, names, profiles, profiles_title=title, footer=False))
-                    for names, profiles, title in body]
-        rendered = [item.result() for item in rendered]
-        contents_pages = len(first_contents.result().landscape)
-        body_pages = sum(len(part.landscape) for part in rendered)
-        landscape = [flag for part in rendered for flag in part.landscape]
+        # The flows first: each renders one part at a time, beside the parts that stand alone.
+        _render_flows(pool, workers, [register, first_contents, *(flow for flow in body if flow is not register)])
+        rendered = [item for flow in body for item in flow.parts]
+        contents_pages = first_contents.pages
+        body_pages = sum(len(item.landscape) for item in rendered)
+        landscape = [flag for item in rendered for flag in item.landscape]
         for _ in range(3):  # the real numbers could, in theory, reflow the contents onto another page
             toc_pages, offset = {}, contents_pages
-            for part in rendered:
-                for anchor, index in part.anchors.items():
+            for item in rendered:
+                for anchor, index in item.anchors.items():
                     toc_pages.setdefault(anchor, offset + index + 1)
-                offset += len(part.landscape)
+                offset += len(item.landscape)
             toc_pages = {key: toc_pages[key] for key in toc_keys if key in toc_pages}
             total = contents_pages + body_pages
-            front = pool.submit(_render_part, contents(toc_pages, (1, total)))
-            stamps = [pool.submit(_render_part, _stamps_html(contents_pages + index + 1, total,
-                                                             landscape[index:index + STAMP_PAGES_PER_PART]))
+            front = contents(toc_pages, total)
+            stamps = [stamp(contents_pages + index + 1, total, landscape[index:index + STAMP_PAGES_PER_PART])
                       for index in range(0, body_pages, STAMP_PAGES_PER_PART)]
-            front = front.result()
-            stamps = [item.result().pdf for item in stamps]
-            if len(front.landscape) == contents_pages:
-                _join([front.pdf, *(part.pdf for part in rendered)], stamps, path, context, toc_pages)
-                return path
-            contents_pages = len(front.landscape)
-    raise RuntimeError("the PDF's page numbers did not settle; render it with pdf_profiles_per_chunk = 0")
+            _render_flows(pool, workers, [front, *stamps])
+            if front.pages == contents_pages:
+                break
+            contents_pages = front.pages
+        else:
+            raise RuntimeError("the PDF's page numbers did not settle; render it with pdf_profiles_per_chunk = 0")
+    _join([*front.parts, *rendered], [item.pdf for flow in stamps for item in flow.parts], path, context, toc_pages)
+    return path
 
 
 def _stamps_html(first: int, total: int, landscape: Sequence[bool]) -> str:
@@ -256,10 +275,72 @@ def _stamps_html(first: int, total: int, landscape: Sequence[bool]) -> str:
 
 @dataclass(frozen=True)
 class _Part:
-    """One rendered part: its PDF, where each anchor first lands (page index) and which pages are landscape."""
+    """One rendered part: its PDF, where each anchor first lands (page index) and which pages are landscape.
+    Only the first len(landscape) pages of the PDF are the pack's (see `_Flow`)."""
     pdf: bytes
     anchors: dict[str, int]
     landscape: list[bool]
+
+    def head(self, pages: int) -> "_Part":
+        return _Part(self.pdf, {anchor: index for anchor, index in self.anchors.items() if index < pages},
+                     self.landscape[:pages])
+
+
+class _Flow:
+    """A part of the pack, or a run of lines (register rows, contents lines) too long for one rendering,
+    laid out over parts as one rendering would lay it out.
+
+    `html(start, stop, pages)` gives the HTML of lines start to stop, `pages` being the pages already
+    kept, and `lines` the id each line carries. A part renders up to `size` lines from where the last
+    stopped; unless it reaches the end, its last page is dropped and the lines on it start the next
+    part, so every kept page is full, as a page of one rendering would be. With no lines, the flow is
+    one part.
+    """
+
+    def __init__(self, html: Callable[[int, int, int], str], lines: Sequence[str] = (), size: int = 0) -> None:
+        self.html, self.lines, self.size = html, list(lines), size
+        self.start = self.stop = 0
+        self.parts: list[_Part] = []
+        self.done = False
+
+    @property
+    def pages(self) -> int:
+        return sum(len(part.landscape) for part in self.parts)
+
+    def next_html(self) -> str:
+        self.stop = min(self.start + self.size, len(self.lines))
+        return self.html(self.start, self.stop, self.pages)
+
+    def take(self, part: _Part) -> None:
+        if self.stop >= len(self.lines):
+            self.parts.append(part)
+            self.done = True
+            return
+        last = len(part.landscape) - 1
+        pages = [part.anchors[line] for line in self.lines[self.start:self.stop]]
+        if pages[0] == last:  # not a whole page of lines: render more at once
+            self.size *= 2
+            return
+        self.parts.append(part.head(last))
+        self.start += next((index for index, page in enumerate(pages) if page == last), len(pages))
+
+
+def _render_flows(pool, workers: int, flows: Sequence[_Flow]) -> None:
+    """Every flow rendered to its end, at most `workers` parts at a time, the earlier flows' first; a
+    flow's next part waits for its last. Only the parts' order within a flow matters to the result, so
+    it is the same whatever `workers` is."""
+    running: dict[Future, _Flow] = {}
+    while True:
+        for flow in flows:
+            if len(running) >= workers:
+                break
+            if not flow.done and flow not in running.values():
+                running[pool.submit(_render_part, flow.next_html())] = flow
+        if not running:
+            return
+        finished, _ = wait(running, return_when=FIRST_COMPLETED)
+        for future in finished:
+            running.pop(future).take(future.result())
 
 
 def _render_part(html: str) -> _Part:
@@ -318,24 +399,28 @@ def _write_pdf(html: str, path: Path) -> None:
     path.write_bytes(_pdf_bytes(html))
 
 
-def _join(pieces: list[bytes], stamps: list[bytes], path: Path, context: Mapping[str, Any],
+def _join(pieces: list[_Part], stamps: list[bytes], path: Path, context: Mapping[str, Any],
           toc_pages: Mapping[str, int]) -> None:
-    """One PDF of the parts (the first is the cover and contents, with its own footers; the others'
-    pages get the stamps in order), with the document information of the first and a bookmark per
-    contents entry (links between parts do not survive the join; the bookmarks and printed page
-    numbers do)."""
+    """One PDF of the parts (the first is the cover and contents, with its own footers, as are those
+    that carry on its contents; the others' pages get the stamps in order), with the document
+    information of the first and a bookmark per contents entry (links between parts do not survive the
+    join; the bookmarks and printed page numbers do), written straight to `path`."""
     import io
 
     from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import DecodedStreamObject, NameObject
 
     writer = PdfWriter()
     for piece in pieces:
-        writer.append(PdfReader(io.BytesIO(piece)))
+        writer.append(PdfReader(io.BytesIO(piece.pdf)), pages=list(range(len(piece.landscape))))
     stamp_pages = [page for stamp in stamps for page in PdfReader(io.BytesIO(stamp)).pages]
     first = len(writer.pages) - len(stamp_pages)
-    for page, stamp in zip(writer.pages[first:], stamp_pages):
-        page.merge_page(stamp)
-    info = PdfReader(io.BytesIO(pieces[0])).metadata or {}
+    opening = DecodedStreamObject()
+    opening.set_data(b"q\n")
+    opening = writer._add_object(opening)
+    for number, (page, stamp) in enumerate(zip(writer.pages[first:], stamp_pages), start=first + 1):
+        _stamp(writer, page, stamp, NameObject(f"/PageNumber{number}"), opening)
+    info = PdfReader(io.BytesIO(pieces[0].pdf)).metadata or {}
     writer.add_metadata({key: value for key, value in info.items()})
     titles = {"summary": "Executive summary", "charts": "The year in pictures", "exceptions": "Exceptions",
               "register": "The partnership register", "profiles": "Partnership profiles",
@@ -351,9 +436,32 @@ def _join(pieces: list[bytes], stamps: list[bytes], path: Path, context: Mapping
             score = partnership["score"]
             writer.add_outline_item(title=f"{score.id} {partnership['title']}".strip(),
                                     page_number=toc_pages[partnership["anchor"]] - 1, parent=profiles_parent)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    path.write_bytes(buffer.getvalue())
+    with open(path, "wb") as handle:
+        writer.write(handle)
+
+
+def _stamp(writer, page, stamp, name, opening) -> None:
+    """Lays `stamp` (a page of the same size) over `page` as a form XObject called `name`, drawn after
+    the page's own content, which `opening` ("q") and the closing "Q" keep to itself. pypdf's
+    `merge_page` does the same by decoding and rewriting both content streams, which for a thousand
+    pages took some 300 MB and left them uncompressed; this copies the stamp's compressed stream as it
+    is. (`_add_object` is pypdf's own way to make an indirect object; pyproject pins pypdf < 8.)"""
+    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
+
+    form = stamp["/Contents"].get_object().clone(writer)
+    form[NameObject("/Type")] = NameObject("/XObject")
+    form[NameObject("/Subtype")] = NameObject("/Form")
+    form[NameObject("/BBox")] = ArrayObject(stamp.mediabox)
+    form[NameObject("/Resources")] = stamp["/Resources"].clone(writer)
+    resources = page["/Resources"].get_object()
+    if "/XObject" not in resources:
+        resources[NameObject("/XObject")] = DictionaryObject()
+    resources["/XObject"].get_object()[name] = form.indirect_reference
+    contents = page["/Contents"]
+    streams = list(contents.get_object()) if isinstance(contents.get_object(), ArrayObject) else [contents]
+    closing = DecodedStreamObject()
+    closing.set_data(b"\nQ q " + name.encode() + b" Do Q\n")
+    page[NameObject("/Contents")] = ArrayObject([opening, *streams, writer._add_object(closing)])
 
 
 # --- Formatting ------------------------------------------------------------------------------------

@@ -230,3 +230,52 @@ def test_every_pdf_page_shows_its_body_not_only_header_and_footer(year, tmp_path
         pixels = image.imread(path)
         body = pixels[int(len(pixels) * 0.12):int(len(pixels) * 0.88)]
         assert body.min() < 0.8, f"{path.name} has nothing between its header and footer"  # blank is 1.0
+
+
+def test_pdf_contents_gives_each_profile_the_page_it_starts_on(pdf_pages):
+    contents = "\n".join(pdf_pages[1:3])
+    for partnership_id in EXPECTED_RAG:
+        match = re.search(re.escape(partnership_id) + r" [^\n]*?[ .]*(\d+)\s*$", contents, flags=re.M)
+        assert match, partnership_id
+        page = int(match.group(1))
+        assert f"{partnership_id} · " in pdf_pages[page - 1], partnership_id
+        assert not any(f"{partnership_id} · " in text for text in pdf_pages[:page - 1]), partnership_id
+
+
+def test_a_long_register_and_contents_in_parts_break_as_one_rendering_would(context):
+    """A register or contents too long for one rendering is rendered in parts, each picking up from the
+    last line of the part before (`pack._Flow`): page for page the same lines, in order, each once, and
+    the same text (contents numbers, list numbers, footers) as one rendering of the whole."""
+    import io
+
+    from pypdf import PdfReader
+
+    from pipeline import pack
+
+    many = [{**item, "anchor": f"{item['anchor']}-{copy}"} for copy in range(16) for item in context["partnerships"]]
+    big = {**context, "partnerships": many}
+    toc_pages = {item["anchor"]: 100 + index for index, item in enumerate(many)}
+
+    def register(start, stop, _):
+        return pack._render(big, frozenset({"register"}), [], profiles_title=False, footer=False, piece=(start, stop))
+
+    def contents(start, stop, done):
+        return pack._render(big, frozenset({"contents"}), [], profiles_title=False, toc_pages=toc_pages,
+                            numbering=(1 + done, 500), piece=(start, stop))
+
+    def pages(part):
+        lines = [[] for _ in part.landscape]
+        for anchor, index in part.anchors.items():
+            if anchor.startswith(("row-", "toc-")) and index < len(lines):
+                lines[index].append(anchor)
+        texts = [page.extract_text() for page in PdfReader(io.BytesIO(part.pdf)).pages[:len(part.landscape)]]
+        return list(zip(lines, texts))
+
+    for html, prefix, size in ((register, "row", 25), (contents, "toc", 30)):
+        lines = [f"{prefix}-{item['anchor']}" for item in many]
+        flow = pack._Flow(html, lines, size)
+        pack._render_flows(pack._Inline(), 1, [flow])
+        assert len(flow.parts) > 1, prefix
+        in_parts = [page for part in flow.parts for page in pages(part)]
+        assert in_parts == pages(pack._render_part(html(0, len(many), 0))), prefix
+        assert [line for page_lines, _ in in_parts for line in page_lines] == lines, prefix
