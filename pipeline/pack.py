@@ -223,18 +223,21 @@ def render_pdf(context: Mapping[str, Any], path: Path, *, profiles_per_chunk: in
     register = _Flow(lambda start, stop, _: _render(context, frozenset({"register"}), [], profiles_title=False,
                                                     footer=False, piece=(start, stop)),
                      [f"row-{item['anchor']}" for item in partnerships], REGISTER_ROWS_PER_PART)
-    body = [part({"summary"}), part({"exceptions"}), register]
-    body += [part({"profiles"}, partnerships[index:index + chunk], index == 0)
-             for index in range(0, len(partnerships), chunk)]
-    body += [part({"appendix"})]
+    summary, exceptions, appendix = part({"summary"}), part({"exceptions"}), part({"appendix"})
+    chunks = [part({"profiles"}, partnerships[index:index + chunk], index == 0)
+              for index in range(0, len(partnerships), chunk)]
+    body = [summary, exceptions, register, *chunks, appendix]
     toc_keys = ("summary", "charts", "exceptions", "register", "profiles", "appendix",
                 *(item["anchor"] for item in partnerships))
     first_contents = contents({key: 999 for key in toc_keys})
 
+    # The flows first, as each renders one part at a time; then the parts that stand alone, biggest
+    # first (a chunk of profiles, the summary with its charts, the appendix, the exceptions), so the
+    # workers finish together rather than one waiting on a big part started last.
+    order = [register, first_contents, *chunks, summary, appendix, exceptions]
     workers = max(1, min(jobs or os.cpu_count() or 1, len(body)))
     with _pool(workers) as pool:
-        # The flows first: each renders one part at a time, beside the parts that stand alone.
-        _render_flows(pool, workers, [register, first_contents, *(flow for flow in body if flow is not register)])
+        _render_flows(pool, workers, order)
         rendered = [item for flow in body for item in flow.parts]
         contents_pages = first_contents.pages
         body_pages = sum(len(item.landscape) for item in rendered)
