@@ -278,15 +278,18 @@ def _stamps_html(first: int, total: int, landscape: Sequence[bool]) -> str:
 
 @dataclass(frozen=True)
 class _Part:
-    """One rendered part: its PDF, where each anchor first lands (page index) and which pages are landscape.
-    Only the first len(landscape) pages of the PDF are the pack's (see `_Flow`)."""
+    """One rendered part: its PDF, where each anchor first lands (page index), which pages are landscape,
+    and its links to anchors in other parts (page index, anchor, rectangle in PDF points), which
+    WeasyPrint leaves out of the part's PDF and the join puts back. Only the first len(landscape)
+    pages of the PDF are the pack's (see `_Flow`)."""
     pdf: bytes
     anchors: dict[str, int]
     landscape: list[bool]
+    links: tuple[tuple[int, str, tuple[float, float, float, float]], ...] = ()
 
     def head(self, pages: int) -> "_Part":
         return _Part(self.pdf, {anchor: index for anchor, index in self.anchors.items() if index < pages},
-                     self.landscape[:pages])
+                     self.landscape[:pages], tuple(link for link in self.links if link[0] < pages))
 
 
 class _Flow:
@@ -354,7 +357,17 @@ def _render_part(html: str) -> _Part:
         for anchor in page.anchors:
             anchors.setdefault(anchor, index)
     landscape = [page.width > page.height for page in document.pages]
-    return _Part(document.write_pdf(pdf_identifier=PDF_IDENTIFIER), anchors, landscape)
+    links = tuple(
+        (index, target, (left * _PT, (page.height - bottom) * _PT, right * _PT, (page.height - top) * _PT))
+        for index, page in enumerate(document.pages)
+        for kind, target, (left, top, right, bottom), _ in page.links
+        if kind == "internal" and target not in anchors)
+    return _Part(document.write_pdf(pdf_identifier=PDF_IDENTIFIER), anchors, landscape, links)
+
+
+#: PDF points to a CSS pixel: WeasyPrint lays out in pixels from the page's top left, PDF draws in
+#: points from its bottom left.
+_PT = 0.75
 
 
 class _Inline:
@@ -406,16 +419,29 @@ def _join(pieces: list[_Part], stamps: list[bytes], path: Path, context: Mapping
           toc_pages: Mapping[str, int]) -> None:
     """One PDF of the parts (the first is the cover and contents, with its own footers, as are those
     that carry on its contents; the others' pages get the stamps in order), with the document
-    information of the first and a bookmark per contents entry (links between parts do not survive the
-    join; the bookmarks and printed page numbers do), written straight to `path`."""
+    information of the first, the links from one part to another (the contents to each section and
+    profile, the register and exceptions to the profiles), and a bookmark per contents entry, written
+    straight to `path`."""
     import io
 
     from pypdf import PdfReader, PdfWriter
+    from pypdf.annotations import Link
     from pypdf.generic import DecodedStreamObject, NameObject
 
     writer = PdfWriter()
+    page_of: dict[str, int] = {}  # where each anchor first lands in the whole document (page index)
+    offset = 0
     for piece in pieces:
         writer.append(PdfReader(io.BytesIO(piece.pdf)), pages=list(range(len(piece.landscape))))
+        for anchor, index in piece.anchors.items():
+            page_of.setdefault(anchor, offset + index)
+        offset += len(piece.landscape)
+    offset = 0
+    for piece in pieces:
+        for index, anchor, rect in piece.links:
+            if anchor in page_of:
+                writer.add_annotation(offset + index, Link(rect=rect, target_page_index=page_of[anchor]))
+        offset += len(piece.landscape)
     stamp_pages = [page for stamp in stamps for page in PdfReader(io.BytesIO(stamp)).pages]
     first = len(writer.pages) - len(stamp_pages)
     opening = DecodedStreamObject()

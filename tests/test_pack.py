@@ -242,6 +242,35 @@ def test_pdf_contents_gives_each_profile_the_page_it_starts_on(pdf_pages):
         assert not any(f"{partnership_id} · " in text for text in pdf_pages[:page - 1]), partnership_id
 
 
+def test_pdf_links_from_contents_and_register_reach_each_profile_across_parts(year, pdf_pages):
+    """The contents, register and profiles are rendered in different parts; their links still lead
+    to the page each profile starts on."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(year[1] / "review_pack.pdf")
+
+    def targets(page_texts) -> set[int]:
+        found = set()
+        for index, page in enumerate(reader.pages):
+            if not page_texts(pdf_pages[index]):
+                continue
+            for annotation in page.get("/Annots") or []:
+                annotation = annotation.get_object()
+                if annotation.get("/Subtype") == "/Link" and "/Dest" in annotation:
+                    found.add(reader.get_page_number(annotation["/Dest"][0].get_object()) + 1)
+        return found
+
+    starts = {partnership_id: next(number for number, text in enumerate(pdf_pages, start=1)
+                                   if f"{partnership_id} · " in text) for partnership_id in EXPECTED_RAG}
+    from_contents = targets(lambda text: "Contents" in text.split("\n", 1)[0])
+    from_register = targets(lambda text: "The partnership register" in text.split("\n", 1)[0])
+    assert set(starts.values()) <= from_contents
+    assert set(starts.values()) <= from_register
+    summary = next(number for number, text in enumerate(pdf_pages, start=1) if "Executive summary" in text
+                   and "Contents" not in text.split("\n", 1)[0] and number > 1)
+    assert summary in from_contents
+
+
 def test_a_long_register_and_contents_in_parts_break_as_one_rendering_would(context):
     """A register or contents too long for one rendering is rendered in parts, each picking up from the
     last line of the part before (`pack._Flow`): page for page the same lines, in order, each once, and
