@@ -515,6 +515,10 @@ def markdown(results: dict[str, Any]) -> str:
         f"Measured {facts['date']} on {facts['cpu_count']} CPUs ({facts['cpu_model'] or 'unknown CPU'}), "
         f"Python {facts['python']}, {facts['platform']}, commit {facts['git_commit']}; "
         f"medians of {results['settings']['repeat']} runs, each stage in a fresh process.",
+        *([f"Stages not measured in that run are from the run of {results['settings']['merged_with_run_of']}"
+           + (f" (commit {results['settings']['merged_with_commit']})"
+              if results["settings"].get("merged_with_commit") else "") + "."]
+          if results["settings"].get("merged_with_run_of") else []),
         "",
         "| stage | workbooks | median s | peak MB |",
         "| --- | ---: | ---: | ---: |",
@@ -550,7 +554,8 @@ def merged(earlier: dict[str, Any], latest: dict[str, Any]) -> dict[str, Any]:
         stages.setdefault(key, {}).update(by_size)
     help_result = latest["help"] if "error" not in latest["help"] else earlier.get("help", latest["help"])
     settings = {**latest["settings"], "sizes": sorted({int(size) for by_size in stages.values() for size in by_size}),
-                "merged_with_run_of": earlier.get("machine", {}).get("date")}
+                "merged_with_run_of": earlier.get("machine", {}).get("date"),
+                "merged_with_commit": earlier.get("machine", {}).get("git_commit")}
     return {**latest, "stages": stages, "help": help_result, "settings": settings}
 
 
