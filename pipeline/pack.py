@@ -243,12 +243,8 @@ def render_pdf(context: Mapping[str, Any], path: Path, *, profiles_per_chunk: in
         body_pages = sum(len(item.landscape) for item in rendered)
         landscape = [flag for item in rendered for flag in item.landscape]
         for _ in range(3):  # the real numbers could, in theory, reflow the contents onto another page
-            toc_pages, offset = {}, contents_pages
-            for item in rendered:
-                for anchor, index in item.anchors.items():
-                    toc_pages.setdefault(anchor, offset + index + 1)
-                offset += len(item.landscape)
-            toc_pages = {key: toc_pages[key] for key in toc_keys if key in toc_pages}
+            first_pages = _anchor_pages(rendered, contents_pages)
+            toc_pages = {key: first_pages[key] + 1 for key in toc_keys if key in first_pages}
             total = contents_pages + body_pages
             front = contents(toc_pages, total)
             stamps = [stamp(contents_pages + index + 1, total, landscape[index:index + STAMP_PAGES_PER_PART])
@@ -290,6 +286,24 @@ class _Part:
     def head(self, pages: int) -> "_Part":
         return _Part(self.pdf, {anchor: index for anchor, index in self.anchors.items() if index < pages},
                      self.landscape[:pages], tuple(link for link in self.links if link[0] < pages))
+
+
+def _starts(parts: Sequence[_Part], first: int = 0) -> list[int]:
+    """The page index each part starts on when the parts follow one another from page index `first`."""
+    starts = []
+    for part in parts:
+        starts.append(first)
+        first += len(part.landscape)
+    return starts
+
+
+def _anchor_pages(parts: Sequence[_Part], first: int = 0) -> dict[str, int]:
+    """Where each anchor first lands (page index) when the parts follow one another from `first`."""
+    pages: dict[str, int] = {}
+    for part, start in zip(parts, _starts(parts, first)):
+        for anchor, index in part.anchors.items():
+            pages.setdefault(anchor, start + index)
+    return pages
 
 
 class _Flow:
@@ -429,19 +443,13 @@ def _join(pieces: list[_Part], stamps: list[bytes], path: Path, context: Mapping
     from pypdf.generic import DecodedStreamObject, NameObject
 
     writer = PdfWriter()
-    page_of: dict[str, int] = {}  # where each anchor first lands in the whole document (page index)
-    offset = 0
     for piece in pieces:
         writer.append(PdfReader(io.BytesIO(piece.pdf)), pages=list(range(len(piece.landscape))))
-        for anchor, index in piece.anchors.items():
-            page_of.setdefault(anchor, offset + index)
-        offset += len(piece.landscape)
-    offset = 0
-    for piece in pieces:
+    page_of = _anchor_pages(pieces)
+    for piece, start in zip(pieces, _starts(pieces)):
         for index, anchor, rect in piece.links:
             if anchor in page_of:
-                writer.add_annotation(offset + index, Link(rect=rect, target_page_index=page_of[anchor]))
-        offset += len(piece.landscape)
+                writer.add_annotation(start + index, Link(rect=rect, target_page_index=page_of[anchor]))
     stamp_pages = [page for stamp in stamps for page in PdfReader(io.BytesIO(stamp)).pages]
     first = len(writer.pages) - len(stamp_pages)
     opening = DecodedStreamObject()
