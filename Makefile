@@ -9,7 +9,7 @@ DEMO   := output/demo-input
 # The demo's dates sit around 2026-04-01 (pipeline/demo.py, REFERENCE_DATE), so its run is as of a month later.
 DEMO_AS_OF := 2026-05-01
 
-.PHONY: install test report template demo bench fuzz clean
+.PHONY: install browser test report template demo bench fuzz clean
 
 install: $(VENV)/.installed
 
@@ -19,8 +19,20 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
-test: install
+test: install browser
 	$(PY) -m pytest -q
+
+# The accessibility tests' npm packages (puppeteer-core drives the system Chromium, axe-core checks the
+# pack), at the versions tests/browser/package-lock.json pins. Without npm those tests say so and skip.
+BROWSER_DEPS := tests/browser/node_modules/.package-lock.json
+browser: $(BROWSER_DEPS)
+
+$(BROWSER_DEPS): tests/browser/package.json tests/browser/package-lock.json
+	@if command -v npm >/dev/null; then \
+		cd tests/browser && npm ci --no-audit --no-fund --loglevel=error; \
+	else \
+		echo "npm is not installed: the browser accessibility tests will be skipped (.ci/run installs it)"; \
+	fi
 
 # The year's run: every workbook in input/ (or a demo set when there is none) into output/<year>/.
 report: install
@@ -44,4 +56,4 @@ fuzz: install
 	$(PY) -m pytest -q -m slow --hypothesis-profile=long tests/robustness
 
 clean:
-	rm -rf $(VENV) output/*/ .pytest_cache
+	rm -rf $(VENV) output/*/ .pytest_cache tests/browser/node_modules

@@ -15,6 +15,7 @@ import datetime as dt
 import multiprocessing
 import os
 import re
+from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,6 +95,7 @@ def build_context(*, scores: Sequence[PartnershipScore], workbooks: Sequence[Wor
     by_file = {workbook.file: workbook for workbook in workbooks}
     totals = score_totals(scores)
     partnerships = [_profile(score, by_file[score.file], report) for score in scores]
+    _name_uniquely(partnerships)
     exceptions = _exceptions(scores, report)
     change = None
     if comparison is not None:
@@ -579,6 +581,15 @@ def _profile(score: PartnershipScore, workbook: Workbook, report: ValidationRepo
         "finding_rules": sorted(rules.items()),
         "change": None,  # filled in by build_context when there is a comparison
     }
+
+
+def _name_uniquely(partnerships: Sequence[dict[str, Any]]) -> None:
+    """Gives each profile a `label` ("P-001 Harbour Board") that no other profile has, to name its
+    tables for a screen reader; two returns with the same ID and name are told apart by file."""
+    labels = [f"{item['score'].id} {item['title']}".strip() for item in partnerships]
+    repeated = {label for label, count in Counter(labels).items() if count > 1}
+    for item, label in zip(partnerships, labels):
+        item["label"] = f"{label} ({item['score'].file})" if label in repeated else label
 
 
 # --- Exceptions and headlines ----------------------------------------------------------------------

@@ -95,8 +95,10 @@ def between(text: str, start: str, end: str) -> str:
 
 
 def plain(html: str) -> str:
-    """The text a reader sees: inline tags dropped, others read as a space, spaces collapsed."""
-    inline = re.sub(r"</?(?:strong|a|span|code|em)\b[^>]*>", "", html)
+    """The text a reader sees: hidden captions and labels (for screen readers) dropped, inline tags
+    dropped, others read as a space, spaces collapsed."""
+    shown = re.sub(r'<(caption|span) [^>]*class="visually-hidden"[^>]*>.*?</\1>', "", html)
+    inline = re.sub(r"</?(?:strong|a|span|code|em)\b[^>]*>", "", shown)
     return " ".join(re.sub(r"<[^>]+>", " ", inline).replace("&#39;", "'").split())
 
 
