@@ -3,8 +3,12 @@
 matplotlib is imported inside `render_charts` (it is slow to import and only the report needs it)
 and always with the Agg backend, so no display is ever needed. Determinism: a fixed `svg.hashsalt`
 for element ids, no date in the metadata, text kept as text. Colours are the Okabe-Ito palette,
-which people with the common colour-vision deficiencies can tell apart, and every coloured mark also
-carries a text label, so no chart relies on colour alone.
+which people with the common colour-vision deficiencies can tell apart; no chart relies on colour
+alone: every coloured mark also carries a text label, a pattern (a rating's hatching, a band's) or a
+shape, and bars are outlined so they stand out from the white page.
+
+What each chart counts comes from `pipeline.chart_figures`, which also says it in words: each SVG is an
+image (`role="img"`) named by its heading and described by that text alternative.
 """
 
 from __future__ import annotations
@@ -12,11 +16,13 @@ from __future__ import annotations
 import io
 import re
 import textwrap
-from collections import Counter
-from statistics import mean
 from typing import Any, Callable, Iterable
+from xml.sax.saxutils import escape, quoteattr
 
 from pipeline import catalogue
+from pipeline.chart_figures import (PLOTTED_RAGS, action_counts, area_counts, chart_figures, completeness_rating,
+                                    heat_counts, in_scope, ranked_strategy_risks, resource_points,
+                                    section_averages, service_area)
 from pipeline.config import Config
 from pipeline.score import (ACTION_KEYS, AMBER, GREEN, NOT_ASSESSED, OUT_OF_SCOPE, OVERDUE, RAG_ORDER, RED,
                             PartnershipScore)
@@ -24,11 +30,19 @@ from pipeline.score import (ACTION_KEYS, AMBER, GREEN, NOT_ASSESSED, OUT_OF_SCOP
 #: Okabe-Ito colours for the RAG ratings; greys for the two ratings that are not a judgement.
 RAG_COLOURS = {RED: "#D55E00", AMBER: "#E69F00", GREEN: "#009E73", OUT_OF_SCOPE: "#999999",
                NOT_ASSESSED: "#DDDDDD"}
-BAND_COLOURS = {"Low": "#CFEDE3", "Medium": "#FBE3B0", "High": "#F4C3A6"}
-BAND_TEXT = {"Low": "#00664A", "Medium": "#8A5A00", "High": "#9A3B00"}
+#: A rating's hatching, so a segment or bar says its rating without its colour (as the legend shows).
+RAG_HATCHES = {RED: "xx", AMBER: "..", GREEN: None, OUT_OF_SCOPE: "--", NOT_ASSESSED: "//"}
+#: The heat map's bands, light to dark (each step at least 1.5:1 apart in contrast) and hatched too;
+#: the counts on them are in ink, at least 5:1 on each.
+BAND_COLOURS = {"Low": "#E8F6F0", "Medium": "#F2BE56", "High": "#E07B39"}
+BAND_HATCHES = {"Low": None, "Medium": "..", "High": "//"}
 ACTION_COLOURS = {"Not started": "#999999", "In progress": "#0072B2", "Complete": "#009E73", OVERDUE: "#D55E00"}
 MARKERS = {RED: "^", AMBER: "s", GREEN: "o"}
 INK, MUTED = "#222222", "#666666"
+#: Bars are outlined in ink: the pale Okabe-Ito colours (amber, grey) are under 3:1 against white.
+OUTLINE = {"edgecolor": INK, "linewidth": 0.6}
+#: A label laid on a coloured or hatched mark sits on white, so it reads at full contrast.
+ON_WHITE = {"boxstyle": "round,pad=0.18", "facecolor": "white", "edgecolor": "none"}
 
 #: Chart names (the file names under charts/) with the heading the pack shows above each.
 CHART_TITLES = {
@@ -53,7 +67,8 @@ def render_charts(scores: Iterable[PartnershipScore], config: Config, comparison
     import matplotlib.pyplot as plt
 
     scores = list(scores)
-    assessed = [item for item in scores if item.assessed and item.in_scope]
+    assessed = in_scope(scores)
+    figures = chart_figures(scores, config, comparison)
     drawers: dict[str, Callable] = {
         "risk_heat_map": lambda fig: _risk_heat_map(fig, assessed, config, comparison),
         "strategy_risks_ranked": lambda fig: _strategy_risks(fig, assessed, config),
@@ -63,7 +78,7 @@ def render_charts(scores: Iterable[PartnershipScore], config: Config, comparison
         "resources_vs_assurance": lambda fig: _resources(fig, assessed, config),
     }
     sizes = {"strategy_risks_ranked": (8, 5.2), "resources_vs_assurance": (8, 4.8),
-             "rag_by_service_area": (8, max(3.0, 1.4 + 0.42 * len({_area(item) for item in scores}))),
+             "rag_by_service_area": (8, max(3.0, 1.4 + 0.42 * len({service_area(item) for item in scores}))),
              "risk_heat_map": (10.4, 6.0) if comparison else (6.4, 5.2)}
     charts = {}
     with plt.rc_context(_STYLE):
@@ -71,7 +86,8 @@ def render_charts(scores: Iterable[PartnershipScore], config: Config, comparison
             fig = plt.figure(figsize=sizes.get(name, (8, 4)))
             try:
                 draw(fig)
-                charts[name] = _unique_ids(_svg(fig, CHART_TITLES[name]), name)
+                svg = _unique_ids(_svg(fig, CHART_TITLES[name]), name)
+                charts[name] = _described(svg, name, CHART_TITLES[name], figures[name].summary)
             finally:
                 plt.close(fig)
     return charts
@@ -104,6 +120,16 @@ def _svg(fig, title: str) -> str:
     return text[text.index("<svg"):]
 
 
+def _described(svg: str, name: str, title: str, summary: str) -> str:
+    """The chart as one image for screen readers: `role="img"`, named by its heading (<title>) and
+    described by its text alternative (<desc>), in place of matplotlib's bare <title>."""
+    svg = re.sub(r"\s*<title>.*?</title>", "", svg, count=1, flags=re.S)
+    start = svg.index(">")
+    return (f"{svg[:start]} role=\"img\" aria-labelledby={quoteattr(name + '-title')} "
+            f"aria-describedby={quoteattr(name + '-desc')}>\n <title id={quoteattr(name + '-title')}>{escape(title)}"
+            f"</title>\n <desc id={quoteattr(name + '-desc')}>{escape(summary)}</desc>{svg[start + 1:]}")
+
+
 _ID_USE = re.compile(r'(\bid="|url\(#|href="#)([^")]+)')
 
 
@@ -126,17 +152,14 @@ def _risk_heat_map(fig, scores: list[PartnershipScore], config: Config, comparis
         ax, zoom = fig.subplots(1, 2, gridspec_kw={"width_ratios": (1, 1), "wspace": 0.25})
     else:
         ax = fig.add_subplot()
-    counts = Counter((risk.likelihood, risk.impact) for item in scores for risk in item.risks)
-    ratings = catalogue.RISK_RATINGS
-    for likelihood in ratings:
-        for impact in ratings:
-            band = config.scoring.risk_band(likelihood * impact)
-            ax.add_patch(Rectangle((likelihood - 0.5, impact - 0.5), 1, 1, facecolor=BAND_COLOURS[band],
-                                   edgecolor="white", linewidth=2))
+    counts = heat_counts(scores)
+    _band_cells(ax, config)
+    for likelihood in catalogue.RISK_RATINGS:
+        for impact in catalogue.RISK_RATINGS:
             count = counts.get((likelihood, impact), 0)
             ax.text(likelihood, impact, str(count) if count else "\u00b7", ha="center", va="center",
                     fontsize=13 if count else 10, fontweight="bold" if count else "normal",
-                    color=BAND_TEXT[band] if count else MUTED)
+                    color=INK, bbox=ON_WHITE if count else None)
     _rating_axes(ax)
     total = sum(counts.values())
     ax.set_title(f"Number of rated risks in each cell ({total} across all partnerships)", fontsize=10.5,
@@ -162,17 +185,19 @@ def marks_movement(comparison: Any) -> bool:
 def _band_patch(band: str, label: str):
     from matplotlib.patches import Patch
 
-    return Patch(facecolor=BAND_COLOURS[band], label=label)
+    return Patch(facecolor=BAND_COLOURS[band], hatch=BAND_HATCHES[band], hatchcolor="white", edgecolor=INK,
+                 linewidth=0.6, label=label)
 
 
 def _band_cells(ax, config: Config) -> None:
+    """The grid of likelihood by impact, each cell in its band's colour and hatching."""
     from matplotlib.patches import Rectangle
 
     for likelihood in catalogue.RISK_RATINGS:
         for impact in catalogue.RISK_RATINGS:
             band = config.scoring.risk_band(likelihood * impact)
             ax.add_patch(Rectangle((likelihood - 0.5, impact - 0.5), 1, 1, facecolor=BAND_COLOURS[band],
-                                   edgecolor="white", linewidth=2))
+                                   hatch=BAND_HATCHES[band], hatchcolor="white", edgecolor="white", linewidth=2))
 
 
 def _rating_axes(ax, limits: tuple[float, float, float, float] | None = None) -> None:
@@ -315,22 +340,18 @@ def _free_spot(anchor, tail, obstacles, placed, bounds) -> tuple[tuple[float, fl
 
 def _strategy_risks(fig, scores: list[PartnershipScore], config: Config) -> None:
     ax = fig.add_subplot()
-    rows = []
-    for risk in catalogue.RISKS:
-        rated = [line.score for item in scores for line in item.risks if line.ref == risk.ref]
-        rows.append((mean(rated) if rated else 0.0, len(rated), risk))
-    if not any(count for _, count, _ in rows):
+    rows = ranked_strategy_risks(scores, config)
+    if not any(row.rated_by for row in rows):
         _empty(ax, "No partnership has rated the strategy's risks yet")
         return
-    rows.sort(key=lambda row: (-row[0], row[2].ref))
-    labels = [f"{risk.ref}  " + "\n".join(textwrap.wrap(risk.text, 48)) for _, _, risk in rows]
-    averages = [average for average, _, _ in rows]
-    bands = [config.scoring.risk_band(average) if count else "Low" for average, count, _ in rows]
+    labels = [f"{row.risk.ref}  " + "\n".join(textwrap.wrap(row.risk.text, 48)) for row in rows]
+    averages = [row.average for row in rows]
     positions = list(range(len(rows)))[::-1]
-    ax.barh(positions, averages, color=[RAG_COLOURS[{"Low": GREEN, "Medium": AMBER, "High": RED}[band]]
-                                        for band in bands], height=0.65)
+    ax.barh(positions, averages, color=[BAND_COLOURS[row.band] for row in rows],
+            hatch=[BAND_HATCHES[row.band] for row in rows], hatchcolor="white", height=0.65, **OUTLINE)
     top = max(averages) if averages else 1
-    for position, (average, count, _), band in zip(positions, rows, bands):
+    for position, row in zip(positions, rows):
+        average, count, band = row.average, row.rated_by, row.band
         text = f"{average:.1f} {band}  (rated by {count})" if count else "not rated"
         ax.text(average + top * 0.015, position, text, va="center", fontsize=8.5, color=INK)
     ax.set_yticks(positions, labels, fontsize=8.5)
@@ -341,12 +362,13 @@ def _strategy_risks(fig, scores: list[PartnershipScore], config: Config) -> None
 
 def _action_status(fig, scores: list[PartnershipScore]) -> None:
     ax = fig.add_subplot()
-    counts = [sum(item.actions[key] for item in scores) for key in ACTION_KEYS]
+    by_status = action_counts(scores)
+    counts = [by_status[key] for key in ACTION_KEYS]
     if not any(counts):
         _empty(ax, "No improvement actions recorded")
         return
     labels = ["Not started", "In progress", "Complete", "Overdue\n(not complete, past due)"]
-    bars = ax.bar(labels, counts, color=[ACTION_COLOURS[key] for key in ACTION_KEYS], width=0.6)
+    bars = ax.bar(labels, counts, color=[ACTION_COLOURS[key] for key in ACTION_KEYS], width=0.6, **OUTLINE)
     for bar, count in zip(bars, counts):
         ax.text(bar.get_x() + bar.get_width() / 2, bar.get_height(), f"{count}", ha="center", va="bottom",
                 fontsize=11, fontweight="bold", color=INK)
@@ -363,13 +385,12 @@ def _completeness(fig, scores: list[PartnershipScore], config: Config) -> None:
         _empty(ax, "No assessed partnership in scope")
         return
     names = list(catalogue.SECTION_NAMES)
-    averages = [mean(item.section_completeness[name] for item in scores) for name in names]
+    averages = [value for _, value in section_averages(scores)]
     positions = list(range(len(names)))[::-1]
     rules = config.rag
-    colours = [RAG_COLOURS[RED] if value < rules.red_completeness_below else
-               RAG_COLOURS[AMBER] if value < rules.amber_completeness_below else RAG_COLOURS[GREEN]
-               for value in averages]
-    ax.barh(positions, [value * 100 for value in averages], color=colours, height=0.65)
+    ratings = [completeness_rating(value, config) for value in averages]
+    ax.barh(positions, [value * 100 for value in averages], color=[RAG_COLOURS[rag] for rag in ratings],
+            hatch=[RAG_HATCHES[rag] for rag in ratings], hatchcolor="white", height=0.65, **OUTLINE)
     for position, value in zip(positions, averages):
         ax.text(value * 100 + 1, position, f"{value * 100:.0f}%", va="center", fontsize=9, color=INK)
     numbered = [f"{number}. {name}" for number, name in enumerate(names, start=1)]
@@ -385,29 +406,25 @@ def _completeness(fig, scores: list[PartnershipScore], config: Config) -> None:
     ax.tick_params(axis="y", length=0)
 
 
-def _area(item: PartnershipScore) -> str:
-    return item.service_area or "(service area not given)"
-
-
 def _rag_by_area(fig, scores: list[PartnershipScore]) -> None:
     ax = fig.add_subplot()
     if not scores:
         _empty(ax, "No workbooks")
         return
-    areas = sorted({_area(item) for item in scores}, key=str.casefold)
-    counts = {rag: [sum(1 for item in scores if _area(item) == area and item.rag == rag) for area in areas]
-              for rag in RAG_ORDER}
+    by_area = area_counts(scores)
+    areas = [area for area, _ in by_area]
+    counts = {rag: [area_count[rag] for _, area_count in by_area] for rag in RAG_ORDER}
     positions = list(range(len(areas)))[::-1]
     left = [0] * len(areas)
     for rag in RAG_ORDER:
         if not any(counts[rag]):
             continue
         ax.barh(positions, counts[rag], left=left, color=RAG_COLOURS[rag], label=rag, height=0.65,
-                edgecolor="white", hatch="//" if rag == NOT_ASSESSED else None)
+                hatch=RAG_HATCHES[rag], hatchcolor=INK if rag == NOT_ASSESSED else "white", **OUTLINE)
         for position, start, count in zip(positions, left, counts[rag]):
             if count:
                 ax.text(start + count / 2, position, str(count), ha="center", va="center", fontsize=9,
-                        color="white" if rag in (RED, GREEN) else INK, fontweight="bold")
+                        color=INK, fontweight="bold", bbox=ON_WHITE)
         left = [start + count for start, count in zip(left, counts[rag])]
     ax.set_yticks(positions, ["\n".join(textwrap.wrap(area, 32)) for area in areas], fontsize=9)
     ax.set_xlabel("Number of partnerships")
@@ -418,7 +435,7 @@ def _rag_by_area(fig, scores: list[PartnershipScore]) -> None:
 
 
 def _resources(fig, scores: list[PartnershipScore], config: Config) -> None:
-    plotted = [item for item in scores if item.checklist_assurance is not None and item.rag in MARKERS]
+    plotted = resource_points(scores)
     funding_ax, days_ax = fig.subplots(1, 2, sharex=True)
     if not plotted:
         _empty(funding_ax, "No assessed partnership has an assurance score")
@@ -426,7 +443,8 @@ def _resources(fig, scores: list[PartnershipScore], config: Config) -> None:
         return
     for ax, attribute, label in ((funding_ax, "funding", "Annual council funding (£)"),
                                  (days_ax, "officer_days", "Officer time (days per year)")):
-        for rag, marker in MARKERS.items():
+        for rag in PLOTTED_RAGS:
+            marker = MARKERS[rag]
             points = [item for item in plotted if item.rag == rag]
             ax.scatter([item.checklist_assurance * 100 for item in points],
                        [getattr(item, attribute) or 0 for item in points],

@@ -27,6 +27,7 @@ from markupsafe import Markup
 import pipeline
 from pipeline import catalogue, values
 from pipeline.catalogue import Kind
+from pipeline.chart_figures import chart_figures
 from pipeline.charts import CHART_TITLES, marks_movement
 from pipeline.compare import NOT_CARRIED_OVER, Comparison
 from pipeline.rules import id_key
@@ -97,6 +98,7 @@ def build_context(*, scores: Sequence[PartnershipScore], workbooks: Sequence[Wor
     partnerships = [_profile(score, by_file[score.file], report) for score in scores]
     _name_uniquely(partnerships)
     exceptions = _exceptions(scores, report)
+    figures = chart_figures(scores, config, comparison)
     change = None
     if comparison is not None:
         change = change_summary(comparison, year, partnerships)
@@ -112,6 +114,7 @@ def build_context(*, scores: Sequence[PartnershipScore], workbooks: Sequence[Wor
         "rag_order": RAG_ORDER,
         "headlines": _headlines(totals, exceptions),
         "charts": [{"name": name, "title": CHART_TITLES[name], "svg": Markup(_inline_svg(charts[name])),
+                    "table": figures[name].table,
                     "caption": CHART_CAPTIONS[f"{name}_change" if marks_movement(comparison)
                                               and f"{name}_change" in CHART_CAPTIONS else name]}
                    for name in CHART_TITLES if name in charts],

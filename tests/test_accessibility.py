@@ -14,9 +14,12 @@ carries a meaning) has its own tests below, on the pack's own words and the char
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import shutil
 import subprocess
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -28,6 +31,8 @@ BROWSER = Path(__file__).parent / "browser"
 #: axe-core's tags for the success criteria of WCAG 2.0, 2.1 and 2.2 at levels A and AA, and its
 #: best practices (landmarks, one main, headings), which the pack meets too.
 AXE_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice")
+CHARTS = ("risk_heat_map", "strategy_risks_ranked", "action_status", "completeness_by_section",
+          "rag_by_service_area", "resources_vs_assurance")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 NODE = shutil.which("node")
 
@@ -91,3 +96,124 @@ def test_the_page_reflows_at_320_px_without_scrolling_sideways(checked, pack):
 @needs_browser
 def test_the_browser_fetches_nothing_for_the_pack(checked):
     assert all(not entry["requested"] for entry in checked.values())
+
+
+# --- What a machine cannot judge: the charts' words, tables and marks ------------------------------
+
+def _results(pack: Path) -> dict:
+    return json.loads((pack.parent / "results.json").read_text(encoding="utf-8"))
+
+
+def _chart(pack: Path, name: str) -> str:
+    return (pack.parent / "charts" / f"{name}.svg").read_text(encoding="utf-8")
+
+
+def _desc(svg: str) -> str:
+    return html.unescape(re.search(r"<desc [^>]*>(.*?)</desc>", svg, flags=re.S).group(1))
+
+
+def _counted(data: dict) -> list[dict]:
+    return [item for item in data["partnerships"] if item["assessed"] and item["in_scope"]]
+
+
+@pytest.mark.parametrize("pack", ["demo", "with change"])
+def test_every_chart_is_an_image_named_and_described_for_screen_readers(packs, pack):
+    page = packs[pack].read_text(encoding="utf-8")
+    for name in CHARTS:
+        svg = _chart(packs[pack], name)
+        root = svg[:svg.index(">")]
+        assert 'role="img"' in root and f'aria-labelledby="{name}-title"' in root, name
+        assert f'aria-describedby="{name}-desc"' in root, name
+        assert len(_desc(svg)) > 60, name  # a sentence or more, not the heading again
+        description = re.search(r"<desc .*?</desc>", svg, flags=re.S).group(0)
+        assert root in page and description in page, name  # the pack inlines this very chart
+        # ... with the figures behind it in a table a screen reader can walk, behind a <details>.
+        details = page[page.index(f'id="chart-{name}"'):]
+        details = details[:details.index("</figure>")]
+        assert "<details" in details and "<summary>" in details and "<th scope=\"row\">" in details, name
+
+
+def test_the_heat_maps_text_gives_the_counts_by_band(packs):
+    data = _results(packs["demo"])
+    bands = Counter(risk["band"] for item in _counted(data) for risk in item["risks"])
+    text = _desc(_chart(packs["demo"], "risk_heat_map"))
+    assert f"{sum(bands.values())} rated risks" in text
+    for band in ("Low", "Medium", "High"):
+        assert f"{bands[band]} {band} " in text, band
+    cells = Counter((risk["likelihood"], risk["impact"]) for item in _counted(data) for risk in item["risks"])
+    for (likelihood, impact), count in cells.items():
+        if likelihood * impact > 12:
+            assert f"{count} at likelihood {likelihood} and impact {impact}" in text
+
+
+def test_the_heat_maps_table_holds_every_cell(packs):
+    data = _results(packs["demo"])
+    cells = Counter((risk["likelihood"], risk["impact"]) for item in _counted(data) for risk in item["risks"])
+    page = packs["demo"].read_text(encoding="utf-8")
+    table = page[page.index('id="chart-risk_heat_map-data"'):]
+    table = table[:table.index("</table>")]
+    rows = re.findall(r"<tr><th scope=\"row\">(\d) [^<]*</th>(.*?)</tr>", table)
+    assert [int(impact) for impact, _ in rows] == [5, 4, 3, 2, 1]
+    for impact, cells_html in rows:
+        shown = [int(count) for count in re.findall(r"<td>(\d+) \((?:Low|Medium|High)\)</td>", cells_html)]
+        assert shown == [cells.get((likelihood, int(impact)), 0) for likelihood in range(1, 6)], impact
+
+
+def test_the_ranked_risks_text_names_them_in_order_with_their_averages(packs):
+    scores: dict[str, list[int]] = {}
+    for item in _counted(_results(packs["demo"])):
+        for risk in item["risks"]:
+            scores.setdefault(risk["ref"], []).append(risk["score"])
+    ranked = sorted((-sum(values) / len(values), ref) for ref, values in scores.items() if ref <= "R09")
+    text = _desc(_chart(packs["demo"], "strategy_risks_ranked"))
+    assert re.findall(r"\bR0[1-9]\b", text) == [ref for _, ref in ranked], text
+    for average, ref in ranked:
+        assert f"{-average:.1f}" in text, ref
+
+
+def test_the_action_chart_says_the_totals(packs):
+    totals = Counter()
+    for item in _counted(_results(packs["demo"])):
+        totals.update(item["actions"])
+    text = _desc(_chart(packs["demo"], "action_status"))
+    assert f"{totals['Not started'] + totals['In progress'] + totals['Complete']} improvement actions" in text
+    assert f"{totals['Not started']} not started, {totals['In progress']} in progress and " \
+           f"{totals['Complete']} complete. {totals['overdue']} are overdue" in text
+
+
+def test_the_heat_map_with_change_says_which_risks_moved(packs):
+    text = _desc(_chart(packs["with change"], "risk_heat_map"))
+    moved = json.loads((packs["with change"].parent / "results.json").read_text(encoding="utf-8"))
+    risks = moved["change_since_previous"]["risks"]
+    for risk in risks:
+        if risk.get("direction") in ("up", "down"):
+            assert risk["ref"] in text, risk["ref"]
+    assert "Risk movement table" in text
+
+
+def test_no_chart_carries_a_meaning_by_colour_alone(packs):
+    """Ratings and bands are hatched as well as coloured (each its own pattern), the heat map's bands
+    step clearly from light to dark, and no label is white on a colour (under 4.5:1 on the palette)."""
+    from pipeline import charts
+
+    hatches = [hatch for hatch in charts.RAG_HATCHES.values()]
+    assert len(set(hatches)) == len(hatches)
+    assert len(set(charts.BAND_HATCHES.values())) == len(charts.BAND_HATCHES)
+    low, medium, high = (charts.BAND_COLOURS[band] for band in ("Low", "Medium", "High"))
+    assert _contrast(low, medium) >= 1.4 and _contrast(medium, high) >= 1.4 and _contrast(low, high) >= 2.5
+    for colour in charts.BAND_COLOURS.values():
+        assert _contrast(colour, charts.INK) >= 4.5
+    for name in CHARTS:
+        svg = _chart(packs["demo"], name)
+        assert not re.search(r"<text[^>]*style=\"[^\"]*fill: ?#ffffff", svg), name
+    assert _chart(packs["demo"], "rag_by_service_area").count("<pattern") >= 3  # Red, Amber and Out of scope
+
+
+def _contrast(first: str, second: str) -> float:
+    def luminance(colour: str) -> float:
+        channels = [int(colour.lstrip("#")[index:index + 2], 16) / 255 for index in (0, 2, 4)]
+        linear = [value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4 for value in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    lighter, darker = sorted((luminance(first), luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
