@@ -21,6 +21,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.table import Table, TableColumn
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
@@ -78,6 +79,15 @@ ANSWER_HEADERS = {
     catalogue.CHECKLIST.name: ("Status", "Evidence", "Evidence location"),
     catalogue.IMPROVEMENT.name: ("Answer", "Action", "Action owner", "Due date", "Action status"),
     catalogue.RISKS_SHEET.name: ("Likelihood", "Impact", "Mitigation", "Owner"),
+}
+#: Each sheet's header and rows form an Excel table of this name, so Excel and the screen readers that
+#: read it announce the column header of the cell an officer is in (Excel's accessibility checker asks
+#: for this). The tables have no style and no filter buttons: the cells keep the template's own look.
+TABLE_NAMES = {
+    catalogue.REGISTER.name: "RegisterFields",
+    catalogue.CHECKLIST.name: "ChecklistQuestions",
+    catalogue.IMPROVEMENT.name: "ImprovementAreas",
+    catalogue.RISKS_SHEET.name: "RiskRatings",
 }
 #: Register fields whose answers run to a sentence or more.
 _LONG_ANSWERS = ("purpose", "objectives")
@@ -156,6 +166,8 @@ def _guide(sheet: Worksheet) -> None:
     sheet.column_dimensions["A"].width = 30
     sheet.column_dimensions["B"].width = 100
     sheet.sheet_view.showGridLines = False
+    strategy_risks = {risk.ref for risk in catalogue.RISKS}
+    own_risks = [ref for ref in catalogue.RISK_ROWS if ref not in strategy_risks]
     rows: list[tuple[str, str, Font]] = [
         ("Partnership review workbook", "", _TITLE_FONT),
         ("", f"This workbook is the council's yearly review of one partnership, as the "
@@ -181,11 +193,15 @@ def _guide(sheet: Worksheet) -> None:
                      f"score above {Scoring().risk_medium_max} is a High risk and needs a Mitigation "
                      f"and an Owner. Add risks of your own in the open rows below "
                      f"{catalogue.RISKS[-1].ref}.", _BODY),
-        ("Typing", f"Type only in the pale yellow cells; grey cells hold the strategy's text and are "
-                   f"locked. Dates may be typed as {EXAMPLE_DATE}. The sheets are protected without "
-                   f"a password only to keep the layout intact: please do not unprotect them, insert "
-                   f"or delete rows, or rename sheets, because the review reads each answer from its "
-                   f"place.", _BODY),
+        ("Typing", f"Type only in the answer columns: {_answer_columns()}. On the Risks sheet, "
+                   f"{_spoken_list(list(OWN_RISK_HEADERS), 'and')} are answers too in the open rows "
+                   f"{own_risks[0]} to {own_risks[-1]}, for risks of your own. Every other cell holds the "
+                   f"strategy's text and is locked (answer cells are also shaded pale yellow, locked ones "
+                   f"grey). Each sheet's first row is set as its table's header row, so Excel and screen "
+                   f"readers name the column of the cell you are in. Dates may be typed as {EXAMPLE_DATE}. "
+                   f"The sheets are protected without a password only to keep the layout intact: please "
+                   f"do not unprotect them, insert or delete rows, or rename sheets, because the review "
+                   f"reads each answer from its place.", _BODY),
         ("What the answers mean", "", _HEADING_FONT),
     ]
     for topic, meanings in catalogue.ANSWER_MEANINGS.items():
@@ -383,9 +399,29 @@ def _answer(sheet: Worksheet, layout: SheetLayout, row: int, header: str, value:
     cell.protection = _UNLOCKED
 
 
+def _answer_columns() -> str:
+    """'Register: Value (column B); Checklist: Status, Evidence and Evidence location (columns D to F); ...'"""
+    named = []
+    for layout in catalogue.TABLE_LAYOUTS:
+        headers = list(ANSWER_HEADERS[layout.name])
+        columns = [layout.column(header) for header in headers]
+        if len(columns) == 1:
+            where = f"column {columns[0]}"
+        elif "".join(columns) in "ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+            where = f"columns {columns[0]} to {columns[-1]}"
+        else:
+            where = f"columns {_spoken_list(columns, 'and')}"
+        named.append(f"{layout.name}: {_spoken_list(headers, 'and')} ({where})")
+    return "; ".join(named)
+
+
 def _finish_table(sheet: Worksheet, layout: SheetLayout, landscape: bool) -> None:
     for header, width in _WIDTHS[layout.name].items():
         sheet.column_dimensions[layout.column(header)].width = width
+    last = f"{layout.column(layout.headers[-1])}{sheet.max_row}"
+    sheet.add_table(Table(displayName=TABLE_NAMES[layout.name], ref=f"A{layout.header_row}:{last}",
+                          tableColumns=[TableColumn(id=index, name=header)
+                                        for index, header in enumerate(layout.headers, start=1)]))
     # The Ref (or Field) column stays in view with the header when scrolling either way.
     sheet.freeze_panes = f"B{layout.first_row}"
     _protect(sheet)
@@ -447,8 +483,8 @@ def _cells(layout: SheetLayout, header: str, rows: Iterable[int]) -> list[str]:
     return [f"{layout.column(header)}{row}" for row in rows]
 
 
-def _spoken_list(options: list[str]) -> str:
-    return options[0] if len(options) == 1 else f"{', '.join(options[:-1])} or {options[-1]}"
+def _spoken_list(options: list[str], last: str = "or") -> str:
+    return options[0] if len(options) == 1 else f"{', '.join(options[:-1])} {last} {options[-1]}"
 
 
 def _limited(text: str) -> str:

@@ -280,3 +280,34 @@ def test_libreoffice_opens_and_converts_the_template(tmp_path, template_path):
     # LibreOffice understood the dropdowns: it wrote them back.
     status = validations_at(reopened[catalogue.CHECKLIST.name], f"D{catalogue.CHECKLIST.first_row}")
     assert [list_options(item) for item in status if item.type == "list"] == [catalogue.CHECKLIST_STATUSES]
+
+
+def test_each_answer_sheet_is_an_excel_table_with_its_header_row(workbook):
+    """Excel and screen readers announce a cell's column header only when the header row is defined
+    (as a table's): the officer hears "Status" or "Evidence" as they move along a row."""
+    last_rows = {catalogue.REGISTER.name: max(catalogue.REGISTER_ROWS.values()),
+                 catalogue.CHECKLIST.name: max(catalogue.CHECKLIST_ROWS.values()),
+                 catalogue.IMPROVEMENT.name: max(catalogue.IMPROVEMENT_ROWS.values()),
+                 catalogue.RISKS_SHEET.name: max(catalogue.RISK_ROWS.values())}
+    names = set()
+    for layout in catalogue.TABLE_LAYOUTS:
+        sheet = workbook[layout.name]
+        assert len(sheet.tables) == 1, layout.name
+        table = next(iter(sheet.tables.values()))
+        names.add(table.displayName)
+        assert table.ref == f"A{layout.header_row}:{layout.column(layout.headers[-1])}{last_rows[layout.name]}"
+        assert table.headerRowCount == 1 and [column.name for column in table.tableColumns] == list(layout.headers)
+        assert table.autoFilter is None  # no filter buttons on a protected sheet
+    assert len(names) == len(catalogue.TABLE_LAYOUTS)
+
+
+def test_the_guide_names_the_answer_columns_rather_than_their_colour(workbook):
+    guide = {row[0]: row[1] for row in workbook[catalogue.GUIDE_SHEET].iter_rows(values_only=True) if row[0]}
+    typing = guide["Typing"]
+    assert "pale yellow cells" not in typing
+    for clause in ("Register: Value (column B)",
+                   "Checklist: Status, Evidence and Evidence location (columns D to F)",
+                   "Improvement: Answer, Action, Action owner, Due date and Action status (columns C to G)",
+                   "Risks: Likelihood, Impact, Mitigation and Owner (columns C to F)",
+                   "Ref and Risk are answers too in the open rows R10 to R20"):
+        assert clause in typing, clause
