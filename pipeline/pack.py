@@ -547,8 +547,10 @@ def register_display(workbook: Workbook) -> list[tuple[str, str]]:
         shown = values.text(raw)
         if spec.kind is Kind.DATE and isinstance(values.date(raw), dt.date):
             shown = long_date(values.date(raw))
-        elif spec.kind is Kind.NUMBER and isinstance(values.number(raw), float):
-            shown = (money if spec.key == "funding" else days)(values.number(raw))
+        elif spec.kind is Kind.NUMBER and isinstance(values.amount(raw), float):
+            shown = (money if spec.key == "funding" else days)(values.amount(raw))
+        elif spec.kind is Kind.NUMBER and values.amount(raw) is values.INVALID:
+            shown = f"{shown} (cannot be read: left out of the figures)"
         elif spec.kind is Kind.LIST:
             shown = "; ".join(values.items(raw, catalogue.LIST_SEPARATOR))
         rows.append((spec.label, shown))
@@ -584,7 +586,7 @@ def _profile(score: PartnershipScore, workbook: Workbook, report: ValidationRepo
 # --- Exceptions and headlines ----------------------------------------------------------------------
 
 def _exceptions(scores: Sequence[PartnershipScore], report: ValidationReport) -> dict[str, list]:
-    counted = [item for item in scores if item.assessed and item.in_scope]
+    counted = [item for item in scores if item.assessed and item.in_scope and item.counted]
     blocking: dict[str, list[str]] = {}
     for item in report.findings:
         if item.blocks_assessment:
@@ -598,10 +600,23 @@ def _exceptions(scores: Sequence[PartnershipScore], report: ValidationReport) ->
         "overdue_actions": overdue_actions,
         "unmitigated": [(score, risk) for score in counted for risk in score.risks
                         if risk.band == "High" and not risk.mitigated],
-        "out_of_scope": [score for score in scores if score.assessed and not score.in_scope],
+        "out_of_scope": [score for score in scores if score.assessed and not score.in_scope and score.counted],
+        "duplicates": _duplicates(scores),
+        "left_out": [(score, item) for score in counted for item in score.left_out],
         "not_assessed": [(score, blocking.get(score.file) or list(score.rag_reasons))
                          for score in scores if not score.assessed],
     }
+
+
+def _duplicates(scores: Sequence[PartnershipScore]) -> list[dict[str, Any]]:
+    """Each Partnership ID returned in more than one workbook: the return that counts and the others."""
+    by_file = {score.file: score for score in scores}
+    others: dict[str, list[PartnershipScore]] = {}
+    for score in scores:
+        if score.duplicate_of:
+            others.setdefault(score.duplicate_of, []).append(score)
+    return [{"counted": by_file[file], "others": sorted(group, key=lambda score: score.file)}
+            for file, group in sorted(others.items(), key=lambda pair: (by_file[pair[0]].id, pair[0]))]
 
 
 def _headlines(totals: Mapping[str, Any], exceptions: Mapping[str, list]) -> list[str]:
@@ -622,9 +637,24 @@ def _headlines(totals: Mapping[str, Any], exceptions: Mapping[str, list]) -> lis
         "{n} entries are not partnerships under the strategy (out of scope).")
     add(len(exceptions["not_assessed"]), "1 workbook could not be assessed and must be sent again.",
         "{n} workbooks could not be assessed and must be sent again.")
+    for duplicate in exceptions["duplicates"]:
+        counted, others = duplicate["counted"], duplicate["others"]
+        when = (f"its review was completed on {long_date(counted.review_completed_on)}"
+                if counted.review_completed_on else "no return gives a readable review date")
+        lines.append(f"Partnership ID {counted.id} was returned in {len(others) + 1} workbooks: {counted.file} is "
+                     f"counted ({when}; the latest review counts, then the first file by name) and "
+                     f"{_joined([other.file for other in others])} {'is' if len(others) == 1 else 'are'} left out "
+                     "of the figures. Check which is right and correct the other's ID.")
+    add(totals.get("answers_left_out", 0),
+        "1 answer could not be read and is left out of every figure (see Exceptions, Answers left out).",
+        "{n} answers could not be read and are left out of every figure (see Exceptions, Answers left out).")
     if not lines:
         lines.append("No exceptions: every partnership in scope is rated Green or Amber with nothing overdue.")
     return lines
+
+
+def _joined(items: Sequence[str]) -> str:
+    return f"{', '.join(items[:-1])} and {items[-1]}" if len(items) > 1 else "".join(items)
 
 
 # --- Change since last year ------------------------------------------------------------------------
@@ -665,7 +695,7 @@ def change_summary(comparison: Comparison, year: int, partnerships: Sequence[Map
     anchors: dict[str, str] = {}
     for item in partnerships:
         key = id_key(item["score"].id)
-        if key and key not in first_file:
+        if key and item["score"].counted:  # the return that counts for its ID (score.mark_duplicates)
             first_file[key], anchors[key] = item["score"].file, item["anchor"]
 
     def rows(changes) -> list[dict[str, Any]]:

@@ -53,9 +53,11 @@ def register_rows(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbo
 
 
 def open_action_rows(scores: Sequence[PartnershipScore]) -> list[list[Value]]:
-    """Every action not Complete, of assessed workbooks, by partnership then area."""
+    """Every action not Complete, of assessed workbooks, by partnership then area. A due date or a
+    status that cannot be read is written as typed, so next year's rollover shows it, unchanged."""
     return [
-        [score.id, line.ref, line.area, line.action, line.owner or None, line.due, line.status]
+        [score.id, line.ref, line.area, line.action, line.owner or None, line.due or line.due_typed or None,
+         line.status]
         for score in scores if score.assessed
         for line in score.action_lines if line.status != COMPLETE
     ]

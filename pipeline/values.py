@@ -95,6 +95,14 @@ def number(value: Value) -> float | None | object:
     return INVALID
 
 
+def amount(value: Value) -> float | None | object:
+    """An amount of money or time: a `number` that is not negative (a negative one is INVALID)."""
+    parsed = number(value)
+    if isinstance(parsed, float) and parsed < 0:
+        return INVALID
+    return parsed
+
+
 def rating(value: Value, allowed: tuple[int, ...]) -> int | None | object:
     """A whole-number rating within `allowed` (e.g. 1 to 5), from a number or text."""
     parsed = number(value)
