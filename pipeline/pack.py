@@ -27,7 +27,7 @@ import pipeline
 from pipeline import catalogue, values
 from pipeline.catalogue import Kind
 from pipeline.charts import CHART_TITLES, marks_movement
-from pipeline.compare import NOT_CARRIED_OVER, Comparison
+from pipeline.compare import NO_RETURN, NOT_ASSESSED_NOW, NOT_CARRIED_OVER, Comparison
 from pipeline.rules import id_key
 from pipeline.config import Config
 from pipeline.findings import RULES, ValidationReport
@@ -685,7 +685,8 @@ def _score_change(then: float | None, now: float | None) -> str:
 DIRECTIONS = {"up": "\u25b2 up (worse)", "down": "\u25bc down (better)", "no change": "no change",
               "not comparable": "not comparable"}
 #: How the pack words a carried action's status this year.
-CARRIED_OUTCOMES = {catalogue.COMPLETE: "Closed", NOT_CARRIED_OVER: "Not carried over"}
+CARRIED_OUTCOMES = {catalogue.COMPLETE: "Closed", NOT_CARRIED_OVER: "Not carried over", NO_RETURN: "No return",
+                    NOT_ASSESSED_NOW: "Not assessed"}
 
 
 def change_summary(comparison: Comparison, year: int, partnerships: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -729,8 +730,7 @@ def change_summary(comparison: Comparison, year: int, partnerships: Sequence[Map
         "ended_out_of_scope": rows(change for change in comparison.ended if change.rag_then == OUT_OF_SCOPE),
         "carried": {"total": comparison.carried_actions, "closed": comparison.carried_closed,
                     "not_closed": comparison.carried_still_open,
-                    "not_carried_over": comparison.carried_not_carried_over,
-                    "still_open": comparison.carried_still_open - comparison.carried_not_carried_over,
+                    "outcomes": _carried_outcomes(comparison),
                     "partnerships": sum(1 for change in comparison.partnerships if change.carried_actions)},
         "risks": [{"ref": risk.ref, "text": risk.text, "then": _score_text(risk.score_then),
                    "now": _score_text(risk.score_now), "change": _score_change(risk.score_then, risk.score_now),
@@ -738,6 +738,17 @@ def change_summary(comparison: Comparison, year: int, partnerships: Sequence[Map
                   for risk in comparison.risks],
         "first_file": first_file,
     }
+
+
+def _carried_outcomes(comparison: Comparison) -> list[str]:
+    """What became of last year's open actions, each counted once, as phrases of one sentence."""
+    outcomes = [(comparison.carried_closed, "now closed (Complete)"),
+                (comparison.carried_open_now, "still open"),
+                (comparison.carried_not_carried_over,
+                 "no longer listed this year without being marked Complete (not carried over)"),
+                (comparison.carried_no_return, "in partnerships that returned no workbook this year"),
+                (comparison.carried_not_assessed, "in workbooks that could not be assessed this year")]
+    return [f"{count} {words}" for count, words in outcomes if count]
 
 
 def profile_change(score: PartnershipScore, comparison: Comparison, first_file: Mapping[str, str]) -> dict[str, Any]:
