@@ -2,7 +2,7 @@
 
 `build_context` gathers everything the templates show into plain data (no template does
 arithmetic); `render_html` and `render_pdf` render the same Jinja2 templates in
-`report_templates/`. Autoescaping is on, so anything an officer typed appears as text. The HTML is
+`report_templates/` (installed as the package `pipeline.report_templates`). Autoescaping is on, so anything an officer typed appears as text. The HTML is
 self-contained (CSS in a <style>, charts as inline SVG) and the PDF renderer refuses every URL, so
 the pack never reaches outside itself. A large PDF is rendered in parts, in parallel worker processes,
 to bound memory and save time, with page numbers and contents made right across the parts (see
@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from importlib import resources
+
+from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 import pipeline
@@ -36,8 +38,22 @@ from pipeline.results import file_counts
 from pipeline.score import (AMBER, GREEN, NOT_ASSESSED, OUT_OF_SCOPE, RAG_ORDER, RED, PartnershipScore,
                             percent, totals as score_totals)
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "report_templates"
+#: The package that holds the pack's templates and stylesheet (the folder report_templates/).
+TEMPLATES_PACKAGE = "pipeline.report_templates"
 CSS_FILE = "pack.css"
+
+
+class MissingToolFile(Exception):
+    """A file of the tool itself (a template or the stylesheet) is not where the installation put it."""
+
+
+def tool_file(name: str) -> str:
+    """The text of one of the pack's own files, read from the installed package (never a source path)."""
+    try:
+        return resources.files(TEMPLATES_PACKAGE).joinpath(name).read_text(encoding="utf-8")
+    except (OSError, ModuleNotFoundError) as error:
+        raise MissingToolFile(f"the tool's own file report_templates/{name} is missing from this installation "
+                              f"({type(error).__name__}); reinstall partnership-review") from None
 
 #: What each chart shows, in a sentence a manager can read before looking.
 CHART_CAPTIONS = {
@@ -75,7 +91,7 @@ def input_row(workbook: Workbook) -> Input:
 
 
 def environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True,
+    env = Environment(loader=FunctionLoader(tool_file), autoescape=select_autoescape(default=True,
                                                                                       default_for_string=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["pct"] = percent
@@ -159,7 +175,7 @@ def _render(context: Mapping[str, Any], parts: frozenset[str], profiles: Sequenc
     stamped on later; `piece` (start, stop) renders only those partnerships' lines of the contents or
     the register, each with an id (see `render_pdf`).
     """
-    css = (TEMPLATES / CSS_FILE).read_text(encoding="utf-8")
+    css = tool_file(CSS_FILE)
     if numbering is not None:
         css += _numbering_css(*numbering)
     if not footer:
@@ -262,7 +278,7 @@ def render_pdf(context: Mapping[str, Any], path: Path, *, profiles_per_chunk: in
 def _stamps_html(first: int, total: int, landscape: Sequence[bool]) -> str:
     """Pages carrying only the footer "Page N of M", N from `first`, in the sizes given, laid out by the
     pack's own @page rules so a stamp sits exactly where the footer of a page rendered whole would."""
-    css = (TEMPLATES / CSS_FILE).read_text(encoding="utf-8") + _numbering_css(first, total)
+    css = tool_file(CSS_FILE) + _numbering_css(first, total)
     css += ".stamp { height: 1px; break-after: page; } .stamp:last-child { break-after: auto; }\n"
     css += ".stamp-landscape { page: landscape; }\n"
     # The pack's white body background would fill each stamp page and hide the page it is laid on.
