@@ -21,7 +21,7 @@ from pipeline.load import Batch, load_folder
 from pipeline.progress import Progress, quiet
 from pipeline.records import Workbook
 from pipeline.rules import batch_findings, batch_report, check_workbook
-from pipeline.score import PartnershipScore, score_workbook
+from pipeline.score import PartnershipScore, mark_duplicates, score_workbook
 
 
 @dataclass
@@ -47,7 +47,7 @@ def assess_folder(input_dir: Path, config: Config, *, as_of: dt.date, jobs: int 
         if workbook.file in by_file:
             scores[index] = score_workbook(workbook, (*workbook.findings, *own, *by_file[workbook.file]),
                                            as_of=as_of, config=config)
-    return Assessment(batch, report, scores)
+    return Assessment(batch, report, mark_duplicates(scores))
 
 
 def _check_and_score(workbook: Workbook, *, as_of: dt.date,

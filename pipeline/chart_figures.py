@@ -49,6 +49,11 @@ class RankedRisk:
 
 # --- The numbers each chart draws ------------------------------------------------------------------
 
+def charted(scores: Iterable[PartnershipScore]) -> list[PartnershipScore]:
+    """The workbooks the charts count: each Partnership ID once, as the headline figures count them."""
+    return [item for item in scores if item.counted]
+
+
 def in_scope(scores: Iterable[PartnershipScore]) -> list[PartnershipScore]:
     """The partnerships most charts count: assessed and in scope."""
     return [item for item in scores if item.assessed and item.in_scope]
@@ -104,7 +109,7 @@ def resource_points(scores: Sequence[PartnershipScore]) -> list[PartnershipScore
 
 def chart_figures(scores: Iterable[PartnershipScore], config: Config, comparison: Any = None) -> dict[str, Figures]:
     """Every chart's text alternative and data table, by chart name (as `pipeline.charts.CHART_TITLES`)."""
-    scores = list(scores)
+    scores = charted(scores)
     counted = in_scope(scores)
     return {
         "risk_heat_map": _heat_map(counted, config, comparison),

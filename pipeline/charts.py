@@ -20,8 +20,8 @@ from typing import Any, Callable, Iterable
 from xml.sax.saxutils import escape, quoteattr
 
 from pipeline import catalogue
-from pipeline.chart_figures import (PLOTTED_RAGS, action_counts, area_counts, chart_figures, completeness_rating,
-                                    heat_counts, in_scope, ranked_strategy_risks, resource_points,
+from pipeline.chart_figures import (PLOTTED_RAGS, action_counts, area_counts, chart_figures, charted,
+                                    completeness_rating, heat_counts, in_scope, ranked_strategy_risks, resource_points,
                                     section_averages, service_area)
 from pipeline.config import Config
 from pipeline.score import (ACTION_KEYS, AMBER, GREEN, NOT_ASSESSED, OUT_OF_SCOPE, OVERDUE, RAG_ORDER, RED,
@@ -66,7 +66,7 @@ def render_charts(scores: Iterable[PartnershipScore], config: Config, comparison
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
-    scores = list(scores)
+    scores = charted(scores)
     assessed = in_scope(scores)
     figures = chart_figures(scores, config, comparison)
     drawers: dict[str, Callable] = {
@@ -443,11 +443,13 @@ def _resources(fig, scores: list[PartnershipScore], config: Config) -> None:
         return
     for ax, attribute, label in ((funding_ax, "funding", "Annual council funding (£)"),
                                  (days_ax, "officer_days", "Officer time (days per year)")):
+        # A partnership whose amount is blank or cannot be read has no point in that panel (not a 0).
+        shown = [item for item in plotted if getattr(item, attribute) is not None]
         for rag in PLOTTED_RAGS:
             marker = MARKERS[rag]
-            points = [item for item in plotted if item.rag == rag]
+            points = [item for item in shown if item.rag == rag]
             ax.scatter([item.checklist_assurance * 100 for item in points],
-                       [getattr(item, attribute) or 0 for item in points],
+                       [getattr(item, attribute) for item in points],
                        marker=marker, s=46, color=RAG_COLOURS[rag], edgecolor="white", linewidth=0.6,
                        label=rag, zorder=3)
         xs = [item.checklist_assurance * 100 for item in plotted]
@@ -455,7 +457,8 @@ def _resources(fig, scores: list[PartnershipScore], config: Config) -> None:
         low = max(0.0, min(min(xs), config.rag.amber_assurance_below * 100) - 8)
         ax.set_xlim(low, 104)
         ax.set_ylim(-0.04 * (max(ys) or 1), (max(ys) or 1) * 1.2)
-        _label_points(ax, *_notable(plotted, xs, ys, config))
+        _label_points(ax, *_notable(shown, [item.checklist_assurance * 100 for item in shown],
+                                    [getattr(item, attribute) for item in shown], config))
         ax.axvline(config.rag.amber_assurance_below * 100, color=MUTED, linestyle="--", linewidth=1)
         ax.set_ylabel(label)
         ax.set_xlabel("Checklist assurance (%)")

@@ -95,7 +95,8 @@ def report(input_dir: Path, out_dir: Path, *, as_of: dt.date, year: int, previou
 
     with _locked(out_dir), _staging(out_dir) as staging:
         _stage("staging")
-        assessment = assess_folder(input_dir, config, as_of=as_of, jobs=jobs, progress=progress)
+        with _step("Loading the workbooks"):
+            assessment = assess_folder(input_dir, config, as_of=as_of, jobs=jobs, progress=progress)
         batch, findings, scores = assessment.batch, assessment.report, assessment.scores
         _stage("loaded")
 
@@ -104,26 +105,30 @@ def report(input_dir: Path, out_dir: Path, *, as_of: dt.date, year: int, previou
         if comparison is not None:
             data["change_since_previous"] = comparison.as_dict()
 
-        charts = render_charts(scores, config, comparison=comparison)  # the heat map marks risk movement
-        (staging / CHARTS_DIR).mkdir()
-        for name in progress("Charts", sorted(charts)):
-            write_atomic(staging / CHARTS_DIR / f"{name}.svg", charts[name].encode("utf-8"))
-        context = build_context(scores=scores, workbooks=batch.workbooks, report=findings, charts=charts,
-                                as_of=as_of, year=year, config=config, ignored=batch.ignored,
-                                comparison=comparison)
-        for document in progress("Pack", [HTML_FILE, PDF_FILE] if pdf else [HTML_FILE]):
-            if document == HTML_FILE:
-                write_atomic(staging / HTML_FILE, render_html(context).encode("utf-8"))
-            else:
-                render_pdf(context, staging / PDF_FILE, jobs=jobs)
-            _stage(document)
+        with _step("Charts"):
+            charts = render_charts(scores, config, comparison=comparison)  # the heat map marks risk movement
+            (staging / CHARTS_DIR).mkdir()
+            for name in progress("Charts", sorted(charts)):
+                write_atomic(staging / CHARTS_DIR / f"{name}.svg", charts[name].encode("utf-8"))
+        with _step("The pack"):
+            context = build_context(scores=scores, workbooks=batch.workbooks, report=findings, charts=charts,
+                                    as_of=as_of, year=year, config=config, ignored=batch.ignored,
+                                    comparison=comparison)
+            for document in progress("Pack", [HTML_FILE, PDF_FILE] if pdf else [HTML_FILE]):
+                if document == HTML_FILE:
+                    write_atomic(staging / HTML_FILE, render_html(context).encode("utf-8"))
+                else:
+                    render_pdf(context, staging / PDF_FILE, jobs=jobs)
+                _stage(document)
 
-        write_register(scores, batch.workbooks, staging / REGISTER_FILE,
-                       title=f"{config.council_name} partnership register {year}")
-        write_atomic(staging / RESULTS_FILE, dumps(data).encode("utf-8"))
-        write_validation_report(findings, batch, staging)
+        with _step("The register and reports"):
+            write_register(scores, batch.workbooks, staging / REGISTER_FILE,
+                           title=f"{config.council_name} partnership register {year}")
+            write_atomic(staging / RESULTS_FILE, dumps(data).encode("utf-8"))
+            write_validation_report(findings, batch, staging)
         _stage("reports")
-        _write_feedback(input_dir, batch.workbooks, findings, staging / FEEDBACK_DIR, jobs=jobs)
+        with _step("Feedback copies"):
+            _write_feedback(input_dir, batch.workbooks, findings, staging / FEEDBACK_DIR, jobs=jobs)
         _stage("feedback")
 
     paths = [out_dir / name for name in (HTML_FILE, PDF_FILE if pdf else None, REGISTER_FILE, RESULTS_FILE) if name]
@@ -272,6 +277,18 @@ def _staging(out_dir: Path) -> Iterator[Path]:
         raise ReportError(f"could not write the pack into {out_dir}: {error}") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+@contextmanager
+def _step(name: str) -> Iterator[None]:
+    """One stage of the run: a file of the tool itself found missing stops the run with a message that
+    names the stage and the file, instead of passing for a failure to write the pack."""
+    from pipeline.pack import MissingToolFile
+
+    try:
+        yield
+    except MissingToolFile as error:
+        raise ReportError(f"{name} stopped: {error}") from None
 
 
 def _swap_into_place(staging: Path, out_dir: Path) -> None:
