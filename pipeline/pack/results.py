@@ -13,9 +13,9 @@ from typing import Any, Iterable, Sequence
 
 import pipeline
 from pipeline import catalogue
+from pipeline.check.score import PartnershipScore, totals
 from pipeline.config import Config
 from pipeline.records import IgnoredFile, Workbook
-from pipeline.score import PartnershipScore, totals
 
 RESULTS_FILE = "results.json"
 

@@ -29,11 +29,12 @@ from openpyxl.workbook.workbook import Workbook as OpenpyxlWorkbook
 
 from pipeline import catalogue, values
 from pipeline.catalogue import Kind
+from pipeline.check.validation_report import neutralise
 from pipeline.config import Limits
-from pipeline.filenames import UniqueNames, safe_stem, slug
-from pipeline.fill import fill
-from pipeline.template import build_workbook, save
-from pipeline.validation_report import neutralise
+from pipeline.cycle.fill import fill
+from pipeline.cycle.template import build_workbook
+from pipeline.files.names import UniqueNames, safe_stem, slug
+from pipeline.files.xlsx import save
 
 REGISTER_SHEET = "Register"
 OPEN_ACTIONS_SHEET = "Open actions"

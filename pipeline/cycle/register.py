@@ -15,9 +15,9 @@ from typing import Sequence
 
 from pipeline import catalogue, values
 from pipeline.catalogue import Kind
+from pipeline.check.score import COMPLETE, IN_PROGRESS, NOT_STARTED, OVERDUE, PartnershipScore
+from pipeline.check.validation_report import neutralise
 from pipeline.records import Value, Workbook
-from pipeline.score import NOT_STARTED, IN_PROGRESS, COMPLETE, OVERDUE, PartnershipScore
-from pipeline.validation_report import neutralise
 
 REGISTER_SHEET = "Register"
 OPEN_ACTIONS_SHEET = "Open actions"
@@ -65,7 +65,7 @@ def write_register(scores: Sequence[PartnershipScore], workbooks: Sequence[Workb
                    title: str = "Partnership register") -> Path:
     from openpyxl import Workbook as OpenpyxlWorkbook
 
-    from pipeline.template import save
+    from pipeline.files.xlsx import save
 
     book = OpenpyxlWorkbook()
     register = book.active
