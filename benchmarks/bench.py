@@ -45,7 +45,8 @@ ROOT = HERE.parent
 AS_OF = "2026-04-30"  # fixed, so every run validates the same findings
 SEED = 2026
 #: Code whose change makes a cached demo set stale.
-GENERATOR_FILES = ("pipeline/demo.py", "pipeline/template.py", "pipeline/catalogue.py", "pipeline/fill.py")
+GENERATOR_FILES = ("pipeline/cycle/demo.py", "pipeline/cycle/template.py", "pipeline/catalogue.py",
+                   "pipeline/cycle/fill.py", "pipeline/files/xlsx.py")
 #: The PDF comparison (one WeasyPrint call against ours) is made at this many profiles or fewer,
 #: and the PDF stages run above it only with --full (issue 6: "compare at 100 profiles").
 PDF_COMPARE_MAX = 100

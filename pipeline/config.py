@@ -7,8 +7,10 @@ override any of them, section by section, e.g.::
     [rag]
     red_completeness_below = 0.5
 
-An unknown key, a value of the wrong type or a TOML syntax error raises `ConfigError` with a
-one-line message naming the key; nothing else in the project holds a threshold literal.
+An unknown key, a value of the wrong type or out of its range (a fraction outside 0 to 1, a limit
+of 0), thresholds out of order (a Red threshold above the Amber one, risk bands that overlap) or a
+TOML syntax error raises `ConfigError` with a one-line message naming the key; nothing else in the
+project holds a threshold literal.
 """
 
 from __future__ import annotations
@@ -83,7 +85,44 @@ def load_config(path: Path | None) -> Config:
         raise ConfigError(f"config file {path} does not exist") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ConfigError(f"config file {path} is not valid TOML: {error}") from None
-    return _build(Config, data, prefix="")
+    return check_ranges(_build(Config, data, prefix=""))
+
+
+#: Settings that are fractions (a share of the questions, or of a Yes): 0.6 means 60%.
+FRACTIONS = ("rag.red_completeness_below", "rag.amber_completeness_below", "rag.amber_assurance_below",
+             "scoring.partly_weight")
+#: Settings that must be at least 1: a limit of 0 would refuse every workbook.
+AT_LEAST_ONE = ("limits.max_file_bytes", "limits.max_uncompressed_bytes", "limits.max_compression_ratio",
+                "limits.max_rows", "limits.max_columns", "limits.load_timeout_seconds")
+#: The highest risk score, likelihood x impact, 5 x 5.
+MAX_RISK_SCORE = 25
+
+
+def check_ranges(config: Config) -> Config:
+    """`config` when every value is within its range and the thresholds are in order, else `ConfigError`
+    naming the first key that is not."""
+    def value(key: str) -> Any:
+        section, _, name = key.rpartition(".")
+        return getattr(getattr(config, section) if section else config, name)
+
+    for key in FRACTIONS:
+        if not 0 <= value(key) <= 1:
+            raise ConfigError(f"config: '{key}' is a fraction from 0 to 1 (0.6 means 60%), not {value(key)!r}")
+    for key in AT_LEAST_ONE:
+        if value(key) < 1:
+            raise ConfigError(f"config: '{key}' must be at least 1, not {value(key)!r}")
+    rag, scoring = config.rag, config.scoring
+    if rag.red_completeness_below > rag.amber_completeness_below:
+        raise ConfigError(f"config: 'rag.red_completeness_below' ({rag.red_completeness_below!r}) must not be "
+                          f"above 'rag.amber_completeness_below' ({rag.amber_completeness_below!r}): "
+                          "Red is for less complete checklists than Amber")
+    if not 1 <= scoring.risk_low_max < scoring.risk_medium_max < MAX_RISK_SCORE:
+        key = "scoring.risk_low_max" if not 1 <= scoring.risk_low_max < scoring.risk_medium_max \
+            else "scoring.risk_medium_max"
+        raise ConfigError(f"config: '{key}' puts the risk bands out of order (low max {scoring.risk_low_max!r}, "
+                          f"medium max {scoring.risk_medium_max!r}): they need 1 <= low max < medium max < "
+                          f"{MAX_RISK_SCORE}, so that Low, Medium and High each hold some scores")
+    return config
 
 
 def _build(cls: type, data: dict[str, Any], prefix: str) -> Any:

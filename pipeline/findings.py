@@ -54,6 +54,9 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in (
          "register and correct one of them."),
     Rule("register.review_overdue", WARNING, "Next review date before the as-of date",
          "The next review was due on {due}, before {as_of}. Complete the review and set the next review date."),
+    Rule("register.next_review_early", WARNING, "Next review date earlier than Review completed on",
+         "The next review date, {next}, is before this review was completed on {completed}. Set the date "
+         "of the next review (usually a year after this one)."),
     Rule("scope.excluded", WARNING, "a scope test answered Yes: not a partnership under the strategy",
          "'{field}' is Yes, so under the strategy this is not a partnership and it will be reported as "
          "out of scope. If that is wrong, answer No."),

@@ -13,9 +13,10 @@ was and two runs never write into one folder at once.
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from pipeline.check.score import RAG_ORDER, PartnershipScore, totals
 from pipeline.config import Config
@@ -86,7 +87,8 @@ def report(input_dir: Path, out_dir: Path, *, as_of: dt.date, year: int, previou
 
     with staged_pack(out_dir) as staging:
         checkpoint("staging")
-        assessment = assess_folder(input_dir, config, as_of=as_of, jobs=jobs, progress=progress)
+        with _step("Loading the workbooks"):
+            assessment = assess_folder(input_dir, config, as_of=as_of, jobs=jobs, progress=progress)
         batch, findings, scores = assessment.batch, assessment.report, assessment.scores
         checkpoint("loaded")
 
@@ -95,30 +97,46 @@ def report(input_dir: Path, out_dir: Path, *, as_of: dt.date, year: int, previou
         if comparison is not None:
             data["change_since_previous"] = comparison.as_dict()
 
-        charts = render_charts(scores, config, comparison=comparison)  # the heat map marks risk movement
-        (staging / CHARTS_DIR).mkdir()
-        for name in progress("Charts", sorted(charts)):
-            write_atomic(staging / CHARTS_DIR / f"{name}.svg", charts[name].encode("utf-8"))
-        context = build_context(scores=scores, workbooks=batch.workbooks, report=findings, charts=charts,
-                                as_of=as_of, year=year, config=config, ignored=batch.ignored,
-                                comparison=comparison)
-        for document in progress("Pack", [HTML_FILE, PDF_FILE] if pdf else [HTML_FILE]):
-            if document == HTML_FILE:
-                write_atomic(staging / HTML_FILE, render_html(context).encode("utf-8"))
-            else:
-                render_pdf(context, staging / PDF_FILE, jobs=jobs)
-            checkpoint(document)
+        with _step("Charts"):
+            charts = render_charts(scores, config, comparison=comparison)  # the heat map marks risk movement
+            (staging / CHARTS_DIR).mkdir()
+            for name in progress("Charts", sorted(charts)):
+                write_atomic(staging / CHARTS_DIR / f"{name}.svg", charts[name].encode("utf-8"))
+        with _step("The pack"):
+            context = build_context(scores=scores, workbooks=batch.workbooks, report=findings, charts=charts,
+                                    as_of=as_of, year=year, config=config, ignored=batch.ignored,
+                                    comparison=comparison)
+            for document in progress("Pack", [HTML_FILE, PDF_FILE] if pdf else [HTML_FILE]):
+                if document == HTML_FILE:
+                    write_atomic(staging / HTML_FILE, render_html(context).encode("utf-8"))
+                else:
+                    render_pdf(context, staging / PDF_FILE, jobs=jobs)
+                checkpoint(document)
 
-        write_register(scores, batch.workbooks, staging / REGISTER_FILE,
-                       title=f"{config.council_name} partnership register {year}")
-        write_atomic(staging / RESULTS_FILE, dumps(data).encode("utf-8"))
-        write_validation_report(findings, batch, staging)
+        with _step("The register and reports"):
+            write_register(scores, batch.workbooks, staging / REGISTER_FILE,
+                           title=f"{config.council_name} partnership register {year}")
+            write_atomic(staging / RESULTS_FILE, dumps(data).encode("utf-8"))
+            write_validation_report(findings, batch, staging)
         checkpoint("reports")
-        write_feedback(input_dir, batch.workbooks, findings, staging / FEEDBACK_DIR, jobs=jobs)
+        with _step("Feedback copies"):
+            write_feedback(input_dir, batch.workbooks, findings, staging / FEEDBACK_DIR, jobs=jobs)
         checkpoint("feedback")
 
     paths = [out_dir / name for name in (HTML_FILE, PDF_FILE if pdf else None, REGISTER_FILE, RESULTS_FILE) if name]
     return ReportOutcome(out_dir, scores, findings, pdf, len(batch.workbooks), paths)
+
+
+@contextmanager
+def _step(name: str) -> Iterator[None]:
+    """One stage of the run: a file of the tool itself found missing stops the run with a message that
+    names the stage and the file, instead of passing for a failure to write the pack."""
+    from pipeline.pack.html import MissingToolFile
+
+    try:
+        yield
+    except MissingToolFile as error:
+        raise ReportError(f"{name} stopped: {error}") from None
 
 
 # --- Last year --------------------------------------------------------------------------------------

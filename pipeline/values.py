@@ -1,4 +1,4 @@
-"""Forgiving reading of what officers type: spaces, case, text numbers, ISO and UK dates.
+"""Forgiving reading of what officers type: spaces, case, text numbers, dates as the UK writes them.
 
 Each parser returns the parsed value, `None` for a blank, or `INVALID` when the text cannot be
 read, so a rule can tell "missing" from "wrong" and a score can use the same reading.
@@ -28,6 +28,13 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _EMAIL = re.compile(r"^[^@\s;,<>]+@[^@\s;,<>]+\.[A-Za-z]{2,}$")
 _UK_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
+_YEAR_FIRST_DATE = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$")
+#: '31 March 2026', '31 Mar 2026', '31-Mar-2026', '31st March 2026': day first, as the UK writes it.
+_WORDS_DATE = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[ /.-]+([A-Za-z]{3,9})\.?,?[ /.-]+(\d{4})$", re.IGNORECASE)
+_MONTHS = {name: number for number, names in enumerate((
+    ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
+    ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"), ("october", "oct"),
+    ("november", "nov"), ("december", "dec")), start=1) for name in names}
 _NUMBER = re.compile(r"^[£$]?\s*-?[\d,]*\.?\d+$")
 
 
@@ -88,6 +95,14 @@ def number(value: Value) -> float | None | object:
     return INVALID
 
 
+def amount(value: Value) -> float | None | object:
+    """An amount of money or time: a `number` that is not negative (a negative one is INVALID)."""
+    parsed = number(value)
+    if isinstance(parsed, float) and parsed < 0:
+        return INVALID
+    return parsed
+
+
 def rating(value: Value, allowed: tuple[int, ...]) -> int | None | object:
     """A whole-number rating within `allowed` (e.g. 1 to 5), from a number or text."""
     parsed = number(value)
@@ -99,7 +114,10 @@ def rating(value: Value, allowed: tuple[int, ...]) -> int | None | object:
 
 
 def date(value: Value) -> dt.date | None | object:
-    """A date from a real date cell or from text in ISO (2026-03-31) or UK (31/03/2026) form."""
+    """A date from a real date cell or from text as officers type it: ISO (2026-03-31 or 2026/03/31),
+    UK day first (31/03/2026, 31-03-2026) or with the month in words (31 March 2026, 31 Mar 2026,
+    31-Mar-2026). US order (03/31/2026, March 31 2026) and impossible dates (31/02/2026) are INVALID:
+    05/12/2026 is always 5 December."""
     value = clean(value)
     if value is None:
         return None
@@ -109,15 +127,22 @@ def date(value: Value) -> dt.date | None | object:
         return value
     if not isinstance(value, str):
         return INVALID
-    for pattern, order in ((_ISO_DATE, (0, 1, 2)), (_UK_DATE, (2, 1, 0))):
+    for pattern, order in ((_ISO_DATE, (0, 1, 2)), (_YEAR_FIRST_DATE, (0, 1, 2)), (_UK_DATE, (2, 1, 0))):
         match = pattern.match(value)
         if match:
             parts = match.groups()
-            try:
-                return dt.date(int(parts[order[0]]), int(parts[order[1]]), int(parts[order[2]]))
-            except ValueError:
-                return INVALID
+            return _day(parts[order[0]], parts[order[1]], parts[order[2]])
+    match = _WORDS_DATE.match(value)
+    if match and match.group(2).casefold() in _MONTHS:
+        return _day(match.group(3), _MONTHS[match.group(2).casefold()], match.group(1))
     return INVALID
+
+
+def _day(year: object, month: object, day: object) -> dt.date | object:
+    try:
+        return dt.date(int(year), int(month), int(day))
+    except ValueError:
+        return INVALID
 
 
 def email(value: Value) -> str | None | object:

@@ -52,3 +52,41 @@ def test_syntax_error_and_missing_file_are_one_line(tmp_path):
         with pytest.raises(ConfigError) as error:
             load_config(path)
         assert str(path) in str(error.value) and "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("text, key", [
+    ("[rag]\nred_completeness_below = 60\n", "rag.red_completeness_below"),  # 60 meant as 60%
+    ("[rag]\namber_assurance_below = 75\n", "rag.amber_assurance_below"),
+    ("[scoring]\npartly_weight = 1.5\n", "scoring.partly_weight"),
+    ("[rag]\nred_completeness_below = 0.95\n", "rag.red_completeness_below"),  # Red above Amber (0.9)
+    ("[scoring]\nrisk_low_max = 14\n", "scoring.risk_low_max"),  # Low above Medium (12)
+    ("[scoring]\nrisk_medium_max = 30\n", "scoring.risk_medium_max"),  # no score left for High
+    ("[scoring]\nrisk_low_max = 0\n", "scoring.risk_low_max"),
+    ("[limits]\nmax_rows = 0\n", "limits.max_rows"),
+    ("[limits]\nload_timeout_seconds = 0\n", "limits.load_timeout_seconds"),
+    ("[limits]\nmax_file_bytes = 0\n", "limits.max_file_bytes"),
+])
+def test_values_out_of_range_or_order_name_the_key(tmp_path, text, key):
+    with pytest.raises(ConfigError) as error:
+        load_config(write(tmp_path, text))
+    assert f"'{key}'" in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_thresholds_in_order_at_their_edges_are_accepted(tmp_path):
+    config = load_config(write(tmp_path, "[rag]\nred_completeness_below = 0.9\namber_assurance_below = 1\n"
+                                         "[scoring]\nrisk_low_max = 1\nrisk_medium_max = 24\npartly_weight = 0\n"))
+    assert (config.rag.red_completeness_below, config.scoring.risk_medium_max) == (0.9, 24)
+
+
+def test_the_command_stops_with_exit_2_and_one_line_naming_the_key(tmp_path):
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+
+    (tmp_path / "in").mkdir()
+    config = write(tmp_path, "[rag]\nred_completeness_below = 60\n")
+    result = CliRunner().invoke(cli, ["validate", str(tmp_path / "in"), "--config", str(config)])
+    assert result.exit_code == 2
+    errors = [line for line in result.output.splitlines() if "rag.red_completeness_below" in line]
+    assert len(errors) == 1 and "0.6 means 60%" in errors[0]

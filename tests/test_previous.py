@@ -123,9 +123,10 @@ def test_the_summary_names_the_moves_new_and_ended_partnerships(page):
 
 def test_the_summary_follows_last_years_open_actions(page):
     change = plain(between(page, 'id="change"', 'id="charts"'))
-    # Open in 2026 in partnerships returned again: P-001 I14; P-002 I05, I07, I14 (P-003's I14 ended with it).
-    assert ("4 improvement actions were open at last year's review in 2 partnerships returned again this year: "
-            "2 now closed (Complete) and 2 not closed: 1 still open and 1 no longer listed") in change
+    # Open in 2026: P-001 I14; P-002 I05, I07, I14; P-003 I14, whose partnership returned nothing this year.
+    assert ("5 improvement actions were open at last year's review, each accounted for once: "
+            "2 now closed (Complete); 1 still open; 1 no longer listed this year without being marked Complete "
+            "(not carried over); 1 in partnerships that returned no workbook this year.") in change
 
 
 def test_each_profile_shows_then_and_now(page):
@@ -158,7 +159,11 @@ def test_results_json_records_the_comparison(years):
     assert (record["new"], record["ended"], record["worse"], record["better"]) == (
         ["P-004"], ["P-003"], ["P-001"], ["P-002"])
     assert (record["carried_actions"], record["carried_actions_closed"], record["carried_actions_still_open"],
-            record["carried_actions_not_carried_over"]) == (4, 2, 2, 1)
+            record["carried_actions_not_carried_over"], record["carried_actions_no_return"],
+            record["carried_actions_open_now"]) == (5, 2, 3, 1, 1, 1)
+    p3 = next(item for item in record["partnerships"] if item["id"] == "P-003")
+    assert [(action["ref"], action["status_now"]) for action in p3["carried_actions"]] == [
+        ("I14", "No return this year")]
     p2 = next(item for item in record["partnerships"] if item["id"] == "P-002")
     assert (p2["rag_then"], p2["rag_now"], p2["movement"]) == ("Red", "Green", "better")
     assert [(action["ref"], action["status_now"]) for action in p2["carried_actions"]] == [

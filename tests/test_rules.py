@@ -107,9 +107,11 @@ def test_each_problem_is_found_at_its_cell_and_nothing_else(broken):
     assert len(report.findings) == len(EXPECTED)
 
 
-def test_every_cell_rule_of_the_contract_is_produced(broken, complete):
+def test_every_cell_rule_of_the_contract_is_produced(broken, complete, folder):
     copy = dataclasses.replace(complete, file="copy.xlsx")
-    report = check([broken, complete, copy], as_of=AS_OF, config=CONFIG)
+    early = load_workbook_file(write_workbook(folder / "early.xlsx", partnership_id="P-002",
+                                              register={"next_review": dt.date(2026, 4, 1)}), folder, CONFIG)
+    report = check([broken, complete, copy, early], as_of=AS_OF, config=CONFIG)
     assert {item.rule for item in report.findings} == set(RULES) - FILE_LEVEL_RULES
 
 

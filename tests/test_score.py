@@ -153,14 +153,16 @@ def test_action_counts_with_blank_status_as_not_started_and_overdue():
         "I02": action("2026-04-29", "In progress"),  # overdue by 1 day
         "I03": action(dt.date(2025, 1, 1), "Complete"),  # complete: never overdue
         "I04": action("30/04/2026", "not started"),  # due on the as-of date: not overdue
-        "I05": action("2026-03-01", "Bogus"),  # unreadable status counts as Not started; overdue 60 days
+        "I05": action("2026-03-01", "Bogus"),  # a status not in the list is no figure: in no count, not overdue
     }
     result = score(make_workbook(improvement=improvement))
-    assert result.actions == {"Not started": 3, "In progress": 1, "Complete": 1, "overdue": 2}
-    assert result.max_overdue_days == 60
-    assert result.rag == "Amber" and "2 actions overdue" in result.rag_reasons
+    assert result.actions == {"Not started": 2, "In progress": 1, "Complete": 1, "overdue": 1}
+    assert result.max_overdue_days == 1
+    assert result.rag == "Amber" and "1 action overdue" in result.rag_reasons
     overdue = {line.ref: line.overdue_days for line in result.action_lines}
-    assert overdue == {"I01": 0, "I02": 1, "I03": 0, "I04": 0, "I05": 60}
+    assert overdue == {"I01": 0, "I02": 1, "I03": 0, "I04": 0, "I05": 0}
+    assert [(line.status, line.status_valid) for line in result.action_lines if line.ref == "I05"] == [("Bogus", False)]
+    assert [(item.cell, item.value) for item in result.left_out] == [("G6", "Bogus")]
 
 
 @pytest.mark.parametrize("days, rag", [(90, "Amber"), (91, "Red")])

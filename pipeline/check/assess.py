@@ -16,7 +16,7 @@ from functools import partial
 from pathlib import Path
 
 from pipeline.check.rules import batch_findings, batch_report, check_workbook
-from pipeline.check.score import PartnershipScore, score_workbook
+from pipeline.check.score import PartnershipScore, mark_duplicates, score_workbook
 from pipeline.config import Config
 from pipeline.findings import Finding, ValidationReport
 from pipeline.progress import Progress, quiet
@@ -64,7 +64,7 @@ def assess_folder(input_dir: Path, config: Config, *, as_of: dt.date, jobs: int 
         if workbook.file in by_file:
             scores[index] = score_workbook(workbook, (*workbook.findings, *own, *by_file[workbook.file]),
                                            as_of=as_of, config=config)
-    return Assessment(batch, report, scores)
+    return Assessment(batch, report, mark_duplicates(scores))
 
 
 def assess_file(path: Path, *, input_dir: Path, config: Config, as_of: dt.date) -> Assessed:

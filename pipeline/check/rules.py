@@ -95,6 +95,16 @@ def review_overdue(workbook: Workbook, as_of: dt.date, config: Config) -> Iterat
         yield _register_finding("register.review_overdue", workbook, entry, due=uk_date(due), as_of=uk_date(as_of))
 
 
+def next_review_early(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
+    """A next review date set before the review just completed: last year's date left unchanged."""
+    entry, completed = workbook.register.get("next_review"), workbook.register.get("review_completed_on")
+    due = values.date(entry.value) if entry else None
+    done = values.date(completed.value) if completed else None
+    if isinstance(due, dt.date) and isinstance(done, dt.date) and due < done:
+        yield _register_finding("register.next_review_early", workbook, entry, next=uk_date(due),
+                                completed=uk_date(done))
+
+
 def scope_excluded(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
     """A scope test of the strategy's 'what is not partnership' answered Yes."""
     for item in catalogue.SCOPE_FIELDS:
@@ -233,7 +243,7 @@ def risk_unmitigated(workbook: Workbook, as_of: dt.date, config: Config) -> Iter
 
 #: Every rule over one workbook, in the order of the contract's table.
 WORKBOOK_RULES: tuple[Rule, ...] = (
-    register_missing, register_invalid, register_dates, review_overdue, scope_excluded,
+    register_missing, register_invalid, register_dates, review_overdue, next_review_early, scope_excluded,
     checklist_status, checklist_evidence,
     improvement_answer, improvement_action,
     action_owner, action_due_date, action_status, action_overdue,

@@ -2,16 +2,22 @@
 
 Pure functions: a loaded workbook and its findings in, a frozen `PartnershipScore` out. Answers are
 read with the same parsers the rules use (`pipeline.values`), so a cell that raised a finding never
-counts as a valid answer here. Every threshold comes from `Config`; the reasons given for a RAG
-rating quote the threshold that was crossed, so a manager can see why.
+counts as a valid answer here: an answer that cannot be read (a negative funding, a Status not in the
+list, a rating of 6, a due date of "soon") is never a figure. It is left out of every total and chart,
+and listed in `PartnershipScore.left_out` with its cell, so the pack can say what was left out and
+where. Every threshold comes from `Config`; the reasons given for a RAG rating quote the threshold that
+was crossed, so a manager can see why.
+
+The same Partnership ID returned in more than one workbook is counted once in the headline figures:
+`mark_duplicates` chooses the return that counts (`counting_order`) and marks the others.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass, field
-from typing import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Iterable, Sequence
 
 from pipeline import catalogue, values
 from pipeline.catalogue import COMPLETE, IN_PROGRESS, NO, NOT_STARTED, PARTLY, YES
@@ -36,8 +42,10 @@ class ActionLine:
     action: str
     owner: str
     due: dt.date | None
-    status: str  # Not started / In progress / Complete; blank or unreadable counts as Not started
+    status: str  # Not started / In progress / Complete (blank counts as Not started), or the text typed
     overdue_days: int  # 0 unless due before the as-of date and not Complete
+    status_valid: bool = True  # False when the status typed is not in the list: then it is in no count
+    due_typed: str = ""  # the due date as typed when it cannot be read as a date ('' otherwise)
 
     @property
     def overdue(self) -> bool:
@@ -55,6 +63,16 @@ class RiskLine:
     score: int
     band: str
     mitigated: bool
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """An answer that cannot be read, so it is in no figure: where it is, what it answers, what was typed."""
+
+    sheet: str
+    cell: str
+    answer: str  # e.g. "Annual council funding (£)", "Question 1b Status", "Risk R03 Likelihood"
+    value: str
 
 
 @dataclass(frozen=True)
@@ -85,10 +103,20 @@ class PartnershipScore:
     scope_answered_yes: tuple[str, ...] = ()  # labels of the scope tests answered Yes
     action_lines: tuple[ActionLine, ...] = field(default=(), repr=False)
     checklist_statuses: dict[str, int] = field(default_factory=dict)  # Yes, Partly, No, N/A counts
+    review_completed_on: dt.date | None = None
+    left_out: tuple[LeftOut, ...] = ()  # answers that cannot be read, left out of every figure
+    #: The file of the return that counts instead of this one, when another workbook has the same
+    #: Partnership ID and counts by `counting_order`; '' when this return counts.
+    duplicate_of: str = ""
 
     @property
     def high_risks(self) -> int:
         return sum(1 for risk in self.risks if risk.band == HIGH)
+
+    @property
+    def counted(self) -> bool:
+        """Whether this return is in the headline figures (a second return of an ID is not)."""
+        return not self.duplicate_of
 
 
 def score_workbook(workbook: Workbook, findings_for_it: Iterable[Finding], *, as_of: dt.date,
@@ -123,8 +151,9 @@ def score_workbook(workbook: Workbook, findings_for_it: Iterable[Finding], *, as
     action_lines = tuple(_actions(workbook, as_of))
     actions = {key: 0 for key in ACTION_KEYS}
     for line in action_lines:
-        actions[line.status] += 1
-        actions[OVERDUE] += line.overdue
+        if line.status_valid:
+            actions[line.status] += 1
+            actions[OVERDUE] += line.overdue
     max_overdue = max((line.overdue_days for line in action_lines), default=0)
 
     risks = tuple(_risks(workbook, config))
@@ -140,10 +169,12 @@ def score_workbook(workbook: Workbook, findings_for_it: Iterable[Finding], *, as
         checklist_completeness=completeness, checklist_assurance=assurance,
         section_completeness=sections, improvement_coverage=coverage, improvement_score=improvement_score,
         actions=actions, max_overdue_days=max_overdue, risks=risks, high_unmitigated=high_unmitigated,
-        funding=_valid(values.number(workbook.value("funding"))),
-        officer_days=_valid(values.number(workbook.value("officer_days"))),
-        councillor_days=_valid(values.number(workbook.value("councillor_days"))),
+        funding=_valid(values.amount(workbook.value("funding"))),
+        officer_days=_valid(values.amount(workbook.value("officer_days"))),
+        councillor_days=_valid(values.amount(workbook.value("councillor_days"))),
         next_review=next_review, review_overdue=review_overdue,
+        review_completed_on=_valid(values.date(workbook.value("review_completed_on"))),
+        left_out=tuple(left_out(workbook)),
         findings={ERROR: severity[ERROR], WARNING: severity[WARNING]},
         scope_answered_yes=scope_yes, action_lines=action_lines,
         checklist_statuses={status: status_counts[status] for status in catalogue.CHECKLIST_STATUSES},
@@ -165,21 +196,50 @@ def score_batch(workbooks: Iterable[Workbook], report: ValidationReport, *, as_o
     by_file: dict[str, list[Finding]] = {}
     for item in report.findings:
         by_file.setdefault(item.file, []).append(item)
-    return [score_workbook(workbook, by_file.get(workbook.file, ()), as_of=as_of, config=config)
-            for workbook in workbooks]
+    return mark_duplicates([score_workbook(workbook, by_file.get(workbook.file, ()), as_of=as_of, config=config)
+                            for workbook in workbooks])
+
+
+def counting_order(review_completed_on: dt.date | None, file: str) -> tuple:
+    """Which of several returns of one Partnership ID counts: the one first in this order, that is the
+    latest 'Review completed on' (a return without a readable date after every dated one), and of
+    returns completed on the same day, the first by file name. The pack and rollover both use it."""
+    return (review_completed_on is None, -(review_completed_on.toordinal() if review_completed_on else 0), file)
+
+
+def mark_duplicates(scores: Sequence[PartnershipScore]) -> list[PartnershipScore]:
+    """`scores` with each second (third, ...) return of an assessed Partnership ID marked with the
+    return that counts instead (`duplicate_of`); the rule is `counting_order`."""
+    from pipeline.check.rules import id_key
+
+    groups: dict[str, list[PartnershipScore]] = {}
+    for item in scores:
+        if item.assessed and item.id:
+            groups.setdefault(id_key(item.id), []).append(item)
+    counts_instead: dict[str, str] = {}
+    for group in groups.values():
+        if len(group) > 1:
+            first = min(group, key=lambda item: counting_order(item.review_completed_on, item.file))
+            counts_instead.update({item.file: first.file for item in group if item is not first})
+    return [replace(item, duplicate_of=counts_instead.get(item.file, "")) for item in scores]
 
 
 def totals(scores: Iterable[PartnershipScore]) -> dict:
-    """The batch's headline numbers. Resources are summed over assessed, in-scope partnerships only:
-    an out-of-scope entry is not a partnership, and an unassessed workbook cannot be trusted."""
+    """The batch's headline numbers. Each Partnership ID is counted once (`mark_duplicates`): a second
+    return of it is a workbook, but not a partnership. Resources are summed over assessed, in-scope
+    partnerships only: an out-of-scope entry is not a partnership, and an unassessed workbook cannot be
+    trusted. An answer that cannot be read adds nothing (`left_out`)."""
     scores = list(scores)
-    counted = [item for item in scores if item.assessed and item.in_scope]
-    rag = Counter(item.rag for item in scores)
+    partnerships = [item for item in scores if item.counted]
+    counted = [item for item in partnerships if item.assessed and item.in_scope]
+    rag = Counter(item.rag for item in partnerships)
     return {
         "workbooks": len(scores),
+        "partnerships": len(partnerships),
+        "duplicates_not_counted": len(scores) - len(partnerships),
         "assessed": sum(1 for item in scores if item.assessed),
-        "in_scope": sum(1 for item in scores if item.assessed and item.in_scope),
-        "out_of_scope": sum(1 for item in scores if item.assessed and not item.in_scope),
+        "in_scope": len(counted),
+        "out_of_scope": sum(1 for item in partnerships if item.assessed and not item.in_scope),
         "not_assessed": sum(1 for item in scores if not item.assessed),
         "rag": {name: rag[name] for name in RAG_ORDER},
         "funding": sum(item.funding or 0.0 for item in counted),
@@ -188,6 +248,7 @@ def totals(scores: Iterable[PartnershipScore]) -> dict:
         "actions": {key: sum(item.actions[key] for item in counted) for key in ACTION_KEYS},
         "high_unmitigated": sum(item.high_unmitigated for item in counted),
         "reviews_overdue": sum(1 for item in counted if item.review_overdue),
+        "answers_left_out": sum(len(item.left_out) for item in counted),
         "findings": {severity: sum(item.findings[severity] for item in scores) for severity in (ERROR, WARNING)},
     }
 
@@ -224,16 +285,55 @@ def _rag(completeness: float, assurance: float | None, max_overdue: int, overdue
 
 def _actions(workbook: Workbook, as_of: dt.date) -> Iterable[ActionLine]:
     """An action exists where the officer wrote one (as the action rules read it); its status is
-    Not started when blank or unreadable (the rules report the unreadable ones)."""
+    Not started when blank. A status that is not in the list is kept as typed and counted nowhere, and
+    a due date that cannot be read makes no action overdue (the rules report both)."""
     for row in workbook.improvement:
         action = values.text(row.action)
         if not action:
             continue
-        status = _valid(values.choice(row.action_status, catalogue.ACTION_STATUSES)) or NOT_STARTED
-        due = _valid(values.date(row.due))
-        overdue_days = (as_of - due).days if due is not None and due < as_of and status != COMPLETE else 0
+        parsed = values.choice(row.action_status, catalogue.ACTION_STATUSES)
+        status = parsed if isinstance(parsed, str) else values.text(row.action_status) or NOT_STARTED
+        due = values.date(row.due)
+        due_typed = values.text(row.due) if due is values.INVALID else ""
+        due = _valid(due)
+        known = parsed is not values.INVALID
+        overdue_days = ((as_of - due).days if known and due is not None and due < as_of and status != COMPLETE
+                        else 0)
         yield ActionLine(ref=row.area.ref, area=row.area.text, action=action, owner=values.text(row.owner),
-                         due=due, status=status, overdue_days=overdue_days)
+                         due=due, status=status, overdue_days=overdue_days, status_valid=known,
+                         due_typed=due_typed)
+
+
+#: Register fields whose answers are figures of the pack (totals, charts, overdue reviews).
+FIGURE_FIELDS = ("funding", "officer_days", "councillor_days", "next_review", "review_completed_on")
+
+
+def left_out(workbook: Workbook) -> Iterable[LeftOut]:
+    """Every answer that feeds a figure but cannot be read, in sheet order, with its cell."""
+    for key in FIGURE_FIELDS:
+        entry = workbook.register.get(key)
+        if entry is None:
+            continue
+        reader = values.date if entry.field.kind is catalogue.Kind.DATE else values.amount
+        if reader(entry.value) is values.INVALID:
+            yield LeftOut(catalogue.REGISTER.name, entry.cell(), entry.field.label, values.text(entry.value))
+    for row in workbook.checklist:
+        if values.choice(row.status, catalogue.CHECKLIST_STATUSES) is values.INVALID:
+            yield LeftOut(catalogue.CHECKLIST.name, row.cell("Status"), f"Question {row.question.ref} Status",
+                          values.text(row.status))
+    for row in workbook.improvement:
+        for header, typed, reader in (
+                ("Answer", row.answer, lambda value: values.choice(value, catalogue.IMPROVEMENT_ANSWERS)),
+                ("Due date", row.due, values.date),
+                ("Action status", row.action_status, lambda value: values.choice(value, catalogue.ACTION_STATUSES))):
+            if reader(typed) is values.INVALID:
+                yield LeftOut(catalogue.IMPROVEMENT.name, row.cell(header), f"Area {row.area.ref} {header}",
+                              values.text(typed))
+    for row in workbook.risks:
+        for header, typed in (("Likelihood", row.likelihood), ("Impact", row.impact)):
+            if values.rating(typed, catalogue.RISK_RATINGS) is values.INVALID:
+                yield LeftOut(catalogue.RISKS_SHEET.name, row.cell(header), f"Risk {row.ref} {header}",
+                              values.text(typed))
 
 
 def _risks(workbook: Workbook, config: Config) -> Iterable[RiskLine]:

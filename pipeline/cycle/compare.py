@@ -23,6 +23,10 @@ RESULTS_FILE = "results.json"
 RAG_SCALE = ("Green", "Amber", "Red")
 #: What a carried action's status is this year when last year's area of practice has no action now.
 NOT_CARRIED_OVER = "Not carried over"
+#: ... when its partnership returned no workbook this year.
+NO_RETURN = "No return this year"
+#: ... when this year's workbook of its partnership could not be assessed (its answers cannot be trusted).
+NOT_ASSESSED_NOW = "Not assessed this year"
 
 
 class PreviousError(ValueError):
@@ -155,11 +159,29 @@ class Comparison:
     def carried_closed(self) -> int:
         return self.carried_actions - self.carried_still_open
 
+    def _carried_now(self, status: str) -> int:
+        return sum(action.status_now == status for change in self.partnerships for action in change.carried_actions)
+
     @property
     def carried_not_carried_over(self) -> int:
         """Open last year, and no action in that area this year: dropped without being completed."""
-        return sum(action.status_now == NOT_CARRIED_OVER
-                   for change in self.partnerships for action in change.carried_actions)
+        return self._carried_now(NOT_CARRIED_OVER)
+
+    @property
+    def carried_no_return(self) -> int:
+        """Open last year in a partnership that returned no workbook this year."""
+        return self._carried_now(NO_RETURN)
+
+    @property
+    def carried_not_assessed(self) -> int:
+        """Open last year in a partnership whose workbook this year could not be assessed."""
+        return self._carried_now(NOT_ASSESSED_NOW)
+
+    @property
+    def carried_open_now(self) -> int:
+        """Open last year and still listed, not Complete, this year."""
+        return (self.carried_still_open - self.carried_not_carried_over - self.carried_no_return
+                - self.carried_not_assessed)
 
     @property
     def worse(self) -> tuple[PartnershipChange, ...]:
@@ -190,6 +212,9 @@ class Comparison:
             "carried_actions_still_open": self.carried_still_open,
             "carried_actions_closed": self.carried_closed,
             "carried_actions_not_carried_over": self.carried_not_carried_over,
+            "carried_actions_no_return": self.carried_no_return,
+            "carried_actions_not_assessed": self.carried_not_assessed,
+            "carried_actions_open_now": self.carried_open_now,
             "worse": [change.id for change in self.worse],
             "better": [change.id for change in self.better],
             "workbooks_by_rag_then": self.workbooks_by_rag_then,
@@ -207,6 +232,7 @@ def compare(current: Mapping[str, Any], previous: Mapping[str, Any]) -> Comparis
     """How this year's results differ from last year's, partnership by partnership and risk by risk."""
     now = _by_identity(current["partnerships"])
     then = _by_identity(previous["partnerships"])
+    open_then = _open_actions_by_identity(previous["partnerships"])
     changes = []
     for key in sorted(now.keys() | then.keys(), key=lambda key: (now.get(key) or then[key])["id"]):
         this, last = now.get(key), then.get(key)
@@ -219,7 +245,7 @@ def compare(current: Mapping[str, Any], previous: Mapping[str, Any]) -> Comparis
             completeness_now=this and this.get("checklist_completeness"),
             assurance_then=last and last.get("checklist_assurance"),
             assurance_now=this and this.get("checklist_assurance"),
-            carried_actions=_carried(last, this) if this and last else (),
+            carried_actions=_carried(open_then.get(key, ()), this),
         ))
     return Comparison(
         previous_year=previous.get("year"), previous_as_of=previous.get("as_of"),
@@ -235,8 +261,13 @@ def _rag_totals(partnerships: Sequence[Mapping[str, Any]]) -> dict[str, int]:
 
 
 def _by_identity(partnerships: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
-    # A duplicated ID (already an error finding) keeps its first entry, so the comparison stays defined.
+    """Each Partnership ID's return: the one that counted (`counted`, see score.mark_duplicates), or
+    for a results.json written before that was recorded, the first."""
     found: dict[str, Mapping[str, Any]] = {}
+    for partnership in partnerships:
+        key = id_key(partnership.get("id"))
+        if key and key not in found and partnership.get("counted", True):
+            found[key] = partnership
     for partnership in partnerships:
         key = id_key(partnership.get("id"))
         if key and key not in found:
@@ -244,17 +275,35 @@ def _by_identity(partnerships: Sequence[Mapping[str, Any]]) -> dict[str, Mapping
     return found
 
 
-def _carried(last: Mapping[str, Any], this: Mapping[str, Any]) -> tuple[CarriedAction, ...]:
-    """Last year's open actions, and their status this year (matched by area ref)."""
-    now_by_ref = {item["ref"]: item for item in this.get("action_items", ())}
-    return tuple(
-        CarriedAction(
-            ref=item["ref"], action=str(item.get("action") or ""),
-            status_then=_status(item),
-            status_now=_status(now_by_ref[item["ref"]]) if item["ref"] in now_by_ref else NOT_CARRIED_OVER,
-        )
-        for item in last.get("action_items", ()) if _status(item) != catalogue.COMPLETE
-    )
+def _open_actions_by_identity(partnerships: Sequence[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
+    """Every action open at last year's review, by Partnership ID: those of every assessed, in-scope
+    return of the ID (when two files shared it, both), the one that counted first. These are the
+    actions rolled over into this year's workbooks."""
+    ordered = sorted(partnerships, key=lambda partnership: not partnership.get("counted", True))
+    found: dict[str, list[Mapping[str, Any]]] = {}
+    for partnership in ordered:
+        key = id_key(partnership.get("id"))
+        if key and partnership.get("assessed", True) and partnership.get("in_scope", True):
+            found.setdefault(key, []).extend(
+                item for item in partnership.get("action_items", ()) if _status(item) != catalogue.COMPLETE)
+    return found
+
+
+def _carried(open_then: Sequence[Mapping[str, Any]], this: Mapping[str, Any] | None) -> tuple[CarriedAction, ...]:
+    """Last year's open actions, each with one outcome this year: its status now (matched by area
+    ref), not carried over, no return this year, or not assessed this year."""
+    now_by_ref = {item["ref"]: item for item in (this or {}).get("action_items", ())}
+
+    def now(item: Mapping[str, Any]) -> str:
+        if this is None:
+            return NO_RETURN
+        if not this.get("assessed", True):
+            return NOT_ASSESSED_NOW
+        return _status(now_by_ref[item["ref"]]) if item["ref"] in now_by_ref else NOT_CARRIED_OVER
+
+    return tuple(CarriedAction(ref=item["ref"], action=str(item.get("action") or ""), status_then=_status(item),
+                               status_now=now(item))
+                 for item in open_then)
 
 
 def _status(item: Mapping[str, Any]) -> str:

@@ -1,8 +1,9 @@
 """register.xlsx: the compiled partnership register, one row per workbook, with its scores.
 
-Two sheets, read back next year by `partnerships templates --from-register` (pipeline/rollover.py)
+Three sheets, read back next year by `partnerships templates --from-register` (pipeline/cycle/rollover.py)
 by their header names: "Register" (the catalogue's register field labels, in order, then the score
-columns) and "Open actions" (every action not Complete). Register values are written typed where
+columns), "Open actions" (every action not Complete) and "Own risks" (the risks officers added below
+the strategy's nine). Register values are written typed where
 they can be read (dates as dates, numbers as numbers) and as the officer's text otherwise; every text
 is neutralised so a spreadsheet never runs it as a formula. Saved reproducibly and atomically.
 """
@@ -25,7 +26,10 @@ SCORE_HEADERS = ("In scope", "RAG", "Checklist completeness", "Checklist assuran
                  "Improvement score", "Actions not started", "Actions in progress", "Actions complete",
                  "Actions overdue", "High risks", "Errors", "Warnings", "File")
 OPEN_ACTION_HEADERS = ("Partnership ID", "Ref", "Area of practice", "Action", "Action owner", "Due date",
-                       "Action status")
+                       "Action status", "File")
+OWN_RISKS_SHEET = "Own risks"
+#: An officer's own risks (below R09), so next year's workbook brings them back to be rated again.
+OWN_RISK_HEADERS = ("Partnership ID", "Ref", "Risk", "Mitigation", "Owner", "File")
 _PERCENT_HEADERS = {"Checklist completeness", "Checklist assurance", "Improvement coverage", "Improvement score"}
 _DATE_FORMAT = "dd/mm/yyyy"
 
@@ -53,11 +57,26 @@ def register_rows(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbo
 
 
 def open_action_rows(scores: Sequence[PartnershipScore]) -> list[list[Value]]:
-    """Every action not Complete, of assessed workbooks, by partnership then area."""
+    """Every action not Complete, of assessed workbooks, by partnership then area. A due date or a
+    status that cannot be read is written as typed, so next year's rollover shows it, unchanged."""
     return [
-        [score.id, line.ref, line.area, line.action, line.owner or None, line.due, line.status]
+        [score.id, line.ref, line.area, line.action, line.owner or None, line.due or line.due_typed or None,
+         line.status, score.file]
         for score in scores if score.assessed
         for line in score.action_lines if line.status != COMPLETE
+    ]
+
+
+def own_risk_rows(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbook]) -> list[list[Value]]:
+    """Every risk an officer added below the strategy's nine, of assessed workbooks, with its text,
+    mitigation and owner (its ratings belong to the year's review and are made afresh)."""
+    by_file = {workbook.file: workbook for workbook in workbooks}
+    return [
+        [score.id, risk.ref, values.text(risk.text) or None, values.text(risk.mitigation) or None,
+         values.text(risk.owner) or None, score.file]
+        for score in scores if score.assessed
+        for risk in by_file[score.file].risks
+        if not risk.is_strategy_risk and (values.text(risk.text) or values.text(risk.mitigation))
     ]
 
 
@@ -73,6 +92,7 @@ def write_register(scores: Sequence[PartnershipScore], workbooks: Sequence[Workb
     headers = (*(spec.label for spec in catalogue.REGISTER_FIELDS), *SCORE_HEADERS)
     _table(register, "Register", headers, register_rows(scores, workbooks))
     _table(book.create_sheet(OPEN_ACTIONS_SHEET), "OpenActions", OPEN_ACTION_HEADERS, open_action_rows(scores))
+    _table(book.create_sheet(OWN_RISKS_SHEET), "OwnRisks", OWN_RISK_HEADERS, own_risk_rows(scores, workbooks))
     book.properties.creator = "Partnership review"
     book.properties.title = title
     save(book, Path(path))

@@ -8,7 +8,15 @@ of a report run and writes one standard workbook per in-scope partnership. Each 
   last year's value: it is the date this review answers to, and the officer sets the next one.
 - every assessment answer (checklist, improvement answers, risk ratings) blank: they are made afresh.
 - last year's open actions (status not Complete) in the Improvement rows of their area, with owner,
-  due date and status, so they are followed to closure.
+  due date and status, so they are followed to closure; a status or due date that cannot be read is
+  carried as typed and listed in the summary for the policy team, never changed.
+- the risks the officer added below the strategy's nine (R10, ...), with their text, mitigation and
+  owner; their ratings are blank, for this year's review.
+
+A Partnership ID on two or more rows of the register (two returns last year) gives one workbook, from
+the return that counted in last year's figures (`score.counting_order`: the latest review, then the
+first file by name), with the open actions and own risks of every return of the ID, the counted
+return's first where two give the same area.
 
 `read_register` is pure over the file's bytes; `rollover_workbooks` builds workbooks in memory;
 `write_rollover` is the thin layer that reads and writes files.
@@ -31,21 +39,23 @@ from pipeline import catalogue, values
 from pipeline.catalogue import Kind
 from pipeline.check.validation_report import neutralise
 from pipeline.config import Limits
+from pipeline.check.rules import id_key
+from pipeline.check.score import counting_order
 from pipeline.cycle.fill import fill
+from pipeline.cycle.register import (OPEN_ACTION_HEADERS, OPEN_ACTIONS_SHEET, OWN_RISK_HEADERS, OWN_RISKS_SHEET,
+                                     REGISTER_SHEET)
 from pipeline.cycle.template import build_workbook
 from pipeline.files.names import UniqueNames, safe_stem, slug
 from pipeline.files.xlsx import save
 
-REGISTER_SHEET = "Register"
-OPEN_ACTIONS_SHEET = "Open actions"
 IN_SCOPE = "In scope"
-#: The "Open actions" sheet of register.xlsx, as the report writes it.
-OPEN_ACTION_HEADERS = ("Partnership ID", "Ref", "Area of practice", "Action", "Action owner", "Due date",
-                       "Action status")
+FILE = "File"
 #: Register fields answered afresh in each year's review.
 FRESH_FIELDS = ("review_completed_on", "review_completed_by")
 #: The Improvement cells a carried action fills, by the register's "Open actions" header.
 CARRIED_HEADERS = ("Action", "Action owner", "Due date", "Action status")
+#: The Risks cells an own risk fills (with its Ref), by the register's "Own risks" header.
+CARRIED_RISK_HEADERS = ("Ref", "Risk", "Mitigation", "Owner")
 
 _HEADER_SEARCH_ROWS = 10  # the header row is looked for this far down
 _NOT_IN_SCOPE = frozenset({"no", "false", "0", "out of scope"})
@@ -62,6 +72,7 @@ class Partnership:
     row: int  # its row in the Register sheet
     register: dict[str, Any]  # by catalogue field key, typed
     actions: dict[str, dict[str, Any]] = field(default_factory=dict)  # area ref -> carried cells
+    risks: dict[str, dict[str, Any]] = field(default_factory=dict)  # R10... -> text, mitigation, owner
 
     @property
     def id(self) -> str:
@@ -79,7 +90,9 @@ class Register:
     partnerships: tuple[Partnership, ...]
     out_of_scope: tuple[str, ...]  # Partnership IDs not rolled over
     rows_without_id: tuple[int, ...]  # Register rows with no Partnership ID
-    actions_not_carried: tuple[str, ...]  # "ID ref: why", for open actions with nowhere to go
+    actions_not_carried: tuple[str, ...]  # "ID ref: why", for open actions and own risks with nowhere to go
+    to_check: tuple[str, ...] = ()  # carried as typed, for the officer to correct: "ID ref: what"
+    returned_twice: tuple[str, ...] = ()  # "ID: which returns, and which was rolled over"
 
 
 @dataclass(frozen=True)
@@ -91,6 +104,9 @@ class RolloverSummary:
     carried_actions: dict[str, int]  # Partnership ID -> open actions carried into its workbook
     rows_without_id: tuple[int, ...] = ()
     actions_not_carried: tuple[str, ...] = ()
+    carried_risks: int = 0
+    to_check: tuple[str, ...] = ()
+    returned_twice: tuple[str, ...] = ()
 
     @property
     def actions_carried(self) -> int:
@@ -103,13 +119,19 @@ class RolloverSummary:
             f"Carried {self.actions_carried} open action(s) into the Improvement sheets "
             f"of {sum(1 for count in self.carried_actions.values() if count)} workbook(s).",
         ]
+        if self.carried_risks:
+            lines.append(f"Brought back {self.carried_risks} risk(s) officers added below R09, ratings blank.")
+        if self.returned_twice:
+            lines.append(f"Returned twice last year, one workbook written: {'; '.join(self.returned_twice)}.")
+        if self.to_check:
+            lines.append(f"Carried as typed, for the officer to correct: {'; '.join(self.to_check)}.")
         if self.out_of_scope:
             lines.append(f"Not rolled over, out of scope: {', '.join(self.out_of_scope)}.")
         if self.rows_without_id:
             rows = ", ".join(str(row) for row in self.rows_without_id)
             lines.append(f"Not rolled over, no Partnership ID: Register row(s) {rows}.")
         if self.actions_not_carried:
-            lines.append(f"Open actions not carried: {'; '.join(self.actions_not_carried)}.")
+            lines.append(f"Not carried: {'; '.join(self.actions_not_carried)}.")
         return lines
 
 
@@ -130,7 +152,9 @@ def write_rollover(register_file: Path, out_dir: Path, *, year: int) -> Rollover
         carried[partnership.id] = carried.get(partnership.id, 0) + len(partnership.actions)
     return RolloverSummary(year=year, out_dir=out_dir, written=tuple(written), out_of_scope=register.out_of_scope,
                            carried_actions=carried, rows_without_id=register.rows_without_id,
-                           actions_not_carried=register.actions_not_carried)
+                           actions_not_carried=register.actions_not_carried,
+                           carried_risks=sum(len(item.risks) for item in register.partnerships),
+                           to_check=register.to_check, returned_twice=register.returned_twice)
 
 
 def file_name(partnership_id: str, name: str) -> str:
@@ -146,7 +170,7 @@ def rollover_workbooks(register: Register, *, year: int) -> Iterable[tuple[Partn
         workbook = build_workbook()
         prefilled = {key: value for key, value in partnership.register.items()
                      if key not in FRESH_FIELDS and value is not None}
-        fill(workbook, register=prefilled, improvement=partnership.actions)
+        fill(workbook, register=prefilled, improvement=partnership.actions, risks=partnership.risks)
         _keep_as_text(workbook)
         workbook.properties.title = f"Partnership review {year}: {partnership.id} {partnership.name}".strip()
         workbook.properties.keywords = f"review year {year}; rolled over from last year's register"
@@ -162,6 +186,7 @@ def _keep_as_text(workbook: OpenpyxlWorkbook) -> None:
     answer_columns = (
         (catalogue.REGISTER, ("Value",)),
         (catalogue.IMPROVEMENT, CARRIED_HEADERS),
+        (catalogue.RISKS_SHEET, CARRIED_RISK_HEADERS),
     )
     for layout, headers in answer_columns:
         sheet = workbook[layout.name]
@@ -200,30 +225,66 @@ def read_register(data: bytes, *, name: str = "register.xlsx") -> Register:
                             f"last year's report") from None
     try:
         register_rows = _table(workbook, REGISTER_SHEET, name,
-                               (*(item.label for item in catalogue.REGISTER_FIELDS), IN_SCOPE))
-        action_rows = _table(workbook, OPEN_ACTIONS_SHEET, name, OPEN_ACTION_HEADERS)
+                               (*(item.label for item in catalogue.REGISTER_FIELDS), IN_SCOPE), optional=(FILE,))
+        action_rows = _table(workbook, OPEN_ACTIONS_SHEET, name, OPEN_ACTION_HEADERS[:-1], optional=(FILE,))
+        risk_rows = (_table(workbook, OWN_RISKS_SHEET, name, OWN_RISK_HEADERS[:-1], optional=(FILE,))
+                     if OWN_RISKS_SHEET in workbook.sheetnames else [])  # registers before own risks were kept
     finally:
         workbook.close()
 
-    partnerships, out_of_scope, without_id = [], [], []
+    # One workbook per Partnership ID: the return that counted last year (score.counting_order).
+    groups: dict[str, list[tuple[int, dict[str, Any], dict[str, Any]]]] = defaultdict(list)
+    without_id = []
     for row, cells in register_rows:
         typed = {item.key: _typed(item.kind, cells[item.label]) for item in catalogue.REGISTER_FIELDS}
-        partnership_id = values.text(typed["id"])
-        if not partnership_id:
+        if not values.text(typed["id"]):
             without_id.append(row)
             continue
+        groups[id_key(typed["id"])].append((row, cells, typed))
+    partnerships, out_of_scope, twice = [], [], []
+    order: dict[str, list[str]] = {}  # ID key -> its returns' files, the counted one first
+    for key, group in groups.items():
+        group.sort(key=lambda entry: counting_order(_date_or_none(entry[2]["review_completed_on"]),
+                                                    values.text(entry[1].get(FILE)) or f"{entry[0]:09d}"))
+        row, cells, typed = group[0]
+        partnership_id = values.text(typed["id"])
+        order[key] = [values.text(entry[1].get(FILE)) for entry in group]
         if values.text(cells[IN_SCOPE]).casefold() in _NOT_IN_SCOPE:
             out_of_scope.append(partnership_id)
             continue
+        if len(group) > 1:
+            files = [values.text(entry[1].get(FILE)) or f"Register row {entry[0]}" for entry in group]
+            twice.append(f"{partnership_id} ({', '.join(files)}): rolled over from {files[0]}, with the open "
+                         "actions and own risks of each")
         partnerships.append(Partnership(row=row, register=typed))
 
-    actions, not_carried = _open_actions(action_rows, {item.id for item in partnerships}, set(out_of_scope))
-    partnerships = [Partnership(item.row, item.register, actions.get(item.id, {})) for item in partnerships]
-    return Register(tuple(partnerships), tuple(out_of_scope), tuple(without_id), tuple(not_carried))
+    in_scope = {id_key(item.id) for item in partnerships}
+    out = {id_key(item) for item in out_of_scope}
+    actions, not_carried, to_check = _open_actions(action_rows, in_scope, out, order)
+    risks, risks_not_carried = _own_risks(risk_rows, in_scope, order)
+    partnerships = [Partnership(item.row, item.register, actions.get(id_key(item.id), {}),
+                                risks.get(id_key(item.id), {})) for item in partnerships]
+    return Register(tuple(partnerships), tuple(sorted(out_of_scope)), tuple(without_id),
+                    tuple(not_carried + risks_not_carried), tuple(to_check), tuple(twice))
 
 
-def _table(workbook, sheet: str, name: str, required: tuple[str, ...]) -> list[tuple[int, dict[str, Any]]]:
-    """The rows below a sheet's header row, each as {header: value} for the `required` headers."""
+def _date_or_none(value: Any) -> dt.date | None:
+    return value if isinstance(value, dt.date) else None
+
+
+def _counted_first(rows: list[tuple[int, dict[str, Any]]], order: dict[str, list[str]]) -> list[tuple[int, dict[str, Any]]]:
+    """Rows of Open actions or Own risks, those of the return that counted for their ID first."""
+    def rank(entry: tuple[int, dict[str, Any]]) -> tuple[int, int]:
+        files = order.get(id_key(values.text(entry[1]["Partnership ID"])), [])
+        file = values.text(entry[1].get(FILE))
+        return (files.index(file) if file in files else len(files), entry[0])
+    return sorted(rows, key=rank)
+
+
+def _table(workbook, sheet: str, name: str, required: tuple[str, ...],
+           optional: tuple[str, ...] = ()) -> list[tuple[int, dict[str, Any]]]:
+    """The rows below a sheet's header row, each as {header: value} for the `required` headers and
+    those of the `optional` ones it has."""
     if sheet not in workbook.sheetnames:
         raise RolloverError(f"{name} has no '{sheet}' sheet; give the register.xlsx of last year's report")
     rows = workbook[sheet].iter_rows(values_only=True)
@@ -241,38 +302,77 @@ def _table(workbook, sheet: str, name: str, required: tuple[str, ...]) -> list[t
     if missing:
         raise RolloverError(f"{name}: the '{sheet}' sheet has no column {', '.join(repr(m) for m in missing)}; "
                             f"give the register.xlsx of last year's report")
+    wanted = (*required, *(label for label in optional if label in columns))
     table = []
     for number, cells in enumerate(rows, start=header_row + 1):
-        record = {label: (cells[columns[label]] if columns[label] < len(cells) else None) for label in required}
-        if any(values.clean(value) is not None for value in record.values()):
+        record = {label: (cells[columns[label]] if columns[label] < len(cells) else None) for label in wanted}
+        if any(values.clean(record[label]) is not None for label in required):
             table.append((number, record))
     return table
 
 
 def _open_actions(rows: list[tuple[int, dict[str, Any]]], in_scope: set[str], out_of_scope: set[str],
-                  ) -> tuple[dict[str, dict[str, dict[str, Any]]], list[str]]:
-    """Open actions by Partnership ID and area ref; and why any cannot be carried."""
+                  order: dict[str, list[str]]) -> tuple[dict[str, dict[str, dict[str, Any]]], list[str], list[str]]:
+    """Open actions by Partnership ID key and area ref; why any cannot be carried; and those carried
+    with a status or due date that cannot be read (as typed, for the officer to correct)."""
     actions: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
-    not_carried = []
-    for row, cells in rows:
+    not_carried, to_check = [], []
+    for row, cells in _counted_first(rows, order):
         partnership_id, ref = values.text(cells["Partnership ID"]), values.text(cells["Ref"]).upper()
+        key = id_key(partnership_id)
         status = values.choice(cells["Action status"], catalogue.ACTION_STATUSES)
-        if status == catalogue.COMPLETE or partnership_id in out_of_scope:
+        if status == catalogue.COMPLETE or key in out_of_scope:
             continue
-        if partnership_id not in in_scope:
+        if key not in in_scope:
             not_carried.append(f"{partnership_id or f'Open actions row {row}'} {ref}: not in the Register")
         elif ref not in catalogue.IMPROVEMENT_ROWS:
             not_carried.append(f"{partnership_id} {ref or f'row {row}'}: not an area of practice")
-        elif ref in actions[partnership_id]:
-            not_carried.append(f"{partnership_id} {ref}: a second action for the same area")
+        elif ref in actions[key]:
+            file = values.text(cells.get(FILE))
+            not_carried.append(f"{partnership_id} {ref}: a second action for the same area"
+                               + (f" (from {file})" if file else ""))
         else:
-            actions[partnership_id][ref] = {
+            due = _typed(Kind.DATE, cells["Due date"])
+            typed_status = status if isinstance(status, str) else values.clean(cells["Action status"])
+            if status is values.INVALID:
+                to_check.append(f"{partnership_id} {ref}: status '{values.text(typed_status)}' is not "
+                                f"{', '.join(catalogue.ACTION_STATUSES[:-1])} or {catalogue.ACTION_STATUSES[-1]}")
+            if due is not None and not isinstance(due, dt.date):
+                to_check.append(f"{partnership_id} {ref}: due date '{values.text(due)}' is not a date")
+            actions[key][ref] = {
                 "Action": _typed(Kind.TEXT, cells["Action"]),
                 "Action owner": _typed(Kind.TEXT, cells["Action owner"]),
-                "Due date": _typed(Kind.DATE, cells["Due date"]),
-                "Action status": status if isinstance(status, str) else values.clean(cells["Action status"]),
+                "Due date": due,
+                "Action status": typed_status,
             }
-    return dict(actions), not_carried
+    return dict(actions), not_carried, to_check
+
+
+def _own_risks(rows: list[tuple[int, dict[str, Any]]], in_scope: set[str],
+               order: dict[str, list[str]]) -> tuple[dict[str, dict[str, dict[str, Any]]], list[str]]:
+    """Officers' own risks by Partnership ID key, in the rows below R09 (R10, R11, ...) in order; a risk
+    given by two returns of the ID comes back once; and those with no free row left."""
+    free = [ref for ref in catalogue.RISK_ROWS if ref not in {risk.ref for risk in catalogue.RISKS}]
+    risks: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+    seen: dict[str, set[str]] = defaultdict(set)
+    not_carried = []
+    for _, cells in _counted_first(rows, order):
+        partnership_id = values.text(cells["Partnership ID"])
+        key = id_key(partnership_id)
+        if key not in in_scope:
+            continue
+        text = _typed(Kind.TEXT, cells["Risk"])
+        words = values.text(text).casefold() or values.text(cells["Mitigation"]).casefold()
+        if words in seen[key]:
+            continue
+        seen[key].add(words)
+        if len(risks[key]) == len(free):
+            not_carried.append(f"{partnership_id} own risk '{values.text(text)}': no free row below R09")
+            continue
+        ref = free[len(risks[key])]
+        risks[key][ref] = {"Ref": ref, "Risk": text, "Mitigation": _typed(Kind.TEXT, cells["Mitigation"]),
+                           "Owner": _typed(Kind.TEXT, cells["Owner"])}
+    return dict(risks), not_carried
 
 
 def _typed(kind: Kind, value: Any) -> Any:

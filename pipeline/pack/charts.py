@@ -52,7 +52,7 @@ def render_charts(scores: Iterable[PartnershipScore], config: Config, comparison
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
-    scores = list(scores)
+    scores = [item for item in scores if item.counted]  # each Partnership ID once, as the headline figures
     assessed = [item for item in scores if item.assessed and item.in_scope]
     drawers: dict[str, Callable] = {
         "risk_heat_map": lambda fig: _risk_heat_map(fig, assessed, config, comparison),
@@ -426,10 +426,12 @@ def _resources(fig, scores: list[PartnershipScore], config: Config) -> None:
         return
     for ax, attribute, label in ((funding_ax, "funding", "Annual council funding (£)"),
                                  (days_ax, "officer_days", "Officer time (days per year)")):
+        # A partnership whose amount is blank or cannot be read has no point in that panel (not a 0).
+        shown = [item for item in plotted if getattr(item, attribute) is not None]
         for rag, marker in MARKERS.items():
-            points = [item for item in plotted if item.rag == rag]
+            points = [item for item in shown if item.rag == rag]
             ax.scatter([item.checklist_assurance * 100 for item in points],
-                       [getattr(item, attribute) or 0 for item in points],
+                       [getattr(item, attribute) for item in points],
                        marker=marker, s=46, color=RAG_COLOURS[rag], edgecolor="white", linewidth=0.6,
                        label=rag, zorder=3)
         xs = [item.checklist_assurance * 100 for item in plotted]
@@ -437,7 +439,8 @@ def _resources(fig, scores: list[PartnershipScore], config: Config) -> None:
         low = max(0.0, min(min(xs), config.rag.amber_assurance_below * 100) - 8)
         ax.set_xlim(low, 104)
         ax.set_ylim(-0.04 * (max(ys) or 1), (max(ys) or 1) * 1.2)
-        _label_points(ax, *_notable(plotted, xs, ys, config))
+        _label_points(ax, *_notable(shown, [item.checklist_assurance * 100 for item in shown],
+                                    [getattr(item, attribute) for item in shown], config))
         ax.axvline(config.rag.amber_assurance_below * 100, color=MUTED, linestyle="--", linewidth=1)
         ax.set_ylabel(label)
         ax.set_xlabel("Checklist assurance (%)")

@@ -21,7 +21,7 @@ from pipeline.check.rules import id_key
 from pipeline.check.score import AMBER, GREEN, NOT_ASSESSED, OUT_OF_SCOPE, RAG_ORDER, RED, PartnershipScore, percent
 from pipeline.check.score import totals as score_totals
 from pipeline.config import Config
-from pipeline.cycle.compare import NOT_CARRIED_OVER, Comparison
+from pipeline.cycle.compare import NO_RETURN, NOT_ASSESSED_NOW, NOT_CARRIED_OVER, Comparison
 from pipeline.findings import RULES, ValidationReport
 from pipeline.pack.charts import CHART_TITLES, marks_movement
 from pipeline.pack.results import file_counts
@@ -160,8 +160,10 @@ def register_display(workbook: Workbook) -> list[tuple[str, str]]:
         shown = values.text(raw)
         if spec.kind is Kind.DATE and isinstance(values.date(raw), dt.date):
             shown = long_date(values.date(raw))
-        elif spec.kind is Kind.NUMBER and isinstance(values.number(raw), float):
-            shown = (money if spec.key == "funding" else days)(values.number(raw))
+        elif spec.kind is Kind.NUMBER and isinstance(values.amount(raw), float):
+            shown = (money if spec.key == "funding" else days)(values.amount(raw))
+        elif spec.kind is Kind.NUMBER and values.amount(raw) is values.INVALID:
+            shown = f"{shown} (cannot be read: left out of the figures)"
         elif spec.kind is Kind.LIST:
             shown = "; ".join(values.items(raw, catalogue.LIST_SEPARATOR))
         rows.append((spec.label, shown))
@@ -197,7 +199,7 @@ def _profile(score: PartnershipScore, workbook: Workbook, report: ValidationRepo
 # --- Exceptions and headlines ----------------------------------------------------------------------
 
 def _exceptions(scores: Sequence[PartnershipScore], report: ValidationReport) -> dict[str, list]:
-    counted = [item for item in scores if item.assessed and item.in_scope]
+    counted = [item for item in scores if item.assessed and item.in_scope and item.counted]
     blocking: dict[str, list[str]] = {}
     for item in report.findings:
         if item.blocks_assessment:
@@ -211,10 +213,23 @@ def _exceptions(scores: Sequence[PartnershipScore], report: ValidationReport) ->
         "overdue_actions": overdue_actions,
         "unmitigated": [(score, risk) for score in counted for risk in score.risks
                         if risk.band == "High" and not risk.mitigated],
-        "out_of_scope": [score for score in scores if score.assessed and not score.in_scope],
+        "out_of_scope": [score for score in scores if score.assessed and not score.in_scope and score.counted],
+        "duplicates": _duplicates(scores),
+        "left_out": [(score, item) for score in counted for item in score.left_out],
         "not_assessed": [(score, blocking.get(score.file) or list(score.rag_reasons))
                          for score in scores if not score.assessed],
     }
+
+
+def _duplicates(scores: Sequence[PartnershipScore]) -> list[dict[str, Any]]:
+    """Each Partnership ID returned in more than one workbook: the return that counts and the others."""
+    by_file = {score.file: score for score in scores}
+    others: dict[str, list[PartnershipScore]] = {}
+    for score in scores:
+        if score.duplicate_of:
+            others.setdefault(score.duplicate_of, []).append(score)
+    return [{"counted": by_file[file], "others": sorted(group, key=lambda score: score.file)}
+            for file, group in sorted(others.items(), key=lambda pair: (by_file[pair[0]].id, pair[0]))]
 
 
 def _headlines(totals: Mapping[str, Any], exceptions: Mapping[str, list]) -> list[str]:
@@ -235,9 +250,24 @@ def _headlines(totals: Mapping[str, Any], exceptions: Mapping[str, list]) -> lis
         "{n} entries are not partnerships under the strategy (out of scope).")
     add(len(exceptions["not_assessed"]), "1 workbook could not be assessed and must be sent again.",
         "{n} workbooks could not be assessed and must be sent again.")
+    for duplicate in exceptions["duplicates"]:
+        counted, others = duplicate["counted"], duplicate["others"]
+        when = (f"its review was completed on {long_date(counted.review_completed_on)}"
+                if counted.review_completed_on else "no return gives a readable review date")
+        lines.append(f"Partnership ID {counted.id} was returned in {len(others) + 1} workbooks: {counted.file} is "
+                     f"counted ({when}; the latest review counts, then the first file by name) and "
+                     f"{_joined([other.file for other in others])} {'is' if len(others) == 1 else 'are'} left out "
+                     "of the figures. Check which is right and correct the other's ID.")
+    add(totals.get("answers_left_out", 0),
+        "1 answer could not be read and is left out of every figure (see Exceptions, Answers left out).",
+        "{n} answers could not be read and are left out of every figure (see Exceptions, Answers left out).")
     if not lines:
         lines.append("No exceptions: every partnership in scope is rated Green or Amber with nothing overdue.")
     return lines
+
+
+def _joined(items: Sequence[str]) -> str:
+    return f"{', '.join(items[:-1])} and {items[-1]}" if len(items) > 1 else "".join(items)
 
 
 # --- Change since last year ------------------------------------------------------------------------
@@ -268,7 +298,8 @@ def _score_change(then: float | None, now: float | None) -> str:
 DIRECTIONS = {"up": "\u25b2 up (worse)", "down": "\u25bc down (better)", "no change": "no change",
               "not comparable": "not comparable"}
 #: How the pack words a carried action's status this year.
-CARRIED_OUTCOMES = {catalogue.COMPLETE: "Closed", NOT_CARRIED_OVER: "Not carried over"}
+CARRIED_OUTCOMES = {catalogue.COMPLETE: "Closed", NOT_CARRIED_OVER: "Not carried over", NO_RETURN: "No return",
+                    NOT_ASSESSED_NOW: "Not assessed"}
 
 
 def change_summary(comparison: Comparison, year: int, partnerships: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -278,7 +309,7 @@ def change_summary(comparison: Comparison, year: int, partnerships: Sequence[Map
     anchors: dict[str, str] = {}
     for item in partnerships:
         key = id_key(item["score"].id)
-        if key and key not in first_file:
+        if key and item["score"].counted:  # the return that counts for its ID (score.mark_duplicates)
             first_file[key], anchors[key] = item["score"].file, item["anchor"]
 
     def rows(changes) -> list[dict[str, Any]]:
@@ -312,8 +343,7 @@ def change_summary(comparison: Comparison, year: int, partnerships: Sequence[Map
         "ended_out_of_scope": rows(change for change in comparison.ended if change.rag_then == OUT_OF_SCOPE),
         "carried": {"total": comparison.carried_actions, "closed": comparison.carried_closed,
                     "not_closed": comparison.carried_still_open,
-                    "not_carried_over": comparison.carried_not_carried_over,
-                    "still_open": comparison.carried_still_open - comparison.carried_not_carried_over,
+                    "outcomes": _carried_outcomes(comparison),
                     "partnerships": sum(1 for change in comparison.partnerships if change.carried_actions)},
         "risks": [{"ref": risk.ref, "text": risk.text, "then": _score_text(risk.score_then),
                    "now": _score_text(risk.score_now), "change": _score_change(risk.score_then, risk.score_now),
@@ -321,6 +351,17 @@ def change_summary(comparison: Comparison, year: int, partnerships: Sequence[Map
                   for risk in comparison.risks],
         "first_file": first_file,
     }
+
+
+def _carried_outcomes(comparison: Comparison) -> list[str]:
+    """What became of last year's open actions, each counted once, as phrases of one sentence."""
+    outcomes = [(comparison.carried_closed, "now closed (Complete)"),
+                (comparison.carried_open_now, "still open"),
+                (comparison.carried_not_carried_over,
+                 "no longer listed this year without being marked Complete (not carried over)"),
+                (comparison.carried_no_return, "in partnerships that returned no workbook this year"),
+                (comparison.carried_not_assessed, "in workbooks that could not be assessed this year")]
+    return [f"{count} {words}" for count, words in outcomes if count]
 
 
 def profile_change(score: PartnershipScore, comparison: Comparison, first_file: Mapping[str, str]) -> dict[str, Any]:

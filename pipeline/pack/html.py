@@ -1,4 +1,5 @@
-"""The pack's HTML: the Jinja2 templates of `report_templates/` rendered with the context.
+"""The pack's HTML: the Jinja2 templates of `report_templates/` (installed as the package
+`pipeline.report_templates`, read with importlib.resources) rendered with the context.
 
 Autoescaping is on, so anything an officer typed appears as text. The HTML is self-contained (CSS in
 a <style>, charts as inline SVG). `render_html` gives the whole pack; `render_pack` gives some of its
@@ -7,21 +8,35 @@ parts, which `pipeline.pack.pdf` renders one at a time.
 
 from __future__ import annotations
 
-from pathlib import Path
+from importlib import resources
 from typing import Any, Mapping, Sequence
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from pipeline.check.score import percent
 from pipeline.pack.context import days, long_date, money
 
-TEMPLATES = Path(__file__).resolve().parent.parent.parent / "report_templates"
+#: The package that holds the pack's templates and stylesheet (the folder report_templates/).
+TEMPLATES_PACKAGE = "pipeline.report_templates"
 CSS_FILE = "pack.css"
 
 
+class MissingToolFile(Exception):
+    """A file of the tool itself (a template or the stylesheet) is not where the installation put it."""
+
+
+def tool_file(name: str) -> str:
+    """The text of one of the pack's own files, read from the installed package (never a source path)."""
+    try:
+        return resources.files(TEMPLATES_PACKAGE).joinpath(name).read_text(encoding="utf-8")
+    except (OSError, ModuleNotFoundError) as error:
+        raise MissingToolFile(f"the tool's own file report_templates/{name} is missing from this installation "
+                              f"({type(error).__name__}); reinstall partnership-review") from None
+
+
 def environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True,
+    env = Environment(loader=FunctionLoader(tool_file), autoescape=select_autoescape(default=True,
                                                                                       default_for_string=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["pct"] = percent
@@ -31,7 +46,6 @@ def environment() -> Environment:
     env.filters["short_date"] = lambda value: "\u2014" if value is None else f"{value:%d/%m/%Y}"
     env.filters["rag_class"] = lambda rag: "rag-" + rag.lower().replace(" ", "-")
     return env
-
 
 
 ALL_PARTS = frozenset({"contents", "summary", "exceptions", "register", "profiles", "appendix"})
@@ -54,7 +68,7 @@ def render_pack(context: Mapping[str, Any], parts: frozenset[str], profiles: Seq
     stamped on later; `piece` (start, stop) renders only those partnerships' lines of the contents or
     the register, each with an id (see `render_pdf`).
     """
-    css = pack_css()
+    css = tool_file(CSS_FILE)
     if numbering is not None:
         css += numbering_css(*numbering)
     if not footer:
@@ -67,11 +81,3 @@ def render_pack(context: Mapping[str, Any], parts: frozenset[str], profiles: Seq
 def numbering_css(first: int, total: int) -> str:
     return (f'\n@page {{ @bottom-center {{ content: "Page " counter(page) " of {total}"; }} }}\n'
             f"@page :first {{ counter-reset: page {first}; }}\n")
-
-
-#: The footer stamps are rendered this many pages to a document, so their memory stays small too.
-
-
-def pack_css() -> str:
-    """The pack's style sheet, as the HTML and every part of the PDF carry it."""
-    return (TEMPLATES / CSS_FILE).read_text(encoding="utf-8")

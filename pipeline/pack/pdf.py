@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from pipeline.pack.html import numbering_css, pack_css, render_html, render_pack
+from pipeline.pack.html import CSS_FILE, numbering_css, render_html, render_pack, tool_file
 
+#: The footer stamps are rendered this many pages to a document, so their memory stays small too.
 STAMP_PAGES_PER_PART = 200
 #: The register and the contents of a big pack are rendered at most this many lines to a part (a few
 #: pages each), so no part's memory grows with the batch; a profile chunk is about the same size.
@@ -103,7 +104,7 @@ def render_pdf(context: Mapping[str, Any], path: Path, *, profiles_per_chunk: in
 def _stamps_html(first: int, total: int, landscape: Sequence[bool]) -> str:
     """Pages carrying only the footer "Page N of M", N from `first`, in the sizes given, laid out by the
     pack's own @page rules so a stamp sits exactly where the footer of a page rendered whole would."""
-    css = pack_css() + numbering_css(first, total)
+    css = tool_file(CSS_FILE) + numbering_css(first, total)
     css += ".stamp { height: 1px; break-after: page; } .stamp:last-child { break-after: auto; }\n"
     css += ".stamp-landscape { page: landscape; }\n"
     # The pack's white body background would fill each stamp page and hide the page it is laid on.
@@ -324,12 +325,7 @@ def _stamp(writer, page, stamp, name, opening) -> None:
     `merge_page` does the same by decoding and rewriting both content streams, which for a thousand
     pages took some 300 MB and left them uncompressed; this copies the stamp's compressed stream as it
     is. (`_add_object` is pypdf's own way to make an indirect object; pyproject pins pypdf < 8.)"""
-    from pypdf.generic import (
-        ArrayObject,
-        DecodedStreamObject,
-        DictionaryObject,
-        NameObject,
-    )
+    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
 
     form = stamp["/Contents"].get_object().clone(writer)
     form[NameObject("/Type")] = NameObject("/XObject")
@@ -345,5 +341,3 @@ def _stamp(writer, page, stamp, name, opening) -> None:
     closing = DecodedStreamObject()
     closing.set_data(b"\nQ q " + name.encode() + b" Do Q\n")
     page[NameObject("/Contents")] = ArrayObject([opening, *streams, writer._add_object(closing)])
-
-

@@ -1,7 +1,9 @@
 """results.json: every score of the year as data, with the audit trail (inputs and their SHA-256).
 
 The shape is the contract of product.md ("Outputs"), plus `action_items` per partnership, which next
-year's comparison (pipeline/compare.py) reads to follow last year's open actions. Written with sorted
+year's comparison (pipeline/cycle/compare.py) reads to follow last year's open actions; `counted` and
+`duplicate_of` (a second return of a Partnership ID is not counted in `totals`), and `left_out`, the
+answers that could not be read and are in no figure. Written with sorted
 keys and fixed indentation, so the same run gives the same bytes.
 """
 
@@ -52,6 +54,11 @@ def partnership_result(score: PartnershipScore) -> dict[str, Any]:
         "next_review": score.next_review.isoformat() if score.next_review else None,
         "review_overdue": score.review_overdue,
         "findings": dict(score.findings),
+        "review_completed_on": score.review_completed_on.isoformat() if score.review_completed_on else None,
+        "counted": score.counted,
+        "duplicate_of": score.duplicate_of or None,
+        "left_out": [{"sheet": item.sheet, "cell": item.cell, "answer": item.answer, "value": item.value}
+                     for item in score.left_out],
     }
 
 

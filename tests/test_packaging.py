@@ -1,0 +1,123 @@
+"""The tool installs like any Python tool: the built wheel alone runs the whole year from any folder.
+
+The wheel is built from a copy of the project's files, installed without its source tree into a fresh
+virtual environment, and run from an unrelated folder; so a file the tool reads at run time that the
+wheel leaves out (a template, the stylesheet) fails here, as it would for a user of `pip install`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tomllib
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+#: What a wheel is built from: the files pyproject.toml names, nothing else of the source tree.
+BUILD_FILES = ("pyproject.toml", "README.md", "pipeline", "report_templates")
+
+
+def _packaging() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+
+
+def test_every_package_folder_is_packaged():
+    """A package folder added under pipeline/ but not named in pyproject.toml would be missing from the wheel."""
+    folders = {".".join(path.parent.relative_to(ROOT).parts) for path in (ROOT / "pipeline").rglob("__init__.py")
+               if "__pycache__" not in path.parts}
+    packaged = set(_packaging()["packages"])
+    assert folders <= packaged
+    assert "pipeline.report_templates" in packaged
+
+
+def test_every_report_template_file_is_package_data():
+    patterns = _packaging()["package-data"]["pipeline.report_templates"]
+    files = [path for path in (ROOT / "report_templates").iterdir() if path.is_file() and path.suffix != ".py"]
+    assert files
+    assert all(any(path.match(pattern) for pattern in patterns) for path in files), files
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory) -> Path:
+    """A fresh virtual environment with only the built wheel of the tool installed (its dependencies
+    are taken from the test environment, so the test needs no download), and its `partnerships`."""
+    base = tmp_path_factory.mktemp("packaging")
+    source = base / "source"
+    source.mkdir()
+    for name in BUILD_FILES:
+        (shutil.copytree if (ROOT / name).is_dir() else shutil.copy2)(ROOT / name, source / name)
+    wheels = base / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+                    "--wheel-dir", str(wheels), str(source)], check=True, cwd=base)
+    shutil.rmtree(source)  # the source tree is gone before the tool is installed and run
+    (wheel,) = wheels.glob("partnership_review-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "pipeline/report_templates/pack.css" in names and "pipeline/report_templates/pack.html.j2" in names
+
+    env_dir = base / "venv"
+    venv.EnvBuilder(with_pip=False).create(env_dir)
+    env_python = env_dir / "bin" / "python"
+    site = Path(subprocess.run([str(env_python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                               check=True, capture_output=True, text=True).stdout.strip())
+    # The test environment's packages as a plain path: its .pth files (the editable install of this
+    # source tree among them) are not processed from there, so `pipeline` can only come from the wheel.
+    (site / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(env_python), "install", "--quiet", "--no-deps",
+                    str(wheel)], check=True, cwd=base)
+    return env_dir
+
+
+def _run(env_dir: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "PYTHONHOME")}
+    return subprocess.run([str(env_dir / "bin" / "partnerships"), *args], cwd=cwd, env=env,
+                          capture_output=True, text=True)
+
+
+def test_the_wheel_runs_the_year_from_another_folder(installed, tmp_path):
+    where = _run(installed, "--version", cwd=tmp_path)
+    assert where.returncode == 0, where.stderr
+    located = subprocess.run([str(installed / "bin" / "python"), "-c", "import pipeline; print(pipeline.__file__)"],
+                             cwd=tmp_path, capture_output=True, text=True, check=True).stdout
+    assert Path(located).resolve().is_relative_to(installed.resolve())
+
+    assert _run(installed, "templates", "--out", "blank", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "blank" / "partnership_review.xlsx").is_file()
+    assert _run(installed, "demo", "--out", "returns", "--count", "4", "--seed", "3", cwd=tmp_path).returncode == 0
+    checked = _run(installed, "validate", "returns", "--out", "checks", "--as-of", "2026-05-01", cwd=tmp_path)
+    assert checked.returncode in (0, 1), checked.stderr
+    assert (tmp_path / "checks" / "validation_report.xlsx").is_file()
+
+    year = _run(installed, "report", "returns", "--out", "2026", "--as-of", "2026-05-01", cwd=tmp_path)
+    assert year.returncode == 0, year.stderr
+    pack = tmp_path / "2026"
+    assert (pack / "review_pack.pdf").read_bytes().startswith(b"%PDF")
+    assert "</html>" in (pack / "review_pack.html").read_text(encoding="utf-8")
+    assert (pack / "results.json").is_file() and (pack / "register.xlsx").is_file()
+
+
+def test_a_missing_tool_file_is_named_not_blamed_on_writing(installed, tmp_path):
+    site = Path(subprocess.run([str(installed / "bin" / "python"), "-c",
+                                "import pipeline, pathlib; print(pathlib.Path(pipeline.__file__).parent)"],
+                               cwd=tmp_path, check=True, capture_output=True, text=True).stdout.strip())
+    assert site.resolve().is_relative_to(installed.resolve())
+    css = site / "report_templates" / "pack.css"
+    saved = css.read_bytes()
+    assert _run(installed, "demo", "--out", "returns", "--count", "2", cwd=tmp_path).returncode == 0
+    css.unlink()
+    try:
+        year = _run(installed, "report", "returns", "--out", "2026", "--no-pdf", cwd=tmp_path)
+    finally:
+        css.write_bytes(saved)
+    assert year.returncode == 1
+    assert "report_templates/pack.css is missing" in year.stderr
+    assert "The pack stopped" in year.stderr
+    assert "could not write" not in year.stderr
+    assert "Traceback" not in year.stderr
+    assert not (tmp_path / "2026").exists()

@@ -1,0 +1,99 @@
+"""Nothing is lost between years (issue 13, item 4): last year's returns -> report -> rollover keeps an
+officer's own risks, the open actions of every in-scope partnership (also when two files shared an ID),
+tells the truth on the console, and lists what it carried as typed. Real workbooks, real commands."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from officer import write_workbook
+from pipeline import catalogue
+from pipeline.cli import cli
+
+
+def run(*args: str) -> str:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    assert result.exit_code in (0, 1), result.output
+    return result.output
+
+
+def action(text: str, status: object = "In progress", due: object = dt.date(2026, 9, 30)) -> dict:
+    return {"Answer": "No", "Action": text, "Action owner": "Ann", "Due date": due, "Action status": status}
+
+
+@pytest.fixture(scope="module")
+def rolled(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cycle")
+    returns = root / "returns"
+    returns.mkdir()
+    write_workbook(returns / "p1.xlsx", partnership_id="P-001",
+                   risks={"R10": {"Risk": "Key funder withdraws", "Likelihood": 4, "Impact": 3,
+                                  "Mitigation": "Second funder sought", "Owner": "Ann"},
+                          "R11": {"Risk": "Venue lease ends", "Likelihood": 2, "Impact": 2, "Owner": "Bo"}},
+                   improvement={"I05": action("Agree the role", "Done"), "I06": action("Set targets", due="soon")})
+    # P-002 twice: this year's return (counted) and an older, out-of-scope draft.
+    write_workbook(returns / "p2.xlsx", partnership_id="P-002", register={"name": "Youth Forum"},
+                   improvement={"I03": action("Publish the aims")})
+    write_workbook(returns / "p2-draft.xlsx", partnership_id="P-002",
+                   register={"name": "Youth Forum", "scope_contract": "Yes",
+                             "review_completed_on": dt.date(2026, 3, 1)})
+    # P-003 twice, both in scope: the other return's actions come back too.
+    write_workbook(returns / "p3-a.xlsx", partnership_id="P-003", register={"name": "Harbour Board"})
+    write_workbook(returns / "p3-b.xlsx", partnership_id="P-003", register={"name": "Harbour Board",
+                                                                            "review_completed_on": dt.date(2026, 4, 1)},
+                   improvement={"I02": action("Write the terms of reference")})
+    run("report", str(returns), "--out", str(root / "out"), "--as-of", "2026-04-30", "--no-pdf")
+    output = run("templates", "--from-register", str(root / "out" / "register.xlsx"), "--out", str(root / "rolled"),
+                 "--year", "2027")
+    books = {}
+    for path in sorted((root / "rolled").glob("*.xlsx")):
+        book = openpyxl.load_workbook(path)
+        books[book["Register"][f"B{catalogue.REGISTER_ROWS['id']}"].value] = book
+    return output, books
+
+
+def cells(book, sheet: str, ref: str, rows: dict, headers: tuple[str, ...]) -> tuple:
+    layout = {"Risks": catalogue.RISKS_SHEET, "Improvement": catalogue.IMPROVEMENT}[sheet]
+    return tuple(book[sheet][f"{layout.column(header)}{rows[ref]}"].value for header in headers)
+
+
+def test_an_officers_own_risks_come_back_with_ratings_blank(rolled):
+    _, books = rolled
+    headers = ("Ref", "Risk", "Likelihood", "Impact", "Mitigation", "Owner")
+    assert cells(books["P-001"], "Risks", "R10", catalogue.RISK_ROWS, headers) == (
+        "R10", "Key funder withdraws", None, None, "Second funder sought", "Ann")
+    assert cells(books["P-001"], "Risks", "R11", catalogue.RISK_ROWS, headers) == (
+        "R11", "Venue lease ends", None, None, None, "Bo")
+
+
+def test_one_workbook_per_partnership_and_the_console_tells_the_truth(rolled):
+    output, books = rolled
+    assert sorted(books) == ["P-001", "P-002", "P-003"]
+    assert "out of scope" not in output  # P-002's counted return is in scope, and it is rolled over
+    assert "P-002 (p2.xlsx, p2-draft.xlsx): rolled over from p2.xlsx" in output
+    assert "P-003 (p3-a.xlsx, p3-b.xlsx): rolled over from p3-a.xlsx" in output
+
+
+def test_open_actions_of_both_returns_of_a_shared_id_come_back(rolled):
+    _, books = rolled
+    headers = ("Action", "Action status")
+    assert cells(books["P-003"], "Improvement", "I02", catalogue.IMPROVEMENT_ROWS, headers) == (
+        "Write the terms of reference", "In progress")
+    assert cells(books["P-003"], "Improvement", "I14", catalogue.IMPROVEMENT_ROWS, headers) == (
+        "Review the governance arrangements with partners", "In progress")
+    assert cells(books["P-002"], "Improvement", "I03", catalogue.IMPROVEMENT_ROWS, headers) == (
+        "Publish the aims", "In progress")
+
+
+def test_an_unknown_status_or_unreadable_due_date_is_carried_as_typed_and_listed(rolled):
+    output, books = rolled
+    headers = ("Action", "Due date", "Action status")
+    assert cells(books["P-001"], "Improvement", "I05", catalogue.IMPROVEMENT_ROWS, headers)[2] == "Done"
+    assert cells(books["P-001"], "Improvement", "I06", catalogue.IMPROVEMENT_ROWS, headers)[1] == "soon"
+    assert "P-001 I05: status 'Done' is not Not started, In progress or Complete" in output
+    assert "P-001 I06: due date 'soon' is not a date" in output
