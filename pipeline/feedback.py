@@ -34,7 +34,7 @@ from pipeline.filenames import UniqueNames, mirrored_path
 from pipeline.findings import ERROR, Finding, ValidationReport
 from pipeline.records import Workbook
 from pipeline.template import build_workbook, save
-from pipeline.validation_report import neutralise
+from pipeline.validation_report import as_text
 
 FINDINGS_SHEET = "Findings"
 FINDINGS_HEADERS = ("Sheet", "Cell", "Rule", "Severity", "Message", "Value")
@@ -276,7 +276,8 @@ def _add_findings_sheet(workbook: OpenpyxlWorkbook, found: Sequence[Finding],
     for row, item in enumerate(rows, start=FINDINGS_HEADER_ROW + 1):
         values = (item.sheet, item.cell.upper(), item.rule, item.severity, item.message, item.value)
         for column, value in enumerate(values, start=1):
-            cell = sheet.cell(row, column, neutralise(value))
+            cell = sheet.cell(row, column, value)
+            as_text(cell)
             cell.alignment = Alignment(wrap_text=column in (5, 6), vertical="top")
         sheet.cell(row, 4).fill = ERROR_FILL if item.severity == ERROR else WARNING_FILL
         target = _link_target(workbook, item, linkable)
