@@ -103,8 +103,11 @@ def test_xlsx_findings_and_summary(mixed_folder, tmp_path):
     rows = list(findings.iter_rows(values_only=True))
     assert rows[0] == FINDING_COLUMNS
     assert len(rows) == 1 + len(outcome.report.findings)
-    cells = {value for row in rows for value in row if isinstance(value, str)}
-    assert "'=HYPERLINK(\"http://x\",\"click\")" in cells and "'@SUM(1)" in cells
+    # As the officer typed it, no apostrophe shown: a text cell (with Excel's quote prefix) is never run.
+    typed = {cell.value: cell for row in findings.iter_rows() for cell in row if isinstance(cell.value, str)}
+    for text in ("=HYPERLINK(\"http://x\",\"click\")", "@SUM(1)", "-1"):
+        assert typed[text].data_type == "s" and typed[text].quotePrefix, text
+    assert not {"'=HYPERLINK(\"http://x\",\"click\")", "'@SUM(1)", "'-1"} & set(typed)
     assert all(cell.data_type != "f" for row in findings.iter_rows() for cell in row)
 
     summary = {row[0]: row[1:] for row in book["Summary"].iter_rows(values_only=True) if row and row[0]}

@@ -400,8 +400,9 @@ def _typed(kind: Kind, value: Any) -> Any:
 
 
 def _unneutralised(text: str) -> str:
-    """The officer's text back from register.xlsx, which neutralises text a spreadsheet would run as
-    a formula ('=SUM(A1)' is stored as "'=SUM(A1)"). Rolled-over cells are written as text instead."""
+    """The officer's text back from a register.xlsx of an earlier version, which neutralised text a
+    spreadsheet would run as a formula ('=SUM(A1)' stored as "'=SUM(A1)"); registers now keep it as
+    typed, in a text cell. Rolled-over cells are written as text too."""
     if text.startswith("'") and neutralise(text[1:]) == text:
         return text[1:]
     return text
