@@ -204,7 +204,7 @@ def test_the_heat_map_with_change_says_which_risks_moved(packs):
 def test_no_chart_carries_a_meaning_by_colour_alone(packs):
     """Ratings and bands are hatched as well as coloured (each its own pattern), the heat map's bands
     step clearly from light to dark, and no label is white on a colour (under 4.5:1 on the palette)."""
-    from pipeline import charts
+    from pipeline.pack import charts
 
     hatches = [hatch for hatch in charts.RAG_HATCHES.values()]
     assert len(set(hatches)) == len(hatches)

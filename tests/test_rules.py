@@ -12,8 +12,8 @@ from officer import AS_OF, write_workbook
 from pipeline import catalogue
 from pipeline.config import Config, Scoring
 from pipeline.findings import FILE_LEVEL_RULES, RULES
-from pipeline.load import load_workbook_file
-from pipeline.rules import check
+from pipeline.read.workbook import load_workbook_file
+from pipeline.check.rules import check
 
 CONFIG = Config()
 
@@ -22,7 +22,7 @@ BROKEN = dict(
     register={
         "name": None, "partners": " ; ", "lead_officer_email": "sam.patel@", "council_role": "Boss",
         "funding": "lots", "officer_days": -3, "start_date": "soon", "next_review": dt.date(2026, 3, 31),
-        "review_completed_on": "31/02/2026", "legal_status": "Club", "scope_commercial": "yes",
+        "review_completed_on": "31/02/2026", "legal_status": "Club",
         "scope_contract": "Maybe",
     },
     checklist={"1a": {"Status": None}, "1b": {"Status": "Sometimes"}, "2a": {"Status": "Partly", "Evidence": None},
@@ -56,7 +56,6 @@ EXPECTED = {
     ("Register", "B20", "register.invalid_date"),
     ("Register", "B21", "register.review_overdue"),
     ("Register", "B22", "register.invalid_date"),
-    ("Register", "B27", "scope.excluded"),
     ("Register", "B28", "register.invalid"),
     ("Checklist", "D2", "checklist.unanswered"),
     ("Checklist", "D3", "checklist.invalid"),
@@ -111,7 +110,9 @@ def test_every_cell_rule_of_the_contract_is_produced(broken, complete, folder):
     copy = dataclasses.replace(complete, file="copy.xlsx")
     early = load_workbook_file(write_workbook(folder / "early.xlsx", partnership_id="P-002",
                                               register={"next_review": dt.date(2026, 4, 1)}), folder, CONFIG)
-    report = check([broken, complete, copy, early], as_of=AS_OF, config=CONFIG)
+    excluded = load_workbook_file(write_workbook(folder / "excluded.xlsx", partnership_id="P-003",
+                                                 register={"scope_commercial": "yes"}), folder, CONFIG)
+    report = check([broken, complete, copy, early, excluded], as_of=AS_OF, config=CONFIG)
     assert {item.rule for item in report.findings} == set(RULES) - FILE_LEVEL_RULES
 
 

@@ -15,8 +15,8 @@ from officer import AS_OF, write_workbook
 from pipeline.cli import cli
 from pipeline.config import Config
 from pipeline.findings import FINDING_COLUMNS, RULES
-from pipeline.validate import validate_folder
-from pipeline.validation_report import neutralise
+from pipeline.run import validate_folder
+from pipeline.check.validation_report import neutralise
 
 AS_OF_TEXT = AS_OF.isoformat()
 
@@ -103,8 +103,11 @@ def test_xlsx_findings_and_summary(mixed_folder, tmp_path):
     rows = list(findings.iter_rows(values_only=True))
     assert rows[0] == FINDING_COLUMNS
     assert len(rows) == 1 + len(outcome.report.findings)
-    cells = {value for row in rows for value in row if isinstance(value, str)}
-    assert "'=HYPERLINK(\"http://x\",\"click\")" in cells and "'@SUM(1)" in cells
+    # As the officer typed it, no apostrophe shown: a text cell (with Excel's quote prefix) is never run.
+    typed = {cell.value: cell for row in findings.iter_rows() for cell in row if isinstance(cell.value, str)}
+    for text in ("=HYPERLINK(\"http://x\",\"click\")", "@SUM(1)", "-1"):
+        assert typed[text].data_type == "s" and typed[text].quotePrefix, text
+    assert not {"'=HYPERLINK(\"http://x\",\"click\")", "'@SUM(1)", "'-1"} & set(typed)
     assert all(cell.data_type != "f" for row in findings.iter_rows() for cell in row)
 
     summary = {row[0]: row[1:] for row in book["Summary"].iter_rows(values_only=True) if row and row[0]}
@@ -135,7 +138,7 @@ def test_no_workbooks_is_said_plainly(tmp_path):
 
 
 def test_feedback_flag_calls_the_feedback_writer(clean_folder, tmp_path):
-    pytest.importorskip("pipeline.feedback")
+    pytest.importorskip("pipeline.check.feedback")
     target = tmp_path / "copy"
     shutil.copytree(clean_folder, target)
     write_workbook(target / "bad.xlsx", partnership_id="P-003", checklist={"1a": {"Status": None}})

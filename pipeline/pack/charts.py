@@ -7,7 +7,7 @@ which people with the common colour-vision deficiencies can tell apart; no chart
 alone: every coloured mark also carries a text label, a pattern (a rating's hatching, a band's) or a
 shape, and bars are outlined so they stand out from the white page.
 
-What each chart counts comes from `pipeline.chart_figures`, which also says it in words: each SVG is an
+What each chart counts comes from `pipeline.pack.chart_figures`, which also says it in words: each SVG is an
 image (`role="img"`) named by its heading and described by that text alternative.
 """
 
@@ -20,12 +20,12 @@ from typing import Any, Callable, Iterable
 from xml.sax.saxutils import escape, quoteattr
 
 from pipeline import catalogue
-from pipeline.chart_figures import (PLOTTED_RAGS, action_counts, area_counts, chart_figures, charted,
-                                    completeness_rating, heat_counts, in_scope, ranked_strategy_risks, resource_points,
-                                    section_averages, service_area)
+from pipeline.check.score import (ACTION_KEYS, AMBER, GREEN, NOT_ASSESSED, OUT_OF_SCOPE, OVERDUE, RAG_ORDER, RED,
+                                  PartnershipScore)
 from pipeline.config import Config
-from pipeline.score import (ACTION_KEYS, AMBER, GREEN, NOT_ASSESSED, OUT_OF_SCOPE, OVERDUE, RAG_ORDER, RED,
-                            PartnershipScore)
+from pipeline.pack.chart_figures import (PLOTTED_RAGS, action_counts, area_counts, chart_figures, charted,
+                                         completeness_rating, heat_counts, in_scope, ranked_strategy_risks,
+                                         resource_points, section_averages, service_area)
 
 #: Okabe-Ito colours for the RAG ratings; greys for the two ratings that are not a judgement.
 RAG_COLOURS = {RED: "#D55E00", AMBER: "#E69F00", GREEN: "#009E73", OUT_OF_SCOPE: "#999999",
@@ -58,7 +58,7 @@ CHART_TITLES = {
 def render_charts(scores: Iterable[PartnershipScore], config: Config, comparison: Any = None) -> dict[str, str]:
     """Every chart of the pack as SVG text, by name (see CHART_TITLES).
 
-    With a `comparison` (pipeline.compare.Comparison) the heat map also marks where each of the
+    With a `comparison` (pipeline.cycle.compare.Comparison) the heat map also marks where each of the
     strategy's risks moved since last year; without one every chart is exactly as before.
     """
     import matplotlib

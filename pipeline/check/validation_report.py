@@ -3,8 +3,10 @@
 Both hold the contract's columns (`findings.FINDING_COLUMNS`) in the report's fixed sort order. The
 XLSX adds a Summary sheet that accounts for every file in the input folder: counts by rule, each
 workbook with its errors, warnings and whether it was assessed, and each ignored file with the
-reason. Every text cell written is passed through `neutralise`, so officer text such as
-`=HYPERLINK(...)` is shown, never run. Files appear under their names only when complete, and the
+reason. Officer text such as `=HYPERLINK(...)` is shown, never run: in the CSV it is passed through
+`neutralise` (a leading '), and in the XLSX it is shown exactly as typed, in a cell stored as text
+(`as_text`), which a spreadsheet never runs, with Excel's quote prefix so that editing it does not
+turn it into a formula either. Files appear under their names only when complete, and the
 same findings give the same bytes (no timestamps).
 """
 
@@ -15,11 +17,11 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-from pipeline.atomic import write_atomic
+from pipeline.files.atomic import write_atomic
 from pipeline.findings import ERROR, FINDING_COLUMNS, RULES, WARNING, ValidationReport
 
 if TYPE_CHECKING:
-    from pipeline.load import Batch
+    from pipeline.read.batch import Batch
 
 CSV_NAME = "validation_report.csv"
 XLSX_NAME = "validation_report.xlsx"
@@ -34,6 +36,15 @@ def neutralise(text: str) -> str:
     """Text made inert for a spreadsheet: a leading ' when it would start a formula."""
     text = "" if text is None else str(text)
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def as_text(cell) -> None:
+    """Keep an openpyxl cell holding text as text: stored as a string, never as a formula, and with
+    the quote prefix (Excel's hidden apostrophe) when it looks like one, so no edit runs it either."""
+    if isinstance(cell.value, str):
+        cell.data_type = "s"
+        if cell.value.startswith(_FORMULA_STARTS):
+            cell.quotePrefix = True
 
 
 def write_validation_report(report: ValidationReport, batch: "Batch", out_dir: Path) -> list[Path]:
@@ -63,7 +74,7 @@ def _write_xlsx(report: ValidationReport, batch: "Batch", path: Path) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
-    from pipeline.template import save
+    from pipeline.files.xlsx import save
 
     book = Workbook()
     findings = book.active
@@ -114,7 +125,7 @@ class _Appender:
         cells = []
         for value in row:
             if isinstance(value, str):
-                value = ILLEGAL_CHARACTERS_RE.sub("", neutralise(value))
+                value = ILLEGAL_CHARACTERS_RE.sub("", value)
             cells.append(value)
         self.sheet.append(cells)
         self.rows += 1
@@ -124,8 +135,7 @@ class _Appender:
             return
         for column in range(1, self.width + 1):
             cell = self.sheet.cell(self.last, column)
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # never a formula, whatever the text
+            as_text(cell)  # never a formula, whatever the text
             if font is not None:
                 cell.font = font
 

@@ -1,11 +1,11 @@
 """register.xlsx: the compiled partnership register, one row per workbook, with its scores.
 
-Three sheets, read back next year by `partnerships templates --from-register` (pipeline/rollover.py)
+Three sheets, read back next year by `partnerships templates --from-register` (pipeline/cycle/rollover.py)
 by their header names: "Register" (the catalogue's register field labels, in order, then the score
 columns), "Open actions" (every action not Complete) and "Own risks" (the risks officers added below
 the strategy's nine). Register values are written typed where
 they can be read (dates as dates, numbers as numbers) and as the officer's text otherwise; every text
-is neutralised so a spreadsheet never runs it as a formula. Saved reproducibly and atomically.
+is stored as text (`validation_report.as_text`), so a spreadsheet never runs it as a formula. Saved reproducibly and atomically.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from typing import Sequence
 
 from pipeline import catalogue, values
 from pipeline.catalogue import Kind
+from pipeline.check.score import COMPLETE, IN_PROGRESS, NOT_STARTED, OVERDUE, PartnershipScore
+from pipeline.check.validation_report import as_text
 from pipeline.records import Value, Workbook
-from pipeline.score import NOT_STARTED, IN_PROGRESS, COMPLETE, OVERDUE, PartnershipScore
-from pipeline.validation_report import neutralise
 
 REGISTER_SHEET = "Register"
 OPEN_ACTIONS_SHEET = "Open actions"
@@ -84,7 +84,7 @@ def write_register(scores: Sequence[PartnershipScore], workbooks: Sequence[Workb
                    title: str = "Partnership register") -> Path:
     from openpyxl import Workbook as OpenpyxlWorkbook
 
-    from pipeline.template import save
+    from pipeline.files.xlsx import save
 
     book = OpenpyxlWorkbook()
     register = book.active
@@ -120,13 +120,12 @@ def _table(sheet, name: str, headers: Sequence[str], rows: list[list[Value]]) ->
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for number, row in enumerate(rows, start=2):
-        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", neutralise(value)) if isinstance(value, str) else value
-                      for value in row])
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value for value in row])
         # The row just appended, by number: `sheet.max_row` would scan every cell for each row.
         (cells,) = sheet.iter_rows(min_row=number, max_row=number, min_col=1, max_col=len(headers))
         for cell, header in zip(cells, headers):
             if isinstance(cell.value, str):
-                cell.data_type = "s"  # text, never a formula
+                as_text(cell)  # the officer's text as typed, never a formula
             elif isinstance(cell.value, dt.date):
                 cell.number_format = _DATE_FORMAT
             elif header in _PERCENT_HEADERS and cell.value is not None:

@@ -7,7 +7,7 @@ can be corrected and returned: answers, dropdowns, input messages, protection an
 
 The originals are only ever read. A returned copy may come back through the review again; the marks
 of the earlier round (our Findings sheet, our comments, our fills) are taken off before the new ones
-are made, so a corrected cell is no longer shown as wrong. Copies are saved with `template.save`,
+are made, so a corrected cell is no longer shown as wrong. Copies are saved with `files.xlsx.save`,
 so the same return and findings give the same bytes (its created and modified times are fixed).
 """
 
@@ -29,12 +29,13 @@ from openpyxl.workbook.workbook import Workbook as OpenpyxlWorkbook
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pipeline.atomic import write_atomic
-from pipeline.filenames import UniqueNames, mirrored_path
+from pipeline.check.validation_report import as_text
+from pipeline.cycle.template import build_workbook
+from pipeline.files.atomic import write_atomic
+from pipeline.files.names import UniqueNames, mirrored_path
+from pipeline.files.xlsx import save
 from pipeline.findings import ERROR, Finding, ValidationReport
 from pipeline.records import Workbook
-from pipeline.template import build_workbook, save
-from pipeline.validation_report import neutralise
 
 FINDINGS_SHEET = "Findings"
 FINDINGS_HEADERS = ("Sheet", "Cell", "Rule", "Severity", "Message", "Value")
@@ -276,7 +277,8 @@ def _add_findings_sheet(workbook: OpenpyxlWorkbook, found: Sequence[Finding],
     for row, item in enumerate(rows, start=FINDINGS_HEADER_ROW + 1):
         values = (item.sheet, item.cell.upper(), item.rule, item.severity, item.message, item.value)
         for column, value in enumerate(values, start=1):
-            cell = sheet.cell(row, column, neutralise(value))
+            cell = sheet.cell(row, column, value)
+            as_text(cell)
             cell.alignment = Alignment(wrap_text=column in (5, 6), vertical="top")
         sheet.cell(row, 4).fill = ERROR_FILL if item.severity == ERROR else WARNING_FILL
         target = _link_target(workbook, item, linkable)
@@ -286,8 +288,14 @@ def _add_findings_sheet(workbook: OpenpyxlWorkbook, found: Sequence[Finding],
                                             tooltip=f"Go to {item.sheet} {item.cell}".strip())
             link_cell.style = "Hyperlink"
             link_cell.alignment = Alignment(vertical="top")
-    for letter, width in zip("ABCDEF", (14, 8, 24, 10, 80, 30)):
+    for letter, width in zip("ABCDEF", FINDINGS_WIDTHS):
         sheet.column_dimensions[letter].width = width
+    for row, item in enumerate(rows, start=FINDINGS_HEADER_ROW + 1):
+        # Excel does not grow a row to fit wrapped text written by a program, so each row is given the
+        # height of its longest wrapped cell (the message or the value found).
+        lines = max(_wrapped_lines(item.message, FINDINGS_WIDTHS[4]), _wrapped_lines(item.value, FINDINGS_WIDTHS[5]))
+        if lines > 1:
+            sheet.row_dimensions[row].height = LINE_HEIGHT * lines
     sheet.freeze_panes = sheet.cell(FINDINGS_HEADER_ROW + 1, 1)
     last = FINDINGS_HEADER_ROW + len(rows)
     sheet.auto_filter.ref = f"A{FINDINGS_HEADER_ROW}:F{last}"
@@ -296,6 +304,20 @@ def _add_findings_sheet(workbook: OpenpyxlWorkbook, found: Sequence[Finding],
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+#: Widths of the Findings sheet's columns (characters) and the height of one line of text (points).
+FINDINGS_WIDTHS = (14, 8, 24, 10, 80, 30)
+LINE_HEIGHT = 15
+
+
+def _wrapped_lines(text: str, width: int) -> int:
+    """How many lines `text` takes wrapped in a column `width` characters wide (a little narrower, as
+    proportional letters are not all one width)."""
+    import textwrap
+
+    usable = max(1, int(width * 0.95) - 1)
+    return sum(max(1, len(textwrap.wrap(line, usable))) for line in (str(text or "").splitlines() or [""]))
 
 
 def _cell_order(cell: str) -> tuple[int, int]:

@@ -1,6 +1,6 @@
 """What each chart of the pack shows, in numbers and in words.
 
-One computation per chart, which `pipeline.charts` draws and the pack also gives to those who cannot
+One computation per chart, which `pipeline.pack.charts` draws and the pack also gives to those who cannot
 see the drawing: a text alternative that says what the chart shows (the heat map's counts by band,
 the ranked risks, the totals), carried by the SVG itself, and a data table a screen reader can walk.
 """
@@ -14,8 +14,8 @@ from typing import Any, Iterable, Sequence
 
 from pipeline import catalogue
 from pipeline.config import Config
-from pipeline.score import (ACTION_KEYS, AMBER, COMPLETE, GREEN, IN_PROGRESS, NOT_STARTED, OVERDUE, RAG_ORDER,
-                            RED, PartnershipScore, percent)
+from pipeline.check.score import (ACTION_KEYS, AMBER, COMPLETE, GREEN, IN_PROGRESS, NOT_STARTED, OVERDUE, RAG_ORDER,
+                                  RED, PartnershipScore, percent)
 
 #: The ratings the resources chart plots (the others have no assurance to place).
 PLOTTED_RAGS = (RED, AMBER, GREEN)
@@ -108,7 +108,7 @@ def resource_points(scores: Sequence[PartnershipScore]) -> list[PartnershipScore
 # --- In words and tables ---------------------------------------------------------------------------
 
 def chart_figures(scores: Iterable[PartnershipScore], config: Config, comparison: Any = None) -> dict[str, Figures]:
-    """Every chart's text alternative and data table, by chart name (as `pipeline.charts.CHART_TITLES`)."""
+    """Every chart's text alternative and data table, by chart name (as `pipeline.pack.charts.CHART_TITLES`)."""
     scores = charted(scores)
     counted = in_scope(scores)
     return {
@@ -256,7 +256,7 @@ def _by_area(scores: Sequence[PartnershipScore]) -> Figures:
 
 
 def _resources(scores: Sequence[PartnershipScore], config: Config) -> Figures:
-    from pipeline.pack import days, money
+    from pipeline.pack.context import days, money  # here: context imports the charts, which import this
 
     points = sorted(resource_points(scores), key=lambda item: (item.checklist_assurance, item.id, item.file))
     table = Table("Partnerships by checklist assurance, with what the council commits to each",

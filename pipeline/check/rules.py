@@ -47,10 +47,21 @@ def _entries(workbook: Workbook) -> Iterator[RegisterValue]:
             yield entry
 
 
+#: Register fields about the partnership's review: an entry out of scope has no review to record.
+REVIEW_FIELDS = ("next_review", "review_completed_on")
+
+
+def out_of_scope(workbook: Workbook) -> bool:
+    """A scope test of the strategy's 'what is not partnership' answered Yes."""
+    return any(values.choice(workbook.value(item.key), item.choices) == catalogue.YES
+               for item in catalogue.SCOPE_FIELDS)
+
+
 def register_missing(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
-    """A required field left blank."""
+    """A required field left blank (the review's dates are not asked of an entry out of scope)."""
+    excused = REVIEW_FIELDS if out_of_scope(workbook) else ()
     for entry in _entries(workbook):
-        if entry.field.required and values.clean(entry.value) is None:
+        if entry.field.required and entry.field.key not in excused and values.clean(entry.value) is None:
             yield _register_finding("register.missing", workbook, entry)
 
 
@@ -241,14 +252,22 @@ def risk_unmitigated(workbook: Workbook, as_of: dt.date, config: Config) -> Iter
                           value=row.mitigation, ref=row.ref, score=score)
 
 
-#: Every rule over one workbook, in the order of the contract's table.
-WORKBOOK_RULES: tuple[Rule, ...] = (
+#: The rules of the register, which every assessed workbook answers.
+REGISTER_RULES: tuple[Rule, ...] = (
     register_missing, register_invalid, register_dates, review_overdue, next_review_early, scope_excluded,
+)
+#: The rules of the review itself, which the strategy asks only of a partnership: an entry out of scope
+#: (a scope test answered Yes) is not asked to complete the checklist, improvement tool or risks.
+REVIEW_RULES: tuple[Rule, ...] = (
     checklist_status, checklist_evidence,
     improvement_answer, improvement_action,
     action_owner, action_due_date, action_status, action_overdue,
     risk_ratings, risk_unmitigated,
 )
+#: Every rule over one workbook, in the order of the contract's table.
+WORKBOOK_RULES: tuple[Rule, ...] = REGISTER_RULES + REVIEW_RULES
+#: What an entry out of scope is asked: its register, but nothing about a review it does not have.
+OUT_OF_SCOPE_RULES: tuple[Rule, ...] = (register_missing, register_invalid, register_dates, scope_excluded)
 
 
 # --- Across the batch ------------------------------------------------------------------------------
@@ -282,7 +301,8 @@ def check_workbook(workbook: Workbook, *, as_of: dt.date, config: Config) -> tup
     """
     if not workbook.assessed:
         return ()
-    return tuple(item for rule in WORKBOOK_RULES for item in rule(workbook, as_of, config))
+    rules = OUT_OF_SCOPE_RULES if out_of_scope(workbook) else WORKBOOK_RULES
+    return tuple(item for rule in rules for item in rule(workbook, as_of, config))
 
 
 def batch_findings(workbooks: Sequence[Workbook]) -> list[Finding]:

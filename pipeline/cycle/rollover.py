@@ -37,15 +37,16 @@ from openpyxl.workbook.workbook import Workbook as OpenpyxlWorkbook
 
 from pipeline import catalogue, values
 from pipeline.catalogue import Kind
+from pipeline.check.validation_report import neutralise
 from pipeline.config import Limits
-from pipeline.filenames import UniqueNames, safe_stem, slug
-from pipeline.fill import fill
-from pipeline.register_export import (OPEN_ACTION_HEADERS, OPEN_ACTIONS_SHEET, OWN_RISK_HEADERS, OWN_RISKS_SHEET,
-                                      REGISTER_SHEET)
-from pipeline.rules import id_key
-from pipeline.score import counting_order
-from pipeline.template import build_workbook, save
-from pipeline.validation_report import neutralise
+from pipeline.check.rules import id_key
+from pipeline.check.score import counting_order
+from pipeline.cycle.fill import fill
+from pipeline.cycle.register import (OPEN_ACTION_HEADERS, OPEN_ACTIONS_SHEET, OWN_RISK_HEADERS, OWN_RISKS_SHEET,
+                                     REGISTER_SHEET)
+from pipeline.cycle.template import build_workbook
+from pipeline.files.names import UniqueNames, safe_stem, slug
+from pipeline.files.xlsx import save
 
 IN_SCOPE = "In scope"
 FILE = "File"
@@ -399,8 +400,9 @@ def _typed(kind: Kind, value: Any) -> Any:
 
 
 def _unneutralised(text: str) -> str:
-    """The officer's text back from register.xlsx, which neutralises text a spreadsheet would run as
-    a formula ('=SUM(A1)' is stored as "'=SUM(A1)"). Rolled-over cells are written as text instead."""
+    """The officer's text back from a register.xlsx of an earlier version, which neutralised text a
+    spreadsheet would run as a formula ('=SUM(A1)' stored as "'=SUM(A1)"); registers now keep it as
+    typed, in a text cell. Rolled-over cells are written as text too."""
     if text.startswith("'") and neutralise(text[1:]) == text:
         return text[1:]
     return text
