@@ -1,10 +1,11 @@
 // Checks HTML pages in the system's headless Chromium, for tests/test_accessibility.py.
 //
-//   node check_pages.mjs CHROMIUM PROFILE_DIR TAGS PAGE.html [PAGE.html ...]
+//   node check_pages.mjs CHROMIUM PROFILE_DIR TAGS [narrow:]PAGE.html [[narrow:]PAGE.html ...]
 //
-// For each page: axe-core with the rules of the given tags (comma separated), at a desktop width and
-// at 320 CSS pixels (WCAG 1.4.10 Reflow: 1280 px at 400% zoom), and at 320 px whether the page itself
-// scrolls sideways, naming the widest elements that stick out of it. Prints one JSON document.
+// For each page: axe-core with the rules of the given tags (comma separated) at a desktop width (and
+// at 320 CSS pixels too for a page given as narrow:PAGE), and at 320 px (WCAG 1.4.10 Reflow: 1280 px
+// at 400% zoom) whether the page itself scrolls sideways, naming what sticks out. Prints one JSON
+// document, an entry per page.
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import puppeteer from "puppeteer-core";
@@ -64,11 +65,15 @@ try {
     if (url.startsWith("file:") || url.startsWith("data:") || url.startsWith("about:")) request.continue();
     else { requested.push(url); request.abort(); }
   });
-  for (const page of pages) {
-    const entry = { page, violations: [], reflow: null, requested };
+  for (const argument of pages) {
+    const narrow = argument.startsWith("narrow:");
+    const page = narrow ? argument.slice("narrow:".length) : argument;
+    const entry = { page, violations: [], reflow: null, requested, narrowAxe: narrow };
     for (const size of WIDTHS) {
       await tab.setViewport(size);
       await tab.goto(pathToFileURL(page).href, { waitUntil: "load", timeout: 120_000 });
+      if (size.width === 320) entry.reflow = await tab.evaluate(overflow);
+      if (size.width === 320 && !narrow) continue;
       await tab.addScriptTag({ path: AXE });
       const result = await tab.evaluate(async (values) => {
         // eslint-disable-next-line no-undef
@@ -80,7 +85,6 @@ try {
         }));
       }, tags.split(","));
       for (const rule of result) entry.violations.push({ ...rule, width: size.width });
-      if (size.width === 320) entry.reflow = await tab.evaluate(overflow);
     }
     report.push(entry);
   }
