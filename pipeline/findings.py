@@ -20,6 +20,7 @@ class Rule:
     severity: str
     when: str  # the contract's "when", for the README and the pack's appendix
     template: str  # the message; {placeholders} are filled by the rule that raises it
+    defaults: tuple[tuple[str, str], ...] = ()  # placeholders a rule may leave out, and their text
 
 
 RULES: dict[str, Rule] = {rule.code: rule for rule in (
@@ -41,8 +42,12 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in (
     Rule("sheet.missing", ERROR, "a required sheet is absent",
          "The sheet '{sheet}' is missing. Use the standard template and do not delete or rename its sheets."),
     Rule("sheet.layout", ERROR, "header, Ref or field rows moved, renamed or deleted",
-         "Expected '{expected}' here. Rows, columns or headers of the standard template have been "
-         "moved, renamed or deleted: copy your answers into a fresh template."),
+         "Expected '{expected}' here. {fix}",
+         (("fix", "Rows, columns or headers of the standard template have been moved, renamed or deleted: "
+                  "copy your answers into a fresh template."),)),
+    Rule("sheet.rows_moved", WARNING,
+         "rows inserted above a table's rows, or a table sorted, with every Ref still present once: read by Ref",
+         "{problem}. Please {fix}: this time the answers were read by their Ref, so none is lost."),
     Rule("register.missing", ERROR, "a required field is blank",
          "'{field}' is required. Fill it in."),
     Rule("register.invalid", ERROR, "not an allowed value, not a number, negative, not an email",
@@ -127,7 +132,8 @@ def finding(rule: str, *, file: str, sheet: str = "", cell: str = "", partnershi
     spec = RULES[rule]
     return Finding(
         file=file, sheet=sheet, cell=cell, partnership_id=partnership_id, rule=rule,
-        severity=spec.severity, message=spec.template.format(sheet=sheet, **fields), value=display_value(value),
+        severity=spec.severity, message=spec.template.format(sheet=sheet, **{**dict(spec.defaults), **fields}),
+        value=display_value(value),
     )
 
 

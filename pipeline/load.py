@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Iterator
 
-from pipeline import catalogue, values
+from pipeline import catalogue, table_rows, values
 from pipeline.catalogue import Kind, SheetLayout
 from pipeline.config import Config, Limits
 from pipeline.findings import Finding, finding
@@ -767,30 +767,37 @@ def _fold(value: Value) -> str:
     return values.text(value).casefold()
 
 
-def _check_headers(sheet: _Sheet, layout: SheetLayout, name: str, found: list[Finding]) -> None:
+def _check_headers(sheet: _Sheet, layout: SheetLayout, header_row: int, name: str, found: list[Finding]) -> None:
     for column, header in enumerate(layout.headers, start=1):
-        typed = sheet.get(layout.header_row, column)
+        typed = sheet.get(header_row, column)
         if _fold(typed) != header.casefold():
             found.append(finding("sheet.layout", file=name, sheet=layout.name,
-                                 cell=f"{layout.column(header)}{layout.header_row}",
+                                 cell=f"{layout.column(header)}{header_row}",
                                  value=values.text(typed), expected=header))
 
 
-def _check_label(sheet: _Sheet, layout: SheetLayout, header: str, row: int, expected: str, name: str,
-                 found: list[Finding]) -> None:
-    typed = sheet.at(layout, header, row)
-    if _fold(typed) != values.text(expected).casefold():
-        found.append(finding("sheet.layout", file=name, sheet=layout.name, cell=f"{layout.column(header)}{row}",
-                             value=values.text(typed), expected=expected))
+def _locate(sheet: _Sheet, layout: SheetLayout, key_header: str, text_header: str,
+            items: list[table_rows.Item], name: str, found: list[Finding]) -> dict[str, int]:
+    """The row of each item of a table, by its key (see `table_rows`), with a finding for each slip."""
+    header_row = table_rows.find_header(sheet.get, layout.headers, layout.header_row)
+    _check_headers(sheet, layout, header_row, name, found)
+    located = table_rows.locate(
+        sheet.get, sheet=layout.name, key_column=layout.headers.index(key_header) + 1,
+        key_letter=layout.column(key_header), text_column=layout.headers.index(text_header) + 1, items=items,
+        header_row=header_row, template_header_row=layout.header_row, last_row=sheet.last_row)
+    for slip in located.slips:
+        found.append(finding(slip.rule, file=name, sheet=layout.name, cell=slip.cell, value=slip.value, **slip.fields))
+    return located.rows
 
 
 def _read_register(sheet: _Sheet, name: str, found: list[Finding]) -> dict[str, RegisterValue]:
     layout = catalogue.REGISTER
-    _check_headers(sheet, layout, name, found)
+    rows = _locate(sheet, layout, "Field", "Guidance",
+                   [table_rows.Item(item.label, f"the field '{item.label}'", item.guidance)
+                    for item in catalogue.REGISTER_FIELDS], name, found)
     register = {}
     for item in catalogue.REGISTER_FIELDS:
-        row = catalogue.REGISTER_ROWS[item.key]
-        _check_label(sheet, layout, "Field", row, item.label, name, found)
+        row = rows[item.label]
         value = sheet.at(layout, "Value", row)
         if item.kind not in (Kind.NUMBER, Kind.DATE):
             # Text answers are kept as the text shown, so 14 typed in a text cell reads "14" whatever
@@ -802,53 +809,49 @@ def _read_register(sheet: _Sheet, name: str, found: list[Finding]) -> dict[str, 
 
 def _read_checklist(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[ChecklistRow, ...]:
     layout = catalogue.CHECKLIST
-    _check_headers(sheet, layout, name, found)
-    rows = []
-    for question in catalogue.QUESTIONS:
-        row = catalogue.CHECKLIST_ROWS[question.ref]
-        _check_label(sheet, layout, "Ref", row, question.ref, name, found)
-        rows.append(ChecklistRow(question, row, sheet.at(layout, "Status", row), sheet.at(layout, "Evidence", row),
-                                 sheet.at(layout, "Evidence location", row)))
-    return tuple(rows)
+    rows = _locate(sheet, layout, "Ref", "Question",
+                   [table_rows.Item(question.ref, f"question {question.ref}", question.text)
+                    for question in catalogue.QUESTIONS], name, found)
+    return tuple(ChecklistRow(question, rows[question.ref], sheet.at(layout, "Status", rows[question.ref]),
+                              sheet.at(layout, "Evidence", rows[question.ref]),
+                              sheet.at(layout, "Evidence location", rows[question.ref]))
+                 for question in catalogue.QUESTIONS)
 
 
 def _read_improvement(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[ImprovementRow, ...]:
     layout = catalogue.IMPROVEMENT
-    _check_headers(sheet, layout, name, found)
-    rows = []
-    for area in catalogue.AREAS:
-        row = catalogue.IMPROVEMENT_ROWS[area.ref]
-        _check_label(sheet, layout, "Ref", row, area.ref, name, found)
-        rows.append(ImprovementRow(
-            area, row, *(sheet.at(layout, header, row)
-                         for header in ("Answer", "Action", "Action owner", "Due date", "Action status"))))
-    return tuple(rows)
+    rows = _locate(sheet, layout, "Ref", "Area of practice",
+                   [table_rows.Item(area.ref, f"area {area.ref}", area.text) for area in catalogue.AREAS], name, found)
+    return tuple(ImprovementRow(area, rows[area.ref], *(
+        sheet.at(layout, header, rows[area.ref])
+        for header in ("Answer", "Action", "Action owner", "Due date", "Action status"))) for area in catalogue.AREAS)
 
 
 _RISK_CONTENT = ("Risk", "Likelihood", "Impact", "Mitigation", "Owner")
 
 
 def _read_risks(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[RiskRow, ...]:
-    """The strategy's nine risks always; below them, every row with content is an officer's own risk.
+    """The strategy's nine risks always; every other row of the table with content is an officer's own
+    risk (normally below R09).
 
-    An own risk keeps the Ref the officer typed; a blank Ref, or one already used above, is given the
-    row's place in the list (R10 for the first row below R09, and so on), so every risk can be named
-    in findings and the pack.
+    An own risk keeps the Ref the officer typed; a blank Ref, or one already used, is given the row's
+    place in the list (R10 for the first row below R09, and so on), so every risk can be named in
+    findings and the pack.
     """
     layout = catalogue.RISKS_SHEET
-    _check_headers(sheet, layout, name, found)
-    rows = []
-    for risk in catalogue.RISKS:
-        row = catalogue.RISK_ROWS[risk.ref]
-        _check_label(sheet, layout, "Ref", row, risk.ref, name, found)
-        rows.append(_risk_row(sheet, risk.ref, row))
-    first_own = layout.first_row + len(catalogue.RISKS)
+    located = _locate(sheet, layout, "Ref", "Risk",
+                      [table_rows.Item(risk.ref, f"risk {risk.ref}", risk.text) for risk in catalogue.RISKS],
+                      name, found)
+    rows = [_risk_row(sheet, risk.ref, located[risk.ref]) for risk in catalogue.RISKS]
+    strategy_rows = set(located.values())
+    first = min(strategy_rows)
     used = {risk.ref.casefold() for risk in catalogue.RISKS}
-    for row in range(first_own, sheet.last_row + 1):
-        if any(sheet.at(layout, header, row) is not None for header in _RISK_CONTENT):
+    for row in range(first, sheet.last_row + 1):
+        if row not in strategy_rows and any(sheet.at(layout, header, row) is not None for header in _RISK_CONTENT):
             ref = values.text(sheet.at(layout, "Ref", row))
-            if not ref or ref.casefold() in used:
-                ref = f"R{row - layout.first_row + 1:02d}"
+            number = row - first + 1
+            while not ref or ref.casefold() in used:
+                ref, number = f"R{number:02d}", number + 1
             used.add(ref.casefold())
             rows.append(_risk_row(sheet, ref, row))
     return tuple(rows)
