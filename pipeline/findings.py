@@ -31,11 +31,10 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in (
          "The workbook is password protected, so it cannot be read. Remove the password "
          "(File > Info > Protect Workbook) and send it again."),
     Rule("file.unsupported_format", ERROR, "a format the pipeline does not read",
-         "This is a {format} file; the review reads only .xlsx and .xlsm workbooks made from the "
+         "This is {format} file; the review reads only .xlsx and .xlsm workbooks made from the "
          "standard template. Save it as an Excel Workbook (.xlsx) and send it again."),
     Rule("file.too_large", ERROR, "over the configured size or uncompressed-size limit",
-         "The file is too large to be a completed review workbook ({reason}). Start again from the "
-         "standard template."),
+         "{reason}. Start again from the standard template."),
     Rule("template.version", ERROR, "template version missing or unknown",
          "The workbook is not made from a known version of the standard template ({reason}). "
          "Copy your answers into the current template."),

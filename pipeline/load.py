@@ -257,8 +257,7 @@ def _stopped_reader(path: Path, input_dir: Path, code: int) -> Workbook:
     except OSError:
         size, digest = 0, ""
     if code in (-signal.SIGXCPU, -signal.SIGKILL):
-        return _refused(name, digest, size, "file.too_large",
-                        reason="reading it took longer than the time allowed for one workbook")
+        return _refused(name, digest, size, "file.too_large", reason=TOO_SLOW)
     return _refused(name, digest, size, "file.unreadable", reason=(
         f"the reader stopped on it ({_signal_name(code)}), for example for want of memory: "
         "the file is damaged or not a plain workbook"))
@@ -343,8 +342,8 @@ def load_workbook_file(path: Path, input_dir: Path, config: Config) -> Workbook:
         size = Path(path).stat().st_size
         if size > limits.max_file_bytes:
             digest = _hash_file(Path(path))
-            return _refused(name, digest, size, "file.too_large",
-                            reason=f"{_megabytes(size)} on disk; the limit is {_megabytes(limits.max_file_bytes)}")
+            return _refused(name, digest, size, "file.too_large", reason=_too_large(
+                f"{_megabytes(size)} on disk; the limit is {_megabytes(limits.max_file_bytes)}"))
         data = _read_capped(Path(path), limits.max_file_bytes)
     except OSError as error:
         return Workbook(file=name, sha256="", size=0, findings=(
@@ -352,7 +351,7 @@ def load_workbook_file(path: Path, input_dir: Path, config: Config) -> Workbook:
     digest = hashlib.sha256(data).hexdigest()
     if len(data) > limits.max_file_bytes:  # grew while being read
         return _refused(name, digest, len(data), "file.too_large",
-                        reason=f"over {_megabytes(limits.max_file_bytes)} on disk")
+                        reason=_too_large(f"over {_megabytes(limits.max_file_bytes)} on disk"))
     try:
         deadline = time.monotonic() + limits.load_timeout_seconds
         preflight(data, Path(path).suffix.lower(), limits, deadline)
@@ -366,7 +365,22 @@ def load_workbook_file(path: Path, input_dir: Path, config: Config) -> Workbook:
 
 
 def _refused(name: str, digest: str, size: int, rule: str, **fields: str) -> Workbook:
+    if "format" in fields:
+        fields = {**fields, "format": with_article(fields["format"])}
     return Workbook(file=name, sha256=digest, size=size, findings=(finding(rule, file=name, **fields),))
+
+
+#: `file.too_large` says "too large" only of size; other limits say what they are.
+TOO_SLOW = "Reading it took longer than the time allowed for one workbook: it is damaged or far from a plain workbook"
+
+
+def _too_large(detail: str) -> str:
+    return f"The file is too large to be a completed review workbook ({detail})"
+
+
+def with_article(name: str) -> str:
+    """'an OpenDocument ...', 'a legacy Excel ...': the format's name as a sentence says it."""
+    return f"{'an' if name[:1].upper() in 'AEIOU' else 'a'} {name}"
 
 
 def _hash_file(path: Path) -> str:
@@ -387,9 +401,9 @@ def _megabytes(size: int) -> str:
 
 
 def _describe(error: BaseException) -> str:
-    text = values.text(str(error)) or ""
-    text = text if len(text) <= 200 else text[:197] + "..."
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+    """Why the reader failed, in an officer's words: never the library's own text (it is for developers,
+    and says things like "CalamineError: Cannot detect file format")."""
+    return "its content could not be read: it is damaged, or was not saved as a workbook by Excel or LibreOffice"
 
 
 # --- Pre-flight: the raw bytes, before any spreadsheet library sees them -------------------------
@@ -410,7 +424,7 @@ def preflight(data: bytes, suffix: str, limits: Limits, deadline: float | None =
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError) as error:
-        raise Refused("file.unreadable", reason=f"the file is truncated or corrupt ({error})") from None
+        raise Refused("file.unreadable", reason="the file is truncated or corrupt") from None
     with archive:
         _check_package(archive, data, limits, deadline)
 
@@ -437,7 +451,7 @@ def _check_package(archive: zipfile.ZipFile, data: bytes, limits: Limits, deadli
     _check_kind(archive, names)
     total = sum(member.file_size for member in members)
     if total > limits.max_uncompressed_bytes:
-        raise Refused("file.too_large", reason=(
+        raise Refused("file.too_large", reason=_too_large(
             f"its parts unpack to {_megabytes(total)}; the limit is {_megabytes(limits.max_uncompressed_bytes)}"))
     for member in members:
         if member.flag_bits & 0x1:
@@ -446,7 +460,7 @@ def _check_package(archive: zipfile.ZipFile, data: bytes, limits: Limits, deadli
             raise Refused("file.unreadable", reason=f"part {member.filename} uses an unknown compression")
         ratio = member.file_size / max(member.compress_size, 1)
         if member.file_size > _RATIO_FLOOR_BYTES and ratio > limits.max_compression_ratio:
-            raise Refused("file.too_large", reason=(
+            raise Refused("file.too_large", reason=_too_large(
                 f"part {member.filename} unpacks {ratio:,.0f} times its packed size "
                 f"(the limit is {limits.max_compression_ratio}): a zip bomb"))
     roles = _part_roles(archive)
@@ -482,7 +496,7 @@ def _part_roles(archive: zipfile.ZipFile) -> dict[str, str]:
     except KeyError:
         return roles
     except (DefusedXmlException, ElementTree.ParseError, zipfile.BadZipFile, zlib.error, OSError) as error:
-        raise Refused("file.unreadable", reason=f"part {rels_name} is not allowed or corrupt ({error})") from None
+        raise Refused("file.unreadable", reason=f"part {rels_name} is not allowed or corrupt") from None
     for element in root:
         target, kind = element.get("Target") or "", element.get("Type") or ""
         name = target.lstrip("/") if target.startswith("/") else str(PurePosixPath(folder, target))
@@ -544,12 +558,12 @@ def _scan_part(data: bytes, member: zipfile.ZipInfo, role: str, limits: Limits, 
             cells += _count_new(_CELL_TAG, window, fresh)
             rows += _count_new(_ROW_TAG, window, fresh)
             if cells > max_cells or rows > limits.max_rows:
-                raise Refused("file.too_large", reason=(
+                raise Refused("file.too_large", reason=_too_large(
                     f"sheet part {name} holds more than {limits.max_rows:,} rows or {max_cells:,} cells"))
         if role == "strings":
             strings += _count_new(_SHARED_STRING_TAG, window, fresh)
             if strings > max_cells:
-                raise Refused("file.too_large", reason=f"it holds more than {max_cells:,} pieces of text")
+                raise Refused("file.too_large", reason=_too_large(f"it holds more than {max_cells:,} pieces of text"))
         tail = window[-_OVERLAP:]
 
 
@@ -577,7 +591,7 @@ def _inflate(data: bytes, member: zipfile.ZipInfo) -> Iterator[bytes]:
     for piece in pieces:
         produced += len(piece)
         if produced > member.file_size:
-            raise Refused("file.too_large", reason=(
+            raise Refused("file.too_large", reason=_too_large(
                 f"part {name} unpacks to more than the {_megabytes(member.file_size)} it declares"))
         crc = zlib.crc32(piece, crc)
         yield piece
@@ -601,13 +615,13 @@ def _inflated(raw: memoryview, name: str) -> Iterator[bytes]:
             if out:
                 yield out
     except zlib.error as error:
-        raise Refused("file.unreadable", reason=f"part {name} is corrupt ({error})") from None
+        raise Refused("file.unreadable", reason=f"part {name} is corrupt") from None
 
 
 def _check_time(deadline: float) -> None:
     """`limits.load_timeout_seconds` per file: the checks and the reading stop between steps once it is spent."""
     if time.monotonic() > deadline:
-        raise Refused("file.too_large", reason="reading it took longer than the time allowed for one workbook")
+        raise Refused("file.too_large", reason=TOO_SLOW)
 
 
 def _count_new(pattern: re.Pattern, window: bytes, fresh: int) -> int:
@@ -645,8 +659,9 @@ def _check_reference(letters: bytes, digits: bytes, limits: Limits) -> None:
         text = letters.decode("ascii", "replace") + digits.decode("ascii", "replace")
         where = f"cell {text}" if letters else f"row {text}"
         raise Refused("file.too_large", reason=(
-            f"a sheet uses {where}, beyond the {limits.max_rows:,} rows and {limits.max_columns} "
-            "columns a review workbook may use"))
+            f"A sheet uses {where}, far beyond the {limits.max_rows:,} rows and {limits.max_columns} columns a "
+            "review workbook uses: something was typed or formatted far down or to the right. Delete those rows "
+            "and columns, or copy your answers into a fresh template"))
 
 
 # --- Reading a pre-flighted workbook ---------------------------------------------------------------
@@ -666,8 +681,8 @@ class _Sheet:
                     # Excel cannot hold such a cell, so the file was not saved by Excel or LibreOffice;
                     # reading on would carry megabytes of text into every finding and output.
                     raise Refused("file.too_large", reason=(
-                        f"a cell holds {len(raw):,} characters; a workbook cell holds at most "
-                        f"{EXCEL_MAX_CELL_TEXT:,}"))
+                        f"A cell holds {len(raw):,} characters, but a workbook cell holds at most "
+                        f"{EXCEL_MAX_CELL_TEXT:,}: the file was not saved by Excel or LibreOffice"))
                 value = values.clean(raw)
                 # calamine gives every number as a float; a whole number reads as the int it was typed as
                 if isinstance(value, float) and value.is_integer():
@@ -694,10 +709,19 @@ def read_workbook(data: bytes, name: str, digest: str, deadline: float | None = 
         # The Rust date library panics on a number far outside any date (say 1E+300 typed in a date
         # cell). Read such numbers as the text Excel shows, so the rules report them at their cell.
         present, sheets = _read_sheets(_huge_numbers_as_text(data), deadline)
+    version = _check_template_version(data, name, sheets)
+    if version:
+        # Not made from the template (or from an unknown version): that is the one thing to say; its
+        # sheets are not the template's, so their absence or layout says nothing more. The register is
+        # read only to name the partnership, if it can be.
+        register = _read_register(sheets[catalogue.REGISTER.name], name, []) \
+            if catalogue.REGISTER.name in sheets else {}
+        workbook = Workbook(file=name, sha256=digest, size=len(data), register=register)
+        return dataclasses.replace(workbook, register={}, findings=tuple(
+            dataclasses.replace(item, partnership_id=workbook.partnership_id) for item in version))
     for sheet_name in catalogue.REQUIRED_SHEETS:
         if sheet_name not in present:
             found.append(finding("sheet.missing", file=name, sheet=sheet_name))
-    found.extend(_check_template_version(data, name, sheets))
 
     register: dict[str, RegisterValue] = {}
     checklist: tuple[ChecklistRow, ...] = ()
