@@ -53,6 +53,9 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in (
          "'{field}' {problem}."),
     Rule("register.invalid_date", ERROR, "a date that cannot be read",
          "'{field}' is not a date that can be read. Enter a date such as 31/03/2026."),
+    Rule("register.date_formula", WARNING, "a date field holds a formula (such as =TODAY())",
+         "'{field}' is worked out by a formula ({formula}), so its date changes each time the workbook is "
+         "saved. Type the date itself, such as 31/03/2026."),
     Rule("register.duplicate_id", ERROR, "the same Partnership ID in two workbooks (one finding in each)",
          "Partnership ID '{id}' is also used in {other}. Each partnership needs its own ID: check the "
          "register and correct one of them."),
@@ -82,6 +85,9 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in (
          "The action for area {ref} has no due date. Enter the date it should be finished by."),
     Rule("action.invalid_date", ERROR, "a due date that cannot be read",
          "The due date for area {ref} is not a date that can be read. Enter a date such as 31/03/2026."),
+    Rule("action.date_formula", WARNING, "a due date holds a formula (such as =TODAY()+30)",
+         "The due date for area {ref} is worked out by a formula ({formula}), so it changes each time the "
+         "workbook is saved. Type the date itself, such as 31/03/2026."),
     Rule("action.invalid_status", ERROR, "Action status not an allowed value",
          "The action status for area {ref} must be Not started, In progress or Complete. Choose one from the list."),
     Rule("action.overdue", WARNING, "due date before the as-of date and status not Complete",

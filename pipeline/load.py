@@ -737,10 +737,54 @@ def read_workbook(data: bytes, name: str, digest: str, deadline: float | None = 
         risks = _read_risks(sheets[catalogue.RISKS_SHEET.name], name, found)
 
     workbook = Workbook(file=name, sha256=digest, size=len(data), register=register, checklist=checklist,
-                        improvement=improvement, risks=risks)
+                        improvement=improvement, risks=risks,
+                        formulas=_formula_cells(data, (catalogue.REGISTER.name, catalogue.IMPROVEMENT.name)))
     pid = workbook.partnership_id
     return dataclasses.replace(workbook, findings=tuple(
         dataclasses.replace(item, partnership_id=pid) for item in found))
+
+
+_FORMULA_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3}[0-9]{1,7})"[^>]*>\s*<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)<)')
+
+
+def _formula_cells(data: bytes, sheet_names: tuple[str, ...]) -> dict[tuple[str, str], str]:
+    """The cells of the named sheets that hold a formula, with its text ('TODAY()'), read from the
+    package (the reader gives only values). The sheet parts were checked by pre-flight already."""
+    from defusedxml import ElementTree
+
+    found: dict[tuple[str, str], str] = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        workbook = workbook_part(archive)
+        folder, _, base = workbook.rpartition("/")
+        try:
+            sheets = ElementTree.fromstring(_read_small(archive, workbook))
+            rels = ElementTree.fromstring(_read_small(archive, f"{folder}/_rels/{base}.rels" if folder
+                                                      else f"_rels/{base}.rels"))
+        except KeyError:
+            return found
+        targets = {element.get("Id"): element.get("Target") or "" for element in rels}
+        for element in sheets.iter():
+            if element.tag.rsplit("}", 1)[-1] != "sheet" or element.get("name") not in sheet_names:
+                continue
+            relation = next((value for key, value in element.attrib.items() if key.rsplit("}", 1)[-1] == "id"), "")
+            target = targets.get(relation, "")
+            part = target.lstrip("/") if target.startswith("/") else str(PurePosixPath(folder, target))
+            try:
+                xml = _read_small(archive, os.path.normpath(part).replace(os.sep, "/"), cap=16 << 20)
+            except KeyError:
+                continue
+            if b"<f" not in xml and b":f" not in xml:
+                continue
+            for match in _FORMULA_CELL.finditer(xml):
+                formula = (match.group(2) or b"").decode("utf-8", "replace")
+                found[(element.get("name"), match.group(1).decode("ascii"))] = "=" + _unescape(formula)
+    return found
+
+
+def _unescape(text: str) -> str:
+    from xml.sax.saxutils import unescape
+
+    return unescape(text, {"&quot;": '"', "&apos;": "'"})
 
 
 def _read_sheets(data: bytes, deadline: float | None) -> tuple[set[str], dict[str, _Sheet]]:
