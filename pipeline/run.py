@@ -167,9 +167,13 @@ def _write_feedback(input_dir: Path, workbooks, findings: ValidationReport, fold
 # --- Writing safely ---------------------------------------------------------------------------------
 
 def _check_folders(input_dir: Path, out_dir: Path) -> None:
-    source, target = input_dir.resolve(), out_dir.resolve()
-    if target == source or source.is_relative_to(target) or target.is_relative_to(source):
-        raise ReportError(f"--out {out_dir} must be outside the input folder {input_dir} (and not contain it)")
+    from pipeline.validate import OutInsideInput, check_out_outside_input
+
+    try:
+        check_out_outside_input(input_dir, out_dir)
+    except OutInsideInput as error:
+        raise ReportError(str(error)) from None
+    target = out_dir.resolve()
     if target.exists() and not target.is_dir():
         raise ReportError(f"--out {out_dir} is a file, not a folder")
     if target.is_dir() and any(target.iterdir()) and not any((target / name).exists() for name in PACK_MARKERS):

@@ -48,9 +48,23 @@ class ValidationOutcome:
         return lines
 
 
+class OutInsideInput(ValueError):
+    """The output folder is the input folder, or inside it, or holds it: the one-line message says so."""
+
+
+def check_out_outside_input(input_dir: Path, out_dir: Path) -> None:
+    """Outputs never become inputs: `out_dir` must not be, or be inside, or hold `input_dir` (the next
+    run would read the reports and feedback copies as returns)."""
+    source, target = Path(input_dir).resolve(), Path(out_dir).resolve()
+    if target == source or source.is_relative_to(target) or target.is_relative_to(source):
+        raise OutInsideInput(f"--out {out_dir} must be outside the input folder {input_dir} (and not contain it)")
+
+
 def validate_folder(input_dir: Path, out_dir: Path, *, as_of: dt.date, config: Config, jobs: int = 1,
                     feedback: bool = False, progress: Progress = quiet) -> ValidationOutcome:
-    """Load every workbook under `input_dir`, validate the batch, write the reports into `out_dir`."""
+    """Load every workbook under `input_dir`, validate the batch, write the reports into `out_dir`
+    (which must be outside `input_dir`: `OutInsideInput`)."""
+    check_out_outside_input(input_dir, out_dir)
     assessment = assess_folder(Path(input_dir), config, as_of=as_of, jobs=jobs, progress=progress)
     batch, report = assessment.batch, assessment.report
     paths = write_validation_report(report, batch, Path(out_dir))
