@@ -309,6 +309,10 @@ def _own_output_markers() -> dict[str, str]:
 def _in_own_output(path: Path, input_dir: Path, seen: dict[Path, str]) -> str:
     """Why `path` is not a return when it is in a folder this tool wrote (a feedback folder, a pack, a
     validation report) below the input folder: outputs never become inputs. '' otherwise."""
+    from pipeline.feedback import COPIES_LIST, MANIFEST
+
+    if path.name == COPIES_LIST and (path.parent / MANIFEST).is_file():
+        return "the list of feedback copies written by this tool, not a return"
     markers = None
     for folder in list(path.relative_to(input_dir).parents)[:-1][::-1]:  # outermost first, not the input folder
         folder = input_dir / folder

@@ -131,6 +131,8 @@ def build_context(*, scores: Sequence[PartnershipScore], workbooks: Sequence[Wor
                    for name in CHART_TITLES if name in charts],
         "exceptions": exceptions,
         "partnerships": partnerships,
+        # Profiles are for assessed workbooks: one not assessed is under Exceptions and in the appendix.
+        "profiled": [item for item in partnerships if item["score"].assessed],
         "anchors": {item["score"].file: item["anchor"] for item in partnerships},
         "register_columns": REGISTER_COLUMNS,
         "section_names": catalogue.SECTION_NAMES,
@@ -160,7 +162,7 @@ ALL_PARTS = frozenset({"contents", "summary", "exceptions", "register", "profile
 
 def render_html(context: Mapping[str, Any]) -> str:
     """The pack as one self-contained HTML document."""
-    return _render(context, ALL_PARTS, context["partnerships"], profiles_title=True)
+    return _render(context, ALL_PARTS, context["profiled"], profiles_title=True)
 
 
 def _render(context: Mapping[str, Any], parts: frozenset[str], profiles: Sequence[Mapping[str, Any]], *,
@@ -219,8 +221,8 @@ def render_pdf(context: Mapping[str, Any], path: Path, *, profiles_per_chunk: in
     """
     path = Path(path)
     chunk = context["config"].pdf_profiles_per_chunk if profiles_per_chunk is None else profiles_per_chunk
-    partnerships = list(context["partnerships"])
-    if not chunk or len(partnerships) <= chunk:
+    partnerships, profiled = list(context["partnerships"]), list(context["profiled"])
+    if not chunk or len(profiled) <= chunk:
         _write_pdf(render_html(context), path)
         return path
 
@@ -231,7 +233,7 @@ def render_pdf(context: Mapping[str, Any], path: Path, *, profiles_per_chunk: in
         return _Flow(lambda start, stop, done: _render(
             context, frozenset({"contents"}), [], profiles_title=False, toc_pages=toc_pages,
             numbering=None if total is None else (1 + done, total), piece=(start, stop)),
-            [f"toc-{item['anchor']}" for item in partnerships], CONTENTS_LINES_PER_PART)
+            [f"toc-{item['anchor']}" for item in profiled], CONTENTS_LINES_PER_PART)
 
     def stamp(first: int, total: int, flags: Sequence[bool]) -> _Flow:
         return _Flow(lambda *_: _stamps_html(first, total, flags))
@@ -240,11 +242,11 @@ def render_pdf(context: Mapping[str, Any], path: Path, *, profiles_per_chunk: in
                                                     footer=False, piece=(start, stop)),
                      [f"row-{item['anchor']}" for item in partnerships], REGISTER_ROWS_PER_PART)
     summary, exceptions, appendix = part({"summary"}), part({"exceptions"}), part({"appendix"})
-    chunks = [part({"profiles"}, partnerships[index:index + chunk], index == 0)
-              for index in range(0, len(partnerships), chunk)]
+    chunks = [part({"profiles"}, profiled[index:index + chunk], index == 0)
+              for index in range(0, len(profiled), chunk)]
     body = [summary, exceptions, register, *chunks, appendix]
     toc_keys = ("summary", "charts", "exceptions", "register", "profiles", "appendix",
-                *(item["anchor"] for item in partnerships))
+                *(item["anchor"] for item in profiled))
     first_contents = contents({key: 999 for key in toc_keys})
 
     # The flows first, as each renders one part at a time; then the parts that stand alone, biggest

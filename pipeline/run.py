@@ -73,6 +73,10 @@ class ReportOutcome:
         lines.append("RAG: " + ", ".join(f"{rag} {summary['rag'][rag]}" for rag in RAG_ORDER) + ".")
         lines.append(f"Findings: {self.report.errors} errors, {self.report.warnings} warnings "
                      f"(see {self.out_dir / 'validation_report.xlsx'}).")
+        from pipeline.feedback import COPIES_LIST
+
+        lines.append(f"Feedback copies: {self.out_dir / FEEDBACK_DIR} ({COPIES_LIST} gives each file with findings "
+                     "its copy, or why it has none).")
         pack = self.out_dir / HTML_FILE
         lines.append(f"Pack: {pack}" + (f" and {self.out_dir / PDF_FILE}" if self.pdf else " (PDF skipped)"))
         return lines

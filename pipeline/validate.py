@@ -44,7 +44,11 @@ class ValidationOutcome:
         lines.append(f"Findings: {self.report.errors} errors, {self.report.warnings} warnings.")
         lines += [f"Wrote {path}" for path in self.paths]
         if self.feedback_dir is not None:
-            lines.append(f"Wrote {len(self.feedback_paths)} feedback copies to {self.feedback_dir}")
+            from pipeline.feedback import COPIES_LIST
+
+            lines.append(f"Wrote {len(self.feedback_paths)} feedback copies to {self.feedback_dir} "
+                         f"({self.feedback_dir / COPIES_LIST} gives each file with findings its copy, "
+                         "or why it has none)")
         return lines
 
 
