@@ -6,7 +6,7 @@ YEAR   ?= $(shell date +%Y)
 INPUT  ?= input
 OUTPUT ?= output/$(YEAR)
 DEMO   := output/demo-input
-# The demo's dates sit around 2026-04-01 (pipeline/demo.py, REFERENCE_DATE), so its run is as of a month later.
+# The demo's dates sit around 2026-04-01 (pipeline/cycle/demo.py, REFERENCE_DATE), so its run is as of a month later.
 DEMO_AS_OF := 2026-05-01
 
 .PHONY: install test report template demo bench fuzz clean

@@ -5,7 +5,7 @@
     .venv/bin/python benchmarks/bench.py --full       # also the PDF and the report with PDF at 1,000
     .venv/bin/python benchmarks/bench.py --quick      # smoke run: 20 workbooks, one run, no ratios to trust
 
-Demo sets are generated once with `pipeline.demo.write_demo_set` into `benchmarks/cache/<count>-<seed>/`
+Demo sets are generated once with `pipeline.cycle.demo.write_demo_set` into `benchmarks/cache/<count>-<seed>/`
 (git-ignored) and reused while the generator's code is unchanged.
 
 Every measurement runs in a fresh Python process (this file, re-run with `--child`), so each stage
@@ -45,7 +45,8 @@ ROOT = HERE.parent
 AS_OF = "2026-04-30"  # fixed, so every run validates the same findings
 SEED = 2026
 #: Code whose change makes a cached demo set stale.
-GENERATOR_FILES = ("pipeline/demo.py", "pipeline/template.py", "pipeline/catalogue.py", "pipeline/fill.py")
+GENERATOR_FILES = ("pipeline/cycle/demo.py", "pipeline/cycle/template.py", "pipeline/catalogue.py",
+                   "pipeline/cycle/fill.py", "pipeline/files/xlsx.py")
 #: The PDF comparison (one WeasyPrint call against ours) is made at this many profiles or fewer,
 #: and the PDF stages run above it only with --full (issue 6: "compare at 100 profiles").
 PDF_COMPARE_MAX = 100
@@ -77,7 +78,7 @@ def stage_naive(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _load_validate_score(params: dict[str, Any], jobs: int) -> tuple[Any, Any, list[Any], dict[str, Any]]:
-    from pipeline.assess import assess_folder
+    from pipeline.check.assess import assess_folder
     from pipeline.config import Config
 
     config = Config()
@@ -89,7 +90,7 @@ def _load_validate_score(params: dict[str, Any], jobs: int) -> tuple[Any, Any, l
 
 
 def stage_load_validate_score(params: dict[str, Any]) -> dict[str, Any]:
-    import pipeline.assess  # noqa: F401  (imports are not the work)
+    import pipeline.check.assess  # noqa: F401  (imports are not the work)
 
     start = time.perf_counter()
     *_, info = _load_validate_score(params, params["jobs"])
@@ -98,8 +99,9 @@ def stage_load_validate_score(params: dict[str, Any]) -> dict[str, Any]:
 
 def _pack_parts(params: dict[str, Any], *, charts: bool = True) -> dict[str, Any]:
     """Set-up of the rendering stages, untimed: what `pipeline.run.report` holds before that stage."""
-    from pipeline import charts as charts_module, pack
     from pipeline.config import Config
+    from pipeline.pack import charts as charts_module
+    from pipeline.pack.context import build_context
 
     as_of = dt.date.fromisoformat(params["as_of"])
     batch, report, scores, _ = _load_validate_score(params, jobs=1)
@@ -107,14 +109,14 @@ def _pack_parts(params: dict[str, Any], *, charts: bool = True) -> dict[str, Any
     parts: dict[str, Any] = {"batch": batch, "report": report, "scores": scores, "config": config}
     if charts:
         parts["charts"] = charts_module.render_charts(scores, config)
-        parts["context"] = pack.build_context(
+        parts["context"] = build_context(
             scores=scores, workbooks=batch.workbooks, report=report, charts=parts["charts"], as_of=as_of,
             year=as_of.year, config=config, ignored=batch.ignored)
     return parts
 
 
 def stage_charts(params: dict[str, Any]) -> dict[str, Any]:
-    from pipeline import charts as charts_module
+    from pipeline.pack import charts as charts_module
 
     parts = _pack_parts(params, charts=False)
     start = time.perf_counter()
@@ -123,11 +125,11 @@ def stage_charts(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def stage_html(params: dict[str, Any]) -> dict[str, Any]:
-    from pipeline import pack
+    from pipeline.pack.html import render_html
 
     parts = _pack_parts(params)
     start = time.perf_counter()
-    html = pack.render_html(parts["context"])
+    html = render_html(parts["context"])
     return {"seconds": time.perf_counter() - start, "info": {"html_bytes": len(html.encode("utf-8"))}}
 
 
@@ -138,13 +140,13 @@ def _pdf_pages(path: Path) -> int:
 
 
 def stage_pdf(params: dict[str, Any]) -> dict[str, Any]:
-    """Our PDF: `pipeline.pack.render_pdf`, chunked and parallel as the pack does it."""
-    from pipeline import pack
+    """Our PDF: `pipeline.pack.pdf.render_pdf`, chunked and parallel as the pack does it."""
+    from pipeline.pack.pdf import render_pdf
 
     parts = _pack_parts(params)
     out = Path(params["work_dir"]) / "pack.pdf"
     start = time.perf_counter()
-    pack.render_pdf(parts["context"], out)
+    render_pdf(parts["context"], out)
     seconds = time.perf_counter() - start
     return {"seconds": seconds, "info": {"pages": _pdf_pages(out), "pdf_bytes": out.stat().st_size}}
 
@@ -152,10 +154,11 @@ def stage_pdf(params: dict[str, Any]) -> dict[str, Any]:
 def stage_pdf_single(params: dict[str, Any]) -> dict[str, Any]:
     """The comparison: the same pack's HTML in one WeasyPrint call, one process."""
     import weasyprint
-    from pipeline import pack
+
+    from pipeline.pack.html import render_html
 
     parts = _pack_parts(params)
-    html = pack.render_html(parts["context"])
+    html = render_html(parts["context"])
     out = Path(params["work_dir"]) / "single.pdf"
     start = time.perf_counter()
     weasyprint.HTML(string=html, base_url=None).write_pdf(out)  # self-contained: nothing to fetch
@@ -369,7 +372,7 @@ def demo_set(cache: Path, count: int, seed: int) -> Path:
     shutil.rmtree(staging, ignore_errors=True)
     shutil.rmtree(folder, ignore_errors=True)
     staging.mkdir(parents=True)
-    code = ("import sys; from pathlib import Path; from pipeline.demo import write_demo_set; "
+    code = ("import sys; from pathlib import Path; from pipeline.cycle.demo import write_demo_set; "
             "write_demo_set(Path(sys.argv[1]), count=int(sys.argv[2]), seed=int(sys.argv[3]))")
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", code, str(staging), str(count), str(seed)], cwd=ROOT, check=True)

@@ -34,9 +34,10 @@ def main() -> int:
 
     folder = bench.demo_set(args.cache, args.count, args.seed)
     from pipeline.config import Config
-    from pipeline.load import load_workbook_file, scan_folder
-    from pipeline.rules import check_workbook
-    from pipeline.score import score_workbook
+    from pipeline.read.folder import scan_folder
+    from pipeline.read.workbook import load_workbook_file
+    from pipeline.check.rules import check_workbook
+    from pipeline.check.score import score_workbook
 
     # What each worker of `assess.assess_folder` does for a file, here in this process so that
     # cProfile sees it: read, check, score.

@@ -75,11 +75,11 @@ def templates(out_dir: Path, register_file: Path | None, year: int | None) -> No
     Example: partnerships templates --out input_templates
     """
     if register_file is None:
-        from pipeline.template import write_blank
+        from pipeline.cycle.template import write_blank
 
         click.echo(f"Wrote {write_blank(out_dir)}")
         return
-    from pipeline.rollover import RolloverError, write_rollover
+    from pipeline.cycle.rollover import RolloverError, write_rollover
 
     try:
         summary = write_rollover(register_file, out_dir, year=year or dt.date.today().year)
@@ -100,7 +100,7 @@ def demo(out_dir: Path, count: int, seed: int) -> None:
 
     Example: partnerships demo --out demo-input --count 40 --seed 7
     """
-    from pipeline.demo import write_demo_set
+    from pipeline.cycle.demo import write_demo_set
 
     paths = write_demo_set(out_dir, count=count, seed=seed)
     click.echo(f"Wrote {len(paths)} demo workbooks to {out_dir}")
@@ -121,14 +121,15 @@ def validate(input_dir: Path, out_dir: Path, as_of, jobs: int, config_path: Path
 
     Example: partnerships validate input --out output/checks --as-of 2026-04-30
     """
-    from pipeline.validate import OutInsideInput, validate_folder
+    from pipeline.files.staging import FolderError
+    from pipeline.run import validate_folder
 
     try:
         outcome = validate_folder(
             input_dir, out_dir, as_of=_as_of(as_of), config=_config(config_path), jobs=jobs,
             feedback=feedback, progress=terminal_progress,
         )
-    except OutInsideInput as error:
+    except FolderError as error:
         raise click.BadParameter(str(error), param_hint="--out") from None
     for line in outcome.summary_lines():
         click.echo(line)
@@ -152,7 +153,9 @@ def report(input_dir: Path, out_dir: Path, as_of, year: int | None, previous_dir
 
     Example: partnerships report input --out output/2026 --as-of 2026-04-30 --previous output/2025
     """
-    from pipeline.run import ReportError, report as run_report
+    from pipeline.files.staging import FolderError
+    from pipeline.run import ReportError
+    from pipeline.run import report as run_report
 
     as_of_date = _as_of(as_of)
     try:
@@ -160,7 +163,7 @@ def report(input_dir: Path, out_dir: Path, as_of, year: int | None, previous_dir
             input_dir, out_dir, as_of=as_of_date, year=year or as_of_date.year, previous_dir=previous_dir,
             config=_config(config_path), pdf=not no_pdf, jobs=jobs, progress=terminal_progress,
         )
-    except ReportError as error:
+    except (ReportError, FolderError) as error:
         raise click.ClickException(str(error)) from None
     for line in outcome.summary_lines():
         click.echo(line)

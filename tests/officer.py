@@ -1,7 +1,7 @@
 """Workbooks filled the way an officer fills them, for tests.
 
-`write_workbook(path, ...)` builds the real standard workbook (`pipeline.template.build_workbook`),
-fills it through `pipeline.fill.fill` with a complete and valid return (`complete_answers()`: no
+`write_workbook(path, ...)` builds the real standard workbook (`pipeline.cycle.template.build_workbook`),
+fills it through `pipeline.cycle.fill.fill` with a complete and valid return (`complete_answers()`: no
 finding at all when validated as of `AS_OF`), applies the overrides given, and saves it. Overrides
 use the shapes of `fill`: register values by field key, table cells by ref and header name; a value
 of None blanks the cell. Example::
@@ -22,7 +22,7 @@ from typing import Callable, Mapping
 from openpyxl.workbook.workbook import Workbook
 
 from pipeline import catalogue
-from pipeline.fill import fill
+from pipeline.cycle.fill import fill
 from pipeline.records import Value
 
 #: The date complete_answers() is valid against: nothing is overdue on it.
@@ -88,7 +88,7 @@ def filled_workbook(*, partnership_id: str = "P-001", register: Mapping | None =
                     checklist: Mapping | None = None, improvement: Mapping | None = None,
                     risks: Mapping | None = None) -> Workbook:
     """The standard workbook filled with complete_answers() and the overrides, in memory."""
-    from pipeline.template import build_workbook
+    from pipeline.cycle.template import build_workbook
 
     answers = complete_answers(partnership_id)
     return fill(
@@ -104,7 +104,7 @@ def write_workbook(path: Path, *, partnership_id: str = "P-001", register: Mappi
                    checklist: Mapping | None = None, improvement: Mapping | None = None,
                    risks: Mapping | None = None, edit: Callable[[Workbook], None] | None = None) -> Path:
     """Save a filled standard workbook at `path` (see the module docstring) and return the path."""
-    from pipeline.template import save
+    from pipeline.files.xlsx import save
 
     workbook = filled_workbook(partnership_id=partnership_id, register=register, checklist=checklist,
                                improvement=improvement, risks=risks)

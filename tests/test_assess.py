@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from officer import AS_OF, write_workbook
-from pipeline.assess import assess_folder
+from pipeline.check.assess import assess_folder
 from pipeline.config import Config
-from pipeline.load import load_folder
-from pipeline.rules import check
-from pipeline.score import NOT_ASSESSED, score_batch
+from pipeline.read.batch import load_folder
+from pipeline.check.rules import check
+from pipeline.check.score import NOT_ASSESSED, score_batch
 
 CONFIG = Config()
 

@@ -19,11 +19,12 @@ from pathlib import Path
 import pytest
 
 from officer import AS_OF, write_workbook
-from pipeline import catalogue, load
+from pipeline import catalogue
+from pipeline.read import preflight, workbook as workbook_reader
 from pipeline.config import Config, Limits
 from pipeline.findings import FILE_LEVEL_RULES
-from pipeline.load import load_workbook_file
-from pipeline.validate import validate_folder
+from pipeline.read.workbook import load_workbook_file
+from pipeline.run import validate_folder
 
 CONFIG = Config()
 
@@ -53,7 +54,7 @@ def encrypted(plain: Path) -> bytes:
         from msoffcrypto.format.ooxml import OOXMLFile
     except ImportError:  # the same container by hand: the OLE2 signature and the two stream names
         names = "".join(f"{name}\0" for name in ("EncryptionInfo", "EncryptedPackage")).encode("utf-16-le")
-        return load._OLE_MAGIC + bytes(504) + names + bytes(4096)
+        return preflight._OLE_MAGIC + bytes(504) + names + bytes(4096)
     out = io.BytesIO()
     with open(plain, "rb") as handle:
         OOXMLFile(handle).encrypt("secret", out)
@@ -81,8 +82,8 @@ def bad_files(good: bytes, plain: Path) -> dict[str, tuple[bytes, str]]:
         "empty.xlsx": (b"", "file.unreadable"),
         "zip-not-workbook.xlsx": (_zip({"notes.txt": b"hello"}), "file.unreadable"),
         "encrypted.xlsx": (encrypted(plain), "file.encrypted"),
-        "legacy-renamed.xlsx": (load._OLE_MAGIC + bytes(2048), "file.unsupported_format"),
-        "legacy.xls": (load._OLE_MAGIC + bytes(2048), "file.unsupported_format"),
+        "legacy-renamed.xlsx": (preflight._OLE_MAGIC + bytes(2048), "file.unsupported_format"),
+        "legacy.xls": (preflight._OLE_MAGIC + bytes(2048), "file.unsupported_format"),
         "really-xlsx.xls": (good, "file.unsupported_format"),
         "calc-renamed.xlsx": (ods, "file.unsupported_format"),
         "calc.ods": (ods, "file.unsupported_format"),
@@ -239,7 +240,7 @@ def test_any_error_while_reading_becomes_a_finding(tmp_path, monkeypatch):
     def explode(*args, **kwargs):
         raise RuntimeError("CalamineError: Cannot detect file format")
 
-    monkeypatch.setattr(load, "read_workbook", explode)
+    monkeypatch.setattr(workbook_reader, "read_workbook", explode)
     workbook = load_workbook_file(path, tmp_path, CONFIG)
     assert [item.rule for item in workbook.findings] == ["file.unreadable"]
     message = workbook.findings[0].message

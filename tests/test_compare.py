@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from pipeline.compare import PreviousError, compare, load_previous
+from pipeline.cycle.compare import PreviousError, compare, load_previous
 
 
 def partnership(id, rag, completeness, assurance, actions=(), risks=()):

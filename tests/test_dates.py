@@ -8,9 +8,9 @@ import pytest
 
 from officer import AS_OF, write_workbook
 from pipeline.config import Config
-from pipeline.load import load_workbook_file
-from pipeline.rules import check
-from pipeline.score import score_workbook
+from pipeline.read.workbook import load_workbook_file
+from pipeline.check.rules import check
+from pipeline.check.score import score_workbook
 
 CONFIG = Config()
 

@@ -15,7 +15,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipeline import catalogue, demo, values
+from pipeline import catalogue, values
+from pipeline.cycle import demo
 from pipeline.catalogue import Kind
 from pipeline.config import Scoring
 
@@ -180,9 +181,9 @@ def test_fast_enough_for_a_thousand_workbooks(demo_set):
 def test_ratings_have_the_spread_of_a_real_year(demo_set):
     # Scored as the report scores them, as of a month after the demo's review season (as `make report`).
     from pipeline.config import Config
-    from pipeline.load import load_folder
-    from pipeline.rules import check
-    from pipeline.score import score_batch, totals
+    from pipeline.read.batch import load_folder
+    from pipeline.check.rules import check
+    from pipeline.check.score import score_batch, totals
 
     config, as_of = Config(), demo.REFERENCE_DATE + dt.timedelta(days=30)
     batch = load_folder(demo_set[0][0].parent, config)

@@ -42,3 +42,11 @@ def test_python_dash_m_pipeline_answers_without_loading_heavy_libraries():
             "print(sorted(m for m in ('pandas', 'matplotlib', 'weasyprint', 'openpyxl') if m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
     assert subprocess.run([sys.executable, "-m", "pipeline", "--help"], capture_output=True, text=True).returncode == 0
+
+
+def test_every_module_is_in_the_development_table():
+    package = Path(__file__).parents[1] / "pipeline"
+    for path in sorted(package.rglob("*.py")):
+        name = path.relative_to(package).as_posix()
+        if path.name not in ("__init__.py", "__main__.py"):
+            assert f"`{name}`" in README, name

@@ -14,13 +14,13 @@ import pytest
 
 from pipeline import catalogue
 from pipeline.config import Config
-from pipeline.feedback import (COPIES_LIST, ERROR_FILL, FINDINGS_HEADER_ROW, FINDINGS_HEADERS, FINDINGS_SHEET, MANIFEST,
+from pipeline.check.feedback import (COPIES_LIST, ERROR_FILL, FINDINGS_HEADER_ROW, FINDINGS_HEADERS, FINDINGS_SHEET, MANIFEST,
                                WARNING_FILL, write_feedback)
-from pipeline.filenames import UniqueNames, mirrored_path
+from pipeline.files.names import UniqueNames, mirrored_path
 from pipeline.findings import ERROR, WARNING, ValidationReport, finding
-from pipeline.load import load_folder
+from pipeline.read.batch import load_folder
 from pipeline.records import Workbook
-from pipeline.rules import check
+from pipeline.check.rules import check
 from officer import AS_OF, write_workbook
 
 CONFIG = Config()

@@ -15,8 +15,9 @@ from openpyxl.workbook.defined_name import DefinedName
 from officer import AS_OF, write_workbook
 from pipeline import catalogue
 from pipeline.config import Config
-from pipeline.load import load_folder, load_workbook_file
-from pipeline.rules import check
+from pipeline.read.batch import load_folder
+from pipeline.read.workbook import load_workbook_file
+from pipeline.check.rules import check
 
 CONFIG = Config()
 

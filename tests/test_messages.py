@@ -7,7 +7,8 @@ import openpyxl
 
 from officer import write_workbook
 from pipeline.config import Config
-from pipeline.load import load_folder, load_workbook_file
+from pipeline.read.batch import load_folder
+from pipeline.read.workbook import load_workbook_file
 
 CONFIG = Config()
 

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from officer import AS_OF, write_workbook
 from pipeline import catalogue
 from pipeline.cli import cli
-from pipeline.feedback import FINDINGS_HEADER_ROW
+from pipeline.check.feedback import FINDINGS_HEADER_ROW
 
 
 def validate(inputs, out) -> None:

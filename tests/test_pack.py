@@ -19,7 +19,7 @@ from year_set import EXPECTED_RAG, SCRIPT_NAME, write_year
 
 from pipeline import catalogue
 from pipeline.config import Config
-from pipeline.register_export import OPEN_ACTION_HEADERS, SCORE_HEADERS
+from pipeline.cycle.register import OPEN_ACTION_HEADERS, SCORE_HEADERS
 from pipeline.run import report
 
 SECTIONS = ("cover", "contents", "summary", "charts", "exceptions", "register", "profiles", "appendix")
@@ -130,11 +130,11 @@ def test_each_profile_starts_on_its_own_page(pdf_pages):
 
 @pytest.fixture(scope="module")
 def context(year):
-    from pipeline.charts import render_charts
-    from pipeline.load import load_folder
-    from pipeline.pack import build_context
-    from pipeline.rules import check
-    from pipeline.score import score_batch
+    from pipeline.pack.charts import render_charts
+    from pipeline.read.batch import load_folder
+    from pipeline.pack.context import build_context
+    from pipeline.check.rules import check
+    from pipeline.check.score import score_batch
 
     batch = load_folder(year[0], CHUNKED)
     findings = check(batch.workbooks, as_of=AS_OF, config=CHUNKED)
@@ -147,7 +147,7 @@ def context(year):
 def test_the_pdf_in_parts_reads_as_the_pdf_in_one_piece(context, pdf_pages, tmp_path):
     from pypdf import PdfReader
 
-    from pipeline.pack import render_pdf
+    from pipeline.pack.pdf import render_pdf
 
     whole = [page.extract_text() for page in PdfReader(render_pdf(context, tmp_path / "one.pdf",
                                                                   profiles_per_chunk=0)).pages]
@@ -157,7 +157,7 @@ def test_the_pdf_in_parts_reads_as_the_pdf_in_one_piece(context, pdf_pages, tmp_
 
 
 def test_the_pdf_in_parts_is_the_same_bytes_in_one_process_or_two(year, context, tmp_path):
-    from pipeline.pack import render_pdf
+    from pipeline.pack.pdf import render_pdf
 
     one_process = (year[1] / "review_pack.pdf").read_bytes()  # the report's, rendered with --jobs 1
     assert render_pdf(context, tmp_path / "two.pdf", jobs=2).read_bytes() == one_process
@@ -188,7 +188,7 @@ def test_results_json_is_the_contract_with_the_audit_trail(year):
 def test_register_xlsx_has_the_contract_headers_and_rolls_over(year):
     from openpyxl import load_workbook
 
-    from pipeline.rollover import read_register
+    from pipeline.cycle.rollover import read_register
 
     path = year[1] / "register.xlsx"
     book = load_workbook(path)
@@ -285,17 +285,17 @@ def test_a_long_register_and_contents_in_parts_break_as_one_rendering_would(cont
 
     from pypdf import PdfReader
 
-    from pipeline import pack
+    from pipeline.pack import html as pack_html, pdf as pack
 
     many = [{**item, "anchor": f"{item['anchor']}-{copy}"} for copy in range(16) for item in context["partnerships"]]
     big = {**context, "partnerships": many, "profiled": many}
     toc_pages = {item["anchor"]: 100 + index for index, item in enumerate(many)}
 
     def register(start, stop, _):
-        return pack._render(big, frozenset({"register"}), [], profiles_title=False, footer=False, piece=(start, stop))
+        return pack_html.render_pack(big, frozenset({"register"}), [], profiles_title=False, footer=False, piece=(start, stop))
 
     def contents(start, stop, done):
-        return pack._render(big, frozenset({"contents"}), [], profiles_title=False, toc_pages=toc_pages,
+        return pack_html.render_pack(big, frozenset({"contents"}), [], profiles_title=False, toc_pages=toc_pages,
                             numbering=(1 + done, 500), piece=(start, stop))
 
     def pages(part):

@@ -189,11 +189,11 @@ def test_the_heat_map_marks_the_moves_only_with_previous(years):
 
 
 def test_without_previous_the_heat_map_is_the_chart_of_a_plain_run(years):
-    from pipeline.charts import render_charts
+    from pipeline.pack.charts import render_charts
     from pipeline.config import Config
-    from pipeline.load import load_folder
-    from pipeline.rules import check
-    from pipeline.score import score_batch
+    from pipeline.read.batch import load_folder
+    from pipeline.check.rules import check
+    from pipeline.check.score import score_batch
 
     config, as_of = Config(), dt.date(2027, 4, 30)
     batch = load_folder(years / "returns-2027", config)

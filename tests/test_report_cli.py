@@ -84,14 +84,14 @@ def test_a_broken_config_fails_in_one_line_and_keeps_the_last_pack(good_pack, in
 
 
 def test_a_run_that_fails_midway_keeps_the_last_pack_and_cleans_up(good_pack, inputs, monkeypatch):
-    import pipeline.register_export
+    import pipeline.cycle.register
 
     before = snapshot(good_pack)
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(pipeline.register_export, "write_register", broken)
+    monkeypatch.setattr(pipeline.cycle.register, "write_register", broken)
     result = run(inputs, good_pack)
     assert result.exit_code != 0 and isinstance(result.exception, RuntimeError)
     assert snapshot(good_pack) == before

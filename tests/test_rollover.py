@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from pipeline import catalogue
 from pipeline.cli import cli
-from pipeline.rollover import (OPEN_ACTION_HEADERS, RolloverError, file_name, read_register,
+from pipeline.cycle.rollover import (OPEN_ACTION_HEADERS, RolloverError, file_name, read_register,
                                write_rollover)
 
 LABELS = tuple(field.label for field in catalogue.REGISTER_FIELDS)

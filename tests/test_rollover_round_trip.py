@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from officer import complete_answers, write_workbook
 from pipeline import catalogue
 from pipeline.cli import cli
-from pipeline.fill import fill
-from pipeline.template import save
+from pipeline.cycle.fill import fill
+from pipeline.files.xlsx import save
 
 
 def run(*args: str) -> str:

@@ -12,8 +12,8 @@ from officer import AS_OF, write_workbook
 from pipeline import catalogue
 from pipeline.config import Config, Scoring
 from pipeline.findings import FILE_LEVEL_RULES, RULES
-from pipeline.load import load_workbook_file
-from pipeline.rules import check
+from pipeline.read.workbook import load_workbook_file
+from pipeline.check.rules import check
 
 CONFIG = Config()
 

@@ -11,7 +11,7 @@ from pipeline import catalogue
 from pipeline.config import Config, Rag, Scoring
 from pipeline.findings import ValidationReport, finding
 from pipeline.records import ChecklistRow, ImprovementRow, RegisterValue, RiskRow, Workbook
-from pipeline.score import score_batch, score_workbook, totals
+from pipeline.check.score import score_batch, score_workbook, totals
 
 AS_OF = dt.date(2026, 4, 30)
 CONFIG = Config()

@@ -10,9 +10,9 @@ import datetime as dt
 from officer import AS_OF, write_workbook
 from pipeline import catalogue
 from pipeline.config import Config
-from pipeline.load import load_workbook_file
-from pipeline.rules import check
-from pipeline.score import score_workbook
+from pipeline.read.workbook import load_workbook_file
+from pipeline.check.rules import check
+from pipeline.check.score import score_workbook
 
 CONFIG = Config()
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipeline import catalogue, template
+from pipeline import catalogue
+from pipeline.cycle import template
 from pipeline.catalogue import Kind
 
 COMMITTED = Path(__file__).resolve().parent.parent / "input_templates" / catalogue.TEMPLATE_FILE_NAME
@@ -246,9 +247,13 @@ def test_a_failed_save_leaves_the_previous_file_in_place(tmp_path, monkeypatch):
     def broken(self):
         raise OSError("disk full")
 
-    monkeypatch.setattr(template.ExcelWriter, "write_data", broken)
+    from openpyxl.writer.excel import ExcelWriter
+
+    from pipeline.files.xlsx import save
+
+    monkeypatch.setattr(ExcelWriter, "write_data", broken)
     with pytest.raises(OSError):
-        template.save(template.build_workbook(), path)
+        save(template.build_workbook(), path)
     assert path.read_bytes() == before
     assert [item.name for item in tmp_path.iterdir()] == [catalogue.TEMPLATE_FILE_NAME]
 

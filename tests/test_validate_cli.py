@@ -15,8 +15,8 @@ from officer import AS_OF, write_workbook
 from pipeline.cli import cli
 from pipeline.config import Config
 from pipeline.findings import FINDING_COLUMNS, RULES
-from pipeline.validate import validate_folder
-from pipeline.validation_report import neutralise
+from pipeline.run import validate_folder
+from pipeline.check.validation_report import neutralise
 
 AS_OF_TEXT = AS_OF.isoformat()
 
@@ -138,7 +138,7 @@ def test_no_workbooks_is_said_plainly(tmp_path):
 
 
 def test_feedback_flag_calls_the_feedback_writer(clean_folder, tmp_path):
-    pytest.importorskip("pipeline.feedback")
+    pytest.importorskip("pipeline.check.feedback")
     target = tmp_path / "copy"
     shutil.copytree(clean_folder, target)
     write_workbook(target / "bad.xlsx", partnership_id="P-003", checklist={"1a": {"Status": None}})

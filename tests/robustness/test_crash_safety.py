@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.demo import write_demo_set
-from pipeline.run import CRASH_AT_ENV, NO_EXCHANGE_ENV, REPLACED, UNFINISHED
+from pipeline.cycle.demo import write_demo_set
+from pipeline.files.staging import CRASH_AT_ENV, NO_EXCHANGE_ENV, REPLACED, UNFINISHED
 
 CLI = Path(sys.executable).with_name("partnerships")
 AS_OF = "2026-05-01"

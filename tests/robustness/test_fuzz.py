@@ -33,14 +33,15 @@ from pipeline import catalogue
 from pipeline.catalogue import Kind
 from pipeline.config import Config
 from pipeline.findings import FILE_LEVEL_RULES
-from pipeline.load import load_folder, read_workbook
-from pipeline.load import preflight
+from pipeline.read.batch import load_folder
+from pipeline.read.workbook import read_workbook
+from pipeline.read.preflight import preflight
 from pipeline.records import Workbook
-from pipeline.results import dumps, results
-from pipeline.rules import check
-from pipeline.score import score_batch
-from pipeline.validation_report import findings_csv, summary_rows
-from pipeline.load import Batch
+from pipeline.pack.results import dumps, results
+from pipeline.check.rules import check
+from pipeline.check.score import score_batch
+from pipeline.check.validation_report import findings_csv, summary_rows
+from pipeline.read.batch import Batch
 
 CONFIG = Config()
 FORMULA_LIKE = ["=1+1", "=SUM(A1:A3)", "+1", "-1", "@A1", "\t=1", "=HYPERLINK(\"http://x\",\"y\")", "=cmd|'/C calc'!A0"]

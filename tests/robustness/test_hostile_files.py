@@ -30,9 +30,10 @@ from hostile import CHECKLIST_PART, LEAD_OFFICER_CELL, hostile_files
 from officer import AS_OF, write_workbook
 from test_bad_files import part, rezip
 
-from pipeline import load
+from pipeline.read import workbook as workbook_reader
 from pipeline.config import Config, Limits
-from pipeline.load import load_folder, load_workbook_file
+from pipeline.read.batch import load_folder
+from pipeline.read.workbook import load_workbook_file
 
 CLI = Path(sys.executable).with_name("partnerships")
 ONE_GIGABYTE_KB = 1_000_000  # ru_maxrss is in kilobytes on Linux
@@ -150,14 +151,14 @@ def test_a_reader_that_never_finishes_is_stopped(tmp_path, monkeypatch):
     folder = tmp_path / "input"
     write_workbook(folder / "a-good.xlsx")
     write_workbook(folder / "b-endless.xlsx")
-    real = load.read_workbook
+    real = workbook_reader.read_workbook
 
     def endless_for_one(data, name, *args):
         while name == "b-endless.xlsx":
             pass
         return real(data, name, *args)
 
-    monkeypatch.setattr(load, "read_workbook", endless_for_one)  # the workers are forked with it
+    monkeypatch.setattr(workbook_reader, "read_workbook", endless_for_one)  # the workers are forked with it
     batch = load_folder(folder, relaxed(load_timeout_seconds=1))
     assert [(item.file, item.assessed) for item in batch.workbooks] == [("a-good.xlsx", True),
                                                                         ("b-endless.xlsx", False)]

@@ -24,9 +24,9 @@ from openpyxl import load_workbook
 from officer import AS_OF, write_workbook
 from pipeline import catalogue
 from pipeline.cli import cli
-from pipeline.filenames import UniqueNames, mirrored_path, safe_stem
-from pipeline.rollover import file_name
-from pipeline.template import build_workbook
+from pipeline.files.names import UniqueNames, mirrored_path, safe_stem
+from pipeline.cycle.rollover import file_name
+from pipeline.cycle.template import build_workbook
 
 HOSTILE_NAMES = ["../../x", "/etc/passwd", "..", ".", "CON", "con.txt", "LPT1", "aux.xlsx", "NUL:", "COM1 ",
                  "a/../../b", "C:\\Windows\\system32", "\\\\server\\share", "x" * 300, "名前 パートナーシップ",
@@ -230,7 +230,7 @@ def test_officer_html_is_text_in_the_pdf(tmp_path):
 
 def test_weasyprint_fetches_nothing_even_when_the_document_asks(tmp_path, monkeypatch):
     """The renderer the pack uses, given a document that asks for local files and web addresses."""
-    from pipeline import pack
+    from pipeline.pack import pdf as pack
 
     png = tmp_path / "secret.png"
     png.write_bytes(bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"

@@ -17,11 +17,11 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-from pipeline.atomic import write_atomic
+from pipeline.files.atomic import write_atomic
 from pipeline.findings import ERROR, FINDING_COLUMNS, RULES, WARNING, ValidationReport
 
 if TYPE_CHECKING:
-    from pipeline.load import Batch
+    from pipeline.read.batch import Batch
 
 CSV_NAME = "validation_report.csv"
 XLSX_NAME = "validation_report.xlsx"
@@ -74,7 +74,7 @@ def _write_xlsx(report: ValidationReport, batch: "Batch", path: Path) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
-    from pipeline.template import save
+    from pipeline.files.xlsx import save
 
     book = Workbook()
     findings = book.active

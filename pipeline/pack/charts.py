@@ -17,9 +17,9 @@ from statistics import mean
 from typing import Any, Callable, Iterable
 
 from pipeline import catalogue
+from pipeline.check.score import (ACTION_KEYS, AMBER, GREEN, NOT_ASSESSED, OUT_OF_SCOPE, OVERDUE, RAG_ORDER, RED,
+                                  PartnershipScore)
 from pipeline.config import Config
-from pipeline.score import (ACTION_KEYS, AMBER, GREEN, NOT_ASSESSED, OUT_OF_SCOPE, OVERDUE, RAG_ORDER, RED,
-                            PartnershipScore)
 
 #: Okabe-Ito colours for the RAG ratings; greys for the two ratings that are not a judgement.
 RAG_COLOURS = {RED: "#D55E00", AMBER: "#E69F00", GREEN: "#009E73", OUT_OF_SCOPE: "#999999",
@@ -44,7 +44,7 @@ CHART_TITLES = {
 def render_charts(scores: Iterable[PartnershipScore], config: Config, comparison: Any = None) -> dict[str, str]:
     """Every chart of the pack as SVG text, by name (see CHART_TITLES).
 
-    With a `comparison` (pipeline.compare.Comparison) the heat map also marks where each of the
+    With a `comparison` (pipeline.cycle.compare.Comparison) the heat map also marks where each of the
     strategy's risks moved since last year; without one every chart is exactly as before.
     """
     import matplotlib

@@ -1,6 +1,6 @@
 """Realistic filled workbooks for trying the review, the tests and the benchmarks.
 
-Each workbook is the real template filled through `pipeline.fill`, as an officer would fill it. The
+Each workbook is the real template filled through `pipeline.cycle.fill`, as an officer would fill it. The
 set has the spread a policy team sees in a real year: most returns complete, some half done, a few
 with the slips officers make (some forgiven by the reader, some real errors), at least one entry
 that the strategy's scope tests rule out, overdue actions and High risks.
@@ -17,10 +17,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline import catalogue, template
-from pipeline.fill import fill
+from pipeline import catalogue
+from pipeline.cycle import template
+from pipeline.cycle.fill import fill
+from pipeline.cycle.rollover import file_name
+from pipeline.files.xlsx import save
 from pipeline.records import Value
-from pipeline.rollover import file_name
 
 #: The review season the demo is set in: reviews completed early in 2026, actions due around it.
 REFERENCE_DATE = dt.date(2026, 4, 1)
@@ -212,14 +214,14 @@ def write_demo_set(out_dir: Path, count: int, seed: int) -> list[Path]:
         workbook = fill(template.build_workbook(), register=answers.register, checklist=answers.checklist,
                         improvement=answers.improvement, risks=answers.risks)
         path = out_dir / file_name(ids[index], answers.name)  # named as next year's rollover names it
-        template.save(workbook, path)
+        save(workbook, path)
         paths.append(path)
     return paths
 
 
 @dataclass
 class Answers:
-    """One partnership's answers in the shape `pipeline.fill.fill` takes."""
+    """One partnership's answers in the shape `pipeline.cycle.fill.fill` takes."""
 
     name: str
     quality: str

@@ -1,7 +1,7 @@
 """results.json: every score of the year as data, with the audit trail (inputs and their SHA-256).
 
 The shape is the contract of product.md ("Outputs"), plus `action_items` per partnership, which next
-year's comparison (pipeline/compare.py) reads to follow last year's open actions; `counted` and
+year's comparison (pipeline/cycle/compare.py) reads to follow last year's open actions; `counted` and
 `duplicate_of` (a second return of a Partnership ID is not counted in `totals`), and `left_out`, the
 answers that could not be read and are in no figure. Written with sorted
 keys and fixed indentation, so the same run gives the same bytes.
@@ -15,9 +15,9 @@ from typing import Any, Iterable, Sequence
 
 import pipeline
 from pipeline import catalogue
+from pipeline.check.score import PartnershipScore, totals
 from pipeline.config import Config
 from pipeline.records import IgnoredFile, Workbook
-from pipeline.score import PartnershipScore, totals
 
 RESULTS_FILE = "results.json"
 

@@ -13,7 +13,8 @@ the field's guidance, which an officer cannot edit). Then:
   what to undo (and the workbook is not assessed, as its answers cannot be trusted to be where they
   seem); more than `MAX_SLIPS` of them are one error saying to copy the answers into a fresh template.
 
-Pure: it reads cells through a function and returns rows and slips; `pipeline.load` makes findings.
+Pure: it reads cells through a function and returns rows and slips; `pipeline.read.workbook` makes
+findings.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """register.xlsx: the compiled partnership register, one row per workbook, with its scores.
 
-Three sheets, read back next year by `partnerships templates --from-register` (pipeline/rollover.py)
+Three sheets, read back next year by `partnerships templates --from-register` (pipeline/cycle/rollover.py)
 by their header names: "Register" (the catalogue's register field labels, in order, then the score
 columns), "Open actions" (every action not Complete) and "Own risks" (the risks officers added below
 the strategy's nine). Register values are written typed where
@@ -16,9 +16,9 @@ from typing import Sequence
 
 from pipeline import catalogue, values
 from pipeline.catalogue import Kind
+from pipeline.check.score import COMPLETE, IN_PROGRESS, NOT_STARTED, OVERDUE, PartnershipScore
+from pipeline.check.validation_report import as_text
 from pipeline.records import Value, Workbook
-from pipeline.score import NOT_STARTED, IN_PROGRESS, COMPLETE, OVERDUE, PartnershipScore
-from pipeline.validation_report import as_text
 
 REGISTER_SHEET = "Register"
 OPEN_ACTIONS_SHEET = "Open actions"
@@ -84,7 +84,7 @@ def write_register(scores: Sequence[PartnershipScore], workbooks: Sequence[Workb
                    title: str = "Partnership register") -> Path:
     from openpyxl import Workbook as OpenpyxlWorkbook
 
-    from pipeline.template import save
+    from pipeline.files.xlsx import save
 
     book = OpenpyxlWorkbook()
     register = book.active

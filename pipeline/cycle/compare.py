@@ -15,7 +15,7 @@ from statistics import mean
 from typing import Any, Mapping, Sequence
 
 from pipeline import catalogue
-from pipeline.rules import id_key
+from pipeline.check.rules import id_key
 
 RESULTS_FILE = "results.json"
 #: The ratings that are a judgement, least to most serious: a move along this scale is "worse" or

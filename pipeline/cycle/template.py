@@ -1,18 +1,14 @@
 """The standard workbook, generated from the catalogue: catalogue -> openpyxl Workbook -> file.
 
 `build_workbook()` is pure (no file IO) and is what the demo set, next year's rolled-over workbooks
-and the tests start from; `save()` is the one way any of them writes a workbook, so every file the
-project writes is reproducible byte for byte. Every question, label, answer and risk comes from
+and the tests start from; `pipeline.files.xlsx.save` is the one way any of them writes a workbook,
+so every file the project writes is reproducible byte for byte. Every question, label, answer and risk comes from
 `pipeline.catalogue`; the prose written here is only the officer-facing help around it.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import io
 import math
-import os
-import zipfile
 from pathlib import Path
 from typing import Iterable
 
@@ -22,17 +18,12 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
-from openpyxl.writer.excel import ExcelWriter
 
-from pipeline.atomic import write_atomic
 from pipeline import catalogue
 from pipeline.catalogue import Field, Kind, SheetLayout
 from pipeline.config import Scoring
+from pipeline.files.xlsx import save
 
-# Fixed so that the same catalogue always gives the same bytes (the committed template is checked
-# against a fresh build, and audit re-runs a year expecting identical files).
-FIXED_TIMESTAMP = dt.datetime(2026, 1, 1, 0, 0, 0)
-_ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 CREATOR = "Partnership review"
 
 DATE_FORMAT = "DD/MM/YYYY"
@@ -112,42 +103,6 @@ def write_blank(out_dir: Path) -> Path:
     path = out_dir / catalogue.TEMPLATE_FILE_NAME
     save(build_workbook(), path)
     return path
-
-
-def save(workbook: Workbook, path: Path) -> None:
-    """Write `workbook` to `path` reproducibly and atomically.
-
-    openpyxl stamps the save time into the document properties and every zip member; both are fixed
-    here so equal workbooks give equal bytes. The file appears under its name only once complete,
-    so a reader (or an interrupted run) never sees half a workbook.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    workbook.properties.created = FIXED_TIMESTAMP
-    workbook.properties.modified = FIXED_TIMESTAMP
-    workbook.properties.lastModifiedBy = None
-    buffer = io.BytesIO()
-    with _FixedTimeZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-        ExcelWriter(workbook, archive).write_data()
-    write_atomic(path, buffer.getvalue())
-
-
-class _FixedTimeZipFile(zipfile.ZipFile):
-    """A zip whose members all carry one fixed timestamp instead of the time of writing."""
-
-    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
-        if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
-            info = zipfile.ZipInfo(zinfo_or_arcname, date_time=_ZIP_TIMESTAMP)
-            info.compress_type = self.compression
-            info.external_attr = 0o600 << 16
-            zinfo_or_arcname = info
-        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
-
-    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
-        # openpyxl streams each worksheet to a temporary file and adds it with write(), which
-        # would otherwise copy that file's modification time into the zip.
-        self.writestr(arcname or os.path.basename(filename), Path(filename).read_bytes(),
-                      compress_type, compresslevel)
 
 
 # --- Sheets ----------------------------------------------------------------------------------------

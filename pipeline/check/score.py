@@ -210,7 +210,7 @@ def counting_order(review_completed_on: dt.date | None, file: str) -> tuple:
 def mark_duplicates(scores: Sequence[PartnershipScore]) -> list[PartnershipScore]:
     """`scores` with each second (third, ...) return of an assessed Partnership ID marked with the
     return that counts instead (`duplicate_of`); the rule is `counting_order`."""
-    from pipeline.rules import id_key
+    from pipeline.check.rules import id_key
 
     groups: dict[str, list[PartnershipScore]] = {}
     for item in scores:

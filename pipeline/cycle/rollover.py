@@ -37,15 +37,16 @@ from openpyxl.workbook.workbook import Workbook as OpenpyxlWorkbook
 
 from pipeline import catalogue, values
 from pipeline.catalogue import Kind
+from pipeline.check.validation_report import neutralise
 from pipeline.config import Limits
-from pipeline.filenames import UniqueNames, safe_stem, slug
-from pipeline.fill import fill
-from pipeline.register_export import (OPEN_ACTION_HEADERS, OPEN_ACTIONS_SHEET, OWN_RISK_HEADERS, OWN_RISKS_SHEET,
-                                      REGISTER_SHEET)
-from pipeline.rules import id_key
-from pipeline.score import counting_order
-from pipeline.template import build_workbook, save
-from pipeline.validation_report import neutralise
+from pipeline.check.rules import id_key
+from pipeline.check.score import counting_order
+from pipeline.cycle.fill import fill
+from pipeline.cycle.register import (OPEN_ACTION_HEADERS, OPEN_ACTIONS_SHEET, OWN_RISK_HEADERS, OWN_RISKS_SHEET,
+                                     REGISTER_SHEET)
+from pipeline.cycle.template import build_workbook
+from pipeline.files.names import UniqueNames, safe_stem, slug
+from pipeline.files.xlsx import save
 
 IN_SCOPE = "In scope"
 FILE = "File"

@@ -7,7 +7,7 @@ can be corrected and returned: answers, dropdowns, input messages, protection an
 
 The originals are only ever read. A returned copy may come back through the review again; the marks
 of the earlier round (our Findings sheet, our comments, our fills) are taken off before the new ones
-are made, so a corrected cell is no longer shown as wrong. Copies are saved with `template.save`,
+are made, so a corrected cell is no longer shown as wrong. Copies are saved with `files.xlsx.save`,
 so the same return and findings give the same bytes (its created and modified times are fixed).
 """
 
@@ -30,12 +30,13 @@ from openpyxl.workbook.workbook import Workbook as OpenpyxlWorkbook
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pipeline.atomic import write_atomic
-from pipeline.filenames import UniqueNames, mirrored_path
+from pipeline.check.validation_report import as_text, neutralise
+from pipeline.cycle.template import build_workbook
+from pipeline.files.atomic import write_atomic
+from pipeline.files.names import UniqueNames, mirrored_path
+from pipeline.files.xlsx import save
 from pipeline.findings import ERROR, WARNING, Finding, ValidationReport
 from pipeline.records import Workbook
-from pipeline.template import build_workbook, save
-from pipeline.validation_report import as_text, neutralise
 
 FINDINGS_SHEET = "Findings"
 FINDINGS_HEADERS = ("Sheet", "Cell", "Rule", "Severity", "Message", "Value")

@@ -1,0 +1,78 @@
+"""A folder of returns -> the batch, its findings and every partnership's scores, in one pass.
+
+Checking and scoring a workbook need nothing from the rest of the batch except whether another
+workbook uses the same Partnership ID. So each file is read, checked (`rules.check_workbook`) and
+scored (`score.score_workbook`) by `assess_file`, in the worker process that read it
+(`pipeline.read.workers`), and only the batch-wide rule, duplicate IDs, runs here; the few
+workbooks it finds are scored again with that finding. The result is exactly what `rules.check` and
+`score.score_batch` give over the loaded batch, whatever `jobs` is: only where the work runs differs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from pipeline.check.rules import batch_findings, batch_report, check_workbook
+from pipeline.check.score import PartnershipScore, mark_duplicates, score_workbook
+from pipeline.config import Config
+from pipeline.findings import Finding, ValidationReport
+from pipeline.progress import Progress, quiet
+from pipeline.read.batch import Batch
+from pipeline.read.folder import scan_folder
+from pipeline.read.workbook import load_workbook_file, stopped_reader
+from pipeline.read.workers import Stopped, in_workers
+from pipeline.records import Workbook
+
+
+@dataclass
+class Assessment:
+    batch: Batch
+    report: ValidationReport
+    scores: list[PartnershipScore]  # in the batch's workbook order
+
+
+@dataclass(frozen=True)
+class Assessed:
+    """One file read, checked and scored: its workbook, its own findings, its scores given them."""
+
+    workbook: Workbook
+    findings: tuple[Finding, ...]
+    score: PartnershipScore
+
+
+def assess_folder(input_dir: Path, config: Config, *, as_of: dt.date, jobs: int = 1,
+                  progress: Progress = quiet) -> Assessment:
+    """Read, check and score every workbook under `input_dir`, in `jobs` worker processes."""
+    input_dir = Path(input_dir)
+    paths, ignored = scan_folder(input_dir)
+    done = in_workers(partial(assess_file, input_dir=input_dir, config=config, as_of=as_of), paths, jobs=jobs,
+                      cpu_seconds=config.limits.load_timeout_seconds, progress=progress)
+    assessed = [assess(stopped_reader(path, input_dir, result.code), config=config, as_of=as_of)
+                if isinstance(result, Stopped) else result for path, result in zip(paths, done)]
+    batch = Batch(input_dir, [item.workbook for item in assessed], ignored)
+    checked = [item.findings for item in assessed]
+    scores = [item.score for item in assessed]
+    batch_wide = batch_findings(batch.workbooks)
+    report = batch_report(batch.workbooks, checked, batch_wide)
+    by_file: dict[str, list[Finding]] = {}
+    for item in batch_wide:
+        by_file.setdefault(item.file, []).append(item)
+    for index, (workbook, own) in enumerate(zip(batch.workbooks, checked)):
+        if workbook.file in by_file:
+            scores[index] = score_workbook(workbook, (*workbook.findings, *own, *by_file[workbook.file]),
+                                           as_of=as_of, config=config)
+    return Assessment(batch, report, mark_duplicates(scores))
+
+
+def assess_file(path: Path, *, input_dir: Path, config: Config, as_of: dt.date) -> Assessed:
+    """Runs in the worker that reads `path`: the workbook read, checked and scored."""
+    return assess(load_workbook_file(path, input_dir, config), config=config, as_of=as_of)
+
+
+def assess(workbook: Workbook, *, config: Config, as_of: dt.date) -> Assessed:
+    """A workbook checked on its own and scored given its findings."""
+    own = check_workbook(workbook, as_of=as_of, config=config)
+    return Assessed(workbook, own, score_workbook(workbook, (*workbook.findings, *own), as_of=as_of, config=config))

@@ -1,0 +1,214 @@
+"""Writing the pack into its folder safely: a lock, a staging folder, and one swap into place.
+
+Everything is written into a staging folder beside `--out` (`.NAME.unfinished-*`) and swapped into
+place only when the whole pack is complete, so a failed or killed run leaves the last good pack where
+it was. On Linux the swap is one atomic exchange of the two folders; elsewhere it is two renames, and a
+run killed between them is repaired by the next run. A lock file beside `--out` (`.NAME.lock`, held
+with an advisory lock that the system releases when the run dies) stops two runs writing into the same
+folder at once: the second refuses with a message. Each run first removes what killed runs left beside
+`--out`.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import glob
+import os
+import shutil
+import signal
+import sys
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+#: Names of the folders a run builds in, and that a swap sets aside, beside `--out`.
+UNFINISHED, REPLACED = "unfinished", "replaced"
+#: For tests only (tests/robustness/test_crash_safety.py): the name of a stage (see `checkpoint`) at
+#: which the run kills itself with SIGKILL, as a power cut or `kill -9` would. Never set in normal use.
+CRASH_AT_ENV = "PARTNERSHIPS_TEST_CRASH_AT"
+#: For tests only: swap with two renames even where an atomic exchange is available.
+NO_EXCHANGE_ENV = "PARTNERSHIPS_TEST_NO_EXCHANGE"
+
+
+class FolderError(Exception):
+    """The pack cannot be written into its folder; the message is one line saying why and what to do."""
+
+
+@contextmanager
+def staged_pack(out_dir: Path) -> Iterator[Path]:
+    """A staging folder to build the pack in, under the lock of `out_dir`; swapped into place only if
+    the body succeeds."""
+    with _locked(out_dir), _staging(out_dir) as staging:
+        yield staging
+
+
+def check_outside_input(input_dir: Path, out_dir: Path) -> None:
+    """Outputs never become inputs: refuse an `out_dir` that is the input folder, inside it or holds it
+    (a later run would read the reports and feedback copies as returns). For `report` and `validate`."""
+    source, target = Path(input_dir).resolve(), Path(out_dir).resolve()
+    if target == source or source.is_relative_to(target) or target.is_relative_to(source):
+        raise FolderError(f"--out {out_dir} must be outside the input folder {input_dir} (and not contain it)")
+
+
+def check_out_folder(input_dir: Path, out_dir: Path, pack_markers: tuple[str, ...]) -> None:
+    """Refuse an `out_dir` inside the input folder (or holding it), a file, or a folder of other files
+    (one without any of `pack_markers`, the files an earlier pack holds)."""
+    check_outside_input(input_dir, out_dir)
+    target = out_dir.resolve()
+    if target.exists() and not target.is_dir():
+        raise FolderError(f"--out {out_dir} is a file, not a folder")
+    if target.is_dir() and any(target.iterdir()) and not any((target / name).exists() for name in pack_markers):
+        raise FolderError(f"--out {out_dir} holds files that are not a review pack; give a new or empty folder "
+                          "(the pack replaces the whole folder)")
+
+
+@contextmanager
+def _locked(out_dir: Path) -> Iterator[None]:
+    """Hold the lock file beside `out_dir` for the length of the run; refuse if another run holds it.
+
+    The lock is an advisory `flock` on `.NAME.lock`, which the system releases when its holder dies,
+    so a killed run never blocks the next one; the file also names the holder's process id. What a
+    killed run left beside `out_dir` is cleaned up once the lock is ours.
+    """
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    lock = out_dir.parent / f".{out_dir.name}.lock"
+    busy = FolderError(f"another report is writing into {out_dir} (lock {lock}); wait for it to finish, "
+                       "or delete the lock file if no run is going on")
+    while True:
+        handle = os.open(lock, os.O_CREAT | os.O_RDWR, 0o644)
+        if not _try_flock(handle):
+            os.close(handle)
+            raise busy
+        try:
+            current = os.stat(lock).st_ino == os.fstat(handle).st_ino
+        except FileNotFoundError:
+            current = False
+        if current:
+            break
+        os.close(handle)  # the run that held it removed the file meanwhile: lock the new one
+    if _holder_alive(handle):  # a lock written without flock (by hand, or an older version) that is live
+        os.close(handle)
+        raise busy
+    try:
+        os.ftruncate(handle, 0)
+        os.pwrite(handle, str(os.getpid()).encode(), 0)
+        _clean_leftovers(out_dir)
+        yield
+    finally:
+        lock.unlink(missing_ok=True)  # while still holding it, so no other run is inside
+        os.close(handle)
+
+
+def _try_flock(handle: int) -> bool:
+    try:
+        import fcntl
+    except ImportError:  # Windows: the process id in the file is the only guard
+        return True
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _holder_alive(handle: int) -> bool:
+    try:
+        pid = int(os.pread(handle, 32, 0).decode("ascii", "replace").strip() or 0)
+    except ValueError:
+        return False
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _leftovers(out_dir: Path, kind: str) -> list[Path]:
+    pattern = f".{glob.escape(out_dir.name)}.{kind}-*"
+    return sorted(path for path in out_dir.parent.glob(pattern) if path.is_dir() and not path.is_symlink())
+
+
+def _clean_leftovers(out_dir: Path) -> None:
+    """Remove the folders of killed runs; restore the last pack if a run died in the middle of a swap."""
+    for replaced in _leftovers(out_dir, REPLACED):
+        if not out_dir.exists():
+            os.rename(replaced, out_dir)  # the run died between its two renames: the old pack goes back
+        else:
+            shutil.rmtree(replaced, ignore_errors=True)
+    for unfinished in _leftovers(out_dir, UNFINISHED):
+        shutil.rmtree(unfinished, ignore_errors=True)
+
+
+def checkpoint(name: str) -> None:
+    """A point between two stages of the run; with CRASH_AT_ENV set to `name`, the run dies here (tests)."""
+    if os.environ.get(CRASH_AT_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+@contextmanager
+def _staging(out_dir: Path) -> Iterator[Path]:
+    """A folder beside `out_dir` to build the pack in; swapped into place only if the body succeeds."""
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.{UNFINISHED}-", dir=out_dir.parent))
+    try:
+        yield staging
+        os.chmod(staging, 0o755)  # mkdtemp makes it private; the pack is for sharing
+        checkpoint("staged")
+        _swap_into_place(staging, out_dir)
+    except OSError as error:
+        raise FolderError(f"could not write the pack into {out_dir}: {error}") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _swap_into_place(staging: Path, out_dir: Path) -> None:
+    """New pack in, old pack out: one atomic exchange where the system offers it, else two renames.
+
+    After an exchange `staging` holds the old pack, which the caller removes. With two renames the old
+    pack is set aside first; if the second rename fails it comes back, and if the run is killed
+    between them the next run puts it back (`_clean_leftovers`).
+    """
+    if not out_dir.exists():
+        os.rename(staging, out_dir)
+        return
+    if _exchange(staging, out_dir):
+        checkpoint("swapped")
+        return
+    backup = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.{REPLACED}-", dir=out_dir.parent))
+    os.rmdir(backup)
+    os.rename(out_dir, backup)
+    checkpoint("half-swapped")
+    try:
+        os.rename(staging, out_dir)
+    except OSError:
+        os.rename(backup, out_dir)
+        raise
+    shutil.rmtree(backup, ignore_errors=True)
+
+
+_RENAME_EXCHANGE = 2  # linux/fs.h
+_EXCHANGE_UNSUPPORTED = {errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV}
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two paths atomically (Linux renameat2 RENAME_EXCHANGE); False where that is not available."""
+    if os.environ.get(NO_EXCHANGE_ENV) or not sys.platform.startswith("linux"):
+        return False
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    renameat2.restype = ctypes.c_int
+    at_cwd = -100  # AT_FDCWD
+    if renameat2(at_cwd, os.fsencode(first), at_cwd, os.fsencode(second), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in _EXCHANGE_UNSUPPORTED:
+        return False
+    raise OSError(code, os.strerror(code), str(second))

@@ -1,0 +1,55 @@
+"""Writing an openpyxl workbook reproducibly and atomically: equal workbooks give equal bytes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import zipfile
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.writer.excel import ExcelWriter
+
+from pipeline.files.atomic import write_atomic
+
+# Fixed so that the same catalogue always gives the same bytes (the committed template is checked
+# against a fresh build, and audit re-runs a year expecting identical files).
+FIXED_TIMESTAMP = dt.datetime(2026, 1, 1, 0, 0, 0)
+_ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
+
+
+def save(workbook: Workbook, path: Path) -> None:
+    """Write `workbook` to `path` reproducibly and atomically.
+
+    openpyxl stamps the save time into the document properties and every zip member; both are fixed
+    here so equal workbooks give equal bytes. The file appears under its name only once complete,
+    so a reader (or an interrupted run) never sees half a workbook.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook.properties.created = FIXED_TIMESTAMP
+    workbook.properties.modified = FIXED_TIMESTAMP
+    workbook.properties.lastModifiedBy = None
+    buffer = io.BytesIO()
+    with _FixedTimeZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(workbook, archive).write_data()
+    write_atomic(path, buffer.getvalue())
+
+
+class _FixedTimeZipFile(zipfile.ZipFile):
+    """A zip whose members all carry one fixed timestamp instead of the time of writing."""
+
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
+        if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
+            info = zipfile.ZipInfo(zinfo_or_arcname, date_time=_ZIP_TIMESTAMP)
+            info.compress_type = self.compression
+            info.external_attr = 0o600 << 16
+            zinfo_or_arcname = info
+        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
+        # openpyxl streams each worksheet to a temporary file and adds it with write(), which
+        # would otherwise copy that file's modification time into the zip.
+        self.writestr(arcname or os.path.basename(filename), Path(filename).read_bytes(),
+                      compress_type, compresslevel)

@@ -1,0 +1,404 @@
+"""Everything the pack shows, gathered into plain data: `build_context` (no template does arithmetic).
+
+The executive summary's headlines, the exceptions, the register, one profile per partnership, the
+appendix, and with `--previous` the change since last year; numbers and dates are worded here as
+the pack shows them. `pipeline.pack.html` and `pipeline.pack.pdf` render it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Sequence
+
+from markupsafe import Markup
+
+import pipeline
+from pipeline import catalogue, values
+from pipeline.catalogue import Kind
+from pipeline.check.rules import id_key
+from pipeline.check.score import AMBER, GREEN, NOT_ASSESSED, OUT_OF_SCOPE, RAG_ORDER, RED, PartnershipScore, percent
+from pipeline.check.score import totals as score_totals
+from pipeline.config import Config
+from pipeline.cycle.compare import NO_RETURN, NOT_ASSESSED_NOW, NOT_CARRIED_OVER, Comparison
+from pipeline.findings import RULES, ValidationReport
+from pipeline.pack.charts import CHART_TITLES, marks_movement
+from pipeline.pack.results import file_counts
+from pipeline.records import IgnoredFile, Workbook
+
+#: What each chart shows, in a sentence a manager can read before looking.
+CHART_CAPTIONS = {
+    "risk_heat_map": "How many of the partnerships' rated risks fall in each cell. Risks in the shaded "
+                     "top-right corner are High and need a mitigation.",
+    "risk_heat_map_change": "How many of the partnerships' rated risks fall in each cell (left); risks in the "
+                            "shaded top-right corner are High and need a mitigation. On the right, the part of "
+                            "the map where the strategy's nine risks sit, enlarged: each arrow runs from a risk's "
+                            "average position last year (hollow circle) to this year's (filled circle), "
+                            "labelled R01 to R09 beside this year's mark.",
+    "strategy_risks_ranked": "The nine risks of working in partnership named in the strategy, by their "
+                             "average score across the partnerships that rated them.",
+    "action_status": "The actions officers have set to improve their partnerships, and how many are overdue.",
+    "completeness_by_section": "How much of each section of the Partnership checklist has been answered, "
+                               "on average. Dashed lines mark the Red and Amber thresholds.",
+    "rag_by_service_area": "How many partnerships each service area leads, by rating.",
+    "resources_vs_assurance": "What the council puts into each partnership (money and officer time) "
+                              "against how well its checklist is assured.",
+}
+
+
+@dataclass(frozen=True)
+class Input:
+    file: str
+    sha256: str
+    size: int
+    status: str = "Assessed"  # or "Not assessed"
+    findings: str = ""  # the rules that stopped its assessment
+
+
+def input_row(workbook: Workbook) -> Input:
+    blocking = sorted({item.rule for item in workbook.findings if item.blocks_assessment})
+    return Input(workbook.file, workbook.sha256, workbook.size,
+                 "Assessed" if workbook.assessed else "Not assessed", ", ".join(blocking))
+
+
+def build_context(*, scores: Sequence[PartnershipScore], workbooks: Sequence[Workbook], report: ValidationReport,
+                  charts: Mapping[str, str], as_of: dt.date, year: int, config: Config,
+                  ignored: Iterable[IgnoredFile] = (), comparison: Any = None) -> dict[str, Any]:
+    """Everything the pack shows, as plain data in display order."""
+    by_file = {workbook.file: workbook for workbook in workbooks}
+    totals = score_totals(scores)
+    partnerships = [_profile(score, by_file[score.file], report) for score in scores]
+    exceptions = _exceptions(scores, report)
+    change = None
+    if comparison is not None:
+        change = change_summary(comparison, year, partnerships)
+        for item in partnerships:
+            item["change"] = profile_change(item["score"], comparison, change["first_file"])
+    return {
+        "council_name": config.council_name,
+        "pack_title": config.pack_title,
+        "year": year,
+        "as_of": as_of,
+        "config": config,
+        "totals": totals,
+        "rag_order": RAG_ORDER,
+        "headlines": _headlines(totals, exceptions),
+        "charts": [{"name": name, "title": CHART_TITLES[name], "svg": Markup(_inline_svg(charts[name])),
+                    "caption": CHART_CAPTIONS[f"{name}_change" if marks_movement(comparison)
+                                              and f"{name}_change" in CHART_CAPTIONS else name]}
+                   for name in CHART_TITLES if name in charts],
+        "exceptions": exceptions,
+        "partnerships": partnerships,
+        # Profiles are for assessed workbooks: one not assessed is under Exceptions and in the appendix.
+        "profiled": [item for item in partnerships if item["score"].assessed],
+        "anchors": {item["score"].file: item["anchor"] for item in partnerships},
+        "register_columns": REGISTER_COLUMNS,
+        "section_names": catalogue.SECTION_NAMES,
+        "rules": [{"code": rule.code, "severity": rule.severity, "when": rule.when,
+                   "count": report.by_rule().get(rule.code, 0)} for rule in RULES.values()],
+        "findings_total": {"error": report.errors, "warning": report.warnings},
+        "thresholds": _flatten(config.as_dict()),
+        "inputs": [input_row(workbook) for workbook in workbooks],
+        "ignored": sorted(ignored, key=lambda item: item.file),
+        "files": file_counts(workbooks, list(ignored)),
+        "tool_version": pipeline.__version__,
+        "template_version": catalogue.TEMPLATE_VERSION,
+        "comparison": comparison,
+        "change": change,
+        "keep_together_rows": KEEP_TOGETHER_ROWS,
+        "rag": {"red": RED, "amber": AMBER, "green": GREEN, "out": OUT_OF_SCOPE, "not": NOT_ASSESSED},
+    }
+
+
+#: A profile's table of at most this many rows is kept on one page with its heading in the PDF (a
+#: few rows left alone on an extra page are hard to read); a longer one may break across pages.
+KEEP_TOGETHER_ROWS = 16
+
+
+# --- Formatting ------------------------------------------------------------------------------------
+
+def money(value: float | None) -> str:
+    return "\u2014" if value is None else f"£{value:,.0f}"
+
+
+def days(value: float | None) -> str:
+    if value is None:
+        return "\u2014"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def long_date(value: dt.date | None) -> str:
+    return "\u2014" if value is None else f"{value.day} {value:%B %Y}"
+
+
+def _inline_svg(svg: str) -> str:
+    """matplotlib's SVG without its RDF metadata block (namespace URLs a reader might take for links)."""
+    return re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
+
+
+def _flatten(data: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    rows = []
+    for key, value in data.items():
+        if isinstance(value, Mapping):
+            rows.extend(_flatten(value, f"{prefix}{key}."))
+        else:
+            rows.append((prefix + key, value))
+    return rows
+
+
+# --- The register and the profiles -----------------------------------------------------------------
+
+#: The register table of the pack: a manager's selection of the register, then the scores.
+REGISTER_COLUMNS = ("ID", "Partnership", "Service area", "Council role", "Funding", "Officer days",
+                    "Next review", "Completeness", "Assurance", "Actions overdue", "High risks", "RAG")
+
+
+def register_display(workbook: Workbook) -> list[tuple[str, str]]:
+    """Every register field of a workbook as (label, text), numbers and dates in a reader's form."""
+    rows = []
+    for spec in catalogue.REGISTER_FIELDS:
+        raw = workbook.value(spec.key)
+        shown = values.text(raw)
+        if spec.kind is Kind.DATE and isinstance(values.date(raw), dt.date):
+            shown = long_date(values.date(raw))
+        elif spec.kind is Kind.NUMBER and isinstance(values.amount(raw), float):
+            shown = (money if spec.key == "funding" else days)(values.amount(raw))
+        elif spec.kind is Kind.NUMBER and values.amount(raw) is values.INVALID:
+            shown = f"{shown} (cannot be read: left out of the figures)"
+        elif spec.kind is Kind.LIST:
+            shown = "; ".join(values.items(raw, catalogue.LIST_SEPARATOR))
+        rows.append((spec.label, shown))
+    return rows
+
+
+def _profile(score: PartnershipScore, workbook: Workbook, report: ValidationReport) -> dict[str, Any]:
+    actions = {line.ref: line for line in score.action_lines}
+    improvement = []
+    for row in workbook.improvement:
+        answer = values.choice(row.answer, catalogue.IMPROVEMENT_ANSWERS)
+        improvement.append({
+            "ref": row.area.ref, "area": row.area.text,
+            "answer": answer if isinstance(answer, str) else values.text(row.answer),
+            "valid": isinstance(answer, str), "action": actions.get(row.area.ref),
+        })
+    rules = {}
+    for item in report.findings:
+        if item.file == score.file:
+            rules[item.rule] = rules.get(item.rule, 0) + 1
+    return {
+        "score": score,
+        "anchor": "p-" + re.sub(r"[^A-Za-z0-9]+", "-", f"{score.file}").strip("-").lower(),
+        "title": score.name or score.id or score.file,
+        "register": register_display(workbook) if workbook.register else [],
+        "council_role": values.text(workbook.value("council_role")),
+        "improvement": improvement,
+        "finding_rules": sorted(rules.items()),
+        "change": None,  # filled in by build_context when there is a comparison
+    }
+
+
+# --- Exceptions and headlines ----------------------------------------------------------------------
+
+def _exceptions(scores: Sequence[PartnershipScore], report: ValidationReport) -> dict[str, list]:
+    counted = [item for item in scores if item.assessed and item.in_scope and item.counted]
+    blocking: dict[str, list[str]] = {}
+    for item in report.findings:
+        if item.blocks_assessment:
+            blocking.setdefault(item.file, []).append(item.message)
+    overdue_actions = [(score, line) for score in counted for line in score.action_lines if line.overdue]
+    overdue_actions.sort(key=lambda pair: (-pair[1].overdue_days, pair[0].id, pair[1].ref))
+    return {
+        "red": [score for score in counted if score.rag == RED],
+        "overdue_reviews": sorted((score for score in counted if score.review_overdue),
+                                  key=lambda score: (score.next_review, score.id)),
+        "overdue_actions": overdue_actions,
+        "unmitigated": [(score, risk) for score in counted for risk in score.risks
+                        if risk.band == "High" and not risk.mitigated],
+        "out_of_scope": [score for score in scores if score.assessed and not score.in_scope and score.counted],
+        "duplicates": _duplicates(scores),
+        "left_out": [(score, item) for score in counted for item in score.left_out],
+        "not_assessed": [(score, blocking.get(score.file) or list(score.rag_reasons))
+                         for score in scores if not score.assessed],
+    }
+
+
+def _duplicates(scores: Sequence[PartnershipScore]) -> list[dict[str, Any]]:
+    """Each Partnership ID returned in more than one workbook: the return that counts and the others."""
+    by_file = {score.file: score for score in scores}
+    others: dict[str, list[PartnershipScore]] = {}
+    for score in scores:
+        if score.duplicate_of:
+            others.setdefault(score.duplicate_of, []).append(score)
+    return [{"counted": by_file[file], "others": sorted(group, key=lambda score: score.file)}
+            for file, group in sorted(others.items(), key=lambda pair: (by_file[pair[0]].id, pair[0]))]
+
+
+def _headlines(totals: Mapping[str, Any], exceptions: Mapping[str, list]) -> list[str]:
+    """The few sentences the executive summary leads with; only what needs a manager's attention."""
+    lines = []
+
+    def add(count: int, one: str, many: str) -> None:
+        if count:
+            lines.append((one if count == 1 else many).format(n=count))
+
+    add(len(exceptions["red"]), "1 partnership is rated Red.", "{n} partnerships are rated Red.")
+    add(len(exceptions["unmitigated"]), "1 High risk has no mitigation.", "{n} High risks have no mitigation.")
+    add(len(exceptions["overdue_actions"]), "1 improvement action is overdue.",
+        "{n} improvement actions are overdue.")
+    add(len(exceptions["overdue_reviews"]), "1 partnership is overdue for its annual review.",
+        "{n} partnerships are overdue for their annual review.")
+    add(len(exceptions["out_of_scope"]), "1 entry is not a partnership under the strategy (out of scope).",
+        "{n} entries are not partnerships under the strategy (out of scope).")
+    add(len(exceptions["not_assessed"]), "1 workbook could not be assessed and must be sent again.",
+        "{n} workbooks could not be assessed and must be sent again.")
+    for duplicate in exceptions["duplicates"]:
+        counted, others = duplicate["counted"], duplicate["others"]
+        when = (f"its review was completed on {long_date(counted.review_completed_on)}"
+                if counted.review_completed_on else "no return gives a readable review date")
+        lines.append(f"Partnership ID {counted.id} was returned in {len(others) + 1} workbooks: {counted.file} is "
+                     f"counted ({when}; the latest review counts, then the first file by name) and "
+                     f"{_joined([other.file for other in others])} {'is' if len(others) == 1 else 'are'} left out "
+                     "of the figures. Check which is right and correct the other's ID.")
+    add(totals.get("answers_left_out", 0),
+        "1 answer could not be read and is left out of every figure (see Exceptions, Answers left out).",
+        "{n} answers could not be read and are left out of every figure (see Exceptions, Answers left out).")
+    if not lines:
+        lines.append("No exceptions: every partnership in scope is rated Green or Amber with nothing overdue.")
+    return lines
+
+
+def _joined(items: Sequence[str]) -> str:
+    return f"{', '.join(items[:-1])} and {items[-1]}" if len(items) > 1 else "".join(items)
+
+
+# --- Change since last year ------------------------------------------------------------------------
+
+def points(then: float | None, now: float | None) -> str:
+    """'+13 points': the change between the whole percentages the pack shows, so the figures add up."""
+    if then is None or now is None:
+        return "\u2014"
+    step = int(f"{now * 100:.0f}") - int(f"{then * 100:.0f}")
+    if not step:
+        return "no change"
+    return f"{step:+d} point{'' if abs(step) == 1 else 's'}"
+
+
+def _score_text(value: float | None) -> str:
+    return "not rated" if value is None else f"{value:.1f}"
+
+
+def _score_change(then: float | None, now: float | None) -> str:
+    if then is None or now is None:
+        return "\u2014"
+    step = round(now - then, 2)
+    # One decimal place, as the scores are shown, unless that would hide a real change.
+    return f"{step:+.1f}" if abs(step) >= 0.05 or not step else f"{step:+.2f}"
+
+
+#: How the pack words a risk's direction, with an arrow for the eye (the word carries the meaning).
+DIRECTIONS = {"up": "\u25b2 up (worse)", "down": "\u25bc down (better)", "no change": "no change",
+              "not comparable": "not comparable"}
+#: How the pack words a carried action's status this year.
+CARRIED_OUTCOMES = {catalogue.COMPLETE: "Closed", NOT_CARRIED_OVER: "Not carried over", NO_RETURN: "No return",
+                    NOT_ASSESSED_NOW: "Not assessed"}
+
+
+def change_summary(comparison: Comparison, year: int, partnerships: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The executive summary's "Change since last year", and the risk movement table, as plain data."""
+    then_label = str(comparison.previous_year) if comparison.previous_year else "last year"
+    first_file: dict[str, str] = {}
+    anchors: dict[str, str] = {}
+    for item in partnerships:
+        key = id_key(item["score"].id)
+        if key and item["score"].counted:  # the return that counts for its ID (score.mark_duplicates)
+            first_file[key], anchors[key] = item["score"].file, item["anchor"]
+
+    def rows(changes) -> list[dict[str, Any]]:
+        return [{"id": change.id, "name": change.name, "anchor": anchors.get(id_key(change.id)),
+                 "rag_then": change.rag_then, "rag_now": change.rag_now,
+                 "completeness": f"{percent(change.completeness_then)} \u2192 {percent(change.completeness_now)}",
+                 "completeness_change": points(change.completeness_then, change.completeness_now)}
+                for change in changes]
+
+    then_counts = dict(comparison.workbooks_by_rag_then or comparison.rag_counts("then"))
+    now_counts = dict(comparison.workbooks_by_rag_now or comparison.rag_counts("now"))
+    moved = {change.id for change in (*comparison.worse, *comparison.better)}
+    return {
+        "then_label": then_label,
+        "previous_as_of": _iso_date(comparison.previous_as_of),
+        "rag_rows": [
+            {"label": f"Rating then ({then_label})", "counts": [then_counts.get(rag, 0) for rag in RAG_ORDER],
+             "total": sum(then_counts.values())},
+            {"label": f"Rating now ({year})", "counts": [now_counts.get(rag, 0) for rag in RAG_ORDER],
+             "total": sum(now_counts.values())},
+        ],
+        "worse": rows(comparison.worse),
+        "better": rows(comparison.better),
+        "other_moves": rows(change for change in comparison.partnerships
+                            if change.status == "continuing" and change.id not in moved
+                            and change.rag_then != change.rag_now),
+        "unchanged": sum(1 for change in comparison.partnerships
+                         if change.status == "continuing" and change.rag_then == change.rag_now),
+        "new": rows(comparison.new),
+        "ended": rows(change for change in comparison.ended if change.rag_then != OUT_OF_SCOPE),
+        "ended_out_of_scope": rows(change for change in comparison.ended if change.rag_then == OUT_OF_SCOPE),
+        "carried": {"total": comparison.carried_actions, "closed": comparison.carried_closed,
+                    "not_closed": comparison.carried_still_open,
+                    "outcomes": _carried_outcomes(comparison),
+                    "partnerships": sum(1 for change in comparison.partnerships if change.carried_actions)},
+        "risks": [{"ref": risk.ref, "text": risk.text, "then": _score_text(risk.score_then),
+                   "now": _score_text(risk.score_now), "change": _score_change(risk.score_then, risk.score_now),
+                   "direction": DIRECTIONS[risk.direction], "direction_key": risk.direction.replace(" ", "-")}
+                  for risk in comparison.risks],
+        "first_file": first_file,
+    }
+
+
+def _carried_outcomes(comparison: Comparison) -> list[str]:
+    """What became of last year's open actions, each counted once, as phrases of one sentence."""
+    outcomes = [(comparison.carried_closed, "now closed (Complete)"),
+                (comparison.carried_open_now, "still open"),
+                (comparison.carried_not_carried_over,
+                 "no longer listed this year without being marked Complete (not carried over)"),
+                (comparison.carried_no_return, "in partnerships that returned no workbook this year"),
+                (comparison.carried_not_assessed, "in workbooks that could not be assessed this year")]
+    return [f"{count} {words}" for count, words in outcomes if count]
+
+
+def profile_change(score: PartnershipScore, comparison: Comparison, first_file: Mapping[str, str]) -> dict[str, Any]:
+    """One profile's "Change since last year": new, or then and now side by side with last year's
+    open actions and how each stands now."""
+    key = id_key(score.id)
+    if not key:
+        return {"kind": "no id"}
+    if first_file.get(key) != score.file:
+        return {"kind": "duplicate", "file": first_file.get(key, "")}
+    change = comparison.find(score.id)
+    if change is None or change.status == "new":
+        return {"kind": "new"}
+    areas = {area.ref: area.text for area in catalogue.AREAS}
+    return {
+        "kind": "continuing",
+        "rag_then": change.rag_then, "rag_now": change.rag_now,
+        "movement": {"worse": "worse", "better": "better", "same": "no change"}.get(change.movement or "",
+                                                                                   "not comparable"),
+        "measures": [
+            ("Checklist completeness", percent(change.completeness_then), percent(change.completeness_now),
+             points(change.completeness_then, change.completeness_now)),
+            ("Checklist assurance", percent(change.assurance_then), percent(change.assurance_now),
+             points(change.assurance_then, change.assurance_now)),
+        ],
+        "actions": [{"ref": action.ref, "area": areas.get(action.ref, ""), "action": action.action,
+                     "status_then": action.status_then, "status_now": action.status_now,
+                     "outcome": CARRIED_OUTCOMES.get(action.status_now, "Still open")}
+                    for action in change.carried_actions],
+        "open": change.open_carried_actions,
+    }
+
+
+def _iso_date(text: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(text))
+    except ValueError:
+        return None

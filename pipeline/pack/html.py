@@ -1,0 +1,83 @@
+"""The pack's HTML: the Jinja2 templates of `report_templates/` (installed as the package
+`pipeline.report_templates`, read with importlib.resources) rendered with the context.
+
+Autoescaping is on, so anything an officer typed appears as text. The HTML is self-contained (CSS in
+a <style>, charts as inline SVG). `render_html` gives the whole pack; `render_pack` gives some of its
+parts, which `pipeline.pack.pdf` renders one at a time.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any, Mapping, Sequence
+
+from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from pipeline.check.score import percent
+from pipeline.pack.context import days, long_date, money
+
+#: The package that holds the pack's templates and stylesheet (the folder report_templates/).
+TEMPLATES_PACKAGE = "pipeline.report_templates"
+CSS_FILE = "pack.css"
+
+
+class MissingToolFile(Exception):
+    """A file of the tool itself (a template or the stylesheet) is not where the installation put it."""
+
+
+def tool_file(name: str) -> str:
+    """The text of one of the pack's own files, read from the installed package (never a source path)."""
+    try:
+        return resources.files(TEMPLATES_PACKAGE).joinpath(name).read_text(encoding="utf-8")
+    except (OSError, ModuleNotFoundError) as error:
+        raise MissingToolFile(f"the tool's own file report_templates/{name} is missing from this installation "
+                              f"({type(error).__name__}); reinstall partnership-review") from None
+
+
+def environment() -> Environment:
+    env = Environment(loader=FunctionLoader(tool_file), autoescape=select_autoescape(default=True,
+                                                                                      default_for_string=True),
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["pct"] = percent
+    env.filters["money"] = money
+    env.filters["days"] = days
+    env.filters["date"] = long_date
+    env.filters["short_date"] = lambda value: "\u2014" if value is None else f"{value:%d/%m/%Y}"
+    env.filters["rag_class"] = lambda rag: "rag-" + rag.lower().replace(" ", "-")
+    return env
+
+
+ALL_PARTS = frozenset({"contents", "summary", "exceptions", "register", "profiles", "appendix"})
+
+
+def render_html(context: Mapping[str, Any]) -> str:
+    """The pack as one self-contained HTML document."""
+    return render_pack(context, ALL_PARTS, context["profiled"], profiles_title=True)
+
+
+def render_pack(context: Mapping[str, Any], parts: frozenset[str], profiles: Sequence[Mapping[str, Any]], *,
+            profiles_title: bool, toc_pages: Mapping[str, int] | None = None,
+            numbering: tuple[int, int] | None = None, footer: bool = True,
+            piece: tuple[int, int] | None = None) -> str:
+    """The pack, or some of its parts: `contents` (cover and contents), `summary` (with the charts),
+    `exceptions`, `register`, `profiles` (those given), `appendix`.
+
+    `toc_pages` gives the contents its page numbers and `numbering` (first page, total pages) fixes
+    the footer's numbers when the PDF is rendered in parts; `footer=False` leaves the footer off, to be
+    stamped on later; `piece` (start, stop) renders only those partnerships' lines of the contents or
+    the register, each with an id (see `render_pdf`).
+    """
+    css = tool_file(CSS_FILE)
+    if numbering is not None:
+        css += numbering_css(*numbering)
+    if not footer:
+        css += "\n@page { @bottom-center { content: none; } }\n"
+    return environment().get_template("pack.html.j2").render(
+        **context, css=Markup(css), parts=parts, profiles=profiles, profiles_title=profiles_title,
+        toc_pages=toc_pages, piece=None if piece is None else {"start": piece[0], "stop": piece[1]})
+
+
+def numbering_css(first: int, total: int) -> str:
+    return (f'\n@page {{ @bottom-center {{ content: "Page " counter(page) " of {total}"; }} }}\n'
+            f"@page :first {{ counter-reset: page {first}; }}\n")

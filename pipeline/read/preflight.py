@@ -1,0 +1,331 @@
+"""Pre-flight: a returned file's raw bytes checked before any spreadsheet library sees them.
+
+Its format is sniffed from its content (an encrypted .xlsx is really an OLE2 file; a CSV or web
+page may be renamed .xlsx), and a zip is checked against `config.limits` (declared sizes,
+compression ratio, XML entity declarations, sheet dimensions and cell references) by streaming each
+XML part with a cap. A file that fails raises `Refused`, which `pipeline.read.workbook` turns into
+the file's finding. A hostile file therefore costs one bounded pass over its bytes (python-calamine
+aborts the whole process on a cell at XFD1048576; openpyxl exhausts memory on it).
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import os
+import re
+import struct
+import time
+import zipfile
+import zlib
+from pathlib import PurePosixPath
+from typing import Iterator
+
+from pipeline.config import Limits
+from pipeline.read.folder import UNSUPPORTED_SUFFIXES
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
+#: Stream names that an encrypted (password-protected) Office file carries inside its OLE2 container.
+_ENCRYPTION_STREAMS = tuple(name.encode("utf-16-le") for name in ("EncryptionInfo", "EncryptedPackage"))
+_STRICT_NAMESPACE = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
+#: Entity and document type declarations are how XML bombs and external entities work; no part of a
+#: workbook written by Excel, LibreOffice or openpyxl has one. Searched in UTF-8 and UTF-16.
+_DECLARATIONS = tuple(
+    needle.encode(encoding)
+    for needle in ("<!DOCTYPE", "<!ENTITY")
+    for encoding in ("utf-8", "utf-16-le", "utf-16-be")
+)
+#: A member smaller than this cannot harm memory whatever its compression ratio; only bigger members
+#: are held to `max_compression_ratio`, so ordinary small, repetitive parts are never refused.
+_RATIO_FLOOR_BYTES = 1 << 20
+_CHUNK = 1 << 16
+_OVERLAP = 512  # bytes kept between chunks so that no needle or attribute is split unseen
+_CELL_REF = re.compile(rb'\sr="([A-Za-z]{0,8})(\d{0,12})"')
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Za-z]{0,8})(\d{0,12})(?::([A-Za-z]{0,8})(\d{0,12}))?"')
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s>/]")
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
+_SHARED_STRING_TAG = re.compile(rb"<(?:\w+:)?si[\s>/]")
+
+
+#: `file.too_large` says "too large" only of size; other limits say what they are.
+TOO_SLOW = "Reading it took longer than the time allowed for one workbook: it is damaged or far from a plain workbook"
+
+
+def too_large(detail: str) -> str:
+    """The reason of a `file.too_large` about size."""
+    return f"The file is too large to be a completed review workbook ({detail})"
+
+
+class Refused(Exception):
+    """A file that pre-flight refuses: carries the finding's rule and template fields."""
+
+    def __init__(self, rule: str, **fields: str) -> None:
+        super().__init__(rule, fields)
+        self.rule = rule
+        self.fields = fields
+
+
+
+# --- Pre-flight: the raw bytes, before any spreadsheet library sees them -------------------------
+
+def preflight(data: bytes, suffix: str, limits: Limits, deadline: float | None = None) -> None:
+    """Raise `Refused` unless `data` is an .xlsx/.xlsm zip that is safe to hand to a reader."""
+    deadline = time.monotonic() + limits.load_timeout_seconds if deadline is None else deadline
+    if suffix in UNSUPPORTED_SUFFIXES:
+        raise Refused("file.unsupported_format", format=UNSUPPORTED_SUFFIXES[suffix])
+    if not data.strip():
+        raise Refused("file.unreadable", reason="the file is empty")
+    if data.startswith(_OLE_MAGIC):
+        if any(stream in data for stream in _ENCRYPTION_STREAMS):
+            raise Refused("file.encrypted")
+        raise Refused("file.unsupported_format", format="legacy Excel 97-2003 (.xls)")
+    if not data.startswith(_ZIP_MAGICS):
+        _refuse_not_zip(data)
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError) as error:
+        raise Refused("file.unreadable", reason="the file is truncated or corrupt") from None
+    with archive:
+        _check_package(archive, data, limits, deadline)
+
+
+def _refuse_not_zip(data: bytes) -> None:
+    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith((b"<html", b"<!doctype html")) or b"<html" in head:
+        raise Refused("file.unsupported_format", format="web page (HTML)")
+    if head.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in data[:8192]:
+        raise Refused("file.unsupported_format", format="Excel 2003 XML spreadsheet")
+    if b"\x00" not in data[:8192]:
+        try:
+            data[:8192].decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            raise Refused("file.unsupported_format", format="plain text or CSV")
+    raise Refused("file.unreadable", reason="it is not an Excel workbook (the content is not a zip package)")
+
+
+def _check_package(archive: zipfile.ZipFile, data: bytes, limits: Limits, deadline: float) -> None:
+    members = archive.infolist()
+    names = {member.filename for member in members}
+    _check_kind(archive, names)
+    total = sum(member.file_size for member in members)
+    if total > limits.max_uncompressed_bytes:
+        raise Refused("file.too_large", reason=too_large(
+            f"its parts unpack to {megabytes(total)}; the limit is {megabytes(limits.max_uncompressed_bytes)}"))
+    for member in members:
+        if member.flag_bits & 0x1:
+            raise Refused("file.encrypted")
+        if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise Refused("file.unreadable", reason=f"part {member.filename} uses an unknown compression")
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size > _RATIO_FLOOR_BYTES and ratio > limits.max_compression_ratio:
+            raise Refused("file.too_large", reason=too_large(
+                f"part {member.filename} unpacks {ratio:,.0f} times its packed size "
+                f"(the limit is {limits.max_compression_ratio}): a zip bomb"))
+    roles = part_roles(archive)
+    for member in members:
+        if not member.filename.lower().endswith(_BINARY_SUFFIXES):
+            _scan_part(data, member, roles.get(member.filename, ""), limits, deadline)
+
+
+#: Parts never parsed as XML by a reader (pictures, VBA, printer settings): bounded by the size
+#: checks above, but not searched for XML declarations, where their binary bytes could match by chance.
+_BINARY_SUFFIXES = (".bin", ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf", ".wdp")
+_SHEET_TYPES = ("/worksheet", "/chartsheet", "/dialogsheet", "/macrosheet")
+
+
+def part_roles(archive: zipfile.ZipFile) -> dict[str, str]:
+    """What each part is to a reader ('workbook', 'sheet', 'strings'), from the workbook's relationships.
+
+    A reader follows the relationships, not the usual part names, so a sheet stored under any name
+    is still checked as a sheet; the usual names count too.
+    """
+    from defusedxml import ElementTree
+    from defusedxml.common import DefusedXmlException
+
+    workbook = workbook_part(archive)
+    roles = {workbook: "workbook", "xl/sharedStrings.xml": "strings"}
+    roles.update({name: "sheet" for name in archive.namelist()
+                  if name.lower().startswith(("xl/worksheets/", "xl/chartsheets/", "xl/dialogsheets/",
+                                              "xl/macrosheets/")) and not name.lower().endswith(".rels")})
+    folder, _, base = workbook.rpartition("/")
+    rels_name = f"{folder}/_rels/{base}.rels" if folder else f"_rels/{base}.rels"
+    try:
+        root = ElementTree.fromstring(read_small(archive, rels_name))
+    except KeyError:
+        return roles
+    except (DefusedXmlException, ElementTree.ParseError, zipfile.BadZipFile, zlib.error, OSError) as error:
+        raise Refused("file.unreadable", reason=f"part {rels_name} is not allowed or corrupt") from None
+    for element in root:
+        target, kind = element.get("Target") or "", element.get("Type") or ""
+        name = target.lstrip("/") if target.startswith("/") else str(PurePosixPath(folder, target))
+        name = os.path.normpath(name).replace(os.sep, "/")
+        if kind.endswith(_SHEET_TYPES):
+            roles[name] = "sheet"
+        elif kind.endswith("/sharedStrings"):
+            roles[name] = "strings"
+    return roles
+
+
+def _check_kind(archive: zipfile.ZipFile, names: set[str]) -> None:
+    """Refuse zips that are some other package: OpenDocument, binary Excel, Word, Numbers, or Strict."""
+    if "mimetype" in names:
+        raise Refused("file.unsupported_format", format="OpenDocument / LibreOffice Calc (.ods)")
+    if "xl/workbook.bin" in names:
+        raise Refused("file.unsupported_format", format="binary Excel (.xlsb)")
+    if "word/document.xml" in names:
+        raise Refused("file.unsupported_format", format="Word document")
+    if any(name.startswith("Index/") and name.endswith(".iwa") for name in names):
+        raise Refused("file.unsupported_format", format="Apple Numbers (.numbers)")
+    if "[Content_Types].xml" not in names or workbook_part(archive) not in names:
+        raise Refused("file.unreadable", reason="it is a zip file but not an Excel workbook")
+
+
+def workbook_part(archive: zipfile.ZipFile) -> str:
+    """The name of the workbook part (normally xl/workbook.xml), from the package relationships."""
+    try:
+        rels = read_small(archive, "_rels/.rels")
+    except KeyError:
+        return "xl/workbook.xml"
+    match = re.search(rb'Target="/?([^"]*workbook[^"]*\.xml)"', rels)
+    return match.group(1).decode("utf-8", "replace") if match else "xl/workbook.xml"
+
+
+def read_small(archive: zipfile.ZipFile, name: str, cap: int = 4 << 20) -> bytes:
+    with archive.open(name) as handle:
+        return handle.read(cap)
+
+
+def _scan_part(data: bytes, member: zipfile.ZipInfo, role: str, limits: Limits, deadline: float) -> None:
+    """Stream one part, inflated here with a cap: no DTD or entity, no oversized sheet or string table."""
+    name = member.filename
+    max_cells = limits.max_rows * limits.max_columns
+    cells = rows = strings = 0
+    tail = b""
+    for chunk in _inflate(data, member):
+        check_time(deadline)
+        window = tail + chunk
+        if any(needle in window for needle in _DECLARATIONS):
+            raise Refused("file.unreadable", reason=(
+                f"part {name} declares a document type or entities (<!DOCTYPE>/<!ENTITY>), "
+                "which workbooks never need and which are not allowed"))
+        fresh = len(tail)
+        if role == "workbook" and _STRICT_NAMESPACE in window:
+            raise Refused("file.unsupported_format", format="Strict Open XML")
+        if role == "sheet":
+            _check_references(window, limits)
+            cells += _count_new(_CELL_TAG, window, fresh)
+            rows += _count_new(_ROW_TAG, window, fresh)
+            if cells > max_cells or rows > limits.max_rows:
+                raise Refused("file.too_large", reason=too_large(
+                    f"sheet part {name} holds more than {limits.max_rows:,} rows or {max_cells:,} cells"))
+        if role == "strings":
+            strings += _count_new(_SHARED_STRING_TAG, window, fresh)
+            if strings > max_cells:
+                raise Refused("file.too_large", reason=too_large(f"it holds more than {max_cells:,} pieces of text"))
+        tail = window[-_OVERLAP:]
+
+
+def _inflate(data: bytes, member: zipfile.ZipInfo) -> Iterator[bytes]:
+    """A part's bytes in chunks, decompressed here and never beyond the size its zip entry declares.
+
+    A reader in another language may not stop at the declared size, so a part that inflates to more
+    than it declares is refused rather than trusted; a short or corrupt part is refused too.
+    """
+    name = member.filename
+    offset = member.header_offset
+    header = data[offset:offset + 30]
+    if len(header) < 30 or not header.startswith(b"PK\x03\x04"):
+        raise Refused("file.unreadable", reason=f"part {name} is missing or corrupt")
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    start = offset + 30 + name_length + extra_length
+    raw = memoryview(data)[start:start + member.compress_size]
+    if len(raw) < member.compress_size:
+        raise Refused("file.unreadable", reason=f"part {name} is cut short: the file is truncated")
+    produced = crc = 0
+    if member.compress_type == zipfile.ZIP_STORED:
+        pieces: Iterator[bytes] = (bytes(raw[index:index + _CHUNK]) for index in range(0, len(raw), _CHUNK))
+    else:
+        pieces = _inflated(raw, name)
+    for piece in pieces:
+        produced += len(piece)
+        if produced > member.file_size:
+            raise Refused("file.too_large", reason=too_large(
+                f"part {name} unpacks to more than the {megabytes(member.file_size)} it declares"))
+        crc = zlib.crc32(piece, crc)
+        yield piece
+    if produced != member.file_size or crc != member.CRC:
+        raise Refused("file.unreadable", reason=f"part {name} is corrupt (its size or checksum is wrong)")
+
+
+def _inflated(raw: memoryview, name: str) -> Iterator[bytes]:
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    position = 0
+    try:
+        while not inflater.eof:
+            if inflater.unconsumed_tail:
+                piece = inflater.unconsumed_tail
+            elif position < len(raw):
+                piece = bytes(raw[position:position + _CHUNK])
+                position += _CHUNK
+            else:
+                raise Refused("file.unreadable", reason=f"part {name} is cut short: the file is truncated")
+            out = inflater.decompress(piece, _CHUNK)
+            if out:
+                yield out
+    except zlib.error as error:
+        raise Refused("file.unreadable", reason=f"part {name} is corrupt") from None
+
+
+def check_time(deadline: float) -> None:
+    """`limits.load_timeout_seconds` per file: the checks and the reading stop between steps once it is spent."""
+    if time.monotonic() > deadline:
+        raise Refused("file.too_large", reason=TOO_SLOW)
+
+
+def _count_new(pattern: re.Pattern, window: bytes, fresh: int) -> int:
+    """Matches not wholly inside the overlap already counted with the previous chunk (the matches
+    ending within the overlap are the very ones a search of the overlap alone finds)."""
+    return len(pattern.findall(window)) - len(pattern.findall(window, 0, fresh))
+
+
+def _check_references(window: bytes, limits: Limits) -> None:
+    for match in _DIMENSION.finditer(window):
+        for letters, digits in ((match.group(1), match.group(2)), (match.group(3), match.group(4))):
+            _check_reference(letters or b"", digits or b"", limits)
+    for match in _far_references(limits.max_rows, limits.max_columns).finditer(window):
+        letters, digits = _CELL_REF.match(match.group(0)).groups()
+        _check_reference(letters, digits, limits)
+
+
+@functools.lru_cache(maxsize=8)
+def _far_references(max_rows: int, max_columns: int) -> re.Pattern:
+    """The cell references with enough letters or digits that they may lie beyond the limits; every
+    other reference is nearer, so the sheet's thousands of ordinary cells are passed over in one search."""
+    letters, widest = 1, 26  # `widest`: the last column written with that many letters (Z, ZZ, ...)
+    while widest <= max_columns:
+        letters, widest = letters + 1, widest + 26 ** (letters + 1)
+    digits = len(str(max_rows))
+    return re.compile(rb'\sr="(?:[A-Za-z]{%d,8}\d{0,12}|[A-Za-z]{0,8}\d{%d,12})"' % (letters, digits))
+
+
+def _check_reference(letters: bytes, digits: bytes, limits: Limits) -> None:
+    row = int(digits) if digits else 0
+    column = 0
+    for letter in letters.upper():
+        column = column * 26 + (letter - 64)
+    if row > limits.max_rows or column > limits.max_columns:
+        text = letters.decode("ascii", "replace") + digits.decode("ascii", "replace")
+        where = f"cell {text}" if letters else f"row {text}"
+        raise Refused("file.too_large", reason=(
+            f"A sheet uses {where}, far beyond the {limits.max_rows:,} rows and {limits.max_columns} columns a "
+            "review workbook uses: something was typed or formatted far down or to the right. Delete those rows "
+            "and columns, or copy your answers into a fresh template"))
+
+
+
+
+def megabytes(size: int) -> str:
+    return f"{size / 1_000_000:,.1f} MB" if size >= 1_000_000 else f"{size:,} bytes"

@@ -1,0 +1,424 @@
+"""One returned file -> a `Workbook` of typed records stamped with their Excel rows, or its finding.
+
+Loading never raises for a bad file. The file's bytes are read once (the SHA-256 is of the very bytes
+checked and read), pre-flighted (`pipeline.read.preflight`), and only then handed to
+python-calamine; that read too is wrapped so that any exception becomes `file.unreadable`, and a
+cell longer than Excel allows is refused. Every answer is found by sheet, header and row, as the
+catalogue lays the sheets out; the template version is checked from the workbook's defined name.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import os
+import re
+import signal
+import time
+import zipfile
+from pathlib import Path, PurePosixPath
+
+from pipeline import catalogue, values
+from pipeline.catalogue import Kind, SheetLayout
+from pipeline.config import Config
+from pipeline.findings import Finding, finding
+from pipeline.read import table_rows
+from pipeline.read.folder import relative_name
+from pipeline.read.preflight import (TOO_SLOW, Refused, check_time, megabytes, part_roles, preflight, read_small,
+                                     too_large, workbook_part)
+from pipeline.records import ChecklistRow, ImprovementRow, RegisterValue, RiskRow, Value, Workbook
+
+#: The most characters Excel (and LibreOffice) let a cell hold.
+EXCEL_MAX_CELL_TEXT = 32_767
+_CHUNK = 1 << 16
+
+# --- One file --------------------------------------------------------------------------------------
+
+def load_workbook_file(path: Path, input_dir: Path, config: Config) -> Workbook:
+    """Read one returned file into a Workbook; a bad file gives a Workbook holding its finding."""
+    name = relative_name(Path(path), Path(input_dir))
+    limits = config.limits
+    try:
+        size = Path(path).stat().st_size
+        if size > limits.max_file_bytes:
+            digest = _hash_file(Path(path))
+            return _refused(name, digest, size, "file.too_large", reason=too_large(
+                f"{megabytes(size)} on disk; the limit is {megabytes(limits.max_file_bytes)}"))
+        data = _read_capped(Path(path), limits.max_file_bytes)
+    except OSError as error:
+        return Workbook(file=name, sha256="", size=0, findings=(
+            finding("file.unreadable", file=name, reason=f"the file cannot be opened: {error.strerror or error}"),))
+    digest = hashlib.sha256(data).hexdigest()
+    if len(data) > limits.max_file_bytes:  # grew while being read
+        return _refused(name, digest, len(data), "file.too_large",
+                        reason=too_large(f"over {megabytes(limits.max_file_bytes)} on disk"))
+    try:
+        deadline = time.monotonic() + limits.load_timeout_seconds
+        preflight(data, Path(path).suffix.lower(), limits, deadline)
+        return read_workbook(data, name, digest, deadline)
+    except Refused as refusal:
+        return _refused(name, digest, len(data), refusal.rule, **refusal.fields)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as error:  # noqa: BLE001 - a reader's panic is a finding, not a crash
+        return _refused(name, digest, len(data), "file.unreadable", reason=_describe(error))
+
+
+def _refused(name: str, digest: str, size: int, rule: str, **fields: str) -> Workbook:
+    if "format" in fields:
+        fields = {**fields, "format": with_article(fields["format"])}
+    return Workbook(file=name, sha256=digest, size=size, findings=(finding(rule, file=name, **fields),))
+
+
+def with_article(name: str) -> str:
+    """'an OpenDocument ...', 'a legacy Excel ...': the format's name as a sentence says it."""
+    return f"{'an' if name[:1].upper() in 'AEIOU' else 'a'} {name}"
+
+
+def _hash_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _read_capped(path: Path, limit: int) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read(limit + 1)
+
+
+def _describe(error: BaseException) -> str:
+    """Why the reader failed, in an officer's words: never the library's own text (it is for developers,
+    and says things like "CalamineError: Cannot detect file format")."""
+    return "its content could not be read: it is damaged, or was not saved as a workbook by Excel or LibreOffice"
+
+
+def stopped_reader(path: Path, input_dir: Path, code: int) -> Workbook:
+    """The finding of a file whose reader process died (`code` is its exit code)."""
+    name = relative_name(path, input_dir)
+    try:
+        size, digest = path.stat().st_size, _hash_file(path)
+    except OSError:
+        size, digest = 0, ""
+    if code in (-signal.SIGXCPU, -signal.SIGKILL):
+        return _refused(name, digest, size, "file.too_large", reason=TOO_SLOW)
+    return _refused(name, digest, size, "file.unreadable", reason=(
+        f"the reader stopped on it ({_signal_name(code)}), for example for want of memory: "
+        "the file is damaged or not a plain workbook"))
+
+
+def _signal_name(code: int) -> str:
+    if code < 0:
+        try:
+            return signal.Signals(-code).name
+        except ValueError:
+            return f"signal {-code}"
+    return f"exit code {code}"
+
+
+# --- Reading a pre-flighted workbook ---------------------------------------------------------------
+
+class _Sheet:
+    """A sheet's values by Excel row and column (1-based); cells outside the data read as blank."""
+
+    def __init__(self, rows: list[list[Value]]) -> None:
+        self.rows = rows
+
+    def get(self, row: int, column: int) -> Value:
+        if row - 1 < len(self.rows):
+            cells = self.rows[row - 1]
+            if column - 1 < len(cells):
+                raw = cells[column - 1]
+                if isinstance(raw, str) and len(raw) > EXCEL_MAX_CELL_TEXT:
+                    # Excel cannot hold such a cell, so the file was not saved by Excel or LibreOffice;
+                    # reading on would carry megabytes of text into every finding and output.
+                    raise Refused("file.too_large", reason=(
+                        f"A cell holds {len(raw):,} characters, but a workbook cell holds at most "
+                        f"{EXCEL_MAX_CELL_TEXT:,}: the file was not saved by Excel or LibreOffice"))
+                value = values.clean(raw)
+                # calamine gives every number as a float; a whole number reads as the int it was typed as
+                if isinstance(value, float) and value.is_integer():
+                    return int(value)
+                return value
+        return None
+
+    @property
+    def last_row(self) -> int:
+        return len(self.rows)
+
+    def at(self, layout: SheetLayout, header: str, row: int) -> Value:
+        return self.get(row, layout.headers.index(header) + 1)
+
+
+def read_workbook(data: bytes, name: str, digest: str, deadline: float | None = None) -> Workbook:
+    """Records of a pre-flighted workbook, with the template and layout findings."""
+    found: list[Finding] = []
+    try:
+        present, sheets = _read_sheets(data, deadline)
+    except BaseException as error:  # noqa: BLE001 - python-calamine raises PanicException (a BaseException)
+        if type(error).__name__ != "PanicException":
+            raise
+        # The Rust date library panics on a number far outside any date (say 1E+300 typed in a date
+        # cell). Read such numbers as the text Excel shows, so the rules report them at their cell.
+        present, sheets = _read_sheets(_huge_numbers_as_text(data), deadline)
+    version = _check_template_version(data, name, sheets)
+    if version:
+        # Not made from the template (or from an unknown version): that is the one thing to say; its
+        # sheets are not the template's, so their absence or layout says nothing more. The register is
+        # read only to name the partnership, if it can be.
+        register = _read_register(sheets[catalogue.REGISTER.name], name, []) \
+            if catalogue.REGISTER.name in sheets else {}
+        workbook = Workbook(file=name, sha256=digest, size=len(data), register=register)
+        return dataclasses.replace(workbook, register={}, findings=tuple(
+            dataclasses.replace(item, partnership_id=workbook.partnership_id) for item in version))
+    for sheet_name in catalogue.REQUIRED_SHEETS:
+        if sheet_name not in present:
+            found.append(finding("sheet.missing", file=name, sheet=sheet_name))
+
+    register: dict[str, RegisterValue] = {}
+    checklist: tuple[ChecklistRow, ...] = ()
+    improvement: tuple[ImprovementRow, ...] = ()
+    risks: tuple[RiskRow, ...] = ()
+    if catalogue.REGISTER.name in sheets:
+        register = _read_register(sheets[catalogue.REGISTER.name], name, found)
+    if catalogue.CHECKLIST.name in sheets:
+        checklist = _read_checklist(sheets[catalogue.CHECKLIST.name], name, found)
+    if catalogue.IMPROVEMENT.name in sheets:
+        improvement = _read_improvement(sheets[catalogue.IMPROVEMENT.name], name, found)
+    if catalogue.RISKS_SHEET.name in sheets:
+        risks = _read_risks(sheets[catalogue.RISKS_SHEET.name], name, found)
+
+    workbook = Workbook(file=name, sha256=digest, size=len(data), register=register, checklist=checklist,
+                        improvement=improvement, risks=risks,
+                        formulas=_formula_cells(data, (catalogue.REGISTER.name, catalogue.IMPROVEMENT.name)))
+    pid = workbook.partnership_id
+    return dataclasses.replace(workbook, findings=tuple(
+        dataclasses.replace(item, partnership_id=pid) for item in found))
+
+
+_FORMULA_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3}[0-9]{1,7})"[^>]*>\s*<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)<)')
+
+
+def _formula_cells(data: bytes, sheet_names: tuple[str, ...]) -> dict[tuple[str, str], str]:
+    """The cells of the named sheets that hold a formula, with its text ('TODAY()'), read from the
+    package (the reader gives only values). The sheet parts were checked by pre-flight already."""
+    from defusedxml import ElementTree
+
+    found: dict[tuple[str, str], str] = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        workbook = workbook_part(archive)
+        folder, _, base = workbook.rpartition("/")
+        try:
+            sheets = ElementTree.fromstring(read_small(archive, workbook))
+            rels = ElementTree.fromstring(read_small(archive, f"{folder}/_rels/{base}.rels" if folder
+                                                      else f"_rels/{base}.rels"))
+        except KeyError:
+            return found
+        targets = {element.get("Id"): element.get("Target") or "" for element in rels}
+        for element in sheets.iter():
+            if element.tag.rsplit("}", 1)[-1] != "sheet" or element.get("name") not in sheet_names:
+                continue
+            relation = next((value for key, value in element.attrib.items() if key.rsplit("}", 1)[-1] == "id"), "")
+            target = targets.get(relation, "")
+            part = target.lstrip("/") if target.startswith("/") else str(PurePosixPath(folder, target))
+            try:
+                xml = read_small(archive, os.path.normpath(part).replace(os.sep, "/"), cap=16 << 20)
+            except KeyError:
+                continue
+            if b"<f" not in xml and b":f" not in xml:
+                continue
+            for match in _FORMULA_CELL.finditer(xml):
+                formula = (match.group(2) or b"").decode("utf-8", "replace")
+                found[(element.get("name"), match.group(1).decode("ascii"))] = "=" + _unescape(formula)
+    return found
+
+
+def _unescape(text: str) -> str:
+    from xml.sax.saxutils import unescape
+
+    return unescape(text, {"&quot;": '"', "&apos;": "'"})
+
+
+def _read_sheets(data: bytes, deadline: float | None) -> tuple[set[str], dict[str, _Sheet]]:
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    present = set(book.sheet_names)
+    sheets: dict[str, _Sheet] = {}
+    for sheet_name in catalogue.REQUIRED_SHEETS:
+        if deadline is not None:
+            check_time(deadline)
+        if sheet_name in present:
+            sheets[sheet_name] = _Sheet(book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False))
+    return present, sheets
+
+
+#: Beyond any amount a review holds, and short of the day counts that overflow the reader's dates.
+_HUGE_NUMBER = 1e10
+_NUMBER_CELL = re.compile(rb'<c\b([^>]*)><v>([-+0-9.eE]+)</v></c>')
+_TYPE = re.compile(rb'\st="([^"]*)"')
+
+
+def _huge_numbers_as_text(data: bytes) -> bytes:
+    """The package with every huge number cell of its sheets turned into the text of that number."""
+    def as_text(match: re.Match) -> bytes:
+        attributes, number = match.group(1), match.group(2)
+        kind = _TYPE.search(attributes)
+        try:
+            huge = abs(float(number)) >= _HUGE_NUMBER and (kind is None or kind.group(1) == b"n")
+        except ValueError:
+            huge = False
+        if not huge:
+            return match.group(0)
+        return b'<c%s t="inlineStr"><is><t>%s</t></is></c>' % (_TYPE.sub(b"", attributes), number)
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        roles = part_roles(source)
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if roles.get(info.filename) == "sheet":
+                content = _NUMBER_CELL.sub(as_text, content)
+            target.writestr(info, content)
+    return out.getvalue()
+
+
+def _fold(value: Value) -> str:
+    return values.text(value).casefold()
+
+
+def _check_headers(sheet: _Sheet, layout: SheetLayout, header_row: int, name: str, found: list[Finding]) -> None:
+    for column, header in enumerate(layout.headers, start=1):
+        typed = sheet.get(header_row, column)
+        if _fold(typed) != header.casefold():
+            found.append(finding("sheet.layout", file=name, sheet=layout.name,
+                                 cell=f"{layout.column(header)}{header_row}",
+                                 value=values.text(typed), expected=header))
+
+
+def _locate(sheet: _Sheet, layout: SheetLayout, key_header: str, text_header: str,
+            items: list[table_rows.Item], name: str, found: list[Finding]) -> dict[str, int]:
+    """The row of each item of a table, by its key (see `table_rows`), with a finding for each slip."""
+    header_row = table_rows.find_header(sheet.get, layout.headers, layout.header_row)
+    _check_headers(sheet, layout, header_row, name, found)
+    located = table_rows.locate(
+        sheet.get, sheet=layout.name, key_column=layout.headers.index(key_header) + 1,
+        key_letter=layout.column(key_header), text_column=layout.headers.index(text_header) + 1, items=items,
+        header_row=header_row, template_header_row=layout.header_row, last_row=sheet.last_row)
+    for slip in located.slips:
+        found.append(finding(slip.rule, file=name, sheet=layout.name, cell=slip.cell, value=slip.value, **slip.fields))
+    return located.rows
+
+
+def _read_register(sheet: _Sheet, name: str, found: list[Finding]) -> dict[str, RegisterValue]:
+    layout = catalogue.REGISTER
+    rows = _locate(sheet, layout, "Field", "Guidance",
+                   [table_rows.Item(item.label, f"the field '{item.label}'", item.guidance)
+                    for item in catalogue.REGISTER_FIELDS], name, found)
+    register = {}
+    for item in catalogue.REGISTER_FIELDS:
+        row = rows[item.label]
+        value = sheet.at(layout, "Value", row)
+        if item.kind not in (Kind.NUMBER, Kind.DATE):
+            # Text answers are kept as the text shown, so 14 typed in a text cell reads "14" whatever
+            # the program that saved the file stored (14, 14.0 or "14").
+            value = values.text(value) or None
+        register[item.key] = RegisterValue(item, row, value)
+    return register
+
+
+def _read_checklist(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[ChecklistRow, ...]:
+    layout = catalogue.CHECKLIST
+    rows = _locate(sheet, layout, "Ref", "Question",
+                   [table_rows.Item(question.ref, f"question {question.ref}", question.text)
+                    for question in catalogue.QUESTIONS], name, found)
+    return tuple(ChecklistRow(question, rows[question.ref], sheet.at(layout, "Status", rows[question.ref]),
+                              sheet.at(layout, "Evidence", rows[question.ref]),
+                              sheet.at(layout, "Evidence location", rows[question.ref]))
+                 for question in catalogue.QUESTIONS)
+
+
+def _read_improvement(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[ImprovementRow, ...]:
+    layout = catalogue.IMPROVEMENT
+    rows = _locate(sheet, layout, "Ref", "Area of practice",
+                   [table_rows.Item(area.ref, f"area {area.ref}", area.text) for area in catalogue.AREAS], name, found)
+    return tuple(ImprovementRow(area, rows[area.ref], *(
+        sheet.at(layout, header, rows[area.ref])
+        for header in ("Answer", "Action", "Action owner", "Due date", "Action status"))) for area in catalogue.AREAS)
+
+
+_RISK_CONTENT = ("Risk", "Likelihood", "Impact", "Mitigation", "Owner")
+
+
+def _read_risks(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[RiskRow, ...]:
+    """The strategy's nine risks always; every other row of the table with content is an officer's own
+    risk (normally below R09).
+
+    An own risk keeps the Ref the officer typed; a blank Ref, or one already used, is given the row's
+    place in the list (R10 for the first row below R09, and so on), so every risk can be named in
+    findings and the pack.
+    """
+    layout = catalogue.RISKS_SHEET
+    located = _locate(sheet, layout, "Ref", "Risk",
+                      [table_rows.Item(risk.ref, f"risk {risk.ref}", risk.text) for risk in catalogue.RISKS],
+                      name, found)
+    rows = [_risk_row(sheet, risk.ref, located[risk.ref]) for risk in catalogue.RISKS]
+    strategy_rows = set(located.values())
+    first = min(strategy_rows)
+    used = {risk.ref.casefold() for risk in catalogue.RISKS}
+    for row in range(first, sheet.last_row + 1):
+        if row not in strategy_rows and any(sheet.at(layout, header, row) is not None for header in _RISK_CONTENT):
+            ref = values.text(sheet.at(layout, "Ref", row))
+            number = row - first + 1
+            while not ref or ref.casefold() in used:
+                ref, number = f"R{number:02d}", number + 1
+            used.add(ref.casefold())
+            rows.append(_risk_row(sheet, ref, row))
+    return tuple(rows)
+
+
+def _risk_row(sheet: _Sheet, ref: str, row: int) -> RiskRow:
+    layout = catalogue.RISKS_SHEET
+    return RiskRow(ref, row, *(sheet.at(layout, header, row) for header in _RISK_CONTENT))
+
+
+# --- Template version ------------------------------------------------------------------------------
+
+_REFERENCE = re.compile(r"^=?'?(?P<sheet>[^'!]+)'?!\$?(?P<column>[A-Za-z]{1,3})\$?(?P<row>\d{1,7})$")
+
+
+def _check_template_version(data: bytes, name: str, sheets: dict[str, _Sheet]) -> list[Finding]:
+    """`template_version` is a workbook-level defined name: a constant (1 or =1) or a cell reference."""
+    text = _defined_name(data, catalogue.TEMPLATE_VERSION_NAME)
+    if text is None:
+        return [finding("template.version", file=name,
+                        reason=f"it has no '{catalogue.TEMPLATE_VERSION_NAME}' name")]
+    version: Value = text.strip().lstrip("=").strip().strip('"')
+    reference = _REFERENCE.match(text.strip())
+    if reference:
+        sheet = sheets.get(reference["sheet"])
+        column = 0
+        for letter in reference["column"].upper():
+            column = column * 26 + ord(letter) - 64
+        version = sheet.get(int(reference["row"]), column) if sheet else None
+    parsed = values.number(version)
+    if parsed is None or parsed is values.INVALID or parsed != catalogue.TEMPLATE_VERSION:
+        shown = values.text(version) or "blank"
+        return [finding("template.version", file=name, value=shown,
+                        reason=f"its version is {shown}; this review reads version {catalogue.TEMPLATE_VERSION}")]
+    return []
+
+
+def _defined_name(data: bytes, wanted: str) -> str | None:
+    from defusedxml import ElementTree
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        root = ElementTree.fromstring(read_small(archive, workbook_part(archive)))
+    matches = [element for element in root.iter()
+               if element.tag.rsplit("}", 1)[-1] == "definedName"
+               and (element.get("name") or "").casefold() == wanted.casefold()]
+    # A workbook-level name is the contract; a sheet-level one of the same name is accepted after it.
+    matches.sort(key=lambda element: element.get("localSheetId") is not None)
+    return (matches[0].text or "") if matches else None

@@ -1,0 +1,154 @@
+"""Work on many files in worker processes, so that a file which kills its worker costs only itself.
+
+`in_workers` runs a task (a function that can be pickled, taking one file's path) on every path, in
+`jobs` worker processes, never in this one. Each worker is held to `WORKER_MEMORY_BYTES` of memory
+and each file to `cpu_seconds` of processor time: a reader that crashes, runs out of memory or never
+finishes ends its worker, not the batch. The files that worker had in hand (its chunk, and any chunk
+the broken pool had not finished) are then run again, each in a process of its own, so only the
+culprit is lost; for it the result is `Stopped` with the exit code of its process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator, TypeVar
+
+from pipeline.progress import Progress, quiet
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Stopped:
+    """A file whose process died even when it ran alone; `code` is that process's exit code
+    (negative: the signal that ended it, as `multiprocessing` gives it)."""
+
+    code: int
+
+
+def in_workers(task: Callable[[Path], R], paths: list[Path], *, jobs: int, cpu_seconds: int,
+               progress: Progress = quiet, label: str = "Loading") -> list[R | Stopped]:
+    """`task(path)` for every path, in `jobs` worker processes; the results in the order of `paths`,
+    whatever `jobs` is. One progress step per file, under `label`."""
+    results: dict[int, R | Stopped] = {}
+    stopped: list[int] = []
+    if paths:
+        workers = max(1, min(jobs, len(paths)))
+        size = _chunk_size(len(paths), workers)
+        starts = range(0, len(paths), size)
+        with _no_cycle_collection(), ProcessPoolExecutor(max_workers=workers, initializer=_limit_worker) as pool:
+            futures = [pool.submit(_run_chunk, task, paths[start:start + size], cpu_seconds) for start in starts]
+            # One progress step per file; a chunk's result is taken when its first file comes up.
+            steps = [(start, future, index) for start, future in zip(starts, futures)
+                     for index in range(min(size, len(paths) - start))]
+            for start, future, index in progress(label, steps):
+                try:
+                    results[start + index] = future.result()[index]
+                except BrokenProcessPool:
+                    stopped.append(start + index)
+    for number in stopped:
+        results[number] = _run_alone(task, paths[number], cpu_seconds)
+    return [results[number] for number in range(len(paths))]
+
+
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Pause Python's cycle collector while the workers' results are unpickled here: records hold
+    no cycles, and a collector pass over the ever larger batch, every few thousand new objects,
+    would otherwise take this process as long as the unpickling itself, on a core the workers need."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+#: The most files one task of a worker reads. Files go to workers in chunks because one task per file
+#: costs more in passing tasks and results between processes than reading a small workbook does;
+#: a chunk is small enough that the workers finish together and that a file which ends its worker
+#: sends only a few others to be read again alone.
+MAX_CHUNK_FILES = 16
+
+
+def _chunk_size(files: int, workers: int) -> int:
+    """Files per task: about eight tasks a worker, so the work spreads evenly, and at most MAX_CHUNK_FILES."""
+    return max(1, min(MAX_CHUNK_FILES, files // (8 * workers)))
+
+
+def _run_chunk(task: Callable[[Path], R], paths: list[Path], cpu_seconds: int) -> list[R]:
+    """Runs in a worker: `task` on `paths` one after another, each file under its own processor-time limit."""
+    return [_limited(task, path, cpu_seconds) for path in paths]
+
+
+#: The memory a worker may take on top of what it starts with, whatever file it reads.
+WORKER_MEMORY_BYTES = 1 << 30
+
+
+def _limit_worker() -> None:
+    """Cap the worker's address space: an allocation beyond it fails instead of exhausting the machine."""
+    try:
+        import resource
+
+        with open("/proc/self/statm", encoding="ascii") as handle:
+            in_use = int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = in_use + WORKER_MEMORY_BYTES
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, OSError, ValueError):  # not Linux: pre-flight is the only bound
+        pass
+
+
+def _limited(task: Callable[[Path], R], path: Path, cpu_seconds: int) -> R:
+    """`task(path)` under a processor-time limit: past it the system stops the worker (SIGXCPU)."""
+    try:
+        import resource
+
+        used = resource.getrusage(resource.RUSAGE_SELF)
+        spent = int(used.ru_utime + used.ru_stime)
+        _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+        soft = spent + cpu_seconds + 1
+        if hard != resource.RLIM_INFINITY:
+            soft = min(soft, hard)
+        resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+    except (ImportError, OSError, ValueError):
+        pass
+    return task(path)
+
+
+def _run_alone(task: Callable[[Path], R], path: Path, cpu_seconds: int) -> R | Stopped:
+    """`task(path)` in a process of its own; `Stopped` if that process dies too."""
+    context = multiprocessing.get_context()
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_run_and_send, args=(sender, task, path, cpu_seconds))
+    process.start()
+    sender.close()
+    received = False
+    result = None
+    try:
+        if receiver.poll(2 * cpu_seconds + 5):
+            result, received = receiver.recv(), True
+    except (EOFError, OSError):
+        pass
+    finally:
+        receiver.close()
+        if process.is_alive():
+            process.kill()
+        process.join()
+    return result if received else Stopped(process.exitcode or 0)
+
+
+def _run_and_send(sender, task: Callable[[Path], R], path: Path, cpu_seconds: int) -> None:
+    _limit_worker()
+    sender.send(_limited(task, path, cpu_seconds))
+    sender.close()
