@@ -41,3 +41,39 @@ def test_one_date_style_throughout(page):
     assert not re.findall(r"\b\d{1,2}/\d{1,2}/\d{4}\b", text)
     assert not re.findall(r"\b\d{4}-\d{2}-\d{2}\b", text)
     assert "30 April 2026" in text
+
+
+def test_scatter_labels_sit_by_their_points_without_overlap(tmp_path):
+    """The resources chart of a demo year (real workbooks): each label beside its own point, none on
+    another label or on a point."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    from pipeline.check.assess import assess_folder
+    from pipeline.config import Config
+    from pipeline.pack import charts
+
+    assert CliRunner().invoke(cli, ["demo", "--out", str(tmp_path), "--count", "40", "--seed", "2026"]).exit_code == 0
+    scores = assess_folder(tmp_path, Config(), as_of=AS_OF).scores
+    with plt.rc_context(charts._STYLE):
+        fig = plt.figure(figsize=(8, 4.8))
+        charts._resources(fig, [score for score in scores if score.counted and score.assessed and score.in_scope],
+                          Config())
+        renderer = fig.canvas.get_renderer()
+        for ax in fig.axes[:2]:
+            notes = [child for child in ax.texts if child.get_text().startswith("P-")]
+            assert len(notes) >= 8
+            boxes = [note.get_window_extent(renderer) for note in notes]
+            dots = ax.collections[0].get_offsets().tolist() + [
+                point for collection in ax.collections[1:] for point in collection.get_offsets().tolist()]
+            pixels = [ax.transData.transform(point) for point in dots]
+            for index, (note, box) in enumerate(zip(notes, boxes)):
+                assert not any(box.overlaps(other) for other in boxes[index + 1:]), note.get_text()
+                assert not any(box.x0 < px < box.x1 and box.y0 < py < box.y1 for px, py in pixels), note.get_text()
+                point = ax.transData.transform(note.xy)
+                nearest = max(abs(point[0] - (box.x0 + box.x1) / 2) - box.width / 2,
+                              abs(point[1] - (box.y0 + box.y1) / 2) - box.height / 2)
+                assert nearest < 20 or note.arrow_patch is not None, note.get_text()  # beside it, in pixels
+        plt.close(fig)
