@@ -151,6 +151,18 @@ def stage_pdf(params: dict[str, Any]) -> dict[str, Any]:
     return {"seconds": seconds, "info": {"pages": _pdf_pages(out), "pdf_bytes": out.stat().st_size}}
 
 
+def stage_pdf_untagged(params: dict[str, Any]) -> dict[str, Any]:
+    """What tagging costs: the same PDF as `stage_pdf`, its tags left out (no structure tree)."""
+    from pipeline.pack.pdf import render_pdf
+
+    parts = _pack_parts(params)
+    out = Path(params["work_dir"]) / "untagged.pdf"
+    start = time.perf_counter()
+    render_pdf(parts["context"], out, tagged=False)
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "info": {"pages": _pdf_pages(out), "pdf_bytes": out.stat().st_size}}
+
+
 def stage_pdf_single(params: dict[str, Any]) -> dict[str, Any]:
     """The comparison: the same pack's HTML in one WeasyPrint call, one process."""
     import weasyprint
@@ -218,7 +230,8 @@ STAGES = (
     Stage("charts", stage_charts, "charts (all SVGs of the pack)"),
     Stage("html", stage_html, "HTML pack (render_html)"),
     Stage("pdf_single", stage_pdf_single, "PDF, one WeasyPrint call", pdf=True),
-    Stage("pdf", stage_pdf, "PDF, ours (render_pdf)", pdf=True),
+    Stage("pdf", stage_pdf, "PDF, ours (render_pdf): tagged PDF/UA-1", pdf=True),
+    Stage("pdf_untagged", stage_pdf_untagged, "PDF, ours without tags (render_pdf tagged=False)", pdf=True),
     Stage("report_nopdf_j1", stage_report, "partnerships report --no-pdf --jobs 1", (("jobs", 1), ("pdf", False))),
     Stage("report_nopdf_j2", stage_report, "partnerships report --no-pdf --jobs 2", (("jobs", 2), ("pdf", False))),
     Stage("report_pdf_j2", stage_report, "partnerships report --jobs 2 (with PDF)", (("jobs", 2), ("pdf", True)),
@@ -398,7 +411,9 @@ TARGETS = (
     Target("lvs_j2_speedup", "load+validate+score: --jobs 1 time / --jobs 2 time", 1.7, False, "x"),
     Target("report_nopdf_vs_naive", "whole report --no-pdf (--jobs 2) / naive read time", 2.0, True, "x"),
     Target("pdf_speedup", "PDF: one WeasyPrint call time / our PDF time", 1.7, False, "x"),
-    Target("pdf_peak_mb", "PDF of the largest set: peak memory (MB, under)", 600.0, True, "MB"),
+    Target("tagged_pdf_cost", "PDF: tagged time / untagged time (issue 14)", 1.3, True, "x"),
+    Target("pdf_peak_mb_300", "PDF of up to 300 profiles: peak memory (MB, under; issue 14)", 600.0, True, "MB"),
+    Target("pdf_peak_mb_1000", "PDF of 1,000 profiles: peak memory (MB, under; issue 14)", 1500.0, True, "MB"),
     Target("help_seconds", "partnerships --help (s, under)", 0.5, True, "s"),
 )
 
@@ -414,7 +429,9 @@ def evaluate_targets(stages: dict[str, dict[str, dict[str, Any]]], help_result: 
 
     largest = max(sizes)
     pdf_size = max((size for size in sizes if size <= PDF_COMPARE_MAX), default=None)
-    pdf_largest = largest if "peak_mb" in stages.get("pdf", {}).get(str(largest), {}) else None
+    measured = [size for size in sizes if "peak_mb" in stages.get("pdf", {}).get(str(size), {})]
+    up_to_300 = max((size for size in measured if size <= 300), default=None)
+    thousand = 1000 if 1000 in measured else None
     values: dict[str, tuple[float | None, int | None]] = {
         "lvs_j1_vs_naive": (ratio(median("load_validate_score_j1", largest), median("naive", largest)), largest),
         "lvs_j2_speedup": (ratio(median("load_validate_score_j1", largest), median("load_validate_score_j2", largest)),
@@ -422,7 +439,11 @@ def evaluate_targets(stages: dict[str, dict[str, dict[str, Any]]], help_result: 
         "report_nopdf_vs_naive": (ratio(median("report_nopdf_j2", largest), median("naive", largest)), largest),
         "pdf_speedup": ((ratio(median("pdf_single", pdf_size), median("pdf", pdf_size)), pdf_size)
                         if pdf_size else (None, None)),
-        "pdf_peak_mb": ((stages["pdf"][str(pdf_largest)]["peak_mb"], pdf_largest) if pdf_largest else (None, None)),
+        "tagged_pdf_cost": ((ratio(median("pdf", pdf_size), median("pdf_untagged", pdf_size)), pdf_size)
+                            if pdf_size else (None, None)),
+        "pdf_peak_mb_300": ((max(stages["pdf"][str(size)]["peak_mb"] for size in measured if size <= 300),
+                             up_to_300) if up_to_300 else (None, None)),
+        "pdf_peak_mb_1000": ((stages["pdf"]["1000"]["peak_mb"], 1000) if thousand else (None, None)),
         "help_seconds": (help_result.get("median_seconds"), None),
     }
     targets = {}
@@ -458,7 +479,7 @@ def machine() -> dict[str, Any]:
     from importlib import metadata
 
     versions = {}
-    for name in ("pandas", "openpyxl", "python-calamine", "weasyprint", "matplotlib", "pypdf"):
+    for name in ("pandas", "openpyxl", "python-calamine", "weasyprint", "matplotlib", "pikepdf"):
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -629,7 +650,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             if stage.pdf and (args.no_pdf or (size > PDF_COMPARE_MAX and not args.full)):
                 continue
-            if stage.key in ("pdf_single", "report_pdf_j2") and size > PDF_COMPARE_MAX:
+            if stage.key in ("pdf_single", "pdf_untagged", "report_pdf_j2") and size > PDF_COMPARE_MAX:
                 continue  # one WeasyPrint call on a 1,000-profile pack takes gigabytes: compared at 100 only
             repeat = 1 if stage.pdf and size > PDF_COMPARE_MAX else args.pdf_repeat if stage.pdf else args.repeat
             print(f"{stage.label} @ {size} x{repeat} ...", end=" ", flush=True)

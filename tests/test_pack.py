@@ -263,7 +263,9 @@ def test_pdf_links_from_contents_and_register_reach_each_profile_across_parts(ye
             for annotation in page.get("/Annots") or []:
                 annotation = annotation.get_object()
                 if annotation.get("/Subtype") == "/Link" and "/Dest" in annotation:
-                    found.add(reader.get_page_number(annotation["/Dest"][0].get_object()) + 1)
+                    dest = annotation["/Dest"]  # a named destination, or a page and a position
+                    found.add((reader.get_destination_page_number(reader.named_destinations[str(dest)])
+                               if isinstance(dest, str) else reader.get_page_number(dest[0].get_object())) + 1)
         return found
 
     starts = {partnership_id: next(number for number, text in enumerate(pdf_pages, start=1)
@@ -314,3 +316,149 @@ def test_a_long_register_and_contents_in_parts_break_as_one_rendering_would(cont
         in_parts = [page for part in flow.parts for page in pages(part)]
         assert in_parts == pages(pack._render_part(html(0, len(many), 0))), prefix
         assert [line for page_lines, _ in in_parts for line in page_lines] == lines, prefix
+
+
+# --- A valid, tagged PDF (PDF/UA-1) -----------------------------------------------------------------
+
+def test_the_pdf_is_a_valid_file_and_every_tool_sees_every_page(year, pdf_pages):
+    """A page's content was once written inline in its /Contents: Poppler and pypdf coped, qpdf saw 2
+    pages of 111 and warned 1,422 times."""
+    import subprocess
+
+    import pikepdf
+
+    path = year[1] / "review_pack.pdf"
+    check = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True, timeout=120)
+    assert check.returncode == 0 and "WARNING" not in check.stdout + check.stderr, check.stdout[-2000:]
+    with pikepdf.open(path) as pdf:
+        assert len(pdf.pages) == len(pdf_pages)
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True, timeout=60).stdout
+    assert re.search(r"^Pages:\s+(\d+)$", info, flags=re.M).group(1) == str(len(pdf_pages))
+
+
+def _structure(pdf):
+    """Every structure element under the root, in order, with its parent's tag."""
+    stack, found = [(kid, "/StructTreeRoot") for kid in reversed(list(pdf.Root.StructTreeRoot.K))], []
+    while stack:
+        element, parent = stack.pop()
+        found.append((element, parent))
+        stack.extend((kid, str(element.S)) for kid in reversed(list(element.get("/K", [])))
+                     if isinstance(kid, __import__("pikepdf").Dictionary) and kid.get("/Type") == "/StructElem")
+    return found
+
+
+def test_the_pdf_is_tagged_with_its_language_title_and_pdf_ua_identification(year, context):
+    import pikepdf
+
+    with pikepdf.open(year[1] / "review_pack.pdf") as pdf:
+        assert pdf.Root.MarkInfo.Marked is True and str(pdf.Root.Lang) == "en-GB"
+        assert pdf.Root.ViewerPreferences.DisplayDocTitle is True
+        assert str(pdf.docinfo.Title) == "The Council: Annual partnership review 2026"
+        metadata = pdf.open_metadata()
+        assert metadata.get("pdfuaid:part") == "1" and metadata.get("dc:title") == str(pdf.docinfo.Title)
+        elements = _structure(pdf)
+        assert [str(element.S) for element, parent in elements if parent == "/StructTreeRoot"] == ["/Document"]
+        headings = [str(element.S) for element, _ in elements if str(element.S) in ("/H1", "/H2")]
+        assert headings[0] == "/H1" and headings.count("/H2") >= 6
+        # Every profile's title is in the one tree, in page order, once.
+        titles = [element for element, _ in elements if str(element.S) == "/H3"]
+        assert len(titles) >= len(context["profiled"])
+
+
+def test_every_page_is_tagged_or_an_artifact_and_heads_and_footers_are_pagination(year, pdf_pages):
+    """Every text drawn is inside marked content: real content with an MCID that the parent tree maps
+    to an element of the tree, or an artifact; the running heads and "Page N of M" are drawn by one
+    form XObject per page, marked /Artifact /Pagination."""
+    import pikepdf
+
+    with pikepdf.open(year[1] / "review_pack.pdf") as pdf:
+        tree = pdf.Root.StructTreeRoot
+        in_tree = {element.objgen for element, _ in _structure(pdf)}
+        nums = tree.ParentTree.Nums
+        parents = {int(nums[index]): nums[index + 1] for index in range(0, len(nums), 2)}
+        for number, page in enumerate(pdf.pages, start=1):
+            marked = parents[int(page.obj.StructParents)]
+            depth, artifact, pagination = [], 0, 0
+            for operands, operator in pikepdf.parse_content_stream(page):
+                operator = str(operator)
+                if operator in ("BDC", "BMC"):
+                    tag = str(operands[0])
+                    if tag == "/Artifact":
+                        artifact += 1
+                        if operator == "BDC" and str(operands[1].get("/Type")) == "/Pagination":
+                            pagination += 1
+                    else:
+                        mcid = int(operands[1].MCID)
+                        assert marked[mcid].objgen in in_tree, (number, mcid)
+                    depth.append(tag)
+                elif operator == "EMC":
+                    depth.pop()
+                elif operator in ("Tj", "TJ", "'", '"'):
+                    assert depth, f"page {number}: text outside marked content"
+                elif operator == "Do" and pagination:
+                    assert depth and depth[-1] == "/Artifact", number
+            assert pagination == 1, f"page {number}: its heads and footer are not one pagination artifact"
+            if number > 1:
+                assert f"Page {number} of {len(pdf_pages)}" in pdf_pages[number - 1]
+
+
+def test_every_link_is_described_and_tied_to_its_link_element(year, context):
+    import pikepdf
+
+    descriptions = {f"Profile of {item['label']}" for item in context["profiled"]}
+    with pikepdf.open(year[1] / "review_pack.pdf") as pdf:
+        nums = pdf.Root.StructTreeRoot.ParentTree.Nums
+        parents = {int(nums[index]): nums[index + 1] for index in range(0, len(nums), 2)}
+        dests = pdf.Root.Names.Dests.Names
+        named = {str(dests[index]) for index in range(0, len(dests), 2)}
+        seen = set()
+        for page in pdf.pages:
+            for annotation in page.obj.get("/Annots", []):
+                if annotation.get("/Subtype") != "/Link":
+                    continue
+                assert page.obj.Tabs == "/S"
+                assert str(annotation.Dest) in named, str(annotation.Dest)
+                seen.add(str(annotation.Contents))
+                element = parents[int(annotation.StructParent)]
+                assert element.S == "/Link"
+                assert any(isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR"
+                           and kid.Obj.objgen == annotation.objgen for kid in element.K)
+        assert descriptions <= seen and "Executive summary" in seen
+
+
+def test_table_headers_resolve_and_charts_have_their_text_alternative(year, context):
+    import pikepdf
+
+    with pikepdf.open(year[1] / "review_pack.pdf") as pdf:
+        tree = pdf.Root.StructTreeRoot
+        ids = tree.IDTree.Names
+        id_tree = {str(ids[index]): ids[index + 1].objgen for index in range(0, len(ids), 2)}
+        elements = [element for element, _ in _structure(pdf)]
+        headers = [element for element in elements if element.S == "/TH"]
+        assert headers and len({str(element.ID) for element in headers}) == len(headers)
+        for element in headers:
+            assert id_tree[str(element.ID)] == element.objgen
+            assert str(element.A.Scope) in ("/Column", "/Row")
+        cells = [element for element in elements if element.S == "/TD" and "/Headers" in element.A]
+        assert cells and all(str(header) in id_tree for cell in cells for header in cell.A.Headers)
+        figures = {str(element.Alt) for element in elements if element.S == "/Figure"}
+        for chart in context["charts"]:
+            assert f"{chart['title']}. {chart['summary']}" in figures, chart["name"]
+
+
+def test_pdf_ua_checkers_find_nothing_wrong(year):
+    """Two PDF/UA-1 checkers from PyPI: pdfua (the machine-checkable part of PDF/UA-1 and WCAG 2.1,
+    on pikepdf) and page (a validator of the Matterhorn Protocol's machine checks)."""
+    import subprocess
+    import sys
+
+    import page
+
+    path = year[1] / "review_pack.pdf"
+    report = page.validate_pdf(path, profile="ua1")
+    assert report.is_compliant, [(failure.rule_id, failure.message) for failure in report.failures][:10]
+    found = subprocess.run([sys.executable, "-m", "pdfua", "check", "--format", "json", str(path)],
+                           capture_output=True, text=True, timeout=300)
+    result = json.loads(found.stdout)
+    assert (found.returncode, result["summary"]["errors"], result["summary"]["warnings"]) == (0, 0, 0), \
+        result["findings"][:5]

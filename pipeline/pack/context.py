@@ -89,7 +89,7 @@ def build_context(*, scores: Sequence[PartnershipScore], workbooks: Sequence[Wor
         "rag_order": RAG_ORDER,
         "headlines": _headlines(totals, exceptions),
         "charts": [{"name": name, "title": CHART_TITLES[name], "svg": Markup(_inline_svg(charts[name])),
-                    "table": figures[name].table,
+                    "table": figures[name].table, "summary": figures[name].summary,
                     "caption": CHART_CAPTIONS[f"{name}_change" if marks_movement(comparison)
                                               and f"{name}_change" in CHART_CAPTIONS else name]}
                    for name in CHART_TITLES if name in charts],

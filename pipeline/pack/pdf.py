@@ -1,12 +1,19 @@
-"""The pack as an A4 PDF, rendered by WeasyPrint from the same templates as the HTML.
+"""The pack as an A4 PDF: a valid, tagged PDF/UA-1 file, rendered by WeasyPrint from the same
+templates as the HTML.
 
-A small pack is one rendering. A big one is rendered in parts, in parallel worker processes, to bound
-memory and save time, with page numbers, contents, links and bookmarks made right across the parts
-(see `render_pdf`). The renderer refuses every URL, so the PDF never reaches outside the document.
+A big pack is rendered in parts, in parallel worker processes, to bound memory and save time, with
+page numbers, contents, links and bookmarks made right across the parts (see `render_pdf`); a small
+one is one part. Every part is a tagged PDF (WeasyPrint's PDF/UA-1 variant: structure tree, language,
+title, PDF/UA identification); `_finish_part` completes what WeasyPrint leaves out, and `_join` puts
+the parts' structure trees under one, so a screen reader reads the whole pack in order. The renderer
+refuses every URL, so the PDF never reaches outside the document.
 """
 
 from __future__ import annotations
 
+import hashlib
+import html as html_text
+import io
 import multiprocessing
 import os
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -14,9 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from pipeline.pack.html import CSS_FILE, numbering_css, render_html, render_pack, tool_file
+from pipeline.pack.html import CSS_FILE, render_html, render_pack, tool_file
 
-#: The footer stamps are rendered this many pages to a document, so their memory stays small too.
+#: WeasyPrint's variant: a tagged PDF 1.7 that identifies itself as PDF/UA-1.
+PDF_VARIANT = "pdf/ua-1"
+#: The running heads and footers are rendered this many pages to a document, so their memory stays small too.
 STAMP_PAGES_PER_PART = 200
 #: The register and the contents of a big pack are rendered at most this many lines to a part (a few
 #: pages each), so no part's memory grows with the batch; a profile chunk is about the same size.
@@ -25,45 +34,49 @@ CONTENTS_LINES_PER_PART = 250
 
 
 def render_pdf(context: Mapping[str, Any], path: Path, *, profiles_per_chunk: int | None = None,
-               jobs: int | None = None) -> Path:
+               jobs: int | None = None, tagged: bool = True) -> Path:
     """The pack as an A4 PDF, from the same templates, touching nothing outside the document.
 
     Up to `profiles_per_chunk` profiles (default: the config's `pdf_profiles_per_chunk`; 0 means
-    never split) it is one rendering. A bigger pack is rendered in parts so memory stays bounded, in
-    up to `jobs` worker processes (default: one per CPU); the bytes are the same whatever `jobs` is.
+    never split) the body is one rendering. A bigger pack is rendered in parts so memory stays
+    bounded, in up to `jobs` worker processes (default: one per CPU); the bytes are the same whatever
+    `jobs` is. `tagged=False` leaves the tags out (the benchmark's measure of what tagging costs).
 
-    1. The body is rendered once, part by part, without the page footer: the summary with the charts,
-       the exceptions, the register (a `_Flow` of parts of REGISTER_ROWS_PER_PART rows, breaking where
-       one rendering would), the profiles a chunk at a time and the appendix; and the cover and
-       contents (a `_Flow` too) with placeholder numbers. Nothing in the body depends on its page
-       numbers, so this fixes every page and every anchor.
+    1. The body is rendered once, part by part: the summary with the charts, the exceptions, the
+       register (a `_Flow` of parts of REGISTER_ROWS_PER_PART rows, breaking where one rendering
+       would), the profiles a chunk at a time and the appendix; and the cover and contents (a `_Flow`
+       too) with placeholder numbers. Nothing in the body depends on its page numbers, so this fixes
+       every page and every anchor.
     2. The cover and contents are rendered again with the real page numbers, which follow from the
        parts' page counts; if that moves the contents onto a different number of pages, again.
-    3. "Page N of M" is rendered, with the pack's own @page rules, on otherwise empty pages of the
-       same sizes, and stamped onto the body's pages; pypdf joins everything, adds the bookmarks and
-       writes the file, once the workers (and their memory) are gone.
+    3. Every part is laid out with its running heads, which are then taken off its pages (their words
+       kept) so that they can be drawn again, with "Page N of M", as pagination artifacts (`_stamps`).
+       The join copies the parts' pages and structure trees into one tagged PDF with pikepdf, once the
+       workers (and their memory) are gone.
     """
     path = Path(path)
     chunk = context["config"].pdf_profiles_per_chunk if profiles_per_chunk is None else profiles_per_chunk
     partnerships, profiled = list(context["partnerships"]), list(context["profiled"])
+    alts = chart_alternatives(context)
     if not chunk or len(profiled) <= chunk:
-        _write_pdf(render_html(context), path)
+        whole = _Flow(lambda *_: render_html(context))
+        with _pool(1) as pool:
+            _render_flows(pool, 1, [whole], alts, tagged)
+            stamps = _stamps(whole.parts, [])
+            _render_flows(pool, 1, stamps)
+        _join(whole.parts, [item.pdf for flow in stamps for item in flow.parts], path, context)
         return path
 
     def part(names: set[str], profiles: Sequence[Mapping[str, Any]] = (), title: bool = False) -> _Flow:
         return _Flow(lambda *_: render_pack(context, frozenset(names), profiles, profiles_title=title, footer=False))
 
-    def contents(toc_pages: Mapping[str, int], total: int | None = None) -> _Flow:
+    def contents(toc_pages: Mapping[str, int]) -> _Flow:
         return _Flow(lambda start, stop, done: render_pack(
-            context, frozenset({"contents"}), [], profiles_title=False, toc_pages=toc_pages,
-            numbering=None if total is None else (1 + done, total), piece=(start, stop)),
-            [f"toc-{item['anchor']}" for item in profiled], CONTENTS_LINES_PER_PART)
-
-    def stamp(first: int, total: int, flags: Sequence[bool]) -> _Flow:
-        return _Flow(lambda *_: _stamps_html(first, total, flags))
+            context, frozenset({"contents"}), [], profiles_title=False, toc_pages=toc_pages, footer=False,
+            piece=(start, stop)), [f"toc-{item['anchor']}" for item in profiled], CONTENTS_LINES_PER_PART)
 
     register = _Flow(lambda start, stop, _: render_pack(context, frozenset({"register"}), [], profiles_title=False,
-                                                    footer=False, piece=(start, stop)),
+                                                        footer=False, piece=(start, stop)),
                      [f"row-{item['anchor']}" for item in partnerships], REGISTER_ROWS_PER_PART)
     summary, exceptions, appendix = part({"summary"}), part({"exceptions"}), part({"appendix"})
     chunks = [part({"profiles"}, profiled[index:index + chunk], index == 0)
@@ -79,55 +92,90 @@ def render_pdf(context: Mapping[str, Any], path: Path, *, profiles_per_chunk: in
     order = [register, first_contents, *chunks, summary, appendix, exceptions]
     workers = max(1, min(jobs or os.cpu_count() or 1, len(body)))
     with _pool(workers) as pool:
-        _render_flows(pool, workers, order)
+        _render_flows(pool, workers, order, alts, tagged)
         rendered = [item for flow in body for item in flow.parts]
         contents_pages = first_contents.pages
-        body_pages = sum(len(item.landscape) for item in rendered)
-        landscape = [flag for item in rendered for flag in item.landscape]
         for _ in range(3):  # the real numbers could, in theory, reflow the contents onto another page
             first_pages = _anchor_pages(rendered, contents_pages)
-            toc_pages = {key: first_pages[key] + 1 for key in toc_keys if key in first_pages}
-            total = contents_pages + body_pages
-            front = contents(toc_pages, total)
-            stamps = [stamp(contents_pages + index + 1, total, landscape[index:index + STAMP_PAGES_PER_PART])
-                      for index in range(0, body_pages, STAMP_PAGES_PER_PART)]
-            _render_flows(pool, workers, [front, *stamps])
+            front = contents({key: first_pages[key] + 1 for key in toc_keys if key in first_pages})
+            _render_flows(pool, workers, [front], alts, tagged)
             if front.pages == contents_pages:
                 break
             contents_pages = front.pages
         else:
             raise RuntimeError("the PDF's page numbers did not settle; render it with pdf_profiles_per_chunk = 0")
-    _join([*front.parts, *rendered], [item.pdf for flow in stamps for item in flow.parts], path, context, toc_pages)
+        stamps = _stamps(front.parts, rendered)
+        _render_flows(pool, workers, stamps)
+    _join([*front.parts, *rendered], [item.pdf for flow in stamps for item in flow.parts], path, context)
     return path
 
 
-def _stamps_html(first: int, total: int, landscape: Sequence[bool]) -> str:
-    """Pages carrying only the footer "Page N of M", N from `first`, in the sizes given, laid out by the
-    pack's own @page rules so a stamp sits exactly where the footer of a page rendered whole would."""
-    css = tool_file(CSS_FILE) + numbering_css(first, total)
-    css += ".stamp { height: 1px; break-after: page; } .stamp:last-child { break-after: auto; }\n"
+def chart_alternatives(context: Mapping[str, Any]) -> dict[str, str]:
+    """Each chart's text alternative in the PDF, by its heading (which WeasyPrint gives the figure):
+    the heading, then what the chart shows."""
+    return {chart["title"]: f"{chart['title']}. {chart['summary']}" for chart in context["charts"]}
+
+
+def link_descriptions(context: Mapping[str, Any]) -> dict[str, str]:
+    """What each internal link leads to, by anchor, as a link annotation's description."""
+    described = {"summary": "Executive summary", "charts": "The year in pictures", "exceptions": "Exceptions",
+                 "register": "The partnership register", "profiles": "Partnership profiles",
+                 "appendix": "Appendix: validation, method and inputs", "method": "Method, in the appendix",
+                 "main": "The review, after the contents"}
+    for item in context["partnerships"]:
+        label = item.get("label") or item["title"]
+        described[item["anchor"]] = (f"Profile of {label}" if item["score"].assessed else
+                                     f"Why {label} could not be assessed, under Exceptions")
+    return described
+
+
+# --- Running heads and footers ---------------------------------------------------------------------
+
+def _stamps(front: Sequence["_Part"], body: Sequence["_Part"]) -> list["_Flow"]:
+    """The running heads and "Page N of M" of every page, in the sizes given, each page's heads those
+    its part was laid out with; the cover (page 1) has none."""
+    pages = [(flag, *heads) for item in (*front, *body) for flag, heads in zip(item.landscape, item.heads)]
+    total = len(pages)
+    lines = [(flag, left, right, f"Page {number} of {total}" if number > 1 else "")
+             for number, (flag, left, right) in enumerate(pages, start=1)]
+    return [_Flow(lambda *_, some=lines[index:index + STAMP_PAGES_PER_PART]: _stamps_html(some))
+            for index in range(0, total, STAMP_PAGES_PER_PART)]
+
+
+def _stamps_html(pages: Sequence[tuple[bool, str, str, str]]) -> str:
+    """Pages carrying only the running heads and the footer, laid out by the pack's own @page rules so
+    each sits exactly where it would on a page rendered whole."""
+    css = tool_file(CSS_FILE)
+    css += ("\n@page { @top-left { content: string(stamp-left); } @top-right { content: string(stamp-right); }"
+            " @bottom-center { content: string(stamp-foot); } }\n")
+    css += (".stamp { height: 1px; break-after: page; string-set: stamp-left attr(data-left), "
+            "stamp-right attr(data-right), stamp-foot attr(data-foot); } .stamp:last-child { break-after: auto; }\n")
     css += ".stamp-landscape { page: landscape; }\n"
     # The pack's white body background would fill each stamp page and hide the page it is laid on.
     css += "html, body { background: none !important; }\n"
-    pages = "".join(f'<div class="stamp{" stamp-landscape" if flag else ""}"></div>' for flag in landscape)
+    quote = lambda text: html_text.escape(text, quote=True)  # noqa: E731
+    pages_html = "".join(
+        f'<div class="stamp{" stamp-landscape" if flag else ""}" data-left="{quote(left)}" '
+        f'data-right="{quote(right)}" data-foot="{quote(foot)}"></div>' for flag, left, right, foot in pages)
     return (f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><style>{css}</style></head>'
-            f"<body>{pages}</body></html>")
+            f"<body>{pages_html}</body></html>")
 
+
+# --- Parts -----------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class _Part:
-    """One rendered part: its PDF, where each anchor first lands (page index), which pages are landscape,
-    and its links to anchors in other parts (page index, anchor, rectangle in PDF points), which
-    WeasyPrint leaves out of the part's PDF and the join puts back. Only the first len(landscape)
-    pages of the PDF are the pack's (see `_Flow`)."""
+    """One rendered part: its PDF, where each anchor first lands (page index), which pages are landscape
+    and each page's running heads (left, right). Only the first len(landscape) pages of the PDF are the
+    pack's (see `_Flow`)."""
     pdf: bytes
     anchors: dict[str, int]
     landscape: list[bool]
-    links: tuple[tuple[int, str, tuple[float, float, float, float]], ...] = ()
+    heads: list[tuple[str, str]]
 
     def head(self, pages: int) -> "_Part":
         return _Part(self.pdf, {anchor: index for anchor, index in self.anchors.items() if index < pages},
-                     self.landscape[:pages], tuple(link for link in self.links if link[0] < pages))
+                     self.landscape[:pages], self.heads[:pages])
 
 
 def _starts(parts: Sequence[_Part], first: int = 0) -> list[int]:
@@ -187,17 +235,19 @@ class _Flow:
         self.start += next((index for index, page in enumerate(pages) if page == last), len(pages))
 
 
-def _render_flows(pool, workers: int, flows: Sequence[_Flow]) -> None:
+def _render_flows(pool, workers: int, flows: Sequence[_Flow], alts: Mapping[str, str] | None = None,
+                  tagged: bool = True) -> None:
     """Every flow rendered to its end, at most `workers` parts at a time, the earlier flows' first; a
     flow's next part waits for its last. Only the parts' order within a flow matters to the result, so
-    it is the same whatever `workers` is."""
+    it is the same whatever `workers` is. With `alts` (chart heading -> text alternative) they are the
+    pack's parts (tagged unless `tagged` is false); without, plain pages (the stamps)."""
     running: dict[Future, _Flow] = {}
     while True:
         for flow in flows:
             if len(running) >= workers:
                 break
             if not flow.done and flow not in running.values():
-                running[pool.submit(_render_part, flow.next_html())] = flow
+                running[pool.submit(_render_part, flow.next_html(), alts, tagged)] = flow
         if not running:
             return
         finished, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -205,25 +255,141 @@ def _render_flows(pool, workers: int, flows: Sequence[_Flow]) -> None:
             running.pop(future).take(future.result())
 
 
-def _render_part(html: str) -> _Part:
-    """Runs in a worker process: one part's HTML in, its PDF and layout facts out (small, to pickle)."""
+def _render_part(html: str, alts: Mapping[str, str] | None = None, tagged: bool = True) -> _Part:
+    """Runs in a worker process: one part's HTML in, its PDF and layout facts out (small, to pickle).
+
+    With `alts` the part is a tagged PDF/UA-1 file whose running heads are taken off (their words
+    returned, to be drawn again as artifacts) and whose tags are completed (`_finish_part`)."""
     document = _document(html)
     anchors: dict[str, int] = {}
     for index, page in enumerate(document.pages):
         for anchor in page.anchors:
             anchors.setdefault(anchor, index)
     landscape = [page.width > page.height for page in document.pages]
-    links = tuple(
-        (index, target, (left * _PT, (page.height - bottom) * _PT, right * _PT, (page.height - top) * _PT))
-        for index, page in enumerate(document.pages)
-        for kind, target, (left, top, right, bottom), _ in page.links
-        if kind == "internal" and target not in anchors)
-    return _Part(document.write_pdf(pdf_identifier=PDF_IDENTIFIER), anchors, landscape, links)
+    if alts is None:
+        return _Part(document.write_pdf(pdf_identifier=PDF_IDENTIFIER), anchors, landscape,
+                     [("", "")] * len(landscape))
+    heads = [_take_off_margins(page) for page in document.pages]
+    links = [_outermost([(target, (left * _PT, (page.height - bottom) * _PT, right * _PT, (page.height - top) * _PT))
+                         for kind, target, (left, top, right, bottom), _ in page.links
+                         if kind == "internal" and target not in anchors]) for page in document.pages]
+    if not tagged:
+        return _Part(document.write_pdf(pdf_identifier=PDF_IDENTIFIER), anchors, landscape, heads)
+    pdf = document.write_pdf(pdf_identifier=PDF_IDENTIFIER, pdf_variant=PDF_VARIANT)
+    prefix = hashlib.sha256(html.encode("utf-8")).hexdigest()[:10]
+    return _Part(_finish_part(pdf, links, alts, prefix), anchors, landscape, heads)
+
+
+def _outermost(links: Sequence[tuple[str, tuple[float, ...]]]) -> list[tuple[str, tuple[float, ...]]]:
+    """A page's links without those inside the one before (a link's own ::after box and what it holds
+    are laid out as links too): one per link element."""
+    kept: list[tuple[str, tuple[float, ...]]] = []
+    for target, rect in links:
+        if kept and kept[-1][0] == target and _inside(rect, kept[-1][1]):
+            continue
+        kept.append((target, rect))
+    return kept
+
+
+def _inside(rect: tuple[float, ...], outer: tuple[float, ...]) -> bool:
+    return (outer[0] - 0.01 <= rect[0] and rect[2] <= outer[2] + 0.01 and outer[1] - 0.01 <= rect[1]
+            and rect[3] <= outer[3] + 0.01)
+
+
+def _take_off_margins(page) -> tuple[str, str]:
+    """Removes the running heads and footer from a laid-out page (WeasyPrint would tag them as content
+    outside the structure tree) and gives the heads' words: (top left, top right)."""
+    from weasyprint.formatting_structure import boxes
+
+    words: dict[str, str] = {}
+    kept = []
+    for child in page._page_box.children:
+        if isinstance(child, boxes.MarginBox):
+            words[child.at_keyword] = "".join(box.text for box in child.descendants()
+                                              if isinstance(box, boxes.TextBox))
+        else:
+            kept.append(child)
+    page._page_box.children = kept
+    return words.get("@top-left", ""), words.get("@top-right", "")
 
 
 #: PDF points to a CSS pixel: WeasyPrint lays out in pixels from the page's top left, PDF draws in
 #: points from its bottom left.
 _PT = 0.75
+
+
+def _finish_part(pdf: bytes, links: Sequence[Sequence[tuple[str, tuple[float, ...]]]], alts: Mapping[str, str],
+                 prefix: str) -> bytes:
+    """What WeasyPrint's tagging leaves to do, on one part:
+
+    - each table header says what it heads (/Scope Column in a table's head, Row in its body) and its
+      /ID, unique in the whole pack (`prefix` names the part), is listed in an IDTree;
+    - each chart (a /Figure) has its full text alternative, not only its heading;
+    - a link to an anchor in another part (WeasyPrint leaves it out, as the anchor is not in the part)
+      gets its annotation, attached to its /Link element, with the anchor as a named destination that
+      the join resolves; `links` gives them page by page, in the order WeasyPrint laid them out, which
+      is the order of their /Link elements on the page.
+    """
+    import pikepdf
+    from pikepdf import Array, Dictionary, Name, String
+
+    document = pikepdf.open(io.BytesIO(pdf))
+    root = document.Root.StructTreeRoot
+    page_index = {page.objgen: index for index, page in enumerate(document.pages)}
+    unlinked: list[list] = [[] for _ in document.pages]
+    ids = []
+    nums = root.ParentTree.Nums
+    entry = {int(nums[index]): index + 1 for index in range(0, len(nums), 2)}
+    stack = [(kid, False, None) for kid in reversed(list(root.K[0].K))]
+    while stack:
+        element, in_head, link = stack.pop()
+        kids = element.get("/K")
+        if link is not None and element.get("/S") == "/Link":
+            # What a link holds (the contents' dot leaders and page number, made by a::after) is part
+            # of that one link, not a link of its own: its annotations move up to the link.
+            element.S = Name.Span
+            for kid in [kid for kid in kids if isinstance(kid, Dictionary) and kid.get("/Type") == "/OBJR"]:
+                kids.remove(kid)
+                link.K.append(kid)
+                nums[entry[int(kid.Obj.StructParent)]] = link
+        kind = element.get("/S")
+        if kind == "/TH":
+            element.A.Scope = Name.Column if in_head else Name.Row
+            element.ID = String(f"{prefix}-{element.ID}")
+            ids.append((str(element.ID), element))
+        elif kind == "/TD" and "/Headers" in element.A:
+            element.A.Headers = Array([String(f"{prefix}-{header}") for header in element.A.Headers])
+        elif kind == "/Figure" and str(element.get("/Alt", "")) in alts:
+            element.Alt = String(alts[str(element.Alt)])
+        elif kind == "/Link" and not any(isinstance(kid, Dictionary) and kid.get("/Type") == "/OBJR"
+                                         for kid in kids):
+            unlinked[page_index[element.Pg.objgen]].append(element)
+        children = [kid for kid in kids if isinstance(kid, Dictionary) and kid.get("/Type") == "/StructElem"]
+        in_head, link = in_head or kind == "/THead", link if link is not None else (element if kind == "/Link" else None)
+        stack.extend((kid, in_head, link) for kid in reversed(children))
+
+    key = max(int(nums[index]) for index in range(0, len(nums), 2)) + 1
+    for page, elements, targets in zip(document.pages, unlinked, links):
+        if len(elements) != len(targets):
+            raise RuntimeError(f"{len(targets)} links to other parts but {len(elements)} untied /Link elements "
+                               "on a page; the tagging of links has changed (see pyproject's WeasyPrint pin)")
+        for element, (anchor, rect) in zip(elements, targets):
+            annotation = document.make_indirect(Dictionary(
+                Type=Name.Annot, Subtype=Name.Link, Rect=Array(list(rect)), Border=Array([0, 0, 0]),
+                Dest=String(anchor), Contents=String(anchor), StructParent=key, P=page.obj))
+            if "/Annots" not in page.obj:
+                page.obj.Annots = Array()
+            page.obj.Annots.append(annotation)
+            element.K.append(document.make_indirect(Dictionary(Type=Name.OBJR, Obj=annotation, Pg=page.obj)))
+            nums.extend([key, element])
+            key += 1
+    root.ParentTreeNextKey = key
+    if ids:
+        root.IDTree = Dictionary(Names=Array([item for pair in sorted(ids, key=lambda pair: pair[0])
+                                              for item in pair]))
+    out = io.BytesIO()
+    document.save(out, deterministic_id=True)
+    return out.getvalue()
 
 
 class _Inline:
@@ -252,6 +418,11 @@ def _pool(workers: int):
 PDF_IDENTIFIER = b"partnership-review"
 
 
+def _pdf_bytes(html: str) -> bytes:
+    """An untagged PDF of `html`, as the renderer makes it (for tests of what it fetches)."""
+    return _document(html).write_pdf(pdf_identifier=PDF_IDENTIFIER)
+
+
 def _document(html: str):
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher
@@ -263,81 +434,136 @@ def _document(html: str):
     return HTML(string=html, base_url=None, url_fetcher=RefuseEverything()).render()
 
 
-def _pdf_bytes(html: str) -> bytes:
-    return _document(html).write_pdf(pdf_identifier=PDF_IDENTIFIER)
+# --- The join --------------------------------------------------------------------------------------
+
+#: The bookmarks of the pack's sections, in order.
+SECTION_TITLES = {"summary": "Executive summary", "charts": "The year in pictures", "exceptions": "Exceptions",
+                  "register": "The partnership register", "profiles": "Partnership profiles",
+                  "appendix": "Appendix: validation, method and inputs"}
 
 
-def _write_pdf(html: str, path: Path) -> None:
-    path.write_bytes(_pdf_bytes(html))
+def _copy(out, value):
+    """`value` of another PDF copied into `out`: an indirect object with all it refers to (once per
+    source: the pages copied before are the pages it refers to), a direct array item by item."""
+    from pikepdf import Array, Object
+
+    if not isinstance(value, Object):  # a number, which pikepdf gives as a Python value
+        return value
+    if value.is_indirect:
+        return out.copy_foreign(value)
+    if isinstance(value, Array):
+        return Array([_copy(out, item) for item in value])
+    return value
 
 
-def _join(pieces: list[_Part], stamps: list[bytes], path: Path, context: Mapping[str, Any],
-          toc_pages: Mapping[str, int]) -> None:
-    """One PDF of the parts (the first is the cover and contents, with its own footers, as are those
-    that carry on its contents; the others' pages get the stamps in order), with the document
-    information of the first, the links from one part to another (the contents to each section and
-    profile, the register and exceptions to the profiles), and a bookmark per contents entry, written
-    straight to `path`."""
-    import io
+def _join(pieces: Sequence[_Part], stamps: Sequence[bytes], path: Path, context: Mapping[str, Any]) -> None:
+    """One tagged PDF of the parts' kept pages, written to `path`:
 
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.annotations import Link
-    from pypdf.generic import DecodedStreamObject, NameObject
+    - one structure tree: each part's top-level elements under one /Document, in page order; the
+      parent tree's keys (a page's /StructParents, an annotation's /StructParent) renumbered;
+      the parts' IDTrees and named destinations merged (links from one part to another resolve);
+    - every page's running heads and footer (`stamps`, one page each in order) drawn over it as a
+      form XObject marked /Artifact /Pagination, its own content kept to itself by q ... Q;
+    - every link described (/Contents), pages with links in structure order (/Tabs /S);
+    - the first part's language, title, XMP metadata (the PDF/UA identification) and document
+      information, its title shown by viewers; a bookmark per section and per profile.
+    """
+    import pikepdf
+    from pikepdf import Array, Dictionary, Name, OutlineItem, String
 
-    writer = PdfWriter()
-    for piece in pieces:
-        writer.append(PdfReader(io.BytesIO(piece.pdf)), pages=list(range(len(piece.landscape))))
+    out = pikepdf.new()
+    document = out.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, K=Array()))
+    tree = out.make_indirect(Dictionary(Type=Name.StructTreeRoot, K=Array([document])))
+    document.P = tree
+    nums, names, dests = Array(), [], {}
+    key = 0
+    sources = [pikepdf.open(io.BytesIO(piece.pdf)) for piece in pieces]
+    tagged = "/StructTreeRoot" in sources[0].Root
+    for piece, source in zip(pieces, sources):
+        kept = source.pages[:len(piece.landscape)]
+        kept_pages = {page.objgen for page in kept}
+        for page in kept:
+            out.pages.append(page)
+        if not tagged:
+            continue
+        root = source.Root.StructTreeRoot
+        parents = root.ParentTree.Nums
+        parent_of = {int(parents[index]): parents[index + 1] for index in range(0, len(parents), 2)}
+        for kid in root.K[0].K:
+            if kid.Pg.objgen in kept_pages:
+                del kid["/P"]  # copied without its old parents; the new /Document adopts it below
+                copied = out.copy_foreign(kid)
+                copied.P = document
+                document.K.append(copied)
+        for page, copy in zip(kept, out.pages[len(out.pages) - len(kept):]):
+            copy.obj.StructParents = key
+            nums.extend([key, _copy(out, parent_of[int(page.obj.StructParents)])])
+            key += 1
+            for annotation, copied in zip(page.obj.get("/Annots", []), copy.obj.get("/Annots", [])):
+                if "/StructParent" in annotation:
+                    copied.StructParent = key
+                    nums.extend([key, _copy(out, parent_of[int(annotation.StructParent)])])
+                    key += 1
+        if "/IDTree" in root:
+            pairs = root.IDTree.Names
+            names.extend((str(pairs[index]), out.copy_foreign(pairs[index + 1]))
+                         for index in range(0, len(pairs), 2) if pairs[index + 1].Pg.objgen in kept_pages)
+        named = source.Root.get("/Names", {}).get("/Dests", {}).get("/Names", [])
+        for index in range(0, len(named), 2):
+            if named[index + 1][0].objgen in kept_pages:
+                dests.setdefault(str(named[index]), _copy(out, named[index + 1]))
+    if tagged:
+        tree.ParentTree = out.make_indirect(Dictionary(Nums=nums))
+        tree.ParentTreeNextKey = key
+        if names:
+            tree.IDTree = out.make_indirect(Dictionary(Names=Array([item for pair in sorted(names, key=lambda pair: pair[0])
+                                                                    for item in pair])))
+        out.Root.StructTreeRoot = tree
+    out.Root.Names = Dictionary(Dests=out.make_indirect(Dictionary(
+        Names=Array([item for name in sorted(dests) for item in (String(name), dests[name])]))))
+
+    described = link_descriptions(context)
+    stamp_pdfs = [pikepdf.open(io.BytesIO(stamp)) for stamp in stamps]
+    stamp_pages = [page for stamp in stamp_pdfs for page in stamp.pages]
+    opening = out.make_stream(b"q\n")
+    for number, (page, stamp) in enumerate(zip(out.pages, stamp_pages), start=1):
+        form = out.copy_foreign(stamp.as_form_xobject())
+        name = Name(f"/Pagination{number}")
+        page.add_resource(form, Name.XObject, name)
+        drawn = b"q " + bytes(name.unparse()) + b" Do Q"
+        closing = out.make_stream(b"\nQ /Artifact <</Type /Pagination>> BDC " + drawn + b" EMC\n" if tagged
+                                  else b"\nQ " + drawn + b"\n")
+        contents = page.obj.Contents
+        streams = list(contents) if isinstance(contents, Array) else [contents]
+        page.obj.Contents = Array([opening, *streams, closing])
+        if "/Annots" in page.obj:
+            page.obj.Tabs = Name.S
+            for annotation in page.obj.Annots:
+                if annotation.get("/Subtype") == "/Link" and "/Dest" in annotation:
+                    anchor = str(annotation.Dest)
+                    annotation.Contents = String(described.get(anchor, anchor))
+
+    first = sources[0]
+    out.Root.Lang = first.Root.get("/Lang", String("en-GB"))
+    out.Root.ViewerPreferences = Dictionary(DisplayDocTitle=True)
+    if tagged:
+        out.Root.MarkInfo = Dictionary(Marked=True)
+        out.Root.Metadata = out.copy_foreign(first.Root.Metadata)
+    for item_key, value in first.docinfo.items():
+        out.docinfo[item_key] = value
     page_of = _anchor_pages(pieces)
-    for piece, start in zip(pieces, _starts(pieces)):
-        for index, anchor, rect in piece.links:
-            if anchor in page_of:
-                writer.add_annotation(start + index, Link(rect=rect, target_page_index=page_of[anchor]))
-    stamp_pages = [page for stamp in stamps for page in PdfReader(io.BytesIO(stamp)).pages]
-    first = len(writer.pages) - len(stamp_pages)
-    opening = DecodedStreamObject()
-    opening.set_data(b"q\n")
-    opening = writer._add_object(opening)
-    for number, (page, stamp) in enumerate(zip(writer.pages[first:], stamp_pages), start=first + 1):
-        _stamp(writer, page, stamp, NameObject(f"/PageNumber{number}"), opening)
-    info = PdfReader(io.BytesIO(pieces[0].pdf)).metadata or {}
-    writer.add_metadata({key: value for key, value in info.items()})
-    titles = {"summary": "Executive summary", "charts": "The year in pictures", "exceptions": "Exceptions",
-              "register": "The partnership register", "profiles": "Partnership profiles",
-              "appendix": "Appendix: validation, method and inputs"}
-    profiles_parent = None
-    for key, title in titles.items():
-        if key in toc_pages:
-            item = writer.add_outline_item(title=title, page_number=toc_pages[key] - 1)
-            if key == "profiles":
-                profiles_parent = item
-    for partnership in context["partnerships"]:
-        if partnership["anchor"] in toc_pages and profiles_parent is not None:
-            score = partnership["score"]
-            writer.add_outline_item(title=f"{score.id} {partnership['title']}".strip(),
-                                    page_number=toc_pages[partnership["anchor"]] - 1, parent=profiles_parent)
-    with open(path, "wb") as handle:
-        writer.write(handle)
-
-
-def _stamp(writer, page, stamp, name, opening) -> None:
-    """Lays `stamp` (a page of the same size) over `page` as a form XObject called `name`, drawn after
-    the page's own content, which `opening` ("q") and the closing "Q" keep to itself. pypdf's
-    `merge_page` does the same by decoding and rewriting both content streams, which for a thousand
-    pages took some 300 MB and left them uncompressed; this copies the stamp's compressed stream as it
-    is. (`_add_object` is pypdf's own way to make an indirect object; pyproject pins pypdf < 8.)"""
-    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
-
-    form = stamp["/Contents"].get_object().clone(writer)
-    form[NameObject("/Type")] = NameObject("/XObject")
-    form[NameObject("/Subtype")] = NameObject("/Form")
-    form[NameObject("/BBox")] = ArrayObject(stamp.mediabox)
-    form[NameObject("/Resources")] = stamp["/Resources"].clone(writer)
-    resources = page["/Resources"].get_object()
-    if "/XObject" not in resources:
-        resources[NameObject("/XObject")] = DictionaryObject()
-    resources["/XObject"].get_object()[name] = form.indirect_reference
-    contents = page["/Contents"]
-    streams = list(contents.get_object()) if isinstance(contents.get_object(), ArrayObject) else [contents]
-    closing = DecodedStreamObject()
-    closing.set_data(b"\nQ q " + name.encode() + b" Do Q\n")
-    page[NameObject("/Contents")] = ArrayObject([opening, *streams, writer._add_object(closing)])
+    with out.open_outline() as outline:
+        profiles = None
+        for section, title in SECTION_TITLES.items():
+            if section in page_of:
+                item = OutlineItem(title, page_of[section])
+                outline.root.append(item)
+                profiles = item if section == "profiles" else profiles
+        for partnership in context["profiled"]:
+            if partnership["anchor"] in page_of and profiles is not None:
+                title = f"{partnership['score'].id} {partnership['title']}".strip()
+                profiles.children.append(OutlineItem(title, page_of[partnership["anchor"]]))
+    out.save(path, deterministic_id=True, compress_streams=True, force_version="1.7",
+             object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    for source in (*sources, *stamp_pdfs):
+        source.close()
