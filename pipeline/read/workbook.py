@@ -24,7 +24,7 @@ from pipeline.config import Config
 from pipeline.findings import Finding, finding
 from pipeline.read.folder import relative_name
 from pipeline.read.preflight import Refused, check_time, megabytes, part_roles, preflight, read_small, workbook_part
-from pipeline.records import ChecklistRow, ImprovementRow, RegisterValue, RiskRow, Value, Workbook
+from pipeline.records import ChecklistRow, ImprovementRow, ObjectiveRow, RegisterValue, RiskRow, Value, Workbook
 
 #: The most characters Excel (and LibreOffice) let a cell hold.
 EXCEL_MAX_CELL_TEXT = 32_767
@@ -154,17 +154,27 @@ def read_workbook(data: bytes, name: str, digest: str, deadline: float | None = 
         # The Rust date library panics on a number far outside any date (say 1E+300 typed in a date
         # cell). Read such numbers as the text Excel shows, so the rules report them at their cell.
         present, sheets = _read_sheets(_huge_numbers_as_text(data), deadline)
-    for sheet_name in catalogue.REQUIRED_SHEETS:
+    version, version_findings = _check_template_version(data, name, sheets)
+    for sheet_name in catalogue.required_sheets(version or catalogue.TEMPLATE_VERSION):
         if sheet_name not in present:
             found.append(finding("sheet.missing", file=name, sheet=sheet_name))
-    found.extend(_check_template_version(data, name, sheets))
+    found.extend(version_findings)
+    if version and version < catalogue.TEMPLATE_VERSION:
+        found.append(finding("template.previous_version", file=name, sheet=catalogue.GUIDE_SHEET, value=version,
+                             version=version))
 
     register: dict[str, RegisterValue] = {}
     checklist: tuple[ChecklistRow, ...] = ()
     improvement: tuple[ImprovementRow, ...] = ()
     risks: tuple[RiskRow, ...] = ()
+    objectives: tuple[ObjectiveRow, ...] = ()
+    objectives_list = ""
     if catalogue.REGISTER.name in sheets:
-        register = _read_register(sheets[catalogue.REGISTER.name], name, found)
+        register = _read_register(sheets[catalogue.REGISTER.name], name, found,
+                                  version or catalogue.TEMPLATE_VERSION)
+    if version >= 2 and catalogue.OBJECTIVES_SHEET.name in sheets:
+        objectives = _read_objectives(sheets[catalogue.OBJECTIVES_SHEET.name], name, found)
+        objectives_list = values.text(_defined_name(data, catalogue.OBJECTIVES_LIST_NAME)).strip('="')
     if catalogue.CHECKLIST.name in sheets:
         checklist = _read_checklist(sheets[catalogue.CHECKLIST.name], name, found)
     if catalogue.IMPROVEMENT.name in sheets:
@@ -173,7 +183,8 @@ def read_workbook(data: bytes, name: str, digest: str, deadline: float | None = 
         risks = _read_risks(sheets[catalogue.RISKS_SHEET.name], name, found)
 
     workbook = Workbook(file=name, sha256=digest, size=len(data), register=register, checklist=checklist,
-                        improvement=improvement, risks=risks)
+                        improvement=improvement, risks=risks, template_version=version, objectives=objectives,
+                        objectives_list=objectives_list)
     pid = workbook.partnership_id
     return dataclasses.replace(workbook, findings=tuple(
         dataclasses.replace(item, partnership_id=pid) for item in found))
@@ -185,7 +196,7 @@ def _read_sheets(data: bytes, deadline: float | None) -> tuple[set[str], dict[st
     book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     present = set(book.sheet_names)
     sheets: dict[str, _Sheet] = {}
-    for sheet_name in catalogue.REQUIRED_SHEETS:
+    for sheet_name in catalogue.required_sheets():
         if deadline is not None:
             check_time(deadline)
         if sheet_name in present:
@@ -244,11 +255,11 @@ def _check_label(sheet: _Sheet, layout: SheetLayout, header: str, row: int, expe
                              value=values.text(typed), expected=expected))
 
 
-def _read_register(sheet: _Sheet, name: str, found: list[Finding]) -> dict[str, RegisterValue]:
+def _read_register(sheet: _Sheet, name: str, found: list[Finding], version: int) -> dict[str, RegisterValue]:
     layout = catalogue.REGISTER
     _check_headers(sheet, layout, name, found)
     register = {}
-    for item in catalogue.REGISTER_FIELDS:
+    for item in catalogue.register_fields(version):
         row = catalogue.REGISTER_ROWS[item.key]
         _check_label(sheet, layout, "Field", row, item.label, name, found)
         value = sheet.at(layout, "Value", row)
@@ -282,6 +293,20 @@ def _read_improvement(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[I
         rows.append(ImprovementRow(
             area, row, *(sheet.at(layout, header, row)
                          for header in ("Answer", "Action", "Action owner", "Due date", "Action status"))))
+    return tuple(rows)
+
+
+def _read_objectives(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[ObjectiveRow, ...]:
+    """Every row of the Objectives sheet with a Ref: the list is the council's (from the configuration the
+    workbook was made with), so the rules compare it with this year's list rather than the loader."""
+    layout = catalogue.OBJECTIVES_SHEET
+    _check_headers(sheet, layout, name, found)
+    rows = []
+    for row in range(layout.first_row, sheet.last_row + 1):
+        ref = values.text(sheet.at(layout, "Ref", row))
+        if ref:
+            rows.append(ObjectiveRow(ref, row, *(sheet.at(layout, header, row)
+                                                 for header in ("Objective", "Contributes", "How"))))
     return tuple(rows)
 
 
@@ -324,12 +349,13 @@ def _risk_row(sheet: _Sheet, ref: str, row: int) -> RiskRow:
 _REFERENCE = re.compile(r"^=?'?(?P<sheet>[^'!]+)'?!\$?(?P<column>[A-Za-z]{1,3})\$?(?P<row>\d{1,7})$")
 
 
-def _check_template_version(data: bytes, name: str, sheets: dict[str, _Sheet]) -> list[Finding]:
-    """`template_version` is a workbook-level defined name: a constant (1 or =1) or a cell reference."""
+def _check_template_version(data: bytes, name: str, sheets: dict[str, _Sheet]) -> tuple[int, list[Finding]]:
+    """The template version (0 when unknown) and its finding: `template_version` is a workbook-level
+    defined name, a constant (2 or =2) or a cell reference."""
     text = _defined_name(data, catalogue.TEMPLATE_VERSION_NAME)
     if text is None:
-        return [finding("template.version", file=name,
-                        reason=f"it has no '{catalogue.TEMPLATE_VERSION_NAME}' name")]
+        return 0, [finding("template.version", file=name,
+                           reason=f"it has no '{catalogue.TEMPLATE_VERSION_NAME}' name")]
     version: Value = text.strip().lstrip("=").strip().strip('"')
     reference = _REFERENCE.match(text.strip())
     if reference:
@@ -339,11 +365,11 @@ def _check_template_version(data: bytes, name: str, sheets: dict[str, _Sheet]) -
             column = column * 26 + ord(letter) - 64
         version = sheet.get(int(reference["row"]), column) if sheet else None
     parsed = values.number(version)
-    if parsed is None or parsed is values.INVALID or parsed != catalogue.TEMPLATE_VERSION:
+    if parsed is None or parsed is values.INVALID or parsed not in catalogue.TEMPLATE_VERSIONS_READ:
         shown = values.text(version) or "blank"
-        return [finding("template.version", file=name, value=shown,
-                        reason=f"its version is {shown}; this review reads version {catalogue.TEMPLATE_VERSION}")]
-    return []
+        return 0, [finding("template.version", file=name, value=shown,
+                           reason=f"its version is {shown}")]
+    return int(parsed), []
 
 
 def _defined_name(data: bytes, wanted: str) -> str | None:
