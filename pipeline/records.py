@@ -107,6 +107,9 @@ class Workbook:
     template_version: int = 0  # 0 when it cannot be read (then `template.version` is a finding)
     objectives: tuple[ObjectiveRow, ...] = ()  # version 2 only
     objectives_list: str = ""  # the fingerprint of the objectives list it was made with (version 2)
+    #: (sheet, cell) -> formula, for the answer cells of the Register and Improvement sheets that hold
+    #: a formula: its value is the one last saved, which may change each time the file is saved.
+    formulas: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @property
     def assessed(self) -> bool:
