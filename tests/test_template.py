@@ -15,6 +15,7 @@ import pytest
 from pipeline import catalogue
 from pipeline.cycle import template
 from pipeline.catalogue import Kind
+from pipeline.config import DEFAULT_OBJECTIVES
 
 COMMITTED = Path(__file__).resolve().parent.parent / "input_templates" / catalogue.TEMPLATE_FILE_NAME
 TABLE_SHEETS = {layout.name: layout for layout in catalogue.TABLE_LAYOUTS}
@@ -78,7 +79,7 @@ def test_sheets_are_the_contract_in_order(workbook):
 
 def test_template_version_is_a_defined_name(workbook):
     assert workbook.defined_names[catalogue.TEMPLATE_VERSION_NAME].value == str(catalogue.TEMPLATE_VERSION)
-    assert catalogue.TEMPLATE_VERSION == 1
+    assert catalogue.TEMPLATE_VERSION == 2 and catalogue.TEMPLATE_VERSIONS_READ == (1, 2)
 
 
 @pytest.mark.parametrize("layout", catalogue.TABLE_LAYOUTS, ids=lambda layout: layout.name)
@@ -293,9 +294,11 @@ def test_each_answer_sheet_is_an_excel_table_with_its_header_row(workbook):
     last_rows = {catalogue.REGISTER.name: max(catalogue.REGISTER_ROWS.values()),
                  catalogue.CHECKLIST.name: max(catalogue.CHECKLIST_ROWS.values()),
                  catalogue.IMPROVEMENT.name: max(catalogue.IMPROVEMENT_ROWS.values()),
-                 catalogue.RISKS_SHEET.name: max(catalogue.RISK_ROWS.values())}
+                 catalogue.RISKS_SHEET.name: max(catalogue.RISK_ROWS.values()),
+                 catalogue.OBJECTIVES_SHEET.name: catalogue.OBJECTIVES_SHEET.header_row + len(DEFAULT_OBJECTIVES)}
     names = set()
-    for layout in catalogue.TABLE_LAYOUTS:
+    layouts = (*catalogue.TABLE_LAYOUTS, catalogue.OBJECTIVES_SHEET)
+    for layout in layouts:
         sheet = workbook[layout.name]
         assert len(sheet.tables) == 1, layout.name
         table = next(iter(sheet.tables.values()))
@@ -303,7 +306,7 @@ def test_each_answer_sheet_is_an_excel_table_with_its_header_row(workbook):
         assert table.ref == f"A{layout.header_row}:{layout.column(layout.headers[-1])}{last_rows[layout.name]}"
         assert table.headerRowCount == 1 and [column.name for column in table.tableColumns] == list(layout.headers)
         assert table.autoFilter is None  # no filter buttons on a protected sheet
-    assert len(names) == len(catalogue.TABLE_LAYOUTS)
+    assert len(names) == len(layouts)
 
 
 def test_the_guide_names_the_answer_columns_rather_than_their_colour(workbook):
@@ -314,5 +317,6 @@ def test_the_guide_names_the_answer_columns_rather_than_their_colour(workbook):
                    "Checklist: Status, Evidence and Evidence location (columns D to F)",
                    "Improvement: Answer, Action, Action owner, Due date and Action status (columns C to G)",
                    "Risks: Likelihood, Impact, Mitigation and Owner (columns C to F)",
+                   "Objectives: Contributes and How (columns C and D)",
                    "Ref and Risk are answers too in the open rows R10 to R20"):
         assert clause in typing, clause
