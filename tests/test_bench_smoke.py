@@ -18,7 +18,8 @@ NO_PDF_STAGES = {
     "naive", "load_validate_score_j1", "load_validate_score_j2", "charts", "html", "report_nopdf_j1",
     "report_nopdf_j2",
 }
-TARGETS = {"lvs_j1_vs_naive", "lvs_j2_speedup", "report_nopdf_vs_naive", "pdf_speedup", "pdf_peak_mb", "help_seconds"}
+TARGETS = {"lvs_j1_vs_naive", "lvs_j2_speedup", "report_nopdf_vs_naive", "pdf_speedup", "tagged_pdf_cost",
+           "pdf_peak_mb_300", "pdf_peak_mb_1000", "help_seconds"}
 
 
 def test_bench_quick_run_writes_results(tmp_path: Path) -> None:

@@ -323,10 +323,13 @@ def test_a_long_register_and_contents_in_parts_break_as_one_rendering_would(cont
 def test_the_pdf_is_a_valid_file_and_every_tool_sees_every_page(year, pdf_pages):
     """A page's content was once written inline in its /Contents: Poppler and pypdf coped, qpdf saw 2
     pages of 111 and warned 1,422 times."""
+    import shutil
     import subprocess
 
     import pikepdf
 
+    if not (shutil.which("qpdf") and shutil.which("pdfinfo")):
+        pytest.skip("qpdf and pdfinfo (poppler-utils) are not installed; .ci/run installs them")
     path = year[1] / "review_pack.pdf"
     check = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True, timeout=120)
     assert check.returncode == 0 and "WARNING" not in check.stdout + check.stderr, check.stdout[-2000:]
