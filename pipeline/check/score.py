@@ -277,7 +277,7 @@ def _rag(completeness: float, assurance: float | None, max_overdue: int, overdue
     if high:
         amber.append(f"{_plural(high, 'High risk')}")
     if review_overdue:
-        amber.append(f"Review was due on {next_review:%d/%m/%Y}")
+        amber.append(f"Review was due on {values.long_date(next_review)}")
     if amber:
         return AMBER, tuple(amber)
     return GREEN, ()

@@ -136,8 +136,7 @@ def days(value: float | None) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
-def long_date(value: dt.date | None) -> str:
-    return "\u2014" if value is None else f"{value.day} {value:%B %Y}"
+long_date = values.long_date
 
 
 def _inline_svg(svg: str) -> str:
@@ -186,7 +185,7 @@ def _profile(score: PartnershipScore, workbook: Workbook, report: ValidationRepo
     for row in workbook.improvement:
         answer = values.choice(row.answer, catalogue.IMPROVEMENT_ANSWERS)
         improvement.append({
-            "ref": row.area.ref, "area": row.area.text,
+            "ref": row.area.ref, "area": row.area.text, "points": row.area.guidance,  # I12's bullets too
             "answer": answer if isinstance(answer, str) else values.text(row.answer),
             "valid": isinstance(answer, str), "action": actions.get(row.area.ref),
         })
@@ -430,7 +429,8 @@ def change_summary(comparison: Comparison, year: int, partnerships: Sequence[Map
         return [{"id": change.id, "name": change.name, "anchor": anchors.get(id_key(change.id)),
                  "rag_then": change.rag_then, "rag_now": change.rag_now,
                  "completeness": f"{percent(change.completeness_then)} \u2192 {percent(change.completeness_now)}",
-                 "completeness_change": points(change.completeness_then, change.completeness_now)}
+                 "completeness_change": points(change.completeness_then, change.completeness_now),
+                 "what_changed": change.what_changed}
                 for change in changes]
 
     then_counts = dict(comparison.workbooks_by_rag_then or comparison.rag_counts("then"))

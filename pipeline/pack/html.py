@@ -43,7 +43,6 @@ def environment() -> Environment:
     env.filters["money"] = money
     env.filters["days"] = days
     env.filters["date"] = long_date
-    env.filters["short_date"] = lambda value: "\u2014" if value is None else f"{value:%d/%m/%Y}"
     env.filters["rag_class"] = lambda rag: "rag-" + rag.lower().replace(" ", "-")
     return env
 
