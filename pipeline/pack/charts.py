@@ -474,7 +474,8 @@ def _notable(items: list[PartnershipScore], xs: list[float], ys: list[float], co
 #: below, then the four corners; each a little further out if those are taken.
 _LABEL_SPOTS = tuple(
     (dx * step, dy * step, ha, va)
-    for step in (1, 2, 3)
+    # The farthest spots stay under 20 pixels (at the figure's 100 dpi) from the point, still read as its label.
+    for step in (1, 2, 2.8)
     for dx, dy, ha, va in ((5, 0, "left", "center"), (-5, 0, "right", "center"), (0, 5, "center", "bottom"),
                            (0, -5, "center", "top"), (4, 4, "left", "bottom"), (-4, 4, "right", "bottom"),
                            (4, -4, "left", "top"), (-4, -4, "right", "top")))
