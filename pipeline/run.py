@@ -1,10 +1,10 @@
 """The two runs, stage by stage: `partnerships validate` (`validate_folder`) and `partnerships report`
 (`report`, the year's run):
 
-    read, check and score (pipeline.read, pipeline.check) -> results.json data -> shared partners and
-    possible duplication (pipeline.portfolio) -> the years side by side and change since last year
-    (pipeline.cycle.history, .compare) -> charts -> pack (HTML, PDF) -> register.xlsx -> results.json -> validation report
-    -> feedback copies
+    read, check and score (pipeline.read, pipeline.check) -> the batch as tables (pandas) ->
+    results.json data -> shared partners and possible duplication (pipeline.portfolio) -> the years
+    side by side and change since last year (pipeline.cycle.history, .compare) -> charts -> pack
+    (HTML, PDF) -> register.xlsx -> results.json, answers.csv -> validation report -> feedback copies
 
 The report is built in a staging folder beside `--out` and swapped into place only when complete,
 under a lock (`pipeline.files.staging`), so a failed or killed run leaves the last good pack where it
@@ -94,6 +94,7 @@ def report(input_dir: Path, out_dir: Path, *, as_of: dt.date, year: int,
     from pipeline.cycle.history import add_history
     from pipeline.pack.results import RESULTS_FILE, dumps, network_results, results
     from pipeline.portfolio.duplication import analyse, members
+    from pipeline.pack import tables
 
     input_dir, out_dir = Path(input_dir), Path(out_dir)
     check_out_folder(input_dir, out_dir, PACK_MARKERS)
@@ -106,6 +107,12 @@ def report(input_dir: Path, out_dir: Path, *, as_of: dt.date, year: int,
             assessment = assess_folder(input_dir, config, as_of=as_of, jobs=jobs, progress=progress)
         batch, findings, scores = assessment.batch, assessment.report, assessment.scores
         checkpoint("loaded")
+
+        with _step("Tables"):
+            # The batch as tidy tables (pandas): the answers for analysts, the partnerships for the
+            # analysis across them that the pack shows.
+            answers = tables.answers_frame(batch.workbooks)
+            strategy = tables.strategy_questions(tables.partnerships_frame(scores), config)
 
         data = results(scores, batch.workbooks, as_of=as_of, year=year, config=config, ignored=batch.ignored)
         add_history(data, earlier)  # each partnership's rating, completeness and assurance, year by year
@@ -124,7 +131,7 @@ def report(input_dir: Path, out_dir: Path, *, as_of: dt.date, year: int,
         with _step("The pack"):
             context = build_context(scores=scores, workbooks=batch.workbooks, report=findings, charts=charts,
                                     as_of=as_of, year=year, config=config, ignored=batch.ignored,
-                                    comparison=comparison, network=network, history=data)
+                                    comparison=comparison, strategy=strategy, network=network, history=data)
             for document in progress("Pack", [HTML_FILE, PDF_FILE] if pdf else [HTML_FILE]):
                 if document == HTML_FILE:
                     write_atomic(staging / HTML_FILE, render_html(context).encode("utf-8"))
@@ -136,6 +143,7 @@ def report(input_dir: Path, out_dir: Path, *, as_of: dt.date, year: int,
             write_register(scores, batch.workbooks, staging / REGISTER_FILE,
                            title=f"{config.council_name} partnership register {year}")
             write_atomic(staging / RESULTS_FILE, dumps(data).encode("utf-8"))
+            write_atomic(staging / tables.ANSWERS_FILE, tables.answers_csv(answers))
             write_validation_report(findings, batch, staging)
         checkpoint("reports")
         with _step("Feedback copies"):
