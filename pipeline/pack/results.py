@@ -5,7 +5,7 @@ year's comparison (pipeline/cycle/compare.py) reads to follow last year's open a
 `duplicate_of` (a second return of a Partnership ID is not counted in `totals`), and `left_out`, the
 answers that could not be read and are in no figure; `significance` (the tier's name, null when out
 of scope or not assessed) and `objectives` (the refs of the council's objectives it contributes to,
-null when not stated: template version 1). Written with sorted
+null when not stated (template version 1), out of scope or not assessed). Written with sorted
 keys and fixed indentation, so the same run gives the same bytes.
 """
 
