@@ -82,7 +82,7 @@ def render_pdf(context: Mapping[str, Any], path: Path, *, profiles_per_chunk: in
     chunks = [part({"profiles"}, profiled[index:index + chunk], index == 0)
               for index in range(0, len(profiled), chunk)]
     body = [summary, exceptions, register, *chunks, appendix]
-    toc_keys = ("summary", "charts", "exceptions", "register", "profiles", "appendix",
+    toc_keys = ("summary", "charts", "shared", "strategy", "exceptions", "register", "profiles", "appendix",
                 *(item["anchor"] for item in profiled))
     first_contents = contents({key: 999 for key in toc_keys})
 
@@ -118,10 +118,8 @@ def chart_alternatives(context: Mapping[str, Any]) -> dict[str, str]:
 
 def link_descriptions(context: Mapping[str, Any]) -> dict[str, str]:
     """What each internal link leads to, by anchor, as a link annotation's description."""
-    described = {"summary": "Executive summary", "charts": "The year in pictures", "exceptions": "Exceptions",
-                 "register": "The partnership register", "profiles": "Partnership profiles",
-                 "appendix": "Appendix: validation, method and inputs", "method": "Method, in the appendix",
-                 "main": "The review, after the contents"}
+    described = {**SECTION_TITLES, "method": "Method, in the appendix", "main": "The review, after the contents",
+                 "possible-duplication": "Possible duplication: check"}
     for item in context["partnerships"]:
         label = item.get("label") or item["title"]
         described[item["anchor"]] = (f"Profile of {label}" if item["score"].assessed else
@@ -437,7 +435,9 @@ def _document(html: str):
 # --- The join --------------------------------------------------------------------------------------
 
 #: The bookmarks of the pack's sections, in order.
-SECTION_TITLES = {"summary": "Executive summary", "charts": "The year in pictures", "exceptions": "Exceptions",
+SECTION_TITLES = {"summary": "Executive summary", "charts": "The year in pictures",
+                  "shared": "Shared partners and possible duplication",
+                  "strategy": "The strategy's questions: significance and objectives", "exceptions": "Exceptions",
                   "register": "The partnership register", "profiles": "Partnership profiles",
                   "appendix": "Appendix: validation, method and inputs"}
 
