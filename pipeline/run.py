@@ -105,9 +105,10 @@ def report(input_dir: Path, out_dir: Path, *, as_of: dt.date, year: int, previou
             # The batch as tidy tables (pandas): the answers for analysts, the partnerships for the
             # analysis across them that the pack shows.
             answers = tables.answers_frame(batch.workbooks)
-            strategy = tables.strategy_questions(tables.partnerships_frame(scores), config)
+            strategy = tables.strategy_questions(tables.partnerships_frame(scores), config, scores)
 
-        data = results(scores, batch.workbooks, as_of=as_of, year=year, config=config, ignored=batch.ignored)
+        data = results(scores, batch.workbooks, as_of=as_of, year=year, config=config, ignored=batch.ignored,
+                       strategy=strategy)
         comparison = change_since_previous(data, previous)
         if comparison is not None:
             data["change_since_previous"] = comparison.as_dict()
