@@ -111,6 +111,22 @@ def results(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbook], *
     return data
 
 
+def network_results(network: Any) -> dict[str, Any]:
+    """`shared_organisations` and `possible_duplicates` (pipeline.portfolio.duplication.Network)."""
+    return {
+        "shared_organisations": [{"name": item.name, "partnerships": list(item.partnerships),
+                                  "spellings": list(item.spellings)} for item in network.shared],
+        "possible_duplicates": [
+            {"partnerships": [member.label for member in item.partnerships],
+             "names": [member.name for member in item.partnerships],
+             "evidence": {"service_area": item.service_area,
+                          "shared_organisations": list(item.shared_organisations),
+                          "shared_purpose_words": list(item.shared_words),
+                          "purpose_similarity": item.similarity}}
+            for item in network.duplicates],
+    }
+
+
 def file_counts(workbooks: Sequence[Workbook], ignored: Sequence[object]) -> dict[str, int]:
     assessed = sum(1 for workbook in workbooks if workbook.assessed)
     return {"received": len(workbooks) + len(ignored), "assessed": assessed,
