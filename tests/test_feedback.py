@@ -426,28 +426,23 @@ def assert_marked_in_its_package(source: Path, copy: Path, report: ValidationRep
 
 
 def test_a_copy_keeps_the_officers_excel_tables(tmp_path):
+    """The template's answer sheets are Excel tables (ListObjects), as screen readers want them; the
+    feedback copy keeps every one of them as it was."""
     import zipfile
 
-    from openpyxl.worksheet.table import Table
-
-    def as_tables(workbook):  # answer sheets as Excel tables (ListObjects), as screen readers want them
-        for name, ref in (("Checklist", "A1:F30"), ("Risks", "A1:F10")):
-            workbook[name].add_table(Table(displayName=f"{name}Table", ref=ref))
-
     folder = tmp_path / "input"
-    write_workbook(folder / "p.xlsx", checklist={"2b": {"Status": "Maybe"}}, risks={"R02": {"Likelihood": None}},
-                   edit=as_tables)
+    write_workbook(folder / "p.xlsx", checklist={"2b": {"Status": "Maybe"}}, risks={"R02": {"Likelihood": None}})
     workbooks, report = validated(folder)
     [path] = write_feedback(folder, workbooks, report, tmp_path / "feedback")
     assert_marked_in_its_package(folder / "p.xlsx", path, report)
     copy = openpyxl.load_workbook(path)
-    assert set(copy["Checklist"].tables) == {"ChecklistTable"} and set(copy["Risks"].tables) == {"RisksTable"}
-    assert copy["Checklist"].tables["ChecklistTable"].ref == "A1:F30"
+    assert set(copy["Checklist"].tables) == {"ChecklistQuestions"} and set(copy["Risks"].tables) == {"RiskRatings"}
+    assert copy["Checklist"].tables["ChecklistQuestions"].ref == "A1:F30"
     status = cell_of(catalogue.CHECKLIST, "Status", "2b", catalogue.CHECKLIST_ROWS)
     assert copy["Checklist"][status].fill.fgColor.rgb == RED and copy["Checklist"][status].comment is not None
     with zipfile.ZipFile(folder / "p.xlsx") as before, zipfile.ZipFile(path) as after:
         tables = [name for name in before.namelist() if name.startswith("xl/tables/")]
-        assert len(tables) == 2 and all(after.read(name) == before.read(name) for name in tables)
+        assert len(tables) == 5 and all(after.read(name) == before.read(name) for name in tables)
 
 
 def test_a_cell_the_sheet_does_not_hold_yet_is_marked_in_its_place(tmp_path):

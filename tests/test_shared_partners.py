@@ -115,7 +115,7 @@ def test_the_pack_shows_the_network_words_table_and_pairs(runs):
     assert "<caption>Partner organisations on two or more partnerships, most shared first</caption>" in section
     assert "also written: NORTHSHIRE POLICE.; The Northshire Police" in section
     assert "1 pair of partnerships to check" in section
-    assert '<a href="#p-p1-xlsx">P-001</a>' in section
+    assert '<a href="#p-p1-xlsx">P-001<span class="visually-hidden">: profile' in section  # read as "P-001: profile of ..."
     assert (runs / "with-aliases" / "charts" / "shared_organisations.svg").read_text(encoding="utf-8").startswith("<svg")
     assert '<a href="#shared"' in page  # in the contents
 
