@@ -64,7 +64,7 @@ class ReportOutcome:
         lines.append("RAG: " + ", ".join(f"{rag} {summary['rag'][rag]}" for rag in RAG_ORDER) + ".")
         lines.append(f"Findings: {self.report.errors} errors, {self.report.warnings} warnings "
                      f"(see {self.out_dir / 'validation_report.xlsx'}).")
-        from pipeline.check.feedback import COPIES_LIST
+        from pipeline.files.names import FEEDBACK_COPIES_LIST as COPIES_LIST
 
         lines.append(f"Feedback copies: {self.out_dir / FEEDBACK_DIR} ({COPIES_LIST} gives each file with findings "
                      "its copy, or why it has none).")
@@ -223,7 +223,7 @@ class ValidationOutcome:
         lines.append(f"Findings: {self.report.errors} errors, {self.report.warnings} warnings.")
         lines += [f"Wrote {path}" for path in self.paths]
         if self.feedback_dir is not None:
-            from pipeline.check.feedback import COPIES_LIST
+            from pipeline.files.names import FEEDBACK_COPIES_LIST as COPIES_LIST
 
             lines.append(f"Wrote {len(self.feedback_paths)} feedback copies to {self.feedback_dir} "
                          f"({self.feedback_dir / COPIES_LIST} gives each file with findings its copy, "
