@@ -9,7 +9,7 @@ DEMO   := output/demo-input
 # The demo's dates sit around 2026-04-01 (pipeline/cycle/demo.py, REFERENCE_DATE), so its run is as of a month later.
 DEMO_AS_OF := 2026-05-01
 
-.PHONY: install test report template demo bench fuzz clean
+.PHONY: install test slow report template demo bench fuzz clean
 
 install: $(VENV)/.installed
 
@@ -39,6 +39,10 @@ template: install
 
 bench: install
 	$(PY) benchmarks/bench.py
+
+# The tests too slow for `make test` (timed kills of PDF runs, longer fuzzing); CI runs them too.
+slow: install
+	$(PY) -m pytest -q -m slow tests
 
 fuzz: install
 	$(PY) -m pytest -q -m slow --hypothesis-profile=long tests/robustness

@@ -2,7 +2,7 @@
 
 Every question, area of practice, risk, register field and allowed answer that an officer sees, the
 loader checks or the pack prints comes from here. The text is the strategy's own
-(`shared/seed/partnership-strategy.txt`), word for word where officers see it; nothing in this
+(`docs/partnership-strategy.txt`), word for word where officers see it; nothing in this
 module is repeated anywhere else in the project. The sheet layouts (headers, columns, first rows)
 are here too because they are the workbook contract: the template writes them and the loader
 checks them.

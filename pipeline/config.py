@@ -28,7 +28,7 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Rag:
-    """When a partnership is Red or Amber (product.md, "Scores")."""
+    """When a partnership is Red or Amber (README, "Scores")."""
 
     red_completeness_below: float = 0.6  # checklist completeness under this is Red
     red_overdue_days_over: int = 90  # an action overdue by more than this many days is Red

@@ -2,7 +2,8 @@
 
 Every rule the validator can raise is listed once in `RULES` with its severity and a message
 template that tells the officer what to do. Rules elsewhere only name a code and fill the template's
-fields; tests assert codes and cells, never wording.
+fields. Tests assert codes and cells; they check wording only where the wording is the point (what an
+officer is told, a file named in a message).
 """
 
 from __future__ import annotations

@@ -47,7 +47,7 @@ def clean(value: Value) -> Value:
             return value.strip() or None
         text = _SPACES.sub(" ", _CONTROL.sub("", value)).strip()
         return text or None
-    if isinstance(value, float) and value != value:  # NaN from pandas means an empty cell
+    if isinstance(value, float) and value != value:  # NaN (a reader's empty number) means an empty cell
         return None
     return value
 

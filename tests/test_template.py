@@ -1,4 +1,4 @@
-"""The standard workbook follows the contract of product.md, and the committed copy is current.
+"""The standard workbook follows the contract README.md gives, and the committed copy is current.
 
 The checks read the saved file back with openpyxl, because the saved file is what officers get.
 """

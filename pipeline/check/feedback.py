@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import io
 from collections import defaultdict
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -36,6 +35,7 @@ from pipeline.files.names import UniqueNames, mirrored_path
 from pipeline.files.xlsx import save
 from pipeline.findings import ERROR, Finding, ValidationReport
 from pipeline.records import Workbook
+from pipeline.workers import process_pool
 
 FINDINGS_SHEET = "Findings"
 FINDINGS_HEADERS = ("Sheet", "Cell", "Rule", "Severity", "Message", "Value")
@@ -94,11 +94,8 @@ def write_feedback(input_dir: Path, workbooks: Sequence[Workbook], report: Valid
         found = by_file.get(book.file, [])
         if found and _openable(found, source, input_dir):
             tasks.append((source, names.claim(mirrored_path(book.file, source.suffix.lower())), tuple(found)))
-    if jobs > 1 and len(tasks) > 1:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
-            done = list(pool.map(_write_copy, tasks, chunksize=max(1, len(tasks) // (4 * jobs))))
-    else:
-        done = [_write_copy(task) for task in tasks]
+    with process_pool(min(jobs, len(tasks))) as pool:
+        done = list(pool.map(_write_copy, tasks, chunksize=max(1, len(tasks) // (4 * jobs))))
     written = [target for (_, target, _), ok in zip(tasks, done) if ok]
     _replace_manifest(out_dir, written)
     return written

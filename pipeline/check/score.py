@@ -1,4 +1,4 @@
-"""Scores and RAG of each partnership, exactly as product.md "Scores" defines them.
+"""Scores and RAG of each partnership, exactly as README.md ("Scores") defines them.
 
 Pure functions: a loaded workbook and its findings in, a frozen `PartnershipScore` out. Answers are
 read with the same parsers the rules use (`pipeline.values`), so a cell that raised a finding never

@@ -1,6 +1,6 @@
 """results.json: every score of the year as data, with the audit trail (inputs and their SHA-256).
 
-The shape is the contract of product.md ("Outputs"), plus `action_items` per partnership, which next
+The shape is the contract README.md gives ("Outputs of a run"), plus `action_items` per partnership, which next
 year's comparison (pipeline/cycle/compare.py) reads to follow last year's open actions; `counted` and
 `duplicate_of` (a second return of a Partnership ID is not counted in `totals`), and `left_out`, the
 answers that could not be read and are in no figure. Written with sorted

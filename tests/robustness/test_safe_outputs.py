@@ -248,7 +248,7 @@ def test_weasyprint_fetches_nothing_even_when_the_document_asks(tmp_path, monkey
       h1 {{ background-image: url("{png.as_uri()}"); }}</style></head>
       <body><h1>Pack</h1><p>text</p><img src="{png.as_uri()}"><img src="http://example.invalid/x.png">
       <img src="{png}"><object data="{png.as_uri()}"></object><iframe src="file:///etc/passwd"></iframe></body></html>"""
-    data = pack._pdf_bytes(document)
+    data = pack.pdf_bytes(document)
     assert opened == []
     assert b"/Subtype /Image" not in data
     from pypdf import PdfReader
