@@ -20,6 +20,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 test: install
+	$(PY) -m ruff check pipeline tests benchmarks
 	$(PY) -m pytest -q
 
 # The year's run: every workbook in input/ (or a demo set when there is none) into output/<year>/.

@@ -157,7 +157,8 @@ def layout_files(folder: Path) -> dict[str, str]:
         book.defined_names[catalogue.TEMPLATE_VERSION_NAME] = DefinedName(
             catalogue.TEMPLATE_VERSION_NAME, attr_text="9")
 
-    cases = {"no-checklist.xlsx": (no_checklist, "sheet.missing"), "renamed-header.xlsx": (renamed_header, "sheet.layout"),
+    cases = {"no-checklist.xlsx": (no_checklist, "sheet.missing"),
+             "renamed-header.xlsx": (renamed_header, "sheet.layout"),
              "moved-ref.xlsx": (moved_ref, "sheet.layout"), "version-9.xlsx": (version_nine, "template.version")}
     for name, (edit, _) in cases.items():
         write_workbook(folder / "layout" / name, partnership_id=name, edit=edit)

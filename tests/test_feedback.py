@@ -17,7 +17,7 @@ from pipeline.config import Config
 from pipeline.check.feedback import (ERROR_FILL, FINDINGS_HEADER_ROW, FINDINGS_HEADERS, FINDINGS_SHEET, MANIFEST,
                                WARNING_FILL, write_feedback)
 from pipeline.files.names import UniqueNames, mirrored_path
-from pipeline.findings import ERROR, WARNING, ValidationReport, finding
+from pipeline.findings import ERROR, ValidationReport, finding
 from pipeline.read.batch import load_folder
 from pipeline.records import Workbook
 from pipeline.check.rules import check

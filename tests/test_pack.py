@@ -286,7 +286,8 @@ def test_a_long_register_and_contents_in_parts_break_as_one_rendering_would(cont
     toc_pages = {item["anchor"]: 100 + index for index, item in enumerate(many)}
 
     def register(start, stop, _):
-        return pack_html.render_pack(big, frozenset({"register"}), [], profiles_title=False, footer=False, piece=(start, stop))
+        return pack_html.render_pack(big, frozenset({"register"}), [], profiles_title=False, footer=False,
+                                     piece=(start, stop))
 
     def contents(start, stop, done):
         return pack_html.render_pack(big, frozenset({"contents"}), [], profiles_title=False, toc_pages=toc_pages,

@@ -5,7 +5,8 @@ by their header names: "Register" (the catalogue's register field labels, in ord
 columns), "Open actions" (every action not Complete) and "Own risks" (the risks officers added below
 the strategy's nine). Register values are written typed where
 they can be read (dates as dates, numbers as numbers) and as the officer's text otherwise; every text
-is stored as text (`validation_report.as_text`), so a spreadsheet never runs it as a formula. Saved reproducibly and atomically.
+is stored as text (`validation_report.as_text`), so a spreadsheet never runs it as a formula. Saved
+reproducibly and atomically.
 """
 
 from __future__ import annotations

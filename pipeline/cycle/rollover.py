@@ -272,7 +272,8 @@ def _date_or_none(value: Any) -> dt.date | None:
     return value if isinstance(value, dt.date) else None
 
 
-def _counted_first(rows: list[tuple[int, dict[str, Any]]], order: dict[str, list[str]]) -> list[tuple[int, dict[str, Any]]]:
+def _counted_first(rows: list[tuple[int, dict[str, Any]]],
+                   order: dict[str, list[str]]) -> list[tuple[int, dict[str, Any]]]:
     """Rows of Open actions or Own risks, those of the return that counted for their ID first."""
     def rank(entry: tuple[int, dict[str, Any]]) -> tuple[int, int]:
         files = order.get(id_key(values.text(entry[1]["Partnership ID"])), [])

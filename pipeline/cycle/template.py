@@ -123,14 +123,14 @@ def _guide(sheet: Worksheet) -> None:
                         "the Guidance column must be answered. Where a cell has a dropdown, choose "
                         "from it. If last year's workbook was pre-filled for you, check every value.",
          _BODY),
-        ("", f"The last {len(catalogue.SCOPE_FIELDS)} fields are the strategy's tests of what is not a partnership. Answer "
-             f"Yes or No to each; a Yes means the arrangement is outside the strategy and is recorded "
-             f"as out of scope, so complete the other sheets only if every test is No.", _BODY),
-        ("2. Checklist", f"For each of the {len(catalogue.QUESTIONS)} questions choose a Status and say in Evidence what shows "
-                         "it (a document, minute or report) and in Evidence location where it can be "
-                         "found (a link or file path). Yes and Partly need Evidence.", _BODY),
-        ("3. Improvement", f"For each of the {len(catalogue.AREAS)} areas of practice answer Yes or No. For every No, write "
-                           "the Action you will take, who owns it, a due date and its status.", _BODY),
+        ("", f"The last {len(catalogue.SCOPE_FIELDS)} fields are the strategy's tests of what is not a "
+             "partnership. Answer Yes or No to each; a Yes means the arrangement is outside the strategy and is "
+             "recorded as out of scope, so complete the other sheets only if every test is No.", _BODY),
+        ("2. Checklist", f"For each of the {len(catalogue.QUESTIONS)} questions choose a Status and say in "
+                         "Evidence what shows it (a document, minute or report) and in Evidence location where it "
+                         "can be found (a link or file path). Yes and Partly need Evidence.", _BODY),
+        ("3. Improvement", f"For each of the {len(catalogue.AREAS)} areas of practice answer Yes or No. For "
+                           "every No, write the Action you will take, who owns it, a due date and its status.", _BODY),
         ("4. Risks", f"Rate each of the strategy's {len(catalogue.RISKS)} risks for this partnership: Likelihood and "
                      f"Impact from 1 (very low) to 5 (very high). Their product is the risk score; a "
                      f"score above {Scoring().risk_medium_max} is a High risk and needs a Mitigation "

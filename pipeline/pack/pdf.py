@@ -276,7 +276,7 @@ def _join(pieces: list[_Part], stamps: list[bytes], path: Path, context: Mapping
     first = len(writer.pages) - len(stamp_pages)
     opening = DecodedStreamObject()
     opening.set_data(b"q\n")
-    opening = writer._add_object(opening)
+    opening = _indirect(writer, opening)
     for number, (page, stamp) in enumerate(zip(writer.pages[first:], stamp_pages), start=first + 1):
         _stamp(writer, page, stamp, NameObject(f"/PageNumber{number}"), opening)
     info = PdfReader(io.BytesIO(pieces[0].pdf)).metadata or {}
@@ -299,12 +299,18 @@ def _join(pieces: list[_Part], stamps: list[bytes], path: Path, context: Mapping
         writer.write(handle)
 
 
+def _indirect(writer, obj):
+    """`obj` made an indirect object of `writer`. pypdf has no public call for this; its own `_add_object`
+    is used here and nowhere else (pyproject pins pypdf < 8)."""
+    return writer._add_object(obj)
+
+
 def _stamp(writer, page, stamp, name, opening) -> None:
     """Lays `stamp` (a page of the same size) over `page` as a form XObject called `name`, drawn after
     the page's own content, which `opening` ("q") and the closing "Q" keep to itself. pypdf's
     `merge_page` does the same by decoding and rewriting both content streams, which for a thousand
     pages took some 300 MB and left them uncompressed; this copies the stamp's compressed stream as it
-    is. (`_add_object` is pypdf's own way to make an indirect object; pyproject pins pypdf < 8.)"""
+    is."""
     from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
 
     form = stamp["/Contents"].get_object().clone(writer)
@@ -320,7 +326,7 @@ def _stamp(writer, page, stamp, name, opening) -> None:
     streams = list(contents.get_object()) if isinstance(contents.get_object(), ArrayObject) else [contents]
     closing = DecodedStreamObject()
     closing.set_data(b"\nQ q " + name.encode() + b" Do Q\n")
-    page[NameObject("/Contents")] = ArrayObject([opening, *streams, writer._add_object(closing)])
+    page[NameObject("/Contents")] = ArrayObject([opening, *streams, _indirect(writer, closing)])
 
 
 def lines_in_parts(html: Callable[[int, int, int], str], lines: Sequence[str], size: int) -> list[_Part]:

@@ -35,7 +35,8 @@ PAYLOADS = ["=1+1", "+44 20 7946 0000", "-2+3", "@SUM(A1:A9)", "\t=1+1", "\r=1+1
             '=HYPERLINK("http://example.invalid/steal","Click")', "=cmd|' /C calc'!A0"]
 HTML_PAYLOADS = ['<script>alert("x")</script>', '<img src=x onerror=alert(1)>',
                  '<img src="http://example.invalid/x.png">', '<a href="file:///etc/passwd">passwords</a>',
-                 '<style>@import url(http://example.invalid/a.css);</style>', '<link rel=stylesheet href=//x.invalid/a>']
+                 '<style>@import url(http://example.invalid/a.css);</style>',
+                 '<link rel=stylesheet href=//x.invalid/a>']
 
 
 # --- Paths -----------------------------------------------------------------------------------------
