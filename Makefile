@@ -9,7 +9,7 @@ DEMO   := output/demo-input
 # The demo's dates sit around 2026-04-01 (pipeline/cycle/demo.py, REFERENCE_DATE), so its run is as of a month later.
 DEMO_AS_OF := 2026-05-01
 
-.PHONY: install test slow report template demo bench fuzz clean
+.PHONY: install test slow docs report template demo bench fuzz clean
 
 install: $(VENV)/.installed
 
@@ -19,9 +19,15 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
+# Lint, README tables up to date with the code (`make docs` rewrites them), then the suite.
 test: install
-	$(PY) -m ruff check pipeline tests benchmarks
+	$(PY) -m ruff check pipeline tests benchmarks docs
+	PYTHONPATH=docs $(PY) -m cogapp --check README.md
 	$(PY) -m pytest -q
+
+# Regenerate README's tables of rule codes and configuration keys from the code (docs/readme_tables.py).
+docs: install
+	PYTHONPATH=docs $(PY) -m cogapp -r README.md
 
 # The year's run: every workbook in input/ (or a demo set when there is none) into output/<year>/.
 report: install

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Iterable
 
 ERROR, WARNING = "error", "warning"
@@ -157,6 +158,31 @@ def sort_key(item: Finding) -> tuple:
     return (item.file, item.sheet, _cell_key(item.cell), item.rule, item.message, item.value)
 
 
+@dataclass(frozen=True)
+class FileStatus:
+    """Whether a file was assessed, and the findings that stopped it (file-level and sheet-level)."""
+
+    blocking: tuple[Finding, ...] = ()
+
+    @property
+    def assessed(self) -> bool:
+        return not self.blocking
+
+    @property
+    def label(self) -> str:
+        return "Assessed" if self.assessed else "Not assessed"
+
+    @property
+    def rules(self) -> list[str]:
+        """The rules that stopped its assessment, sorted, each once."""
+        return sorted({item.rule for item in self.blocking})
+
+
+def file_status(findings: Iterable[Finding]) -> FileStatus:
+    """The status of a file with these findings."""
+    return FileStatus(tuple(item for item in findings if item.blocks_assessment))
+
+
 @dataclass
 class ValidationReport:
     """All findings of a batch, sorted, with the counts the CLI and the reports print."""
@@ -188,6 +214,25 @@ class ValidationReport:
 
     def by_rule(self) -> Counter:
         return Counter(item.rule for item in self.findings)
+
+    @cached_property
+    def _grouped(self) -> dict[str, tuple[Finding, ...]]:
+        grouped: dict[str, list[Finding]] = {}
+        for item in self.findings:
+            grouped.setdefault(item.file, []).append(item)
+        return {file: tuple(items) for file, items in grouped.items()}
+
+    def findings_by_file(self) -> dict[str, tuple[Finding, ...]]:
+        """Every file with findings, and its findings in report order."""
+        return dict(self._grouped)
+
+    def findings_in(self, file: str) -> tuple[Finding, ...]:
+        """The findings of one file, in report order (none for a clean file)."""
+        return self._grouped.get(file, ())
+
+    def status(self, file: str) -> FileStatus:
+        """Whether `file` was assessed, and what stopped it."""
+        return file_status(self.findings_in(file))
 
     def by_file(self) -> dict[str, Counter]:
         counts: dict[str, Counter] = {}

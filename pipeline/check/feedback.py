@@ -84,14 +84,11 @@ def write_feedback(input_dir: Path, workbooks: Sequence[Workbook], report: Valid
     the files do not depend on it.
     """
     input_dir, out_dir = Path(input_dir), Path(out_dir)
-    by_file: dict[str, list[Finding]] = defaultdict(list)
-    for item in report.findings:
-        by_file[item.file].append(item)
     names = UniqueNames(out_dir, reserved=tuple(input_dir / book.file for book in workbooks))
     tasks = []
     for book in sorted(workbooks, key=lambda book: book.file):
         source = input_dir / book.file
-        found = by_file.get(book.file, [])
+        found = list(report.findings_in(book.file))
         if found and _openable(found, source, input_dir):
             tasks.append((source, names.claim(mirrored_path(book.file, source.suffix.lower())), tuple(found)))
     with process_pool(min(jobs, len(tasks))) as pool:

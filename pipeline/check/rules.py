@@ -18,15 +18,11 @@ from pipeline import catalogue, values
 from pipeline.catalogue import Field, Kind
 from pipeline.config import Config
 from pipeline.findings import Finding, ValidationReport, finding
+from pipeline.formats import uk_date
 from pipeline.records import ImprovementRow, RegisterValue, RiskRow, Workbook
 from pipeline.values import INVALID
 
 Rule = Callable[[Workbook, dt.date, Config], Iterable[Finding]]
-
-
-def uk_date(day: dt.date) -> str:
-    """Dates in messages as officers write them: 31/03/2026."""
-    return day.strftime("%d/%m/%Y")
 
 
 def _spoken(options: Sequence[str], conjunction: str = "or") -> str:

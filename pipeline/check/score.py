@@ -22,7 +22,8 @@ from typing import Iterable, Sequence
 from pipeline import catalogue, values
 from pipeline.catalogue import COMPLETE, IN_PROGRESS, NO, NOT_STARTED, PARTLY, YES
 from pipeline.config import Config
-from pipeline.findings import ERROR, WARNING, Finding, ValidationReport
+from pipeline.findings import ERROR, WARNING, Finding, ValidationReport, file_status
+from pipeline.formats import percent, uk_date
 from pipeline.records import Workbook
 
 RED, AMBER, GREEN, OUT_OF_SCOPE, NOT_ASSESSED = "Red", "Amber", "Green", "Out of scope", "Not assessed"
@@ -180,7 +181,7 @@ def score_workbook(workbook: Workbook, findings_for_it: Iterable[Finding], *, as
         checklist_statuses={status: status_counts[status] for status in catalogue.CHECKLIST_STATUSES},
     )
     if not assessed:
-        blocking = sorted({item.message for item in (*workbook.findings, *findings_for_it) if item.blocks_assessment})
+        blocking = sorted({item.message for item in file_status((*workbook.findings, *findings_for_it)).blocking})
         return PartnershipScore(**base, rag=NOT_ASSESSED, rag_reasons=tuple(blocking))
     if scope_yes:
         return PartnershipScore(**base, rag=OUT_OF_SCOPE,
@@ -193,10 +194,7 @@ def score_workbook(workbook: Workbook, findings_for_it: Iterable[Finding], *, as
 def score_batch(workbooks: Iterable[Workbook], report: ValidationReport, *, as_of: dt.date,
                 config: Config) -> list[PartnershipScore]:
     """Scores of every workbook, in the workbooks' order, each with the findings raised on its file."""
-    by_file: dict[str, list[Finding]] = {}
-    for item in report.findings:
-        by_file.setdefault(item.file, []).append(item)
-    return mark_duplicates([score_workbook(workbook, by_file.get(workbook.file, ()), as_of=as_of, config=config)
+    return mark_duplicates([score_workbook(workbook, report.findings_in(workbook.file), as_of=as_of, config=config)
                             for workbook in workbooks])
 
 
@@ -277,7 +275,7 @@ def _rag(completeness: float, assurance: float | None, max_overdue: int, overdue
     if high:
         amber.append(f"{_plural(high, 'High risk')}")
     if review_overdue:
-        amber.append(f"Review was due on {next_review:%d/%m/%Y}")
+        amber.append(f"Review was due on {uk_date(next_review)}")
     if amber:
         return AMBER, tuple(amber)
     return GREEN, ()
@@ -352,11 +350,6 @@ def _risks(workbook: Workbook, config: Config) -> Iterable[RiskLine]:
 def _valid(parsed):
     """A parser's result with INVALID read as no answer (the rules report it)."""
     return None if parsed is values.INVALID else parsed
-
-
-def percent(value: float | None) -> str:
-    """0.523 -> '52%'; None -> '—' (no answer to measure)."""
-    return "\u2014" if value is None else f"{value * 100:.0f}%"
 
 
 def _below(value: float, threshold: float) -> str:

@@ -19,6 +19,7 @@ from pipeline import catalogue, values
 from pipeline.catalogue import Kind
 from pipeline.check.score import COMPLETE, IN_PROGRESS, NOT_STARTED, OVERDUE, PartnershipScore
 from pipeline.check.validation_report import as_text
+from pipeline.formats import EXCEL_DATE, EXCEL_MONEY, EXCEL_PERCENT
 from pipeline.records import Value, Workbook
 
 REGISTER_SHEET = "Register"
@@ -32,7 +33,9 @@ OWN_RISKS_SHEET = "Own risks"
 #: An officer's own risks (below R09), so next year's workbook brings them back to be rated again.
 OWN_RISK_HEADERS = ("Partnership ID", "Ref", "Risk", "Mitigation", "Owner", "File")
 _PERCENT_HEADERS = {"Checklist completeness", "Checklist assurance", "Improvement coverage", "Improvement score"}
-_DATE_FORMAT = "dd/mm/yyyy"
+#: register.xlsx has always written the date format in lower case; Excel reads both cases alike, and
+#: keeping it keeps the bytes of every register the same.
+_DATE_FORMAT = EXCEL_DATE.lower()
 
 
 def register_rows(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbook]) -> list[list[Value]]:
@@ -130,9 +133,9 @@ def _table(sheet, name: str, headers: Sequence[str], rows: list[list[Value]]) ->
             elif isinstance(cell.value, dt.date):
                 cell.number_format = _DATE_FORMAT
             elif header in _PERCENT_HEADERS and cell.value is not None:
-                cell.number_format = "0%"
+                cell.number_format = EXCEL_PERCENT
             elif header.startswith("Annual council funding") and cell.value is not None:
-                cell.number_format = "£#,##0"
+                cell.number_format = EXCEL_MONEY
     last = get_column_letter(len(headers))
     # An Excel table needs at least one body row; an empty register keeps a plain filter instead.
     if rows:

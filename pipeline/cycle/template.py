@@ -23,11 +23,10 @@ from pipeline import catalogue
 from pipeline.catalogue import Field, Kind, SheetLayout
 from pipeline.config import Scoring
 from pipeline.files.xlsx import save
+from pipeline.formats import EXCEL_DATE, EXCEL_MONEY
 
 CREATOR = "Partnership review"
 
-DATE_FORMAT = "DD/MM/YYYY"
-MONEY_FORMAT = "£#,##0"
 EXAMPLE_DATE = "31/03/2027"
 
 # --- Look ------------------------------------------------------------------------------------------
@@ -186,9 +185,9 @@ def _register(sheet: Worksheet) -> None:
         _locked(sheet, layout, row, "Guidance", guidance)
         cell = f"{value_column}{row}"
         if field.kind is Kind.DATE:
-            sheet[cell].number_format = DATE_FORMAT
+            sheet[cell].number_format = EXCEL_DATE
         elif field.key == "funding":
-            sheet[cell].number_format = MONEY_FORMAT
+            sheet[cell].number_format = EXCEL_MONEY
         # Free-text answers (a purpose, a list of partners) get room for a few lines of their own.
         room = 3 if field.kind is Kind.LIST or field.key in _LONG_ANSWERS else 1
         sheet.row_dimensions[row].height = _height(
@@ -257,7 +256,7 @@ def _improvement(sheet: Worksheet) -> None:
         for header in ANSWER_HEADERS[layout.name]:
             centred = header in ("Answer", "Due date", "Action status")
             _answer(sheet, layout, row, header, alignment=_CENTRE if centred else _WRAP)
-        sheet[f"{layout.column('Due date')}{row}"].number_format = DATE_FORMAT
+        sheet[f"{layout.column('Due date')}{row}"].number_format = EXCEL_DATE
         sheet.row_dimensions[row].height = _height((area.full_text,), (widths["Area of practice"],),
                                                    minimum_lines=2)
     rows = catalogue.IMPROVEMENT_ROWS.values()

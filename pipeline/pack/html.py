@@ -14,8 +14,7 @@ from typing import Any, Mapping, Sequence
 from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from pipeline.check.score import percent
-from pipeline.pack.context import days, long_date, money
+from pipeline.formats import days, long_date, money, percent, short_date
 
 #: The package that holds the pack's templates and stylesheet (the folder report_templates/).
 TEMPLATES_PACKAGE = "pipeline.report_templates"
@@ -43,7 +42,7 @@ def environment() -> Environment:
     env.filters["money"] = money
     env.filters["days"] = days
     env.filters["date"] = long_date
-    env.filters["short_date"] = lambda value: "\u2014" if value is None else f"{value:%d/%m/%Y}"
+    env.filters["short_date"] = short_date
     env.filters["rag_class"] = lambda rag: "rag-" + rag.lower().replace(" ", "-")
     return env
 

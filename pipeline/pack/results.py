@@ -74,8 +74,7 @@ def results(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbook], *
         "totals": totals(scores),
         "partnerships": [partnership_result(score) for score in scores],
         "inputs": [{"file": workbook.file, "sha256": workbook.sha256, "size": workbook.size,
-                    "status": "assessed" if workbook.assessed else "not assessed",
-                    "findings": sorted({item.rule for item in workbook.findings if item.blocks_assessment})}
+                    "status": workbook.status.label.lower(), "findings": workbook.status.rules}
                    for workbook in sorted(workbooks, key=lambda item: item.file)],
         "ignored": [{"file": item.file, "reason": item.reason, "status": "ignored"}
                     for item in sorted(ignored, key=lambda item: item.file)],
