@@ -3,6 +3,8 @@ and `make test` fails when README.md is out of date (`cog --check`)."""
 
 from __future__ import annotations
 
+import re
+
 from pipeline.config import Config
 from pipeline.findings import RULES
 
@@ -14,11 +16,32 @@ def _flatten(data: dict, prefix: str = "") -> list[tuple[str, object]]:
     return rows
 
 
+#: What a message's placeholder stands for, where its name alone would not say (by rule, then name).
+PLACEHOLDERS = {
+    "file.unsupported_format": {"format": "a or an format"},
+    "file.too_large": {"reason": 'what is wrong: "The file is too large to be a completed review workbook (<size>)" '
+                                 "for a size over its limit; for a cell beyond the rows and columns allowed, a cell "
+                                 "longer than Excel allows or a read that takes too long, what it is"},
+    "sheet.layout": {"fix": 'what happened and how to undo it, e.g. "The row of question 1d was deleted (it was row '
+                            '5): undo the deletion, or copy your answers into a fresh template."; for a header: "Rows, '
+                            "columns or headers of the standard template have been moved, renamed or deleted: copy "
+                            'your answers into a fresh template."'},
+    "sheet.rows_moved": {"problem": 'what happened, e.g. "A row was inserted above the row of risk R04 in the Risks '
+                                    'sheet (row 5)"',
+                         "fix": 'undo it, e.g. "delete row 5", "sort the table by its first column (Ref)"'},
+}
+
+
+def _escaped(text: str) -> str:
+    return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
 def rules() -> str:
     """Every rule code: severity, when it fires, and what the officer is told (`<...>` filled in)."""
     lines = ["| rule | severity | when | what the officer is told to do |", "| --- | --- | --- | --- |"]
     for rule in RULES.values():
-        told = rule.template.replace("{", "&lt;").replace("}", "&gt;")
+        explained = PLACEHOLDERS.get(rule.code, {})
+        told = re.sub(r"\{(\w+)\}", lambda match: _escaped(f"<{explained.get(match[1], match[1])}>"), rule.template)
         lines.append(f"| `{rule.code}` | {rule.severity} | {rule.when} | {told} |")
     return "\n".join(lines) + "\n"
 

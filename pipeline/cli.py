@@ -121,12 +121,16 @@ def validate(input_dir: Path, out_dir: Path, as_of, jobs: int, config_path: Path
 
     Example: partnerships validate input --out output/checks --as-of 2026-04-30
     """
+    from pipeline.files.staging import FolderError
     from pipeline.run import validate_folder
 
-    outcome = validate_folder(
-        input_dir, out_dir, as_of=_as_of(as_of), config=_config(config_path), jobs=jobs,
-        feedback=feedback, progress=terminal_progress,
-    )
+    try:
+        outcome = validate_folder(
+            input_dir, out_dir, as_of=_as_of(as_of), config=_config(config_path), jobs=jobs,
+            feedback=feedback, progress=terminal_progress,
+        )
+    except FolderError as error:
+        raise click.BadParameter(str(error), param_hint="--out") from None
     for line in outcome.summary_lines():
         click.echo(line)
     sys.exit(outcome.exit_code)

@@ -22,6 +22,7 @@ class Rule:
     severity: str
     when: str  # the contract's "when", for the README and the pack's appendix
     template: str  # the message; {placeholders} are filled by the rule that raises it
+    defaults: tuple[tuple[str, str], ...] = ()  # placeholders a rule may leave out, and their text
 
 
 RULES: dict[str, Rule] = {rule.code: rule for rule in (
@@ -32,25 +33,31 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in (
          "The workbook is password protected, so it cannot be read. Remove the password "
          "(File > Info > Protect Workbook) and send it again."),
     Rule("file.unsupported_format", ERROR, "a format the pipeline does not read",
-         "This is a {format} file; the review reads only .xlsx and .xlsm workbooks made from the "
+         "This is {format} file; the review reads only .xlsx and .xlsm workbooks made from the "
          "standard template. Save it as an Excel Workbook (.xlsx) and send it again."),
     Rule("file.too_large", ERROR, "over the configured size or uncompressed-size limit",
-         "The file is too large to be a completed review workbook ({reason}). Start again from the "
-         "standard template."),
+         "{reason}. Start again from the standard template."),
     Rule("template.version", ERROR, "template version missing or unknown",
          "The workbook is not made from a known version of the standard template ({reason}). "
          "Copy your answers into the current template."),
     Rule("sheet.missing", ERROR, "a required sheet is absent",
          "The sheet '{sheet}' is missing. Use the standard template and do not delete or rename its sheets."),
     Rule("sheet.layout", ERROR, "header, Ref or field rows moved, renamed or deleted",
-         "Expected '{expected}' here. Rows, columns or headers of the standard template have been "
-         "moved, renamed or deleted: copy your answers into a fresh template."),
+         "Expected '{expected}' here. {fix}",
+         (("fix", "Rows, columns or headers of the standard template have been moved, renamed or deleted: "
+                  "copy your answers into a fresh template."),)),
+    Rule("sheet.rows_moved", WARNING,
+         "rows inserted above a table's rows, or a table sorted, with every Ref still present once: read by Ref",
+         "{problem}. Please {fix}: this time the answers were read by their Ref, so none is lost."),
     Rule("register.missing", ERROR, "a required field is blank",
          "'{field}' is required. Fill it in."),
     Rule("register.invalid", ERROR, "not an allowed value, not a number, negative, not an email",
          "'{field}' {problem}."),
     Rule("register.invalid_date", ERROR, "a date that cannot be read",
          "'{field}' is not a date that can be read. Enter a date such as 31/03/2026."),
+    Rule("register.date_formula", WARNING, "a date field holds a formula (such as =TODAY())",
+         "'{field}' is worked out by a formula ({formula}), so its date changes each time the workbook is "
+         "saved. Type the date itself, such as 31/03/2026."),
     Rule("register.duplicate_id", ERROR, "the same Partnership ID in two workbooks (one finding in each)",
          "Partnership ID '{id}' is also used in {other}. Each partnership needs its own ID: check the "
          "register and correct one of them."),
@@ -80,6 +87,9 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in (
          "The action for area {ref} has no due date. Enter the date it should be finished by."),
     Rule("action.invalid_date", ERROR, "a due date that cannot be read",
          "The due date for area {ref} is not a date that can be read. Enter a date such as 31/03/2026."),
+    Rule("action.date_formula", WARNING, "a due date holds a formula (such as =TODAY()+30)",
+         "The due date for area {ref} is worked out by a formula ({formula}), so it changes each time the "
+         "workbook is saved. Type the date itself, such as 31/03/2026."),
     Rule("action.invalid_status", ERROR, "Action status not an allowed value",
          "The action status for area {ref} must be Not started, In progress or Complete. Choose one from the list."),
     Rule("action.overdue", WARNING, "due date before the as-of date and status not Complete",
@@ -129,7 +139,8 @@ def finding(rule: str, *, file: str, sheet: str = "", cell: str = "", partnershi
     spec = RULES[rule]
     return Finding(
         file=file, sheet=sheet, cell=cell, partnership_id=partnership_id, rule=rule,
-        severity=spec.severity, message=spec.template.format(sheet=sheet, **fields), value=display_value(value),
+        severity=spec.severity, message=spec.template.format(sheet=sheet, **{**dict(spec.defaults), **fields}),
+        value=display_value(value),
     )
 
 

@@ -89,6 +89,9 @@ class Workbook:
     improvement: tuple[ImprovementRow, ...] = ()
     risks: tuple[RiskRow, ...] = ()
     findings: tuple[Finding, ...] = ()  # what loading found (file, template, sheet problems)
+    #: (sheet, cell) -> formula, for the answer cells of the Register and Improvement sheets that hold
+    #: a formula: its value is the one last saved, which may change each time the file is saved.
+    formulas: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @property
     def status(self) -> FileStatus:

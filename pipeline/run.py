@@ -59,6 +59,10 @@ class ReportOutcome:
         lines.append("RAG: " + ", ".join(f"{rag} {summary['rag'][rag]}" for rag in RAG_ORDER) + ".")
         lines.append(f"Findings: {self.report.errors} errors, {self.report.warnings} warnings "
                      f"(see {self.out_dir / 'validation_report.xlsx'}).")
+        from pipeline.check.feedback import COPIES_LIST
+
+        lines.append(f"Feedback copies: {self.out_dir / FEEDBACK_DIR} ({COPIES_LIST} gives each file with findings "
+                     "its copy, or why it has none).")
         pack = self.out_dir / HTML_FILE
         lines.append(f"Pack: {pack}" + (f" and {self.out_dir / PDF_FILE}" if self.pdf else " (PDF skipped)"))
         return lines
@@ -188,15 +192,24 @@ class ValidationOutcome:
         lines.append(f"Findings: {self.report.errors} errors, {self.report.warnings} warnings.")
         lines += [f"Wrote {path}" for path in self.paths]
         if self.feedback_dir is not None:
-            lines.append(f"Wrote {len(self.feedback_paths)} feedback copies to {self.feedback_dir}")
+            from pipeline.check.feedback import COPIES_LIST
+
+            lines.append(f"Wrote {len(self.feedback_paths)} feedback copies to {self.feedback_dir} "
+                         f"({self.feedback_dir / COPIES_LIST} gives each file with findings its copy, "
+                         "or why it has none)")
         return lines
 
 
 def validate_folder(input_dir: Path, out_dir: Path, *, as_of: dt.date, config: Config, jobs: int = 1,
                     feedback: bool = False, progress: Progress = quiet) -> ValidationOutcome:
-    """Load every workbook under `input_dir`, validate the batch, write the reports into `out_dir`."""
+    """Load every workbook under `input_dir`, validate the batch, write the reports into `out_dir`.
+
+    Raises `pipeline.files.staging.FolderError` when `out_dir` is inside `input_dir` (or holds it)."""
     from pipeline.check.assess import assess_folder
     from pipeline.check.validation_report import write_validation_report
+    from pipeline.files.staging import check_outside_input
+
+    check_outside_input(Path(input_dir), Path(out_dir))
 
     assessment = assess_folder(Path(input_dir), config, as_of=as_of, jobs=jobs, progress=progress)
     batch, report = assessment.batch, assessment.report

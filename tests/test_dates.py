@@ -45,3 +45,41 @@ def test_a_next_review_before_the_review_just_completed_is_a_warning(tmp_path):
         ("Register", "B21", "register.next_review_early"), ("Register", "B21", "register.review_overdue")}
     assert findings(tmp_path, register={"next_review": "15 April 2026", "review_completed_on": "15/04/2026"}) == {
         ("Register", "B21", "register.review_overdue")}
+
+
+def with_cached_values(path, cached: dict[str, float]):
+    """The workbook as Excel saves it: each formula cell also holds the value it last worked out."""
+    import re
+    import zipfile
+
+    data = {}
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            content = archive.read(info.filename)
+            if info.filename.startswith("xl/worksheets/"):
+                for cell, value in cached.items():
+                    content = re.sub(rb'(<c r="%s"[^>]*><f>[^<]*</f>)<v\s*/>' % cell.encode(),
+                                     rb"\g<1><v>%d</v>" % value, content)
+            data[info] = content
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info, content in data.items():
+            archive.writestr(info, content)
+    return path
+
+
+def serial(day: dt.date) -> int:
+    return (day - dt.date(1899, 12, 30)).days
+
+
+def test_a_formula_in_a_date_cell_asks_for_the_date_to_be_typed(tmp_path):
+    path = write_workbook(tmp_path / "return.xlsx", register={"review_completed_on": "=TODAY()"},
+                          improvement={"I14": {"Due date": "=TODAY()+150"}})
+    with_cached_values(path, {"B22": serial(dt.date(2026, 4, 15)), "F15": serial(dt.date(2026, 9, 12))})
+    workbook = load_workbook_file(path, tmp_path, CONFIG)
+    report = check([workbook], as_of=AS_OF, config=CONFIG)
+    found = {(item.sheet, item.cell, item.rule): item for item in report.findings}
+    assert set(found) == {("Register", "B22", "register.date_formula"), ("Improvement", "F15", "action.date_formula")}
+    assert "=TODAY()" in found["Register", "B22", "register.date_formula"].message
+    assert "Type the date itself" in found["Improvement", "F15", "action.date_formula"].message
+    # The value last saved is still read, so the review is not lost meanwhile.
+    assert score_workbook(workbook, (), as_of=AS_OF, config=CONFIG).action_lines[0].due == dt.date(2026, 9, 12)

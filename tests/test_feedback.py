@@ -14,8 +14,8 @@ import pytest
 
 from pipeline import catalogue
 from pipeline.config import Config
-from pipeline.check.feedback import (ERROR_FILL, FINDINGS_HEADER_ROW, FINDINGS_HEADERS, FINDINGS_SHEET, MANIFEST,
-                               WARNING_FILL, write_feedback)
+from pipeline.check.feedback import (COPIES_LIST, ERROR_FILL, FINDINGS_HEADER_ROW, FINDINGS_HEADERS, FINDINGS_SHEET,
+                                     MANIFEST, WARNING_FILL, write_feedback)
 from pipeline.files.names import UniqueNames, mirrored_path
 from pipeline.findings import ERROR, ValidationReport, finding
 from pipeline.read.batch import load_folder
@@ -183,7 +183,7 @@ def test_originals_are_never_modified_and_clean_or_unreadable_files_get_no_copy(
     written = write_feedback(returns, workbooks, report, out)
     assert [path.relative_to(out.resolve()).as_posix() for path in written] == ["North/p1.xlsx"]
     assert sorted(path.relative_to(out).as_posix() for path in out.rglob("*") if path.is_file()) == [
-        MANIFEST, "North/p1.xlsx"]
+        MANIFEST, "North/p1.xlsx", COPIES_LIST]
     assert {path: digest(path) for path in returns.rglob("*") if path.is_file()} == before
 
 
@@ -283,11 +283,14 @@ def test_values_that_look_like_formulas_are_neutralised_on_the_findings_sheet(tm
 
 
 @pytest.mark.parametrize("relative, expected", [
-    ("North/P 01 (copy).xlsx", "North/P_01_copy.xlsx"),
+    ("North/P 01 (copy).xlsx", "North/P 01 (copy).xlsx"),  # the officer's own name, as it was
     ("../../etc/x.xlsx", "etc/x.xlsx"),
     ("CON.xlsx", "_CON.xlsx"),
     ("a/../../b/com1.XLSX", "a/b/_com1.xlsx"),
-    ("Équipe/Réseau.xlsx", "Equipe/Reseau.xlsx"),
+    ("Équipe/Réseau.xlsx", "Équipe/Réseau.xlsx"),
+    ("名前 パートナーシップ.xlsx", "名前 パートナーシップ.xlsx"),
+    ("\u202eevil.xlsx", "evil.xlsx"),
+    ('a:b*c?d"e<f>g|h.xlsx', "a_b_c_d_e_f_g_h.xlsx"),
     ("..xlsx", "workbook.xlsx"),
     ("x" * 300 + ".xlsx", "x" * 80 + ".xlsx"),
 ])

@@ -14,10 +14,11 @@ so the same return and findings give the same bytes (its created and modified ti
 from __future__ import annotations
 
 import io
-from collections import defaultdict
+import warnings
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from openpyxl import load_workbook
 from openpyxl.comments import Comment
@@ -28,12 +29,12 @@ from openpyxl.workbook.workbook import Workbook as OpenpyxlWorkbook
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pipeline.check.validation_report import as_text
+from pipeline.check.validation_report import as_text, neutralise
 from pipeline.cycle.template import build_workbook
 from pipeline.files.atomic import write_atomic
 from pipeline.files.names import UniqueNames, mirrored_path
 from pipeline.files.xlsx import save
-from pipeline.findings import ERROR, Finding, ValidationReport
+from pipeline.findings import ERROR, WARNING, Finding, ValidationReport
 from pipeline.records import Workbook
 from pipeline.workers import process_pool
 
@@ -43,6 +44,9 @@ FINDINGS_HEADER_ROW = 4
 COMMENT_AUTHOR = "Partnership review"
 #: The list of copies a run wrote, kept in the feedback folder so the next run can remove stale ones.
 MANIFEST = ".feedback-copies.txt"
+#: For the policy team: each returned file with findings, its feedback copy, or why it has none.
+COPIES_LIST = "feedback_copies.csv"
+COPIES_HEADERS = ("Returned file", "Feedback copy", "Errors", "Warnings", "Why there is no copy")
 
 #: Findings that mean the file could not be opened safely: such a file gets no copy (it stays listed
 #: in the validation report).
@@ -86,16 +90,53 @@ def write_feedback(input_dir: Path, workbooks: Sequence[Workbook], report: Valid
     input_dir, out_dir = Path(input_dir), Path(out_dir)
     names = UniqueNames(out_dir, reserved=tuple(input_dir / book.file for book in workbooks))
     tasks = []
+    why_not: dict[str, str] = {}
     for book in sorted(workbooks, key=lambda book: book.file):
         source = input_dir / book.file
         found = list(report.findings_in(book.file))
         if found and _openable(found, source, input_dir):
             tasks.append((source, names.claim(mirrored_path(book.file, source.suffix.lower())), tuple(found)))
+        elif found:
+            why_not[book.file] = _no_copy_reason(found)
     with process_pool(min(jobs, len(tasks))) as pool:
         done = list(pool.map(_write_copy, tasks, chunksize=max(1, len(tasks) // (4 * jobs))))
     written = [target for (_, target, _), ok in zip(tasks, done) if ok]
+    copies = {}
+    for (source, target, _), ok in zip(tasks, done):
+        if ok:
+            copies[source.relative_to(input_dir).as_posix()] = target
+        else:
+            why_not[source.relative_to(input_dir).as_posix()] = (
+                "it could not be opened to mark it up: send the officer its findings from the validation report")
     _replace_manifest(out_dir, written)
+    _write_copies_list(out_dir, report.findings_by_file(), copies, why_not)
     return written
+
+
+def _no_copy_reason(found: Sequence[Finding]) -> str:
+    rules = sorted({item.rule for item in found if item.rule in UNOPENABLE_RULES})
+    if rules:
+        return (f"it cannot be opened as a workbook ({', '.join(rules)}): send the officer the message of the "
+                "validation report")
+    return "it is not in the input folder as a workbook that can be read"
+
+
+def _write_copies_list(out_dir: Path, by_file: Mapping[str, Sequence[Finding]], copies: Mapping[str, Path],
+                       why_not: Mapping[str, str]) -> None:
+    """`feedback_copies.csv`: every returned file with findings, its copy (relative to the feedback
+    folder) or why it has none, so each officer can be sent the right file."""
+    import csv
+
+    folder = out_dir.resolve()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(COPIES_HEADERS)
+    for file in sorted({*copies, *why_not}):
+        counts = Counter(item.severity for item in by_file.get(file, ()))
+        copy = copies[file].resolve().relative_to(folder).as_posix() if file in copies else ""
+        writer.writerow([neutralise(text) for text in (file, copy, str(counts[ERROR]), str(counts[WARNING]),
+                                                       why_not.get(file, ""))])
+    write_atomic(folder / COPIES_LIST, buffer.getvalue().encode("utf-8"))
 
 
 def _write_copy(task: tuple[Path, Path, tuple[Finding, ...]]) -> bool:
@@ -143,7 +184,11 @@ def open_copy(data: bytes, *, macros: bool = False) -> OpenpyxlWorkbook:
     Everything openpyxl keeps is kept: values, styles, data validations, protection, defined names,
     comments, and with `macros` the VBA project of an .xlsm.
     """
-    return load_workbook(io.BytesIO(data), keep_vba=macros, rich_text=True)
+    with warnings.catch_warnings():
+        # openpyxl warns of parts it does not keep (extensions, slicers...): the officer's file keeps
+        # them; this message is for developers and must not reach the console.
+        warnings.simplefilter("ignore")
+        return load_workbook(io.BytesIO(data), keep_vba=macros, rich_text=True)
 
 
 def annotate(workbook: OpenpyxlWorkbook, found: Sequence[Finding]) -> OpenpyxlWorkbook:

@@ -94,6 +94,18 @@ def register_dates(workbook: Workbook, as_of: dt.date, config: Config) -> Iterat
             yield _register_finding("register.invalid_date", workbook, entry)
 
 
+def date_formulas(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
+    """A date worked out by a formula (=TODAY()): its value changes each time the file is saved."""
+    for entry in _entries(workbook):
+        formula = workbook.formulas.get((catalogue.REGISTER.name, entry.cell()))
+        if entry.field.kind is Kind.DATE and formula:
+            yield _register_finding("register.date_formula", workbook, entry, formula=formula)
+    for row in workbook.improvement:
+        formula = workbook.formulas.get((catalogue.IMPROVEMENT.name, row.cell("Due date")))
+        if formula:
+            yield _improvement_finding("action.date_formula", workbook, row, "Due date", formula, formula=formula)
+
+
 def review_overdue(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
     """The next review was due before the as-of date."""
     entry = workbook.register.get("next_review")
@@ -250,7 +262,8 @@ def risk_unmitigated(workbook: Workbook, as_of: dt.date, config: Config) -> Iter
 
 #: The rules of the register, which every assessed workbook answers.
 REGISTER_RULES: tuple[Rule, ...] = (
-    register_missing, register_invalid, register_dates, review_overdue, next_review_early, scope_excluded,
+    register_missing, register_invalid, register_dates, date_formulas, review_overdue, next_review_early,
+    scope_excluded,
 )
 #: The rules of the review itself, which the strategy asks only of a partnership: an entry out of scope
 #: (a scope test answered Yes) is not asked to complete the checklist, improvement tool or risks.
@@ -263,7 +276,8 @@ REVIEW_RULES: tuple[Rule, ...] = (
 #: Every rule over one workbook, in the order of the contract's table.
 WORKBOOK_RULES: tuple[Rule, ...] = REGISTER_RULES + REVIEW_RULES
 #: What an entry out of scope is asked: its register, but nothing about a review it does not have.
-OUT_OF_SCOPE_RULES: tuple[Rule, ...] = (register_missing, register_invalid, register_dates, scope_excluded)
+OUT_OF_SCOPE_RULES: tuple[Rule, ...] = (register_missing, register_invalid, register_dates, date_formulas,
+                                         scope_excluded)
 
 
 # --- Across the batch ------------------------------------------------------------------------------

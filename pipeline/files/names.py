@@ -1,9 +1,12 @@
 """Safe, unique file names for the files the pipeline writes from what officers typed.
 
 A Partnership ID, a partnership name or a returned file's name is untrusted text: it may hold path
-separators, `..`, characters Windows refuses, device names such as `CON`, or be very long. Names
-made here are plain ASCII, stay inside the folder they are written to, and never collide with one
-another (case-insensitively, as on Windows and macOS).
+separators, `..`, characters Windows refuses, device names such as `CON`, control or direction
+characters, or be very long. Names made here stay inside the folder they are written to and never
+collide with one another (case-insensitively, as on Windows and macOS). Rolled-over workbooks get
+plain ASCII names from the ID and name (`safe_stem`, `slug`); a feedback copy keeps the returned
+file's own name, letters of any script and spaces included, so the officer recognises it
+(`readable_stem`).
 """
 
 from __future__ import annotations
@@ -46,18 +49,46 @@ def safe_stem(text: str, *, fallback: str, max_length: int = MAX_STEM) -> str:
     return stem
 
 
-def mirrored_path(relative: str, suffix: str) -> PurePosixPath:
-    """A returned file's path relative to its folder, made safe component by component.
+#: Besides letters, marks and digits of any script, what a readable name keeps.
+_READABLE_PUNCTUATION = frozenset(" .-_()&',+")
+#: The most bytes a name component may take on disk (file systems allow 255).
+MAX_NAME_BYTES = 200
 
-    'North/P-01 return.xlsx' -> 'North/P-01_return.xlsx'; '../../etc/x.xlsx' -> 'etc/x.xlsx'.
+
+def readable_stem(text: str, *, fallback: str, max_length: int = MAX_STEM) -> str:
+    """One path component that keeps the officer's own name: letters of any script, digits, spaces and
+    plain punctuation; separators, characters Windows refuses, control and direction characters
+    become '_'; no leading dots, no device names, no more than `max_length` characters."""
+    text = unicodedata.normalize("NFC", text)
+    kept = "".join(
+        char if unicodedata.category(char)[0] in "LMN" or char in _READABLE_PUNCTUATION
+        else " " if unicodedata.category(char) == "Zs" else "_"
+        for char in text)
+    stem = re.sub(r"_{2,}", "_", re.sub(r" {2,}", " ", re.sub(r"\.{2,}", ".", kept))).strip("._- ")
+    stem = stem[:max_length].rstrip("._- ")
+    while len(stem.encode("utf-8")) > MAX_NAME_BYTES:
+        stem = stem[:-1].rstrip("._- ")
+    if not stem.strip("_"):
+        return fallback
+    if stem.split(".")[0].strip().lower() in _WINDOWS_DEVICES:
+        stem = f"_{stem}"
+    return stem
+
+
+def mirrored_path(relative: str, suffix: str) -> PurePosixPath:
+    """A returned file's path relative to its folder, made safe component by component, keeping the
+    names the officer gave (`readable_stem`).
+
+    'North/P-01 return.xlsx' -> 'North/P-01 return.xlsx'; '../../etc/x.xlsx' -> 'etc/x.xlsx';
+    'Équipe/Réseau.xlsx' stays as it is.
     """
     parts = [part for part in re.split(r"[\\/]+", relative) if part not in ("", ".", "..")]
     if not parts:
         parts = ["workbook"]
-    folders = [safe_stem(part, fallback="folder", max_length=MAX_FOLDER) for part in parts[:-1]]
+    folders = [readable_stem(part, fallback="folder", max_length=MAX_FOLDER) for part in parts[:-1]]
     name = parts[-1]
     stem = name[: -len(Path(name).suffix)] if Path(name).suffix else name
-    return PurePosixPath(*folders, safe_stem(stem, fallback="workbook") + suffix)
+    return PurePosixPath(*folders, readable_stem(stem, fallback="workbook") + suffix)
 
 
 class UniqueNames:

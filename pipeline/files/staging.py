@@ -44,12 +44,19 @@ def staged_pack(out_dir: Path) -> Iterator[Path]:
         yield staging
 
 
+def check_outside_input(input_dir: Path, out_dir: Path) -> None:
+    """Outputs never become inputs: refuse an `out_dir` that is the input folder, inside it or holds it
+    (a later run would read the reports and feedback copies as returns). For `report` and `validate`."""
+    source, target = Path(input_dir).resolve(), Path(out_dir).resolve()
+    if target == source or source.is_relative_to(target) or target.is_relative_to(source):
+        raise FolderError(f"--out {out_dir} must be outside the input folder {input_dir} (and not contain it)")
+
+
 def check_out_folder(input_dir: Path, out_dir: Path, pack_markers: tuple[str, ...]) -> None:
     """Refuse an `out_dir` inside the input folder (or holding it), a file, or a folder of other files
     (one without any of `pack_markers`, the files an earlier pack holds)."""
-    source, target = input_dir.resolve(), out_dir.resolve()
-    if target == source or source.is_relative_to(target) or target.is_relative_to(source):
-        raise FolderError(f"--out {out_dir} must be outside the input folder {input_dir} (and not contain it)")
+    check_outside_input(input_dir, out_dir)
+    target = out_dir.resolve()
     if target.exists() and not target.is_dir():
         raise FolderError(f"--out {out_dir} is a file, not a folder")
     if target.is_dir() and any(target.iterdir()) and not any((target / name).exists() for name in pack_markers):

@@ -90,6 +90,8 @@ def build_context(*, scores: Sequence[PartnershipScore], workbooks: Sequence[Wor
                    for name in CHART_TITLES if name in charts],
         "exceptions": exceptions,
         "partnerships": partnerships,
+        # Profiles are for assessed workbooks: one not assessed is under Exceptions and in the appendix.
+        "profiled": [item for item in partnerships if item["score"].assessed],
         "anchors": {item["score"].file: item["anchor"] for item in partnerships},
         "register_columns": REGISTER_COLUMNS,
         "section_names": catalogue.SECTION_NAMES,

@@ -52,7 +52,7 @@ ALL_PARTS = frozenset({"contents", "summary", "exceptions", "register", "profile
 
 def render_html(context: Mapping[str, Any]) -> str:
     """The pack as one self-contained HTML document."""
-    return render_pack(context, ALL_PARTS, context["partnerships"], profiles_title=True)
+    return render_pack(context, ALL_PARTS, context["profiled"], profiles_title=True)
 
 
 def render_pack(context: Mapping[str, Any], parts: frozenset[str], profiles: Sequence[Mapping[str, Any]], *,

@@ -45,8 +45,8 @@ def render_pdf(context: Mapping[str, Any], path: Path, *, profiles_per_chunk: in
     """
     path = Path(path)
     chunk = context["config"].pdf_profiles_per_chunk if profiles_per_chunk is None else profiles_per_chunk
-    partnerships = list(context["partnerships"])
-    if not chunk or len(partnerships) <= chunk:
+    partnerships, profiled = list(context["partnerships"]), list(context["profiled"])
+    if not chunk or len(profiled) <= chunk:
         _write_pdf(render_html(context), path)
         return path
 
@@ -57,7 +57,7 @@ def render_pdf(context: Mapping[str, Any], path: Path, *, profiles_per_chunk: in
         return _Flow(lambda start, stop, done: render_pack(
             context, frozenset({"contents"}), [], profiles_title=False, toc_pages=toc_pages,
             numbering=None if total is None else (1 + done, total), piece=(start, stop)),
-            [f"toc-{item['anchor']}" for item in partnerships], CONTENTS_LINES_PER_PART)
+            [f"toc-{item['anchor']}" for item in profiled], CONTENTS_LINES_PER_PART)
 
     def stamp(first: int, total: int, flags: Sequence[bool]) -> _Flow:
         return _Flow(lambda *_: _stamps_html(first, total, flags))
@@ -66,11 +66,11 @@ def render_pdf(context: Mapping[str, Any], path: Path, *, profiles_per_chunk: in
                                                     footer=False, piece=(start, stop)),
                      [f"row-{item['anchor']}" for item in partnerships], REGISTER_ROWS_PER_PART)
     summary, exceptions, appendix = part({"summary"}), part({"exceptions"}), part({"appendix"})
-    chunks = [part({"profiles"}, partnerships[index:index + chunk], index == 0)
-              for index in range(0, len(partnerships), chunk)]
+    chunks = [part({"profiles"}, profiled[index:index + chunk], index == 0)
+              for index in range(0, len(profiled), chunk)]
     body = [summary, exceptions, register, *chunks, appendix]
     toc_keys = ("summary", "charts", "exceptions", "register", "profiles", "appendix",
-                *(item["anchor"] for item in partnerships))
+                *(item["anchor"] for item in profiled))
     first_contents = contents({key: 999 for key in toc_keys})
 
     # The flows first, as each renders one part at a time; then the parts that stand alone, biggest

@@ -2,9 +2,10 @@
 
 The folder is read recursively; Excel lock files (`~$name.xlsx`), hidden files and folders (names
 starting with a dot), symbolic links, and files that are not spreadsheets are not read but are
-listed with the reason, so every file present is accounted for. `.xlsx` and `.xlsm` are read (macros
-never run: only cell values are read); other spreadsheet formats are read only far enough to give
-them `file.unsupported_format`.
+listed with the reason, so every file present is accounted for; so are the files in a folder this
+tool wrote (a feedback folder, a pack, a validation report): outputs never become inputs. `.xlsx` and
+`.xlsm` are read (macros never run: only cell values are read); other spreadsheet formats are read
+only far enough to give them `file.unsupported_format`.
 """
 
 from __future__ import annotations
@@ -41,15 +42,46 @@ def scan_folder(input_dir: Path) -> tuple[list[Path], list[IgnoredFile]]:
     """The files to load (sorted) and the files ignored with their reason (sorted)."""
     paths: list[Path] = []
     ignored: list[IgnoredFile] = []
+    outputs: dict[Path, str] = {}
     for path in _walk(input_dir):
         name = relative_name(path, input_dir)
-        reason = ignore_reason(path, input_dir)
+        reason = _in_own_output(path, Path(input_dir), outputs) or ignore_reason(path, input_dir)
         if reason:
             ignored.append(IgnoredFile(name, reason))
         else:
             paths.append(path)
     return (sorted(paths, key=lambda item: relative_name(item, input_dir)),
             sorted(ignored, key=lambda item: item.file))
+
+
+def _own_output_markers() -> dict[str, str]:
+    """The files that show a folder was written by this tool, and what the folder is."""
+    from pipeline.check.feedback import MANIFEST
+    from pipeline.check.validation_report import CSV_NAME
+    from pipeline.pack.results import RESULTS_FILE
+
+    return {MANIFEST: "feedback copies written by this tool",
+            RESULTS_FILE: "a review pack written by this tool",
+            CSV_NAME: "a validation report folder written by this tool"}
+
+
+def _in_own_output(path: Path, input_dir: Path, seen: dict[Path, str]) -> str:
+    """Why `path` is not a return when it is in a folder this tool wrote (a feedback folder, a pack, a
+    validation report) below the input folder: outputs never become inputs. '' otherwise."""
+    from pipeline.check.feedback import COPIES_LIST, MANIFEST
+
+    if path.name == COPIES_LIST and (path.parent / MANIFEST).is_file():
+        return "the list of feedback copies written by this tool, not a return"
+    markers = None
+    for folder in list(path.relative_to(input_dir).parents)[:-1][::-1]:  # outermost first, not the input folder
+        folder = input_dir / folder
+        if folder not in seen:
+            markers = markers or _own_output_markers()
+            seen[folder] = next((f"in {what} ({folder.relative_to(input_dir).as_posix()}/), not a return"
+                                 for marker, what in markers.items() if (folder / marker).is_file()), "")
+        if seen[folder]:
+            return seen[folder]
+    return ""
 
 
 def _walk(folder: Path) -> Iterator[Path]:

@@ -48,6 +48,15 @@ _ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
 _SHARED_STRING_TAG = re.compile(rb"<(?:\w+:)?si[\s>/]")
 
 
+#: `file.too_large` says "too large" only of size; other limits say what they are.
+TOO_SLOW = "Reading it took longer than the time allowed for one workbook: it is damaged or far from a plain workbook"
+
+
+def too_large(detail: str) -> str:
+    """The reason of a `file.too_large` about size."""
+    return f"The file is too large to be a completed review workbook ({detail})"
+
+
 class Refused(Exception):
     """A file that pre-flight refuses: carries the finding's rule and template fields."""
 
@@ -75,8 +84,8 @@ def preflight(data: bytes, suffix: str, limits: Limits, deadline: float | None =
         _refuse_not_zip(data)
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError) as error:
-        raise Refused("file.unreadable", reason=f"the file is truncated or corrupt ({error})") from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError):
+        raise Refused("file.unreadable", reason="the file is truncated or corrupt") from None
     with archive:
         _check_package(archive, data, limits, deadline)
 
@@ -103,7 +112,7 @@ def _check_package(archive: zipfile.ZipFile, data: bytes, limits: Limits, deadli
     _check_kind(archive, names)
     total = sum(member.file_size for member in members)
     if total > limits.max_uncompressed_bytes:
-        raise Refused("file.too_large", reason=(
+        raise Refused("file.too_large", reason=too_large(
             f"its parts unpack to {megabytes(total)}; the limit is {megabytes(limits.max_uncompressed_bytes)}"))
     for member in members:
         if member.flag_bits & 0x1:
@@ -112,7 +121,7 @@ def _check_package(archive: zipfile.ZipFile, data: bytes, limits: Limits, deadli
             raise Refused("file.unreadable", reason=f"part {member.filename} uses an unknown compression")
         ratio = member.file_size / max(member.compress_size, 1)
         if member.file_size > _RATIO_FLOOR_BYTES and ratio > limits.max_compression_ratio:
-            raise Refused("file.too_large", reason=(
+            raise Refused("file.too_large", reason=too_large(
                 f"part {member.filename} unpacks {ratio:,.0f} times its packed size "
                 f"(the limit is {limits.max_compression_ratio}): a zip bomb"))
     roles = part_roles(archive)
@@ -147,8 +156,8 @@ def part_roles(archive: zipfile.ZipFile) -> dict[str, str]:
         root = ElementTree.fromstring(read_small(archive, rels_name))
     except KeyError:
         return roles
-    except (DefusedXmlException, ElementTree.ParseError, zipfile.BadZipFile, zlib.error, OSError) as error:
-        raise Refused("file.unreadable", reason=f"part {rels_name} is not allowed or corrupt ({error})") from None
+    except (DefusedXmlException, ElementTree.ParseError, zipfile.BadZipFile, zlib.error, OSError):
+        raise Refused("file.unreadable", reason=f"part {rels_name} is not allowed or corrupt") from None
     for element in root:
         target, kind = element.get("Target") or "", element.get("Type") or ""
         name = target.lstrip("/") if target.startswith("/") else str(PurePosixPath(folder, target))
@@ -210,12 +219,12 @@ def _scan_part(data: bytes, member: zipfile.ZipInfo, role: str, limits: Limits, 
             cells += _count_new(_CELL_TAG, window, fresh)
             rows += _count_new(_ROW_TAG, window, fresh)
             if cells > max_cells or rows > limits.max_rows:
-                raise Refused("file.too_large", reason=(
+                raise Refused("file.too_large", reason=too_large(
                     f"sheet part {name} holds more than {limits.max_rows:,} rows or {max_cells:,} cells"))
         if role == "strings":
             strings += _count_new(_SHARED_STRING_TAG, window, fresh)
             if strings > max_cells:
-                raise Refused("file.too_large", reason=f"it holds more than {max_cells:,} pieces of text")
+                raise Refused("file.too_large", reason=too_large(f"it holds more than {max_cells:,} pieces of text"))
         tail = window[-_OVERLAP:]
 
 
@@ -243,7 +252,7 @@ def _inflate(data: bytes, member: zipfile.ZipInfo) -> Iterator[bytes]:
     for piece in pieces:
         produced += len(piece)
         if produced > member.file_size:
-            raise Refused("file.too_large", reason=(
+            raise Refused("file.too_large", reason=too_large(
                 f"part {name} unpacks to more than the {megabytes(member.file_size)} it declares"))
         crc = zlib.crc32(piece, crc)
         yield piece
@@ -266,14 +275,14 @@ def _inflated(raw: memoryview, name: str) -> Iterator[bytes]:
             out = inflater.decompress(piece, _CHUNK)
             if out:
                 yield out
-    except zlib.error as error:
-        raise Refused("file.unreadable", reason=f"part {name} is corrupt ({error})") from None
+    except zlib.error:
+        raise Refused("file.unreadable", reason=f"part {name} is corrupt") from None
 
 
 def check_time(deadline: float) -> None:
     """`limits.load_timeout_seconds` per file: the checks and the reading stop between steps once it is spent."""
     if time.monotonic() > deadline:
-        raise Refused("file.too_large", reason="reading it took longer than the time allowed for one workbook")
+        raise Refused("file.too_large", reason=TOO_SLOW)
 
 
 def _count_new(pattern: re.Pattern, window: bytes, fresh: int) -> int:
@@ -311,8 +320,9 @@ def _check_reference(letters: bytes, digits: bytes, limits: Limits) -> None:
         text = letters.decode("ascii", "replace") + digits.decode("ascii", "replace")
         where = f"cell {text}" if letters else f"row {text}"
         raise Refused("file.too_large", reason=(
-            f"a sheet uses {where}, beyond the {limits.max_rows:,} rows and {limits.max_columns} "
-            "columns a review workbook may use"))
+            f"A sheet uses {where}, far beyond the {limits.max_rows:,} rows and {limits.max_columns} columns a "
+            "review workbook uses: something was typed or formatted far down or to the right. Delete those rows "
+            "and columns, or copy your answers into a fresh template"))
 
 
 

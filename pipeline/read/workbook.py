@@ -12,18 +12,21 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
+import os
 import re
 import signal
 import time
 import zipfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from pipeline import catalogue, values
 from pipeline.catalogue import Kind, SheetLayout
 from pipeline.config import Config
 from pipeline.findings import Finding, finding
+from pipeline.read import table_rows
 from pipeline.read.folder import relative_name
-from pipeline.read.preflight import Refused, check_time, megabytes, part_roles, preflight, read_small, workbook_part
+from pipeline.read.preflight import (TOO_SLOW, Refused, check_time, megabytes, part_roles, preflight, read_small,
+                                     too_large, workbook_part)
 from pipeline.records import ChecklistRow, ImprovementRow, RegisterValue, RiskRow, Value, Workbook
 
 #: The most characters Excel (and LibreOffice) let a cell hold.
@@ -40,8 +43,8 @@ def load_workbook_file(path: Path, input_dir: Path, config: Config) -> Workbook:
         size = Path(path).stat().st_size
         if size > limits.max_file_bytes:
             digest = _hash_file(Path(path))
-            return _refused(name, digest, size, "file.too_large",
-                            reason=f"{megabytes(size)} on disk; the limit is {megabytes(limits.max_file_bytes)}")
+            return _refused(name, digest, size, "file.too_large", reason=too_large(
+                f"{megabytes(size)} on disk; the limit is {megabytes(limits.max_file_bytes)}"))
         data = _read_capped(Path(path), limits.max_file_bytes)
     except OSError as error:
         return Workbook(file=name, sha256="", size=0, findings=(
@@ -49,7 +52,7 @@ def load_workbook_file(path: Path, input_dir: Path, config: Config) -> Workbook:
     digest = hashlib.sha256(data).hexdigest()
     if len(data) > limits.max_file_bytes:  # grew while being read
         return _refused(name, digest, len(data), "file.too_large",
-                        reason=f"over {megabytes(limits.max_file_bytes)} on disk")
+                        reason=too_large(f"over {megabytes(limits.max_file_bytes)} on disk"))
     try:
         deadline = time.monotonic() + limits.load_timeout_seconds
         preflight(data, Path(path).suffix.lower(), limits, deadline)
@@ -63,7 +66,14 @@ def load_workbook_file(path: Path, input_dir: Path, config: Config) -> Workbook:
 
 
 def _refused(name: str, digest: str, size: int, rule: str, **fields: str) -> Workbook:
+    if "format" in fields:
+        fields = {**fields, "format": with_article(fields["format"])}
     return Workbook(file=name, sha256=digest, size=size, findings=(finding(rule, file=name, **fields),))
+
+
+def with_article(name: str) -> str:
+    """'an OpenDocument ...', 'a legacy Excel ...': the format's name as a sentence says it."""
+    return f"{'an' if name[:1].upper() in 'AEIOU' else 'a'} {name}"
 
 
 def _hash_file(path: Path) -> str:
@@ -80,9 +90,9 @@ def _read_capped(path: Path, limit: int) -> bytes:
 
 
 def _describe(error: BaseException) -> str:
-    text = values.text(str(error)) or ""
-    text = text if len(text) <= 200 else text[:197] + "..."
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+    """Why the reader failed, in an officer's words: never the library's own text (it is for developers,
+    and says things like "CalamineError: Cannot detect file format")."""
+    return "its content could not be read: it is damaged, or was not saved as a workbook by Excel or LibreOffice"
 
 
 def stopped_reader(path: Path, input_dir: Path, code: int) -> Workbook:
@@ -93,8 +103,7 @@ def stopped_reader(path: Path, input_dir: Path, code: int) -> Workbook:
     except OSError:
         size, digest = 0, ""
     if code in (-signal.SIGXCPU, -signal.SIGKILL):
-        return _refused(name, digest, size, "file.too_large",
-                        reason="reading it took longer than the time allowed for one workbook")
+        return _refused(name, digest, size, "file.too_large", reason=TOO_SLOW)
     return _refused(name, digest, size, "file.unreadable", reason=(
         f"the reader stopped on it ({_signal_name(code)}), for example for want of memory: "
         "the file is damaged or not a plain workbook"))
@@ -126,8 +135,8 @@ class _Sheet:
                     # Excel cannot hold such a cell, so the file was not saved by Excel or LibreOffice;
                     # reading on would carry megabytes of text into every finding and output.
                     raise Refused("file.too_large", reason=(
-                        f"a cell holds {len(raw):,} characters; a workbook cell holds at most "
-                        f"{EXCEL_MAX_CELL_TEXT:,}"))
+                        f"A cell holds {len(raw):,} characters, but a workbook cell holds at most "
+                        f"{EXCEL_MAX_CELL_TEXT:,}: the file was not saved by Excel or LibreOffice"))
                 value = values.clean(raw)
                 # calamine gives every number as a float; a whole number reads as the int it was typed as
                 if isinstance(value, float) and value.is_integer():
@@ -154,10 +163,19 @@ def read_workbook(data: bytes, name: str, digest: str, deadline: float | None = 
         # The Rust date library panics on a number far outside any date (say 1E+300 typed in a date
         # cell). Read such numbers as the text Excel shows, so the rules report them at their cell.
         present, sheets = _read_sheets(_huge_numbers_as_text(data), deadline)
+    version = _check_template_version(data, name, sheets)
+    if version:
+        # Not made from the template (or from an unknown version): that is the one thing to say; its
+        # sheets are not the template's, so their absence or layout says nothing more. The register is
+        # read only to name the partnership, if it can be.
+        register = _read_register(sheets[catalogue.REGISTER.name], name, []) \
+            if catalogue.REGISTER.name in sheets else {}
+        workbook = Workbook(file=name, sha256=digest, size=len(data), register=register)
+        return dataclasses.replace(workbook, register={}, findings=tuple(
+            dataclasses.replace(item, partnership_id=workbook.partnership_id) for item in version))
     for sheet_name in catalogue.REQUIRED_SHEETS:
         if sheet_name not in present:
             found.append(finding("sheet.missing", file=name, sheet=sheet_name))
-    found.extend(_check_template_version(data, name, sheets))
 
     register: dict[str, RegisterValue] = {}
     checklist: tuple[ChecklistRow, ...] = ()
@@ -173,10 +191,55 @@ def read_workbook(data: bytes, name: str, digest: str, deadline: float | None = 
         risks = _read_risks(sheets[catalogue.RISKS_SHEET.name], name, found)
 
     workbook = Workbook(file=name, sha256=digest, size=len(data), register=register, checklist=checklist,
-                        improvement=improvement, risks=risks)
+                        improvement=improvement, risks=risks,
+                        formulas=_formula_cells(data, (catalogue.REGISTER.name, catalogue.IMPROVEMENT.name)))
     pid = workbook.partnership_id
     return dataclasses.replace(workbook, findings=tuple(
         dataclasses.replace(item, partnership_id=pid) for item in found))
+
+
+_FORMULA_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3}[0-9]{1,7})"[^>]*>\s*'
+                           rb'<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)<)')
+
+
+def _formula_cells(data: bytes, sheet_names: tuple[str, ...]) -> dict[tuple[str, str], str]:
+    """The cells of the named sheets that hold a formula, with its text ('TODAY()'), read from the
+    package (the reader gives only values). The sheet parts were checked by pre-flight already."""
+    from defusedxml import ElementTree
+
+    found: dict[tuple[str, str], str] = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        workbook = workbook_part(archive)
+        folder, _, base = workbook.rpartition("/")
+        try:
+            sheets = ElementTree.fromstring(read_small(archive, workbook))
+            rels = ElementTree.fromstring(read_small(archive, f"{folder}/_rels/{base}.rels" if folder
+                                                      else f"_rels/{base}.rels"))
+        except KeyError:
+            return found
+        targets = {element.get("Id"): element.get("Target") or "" for element in rels}
+        for element in sheets.iter():
+            if element.tag.rsplit("}", 1)[-1] != "sheet" or element.get("name") not in sheet_names:
+                continue
+            relation = next((value for key, value in element.attrib.items() if key.rsplit("}", 1)[-1] == "id"), "")
+            target = targets.get(relation, "")
+            part = target.lstrip("/") if target.startswith("/") else str(PurePosixPath(folder, target))
+            try:
+                xml = read_small(archive, os.path.normpath(part).replace(os.sep, "/"), cap=16 << 20)
+            except KeyError:
+                continue
+            if b"<f" not in xml and b":f" not in xml:
+                continue
+            for match in _FORMULA_CELL.finditer(xml):
+                formula = (match.group(2) or b"").decode("utf-8", "replace")
+                found[(element.get("name"), match.group(1).decode("ascii"))] = "=" + _unescape(formula)
+    return found
+
+
+def _unescape(text: str) -> str:
+    from xml.sax.saxutils import unescape
+
+    return unescape(text, {"&quot;": '"', "&apos;": "'"})
 
 
 def _read_sheets(data: bytes, deadline: float | None) -> tuple[set[str], dict[str, _Sheet]]:
@@ -227,30 +290,37 @@ def _fold(value: Value) -> str:
     return values.text(value).casefold()
 
 
-def _check_headers(sheet: _Sheet, layout: SheetLayout, name: str, found: list[Finding]) -> None:
+def _check_headers(sheet: _Sheet, layout: SheetLayout, header_row: int, name: str, found: list[Finding]) -> None:
     for column, header in enumerate(layout.headers, start=1):
-        typed = sheet.get(layout.header_row, column)
+        typed = sheet.get(header_row, column)
         if _fold(typed) != header.casefold():
             found.append(finding("sheet.layout", file=name, sheet=layout.name,
-                                 cell=f"{layout.column(header)}{layout.header_row}",
+                                 cell=f"{layout.column(header)}{header_row}",
                                  value=values.text(typed), expected=header))
 
 
-def _check_label(sheet: _Sheet, layout: SheetLayout, header: str, row: int, expected: str, name: str,
-                 found: list[Finding]) -> None:
-    typed = sheet.at(layout, header, row)
-    if _fold(typed) != values.text(expected).casefold():
-        found.append(finding("sheet.layout", file=name, sheet=layout.name, cell=f"{layout.column(header)}{row}",
-                             value=values.text(typed), expected=expected))
+def _locate(sheet: _Sheet, layout: SheetLayout, key_header: str, text_header: str,
+            items: list[table_rows.Item], name: str, found: list[Finding]) -> dict[str, int]:
+    """The row of each item of a table, by its key (see `table_rows`), with a finding for each slip."""
+    header_row = table_rows.find_header(sheet.get, layout.headers, layout.header_row)
+    _check_headers(sheet, layout, header_row, name, found)
+    located = table_rows.locate(
+        sheet.get, sheet=layout.name, key_column=layout.headers.index(key_header) + 1,
+        key_letter=layout.column(key_header), text_column=layout.headers.index(text_header) + 1, items=items,
+        header_row=header_row, template_header_row=layout.header_row, last_row=sheet.last_row)
+    for slip in located.slips:
+        found.append(finding(slip.rule, file=name, sheet=layout.name, cell=slip.cell, value=slip.value, **slip.fields))
+    return located.rows
 
 
 def _read_register(sheet: _Sheet, name: str, found: list[Finding]) -> dict[str, RegisterValue]:
     layout = catalogue.REGISTER
-    _check_headers(sheet, layout, name, found)
+    rows = _locate(sheet, layout, "Field", "Guidance",
+                   [table_rows.Item(item.label, f"the field '{item.label}'", item.guidance)
+                    for item in catalogue.REGISTER_FIELDS], name, found)
     register = {}
     for item in catalogue.REGISTER_FIELDS:
-        row = catalogue.REGISTER_ROWS[item.key]
-        _check_label(sheet, layout, "Field", row, item.label, name, found)
+        row = rows[item.label]
         value = sheet.at(layout, "Value", row)
         if item.kind not in (Kind.NUMBER, Kind.DATE):
             # Text answers are kept as the text shown, so 14 typed in a text cell reads "14" whatever
@@ -262,53 +332,49 @@ def _read_register(sheet: _Sheet, name: str, found: list[Finding]) -> dict[str, 
 
 def _read_checklist(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[ChecklistRow, ...]:
     layout = catalogue.CHECKLIST
-    _check_headers(sheet, layout, name, found)
-    rows = []
-    for question in catalogue.QUESTIONS:
-        row = catalogue.CHECKLIST_ROWS[question.ref]
-        _check_label(sheet, layout, "Ref", row, question.ref, name, found)
-        rows.append(ChecklistRow(question, row, sheet.at(layout, "Status", row), sheet.at(layout, "Evidence", row),
-                                 sheet.at(layout, "Evidence location", row)))
-    return tuple(rows)
+    rows = _locate(sheet, layout, "Ref", "Question",
+                   [table_rows.Item(question.ref, f"question {question.ref}", question.text)
+                    for question in catalogue.QUESTIONS], name, found)
+    return tuple(ChecklistRow(question, rows[question.ref], sheet.at(layout, "Status", rows[question.ref]),
+                              sheet.at(layout, "Evidence", rows[question.ref]),
+                              sheet.at(layout, "Evidence location", rows[question.ref]))
+                 for question in catalogue.QUESTIONS)
 
 
 def _read_improvement(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[ImprovementRow, ...]:
     layout = catalogue.IMPROVEMENT
-    _check_headers(sheet, layout, name, found)
-    rows = []
-    for area in catalogue.AREAS:
-        row = catalogue.IMPROVEMENT_ROWS[area.ref]
-        _check_label(sheet, layout, "Ref", row, area.ref, name, found)
-        rows.append(ImprovementRow(
-            area, row, *(sheet.at(layout, header, row)
-                         for header in ("Answer", "Action", "Action owner", "Due date", "Action status"))))
-    return tuple(rows)
+    rows = _locate(sheet, layout, "Ref", "Area of practice",
+                   [table_rows.Item(area.ref, f"area {area.ref}", area.text) for area in catalogue.AREAS], name, found)
+    return tuple(ImprovementRow(area, rows[area.ref], *(
+        sheet.at(layout, header, rows[area.ref])
+        for header in ("Answer", "Action", "Action owner", "Due date", "Action status"))) for area in catalogue.AREAS)
 
 
 _RISK_CONTENT = ("Risk", "Likelihood", "Impact", "Mitigation", "Owner")
 
 
 def _read_risks(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[RiskRow, ...]:
-    """The strategy's nine risks always; below them, every row with content is an officer's own risk.
+    """The strategy's nine risks always; every other row of the table with content is an officer's own
+    risk (normally below R09).
 
-    An own risk keeps the Ref the officer typed; a blank Ref, or one already used above, is given the
-    row's place in the list (R10 for the first row below R09, and so on), so every risk can be named
-    in findings and the pack.
+    An own risk keeps the Ref the officer typed; a blank Ref, or one already used, is given the row's
+    place in the list (R10 for the first row below R09, and so on), so every risk can be named in
+    findings and the pack.
     """
     layout = catalogue.RISKS_SHEET
-    _check_headers(sheet, layout, name, found)
-    rows = []
-    for risk in catalogue.RISKS:
-        row = catalogue.RISK_ROWS[risk.ref]
-        _check_label(sheet, layout, "Ref", row, risk.ref, name, found)
-        rows.append(_risk_row(sheet, risk.ref, row))
-    first_own = layout.first_row + len(catalogue.RISKS)
+    located = _locate(sheet, layout, "Ref", "Risk",
+                      [table_rows.Item(risk.ref, f"risk {risk.ref}", risk.text) for risk in catalogue.RISKS],
+                      name, found)
+    rows = [_risk_row(sheet, risk.ref, located[risk.ref]) for risk in catalogue.RISKS]
+    strategy_rows = set(located.values())
+    first = min(strategy_rows)
     used = {risk.ref.casefold() for risk in catalogue.RISKS}
-    for row in range(first_own, sheet.last_row + 1):
-        if any(sheet.at(layout, header, row) is not None for header in _RISK_CONTENT):
+    for row in range(first, sheet.last_row + 1):
+        if row not in strategy_rows and any(sheet.at(layout, header, row) is not None for header in _RISK_CONTENT):
             ref = values.text(sheet.at(layout, "Ref", row))
-            if not ref or ref.casefold() in used:
-                ref = f"R{row - layout.first_row + 1:02d}"
+            number = row - first + 1
+            while not ref or ref.casefold() in used:
+                ref, number = f"R{number:02d}", number + 1
             used.add(ref.casefold())
             rows.append(_risk_row(sheet, ref, row))
     return tuple(rows)

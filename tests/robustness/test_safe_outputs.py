@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 import urllib.request
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
@@ -46,7 +47,10 @@ def assert_inside(path: Path, folder: Path) -> None:
     for part in path.relative_to(folder).parts:
         assert part not in ("", ".", "..") and not part.startswith(".") and len(part.encode()) <= 255, part
         assert part.split(".")[0].lower() not in {"con", "prn", "aux", "nul", "com1", "lpt1"}, part
-        assert part.isascii() and not set(part) & set('<>:"\\|?*'), part
+        # Letters of any script are kept (a feedback copy keeps the officer's own name), but no
+        # control or direction character, and nothing Windows refuses.
+        assert not set(part) & set('<>:"\\|?*'), part
+        assert all(unicodedata.category(char)[0] in "LMN" or char in " .-_()&',+" for char in part), part
 
 
 @given(st.lists(st.one_of(st.sampled_from(HOSTILE_NAMES), st.text(max_size=300)), min_size=1, max_size=8))

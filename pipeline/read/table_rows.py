@@ -1,0 +1,191 @@
+"""Where each row of a returned table is, and what an officer did to it: one slip, one finding.
+
+The template puts every question, area, risk and register field on a fixed row. Officers insert a row
+to make room, delete one, sort a table or type over a Ref. Checking each fixed row against its Ref
+would turn one such slip into twenty errors that all say "start again"; instead `locate` finds each
+row by its Ref (its key) and, to be sure the row moved whole, by its text (the question, area, risk or
+the field's guidance, which an officer cannot edit). Then:
+
+- every row in its place: nothing to say;
+- every row found once, moved whole (rows inserted, a table sorted): the table is read by Ref, with
+  one `sheet.rows_moved` warning for each slip, at the place it happened, saying what to undo;
+- a row deleted, a Ref typed over or repeated: one `sheet.layout` error for each, at its place, saying
+  what to undo (and the workbook is not assessed, as its answers cannot be trusted to be where they
+  seem); more than `MAX_SLIPS` of them are one error saying to copy the answers into a fresh template.
+
+Pure: it reads cells through a function and returns rows and slips; `pipeline.read.workbook` makes
+findings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+from pipeline import values
+
+#: More problems than this in one table are reported as one: the table is past repairing by hand.
+MAX_SLIPS = 3
+#: How far down the header row is looked for when it is not in its place (rows inserted above it).
+HEADER_SEARCH_ROWS = 10
+FRESH_TEMPLATE = "copy your answers into a fresh template"
+
+
+@dataclass(frozen=True)
+class Item:
+    """One row the template puts in a table: its key (Ref or field label), what it is called in a
+    message ("question 1a", "field 'Purpose'"), and text that only that row holds."""
+
+    key: str
+    called: str
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Slip:
+    """What an officer did to a table: a rule, the cell where it happened, what is there, and the
+    message's fields (`expected` and `fix` for sheet.layout, `problem` and `fix` for sheet.rows_moved)."""
+
+    rule: str
+    cell: str
+    value: str
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Located:
+    rows: dict[str, int]  # key -> the row it is read from
+    slips: tuple[Slip, ...]
+    header_row: int  # where the header row is
+    trusted: bool  # False when the rows cannot be trusted (a sheet.layout slip)
+
+
+def _fold(value: object) -> str:
+    return values.text(value).casefold()
+
+
+def find_header(get: Callable[[int, int], object], headers: Sequence[str], header_row: int) -> int:
+    """The row holding every header, where the template has it or (rows inserted above it) lower down."""
+    def holds(row: int) -> bool:
+        return all(_fold(get(row, column)) == header.casefold() for column, header in enumerate(headers, start=1))
+
+    if holds(header_row):
+        return header_row
+    return next((row for row in range(header_row + 1, header_row + HEADER_SEARCH_ROWS + 1) if holds(row)),
+                header_row)
+
+
+def locate(get: Callable[[int, int], object], *, sheet: str, key_column: int, key_letter: str, text_column: int,
+           items: Sequence[Item], header_row: int, template_header_row: int, last_row: int) -> Located:
+    """Where each item's row is. `get(row, column)` reads a cell; the template has item i at row
+    `template_header_row + 1 + i`; the header was found at `header_row`."""
+    offset = header_row - template_header_row
+    slips: list[Slip] = []
+    if offset:
+        slips.append(Slip("sheet.rows_moved", f"{key_letter}{template_header_row}", "", {
+            "problem": _cap(f"{_rows(offset)} inserted above the header of the {sheet} sheet "
+                            f"(the header is now in row {header_row})"),
+            "fix": f"delete {_span(template_header_row, header_row - 1)}"}))
+    expected = {item.key: header_row + 1 + index for index, item in enumerate(items)}
+    first, last = header_row + 1, max(last_row, header_row + len(items))
+    by_key: dict[str, list[int]] = {}
+    for row in range(first, last + 1):
+        by_key.setdefault(_fold(get(row, key_column)), []).append(row)
+    def holds_text(row: int, item: Item) -> bool:
+        return bool(item.text) and item.text.casefold() in _fold(get(row, text_column))
+
+    if all(expected[item.key] in by_key.get(item.key.casefold(), ()) for item in items):
+        return Located(expected, tuple(slips), header_row, True)
+
+    rows: dict[str, int] = {}
+    problems: list[Slip] = []
+    for item in items:
+        found = by_key.get(item.key.casefold(), [])
+        whole = [row for row in found if not item.text or holds_text(row, item)]
+        if len(found) == 1 and whole:
+            rows[item.key] = found[0]
+            continue
+        if len(found) > 1:
+            extra = [row for row in found if row not in whole] or found[1:]
+            problems.append(Slip("sheet.layout", f"{key_letter}{extra[0]}", values.text(get(extra[0], key_column)), {
+                "expected": item.key,
+                "fix": (f"{item.key} is in {_and([f'row {row}' for row in found])}, but only one row is "
+                        f"{item.called}: delete the extra row {extra[0]}, or {FRESH_TEMPLATE}.")}))
+            continue
+        at_text = [row for row in range(first, last + 1) if holds_text(row, item)]
+        if at_text:  # the row is there, with another Ref typed over its own
+            row = at_text[0]
+            typed = values.text(get(row, key_column))
+            problems.append(Slip("sheet.layout", f"{key_letter}{row}", typed, {
+                "expected": item.key,
+                "fix": (f"This is the row of {item.called}, but its Ref was "
+                        f"{'cleared' if not typed else f'changed to {typed!r}'}: type {item.key} back in "
+                        f"{key_letter}{row}.")}))
+            continue
+        place = _where_it_was(item, items, rows, expected)
+        problems.append(Slip("sheet.layout", f"{key_letter}{place}", values.text(get(place, key_column)), {
+            "expected": item.key,
+            "fix": (f"The row of {item.called} was deleted (it was row {place}): undo the deletion, or "
+                    f"{FRESH_TEMPLATE}.")}))
+    if len(problems) > MAX_SLIPS:
+        missing = [slip.fields["expected"] for slip in problems]
+        problems = [Slip("sheet.layout", problems[0].cell, problems[0].value, {
+            "expected": problems[0].fields["expected"],
+            "fix": (f"The rows of the {sheet} sheet are not as in the template ({_and(missing)} are not where "
+                    f"they should be, or are missing or repeated): {FRESH_TEMPLATE}.")})]
+    if problems:
+        return Located(expected, (*slips, *problems), header_row, False)
+
+    slips.extend(_moves(sheet, key_letter, items, rows, header_row, get, key_column))
+    return Located(rows, tuple(slips), header_row, True)
+
+
+def _moves(sheet: str, key_letter: str, items: Sequence[Item], rows: dict[str, int], header_row: int,
+           get: Callable[[int, int], object], key_column: int) -> list[Slip]:
+    """The slips of a table whose every row was found once, whole, somewhere else: sorted, or rows
+    inserted (one warning for each run of inserted rows)."""
+    order = [rows[item.key] for item in items]
+    if order != sorted(order):
+        moved = next(item for item, row in zip(items, order) if row != header_row + 1 + items.index(item))
+        return [Slip("sheet.rows_moved", f"{key_letter}{header_row}", moved.key, {  # the whole table moved
+            "problem": f"The rows of the {sheet} sheet are not in the template's order ({moved.key} is in row "
+                       f"{rows[moved.key]}): the table was sorted or rows were moved",
+            "fix": f"sort the table by its first column (Ref) so that {items[0].key} comes first, then {items[1].key}"
+                   if len(items) > 1 else f"put {moved.key} back in row {header_row + 1}"})]
+    slips = []
+    previous = header_row
+    for item, row in zip(items, order):
+        if row > previous + 1:
+            before = item.called
+            held = [values.text(get(inserted, key_column)) for inserted in range(previous + 1, row)]
+            slips.append(Slip("sheet.rows_moved", f"{key_letter}{previous + 1}",
+                              next((text for text in held if text), ""), {
+                "problem": _cap(f"{_rows(row - previous - 1)} inserted above the row of {before} in the {sheet} "
+                                f"sheet ({_span(previous + 1, row - 1)})"),
+                "fix": f"delete {_span(previous + 1, row - 1)}"}))
+        previous = row
+    return slips
+
+
+def _where_it_was(item: Item, items: Sequence[Item], rows: dict[str, int], expected: dict[str, int]) -> int:
+    """The row a deleted item had: just below the item before it, as it is now, or its template row."""
+    index = items.index(item)
+    if index and items[index - 1].key in rows:
+        return rows[items[index - 1].key] + 1
+    return expected[item.key]
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _rows(count: int) -> str:
+    return "a row was" if count == 1 else f"{count} rows were"
+
+
+def _span(first: int, last: int) -> str:
+    return f"row {first}" if first == last else f"rows {first} to {last}"
+
+
+def _and(parts: Sequence[str]) -> str:
+    return f"{', '.join(parts[:-1])} and {parts[-1]}" if len(parts) > 1 else "".join(parts)

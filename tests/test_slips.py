@@ -1,0 +1,87 @@
+"""One slip, one finding (issue 13, item 8): a row inserted or deleted, a table sorted or a Ref typed
+over gives one finding where it happened, saying what to undo; when every Ref is still there once, the
+table is read by Ref with a warning instead of losing the workbook. Real workbooks from the template,
+edited as officers edit them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from officer import AS_OF, write_workbook
+from pipeline import catalogue
+from pipeline.config import Config
+from pipeline.read.workbook import load_workbook_file
+from pipeline.check.rules import check
+from pipeline.check.score import score_workbook
+
+CONFIG = Config()
+
+
+def load(tmp_path, edit, **answers):
+    workbook = load_workbook_file(write_workbook(tmp_path / "return.xlsx", edit=edit, **answers), tmp_path, CONFIG)
+    report = check([workbook], as_of=AS_OF, config=CONFIG)
+    return workbook, {(item.sheet, item.cell, item.rule): item for item in report.findings}
+
+
+def insert_row(sheet: str, row: int):
+    return lambda book: book[sheet].insert_rows(row)
+
+
+def test_a_row_inserted_in_the_risks_is_one_warning_and_every_risk_is_read_by_ref(tmp_path):
+    workbook, found = load(tmp_path, insert_row("Risks", 5),
+                           risks={"R04": {"Likelihood": 5, "Impact": 4, "Mitigation": None}})
+    assert workbook.assessed
+    assert set(found) == {("Risks", "A5", "sheet.rows_moved"), ("Risks", "E6", "risk.unmitigated")}
+    message = found["Risks", "A5", "sheet.rows_moved"].message
+    assert "A row was inserted above the row of risk R04 in the Risks sheet (row 5)" in message
+    assert "delete row 5" in message
+    assert [(risk.ref, risk.row) for risk in workbook.risks][3:5] == [("R04", 6), ("R05", 7)]
+
+
+def test_a_sorted_checklist_is_one_warning_and_read_by_ref(tmp_path):
+    def sort_by_status(book):
+        sheet = book["Checklist"]
+        rows = [[cell.value for cell in sheet[row]] for row in range(2, 31)]
+        rows.sort(key=lambda cells: (str(cells[3]), cells[0]))
+        for row, cells in enumerate(rows, start=2):
+            for column, value in enumerate(cells, start=1):
+                sheet.cell(row, column, value)
+
+    workbook, found = load(tmp_path, sort_by_status,
+                           checklist={"1a": {"Status": "No"}, "3c": {"Status": "Partly"}, "8c": {"Status": "N/A"}})
+    assert workbook.assessed
+    assert list(found) == [("Checklist", "A1", "sheet.rows_moved")]
+    assert "sort the table by its first column (Ref)" in found["Checklist", "A1", "sheet.rows_moved"].message
+    statuses = {row.question.ref: row.status for row in workbook.checklist}
+    assert (statuses["1a"], statuses["3c"], statuses["8c"], statuses["2a"]) == ("No", "Partly", "N/A", "Yes")
+    assert score_workbook(workbook, (), as_of=AS_OF, config=CONFIG).checklist_completeness == 1.0
+
+
+def test_a_deleted_row_is_one_error_at_its_place(tmp_path):
+    workbook, found = load(tmp_path, lambda book: book["Improvement"].delete_rows(8))
+    assert not workbook.assessed
+    assert list(found) == [("Improvement", "A8", "sheet.layout")]
+    assert "The row of area I07 was deleted (it was row 8)" in found["Improvement", "A8", "sheet.layout"].message
+
+
+def test_a_ref_typed_over_is_one_error_saying_to_type_it_back(tmp_path):
+    def overtype(book):
+        book["Checklist"]["A7"] = "2x"
+
+    workbook, found = load(tmp_path, overtype)
+    assert list(found) == [("Checklist", "A7", "sheet.layout")]
+    assert "type 2b back in A7" in found["Checklist", "A7", "sheet.layout"].message
+
+
+def test_a_row_inserted_in_the_register_and_above_a_header_are_read_as_the_officer_meant(tmp_path):
+    def edit(book):
+        book["Register"].insert_rows(catalogue.REGISTER_ROWS["purpose"])
+        book["Improvement"].insert_rows(1)
+
+    workbook, found = load(tmp_path, edit, register={"funding": 1234},
+                           improvement={"I14": {"Due date": dt.date(2026, 1, 31)}})
+    assert workbook.assessed
+    assert set(found) == {("Register", "A4", "sheet.rows_moved"), ("Improvement", "A1", "sheet.rows_moved"),
+                          ("Improvement", "F16", "action.overdue")}
+    assert "delete row 1" in found["Improvement", "A1", "sheet.rows_moved"].message
+    assert workbook.register["funding"].value == 1234 and workbook.register["funding"].cell() == "B18"
