@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.catalogue import HIGH, LOW, MEDIUM
+
 
 class ConfigError(ValueError):
     """A configuration file that cannot be used; the message is one line and names the key."""
@@ -44,10 +46,10 @@ class Scoring:
 
     def risk_band(self, score: int) -> str:
         if score <= self.risk_low_max:
-            return "Low"
+            return LOW
         if score <= self.risk_medium_max:
-            return "Medium"
-        return "High"
+            return MEDIUM
+        return HIGH
 
 
 @dataclass(frozen=True)

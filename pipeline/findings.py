@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Iterable
 
+from pipeline.catalogue import NOT_ASSESSED, column_number
+
 ERROR, WARNING = "error", "warning"
 
 
@@ -159,10 +161,7 @@ def _cell_key(cell: str) -> tuple[int, int]:
     """Sort A1 references by row then column, so B2 comes before A10; blank cells first."""
     letters = cell.rstrip("0123456789")
     digits = cell[len(letters):]
-    column = 0
-    for letter in letters:
-        column = column * 26 + (ord(letter.upper()) - 64)
-    return (int(digits) if digits else 0, column)
+    return (int(digits) if digits else 0, column_number(letters))
 
 
 def sort_key(item: Finding) -> tuple:
@@ -181,7 +180,7 @@ class FileStatus:
 
     @property
     def label(self) -> str:
-        return "Assessed" if self.assessed else "Not assessed"
+        return "Assessed" if self.assessed else NOT_ASSESSED
 
     @property
     def rules(self) -> list[str]:

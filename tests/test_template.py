@@ -47,10 +47,10 @@ def answer_cells() -> list[tuple[str, str]]:
                        (catalogue.IMPROVEMENT.name, catalogue.IMPROVEMENT_ROWS),
                        (catalogue.RISKS_SHEET.name, catalogue.RISK_ROWS)):
         layout = TABLE_SHEETS[name]
-        cells += [(name, f"{layout.column(header)}{row}") for header in template.ANSWER_HEADERS[name]
+        cells += [(name, f"{layout.column(header)}{row}") for header in layout.answers
                   for row in rows.values()]
     layout = catalogue.RISKS_SHEET
-    cells += [(layout.name, f"{layout.column(header)}{row}") for header in template.OWN_RISK_HEADERS
+    cells += [(layout.name, f"{layout.column(header)}{row}") for header in catalogue.OWN_RISK_HEADERS
               for row in OWN_RISK_ROWS.values()]
     return cells
 

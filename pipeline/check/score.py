@@ -20,18 +20,15 @@ from dataclasses import dataclass, field, replace
 from typing import Iterable, Sequence
 
 from pipeline import catalogue, values
-from pipeline.catalogue import COMPLETE, IN_PROGRESS, NO, NOT_STARTED, PARTLY, YES
+from pipeline.catalogue import (AMBER, COMPLETE, GREEN, HIGH, IN_PROGRESS, NO, NOT_ASSESSED, NOT_STARTED, OUT_OF_SCOPE,
+                                PARTLY, RAG_ORDER, RED, YES)
 from pipeline.config import Config
 from pipeline.findings import ERROR, WARNING, Finding, ValidationReport, file_status
 from pipeline.formats import percent, uk_date
 from pipeline.records import Workbook
 
-RED, AMBER, GREEN, OUT_OF_SCOPE, NOT_ASSESSED = "Red", "Amber", "Green", "Out of scope", "Not assessed"
-#: Every rating, in the order the pack lists them.
-RAG_ORDER = (RED, AMBER, GREEN, OUT_OF_SCOPE, NOT_ASSESSED)
 OVERDUE = "overdue"
 ACTION_KEYS = (NOT_STARTED, IN_PROGRESS, COMPLETE, OVERDUE)
-HIGH = "High"
 
 
 @dataclass(frozen=True)

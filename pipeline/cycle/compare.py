@@ -20,7 +20,7 @@ from pipeline.check.rules import id_key
 RESULTS_FILE = "results.json"
 #: The ratings that are a judgement, least to most serious: a move along this scale is "worse" or
 #: "better"; a move to or from Out of scope or Not assessed is neither.
-RAG_SCALE = ("Green", "Amber", "Red")
+RAG_SCALE = (catalogue.GREEN, catalogue.AMBER, catalogue.RED)
 #: What a carried action's status is this year when last year's area of practice has no action now.
 NOT_CARRIED_OVER = "Not carried over"
 #: ... when its partnership returned no workbook this year.

@@ -61,18 +61,8 @@ _WIDTHS = {
                                  "Owner": 24},
 }
 
-#: The cells an officer answers, per table sheet (Register: the Value column). Everything else is
-#: locked so the structure the loader relies on cannot be typed over by accident.
-ANSWER_HEADERS = {
-    catalogue.REGISTER.name: ("Value",),
-    catalogue.CHECKLIST.name: ("Status", "Evidence", "Evidence location"),
-    catalogue.IMPROVEMENT.name: ("Answer", "Action", "Action owner", "Due date", "Action status"),
-    catalogue.RISKS_SHEET.name: ("Likelihood", "Impact", "Mitigation", "Owner"),
-}
 #: Register fields whose answers run to a sentence or more.
 _LONG_ANSWERS = ("purpose", "objectives")
-#: Extra headers an officer may also type in the open rows below the strategy's nine risks.
-OWN_RISK_HEADERS = ("Ref", "Risk")
 
 
 def build_workbook() -> Workbook:
@@ -227,7 +217,7 @@ def _checklist(sheet: Worksheet) -> None:
         _locked(sheet, layout, row, "Ref", question.ref, alignment=_CENTRE)
         _locked(sheet, layout, row, "Section", question.section)
         _locked(sheet, layout, row, "Question", question.text)
-        for header in ANSWER_HEADERS[layout.name]:
+        for header in layout.answers:
             _answer(sheet, layout, row, header, alignment=_CENTRE if header == "Status" else _WRAP)
         sheet.row_dimensions[row].height = _height(
             (question.text, question.section),
@@ -253,7 +243,7 @@ def _improvement(sheet: Worksheet) -> None:
         row = catalogue.IMPROVEMENT_ROWS[area.ref]
         _locked(sheet, layout, row, "Ref", area.ref, alignment=_CENTRE)
         _locked(sheet, layout, row, "Area of practice", area.full_text)
-        for header in ANSWER_HEADERS[layout.name]:
+        for header in layout.answers:
             centred = header in ("Answer", "Due date", "Action status")
             _answer(sheet, layout, row, header, alignment=_CENTRE if centred else _WRAP)
         sheet[f"{layout.column('Due date')}{row}"].number_format = EXCEL_DATE
@@ -291,7 +281,7 @@ def _risks(sheet: Worksheet) -> None:
             _answer(sheet, layout, row, "Ref", ref, alignment=_CENTRE)
             _answer(sheet, layout, row, "Risk")
             sheet.row_dimensions[row].height = _height(("",), (widths["Risk"],), minimum_lines=2)
-        for header in ANSWER_HEADERS[layout.name]:
+        for header in layout.answers:
             centred = header in ("Likelihood", "Impact")
             _answer(sheet, layout, row, header, alignment=_CENTRE if centred else _WRAP)
     rows = catalogue.RISK_ROWS.values()

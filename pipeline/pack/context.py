@@ -95,6 +95,8 @@ def build_context(*, scores: Sequence[PartnershipScore], workbooks: Sequence[Wor
         "anchors": {item["score"].file: item["anchor"] for item in partnerships},
         "register_columns": REGISTER_COLUMNS,
         "section_names": catalogue.SECTION_NAMES,
+        "question_count": len(catalogue.QUESTIONS),
+        "area_count": len(catalogue.AREAS),
         "rules": [{"code": rule.code, "severity": rule.severity, "when": rule.when,
                    "count": report.by_rule().get(rule.code, 0)} for rule in RULES.values()],
         "findings_total": {"error": report.errors, "warning": report.warnings},
@@ -195,7 +197,7 @@ def _exceptions(scores: Sequence[PartnershipScore], report: ValidationReport) ->
                                   key=lambda score: (score.next_review, score.id)),
         "overdue_actions": overdue_actions,
         "unmitigated": [(score, risk) for score in counted for risk in score.risks
-                        if risk.band == "High" and not risk.mitigated],
+                        if risk.band == catalogue.HIGH and not risk.mitigated],
         "out_of_scope": [score for score in scores if score.assessed and not score.in_scope and score.counted],
         "duplicates": _duplicates(scores),
         "left_out": [(score, item) for score in counted for item in score.left_out],

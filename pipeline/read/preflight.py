@@ -21,6 +21,7 @@ import zlib
 from pathlib import PurePosixPath
 from typing import Iterator
 
+from pipeline.catalogue import column_number
 from pipeline.config import Limits
 from pipeline.read.folder import UNSUPPORTED_SUFFIXES
 
@@ -313,9 +314,7 @@ def _far_references(max_rows: int, max_columns: int) -> re.Pattern:
 
 def _check_reference(letters: bytes, digits: bytes, limits: Limits) -> None:
     row = int(digits) if digits else 0
-    column = 0
-    for letter in letters.upper():
-        column = column * 26 + (letter - 64)
+    column = column_number(letters.decode("ascii"))
     if row > limits.max_rows or column > limits.max_columns:
         text = letters.decode("ascii", "replace") + digits.decode("ascii", "replace")
         where = f"cell {text}" if letters else f"row {text}"

@@ -347,7 +347,7 @@ def _read_improvement(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[I
                    [table_rows.Item(area.ref, f"area {area.ref}", area.text) for area in catalogue.AREAS], name, found)
     return tuple(ImprovementRow(area, rows[area.ref], *(
         sheet.at(layout, header, rows[area.ref])
-        for header in ("Answer", "Action", "Action owner", "Due date", "Action status"))) for area in catalogue.AREAS)
+        for header in layout.answers)) for area in catalogue.AREAS)
 
 
 _RISK_CONTENT = ("Risk", "Likelihood", "Impact", "Mitigation", "Owner")
@@ -400,10 +400,7 @@ def _check_template_version(data: bytes, name: str, sheets: dict[str, _Sheet]) -
     reference = _REFERENCE.match(text.strip())
     if reference:
         sheet = sheets.get(reference["sheet"])
-        column = 0
-        for letter in reference["column"].upper():
-            column = column * 26 + ord(letter) - 64
-        version = sheet.get(int(reference["row"]), column) if sheet else None
+        version = sheet.get(int(reference["row"]), catalogue.column_number(reference["column"])) if sheet else None
     parsed = values.number(version)
     if parsed is None or parsed is values.INVALID or parsed != catalogue.TEMPLATE_VERSION:
         shown = values.text(version) or "blank"
