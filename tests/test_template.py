@@ -175,7 +175,7 @@ def test_date_cells_hint_but_do_not_refuse_typed_text(workbook):
         found = validations_at(workbook[sheet], cell)
         assert found and all(item.type in (None, "none") for item in found), (sheet, cell)
         assert any("/" in item.prompt for item in found), (sheet, cell)
-        assert workbook[sheet][cell].number_format.upper() == template.DATE_FORMAT
+        assert workbook[sheet][cell].number_format.upper() == "DD/MM/YYYY"
 
 
 def test_messages_fit_within_excels_limits(workbook):
