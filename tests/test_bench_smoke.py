@@ -1,7 +1,8 @@
 """The benchmark runs end to end on a handful of workbooks and writes its results file.
 
 No timing is asserted here (issue 6): timings belong to `make bench`, not to the test suite. The PDF
-stages are skipped (`--no-pdf`) to keep this test short.
+stages are skipped (`--no-pdf`) to keep this test short. It runs with the slow tests (`make slow`,
+which CI runs): it is the benchmark, not a check of the review.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "benchmarks" / "bench.py"
@@ -21,6 +24,7 @@ NO_PDF_STAGES = {
 TARGETS = {"lvs_j1_vs_naive", "lvs_j2_speedup", "report_nopdf_vs_naive", "pdf_speedup", "pdf_peak_mb", "help_seconds"}
 
 
+@pytest.mark.slow
 def test_bench_quick_run_writes_results(tmp_path: Path) -> None:
     out = tmp_path / "results.json"
     done = subprocess.run(
