@@ -201,7 +201,7 @@ def test_a_rerun_removes_its_own_stale_copies_only(returns, tmp_path):
     assert (out / MANIFEST).read_text() == ""
 
 
-def test_copies_do_not_depend_on_jobs(returns, tmp_path):
+def test_copies_do_not_depend_on_jobs(returns, tmp_path, start_method):
     write_workbook(returns / "p3.xlsx", partnership_id="P-003", checklist={"3a": {"Status": None}})
     workbooks, report = validated(returns)
     one = write_feedback(returns, workbooks, report, tmp_path / "one")
