@@ -1,9 +1,10 @@
 """Worker processes: the one way the project shares work out over processes.
 
-`process_pool` is every pool: reading, the feedback copies and the PDF's parts take theirs from here,
-forked (or, where Python starts workers afresh, as 3.14 does by default, started with a forkserver),
-or started afresh for work that must not hold a copy of the caller's memory; with one worker the work
-runs in this process, in the same order.
+`process_pool` is every pool: reading, the feedback copies and the PDF's parts take theirs from here.
+Workers start the system's default way (forked on Linux before Python 3.14, from a forkserver since),
+or afresh ("spawn") for work that must not hold a copy of the caller's memory; with one worker the
+work runs in this process, in the same order. Tasks are functions at module level, so that a worker
+started either way can import them.
 
 `in_workers` runs a task (a function that can be pickled, taking one file's path) on every path, in
 `jobs` worker processes, never in this one. Each worker is held to `WORKER_MEMORY_BYTES` of memory
