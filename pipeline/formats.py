@@ -18,17 +18,12 @@ EXCEL_PERCENT = "0%"
 
 
 def uk_date(day: dt.date) -> str:
-    """A date as officers write it: 31/03/2026."""
+    """A date as officers type it, in messages that ask them to type one: 31/03/2026."""
     return day.strftime("%d/%m/%Y")
 
 
-def short_date(day: dt.date | None) -> str:
-    """31/03/2026, or the empty mark."""
-    return EMPTY if day is None else uk_date(day)
-
-
 def long_date(day: dt.date | None) -> str:
-    """31 March 2026, or the empty mark."""
+    """31 March 2026 (the one style the pack writes every date in), or the empty mark."""
     return EMPTY if day is None else f"{day.day} {day:%B %Y}"
 
 

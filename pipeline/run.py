@@ -56,6 +56,10 @@ class ReportOutcome:
             lines.append("No workbooks were found: the pack is empty.")
         lines.append(f"Workbooks: {summary['workbooks']}; in scope {summary['in_scope']}, out of scope "
                      f"{summary['out_of_scope']}, not assessed {summary['not_assessed']}.")
+        if summary["duplicates_not_counted"]:
+            lines.append(f"Partnerships: {summary['partnerships']}, each Partnership ID counted once; "
+                         f"{summary['duplicates_not_counted']} other return(s) of an ID given twice not "
+                         "counted (see Exceptions).")
         lines.append("RAG: " + ", ".join(f"{rag} {summary['rag'][rag]}" for rag in RAG_ORDER) + ".")
         lines.append(f"Findings: {self.report.errors} errors, {self.report.warnings} warnings "
                      f"(see {self.out_dir / 'validation_report.xlsx'}).")

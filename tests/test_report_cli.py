@@ -151,3 +151,15 @@ def test_a_real_browser_renders_the_html_pack(good_pack, tmp_path):
     assert max(histogram) < 0.97 * sum(histogram), "the screenshot is blank"
     dark = sum(histogram[:128])
     assert dark > 2000, "no text drawn"
+
+
+def test_the_console_says_when_a_partnership_id_counts_once(tmp_path):
+    from officer import write_workbook
+
+    (tmp_path / "in").mkdir()
+    write_workbook(tmp_path / "in" / "final.xlsx", partnership_id="P-001")
+    write_workbook(tmp_path / "in" / "draft.xlsx", partnership_id="P-001")
+    write_workbook(tmp_path / "in" / "other.xlsx", partnership_id="P-002")
+    result = run(tmp_path / "in", tmp_path / "out")
+    assert "Workbooks: 3;" in result.output
+    assert "Partnerships: 2, each Partnership ID counted once; 1 other return(s)" in result.output

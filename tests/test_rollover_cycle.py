@@ -74,8 +74,8 @@ def test_one_workbook_per_partnership_and_the_console_tells_the_truth(rolled):
     output, books = rolled
     assert sorted(books) == ["P-001", "P-002", "P-003"]
     assert "out of scope" not in output  # P-002's counted return is in scope, and it is rolled over
-    assert "P-002 (p2.xlsx, p2-draft.xlsx): rolled over from p2.xlsx" in output
-    assert "P-003 (p3-a.xlsx, p3-b.xlsx): rolled over from p3-a.xlsx" in output
+    assert "P-002 (p2.xlsx, p2-draft.xlsx): one workbook, rolled over from p2.xlsx" in output
+    assert "P-003 (p3-a.xlsx, p3-b.xlsx): one workbook, rolled over from p3-a.xlsx" in output
 
 
 def test_open_actions_of_both_returns_of_a_shared_id_come_back(rolled):
@@ -96,3 +96,34 @@ def test_an_unknown_status_or_unreadable_due_date_is_carried_as_typed_and_listed
     assert cells(books["P-001"], "Improvement", "I06", catalogue.IMPROVEMENT_ROWS, headers)[1] == "soon"
     assert "P-001 I05: status 'Done' is not Not started, In progress or Complete" in output
     assert "P-001 I06: due date 'soon' is not a date" in output
+
+
+def test_two_partnerships_sharing_an_id_each_come_back_with_their_own_actions(tmp_path):
+    """Two different partnerships returned under one ID (an officer typed another's ID): neither is
+    lost next year; each gets its own workbook and actions, and the policy team is told to fix an ID."""
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    write_workbook(returns / "food.xlsx", partnership_id="P-004", register={"name": "Riverside Food Network"},
+                   improvement={"I04": action("Agree the bottom line")})
+    write_workbook(returns / "arts.xlsx", partnership_id="P-004", register={"name": "Eastbrook Arts Trust"},
+                   improvement={"I09": action("Minute every decision")})
+    run("report", str(returns), "--out", str(tmp_path / "out"), "--as-of", "2026-04-30", "--no-pdf")
+    output = run("templates", "--from-register", str(tmp_path / "out" / "register.xlsx"),
+                 "--out", str(tmp_path / "rolled"), "--year", "2027")
+    books = {}
+    for path in sorted((tmp_path / "rolled").glob("*.xlsx")):
+        book = openpyxl.load_workbook(path)
+        register = book["Register"]
+        books[register[f"B{catalogue.REGISTER_ROWS['name']}"].value] = (
+            register[f"B{catalogue.REGISTER_ROWS['id']}"].value, book)
+    assert sorted(books) == ["Eastbrook Arts Trust", "Riverside Food Network"]
+    headers = ("Action", "Action status")
+    food, arts = books["Riverside Food Network"][1], books["Eastbrook Arts Trust"][1]
+    assert cells(food, "Improvement", "I04", catalogue.IMPROVEMENT_ROWS, headers) == ("Agree the bottom line",
+                                                                                       "In progress")
+    assert cells(food, "Improvement", "I09", catalogue.IMPROVEMENT_ROWS, headers) == (None, None)
+    assert cells(arts, "Improvement", "I09", catalogue.IMPROVEMENT_ROWS, headers) == ("Minute every decision",
+                                                                                      "In progress")
+    assert cells(arts, "Improvement", "I04", catalogue.IMPROVEMENT_ROWS, headers) == (None, None)
+    assert "Wrote 2 workbook(s)" in output
+    assert "give one of them a new ID" in output

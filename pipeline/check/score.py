@@ -24,7 +24,7 @@ from pipeline.catalogue import (AMBER, COMPLETE, GREEN, HIGH, IN_PROGRESS, NO, N
                                 PARTLY, RAG_ORDER, RED, YES)
 from pipeline.config import Config
 from pipeline.findings import ERROR, WARNING, Finding, ValidationReport, file_status
-from pipeline.formats import percent, uk_date
+from pipeline.formats import long_date, percent
 from pipeline.records import Workbook
 
 OVERDUE = "overdue"
@@ -272,7 +272,7 @@ def _rag(completeness: float, assurance: float | None, max_overdue: int, overdue
     if high:
         amber.append(f"{_plural(high, 'High risk')}")
     if review_overdue:
-        amber.append(f"Review was due on {uk_date(next_review)}")
+        amber.append(f"Review was due on {long_date(next_review)}")
     if amber:
         return AMBER, tuple(amber)
     return GREEN, ()

@@ -74,6 +74,22 @@ class PartnershipChange:
     assurance_then: float | None
     assurance_now: float | None
     carried_actions: tuple[CarriedAction, ...]
+    reasons_then: tuple[str, ...] = ()  # why it had its rating last year (results.json `rag_reasons`)
+    reasons_now: tuple[str, ...] = ()
+
+    @property
+    def what_changed(self) -> str:
+        """Why the rating moved, in a sentence: 'Green to Red because 1 High risk with no mitigation'."""
+        if self.rag_then == self.rag_now or not self.rag_then or not self.rag_now:
+            return ""
+        move = f"{self.rag_then} to {self.rag_now}"
+        if self.movement == "worse" and self.reasons_now:
+            return f"{move} because {'; '.join(self.reasons_now)}"
+        if self.movement == "better" and self.reasons_then:
+            return f"{move}: no longer {'; '.join(self.reasons_then)}"
+        if self.reasons_now:
+            return f"{move}: {'; '.join(self.reasons_now)}"
+        return move
 
     @property
     def completeness_change(self) -> float | None:
@@ -221,7 +237,8 @@ class Comparison:
             "workbooks_by_rag_then": self.workbooks_by_rag_then,
             "workbooks_by_rag_now": self.workbooks_by_rag_now,
             "partnerships": [
-                {**asdict(change), "completeness_change": change.completeness_change,
+                {**asdict(change), "what_changed": change.what_changed,
+                 "completeness_change": change.completeness_change,
                  "assurance_change": change.assurance_change, "movement": change.movement}
                 for change in self.partnerships
             ],
@@ -247,6 +264,8 @@ def compare(current: Mapping[str, Any], previous: Mapping[str, Any]) -> Comparis
             assurance_then=last and last.get("checklist_assurance"),
             assurance_now=this and this.get("checklist_assurance"),
             carried_actions=_carried(open_then.get(key, ()), this),
+            reasons_then=tuple(str(reason) for reason in (last or {}).get("rag_reasons") or ()),
+            reasons_now=tuple(str(reason) for reason in (this or {}).get("rag_reasons") or ()),
         ))
     return Comparison(
         previous_year=previous.get("year"), previous_as_of=previous.get("as_of"),

@@ -13,10 +13,13 @@ of a report run and writes one standard workbook per in-scope partnership. Each 
 - the risks the officer added below the strategy's nine (R10, ...), with their text, mitigation and
   owner; their ratings are blank, for this year's review.
 
-A Partnership ID on two or more rows of the register (two returns last year) gives one workbook, from
-the return that counted in last year's figures (`score.counting_order`: the latest review, then the
-first file by name), with the open actions and own risks of every return of the ID, the counted
-return's first where two give the same area.
+A Partnership ID on two or more rows of the register (two returns last year) is read by partnership
+name. Returns of the same name are one partnership returned twice: one workbook, from the return that
+counted in last year's figures (`score.counting_order`: the latest review, then the first file by
+name), with the open actions and own risks of every return, the counted return's first where two give
+the same area. Returns of different names are different partnerships that share an ID by mistake: each
+gets its own workbook with its own actions and risks, so none is lost, and the summary asks the policy
+team to give one of them a new ID.
 
 `read_register` is pure over the file's bytes; `rollover_workbooks` builds workbooks in memory;
 `write_rollover` is the thin layer that reads and writes files.
@@ -73,6 +76,7 @@ class Partnership:
     register: dict[str, Any]  # by catalogue field key, typed
     actions: dict[str, dict[str, Any]] = field(default_factory=dict)  # area ref -> carried cells
     risks: dict[str, dict[str, Any]] = field(default_factory=dict)  # R10... -> text, mitigation, owner
+    unit: tuple[str, str] = ("", "")  # its ID and name as compared (see `Unit`)
 
     @property
     def id(self) -> str:
@@ -92,7 +96,7 @@ class Register:
     rows_without_id: tuple[int, ...]  # Register rows with no Partnership ID
     actions_not_carried: tuple[str, ...]  # "ID ref: why", for open actions and own risks with nowhere to go
     to_check: tuple[str, ...] = ()  # carried as typed, for the officer to correct: "ID ref: what"
-    returned_twice: tuple[str, ...] = ()  # "ID: which returns, and which was rolled over"
+    returned_twice: tuple[str, ...] = ()  # "ID: which returns, and what was rolled over from them"
 
 
 @dataclass(frozen=True)
@@ -122,7 +126,7 @@ class RolloverSummary:
         if self.carried_risks:
             lines.append(f"Brought back {self.carried_risks} risk(s) officers added below R09, ratings blank.")
         if self.returned_twice:
-            lines.append(f"Returned twice last year, one workbook written: {'; '.join(self.returned_twice)}.")
+            lines.append(f"Partnership IDs on two returns last year: {'; '.join(self.returned_twice)}.")
         if self.to_check:
             lines.append(f"Carried as typed, for the officer to correct: {'; '.join(self.to_check)}.")
         if self.out_of_scope:
@@ -232,38 +236,46 @@ def read_register(data: bytes, *, name: str = "register.xlsx") -> Register:
     finally:
         workbook.close()
 
-    # One workbook per Partnership ID: the return that counted last year (score.counting_order).
-    groups: dict[str, list[tuple[int, dict[str, Any], dict[str, Any]]]] = defaultdict(list)
+    # One workbook per partnership: per Partnership ID and name, from the return that counted last
+    # year (score.counting_order); `units` routes each return's file to its partnership.
+    groups: dict[Unit, list[tuple[int, dict[str, Any], dict[str, Any]]]] = defaultdict(list)
     without_id = []
     for row, cells in register_rows:
         typed = {item.key: _typed(item.kind, cells[item.label]) for item in catalogue.REGISTER_FIELDS}
         if not values.text(typed["id"]):
             without_id.append(row)
             continue
-        groups[id_key(typed["id"])].append((row, cells, typed))
+        groups[(id_key(typed["id"]), _name_key(typed["name"]))].append((row, cells, typed))
+    names_by_id: dict[str, list[Unit]] = defaultdict(list)
+    for unit in groups:
+        names_by_id[unit[0]].append(unit)
     partnerships, out_of_scope, twice = [], [], []
-    order: dict[str, list[str]] = {}  # ID key -> its returns' files, the counted one first
-    for key, group in groups.items():
+    order: dict[Unit, list[str]] = {}  # partnership -> its returns' files, the counted one first
+    units = Units()
+    for unit, group in groups.items():
         group.sort(key=lambda entry: counting_order(_date_or_none(entry[2]["review_completed_on"]),
                                                     values.text(entry[1].get(FILE)) or f"{entry[0]:09d}"))
         row, cells, typed = group[0]
         partnership_id = values.text(typed["id"])
-        order[key] = [values.text(entry[1].get(FILE)) for entry in group]
+        order[unit] = [values.text(entry[1].get(FILE)) for entry in group]
+        units.add(unit, order[unit], counted=_counted_unit(names_by_id[unit[0]], groups) == unit)
         if values.text(cells[IN_SCOPE]).casefold() in _NOT_IN_SCOPE:
             out_of_scope.append(partnership_id)
+            units.out_of_scope.add(unit)
             continue
+        files = [values.text(entry[1].get(FILE)) or f"Register row {entry[0]}" for entry in group]
         if len(group) > 1:
-            files = [values.text(entry[1].get(FILE)) or f"Register row {entry[0]}" for entry in group]
-            twice.append(f"{partnership_id} ({', '.join(files)}): rolled over from {files[0]}, with the open "
-                         "actions and own risks of each")
-        partnerships.append(Partnership(row=row, register=typed))
+            twice.append(f"{partnership_id} ({', '.join(files)}): one workbook, rolled over from {files[0]}, "
+                         "with the open actions and own risks of each")
+        if len(names_by_id[unit[0]]) > 1:
+            twice.append(f"{partnership_id} is also the ID of another partnership: '{values.text(typed['name'])}' "
+                         f"({', '.join(files)}) has its own workbook; give one of them a new ID")
+        partnerships.append(Partnership(row=row, register=typed, unit=unit))
 
-    in_scope = {id_key(item.id) for item in partnerships}
-    out = {id_key(item) for item in out_of_scope}
-    actions, not_carried, to_check = _open_actions(action_rows, in_scope, out, order)
-    risks, risks_not_carried = _own_risks(risk_rows, in_scope, order)
-    partnerships = [Partnership(item.row, item.register, actions.get(id_key(item.id), {}),
-                                risks.get(id_key(item.id), {})) for item in partnerships]
+    actions, not_carried, to_check = _open_actions(action_rows, units, order)
+    risks, risks_not_carried = _own_risks(risk_rows, units, order)
+    partnerships = [Partnership(item.row, item.register, actions.get(item.unit, {}), risks.get(item.unit, {}),
+                                item.unit) for item in partnerships]
     return Register(tuple(partnerships), tuple(sorted(out_of_scope)), tuple(without_id),
                     tuple(not_carried + risks_not_carried), tuple(to_check), tuple(twice))
 
@@ -272,11 +284,44 @@ def _date_or_none(value: Any) -> dt.date | None:
     return value if isinstance(value, dt.date) else None
 
 
-def _counted_first(rows: list[tuple[int, dict[str, Any]]],
-                   order: dict[str, list[str]]) -> list[tuple[int, dict[str, Any]]]:
-    """Rows of Open actions or Own risks, those of the return that counted for their ID first."""
+#: One partnership of the register: its Partnership ID and its name, each compared as `id_key` does.
+Unit = tuple[str, str]
+
+
+def _name_key(name: Any) -> str:
+    return " ".join(values.text(name).casefold().split())
+
+
+def _counted_unit(units: list[Unit], groups: dict[Unit, list]) -> Unit:
+    """Of the partnerships sharing an ID, the one whose rows of an older register (no File column) join."""
+    return min(units, key=lambda unit: min(entry[0] for entry in groups[unit]))
+
+
+class Units:
+    """Which partnership each row of Open actions or Own risks belongs to: by its ID and, where two
+    partnerships share the ID, by the file it came from."""
+
+    def __init__(self) -> None:
+        self.by_file: dict[tuple[str, str], Unit] = {}
+        self.by_id: dict[str, Unit] = {}
+        self.out_of_scope: set[Unit] = set()
+
+    def add(self, unit: Unit, files: list[str], *, counted: bool) -> None:
+        for file in files:
+            self.by_file[(unit[0], file)] = unit
+        if counted:
+            self.by_id[unit[0]] = unit
+
+    def of(self, cells: dict[str, Any]) -> Unit | None:
+        key = id_key(values.text(cells["Partnership ID"]))
+        return self.by_file.get((key, values.text(cells.get(FILE)))) or self.by_id.get(key)
+
+
+def _counted_first(rows: list[tuple[int, dict[str, Any]]], units: Units,
+                   order: dict[Unit, list[str]]) -> list[tuple[int, dict[str, Any]]]:
+    """Rows of Open actions or Own risks, those of the return that counted for their partnership first."""
     def rank(entry: tuple[int, dict[str, Any]]) -> tuple[int, int]:
-        files = order.get(id_key(values.text(entry[1]["Partnership ID"])), [])
+        files = order.get(units.of(entry[1]), [])
         file = values.text(entry[1].get(FILE))
         return (files.index(file) if file in files else len(files), entry[0])
     return sorted(rows, key=rank)
@@ -312,19 +357,19 @@ def _table(workbook, sheet: str, name: str, required: tuple[str, ...],
     return table
 
 
-def _open_actions(rows: list[tuple[int, dict[str, Any]]], in_scope: set[str], out_of_scope: set[str],
-                  order: dict[str, list[str]]) -> tuple[dict[str, dict[str, dict[str, Any]]], list[str], list[str]]:
-    """Open actions by Partnership ID key and area ref; why any cannot be carried; and those carried
-    with a status or due date that cannot be read (as typed, for the officer to correct)."""
-    actions: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+def _open_actions(rows: list[tuple[int, dict[str, Any]]], units: Units,
+                  order: dict[Unit, list[str]]) -> tuple[dict[Unit, dict[str, dict[str, Any]]], list[str], list[str]]:
+    """Open actions by partnership and area ref; why any cannot be carried; and those carried with a
+    status or due date that cannot be read (as typed, for the officer to correct)."""
+    actions: dict[Unit, dict[str, dict[str, Any]]] = defaultdict(dict)
     not_carried, to_check = [], []
-    for row, cells in _counted_first(rows, order):
+    for row, cells in _counted_first(rows, units, order):
         partnership_id, ref = values.text(cells["Partnership ID"]), values.text(cells["Ref"]).upper()
-        key = id_key(partnership_id)
+        key = units.of(cells)
         status = values.choice(cells["Action status"], catalogue.ACTION_STATUSES)
-        if status == catalogue.COMPLETE or key in out_of_scope:
+        if status == catalogue.COMPLETE or key in units.out_of_scope:
             continue
-        if key not in in_scope:
+        if key is None:
             not_carried.append(f"{partnership_id or f'Open actions row {row}'} {ref}: not in the Register")
         elif ref not in catalogue.IMPROVEMENT_ROWS:
             not_carried.append(f"{partnership_id} {ref or f'row {row}'}: not an area of practice")
@@ -349,18 +394,18 @@ def _open_actions(rows: list[tuple[int, dict[str, Any]]], in_scope: set[str], ou
     return dict(actions), not_carried, to_check
 
 
-def _own_risks(rows: list[tuple[int, dict[str, Any]]], in_scope: set[str],
-               order: dict[str, list[str]]) -> tuple[dict[str, dict[str, dict[str, Any]]], list[str]]:
-    """Officers' own risks by Partnership ID key, in the rows below R09 (R10, R11, ...) in order; a risk
-    given by two returns of the ID comes back once; and those with no free row left."""
+def _own_risks(rows: list[tuple[int, dict[str, Any]]], units: Units,
+               order: dict[Unit, list[str]]) -> tuple[dict[Unit, dict[str, dict[str, Any]]], list[str]]:
+    """Officers' own risks by partnership, in the rows below R09 (R10, R11, ...) in order; a risk
+    given by two returns of the partnership comes back once; and those with no free row left."""
     free = [ref for ref in catalogue.RISK_ROWS if ref not in {risk.ref for risk in catalogue.RISKS}]
-    risks: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
-    seen: dict[str, set[str]] = defaultdict(set)
+    risks: dict[Unit, dict[str, dict[str, Any]]] = defaultdict(dict)
+    seen: dict[Unit, set[str]] = defaultdict(set)
     not_carried = []
-    for _, cells in _counted_first(rows, order):
+    for _, cells in _counted_first(rows, units, order):
         partnership_id = values.text(cells["Partnership ID"])
-        key = id_key(partnership_id)
-        if key not in in_scope:
+        key = units.of(cells)
+        if key is None or key in units.out_of_scope:
             continue
         text = _typed(Kind.TEXT, cells["Risk"])
         words = values.text(text).casefold() or values.text(cells["Mitigation"]).casefold()

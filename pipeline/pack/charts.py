@@ -425,6 +425,7 @@ def _resources(fig, scores: list[PartnershipScore], config: Config) -> None:
         _empty(funding_ax, "No assessed partnership has an assurance score")
         days_ax.set_axis_off()
         return
+    to_label = []
     for ax, attribute, label in ((funding_ax, "funding", "Annual council funding (£)"),
                                  (days_ax, "officer_days", "Officer time (days per year)")):
         # A partnership whose amount is blank or cannot be read has no point in that panel (not a 0).
@@ -440,8 +441,8 @@ def _resources(fig, scores: list[PartnershipScore], config: Config) -> None:
         low = max(0.0, min(min(xs), config.rag.amber_assurance_below * 100) - 8)
         ax.set_xlim(low, 104)
         ax.set_ylim(-0.04 * (max(ys) or 1), (max(ys) or 1) * 1.2)
-        _label_points(ax, *_notable(shown, [item.checklist_assurance * 100 for item in shown],
-                                    [getattr(item, attribute) for item in shown], config))
+        points = ([item.checklist_assurance * 100 for item in shown], [getattr(item, attribute) for item in shown])
+        to_label.append((ax, _notable(shown, *points, config), points))
         ax.axvline(config.rag.amber_assurance_below * 100, color=MUTED, linestyle="--", linewidth=1)
         ax.set_ylabel(label)
         ax.set_xlabel("Checklist assurance (%)")
@@ -453,6 +454,8 @@ def _resources(fig, scores: list[PartnershipScore], config: Config) -> None:
     days_ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=9, title="Rating",
                    title_fontsize=9)
     fig.tight_layout()
+    for ax, notable, points in to_label:  # once the layout is fixed, so labels are placed where they will show
+        _label_points(ax, *notable, points=list(zip(*points)))
 
 
 #: At most this many partnerships are labelled in each panel of the resources chart, so labels stay legible.
@@ -467,19 +470,44 @@ def _notable(items: list[PartnershipScore], xs: list[float], ys: list[float], co
     return [items[index].id for index in chosen], [xs[index] for index in chosen], [ys[index] for index in chosen]
 
 
-def _label_points(ax, labels: list[str], xs: list[float], ys: list[float]) -> None:
-    """Label each point with its partnership ID, nudging a label up (with a leader line) when it would
-    sit on one already placed, so clustered points stay readable."""
-    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
-    width, height = (x1 - x0) or 1, (y1 - y0) or 1
-    placed: list[tuple[float, float]] = []
-    for label, x, y in sorted(zip(labels, xs, ys), key=lambda point: (point[2], point[1], point[0])):
-        fx, fy = (x - x0) / width + 0.015, (y - y0) / height + 0.015
-        start = fy
-        while any(abs(fx - px) < 0.13 and abs(fy - py) < 0.045 for px, py in placed):
-            fy += 0.045
-        placed.append((fx, fy))
-        moved = fy - start > 0.05
-        ax.annotate(label, (x, y), xytext=(x0 + fx * width, y0 + fy * height), textcoords="data",
-                    fontsize=6.5, color=MUTED, va="bottom", annotation_clip=False,
-                    arrowprops={"arrowstyle": "-", "color": "#BBBBBB", "linewidth": 0.5} if moved else None)
+#: Where a label may sit beside its point, in points from it (nearest first): right, left, above,
+#: below, then the four corners; each a little further out if those are taken.
+_LABEL_SPOTS = tuple(
+    (dx * step, dy * step, ha, va)
+    for step in (1, 2, 3)
+    for dx, dy, ha, va in ((5, 0, "left", "center"), (-5, 0, "right", "center"), (0, 5, "center", "bottom"),
+                           (0, -5, "center", "top"), (4, 4, "left", "bottom"), (-4, 4, "right", "bottom"),
+                           (4, -4, "left", "top"), (-4, -4, "right", "top")))
+_POINT_RADIUS = 4  # pixels around a plotted point that no label may cover
+
+
+def _label_points(ax, labels: list[str], xs: list[float], ys: list[float], *,
+                  points: list[tuple[float, float]] = ()) -> None:
+    """Label each point with its partnership ID beside it: the first of `_LABEL_SPOTS` where the label,
+    measured as it will be drawn, covers no other label and no plotted point (`points`) and stays in
+    the panel; only when every spot is taken does it go further out, with a leader line."""
+    from matplotlib.transforms import Bbox
+
+    renderer = ax.figure.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    to_pixels = ax.transData.transform
+    dots = [Bbox.from_bounds(px - _POINT_RADIUS, py - _POINT_RADIUS, 2 * _POINT_RADIUS, 2 * _POINT_RADIUS)
+            for px, py in (to_pixels(point) for point in points)]
+    placed: list = []
+    for label, x, y in sorted(zip(labels, xs, ys), key=lambda point: (-point[2], point[1], point[0])):
+        chosen = None
+        for dx, dy, ha, va in _LABEL_SPOTS:
+            note = ax.annotate(label, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va,
+                               fontsize=6.5, color=MUTED, annotation_clip=False)
+            box = note.get_window_extent(renderer)
+            inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+            if inside and not any(box.overlaps(other) for other in (*placed, *dots)):
+                chosen = box
+                break
+            note.remove()
+        if chosen is None:
+            note = ax.annotate(label, (x, y), xytext=(14, 14), textcoords="offset points", ha="left", va="bottom",
+                               fontsize=6.5, color=MUTED, annotation_clip=False,
+                               arrowprops={"arrowstyle": "-", "color": "#BBBBBB", "linewidth": 0.5})
+            chosen = note.get_window_extent(renderer)
+        placed.append(chosen)

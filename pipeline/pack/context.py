@@ -166,7 +166,7 @@ def _profile(score: PartnershipScore, workbook: Workbook, report: ValidationRepo
     for row in workbook.improvement:
         answer = values.choice(row.answer, catalogue.IMPROVEMENT_ANSWERS)
         improvement.append({
-            "ref": row.area.ref, "area": row.area.text,
+            "ref": row.area.ref, "area": row.area.text, "points": row.area.guidance,  # I12's bullets too
             "answer": answer if isinstance(answer, str) else values.text(row.answer),
             "valid": isinstance(answer, str), "action": actions.get(row.area.ref),
         })
@@ -302,7 +302,8 @@ def change_summary(comparison: Comparison, year: int, partnerships: Sequence[Map
         return [{"id": change.id, "name": change.name, "anchor": anchors.get(id_key(change.id)),
                  "rag_then": change.rag_then, "rag_now": change.rag_now,
                  "completeness": f"{percent(change.completeness_then)} \u2192 {percent(change.completeness_now)}",
-                 "completeness_change": points(change.completeness_then, change.completeness_now)}
+                 "completeness_change": points(change.completeness_then, change.completeness_now),
+                 "what_changed": change.what_changed}
                 for change in changes]
 
     then_counts = dict(comparison.workbooks_by_rag_then or comparison.rag_counts("then"))

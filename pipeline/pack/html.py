@@ -14,7 +14,7 @@ from typing import Any, Mapping, Sequence
 from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from pipeline.formats import days, long_date, money, percent, short_date
+from pipeline.formats import days, long_date, money, percent
 
 #: The package that holds the pack's templates and stylesheet (the folder report_templates/).
 TEMPLATES_PACKAGE = "pipeline.report_templates"
@@ -42,7 +42,6 @@ def environment() -> Environment:
     env.filters["money"] = money
     env.filters["days"] = days
     env.filters["date"] = long_date
-    env.filters["short_date"] = short_date
     env.filters["rag_class"] = lambda rag: "rag-" + rag.lower().replace(" ", "-")
     return env
 
