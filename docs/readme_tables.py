@@ -46,8 +46,18 @@ def rules() -> str:
     return "\n".join(lines) + "\n"
 
 
+_NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
 def configuration() -> str:
-    """Every configuration key with its default."""
+    """Every configuration key with its default; the lists (the council's objectives, the significance
+    tiers) are set out in sections of their own below the table."""
+    config = Config().as_dict()
+    objectives, tiers = config.pop("objectives"), config.pop("significance")["tiers"]
     lines = ["| key | default |", "| --- | --- |"]
-    lines += [f"| `{key}` | `{value!r}` |" for key, value in _flatten(Config().as_dict())]
+    lines += [f"| `{key}` | `{value!r}` |" for key, value in _flatten(config)]
+    count = _NUMBERS[len(objectives)] if len(objectives) < len(_NUMBERS) else str(len(objectives))
+    lines.append(f"| `objectives` | `[objectives]`: the {count} below |")
+    names = [tier["name"] for tier in tiers]
+    lines.append(f"| `tiers` | `[[significance.tiers]]`: {', '.join(names)} below |")
     return "\n".join(lines) + "\n"

@@ -13,8 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-TEMPLATE_VERSION = 1
+#: The version `partnerships templates` writes and rollover always writes.
+TEMPLATE_VERSION = 2
+#: Every version still read and assessed: a version 1 workbook (no Objectives sheet, no budget fields)
+#: is assessed with its objectives "not stated" and a warning to use the current template next year.
+TEMPLATE_VERSIONS_READ = (1, 2)
 TEMPLATE_VERSION_NAME = "template_version"
+#: The defined name holding the fingerprint of the objectives list a workbook was made with.
+OBJECTIVES_LIST_NAME = "objectives_list"
 TEMPLATE_FILE_NAME = "partnership_review.xlsx"
 
 STRATEGY_TITLE = "Partnership strategy"
@@ -251,6 +257,7 @@ class Field:
     guidance: str
     choices: tuple[str, ...] = ()
     scope_test: bool = False
+    since_version: int = 1  # the template version that added the field
 
 
 LIST_SEPARATOR = ";"
@@ -344,8 +351,23 @@ REGISTER_FIELDS: tuple[Field, ...] = (
           "The name of the officer who completed this review."),
     *(Field(key, label, Kind.CHOICE, True, _SCOPE_GUIDANCE + words, YES_NO, scope_test=True)
       for key, label, words in SCOPE_TESTS),
+    # Version 2 adds these below the scope tests, so every field of version 1 keeps its row (and cell)
+    # in both versions: a value's address means the same thing whichever template a return used.
+    Field("total_budget", "Total partnership budget (£)", Kind.NUMBER, False,
+          "The partnership's whole budget for the year from every partner, the Council included, in pounds.",
+          since_version=2),
+    Field("partner_contributions", "Partner contributions (£)", Kind.NUMBER, False,
+          "Money the other partners put in each year, in pounds (not the Council's). Enter 0 if none.",
+          since_version=2),
 )
 FIELDS_BY_KEY = {field.key: field for field in REGISTER_FIELDS}
+#: Money fields: written in pounds in the template, read as amounts.
+MONEY_FIELDS = ("funding", "total_budget", "partner_contributions")
+
+
+def register_fields(version: int = TEMPLATE_VERSION) -> tuple[Field, ...]:
+    """The register fields of a template version, in their row order."""
+    return tuple(item for item in REGISTER_FIELDS if item.since_version <= version)
 SCOPE_FIELDS = tuple(field for field in REGISTER_FIELDS if field.scope_test)
 
 
@@ -400,9 +422,21 @@ RISKS_SHEET = SheetLayout("Risks", ("Ref", "Risk", "Likelihood", "Impact", "Miti
 #: What an officer may type on the open rows below the strategy's nine risks: a Ref and the risk, then
 #: its answers.
 OWN_RISK_HEADERS = ("Ref", "Risk")
+#: Version 2: one row per objective of the council's list (from the configuration, `[objectives]`).
+OBJECTIVES_SHEET = SheetLayout("Objectives", ("Ref", "Objective", "Contributes", "How"), answers=("Contributes", "How"))
+CONTRIBUTES_ANSWERS = YES_NO
 
 TABLE_LAYOUTS = (REGISTER, CHECKLIST, IMPROVEMENT, RISKS_SHEET)
-REQUIRED_SHEETS = (GUIDE_SHEET, *(layout.name for layout in TABLE_LAYOUTS))
+
+
+def required_sheets(version: int = TEMPLATE_VERSION) -> tuple[str, ...]:
+    """The sheets a workbook of a template version must have, in the template's order."""
+    objectives = (OBJECTIVES_SHEET.name,) if version >= 2 else ()
+    return (GUIDE_SHEET, REGISTER.name, *objectives, CHECKLIST.name, IMPROVEMENT.name, RISKS_SHEET.name)
+
+
+#: The sheets of the current template, in order.
+REQUIRED_SHEETS = required_sheets()
 
 #: The Excel row of every field and ref in the template: the template writes them there and the
 #: loader expects them there.

@@ -69,20 +69,23 @@ def cli() -> None:
               default=None, help="register.xlsx from last year's report: one pre-filled workbook per partnership.")
 @click.option("--year", type=click.IntRange(2000, 2100), default=None,
               help="Review year written into rolled-over workbooks. Default: this year.")
-def templates(out_dir: Path, register_file: Path | None, year: int | None) -> None:
-    """Write the blank standard workbook, or next year's pre-filled ones.
+@config_option
+def templates(out_dir: Path, register_file: Path | None, year: int | None, config_path: Path | None) -> None:
+    """Write the blank standard workbook, or next year's pre-filled ones, listing the council's
+    objectives from --config ([objectives]) on the Objectives sheet.
 
-    Example: partnerships templates --out input_templates
+    Example: partnerships templates --out input_templates --config review.toml
     """
+    objectives = _config(config_path).objectives
     if register_file is None:
         from pipeline.cycle.template import write_blank
 
-        click.echo(f"Wrote {write_blank(out_dir)}")
+        click.echo(f"Wrote {write_blank(out_dir, objectives)}")
         return
     from pipeline.cycle.rollover import RolloverError, write_rollover
 
     try:
-        summary = write_rollover(register_file, out_dir, year=year or dt.date.today().year)
+        summary = write_rollover(register_file, out_dir, year=year or dt.date.today().year, objectives=objectives)
     except RolloverError as error:
         raise click.ClickException(str(error)) from None
     for line in summary.summary_lines():

@@ -16,12 +16,14 @@ project holds a threshold literal.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.catalogue import HIGH, LOW, MEDIUM
+from pipeline.catalogue import HIGH, LOW, MEDIUM, PERFORMANCE_METHODS
 
 
 class ConfigError(ValueError):
@@ -65,6 +67,78 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class Objective:
+    """One of the council's objectives: a short reference and a title (`[objectives]`, `O1 = "..."`)."""
+
+    ref: str
+    title: str
+
+
+#: The objectives of a typical council plan, used when the configuration lists none of its own.
+DEFAULT_OBJECTIVES = (
+    Objective("O1", "Healthy and independent lives"),
+    Objective("O2", "Safe and strong communities"),
+    Objective("O3", "A thriving local economy"),
+    Objective("O4", "A clean and green environment"),
+    Objective("O5", "Children and young people achieve their potential"),
+    Objective("O6", "Good digital connections for every community"),
+)
+
+
+def objectives_fingerprint(objectives: tuple[Objective, ...]) -> str:
+    """A short mark of an objectives list (refs and titles, in order), written into every workbook made
+    with it, so a workbook made with another list is recognised. Case and spaces do not change it."""
+    text = "\n".join(f"{_folded(item.ref)}\t{_folded(item.title)}" for item in objectives)
+    return "OBJ-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+@dataclass(frozen=True)
+class Tier:
+    """A significance tier: which partnerships it takes, and the performance management methods that are
+    proportionate to it (see README, "Significance")."""
+
+    name: str
+    #: A partnership is in this tier when any one of these holds (a blank threshold is not used) ...
+    funding_from: float | None = None  # annual council funding (£) at least this
+    officer_days_from: float | None = None  # officer days a year at least this
+    councillor_days_from: float | None = None  # councillor days a year at least this
+    #: ... or any one of these register answers, each "Label = Answer", several joined by " and ".
+    when: tuple[str, ...] = ()
+    #: The performance management methods proportionate to the tier (Register's list).
+    methods: tuple[str, ...] = ()
+
+    @property
+    def catches_all(self) -> bool:
+        return not self.when and all(value is None for value in (
+            self.funding_from, self.officer_days_from, self.councillor_days_from))
+
+
+_ALL_METHODS = PERFORMANCE_METHODS
+
+#: The default tiers, most significant first (reasoning in README, "Significance").
+DEFAULT_TIERS = (
+    Tier("Major", funding_from=100_000, officer_days_from=100, councillor_days_from=12,
+         when=("Strategic or operational = Strategic and Council role = Leading",
+               "Statutory or voluntary = Statutory and Council role = Leading",
+               "Legal status = Company limited by guarantee",
+               "Legal status = Joint committee",
+               "Legal status = Contractual joint venture"),
+         methods=("Partnership performance framework", "Quarterly performance report",
+                  "Annual report to Cabinet or committee", "Overview and Scrutiny review",
+                  "Project or programme board")),
+    Tier("Moderate", funding_from=10_000, officer_days_from=20, councillor_days_from=4,
+         when=("Strategic or operational = Strategic", "Statutory or voluntary = Statutory",
+               "Council role = Leading"),
+         methods=_ALL_METHODS[:-1]),
+    Tier("Limited", methods=_ALL_METHODS),
+)
+
+
+@dataclass(frozen=True)
 class Config:
     council_name: str = "The Council"
     pack_title: str = "Annual partnership review"
@@ -72,9 +146,24 @@ class Config:
     scoring: Scoring = field(default_factory=Scoring)
     limits: Limits = field(default_factory=Limits)
     pdf_profiles_per_chunk: int = 10  # the PDF is rendered in chunks to bound memory
+    #: The council's objectives (`[objectives]`): the Objectives sheet of the template lists them.
+    objectives: tuple[Objective, ...] = DEFAULT_OBJECTIVES
+    #: Significance tiers, most significant first (`[[significance.tiers]]`); the last takes the rest.
+    tiers: tuple[Tier, ...] = DEFAULT_TIERS
 
     def as_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        data = dataclasses.asdict(self)
+        data["objectives"] = {item.ref: item.title for item in self.objectives}
+        data["significance"] = {"tiers": [{key: list(value) if isinstance(value, tuple) else value
+                                           for key, value in tier.items()} for tier in data.pop("tiers")]}
+        return data
+
+    @property
+    def objectives_fingerprint(self) -> str:
+        return objectives_fingerprint(self.objectives)
+
+    def tier(self, name: str) -> Tier | None:
+        return next((item for item in self.tiers if item.name == name), None)
 
 
 def load_config(path: Path | None) -> Config:
@@ -87,7 +176,71 @@ def load_config(path: Path | None) -> Config:
         raise ConfigError(f"config file {path} does not exist") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ConfigError(f"config file {path} is not valid TOML: {error}") from None
-    return check_ranges(_build(Config, data, prefix=""))
+    objectives = _objectives(data.pop("objectives")) if "objectives" in data else DEFAULT_OBJECTIVES
+    tiers = _tiers(data.pop("significance")) if "significance" in data else DEFAULT_TIERS
+    config = dataclasses.replace(_build(Config, data, prefix=""), objectives=objectives, tiers=tiers)
+    return check_ranges(config)
+
+
+_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,15}$")
+#: More objectives than this would not fit a page of the pack's matrix, nor an officer's patience.
+MAX_OBJECTIVES = 30
+
+
+def _objectives(data: Any) -> tuple[Objective, ...]:
+    """`[objectives]`: reference = title, in the file's order."""
+    if not isinstance(data, dict):
+        raise ConfigError("config: 'objectives' must be an [objectives] section of ref = \"title\" lines")
+    if not data:
+        raise ConfigError("config: '[objectives]' lists no objective: list at least one, e.g. O1 = \"Healthy lives\"")
+    if len(data) > MAX_OBJECTIVES:
+        raise ConfigError(f"config: '[objectives]' lists {len(data)} objectives; at most {MAX_OBJECTIVES}")
+    seen: set[str] = set()
+    items = []
+    for ref, title in data.items():
+        if not _REF.match(ref):
+            raise ConfigError(f"config: 'objectives.{ref}' is not a usable reference: use letters and digits, "
+                              "up to 16 characters, e.g. O1")
+        if ref.casefold() in seen:
+            raise ConfigError(f"config: 'objectives.{ref}' is listed twice (references ignore case)")
+        seen.add(ref.casefold())
+        if not isinstance(title, str) or not title.strip() or len(title) > 200:
+            raise ConfigError(f"config: 'objectives.{ref}' must be the objective's title, text of 1 to 200 "
+                              f"characters, not {title!r}")
+        items.append(Objective(ref, " ".join(title.split())))
+    return tuple(items)
+
+
+_TIER_KEYS = {item.name for item in dataclasses.fields(Tier)}
+
+
+def _tiers(data: Any) -> tuple[Tier, ...]:
+    """`[[significance.tiers]]`, most significant first; each checked against the register's answers."""
+    if not isinstance(data, dict) or set(data) != {"tiers"} or not isinstance(data["tiers"], list):
+        raise ConfigError("config: 'significance' must hold only [[significance.tiers]] tables, most significant "
+                          "first (see README, Significance)")
+    tiers = []
+    for number, table in enumerate(data["tiers"], start=1):
+        key = f"significance.tiers[{number}]"
+        if not isinstance(table, dict):
+            raise ConfigError(f"config: '{key}' must be a [[significance.tiers]] table")
+        unknown = sorted(set(table) - _TIER_KEYS)
+        if unknown:
+            raise ConfigError(f"config: unknown key '{key}.{unknown[0]}' (known: {', '.join(sorted(_TIER_KEYS))})")
+        name = table.get("name")
+        if not isinstance(name, str) or not name.strip() or len(name) > 40:
+            raise ConfigError(f"config: '{key}.name' must be the tier's name, text of 1 to 40 characters")
+        values: dict[str, Any] = {"name": name.strip()}
+        for threshold in ("funding_from", "officer_days_from", "councillor_days_from"):
+            if threshold in table:
+                values[threshold] = _checked(f"{key}.{threshold}", table[threshold], float)
+        for listed in ("when", "methods"):
+            items = table.get(listed, [])
+            if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+                raise ConfigError(f"config: '{key}.{listed}' must be a list of text")
+            values[listed] = tuple(" ".join(item.split()) for item in items)
+        tiers.append(Tier(**values))
+    return tuple(tiers)
 
 
 #: Settings that are fractions (a share of the questions, or of a Yes): 0.6 means 60%.
@@ -124,7 +277,51 @@ def check_ranges(config: Config) -> Config:
         raise ConfigError(f"config: '{key}' puts the risk bands out of order (low max {scoring.risk_low_max!r}, "
                           f"medium max {scoring.risk_medium_max!r}): they need 1 <= low max < medium max < "
                           f"{MAX_RISK_SCORE}, so that Low, Medium and High each hold some scores")
+    _check_tiers(config.tiers)
     return config
+
+
+_THRESHOLDS = ("funding_from", "officer_days_from", "councillor_days_from")
+
+
+def _check_tiers(tiers: tuple[Tier, ...]) -> None:
+    """At least one tier; names unique; the last catches every partnership the others do not; each
+    threshold lower in a less significant tier; conditions and methods from the register's lists."""
+    from pipeline.significance import parse_condition  # the register's labels and answers
+
+    if not tiers:
+        raise ConfigError("config: 'significance.tiers' lists no tier: give at least one")
+    names = [tier.name.casefold() for tier in tiers]
+    for number, tier in enumerate(tiers, start=1):
+        key = f"significance.tiers[{number}]"
+        if names.count(tier.name.casefold()) > 1:
+            raise ConfigError(f"config: '{key}.name' ({tier.name!r}) is the name of another tier too")
+        if number == len(tiers) and not tier.catches_all:
+            raise ConfigError(f"config: '{key}' is the last tier, which takes every partnership the tiers above "
+                              "do not: give it no thresholds and no 'when'")
+        if number < len(tiers) and tier.catches_all:
+            raise ConfigError(f"config: '{key}' ({tier.name}) has no thresholds and no 'when', so no partnership "
+                              "would reach the tiers below it: only the last tier may have none")
+        for condition in tier.when:
+            try:
+                parse_condition(condition)
+            except ValueError as error:
+                raise ConfigError(f"config: '{key}.when' {error}") from None
+        if not tier.methods:
+            raise ConfigError(f"config: '{key}.methods' lists no method: list the performance management methods "
+                              "proportionate to the tier")
+        for method in tier.methods:
+            if method.casefold() not in {item.casefold() for item in _ALL_METHODS}:
+                raise ConfigError(f"config: '{key}.methods' has {method!r}, which is not on the Register's list "
+                                  f"({'; '.join(_ALL_METHODS)})")
+    for threshold in _THRESHOLDS:
+        set_ = [(number, getattr(tier, threshold)) for number, tier in enumerate(tiers, start=1)
+                if getattr(tier, threshold) is not None]
+        for (upper, high), (lower, low) in zip(set_, set_[1:]):
+            if low >= high:
+                raise ConfigError(f"config: 'significance.tiers[{lower}].{threshold}' ({low!r}) must be below "
+                                  f"'significance.tiers[{upper}].{threshold}' ({high!r}): a less significant tier "
+                                  "starts lower")
 
 
 def _build(cls: type, data: dict[str, Any], prefix: str) -> Any:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Iterable
 
-from pipeline.catalogue import NOT_ASSESSED, column_number
+from pipeline.catalogue import NOT_ASSESSED, TEMPLATE_VERSION, TEMPLATE_VERSIONS_READ, column_number
 
 ERROR, WARNING = "error", "warning"
 
@@ -40,8 +40,13 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in (
     Rule("file.too_large", ERROR, "over the configured size or uncompressed-size limit",
          "{reason}. Start again from the standard template."),
     Rule("template.version", ERROR, "template version missing or unknown",
-         "The workbook is not made from a known version of the standard template ({reason}). "
-         "Copy your answers into the current template."),
+         "The workbook is not made from a known version of the standard template ({reason}; this review "
+         f"reads versions {' and '.join(map(str, TEMPLATE_VERSIONS_READ))}). Copy your answers into the current "
+         f"template (version {TEMPLATE_VERSION})."),
+    Rule("template.previous_version", WARNING, "made from an earlier template version that is still read",
+         "This workbook is made from template version {version}, which does not ask which of the council's "
+         "objectives the partnership supports: they are reported as not stated. It is assessed as usual; "
+         f"next year, use the current template (version {TEMPLATE_VERSION})."),
     Rule("sheet.missing", ERROR, "a required sheet is absent",
          "The sheet '{sheet}' is missing. Use the standard template and do not delete or rename its sheets."),
     Rule("sheet.layout", ERROR, "header, Ref or field rows moved, renamed or deleted",
@@ -68,9 +73,26 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in (
     Rule("register.next_review_early", WARNING, "Next review date earlier than Review completed on",
          "The next review date, {next}, is before this review was completed on {completed}. Set the date "
          "of the next review (usually a year after this one)."),
+    Rule("register.not_proportionate", WARNING,
+         "the performance management method is not proportionate to the partnership's significance tier",
+         "'{method}' is not proportionate for a {tier} partnership ({why}). Use one of: {methods}; or say in "
+         "the review why this method is enough."),
     Rule("scope.excluded", WARNING, "a scope test answered Yes: not a partnership under the strategy",
          "'{field}' is Yes, so under the strategy this is not a partnership and it will be reported as "
          "out of scope. If that is wrong, answer No."),
+    Rule("objectives.other_list", WARNING, "the workbook was made with another list of objectives",
+         "This workbook lists other objectives than the council's list for this review ({reason}). Only the "
+         "answers to objectives whose Ref and title are on this year's list are read: copy your answers "
+         "into this year's template."),
+    Rule("objectives.unanswered", WARNING, "Contributes blank for an objective",
+         "Objective {ref} has no answer. Choose Yes or No: does the partnership contribute to it?"),
+    Rule("objectives.invalid", ERROR, "Contributes not Yes or No",
+         "Objective {ref}: Contributes must be Yes or No. Choose one from the list."),
+    Rule("objectives.no_how", WARNING, "Contributes Yes with nothing in How",
+         "Objective {ref} is answered Yes but How is blank. Say how the partnership contributes to it."),
+    Rule("objectives.none_supported", WARNING, "every objective answered No: it supports none",
+         "The partnership is said to support none of the council's objectives. The strategy says every "
+         "partnership must support them: check the answers, or review whether the council should stay in it."),
     Rule("checklist.unanswered", WARNING, "Status blank",
          "Question {ref} has no Status. Choose Yes, Partly, No or N/A."),
     Rule("checklist.invalid", ERROR, "Status not an allowed value",

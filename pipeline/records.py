@@ -78,6 +78,21 @@ class RiskRow:
 
 
 @dataclass(frozen=True)
+class ObjectiveRow:
+    """A row of the Objectives sheet (template version 2): one of the council's objectives as the
+    workbook lists it, and the officer's answer."""
+
+    ref: str
+    row: int
+    title: Value
+    contributes: Value
+    how: Value
+
+    def cell(self, header: str = "Contributes") -> str:
+        return a1(catalogue.OBJECTIVES_SHEET, header, self.row)
+
+
+@dataclass(frozen=True)
 class Workbook:
     """One returned workbook: its records, or the file-level findings that stopped its loading."""
 
@@ -89,6 +104,9 @@ class Workbook:
     improvement: tuple[ImprovementRow, ...] = ()
     risks: tuple[RiskRow, ...] = ()
     findings: tuple[Finding, ...] = ()  # what loading found (file, template, sheet problems)
+    template_version: int = 0  # 0 when it cannot be read (then `template.version` is a finding)
+    objectives: tuple[ObjectiveRow, ...] = ()  # version 2 only
+    objectives_list: str = ""  # the fingerprint of the objectives list it was made with (version 2)
     #: (sheet, cell) -> formula, for the answer cells of the Register and Improvement sheets that hold
     #: a formula: its value is the one last saved, which may change each time the file is saved.
     formulas: dict[tuple[str, str], str] = field(default_factory=dict)

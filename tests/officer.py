@@ -9,6 +9,9 @@ of None blanks the cell. Example::
     write_workbook(tmp / "p1.xlsx", register={"id": "P-001", "council_role": "Boss"},
                    checklist={"1a": {"Status": None}}, risks={"R10": {"Risk": "Our own", "Likelihood": 5}})
 
+`objectives=` answers the Objectives sheet by Ref; `version=1` builds the previous template (no
+Objectives sheet, no budget fields), filled with the same answers where it has the cells.
+
 `edit=` takes a function called with the openpyxl workbook just before saving, for changes that are
 not answers (renaming a sheet, moving a header, ...).
 """
@@ -22,6 +25,7 @@ from typing import Callable, Mapping
 from openpyxl.workbook.workbook import Workbook
 
 from pipeline import catalogue
+from pipeline.config import DEFAULT_OBJECTIVES
 from pipeline.cycle.fill import fill
 from pipeline.records import Value
 
@@ -59,6 +63,8 @@ def complete_answers(partnership_id: str = "P-001") -> dict[str, dict]:
         "review_completed_on": dt.date(2026, 4, 15),
         "review_completed_by": "Sam Patel",
         **{item.key: catalogue.NO for item in catalogue.SCOPE_FIELDS},
+        "total_budget": 90000,
+        "partner_contributions": 65000,
     }
     checklist = {question.ref: {"Status": catalogue.YES, "Evidence": f"Terms of reference, item {question.ref}",
                                 "Evidence location": "Shared drive / Partnerships"}
@@ -71,7 +77,11 @@ def complete_answers(partnership_id: str = "P-001") -> dict[str, dict]:
                         "Owner": "Sam Patel"} for risk in catalogue.RISKS}
     risks["R01"] = {"Likelihood": 4, "Impact": 4, "Mitigation": "Quarterly performance review",
                     "Owner": "Sam Patel"}
-    return {"register": register, "checklist": checklist, "improvement": improvement, "risks": risks}
+    objectives = {item.ref: {"Contributes": catalogue.NO} for item in DEFAULT_OBJECTIVES}
+    objectives["O2"] = {"Contributes": catalogue.YES,
+                        "How": "Joint patrols and a shared plan against anti-social behaviour"}
+    return {"register": register, "checklist": checklist, "improvement": improvement, "risks": risks,
+            "objectives": objectives}
 
 
 def _merged(base: Mapping, overrides: Mapping | None, nested: bool) -> dict:
@@ -86,28 +96,34 @@ def _merged(base: Mapping, overrides: Mapping | None, nested: bool) -> dict:
 
 def filled_workbook(*, partnership_id: str = "P-001", register: Mapping | None = None,
                     checklist: Mapping | None = None, improvement: Mapping | None = None,
-                    risks: Mapping | None = None) -> Workbook:
+                    risks: Mapping | None = None, objectives: Mapping | None = None,
+                    version: int = catalogue.TEMPLATE_VERSION) -> Workbook:
     """The standard workbook filled with complete_answers() and the overrides, in memory."""
     from pipeline.cycle.template import build_workbook
 
     answers = complete_answers(partnership_id)
+    fields = {item.key for item in catalogue.register_fields(version)}
     return fill(
-        build_workbook(),
-        register=_merged(answers["register"], register, nested=False),
+        build_workbook(version=version),
+        register={key: value for key, value in _merged(answers["register"], register, nested=False).items()
+                  if key in fields},
         checklist=_merged(answers["checklist"], checklist, nested=True),
         improvement=_merged(answers["improvement"], improvement, nested=True),
         risks=_merged(answers["risks"], risks, nested=True),
+        objectives=_merged(answers["objectives"], objectives, nested=True) if version >= 2 else None,
     )
 
 
 def write_workbook(path: Path, *, partnership_id: str = "P-001", register: Mapping | None = None,
                    checklist: Mapping | None = None, improvement: Mapping | None = None,
-                   risks: Mapping | None = None, edit: Callable[[Workbook], None] | None = None) -> Path:
+                   risks: Mapping | None = None, objectives: Mapping | None = None,
+                   version: int = catalogue.TEMPLATE_VERSION,
+                   edit: Callable[[Workbook], None] | None = None) -> Path:
     """Save a filled standard workbook at `path` (see the module docstring) and return the path."""
     from pipeline.files.xlsx import save
 
     workbook = filled_workbook(partnership_id=partnership_id, register=register, checklist=checklist,
-                               improvement=improvement, risks=risks)
+                               improvement=improvement, risks=risks, objectives=objectives, version=version)
     if edit is not None:
         edit(workbook)
     save(workbook, Path(path))

@@ -47,7 +47,9 @@ def test_nine_risks_and_five_exclusions_word_for_word():
 def test_register_fields_have_the_contract_labels_and_unique_rows():
     labels = [field.label for field in catalogue.REGISTER_FIELDS]
     assert labels[:3] == ["Partnership ID", "Partnership name", "Purpose"]
-    assert len(set(labels)) == len(labels) == 27
+    assert len(set(labels)) == len(labels) == 29
+    assert len(catalogue.register_fields(1)) == 27  # version 2 adds two fields below the rest
+    assert labels[27:] == ["Total partnership budget (£)", "Partner contributions (£)"]
     required = {field.label for field in catalogue.REGISTER_FIELDS if field.required}
     assert {"Next review date", "Review completed on", "Commercial agreement"} <= required
     assert "Legal status" not in required

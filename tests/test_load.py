@@ -94,10 +94,10 @@ def test_officers_own_risks_below_the_nine(folder):
 def test_template_version_as_formula_or_cell_reference(folder):
     def formula(book):
         book.defined_names[catalogue.TEMPLATE_VERSION_NAME] = DefinedName(
-            catalogue.TEMPLATE_VERSION_NAME, attr_text="=1")
+            catalogue.TEMPLATE_VERSION_NAME, attr_text="=2")
 
     def reference(book):
-        book[catalogue.GUIDE_SHEET]["Z1"] = 1
+        book[catalogue.GUIDE_SHEET]["Z1"] = 2
         book.defined_names[catalogue.TEMPLATE_VERSION_NAME] = DefinedName(
             catalogue.TEMPLATE_VERSION_NAME, attr_text=f"{catalogue.GUIDE_SHEET}!$Z$1")
 
@@ -106,14 +106,14 @@ def test_template_version_as_formula_or_cell_reference(folder):
 
 
 def test_unknown_or_missing_template_version(folder):
-    def version_two(book):
+    def version_three(book):
         book.defined_names[catalogue.TEMPLATE_VERSION_NAME] = DefinedName(
-            catalogue.TEMPLATE_VERSION_NAME, attr_text="2")
+            catalogue.TEMPLATE_VERSION_NAME, attr_text="3")
 
     def no_version(book):
         del book.defined_names[catalogue.TEMPLATE_VERSION_NAME]
 
-    for name, edit in (("v2.xlsx", version_two), ("v-none.xlsx", no_version)):
+    for name, edit in (("v3.xlsx", version_three), ("v-none.xlsx", no_version)):
         workbook = load_workbook_file(write_workbook(folder / name, edit=edit), folder, CONFIG)
         assert [(item.cell, item.rule) for item in workbook.findings] == [("", "template.version")]
         assert not workbook.assessed

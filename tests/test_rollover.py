@@ -248,7 +248,7 @@ def test_read_register_finds_headers_by_name_in_any_order(tmp_path):
     sheet.append(headers)
     row = register_row(id="P-7", name="Seven")
     labels = {field.label: field.key for field in catalogue.REGISTER_FIELDS}
-    sheet.append([{"RAG": "Amber", "In scope": "yes"}.get(header) or row[labels[header]] for header in headers])
+    sheet.append([{"RAG": "Amber", "In scope": "yes"}.get(header) or row.get(labels[header]) for header in headers])
     actions = workbook.create_sheet("Open actions")
     actions.append(list(reversed(OPEN_ACTION_HEADERS[:-1])))  # a register written before its File column
     actions.append(["In progress", "2026-01-31", "Owner", "Do it", "area", "i05", "P-7"])

@@ -23,8 +23,10 @@ BROKEN = dict(
         "name": None, "partners": " ; ", "lead_officer_email": "sam.patel@", "council_role": "Boss",
         "funding": "lots", "officer_days": -3, "start_date": "soon", "next_review": dt.date(2026, 3, 31),
         "review_completed_on": "31/02/2026", "legal_status": "Club",
-        "scope_contract": "Maybe",
+        "scope_contract": "Maybe", "performance_method": "No formal method", "total_budget": "£-5",
     },
+    # Strategic but Council role not readable: a Moderate partnership, for which no formal method is too little.
+    objectives={"O1": {"Contributes": None}, "O2": {"Contributes": "Maybe"}, "O3": {"Contributes": "Yes", "How": None}},
     checklist={"1a": {"Status": None}, "1b": {"Status": "Sometimes"}, "2a": {"Status": "Partly", "Evidence": None},
                "2b": {"Status": "No", "Evidence": None}, "2c": {"Status": "N/A", "Evidence": None}},
     improvement={
@@ -56,7 +58,12 @@ EXPECTED = {
     ("Register", "B20", "register.invalid_date"),
     ("Register", "B21", "register.review_overdue"),
     ("Register", "B22", "register.invalid_date"),
+    ("Register", "B16", "register.not_proportionate"),
     ("Register", "B28", "register.invalid"),
+    ("Register", "B29", "register.invalid"),
+    ("Objectives", "C2", "objectives.unanswered"),
+    ("Objectives", "C3", "objectives.invalid"),
+    ("Objectives", "D4", "objectives.no_how"),
     ("Checklist", "D2", "checklist.unanswered"),
     ("Checklist", "D3", "checklist.invalid"),
     ("Checklist", "E6", "checklist.no_evidence"),
@@ -112,9 +119,16 @@ def test_every_cell_rule_of_the_contract_is_produced(broken, complete, folder):
                                               register={"next_review": dt.date(2026, 4, 1)}), folder, CONFIG)
     excluded = load_workbook_file(write_workbook(folder / "excluded.xlsx", partnership_id="P-003",
                                                  register={"scope_commercial": "yes"}), folder, CONFIG)
+    previous = load_workbook_file(write_workbook(folder / "v1.xlsx", partnership_id="P-004", version=1),
+                                  folder, CONFIG)
+    none = load_workbook_file(write_workbook(folder / "none.xlsx", partnership_id="P-005",
+                                             objectives={"O2": {"Contributes": "No"}}), folder, CONFIG)
+    other = load_workbook_file(write_workbook(folder / "other.xlsx", partnership_id="P-006"), folder, CONFIG)
+    other = dataclasses.replace(other, objectives_list="OBJ-000000000000")
     formulas = dataclasses.replace(complete, file="formulas.xlsx", formulas={
         ("Register", "B22"): "=TODAY()", ("Improvement", "F15"): "=TODAY()+30"})
-    report = check([broken, complete, copy, early, excluded, formulas], as_of=AS_OF, config=CONFIG)
+    report = check([broken, complete, copy, early, excluded, previous, none, other, formulas], as_of=AS_OF,
+                   config=CONFIG)
     assert {item.rule for item in report.findings} == set(RULES) - FILE_LEVEL_RULES - {"sheet.rows_moved"}  # loading's
 
 

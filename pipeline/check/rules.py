@@ -14,7 +14,8 @@ import re
 from collections import defaultdict
 from typing import Callable, Iterable, Iterator, Sequence
 
-from pipeline import catalogue, values
+from pipeline import catalogue, significance, values
+from pipeline.check import objectives as objective_answers
 from pipeline.catalogue import Field, Kind
 from pipeline.config import Config
 from pipeline.findings import Finding, ValidationReport, finding
@@ -131,6 +132,56 @@ def scope_excluded(workbook: Workbook, as_of: dt.date, config: Config) -> Iterat
         entry = workbook.register.get(item.key)
         if entry and values.choice(entry.value, item.choices) == catalogue.YES:
             yield _register_finding("scope.excluded", workbook, entry)
+
+
+def not_proportionate(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
+    """A performance management method that the partnership's significance tier does not call
+    proportionate (e.g. 'No formal method' for a Major partnership)."""
+    entry = workbook.register.get("performance_method")
+    method = values.choice(entry.value, entry.field.choices) if entry else None
+    if not isinstance(method, str):
+        return
+    name, reasons = significance.classify({key: workbook.value(key) for key in catalogue.FIELDS_BY_KEY},
+                                          config.tiers)
+    tier = config.tier(name)
+    if tier is not None and not significance.proportionate(method, tier):
+        why = "; ".join(reasons) if reasons else "its register answers"
+        yield _register_finding("register.not_proportionate", workbook, entry, method=method, tier=name,
+                                why=why, methods="; ".join(tier.methods))
+
+
+# --- Objectives ------------------------------------------------------------------------------------
+
+def _objective_finding(rule: str, workbook: Workbook, cell: str, value: object = "", **fields: object) -> Finding:
+    return finding(rule, file=workbook.file, sheet=catalogue.OBJECTIVES_SHEET.name, cell=cell,
+                   partnership_id=workbook.partnership_id, value=value, **fields)
+
+
+def objectives_answers(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
+    """Version 2: the list the workbook was made with; each objective answered Yes or No, a Yes with
+    its How; and at least one objective supported (the strategy asks every partnership to)."""
+    if not objective_answers.stated(workbook):
+        return
+    if not objective_answers.same_list(workbook, config):
+        yield _objective_finding("objectives.other_list", workbook, "", workbook.objectives_list,
+                                 reason=objective_answers.differences(workbook, config))
+    pairs = objective_answers.matched(workbook, config)
+    answered = []
+    for objective, row in pairs:
+        answer = objective_answers.contribution(row)
+        if answer is None:
+            yield _objective_finding("objectives.unanswered", workbook, row.cell("Contributes"), row.contributes,
+                                     ref=objective.ref)
+        elif answer is INVALID:
+            yield _objective_finding("objectives.invalid", workbook, row.cell("Contributes"), row.contributes,
+                                     ref=objective.ref)
+        else:
+            answered.append(answer)
+            if answer == catalogue.YES and values.clean(row.how) is None:
+                yield _objective_finding("objectives.no_how", workbook, row.cell("How"), row.how, ref=objective.ref)
+    if answered and catalogue.YES not in answered:
+        yield _objective_finding("objectives.none_supported", workbook, pairs[0][1].cell("Contributes"),
+                                 pairs[0][1].contributes)
 
 
 # --- Checklist -------------------------------------------------------------------------------------
@@ -269,6 +320,7 @@ REGISTER_RULES: tuple[Check, ...] = (
 #: The rules of the review itself, which the strategy asks only of a partnership: an entry out of scope
 #: (a scope test answered Yes) is not asked to complete the checklist, improvement tool or risks.
 REVIEW_RULES: tuple[Check, ...] = (
+    not_proportionate, objectives_answers,
     checklist_status, checklist_evidence,
     improvement_answer, improvement_action,
     action_owner, action_due_date, action_status, action_overdue,

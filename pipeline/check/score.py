@@ -19,9 +19,10 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Sequence
 
-from pipeline import catalogue, values
+from pipeline import catalogue, significance, values
 from pipeline.catalogue import (AMBER, COMPLETE, GREEN, HIGH, IN_PROGRESS, NO, NOT_ASSESSED, NOT_STARTED, OUT_OF_SCOPE,
                                 PARTLY, RAG_ORDER, RED, YES)
+from pipeline.check import objectives as objective_answers
 from pipeline.config import Config
 from pipeline.findings import ERROR, WARNING, Finding, ValidationReport, file_status
 from pipeline.formats import long_date, percent
@@ -106,6 +107,16 @@ class PartnershipScore:
     #: The file of the return that counts instead of this one, when another workbook has the same
     #: Partnership ID and counts by `counting_order`; '' when this return counts.
     duplicate_of: str = ""
+    template_version: int = 0
+    #: The significance tier (`Config.tiers`) of an assessed, in-scope partnership, and why; '' otherwise.
+    significance: str = ""
+    significance_reasons: tuple[str, ...] = ()
+    performance_method: str = ""  # as chosen from the list ('' when blank or not on it)
+    proportionate: bool | None = None  # the method against the tier; None without a method or a tier
+    #: The refs of the council's objectives it contributes to; None when not stated (template version 1).
+    objectives: tuple[str, ...] | None = None
+    total_budget: float | None = None
+    partner_contributions: float | None = None
 
     @property
     def high_risks(self) -> int:
@@ -176,7 +187,13 @@ def score_workbook(workbook: Workbook, findings_for_it: Iterable[Finding], *, as
         findings={ERROR: severity[ERROR], WARNING: severity[WARNING]},
         scope_answered_yes=scope_yes, action_lines=action_lines,
         checklist_statuses={status: status_counts[status] for status in catalogue.CHECKLIST_STATUSES},
+        template_version=workbook.template_version,
+        objectives=objective_answers.supported(workbook, config) if assessed else None,
+        total_budget=_valid(values.amount(workbook.value("total_budget"))),
+        partner_contributions=_valid(values.amount(workbook.value("partner_contributions"))),
     )
+    if assessed and not scope_yes:
+        base.update(_significance(workbook, config))
     if not assessed:
         blocking = sorted({item.message for item in file_status((*workbook.findings, *findings_for_it)).blocking})
         return PartnershipScore(**base, rag=NOT_ASSESSED, rag_reasons=tuple(blocking))
@@ -186,6 +203,16 @@ def score_workbook(workbook: Workbook, findings_for_it: Iterable[Finding], *, as
     rag, reasons = _rag(completeness, assurance, max_overdue, actions[OVERDUE], risks, high_unmitigated,
                         review_overdue, next_review, config)
     return PartnershipScore(**base, rag=rag, rag_reasons=reasons)
+
+
+def _significance(workbook: Workbook, config: Config) -> dict:
+    tier, reasons = significance.classify({key: workbook.value(key) for key in catalogue.FIELDS_BY_KEY},
+                                          config.tiers)
+    method = values.choice(workbook.value("performance_method"), catalogue.PERFORMANCE_METHODS)
+    method = method if isinstance(method, str) else ""
+    spec = config.tier(tier)
+    return dict(significance=tier, significance_reasons=reasons, performance_method=method,
+                proportionate=significance.proportionate(method, spec) if method and spec else None)
 
 
 def score_batch(workbooks: Iterable[Workbook], report: ValidationReport, *, as_of: dt.date,
@@ -300,7 +327,8 @@ def _actions(workbook: Workbook, as_of: dt.date) -> Iterable[ActionLine]:
 
 
 #: Register fields whose answers are figures of the pack (totals, charts, overdue reviews).
-FIGURE_FIELDS = ("funding", "officer_days", "councillor_days", "next_review", "review_completed_on")
+FIGURE_FIELDS = ("funding", "officer_days", "councillor_days", "total_budget", "partner_contributions",
+                 "next_review", "review_completed_on")
 
 
 def left_out(workbook: Workbook) -> Iterable[LeftOut]:
@@ -312,6 +340,10 @@ def left_out(workbook: Workbook) -> Iterable[LeftOut]:
         reader = values.date if entry.field.kind is catalogue.Kind.DATE else values.amount
         if reader(entry.value) is values.INVALID:
             yield LeftOut(catalogue.REGISTER.name, entry.cell(), entry.field.label, values.text(entry.value))
+    for row in workbook.objectives:
+        if objective_answers.contribution(row) is values.INVALID:
+            yield LeftOut(catalogue.OBJECTIVES_SHEET.name, row.cell("Contributes"),
+                          f"Objective {row.ref} Contributes", values.text(row.contributes))
     for row in workbook.checklist:
         if values.choice(row.status, catalogue.CHECKLIST_STATUSES) is values.INVALID:
             yield LeftOut(catalogue.CHECKLIST.name, row.cell("Status"), f"Question {row.question.ref} Status",

@@ -3,7 +3,10 @@
 Each workbook is the real template filled through `pipeline.cycle.fill`, as an officer would fill it. The
 set has the spread a policy team sees in a real year: most returns complete, some half done, a few
 with the slips officers make (some forgiven by the reader, some real errors), at least one entry
-that the strategy's scope tests rule out, overdue actions and High risks.
+that the strategy's scope tests rule out, overdue actions and High risks. It also shows what the
+strategy's own questions find: every significance tier, a performance management method that is not
+proportionate to its tier, a partnership that supports none of the council's objectives, an objective
+that no partnership supports (the last of the default list) and a return made with template version 1.
 
 Everything depends only on the seed: dates are placed around the fixed `REFERENCE_DATE`, never
 around today, so a seed gives the same cells (and the same bytes) in any year it is run.
@@ -18,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import catalogue
+from pipeline.config import DEFAULT_OBJECTIVES
 from pipeline.cycle import template
 from pipeline.cycle.fill import fill
 from pipeline.cycle.rollover import file_name
@@ -196,10 +200,29 @@ OWN_RISKS = ("Loss of external grant funding", "Key partner withdraws from the p
              "Change of government policy on the partnership's statutory basis")
 
 
+#: Each service area's objectives of the default list (`config.DEFAULT_OBJECTIVES`): the first is the
+#: partnership's own, the others it may also help. None names O6, so no demo partnership supports it.
+OBJECTIVES_BY_AREA = {
+    "Communities": ("O2", "O1"), "Adult social care and health": ("O1", "O2"),
+    "Children's services": ("O5", "O2"), "Economic development": ("O3", "O5"),
+    "Environment": ("O4", "O1"), "Housing": ("O1", "O2"), "Culture and leisure": ("O1", "O3"),
+    "Transport": ("O3", "O4"),
+}
+HOW = {
+    "O1": "Joint work on prevention keeps residents well and independent for longer",
+    "O2": "Partners share intelligence and act together in the neighbourhoods that need it most",
+    "O3": "Brings investment, jobs and visitors into the area",
+    "O4": "Cuts waste and carbon and looks after green spaces",
+    "O5": "Coordinates early help so children get the right support at the right time",
+}
+
+
 def write_demo_set(out_dir: Path, count: int, seed: int) -> list[Path]:
     """Write `count` filled workbooks into `out_dir` and return their paths, in order.
 
     `write_demo_set(Path("demo-input"), count=40, seed=7)` gives `P-001_...xlsx` .. `P-040_...xlsx`.
+    Of the complete returns, the first says it supports none of the council's objectives and the
+    second is made with template version 1 (from three workbooks on).
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -208,12 +231,22 @@ def write_demo_set(out_dir: Path, count: int, seed: int) -> list[Path]:
     paths = []
     ids = [f"P-{number:03d}" for number in range(1, count + 1)]
     first_mistakes = qualities.index(MISTAKES) if MISTAKES in qualities else -1
+    complete = [index for index, quality in enumerate(qualities) if quality == COMPLETE]
+    supports_none = complete[0] if count >= 3 and complete else -1
+    version_one = complete[1] if count >= 3 and len(complete) > 1 else -1
     for index, quality in enumerate(qualities):
         answers = demo_answers(rng, ids[index], quality, unmitigated_high=index == first_mistakes)
         if count >= DUPLICATE_ID_FROM and index == count - 1:
             answers.register["id"] = ids[rng.randrange(count - 1)]
-        workbook = fill(template.build_workbook(), register=answers.register, checklist=answers.checklist,
-                        improvement=answers.improvement, risks=answers.risks)
+        # A separate stream, so these answers leave every other answer of a seed as it was.
+        objectives = _objectives(random.Random(f"{seed}:{ids[index]}:objectives"), answers,
+                                 supports_none=index == supports_none)
+        version = 1 if index == version_one else catalogue.TEMPLATE_VERSION
+        fields = {item.key for item in catalogue.register_fields(version)}
+        workbook = fill(template.build_workbook(version=version),
+                        register={key: value for key, value in answers.register.items() if key in fields},
+                        checklist=answers.checklist, improvement=answers.improvement, risks=answers.risks,
+                        objectives=objectives if version >= 2 else None)
         path = out_dir / file_name(ids[index], answers.name)  # named as next year's rollover names it
         save(workbook, path)
         paths.append(path)
@@ -315,6 +348,29 @@ def _register(rng: random.Random, partnership_id: str, name: str, kind: Partners
     }
     register.update({field.key: catalogue.NO for field in catalogue.SCOPE_FIELDS})
     return register
+
+
+def _objectives(rng: random.Random, answers: Answers, *, supports_none: bool) -> dict[str, dict[str, Value]]:
+    """Yes to the partnership's own objective (and sometimes one more), with How; No to the rest; the
+    budget fields of template version 2 beside the council's funding."""
+    funding = answers.register.get("funding")
+    if isinstance(funding, int):
+        partners = rng.choice((0, funding // 2, funding, funding * 3, rng.randint(1, 40) * 5000))
+        answers.register["partner_contributions"] = partners
+        answers.register["total_budget"] = funding + partners
+    own = OBJECTIVES_BY_AREA.get(str(answers.register.get("service_area")), ("O2", "O1"))
+    chosen = set() if supports_none else {own[0], *(own[1:] if rng.random() < 0.4 else ())}
+    if answers.quality == OUT_OF_SCOPE:
+        return {}
+    rows = {}
+    for objective in DEFAULT_OBJECTIVES:
+        if objective.ref in chosen:
+            rows[objective.ref] = {"Contributes": catalogue.YES, "How": HOW[objective.ref]}
+        elif answers.quality == PARTIAL and rng.random() < 0.3:
+            continue
+        else:
+            rows[objective.ref] = {"Contributes": catalogue.NO}
+    return rows
 
 
 def _checklist(rng: random.Random, partnership_id: str, maturity: float) -> dict[str, dict[str, Value]]:

@@ -18,7 +18,7 @@ Rows = Mapping[str, Mapping[str, Value]]  # ref -> {header: value}
 
 
 def fill(workbook: Workbook, *, register: Mapping[str, Value] | None = None, checklist: Rows | None = None,
-         improvement: Rows | None = None, risks: Rows | None = None) -> Workbook:
+         improvement: Rows | None = None, risks: Rows | None = None, objectives: Rows | None = None) -> Workbook:
     """Write answers: register values by field key, table cells by ref and header name.
 
     `fill(wb, register={"id": "P-001"}, checklist={"1a": {"Status": "Yes", "Evidence": "Terms"}})`
@@ -33,7 +33,27 @@ def fill(workbook: Workbook, *, register: Mapping[str, Value] | None = None, che
         for ref, cells in (rows or {}).items():
             for header, value in cells.items():
                 _write(workbook, layout, positions[ref], header, value)
+    if objectives:
+        positions = objective_rows(workbook)
+        for ref, cells in objectives.items():
+            for header, value in cells.items():
+                _write(workbook, catalogue.OBJECTIVES_SHEET, positions[ref.casefold()], header, value)
     return workbook
+
+
+def objective_rows(workbook: Workbook) -> dict[str, int]:
+    """The row of each objective on the Objectives sheet, by its Ref (case ignored): the list is the
+    council's, so its rows are found in the workbook rather than in the catalogue."""
+    layout = catalogue.OBJECTIVES_SHEET
+    if layout.name not in workbook.sheetnames:
+        return {}
+    sheet, column = workbook[layout.name], layout.column("Ref")
+    rows = {}
+    for row in range(layout.first_row, sheet.max_row + 1):
+        ref = sheet[f"{column}{row}"].value
+        if ref is not None and str(ref).strip():
+            rows.setdefault(str(ref).strip().casefold(), row)
+    return rows
 
 
 def _write(workbook: Workbook, layout: SheetLayout, row: int, header: str, value: Value) -> None:

@@ -24,11 +24,17 @@ from pipeline.records import Value, Workbook
 
 REGISTER_SHEET = "Register"
 OPEN_ACTIONS_SHEET = "Open actions"
-SCORE_HEADERS = ("In scope", "RAG", "Checklist completeness", "Checklist assurance", "Improvement coverage",
+SCORE_HEADERS = ("In scope", "RAG", "Significance", "Method proportionate", "Objectives supported",
+                 "Checklist completeness", "Checklist assurance", "Improvement coverage",
                  "Improvement score", "Actions not started", "Actions in progress", "Actions complete",
                  "Actions overdue", "High risks", "Errors", "Warnings", "File")
 OPEN_ACTION_HEADERS = ("Partnership ID", "Ref", "Area of practice", "Action", "Action owner", "Due date",
                        "Action status", "File")
+OBJECTIVES_SHEET = "Objectives"
+#: Each return's answer per objective (template version 2), so next year's workbook brings them back.
+OBJECTIVE_HEADERS = ("Partnership ID", "Ref", "Objective", "Contributes", "How", "File")
+#: What "Objectives supported" says of a return made with template version 1, which does not ask.
+NOT_STATED = "Not stated"
 OWN_RISKS_SHEET = "Own risks"
 #: An officer's own risks (below R09), so next year's workbook brings them back to be rated again.
 OWN_RISK_HEADERS = ("Partnership ID", "Ref", "Risk", "Mitigation", "Owner", "File")
@@ -36,6 +42,7 @@ _PERCENT_HEADERS = {"Checklist completeness", "Checklist assurance", "Improvemen
 #: register.xlsx has always written the date format in lower case; Excel reads both cases alike, and
 #: keeping it keeps the bytes of every register the same.
 _DATE_FORMAT = EXCEL_DATE.lower()
+_MONEY_HEADERS = {catalogue.FIELDS_BY_KEY[key].label for key in catalogue.MONEY_FIELDS}
 
 
 def register_rows(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbook]) -> list[list[Value]]:
@@ -48,7 +55,9 @@ def register_rows(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbo
         assessed = score.assessed
         rows.append([
             *register,
-            "Yes" if score.in_scope else "No", score.rag,
+            "Yes" if score.in_scope else "No", score.rag, score.significance or None,
+            None if score.proportionate is None else ("Yes" if score.proportionate else "No"),
+            _supported(score),
             score.checklist_completeness if assessed else None,
             score.checklist_assurance if assessed else None,
             score.improvement_coverage if assessed else None,
@@ -58,6 +67,23 @@ def register_rows(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbo
             score.findings["error"], score.findings["warning"], score.file,
         ])
     return rows
+
+
+def _supported(score: PartnershipScore) -> str | None:
+    if not score.assessed or not score.in_scope:
+        return None
+    return NOT_STATED if score.objectives is None else "; ".join(score.objectives)
+
+
+def objective_rows(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbook]) -> list[list[Value]]:
+    """Every row of every assessed return's Objectives sheet, as the officer answered it."""
+    by_file = {workbook.file: workbook for workbook in workbooks}
+    return [
+        [score.id, row.ref, values.text(row.title) or None, values.text(row.contributes) or None,
+         values.text(row.how) or None, score.file]
+        for score in scores if score.assessed
+        for row in by_file[score.file].objectives
+    ]
 
 
 def open_action_rows(scores: Sequence[PartnershipScore]) -> list[list[Value]]:
@@ -97,6 +123,7 @@ def write_register(scores: Sequence[PartnershipScore], workbooks: Sequence[Workb
     _table(register, "Register", headers, register_rows(scores, workbooks))
     _table(book.create_sheet(OPEN_ACTIONS_SHEET), "OpenActions", OPEN_ACTION_HEADERS, open_action_rows(scores))
     _table(book.create_sheet(OWN_RISKS_SHEET), "OwnRisks", OWN_RISK_HEADERS, own_risk_rows(scores, workbooks))
+    _table(book.create_sheet(OBJECTIVES_SHEET), "Objectives", OBJECTIVE_HEADERS, objective_rows(scores, workbooks))
     book.properties.creator = "Partnership review"
     book.properties.title = title
     save(book, Path(path))
@@ -134,7 +161,7 @@ def _table(sheet, name: str, headers: Sequence[str], rows: list[list[Value]]) ->
                 cell.number_format = _DATE_FORMAT
             elif header in _PERCENT_HEADERS and cell.value is not None:
                 cell.number_format = EXCEL_PERCENT
-            elif header.startswith("Annual council funding") and cell.value is not None:
+            elif header in _MONEY_HEADERS and cell.value is not None:
                 cell.number_format = EXCEL_MONEY
     last = get_column_letter(len(headers))
     # An Excel table needs at least one body row; an empty register keeps a plain filter instead.

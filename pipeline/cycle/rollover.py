@@ -41,12 +41,12 @@ from openpyxl.workbook.workbook import Workbook as OpenpyxlWorkbook
 from pipeline import catalogue, values
 from pipeline.catalogue import Kind
 from pipeline.check.validation_report import neutralise
-from pipeline.config import Limits
+from pipeline.config import DEFAULT_OBJECTIVES, Limits, Objective
 from pipeline.check.rules import id_key
 from pipeline.check.score import counting_order
 from pipeline.cycle.fill import fill
-from pipeline.cycle.register import (OPEN_ACTION_HEADERS, OPEN_ACTIONS_SHEET, OWN_RISK_HEADERS, OWN_RISKS_SHEET,
-                                     REGISTER_SHEET)
+from pipeline.cycle.register import (OBJECTIVE_HEADERS, OBJECTIVES_SHEET, OPEN_ACTION_HEADERS, OPEN_ACTIONS_SHEET,
+                                     OWN_RISK_HEADERS, OWN_RISKS_SHEET, REGISTER_SHEET)
 from pipeline.cycle.template import build_workbook
 from pipeline.files.names import UniqueNames, safe_stem, slug
 from pipeline.files.xlsx import save
@@ -77,6 +77,8 @@ class Partnership:
     actions: dict[str, dict[str, Any]] = field(default_factory=dict)  # area ref -> carried cells
     risks: dict[str, dict[str, Any]] = field(default_factory=dict)  # R10... -> text, mitigation, owner
     unit: tuple[str, str] = ("", "")  # its ID and name as compared (see `Unit`)
+    #: Last year's answers on the objectives: (ref, title) folded -> {"Contributes": ..., "How": ...}
+    objectives: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -139,7 +141,8 @@ class RolloverSummary:
         return lines
 
 
-def write_rollover(register_file: Path, out_dir: Path, *, year: int) -> RolloverSummary:
+def write_rollover(register_file: Path, out_dir: Path, *, year: int,
+                   objectives: tuple[Objective, ...] = DEFAULT_OBJECTIVES) -> RolloverSummary:
     """Write one pre-filled workbook per in-scope partnership of `register_file` into `out_dir`.
 
     A workbook already in `out_dir` under the same name is replaced (re-running gives the same files).
@@ -149,7 +152,7 @@ def write_rollover(register_file: Path, out_dir: Path, *, year: int) -> Rollover
     names = UniqueNames(out_dir, reserved=(register_file,))
     written = []
     carried = {}
-    for partnership, workbook in rollover_workbooks(register, year=year):
+    for partnership, workbook in rollover_workbooks(register, year=year, objectives=objectives):
         path = names.claim(PurePosixPath(file_name(partnership.id, partnership.name)))
         save(workbook, path)
         written.append(path)
@@ -168,13 +171,19 @@ def file_name(partnership_id: str, name: str) -> str:
     return f"{stem}_{words}.xlsx" if words else f"{stem}.xlsx"
 
 
-def rollover_workbooks(register: Register, *, year: int) -> Iterable[tuple[Partnership, OpenpyxlWorkbook]]:
-    """Each partnership with its workbook for `year`, built from the template, in memory."""
+def rollover_workbooks(register: Register, *, year: int, objectives: tuple[Objective, ...] = DEFAULT_OBJECTIVES
+                       ) -> Iterable[tuple[Partnership, OpenpyxlWorkbook]]:
+    """Each partnership with its workbook for `year`, built from the current template listing this year's
+    `objectives`, in memory. Last year's answer on an objective comes back when this year's list has
+    the same objective (same Ref and title); a new or changed objective is left for the officer."""
     for partnership in register.partnerships:
-        workbook = build_workbook()
+        workbook = build_workbook(objectives)
         prefilled = {key: value for key, value in partnership.register.items()
                      if key not in FRESH_FIELDS and value is not None}
-        fill(workbook, register=prefilled, improvement=partnership.actions, risks=partnership.risks)
+        answers = {item.ref: partnership.objectives[_objective_key(item.ref, item.title)] for item in objectives
+                   if _objective_key(item.ref, item.title) in partnership.objectives}
+        fill(workbook, register=prefilled, improvement=partnership.actions, risks=partnership.risks,
+             objectives=answers)
         _keep_as_text(workbook)
         workbook.properties.title = f"Partnership review {year}: {partnership.id} {partnership.name}".strip()
         workbook.properties.keywords = f"review year {year}; rolled over from last year's register"
@@ -191,6 +200,7 @@ def _keep_as_text(workbook: OpenpyxlWorkbook) -> None:
         (catalogue.REGISTER, ("Value",)),
         (catalogue.IMPROVEMENT, CARRIED_HEADERS),
         (catalogue.RISKS_SHEET, CARRIED_RISK_HEADERS),
+        (catalogue.OBJECTIVES_SHEET, ("How",)),
     )
     for layout, headers in answer_columns:
         sheet = workbook[layout.name]
@@ -229,10 +239,14 @@ def read_register(data: bytes, *, name: str = "register.xlsx") -> Register:
                             f"last year's report") from None
     try:
         register_rows = _table(workbook, REGISTER_SHEET, name,
-                               (*(item.label for item in catalogue.REGISTER_FIELDS), IN_SCOPE), optional=(FILE,))
+                               (*(item.label for item in catalogue.register_fields(1)), IN_SCOPE),
+                               optional=(FILE, *(item.label for item in catalogue.REGISTER_FIELDS
+                                                 if item.since_version > 1)))
         action_rows = _table(workbook, OPEN_ACTIONS_SHEET, name, OPEN_ACTION_HEADERS[:-1], optional=(FILE,))
         risk_rows = (_table(workbook, OWN_RISKS_SHEET, name, OWN_RISK_HEADERS[:-1], optional=(FILE,))
                      if OWN_RISKS_SHEET in workbook.sheetnames else [])  # registers before own risks were kept
+        objective_rows = (_table(workbook, OBJECTIVES_SHEET, name, OBJECTIVE_HEADERS[:-1], optional=(FILE,))
+                          if OBJECTIVES_SHEET in workbook.sheetnames else [])  # registers before template 2
     finally:
         workbook.close()
 
@@ -241,7 +255,7 @@ def read_register(data: bytes, *, name: str = "register.xlsx") -> Register:
     groups: dict[Unit, list[tuple[int, dict[str, Any], dict[str, Any]]]] = defaultdict(list)
     without_id = []
     for row, cells in register_rows:
-        typed = {item.key: _typed(item.kind, cells[item.label]) for item in catalogue.REGISTER_FIELDS}
+        typed = {item.key: _typed(item.kind, cells.get(item.label)) for item in catalogue.REGISTER_FIELDS}
         if not values.text(typed["id"]):
             without_id.append(row)
             continue
@@ -274,8 +288,9 @@ def read_register(data: bytes, *, name: str = "register.xlsx") -> Register:
 
     actions, not_carried, to_check = _open_actions(action_rows, units, order)
     risks, risks_not_carried = _own_risks(risk_rows, units, order)
+    answers = _objective_answers(objective_rows, units, order)
     partnerships = [Partnership(item.row, item.register, actions.get(item.unit, {}), risks.get(item.unit, {}),
-                                item.unit) for item in partnerships]
+                                item.unit, answers.get(item.unit, {})) for item in partnerships]
     return Register(tuple(partnerships), tuple(sorted(out_of_scope)), tuple(without_id),
                     tuple(not_carried + risks_not_carried), tuple(to_check), tuple(twice))
 
@@ -419,6 +434,24 @@ def _own_risks(rows: list[tuple[int, dict[str, Any]]], units: Units,
         risks[key][ref] = {"Ref": ref, "Risk": text, "Mitigation": _typed(Kind.TEXT, cells["Mitigation"]),
                            "Owner": _typed(Kind.TEXT, cells["Owner"])}
     return dict(risks), not_carried
+
+
+def _objective_key(ref: Any, title: Any) -> tuple[str, str]:
+    return (" ".join(values.text(ref).split()).casefold(), " ".join(values.text(title).split()).casefold())
+
+
+def _objective_answers(rows: list[tuple[int, dict[str, Any]]], units: Units, order: dict[Unit, list[str]]
+                       ) -> dict[Unit, dict[tuple[str, str], dict[str, Any]]]:
+    """Last year's answers on the objectives by partnership, then objective (ref and title); of two
+    returns of a partnership, the counted one's answer."""
+    answers: dict[Unit, dict[tuple[str, str], dict[str, Any]]] = defaultdict(dict)
+    for _, cells in _counted_first(rows, units, order):
+        key = units.of(cells)
+        if key is None or key in units.out_of_scope:
+            continue
+        answers[key].setdefault(_objective_key(cells["Ref"], cells["Objective"]), {
+            "Contributes": _typed(Kind.TEXT, cells["Contributes"]), "How": _typed(Kind.TEXT, cells["How"])})
+    return dict(answers)
 
 
 def _typed(kind: Kind, value: Any) -> Any:

@@ -21,7 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline import catalogue
 from pipeline.catalogue import Field, Kind, SheetLayout
-from pipeline.config import Scoring
+from pipeline.config import DEFAULT_OBJECTIVES, Objective, Scoring, objectives_fingerprint
 from pipeline.files.xlsx import save
 from pipeline.formats import EXCEL_DATE, EXCEL_MONEY
 
@@ -59,44 +59,57 @@ _WIDTHS = {
                                  "Action owner": 22, "Due date": 13, "Action status": 14},
     catalogue.RISKS_SHEET.name: {"Ref": 6, "Risk": 56, "Likelihood": 11, "Impact": 11, "Mitigation": 56,
                                  "Owner": 24},
+    catalogue.OBJECTIVES_SHEET.name: {"Ref": 8, "Objective": 50, "Contributes": 13, "How": 80},
 }
 
 #: Register fields whose answers run to a sentence or more.
 _LONG_ANSWERS = ("purpose", "objectives")
 
 
-def build_workbook() -> Workbook:
-    """The blank standard workbook (template version `catalogue.TEMPLATE_VERSION`), in memory."""
+def build_workbook(objectives: tuple[Objective, ...] = DEFAULT_OBJECTIVES, *,
+                   version: int = catalogue.TEMPLATE_VERSION) -> Workbook:
+    """The blank standard workbook, in memory, listing the council's `objectives` (the configuration's).
+
+    `version=1` builds the previous template (no Objectives sheet, no budget fields): it is still read,
+    and the tests keep returns made with it beside current ones."""
+    if version not in catalogue.TEMPLATE_VERSIONS_READ:
+        raise ValueError(f"no template version {version}")
     workbook = Workbook()
     workbook.remove(workbook.active)
-    _guide(workbook.create_sheet(catalogue.GUIDE_SHEET))
-    _register(workbook.create_sheet(catalogue.REGISTER.name))
-    _checklist(workbook.create_sheet(catalogue.CHECKLIST.name))
-    _improvement(workbook.create_sheet(catalogue.IMPROVEMENT.name))
-    _risks(workbook.create_sheet(catalogue.RISKS_SHEET.name))
+    builders = {catalogue.GUIDE_SHEET: lambda sheet: _guide(sheet, version),
+                catalogue.REGISTER.name: lambda sheet: _register(sheet, version),
+                catalogue.OBJECTIVES_SHEET.name: lambda sheet: _objectives(sheet, objectives),
+                catalogue.CHECKLIST.name: _checklist, catalogue.IMPROVEMENT.name: _improvement,
+                catalogue.RISKS_SHEET.name: _risks}
+    for name in catalogue.required_sheets(version):
+        builders[name](workbook.create_sheet(name))
     workbook.defined_names[catalogue.TEMPLATE_VERSION_NAME] = DefinedName(
-        catalogue.TEMPLATE_VERSION_NAME, attr_text=str(catalogue.TEMPLATE_VERSION))
+        catalogue.TEMPLATE_VERSION_NAME, attr_text=str(version))
+    if version >= 2:
+        # Which list of objectives the workbook was made with, so a return made with another is found.
+        workbook.defined_names[catalogue.OBJECTIVES_LIST_NAME] = DefinedName(
+            catalogue.OBJECTIVES_LIST_NAME, attr_text=f'"{objectives_fingerprint(objectives)}"')
     workbook.active = 0
     # Sheets cannot be renamed, moved or deleted (the loader finds them by name); no password.
     workbook.security = WorkbookProtection(lockStructure=True)
     properties = workbook.properties
     properties.creator = CREATOR
-    properties.title = f"Partnership review workbook (template version {catalogue.TEMPLATE_VERSION})"
+    properties.title = f"Partnership review workbook (template version {version})"
     properties.subject = catalogue.STRATEGY_TITLE
     return workbook
 
 
-def write_blank(out_dir: Path) -> Path:
+def write_blank(out_dir: Path, objectives: tuple[Objective, ...] = DEFAULT_OBJECTIVES) -> Path:
     """Write the blank workbook to `out_dir/partnership_review.xlsx` and return its path."""
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / catalogue.TEMPLATE_FILE_NAME
-    save(build_workbook(), path)
+    save(build_workbook(objectives), path)
     return path
 
 
 # --- Sheets ----------------------------------------------------------------------------------------
 
-def _guide(sheet: Worksheet) -> None:
+def _guide(sheet: Worksheet, version: int) -> None:
     sheet.column_dimensions["A"].width = 30
     sheet.column_dimensions["B"].width = 100
     sheet.sheet_view.showGridLines = False
@@ -115,6 +128,10 @@ def _guide(sheet: Worksheet) -> None:
         ("", f"The last {len(catalogue.SCOPE_FIELDS)} fields are the strategy's tests of what is not a "
              "partnership. Answer Yes or No to each; a Yes means the arrangement is outside the strategy and is "
              "recorded as out of scope, so complete the other sheets only if every test is No.", _BODY),
+        *((("Objectives", "For each of the council's objectives listed, answer Contributes Yes or No: does "
+                          "this partnership help achieve it? For each Yes, say How in a sentence or two. "
+                          "The strategy says every partnership must support the council's objectives.",
+            _BODY),) if version >= 2 else ()),
         ("2. Checklist", f"For each of the {len(catalogue.QUESTIONS)} questions choose a Status and say in "
                          "Evidence what shows it (a document, minute or report) and in Evidence location where it "
                          "can be found (a link or file path). Yes and Partly need Evidence.", _BODY),
@@ -146,7 +163,7 @@ def _guide(sheet: Worksheet) -> None:
         *((label, words, _BODY) for _, label, words in catalogue.SCOPE_TESTS),
         ("", catalogue.NOT_A_PARTNERSHIP_NOTE, _BODY),
         ("About this workbook", "", _HEADING_FONT),
-        ("Template version", str(catalogue.TEMPLATE_VERSION), _BODY),
+        ("Template version", str(version), _BODY),
         ("Source", f"{catalogue.STRATEGY_TITLE}. {catalogue.STRATEGY_VERSION_NOTE}", _BODY),
     ]
     for row, (topic, text, font) in enumerate(rows, start=1):
@@ -163,11 +180,11 @@ def _guide(sheet: Worksheet) -> None:
     _print_setup(sheet, landscape=False, title_rows=None)
 
 
-def _register(sheet: Worksheet) -> None:
+def _register(sheet: Worksheet, version: int) -> None:
     layout = catalogue.REGISTER
     _header(sheet, layout)
     value_column = layout.column("Value")
-    for field in catalogue.REGISTER_FIELDS:
+    for field in catalogue.register_fields(version):
         row = catalogue.REGISTER_ROWS[field.key]
         guidance = ("Required. " if field.required else "Optional. ") + field.guidance
         _locked(sheet, layout, row, "Field", field.label, font=_BOLD if field.required else _BODY)
@@ -176,7 +193,7 @@ def _register(sheet: Worksheet) -> None:
         cell = f"{value_column}{row}"
         if field.kind is Kind.DATE:
             sheet[cell].number_format = EXCEL_DATE
-        elif field.key == "funding":
+        elif field.key in catalogue.MONEY_FIELDS:
             sheet[cell].number_format = EXCEL_MONEY
         # Free-text answers (a purpose, a list of partners) get room for a few lines of their own.
         room = 3 if field.kind is Kind.LIST or field.key in _LONG_ANSWERS else 1
@@ -206,6 +223,26 @@ def _register_validation(field: Field) -> DataValidation:
     if field.kind is Kind.LIST:
         return _prompt_only(title, f"{need} Separate entries with {catalogue.LIST_SEPARATOR} (semicolon).")
     return _prompt_only(title, f"{need} See the Guidance column.")
+
+
+def _objectives(sheet: Worksheet, objectives: tuple[Objective, ...]) -> None:
+    layout = catalogue.OBJECTIVES_SHEET
+    widths = _WIDTHS[layout.name]
+    _header(sheet, layout)
+    for row, objective in enumerate(objectives, start=layout.first_row):
+        _locked(sheet, layout, row, "Ref", objective.ref, alignment=_CENTRE)
+        _locked(sheet, layout, row, "Objective", objective.title)
+        _answer(sheet, layout, row, "Contributes", alignment=_CENTRE)
+        _answer(sheet, layout, row, "How")
+        sheet.row_dimensions[row].height = _height((objective.title,), (widths["Objective"],), minimum_lines=3)
+    rows = range(layout.first_row, layout.first_row + len(objectives))
+    _validate(sheet, _list_validation(catalogue.CONTRIBUTES_ANSWERS, "Contributes",
+                                      "Does this partnership help achieve this objective of the council? "
+                                      "A Yes needs a word on How."),
+              _cells(layout, "Contributes", rows))
+    _validate(sheet, _prompt_only("How", "How the partnership contributes to this objective: what it does "
+                                         "and what it achieves."), _cells(layout, "How", rows))
+    _finish_table(sheet, layout, landscape=True)
 
 
 def _checklist(sheet: Worksheet) -> None:

@@ -3,7 +3,9 @@
 The shape is the contract README.md gives ("Outputs of a run"), plus `action_items` per partnership, which next
 year's comparison (pipeline/cycle/compare.py) reads to follow last year's open actions; `counted` and
 `duplicate_of` (a second return of a Partnership ID is not counted in `totals`), and `left_out`, the
-answers that could not be read and are in no figure. Written with sorted
+answers that could not be read and are in no figure; `significance` (the tier's name, null when out
+of scope or not assessed) and `objectives` (the refs of the council's objectives it contributes to,
+null when not stated: template version 1). Written with sorted
 keys and fixed indentation, so the same run gives the same bytes.
 """
 
@@ -57,6 +59,14 @@ def partnership_result(score: PartnershipScore) -> dict[str, Any]:
         "review_completed_on": score.review_completed_on.isoformat() if score.review_completed_on else None,
         "counted": score.counted,
         "duplicate_of": score.duplicate_of or None,
+        "template_version": score.template_version or None,
+        "significance": score.significance or None,
+        "significance_reasons": list(score.significance_reasons),
+        "performance_method": score.performance_method or None,
+        "method_proportionate": score.proportionate,
+        "objectives": None if score.objectives is None else list(score.objectives),
+        "total_budget": score.total_budget,
+        "partner_contributions": score.partner_contributions,
         "left_out": [{"sheet": item.sheet, "cell": item.cell, "answer": item.answer, "value": item.value}
                      for item in score.left_out],
     }
@@ -71,6 +81,7 @@ def results(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbook], *
         "config": config.as_dict(),
         "tool_version": pipeline.__version__,
         "template_version": catalogue.TEMPLATE_VERSION,
+        "template_versions_read": list(catalogue.TEMPLATE_VERSIONS_READ),
         "totals": totals(scores),
         "partnerships": [partnership_result(score) for score in scores],
         "inputs": [{"file": workbook.file, "sha256": workbook.sha256, "size": workbook.size,

@@ -27,7 +27,7 @@ from pipeline.read import table_rows
 from pipeline.read.folder import relative_name
 from pipeline.read.preflight import (TOO_SLOW, Refused, check_time, megabytes, part_roles, preflight, read_small,
                                      too_large, workbook_part)
-from pipeline.records import ChecklistRow, ImprovementRow, RegisterValue, RiskRow, Value, Workbook
+from pipeline.records import ChecklistRow, ImprovementRow, ObjectiveRow, RegisterValue, RiskRow, Value, Workbook
 
 #: The most characters Excel (and LibreOffice) let a cell hold.
 EXCEL_MAX_CELL_TEXT = 32_767
@@ -163,26 +163,35 @@ def read_workbook(data: bytes, name: str, digest: str, deadline: float | None = 
         # The Rust date library panics on a number far outside any date (say 1E+300 typed in a date
         # cell). Read such numbers as the text Excel shows, so the rules report them at their cell.
         present, sheets = _read_sheets(_huge_numbers_as_text(data), deadline)
-    version = _check_template_version(data, name, sheets)
-    if version:
+    version, version_findings = _check_template_version(data, name, sheets)
+    if version_findings:
         # Not made from the template (or from an unknown version): that is the one thing to say; its
         # sheets are not the template's, so their absence or layout says nothing more. The register is
         # read only to name the partnership, if it can be.
-        register = _read_register(sheets[catalogue.REGISTER.name], name, []) \
+        register = _read_register(sheets[catalogue.REGISTER.name], name, [], catalogue.TEMPLATE_VERSION) \
             if catalogue.REGISTER.name in sheets else {}
         workbook = Workbook(file=name, sha256=digest, size=len(data), register=register)
         return dataclasses.replace(workbook, register={}, findings=tuple(
-            dataclasses.replace(item, partnership_id=workbook.partnership_id) for item in version))
-    for sheet_name in catalogue.REQUIRED_SHEETS:
+            dataclasses.replace(item, partnership_id=workbook.partnership_id) for item in version_findings))
+    for sheet_name in catalogue.required_sheets(version):
         if sheet_name not in present:
             found.append(finding("sheet.missing", file=name, sheet=sheet_name))
+    if version < catalogue.TEMPLATE_VERSION:
+        found.append(finding("template.previous_version", file=name, sheet=catalogue.GUIDE_SHEET, value=version,
+                             version=version))
 
     register: dict[str, RegisterValue] = {}
     checklist: tuple[ChecklistRow, ...] = ()
     improvement: tuple[ImprovementRow, ...] = ()
     risks: tuple[RiskRow, ...] = ()
+    objectives: tuple[ObjectiveRow, ...] = ()
+    objectives_list = ""
     if catalogue.REGISTER.name in sheets:
-        register = _read_register(sheets[catalogue.REGISTER.name], name, found)
+        register = _read_register(sheets[catalogue.REGISTER.name], name, found,
+                                  version or catalogue.TEMPLATE_VERSION)
+    if version >= 2 and catalogue.OBJECTIVES_SHEET.name in sheets:
+        objectives = _read_objectives(sheets[catalogue.OBJECTIVES_SHEET.name], name, found)
+        objectives_list = values.text(_defined_name(data, catalogue.OBJECTIVES_LIST_NAME)).strip('="')
     if catalogue.CHECKLIST.name in sheets:
         checklist = _read_checklist(sheets[catalogue.CHECKLIST.name], name, found)
     if catalogue.IMPROVEMENT.name in sheets:
@@ -191,7 +200,8 @@ def read_workbook(data: bytes, name: str, digest: str, deadline: float | None = 
         risks = _read_risks(sheets[catalogue.RISKS_SHEET.name], name, found)
 
     workbook = Workbook(file=name, sha256=digest, size=len(data), register=register, checklist=checklist,
-                        improvement=improvement, risks=risks,
+                        improvement=improvement, risks=risks, template_version=version, objectives=objectives,
+                        objectives_list=objectives_list,
                         formulas=_formula_cells(data, (catalogue.REGISTER.name, catalogue.IMPROVEMENT.name)))
     pid = workbook.partnership_id
     return dataclasses.replace(workbook, findings=tuple(
@@ -248,7 +258,7 @@ def _read_sheets(data: bytes, deadline: float | None) -> tuple[set[str], dict[st
     book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     present = set(book.sheet_names)
     sheets: dict[str, _Sheet] = {}
-    for sheet_name in catalogue.REQUIRED_SHEETS:
+    for sheet_name in catalogue.required_sheets():
         if deadline is not None:
             check_time(deadline)
         if sheet_name in present:
@@ -313,13 +323,13 @@ def _locate(sheet: _Sheet, layout: SheetLayout, key_header: str, text_header: st
     return located.rows
 
 
-def _read_register(sheet: _Sheet, name: str, found: list[Finding]) -> dict[str, RegisterValue]:
+def _read_register(sheet: _Sheet, name: str, found: list[Finding], version: int) -> dict[str, RegisterValue]:
     layout = catalogue.REGISTER
     rows = _locate(sheet, layout, "Field", "Guidance",
                    [table_rows.Item(item.label, f"the field '{item.label}'", item.guidance)
-                    for item in catalogue.REGISTER_FIELDS], name, found)
+                    for item in catalogue.register_fields(version)], name, found)
     register = {}
-    for item in catalogue.REGISTER_FIELDS:
+    for item in catalogue.register_fields(version):
         row = rows[item.label]
         value = sheet.at(layout, "Value", row)
         if item.kind not in (Kind.NUMBER, Kind.DATE):
@@ -348,6 +358,20 @@ def _read_improvement(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[I
     return tuple(ImprovementRow(area, rows[area.ref], *(
         sheet.at(layout, header, rows[area.ref])
         for header in layout.answers)) for area in catalogue.AREAS)
+
+
+def _read_objectives(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[ObjectiveRow, ...]:
+    """Every row of the Objectives sheet with a Ref: the list is the council's (from the configuration the
+    workbook was made with), so the rules compare it with this year's list rather than the loader."""
+    layout = catalogue.OBJECTIVES_SHEET
+    _check_headers(sheet, layout, layout.header_row, name, found)
+    rows = []
+    for row in range(layout.first_row, sheet.last_row + 1):
+        ref = values.text(sheet.at(layout, "Ref", row))
+        if ref:
+            rows.append(ObjectiveRow(ref, row, *(sheet.at(layout, header, row)
+                                                 for header in ("Objective", "Contributes", "How"))))
+    return tuple(rows)
 
 
 _RISK_CONTENT = ("Risk", "Likelihood", "Impact", "Mitigation", "Owner")
@@ -390,23 +414,24 @@ def _risk_row(sheet: _Sheet, ref: str, row: int) -> RiskRow:
 _REFERENCE = re.compile(r"^=?'?(?P<sheet>[^'!]+)'?!\$?(?P<column>[A-Za-z]{1,3})\$?(?P<row>\d{1,7})$")
 
 
-def _check_template_version(data: bytes, name: str, sheets: dict[str, _Sheet]) -> list[Finding]:
-    """`template_version` is a workbook-level defined name: a constant (1 or =1) or a cell reference."""
+def _check_template_version(data: bytes, name: str, sheets: dict[str, _Sheet]) -> tuple[int, list[Finding]]:
+    """The template version (0 when unknown) and its finding: `template_version` is a workbook-level
+    defined name, a constant (2 or =2) or a cell reference."""
     text = _defined_name(data, catalogue.TEMPLATE_VERSION_NAME)
     if text is None:
-        return [finding("template.version", file=name,
-                        reason=f"it has no '{catalogue.TEMPLATE_VERSION_NAME}' name")]
+        return 0, [finding("template.version", file=name,
+                           reason=f"it has no '{catalogue.TEMPLATE_VERSION_NAME}' name")]
     version: Value = text.strip().lstrip("=").strip().strip('"')
     reference = _REFERENCE.match(text.strip())
     if reference:
         sheet = sheets.get(reference["sheet"])
         version = sheet.get(int(reference["row"]), catalogue.column_number(reference["column"])) if sheet else None
     parsed = values.number(version)
-    if parsed is None or parsed is values.INVALID or parsed != catalogue.TEMPLATE_VERSION:
+    if parsed is None or parsed is values.INVALID or parsed not in catalogue.TEMPLATE_VERSIONS_READ:
         shown = values.text(version) or "blank"
-        return [finding("template.version", file=name, value=shown,
-                        reason=f"its version is {shown}; this review reads version {catalogue.TEMPLATE_VERSION}")]
-    return []
+        return 0, [finding("template.version", file=name, value=shown,
+                           reason=f"its version is {shown}")]
+    return int(parsed), []
 
 
 def _defined_name(data: bytes, wanted: str) -> str | None:
