@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Benchmark of the yearly run (issue 6): how fast, and in how much memory, a batch becomes a pack.
 
-    .venv/bin/python benchmarks/bench.py              # 100 and 1,000 workbooks, medians of 3 runs
+    .venv/bin/python benchmarks/bench.py              # 100, 200 and 1,000 workbooks, medians of 3 runs
     .venv/bin/python benchmarks/bench.py --full       # also the PDF and the report with PDF at 1,000
     .venv/bin/python benchmarks/bench.py --quick      # smoke run: 20 workbooks, one run, no ratios to trust
 
@@ -50,6 +50,8 @@ GENERATOR_FILES = ("pipeline/cycle/demo.py", "pipeline/cycle/template.py", "pipe
 #: The PDF comparison (one WeasyPrint call against ours) is made at this many profiles or fewer,
 #: and the PDF stages run above it only with --full (issue 6: "compare at 100 profiles").
 PDF_COMPARE_MAX = 100
+#: Issue 17's size for validate against the reading floor and pandas with calamine.
+FLOOR_SIZE = 200
 HELP_REPEAT = 5
 
 
@@ -75,6 +77,60 @@ def stage_naive(params: dict[str, Any]) -> dict[str, Any]:
         except Exception:  # noqa: BLE001 - a naive script has to survive the demo set's broken files too
             unreadable += 1
     return {"seconds": time.perf_counter() - start, "info": {"files": len(paths), "unreadable": unreadable}}
+
+
+#: The reading floor (issue 17): every sheet of every file read with python-calamine and nothing else,
+#: and what a speed-aware analyst would write, pandas with the calamine engine. Both are timed as whole
+#: processes, interpreter start-up and imports included, as `partnerships validate` is.
+CALAMINE_FLOOR = """
+import sys
+from pathlib import Path
+from python_calamine import CalamineWorkbook
+for path in sorted(p for p in Path(sys.argv[1]).rglob("*") if p.is_file() and not p.name.startswith(".")):
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        for name in book.sheet_names:
+            book.get_sheet_by_name(name).to_python()
+    except Exception:
+        pass
+"""
+PANDAS_CALAMINE = """
+import sys
+from pathlib import Path
+import pandas
+for path in sorted(p for p in Path(sys.argv[1]).rglob("*") if p.is_file() and not p.name.startswith(".")):
+    try:
+        pandas.read_excel(path, sheet_name=None, engine="calamine")
+    except Exception:
+        pass
+"""
+
+
+def _script(code: str, input_dir: str) -> dict[str, Any]:
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", code, input_dir], cwd=ROOT, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"baseline exited {done.returncode}: {(done.stderr.strip().splitlines() or [''])[-1]}")
+    return {"seconds": seconds, "info": {}}
+
+
+def stage_calamine_floor(params: dict[str, Any]) -> dict[str, Any]:
+    """The floor: a bare python-calamine read of every sheet, one whole process."""
+    return _script(CALAMINE_FLOOR, params["input_dir"])
+
+
+def stage_pandas_calamine(params: dict[str, Any]) -> dict[str, Any]:
+    """pandas.read_excel(sheet_name=None, engine="calamine") on every file, one whole process."""
+    return _script(PANDAS_CALAMINE, params["input_dir"])
+
+
+def stage_validate(params: dict[str, Any]) -> dict[str, Any]:
+    """The whole `partnerships validate` command (read, check, both reports), as a user waits for it."""
+    out = Path(params["work_dir"]) / "checks"
+    args = ["validate", params["input_dir"], "--out", str(out), "--as-of", params["as_of"],
+            "--jobs", str(params["jobs"])]
+    return _command(params, args, ok=(0, 1))  # 1: the demo set has errors, as real returns do
 
 
 def _load_validate_score(params: dict[str, Any], jobs: int) -> tuple[Any, Any, list[Any], dict[str, Any]]:
@@ -166,14 +222,14 @@ def stage_pdf_single(params: dict[str, Any]) -> dict[str, Any]:
     return {"seconds": seconds, "info": {"pages": _pdf_pages(out), "pdf_bytes": out.stat().st_size}}
 
 
-def _command(params: dict[str, Any], args: list[str]) -> dict[str, Any]:
+def _command(params: dict[str, Any], args: list[str], ok: tuple[int, ...] = (0,)) -> dict[str, Any]:
     """Time a whole command, interpreter start-up included; its memory is this child's RUSAGE_CHILDREN."""
     cli = Path(sys.executable).with_name("partnerships")
     command = [str(cli)] if cli.exists() else [sys.executable, "-m", "pipeline"]
     start = time.perf_counter()
     done = subprocess.run(command + args, cwd=ROOT, capture_output=True, text=True)
     seconds = time.perf_counter() - start
-    if done.returncode != 0:
+    if done.returncode not in ok:
         lines = done.stderr.strip().splitlines() or [""]
         raise RuntimeError(f"partnerships {args[0]} exited {done.returncode}: {lines[-1]}")
     return {"seconds": seconds, "info": {"stdout_tail": done.stdout.strip().splitlines()[-3:]}}
@@ -213,6 +269,10 @@ class Stage:
 
 STAGES = (
     Stage("naive", stage_naive, "naive read: pandas.read_excel(openpyxl), 1 process"),
+    Stage("calamine_floor", stage_calamine_floor, "floor: bare python-calamine read, whole process"),
+    Stage("pandas_calamine", stage_pandas_calamine, "pandas.read_excel(calamine), whole process"),
+    Stage("validate_j1", stage_validate, "partnerships validate --jobs 1", (("jobs", 1),)),
+    Stage("validate_j2", stage_validate, "partnerships validate --jobs 2", (("jobs", 2),)),
     Stage("load_validate_score_j1", stage_load_validate_score, "load + validate + score, --jobs 1", (("jobs", 1),)),
     Stage("load_validate_score_j2", stage_load_validate_score, "load + validate + score, --jobs 2", (("jobs", 2),)),
     Stage("charts", stage_charts, "charts (all SVGs of the pack)"),
@@ -390,7 +450,10 @@ class Target:
 TARGETS = (
     Target("lvs_j1_vs_naive", "load+validate+score --jobs 1 / naive read time", 0.25, True, "x"),
     Target("lvs_j2_speedup", "load+validate+score: --jobs 1 time / --jobs 2 time", 1.7, False, "x"),
-    Target("report_nopdf_vs_naive", "whole report --no-pdf (--jobs 2) / naive read time", 2.0, True, "x"),
+    Target("validate_j1_vs_floor", "validate --jobs 1 / bare calamine read (whole processes)", 3.0, True, "x"),
+    Target("validate_j1_vs_pandas_calamine", "validate --jobs 1 / pandas.read_excel(calamine)", 0.5, True, "x"),
+    Target("validate_j2_speedup", "validate: --jobs 1 time / --jobs 2 time", 1.7, False, "x"),
+    Target("report_nopdf_vs_naive", "whole report --no-pdf (--jobs 2) / naive read time", 0.5, True, "x"),
     Target("pdf_speedup", "PDF: one WeasyPrint call time / our PDF time", 1.7, False, "x"),
     Target("pdf_peak_mb", "PDF of the largest set: peak memory (MB, under)", 600.0, True, "MB"),
     Target("help_seconds", "partnerships --help (s, under)", 0.5, True, "s"),
@@ -407,12 +470,19 @@ def evaluate_targets(stages: dict[str, dict[str, dict[str, Any]]], help_result: 
         return None if top is None or not bottom else top / bottom
 
     largest = max(sizes)
+    # Issue 17 compares validate with the reading floor at 200 workbooks (the largest set when none has 200).
+    floor_size = FLOOR_SIZE if FLOOR_SIZE in sizes else largest
     pdf_size = max((size for size in sizes if size <= PDF_COMPARE_MAX), default=None)
     pdf_largest = largest if "peak_mb" in stages.get("pdf", {}).get(str(largest), {}) else None
     values: dict[str, tuple[float | None, int | None]] = {
         "lvs_j1_vs_naive": (ratio(median("load_validate_score_j1", largest), median("naive", largest)), largest),
         "lvs_j2_speedup": (ratio(median("load_validate_score_j1", largest), median("load_validate_score_j2", largest)),
                            largest),
+        "validate_j1_vs_floor": (ratio(median("validate_j1", floor_size), median("calamine_floor", floor_size)),
+                                 floor_size),
+        "validate_j1_vs_pandas_calamine": (ratio(median("validate_j1", floor_size),
+                                                 median("pandas_calamine", floor_size)), floor_size),
+        "validate_j2_speedup": (ratio(median("validate_j1", largest), median("validate_j2", largest)), largest),
         "report_nopdf_vs_naive": (ratio(median("report_nopdf_j2", largest), median("naive", largest)), largest),
         "pdf_speedup": ((ratio(median("pdf_single", pdf_size), median("pdf", pdf_size)), pdf_size)
                         if pdf_size else (None, None)),
@@ -452,7 +522,7 @@ def machine() -> dict[str, Any]:
     from importlib import metadata
 
     versions = {}
-    for name in ("pandas", "openpyxl", "python-calamine", "weasyprint", "matplotlib", "pypdf"):
+    for name in ("pandas", "openpyxl", "python-calamine", "xlsxwriter", "lxml", "weasyprint", "matplotlib", "pypdf"):
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -565,7 +635,8 @@ def _now() -> str:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="100,1000", help="Comma-separated workbook counts (default 100,1000).")
+    parser.add_argument("--sizes", default="100,200,1000",
+                        help="Comma-separated workbook counts (default 100,200,1000).")
     parser.add_argument("--repeat", type=int, default=3, help="Runs per stage; the median is reported (default 3).")
     parser.add_argument("--pdf-repeat", type=int, default=None,
                         help="Runs of each PDF stage (default: --repeat); the 1,000-profile PDF runs once.")

@@ -121,16 +121,14 @@ _ALL_METHODS = PERFORMANCE_METHODS
 
 #: The default tiers, most significant first (reasoning in README, "Significance").
 DEFAULT_TIERS = (
-    Tier("Major", funding_from=100_000, officer_days_from=100, councillor_days_from=12,
+    Tier("Major", funding_from=250_000, officer_days_from=200, councillor_days_from=20,
          when=("Strategic or operational = Strategic and Council role = Leading",
-               "Statutory or voluntary = Statutory and Council role = Leading",
-               "Legal status = Company limited by guarantee",
                "Legal status = Joint committee",
                "Legal status = Contractual joint venture"),
          methods=("Partnership performance framework", "Quarterly performance report",
                   "Annual report to Cabinet or committee", "Overview and Scrutiny review",
                   "Project or programme board")),
-    Tier("Moderate", funding_from=10_000, officer_days_from=20, councillor_days_from=4,
+    Tier("Moderate", funding_from=50_000, officer_days_from=100, councillor_days_from=10,
          when=("Strategic or operational = Strategic", "Statutory or voluntary = Statutory",
                "Council role = Leading"),
          methods=_ALL_METHODS[:-1]),

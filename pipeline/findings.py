@@ -55,7 +55,7 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in (
                   "copy your answers into a fresh template."),)),
     Rule("sheet.rows_moved", WARNING,
          "rows inserted above a table's rows, or a table sorted, with every Ref still present once: read by Ref",
-         "{problem}. Please {fix}: this time the answers were read by their Ref, so none is lost."),
+         "{problem}. Please {fix}: this time each answer was read from where its row now is, so none is lost."),
     Rule("register.missing", ERROR, "a required field is blank",
          "'{field}' is required. Fill it in."),
     Rule("register.invalid", ERROR, "not an allowed value, not a number, negative, not an email",

@@ -1,9 +1,9 @@
 """The two runs, stage by stage: `partnerships validate` (`validate_folder`) and `partnerships report`
 (`report`, the year's run):
 
-    read, check and score (pipeline.read, pipeline.check) -> results.json data -> change since last
-    year -> charts -> pack (HTML, PDF) -> register.xlsx -> results.json -> validation report
-    -> feedback copies
+    read, check and score (pipeline.read, pipeline.check) -> the batch as tables (pandas) ->
+    results.json data -> change since last year -> charts -> pack (HTML, PDF) -> register.xlsx ->
+    results.json, answers.csv -> validation report -> feedback copies
 
 The report is built in a staging folder beside `--out` and swapped into place only when complete,
 under a lock (`pipeline.files.staging`), so a failed or killed run leaves the last good pack where it
@@ -87,6 +87,7 @@ def report(input_dir: Path, out_dir: Path, *, as_of: dt.date, year: int, previou
     from pipeline.pack.context import build_context
     from pipeline.pack.html import render_html
     from pipeline.pack.pdf import render_pdf
+    from pipeline.pack import tables
     from pipeline.pack.results import RESULTS_FILE, dumps, results
 
     input_dir, out_dir = Path(input_dir), Path(out_dir)
@@ -99,6 +100,12 @@ def report(input_dir: Path, out_dir: Path, *, as_of: dt.date, year: int, previou
             assessment = assess_folder(input_dir, config, as_of=as_of, jobs=jobs, progress=progress)
         batch, findings, scores = assessment.batch, assessment.report, assessment.scores
         checkpoint("loaded")
+
+        with _step("Tables"):
+            # The batch as tidy tables (pandas): the answers for analysts, the partnerships for the
+            # analysis across them that the pack shows.
+            answers = tables.answers_frame(batch.workbooks)
+            strategy = tables.strategy_questions(tables.partnerships_frame(scores), config)
 
         data = results(scores, batch.workbooks, as_of=as_of, year=year, config=config, ignored=batch.ignored)
         comparison = change_since_previous(data, previous)
@@ -113,7 +120,7 @@ def report(input_dir: Path, out_dir: Path, *, as_of: dt.date, year: int, previou
         with _step("The pack"):
             context = build_context(scores=scores, workbooks=batch.workbooks, report=findings, charts=charts,
                                     as_of=as_of, year=year, config=config, ignored=batch.ignored,
-                                    comparison=comparison)
+                                    comparison=comparison, strategy=strategy)
             for document in progress("Pack", [HTML_FILE, PDF_FILE] if pdf else [HTML_FILE]):
                 if document == HTML_FILE:
                     write_atomic(staging / HTML_FILE, render_html(context).encode("utf-8"))
@@ -125,6 +132,7 @@ def report(input_dir: Path, out_dir: Path, *, as_of: dt.date, year: int, previou
             write_register(scores, batch.workbooks, staging / REGISTER_FILE,
                            title=f"{config.council_name} partnership register {year}")
             write_atomic(staging / RESULTS_FILE, dumps(data).encode("utf-8"))
+            write_atomic(staging / tables.ANSWERS_FILE, tables.answers_csv(answers))
             write_validation_report(findings, batch, staging)
         checkpoint("reports")
         with _step("Feedback copies"):

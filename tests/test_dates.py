@@ -58,7 +58,8 @@ def with_cached_values(path, cached: dict[str, float]):
             content = archive.read(info.filename)
             if info.filename.startswith("xl/worksheets/"):
                 for cell, value in cached.items():
-                    content = re.sub(rb'(<c r="%s"[^>]*><f>[^<]*</f>)<v\s*/>' % cell.encode(),
+                    # openpyxl writes the empty value as <v/> or, when lxml is installed, <v></v>
+                    content = re.sub(rb'(<c r="%s"[^>]*><f>[^<]*</f>)<v\s*(?:/>|></v>)' % cell.encode(),
                                      rb"\g<1><v>%d</v>" % value, content)
             data[info] = content
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:

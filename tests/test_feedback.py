@@ -398,3 +398,70 @@ def test_a_macro_workbook_keeps_its_macros(tmp_path):
     copy = openpyxl.load_workbook(path, keep_vba=True)
     assert copy.sheetnames[0] == FINDINGS_SHEET
     assert copy["Register"][register_cell("purpose")].comment is not None
+
+
+def test_a_copy_is_made_by_editing_the_package_and_keeps_every_other_part(returns, tmp_path):
+    """Issue 17: copies are marked in the workbook's XML, not loaded and saved again; the parts not
+    marked (theme, properties, unmarked sheets' content) are the officer's bytes."""
+    import zipfile
+
+    from pipeline.check.feedback import marked_package
+
+    workbooks, report = validated(returns)
+    [path] = write_feedback(returns, workbooks, report, tmp_path / "feedback")
+    found = [item for item in report.findings if item.file == "North/p1.xlsx"]
+    assert path.read_bytes() == marked_package((returns / "North" / "p1.xlsx").read_bytes(), found)
+    with zipfile.ZipFile(returns / "North" / "p1.xlsx") as before, zipfile.ZipFile(path) as after:
+        for name in ("docProps/core.xml", "docProps/app.xml", "xl/theme/theme1.xml"):
+            assert after.read(name) == before.read(name), name
+        assert set(before.namelist()) < set(after.namelist())
+        comments = [name for name in after.namelist() if name not in before.namelist() and "comments" in name]
+        assert len(comments) == len({item.sheet for item in found if item.cell})
+
+
+def assert_marked_in_its_package(source: Path, copy: Path, report: ValidationReport) -> None:
+    from pipeline.check.feedback import marked_package
+
+    assert copy.read_bytes() == marked_package(source.read_bytes(), report.findings)
+
+
+def test_a_copy_keeps_the_officers_excel_tables(tmp_path):
+    import zipfile
+
+    from openpyxl.worksheet.table import Table
+
+    def as_tables(workbook):  # answer sheets as Excel tables (ListObjects), as screen readers want them
+        for name, ref in (("Checklist", "A1:F30"), ("Risks", "A1:F10")):
+            workbook[name].add_table(Table(displayName=f"{name}Table", ref=ref))
+
+    folder = tmp_path / "input"
+    write_workbook(folder / "p.xlsx", checklist={"2b": {"Status": "Maybe"}}, risks={"R02": {"Likelihood": None}},
+                   edit=as_tables)
+    workbooks, report = validated(folder)
+    [path] = write_feedback(folder, workbooks, report, tmp_path / "feedback")
+    assert_marked_in_its_package(folder / "p.xlsx", path, report)
+    copy = openpyxl.load_workbook(path)
+    assert set(copy["Checklist"].tables) == {"ChecklistTable"} and set(copy["Risks"].tables) == {"RisksTable"}
+    assert copy["Checklist"].tables["ChecklistTable"].ref == "A1:F30"
+    status = cell_of(catalogue.CHECKLIST, "Status", "2b", catalogue.CHECKLIST_ROWS)
+    assert copy["Checklist"][status].fill.fgColor.rgb == RED and copy["Checklist"][status].comment is not None
+    with zipfile.ZipFile(folder / "p.xlsx") as before, zipfile.ZipFile(path) as after:
+        tables = [name for name in before.namelist() if name.startswith("xl/tables/")]
+        assert len(tables) == 2 and all(after.read(name) == before.read(name) for name in tables)
+
+
+def test_a_cell_the_sheet_does_not_hold_yet_is_marked_in_its_place(tmp_path):
+    """A finding on a cell absent from the sheet's XML (never typed in, no style) still gets its mark."""
+    folder = tmp_path / "input"
+    write_workbook(folder / "p.xlsx")
+    workbooks = load_folder(folder, CONFIG).workbooks
+    report = ValidationReport.of([
+        finding("sheet.layout", file="p.xlsx", sheet="Risks", cell="K40", expected="Ref"),
+        finding("checklist.invalid", file="p.xlsx", sheet="Checklist", cell="D3", ref="1b"),
+    ])
+    [path] = write_feedback(folder, workbooks, report, tmp_path / "feedback")
+    assert_marked_in_its_package(folder / "p.xlsx", path, report)
+    copy = openpyxl.load_workbook(path)
+    assert copy["Risks"]["K40"].fill.fgColor.rgb == RED and "sheet.layout" in copy["Risks"]["K40"].comment.text
+    assert copy["Checklist"]["D3"].fill.fgColor.rgb == RED
+    assert copy["Checklist"]["D3"].protection.locked is False

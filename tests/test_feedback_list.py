@@ -52,8 +52,9 @@ def test_a_report_accounts_for_every_workbook_without_a_library_warning(tmp_path
             assert (tmp_path / "out" / "feedback" / row["Feedback copy"]).is_file()
 
 
-def _add_extension(path) -> None:
-    """Put an x14 data validation (a list from another sheet, as Excel stores it) in the Register."""
+def _add_extension(path, part: str = "xl/worksheets/sheet2.xml") -> None:
+    """Put an x14 data validation (a list from another sheet, as Excel stores it) in a sheet (the Register
+    of a return by default)."""
     extension = (b'<extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}" '
                  b'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main">'
                  b'<x14:dataValidations count="1" xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main">'
@@ -63,6 +64,25 @@ def _add_extension(path) -> None:
         parts = {info: archive.read(info.filename) for info in archive.infolist()}
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for info, content in parts.items():
-            if info.filename == "xl/worksheets/sheet2.xml":
+            if info.filename == part:
                 content = content.replace(b"</worksheet>", extension + b"</worksheet>")
             archive.writestr(info, content)
+
+
+def test_rolling_over_a_register_saved_by_excel_prints_no_library_warning(tmp_path):
+    inputs = tmp_path / "in"
+    write_workbook(inputs / "p1.xlsx", partnership_id="P-001")
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+
+    result = CliRunner().invoke(cli, ["report", str(inputs), "--out", str(tmp_path / "out"), "--as-of",
+                                      AS_OF.isoformat(), "--no-pdf"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    register = tmp_path / "out" / "register.xlsx"
+    _add_extension(register, part="xl/worksheets/sheet1.xml")  # as Excel re-saves it, with a drop-down list
+    result = subprocess.run([sys.executable, "-m", "pipeline", "templates", "--from-register", str(register),
+                             "--out", str(tmp_path / "rolled"), "--year", "2027"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "Warning" not in result.stderr and "warn" not in result.stderr.lower(), result.stderr
+    assert list((tmp_path / "rolled").glob("P-001_*.xlsx"))

@@ -55,7 +55,7 @@ def test_scatter_labels_sit_by_their_points_without_overlap(tmp_path):
     from pipeline.config import Config
     from pipeline.pack import charts
 
-    assert CliRunner().invoke(cli, ["demo", "--out", str(tmp_path), "--count", "40", "--seed", "2026"]).exit_code == 0
+    assert CliRunner().invoke(cli, ["demo", "--out", str(tmp_path), "--count", "24", "--seed", "2026"]).exit_code == 0
     scores = assess_folder(tmp_path, Config(), as_of=AS_OF).scores
     with plt.rc_context(charts._STYLE):
         fig = plt.figure(figsize=(8, 4.8))

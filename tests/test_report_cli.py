@@ -15,7 +15,7 @@ from year_set import write_year
 from pipeline.cli import cli
 
 ARGS = ("--as-of", AS_OF.isoformat(), "--year", "2026", "--no-pdf")
-COMPARED = ("review_pack.html", "results.json", "validation_report.csv", "register.xlsx",
+COMPARED = ("review_pack.html", "results.json", "validation_report.csv", "register.xlsx", "answers.csv",
             "validation_report.xlsx", "charts/risk_heat_map.svg", "charts/resources_vs_assurance.svg")
 
 
@@ -45,8 +45,8 @@ def test_summary_names_the_ratings_findings_and_pack(good_pack, inputs, tmp_path
     assert "RAG: Red 2, Amber 0, Green 1, Out of scope 1, Not assessed 1." in result.output
     assert "Findings:" in result.output and "review_pack.html" in result.output
     assert sorted(path.name for path in good_pack.iterdir()) == sorted(
-        ["charts", "feedback", "register.xlsx", "results.json", "review_pack.html", "validation_report.csv",
-         "validation_report.xlsx"])
+        ["answers.csv", "charts", "feedback", "register.xlsx", "results.json", "review_pack.html",
+         "validation_report.csv", "validation_report.xlsx"])
 
 
 def test_two_runs_give_byte_identical_outputs(good_pack, inputs, tmp_path):

@@ -85,3 +85,18 @@ def test_a_row_inserted_in_the_register_and_above_a_header_are_read_as_the_offic
                           ("Improvement", "F16", "action.overdue")}
     assert "delete row 1" in found["Improvement", "A1", "sheet.rows_moved"].message
     assert workbook.register["funding"].value == 1234 and workbook.register["funding"].cell() == "B18"
+
+
+def test_register_fields_moved_are_named_as_fields(tmp_path):
+    def swap(book):
+        sheet = book["Register"]
+        purpose, name = catalogue.REGISTER_ROWS["purpose"], catalogue.REGISTER_ROWS["name"]
+        for column in "ABC":
+            sheet[f"{column}{purpose}"].value, sheet[f"{column}{name}"].value = (
+                sheet[f"{column}{name}"].value, sheet[f"{column}{purpose}"].value)
+
+    workbook, found = load(tmp_path, swap)
+    assert workbook.assessed and list(found) == [("Register", "A1", "sheet.rows_moved")]
+    message = found["Register", "A1", "sheet.rows_moved"].message
+    assert "put the rows back in the template's order, 'Partnership ID' first" in message and "(Ref)" not in message
+    assert workbook.register["purpose"].value.startswith("Reduce crime")

@@ -7,8 +7,10 @@ can be corrected and returned: answers, dropdowns, input messages, protection an
 
 The originals are only ever read. A returned copy may come back through the review again; the marks
 of the earlier round (our Findings sheet, our comments, our fills) are taken off before the new ones
-are made, so a corrected cell is no longer shown as wrong. Copies are saved with `files.xlsx.save`,
-so the same return and findings give the same bytes (its created and modified times are fixed).
+are made, so a corrected cell is no longer shown as wrong. A copy is made by adding the marks to the
+workbook's XML parts (`feedback_package`: a few milliseconds, every other part kept byte for byte);
+a copy returned a second time, or a marked sheet with comments of its own, is marked with openpyxl
+and saved with `files.xlsx.save`. Either way the same return and findings give the same bytes.
 """
 
 from __future__ import annotations
@@ -140,14 +142,52 @@ def _write_copies_list(out_dir: Path, by_file: Mapping[str, Sequence[Finding]], 
 
 
 def _write_copy(task: tuple[Path, Path, tuple[Finding, ...]]) -> bool:
-    """Write one feedback copy; False when openpyxl cannot open the file (it is in the report)."""
+    """Write one feedback copy; False when it cannot be opened to mark it (it is in the report).
+
+    Most copies are marked by editing the workbook's XML parts (`feedback_package`), in milliseconds;
+    what that does not handle (a copy returned a second time, whose earlier marks come off, or a
+    marked sheet with comments of its own) is loaded, marked and saved with openpyxl.
+    """
     source, target, found = task
+    data = source.read_bytes()
     try:
-        copy = open_copy(source.read_bytes(), macros=source.suffix.lower() == ".xlsm")
+        marked = marked_package(data, found)
+    except Exception:  # noqa: BLE001 - Unsupported, or a part it cannot parse: the slower way below
+        marked = None
+    if marked is not None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(target, marked)
+        return True
+    try:
+        copy = open_copy(data, macros=source.suffix.lower() == ".xlsm")
     except Exception:  # noqa: BLE001 - whatever the reason, such a file gets no copy
         return False
     save(annotate(copy, found), target)
     return True
+
+
+def marked_package(data: bytes, found: Sequence[Finding]) -> bytes:
+    """The workbook `data` marked with `found` by editing its package; `Unsupported` when it cannot be."""
+    from pipeline.check import feedback_package as package
+
+    names = [FINDINGS_SHEET, *package.sheet_names(data)]
+    marks = [package.CellMark(sheet, cell, mark.comment, mark.fill is ERROR_FILL)
+             for (sheet, cell), mark in _marks(found).items()]
+    linkable = {(mark.sheet, mark.cell) for mark in marks}
+    order = {name: index for index, name in enumerate(names)}
+    rows = []
+    for item in sorted(found, key=lambda item: (bool(item.sheet), order.get(item.sheet, len(order)),
+                                                _cell_order(item.cell), item.rule)):
+        lines = max(_wrapped_lines(item.message, FINDINGS_WIDTHS[4]), _wrapped_lines(item.value, FINDINGS_WIDTHS[5]))
+        rows.append(package.FindingsRow(
+            values=(item.sheet, item.cell.upper(), item.rule, item.severity, item.message, str(item.value or "")),
+            error=item.severity == ERROR, link=_link_target_in(names, item, linkable),
+            link_column=2 if item.cell else 1, height=LINE_HEIGHT * lines if lines > 1 else None))
+    sheet = package.FindingsSheet(name=FINDINGS_SHEET, title=_TITLE, instruction=_INSTRUCTION,
+                                  header_row=FINDINGS_HEADER_ROW, headers=FINDINGS_HEADERS, widths=FINDINGS_WIDTHS,
+                                  rows=tuple(rows))
+    colours = package.Colours(error=ERROR_FILL.fgColor.rgb, warning=WARNING_FILL.fgColor.rgb)
+    return package.mark_package(data, marks, sheet, colours, COMMENT_AUTHOR)
 
 
 def _replace_manifest(out_dir: Path, written: list[Path]) -> None:
@@ -367,8 +407,12 @@ def _cell_order(cell: str) -> tuple[int, int]:
 
 
 def _link_target(workbook: OpenpyxlWorkbook, item: Finding, linkable: set[tuple[str, str]]) -> str:
+    return _link_target_in(workbook.sheetnames, item, linkable)
+
+
+def _link_target_in(sheetnames: Sequence[str], item: Finding, linkable: set[tuple[str, str]]) -> str:
     """`'Sheet'!B5`, or the sheet's A1 for a sheet-level finding; '' when there is nowhere to go."""
-    if not item.sheet or item.sheet not in workbook.sheetnames or item.sheet == FINDINGS_SHEET:
+    if not item.sheet or item.sheet not in sheetnames or item.sheet == FINDINGS_SHEET:
         return ""
     cell = item.cell.upper() if (item.sheet, item.cell.upper()) in linkable else "A1"
     quoted = item.sheet.replace("'", "''")

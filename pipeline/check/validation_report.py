@@ -15,9 +15,10 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 from pipeline.files.atomic import write_atomic
+from pipeline.files.fast_xlsx import FORMULA_STARTS as _FORMULA_STARTS
 from pipeline.findings import ERROR, FINDING_COLUMNS, RULES, WARNING, ValidationReport
 
 if TYPE_CHECKING:
@@ -26,8 +27,6 @@ if TYPE_CHECKING:
 CSV_NAME = "validation_report.csv"
 XLSX_NAME = "validation_report.xlsx"
 
-#: The characters a spreadsheet reads as the start of a formula (or that hide one, tab and CR).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _WIDTHS = {"file": 28, "sheet": 13, "cell": 7, "partnership_id": 15, "rule": 24, "severity": 9,
            "message": 80, "value": 30}
 
@@ -71,73 +70,33 @@ def findings_csv(report: ValidationReport) -> bytes:
 # --- XLSX ------------------------------------------------------------------------------------------
 
 def _write_xlsx(report: ValidationReport, batch: "Batch", path: Path) -> None:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
+    from pipeline.files.fast_xlsx import new_workbook
 
-    from pipeline.files.xlsx import save
+    last_column = chr(ord("A") + len(FINDING_COLUMNS) - 1)
+    with new_workbook(path, title="Validation report") as book:
+        findings = book.add("Findings")
+        book.write_row(findings, 0, FINDING_COLUMNS, bold=True)
+        message = FINDING_COLUMNS.index("message")
+        for row, item in enumerate(report.findings, start=1):
+            for column, value in enumerate(item.as_row()):
+                if column == message:
+                    book.write(findings, row, column, value, text_wrap=True, valign="top")
+                else:
+                    book.write(findings, row, column, value)
+        for index, column in enumerate(FINDING_COLUMNS):
+            findings.set_column(index, index, _WIDTHS[column])
+        findings.freeze_panes(1, 0)
+        findings.autofilter(f"A1:{last_column}{max(len(report.findings) + 1, 2)}")
 
-    book = Workbook()
-    findings = book.active
-    findings.title = "Findings"
-    bold = Font(bold=True)
-    append = _Appender(findings)
-    append(FINDING_COLUMNS, font=bold)
-    for item in report.findings:
-        append(item.as_row())
-    for index, column in enumerate(FINDING_COLUMNS, start=1):
-        letter = findings.cell(row=1, column=index).column_letter
-        findings.column_dimensions[letter].width = _WIDTHS[column]
-        if column == "message":
-            for (cell,) in findings.iter_rows(min_row=2, min_col=index, max_col=index):
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-    findings.freeze_panes = "A2"
-    findings.auto_filter.ref = f"A1:{findings.cell(row=1, column=len(FINDING_COLUMNS)).column_letter}" \
-                               f"{max(findings.max_row, 2)}"
-
-    summary = book.create_sheet("Summary")
-    append = _Appender(summary)
-    for row in summary_rows(report, batch):
-        is_heading = len(row) == 1 or (bool(row) and row[0] in ("Rule", "File", "Ignored file"))
-        append(row, font=bold if is_heading else None)
-    for letter, width in zip("ABCDEF", (40, 16, 14, 50, 10, 30)):
-        summary.column_dimensions[letter].width = width
-
-    properties = book.properties
-    properties.creator = "Partnership review"
-    properties.title = "Validation report"
-    save(book, path)
-
-
-class _Appender:
-    """Appends rows to a new sheet, keeping text as text and setting a row's font.
-
-    It counts the rows itself: asking the sheet for its last row (`max_row`) scans every cell, which
-    made writing the report quadratic in the number of findings. As before, the font and text type go
-    on every cell of the last non-empty row from column A to the widest row so far.
-    """
-
-    def __init__(self, sheet) -> None:
-        self.sheet, self.rows, self.last, self.width = sheet, 0, 0, 0
-
-    def __call__(self, row: Iterable[object], font=None) -> None:
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-        cells = []
-        for value in row:
-            if isinstance(value, str):
-                value = ILLEGAL_CHARACTERS_RE.sub("", value)
-            cells.append(value)
-        self.sheet.append(cells)
-        self.rows += 1
-        if cells:
-            self.last, self.width = self.rows, max(self.width, len(cells))
-        if not self.last:
-            return
-        for column in range(1, self.width + 1):
-            cell = self.sheet.cell(self.last, column)
-            as_text(cell)  # never a formula, whatever the text
-            if font is not None:
-                cell.font = font
+        summary = book.add("Summary")
+        for row, values in enumerate(summary_rows(report, batch)):
+            is_heading = len(values) == 1 or (bool(values) and values[0] in ("Rule", "File", "Ignored file"))
+            if is_heading:
+                book.write_row(summary, row, values, bold=True)
+            else:
+                book.write_row(summary, row, values)
+        for index, width in enumerate((40, 16, 14, 50, 10, 30)):
+            summary.set_column(index, index, width)
 
 
 def summary_rows(report: ValidationReport, batch: "Batch") -> list[tuple[object, ...]]:

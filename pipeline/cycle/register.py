@@ -5,8 +5,8 @@ by their header names: "Register" (the catalogue's register field labels, in ord
 columns), "Open actions" (every action not Complete) and "Own risks" (the risks officers added below
 the strategy's nine). Register values are written typed where
 they can be read (dates as dates, numbers as numbers) and as the officer's text otherwise; every text
-is stored as text (`validation_report.as_text`), so a spreadsheet never runs it as a formula. Saved
-reproducibly and atomically.
+is stored as text, shown as typed, so a spreadsheet never runs it as a formula. Written with XlsxWriter
+(`files.fast_xlsx`), reproducibly and atomically.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from typing import Sequence
 from pipeline import catalogue, values
 from pipeline.catalogue import Kind
 from pipeline.check.score import COMPLETE, IN_PROGRESS, NOT_STARTED, OVERDUE, PartnershipScore
-from pipeline.check.validation_report import as_text
 from pipeline.formats import EXCEL_DATE, EXCEL_MONEY, EXCEL_PERCENT
 from pipeline.records import Value, Workbook
 
@@ -112,21 +111,14 @@ def own_risk_rows(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbo
 
 def write_register(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbook], path: Path, *,
                    title: str = "Partnership register") -> Path:
-    from openpyxl import Workbook as OpenpyxlWorkbook
+    from pipeline.files.fast_xlsx import new_workbook
 
-    from pipeline.files.xlsx import save
-
-    book = OpenpyxlWorkbook()
-    register = book.active
-    register.title = REGISTER_SHEET
     headers = (*(spec.label for spec in catalogue.REGISTER_FIELDS), *SCORE_HEADERS)
-    _table(register, "Register", headers, register_rows(scores, workbooks))
-    _table(book.create_sheet(OPEN_ACTIONS_SHEET), "OpenActions", OPEN_ACTION_HEADERS, open_action_rows(scores))
-    _table(book.create_sheet(OWN_RISKS_SHEET), "OwnRisks", OWN_RISK_HEADERS, own_risk_rows(scores, workbooks))
-    _table(book.create_sheet(OBJECTIVES_SHEET), "Objectives", OBJECTIVE_HEADERS, objective_rows(scores, workbooks))
-    book.properties.creator = "Partnership review"
-    book.properties.title = title
-    save(book, Path(path))
+    with new_workbook(Path(path), title=title) as book:
+        _table(book, REGISTER_SHEET, "Register", headers, register_rows(scores, workbooks))
+        _table(book, OPEN_ACTIONS_SHEET, "OpenActions", OPEN_ACTION_HEADERS, open_action_rows(scores))
+        _table(book, OWN_RISKS_SHEET, "OwnRisks", OWN_RISK_HEADERS, own_risk_rows(scores, workbooks))
+        _table(book, OBJECTIVES_SHEET, "Objectives", OBJECTIVE_HEADERS, objective_rows(scores, workbooks))
     return Path(path)
 
 
@@ -140,37 +132,36 @@ def _typed(kind: Kind, raw: Value) -> Value:
     return values.text(raw) or None
 
 
-def _table(sheet, name: str, headers: Sequence[str], rows: list[list[Value]]) -> None:
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.table import Table, TableStyleInfo
-
-    sheet.append(list(headers))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for number, row in enumerate(rows, start=2):
-        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value for value in row])
-        # The row just appended, by number: `sheet.max_row` would scan every cell for each row.
-        (cells,) = sheet.iter_rows(min_row=number, max_row=number, min_col=1, max_col=len(headers))
-        for cell, header in zip(cells, headers):
-            if isinstance(cell.value, str):
-                as_text(cell)  # the officer's text as typed, never a formula
-            elif isinstance(cell.value, dt.date):
-                cell.number_format = _DATE_FORMAT
-            elif header in _PERCENT_HEADERS and cell.value is not None:
-                cell.number_format = EXCEL_PERCENT
-            elif header in _MONEY_HEADERS and cell.value is not None:
-                cell.number_format = EXCEL_MONEY
-    last = get_column_letter(len(headers))
+def _table(book, sheet_name: str, name: str, headers: Sequence[str], rows: list[list[Value]]) -> None:
+    """One sheet: a header row, then the rows as an Excel table (a filter only when there are none)."""
+    sheet = book.add(sheet_name)
+    last = len(headers) - 1
+    heading = {"bold": True, "text_wrap": True, "valign": "top"}
     # An Excel table needs at least one body row; an empty register keeps a plain filter instead.
     if rows:
-        table = Table(displayName=name, ref=f"A1:{last}{len(rows) + 1}")
-        table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
-        sheet.add_table(table)
+        sheet.add_table(0, 0, len(rows), last, {
+            "name": name, "style": "Table Style Medium 2", "autofilter": True,
+            "columns": [{"header": header, "header_format": book.format(**heading)} for header in headers]})
     else:
-        sheet.auto_filter.ref = f"A1:{last}1"
-    sheet.freeze_panes = "B2"
-    for index, header in enumerate(headers, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = max(12, min(40, len(header) + 4))
+        book.write_row(sheet, 0, headers, **heading)
+        sheet.autofilter(0, 0, 0, last)
+    formats = [_number_format(header) for header in headers]
+    for number, row in enumerate(rows, start=1):
+        for column, value in enumerate(row):
+            if isinstance(value, dt.date):
+                book.write(sheet, number, column, value, num_format=_DATE_FORMAT)
+            elif formats[column] and isinstance(value, (int, float)):
+                book.write(sheet, number, column, value, num_format=formats[column])
+            else:
+                book.write(sheet, number, column, value)  # text as typed, never a formula
+    sheet.freeze_panes(1, 1)
+    for index, header in enumerate(headers):
+        sheet.set_column(index, index, max(12, min(40, len(header) + 4)))
+
+
+def _number_format(header: str) -> str:
+    if header in _PERCENT_HEADERS:
+        return EXCEL_PERCENT
+    if header in _MONEY_HEADERS:
+        return EXCEL_MONEY
+    return ""

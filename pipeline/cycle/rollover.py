@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import warnings
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -231,24 +232,27 @@ def _read_bytes(path: Path) -> bytes:
 
 def read_register(data: bytes, *, name: str = "register.xlsx") -> Register:
     """The partnerships and open actions of a register.xlsx, from its bytes. Headers are found by name."""
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # noqa: BLE001 - any failure to open means "not a register workbook"
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise RolloverError(f"{name} is not a readable workbook ({reason}); give the register.xlsx of "
-                            f"last year's report") from None
-    try:
-        register_rows = _table(workbook, REGISTER_SHEET, name,
-                               (*(item.label for item in catalogue.register_fields(1)), IN_SCOPE),
-                               optional=(FILE, *(item.label for item in catalogue.REGISTER_FIELDS
-                                                 if item.since_version > 1)))
-        action_rows = _table(workbook, OPEN_ACTIONS_SHEET, name, OPEN_ACTION_HEADERS[:-1], optional=(FILE,))
-        risk_rows = (_table(workbook, OWN_RISKS_SHEET, name, OWN_RISK_HEADERS[:-1], optional=(FILE,))
-                     if OWN_RISKS_SHEET in workbook.sheetnames else [])  # registers before own risks were kept
-        objective_rows = (_table(workbook, OBJECTIVES_SHEET, name, OBJECTIVE_HEADERS[:-1], optional=(FILE,))
-                          if OBJECTIVES_SHEET in workbook.sheetnames else [])  # registers before template 2
-    finally:
-        workbook.close()
+    with warnings.catch_warnings():
+        # openpyxl warns of parts it skips (a register re-saved by Excel has some); that is for developers.
+        warnings.simplefilter("ignore")
+        try:
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as error:  # noqa: BLE001 - any failure to open means "not a register workbook"
+            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise RolloverError(f"{name} is not a readable workbook ({reason}); give the register.xlsx of "
+                                f"last year's report") from None
+        try:
+            register_rows = _table(workbook, REGISTER_SHEET, name,
+                                   (*(item.label for item in catalogue.register_fields(1)), IN_SCOPE),
+                                   optional=(FILE, *(item.label for item in catalogue.REGISTER_FIELDS
+                                                     if item.since_version > 1)))
+            action_rows = _table(workbook, OPEN_ACTIONS_SHEET, name, OPEN_ACTION_HEADERS[:-1], optional=(FILE,))
+            risk_rows = (_table(workbook, OWN_RISKS_SHEET, name, OWN_RISK_HEADERS[:-1], optional=(FILE,))
+                         if OWN_RISKS_SHEET in workbook.sheetnames else [])  # registers before own risks were kept
+            objective_rows = (_table(workbook, OBJECTIVES_SHEET, name, OBJECTIVE_HEADERS[:-1], optional=(FILE,))
+                              if OBJECTIVES_SHEET in workbook.sheetnames else [])  # registers before template 2
+        finally:
+            workbook.close()
 
     # One workbook per partnership: per Partnership ID and name, from the return that counted last
     # year (score.counting_order); `units` routes each return's file to its partnership.

@@ -7,7 +7,6 @@ one fixed time), so only this file changes if openpyxl's writer does.
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import os
 import zipfile
@@ -17,10 +16,8 @@ from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
 
 from pipeline.files.atomic import write_atomic
+from pipeline.files.fast_xlsx import FIXED_TIMESTAMP
 
-# Fixed so that the same catalogue always gives the same bytes (the committed template is checked
-# against a fresh build, and audit re-runs a year expecting identical files).
-FIXED_TIMESTAMP = dt.datetime(2026, 1, 1, 0, 0, 0)
 _ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 
 

@@ -64,12 +64,19 @@ def input_row(workbook: Workbook) -> Input:
 
 def build_context(*, scores: Sequence[PartnershipScore], workbooks: Sequence[Workbook], report: ValidationReport,
                   charts: Mapping[str, str], as_of: dt.date, year: int, config: Config,
-                  ignored: Iterable[IgnoredFile] = (), comparison: Any = None) -> dict[str, Any]:
-    """Everything the pack shows, as plain data in display order."""
+                  ignored: Iterable[IgnoredFile] = (), comparison: Any = None,
+                  strategy: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Everything the pack shows, as plain data in display order. `strategy` is the analysis across
+    partnerships (`pipeline.pack.tables.strategy_questions`), computed here when not given."""
     by_file = {workbook.file: workbook for workbook in workbooks}
     totals = score_totals(scores)
-    partnerships = [_profile(score, by_file[score.file], report) for score in scores]
-    exceptions = _exceptions(scores, report)
+    if strategy is None:
+        from pipeline.pack.tables import partnerships_frame, strategy_questions
+
+        strategy = strategy_questions(partnerships_frame(scores), config)
+    titles = {item.ref: item.title for item in config.objectives}
+    partnerships = [_profile(score, by_file[score.file], report, titles) for score in scores]
+    exceptions = _exceptions(scores, report, strategy)
     change = None
     if comparison is not None:
         change = change_summary(comparison, year, partnerships)
@@ -84,6 +91,8 @@ def build_context(*, scores: Sequence[PartnershipScore], workbooks: Sequence[Wor
         "totals": totals,
         "rag_order": RAG_ORDER,
         "headlines": _headlines(totals, exceptions),
+        "strategy": strategy,
+        "objectives": config.objectives,
         "charts": [{"name": name, "title": CHART_TITLES[name], "svg": Markup(_inline_svg(charts[name])),
                     "caption": CHART_CAPTIONS[f"{name}_change" if marks_movement(comparison)
                                               and f"{name}_change" in CHART_CAPTIONS else name]}
@@ -138,8 +147,9 @@ def _flatten(data: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]
 # --- The register and the profiles -----------------------------------------------------------------
 
 #: The register table of the pack: a manager's selection of the register, then the scores.
-REGISTER_COLUMNS = ("ID", "Partnership", "Service area", "Council role", "Funding", "Officer days",
-                    "Next review", "Completeness", "Assurance", "Actions overdue", "High risks", "RAG")
+REGISTER_COLUMNS = ("ID", "Partnership", "Service area", "Council role", "Significance", "Funding",
+                    "Officer days", "Next review", "Completeness", "Assurance", "Actions overdue", "High risks",
+                    "RAG")
 
 
 def register_display(workbook: Workbook) -> list[tuple[str, str]]:
@@ -151,7 +161,7 @@ def register_display(workbook: Workbook) -> list[tuple[str, str]]:
         if spec.kind is Kind.DATE and isinstance(values.date(raw), dt.date):
             shown = long_date(values.date(raw))
         elif spec.kind is Kind.NUMBER and isinstance(values.amount(raw), float):
-            shown = (money if spec.key == "funding" else days)(values.amount(raw))
+            shown = (money if spec.key in catalogue.MONEY_FIELDS else days)(values.amount(raw))
         elif spec.kind is Kind.NUMBER and values.amount(raw) is values.INVALID:
             shown = f"{shown} (cannot be read: left out of the figures)"
         elif spec.kind is Kind.LIST:
@@ -160,7 +170,8 @@ def register_display(workbook: Workbook) -> list[tuple[str, str]]:
     return rows
 
 
-def _profile(score: PartnershipScore, workbook: Workbook, report: ValidationReport) -> dict[str, Any]:
+def _profile(score: PartnershipScore, workbook: Workbook, report: ValidationReport,
+             titles: Mapping[str, str]) -> dict[str, Any]:
     actions = {line.ref: line for line in score.action_lines}
     improvement = []
     for row in workbook.improvement:
@@ -181,14 +192,17 @@ def _profile(score: PartnershipScore, workbook: Workbook, report: ValidationRepo
         "council_role": values.text(workbook.value("council_role")),
         "improvement": improvement,
         "finding_rules": sorted(rules.items()),
+        "objectives": [(ref, titles.get(ref, "")) for ref in score.objectives or ()],
         "change": None,  # filled in by build_context when there is a comparison
     }
 
 
 # --- Exceptions and headlines ----------------------------------------------------------------------
 
-def _exceptions(scores: Sequence[PartnershipScore], report: ValidationReport) -> dict[str, list]:
+def _exceptions(scores: Sequence[PartnershipScore], report: ValidationReport,
+                strategy: Mapping[str, Any]) -> dict[str, list]:
     counted = [item for item in scores if item.assessed and item.in_scope and item.counted]
+    by_file = {item.file: item for item in scores}
     overdue_actions = [(score, line) for score in counted for line in score.action_lines if line.overdue]
     overdue_actions.sort(key=lambda pair: (-pair[1].overdue_days, pair[0].id, pair[1].ref))
     return {
@@ -204,6 +218,11 @@ def _exceptions(scores: Sequence[PartnershipScore], report: ValidationReport) ->
         "not_assessed": [(score, [item.message for item in report.status(score.file).blocking]
                           or list(score.rag_reasons))
                          for score in scores if not score.assessed],
+        "not_proportionate": sorted((score for score in counted if score.proportionate is False),
+                                    key=lambda score: (score.significance, score.id)),
+        "supports_none": [by_file[item["file"]] for item in strategy["objectives"]["none"]],
+        "unsupported_objectives": strategy["objectives"]["unsupported"],
+        "objectives_not_stated": [by_file[item["file"]] for item in strategy["objectives"]["not_stated"]],
     }
 
 
@@ -232,6 +251,18 @@ def _headlines(totals: Mapping[str, Any], exceptions: Mapping[str, list]) -> lis
         "{n} improvement actions are overdue.")
     add(len(exceptions["overdue_reviews"]), "1 partnership is overdue for its annual review.",
         "{n} partnerships are overdue for their annual review.")
+    add(len(exceptions["not_proportionate"]),
+        "1 partnership's performance management is not proportionate to its significance.",
+        "{n} partnerships' performance management is not proportionate to their significance.")
+    add(len(exceptions["supports_none"]), "1 partnership supports none of the council's objectives.",
+        "{n} partnerships support none of the council's objectives.")
+    unsupported = exceptions["unsupported_objectives"]
+    if unsupported:
+        named = [f"{item['ref']} {item['title']}" for item in unsupported]
+        lines.append(f"No partnership supports {_joined(named)} (objective{'s' if len(named) > 1 else ''} of the council).")
+    add(len(exceptions["objectives_not_stated"]),
+        "1 workbook was made with the previous template and does not state the objectives it supports.",
+        "{n} workbooks were made with the previous template and do not state the objectives they support.")
     add(len(exceptions["out_of_scope"]), "1 entry is not a partnership under the strategy (out of scope).",
         "{n} entries are not partnerships under the strategy (out of scope).")
     add(len(exceptions["not_assessed"]), "1 workbook could not be assessed and must be sent again.",

@@ -69,7 +69,7 @@ def render_pdf(context: Mapping[str, Any], path: Path, *, profiles_per_chunk: in
     chunks = [part({"profiles"}, profiled[index:index + chunk], index == 0)
               for index in range(0, len(profiled), chunk)]
     body = [summary, exceptions, register, *chunks, appendix]
-    toc_keys = ("summary", "charts", "exceptions", "register", "profiles", "appendix",
+    toc_keys = ("summary", "charts", "strategy", "exceptions", "register", "profiles", "appendix",
                 *(item["anchor"] for item in profiled))
     first_contents = contents({key: 999 for key in toc_keys})
 
@@ -281,7 +281,8 @@ def _join(pieces: list[_Part], stamps: list[bytes], path: Path, context: Mapping
         _stamp(writer, page, stamp, NameObject(f"/PageNumber{number}"), opening)
     info = PdfReader(io.BytesIO(pieces[0].pdf)).metadata or {}
     writer.add_metadata({key: value for key, value in info.items()})
-    titles = {"summary": "Executive summary", "charts": "The year in pictures", "exceptions": "Exceptions",
+    titles = {"summary": "Executive summary", "charts": "The year in pictures",
+              "strategy": "The strategy's questions: significance and objectives", "exceptions": "Exceptions",
               "register": "The partnership register", "profiles": "Partnership profiles",
               "appendix": "Appendix: validation, method and inputs"}
     profiles_parent = None

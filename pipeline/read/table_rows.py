@@ -76,9 +76,11 @@ def find_header(get: Callable[[int, int], object], headers: Sequence[str], heade
 
 
 def locate(get: Callable[[int, int], object], *, sheet: str, key_column: int, key_letter: str, text_column: int,
-           items: Sequence[Item], header_row: int, template_header_row: int, last_row: int) -> Located:
+           items: Sequence[Item], header_row: int, template_header_row: int, last_row: int,
+           key_name: str = "Ref") -> Located:
     """Where each item's row is. `get(row, column)` reads a cell; the template has item i at row
-    `template_header_row + 1 + i`; the header was found at `header_row`."""
+    `template_header_row + 1 + i`; the header was found at `header_row`; `key_name` is the key column's
+    header as officers see it ("Ref", or "Field" in the Register)."""
     offset = header_row - template_header_row
     slips: list[Slip] = []
     if offset:
@@ -118,7 +120,7 @@ def locate(get: Callable[[int, int], object], *, sheet: str, key_column: int, ke
             typed = values.text(get(row, key_column))
             problems.append(Slip("sheet.layout", f"{key_letter}{row}", typed, {
                 "expected": item.key,
-                "fix": (f"This is the row of {item.called}, but its Ref was "
+                "fix": (f"This is the row of {item.called}, but its {key_name} was "
                         f"{'cleared' if not typed else f'changed to {typed!r}'}: type {item.key} back in "
                         f"{key_letter}{row}.")}))
             continue
@@ -136,12 +138,12 @@ def locate(get: Callable[[int, int], object], *, sheet: str, key_column: int, ke
     if problems:
         return Located(expected, (*slips, *problems), header_row, False)
 
-    slips.extend(_moves(sheet, key_letter, items, rows, header_row, get, key_column))
+    slips.extend(_moves(sheet, key_letter, items, rows, header_row, get, key_column, key_name))
     return Located(rows, tuple(slips), header_row, True)
 
 
 def _moves(sheet: str, key_letter: str, items: Sequence[Item], rows: dict[str, int], header_row: int,
-           get: Callable[[int, int], object], key_column: int) -> list[Slip]:
+           get: Callable[[int, int], object], key_column: int, key_name: str) -> list[Slip]:
     """The slips of a table whose every row was found once, whole, somewhere else: sorted, or rows
     inserted (one warning for each run of inserted rows)."""
     order = [rows[item.key] for item in items]
@@ -150,8 +152,9 @@ def _moves(sheet: str, key_letter: str, items: Sequence[Item], rows: dict[str, i
         return [Slip("sheet.rows_moved", f"{key_letter}{header_row}", moved.key, {  # the whole table moved
             "problem": f"The rows of the {sheet} sheet are not in the template's order ({moved.key} is in row "
                        f"{rows[moved.key]}): the table was sorted or rows were moved",
-            "fix": f"sort the table by its first column (Ref) so that {items[0].key} comes first, then {items[1].key}"
-                   if len(items) > 1 else f"put {moved.key} back in row {header_row + 1}"})]
+            "fix": (f"sort the table by its first column (Ref) so that {items[0].key} comes first, then {items[1].key}"
+                    if key_name == "Ref" else
+                    f"put the rows back in the template's order, '{items[0].key}' first, then '{items[1].key}'")})]
     slips = []
     previous = header_row
     for item, row in zip(items, order):

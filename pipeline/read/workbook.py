@@ -317,7 +317,7 @@ def _locate(sheet: _Sheet, layout: SheetLayout, key_header: str, text_header: st
     located = table_rows.locate(
         sheet.get, sheet=layout.name, key_column=layout.headers.index(key_header) + 1,
         key_letter=layout.column(key_header), text_column=layout.headers.index(text_header) + 1, items=items,
-        header_row=header_row, template_header_row=layout.header_row, last_row=sheet.last_row)
+        header_row=header_row, template_header_row=layout.header_row, last_row=sheet.last_row, key_name=key_header)
     for slip in located.slips:
         found.append(finding(slip.rule, file=name, sheet=layout.name, cell=slip.cell, value=slip.value, **slip.fields))
     return located.rows

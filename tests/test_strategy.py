@@ -1,0 +1,202 @@
+"""The strategy's own questions, on workbooks built to known answers: significance tiers and proportionate
+performance management, the council's objectives (matrix, none supported, unsupported), answers.csv."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from officer import AS_OF, write_workbook
+from pipeline import catalogue
+from pipeline.check.assess import assess_folder
+from pipeline.cli import cli
+from pipeline.config import Config, ConfigError, Objective, load_config
+from pipeline.cycle.rollover import read_register, rollover_workbooks
+from pipeline.pack import tables
+
+CONFIG = Config()
+NONE = {ref: {"Contributes": "No"} for ref in ("O1", "O2", "O3", "O4", "O5", "O6")}
+LIMITED = {"strategic_operational": "Operational", "statutory_voluntary": "Voluntary", "council_role": "Supporting",
+           "funding": 2000, "officer_days": 5, "councillor_days": 0, "legal_status": "No separate legal status"}
+
+
+@pytest.fixture(scope="module")
+def year(tmp_path_factory):
+    """Four returns with known answers, one of them version 1, and the report run on them."""
+    folder = tmp_path_factory.mktemp("strategy") / "returns"
+    folder.mkdir()
+    # P-001: Major (Strategic, Leading), a proportionate method, supports O2 (complete_answers()).
+    write_workbook(folder / "p1.xlsx", partnership_id="P-001")
+    # P-002: Major by its funding alone, with no formal method: not proportionate; supports O1 and O2.
+    write_workbook(folder / "p2.xlsx", partnership_id="P-002",
+                   register={**LIMITED, "funding": 300000, "performance_method": "No formal method"},
+                   objectives={"O1": {"Contributes": "Yes", "How": "Falls prevention"}})
+    # P-003: Limited, no formal method (proportionate), supports none of the objectives.
+    write_workbook(folder / "p3.xlsx", partnership_id="P-003",
+                   register={**LIMITED, "performance_method": "No formal method"}, objectives=NONE)
+    # P-004: version 1, Moderate (Statutory), objectives not stated.
+    write_workbook(folder / "p4.xlsx", partnership_id="P-004", version=1,
+                   register={**LIMITED, "statutory_voluntary": "Statutory", "funding": 12000})
+    out = folder.parent / "out"
+    result = CliRunner().invoke(cli, ["report", str(folder), "--out", str(out), "--as-of", AS_OF.isoformat(),
+                                      "--no-pdf"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return folder, out
+
+
+def test_tiers_and_the_disproportionate_method_at_its_cell(year):
+    folder, out = year
+    data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    by_id = {item["id"]: item for item in data["partnerships"]}
+    assert {key: item["significance"] for key, item in by_id.items()} == {
+        "P-001": "Major", "P-002": "Major", "P-003": "Limited", "P-004": "Moderate"}
+    assert by_id["P-002"]["significance_reasons"] == ["Annual council funding £300,000 is at least £250,000"]
+    assert {key: item["method_proportionate"] for key, item in by_id.items()} == {
+        "P-001": True, "P-002": False, "P-003": True, "P-004": True}
+    rows = list(csv.DictReader(io.StringIO((out / "validation_report.csv").read_text(encoding="utf-8"))))
+    found = [(row["file"], row["sheet"], row["cell"], row["severity"]) for row in rows
+             if row["rule"] == "register.not_proportionate"]
+    assert found == [("p2.xlsx", "Register", "B16", "warning")]
+
+
+def test_objectives_per_partnership_and_across_them(year):
+    folder, out = year
+    data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    by_id = {item["id"]: item for item in data["partnerships"]}
+    assert {key: item["objectives"] for key, item in by_id.items()} == {
+        "P-001": ["O2"], "P-002": ["O1", "O2"], "P-003": [], "P-004": None}
+    assessment = assess_folder(folder, CONFIG, as_of=AS_OF)
+    matrix = tables.objectives_matrix(tables.partnerships_frame(assessment.scores), CONFIG)
+    by_ref = {item["ref"]: item for item in matrix["objectives"]}
+    assert (by_ref["O2"]["partnerships"], by_ref["O2"]["funding"], by_ref["O2"]["officer_days"]) == (2, 325000, 45)
+    assert (by_ref["O1"]["partnerships"], by_ref["O1"]["funding"]) == (1, 300000)
+    assert [item["ref"] for item in matrix["unsupported"]] == ["O3", "O4", "O5", "O6"]
+    assert [item["id"] for item in matrix["none"]] == ["P-003"]
+    assert [item["id"] for item in matrix["not_stated"]] == ["P-004"]
+    assert {row["id"]: row["cells"][:2] for row in matrix["rows"]} == {
+        "P-001": [False, True], "P-002": [True, True], "P-003": [False, False]}
+    rules = {(item.file, item.rule) for item in assessment.report.findings}
+    assert ("p3.xlsx", "objectives.none_supported") in rules and ("p4.xlsx", "template.previous_version") in rules
+
+
+def test_the_pack_shows_tiers_matrix_and_exceptions(year):
+    _, out = year
+    html = (out / "review_pack.html").read_text(encoding="utf-8")
+    strategy = html[html.index('id="strategy"'):html.index('id="exceptions"')]
+    assert "Major" in strategy and "Limited" in strategy and "objectives-matrix" in strategy
+    assert "No partnership supports" in strategy and "O6 Good digital connections for every community" in strategy
+    exceptions = html[html.index('id="exceptions"'):html.index('id="register"')]
+    assert "Performance management not proportionate to significance (1)" in exceptions
+    assert "Partnerships supporting none of the council's objectives (1)" in exceptions
+    assert "1 partnership supports none of the council&#39;s objectives." in html
+
+
+def test_register_xlsx_has_tier_objectives_and_budget(year):
+    _, out = year
+    book = openpyxl.load_workbook(out / "register.xlsx")
+    sheet = book["Register"]
+    headers = [cell.value for cell in sheet[1]]
+    rows = {row[0]: dict(zip(headers, row)) for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert rows["P-002"]["Significance"] == "Major" and rows["P-002"]["Method proportionate"] == "No"
+    assert (rows["P-001"]["Objectives supported"], rows["P-004"]["Objectives supported"]) == ("O2", "Not stated")
+    assert (rows["P-001"]["Total partnership budget (£)"], rows["P-001"]["Partner contributions (£)"]) == (90000, 65000)
+    assert rows["P-004"]["Total partnership budget (£)"] is None
+    assert book["Objectives"].max_row == 1 + 3 * 6  # three version 2 returns, six objectives each
+
+
+def test_rollover_carries_objectives_and_budget_into_the_current_template(year):
+    _, out = year
+    register = read_register((out / "register.xlsx").read_bytes())
+    books = {partnership.id: book for partnership, book in rollover_workbooks(register, year=2027)}
+    p2, p4 = books["P-002"], books["P-004"]
+    assert p4.defined_names[catalogue.TEMPLATE_VERSION_NAME].attr_text == str(catalogue.TEMPLATE_VERSION)
+    sheet = p2[catalogue.OBJECTIVES_SHEET.name]
+    assert [(row[0], row[2], row[3]) for row in sheet.iter_rows(min_row=2, max_row=3, values_only=True)] == [
+        ("O1", "Yes", "Falls prevention"), ("O2", "Yes", "Joint patrols and a shared plan against anti-social behaviour")]
+    assert p2["Register"]["B29"].value == 90000 and p2["Register"]["B30"].value == 65000
+    assert [row[2] for row in p4[catalogue.OBJECTIVES_SHEET.name].iter_rows(min_row=2, values_only=True)] == [None] * 6
+    # A changed list keeps only the answers to the objectives that are still the same.
+    changed = (Objective("O1", "Healthy and independent lives"), Objective("O2", "Something else"))
+    p2 = dict((p.id, book) for p, book in rollover_workbooks(register, year=2027, objectives=changed))["P-002"]
+    assert [row[2] for row in p2[catalogue.OBJECTIVES_SHEET.name].iter_rows(min_row=2, values_only=True)] == ["Yes", None]
+
+
+def test_a_workbook_made_with_another_list_is_told_so(tmp_path):
+    write_workbook(tmp_path / "p.xlsx")
+    config = dataclasses.replace(CONFIG, objectives=(Objective("O1", "Healthy and independent lives"),
+                                                     Objective("O9", "Net zero")))
+    found = {(item.sheet, item.cell, item.rule) for item in assess_folder(tmp_path, config, as_of=AS_OF).report.findings}
+    # O1 is answered (No) on the same row and title, so it is read; O9 is not on the workbook's list.
+    assert found == {("Objectives", "", "objectives.other_list"), ("Objectives", "C2", "objectives.none_supported")}
+
+
+def test_answers_csv_one_row_per_answer_cell(year):
+    folder, out = year
+    text = (out / "answers.csv").read_text(encoding="utf-8")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert tuple(rows[0][:7]) == ("file", "sheet", "cell", "partnership_id", "ref", "field", "value")
+    by_file = {}
+    for row in rows[1:]:
+        by_file.setdefault(row[0], []).append(row)
+    assert sorted(by_file) == ["p1.xlsx", "p2.xlsx", "p3.xlsx", "p4.xlsx"]
+    # Version 2: 29 register fields, 6 objectives x 2, 29 x 3 checklist, 14 x 5 improvement, 9 x 4 risks.
+    assert len(by_file["p1.xlsx"]) == 29 + 12 + 87 + 70 + 36
+    assert len(by_file["p4.xlsx"]) == 27 + 87 + 70 + 36
+    cells = {(row[0], row[1], row[2]): row for row in rows[1:]}
+    assert cells[("p2.xlsx", "Register", "B17")][4:] == ["", "Annual council funding (£)", "300000"]
+    assert cells[("p2.xlsx", "Objectives", "D2")][4:] == ["O1", "How", "Falls prevention"]
+    assert cells[("p1.xlsx", "Checklist", "D2")][4:] == ["1a", "Status", "Yes"]
+    assert cells[("p1.xlsx", "Register", "B21")][6] == "2027-03-31"
+    assert cells[("p1.xlsx", "Improvement", "F15")][4:] == ["I14", "Due date", "2026-09-30"]
+
+
+def test_answers_csv_neutralises_formula_like_text(tmp_path):
+    write_workbook(tmp_path / "p.xlsx", objectives={"O2": {"How": "-50% crime, @the board"}})
+    assessment = assess_folder(tmp_path, CONFIG, as_of=AS_OF)
+    text = tables.answers_csv(tables.answers_frame(assessment.batch.workbooks)).decode("utf-8")
+    assert "p.xlsx,Objectives,D3,P-001,O2,How,\"'-50% crime, @the board\"\n" in text
+
+
+@pytest.mark.parametrize("text, key", [
+    ('[[significance.tiers]]\nname = "Only"\nfunding_from = 5\nmethods = ["No formal method"]\n', "significance.tiers[1]"),
+    ('[[significance.tiers]]\nname = "A"\nmethods = ["No formal method"]\n[[significance.tiers]]\nname = "B"\n'
+     'methods = ["No formal method"]\n', "significance.tiers[1]"),
+    ('[[significance.tiers]]\nname = "A"\nfunding_from = 10\nmethods = ["No formal method"]\n[[significance.tiers]]\n'
+     'name = "B"\nfunding_from = 20\nmethods = ["No formal method"]\n[[significance.tiers]]\nname = "C"\n'
+     'methods = ["No formal method"]\n', "significance.tiers[2].funding_from"),
+    ('[[significance.tiers]]\nname = "A"\nwhen = ["Council role = Boss"]\nmethods = ["No formal method"]\n'
+     '[[significance.tiers]]\nname = "B"\nmethods = ["No formal method"]\n', "significance.tiers[1].when"),
+    ('[[significance.tiers]]\nname = "A"\nmethods = ["Weekly gossip"]\n', "significance.tiers[1].methods"),
+    ('[[significance.tiers]]\nname = "A"\nmethods = ["No formal method"]\ncolour = "red"\n', "significance.tiers[1].colour"),
+    ("[objectives]\n", "[objectives]"),
+    ('[objectives]\n"O 1" = "Healthy"\n', "objectives.O 1"),
+    ('[objectives]\nO1 = ""\n', "objectives.O1"),
+    ('[objectives]\nO1 = "A"\no1 = "B"\n', "objectives.o1"),
+])
+def test_bad_significance_or_objectives_settings_are_refused_naming_the_key(tmp_path, text, key):
+    path = tmp_path / "review.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    assert key in str(error.value) and "\n" not in str(error.value)
+
+
+def test_tiers_and_objectives_from_the_configuration(tmp_path):
+    path = tmp_path / "review.toml"
+    path.write_text('[objectives]\nA1 = "Thriving towns"\n\n[[significance.tiers]]\nname = "High"\n'
+                    'when = ["Council role = leading and Statutory or voluntary = statutory"]\n'
+                    'methods = ["Overview and Scrutiny review"]\n[[significance.tiers]]\nname = "Low"\n'
+                    'methods = ["No formal method", "Quarterly performance report"]\n', encoding="utf-8")
+    config = load_config(path)
+    assert [item.ref for item in config.objectives] == ["A1"]
+    from pipeline.significance import classify
+
+    assert classify({"council_role": "Leading", "statutory_voluntary": "Statutory"}, config.tiers)[0] == "High"
+    assert classify({"council_role": "Leading", "statutory_voluntary": "Voluntary"}, config.tiers)[0] == "Low"
+    assert classify({"council_role": "Leading", "statutory_voluntary": "Maybe"}, config.tiers)[0] == "Low"
