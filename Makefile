@@ -8,6 +8,8 @@ OUTPUT ?= output/$(YEAR)
 DEMO   := output/demo-input
 # The demo's dates sit around 2026-04-01 (pipeline/cycle/demo.py, REFERENCE_DATE), so its run is as of a month later.
 DEMO_AS_OF := 2026-05-01
+# Its configuration: the council's name and the aliases of the organisations its officers abbreviate.
+DEMO_CONFIG := docs/demo-review.toml
 
 .PHONY: install test slow docs report template demo bench fuzz clean
 
@@ -37,7 +39,7 @@ report: install
 	else \
 		echo "No workbooks in $(INPUT)/: running on a generated demo set ($(DEMO)/) instead."; \
 		rm -rf $(DEMO) && $(CLI) demo --out $(DEMO) --count 40 --seed 2026 && \
-		$(CLI) report $(DEMO) --out $(OUTPUT) --year $(YEAR) --as-of $(DEMO_AS_OF); \
+		$(CLI) report $(DEMO) --out $(OUTPUT) --year $(YEAR) --as-of $(DEMO_AS_OF) --config $(DEMO_CONFIG); \
 	fi
 
 # Regenerate the committed blank template after changing the catalogue or the template code.

@@ -180,6 +180,23 @@ def stage_charts(params: dict[str, Any]) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - start, "info": {"charts": len(svgs)}}
 
 
+def stage_network(params: dict[str, Any]) -> dict[str, Any]:
+    """Shared partners and possible duplication (#16): the network of partnerships and organisations,
+    the pairs to check, and the network picture."""
+    from pipeline.pack.charts import render_network
+    from pipeline.portfolio.duplication import analyse, members
+
+    parts = _pack_parts(params, charts=False)
+    import matplotlib.pyplot  # noqa: F401  (imports are not the work)
+
+    start = time.perf_counter()
+    network = analyse(members(parts["scores"], parts["batch"].workbooks), parts["config"])
+    svg = render_network(network)
+    return {"seconds": time.perf_counter() - start,
+            "info": {"partnerships": len(network.members), "shared_organisations": len(network.shared),
+                     "possible_duplicates": len(network.duplicates), "svg_bytes": len(svg.encode("utf-8"))}}
+
+
 def stage_html(params: dict[str, Any]) -> dict[str, Any]:
     from pipeline.pack.html import render_html
 
@@ -276,6 +293,7 @@ STAGES = (
     Stage("load_validate_score_j1", stage_load_validate_score, "load + validate + score, --jobs 1", (("jobs", 1),)),
     Stage("load_validate_score_j2", stage_load_validate_score, "load + validate + score, --jobs 2", (("jobs", 2),)),
     Stage("charts", stage_charts, "charts (all SVGs of the pack)"),
+    Stage("network", stage_network, "shared partners, possible duplicates and the network picture"),
     Stage("html", stage_html, "HTML pack (render_html)"),
     Stage("pdf_single", stage_pdf_single, "PDF, one WeasyPrint call", pdf=True),
     Stage("pdf", stage_pdf, "PDF, ours (render_pdf)", pdf=True),
@@ -457,6 +475,8 @@ TARGETS = (
     Target("pdf_speedup", "PDF: one WeasyPrint call time / our PDF time", 1.7, False, "x"),
     Target("pdf_peak_mb", "PDF of the largest set: peak memory (MB, under)", 600.0, True, "MB"),
     Target("help_seconds", "partnerships --help (s, under)", 0.5, True, "s"),
+    Target("network_seconds", "shared partners, duplicates and network picture at the largest set (s, under)", 2.0,
+           True, "s"),
 )
 
 
@@ -488,6 +508,7 @@ def evaluate_targets(stages: dict[str, dict[str, dict[str, Any]]], help_result: 
                         if pdf_size else (None, None)),
         "pdf_peak_mb": ((stages["pdf"][str(pdf_largest)]["peak_mb"], pdf_largest) if pdf_largest else (None, None)),
         "help_seconds": (help_result.get("median_seconds"), None),
+        "network_seconds": (median("network", largest), largest),
     }
     targets = {}
     for target in TARGETS:

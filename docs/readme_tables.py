@@ -12,8 +12,18 @@ from pipeline.findings import RULES
 def _flatten(data: dict, prefix: str = "") -> list[tuple[str, object]]:
     rows: list[tuple[str, object]] = []
     for key, value in data.items():
-        rows += _flatten(value, f"{prefix}{key}.") if isinstance(value, dict) else [(prefix + key, value)]
+        nested = isinstance(value, dict) and value
+        rows += _flatten(value, f"{prefix}{key}.") if nested else [(prefix + key, value)]
     return rows
+
+
+#: What a configuration key means, where its name alone would not say.
+EXPLAINED = {
+    "duplication.min_shared_organisations": "partner organisations two partnerships must both name to be a "
+                                            "possible duplication",
+    "duplication.min_purpose_similarity": "how alike their purposes must read, 0 to 1",
+    "organisation_aliases": "a table of name = name meant",
+}
 
 
 #: What a message's placeholder stands for, where its name alone would not say (by rule, then name).
@@ -55,7 +65,9 @@ def configuration() -> str:
     config = Config().as_dict()
     objectives, tiers = config.pop("objectives"), config.pop("significance")["tiers"]
     lines = ["| key | default |", "| --- | --- |"]
-    lines += [f"| `{key}` | `{value!r}` |" for key, value in _flatten(config)]
+    for key, value in _flatten(config):
+        shown = f"`{value!r}`" if value != {} else "none"
+        lines.append(f"| `{key}` | {shown}{f' ({EXPLAINED[key]})' if key in EXPLAINED else ''} |")
     count = _NUMBERS[len(objectives)] if len(objectives) < len(_NUMBERS) else str(len(objectives))
     lines.append(f"| `objectives` | `[objectives]`: the {count} below |")
     names = [tier["name"] for tier in tiers]

@@ -145,12 +145,13 @@ def validate(input_dir: Path, out_dir: Path, as_of, jobs: int, config_path: Path
               help="Folder for the pack; replaced only when the new pack is complete.")
 @as_of_option
 @click.option("--year", type=click.IntRange(2000, 2100), default=None, help="Review year. Default: the as-of year.")
-@click.option("--previous", "previous_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Last year's output folder, to show change since last year.")
+@click.option("--previous", "previous_dirs", type=click.Path(file_okay=False, path_type=Path), multiple=True,
+              help="An earlier year's output folder, or a folder holding earlier years' output folders; may be "
+                   "given more than once. The latest is compared as last year; all show the years side by side.")
 @config_option
 @click.option("--no-pdf", is_flag=True, help="Skip the PDF (the HTML pack is still written).")
 @jobs_option
-def report(input_dir: Path, out_dir: Path, as_of, year: int | None, previous_dir: Path | None,
+def report(input_dir: Path, out_dir: Path, as_of, year: int | None, previous_dirs: tuple[Path, ...],
            config_path: Path | None, no_pdf: bool, jobs: int) -> None:
     """Run the year: validate, score, chart and write the annual review pack.
 
@@ -163,7 +164,7 @@ def report(input_dir: Path, out_dir: Path, as_of, year: int | None, previous_dir
     as_of_date = _as_of(as_of)
     try:
         outcome = run_report(
-            input_dir, out_dir, as_of=as_of_date, year=year or as_of_date.year, previous_dir=previous_dir,
+            input_dir, out_dir, as_of=as_of_date, year=year or as_of_date.year, previous_dir=list(previous_dirs),
             config=_config(config_path), pdf=not no_pdf, jobs=jobs, progress=terminal_progress,
         )
     except (ReportError, FolderError) as error:

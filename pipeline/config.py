@@ -67,6 +67,14 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class Duplication:
+    """When two partnerships are listed as "possible duplication: check" (pipeline.portfolio.duplication)."""
+
+    min_shared_organisations: int = 2  # partner organisations both sit with, at least
+    min_purpose_similarity: float = 0.6  # how alike their purposes read, 0 (nothing alike) to 1 (the same words)
+
+
+@dataclass(frozen=True)
 class Objective:
     """One of the council's objectives: a short reference and a title (`[objectives]`, `O1 = "..."`)."""
 
@@ -143,6 +151,11 @@ class Config:
     rag: Rag = field(default_factory=Rag)
     scoring: Scoring = field(default_factory=Scoring)
     limits: Limits = field(default_factory=Limits)
+    duplication: Duplication = field(default_factory=Duplication)
+    #: A partner organisation's name as officers write it -> the name it stands for, e.g.
+    #: "NHS Northshire ICB" = "Northshire Integrated Care Board" (case, punctuation and "&" are
+    #: already ignored without an alias; see pipeline.portfolio.organisations).
+    organisation_aliases: dict[str, str] = field(default_factory=dict)
     pdf_profiles_per_chunk: int = 10  # the PDF is rendered in chunks to bound memory
     #: The council's objectives (`[objectives]`): the Objectives sheet of the template lists them.
     objectives: tuple[Objective, ...] = DEFAULT_OBJECTIVES
@@ -241,11 +254,21 @@ def _tiers(data: Any) -> tuple[Tier, ...]:
     return tuple(tiers)
 
 
+def _text_table(name: str, value: Any) -> dict[str, str]:
+    """A [section] of text = text, such as `organisation_aliases`: each side non-blank text."""
+    if not isinstance(value, dict):
+        raise ConfigError(f"config: '{name}' must be a [{name}] section of \"name\" = \"name\" lines")
+    for key, item in value.items():
+        if not isinstance(item, str) or not item.strip() or not key.strip():
+            raise ConfigError(f"config: '{name}.{key}' must be a name in quotes, not {item!r}")
+    return dict(sorted(value.items()))
+
+
 #: Settings that are fractions (a share of the questions, or of a Yes): 0.6 means 60%.
 FRACTIONS = ("rag.red_completeness_below", "rag.amber_completeness_below", "rag.amber_assurance_below",
-             "scoring.partly_weight")
+             "scoring.partly_weight", "duplication.min_purpose_similarity")
 #: Settings that must be at least 1: a limit of 0 would refuse every workbook.
-AT_LEAST_ONE = ("limits.max_file_bytes", "limits.max_uncompressed_bytes", "limits.max_compression_ratio",
+AT_LEAST_ONE = ("duplication.min_shared_organisations", "limits.max_file_bytes", "limits.max_uncompressed_bytes", "limits.max_compression_ratio",
                 "limits.max_rows", "limits.max_columns", "limits.load_timeout_seconds")
 #: The highest risk score, likelihood x impact, 5 x 5.
 MAX_RISK_SCORE = 25
@@ -264,6 +287,12 @@ def check_ranges(config: Config) -> Config:
     for key in AT_LEAST_ONE:
         if value(key) < 1:
             raise ConfigError(f"config: '{key}' must be at least 1, not {value(key)!r}")
+    from pipeline.portfolio.organisations import AliasError, resolver
+
+    try:
+        resolver(config.organisation_aliases)
+    except AliasError as error:
+        raise ConfigError(f"config: {error}") from None
     rag, scoring = config.rag, config.scoring
     if rag.red_completeness_below > rag.amber_completeness_below:
         raise ConfigError(f"config: 'rag.red_completeness_below' ({rag.red_completeness_below!r}) must not be "
@@ -330,7 +359,9 @@ def _build(cls: type, data: dict[str, Any], prefix: str) -> Any:
         if key not in fields:
             raise ConfigError(f"config: unknown key '{name}' (known: {', '.join(prefix + k for k in fields)})")
         default = getattr(cls(), key)
-        if dataclasses.is_dataclass(default):
+        if isinstance(default, dict):
+            values[key] = _text_table(name, value)
+        elif dataclasses.is_dataclass(default):
             if not isinstance(value, dict):
                 raise ConfigError(f"config: '{name}' must be a [{name}] section")
             values[key] = _build(type(default), value, prefix=f"{name}.")

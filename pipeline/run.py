@@ -2,8 +2,9 @@
 (`report`, the year's run):
 
     read, check and score (pipeline.read, pipeline.check) -> the batch as tables (pandas) ->
-    results.json data -> change since last year -> charts -> pack (HTML, PDF) -> register.xlsx ->
-    results.json, answers.csv -> validation report -> feedback copies
+    results.json data -> shared partners and possible duplication (pipeline.portfolio) -> the years
+    side by side and change since last year (pipeline.cycle.history, .compare) -> charts -> pack
+    (HTML, PDF) -> register.xlsx -> results.json, answers.csv -> validation report -> feedback copies
 
 The report is built in a staging folder beside `--out` and swapped into place only when complete,
 under a lock (`pipeline.files.staging`), so a failed or killed run leaves the last good pack where it
@@ -16,7 +17,7 @@ import datetime as dt
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 from pipeline.check.score import RAG_ORDER, PartnershipScore, totals
 from pipeline.config import Config
@@ -72,9 +73,12 @@ class ReportOutcome:
         return lines
 
 
-def report(input_dir: Path, out_dir: Path, *, as_of: dt.date, year: int, previous_dir: Path | None = None,
-           config: Config, pdf: bool = True, jobs: int = 1, progress: Progress = quiet) -> ReportOutcome:
+def report(input_dir: Path, out_dir: Path, *, as_of: dt.date, year: int,
+           previous_dir: Path | Sequence[Path] | None = None, config: Config, pdf: bool = True, jobs: int = 1,
+           progress: Progress = quiet) -> ReportOutcome:
     """Run the year on the workbooks under `input_dir` and write the pack into `out_dir`.
+
+    `previous_dir`: earlier years' output folders (or folders holding them); the latest is "last year".
 
     Raises `ReportError` (a wrong `--previous`) or `pipeline.files.staging.FolderError` (a wrong
     `--out`, another run writing into it, or a failed write), each with a one-line message."""
@@ -83,16 +87,19 @@ def report(input_dir: Path, out_dir: Path, *, as_of: dt.date, year: int, previou
     from pipeline.check.validation_report import write_validation_report
     from pipeline.cycle.register import write_register
     from pipeline.files.atomic import write_atomic
-    from pipeline.pack.charts import render_charts
+    from pipeline.pack.charts import NETWORK_CHART, render_charts, render_network
     from pipeline.pack.context import build_context
     from pipeline.pack.html import render_html
     from pipeline.pack.pdf import render_pdf
+    from pipeline.cycle.history import add_history
+    from pipeline.pack.results import RESULTS_FILE, dumps, network_results, results
+    from pipeline.portfolio.duplication import analyse, members
     from pipeline.pack import tables
-    from pipeline.pack.results import RESULTS_FILE, dumps, results
 
     input_dir, out_dir = Path(input_dir), Path(out_dir)
     check_out_folder(input_dir, out_dir, PACK_MARKERS)
-    previous = read_previous(previous_dir) if previous_dir is not None else None
+    earlier = read_previous(previous_dir)  # every earlier year given, oldest first
+    previous = earlier[-1] if earlier else None
 
     with staged_pack(out_dir) as staging:
         checkpoint("staging")
@@ -108,19 +115,23 @@ def report(input_dir: Path, out_dir: Path, *, as_of: dt.date, year: int, previou
             strategy = tables.strategy_questions(tables.partnerships_frame(scores), config)
 
         data = results(scores, batch.workbooks, as_of=as_of, year=year, config=config, ignored=batch.ignored)
+        add_history(data, earlier)  # each partnership's rating, completeness and assurance, year by year
+        network = analyse(members(scores, batch.workbooks), config)  # shared partners, possible duplication
+        data.update(network_results(network))
         comparison = change_since_previous(data, previous)
         if comparison is not None:
             data["change_since_previous"] = comparison.as_dict()
 
         with _step("Charts"):
             charts = render_charts(scores, config, comparison=comparison)  # the heat map marks risk movement
+            charts[NETWORK_CHART] = render_network(network)
             (staging / CHARTS_DIR).mkdir()
             for name in progress("Charts", sorted(charts)):
                 write_atomic(staging / CHARTS_DIR / f"{name}.svg", charts[name].encode("utf-8"))
         with _step("The pack"):
             context = build_context(scores=scores, workbooks=batch.workbooks, report=findings, charts=charts,
                                     as_of=as_of, year=year, config=config, ignored=batch.ignored,
-                                    comparison=comparison, strategy=strategy)
+                                    comparison=comparison, strategy=strategy, network=network, history=data)
             for document in progress("Pack", [HTML_FILE, PDF_FILE] if pdf else [HTML_FILE]):
                 if document == HTML_FILE:
                     write_atomic(staging / HTML_FILE, render_html(context).encode("utf-8"))
@@ -157,12 +168,17 @@ def _step(name: str) -> Iterator[None]:
 
 # --- Last year --------------------------------------------------------------------------------------
 
-def read_previous(previous_dir: Path) -> dict[str, Any]:
-    """Last year's results.json, read before any work so a wrong --previous fails at once."""
-    from pipeline.cycle.compare import PreviousError, load_previous
+def read_previous(previous_dir: Path | Sequence[Path] | None) -> list[dict[str, Any]]:
+    """Every earlier year's results.json, oldest first, read before any work so a wrong --previous
+    fails at once."""
+    from pipeline.cycle.compare import PreviousError
+    from pipeline.cycle.history import load_years
 
+    if previous_dir is None:
+        return []
+    folders = [previous_dir] if isinstance(previous_dir, (str, Path)) else list(previous_dir)
     try:
-        return load_previous(Path(previous_dir))
+        return load_years(Path(folder) for folder in folders)
     except PreviousError as error:
         raise ReportError(str(error)) from None
 

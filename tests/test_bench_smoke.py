@@ -18,11 +18,12 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "benchmarks" / "bench.py"
 
 NO_PDF_STAGES = {
-    "naive", "calamine_floor", "pandas_calamine", "validate_j1", "validate_j2", "load_validate_score_j1", "load_validate_score_j2", "charts", "html", "report_nopdf_j1",
-    "report_nopdf_j2",
+    "naive", "calamine_floor", "pandas_calamine", "validate_j1", "validate_j2", "load_validate_score_j1",
+    "load_validate_score_j2", "charts", "network", "html", "report_nopdf_j1", "report_nopdf_j2",
 }
 TARGETS = {"lvs_j1_vs_naive", "lvs_j2_speedup", "validate_j1_vs_floor", "validate_j1_vs_pandas_calamine",
-           "validate_j2_speedup", "report_nopdf_vs_naive", "pdf_speedup", "pdf_peak_mb", "help_seconds"}
+           "validate_j2_speedup", "report_nopdf_vs_naive", "pdf_speedup", "pdf_peak_mb", "help_seconds",
+           "network_seconds"}
 
 
 @pytest.mark.slow

@@ -24,7 +24,7 @@ from pipeline.run import report
 
 SECTIONS = ("cover", "contents", "summary", "charts", "exceptions", "register", "profiles", "appendix")
 CHUNKED = Config(pdf_profiles_per_chunk=2)
-CHARTS = ("risk_heat_map", "strategy_risks_ranked", "action_status", "completeness_by_section",
+CHARTS = ("shared_organisations", "risk_heat_map", "strategy_risks_ranked", "action_status", "completeness_by_section",
           "rag_by_service_area", "resources_vs_assurance")
 
 
@@ -136,12 +136,16 @@ def context(year):
     from pipeline.check.rules import check
     from pipeline.check.score import score_batch
 
+    from pipeline.pack.charts import NETWORK_CHART, render_network
+    from pipeline.portfolio.duplication import analyse, members
+
     batch = load_folder(year[0], CHUNKED)
     findings = check(batch.workbooks, as_of=AS_OF, config=CHUNKED)
     scores = score_batch(batch.workbooks, findings, as_of=AS_OF, config=CHUNKED)
-    return build_context(scores=scores, workbooks=batch.workbooks, report=findings,
-                         charts=render_charts(scores, CHUNKED), as_of=AS_OF, year=2026, config=CHUNKED,
-                         ignored=batch.ignored)
+    network = analyse(members(scores, batch.workbooks), CHUNKED)
+    charts = {**render_charts(scores, CHUNKED), NETWORK_CHART: render_network(network)}
+    return build_context(scores=scores, workbooks=batch.workbooks, report=findings, charts=charts, as_of=AS_OF,
+                         year=2026, config=CHUNKED, ignored=batch.ignored, network=network)
 
 
 def test_the_pdf_in_parts_reads_as_the_pdf_in_one_piece(context, pdf_pages, tmp_path):

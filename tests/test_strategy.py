@@ -200,3 +200,11 @@ def test_tiers_and_objectives_from_the_configuration(tmp_path):
     assert classify({"council_role": "Leading", "statutory_voluntary": "Statutory"}, config.tiers)[0] == "High"
     assert classify({"council_role": "Leading", "statutory_voluntary": "Voluntary"}, config.tiers)[0] == "Low"
     assert classify({"council_role": "Leading", "statutory_voluntary": "Maybe"}, config.tiers)[0] == "Low"
+
+
+def test_an_entry_out_of_scope_has_no_tier_and_no_objectives(tmp_path):
+    write_workbook(tmp_path / "p.xlsx", register={"scope_commercial": "Yes", "performance_method": "No formal method"})
+    assessment = assess_folder(tmp_path, CONFIG, as_of=AS_OF)
+    [score] = assessment.scores
+    assert (score.rag, score.significance, score.objectives, score.proportionate) == ("Out of scope", "", None, None)
+    assert "register.not_proportionate" not in {item.rule for item in assessment.report.findings}

@@ -113,7 +113,8 @@ class PartnershipScore:
     significance_reasons: tuple[str, ...] = ()
     performance_method: str = ""  # as chosen from the list ('' when blank or not on it)
     proportionate: bool | None = None  # the method against the tier; None without a method or a tier
-    #: The refs of the council's objectives it contributes to; None when not stated (template version 1).
+    #: The refs of the council's objectives it contributes to; None when not stated (template version 1),
+    #: out of scope or not assessed.
     objectives: tuple[str, ...] | None = None
     total_budget: float | None = None
     partner_contributions: float | None = None
@@ -188,7 +189,7 @@ def score_workbook(workbook: Workbook, findings_for_it: Iterable[Finding], *, as
         scope_answered_yes=scope_yes, action_lines=action_lines,
         checklist_statuses={status: status_counts[status] for status in catalogue.CHECKLIST_STATUSES},
         template_version=workbook.template_version,
-        objectives=objective_answers.supported(workbook, config) if assessed else None,
+        objectives=objective_answers.supported(workbook, config) if assessed and not scope_yes else None,
         total_budget=_valid(values.amount(workbook.value("total_budget"))),
         partner_contributions=_valid(values.amount(workbook.value("partner_contributions"))),
     )

@@ -248,8 +248,8 @@ class Comparison:
 
 def compare(current: Mapping[str, Any], previous: Mapping[str, Any]) -> Comparison:
     """How this year's results differ from last year's, partnership by partnership and risk by risk."""
-    now = _by_identity(current["partnerships"])
-    then = _by_identity(previous["partnerships"])
+    now = by_identity(current["partnerships"])
+    then = by_identity(previous["partnerships"])
     open_then = _open_actions_by_identity(previous["partnerships"])
     changes = []
     for key in sorted(now.keys() | then.keys(), key=lambda key: (now.get(key) or then[key])["id"]):
@@ -280,7 +280,7 @@ def _rag_totals(partnerships: Sequence[Mapping[str, Any]]) -> dict[str, int]:
     return dict(sorted(Counter(str(item.get("rag")) for item in partnerships if item.get("rag")).items()))
 
 
-def _by_identity(partnerships: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
+def by_identity(partnerships: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
     """Each Partnership ID's return: the one that counted (`counted`, see score.mark_duplicates), or
     for a results.json written before that was recorded, the first."""
     found: dict[str, Mapping[str, Any]] = {}

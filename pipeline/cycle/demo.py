@@ -47,6 +47,13 @@ UNMITIGATED_HIGH_SHARE = 0.25
 #: From this many workbooks on, one reuses another's Partnership ID, as happens when a new
 #: partnership is registered by copying last year's workbook of another.
 DUPLICATE_ID_FROM = 30
+#: From this many workbooks on, one partnership is set up again by another team of the same service
+#: under another name, with a reworded purpose and most of the same partners: the "possible
+#: duplication" the pack asks the policy team to check.
+LIKELY_DUPLICATE_FROM = 10
+#: Chance that an officer writes a partner organisation another way ("&" for "and", capitals, an
+#: abbreviation): the pack still counts it as the same organisation.
+OTHER_SPELLING = 0.25
 
 COUNCIL_DOMAIN = "northshire.gov.uk"
 PLACES = ("Northshire", "Eastbrook", "Kingsmead", "Westvale", "Riverside", "Ashcombe", "Millford",
@@ -231,13 +238,22 @@ def write_demo_set(out_dir: Path, count: int, seed: int) -> list[Path]:
     paths = []
     ids = [f"P-{number:03d}" for number in range(1, count + 1)]
     first_mistakes = qualities.index(MISTAKES) if MISTAKES in qualities else -1
+    # Each kind of partnership once before any comes again (in another place), as in a real council.
+    kinds = [kind for _ in range(count // len(KINDS) + 1) for kind in rng.sample(KINDS, len(KINDS))]
+    written: list[Answers] = []
+    completes = [index for index, quality in enumerate(qualities[:count - 1]) if quality == COMPLETE]
+    likely_duplicate = completes[-1] if count >= LIKELY_DUPLICATE_FROM and len(completes) > 1 else -1
     complete = [index for index, quality in enumerate(qualities) if quality == COMPLETE]
     supports_none = complete[0] if count >= 3 and complete else -1
     version_one = complete[1] if count >= 3 and len(complete) > 1 else -1
     for index, quality in enumerate(qualities):
-        answers = demo_answers(rng, ids[index], quality, unmitigated_high=index == first_mistakes)
+        answers = demo_answers(rng, ids[index], quality, unmitigated_high=index == first_mistakes,
+                               kind=kinds[index])
         if count >= DUPLICATE_ID_FROM and index == count - 1:
             answers.register["id"] = ids[rng.randrange(count - 1)]
+        elif index == likely_duplicate:
+            _likely_duplicate(answers, written[completes[0]])
+        written.append(answers)
         # A separate stream, so these answers leave every other answer of a seed as it was.
         objectives = _objectives(random.Random(f"{seed}:{ids[index]}:objectives"), answers,
                                  supports_none=index == supports_none)
@@ -263,16 +279,17 @@ class Answers:
     checklist: dict[str, dict[str, Value]]
     improvement: dict[str, dict[str, Value]]
     risks: dict[str, dict[str, Value]]
+    place: str = ""
 
 
 def demo_answers(rng: random.Random, partnership_id: str, quality: str, *,
-                 unmitigated_high: bool = False) -> Answers:
+                 unmitigated_high: bool = False, kind: PartnershipKind | None = None) -> Answers:
     """Plausible answers for one partnership of the given quality, drawn from `rng`.
 
     `unmitigated_high` makes sure a return with mistakes also leaves a High risk without mitigation
     (`write_demo_set` asks it of the first such return, so every set shows one).
     """
-    kind = rng.choice(KINDS)
+    kind = kind or rng.choice(KINDS)
     place = rng.choice(PLACES)
     name = f"{place} {kind.name}"
     maturity = rng.uniform(0.6, 0.97)  # how well run the partnership is: the chance of each Yes
@@ -280,7 +297,7 @@ def demo_answers(rng: random.Random, partnership_id: str, quality: str, *,
     answers = Answers(
         name, quality, _register(rng, partnership_id, name, kind, place, people[0]),
         _checklist(rng, partnership_id, maturity), _improvement(rng, maturity, people),
-        _risks(rng, maturity, people))
+        _risks(rng, maturity, people), place)
     if quality == PARTIAL:
         _leave_blanks(rng, answers)
     elif quality == MISTAKES:
@@ -316,6 +333,7 @@ def _register(rng: random.Random, partnership_id: str, name: str, kind: Partners
               lead: tuple[str, str]) -> dict[str, Value]:
     partners = [partner.format(place=place) for partner in
                 rng.sample(kind.partners, rng.randint(min(2, len(kind.partners)), len(kind.partners)))]
+    partners = [_other_spelling(partner) if rng.random() < OTHER_SPELLING else partner for partner in partners]
     completed = REFERENCE_DATE - dt.timedelta(days=rng.randint(5, 110))
     # Most next reviews fall a year after this one; a few were never moved on and are overdue.
     next_review = (completed.replace(year=completed.year + 1) if rng.random() > 0.1
@@ -439,6 +457,32 @@ def _leave_blanks(rng: random.Random, answers: Answers) -> None:
     for key in rng.sample(("legal_status", "objectives", "performance_method", "councillor_days",
                            "start_date", "review_completed_by", "purpose"), rng.randint(1, 3)):
         answers.register.pop(key, None)
+
+
+def _other_spelling(partner: str) -> str:
+    """The same organisation as another officer writes it."""
+    if "Integrated Care Board" in partner:
+        return partner.replace("Integrated Care Board", "ICB")
+    if " and " in partner:
+        return partner.replace(" and ", " & ")
+    return partner.upper()
+
+
+def _likely_duplicate(answers: Answers, source: Answers) -> None:
+    """Make `answers` a second partnership doing what `source` does: same service area and place,
+    most of its partners, its purpose reworded, another name."""
+    register = answers.register
+    words = str(source.register["purpose"]).rstrip(".")
+    partners = [item.strip() for item in str(source.register["partners"]).split(catalogue.LIST_SEPARATOR)]
+    register["partners"] = f"{catalogue.LIST_SEPARATOR} ".join(partners[:max(2, len(partners) - 1)]
+                                                               + ["Voluntary Action " + source.place])
+    register["purpose"] = f"Working together in {source.place} to {words[0].lower()}{words[1:]}, joining up services."
+    register["service_area"] = source.register["service_area"]
+    words = source.name.split()[1:]
+    while len(words) > 1 and words[-1] in ("Partnership", "Board", "Forum"):
+        words.pop()
+    answers.name = register["name"] = f"{source.place} {' '.join(words)} Steering Group"
+    answers.place = source.place
 
 
 # --- The slips officers make -----------------------------------------------------------------------

@@ -13,6 +13,7 @@ import io
 import re
 import textwrap
 from collections import Counter
+from dataclasses import dataclass
 from statistics import mean
 from typing import Any, Callable, Iterable
 
@@ -474,7 +475,8 @@ def _notable(items: list[PartnershipScore], xs: list[float], ys: list[float], co
 #: below, then the four corners; each a little further out if those are taken.
 _LABEL_SPOTS = tuple(
     (dx * step, dy * step, ha, va)
-    for step in (1, 2, 3)
+    # The farthest spots stay under 20 pixels (at the figure's 100 dpi) from the point, still read as its label.
+    for step in (1, 2, 2.8)
     for dx, dy, ha, va in ((5, 0, "left", "center"), (-5, 0, "right", "center"), (0, 5, "center", "bottom"),
                            (0, -5, "center", "top"), (4, 4, "left", "bottom"), (-4, 4, "right", "bottom"),
                            (4, -4, "left", "top"), (-4, -4, "right", "top")))
@@ -511,3 +513,128 @@ def _label_points(ax, labels: list[str], xs: list[float], ys: list[float], *,
                                arrowprops={"arrowstyle": "-", "color": "#BBBBBB", "linewidth": 0.5})
             chosen = note.get_window_extent(renderer)
         placed.append(chosen)
+
+
+# --- Shared partner organisations ------------------------------------------------------------------
+
+NETWORK_CHART = "shared_organisations"
+NETWORK_TITLE = "Partner organisations shared between partnerships"
+#: The picture names at most this many organisations, those on most partnerships; the table lists all.
+NETWORK_ORGANISATIONS = 15
+#: Up to this many partnerships are drawn one by one; beyond it, partnerships joined to the same drawn
+#: organisations are drawn as one group ("12 partnerships"), the biggest `NETWORK_GROUPS` groups.
+NETWORK_PARTNERSHIPS = 40
+NETWORK_GROUPS = 30
+ORGANISATION_COLOUR, PARTNERSHIP_COLOUR = "#0072B2", "#E69F00"
+
+
+@dataclass(frozen=True)
+class NetworkPicture:
+    """What the network picture draws, computed once for the drawing, its words and its table."""
+
+    organisations: tuple[tuple[str, int], ...]  # (name, partnerships it sits on), left column, top first
+    nodes: tuple[tuple[str, tuple[str, ...], tuple[int, ...]], ...]  # (label, partnerships, organisations)
+    grouped: bool  # True when a node is a group of partnerships
+    not_drawn: int  # partnerships joined to a drawn organisation but in no drawn group
+
+
+def network_picture(network: Any) -> NetworkPicture:
+    """The top of the network (pipeline.portfolio.duplication.Network): the organisations on most
+    partnerships, and the partnerships they sit on, one by one or grouped when there are many."""
+    shown = network.shared[:NETWORK_ORGANISATIONS]
+    joined: dict[str, list[int]] = {}
+    for index, organisation in enumerate(shown):
+        for label in organisation.partnerships:
+            joined.setdefault(label, []).append(index)
+    names = {member.label: member.name for member in network.members}
+    if len(joined) <= NETWORK_PARTNERSHIPS:
+        nodes = [(_short(f"{label} {names.get(label, '')}".strip(), 44), (label,), tuple(indices))
+                 for label, indices in joined.items()]
+        grouped, not_drawn = False, 0
+    else:
+        groups: dict[tuple[int, ...], list[str]] = {}
+        for label, indices in joined.items():
+            groups.setdefault(tuple(indices), []).append(label)
+        ordered = sorted(groups.items(), key=lambda pair: (-len(pair[1]), pair[0]))
+        nodes = [(_group_label(sorted(labels)), tuple(sorted(labels)), indices)
+                 for indices, labels in ordered[:NETWORK_GROUPS]]
+        grouped, not_drawn = True, sum(len(labels) for _, labels in ordered[NETWORK_GROUPS:])
+    # Each partnership beside the organisations it joins, so few lines cross.
+    nodes.sort(key=lambda node: (mean(node[2]), node[0]))
+    return NetworkPicture(tuple((item.name, len(item.partnerships)) for item in shown), tuple(nodes), grouped,
+                          not_drawn)
+
+
+def _group_label(labels: list[str]) -> str:
+    if len(labels) == 1:
+        return labels[0]
+    return _short(f"{len(labels)} partnerships: {', '.join(labels)}", 44)
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 1].rstrip() + "\u2026"
+
+
+def render_network(network: Any) -> str:
+    """The network picture as SVG: organisations (squares, left) joined to the partnerships they sit
+    on (circles, right). Same bytes every run: every position is computed here, none is random."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+    import networkx as nx
+
+    picture = network_picture(network)
+    rows = max(len(picture.organisations), len(picture.nodes), 1)
+    with plt.rc_context(_STYLE):
+        fig = plt.figure(figsize=(8, 1.4 + 0.3 * rows))
+        try:
+            ax = fig.add_subplot()
+            ax.set_axis_off()
+            if not picture.organisations:
+                _empty(ax, "No partner organisation sits on more than one partnership")
+            else:
+                _draw_network(ax, picture, rows, nx)
+            return _unique_ids(_svg(fig, NETWORK_TITLE), NETWORK_CHART)
+        finally:
+            plt.close(fig)
+
+
+def _draw_network(ax, picture: NetworkPicture, rows: int, nx) -> None:
+    graph = nx.Graph()
+    position: dict[tuple[str, int], tuple[float, float]] = {}
+
+    def column(count: int) -> list[float]:
+        # Spread over the same height whatever the column's length, top first.
+        return [rows - 1 - index * ((rows - 1) / (count - 1) if count > 1 else 0) - (0 if count > 1 else (rows - 1) / 2)
+                for index in range(count)]
+
+    for index, y in enumerate(column(len(picture.organisations))):
+        position[("organisation", index)] = (0.0, y)
+    for index, y in enumerate(column(len(picture.nodes))):
+        position[("partnership", index)] = (1.0, y)
+        for organisation in picture.nodes[index][2]:
+            graph.add_edge(("organisation", organisation), ("partnership", index))
+    graph.add_nodes_from(position)
+    nx.draw_networkx_edges(graph, position, ax=ax, edge_color="#9AA7B0", width=0.8, alpha=0.9)
+    most = max(count for _, count in picture.organisations)
+    organisations = [("organisation", index) for index in range(len(picture.organisations))]
+    nx.draw_networkx_nodes(graph, position, nodelist=organisations, ax=ax, node_shape="s",
+                           node_color=ORGANISATION_COLOUR, edgecolors="white",
+                           node_size=[40 + 160 * count / most for _, count in picture.organisations])
+    sizes = [len(node[1]) for node in picture.nodes]
+    nx.draw_networkx_nodes(graph, position, nodelist=[("partnership", index) for index in range(len(picture.nodes))],
+                           ax=ax, node_shape="o", node_color=PARTNERSHIP_COLOUR, edgecolors=INK, linewidths=0.5,
+                           node_size=[30 + 120 * size / max(sizes) for size in sizes])
+    for index, (name, count) in enumerate(picture.organisations):
+        x, y = position[("organisation", index)]
+        ax.text(x - 0.05, y, f"{_short(name, 38)} ({count})", ha="right", va="center", fontsize=8.5, color=INK)
+    for index, (label, _, _) in enumerate(picture.nodes):
+        x, y = position[("partnership", index)]
+        ax.text(x + 0.05, y, label, ha="left", va="center", fontsize=8.5, color=INK)
+    ax.set_xlim(-1.05, 2.05)
+    ax.set_ylim(-0.8, rows - 0.2)
+    ax.text(0.0, rows - 0.35, "Organisation (partnerships it sits on)", ha="right", va="bottom", fontsize=9,
+            fontweight="bold", color=INK)
+    ax.text(1.0, rows - 0.35, "Partnership groups" if picture.grouped else "Partnership", ha="left", va="bottom",
+            fontsize=9, fontweight="bold", color=INK)

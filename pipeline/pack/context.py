@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 import pipeline
 from pipeline import catalogue, values
@@ -24,7 +24,7 @@ from pipeline.config import Config
 from pipeline.cycle.compare import NO_RETURN, NOT_ASSESSED_NOW, NOT_CARRIED_OVER, Comparison
 from pipeline.findings import RULES, ValidationReport
 from pipeline.formats import EMPTY, days, long_date, money, percent
-from pipeline.pack.charts import CHART_TITLES, marks_movement
+from pipeline.pack.charts import CHART_TITLES, NETWORK_CHART, NETWORK_TITLE, marks_movement, network_picture
 from pipeline.pack.results import file_counts
 from pipeline.records import IgnoredFile, Workbook
 
@@ -65,9 +65,14 @@ def input_row(workbook: Workbook) -> Input:
 def build_context(*, scores: Sequence[PartnershipScore], workbooks: Sequence[Workbook], report: ValidationReport,
                   charts: Mapping[str, str], as_of: dt.date, year: int, config: Config,
                   ignored: Iterable[IgnoredFile] = (), comparison: Any = None,
-                  strategy: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                  strategy: Mapping[str, Any] | None = None, network: Any = None,
+                  history: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Everything the pack shows, as plain data in display order. `strategy` is the analysis across
-    partnerships (`pipeline.pack.tables.strategy_questions`), computed here when not given."""
+    partnerships (`pipeline.pack.tables.strategy_questions`), computed here when not given.
+
+    `network` is the shared partners and possible duplication (pipeline.portfolio.duplication);
+    `history` is results.json's data with its `history` (pipeline.cycle.history.add_history): each
+    profile's trend and the summary's years side by side."""
     by_file = {workbook.file: workbook for workbook in workbooks}
     totals = score_totals(scores)
     if strategy is None:
@@ -82,7 +87,9 @@ def build_context(*, scores: Sequence[PartnershipScore], workbooks: Sequence[Wor
         change = change_summary(comparison, year, partnerships)
         for item in partnerships:
             item["change"] = profile_change(item["score"], comparison, change["first_file"])
+    years = years_side_by_side(history, partnerships) if history is not None else None
     return {
+        "years": years,
         "council_name": config.council_name,
         "pack_title": config.pack_title,
         "year": year,
@@ -117,6 +124,8 @@ def build_context(*, scores: Sequence[PartnershipScore], workbooks: Sequence[Wor
         "template_version": catalogue.TEMPLATE_VERSION,
         "comparison": comparison,
         "change": change,
+        "network": None if network is None else network_section(network, charts.get(NETWORK_CHART, ""), partnerships,
+                                                                 config),
         "keep_together_rows": KEEP_TOGETHER_ROWS,
         "rag": {"red": RED, "amber": AMBER, "green": GREEN, "out": OUT_OF_SCOPE, "not": NOT_ASSESSED},
     }
@@ -194,6 +203,7 @@ def _profile(score: PartnershipScore, workbook: Workbook, report: ValidationRepo
         "finding_rules": sorted(rules.items()),
         "objectives": [(ref, titles.get(ref, "")) for ref in score.objectives or ()],
         "change": None,  # filled in by build_context when there is a comparison
+        "trend": None,  # filled in by build_context when there are earlier years
     }
 
 
@@ -285,6 +295,109 @@ def _headlines(totals: Mapping[str, Any], exceptions: Mapping[str, list]) -> lis
 
 def _joined(items: Sequence[str]) -> str:
     return f"{', '.join(items[:-1])} and {items[-1]}" if len(items) > 1 else "".join(items)
+
+
+# --- Shared partners and possible duplication ----------------------------------------------------
+
+#: The pack lists at most this many pairs to check, the most alike; results.json has every one.
+DUPLICATES_LISTED = 100
+
+
+def network_section(network: Any, svg: str, partnerships: Sequence[Mapping[str, Any]], config: Config) -> dict[str, Any]:
+    """The pack's "Shared partners and possible duplication": the network picture with its words and
+    table, and the pairs to check with their evidence (pipeline.portfolio.duplication)."""
+    anchors = {item["score"].file: item["anchor"] for item in partnerships}
+    by_label = {member.label: anchors.get(member.file) for member in network.members}
+    picture = network_picture(network)
+    summary = network_summary(network, picture)
+    rules = config.duplication
+    return {
+        "title": NETWORK_TITLE,
+        "name": NETWORK_CHART,
+        "summary": summary,
+        "svg": Markup(_inline_svg(svg).replace("<svg ", f'<svg role="img" aria-label="{escape(summary)}" ', 1)),
+        "partnerships": len(network.members),
+        "organisations": network.organisations,
+        "shared": [{"name": item.name, "count": len(item.partnerships),
+                    "partnerships": [(label, by_label.get(label)) for label in item.partnerships],
+                    "spellings": [spelling for spelling in item.spellings if spelling != item.name]}
+                   for item in network.shared],
+        "duplicates": [{"partnerships": [(member.label, member.name, by_label.get(member.label))
+                                         for member in item.partnerships],
+                        "service_area": item.service_area, "organisations": list(item.shared_organisations),
+                        "words": list(item.shared_words), "similarity": f"{item.similarity:.2f}"}
+                       for item in network.duplicates[:DUPLICATES_LISTED]],
+        "duplicates_total": len(network.duplicates),
+        "min_shared": rules.min_shared_organisations,
+        "min_similarity": f"{rules.min_purpose_similarity:.2f}",
+    }
+
+
+def network_summary(network: Any, picture: Any) -> str:
+    """The network picture in words: what a reader who cannot see it needs (its text alternative)."""
+    if not network.shared:
+        return (f"No partner organisation sits on more than one of the {len(network.members)} partnerships in "
+                "scope, so there is no network to draw.")
+    top = "; ".join(f"{name} ({count} partnerships)" for name, count in picture.organisations[:5])
+    text = (f"{len(network.shared)} of the {network.organisations} partner organisations named sit on two or more "
+            f"of the {len(network.members)} partnerships in scope. On most: {top}. ")
+    shown = len(picture.organisations)
+    drawn = sum(len(node[1]) for node in picture.nodes)
+    if shown < len(network.shared):
+        text += f"The picture joins the {shown} organisations on most partnerships to the {drawn} partnerships they sit on"
+    else:
+        text += f"The picture joins each shared organisation to the {drawn} partnerships it sits on"
+    if picture.grouped:
+        text += (", partnerships joined to the same organisations drawn as one group"
+                 + (f"; {picture.not_drawn} partnerships in smaller groups are not drawn" if picture.not_drawn else ""))
+    return text + ". The table lists every shared organisation with its partnerships."
+
+
+# --- The years side by side ------------------------------------------------------------------------
+
+def years_side_by_side(data: Mapping[str, Any], partnerships: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+    """The summary's RAG split year by year and the partnerships Red at two or more reviews running;
+    each profile's `trend` (its rating, completeness and assurance over the years). None, and no
+    trend, when there is only this year."""
+    from pipeline.cycle.history import red_run
+
+    history = data.get("history") or {}
+    if len(history.get("years", ())) < 2:
+        return None
+    by_file = {item["file"]: item for item in data["partnerships"]}
+    anchors = {}
+    for item in partnerships:
+        result = by_file.get(item["score"].file, {})
+        entries = result.get("history") or []
+        anchors[item["score"].file] = item["anchor"]
+        if len(entries) > 1:
+            item["trend"] = {
+                "rows": [{"year": entry["year"], "rag": entry["rag"] or "\u2014",
+                          "completeness": entry["checklist_completeness"],
+                          "assurance": entry["checklist_assurance"]} for entry in entries],
+                "text": trend_text(entries),
+            }
+    red = [item for item in data["partnerships"] if item["id"] in history["red_for_two_reviews_or_more"]
+           and item.get("counted", True)]
+    return {
+        "rows": [{"year": row["year"], "counts": [row["rag"][rag] for rag in RAG_ORDER],
+                  "total": sum(row["rag"].values())} for row in history["years"]],
+        "red": [{"id": item["id"], "name": item["name"], "anchor": anchors.get(item["file"]),
+                 "reviews": red_run(item["history"]),
+                 "years": [entry["year"] for entry in item["history"][-red_run(item["history"]):]]} for item in red],
+        "first": history["years"][0]["year"],
+    }
+
+
+def trend_text(entries: Sequence[Mapping[str, Any]]) -> str:
+    """A partnership's years in one sentence, for every reader (the trend's words)."""
+    def arrow(values_: Iterable[str]) -> str:
+        return " \u2192 ".join(values_)
+
+    years = [str(entry["year"]) for entry in entries]
+    return (f"From {years[0]} to {years[-1]}: rating {arrow(entry['rag'] or 'none' for entry in entries)}; "
+            f"checklist completeness {arrow(percent(entry['checklist_completeness']) for entry in entries)}; "
+            f"assurance {arrow(percent(entry['checklist_assurance']) for entry in entries)}.")
 
 
 # --- Change since last year ------------------------------------------------------------------------

@@ -69,7 +69,7 @@ def render_pdf(context: Mapping[str, Any], path: Path, *, profiles_per_chunk: in
     chunks = [part({"profiles"}, profiled[index:index + chunk], index == 0)
               for index in range(0, len(profiled), chunk)]
     body = [summary, exceptions, register, *chunks, appendix]
-    toc_keys = ("summary", "charts", "strategy", "exceptions", "register", "profiles", "appendix",
+    toc_keys = ("summary", "charts", "shared", "strategy", "exceptions", "register", "profiles", "appendix",
                 *(item["anchor"] for item in profiled))
     first_contents = contents({key: 999 for key in toc_keys})
 
@@ -282,6 +282,7 @@ def _join(pieces: list[_Part], stamps: list[bytes], path: Path, context: Mapping
     info = PdfReader(io.BytesIO(pieces[0].pdf)).metadata or {}
     writer.add_metadata({key: value for key, value in info.items()})
     titles = {"summary": "Executive summary", "charts": "The year in pictures",
+              "shared": "Shared partners and possible duplication",
               "strategy": "The strategy's questions: significance and objectives", "exceptions": "Exceptions",
               "register": "The partnership register", "profiles": "Partnership profiles",
               "appendix": "Appendix: validation, method and inputs"}

@@ -5,7 +5,7 @@ year's comparison (pipeline/cycle/compare.py) reads to follow last year's open a
 `duplicate_of` (a second return of a Partnership ID is not counted in `totals`), and `left_out`, the
 answers that could not be read and are in no figure; `significance` (the tier's name, null when out
 of scope or not assessed) and `objectives` (the refs of the council's objectives it contributes to,
-null when not stated: template version 1). Written with sorted
+null when not stated (template version 1), out of scope or not assessed). Written with sorted
 keys and fixed indentation, so the same run gives the same bytes.
 """
 
@@ -95,6 +95,22 @@ def results(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbook], *
     if comparison is not None:
         data["change_since_previous"] = comparison
     return data
+
+
+def network_results(network: Any) -> dict[str, Any]:
+    """`shared_organisations` and `possible_duplicates` (pipeline.portfolio.duplication.Network)."""
+    return {
+        "shared_organisations": [{"name": item.name, "partnerships": list(item.partnerships),
+                                  "spellings": list(item.spellings)} for item in network.shared],
+        "possible_duplicates": [
+            {"partnerships": [member.label for member in item.partnerships],
+             "names": [member.name for member in item.partnerships],
+             "evidence": {"service_area": item.service_area,
+                          "shared_organisations": list(item.shared_organisations),
+                          "shared_purpose_words": list(item.shared_words),
+                          "purpose_similarity": item.similarity}}
+            for item in network.duplicates],
+    }
 
 
 def file_counts(workbooks: Sequence[Workbook], ignored: Sequence[object]) -> dict[str, int]:

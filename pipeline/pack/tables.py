@@ -132,7 +132,8 @@ def rag_by_service_area(frame: "pandas.DataFrame") -> list[dict[str, Any]]:
     if partnerships.empty:
         return []
     table = partnerships.pivot_table(index="service_area", columns="rag", values="file", aggfunc="count",
-                                     fill_value=0).reindex(columns=list(RAG_ORDER), fill_value=0).sort_index()
+                                     fill_value=0).reindex(columns=list(RAG_ORDER), fill_value=0)
+    table = table.loc[sorted(table.index, key=str.casefold)]  # as the chart orders them
     return [{"service_area": area, "counts": {rag: int(row[rag]) for rag in RAG_ORDER}, "total": int(row.sum())}
             for area, row in table.iterrows()]
 

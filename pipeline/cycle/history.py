@@ -1,0 +1,119 @@
+"""The years side by side: this year's results with every earlier year's `results.json`.
+
+`--previous` may be given more than once, and each may be a year's output folder or a folder holding
+earlier years' output folders (`load_years`). The latest earlier year is the one "Change since last
+year" compares with (pipeline.cycle.compare); every year gives each partnership's rating, checklist
+completeness and assurance (`history`, matched by Partnership ID as the comparison matches it) and
+the RAG split of the year. A results.json written with its own history (a run that was itself given
+`--previous`) brings its earlier years too, so giving last year alone is enough once the chain exists.
+
+Pure functions over results.json data, apart from `load_years`, which reads the folders.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from pipeline.check.rules import id_key
+from pipeline.check.score import RAG_ORDER, RED
+from pipeline.cycle.compare import RESULTS_FILE, PreviousError, by_identity, load_previous
+
+#: A partnership Red at this many of its reviews running, up to this year's, is listed in the summary.
+RED_REVIEWS = 2
+#: What each year records of a partnership (results.json `history` entries).
+MEASURES = ("rag", "checklist_completeness", "checklist_assurance")
+
+
+def year_folders(given: Path) -> list[Path]:
+    """The output folders `--previous` names: the folder itself when it holds a results.json, else
+    each folder inside it (hidden ones aside) that holds one."""
+    given = Path(given)
+    if not given.is_dir():
+        raise PreviousError(f"--previous: {given} is not a folder (give last year's report output folder)")
+    if (given / RESULTS_FILE).exists():
+        return [given]
+    found = sorted(child for child in given.iterdir()
+                   if child.is_dir() and not child.name.startswith(".") and (child / RESULTS_FILE).exists())
+    if not found:
+        raise PreviousError(f"--previous: {given} has no {RESULTS_FILE}; give last year's report output folder, "
+                            "or a folder holding earlier years' output folders")
+    return found
+
+
+def load_years(given: Iterable[Path]) -> list[dict[str, Any]]:
+    """Every earlier year's results, oldest first; a year that cannot be read, or two folders of the
+    same year, stop the run (PreviousError, one line)."""
+    years: dict[int, tuple[Path, dict[str, Any]]] = {}
+    for folder in (folder for path in given for folder in year_folders(path)):
+        data = load_previous(folder)
+        year = data.get("year")
+        if not isinstance(year, int) or isinstance(year, bool):
+            raise PreviousError(f"--previous: {folder / RESULTS_FILE} does not say which year it reviews")
+        if year in years and years[year][0].resolve() != folder.resolve():
+            raise PreviousError(f"--previous: {years[year][0]} and {folder} are both the review of {year}; "
+                                "give each year once")
+        years[year] = (folder, data)
+    return [years[year][1] for year in sorted(years)]
+
+
+def _entry(year: int, partnership: Mapping[str, Any]) -> dict[str, Any]:
+    return {"year": year, **{key: partnership.get(key) for key in MEASURES}}
+
+
+def _earlier_entries(earlier: Sequence[Mapping[str, Any]], this_year: int) -> dict[str, dict[int, dict[str, Any]]]:
+    """Each Partnership ID's entry of every earlier year: from the years given, then from the
+    histories those years' results.json carry (a year given counts over one carried)."""
+    found: dict[str, dict[int, dict[str, Any]]] = {}
+    for data in reversed(earlier):  # the latest year's carried history first; given years overwrite it
+        for key, partnership in by_identity(data["partnerships"]).items():
+            for item in partnership.get("history") or ():
+                if isinstance(item, Mapping) and isinstance(item.get("year"), int) and item["year"] < this_year:
+                    found.setdefault(key, {}).setdefault(item["year"], {"year": item["year"],
+                                                                        **{k: item.get(k) for k in MEASURES}})
+    for data in earlier:
+        if data["year"] == this_year:
+            continue  # this year's own figures stand for it
+        for key, partnership in by_identity(data["partnerships"]).items():
+            found.setdefault(key, {})[data["year"]] = _entry(data["year"], partnership)
+    return found
+
+
+def add_history(current: dict[str, Any], earlier: Sequence[Mapping[str, Any]]) -> None:
+    """Give every partnership of `current` (results.json data) its `history`, oldest first, this year
+    last, and `current["history"]`: the RAG split year by year and the IDs Red at `RED_REVIEWS` or
+    more reviews running."""
+    year = current["year"]
+    entries = _earlier_entries(earlier, year)
+    for partnership in current["partnerships"]:
+        past = entries.get(id_key(partnership.get("id")), {})
+        partnership["history"] = [past[key] for key in sorted(past)] + [_entry(year, partnership)]
+    splits: dict[int, dict[str, int]] = {}
+    for data in reversed(earlier):
+        for item in (data.get("history") or {}).get("years", ()) if isinstance(data.get("history"), Mapping) else ():
+            if isinstance(item, Mapping) and isinstance(item.get("year"), int) and item["year"] < year:
+                splits.setdefault(item["year"], _split(item.get("rag")))
+    for data in earlier:
+        if data["year"] != year:
+            splits[data["year"]] = _split((data.get("totals") or {}).get("rag"))
+    splits[year] = _split(current["totals"]["rag"])
+    current["history"] = {
+        "years": [{"year": key, "rag": splits[key]} for key in sorted(splits)],
+        "red_for_two_reviews_or_more": [partnership["id"] for partnership in current["partnerships"]
+                                        if partnership.get("counted", True) and red_run(partnership["history"]) >= RED_REVIEWS],
+    }
+
+
+def _split(rag: Any) -> dict[str, int]:
+    rag = rag if isinstance(rag, Mapping) else {}
+    return {name: int(rag.get(name) or 0) for name in RAG_ORDER}
+
+
+def red_run(history: Sequence[Mapping[str, Any]]) -> int:
+    """How many of the partnership's reviews running, up to the latest, rated it Red."""
+    count = 0
+    for item in reversed(history):
+        if item.get("rag") != RED:
+            break
+        count += 1
+    return count

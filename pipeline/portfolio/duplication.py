@@ -1,0 +1,180 @@
+"""Shared partners and possible duplication: the strategy's "we can ensure that we are not
+duplicating work of other organisations".
+
+The partnerships in scope and the partner organisations they name form a bipartite graph (networkx):
+an organisation on two or more partnerships is *shared*. Two partnerships are a *possible
+duplication* to check when they sit with at least `duplication.min_shared_organisations` of the
+same organisations, are led by the same service area, and their purposes read alike: the purposes'
+words (common words such as "the" or "and" left out) compared with rapidfuzz's token-set ratio, at
+least `duplication.min_purpose_similarity` (0 to 1). It is a prompt for the policy team to check,
+never a finding: the evidence (the organisations, the shared words, the score) goes with each pair.
+
+Pure functions over the scores and workbooks; the same returns give the same lists in the same order.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import networkx as nx
+from rapidfuzz import fuzz
+
+from pipeline import catalogue, values
+from pipeline.check.score import PartnershipScore
+from pipeline.config import Config
+from pipeline.portfolio.organisations import Resolver, resolver
+from pipeline.records import Workbook
+
+#: Words that say nothing about what a partnership is for, left out when purposes are compared.
+COMMON_WORDS = frozenset("""
+a about across all also an and any are as at be been being between both by can do for from has have
+help her his in into the is it its more most of on or other our over people their them these they this
+those through to up upon us we what which who will with within work working would district
+area areas local partnership partnerships partners council
+""".split())
+
+
+@dataclass(frozen=True)
+class Member:
+    """A partnership as the network sees it: who it is, who leads it, what it is for, who sits on it."""
+
+    id: str
+    name: str
+    file: str
+    service_area: str
+    purpose: str
+    partners: tuple[str, ...]  # as written, in the order written
+
+    @property
+    def label(self) -> str:
+        return self.id or self.file
+
+
+@dataclass(frozen=True)
+class SharedOrganisation:
+    name: str  # as the pack shows it (see Resolver.names)
+    partnerships: tuple[str, ...]  # their labels (Partnership IDs), sorted
+    spellings: tuple[str, ...]  # every way officers wrote it, sorted
+
+
+@dataclass(frozen=True)
+class PossibleDuplicate:
+    partnerships: tuple[Member, Member]
+    service_area: str
+    shared_organisations: tuple[str, ...]
+    shared_words: tuple[str, ...]
+    similarity: float  # of the purposes, 0 to 1, two decimal places
+
+
+@dataclass(frozen=True)
+class Network:
+    members: tuple[Member, ...]
+    shared: tuple[SharedOrganisation, ...]  # most partnerships first
+    duplicates: tuple[PossibleDuplicate, ...]  # most alike first
+    organisations: int  # different organisations named across the partnerships
+
+    def memberships(self) -> dict[str, tuple[str, ...]]:
+        """Each shared organisation's name -> the labels of the partnerships it sits on."""
+        return {item.name: item.partnerships for item in self.shared}
+
+
+def members(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbook]) -> list[Member]:
+    """The partnerships the network counts: in scope, assessed, each Partnership ID once (as the
+    headline figures count them)."""
+    by_file = {workbook.file: workbook for workbook in workbooks}
+    found = []
+    for score in scores:
+        if not (score.counted and score.assessed and score.in_scope) or score.file not in by_file:
+            continue
+        workbook = by_file[score.file]
+        found.append(Member(score.id, score.name, score.file, score.service_area,
+                            values.text(workbook.value("purpose")),
+                            values.items(workbook.value("partners"), catalogue.LIST_SEPARATOR)))
+    return sorted(found, key=lambda member: (member.label, member.file))
+
+
+def analyse(partnerships: Iterable[Member], config: Config) -> Network:
+    """Shared organisations and possible duplicates among `partnerships`."""
+    partnerships = tuple(partnerships)
+    names = resolver(config.organisation_aliases)
+    graph = membership_graph(partnerships, names)
+    organisations = [node for node, kind in graph.nodes(data="kind") if kind == "organisation"]
+    display = names.names(spelling for member in partnerships for spelling in member.partners)
+    shared = []
+    for node in organisations:
+        on = sorted(graph.nodes[member]["member"].label for member in graph[node])
+        if len(on) >= 2:
+            shared.append(SharedOrganisation(display[node[1]], tuple(on), tuple(sorted(graph.nodes[node]["spellings"]))))
+    shared.sort(key=lambda item: (-len(item.partnerships), item.name.casefold(), item.name))
+    return Network(partnerships, tuple(shared), tuple(possible_duplicates(graph, display, config)),
+                   len(organisations))
+
+
+def membership_graph(partnerships: Sequence[Member], names: Resolver) -> nx.Graph:
+    """Partnerships ("partnership", file) joined to the organisations ("organisation", key) they name."""
+    graph = nx.Graph()
+    for member in partnerships:
+        node = ("partnership", member.file)
+        graph.add_node(node, kind="partnership", member=member)
+        for spelling in member.partners:
+            key = names.key(spelling)
+            if not key:
+                continue
+            organisation = ("organisation", key)
+            if organisation not in graph:
+                graph.add_node(organisation, kind="organisation", spellings=set())
+            graph.nodes[organisation]["spellings"].add(spelling)
+            graph.add_edge(node, organisation)
+    return graph
+
+
+def possible_duplicates(graph: nx.Graph, display: dict[str, str], config: Config) -> list[PossibleDuplicate]:
+    """Pairs in the same service area sharing enough organisations, whose purposes read alike."""
+    rules = config.duplication
+    by_area: dict[str, list] = {}
+    for node, kind in graph.nodes(data="kind"):
+        if kind == "partnership":
+            member = graph.nodes[node]["member"]
+            if member.service_area.strip():
+                by_area.setdefault(" ".join(member.service_area.casefold().split()), []).append(node)
+    found = []
+    for area in sorted(by_area):
+        nodes = sorted(by_area[area])
+        if len(nodes) < 2:
+            continue
+        organisations = {neighbour for node in nodes for neighbour in graph[node]}
+        # Partnerships of the area joined by how many organisations they share.
+        # (on a copy of the area's part of the graph: projecting through a subgraph view is much slower)
+        pairs = nx.bipartite.weighted_projected_graph(graph.subgraph([*nodes, *organisations]).copy(), nodes)
+        words = {node: purpose_words(graph.nodes[node]["member"].purpose) for node in nodes}
+        for first, second, weight in pairs.edges(data="weight"):
+            if weight < rules.min_shared_organisations or not words[first] or not words[second]:
+                continue
+            similarity = round(fuzz.token_set_ratio(" ".join(words[first]), " ".join(words[second])) / 100, 2)
+            if similarity < rules.min_purpose_similarity:
+                continue
+            one, other = sorted((graph.nodes[first]["member"], graph.nodes[second]["member"]),
+                                key=lambda member: (member.label, member.file))
+            common = sorted(set(graph[first]) & set(graph[second]))
+            found.append(PossibleDuplicate(
+                (one, other), one.service_area,
+                tuple(sorted((display[key] for _, key in common), key=str.casefold)),
+                tuple(sorted(set(words[first]) & set(words[second]))), similarity))
+    found.sort(key=lambda item: (-item.similarity, -len(item.shared_organisations),
+                                 item.partnerships[0].label, item.partnerships[1].label))
+    return found
+
+
+_WORD = re.compile(r"[^\W_]+(?:['\u2019-][^\W_]+)*")
+
+
+def purpose_words(purpose: str) -> list[str]:
+    """A purpose's words that say what it is for, lower case, in order, each once."""
+    seen: dict[str, None] = {}
+    for word in _WORD.findall(purpose.casefold()):
+        word = word.replace("\u2019", "'")
+        if word not in COMMON_WORDS and len(word) > 1:
+            seen.setdefault(word, None)
+    return list(seen)

@@ -1,0 +1,122 @@
+"""The years side by side: three years' returns built to known answers, reported with `--previous`.
+
+| ID | 2025 | 2026 | 2027 | built so |
+| --- | --- | --- | --- | --- |
+| P-001 | Red | Red | Red | 15 questions blank every year (completeness 48%): Red at 3 reviews running |
+| P-002 | Green | Amber | Green | 5 questions blank in 2026 (83%) |
+| P-003 | Red | Green | Red | Red twice, but not running: not listed |
+| P-004 | - | - | Red | new in 2027: one review |
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from officer import write_workbook
+
+from pipeline import catalogue
+from pipeline.cli import cli
+
+RATINGS = {2025: {"P-001": "Red", "P-002": "Green", "P-003": "Red"},
+           2026: {"P-001": "Red", "P-002": "Amber", "P-003": "Green"},
+           2027: {"P-001": "Red", "P-002": "Green", "P-003": "Red", "P-004": "Red"}}
+BLANKS = {"Red": 15, "Amber": 5, "Green": 0}
+
+
+def returns(folder: Path, year: int) -> Path:
+    dates = {"review_completed_on": dt.date(year, 4, 15), "next_review": dt.date(year + 1, 3, 31)}
+    for partnership_id, rag in RATINGS[year].items():
+        blank = {question.ref: {"Status": None, "Evidence": None} for question in catalogue.QUESTIONS[:BLANKS[rag]]}
+        write_workbook(folder / f"{partnership_id}.xlsx", partnership_id=partnership_id,
+                       register={"name": f"Partnership {partnership_id[-1]}", **dates}, checklist=blank,
+                       improvement={"I14": {"Due date": dt.date(year, 9, 30)}},
+                       risks={"R01": {"Likelihood": 2, "Impact": 2}})  # no High risk: Green when complete
+    return folder
+
+
+def run(inputs: Path, out: Path, year: int, *previous: Path):
+    args = ["report", str(inputs), "--out", str(out), "--as-of", f"{year}-04-30", "--no-pdf"]
+    for folder in previous:
+        args += ["--previous", str(folder)]
+    return CliRunner().invoke(cli, args)
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory):
+    root = tmp_path_factory.mktemp("years")
+    for year in RATINGS:
+        returns(root / f"returns-{year}", year)
+    for year, previous in ((2025, ()), (2026, (root / "packs" / "2025",))):
+        result = run(root / f"returns-{year}", root / "packs" / str(year), year, *previous)
+        assert result.exit_code == 0, result.output
+    return root
+
+
+def history(out: Path) -> dict:
+    data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    return {item["id"]: [(entry["year"], entry["rag"]) for entry in item["history"]] for item in data["partnerships"]}, data
+
+
+@pytest.mark.parametrize("how", ["each year", "a folder of years", "last year alone, carrying its history"])
+def test_every_way_of_giving_the_years_gives_the_same_history(root, tmp_path, how):
+    packs = root / "packs"
+    given = {"each year": (packs / "2025", packs / "2026"), "a folder of years": (packs,),
+             "last year alone, carrying its history": (packs / "2026",)}[how]
+    result = run(root / "returns-2027", tmp_path / "2027", 2027, *given)
+    assert result.exit_code == 0, result.output
+    found, data = history(tmp_path / "2027")
+    assert found == {partnership_id: [(year, RATINGS[year][partnership_id]) for year in RATINGS
+                                      if partnership_id in RATINGS[year]] for partnership_id in RATINGS[2027]}
+    [p1] = [item for item in data["partnerships"] if item["id"] == "P-001"]
+    assert p1["history"][0] == {"year": 2025, "rag": "Red", "checklist_completeness": round(14 / 29, 6),
+                                "checklist_assurance": 1.0}
+    assert data["history"]["red_for_two_reviews_or_more"] == ["P-001"]
+    assert [(row["year"], row["rag"]["Red"], row["rag"]["Amber"], row["rag"]["Green"])
+            for row in data["history"]["years"]] == [(2025, 2, 0, 1), (2026, 1, 1, 1), (2027, 3, 0, 1)]
+    # The change since last year still compares with the latest earlier year.
+    assert data["change_since_previous"]["previous_year"] == 2026
+
+
+def test_the_pack_shows_the_years_and_each_trend(root, tmp_path):
+    result = run(root / "returns-2027", tmp_path / "2027", 2027, root / "packs")
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "2027" / "review_pack.html").read_text(encoding="utf-8")
+    years = page[page.index('id="years"'):page.index('id="charts"')]
+    assert "<caption>Ratings year by year</caption>" in years
+    assert "Red at its last 3 reviews (2025, 2026, 2027)" in years and "P-003" not in years
+    profile = page[page.index('id="p-p-002-xlsx"'):]
+    profile = profile[:profile.index("</article>")]
+    assert ("From 2025 to 2027: rating Green \u2192 Amber \u2192 Green; checklist completeness 100% \u2192 83% "
+            "\u2192 100%; assurance 100% \u2192 100% \u2192 100%.") in profile
+    assert "<caption>P-002: rating, checklist completeness and assurance by year</caption>" in profile
+
+
+def test_without_earlier_years_each_partnership_has_this_year_only(root):
+    found, data = history(root / "packs" / "2025")
+    assert found["P-001"] == [(2025, "Red")]
+    assert data["history"]["red_for_two_reviews_or_more"] == []
+    page = (root / "packs" / "2025" / "review_pack.html").read_text(encoding="utf-8")
+    assert 'id="years"' not in page and "Over the years" not in page
+
+
+def test_a_year_that_cannot_be_read_stops_the_run_in_one_line(root, tmp_path):
+    holder = tmp_path / "earlier"
+    shutil.copytree(root / "packs", holder)
+    (holder / "2024").mkdir()
+    (holder / "2024" / "results.json").write_text("{broken", encoding="utf-8")
+    result = run(root / "returns-2027", tmp_path / "2027", 2027, holder)
+    lines = result.output.strip().splitlines()
+    assert result.exit_code == 1 and len(lines) == 1 and "2024" in lines[0] and "cannot be read" in lines[0]
+    assert not (tmp_path / "2027").exists()
+
+
+def test_the_same_year_given_twice_is_refused_in_one_line(root, tmp_path):
+    shutil.copytree(root / "packs" / "2026", tmp_path / "copy-of-2026")
+    result = run(root / "returns-2027", tmp_path / "2027", 2027, root / "packs" / "2026", tmp_path / "copy-of-2026")
+    lines = result.output.strip().splitlines()
+    assert result.exit_code == 1 and len(lines) == 1 and "both the review of 2026" in lines[0]
