@@ -64,7 +64,7 @@ class ReportOutcome:
         lines.append("RAG: " + ", ".join(f"{rag} {summary['rag'][rag]}" for rag in RAG_ORDER) + ".")
         lines.append(f"Findings: {self.report.errors} errors, {self.report.warnings} warnings "
                      f"(see {self.out_dir / 'validation_report.xlsx'}).")
-        from pipeline.check.feedback import COPIES_LIST
+        from pipeline.files.names import FEEDBACK_COPIES_LIST as COPIES_LIST
 
         lines.append(f"Feedback copies: {self.out_dir / FEEDBACK_DIR} ({COPIES_LIST} gives each file with findings "
                      "its copy, or why it has none).")
@@ -112,9 +112,10 @@ def report(input_dir: Path, out_dir: Path, *, as_of: dt.date, year: int,
             # The batch as tidy tables (pandas): the answers for analysts, the partnerships for the
             # analysis across them that the pack shows.
             answers = tables.answers_frame(batch.workbooks)
-            strategy = tables.strategy_questions(tables.partnerships_frame(scores), config)
+            strategy = tables.strategy_questions(tables.partnerships_frame(scores), config, scores)
 
-        data = results(scores, batch.workbooks, as_of=as_of, year=year, config=config, ignored=batch.ignored)
+        data = results(scores, batch.workbooks, as_of=as_of, year=year, config=config, ignored=batch.ignored,
+                       strategy=strategy)
         add_history(data, earlier)  # each partnership's rating, completeness and assurance, year by year
         network = analyse(members(scores, batch.workbooks), config)  # shared partners, possible duplication
         data.update(network_results(network))
@@ -220,7 +221,7 @@ class ValidationOutcome:
         lines.append(f"Findings: {self.report.errors} errors, {self.report.warnings} warnings.")
         lines += [f"Wrote {path}" for path in self.paths]
         if self.feedback_dir is not None:
-            from pipeline.check.feedback import COPIES_LIST
+            from pipeline.files.names import FEEDBACK_COPIES_LIST as COPIES_LIST
 
             lines.append(f"Wrote {len(self.feedback_paths)} feedback copies to {self.feedback_dir} "
                          f"({self.feedback_dir / COPIES_LIST} gives each file with findings its copy, "

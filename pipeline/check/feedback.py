@@ -34,7 +34,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from pipeline.check.validation_report import as_text, neutralise
 from pipeline.cycle.template import build_workbook
 from pipeline.files.atomic import write_atomic
-from pipeline.files.names import UniqueNames, mirrored_path
+from pipeline.files.names import FEEDBACK_COPIES_LIST, FEEDBACK_MANIFEST, UniqueNames, mirrored_path
 from pipeline.files.xlsx import save
 from pipeline.findings import ERROR, WARNING, Finding, ValidationReport
 from pipeline.records import Workbook
@@ -45,9 +45,9 @@ FINDINGS_HEADERS = ("Sheet", "Cell", "Rule", "Severity", "Message", "Value")
 FINDINGS_HEADER_ROW = 4
 COMMENT_AUTHOR = "Partnership review"
 #: The list of copies a run wrote, kept in the feedback folder so the next run can remove stale ones.
-MANIFEST = ".feedback-copies.txt"
+MANIFEST = FEEDBACK_MANIFEST
 #: For the policy team: each returned file with findings, its feedback copy, or why it has none.
-COPIES_LIST = "feedback_copies.csv"
+COPIES_LIST = FEEDBACK_COPIES_LIST
 COPIES_HEADERS = ("Returned file", "Feedback copy", "Errors", "Warnings", "Why there is no copy")
 
 #: Findings that mean the file could not be opened safely: such a file gets no copy (it stays listed

@@ -15,6 +15,12 @@ import re
 import unicodedata
 from pathlib import Path, PurePosixPath
 
+#: The files this tool writes into a feedback folder (`check/feedback.py`): the list of its copies, for
+#: the next run, and the list for the policy team. Named here, with no library behind them, so that the
+#: input scan (`read/folder.py`) knows such a folder without loading the feedback writer.
+FEEDBACK_MANIFEST = ".feedback-copies.txt"
+FEEDBACK_COPIES_LIST = "feedback_copies.csv"
+
 #: Longest file stem written; keeps full paths well inside Windows' 260-character limit.
 MAX_STEM = 80
 MAX_FOLDER = 60

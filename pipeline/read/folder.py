@@ -56,8 +56,8 @@ def scan_folder(input_dir: Path) -> tuple[list[Path], list[IgnoredFile]]:
 
 def _own_output_markers() -> dict[str, str]:
     """The files that show a folder was written by this tool, and what the folder is."""
-    from pipeline.check.feedback import MANIFEST
     from pipeline.check.validation_report import CSV_NAME
+    from pipeline.files.names import FEEDBACK_MANIFEST as MANIFEST
     from pipeline.pack.results import RESULTS_FILE
 
     return {MANIFEST: "feedback copies written by this tool",
@@ -68,7 +68,7 @@ def _own_output_markers() -> dict[str, str]:
 def _in_own_output(path: Path, input_dir: Path, seen: dict[Path, str]) -> str:
     """Why `path` is not a return when it is in a folder this tool wrote (a feedback folder, a pack, a
     validation report) below the input folder: outputs never become inputs. '' otherwise."""
-    from pipeline.check.feedback import COPIES_LIST, MANIFEST
+    from pipeline.files.names import FEEDBACK_COPIES_LIST as COPIES_LIST, FEEDBACK_MANIFEST as MANIFEST
 
     if path.name == COPIES_LIST and (path.parent / MANIFEST).is_file():
         return "the list of feedback copies written by this tool, not a return"
