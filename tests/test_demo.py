@@ -171,12 +171,17 @@ def test_one_partnership_id_is_duplicated_in_a_large_set(summaries):
 
 
 def test_small_sets_still_have_each_kind_of_quality(tmp_path):
+    from pipeline.check.assess import assess_folder
+    from pipeline.config import Config
+
     small = [summarise(path) for path in demo.write_demo_set(tmp_path, count=4, seed=0)]
     assert sum(summary.out_of_scope for summary in small) == 1
     in_scope = [summary for summary in small if not summary.out_of_scope]
     assert any(complete(summary) for summary in in_scope)
     assert any(partial(summary) for summary in in_scope)
-    assert any(summary.invalid for summary in in_scope)
+    # and one with the mistakes officers make, which the validator reports as errors
+    report = assess_folder(tmp_path, Config(), as_of=demo.REFERENCE_DATE + dt.timedelta(days=30)).report
+    assert any(item.severity == "error" for item in report.findings)
 
 
 def test_ratings_have_the_spread_of_a_real_year(demo_set):
