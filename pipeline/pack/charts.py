@@ -16,13 +16,13 @@ from __future__ import annotations
 import io
 import re
 import textwrap
-from collections import Counter
 from dataclasses import dataclass
 from statistics import mean
 from typing import Any, Callable, Iterable
 from xml.sax.saxutils import escape, quoteattr
 
 from pipeline import catalogue
+from pipeline.catalogue import HIGH, LOW, MEDIUM
 from pipeline.check.score import (ACTION_KEYS, AMBER, GREEN, NOT_ASSESSED, OUT_OF_SCOPE, OVERDUE, RAG_ORDER, RED,
                                   PartnershipScore)
 from pipeline.config import Config
@@ -37,8 +37,8 @@ RAG_COLOURS = {RED: "#D55E00", AMBER: "#E69F00", GREEN: "#009E73", OUT_OF_SCOPE:
 RAG_HATCHES = {RED: "xx", AMBER: "..", GREEN: None, OUT_OF_SCOPE: "--", NOT_ASSESSED: "//"}
 #: The heat map's bands, light to dark (each step at least 1.5:1 apart in contrast) and hatched too;
 #: the counts on them are in ink, at least 5:1 on each.
-BAND_COLOURS = {"Low": "#E8F6F0", "Medium": "#F2BE56", "High": "#E07B39"}
-BAND_HATCHES = {"Low": None, "Medium": "..", "High": "//"}
+BAND_COLOURS = {LOW: "#E8F6F0", MEDIUM: "#F2BE56", HIGH: "#E07B39"}
+BAND_HATCHES = {LOW: None, MEDIUM: "..", HIGH: "//"}
 ACTION_COLOURS = {"Not started": "#999999", "In progress": "#0072B2", "Complete": "#009E73", OVERDUE: "#D55E00"}
 MARKERS = {RED: "^", AMBER: "s", GREEN: "o"}
 INK, MUTED = "#222222", "#666666"
@@ -148,7 +148,6 @@ def _empty(ax, message: str) -> None:
 
 
 def _risk_heat_map(fig, scores: list[PartnershipScore], config: Config, comparison: Any = None) -> None:
-    from matplotlib.patches import Rectangle
 
     moved = marks_movement(comparison)
     if moved:
@@ -172,9 +171,9 @@ def _risk_heat_map(fig, scores: list[PartnershipScore], config: Config, comparis
     place = ({"loc": "upper center", "bbox_to_anchor": (0.5, -0.2), "ncol": 3} if moved else
              {"loc": "upper left", "bbox_to_anchor": (1.02, 1)})
     ax.legend(handles=[
-        _band_patch("Low", f"Low (score 1\u2013{scoring.risk_low_max})"),
-        _band_patch("Medium", f"Medium ({scoring.risk_low_max + 1}\u2013{scoring.risk_medium_max})"),
-        _band_patch("High", f"High (over {scoring.risk_medium_max})"),
+        _band_patch(LOW, f"{LOW} (score 1\u2013{scoring.risk_low_max})"),
+        _band_patch(MEDIUM, f"{MEDIUM} ({scoring.risk_low_max + 1}\u2013{scoring.risk_medium_max})"),
+        _band_patch(HIGH, f"{HIGH} (over {scoring.risk_medium_max})"),
     ], title="Band (likelihood \u00d7 impact)", **place, frameon=False, fontsize=9, title_fontsize=9)
     if moved:
         _risk_movements(fig, ax, zoom, comparison, config)

@@ -416,7 +416,7 @@ def _pool(workers: int):
 PDF_IDENTIFIER = b"partnership-review"
 
 
-def _pdf_bytes(html: str) -> bytes:
+def pdf_bytes(html: str) -> bytes:
     """An untagged PDF of `html`, as the renderer makes it (for tests of what it fetches)."""
     return _document(html).write_pdf(pdf_identifier=PDF_IDENTIFIER)
 
