@@ -253,6 +253,19 @@ def _render_flows(pool, workers: int, flows: Sequence[_Flow], alts: Mapping[str,
             running.pop(future).take(future.result())
 
 
+def lines_in_parts(html: Callable[[int, int, int], str], lines: Sequence[str], size: int) -> list[_Part]:
+    """A run of lines (register rows, contents lines) rendered part after part in this process, at most
+    `size` lines to a part, as `render_pdf` lays out a long register or contents (see `_Flow`)."""
+    flow = _Flow(html, lines, size)
+    _render_flows(_Inline(), 1, [flow])
+    return flow.parts
+
+
+def render_part(html: str) -> _Part:
+    """One part's HTML rendered (untagged): its PDF and where its anchors land."""
+    return _render_part(html)
+
+
 def _render_part(html: str, alts: Mapping[str, str] | None = None, tagged: bool = True) -> _Part:
     """Runs in a worker process: one part's HTML in, its PDF and layout facts out (small, to pickle).
 
