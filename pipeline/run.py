@@ -112,9 +112,10 @@ def report(input_dir: Path, out_dir: Path, *, as_of: dt.date, year: int,
             # The batch as tidy tables (pandas): the answers for analysts, the partnerships for the
             # analysis across them that the pack shows.
             answers = tables.answers_frame(batch.workbooks)
-            strategy = tables.strategy_questions(tables.partnerships_frame(scores), config)
+            strategy = tables.strategy_questions(tables.partnerships_frame(scores), config, scores)
 
-        data = results(scores, batch.workbooks, as_of=as_of, year=year, config=config, ignored=batch.ignored)
+        data = results(scores, batch.workbooks, as_of=as_of, year=year, config=config, ignored=batch.ignored,
+                       strategy=strategy)
         add_history(data, earlier)  # each partnership's rating, completeness and assurance, year by year
         network = analyse(members(scores, batch.workbooks), config)  # shared partners, possible duplication
         data.update(network_results(network))

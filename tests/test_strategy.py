@@ -208,3 +208,15 @@ def test_an_entry_out_of_scope_has_no_tier_and_no_objectives(tmp_path):
     [score] = assessment.scores
     assert (score.rag, score.significance, score.objectives, score.proportionate) == ("Out of scope", "", None, None)
     assert "register.not_proportionate" not in {item.rule for item in assessment.report.findings}
+
+
+def test_results_json_records_the_analysis_across_partnerships(year):
+    _, out = year
+    strategy = json.loads((out / "results.json").read_text(encoding="utf-8"))["strategy"]
+    assert [(tier["tier"], tier["partnerships"], tier["not_proportionate"]) for tier in strategy["significance"]] == [
+        ("Major", 2, 1), ("Moderate", 1, 0), ("Limited", 1, 0)]
+    assert strategy["objectives_supported_by_none"] == ["O3", "O4", "O5", "O6"]
+    assert (strategy["partnerships_supporting_none"], strategy["objectives_not_stated"]) == (["P-003"], ["P-004"])
+    assert {row["ref"]: row["rated"] for row in strategy["strategy_risks"]} == {f"R0{n}": 4 for n in range(1, 10)}
+    assert strategy["rag_by_service_area"] == [{"service_area": "Community Safety", "total": 4, "counts": {
+        "Red": 0, "Amber": 4, "Green": 0, "Out of scope": 0, "Not assessed": 0}}]

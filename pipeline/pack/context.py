@@ -78,7 +78,7 @@ def build_context(*, scores: Sequence[PartnershipScore], workbooks: Sequence[Wor
     if strategy is None:
         from pipeline.pack.tables import partnerships_frame, strategy_questions
 
-        strategy = strategy_questions(partnerships_frame(scores), config)
+        strategy = strategy_questions(partnerships_frame(scores), config, scores)
     titles = {item.ref: item.title for item in config.objectives}
     partnerships = [_profile(score, by_file[score.file], report, titles) for score in scores]
     exceptions = _exceptions(scores, report, strategy)

@@ -73,8 +73,10 @@ def partnership_result(score: PartnershipScore) -> dict[str, Any]:
 
 
 def results(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbook], *, as_of: dt.date, year: int,
-            config: Config, ignored: Iterable[IgnoredFile] = (), comparison: dict | None = None) -> dict[str, Any]:
-    """The whole of results.json as data."""
+            config: Config, ignored: Iterable[IgnoredFile] = (), comparison: dict | None = None,
+            strategy: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The whole of results.json as data; `strategy` is the analysis across partnerships
+    (`pipeline.pack.tables.strategy_questions`), recorded under `strategy` when given."""
     data = {
         "as_of": as_of.isoformat(),
         "year": year,
@@ -95,6 +97,17 @@ def results(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbook], *
     data["totals"]["files"] = file_counts(workbooks, data["ignored"])
     if comparison is not None:
         data["change_since_previous"] = comparison
+    if strategy is not None:
+        objectives = strategy["objectives"]
+        data["strategy"] = {
+            "significance": [{**tier, "methods": list(tier["methods"])} for tier in strategy["tiers"]],
+            "objectives": objectives["objectives"],
+            "objectives_supported_by_none": [item["ref"] for item in objectives["unsupported"]],
+            "partnerships_supporting_none": [item["id"] for item in objectives["none"]],
+            "objectives_not_stated": [item["id"] for item in objectives["not_stated"]],
+            "rag_by_service_area": strategy["rag_by_service_area"],
+            "strategy_risks": strategy["strategy_risks"],
+        }
     return data
 
 

@@ -80,7 +80,7 @@ def answers_frame(workbooks: Iterable[Workbook]) -> "pandas.DataFrame":
 
     rows = [item for workbook in sorted(workbooks, key=lambda item: item.file) if workbook.assessed
             for item in answer_rows(workbook)]
-    return pandas.DataFrame(rows, columns=list(ANSWER_COLUMNS), dtype="string")
+    return pandas.DataFrame(rows, columns=list(ANSWER_COLUMNS), dtype=object)
 
 
 def answers_csv(frame: "pandas.DataFrame") -> bytes:
@@ -89,10 +89,15 @@ def answers_csv(frame: "pandas.DataFrame") -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(frame.columns)
-    for values in frame.itertuples(index=False):
-        writer.writerow(neutralise("" if value is None or value is getattr(value, "NA", None) else str(value))
-                        for value in values)
+    # Column by column: only the columns that can hold what an officer typed need neutralising.
+    columns = [[neutralise(str(value)) for value in frame[name].tolist()] if name in _TYPED
+               else frame[name].tolist() for name in frame.columns]
+    writer.writerows(zip(*columns))
     return buffer.getvalue().encode("utf-8")
+
+
+#: Columns holding text an officer typed (a file name, an ID, an own risk's Ref, an answer).
+_TYPED = frozenset({"file", "partnership_id", "ref", "value"})
 
 
 # --- The partnerships table -------------------------------------------------------------------------
@@ -216,8 +221,9 @@ def strategy_risks(scores: Sequence[PartnershipScore]) -> list[dict[str, Any]]:
     return sorted(result, key=lambda item: (-item["average"], item["ref"]))
 
 
-def strategy_questions(frame: "pandas.DataFrame", config: Config) -> dict[str, Any]:
-    """What the pack's "The strategy's questions" shows: significance tiers, the objectives matrix and
-    RAG by service area, all from the partnerships table."""
+def strategy_questions(frame: "pandas.DataFrame", config: Config,
+                       scores: Sequence[PartnershipScore] = ()) -> dict[str, Any]:
+    """The analysis across partnerships that the pack's "The strategy's questions" shows and results.json
+    records: significance tiers, the objectives matrix, RAG by service area and the strategy's risks."""
     return {"tiers": significance_table(frame, config), "objectives": objectives_matrix(frame, config),
-            "rag_by_service_area": rag_by_service_area(frame)}
+            "rag_by_service_area": rag_by_service_area(frame), "strategy_risks": strategy_risks(scores)}
