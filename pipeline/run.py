@@ -2,7 +2,7 @@
 (`report`, the year's run):
 
     read, check and score (pipeline.read, pipeline.check) -> the batch as tables (pandas) ->
-    results.json data -> shared partners and possible duplication (pipeline.portfolio) -> the years
+    results.json data -> shared partners, possible duplication and leverage (pipeline.portfolio) -> the years
     side by side and change since last year (pipeline.cycle.history, .compare) -> charts -> pack
     (HTML, PDF) -> register.xlsx -> results.json, answers.csv -> validation report -> feedback copies
 
@@ -92,8 +92,9 @@ def report(input_dir: Path, out_dir: Path, *, as_of: dt.date, year: int,
     from pipeline.pack.html import render_html
     from pipeline.pack.pdf import render_pdf
     from pipeline.cycle.history import add_history
-    from pipeline.pack.results import RESULTS_FILE, dumps, network_results, results
+    from pipeline.pack.results import RESULTS_FILE, add_leverage, dumps, network_results, results
     from pipeline.portfolio.duplication import analyse, members
+    from pipeline.portfolio.leverage import leverage_by_file, leverage_total
     from pipeline.pack import tables
 
     input_dir, out_dir = Path(input_dir), Path(out_dir)
@@ -119,6 +120,8 @@ def report(input_dir: Path, out_dir: Path, *, as_of: dt.date, year: int,
         add_history(data, earlier)  # each partnership's rating, completeness and assurance, year by year
         network = analyse(members(scores, batch.workbooks), config)  # shared partners, possible duplication
         data.update(network_results(network))
+        leverage = leverage_by_file(scores, batch.workbooks)  # partners' money per council pound
+        add_leverage(data, leverage, leverage_total(scores, leverage))
         comparison = change_since_previous(data, previous)
         if comparison is not None:
             data["change_since_previous"] = comparison.as_dict()
@@ -132,7 +135,7 @@ def report(input_dir: Path, out_dir: Path, *, as_of: dt.date, year: int,
         with _step("The pack"):
             context = build_context(scores=scores, workbooks=batch.workbooks, report=findings, charts=charts,
                                     as_of=as_of, year=year, config=config, ignored=batch.ignored,
-                                    comparison=comparison, strategy=strategy, network=network, history=data)
+                                    comparison=comparison, strategy=strategy, network=network, history=data, leverage=leverage)
             for document in progress("Pack", [HTML_FILE, PDF_FILE] if pdf else [HTML_FILE]):
                 if document == HTML_FILE:
                     write_atomic(staging / HTML_FILE, render_html(context).encode("utf-8"))

@@ -142,10 +142,17 @@ def context(year):
     batch = load_folder(year[0], CHUNKED)
     findings = check(batch.workbooks, as_of=AS_OF, config=CHUNKED)
     scores = score_batch(batch.workbooks, findings, as_of=AS_OF, config=CHUNKED)
+    from pipeline.cycle.history import add_history
+    from pipeline.pack.results import results
+    from pipeline.portfolio.leverage import leverage_by_file
+
     network = analyse(members(scores, batch.workbooks), CHUNKED)
     charts = {**render_charts(scores, CHUNKED), NETWORK_CHART: render_network(network)}
+    data = results(scores, batch.workbooks, as_of=AS_OF, year=2026, config=CHUNKED, ignored=batch.ignored)
+    add_history(data, [])
     return build_context(scores=scores, workbooks=batch.workbooks, report=findings, charts=charts, as_of=AS_OF,
-                         year=2026, config=CHUNKED, ignored=batch.ignored, network=network)
+                         year=2026, config=CHUNKED, ignored=batch.ignored, network=network, history=data,
+                         leverage=leverage_by_file(scores, batch.workbooks))
 
 
 def test_the_pdf_in_parts_reads_as_the_pdf_in_one_piece(context, pdf_pages, tmp_path):

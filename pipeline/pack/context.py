@@ -66,7 +66,7 @@ def build_context(*, scores: Sequence[PartnershipScore], workbooks: Sequence[Wor
                   charts: Mapping[str, str], as_of: dt.date, year: int, config: Config,
                   ignored: Iterable[IgnoredFile] = (), comparison: Any = None,
                   strategy: Mapping[str, Any] | None = None, network: Any = None,
-                  history: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                  history: Mapping[str, Any] | None = None, leverage: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Everything the pack shows, as plain data in display order. `strategy` is the analysis across
     partnerships (`pipeline.pack.tables.strategy_questions`), computed here when not given.
 
@@ -88,8 +88,10 @@ def build_context(*, scores: Sequence[PartnershipScore], workbooks: Sequence[Wor
         for item in partnerships:
             item["change"] = profile_change(item["score"], comparison, change["first_file"])
     years = years_side_by_side(history, partnerships) if history is not None else None
+    leverage_block = leverage_section(scores, leverage, partnerships) if leverage is not None else None
     return {
         "years": years,
+        "leverage": leverage_block,
         "council_name": config.council_name,
         "pack_title": config.pack_title,
         "year": year,
@@ -216,6 +218,7 @@ def _profile(score: PartnershipScore, workbook: Workbook, report: ValidationRepo
         "objectives": [(ref, titles.get(ref, "")) for ref in score.objectives or ()],
         "change": None,  # filled in by build_context when there is a comparison
         "trend": None,  # filled in by build_context when there are earlier years
+        "leverage": None,  # filled in by build_context: partners' money per council pound, or why not
     }
 
 
@@ -366,6 +369,43 @@ def network_summary(network: Any, picture: Any) -> str:
         text += (", partnerships joined to the same organisations drawn as one group"
                  + (f"; {picture.not_drawn} partnerships in smaller groups are not drawn" if picture.not_drawn else ""))
     return text + ". The table lists every shared organisation with its partnerships."
+
+
+# --- What partners put in for each council pound -------------------------------------------------
+
+#: Beside the resources chart, the partnerships with the most partners' money per council pound.
+LEVERAGE_LISTED = 10
+
+
+def pounds(value: float | None) -> str:
+    """2.4 -> '£2.40'."""
+    return "\u2014" if value is None else f"£{value:,.2f}"
+
+
+def leverage_section(scores: Sequence[PartnershipScore], found: Mapping[str, Any],
+                     partnerships: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The block beside the resources chart, and each profile's `leverage` line."""
+    from pipeline.portfolio.leverage import leverage_total
+
+    anchors = {item["score"].file: item["anchor"] for item in partnerships}
+    for item in partnerships:
+        found_item = found.get(item["score"].file)
+        if found_item is not None and item["score"].assessed and item["score"].in_scope:
+            item["leverage"] = {"value": pounds(found_item.value) if found_item.value is not None else None,
+                                "council": money(found_item.council), "partners": money(found_item.partners),
+                                "reason": found_item.reason}
+    total = leverage_total(scores, found)
+    ranked = sorted((score for score in scores if score.counted and found.get(score.file)
+                     and found[score.file].value is not None),
+                    key=lambda score: (-found[score.file].value, score.id, score.file))
+    return {
+        "total": pounds(total.value), "council": money(total.council), "partners": money(total.partners),
+        "partnerships": total.partnerships, "without": total.without,
+        "reasons": [{"reason": reason, "count": count} for reason, count in total.reasons],
+        "top": [{"id": score.id, "name": score.name, "anchor": anchors.get(score.file),
+                 "value": pounds(found[score.file].value), "council": money(found[score.file].council),
+                 "partners": money(found[score.file].partners)} for score in ranked[:LEVERAGE_LISTED]],
+    }
 
 
 # --- The years side by side ------------------------------------------------------------------------

@@ -127,6 +127,18 @@ def network_results(network: Any) -> dict[str, Any]:
     }
 
 
+def add_leverage(data: dict[str, Any], found: Any, total: Any) -> None:
+    """Per partnership `leverage` (partners' money per council pound, or None) and `leverage_reason`;
+    `totals.leverage` (pipeline.portfolio.leverage)."""
+    for partnership in data["partnerships"]:
+        item = found.get(partnership["file"])
+        partnership["leverage"] = None if item is None else item.value
+        partnership["leverage_reason"] = None if item is None else item.reason
+    data["totals"]["leverage"] = {"per_council_pound": total.value, "council": total.council,
+                                  "partners": total.partners, "partnerships": total.partnerships,
+                                  "without": total.without}
+
+
 def file_counts(workbooks: Sequence[Workbook], ignored: Sequence[object]) -> dict[str, int]:
     assessed = sum(1 for workbook in workbooks if workbook.assessed)
     return {"received": len(workbooks) + len(ignored), "assessed": assessed,

@@ -1,0 +1,103 @@
+"""What partners put in for each pound the council puts in: the strategy's "it is likely that
+additional sources of funding will be available by working in partnership".
+
+A partnership's leverage is its partners' money divided by the council's, both for the year:
+
+- partners' money is *Partner contributions (£)*, or when that is blank, *Total partnership budget
+  (£)* less *Annual council funding (£)* (the total is the whole budget, the council's part included);
+- the council's money is *Annual council funding (£)*.
+
+It is never guessed: when an answer is blank or cannot be read, when the council puts in nothing, or
+when the total budget is less than the council's own funding, there is no leverage (None) and the
+reason says why, in words the pack prints. Template version 1 workbooks have neither money field of
+the partners, so they have no leverage. The total is the partners' money over the council's, summed
+over the partnerships that have a leverage (each Partnership ID once, assessed and in scope).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Mapping, Sequence
+
+from pipeline import catalogue, values
+from pipeline.check.score import PartnershipScore
+from pipeline.records import Workbook
+
+FUNDING, TOTAL, PARTNERS = "funding", "total_budget", "partner_contributions"
+
+
+@dataclass(frozen=True)
+class Leverage:
+    value: float | None  # partners' money per council pound, rounded to 2 places; None: see reason
+    council: float | None  # the council's money used, £
+    partners: float | None  # the partners' money used, £
+    reason: str  # why there is no value, or where the partners' money comes from
+
+
+def _label(key: str) -> str:
+    field = catalogue.FIELDS_BY_KEY.get(key)
+    return field.label if field else {TOTAL: "Total partnership budget (£)",
+                                      PARTNERS: "Partner contributions (£)"}.get(key, key)
+
+
+def _amount(workbook: Workbook, key: str) -> float | None | object:
+    return values.amount(workbook.value(key))
+
+
+def partnership_leverage(score: PartnershipScore, workbook: Workbook) -> Leverage:
+    """One partnership's leverage, or the reason it has none."""
+    if not score.assessed:
+        return Leverage(None, None, None, "the workbook could not be assessed")
+    if not score.in_scope:
+        return Leverage(None, None, None, "not a partnership under the strategy (out of scope)")
+    council, total, partners = (_amount(workbook, key) for key in (FUNDING, TOTAL, PARTNERS))
+    for key, answer in ((FUNDING, council), (PARTNERS, partners)):
+        if answer is values.INVALID:
+            return Leverage(None, None, None, f"'{_label(key)}' cannot be read")
+    if council is None:
+        return Leverage(None, None, None, f"'{_label(FUNDING)}' is not given")
+    if council == 0:
+        return Leverage(None, council, None, "the council puts in no money, so there is no council pound to "
+                                             "compare with")
+    note = f"'{_label(PARTNERS)}'"
+    if partners is None:
+        if total is values.INVALID:
+            return Leverage(None, council, None, f"'{_label(PARTNERS)}' is not given and '{_label(TOTAL)}' "
+                                                 "cannot be read")
+        if total is None:
+            return Leverage(None, council, None, f"neither '{_label(PARTNERS)}' nor '{_label(TOTAL)}' is given")
+        if total < council:
+            return Leverage(None, council, None, f"'{_label(TOTAL)}' (£{total:,.0f}) is less than the council's "
+                                                 f"own funding (£{council:,.0f})")
+        partners, note = total - council, f"'{_label(TOTAL)}' less the council's funding"
+    return Leverage(round(partners / council, 2), council, partners, f"from {note}")
+
+
+@dataclass(frozen=True)
+class LeverageTotal:
+    value: float | None  # partners' money per council pound over the partnerships that have a leverage
+    council: float
+    partners: float
+    partnerships: int  # with a leverage
+    without: int  # assessed, in scope, counted, with none
+    reasons: tuple[tuple[str, int], ...]  # why not, most common first
+
+
+def leverage_total(scores: Sequence[PartnershipScore], found: Mapping[str, Leverage]) -> LeverageTotal:
+    """The council's partnerships together (each Partnership ID once, assessed and in scope)."""
+    counted = [score for score in scores if score.counted and score.assessed and score.in_scope]
+    with_value = [found[score.file] for score in counted if found[score.file].value is not None]
+    council = sum(item.council or 0.0 for item in with_value)
+    partners = sum(item.partners or 0.0 for item in with_value)
+    reasons: dict[str, int] = {}
+    for score in counted:
+        if found[score.file].value is None:
+            reasons[found[score.file].reason] = reasons.get(found[score.file].reason, 0) + 1
+    return LeverageTotal(round(partners / council, 2) if council else None, council, partners, len(with_value),
+                         len(counted) - len(with_value),
+                         tuple(sorted(reasons.items(), key=lambda pair: (-pair[1], pair[0]))))
+
+
+def leverage_by_file(scores: Iterable[PartnershipScore], workbooks: Sequence[Workbook]) -> dict[str, Leverage]:
+    by_file = {workbook.file: workbook for workbook in workbooks}
+    return {score.file: partnership_leverage(score, by_file[score.file]) for score in scores if score.file in by_file}

@@ -1,0 +1,85 @@
+"""What partners put in for each council pound, on returns built to known answers (template version 2).
+
+| ID | council funding | partner contributions | total budget | leverage | built so |
+| --- | ---: | ---: | ---: | --- | --- |
+| P-001 | 25,000 | 60,000 | | 2.4 | partners' money as given |
+| P-002 | 10,000 | (blank) | 35,000 | 2.5 | from the total less the council's part |
+| P-003 | 0 | 5,000 | | none | the council puts in no money |
+| P-004 | (blank) | 5,000 | | none | council funding not given |
+| P-005 | 20,000 | "lots" | | none | partner contributions cannot be read |
+| P-006 | 40,000 | (blank) | 30,000 | none | the total is less than the council's own funding |
+| P-007 | 5,000 | 1,000 | | 0.2 | out of scope: not counted |
+
+Total over P-001 and P-002: (60,000 + 25,000) / (25,000 + 10,000) = 2.43.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from officer import write_workbook
+
+from pipeline import catalogue
+from pipeline.cli import cli
+
+ANSWERS = {
+    "P-001": {"funding": 25000, "partner_contributions": 60000},
+    "P-002": {"funding": 10000, "partner_contributions": None, "total_budget": 35000},
+    "P-003": {"funding": 0, "partner_contributions": 5000},
+    "P-004": {"funding": None, "partner_contributions": 5000},
+    "P-005": {"funding": 20000, "partner_contributions": "lots"},
+    "P-006": {"funding": 40000, "partner_contributions": None, "total_budget": 30000},
+    "P-007": {"funding": 5000, "partner_contributions": 1000, catalogue.SCOPE_FIELDS[3].key: "Yes"},
+}
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("leverage")
+    for partnership_id, register in ANSWERS.items():
+        write_workbook(root / "returns" / f"{partnership_id}.xlsx", partnership_id=partnership_id,
+                       register={"total_budget": None, **register})
+    result = CliRunner().invoke(cli, ["report", str(root / "returns"), "--out", str(root / "out"),
+                                      "--as-of", "2026-04-30", "--no-pdf"])
+    assert result.exit_code == 0, result.output
+    return root / "out"
+
+
+def results(run: Path) -> dict:
+    return json.loads((run / "results.json").read_text(encoding="utf-8"))
+
+
+def test_each_partnership_leverage_or_null(run):
+    found = {item["id"]: item["leverage"] for item in results(run)["partnerships"]}
+    assert found == {"P-001": 2.4, "P-002": 2.5, "P-003": None, "P-004": None, "P-005": None, "P-006": None,
+                     "P-007": None}
+
+
+def test_the_reason_is_given_when_there_is_none(run):
+    reasons = {item["id"]: item["leverage_reason"] for item in results(run)["partnerships"]}
+    assert "no money" in reasons["P-003"]
+    assert "'Annual council funding (£)' is not given" in reasons["P-004"]
+    assert "'Partner contributions (£)' cannot be read" in reasons["P-005"]
+    assert "less than the council's own funding" in reasons["P-006"]
+    assert "out of scope" in reasons["P-007"]
+    assert "Total partnership budget" in reasons["P-002"]
+
+
+def test_the_total_counts_only_partnerships_with_a_leverage(run):
+    total = results(run)["totals"]["leverage"]
+    assert total == {"per_council_pound": 2.43, "council": 35000.0, "partners": 85000.0, "partnerships": 2,
+                     "without": 4}
+
+
+def test_the_pack_says_it_and_why_not(run):
+    page = (run / "review_pack.html").read_text(encoding="utf-8")
+    start = page.index('id="leverage"')
+    block = " ".join(page[start:page.index('<ul class="leverage-reasons">', start)].split())
+    assert "partners put in <strong>£2.43</strong> for each £1 of council funding" in block
+    assert "4 partnerships have no figure" in block
+    profile = page[page.index('id="p-p-006-xlsx"'):]
+    assert "less than the council's own funding" in html.unescape(profile[:profile.index("</article>")])
