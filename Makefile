@@ -11,7 +11,7 @@ DEMO_AS_OF := 2026-05-01
 # Its configuration: the council's name and the aliases of the organisations its officers abbreviate.
 DEMO_CONFIG := docs/demo-review.toml
 
-.PHONY: install test report template demo bench fuzz clean
+.PHONY: install test slow docs report template demo bench fuzz clean
 
 install: $(VENV)/.installed
 
@@ -21,8 +21,15 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
+# Lint, README tables up to date with the code (`make docs` rewrites them), then the suite.
 test: install
+	$(PY) -m ruff check pipeline tests benchmarks docs
+	PYTHONPATH=docs $(PY) -m cogapp --check README.md
 	$(PY) -m pytest -q
+
+# Regenerate README's tables of rule codes and configuration keys from the code (docs/readme_tables.py).
+docs: install
+	PYTHONPATH=docs $(PY) -m cogapp -r README.md
 
 # The year's run: every workbook in input/ (or a demo set when there is none) into output/<year>/.
 report: install
@@ -41,6 +48,10 @@ template: install
 
 bench: install
 	$(PY) benchmarks/bench.py
+
+# The tests too slow for `make test` (timed kills of PDF runs, longer fuzzing); CI runs them too.
+slow: install
+	$(PY) -m pytest -q -m slow tests
 
 fuzz: install
 	$(PY) -m pytest -q -m slow --hypothesis-profile=long tests/robustness

@@ -74,7 +74,7 @@ def stage_naive(params: dict[str, Any]) -> dict[str, Any]:
     for path in paths:
         try:
             pandas.read_excel(path, sheet_name=None, engine="openpyxl")
-        except Exception:  # a naive script has to survive the demo set's broken files too
+        except Exception:  # noqa: BLE001 - a naive script has to survive the demo set's broken files too
             unreadable += 1
     return {"seconds": time.perf_counter() - start, "info": {"files": len(paths), "unreadable": unreadable}}
 
@@ -315,7 +315,7 @@ def child_main(stage_key: str, params_json: str, result_path: str) -> None:
     os.environ.setdefault("MPLBACKEND", "Agg")
     try:
         result = stage.function(params)
-    except Exception as error:  # reported as the stage's error; the run goes on to the next stage
+    except Exception as error:  # noqa: BLE001 - reported as the stage's error; the run goes on to the next
         import traceback
 
         result = {"error": f"{type(error).__name__}: {error}", "traceback": traceback.format_exc()[-2000:]}
@@ -332,50 +332,44 @@ def _maxrss_mb(value: int) -> float:
 # --- The parent: runs children, samples their memory, keeps the medians ----------------------------
 
 class TreeMemory:
-    """Samples the summed resident memory of a process and all its descendants, from /proc."""
+    """Samples the summed resident memory of a process and all its descendants (psutil)."""
 
     def __init__(self, pid: int, interval: float = 0.02) -> None:
         self.pid, self.interval, self.peak = pid, interval, 0
         self._stop = threading.Event()
-        self._page = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def __enter__(self) -> "TreeMemory":
-        if Path("/proc/self/stat").exists():
-            self._thread.start()
+        self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join()
+        self._thread.join()
 
     def _run(self) -> None:
+        import psutil
+
+        try:
+            root = psutil.Process(self.pid)
+        except psutil.NoSuchProcess:
+            return
         while not self._stop.is_set():
-            self.peak = max(self.peak, self._sample())
+            self.peak = max(self.peak, self._sample(root, psutil))
             self._stop.wait(self.interval)
 
-    def _sample(self) -> int:
-        parent_of: dict[int, int] = {}
-        rss: dict[int, int] = {}
-        for entry in os.scandir("/proc"):
-            if not entry.name.isdigit():
-                continue
-            try:
-                with open(f"/proc/{entry.name}/stat", "rb") as handle:
-                    data = handle.read()
-            except OSError:
-                continue
-            fields = data[data.rindex(b")") + 2:].split()  # after "pid (comm) "
-            pid = int(entry.name)
-            parent_of[pid], rss[pid] = int(fields[1]), int(fields[21]) * self._page
+    @staticmethod
+    def _sample(root, psutil) -> int:
         total = 0
-        for pid, size in rss.items():
-            ancestor = pid
-            while ancestor and ancestor != self.pid:
-                ancestor = parent_of.get(ancestor, 0)
-            if ancestor == self.pid:
-                total += size
+        try:
+            processes = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return 0
+        for process in processes:
+            try:
+                total += process.memory_info().rss
+            except psutil.NoSuchProcess:  # ended between the listing and the reading
+                pass
         return total
 
 

@@ -2,7 +2,7 @@
 
 Every question, area of practice, risk, register field and allowed answer that an officer sees, the
 loader checks or the pack prints comes from here. The text is the strategy's own
-(`shared/seed/partnership-strategy.txt`), word for word where officers see it; nothing in this
+(`docs/partnership-strategy.txt`), word for word where officers see it; nothing in this
 module is repeated anywhere else in the project. The sheet layouts (headers, columns, first rows)
 are here too because they are the workbook contract: the template writes them and the loader
 checks them.
@@ -54,6 +54,15 @@ IMPROVEMENT_ANSWERS = YES_NO
 NOT_STARTED, IN_PROGRESS, COMPLETE = "Not started", "In progress", "Complete"
 ACTION_STATUSES = (NOT_STARTED, IN_PROGRESS, COMPLETE)
 RISK_RATINGS = (1, 2, 3, 4, 5)
+
+#: A partnership's rating (RAG), and the two ratings that are not a judgement.
+RED, AMBER, GREEN = "Red", "Amber", "Green"
+OUT_OF_SCOPE, NOT_ASSESSED = "Out of scope", "Not assessed"
+#: Every rating, in the order the pack lists them.
+RAG_ORDER = (RED, AMBER, GREEN, OUT_OF_SCOPE, NOT_ASSESSED)
+#: A rated risk's band (likelihood x impact; the bounds are configuration: `scoring.risk_*_max`).
+LOW, MEDIUM, HIGH = "Low", "Medium", "High"
+RISK_BANDS = (LOW, MEDIUM, HIGH)
 
 #: What each answer means, for the Guide sheet and input messages.
 ANSWER_MEANINGS = {
@@ -366,10 +375,12 @@ SCOPE_FIELDS = tuple(field for field in REGISTER_FIELDS if field.scope_test)
 
 @dataclass(frozen=True)
 class SheetLayout:
-    """Where a sheet's table sits: its header row and the columns, in order, starting at A."""
+    """Where a sheet's table sits: its header row and the columns, in order, starting at A; `answers`
+    are the columns an officer fills in (every other cell is the strategy's, locked in the template)."""
 
     name: str
     headers: tuple[str, ...]
+    answers: tuple[str, ...] = ()
     header_row: int = 1
 
     @property
@@ -378,19 +389,41 @@ class SheetLayout:
 
     def column(self, header: str) -> str:
         """The column letter of a header, for A1 references."""
-        return "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[self.headers.index(header)]
+        return column_letter(self.headers.index(header) + 1)
+
+
+def column_number(letters: str) -> int:
+    """The number of an A1 column: A is 1, Z 26, AA 27."""
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def column_letter(number: int) -> str:
+    """The letters of an A1 column: 1 is A, 26 Z, 27 AA."""
+    letters = ""
+    while number > 0:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
 
 
 GUIDE_SHEET = "Guide"
-REGISTER = SheetLayout("Register", ("Field", "Value", "Guidance"))
-CHECKLIST = SheetLayout("Checklist", ("Ref", "Section", "Question", "Status", "Evidence", "Evidence location"))
-IMPROVEMENT = SheetLayout(
-    "Improvement",
-    ("Ref", "Area of practice", "Answer", "Action", "Action owner", "Due date", "Action status"),
-)
-RISKS_SHEET = SheetLayout("Risks", ("Ref", "Risk", "Likelihood", "Impact", "Mitigation", "Owner"))
+#: The columns of an improvement action, on an area's row of the Improvement sheet.
+ACTION_HEADERS = ("Action", "Action owner", "Due date", "Action status")
+REGISTER = SheetLayout("Register", ("Field", "Value", "Guidance"), answers=("Value",))
+CHECKLIST = SheetLayout("Checklist", ("Ref", "Section", "Question", "Status", "Evidence", "Evidence location"),
+                        answers=("Status", "Evidence", "Evidence location"))
+IMPROVEMENT = SheetLayout("Improvement", ("Ref", "Area of practice", "Answer", *ACTION_HEADERS),
+                          answers=("Answer", *ACTION_HEADERS))
+RISKS_SHEET = SheetLayout("Risks", ("Ref", "Risk", "Likelihood", "Impact", "Mitigation", "Owner"),
+                          answers=("Likelihood", "Impact", "Mitigation", "Owner"))
+#: What an officer may type on the open rows below the strategy's nine risks: a Ref and the risk, then
+#: its answers.
+OWN_RISK_HEADERS = ("Ref", "Risk")
 #: Version 2: one row per objective of the council's list (from the configuration, `[objectives]`).
-OBJECTIVES_SHEET = SheetLayout("Objectives", ("Ref", "Objective", "Contributes", "How"))
+OBJECTIVES_SHEET = SheetLayout("Objectives", ("Ref", "Objective", "Contributes", "How"), answers=("Contributes", "How"))
 CONTRIBUTES_ANSWERS = YES_NO
 
 TABLE_LAYOUTS = (REGISTER, CHECKLIST, IMPROVEMENT, RISKS_SHEET)

@@ -1,6 +1,6 @@
 """The `partnerships` command line: each command parses, calls one library function, prints.
 
-Heavy libraries (pandas, matplotlib, WeasyPrint) are imported inside the commands that use them so
+Heavy libraries (openpyxl, matplotlib, WeasyPrint) are imported inside the commands that use them so
 that `partnerships --help` answers at once.
 """
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.catalogue import PERFORMANCE_METHODS
+from pipeline.catalogue import HIGH, LOW, MEDIUM, PERFORMANCE_METHODS
 
 
 class ConfigError(ValueError):
@@ -32,7 +32,7 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Rag:
-    """When a partnership is Red or Amber (product.md, "Scores")."""
+    """When a partnership is Red or Amber (README, "Scores")."""
 
     red_completeness_below: float = 0.6  # checklist completeness under this is Red
     red_overdue_days_over: int = 90  # an action overdue by more than this many days is Red
@@ -48,10 +48,10 @@ class Scoring:
 
     def risk_band(self, score: int) -> str:
         if score <= self.risk_low_max:
-            return "Low"
+            return LOW
         if score <= self.risk_medium_max:
-            return "Medium"
-        return "High"
+            return MEDIUM
+        return HIGH
 
 
 @dataclass(frozen=True)

@@ -2,16 +2,18 @@
 
 Every rule the validator can raise is listed once in `RULES` with its severity and a message
 template that tells the officer what to do. Rules elsewhere only name a code and fill the template's
-fields; tests assert codes and cells, never wording.
+fields. Tests assert codes and cells; they check wording only where the wording is the point (what an
+officer is told, a file named in a message).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Iterable
 
-from pipeline.catalogue import TEMPLATE_VERSION, TEMPLATE_VERSIONS_READ
+from pipeline.catalogue import NOT_ASSESSED, TEMPLATE_VERSION, TEMPLATE_VERSIONS_READ, column_number
 
 ERROR, WARNING = "error", "warning"
 
@@ -181,14 +183,36 @@ def _cell_key(cell: str) -> tuple[int, int]:
     """Sort A1 references by row then column, so B2 comes before A10; blank cells first."""
     letters = cell.rstrip("0123456789")
     digits = cell[len(letters):]
-    column = 0
-    for letter in letters:
-        column = column * 26 + (ord(letter.upper()) - 64)
-    return (int(digits) if digits else 0, column)
+    return (int(digits) if digits else 0, column_number(letters))
 
 
 def sort_key(item: Finding) -> tuple:
     return (item.file, item.sheet, _cell_key(item.cell), item.rule, item.message, item.value)
+
+
+@dataclass(frozen=True)
+class FileStatus:
+    """Whether a file was assessed, and the findings that stopped it (file-level and sheet-level)."""
+
+    blocking: tuple[Finding, ...] = ()
+
+    @property
+    def assessed(self) -> bool:
+        return not self.blocking
+
+    @property
+    def label(self) -> str:
+        return "Assessed" if self.assessed else NOT_ASSESSED
+
+    @property
+    def rules(self) -> list[str]:
+        """The rules that stopped its assessment, sorted, each once."""
+        return sorted({item.rule for item in self.blocking})
+
+
+def file_status(findings: Iterable[Finding]) -> FileStatus:
+    """The status of a file with these findings."""
+    return FileStatus(tuple(item for item in findings if item.blocks_assessment))
 
 
 @dataclass
@@ -222,6 +246,25 @@ class ValidationReport:
 
     def by_rule(self) -> Counter:
         return Counter(item.rule for item in self.findings)
+
+    @cached_property
+    def _grouped(self) -> dict[str, tuple[Finding, ...]]:
+        grouped: dict[str, list[Finding]] = {}
+        for item in self.findings:
+            grouped.setdefault(item.file, []).append(item)
+        return {file: tuple(items) for file, items in grouped.items()}
+
+    def findings_by_file(self) -> dict[str, tuple[Finding, ...]]:
+        """Every file with findings, and its findings in report order."""
+        return dict(self._grouped)
+
+    def findings_in(self, file: str) -> tuple[Finding, ...]:
+        """The findings of one file, in report order (none for a clean file)."""
+        return self._grouped.get(file, ())
+
+    def status(self, file: str) -> FileStatus:
+        """Whether `file` was assessed, and what stopped it."""
+        return file_status(self.findings_in(file))
 
     def by_file(self) -> dict[str, Counter]:
         counts: dict[str, Counter] = {}

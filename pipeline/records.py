@@ -14,7 +14,7 @@ from typing import Union
 
 from pipeline import catalogue
 from pipeline.catalogue import Area, Field, Question, SheetLayout
-from pipeline.findings import Finding
+from pipeline.findings import FileStatus, Finding, file_status
 
 Value = Union[str, int, float, bool, dt.date, dt.datetime, None]
 
@@ -112,9 +112,14 @@ class Workbook:
     formulas: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @property
+    def status(self) -> FileStatus:
+        """Whether it is assessed: not when a file-level or sheet-level error means its answers cannot be
+        trusted."""
+        return file_status(self.findings)
+
+    @property
     def assessed(self) -> bool:
-        """False when a file-level or sheet-level error means its answers cannot be trusted."""
-        return not any(item.blocks_assessment for item in self.findings)
+        return self.status.assessed
 
     def value(self, key: str) -> Value:
         entry = self.register.get(key)

@@ -47,7 +47,7 @@ def clean(value: Value) -> Value:
             return value.strip() or None
         text = _SPACES.sub(" ", _CONTROL.sub("", value)).strip()
         return text or None
-    if isinstance(value, float) and value != value:  # NaN from pandas means an empty cell
+    if isinstance(value, float) and value != value:  # NaN (a reader's empty number) means an empty cell
         return None
     return value
 
@@ -155,8 +155,3 @@ def email(value: Value) -> str | None | object:
 def items(value: Value, separator: str) -> tuple[str, ...]:
     """The entries of a separated list, cleaned, blanks dropped."""
     return tuple(part.strip() for part in text(value).split(separator) if part.strip())
-
-
-def long_date(day: dt.date | None) -> str:
-    """A date as the pack writes every date, '31 March 2026' ('\u2014' for none): one style throughout."""
-    return "\u2014" if day is None else f"{day.day} {day:%B %Y}"

@@ -78,7 +78,8 @@ def complete_answers(partnership_id: str = "P-001") -> dict[str, dict]:
     risks["R01"] = {"Likelihood": 4, "Impact": 4, "Mitigation": "Quarterly performance review",
                     "Owner": "Sam Patel"}
     objectives = {item.ref: {"Contributes": catalogue.NO} for item in DEFAULT_OBJECTIVES}
-    objectives["O2"] = {"Contributes": catalogue.YES, "How": "Joint patrols and a shared plan against anti-social behaviour"}
+    objectives["O2"] = {"Contributes": catalogue.YES,
+                        "How": "Joint patrols and a shared plan against anti-social behaviour"}
     return {"register": register, "checklist": checklist, "improvement": improvement, "risks": risks,
             "objectives": objectives}
 

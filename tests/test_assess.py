@@ -31,7 +31,7 @@ def folder(tmp_path_factory) -> Path:
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_same_findings_and_scores_as_checking_the_loaded_batch(folder, jobs):
+def test_same_findings_and_scores_as_checking_the_loaded_batch(folder, jobs, start_method):
     batch = load_folder(folder, CONFIG)
     report = check(batch.workbooks, as_of=AS_OF, config=CONFIG)
     scores = score_batch(batch.workbooks, report, as_of=AS_OF, config=CONFIG)
@@ -44,7 +44,7 @@ def test_same_findings_and_scores_as_checking_the_loaded_batch(folder, jobs):
     assert assessment.scores == scores
 
 
-def test_a_duplicate_id_found_across_the_batch_counts_in_both_scores(folder):
+def test_a_duplicate_id_found_across_the_batch_counts_in_both_scores(folder, start_method):
     assessment = assess_folder(folder, CONFIG, as_of=AS_OF, jobs=2)
     by_file = {score.file: score for score in assessment.scores}
     errors = {item.file: 0 for item in assessment.report.findings}

@@ -12,7 +12,6 @@ import hashlib
 import io
 import re
 import struct
-import time
 import zipfile
 from pathlib import Path
 
@@ -20,13 +19,15 @@ import pytest
 
 from officer import AS_OF, write_workbook
 from pipeline import catalogue
-from pipeline.read import preflight, workbook as workbook_reader
+from pipeline.read import workbook as workbook_reader
 from pipeline.config import Config, Limits
 from pipeline.findings import FILE_LEVEL_RULES
 from pipeline.read.workbook import load_workbook_file
 from pipeline.run import validate_folder
 
 CONFIG = Config()
+#: The first eight bytes of every OLE2 compound file: legacy .xls, and Office files with a password.
+OLE2_SIGNATURE = bytes.fromhex("d0cf11e0a1b11ae1")
 
 
 def rezip(data: bytes, replace: dict[str, bytes] | None = None, add: dict[str, bytes] | None = None,
@@ -54,7 +55,7 @@ def encrypted(plain: Path) -> bytes:
         from msoffcrypto.format.ooxml import OOXMLFile
     except ImportError:  # the same container by hand: the OLE2 signature and the two stream names
         names = "".join(f"{name}\0" for name in ("EncryptionInfo", "EncryptedPackage")).encode("utf-16-le")
-        return preflight._OLE_MAGIC + bytes(504) + names + bytes(4096)
+        return OLE2_SIGNATURE + bytes(504) + names + bytes(4096)
     out = io.BytesIO()
     with open(plain, "rb") as handle:
         OOXMLFile(handle).encrypt("secret", out)
@@ -82,8 +83,8 @@ def bad_files(good: bytes, plain: Path) -> dict[str, tuple[bytes, str]]:
         "empty.xlsx": (b"", "file.unreadable"),
         "zip-not-workbook.xlsx": (_zip({"notes.txt": b"hello"}), "file.unreadable"),
         "encrypted.xlsx": (encrypted(plain), "file.encrypted"),
-        "legacy-renamed.xlsx": (preflight._OLE_MAGIC + bytes(2048), "file.unsupported_format"),
-        "legacy.xls": (preflight._OLE_MAGIC + bytes(2048), "file.unsupported_format"),
+        "legacy-renamed.xlsx": (OLE2_SIGNATURE + bytes(2048), "file.unsupported_format"),
+        "legacy.xls": (OLE2_SIGNATURE + bytes(2048), "file.unsupported_format"),
         "really-xlsx.xls": (good, "file.unsupported_format"),
         "calc-renamed.xlsx": (ods, "file.unsupported_format"),
         "calc.ods": (ods, "file.unsupported_format"),
@@ -156,7 +157,8 @@ def layout_files(folder: Path) -> dict[str, str]:
         book.defined_names[catalogue.TEMPLATE_VERSION_NAME] = DefinedName(
             catalogue.TEMPLATE_VERSION_NAME, attr_text="9")
 
-    cases = {"no-checklist.xlsx": (no_checklist, "sheet.missing"), "renamed-header.xlsx": (renamed_header, "sheet.layout"),
+    cases = {"no-checklist.xlsx": (no_checklist, "sheet.missing"),
+             "renamed-header.xlsx": (renamed_header, "sheet.layout"),
              "moved-ref.xlsx": (moved_ref, "sheet.layout"), "version-9.xlsx": (version_nine, "template.version")}
     for name, (edit, _) in cases.items():
         write_workbook(folder / "layout" / name, partnership_id=name, edit=edit)
@@ -175,11 +177,9 @@ def batch_run(tmp_path_factory):
         expected[name] = rule
     expected.update(layout_files(folder))
     before = {path: hashlib.sha256(path.read_bytes()).hexdigest() for path in folder.rglob("*") if path.is_file()}
-    started = time.monotonic()
     outcome = validate_folder(folder, root / "out", as_of=AS_OF, config=CONFIG)
-    elapsed = time.monotonic() - started
     after = {path: hashlib.sha256(path.read_bytes()).hexdigest() for path in folder.rglob("*") if path.is_file()}
-    return dict(outcome=outcome, expected=expected, good=good, before=before, after=after, elapsed=elapsed)
+    return dict(outcome=outcome, expected=expected, good=good, before=before, after=after)
 
 
 def test_each_bad_file_gets_its_finding(batch_run):
@@ -206,9 +206,8 @@ def test_every_file_level_rule_is_produced(batch_run):
     assert FILE_LEVEL_RULES <= rules
 
 
-def test_inputs_are_unchanged_and_the_batch_is_quick(batch_run):
+def test_inputs_are_unchanged(batch_run):
     assert batch_run["before"] == batch_run["after"]
-    assert batch_run["elapsed"] < 10
 
 
 def test_file_level_findings_say_why(batch_run):

@@ -11,7 +11,7 @@ def partnership(id, rag, completeness, assurance, actions=(), risks=()):
     return {"id": id, "name": f"Partnership {id}", "rag": rag, "checklist_completeness": completeness,
             "checklist_assurance": assurance,
             "action_items": [{"ref": ref, "action": f"Fix {ref}", "status": status} for ref, status in actions],
-            "risks": [{"ref": ref, "likelihood": l, "impact": i, "score": l * i} for ref, l, i in risks]}
+            "risks": [{"ref": ref, "likelihood": lk, "impact": im, "score": lk * im} for ref, lk, im in risks]}
 
 
 LAST_YEAR = {"year": 2025, "as_of": "2025-04-30", "partnerships": [

@@ -1,4 +1,4 @@
-"""Configuration: defaults as product.md says, overrides from TOML, one-line errors naming the key."""
+"""Configuration: defaults as README.md says, overrides from TOML, one-line errors naming the key."""
 
 from pathlib import Path
 

@@ -31,7 +31,10 @@ def test_every_configuration_key_is_documented():
     def keys(obj, prefix=""):
         for field in dataclasses.fields(obj):
             value = getattr(obj, field.name)
-            yield from keys(value, f"{prefix}{field.name}.") if dataclasses.is_dataclass(value) else [prefix + field.name]
+            if dataclasses.is_dataclass(value):
+                yield from keys(value, f"{prefix}{field.name}.")
+            else:
+                yield prefix + field.name
 
     for key in keys(Config()):
         assert f"`{key}`" in README, key
@@ -40,7 +43,8 @@ def test_every_configuration_key_is_documented():
 def test_python_dash_m_pipeline_answers_without_loading_heavy_libraries():
     code = ("import sys; from pipeline.cli import cli; "
             "print(sorted(m for m in ('pandas', 'matplotlib', 'weasyprint', 'openpyxl') if m in sys.modules))")
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"
     assert subprocess.run([sys.executable, "-m", "pipeline", "--help"], capture_output=True, text=True).returncode == 0
 
 

@@ -14,10 +14,10 @@ import pytest
 
 from pipeline import catalogue
 from pipeline.config import Config
-from pipeline.check.feedback import (COPIES_LIST, ERROR_FILL, FINDINGS_HEADER_ROW, FINDINGS_HEADERS, FINDINGS_SHEET, MANIFEST,
-                               WARNING_FILL, write_feedback)
+from pipeline.check.feedback import (COPIES_LIST, ERROR_FILL, FINDINGS_HEADER_ROW, FINDINGS_HEADERS, FINDINGS_SHEET,
+                                     MANIFEST, WARNING_FILL, write_feedback)
 from pipeline.files.names import UniqueNames, mirrored_path
-from pipeline.findings import ERROR, WARNING, ValidationReport, finding
+from pipeline.findings import ERROR, ValidationReport, finding
 from pipeline.read.batch import load_folder
 from pipeline.records import Workbook
 from pipeline.check.rules import check
@@ -201,7 +201,7 @@ def test_a_rerun_removes_its_own_stale_copies_only(returns, tmp_path):
     assert (out / MANIFEST).read_text() == ""
 
 
-def test_copies_do_not_depend_on_jobs(returns, tmp_path):
+def test_copies_do_not_depend_on_jobs(returns, tmp_path, start_method):
     write_workbook(returns / "p3.xlsx", partnership_id="P-003", checklist={"3a": {"Status": None}})
     workbooks, report = validated(returns)
     one = write_feedback(returns, workbooks, report, tmp_path / "one")

@@ -169,7 +169,7 @@ def test_folder_reads_subfolders_and_accounts_for_every_file(tmp_path, complete)
     ]
 
 
-def test_parallel_loading_gives_the_same_batch(tmp_path, complete):
+def test_parallel_loading_gives_the_same_batch(tmp_path, complete, start_method):
     for index in range(4):
         write_workbook(tmp_path / f"p{index}.xlsx", partnership_id=f"P-{index}")
     (tmp_path / "empty.xlsx").write_bytes(b"")

@@ -290,7 +290,7 @@ def test_pdf_links_from_contents_and_register_reach_each_profile_across_parts(ye
 
 def test_a_long_register_and_contents_in_parts_break_as_one_rendering_would(context):
     """A register or contents too long for one rendering is rendered in parts, each picking up from the
-    last line of the part before (`pack._Flow`): page for page the same lines, in order, each once, and
+    last line of the part before (`pdf.lines_in_parts`): page for page the same lines, in order, each once, and
     the same text (contents numbers, list numbers, footers) as one rendering of the whole."""
     import io
 
@@ -303,7 +303,8 @@ def test_a_long_register_and_contents_in_parts_break_as_one_rendering_would(cont
     toc_pages = {item["anchor"]: 100 + index for index, item in enumerate(many)}
 
     def register(start, stop, _):
-        return pack_html.render_pack(big, frozenset({"register"}), [], profiles_title=False, footer=False, piece=(start, stop))
+        return pack_html.render_pack(big, frozenset({"register"}), [], profiles_title=False, footer=False,
+                                     piece=(start, stop))
 
     def contents(start, stop, done):
         return pack_html.render_pack(big, frozenset({"contents"}), [], profiles_title=False, toc_pages=toc_pages,
@@ -319,9 +320,8 @@ def test_a_long_register_and_contents_in_parts_break_as_one_rendering_would(cont
 
     for html, prefix, size in ((register, "row", 25), (contents, "toc", 30)):
         lines = [f"{prefix}-{item['anchor']}" for item in many]
-        flow = pack._Flow(html, lines, size)
-        pack._render_flows(pack._Inline(), 1, [flow])
-        assert len(flow.parts) > 1, prefix
-        in_parts = [page for part in flow.parts for page in pages(part)]
-        assert in_parts == pages(pack._render_part(html(0, len(many), 0))), prefix
+        parts = pack.lines_in_parts(html, lines, size)
+        assert len(parts) > 1, prefix
+        in_parts = [page for part in parts for page in pages(part)]
+        assert in_parts == pages(pack.render_part(html(0, len(many), 0))), prefix
         assert [line for page_lines, _ in in_parts for line in page_lines] == lines, prefix

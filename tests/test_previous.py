@@ -3,7 +3,8 @@
 | ID | 2026 | 2027 | built so |
 | --- | --- | --- | --- |
 | P-001 | Green | Red | 15 questions left blank in 2027 (completeness 100% -> 48%); its open I14 action closed |
-| P-002 | Red | Green | 12 questions blank in 2026 (59% -> 100%); of its open actions I05 is closed, I07 still in progress, I14 dropped |
+| P-002 | Red | Green | 12 questions blank in 2026 (59% -> 100%); of its open actions I05 is closed, I07 still in |
+|  |  |  | progress, I14 dropped |
 | P-003 | Amber | (not returned) | ended: its High R01 is mitigated |
 | P-004 | (new) | Amber | new: R01 rated 5 x 5 (mitigated) |
 

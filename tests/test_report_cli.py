@@ -99,9 +99,11 @@ def test_a_run_that_fails_midway_keeps_the_last_pack_and_cleans_up(good_pack, in
 
 
 def test_a_second_run_into_the_same_folder_is_refused(inputs, tmp_path):
+    from filelock import FileLock
+
     out = tmp_path / "2026"
-    (tmp_path / ".2026.lock").write_text(str(__import__("os").getpid()), encoding="utf-8")
-    result = run(inputs, out)
+    with FileLock(tmp_path / ".2026.lock"):  # as the run writing into it holds it
+        result = run(inputs, out)
     assert result.exit_code == 1 and "another report is writing into" in result.output
     assert not out.exists()
 

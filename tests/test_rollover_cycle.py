@@ -5,7 +5,6 @@ tells the truth on the console, and lists what it carried as typed. Real workboo
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import openpyxl
 import pytest

@@ -1,4 +1,4 @@
-"""The standard workbook follows the contract of product.md, and the committed copy is current.
+"""The standard workbook follows the contract README.md gives, and the committed copy is current.
 
 The checks read the saved file back with openpyxl, because the saved file is what officers get.
 """
@@ -47,10 +47,10 @@ def answer_cells() -> list[tuple[str, str]]:
                        (catalogue.IMPROVEMENT.name, catalogue.IMPROVEMENT_ROWS),
                        (catalogue.RISKS_SHEET.name, catalogue.RISK_ROWS)):
         layout = TABLE_SHEETS[name]
-        cells += [(name, f"{layout.column(header)}{row}") for header in template.ANSWER_HEADERS[name]
+        cells += [(name, f"{layout.column(header)}{row}") for header in layout.answers
                   for row in rows.values()]
     layout = catalogue.RISKS_SHEET
-    cells += [(layout.name, f"{layout.column(header)}{row}") for header in template.OWN_RISK_HEADERS
+    cells += [(layout.name, f"{layout.column(header)}{row}") for header in catalogue.OWN_RISK_HEADERS
               for row in OWN_RISK_ROWS.values()]
     return cells
 
@@ -175,7 +175,7 @@ def test_date_cells_hint_but_do_not_refuse_typed_text(workbook):
         found = validations_at(workbook[sheet], cell)
         assert found and all(item.type in (None, "none") for item in found), (sheet, cell)
         assert any("/" in item.prompt for item in found), (sheet, cell)
-        assert workbook[sheet][cell].number_format.upper() == template.DATE_FORMAT
+        assert workbook[sheet][cell].number_format.upper() == "DD/MM/YYYY"
 
 
 def test_messages_fit_within_excels_limits(workbook):

@@ -71,7 +71,8 @@ def test_exit_1_when_an_error_is_found(mixed_folder, tmp_path):
     assert str(tmp_path / "validation_report.xlsx") in result.output
 
 
-@pytest.mark.parametrize("args", [["does-not-exist"], ["{folder}", "--as-of", "31/12/2026"], ["{folder}", "--jobs", "0"]])
+@pytest.mark.parametrize("args", [["does-not-exist"], ["{folder}", "--as-of", "31/12/2026"],
+                                  ["{folder}", "--jobs", "0"]])
 def test_exit_2_for_a_usage_error(args, clean_folder, tmp_path):
     result = run(*(arg.format(folder=clean_folder) for arg in args), "--out", str(tmp_path))
     assert result.exit_code == 2
@@ -126,7 +127,8 @@ def test_reports_do_not_depend_on_jobs_or_repetition(mixed_folder, tmp_path):
     for index, jobs in enumerate(("1", "2", "1")):
         out = tmp_path / f"out{index}"
         run(str(mixed_folder), "--out", str(out), "--as-of", AS_OF_TEXT, "--jobs", jobs)
-        outputs.append({name: (out / name).read_bytes() for name in ("validation_report.csv", "validation_report.xlsx")})
+        outputs.append({name: (out / name).read_bytes()
+                        for name in ("validation_report.csv", "validation_report.xlsx")})
     assert outputs[0] == outputs[1] == outputs[2]
 
 

@@ -3,7 +3,7 @@
 Checking and scoring a workbook need nothing from the rest of the batch except whether another
 workbook uses the same Partnership ID. So each file is read, checked (`rules.check_workbook`) and
 scored (`score.score_workbook`) by `assess_file`, in the worker process that read it
-(`pipeline.read.workers`), and only the batch-wide rule, duplicate IDs, runs here; the few
+(`pipeline.workers`), and only the batch-wide rule, duplicate IDs, runs here; the few
 workbooks it finds are scored again with that finding. The result is exactly what `rules.check` and
 `score.score_batch` give over the loaded batch, whatever `jobs` is: only where the work runs differs.
 """
@@ -23,7 +23,7 @@ from pipeline.progress import Progress, quiet
 from pipeline.read.batch import Batch
 from pipeline.read.folder import scan_folder
 from pipeline.read.workbook import load_workbook_file, stopped_reader
-from pipeline.read.workers import Stopped, in_workers
+from pipeline.workers import Stopped, in_workers
 from pipeline.records import Workbook
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import io
 import warnings
 from collections import Counter, defaultdict
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
@@ -39,6 +38,7 @@ from pipeline.files.names import FEEDBACK_COPIES_LIST, FEEDBACK_MANIFEST, Unique
 from pipeline.files.xlsx import save
 from pipeline.findings import ERROR, WARNING, Finding, ValidationReport
 from pipeline.records import Workbook
+from pipeline.workers import process_pool
 
 FINDINGS_SHEET = "Findings"
 FINDINGS_HEADERS = ("Sheet", "Cell", "Rule", "Severity", "Message", "Value")
@@ -90,24 +90,18 @@ def write_feedback(input_dir: Path, workbooks: Sequence[Workbook], report: Valid
     the files do not depend on it.
     """
     input_dir, out_dir = Path(input_dir), Path(out_dir)
-    by_file: dict[str, list[Finding]] = defaultdict(list)
-    for item in report.findings:
-        by_file[item.file].append(item)
     names = UniqueNames(out_dir, reserved=tuple(input_dir / book.file for book in workbooks))
     tasks = []
     why_not: dict[str, str] = {}
     for book in sorted(workbooks, key=lambda book: book.file):
         source = input_dir / book.file
-        found = by_file.get(book.file, [])
+        found = list(report.findings_in(book.file))
         if found and _openable(found, source, input_dir):
             tasks.append((source, names.claim(mirrored_path(book.file, source.suffix.lower())), tuple(found)))
         elif found:
             why_not[book.file] = _no_copy_reason(found)
-    if jobs > 1 and len(tasks) > 1:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
-            done = list(pool.map(_write_copy, tasks, chunksize=max(1, len(tasks) // (4 * jobs))))
-    else:
-        done = [_write_copy(task) for task in tasks]
+    with process_pool(min(jobs, len(tasks))) as pool:
+        done = list(pool.map(_write_copy, tasks, chunksize=max(1, len(tasks) // (4 * jobs))))
     written = [target for (_, target, _), ok in zip(tasks, done) if ok]
     copies = {}
     for (source, target, _), ok in zip(tasks, done):
@@ -117,7 +111,7 @@ def write_feedback(input_dir: Path, workbooks: Sequence[Workbook], report: Valid
             why_not[source.relative_to(input_dir).as_posix()] = (
                 "it could not be opened to mark it up: send the officer its findings from the validation report")
     _replace_manifest(out_dir, written)
-    _write_copies_list(out_dir, by_file, copies, why_not)
+    _write_copies_list(out_dir, report.findings_by_file(), copies, why_not)
     return written
 
 
@@ -129,7 +123,7 @@ def _no_copy_reason(found: Sequence[Finding]) -> str:
     return "it is not in the input folder as a workbook that can be read"
 
 
-def _write_copies_list(out_dir: Path, by_file: Mapping[str, list[Finding]], copies: Mapping[str, Path],
+def _write_copies_list(out_dir: Path, by_file: Mapping[str, Sequence[Finding]], copies: Mapping[str, Path],
                        why_not: Mapping[str, str]) -> None:
     """`feedback_copies.csv`: every returned file with findings, its copy (relative to the feedback
     folder) or why it has none, so each officer can be sent the right file."""

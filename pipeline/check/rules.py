@@ -19,15 +19,12 @@ from pipeline.check import objectives as objective_answers
 from pipeline.catalogue import Field, Kind
 from pipeline.config import Config
 from pipeline.findings import Finding, ValidationReport, finding
+from pipeline.formats import uk_date
 from pipeline.records import ImprovementRow, RegisterValue, RiskRow, Workbook
 from pipeline.values import INVALID
 
-Rule = Callable[[Workbook, dt.date, Config], Iterable[Finding]]
-
-
-def uk_date(day: dt.date) -> str:
-    """Dates in messages as officers write them: 31/03/2026."""
-    return day.strftime("%d/%m/%Y")
+#: A check of one workbook: its findings given the as-of date and the configuration.
+Check = Callable[[Workbook, dt.date, Config], Iterable[Finding]]
 
 
 def _spoken(options: Sequence[str], conjunction: str = "or") -> str:
@@ -309,20 +306,20 @@ def risk_unmitigated(workbook: Workbook, as_of: dt.date, config: Config) -> Iter
         if not isinstance(likelihood, int) or not isinstance(impact, int):
             continue
         score = likelihood * impact
-        if config.scoring.risk_band(score) == "High" and values.clean(row.mitigation) is None:
+        if config.scoring.risk_band(score) == catalogue.HIGH and values.clean(row.mitigation) is None:
             yield finding("risk.unmitigated", file=workbook.file, sheet=catalogue.RISKS_SHEET.name,
                           cell=row.cell("Mitigation"), partnership_id=workbook.partnership_id,
                           value=row.mitigation, ref=row.ref, score=score)
 
 
 #: The rules of the register, which every assessed workbook answers.
-REGISTER_RULES: tuple[Rule, ...] = (
+REGISTER_RULES: tuple[Check, ...] = (
     register_missing, register_invalid, register_dates, date_formulas, review_overdue, next_review_early,
     scope_excluded,
 )
 #: The rules of the review itself, which the strategy asks only of a partnership: an entry out of scope
 #: (a scope test answered Yes) is not asked to complete the checklist, improvement tool or risks.
-REVIEW_RULES: tuple[Rule, ...] = (
+REVIEW_RULES: tuple[Check, ...] = (
     not_proportionate, objectives_answers,
     checklist_status, checklist_evidence,
     improvement_answer, improvement_action,
@@ -330,9 +327,9 @@ REVIEW_RULES: tuple[Rule, ...] = (
     risk_ratings, risk_unmitigated,
 )
 #: Every rule over one workbook, in the order of the contract's table.
-WORKBOOK_RULES: tuple[Rule, ...] = REGISTER_RULES + REVIEW_RULES
+WORKBOOK_RULES: tuple[Check, ...] = REGISTER_RULES + REVIEW_RULES
 #: What an entry out of scope is asked: its register, but nothing about a review it does not have.
-OUT_OF_SCOPE_RULES: tuple[Rule, ...] = (register_missing, register_invalid, register_dates, date_formulas,
+OUT_OF_SCOPE_RULES: tuple[Check, ...] = (register_missing, register_invalid, register_dates, date_formulas,
                                          scope_excluded)
 
 

@@ -1,4 +1,4 @@
-"""Scores and RAG of each partnership, exactly as product.md "Scores" defines them.
+"""Scores and RAG of each partnership, exactly as README.md ("Scores") defines them.
 
 Pure functions: a loaded workbook and its findings in, a frozen `PartnershipScore` out. Answers are
 read with the same parsers the rules use (`pipeline.values`), so a cell that raised a finding never
@@ -20,18 +20,16 @@ from dataclasses import dataclass, field, replace
 from typing import Iterable, Sequence
 
 from pipeline import catalogue, significance, values
+from pipeline.catalogue import (AMBER, COMPLETE, GREEN, HIGH, IN_PROGRESS, NO, NOT_ASSESSED, NOT_STARTED, OUT_OF_SCOPE,
+                                PARTLY, RAG_ORDER, RED, YES)
 from pipeline.check import objectives as objective_answers
-from pipeline.catalogue import COMPLETE, IN_PROGRESS, NO, NOT_STARTED, PARTLY, YES
 from pipeline.config import Config
-from pipeline.findings import ERROR, WARNING, Finding, ValidationReport
+from pipeline.findings import ERROR, WARNING, Finding, ValidationReport, file_status
+from pipeline.formats import long_date, percent
 from pipeline.records import Workbook
 
-RED, AMBER, GREEN, OUT_OF_SCOPE, NOT_ASSESSED = "Red", "Amber", "Green", "Out of scope", "Not assessed"
-#: Every rating, in the order the pack lists them.
-RAG_ORDER = (RED, AMBER, GREEN, OUT_OF_SCOPE, NOT_ASSESSED)
 OVERDUE = "overdue"
 ACTION_KEYS = (NOT_STARTED, IN_PROGRESS, COMPLETE, OVERDUE)
-HIGH = "High"
 
 
 @dataclass(frozen=True)
@@ -198,7 +196,7 @@ def score_workbook(workbook: Workbook, findings_for_it: Iterable[Finding], *, as
     if assessed and not scope_yes:
         base.update(_significance(workbook, config))
     if not assessed:
-        blocking = sorted({item.message for item in (*workbook.findings, *findings_for_it) if item.blocks_assessment})
+        blocking = sorted({item.message for item in file_status((*workbook.findings, *findings_for_it)).blocking})
         return PartnershipScore(**base, rag=NOT_ASSESSED, rag_reasons=tuple(blocking))
     if scope_yes:
         return PartnershipScore(**base, rag=OUT_OF_SCOPE,
@@ -221,10 +219,7 @@ def _significance(workbook: Workbook, config: Config) -> dict:
 def score_batch(workbooks: Iterable[Workbook], report: ValidationReport, *, as_of: dt.date,
                 config: Config) -> list[PartnershipScore]:
     """Scores of every workbook, in the workbooks' order, each with the findings raised on its file."""
-    by_file: dict[str, list[Finding]] = {}
-    for item in report.findings:
-        by_file.setdefault(item.file, []).append(item)
-    return mark_duplicates([score_workbook(workbook, by_file.get(workbook.file, ()), as_of=as_of, config=config)
+    return mark_duplicates([score_workbook(workbook, report.findings_in(workbook.file), as_of=as_of, config=config)
                             for workbook in workbooks])
 
 
@@ -305,7 +300,7 @@ def _rag(completeness: float, assurance: float | None, max_overdue: int, overdue
     if high:
         amber.append(f"{_plural(high, 'High risk')}")
     if review_overdue:
-        amber.append(f"Review was due on {values.long_date(next_review)}")
+        amber.append(f"Review was due on {long_date(next_review)}")
     if amber:
         return AMBER, tuple(amber)
     return GREEN, ()
@@ -385,11 +380,6 @@ def _risks(workbook: Workbook, config: Config) -> Iterable[RiskLine]:
 def _valid(parsed):
     """A parser's result with INVALID read as no answer (the rules report it)."""
     return None if parsed is values.INVALID else parsed
-
-
-def percent(value: float | None) -> str:
-    """0.523 -> '52%'; None -> '—' (no answer to measure)."""
-    return "\u2014" if value is None else f"{value * 100:.0f}%"
 
 
 def _below(value: float, threshold: float) -> str:

@@ -123,10 +123,9 @@ def summary_rows(report: ValidationReport, batch: "Batch") -> list[tuple[object,
              ("File", "Partnership ID", "Status", "Errors", "Warnings", "Why not assessed")]
     for workbook in workbooks:
         counts = by_file.get(workbook.file, {})
-        blocking = sorted({item.rule for item in workbook.findings if item.blocks_assessment})
-        rows.append((workbook.file, workbook.partnership_id,
-                     "Assessed" if workbook.assessed else "Not assessed",
-                     counts.get(ERROR, 0), counts.get(WARNING, 0), ", ".join(blocking)))
+        status = workbook.status
+        rows.append((workbook.file, workbook.partnership_id, status.label,
+                     counts.get(ERROR, 0), counts.get(WARNING, 0), ", ".join(status.rules)))
     rows += [(), ("Ignored files",), ("Ignored file", "Reason")]
     rows += [(item.file, item.reason) for item in batch.ignored]
     return rows

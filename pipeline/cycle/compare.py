@@ -20,7 +20,7 @@ from pipeline.check.rules import id_key
 RESULTS_FILE = "results.json"
 #: The ratings that are a judgement, least to most serious: a move along this scale is "worse" or
 #: "better"; a move to or from Out of scope or Not assessed is neither.
-RAG_SCALE = ("Green", "Amber", "Red")
+RAG_SCALE = (catalogue.GREEN, catalogue.AMBER, catalogue.RED)
 #: What a carried action's status is this year when last year's area of practice has no action now.
 NOT_CARRIED_OVER = "Not carried over"
 #: ... when its partnership returned no workbook this year.
@@ -41,7 +41,8 @@ def load_previous(folder: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise PreviousError(f"--previous: {folder} has no {RESULTS_FILE}; give last year's report output folder") from None
+        raise PreviousError(f"--previous: {folder} has no {RESULTS_FILE}; "
+                            "give last year's report output folder") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise PreviousError(f"--previous: {path} cannot be read ({error})") from None
     if not isinstance(data, dict) or not isinstance(data.get("partnerships"), list):
@@ -344,7 +345,8 @@ def _average_position(ref: str, partnerships: Sequence[Mapping[str, Any]]):
              and entry.get("ref") == ref and entry.get("score") is not None]
     if not rated:
         return None, None
-    return ((round(mean(entry["likelihood"] for entry in rated), 2), round(mean(entry["impact"] for entry in rated), 2)),
+    return ((round(mean(entry["likelihood"] for entry in rated), 2),
+             round(mean(entry["impact"] for entry in rated), 2)),
             round(mean(entry["score"] for entry in rated), 2))
 
 

@@ -26,6 +26,7 @@ from pipeline.cycle import template
 from pipeline.cycle.fill import fill
 from pipeline.cycle.rollover import file_name
 from pipeline.files.xlsx import save
+from pipeline.formats import uk_date
 from pipeline.records import Value
 
 #: The review season the demo is set in: reviews completed early in 2026, actions due around it.
@@ -508,10 +509,10 @@ def _uk_text_dates(rng: random.Random, answers: Answers) -> None:
     for key in ("review_completed_on", "next_review"):
         value = answers.register.get(key)
         if isinstance(value, dt.date):
-            answers.register[key] = value.strftime("%d/%m/%Y")
+            answers.register[key] = uk_date(value)
     for row in answers.improvement.values():
         if isinstance(row.get("Due date"), dt.date):
-            row["Due date"] = row["Due date"].strftime("%d/%m/%Y")
+            row["Due date"] = uk_date(row["Due date"])
 
 
 def _invalid_status(rng: random.Random, answers: Answers) -> None:

@@ -18,6 +18,7 @@ from typing import Sequence
 from pipeline import catalogue, values
 from pipeline.catalogue import Kind
 from pipeline.check.score import COMPLETE, IN_PROGRESS, NOT_STARTED, OVERDUE, PartnershipScore
+from pipeline.formats import EXCEL_DATE, EXCEL_MONEY, EXCEL_PERCENT
 from pipeline.records import Value, Workbook
 
 REGISTER_SHEET = "Register"
@@ -37,7 +38,9 @@ OWN_RISKS_SHEET = "Own risks"
 #: An officer's own risks (below R09), so next year's workbook brings them back to be rated again.
 OWN_RISK_HEADERS = ("Partnership ID", "Ref", "Risk", "Mitigation", "Owner", "File")
 _PERCENT_HEADERS = {"Checklist completeness", "Checklist assurance", "Improvement coverage", "Improvement score"}
-_DATE_FORMAT = "dd/mm/yyyy"
+#: register.xlsx has always written the date format in lower case; Excel reads both cases alike, and
+#: keeping it keeps the bytes of every register the same.
+_DATE_FORMAT = EXCEL_DATE.lower()
 _MONEY_HEADERS = {catalogue.FIELDS_BY_KEY[key].label for key in catalogue.MONEY_FIELDS}
 
 
@@ -158,7 +161,7 @@ def _table(book, sheet_name: str, name: str, headers: Sequence[str], rows: list[
 
 def _number_format(header: str) -> str:
     if header in _PERCENT_HEADERS:
-        return "0%"
+        return EXCEL_PERCENT
     if header in _MONEY_HEADERS:
-        return "£#,##0"
+        return EXCEL_MONEY
     return ""

@@ -57,7 +57,7 @@ FILE = "File"
 #: Register fields answered afresh in each year's review.
 FRESH_FIELDS = ("review_completed_on", "review_completed_by")
 #: The Improvement cells a carried action fills, by the register's "Open actions" header.
-CARRIED_HEADERS = ("Action", "Action owner", "Due date", "Action status")
+CARRIED_HEADERS = catalogue.ACTION_HEADERS
 #: The Risks cells an own risk fills (with its Ref), by the register's "Own risks" header.
 CARRIED_RISK_HEADERS = ("Ref", "Risk", "Mitigation", "Owner")
 

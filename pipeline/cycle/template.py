@@ -23,11 +23,10 @@ from pipeline import catalogue
 from pipeline.catalogue import Field, Kind, SheetLayout
 from pipeline.config import DEFAULT_OBJECTIVES, Objective, Scoring, objectives_fingerprint
 from pipeline.files.xlsx import save
+from pipeline.formats import EXCEL_DATE, EXCEL_MONEY
 
 CREATOR = "Partnership review"
 
-DATE_FORMAT = "DD/MM/YYYY"
-MONEY_FORMAT = "£#,##0"
 EXAMPLE_DATE = "31/03/2027"
 
 # --- Look ------------------------------------------------------------------------------------------
@@ -63,19 +62,8 @@ _WIDTHS = {
     catalogue.OBJECTIVES_SHEET.name: {"Ref": 8, "Objective": 50, "Contributes": 13, "How": 80},
 }
 
-#: The cells an officer answers, per table sheet (Register: the Value column). Everything else is
-#: locked so the structure the loader relies on cannot be typed over by accident.
-ANSWER_HEADERS = {
-    catalogue.REGISTER.name: ("Value",),
-    catalogue.CHECKLIST.name: ("Status", "Evidence", "Evidence location"),
-    catalogue.IMPROVEMENT.name: ("Answer", "Action", "Action owner", "Due date", "Action status"),
-    catalogue.RISKS_SHEET.name: ("Likelihood", "Impact", "Mitigation", "Owner"),
-    catalogue.OBJECTIVES_SHEET.name: ("Contributes", "How"),
-}
 #: Register fields whose answers run to a sentence or more.
 _LONG_ANSWERS = ("purpose", "objectives")
-#: Extra headers an officer may also type in the open rows below the strategy's nine risks.
-OWN_RISK_HEADERS = ("Ref", "Risk")
 
 
 def build_workbook(objectives: tuple[Objective, ...] = DEFAULT_OBJECTIVES, *,
@@ -137,18 +125,18 @@ def _guide(sheet: Worksheet, version: int) -> None:
                         "the Guidance column must be answered. Where a cell has a dropdown, choose "
                         "from it. If last year's workbook was pre-filled for you, check every value.",
          _BODY),
-        ("", f"The last {len(catalogue.SCOPE_FIELDS)} fields are the strategy's tests of what is not a partnership. Answer "
-             f"Yes or No to each; a Yes means the arrangement is outside the strategy and is recorded "
-             f"as out of scope, so complete the other sheets only if every test is No.", _BODY),
+        ("", f"The last {len(catalogue.SCOPE_FIELDS)} fields are the strategy's tests of what is not a "
+             "partnership. Answer Yes or No to each; a Yes means the arrangement is outside the strategy and is "
+             "recorded as out of scope, so complete the other sheets only if every test is No.", _BODY),
         *((("Objectives", "For each of the council's objectives listed, answer Contributes Yes or No: does "
                           "this partnership help achieve it? For each Yes, say How in a sentence or two. "
                           "The strategy says every partnership must support the council's objectives.",
             _BODY),) if version >= 2 else ()),
-        ("2. Checklist", f"For each of the {len(catalogue.QUESTIONS)} questions choose a Status and say in Evidence what shows "
-                         "it (a document, minute or report) and in Evidence location where it can be "
-                         "found (a link or file path). Yes and Partly need Evidence.", _BODY),
-        ("3. Improvement", f"For each of the {len(catalogue.AREAS)} areas of practice answer Yes or No. For every No, write "
-                           "the Action you will take, who owns it, a due date and its status.", _BODY),
+        ("2. Checklist", f"For each of the {len(catalogue.QUESTIONS)} questions choose a Status and say in "
+                         "Evidence what shows it (a document, minute or report) and in Evidence location where it "
+                         "can be found (a link or file path). Yes and Partly need Evidence.", _BODY),
+        ("3. Improvement", f"For each of the {len(catalogue.AREAS)} areas of practice answer Yes or No. For "
+                           "every No, write the Action you will take, who owns it, a due date and its status.", _BODY),
         ("4. Risks", f"Rate each of the strategy's {len(catalogue.RISKS)} risks for this partnership: Likelihood and "
                      f"Impact from 1 (very low) to 5 (very high). Their product is the risk score; a "
                      f"score above {Scoring().risk_medium_max} is a High risk and needs a Mitigation "
@@ -204,9 +192,9 @@ def _register(sheet: Worksheet, version: int) -> None:
         _locked(sheet, layout, row, "Guidance", guidance)
         cell = f"{value_column}{row}"
         if field.kind is Kind.DATE:
-            sheet[cell].number_format = DATE_FORMAT
+            sheet[cell].number_format = EXCEL_DATE
         elif field.key in catalogue.MONEY_FIELDS:
-            sheet[cell].number_format = MONEY_FORMAT
+            sheet[cell].number_format = EXCEL_MONEY
         # Free-text answers (a purpose, a list of partners) get room for a few lines of their own.
         room = 3 if field.kind is Kind.LIST or field.key in _LONG_ANSWERS else 1
         sheet.row_dimensions[row].height = _height(
@@ -266,7 +254,7 @@ def _checklist(sheet: Worksheet) -> None:
         _locked(sheet, layout, row, "Ref", question.ref, alignment=_CENTRE)
         _locked(sheet, layout, row, "Section", question.section)
         _locked(sheet, layout, row, "Question", question.text)
-        for header in ANSWER_HEADERS[layout.name]:
+        for header in layout.answers:
             _answer(sheet, layout, row, header, alignment=_CENTRE if header == "Status" else _WRAP)
         sheet.row_dimensions[row].height = _height(
             (question.text, question.section),
@@ -292,10 +280,10 @@ def _improvement(sheet: Worksheet) -> None:
         row = catalogue.IMPROVEMENT_ROWS[area.ref]
         _locked(sheet, layout, row, "Ref", area.ref, alignment=_CENTRE)
         _locked(sheet, layout, row, "Area of practice", area.full_text)
-        for header in ANSWER_HEADERS[layout.name]:
+        for header in layout.answers:
             centred = header in ("Answer", "Due date", "Action status")
             _answer(sheet, layout, row, header, alignment=_CENTRE if centred else _WRAP)
-        sheet[f"{layout.column('Due date')}{row}"].number_format = DATE_FORMAT
+        sheet[f"{layout.column('Due date')}{row}"].number_format = EXCEL_DATE
         sheet.row_dimensions[row].height = _height((area.full_text,), (widths["Area of practice"],),
                                                    minimum_lines=2)
     rows = catalogue.IMPROVEMENT_ROWS.values()
@@ -330,7 +318,7 @@ def _risks(sheet: Worksheet) -> None:
             _answer(sheet, layout, row, "Ref", ref, alignment=_CENTRE)
             _answer(sheet, layout, row, "Risk")
             sheet.row_dimensions[row].height = _height(("",), (widths["Risk"],), minimum_lines=2)
-        for header in ANSWER_HEADERS[layout.name]:
+        for header in layout.answers:
             centred = header in ("Likelihood", "Impact")
             _answer(sheet, layout, row, header, alignment=_CENTRE if centred else _WRAP)
     rows = catalogue.RISK_ROWS.values()

@@ -4,7 +4,7 @@ Everything is written into a staging folder beside `--out` (`.NAME.unfinished-*`
 place only when the whole pack is complete, so a failed or killed run leaves the last good pack where
 it was. On Linux the swap is one atomic exchange of the two folders; elsewhere it is two renames, and a
 run killed between them is repaired by the next run. A lock file beside `--out` (`.NAME.lock`, held
-with an advisory lock that the system releases when the run dies) stops two runs writing into the same
+with `filelock`, which the system releases when the run dies) stops two runs writing into the same
 folder at once: the second refuses with a message. Each run first removes what killed runs left beside
 `--out`.
 """
@@ -19,7 +19,7 @@ import shutil
 import signal
 import sys
 import tempfile
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Iterator
 
@@ -68,65 +68,27 @@ def check_out_folder(input_dir: Path, out_dir: Path, pack_markers: tuple[str, ..
 def _locked(out_dir: Path) -> Iterator[None]:
     """Hold the lock file beside `out_dir` for the length of the run; refuse if another run holds it.
 
-    The lock is an advisory `flock` on `.NAME.lock`, which the system releases when its holder dies,
-    so a killed run never blocks the next one; the file also names the holder's process id. What a
-    killed run left beside `out_dir` is cleaned up once the lock is ours.
+    The lock (`filelock`: an advisory `flock` on Linux and macOS, a locked file on Windows) is released
+    by the system when its holder dies, so a killed run never blocks the next one. What a killed run
+    left beside `out_dir` is cleaned up once the lock is ours. The file is removed while still held, so
+    no other run is inside; a run that opened it meanwhile finds it gone and locks a new one.
     """
+    from filelock import FileLock, Timeout
+
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    lock = out_dir.parent / f".{out_dir.name}.lock"
-    busy = FolderError(f"another report is writing into {out_dir} (lock {lock}); wait for it to finish, "
-                       "or delete the lock file if no run is going on")
-    while True:
-        handle = os.open(lock, os.O_CREAT | os.O_RDWR, 0o644)
-        if not _try_flock(handle):
-            os.close(handle)
-            raise busy
-        try:
-            current = os.stat(lock).st_ino == os.fstat(handle).st_ino
-        except FileNotFoundError:
-            current = False
-        if current:
-            break
-        os.close(handle)  # the run that held it removed the file meanwhile: lock the new one
-    if _holder_alive(handle):  # a lock written without flock (by hand, or an older version) that is live
-        os.close(handle)
-        raise busy
+    path = out_dir.parent / f".{out_dir.name}.lock"
+    lock = FileLock(path, timeout=0)
     try:
-        os.ftruncate(handle, 0)
-        os.pwrite(handle, str(os.getpid()).encode(), 0)
+        lock.acquire()
+    except Timeout:
+        raise FolderError(f"another report is writing into {out_dir} (lock {path}); wait for it to finish") from None
+    try:
         _clean_leftovers(out_dir)
         yield
     finally:
-        lock.unlink(missing_ok=True)  # while still holding it, so no other run is inside
-        os.close(handle)
-
-
-def _try_flock(handle: int) -> bool:
-    try:
-        import fcntl
-    except ImportError:  # Windows: the process id in the file is the only guard
-        return True
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    return True
-
-
-def _holder_alive(handle: int) -> bool:
-    try:
-        pid = int(os.pread(handle, 32, 0).decode("ascii", "replace").strip() or 0)
-    except ValueError:
-        return False
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        with suppress(OSError):  # on Windows the lock removes its own file when released
+            path.unlink(missing_ok=True)
+        lock.release()
 
 
 def _leftovers(out_dir: Path, kind: str) -> list[Path]:

@@ -1,4 +1,9 @@
-"""Writing an openpyxl workbook reproducibly and atomically: equal workbooks give equal bytes."""
+"""Writing an openpyxl workbook reproducibly and atomically: equal workbooks give equal bytes.
+
+openpyxl's public `Workbook.save` stamps the time of saving into every zip member. This module is the
+one adapter to its writer (`openpyxl.writer.excel.ExcelWriter`, given a zip whose members all carry
+one fixed time), so only this file changes if openpyxl's writer does.
+"""
 
 from __future__ import annotations
 

@@ -18,6 +18,7 @@ from statistics import mean
 from typing import Any, Callable, Iterable
 
 from pipeline import catalogue
+from pipeline.catalogue import HIGH, LOW, MEDIUM
 from pipeline.check.score import (ACTION_KEYS, AMBER, GREEN, NOT_ASSESSED, OUT_OF_SCOPE, OVERDUE, RAG_ORDER, RED,
                                   PartnershipScore)
 from pipeline.config import Config
@@ -25,8 +26,8 @@ from pipeline.config import Config
 #: Okabe-Ito colours for the RAG ratings; greys for the two ratings that are not a judgement.
 RAG_COLOURS = {RED: "#D55E00", AMBER: "#E69F00", GREEN: "#009E73", OUT_OF_SCOPE: "#999999",
                NOT_ASSESSED: "#DDDDDD"}
-BAND_COLOURS = {"Low": "#CFEDE3", "Medium": "#FBE3B0", "High": "#F4C3A6"}
-BAND_TEXT = {"Low": "#00664A", "Medium": "#8A5A00", "High": "#9A3B00"}
+BAND_COLOURS = {LOW: "#CFEDE3", MEDIUM: "#FBE3B0", HIGH: "#F4C3A6"}
+BAND_TEXT = {LOW: "#00664A", MEDIUM: "#8A5A00", HIGH: "#9A3B00"}
 ACTION_COLOURS = {"Not started": "#999999", "In progress": "#0072B2", "Complete": "#009E73", OVERDUE: "#D55E00"}
 MARKERS = {RED: "^", AMBER: "s", GREEN: "o"}
 INK, MUTED = "#222222", "#666666"
@@ -147,9 +148,9 @@ def _risk_heat_map(fig, scores: list[PartnershipScore], config: Config, comparis
     place = ({"loc": "upper center", "bbox_to_anchor": (0.5, -0.2), "ncol": 3} if moved else
              {"loc": "upper left", "bbox_to_anchor": (1.02, 1)})
     ax.legend(handles=[
-        _band_patch("Low", f"Low (score 1\u2013{scoring.risk_low_max})"),
-        _band_patch("Medium", f"Medium ({scoring.risk_low_max + 1}\u2013{scoring.risk_medium_max})"),
-        _band_patch("High", f"High (over {scoring.risk_medium_max})"),
+        _band_patch(LOW, f"{LOW} (score 1\u2013{scoring.risk_low_max})"),
+        _band_patch(MEDIUM, f"{MEDIUM} ({scoring.risk_low_max + 1}\u2013{scoring.risk_medium_max})"),
+        _band_patch(HIGH, f"{HIGH} (over {scoring.risk_medium_max})"),
     ], title="Band (likelihood \u00d7 impact)", **place, frameon=False, fontsize=9, title_fontsize=9)
     if moved:
         _risk_movements(fig, ax, zoom, comparison, config)
@@ -326,9 +327,9 @@ def _strategy_risks(fig, scores: list[PartnershipScore], config: Config) -> None
     rows.sort(key=lambda row: (-row[0], row[2].ref))
     labels = [f"{risk.ref}  " + "\n".join(textwrap.wrap(risk.text, 48)) for _, _, risk in rows]
     averages = [average for average, _, _ in rows]
-    bands = [config.scoring.risk_band(average) if count else "Low" for average, count, _ in rows]
+    bands = [config.scoring.risk_band(average) if count else LOW for average, count, _ in rows]
     positions = list(range(len(rows)))[::-1]
-    ax.barh(positions, averages, color=[RAG_COLOURS[{"Low": GREEN, "Medium": AMBER, "High": RED}[band]]
+    ax.barh(positions, averages, color=[RAG_COLOURS[{LOW: GREEN, MEDIUM: AMBER, HIGH: RED}[band]]
                                         for band in bands], height=0.65)
     top = max(averages) if averages else 1
     for position, (average, count, _), band in zip(positions, rows, bands):

@@ -18,11 +18,12 @@ import pipeline
 from pipeline import catalogue, values
 from pipeline.catalogue import Kind
 from pipeline.check.rules import id_key
-from pipeline.check.score import AMBER, GREEN, NOT_ASSESSED, OUT_OF_SCOPE, RAG_ORDER, RED, PartnershipScore, percent
+from pipeline.check.score import AMBER, GREEN, NOT_ASSESSED, OUT_OF_SCOPE, RAG_ORDER, RED, PartnershipScore
 from pipeline.check.score import totals as score_totals
 from pipeline.config import Config
 from pipeline.cycle.compare import NO_RETURN, NOT_ASSESSED_NOW, NOT_CARRIED_OVER, Comparison
 from pipeline.findings import RULES, ValidationReport
+from pipeline.formats import EMPTY, days, long_date, money, percent
 from pipeline.pack.charts import CHART_TITLES, NETWORK_CHART, NETWORK_TITLE, marks_movement, network_picture
 from pipeline.pack.results import file_counts
 from pipeline.records import IgnoredFile, Workbook
@@ -57,9 +58,8 @@ class Input:
 
 
 def input_row(workbook: Workbook) -> Input:
-    blocking = sorted({item.rule for item in workbook.findings if item.blocks_assessment})
-    return Input(workbook.file, workbook.sha256, workbook.size,
-                 "Assessed" if workbook.assessed else "Not assessed", ", ".join(blocking))
+    status = workbook.status
+    return Input(workbook.file, workbook.sha256, workbook.size, status.label, ", ".join(status.rules))
 
 
 def build_context(*, scores: Sequence[PartnershipScore], workbooks: Sequence[Workbook], report: ValidationReport,
@@ -113,6 +113,8 @@ def build_context(*, scores: Sequence[PartnershipScore], workbooks: Sequence[Wor
         "anchors": {item["score"].file: item["anchor"] for item in partnerships},
         "register_columns": REGISTER_COLUMNS,
         "section_names": catalogue.SECTION_NAMES,
+        "question_count": len(catalogue.QUESTIONS),
+        "area_count": len(catalogue.AREAS),
         "rules": [{"code": rule.code, "severity": rule.severity, "when": rule.when,
                    "count": report.by_rule().get(rule.code, 0)} for rule in RULES.values()],
         "findings_total": {"error": report.errors, "warning": report.warnings},
@@ -137,19 +139,6 @@ KEEP_TOGETHER_ROWS = 16
 
 
 # --- Formatting ------------------------------------------------------------------------------------
-
-def money(value: float | None) -> str:
-    return "\u2014" if value is None else f"£{value:,.0f}"
-
-
-def days(value: float | None) -> str:
-    if value is None:
-        return "\u2014"
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
-
-
-long_date = values.long_date
-
 
 def _inline_svg(svg: str) -> str:
     """matplotlib's SVG without its RDF metadata block (namespace URLs a reader might take for links)."""
@@ -203,10 +192,9 @@ def _profile(score: PartnershipScore, workbook: Workbook, report: ValidationRepo
             "answer": answer if isinstance(answer, str) else values.text(row.answer),
             "valid": isinstance(answer, str), "action": actions.get(row.area.ref),
         })
-    rules = {}
-    for item in report.findings:
-        if item.file == score.file:
-            rules[item.rule] = rules.get(item.rule, 0) + 1
+    rules: dict[str, int] = {}
+    for item in report.findings_in(score.file):
+        rules[item.rule] = rules.get(item.rule, 0) + 1
     return {
         "score": score,
         "anchor": "p-" + re.sub(r"[^A-Za-z0-9]+", "-", f"{score.file}").strip("-").lower(),
@@ -228,10 +216,6 @@ def _exceptions(scores: Sequence[PartnershipScore], report: ValidationReport,
                 strategy: Mapping[str, Any]) -> dict[str, list]:
     counted = [item for item in scores if item.assessed and item.in_scope and item.counted]
     by_file = {item.file: item for item in scores}
-    blocking: dict[str, list[str]] = {}
-    for item in report.findings:
-        if item.blocks_assessment:
-            blocking.setdefault(item.file, []).append(item.message)
     overdue_actions = [(score, line) for score in counted for line in score.action_lines if line.overdue]
     overdue_actions.sort(key=lambda pair: (-pair[1].overdue_days, pair[0].id, pair[1].ref))
     return {
@@ -240,11 +224,12 @@ def _exceptions(scores: Sequence[PartnershipScore], report: ValidationReport,
                                   key=lambda score: (score.next_review, score.id)),
         "overdue_actions": overdue_actions,
         "unmitigated": [(score, risk) for score in counted for risk in score.risks
-                        if risk.band == "High" and not risk.mitigated],
+                        if risk.band == catalogue.HIGH and not risk.mitigated],
         "out_of_scope": [score for score in scores if score.assessed and not score.in_scope and score.counted],
         "duplicates": _duplicates(scores),
         "left_out": [(score, item) for score in counted for item in score.left_out],
-        "not_assessed": [(score, blocking.get(score.file) or list(score.rag_reasons))
+        "not_assessed": [(score, [item.message for item in report.status(score.file).blocking]
+                          or list(score.rag_reasons))
                          for score in scores if not score.assessed],
         "not_proportionate": sorted((score for score in counted if score.proportionate is False),
                                     key=lambda score: (score.significance, score.id)),
@@ -460,7 +445,7 @@ def trend_text(entries: Sequence[Mapping[str, Any]]) -> str:
 def points(then: float | None, now: float | None) -> str:
     """'+13 points': the change between the whole percentages the pack shows, so the figures add up."""
     if then is None or now is None:
-        return "\u2014"
+        return EMPTY
     step = int(f"{now * 100:.0f}") - int(f"{then * 100:.0f}")
     if not step:
         return "no change"
@@ -473,7 +458,7 @@ def _score_text(value: float | None) -> str:
 
 def _score_change(then: float | None, now: float | None) -> str:
     if then is None or now is None:
-        return "\u2014"
+        return EMPTY
     step = round(now - then, 2)
     # One decimal place, as the scores are shown, unless that would hide a real change.
     return f"{step:+.1f}" if abs(step) >= 0.05 or not step else f"{step:+.2f}"

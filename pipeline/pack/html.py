@@ -14,8 +14,7 @@ from typing import Any, Mapping, Sequence
 from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from pipeline.check.score import percent
-from pipeline.pack.context import days, long_date, money
+from pipeline.formats import days, long_date, money, percent
 
 #: The package that holds the pack's templates and stylesheet (the folder report_templates/).
 TEMPLATES_PACKAGE = "pipeline.report_templates"

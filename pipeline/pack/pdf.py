@@ -7,14 +7,14 @@ memory and save time, with page numbers, contents, links and bookmarks made righ
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from pipeline.pack.html import CSS_FILE, numbering_css, render_html, render_pack, tool_file
+from pipeline.workers import InlineExecutor, process_pool
 
 #: The footer stamps are rendered this many pages to a document, so their memory stays small too.
 STAMP_PAGES_PER_PART = 200
@@ -78,7 +78,9 @@ def render_pdf(context: Mapping[str, Any], path: Path, *, profiles_per_chunk: in
     # workers finish together rather than one waiting on a big part started last.
     order = [register, first_contents, *chunks, summary, appendix, exceptions]
     workers = max(1, min(jobs or os.cpu_count() or 1, len(body)))
-    with _pool(workers) as pool:
+    # Started afresh, not forked: a worker holds WeasyPrint and one part, never a copy of the caller's
+    # memory (the loaded workbooks), so the PDF's peak memory does not grow with the batch.
+    with process_pool(workers, fresh=True) as pool:
         _render_flows(pool, workers, order)
         rendered = [item for flow in body for item in flow.parts]
         contents_pages = first_contents.pages
@@ -226,29 +228,6 @@ def _render_part(html: str) -> _Part:
 _PT = 0.75
 
 
-class _Inline:
-    """A pool of no processes, for `jobs=1`: the same work, in this process, in the same order."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        return None
-
-    def submit(self, function, *args) -> Future:
-        future: Future = Future()
-        future.set_result(function(*args))
-        return future
-
-
-def _pool(workers: int):
-    # Spawned, not forked: a worker holds WeasyPrint and one part, never a copy of the caller's memory
-    # (the loaded workbooks), so the PDF's peak memory does not grow with the batch.
-    if workers == 1:
-        return _Inline()
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
-
-
 PDF_IDENTIFIER = b"partnership-review"
 
 
@@ -263,12 +242,13 @@ def _document(html: str):
     return HTML(string=html, base_url=None, url_fetcher=RefuseEverything()).render()
 
 
-def _pdf_bytes(html: str) -> bytes:
+def pdf_bytes(html: str) -> bytes:
+    """One HTML document as a PDF, rendered by the pack's renderer (which fetches nothing)."""
     return _document(html).write_pdf(pdf_identifier=PDF_IDENTIFIER)
 
 
 def _write_pdf(html: str, path: Path) -> None:
-    path.write_bytes(_pdf_bytes(html))
+    path.write_bytes(pdf_bytes(html))
 
 
 def _join(pieces: list[_Part], stamps: list[bytes], path: Path, context: Mapping[str, Any],
@@ -296,7 +276,7 @@ def _join(pieces: list[_Part], stamps: list[bytes], path: Path, context: Mapping
     first = len(writer.pages) - len(stamp_pages)
     opening = DecodedStreamObject()
     opening.set_data(b"q\n")
-    opening = writer._add_object(opening)
+    opening = _indirect(writer, opening)
     for number, (page, stamp) in enumerate(zip(writer.pages[first:], stamp_pages), start=first + 1):
         _stamp(writer, page, stamp, NameObject(f"/PageNumber{number}"), opening)
     info = PdfReader(io.BytesIO(pieces[0].pdf)).metadata or {}
@@ -321,12 +301,18 @@ def _join(pieces: list[_Part], stamps: list[bytes], path: Path, context: Mapping
         writer.write(handle)
 
 
+def _indirect(writer, obj):
+    """`obj` made an indirect object of `writer`. pypdf has no public call for this; its own `_add_object`
+    is used here and nowhere else (pyproject pins pypdf < 8)."""
+    return writer._add_object(obj)
+
+
 def _stamp(writer, page, stamp, name, opening) -> None:
     """Lays `stamp` (a page of the same size) over `page` as a form XObject called `name`, drawn after
     the page's own content, which `opening` ("q") and the closing "Q" keep to itself. pypdf's
     `merge_page` does the same by decoding and rewriting both content streams, which for a thousand
     pages took some 300 MB and left them uncompressed; this copies the stamp's compressed stream as it
-    is. (`_add_object` is pypdf's own way to make an indirect object; pyproject pins pypdf < 8.)"""
+    is."""
     from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
 
     form = stamp["/Contents"].get_object().clone(writer)
@@ -342,4 +328,17 @@ def _stamp(writer, page, stamp, name, opening) -> None:
     streams = list(contents.get_object()) if isinstance(contents.get_object(), ArrayObject) else [contents]
     closing = DecodedStreamObject()
     closing.set_data(b"\nQ q " + name.encode() + b" Do Q\n")
-    page[NameObject("/Contents")] = ArrayObject([opening, *streams, writer._add_object(closing)])
+    page[NameObject("/Contents")] = ArrayObject([opening, *streams, _indirect(writer, closing)])
+
+
+def lines_in_parts(html: Callable[[int, int, int], str], lines: Sequence[str], size: int) -> list[_Part]:
+    """A run of lines (register rows, contents lines) rendered part after part in this process, at most
+    `size` lines to a part, as `render_pdf` lays out a long register or contents (see `_Flow`)."""
+    flow = _Flow(html, lines, size)
+    _render_flows(InlineExecutor(), 1, [flow])
+    return flow.parts
+
+
+def render_part(html: str) -> _Part:
+    """One part's HTML rendered: its PDF and where its anchors and links land."""
+    return _render_part(html)

@@ -1,6 +1,6 @@
 """results.json: every score of the year as data, with the audit trail (inputs and their SHA-256).
 
-The shape is the contract of product.md ("Outputs"), plus `action_items` per partnership, which next
+The shape is the contract README.md gives ("Outputs of a run"), plus `action_items` per partnership, which next
 year's comparison (pipeline/cycle/compare.py) reads to follow last year's open actions; `counted` and
 `duplicate_of` (a second return of a Partnership ID is not counted in `totals`), and `left_out`, the
 answers that could not be read and are in no figure; `significance` (the tier's name, null when out
@@ -87,8 +87,7 @@ def results(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbook], *
         "totals": totals(scores),
         "partnerships": [partnership_result(score) for score in scores],
         "inputs": [{"file": workbook.file, "sha256": workbook.sha256, "size": workbook.size,
-                    "status": "assessed" if workbook.assessed else "not assessed",
-                    "findings": sorted({item.rule for item in workbook.findings if item.blocks_assessment})}
+                    "status": workbook.status.label.lower(), "findings": workbook.status.rules}
                    for workbook in sorted(workbooks, key=lambda item: item.file)],
         "ignored": [{"file": item.file, "reason": item.reason, "status": "ignored"}
                     for item in sorted(ignored, key=lambda item: item.file)],

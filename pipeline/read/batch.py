@@ -14,7 +14,7 @@ from pipeline.config import Config
 from pipeline.progress import Progress, quiet
 from pipeline.read.folder import scan_folder
 from pipeline.read.workbook import load_workbook_file, stopped_reader
-from pipeline.read.workers import Stopped, in_workers
+from pipeline.workers import Stopped, in_workers
 from pipeline.records import IgnoredFile, Workbook
 
 
@@ -29,7 +29,7 @@ class Batch:
 
 def load_folder(input_dir: Path, config: Config, *, jobs: int = 1, progress: Progress = quiet) -> Batch:
     """Load every workbook under `input_dir` (subfolders included), in `jobs` worker processes
-    (`pipeline.read.workers`). The result does not depend on `jobs`: workbooks come back sorted by
+    (`pipeline.workers`). The result does not depend on `jobs`: workbooks come back sorted by
     their relative path."""
     input_dir = Path(input_dir)
     paths, ignored = scan_folder(input_dir)

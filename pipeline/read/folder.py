@@ -3,9 +3,9 @@
 The folder is read recursively; Excel lock files (`~$name.xlsx`), hidden files and folders (names
 starting with a dot), symbolic links, and files that are not spreadsheets are not read but are
 listed with the reason, so every file present is accounted for; so are the files in a folder this
-tool wrote (a feedback folder, a pack, a validation report): outputs never become inputs. `.xlsx` and `.xlsm` are read (macros
-never run: only cell values are read); other spreadsheet formats are read only far enough to give
-them `file.unsupported_format`.
+tool wrote (a feedback folder, a pack, a validation report): outputs never become inputs. `.xlsx` and
+`.xlsm` are read (macros never run: only cell values are read); other spreadsheet formats are read
+only far enough to give them `file.unsupported_format`.
 """
 
 from __future__ import annotations

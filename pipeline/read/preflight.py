@@ -21,6 +21,7 @@ import zlib
 from pathlib import PurePosixPath
 from typing import Iterator
 
+from pipeline.catalogue import column_number
 from pipeline.config import Limits
 from pipeline.read.folder import UNSUPPORTED_SUFFIXES
 
@@ -84,7 +85,7 @@ def preflight(data: bytes, suffix: str, limits: Limits, deadline: float | None =
         _refuse_not_zip(data)
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError) as error:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError):
         raise Refused("file.unreadable", reason="the file is truncated or corrupt") from None
     with archive:
         _check_package(archive, data, limits, deadline)
@@ -156,7 +157,7 @@ def part_roles(archive: zipfile.ZipFile) -> dict[str, str]:
         root = ElementTree.fromstring(read_small(archive, rels_name))
     except KeyError:
         return roles
-    except (DefusedXmlException, ElementTree.ParseError, zipfile.BadZipFile, zlib.error, OSError) as error:
+    except (DefusedXmlException, ElementTree.ParseError, zipfile.BadZipFile, zlib.error, OSError):
         raise Refused("file.unreadable", reason=f"part {rels_name} is not allowed or corrupt") from None
     for element in root:
         target, kind = element.get("Target") or "", element.get("Type") or ""
@@ -278,7 +279,7 @@ def _inflated(raw: memoryview, name: str) -> Iterator[bytes]:
             out = inflater.decompress(piece, _CHUNK)
             if out:
                 yield out
-    except zlib.error as error:
+    except zlib.error:
         raise Refused("file.unreadable", reason=f"part {name} is corrupt") from None
 
 
@@ -321,9 +322,7 @@ def _far_references(max_rows: int, max_columns: int) -> re.Pattern:
 
 def _check_reference(letters: bytes, digits: bytes, limits: Limits) -> None:
     row = int(digits) if digits else 0
-    column = 0
-    for letter in letters.upper():
-        column = column * 26 + (letter - 64)
+    column = column_number(letters.decode("ascii"))
     if row > limits.max_rows or column > limits.max_columns:
         text = letters.decode("ascii", "replace") + digits.decode("ascii", "replace")
         where = f"cell {text}" if letters else f"row {text}"

@@ -91,7 +91,6 @@ def locate(get: Callable[[int, int], object], *, sheet: str, key_column: int, ke
     expected = {item.key: header_row + 1 + index for index, item in enumerate(items)}
     first, last = header_row + 1, max(last_row, header_row + len(items))
     by_key: dict[str, list[int]] = {}
-    by_text: dict[str, list[int]] = {}
     for row in range(first, last + 1):
         by_key.setdefault(_fold(get(row, key_column)), []).append(row)
     def holds_text(row: int, item: Item) -> bool:
@@ -162,7 +161,8 @@ def _moves(sheet: str, key_letter: str, items: Sequence[Item], rows: dict[str, i
         if row > previous + 1:
             before = item.called
             held = [values.text(get(inserted, key_column)) for inserted in range(previous + 1, row)]
-            slips.append(Slip("sheet.rows_moved", f"{key_letter}{previous + 1}", next((text for text in held if text), ""), {
+            slips.append(Slip("sheet.rows_moved", f"{key_letter}{previous + 1}",
+                              next((text for text in held if text), ""), {
                 "problem": _cap(f"{_rows(row - previous - 1)} inserted above the row of {before} in the {sheet} "
                                 f"sheet ({_span(previous + 1, row - 1)})"),
                 "fix": f"delete {_span(previous + 1, row - 1)}"}))

@@ -208,7 +208,8 @@ def read_workbook(data: bytes, name: str, digest: str, deadline: float | None = 
         dataclasses.replace(item, partnership_id=pid) for item in found))
 
 
-_FORMULA_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3}[0-9]{1,7})"[^>]*>\s*<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)<)')
+_FORMULA_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3}[0-9]{1,7})"[^>]*>\s*'
+                           rb'<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)<)')
 
 
 def _formula_cells(data: bytes, sheet_names: tuple[str, ...]) -> dict[tuple[str, str], str]:
@@ -356,7 +357,7 @@ def _read_improvement(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[I
                    [table_rows.Item(area.ref, f"area {area.ref}", area.text) for area in catalogue.AREAS], name, found)
     return tuple(ImprovementRow(area, rows[area.ref], *(
         sheet.at(layout, header, rows[area.ref])
-        for header in ("Answer", "Action", "Action owner", "Due date", "Action status"))) for area in catalogue.AREAS)
+        for header in layout.answers)) for area in catalogue.AREAS)
 
 
 def _read_objectives(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[ObjectiveRow, ...]:
@@ -424,10 +425,7 @@ def _check_template_version(data: bytes, name: str, sheets: dict[str, _Sheet]) -
     reference = _REFERENCE.match(text.strip())
     if reference:
         sheet = sheets.get(reference["sheet"])
-        column = 0
-        for letter in reference["column"].upper():
-            column = column * 26 + ord(letter) - 64
-        version = sheet.get(int(reference["row"]), column) if sheet else None
+        version = sheet.get(int(reference["row"]), catalogue.column_number(reference["column"])) if sheet else None
     parsed = values.number(version)
     if parsed is None or parsed is values.INVALID or parsed not in catalogue.TEMPLATE_VERSIONS_READ:
         shown = values.text(version) or "blank"

@@ -1,10 +1,12 @@
-"""Hostile files are survived in bounded time and memory, and the batch goes on.
+"""Hostile files are survived in bounded memory, refused by their content (not by running out of
+time), and the batch goes on.
 
 One folder holds every hostile file of `hostile.py` beside a good workbook; `partnerships validate`
 runs on it as a real subprocess, measured from a small parent process (its peak resident memory is
 the child's `ru_maxrss`). Each hostile file must get exactly its finding, the good workbook must still
-be assessed with exactly its own finding, and the whole batch must stay under 1 GB and a time bound.
-Each file is also loaded alone, in this process, to bound its own time. Behind pre-flight, the
+be assessed with exactly its own finding, and the whole batch must stay under 1 GB. Each file is
+also loaded alone, in this process: its finding must come from what it holds, never from the time
+limit that would have stopped a reader stuck on it. Behind pre-flight, the
 reading itself is bounded: with the limits loosened so that a file reaches the reader, a reader
 that needs too much memory or never finishes ends only its worker process, and the file gets a finding.
 """
@@ -20,7 +22,6 @@ import json
 import resource
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -30,22 +31,21 @@ from hostile import CHECKLIST_PART, LEAD_OFFICER_CELL, hostile_files
 from officer import AS_OF, write_workbook
 from test_bad_files import part, rezip
 
-from pipeline.read import workbook as workbook_reader
 from pipeline.config import Config, Limits
 from pipeline.read.batch import load_folder
-from pipeline.read.workbook import load_workbook_file
+from pipeline.read.workbook import load_workbook_file, stopped_reader
+from pipeline.workers import Stopped, in_workers
 
 CLI = Path(sys.executable).with_name("partnerships")
 ONE_GIGABYTE_KB = 1_000_000  # ru_maxrss is in kilobytes on Linux
-PER_FILE_SECONDS = 10
+#: What a file's finding says when the reader was stopped by `limits.load_timeout_seconds`.
+TIMED_OUT = "took longer than the time allowed"
 
-#: Runs `partnerships validate` and prints its exit code, wall time and the child's peak memory.
+#: Runs `partnerships validate` and prints its exit code and the child's peak memory.
 MEASURE = """
-import json, resource, subprocess, sys, time
-started = time.monotonic()
+import json, resource, subprocess, sys
 code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode
-print(json.dumps({"code": code, "seconds": time.monotonic() - started,
-                  "max_rss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
+print(json.dumps({"code": code, "max_rss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
 """
 
 
@@ -82,28 +82,22 @@ def findings_by_file(out: Path) -> dict[str, set[str]]:
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
-def test_the_batch_survives_every_hostile_file_in_bounded_time_and_memory(folder, tmp_path, jobs):
+def test_the_batch_survives_every_hostile_file_in_bounded_memory(folder, tmp_path, jobs):
     input_dir, expected = folder
     run = measured_validate(input_dir, tmp_path / "out", "--jobs", jobs)
     assert run["code"] == 1  # error findings, and no crash (a crash exits 1 too, but writes no report)
     assert run["max_rss_kb"] < ONE_GIGABYTE_KB, f"peak memory {run['max_rss_kb'] / 1000:.0f} MB"
-    assert run["seconds"] < 60
     found = findings_by_file(tmp_path / "out")
     assert {name: found.get(name, set()) for name in expected} == expected
     assert set(found) <= set(expected)
 
 
-def test_each_hostile_file_alone_takes_under_ten_seconds(folder):
+def test_each_hostile_file_is_refused_for_what_it_holds_not_for_taking_too_long(folder):
     input_dir, expected = folder
-    slow = {}
     for name in sorted(expected):
-        started = time.monotonic()
         workbook = load_workbook_file(input_dir / name, input_dir, Config())
-        elapsed = time.monotonic() - started
-        if elapsed >= PER_FILE_SECONDS:
-            slow[name] = elapsed
         assert workbook.assessed == (not expected[name] or name == "good.xlsx"), name
-    assert slow == {}
+        assert not any(TIMED_OUT in item.message for item in workbook.findings), name
 
 
 def test_control_characters_are_removed_and_1904_dates_read_the_same(folder):
@@ -126,7 +120,7 @@ def relaxed(**limits) -> Config:
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_a_reader_that_needs_too_much_memory_stops_only_its_worker(tmp_path, jobs):
+def test_a_reader_that_needs_too_much_memory_stops_only_its_worker(tmp_path, jobs, start_method):
     """A cell at BL1048576 makes python-calamine allocate a 2 GB grid (and Python far more): over the
     worker's 1 GB allowance, the allocation fails and the reader aborts its own process only."""
     plain = write_workbook(tmp_path / "plain.xlsx").read_bytes()
@@ -136,9 +130,7 @@ def test_a_reader_that_needs_too_much_memory_stops_only_its_worker(tmp_path, job
     sheet = part(plain, CHECKLIST_PART).replace(b"</sheetData>", b'<row r="1048576"><c r="BL1048576"><v>1</v>'
                                                                  b"</c></row></sheetData>", 1)
     (folder / "m-tall.xlsx").write_bytes(rezip(plain, {CHECKLIST_PART: sheet}))
-    started = time.monotonic()
     batch = load_folder(folder, relaxed(), jobs=jobs)
-    assert time.monotonic() - started < PER_FILE_SECONDS
     assert [(item.file, item.assessed) for item in batch.workbooks] == [
         ("a-good.xlsx", True), ("m-tall.xlsx", False), ("z-good.xlsx", True)]
     (tall,) = batch.workbooks[1].findings
@@ -147,20 +139,19 @@ def test_a_reader_that_needs_too_much_memory_stops_only_its_worker(tmp_path, job
     assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < ONE_GIGABYTE_KB * 1.5
 
 
-def test_a_reader_that_never_finishes_is_stopped(tmp_path, monkeypatch):
+def endless_for_one(path: Path):
+    """A reader that never finishes on b-endless.xlsx (at module level, so that a worker started afresh
+    or by a forkserver imports it rather than inheriting it)."""
+    while path.name == "b-endless.xlsx":
+        pass
+    return load_workbook_file(path, path.parent, relaxed())
+
+
+def test_a_reader_that_never_finishes_is_stopped(tmp_path, start_method):
     folder = tmp_path / "input"
-    write_workbook(folder / "a-good.xlsx")
-    write_workbook(folder / "b-endless.xlsx")
-    real = workbook_reader.read_workbook
-
-    def endless_for_one(data, name, *args):
-        while name == "b-endless.xlsx":
-            pass
-        return real(data, name, *args)
-
-    monkeypatch.setattr(workbook_reader, "read_workbook", endless_for_one)  # the workers are forked with it
-    batch = load_folder(folder, relaxed(load_timeout_seconds=1))
-    assert [(item.file, item.assessed) for item in batch.workbooks] == [("a-good.xlsx", True),
-                                                                        ("b-endless.xlsx", False)]
-    assert [item.rule for item in batch.workbooks[1].findings] == ["file.too_large"]
-    assert "longer than the time allowed" in batch.workbooks[1].findings[0].message
+    paths = [write_workbook(folder / "a-good.xlsx"), write_workbook(folder / "b-endless.xlsx")]
+    done = in_workers(endless_for_one, paths, jobs=1, cpu_seconds=1)
+    assert done[0].assessed and isinstance(done[1], Stopped)
+    stopped = stopped_reader(paths[1], folder, done[1].code)
+    assert [item.rule for item in stopped.findings] == ["file.too_large"]
+    assert TIMED_OUT in stopped.findings[0].message

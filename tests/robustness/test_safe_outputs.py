@@ -36,7 +36,8 @@ PAYLOADS = ["=1+1", "+44 20 7946 0000", "-2+3", "@SUM(A1:A9)", "\t=1+1", "\r=1+1
             '=HYPERLINK("http://example.invalid/steal","Click")', "=cmd|' /C calc'!A0"]
 HTML_PAYLOADS = ['<script>alert("x")</script>', '<img src=x onerror=alert(1)>',
                  '<img src="http://example.invalid/x.png">', '<a href="file:///etc/passwd">passwords</a>',
-                 '<style>@import url(http://example.invalid/a.css);</style>', '<link rel=stylesheet href=//x.invalid/a>']
+                 '<style>@import url(http://example.invalid/a.css);</style>',
+                 '<link rel=stylesheet href=//x.invalid/a>']
 
 
 # --- Paths -----------------------------------------------------------------------------------------
@@ -252,7 +253,7 @@ def test_weasyprint_fetches_nothing_even_when_the_document_asks(tmp_path, monkey
       h1 {{ background-image: url("{png.as_uri()}"); }}</style></head>
       <body><h1>Pack</h1><p>text</p><img src="{png.as_uri()}"><img src="http://example.invalid/x.png">
       <img src="{png}"><object data="{png.as_uri()}"></object><iframe src="file:///etc/passwd"></iframe></body></html>"""
-    data = pack._pdf_bytes(document)
+    data = pack.pdf_bytes(document)
     assert opened == []
     assert b"/Subtype /Image" not in data
     from pypdf import PdfReader

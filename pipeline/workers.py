@@ -1,4 +1,10 @@
-"""Work on many files in worker processes, so that a file which kills its worker costs only itself.
+"""Worker processes: the one way the project shares work out over processes.
+
+`process_pool` is every pool: reading, the feedback copies and the PDF's parts take theirs from here.
+Workers start the system's default way (forked on Linux before Python 3.14, from a forkserver since),
+or afresh ("spawn") for work that must not hold a copy of the caller's memory; with one worker the
+work runs in this process, in the same order. Tasks are functions at module level, so that a worker
+started either way can import them.
 
 `in_workers` runs a task (a function that can be pickled, taking one file's path) on every path, in
 `jobs` worker processes, never in this one. Each worker is held to `WORKER_MEMORY_BYTES` of memory
@@ -14,15 +20,39 @@ import contextlib
 import gc
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, TypeVar
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from pipeline.progress import Progress, quiet
 
 R = TypeVar("R")
+
+
+def process_pool(workers: int, *, fresh: bool = False, inline: bool = True,
+                 initializer: Callable[[], None] | None = None) -> Executor:
+    """A pool of `workers` processes. `fresh` workers are started afresh ("spawn"), holding none of
+    this process's memory (the loaded batch); the others are started the system's usual way. With one
+    worker and `inline`, the work runs in this process instead, submitted in the same order."""
+    if workers <= 1 and inline:
+        return InlineExecutor()
+    context = multiprocessing.get_context("spawn") if fresh else None
+    return ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context, initializer=initializer)
+
+
+class InlineExecutor(Executor):
+    """A pool of no processes: each task runs in this process when it is submitted (an error is
+    raised there and then)."""
+
+    def submit(self, function: Callable[..., R], /, *args: Any, **kwargs: Any) -> Future:
+        future: Future = Future()
+        future.set_result(function(*args, **kwargs))
+        return future
+
+    def map(self, function: Callable[..., R], *iterables: Iterable[Any], timeout=None, chunksize: int = 1):
+        return map(function, *iterables)
 
 
 @dataclass(frozen=True)
@@ -43,7 +73,7 @@ def in_workers(task: Callable[[Path], R], paths: list[Path], *, jobs: int, cpu_s
         workers = max(1, min(jobs, len(paths)))
         size = _chunk_size(len(paths), workers)
         starts = range(0, len(paths), size)
-        with _no_cycle_collection(), ProcessPoolExecutor(max_workers=workers, initializer=_limit_worker) as pool:
+        with _no_cycle_collection(), process_pool(workers, inline=False, initializer=_limit_worker) as pool:
             futures = [pool.submit(_run_chunk, task, paths[start:start + size], cpu_seconds) for start in starts]
             # One progress step per file; a chunk's result is taken when its first file comes up.
             steps = [(start, future, index) for start, future in zip(starts, futures)

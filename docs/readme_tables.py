@@ -1,0 +1,75 @@
+"""The README's tables that restate the code, generated from it: `make docs` rewrites them (with cog),
+and `make test` fails when README.md is out of date (`cog --check`)."""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.config import Config
+from pipeline.findings import RULES
+
+
+def _flatten(data: dict, prefix: str = "") -> list[tuple[str, object]]:
+    rows: list[tuple[str, object]] = []
+    for key, value in data.items():
+        nested = isinstance(value, dict) and value
+        rows += _flatten(value, f"{prefix}{key}.") if nested else [(prefix + key, value)]
+    return rows
+
+
+#: What a configuration key means, where its name alone would not say.
+EXPLAINED = {
+    "duplication.min_shared_organisations": "partner organisations two partnerships must both name to be a "
+                                            "possible duplication",
+    "duplication.min_purpose_similarity": "how alike their purposes must read, 0 to 1",
+    "organisation_aliases": "a table of name = name meant",
+}
+
+
+#: What a message's placeholder stands for, where its name alone would not say (by rule, then name).
+PLACEHOLDERS = {
+    "file.unsupported_format": {"format": "a or an format"},
+    "file.too_large": {"reason": 'what is wrong: "The file is too large to be a completed review workbook (<size>)" '
+                                 "for a size over its limit; for a cell beyond the rows and columns allowed, a cell "
+                                 "longer than Excel allows or a read that takes too long, what it is"},
+    "sheet.layout": {"fix": 'what happened and how to undo it, e.g. "The row of question 1d was deleted (it was row '
+                            '5): undo the deletion, or copy your answers into a fresh template."; for a header: "Rows, '
+                            "columns or headers of the standard template have been moved, renamed or deleted: copy "
+                            'your answers into a fresh template."'},
+    "sheet.rows_moved": {"problem": 'what happened, e.g. "A row was inserted above the row of risk R04 in the Risks '
+                                    'sheet (row 5)"',
+                         "fix": 'undo it, e.g. "delete row 5", "sort the table by its first column (Ref)"'},
+}
+
+
+def _escaped(text: str) -> str:
+    return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def rules() -> str:
+    """Every rule code: severity, when it fires, and what the officer is told (`<...>` filled in)."""
+    lines = ["| rule | severity | when | what the officer is told to do |", "| --- | --- | --- | --- |"]
+    for rule in RULES.values():
+        explained = PLACEHOLDERS.get(rule.code, {})
+        told = re.sub(r"\{(\w+)\}", lambda match: _escaped(f"<{explained.get(match[1], match[1])}>"), rule.template)
+        lines.append(f"| `{rule.code}` | {rule.severity} | {rule.when} | {told} |")
+    return "\n".join(lines) + "\n"
+
+
+_NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def configuration() -> str:
+    """Every configuration key with its default; the lists (the council's objectives, the significance
+    tiers) are set out in sections of their own below the table."""
+    config = Config().as_dict()
+    objectives, tiers = config.pop("objectives"), config.pop("significance")["tiers"]
+    lines = ["| key | default |", "| --- | --- |"]
+    for key, value in _flatten(config):
+        shown = f"`{value!r}`" if value != {} else "none"
+        lines.append(f"| `{key}` | {shown}{f' ({EXPLAINED[key]})' if key in EXPLAINED else ''} |")
+    count = _NUMBERS[len(objectives)] if len(objectives) < len(_NUMBERS) else str(len(objectives))
+    lines.append(f"| `objectives` | `[objectives]`: the {count} below |")
+    names = [tier["name"] for tier in tiers]
+    lines.append(f"| `tiers` | `[[significance.tiers]]`: {', '.join(names)} below |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,44 @@
+"""How the review writes numbers and dates for people: every format in one place.
+
+The pack, the findings' messages, the scores' reasons and the workbooks written all take their
+formats from here, so a date or an amount reads the same wherever it appears.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+#: Shown where there is nothing to show: no answer, nothing to measure.
+EMPTY = "\u2014"
+
+#: Excel number formats of the workbooks written (template, feedback copies, register.xlsx).
+EXCEL_DATE = "DD/MM/YYYY"
+EXCEL_MONEY = "£#,##0"
+EXCEL_PERCENT = "0%"
+
+
+def uk_date(day: dt.date) -> str:
+    """A date as officers type it, in messages that ask them to type one: 31/03/2026."""
+    return day.strftime("%d/%m/%Y")
+
+
+def long_date(day: dt.date | None) -> str:
+    """31 March 2026 (the one style the pack writes every date in), or the empty mark."""
+    return EMPTY if day is None else f"{day.day} {day:%B %Y}"
+
+
+def money(value: float | None) -> str:
+    """£1,200 (whole pounds), or the empty mark."""
+    return EMPTY if value is None else f"£{value:,.0f}"
+
+
+def days(value: float | None) -> str:
+    """12 or 2.5 (days), or the empty mark."""
+    if value is None:
+        return EMPTY
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def percent(value: float | None) -> str:
+    """0.523 -> 52%; the empty mark when there is nothing to measure."""
+    return EMPTY if value is None else f"{value * 100:.0f}%"
