@@ -17,9 +17,12 @@ culprit is lost; for it the result is `Stopped` with the exit code of its proces
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import multiprocessing
 import os
+import signal
+import sys
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -39,7 +42,33 @@ def process_pool(workers: int, *, fresh: bool = False, inline: bool = True,
     if workers <= 1 and inline:
         return InlineExecutor()
     context = multiprocessing.get_context("spawn") if fresh else None
-    return ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context, initializer=initializer)
+    return ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context,
+                               initializer=functools.partial(_start_worker, initializer))
+
+
+def _start_worker(initializer: Callable[[], None] | None) -> None:
+    _die_with_parent()
+    if initializer is not None:
+        initializer()
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent() -> None:
+    """End this worker when the run that started it dies (killed with SIGKILL, say). Otherwise a worker
+    blocked writing its result into a pipe that it and its siblings still hold open would wait for
+    ever, keeping the run's output pipes open. Linux only; elsewhere the pool's own checks remain."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the process that started this one died before the signal was set
+        os._exit(1)
 
 
 class InlineExecutor(Executor):
@@ -179,6 +208,7 @@ def _run_alone(task: Callable[[Path], R], path: Path, cpu_seconds: int) -> R | S
 
 
 def _run_and_send(sender, task: Callable[[Path], R], path: Path, cpu_seconds: int) -> None:
+    _die_with_parent()
     _limit_worker()
     sender.send(_limited(task, path, cpu_seconds))
     sender.close()
