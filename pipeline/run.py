@@ -237,13 +237,13 @@ def validate_folder(input_dir: Path, out_dir: Path, *, as_of: dt.date, config: C
     """Load every workbook under `input_dir`, validate the batch, write the reports into `out_dir`.
 
     Raises `pipeline.files.staging.FolderError` when `out_dir` is inside `input_dir` (or holds it)."""
-    from pipeline.check.assess import assess_folder
+    from pipeline.check.assess import check_folder
     from pipeline.check.validation_report import write_validation_report
     from pipeline.files.staging import check_outside_input
 
     check_outside_input(Path(input_dir), Path(out_dir))
 
-    assessment = assess_folder(Path(input_dir), config, as_of=as_of, jobs=jobs, progress=progress)
+    assessment = check_folder(Path(input_dir), config, as_of=as_of, jobs=jobs, progress=progress)
     batch, report = assessment.batch, assessment.report
     paths = write_validation_report(report, batch, Path(out_dir))
     outcome = ValidationOutcome(report, batch, paths)

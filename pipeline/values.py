@@ -7,6 +7,7 @@ read, so a rule can tell "missing" from "wrong" and a score can use the same rea
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from typing import Final
 
@@ -54,6 +55,8 @@ def clean(value: Value) -> Value:
 
 def text(value: Value) -> str:
     """A cleaned value as display text ('' for blank); whole floats lose their '.0'."""
+    if isinstance(value, str):  # most values: text needs only the clean-up
+        return clean(value) or ""
     value = clean(value)
     if value is None:
         return ""
@@ -71,11 +74,13 @@ def choice(value: Value, allowed: tuple[str, ...]) -> str | None | object:
     value = text(value)
     if not value:
         return None
-    folded = value.casefold()
-    for option in allowed:
-        if option.casefold() == folded:
-            return option
-    return INVALID
+    return _folded(allowed).get(value.casefold(), INVALID)
+
+
+@functools.lru_cache(maxsize=64)
+def _folded(allowed: tuple[str, ...]) -> dict[str, str]:
+    """Each allowed answer by its case-folded spelling (the first, should two fold alike)."""
+    return {option.casefold(): option for option in reversed(allowed)}
 
 
 def number(value: Value) -> float | None | object:
