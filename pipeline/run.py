@@ -17,15 +17,18 @@ import datetime as dt
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
-from pipeline.check.score import RAG_ORDER, PartnershipScore, totals
+from pipeline.catalogue import RAG_ORDER
 from pipeline.config import Config
 from pipeline.files.staging import check_out_folder, checkpoint, staged_pack
 from pipeline.findings import ValidationReport
 from pipeline.progress import Progress, quiet
 from pipeline.read.batch import Batch
 from pipeline.read.folder import SUPPORTED_FORMATS_TEXT
+
+if TYPE_CHECKING:  # the scores are imported only by the runs that score (`report`), not by `validate`
+    from pipeline.check.score import PartnershipScore
 
 HTML_FILE, PDF_FILE, REGISTER_FILE = "review_pack.html", "review_pack.pdf", "register.xlsx"
 CHARTS_DIR, FEEDBACK_DIR = "charts", "feedback"
@@ -48,6 +51,8 @@ class ReportOutcome:
 
     @property
     def totals(self) -> dict[str, Any]:
+        from pipeline.check.score import totals
+
         return totals(self.scores)
 
     def summary_lines(self) -> list[str]:

@@ -16,9 +16,9 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.check.rules import batch_findings, batch_report, check_workbook
-from pipeline.check.score import PartnershipScore, mark_duplicates, score_workbook
 from pipeline.config import Config
 from pipeline.findings import Finding, ValidationReport
 from pipeline.progress import Progress, quiet
@@ -27,6 +27,9 @@ from pipeline.read.folder import scan_folder
 from pipeline.read.workbook import load_workbook_file, stopped_reader
 from pipeline.workers import Stopped, in_workers
 from pipeline.records import Workbook
+
+if TYPE_CHECKING:
+    from pipeline.check.score import PartnershipScore
 
 
 @dataclass
@@ -48,6 +51,8 @@ class Assessed:
 def assess_folder(input_dir: Path, config: Config, *, as_of: dt.date, jobs: int = 1,
                   progress: Progress = quiet) -> Assessment:
     """Read, check and score every workbook under `input_dir`, in `jobs` worker processes."""
+    from pipeline.check.score import mark_duplicates, score_workbook
+
     input_dir = Path(input_dir)
     paths, ignored = scan_folder(input_dir)
     done = in_workers(partial(assess_file, input_dir=input_dir, config=config, as_of=as_of), paths, jobs=jobs,
@@ -108,5 +113,7 @@ def assess_file(path: Path, *, input_dir: Path, config: Config, as_of: dt.date) 
 
 def assess(workbook: Workbook, *, config: Config, as_of: dt.date) -> Assessed:
     """A workbook checked on its own and scored given its findings."""
+    from pipeline.check.score import score_workbook
+
     own = check_workbook(workbook, as_of=as_of, config=config)
     return Assessed(workbook, own, score_workbook(workbook, (*workbook.findings, *own), as_of=as_of, config=config))

@@ -24,7 +24,8 @@ from pipeline.config import Config, Limits
 from pipeline.findings import Finding, finding
 from pipeline.read import table_rows
 from pipeline.read.folder import relative_name
-from pipeline.read.preflight import TOO_SLOW, Package, Refused, check_time, megabytes, preflight, too_large
+from pipeline.read.preflight import (TOO_SLOW, Package, Refused, check_time, elements, megabytes, preflight,
+                                     too_large)
 from pipeline.records import ChecklistRow, ImprovementRow, ObjectiveRow, RegisterValue, RiskRow, Value, Workbook
 
 #: The most characters Excel (and LibreOffice) let a cell hold.
@@ -231,19 +232,14 @@ class _WorkbookPart:
     values)."""
 
     def __init__(self, package: Package) -> None:
-        from defusedxml import ElementTree
-
         self.package = package
-        root = ElementTree.fromstring(package.xml[package.workbook])
         self.names: list[tuple[str, bool, str]] = []  # (name, workbook-level, text)
         self.sheet_parts: dict[str, str] = {}
-        for element in root.iter():
-            tag = element.tag.rsplit("}", 1)[-1]
+        for tag, attributes, text in elements(package.xml[package.workbook], ("definedName", "sheet")):
             if tag == "definedName":
-                self.names.append((element.get("name") or "", element.get("localSheetId") is None, element.text or ""))
-            elif tag == "sheet":
-                relation = next((value for key, value in element.attrib.items() if key.rsplit("}", 1)[-1] == "id"), "")
-                self.sheet_parts.setdefault(element.get("name") or "", package.targets.get(relation, ""))
+                self.names.append((attributes.get("name", ""), "localSheetId" not in attributes, text))
+            else:
+                self.sheet_parts.setdefault(attributes.get("name", ""), package.targets.get(attributes.get("id", ""), ""))
 
     def defined_name(self, wanted: str) -> str | None:
         """The text of the defined name `wanted` (any case); a workbook-level name is the contract, a
