@@ -398,9 +398,69 @@ def _finish_part(pdf: bytes, links: Sequence[Sequence[tuple[str, tuple[float, ..
     if ids:
         root.IDTree = Dictionary(Names=Array([item for pair in sorted(ids, key=lambda pair: pair[0])
                                               for item in pair]))
+    _fold_spans(document)
     out = io.BytesIO()
     document.save(out, deterministic_id=True)
     return out.getvalue()
+
+
+#: What a /Span may hold and still be folded into its parent: nothing that a screen reader uses.
+_BARE_SPAN_KEYS = frozenset({"/Type", "/S", "/P", "/Pg", "/K"})
+
+
+def _fold_spans(document) -> None:
+    """Folds every bare /Span into the element that holds it.
+
+    WeasyPrint tags each run of text as a /Span of its own with no attribute: an inline element that
+    tells a screen reader nothing, yet about half of a pack's objects (a table cell is a /TD holding a
+    /Span holding the text). Its marked content becomes its parent's (a number when on the parent's
+    page, else a marked-content reference) and the parent tree maps that content to the parent. The
+    structure reads the same with half the objects, which halves what the join holds in memory.
+    """
+    from pikepdf import Array, Dictionary, Name
+
+    root = document.Root.StructTreeRoot
+    nums = root.ParentTree.Nums
+    entries = {int(nums[index]): nums[index + 1] for index in range(0, len(nums), 2)}
+    marked = {page.obj.objgen: entries[int(page.obj.StructParents)] for page in document.pages
+              if "/StructParents" in page.obj and int(page.obj.StructParents) in entries}
+
+    def kids_of(element) -> list:
+        kids = element.get("/K")
+        return [] if kids is None else list(kids) if isinstance(kids, Array) else [kids]
+
+    def content(kid) -> bool:  # marked content on a page: an MCID, or a reference to one
+        return isinstance(kid, int) or (isinstance(kid, Dictionary) and kid.get("/Type") == "/MCR"
+                                        and "/Stm" not in kid)
+
+    elements, stack = [], list(kids_of(root))
+    while stack:  # every element, each before its descendants
+        element = stack.pop()
+        if isinstance(element, Dictionary) and element.get("/Type", Name.StructElem) == "/StructElem" \
+                and "/S" in element:
+            elements.append(element)
+            stack.extend(kid for kid in kids_of(element) if isinstance(kid, Dictionary))
+    for element in reversed(elements):  # a span's spans are folded into it before it is folded
+        kids, folded, changed = kids_of(element), [], False
+        page = element.get("/Pg")
+        for kid in kids:
+            if not (isinstance(kid, Dictionary) and kid.get("/S") == "/Span" and set(kid.keys()) <= _BARE_SPAN_KEYS
+                    and all(content(item) for item in kids_of(kid))):
+                folded.append(kid)
+                continue
+            changed = True
+            for item in kids_of(kid):
+                mcid, on = (item, kid.get("/Pg")) if isinstance(item, int) else (int(item.MCID), item.get("/Pg", kid.get("/Pg")))
+                if on is None:
+                    raise RuntimeError("marked content without its page in the tags; see pyproject's WeasyPrint pin")
+                if page is not None and on.objgen == page.objgen:
+                    folded.append(mcid)
+                else:
+                    folded.append(Dictionary(Type=Name.MCR, Pg=on, MCID=mcid))
+                if on.objgen in marked:
+                    marked[on.objgen][mcid] = element
+        if changed:
+            element.K = Array(folded)
 
 
 class _Inline:
@@ -482,41 +542,24 @@ def _join(pieces: Sequence[_Part], stamps: Sequence[bytes], path: Path, context:
     document.P = tree
     nums, names, dests = Array(), [], {}
     key = 0
-    sources = [pikepdf.open(io.BytesIO(piece.pdf)) for piece in pieces]
-    tagged = "/StructTreeRoot" in sources[0].Root
-    for piece, source in zip(pieces, sources):
-        kept = source.pages[:len(piece.landscape)]
-        kept_pages = {page.objgen for page in kept}
-        for page in kept:
-            out.pages.append(page)
-        if not tagged:
-            continue
-        root = source.Root.StructTreeRoot
-        parents = root.ParentTree.Nums
-        parent_of = {int(parents[index]): parents[index + 1] for index in range(0, len(parents), 2)}
-        for kid in root.K[0].K:
-            if kid.Pg.objgen in kept_pages:
-                del kid["/P"]  # copied without its old parents; the new /Document adopts it below
-                copied = out.copy_foreign(kid)
-                copied.P = document
-                document.K.append(copied)
-        for page, copy in zip(kept, out.pages[len(out.pages) - len(kept):]):
-            copy.obj.StructParents = key
-            nums.extend([key, _copy(out, parent_of[int(page.obj.StructParents)])])
-            key += 1
-            for annotation, copied in zip(page.obj.get("/Annots", []), copy.obj.get("/Annots", [])):
-                if "/StructParent" in annotation:
-                    copied.StructParent = key
-                    nums.extend([key, _copy(out, parent_of[int(annotation.StructParent)])])
-                    key += 1
-        if "/IDTree" in root:
-            pairs = root.IDTree.Names
-            names.extend((str(pairs[index]), out.copy_foreign(pairs[index + 1]))
-                         for index in range(0, len(pairs), 2) if pairs[index + 1].Pg.objgen in kept_pages)
-        named = source.Root.get("/Names", {}).get("/Dests", {}).get("/Names", [])
-        for index in range(0, len(named), 2):
-            if named[index + 1][0].objgen in kept_pages:
-                dests.setdefault(str(named[index]), _copy(out, named[index + 1]))
+    with pikepdf.open(io.BytesIO(pieces[0].pdf)) as first:
+        tagged = "/StructTreeRoot" in first.Root
+        out.Root.Lang = first.Root.get("/Lang", String("en-GB"))
+        if tagged:
+            out.Root.Metadata = _own_stream(out.copy_foreign(first.Root.Metadata), first.Root.Metadata)
+        for item_key, value in first.docinfo.items():
+            out.docinfo[item_key] = value
+    for piece in pieces:
+        # One part open at a time: once its pages and tags are copied, and its streams' bytes, it closes.
+        with pikepdf.open(io.BytesIO(piece.pdf)) as source:
+            kept = source.pages[:len(piece.landscape)]
+            kept_pages = {page.objgen for page in kept}
+            for page in kept:
+                out.pages.append(page)
+            if tagged:
+                key = _join_tags(out, source, kept, kept_pages, document, nums, key, names, dests)
+            _own_streams(out, source)
+            del kept
     if tagged:
         tree.ParentTree = out.make_indirect(Dictionary(Nums=nums))
         tree.ParentTreeNextKey = key
@@ -528,11 +571,15 @@ def _join(pieces: Sequence[_Part], stamps: Sequence[bytes], path: Path, context:
         Names=Array([item for name in sorted(dests) for item in (String(name), dests[name])]))))
 
     described = link_descriptions(context)
-    stamp_pdfs = [pikepdf.open(io.BytesIO(stamp)) for stamp in stamps]
-    stamp_pages = [page for stamp in stamp_pdfs for page in stamp.pages]
+    forms = []
+    for stamp in stamps:  # one document of stamps open at a time, as the parts above
+        with pikepdf.open(io.BytesIO(stamp)) as source:
+            for page in source.pages:
+                form = page.as_form_xobject()
+                forms.append(_own_stream(out.copy_foreign(form), form))
+            _own_streams(out, source)
     opening = out.make_stream(b"q\n")
-    for number, (page, stamp) in enumerate(zip(out.pages, stamp_pages), start=1):
-        form = out.copy_foreign(stamp.as_form_xobject())
+    for number, (page, form) in enumerate(zip(out.pages, forms), start=1):
         name = Name(f"/Pagination{number}")
         page.add_resource(form, Name.XObject, name)
         drawn = b"q " + bytes(name.unparse()) + b" Do Q"
@@ -548,14 +595,9 @@ def _join(pieces: Sequence[_Part], stamps: Sequence[bytes], path: Path, context:
                     anchor = str(annotation.Dest)
                     annotation.Contents = String(described.get(anchor, anchor))
 
-    first = sources[0]
-    out.Root.Lang = first.Root.get("/Lang", String("en-GB"))
     out.Root.ViewerPreferences = Dictionary(DisplayDocTitle=True)
     if tagged:
         out.Root.MarkInfo = Dictionary(Marked=True)
-        out.Root.Metadata = out.copy_foreign(first.Root.Metadata)
-    for item_key, value in first.docinfo.items():
-        out.docinfo[item_key] = value
     page_of = _anchor_pages(pieces)
     with out.open_outline() as outline:
         profiles = None
@@ -570,5 +612,54 @@ def _join(pieces: Sequence[_Part], stamps: Sequence[bytes], path: Path, context:
                 profiles.children.append(OutlineItem(title, page_of[partnership["anchor"]]))
     out.save(path, deterministic_id=True, compress_streams=True, force_version="1.7",
              object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    for source in (*sources, *stamp_pdfs):
-        source.close()
+
+
+def _join_tags(out, source, kept, kept_pages: set, document, nums, key: int, names: list, dests: dict) -> int:
+    """One part's tags joined into `out`'s: its top-level elements on kept pages under `document`, its
+    parent tree's entries under new keys from `key` (the next free key is returned), its table-header IDs
+    and named destinations on kept pages added to `names` and `dests`."""
+    root = source.Root.StructTreeRoot
+    parents = root.ParentTree.Nums
+    parent_of = {int(parents[index]): parents[index + 1] for index in range(0, len(parents), 2)}
+    for kid in root.K[0].K:
+        if kid.Pg.objgen in kept_pages:
+            del kid["/P"]  # copied without its old parents; the new /Document adopts it below
+            copied = out.copy_foreign(kid)
+            copied.P = document
+            document.K.append(copied)
+    for page, copy in zip(kept, out.pages[len(out.pages) - len(kept):]):
+        copy.obj.StructParents = key
+        nums.extend([key, _copy(out, parent_of[int(page.obj.StructParents)])])
+        key += 1
+        for annotation, copied in zip(page.obj.get("/Annots", []), copy.obj.get("/Annots", [])):
+            if "/StructParent" in annotation:
+                copied.StructParent = key
+                nums.extend([key, _copy(out, parent_of[int(annotation.StructParent)])])
+                key += 1
+    if "/IDTree" in root:
+        pairs = root.IDTree.Names
+        names.extend((str(pairs[index]), out.copy_foreign(pairs[index + 1]))
+                     for index in range(0, len(pairs), 2) if pairs[index + 1].Pg.objgen in kept_pages)
+    named = source.Root.get("/Names", {}).get("/Dests", {}).get("/Names", [])
+    for index in range(0, len(named), 2):
+        if named[index + 1][0].objgen in kept_pages:
+            dests.setdefault(str(named[index]), _copy(out, named[index + 1]))
+    return key
+
+
+def _own_stream(copied, original):
+    """`copied` (a stream copied from `original`'s document) given its own bytes, so that document
+    can close: pikepdf (qpdf) reads a copied stream's bytes from its source only when saving."""
+    copied.write(original.read_raw_bytes(), filter=copied.get("/Filter"), decode_parms=copied.get("/DecodeParms"))
+    return copied
+
+
+def _own_streams(out, source) -> None:
+    """Every stream of `source` copied into `out` with its bytes (`_own_stream`), so the join holds one
+    part at a time rather than every part until the pack is saved. A stream not copied before (on a
+    page dropped from a part) is copied now but, referred to by nothing, not saved."""
+    from pikepdf import Stream
+
+    for item in source.objects:
+        if isinstance(item, Stream) and item.get("/Type") not in ("/ObjStm", "/XRef"):
+            _own_stream(out.copy_foreign(item), item)
