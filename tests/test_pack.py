@@ -2,8 +2,8 @@
 and register.xlsx / results.json as the contract and next year's rollover read them.
 
 One report run (with PDF) for the whole module, on tests/year_set.py, with the PDF rendered in
-parts of two profiles so the page numbers and contents across parts are what is checked; one test
-renders it again in one piece and compares.
+chunks of two profiles so the page numbers and contents across parts are what is checked; one test
+renders it again as one part and compares.
 """
 
 from __future__ import annotations
@@ -171,7 +171,7 @@ def context(year):
                          leverage=leverage_by_file(scores, batch.workbooks))
 
 
-def test_the_pdf_in_parts_reads_as_the_pdf_in_one_piece(context, pdf_pages, tmp_path):
+def test_the_pdf_in_parts_reads_as_the_pdf_in_one_part(context, pdf_pages, tmp_path):
     from pypdf import PdfReader
 
     from pipeline.pack.pdf import render_pdf
@@ -322,11 +322,11 @@ def test_a_long_register_and_contents_in_parts_break_as_one_rendering_would(cont
 
     def register(start, stop, _):
         return pack_html.render_pack(big, frozenset({"register"}), [], profiles_title=False, footer=False,
-                                     piece=(start, stop))
+                                     lines=(start, stop))
 
     def contents(start, stop, done):
         return pack_html.render_pack(big, frozenset({"contents"}), [], profiles_title=False, toc_pages=toc_pages,
-                            numbering=(1 + done, 500), piece=(start, stop))
+                            numbering=(1 + done, 500), lines=(start, stop))
 
     def pages(part):
         lines = [[] for _ in part.landscape]

@@ -1,12 +1,23 @@
 """The pack as an A4 PDF: a valid, tagged PDF/UA-1 file, rendered by WeasyPrint from the same
 templates as the HTML.
 
+The words used here, each for one thing:
+
+- a *part* is one rendering by WeasyPrint of some of the pack's HTML, a PDF of its own (`_Part`);
+  the pack's PDF is its parts' pages joined (`_join`). A small pack is one part.
+- a *chunk* is the profiles rendered together in one part: `pdf_profiles_per_chunk` of them (the
+  configuration's word).
+- *lines* are the register's rows and the contents' lines of profiles. Too many lines for one part
+  are a *flow* (`_Flow`): parts rendered one after another, each carrying on the lines of the last,
+  laid out as one rendering would lay them out.
+- *stamps* are pages carrying only the running heads and the footer, drawn over the parts' pages.
+
 A big pack is rendered in parts, in parallel worker processes, to bound memory and save time, with
-page numbers, contents, links and bookmarks made right across the parts (see `render_pdf`); a small
-one is one part. Every part is a tagged PDF (WeasyPrint's PDF/UA-1 variant: structure tree, language,
-title, PDF/UA identification); `_finish_part` completes what WeasyPrint leaves out, and `_join` puts
-the parts' structure trees under one, so a screen reader reads the whole pack in order. The renderer
-refuses every URL, so the PDF never reaches outside the document.
+page numbers, contents, links and bookmarks made right across the parts (see `render_pdf`). Every part
+is a tagged PDF (WeasyPrint's PDF/UA-1 variant: structure tree, language, title, PDF/UA
+identification); `_finish_part` completes what WeasyPrint leaves out, and `_join` puts the parts'
+structure trees under one, so a screen reader reads the whole pack in order. The renderer refuses
+every URL, so the PDF never reaches outside the document.
 """
 
 from __future__ import annotations
@@ -26,10 +37,10 @@ from pipeline.pack.sections import SECTION_TITLES
 
 #: WeasyPrint's variant: a tagged PDF 1.7 that identifies itself as PDF/UA-1.
 PDF_VARIANT = "pdf/ua-1"
-#: The running heads and footers are rendered this many pages to a document, so their memory stays small too.
+#: The stamps are rendered this many pages to a part, so their memory stays small too.
 STAMP_PAGES_PER_PART = 200
 #: The register and the contents of a big pack are rendered at most this many lines to a part (a few
-#: pages each), so no part's memory grows with the batch; a profile chunk is about the same size.
+#: pages each), so no part's memory grows with the batch; a chunk of profiles is about the same size.
 REGISTER_ROWS_PER_PART = 150
 CONTENTS_LINES_PER_PART = 250
 
@@ -44,22 +55,22 @@ def render_pdf(context: Mapping[str, Any], path: Path, *, profiles_per_chunk: in
     `jobs` is. `tagged=False` leaves the tags out (the benchmark's measure of what tagging costs).
 
     1. The body is rendered once, part by part: the summary with the charts, the exceptions, the
-       register (a `_Flow` of parts of REGISTER_ROWS_PER_PART rows, breaking where one rendering
-       would), the profiles a chunk at a time and the appendix; and the cover and contents (a `_Flow`
+       register (a flow of parts of up to REGISTER_ROWS_PER_PART rows, breaking where one rendering
+       would), the profiles a chunk at a time and the appendix; and the cover and contents (a flow
        too) with placeholder numbers. Nothing in the body depends on its page numbers, so this fixes
        every page and every anchor.
     2. The cover and contents are rendered again with the real page numbers, which follow from the
        parts' page counts; if that moves the contents onto a different number of pages, again.
     3. Every part is laid out with its running heads, which are then taken off its pages (their words
-       kept) so that they can be drawn again, with "Page N of M", as pagination artifacts (`_stamps`).
+       kept) so that they can be drawn again, with "Page N of M", as pagination artifacts (the stamps).
        The join copies the parts' pages and structure trees into one tagged PDF with pikepdf, once the
        workers (and their memory) are gone.
     """
     path = Path(path)
-    chunk = context["config"].pdf_profiles_per_chunk if profiles_per_chunk is None else profiles_per_chunk
+    per_chunk = context["config"].pdf_profiles_per_chunk if profiles_per_chunk is None else profiles_per_chunk
     partnerships, profiled = list(context["partnerships"]), list(context["profiled"])
     alts = chart_alternatives(context)
-    if not chunk or len(profiled) <= chunk:
+    if not per_chunk or len(profiled) <= per_chunk:
         whole = _Flow(lambda *_: render_html(context))
         with _pool(1) as pool:
             _render_flows(pool, 1, [whole], alts, tagged)
@@ -68,45 +79,46 @@ def render_pdf(context: Mapping[str, Any], path: Path, *, profiles_per_chunk: in
         _join(whole.parts, [item.pdf for flow in stamps for item in flow.parts], path, context)
         return path
 
-    def part(names: set[str], profiles: Sequence[Mapping[str, Any]] = (), title: bool = False) -> _Flow:
-        return _Flow(lambda *_: render_pack(context, frozenset(names), profiles, profiles_title=title, footer=False))
+    def one_part(rendered: set[str], profiles: Sequence[Mapping[str, Any]] = (), title: bool = False) -> _Flow:
+        return _Flow(lambda *_: render_pack(context, frozenset(rendered), profiles, profiles_title=title,
+                                            footer=False))
 
     def contents(toc_pages: Mapping[str, int]) -> _Flow:
         return _Flow(lambda start, stop, done: render_pack(
             context, frozenset({"contents"}), [], profiles_title=False, toc_pages=toc_pages, footer=False,
-            piece=(start, stop)), [f"toc-{item['anchor']}" for item in profiled], CONTENTS_LINES_PER_PART)
+            lines=(start, stop)), [f"toc-{item['anchor']}" for item in profiled], CONTENTS_LINES_PER_PART)
 
     register = _Flow(lambda start, stop, _: render_pack(context, frozenset({"register"}), [], profiles_title=False,
-                                                        footer=False, piece=(start, stop)),
+                                                        footer=False, lines=(start, stop)),
                      [f"row-{item['anchor']}" for item in partnerships], REGISTER_ROWS_PER_PART)
-    summary, exceptions, appendix = part({"summary"}), part({"exceptions"}), part({"appendix"})
-    chunks = [part({"profiles"}, profiled[index:index + chunk], index == 0)
-              for index in range(0, len(profiled), chunk)]
+    summary, exceptions, appendix = one_part({"summary"}), one_part({"exceptions"}), one_part({"appendix"})
+    chunks = [one_part({"profiles"}, profiled[index:index + per_chunk], index == 0)
+              for index in range(0, len(profiled), per_chunk)]
     body = [summary, exceptions, register, *chunks, appendix]
     toc_keys = (*SECTION_TITLES, *(item["anchor"] for item in profiled))
     first_contents = contents({key: 999 for key in toc_keys})
 
-    # The flows first, as each renders one part at a time; then the parts that stand alone, biggest
-    # first (a chunk of profiles, the summary with its charts, the appendix, the exceptions), so the
-    # workers finish together rather than one waiting on a big part started last.
+    # The flows of lines first, as each renders one part at a time; then the flows of one part,
+    # biggest first (a chunk of profiles, the summary with its charts, the appendix, the exceptions),
+    # so the workers finish together rather than one waiting on a big part started last.
     order = [register, first_contents, *chunks, summary, appendix, exceptions]
     workers = max(1, min(jobs or os.cpu_count() or 1, len(body)))
     with _pool(workers) as pool:
         _render_flows(pool, workers, order, alts, tagged)
-        rendered = [item for flow in body for item in flow.parts]
+        body_parts = [item for flow in body for item in flow.parts]
         contents_pages = first_contents.pages
         for _ in range(3):  # the real numbers could, in theory, reflow the contents onto another page
-            first_pages = _anchor_pages(rendered, contents_pages)
-            front = contents({key: first_pages[key] + 1 for key in toc_keys if key in first_pages})
+            anchor_pages = _anchor_pages(body_parts, contents_pages)
+            front = contents({key: anchor_pages[key] + 1 for key in toc_keys if key in anchor_pages})
             _render_flows(pool, workers, [front], alts, tagged)
             if front.pages == contents_pages:
                 break
             contents_pages = front.pages
         else:
             raise RuntimeError("the PDF's page numbers did not settle; render it with pdf_profiles_per_chunk = 0")
-        stamps = _stamps(front.parts, rendered)
+        stamps = _stamps(front.parts, body_parts)
         _render_flows(pool, workers, stamps)
-    _join([*front.parts, *rendered], [item.pdf for flow in stamps for item in flow.parts], path, context)
+    _join([*front.parts, *body_parts], [item.pdf for flow in stamps for item in flow.parts], path, context)
     return path
 
 
@@ -134,9 +146,9 @@ def _stamps(front: Sequence["_Part"], body: Sequence["_Part"]) -> list["_Flow"]:
     its part was laid out with; the cover (page 1) has none."""
     pages = [(flag, *heads) for item in (*front, *body) for flag, heads in zip(item.landscape, item.heads)]
     total = len(pages)
-    lines = [(flag, left, right, f"Page {number} of {total}" if number > 1 else "")
-             for number, (flag, left, right) in enumerate(pages, start=1)]
-    return [_Flow(lambda *_, some=lines[index:index + STAMP_PAGES_PER_PART]: _stamps_html(some))
+    stamped = [(flag, left, right, f"Page {number} of {total}" if number > 1 else "")
+               for number, (flag, left, right) in enumerate(pages, start=1)]
+    return [_Flow(lambda *_, some=stamped[index:index + STAMP_PAGES_PER_PART]: _stamps_html(some))
             for index in range(0, total, STAMP_PAGES_PER_PART)]
 
 
@@ -171,7 +183,8 @@ class _Part:
     landscape: list[bool]
     heads: list[tuple[str, str]]
 
-    def head(self, pages: int) -> "_Part":
+    def first_pages(self, pages: int) -> "_Part":
+        """The part cut to its first `pages` pages (its PDF keeps them all; the join takes these)."""
         return _Part(self.pdf, {anchor: index for anchor, index in self.anchors.items() if index < pages},
                      self.landscape[:pages], self.heads[:pages])
 
@@ -195,14 +208,14 @@ def _anchor_pages(parts: Sequence[_Part], first: int = 0) -> dict[str, int]:
 
 
 class _Flow:
-    """A part of the pack, or a run of lines (register rows, contents lines) too long for one rendering,
-    laid out over parts as one rendering would lay it out.
+    """What is rendered as one: the lines of the register or the contents, too many for one part, laid
+    out over parts as one rendering would lay them out; or, with no lines, one part (a chunk of
+    profiles, the summary, a page of stamps...).
 
     `html(start, stop, pages)` gives the HTML of lines start to stop, `pages` being the pages already
     kept, and `lines` the id each line carries. A part renders up to `size` lines from where the last
     stopped; unless it reaches the end, its last page is dropped and the lines on it start the next
-    part, so every kept page is full, as a page of one rendering would be. With no lines, the flow is
-    one part.
+    part, so every kept page is full, as a page of one rendering would be.
     """
 
     def __init__(self, html: Callable[[int, int, int], str], lines: Sequence[str] = (), size: int = 0) -> None:
@@ -229,7 +242,7 @@ class _Flow:
         if pages[0] == last:  # not a whole page of lines: render more at once
             self.size *= 2
             return
-        self.parts.append(part.head(last))
+        self.parts.append(part.first_pages(last))
         self.start += next((index for index, page in enumerate(pages) if page == last), len(pages))
 
 
@@ -461,7 +474,7 @@ def _copy(out, value):
     return value
 
 
-def _join(pieces: Sequence[_Part], stamps: Sequence[bytes], path: Path, context: Mapping[str, Any]) -> None:
+def _join(parts: Sequence[_Part], stamps: Sequence[bytes], path: Path, context: Mapping[str, Any]) -> None:
     """One tagged PDF of the parts' kept pages, written to `path`:
 
     - one structure tree: each part's top-level elements under one /Document, in page order; the
@@ -482,10 +495,10 @@ def _join(pieces: Sequence[_Part], stamps: Sequence[bytes], path: Path, context:
     document.P = tree
     nums, names, dests = Array(), [], {}
     key = 0
-    sources = [pikepdf.open(io.BytesIO(piece.pdf)) for piece in pieces]
+    sources = [pikepdf.open(io.BytesIO(part.pdf)) for part in parts]
     tagged = "/StructTreeRoot" in sources[0].Root
-    for piece, source in zip(pieces, sources):
-        kept = source.pages[:len(piece.landscape)]
+    for part, source in zip(parts, sources):
+        kept = source.pages[:len(part.landscape)]
         kept_pages = {page.objgen for page in kept}
         for page in kept:
             out.pages.append(page)
@@ -556,7 +569,7 @@ def _join(pieces: Sequence[_Part], stamps: Sequence[bytes], path: Path, context:
         out.Root.Metadata = out.copy_foreign(first.Root.Metadata)
     for item_key, value in first.docinfo.items():
         out.docinfo[item_key] = value
-    page_of = _anchor_pages(pieces)
+    page_of = _anchor_pages(parts)
     with out.open_outline() as outline:
         profiles = None
         for section, title in SECTION_TITLES.items():
