@@ -29,8 +29,12 @@ def codes_in_the_code() -> dict[str, list[str]]:
         if path == PACKAGE / "findings.py":
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and CODE.match(node.value) \
-                    and not NOT_CODES.search(node.value):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and CODE.match(node.value)
+                and not NOT_CODES.search(node.value)
+            ):
                 code = node.value
             elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "RuleCode":
                 code = RuleCode[node.attr].value if node.attr in RuleCode.__members__ else f"RuleCode.{node.attr}"
@@ -58,15 +62,44 @@ def test_a_finding_of_an_unknown_code_is_refused_where_it_is_made():
 #: The codes as published (README, results.json, validation_report.csv, the feedback copies): a
 #: contract with whoever reads those, so renaming a RuleCode's value must fail here.
 PUBLISHED = (
-    "file.unreadable", "file.encrypted", "file.unsupported_format", "file.too_large", "template.version",
-    "template.previous_version", "sheet.missing", "sheet.layout", "sheet.rows_moved", "register.missing",
-    "register.invalid", "register.invalid_date", "register.date_formula", "register.duplicate_id",
-    "register.review_overdue", "register.next_review_early", "register.not_proportionate", "scope.excluded",
-    "objectives.other_list", "objectives.unanswered", "objectives.invalid", "objectives.no_how",
-    "objectives.none_supported", "checklist.unanswered", "checklist.invalid", "checklist.no_evidence",
-    "improvement.unanswered", "improvement.invalid", "improvement.no_action", "action.no_owner",
-    "action.no_due_date", "action.invalid_date", "action.date_formula", "action.invalid_status", "action.overdue",
-    "risk.unrated", "risk.invalid", "risk.unmitigated",
+    "file.unreadable",
+    "file.encrypted",
+    "file.unsupported_format",
+    "file.too_large",
+    "template.version",
+    "template.previous_version",
+    "sheet.missing",
+    "sheet.layout",
+    "sheet.rows_moved",
+    "register.missing",
+    "register.invalid",
+    "register.invalid_date",
+    "register.date_formula",
+    "register.duplicate_id",
+    "register.review_overdue",
+    "register.next_review_early",
+    "register.not_proportionate",
+    "scope.excluded",
+    "objectives.other_list",
+    "objectives.unanswered",
+    "objectives.invalid",
+    "objectives.no_how",
+    "objectives.none_supported",
+    "checklist.unanswered",
+    "checklist.invalid",
+    "checklist.no_evidence",
+    "improvement.unanswered",
+    "improvement.invalid",
+    "improvement.no_action",
+    "action.no_owner",
+    "action.no_due_date",
+    "action.invalid_date",
+    "action.date_formula",
+    "action.invalid_status",
+    "action.overdue",
+    "risk.unrated",
+    "risk.invalid",
+    "risk.unmitigated",
 )
 
 

@@ -34,21 +34,32 @@ def tool_file(name: str) -> str:
     try:
         return resources.files(TEMPLATES_PACKAGE).joinpath(name).read_text(encoding="utf-8")
     except (OSError, ModuleNotFoundError) as error:
-        raise MissingToolFile(f"the tool's own file report_templates/{name} is missing from this installation "
-                              f"({type(error).__name__}); reinstall partnership-review") from None
+        raise MissingToolFile(
+            f"the tool's own file report_templates/{name} is missing from this installation "
+            f"({type(error).__name__}); reinstall partnership-review"
+        ) from None
 
 
 def environment() -> Environment:
     autoescape = select_autoescape(disabled_extensions=("css.j2",), default=True, default_for_string=True)
-    env = Environment(loader=FunctionLoader(tool_file), autoescape=autoescape,
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env = Environment(
+        loader=FunctionLoader(tool_file),
+        autoescape=autoescape,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
     env.filters["pct"] = percent
     env.filters["money"] = money
     env.filters["days"] = days
     env.filters["date"] = long_date
     env.filters["rag_class"] = lambda rag: "rag-" + rag.lower().replace(" ", "-")
-    env.globals.update(section_titles={anchor: _words(title) for anchor, title in SECTION_TITLES.items()},
-                       above_profiles=ABOVE_PROFILES, contents_title=_words(CONTENTS_TITLE))
+    env.globals.update(
+        section_titles={anchor: _words(title) for anchor, title in SECTION_TITLES.items()},
+        above_profiles=ABOVE_PROFILES,
+        contents_title=_words(CONTENTS_TITLE),
+    )
     return env
 
 
@@ -72,10 +83,17 @@ def render_html(context: Mapping[str, Any]) -> str:
     return render_pack(context, WHOLE_PACK, context["profiled"], profiles_title=True)
 
 
-def render_pack(context: Mapping[str, Any], rendered: frozenset[str], profiles: Sequence[Mapping[str, Any]], *,
-                profiles_title: bool, toc_pages: Mapping[str, int] | None = None,
-                numbering: tuple[int, int] | None = None, footer: bool = True,
-                lines: tuple[int, int] | None = None) -> str:
+def render_pack(
+    context: Mapping[str, Any],
+    rendered: frozenset[str],
+    profiles: Sequence[Mapping[str, Any]],
+    *,
+    profiles_title: bool,
+    toc_pages: Mapping[str, int] | None = None,
+    numbering: tuple[int, int] | None = None,
+    footer: bool = True,
+    lines: tuple[int, int] | None = None,
+) -> str:
     """The pack, or what `rendered` names of it (see WHOLE_PACK): `contents` (the cover and contents),
     `summary` (the summary, the charts, the shared partners and the strategy's questions),
     `exceptions`, `register`, `profiles` (those given, under the heading if `profiles_title`),
@@ -92,11 +110,23 @@ def render_pack(context: Mapping[str, Any], rendered: frozenset[str], profiles: 
         css += numbering_css(*numbering)
     if not footer:
         css += "\n@page { @bottom-center { content: none; } }\n"
-    return environment().get_template("pack.html.j2").render(
-        **context, css=Markup(css), rendered=rendered, profiles=profiles, profiles_title=profiles_title,
-        toc_pages=toc_pages, lines=None if lines is None else {"start": lines[0], "stop": lines[1]})
+    return (
+        environment()
+        .get_template("pack.html.j2")
+        .render(
+            **context,
+            css=Markup(css),
+            rendered=rendered,
+            profiles=profiles,
+            profiles_title=profiles_title,
+            toc_pages=toc_pages,
+            lines=None if lines is None else {"start": lines[0], "stop": lines[1]},
+        )
+    )
 
 
 def numbering_css(first: int, total: int) -> str:
-    return (f'\n@page {{ @bottom-center {{ content: "Page " counter(page) " of {total}"; }} }}\n'
-            f"@page :first {{ counter-reset: page {first}; }}\n")
+    return (
+        f'\n@page {{ @bottom-center {{ content: "Page " counter(page) " of {total}"; }} }}\n'
+        f"@page :first {{ counter-reset: page {first}; }}\n"
+    )

@@ -45,8 +45,14 @@ REGISTER_ROWS_PER_PART = 150
 CONTENTS_LINES_PER_PART = 250
 
 
-def render_pdf(context: Mapping[str, Any], path: Path, *, profiles_per_chunk: int | None = None,
-               jobs: int | None = None, tagged: bool = True) -> Path:
+def render_pdf(
+    context: Mapping[str, Any],
+    path: Path,
+    *,
+    profiles_per_chunk: int | None = None,
+    jobs: int | None = None,
+    tagged: bool = True,
+) -> Path:
     """The pack as an A4 PDF, from the same templates, touching nothing outside the document.
 
     Up to `profiles_per_chunk` profiles (default: the config's `pdf_profiles_per_chunk`; 0 means
@@ -80,20 +86,35 @@ def render_pdf(context: Mapping[str, Any], path: Path, *, profiles_per_chunk: in
         return path
 
     def one_part(rendered: set[str], profiles: Sequence[Mapping[str, Any]] = (), title: bool = False) -> _Flow:
-        return _Flow(lambda *_: render_pack(context, frozenset(rendered), profiles, profiles_title=title,
-                                            footer=False))
+        return _Flow(lambda *_: render_pack(context, frozenset(rendered), profiles, profiles_title=title, footer=False))
 
     def contents(toc_pages: Mapping[str, int]) -> _Flow:
-        return _Flow(lambda start, stop, done: render_pack(
-            context, frozenset({"contents"}), [], profiles_title=False, toc_pages=toc_pages, footer=False,
-            lines=(start, stop)), [f"toc-{item['anchor']}" for item in profiled], CONTENTS_LINES_PER_PART)
+        return _Flow(
+            lambda start, stop, done: render_pack(
+                context,
+                frozenset({"contents"}),
+                [],
+                profiles_title=False,
+                toc_pages=toc_pages,
+                footer=False,
+                lines=(start, stop),
+            ),
+            [f"toc-{item['anchor']}" for item in profiled],
+            CONTENTS_LINES_PER_PART,
+        )
 
-    register = _Flow(lambda start, stop, _: render_pack(context, frozenset({"register"}), [], profiles_title=False,
-                                                        footer=False, lines=(start, stop)),
-                     [f"row-{item['anchor']}" for item in partnerships], REGISTER_ROWS_PER_PART)
+    register = _Flow(
+        lambda start, stop, _: render_pack(
+            context, frozenset({"register"}), [], profiles_title=False, footer=False, lines=(start, stop)
+        ),
+        [f"row-{item['anchor']}" for item in partnerships],
+        REGISTER_ROWS_PER_PART,
+    )
     summary, exceptions, appendix = one_part({"summary"}), one_part({"exceptions"}), one_part({"appendix"})
-    chunks = [one_part({"profiles"}, profiled[index:index + per_chunk], index == 0)
-              for index in range(0, len(profiled), per_chunk)]
+    chunks = [
+        one_part({"profiles"}, profiled[index : index + per_chunk], index == 0)
+        for index in range(0, len(profiled), per_chunk)
+    ]
     body = [summary, exceptions, register, *chunks, appendix]
     toc_keys = (*SECTION_TITLES, *(item["anchor"] for item in profiled))
     first_contents = contents({key: 999 for key in toc_keys})
@@ -130,54 +151,74 @@ def chart_alternatives(context: Mapping[str, Any]) -> dict[str, str]:
 
 def link_descriptions(context: Mapping[str, Any]) -> dict[str, str]:
     """What each internal link leads to, by anchor, as a link annotation's description."""
-    described = {**SECTION_TITLES, "method": "Method, in the appendix", "main": "The review, after the contents",
-                 "possible-duplication": "Possible duplication: check"}
+    described = {
+        **SECTION_TITLES,
+        "method": "Method, in the appendix",
+        "main": "The review, after the contents",
+        "possible-duplication": "Possible duplication: check",
+    }
     for item in context["partnerships"]:
         label = item.get("label") or item["title"]
-        described[item["anchor"]] = (f"Profile of {label}" if item["score"].assessed else
-                                     f"Why {label} could not be assessed, under Exceptions")
+        described[item["anchor"]] = (
+            f"Profile of {label}" if item["score"].assessed else f"Why {label} could not be assessed, under Exceptions"
+        )
     return described
 
 
 # --- Running heads and footers ---------------------------------------------------------------------
+
 
 def _stamps(front: Sequence["_Part"], body: Sequence["_Part"]) -> list["_Flow"]:
     """The running heads and "Page N of M" of every page, in the sizes given, each page's heads those
     its part was laid out with; the cover (page 1) has none."""
     pages = [(flag, *heads) for item in (*front, *body) for flag, heads in zip(item.landscape, item.heads)]
     total = len(pages)
-    stamped = [(flag, left, right, f"Page {number} of {total}" if number > 1 else "")
-               for number, (flag, left, right) in enumerate(pages, start=1)]
-    return [_Flow(lambda *_, some=stamped[index:index + STAMP_PAGES_PER_PART]: _stamps_html(some))
-            for index in range(0, total, STAMP_PAGES_PER_PART)]
+    stamped = [
+        (flag, left, right, f"Page {number} of {total}" if number > 1 else "")
+        for number, (flag, left, right) in enumerate(pages, start=1)
+    ]
+    return [
+        _Flow(lambda *_, some=stamped[index : index + STAMP_PAGES_PER_PART]: _stamps_html(some))
+        for index in range(0, total, STAMP_PAGES_PER_PART)
+    ]
 
 
 def _stamps_html(pages: Sequence[tuple[bool, str, str, str]]) -> str:
     """Pages carrying only the running heads and the footer, laid out by the pack's own @page rules so
     each sits exactly where it would on a page rendered whole."""
     css = stylesheet()
-    css += ("\n@page { @top-left { content: string(stamp-left); } @top-right { content: string(stamp-right); }"
-            " @bottom-center { content: string(stamp-foot); } }\n")
-    css += (".stamp { height: 1px; break-after: page; string-set: stamp-left attr(data-left), "
-            "stamp-right attr(data-right), stamp-foot attr(data-foot); } .stamp:last-child { break-after: auto; }\n")
+    css += (
+        "\n@page { @top-left { content: string(stamp-left); } @top-right { content: string(stamp-right); }"
+        " @bottom-center { content: string(stamp-foot); } }\n"
+    )
+    css += (
+        ".stamp { height: 1px; break-after: page; string-set: stamp-left attr(data-left), "
+        "stamp-right attr(data-right), stamp-foot attr(data-foot); } .stamp:last-child { break-after: auto; }\n"
+    )
     css += ".stamp-landscape { page: landscape; }\n"
     # The pack's white body background would fill each stamp page and hide the page it is laid on.
     css += "html, body { background: none !important; }\n"
     quote = lambda text: html_text.escape(text, quote=True)  # noqa: E731
     pages_html = "".join(
         f'<div class="stamp{" stamp-landscape" if flag else ""}" data-left="{quote(left)}" '
-        f'data-right="{quote(right)}" data-foot="{quote(foot)}"></div>' for flag, left, right, foot in pages)
-    return (f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><style>{css}</style></head>'
-            f"<body>{pages_html}</body></html>")
+        f'data-right="{quote(right)}" data-foot="{quote(foot)}"></div>'
+        for flag, left, right, foot in pages
+    )
+    return (
+        f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><style>{css}</style></head>'
+        f"<body>{pages_html}</body></html>"
+    )
 
 
 # --- Parts -----------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class _Part:
     """One rendered part: its PDF, where each anchor first lands (page index), which pages are landscape
     and each page's running heads (left, right). Only the first len(landscape) pages of the PDF are the
     pack's (see `_Flow`)."""
+
     pdf: bytes
     anchors: dict[str, int]
     landscape: list[bool]
@@ -185,8 +226,12 @@ class _Part:
 
     def first_pages(self, pages: int) -> "_Part":
         """The part cut to its first `pages` pages (its PDF keeps them all; the join takes these)."""
-        return _Part(self.pdf, {anchor: index for anchor, index in self.anchors.items() if index < pages},
-                     self.landscape[:pages], self.heads[:pages])
+        return _Part(
+            self.pdf,
+            {anchor: index for anchor, index in self.anchors.items() if index < pages},
+            self.landscape[:pages],
+            self.heads[:pages],
+        )
 
 
 def _starts(parts: Sequence[_Part], first: int = 0) -> list[int]:
@@ -238,7 +283,7 @@ class _Flow:
             self.done = True
             return
         last = len(part.landscape) - 1
-        pages = [part.anchors[line] for line in self.lines[self.start:self.stop]]
+        pages = [part.anchors[line] for line in self.lines[self.start : self.stop]]
         if pages[0] == last:  # not a whole page of lines: render more at once
             self.size *= 2
             return
@@ -246,8 +291,9 @@ class _Flow:
         self.start += next((index for index, page in enumerate(pages) if page == last), len(pages))
 
 
-def _render_flows(pool, workers: int, flows: Sequence[_Flow], alts: Mapping[str, str] | None = None,
-                  tagged: bool = True) -> None:
+def _render_flows(
+    pool, workers: int, flows: Sequence[_Flow], alts: Mapping[str, str] | None = None, tagged: bool = True
+) -> None:
     """Every flow rendered to its end, at most `workers` parts at a time, the earlier flows' first; a
     flow's next part waits for its last. Only the parts' order within a flow matters to the result, so
     it is the same whatever `workers` is. With `alts` (chart heading -> text alternative) they are the
@@ -291,12 +337,18 @@ def _render_part(html: str, alts: Mapping[str, str] | None = None, tagged: bool 
             anchors.setdefault(anchor, index)
     landscape = [page.width > page.height for page in document.pages]
     if alts is None:
-        return _Part(document.write_pdf(pdf_identifier=PDF_IDENTIFIER), anchors, landscape,
-                     [("", "")] * len(landscape))
+        return _Part(document.write_pdf(pdf_identifier=PDF_IDENTIFIER), anchors, landscape, [("", "")] * len(landscape))
     heads = [_take_off_margins(page) for page in document.pages]
-    links = [_outermost([(target, (left * _PT, (page.height - bottom) * _PT, right * _PT, (page.height - top) * _PT))
-                         for kind, target, (left, top, right, bottom), _ in page.links
-                         if kind == "internal" and target not in anchors]) for page in document.pages]
+    links = [
+        _outermost(
+            [
+                (target, (left * _PT, (page.height - bottom) * _PT, right * _PT, (page.height - top) * _PT))
+                for kind, target, (left, top, right, bottom), _ in page.links
+                if kind == "internal" and target not in anchors
+            ]
+        )
+        for page in document.pages
+    ]
     if not tagged:
         return _Part(document.write_pdf(pdf_identifier=PDF_IDENTIFIER), anchors, landscape, heads)
     pdf = document.write_pdf(pdf_identifier=PDF_IDENTIFIER, pdf_variant=PDF_VARIANT)
@@ -316,8 +368,12 @@ def _outermost(links: Sequence[tuple[str, tuple[float, ...]]]) -> list[tuple[str
 
 
 def _inside(rect: tuple[float, ...], outer: tuple[float, ...]) -> bool:
-    return (outer[0] - 0.01 <= rect[0] and rect[2] <= outer[2] + 0.01 and outer[1] - 0.01 <= rect[1]
-            and rect[3] <= outer[3] + 0.01)
+    return (
+        outer[0] - 0.01 <= rect[0]
+        and rect[2] <= outer[2] + 0.01
+        and outer[1] - 0.01 <= rect[1]
+        and rect[3] <= outer[3] + 0.01
+    )
 
 
 def _take_off_margins(page) -> tuple[str, str]:
@@ -329,8 +385,7 @@ def _take_off_margins(page) -> tuple[str, str]:
     kept = []
     for child in page._page_box.children:
         if isinstance(child, boxes.MarginBox):
-            words[child.at_keyword] = "".join(box.text for box in child.descendants()
-                                              if isinstance(box, boxes.TextBox))
+            words[child.at_keyword] = "".join(box.text for box in child.descendants() if isinstance(box, boxes.TextBox))
         else:
             kept.append(child)
     page._page_box.children = kept
@@ -342,8 +397,9 @@ def _take_off_margins(page) -> tuple[str, str]:
 _PT = 0.75
 
 
-def _finish_part(pdf: bytes, links: Sequence[Sequence[tuple[str, tuple[float, ...]]]], alts: Mapping[str, str],
-                 prefix: str) -> bytes:
+def _finish_part(
+    pdf: bytes, links: Sequence[Sequence[tuple[str, tuple[float, ...]]]], alts: Mapping[str, str], prefix: str
+) -> bytes:
     """What WeasyPrint's tagging leaves to do, on one part:
 
     - each table header says what it heads (/Scope Column in a table's head, Row in its body) and its
@@ -385,22 +441,35 @@ def _finish_part(pdf: bytes, links: Sequence[Sequence[tuple[str, tuple[float, ..
             element.A.Headers = Array([String(f"{prefix}-{header}") for header in element.A.Headers])
         elif kind == "/Figure" and str(element.get("/Alt", "")) in alts:
             element.Alt = String(alts[str(element.Alt)])
-        elif kind == "/Link" and not any(isinstance(kid, Dictionary) and kid.get("/Type") == "/OBJR"
-                                         for kid in kids):
+        elif kind == "/Link" and not any(isinstance(kid, Dictionary) and kid.get("/Type") == "/OBJR" for kid in kids):
             unlinked[page_index[element.Pg.objgen]].append(element)
         children = [kid for kid in kids if isinstance(kid, Dictionary) and kid.get("/Type") == "/StructElem"]
-        in_head, link = in_head or kind == "/THead", link if link is not None else (element if kind == "/Link" else None)
+        in_head, link = (
+            in_head or kind == "/THead",
+            link if link is not None else (element if kind == "/Link" else None),
+        )
         stack.extend((kid, in_head, link) for kid in reversed(children))
 
     key = max(int(nums[index]) for index in range(0, len(nums), 2)) + 1
     for page, elements, targets in zip(document.pages, unlinked, links):
         if len(elements) != len(targets):
-            raise RuntimeError(f"{len(targets)} links to other parts but {len(elements)} untied /Link elements "
-                               "on a page; the tagging of links has changed (see pyproject's WeasyPrint pin)")
+            raise RuntimeError(
+                f"{len(targets)} links to other parts but {len(elements)} untied /Link elements "
+                "on a page; the tagging of links has changed (see pyproject's WeasyPrint pin)"
+            )
         for element, (anchor, rect) in zip(elements, targets):
-            annotation = document.make_indirect(Dictionary(
-                Type=Name.Annot, Subtype=Name.Link, Rect=Array(list(rect)), Border=Array([0, 0, 0]),
-                Dest=String(anchor), Contents=String(anchor), StructParent=key, P=page.obj))
+            annotation = document.make_indirect(
+                Dictionary(
+                    Type=Name.Annot,
+                    Subtype=Name.Link,
+                    Rect=Array(list(rect)),
+                    Border=Array([0, 0, 0]),
+                    Dest=String(anchor),
+                    Contents=String(anchor),
+                    StructParent=key,
+                    P=page.obj,
+                )
+            )
             if "/Annots" not in page.obj:
                 page.obj.Annots = Array()
             page.obj.Annots.append(annotation)
@@ -409,8 +478,7 @@ def _finish_part(pdf: bytes, links: Sequence[Sequence[tuple[str, tuple[float, ..
             key += 1
     root.ParentTreeNextKey = key
     if ids:
-        root.IDTree = Dictionary(Names=Array([item for pair in sorted(ids, key=lambda pair: pair[0])
-                                              for item in pair]))
+        root.IDTree = Dictionary(Names=Array([item for pair in sorted(ids, key=lambda pair: pair[0]) for item in pair]))
     out = io.BytesIO()
     document.save(out, deterministic_id=True)
     return out.getvalue()
@@ -460,6 +528,7 @@ def _document(html: str):
 
 # --- The join --------------------------------------------------------------------------------------
 
+
 def _copy(out, value):
     """`value` of another PDF copied into `out`: an indirect object with all it refers to (once per
     source: the pages copied before are the pages it refers to), a direct array item by item."""
@@ -498,7 +567,7 @@ def _join(parts: Sequence[_Part], stamps: Sequence[bytes], path: Path, context: 
     sources = [pikepdf.open(io.BytesIO(part.pdf)) for part in parts]
     tagged = "/StructTreeRoot" in sources[0].Root
     for part, source in zip(parts, sources):
-        kept = source.pages[:len(part.landscape)]
+        kept = source.pages[: len(part.landscape)]
         kept_pages = {page.objgen for page in kept}
         for page in kept:
             out.pages.append(page)
@@ -513,7 +582,7 @@ def _join(parts: Sequence[_Part], stamps: Sequence[bytes], path: Path, context: 
                 copied = out.copy_foreign(kid)
                 copied.P = document
                 document.K.append(copied)
-        for page, copy in zip(kept, out.pages[len(out.pages) - len(kept):]):
+        for page, copy in zip(kept, out.pages[len(out.pages) - len(kept) :]):
             copy.obj.StructParents = key
             nums.extend([key, _copy(out, parent_of[int(page.obj.StructParents)])])
             key += 1
@@ -524,8 +593,11 @@ def _join(parts: Sequence[_Part], stamps: Sequence[bytes], path: Path, context: 
                     key += 1
         if "/IDTree" in root:
             pairs = root.IDTree.Names
-            names.extend((str(pairs[index]), out.copy_foreign(pairs[index + 1]))
-                         for index in range(0, len(pairs), 2) if pairs[index + 1].Pg.objgen in kept_pages)
+            names.extend(
+                (str(pairs[index]), out.copy_foreign(pairs[index + 1]))
+                for index in range(0, len(pairs), 2)
+                if pairs[index + 1].Pg.objgen in kept_pages
+            )
         named = source.Root.get("/Names", {}).get("/Dests", {}).get("/Names", [])
         for index in range(0, len(named), 2):
             if named[index + 1][0].objgen in kept_pages:
@@ -534,11 +606,15 @@ def _join(parts: Sequence[_Part], stamps: Sequence[bytes], path: Path, context: 
         tree.ParentTree = out.make_indirect(Dictionary(Nums=nums))
         tree.ParentTreeNextKey = key
         if names:
-            tree.IDTree = out.make_indirect(Dictionary(Names=Array([item for pair in sorted(names, key=lambda pair: pair[0])
-                                                                    for item in pair])))
+            tree.IDTree = out.make_indirect(
+                Dictionary(Names=Array([item for pair in sorted(names, key=lambda pair: pair[0]) for item in pair]))
+            )
         out.Root.StructTreeRoot = tree
-    out.Root.Names = Dictionary(Dests=out.make_indirect(Dictionary(
-        Names=Array([item for name in sorted(dests) for item in (String(name), dests[name])]))))
+    out.Root.Names = Dictionary(
+        Dests=out.make_indirect(
+            Dictionary(Names=Array([item for name in sorted(dests) for item in (String(name), dests[name])]))
+        )
+    )
 
     described = link_descriptions(context)
     stamp_pdfs = [pikepdf.open(io.BytesIO(stamp)) for stamp in stamps]
@@ -549,8 +625,9 @@ def _join(parts: Sequence[_Part], stamps: Sequence[bytes], path: Path, context: 
         name = Name(f"/Pagination{number}")
         page.add_resource(form, Name.XObject, name)
         drawn = b"q " + bytes(name.unparse()) + b" Do Q"
-        closing = out.make_stream(b"\nQ /Artifact <</Type /Pagination>> BDC " + drawn + b" EMC\n" if tagged
-                                  else b"\nQ " + drawn + b"\n")
+        closing = out.make_stream(
+            b"\nQ /Artifact <</Type /Pagination>> BDC " + drawn + b" EMC\n" if tagged else b"\nQ " + drawn + b"\n"
+        )
         contents = page.obj.Contents
         streams = list(contents) if isinstance(contents, Array) else [contents]
         page.obj.Contents = Array([opening, *streams, closing])
@@ -581,7 +658,12 @@ def _join(parts: Sequence[_Part], stamps: Sequence[bytes], path: Path, context: 
             if partnership["anchor"] in page_of and profiles is not None:
                 title = f"{partnership['score'].id} {partnership['title']}".strip()
                 profiles.children.append(OutlineItem(title, page_of[partnership["anchor"]]))
-    out.save(path, deterministic_id=True, compress_streams=True, force_version="1.7",
-             object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    out.save(
+        path,
+        deterministic_id=True,
+        compress_streams=True,
+        force_version="1.7",
+        object_stream_mode=pikepdf.ObjectStreamMode.generate,
+    )
     for source in (*sources, *stamp_pdfs):
         source.close()

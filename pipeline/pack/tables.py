@@ -39,6 +39,7 @@ ANSWER_COLUMNS = ("file", "sheet", "cell", "partnership_id", "ref", "field", "va
 
 # --- The answers table ------------------------------------------------------------------------------
 
+
 def answer_rows(workbook: Workbook) -> Iterator[tuple[str, ...]]:
     """Every answer cell of one assessed workbook, in sheet order (the template's), then row, then column."""
     pid = workbook.partnership_id
@@ -49,21 +50,39 @@ def answer_rows(workbook: Workbook) -> Iterator[tuple[str, ...]]:
     register = sorted(workbook.register.values(), key=lambda entry: entry.row)
     yield from (row(catalogue.REGISTER.name, entry.cell(), "", entry.field.label, entry.value) for entry in register)
     for objective in workbook.objectives:
-        yield row(catalogue.OBJECTIVES_SHEET.name, objective.cell("Contributes"), objective.ref, "Contributes",
-                  objective.contributes)
+        yield row(
+            catalogue.OBJECTIVES_SHEET.name,
+            objective.cell("Contributes"),
+            objective.ref,
+            "Contributes",
+            objective.contributes,
+        )
         yield row(catalogue.OBJECTIVES_SHEET.name, objective.cell("How"), objective.ref, "How", objective.how)
     for question in workbook.checklist:
-        for header, value in (("Status", question.status), ("Evidence", question.evidence),
-                              ("Evidence location", question.evidence_location)):
+        for header, value in (
+            ("Status", question.status),
+            ("Evidence", question.evidence),
+            ("Evidence location", question.evidence_location),
+        ):
             yield row(catalogue.CHECKLIST.name, question.cell(header), question.question.ref, header, value)
     for area in workbook.improvement:
-        for header, value in (("Answer", area.answer), ("Action", area.action), ("Action owner", area.owner),
-                              ("Due date", area.due), ("Action status", area.action_status)):
+        for header, value in (
+            ("Answer", area.answer),
+            ("Action", area.action),
+            ("Action owner", area.owner),
+            ("Due date", area.due),
+            ("Action status", area.action_status),
+        ):
             yield row(catalogue.IMPROVEMENT.name, area.cell(header), area.area.ref, header, value)
     for risk in workbook.risks:
         own = () if risk.is_strategy_risk else (("Risk", risk.text),)
-        for header, value in (*own, ("Likelihood", risk.likelihood), ("Impact", risk.impact),
-                              ("Mitigation", risk.mitigation), ("Owner", risk.owner)):
+        for header, value in (
+            *own,
+            ("Likelihood", risk.likelihood),
+            ("Impact", risk.impact),
+            ("Mitigation", risk.mitigation),
+            ("Owner", risk.owner),
+        ):
             yield row(catalogue.RISKS_SHEET.name, risk.cell(header), risk.ref, header, value)
 
 
@@ -78,8 +97,12 @@ def answers_frame(workbooks: Iterable[Workbook]) -> "pandas.DataFrame":
     """One row per answer cell of every assessed workbook, by file name, then as `answer_rows`."""
     import pandas
 
-    rows = [item for workbook in sorted(workbooks, key=lambda item: item.file) if workbook.assessed
-            for item in answer_rows(workbook)]
+    rows = [
+        item
+        for workbook in sorted(workbooks, key=lambda item: item.file)
+        if workbook.assessed
+        for item in answer_rows(workbook)
+    ]
     return pandas.DataFrame(rows, columns=list(ANSWER_COLUMNS), dtype=object)
 
 
@@ -90,8 +113,10 @@ def answers_csv(frame: "pandas.DataFrame") -> bytes:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(frame.columns)
     # Column by column: only the columns that can hold what an officer typed need neutralising.
-    columns = [[neutralise(str(value)) for value in frame[name].tolist()] if name in _TYPED
-               else frame[name].tolist() for name in frame.columns]
+    columns = [
+        [neutralise(str(value)) for value in frame[name].tolist()] if name in _TYPED else frame[name].tolist()
+        for name in frame.columns
+    ]
     writer.writerows(zip(*columns))
     return buffer.getvalue().encode("utf-8")
 
@@ -102,25 +127,58 @@ _TYPED = frozenset({"file", "partnership_id", "ref", "value"})
 
 # --- The partnerships table -------------------------------------------------------------------------
 
+
 def partnerships_frame(scores: Sequence[PartnershipScore]) -> "pandas.DataFrame":
     """One row per workbook, in the scores' order, with what the analysis across partnerships needs."""
     import pandas
 
-    rows = [{
-        "file": score.file, "partnership_id": score.id, "name": score.name,
-        "service_area": score.service_area or "(service area not given)",
-        "assessed": score.assessed, "in_scope": score.in_scope, "counted": score.counted, "rag": score.rag,
-        "significance": score.significance, "performance_method": score.performance_method,
-        "proportionate": score.proportionate,
-        "objectives_stated": score.objectives is not None, "objectives": tuple(score.objectives or ()),
-        "funding": score.funding, "officer_days": score.officer_days, "councillor_days": score.councillor_days,
-        "checklist_completeness": score.checklist_completeness, "checklist_assurance": score.checklist_assurance,
-        "high_risks": score.high_risks, "high_unmitigated": score.high_unmitigated,
-    } for score in scores]
-    columns = ["file", "partnership_id", "name", "service_area", "assessed", "in_scope", "counted", "rag",
-               "significance", "performance_method", "proportionate", "objectives_stated", "objectives", "funding",
-               "officer_days", "councillor_days", "checklist_completeness", "checklist_assurance", "high_risks",
-               "high_unmitigated"]
+    rows = [
+        {
+            "file": score.file,
+            "partnership_id": score.id,
+            "name": score.name,
+            "service_area": score.service_area or "(service area not given)",
+            "assessed": score.assessed,
+            "in_scope": score.in_scope,
+            "counted": score.counted,
+            "rag": score.rag,
+            "significance": score.significance,
+            "performance_method": score.performance_method,
+            "proportionate": score.proportionate,
+            "objectives_stated": score.objectives is not None,
+            "objectives": tuple(score.objectives or ()),
+            "funding": score.funding,
+            "officer_days": score.officer_days,
+            "councillor_days": score.councillor_days,
+            "checklist_completeness": score.checklist_completeness,
+            "checklist_assurance": score.checklist_assurance,
+            "high_risks": score.high_risks,
+            "high_unmitigated": score.high_unmitigated,
+        }
+        for score in scores
+    ]
+    columns = [
+        "file",
+        "partnership_id",
+        "name",
+        "service_area",
+        "assessed",
+        "in_scope",
+        "counted",
+        "rag",
+        "significance",
+        "performance_method",
+        "proportionate",
+        "objectives_stated",
+        "objectives",
+        "funding",
+        "officer_days",
+        "councillor_days",
+        "checklist_completeness",
+        "checklist_assurance",
+        "high_risks",
+        "high_unmitigated",
+    ]
     return pandas.DataFrame(rows, columns=columns)
 
 
@@ -131,16 +189,20 @@ def counted_partnerships(frame: "pandas.DataFrame") -> "pandas.DataFrame":
 
 # --- Analysis across partnerships -------------------------------------------------------------------
 
+
 def rag_by_service_area(frame: "pandas.DataFrame") -> list[dict[str, Any]]:
     """Per service area (by name), how many of its partnerships have each rating (each ID once)."""
     partnerships = frame[frame["counted"]]
     if partnerships.empty:
         return []
-    table = partnerships.pivot_table(index="service_area", columns="rag", values="file", aggfunc="count",
-                                     fill_value=0).reindex(columns=list(RAG_ORDER), fill_value=0)
+    table = partnerships.pivot_table(
+        index="service_area", columns="rag", values="file", aggfunc="count", fill_value=0
+    ).reindex(columns=list(RAG_ORDER), fill_value=0)
     table = table.loc[sorted(table.index, key=str.casefold)]  # as the chart orders them
-    return [{"service_area": area, "counts": {rag: int(row[rag]) for rag in RAG_ORDER}, "total": int(row.sum())}
-            for area, row in table.iterrows()]
+    return [
+        {"service_area": area, "counts": {rag: int(row[rag]) for rag in RAG_ORDER}, "total": int(row.sum())}
+        for area, row in table.iterrows()
+    ]
 
 
 def significance_table(frame: "pandas.DataFrame", config: Config) -> list[dict[str, Any]]:
@@ -151,12 +213,17 @@ def significance_table(frame: "pandas.DataFrame", config: Config) -> list[dict[s
     rows = []
     for tier in config.tiers:
         group = grouped.get_group(tier.name) if tier.name in grouped.groups else counted.iloc[0:0]
-        rows.append({"tier": tier.name, "partnerships": len(group),
-                     "funding": float(group["funding"].fillna(0).sum()),
-                     "officer_days": float(group["officer_days"].fillna(0).sum()),
-                     "not_proportionate": int((group["proportionate"] == False).sum()),  # noqa: E712 - None is not False
-                     "no_method": int((group["performance_method"] == "").sum()),
-                     "methods": tier.methods})
+        rows.append(
+            {
+                "tier": tier.name,
+                "partnerships": len(group),
+                "funding": float(group["funding"].fillna(0).sum()),
+                "officer_days": float(group["officer_days"].fillna(0).sum()),
+                "not_proportionate": int((group["proportionate"] == False).sum()),  # noqa: E712 - None is not False
+                "no_method": int((group["performance_method"] == "").sum()),
+                "methods": tier.methods,
+            }
+        )
     return rows
 
 
@@ -174,33 +241,55 @@ def objectives_matrix(frame: "pandas.DataFrame", config: Config) -> dict[str, An
     counted = counted_partnerships(frame)
     stated = counted[counted["objectives_stated"]]
     refs = [item.ref for item in config.objectives]
-    long = stated[["file", "objectives", "funding", "officer_days"]].explode("objectives").dropna(
-        subset=["objectives"])
+    long = stated[["file", "objectives", "funding", "officer_days"]].explode("objectives").dropna(subset=["objectives"])
     long = long[long["objectives"].isin(refs)]
-    wide = (pandas.crosstab(long["file"], long["objectives"]).reindex(index=stated["file"], columns=refs,
-                                                                      fill_value=0).fillna(0).astype(bool))
-    totals = long.groupby("objectives").agg(partnerships=("file", "nunique"),
-                                            funding=("funding", lambda series: float(series.fillna(0).sum())),
-                                            officer_days=("officer_days", lambda series: float(series.fillna(0).sum())))
+    wide = (
+        pandas.crosstab(long["file"], long["objectives"])
+        .reindex(index=stated["file"], columns=refs, fill_value=0)
+        .fillna(0)
+        .astype(bool)
+    )
+    totals = long.groupby("objectives").agg(
+        partnerships=("file", "nunique"),
+        funding=("funding", lambda series: float(series.fillna(0).sum())),
+        officer_days=("officer_days", lambda series: float(series.fillna(0).sum())),
+    )
     objectives = []
     for item in config.objectives:
         have = item.ref in totals.index
-        objectives.append({"ref": item.ref, "title": item.title,
-                           "partnerships": int(totals.at[item.ref, "partnerships"]) if have else 0,
-                           "funding": float(totals.at[item.ref, "funding"]) if have else 0.0,
-                           "officer_days": float(totals.at[item.ref, "officer_days"]) if have else 0.0})
+        objectives.append(
+            {
+                "ref": item.ref,
+                "title": item.title,
+                "partnerships": int(totals.at[item.ref, "partnerships"]) if have else 0,
+                "funding": float(totals.at[item.ref, "funding"]) if have else 0.0,
+                "officer_days": float(totals.at[item.ref, "officer_days"]) if have else 0.0,
+            }
+        )
     supports = wide.any(axis=1) if refs else pandas.Series(False, index=wide.index)
     by_file = stated.set_index("file")
     return {
         "refs": refs,
-        "rows": [{"file": file, "id": by_file.at[file, "partnership_id"], "name": by_file.at[file, "name"],
-                  "cells": [bool(wide.at[file, ref]) for ref in refs]} for file in wide.index],
+        "rows": [
+            {
+                "file": file,
+                "id": by_file.at[file, "partnership_id"],
+                "name": by_file.at[file, "name"],
+                "cells": [bool(wide.at[file, ref]) for ref in refs],
+            }
+            for file in wide.index
+        ],
         "objectives": objectives,
-        "none": [{"file": file, "id": by_file.at[file, "partnership_id"], "name": by_file.at[file, "name"]}
-                 for file in wide.index if not supports[file]],
+        "none": [
+            {"file": file, "id": by_file.at[file, "partnership_id"], "name": by_file.at[file, "name"]}
+            for file in wide.index
+            if not supports[file]
+        ],
         "unsupported": [item for item in objectives if not item["partnerships"]],
-        "not_stated": [{"file": row.file, "id": row.partnership_id, "name": row.name}
-                       for row in counted[~counted["objectives_stated"]].itertuples()],
+        "not_stated": [
+            {"file": row.file, "id": row.partnership_id, "name": row.name}
+            for row in counted[~counted["objectives_stated"]].itertuples()
+        ],
     }
 
 
@@ -209,21 +298,37 @@ def strategy_risks(scores: Sequence[PartnershipScore]) -> list[dict[str, Any]]:
     average score and how many rate it High, highest average first (ties by Ref)."""
     import pandas
 
-    rows = [{"ref": risk.ref, "score": risk.score, "high": risk.band == "High"}
-            for score in scores if score.assessed and score.in_scope and score.counted
-            for risk in score.risks if risk.ref in {item.ref for item in catalogue.RISKS}]
+    rows = [
+        {"ref": risk.ref, "score": risk.score, "high": risk.band == "High"}
+        for score in scores
+        if score.assessed and score.in_scope and score.counted
+        for risk in score.risks
+        if risk.ref in {item.ref for item in catalogue.RISKS}
+    ]
     frame = pandas.DataFrame(rows, columns=["ref", "score", "high"])
     summary = frame.groupby("ref").agg(rated=("score", "size"), average=("score", "mean"), high=("high", "sum"))
     texts = {item.ref: item.text for item in catalogue.RISKS}
-    result = [{"ref": ref, "text": texts[ref], "rated": int(summary.at[ref, "rated"]),
-               "average": round(float(summary.at[ref, "average"]), 2), "high": int(summary.at[ref, "high"])}
-              for ref in summary.index]
+    result = [
+        {
+            "ref": ref,
+            "text": texts[ref],
+            "rated": int(summary.at[ref, "rated"]),
+            "average": round(float(summary.at[ref, "average"]), 2),
+            "high": int(summary.at[ref, "high"]),
+        }
+        for ref in summary.index
+    ]
     return sorted(result, key=lambda item: (-item["average"], item["ref"]))
 
 
-def strategy_questions(frame: "pandas.DataFrame", config: Config,
-                       scores: Sequence[PartnershipScore] = ()) -> dict[str, Any]:
+def strategy_questions(
+    frame: "pandas.DataFrame", config: Config, scores: Sequence[PartnershipScore] = ()
+) -> dict[str, Any]:
     """The analysis across partnerships that the pack's "The strategy's questions" shows and results.json
     records: significance tiers, the objectives matrix, RAG by service area and the strategy's risks."""
-    return {"tiers": significance_table(frame, config), "objectives": objectives_matrix(frame, config),
-            "rag_by_service_area": rag_by_service_area(frame), "strategy_risks": strategy_risks(scores)}
+    return {
+        "tiers": significance_table(frame, config),
+        "objectives": objectives_matrix(frame, config),
+        "rag_by_service_area": rag_by_service_area(frame),
+        "strategy_risks": strategy_risks(scores),
+    }
