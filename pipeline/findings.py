@@ -74,9 +74,10 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in (
          "The next review date, {next}, is before this review was completed on {completed}. Set the date "
          "of the next review (usually a year after this one)."),
     Rule("register.not_proportionate", WARNING,
-         "the performance management method is not proportionate to the partnership's significance tier",
-         "'{method}' is not proportionate for a {tier} partnership ({why}). Use one of: {methods}; or say in "
-         "the review why this method is enough."),
+         "the performance management method is not proportionate to the partnership's significance tier "
+         "(or none is recorded for a tier that expects a formal method)",
+         "{used} is not proportionate for a {tier} partnership ({why}): its performance should be managed "
+         "by one of: {methods}. Choose the one used, or say in the review why {this}."),
     Rule("scope.excluded", WARNING, "a scope test answered Yes: not a partnership under the strategy",
          "'{field}' is Yes, so under the strategy this is not a partnership and it will be reported as "
          "out of scope. If that is wrong, answer No."),

@@ -220,3 +220,36 @@ def test_results_json_records_the_analysis_across_partnerships(year):
     assert {row["ref"]: row["rated"] for row in strategy["strategy_risks"]} == {f"R0{n}": 4 for n in range(1, 10)}
     assert strategy["rag_by_service_area"] == [{"service_area": "Community Safety", "total": 4, "counts": {
         "Red": 0, "Amber": 4, "Green": 0, "Out of scope": 0, "Not assessed": 0}}]
+
+
+def test_no_method_recorded_is_not_proportionate_to_a_tier_that_expects_one(tmp_path):
+    """A Major or Moderate partnership whose method is left blank is told, at the method's cell, which
+    methods its tier expects; a Limited one, for which no formal method is proportionate, is not."""
+    write_workbook(tmp_path / "major.xlsx", partnership_id="P-001",
+                   register={**LIMITED, "funding": 300000, "performance_method": None})
+    write_workbook(tmp_path / "moderate.xlsx", partnership_id="P-002",
+                   register={**LIMITED, "statutory_voluntary": "Statutory", "performance_method": None})
+    write_workbook(tmp_path / "limited.xlsx", partnership_id="P-003", register={**LIMITED, "performance_method": None})
+    assessment = assess_folder(tmp_path, CONFIG, as_of=AS_OF)
+    found = {item.file: item for item in assessment.report.findings if item.rule == "register.not_proportionate"}
+    assert sorted(found) == ["major.xlsx", "moderate.xlsx"]
+    major = found["major.xlsx"]
+    assert (major.sheet, major.cell, major.severity, major.value) == ("Register", "B16", "warning", "")
+    assert major.message == (
+        "Leaving 'Performance management method' blank is not proportionate for a Major partnership (Annual "
+        "council funding £300,000 is at least £250,000): its performance should be managed by one of: "
+        "Partnership performance framework; Quarterly performance report; Annual report to Cabinet or committee; "
+        "Overview and Scrutiny review; Project or programme board. Choose the one used, or say in the review why "
+        "no formal method is needed.")
+    assert "Moderate partnership (Statutory or voluntary = Statutory)" in found["moderate.xlsx"].message
+    assert {score.id: (score.significance, score.performance_method, score.proportionate)
+            for score in assessment.scores} == {
+        "P-001": ("Major", "", False), "P-002": ("Moderate", "", False), "P-003": ("Limited", "", None)}
+
+
+def test_a_method_chosen_is_still_told_in_the_same_words(tmp_path):
+    write_workbook(tmp_path / "p.xlsx", register={**LIMITED, "funding": 300000, "performance_method": "No formal method"})
+    [item] = [item for item in assess_folder(tmp_path, CONFIG, as_of=AS_OF).report.findings
+              if item.rule == "register.not_proportionate"]
+    assert item.message.startswith("'No formal method' is not proportionate for a Major partnership (")
+    assert item.message.endswith("Choose the one used, or say in the review why this method is enough.")
