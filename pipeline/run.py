@@ -127,7 +127,8 @@ def report(input_dir: Path, out_dir: Path, *, as_of: dt.date, year: int,
             data["change_since_previous"] = comparison.as_dict()
 
         with _step("Charts"):
-            charts = render_charts(scores, config, comparison=comparison)  # the heat map marks risk movement
+            # The charts draw the analysis the pack words and results.json records; the heat map marks risk movement.
+            charts = render_charts(scores, config, comparison=comparison, strategy=strategy)
             charts[NETWORK_CHART] = render_network(network)
             (staging / CHARTS_DIR).mkdir()
             for name in progress("Charts", sorted(charts)):

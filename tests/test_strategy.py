@@ -7,6 +7,7 @@ import csv
 import dataclasses
 import io
 import json
+import re
 
 import openpyxl
 import pytest
@@ -253,3 +254,32 @@ def test_a_method_chosen_is_still_told_in_the_same_words(tmp_path):
               if item.rule == "register.not_proportionate"]
     assert item.message.startswith("'No formal method' is not proportionate for a Major partnership (")
     assert item.message.endswith("Choose the one used, or say in the review why this method is enough.")
+
+
+def _chart(html: str, name: str) -> str:
+    """One chart's figure in the pack (its SVG with the words, and its data table), as plain text."""
+    start = html.index(f'id="chart-{name}"')
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html[start:html.index("</figure>", start)]))
+
+
+def test_the_charts_draw_word_and_table_what_results_json_records(year):
+    """One computation on the tables feeds each chart, its words, its data table and results.json: the
+    four returns' known answers (every return Amber, in Community Safety; R01 rated 4 x 4 by each, the
+    other eight risks 2 x 2; P-002 with £300,000 and 45 officer days)."""
+    _, out = year
+    html = (out / "review_pack.html").read_text(encoding="utf-8")
+    strategy = json.loads((out / "results.json").read_text(encoding="utf-8"))["strategy"]
+    area = _chart(html, "rag_by_service_area")
+    assert strategy["rag_by_service_area"][0]["counts"]["Amber"] == 4
+    assert "4 workbooks by the service area that leads the partnership (1 area) and by rating. Community Safety: 4 Amber" in area
+    assert "Community Safety 0 4 0 0 0 4" in area  # the data table's row
+    assert strategy["strategy_risks"][0] == {"ref": "R01", "text": catalogue.RISKS[0].text, "rated": 4,
+                                             "average": 16.0, "high": 4}
+    ranked = _chart(html, "strategy_risks_ranked")
+    assert "16.0 (High, rated by 4 partnerships). Then R02 4.0 (Low)" in ranked
+    assert f"R01 {catalogue.RISKS[0].text} 1 16.0 High 4" in ranked
+    heat = _chart(html, "risk_heat_map")
+    assert "36 rated risks of the partnerships in scope" in heat and "4 High" in heat
+    resources = _chart(html, "resources_vs_assurance")
+    assert "Each of the 4 partnerships rated Red, Amber or Green" in resources
+    assert "The largest commitment of money is P-002 (£300,000" in resources
