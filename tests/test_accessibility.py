@@ -205,19 +205,36 @@ def test_the_heat_map_with_change_says_which_risks_moved(packs):
 def test_no_chart_carries_a_meaning_by_colour_alone(packs):
     """Ratings and bands are hatched as well as coloured (each its own pattern), the heat map's bands
     step clearly from light to dark, and no label is white on a colour (under 4.5:1 on the palette)."""
-    from pipeline.pack import charts
+    from pipeline.pack import charts, palette
 
     hatches = [hatch for hatch in charts.RAG_HATCHES.values()]
     assert len(set(hatches)) == len(hatches)
     assert len(set(charts.BAND_HATCHES.values())) == len(charts.BAND_HATCHES)
-    low, medium, high = (charts.BAND_COLOURS[band] for band in ("Low", "Medium", "High"))
+    low, medium, high = (palette.BAND_COLOURS[band] for band in ("Low", "Medium", "High"))
     assert _contrast(low, medium) >= 1.4 and _contrast(medium, high) >= 1.4 and _contrast(low, high) >= 2.5
-    for colour in charts.BAND_COLOURS.values():
-        assert _contrast(colour, charts.INK) >= 4.5
+    for colour in palette.BAND_COLOURS.values():
+        assert _contrast(colour, palette.CHART_INK) >= 4.5 and _contrast(colour, palette.TEXT) >= 4.5
     for name in CHARTS:
         svg = _chart(packs["demo"], name)
         assert not re.search(r"<text[^>]*style=\"[^\"]*fill: ?#ffffff", svg), name
     assert _chart(packs["demo"], "rag_by_service_area").count("<pattern") >= 3  # Red, Amber and Out of scope
+
+
+def test_the_page_takes_every_colour_from_the_palette_the_charts_draw_with():
+    """The stylesheet and the templates write no colour of their own (each is the palette's), and the
+    page's coloured words read at 4.5:1 on white."""
+    from pipeline.pack import palette
+    from pipeline.pack.html import stylesheet
+
+    templates = Path(__file__).parent.parent / "report_templates"
+    for path in templates.glob("*.j2"):
+        assert not re.search(r"#[0-9A-Fa-f]{6}\b|#[0-9A-Fa-f]{3}\b", path.read_text(encoding="utf-8")), path.name
+    source = (templates / "pack.css.j2").read_text(encoding="utf-8")
+    css = stylesheet()
+    for name, colour in palette.STYLESHEET.items():
+        assert f"colour.{name} }}}}" in source and colour in css, name
+    for colour in (palette.TEXT, palette.TEXT_MUTED, palette.ACCENT, palette.WORSE_TEXT, palette.BETTER_TEXT):
+        assert _contrast(colour, "#ffffff") >= 4.5, colour
 
 
 def _contrast(first: str, second: str) -> float:

@@ -9,6 +9,7 @@ renders it again in one piece and compares.
 from __future__ import annotations
 
 import hashlib
+from html import unescape
 import json
 import re
 
@@ -65,6 +66,21 @@ def test_every_section_chart_and_profile_is_in_the_html(page, year):
     for heading in ("Executive summary", "Exceptions", "The partnership register", "Partnership profiles",
                     "Validation summary by rule", "Method", "Inputs"):
         assert f">{heading}<" in page or f">{heading} (" in page, heading
+
+
+def test_each_section_has_the_same_title_in_its_heading_the_contents_and_the_bookmarks(year, page):
+    from pypdf import PdfReader
+
+    from pipeline.pack.sections import CONTENTS_TITLE, SECTION_TITLES
+
+    titles = list(SECTION_TITLES.values())
+    headings = [unescape(text) for text in re.findall(r"<h2[^>]*>([^<]+)</h2>", page)]
+    assert headings == [CONTENTS_TITLE, *titles]
+    contents = page[page.index('class="contents"'):page.index("</nav>")]
+    lines = dict(re.findall(r'<li><a href="#([a-z]+)"[^>]*>([^<]+)</a>', contents))
+    assert {anchor: unescape(text) for anchor, text in lines.items()} == SECTION_TITLES
+    bookmarks = [item.title for item in PdfReader(year[1] / "review_pack.pdf").outline if not isinstance(item, list)]
+    assert bookmarks == titles
 
 
 def test_exceptions_name_each_problem(page):

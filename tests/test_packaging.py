@@ -59,7 +59,7 @@ def installed(tmp_path_factory) -> Path:
     shutil.rmtree(source)  # the source tree is gone before the tool is installed and run
     (wheel,) = wheels.glob("partnership_review-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    assert "pipeline/report_templates/pack.css" in names and "pipeline/report_templates/pack.html.j2" in names
+    assert "pipeline/report_templates/pack.css.j2" in names and "pipeline/report_templates/pack.html.j2" in names
 
     env_dir = base / "venv"
     venv.EnvBuilder(with_pip=False).create(env_dir)
@@ -107,7 +107,7 @@ def test_a_missing_tool_file_is_named_not_blamed_on_writing(installed, tmp_path)
                                 "import pipeline, pathlib; print(pathlib.Path(pipeline.__file__).parent)"],
                                cwd=tmp_path, check=True, capture_output=True, text=True).stdout.strip())
     assert site.resolve().is_relative_to(installed.resolve())
-    css = site / "report_templates" / "pack.css"
+    css = site / "report_templates" / "pack.css.j2"
     saved = css.read_bytes()
     assert _run(installed, "demo", "--out", "returns", "--count", "2", cwd=tmp_path).returncode == 0
     css.unlink()
@@ -116,7 +116,7 @@ def test_a_missing_tool_file_is_named_not_blamed_on_writing(installed, tmp_path)
     finally:
         css.write_bytes(saved)
     assert year.returncode == 1
-    assert "report_templates/pack.css is missing" in year.stderr
+    assert "report_templates/pack.css.j2 is missing" in year.stderr
     assert "The pack stopped" in year.stderr
     assert "could not write" not in year.stderr
     assert "Traceback" not in year.stderr

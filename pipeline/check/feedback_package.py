@@ -493,6 +493,10 @@ def _comments_xml(notes: list[tuple[int, int, str]], author: str) -> bytes:
             ).encode("utf-8")
 
 
+#: The pale yellow of a note in Excel, as Excel draws its own.
+NOTE_FILL = "#ffffe1"
+
+
 def _vml(notes: list[tuple[int, int, str]], block: int) -> bytes:
     """The legacy drawing of the comment boxes (hidden until the cell is pointed at)."""
     shapes = []
@@ -504,7 +508,7 @@ def _vml(notes: list[tuple[int, int, str]], block: int) -> bytes:
         shapes.append(
             f'<v:shape id="_x0000_s{block * 1024 + number}" type="#_x0000_t202" style="position:absolute;'
             f"margin-left:80pt;margin-top:2pt;width:270pt;height:{height * 0.75:g}pt;z-index:{number};"
-            f'visibility:hidden" fillcolor="#ffffe1" o:insetmode="auto"><v:fill color2="#ffffe1"/>'
+            f'visibility:hidden" fillcolor="{NOTE_FILL}" o:insetmode="auto"><v:fill color2="{NOTE_FILL}"/>'
             f'<v:shadow on="t" color="black" obscured="t"/><v:path o:connecttype="none"/>'
             f'<v:textbox style="mso-direction-alt:auto"><div style="text-align:left"></div></v:textbox>'
             f'<x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/><x:Anchor>{anchor}</x:Anchor>'

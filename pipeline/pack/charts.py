@@ -2,8 +2,8 @@
 
 matplotlib is imported inside `render_charts` (it is slow to import and only the report needs it)
 and always with the Agg backend, so no display is ever needed. Determinism: a fixed `svg.hashsalt`
-for element ids, no date in the metadata, text kept as text. Colours are the Okabe-Ito palette,
-which people with the common colour-vision deficiencies can tell apart; no chart relies on colour
+for element ids, no date in the metadata, text kept as text. The colours are the pack's
+(`pipeline.pack.palette`, Okabe-Ito for ratings, bands and statuses); no chart relies on colour
 alone: every coloured mark also carries a text label, a pattern (a rating's hatching, a band's) or a
 shape, and bars are outlined so they stand out from the white page.
 
@@ -23,28 +23,23 @@ from xml.sax.saxutils import escape, quoteattr
 
 from pipeline import catalogue
 from pipeline.catalogue import HIGH, LOW, MEDIUM
-from pipeline.check.score import (ACTION_KEYS, AMBER, GREEN, NOT_ASSESSED, OUT_OF_SCOPE, OVERDUE, RAG_ORDER, RED,
+from pipeline.check.score import (ACTION_KEYS, AMBER, GREEN, NOT_ASSESSED, OUT_OF_SCOPE, RAG_ORDER, RED,
                                   PartnershipScore)
 from pipeline.config import Config
+from pipeline.pack.palette import (ACTION_COLOURS, BAND_COLOURS, CHART_GRID, CHART_INK, CHART_LINE, CHART_MUTED,
+                                   MOVEMENT, NETWORK_LINK, ORGANISATION, PARTNERSHIP, RAG_COLOURS, WHITE)
 from pipeline.pack.chart_figures import analysis, chart_figures, charted, completeness_rating, in_scope
 from pipeline.pack.tables import PLOTTED_RAGS
 
-#: Okabe-Ito colours for the RAG ratings; greys for the two ratings that are not a judgement.
-RAG_COLOURS = {RED: "#D55E00", AMBER: "#E69F00", GREEN: "#009E73", OUT_OF_SCOPE: "#999999",
-               NOT_ASSESSED: "#DDDDDD"}
 #: A rating's hatching, so a segment or bar says its rating without its colour (as the legend shows).
 RAG_HATCHES = {RED: "xx", AMBER: "..", GREEN: None, OUT_OF_SCOPE: "--", NOT_ASSESSED: "//"}
-#: The heat map's bands, light to dark (each step at least 1.5:1 apart in contrast) and hatched too;
-#: the counts on them are in ink, at least 5:1 on each.
-BAND_COLOURS = {LOW: "#E8F6F0", MEDIUM: "#F2BE56", HIGH: "#E07B39"}
+#: The heat map's bands are hatched too, as well as coloured light to dark.
 BAND_HATCHES = {LOW: None, MEDIUM: "..", HIGH: "//"}
-ACTION_COLOURS = {"Not started": "#999999", "In progress": "#0072B2", "Complete": "#009E73", OVERDUE: "#D55E00"}
 MARKERS = {RED: "^", AMBER: "s", GREEN: "o"}
-INK, MUTED = "#222222", "#666666"
 #: Bars are outlined in ink: the pale Okabe-Ito colours (amber, grey) are under 3:1 against white.
-OUTLINE = {"edgecolor": INK, "linewidth": 0.6}
+OUTLINE = {"edgecolor": CHART_INK, "linewidth": 0.6}
 #: A label laid on a coloured or hatched mark sits on white, so it reads at full contrast.
-ON_WHITE = {"boxstyle": "round,pad=0.18", "facecolor": "white", "edgecolor": "none"}
+ON_WHITE = {"boxstyle": "round,pad=0.18", "facecolor": WHITE, "edgecolor": "none"}
 
 #: Chart names (the file names under charts/) with the heading the pack shows above each.
 CHART_TITLES = {
@@ -107,10 +102,10 @@ _STYLE = {
     "axes.titlesize": 12,
     "axes.titleweight": "bold",
     "axes.titlelocation": "left",
-    "axes.edgecolor": "#BBBBBB",
-    "axes.labelcolor": INK,
-    "xtick.color": INK,
-    "ytick.color": INK,
+    "axes.edgecolor": CHART_LINE,
+    "axes.labelcolor": CHART_INK,
+    "xtick.color": CHART_INK,
+    "ytick.color": CHART_INK,
     "axes.spines.top": False,
     "axes.spines.right": False,
     "figure.dpi": 100,
@@ -147,7 +142,7 @@ def _unique_ids(svg: str, prefix: str) -> str:
 
 def _empty(ax, message: str) -> None:
     ax.set_axis_off()
-    ax.text(0.5, 0.5, message, ha="center", va="center", color=MUTED, fontsize=11, transform=ax.transAxes)
+    ax.text(0.5, 0.5, message, ha="center", va="center", color=CHART_MUTED, fontsize=11, transform=ax.transAxes)
 
 
 def _risk_heat_map(fig, counts: Mapping[tuple[int, int], int], config: Config, comparison: Any = None) -> None:
@@ -163,7 +158,7 @@ def _risk_heat_map(fig, counts: Mapping[tuple[int, int], int], config: Config, c
             count = counts.get((likelihood, impact), 0)
             ax.text(likelihood, impact, str(count) if count else "\u00b7", ha="center", va="center",
                     fontsize=13 if count else 10, fontweight="bold" if count else "normal",
-                    color=INK, bbox=ON_WHITE if count else None)
+                    color=CHART_INK, bbox=ON_WHITE if count else None)
     _rating_axes(ax)
     total = sum(counts.values())
     ax.set_title(f"Number of rated risks in each cell ({total} across all partnerships)", fontsize=10.5,
@@ -189,7 +184,7 @@ def marks_movement(comparison: Any) -> bool:
 def _band_patch(band: str, label: str):
     from matplotlib.patches import Patch
 
-    return Patch(facecolor=BAND_COLOURS[band], hatch=BAND_HATCHES[band], hatchcolor="white", edgecolor=INK,
+    return Patch(facecolor=BAND_COLOURS[band], hatch=BAND_HATCHES[band], hatchcolor=WHITE, edgecolor=CHART_INK,
                  linewidth=0.6, label=label)
 
 
@@ -201,7 +196,7 @@ def _band_cells(ax, config: Config) -> None:
         for impact in catalogue.RISK_RATINGS:
             band = config.scoring.risk_band(likelihood * impact)
             ax.add_patch(Rectangle((likelihood - 0.5, impact - 0.5), 1, 1, facecolor=BAND_COLOURS[band],
-                                   hatch=BAND_HATCHES[band], hatchcolor="white", edgecolor="white", linewidth=2))
+                                   hatch=BAND_HATCHES[band], hatchcolor=WHITE, edgecolor=WHITE, linewidth=2))
 
 
 def _rating_axes(ax, limits: tuple[float, float, float, float] | None = None) -> None:
@@ -220,10 +215,6 @@ def _rating_axes(ax, limits: tuple[float, float, float, float] | None = None) ->
     ax.set_ylabel("Impact")
 
 
-#: The colour of the risk-movement marks: Okabe-Ito blue, apart from every band colour beneath it.
-MOVEMENT_COLOUR = "#0072B2"
-
-
 def _risk_movements(fig, ax, zoom, comparison: Any, config: Config) -> None:
     """Where each of the strategy's risks moved: on an enlarged part of the heat map (marked on the
     whole map by a dashed frame), last year's average (likelihood, impact) as a hollow circle, this
@@ -236,7 +227,7 @@ def _risk_movements(fig, ax, zoom, comparison: Any, config: Config) -> None:
     points = [point for risk in risks for point in (risk.then, risk.now) if point]
     limits = _zoom_limits(points)
     x0, x1, y0, y1 = limits
-    ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor=MOVEMENT_COLOUR, linewidth=1.4,
+    ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor=MOVEMENT, linewidth=1.4,
                            linestyle="--", zorder=4))
     since = str(comparison.previous_year or "last year")
     ax.set_title(ax.get_title(loc="left") + "\n(dashed frame: the part enlarged at right)", fontsize=10,
@@ -249,13 +240,13 @@ def _risk_movements(fig, ax, zoom, comparison: Any, config: Config) -> None:
     for risk in risks:
         if risk.then and risk.now and risk.then != risk.now:
             zoom.annotate("", xy=risk.now, xytext=risk.then, zorder=4,
-                          arrowprops={"arrowstyle": "-|>", "color": MOVEMENT_COLOUR, "linewidth": 1.5,
+                          arrowprops={"arrowstyle": "-|>", "color": MOVEMENT, "linewidth": 1.5,
                                       "mutation_scale": 13, "shrinkA": 4, "shrinkB": 4.5})
         if risk.then:
-            zoom.plot(*risk.then, marker="o", markersize=7, markerfacecolor="white", markeredgecolor=MOVEMENT_COLOUR,
+            zoom.plot(*risk.then, marker="o", markersize=7, markerfacecolor=WHITE, markeredgecolor=MOVEMENT,
                       markeredgewidth=1.5, zorder=5, linestyle="none")
         if risk.now:
-            zoom.plot(*risk.now, marker="o", markersize=7.5, color=MOVEMENT_COLOUR, markeredgecolor="white",
+            zoom.plot(*risk.now, marker="o", markersize=7.5, color=MOVEMENT, markeredgecolor=WHITE,
                       markeredgewidth=0.8, zorder=6, linestyle="none")
 
     # Label placement in inches, so it does not depend on how far the enlargement goes.
@@ -280,17 +271,17 @@ def _risk_movements(fig, ax, zoom, comparison: Any, config: Config) -> None:
                                obstacles, placed, bounds)
         label = risk.ref if risk.now else f"{risk.ref} (not rated now)"
         zoom.annotate(label, anchor, xytext=(spot[0] / scale[0], spot[1] / scale[1]), textcoords="data",
-                      ha="center", va="center", fontsize=8.5, fontweight="bold", color=INK, zorder=7,
+                      ha="center", va="center", fontsize=8.5, fontweight="bold", color=CHART_INK, zorder=7,
                       annotation_clip=False,
-                      bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": MOVEMENT_COLOUR,
+                      bbox={"boxstyle": "round,pad=0.15", "facecolor": WHITE, "edgecolor": MOVEMENT,
                             "linewidth": 0.7},
-                      arrowprops={"arrowstyle": "-", "color": MOVEMENT_COLOUR, "linewidth": 0.7,
+                      arrowprops={"arrowstyle": "-", "color": MOVEMENT, "linewidth": 0.7,
                                   "shrinkA": 0, "shrinkB": 3} if far else None)
     handles = [
-        Line2D([], [], marker="o", markersize=7, markerfacecolor="white", markeredgecolor=MOVEMENT_COLOUR,
+        Line2D([], [], marker="o", markersize=7, markerfacecolor=WHITE, markeredgecolor=MOVEMENT,
                markeredgewidth=1.5, linestyle="none", label=f"Average in {since}"),
-        Line2D([], [], marker="o", markersize=7.5, color=MOVEMENT_COLOUR, linestyle="none", label="Average now"),
-        Line2D([], [], color=MOVEMENT_COLOUR, linewidth=1.5, marker=">", markevery=[1], label="Move since then"),
+        Line2D([], [], marker="o", markersize=7.5, color=MOVEMENT, linestyle="none", label="Average now"),
+        Line2D([], [], color=MOVEMENT, linewidth=1.5, marker=">", markevery=[1], label="Move since then"),
     ]
     from matplotlib.legend import Legend
 
@@ -351,12 +342,12 @@ def _strategy_risks(fig, rows: Sequence[Mapping[str, Any]]) -> None:
     averages = [row["average"] for row in rows]
     positions = list(range(len(rows)))[::-1]
     ax.barh(positions, averages, color=[BAND_COLOURS[row["band"]] for row in rows],
-            hatch=[BAND_HATCHES[row["band"]] for row in rows], hatchcolor="white", height=0.65, **OUTLINE)
+            hatch=[BAND_HATCHES[row["band"]] for row in rows], hatchcolor=WHITE, height=0.65, **OUTLINE)
     top = max(averages) if averages else 1
     for position, row in zip(positions, rows):
         average, count, band = row["average"], row["rated"], row["band"]
         text = f"{average:.1f} {band}  (rated by {count})" if count else "not rated"
-        ax.text(average + top * 0.015, position, text, va="center", fontsize=8.5, color=INK)
+        ax.text(average + top * 0.015, position, text, va="center", fontsize=8.5, color=CHART_INK)
     ax.set_yticks(positions, labels, fontsize=8.5)
     ax.set_xlim(0, top * 1.45)
     ax.set_xlabel("Average risk score (likelihood \u00d7 impact, 1 to 25)")
@@ -373,11 +364,11 @@ def _action_status(fig, by_status: Mapping[str, int]) -> None:
     bars = ax.bar(labels, counts, color=[ACTION_COLOURS[key] for key in ACTION_KEYS], width=0.6, **OUTLINE)
     for bar, count in zip(bars, counts):
         ax.text(bar.get_x() + bar.get_width() / 2, bar.get_height(), f"{count}", ha="center", va="bottom",
-                fontsize=11, fontweight="bold", color=INK)
+                fontsize=11, fontweight="bold", color=CHART_INK)
     ax.set_ylabel("Number of actions")
     ax.set_ylim(0, max(counts) * 1.18)
     ax.set_title(f"{sum(counts[:3])} actions across all partnerships; overdue ones are also counted "
-                 "under their status", fontsize=9.5, fontweight="normal", color=MUTED)
+                 "under their status", fontsize=9.5, fontweight="normal", color=CHART_MUTED)
     ax.yaxis.get_major_locator().set_params(integer=True)
 
 
@@ -392,18 +383,18 @@ def _completeness(fig, sections: Sequence[tuple[str, float]], partnerships: int,
     rules = config.rag
     ratings = [completeness_rating(value, config) for value in averages]
     ax.barh(positions, [value * 100 for value in averages], color=[RAG_COLOURS[rag] for rag in ratings],
-            hatch=[RAG_HATCHES[rag] for rag in ratings], hatchcolor="white", height=0.65, **OUTLINE)
+            hatch=[RAG_HATCHES[rag] for rag in ratings], hatchcolor=WHITE, height=0.65, **OUTLINE)
     for position, value in zip(positions, averages):
-        ax.text(value * 100 + 1, position, f"{value * 100:.0f}%", va="center", fontsize=9, color=INK)
+        ax.text(value * 100 + 1, position, f"{value * 100:.0f}%", va="center", fontsize=9, color=CHART_INK)
     numbered = [f"{number}. {name}" for number, name in enumerate(names, start=1)]
     ax.set_yticks(positions, numbered, fontsize=9)
     ax.set_xlim(0, 112)
     ax.set_xticks([0, 20, 40, 60, 80, 100], ["0%", "20%", "40%", "60%", "80%", "100%"])
     for threshold, label in ((rules.red_completeness_below, "Red below"),
                              (rules.amber_completeness_below, "Amber below")):
-        ax.axvline(threshold * 100, color=MUTED, linestyle="--", linewidth=1)
+        ax.axvline(threshold * 100, color=CHART_MUTED, linestyle="--", linewidth=1)
         ax.text(threshold * 100, len(names) - 0.35, f"{label} {threshold * 100:.0f}%", ha="center",
-                va="bottom", fontsize=8, color=MUTED)
+                va="bottom", fontsize=8, color=CHART_MUTED)
     ax.set_xlabel(f"Questions answered, average of {partnerships} assessed partnerships in scope")
     ax.tick_params(axis="y", length=0)
 
@@ -421,11 +412,11 @@ def _rag_by_area(fig, by_area: Sequence[Mapping[str, Any]]) -> None:
         if not any(counts[rag]):
             continue
         ax.barh(positions, counts[rag], left=left, color=RAG_COLOURS[rag], label=rag, height=0.65,
-                hatch=RAG_HATCHES[rag], hatchcolor=INK if rag == NOT_ASSESSED else "white", **OUTLINE)
+                hatch=RAG_HATCHES[rag], hatchcolor=CHART_INK if rag == NOT_ASSESSED else WHITE, **OUTLINE)
         for position, start, count in zip(positions, left, counts[rag]):
             if count:
                 ax.text(start + count / 2, position, str(count), ha="center", va="center", fontsize=9,
-                        color=INK, fontweight="bold", bbox=ON_WHITE)
+                        color=CHART_INK, fontweight="bold", bbox=ON_WHITE)
         left = [start + count for start, count in zip(left, counts[rag])]
     ax.set_yticks(positions, ["\n".join(textwrap.wrap(area, 32)) for area in areas], fontsize=9)
     ax.set_xlabel("Number of partnerships")
@@ -451,7 +442,7 @@ def _resources(fig, plotted: Sequence[Any], config: Config) -> None:
             points = [item for item in shown if item.rag == rag]
             ax.scatter([item.checklist_assurance * 100 for item in points],
                        [getattr(item, attribute) for item in points],
-                       marker=marker, s=46, color=RAG_COLOURS[rag], edgecolor="white", linewidth=0.6,
+                       marker=marker, s=46, color=RAG_COLOURS[rag], edgecolor=WHITE, linewidth=0.6,
                        label=rag, zorder=3)
         xs = [item.checklist_assurance * 100 for item in plotted]
         ys = [getattr(item, attribute) or 0 for item in plotted]
@@ -460,14 +451,14 @@ def _resources(fig, plotted: Sequence[Any], config: Config) -> None:
         ax.set_ylim(-0.04 * (max(ys) or 1), (max(ys) or 1) * 1.2)
         points = ([item.checklist_assurance * 100 for item in shown], [getattr(item, attribute) for item in shown])
         to_label.append((ax, _notable(shown, *points, config), points))
-        ax.axvline(config.rag.amber_assurance_below * 100, color=MUTED, linestyle="--", linewidth=1)
+        ax.axvline(config.rag.amber_assurance_below * 100, color=CHART_MUTED, linestyle="--", linewidth=1)
         ax.set_ylabel(label)
         ax.set_xlabel("Checklist assurance (%)")
-        ax.grid(axis="y", color="#EEEEEE", zorder=0)
+        ax.grid(axis="y", color=CHART_GRID, zorder=0)
     funding_ax.yaxis.set_major_formatter(lambda value, _: f"£{value:,.0f}")
     fig.suptitle(f"Each point is a partnership. Labelled (by ID): those below the Amber assurance threshold "
                  f"(dashed, {config.rag.amber_assurance_below * 100:.0f}%) and the largest commitments",
-                 fontsize=9, color=MUTED, x=0.02, ha="left")
+                 fontsize=9, color=CHART_MUTED, x=0.02, ha="left")
     days_ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=9, title="Rating",
                    title_fontsize=9)
     fig.tight_layout()
@@ -516,7 +507,7 @@ def _label_points(ax, labels: list[str], xs: list[float], ys: list[float], *,
         chosen = None
         for dx, dy, ha, va in _LABEL_SPOTS:
             note = ax.annotate(label, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va,
-                               fontsize=6.5, color=MUTED, annotation_clip=False)
+                               fontsize=6.5, color=CHART_MUTED, annotation_clip=False)
             box = note.get_window_extent(renderer)
             inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
             if inside and not any(box.overlaps(other) for other in (*placed, *dots)):
@@ -525,8 +516,8 @@ def _label_points(ax, labels: list[str], xs: list[float], ys: list[float], *,
             note.remove()
         if chosen is None:
             note = ax.annotate(label, (x, y), xytext=(14, 14), textcoords="offset points", ha="left", va="bottom",
-                               fontsize=6.5, color=MUTED, annotation_clip=False,
-                               arrowprops={"arrowstyle": "-", "color": "#BBBBBB", "linewidth": 0.5})
+                               fontsize=6.5, color=CHART_MUTED, annotation_clip=False,
+                               arrowprops={"arrowstyle": "-", "color": CHART_LINE, "linewidth": 0.5})
             chosen = note.get_window_extent(renderer)
         placed.append(chosen)
 
@@ -541,7 +532,6 @@ NETWORK_ORGANISATIONS = 15
 #: organisations are drawn as one group ("12 partnerships"), the biggest `NETWORK_GROUPS` groups.
 NETWORK_PARTNERSHIPS = 40
 NETWORK_GROUPS = 30
-ORGANISATION_COLOUR, PARTNERSHIP_COLOUR = "#0072B2", "#E69F00"
 
 
 @dataclass(frozen=True)
@@ -632,25 +622,25 @@ def _draw_network(ax, picture: NetworkPicture, rows: int, nx) -> None:
         for organisation in picture.nodes[index][2]:
             graph.add_edge(("organisation", organisation), ("partnership", index))
     graph.add_nodes_from(position)
-    nx.draw_networkx_edges(graph, position, ax=ax, edge_color="#9AA7B0", width=0.8, alpha=0.9)
+    nx.draw_networkx_edges(graph, position, ax=ax, edge_color=NETWORK_LINK, width=0.8, alpha=0.9)
     most = max(count for _, count in picture.organisations)
     organisations = [("organisation", index) for index in range(len(picture.organisations))]
     nx.draw_networkx_nodes(graph, position, nodelist=organisations, ax=ax, node_shape="s",
-                           node_color=ORGANISATION_COLOUR, edgecolors="white",
+                           node_color=ORGANISATION, edgecolors=WHITE,
                            node_size=[40 + 160 * count / most for _, count in picture.organisations])
     sizes = [len(node[1]) for node in picture.nodes]
     nx.draw_networkx_nodes(graph, position, nodelist=[("partnership", index) for index in range(len(picture.nodes))],
-                           ax=ax, node_shape="o", node_color=PARTNERSHIP_COLOUR, edgecolors=INK, linewidths=0.5,
+                           ax=ax, node_shape="o", node_color=PARTNERSHIP, edgecolors=CHART_INK, linewidths=0.5,
                            node_size=[30 + 120 * size / max(sizes) for size in sizes])
     for index, (name, count) in enumerate(picture.organisations):
         x, y = position[("organisation", index)]
-        ax.text(x - 0.05, y, f"{_short(name, 38)} ({count})", ha="right", va="center", fontsize=8.5, color=INK)
+        ax.text(x - 0.05, y, f"{_short(name, 38)} ({count})", ha="right", va="center", fontsize=8.5, color=CHART_INK)
     for index, (label, _, _) in enumerate(picture.nodes):
         x, y = position[("partnership", index)]
-        ax.text(x + 0.05, y, label, ha="left", va="center", fontsize=8.5, color=INK)
+        ax.text(x + 0.05, y, label, ha="left", va="center", fontsize=8.5, color=CHART_INK)
     ax.set_xlim(-1.05, 2.05)
     ax.set_ylim(-0.8, rows - 0.2)
     ax.text(0.0, rows - 0.35, "Organisation (partnerships it sits on)", ha="right", va="bottom", fontsize=9,
-            fontweight="bold", color=INK)
+            fontweight="bold", color=CHART_INK)
     ax.text(1.0, rows - 0.35, "Partnership groups" if picture.grouped else "Partnership", ha="left", va="bottom",
-            fontsize=9, fontweight="bold", color=INK)
+            fontsize=9, fontweight="bold", color=CHART_INK)

@@ -8,6 +8,7 @@ parts, which `pipeline.pack.pdf` renders one at a time.
 
 from __future__ import annotations
 
+from html import escape
 from importlib import resources
 from typing import Any, Mapping, Sequence
 
@@ -15,10 +16,13 @@ from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoesca
 from markupsafe import Markup
 
 from pipeline.formats import days, long_date, money, percent
+from pipeline.pack.palette import STYLESHEET
+from pipeline.pack.sections import ABOVE_PROFILES, CONTENTS_TITLE, SECTION_TITLES
 
 #: The package that holds the pack's templates and stylesheet (the folder report_templates/).
 TEMPLATES_PACKAGE = "pipeline.report_templates"
-CSS_FILE = "pack.css"
+#: The stylesheet, a template only for its colours (from `pipeline.pack.palette`).
+CSS_TEMPLATE = "pack.css.j2"
 
 
 class MissingToolFile(Exception):
@@ -35,18 +39,31 @@ def tool_file(name: str) -> str:
 
 
 def environment() -> Environment:
-    env = Environment(loader=FunctionLoader(tool_file), autoescape=select_autoescape(default=True,
-                                                                                      default_for_string=True),
+    autoescape = select_autoescape(disabled_extensions=("css.j2",), default=True, default_for_string=True)
+    env = Environment(loader=FunctionLoader(tool_file), autoescape=autoescape,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["pct"] = percent
     env.filters["money"] = money
     env.filters["days"] = days
     env.filters["date"] = long_date
     env.filters["rag_class"] = lambda rag: "rag-" + rag.lower().replace(" ", "-")
+    env.globals.update(section_titles={anchor: _words(title) for anchor, title in SECTION_TITLES.items()},
+                       above_profiles=ABOVE_PROFILES, contents_title=_words(CONTENTS_TITLE))
     return env
 
 
 ALL_PARTS = frozenset({"contents", "summary", "exceptions", "register", "profiles", "appendix"})
+
+
+def _words(text: str) -> Markup:
+    """The tool's own words as HTML, safe in text and in a double-quoted attribute; an apostrophe kept
+    as it is, as the templates write it."""
+    return Markup(escape(text, quote=False).replace('"', "&quot;"))
+
+
+def stylesheet() -> str:
+    """The pack's stylesheet, its colours those of `pipeline.pack.palette`."""
+    return environment().get_template(CSS_TEMPLATE).render(colour=STYLESHEET)
 
 
 def render_html(context: Mapping[str, Any]) -> str:
@@ -66,7 +83,7 @@ def render_pack(context: Mapping[str, Any], parts: frozenset[str], profiles: Seq
     stamped on later; `piece` (start, stop) renders only those partnerships' lines of the contents or
     the register, each with an id (see `render_pdf`).
     """
-    css = tool_file(CSS_FILE)
+    css = stylesheet()
     if numbering is not None:
         css += numbering_css(*numbering)
     if not footer:

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from pipeline.pack.html import CSS_FILE, render_html, render_pack, tool_file
+from pipeline.pack.html import render_html, render_pack, stylesheet
+from pipeline.pack.sections import SECTION_TITLES
 
 #: WeasyPrint's variant: a tagged PDF 1.7 that identifies itself as PDF/UA-1.
 PDF_VARIANT = "pdf/ua-1"
@@ -82,8 +83,7 @@ def render_pdf(context: Mapping[str, Any], path: Path, *, profiles_per_chunk: in
     chunks = [part({"profiles"}, profiled[index:index + chunk], index == 0)
               for index in range(0, len(profiled), chunk)]
     body = [summary, exceptions, register, *chunks, appendix]
-    toc_keys = ("summary", "charts", "shared", "strategy", "exceptions", "register", "profiles", "appendix",
-                *(item["anchor"] for item in profiled))
+    toc_keys = (*SECTION_TITLES, *(item["anchor"] for item in profiled))
     first_contents = contents({key: 999 for key in toc_keys})
 
     # The flows first, as each renders one part at a time; then the parts that stand alone, biggest
@@ -143,7 +143,7 @@ def _stamps(front: Sequence["_Part"], body: Sequence["_Part"]) -> list["_Flow"]:
 def _stamps_html(pages: Sequence[tuple[bool, str, str, str]]) -> str:
     """Pages carrying only the running heads and the footer, laid out by the pack's own @page rules so
     each sits exactly where it would on a page rendered whole."""
-    css = tool_file(CSS_FILE)
+    css = stylesheet()
     css += ("\n@page { @top-left { content: string(stamp-left); } @top-right { content: string(stamp-right); }"
             " @bottom-center { content: string(stamp-foot); } }\n")
     css += (".stamp { height: 1px; break-after: page; string-set: stamp-left attr(data-left), "
@@ -446,14 +446,6 @@ def _document(html: str):
 
 
 # --- The join --------------------------------------------------------------------------------------
-
-#: The bookmarks of the pack's sections, in order.
-SECTION_TITLES = {"summary": "Executive summary", "charts": "The year in pictures",
-                  "shared": "Shared partners and possible duplication",
-                  "strategy": "The strategy's questions: significance and objectives", "exceptions": "Exceptions",
-                  "register": "The partnership register", "profiles": "Partnership profiles",
-                  "appendix": "Appendix: validation, method and inputs"}
-
 
 def _copy(out, value):
     """`value` of another PDF copied into `out`: an indirect object with all it refers to (once per
