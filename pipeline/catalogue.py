@@ -91,10 +91,28 @@ ANSWER_MEANINGS = {
 }
 
 
+# --- Items of the catalogue ------------------------------------------------------------------------
+
+class _Item:
+    """A question, area, risk or field of this catalogue. Pickled (a worker process sending a loaded
+    workbook back) as a reference to the catalogue's own item, so a batch's records share one copy of
+    the strategy's text instead of each carrying its own."""
+
+    def __reduce_ex__(self, protocol):
+        kind, key = type(self).__name__, self.key if isinstance(self, Field) else self.ref
+        if _ITEMS.get(kind, {}).get(key) is self:
+            return _item, (kind, key)
+        return super().__reduce_ex__(protocol)
+
+
+def _item(kind: str, key: str) -> _Item:
+    return _ITEMS[kind][key]
+
+
 # --- Partnership checklist: 8 sections, 29 questions ---------------------------------------------
 
 @dataclass(frozen=True)
-class Question:
+class Question(_Item):
     ref: str
     section_number: int
     section: str
@@ -160,7 +178,7 @@ SECTION_NAMES: tuple[str, ...] = tuple(section for section, _ in CHECKLIST_SECTI
 # --- Partnership Improvement Tool: 14 areas of practice ------------------------------------------
 
 @dataclass(frozen=True)
-class Area:
+class Area(_Item):
     ref: str
     text: str
     guidance: tuple[str, ...] = ()
@@ -212,7 +230,7 @@ AREAS: tuple[Area, ...] = tuple(
 # --- Risks of working in partnership --------------------------------------------------------------
 
 @dataclass(frozen=True)
-class StrategyRisk:
+class StrategyRisk(_Item):
     ref: str
     text: str
 
@@ -249,7 +267,7 @@ class Kind(Enum):
 
 
 @dataclass(frozen=True)
-class Field:
+class Field(_Item):
     key: str
     label: str
     kind: Kind
@@ -363,6 +381,9 @@ REGISTER_FIELDS: tuple[Field, ...] = (
           since_version=2),
 )
 FIELDS_BY_KEY = {field.key: field for field in REGISTER_FIELDS}
+_ITEMS: dict[str, dict[str, _Item]] = {
+    "Question": {item.ref: item for item in QUESTIONS}, "Area": {item.ref: item for item in AREAS},
+    "StrategyRisk": {item.ref: item for item in RISKS}, "Field": FIELDS_BY_KEY}
 #: Money fields: written in pounds in the template, read as amounts.
 MONEY_FIELDS = ("funding", "total_budget", "partner_contributions")
 

@@ -17,15 +17,18 @@ import datetime as dt
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
-from pipeline.check.score import RAG_ORDER, PartnershipScore, totals
+from pipeline.catalogue import RAG_ORDER
 from pipeline.config import Config
 from pipeline.files.staging import check_out_folder, checkpoint, staged_pack
 from pipeline.findings import ValidationReport
 from pipeline.progress import Progress, quiet
 from pipeline.read.batch import Batch
 from pipeline.read.folder import SUPPORTED_FORMATS_TEXT
+
+if TYPE_CHECKING:  # the scores are imported only by the runs that score (`report`), not by `validate`
+    from pipeline.check.score import PartnershipScore
 
 HTML_FILE, PDF_FILE, REGISTER_FILE = "review_pack.html", "review_pack.pdf", "register.xlsx"
 CHARTS_DIR, FEEDBACK_DIR = "charts", "feedback"
@@ -48,6 +51,8 @@ class ReportOutcome:
 
     @property
     def totals(self) -> dict[str, Any]:
+        from pipeline.check.score import totals
+
         return totals(self.scores)
 
     def summary_lines(self) -> list[str]:
@@ -238,13 +243,13 @@ def validate_folder(input_dir: Path, out_dir: Path, *, as_of: dt.date, config: C
     """Load every workbook under `input_dir`, validate the batch, write the reports into `out_dir`.
 
     Raises `pipeline.files.staging.FolderError` when `out_dir` is inside `input_dir` (or holds it)."""
-    from pipeline.check.assess import assess_folder
+    from pipeline.check.assess import check_folder
     from pipeline.check.validation_report import write_validation_report
     from pipeline.files.staging import check_outside_input
 
     check_outside_input(Path(input_dir), Path(out_dir))
 
-    assessment = assess_folder(Path(input_dir), config, as_of=as_of, jobs=jobs, progress=progress)
+    assessment = check_folder(Path(input_dir), config, as_of=as_of, jobs=jobs, progress=progress)
     batch, report = assessment.batch, assessment.report
     paths = write_validation_report(report, batch, Path(out_dir))
     outcome = ValidationOutcome(report, batch, paths)

@@ -7,6 +7,7 @@ read, so a rule can tell "missing" from "wrong" and a score can use the same rea
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from typing import Final
 
@@ -41,19 +42,24 @@ _NUMBER = re.compile(r"^[£$]?\s*-?[\d,]*\.?\d+$")
 def clean(value: Value) -> Value:
     """Text with control characters removed and runs of (non-breaking) spaces folded; blank -> None."""
     if isinstance(value, str):
-        if value.isprintable() and "  " not in value:
-            # No control character, and no space but single ASCII ones (every other space is not
-            # printable): only the ends can need trimming. Most cells are like this.
-            return value.strip() or None
-        text = _SPACES.sub(" ", _CONTROL.sub("", value)).strip()
-        return text or None
+        return _clean_text(value) or None
     if isinstance(value, float) and value != value:  # NaN (a reader's empty number) means an empty cell
         return None
     return value
 
 
+def _clean_text(value: str) -> str:
+    if value.isprintable() and "  " not in value:
+        # No control character, and no space but single ASCII ones (every other space is not
+        # printable): only the ends can need trimming. Most cells are like this.
+        return value.strip()
+    return _SPACES.sub(" ", _CONTROL.sub("", value)).strip()
+
+
 def text(value: Value) -> str:
     """A cleaned value as display text ('' for blank); whole floats lose their '.0'."""
+    if isinstance(value, str):  # most values: text needs only the clean-up
+        return _clean_text(value)
     value = clean(value)
     if value is None:
         return ""
@@ -71,11 +77,13 @@ def choice(value: Value, allowed: tuple[str, ...]) -> str | None | object:
     value = text(value)
     if not value:
         return None
-    folded = value.casefold()
-    for option in allowed:
-        if option.casefold() == folded:
-            return option
-    return INVALID
+    return _folded(allowed).get(value.casefold(), INVALID)
+
+
+@functools.lru_cache(maxsize=64)
+def _folded(allowed: tuple[str, ...]) -> dict[str, str]:
+    """Each allowed answer by its case-folded spelling (the first, should two fold alike)."""
+    return {option.casefold(): option for option in reversed(allowed)}
 
 
 def number(value: Value) -> float | None | object:

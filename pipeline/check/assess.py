@@ -6,6 +6,8 @@ scored (`score.score_workbook`) by `assess_file`, in the worker process that rea
 (`pipeline.workers`), and only the batch-wide rule, duplicate IDs, runs here; the few
 workbooks it finds are scored again with that finding. The result is exactly what `rules.check` and
 `score.score_batch` give over the loaded batch, whatever `jobs` is: only where the work runs differs.
+`check_folder` is the same pass without the scores, for `partnerships validate`: a worker sends back
+only what the reports read of each workbook, so there is less to pass between processes.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.check.rules import batch_findings, batch_report, check_workbook
-from pipeline.check.score import PartnershipScore, mark_duplicates, score_workbook
 from pipeline.config import Config
 from pipeline.findings import Finding, ValidationReport
 from pipeline.progress import Progress, quiet
@@ -25,6 +27,9 @@ from pipeline.read.folder import scan_folder
 from pipeline.read.workbook import load_workbook_file, stopped_reader
 from pipeline.workers import Stopped, in_workers
 from pipeline.records import Workbook
+
+if TYPE_CHECKING:
+    from pipeline.check.score import PartnershipScore
 
 
 @dataclass
@@ -46,6 +51,8 @@ class Assessed:
 def assess_folder(input_dir: Path, config: Config, *, as_of: dt.date, jobs: int = 1,
                   progress: Progress = quiet) -> Assessment:
     """Read, check and score every workbook under `input_dir`, in `jobs` worker processes."""
+    from pipeline.check.score import mark_duplicates, score_workbook
+
     input_dir = Path(input_dir)
     paths, ignored = scan_folder(input_dir)
     done = in_workers(partial(assess_file, input_dir=input_dir, config=config, as_of=as_of), paths, jobs=jobs,
@@ -67,6 +74,38 @@ def assess_folder(input_dir: Path, config: Config, *, as_of: dt.date, jobs: int 
     return Assessment(batch, report, mark_duplicates(scores))
 
 
+def check_folder(input_dir: Path, config: Config, *, as_of: dt.date, jobs: int = 1,
+                 progress: Progress = quiet) -> Assessment:
+    """What `partnerships validate` needs of `assess_folder`, for less work: every workbook read and checked
+    but not scored (`scores` is empty), and sent back from its worker as `for_reports` gives it. The
+    findings are the same."""
+    input_dir = Path(input_dir)
+    paths, ignored = scan_folder(input_dir)
+    done = in_workers(partial(check_file, input_dir=input_dir, config=config, as_of=as_of), paths, jobs=jobs,
+                      cpu_seconds=config.limits.load_timeout_seconds, progress=progress)
+    checked = [(stopped_reader(path, input_dir, result.code), ()) if isinstance(result, Stopped) else result
+               for path, result in zip(paths, done)]
+    batch = Batch(input_dir, [workbook for workbook, _ in checked], ignored)
+    report = batch_report(batch.workbooks, [own for _, own in checked], batch_findings(batch.workbooks))
+    return Assessment(batch, report, [])
+
+
+def check_file(path: Path, *, input_dir: Path, config: Config,
+               as_of: dt.date) -> tuple[Workbook, tuple[Finding, ...]]:
+    """Runs in the worker that reads `path` for `check_folder`: the workbook, as `for_reports` gives it,
+    and its findings."""
+    workbook = load_workbook_file(path, input_dir, config)
+    return for_reports(workbook), check_workbook(workbook, as_of=as_of, config=config)
+
+
+def for_reports(workbook: Workbook) -> Workbook:
+    """The workbook with only what the validation report, the feedback copies and the batch-wide rule
+    (Partnership IDs used twice) read: its file, findings and Partnership ID; its answers are left out."""
+    register = {"id": workbook.register["id"]} if "id" in workbook.register else {}
+    return Workbook(file=workbook.file, sha256=workbook.sha256, size=workbook.size, register=register,
+                    findings=workbook.findings, template_version=workbook.template_version)
+
+
 def assess_file(path: Path, *, input_dir: Path, config: Config, as_of: dt.date) -> Assessed:
     """Runs in the worker that reads `path`: the workbook read, checked and scored."""
     return assess(load_workbook_file(path, input_dir, config), config=config, as_of=as_of)
@@ -74,5 +113,7 @@ def assess_file(path: Path, *, input_dir: Path, config: Config, as_of: dt.date) 
 
 def assess(workbook: Workbook, *, config: Config, as_of: dt.date) -> Assessed:
     """A workbook checked on its own and scored given its findings."""
+    from pipeline.check.score import score_workbook
+
     own = check_workbook(workbook, as_of=as_of, config=config)
     return Assessed(workbook, own, score_workbook(workbook, (*workbook.findings, *own), as_of=as_of, config=config))

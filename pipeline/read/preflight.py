@@ -19,7 +19,8 @@ import time
 import zipfile
 import zlib
 from pathlib import PurePosixPath
-from typing import Iterator
+from dataclasses import dataclass
+from typing import Iterable, Iterator
 
 from pipeline.catalogue import column_number
 from pipeline.config import Limits
@@ -40,7 +41,8 @@ _DECLARATIONS = tuple(
 #: A member smaller than this cannot harm memory whatever its compression ratio; only bigger members
 #: are held to `max_compression_ratio`, so ordinary small, repetitive parts are never refused.
 _RATIO_FLOOR_BYTES = 1 << 20
-_CHUNK = 1 << 16
+#: Parts are inflated and searched this much at a time: most parts of a workbook in one go.
+_CHUNK = 1 << 20
 _OVERLAP = 512  # bytes kept between chunks so that no needle or attribute is split unseen
 _SPACES = (b" ", b"\t", b"\r", b"\n")
 _CELL_REF = re.compile(rb'\sr="([A-Za-z]{0,8})(\d{0,12})"')
@@ -70,8 +72,8 @@ class Refused(Exception):
 
 # --- Pre-flight: the raw bytes, before any spreadsheet library sees them -------------------------
 
-def preflight(data: bytes, suffix: str, limits: Limits, deadline: float | None = None) -> None:
-    """Raise `Refused` unless `data` is an .xlsx/.xlsm zip that is safe to hand to a reader."""
+def preflight(data: bytes, suffix: str, limits: Limits, deadline: float | None = None) -> Package:
+    """The checked package, or `Refused` unless `data` is an .xlsx/.xlsm zip that is safe to hand to a reader."""
     deadline = time.monotonic() + limits.load_timeout_seconds if deadline is None else deadline
     if suffix in UNSUPPORTED_SUFFIXES:
         raise Refused("file.unsupported_format", format=UNSUPPORTED_SUFFIXES[suffix])
@@ -88,7 +90,25 @@ def preflight(data: bytes, suffix: str, limits: Limits, deadline: float | None =
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError):
         raise Refused("file.unreadable", reason="the file is truncated or corrupt") from None
     with archive:
-        _check_package(archive, data, limits, deadline)
+        members = archive.infolist()
+    return _check_package(members, data, limits, deadline)
+
+
+@dataclass(frozen=True)
+class Package:
+    """A package that pre-flight passed, as far as the reader needs it besides the cells: which part is
+    the workbook, what each part is to a reader, where each relationship of the workbook points, and
+    the XML of the workbook part and of every sheet part (up to `KEPT_BYTES` each), inflated and checked
+    once, here, so that the reader finds defined names and formulas without unpacking the file again."""
+
+    workbook: str
+    roles: dict[str, str]
+    targets: dict[str, str]  # relationship Id -> part name
+    xml: dict[str, bytes]
+
+
+#: How much of a sheet part `Package` keeps: more than any sheet within the row and column limits holds.
+KEPT_BYTES = 16 << 20
 
 
 def _refuse_not_zip(data: bytes) -> None:
@@ -107,10 +127,12 @@ def _refuse_not_zip(data: bytes) -> None:
     raise Refused("file.unreadable", reason="it is not an Excel workbook (the content is not a zip package)")
 
 
-def _check_package(archive: zipfile.ZipFile, data: bytes, limits: Limits, deadline: float) -> None:
-    members = archive.infolist()
-    names = {member.filename for member in members}
-    _check_kind(archive, names)
+def _check_package(members: list[zipfile.ZipInfo], data: bytes, limits: Limits, deadline: float) -> Package:
+    """Every part's declared size and compression first, then every XML part inflated once, in one
+    bounded pass: the package's relationships (which part is the workbook), the workbook's (what each
+    part is), then the others."""
+    by_name = {member.filename: member for member in members}
+    _check_kind(by_name)
     total = sum(member.file_size for member in members)
     if total > limits.max_uncompressed_bytes:
         raise Refused("file.too_large", reason=too_large(
@@ -125,52 +147,93 @@ def _check_package(archive: zipfile.ZipFile, data: bytes, limits: Limits, deadli
             raise Refused("file.too_large", reason=too_large(
                 f"part {member.filename} unpacks {ratio:,.0f} times its packed size "
                 f"(the limit is {limits.max_compression_ratio}): a zip bomb"))
-    roles = part_roles(archive)
+    package_rels = _scan_part(data, by_name[_PACKAGE_RELS], "", limits, deadline, keep=True) \
+        if _PACKAGE_RELS in by_name else None
+    workbook = workbook_part(package_rels)
+    if workbook not in by_name:
+        raise Refused("file.unreadable", reason="it is a zip file but not an Excel workbook")
+    rels_name = relationships_part(workbook)
+    rels = _scan_part(data, by_name[rels_name], "", limits, deadline, keep=True) if rels_name in by_name else None
+    roles, targets = part_roles(workbook, rels, by_name)
+    kept: dict[str, bytes] = {}
     for member in members:
-        if not member.filename.lower().endswith(_BINARY_SUFFIXES):
-            _scan_part(data, member, roles.get(member.filename, ""), limits, deadline)
+        name = member.filename
+        if name in (_PACKAGE_RELS, rels_name) or name.lower().endswith(_BINARY_SUFFIXES):
+            continue
+        role = roles.get(name, "")
+        xml = _scan_part(data, member, role, limits, deadline, keep=role in ("workbook", "sheet"))
+        if xml is not None:
+            kept[name] = xml
+    return Package(workbook, roles, targets, kept)
 
 
+_PACKAGE_RELS = "_rels/.rels"
 #: Parts never parsed as XML by a reader (pictures, VBA, printer settings): bounded by the size
 #: checks above, but not searched for XML declarations, where their binary bytes could match by chance.
 _BINARY_SUFFIXES = (".bin", ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf", ".wdp")
 _SHEET_TYPES = ("/worksheet", "/chartsheet", "/dialogsheet", "/macrosheet")
 
 
-def part_roles(archive: zipfile.ZipFile) -> dict[str, str]:
-    """What each part is to a reader ('workbook', 'sheet', 'strings'), from the workbook's relationships.
+def relationships_part(part: str) -> str:
+    """The name of the part holding `part`'s relationships (xl/_rels/workbook.xml.rels)."""
+    folder, _, base = part.rpartition("/")
+    return f"{folder}/_rels/{base}.rels" if folder else f"_rels/{base}.rels"
+
+
+def part_roles(workbook: str, rels: bytes | None, names: Iterable[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """What each part is to a reader ('workbook', 'sheet', 'strings'), from the workbook's relationships
+    `rels`, and where each of those relationships points (Id -> part name).
 
     A reader follows the relationships, not the usual part names, so a sheet stored under any name
     is still checked as a sheet; the usual names count too.
     """
-    from defusedxml import ElementTree
-    from defusedxml.common import DefusedXmlException
-
-    workbook = workbook_part(archive)
     roles = {workbook: "workbook", "xl/sharedStrings.xml": "strings"}
-    roles.update({name: "sheet" for name in archive.namelist()
+    roles.update({name: "sheet" for name in names
                   if name.lower().startswith(("xl/worksheets/", "xl/chartsheets/", "xl/dialogsheets/",
                                               "xl/macrosheets/")) and not name.lower().endswith(".rels")})
-    folder, _, base = workbook.rpartition("/")
-    rels_name = f"{folder}/_rels/{base}.rels" if folder else f"_rels/{base}.rels"
+    targets: dict[str, str] = {}
+    if rels is None:
+        return roles, targets
     try:
-        root = ElementTree.fromstring(read_small(archive, rels_name))
-    except KeyError:
-        return roles
-    except (DefusedXmlException, ElementTree.ParseError, zipfile.BadZipFile, zlib.error, OSError):
-        raise Refused("file.unreadable", reason=f"part {rels_name} is not allowed or corrupt") from None
-    for element in root:
-        target, kind = element.get("Target") or "", element.get("Type") or ""
+        relationships = elements(rels, ("Relationship",))
+    except SyntaxError:  # ElementTree.ParseError
+        raise Refused("file.unreadable",
+                      reason=f"part {relationships_part(workbook)} is not allowed or corrupt") from None
+    folder = workbook.rpartition("/")[0]
+    for _, attributes, _ in relationships:
+        target, kind = attributes.get("Target", ""), attributes.get("Type", "")
         name = target.lstrip("/") if target.startswith("/") else str(PurePosixPath(folder, target))
         name = os.path.normpath(name).replace(os.sep, "/")
+        targets[attributes.get("Id", "")] = name
         if kind.endswith(_SHEET_TYPES):
             roles[name] = "sheet"
         elif kind.endswith("/sharedStrings"):
             roles[name] = "strings"
-    return roles
+    return roles, targets
 
 
-def _check_kind(archive: zipfile.ZipFile, names: set[str]) -> None:
+def elements(xml: bytes, wanted: tuple[str, ...]) -> list[tuple[str, dict[str, str], str]]:
+    """The elements of a pre-flighted XML part whose names are `wanted`, in document order, each as
+    (name, attributes, text), namespaces left out of names (the first of two alike is kept).
+
+    Pre-flight has refused every part that declares a document type or entities, the only way XML
+    expands or fetches anything, so the standard library's parser (in C: a fraction of the time of
+    defusedxml's, written in Python) is safe on these parts. Raises `ElementTree.ParseError` for XML
+    that is not well formed."""
+    from xml.etree import ElementTree
+
+    found = []
+    for element in ElementTree.fromstring(xml).iter():
+        name = element.tag.rpartition("}")[2]
+        if name in wanted:
+            attributes: dict[str, str] = {}
+            for key, value in element.attrib.items():
+                attributes.setdefault(key.rpartition("}")[2], value)
+            found.append((name, attributes, element.text or ""))
+    return found
+
+
+def _check_kind(names: Iterable[str]) -> None:
     """Refuse zips that are some other package: OpenDocument, binary Excel, Word, Numbers, or Strict."""
     if "mimetype" in names:
         raise Refused("file.unsupported_format", format="OpenDocument / LibreOffice Calc (.ods)")
@@ -180,35 +243,38 @@ def _check_kind(archive: zipfile.ZipFile, names: set[str]) -> None:
         raise Refused("file.unsupported_format", format="Word document")
     if any(name.startswith("Index/") and name.endswith(".iwa") for name in names):
         raise Refused("file.unsupported_format", format="Apple Numbers (.numbers)")
-    if "[Content_Types].xml" not in names or workbook_part(archive) not in names:
+    if "[Content_Types].xml" not in names:
         raise Refused("file.unreadable", reason="it is a zip file but not an Excel workbook")
 
 
-def workbook_part(archive: zipfile.ZipFile) -> str:
+def workbook_part(package_rels: bytes | None) -> str:
     """The name of the workbook part (normally xl/workbook.xml), from the package relationships."""
-    try:
-        rels = read_small(archive, "_rels/.rels")
-    except KeyError:
-        return "xl/workbook.xml"
-    match = re.search(rb'Target="/?([^"]*workbook[^"]*\.xml)"', rels)
+    match = re.search(rb'Target="/?([^"]*workbook[^"]*\.xml)"', package_rels or b"")
     return match.group(1).decode("utf-8", "replace") if match else "xl/workbook.xml"
 
 
-def read_small(archive: zipfile.ZipFile, name: str, cap: int = 4 << 20) -> bytes:
-    with archive.open(name) as handle:
-        return handle.read(cap)
-
-
-def _scan_part(data: bytes, member: zipfile.ZipInfo, role: str, limits: Limits, deadline: float) -> None:
-    """Stream one part, inflated here with a cap: no DTD or entity, no oversized sheet or string table."""
+def _scan_part(data: bytes, member: zipfile.ZipInfo, role: str, limits: Limits, deadline: float, *,
+               keep: bool = False) -> bytes | None:
+    """Stream one part, inflated here with a cap: no DTD or entity, no oversized sheet or string table.
+    With `keep`, its XML (up to `KEPT_BYTES`) is returned."""
     name = member.filename
     max_cells = limits.max_rows * limits.max_columns
+    # A part small enough to come in one window (see `_inflated`) cannot exceed the limits when it is too
+    # short for more cells, rows or strings than allowed (their tags take 3, 5 and 4 bytes at least) or
+    # holds fewer "row"s than rows allowed: then its tags are not counted.
+    whole = member.file_size <= _CHUNK and member.compress_size <= _CHUNK
     cells = rows = strings = 0
     tail = b""
+    kept: list[bytes] = []
+    kept_size = 0
     for chunk in _inflate(data, member):
         check_time(deadline)
+        if keep and kept_size < KEPT_BYTES:
+            kept.append(chunk[:KEPT_BYTES - kept_size])
+            kept_size += len(kept[-1])
         window = tail + chunk
-        if any(needle in window for needle in _DECLARATIONS):
+        # Every declaration holds a "!" (in any encoding), which most parts never do: one quick search first.
+        if b"!" in window and any(needle in window for needle in _DECLARATIONS):
             raise Refused("file.unreadable", reason=(
                 f"part {name} declares a document type or entities (<!DOCTYPE>/<!ENTITY>), "
                 "which workbooks never need and which are not allowed"))
@@ -217,19 +283,22 @@ def _scan_part(data: bytes, member: zipfile.ZipInfo, role: str, limits: Limits, 
             raise Refused("file.unsupported_format", format="Strict Open XML")
         if role == "sheet":
             _check_references(window, limits)
-            # Cells and rows counted in one search of the window (what is counted twice is in the overlap).
-            tags = _CELL_OR_ROW_TAG.findall(window)
-            again = _CELL_OR_ROW_TAG.findall(window, 0, fresh)
-            cells += tags.count(b"c") - again.count(b"c")
-            rows += tags.count(b"row") - again.count(b"row")
-            if cells > max_cells or rows > limits.max_rows:
-                raise Refused("file.too_large", reason=too_large(
-                    f"sheet part {name} holds more than {limits.max_rows:,} rows or {max_cells:,} cells"))
-        if role == "strings":
+            if not (whole and member.file_size // 3 <= max_cells
+                    and (member.file_size // 5 <= limits.max_rows or window.count(b"row") <= limits.max_rows)):
+                # Cells and rows counted in one search of the window (what is counted twice is in the overlap).
+                tags = _CELL_OR_ROW_TAG.findall(window)
+                again = _CELL_OR_ROW_TAG.findall(window, 0, fresh)
+                cells += tags.count(b"c") - again.count(b"c")
+                rows += tags.count(b"row") - again.count(b"row")
+                if cells > max_cells or rows > limits.max_rows:
+                    raise Refused("file.too_large", reason=too_large(
+                        f"sheet part {name} holds more than {limits.max_rows:,} rows or {max_cells:,} cells"))
+        if role == "strings" and not (whole and member.file_size // 4 <= max_cells):
             strings += _count_new(_SHARED_STRING_TAG, window, fresh)
             if strings > max_cells:
                 raise Refused("file.too_large", reason=too_large(f"it holds more than {max_cells:,} pieces of text"))
         tail = window[-_OVERLAP:]
+    return b"".join(kept) if keep else None
 
 
 def _inflate(data: bytes, member: zipfile.ZipInfo) -> Iterator[bytes]:
@@ -272,7 +341,7 @@ def _inflated(raw: memoryview, name: str) -> Iterator[bytes]:
             if inflater.unconsumed_tail:
                 piece = inflater.unconsumed_tail
             elif position < len(raw):
-                piece = bytes(raw[position:position + _CHUNK])
+                piece = raw[position:position + _CHUNK]
                 position += _CHUNK
             else:
                 raise Refused("file.unreadable", reason=f"part {name} is cut short: the file is truncated")
@@ -296,15 +365,20 @@ def _count_new(pattern: re.Pattern, window: bytes, fresh: int) -> int:
 
 
 def _check_references(window: bytes, limits: Limits) -> None:
-    for match in (_DIMENSION.finditer(window) if b"dimension" in window else ()):
-        for letters, digits in ((match.group(1), match.group(2)), (match.group(3), match.group(4))):
-            _check_reference(letters or b"", digits or b"", limits)
+    at = window.find(b"dimension")
+    while at != -1:  # the element's "<" (and prefix) is just before its name: matched from there only
+        match = _DIMENSION.match(window, max(window.rfind(b"<", 0, at), 0))
+        if match:
+            for letters, digits in ((match.group(1), match.group(2)), (match.group(3), match.group(4))):
+                _check_reference(letters or b"", digits or b"", limits)
+        at = window.find(b"dimension", at + 1)
     for match in _far_references(limits.max_rows, limits.max_columns).finditer(window):
         start = match.start()
         if start == 0 or window[start - 1:start] not in _SPACES:
             continue  # the end of another attribute's name (header="...", ...), not a cell reference
-        letters, digits = _CELL_REF.match(window, start - 1).groups()
-        _check_reference(letters, digits, limits)
+        reference = _CELL_REF.match(window, start - 1)
+        if reference:
+            _check_reference(*reference.groups(), limits)
 
 
 @functools.lru_cache(maxsize=8)
@@ -316,8 +390,9 @@ def _far_references(max_rows: int, max_columns: int) -> re.Pattern:
         letters, widest = letters + 1, widest + 26 ** (letters + 1)
     digits = len(str(max_rows))
     # It starts with the literal r=" (the white space before it is checked on each match), so the regex
-    # engine jumps from one r=" to the next instead of trying every space of the sheet.
-    return re.compile(rb'r="(?:[A-Za-z]{%d,8}\d{0,12}|[A-Za-z]{0,8}\d{%d,12})"' % (letters, digits))
+    # engine jumps from one r=" to the next instead of trying every space of the sheet; it only picks out
+    # the candidates, each then read whole by `_CELL_REF`.
+    return re.compile(rb'r="(?:[A-Za-z]{%d}|[A-Za-z]{0,8}\d{%d})' % (letters, digits))
 
 
 def _check_reference(letters: bytes, digits: bytes, limits: Limits) -> None:

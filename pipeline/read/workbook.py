@@ -12,21 +12,20 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
-import os
 import re
 import signal
 import time
 import zipfile
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from pipeline import catalogue, values
 from pipeline.catalogue import Kind, SheetLayout
-from pipeline.config import Config
+from pipeline.config import Config, Limits
 from pipeline.findings import Finding, finding
 from pipeline.read import table_rows
 from pipeline.read.folder import relative_name
-from pipeline.read.preflight import (TOO_SLOW, Refused, check_time, megabytes, part_roles, preflight, read_small,
-                                     too_large, workbook_part)
+from pipeline.read.preflight import (TOO_SLOW, Package, Refused, check_time, elements, megabytes, preflight,
+                                     too_large)
 from pipeline.records import ChecklistRow, ImprovementRow, ObjectiveRow, RegisterValue, RiskRow, Value, Workbook
 
 #: The most characters Excel (and LibreOffice) let a cell hold.
@@ -55,8 +54,8 @@ def load_workbook_file(path: Path, input_dir: Path, config: Config) -> Workbook:
                         reason=too_large(f"over {megabytes(limits.max_file_bytes)} on disk"))
     try:
         deadline = time.monotonic() + limits.load_timeout_seconds
-        preflight(data, Path(path).suffix.lower(), limits, deadline)
-        return read_workbook(data, name, digest, deadline)
+        package = preflight(data, Path(path).suffix.lower(), limits, deadline)
+        return read_workbook(data, name, digest, deadline, package=package)
     except Refused as refusal:
         return _refused(name, digest, len(data), refusal.rule, **refusal.fields)
     except (KeyboardInterrupt, SystemExit):
@@ -127,21 +126,24 @@ class _Sheet:
         self.rows = rows
 
     def get(self, row: int, column: int) -> Value:
-        if row - 1 < len(self.rows):
+        if 0 < row <= len(self.rows):
             cells = self.rows[row - 1]
-            if column - 1 < len(cells):
+            if 0 < column <= len(cells):
                 raw = cells[column - 1]
-                if isinstance(raw, str) and len(raw) > EXCEL_MAX_CELL_TEXT:
-                    # Excel cannot hold such a cell, so the file was not saved by Excel or LibreOffice;
-                    # reading on would carry megabytes of text into every finding and output.
-                    raise Refused("file.too_large", reason=(
-                        f"A cell holds {len(raw):,} characters, but a workbook cell holds at most "
-                        f"{EXCEL_MAX_CELL_TEXT:,}: the file was not saved by Excel or LibreOffice"))
-                value = values.clean(raw)
-                # calamine gives every number as a float; a whole number reads as the int it was typed as
-                if isinstance(value, float) and value.is_integer():
-                    return int(value)
-                return value
+                kind = type(raw)
+                if kind is str:
+                    if not raw:  # an empty cell
+                        return None
+                    if len(raw) > EXCEL_MAX_CELL_TEXT:
+                        # Excel cannot hold such a cell, so the file was not saved by Excel or LibreOffice;
+                        # reading on would carry megabytes of text into every finding and output.
+                        raise Refused("file.too_large", reason=(
+                            f"A cell holds {len(raw):,} characters, but a workbook cell holds at most "
+                            f"{EXCEL_MAX_CELL_TEXT:,}: the file was not saved by Excel or LibreOffice"))
+                elif kind is float and raw.is_integer():
+                    # calamine gives every number as a float; a whole number reads as the int it was typed as
+                    return int(raw)
+                return values.clean(raw)
         return None
 
     @property
@@ -152,18 +154,28 @@ class _Sheet:
         return self.get(row, layout.headers.index(header) + 1)
 
 
-def read_workbook(data: bytes, name: str, digest: str, deadline: float | None = None) -> Workbook:
-    """Records of a pre-flighted workbook, with the template and layout findings."""
+def read_workbook(data: bytes, name: str, digest: str, deadline: float | None = None, *,
+                  package: Package | None = None) -> Workbook:
+    """Records of a workbook, with the template and layout findings. `package` is what pre-flight
+    gave for `data` (pre-flighted here, with the default limits, when not given)."""
+    if package is None:
+        package = preflight(data, ".xlsx", Limits(), deadline)
+    book = _WorkbookPart(package)
     found: list[Finding] = []
+    version_text = book.defined_name(catalogue.TEMPLATE_VERSION_NAME)
+    reference = _REFERENCE.match(version_text.strip()) if version_text is not None else None
+    # The Guide is read only when the version is a reference to one of its cells: nothing else is on it.
+    wanted = [sheet for sheet in catalogue.required_sheets()
+              if sheet != catalogue.GUIDE_SHEET or (reference and reference["sheet"] == sheet)]
     try:
-        present, sheets = _read_sheets(data, deadline)
+        present, sheets = _read_sheets(data, wanted, deadline)
     except BaseException as error:  # noqa: BLE001 - python-calamine raises PanicException (a BaseException)
         if type(error).__name__ != "PanicException":
             raise
         # The Rust date library panics on a number far outside any date (say 1E+300 typed in a date
         # cell). Read such numbers as the text Excel shows, so the rules report them at their cell.
-        present, sheets = _read_sheets(_huge_numbers_as_text(data), deadline)
-    version, version_findings = _check_template_version(data, name, sheets)
+        present, sheets = _read_sheets(_huge_numbers_as_text(data, package), wanted, deadline)
+    version, version_findings = _check_template_version(version_text, reference, name, sheets)
     if version_findings:
         # Not made from the template (or from an unknown version): that is the one thing to say; its
         # sheets are not the template's, so their absence or layout says nothing more. The register is
@@ -191,7 +203,7 @@ def read_workbook(data: bytes, name: str, digest: str, deadline: float | None = 
                                   version or catalogue.TEMPLATE_VERSION)
     if version >= 2 and catalogue.OBJECTIVES_SHEET.name in sheets:
         objectives = _read_objectives(sheets[catalogue.OBJECTIVES_SHEET.name], name, found)
-        objectives_list = values.text(_defined_name(data, catalogue.OBJECTIVES_LIST_NAME)).strip('="')
+        objectives_list = values.text(book.defined_name(catalogue.OBJECTIVES_LIST_NAME)).strip('="')
     if catalogue.CHECKLIST.name in sheets:
         checklist = _read_checklist(sheets[catalogue.CHECKLIST.name], name, found)
     if catalogue.IMPROVEMENT.name in sheets:
@@ -202,48 +214,52 @@ def read_workbook(data: bytes, name: str, digest: str, deadline: float | None = 
     workbook = Workbook(file=name, sha256=digest, size=len(data), register=register, checklist=checklist,
                         improvement=improvement, risks=risks, template_version=version, objectives=objectives,
                         objectives_list=objectives_list,
-                        formulas=_formula_cells(data, (catalogue.REGISTER.name, catalogue.IMPROVEMENT.name)))
+                        formulas=book.formula_cells((catalogue.REGISTER.name, catalogue.IMPROVEMENT.name)))
     pid = workbook.partnership_id
     return dataclasses.replace(workbook, findings=tuple(
         dataclasses.replace(item, partnership_id=pid) for item in found))
 
 
+#: A formula's tag, without and with a namespace prefix: searched first, each from its literal start.
+_FORMULA_TAG, _PREFIXED_FORMULA_TAG = re.compile(rb"<f\b"), re.compile(rb":f\b")
 _FORMULA_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3}[0-9]{1,7})"[^>]*>\s*'
                            rb'<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)<)')
 
 
-def _formula_cells(data: bytes, sheet_names: tuple[str, ...]) -> dict[tuple[str, str], str]:
-    """The cells of the named sheets that hold a formula, with its text ('TODAY()'), read from the
-    package (the reader gives only values). The sheet parts were checked by pre-flight already."""
-    from defusedxml import ElementTree
+class _WorkbookPart:
+    """The workbook part of a pre-flighted package, parsed once: its defined names and which part holds
+    each sheet; and the formulas of sheets, from the sheet parts pre-flight kept (the reader gives only
+    values)."""
 
-    found: dict[tuple[str, str], str] = {}
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        workbook = workbook_part(archive)
-        folder, _, base = workbook.rpartition("/")
-        try:
-            sheets = ElementTree.fromstring(read_small(archive, workbook))
-            rels = ElementTree.fromstring(read_small(archive, f"{folder}/_rels/{base}.rels" if folder
-                                                      else f"_rels/{base}.rels"))
-        except KeyError:
-            return found
-        targets = {element.get("Id"): element.get("Target") or "" for element in rels}
-        for element in sheets.iter():
-            if element.tag.rsplit("}", 1)[-1] != "sheet" or element.get("name") not in sheet_names:
-                continue
-            relation = next((value for key, value in element.attrib.items() if key.rsplit("}", 1)[-1] == "id"), "")
-            target = targets.get(relation, "")
-            part = target.lstrip("/") if target.startswith("/") else str(PurePosixPath(folder, target))
-            try:
-                xml = read_small(archive, os.path.normpath(part).replace(os.sep, "/"), cap=16 << 20)
-            except KeyError:
-                continue
-            if b"<f" not in xml and b":f" not in xml:
-                continue
+    def __init__(self, package: Package) -> None:
+        self.package = package
+        self.names: list[tuple[str, bool, str]] = []  # (name, workbook-level, text)
+        self.sheet_parts: dict[str, str] = {}
+        for tag, attributes, text in elements(package.xml[package.workbook], ("definedName", "sheet")):
+            if tag == "definedName":
+                self.names.append((attributes.get("name", ""), "localSheetId" not in attributes, text))
+            else:
+                self.sheet_parts.setdefault(attributes.get("name", ""), package.targets.get(attributes.get("id", ""), ""))
+
+    def defined_name(self, wanted: str) -> str | None:
+        """The text of the defined name `wanted` (any case); a workbook-level name is the contract, a
+        sheet-level one of the same name is accepted after it."""
+        wanted = wanted.casefold()
+        matches = [(not workbook_level, text) for name, workbook_level, text in self.names
+                   if name.casefold() == wanted]
+        return min(matches, key=lambda match: match[0])[1] if matches else None
+
+    def formula_cells(self, sheet_names: tuple[str, ...]) -> dict[tuple[str, str], str]:
+        """The cells of the named sheets that hold a formula, with its text ('TODAY()')."""
+        found: dict[tuple[str, str], str] = {}
+        for sheet in sheet_names:
+            xml = self.package.xml.get(self.sheet_parts.get(sheet, ""))
+            if xml is None or not (_FORMULA_TAG.search(xml) or _PREFIXED_FORMULA_TAG.search(xml)):
+                continue  # most sheets: no formula (dropdowns' <formula1> are not one), no slower search
             for match in _FORMULA_CELL.finditer(xml):
                 formula = (match.group(2) or b"").decode("utf-8", "replace")
-                found[(element.get("name"), match.group(1).decode("ascii"))] = "=" + _unescape(formula)
-    return found
+                found[(sheet, match.group(1).decode("ascii"))] = "=" + _unescape(formula)
+        return found
 
 
 def _unescape(text: str) -> str:
@@ -252,13 +268,14 @@ def _unescape(text: str) -> str:
     return unescape(text, {"&quot;": '"', "&apos;": "'"})
 
 
-def _read_sheets(data: bytes, deadline: float | None) -> tuple[set[str], dict[str, _Sheet]]:
+def _read_sheets(data: bytes, wanted: list[str], deadline: float | None) -> tuple[set[str], dict[str, _Sheet]]:
+    """The sheets present, and the `wanted` ones of them read."""
     from python_calamine import CalamineWorkbook
 
     book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     present = set(book.sheet_names)
     sheets: dict[str, _Sheet] = {}
-    for sheet_name in catalogue.required_sheets():
+    for sheet_name in wanted:
         if deadline is not None:
             check_time(deadline)
         if sheet_name in present:
@@ -272,7 +289,7 @@ _NUMBER_CELL = re.compile(rb'<c\b([^>]*)><v>([-+0-9.eE]+)</v></c>')
 _TYPE = re.compile(rb'\st="([^"]*)"')
 
 
-def _huge_numbers_as_text(data: bytes) -> bytes:
+def _huge_numbers_as_text(data: bytes, package: Package) -> bytes:
     """The package with every huge number cell of its sheets turned into the text of that number."""
     def as_text(match: re.Match) -> bytes:
         attributes, number = match.group(1), match.group(2)
@@ -287,7 +304,7 @@ def _huge_numbers_as_text(data: bytes) -> bytes:
 
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        roles = part_roles(source)
+        roles = package.roles
         for info in source.infolist():
             content = source.read(info.filename)
             if roles.get(info.filename) == "sheet":
@@ -414,15 +431,14 @@ def _risk_row(sheet: _Sheet, ref: str, row: int) -> RiskRow:
 _REFERENCE = re.compile(r"^=?'?(?P<sheet>[^'!]+)'?!\$?(?P<column>[A-Za-z]{1,3})\$?(?P<row>\d{1,7})$")
 
 
-def _check_template_version(data: bytes, name: str, sheets: dict[str, _Sheet]) -> tuple[int, list[Finding]]:
+def _check_template_version(text: str | None, reference: re.Match | None, name: str,
+                            sheets: dict[str, _Sheet]) -> tuple[int, list[Finding]]:
     """The template version (0 when unknown) and its finding: `template_version` is a workbook-level
-    defined name, a constant (2 or =2) or a cell reference."""
-    text = _defined_name(data, catalogue.TEMPLATE_VERSION_NAME)
+    defined name (its `text`), a constant (2 or =2) or a cell `reference`."""
     if text is None:
         return 0, [finding("template.version", file=name,
                            reason=f"it has no '{catalogue.TEMPLATE_VERSION_NAME}' name")]
     version: Value = text.strip().lstrip("=").strip().strip('"')
-    reference = _REFERENCE.match(text.strip())
     if reference:
         sheet = sheets.get(reference["sheet"])
         version = sheet.get(int(reference["row"]), catalogue.column_number(reference["column"])) if sheet else None
@@ -432,16 +448,3 @@ def _check_template_version(data: bytes, name: str, sheets: dict[str, _Sheet]) -
         return 0, [finding("template.version", file=name, value=shown,
                            reason=f"its version is {shown}")]
     return int(parsed), []
-
-
-def _defined_name(data: bytes, wanted: str) -> str | None:
-    from defusedxml import ElementTree
-
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        root = ElementTree.fromstring(read_small(archive, workbook_part(archive)))
-    matches = [element for element in root.iter()
-               if element.tag.rsplit("}", 1)[-1] == "definedName"
-               and (element.get("name") or "").casefold() == wanted.casefold()]
-    # A workbook-level name is the contract; a sheet-level one of the same name is accepted after it.
-    matches.sort(key=lambda element: element.get("localSheetId") is not None)
-    return (matches[0].text or "") if matches else None
