@@ -362,6 +362,8 @@ PERFORMANCE_METHODS = (
     "Project or programme board",
     "No formal method",
 )
+#: The method that is no method: a blank answer is taken as it when the tier is checked.
+NO_FORMAL_METHOD = PERFORMANCE_METHODS[-1]
 
 #: The strategy's "what is not partnership" list, each as a Yes/No test. A Yes takes the entry out
 #: of scope. Key, the register label, and the strategy's words shown as guidance.

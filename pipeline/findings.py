@@ -188,9 +188,10 @@ RULES: dict[RuleCode, Rule] = {
         Rule(
             RuleCode.REGISTER_NOT_PROPORTIONATE,
             WARNING,
-            "the performance management method is not proportionate to the partnership's significance tier",
-            "'{method}' is not proportionate for a {tier} partnership ({why}). Use one of: {methods}; or say in "
-            "the review why this method is enough.",
+            "the performance management method is not proportionate to the partnership's significance tier "
+            "(or none is recorded for a tier that expects a formal method)",
+            "{used} is not proportionate for a {tier} partnership ({why}): its performance should be managed "
+            "by one of: {methods}. Choose the one used, or say in the review why {this}.",
         ),
         Rule(
             RuleCode.SCOPE_EXCLUDED,

@@ -150,7 +150,8 @@ def report(
             data["change_since_previous"] = comparison.as_dict()
 
         with _step("Charts"):
-            charts = render_charts(scores, config, comparison=comparison)  # the heat map marks risk movement
+            # The charts draw the analysis the pack words and results.json records; the heat map marks risk movement.
+            charts = render_charts(scores, config, comparison=comparison, strategy=strategy)
             charts[NETWORK_CHART] = render_network(network)
             (staging / CHARTS_DIR).mkdir()
             for name in progress("Charts", sorted(charts)):

@@ -5,7 +5,8 @@ of the partnership". Each tier of the configuration (`Config.tiers`, most signif
 partnership when any one of its conditions holds: council funding, officer or councillor days at or
 above a threshold, or a register answer (or several joined by "and") such as "Council role = Leading".
 The first tier that takes it is its tier; the last tier takes the rest. The tier's `methods` are the
-performance management methods proportionate to it (`register.not_proportionate` when another is used).
+performance management methods proportionate to it (`register.not_proportionate` when another is used,
+or none is recorded for a tier that does not accept "No formal method").
 """
 
 from __future__ import annotations
@@ -68,5 +69,15 @@ def classify(answers: Mapping[str, object], tiers: tuple[Tier, ...]) -> tuple[st
     return tiers[-1].name, ()
 
 
-def proportionate(method: str, tier: Tier) -> bool:
+def proportionate(method: str, tier: Tier) -> bool | None:
+    """Whether a method is proportionate to the tier. No method recorded ("") is as "No formal method":
+    not proportionate to a tier that expects a formal method (Major and Moderate by default); None
+    (nothing to say) for a tier content with no formal method."""
+    if not method:
+        return None if expects_no_method(tier) else False
     return method.casefold() in {item.casefold() for item in tier.methods}
+
+
+def expects_no_method(tier: Tier) -> bool:
+    """Whether the tier accepts a partnership managed by no formal method (Limited by default)."""
+    return catalogue.NO_FORMAL_METHOD.casefold() in {item.casefold() for item in tier.methods}

@@ -7,6 +7,7 @@ import csv
 import dataclasses
 import io
 import json
+import re
 
 import openpyxl
 import pytest
@@ -296,3 +297,85 @@ def test_results_json_records_the_analysis_across_partnerships(year):
             "counts": {"Red": 0, "Amber": 4, "Green": 0, "Out of scope": 0, "Not assessed": 0},
         }
     ]
+
+
+def test_no_method_recorded_is_not_proportionate_to_a_tier_that_expects_one(tmp_path):
+    """A Major or Moderate partnership whose method is left blank is told, at the method's cell, which
+    methods its tier expects; a Limited one, for which no formal method is proportionate, is not."""
+    write_workbook(
+        tmp_path / "major.xlsx",
+        partnership_id="P-001",
+        register={**LIMITED, "funding": 300000, "performance_method": None},
+    )
+    write_workbook(
+        tmp_path / "moderate.xlsx",
+        partnership_id="P-002",
+        register={**LIMITED, "statutory_voluntary": "Statutory", "performance_method": None},
+    )
+    write_workbook(tmp_path / "limited.xlsx", partnership_id="P-003", register={**LIMITED, "performance_method": None})
+    assessment = assess_folder(tmp_path, CONFIG, as_of=AS_OF)
+    found = {item.file: item for item in assessment.report.findings if item.rule == "register.not_proportionate"}
+    assert sorted(found) == ["major.xlsx", "moderate.xlsx"]
+    major = found["major.xlsx"]
+    assert (major.sheet, major.cell, major.severity, major.value) == ("Register", "B16", "warning", "")
+    assert major.message == (
+        "Leaving 'Performance management method' blank is not proportionate for a Major partnership (Annual "
+        "council funding £300,000 is at least £250,000): its performance should be managed by one of: "
+        "Partnership performance framework; Quarterly performance report; Annual report to Cabinet or committee; "
+        "Overview and Scrutiny review; Project or programme board. Choose the one used, or say in the review why "
+        "no formal method is needed."
+    )
+    assert "Moderate partnership (Statutory or voluntary = Statutory)" in found["moderate.xlsx"].message
+    assert {
+        score.id: (score.significance, score.performance_method, score.proportionate) for score in assessment.scores
+    } == {"P-001": ("Major", "", False), "P-002": ("Moderate", "", False), "P-003": ("Limited", "", None)}
+
+
+def test_a_method_chosen_is_still_told_in_the_same_words(tmp_path):
+    write_workbook(
+        tmp_path / "p.xlsx", register={**LIMITED, "funding": 300000, "performance_method": "No formal method"}
+    )
+    [item] = [
+        item
+        for item in assess_folder(tmp_path, CONFIG, as_of=AS_OF).report.findings
+        if item.rule == "register.not_proportionate"
+    ]
+    assert item.message.startswith("'No formal method' is not proportionate for a Major partnership (")
+    assert item.message.endswith("Choose the one used, or say in the review why this method is enough.")
+
+
+def _chart(html: str, name: str) -> str:
+    """One chart's figure in the pack (its SVG with the words, and its data table), as plain text."""
+    start = html.index(f'id="chart-{name}"')
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html[start : html.index("</figure>", start)]))
+
+
+def test_the_charts_draw_word_and_table_what_results_json_records(year):
+    """One computation on the tables feeds each chart, its words, its data table and results.json: the
+    four returns' known answers (every return Amber, in Community Safety; R01 rated 4 x 4 by each, the
+    other eight risks 2 x 2; P-002 with £300,000 and 45 officer days)."""
+    _, out = year
+    html = (out / "review_pack.html").read_text(encoding="utf-8")
+    strategy = json.loads((out / "results.json").read_text(encoding="utf-8"))["strategy"]
+    area = _chart(html, "rag_by_service_area")
+    assert strategy["rag_by_service_area"][0]["counts"]["Amber"] == 4
+    assert (
+        "4 workbooks by the service area that leads the partnership (1 area) and by rating. Community Safety: 4 Amber"
+        in area
+    )
+    assert "Community Safety 0 4 0 0 0 4" in area  # the data table's row
+    assert strategy["strategy_risks"][0] == {
+        "ref": "R01",
+        "text": catalogue.RISKS[0].text,
+        "rated": 4,
+        "average": 16.0,
+        "high": 4,
+    }
+    ranked = _chart(html, "strategy_risks_ranked")
+    assert "16.0 (High, rated by 4 partnerships). Then R02 4.0 (Low)" in ranked
+    assert f"R01 {catalogue.RISKS[0].text} 1 16.0 High 4" in ranked
+    heat = _chart(html, "risk_heat_map")
+    assert "36 rated risks of the partnerships in scope" in heat and "4 High" in heat
+    resources = _chart(html, "resources_vs_assurance")
+    assert "Each of the 4 partnerships rated Red, Amber or Green" in resources
+    assert "The largest commitment of money is P-002 (£300,000" in resources

@@ -151,20 +151,29 @@ def scope_excluded(workbook: Workbook, as_of: dt.date, config: Config) -> Iterat
 
 def not_proportionate(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
     """A performance management method that the partnership's significance tier does not call
-    proportionate (e.g. 'No formal method' for a Major partnership)."""
+    proportionate (e.g. 'No formal method' for a Major partnership), or none recorded for a tier that
+    expects a formal one."""
     entry = workbook.register.get("performance_method")
-    method = values.choice(entry.value, entry.field.choices) if entry else None
-    if not isinstance(method, str):
+    if entry is None:
         return
+    method = values.choice(entry.value, entry.field.choices) if values.text(entry.value) else ""
+    if not isinstance(method, str):
+        return  # not on the list: register.invalid says so
     name, reasons = significance.classify({key: workbook.value(key) for key in catalogue.FIELDS_BY_KEY}, config.tiers)
     tier = config.tier(name)
-    if tier is not None and not significance.proportionate(method, tier):
+    if tier is not None and significance.proportionate(method, tier) is False:
         why = "; ".join(reasons) if reasons else "its register answers"
+        used, this = (
+            (f"'{method}'", "this method is enough")
+            if method
+            else (f"Leaving '{entry.field.label}' blank", "no formal method is needed")
+        )
         yield _register_finding(
             RuleCode.REGISTER_NOT_PROPORTIONATE,
             workbook,
             entry,
-            method=method,
+            used=used,
+            this=this,
             tier=name,
             why=why,
             methods="; ".join(tier.methods),

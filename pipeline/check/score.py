@@ -125,7 +125,7 @@ class PartnershipScore:
     significance: str = ""
     significance_reasons: tuple[str, ...] = ()
     performance_method: str = ""  # as chosen from the list ('' when blank or not on it)
-    proportionate: bool | None = None  # the method against the tier; None without a method or a tier
+    proportionate: bool | None = None  # the method (none recorded too) against the tier; None when nothing to say
     #: The refs of the council's objectives it contributes to; None when not stated (template version 1),
     #: out of scope or not assessed.
     objectives: tuple[str, ...] | None = None
@@ -253,7 +253,7 @@ def _significance(workbook: Workbook, config: Config) -> dict:
         significance=tier,
         significance_reasons=reasons,
         performance_method=method,
-        proportionate=significance.proportionate(method, spec) if method and spec else None,
+        proportionate=significance.proportionate(method, spec) if spec else None,
     )
 
 

@@ -3,19 +3,20 @@
 One computation per chart, which `pipeline.pack.charts` draws and the pack also gives to those who cannot
 see the drawing: a text alternative that says what the chart shows (the heat map's counts by band,
 the ranked risks, the totals), carried by the SVG itself, and a data table a screen reader can walk.
+The figures across partnerships (the heat map, the ranked risks, RAG by service area, the resources
+chart) are those of the pandas tables (`pipeline.pack.tables.strategy_questions`), which results.json
+records too: computed once, drawn, worded and tabled from the same numbers.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from statistics import mean
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from pipeline import catalogue
 from pipeline.config import Config
 from pipeline.check.score import (
-    ACTION_KEYS,
     AMBER,
     COMPLETE,
     GREEN,
@@ -28,8 +29,6 @@ from pipeline.check.score import (
     percent,
 )
 
-#: The ratings the resources chart plots (the others have no assurance to place).
-PLOTTED_RAGS = (RED, AMBER, GREEN)
 #: At most this many partnerships are named in a sentence; the table names them all.
 NAMED_IN_TEXT = 12
 
@@ -50,14 +49,6 @@ class Figures:
     table: Table
 
 
-@dataclass(frozen=True)
-class RankedRisk:
-    risk: catalogue.StrategyRisk
-    average: float  # 0.0 when no partnership rated it
-    rated_by: int
-    band: str
-
-
 # --- The numbers each chart draws ------------------------------------------------------------------
 
 
@@ -71,67 +62,43 @@ def in_scope(scores: Iterable[PartnershipScore]) -> list[PartnershipScore]:
     return [item for item in scores if item.assessed and item.in_scope]
 
 
-def heat_counts(scores: Sequence[PartnershipScore]) -> Counter:
-    """Rated risks by (likelihood, impact)."""
-    return Counter((risk.likelihood, risk.impact) for item in scores for risk in item.risks)
-
-
-def ranked_strategy_risks(scores: Sequence[PartnershipScore], config: Config) -> list[RankedRisk]:
-    """The strategy's nine risks by average score, highest first (ties by ref)."""
-    rows = []
-    for risk in catalogue.RISKS:
-        rated = [line.score for item in scores for line in item.risks if line.ref == risk.ref]
-        average = mean(rated) if rated else 0.0
-        rows.append(RankedRisk(risk, average, len(rated), config.scoring.risk_band(average) if rated else "Low"))
-    return sorted(rows, key=lambda row: (-row.average, row.risk.ref))
-
-
-def action_counts(scores: Sequence[PartnershipScore]) -> dict[str, int]:
-    return {key: sum(item.actions[key] for item in scores) for key in ACTION_KEYS}
-
-
-def section_averages(scores: Sequence[PartnershipScore]) -> list[tuple[str, float]]:
-    return [(name, mean(item.section_completeness[name] for item in scores)) for name in catalogue.SECTION_NAMES]
-
-
 def completeness_rating(value: float, config: Config) -> str:
     """The rating the completeness thresholds alone would give: Red, Amber or Green."""
     rules = config.rag
     return RED if value < rules.red_completeness_below else AMBER if value < rules.amber_completeness_below else GREEN
 
 
-def service_area(item: PartnershipScore) -> str:
-    return item.service_area or "(service area not given)"
-
-
-def area_counts(scores: Sequence[PartnershipScore]) -> list[tuple[str, dict[str, int]]]:
-    """Workbooks by the service area that leads each (alphabetical) and rating."""
-    counts: dict[str, Counter] = {}
-    for item in scores:
-        counts.setdefault(service_area(item), Counter())[item.rag] += 1
-    return [(area, {rag: counts[area][rag] for rag in RAG_ORDER}) for area in sorted(counts, key=str.casefold)]
-
-
-def resource_points(scores: Sequence[PartnershipScore]) -> list[PartnershipScore]:
-    """The partnerships the resources chart places: rated Red, Amber or Green, with an assurance score."""
-    return [item for item in scores if item.checklist_assurance is not None and item.rag in PLOTTED_RAGS]
-
-
 # --- In words and tables ---------------------------------------------------------------------------
 
 
-def chart_figures(scores: Iterable[PartnershipScore], config: Config, comparison: Any = None) -> dict[str, Figures]:
-    """Every chart's text alternative and data table, by chart name (as `pipeline.pack.charts.CHART_TITLES`)."""
+def chart_figures(
+    scores: Iterable[PartnershipScore],
+    config: Config,
+    comparison: Any = None,
+    strategy: Mapping[str, Any] | None = None,
+) -> dict[str, Figures]:
+    """Every chart's text alternative and data table, by chart name (as `pipeline.pack.charts.CHART_TITLES`).
+
+    `strategy` is the analysis across partnerships (`pipeline.pack.tables.strategy_questions`), computed
+    here when not given."""
     scores = charted(scores)
     counted = in_scope(scores)
+    strategy = strategy if strategy is not None else analysis(scores, config)
     return {
-        "risk_heat_map": _heat_map(counted, config, comparison),
-        "strategy_risks_ranked": _strategy_risks(counted, config),
-        "action_status": _actions(counted),
-        "completeness_by_section": _completeness(counted, config),
-        "rag_by_service_area": _by_area(scores),
-        "resources_vs_assurance": _resources(counted, config),
+        "risk_heat_map": _heat_map(strategy["heat_map"], config, comparison),
+        "strategy_risks_ranked": _strategy_risks(strategy["risks_ranked"]),
+        "action_status": _actions(strategy["actions"]),
+        "completeness_by_section": _completeness(strategy["sections"], len(counted), config),
+        "rag_by_service_area": _by_area(strategy["rag_by_service_area"]),
+        "resources_vs_assurance": _resources(strategy["resources"], config),
     }
+
+
+def analysis(scores: Sequence[PartnershipScore], config: Config) -> dict[str, Any]:
+    """The analysis across partnerships of these scores (`pipeline.pack.tables.strategy_questions`)."""
+    from pipeline.pack.tables import partnerships_frame, strategy_questions
+
+    return strategy_questions(partnerships_frame(scores), config, scores)
 
 
 def _plural(count: int, one: str, many: str | None = None) -> str:
@@ -146,8 +113,7 @@ def _rating_names() -> dict[int, str]:
     return {int(number): words.lower() for number, words in catalogue.ANSWER_MEANINGS["Likelihood and Impact"]}
 
 
-def _heat_map(scores: Sequence[PartnershipScore], config: Config, comparison: Any) -> Figures:
-    counts = heat_counts(scores)
+def _heat_map(counts: Mapping[tuple[int, int], int], config: Config, comparison: Any) -> Figures:
     names = _rating_names()
     ratings = catalogue.RISK_RATINGS
     band = {
@@ -211,41 +177,41 @@ def _heat_map(scores: Sequence[PartnershipScore], config: Config, comparison: An
     return Figures(" ".join(text), table)
 
 
-def _strategy_risks(scores: Sequence[PartnershipScore], config: Config) -> Figures:
-    rows = ranked_strategy_risks(scores, config)
+def _strategy_risks(rows: Sequence[Mapping[str, Any]]) -> Figures:
     table = Table(
         "The strategy's nine risks ranked by average score",
         ("Risk", "Rank", "Average score (1 to 25)", "Band", "Partnerships that rated it"),
         tuple(
             (
-                f"{row.risk.ref} {row.risk.text}",
+                f"{row['ref']} {row['text']}",
                 str(rank),
-                f"{row.average:.1f}" if row.rated_by else "not rated",
-                row.band if row.rated_by else "\u2014",
-                str(row.rated_by),
+                f"{row['average']:.1f}" if row["rated"] else "not rated",
+                row["band"] if row["rated"] else "\u2014",
+                str(row["rated"]),
             )
             for rank, row in enumerate(rows, start=1)
         ),
     )
-    rated = [row for row in rows if row.rated_by]
+    rated = [row for row in rows if row["rated"]]
     if not rated:
         return Figures("No partnership in scope has rated the strategy's risks yet.", table)
     top = rated[0]
     text = [
         f"The strategy's nine risks ranked by their average score (likelihood \u00d7 impact, 1 to 25) across "
-        f"the partnerships in scope that rated them. Highest: {top.risk.ref}, {top.risk.text.rstrip('.')}, "
-        f"{top.average:.1f} ({top.band}, rated by {_plural(top.rated_by, 'partnership')})."
+        f"the partnerships in scope that rated them. Highest: {top['ref']}, {top['text'].rstrip('.')}, "
+        f"{top['average']:.1f} ({top['band']}, rated by {_plural(top['rated'], 'partnership')})."
     ]
     if len(rated) > 1:
-        text.append("Then " + ", ".join(f"{row.risk.ref} {row.average:.1f} ({row.band})" for row in rated[1:]) + ".")
-    unrated = [row.risk.ref for row in rows if not row.rated_by]
+        text.append(
+            "Then " + ", ".join(f"{row['ref']} {row['average']:.1f} ({row['band']})" for row in rated[1:]) + "."
+        )
+    unrated = [row["ref"] for row in rows if not row["rated"]]
     if unrated:
         text.append(f"Not rated by any partnership: {', '.join(unrated)}.")
     return Figures(" ".join(text), table)
 
 
-def _actions(scores: Sequence[PartnershipScore]) -> Figures:
-    counts = action_counts(scores)
+def _actions(counts: Mapping[str, int]) -> Figures:
     total = sum(counts[key] for key in (NOT_STARTED, IN_PROGRESS, COMPLETE))
     table = Table(
         "Improvement actions by status",
@@ -269,14 +235,13 @@ def _actions(scores: Sequence[PartnershipScore]) -> Figures:
     )
 
 
-def _completeness(scores: Sequence[PartnershipScore], config: Config) -> Figures:
+def _completeness(averages: Sequence[tuple[str, float]], partnerships: int, config: Config) -> Figures:
     rules = config.rag
     words = {
         RED: f"below the Red threshold ({percent(rules.red_completeness_below)})",
         AMBER: f"below the Amber threshold ({percent(rules.amber_completeness_below)})",
         GREEN: f"at or above the Amber threshold ({percent(rules.amber_completeness_below)})",
     }
-    averages = section_averages(scores) if scores else []
     table = Table(
         "Average share of each checklist section answered",
         ("Section", "Questions answered (average)", "Against the thresholds"),
@@ -285,12 +250,12 @@ def _completeness(scores: Sequence[PartnershipScore], config: Config) -> Figures
             for number, (name, value) in enumerate(averages, start=1)
         ),
     )
-    if not scores:
+    if not partnerships:
         return Figures("No assessed partnership in scope.", table)
     below = Counter(completeness_rating(value, config) for _, value in averages)
     text = [
         f"The average share of each checklist section's questions answered, across "
-        f"{_plural(len(scores), 'assessed partnership')} in scope: "
+        f"{_plural(partnerships, 'assessed partnership')} in scope: "
         + "; ".join(f"{number}. {name} {percent(value)}" for number, (name, value) in enumerate(averages, start=1))
         + "."
     ]
@@ -302,29 +267,32 @@ def _completeness(scores: Sequence[PartnershipScore], config: Config) -> Figures
     return Figures(" ".join(text), table)
 
 
-def _by_area(scores: Sequence[PartnershipScore]) -> Figures:
-    areas = area_counts(scores)
+def _by_area(areas: Sequence[Mapping[str, Any]]) -> Figures:
     table = Table(
         "Workbooks by lead service area and rating",
         ("Service area", *RAG_ORDER, "Total"),
-        tuple((area, *(str(counts[rag]) for rag in RAG_ORDER), str(sum(counts.values()))) for area, counts in areas),
+        tuple(
+            (row["service_area"], *(str(row["counts"][rag]) for rag in RAG_ORDER), str(row["total"])) for row in areas
+        ),
     )
-    if not scores:
+    workbooks = sum(row["total"] for row in areas)
+    if not workbooks:
         return Figures("No workbooks.", table)
     parts = [
-        f"{area}: " + ", ".join(f"{count} {rag}" for rag, count in counts.items() if count) for area, counts in areas
+        f"{row['service_area']}: " + ", ".join(f"{count} {rag}" for rag, count in row["counts"].items() if count)
+        for row in areas
     ]
     return Figures(
-        f"{_plural(len(scores), 'workbook')} by the service area that leads the partnership "
+        f"{_plural(workbooks, 'workbook')} by the service area that leads the partnership "
         f"({_plural(len(areas), 'area')}) and by rating. " + "; ".join(parts) + ".",
         table,
     )
 
 
-def _resources(scores: Sequence[PartnershipScore], config: Config) -> Figures:
+def _resources(points: Sequence[Any], config: Config) -> Figures:
     from pipeline.pack.context import days, money  # here: context imports the charts, which import this
 
-    points = sorted(resource_points(scores), key=lambda item: (item.checklist_assurance, item.id, item.file))
+    points = sorted(points, key=lambda item: (item.checklist_assurance, item.id, item.file))
     table = Table(
         "Partnerships by checklist assurance, with what the council commits to each",
         ("Partnership", "Rating", "Checklist assurance", "Annual council funding", "Officer days a year"),

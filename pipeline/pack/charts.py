@@ -18,7 +18,7 @@ import re
 import textwrap
 from dataclasses import dataclass
 from statistics import mean
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
 from pipeline import catalogue
@@ -39,20 +39,8 @@ from pipeline.pack.palette import (
     RAG_COLOURS,
     WHITE,
 )
-from pipeline.pack.chart_figures import (
-    PLOTTED_RAGS,
-    action_counts,
-    area_counts,
-    chart_figures,
-    charted,
-    completeness_rating,
-    heat_counts,
-    in_scope,
-    ranked_strategy_risks,
-    resource_points,
-    section_averages,
-    service_area,
-)
+from pipeline.pack.chart_figures import analysis, chart_figures, charted, completeness_rating, in_scope
+from pipeline.pack.tables import PLOTTED_RAGS
 
 #: A rating's hatching, so a segment or bar says its rating without its colour (as the legend shows).
 RAG_HATCHES = {RED: "xx", AMBER: "..", GREEN: None, OUT_OF_SCOPE: "--", NOT_ASSESSED: "//"}
@@ -75,11 +63,18 @@ CHART_TITLES = {
 }
 
 
-def render_charts(scores: Iterable[PartnershipScore], config: Config, comparison: Any = None) -> dict[str, str]:
+def render_charts(
+    scores: Iterable[PartnershipScore],
+    config: Config,
+    comparison: Any = None,
+    strategy: Mapping[str, Any] | None = None,
+) -> dict[str, str]:
     """Every chart of the pack as SVG text, by name (see CHART_TITLES).
 
-    With a `comparison` (pipeline.cycle.compare.Comparison) the heat map also marks where each of the
-    strategy's risks moved since last year; without one every chart is exactly as before.
+    What the charts draw is the analysis across partnerships (`strategy`, from
+    `pipeline.pack.tables.strategy_questions`, computed here when not given), as their words and data
+    tables say it. With a `comparison` (pipeline.cycle.compare.Comparison) the heat map also marks where
+    each of the strategy's risks moved since last year; without one every chart is exactly as before.
     """
     import matplotlib
 
@@ -88,19 +83,20 @@ def render_charts(scores: Iterable[PartnershipScore], config: Config, comparison
 
     scores = charted(scores)
     assessed = in_scope(scores)
-    figures = chart_figures(scores, config, comparison)
+    strategy = strategy if strategy is not None else analysis(scores, config)
+    figures = chart_figures(scores, config, comparison, strategy)
     drawers: dict[str, Callable] = {
-        "risk_heat_map": lambda fig: _risk_heat_map(fig, assessed, config, comparison),
-        "strategy_risks_ranked": lambda fig: _strategy_risks(fig, assessed, config),
-        "action_status": lambda fig: _action_status(fig, assessed),
-        "completeness_by_section": lambda fig: _completeness(fig, assessed, config),
-        "rag_by_service_area": lambda fig: _rag_by_area(fig, scores),
-        "resources_vs_assurance": lambda fig: _resources(fig, assessed, config),
+        "risk_heat_map": lambda fig: _risk_heat_map(fig, strategy["heat_map"], config, comparison),
+        "strategy_risks_ranked": lambda fig: _strategy_risks(fig, strategy["risks_ranked"]),
+        "action_status": lambda fig: _action_status(fig, strategy["actions"]),
+        "completeness_by_section": lambda fig: _completeness(fig, strategy["sections"], len(assessed), config),
+        "rag_by_service_area": lambda fig: _rag_by_area(fig, strategy["rag_by_service_area"]),
+        "resources_vs_assurance": lambda fig: _resources(fig, strategy["resources"], config),
     }
     sizes = {
         "strategy_risks_ranked": (8, 5.2),
         "resources_vs_assurance": (8, 4.8),
-        "rag_by_service_area": (8, max(3.0, 1.4 + 0.42 * len({service_area(item) for item in scores}))),
+        "rag_by_service_area": (8, max(3.0, 1.4 + 0.42 * len(strategy["rag_by_service_area"]))),
         "risk_heat_map": (10.4, 6.0) if comparison else (6.4, 5.2),
     }
     charts = {}
@@ -173,14 +169,13 @@ def _empty(ax, message: str) -> None:
     ax.text(0.5, 0.5, message, ha="center", va="center", color=CHART_MUTED, fontsize=11, transform=ax.transAxes)
 
 
-def _risk_heat_map(fig, scores: list[PartnershipScore], config: Config, comparison: Any = None) -> None:
+def _risk_heat_map(fig, counts: Mapping[tuple[int, int], int], config: Config, comparison: Any = None) -> None:
 
     moved = marks_movement(comparison)
     if moved:
         ax, zoom = fig.subplots(1, 2, gridspec_kw={"width_ratios": (1, 1), "wspace": 0.25})
     else:
         ax = fig.add_subplot()
-    counts = heat_counts(scores)
     _band_cells(ax, config)
     for likelihood in catalogue.RISK_RATINGS:
         for impact in catalogue.RISK_RATINGS:
@@ -471,27 +466,26 @@ def _free_spot(anchor, tail, obstacles, placed, bounds) -> tuple[tuple[float, fl
     return spot, False
 
 
-def _strategy_risks(fig, scores: list[PartnershipScore], config: Config) -> None:
+def _strategy_risks(fig, rows: Sequence[Mapping[str, Any]]) -> None:
     ax = fig.add_subplot()
-    rows = ranked_strategy_risks(scores, config)
-    if not any(row.rated_by for row in rows):
+    if not any(row["rated"] for row in rows):
         _empty(ax, "No partnership has rated the strategy's risks yet")
         return
-    labels = [f"{row.risk.ref}  " + "\n".join(textwrap.wrap(row.risk.text, 48)) for row in rows]
-    averages = [row.average for row in rows]
+    labels = [f"{row['ref']}  " + "\n".join(textwrap.wrap(row["text"], 48)) for row in rows]
+    averages = [row["average"] for row in rows]
     positions = list(range(len(rows)))[::-1]
     ax.barh(
         positions,
         averages,
-        color=[BAND_COLOURS[row.band] for row in rows],
-        hatch=[BAND_HATCHES[row.band] for row in rows],
+        color=[BAND_COLOURS[row["band"]] for row in rows],
+        hatch=[BAND_HATCHES[row["band"]] for row in rows],
         hatchcolor=WHITE,
         height=0.65,
         **OUTLINE,
     )
     top = max(averages) if averages else 1
     for position, row in zip(positions, rows):
-        average, count, band = row.average, row.rated_by, row.band
+        average, count, band = row["average"], row["rated"], row["band"]
         text = f"{average:.1f} {band}  (rated by {count})" if count else "not rated"
         ax.text(average + top * 0.015, position, text, va="center", fontsize=8.5, color=CHART_INK)
     ax.set_yticks(positions, labels, fontsize=8.5)
@@ -500,9 +494,8 @@ def _strategy_risks(fig, scores: list[PartnershipScore], config: Config) -> None
     ax.tick_params(axis="y", length=0)
 
 
-def _action_status(fig, scores: list[PartnershipScore]) -> None:
+def _action_status(fig, by_status: Mapping[str, int]) -> None:
     ax = fig.add_subplot()
-    by_status = action_counts(scores)
     counts = [by_status[key] for key in ACTION_KEYS]
     if not any(counts):
         _empty(ax, "No improvement actions recorded")
@@ -531,13 +524,13 @@ def _action_status(fig, scores: list[PartnershipScore]) -> None:
     ax.yaxis.get_major_locator().set_params(integer=True)
 
 
-def _completeness(fig, scores: list[PartnershipScore], config: Config) -> None:
+def _completeness(fig, sections: Sequence[tuple[str, float]], partnerships: int, config: Config) -> None:
     ax = fig.add_subplot()
-    if not scores:
+    if not partnerships:
         _empty(ax, "No assessed partnership in scope")
         return
-    names = list(catalogue.SECTION_NAMES)
-    averages = [value for _, value in section_averages(scores)]
+    names = [name for name, _ in sections]
+    averages = [value for _, value in sections]
     positions = list(range(len(names)))[::-1]
     rules = config.rag
     ratings = [completeness_rating(value, config) for value in averages]
@@ -570,18 +563,17 @@ def _completeness(fig, scores: list[PartnershipScore], config: Config) -> None:
             fontsize=8,
             color=CHART_MUTED,
         )
-    ax.set_xlabel(f"Questions answered, average of {len(scores)} assessed partnerships in scope")
+    ax.set_xlabel(f"Questions answered, average of {partnerships} assessed partnerships in scope")
     ax.tick_params(axis="y", length=0)
 
 
-def _rag_by_area(fig, scores: list[PartnershipScore]) -> None:
+def _rag_by_area(fig, by_area: Sequence[Mapping[str, Any]]) -> None:
     ax = fig.add_subplot()
-    if not scores:
+    if not by_area:
         _empty(ax, "No workbooks")
         return
-    by_area = area_counts(scores)
-    areas = [area for area, _ in by_area]
-    counts = {rag: [area_count[rag] for _, area_count in by_area] for rag in RAG_ORDER}
+    areas = [row["service_area"] for row in by_area]
+    counts = {rag: [row["counts"][rag] for row in by_area] for rag in RAG_ORDER}
     positions = list(range(len(areas)))[::-1]
     left = [0] * len(areas)
     for rag in RAG_ORDER:
@@ -619,8 +611,7 @@ def _rag_by_area(fig, scores: list[PartnershipScore]) -> None:
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=9, title="Rating", title_fontsize=9)
 
 
-def _resources(fig, scores: list[PartnershipScore], config: Config) -> None:
-    plotted = resource_points(scores)
+def _resources(fig, plotted: Sequence[Any], config: Config) -> None:
     funding_ax, days_ax = fig.subplots(1, 2, sharex=True)
     if not plotted:
         _empty(funding_ax, "No assessed partnership has an assurance score")
@@ -679,7 +670,7 @@ def _resources(fig, scores: list[PartnershipScore], config: Config) -> None:
 MAX_LABELS = 12
 
 
-def _notable(items: list[PartnershipScore], xs: list[float], ys: list[float], config: Config):
+def _notable(items: Sequence[Any], xs: list[float], ys: list[float], config: Config):
     """The points worth naming: below the assurance threshold first, then the largest commitments."""
     threshold = config.rag.amber_assurance_below * 100
     order = sorted(range(len(items)), key=lambda index: (xs[index] >= threshold, -ys[index], items[index].id))

@@ -96,7 +96,7 @@ def build_context(
     partnerships = [_profile(score, by_file[score.file], report, titles) for score in scores]
     _name_uniquely(partnerships)
     exceptions = _exceptions(scores, report, strategy)
-    figures = chart_figures(scores, config, comparison)
+    figures = chart_figures(scores, config, comparison, strategy)  # the same numbers the charts draw
     change = None
     if comparison is not None:
         change = change_summary(comparison, year, partnerships)

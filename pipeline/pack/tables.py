@@ -24,7 +24,7 @@ import io
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 from pipeline import catalogue
-from pipeline.check.score import RAG_ORDER, PartnershipScore
+from pipeline.check.score import ACTION_KEYS, RAG_ORDER, PartnershipScore
 from pipeline.check.validation_report import neutralise
 from pipeline.config import Config
 from pipeline.findings import display_value
@@ -154,6 +154,8 @@ def partnerships_frame(scores: Sequence[PartnershipScore]) -> "pandas.DataFrame"
             "checklist_assurance": score.checklist_assurance,
             "high_risks": score.high_risks,
             "high_unmitigated": score.high_unmitigated,
+            **{ACTIONS + key: score.actions[key] for key in ACTION_KEYS},
+            **{SECTION + name: score.section_completeness.get(name) for name in catalogue.SECTION_NAMES},
         }
         for score in scores
     ]
@@ -178,8 +180,15 @@ def partnerships_frame(scores: Sequence[PartnershipScore]) -> "pandas.DataFrame"
         "checklist_assurance",
         "high_risks",
         "high_unmitigated",
+        *(ACTIONS + key for key in ACTION_KEYS),
+        *(SECTION + name for name in catalogue.SECTION_NAMES),
     ]
     return pandas.DataFrame(rows, columns=columns)
+
+
+#: The partnerships table's columns of improvement actions by status (and overdue), and of each
+#: checklist section's completeness: the prefix, then the status or the section's name.
+ACTIONS, SECTION = "actions: ", "section: "
 
 
 def counted_partnerships(frame: "pandas.DataFrame") -> "pandas.DataFrame":
@@ -293,42 +302,122 @@ def objectives_matrix(frame: "pandas.DataFrame", config: Config) -> dict[str, An
     }
 
 
-def strategy_risks(scores: Sequence[PartnershipScore]) -> list[dict[str, Any]]:
-    """The strategy's nine risks across the partnerships in the figures: how many rated each, its
-    average score and how many rate it High, highest average first (ties by Ref)."""
+def risks_frame(scores: Sequence[PartnershipScore]) -> "pandas.DataFrame":
+    """One row per rated risk of the partnerships in the year's figures (assessed, in scope, each ID
+    once): its file, Ref, likelihood, impact, score, whether it is High and one of the strategy's nine."""
     import pandas
 
+    strategy = {item.ref for item in catalogue.RISKS}
     rows = [
-        {"ref": risk.ref, "score": risk.score, "high": risk.band == "High"}
+        (
+            score.file,
+            risk.ref,
+            risk.likelihood,
+            risk.impact,
+            risk.score,
+            risk.band == catalogue.HIGH,
+            risk.ref in strategy,
+        )
         for score in scores
         if score.assessed and score.in_scope and score.counted
         for risk in score.risks
-        if risk.ref in {item.ref for item in catalogue.RISKS}
     ]
-    frame = pandas.DataFrame(rows, columns=["ref", "score", "high"])
-    summary = frame.groupby("ref").agg(rated=("score", "size"), average=("score", "mean"), high=("high", "sum"))
-    texts = {item.ref: item.text for item in catalogue.RISKS}
+    return pandas.DataFrame(rows, columns=["file", "ref", "likelihood", "impact", "score", "high", "strategy"])
+
+
+def heat_map(risks: "pandas.DataFrame") -> dict[tuple[int, int], int]:
+    """Rated risks by (likelihood, impact): the heat map's cells that hold any."""
+    counts = risks.groupby(["likelihood", "impact"]).size()
+    return {(int(likelihood), int(impact)): int(count) for (likelihood, impact), count in counts.items()}
+
+
+def ranked_risks(risks: "pandas.DataFrame", config: Config) -> list[dict[str, Any]]:
+    """The strategy's nine risks, each with how many partnerships rated it, its average score (0.0 when
+    none did), its band and how many rate it High; highest average first (ties by Ref)."""
+    rated = risks[risks["strategy"]]
+    summary = rated.groupby("ref").agg(rated=("score", "size"), average=("score", "mean"), high=("high", "sum"))
+    rows = []
+    for risk in catalogue.RISKS:
+        have = risk.ref in summary.index
+        average = float(summary.at[risk.ref, "average"]) if have else 0.0
+        rows.append(
+            {
+                "ref": risk.ref,
+                "text": risk.text,
+                "rated": int(summary.at[risk.ref, "rated"]) if have else 0,
+                "average": average,
+                "band": config.scoring.risk_band(average) if have else catalogue.LOW,
+                "high": int(summary.at[risk.ref, "high"]) if have else 0,
+            }
+        )
+    return sorted(rows, key=lambda row: (-row["average"], row["ref"]))
+
+
+def strategy_risks(ranked: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """results.json's strategy risks: those rated, the average to two places, highest first (ties by Ref)."""
     result = [
         {
-            "ref": ref,
-            "text": texts[ref],
-            "rated": int(summary.at[ref, "rated"]),
-            "average": round(float(summary.at[ref, "average"]), 2),
-            "high": int(summary.at[ref, "high"]),
+            "ref": row["ref"],
+            "text": row["text"],
+            "rated": row["rated"],
+            "average": round(row["average"], 2),
+            "high": row["high"],
         }
-        for ref in summary.index
+        for row in ranked
+        if row["rated"]
     ]
     return sorted(result, key=lambda item: (-item["average"], item["ref"]))
+
+
+#: The ratings the resources chart plots (the others have no assurance to place).
+PLOTTED_RAGS = (catalogue.RED, catalogue.AMBER, catalogue.GREEN)
+
+
+def resource_points(frame: "pandas.DataFrame") -> list[Any]:
+    """The partnerships the resources chart places, in the scores' order: in the year's figures, rated
+    Red, Amber or Green, with an assurance score. Each a row with `id`, `name`, `file`, `rag`,
+    `checklist_assurance`, `funding` and `officer_days` (None when blank or unreadable, never 0)."""
+    counted = counted_partnerships(frame)
+    chosen = counted[counted["checklist_assurance"].notna() & counted["rag"].isin(PLOTTED_RAGS)]
+    columns = ["partnership_id", "name", "file", "rag", "checklist_assurance", "funding", "officer_days"]
+    chosen = chosen[columns].rename(columns={"partnership_id": "id"}).astype(object)
+    chosen = chosen.where(chosen.notna(), None)
+    return list(chosen.itertuples(index=False, name="Point"))
+
+
+def action_counts(frame: "pandas.DataFrame") -> dict[str, int]:
+    """Improvement actions by status, and those overdue, across the partnerships in the year's figures."""
+    counted = counted_partnerships(frame)
+    return {key: int(counted[ACTIONS + key].sum()) for key in ACTION_KEYS}
+
+
+def section_averages(frame: "pandas.DataFrame") -> list[tuple[str, float]]:
+    """Each checklist section's average completeness across the partnerships in the year's figures, in
+    the checklist's order (an empty list when there are none)."""
+    counted = counted_partnerships(frame)
+    if counted.empty:
+        return []
+    return [(name, float(counted[SECTION + name].mean())) for name in catalogue.SECTION_NAMES]
 
 
 def strategy_questions(
     frame: "pandas.DataFrame", config: Config, scores: Sequence[PartnershipScore] = ()
 ) -> dict[str, Any]:
-    """The analysis across partnerships that the pack's "The strategy's questions" shows and results.json
-    records: significance tiers, the objectives matrix, RAG by service area and the strategy's risks."""
+    """The analysis across partnerships, computed once: what the pack's "The strategy's questions" and
+    its charts show (each chart's drawing, words and data table) and results.json records:
+    significance tiers, the objectives matrix, RAG by service area, the strategy's risks (ranked, and
+    every rated risk on the heat map), the partnerships placed on the resources chart, improvement
+    actions by status and the checklist's completeness by section."""
+    risks = risks_frame(scores)
+    ranked = ranked_risks(risks, config)
     return {
         "tiers": significance_table(frame, config),
         "objectives": objectives_matrix(frame, config),
         "rag_by_service_area": rag_by_service_area(frame),
-        "strategy_risks": strategy_risks(scores),
+        "strategy_risks": strategy_risks(ranked),
+        "risks_ranked": ranked,
+        "heat_map": heat_map(risks),
+        "resources": resource_points(frame),
+        "actions": action_counts(frame),
+        "sections": section_averages(frame),
     }
