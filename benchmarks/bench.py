@@ -194,7 +194,8 @@ def stage_network(params: dict[str, Any]) -> dict[str, Any]:
     svg = render_network(network)
     return {"seconds": time.perf_counter() - start,
             "info": {"partnerships": len(network.members), "shared_organisations": len(network.shared),
-                     "possible_duplicates": len(network.duplicates), "svg_bytes": len(svg.encode("utf-8"))}}
+                     "possible_duplicates": len(network.duplicates), "groups": len(network.groups),
+                     "svg_bytes": len(svg.encode("utf-8"))}}
 
 
 def stage_html(params: dict[str, Any]) -> dict[str, Any]:
