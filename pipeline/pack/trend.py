@@ -20,8 +20,8 @@ from pipeline.formats import percent
 from pipeline.pack.palette import BLUE, CHART_INK, CHART_LINE, CHART_MUTED, VERMILLION, WHITE
 
 #: The picture's size in SVG units (it scales to the width it is given) and its plot area.
-WIDTH, HEIGHT = 360, 162
-LEFT, RIGHT, TOP, PLOT = 46, 22, 40, 76
+WIDTH, HEIGHT = 320, 174
+LEFT, RIGHT, TOP, PLOT = 42, 18, 44, 76
 INK, MUTED, GRID = CHART_INK, CHART_MUTED, CHART_LINE
 #: Completeness and assurance: two Okabe-Ito colours, told apart by line and mark as well.
 COMPLETENESS, ASSURANCE = BLUE, VERMILLION
@@ -43,17 +43,16 @@ def trend_svg(entries: Sequence[Mapping[str, Any]], *, ident: str, title: str, d
              f'<title id={quoteattr(ident + "-title")}>{escape(title)}</title>',
              f'<desc id={quoteattr(ident + "-desc")}>{escape(description)}</desc>']
     # Legend, across the top.
-    parts.append(f'<line x1="{LEFT}" y1="12" x2="{LEFT + 22}" y2="12" stroke="{COMPLETENESS}" stroke-width="2"/>'
-                 f'{_circle(LEFT + 11, 12)}'
-                 f'<text x="{LEFT + 28}" y="16" font-size="11" fill="{INK}">Checklist completeness</text>'
-                 f'<line x1="{LEFT + 176}" y1="12" x2="{LEFT + 198}" y2="12" stroke="{ASSURANCE}" stroke-width="2" '
-                 f'stroke-dasharray="5 3"/>{_square(LEFT + 187, 12)}'
-                 f'<text x="{LEFT + 204}" y="16" font-size="11" fill="{INK}">Assurance</text>')
+    parts.append(f'<line x1="4" y1="12" x2="26" y2="12" stroke="{COMPLETENESS}" stroke-width="2"/>{_circle(15, 12)}'
+                 f'<text x="32" y="16" font-size="12" fill="{INK}">Checklist completeness</text>'
+                 f'<line x1="192" y1="12" x2="214" y2="12" stroke="{ASSURANCE}" stroke-width="2" '
+                 f'stroke-dasharray="5 3"/>{_square(203, 12)}'
+                 f'<text x="220" y="16" font-size="12" fill="{INK}">Assurance</text>')
     # The percentage axis: 0%, 50% and 100%.
     for value in (0.0, 0.5, 1.0):
         parts.append(f'<line x1="{LEFT}" y1="{_n(y(value))}" x2="{WIDTH - RIGHT}" y2="{_n(y(value))}" '
                      f'stroke="{GRID}" stroke-width="1"/>'
-                     f'<text x="{LEFT - 6}" y="{_n(y(value) + 4)}" font-size="10" fill="{MUTED}" '
+                     f'<text x="{LEFT - 6}" y="{_n(y(value) + 4)}" font-size="11" fill="{MUTED}" '
                      f'text-anchor="end">{value * 100:.0f}%</text>')
     # Each year the higher of the two is labelled above its mark and the lower below (completeness
     # above when they are equal), so the two labels never sit on each other.
@@ -71,15 +70,15 @@ def trend_svg(entries: Sequence[Mapping[str, Any]], *, ident: str, title: str, d
             if value is None:
                 continue
             parts.append(mark(x, y(value), colour))
-            label_y = y(value) - 8 if top == first else y(value) + 16
-            parts.append(f'<text x="{_n(x)}" y="{_n(label_y)}" font-size="10" fill="{INK}" '
+            label_y = y(value) - 8 if top == first else y(value) + 17
+            parts.append(f'<text x="{_n(x)}" y="{_n(label_y)}" font-size="11" fill="{INK}" '
                          f'text-anchor="middle">{escape(percent(value))}</text>')
     # Each year, with its rating in words beneath.
-    base = TOP + PLOT + 30
+    base = TOP + PLOT + 32
     for x, entry in zip(xs, entries):
-        parts.append(f'<text x="{_n(x)}" y="{base}" font-size="11" fill="{INK}" text-anchor="middle">'
+        parts.append(f'<text x="{_n(x)}" y="{base}" font-size="12" fill="{INK}" text-anchor="middle">'
                      f'{escape(str(entry["year"]))}</text>'
-                     f'<text x="{_n(x)}" y="{base + 14}" font-size="11" font-weight="bold" fill="{INK}" '
+                     f'<text x="{_n(x)}" y="{base + 15}" font-size="12" font-weight="bold" fill="{INK}" '
                      f'text-anchor="middle">{escape(entry.get("rag") or "no rating")}</text>')
     parts.append("</svg>")
     return "".join(parts)
