@@ -85,15 +85,21 @@ def main() -> int:
         start = time.perf_counter()
         write_validation_report(assessment.report, assessment.batch, Path(out))
         plain["validation report (parent)"] = time.perf_counter() - start
-    print(f"{len(paths)} workbooks, without the profiler: "
-          + ", ".join(f"{name} {seconds:.2f} s ({1000 * seconds / max(len(paths), 1):.1f} ms a file)"
-                      for name, seconds in plain.items()))
+    print(
+        f"{len(paths)} workbooks, without the profiler: "
+        + ", ".join(
+            f"{name} {seconds:.2f} s ({1000 * seconds / max(len(paths), 1):.1f} ms a file)"
+            for name, seconds in plain.items()
+        )
+    )
     profiler = cProfile.Profile()
     profiler.enable()
     timings = steps()
     profiler.disable()
-    print(f"{len(paths)} workbooks, under cProfile (slower than real): "
-          + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in timings.items()))
+    print(
+        f"{len(paths)} workbooks, under cProfile (slower than real): "
+        + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in timings.items())
+    )
     text = io.StringIO()
     pstats.Stats(profiler, stream=text).strip_dirs().sort_stats(args.sort).print_stats(args.top)
     print(text.getvalue())

@@ -42,10 +42,14 @@ ANSWERS = {
 def run(tmp_path_factory):
     root = tmp_path_factory.mktemp("leverage")
     for partnership_id, register in ANSWERS.items():
-        write_workbook(root / "returns" / f"{partnership_id}.xlsx", partnership_id=partnership_id,
-                       register={"total_budget": None, **register})
-    result = CliRunner().invoke(cli, ["report", str(root / "returns"), "--out", str(root / "out"),
-                                      "--as-of", "2026-04-30", "--no-pdf"])
+        write_workbook(
+            root / "returns" / f"{partnership_id}.xlsx",
+            partnership_id=partnership_id,
+            register={"total_budget": None, **register},
+        )
+    result = CliRunner().invoke(
+        cli, ["report", str(root / "returns"), "--out", str(root / "out"), "--as-of", "2026-04-30", "--no-pdf"]
+    )
     assert result.exit_code == 0, result.output
     return root / "out"
 
@@ -56,8 +60,15 @@ def results(run: Path) -> dict:
 
 def test_each_partnership_leverage_or_null(run):
     found = {item["id"]: item["leverage"] for item in results(run)["partnerships"]}
-    assert found == {"P-001": 2.4, "P-002": 2.5, "P-003": None, "P-004": None, "P-005": None, "P-006": None,
-                     "P-007": None}
+    assert found == {
+        "P-001": 2.4,
+        "P-002": 2.5,
+        "P-003": None,
+        "P-004": None,
+        "P-005": None,
+        "P-006": None,
+        "P-007": None,
+    }
 
 
 def test_the_reason_is_given_when_there_is_none(run):
@@ -72,23 +83,28 @@ def test_the_reason_is_given_when_there_is_none(run):
 
 def test_the_total_counts_only_partnerships_with_a_leverage(run):
     total = results(run)["totals"]["leverage"]
-    assert total == {"per_council_pound": 2.43, "council": 35000.0, "partners": 85000.0, "partnerships": 2,
-                     "without": 4}
+    assert total == {
+        "per_council_pound": 2.43,
+        "council": 35000.0,
+        "partners": 85000.0,
+        "partnerships": 2,
+        "without": 4,
+    }
 
 
 def test_the_pack_says_it_and_why_not(run):
     page = (run / "review_pack.html").read_text(encoding="utf-8")
     start = page.index('id="leverage"')
-    block = " ".join(page[start:page.index('<ul class="leverage-reasons">', start)].split())
+    block = " ".join(page[start : page.index('<ul class="leverage-reasons">', start)].split())
     assert "partners put in <strong>£2.43</strong> for each £1 of council funding" in block
     assert "4 partnerships have no figure" in block
-    profile = page[page.index('id="p-p-006-xlsx"'):]
-    assert "less than the council's own funding" in html.unescape(profile[:profile.index("</article>")])
+    profile = page[page.index('id="p-p-006-xlsx"') :]
+    assert "less than the council's own funding" in html.unescape(profile[: profile.index("</article>")])
 
 
 def _figure(page: str, name: str) -> str:
     start = page.index(f'id="chart-{name}"')
-    return html.unescape(page[start:page.index("</figure>", start)])
+    return html.unescape(page[start : page.index("</figure>", start)])
 
 
 def test_the_resources_chart_draws_council_and_partners_money_and_says_the_leverage(run):
@@ -98,19 +114,34 @@ def test_the_resources_chart_draws_council_and_partners_money_and_says_the_lever
     svg = (run / "charts" / "resources_vs_assurance.svg").read_text(encoding="utf-8")
     labels = [html.unescape(text) for text in re.findall(r"<text [^>]*>([^<]*)</text>", svg)]
     assert [label for label in labels if "per council £1" in label or "not known" in label] == [
-        "£2.40 per council £1", "partners' money not known", "£2.50 per council £1", "partners' money not known"]
+        "£2.40 per council £1",
+        "partners' money not known",
+        "£2.50 per council £1",
+        "partners' money not known",
+    ]
     assert "Partners' money" in labels and "Council funding" in labels
     figure = " ".join(_figure((run / "review_pack.html").read_text(encoding="utf-8"), "resources_vs_assurance").split())
-    assert ("partners put in £2.43 for each £1 of council funding (£85,000 against £35,000 a year). 4 partnerships "
-            "have no such figure; the table says why for each.") in figure
-    assert ("The lower panel shows the 4 partnerships with most money a year, the council's funding then the partners' "
-            "money (hatched), labelled with partners' money per council pound: P-001 £25,000 and £60,000 (£2.40); "
-            "P-006 £40,000 and partners' money not known; P-002 £10,000 and £25,000 (£2.50); P-005 £20,000 and "
-            "partners' money not known.") in figure
-    rows = {cells[0]: cells[-2:] for cells in (re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row)
-                                                for row in re.findall(r"<tr>(.*?)</tr>", figure, flags=re.S))
-            if cells}
+    assert (
+        "partners put in £2.43 for each £1 of council funding (£85,000 against £35,000 a year). 4 partnerships "
+        "have no such figure; the table says why for each."
+    ) in figure
+    assert (
+        "The lower panel shows the 4 partnerships with most money a year, the council's funding then the partners' "
+        "money (hatched), labelled with partners' money per council pound: P-001 £25,000 and £60,000 (£2.40); "
+        "P-006 £40,000 and partners' money not known; P-002 £10,000 and £25,000 (£2.50); P-005 £20,000 and "
+        "partners' money not known."
+    ) in figure
+    rows = {
+        cells[0]: cells[-2:]
+        for cells in (
+            re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row) for row in re.findall(r"<tr>(.*?)</tr>", figure, flags=re.S)
+        )
+        if cells
+    }
     by_id = {key.split()[0]: value for key, value in rows.items() if key.startswith("P-")}
     assert by_id["P-001"] == ["£60,000", "£2.40"]
-    assert by_id["P-003"] == ["\u2014", "none: the council puts in no money, so there is no council pound to compare with"]
+    assert by_id["P-003"] == [
+        "\u2014",
+        "none: the council puts in no money, so there is no council pound to compare with",
+    ]
     assert by_id["P-005"] == ["\u2014", "none: 'Partner contributions (£)' cannot be read"]

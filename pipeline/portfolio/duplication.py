@@ -29,12 +29,14 @@ from pipeline.portfolio.organisations import Resolver, resolver
 from pipeline.records import Workbook
 
 #: Words that say nothing about what a partnership is for, left out when purposes are compared.
-COMMON_WORDS = frozenset("""
+COMMON_WORDS = frozenset(
+    """
 a about across all also an and any are as at be been being between both by can do for from has have
 help her his in into the is it its more most of on or other our over people their them these they this
 those through to up upon us we what which who will with within work working would district
 area areas local partnership partnerships partners council
-""".split())
+""".split()
+)
 
 
 @dataclass(frozen=True)
@@ -104,9 +106,16 @@ def members(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbook]) -
         if not (score.counted and score.assessed and score.in_scope) or score.file not in by_file:
             continue
         workbook = by_file[score.file]
-        found.append(Member(score.id, score.name, score.file, score.service_area,
-                            values.text(workbook.value("purpose")),
-                            values.items(workbook.value("partners"), catalogue.LIST_SEPARATOR)))
+        found.append(
+            Member(
+                score.id,
+                score.name,
+                score.file,
+                score.service_area,
+                values.text(workbook.value("purpose")),
+                values.items(workbook.value("partners"), catalogue.LIST_SEPARATOR),
+            )
+        )
     return sorted(found, key=lambda member: (member.label, member.file))
 
 
@@ -121,11 +130,14 @@ def analyse(partnerships: Iterable[Member], config: Config) -> Network:
     for node in organisations:
         on = sorted(graph.nodes[member]["member"].label for member in graph[node])
         if len(on) >= 2:
-            shared.append(SharedOrganisation(display[node[1]], tuple(on), tuple(sorted(graph.nodes[node]["spellings"]))))
+            shared.append(
+                SharedOrganisation(display[node[1]], tuple(on), tuple(sorted(graph.nodes[node]["spellings"])))
+            )
     shared.sort(key=lambda item: (-len(item.partnerships), item.name.casefold(), item.name))
     duplicates = possible_duplicates(graph, display, config)
-    return Network(partnerships, tuple(shared), tuple(duplicates), len(organisations),
-                   tuple(duplicate_groups(duplicates)))
+    return Network(
+        partnerships, tuple(shared), tuple(duplicates), len(organisations), tuple(duplicate_groups(duplicates))
+    )
 
 
 def membership_graph(partnerships: Sequence[Member], names: Resolver) -> nx.Graph:
@@ -171,15 +183,28 @@ def possible_duplicates(graph: nx.Graph, display: dict[str, str], config: Config
             similarity = round(fuzz.token_set_ratio(" ".join(words[first]), " ".join(words[second])) / 100, 2)
             if similarity < rules.min_purpose_similarity:
                 continue
-            one, other = sorted((graph.nodes[first]["member"], graph.nodes[second]["member"]),
-                                key=lambda member: (member.label, member.file))
+            one, other = sorted(
+                (graph.nodes[first]["member"], graph.nodes[second]["member"]),
+                key=lambda member: (member.label, member.file),
+            )
             common = sorted(set(graph[first]) & set(graph[second]))
-            found.append(PossibleDuplicate(
-                (one, other), one.service_area,
-                tuple(sorted((display[key] for _, key in common), key=str.casefold)),
-                tuple(sorted(set(words[first]) & set(words[second]))), similarity))
-    found.sort(key=lambda item: (-item.similarity, -len(item.shared_organisations),
-                                 item.partnerships[0].label, item.partnerships[1].label))
+            found.append(
+                PossibleDuplicate(
+                    (one, other),
+                    one.service_area,
+                    tuple(sorted((display[key] for _, key in common), key=str.casefold)),
+                    tuple(sorted(set(words[first]) & set(words[second]))),
+                    similarity,
+                )
+            )
+    found.sort(
+        key=lambda item: (
+            -item.similarity,
+            -len(item.shared_organisations),
+            item.partnerships[0].label,
+            item.partnerships[1].label,
+        )
+    )
     return found
 
 
@@ -194,18 +219,30 @@ def duplicate_groups(duplicates: Sequence[PossibleDuplicate]) -> list[DuplicateG
     groups = []
     for component in nx.connected_components(graph):
         pairs = [pair for _, _, pair in graph.subgraph(component).edges(data="pair")]
-        members = sorted({member for pair in pairs for member in pair.partnerships},
-                         key=lambda member: (member.label, member.file))
+        members = sorted(
+            {member for pair in pairs for member in pair.partnerships}, key=lambda member: (member.label, member.file)
+        )
         organisations = Counter(name for pair in pairs for name in pair.shared_organisations)
         words = Counter(word for pair in pairs for word in pair.shared_words)
         similarities = [pair.similarity for pair in pairs]
-        groups.append(DuplicateGroup(
-            tuple(members), members[0].service_area, len(pairs),
-            tuple(sorted(organisations.items(), key=lambda item: (-item[1], item[0].casefold(), item[0]))),
-            tuple(sorted(words.items(), key=lambda item: (-item[1], item[0]))),
-            (min(similarities), max(similarities))))
-    groups.sort(key=lambda group: (-len(group.partnerships), -group.similarity[1], group.partnerships[0].label,
-                                   group.partnerships[0].file))
+        groups.append(
+            DuplicateGroup(
+                tuple(members),
+                members[0].service_area,
+                len(pairs),
+                tuple(sorted(organisations.items(), key=lambda item: (-item[1], item[0].casefold(), item[0]))),
+                tuple(sorted(words.items(), key=lambda item: (-item[1], item[0]))),
+                (min(similarities), max(similarities)),
+            )
+        )
+    groups.sort(
+        key=lambda group: (
+            -len(group.partnerships),
+            -group.similarity[1],
+            group.partnerships[0].label,
+            group.partnerships[0].file,
+        )
+    )
     return groups
 
 
