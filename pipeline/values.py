@@ -73,6 +73,7 @@ def text(value: Value) -> str:
     return str(value)
 
 
+@functools.lru_cache(maxsize=4096, typed=True)  # rules and scores ask again of the same few answers
 def choice(value: Value, allowed: tuple[str, ...]) -> str | None | object:
     """The allowed answer that `value` spells, ignoring case and spaces; None if blank, else INVALID."""
     value = text(value)
