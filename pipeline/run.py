@@ -237,6 +237,11 @@ class ValidationOutcome:
         return lines
 
 
+def _load_report_writer() -> None:
+    """The reports' writer (XlsxWriter), loaded while the workers read instead of after them."""
+    import xlsxwriter  # noqa: F401
+
+
 def validate_folder(input_dir: Path, out_dir: Path, *, as_of: dt.date, config: Config, jobs: int = 1,
                     feedback: bool = False, progress: Progress = quiet) -> ValidationOutcome:
     """Load every workbook under `input_dir`, validate the batch, write the reports into `out_dir`.
@@ -248,7 +253,8 @@ def validate_folder(input_dir: Path, out_dir: Path, *, as_of: dt.date, config: C
 
     check_outside_input(Path(input_dir), Path(out_dir))
 
-    assessment = check_folder(Path(input_dir), config, as_of=as_of, jobs=jobs, progress=progress)
+    assessment = check_folder(Path(input_dir), config, as_of=as_of, jobs=jobs, progress=progress,
+                              meanwhile=_load_report_writer)
     batch, report = assessment.batch, assessment.report
     paths = write_validation_report(report, batch, Path(out_dir))
     outcome = ValidationOutcome(report, batch, paths)
