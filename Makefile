@@ -11,7 +11,7 @@ DEMO_AS_OF := 2026-05-01
 # Its configuration: the council's name and the aliases of the organisations its officers abbreviate.
 DEMO_CONFIG := docs/demo-review.toml
 
-.PHONY: install browser test slow docs report template demo bench fuzz clean
+.PHONY: install browser test slow format docs report template demo bench fuzz clean
 
 install: $(VENV)/.installed
 
@@ -21,11 +21,18 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
-# Lint, README tables up to date with the code (`make docs` rewrites them), then the suite.
+# Lint and formatting (`make format` rewrites it), README tables up to date with the code (`make docs`
+# rewrites them), then the suite.
+LINTED := pipeline tests benchmarks docs
 test: install browser
-	$(PY) -m ruff check pipeline tests benchmarks docs
+	$(PY) -m ruff check $(LINTED)
+	$(PY) -m ruff format --check $(LINTED)
 	PYTHONPATH=docs $(PY) -m cogapp --check README.md
 	$(PY) -m pytest -q
+
+# Format the code as `make test` checks it (ruff format, configured in pyproject.toml).
+format: install
+	$(PY) -m ruff format $(LINTED)
 
 # Regenerate README's tables of rule codes and configuration keys from the code (docs/readme_tables.py).
 docs: install

@@ -45,8 +45,13 @@ ROOT = HERE.parent
 AS_OF = "2026-04-30"  # fixed, so every run validates the same findings
 SEED = 2026
 #: Code whose change makes a cached demo set stale.
-GENERATOR_FILES = ("pipeline/cycle/demo.py", "pipeline/cycle/template.py", "pipeline/catalogue.py",
-                   "pipeline/cycle/fill.py", "pipeline/files/xlsx.py")
+GENERATOR_FILES = (
+    "pipeline/cycle/demo.py",
+    "pipeline/cycle/template.py",
+    "pipeline/catalogue.py",
+    "pipeline/cycle/fill.py",
+    "pipeline/files/xlsx.py",
+)
 #: The PDF comparison (one WeasyPrint call against ours) is made at this many profiles or fewer,
 #: and the PDF stages run above it only with --full (issue 6: "compare at 100 profiles").
 PDF_COMPARE_MAX = 100
@@ -59,6 +64,7 @@ HELP_REPEAT = 5
 #
 # Each stage function runs in the child, gets the stage parameters and returns a dict with `seconds`
 # (the timed work) and anything worth keeping in `info`.
+
 
 def _paths(input_dir: str) -> list[Path]:
     return sorted(path for path in Path(input_dir).rglob("*") if path.is_file() and not path.name.startswith("."))
@@ -128,8 +134,16 @@ def stage_pandas_calamine(params: dict[str, Any]) -> dict[str, Any]:
 def stage_validate(params: dict[str, Any]) -> dict[str, Any]:
     """The whole `partnerships validate` command (read, check, both reports), as a user waits for it."""
     out = Path(params["work_dir"]) / "checks"
-    args = ["validate", params["input_dir"], "--out", str(out), "--as-of", params["as_of"],
-            "--jobs", str(params["jobs"])]
+    args = [
+        "validate",
+        params["input_dir"],
+        "--out",
+        str(out),
+        "--as-of",
+        params["as_of"],
+        "--jobs",
+        str(params["jobs"]),
+    ]
     return _command(params, args, ok=(0, 1))  # 1: the demo set has errors, as real returns do
 
 
@@ -166,8 +180,15 @@ def _pack_parts(params: dict[str, Any], *, charts: bool = True) -> dict[str, Any
     if charts:
         parts["charts"] = charts_module.render_charts(scores, config)
         parts["context"] = build_context(
-            scores=scores, workbooks=batch.workbooks, report=report, charts=parts["charts"], as_of=as_of,
-            year=as_of.year, config=config, ignored=batch.ignored)
+            scores=scores,
+            workbooks=batch.workbooks,
+            report=report,
+            charts=parts["charts"],
+            as_of=as_of,
+            year=as_of.year,
+            config=config,
+            ignored=batch.ignored,
+        )
     return parts
 
 
@@ -192,9 +213,15 @@ def stage_network(params: dict[str, Any]) -> dict[str, Any]:
     start = time.perf_counter()
     network = analyse(members(parts["scores"], parts["batch"].workbooks), parts["config"])
     svg = render_network(network)
-    return {"seconds": time.perf_counter() - start,
-            "info": {"partnerships": len(network.members), "shared_organisations": len(network.shared),
-                     "possible_duplicates": len(network.duplicates), "svg_bytes": len(svg.encode("utf-8"))}}
+    return {
+        "seconds": time.perf_counter() - start,
+        "info": {
+            "partnerships": len(network.members),
+            "shared_organisations": len(network.shared),
+            "possible_duplicates": len(network.duplicates),
+            "svg_bytes": len(svg.encode("utf-8")),
+        },
+    }
 
 
 def stage_html(params: dict[str, Any]) -> dict[str, Any]:
@@ -266,8 +293,7 @@ def _command(params: dict[str, Any], args: list[str], ok: tuple[int, ...] = (0,)
 
 def stage_report(params: dict[str, Any]) -> dict[str, Any]:
     out = Path(params["work_dir"]) / "report"
-    args = ["report", params["input_dir"], "--out", str(out), "--as-of", params["as_of"],
-            "--jobs", str(params["jobs"])]
+    args = ["report", params["input_dir"], "--out", str(out), "--as-of", params["as_of"], "--jobs", str(params["jobs"])]
     if not params["pdf"]:
         args.append("--no-pdf")
     result = _command(params, args)
@@ -312,8 +338,9 @@ STAGES = (
     Stage("pdf_untagged", stage_pdf_untagged, "PDF, ours without tags (render_pdf tagged=False)", pdf=True),
     Stage("report_nopdf_j1", stage_report, "partnerships report --no-pdf --jobs 1", (("jobs", 1), ("pdf", False))),
     Stage("report_nopdf_j2", stage_report, "partnerships report --no-pdf --jobs 2", (("jobs", 2), ("pdf", False))),
-    Stage("report_pdf_j2", stage_report, "partnerships report --jobs 2 (with PDF)", (("jobs", 2), ("pdf", True)),
-          pdf=True),
+    Stage(
+        "report_pdf_j2", stage_report, "partnerships report --jobs 2 (with PDF)", (("jobs", 2), ("pdf", True)), pdf=True
+    ),
 )
 STAGES_BY_KEY = {stage.key: stage for stage in STAGES}
 HELP = Stage("help", stage_help, "partnerships --help")
@@ -343,6 +370,7 @@ def _maxrss_mb(value: int) -> float:
 
 
 # --- The parent: runs children, samples their memory, keeps the medians ----------------------------
+
 
 class TreeMemory:
     """Samples the summed resident memory of a process and all its descendants (psutil)."""
@@ -391,10 +419,17 @@ def run_child(stage: Stage, params: dict[str, Any], timeout: float) -> dict[str,
         result_path = Path(work) / "result.json"
         params = {**params, "work_dir": work}
         env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1"}
-        command = [sys.executable, str(Path(__file__).resolve()), "--child", stage.key, json.dumps(params),
-                   str(result_path)]
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                   text=True)
+        command = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--child",
+            stage.key,
+            json.dumps(params),
+            str(result_path),
+        ]
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
         with TreeMemory(process.pid) as memory:
             try:
                 output, _ = process.communicate(timeout=timeout)
@@ -432,6 +467,7 @@ def measure(stage: Stage, params: dict[str, Any], repeat: int, timeout: float) -
 
 # --- Demo sets -------------------------------------------------------------------------------------
 
+
 def generator_fingerprint() -> str:
     digest = hashlib.sha256()
     for name in GENERATOR_FILES:
@@ -457,8 +493,10 @@ def demo_set(cache: Path, count: int, seed: int) -> Path:
     shutil.rmtree(staging, ignore_errors=True)
     shutil.rmtree(folder, ignore_errors=True)
     staging.mkdir(parents=True)
-    code = ("import sys; from pathlib import Path; from pipeline.cycle.demo import write_demo_set; "
-            "write_demo_set(Path(sys.argv[1]), count=int(sys.argv[2]), seed=int(sys.argv[3]))")
+    code = (
+        "import sys; from pathlib import Path; from pipeline.cycle.demo import write_demo_set; "
+        "write_demo_set(Path(sys.argv[1]), count=int(sys.argv[2]), seed=int(sys.argv[3]))"
+    )
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", code, str(staging), str(count), str(seed)], cwd=ROOT, check=True)
     staging.rename(folder)
@@ -468,6 +506,7 @@ def demo_set(cache: Path, count: int, seed: int) -> Path:
 
 
 # --- Targets ---------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Target:
@@ -490,13 +529,19 @@ TARGETS = (
     Target("pdf_peak_mb_300", "PDF of up to 300 profiles: peak memory (MB, under; issue 14)", 600.0, True, "MB"),
     Target("pdf_peak_mb_1000", "PDF of 1,000 profiles: peak memory (MB, under; issue 14)", 1500.0, True, "MB"),
     Target("help_seconds", "partnerships --help (s, under)", 0.5, True, "s"),
-    Target("network_seconds", "shared partners, duplicates and network picture at the largest set (s, under)", 2.0,
-           True, "s"),
+    Target(
+        "network_seconds",
+        "shared partners, duplicates and network picture at the largest set (s, under)",
+        2.0,
+        True,
+        "s",
+    ),
 )
 
 
-def evaluate_targets(stages: dict[str, dict[str, dict[str, Any]]], help_result: dict[str, Any],
-                     sizes: list[int]) -> dict[str, dict[str, Any]]:
+def evaluate_targets(
+    stages: dict[str, dict[str, dict[str, Any]]], help_result: dict[str, Any], sizes: list[int]
+) -> dict[str, dict[str, Any]]:
     def median(key: str, size: int) -> float | None:
         entry = stages.get(key, {}).get(str(size), {})
         return entry.get("median_seconds")
@@ -513,20 +558,31 @@ def evaluate_targets(stages: dict[str, dict[str, dict[str, Any]]], help_result: 
     thousand = 1000 if 1000 in measured else None
     values: dict[str, tuple[float | None, int | None]] = {
         "lvs_j1_vs_naive": (ratio(median("load_validate_score_j1", largest), median("naive", largest)), largest),
-        "lvs_j2_speedup": (ratio(median("load_validate_score_j1", largest), median("load_validate_score_j2", largest)),
-                           largest),
-        "validate_j1_vs_floor": (ratio(median("validate_j1", floor_size), median("calamine_floor", floor_size)),
-                                 floor_size),
-        "validate_j1_vs_pandas_calamine": (ratio(median("validate_j1", floor_size),
-                                                 median("pandas_calamine", floor_size)), floor_size),
+        "lvs_j2_speedup": (
+            ratio(median("load_validate_score_j1", largest), median("load_validate_score_j2", largest)),
+            largest,
+        ),
+        "validate_j1_vs_floor": (
+            ratio(median("validate_j1", floor_size), median("calamine_floor", floor_size)),
+            floor_size,
+        ),
+        "validate_j1_vs_pandas_calamine": (
+            ratio(median("validate_j1", floor_size), median("pandas_calamine", floor_size)),
+            floor_size,
+        ),
         "validate_j2_speedup": (ratio(median("validate_j1", largest), median("validate_j2", largest)), largest),
         "report_nopdf_vs_naive": (ratio(median("report_nopdf_j2", largest), median("naive", largest)), largest),
-        "pdf_speedup": ((ratio(median("pdf_single", pdf_size), median("pdf", pdf_size)), pdf_size)
-                        if pdf_size else (None, None)),
-        "tagged_pdf_cost": ((ratio(median("pdf", pdf_size), median("pdf_untagged", pdf_size)), pdf_size)
-                            if pdf_size else (None, None)),
-        "pdf_peak_mb_300": ((max(stages["pdf"][str(size)]["peak_mb"] for size in measured if size <= 300),
-                             up_to_300) if up_to_300 else (None, None)),
+        "pdf_speedup": (
+            (ratio(median("pdf_single", pdf_size), median("pdf", pdf_size)), pdf_size) if pdf_size else (None, None)
+        ),
+        "tagged_pdf_cost": (
+            (ratio(median("pdf", pdf_size), median("pdf_untagged", pdf_size)), pdf_size) if pdf_size else (None, None)
+        ),
+        "pdf_peak_mb_300": (
+            (max(stages["pdf"][str(size)]["peak_mb"] for size in measured if size <= 300), up_to_300)
+            if up_to_300
+            else (None, None)
+        ),
         "pdf_peak_mb_1000": ((stages["pdf"]["1000"]["peak_mb"], 1000) if thousand else (None, None)),
         "help_seconds": (help_result.get("median_seconds"), None),
         "network_seconds": (median("network", largest), largest),
@@ -541,8 +597,13 @@ def evaluate_targets(stages: dict[str, dict[str, dict[str, Any]]], help_result: 
         else:
             status = "PASS" if value >= target.limit else "MISS"
         targets[target.key] = {
-            "target": target.text, "limit": target.limit, "at_most": target.at_most, "unit": target.unit,
-            "value": None if value is None else round(value, 3), "size": size, "status": status,
+            "target": target.text,
+            "limit": target.limit,
+            "at_most": target.at_most,
+            "unit": target.unit,
+            "value": None if value is None else round(value, 3),
+            "size": size,
+            "status": status,
         }
     return targets
 
@@ -556,12 +617,15 @@ def same_outputs_across_jobs(stages: dict[str, dict[str, dict[str, Any]]], since
         if since and min(one.get("measured_at", ""), two.get("measured_at", "")) < since:
             continue  # one of them is an earlier run's (--merge), perhaps of other code
         if "info" in one and "info" in two:
-            checks[size] = all(one["info"][key] == two["info"][key] and one["info"][key]
-                               for key in ("html_sha256", "results_json_sha256"))
+            checks[size] = all(
+                one["info"][key] == two["info"][key] and one["info"][key]
+                for key in ("html_sha256", "results_json_sha256")
+            )
     return {"outputs_identical_across_jobs": checks}
 
 
 # --- Machine facts, table, files -------------------------------------------------------------------
+
 
 def machine() -> dict[str, Any]:
     from importlib import metadata
@@ -616,8 +680,14 @@ def target_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         if target.unit == "MB" and entry["value"] is not None:
             value = f"{entry['value']:.0f} MB"
         where = f" (at {entry['size']})" if entry["size"] else ""
-        rows.append((target.text + where, f"{sign} {target.limit:g}{'' if target.unit == 'x' else ' ' + target.unit}",
-                     value, entry["status"]))
+        rows.append(
+            (
+                target.text + where,
+                f"{sign} {target.limit:g}{'' if target.unit == 'x' else ' ' + target.unit}",
+                value,
+                entry["status"],
+            )
+        )
     return rows
 
 
@@ -627,10 +697,19 @@ def markdown(results: dict[str, Any]) -> str:
         f"Measured {facts['date']} on {facts['cpu_count']} CPUs ({facts['cpu_model'] or 'unknown CPU'}), "
         f"Python {facts['python']}, {facts['platform']}, commit {facts['git_commit']}; "
         f"medians of {results['settings']['repeat']} runs, each stage in a fresh process.",
-        *([f"Stages not measured in that run are from the run of {results['settings']['merged_with_run_of']}"
-           + (f" (commit {results['settings']['merged_with_commit']})"
-              if results["settings"].get("merged_with_commit") else "") + "."]
-          if results["settings"].get("merged_with_run_of") else []),
+        *(
+            [
+                f"Stages not measured in that run are from the run of {results['settings']['merged_with_run_of']}"
+                + (
+                    f" (commit {results['settings']['merged_with_commit']})"
+                    if results["settings"].get("merged_with_commit")
+                    else ""
+                )
+                + "."
+            ]
+            if results["settings"].get("merged_with_run_of")
+            else []
+        ),
         "",
         "| stage | workbooks | median s | peak MB |",
         "| --- | ---: | ---: | ---: |",
@@ -640,17 +719,21 @@ def markdown(results: dict[str, Any]) -> str:
         "| --- | --- | ---: | --- |",
         *(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in target_rows(results)),
         "",
-        *(f"`report --jobs 1` and `--jobs 2` outputs (HTML, results.json) byte-identical at {size}: "
-          f"{'yes' if same else 'NO'}" for size, same in
-          results["checks"]["outputs_identical_across_jobs"].items()),
+        *(
+            f"`report --jobs 1` and `--jobs 2` outputs (HTML, results.json) byte-identical at {size}: "
+            f"{'yes' if same else 'NO'}"
+            for size, same in results["checks"]["outputs_identical_across_jobs"].items()
+        ),
         "",
     ]
     return "\n".join(lines)
 
 
 def print_table(results: dict[str, Any]) -> None:
-    for rows, header in ((table_rows(results), ("stage", "workbooks", "median s", "peak MB")),
-                         (target_rows(results), ("target", "limit", "measured", ""))):
+    for rows, header in (
+        (table_rows(results), ("stage", "workbooks", "median s", "peak MB")),
+        (target_rows(results), ("target", "limit", "measured", "")),
+    ):
         widths = [max(len(str(row[column])) for row in (header, *rows)) for column in range(4)]
         print()
         print("  ".join(str(cell).ljust(width) for cell, width in zip(header, widths)).rstrip())
@@ -665,9 +748,12 @@ def merged(earlier: dict[str, Any], latest: dict[str, Any]) -> dict[str, Any]:
     for key, by_size in latest["stages"].items():
         stages.setdefault(key, {}).update(by_size)
     help_result = latest["help"] if "error" not in latest["help"] else earlier.get("help", latest["help"])
-    settings = {**latest["settings"], "sizes": sorted({int(size) for by_size in stages.values() for size in by_size}),
-                "merged_with_run_of": earlier.get("machine", {}).get("date"),
-                "merged_with_commit": earlier.get("machine", {}).get("git_commit")}
+    settings = {
+        **latest["settings"],
+        "sizes": sorted({int(size) for by_size in stages.values() for size in by_size}),
+        "merged_with_run_of": earlier.get("machine", {}).get("date"),
+        "merged_with_commit": earlier.get("machine", {}).get("git_commit"),
+    }
     return {**latest, "stages": stages, "help": help_result, "settings": settings}
 
 
@@ -686,29 +772,52 @@ def _now() -> str:
 
 # --- Command line ----------------------------------------------------------------------------------
 
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="100,200,1000",
-                        help="Comma-separated workbook counts (default 100,200,1000).")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--sizes", default="100,200,1000", help="Comma-separated workbook counts (default 100,200,1000)."
+    )
     parser.add_argument("--repeat", type=int, default=3, help="Runs per stage; the median is reported (default 3).")
-    parser.add_argument("--pdf-repeat", type=int, default=None,
-                        help="Runs of each PDF stage (default: --repeat); the 1,000-profile PDF runs once.")
+    parser.add_argument(
+        "--pdf-repeat",
+        type=int,
+        default=None,
+        help="Runs of each PDF stage (default: --repeat); the 1,000-profile PDF runs once.",
+    )
     parser.add_argument("--seed", type=int, default=SEED, help=f"Demo set seed (default {SEED}).")
-    parser.add_argument("--quick", action="store_true",
-                        help="Smoke run: 20 workbooks (unless --sizes), one run, --help once.")
-    parser.add_argument("--full", action="store_true",
-                        help=f"Also render the PDF stages above {PDF_COMPARE_MAX} workbooks (the 1,000-profile PDF's "
-                             "peak memory); slow.")
+    parser.add_argument(
+        "--quick", action="store_true", help="Smoke run: 20 workbooks (unless --sizes), one run, --help once."
+    )
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help=f"Also render the PDF stages above {PDF_COMPARE_MAX} workbooks (the 1,000-profile PDF's "
+        "peak memory); slow.",
+    )
     parser.add_argument("--no-pdf", action="store_true", help="Skip every stage that renders a PDF.")
-    parser.add_argument("--stages", default="", help="Only these stages, comma-separated (default all): "
-                        + ", ".join(stage.key for stage in STAGES) + ", help.")
+    parser.add_argument(
+        "--stages",
+        default="",
+        help="Only these stages, comma-separated (default all): "
+        + ", ".join(stage.key for stage in STAGES)
+        + ", help.",
+    )
     parser.add_argument("--cache", type=Path, default=HERE / "cache", help="Where demo sets are kept.")
-    parser.add_argument("--out", type=Path, default=HERE / "results.json",
-                        help="Results file; a Markdown table is written beside it (.md).")
-    parser.add_argument("--merge", action="store_true",
-                        help="Keep the stages of the existing results file that this run does not measure "
-                             "(e.g. add the --full PDF at 1,000 to an earlier run).")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=HERE / "results.json",
+        help="Results file; a Markdown table is written beside it (.md).",
+    )
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="Keep the stages of the existing results file that this run does not measure "
+        "(e.g. add the --full PDF at 1,000 to an earlier run).",
+    )
     parser.add_argument("--timeout", type=float, default=1800, help="Seconds before one run of a stage is abandoned.")
     parser.add_argument("--child", nargs=3, metavar=("STAGE", "PARAMS", "RESULT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -734,9 +843,17 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     results: dict[str, Any] = {
         "machine": machine(),
-        "settings": {"sizes": sizes, "repeat": args.repeat, "seed": args.seed, "as_of": AS_OF, "full": args.full,
-                     "no_pdf": args.no_pdf, "quick": args.quick, "help_repeat": 1 if args.quick else HELP_REPEAT,
-                     "pdf_compare_max": PDF_COMPARE_MAX},
+        "settings": {
+            "sizes": sizes,
+            "repeat": args.repeat,
+            "seed": args.seed,
+            "as_of": AS_OF,
+            "full": args.full,
+            "no_pdf": args.no_pdf,
+            "quick": args.quick,
+            "help_repeat": 1 if args.quick else HELP_REPEAT,
+            "pdf_compare_max": PDF_COMPARE_MAX,
+        },
         "stages": {},
     }
     failed = False
@@ -755,8 +872,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{stage.label} @ {size} x{repeat} ...", end=" ", flush=True)
             entry = measure(stage, {**params, **dict(stage.params)}, repeat, args.timeout)
             failed |= "error" in entry
-            print(entry["error"].splitlines()[0] if "error" in entry
-                  else f"{entry['median_seconds']:.2f} s, {entry['peak_mb']:.0f} MB", flush=True)
+            print(
+                entry["error"].splitlines()[0]
+                if "error" in entry
+                else f"{entry['median_seconds']:.2f} s, {entry['peak_mb']:.0f} MB",
+                flush=True,
+            )
             entry["measured_at"] = _now()
             results["stages"].setdefault(stage.key, {})[str(size)] = entry
     if not wanted or HELP.key in wanted:

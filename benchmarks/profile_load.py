@@ -57,8 +57,15 @@ def main() -> int:
 
     config, as_of = Config(), dt.date.fromisoformat(bench.AS_OF)
     paths, _ = scan_folder(folder)
-    steps_names = ("bytes and SHA-256", "pre-flight", "calamine (the sheets read)", "reading, the rest",
-                   "rules", "pickle", "unpickle (parent)")
+    steps_names = (
+        "bytes and SHA-256",
+        "pre-flight",
+        "calamine (the sheets read)",
+        "reading, the rest",
+        "rules",
+        "pickle",
+        "unpickle (parent)",
+    )
 
     def steps() -> dict[str, float]:
         """What `check_file` does for each file, step by step, here in this process so that cProfile sees
@@ -103,15 +110,21 @@ def main() -> int:
         start = time.perf_counter()
         write_validation_report(assessment.report, assessment.batch, Path(out))
         plain["validation report (parent)"] = time.perf_counter() - start
-    print(f"{len(paths)} workbooks, without the profiler: "
-          + ", ".join(f"{name} {seconds:.2f} s ({1000 * seconds / max(len(paths), 1):.1f} ms a file)"
-                      for name, seconds in plain.items()))
+    print(
+        f"{len(paths)} workbooks, without the profiler: "
+        + ", ".join(
+            f"{name} {seconds:.2f} s ({1000 * seconds / max(len(paths), 1):.1f} ms a file)"
+            for name, seconds in plain.items()
+        )
+    )
     profiler = cProfile.Profile()
     profiler.enable()
     timings = steps()
     profiler.disable()
-    print(f"{len(paths)} workbooks, under cProfile (slower than real): "
-          + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in timings.items()))
+    print(
+        f"{len(paths)} workbooks, under cProfile (slower than real): "
+        + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in timings.items())
+    )
     text = io.StringIO()
     pstats.Stats(profiler, stream=text).strip_dirs().sort_stats(args.sort).print_stats(args.top)
     print(text.getvalue())

@@ -20,7 +20,7 @@ def _flatten(data: dict, prefix: str = "") -> list[tuple[str, object]]:
 #: What a configuration key means, where its name alone would not say.
 EXPLAINED = {
     "duplication.min_shared_organisations": "partner organisations two partnerships must both name to be a "
-                                            "possible duplication",
+    "possible duplication",
     "duplication.min_purpose_similarity": "how alike their purposes must read, 0 to 1",
     "organisation_aliases": "a table of name = name meant",
 }
@@ -29,16 +29,21 @@ EXPLAINED = {
 #: What a message's placeholder stands for, where its name alone would not say (by rule, then name).
 PLACEHOLDERS = {
     "file.unsupported_format": {"format": "a or an format"},
-    "file.too_large": {"reason": 'what is wrong: "The file is too large to be a completed review workbook (<size>)" '
-                                 "for a size over its limit; for a cell beyond the rows and columns allowed, a cell "
-                                 "longer than Excel allows or a read that takes too long, what it is"},
-    "sheet.layout": {"fix": 'what happened and how to undo it, e.g. "The row of question 1d was deleted (it was row '
-                            '5): undo the deletion, or copy your answers into a fresh template."; for a header: "Rows, '
-                            "columns or headers of the standard template have been moved, renamed or deleted: copy "
-                            'your answers into a fresh template."'},
-    "sheet.rows_moved": {"problem": 'what happened, e.g. "A row was inserted above the row of risk R04 in the Risks '
-                                    'sheet (row 5)"',
-                         "fix": 'undo it, e.g. "delete row 5", "sort the table by its first column (Ref)"'},
+    "file.too_large": {
+        "reason": 'what is wrong: "The file is too large to be a completed review workbook (<size>)" '
+        "for a size over its limit; for a cell beyond the rows and columns allowed, a cell "
+        "longer than Excel allows or a read that takes too long, what it is"
+    },
+    "sheet.layout": {
+        "fix": 'what happened and how to undo it, e.g. "The row of question 1d was deleted (it was row '
+        '5): undo the deletion, or copy your answers into a fresh template."; for a header: "Rows, '
+        "columns or headers of the standard template have been moved, renamed or deleted: copy "
+        'your answers into a fresh template."'
+    },
+    "sheet.rows_moved": {
+        "problem": 'what happened, e.g. "A row was inserted above the row of risk R04 in the Risks sheet (row 5)"',
+        "fix": 'undo it, e.g. "delete row 5", "sort the table by its first column (Ref)"',
+    },
 }
 
 

@@ -93,6 +93,7 @@ ANSWER_MEANINGS = {
 
 # --- Items of the catalogue ------------------------------------------------------------------------
 
+
 class _Item:
     """A question, area, risk or field of this catalogue. Pickled (a worker process sending a loaded
     workbook back) as a reference to the catalogue's own item, so a batch's records share one copy of
@@ -111,6 +112,7 @@ def _item(kind: str, key: str) -> _Item:
 
 # --- Partnership checklist: 8 sections, 29 questions ---------------------------------------------
 
+
 @dataclass(frozen=True)
 class Question(_Item):
     ref: str
@@ -120,51 +122,75 @@ class Question(_Item):
 
 
 CHECKLIST_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Rationale for the partnership", (
-        "Why does the partnership exist?",
-        "What are its agreed aims?",
-        "Where have these been published?",
-        "Can we identify a better way of serving the public",
-    )),
-    ("Added value from the partnership", (
-        "How does the partnership add value",
-        "How do we demonstrate this added value to the public",
-        "How do we know whether funds are being well spent",
-        "How does the public know that partnership funds are being well spent",
-    )),
-    ("Governance arrangements", (
-        "How do our partnership's corporate governance arrangements link to those of individual partners",
-        "How are decisions made",
-        "How are they recorded",
-        "Who makes sure they are acted on",
-        "Who scrutinises them",
-        "Who are they reported to",
-    )),
-    ("Performance management", (
-        "How do we know which partnership targets we are meeting and which we are failing to meet",
-        "Who manages and reports progress",
-    )),
-    ("Financial management", (
-        "Who provides the money",
-        "Who decides how to spend it",
-        "Can the money be reallocated",
-        "What are the financial reporting arrangements",
-    )),
-    ("Risk management", (
-        "How do we know when things are going wrong",
-        "Who can take action when things go wrong",
-        "How do we resolve conflicts of interest",
-    )),
-    ("Termination arrangements", (
-        "What are the arrangements if this partnership comes to an end",
-        "Or if we decide not to be involved any longer",
-        "How will resources be reallocated back to partners",
-    )),
-    ("Serving the public", (
-        "How effectively does this partnership communicate with the public",
-        "How can the public and service users obtain redress when things go wrong",
-        "Is there a complaints and suggestions process the public can use",
-    )),
+    (
+        "Rationale for the partnership",
+        (
+            "Why does the partnership exist?",
+            "What are its agreed aims?",
+            "Where have these been published?",
+            "Can we identify a better way of serving the public",
+        ),
+    ),
+    (
+        "Added value from the partnership",
+        (
+            "How does the partnership add value",
+            "How do we demonstrate this added value to the public",
+            "How do we know whether funds are being well spent",
+            "How does the public know that partnership funds are being well spent",
+        ),
+    ),
+    (
+        "Governance arrangements",
+        (
+            "How do our partnership's corporate governance arrangements link to those of individual partners",
+            "How are decisions made",
+            "How are they recorded",
+            "Who makes sure they are acted on",
+            "Who scrutinises them",
+            "Who are they reported to",
+        ),
+    ),
+    (
+        "Performance management",
+        (
+            "How do we know which partnership targets we are meeting and which we are failing to meet",
+            "Who manages and reports progress",
+        ),
+    ),
+    (
+        "Financial management",
+        (
+            "Who provides the money",
+            "Who decides how to spend it",
+            "Can the money be reallocated",
+            "What are the financial reporting arrangements",
+        ),
+    ),
+    (
+        "Risk management",
+        (
+            "How do we know when things are going wrong",
+            "Who can take action when things go wrong",
+            "How do we resolve conflicts of interest",
+        ),
+    ),
+    (
+        "Termination arrangements",
+        (
+            "What are the arrangements if this partnership comes to an end",
+            "Or if we decide not to be involved any longer",
+            "How will resources be reallocated back to partners",
+        ),
+    ),
+    (
+        "Serving the public",
+        (
+            "How effectively does this partnership communicate with the public",
+            "How can the public and service users obtain redress when things go wrong",
+            "Is there a complaints and suggestions process the public can use",
+        ),
+    ),
 )
 
 QUESTIONS: tuple[Question, ...] = tuple(
@@ -176,6 +202,7 @@ SECTION_NAMES: tuple[str, ...] = tuple(section for section, _ in CHECKLIST_SECTI
 
 
 # --- Partnership Improvement Tool: 14 areas of practice ------------------------------------------
+
 
 @dataclass(frozen=True)
 class Area(_Item):
@@ -191,43 +218,73 @@ class Area(_Item):
 
 AREAS: tuple[Area, ...] = tuple(
     Area(f"I{number:02d}", text, guidance)
-    for number, (text, guidance) in enumerate((
-        ("Whether there is a 'Lead Officer' or 'Project Sponsor' who has responsibility for the "
-         "Council's involvement in the partnership, but who will not necessarily be the Council's "
-         "representative within the partnership.", ()),
-        ("The clarity of the purpose of the partnership. There should be a rationale for why a "
-         "partnership exists (eg to deliver co-ordinated packages of services, to tackle 'wicked' or "
-         "complex issues or to reduce the impact of organisational fragmentation).", ()),
-        ("The legal status of the partnership and whether it is appropriate for the objectives to be "
-         "achieved through partnership working.", ()),
-        ("Whether the Council has defined its 'bottom line' in terms of what it wants to obtain from "
-         "the partnership for itself and for local people.", ()),
-        ("Clarity on council involvement in the partnership (eg leading or supporting).", ()),
-        ("Whether there is a plan for how the Council's involvement is supported and managed (eg "
-         "reporting arrangements and lines of accountability).", ()),
-        ("'Rules of engagement' (eg whether the Council is simply funding a partnership and has "
-         "minimal involvement, or whether it is a full and active partner and is carrying out "
-         "practical activities on behalf of the partnership).", ()),
-        ("Whether the rights and responsibilities of members of the partnership have been defined "
-         "and are understood.", ()),
-        ("Are decision making arrangements effective?", ()),
-        ("Whether the partnership is appropriately resourced and whether consideration has been "
-         "given to resources that might be made available from sources other than the Council.", ()),
-        ("The effectiveness of performance management arrangements including scrutiny and "
-         "evaluation.", ()),
-        ("How the partnership is held to account including:", (
-            "Accountability between members of the partnership",
-            "Accountability back to the organisations involved, including to the Council (Overview "
-            "and Scrutiny, Cabinet, Area Forums, Senior Management Team)",
-            "Accountability to local people and other stakeholders.",
-        )),
-        ("Whether there is a plan for the development of the partnership.", ()),
-        ("The effectiveness of governance arrangements.", ()),
-    ), start=1)
+    for number, (text, guidance) in enumerate(
+        (
+            (
+                "Whether there is a 'Lead Officer' or 'Project Sponsor' who has responsibility for the "
+                "Council's involvement in the partnership, but who will not necessarily be the Council's "
+                "representative within the partnership.",
+                (),
+            ),
+            (
+                "The clarity of the purpose of the partnership. There should be a rationale for why a "
+                "partnership exists (eg to deliver co-ordinated packages of services, to tackle 'wicked' or "
+                "complex issues or to reduce the impact of organisational fragmentation).",
+                (),
+            ),
+            (
+                "The legal status of the partnership and whether it is appropriate for the objectives to be "
+                "achieved through partnership working.",
+                (),
+            ),
+            (
+                "Whether the Council has defined its 'bottom line' in terms of what it wants to obtain from "
+                "the partnership for itself and for local people.",
+                (),
+            ),
+            ("Clarity on council involvement in the partnership (eg leading or supporting).", ()),
+            (
+                "Whether there is a plan for how the Council's involvement is supported and managed (eg "
+                "reporting arrangements and lines of accountability).",
+                (),
+            ),
+            (
+                "'Rules of engagement' (eg whether the Council is simply funding a partnership and has "
+                "minimal involvement, or whether it is a full and active partner and is carrying out "
+                "practical activities on behalf of the partnership).",
+                (),
+            ),
+            (
+                "Whether the rights and responsibilities of members of the partnership have been defined "
+                "and are understood.",
+                (),
+            ),
+            ("Are decision making arrangements effective?", ()),
+            (
+                "Whether the partnership is appropriately resourced and whether consideration has been "
+                "given to resources that might be made available from sources other than the Council.",
+                (),
+            ),
+            ("The effectiveness of performance management arrangements including scrutiny and evaluation.", ()),
+            (
+                "How the partnership is held to account including:",
+                (
+                    "Accountability between members of the partnership",
+                    "Accountability back to the organisations involved, including to the Council (Overview "
+                    "and Scrutiny, Cabinet, Area Forums, Senior Management Team)",
+                    "Accountability to local people and other stakeholders.",
+                ),
+            ),
+            ("Whether there is a plan for the development of the partnership.", ()),
+            ("The effectiveness of governance arrangements.", ()),
+        ),
+        start=1,
+    )
 )
 
 
 # --- Risks of working in partnership --------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class StrategyRisk(_Item):
@@ -237,23 +294,27 @@ class StrategyRisk(_Item):
 
 RISKS: tuple[StrategyRisk, ...] = tuple(
     StrategyRisk(f"R{number:02d}", text)
-    for number, text in enumerate((
-        "Performance management arrangements are ineffective and do not identify issues in time",
-        "The agendas of participating organisations are out of line and cannot be reconciled",
-        "Personalities change and previously effective partnerships become more difficult",
-        "Trust breaks down",
-        "Resources are not committed",
-        "Priorities change",
-        "They fail to deliver their objectives",
-        "Agreement cannot be reached by partners on any range of issues",
-        "It cannot be demonstrated that the partnership is adding value",
-    ), start=1)
+    for number, text in enumerate(
+        (
+            "Performance management arrangements are ineffective and do not identify issues in time",
+            "The agendas of participating organisations are out of line and cannot be reconciled",
+            "Personalities change and previously effective partnerships become more difficult",
+            "Trust breaks down",
+            "Resources are not committed",
+            "Priorities change",
+            "They fail to deliver their objectives",
+            "Agreement cannot be reached by partners on any range of issues",
+            "It cannot be demonstrated that the partnership is adding value",
+        ),
+        start=1,
+    )
 )
 #: Extra rows left open in the Risks sheet for the officer's own risks (R10 onwards).
 EXTRA_RISK_ROWS = 11
 
 
 # --- Register fields -----------------------------------------------------------------------------
+
 
 class Kind(Enum):
     """How a register value is read and checked."""
@@ -301,87 +362,200 @@ PERFORMANCE_METHODS = (
     "Project or programme board",
     "No formal method",
 )
+#: The method that is no method: a blank answer is taken as it when the tier is checked.
+NO_FORMAL_METHOD = PERFORMANCE_METHODS[-1]
 
 #: The strategy's "what is not partnership" list, each as a Yes/No test. A Yes takes the entry out
 #: of scope. Key, the register label, and the strategy's words shown as guidance.
 SCOPE_TESTS = (
-    ("scope_council_controls", "Council controls the budget or decisions",
-     "Groups where the Council has direct control over budgets or decision making"),
-    ("scope_informal_group", "Informal or consultation group",
-     "Informal groups set up to discuss and consider specific topics for example consultation groups"),
-    ("scope_outside_body", "Outside body with no strategic or policy role",
-     "Appointments and/or financial commitments to outside bodies where the Council has no strategic "
-     "or policy function"),
+    (
+        "scope_council_controls",
+        "Council controls the budget or decisions",
+        "Groups where the Council has direct control over budgets or decision making",
+    ),
+    (
+        "scope_informal_group",
+        "Informal or consultation group",
+        "Informal groups set up to discuss and consider specific topics for example consultation groups",
+    ),
+    (
+        "scope_outside_body",
+        "Outside body with no strategic or policy role",
+        "Appointments and/or financial commitments to outside bodies where the Council has no strategic "
+        "or policy function",
+    ),
     ("scope_commercial", "Commercial agreement", "Commercial agreements"),
     ("scope_contract", "Contract for service delivery", "Contracts for delivery of service."),
 )
 
-_SCOPE_GUIDANCE = "Answer Yes if this describes the arrangement; a Yes means it is not a partnership " \
-                  "under the strategy. The strategy says it is not applicable to: "
+_SCOPE_GUIDANCE = (
+    "Answer Yes if this describes the arrangement; a Yes means it is not a partnership "
+    "under the strategy. The strategy says it is not applicable to: "
+)
 
 REGISTER_FIELDS: tuple[Field, ...] = (
-    Field("id", "Partnership ID", Kind.TEXT, True,
-          "The partnership's reference in the council register, for example P-014. Keep last year's ID."),
+    Field(
+        "id",
+        "Partnership ID",
+        Kind.TEXT,
+        True,
+        "The partnership's reference in the council register, for example P-014. Keep last year's ID.",
+    ),
     Field("name", "Partnership name", Kind.TEXT, True, "The partnership's full name."),
-    Field("purpose", "Purpose", Kind.TEXT, True,
-          "What the partnership is trying to achieve: the shared objective it exists to secure."),
-    Field("partners", "Partner organisations", Kind.LIST, True,
-          "Every partner organisation, separated by ; (semicolon)."),
-    Field("lead_officer", "Lead officer", Kind.TEXT, True,
-          "The officer responsible for the Council's involvement (the 'Lead Officer' or 'Project Sponsor')."),
-    Field("lead_officer_email", "Lead officer email", Kind.EMAIL, True,
-          "The lead officer's work email address."),
-    Field("service_area", "Service area", Kind.TEXT, True,
-          "The council service area that leads the Council's involvement."),
-    Field("council_role", "Council role", Kind.CHOICE, True,
-          "Is the Council leading the partnership, supporting it, or only funding it?",
-          ("Leading", "Supporting", "Funding only")),
-    Field("strategic_operational", "Strategic or operational", Kind.CHOICE, True,
-          "The type of partnership on the strategic / operational spectrum.", ("Strategic", "Operational")),
-    Field("statutory_voluntary", "Statutory or voluntary", Kind.CHOICE, True,
-          "Statutory if the law requires the Council to take part; voluntary otherwise.",
-          ("Statutory", "Voluntary")),
-    Field("single_multi", "Single or multi-organisation", Kind.CHOICE, True,
-          "Single organisation if the Council works with one other body; multi organisation for more.",
-          ("Single organisation", "Multi organisation")),
-    Field("geographic_level", "Geographic level", Kind.CHOICE, True,
-          "The area the partnership covers.", ("National", "Regional", "Local")),
-    Field("legal_status", "Legal status", Kind.CHOICE, False,
-          "The partnership's legal form, if any.", LEGAL_STATUSES),
-    Field("objectives", "Council objectives supported", Kind.TEXT, False,
-          "Which of the Council's strategic objectives the partnership supports."),
-    Field("performance_method", "Performance management method", Kind.CHOICE, False,
-          "How the partnership's performance is managed, proportionate to its type and complexity.",
-          PERFORMANCE_METHODS),
-    Field("funding", "Annual council funding (£)", Kind.NUMBER, False,
-          "Money the Council puts into the partnership each year, in pounds. Enter 0 if none."),
-    Field("officer_days", "Officer time (days per year)", Kind.NUMBER, False,
-          "Officer time the Council commits each year, in days."),
-    Field("councillor_days", "Councillor time (days per year)", Kind.NUMBER, False,
-          "Councillor time the Council commits each year, in days."),
-    Field("start_date", "Start date", Kind.DATE, False,
-          "When the Council joined the partnership (a date, for example 01/04/2019)."),
-    Field("next_review", "Next review date", Kind.DATE, True,
-          "When the partnership is next due for review. The strategy asks for a review every year."),
-    Field("review_completed_on", "Review completed on", Kind.DATE, True,
-          "The date you completed this review."),
-    Field("review_completed_by", "Review completed by", Kind.TEXT, False,
-          "The name of the officer who completed this review."),
-    *(Field(key, label, Kind.CHOICE, True, _SCOPE_GUIDANCE + words, YES_NO, scope_test=True)
-      for key, label, words in SCOPE_TESTS),
+    Field(
+        "purpose",
+        "Purpose",
+        Kind.TEXT,
+        True,
+        "What the partnership is trying to achieve: the shared objective it exists to secure.",
+    ),
+    Field(
+        "partners", "Partner organisations", Kind.LIST, True, "Every partner organisation, separated by ; (semicolon)."
+    ),
+    Field(
+        "lead_officer",
+        "Lead officer",
+        Kind.TEXT,
+        True,
+        "The officer responsible for the Council's involvement (the 'Lead Officer' or 'Project Sponsor').",
+    ),
+    Field("lead_officer_email", "Lead officer email", Kind.EMAIL, True, "The lead officer's work email address."),
+    Field(
+        "service_area",
+        "Service area",
+        Kind.TEXT,
+        True,
+        "The council service area that leads the Council's involvement.",
+    ),
+    Field(
+        "council_role",
+        "Council role",
+        Kind.CHOICE,
+        True,
+        "Is the Council leading the partnership, supporting it, or only funding it?",
+        ("Leading", "Supporting", "Funding only"),
+    ),
+    Field(
+        "strategic_operational",
+        "Strategic or operational",
+        Kind.CHOICE,
+        True,
+        "The type of partnership on the strategic / operational spectrum.",
+        ("Strategic", "Operational"),
+    ),
+    Field(
+        "statutory_voluntary",
+        "Statutory or voluntary",
+        Kind.CHOICE,
+        True,
+        "Statutory if the law requires the Council to take part; voluntary otherwise.",
+        ("Statutory", "Voluntary"),
+    ),
+    Field(
+        "single_multi",
+        "Single or multi-organisation",
+        Kind.CHOICE,
+        True,
+        "Single organisation if the Council works with one other body; multi organisation for more.",
+        ("Single organisation", "Multi organisation"),
+    ),
+    Field(
+        "geographic_level",
+        "Geographic level",
+        Kind.CHOICE,
+        True,
+        "The area the partnership covers.",
+        ("National", "Regional", "Local"),
+    ),
+    Field("legal_status", "Legal status", Kind.CHOICE, False, "The partnership's legal form, if any.", LEGAL_STATUSES),
+    Field(
+        "objectives",
+        "Council objectives supported",
+        Kind.TEXT,
+        False,
+        "Which of the Council's strategic objectives the partnership supports.",
+    ),
+    Field(
+        "performance_method",
+        "Performance management method",
+        Kind.CHOICE,
+        False,
+        "How the partnership's performance is managed, proportionate to its type and complexity.",
+        PERFORMANCE_METHODS,
+    ),
+    Field(
+        "funding",
+        "Annual council funding (£)",
+        Kind.NUMBER,
+        False,
+        "Money the Council puts into the partnership each year, in pounds. Enter 0 if none.",
+    ),
+    Field(
+        "officer_days",
+        "Officer time (days per year)",
+        Kind.NUMBER,
+        False,
+        "Officer time the Council commits each year, in days.",
+    ),
+    Field(
+        "councillor_days",
+        "Councillor time (days per year)",
+        Kind.NUMBER,
+        False,
+        "Councillor time the Council commits each year, in days.",
+    ),
+    Field(
+        "start_date",
+        "Start date",
+        Kind.DATE,
+        False,
+        "When the Council joined the partnership (a date, for example 01/04/2019).",
+    ),
+    Field(
+        "next_review",
+        "Next review date",
+        Kind.DATE,
+        True,
+        "When the partnership is next due for review. The strategy asks for a review every year.",
+    ),
+    Field("review_completed_on", "Review completed on", Kind.DATE, True, "The date you completed this review."),
+    Field(
+        "review_completed_by",
+        "Review completed by",
+        Kind.TEXT,
+        False,
+        "The name of the officer who completed this review.",
+    ),
+    *(
+        Field(key, label, Kind.CHOICE, True, _SCOPE_GUIDANCE + words, YES_NO, scope_test=True)
+        for key, label, words in SCOPE_TESTS
+    ),
     # Version 2 adds these below the scope tests, so every field of version 1 keeps its row (and cell)
     # in both versions: a value's address means the same thing whichever template a return used.
-    Field("total_budget", "Total partnership budget (£)", Kind.NUMBER, False,
-          "The partnership's whole budget for the year from every partner, the Council included, in pounds.",
-          since_version=2),
-    Field("partner_contributions", "Partner contributions (£)", Kind.NUMBER, False,
-          "Money the other partners put in each year, in pounds (not the Council's). Enter 0 if none.",
-          since_version=2),
+    Field(
+        "total_budget",
+        "Total partnership budget (£)",
+        Kind.NUMBER,
+        False,
+        "The partnership's whole budget for the year from every partner, the Council included, in pounds.",
+        since_version=2,
+    ),
+    Field(
+        "partner_contributions",
+        "Partner contributions (£)",
+        Kind.NUMBER,
+        False,
+        "Money the other partners put in each year, in pounds (not the Council's). Enter 0 if none.",
+        since_version=2,
+    ),
 )
 FIELDS_BY_KEY = {field.key: field for field in REGISTER_FIELDS}
 _ITEMS: dict[str, dict[str, _Item]] = {
-    "Question": {item.ref: item for item in QUESTIONS}, "Area": {item.ref: item for item in AREAS},
-    "StrategyRisk": {item.ref: item for item in RISKS}, "Field": FIELDS_BY_KEY}
+    "Question": {item.ref: item for item in QUESTIONS},
+    "Area": {item.ref: item for item in AREAS},
+    "StrategyRisk": {item.ref: item for item in RISKS},
+    "Field": FIELDS_BY_KEY,
+}
 #: Money fields: written in pounds in the template, read as amounts.
 MONEY_FIELDS = ("funding", "total_budget", "partner_contributions")
 
@@ -389,10 +563,13 @@ MONEY_FIELDS = ("funding", "total_budget", "partner_contributions")
 def register_fields(version: int = TEMPLATE_VERSION) -> tuple[Field, ...]:
     """The register fields of a template version, in their row order."""
     return tuple(item for item in REGISTER_FIELDS if item.since_version <= version)
+
+
 SCOPE_FIELDS = tuple(field for field in REGISTER_FIELDS if field.scope_test)
 
 
 # --- Sheet layouts (the workbook contract) --------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class SheetLayout:
@@ -434,12 +611,19 @@ GUIDE_SHEET = "Guide"
 #: The columns of an improvement action, on an area's row of the Improvement sheet.
 ACTION_HEADERS = ("Action", "Action owner", "Due date", "Action status")
 REGISTER = SheetLayout("Register", ("Field", "Value", "Guidance"), answers=("Value",))
-CHECKLIST = SheetLayout("Checklist", ("Ref", "Section", "Question", "Status", "Evidence", "Evidence location"),
-                        answers=("Status", "Evidence", "Evidence location"))
-IMPROVEMENT = SheetLayout("Improvement", ("Ref", "Area of practice", "Answer", *ACTION_HEADERS),
-                          answers=("Answer", *ACTION_HEADERS))
-RISKS_SHEET = SheetLayout("Risks", ("Ref", "Risk", "Likelihood", "Impact", "Mitigation", "Owner"),
-                          answers=("Likelihood", "Impact", "Mitigation", "Owner"))
+CHECKLIST = SheetLayout(
+    "Checklist",
+    ("Ref", "Section", "Question", "Status", "Evidence", "Evidence location"),
+    answers=("Status", "Evidence", "Evidence location"),
+)
+IMPROVEMENT = SheetLayout(
+    "Improvement", ("Ref", "Area of practice", "Answer", *ACTION_HEADERS), answers=("Answer", *ACTION_HEADERS)
+)
+RISKS_SHEET = SheetLayout(
+    "Risks",
+    ("Ref", "Risk", "Likelihood", "Impact", "Mitigation", "Owner"),
+    answers=("Likelihood", "Impact", "Mitigation", "Owner"),
+)
 #: What an officer may type on the open rows below the strategy's nine risks: a Ref and the risk, then
 #: its answers.
 OWN_RISK_HEADERS = ("Ref", "Risk")
@@ -465,6 +649,5 @@ REGISTER_ROWS = {item.key: REGISTER.first_row + index for index, item in enumera
 CHECKLIST_ROWS = {item.ref: CHECKLIST.first_row + index for index, item in enumerate(QUESTIONS)}
 IMPROVEMENT_ROWS = {item.ref: IMPROVEMENT.first_row + index for index, item in enumerate(AREAS)}
 RISK_ROWS = {
-    f"R{number:02d}": RISKS_SHEET.first_row + number - 1
-    for number in range(1, len(RISKS) + EXTRA_RISK_ROWS + 1)
+    f"R{number:02d}": RISKS_SHEET.first_row + number - 1 for number in range(1, len(RISKS) + EXTRA_RISK_ROWS + 1)
 }

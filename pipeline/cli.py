@@ -38,14 +38,26 @@ def _config(path: Path | None):
 
 
 as_of_option = click.option(
-    "--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
-    help="Date that 'overdue' is measured against, YYYY-MM-DD. Default: today.")
+    "--as-of",
+    "as_of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Date that 'overdue' is measured against, YYYY-MM-DD. Default: today.",
+)
 jobs_option = click.option(
-    "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
-    help="Workbooks loaded in parallel processes. The outputs do not depend on it.")
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Workbooks loaded in parallel processes. The outputs do not depend on it.",
+)
 config_option = click.option(
-    "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-    help="TOML file overriding thresholds, bands, limits and names (see README, Configuration).")
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="TOML file overriding thresholds, bands, limits and names (see README, Configuration).",
+)
 
 
 def _as_of(value: dt.datetime | None) -> dt.date:
@@ -63,12 +75,26 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to write the workbook(s) into.")
-@click.option("--from-register", "register_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=None, help="register.xlsx from last year's report: one pre-filled workbook per partnership.")
-@click.option("--year", type=click.IntRange(2000, 2100), default=None,
-              help="Review year written into rolled-over workbooks. Default: this year.")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the workbook(s) into.",
+)
+@click.option(
+    "--from-register",
+    "register_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="register.xlsx from last year's report: one pre-filled workbook per partnership.",
+)
+@click.option(
+    "--year",
+    type=click.IntRange(2000, 2100),
+    default=None,
+    help="Review year written into rolled-over workbooks. Default: this year.",
+)
 @config_option
 def templates(out_dir: Path, register_file: Path | None, year: int | None, config_path: Path | None) -> None:
     """Write the blank standard workbook, or next year's pre-filled ones, listing the council's
@@ -93,10 +119,14 @@ def templates(out_dir: Path, register_file: Path | None, year: int | None, confi
 
 
 @cli.command()
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to write the demo workbooks into.")
-@click.option("--count", type=click.IntRange(1, 100_000), default=40, show_default=True,
-              help="How many workbooks.")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the demo workbooks into.",
+)
+@click.option("--count", type=click.IntRange(1, 100_000), default=40, show_default=True, help="How many workbooks.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same workbooks.")
 def demo(out_dir: Path, count: int, seed: int) -> None:
     """Write realistic filled workbooks (mixed quality) to try the review on.
@@ -111,8 +141,14 @@ def demo(out_dir: Path, count: int, seed: int) -> None:
 
 @cli.command()
 @click.argument("input_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("output/validation"), show_default=True, help="Folder for the validation report.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output/validation"),
+    show_default=True,
+    help="Folder for the validation report.",
+)
 @as_of_option
 @jobs_option
 @config_option
@@ -129,8 +165,13 @@ def validate(input_dir: Path, out_dir: Path, as_of, jobs: int, config_path: Path
 
     try:
         outcome = validate_folder(
-            input_dir, out_dir, as_of=_as_of(as_of), config=_config(config_path), jobs=jobs,
-            feedback=feedback, progress=terminal_progress,
+            input_dir,
+            out_dir,
+            as_of=_as_of(as_of),
+            config=_config(config_path),
+            jobs=jobs,
+            feedback=feedback,
+            progress=terminal_progress,
         )
     except FolderError as error:
         raise click.BadParameter(str(error), param_hint="--out") from None
@@ -141,18 +182,36 @@ def validate(input_dir: Path, out_dir: Path, as_of, jobs: int, config_path: Path
 
 @cli.command()
 @click.argument("input_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for the pack; replaced only when the new pack is complete.")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the pack; replaced only when the new pack is complete.",
+)
 @as_of_option
 @click.option("--year", type=click.IntRange(2000, 2100), default=None, help="Review year. Default: the as-of year.")
-@click.option("--previous", "previous_dirs", type=click.Path(file_okay=False, path_type=Path), multiple=True,
-              help="An earlier year's output folder, or a folder holding earlier years' output folders; may be "
-                   "given more than once. The latest is compared as last year; all show the years side by side.")
+@click.option(
+    "--previous",
+    "previous_dirs",
+    type=click.Path(file_okay=False, path_type=Path),
+    multiple=True,
+    help="An earlier year's output folder, or a folder holding earlier years' output folders; may be "
+    "given more than once. The latest is compared as last year; all show the years side by side.",
+)
 @config_option
 @click.option("--no-pdf", is_flag=True, help="Skip the PDF (the HTML pack is still written).")
 @jobs_option
-def report(input_dir: Path, out_dir: Path, as_of, year: int | None, previous_dirs: tuple[Path, ...],
-           config_path: Path | None, no_pdf: bool, jobs: int) -> None:
+def report(
+    input_dir: Path,
+    out_dir: Path,
+    as_of,
+    year: int | None,
+    previous_dirs: tuple[Path, ...],
+    config_path: Path | None,
+    no_pdf: bool,
+    jobs: int,
+) -> None:
     """Run the year: validate, score, chart and write the annual review pack.
 
     Example: partnerships report input --out output/2026 --as-of 2026-04-30 --previous output/2025
@@ -164,8 +223,15 @@ def report(input_dir: Path, out_dir: Path, as_of, year: int | None, previous_dir
     as_of_date = _as_of(as_of)
     try:
         outcome = run_report(
-            input_dir, out_dir, as_of=as_of_date, year=year or as_of_date.year, previous_dir=list(previous_dirs),
-            config=_config(config_path), pdf=not no_pdf, jobs=jobs, progress=terminal_progress,
+            input_dir,
+            out_dir,
+            as_of=as_of_date,
+            year=year or as_of_date.year,
+            previous_dir=list(previous_dirs),
+            config=_config(config_path),
+            pdf=not no_pdf,
+            jobs=jobs,
+            progress=terminal_progress,
         )
     except (ReportError, FolderError) as error:
         raise click.ClickException(str(error)) from None

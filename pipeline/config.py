@@ -121,25 +121,41 @@ class Tier:
 
     @property
     def catches_all(self) -> bool:
-        return not self.when and all(value is None for value in (
-            self.funding_from, self.officer_days_from, self.councillor_days_from))
+        return not self.when and all(
+            value is None for value in (self.funding_from, self.officer_days_from, self.councillor_days_from)
+        )
 
 
 _ALL_METHODS = PERFORMANCE_METHODS
 
 #: The default tiers, most significant first (reasoning in README, "Significance").
 DEFAULT_TIERS = (
-    Tier("Major", funding_from=250_000, officer_days_from=200, councillor_days_from=20,
-         when=("Strategic or operational = Strategic and Council role = Leading",
-               "Legal status = Joint committee",
-               "Legal status = Contractual joint venture"),
-         methods=("Partnership performance framework", "Quarterly performance report",
-                  "Annual report to Cabinet or committee", "Overview and Scrutiny review",
-                  "Project or programme board")),
-    Tier("Moderate", funding_from=50_000, officer_days_from=100, councillor_days_from=10,
-         when=("Strategic or operational = Strategic", "Statutory or voluntary = Statutory",
-               "Council role = Leading"),
-         methods=_ALL_METHODS[:-1]),
+    Tier(
+        "Major",
+        funding_from=250_000,
+        officer_days_from=200,
+        councillor_days_from=20,
+        when=(
+            "Strategic or operational = Strategic and Council role = Leading",
+            "Legal status = Joint committee",
+            "Legal status = Contractual joint venture",
+        ),
+        methods=(
+            "Partnership performance framework",
+            "Quarterly performance report",
+            "Annual report to Cabinet or committee",
+            "Overview and Scrutiny review",
+            "Project or programme board",
+        ),
+    ),
+    Tier(
+        "Moderate",
+        funding_from=50_000,
+        officer_days_from=100,
+        councillor_days_from=10,
+        when=("Strategic or operational = Strategic", "Statutory or voluntary = Statutory", "Council role = Leading"),
+        methods=_ALL_METHODS[:-1],
+    ),
     Tier("Limited", methods=_ALL_METHODS),
 )
 
@@ -165,8 +181,12 @@ class Config:
     def as_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data["objectives"] = {item.ref: item.title for item in self.objectives}
-        data["significance"] = {"tiers": [{key: list(value) if isinstance(value, tuple) else value
-                                           for key, value in tier.items()} for tier in data.pop("tiers")]}
+        data["significance"] = {
+            "tiers": [
+                {key: list(value) if isinstance(value, tuple) else value for key, value in tier.items()}
+                for tier in data.pop("tiers")
+            ]
+        }
         return data
 
     @property
@@ -210,14 +230,17 @@ def _objectives(data: Any) -> tuple[Objective, ...]:
     items = []
     for ref, title in data.items():
         if not _REF.match(ref):
-            raise ConfigError(f"config: 'objectives.{ref}' is not a usable reference: use letters and digits, "
-                              "up to 16 characters, e.g. O1")
+            raise ConfigError(
+                f"config: 'objectives.{ref}' is not a usable reference: use letters and digits, "
+                "up to 16 characters, e.g. O1"
+            )
         if ref.casefold() in seen:
             raise ConfigError(f"config: 'objectives.{ref}' is listed twice (references ignore case)")
         seen.add(ref.casefold())
         if not isinstance(title, str) or not title.strip() or len(title) > 200:
-            raise ConfigError(f"config: 'objectives.{ref}' must be the objective's title, text of 1 to 200 "
-                              f"characters, not {title!r}")
+            raise ConfigError(
+                f"config: 'objectives.{ref}' must be the objective's title, text of 1 to 200 characters, not {title!r}"
+            )
         items.append(Objective(ref, " ".join(title.split())))
     return tuple(items)
 
@@ -228,8 +251,10 @@ _TIER_KEYS = {item.name for item in dataclasses.fields(Tier)}
 def _tiers(data: Any) -> tuple[Tier, ...]:
     """`[[significance.tiers]]`, most significant first; each checked against the register's answers."""
     if not isinstance(data, dict) or set(data) != {"tiers"} or not isinstance(data["tiers"], list):
-        raise ConfigError("config: 'significance' must hold only [[significance.tiers]] tables, most significant "
-                          "first (see README, Significance)")
+        raise ConfigError(
+            "config: 'significance' must hold only [[significance.tiers]] tables, most significant "
+            "first (see README, Significance)"
+        )
     tiers = []
     for number, table in enumerate(data["tiers"], start=1):
         key = f"significance.tiers[{number}]"
@@ -257,7 +282,7 @@ def _tiers(data: Any) -> tuple[Tier, ...]:
 def _text_table(name: str, value: Any) -> dict[str, str]:
     """A [section] of text = text, such as `organisation_aliases`: each side non-blank text."""
     if not isinstance(value, dict):
-        raise ConfigError(f"config: '{name}' must be a [{name}] section of \"name\" = \"name\" lines")
+        raise ConfigError(f'config: \'{name}\' must be a [{name}] section of "name" = "name" lines')
     for key, item in value.items():
         if not isinstance(item, str) or not item.strip() or not key.strip():
             raise ConfigError(f"config: '{name}.{key}' must be a name in quotes, not {item!r}")
@@ -265,11 +290,23 @@ def _text_table(name: str, value: Any) -> dict[str, str]:
 
 
 #: Settings that are fractions (a share of the questions, or of a Yes): 0.6 means 60%.
-FRACTIONS = ("rag.red_completeness_below", "rag.amber_completeness_below", "rag.amber_assurance_below",
-             "scoring.partly_weight", "duplication.min_purpose_similarity")
+FRACTIONS = (
+    "rag.red_completeness_below",
+    "rag.amber_completeness_below",
+    "rag.amber_assurance_below",
+    "scoring.partly_weight",
+    "duplication.min_purpose_similarity",
+)
 #: Settings that must be at least 1: a limit of 0 would refuse every workbook.
-AT_LEAST_ONE = ("duplication.min_shared_organisations", "limits.max_file_bytes", "limits.max_uncompressed_bytes", "limits.max_compression_ratio",
-                "limits.max_rows", "limits.max_columns", "limits.load_timeout_seconds")
+AT_LEAST_ONE = (
+    "duplication.min_shared_organisations",
+    "limits.max_file_bytes",
+    "limits.max_uncompressed_bytes",
+    "limits.max_compression_ratio",
+    "limits.max_rows",
+    "limits.max_columns",
+    "limits.load_timeout_seconds",
+)
 #: The highest risk score, likelihood x impact, 5 x 5.
 MAX_RISK_SCORE = 25
 
@@ -277,6 +314,7 @@ MAX_RISK_SCORE = 25
 def check_ranges(config: Config) -> Config:
     """`config` when every value is within its range and the thresholds are in order, else `ConfigError`
     naming the first key that is not."""
+
     def value(key: str) -> Any:
         section, _, name = key.rpartition(".")
         return getattr(getattr(config, section) if section else config, name)
@@ -295,15 +333,22 @@ def check_ranges(config: Config) -> Config:
         raise ConfigError(f"config: {error}") from None
     rag, scoring = config.rag, config.scoring
     if rag.red_completeness_below > rag.amber_completeness_below:
-        raise ConfigError(f"config: 'rag.red_completeness_below' ({rag.red_completeness_below!r}) must not be "
-                          f"above 'rag.amber_completeness_below' ({rag.amber_completeness_below!r}): "
-                          "Red is for less complete checklists than Amber")
+        raise ConfigError(
+            f"config: 'rag.red_completeness_below' ({rag.red_completeness_below!r}) must not be "
+            f"above 'rag.amber_completeness_below' ({rag.amber_completeness_below!r}): "
+            "Red is for less complete checklists than Amber"
+        )
     if not 1 <= scoring.risk_low_max < scoring.risk_medium_max < MAX_RISK_SCORE:
-        key = "scoring.risk_low_max" if not 1 <= scoring.risk_low_max < scoring.risk_medium_max \
+        key = (
+            "scoring.risk_low_max"
+            if not 1 <= scoring.risk_low_max < scoring.risk_medium_max
             else "scoring.risk_medium_max"
-        raise ConfigError(f"config: '{key}' puts the risk bands out of order (low max {scoring.risk_low_max!r}, "
-                          f"medium max {scoring.risk_medium_max!r}): they need 1 <= low max < medium max < "
-                          f"{MAX_RISK_SCORE}, so that Low, Medium and High each hold some scores")
+        )
+        raise ConfigError(
+            f"config: '{key}' puts the risk bands out of order (low max {scoring.risk_low_max!r}, "
+            f"medium max {scoring.risk_medium_max!r}): they need 1 <= low max < medium max < "
+            f"{MAX_RISK_SCORE}, so that Low, Medium and High each hold some scores"
+        )
     _check_tiers(config.tiers)
     return config
 
@@ -324,31 +369,44 @@ def _check_tiers(tiers: tuple[Tier, ...]) -> None:
         if names.count(tier.name.casefold()) > 1:
             raise ConfigError(f"config: '{key}.name' ({tier.name!r}) is the name of another tier too")
         if number == len(tiers) and not tier.catches_all:
-            raise ConfigError(f"config: '{key}' is the last tier, which takes every partnership the tiers above "
-                              "do not: give it no thresholds and no 'when'")
+            raise ConfigError(
+                f"config: '{key}' is the last tier, which takes every partnership the tiers above "
+                "do not: give it no thresholds and no 'when'"
+            )
         if number < len(tiers) and tier.catches_all:
-            raise ConfigError(f"config: '{key}' ({tier.name}) has no thresholds and no 'when', so no partnership "
-                              "would reach the tiers below it: only the last tier may have none")
+            raise ConfigError(
+                f"config: '{key}' ({tier.name}) has no thresholds and no 'when', so no partnership "
+                "would reach the tiers below it: only the last tier may have none"
+            )
         for condition in tier.when:
             try:
                 parse_condition(condition)
             except ValueError as error:
                 raise ConfigError(f"config: '{key}.when' {error}") from None
         if not tier.methods:
-            raise ConfigError(f"config: '{key}.methods' lists no method: list the performance management methods "
-                              "proportionate to the tier")
+            raise ConfigError(
+                f"config: '{key}.methods' lists no method: list the performance management methods "
+                "proportionate to the tier"
+            )
         for method in tier.methods:
             if method.casefold() not in {item.casefold() for item in _ALL_METHODS}:
-                raise ConfigError(f"config: '{key}.methods' has {method!r}, which is not on the Register's list "
-                                  f"({'; '.join(_ALL_METHODS)})")
+                raise ConfigError(
+                    f"config: '{key}.methods' has {method!r}, which is not on the Register's list "
+                    f"({'; '.join(_ALL_METHODS)})"
+                )
     for threshold in _THRESHOLDS:
-        set_ = [(number, getattr(tier, threshold)) for number, tier in enumerate(tiers, start=1)
-                if getattr(tier, threshold) is not None]
+        set_ = [
+            (number, getattr(tier, threshold))
+            for number, tier in enumerate(tiers, start=1)
+            if getattr(tier, threshold) is not None
+        ]
         for (upper, high), (lower, low) in zip(set_, set_[1:]):
             if low >= high:
-                raise ConfigError(f"config: 'significance.tiers[{lower}].{threshold}' ({low!r}) must be below "
-                                  f"'significance.tiers[{upper}].{threshold}' ({high!r}): a less significant tier "
-                                  "starts lower")
+                raise ConfigError(
+                    f"config: 'significance.tiers[{lower}].{threshold}' ({low!r}) must be below "
+                    f"'significance.tiers[{upper}].{threshold}' ({high!r}): a less significant tier "
+                    "starts lower"
+                )
 
 
 def _build(cls: type, data: dict[str, Any], prefix: str) -> Any:

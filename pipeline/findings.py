@@ -1,8 +1,8 @@
 """Rule codes, findings and the validation report.
 
-Every rule the validator can raise is listed once in `RULES` with its severity and a message
-template that tells the officer what to do. Rules elsewhere only name a code and fill the template's
-fields. Tests assert codes and cells; they check wording only where the wording is the point (what an
+Every rule the validator can raise has its code in `RuleCode` and is listed once in `RULES` with its
+severity and a message template that tells the officer what to do. Rules elsewhere only name a code
+and fill the template's fields. Tests assert codes and cells; they check wording only where the wording is the point (what an
 officer is told, a file named in a message).
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import cached_property
 from typing import Iterable
 
@@ -18,120 +19,325 @@ from pipeline.catalogue import NOT_ASSESSED, TEMPLATE_VERSION, TEMPLATE_VERSIONS
 ERROR, WARNING = "error", "warning"
 
 
+class RuleCode(StrEnum):
+    """Every rule the validator can raise, by its code. A code's value is a public contract (README's
+    table, results.json, validation_report.csv and .xlsx, the feedback copies): never change one. A
+    finding is made only of a RuleCode (`finding` refuses any text that is not a code's value), and
+    RULES must give each code its severity and message, or the package fails to import."""
+
+    FILE_UNREADABLE = "file.unreadable"
+    FILE_ENCRYPTED = "file.encrypted"
+    FILE_UNSUPPORTED_FORMAT = "file.unsupported_format"
+    FILE_TOO_LARGE = "file.too_large"
+    TEMPLATE_VERSION = "template.version"
+    TEMPLATE_PREVIOUS_VERSION = "template.previous_version"
+    SHEET_MISSING = "sheet.missing"
+    SHEET_LAYOUT = "sheet.layout"
+    SHEET_ROWS_MOVED = "sheet.rows_moved"
+    REGISTER_MISSING = "register.missing"
+    REGISTER_INVALID = "register.invalid"
+    REGISTER_INVALID_DATE = "register.invalid_date"
+    REGISTER_DATE_FORMULA = "register.date_formula"
+    REGISTER_DUPLICATE_ID = "register.duplicate_id"
+    REGISTER_REVIEW_OVERDUE = "register.review_overdue"
+    REGISTER_NEXT_REVIEW_EARLY = "register.next_review_early"
+    REGISTER_NOT_PROPORTIONATE = "register.not_proportionate"
+    SCOPE_EXCLUDED = "scope.excluded"
+    OBJECTIVES_OTHER_LIST = "objectives.other_list"
+    OBJECTIVES_UNANSWERED = "objectives.unanswered"
+    OBJECTIVES_INVALID = "objectives.invalid"
+    OBJECTIVES_NO_HOW = "objectives.no_how"
+    OBJECTIVES_NONE_SUPPORTED = "objectives.none_supported"
+    CHECKLIST_UNANSWERED = "checklist.unanswered"
+    CHECKLIST_INVALID = "checklist.invalid"
+    CHECKLIST_NO_EVIDENCE = "checklist.no_evidence"
+    IMPROVEMENT_UNANSWERED = "improvement.unanswered"
+    IMPROVEMENT_INVALID = "improvement.invalid"
+    IMPROVEMENT_NO_ACTION = "improvement.no_action"
+    ACTION_NO_OWNER = "action.no_owner"
+    ACTION_NO_DUE_DATE = "action.no_due_date"
+    ACTION_INVALID_DATE = "action.invalid_date"
+    ACTION_DATE_FORMULA = "action.date_formula"
+    ACTION_INVALID_STATUS = "action.invalid_status"
+    ACTION_OVERDUE = "action.overdue"
+    RISK_UNRATED = "risk.unrated"
+    RISK_INVALID = "risk.invalid"
+    RISK_UNMITIGATED = "risk.unmitigated"
+
+
 @dataclass(frozen=True)
 class Rule:
-    code: str
+    code: RuleCode
     severity: str
     when: str  # the contract's "when", for the README and the pack's appendix
     template: str  # the message; {placeholders} are filled by the rule that raises it
     defaults: tuple[tuple[str, str], ...] = ()  # placeholders a rule may leave out, and their text
 
 
-RULES: dict[str, Rule] = {rule.code: rule for rule in (
-    Rule("file.unreadable", ERROR, "not a workbook, truncated, corrupt, empty",
-         "This file could not be read as a workbook ({reason}). Save it again from Excel as .xlsx "
-         "using the standard template and send it again."),
-    Rule("file.encrypted", ERROR, "password protected",
-         "The workbook is password protected, so it cannot be read. Remove the password "
-         "(File > Info > Protect Workbook) and send it again."),
-    Rule("file.unsupported_format", ERROR, "a format the pipeline does not read",
-         "This is {format} file; the review reads only .xlsx and .xlsm workbooks made from the "
-         "standard template. Save it as an Excel Workbook (.xlsx) and send it again."),
-    Rule("file.too_large", ERROR, "over the configured size or uncompressed-size limit",
-         "{reason}. Start again from the standard template."),
-    Rule("template.version", ERROR, "template version missing or unknown",
-         "The workbook is not made from a known version of the standard template ({reason}; this review "
-         f"reads versions {' and '.join(map(str, TEMPLATE_VERSIONS_READ))}). Copy your answers into the current "
-         f"template (version {TEMPLATE_VERSION})."),
-    Rule("template.previous_version", WARNING, "made from an earlier template version that is still read",
-         "This workbook is made from template version {version}, which does not ask which of the council's "
-         "objectives the partnership supports: they are reported as not stated. It is assessed as usual; "
-         f"next year, use the current template (version {TEMPLATE_VERSION})."),
-    Rule("sheet.missing", ERROR, "a required sheet is absent",
-         "The sheet '{sheet}' is missing. Use the standard template and do not delete or rename its sheets."),
-    Rule("sheet.layout", ERROR, "header, Ref or field rows moved, renamed or deleted",
-         "Expected '{expected}' here. {fix}",
-         (("fix", "Rows, columns or headers of the standard template have been moved, renamed or deleted: "
-                  "copy your answers into a fresh template."),)),
-    Rule("sheet.rows_moved", WARNING,
-         "rows inserted above a table's rows, or a table sorted, with every Ref still present once: read by Ref",
-         "{problem}. Please {fix}: this time each answer was read from where its row now is, so none is lost."),
-    Rule("register.missing", ERROR, "a required field is blank",
-         "'{field}' is required. Fill it in."),
-    Rule("register.invalid", ERROR, "not an allowed value, not a number, negative, not an email",
-         "'{field}' {problem}."),
-    Rule("register.invalid_date", ERROR, "a date that cannot be read",
-         "'{field}' is not a date that can be read. Enter a date such as 31/03/2026."),
-    Rule("register.date_formula", WARNING, "a date field holds a formula (such as =TODAY())",
-         "'{field}' is worked out by a formula ({formula}), so its date changes each time the workbook is "
-         "saved. Type the date itself, such as 31/03/2026."),
-    Rule("register.duplicate_id", ERROR, "the same Partnership ID in two workbooks (one finding in each)",
-         "Partnership ID '{id}' is also used in {other}. Each partnership needs its own ID: check the "
-         "register and correct one of them."),
-    Rule("register.review_overdue", WARNING, "Next review date before the as-of date",
-         "The next review was due on {due}, before {as_of}. Complete the review and set the next review date."),
-    Rule("register.next_review_early", WARNING, "Next review date earlier than Review completed on",
-         "The next review date, {next}, is before this review was completed on {completed}. Set the date "
-         "of the next review (usually a year after this one)."),
-    Rule("register.not_proportionate", WARNING,
-         "the performance management method is not proportionate to the partnership's significance tier",
-         "'{method}' is not proportionate for a {tier} partnership ({why}). Use one of: {methods}; or say in "
-         "the review why this method is enough."),
-    Rule("scope.excluded", WARNING, "a scope test answered Yes: not a partnership under the strategy",
-         "'{field}' is Yes, so under the strategy this is not a partnership and it will be reported as "
-         "out of scope. If that is wrong, answer No."),
-    Rule("objectives.other_list", WARNING, "the workbook was made with another list of objectives",
-         "This workbook lists other objectives than the council's list for this review ({reason}). Only the "
-         "answers to objectives whose Ref and title are on this year's list are read: copy your answers "
-         "into this year's template."),
-    Rule("objectives.unanswered", WARNING, "Contributes blank for an objective",
-         "Objective {ref} has no answer. Choose Yes or No: does the partnership contribute to it?"),
-    Rule("objectives.invalid", ERROR, "Contributes not Yes or No",
-         "Objective {ref}: Contributes must be Yes or No. Choose one from the list."),
-    Rule("objectives.no_how", WARNING, "Contributes Yes with nothing in How",
-         "Objective {ref} is answered Yes but How is blank. Say how the partnership contributes to it."),
-    Rule("objectives.none_supported", WARNING, "every objective answered No: it supports none",
-         "The partnership is said to support none of the council's objectives. The strategy says every "
-         "partnership must support them: check the answers, or review whether the council should stay in it."),
-    Rule("checklist.unanswered", WARNING, "Status blank",
-         "Question {ref} has no Status. Choose Yes, Partly, No or N/A."),
-    Rule("checklist.invalid", ERROR, "Status not an allowed value",
-         "Question {ref}: the Status must be one of Yes, Partly, No or N/A. Choose one from the list."),
-    Rule("checklist.no_evidence", WARNING, "Yes or Partly with no Evidence",
-         "Question {ref} is answered {status} but gives no Evidence. Say what shows it is in place."),
-    Rule("improvement.unanswered", WARNING, "Answer blank",
-         "Area {ref} has no Answer. Choose Yes or No."),
-    Rule("improvement.invalid", ERROR, "Answer not Yes or No",
-         "Area {ref}: the Answer must be Yes or No. Choose one from the list."),
-    Rule("improvement.no_action", ERROR, "Answer No with no Action",
-         "Area {ref} is answered No, so an Action is required. Say what will be done to put it right."),
-    Rule("action.no_owner", WARNING, "an Action with no owner",
-         "The action for area {ref} has no owner. Name the person responsible for it."),
-    Rule("action.no_due_date", WARNING, "an Action with no due date",
-         "The action for area {ref} has no due date. Enter the date it should be finished by."),
-    Rule("action.invalid_date", ERROR, "a due date that cannot be read",
-         "The due date for area {ref} is not a date that can be read. Enter a date such as 31/03/2026."),
-    Rule("action.date_formula", WARNING, "a due date holds a formula (such as =TODAY()+30)",
-         "The due date for area {ref} is worked out by a formula ({formula}), so it changes each time the "
-         "workbook is saved. Type the date itself, such as 31/03/2026."),
-    Rule("action.invalid_status", ERROR, "Action status not an allowed value",
-         "The action status for area {ref} must be Not started, In progress or Complete. Choose one from the list."),
-    Rule("action.overdue", WARNING, "due date before the as-of date and status not Complete",
-         "The action for area {ref} was due on {due} and is not Complete. Complete it, or agree a new "
-         "due date and record why."),
-    Rule("risk.unrated", WARNING, "Likelihood or Impact blank",
-         "Risk {ref} has no {rating}. Rate it from 1 (very low) to 5 (very high)."),
-    Rule("risk.invalid", ERROR, "Likelihood or Impact not a whole number 1 to 5",
-         "Risk {ref}: the {rating} must be a whole number from 1 to 5."),
-    Rule("risk.unmitigated", WARNING, "a High risk with no Mitigation",
-         "Risk {ref} is High (score {score}) and has no Mitigation. Say how the risk is being reduced."),
-)}
+RULES: dict[RuleCode, Rule] = {
+    rule.code: rule
+    for rule in (
+        Rule(
+            RuleCode.FILE_UNREADABLE,
+            ERROR,
+            "not a workbook, truncated, corrupt, empty",
+            "This file could not be read as a workbook ({reason}). Save it again from Excel as .xlsx "
+            "using the standard template and send it again.",
+        ),
+        Rule(
+            RuleCode.FILE_ENCRYPTED,
+            ERROR,
+            "password protected",
+            "The workbook is password protected, so it cannot be read. Remove the password "
+            "(File > Info > Protect Workbook) and send it again.",
+        ),
+        Rule(
+            RuleCode.FILE_UNSUPPORTED_FORMAT,
+            ERROR,
+            "a format the pipeline does not read",
+            "This is {format} file; the review reads only .xlsx and .xlsm workbooks made from the "
+            "standard template. Save it as an Excel Workbook (.xlsx) and send it again.",
+        ),
+        Rule(
+            RuleCode.FILE_TOO_LARGE,
+            ERROR,
+            "over the configured size or uncompressed-size limit",
+            "{reason}. Start again from the standard template.",
+        ),
+        Rule(
+            RuleCode.TEMPLATE_VERSION,
+            ERROR,
+            "template version missing or unknown",
+            "The workbook is not made from a known version of the standard template ({reason}; this review "
+            f"reads versions {' and '.join(map(str, TEMPLATE_VERSIONS_READ))}). Copy your answers into the current "
+            f"template (version {TEMPLATE_VERSION}).",
+        ),
+        Rule(
+            RuleCode.TEMPLATE_PREVIOUS_VERSION,
+            WARNING,
+            "made from an earlier template version that is still read",
+            "This workbook is made from template version {version}, which does not ask which of the council's "
+            "objectives the partnership supports: they are reported as not stated. It is assessed as usual; "
+            f"next year, use the current template (version {TEMPLATE_VERSION}).",
+        ),
+        Rule(
+            RuleCode.SHEET_MISSING,
+            ERROR,
+            "a required sheet is absent",
+            "The sheet '{sheet}' is missing. Use the standard template and do not delete or rename its sheets.",
+        ),
+        Rule(
+            RuleCode.SHEET_LAYOUT,
+            ERROR,
+            "header, Ref or field rows moved, renamed or deleted",
+            "Expected '{expected}' here. {fix}",
+            (
+                (
+                    "fix",
+                    "Rows, columns or headers of the standard template have been moved, renamed or deleted: "
+                    "copy your answers into a fresh template.",
+                ),
+            ),
+        ),
+        Rule(
+            RuleCode.SHEET_ROWS_MOVED,
+            WARNING,
+            "rows inserted above a table's rows, or a table sorted, with every Ref still present once: read by Ref",
+            "{problem}. Please {fix}: this time each answer was read from where its row now is, so none is lost.",
+        ),
+        Rule(RuleCode.REGISTER_MISSING, ERROR, "a required field is blank", "'{field}' is required. Fill it in."),
+        Rule(
+            RuleCode.REGISTER_INVALID,
+            ERROR,
+            "not an allowed value, not a number, negative, not an email",
+            "'{field}' {problem}.",
+        ),
+        Rule(
+            RuleCode.REGISTER_INVALID_DATE,
+            ERROR,
+            "a date that cannot be read",
+            "'{field}' is not a date that can be read. Enter a date such as 31/03/2026.",
+        ),
+        Rule(
+            RuleCode.REGISTER_DATE_FORMULA,
+            WARNING,
+            "a date field holds a formula (such as =TODAY())",
+            "'{field}' is worked out by a formula ({formula}), so its date changes each time the workbook is "
+            "saved. Type the date itself, such as 31/03/2026.",
+        ),
+        Rule(
+            RuleCode.REGISTER_DUPLICATE_ID,
+            ERROR,
+            "the same Partnership ID in two workbooks (one finding in each)",
+            "Partnership ID '{id}' is also used in {other}. Each partnership needs its own ID: check the "
+            "register and correct one of them.",
+        ),
+        Rule(
+            RuleCode.REGISTER_REVIEW_OVERDUE,
+            WARNING,
+            "Next review date before the as-of date",
+            "The next review was due on {due}, before {as_of}. Complete the review and set the next review date.",
+        ),
+        Rule(
+            RuleCode.REGISTER_NEXT_REVIEW_EARLY,
+            WARNING,
+            "Next review date earlier than Review completed on",
+            "The next review date, {next}, is before this review was completed on {completed}. Set the date "
+            "of the next review (usually a year after this one).",
+        ),
+        Rule(
+            RuleCode.REGISTER_NOT_PROPORTIONATE,
+            WARNING,
+            "the performance management method is not proportionate to the partnership's significance tier "
+            "(or none is recorded for a tier that expects a formal method)",
+            "{used} is not proportionate for a {tier} partnership ({why}): its performance should be managed "
+            "by one of: {methods}. Choose the one used, or say in the review why {this}.",
+        ),
+        Rule(
+            RuleCode.SCOPE_EXCLUDED,
+            WARNING,
+            "a scope test answered Yes: not a partnership under the strategy",
+            "'{field}' is Yes, so under the strategy this is not a partnership and it will be reported as "
+            "out of scope. If that is wrong, answer No.",
+        ),
+        Rule(
+            RuleCode.OBJECTIVES_OTHER_LIST,
+            WARNING,
+            "the workbook was made with another list of objectives",
+            "This workbook lists other objectives than the council's list for this review ({reason}). Only the "
+            "answers to objectives whose Ref and title are on this year's list are read: copy your answers "
+            "into this year's template.",
+        ),
+        Rule(
+            RuleCode.OBJECTIVES_UNANSWERED,
+            WARNING,
+            "Contributes blank for an objective",
+            "Objective {ref} has no answer. Choose Yes or No: does the partnership contribute to it?",
+        ),
+        Rule(
+            RuleCode.OBJECTIVES_INVALID,
+            ERROR,
+            "Contributes not Yes or No",
+            "Objective {ref}: Contributes must be Yes or No. Choose one from the list.",
+        ),
+        Rule(
+            RuleCode.OBJECTIVES_NO_HOW,
+            WARNING,
+            "Contributes Yes with nothing in How",
+            "Objective {ref} is answered Yes but How is blank. Say how the partnership contributes to it.",
+        ),
+        Rule(
+            RuleCode.OBJECTIVES_NONE_SUPPORTED,
+            WARNING,
+            "every objective answered No: it supports none",
+            "The partnership is said to support none of the council's objectives. The strategy says every "
+            "partnership must support them: check the answers, or review whether the council should stay in it.",
+        ),
+        Rule(
+            RuleCode.CHECKLIST_UNANSWERED,
+            WARNING,
+            "Status blank",
+            "Question {ref} has no Status. Choose Yes, Partly, No or N/A.",
+        ),
+        Rule(
+            RuleCode.CHECKLIST_INVALID,
+            ERROR,
+            "Status not an allowed value",
+            "Question {ref}: the Status must be one of Yes, Partly, No or N/A. Choose one from the list.",
+        ),
+        Rule(
+            RuleCode.CHECKLIST_NO_EVIDENCE,
+            WARNING,
+            "Yes or Partly with no Evidence",
+            "Question {ref} is answered {status} but gives no Evidence. Say what shows it is in place.",
+        ),
+        Rule(RuleCode.IMPROVEMENT_UNANSWERED, WARNING, "Answer blank", "Area {ref} has no Answer. Choose Yes or No."),
+        Rule(
+            RuleCode.IMPROVEMENT_INVALID,
+            ERROR,
+            "Answer not Yes or No",
+            "Area {ref}: the Answer must be Yes or No. Choose one from the list.",
+        ),
+        Rule(
+            RuleCode.IMPROVEMENT_NO_ACTION,
+            ERROR,
+            "Answer No with no Action",
+            "Area {ref} is answered No, so an Action is required. Say what will be done to put it right.",
+        ),
+        Rule(
+            RuleCode.ACTION_NO_OWNER,
+            WARNING,
+            "an Action with no owner",
+            "The action for area {ref} has no owner. Name the person responsible for it.",
+        ),
+        Rule(
+            RuleCode.ACTION_NO_DUE_DATE,
+            WARNING,
+            "an Action with no due date",
+            "The action for area {ref} has no due date. Enter the date it should be finished by.",
+        ),
+        Rule(
+            RuleCode.ACTION_INVALID_DATE,
+            ERROR,
+            "a due date that cannot be read",
+            "The due date for area {ref} is not a date that can be read. Enter a date such as 31/03/2026.",
+        ),
+        Rule(
+            RuleCode.ACTION_DATE_FORMULA,
+            WARNING,
+            "a due date holds a formula (such as =TODAY()+30)",
+            "The due date for area {ref} is worked out by a formula ({formula}), so it changes each time the "
+            "workbook is saved. Type the date itself, such as 31/03/2026.",
+        ),
+        Rule(
+            RuleCode.ACTION_INVALID_STATUS,
+            ERROR,
+            "Action status not an allowed value",
+            "The action status for area {ref} must be Not started, In progress or Complete. Choose one from the list.",
+        ),
+        Rule(
+            RuleCode.ACTION_OVERDUE,
+            WARNING,
+            "due date before the as-of date and status not Complete",
+            "The action for area {ref} was due on {due} and is not Complete. Complete it, or agree a new "
+            "due date and record why.",
+        ),
+        Rule(
+            RuleCode.RISK_UNRATED,
+            WARNING,
+            "Likelihood or Impact blank",
+            "Risk {ref} has no {rating}. Rate it from 1 (very low) to 5 (very high).",
+        ),
+        Rule(
+            RuleCode.RISK_INVALID,
+            ERROR,
+            "Likelihood or Impact not a whole number 1 to 5",
+            "Risk {ref}: the {rating} must be a whole number from 1 to 5.",
+        ),
+        Rule(
+            RuleCode.RISK_UNMITIGATED,
+            WARNING,
+            "a High risk with no Mitigation",
+            "Risk {ref} is High (score {score}) and has no Mitigation. Say how the risk is being reduced.",
+        ),
+    )
+}
+
+if set(RULES) != set(RuleCode):
+    raise ImportError(f"rule codes without a rule in findings.RULES: {sorted(set(RuleCode) - set(RULES))}")
 
 #: Rules whose error means the workbook cannot be assessed at all.
-FILE_LEVEL_RULES = frozenset({
-    "file.unreadable", "file.encrypted", "file.unsupported_format", "file.too_large",
-    "template.version", "sheet.missing", "sheet.layout",
-})
+FILE_LEVEL_RULES = frozenset(
+    {
+        RuleCode.FILE_UNREADABLE,
+        RuleCode.FILE_ENCRYPTED,
+        RuleCode.FILE_UNSUPPORTED_FORMAT,
+        RuleCode.FILE_TOO_LARGE,
+        RuleCode.TEMPLATE_VERSION,
+        RuleCode.SHEET_MISSING,
+        RuleCode.SHEET_LAYOUT,
+    }
+)
 
 FINDING_COLUMNS = ("file", "sheet", "cell", "partnership_id", "rule", "severity", "message", "value")
 
@@ -144,7 +350,7 @@ class Finding:
     sheet: str
     cell: str
     partnership_id: str
-    rule: str
+    rule: RuleCode
     severity: str
     message: str
     value: str
@@ -157,13 +363,27 @@ class Finding:
         return self.rule in FILE_LEVEL_RULES and self.severity == ERROR
 
 
-def finding(rule: str, *, file: str, sheet: str = "", cell: str = "", partnership_id: str = "",
-            value: object = "", **fields: object) -> Finding:
-    """Make a finding of a catalogued rule, filling its message template with `fields`."""
-    spec = RULES[rule]
+def finding(
+    rule: RuleCode | str,
+    *,
+    file: str,
+    sheet: str = "",
+    cell: str = "",
+    partnership_id: str = "",
+    value: object = "",
+    **fields: object,
+) -> Finding:
+    """Make a finding of a catalogued rule, filling its message template with `fields`. A code that is
+    not a RuleCode's raises ValueError here, where the finding is made."""
+    spec = RULES[RuleCode(rule)]
     return Finding(
-        file=file, sheet=sheet, cell=cell, partnership_id=partnership_id, rule=rule,
-        severity=spec.severity, message=spec.template.format(sheet=sheet, **{**dict(spec.defaults), **fields}),
+        file=file,
+        sheet=sheet,
+        cell=cell,
+        partnership_id=partnership_id,
+        rule=spec.code,
+        severity=spec.severity,
+        message=spec.template.format(sheet=sheet, **{**dict(spec.defaults), **fields}),
         value=display_value(value),
     )
 
@@ -182,7 +402,7 @@ def display_value(value: object) -> str:
 def _cell_key(cell: str) -> tuple[int, int]:
     """Sort A1 references by row then column, so B2 comes before A10; blank cells first."""
     letters = cell.rstrip("0123456789")
-    digits = cell[len(letters):]
+    digits = cell[len(letters) :]
     return (int(digits) if digits else 0, column_number(letters))
 
 

@@ -60,27 +60,44 @@ class ReportOutcome:
         lines = []
         if not self.workbooks:
             lines.append("No workbooks were found: the pack is empty.")
-        lines.append(f"Workbooks: {summary['workbooks']}; in scope {summary['in_scope']}, out of scope "
-                     f"{summary['out_of_scope']}, not assessed {summary['not_assessed']}.")
+        lines.append(
+            f"Workbooks: {summary['workbooks']}; in scope {summary['in_scope']}, out of scope "
+            f"{summary['out_of_scope']}, not assessed {summary['not_assessed']}."
+        )
         if summary["duplicates_not_counted"]:
-            lines.append(f"Partnerships: {summary['partnerships']}, each Partnership ID counted once; "
-                         f"{summary['duplicates_not_counted']} other return(s) of an ID given twice not "
-                         "counted (see Exceptions).")
+            lines.append(
+                f"Partnerships: {summary['partnerships']}, each Partnership ID counted once; "
+                f"{summary['duplicates_not_counted']} other return(s) of an ID given twice not "
+                "counted (see Exceptions)."
+            )
         lines.append("RAG: " + ", ".join(f"{rag} {summary['rag'][rag]}" for rag in RAG_ORDER) + ".")
-        lines.append(f"Findings: {self.report.errors} errors, {self.report.warnings} warnings "
-                     f"(see {self.out_dir / 'validation_report.xlsx'}).")
+        lines.append(
+            f"Findings: {self.report.errors} errors, {self.report.warnings} warnings "
+            f"(see {self.out_dir / 'validation_report.xlsx'})."
+        )
         from pipeline.files.names import FEEDBACK_COPIES_LIST as COPIES_LIST
 
-        lines.append(f"Feedback copies: {self.out_dir / FEEDBACK_DIR} ({COPIES_LIST} gives each file with findings "
-                     "its copy, or why it has none).")
+        lines.append(
+            f"Feedback copies: {self.out_dir / FEEDBACK_DIR} ({COPIES_LIST} gives each file with findings "
+            "its copy, or why it has none)."
+        )
         pack = self.out_dir / HTML_FILE
         lines.append(f"Pack: {pack}" + (f" and {self.out_dir / PDF_FILE}" if self.pdf else " (PDF skipped)"))
         return lines
 
 
-def report(input_dir: Path, out_dir: Path, *, as_of: dt.date, year: int,
-           previous_dir: Path | Sequence[Path] | None = None, config: Config, pdf: bool = True, jobs: int = 1,
-           progress: Progress = quiet) -> ReportOutcome:
+def report(
+    input_dir: Path,
+    out_dir: Path,
+    *,
+    as_of: dt.date,
+    year: int,
+    previous_dir: Path | Sequence[Path] | None = None,
+    config: Config,
+    pdf: bool = True,
+    jobs: int = 1,
+    progress: Progress = quiet,
+) -> ReportOutcome:
     """Run the year on the workbooks under `input_dir` and write the pack into `out_dir`.
 
     `previous_dir`: earlier years' output folders (or folders holding them); the latest is "last year".
@@ -120,8 +137,9 @@ def report(input_dir: Path, out_dir: Path, *, as_of: dt.date, year: int,
             answers = tables.answers_frame(batch.workbooks)
             strategy = tables.strategy_questions(tables.partnerships_frame(scores), config, scores)
 
-        data = results(scores, batch.workbooks, as_of=as_of, year=year, config=config, ignored=batch.ignored,
-                       strategy=strategy)
+        data = results(
+            scores, batch.workbooks, as_of=as_of, year=year, config=config, ignored=batch.ignored, strategy=strategy
+        )
         add_history(data, earlier)  # each partnership's rating, completeness and assurance, year by year
         network = analyse(members(scores, batch.workbooks), config)  # shared partners, possible duplication
         data.update(network_results(network))
@@ -132,15 +150,28 @@ def report(input_dir: Path, out_dir: Path, *, as_of: dt.date, year: int,
             data["change_since_previous"] = comparison.as_dict()
 
         with _step("Charts"):
-            charts = render_charts(scores, config, comparison=comparison)  # the heat map marks risk movement
+            # The charts draw the analysis the pack words and results.json records; the heat map marks risk movement.
+            charts = render_charts(scores, config, comparison=comparison, strategy=strategy)
             charts[NETWORK_CHART] = render_network(network)
             (staging / CHARTS_DIR).mkdir()
             for name in progress("Charts", sorted(charts)):
                 write_atomic(staging / CHARTS_DIR / f"{name}.svg", charts[name].encode("utf-8"))
         with _step("The pack"):
-            context = build_context(scores=scores, workbooks=batch.workbooks, report=findings, charts=charts,
-                                    as_of=as_of, year=year, config=config, ignored=batch.ignored,
-                                    comparison=comparison, strategy=strategy, network=network, history=data, leverage=leverage)
+            context = build_context(
+                scores=scores,
+                workbooks=batch.workbooks,
+                report=findings,
+                charts=charts,
+                as_of=as_of,
+                year=year,
+                config=config,
+                ignored=batch.ignored,
+                comparison=comparison,
+                strategy=strategy,
+                network=network,
+                history=data,
+                leverage=leverage,
+            )
             for document in progress("Pack", [HTML_FILE, PDF_FILE] if pdf else [HTML_FILE]):
                 if document == HTML_FILE:
                     write_atomic(staging / HTML_FILE, render_html(context).encode("utf-8"))
@@ -149,8 +180,12 @@ def report(input_dir: Path, out_dir: Path, *, as_of: dt.date, year: int,
                 checkpoint(document)
 
         with _step("The register and reports"):
-            write_register(scores, batch.workbooks, staging / REGISTER_FILE,
-                           title=f"{config.council_name} partnership register {year}")
+            write_register(
+                scores,
+                batch.workbooks,
+                staging / REGISTER_FILE,
+                title=f"{config.council_name} partnership register {year}",
+            )
             write_atomic(staging / RESULTS_FILE, dumps(data).encode("utf-8"))
             write_atomic(staging / tables.ANSWERS_FILE, tables.answers_csv(answers))
             write_validation_report(findings, batch, staging)
@@ -176,6 +211,7 @@ def _step(name: str) -> Iterator[None]:
 
 
 # --- Last year --------------------------------------------------------------------------------------
+
 
 def read_previous(previous_dir: Path | Sequence[Path] | None) -> list[dict[str, Any]]:
     """Every earlier year's results.json, oldest first, read before any work so a wrong --previous
@@ -203,6 +239,7 @@ def change_since_previous(current: dict[str, Any], previous: dict[str, Any] | No
 
 # --- partnerships validate -------------------------------------------------------------------------
 
+
 @dataclass
 class ValidationOutcome:
     report: ValidationReport
@@ -222,8 +259,10 @@ class ValidationOutcome:
         if not workbooks:
             lines.append(f"No workbooks ({SUPPORTED_FORMATS_TEXT}) found in {self.batch.input_dir}.")
         else:
-            lines.append(f"Files read: {len(workbooks)}; partnerships assessed: {assessed}; "
-                         f"files not assessed: {len(workbooks) - assessed}.")
+            lines.append(
+                f"Files read: {len(workbooks)}; partnerships assessed: {assessed}; "
+                f"files not assessed: {len(workbooks) - assessed}."
+            )
         if self.batch.ignored:
             lines.append(f"Files ignored: {len(self.batch.ignored)} (listed on the report's Summary sheet).")
         lines.append(f"Findings: {self.report.errors} errors, {self.report.warnings} warnings.")
@@ -231,9 +270,11 @@ class ValidationOutcome:
         if self.feedback_dir is not None:
             from pipeline.files.names import FEEDBACK_COPIES_LIST as COPIES_LIST
 
-            lines.append(f"Wrote {len(self.feedback_paths)} feedback copies to {self.feedback_dir} "
-                         f"({self.feedback_dir / COPIES_LIST} gives each file with findings its copy, "
-                         "or why it has none)")
+            lines.append(
+                f"Wrote {len(self.feedback_paths)} feedback copies to {self.feedback_dir} "
+                f"({self.feedback_dir / COPIES_LIST} gives each file with findings its copy, "
+                "or why it has none)"
+            )
         return lines
 
 
@@ -242,8 +283,16 @@ def _load_report_writer() -> None:
     import xlsxwriter  # noqa: F401
 
 
-def validate_folder(input_dir: Path, out_dir: Path, *, as_of: dt.date, config: Config, jobs: int = 1,
-                    feedback: bool = False, progress: Progress = quiet) -> ValidationOutcome:
+def validate_folder(
+    input_dir: Path,
+    out_dir: Path,
+    *,
+    as_of: dt.date,
+    config: Config,
+    jobs: int = 1,
+    feedback: bool = False,
+    progress: Progress = quiet,
+) -> ValidationOutcome:
     """Load every workbook under `input_dir`, validate the batch, write the reports into `out_dir`.
 
     Raises `pipeline.files.staging.FolderError` when `out_dir` is inside `input_dir` (or holds it)."""
@@ -253,8 +302,9 @@ def validate_folder(input_dir: Path, out_dir: Path, *, as_of: dt.date, config: C
 
     check_outside_input(Path(input_dir), Path(out_dir))
 
-    assessment = check_folder(Path(input_dir), config, as_of=as_of, jobs=jobs, progress=progress,
-                              meanwhile=_load_report_writer)
+    assessment = check_folder(
+        Path(input_dir), config, as_of=as_of, jobs=jobs, progress=progress, meanwhile=_load_report_writer
+    )
     batch, report = assessment.batch, assessment.report
     paths = write_validation_report(report, batch, Path(out_dir))
     outcome = ValidationOutcome(report, batch, paths)
@@ -262,6 +312,7 @@ def validate_folder(input_dir: Path, out_dir: Path, *, as_of: dt.date, config: C
         from pipeline.check.feedback import write_feedback
 
         outcome.feedback_dir = Path(out_dir) / "feedback"
-        outcome.feedback_paths = list(write_feedback(Path(input_dir), batch.workbooks, report,
-                                                     outcome.feedback_dir, jobs=jobs))
+        outcome.feedback_paths = list(
+            write_feedback(Path(input_dir), batch.workbooks, report, outcome.feedback_dir, jobs=jobs)
+        )
     return outcome

@@ -5,7 +5,8 @@ of the partnership". Each tier of the configuration (`Config.tiers`, most signif
 partnership when any one of its conditions holds: council funding, officer or councillor days at or
 above a threshold, or a register answer (or several joined by "and") such as "Council role = Leading".
 The first tier that takes it is its tier; the last tier takes the rest. The tier's `methods` are the
-performance management methods proportionate to it (`register.not_proportionate` when another is used).
+performance management methods proportionate to it (`register.not_proportionate` when another is used,
+or none is recorded for a tier that does not accept "No formal method").
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from pipeline import catalogue, values
 from pipeline.catalogue import Kind
 from pipeline.config import Tier
 
-_THRESHOLDS = (("funding_from", "funding", "Annual council funding £{value:,.0f} is at least £{limit:,.0f}"),
-               ("officer_days_from", "officer_days", "Officer time {value:g} days is at least {limit:g}"),
-               ("councillor_days_from", "councillor_days", "Councillor time {value:g} days is at least {limit:g}"))
+_THRESHOLDS = (
+    ("funding_from", "funding", "Annual council funding £{value:,.0f} is at least £{limit:,.0f}"),
+    ("officer_days_from", "officer_days", "Officer time {value:g} days is at least {limit:g}"),
+    ("councillor_days_from", "councillor_days", "Councillor time {value:g} days is at least {limit:g}"),
+)
 _BY_LABEL = {item.label.casefold(): item for item in catalogue.REGISTER_FIELDS if item.kind is Kind.CHOICE}
 
 
@@ -32,12 +35,16 @@ def parse_condition(condition: str) -> tuple[tuple[str, str], ...]:
             raise ValueError(f"has {condition!r}: write each condition as 'Register label = answer'")
         spec = _BY_LABEL.get(" ".join(label.split()).casefold())
         if spec is None:
-            raise ValueError(f"has {condition!r}: {label.strip()!r} is not a Register field with a list of answers "
-                             f"({'; '.join(item.label for item in _BY_LABEL.values())})")
+            raise ValueError(
+                f"has {condition!r}: {label.strip()!r} is not a Register field with a list of answers "
+                f"({'; '.join(item.label for item in _BY_LABEL.values())})"
+            )
         chosen = values.choice(answer, spec.choices)
         if not isinstance(chosen, str):
-            raise ValueError(f"has {condition!r}: {answer.strip()!r} is not one of {spec.label}'s answers "
-                             f"({'; '.join(spec.choices)})")
+            raise ValueError(
+                f"has {condition!r}: {answer.strip()!r} is not one of {spec.label}'s answers "
+                f"({'; '.join(spec.choices)})"
+            )
         parts.append((spec.key, chosen))
     return tuple(parts)
 
@@ -47,8 +54,7 @@ def classify(answers: Mapping[str, object], tiers: tuple[Tier, ...]) -> tuple[st
 
     An answer that cannot be read (a negative amount, a choice not on the list) meets no condition."""
     amounts = {key: values.amount(answers.get(key)) for _, key, _ in _THRESHOLDS}
-    choices = {key: values.choice(answers.get(key), spec.choices)
-               for spec in _BY_LABEL.values() for key in (spec.key,)}
+    choices = {key: values.choice(answers.get(key), spec.choices) for spec in _BY_LABEL.values() for key in (spec.key,)}
     for tier in tiers:
         reasons = []
         for attribute, key, words in _THRESHOLDS:
@@ -63,5 +69,15 @@ def classify(answers: Mapping[str, object], tiers: tuple[Tier, ...]) -> tuple[st
     return tiers[-1].name, ()
 
 
-def proportionate(method: str, tier: Tier) -> bool:
+def proportionate(method: str, tier: Tier) -> bool | None:
+    """Whether a method is proportionate to the tier. No method recorded ("") is as "No formal method":
+    not proportionate to a tier that expects a formal method (Major and Moderate by default); None
+    (nothing to say) for a tier content with no formal method."""
+    if not method:
+        return None if expects_no_method(tier) else False
     return method.casefold() in {item.casefold() for item in tier.methods}
+
+
+def expects_no_method(tier: Tier) -> bool:
+    """Whether the tier accepts a partnership managed by no formal method (Limited by default)."""
+    return catalogue.NO_FORMAL_METHOD.casefold() in {item.casefold() for item in tier.methods}

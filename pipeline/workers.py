@@ -34,16 +34,18 @@ from pipeline.progress import Progress, quiet
 R = TypeVar("R")
 
 
-def process_pool(workers: int, *, fresh: bool = False, inline: bool = True,
-                 initializer: Callable[[], None] | None = None) -> Executor:
+def process_pool(
+    workers: int, *, fresh: bool = False, inline: bool = True, initializer: Callable[[], None] | None = None
+) -> Executor:
     """A pool of `workers` processes. `fresh` workers are started afresh ("spawn"), holding none of
     this process's memory (the loaded batch); the others are started the system's usual way. With one
     worker and `inline`, the work runs in this process instead, submitted in the same order."""
     if workers <= 1 and inline:
         return InlineExecutor()
     context = multiprocessing.get_context("spawn") if fresh else None
-    return ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context,
-                               initializer=functools.partial(_start_worker, initializer))
+    return ProcessPoolExecutor(
+        max_workers=max(1, workers), mp_context=context, initializer=functools.partial(_start_worker, initializer)
+    )
 
 
 def _start_worker(initializer: Callable[[], None] | None) -> None:
@@ -92,9 +94,16 @@ class Stopped:
     code: int
 
 
-def in_workers(task: Callable[[Path], R], paths: list[Path], *, jobs: int, cpu_seconds: int,
-               progress: Progress = quiet, label: str = "Loading",
-               meanwhile: Callable[[], object] | None = None) -> list[R | Stopped]:
+def in_workers(
+    task: Callable[[Path], R],
+    paths: list[Path],
+    *,
+    jobs: int,
+    cpu_seconds: int,
+    progress: Progress = quiet,
+    label: str = "Loading",
+    meanwhile: Callable[[], object] | None = None,
+) -> list[R | Stopped]:
     """`task(path)` for every path, in `jobs` worker processes; the results in the order of `paths`,
     whatever `jobs` is. One progress step per file, under `label`. `meanwhile` is run here once the
     workers have their tasks: what the caller needs next can be made ready instead of waiting."""
@@ -105,12 +114,15 @@ def in_workers(task: Callable[[Path], R], paths: list[Path], *, jobs: int, cpu_s
         size = _chunk_size(len(paths), workers)
         starts = range(0, len(paths), size)
         with _no_cycle_collection(), process_pool(workers, inline=False, initializer=_limit_worker) as pool:
-            futures = [pool.submit(_run_chunk, task, paths[start:start + size], cpu_seconds) for start in starts]
+            futures = [pool.submit(_run_chunk, task, paths[start : start + size], cpu_seconds) for start in starts]
             if meanwhile is not None:
                 meanwhile()
             # One progress step per file; a chunk's result is taken when its first file comes up.
-            steps = [(start, future, index) for start, future in zip(starts, futures)
-                     for index in range(min(size, len(paths) - start))]
+            steps = [
+                (start, future, index)
+                for start, future in zip(starts, futures)
+                for index in range(min(size, len(paths) - start))
+            ]
             for start, future, index in progress(label, steps):
                 try:
                     results[start + index] = future.result()[index]

@@ -66,22 +66,39 @@ def complete_answers(partnership_id: str = "P-001") -> dict[str, dict]:
         "total_budget": 90000,
         "partner_contributions": 65000,
     }
-    checklist = {question.ref: {"Status": catalogue.YES, "Evidence": f"Terms of reference, item {question.ref}",
-                                "Evidence location": "Shared drive / Partnerships"}
-                 for question in catalogue.QUESTIONS}
+    checklist = {
+        question.ref: {
+            "Status": catalogue.YES,
+            "Evidence": f"Terms of reference, item {question.ref}",
+            "Evidence location": "Shared drive / Partnerships",
+        }
+        for question in catalogue.QUESTIONS
+    }
     improvement: dict[str, dict[str, Value]] = {area.ref: {"Answer": catalogue.YES} for area in catalogue.AREAS}
-    improvement["I14"] = {"Answer": catalogue.NO, "Action": "Review the governance arrangements with partners",
-                          "Action owner": "Sam Patel", "Due date": dt.date(2026, 9, 30),
-                          "Action status": catalogue.IN_PROGRESS}
-    risks = {risk.ref: {"Likelihood": 2, "Impact": 2, "Mitigation": "Standing item at the board",
-                        "Owner": "Sam Patel"} for risk in catalogue.RISKS}
-    risks["R01"] = {"Likelihood": 4, "Impact": 4, "Mitigation": "Quarterly performance review",
-                    "Owner": "Sam Patel"}
+    improvement["I14"] = {
+        "Answer": catalogue.NO,
+        "Action": "Review the governance arrangements with partners",
+        "Action owner": "Sam Patel",
+        "Due date": dt.date(2026, 9, 30),
+        "Action status": catalogue.IN_PROGRESS,
+    }
+    risks = {
+        risk.ref: {"Likelihood": 2, "Impact": 2, "Mitigation": "Standing item at the board", "Owner": "Sam Patel"}
+        for risk in catalogue.RISKS
+    }
+    risks["R01"] = {"Likelihood": 4, "Impact": 4, "Mitigation": "Quarterly performance review", "Owner": "Sam Patel"}
     objectives = {item.ref: {"Contributes": catalogue.NO} for item in DEFAULT_OBJECTIVES}
-    objectives["O2"] = {"Contributes": catalogue.YES,
-                        "How": "Joint patrols and a shared plan against anti-social behaviour"}
-    return {"register": register, "checklist": checklist, "improvement": improvement, "risks": risks,
-            "objectives": objectives}
+    objectives["O2"] = {
+        "Contributes": catalogue.YES,
+        "How": "Joint patrols and a shared plan against anti-social behaviour",
+    }
+    return {
+        "register": register,
+        "checklist": checklist,
+        "improvement": improvement,
+        "risks": risks,
+        "objectives": objectives,
+    }
 
 
 def _merged(base: Mapping, overrides: Mapping | None, nested: bool) -> dict:
@@ -94,10 +111,16 @@ def _merged(base: Mapping, overrides: Mapping | None, nested: bool) -> dict:
     return merged
 
 
-def filled_workbook(*, partnership_id: str = "P-001", register: Mapping | None = None,
-                    checklist: Mapping | None = None, improvement: Mapping | None = None,
-                    risks: Mapping | None = None, objectives: Mapping | None = None,
-                    version: int = catalogue.TEMPLATE_VERSION) -> Workbook:
+def filled_workbook(
+    *,
+    partnership_id: str = "P-001",
+    register: Mapping | None = None,
+    checklist: Mapping | None = None,
+    improvement: Mapping | None = None,
+    risks: Mapping | None = None,
+    objectives: Mapping | None = None,
+    version: int = catalogue.TEMPLATE_VERSION,
+) -> Workbook:
     """The standard workbook filled with complete_answers() and the overrides, in memory."""
     from pipeline.cycle.template import build_workbook
 
@@ -105,8 +128,9 @@ def filled_workbook(*, partnership_id: str = "P-001", register: Mapping | None =
     fields = {item.key for item in catalogue.register_fields(version)}
     return fill(
         build_workbook(version=version),
-        register={key: value for key, value in _merged(answers["register"], register, nested=False).items()
-                  if key in fields},
+        register={
+            key: value for key, value in _merged(answers["register"], register, nested=False).items() if key in fields
+        },
         checklist=_merged(answers["checklist"], checklist, nested=True),
         improvement=_merged(answers["improvement"], improvement, nested=True),
         risks=_merged(answers["risks"], risks, nested=True),
@@ -114,16 +138,30 @@ def filled_workbook(*, partnership_id: str = "P-001", register: Mapping | None =
     )
 
 
-def write_workbook(path: Path, *, partnership_id: str = "P-001", register: Mapping | None = None,
-                   checklist: Mapping | None = None, improvement: Mapping | None = None,
-                   risks: Mapping | None = None, objectives: Mapping | None = None,
-                   version: int = catalogue.TEMPLATE_VERSION,
-                   edit: Callable[[Workbook], None] | None = None) -> Path:
+def write_workbook(
+    path: Path,
+    *,
+    partnership_id: str = "P-001",
+    register: Mapping | None = None,
+    checklist: Mapping | None = None,
+    improvement: Mapping | None = None,
+    risks: Mapping | None = None,
+    objectives: Mapping | None = None,
+    version: int = catalogue.TEMPLATE_VERSION,
+    edit: Callable[[Workbook], None] | None = None,
+) -> Path:
     """Save a filled standard workbook at `path` (see the module docstring) and return the path."""
     from pipeline.files.xlsx import save
 
-    workbook = filled_workbook(partnership_id=partnership_id, register=register, checklist=checklist,
-                               improvement=improvement, risks=risks, objectives=objectives, version=version)
+    workbook = filled_workbook(
+        partnership_id=partnership_id,
+        register=register,
+        checklist=checklist,
+        improvement=improvement,
+        risks=risks,
+        objectives=objectives,
+        version=version,
+    )
     if edit is not None:
         edit(workbook)
     save(workbook, Path(path))

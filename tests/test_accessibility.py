@@ -31,15 +31,22 @@ BROWSER = Path(__file__).parent / "browser"
 #: axe-core's tags for the success criteria of WCAG 2.0, 2.1 and 2.2 at levels A and AA, and its
 #: best practices (landmarks, one main, headings), which the pack meets too.
 AXE_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice")
-CHARTS = ("risk_heat_map", "strategy_risks_ranked", "action_status", "completeness_by_section",
-          "rag_by_service_area", "resources_vs_assurance")
+CHARTS = (
+    "risk_heat_map",
+    "strategy_risks_ranked",
+    "action_status",
+    "completeness_by_section",
+    "rag_by_service_area",
+    "resources_vs_assurance",
+)
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 NODE = shutil.which("node")
 
 needs_browser = pytest.mark.skipif(
     not (CHROMIUM and NODE and (BROWSER / "node_modules" / "axe-core").is_dir()),
     reason="needs Chromium, Node.js and tests/browser/node_modules (`make test` runs npm ci; .ci/run installs "
-           "chromium and nodejs)")
+    "chromium and nodejs)",
+)
 
 
 def run(*args: str) -> None:
@@ -54,8 +61,17 @@ def packs(tmp_path_factory) -> dict[str, Path]:
     run("report", str(root / "returns-2025"), "--out", str(root / "2025"), "--as-of", "2025-05-01", "--no-pdf")
     run("demo", "--out", str(root / "returns-2026"), "--count", "40", "--seed", "2026")
     run("report", str(root / "returns-2026"), "--out", str(root / "2026"), "--as-of", "2026-05-01", "--no-pdf")
-    run("report", str(root / "returns-2026"), "--out", str(root / "2026-change"), "--as-of", "2026-05-01",
-        "--previous", str(root / "2025"), "--no-pdf")
+    run(
+        "report",
+        str(root / "returns-2026"),
+        "--out",
+        str(root / "2026-change"),
+        "--as-of",
+        "2026-05-01",
+        "--previous",
+        str(root / "2025"),
+        "--no-pdf",
+    )
     return {"demo": root / "2026" / "review_pack.html", "with change": root / "2026-change" / "review_pack.html"}
 
 
@@ -63,10 +79,21 @@ def packs(tmp_path_factory) -> dict[str, Path]:
 def checked(packs, tmp_path_factory) -> dict[str, dict]:
     profile = tmp_path_factory.mktemp("chromium-profile")
     result = subprocess.run(
-        [NODE, str(BROWSER / "check_pages.mjs"), CHROMIUM, str(profile), ",".join(AXE_TAGS),
-         # axe at 320 px too on the demo pack; the other adds no layout of its own at that width.
-         f"narrow:{packs['demo']}", str(packs["with change"])],
-        capture_output=True, text=True, timeout=600, cwd=BROWSER)
+        [
+            NODE,
+            str(BROWSER / "check_pages.mjs"),
+            CHROMIUM,
+            str(profile),
+            ",".join(AXE_TAGS),
+            # axe at 320 px too on the demo pack; the other adds no layout of its own at that width.
+            f"narrow:{packs['demo']}",
+            str(packs["with change"]),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=BROWSER,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     by_page = {entry["page"]: entry for entry in json.loads(result.stdout)}
     return {name: by_page[str(path)] for name, path in packs.items()}
@@ -110,6 +137,7 @@ def test_every_table_has_a_caption_and_every_link_more_than_an_id(packs, pack):
 
 # --- What a machine cannot judge: the charts' words, tables and marks ------------------------------
 
+
 def _results(pack: Path) -> dict:
     return json.loads((pack.parent / "results.json").read_text(encoding="utf-8"))
 
@@ -132,16 +160,16 @@ def test_every_chart_is_an_image_named_and_described_for_screen_readers(packs, p
     page = packs[pack].read_text(encoding="utf-8")
     for name in CHARTS:
         svg = _chart(packs[pack], name)
-        root = svg[:svg.index(">")]
+        root = svg[: svg.index(">")]
         assert 'role="img"' in root and f'aria-labelledby="{name}-title"' in root, name
         assert f'aria-describedby="{name}-desc"' in root, name
         assert len(_desc(svg)) > 60, name  # a sentence or more, not the heading again
         description = re.search(r"<desc .*?</desc>", svg, flags=re.S).group(0)
         assert root in page and description in page, name  # the pack inlines this very chart
         # ... with the figures behind it in a table a screen reader can walk, behind a <details>.
-        details = page[page.index(f'id="chart-{name}"'):]
-        details = details[:details.index("</figure>")]
-        assert "<details" in details and "<summary>" in details and "<th scope=\"row\">" in details, name
+        details = page[page.index(f'id="chart-{name}"') :]
+        details = details[: details.index("</figure>")]
+        assert "<details" in details and "<summary>" in details and '<th scope="row">' in details, name
 
 
 def test_the_heat_maps_text_gives_the_counts_by_band(packs):
@@ -161,8 +189,8 @@ def test_the_heat_maps_table_holds_every_cell(packs):
     data = _results(packs["demo"])
     cells = Counter((risk["likelihood"], risk["impact"]) for item in _counted(data) for risk in item["risks"])
     page = packs["demo"].read_text(encoding="utf-8")
-    table = page[page.index('id="chart-risk_heat_map-data"'):]
-    table = table[:table.index("</table>")]
+    table = page[page.index('id="chart-risk_heat_map-data"') :]
+    table = table[: table.index("</table>")]
     rows = re.findall(r"<tr><th scope=\"row\">(\d) [^<]*</th>(.*?)</tr>", table)
     assert [int(impact) for impact, _ in rows] == [5, 4, 3, 2, 1]
     for impact, cells_html in rows:
@@ -188,8 +216,10 @@ def test_the_action_chart_says_the_totals(packs):
         totals.update(item["actions"])
     text = _desc(_chart(packs["demo"], "action_status"))
     assert f"{totals['Not started'] + totals['In progress'] + totals['Complete']} improvement actions" in text
-    assert f"{totals['Not started']} not started, {totals['In progress']} in progress and " \
-           f"{totals['Complete']} complete. {totals['overdue']} are overdue" in text
+    assert (
+        f"{totals['Not started']} not started, {totals['In progress']} in progress and "
+        f"{totals['Complete']} complete. {totals['overdue']} are overdue" in text
+    )
 
 
 def test_the_heat_map_with_change_says_which_risks_moved(packs):
@@ -239,7 +269,7 @@ def test_the_page_takes_every_colour_from_the_palette_the_charts_draw_with():
 
 def _contrast(first: str, second: str) -> float:
     def luminance(colour: str) -> float:
-        channels = [int(colour.lstrip("#")[index:index + 2], 16) / 255 for index in (0, 2, 4)]
+        channels = [int(colour.lstrip("#")[index : index + 2], 16) / 255 for index in (0, 2, 4)]
         linear = [value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4 for value in channels]
         return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 

@@ -20,8 +20,12 @@ CONFIG = Config()
 def folder(tmp_path_factory) -> Path:
     """Two workbooks sharing an ID (one clean, one with warnings), findings, a bad file, an ignored one."""
     folder = tmp_path_factory.mktemp("returns")
-    write_workbook(folder / "a.xlsx", partnership_id="P-001", checklist={"1a": {"Status": "Maybe"}},
-                   risks={"R02": {"Likelihood": "-1"}})
+    write_workbook(
+        folder / "a.xlsx",
+        partnership_id="P-001",
+        checklist={"1a": {"Status": "Maybe"}},
+        risks={"R02": {"Likelihood": "-1"}},
+    )
     write_workbook(folder / "team" / "b.xlsx", partnership_id="P-002", improvement={"I03": {"Answer": None}})
     write_workbook(folder / "team" / "c.xlsx", partnership_id=" p-002 ")
     write_workbook(folder / "d.xlsx", partnership_id="P-004")
@@ -52,7 +56,9 @@ def test_a_duplicate_id_found_across_the_batch_counts_in_both_scores(folder, sta
         errors[item.file] += item.severity == "error"
 
     assert {item.file for item in assessment.report.findings if item.rule == "register.duplicate_id"} == {
-        "team/b.xlsx", "team/c.xlsx"}
+        "team/b.xlsx",
+        "team/c.xlsx",
+    }
     assert by_file["team/c.xlsx"].findings["error"] == errors["team/c.xlsx"] >= 1
     assert by_file["team/b.xlsx"].findings["error"] == errors["team/b.xlsx"]
     assert by_file["d.xlsx"].findings == {"error": 0, "warning": 0}

@@ -30,8 +30,12 @@ CONFIG = Config()
 OLE2_SIGNATURE = bytes.fromhex("d0cf11e0a1b11ae1")
 
 
-def rezip(data: bytes, replace: dict[str, bytes] | None = None, add: dict[str, bytes] | None = None,
-          drop: tuple[str, ...] = ()) -> bytes:
+def rezip(
+    data: bytes,
+    replace: dict[str, bytes] | None = None,
+    add: dict[str, bytes] | None = None,
+    drop: tuple[str, ...] = (),
+) -> bytes:
     """A copy of an .xlsx package with some parts replaced, added or removed."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
@@ -66,16 +70,19 @@ def bad_files(good: bytes, plain: Path) -> dict[str, tuple[bytes, str]]:
     """file name -> (its bytes, the rule its finding must have)."""
     sheet = part(good, "xl/worksheets/sheet3.xml")  # the Checklist
     workbook_xml = part(good, "xl/workbook.xml")
-    strings = b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>' \
-              b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>&lol2;</t></si></sst>'
+    strings = (
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
+        b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>&lol2;</t></si></sst>'
+    )
     xxe = workbook_xml.replace(b"<workbook", b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><workbook', 1)
     far_cell = re.sub(rb"</sheetData>", b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>', sheet)
     far_dimension = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:XFD1048576"', sheet)
-    strict = workbook_xml.replace(b"http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-                                  b"http://purl.oclc.org/ooxml/spreadsheetml/main")
+    strict = workbook_xml.replace(
+        b"http://schemas.openxmlformats.org/spreadsheetml/2006/main", b"http://purl.oclc.org/ooxml/spreadsheetml/main"
+    )
     corrupt = bytearray(good)
     middle = len(corrupt) // 2
-    corrupt[middle:middle + 400] = bytes(byte ^ 0x5A for byte in corrupt[middle:middle + 400])
+    corrupt[middle : middle + 400] = bytes(byte ^ 0x5A for byte in corrupt[middle : middle + 400])
     ods = _ods()
     return {
         "truncated.xlsx": (good[: len(good) // 2], "file.unreadable"),
@@ -92,16 +99,25 @@ def bad_files(good: bytes, plain: Path) -> dict[str, tuple[bytes, str]]:
         "csv-renamed.xlsx": (b"Ref,Status\n1a,Yes\n", "file.unsupported_format"),
         "page-renamed.xlsx": (b"<!DOCTYPE html><html><body><table></table></body></html>", "file.unsupported_format"),
         "strict.xlsx": (rezip(good, {"xl/workbook.xml": strict}), "file.unsupported_format"),
-        "billion-laughs.xlsx": (rezip(good, drop=("xl/sharedStrings.xml",), add={"xl/sharedStrings.xml": strings}),
-                                "file.unreadable"),
+        "billion-laughs.xlsx": (
+            rezip(good, drop=("xl/sharedStrings.xml",), add={"xl/sharedStrings.xml": strings}),
+            "file.unreadable",
+        ),
         "xxe.xlsx": (rezip(good, {"xl/workbook.xml": xxe}), "file.unreadable"),
         "zip-bomb.xlsx": (rezip(good, add={"xl/media/padding.xml": bytes(8_000_000)}), "file.too_large"),
         "far-cell.xlsx": (rezip(good, {"xl/worksheets/sheet3.xml": far_cell}), "file.too_large"),
         "far-dimension.xlsx": (rezip(good, {"xl/worksheets/sheet3.xml": far_dimension}), "file.too_large"),
         "far-cell-odd-part-name.xlsx": (_moved_sheet(good, far_cell), "file.too_large"),
-        "utf16-doctype.xlsx": (rezip(good, add={"customXml/item1.xml": '<?xml version="1.0" encoding="UTF-16"?>'
-                                                 '<!DOCTYPE a [<!ENTITY b "c">]><a>&b;</a>'.encode("utf-16")}),
-                               "file.unreadable"),
+        "utf16-doctype.xlsx": (
+            rezip(
+                good,
+                add={
+                    "customXml/item1.xml": '<?xml version="1.0" encoding="UTF-16"?>'
+                    '<!DOCTYPE a [<!ENTITY b "c">]><a>&b;</a>'.encode("utf-16")
+                },
+            ),
+            "file.unreadable",
+        ),
         "lying-size.xlsx": (_declare_smaller(good, "xl/worksheets/sheet3.xml"), "file.too_large"),
     }
 
@@ -110,8 +126,12 @@ def _moved_sheet(good: bytes, sheet: bytes) -> bytes:
     """The Checklist stored as xl/data/s3.dat: a reader follows the relationships, and so must the checks."""
     rels = part(good, "xl/_rels/workbook.xml.rels").replace(b"/xl/worksheets/sheet3.xml", b"/xl/data/s3.dat")
     types = part(good, "[Content_Types].xml").replace(b"/xl/worksheets/sheet3.xml", b"/xl/data/s3.dat")
-    return rezip(good, {"xl/_rels/workbook.xml.rels": rels, "[Content_Types].xml": types},
-                 drop=("xl/worksheets/sheet3.xml",), add={"xl/data/s3.dat": sheet})
+    return rezip(
+        good,
+        {"xl/_rels/workbook.xml.rels": rels, "[Content_Types].xml": types},
+        drop=("xl/worksheets/sheet3.xml",),
+        add={"xl/data/s3.dat": sheet},
+    )
 
 
 def _declare_smaller(data: bytes, name: str) -> bytes:
@@ -119,10 +139,10 @@ def _declare_smaller(data: bytes, name: str) -> bytes:
     patched = bytearray(data)
     index = patched.find(b"PK\x01\x02")
     while index != -1:
-        (length,) = struct.unpack("<H", patched[index + 28:index + 30])
-        if patched[index + 46:index + 46 + length] == name.encode():
-            (size,) = struct.unpack("<I", patched[index + 24:index + 28])
-            patched[index + 24:index + 28] = struct.pack("<I", size // 2)
+        (length,) = struct.unpack("<H", patched[index + 28 : index + 30])
+        if patched[index + 46 : index + 46 + length] == name.encode():
+            (size,) = struct.unpack("<I", patched[index + 24 : index + 28])
+            patched[index + 24 : index + 28] = struct.pack("<I", size // 2)
         index = patched.find(b"PK\x01\x02", index + 1)
     return bytes(patched)
 
@@ -136,8 +156,13 @@ def _zip(members: dict[str, bytes]) -> bytes:
 
 
 def _ods() -> bytes:
-    return _zip({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet",
-                 "content.xml": b"<office:document-content/>", "META-INF/manifest.xml": b"<manifest/>"})
+    return _zip(
+        {
+            "mimetype": b"application/vnd.oasis.opendocument.spreadsheet",
+            "content.xml": b"<office:document-content/>",
+            "META-INF/manifest.xml": b"<manifest/>",
+        }
+    )
 
 
 def layout_files(folder: Path) -> dict[str, str]:
@@ -155,11 +180,15 @@ def layout_files(folder: Path) -> dict[str, str]:
 
     def version_nine(book):
         book.defined_names[catalogue.TEMPLATE_VERSION_NAME] = DefinedName(
-            catalogue.TEMPLATE_VERSION_NAME, attr_text="9")
+            catalogue.TEMPLATE_VERSION_NAME, attr_text="9"
+        )
 
-    cases = {"no-checklist.xlsx": (no_checklist, "sheet.missing"),
-             "renamed-header.xlsx": (renamed_header, "sheet.layout"),
-             "moved-ref.xlsx": (moved_ref, "sheet.layout"), "version-9.xlsx": (version_nine, "template.version")}
+    cases = {
+        "no-checklist.xlsx": (no_checklist, "sheet.missing"),
+        "renamed-header.xlsx": (renamed_header, "sheet.layout"),
+        "moved-ref.xlsx": (moved_ref, "sheet.layout"),
+        "version-9.xlsx": (version_nine, "template.version"),
+    }
     for name, (edit, _) in cases.items():
         write_workbook(folder / "layout" / name, partnership_id=name, edit=edit)
     return {f"layout/{name}": rule for name, (_, rule) in cases.items()}
@@ -189,15 +218,17 @@ def test_each_bad_file_gets_its_finding(batch_run):
         if item.file != "good.xlsx":
             found.setdefault(item.file, set()).add(item.rule)
     assert {name: rules for name, rules in found.items()} == {
-        name: {rule} for name, rule in batch_run["expected"].items()}
+        name: {rule} for name, rule in batch_run["expected"].items()
+    }
 
 
 def test_bad_files_are_not_assessed_and_the_good_one_is(batch_run):
     workbooks = {item.file: item for item in batch_run["outcome"].batch.workbooks}
     assert workbooks["good.xlsx"].assessed
     assert [name for name, item in workbooks.items() if item.assessed] == ["good.xlsx"]
-    good = [(item.sheet, item.cell, item.rule) for item in batch_run["outcome"].report.findings
-            if item.file == "good.xlsx"]
+    good = [
+        (item.sheet, item.cell, item.rule) for item in batch_run["outcome"].report.findings if item.file == "good.xlsx"
+    ]
     assert good == [("Checklist", "D2", "checklist.unanswered")]
 
 

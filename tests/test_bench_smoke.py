@@ -18,21 +18,55 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "benchmarks" / "bench.py"
 
 NO_PDF_STAGES = {
-    "naive", "calamine_floor", "pandas_calamine", "validate_j1", "validate_j2", "load_validate_score_j1",
-    "load_validate_score_j2", "charts", "network", "html", "report_nopdf_j1", "report_nopdf_j2",
+    "naive",
+    "calamine_floor",
+    "pandas_calamine",
+    "validate_j1",
+    "validate_j2",
+    "load_validate_score_j1",
+    "load_validate_score_j2",
+    "charts",
+    "network",
+    "html",
+    "report_nopdf_j1",
+    "report_nopdf_j2",
 }
-TARGETS = {"lvs_j1_vs_naive", "lvs_j2_speedup", "validate_j1_vs_floor", "validate_j1_vs_pandas_calamine",
-           "validate_j2_speedup", "report_nopdf_vs_naive", "pdf_speedup", "tagged_pdf_cost", "pdf_peak_mb_300",
-           "pdf_peak_mb_1000", "help_seconds", "network_seconds"}
+TARGETS = {
+    "lvs_j1_vs_naive",
+    "lvs_j2_speedup",
+    "validate_j1_vs_floor",
+    "validate_j1_vs_pandas_calamine",
+    "validate_j2_speedup",
+    "report_nopdf_vs_naive",
+    "pdf_speedup",
+    "tagged_pdf_cost",
+    "pdf_peak_mb_300",
+    "pdf_peak_mb_1000",
+    "help_seconds",
+    "network_seconds",
+}
 
 
 @pytest.mark.slow
 def test_bench_quick_run_writes_results(tmp_path: Path) -> None:
     out = tmp_path / "results.json"
     done = subprocess.run(
-        [sys.executable, str(BENCH), "--quick", "--sizes", "4", "--no-pdf", "--cache", str(tmp_path / "cache"),
-         "--out", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=180,
+        [
+            sys.executable,
+            str(BENCH),
+            "--quick",
+            "--sizes",
+            "4",
+            "--no-pdf",
+            "--cache",
+            str(tmp_path / "cache"),
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
 

@@ -19,13 +19,19 @@ from pipeline.cli import cli
 
 
 def action(text: str, status: str = "In progress") -> dict:
-    return {"Answer": "No", "Action": text, "Action owner": "Ann", "Due date": dt.date(2027, 9, 30),
-            "Action status": status}
+    return {
+        "Answer": "No",
+        "Action": text,
+        "Action owner": "Ann",
+        "Due date": dt.date(2027, 9, 30),
+        "Action status": status,
+    }
 
 
 def run(inputs: Path, out: Path, as_of: str, *extra: str) -> dict:
-    result = CliRunner().invoke(cli, ["report", str(inputs), "--out", str(out), "--as-of", as_of, "--no-pdf",
-                                      *extra], catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli, ["report", str(inputs), "--out", str(out), "--as-of", as_of, "--no-pdf", *extra], catch_exceptions=False
+    )
     assert result.exit_code == 0, result.output
     return json.loads((out / "results.json").read_text(encoding="utf-8"))
 
@@ -39,18 +45,32 @@ def years(tmp_path_factory):
     # 2026: P-001 returned twice (both files' open actions are open at the review: I14 in each, and I03 in
     # the copy), P-002 and P-003 once.
     write_workbook(last / "p1.xlsx", partnership_id="P-001", improvement={"I14": action("Refresh the board")})
-    write_workbook(last / "p1-copy.xlsx", partnership_id="P-001",
-                   register={"review_completed_on": dt.date(2026, 4, 1)},
-                   improvement={"I03": action("Publish the aims", "Not started")})
+    write_workbook(
+        last / "p1-copy.xlsx",
+        partnership_id="P-001",
+        register={"review_completed_on": dt.date(2026, 4, 1)},
+        improvement={"I03": action("Publish the aims", "Not started")},
+    )
     write_workbook(last / "p2.xlsx", partnership_id="P-002", improvement={"I14": action("Agree the budget")})
-    write_workbook(last / "p3.xlsx", partnership_id="P-003",
-                   improvement={"I14": action("Name a lead"), "I05": action("Set targets", "Done")})
+    write_workbook(
+        last / "p3.xlsx",
+        partnership_id="P-003",
+        improvement={"I14": action("Name a lead"), "I05": action("Set targets", "Done")},
+    )
     # 2027: P-001 closes I14 and drops I03; P-002 returns nothing; P-003's workbook cannot be assessed.
     later = {"review_completed_on": dt.date(2027, 4, 15), "next_review": dt.date(2028, 3, 31)}
-    write_workbook(now / "p1.xlsx", partnership_id="P-001", register=later,
-                   improvement={"I14": action("Refresh the board", "Complete")})
-    write_workbook(now / "p3.xlsx", partnership_id="P-003", register=later,
-                   edit=lambda book: book.remove(book[catalogue.RISKS_SHEET.name]))
+    write_workbook(
+        now / "p1.xlsx",
+        partnership_id="P-001",
+        register=later,
+        improvement={"I14": action("Refresh the board", "Complete")},
+    )
+    write_workbook(
+        now / "p3.xlsx",
+        partnership_id="P-003",
+        register=later,
+        edit=lambda book: book.remove(book[catalogue.RISKS_SHEET.name]),
+    )
     first = run(last, root / "2026", "2026-04-30")
     second = run(now, root / "2027", "2027-04-30", "--previous", str(root / "2026"))
     return first, second, (root / "2027" / "review_pack.html").read_text(encoding="utf-8")
@@ -58,24 +78,39 @@ def years(tmp_path_factory):
 
 def test_every_action_open_last_year_has_exactly_one_outcome(years):
     first, second, _ = years
-    open_last_year = sum(1 for item in first["partnerships"] for line in item["action_items"]
-                         if line["status"] != "Complete")
+    open_last_year = sum(
+        1 for item in first["partnerships"] for line in item["action_items"] if line["status"] != "Complete"
+    )
     record = second["change_since_previous"]
     assert open_last_year == record["carried_actions"] == 6
-    assert (record["carried_actions_closed"] + record["carried_actions_open_now"]
-            + record["carried_actions_not_carried_over"] + record["carried_actions_no_return"]
-            + record["carried_actions_not_assessed"]) == 6
-    outcomes = sorted((item["id"], action["ref"], action["status_now"]) for item in record["partnerships"]
-                      for action in item["carried_actions"])
-    assert outcomes == [("P-001", "I03", "Not carried over"), ("P-001", "I14", "Complete"),
-                        ("P-001", "I14", "Complete"), ("P-002", "I14", "No return this year"),
-                        ("P-003", "I05", "Not assessed this year"), ("P-003", "I14", "Not assessed this year")]
+    assert (
+        record["carried_actions_closed"]
+        + record["carried_actions_open_now"]
+        + record["carried_actions_not_carried_over"]
+        + record["carried_actions_no_return"]
+        + record["carried_actions_not_assessed"]
+    ) == 6
+    outcomes = sorted(
+        (item["id"], action["ref"], action["status_now"])
+        for item in record["partnerships"]
+        for action in item["carried_actions"]
+    )
+    assert outcomes == [
+        ("P-001", "I03", "Not carried over"),
+        ("P-001", "I14", "Complete"),
+        ("P-001", "I14", "Complete"),
+        ("P-002", "I14", "No return this year"),
+        ("P-003", "I05", "Not assessed this year"),
+        ("P-003", "I14", "Not assessed this year"),
+    ]
 
 
 def test_the_pack_accounts_for_each_of_them(years):
     _, _, html = years
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
-    assert ("6 improvement actions were open at last year's review, each accounted for once: 2 now closed "
-            "(Complete); 1 no longer listed this year without being marked Complete (not carried over); "
-            "1 in partnerships that returned no workbook this year; 2 in workbooks that could not be assessed "
-            "this year.") in text
+    assert (
+        "6 improvement actions were open at last year's review, each accounted for once: 2 now closed "
+        "(Complete); 1 no longer listed this year without being marked Complete (not carried over); "
+        "1 in partnerships that returned no workbook this year; 2 in workbooks that could not be assessed "
+        "this year."
+    ) in text

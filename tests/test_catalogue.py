@@ -11,8 +11,10 @@ STRATEGY = (Path(__file__).parents[1] / "docs" / "partnership-strategy.txt").rea
 def test_checklist_has_eight_sections_and_29_questions_with_the_strategys_refs():
     assert len(catalogue.SECTION_NAMES) == 8
     assert [question.ref for question in catalogue.QUESTIONS] == [
-        f"{number}{letter}" for number, count in enumerate((4, 4, 6, 2, 4, 3, 3, 3), start=1)
-        for letter in "abcdef"[:count]]
+        f"{number}{letter}"
+        for number, count in enumerate((4, 4, 6, 2, 4, 3, 3, 3), start=1)
+        for letter in "abcdef"[:count]
+    ]
 
 
 def test_every_question_and_section_is_in_the_strategy_word_for_word():
@@ -23,8 +25,11 @@ def test_every_question_and_section_is_in_the_strategy_word_for_word():
 
 
 def test_fourteen_areas_in_the_strategys_order():
-    table_rows = [line.split("\t")[0] for line in STRATEGY.splitlines()
-                  if line.endswith("\t\t\t") and not line.startswith("Area of Practice")]
+    table_rows = [
+        line.split("\t")[0]
+        for line in STRATEGY.splitlines()
+        if line.endswith("\t\t\t") and not line.startswith("Area of Practice")
+    ]
     plain = [re.sub(r"<[^>]+>", " ", row) for row in table_rows]
     assert [area.ref for area in catalogue.AREAS] == [f"I{n:02d}" for n in range(1, 15)]
     for area, row in zip(catalogue.AREAS, plain, strict=True):

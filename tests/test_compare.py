@@ -8,24 +8,49 @@ from pipeline.cycle.compare import PreviousError, compare, load_previous
 
 
 def partnership(id, rag, completeness, assurance, actions=(), risks=()):
-    return {"id": id, "name": f"Partnership {id}", "rag": rag, "checklist_completeness": completeness,
-            "checklist_assurance": assurance,
-            "action_items": [{"ref": ref, "action": f"Fix {ref}", "status": status} for ref, status in actions],
-            "risks": [{"ref": ref, "likelihood": lk, "impact": im, "score": lk * im} for ref, lk, im in risks]}
+    return {
+        "id": id,
+        "name": f"Partnership {id}",
+        "rag": rag,
+        "checklist_completeness": completeness,
+        "checklist_assurance": assurance,
+        "action_items": [{"ref": ref, "action": f"Fix {ref}", "status": status} for ref, status in actions],
+        "risks": [{"ref": ref, "likelihood": lk, "impact": im, "score": lk * im} for ref, lk, im in risks],
+    }
 
 
-LAST_YEAR = {"year": 2025, "as_of": "2025-04-30", "partnerships": [
-    partnership("P-001", "Red", 0.5, 0.6, actions=[("I03", "Not started"), ("I05", "Complete"), ("I07", None)],
-                risks=[("R01", 4, 4), ("R04", 2, 2)]),
-    partnership("P-002", "Green", 1.0, 0.9, risks=[("R01", 2, 2)]),
-    partnership("P-003", "Amber", 0.8, 0.8),
-]}
-THIS_YEAR = {"year": 2026, "as_of": "2026-04-30", "partnerships": [
-    partnership(" p-001", "Amber", 0.85, 0.7, actions=[("I03", "Complete"), ("I07", "In progress")],
-                risks=[("R01", 2, 3), ("R04", 3, 3)]),
-    partnership("P-002", "Green", 1.0, 0.95, risks=[("R01", 2, 2)]),
-    partnership("P-004", "Green", 0.95, 0.9),
-]}
+LAST_YEAR = {
+    "year": 2025,
+    "as_of": "2025-04-30",
+    "partnerships": [
+        partnership(
+            "P-001",
+            "Red",
+            0.5,
+            0.6,
+            actions=[("I03", "Not started"), ("I05", "Complete"), ("I07", None)],
+            risks=[("R01", 4, 4), ("R04", 2, 2)],
+        ),
+        partnership("P-002", "Green", 1.0, 0.9, risks=[("R01", 2, 2)]),
+        partnership("P-003", "Amber", 0.8, 0.8),
+    ],
+}
+THIS_YEAR = {
+    "year": 2026,
+    "as_of": "2026-04-30",
+    "partnerships": [
+        partnership(
+            " p-001",
+            "Amber",
+            0.85,
+            0.7,
+            actions=[("I03", "Complete"), ("I07", "In progress")],
+            risks=[("R01", 2, 3), ("R04", 3, 3)],
+        ),
+        partnership("P-002", "Green", 1.0, 0.95, risks=[("R01", 2, 2)]),
+        partnership("P-004", "Green", 0.95, 0.9),
+    ],
+}
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +60,11 @@ def comparison():
 
 def test_partnerships_are_matched_by_id_ignoring_case_and_spaces(comparison):
     assert [(c.id, c.status, c.rag_then, c.rag_now) for c in comparison.partnerships] == [
-        (" p-001", "continuing", "Red", "Amber"), ("P-002", "continuing", "Green", "Green"),
-        ("P-003", "ended", "Amber", None), ("P-004", "new", None, "Green")]
+        (" p-001", "continuing", "Red", "Amber"),
+        ("P-002", "continuing", "Green", "Green"),
+        ("P-003", "ended", "Amber", None),
+        ("P-004", "new", None, "Green"),
+    ]
     assert [c.id for c in comparison.new] == ["P-004"] and [c.id for c in comparison.ended] == ["P-003"]
 
 
@@ -49,7 +77,9 @@ def test_completeness_and_assurance_change(comparison):
 def test_open_actions_are_followed_to_closure(comparison):
     carried = comparison.partnerships[0].carried_actions
     assert [(a.ref, a.status_then, a.status_now, a.still_open) for a in carried] == [
-        ("I03", "Not started", "Complete", False), ("I07", "Not started", "In progress", True)]
+        ("I03", "Not started", "Complete", False),
+        ("I07", "Not started", "In progress", True),
+    ]
     assert (comparison.carried_actions, comparison.carried_still_open) == (2, 1)
 
 
@@ -68,12 +98,15 @@ def test_the_record_for_results_json_is_plain_data(comparison):
     assert (record["new"], record["ended"], record["carried_actions_still_open"]) == (["P-004"], ["P-003"], 1)
 
 
-@pytest.mark.parametrize("setup, says", [
-    (lambda folder: None, "not a folder"),
-    (lambda folder: folder.mkdir(), "has no results.json"),
-    (lambda folder: (folder.mkdir(), (folder / "results.json").write_text("{not json")), "cannot be read"),
-    (lambda folder: (folder.mkdir(), (folder / "results.json").write_text("[1, 2]")), "not a results file"),
-])
+@pytest.mark.parametrize(
+    "setup, says",
+    [
+        (lambda folder: None, "not a folder"),
+        (lambda folder: folder.mkdir(), "has no results.json"),
+        (lambda folder: (folder.mkdir(), (folder / "results.json").write_text("{not json")), "cannot be read"),
+        (lambda folder: (folder.mkdir(), (folder / "results.json").write_text("[1, 2]")), "not a results file"),
+    ],
+)
 def test_unusable_previous_folder_is_a_one_line_error(tmp_path, setup, says):
     folder = tmp_path / "2025"
     setup(folder)

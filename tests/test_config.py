@@ -18,7 +18,13 @@ def test_defaults_are_the_products():
     assert (config.rag.red_completeness_below, config.rag.amber_completeness_below) == (0.6, 0.9)
     assert (config.rag.amber_assurance_below, config.rag.red_overdue_days_over) == (0.75, 90)
     assert [config.scoring.risk_band(score) for score in (1, 4, 5, 12, 15, 25)] == [
-        "Low", "Low", "Medium", "Medium", "High", "High"]
+        "Low",
+        "Low",
+        "Medium",
+        "Medium",
+        "High",
+        "High",
+    ]
 
 
 def test_file_overrides_only_what_it_names(tmp_path):
@@ -32,14 +38,17 @@ def test_whole_number_accepted_where_a_fraction_is_expected(tmp_path):
     assert load_config(write(tmp_path, "[rag]\namber_assurance_below = 1\n")).rag.amber_assurance_below == 1.0
 
 
-@pytest.mark.parametrize("text, key", [
-    ("colour = 'red'\n", "colour"),
-    ("[rag]\nred_below = 0.5\n", "rag.red_below"),
-    ("[rag]\nred_completeness_below = 'high'\n", "rag.red_completeness_below"),
-    ("[limits]\nmax_rows = 2.5\n", "limits.max_rows"),
-    ("[limits]\nmax_rows = -1\n", "limits.max_rows"),
-    ("rag = 3\n", "rag"),
-])
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ("colour = 'red'\n", "colour"),
+        ("[rag]\nred_below = 0.5\n", "rag.red_below"),
+        ("[rag]\nred_completeness_below = 'high'\n", "rag.red_completeness_below"),
+        ("[limits]\nmax_rows = 2.5\n", "limits.max_rows"),
+        ("[limits]\nmax_rows = -1\n", "limits.max_rows"),
+        ("rag = 3\n", "rag"),
+    ],
+)
 def test_bad_key_or_value_names_the_key(tmp_path, text, key):
     with pytest.raises(ConfigError) as error:
         load_config(write(tmp_path, text))
@@ -54,18 +63,21 @@ def test_syntax_error_and_missing_file_are_one_line(tmp_path):
         assert str(path) in str(error.value) and "\n" not in str(error.value)
 
 
-@pytest.mark.parametrize("text, key", [
-    ("[rag]\nred_completeness_below = 60\n", "rag.red_completeness_below"),  # 60 meant as 60%
-    ("[rag]\namber_assurance_below = 75\n", "rag.amber_assurance_below"),
-    ("[scoring]\npartly_weight = 1.5\n", "scoring.partly_weight"),
-    ("[rag]\nred_completeness_below = 0.95\n", "rag.red_completeness_below"),  # Red above Amber (0.9)
-    ("[scoring]\nrisk_low_max = 14\n", "scoring.risk_low_max"),  # Low above Medium (12)
-    ("[scoring]\nrisk_medium_max = 30\n", "scoring.risk_medium_max"),  # no score left for High
-    ("[scoring]\nrisk_low_max = 0\n", "scoring.risk_low_max"),
-    ("[limits]\nmax_rows = 0\n", "limits.max_rows"),
-    ("[limits]\nload_timeout_seconds = 0\n", "limits.load_timeout_seconds"),
-    ("[limits]\nmax_file_bytes = 0\n", "limits.max_file_bytes"),
-])
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ("[rag]\nred_completeness_below = 60\n", "rag.red_completeness_below"),  # 60 meant as 60%
+        ("[rag]\namber_assurance_below = 75\n", "rag.amber_assurance_below"),
+        ("[scoring]\npartly_weight = 1.5\n", "scoring.partly_weight"),
+        ("[rag]\nred_completeness_below = 0.95\n", "rag.red_completeness_below"),  # Red above Amber (0.9)
+        ("[scoring]\nrisk_low_max = 14\n", "scoring.risk_low_max"),  # Low above Medium (12)
+        ("[scoring]\nrisk_medium_max = 30\n", "scoring.risk_medium_max"),  # no score left for High
+        ("[scoring]\nrisk_low_max = 0\n", "scoring.risk_low_max"),
+        ("[limits]\nmax_rows = 0\n", "limits.max_rows"),
+        ("[limits]\nload_timeout_seconds = 0\n", "limits.load_timeout_seconds"),
+        ("[limits]\nmax_file_bytes = 0\n", "limits.max_file_bytes"),
+    ],
+)
 def test_values_out_of_range_or_order_name_the_key(tmp_path, text, key):
     with pytest.raises(ConfigError) as error:
         load_config(write(tmp_path, text))
@@ -74,8 +86,13 @@ def test_values_out_of_range_or_order_name_the_key(tmp_path, text, key):
 
 
 def test_thresholds_in_order_at_their_edges_are_accepted(tmp_path):
-    config = load_config(write(tmp_path, "[rag]\nred_completeness_below = 0.9\namber_assurance_below = 1\n"
-                                         "[scoring]\nrisk_low_max = 1\nrisk_medium_max = 24\npartly_weight = 0\n"))
+    config = load_config(
+        write(
+            tmp_path,
+            "[rag]\nred_completeness_below = 0.9\namber_assurance_below = 1\n"
+            "[scoring]\nrisk_low_max = 1\nrisk_medium_max = 24\npartly_weight = 0\n",
+        )
+    )
     assert (config.rag.red_completeness_below, config.scoring.risk_medium_max) == (0.9, 24)
 
 

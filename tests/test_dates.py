@@ -20,11 +20,24 @@ def findings(tmp_path, **answers) -> set[tuple[str, str, str]]:
     return {(item.sheet, item.cell, item.rule) for item in check([workbook], as_of=AS_OF, config=CONFIG).findings}
 
 
-@pytest.mark.parametrize("typed", ["31 March 2027", "31 Mar 2027", "31-Mar-2027", "2027/03/31", "31st March 2027",
-                                   " 31 march 2027 ", "31/03/2027", "2027-03-31"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "31 March 2027",
+        "31 Mar 2027",
+        "31-Mar-2027",
+        "2027/03/31",
+        "31st March 2027",
+        " 31 march 2027 ",
+        "31/03/2027",
+        "2027-03-31",
+    ],
+)
 def test_dates_typed_the_uk_way_are_read(tmp_path, typed):
-    answers = dict(register={"next_review": typed, "review_completed_on": "15 April 2026"},
-                   improvement={"I14": {"Due date": typed}})
+    answers = dict(
+        register={"next_review": typed, "review_completed_on": "15 April 2026"},
+        improvement={"I14": {"Due date": typed}},
+    )
     assert findings(tmp_path, **answers) == set()
     workbook = load_workbook_file(tmp_path / "return.xlsx", tmp_path, CONFIG)
     score = score_workbook(workbook, (), as_of=AS_OF, config=CONFIG)
@@ -35,16 +48,19 @@ def test_dates_typed_the_uk_way_are_read(tmp_path, typed):
 @pytest.mark.parametrize("typed", ["03/31/2027", "March 31, 2027", "31/02/2027", "30 Febuary 2027", "31 Sept 2027"])
 def test_us_order_and_impossible_dates_are_still_refused(tmp_path, typed):
     assert findings(tmp_path, register={"next_review": typed}, improvement={"I14": {"Due date": typed}}) == {
-        ("Register", "B21", "register.invalid_date"), ("Improvement", "F15", "action.invalid_date")}
+        ("Register", "B21", "register.invalid_date"),
+        ("Improvement", "F15", "action.invalid_date"),
+    }
 
 
 def test_a_next_review_before_the_review_just_completed_is_a_warning(tmp_path):
     # Last year's rolled-over date left unchanged: the officer is asked to set the next one.
-    assert findings(tmp_path, register={"next_review": dt.date(2026, 3, 31),
-                                        "review_completed_on": dt.date(2026, 4, 15)}) == {
-        ("Register", "B21", "register.next_review_early"), ("Register", "B21", "register.review_overdue")}
+    assert findings(
+        tmp_path, register={"next_review": dt.date(2026, 3, 31), "review_completed_on": dt.date(2026, 4, 15)}
+    ) == {("Register", "B21", "register.next_review_early"), ("Register", "B21", "register.review_overdue")}
     assert findings(tmp_path, register={"next_review": "15 April 2026", "review_completed_on": "15/04/2026"}) == {
-        ("Register", "B21", "register.review_overdue")}
+        ("Register", "B21", "register.review_overdue")
+    }
 
 
 def with_cached_values(path, cached: dict[str, float]):
@@ -59,8 +75,11 @@ def with_cached_values(path, cached: dict[str, float]):
             if info.filename.startswith("xl/worksheets/"):
                 for cell, value in cached.items():
                     # openpyxl writes the empty value as <v/> or, when lxml is installed, <v></v>
-                    content = re.sub(rb'(<c r="%s"[^>]*><f>[^<]*</f>)<v\s*(?:/>|></v>)' % cell.encode(),
-                                     rb"\g<1><v>%d</v>" % value, content)
+                    content = re.sub(
+                        rb'(<c r="%s"[^>]*><f>[^<]*</f>)<v\s*(?:/>|></v>)' % cell.encode(),
+                        rb"\g<1><v>%d</v>" % value,
+                        content,
+                    )
             data[info] = content
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for info, content in data.items():
@@ -73,8 +92,11 @@ def serial(day: dt.date) -> int:
 
 
 def test_a_formula_in_a_date_cell_asks_for_the_date_to_be_typed(tmp_path):
-    path = write_workbook(tmp_path / "return.xlsx", register={"review_completed_on": "=TODAY()"},
-                          improvement={"I14": {"Due date": "=TODAY()+150"}})
+    path = write_workbook(
+        tmp_path / "return.xlsx",
+        register={"review_completed_on": "=TODAY()"},
+        improvement={"I14": {"Due date": "=TODAY()+150"}},
+    )
     with_cached_values(path, {"B22": serial(dt.date(2026, 4, 15)), "F15": serial(dt.date(2026, 9, 12))})
     workbook = load_workbook_file(path, tmp_path, CONFIG)
     report = check([workbook], as_of=AS_OF, config=CONFIG)

@@ -50,8 +50,9 @@ def summaries(demo_set) -> list[Summary]:
 
 def cell_values(path: Path) -> dict[str, list[tuple]]:
     workbook = openpyxl.load_workbook(path)
-    return {sheet.title: [tuple(cell.value for cell in row) for row in sheet.iter_rows()]
-            for sheet in workbook.worksheets}
+    return {
+        sheet.title: [tuple(cell.value for cell in row) for row in sheet.iter_rows()] for sheet in workbook.worksheets
+    }
 
 
 def summarise(path: Path) -> Summary:
@@ -71,11 +72,17 @@ def summarise(path: Path) -> Summary:
     register = {}
     for field in catalogue.REGISTER_FIELDS:
         cell = f"B{catalogue.REGISTER_ROWS[field.key]}"
-        parse = {Kind.CHOICE: lambda raw: values.choice(raw, field.choices), Kind.DATE: values.date,
-                 Kind.NUMBER: values.number, Kind.EMAIL: values.email}.get(field.kind, values.clean)
+        parse = {
+            Kind.CHOICE: lambda raw: values.choice(raw, field.choices),
+            Kind.DATE: values.date,
+            Kind.NUMBER: values.number,
+            Kind.EMAIL: values.email,
+        }.get(field.kind, values.clean)
         register[field.key] = read(catalogue.REGISTER.name, cell, parse)
-    statuses = tuple(read(catalogue.CHECKLIST.name, f"D{row}", values.choice, catalogue.CHECKLIST_STATUSES)
-                     for row in catalogue.CHECKLIST_ROWS.values())
+    statuses = tuple(
+        read(catalogue.CHECKLIST.name, f"D{row}", values.choice, catalogue.CHECKLIST_STATUSES)
+        for row in catalogue.CHECKLIST_ROWS.values()
+    )
     answers, overdue = [], 0
     for row in catalogue.IMPROVEMENT_ROWS.values():
         answers.append(read(catalogue.IMPROVEMENT.name, f"C{row}", values.choice, catalogue.IMPROVEMENT_ANSWERS))
@@ -87,13 +94,24 @@ def summarise(path: Path) -> Summary:
     for row in catalogue.RISK_ROWS.values():
         likelihood = read(sheet, f"C{row}", values.rating, catalogue.RISK_RATINGS)
         impact = read(sheet, f"D{row}", values.rating, catalogue.RISK_RATINGS)
-        if isinstance(likelihood, int) and isinstance(impact, int) and \
-                Scoring().risk_band(likelihood * impact) == "High":
+        if (
+            isinstance(likelihood, int)
+            and isinstance(impact, int)
+            and Scoring().risk_band(likelihood * impact) == "High"
+        ):
             high.append(bool(values.clean(workbook[sheet][f"E{row}"].value)))
     return Summary(
-        path.name, values.text(register["id"]),
+        path.name,
+        values.text(register["id"]),
         any(register[field.key] == catalogue.YES for field in catalogue.SCOPE_FIELDS),
-        statuses, tuple(answers), overdue, tuple(high), tuple(invalid), forgiven, register["lead_officer_email"])
+        statuses,
+        tuple(answers),
+        overdue,
+        tuple(high),
+        tuple(invalid),
+        forgiven,
+        register["lead_officer_email"],
+    )
 
 
 def test_writes_the_count_with_readable_unique_names(demo_set):
@@ -109,8 +127,9 @@ def test_workbooks_are_made_from_the_template(demo_set):
     assert workbook.sheetnames == list(catalogue.REQUIRED_SHEETS)
     assert workbook.defined_names[catalogue.TEMPLATE_VERSION_NAME].value == str(catalogue.TEMPLATE_VERSION)
     checklist = workbook[catalogue.CHECKLIST.name]
-    assert [checklist[f"C{row}"].value for row in catalogue.CHECKLIST_ROWS.values()] == \
-        [question.text for question in catalogue.QUESTIONS]
+    assert [checklist[f"C{row}"].value for row in catalogue.CHECKLIST_ROWS.values()] == [
+        question.text for question in catalogue.QUESTIONS
+    ]
     assert checklist.protection.sheet
 
 
@@ -129,8 +148,9 @@ def test_another_seed_other_workbooks(tmp_path, demo_set):
 
 
 def complete(summary: Summary) -> bool:
-    return all(status not in (None, values.INVALID) for status in summary.statuses) and \
-        all(answer not in (None, values.INVALID) for answer in summary.answers)
+    return all(status not in (None, values.INVALID) for status in summary.statuses) and all(
+        answer not in (None, values.INVALID) for answer in summary.answers
+    )
 
 
 def partial(summary: Summary) -> bool:
@@ -193,8 +213,9 @@ def test_ratings_have_the_spread_of_a_real_year(demo_set):
 
     config, as_of = Config(), demo.REFERENCE_DATE + dt.timedelta(days=30)
     batch = load_folder(demo_set[0].parent, config)
-    summary = totals(score_batch(batch.workbooks, check(batch.workbooks, as_of=as_of, config=config),
-                                 as_of=as_of, config=config))
+    summary = totals(
+        score_batch(batch.workbooks, check(batch.workbooks, as_of=as_of, config=config), as_of=as_of, config=config)
+    )
     in_scope = summary["in_scope"]
     assert 0.1 * in_scope <= summary["rag"]["Red"] <= 0.3 * in_scope, summary["rag"]
     assert summary["rag"]["Green"] >= 0.2 * in_scope, summary["rag"]

@@ -41,8 +41,10 @@ def test_every_configuration_key_is_documented():
 
 
 def test_python_dash_m_pipeline_answers_without_loading_heavy_libraries():
-    code = ("import sys; from pipeline.cli import cli; "
-            "print(sorted(m for m in ('pandas', 'matplotlib', 'weasyprint', 'openpyxl') if m in sys.modules))")
+    code = (
+        "import sys; from pipeline.cli import cli; "
+        "print(sorted(m for m in ('pandas', 'matplotlib', 'weasyprint', 'openpyxl') if m in sys.modules))"
+    )
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert loaded.stdout.strip() == "[]"
     assert subprocess.run([sys.executable, "-m", "pipeline", "--help"], capture_output=True, text=True).returncode == 0

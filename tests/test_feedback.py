@@ -14,8 +14,16 @@ import pytest
 
 from pipeline import catalogue
 from pipeline.config import Config
-from pipeline.check.feedback import (COPIES_LIST, ERROR_FILL, FINDINGS_HEADER_ROW, FINDINGS_HEADERS, FINDINGS_SHEET,
-                                     MANIFEST, WARNING_FILL, write_feedback)
+from pipeline.check.feedback import (
+    COPIES_LIST,
+    ERROR_FILL,
+    FINDINGS_HEADER_ROW,
+    FINDINGS_HEADERS,
+    FINDINGS_SHEET,
+    MANIFEST,
+    WARNING_FILL,
+    write_feedback,
+)
 from pipeline.files.names import UniqueNames, mirrored_path
 from pipeline.findings import ERROR, ValidationReport, finding
 from pipeline.read.batch import load_folder
@@ -49,11 +57,14 @@ def returns(tmp_path: Path) -> Path:
     """An input folder: one workbook with known problems, one clean, one not a workbook."""
     folder = tmp_path / "input"
     write_workbook(
-        folder / "North" / "p1.xlsx", partnership_id="P-001",
+        folder / "North" / "p1.xlsx",
+        partnership_id="P-001",
         register={"purpose": None, "lead_officer_email": "not an email"},
         checklist={"1a": {"Evidence": None}, "2b": {"Status": "Maybe"}},
-        improvement={"I03": {"Answer": "No", "Action": None},  # improvement.no_action (error)
-                     "I14": {"Action owner": None, "Due date": dt.date(2026, 1, 31)}},  # two warnings, one cell each
+        improvement={
+            "I03": {"Answer": "No", "Action": None},  # improvement.no_action (error)
+            "I14": {"Action owner": None, "Due date": dt.date(2026, 1, 31)},
+        },  # two warnings, one cell each
         risks={"R02": {"Likelihood": None}},
     )
     write_workbook(folder / "clean.xlsx", partnership_id="P-002")
@@ -71,12 +82,21 @@ def test_each_finding_is_a_comment_and_a_fill_on_its_cell(returns, tmp_path):
     expected = {
         (catalogue.REGISTER.name, register_cell("purpose"), "register.missing"),
         (catalogue.REGISTER.name, register_cell("lead_officer_email"), "register.invalid"),
-        (catalogue.CHECKLIST.name, cell_of(catalogue.CHECKLIST, "Evidence", "1a", catalogue.CHECKLIST_ROWS),
-         "checklist.no_evidence"),
-        (catalogue.CHECKLIST.name, cell_of(catalogue.CHECKLIST, "Status", "2b", catalogue.CHECKLIST_ROWS),
-         "checklist.invalid"),
-        (catalogue.RISKS_SHEET.name, cell_of(catalogue.RISKS_SHEET, "Likelihood", "R02", catalogue.RISK_ROWS),
-         "risk.unrated"),
+        (
+            catalogue.CHECKLIST.name,
+            cell_of(catalogue.CHECKLIST, "Evidence", "1a", catalogue.CHECKLIST_ROWS),
+            "checklist.no_evidence",
+        ),
+        (
+            catalogue.CHECKLIST.name,
+            cell_of(catalogue.CHECKLIST, "Status", "2b", catalogue.CHECKLIST_ROWS),
+            "checklist.invalid",
+        ),
+        (
+            catalogue.RISKS_SHEET.name,
+            cell_of(catalogue.RISKS_SHEET, "Likelihood", "R02", catalogue.RISK_ROWS),
+            "risk.unrated",
+        ),
     }
     assert expected <= {(item.sheet, item.cell, item.rule) for item in found}
 
@@ -103,11 +123,13 @@ def test_findings_on_one_cell_share_a_comment_and_an_error_wins(tmp_path):
     write_workbook(folder / "p.xlsx")
     cell = cell_of(catalogue.IMPROVEMENT, "Action", "I05", catalogue.IMPROVEMENT_ROWS)
     workbooks = load_folder(folder, CONFIG).workbooks
-    report = ValidationReport.of([
-        finding("action.no_owner", file="p.xlsx", sheet="Improvement", cell=cell, ref="I05"),
-        finding("improvement.no_action", file="p.xlsx", sheet="Improvement", cell=cell, ref="I05"),
-        finding("action.no_due_date", file="p.xlsx", sheet="Improvement", cell="F3", ref="I02"),
-    ])
+    report = ValidationReport.of(
+        [
+            finding("action.no_owner", file="p.xlsx", sheet="Improvement", cell=cell, ref="I05"),
+            finding("improvement.no_action", file="p.xlsx", sheet="Improvement", cell=cell, ref="I05"),
+            finding("action.no_due_date", file="p.xlsx", sheet="Improvement", cell="F3", ref="I02"),
+        ]
+    )
     [path] = write_feedback(folder, workbooks, report, tmp_path / "feedback")
     sheet = openpyxl.load_workbook(path)["Improvement"]
     text = sheet[cell].comment.text
@@ -119,8 +141,10 @@ def test_findings_on_one_cell_share_a_comment_and_an_error_wins(tmp_path):
 def test_findings_sheet_comes_first_and_links_to_each_cell(returns, tmp_path):
     workbooks, report = validated(returns)
     # A workbook-level finding (no cell) and a sheet-level one are listed too.
-    extra = [finding("template.version", file="North/p1.xlsx", reason="test"),
-             finding("sheet.layout", file="North/p1.xlsx", sheet="Risks", expected="Ref")]
+    extra = [
+        finding("template.version", file="North/p1.xlsx", reason="test"),
+        finding("sheet.layout", file="North/p1.xlsx", sheet="Risks", expected="Ref"),
+    ]
     report = ValidationReport.of([*report.findings, *extra])
     [path] = write_feedback(returns, workbooks, report, tmp_path / "feedback")
     copy = openpyxl.load_workbook(path)
@@ -134,7 +158,8 @@ def test_findings_sheet_comes_first_and_links_to_each_cell(returns, tmp_path):
     rows = [tuple(cell.value for cell in row[:6]) for row in sheet.iter_rows(min_row=FINDINGS_HEADER_ROW + 1)]
     found = [item for item in report.findings if item.file == "North/p1.xlsx"]
     assert sorted((row[0] or "", row[1] or "", row[2]) for row in rows) == sorted(
-        (item.sheet, item.cell, item.rule) for item in found)
+        (item.sheet, item.cell, item.rule) for item in found
+    )
     assert rows[0][:3] == (None, None, "template.version")  # workbook-level findings first
 
     links = {}
@@ -160,9 +185,10 @@ def test_copy_keeps_dropdowns_protection_and_template_version(returns, tmp_path)
 
     for name in catalogue.REQUIRED_SHEETS:
         before, after = original[name], copy[name]
-        assert len(after.data_validations.dataValidation) == len(before.data_validations.dataValidation) , name
-        assert [str(item.sqref) for item in after.data_validations.dataValidation] == \
-               [str(item.sqref) for item in before.data_validations.dataValidation]
+        assert len(after.data_validations.dataValidation) == len(before.data_validations.dataValidation), name
+        assert [str(item.sqref) for item in after.data_validations.dataValidation] == [
+            str(item.sqref) for item in before.data_validations.dataValidation
+        ]
         assert after.protection.sheet == before.protection.sheet
         assert after.freeze_panes == before.freeze_panes
     assert any(copy[name].protection.sheet for name in catalogue.REQUIRED_SHEETS)
@@ -183,7 +209,10 @@ def test_originals_are_never_modified_and_clean_or_unreadable_files_get_no_copy(
     written = write_feedback(returns, workbooks, report, out)
     assert [path.relative_to(out.resolve()).as_posix() for path in written] == ["North/p1.xlsx"]
     assert sorted(path.relative_to(out).as_posix() for path in out.rglob("*") if path.is_file()) == [
-        MANIFEST, "North/p1.xlsx", COPIES_LIST]
+        MANIFEST,
+        "North/p1.xlsx",
+        COPIES_LIST,
+    ]
     assert {path: digest(path) for path in returns.rglob("*") if path.is_file()} == before
 
 
@@ -223,8 +252,9 @@ def test_the_loader_reads_a_copy_like_the_original(returns, tmp_path):
     workbooks, report = validated(returns)
     write_feedback(returns, workbooks, report, tmp_path / "feedback")
     again_workbooks, again = validated(tmp_path / "feedback")
-    assert [(item.sheet, item.cell, item.rule) for item in again.findings] == \
-           [(item.sheet, item.cell, item.rule) for item in report.findings if item.file == "North/p1.xlsx"]
+    assert [(item.sheet, item.cell, item.rule) for item in again.findings] == [
+        (item.sheet, item.cell, item.rule) for item in report.findings if item.file == "North/p1.xlsx"
+    ]
     assert again_workbooks[0].register == next(book for book in workbooks if book.file == "North/p1.xlsx").register
 
 
@@ -272,8 +302,7 @@ def test_values_that_look_like_formulas_are_neutralised_on_the_findings_sheet(tm
     def typed_as_text(workbook):  # as an officer's typing of '=...' into a text cell is stored
         workbook["Register"][register_cell("lead_officer_email")].data_type = "s"
 
-    write_workbook(folder / "p.xlsx", register={"lead_officer_email": "=HYPERLINK(\"http://x\",\"y\")"},
-                   edit=typed_as_text)
+    write_workbook(folder / "p.xlsx", register={"lead_officer_email": '=HYPERLINK("http://x","y")'}, edit=typed_as_text)
     workbooks, report = validated(folder)
     [path] = write_feedback(folder, workbooks, report, tmp_path / "feedback")
     sheet = openpyxl.load_workbook(path)[FINDINGS_SHEET]
@@ -282,18 +311,21 @@ def test_values_that_look_like_formulas_are_neutralised_on_the_findings_sheet(tm
     assert any("HYPERLINK" in str(cell.value) for cell in values)
 
 
-@pytest.mark.parametrize("relative, expected", [
-    ("North/P 01 (copy).xlsx", "North/P 01 (copy).xlsx"),  # the officer's own name, as it was
-    ("../../etc/x.xlsx", "etc/x.xlsx"),
-    ("CON.xlsx", "_CON.xlsx"),
-    ("a/../../b/com1.XLSX", "a/b/_com1.xlsx"),
-    ("Équipe/Réseau.xlsx", "Équipe/Réseau.xlsx"),
-    ("名前 パートナーシップ.xlsx", "名前 パートナーシップ.xlsx"),
-    ("\u202eevil.xlsx", "evil.xlsx"),
-    ('a:b*c?d"e<f>g|h.xlsx', "a_b_c_d_e_f_g_h.xlsx"),
-    ("..xlsx", "workbook.xlsx"),
-    ("x" * 300 + ".xlsx", "x" * 80 + ".xlsx"),
-])
+@pytest.mark.parametrize(
+    "relative, expected",
+    [
+        ("North/P 01 (copy).xlsx", "North/P 01 (copy).xlsx"),  # the officer's own name, as it was
+        ("../../etc/x.xlsx", "etc/x.xlsx"),
+        ("CON.xlsx", "_CON.xlsx"),
+        ("a/../../b/com1.XLSX", "a/b/_com1.xlsx"),
+        ("Équipe/Réseau.xlsx", "Équipe/Réseau.xlsx"),
+        ("名前 パートナーシップ.xlsx", "名前 パートナーシップ.xlsx"),
+        ("\u202eevil.xlsx", "evil.xlsx"),
+        ('a:b*c?d"e<f>g|h.xlsx', "a_b_c_d_e_f_g_h.xlsx"),
+        ("..xlsx", "workbook.xlsx"),
+        ("x" * 300 + ".xlsx", "x" * 80 + ".xlsx"),
+    ],
+)
 def test_copy_names_are_safe(relative, expected):
     suffix = ".xlsx"
     assert mirrored_path(relative, suffix).as_posix() == expected
@@ -301,10 +333,17 @@ def test_copy_names_are_safe(relative, expected):
 
 def test_copy_names_stay_inside_the_folder_and_are_unique(tmp_path):
     names = UniqueNames(tmp_path / "out")
-    paths = [names.claim(mirrored_path(name, ".xlsx")) for name in
-             ("../../etc/x.xlsx", "etc/x.xlsx", "ETC/X.xlsx", "CON.xlsx", "con.xlsx")]
+    paths = [
+        names.claim(mirrored_path(name, ".xlsx"))
+        for name in ("../../etc/x.xlsx", "etc/x.xlsx", "ETC/X.xlsx", "CON.xlsx", "con.xlsx")
+    ]
     assert [path.relative_to((tmp_path / "out").resolve()).as_posix() for path in paths] == [
-        "etc/x.xlsx", "etc/x-2.xlsx", "ETC/X-3.xlsx", "_CON.xlsx", "_con-2.xlsx"]
+        "etc/x.xlsx",
+        "etc/x-2.xlsx",
+        "ETC/X-3.xlsx",
+        "_CON.xlsx",
+        "_con-2.xlsx",
+    ]
 
 
 def test_hostile_file_names_are_written_safely(tmp_path):
@@ -315,8 +354,9 @@ def test_hostile_file_names_are_written_safely(tmp_path):
     report = check(workbooks, as_of=AS_OF, config=CONFIG)
     # A record whose path points outside the input folder (never made by the loader) is refused.
     outside = Workbook(file="../elsewhere.xlsx", sha256="", size=0)
-    report = ValidationReport.of([*report.findings, finding("register.missing", file=outside.file, sheet="Register",
-                                                            cell="B4", field="Purpose")])
+    report = ValidationReport.of(
+        [*report.findings, finding("register.missing", file=outside.file, sheet="Register", cell="B4", field="Purpose")]
+    )
     write_workbook(tmp_path / "elsewhere.xlsx", register={"purpose": None})
     out = tmp_path / "feedback"
     written = write_feedback(folder, [*workbooks, outside], report, out)
@@ -330,9 +370,21 @@ def test_a_copy_opens_in_libreoffice(returns, tmp_path):
     converted = tmp_path / "converted"
     profile = (tmp_path / "lo-profile").as_uri()
     result = subprocess.run(
-        ["soffice", f"-env:UserInstallation={profile}", "--headless", "--norestore", "--convert-to", "xlsx",
-         "--outdir", str(converted), str(path)],
-        capture_output=True, text=True, timeout=120, env={**os.environ, "HOME": str(tmp_path)},
+        [
+            "soffice",
+            f"-env:UserInstallation={profile}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(converted),
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "HOME": str(tmp_path)},
     )
     assert result.returncode == 0, result.stderr
     reopened = openpyxl.load_workbook(converted / "p1.xlsx")
@@ -349,10 +401,12 @@ def test_findings_inside_a_merged_range_go_on_its_first_cell(tmp_path):
     folder = tmp_path / "input"
     write_workbook(folder / "p.xlsx", edit=lambda workbook: workbook["Checklist"].merge_cells("E2:F2"))
     workbooks = load_folder(folder, CONFIG).workbooks
-    report = ValidationReport.of([
-        finding("checklist.no_evidence", file="p.xlsx", sheet="Checklist", cell="F2", ref="1a", status="Yes"),
-        finding("checklist.invalid", file="p.xlsx", sheet="Checklist", cell="E2", ref="1a"),
-    ])
+    report = ValidationReport.of(
+        [
+            finding("checklist.no_evidence", file="p.xlsx", sheet="Checklist", cell="F2", ref="1a", status="Yes"),
+            finding("checklist.invalid", file="p.xlsx", sheet="Checklist", cell="E2", ref="1a"),
+        ]
+    )
     [path] = write_feedback(folder, workbooks, report, tmp_path / "feedback")
     sheet = openpyxl.load_workbook(path)["Checklist"]
     assert "checklist.no_evidence" in sheet["E2"].comment.text and "checklist.invalid" in sheet["E2"].comment.text
@@ -367,14 +421,20 @@ def as_macro_workbook(xlsx: Path, xlsm: Path, vba: bytes) -> Path:
         for member in source.infolist():
             data = source.read(member.filename)
             if member.filename == "[Content_Types].xml":
-                data = data.replace(b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
-                                    b"application/vnd.ms-excel.sheet.macroEnabled.main+xml").replace(
-                    b"</Types>", b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>'
-                                 b"</Types>")
+                data = data.replace(
+                    b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+                    b"application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+                ).replace(
+                    b"</Types>",
+                    b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>',
+                )
             elif member.filename == "xl/_rels/workbook.xml.rels":
-                data = data.replace(b"</Relationships>", b'<Relationship Id="rIdVba" Type="http://schemas.'
-                                    b'microsoft.com/office/2006/relationships/vbaProject" Target="vbaProject.bin"/>'
-                                    b"</Relationships>")
+                data = data.replace(
+                    b"</Relationships>",
+                    b'<Relationship Id="rIdVba" Type="http://schemas.'
+                    b'microsoft.com/office/2006/relationships/vbaProject" Target="vbaProject.bin"/>'
+                    b"</Relationships>",
+                )
             target.writestr(member, data)
         target.writestr("xl/vbaProject.bin", vba)
     xlsx.unlink()
@@ -450,10 +510,12 @@ def test_a_cell_the_sheet_does_not_hold_yet_is_marked_in_its_place(tmp_path):
     folder = tmp_path / "input"
     write_workbook(folder / "p.xlsx")
     workbooks = load_folder(folder, CONFIG).workbooks
-    report = ValidationReport.of([
-        finding("sheet.layout", file="p.xlsx", sheet="Risks", cell="K40", expected="Ref"),
-        finding("checklist.invalid", file="p.xlsx", sheet="Checklist", cell="D3", ref="1b"),
-    ])
+    report = ValidationReport.of(
+        [
+            finding("sheet.layout", file="p.xlsx", sheet="Risks", cell="K40", expected="Ref"),
+            finding("checklist.invalid", file="p.xlsx", sheet="Checklist", cell="D3", ref="1b"),
+        ]
+    )
     [path] = write_feedback(folder, workbooks, report, tmp_path / "feedback")
     assert_marked_in_its_package(folder / "p.xlsx", path, report)
     copy = openpyxl.load_workbook(path)

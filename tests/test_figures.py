@@ -17,8 +17,11 @@ from pipeline.cli import cli
 
 
 def report(inputs: Path, out: Path) -> dict:
-    result = CliRunner().invoke(cli, ["report", str(inputs), "--out", str(out), "--as-of", AS_OF.isoformat(),
-                                      "--no-pdf"], catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli,
+        ["report", str(inputs), "--out", str(out), "--as-of", AS_OF.isoformat(), "--no-pdf"],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     return json.loads((out / "results.json").read_text(encoding="utf-8"))
 
@@ -31,13 +34,18 @@ def plain(html: str) -> str:
 def slips(tmp_path_factory):
     """Two good returns and one with a negative funding and negative days, as officers type them."""
     inputs = tmp_path_factory.mktemp("slips")
-    write_workbook(inputs / "a.xlsx", partnership_id="P-001", register={"funding": 10000, "officer_days": 20,
-                                                                        "councillor_days": 2})
-    write_workbook(inputs / "b.xlsx", partnership_id="P-002", register={"funding": 5000, "officer_days": 10,
-                                                                        "councillor_days": 1})
-    write_workbook(inputs / "c.xlsx", partnership_id="P-003", register={"funding": -500, "officer_days": "-4",
-                                                                        "councillor_days": -1},
-                   risks={"R03": {"Likelihood": 7}})
+    write_workbook(
+        inputs / "a.xlsx", partnership_id="P-001", register={"funding": 10000, "officer_days": 20, "councillor_days": 2}
+    )
+    write_workbook(
+        inputs / "b.xlsx", partnership_id="P-002", register={"funding": 5000, "officer_days": 10, "councillor_days": 1}
+    )
+    write_workbook(
+        inputs / "c.xlsx",
+        partnership_id="P-003",
+        register={"funding": -500, "officer_days": "-4", "councillor_days": -1},
+        risks={"R03": {"Likelihood": 7}},
+    )
     out = tmp_path_factory.mktemp("slips-out") / "pack"
     return report(inputs, out), (out / "review_pack.html").read_text(encoding="utf-8")
 
@@ -47,14 +55,21 @@ def test_a_negative_amount_is_no_figure(slips):
     c = next(item for item in data["partnerships"] if item["id"] == "P-003")
     assert (c["funding"], c["officer_days"], c["councillor_days"]) == (None, None, None)
     assert (data["totals"]["funding"], data["totals"]["officer_days"], data["totals"]["councillor_days"]) == (
-        15000.0, 30.0, 3.0)
+        15000.0,
+        30.0,
+        3.0,
+    )
 
 
 def test_results_say_which_answers_were_left_out_and_where(slips):
     data, _ = slips
     c = next(item for item in data["partnerships"] if item["id"] == "P-003")
     assert [(item["sheet"], item["cell"], item["value"]) for item in c["left_out"]] == [
-        ("Register", "B17", "-500"), ("Register", "B18", "-4"), ("Register", "B19", "-1"), ("Risks", "C4", "7")]
+        ("Register", "B17", "-500"),
+        ("Register", "B18", "-4"),
+        ("Register", "B19", "-1"),
+        ("Risks", "C4", "7"),
+    ]
     assert data["totals"]["answers_left_out"] == 4
     assert all(not item["left_out"] for item in data["partnerships"] if item["id"] != "P-003")
 
@@ -65,7 +80,7 @@ def test_the_pack_never_shows_a_negative_amount_and_says_what_was_left_out(slips
     assert "£-" not in text and "£ -" not in text
     assert "£15,000" in text
     assert "4 answers could not be read and are left out of every figure" in text
-    left_out = text[text.index("Answers left out of the figures (4)"):]
+    left_out = text[text.index("Answers left out of the figures (4)") :]
     assert "Register B17 Annual council funding (£) -500" in left_out
     assert "Risks C4 Risk R03 Likelihood 7" in left_out
 
@@ -74,12 +89,20 @@ def test_the_pack_never_shows_a_negative_amount_and_says_what_was_left_out(slips
 def twice(tmp_path_factory):
     """P-001 returned twice (a draft and the final one), and P-002 once."""
     inputs = tmp_path_factory.mktemp("twice")
-    write_workbook(inputs / "p1-final.xlsx", partnership_id="P-001",
-                   register={"funding": 10000, "officer_days": 20, "review_completed_on": dt.date(2026, 4, 20)})
-    write_workbook(inputs / "p1-draft.xlsx", partnership_id="p-001 ",
-                   register={"funding": 8000, "officer_days": 15, "review_completed_on": dt.date(2026, 4, 2)},
-                   checklist={ref: {"Status": None} for ref in ("1a", "1b", "1c", "1d", "2a", "2b", "2c", "2d",
-                                                                 "3a", "3b", "3c", "3d", "3e")})
+    write_workbook(
+        inputs / "p1-final.xlsx",
+        partnership_id="P-001",
+        register={"funding": 10000, "officer_days": 20, "review_completed_on": dt.date(2026, 4, 20)},
+    )
+    write_workbook(
+        inputs / "p1-draft.xlsx",
+        partnership_id="p-001 ",
+        register={"funding": 8000, "officer_days": 15, "review_completed_on": dt.date(2026, 4, 2)},
+        checklist={
+            ref: {"Status": None}
+            for ref in ("1a", "1b", "1c", "1d", "2a", "2b", "2c", "2d", "3a", "3b", "3c", "3d", "3e")
+        },
+    )
     write_workbook(inputs / "p2.xlsx", partnership_id="P-002", register={"funding": 5000, "officer_days": 10})
     out = tmp_path_factory.mktemp("twice-out") / "pack"
     return report(inputs, out), (out / "review_pack.html").read_text(encoding="utf-8")
@@ -92,24 +115,29 @@ def test_a_partnership_returned_twice_is_counted_once(twice):
     assert (totals["funding"], totals["officer_days"]) == (15000.0, 30.0)
     assert sum(totals["rag"].values()) == 2 and totals["rag"]["Red"] == 0  # the draft's Red is not counted
     counted = {item["file"]: (item["counted"], item["duplicate_of"]) for item in data["partnerships"]}
-    assert counted == {"p1-final.xlsx": (True, None), "p1-draft.xlsx": (False, "p1-final.xlsx"),
-                       "p2.xlsx": (True, None)}
+    assert counted == {
+        "p1-final.xlsx": (True, None),
+        "p1-draft.xlsx": (False, "p1-final.xlsx"),
+        "p2.xlsx": (True, None),
+    }
 
 
 def test_the_latest_review_counts_and_then_the_first_file_by_name(tmp_path):
     (tmp_path / "in").mkdir()
-    for name, completed in (("b.xlsx", dt.date(2026, 4, 2)), ("a.xlsx", dt.date(2026, 4, 2)),
-                            ("c.xlsx", "not yet")):
+    for name, completed in (("b.xlsx", dt.date(2026, 4, 2)), ("a.xlsx", dt.date(2026, 4, 2)), ("c.xlsx", "not yet")):
         write_workbook(tmp_path / "in" / name, register={"review_completed_on": completed})
     data = report(tmp_path / "in", tmp_path / "out")
     assert {item["file"]: item["duplicate_of"] for item in data["partnerships"]} == {
-        "a.xlsx": None, "b.xlsx": "a.xlsx", "c.xlsx": "a.xlsx"}
+        "a.xlsx": None,
+        "b.xlsx": "a.xlsx",
+        "c.xlsx": "a.xlsx",
+    }
 
 
 def test_the_pack_lists_the_duplicates_under_what_needs_attention(twice):
     _, html = twice
     text = plain(html)
-    attention = text[text.index("What needs attention"):text.index("Validation found")]
+    attention = text[text.index("What needs attention") : text.index("Validation found")]
     assert "Partnership ID P-001 was returned in 2 workbooks: p1-final.xlsx is counted" in attention
     assert "p1-draft.xlsx is left out of the figures" in attention
     assert "£15,000" in text

@@ -41,10 +41,14 @@ ANSWERS = {
 def run(tmp_path_factory):
     root = tmp_path_factory.mktemp("leverage")
     for partnership_id, register in ANSWERS.items():
-        write_workbook(root / "returns" / f"{partnership_id}.xlsx", partnership_id=partnership_id,
-                       register={"total_budget": None, **register})
-    result = CliRunner().invoke(cli, ["report", str(root / "returns"), "--out", str(root / "out"),
-                                      "--as-of", "2026-04-30", "--no-pdf"])
+        write_workbook(
+            root / "returns" / f"{partnership_id}.xlsx",
+            partnership_id=partnership_id,
+            register={"total_budget": None, **register},
+        )
+    result = CliRunner().invoke(
+        cli, ["report", str(root / "returns"), "--out", str(root / "out"), "--as-of", "2026-04-30", "--no-pdf"]
+    )
     assert result.exit_code == 0, result.output
     return root / "out"
 
@@ -55,8 +59,15 @@ def results(run: Path) -> dict:
 
 def test_each_partnership_leverage_or_null(run):
     found = {item["id"]: item["leverage"] for item in results(run)["partnerships"]}
-    assert found == {"P-001": 2.4, "P-002": 2.5, "P-003": None, "P-004": None, "P-005": None, "P-006": None,
-                     "P-007": None}
+    assert found == {
+        "P-001": 2.4,
+        "P-002": 2.5,
+        "P-003": None,
+        "P-004": None,
+        "P-005": None,
+        "P-006": None,
+        "P-007": None,
+    }
 
 
 def test_the_reason_is_given_when_there_is_none(run):
@@ -71,15 +82,20 @@ def test_the_reason_is_given_when_there_is_none(run):
 
 def test_the_total_counts_only_partnerships_with_a_leverage(run):
     total = results(run)["totals"]["leverage"]
-    assert total == {"per_council_pound": 2.43, "council": 35000.0, "partners": 85000.0, "partnerships": 2,
-                     "without": 4}
+    assert total == {
+        "per_council_pound": 2.43,
+        "council": 35000.0,
+        "partners": 85000.0,
+        "partnerships": 2,
+        "without": 4,
+    }
 
 
 def test_the_pack_says_it_and_why_not(run):
     page = (run / "review_pack.html").read_text(encoding="utf-8")
     start = page.index('id="leverage"')
-    block = " ".join(page[start:page.index('<ul class="leverage-reasons">', start)].split())
+    block = " ".join(page[start : page.index('<ul class="leverage-reasons">', start)].split())
     assert "partners put in <strong>£2.43</strong> for each £1 of council funding" in block
     assert "4 partnerships have no figure" in block
-    profile = page[page.index('id="p-p-006-xlsx"'):]
-    assert "less than the council's own funding" in html.unescape(profile[:profile.index("</article>")])
+    profile = page[page.index('id="p-p-006-xlsx"') :]
+    assert "less than the council's own funding" in html.unescape(profile[: profile.index("</article>")])

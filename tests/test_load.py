@@ -55,16 +55,35 @@ def test_complete_workbook_reads_into_stamped_records(complete, folder):
 
 def test_messy_but_valid_typing_gives_no_finding(folder):
     nbsp = "\u00a0"
-    path = write_workbook(folder / "messy.xlsx", register={
-        "id": f"  P-002{nbsp}", "council_role": " leading ", "strategic_operational": "STRATEGIC",
-        "single_multi": f"multi{nbsp}organisation", "funding": "£1,200", "officer_days": " 12.5 ",
-        "councillor_days": "3", "start_date": "01/04/2015", "next_review": "2027-03-31",
-        "review_completed_on": dt.datetime(2026, 4, 15, 0, 0), "lead_officer_email": " sam.patel@council.gov.uk ",
-        "scope_contract": "no", "partners": "Police;Fire;",
-    }, checklist={"1a": {"Status": "yes"}, "1b": {"Status": f"{nbsp}Partly"}, "1c": {"Status": "n/a"}},
-        improvement={"I01": {"Answer": "NO", "Action": "Agree terms", "Action owner": "Sam",
-                             "Due date": "05/12/2026", "Action status": "in progress"}},
-        risks={"R02": {"Likelihood": "3", "Impact": " 4 "}, "R03": {"Likelihood": 5.0, "Impact": 1}})
+    path = write_workbook(
+        folder / "messy.xlsx",
+        register={
+            "id": f"  P-002{nbsp}",
+            "council_role": " leading ",
+            "strategic_operational": "STRATEGIC",
+            "single_multi": f"multi{nbsp}organisation",
+            "funding": "£1,200",
+            "officer_days": " 12.5 ",
+            "councillor_days": "3",
+            "start_date": "01/04/2015",
+            "next_review": "2027-03-31",
+            "review_completed_on": dt.datetime(2026, 4, 15, 0, 0),
+            "lead_officer_email": " sam.patel@council.gov.uk ",
+            "scope_contract": "no",
+            "partners": "Police;Fire;",
+        },
+        checklist={"1a": {"Status": "yes"}, "1b": {"Status": f"{nbsp}Partly"}, "1c": {"Status": "n/a"}},
+        improvement={
+            "I01": {
+                "Answer": "NO",
+                "Action": "Agree terms",
+                "Action owner": "Sam",
+                "Due date": "05/12/2026",
+                "Action status": "in progress",
+            }
+        },
+        risks={"R02": {"Likelihood": "3", "Impact": " 4 "}, "R03": {"Likelihood": 5.0, "Impact": 1}},
+    )
     assert findings_of(path) == []
     workbook = load_workbook_file(path, folder, CONFIG)
     assert workbook.partnership_id == "P-002"
@@ -77,29 +96,38 @@ def test_numbers_typed_in_text_fields_read_as_shown(folder):
 
 
 def test_officers_own_risks_below_the_nine(folder):
-    path = write_workbook(folder / "own-risks.xlsx", risks={
-        "R10": {"Risk": "Key partner leaves", "Likelihood": 2, "Impact": 3, "Mitigation": "Exit plan"},
-        "R12": {"Ref": None, "Risk": "Funding cut", "Likelihood": 4, "Impact": 4, "Mitigation": "Reserve"},
-        "R14": {"Ref": "X-1", "Risk": "Data loss", "Likelihood": 1, "Impact": 5, "Mitigation": "Backups"},
-        "R15": {"Ref": "r01", "Risk": "Copied ref", "Likelihood": 1, "Impact": 1, "Mitigation": "None needed"},
-    })
+    path = write_workbook(
+        folder / "own-risks.xlsx",
+        risks={
+            "R10": {"Risk": "Key partner leaves", "Likelihood": 2, "Impact": 3, "Mitigation": "Exit plan"},
+            "R12": {"Ref": None, "Risk": "Funding cut", "Likelihood": 4, "Impact": 4, "Mitigation": "Reserve"},
+            "R14": {"Ref": "X-1", "Risk": "Data loss", "Likelihood": 1, "Impact": 5, "Mitigation": "Backups"},
+            "R15": {"Ref": "r01", "Risk": "Copied ref", "Likelihood": 1, "Impact": 1, "Mitigation": "None needed"},
+        },
+    )
     workbook = load_workbook_file(path, folder, CONFIG)
     own = [(row.ref, row.row, row.text) for row in workbook.risks if not row.is_strategy_risk]
     # R11 and R13 are blank rows (only their pre-written Ref) and are not risks; a blank Ref takes the row's place.
-    assert own == [("R10", 11, "Key partner leaves"), ("R12", 13, "Funding cut"), ("X-1", 15, "Data loss"),
-                   ("R15", 16, "Copied ref")]  # a Ref already used above takes the row's place too
+    assert own == [
+        ("R10", 11, "Key partner leaves"),
+        ("R12", 13, "Funding cut"),
+        ("X-1", 15, "Data loss"),
+        ("R15", 16, "Copied ref"),
+    ]  # a Ref already used above takes the row's place too
     assert findings_of(path) == []
 
 
 def test_template_version_as_formula_or_cell_reference(folder):
     def formula(book):
         book.defined_names[catalogue.TEMPLATE_VERSION_NAME] = DefinedName(
-            catalogue.TEMPLATE_VERSION_NAME, attr_text="=2")
+            catalogue.TEMPLATE_VERSION_NAME, attr_text="=2"
+        )
 
     def reference(book):
         book[catalogue.GUIDE_SHEET]["Z1"] = 2
         book.defined_names[catalogue.TEMPLATE_VERSION_NAME] = DefinedName(
-            catalogue.TEMPLATE_VERSION_NAME, attr_text=f"{catalogue.GUIDE_SHEET}!$Z$1")
+            catalogue.TEMPLATE_VERSION_NAME, attr_text=f"{catalogue.GUIDE_SHEET}!$Z$1"
+        )
 
     assert findings_of(write_workbook(folder / "v-formula.xlsx", edit=formula)) == []
     assert findings_of(write_workbook(folder / "v-reference.xlsx", edit=reference)) == []
@@ -108,7 +136,8 @@ def test_template_version_as_formula_or_cell_reference(folder):
 def test_unknown_or_missing_template_version(folder):
     def version_three(book):
         book.defined_names[catalogue.TEMPLATE_VERSION_NAME] = DefinedName(
-            catalogue.TEMPLATE_VERSION_NAME, attr_text="3")
+            catalogue.TEMPLATE_VERSION_NAME, attr_text="3"
+        )
 
     def no_version(book):
         del book.defined_names[catalogue.TEMPLATE_VERSION_NAME]
@@ -130,8 +159,12 @@ def test_layout_changes_are_found_at_their_cell(folder):
 
     workbook = load_workbook_file(write_workbook(folder / "layout.xlsx", edit=edit), folder, CONFIG)
     assert sorted((item.sheet, item.cell, item.rule) for item in workbook.findings) == [
-        ("Checklist", "A5", "sheet.layout"), ("Checklist", "A6", "sheet.layout"), ("Checklist", "D1", "sheet.layout"),
-        ("Guide", "", "sheet.missing"), ("Improvement", "A15", "sheet.layout"), ("Register", "A4", "sheet.layout"),
+        ("Checklist", "A5", "sheet.layout"),
+        ("Checklist", "A6", "sheet.layout"),
+        ("Checklist", "D1", "sheet.layout"),
+        ("Guide", "", "sheet.missing"),
+        ("Improvement", "A15", "sheet.layout"),
+        ("Register", "A4", "sheet.layout"),
     ]
     assert all(item.partnership_id == "P-001" for item in workbook.findings)
     assert not workbook.assessed
@@ -163,8 +196,10 @@ def test_folder_reads_subfolders_and_accounts_for_every_file(tmp_path, complete)
     assert [item.file for item in batch.workbooks] == ["b.xlsx", "old.xls", "team a/a.XLSM"]
     assert [item.assessed for item in batch.workbooks] == [True, False, True]
     assert [(item.file, item.reason) for item in batch.ignored] == [
-        (".git/c.xlsx", "in a hidden folder"), (".hidden.xlsx", "hidden file"),
-        ("link.xlsx", "symbolic link (not followed)"), ("notes.pdf", "not a spreadsheet"),
+        (".git/c.xlsx", "in a hidden folder"),
+        (".hidden.xlsx", "hidden file"),
+        ("link.xlsx", "symbolic link (not followed)"),
+        ("notes.pdf", "not a spreadsheet"),
         ("~$b.xlsx", "Excel lock file (the workbook was open when copied)"),
     ]
 
@@ -179,16 +214,28 @@ def test_parallel_loading_gives_the_same_batch(tmp_path, complete, start_method)
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
 def test_workbook_resaved_by_libreoffice_validates_the_same(tmp_path):
     source = tmp_path / "src"
-    original = write_workbook(source / "messy.xlsx", register={
-        "council_role": " leading", "funding": "£1,200", "next_review": "31/03/2026", "start_date": "soon"},
+    original = write_workbook(
+        source / "messy.xlsx",
+        register={"council_role": " leading", "funding": "£1,200", "next_review": "31/03/2026", "start_date": "soon"},
         checklist={"1a": {"Status": "yes"}, "1b": {"Status": None}, "2a": {"Status": "Partly", "Evidence": None}},
         improvement={"I01": {"Answer": "No", "Action": "Agree terms", "Due date": dt.date(2026, 1, 1)}},
-        risks={"R02": {"Likelihood": "3", "Impact": 7}, "R12": {"Risk": "Own", "Likelihood": 5, "Impact": 5}})
+        risks={"R02": {"Likelihood": "3", "Impact": 7}, "R12": {"Risk": "Own", "Likelihood": 5, "Impact": 5}},
+    )
     resaved = tmp_path / "resaved"
     result = subprocess.run(
-        ["soffice", f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless",
-         "--convert-to", "xlsx", "--outdir", str(resaved), str(original)],
-        capture_output=True, timeout=120)
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+            "--headless",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(resaved),
+            str(original),
+        ],
+        capture_output=True,
+        timeout=120,
+    )
     if not (resaved / "messy.xlsx").exists():
         pytest.skip(f"LibreOffice could not convert: {result.stderr.decode(errors='replace')[-200:]}")
     expected = findings_of(original)

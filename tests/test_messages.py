@@ -40,6 +40,7 @@ def test_too_large_is_said_only_of_size(tmp_path):
     [item] = far_away.findings
     assert item.rule == "file.too_large" and "XFD1048576" in item.message
     assert "too large" not in item.message and "Delete those rows and columns" in item.message
-    big = load_workbook_file(write_workbook(tmp_path / "big.xlsx"), tmp_path,
-                             Config(limits=CONFIG.limits.__class__(max_file_bytes=1000)))
+    big = load_workbook_file(
+        write_workbook(tmp_path / "big.xlsx"), tmp_path, Config(limits=CONFIG.limits.__class__(max_file_bytes=1000))
+    )
     assert "too large" in big.findings[0].message

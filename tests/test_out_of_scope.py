@@ -14,8 +14,11 @@ from pipeline.check.feedback import FINDINGS_HEADER_ROW
 
 
 def validate(inputs, out) -> None:
-    result = CliRunner().invoke(cli, ["validate", str(inputs), "--out", str(out), "--as-of", AS_OF.isoformat(),
-                                      "--feedback"], catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli,
+        ["validate", str(inputs), "--out", str(out), "--as-of", AS_OF.isoformat(), "--feedback"],
+        catch_exceptions=False,
+    )
     assert result.exit_code in (0, 1), result.output
 
 
@@ -30,13 +33,17 @@ def test_an_entry_out_of_scope_gets_only_what_it_must_answer(tmp_path):
     inputs = tmp_path / "in"
     # A contract for service delivery: the officer answers the register and the scope test, and leaves
     # the checklist, improvement tool and risks blank, as the Guide says they do not apply.
-    write_workbook(inputs / "contract.xlsx", partnership_id="P-030",
-                   register={"scope_contract": "Yes", "next_review": None, "review_completed_on": None},
-                   checklist={question.ref: {"Status": None, "Evidence": None} for question in catalogue.QUESTIONS},
-                   improvement={area.ref: {"Answer": None, "Action": None, "Action owner": None, "Due date": None,
-                                           "Action status": None} for area in catalogue.AREAS},
-                   risks={risk.ref: {"Likelihood": None, "Impact": None, "Mitigation": None}
-                          for risk in catalogue.RISKS})
+    write_workbook(
+        inputs / "contract.xlsx",
+        partnership_id="P-030",
+        register={"scope_contract": "Yes", "next_review": None, "review_completed_on": None},
+        checklist={question.ref: {"Status": None, "Evidence": None} for question in catalogue.QUESTIONS},
+        improvement={
+            area.ref: {"Answer": None, "Action": None, "Action owner": None, "Due date": None, "Action status": None}
+            for area in catalogue.AREAS
+        },
+        risks={risk.ref: {"Likelihood": None, "Impact": None, "Mitigation": None} for risk in catalogue.RISKS},
+    )
     validate(inputs, tmp_path / "out")
     assert findings(tmp_path / "out") == {("contract.xlsx", "Register", "B28", "scope.excluded")}
     copy = openpyxl.load_workbook(tmp_path / "out" / "feedback" / "contract.xlsx")
@@ -46,8 +53,12 @@ def test_an_entry_out_of_scope_gets_only_what_it_must_answer(tmp_path):
 
 def test_the_findings_sheet_rows_are_tall_enough_for_their_messages(tmp_path):
     inputs = tmp_path / "in"
-    write_workbook(inputs / "slips.xlsx", register={"name": None, "council_role": "Boss", "funding": "lots"},
-                   checklist={"1a": {"Status": "Sometimes"}}, risks={"R02": {"Likelihood": None}})
+    write_workbook(
+        inputs / "slips.xlsx",
+        register={"name": None, "council_role": "Boss", "funding": "lots"},
+        checklist={"1a": {"Status": "Sometimes"}},
+        risks={"R02": {"Likelihood": None}},
+    )
     validate(inputs, tmp_path / "out")
     sheet = openpyxl.load_workbook(tmp_path / "out" / "feedback" / "slips.xlsx")["Findings"]
     width = sheet.column_dimensions["E"].width

@@ -31,8 +31,10 @@ def test_feedback_copies_and_reports_inside_the_input_folder_are_not_returns(tmp
     # Last round's checks, written elsewhere and then dropped into input/ with the returns.
     assert run("validate", str(inputs), "--out", str(tmp_path / "checks"), "--feedback").exit_code == 1
     (tmp_path / "checks").rename(inputs / "checks")
-    assert run("report", str(inputs), "--out", str(tmp_path / "pack"), "--as-of", AS_OF.isoformat(),
-               "--no-pdf").exit_code == 0
+    assert (
+        run("report", str(inputs), "--out", str(tmp_path / "pack"), "--as-of", AS_OF.isoformat(), "--no-pdf").exit_code
+        == 0
+    )
     data = json.loads((tmp_path / "pack" / "results.json").read_text(encoding="utf-8"))
     assert [item["id"] for item in data["partnerships"]] == ["P-001", "P-002"]
     ignored = {item["file"]: item["reason"] for item in data["ignored"]}

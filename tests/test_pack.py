@@ -2,8 +2,8 @@
 and register.xlsx / results.json as the contract and next year's rollover read them.
 
 One report run (with PDF) for the whole module, on tests/year_set.py, with the PDF rendered in
-parts of two profiles so the page numbers and contents across parts are what is checked; one test
-renders it again in one piece and compares.
+chunks of two profiles so the page numbers and contents across parts are what is checked; one test
+renders it again as one part and compares.
 """
 
 from __future__ import annotations
@@ -25,8 +25,15 @@ from pipeline.run import report
 
 SECTIONS = ("cover", "contents", "summary", "charts", "exceptions", "register", "profiles", "appendix")
 CHUNKED = Config(pdf_profiles_per_chunk=2)
-CHARTS = ("shared_organisations", "risk_heat_map", "strategy_risks_ranked", "action_status", "completeness_by_section",
-          "rag_by_service_area", "resources_vs_assurance")
+CHARTS = (
+    "shared_organisations",
+    "risk_heat_map",
+    "strategy_risks_ranked",
+    "action_status",
+    "completeness_by_section",
+    "rag_by_service_area",
+    "resources_vs_assurance",
+)
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +70,15 @@ def test_every_section_chart_and_profile_is_in_the_html(page, year):
     assert page.count("<svg") == len(CHARTS)
     # One profile per assessed workbook: P-005, not assessed, is under Exceptions and in the appendix.
     assert page.count('class="profile"') == len(EXPECTED_RAG) - 1
-    for heading in ("Executive summary", "Exceptions", "The partnership register", "Partnership profiles",
-                    "Validation summary by rule", "Method", "Inputs"):
+    for heading in (
+        "Executive summary",
+        "Exceptions",
+        "The partnership register",
+        "Partnership profiles",
+        "Validation summary by rule",
+        "Method",
+        "Inputs",
+    ):
         assert f">{heading}<" in page or f">{heading} (" in page, heading
 
 
@@ -76,7 +90,7 @@ def test_each_section_has_the_same_title_in_its_heading_the_contents_and_the_boo
     titles = list(SECTION_TITLES.values())
     headings = [unescape(text) for text in re.findall(r"<h2[^>]*>([^<]+)</h2>", page)]
     assert headings == [CONTENTS_TITLE, *titles]
-    contents = page[page.index('class="contents"'):page.index("</nav>")]
+    contents = page[page.index('class="contents"') : page.index("</nav>")]
     lines = dict(re.findall(r'<li><a href="#([a-z]+)"[^>]*>([^<]+)</a>', contents))
     assert {anchor: unescape(text) for anchor, text in lines.items()} == SECTION_TITLES
     bookmarks = [item.title for item in PdfReader(year[1] / "review_pack.pdf").outline if not isinstance(item, list)]
@@ -84,7 +98,7 @@ def test_each_section_has_the_same_title_in_its_heading_the_contents_and_the_boo
 
 
 def test_exceptions_name_each_problem(page):
-    exceptions = page[page.index('id="exceptions"'):page.index('id="register"')]
+    exceptions = page[page.index('id="exceptions"') : page.index('id="register"')]
     assert "Partnerships rated Red (2)" in exceptions
     assert "An action is overdue by 120 days (more than 90)" in exceptions
     assert "High risks with no mitigation (1)" in exceptions and "R05" in exceptions
@@ -93,7 +107,7 @@ def test_exceptions_name_each_problem(page):
 
 
 def test_summary_totals_money_and_time_of_partnerships_in_scope(page, year):
-    summary = page[page.index('id="summary"'):page.index('id="charts"')]
+    summary = page[page.index('id="summary"') : page.index('id="charts"')]
     # P-001 £10,000 + P-002 £25,000 + P-004 £50,000 (P-003 is out of scope, P-005 not assessed)
     assert "£85,000" in summary
     assert year[2].totals["officer_days"] == 12 + 40 + 40
@@ -166,18 +180,29 @@ def context(year):
     charts = {**render_charts(scores, CHUNKED), NETWORK_CHART: render_network(network)}
     data = results(scores, batch.workbooks, as_of=AS_OF, year=2026, config=CHUNKED, ignored=batch.ignored)
     add_history(data, [])
-    return build_context(scores=scores, workbooks=batch.workbooks, report=findings, charts=charts, as_of=AS_OF,
-                         year=2026, config=CHUNKED, ignored=batch.ignored, network=network, history=data,
-                         leverage=leverage_by_file(scores, batch.workbooks))
+    return build_context(
+        scores=scores,
+        workbooks=batch.workbooks,
+        report=findings,
+        charts=charts,
+        as_of=AS_OF,
+        year=2026,
+        config=CHUNKED,
+        ignored=batch.ignored,
+        network=network,
+        history=data,
+        leverage=leverage_by_file(scores, batch.workbooks),
+    )
 
 
-def test_the_pdf_in_parts_reads_as_the_pdf_in_one_piece(context, pdf_pages, tmp_path):
+def test_the_pdf_in_parts_reads_as_the_pdf_in_one_part(context, pdf_pages, tmp_path):
     from pypdf import PdfReader
 
     from pipeline.pack.pdf import render_pdf
 
-    whole = [page.extract_text() for page in PdfReader(render_pdf(context, tmp_path / "one.pdf",
-                                                                  profiles_per_chunk=0)).pages]
+    whole = [
+        page.extract_text() for page in PdfReader(render_pdf(context, tmp_path / "one.pdf", profiles_per_chunk=0)).pages
+    ]
     assert len(whole) == len(pdf_pages)
     for number, (one, parts) in enumerate(zip(whole, pdf_pages), start=1):
         assert sorted(one.split()) == sorted(parts.split()), number
@@ -193,8 +218,17 @@ def test_the_pdf_in_parts_is_the_same_bytes_in_one_process_or_two(year, context,
 def test_results_json_is_the_contract_with_the_audit_trail(year):
     inputs, out, _ = year
     data = json.loads((out / "results.json").read_text(encoding="utf-8"))
-    assert {"totals", "as_of", "year", "config", "tool_version", "template_version", "inputs",
-            "partnerships", "ignored"} <= set(data)
+    assert {
+        "totals",
+        "as_of",
+        "year",
+        "config",
+        "tool_version",
+        "template_version",
+        "inputs",
+        "partnerships",
+        "ignored",
+    } <= set(data)
     assert (data["as_of"], data["year"], data["config"]) == (AS_OF.isoformat(), 2026, CHUNKED.as_dict())
     for entry in data["inputs"]:
         assert entry["sha256"] == hashlib.sha256((inputs / entry["file"]).read_bytes()).hexdigest()
@@ -202,13 +236,26 @@ def test_results_json_is_the_contract_with_the_audit_trail(year):
     by_id = {item["id"]: item for item in data["partnerships"]}
     assert {key: item["rag"] for key, item in by_id.items()} == EXPECTED_RAG
     p4 = by_id["P-004"]
-    for key in ("id", "name", "file", "in_scope", "rag", "checklist_completeness", "checklist_assurance",
-                "section_completeness", "improvement_coverage", "improvement_score", "actions", "risks",
-                "findings"):
+    for key in (
+        "id",
+        "name",
+        "file",
+        "in_scope",
+        "rag",
+        "checklist_completeness",
+        "checklist_assurance",
+        "section_completeness",
+        "improvement_coverage",
+        "improvement_score",
+        "actions",
+        "risks",
+        "findings",
+    ):
         assert key in p4
     assert p4["actions"] == {"Not started": 0, "In progress": 1, "Complete": 0, "overdue": 1}
-    assert {"ref": "R05", "likelihood": 5, "impact": 4, "score": 20, "band": "High"}.items() <= \
-        next(risk for risk in p4["risks"] if risk["ref"] == "R05").items()
+    assert {"ref": "R05", "likelihood": 5, "impact": 4, "score": 20, "band": "High"}.items() <= next(
+        risk for risk in p4["risks"] if risk["ref"] == "R05"
+    ).items()
     assert by_id["P-005"]["findings"]["error"] >= 1
 
 
@@ -255,13 +302,16 @@ def test_every_pdf_page_shows_its_body_not_only_header_and_footer(year, tmp_path
 
     if not shutil.which("pdftoppm"):
         pytest.skip("pdftoppm (poppler-utils) is not installed; .ci/run installs it")
-    subprocess.run(["pdftoppm", "-png", "-gray", "-r", "20", str(year[1] / "review_pack.pdf"), str(tmp_path / "p")],
-                   check=True, timeout=120)
+    subprocess.run(
+        ["pdftoppm", "-png", "-gray", "-r", "20", str(year[1] / "review_pack.pdf"), str(tmp_path / "p")],
+        check=True,
+        timeout=120,
+    )
     pages = sorted(tmp_path.glob("p-*.png"))
     assert pages
     for path in pages:
         pixels = image.imread(path)
-        body = pixels[int(len(pixels) * 0.12):int(len(pixels) * 0.88)]
+        body = pixels[int(len(pixels) * 0.12) : int(len(pixels) * 0.88)]
         assert body.min() < 0.8, f"{path.name} has nothing between its header and footer"  # blank is 1.0
 
 
@@ -272,7 +322,7 @@ def test_pdf_contents_gives_each_profile_the_page_it_starts_on(pdf_pages):
         assert match, partnership_id
         page = int(match.group(1))
         assert f"{partnership_id} · " in pdf_pages[page - 1], partnership_id
-        assert not any(f"{partnership_id} · " in text for text in pdf_pages[:page - 1]), partnership_id
+        assert not any(f"{partnership_id} · " in text for text in pdf_pages[: page - 1]), partnership_id
 
 
 def test_pdf_links_from_contents_and_register_reach_each_profile_across_parts(year, pdf_pages):
@@ -291,18 +341,29 @@ def test_pdf_links_from_contents_and_register_reach_each_profile_across_parts(ye
                 annotation = annotation.get_object()
                 if annotation.get("/Subtype") == "/Link" and "/Dest" in annotation:
                     dest = annotation["/Dest"]  # a named destination, or a page and a position
-                    found.add((reader.get_destination_page_number(reader.named_destinations[str(dest)])
-                               if isinstance(dest, str) else reader.get_page_number(dest[0].get_object())) + 1)
+                    found.add(
+                        (
+                            reader.get_destination_page_number(reader.named_destinations[str(dest)])
+                            if isinstance(dest, str)
+                            else reader.get_page_number(dest[0].get_object())
+                        )
+                        + 1
+                    )
         return found
 
-    starts = {partnership_id: next(number for number, text in enumerate(pdf_pages, start=1)
-                                   if f"{partnership_id} · " in text) for partnership_id in PROFILED}
+    starts = {
+        partnership_id: next(number for number, text in enumerate(pdf_pages, start=1) if f"{partnership_id} · " in text)
+        for partnership_id in PROFILED
+    }
     from_contents = targets(lambda text: "Contents" in text.split("\n", 1)[0])
     from_register = targets(lambda text: "The partnership register" in text.split("\n", 1)[0])
     assert set(starts.values()) <= from_contents
     assert set(starts.values()) <= from_register
-    summary = next(number for number, text in enumerate(pdf_pages, start=1) if "Executive summary" in text
-                   and "Contents" not in text.split("\n", 1)[0] and number > 1)
+    summary = next(
+        number
+        for number, text in enumerate(pdf_pages, start=1)
+        if "Executive summary" in text and "Contents" not in text.split("\n", 1)[0] and number > 1
+    )
     assert summary in from_contents
 
 
@@ -321,19 +382,27 @@ def test_a_long_register_and_contents_in_parts_break_as_one_rendering_would(cont
     toc_pages = {item["anchor"]: 100 + index for index, item in enumerate(many)}
 
     def register(start, stop, _):
-        return pack_html.render_pack(big, frozenset({"register"}), [], profiles_title=False, footer=False,
-                                     piece=(start, stop))
+        return pack_html.render_pack(
+            big, frozenset({"register"}), [], profiles_title=False, footer=False, lines=(start, stop)
+        )
 
     def contents(start, stop, done):
-        return pack_html.render_pack(big, frozenset({"contents"}), [], profiles_title=False, toc_pages=toc_pages,
-                            numbering=(1 + done, 500), piece=(start, stop))
+        return pack_html.render_pack(
+            big,
+            frozenset({"contents"}),
+            [],
+            profiles_title=False,
+            toc_pages=toc_pages,
+            numbering=(1 + done, 500),
+            lines=(start, stop),
+        )
 
     def pages(part):
         lines = [[] for _ in part.landscape]
         for anchor, index in part.anchors.items():
             if anchor.startswith(("row-", "toc-")) and index < len(lines):
                 lines[index].append(anchor)
-        texts = [page.extract_text() for page in PdfReader(io.BytesIO(part.pdf)).pages[:len(part.landscape)]]
+        texts = [page.extract_text() for page in PdfReader(io.BytesIO(part.pdf)).pages[: len(part.landscape)]]
         return list(zip(lines, texts))
 
     for html, prefix, size in ((register, "row", 25), (contents, "toc", 30)):
@@ -346,6 +415,7 @@ def test_a_long_register_and_contents_in_parts_break_as_one_rendering_would(cont
 
 
 # --- A valid, tagged PDF (PDF/UA-1) -----------------------------------------------------------------
+
 
 def test_the_pdf_is_a_valid_file_and_every_tool_sees_every_page(year, pdf_pages):
     """A page's content was once written inline in its /Contents: Poppler and pypdf coped, qpdf saw 2
@@ -372,8 +442,11 @@ def _structure(pdf):
     while stack:
         element, parent = stack.pop()
         found.append((element, parent))
-        stack.extend((kid, str(element.S)) for kid in reversed(list(element.get("/K", [])))
-                     if isinstance(kid, __import__("pikepdf").Dictionary) and kid.get("/Type") == "/StructElem")
+        stack.extend(
+            (kid, str(element.S))
+            for kid in reversed(list(element.get("/K", [])))
+            if isinstance(kid, __import__("pikepdf").Dictionary) and kid.get("/Type") == "/StructElem"
+        )
     return found
 
 
@@ -451,8 +524,12 @@ def test_every_link_is_described_and_tied_to_its_link_element(year, context):
                 seen.add(str(annotation.Contents))
                 element = parents[int(annotation.StructParent)]
                 assert element.S == "/Link"
-                assert any(isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR"
-                           and kid.Obj.objgen == annotation.objgen for kid in element.K)
+                assert any(
+                    isinstance(kid, pikepdf.Dictionary)
+                    and kid.get("/Type") == "/OBJR"
+                    and kid.Obj.objgen == annotation.objgen
+                    for kid in element.K
+                )
         assert descriptions <= seen and "Executive summary" in seen
 
 
@@ -487,8 +564,13 @@ def test_pdf_ua_checkers_find_nothing_wrong(year):
     path = year[1] / "review_pack.pdf"
     report = page.validate_pdf(path, profile="ua1")
     assert report.is_compliant, [(failure.rule_id, failure.message) for failure in report.failures][:10]
-    found = subprocess.run([sys.executable, "-m", "pdfua", "check", "--format", "json", str(path)],
-                           capture_output=True, text=True, timeout=300)
+    found = subprocess.run(
+        [sys.executable, "-m", "pdfua", "check", "--format", "json", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     result = json.loads(found.stdout)
-    assert (found.returncode, result["summary"]["errors"], result["summary"]["warnings"]) == (0, 0, 0), \
-        result["findings"][:5]
+    assert (found.returncode, result["summary"]["errors"], result["summary"]["warnings"]) == (0, 0, 0), result[
+        "findings"
+    ][:5]

@@ -17,8 +17,11 @@ from year_set import write_year
 def page(tmp_path_factory) -> str:
     inputs = write_year(tmp_path_factory.mktemp("year"))
     out = tmp_path_factory.mktemp("pack") / "out"
-    result = CliRunner().invoke(cli, ["report", str(inputs), "--out", str(out), "--as-of", AS_OF.isoformat(),
-                                      "--no-pdf"], catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli,
+        ["report", str(inputs), "--out", str(out), "--as-of", AS_OF.isoformat(), "--no-pdf"],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     return (out / "review_pack.html").read_text(encoding="utf-8")
 
@@ -28,10 +31,10 @@ def plain(html: str) -> str:
 
 
 def test_area_i12_shows_its_whole_text(page):
-    profile = plain(page[page.index('class="profile"'):])
+    profile = plain(page[page.index('class="profile"') :])
     i12 = next(area for area in catalogue.AREAS if area.ref == "I12")
     assert i12.guidance  # its text ends "including:" and goes on in bullets
-    text = profile[profile.index(f"I12 {i12.text}"):]
+    text = profile[profile.index(f"I12 {i12.text}") :]
     for point in i12.guidance:
         assert point in text[:2000], point
 
@@ -59,21 +62,25 @@ def test_scatter_labels_sit_by_their_points_without_overlap(tmp_path):
     scores = assess_folder(tmp_path, Config(), as_of=AS_OF).scores
     with plt.rc_context(charts._STYLE):
         fig = plt.figure(figsize=(8, 4.8))
-        charts._resources(fig, [score for score in scores if score.counted and score.assessed and score.in_scope],
-                          Config())
+        charts._resources(
+            fig, [score for score in scores if score.counted and score.assessed and score.in_scope], Config()
+        )
         renderer = fig.canvas.get_renderer()
         for ax in fig.axes[:2]:
             notes = [child for child in ax.texts if child.get_text().startswith("P-")]
             assert len(notes) >= 8
             boxes = [note.get_window_extent(renderer) for note in notes]
             dots = ax.collections[0].get_offsets().tolist() + [
-                point for collection in ax.collections[1:] for point in collection.get_offsets().tolist()]
+                point for collection in ax.collections[1:] for point in collection.get_offsets().tolist()
+            ]
             pixels = [ax.transData.transform(point) for point in dots]
             for index, (note, box) in enumerate(zip(notes, boxes)):
-                assert not any(box.overlaps(other) for other in boxes[index + 1:]), note.get_text()
+                assert not any(box.overlaps(other) for other in boxes[index + 1 :]), note.get_text()
                 assert not any(box.x0 < px < box.x1 and box.y0 < py < box.y1 for px, py in pixels), note.get_text()
                 point = ax.transData.transform(note.xy)
-                nearest = max(abs(point[0] - (box.x0 + box.x1) / 2) - box.width / 2,
-                              abs(point[1] - (box.y0 + box.y1) / 2) - box.height / 2)
+                nearest = max(
+                    abs(point[0] - (box.x0 + box.x1) / 2) - box.width / 2,
+                    abs(point[1] - (box.y0 + box.y1) / 2) - box.height / 2,
+                )
                 assert nearest < 20 or note.arrow_patch is not None, note.get_text()  # beside it, in pixels
         plt.close(fig)

@@ -30,8 +30,11 @@ def _packaging() -> dict:
 
 def test_every_package_folder_is_packaged():
     """A package folder added under pipeline/ but not named in pyproject.toml would be missing from the wheel."""
-    folders = {".".join(path.parent.relative_to(ROOT).parts) for path in (ROOT / "pipeline").rglob("__init__.py")
-               if "__pycache__" not in path.parts}
+    folders = {
+        ".".join(path.parent.relative_to(ROOT).parts)
+        for path in (ROOT / "pipeline").rglob("__init__.py")
+        if "__pycache__" not in path.parts
+    }
     packaged = set(_packaging()["packages"])
     assert folders <= packaged
     assert "pipeline.report_templates" in packaged
@@ -54,8 +57,22 @@ def installed(tmp_path_factory) -> Path:
     for name in BUILD_FILES:
         (shutil.copytree if (ROOT / name).is_dir() else shutil.copy2)(ROOT / name, source / name)
     wheels = base / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    "--wheel-dir", str(wheels), str(source)], check=True, cwd=base)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--wheel-dir",
+            str(wheels),
+            str(source),
+        ],
+        check=True,
+        cwd=base,
+    )
     shutil.rmtree(source)  # the source tree is gone before the tool is installed and run
     (wheel,) = wheels.glob("partnership_review-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
@@ -64,27 +81,42 @@ def installed(tmp_path_factory) -> Path:
     env_dir = base / "venv"
     venv.EnvBuilder(with_pip=False).create(env_dir)
     env_python = env_dir / "bin" / "python"
-    site = Path(subprocess.run([str(env_python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                               check=True, capture_output=True, text=True).stdout.strip())
+    site = Path(
+        subprocess.run(
+            [str(env_python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    )
     # The test environment's packages as a plain path: its .pth files (the editable install of this
     # source tree among them) are not processed from there, so `pipeline` can only come from the wheel.
     (site / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(env_python), "install", "--quiet", "--no-deps",
-                    str(wheel)], check=True, cwd=base)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(env_python), "install", "--quiet", "--no-deps", str(wheel)],
+        check=True,
+        cwd=base,
+    )
     return env_dir
 
 
 def _run(env_dir: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "PYTHONHOME")}
-    return subprocess.run([str(env_dir / "bin" / "partnerships"), *args], cwd=cwd, env=env,
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [str(env_dir / "bin" / "partnerships"), *args], cwd=cwd, env=env, capture_output=True, text=True
+    )
 
 
 def test_the_wheel_runs_the_year_from_another_folder(installed, tmp_path):
     where = _run(installed, "--version", cwd=tmp_path)
     assert where.returncode == 0, where.stderr
-    located = subprocess.run([str(installed / "bin" / "python"), "-c", "import pipeline; print(pipeline.__file__)"],
-                             cwd=tmp_path, capture_output=True, text=True, check=True).stdout
+    located = subprocess.run(
+        [str(installed / "bin" / "python"), "-c", "import pipeline; print(pipeline.__file__)"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert Path(located).resolve().is_relative_to(installed.resolve())
 
     assert _run(installed, "templates", "--out", "blank", cwd=tmp_path).returncode == 0
@@ -103,9 +135,19 @@ def test_the_wheel_runs_the_year_from_another_folder(installed, tmp_path):
 
 
 def test_a_missing_tool_file_is_named_not_blamed_on_writing(installed, tmp_path):
-    site = Path(subprocess.run([str(installed / "bin" / "python"), "-c",
-                                "import pipeline, pathlib; print(pathlib.Path(pipeline.__file__).parent)"],
-                               cwd=tmp_path, check=True, capture_output=True, text=True).stdout.strip())
+    site = Path(
+        subprocess.run(
+            [
+                str(installed / "bin" / "python"),
+                "-c",
+                "import pipeline, pathlib; print(pathlib.Path(pipeline.__file__).parent)",
+            ],
+            cwd=tmp_path,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    )
     assert site.resolve().is_relative_to(installed.resolve())
     css = site / "report_templates" / "pack.css.j2"
     saved = css.read_bytes()

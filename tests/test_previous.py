@@ -30,8 +30,14 @@ LOW = {"Likelihood": 2, "Impact": 2}
 #: In 2027 the next review is a year on, so no review is overdue.
 NEXT_REVIEW = {"next_review": dt.date(2028, 3, 31), "review_completed_on": dt.date(2027, 4, 15)}
 BLANK_ACTION = {"Answer": "Yes", "Action": None, "Action owner": None, "Due date": None, "Action status": None}
-CHARTS = ("risk_heat_map", "strategy_risks_ranked", "action_status", "completeness_by_section",
-          "rag_by_service_area", "resources_vs_assurance")
+CHARTS = (
+    "risk_heat_map",
+    "strategy_risks_ranked",
+    "action_status",
+    "completeness_by_section",
+    "rag_by_service_area",
+    "resources_vs_assurance",
+)
 
 
 def blank(questions: int) -> dict:
@@ -39,33 +45,73 @@ def blank(questions: int) -> dict:
 
 
 def year_one(folder: Path) -> Path:
-    write_workbook(folder / "p1.xlsx", partnership_id="P-001", register={"name": "Harbour Board"},
-                   risks={"R01": LOW})
-    write_workbook(folder / "p2.xlsx", partnership_id="P-002", register={"name": "Youth Forum"},
-                   checklist=blank(12), risks={"R01": LOW},
-                   improvement={"I05": {"Answer": "No", "Action": "Agree the council's role", "Action owner": "Ann",
-                                        "Due date": dt.date(2026, 10, 31), "Action status": "Not started"},
-                                "I07": {"Answer": "No", "Action": "Write rules of engagement", "Action owner": "Bo",
-                                        "Due date": dt.date(2026, 12, 31), "Action status": "In progress"}})
+    write_workbook(folder / "p1.xlsx", partnership_id="P-001", register={"name": "Harbour Board"}, risks={"R01": LOW})
+    write_workbook(
+        folder / "p2.xlsx",
+        partnership_id="P-002",
+        register={"name": "Youth Forum"},
+        checklist=blank(12),
+        risks={"R01": LOW},
+        improvement={
+            "I05": {
+                "Answer": "No",
+                "Action": "Agree the council's role",
+                "Action owner": "Ann",
+                "Due date": dt.date(2026, 10, 31),
+                "Action status": "Not started",
+            },
+            "I07": {
+                "Answer": "No",
+                "Action": "Write rules of engagement",
+                "Action owner": "Bo",
+                "Due date": dt.date(2026, 12, 31),
+                "Action status": "In progress",
+            },
+        },
+    )
     write_workbook(folder / "p3.xlsx", partnership_id="P-003", register={"name": "Old Tourism Board"})
     return folder
 
 
 def year_two(folder: Path) -> Path:
-    write_workbook(folder / "p1.xlsx", partnership_id="P-001", register={"name": "Harbour Board", **NEXT_REVIEW},
-                   checklist=blank(15), risks={"R01": LOW, "R02": {"Likelihood": 1, "Impact": 1}},
-                   improvement={"I14": {"Action status": "Complete"}})
-    write_workbook(folder / "p2.xlsx", partnership_id="P-002", register={"name": "Youth Forum", **NEXT_REVIEW},
-                   risks={"R01": LOW},
-                   improvement={"I05": {"Answer": "No", "Action": "Agree the council's role", "Action owner": "Ann",
-                                        "Due date": dt.date(2026, 10, 31), "Action status": "Complete"},
-                                "I07": {"Answer": "No", "Action": "Write rules of engagement", "Action owner": "Bo",
-                                        "Due date": dt.date(2027, 12, 31), "Action status": "In progress"},
-                                "I14": BLANK_ACTION})
-    write_workbook(folder / "p4.xlsx", partnership_id="P-004",
-                   register={"name": "Rural Transport Partnership", **NEXT_REVIEW},
-                   risks={"R01": {"Likelihood": 5, "Impact": 5}},
-                   improvement={"I14": {"Due date": dt.date(2027, 9, 30)}})
+    write_workbook(
+        folder / "p1.xlsx",
+        partnership_id="P-001",
+        register={"name": "Harbour Board", **NEXT_REVIEW},
+        checklist=blank(15),
+        risks={"R01": LOW, "R02": {"Likelihood": 1, "Impact": 1}},
+        improvement={"I14": {"Action status": "Complete"}},
+    )
+    write_workbook(
+        folder / "p2.xlsx",
+        partnership_id="P-002",
+        register={"name": "Youth Forum", **NEXT_REVIEW},
+        risks={"R01": LOW},
+        improvement={
+            "I05": {
+                "Answer": "No",
+                "Action": "Agree the council's role",
+                "Action owner": "Ann",
+                "Due date": dt.date(2026, 10, 31),
+                "Action status": "Complete",
+            },
+            "I07": {
+                "Answer": "No",
+                "Action": "Write rules of engagement",
+                "Action owner": "Bo",
+                "Due date": dt.date(2027, 12, 31),
+                "Action status": "In progress",
+            },
+            "I14": BLANK_ACTION,
+        },
+    )
+    write_workbook(
+        folder / "p4.xlsx",
+        partnership_id="P-004",
+        register={"name": "Rural Transport Partnership", **NEXT_REVIEW},
+        risks={"R01": {"Likelihood": 5, "Impact": 5}},
+        improvement={"I14": {"Due date": dt.date(2027, 9, 30)}},
+    )
     return folder
 
 
@@ -92,7 +138,7 @@ def page(years) -> str:
 
 
 def between(text: str, start: str, end: str) -> str:
-    return text[text.index(start):text.index(end, text.index(start))]
+    return text[text.index(start) : text.index(end, text.index(start))]
 
 
 def plain(html: str) -> str:
@@ -105,7 +151,7 @@ def plain(html: str) -> str:
 
 def profile(page: str, anchor: str) -> str:
     start = page.index(f'<article class="profile" id="p-{anchor}-xlsx"')
-    return plain(page[start:page.index("</article>", start)])
+    return plain(page[start : page.index("</article>", start)])
 
 
 def test_the_summary_shows_the_rag_split_then_and_now(page):
@@ -118,11 +164,12 @@ def test_the_summary_shows_the_rag_split_then_and_now(page):
 def test_the_summary_names_the_moves_new_and_ended_partnerships(page):
     change = plain(between(page, 'id="change"', 'id="charts"'))
     # Each movement says what changed.
-    assert "1 partnership has got worse: Partnership Rating then Rating now What changed Completeness Change " \
-           "P-001 Harbour Board Green Red Green to Red because Checklist completeness 48% is below 60% " \
-           "100% → 48% -52 points" in change
-    assert "1 improved: P-002 Youth Forum (Red to Green: no longer Checklist completeness 59% is below 60%)." \
-        in change
+    assert (
+        "1 partnership has got worse: Partnership Rating then Rating now What changed Completeness Change "
+        "P-001 Harbour Board Green Red Green to Red because Checklist completeness 48% is below 60% "
+        "100% → 48% -52 points" in change
+    )
+    assert "1 improved: P-002 Youth Forum (Red to Green: no longer Checklist completeness 59% is below 60%)." in change
     assert "New this year (1): P-004 Rural Transport Partnership (Amber)." in change
     assert "Returned last year but not this year (1): P-003 Old Tourism Board (was Amber)." in change
 
@@ -130,9 +177,11 @@ def test_the_summary_names_the_moves_new_and_ended_partnerships(page):
 def test_the_summary_follows_last_years_open_actions(page):
     change = plain(between(page, 'id="change"', 'id="charts"'))
     # Open in 2026: P-001 I14; P-002 I05, I07, I14; P-003 I14, whose partnership returned nothing this year.
-    assert ("5 improvement actions were open at last year's review, each accounted for once: "
-            "2 now closed (Complete); 1 still open; 1 no longer listed this year without being marked Complete "
-            "(not carried over); 1 in partnerships that returned no workbook this year.") in change
+    assert (
+        "5 improvement actions were open at last year's review, each accounted for once: "
+        "2 now closed (Complete); 1 still open; 1 no longer listed this year without being marked Complete "
+        "(not carried over); 1 in partnerships that returned no workbook this year."
+    ) in change
 
 
 def test_each_profile_shows_then_and_now(page):
@@ -163,17 +212,30 @@ def test_results_json_records_the_comparison(years):
     assert (record["previous_year"], record["previous_as_of"]) == (2026, "2026-04-30")
     assert record["rag_then"] == {"Amber": 1, "Green": 1, "Red": 1} == record["rag_now"]
     assert (record["new"], record["ended"], record["worse"], record["better"]) == (
-        ["P-004"], ["P-003"], ["P-001"], ["P-002"])
-    assert (record["carried_actions"], record["carried_actions_closed"], record["carried_actions_still_open"],
-            record["carried_actions_not_carried_over"], record["carried_actions_no_return"],
-            record["carried_actions_open_now"]) == (5, 2, 3, 1, 1, 1)
+        ["P-004"],
+        ["P-003"],
+        ["P-001"],
+        ["P-002"],
+    )
+    assert (
+        record["carried_actions"],
+        record["carried_actions_closed"],
+        record["carried_actions_still_open"],
+        record["carried_actions_not_carried_over"],
+        record["carried_actions_no_return"],
+        record["carried_actions_open_now"],
+    ) == (5, 2, 3, 1, 1, 1)
     p3 = next(item for item in record["partnerships"] if item["id"] == "P-003")
     assert [(action["ref"], action["status_now"]) for action in p3["carried_actions"]] == [
-        ("I14", "No return this year")]
+        ("I14", "No return this year")
+    ]
     p2 = next(item for item in record["partnerships"] if item["id"] == "P-002")
     assert (p2["rag_then"], p2["rag_now"], p2["movement"]) == ("Red", "Green", "better")
     assert [(action["ref"], action["status_now"]) for action in p2["carried_actions"]] == [
-        ("I05", "Complete"), ("I07", "In progress"), ("I14", "Not carried over")]
+        ("I05", "Complete"),
+        ("I07", "In progress"),
+        ("I14", "Not carried over"),
+    ]
     risks = {risk["ref"]: risk for risk in record["risks"]}
     assert (risks["R01"]["then"], risks["R01"]["now"], risks["R01"]["direction"]) == ([2.67, 2.67], [3.0, 3.0], "up")
     assert risks["R02"]["direction"] == "down" and risks["R03"]["direction"] == "no change"
@@ -203,8 +265,9 @@ def test_without_previous_the_heat_map_is_the_chart_of_a_plain_run(years):
 
     config, as_of = Config(), dt.date(2027, 4, 30)
     batch = load_folder(years / "returns-2027", config)
-    scores = score_batch(batch.workbooks, check(batch.workbooks, as_of=as_of, config=config), as_of=as_of,
-                         config=config)
+    scores = score_batch(
+        batch.workbooks, check(batch.workbooks, as_of=as_of, config=config), as_of=as_of, config=config
+    )
     charts = render_charts(scores, config)
     assert charts == render_charts(scores, config, comparison=None)
     for chart in CHARTS:
@@ -214,8 +277,7 @@ def test_without_previous_the_heat_map_is_the_chart_of_a_plain_run(years):
 
 
 def test_the_comparison_is_reproducible(years, tmp_path):
-    again = run(years / "returns-2027", tmp_path / "2027", "2027-04-30", "--no-pdf", "--previous",
-                str(years / "2026"))
+    again = run(years / "returns-2027", tmp_path / "2027", "2027-04-30", "--no-pdf", "--previous", str(years / "2026"))
     assert again.exit_code == 0, again.output
     for name in ("review_pack.html", "results.json", "charts/risk_heat_map.svg"):
         assert (tmp_path / "2027" / name).read_bytes() == (years / "2027" / name).read_bytes(), name
@@ -228,14 +290,21 @@ def test_the_pdf_shows_the_change(years):
     assert "Change since 2026" in text and "New this year" in text and "Risk movement" in text
 
 
-@pytest.mark.parametrize("setup, says", [
-    (lambda folder: None, "is not a folder"),
-    (lambda folder: folder.mkdir(), "has no results.json"),
-    (lambda folder: (folder.mkdir(), (folder / "results.json").write_text("{broken", encoding="utf-8")),
-     "cannot be read"),
-    (lambda folder: (folder.mkdir(), (folder / "results.json").write_text('{"year": 2026}', encoding="utf-8")),
-     "not a results file"),
-])
+@pytest.mark.parametrize(
+    "setup, says",
+    [
+        (lambda folder: None, "is not a folder"),
+        (lambda folder: folder.mkdir(), "has no results.json"),
+        (
+            lambda folder: (folder.mkdir(), (folder / "results.json").write_text("{broken", encoding="utf-8")),
+            "cannot be read",
+        ),
+        (
+            lambda folder: (folder.mkdir(), (folder / "results.json").write_text('{"year": 2026}', encoding="utf-8")),
+            "not a results file",
+        ),
+    ],
+)
 def test_an_unusable_previous_folder_is_a_one_line_error(years, tmp_path, setup, says):
     previous = tmp_path / "2026"
     setup(previous)

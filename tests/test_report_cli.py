@@ -15,8 +15,16 @@ from year_set import write_year
 from pipeline.cli import cli
 
 ARGS = ("--as-of", AS_OF.isoformat(), "--year", "2026", "--no-pdf")
-COMPARED = ("review_pack.html", "results.json", "validation_report.csv", "register.xlsx", "answers.csv",
-            "validation_report.xlsx", "charts/risk_heat_map.svg", "charts/resources_vs_assurance.svg")
+COMPARED = (
+    "review_pack.html",
+    "results.json",
+    "validation_report.csv",
+    "register.xlsx",
+    "answers.csv",
+    "validation_report.xlsx",
+    "charts/risk_heat_map.svg",
+    "charts/resources_vs_assurance.svg",
+)
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +53,17 @@ def test_summary_names_the_ratings_findings_and_pack(good_pack, inputs, tmp_path
     assert "RAG: Red 2, Amber 0, Green 1, Out of scope 1, Not assessed 1." in result.output
     assert "Findings:" in result.output and "review_pack.html" in result.output
     assert sorted(path.name for path in good_pack.iterdir()) == sorted(
-        ["answers.csv", "charts", "feedback", "register.xlsx", "results.json", "review_pack.html",
-         "validation_report.csv", "validation_report.xlsx"])
+        [
+            "answers.csv",
+            "charts",
+            "feedback",
+            "register.xlsx",
+            "results.json",
+            "review_pack.html",
+            "validation_report.csv",
+            "validation_report.xlsx",
+        ]
+    )
 
 
 def test_two_runs_give_byte_identical_outputs(good_pack, inputs, tmp_path):
@@ -66,11 +83,14 @@ def test_rerun_into_the_same_folder_replaces_the_pack_and_leaves_nothing_beside_
     assert sorted(path.name for path in tmp_path.iterdir()) == ["2026"]
 
 
-@pytest.mark.parametrize("text, names", [
-    ("[rag\nred_completeness_below = 0.5\n", "not valid TOML"),
-    ("[rag]\nred_completness_below = 0.5\n", "rag.red_completness_below"),
-    ("[rag]\nred_completeness_below = \"half\"\n", "rag.red_completeness_below"),
-])
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("[rag\nred_completeness_below = 0.5\n", "not valid TOML"),
+        ("[rag]\nred_completness_below = 0.5\n", "rag.red_completness_below"),
+        ('[rag]\nred_completeness_below = "half"\n', "rag.red_completeness_below"),
+    ],
+)
 def test_a_broken_config_fails_in_one_line_and_keeps_the_last_pack(good_pack, inputs, tmp_path, text, names):
     before = snapshot(good_pack)
     config = tmp_path / "review.toml"
@@ -138,10 +158,23 @@ def test_previous_year_must_exist_and_is_shown(good_pack, inputs, tmp_path):
 def test_a_real_browser_renders_the_html_pack(good_pack, tmp_path):
     shot = tmp_path / "s.png"
     subprocess.run(
-        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
-         f"--screenshot={shot}", "--window-size=1280,2000", (good_pack / "review_pack.html").as_uri()],
-        check=True, capture_output=True, timeout=90,
+        [
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            f"--screenshot={shot}",
+            "--window-size=1280,2000",
+            (good_pack / "review_pack.html").as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=90,
     )
     from PIL import Image
 

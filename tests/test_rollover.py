@@ -12,8 +12,7 @@ from click.testing import CliRunner
 
 from pipeline import catalogue
 from pipeline.cli import cli
-from pipeline.cycle.rollover import (OPEN_ACTION_HEADERS, RolloverError, file_name, read_register,
-                               write_rollover)
+from pipeline.cycle.rollover import OPEN_ACTION_HEADERS, RolloverError, file_name, read_register, write_rollover
 
 LABELS = tuple(field.label for field in catalogue.REGISTER_FIELDS)
 SCORE_HEADERS = ("File", "In scope", "RAG", "Checklist completeness")
@@ -22,23 +21,42 @@ SCORE_HEADERS = ("File", "In scope", "RAG", "Checklist completeness")
 def register_row(**overrides) -> dict:
     """Last year's register entry of an in-scope partnership, by field key."""
     row = {
-        "id": "P-014", "name": "Community Safety Partnership", "purpose": "Reduce crime and disorder",
-        "partners": "Police; Fire service; NHS", "lead_officer": "Asha Patel",
-        "lead_officer_email": "asha.patel@council.gov.uk", "service_area": "Community safety",
-        "council_role": "Leading", "strategic_operational": "Strategic", "statutory_voluntary": "Statutory",
-        "single_multi": "Multi organisation", "geographic_level": "Local",
-        "legal_status": "No separate legal status", "objectives": "Safer places",
-        "performance_method": "Quarterly performance report", "funding": 25000, "officer_days": 40.5,
-        "councillor_days": 6, "start_date": dt.datetime(2019, 4, 1), "next_review": dt.datetime(2026, 3, 31),
-        "review_completed_on": dt.datetime(2025, 4, 12), "review_completed_by": "Asha Patel",
+        "id": "P-014",
+        "name": "Community Safety Partnership",
+        "purpose": "Reduce crime and disorder",
+        "partners": "Police; Fire service; NHS",
+        "lead_officer": "Asha Patel",
+        "lead_officer_email": "asha.patel@council.gov.uk",
+        "service_area": "Community safety",
+        "council_role": "Leading",
+        "strategic_operational": "Strategic",
+        "statutory_voluntary": "Statutory",
+        "single_multi": "Multi organisation",
+        "geographic_level": "Local",
+        "legal_status": "No separate legal status",
+        "objectives": "Safer places",
+        "performance_method": "Quarterly performance report",
+        "funding": 25000,
+        "officer_days": 40.5,
+        "councillor_days": 6,
+        "start_date": dt.datetime(2019, 4, 1),
+        "next_review": dt.datetime(2026, 3, 31),
+        "review_completed_on": dt.datetime(2025, 4, 12),
+        "review_completed_by": "Asha Patel",
         **{field.key: "No" for field in catalogue.SCOPE_FIELDS},
     }
     row.update(overrides)
     return row
 
 
-def write_register(path: Path, rows: list[tuple[dict, str]], actions: list[tuple], *,
-                   drop_label: str | None = None, sheets=("Register", "Open actions")) -> Path:
+def write_register(
+    path: Path,
+    rows: list[tuple[dict, str]],
+    actions: list[tuple],
+    *,
+    drop_label: str | None = None,
+    sheets=("Register", "Open actions"),
+) -> Path:
     """A register.xlsx in the report's format: Register (field labels, then scores) and Open actions."""
     workbook = openpyxl.Workbook()
     workbook.remove(workbook.active)
@@ -48,8 +66,12 @@ def write_register(path: Path, rows: list[tuple[dict, str]], actions: list[tuple
         sheet.append(headers)
         for values, in_scope in rows:
             by_label = {field.label: values.get(field.key) for field in catalogue.REGISTER_FIELDS}
-            by_label |= {"File": f"{values.get('id')}.xlsx", "In scope": in_scope,
-                         "RAG": "Green" if in_scope == "Yes" else "Out of scope", "Checklist completeness": 0.9}
+            by_label |= {
+                "File": f"{values.get('id')}.xlsx",
+                "In scope": in_scope,
+                "RAG": "Green" if in_scope == "Yes" else "Out of scope",
+                "Checklist completeness": 0.9,
+            }
             sheet.append([by_label.get(header) for header in headers])
         for row in sheet.iter_rows():
             for cell in row:
@@ -74,9 +96,18 @@ def register_file(tmp_path: Path) -> Path:
         rows=[
             (register_row(), "Yes"),
             (register_row(id="P-020", name="Arts Forum", scope_informal_group="Yes"), "No"),
-            (register_row(id="../../etc/x", name="CON", funding="£1,200", next_review="31/03/2026",
-                          purpose="=HYPERLINK(\"http://evil\")", objectives="'-20% crime", lead_officer="'Sam"),
-             "Yes"),
+            (
+                register_row(
+                    id="../../etc/x",
+                    name="CON",
+                    funding="£1,200",
+                    next_review="31/03/2026",
+                    purpose='=HYPERLINK("http://evil")',
+                    objectives="'-20% crime",
+                    lead_officer="'Sam",
+                ),
+                "Yes",
+            ),
             (register_row(id=None, name="Nameless"), "Yes"),
         ],
         actions=[
@@ -122,8 +153,18 @@ def test_register_is_pre_filled_with_typed_values_and_review_fields_blank(regist
     workbook = load(next(path for path in summary.written if path.name.startswith("P-014")))
 
     expected = register_row()
-    for key in ("id", "name", "purpose", "partners", "lead_officer_email", "council_role", "legal_status",
-                "funding", "councillor_days", *(field.key for field in catalogue.SCOPE_FIELDS)):
+    for key in (
+        "id",
+        "name",
+        "purpose",
+        "partners",
+        "lead_officer_email",
+        "council_role",
+        "legal_status",
+        "funding",
+        "councillor_days",
+        *(field.key for field in catalogue.SCOPE_FIELDS),
+    ):
         assert register_value(workbook, key) == expected[key], key
     assert register_value(workbook, "officer_days") == 40.5
     assert register_value(workbook, "start_date") == dt.datetime(2019, 4, 1)
@@ -140,7 +181,7 @@ def test_text_dates_and_numbers_become_real_ones_and_formulas_stay_text(register
     assert register_value(workbook, "funding") == 1200
     assert register_value(workbook, "next_review") == dt.datetime(2026, 3, 31)
     purpose = workbook[catalogue.REGISTER.name][f"B{catalogue.REGISTER_ROWS['purpose']}"]
-    assert purpose.value == "=HYPERLINK(\"http://evil\")" and purpose.data_type == "s"
+    assert purpose.value == '=HYPERLINK("http://evil")' and purpose.data_type == "s"
     assert register_value(workbook, "id") == "../../etc/x"  # the ID itself is kept; only the file name is safe
     # register.xlsx neutralises text a spreadsheet would run; the officer's own text comes back.
     assert register_value(workbook, "objectives") == "-20% crime"
@@ -159,8 +200,10 @@ def test_assessment_answers_blank_and_open_actions_carried_to_their_area_rows(re
         assert [workbook["Risks"][f"{column}{row}"].value for column in "CDEF"] == [None] * 4
 
     carried = {
-        area.ref: tuple(improvement_cell(workbook, area.ref, header).value
-                        for header in ("Answer", "Action", "Action owner", "Due date", "Action status"))
+        area.ref: tuple(
+            improvement_cell(workbook, area.ref, header).value
+            for header in ("Answer", "Action", "Action owner", "Due date", "Action status")
+        )
         for area in catalogue.AREAS
     }
     assert carried["I03"] == (None, "Agree legal status", "Legal team", dt.datetime(2025, 12, 31), "In progress")
@@ -194,26 +237,33 @@ def test_register_file_is_only_read(register_file, tmp_path):
 
 
 def test_colliding_names_get_a_suffix(tmp_path):
-    register_file = write_register(tmp_path / "register.xlsx", rows=[
-        (register_row(id="P/1", name="Same"), "Yes"),
-        (register_row(id="P:1", name="Same"), "Yes"),
-        (register_row(id="P_1", name="SAME"), True),
-        (register_row(id="P-2", name="Gone"), False),
-    ], actions=[])
+    register_file = write_register(
+        tmp_path / "register.xlsx",
+        rows=[
+            (register_row(id="P/1", name="Same"), "Yes"),
+            (register_row(id="P:1", name="Same"), "Yes"),
+            (register_row(id="P_1", name="SAME"), True),
+            (register_row(id="P-2", name="Gone"), False),
+        ],
+        actions=[],
+    )
     summary = write_rollover(register_file, tmp_path / "out", year=2026)
     assert [path.name for path in summary.written] == ["P_1_same.xlsx", "P_1_same-2.xlsx", "P_1_same-3.xlsx"]
     assert summary.out_of_scope == ("P-2",)
 
 
-@pytest.mark.parametrize("partnership_id, name, expected", [
-    ("P-014", "Community Safety Partnership", "P-014_community-safety-partnership.xlsx"),
-    ("../../etc/x", "", "etc_x.xlsx"),
-    ("CON", "", "_CON.xlsx"),
-    ("", "", "partnership.xlsx"),
-    ("..", "..", "partnership.xlsx"),
-    ("P/1\\2:3", "Café Société ../x", "P_1_2_3_cafe-societe-x.xlsx"),
-    ("P-1", "x" * 300, "P-1_" + "x" * 50 + ".xlsx"),
-])
+@pytest.mark.parametrize(
+    "partnership_id, name, expected",
+    [
+        ("P-014", "Community Safety Partnership", "P-014_community-safety-partnership.xlsx"),
+        ("../../etc/x", "", "etc_x.xlsx"),
+        ("CON", "", "_CON.xlsx"),
+        ("", "", "partnership.xlsx"),
+        ("..", "..", "partnership.xlsx"),
+        ("P/1\\2:3", "Café Société ../x", "P_1_2_3_cafe-societe-x.xlsx"),
+        ("P-1", "x" * 300, "P-1_" + "x" * 50 + ".xlsx"),
+    ],
+)
 def test_file_names_are_safe(partnership_id, name, expected):
     assert file_name(partnership_id, name) == expected
 
@@ -223,8 +273,9 @@ def test_missing_or_malformed_register_is_a_one_line_error(tmp_path, register_fi
         "missing": tmp_path / "nothing.xlsx",
         "text": tmp_path / "notes.xlsx",
         "no sheet": write_register(tmp_path / "no_actions.xlsx", [], [], sheets=("Register",)),
-        "no column": write_register(tmp_path / "no_column.xlsx", [(register_row(), "Yes")], [],
-                                    drop_label="Partnership name"),
+        "no column": write_register(
+            tmp_path / "no_column.xlsx", [(register_row(), "Yes")], [], drop_label="Partnership name"
+        ),
         "folder": tmp_path,
     }
     cases["text"].write_text("not a workbook")
@@ -258,13 +309,22 @@ def test_read_register_finds_headers_by_name_in_any_order(tmp_path):
     register = read_register(path.read_bytes())
     [partnership] = register.partnerships
     assert (partnership.id, partnership.name, partnership.row) == ("P-7", "Seven", 3)
-    assert partnership.actions == {"I05": {"Action": "Do it", "Action owner": "Owner",
-                                           "Due date": dt.date(2026, 1, 31), "Action status": "In progress"}}
+    assert partnership.actions == {
+        "I05": {
+            "Action": "Do it",
+            "Action owner": "Owner",
+            "Due date": dt.date(2026, 1, 31),
+            "Action status": "In progress",
+        }
+    }
 
 
 def test_cli_templates_from_register(register_file, tmp_path):
-    result = CliRunner().invoke(cli, ["templates", "--from-register", str(register_file), "--out",
-                                      str(tmp_path / "cli"), "--year", "2026"], catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli,
+        ["templates", "--from-register", str(register_file), "--out", str(tmp_path / "cli"), "--year", "2026"],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     assert "Wrote 2 workbook(s)" in result.output
     assert (tmp_path / "cli" / "P-014_community-safety-partnership.xlsx").is_file()

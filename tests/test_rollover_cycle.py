@@ -30,25 +30,51 @@ def rolled(tmp_path_factory):
     root = tmp_path_factory.mktemp("cycle")
     returns = root / "returns"
     returns.mkdir()
-    write_workbook(returns / "p1.xlsx", partnership_id="P-001",
-                   risks={"R10": {"Risk": "Key funder withdraws", "Likelihood": 4, "Impact": 3,
-                                  "Mitigation": "Second funder sought", "Owner": "Ann"},
-                          "R11": {"Risk": "Venue lease ends", "Likelihood": 2, "Impact": 2, "Owner": "Bo"}},
-                   improvement={"I05": action("Agree the role", "Done"), "I06": action("Set targets", due="soon")})
+    write_workbook(
+        returns / "p1.xlsx",
+        partnership_id="P-001",
+        risks={
+            "R10": {
+                "Risk": "Key funder withdraws",
+                "Likelihood": 4,
+                "Impact": 3,
+                "Mitigation": "Second funder sought",
+                "Owner": "Ann",
+            },
+            "R11": {"Risk": "Venue lease ends", "Likelihood": 2, "Impact": 2, "Owner": "Bo"},
+        },
+        improvement={"I05": action("Agree the role", "Done"), "I06": action("Set targets", due="soon")},
+    )
     # P-002 twice: this year's return (counted) and an older, out-of-scope draft.
-    write_workbook(returns / "p2.xlsx", partnership_id="P-002", register={"name": "Youth Forum"},
-                   improvement={"I03": action("Publish the aims")})
-    write_workbook(returns / "p2-draft.xlsx", partnership_id="P-002",
-                   register={"name": "Youth Forum", "scope_contract": "Yes",
-                             "review_completed_on": dt.date(2026, 3, 1)})
+    write_workbook(
+        returns / "p2.xlsx",
+        partnership_id="P-002",
+        register={"name": "Youth Forum"},
+        improvement={"I03": action("Publish the aims")},
+    )
+    write_workbook(
+        returns / "p2-draft.xlsx",
+        partnership_id="P-002",
+        register={"name": "Youth Forum", "scope_contract": "Yes", "review_completed_on": dt.date(2026, 3, 1)},
+    )
     # P-003 twice, both in scope: the other return's actions come back too.
     write_workbook(returns / "p3-a.xlsx", partnership_id="P-003", register={"name": "Harbour Board"})
-    write_workbook(returns / "p3-b.xlsx", partnership_id="P-003", register={"name": "Harbour Board",
-                                                                            "review_completed_on": dt.date(2026, 4, 1)},
-                   improvement={"I02": action("Write the terms of reference")})
+    write_workbook(
+        returns / "p3-b.xlsx",
+        partnership_id="P-003",
+        register={"name": "Harbour Board", "review_completed_on": dt.date(2026, 4, 1)},
+        improvement={"I02": action("Write the terms of reference")},
+    )
     run("report", str(returns), "--out", str(root / "out"), "--as-of", "2026-04-30", "--no-pdf")
-    output = run("templates", "--from-register", str(root / "out" / "register.xlsx"), "--out", str(root / "rolled"),
-                 "--year", "2027")
+    output = run(
+        "templates",
+        "--from-register",
+        str(root / "out" / "register.xlsx"),
+        "--out",
+        str(root / "rolled"),
+        "--year",
+        "2027",
+    )
     books = {}
     for path in sorted((root / "rolled").glob("*.xlsx")):
         book = openpyxl.load_workbook(path)
@@ -65,9 +91,21 @@ def test_an_officers_own_risks_come_back_with_ratings_blank(rolled):
     _, books = rolled
     headers = ("Ref", "Risk", "Likelihood", "Impact", "Mitigation", "Owner")
     assert cells(books["P-001"], "Risks", "R10", catalogue.RISK_ROWS, headers) == (
-        "R10", "Key funder withdraws", None, None, "Second funder sought", "Ann")
+        "R10",
+        "Key funder withdraws",
+        None,
+        None,
+        "Second funder sought",
+        "Ann",
+    )
     assert cells(books["P-001"], "Risks", "R11", catalogue.RISK_ROWS, headers) == (
-        "R11", "Venue lease ends", None, None, None, "Bo")
+        "R11",
+        "Venue lease ends",
+        None,
+        None,
+        None,
+        "Bo",
+    )
 
 
 def test_one_workbook_per_partnership_and_the_console_tells_the_truth(rolled):
@@ -82,11 +120,17 @@ def test_open_actions_of_both_returns_of_a_shared_id_come_back(rolled):
     _, books = rolled
     headers = ("Action", "Action status")
     assert cells(books["P-003"], "Improvement", "I02", catalogue.IMPROVEMENT_ROWS, headers) == (
-        "Write the terms of reference", "In progress")
+        "Write the terms of reference",
+        "In progress",
+    )
     assert cells(books["P-003"], "Improvement", "I14", catalogue.IMPROVEMENT_ROWS, headers) == (
-        "Review the governance arrangements with partners", "In progress")
+        "Review the governance arrangements with partners",
+        "In progress",
+    )
     assert cells(books["P-002"], "Improvement", "I03", catalogue.IMPROVEMENT_ROWS, headers) == (
-        "Publish the aims", "In progress")
+        "Publish the aims",
+        "In progress",
+    )
 
 
 def test_an_unknown_status_or_unreadable_due_date_is_carried_as_typed_and_listed(rolled):
@@ -103,27 +147,48 @@ def test_two_partnerships_sharing_an_id_each_come_back_with_their_own_actions(tm
     lost next year; each gets its own workbook and actions, and the policy team is told to fix an ID."""
     returns = tmp_path / "returns"
     returns.mkdir()
-    write_workbook(returns / "food.xlsx", partnership_id="P-004", register={"name": "Riverside Food Network"},
-                   improvement={"I04": action("Agree the bottom line")})
-    write_workbook(returns / "arts.xlsx", partnership_id="P-004", register={"name": "Eastbrook Arts Trust"},
-                   improvement={"I09": action("Minute every decision")})
+    write_workbook(
+        returns / "food.xlsx",
+        partnership_id="P-004",
+        register={"name": "Riverside Food Network"},
+        improvement={"I04": action("Agree the bottom line")},
+    )
+    write_workbook(
+        returns / "arts.xlsx",
+        partnership_id="P-004",
+        register={"name": "Eastbrook Arts Trust"},
+        improvement={"I09": action("Minute every decision")},
+    )
     run("report", str(returns), "--out", str(tmp_path / "out"), "--as-of", "2026-04-30", "--no-pdf")
-    output = run("templates", "--from-register", str(tmp_path / "out" / "register.xlsx"),
-                 "--out", str(tmp_path / "rolled"), "--year", "2027")
+    output = run(
+        "templates",
+        "--from-register",
+        str(tmp_path / "out" / "register.xlsx"),
+        "--out",
+        str(tmp_path / "rolled"),
+        "--year",
+        "2027",
+    )
     books = {}
     for path in sorted((tmp_path / "rolled").glob("*.xlsx")):
         book = openpyxl.load_workbook(path)
         register = book["Register"]
         books[register[f"B{catalogue.REGISTER_ROWS['name']}"].value] = (
-            register[f"B{catalogue.REGISTER_ROWS['id']}"].value, book)
+            register[f"B{catalogue.REGISTER_ROWS['id']}"].value,
+            book,
+        )
     assert sorted(books) == ["Eastbrook Arts Trust", "Riverside Food Network"]
     headers = ("Action", "Action status")
     food, arts = books["Riverside Food Network"][1], books["Eastbrook Arts Trust"][1]
-    assert cells(food, "Improvement", "I04", catalogue.IMPROVEMENT_ROWS, headers) == ("Agree the bottom line",
-                                                                                       "In progress")
+    assert cells(food, "Improvement", "I04", catalogue.IMPROVEMENT_ROWS, headers) == (
+        "Agree the bottom line",
+        "In progress",
+    )
     assert cells(food, "Improvement", "I09", catalogue.IMPROVEMENT_ROWS, headers) == (None, None)
-    assert cells(arts, "Improvement", "I09", catalogue.IMPROVEMENT_ROWS, headers) == ("Minute every decision",
-                                                                                      "In progress")
+    assert cells(arts, "Improvement", "I09", catalogue.IMPROVEMENT_ROWS, headers) == (
+        "Minute every decision",
+        "In progress",
+    )
     assert cells(arts, "Improvement", "I04", catalogue.IMPROVEMENT_ROWS, headers) == (None, None)
     assert "Wrote 2 workbook(s)" in output
     assert "give one of them a new ID" in output

@@ -20,28 +20,60 @@ CONFIG = Config()
 #: One workbook with a problem in (nearly) every answer cell a rule looks at, and what must be found.
 BROKEN = dict(
     register={
-        "name": None, "partners": " ; ", "lead_officer_email": "sam.patel@", "council_role": "Boss",
-        "funding": "lots", "officer_days": -3, "start_date": "soon", "next_review": dt.date(2026, 3, 31),
-        "review_completed_on": "31/02/2026", "legal_status": "Club",
-        "scope_contract": "Maybe", "performance_method": "No formal method", "total_budget": "£-5",
+        "name": None,
+        "partners": " ; ",
+        "lead_officer_email": "sam.patel@",
+        "council_role": "Boss",
+        "funding": "lots",
+        "officer_days": -3,
+        "start_date": "soon",
+        "next_review": dt.date(2026, 3, 31),
+        "review_completed_on": "31/02/2026",
+        "legal_status": "Club",
+        "scope_contract": "Maybe",
+        "performance_method": "No formal method",
+        "total_budget": "£-5",
     },
     # Strategic but Council role not readable: a Moderate partnership, for which no formal method is too little.
     objectives={"O1": {"Contributes": None}, "O2": {"Contributes": "Maybe"}, "O3": {"Contributes": "Yes", "How": None}},
-    checklist={"1a": {"Status": None}, "1b": {"Status": "Sometimes"}, "2a": {"Status": "Partly", "Evidence": None},
-               "2b": {"Status": "No", "Evidence": None}, "2c": {"Status": "N/A", "Evidence": None}},
+    checklist={
+        "1a": {"Status": None},
+        "1b": {"Status": "Sometimes"},
+        "2a": {"Status": "Partly", "Evidence": None},
+        "2b": {"Status": "No", "Evidence": None},
+        "2c": {"Status": "N/A", "Evidence": None},
+    },
     improvement={
-        "I01": {"Answer": None}, "I02": {"Answer": "Unsure"}, "I03": {"Answer": "No"},
-        "I04": {"Answer": "No", "Action": "Agree terms", "Action owner": None, "Due date": None,
-                "Action status": "Done"},
+        "I01": {"Answer": None},
+        "I02": {"Answer": "Unsure"},
+        "I03": {"Answer": "No"},
+        "I04": {
+            "Answer": "No",
+            "Action": "Agree terms",
+            "Action owner": None,
+            "Due date": None,
+            "Action status": "Done",
+        },
         "I05": {"Answer": "Yes", "Action": "Refresh plan", "Action owner": "Jo", "Due date": "tomorrow"},
-        "I06": {"Answer": "No", "Action": "Publish aims", "Action owner": "Jo", "Due date": "01/03/2026",
-                "Action status": None},
-        "I07": {"Answer": "No", "Action": "Set targets", "Action owner": "Jo", "Due date": dt.date(2026, 1, 31),
-                "Action status": "Complete"},
+        "I06": {
+            "Answer": "No",
+            "Action": "Publish aims",
+            "Action owner": "Jo",
+            "Due date": "01/03/2026",
+            "Action status": None,
+        },
+        "I07": {
+            "Answer": "No",
+            "Action": "Set targets",
+            "Action owner": "Jo",
+            "Due date": dt.date(2026, 1, 31),
+            "Action status": "Complete",
+        },
         "I08": {"Answer": "Yes", "Action": None, "Action owner": "Jo", "Due date": "never", "Action status": "?"},
     },
     risks={
-        "R02": {"Likelihood": None, "Impact": None}, "R03": {"Likelihood": 6, "Impact": "2.5"},
+        "R02": {"Likelihood": None, "Impact": None},
+        "R03": {"Likelihood": 6, "Impact": "2.5"},
         "R04": {"Likelihood": 5, "Impact": 3, "Mitigation": None},
         "R05": {"Likelihood": 3, "Impact": 4, "Mitigation": None},
         "R10": {"Risk": "Key partner leaves", "Likelihood": "high"},
@@ -115,20 +147,32 @@ def test_each_problem_is_found_at_its_cell_and_nothing_else(broken):
 
 def test_every_cell_rule_of_the_contract_is_produced(broken, complete, folder):
     copy = dataclasses.replace(complete, file="copy.xlsx")
-    early = load_workbook_file(write_workbook(folder / "early.xlsx", partnership_id="P-002",
-                                              register={"next_review": dt.date(2026, 4, 1)}), folder, CONFIG)
-    excluded = load_workbook_file(write_workbook(folder / "excluded.xlsx", partnership_id="P-003",
-                                                 register={"scope_commercial": "yes"}), folder, CONFIG)
-    previous = load_workbook_file(write_workbook(folder / "v1.xlsx", partnership_id="P-004", version=1),
-                                  folder, CONFIG)
-    none = load_workbook_file(write_workbook(folder / "none.xlsx", partnership_id="P-005",
-                                             objectives={"O2": {"Contributes": "No"}}), folder, CONFIG)
+    early = load_workbook_file(
+        write_workbook(folder / "early.xlsx", partnership_id="P-002", register={"next_review": dt.date(2026, 4, 1)}),
+        folder,
+        CONFIG,
+    )
+    excluded = load_workbook_file(
+        write_workbook(folder / "excluded.xlsx", partnership_id="P-003", register={"scope_commercial": "yes"}),
+        folder,
+        CONFIG,
+    )
+    previous = load_workbook_file(write_workbook(folder / "v1.xlsx", partnership_id="P-004", version=1), folder, CONFIG)
+    none = load_workbook_file(
+        write_workbook(folder / "none.xlsx", partnership_id="P-005", objectives={"O2": {"Contributes": "No"}}),
+        folder,
+        CONFIG,
+    )
     other = load_workbook_file(write_workbook(folder / "other.xlsx", partnership_id="P-006"), folder, CONFIG)
     other = dataclasses.replace(other, objectives_list="OBJ-000000000000")
-    formulas = dataclasses.replace(complete, file="formulas.xlsx", formulas={
-        ("Register", "B22"): "=TODAY()", ("Improvement", "F15"): "=TODAY()+30"})
-    report = check([broken, complete, copy, early, excluded, previous, none, other, formulas], as_of=AS_OF,
-                   config=CONFIG)
+    formulas = dataclasses.replace(
+        complete,
+        file="formulas.xlsx",
+        formulas={("Register", "B22"): "=TODAY()", ("Improvement", "F15"): "=TODAY()+30"},
+    )
+    report = check(
+        [broken, complete, copy, early, excluded, previous, none, other, formulas], as_of=AS_OF, config=CONFIG
+    )
     assert {item.rule for item in report.findings} == set(RULES) - FILE_LEVEL_RULES - {"sheet.rows_moved"}  # loading's
 
 
@@ -152,7 +196,9 @@ def test_complete_return_has_no_finding(complete):
 def test_overdue_is_measured_against_the_as_of_date(complete):
     later = dt.date(2027, 6, 1)
     assert cells(check([complete], as_of=later, config=CONFIG)) == {
-        ("Register", "B21", "register.review_overdue"), ("Improvement", "F15", "action.overdue")}
+        ("Register", "B21", "register.review_overdue"),
+        ("Improvement", "F15", "action.overdue"),
+    }
 
 
 def test_high_band_comes_from_the_configuration(broken):

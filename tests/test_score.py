@@ -17,16 +17,22 @@ AS_OF = dt.date(2026, 4, 30)
 CONFIG = Config()
 
 
-def make_workbook(*, file="p.xlsx", register=None, checklist=None, improvement=None, risks=None,
-                  findings=()) -> Workbook:
+def make_workbook(
+    *, file="p.xlsx", register=None, checklist=None, improvement=None, risks=None, findings=()
+) -> Workbook:
     """A workbook record as the loader would make it: a complete, Green return unless overridden.
 
     checklist: {ref: status}; improvement: {ref: {"answer":..., "action":..., ...}};
     risks: {ref: (likelihood, impact, mitigation)} replacing the default ratings of R01..R09.
     """
     values = {
-        "id": "P-001", "name": "Safer Streets", "service_area": "Community safety", "funding": 1000,
-        "officer_days": 10, "councillor_days": 2, "next_review": "2027-03-31",
+        "id": "P-001",
+        "name": "Safer Streets",
+        "service_area": "Community safety",
+        "funding": 1000,
+        "officer_days": 10,
+        "councillor_days": 2,
+        "next_review": "2027-03-31",
         **{spec.key: "No" for spec in catalogue.SCOPE_FIELDS},
         **(register or {}),
     }
@@ -49,8 +55,16 @@ def make_workbook(*, file="p.xlsx", register=None, checklist=None, improvement=N
         RiskRow(ref, catalogue.RISK_ROWS[ref], None, likelihood, impact, mitigation, "Owner")
         for ref, (likelihood, impact, mitigation) in ratings.items()
     )
-    return Workbook(file=file, sha256="0" * 64, size=1, register=register_values, checklist=checklist_rows,
-                    improvement=tuple(improvement_rows), risks=risk_rows, findings=tuple(findings))
+    return Workbook(
+        file=file,
+        sha256="0" * 64,
+        size=1,
+        register=register_values,
+        checklist=checklist_rows,
+        improvement=tuple(improvement_rows),
+        risks=risk_rows,
+        findings=tuple(findings),
+    )
 
 
 def score(workbook: Workbook, findings=(), config: Config = CONFIG):
@@ -59,7 +73,7 @@ def score(workbook: Workbook, findings=(), config: Config = CONFIG):
 
 def blank(count: int) -> dict:
     """Checklist answers with the last `count` questions left blank."""
-    return {question.ref: None for question in catalogue.QUESTIONS[len(catalogue.QUESTIONS) - count:]}
+    return {question.ref: None for question in catalogue.QUESTIONS[len(catalogue.QUESTIONS) - count :]}
 
 
 def test_a_complete_return_is_green_with_full_scores():
@@ -74,12 +88,15 @@ def test_a_complete_return_is_green_with_full_scores():
     assert result.findings == {"error": 0, "warning": 0}
 
 
-@pytest.mark.parametrize("blanks, rag, completeness", [
-    (12, "Red", 17 / 29),  # 58.6% < 60%
-    (11, "Amber", 18 / 29),  # 62.1%: not Red, but < 90%
-    (3, "Amber", 26 / 29),  # 89.7% < 90%
-    (2, "Green", 27 / 29),  # 93.1%
-])
+@pytest.mark.parametrize(
+    "blanks, rag, completeness",
+    [
+        (12, "Red", 17 / 29),  # 58.6% < 60%
+        (11, "Amber", 18 / 29),  # 62.1%: not Red, but < 90%
+        (3, "Amber", 26 / 29),  # 89.7% < 90%
+        (2, "Green", 27 / 29),  # 93.1%
+    ],
+)
 def test_completeness_thresholds(blanks, rag, completeness):
     result = score(make_workbook(checklist=blank(blanks)))
     assert result.checklist_completeness == pytest.approx(completeness)
@@ -109,13 +126,16 @@ def test_assurance_is_none_when_nothing_is_yes_partly_or_no_and_then_not_amber()
     assert result.rag == "Green"
 
 
-@pytest.mark.parametrize("partly, no, rag", [
-    (6, 3, "Green"),  # (20 + 3) / 29 = 0.793
-    (6, 5, "Amber"),  # (18 + 3) / 29 = 0.724 < 0.75
-])
+@pytest.mark.parametrize(
+    "partly, no, rag",
+    [
+        (6, 3, "Green"),  # (20 + 3) / 29 = 0.793
+        (6, 5, "Amber"),  # (18 + 3) / 29 = 0.724 < 0.75
+    ],
+)
 def test_assurance_threshold(partly, no, rag):
     refs = [question.ref for question in catalogue.QUESTIONS]
-    answers = {ref: "Partly" for ref in refs[:partly]} | {ref: "No" for ref in refs[partly:partly + no]}
+    answers = {ref: "Partly" for ref in refs[:partly]} | {ref: "No" for ref in refs[partly : partly + no]}
     result = score(make_workbook(checklist=answers))
     yes = 29 - partly - no
     assert result.checklist_assurance == pytest.approx((yes + 0.5 * partly) / 29)
@@ -131,7 +151,9 @@ def test_partly_weight_comes_from_config():
 def test_improvement_coverage_and_score():
     improvement = {
         "I01": {"answer": "No", "action": "Appoint a lead", "action_status": "In progress"},
-        "I02": {"answer": None}, "I03": {"answer": "Perhaps"}, "I04": {"answer": "no", "action": "Fix"},
+        "I02": {"answer": None},
+        "I03": {"answer": "Perhaps"},
+        "I04": {"answer": "no", "action": "Fix"},
     }
     result = score(make_workbook(improvement=improvement))
     assert result.improvement_coverage == pytest.approx(12 / 14)
@@ -172,9 +194,16 @@ def test_overdue_days_threshold(days, rag):
     assert (result.max_overdue_days, result.rag) == (days, rag)
 
 
-@pytest.mark.parametrize("likelihood, impact, band", [
-    (2, 2, "Low"), (1, 5, "Medium"), (3, 4, "Medium"), (3, 5, "High"), (5, 5, "High"),
-])
+@pytest.mark.parametrize(
+    "likelihood, impact, band",
+    [
+        (2, 2, "Low"),
+        (1, 5, "Medium"),
+        (3, 4, "Medium"),
+        (3, 5, "High"),
+        (5, 5, "High"),
+    ],
+)
 def test_risk_band_boundaries(likelihood, impact, band):
     result = score(make_workbook(risks={"R01": (likelihood, impact, "Mitigated")}))
     r01 = next(risk for risk in result.risks if risk.ref == "R01")
@@ -225,8 +254,9 @@ def test_a_file_or_sheet_error_is_not_assessed():
 
 
 def test_thresholds_come_from_config():
-    strict = dataclasses.replace(CONFIG, rag=Rag(red_completeness_below=0.95),
-                                 scoring=Scoring(risk_low_max=1, risk_medium_max=1))
+    strict = dataclasses.replace(
+        CONFIG, rag=Rag(red_completeness_below=0.95), scoring=Scoring(risk_low_max=1, risk_medium_max=1)
+    )
     result = score(make_workbook(checklist=blank(2)), config=strict)
     assert result.rag == "Red"
     assert {risk.band for risk in result.risks} == {"High"}
@@ -239,10 +269,12 @@ def test_batch_attaches_each_files_findings_and_totals():
         make_workbook(file="c.xlsx", register={"id": "P-3", "scope_contract": "Yes"}),
         make_workbook(file="d.xlsx", register={"id": "P-4"}),
     ]
-    report = ValidationReport.of([
-        finding("checklist.unanswered", file="b.xlsx", sheet="Checklist", cell="D2", ref="1a"),
-        finding("file.unreadable", file="d.xlsx", reason="truncated"),
-    ])
+    report = ValidationReport.of(
+        [
+            finding("checklist.unanswered", file="b.xlsx", sheet="Checklist", cell="D2", ref="1a"),
+            finding("file.unreadable", file="d.xlsx", reason="truncated"),
+        ]
+    )
     scores = score_batch(books, report, as_of=AS_OF, config=CONFIG)
     assert [item.rag for item in scores] == ["Green", "Red", "Out of scope", "Not assessed"]
     assert [item.findings["warning"] for item in scores] == [1 if item.file == "b.xlsx" else 0 for item in scores]

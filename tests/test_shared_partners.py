@@ -27,28 +27,58 @@ from pipeline.portfolio.duplication import Member, analyse
 from pipeline.portfolio.organisations import organisation_key
 
 SAFETY = "Reduce crime and anti-social behaviour across the district."
-ALIASES = '''
+ALIASES = """
 [organisation_aliases]
 "NHS Northshire ICB" = "Northshire Integrated Care Board"
-'''
+"""
 
 
 def returns(folder: Path) -> Path:
     def register(area: str, partners: str, purpose: str, **more) -> dict:
         return {"service_area": area, "partners": partners, "purpose": purpose, **more}
 
-    write_workbook(folder / "p1.xlsx", partnership_id="P-001", register=register(
-        "Community Safety", "Northshire Police; Fire & Rescue Service; NHS Northshire ICB; Probation Service", SAFETY))
-    write_workbook(folder / "p2.xlsx", partnership_id="P-002", register=register(
-        "community safety", "NORTHSHIRE POLICE.; Fire and Rescue Service; Northshire Integrated Care Board; Shelter",
-        "Cut crime and anti-social behaviour in the town centres."))
-    write_workbook(folder / "p3.xlsx", partnership_id="P-003", register=register(
-        "Adult Social Care", "The Northshire Police; Age UK", "Help older people live independently at home."))
-    write_workbook(folder / "p4.xlsx", partnership_id="P-004", register=register(
-        "Community Safety", "Northshire Police; Fire & Rescue Service", "Run the bonfire night fireworks festival."))
-    write_workbook(folder / "p5.xlsx", partnership_id="P-005", register=register(
-        "Community Safety", "Northshire Police; Fire & Rescue Service; NHS Northshire ICB; Probation Service", SAFETY,
-        **{catalogue.SCOPE_FIELDS[3].key: "Yes"}))
+    write_workbook(
+        folder / "p1.xlsx",
+        partnership_id="P-001",
+        register=register(
+            "Community Safety",
+            "Northshire Police; Fire & Rescue Service; NHS Northshire ICB; Probation Service",
+            SAFETY,
+        ),
+    )
+    write_workbook(
+        folder / "p2.xlsx",
+        partnership_id="P-002",
+        register=register(
+            "community safety",
+            "NORTHSHIRE POLICE.; Fire and Rescue Service; Northshire Integrated Care Board; Shelter",
+            "Cut crime and anti-social behaviour in the town centres.",
+        ),
+    )
+    write_workbook(
+        folder / "p3.xlsx",
+        partnership_id="P-003",
+        register=register(
+            "Adult Social Care", "The Northshire Police; Age UK", "Help older people live independently at home."
+        ),
+    )
+    write_workbook(
+        folder / "p4.xlsx",
+        partnership_id="P-004",
+        register=register(
+            "Community Safety", "Northshire Police; Fire & Rescue Service", "Run the bonfire night fireworks festival."
+        ),
+    )
+    write_workbook(
+        folder / "p5.xlsx",
+        partnership_id="P-005",
+        register=register(
+            "Community Safety",
+            "Northshire Police; Fire & Rescue Service; NHS Northshire ICB; Probation Service",
+            SAFETY,
+            **{catalogue.SCOPE_FIELDS[3].key: "Yes"},
+        ),
+    )
     return folder
 
 
@@ -58,8 +88,9 @@ def runs(tmp_path_factory):
     inputs = returns(root / "returns")
     (root / "review.toml").write_text(ALIASES, encoding="utf-8")
     for name, extra in (("with-aliases", ["--config", str(root / "review.toml")]), ("without", [])):
-        result = CliRunner().invoke(cli, ["report", str(inputs), "--out", str(root / name), "--as-of", "2026-04-30",
-                                          "--no-pdf", *extra])
+        result = CliRunner().invoke(
+            cli, ["report", str(inputs), "--out", str(root / name), "--as-of", "2026-04-30", "--no-pdf", *extra]
+        )
         assert result.exit_code == 0, result.output
     return root
 
@@ -77,9 +108,11 @@ def test_names_written_differently_are_one_organisation():
 
 def test_shared_organisations_in_results(runs):
     shared = {item["name"]: item["partnerships"] for item in results(runs, "with-aliases")["shared_organisations"]}
-    assert shared == {"Northshire Police": ["P-001", "P-002", "P-003", "P-004"],
-                      "Fire & Rescue Service": ["P-001", "P-002", "P-004"],
-                      "Northshire Integrated Care Board": ["P-001", "P-002"]}
+    assert shared == {
+        "Northshire Police": ["P-001", "P-002", "P-003", "P-004"],
+        "Fire & Rescue Service": ["P-001", "P-002", "P-004"],
+        "Northshire Integrated Care Board": ["P-001", "P-002"],
+    }
     without = {item["name"]: item["partnerships"] for item in results(runs, "without")["shared_organisations"]}
     assert "Northshire Integrated Care Board" not in without and "NHS Northshire ICB" not in without
 
@@ -88,8 +121,11 @@ def test_the_likely_duplicate_pair_with_its_evidence(runs):
     [pair] = results(runs, "with-aliases")["possible_duplicates"]
     assert pair["partnerships"] == ["P-001", "P-002"]
     evidence = pair["evidence"]
-    assert evidence["shared_organisations"] == ["Fire & Rescue Service", "Northshire Integrated Care Board",
-                                                "Northshire Police"]
+    assert evidence["shared_organisations"] == [
+        "Fire & Rescue Service",
+        "Northshire Integrated Care Board",
+        "Northshire Police",
+    ]
     assert evidence["shared_purpose_words"] == ["anti-social", "behaviour", "crime"]
     assert 0.6 <= evidence["purpose_similarity"] < 1
     # Without the alias the two still share the police and the fire service: still a pair, less evidence.
@@ -100,31 +136,58 @@ def test_the_likely_duplicate_pair_with_its_evidence(runs):
 def test_thresholds_come_from_the_configuration(runs, tmp_path):
     strict = tmp_path / "strict.toml"
     strict.write_text(ALIASES + "[duplication]\nmin_shared_organisations = 4\n", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["report", str(runs / "returns"), "--out", str(tmp_path / "out"),
-                                      "--as-of", "2026-04-30", "--no-pdf", "--config", str(strict)])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "report",
+            str(runs / "returns"),
+            "--out",
+            str(tmp_path / "out"),
+            "--as-of",
+            "2026-04-30",
+            "--no-pdf",
+            "--config",
+            str(strict),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert results(tmp_path, "out")["possible_duplicates"] == []
 
 
 def test_the_pack_shows_the_network_words_table_and_pairs(runs):
     page = (runs / "with-aliases" / "review_pack.html").read_text(encoding="utf-8")
-    section = page[page.index('<section class="shared" id="shared">'):]
-    section = section[:section.index("</section>")]
-    assert re.search(r'<svg role="img" aria-label="3 of the \d+ partner organisations named sit on two or more of '
-                     r'the 4 partnerships in scope', section)
+    section = page[page.index('<section class="shared" id="shared">') :]
+    section = section[: section.index("</section>")]
+    assert re.search(
+        r'<svg role="img" aria-label="3 of the \d+ partner organisations named sit on two or more of '
+        r"the 4 partnerships in scope",
+        section,
+    )
     assert "<caption>Partner organisations on two or more partnerships, most shared first</caption>" in section
     assert "also written: NORTHSHIRE POLICE.; The Northshire Police" in section
     assert "1 pair of partnerships to check" in section
-    assert '<a href="#p-p1-xlsx">P-001<span class="visually-hidden">: profile' in section  # read as "P-001: profile of ..."
-    assert (runs / "with-aliases" / "charts" / "shared_organisations.svg").read_text(encoding="utf-8").startswith("<svg")
+    assert (
+        '<a href="#p-p1-xlsx">P-001<span class="visually-hidden">: profile' in section
+    )  # read as "P-001: profile of ..."
+    assert (
+        (runs / "with-aliases" / "charts" / "shared_organisations.svg").read_text(encoding="utf-8").startswith("<svg")
+    )
     assert '<a href="#shared"' in page  # in the contents
 
 
 def test_the_network_picture_is_the_same_bytes_and_readable_at_300_partnerships():
     organisations = [f"Organisation {number:02d}" for number in range(60)]
-    members = [Member(f"P-{number:03d}", f"Partnership {number}", f"p{number}.xlsx", "Area", "Purpose",
-                      tuple(organisations[(number * step) % 60] for step in (1, 7, 13)))
-               for number in range(300)]
+    members = [
+        Member(
+            f"P-{number:03d}",
+            f"Partnership {number}",
+            f"p{number}.xlsx",
+            "Area",
+            "Purpose",
+            tuple(organisations[(number * step) % 60] for step in (1, 7, 13)),
+        )
+        for number in range(300)
+    ]
     network = analyse(members, Config())
     picture = network_picture(network)
     assert len(picture.organisations) == NETWORK_ORGANISATIONS and picture.grouped
@@ -135,11 +198,14 @@ def test_the_network_picture_is_the_same_bytes_and_readable_at_300_partnerships(
     assert render_network(network) == render_network(analyse(reversed(members), Config()))
 
 
-@pytest.mark.parametrize("aliases, key", [
-    ('"A" = "B"\n"B" = "A"\n', "circle"),
-    ('"NHS ICB" = "  "\n', "organisation_aliases.NHS ICB"),
-    ('"NHS ICB" = 3\n', "organisation_aliases.NHS ICB"),
-])
+@pytest.mark.parametrize(
+    "aliases, key",
+    [
+        ('"A" = "B"\n"B" = "A"\n', "circle"),
+        ('"NHS ICB" = "  "\n', "organisation_aliases.NHS ICB"),
+        ('"NHS ICB" = 3\n', "organisation_aliases.NHS ICB"),
+    ],
+)
 def test_a_wrong_alias_list_is_refused_in_one_line(tmp_path, aliases, key):
     path = tmp_path / "review.toml"
     path.write_text("[organisation_aliases]\n" + aliases, encoding="utf-8")
@@ -148,9 +214,12 @@ def test_a_wrong_alias_list_is_refused_in_one_line(tmp_path, aliases, key):
 
 
 def test_an_alias_may_lead_to_another():
-    path_config = Config(organisation_aliases={"ICB": "NHS Northshire ICB",
-                                               "NHS Northshire ICB": "Northshire Integrated Care Board"})
-    members = [Member("P-1", "One", "1.xlsx", "A", "x", ("ICB",)),
-               Member("P-2", "Two", "2.xlsx", "A", "x", ("Northshire Integrated Care Board",))]
+    path_config = Config(
+        organisation_aliases={"ICB": "NHS Northshire ICB", "NHS Northshire ICB": "Northshire Integrated Care Board"}
+    )
+    members = [
+        Member("P-1", "One", "1.xlsx", "A", "x", ("ICB",)),
+        Member("P-2", "Two", "2.xlsx", "A", "x", ("Northshire Integrated Care Board",)),
+    ]
     [shared] = analyse(members, path_config).shared
     assert (shared.name, shared.partnerships) == ("Northshire Integrated Care Board", ("P-1", "P-2"))

@@ -28,8 +28,9 @@ def insert_row(sheet: str, row: int):
 
 
 def test_a_row_inserted_in_the_risks_is_one_warning_and_every_risk_is_read_by_ref(tmp_path):
-    workbook, found = load(tmp_path, insert_row("Risks", 5),
-                           risks={"R04": {"Likelihood": 5, "Impact": 4, "Mitigation": None}})
+    workbook, found = load(
+        tmp_path, insert_row("Risks", 5), risks={"R04": {"Likelihood": 5, "Impact": 4, "Mitigation": None}}
+    )
     assert workbook.assessed
     assert set(found) == {("Risks", "A5", "sheet.rows_moved"), ("Risks", "E6", "risk.unmitigated")}
     message = found["Risks", "A5", "sheet.rows_moved"].message
@@ -47,8 +48,11 @@ def test_a_sorted_checklist_is_one_warning_and_read_by_ref(tmp_path):
             for column, value in enumerate(cells, start=1):
                 sheet.cell(row, column, value)
 
-    workbook, found = load(tmp_path, sort_by_status,
-                           checklist={"1a": {"Status": "No"}, "3c": {"Status": "Partly"}, "8c": {"Status": "N/A"}})
+    workbook, found = load(
+        tmp_path,
+        sort_by_status,
+        checklist={"1a": {"Status": "No"}, "3c": {"Status": "Partly"}, "8c": {"Status": "N/A"}},
+    )
     assert workbook.assessed
     assert list(found) == [("Checklist", "A1", "sheet.rows_moved")]
     assert "sort the table by its first column (Ref)" in found["Checklist", "A1", "sheet.rows_moved"].message
@@ -78,11 +82,15 @@ def test_a_row_inserted_in_the_register_and_above_a_header_are_read_as_the_offic
         book["Register"].insert_rows(catalogue.REGISTER_ROWS["purpose"])
         book["Improvement"].insert_rows(1)
 
-    workbook, found = load(tmp_path, edit, register={"funding": 1234},
-                           improvement={"I14": {"Due date": dt.date(2026, 1, 31)}})
+    workbook, found = load(
+        tmp_path, edit, register={"funding": 1234}, improvement={"I14": {"Due date": dt.date(2026, 1, 31)}}
+    )
     assert workbook.assessed
-    assert set(found) == {("Register", "A4", "sheet.rows_moved"), ("Improvement", "A1", "sheet.rows_moved"),
-                          ("Improvement", "F16", "action.overdue")}
+    assert set(found) == {
+        ("Register", "A4", "sheet.rows_moved"),
+        ("Improvement", "A1", "sheet.rows_moved"),
+        ("Improvement", "F16", "action.overdue"),
+    }
     assert "delete row 1" in found["Improvement", "A1", "sheet.rows_moved"].message
     assert workbook.register["funding"].value == 1234 and workbook.register["funding"].cell() == "B18"
 
@@ -93,7 +101,9 @@ def test_register_fields_moved_are_named_as_fields(tmp_path):
         purpose, name = catalogue.REGISTER_ROWS["purpose"], catalogue.REGISTER_ROWS["name"]
         for column in "ABC":
             sheet[f"{column}{purpose}"].value, sheet[f"{column}{name}"].value = (
-                sheet[f"{column}{name}"].value, sheet[f"{column}{purpose}"].value)
+                sheet[f"{column}{name}"].value,
+                sheet[f"{column}{purpose}"].value,
+            )
 
     workbook, found = load(tmp_path, swap)
     assert workbook.assessed and list(found) == [("Register", "A1", "sheet.rows_moved")]

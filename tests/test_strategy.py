@@ -7,6 +7,7 @@ import csv
 import dataclasses
 import io
 import json
+import re
 
 import openpyxl
 import pytest
@@ -22,8 +23,15 @@ from pipeline.pack import tables
 
 CONFIG = Config()
 NONE = {ref: {"Contributes": "No"} for ref in ("O1", "O2", "O3", "O4", "O5", "O6")}
-LIMITED = {"strategic_operational": "Operational", "statutory_voluntary": "Voluntary", "council_role": "Supporting",
-           "funding": 2000, "officer_days": 5, "councillor_days": 0, "legal_status": "No separate legal status"}
+LIMITED = {
+    "strategic_operational": "Operational",
+    "statutory_voluntary": "Voluntary",
+    "council_role": "Supporting",
+    "funding": 2000,
+    "officer_days": 5,
+    "councillor_days": 0,
+    "legal_status": "No separate legal status",
+}
 
 
 @pytest.fixture(scope="module")
@@ -34,18 +42,32 @@ def year(tmp_path_factory):
     # P-001: Major (Strategic, Leading), a proportionate method, supports O2 (complete_answers()).
     write_workbook(folder / "p1.xlsx", partnership_id="P-001")
     # P-002: Major by its funding alone, with no formal method: not proportionate; supports O1 and O2.
-    write_workbook(folder / "p2.xlsx", partnership_id="P-002",
-                   register={**LIMITED, "funding": 300000, "performance_method": "No formal method"},
-                   objectives={"O1": {"Contributes": "Yes", "How": "Falls prevention"}})
+    write_workbook(
+        folder / "p2.xlsx",
+        partnership_id="P-002",
+        register={**LIMITED, "funding": 300000, "performance_method": "No formal method"},
+        objectives={"O1": {"Contributes": "Yes", "How": "Falls prevention"}},
+    )
     # P-003: Limited, no formal method (proportionate), supports none of the objectives.
-    write_workbook(folder / "p3.xlsx", partnership_id="P-003",
-                   register={**LIMITED, "performance_method": "No formal method"}, objectives=NONE)
+    write_workbook(
+        folder / "p3.xlsx",
+        partnership_id="P-003",
+        register={**LIMITED, "performance_method": "No formal method"},
+        objectives=NONE,
+    )
     # P-004: version 1, Moderate (Statutory), objectives not stated.
-    write_workbook(folder / "p4.xlsx", partnership_id="P-004", version=1,
-                   register={**LIMITED, "statutory_voluntary": "Statutory", "funding": 12000})
+    write_workbook(
+        folder / "p4.xlsx",
+        partnership_id="P-004",
+        version=1,
+        register={**LIMITED, "statutory_voluntary": "Statutory", "funding": 12000},
+    )
     out = folder.parent / "out"
-    result = CliRunner().invoke(cli, ["report", str(folder), "--out", str(out), "--as-of", AS_OF.isoformat(),
-                                      "--no-pdf"], catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli,
+        ["report", str(folder), "--out", str(out), "--as-of", AS_OF.isoformat(), "--no-pdf"],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     return folder, out
 
@@ -55,13 +77,24 @@ def test_tiers_and_the_disproportionate_method_at_its_cell(year):
     data = json.loads((out / "results.json").read_text(encoding="utf-8"))
     by_id = {item["id"]: item for item in data["partnerships"]}
     assert {key: item["significance"] for key, item in by_id.items()} == {
-        "P-001": "Major", "P-002": "Major", "P-003": "Limited", "P-004": "Moderate"}
+        "P-001": "Major",
+        "P-002": "Major",
+        "P-003": "Limited",
+        "P-004": "Moderate",
+    }
     assert by_id["P-002"]["significance_reasons"] == ["Annual council funding £300,000 is at least £250,000"]
     assert {key: item["method_proportionate"] for key, item in by_id.items()} == {
-        "P-001": True, "P-002": False, "P-003": True, "P-004": True}
+        "P-001": True,
+        "P-002": False,
+        "P-003": True,
+        "P-004": True,
+    }
     rows = list(csv.DictReader(io.StringIO((out / "validation_report.csv").read_text(encoding="utf-8"))))
-    found = [(row["file"], row["sheet"], row["cell"], row["severity"]) for row in rows
-             if row["rule"] == "register.not_proportionate"]
+    found = [
+        (row["file"], row["sheet"], row["cell"], row["severity"])
+        for row in rows
+        if row["rule"] == "register.not_proportionate"
+    ]
     assert found == [("p2.xlsx", "Register", "B16", "warning")]
 
 
@@ -70,7 +103,11 @@ def test_objectives_per_partnership_and_across_them(year):
     data = json.loads((out / "results.json").read_text(encoding="utf-8"))
     by_id = {item["id"]: item for item in data["partnerships"]}
     assert {key: item["objectives"] for key, item in by_id.items()} == {
-        "P-001": ["O2"], "P-002": ["O1", "O2"], "P-003": [], "P-004": None}
+        "P-001": ["O2"],
+        "P-002": ["O1", "O2"],
+        "P-003": [],
+        "P-004": None,
+    }
     assessment = assess_folder(folder, CONFIG, as_of=AS_OF)
     matrix = tables.objectives_matrix(tables.partnerships_frame(assessment.scores), CONFIG)
     by_ref = {item["ref"]: item for item in matrix["objectives"]}
@@ -80,7 +117,10 @@ def test_objectives_per_partnership_and_across_them(year):
     assert [item["id"] for item in matrix["none"]] == ["P-003"]
     assert [item["id"] for item in matrix["not_stated"]] == ["P-004"]
     assert {row["id"]: row["cells"][:2] for row in matrix["rows"]} == {
-        "P-001": [False, True], "P-002": [True, True], "P-003": [False, False]}
+        "P-001": [False, True],
+        "P-002": [True, True],
+        "P-003": [False, False],
+    }
     rules = {(item.file, item.rule) for item in assessment.report.findings}
     assert ("p3.xlsx", "objectives.none_supported") in rules and ("p4.xlsx", "template.previous_version") in rules
 
@@ -88,10 +128,10 @@ def test_objectives_per_partnership_and_across_them(year):
 def test_the_pack_shows_tiers_matrix_and_exceptions(year):
     _, out = year
     html = (out / "review_pack.html").read_text(encoding="utf-8")
-    strategy = html[html.index('id="strategy"'):html.index('id="exceptions"')]
+    strategy = html[html.index('id="strategy"') : html.index('id="exceptions"')]
     assert "Major" in strategy and "Limited" in strategy and "objectives-matrix" in strategy
     assert "No partnership supports" in strategy and "O6 Good digital connections for every community" in strategy
-    exceptions = html[html.index('id="exceptions"'):html.index('id="register"')]
+    exceptions = html[html.index('id="exceptions"') : html.index('id="register"')]
     assert "Performance management not proportionate to significance (1)" in exceptions
     assert "Partnerships supporting none of the council's objectives (1)" in exceptions
     assert "1 partnership supports none of the council&#39;s objectives." in html
@@ -118,20 +158,28 @@ def test_rollover_carries_objectives_and_budget_into_the_current_template(year):
     assert p4.defined_names[catalogue.TEMPLATE_VERSION_NAME].attr_text == str(catalogue.TEMPLATE_VERSION)
     sheet = p2[catalogue.OBJECTIVES_SHEET.name]
     assert [(row[0], row[2], row[3]) for row in sheet.iter_rows(min_row=2, max_row=3, values_only=True)] == [
-        ("O1", "Yes", "Falls prevention"), ("O2", "Yes", "Joint patrols and a shared plan against anti-social behaviour")]
+        ("O1", "Yes", "Falls prevention"),
+        ("O2", "Yes", "Joint patrols and a shared plan against anti-social behaviour"),
+    ]
     assert p2["Register"]["B29"].value == 90000 and p2["Register"]["B30"].value == 65000
     assert [row[2] for row in p4[catalogue.OBJECTIVES_SHEET.name].iter_rows(min_row=2, values_only=True)] == [None] * 6
     # A changed list keeps only the answers to the objectives that are still the same.
     changed = (Objective("O1", "Healthy and independent lives"), Objective("O2", "Something else"))
     p2 = dict((p.id, book) for p, book in rollover_workbooks(register, year=2027, objectives=changed))["P-002"]
-    assert [row[2] for row in p2[catalogue.OBJECTIVES_SHEET.name].iter_rows(min_row=2, values_only=True)] == ["Yes", None]
+    assert [row[2] for row in p2[catalogue.OBJECTIVES_SHEET.name].iter_rows(min_row=2, values_only=True)] == [
+        "Yes",
+        None,
+    ]
 
 
 def test_a_workbook_made_with_another_list_is_told_so(tmp_path):
     write_workbook(tmp_path / "p.xlsx")
-    config = dataclasses.replace(CONFIG, objectives=(Objective("O1", "Healthy and independent lives"),
-                                                     Objective("O9", "Net zero")))
-    found = {(item.sheet, item.cell, item.rule) for item in assess_folder(tmp_path, config, as_of=AS_OF).report.findings}
+    config = dataclasses.replace(
+        CONFIG, objectives=(Objective("O1", "Healthy and independent lives"), Objective("O9", "Net zero"))
+    )
+    found = {
+        (item.sheet, item.cell, item.rule) for item in assess_folder(tmp_path, config, as_of=AS_OF).report.findings
+    }
     # O1 is answered (No) on the same row and title, so it is read; O9 is not on the workbook's list.
     assert found == {("Objectives", "", "objectives.other_list"), ("Objectives", "C2", "objectives.none_supported")}
 
@@ -160,25 +208,43 @@ def test_answers_csv_neutralises_formula_like_text(tmp_path):
     write_workbook(tmp_path / "p.xlsx", objectives={"O2": {"How": "-50% crime, @the board"}})
     assessment = assess_folder(tmp_path, CONFIG, as_of=AS_OF)
     text = tables.answers_csv(tables.answers_frame(assessment.batch.workbooks)).decode("utf-8")
-    assert "p.xlsx,Objectives,D3,P-001,O2,How,\"'-50% crime, @the board\"\n" in text
+    assert 'p.xlsx,Objectives,D3,P-001,O2,How,"\'-50% crime, @the board"\n' in text
 
 
-@pytest.mark.parametrize("text, key", [
-    ('[[significance.tiers]]\nname = "Only"\nfunding_from = 5\nmethods = ["No formal method"]\n', "significance.tiers[1]"),
-    ('[[significance.tiers]]\nname = "A"\nmethods = ["No formal method"]\n[[significance.tiers]]\nname = "B"\n'
-     'methods = ["No formal method"]\n', "significance.tiers[1]"),
-    ('[[significance.tiers]]\nname = "A"\nfunding_from = 10\nmethods = ["No formal method"]\n[[significance.tiers]]\n'
-     'name = "B"\nfunding_from = 20\nmethods = ["No formal method"]\n[[significance.tiers]]\nname = "C"\n'
-     'methods = ["No formal method"]\n', "significance.tiers[2].funding_from"),
-    ('[[significance.tiers]]\nname = "A"\nwhen = ["Council role = Boss"]\nmethods = ["No formal method"]\n'
-     '[[significance.tiers]]\nname = "B"\nmethods = ["No formal method"]\n', "significance.tiers[1].when"),
-    ('[[significance.tiers]]\nname = "A"\nmethods = ["Weekly gossip"]\n', "significance.tiers[1].methods"),
-    ('[[significance.tiers]]\nname = "A"\nmethods = ["No formal method"]\ncolour = "red"\n', "significance.tiers[1].colour"),
-    ("[objectives]\n", "[objectives]"),
-    ('[objectives]\n"O 1" = "Healthy"\n', "objectives.O 1"),
-    ('[objectives]\nO1 = ""\n', "objectives.O1"),
-    ('[objectives]\nO1 = "A"\no1 = "B"\n', "objectives.o1"),
-])
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        (
+            '[[significance.tiers]]\nname = "Only"\nfunding_from = 5\nmethods = ["No formal method"]\n',
+            "significance.tiers[1]",
+        ),
+        (
+            '[[significance.tiers]]\nname = "A"\nmethods = ["No formal method"]\n[[significance.tiers]]\nname = "B"\n'
+            'methods = ["No formal method"]\n',
+            "significance.tiers[1]",
+        ),
+        (
+            '[[significance.tiers]]\nname = "A"\nfunding_from = 10\nmethods = ["No formal method"]\n[[significance.tiers]]\n'
+            'name = "B"\nfunding_from = 20\nmethods = ["No formal method"]\n[[significance.tiers]]\nname = "C"\n'
+            'methods = ["No formal method"]\n',
+            "significance.tiers[2].funding_from",
+        ),
+        (
+            '[[significance.tiers]]\nname = "A"\nwhen = ["Council role = Boss"]\nmethods = ["No formal method"]\n'
+            '[[significance.tiers]]\nname = "B"\nmethods = ["No formal method"]\n',
+            "significance.tiers[1].when",
+        ),
+        ('[[significance.tiers]]\nname = "A"\nmethods = ["Weekly gossip"]\n', "significance.tiers[1].methods"),
+        (
+            '[[significance.tiers]]\nname = "A"\nmethods = ["No formal method"]\ncolour = "red"\n',
+            "significance.tiers[1].colour",
+        ),
+        ("[objectives]\n", "[objectives]"),
+        ('[objectives]\n"O 1" = "Healthy"\n', "objectives.O 1"),
+        ('[objectives]\nO1 = ""\n', "objectives.O1"),
+        ('[objectives]\nO1 = "A"\no1 = "B"\n', "objectives.o1"),
+    ],
+)
 def test_bad_significance_or_objectives_settings_are_refused_naming_the_key(tmp_path, text, key):
     path = tmp_path / "review.toml"
     path.write_text(text, encoding="utf-8")
@@ -189,10 +255,13 @@ def test_bad_significance_or_objectives_settings_are_refused_naming_the_key(tmp_
 
 def test_tiers_and_objectives_from_the_configuration(tmp_path):
     path = tmp_path / "review.toml"
-    path.write_text('[objectives]\nA1 = "Thriving towns"\n\n[[significance.tiers]]\nname = "High"\n'
-                    'when = ["Council role = leading and Statutory or voluntary = statutory"]\n'
-                    'methods = ["Overview and Scrutiny review"]\n[[significance.tiers]]\nname = "Low"\n'
-                    'methods = ["No formal method", "Quarterly performance report"]\n', encoding="utf-8")
+    path.write_text(
+        '[objectives]\nA1 = "Thriving towns"\n\n[[significance.tiers]]\nname = "High"\n'
+        'when = ["Council role = leading and Statutory or voluntary = statutory"]\n'
+        'methods = ["Overview and Scrutiny review"]\n[[significance.tiers]]\nname = "Low"\n'
+        'methods = ["No formal method", "Quarterly performance report"]\n',
+        encoding="utf-8",
+    )
     config = load_config(path)
     assert [item.ref for item in config.objectives] == ["A1"]
     from pipeline.significance import classify
@@ -214,9 +283,99 @@ def test_results_json_records_the_analysis_across_partnerships(year):
     _, out = year
     strategy = json.loads((out / "results.json").read_text(encoding="utf-8"))["strategy"]
     assert [(tier["tier"], tier["partnerships"], tier["not_proportionate"]) for tier in strategy["significance"]] == [
-        ("Major", 2, 1), ("Moderate", 1, 0), ("Limited", 1, 0)]
+        ("Major", 2, 1),
+        ("Moderate", 1, 0),
+        ("Limited", 1, 0),
+    ]
     assert strategy["objectives_supported_by_none"] == ["O3", "O4", "O5", "O6"]
     assert (strategy["partnerships_supporting_none"], strategy["objectives_not_stated"]) == (["P-003"], ["P-004"])
     assert {row["ref"]: row["rated"] for row in strategy["strategy_risks"]} == {f"R0{n}": 4 for n in range(1, 10)}
-    assert strategy["rag_by_service_area"] == [{"service_area": "Community Safety", "total": 4, "counts": {
-        "Red": 0, "Amber": 4, "Green": 0, "Out of scope": 0, "Not assessed": 0}}]
+    assert strategy["rag_by_service_area"] == [
+        {
+            "service_area": "Community Safety",
+            "total": 4,
+            "counts": {"Red": 0, "Amber": 4, "Green": 0, "Out of scope": 0, "Not assessed": 0},
+        }
+    ]
+
+
+def test_no_method_recorded_is_not_proportionate_to_a_tier_that_expects_one(tmp_path):
+    """A Major or Moderate partnership whose method is left blank is told, at the method's cell, which
+    methods its tier expects; a Limited one, for which no formal method is proportionate, is not."""
+    write_workbook(
+        tmp_path / "major.xlsx",
+        partnership_id="P-001",
+        register={**LIMITED, "funding": 300000, "performance_method": None},
+    )
+    write_workbook(
+        tmp_path / "moderate.xlsx",
+        partnership_id="P-002",
+        register={**LIMITED, "statutory_voluntary": "Statutory", "performance_method": None},
+    )
+    write_workbook(tmp_path / "limited.xlsx", partnership_id="P-003", register={**LIMITED, "performance_method": None})
+    assessment = assess_folder(tmp_path, CONFIG, as_of=AS_OF)
+    found = {item.file: item for item in assessment.report.findings if item.rule == "register.not_proportionate"}
+    assert sorted(found) == ["major.xlsx", "moderate.xlsx"]
+    major = found["major.xlsx"]
+    assert (major.sheet, major.cell, major.severity, major.value) == ("Register", "B16", "warning", "")
+    assert major.message == (
+        "Leaving 'Performance management method' blank is not proportionate for a Major partnership (Annual "
+        "council funding £300,000 is at least £250,000): its performance should be managed by one of: "
+        "Partnership performance framework; Quarterly performance report; Annual report to Cabinet or committee; "
+        "Overview and Scrutiny review; Project or programme board. Choose the one used, or say in the review why "
+        "no formal method is needed."
+    )
+    assert "Moderate partnership (Statutory or voluntary = Statutory)" in found["moderate.xlsx"].message
+    assert {
+        score.id: (score.significance, score.performance_method, score.proportionate) for score in assessment.scores
+    } == {"P-001": ("Major", "", False), "P-002": ("Moderate", "", False), "P-003": ("Limited", "", None)}
+
+
+def test_a_method_chosen_is_still_told_in_the_same_words(tmp_path):
+    write_workbook(
+        tmp_path / "p.xlsx", register={**LIMITED, "funding": 300000, "performance_method": "No formal method"}
+    )
+    [item] = [
+        item
+        for item in assess_folder(tmp_path, CONFIG, as_of=AS_OF).report.findings
+        if item.rule == "register.not_proportionate"
+    ]
+    assert item.message.startswith("'No formal method' is not proportionate for a Major partnership (")
+    assert item.message.endswith("Choose the one used, or say in the review why this method is enough.")
+
+
+def _chart(html: str, name: str) -> str:
+    """One chart's figure in the pack (its SVG with the words, and its data table), as plain text."""
+    start = html.index(f'id="chart-{name}"')
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html[start : html.index("</figure>", start)]))
+
+
+def test_the_charts_draw_word_and_table_what_results_json_records(year):
+    """One computation on the tables feeds each chart, its words, its data table and results.json: the
+    four returns' known answers (every return Amber, in Community Safety; R01 rated 4 x 4 by each, the
+    other eight risks 2 x 2; P-002 with £300,000 and 45 officer days)."""
+    _, out = year
+    html = (out / "review_pack.html").read_text(encoding="utf-8")
+    strategy = json.loads((out / "results.json").read_text(encoding="utf-8"))["strategy"]
+    area = _chart(html, "rag_by_service_area")
+    assert strategy["rag_by_service_area"][0]["counts"]["Amber"] == 4
+    assert (
+        "4 workbooks by the service area that leads the partnership (1 area) and by rating. Community Safety: 4 Amber"
+        in area
+    )
+    assert "Community Safety 0 4 0 0 0 4" in area  # the data table's row
+    assert strategy["strategy_risks"][0] == {
+        "ref": "R01",
+        "text": catalogue.RISKS[0].text,
+        "rated": 4,
+        "average": 16.0,
+        "high": 4,
+    }
+    ranked = _chart(html, "strategy_risks_ranked")
+    assert "16.0 (High, rated by 4 partnerships). Then R02 4.0 (Low)" in ranked
+    assert f"R01 {catalogue.RISKS[0].text} 1 16.0 High 4" in ranked
+    heat = _chart(html, "risk_heat_map")
+    assert "36 rated risks of the partnerships in scope" in heat and "4 High" in heat
+    resources = _chart(html, "resources_vs_assurance")
+    assert "Each of the 4 partnerships rated Red, Amber or Green" in resources
+    assert "The largest commitment of money is P-002 (£300,000" in resources

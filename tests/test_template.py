@@ -44,15 +44,19 @@ def list_options(validation) -> tuple[str, ...]:
 def answer_cells() -> list[tuple[str, str]]:
     """Every (sheet, cell) an officer types in."""
     cells = [(catalogue.REGISTER.name, f"B{row}") for row in catalogue.REGISTER_ROWS.values()]
-    for name, rows in ((catalogue.CHECKLIST.name, catalogue.CHECKLIST_ROWS),
-                       (catalogue.IMPROVEMENT.name, catalogue.IMPROVEMENT_ROWS),
-                       (catalogue.RISKS_SHEET.name, catalogue.RISK_ROWS)):
+    for name, rows in (
+        (catalogue.CHECKLIST.name, catalogue.CHECKLIST_ROWS),
+        (catalogue.IMPROVEMENT.name, catalogue.IMPROVEMENT_ROWS),
+        (catalogue.RISKS_SHEET.name, catalogue.RISK_ROWS),
+    ):
         layout = TABLE_SHEETS[name]
-        cells += [(name, f"{layout.column(header)}{row}") for header in layout.answers
-                  for row in rows.values()]
+        cells += [(name, f"{layout.column(header)}{row}") for header in layout.answers for row in rows.values()]
     layout = catalogue.RISKS_SHEET
-    cells += [(layout.name, f"{layout.column(header)}{row}") for header in catalogue.OWN_RISK_HEADERS
-              for row in OWN_RISK_ROWS.values()]
+    cells += [
+        (layout.name, f"{layout.column(header)}{row}")
+        for header in catalogue.OWN_RISK_HEADERS
+        for row in OWN_RISK_ROWS.values()
+    ]
     return cells
 
 
@@ -100,8 +104,9 @@ def test_register_has_every_field_label_in_its_row(workbook):
 def test_checklist_has_every_question_word_for_word(workbook):
     sheet = workbook[catalogue.CHECKLIST.name]
     rows = [tuple(cell.value for cell in row) for row in sheet.iter_rows(min_row=2, max_col=6)]
-    assert rows == [(question.ref, question.section, question.text, None, None, None)
-                    for question in catalogue.QUESTIONS]
+    assert rows == [
+        (question.ref, question.section, question.text, None, None, None) for question in catalogue.QUESTIONS
+    ]
     assert [catalogue.CHECKLIST_ROWS[question.ref] for question in catalogue.QUESTIONS] == list(range(2, 31))
 
 
@@ -121,8 +126,9 @@ def test_risks_have_the_strategy_risks_then_open_rows(workbook):
 
 
 def test_guide_explains_the_strategy_and_the_answers(workbook):
-    text = "\n".join(str(cell.value) for row in workbook[catalogue.GUIDE_SHEET].iter_rows() for cell in row
-                     if cell.value is not None)
+    text = "\n".join(
+        str(cell.value) for row in workbook[catalogue.GUIDE_SHEET].iter_rows() for cell in row if cell.value is not None
+    )
     assert catalogue.DEFINITION in text
     for kind in catalogue.PARTNERSHIP_TYPES:
         assert kind in text
@@ -134,16 +140,25 @@ def test_guide_explains_the_strategy_and_the_answers(workbook):
 
 
 LISTS = (
-    [(catalogue.REGISTER.name, f"B{catalogue.REGISTER_ROWS[field.key]}", field.choices)
-     for field in catalogue.REGISTER_FIELDS if field.kind is Kind.CHOICE]
-    + [(catalogue.CHECKLIST.name, f"D{row}", catalogue.CHECKLIST_STATUSES)
-       for row in catalogue.CHECKLIST_ROWS.values()]
-    + [(catalogue.IMPROVEMENT.name, f"C{row}", catalogue.IMPROVEMENT_ANSWERS)
-       for row in catalogue.IMPROVEMENT_ROWS.values()]
-    + [(catalogue.IMPROVEMENT.name, f"G{row}", catalogue.ACTION_STATUSES)
-       for row in catalogue.IMPROVEMENT_ROWS.values()]
-    + [(catalogue.RISKS_SHEET.name, f"{column}{row}", tuple(map(str, catalogue.RISK_RATINGS)))
-       for row in catalogue.RISK_ROWS.values() for column in "CD"]
+    [
+        (catalogue.REGISTER.name, f"B{catalogue.REGISTER_ROWS[field.key]}", field.choices)
+        for field in catalogue.REGISTER_FIELDS
+        if field.kind is Kind.CHOICE
+    ]
+    + [(catalogue.CHECKLIST.name, f"D{row}", catalogue.CHECKLIST_STATUSES) for row in catalogue.CHECKLIST_ROWS.values()]
+    + [
+        (catalogue.IMPROVEMENT.name, f"C{row}", catalogue.IMPROVEMENT_ANSWERS)
+        for row in catalogue.IMPROVEMENT_ROWS.values()
+    ]
+    + [
+        (catalogue.IMPROVEMENT.name, f"G{row}", catalogue.ACTION_STATUSES)
+        for row in catalogue.IMPROVEMENT_ROWS.values()
+    ]
+    + [
+        (catalogue.RISKS_SHEET.name, f"{column}{row}", tuple(map(str, catalogue.RISK_RATINGS)))
+        for row in catalogue.RISK_ROWS.values()
+        for column in "CD"
+    ]
 )
 
 
@@ -161,16 +176,22 @@ def test_every_list_answer_has_one_dropdown_with_an_error_alert(workbook):
 
 
 def test_every_answer_cell_has_an_input_message(workbook):
-    missing = [(sheet, cell) for sheet, cell in answer_cells()
-               if (sheet, cell[0]) != (catalogue.RISKS_SHEET.name, "A")  # the own-risk Ref is pre-filled
-               and not any(item.showInputMessage and item.prompt for item in validations_at(workbook[sheet], cell))]
+    missing = [
+        (sheet, cell)
+        for sheet, cell in answer_cells()
+        if (sheet, cell[0]) != (catalogue.RISKS_SHEET.name, "A")  # the own-risk Ref is pre-filled
+        and not any(item.showInputMessage and item.prompt for item in validations_at(workbook[sheet], cell))
+    ]
     assert missing == []
 
 
 def test_date_cells_hint_but_do_not_refuse_typed_text(workbook):
     # Officers type '31/03/2026' as text; a strict date rule would refuse what the reader accepts.
-    date_cells = [(catalogue.REGISTER.name, f"B{catalogue.REGISTER_ROWS[field.key]}")
-                  for field in catalogue.REGISTER_FIELDS if field.kind is Kind.DATE]
+    date_cells = [
+        (catalogue.REGISTER.name, f"B{catalogue.REGISTER_ROWS[field.key]}")
+        for field in catalogue.REGISTER_FIELDS
+        if field.kind is Kind.DATE
+    ]
     date_cells += [(catalogue.IMPROVEMENT.name, f"F{row}") for row in catalogue.IMPROVEMENT_ROWS.values()]
     for sheet, cell in date_cells:
         found = validations_at(workbook[sheet], cell)
@@ -228,8 +249,9 @@ def test_committed_template_is_what_the_code_generates(workbook):
     for sheet in workbook.worksheets:
         other = committed[sheet.title]
         assert (other.max_row, other.max_column) == (sheet.max_row, sheet.max_column), sheet.title
-        differences = [cell.coordinate for row in sheet.iter_rows() for cell in row
-                       if other[cell.coordinate].value != cell.value]
+        differences = [
+            cell.coordinate for row in sheet.iter_rows() for cell in row if other[cell.coordinate].value != cell.value
+        ]
         assert differences == [], f"{sheet.title}: run `make template` and commit input_templates/"
     assert committed.defined_names[catalogue.TEMPLATE_VERSION_NAME].value == str(catalogue.TEMPLATE_VERSION)
 
@@ -262,27 +284,42 @@ def test_a_failed_save_leaves_the_previous_file_in_place(tmp_path, monkeypatch):
 def test_libreoffice_opens_and_converts_the_template(tmp_path, template_path):
     soffice = shutil.which("soffice")
     if soffice is None:
-        pytest.skip("LibreOffice (soffice) is not installed: install libreoffice-calc-nogui to run "
-                    "the real-client check")
+        pytest.skip(
+            "LibreOffice (soffice) is not installed: install libreoffice-calc-nogui to run the real-client check"
+        )
     out = tmp_path / "converted"
     result = subprocess.run(
-        [soffice, f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
-         "--convert-to", "xlsx", "--outdir", str(out), str(template_path)],
-        capture_output=True, text=True, timeout=120)
+        [
+            soffice,
+            f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+            "--headless",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(out),
+            str(template_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     converted = out / template_path.name
     assert result.returncode == 0 and converted.exists(), result.stderr
     reopened = openpyxl.load_workbook(converted)
     assert reopened.sheetnames == list(catalogue.REQUIRED_SHEETS)
     assert reopened.defined_names[catalogue.TEMPLATE_VERSION_NAME].value == str(catalogue.TEMPLATE_VERSION)
-    for layout, rows in ((catalogue.CHECKLIST, catalogue.CHECKLIST_ROWS),
-                         (catalogue.IMPROVEMENT, catalogue.IMPROVEMENT_ROWS),
-                         (catalogue.RISKS_SHEET, catalogue.RISK_ROWS)):
+    for layout, rows in (
+        (catalogue.CHECKLIST, catalogue.CHECKLIST_ROWS),
+        (catalogue.IMPROVEMENT, catalogue.IMPROVEMENT_ROWS),
+        (catalogue.RISKS_SHEET, catalogue.RISK_ROWS),
+    ):
         sheet = reopened[layout.name]
         assert tuple(cell.value for cell in sheet[layout.header_row]) == layout.headers
         assert {ref: sheet[f"A{row}"].value for ref, row in rows.items()} == {ref: ref for ref in rows}
     register = reopened[catalogue.REGISTER.name]
-    assert [register[f"A{catalogue.REGISTER_ROWS[field.key]}"].value for field in catalogue.REGISTER_FIELDS] \
-        == [field.label for field in catalogue.REGISTER_FIELDS]
+    assert [register[f"A{catalogue.REGISTER_ROWS[field.key]}"].value for field in catalogue.REGISTER_FIELDS] == [
+        field.label for field in catalogue.REGISTER_FIELDS
+    ]
     # LibreOffice understood the dropdowns: it wrote them back.
     status = validations_at(reopened[catalogue.CHECKLIST.name], f"D{catalogue.CHECKLIST.first_row}")
     assert [list_options(item) for item in status if item.type == "list"] == [catalogue.CHECKLIST_STATUSES]
@@ -291,11 +328,13 @@ def test_libreoffice_opens_and_converts_the_template(tmp_path, template_path):
 def test_each_answer_sheet_is_an_excel_table_with_its_header_row(workbook):
     """Excel and screen readers announce a cell's column header only when the header row is defined
     (as a table's): the officer hears "Status" or "Evidence" as they move along a row."""
-    last_rows = {catalogue.REGISTER.name: max(catalogue.REGISTER_ROWS.values()),
-                 catalogue.CHECKLIST.name: max(catalogue.CHECKLIST_ROWS.values()),
-                 catalogue.IMPROVEMENT.name: max(catalogue.IMPROVEMENT_ROWS.values()),
-                 catalogue.RISKS_SHEET.name: max(catalogue.RISK_ROWS.values()),
-                 catalogue.OBJECTIVES_SHEET.name: catalogue.OBJECTIVES_SHEET.header_row + len(DEFAULT_OBJECTIVES)}
+    last_rows = {
+        catalogue.REGISTER.name: max(catalogue.REGISTER_ROWS.values()),
+        catalogue.CHECKLIST.name: max(catalogue.CHECKLIST_ROWS.values()),
+        catalogue.IMPROVEMENT.name: max(catalogue.IMPROVEMENT_ROWS.values()),
+        catalogue.RISKS_SHEET.name: max(catalogue.RISK_ROWS.values()),
+        catalogue.OBJECTIVES_SHEET.name: catalogue.OBJECTIVES_SHEET.header_row + len(DEFAULT_OBJECTIVES),
+    }
     names = set()
     layouts = (*catalogue.TABLE_LAYOUTS, catalogue.OBJECTIVES_SHEET)
     for layout in layouts:
@@ -313,10 +352,12 @@ def test_the_guide_names_the_answer_columns_rather_than_their_colour(workbook):
     guide = {row[0]: row[1] for row in workbook[catalogue.GUIDE_SHEET].iter_rows(values_only=True) if row[0]}
     typing = guide["Typing"]
     assert "pale yellow cells" not in typing
-    for clause in ("Register: Value (column B)",
-                   "Checklist: Status, Evidence and Evidence location (columns D to F)",
-                   "Improvement: Answer, Action, Action owner, Due date and Action status (columns C to G)",
-                   "Risks: Likelihood, Impact, Mitigation and Owner (columns C to F)",
-                   "Objectives: Contributes and How (columns C and D)",
-                   "Ref and Risk are answers too in the open rows R10 to R20"):
+    for clause in (
+        "Register: Value (column B)",
+        "Checklist: Status, Evidence and Evidence location (columns D to F)",
+        "Improvement: Answer, Action, Action owner, Due date and Action status (columns C to G)",
+        "Risks: Likelihood, Impact, Mitigation and Owner (columns C to F)",
+        "Objectives: Contributes and How (columns C and D)",
+        "Ref and Risk are answers too in the open rows R10 to R20",
+    ):
         assert clause in typing, clause

@@ -39,9 +39,13 @@ def mixed_folder(tmp_path_factory) -> Path:
         cell = book["Register"]["B9"]
         cell.value, cell.data_type = '=HYPERLINK("http://x","click")', "s"
 
-    write_workbook(folder / "a.xlsx", partnership_id="P-001", edit=text_cells,
-                   checklist={"1a": {"Status": "@SUM(1)"}, "1b": {"Status": None}},
-                   risks={"R02": {"Likelihood": "-1"}})
+    write_workbook(
+        folder / "a.xlsx",
+        partnership_id="P-001",
+        edit=text_cells,
+        checklist={"1a": {"Status": "@SUM(1)"}, "1b": {"Status": None}},
+        risks={"R02": {"Likelihood": "-1"}},
+    )
     write_workbook(folder / "team" / "b.xlsx", partnership_id="P-002", improvement={"I03": {"Answer": None}})
     write_workbook(folder / "team" / "c.xlsx", partnership_id="p-002")
     (folder / "broken.xlsx").write_bytes(b"PK\x03\x04 truncated")
@@ -71,8 +75,9 @@ def test_exit_1_when_an_error_is_found(mixed_folder, tmp_path):
     assert str(tmp_path / "validation_report.xlsx") in result.output
 
 
-@pytest.mark.parametrize("args", [["does-not-exist"], ["{folder}", "--as-of", "31/12/2026"],
-                                  ["{folder}", "--jobs", "0"]])
+@pytest.mark.parametrize(
+    "args", [["does-not-exist"], ["{folder}", "--as-of", "31/12/2026"], ["{folder}", "--jobs", "0"]]
+)
 def test_exit_2_for_a_usage_error(args, clean_folder, tmp_path):
     result = run(*(arg.format(folder=clean_folder) for arg in args), "--out", str(tmp_path))
     assert result.exit_code == 2
@@ -85,9 +90,10 @@ def test_csv_has_the_contract_columns_sorted_and_neutralised(mixed_folder, tmp_p
     rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
     assert tuple(rows[0]) == FINDING_COLUMNS
     assert [tuple(row) for row in rows[1:]] == [
-        tuple(neutralise(cell) for cell in item.as_row()) for item in outcome.report.findings]
+        tuple(neutralise(cell) for cell in item.as_row()) for item in outcome.report.findings
+    ]
     values = {(row[0], row[2], row[4]): row[7] for row in rows[1:]}
-    assert values["a.xlsx", "B9", "register.invalid"] == "'=HYPERLINK(\"http://x\",\"click\")"
+    assert values["a.xlsx", "B9", "register.invalid"] == '\'=HYPERLINK("http://x","click")'
     assert values["a.xlsx", "D2", "checklist.invalid"] == "'@SUM(1)"
     assert values["a.xlsx", "C3", "risk.invalid"] == "'-1"
     files = [row[0] for row in rows[1:]]
@@ -106,9 +112,9 @@ def test_xlsx_findings_and_summary(mixed_folder, tmp_path):
     assert len(rows) == 1 + len(outcome.report.findings)
     # As the officer typed it, no apostrophe shown: a text cell (with Excel's quote prefix) is never run.
     typed = {cell.value: cell for row in findings.iter_rows() for cell in row if isinstance(cell.value, str)}
-    for text in ("=HYPERLINK(\"http://x\",\"click\")", "@SUM(1)", "-1"):
+    for text in ('=HYPERLINK("http://x","click")', "@SUM(1)", "-1"):
         assert typed[text].data_type == "s" and typed[text].quotePrefix, text
-    assert not {"'=HYPERLINK(\"http://x\",\"click\")", "'@SUM(1)", "'-1"} & set(typed)
+    assert not {'\'=HYPERLINK("http://x","click")', "'@SUM(1)", "'-1"} & set(typed)
     assert all(cell.data_type != "f" for row in findings.iter_rows() for cell in row)
 
     summary = {row[0]: row[1:] for row in book["Summary"].iter_rows(values_only=True) if row and row[0]}
@@ -127,8 +133,9 @@ def test_reports_do_not_depend_on_jobs_or_repetition(mixed_folder, tmp_path):
     for index, jobs in enumerate(("1", "2", "1")):
         out = tmp_path / f"out{index}"
         run(str(mixed_folder), "--out", str(out), "--as-of", AS_OF_TEXT, "--jobs", jobs)
-        outputs.append({name: (out / name).read_bytes()
-                        for name in ("validation_report.csv", "validation_report.xlsx")})
+        outputs.append(
+            {name: (out / name).read_bytes() for name in ("validation_report.csv", "validation_report.xlsx")}
+        )
     assert outputs[0] == outputs[1] == outputs[2]
 
 
@@ -150,9 +157,19 @@ def test_feedback_flag_calls_the_feedback_writer(clean_folder, tmp_path):
     assert [path.name for path in (tmp_path / "out" / "feedback").rglob("*.xlsx")] != []
 
 
-@pytest.mark.parametrize("text, inert", [
-    ("=1+1", "'=1+1"), ("+44 1234", "'+44 1234"), ("-3", "'-3"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"),
-    ("\rx", "'\rx"), ("Plain text", "Plain text"), ("", ""), ("a=b", "a=b"),
-])
+@pytest.mark.parametrize(
+    "text, inert",
+    [
+        ("=1+1", "'=1+1"),
+        ("+44 1234", "'+44 1234"),
+        ("-3", "'-3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("Plain text", "Plain text"),
+        ("", ""),
+        ("a=b", "a=b"),
+    ],
+)
 def test_neutralise(text, inert):
     assert neutralise(text) == inert

@@ -9,34 +9,73 @@ from pipeline import catalogue, values
 from pipeline.values import INVALID
 
 
-@pytest.mark.parametrize("typed, read", [
-    ("yes", "Yes"), ("  PARTLY ", "Partly"), ("n/a", "N/A"), ("No\u00a0", "No"), (None, None), ("   ", None),
-    ("Maybe", INVALID), ("Y", INVALID),
-])
+@pytest.mark.parametrize(
+    "typed, read",
+    [
+        ("yes", "Yes"),
+        ("  PARTLY ", "Partly"),
+        ("n/a", "N/A"),
+        ("No\u00a0", "No"),
+        (None, None),
+        ("   ", None),
+        ("Maybe", INVALID),
+        ("Y", INVALID),
+    ],
+)
 def test_choice_ignores_case_and_spaces(typed, read):
     assert values.choice(typed, catalogue.CHECKLIST_STATUSES) == read
 
 
-@pytest.mark.parametrize("typed, read", [
-    (dt.datetime(2026, 3, 31), dt.date(2026, 3, 31)), (dt.date(2026, 3, 31), dt.date(2026, 3, 31)),
-    ("2026-03-31", dt.date(2026, 3, 31)), ("05/12/2026", dt.date(2026, 12, 5)), (" 5/12/2026 ", dt.date(2026, 12, 5)),
-    ("2026-03-31 00:00:00", dt.date(2026, 3, 31)), ("31/02/2026", INVALID), ("next April", INVALID),
-    (45000, INVALID), (None, None),
-])
+@pytest.mark.parametrize(
+    "typed, read",
+    [
+        (dt.datetime(2026, 3, 31), dt.date(2026, 3, 31)),
+        (dt.date(2026, 3, 31), dt.date(2026, 3, 31)),
+        ("2026-03-31", dt.date(2026, 3, 31)),
+        ("05/12/2026", dt.date(2026, 12, 5)),
+        (" 5/12/2026 ", dt.date(2026, 12, 5)),
+        ("2026-03-31 00:00:00", dt.date(2026, 3, 31)),
+        ("31/02/2026", INVALID),
+        ("next April", INVALID),
+        (45000, INVALID),
+        (None, None),
+    ],
+)
 def test_dates_iso_uk_or_real(typed, read):
     assert values.date(typed) == read
 
 
-@pytest.mark.parametrize("typed, read", [
-    (12, 12.0), ("1,200", 1200.0), ("£2,500.50", 2500.5), (" 7 ", 7.0), ("-3", -3.0), ("ten", INVALID),
-    (True, INVALID), ("", None),
-])
+@pytest.mark.parametrize(
+    "typed, read",
+    [
+        (12, 12.0),
+        ("1,200", 1200.0),
+        ("£2,500.50", 2500.5),
+        (" 7 ", 7.0),
+        ("-3", -3.0),
+        ("ten", INVALID),
+        (True, INVALID),
+        ("", None),
+    ],
+)
 def test_numbers_may_be_text(typed, read):
     assert values.number(typed) == read
 
 
-@pytest.mark.parametrize("typed, read", [(3, 3), ("4", 4), (5.0, 5), (" 1 ", 1), (0, INVALID), (6, INVALID),
-                                         (2.5, INVALID), ("high", INVALID), (None, None)])
+@pytest.mark.parametrize(
+    "typed, read",
+    [
+        (3, 3),
+        ("4", 4),
+        (5.0, 5),
+        (" 1 ", 1),
+        (0, INVALID),
+        (6, INVALID),
+        (2.5, INVALID),
+        ("high", INVALID),
+        (None, None),
+    ],
+)
 def test_ratings_are_whole_numbers_one_to_five(typed, read):
     assert values.rating(typed, catalogue.RISK_RATINGS) == read
 
@@ -56,14 +95,18 @@ def test_invalid_is_distinct_from_blank_and_from_any_value():
     assert INVALID != None and INVALID != "" and not INVALID  # noqa: E711
 
 
-
 _ANY_SPACE = "[\\s\u00a0\u2007\u202f\ufeff]+"
 _CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 
 
 @settings(max_examples=1000)  # cheap: no workbook is read
-@given(st.text(alphabet=st.sampled_from("ab  \t\n\r\x00\x07\x7f\x85\xa0\u2007\u2028\u202f\u3000\ufeff\u200b")
-               | st.characters(), max_size=12))
+@given(
+    st.text(
+        alphabet=st.sampled_from("ab  \t\n\r\x00\x07\x7f\x85\xa0\u2007\u2028\u202f\u3000\ufeff\u200b")
+        | st.characters(),
+        max_size=12,
+    )
+)
 @example("a  b")
 @example(" a\u00a0 b\t")
 @example("a\x07b")

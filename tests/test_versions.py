@@ -55,8 +55,9 @@ def test_an_unknown_version_says_which_versions_are_read(tmp_path):
     from openpyxl.workbook.defined_name import DefinedName
 
     def nine(book):
-        book.defined_names[catalogue.TEMPLATE_VERSION_NAME] = DefinedName(catalogue.TEMPLATE_VERSION_NAME,
-                                                                          attr_text="9")
+        book.defined_names[catalogue.TEMPLATE_VERSION_NAME] = DefinedName(
+            catalogue.TEMPLATE_VERSION_NAME, attr_text="9"
+        )
 
     write_workbook(tmp_path / "v9.xlsx", edit=nine)
     [item] = assess_folder(tmp_path, CONFIG, as_of=AS_OF).report.findings
@@ -66,14 +67,17 @@ def test_an_unknown_version_says_which_versions_are_read(tmp_path):
 def test_templates_config_lists_the_councils_objectives(tmp_path):
     config = tmp_path / "review.toml"
     config.write_text('[objectives]\nA = "Thriving towns"\nB = "Net zero by 2040"\n', encoding="utf-8")
-    result = CliRunner().invoke(cli, ["templates", "--out", str(tmp_path / "t"), "--config", str(config)],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli, ["templates", "--out", str(tmp_path / "t"), "--config", str(config)], catch_exceptions=False
+    )
     assert result.exit_code == 0, result.output
     book = openpyxl.load_workbook(tmp_path / "t" / catalogue.TEMPLATE_FILE_NAME)
     sheet = book[catalogue.OBJECTIVES_SHEET.name]
     assert [[cell.value for cell in row] for row in sheet.iter_rows(max_col=4)] == [
-        ["Ref", "Objective", "Contributes", "How"], ["A", "Thriving towns", None, None],
-        ["B", "Net zero by 2040", None, None]]
+        ["Ref", "Objective", "Contributes", "How"],
+        ["A", "Thriving towns", None, None],
+        ["B", "Net zero by 2040", None, None],
+    ]
     [validation] = [item for item in sheet.data_validations.dataValidation if item.type == "list"]
     assert validation.formula1 == '"Yes,No"' and str(validation.sqref) == "C2 C3"
     fingerprint = objectives_fingerprint((Objective("A", "Thriving towns"), Objective("B", "Net zero by 2040")))
@@ -81,8 +85,11 @@ def test_templates_config_lists_the_councils_objectives(tmp_path):
 
 
 def test_results_json_has_significance_and_objectives_per_partnership(returns, tmp_path):
-    result = CliRunner().invoke(cli, ["report", str(returns), "--out", str(tmp_path / "out"), "--as-of",
-                                      AS_OF.isoformat(), "--no-pdf"], catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli,
+        ["report", str(returns), "--out", str(tmp_path / "out"), "--as-of", AS_OF.isoformat(), "--no-pdf"],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     data = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
     by_id = {item["id"]: item for item in data["partnerships"]}

@@ -23,20 +23,26 @@ from officer import write_workbook
 from pipeline import catalogue
 from pipeline.cli import cli
 
-RATINGS = {2025: {"P-001": "Red", "P-002": "Green", "P-003": "Red"},
-           2026: {"P-001": "Red", "P-002": "Amber", "P-003": "Green"},
-           2027: {"P-001": "Red", "P-002": "Green", "P-003": "Red", "P-004": "Red"}}
+RATINGS = {
+    2025: {"P-001": "Red", "P-002": "Green", "P-003": "Red"},
+    2026: {"P-001": "Red", "P-002": "Amber", "P-003": "Green"},
+    2027: {"P-001": "Red", "P-002": "Green", "P-003": "Red", "P-004": "Red"},
+}
 BLANKS = {"Red": 15, "Amber": 5, "Green": 0}
 
 
 def returns(folder: Path, year: int) -> Path:
     dates = {"review_completed_on": dt.date(year, 4, 15), "next_review": dt.date(year + 1, 3, 31)}
     for partnership_id, rag in RATINGS[year].items():
-        blank = {question.ref: {"Status": None, "Evidence": None} for question in catalogue.QUESTIONS[:BLANKS[rag]]}
-        write_workbook(folder / f"{partnership_id}.xlsx", partnership_id=partnership_id,
-                       register={"name": f"Partnership {partnership_id[-1]}", **dates}, checklist=blank,
-                       improvement={"I14": {"Due date": dt.date(year, 9, 30)}},
-                       risks={"R01": {"Likelihood": 2, "Impact": 2}})  # no High risk: Green when complete
+        blank = {question.ref: {"Status": None, "Evidence": None} for question in catalogue.QUESTIONS[: BLANKS[rag]]}
+        write_workbook(
+            folder / f"{partnership_id}.xlsx",
+            partnership_id=partnership_id,
+            register={"name": f"Partnership {partnership_id[-1]}", **dates},
+            checklist=blank,
+            improvement={"I14": {"Due date": dt.date(year, 9, 30)}},
+            risks={"R01": {"Likelihood": 2, "Impact": 2}},
+        )  # no High risk: Green when complete
     return folder
 
 
@@ -60,25 +66,37 @@ def root(tmp_path_factory):
 
 def history(out: Path) -> dict:
     data = json.loads((out / "results.json").read_text(encoding="utf-8"))
-    return {item["id"]: [(entry["year"], entry["rag"]) for entry in item["history"]] for item in data["partnerships"]}, data
+    return {
+        item["id"]: [(entry["year"], entry["rag"]) for entry in item["history"]] for item in data["partnerships"]
+    }, data
 
 
 @pytest.mark.parametrize("how", ["each year", "a folder of years", "last year alone, carrying its history"])
 def test_every_way_of_giving_the_years_gives_the_same_history(root, tmp_path, how):
     packs = root / "packs"
-    given = {"each year": (packs / "2025", packs / "2026"), "a folder of years": (packs,),
-             "last year alone, carrying its history": (packs / "2026",)}[how]
+    given = {
+        "each year": (packs / "2025", packs / "2026"),
+        "a folder of years": (packs,),
+        "last year alone, carrying its history": (packs / "2026",),
+    }[how]
     result = run(root / "returns-2027", tmp_path / "2027", 2027, *given)
     assert result.exit_code == 0, result.output
     found, data = history(tmp_path / "2027")
-    assert found == {partnership_id: [(year, RATINGS[year][partnership_id]) for year in RATINGS
-                                      if partnership_id in RATINGS[year]] for partnership_id in RATINGS[2027]}
+    assert found == {
+        partnership_id: [(year, RATINGS[year][partnership_id]) for year in RATINGS if partnership_id in RATINGS[year]]
+        for partnership_id in RATINGS[2027]
+    }
     [p1] = [item for item in data["partnerships"] if item["id"] == "P-001"]
-    assert p1["history"][0] == {"year": 2025, "rag": "Red", "checklist_completeness": round(14 / 29, 6),
-                                "checklist_assurance": 1.0}
+    assert p1["history"][0] == {
+        "year": 2025,
+        "rag": "Red",
+        "checklist_completeness": round(14 / 29, 6),
+        "checklist_assurance": 1.0,
+    }
     assert data["history"]["red_for_two_reviews_or_more"] == ["P-001"]
-    assert [(row["year"], row["rag"]["Red"], row["rag"]["Amber"], row["rag"]["Green"])
-            for row in data["history"]["years"]] == [(2025, 2, 0, 1), (2026, 1, 1, 1), (2027, 3, 0, 1)]
+    assert [
+        (row["year"], row["rag"]["Red"], row["rag"]["Amber"], row["rag"]["Green"]) for row in data["history"]["years"]
+    ] == [(2025, 2, 0, 1), (2026, 1, 1, 1), (2027, 3, 0, 1)]
     # The change since last year still compares with the latest earlier year.
     assert data["change_since_previous"]["previous_year"] == 2026
 
@@ -87,13 +105,15 @@ def test_the_pack_shows_the_years_and_each_trend(root, tmp_path):
     result = run(root / "returns-2027", tmp_path / "2027", 2027, root / "packs")
     assert result.exit_code == 0, result.output
     page = (tmp_path / "2027" / "review_pack.html").read_text(encoding="utf-8")
-    years = page[page.index('id="years"'):page.index('id="charts"')]
+    years = page[page.index('id="years"') : page.index('id="charts"')]
     assert '<caption id="rag-years">Ratings year by year</caption>' in years
     assert "Red at its last 3 reviews (2025, 2026, 2027)" in years and "P-003" not in years
-    profile = page[page.index('id="p-p-002-xlsx"'):]
-    profile = profile[:profile.index("</article>")]
-    assert ("From 2025 to 2027: rating Green \u2192 Amber \u2192 Green; checklist completeness 100% \u2192 83% "
-            "\u2192 100%; assurance 100% \u2192 100% \u2192 100%.") in profile
+    profile = page[page.index('id="p-p-002-xlsx"') :]
+    profile = profile[: profile.index("</article>")]
+    assert (
+        "From 2025 to 2027: rating Green \u2192 Amber \u2192 Green; checklist completeness 100% \u2192 83% "
+        "\u2192 100%; assurance 100% \u2192 100% \u2192 100%."
+    ) in profile
     assert re.search(r"<caption [^>]*>Over the years: P-002 [^<]*</caption>", profile)  # named for a screen reader
 
 

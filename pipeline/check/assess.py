@@ -48,17 +48,27 @@ class Assessed:
     score: PartnershipScore
 
 
-def assess_folder(input_dir: Path, config: Config, *, as_of: dt.date, jobs: int = 1,
-                  progress: Progress = quiet) -> Assessment:
+def assess_folder(
+    input_dir: Path, config: Config, *, as_of: dt.date, jobs: int = 1, progress: Progress = quiet
+) -> Assessment:
     """Read, check and score every workbook under `input_dir`, in `jobs` worker processes."""
     from pipeline.check.score import mark_duplicates, score_workbook
 
     input_dir = Path(input_dir)
     paths, ignored = scan_folder(input_dir)
-    done = in_workers(partial(assess_file, input_dir=input_dir, config=config, as_of=as_of), paths, jobs=jobs,
-                      cpu_seconds=config.limits.load_timeout_seconds, progress=progress)
-    assessed = [assess(stopped_reader(path, input_dir, result.code), config=config, as_of=as_of)
-                if isinstance(result, Stopped) else result for path, result in zip(paths, done)]
+    done = in_workers(
+        partial(assess_file, input_dir=input_dir, config=config, as_of=as_of),
+        paths,
+        jobs=jobs,
+        cpu_seconds=config.limits.load_timeout_seconds,
+        progress=progress,
+    )
+    assessed = [
+        assess(stopped_reader(path, input_dir, result.code), config=config, as_of=as_of)
+        if isinstance(result, Stopped)
+        else result
+        for path, result in zip(paths, done)
+    ]
     batch = Batch(input_dir, [item.workbook for item in assessed], ignored)
     checked = [item.findings for item in assessed]
     scores = [item.score for item in assessed]
@@ -69,29 +79,44 @@ def assess_folder(input_dir: Path, config: Config, *, as_of: dt.date, jobs: int 
         by_file.setdefault(item.file, []).append(item)
     for index, (workbook, own) in enumerate(zip(batch.workbooks, checked)):
         if workbook.file in by_file:
-            scores[index] = score_workbook(workbook, (*workbook.findings, *own, *by_file[workbook.file]),
-                                           as_of=as_of, config=config)
+            scores[index] = score_workbook(
+                workbook, (*workbook.findings, *own, *by_file[workbook.file]), as_of=as_of, config=config
+            )
     return Assessment(batch, report, mark_duplicates(scores))
 
 
-def check_folder(input_dir: Path, config: Config, *, as_of: dt.date, jobs: int = 1, progress: Progress = quiet,
-                 meanwhile: Callable[[], object] | None = None) -> Assessment:
+def check_folder(
+    input_dir: Path,
+    config: Config,
+    *,
+    as_of: dt.date,
+    jobs: int = 1,
+    progress: Progress = quiet,
+    meanwhile: Callable[[], object] | None = None,
+) -> Assessment:
     """What `partnerships validate` needs of `assess_folder`, for less work: every workbook read and checked
     but not scored (`scores` is empty), and sent back from its worker as `for_reports` gives it. The
     findings are the same. `meanwhile` runs here while the workers read (see `in_workers`)."""
     input_dir = Path(input_dir)
     paths, ignored = scan_folder(input_dir)
-    done = in_workers(partial(check_file, input_dir=input_dir, config=config, as_of=as_of), paths, jobs=jobs,
-                      cpu_seconds=config.limits.load_timeout_seconds, progress=progress, meanwhile=meanwhile)
-    checked = [(stopped_reader(path, input_dir, result.code), ()) if isinstance(result, Stopped) else result
-               for path, result in zip(paths, done)]
+    done = in_workers(
+        partial(check_file, input_dir=input_dir, config=config, as_of=as_of),
+        paths,
+        jobs=jobs,
+        cpu_seconds=config.limits.load_timeout_seconds,
+        progress=progress,
+        meanwhile=meanwhile,
+    )
+    checked = [
+        (stopped_reader(path, input_dir, result.code), ()) if isinstance(result, Stopped) else result
+        for path, result in zip(paths, done)
+    ]
     batch = Batch(input_dir, [workbook for workbook, _ in checked], ignored)
     report = batch_report(batch.workbooks, [own for _, own in checked], batch_findings(batch.workbooks))
     return Assessment(batch, report, [])
 
 
-def check_file(path: Path, *, input_dir: Path, config: Config,
-               as_of: dt.date) -> tuple[Workbook, tuple[Finding, ...]]:
+def check_file(path: Path, *, input_dir: Path, config: Config, as_of: dt.date) -> tuple[Workbook, tuple[Finding, ...]]:
     """Runs in the worker that reads `path` for `check_folder`: the workbook, as `for_reports` gives it,
     and its findings."""
     workbook = load_workbook_file(path, input_dir, config)
@@ -102,8 +127,14 @@ def for_reports(workbook: Workbook) -> Workbook:
     """The workbook with only what the validation report, the feedback copies and the batch-wide rule
     (Partnership IDs used twice) read: its file, findings and Partnership ID; its answers are left out."""
     register = {"id": workbook.register["id"]} if "id" in workbook.register else {}
-    return Workbook(file=workbook.file, sha256=workbook.sha256, size=workbook.size, register=register,
-                    findings=workbook.findings, template_version=workbook.template_version)
+    return Workbook(
+        file=workbook.file,
+        sha256=workbook.sha256,
+        size=workbook.size,
+        register=register,
+        findings=workbook.findings,
+        template_version=workbook.template_version,
+    )
 
 
 def assess_file(path: Path, *, input_dir: Path, config: Config, as_of: dt.date) -> Assessed:

@@ -79,8 +79,9 @@ class _Mark:
     fill: PatternFill
 
 
-def write_feedback(input_dir: Path, workbooks: Sequence[Workbook], report: ValidationReport,
-                   out_dir: Path, *, jobs: int = 1) -> list[Path]:
+def write_feedback(
+    input_dir: Path, workbooks: Sequence[Workbook], report: ValidationReport, out_dir: Path, *, jobs: int = 1
+) -> list[Path]:
     """Write a marked copy of every openable workbook that has findings; return the paths written.
 
     `out_dir` is the feedback folder itself (e.g. `output/2026/feedback`); the copies mirror the
@@ -109,7 +110,8 @@ def write_feedback(input_dir: Path, workbooks: Sequence[Workbook], report: Valid
             copies[source.relative_to(input_dir).as_posix()] = target
         else:
             why_not[source.relative_to(input_dir).as_posix()] = (
-                "it could not be opened to mark it up: send the officer its findings from the validation report")
+                "it could not be opened to mark it up: send the officer its findings from the validation report"
+            )
     _replace_manifest(out_dir, written)
     _write_copies_list(out_dir, report.findings_by_file(), copies, why_not)
     return written
@@ -118,13 +120,16 @@ def write_feedback(input_dir: Path, workbooks: Sequence[Workbook], report: Valid
 def _no_copy_reason(found: Sequence[Finding]) -> str:
     rules = sorted({item.rule for item in found if item.rule in UNOPENABLE_RULES})
     if rules:
-        return (f"it cannot be opened as a workbook ({', '.join(rules)}): send the officer the message of the "
-                "validation report")
+        return (
+            f"it cannot be opened as a workbook ({', '.join(rules)}): send the officer the message of the "
+            "validation report"
+        )
     return "it is not in the input folder as a workbook that can be read"
 
 
-def _write_copies_list(out_dir: Path, by_file: Mapping[str, Sequence[Finding]], copies: Mapping[str, Path],
-                       why_not: Mapping[str, str]) -> None:
+def _write_copies_list(
+    out_dir: Path, by_file: Mapping[str, Sequence[Finding]], copies: Mapping[str, Path], why_not: Mapping[str, str]
+) -> None:
     """`feedback_copies.csv`: every returned file with findings, its copy (relative to the feedback
     folder) or why it has none, so each officer can be sent the right file."""
     import csv
@@ -136,8 +141,9 @@ def _write_copies_list(out_dir: Path, by_file: Mapping[str, Sequence[Finding]], 
     for file in sorted({*copies, *why_not}):
         counts = Counter(item.severity for item in by_file.get(file, ()))
         copy = copies[file].resolve().relative_to(folder).as_posix() if file in copies else ""
-        writer.writerow([neutralise(text) for text in (file, copy, str(counts[ERROR]), str(counts[WARNING]),
-                                                       why_not.get(file, ""))])
+        writer.writerow(
+            [neutralise(text) for text in (file, copy, str(counts[ERROR]), str(counts[WARNING]), why_not.get(file, ""))]
+        )
     write_atomic(folder / COPIES_LIST, buffer.getvalue().encode("utf-8"))
 
 
@@ -171,21 +177,35 @@ def marked_package(data: bytes, found: Sequence[Finding]) -> bytes:
     from pipeline.check import feedback_package as package
 
     names = [FINDINGS_SHEET, *package.sheet_names(data)]
-    marks = [package.CellMark(sheet, cell, mark.comment, mark.fill is ERROR_FILL)
-             for (sheet, cell), mark in _marks(found).items()]
+    marks = [
+        package.CellMark(sheet, cell, mark.comment, mark.fill is ERROR_FILL)
+        for (sheet, cell), mark in _marks(found).items()
+    ]
     linkable = {(mark.sheet, mark.cell) for mark in marks}
     order = {name: index for index, name in enumerate(names)}
     rows = []
-    for item in sorted(found, key=lambda item: (bool(item.sheet), order.get(item.sheet, len(order)),
-                                                _cell_order(item.cell), item.rule)):
+    for item in sorted(
+        found, key=lambda item: (bool(item.sheet), order.get(item.sheet, len(order)), _cell_order(item.cell), item.rule)
+    ):
         lines = max(_wrapped_lines(item.message, FINDINGS_WIDTHS[4]), _wrapped_lines(item.value, FINDINGS_WIDTHS[5]))
-        rows.append(package.FindingsRow(
-            values=(item.sheet, item.cell.upper(), item.rule, item.severity, item.message, str(item.value or "")),
-            error=item.severity == ERROR, link=_link_target_in(names, item, linkable),
-            link_column=2 if item.cell else 1, height=LINE_HEIGHT * lines if lines > 1 else None))
-    sheet = package.FindingsSheet(name=FINDINGS_SHEET, title=_TITLE, instruction=_INSTRUCTION,
-                                  header_row=FINDINGS_HEADER_ROW, headers=FINDINGS_HEADERS, widths=FINDINGS_WIDTHS,
-                                  rows=tuple(rows))
+        rows.append(
+            package.FindingsRow(
+                values=(item.sheet, item.cell.upper(), item.rule, item.severity, item.message, str(item.value or "")),
+                error=item.severity == ERROR,
+                link=_link_target_in(names, item, linkable),
+                link_column=2 if item.cell else 1,
+                height=LINE_HEIGHT * lines if lines > 1 else None,
+            )
+        )
+    sheet = package.FindingsSheet(
+        name=FINDINGS_SHEET,
+        title=_TITLE,
+        instruction=_INSTRUCTION,
+        header_row=FINDINGS_HEADER_ROW,
+        headers=FINDINGS_HEADERS,
+        widths=FINDINGS_WIDTHS,
+        rows=tuple(rows),
+    )
     colours = package.Colours(error=ERROR_FILL.fgColor.rgb, warning=WARNING_FILL.fgColor.rgb)
     return package.mark_package(data, marks, sheet, colours, COMMENT_AUTHOR)
 
@@ -199,8 +219,13 @@ def _replace_manifest(out_dir: Path, written: list[Path]) -> None:
     earlier = manifest.read_text(encoding="utf-8").splitlines() if manifest.is_file() else []
     for relative in earlier:
         stale = folder / relative
-        if (relative not in current and stale.suffix.lower() in READABLE_SUFFIXES and not stale.is_symlink()
-                and stale.resolve().is_relative_to(folder) and stale.is_file()):
+        if (
+            relative not in current
+            and stale.suffix.lower() in READABLE_SUFFIXES
+            and not stale.is_symlink()
+            and stale.resolve().is_relative_to(folder)
+            and stale.is_file()
+        ):
             stale.unlink()
             for parent in stale.parents:
                 if parent == folder or any(parent.iterdir()):
@@ -279,7 +304,7 @@ def _mark_cell(cell, mark: _Mark) -> None:
     existing = cell.comment.text if cell.comment is not None and cell.comment.text else ""
     if existing.startswith(_COMMENT_START) and _COMMENT_END in existing:
         ours, officer = existing.split(_COMMENT_END, 1)
-        text = ours + text[len(_COMMENT_START) + 1:]
+        text = ours + text[len(_COMMENT_START) + 1 :]
         if _rgb(cell.fill) == _rgb(ERROR_FILL):
             fill = ERROR_FILL
         existing = officer.strip()
@@ -333,8 +358,7 @@ def _template_fill(blank: OpenpyxlWorkbook, sheet: str, cell: str) -> PatternFil
     return PatternFill.from_tree(blank[sheet][cell].fill.to_tree())
 
 
-def _add_findings_sheet(workbook: OpenpyxlWorkbook, found: Sequence[Finding],
-                        linkable: set[tuple[str, str]]) -> None:
+def _add_findings_sheet(workbook: OpenpyxlWorkbook, found: Sequence[Finding], linkable: set[tuple[str, str]]) -> None:
     sheet = workbook.create_sheet(FINDINGS_SHEET, 0)
     for other in workbook.worksheets:
         other.sheet_view.tabSelected = False  # several selected tabs would group the sheets in Excel
@@ -351,8 +375,9 @@ def _add_findings_sheet(workbook: OpenpyxlWorkbook, found: Sequence[Finding],
         cell = sheet.cell(FINDINGS_HEADER_ROW, column, header)
         cell.font = Font(bold=True)
     order = {name: index for index, name in enumerate(workbook.sheetnames)}
-    rows = sorted(found, key=lambda item: (bool(item.sheet), order.get(item.sheet, len(order)),
-                                           _cell_order(item.cell), item.rule))
+    rows = sorted(
+        found, key=lambda item: (bool(item.sheet), order.get(item.sheet, len(order)), _cell_order(item.cell), item.rule)
+    )
     for row, item in enumerate(rows, start=FINDINGS_HEADER_ROW + 1):
         values = (item.sheet, item.cell.upper(), item.rule, item.severity, item.message, item.value)
         for column, value in enumerate(values, start=1):
@@ -363,8 +388,9 @@ def _add_findings_sheet(workbook: OpenpyxlWorkbook, found: Sequence[Finding],
         target = _link_target(workbook, item, linkable)
         if target:
             link_cell = sheet.cell(row, 2 if item.cell else 1)
-            link_cell.hyperlink = Hyperlink(ref=link_cell.coordinate, location=target,
-                                            tooltip=f"Go to {item.sheet} {item.cell}".strip())
+            link_cell.hyperlink = Hyperlink(
+                ref=link_cell.coordinate, location=target, tooltip=f"Go to {item.sheet} {item.cell}".strip()
+            )
             link_cell.style = "Hyperlink"
             link_cell.alignment = Alignment(vertical="top")
     for letter, width in zip("ABCDEF", FINDINGS_WIDTHS):

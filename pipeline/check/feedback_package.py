@@ -38,8 +38,16 @@ _COMMENTS_CONTENT = "application/vnd.openxmlformats-officedocument.spreadsheetml
 _VML_CONTENT = "application/vnd.openxmlformats-officedocument.vmlDrawing"
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 #: Elements of a worksheet that come after <legacyDrawing>, in the schema's order.
-_AFTER_LEGACY_DRAWING = ("legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls", "webPublishItems",
-                         "tableParts", "extLst")
+_AFTER_LEGACY_DRAWING = (
+    "legacyDrawingHF",
+    "drawingHF",
+    "picture",
+    "oleObjects",
+    "controls",
+    "webPublishItems",
+    "tableParts",
+    "extLst",
+)
 _ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 _CELL = re.compile(r"^([A-Z]{1,3})([0-9]+)$")
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_blank_text=False)
@@ -96,8 +104,9 @@ def sheet_names(data: bytes) -> list[str]:
     return [sheet.get("name") for sheet in book.iter(f"{{{MAIN}}}sheet")]
 
 
-def mark_package(data: bytes, marks: Sequence[CellMark], findings: FindingsSheet, colours: Colours,
-                 author: str) -> bytes:
+def mark_package(
+    data: bytes, marks: Sequence[CellMark], findings: FindingsSheet, colours: Colours, author: str
+) -> bytes:
     """The workbook `data` with `marks` on their cells and `findings` as its first sheet."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -110,6 +119,7 @@ def mark_package(data: bytes, marks: Sequence[CellMark], findings: FindingsSheet
 
 
 # --- The package -----------------------------------------------------------------------------------
+
 
 def _parse(data: bytes):
     try:
@@ -255,14 +265,18 @@ class _Package:
                 out.writestr(info, self.new_parts.get(name, self.parts.get(name)))
         return buffer.getvalue()
 
-    def _mark_sheet(self, part: str, marks: list[CellMark], fills: dict[bool, int], author: str,
-                    shape_block: int) -> bytes:
+    def _mark_sheet(
+        self, part: str, marks: list[CellMark], fills: dict[bool, int], author: str, shape_block: int
+    ) -> bytes:
         root = _parse(self.parts[part])
         if root.find(f"{{{MAIN}}}legacyDrawing") is not None:
             raise Unsupported("the sheet has comments or a VML drawing already")
         rels_part = _rels_name(part)
-        rels = _parse(self.parts[rels_part]) if rels_part in self.parts else etree.Element(
-            f"{{{PKG_REL}}}Relationships", nsmap={None: PKG_REL})
+        rels = (
+            _parse(self.parts[rels_part])
+            if rels_part in self.parts
+            else etree.Element(f"{{{PKG_REL}}}Relationships", nsmap={None: PKG_REL})
+        )
         if any(rel.get("Type") in (_COMMENTS_TYPE, _VML_TYPE) for rel in rels):
             raise Unsupported("the sheet has comments already")
         sheet_data = root.find(f"{{{MAIN}}}sheetData")
@@ -291,7 +305,7 @@ class _Package:
             text = group[0].comment
             for other in group[1:]:
                 end = text.rindex("\n")
-                text = text[:end] + other.comment[other.comment.index("\n"):]
+                text = text[:end] + other.comment[other.comment.index("\n") :]
             notes.append((row, column, text))
         comments_part = self._unused("xl/comments{}.xml")
         vml_part = self._unused("xl/drawings/vmlDrawing{}.vml")
@@ -332,7 +346,7 @@ class _Package:
             view.set("activeTab", "0")
             view.set("firstSheet", "0")
         names = self.book.find(f"{{{MAIN}}}definedNames")
-        for name in (names if names is not None else ()):
+        for name in names if names is not None else ():
             if name.get("localSheetId") is not None:
                 name.set("localSheetId", str(int(name.get("localSheetId")) + 1))
         if names is None:
@@ -346,9 +360,10 @@ class _Package:
                 self.book.append(names)
         last = findings.header_row + len(findings.rows)
         quoted = "'" + findings.name.replace("'", "''") + "'"
-        for name, text, hidden in (("_xlnm._FilterDatabase", f"{quoted}!$A${findings.header_row}:$F${last}", True),
-                                   ("_xlnm.Print_Titles", f"{quoted}!${findings.header_row}:${findings.header_row}",
-                                    False)):
+        for name, text, hidden in (
+            ("_xlnm._FilterDatabase", f"{quoted}!$A${findings.header_row}:$F${last}", True),
+            ("_xlnm.Print_Titles", f"{quoted}!${findings.header_row}:${findings.header_row}", False),
+        ):
             element = etree.Element(f"{{{MAIN}}}definedName")
             element.set("name", name)
             element.set("localSheetId", "0")
@@ -430,8 +445,11 @@ class _Styles:
         self.font_name = name.get("val", "Calibri") if name is not None else "Calibri"
 
     def has_colour(self, rgb: str) -> bool:
-        return any((colour.get("rgb") or "").upper() == rgb.upper()
-                   for fill in self.fills for colour in fill.iter(f"{{{MAIN}}}fgColor"))
+        return any(
+            (colour.get("rgb") or "").upper() == rgb.upper()
+            for fill in self.fills
+            for colour in fill.iter(f"{{{MAIN}}}fgColor")
+        )
 
     @staticmethod
     def _append(container, element) -> int:
@@ -442,7 +460,8 @@ class _Styles:
     def add_fill(self, rgb: str) -> int:
         fill = etree.fromstring(
             f'<fill xmlns="{MAIN}"><patternFill patternType="solid"><fgColor rgb="{rgb}"/><bgColor rgb="{rgb}"/>'
-            f"</patternFill></fill>")
+            f"</patternFill></fill>"
+        )
         return self._append(self.fills, fill)
 
     def with_fill(self, xf: int, fill: int) -> int:
@@ -460,9 +479,16 @@ class _Styles:
     def font(self, *, bold: bool = False, size: str | None = None, link: bool = False) -> int:
         key = (bold, size, link)
         if key not in self._fonts:
-            parts = ["<b/>" if bold else "", "<u/>" if link else "", f'<sz val="{size or self.font_size}"/>',
-                     '<color rgb="FF0563C1"/>' if link else "", f"<name val={quoteattr(self.font_name)}/>"]
-            self._fonts[key] = self._append(self.fonts, etree.fromstring(f'<font xmlns="{MAIN}">{"".join(parts)}</font>'))
+            parts = [
+                "<b/>" if bold else "",
+                "<u/>" if link else "",
+                f'<sz val="{size or self.font_size}"/>',
+                '<color rgb="FF0563C1"/>' if link else "",
+                f"<name val={quoteattr(self.font_name)}/>",
+            ]
+            self._fonts[key] = self._append(
+                self.fonts, etree.fromstring(f'<font xmlns="{MAIN}">{"".join(parts)}</font>')
+            )
         return self._fonts[key]
 
     def new(self, *, font: int = 0, fill: int = 0, wrap: bool = False, top: bool = True, quote: bool = False) -> int:
@@ -476,21 +502,25 @@ class _Styles:
             if wrap or top:
                 alignment = "<alignment" + (' vertical="top"' if top else "") + (' wrapText="1"' if wrap else "") + "/>"
                 attributes += ' applyAlignment="1"'
-            self._new[key] = self._append(self.cell_xfs, etree.fromstring(
-                f'<xf xmlns="{MAIN}" {attributes}>{alignment}</xf>'))
+            self._new[key] = self._append(
+                self.cell_xfs, etree.fromstring(f'<xf xmlns="{MAIN}" {attributes}>{alignment}</xf>')
+            )
         return self._new[key]
 
 
 # --- New parts -------------------------------------------------------------------------------------
 
+
 def _comments_xml(notes: list[tuple[int, int, str]], author: str) -> bytes:
     body = "".join(
         f'<comment ref="{_column_letters(column)}{row}" authorId="0"><text><r><rPr><sz val="9"/>'
         f'<rFont val="Tahoma"/></rPr><t xml:space="preserve">{escape(_text(text))}</t></r></text></comment>'
-        for row, column, text in notes)
-    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<comments xmlns="{MAIN}"><authors>'
-            f"<author>{escape(_text(author))}</author></authors><commentList>{body}</commentList></comments>"
-            ).encode("utf-8")
+        for row, column, text in notes
+    )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<comments xmlns="{MAIN}"><authors>'
+        f"<author>{escape(_text(author))}</author></authors><commentList>{body}</commentList></comments>"
+    ).encode("utf-8")
 
 
 #: The pale yellow of a note in Excel, as Excel draws its own.
@@ -513,13 +543,17 @@ def _vml(notes: list[tuple[int, int, str]], block: int) -> bytes:
             f'<v:textbox style="mso-direction-alt:auto"><div style="text-align:left"></div></v:textbox>'
             f'<x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/><x:Anchor>{anchor}</x:Anchor>'
             f"<x:AutoFill>False</x:AutoFill><x:Row>{row - 1}</x:Row><x:Column>{column - 1}</x:Column>"
-            f"</x:ClientData></v:shape>")
-    return ('<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
-            'xmlns:x="urn:schemas-microsoft-com:office:excel">'
-            f'<o:shapelayout v:ext="edit"><o:idmap v:ext="edit" data="{block}"/></o:shapelayout>'
-            '<v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202" path="m,l,21600r21600,l21600,xe">'
-            '<v:stroke joinstyle="miter"/><v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>'
-            + "".join(shapes) + "</xml>").encode("utf-8")
+            f"</x:ClientData></v:shape>"
+        )
+    return (
+        '<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
+        'xmlns:x="urn:schemas-microsoft-com:office:excel">'
+        f'<o:shapelayout v:ext="edit"><o:idmap v:ext="edit" data="{block}"/></o:shapelayout>'
+        '<v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202" path="m,l,21600r21600,l21600,xe">'
+        '<v:stroke joinstyle="miter"/><v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>'
+        + "".join(shapes)
+        + "</xml>"
+    ).encode("utf-8")
 
 
 def _findings_xml(findings: FindingsSheet, styles: _Styles, fills: dict[bool, int]) -> bytes:
@@ -543,13 +577,15 @@ def _findings_xml(findings: FindingsSheet, styles: _Styles, fills: dict[bool, in
     def text_style(column: int, value: str, **kwargs) -> int:
         return styles.new(quote=_text(value).startswith(FORMULA_STARTS), **kwargs)
 
-    rows = [f'<row r="1">{cell(1, 1, findings.title, title)}</row>',
-            f'<row r="2" ht="60" customHeight="1">{cell(2, 1, findings.instruction, instruction)}'
-            + "".join(f'<c r="{_column_letters(column)}2" s="{instruction}"/>' for column in range(2, width + 1))
-            + "</row>",
-            f'<row r="{header_row}">'
-            + "".join(cell(header_row, column, text, header) for column, text in enumerate(findings.headers, 1))
-            + "</row>"]
+    rows = [
+        f'<row r="1">{cell(1, 1, findings.title, title)}</row>',
+        f'<row r="2" ht="60" customHeight="1">{cell(2, 1, findings.instruction, instruction)}'
+        + "".join(f'<c r="{_column_letters(column)}2" s="{instruction}"/>' for column in range(2, width + 1))
+        + "</row>",
+        f'<row r="{header_row}">'
+        + "".join(cell(header_row, column, text, header) for column, text in enumerate(findings.headers, 1))
+        + "</row>",
+    ]
     links = []
     for number, item in enumerate(findings.rows, start=header_row + 1):
         height = f' ht="{item.height:g}" customHeight="1"' if item.height else ""
@@ -565,13 +601,17 @@ def _findings_xml(findings: FindingsSheet, styles: _Styles, fills: dict[bool, in
         rows.append(f'<row r="{number}"{height}>{"".join(cells)}</row>')
         if item.link:
             place = item.values[0] + (" " + item.values[1] if item.values[1] else "")
-            links.append(f'<hyperlink ref="{_column_letters(item.link_column)}{number}" '
-                         f"location={quoteattr(item.link)} tooltip={quoteattr(_text('Go to ' + place))} "
-                         f"display={quoteattr(_text(item.values[item.link_column - 1]))}/>")
+            links.append(
+                f'<hyperlink ref="{_column_letters(item.link_column)}{number}" '
+                f"location={quoteattr(item.link)} tooltip={quoteattr(_text('Go to ' + place))} "
+                f"display={quoteattr(_text(item.values[item.link_column - 1]))}/>"
+            )
     last = header_row + len(findings.rows)
     first_body = header_row + 1
-    columns = "".join(f'<col min="{index}" max="{index}" width="{width_}" customWidth="1"/>'
-                      for index, width_ in enumerate(findings.widths, start=1))
+    columns = "".join(
+        f'<col min="{index}" max="{index}" width="{width_}" customWidth="1"/>'
+        for index, width_ in enumerate(findings.widths, start=1)
+    )
     xml = (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         f'<worksheet xmlns="{MAIN}" xmlns:r="{REL}"><sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
@@ -580,10 +620,11 @@ def _findings_xml(findings: FindingsSheet, styles: _Styles, fills: dict[bool, in
         f'topLeftCell="A{first_body}" activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft" '
         f'activeCell="A{first_body}" sqref="A{first_body}"/></sheetView></sheetViews>'
         f'<sheetFormatPr defaultRowHeight="15"/><cols>{columns}</cols>'
-        f'<sheetData>{"".join(rows)}</sheetData>'
+        f"<sheetData>{''.join(rows)}</sheetData>"
         f'<autoFilter ref="A{header_row}:{last_column}{last}"/>'
         f'<mergeCells count="1"><mergeCell ref="A2:{last_column}2"/></mergeCells>'
-        + (f'<hyperlinks>{"".join(links)}</hyperlinks>' if links else "")
+        + (f"<hyperlinks>{''.join(links)}</hyperlinks>" if links else "")
         + '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
-        '<pageSetup orientation="landscape" fitToWidth="1" fitToHeight="0"/></worksheet>')
+        '<pageSetup orientation="landscape" fitToWidth="1" fitToHeight="0"/></worksheet>'
+    )
     return xml.encode("utf-8")

@@ -18,7 +18,7 @@ from pipeline import catalogue, significance, values
 from pipeline.check import objectives as objective_answers
 from pipeline.catalogue import Field, Kind
 from pipeline.config import Config
-from pipeline.findings import Finding, ValidationReport, finding
+from pipeline.findings import Finding, RuleCode, ValidationReport, finding
 from pipeline.formats import uk_date
 from pipeline.records import ImprovementRow, RegisterValue, RiskRow, Workbook
 from pipeline.values import INVALID
@@ -33,9 +33,18 @@ def _spoken(options: Sequence[str], conjunction: str = "or") -> str:
 
 # --- Register --------------------------------------------------------------------------------------
 
-def _register_finding(rule: str, workbook: Workbook, entry: RegisterValue, **fields: object) -> Finding:
-    return finding(rule, file=workbook.file, sheet=catalogue.REGISTER.name, cell=entry.cell(),
-                   partnership_id=workbook.partnership_id, value=entry.value, field=entry.field.label, **fields)
+
+def _register_finding(rule: RuleCode, workbook: Workbook, entry: RegisterValue, **fields: object) -> Finding:
+    return finding(
+        rule,
+        file=workbook.file,
+        sheet=catalogue.REGISTER.name,
+        cell=entry.cell(),
+        partnership_id=workbook.partnership_id,
+        value=entry.value,
+        field=entry.field.label,
+        **fields,
+    )
 
 
 def _entries(workbook: Workbook) -> Iterator[RegisterValue]:
@@ -51,8 +60,9 @@ REVIEW_FIELDS = ("next_review", "review_completed_on")
 
 def out_of_scope(workbook: Workbook) -> bool:
     """A scope test of the strategy's 'what is not partnership' answered Yes."""
-    return any(values.choice(workbook.value(item.key), item.choices) == catalogue.YES
-               for item in catalogue.SCOPE_FIELDS)
+    return any(
+        values.choice(workbook.value(item.key), item.choices) == catalogue.YES for item in catalogue.SCOPE_FIELDS
+    )
 
 
 def register_missing(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
@@ -60,7 +70,7 @@ def register_missing(workbook: Workbook, as_of: dt.date, config: Config) -> Iter
     excused = REVIEW_FIELDS if out_of_scope(workbook) else ()
     for entry in _entries(workbook):
         if entry.field.required and entry.field.key not in excused and values.clean(entry.value) is None:
-            yield _register_finding("register.missing", workbook, entry)
+            yield _register_finding(RuleCode.REGISTER_MISSING, workbook, entry)
 
 
 def register_invalid(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
@@ -68,7 +78,7 @@ def register_invalid(workbook: Workbook, as_of: dt.date, config: Config) -> Iter
     for entry in _entries(workbook):
         problem = _register_problem(entry.field, entry.value)
         if problem:
-            yield _register_finding("register.invalid", workbook, entry, problem=problem)
+            yield _register_finding(RuleCode.REGISTER_INVALID, workbook, entry, problem=problem)
 
 
 def _register_problem(item: Field, value: object) -> str:
@@ -93,7 +103,7 @@ def register_dates(workbook: Workbook, as_of: dt.date, config: Config) -> Iterat
     """A date field holding something that cannot be read as a date."""
     for entry in _entries(workbook):
         if entry.field.kind is Kind.DATE and values.date(entry.value) is INVALID:
-            yield _register_finding("register.invalid_date", workbook, entry)
+            yield _register_finding(RuleCode.REGISTER_INVALID_DATE, workbook, entry)
 
 
 def date_formulas(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
@@ -101,11 +111,13 @@ def date_formulas(workbook: Workbook, as_of: dt.date, config: Config) -> Iterato
     for entry in _entries(workbook):
         formula = workbook.formulas.get((catalogue.REGISTER.name, entry.cell()))
         if entry.field.kind is Kind.DATE and formula:
-            yield _register_finding("register.date_formula", workbook, entry, formula=formula)
+            yield _register_finding(RuleCode.REGISTER_DATE_FORMULA, workbook, entry, formula=formula)
     for row in workbook.improvement:
         formula = workbook.formulas.get((catalogue.IMPROVEMENT.name, row.cell("Due date")))
         if formula:
-            yield _improvement_finding("action.date_formula", workbook, row, "Due date", formula, formula=formula)
+            yield _improvement_finding(
+                RuleCode.ACTION_DATE_FORMULA, workbook, row, "Due date", formula, formula=formula
+            )
 
 
 def review_overdue(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
@@ -113,7 +125,9 @@ def review_overdue(workbook: Workbook, as_of: dt.date, config: Config) -> Iterat
     entry = workbook.register.get("next_review")
     due = values.date(entry.value) if entry else None
     if isinstance(due, dt.date) and due < as_of:
-        yield _register_finding("register.review_overdue", workbook, entry, due=uk_date(due), as_of=uk_date(as_of))
+        yield _register_finding(
+            RuleCode.REGISTER_REVIEW_OVERDUE, workbook, entry, due=uk_date(due), as_of=uk_date(as_of)
+        )
 
 
 def next_review_early(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
@@ -122,8 +136,9 @@ def next_review_early(workbook: Workbook, as_of: dt.date, config: Config) -> Ite
     due = values.date(entry.value) if entry else None
     done = values.date(completed.value) if completed else None
     if isinstance(due, dt.date) and isinstance(done, dt.date) and due < done:
-        yield _register_finding("register.next_review_early", workbook, entry, next=uk_date(due),
-                                completed=uk_date(done))
+        yield _register_finding(
+            RuleCode.REGISTER_NEXT_REVIEW_EARLY, workbook, entry, next=uk_date(due), completed=uk_date(done)
+        )
 
 
 def scope_excluded(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
@@ -131,30 +146,53 @@ def scope_excluded(workbook: Workbook, as_of: dt.date, config: Config) -> Iterat
     for item in catalogue.SCOPE_FIELDS:
         entry = workbook.register.get(item.key)
         if entry and values.choice(entry.value, item.choices) == catalogue.YES:
-            yield _register_finding("scope.excluded", workbook, entry)
+            yield _register_finding(RuleCode.SCOPE_EXCLUDED, workbook, entry)
 
 
 def not_proportionate(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
     """A performance management method that the partnership's significance tier does not call
-    proportionate (e.g. 'No formal method' for a Major partnership)."""
+    proportionate (e.g. 'No formal method' for a Major partnership), or none recorded for a tier that
+    expects a formal one."""
     entry = workbook.register.get("performance_method")
-    method = values.choice(entry.value, entry.field.choices) if entry else None
-    if not isinstance(method, str):
+    if entry is None:
         return
-    name, reasons = significance.classify({key: workbook.value(key) for key in catalogue.FIELDS_BY_KEY},
-                                          config.tiers)
+    method = values.choice(entry.value, entry.field.choices) if values.text(entry.value) else ""
+    if not isinstance(method, str):
+        return  # not on the list: register.invalid says so
+    name, reasons = significance.classify({key: workbook.value(key) for key in catalogue.FIELDS_BY_KEY}, config.tiers)
     tier = config.tier(name)
-    if tier is not None and not significance.proportionate(method, tier):
+    if tier is not None and significance.proportionate(method, tier) is False:
         why = "; ".join(reasons) if reasons else "its register answers"
-        yield _register_finding("register.not_proportionate", workbook, entry, method=method, tier=name,
-                                why=why, methods="; ".join(tier.methods))
+        used, this = (
+            (f"'{method}'", "this method is enough")
+            if method
+            else (f"Leaving '{entry.field.label}' blank", "no formal method is needed")
+        )
+        yield _register_finding(
+            RuleCode.REGISTER_NOT_PROPORTIONATE,
+            workbook,
+            entry,
+            used=used,
+            this=this,
+            tier=name,
+            why=why,
+            methods="; ".join(tier.methods),
+        )
 
 
 # --- Objectives ------------------------------------------------------------------------------------
 
-def _objective_finding(rule: str, workbook: Workbook, cell: str, value: object = "", **fields: object) -> Finding:
-    return finding(rule, file=workbook.file, sheet=catalogue.OBJECTIVES_SHEET.name, cell=cell,
-                   partnership_id=workbook.partnership_id, value=value, **fields)
+
+def _objective_finding(rule: RuleCode, workbook: Workbook, cell: str, value: object = "", **fields: object) -> Finding:
+    return finding(
+        rule,
+        file=workbook.file,
+        sheet=catalogue.OBJECTIVES_SHEET.name,
+        cell=cell,
+        partnership_id=workbook.partnership_id,
+        value=value,
+        **fields,
+    )
 
 
 def objectives_answers(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
@@ -163,37 +201,55 @@ def objectives_answers(workbook: Workbook, as_of: dt.date, config: Config) -> It
     if not objective_answers.stated(workbook):
         return
     if not objective_answers.same_list(workbook, config):
-        yield _objective_finding("objectives.other_list", workbook, "", workbook.objectives_list,
-                                 reason=objective_answers.differences(workbook, config))
+        yield _objective_finding(
+            RuleCode.OBJECTIVES_OTHER_LIST,
+            workbook,
+            "",
+            workbook.objectives_list,
+            reason=objective_answers.differences(workbook, config),
+        )
     pairs = objective_answers.matched(workbook, config)
     answered = []
     for objective, row in pairs:
         answer = objective_answers.contribution(row)
         if answer is None:
-            yield _objective_finding("objectives.unanswered", workbook, row.cell("Contributes"), row.contributes,
-                                     ref=objective.ref)
+            yield _objective_finding(
+                RuleCode.OBJECTIVES_UNANSWERED, workbook, row.cell("Contributes"), row.contributes, ref=objective.ref
+            )
         elif answer is INVALID:
-            yield _objective_finding("objectives.invalid", workbook, row.cell("Contributes"), row.contributes,
-                                     ref=objective.ref)
+            yield _objective_finding(
+                RuleCode.OBJECTIVES_INVALID, workbook, row.cell("Contributes"), row.contributes, ref=objective.ref
+            )
         else:
             answered.append(answer)
             if answer == catalogue.YES and values.clean(row.how) is None:
-                yield _objective_finding("objectives.no_how", workbook, row.cell("How"), row.how, ref=objective.ref)
+                yield _objective_finding(
+                    RuleCode.OBJECTIVES_NO_HOW, workbook, row.cell("How"), row.how, ref=objective.ref
+                )
     if answered and catalogue.YES not in answered:
-        yield _objective_finding("objectives.none_supported", workbook, pairs[0][1].cell("Contributes"),
-                                 pairs[0][1].contributes)
+        yield _objective_finding(
+            RuleCode.OBJECTIVES_NONE_SUPPORTED, workbook, pairs[0][1].cell("Contributes"), pairs[0][1].contributes
+        )
 
 
 # --- Checklist -------------------------------------------------------------------------------------
+
 
 def checklist_status(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
     """Status blank (a warning: the review is incomplete) or not an allowed answer (an error)."""
     for row in workbook.checklist:
         status = values.choice(row.status, catalogue.CHECKLIST_STATUSES)
         if status is None or status is INVALID:
-            rule = "checklist.unanswered" if status is None else "checklist.invalid"
-            yield finding(rule, file=workbook.file, sheet=catalogue.CHECKLIST.name, cell=row.cell("Status"),
-                          partnership_id=workbook.partnership_id, value=row.status, ref=row.question.ref)
+            rule = RuleCode.CHECKLIST_UNANSWERED if status is None else RuleCode.CHECKLIST_INVALID
+            yield finding(
+                rule,
+                file=workbook.file,
+                sheet=catalogue.CHECKLIST.name,
+                cell=row.cell("Status"),
+                partnership_id=workbook.partnership_id,
+                value=row.status,
+                ref=row.question.ref,
+            )
 
 
 def checklist_evidence(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
@@ -201,17 +257,34 @@ def checklist_evidence(workbook: Workbook, as_of: dt.date, config: Config) -> It
     for row in workbook.checklist:
         status = values.choice(row.status, catalogue.CHECKLIST_STATUSES)
         if status in (catalogue.YES, catalogue.PARTLY) and values.clean(row.evidence) is None:
-            yield finding("checklist.no_evidence", file=workbook.file, sheet=catalogue.CHECKLIST.name,
-                          cell=row.cell("Evidence"), partnership_id=workbook.partnership_id,
-                          value=row.evidence, ref=row.question.ref, status=status)
+            yield finding(
+                RuleCode.CHECKLIST_NO_EVIDENCE,
+                file=workbook.file,
+                sheet=catalogue.CHECKLIST.name,
+                cell=row.cell("Evidence"),
+                partnership_id=workbook.partnership_id,
+                value=row.evidence,
+                ref=row.question.ref,
+                status=status,
+            )
 
 
 # --- Improvement tool and its actions --------------------------------------------------------------
 
-def _improvement_finding(rule: str, workbook: Workbook, row: ImprovementRow, header: str, value: object,
-                         **fields: object) -> Finding:
-    return finding(rule, file=workbook.file, sheet=catalogue.IMPROVEMENT.name, cell=row.cell(header),
-                   partnership_id=workbook.partnership_id, value=value, ref=row.area.ref, **fields)
+
+def _improvement_finding(
+    rule: RuleCode, workbook: Workbook, row: ImprovementRow, header: str, value: object, **fields: object
+) -> Finding:
+    return finding(
+        rule,
+        file=workbook.file,
+        sheet=catalogue.IMPROVEMENT.name,
+        cell=row.cell(header),
+        partnership_id=workbook.partnership_id,
+        value=value,
+        ref=row.area.ref,
+        **fields,
+    )
 
 
 def improvement_answer(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
@@ -219,16 +292,16 @@ def improvement_answer(workbook: Workbook, as_of: dt.date, config: Config) -> It
     for row in workbook.improvement:
         answer = values.choice(row.answer, catalogue.IMPROVEMENT_ANSWERS)
         if answer is None:
-            yield _improvement_finding("improvement.unanswered", workbook, row, "Answer", row.answer)
+            yield _improvement_finding(RuleCode.IMPROVEMENT_UNANSWERED, workbook, row, "Answer", row.answer)
         elif answer is INVALID:
-            yield _improvement_finding("improvement.invalid", workbook, row, "Answer", row.answer)
+            yield _improvement_finding(RuleCode.IMPROVEMENT_INVALID, workbook, row, "Answer", row.answer)
 
 
 def improvement_action(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
     """An area answered No needs an Action."""
     for row in workbook.improvement:
         if values.choice(row.answer, catalogue.IMPROVEMENT_ANSWERS) == catalogue.NO and not _has_action(row):
-            yield _improvement_finding("improvement.no_action", workbook, row, "Action", row.action)
+            yield _improvement_finding(RuleCode.IMPROVEMENT_NO_ACTION, workbook, row, "Action", row.action)
 
 
 def _has_action(row: ImprovementRow) -> bool:
@@ -243,7 +316,7 @@ def _actions(workbook: Workbook) -> Iterator[ImprovementRow]:
 def action_owner(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
     for row in _actions(workbook):
         if values.clean(row.owner) is None:
-            yield _improvement_finding("action.no_owner", workbook, row, "Action owner", row.owner)
+            yield _improvement_finding(RuleCode.ACTION_NO_OWNER, workbook, row, "Action owner", row.owner)
 
 
 def action_due_date(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
@@ -251,16 +324,18 @@ def action_due_date(workbook: Workbook, as_of: dt.date, config: Config) -> Itera
     for row in workbook.improvement:
         due = values.date(row.due)
         if due is INVALID:
-            yield _improvement_finding("action.invalid_date", workbook, row, "Due date", row.due)
+            yield _improvement_finding(RuleCode.ACTION_INVALID_DATE, workbook, row, "Due date", row.due)
         elif due is None and _has_action(row):
-            yield _improvement_finding("action.no_due_date", workbook, row, "Due date", row.due)
+            yield _improvement_finding(RuleCode.ACTION_NO_DUE_DATE, workbook, row, "Due date", row.due)
 
 
 def action_status(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
     """A status typed that is not in the list, on any row (a blank status counts as Not started)."""
     for row in workbook.improvement:
         if values.choice(row.action_status, catalogue.ACTION_STATUSES) is INVALID:
-            yield _improvement_finding("action.invalid_status", workbook, row, "Action status", row.action_status)
+            yield _improvement_finding(
+                RuleCode.ACTION_INVALID_STATUS, workbook, row, "Action status", row.action_status
+            )
 
 
 def action_overdue(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
@@ -269,8 +344,9 @@ def action_overdue(workbook: Workbook, as_of: dt.date, config: Config) -> Iterat
         due = values.date(row.due)
         status = values.choice(row.action_status, catalogue.ACTION_STATUSES)
         if isinstance(due, dt.date) and due < as_of and status != catalogue.COMPLETE:
-            yield _improvement_finding("action.overdue", workbook, row, "Due date", row.due,
-                                       due=uk_date(due), as_of=uk_date(as_of))
+            yield _improvement_finding(
+                RuleCode.ACTION_OVERDUE, workbook, row, "Due date", row.due, due=uk_date(due), as_of=uk_date(as_of)
+            )
 
 
 # --- Risks -----------------------------------------------------------------------------------------
@@ -281,8 +357,10 @@ _RATINGS = (("Likelihood", "likelihood"), ("Impact", "impact"))
 def _rated_risks(workbook: Workbook) -> Iterator[RiskRow]:
     """The strategy's nine risks always; an officer's own row only when it has some content."""
     for row in workbook.risks:
-        if row.is_strategy_risk or any(values.clean(value) is not None for value in (
-                row.text, row.likelihood, row.impact, row.mitigation, row.owner)):
+        if row.is_strategy_risk or any(
+            values.clean(value) is not None
+            for value in (row.text, row.likelihood, row.impact, row.mitigation, row.owner)
+        ):
             yield row
 
 
@@ -293,9 +371,17 @@ def risk_ratings(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator
             typed = row.likelihood if header == "Likelihood" else row.impact
             parsed = values.rating(typed, catalogue.RISK_RATINGS)
             if parsed is None or parsed is INVALID:
-                rule = "risk.unrated" if parsed is None else "risk.invalid"
-                yield finding(rule, file=workbook.file, sheet=catalogue.RISKS_SHEET.name, cell=row.cell(header),
-                              partnership_id=workbook.partnership_id, value=typed, ref=row.ref, rating=words)
+                rule = RuleCode.RISK_UNRATED if parsed is None else RuleCode.RISK_INVALID
+                yield finding(
+                    rule,
+                    file=workbook.file,
+                    sheet=catalogue.RISKS_SHEET.name,
+                    cell=row.cell(header),
+                    partnership_id=workbook.partnership_id,
+                    value=typed,
+                    ref=row.ref,
+                    rating=words,
+                )
 
 
 def risk_unmitigated(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
@@ -307,33 +393,58 @@ def risk_unmitigated(workbook: Workbook, as_of: dt.date, config: Config) -> Iter
             continue
         score = likelihood * impact
         if config.scoring.risk_band(score) == catalogue.HIGH and values.clean(row.mitigation) is None:
-            yield finding("risk.unmitigated", file=workbook.file, sheet=catalogue.RISKS_SHEET.name,
-                          cell=row.cell("Mitigation"), partnership_id=workbook.partnership_id,
-                          value=row.mitigation, ref=row.ref, score=score)
+            yield finding(
+                RuleCode.RISK_UNMITIGATED,
+                file=workbook.file,
+                sheet=catalogue.RISKS_SHEET.name,
+                cell=row.cell("Mitigation"),
+                partnership_id=workbook.partnership_id,
+                value=row.mitigation,
+                ref=row.ref,
+                score=score,
+            )
 
 
 #: The rules of the register, which every assessed workbook answers.
 REGISTER_RULES: tuple[Check, ...] = (
-    register_missing, register_invalid, register_dates, date_formulas, review_overdue, next_review_early,
+    register_missing,
+    register_invalid,
+    register_dates,
+    date_formulas,
+    review_overdue,
+    next_review_early,
     scope_excluded,
 )
 #: The rules of the review itself, which the strategy asks only of a partnership: an entry out of scope
 #: (a scope test answered Yes) is not asked to complete the checklist, improvement tool or risks.
 REVIEW_RULES: tuple[Check, ...] = (
-    not_proportionate, objectives_answers,
-    checklist_status, checklist_evidence,
-    improvement_answer, improvement_action,
-    action_owner, action_due_date, action_status, action_overdue,
-    risk_ratings, risk_unmitigated,
+    not_proportionate,
+    objectives_answers,
+    checklist_status,
+    checklist_evidence,
+    improvement_answer,
+    improvement_action,
+    action_owner,
+    action_due_date,
+    action_status,
+    action_overdue,
+    risk_ratings,
+    risk_unmitigated,
 )
 #: Every rule over one workbook, in the order of the contract's table.
 WORKBOOK_RULES: tuple[Check, ...] = REGISTER_RULES + REVIEW_RULES
 #: What an entry out of scope is asked: its register, but nothing about a review it does not have.
-OUT_OF_SCOPE_RULES: tuple[Check, ...] = (register_missing, register_invalid, register_dates, date_formulas,
-                                         scope_excluded)
+OUT_OF_SCOPE_RULES: tuple[Check, ...] = (
+    register_missing,
+    register_invalid,
+    register_dates,
+    date_formulas,
+    scope_excluded,
+)
 
 
 # --- Across the batch ------------------------------------------------------------------------------
+
 
 def id_key(partnership_id: str) -> str:
     """Partnership IDs are the same when they differ only in case or spaces."""
@@ -352,9 +463,16 @@ def duplicate_ids(workbooks: Sequence[Workbook]) -> Iterator[Finding]:
         for workbook in group:
             others = sorted(other.file for other in group if other is not workbook)
             entry = workbook.register["id"]
-            yield finding("register.duplicate_id", file=workbook.file, sheet=catalogue.REGISTER.name,
-                          cell=entry.cell(), partnership_id=workbook.partnership_id, value=entry.value,
-                          id=workbook.partnership_id, other=_spoken(others, "and"))
+            yield finding(
+                RuleCode.REGISTER_DUPLICATE_ID,
+                file=workbook.file,
+                sheet=catalogue.REGISTER.name,
+                cell=entry.cell(),
+                partnership_id=workbook.partnership_id,
+                value=entry.value,
+                id=workbook.partnership_id,
+                other=_spoken(others, "and"),
+            )
 
 
 def check_workbook(workbook: Workbook, *, as_of: dt.date, config: Config) -> tuple[Finding, ...]:
@@ -373,8 +491,9 @@ def batch_findings(workbooks: Sequence[Workbook]) -> list[Finding]:
     return list(duplicate_ids([workbook for workbook in workbooks if workbook.assessed]))
 
 
-def batch_report(workbooks: Sequence[Workbook], checked: Iterable[Sequence[Finding]],
-                 batch_wide: Iterable[Finding]) -> ValidationReport:
+def batch_report(
+    workbooks: Sequence[Workbook], checked: Iterable[Sequence[Finding]], batch_wide: Iterable[Finding]
+) -> ValidationReport:
     """The batch's report: what loading found, each workbook's `check_workbook` findings, and
     `batch_findings`."""
     found: list[Finding] = [item for workbook in workbooks for item in workbook.findings]
@@ -386,5 +505,8 @@ def batch_report(workbooks: Sequence[Workbook], checked: Iterable[Sequence[Findi
 
 def check(workbooks: Sequence[Workbook], *, as_of: dt.date, config: Config) -> ValidationReport:
     """All findings of the batch: what loading found, then every rule over each assessed workbook."""
-    return batch_report(workbooks, (check_workbook(workbook, as_of=as_of, config=config) for workbook in workbooks),
-                        batch_findings(workbooks))
+    return batch_report(
+        workbooks,
+        (check_workbook(workbook, as_of=as_of, config=config) for workbook in workbooks),
+        batch_findings(workbooks),
+    )

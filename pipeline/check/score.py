@@ -20,8 +20,21 @@ from dataclasses import dataclass, field, replace
 from typing import Iterable, Sequence
 
 from pipeline import catalogue, significance, values
-from pipeline.catalogue import (AMBER, COMPLETE, GREEN, HIGH, IN_PROGRESS, NO, NOT_ASSESSED, NOT_STARTED, OUT_OF_SCOPE,
-                                PARTLY, RAG_ORDER, RED, YES)
+from pipeline.catalogue import (
+    AMBER,
+    COMPLETE,
+    GREEN,
+    HIGH,
+    IN_PROGRESS,
+    NO,
+    NOT_ASSESSED,
+    NOT_STARTED,
+    OUT_OF_SCOPE,
+    PARTLY,
+    RAG_ORDER,
+    RED,
+    YES,
+)
 from pipeline.check import objectives as objective_answers
 from pipeline.config import Config
 from pipeline.findings import ERROR, WARNING, Finding, ValidationReport, file_status
@@ -112,7 +125,7 @@ class PartnershipScore:
     significance: str = ""
     significance_reasons: tuple[str, ...] = ()
     performance_method: str = ""  # as chosen from the list ('' when blank or not on it)
-    proportionate: bool | None = None  # the method against the tier; None without a method or a tier
+    proportionate: bool | None = None  # the method (none recorded too) against the tier; None when nothing to say
     #: The refs of the council's objectives it contributes to; None when not stated (template version 1),
     #: out of scope or not assessed.
     objectives: tuple[str, ...] | None = None
@@ -129,19 +142,22 @@ class PartnershipScore:
         return not self.duplicate_of
 
 
-def score_workbook(workbook: Workbook, findings_for_it: Iterable[Finding], *, as_of: dt.date,
-                   config: Config) -> PartnershipScore:
+def score_workbook(
+    workbook: Workbook, findings_for_it: Iterable[Finding], *, as_of: dt.date, config: Config
+) -> PartnershipScore:
     """The scores of one workbook, given the findings raised on it (for the counts and assessment)."""
     findings_for_it = list(findings_for_it)
     severity = Counter(item.severity for item in findings_for_it)
     assessed = workbook.assessed and not any(item.blocks_assessment for item in findings_for_it)
     scope_yes = tuple(
-        spec.label for spec in catalogue.SCOPE_FIELDS
+        spec.label
+        for spec in catalogue.SCOPE_FIELDS
         if values.choice(workbook.value(spec.key), catalogue.YES_NO) == YES
     )
 
-    statuses = {row.question.ref: _valid(values.choice(row.status, catalogue.CHECKLIST_STATUSES))
-                for row in workbook.checklist}
+    statuses = {
+        row.question.ref: _valid(values.choice(row.status, catalogue.CHECKLIST_STATUSES)) for row in workbook.checklist
+    }
     status_counts = Counter(status for status in statuses.values() if status)
     completeness = sum(status_counts.values()) / len(catalogue.QUESTIONS)
     sections = {
@@ -150,8 +166,9 @@ def score_workbook(workbook: Workbook, findings_for_it: Iterable[Finding], *, as
         for name in catalogue.SECTION_NAMES
     }
     divisor = status_counts[YES] + status_counts[PARTLY] + status_counts[NO]
-    assurance = ((status_counts[YES] + config.scoring.partly_weight * status_counts[PARTLY]) / divisor
-                 if divisor else None)
+    assurance = (
+        (status_counts[YES] + config.scoring.partly_weight * status_counts[PARTLY]) / divisor if divisor else None
+    )
 
     answers = [_valid(values.choice(row.answer, catalogue.IMPROVEMENT_ANSWERS)) for row in workbook.improvement]
     valid_answers = [answer for answer in answers if answer]
@@ -173,20 +190,31 @@ def score_workbook(workbook: Workbook, findings_for_it: Iterable[Finding], *, as
 
     name = values.text(workbook.value("name"))
     base = dict(
-        file=workbook.file, id=workbook.partnership_id, name=name,
+        file=workbook.file,
+        id=workbook.partnership_id,
+        name=name,
         service_area=values.text(workbook.value("service_area")),
-        in_scope=not scope_yes, assessed=assessed,
-        checklist_completeness=completeness, checklist_assurance=assurance,
-        section_completeness=sections, improvement_coverage=coverage, improvement_score=improvement_score,
-        actions=actions, max_overdue_days=max_overdue, risks=risks, high_unmitigated=high_unmitigated,
+        in_scope=not scope_yes,
+        assessed=assessed,
+        checklist_completeness=completeness,
+        checklist_assurance=assurance,
+        section_completeness=sections,
+        improvement_coverage=coverage,
+        improvement_score=improvement_score,
+        actions=actions,
+        max_overdue_days=max_overdue,
+        risks=risks,
+        high_unmitigated=high_unmitigated,
         funding=_valid(values.amount(workbook.value("funding"))),
         officer_days=_valid(values.amount(workbook.value("officer_days"))),
         councillor_days=_valid(values.amount(workbook.value("councillor_days"))),
-        next_review=next_review, review_overdue=review_overdue,
+        next_review=next_review,
+        review_overdue=review_overdue,
         review_completed_on=_valid(values.date(workbook.value("review_completed_on"))),
         left_out=tuple(left_out(workbook)),
         findings={ERROR: severity[ERROR], WARNING: severity[WARNING]},
-        scope_answered_yes=scope_yes, action_lines=action_lines,
+        scope_answered_yes=scope_yes,
+        action_lines=action_lines,
         checklist_statuses={status: status_counts[status] for status in catalogue.CHECKLIST_STATUSES},
         template_version=workbook.template_version,
         objectives=objective_answers.supported(workbook, config) if assessed and not scope_yes else None,
@@ -199,28 +227,46 @@ def score_workbook(workbook: Workbook, findings_for_it: Iterable[Finding], *, as
         blocking = sorted({item.message for item in file_status((*workbook.findings, *findings_for_it)).blocking})
         return PartnershipScore(**base, rag=NOT_ASSESSED, rag_reasons=tuple(blocking))
     if scope_yes:
-        return PartnershipScore(**base, rag=OUT_OF_SCOPE,
-                                rag_reasons=tuple(f"'{label}' is answered Yes" for label in scope_yes))
-    rag, reasons = _rag(completeness, assurance, max_overdue, actions[OVERDUE], risks, high_unmitigated,
-                        review_overdue, next_review, config)
+        return PartnershipScore(
+            **base, rag=OUT_OF_SCOPE, rag_reasons=tuple(f"'{label}' is answered Yes" for label in scope_yes)
+        )
+    rag, reasons = _rag(
+        completeness,
+        assurance,
+        max_overdue,
+        actions[OVERDUE],
+        risks,
+        high_unmitigated,
+        review_overdue,
+        next_review,
+        config,
+    )
     return PartnershipScore(**base, rag=rag, rag_reasons=reasons)
 
 
 def _significance(workbook: Workbook, config: Config) -> dict:
-    tier, reasons = significance.classify({key: workbook.value(key) for key in catalogue.FIELDS_BY_KEY},
-                                          config.tiers)
+    tier, reasons = significance.classify({key: workbook.value(key) for key in catalogue.FIELDS_BY_KEY}, config.tiers)
     method = values.choice(workbook.value("performance_method"), catalogue.PERFORMANCE_METHODS)
     method = method if isinstance(method, str) else ""
     spec = config.tier(tier)
-    return dict(significance=tier, significance_reasons=reasons, performance_method=method,
-                proportionate=significance.proportionate(method, spec) if method and spec else None)
+    return dict(
+        significance=tier,
+        significance_reasons=reasons,
+        performance_method=method,
+        proportionate=significance.proportionate(method, spec) if spec else None,
+    )
 
 
-def score_batch(workbooks: Iterable[Workbook], report: ValidationReport, *, as_of: dt.date,
-                config: Config) -> list[PartnershipScore]:
+def score_batch(
+    workbooks: Iterable[Workbook], report: ValidationReport, *, as_of: dt.date, config: Config
+) -> list[PartnershipScore]:
     """Scores of every workbook, in the workbooks' order, each with the findings raised on its file."""
-    return mark_duplicates([score_workbook(workbook, report.findings_in(workbook.file), as_of=as_of, config=config)
-                            for workbook in workbooks])
+    return mark_duplicates(
+        [
+            score_workbook(workbook, report.findings_in(workbook.file), as_of=as_of, config=config)
+            for workbook in workbooks
+        ]
+    )
 
 
 def counting_order(review_completed_on: dt.date | None, file: str) -> tuple:
@@ -276,9 +322,17 @@ def totals(scores: Iterable[PartnershipScore]) -> dict:
     }
 
 
-def _rag(completeness: float, assurance: float | None, max_overdue: int, overdue: int,
-         risks: tuple[RiskLine, ...], high_unmitigated: int, review_overdue: bool,
-         next_review: dt.date | None, config: Config) -> tuple[str, tuple[str, ...]]:
+def _rag(
+    completeness: float,
+    assurance: float | None,
+    max_overdue: int,
+    overdue: int,
+    risks: tuple[RiskLine, ...],
+    high_unmitigated: int,
+    review_overdue: bool,
+    next_review: dt.date | None,
+    config: Config,
+) -> tuple[str, tuple[str, ...]]:
     rules = config.rag
     red = []
     if completeness < rules.red_completeness_below:
@@ -320,16 +374,30 @@ def _actions(workbook: Workbook, as_of: dt.date) -> Iterable[ActionLine]:
         due_typed = values.text(row.due) if due is values.INVALID else ""
         due = _valid(due)
         known = parsed is not values.INVALID
-        overdue_days = ((as_of - due).days if known and due is not None and due < as_of and status != COMPLETE
-                        else 0)
-        yield ActionLine(ref=row.area.ref, area=row.area.text, action=action, owner=values.text(row.owner),
-                         due=due, status=status, overdue_days=overdue_days, status_valid=known,
-                         due_typed=due_typed)
+        overdue_days = (as_of - due).days if known and due is not None and due < as_of and status != COMPLETE else 0
+        yield ActionLine(
+            ref=row.area.ref,
+            area=row.area.text,
+            action=action,
+            owner=values.text(row.owner),
+            due=due,
+            status=status,
+            overdue_days=overdue_days,
+            status_valid=known,
+            due_typed=due_typed,
+        )
 
 
 #: Register fields whose answers are figures of the pack (totals, charts, overdue reviews).
-FIGURE_FIELDS = ("funding", "officer_days", "councillor_days", "total_budget", "partner_contributions",
-                 "next_review", "review_completed_on")
+FIGURE_FIELDS = (
+    "funding",
+    "officer_days",
+    "councillor_days",
+    "total_budget",
+    "partner_contributions",
+    "next_review",
+    "review_completed_on",
+)
 
 
 def left_out(workbook: Workbook) -> Iterable[LeftOut]:
@@ -343,25 +411,36 @@ def left_out(workbook: Workbook) -> Iterable[LeftOut]:
             yield LeftOut(catalogue.REGISTER.name, entry.cell(), entry.field.label, values.text(entry.value))
     for row in workbook.objectives:
         if objective_answers.contribution(row) is values.INVALID:
-            yield LeftOut(catalogue.OBJECTIVES_SHEET.name, row.cell("Contributes"),
-                          f"Objective {row.ref} Contributes", values.text(row.contributes))
+            yield LeftOut(
+                catalogue.OBJECTIVES_SHEET.name,
+                row.cell("Contributes"),
+                f"Objective {row.ref} Contributes",
+                values.text(row.contributes),
+            )
     for row in workbook.checklist:
         if values.choice(row.status, catalogue.CHECKLIST_STATUSES) is values.INVALID:
-            yield LeftOut(catalogue.CHECKLIST.name, row.cell("Status"), f"Question {row.question.ref} Status",
-                          values.text(row.status))
+            yield LeftOut(
+                catalogue.CHECKLIST.name,
+                row.cell("Status"),
+                f"Question {row.question.ref} Status",
+                values.text(row.status),
+            )
     for row in workbook.improvement:
         for header, typed, reader in (
-                ("Answer", row.answer, lambda value: values.choice(value, catalogue.IMPROVEMENT_ANSWERS)),
-                ("Due date", row.due, values.date),
-                ("Action status", row.action_status, lambda value: values.choice(value, catalogue.ACTION_STATUSES))):
+            ("Answer", row.answer, lambda value: values.choice(value, catalogue.IMPROVEMENT_ANSWERS)),
+            ("Due date", row.due, values.date),
+            ("Action status", row.action_status, lambda value: values.choice(value, catalogue.ACTION_STATUSES)),
+        ):
             if reader(typed) is values.INVALID:
-                yield LeftOut(catalogue.IMPROVEMENT.name, row.cell(header), f"Area {row.area.ref} {header}",
-                              values.text(typed))
+                yield LeftOut(
+                    catalogue.IMPROVEMENT.name, row.cell(header), f"Area {row.area.ref} {header}", values.text(typed)
+                )
     for row in workbook.risks:
         for header, typed in (("Likelihood", row.likelihood), ("Impact", row.impact)):
             if values.rating(typed, catalogue.RISK_RATINGS) is values.INVALID:
-                yield LeftOut(catalogue.RISKS_SHEET.name, row.cell(header), f"Risk {row.ref} {header}",
-                              values.text(typed))
+                yield LeftOut(
+                    catalogue.RISKS_SHEET.name, row.cell(header), f"Risk {row.ref} {header}", values.text(typed)
+                )
 
 
 def _risks(workbook: Workbook, config: Config) -> Iterable[RiskLine]:
@@ -372,9 +451,15 @@ def _risks(workbook: Workbook, config: Config) -> Iterable[RiskLine]:
         if likelihood is None or impact is None:
             continue
         score = likelihood * impact
-        yield RiskLine(ref=row.ref, text=values.text(row.text) or texts.get(row.ref, ""),
-                       likelihood=likelihood, impact=impact, score=score,
-                       band=config.scoring.risk_band(score), mitigated=bool(values.text(row.mitigation)))
+        yield RiskLine(
+            ref=row.ref,
+            text=values.text(row.text) or texts.get(row.ref, ""),
+            likelihood=likelihood,
+            impact=impact,
+            score=score,
+            band=config.scoring.risk_band(score),
+            mitigated=bool(values.text(row.mitigation)),
+        )
 
 
 def _valid(parsed):
@@ -392,4 +477,3 @@ def _below(value: float, threshold: float) -> str:
 
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
-

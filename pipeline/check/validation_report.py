@@ -27,8 +27,16 @@ if TYPE_CHECKING:
 CSV_NAME = "validation_report.csv"
 XLSX_NAME = "validation_report.xlsx"
 
-_WIDTHS = {"file": 28, "sheet": 13, "cell": 7, "partnership_id": 15, "rule": 24, "severity": 9,
-           "message": 80, "value": 30}
+_WIDTHS = {
+    "file": 28,
+    "sheet": 13,
+    "cell": 7,
+    "partnership_id": 15,
+    "rule": 24,
+    "severity": 9,
+    "message": 80,
+    "value": 30,
+}
 
 
 def neutralise(text: str) -> str:
@@ -68,6 +76,7 @@ def findings_csv(report: ValidationReport) -> bytes:
 
 
 # --- XLSX ------------------------------------------------------------------------------------------
+
 
 def _write_xlsx(report: ValidationReport, batch: "Batch", path: Path) -> None:
     from pipeline.files.fast_xlsx import new_workbook
@@ -119,13 +128,20 @@ def summary_rows(report: ValidationReport, batch: "Batch") -> list[tuple[object,
         ("Rule", "Severity", "Findings", "When"),
     ]
     rows += [(code, rule.severity, by_rule.get(code, 0), rule.when) for code, rule in RULES.items()]
-    rows += [(), ("Findings by file",),
-             ("File", "Partnership ID", "Status", "Errors", "Warnings", "Why not assessed")]
+    rows += [(), ("Findings by file",), ("File", "Partnership ID", "Status", "Errors", "Warnings", "Why not assessed")]
     for workbook in workbooks:
         counts = by_file.get(workbook.file, {})
         status = workbook.status
-        rows.append((workbook.file, workbook.partnership_id, status.label,
-                     counts.get(ERROR, 0), counts.get(WARNING, 0), ", ".join(status.rules)))
+        rows.append(
+            (
+                workbook.file,
+                workbook.partnership_id,
+                status.label,
+                counts.get(ERROR, 0),
+                counts.get(WARNING, 0),
+                ", ".join(status.rules),
+            )
+        )
     rows += [(), ("Ignored files",), ("Ignored file", "Reason")]
     rows += [(item.file, item.reason) for item in batch.ignored]
     return rows

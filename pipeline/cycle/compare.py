@@ -41,8 +41,9 @@ def load_previous(folder: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise PreviousError(f"--previous: {folder} has no {RESULTS_FILE}; "
-                            "give last year's report output folder") from None
+        raise PreviousError(
+            f"--previous: {folder} has no {RESULTS_FILE}; give last year's report output folder"
+        ) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise PreviousError(f"--previous: {path} cannot be read ({error})") from None
     if not isinstance(data, dict) or not isinstance(data.get("partnerships"), list):
@@ -105,7 +106,7 @@ class PartnershipChange:
 
     @property
     def movement(self) -> str | None:
-        """"worse", "better" or "same" on Green < Amber < Red; None when a year has no such rating."""
+        """ "worse", "better" or "same" on Green < Amber < Red; None when a year has no such rating."""
         if self.rag_then not in RAG_SCALE or self.rag_now not in RAG_SCALE:
             return None
         step = RAG_SCALE.index(self.rag_now) - RAG_SCALE.index(self.rag_then)
@@ -161,8 +162,13 @@ class Comparison:
 
     def rag_counts(self, year: str) -> dict[str, int]:
         attribute = "rag_then" if year == "then" else "rag_now"
-        return dict(sorted(Counter(getattr(change, attribute) for change in self.partnerships
-                                   if getattr(change, attribute)).items()))
+        return dict(
+            sorted(
+                Counter(
+                    getattr(change, attribute) for change in self.partnerships if getattr(change, attribute)
+                ).items()
+            )
+        )
 
     @property
     def carried_actions(self) -> int:
@@ -197,19 +203,28 @@ class Comparison:
     @property
     def carried_open_now(self) -> int:
         """Open last year and still listed, not Complete, this year."""
-        return (self.carried_still_open - self.carried_not_carried_over - self.carried_no_return
-                - self.carried_not_assessed)
+        return (
+            self.carried_still_open - self.carried_not_carried_over - self.carried_no_return - self.carried_not_assessed
+        )
 
     @property
     def worse(self) -> tuple[PartnershipChange, ...]:
         """Partnerships whose rating got worse, the biggest moves (Green to Red) first."""
-        return tuple(sorted((change for change in self.partnerships if change.movement == "worse"),
-                            key=lambda change: -change.rag_step))
+        return tuple(
+            sorted(
+                (change for change in self.partnerships if change.movement == "worse"),
+                key=lambda change: -change.rag_step,
+            )
+        )
 
     @property
     def better(self) -> tuple[PartnershipChange, ...]:
-        return tuple(sorted((change for change in self.partnerships if change.movement == "better"),
-                            key=lambda change: change.rag_step))
+        return tuple(
+            sorted(
+                (change for change in self.partnerships if change.movement == "better"),
+                key=lambda change: change.rag_step,
+            )
+        )
 
     def find(self, partnership_id: object) -> PartnershipChange | None:
         """The change of the partnership with this ID (matched as `compare` matches), if any."""
@@ -218,32 +233,40 @@ class Comparison:
 
     def as_dict(self) -> dict[str, Any]:
         """For results.json: the comparison, with the derived figures a reader would want, as JSON data."""
-        return json.loads(json.dumps({
-            "previous_year": self.previous_year,
-            "previous_as_of": self.previous_as_of,
-            "rag_then": self.rag_counts("then"),
-            "rag_now": self.rag_counts("now"),
-            "new": [change.id for change in self.new],
-            "ended": [change.id for change in self.ended],
-            "carried_actions": self.carried_actions,
-            "carried_actions_still_open": self.carried_still_open,
-            "carried_actions_closed": self.carried_closed,
-            "carried_actions_not_carried_over": self.carried_not_carried_over,
-            "carried_actions_no_return": self.carried_no_return,
-            "carried_actions_not_assessed": self.carried_not_assessed,
-            "carried_actions_open_now": self.carried_open_now,
-            "worse": [change.id for change in self.worse],
-            "better": [change.id for change in self.better],
-            "workbooks_by_rag_then": self.workbooks_by_rag_then,
-            "workbooks_by_rag_now": self.workbooks_by_rag_now,
-            "partnerships": [
-                {**asdict(change), "what_changed": change.what_changed,
-                 "completeness_change": change.completeness_change,
-                 "assurance_change": change.assurance_change, "movement": change.movement}
-                for change in self.partnerships
-            ],
-            "risks": [{**asdict(risk), "direction": risk.direction} for risk in self.risks],
-        }))
+        return json.loads(
+            json.dumps(
+                {
+                    "previous_year": self.previous_year,
+                    "previous_as_of": self.previous_as_of,
+                    "rag_then": self.rag_counts("then"),
+                    "rag_now": self.rag_counts("now"),
+                    "new": [change.id for change in self.new],
+                    "ended": [change.id for change in self.ended],
+                    "carried_actions": self.carried_actions,
+                    "carried_actions_still_open": self.carried_still_open,
+                    "carried_actions_closed": self.carried_closed,
+                    "carried_actions_not_carried_over": self.carried_not_carried_over,
+                    "carried_actions_no_return": self.carried_no_return,
+                    "carried_actions_not_assessed": self.carried_not_assessed,
+                    "carried_actions_open_now": self.carried_open_now,
+                    "worse": [change.id for change in self.worse],
+                    "better": [change.id for change in self.better],
+                    "workbooks_by_rag_then": self.workbooks_by_rag_then,
+                    "workbooks_by_rag_now": self.workbooks_by_rag_now,
+                    "partnerships": [
+                        {
+                            **asdict(change),
+                            "what_changed": change.what_changed,
+                            "completeness_change": change.completeness_change,
+                            "assurance_change": change.assurance_change,
+                            "movement": change.movement,
+                        }
+                        for change in self.partnerships
+                    ],
+                    "risks": [{**asdict(risk), "direction": risk.direction} for risk in self.risks],
+                }
+            )
+        )
 
 
 def compare(current: Mapping[str, Any], previous: Mapping[str, Any]) -> Comparison:
@@ -255,20 +278,25 @@ def compare(current: Mapping[str, Any], previous: Mapping[str, Any]) -> Comparis
     for key in sorted(now.keys() | then.keys(), key=lambda key: (now.get(key) or then[key])["id"]):
         this, last = now.get(key), then.get(key)
         either = this or last
-        changes.append(PartnershipChange(
-            id=str(either["id"]), name=str(either.get("name") or ""),
-            status="continuing" if this and last else ("new" if this else "ended"),
-            rag_then=last and last.get("rag"), rag_now=this and this.get("rag"),
-            completeness_then=last and last.get("checklist_completeness"),
-            completeness_now=this and this.get("checklist_completeness"),
-            assurance_then=last and last.get("checklist_assurance"),
-            assurance_now=this and this.get("checklist_assurance"),
-            carried_actions=_carried(open_then.get(key, ()), this),
-            reasons_then=tuple(str(reason) for reason in (last or {}).get("rag_reasons") or ()),
-            reasons_now=tuple(str(reason) for reason in (this or {}).get("rag_reasons") or ()),
-        ))
+        changes.append(
+            PartnershipChange(
+                id=str(either["id"]),
+                name=str(either.get("name") or ""),
+                status="continuing" if this and last else ("new" if this else "ended"),
+                rag_then=last and last.get("rag"),
+                rag_now=this and this.get("rag"),
+                completeness_then=last and last.get("checklist_completeness"),
+                completeness_now=this and this.get("checklist_completeness"),
+                assurance_then=last and last.get("checklist_assurance"),
+                assurance_now=this and this.get("checklist_assurance"),
+                carried_actions=_carried(open_then.get(key, ()), this),
+                reasons_then=tuple(str(reason) for reason in (last or {}).get("rag_reasons") or ()),
+                reasons_now=tuple(str(reason) for reason in (this or {}).get("rag_reasons") or ()),
+            )
+        )
     return Comparison(
-        previous_year=previous.get("year"), previous_as_of=previous.get("as_of"),
+        previous_year=previous.get("year"),
+        previous_as_of=previous.get("as_of"),
         partnerships=tuple(changes),
         risks=tuple(_movement(risk, previous["partnerships"], current["partnerships"]) for risk in catalogue.RISKS),
         workbooks_by_rag_then=_rag_totals(previous["partnerships"]),
@@ -305,7 +333,8 @@ def _open_actions_by_identity(partnerships: Sequence[Mapping[str, Any]]) -> dict
         key = id_key(partnership.get("id"))
         if key and partnership.get("assessed", True) and partnership.get("in_scope", True):
             found.setdefault(key, []).extend(
-                item for item in partnership.get("action_items", ()) if _status(item) != catalogue.COMPLETE)
+                item for item in partnership.get("action_items", ()) if _status(item) != catalogue.COMPLETE
+            )
     return found
 
 
@@ -321,9 +350,12 @@ def _carried(open_then: Sequence[Mapping[str, Any]], this: Mapping[str, Any] | N
             return NOT_ASSESSED_NOW
         return _status(now_by_ref[item["ref"]]) if item["ref"] in now_by_ref else NOT_CARRIED_OVER
 
-    return tuple(CarriedAction(ref=item["ref"], action=str(item.get("action") or ""), status_then=_status(item),
-                               status_now=now(item))
-                 for item in open_then)
+    return tuple(
+        CarriedAction(
+            ref=item["ref"], action=str(item.get("action") or ""), status_then=_status(item), status_now=now(item)
+        )
+        for item in open_then
+    )
 
 
 def _status(item: Mapping[str, Any]) -> str:
@@ -331,8 +363,9 @@ def _status(item: Mapping[str, Any]) -> str:
     return str(item.get("status") or catalogue.NOT_STARTED)
 
 
-def _movement(risk: catalogue.StrategyRisk, then: Sequence[Mapping[str, Any]],
-              now: Sequence[Mapping[str, Any]]) -> RiskMovement:
+def _movement(
+    risk: catalogue.StrategyRisk, then: Sequence[Mapping[str, Any]], now: Sequence[Mapping[str, Any]]
+) -> RiskMovement:
     position_then, score_then = _average_position(risk.ref, then)
     position_now, score_now = _average_position(risk.ref, now)
     return RiskMovement(risk.ref, risk.text, position_then, position_now, score_then, score_now)
@@ -340,14 +373,21 @@ def _movement(risk: catalogue.StrategyRisk, then: Sequence[Mapping[str, Any]],
 
 def _average_position(ref: str, partnerships: Sequence[Mapping[str, Any]]):
     # As the heat map and the ranked risks count them: assessed partnerships in scope only.
-    rated = [entry for partnership in partnerships for entry in partnership.get("risks", ())
-             if partnership.get("in_scope", True) and partnership.get("assessed", True)
-             and entry.get("ref") == ref and entry.get("score") is not None]
+    rated = [
+        entry
+        for partnership in partnerships
+        for entry in partnership.get("risks", ())
+        if partnership.get("in_scope", True)
+        and partnership.get("assessed", True)
+        and entry.get("ref") == ref
+        and entry.get("score") is not None
+    ]
     if not rated:
         return None, None
-    return ((round(mean(entry["likelihood"] for entry in rated), 2),
-             round(mean(entry["impact"] for entry in rated), 2)),
-            round(mean(entry["score"] for entry in rated), 2))
+    return (
+        (round(mean(entry["likelihood"] for entry in rated), 2), round(mean(entry["impact"] for entry in rated), 2)),
+        round(mean(entry["score"] for entry in rated), 2),
+    )
 
 
 def _change(then: float | None, now: float | None) -> float | None:

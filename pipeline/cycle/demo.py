@@ -56,11 +56,18 @@ LIKELY_DUPLICATE_FROM = 10
 OTHER_SPELLING = 0.25
 
 COUNCIL_DOMAIN = "northshire.gov.uk"
-PLACES = ("Northshire", "Eastbrook", "Kingsmead", "Westvale", "Riverside", "Ashcombe", "Millford",
-          "Thornbury")
+PLACES = ("Northshire", "Eastbrook", "Kingsmead", "Westvale", "Riverside", "Ashcombe", "Millford", "Thornbury")
 
-SERVICE_AREAS = ("Communities", "Adult social care and health", "Children's services",
-                 "Economic development", "Environment", "Housing", "Culture and leisure", "Transport")
+SERVICE_AREAS = (
+    "Communities",
+    "Adult social care and health",
+    "Children's services",
+    "Economic development",
+    "Environment",
+    "Housing",
+    "Culture and leisure",
+    "Transport",
+)
 
 
 @dataclass(frozen=True)
@@ -77,109 +84,306 @@ class PartnershipKind:
 
 
 KINDS = (
-    PartnershipKind("Community Safety Partnership", "Communities",
-         "Reduce crime, disorder, anti-social behaviour and reoffending across the district.",
-         ("{place} Police", "{place} Fire and Rescue Service", "Probation Service",
-          "NHS {place} Integrated Care Board", "Riverside Housing Association"), True, True, "Local"),
-    PartnershipKind("Health and Wellbeing Board", "Adult social care and health",
-         "Improve the health and wellbeing of residents and reduce health inequalities.",
-         ("NHS {place} Integrated Care Board", "Healthwatch {place}", "{place} Community Health Trust",
-          "{place} Council for Voluntary Service"), True, True, "Local"),
-    PartnershipKind("Local Enterprise Partnership", "Economic development",
-         "Lead economic growth and job creation across the sub-region.",
-         ("{place} Chamber of Commerce", "University of {place}", "Federation of Small Businesses",
-          "Neighbouring district councils", "{place} College"), False, True, "Regional"),
-    PartnershipKind("Safeguarding Children Partnership", "Children's services",
-         "Keep children safe by coordinating the work of the safeguarding partners.",
-         ("{place} Police", "NHS {place} Integrated Care Board", "Schools forum",
-          "Children and Family Court Advisory Service"), True, True, "Local"),
-    PartnershipKind("Safeguarding Adults Board", "Adult social care and health",
-         "Help and protect adults at risk of abuse or neglect.",
-         ("{place} Police", "NHS {place} Integrated Care Board", "Age UK {place}",
-          "{place} Community Health Trust"), True, True, "Local"),
-    PartnershipKind("Youth Justice Partnership Board", "Children's services",
-         "Prevent offending and reoffending by children and young people.",
-         ("{place} Police", "Probation Service", "NHS {place} Integrated Care Board",
-          "Department for Work and Pensions"), True, False, "Local"),
-    PartnershipKind("Local Nature Partnership", "Environment",
-         "Protect and improve the natural environment and people's access to it.",
-         ("Natural England", "Environment Agency", "{place} Wildlife Trust", "National Farmers' Union",
-          "Woodland Trust"), False, True, "Regional"),
-    PartnershipKind("Joint Waste Partnership", "Environment",
-         "Reduce waste and increase recycling through joint collection and disposal arrangements.",
-         ("Neighbouring district councils", "{place} County Council waste disposal authority"),
-         False, False, "Local"),
-    PartnershipKind("Flood Risk Management Partnership", "Environment",
-         "Reduce the risk of flooding to homes and businesses.",
-         ("Environment Agency", "{place} Internal Drainage Board", "Water company",
-          "{place} County Council"), True, False, "Regional"),
-    PartnershipKind("Homelessness Forum", "Housing",
-         "Prevent homelessness and end rough sleeping in the district.",
-         ("Riverside Housing Association", "Shelter", "Citizens Advice {place}", "Probation Service",
-          "Department for Work and Pensions"), False, False, "Local"),
-    PartnershipKind("Affordable Warmth Partnership", "Housing",
-         "Help households out of fuel poverty through advice and home improvements.",
-         ("Citizens Advice {place}", "Energy supplier", "Age UK {place}",
-          "NHS {place} Integrated Care Board"), False, False, "Local"),
-    PartnershipKind("Town Centre Partnership", "Economic development",
-         "Bring visitors, events and investment into the town centre.",
-         ("{place} Business Improvement District", "{place} Chamber of Commerce", "{place} Police",
-          "Town council"), False, False, "Local"),
-    PartnershipKind("Tourism Partnership", "Culture and leisure",
-         "Promote the area as a visitor destination.",
-         ("Visit {place}", "Hotels association", "National Trust", "{place} Chamber of Commerce"),
-         False, False, "Regional"),
-    PartnershipKind("Active Lifestyles Partnership", "Culture and leisure",
-         "Get more residents active, more often.",
-         ("Sport England", "Active {place} county sports partnership", "Leisure trust",
-          "NHS {place} Integrated Care Board"), False, False, "Local"),
-    PartnershipKind("Cultural Partnership", "Culture and leisure",
-         "Grow arts and heritage activity and the creative economy.",
-         ("Arts Council England", "{place} Museums Trust", "University of {place}", "Theatre trust"),
-         False, True, "Local"),
-    PartnershipKind("Road Safety Partnership", "Transport",
-         "Reduce the number of people killed or seriously injured on the roads.",
-         ("{place} Police", "{place} Fire and Rescue Service", "National Highways",
-          "{place} County Council"), False, False, "Regional"),
-    PartnershipKind("Rural Transport Partnership", "Transport",
-         "Keep rural communities connected by community and demand-responsive transport.",
-         ("Community transport operator", "Bus operator", "{place} County Council",
-          "Parish councils"), False, False, "Local"),
-    PartnershipKind("Domestic Abuse Partnership Board", "Communities",
-         "Support victims of domestic abuse and their children, and hold perpetrators to account.",
-         ("{place} Police", "Women's Aid {place}", "Riverside Housing Association",
-          "NHS {place} Integrated Care Board"), True, True, "Local"),
-    PartnershipKind("Armed Forces Covenant Partnership", "Communities",
-         "Make sure the armed forces community is treated fairly in local services.",
-         ("Royal British Legion", "Ministry of Defence", "Department for Work and Pensions",
-          "SSAFA"), False, False, "Local"),
-    PartnershipKind("Employment and Skills Board", "Economic development",
-         "Match local skills to the jobs employers need.",
-         ("{place} College", "Department for Work and Pensions", "University of {place}",
-          "{place} Chamber of Commerce"), False, True, "Local"),
+    PartnershipKind(
+        "Community Safety Partnership",
+        "Communities",
+        "Reduce crime, disorder, anti-social behaviour and reoffending across the district.",
+        (
+            "{place} Police",
+            "{place} Fire and Rescue Service",
+            "Probation Service",
+            "NHS {place} Integrated Care Board",
+            "Riverside Housing Association",
+        ),
+        True,
+        True,
+        "Local",
+    ),
+    PartnershipKind(
+        "Health and Wellbeing Board",
+        "Adult social care and health",
+        "Improve the health and wellbeing of residents and reduce health inequalities.",
+        (
+            "NHS {place} Integrated Care Board",
+            "Healthwatch {place}",
+            "{place} Community Health Trust",
+            "{place} Council for Voluntary Service",
+        ),
+        True,
+        True,
+        "Local",
+    ),
+    PartnershipKind(
+        "Local Enterprise Partnership",
+        "Economic development",
+        "Lead economic growth and job creation across the sub-region.",
+        (
+            "{place} Chamber of Commerce",
+            "University of {place}",
+            "Federation of Small Businesses",
+            "Neighbouring district councils",
+            "{place} College",
+        ),
+        False,
+        True,
+        "Regional",
+    ),
+    PartnershipKind(
+        "Safeguarding Children Partnership",
+        "Children's services",
+        "Keep children safe by coordinating the work of the safeguarding partners.",
+        (
+            "{place} Police",
+            "NHS {place} Integrated Care Board",
+            "Schools forum",
+            "Children and Family Court Advisory Service",
+        ),
+        True,
+        True,
+        "Local",
+    ),
+    PartnershipKind(
+        "Safeguarding Adults Board",
+        "Adult social care and health",
+        "Help and protect adults at risk of abuse or neglect.",
+        ("{place} Police", "NHS {place} Integrated Care Board", "Age UK {place}", "{place} Community Health Trust"),
+        True,
+        True,
+        "Local",
+    ),
+    PartnershipKind(
+        "Youth Justice Partnership Board",
+        "Children's services",
+        "Prevent offending and reoffending by children and young people.",
+        (
+            "{place} Police",
+            "Probation Service",
+            "NHS {place} Integrated Care Board",
+            "Department for Work and Pensions",
+        ),
+        True,
+        False,
+        "Local",
+    ),
+    PartnershipKind(
+        "Local Nature Partnership",
+        "Environment",
+        "Protect and improve the natural environment and people's access to it.",
+        (
+            "Natural England",
+            "Environment Agency",
+            "{place} Wildlife Trust",
+            "National Farmers' Union",
+            "Woodland Trust",
+        ),
+        False,
+        True,
+        "Regional",
+    ),
+    PartnershipKind(
+        "Joint Waste Partnership",
+        "Environment",
+        "Reduce waste and increase recycling through joint collection and disposal arrangements.",
+        ("Neighbouring district councils", "{place} County Council waste disposal authority"),
+        False,
+        False,
+        "Local",
+    ),
+    PartnershipKind(
+        "Flood Risk Management Partnership",
+        "Environment",
+        "Reduce the risk of flooding to homes and businesses.",
+        ("Environment Agency", "{place} Internal Drainage Board", "Water company", "{place} County Council"),
+        True,
+        False,
+        "Regional",
+    ),
+    PartnershipKind(
+        "Homelessness Forum",
+        "Housing",
+        "Prevent homelessness and end rough sleeping in the district.",
+        (
+            "Riverside Housing Association",
+            "Shelter",
+            "Citizens Advice {place}",
+            "Probation Service",
+            "Department for Work and Pensions",
+        ),
+        False,
+        False,
+        "Local",
+    ),
+    PartnershipKind(
+        "Affordable Warmth Partnership",
+        "Housing",
+        "Help households out of fuel poverty through advice and home improvements.",
+        ("Citizens Advice {place}", "Energy supplier", "Age UK {place}", "NHS {place} Integrated Care Board"),
+        False,
+        False,
+        "Local",
+    ),
+    PartnershipKind(
+        "Town Centre Partnership",
+        "Economic development",
+        "Bring visitors, events and investment into the town centre.",
+        ("{place} Business Improvement District", "{place} Chamber of Commerce", "{place} Police", "Town council"),
+        False,
+        False,
+        "Local",
+    ),
+    PartnershipKind(
+        "Tourism Partnership",
+        "Culture and leisure",
+        "Promote the area as a visitor destination.",
+        ("Visit {place}", "Hotels association", "National Trust", "{place} Chamber of Commerce"),
+        False,
+        False,
+        "Regional",
+    ),
+    PartnershipKind(
+        "Active Lifestyles Partnership",
+        "Culture and leisure",
+        "Get more residents active, more often.",
+        (
+            "Sport England",
+            "Active {place} county sports partnership",
+            "Leisure trust",
+            "NHS {place} Integrated Care Board",
+        ),
+        False,
+        False,
+        "Local",
+    ),
+    PartnershipKind(
+        "Cultural Partnership",
+        "Culture and leisure",
+        "Grow arts and heritage activity and the creative economy.",
+        ("Arts Council England", "{place} Museums Trust", "University of {place}", "Theatre trust"),
+        False,
+        True,
+        "Local",
+    ),
+    PartnershipKind(
+        "Road Safety Partnership",
+        "Transport",
+        "Reduce the number of people killed or seriously injured on the roads.",
+        ("{place} Police", "{place} Fire and Rescue Service", "National Highways", "{place} County Council"),
+        False,
+        False,
+        "Regional",
+    ),
+    PartnershipKind(
+        "Rural Transport Partnership",
+        "Transport",
+        "Keep rural communities connected by community and demand-responsive transport.",
+        ("Community transport operator", "Bus operator", "{place} County Council", "Parish councils"),
+        False,
+        False,
+        "Local",
+    ),
+    PartnershipKind(
+        "Domestic Abuse Partnership Board",
+        "Communities",
+        "Support victims of domestic abuse and their children, and hold perpetrators to account.",
+        ("{place} Police", "Women's Aid {place}", "Riverside Housing Association", "NHS {place} Integrated Care Board"),
+        True,
+        True,
+        "Local",
+    ),
+    PartnershipKind(
+        "Armed Forces Covenant Partnership",
+        "Communities",
+        "Make sure the armed forces community is treated fairly in local services.",
+        ("Royal British Legion", "Ministry of Defence", "Department for Work and Pensions", "SSAFA"),
+        False,
+        False,
+        "Local",
+    ),
+    PartnershipKind(
+        "Employment and Skills Board",
+        "Economic development",
+        "Match local skills to the jobs employers need.",
+        ("{place} College", "Department for Work and Pensions", "University of {place}", "{place} Chamber of Commerce"),
+        False,
+        True,
+        "Local",
+    ),
 )
 
-FIRST_NAMES = ("Amira", "Ben", "Chloe", "David", "Eleanor", "Farid", "Grace", "Harjit", "Isla", "James",
-               "Kwame", "Laura", "Mohammed", "Niamh", "Owen", "Priya", "Rhys", "Sarah", "Tom", "Yasmin")
-SURNAMES = ("Ahmed", "Bennett", "Clarke", "Davies", "Evans", "Fletcher", "Green", "Hughes", "Khan",
-            "Lewis", "Morgan", "Nowak", "O'Brien", "Patel", "Roberts", "Singh", "Taylor", "Walker",
-            "Wright", "Young")
-OBJECTIVES = ("Safer and stronger communities", "Healthy and independent lives", "A thriving economy",
-              "A clean and green environment", "Good homes for all", "Opportunities for young people")
+FIRST_NAMES = (
+    "Amira",
+    "Ben",
+    "Chloe",
+    "David",
+    "Eleanor",
+    "Farid",
+    "Grace",
+    "Harjit",
+    "Isla",
+    "James",
+    "Kwame",
+    "Laura",
+    "Mohammed",
+    "Niamh",
+    "Owen",
+    "Priya",
+    "Rhys",
+    "Sarah",
+    "Tom",
+    "Yasmin",
+)
+SURNAMES = (
+    "Ahmed",
+    "Bennett",
+    "Clarke",
+    "Davies",
+    "Evans",
+    "Fletcher",
+    "Green",
+    "Hughes",
+    "Khan",
+    "Lewis",
+    "Morgan",
+    "Nowak",
+    "O'Brien",
+    "Patel",
+    "Roberts",
+    "Singh",
+    "Taylor",
+    "Walker",
+    "Wright",
+    "Young",
+)
+OBJECTIVES = (
+    "Safer and stronger communities",
+    "Healthy and independent lives",
+    "A thriving economy",
+    "A clean and green environment",
+    "Good homes for all",
+    "Opportunities for young people",
+)
 
 EVIDENCE = {
     1: ("Terms of reference agreed {date}", "Partnership strategy {year}-{next}", "Board report {date}"),
     2: ("Annual report {year}", "Outcomes framework and dashboard", "Value for money review {date}"),
-    3: ("Constitution and terms of reference", "Minutes of board meeting {date}", "Decision log",
-        "Scrutiny committee report {date}"),
+    3: (
+        "Constitution and terms of reference",
+        "Minutes of board meeting {date}",
+        "Decision log",
+        "Scrutiny committee report {date}",
+    ),
     4: ("Quarterly performance report", "Performance dashboard", "Annual performance review {date}"),
     5: ("Budget agreed by the board {date}", "Funding agreement", "Quarterly finance report"),
     6: ("Partnership risk register", "Conflicts of interest policy", "Escalation procedure"),
     7: ("Exit clause in the partnership agreement", "Memorandum of understanding, section 9"),
     8: ("Communications plan {year}", "Complaints procedure on the website", "Public newsletter"),
 }
-LOCATIONS = ("SharePoint > Partnerships > {id}", "https://intranet.{domain}/partnerships/{id}",
-             "Democratic services: committee papers {year}", "Policy team shared drive, {id} folder")
+LOCATIONS = (
+    "SharePoint > Partnerships > {id}",
+    "https://intranet.{domain}/partnerships/{id}",
+    "Democratic services: committee papers {year}",
+    "Policy team shared drive, {id} folder",
+)
 #: A plausible action for a No to each area of practice, in the order of `catalogue.AREAS`.
 ACTIONS = (
     "Name a lead officer and record the appointment in the partnership register",
@@ -198,21 +402,33 @@ ACTIONS = (
     "Review the governance arrangements against the partnership checklist",
 )
 ACTIONS_BY_AREA = dict(zip((area.ref for area in catalogue.AREAS), ACTIONS))
-MITIGATIONS = ("Quarterly review of the risk at board meetings", "Partnership agreement sets out "
-               "commitments and an escalation route", "Regular one-to-ones between lead officers",
-               "Funding agreed for three years with a break clause", "Shared performance dashboard "
-               "reviewed monthly", "Independent chair appointed")
-OWN_RISKS = ("Loss of external grant funding", "Key partner withdraws from the partnership",
-             "Data sharing agreement not in place", "Reputational damage from a partnership decision",
-             "Change of government policy on the partnership's statutory basis")
+MITIGATIONS = (
+    "Quarterly review of the risk at board meetings",
+    "Partnership agreement sets out commitments and an escalation route",
+    "Regular one-to-ones between lead officers",
+    "Funding agreed for three years with a break clause",
+    "Shared performance dashboard reviewed monthly",
+    "Independent chair appointed",
+)
+OWN_RISKS = (
+    "Loss of external grant funding",
+    "Key partner withdraws from the partnership",
+    "Data sharing agreement not in place",
+    "Reputational damage from a partnership decision",
+    "Change of government policy on the partnership's statutory basis",
+)
 
 
 #: Each service area's objectives of the default list (`config.DEFAULT_OBJECTIVES`): the first is the
 #: partnership's own, the others it may also help. None names O6, so no demo partnership supports it.
 OBJECTIVES_BY_AREA = {
-    "Communities": ("O2", "O1"), "Adult social care and health": ("O1", "O2"),
-    "Children's services": ("O5", "O2"), "Economic development": ("O3", "O5"),
-    "Environment": ("O4", "O1"), "Housing": ("O1", "O2"), "Culture and leisure": ("O1", "O3"),
+    "Communities": ("O2", "O1"),
+    "Adult social care and health": ("O1", "O2"),
+    "Children's services": ("O5", "O2"),
+    "Economic development": ("O3", "O5"),
+    "Environment": ("O4", "O1"),
+    "Housing": ("O1", "O2"),
+    "Culture and leisure": ("O1", "O3"),
     "Transport": ("O3", "O4"),
 }
 HOW = {
@@ -241,28 +457,32 @@ def write_demo_set(out_dir: Path, count: int, seed: int) -> list[Path]:
     # Each kind of partnership once before any comes again (in another place), as in a real council.
     kinds = [kind for _ in range(count // len(KINDS) + 1) for kind in rng.sample(KINDS, len(KINDS))]
     written: list[Answers] = []
-    completes = [index for index, quality in enumerate(qualities[:count - 1]) if quality == COMPLETE]
+    completes = [index for index, quality in enumerate(qualities[: count - 1]) if quality == COMPLETE]
     likely_duplicate = completes[-1] if count >= LIKELY_DUPLICATE_FROM and len(completes) > 1 else -1
     complete = [index for index, quality in enumerate(qualities) if quality == COMPLETE]
     supports_none = complete[0] if count >= 3 and complete else -1
     version_one = complete[1] if count >= 3 and len(complete) > 1 else -1
     for index, quality in enumerate(qualities):
-        answers = demo_answers(rng, ids[index], quality, unmitigated_high=index == first_mistakes,
-                               kind=kinds[index])
+        answers = demo_answers(rng, ids[index], quality, unmitigated_high=index == first_mistakes, kind=kinds[index])
         if count >= DUPLICATE_ID_FROM and index == count - 1:
             answers.register["id"] = ids[rng.randrange(count - 1)]
         elif index == likely_duplicate:
             _likely_duplicate(answers, written[completes[0]])
         written.append(answers)
         # A separate stream, so these answers leave every other answer of a seed as it was.
-        objectives = _objectives(random.Random(f"{seed}:{ids[index]}:objectives"), answers,
-                                 supports_none=index == supports_none)
+        objectives = _objectives(
+            random.Random(f"{seed}:{ids[index]}:objectives"), answers, supports_none=index == supports_none
+        )
         version = 1 if index == version_one else catalogue.TEMPLATE_VERSION
         fields = {item.key for item in catalogue.register_fields(version)}
-        workbook = fill(template.build_workbook(version=version),
-                        register={key: value for key, value in answers.register.items() if key in fields},
-                        checklist=answers.checklist, improvement=answers.improvement, risks=answers.risks,
-                        objectives=objectives if version >= 2 else None)
+        workbook = fill(
+            template.build_workbook(version=version),
+            register={key: value for key, value in answers.register.items() if key in fields},
+            checklist=answers.checklist,
+            improvement=answers.improvement,
+            risks=answers.risks,
+            objectives=objectives if version >= 2 else None,
+        )
         path = out_dir / file_name(ids[index], answers.name)  # named as next year's rollover names it
         save(workbook, path)
         paths.append(path)
@@ -282,8 +502,14 @@ class Answers:
     place: str = ""
 
 
-def demo_answers(rng: random.Random, partnership_id: str, quality: str, *,
-                 unmitigated_high: bool = False, kind: PartnershipKind | None = None) -> Answers:
+def demo_answers(
+    rng: random.Random,
+    partnership_id: str,
+    quality: str,
+    *,
+    unmitigated_high: bool = False,
+    kind: PartnershipKind | None = None,
+) -> Answers:
     """Plausible answers for one partnership of the given quality, drawn from `rng`.
 
     `unmitigated_high` makes sure a return with mistakes also leaves a High risk without mitigation
@@ -295,9 +521,14 @@ def demo_answers(rng: random.Random, partnership_id: str, quality: str, *,
     maturity = rng.uniform(0.6, 0.97)  # how well run the partnership is: the chance of each Yes
     people = [_person(rng) for _ in range(4)]
     answers = Answers(
-        name, quality, _register(rng, partnership_id, name, kind, place, people[0]),
-        _checklist(rng, partnership_id, maturity), _improvement(rng, maturity, people),
-        _risks(rng, maturity, people), place)
+        name,
+        quality,
+        _register(rng, partnership_id, name, kind, place, people[0]),
+        _checklist(rng, partnership_id, maturity),
+        _improvement(rng, maturity, people),
+        _risks(rng, maturity, people),
+        place,
+    )
     if quality == PARTIAL:
         _leave_blanks(rng, answers)
     elif quality == MISTAKES:
@@ -329,15 +560,22 @@ def _qualities(count: int, rng: random.Random) -> list[str]:
 
 # --- The sheets ------------------------------------------------------------------------------------
 
-def _register(rng: random.Random, partnership_id: str, name: str, kind: PartnershipKind, place: str,
-              lead: tuple[str, str]) -> dict[str, Value]:
-    partners = [partner.format(place=place) for partner in
-                rng.sample(kind.partners, rng.randint(min(2, len(kind.partners)), len(kind.partners)))]
+
+def _register(
+    rng: random.Random, partnership_id: str, name: str, kind: PartnershipKind, place: str, lead: tuple[str, str]
+) -> dict[str, Value]:
+    partners = [
+        partner.format(place=place)
+        for partner in rng.sample(kind.partners, rng.randint(min(2, len(kind.partners)), len(kind.partners)))
+    ]
     partners = [_other_spelling(partner) if rng.random() < OTHER_SPELLING else partner for partner in partners]
     completed = REFERENCE_DATE - dt.timedelta(days=rng.randint(5, 110))
     # Most next reviews fall a year after this one; a few were never moved on and are overdue.
-    next_review = (completed.replace(year=completed.year + 1) if rng.random() > 0.1
-                   else REFERENCE_DATE - dt.timedelta(days=rng.randint(20, 300)))
+    next_review = (
+        completed.replace(year=completed.year + 1)
+        if rng.random() > 0.1
+        else REFERENCE_DATE - dt.timedelta(days=rng.randint(20, 300))
+    )
     funding = rng.choice((0, rng.randint(1, 40) * 500, rng.randint(2, 60) * 2500, rng.randint(1, 8) * 25000))
     register: dict[str, Value] = {
         "id": partnership_id,
@@ -352,8 +590,11 @@ def _register(rng: random.Random, partnership_id: str, name: str, kind: Partners
         "statutory_voluntary": "Statutory" if kind.statutory else "Voluntary",
         "single_multi": "Multi organisation" if len(partners) > 1 else "Single organisation",
         "geographic_level": kind.level,
-        "legal_status": rng.choice(catalogue.LEGAL_STATUSES if not kind.statutory
-                                   else ("Statutory body", "Joint committee", "No separate legal status")),
+        "legal_status": rng.choice(
+            catalogue.LEGAL_STATUSES
+            if not kind.statutory
+            else ("Statutory body", "Joint committee", "No separate legal status")
+        ),
         "objectives": f"{catalogue.LIST_SEPARATOR} ".join(rng.sample(OBJECTIVES, rng.randint(1, 2))),
         "performance_method": rng.choice(catalogue.PERFORMANCE_METHODS),
         "funding": funding,
@@ -420,8 +661,11 @@ def _improvement(rng: random.Random, maturity: float, people: list[tuple[str, st
         done = age > 0 and rng.random() < (DONE_WHEN_LONG_PAST if age > LONG_PAST_DAYS else 0.5)
         status = catalogue.COMPLETE if done else rng.choice((catalogue.NOT_STARTED, catalogue.IN_PROGRESS))
         rows[area.ref] = {
-            "Answer": catalogue.NO, "Action": ACTIONS_BY_AREA[area.ref], "Action owner": rng.choice(people)[0],
-            "Due date": due, "Action status": status,
+            "Answer": catalogue.NO,
+            "Action": ACTIONS_BY_AREA[area.ref],
+            "Action owner": rng.choice(people)[0],
+            "Due date": due,
+            "Action status": status,
         }
     return rows
 
@@ -454,8 +698,18 @@ def _leave_blanks(rng: random.Random, answers: Answers) -> None:
         answers.improvement.pop(area.ref, None)
     for ref in rng.sample(sorted(answers.risks), rng.randint(1, 4)):
         answers.risks[ref].pop(rng.choice(("Likelihood", "Impact")), None)
-    for key in rng.sample(("legal_status", "objectives", "performance_method", "councillor_days",
-                           "start_date", "review_completed_by", "purpose"), rng.randint(1, 3)):
+    for key in rng.sample(
+        (
+            "legal_status",
+            "objectives",
+            "performance_method",
+            "councillor_days",
+            "start_date",
+            "review_completed_by",
+            "purpose",
+        ),
+        rng.randint(1, 3),
+    ):
         answers.register.pop(key, None)
 
 
@@ -474,8 +728,9 @@ def _likely_duplicate(answers: Answers, source: Answers) -> None:
     register = answers.register
     words = str(source.register["purpose"]).rstrip(".")
     partners = [item.strip() for item in str(source.register["partners"]).split(catalogue.LIST_SEPARATOR)]
-    register["partners"] = f"{catalogue.LIST_SEPARATOR} ".join(partners[:max(2, len(partners) - 1)]
-                                                               + ["Voluntary Action " + source.place])
+    register["partners"] = f"{catalogue.LIST_SEPARATOR} ".join(
+        partners[: max(2, len(partners) - 1)] + ["Voluntary Action " + source.place]
+    )
     register["purpose"] = f"Working together in {source.place} to {words[0].lower()}{words[1:]}, joining up services."
     register["service_area"] = source.register["service_area"]
     words = source.name.split()[1:]
@@ -487,6 +742,7 @@ def _likely_duplicate(answers: Answers, source: Answers) -> None:
 
 # --- The slips officers make -----------------------------------------------------------------------
 # Forgiven ones the reader must accept silently; errors the validation report must point at.
+
 
 def _lower_case_answer(rng: random.Random, answers: Answers) -> None:
     for ref in rng.sample(sorted(answers.checklist), min(3, len(answers.checklist))):
@@ -542,7 +798,8 @@ def _bad_email(rng: random.Random, answers: Answers) -> None:
         answers.register.pop("lead_officer_email", None)
     else:
         answers.register["lead_officer_email"] = rng.choice(
-            (str(answers.register["lead_officer"]), "j.smith@council", "lead officer tbc"))
+            (str(answers.register["lead_officer"]), "j.smith@council", "lead officer tbc")
+        )
 
 
 def _invalid_action_status(rng: random.Random, answers: Answers) -> None:
@@ -555,20 +812,34 @@ def _invalid_action_status(rng: random.Random, answers: Answers) -> None:
 
 def _unmitigated_high_risk(rng: random.Random, answers: Answers) -> None:
     # A risk whose rating was not already made wrong by another slip, so both findings show.
-    ref = rng.choice([risk.ref for risk in catalogue.RISKS if all(
-        answers.risks.get(risk.ref, {}).get(header, 1) in catalogue.RISK_RATINGS
-        for header in ("Likelihood", "Impact"))])
+    ref = rng.choice(
+        [
+            risk.ref
+            for risk in catalogue.RISKS
+            if all(
+                answers.risks.get(risk.ref, {}).get(header, 1) in catalogue.RISK_RATINGS
+                for header in ("Likelihood", "Impact")
+            )
+        ]
+    )
     row = answers.risks.setdefault(ref, {})
     row.update({"Likelihood": 5, "Impact": rng.choice((3, 4, 5))})
     row.pop("Mitigation", None)
 
 
 _FORGIVEN = (_lower_case_answer, _non_breaking_spaces, _numbers_as_text, _uk_text_dates)
-_ERRORS = (_invalid_status, _no_without_action, _rating_out_of_range, _unreadable_date, _bad_email,
-           _invalid_action_status)
+_ERRORS = (
+    _invalid_status,
+    _no_without_action,
+    _rating_out_of_range,
+    _unreadable_date,
+    _bad_email,
+    _invalid_action_status,
+)
 
 
 # --- Small helpers ---------------------------------------------------------------------------------
+
 
 def _person(rng: random.Random) -> tuple[str, str]:
     first, last = rng.choice(FIRST_NAMES), rng.choice(SURNAMES)
@@ -578,6 +849,6 @@ def _person(rng: random.Random) -> tuple[str, str]:
 def _fill_in(rng: random.Random, text: str, partnership_id: str) -> str:
     day = REFERENCE_DATE - dt.timedelta(days=rng.randint(30, 400))
     year = REFERENCE_DATE.year - 1
-    return text.format(date=day.strftime("%d %B %Y"), year=year, next=year + 1, id=partnership_id,
-                       domain=COUNCIL_DOMAIN)
-
+    return text.format(
+        date=day.strftime("%d %B %Y"), year=year, next=year + 1, id=partnership_id, domain=COUNCIL_DOMAIN
+    )

@@ -17,8 +17,15 @@ from pipeline.records import Value
 Rows = Mapping[str, Mapping[str, Value]]  # ref -> {header: value}
 
 
-def fill(workbook: Workbook, *, register: Mapping[str, Value] | None = None, checklist: Rows | None = None,
-         improvement: Rows | None = None, risks: Rows | None = None, objectives: Rows | None = None) -> Workbook:
+def fill(
+    workbook: Workbook,
+    *,
+    register: Mapping[str, Value] | None = None,
+    checklist: Rows | None = None,
+    improvement: Rows | None = None,
+    risks: Rows | None = None,
+    objectives: Rows | None = None,
+) -> Workbook:
     """Write answers: register values by field key, table cells by ref and header name.
 
     `fill(wb, register={"id": "P-001"}, checklist={"1a": {"Status": "Yes", "Evidence": "Terms"}})`

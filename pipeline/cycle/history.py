@@ -33,11 +33,16 @@ def year_folders(given: Path) -> list[Path]:
         raise PreviousError(f"--previous: {given} is not a folder (give last year's report output folder)")
     if (given / RESULTS_FILE).exists():
         return [given]
-    found = sorted(child for child in given.iterdir()
-                   if child.is_dir() and not child.name.startswith(".") and (child / RESULTS_FILE).exists())
+    found = sorted(
+        child
+        for child in given.iterdir()
+        if child.is_dir() and not child.name.startswith(".") and (child / RESULTS_FILE).exists()
+    )
     if not found:
-        raise PreviousError(f"--previous: {given} has no {RESULTS_FILE}; give last year's report output folder, "
-                            "or a folder holding earlier years' output folders")
+        raise PreviousError(
+            f"--previous: {given} has no {RESULTS_FILE}; give last year's report output folder, "
+            "or a folder holding earlier years' output folders"
+        )
     return found
 
 
@@ -51,8 +56,9 @@ def load_years(given: Iterable[Path]) -> list[dict[str, Any]]:
         if not isinstance(year, int) or isinstance(year, bool):
             raise PreviousError(f"--previous: {folder / RESULTS_FILE} does not say which year it reviews")
         if year in years and years[year][0].resolve() != folder.resolve():
-            raise PreviousError(f"--previous: {years[year][0]} and {folder} are both the review of {year}; "
-                                "give each year once")
+            raise PreviousError(
+                f"--previous: {years[year][0]} and {folder} are both the review of {year}; give each year once"
+            )
         years[year] = (folder, data)
     return [years[year][1] for year in sorted(years)]
 
@@ -69,8 +75,9 @@ def _earlier_entries(earlier: Sequence[Mapping[str, Any]], this_year: int) -> di
         for key, partnership in by_identity(data["partnerships"]).items():
             for item in partnership.get("history") or ():
                 if isinstance(item, Mapping) and isinstance(item.get("year"), int) and item["year"] < this_year:
-                    found.setdefault(key, {}).setdefault(item["year"], {"year": item["year"],
-                                                                        **{k: item.get(k) for k in MEASURES}})
+                    found.setdefault(key, {}).setdefault(
+                        item["year"], {"year": item["year"], **{k: item.get(k) for k in MEASURES}}
+                    )
     for data in earlier:
         if data["year"] == this_year:
             continue  # this year's own figures stand for it
@@ -99,8 +106,11 @@ def add_history(current: dict[str, Any], earlier: Sequence[Mapping[str, Any]]) -
     splits[year] = _split(current["totals"]["rag"])
     current["history"] = {
         "years": [{"year": key, "rag": splits[key]} for key in sorted(splits)],
-        "red_for_two_reviews_or_more": [partnership["id"] for partnership in current["partnerships"]
-                                        if partnership.get("counted", True) and red_run(partnership["history"]) >= RED_REVIEWS],
+        "red_for_two_reviews_or_more": [
+            partnership["id"]
+            for partnership in current["partnerships"]
+            if partnership.get("counted", True) and red_run(partnership["history"]) >= RED_REVIEWS
+        ],
     }
 
 

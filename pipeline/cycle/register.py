@@ -23,12 +23,35 @@ from pipeline.records import Value, Workbook
 
 REGISTER_SHEET = "Register"
 OPEN_ACTIONS_SHEET = "Open actions"
-SCORE_HEADERS = ("In scope", "RAG", "Significance", "Method proportionate", "Objectives supported",
-                 "Checklist completeness", "Checklist assurance", "Improvement coverage",
-                 "Improvement score", "Actions not started", "Actions in progress", "Actions complete",
-                 "Actions overdue", "High risks", "Errors", "Warnings", "File")
-OPEN_ACTION_HEADERS = ("Partnership ID", "Ref", "Area of practice", "Action", "Action owner", "Due date",
-                       "Action status", "File")
+SCORE_HEADERS = (
+    "In scope",
+    "RAG",
+    "Significance",
+    "Method proportionate",
+    "Objectives supported",
+    "Checklist completeness",
+    "Checklist assurance",
+    "Improvement coverage",
+    "Improvement score",
+    "Actions not started",
+    "Actions in progress",
+    "Actions complete",
+    "Actions overdue",
+    "High risks",
+    "Errors",
+    "Warnings",
+    "File",
+)
+OPEN_ACTION_HEADERS = (
+    "Partnership ID",
+    "Ref",
+    "Area of practice",
+    "Action",
+    "Action owner",
+    "Due date",
+    "Action status",
+    "File",
+)
 OBJECTIVES_SHEET = "Objectives"
 #: Each return's answer per objective (template version 2), so next year's workbook brings them back.
 OBJECTIVE_HEADERS = ("Partnership ID", "Ref", "Objective", "Contributes", "How", "File")
@@ -52,19 +75,25 @@ def register_rows(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbo
         workbook = by_file[score.file]
         register = [_typed(spec.kind, workbook.value(spec.key)) for spec in catalogue.REGISTER_FIELDS]
         assessed = score.assessed
-        rows.append([
-            *register,
-            "Yes" if score.in_scope else "No", score.rag, score.significance or None,
-            None if score.proportionate is None else ("Yes" if score.proportionate else "No"),
-            _supported(score),
-            score.checklist_completeness if assessed else None,
-            score.checklist_assurance if assessed else None,
-            score.improvement_coverage if assessed else None,
-            score.improvement_score if assessed else None,
-            *((score.actions[key] if assessed else None) for key in (NOT_STARTED, IN_PROGRESS, COMPLETE, OVERDUE)),
-            score.high_risks if assessed else None,
-            score.findings["error"], score.findings["warning"], score.file,
-        ])
+        rows.append(
+            [
+                *register,
+                "Yes" if score.in_scope else "No",
+                score.rag,
+                score.significance or None,
+                None if score.proportionate is None else ("Yes" if score.proportionate else "No"),
+                _supported(score),
+                score.checklist_completeness if assessed else None,
+                score.checklist_assurance if assessed else None,
+                score.improvement_coverage if assessed else None,
+                score.improvement_score if assessed else None,
+                *((score.actions[key] if assessed else None) for key in (NOT_STARTED, IN_PROGRESS, COMPLETE, OVERDUE)),
+                score.high_risks if assessed else None,
+                score.findings["error"],
+                score.findings["warning"],
+                score.file,
+            ]
+        )
     return rows
 
 
@@ -78,9 +107,16 @@ def objective_rows(scores: Sequence[PartnershipScore], workbooks: Sequence[Workb
     """Every row of every assessed return's Objectives sheet, as the officer answered it."""
     by_file = {workbook.file: workbook for workbook in workbooks}
     return [
-        [score.id, row.ref, values.text(row.title) or None, values.text(row.contributes) or None,
-         values.text(row.how) or None, score.file]
-        for score in scores if score.assessed
+        [
+            score.id,
+            row.ref,
+            values.text(row.title) or None,
+            values.text(row.contributes) or None,
+            values.text(row.how) or None,
+            score.file,
+        ]
+        for score in scores
+        if score.assessed
         for row in by_file[score.file].objectives
     ]
 
@@ -89,10 +125,20 @@ def open_action_rows(scores: Sequence[PartnershipScore]) -> list[list[Value]]:
     """Every action not Complete, of assessed workbooks, by partnership then area. A due date or a
     status that cannot be read is written as typed, so next year's rollover shows it, unchanged."""
     return [
-        [score.id, line.ref, line.area, line.action, line.owner or None, line.due or line.due_typed or None,
-         line.status, score.file]
-        for score in scores if score.assessed
-        for line in score.action_lines if line.status != COMPLETE
+        [
+            score.id,
+            line.ref,
+            line.area,
+            line.action,
+            line.owner or None,
+            line.due or line.due_typed or None,
+            line.status,
+            score.file,
+        ]
+        for score in scores
+        if score.assessed
+        for line in score.action_lines
+        if line.status != COMPLETE
     ]
 
 
@@ -101,16 +147,28 @@ def own_risk_rows(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbo
     mitigation and owner (its ratings belong to the year's review and are made afresh)."""
     by_file = {workbook.file: workbook for workbook in workbooks}
     return [
-        [score.id, risk.ref, values.text(risk.text) or None, values.text(risk.mitigation) or None,
-         values.text(risk.owner) or None, score.file]
-        for score in scores if score.assessed
+        [
+            score.id,
+            risk.ref,
+            values.text(risk.text) or None,
+            values.text(risk.mitigation) or None,
+            values.text(risk.owner) or None,
+            score.file,
+        ]
+        for score in scores
+        if score.assessed
         for risk in by_file[score.file].risks
         if not risk.is_strategy_risk and (values.text(risk.text) or values.text(risk.mitigation))
     ]
 
 
-def write_register(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbook], path: Path, *,
-                   title: str = "Partnership register") -> Path:
+def write_register(
+    scores: Sequence[PartnershipScore],
+    workbooks: Sequence[Workbook],
+    path: Path,
+    *,
+    title: str = "Partnership register",
+) -> Path:
     from pipeline.files.fast_xlsx import new_workbook
 
     headers = (*(spec.label for spec in catalogue.REGISTER_FIELDS), *SCORE_HEADERS)
@@ -139,9 +197,18 @@ def _table(book, sheet_name: str, name: str, headers: Sequence[str], rows: list[
     heading = {"bold": True, "text_wrap": True, "valign": "top"}
     # An Excel table needs at least one body row; an empty register keeps a plain filter instead.
     if rows:
-        sheet.add_table(0, 0, len(rows), last, {
-            "name": name, "style": "Table Style Medium 2", "autofilter": True,
-            "columns": [{"header": header, "header_format": book.format(**heading)} for header in headers]})
+        sheet.add_table(
+            0,
+            0,
+            len(rows),
+            last,
+            {
+                "name": name,
+                "style": "Table Style Medium 2",
+                "autofilter": True,
+                "columns": [{"header": header, "header_format": book.format(**heading)} for header in headers],
+            },
+        )
     else:
         book.write_row(sheet, 0, headers, **heading)
         sheet.autofilter(0, 0, 0, last)

@@ -46,8 +46,15 @@ from pipeline.config import DEFAULT_OBJECTIVES, Limits, Objective
 from pipeline.check.rules import id_key
 from pipeline.check.score import counting_order
 from pipeline.cycle.fill import fill
-from pipeline.cycle.register import (OBJECTIVE_HEADERS, OBJECTIVES_SHEET, OPEN_ACTION_HEADERS, OPEN_ACTIONS_SHEET,
-                                     OWN_RISK_HEADERS, OWN_RISKS_SHEET, REGISTER_SHEET)
+from pipeline.cycle.register import (
+    OBJECTIVE_HEADERS,
+    OBJECTIVES_SHEET,
+    OPEN_ACTION_HEADERS,
+    OPEN_ACTIONS_SHEET,
+    OWN_RISK_HEADERS,
+    OWN_RISKS_SHEET,
+    REGISTER_SHEET,
+)
 from pipeline.cycle.template import build_workbook
 from pipeline.files.names import UniqueNames, safe_stem, slug
 from pipeline.files.xlsx import save
@@ -142,8 +149,9 @@ class RolloverSummary:
         return lines
 
 
-def write_rollover(register_file: Path, out_dir: Path, *, year: int,
-                   objectives: tuple[Objective, ...] = DEFAULT_OBJECTIVES) -> RolloverSummary:
+def write_rollover(
+    register_file: Path, out_dir: Path, *, year: int, objectives: tuple[Objective, ...] = DEFAULT_OBJECTIVES
+) -> RolloverSummary:
     """Write one pre-filled workbook per in-scope partnership of `register_file` into `out_dir`.
 
     A workbook already in `out_dir` under the same name is replaced (re-running gives the same files).
@@ -158,11 +166,18 @@ def write_rollover(register_file: Path, out_dir: Path, *, year: int,
         save(workbook, path)
         written.append(path)
         carried[partnership.id] = carried.get(partnership.id, 0) + len(partnership.actions)
-    return RolloverSummary(year=year, out_dir=out_dir, written=tuple(written), out_of_scope=register.out_of_scope,
-                           carried_actions=carried, rows_without_id=register.rows_without_id,
-                           actions_not_carried=register.actions_not_carried,
-                           carried_risks=sum(len(item.risks) for item in register.partnerships),
-                           to_check=register.to_check, returned_twice=register.returned_twice)
+    return RolloverSummary(
+        year=year,
+        out_dir=out_dir,
+        written=tuple(written),
+        out_of_scope=register.out_of_scope,
+        carried_actions=carried,
+        rows_without_id=register.rows_without_id,
+        actions_not_carried=register.actions_not_carried,
+        carried_risks=sum(len(item.risks) for item in register.partnerships),
+        to_check=register.to_check,
+        returned_twice=register.returned_twice,
+    )
 
 
 def file_name(partnership_id: str, name: str) -> str:
@@ -172,19 +187,23 @@ def file_name(partnership_id: str, name: str) -> str:
     return f"{stem}_{words}.xlsx" if words else f"{stem}.xlsx"
 
 
-def rollover_workbooks(register: Register, *, year: int, objectives: tuple[Objective, ...] = DEFAULT_OBJECTIVES
-                       ) -> Iterable[tuple[Partnership, OpenpyxlWorkbook]]:
+def rollover_workbooks(
+    register: Register, *, year: int, objectives: tuple[Objective, ...] = DEFAULT_OBJECTIVES
+) -> Iterable[tuple[Partnership, OpenpyxlWorkbook]]:
     """Each partnership with its workbook for `year`, built from the current template listing this year's
     `objectives`, in memory. Last year's answer on an objective comes back when this year's list has
     the same objective (same Ref and title); a new or changed objective is left for the officer."""
     for partnership in register.partnerships:
         workbook = build_workbook(objectives)
-        prefilled = {key: value for key, value in partnership.register.items()
-                     if key not in FRESH_FIELDS and value is not None}
-        answers = {item.ref: partnership.objectives[_objective_key(item.ref, item.title)] for item in objectives
-                   if _objective_key(item.ref, item.title) in partnership.objectives}
-        fill(workbook, register=prefilled, improvement=partnership.actions, risks=partnership.risks,
-             objectives=answers)
+        prefilled = {
+            key: value for key, value in partnership.register.items() if key not in FRESH_FIELDS and value is not None
+        }
+        answers = {
+            item.ref: partnership.objectives[_objective_key(item.ref, item.title)]
+            for item in objectives
+            if _objective_key(item.ref, item.title) in partnership.objectives
+        }
+        fill(workbook, register=prefilled, improvement=partnership.actions, risks=partnership.risks, objectives=answers)
         _keep_as_text(workbook)
         workbook.properties.title = f"Partnership review {year}: {partnership.id} {partnership.name}".strip()
         workbook.properties.keywords = f"review year {year}; rolled over from last year's register"
@@ -206,14 +225,18 @@ def _keep_as_text(workbook: OpenpyxlWorkbook) -> None:
     for layout, headers in answer_columns:
         sheet = workbook[layout.name]
         for header in headers:
-            for (cell,) in sheet.iter_rows(min_row=layout.first_row, min_col=layout.headers.index(header) + 1,
-                                           max_col=layout.headers.index(header) + 1):
+            for (cell,) in sheet.iter_rows(
+                min_row=layout.first_row,
+                min_col=layout.headers.index(header) + 1,
+                max_col=layout.headers.index(header) + 1,
+            ):
                 if cell.data_type == "f":
                     cell.data_type = "s"
                     cell.quotePrefix = True
 
 
 # --- Reading register.xlsx ---------------------------------------------------------------------------
+
 
 def _read_bytes(path: Path) -> bytes:
     limit = Limits().max_file_bytes
@@ -239,18 +262,28 @@ def read_register(data: bytes, *, name: str = "register.xlsx") -> Register:
             workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception as error:  # noqa: BLE001 - any failure to open means "not a register workbook"
             reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-            raise RolloverError(f"{name} is not a readable workbook ({reason}); give the register.xlsx of "
-                                f"last year's report") from None
+            raise RolloverError(
+                f"{name} is not a readable workbook ({reason}); give the register.xlsx of last year's report"
+            ) from None
         try:
-            register_rows = _table(workbook, REGISTER_SHEET, name,
-                                   (*(item.label for item in catalogue.register_fields(1)), IN_SCOPE),
-                                   optional=(FILE, *(item.label for item in catalogue.REGISTER_FIELDS
-                                                     if item.since_version > 1)))
+            register_rows = _table(
+                workbook,
+                REGISTER_SHEET,
+                name,
+                (*(item.label for item in catalogue.register_fields(1)), IN_SCOPE),
+                optional=(FILE, *(item.label for item in catalogue.REGISTER_FIELDS if item.since_version > 1)),
+            )
             action_rows = _table(workbook, OPEN_ACTIONS_SHEET, name, OPEN_ACTION_HEADERS[:-1], optional=(FILE,))
-            risk_rows = (_table(workbook, OWN_RISKS_SHEET, name, OWN_RISK_HEADERS[:-1], optional=(FILE,))
-                         if OWN_RISKS_SHEET in workbook.sheetnames else [])  # registers before own risks were kept
-            objective_rows = (_table(workbook, OBJECTIVES_SHEET, name, OBJECTIVE_HEADERS[:-1], optional=(FILE,))
-                              if OBJECTIVES_SHEET in workbook.sheetnames else [])  # registers before template 2
+            risk_rows = (
+                _table(workbook, OWN_RISKS_SHEET, name, OWN_RISK_HEADERS[:-1], optional=(FILE,))
+                if OWN_RISKS_SHEET in workbook.sheetnames
+                else []
+            )  # registers before own risks were kept
+            objective_rows = (
+                _table(workbook, OBJECTIVES_SHEET, name, OBJECTIVE_HEADERS[:-1], optional=(FILE,))
+                if OBJECTIVES_SHEET in workbook.sheetnames
+                else []
+            )  # registers before template 2
         finally:
             workbook.close()
 
@@ -271,8 +304,11 @@ def read_register(data: bytes, *, name: str = "register.xlsx") -> Register:
     order: dict[Unit, list[str]] = {}  # partnership -> its returns' files, the counted one first
     units = Units()
     for unit, group in groups.items():
-        group.sort(key=lambda entry: counting_order(_date_or_none(entry[2]["review_completed_on"]),
-                                                    values.text(entry[1].get(FILE)) or f"{entry[0]:09d}"))
+        group.sort(
+            key=lambda entry: counting_order(
+                _date_or_none(entry[2]["review_completed_on"]), values.text(entry[1].get(FILE)) or f"{entry[0]:09d}"
+            )
+        )
         row, cells, typed = group[0]
         partnership_id = values.text(typed["id"])
         order[unit] = [values.text(entry[1].get(FILE)) for entry in group]
@@ -283,20 +319,39 @@ def read_register(data: bytes, *, name: str = "register.xlsx") -> Register:
             continue
         files = [values.text(entry[1].get(FILE)) or f"Register row {entry[0]}" for entry in group]
         if len(group) > 1:
-            twice.append(f"{partnership_id} ({', '.join(files)}): one workbook, rolled over from {files[0]}, "
-                         "with the open actions and own risks of each")
+            twice.append(
+                f"{partnership_id} ({', '.join(files)}): one workbook, rolled over from {files[0]}, "
+                "with the open actions and own risks of each"
+            )
         if len(names_by_id[unit[0]]) > 1:
-            twice.append(f"{partnership_id} is also the ID of another partnership: '{values.text(typed['name'])}' "
-                         f"({', '.join(files)}) has its own workbook; give one of them a new ID")
+            twice.append(
+                f"{partnership_id} is also the ID of another partnership: '{values.text(typed['name'])}' "
+                f"({', '.join(files)}) has its own workbook; give one of them a new ID"
+            )
         partnerships.append(Partnership(row=row, register=typed, unit=unit))
 
     actions, not_carried, to_check = _open_actions(action_rows, units, order)
     risks, risks_not_carried = _own_risks(risk_rows, units, order)
     answers = _objective_answers(objective_rows, units, order)
-    partnerships = [Partnership(item.row, item.register, actions.get(item.unit, {}), risks.get(item.unit, {}),
-                                item.unit, answers.get(item.unit, {})) for item in partnerships]
-    return Register(tuple(partnerships), tuple(sorted(out_of_scope)), tuple(without_id),
-                    tuple(not_carried + risks_not_carried), tuple(to_check), tuple(twice))
+    partnerships = [
+        Partnership(
+            item.row,
+            item.register,
+            actions.get(item.unit, {}),
+            risks.get(item.unit, {}),
+            item.unit,
+            answers.get(item.unit, {}),
+        )
+        for item in partnerships
+    ]
+    return Register(
+        tuple(partnerships),
+        tuple(sorted(out_of_scope)),
+        tuple(without_id),
+        tuple(not_carried + risks_not_carried),
+        tuple(to_check),
+        tuple(twice),
+    )
 
 
 def _date_or_none(value: Any) -> dt.date | None:
@@ -336,18 +391,22 @@ class Units:
         return self.by_file.get((key, values.text(cells.get(FILE)))) or self.by_id.get(key)
 
 
-def _counted_first(rows: list[tuple[int, dict[str, Any]]], units: Units,
-                   order: dict[Unit, list[str]]) -> list[tuple[int, dict[str, Any]]]:
+def _counted_first(
+    rows: list[tuple[int, dict[str, Any]]], units: Units, order: dict[Unit, list[str]]
+) -> list[tuple[int, dict[str, Any]]]:
     """Rows of Open actions or Own risks, those of the return that counted for their partnership first."""
+
     def rank(entry: tuple[int, dict[str, Any]]) -> tuple[int, int]:
         files = order.get(units.of(entry[1]), [])
         file = values.text(entry[1].get(FILE))
         return (files.index(file) if file in files else len(files), entry[0])
+
     return sorted(rows, key=rank)
 
 
-def _table(workbook, sheet: str, name: str, required: tuple[str, ...],
-           optional: tuple[str, ...] = ()) -> list[tuple[int, dict[str, Any]]]:
+def _table(
+    workbook, sheet: str, name: str, required: tuple[str, ...], optional: tuple[str, ...] = ()
+) -> list[tuple[int, dict[str, Any]]]:
     """The rows below a sheet's header row, each as {header: value} for the `required` headers and
     those of the `optional` ones it has."""
     if sheet not in workbook.sheetnames:
@@ -365,8 +424,10 @@ def _table(workbook, sheet: str, name: str, required: tuple[str, ...],
             break
     missing = [label for label in required if label not in columns]
     if missing:
-        raise RolloverError(f"{name}: the '{sheet}' sheet has no column {', '.join(repr(m) for m in missing)}; "
-                            f"give the register.xlsx of last year's report")
+        raise RolloverError(
+            f"{name}: the '{sheet}' sheet has no column {', '.join(repr(m) for m in missing)}; "
+            f"give the register.xlsx of last year's report"
+        )
     wanted = (*required, *(label for label in optional if label in columns))
     table = []
     for number, cells in enumerate(rows, start=header_row + 1):
@@ -376,8 +437,9 @@ def _table(workbook, sheet: str, name: str, required: tuple[str, ...],
     return table
 
 
-def _open_actions(rows: list[tuple[int, dict[str, Any]]], units: Units,
-                  order: dict[Unit, list[str]]) -> tuple[dict[Unit, dict[str, dict[str, Any]]], list[str], list[str]]:
+def _open_actions(
+    rows: list[tuple[int, dict[str, Any]]], units: Units, order: dict[Unit, list[str]]
+) -> tuple[dict[Unit, dict[str, dict[str, Any]]], list[str], list[str]]:
     """Open actions by partnership and area ref; why any cannot be carried; and those carried with a
     status or due date that cannot be read (as typed, for the officer to correct)."""
     actions: dict[Unit, dict[str, dict[str, Any]]] = defaultdict(dict)
@@ -394,14 +456,17 @@ def _open_actions(rows: list[tuple[int, dict[str, Any]]], units: Units,
             not_carried.append(f"{partnership_id} {ref or f'row {row}'}: not an area of practice")
         elif ref in actions[key]:
             file = values.text(cells.get(FILE))
-            not_carried.append(f"{partnership_id} {ref}: a second action for the same area"
-                               + (f" (from {file})" if file else ""))
+            not_carried.append(
+                f"{partnership_id} {ref}: a second action for the same area" + (f" (from {file})" if file else "")
+            )
         else:
             due = _typed(Kind.DATE, cells["Due date"])
             typed_status = status if isinstance(status, str) else values.clean(cells["Action status"])
             if status is values.INVALID:
-                to_check.append(f"{partnership_id} {ref}: status '{values.text(typed_status)}' is not "
-                                f"{', '.join(catalogue.ACTION_STATUSES[:-1])} or {catalogue.ACTION_STATUSES[-1]}")
+                to_check.append(
+                    f"{partnership_id} {ref}: status '{values.text(typed_status)}' is not "
+                    f"{', '.join(catalogue.ACTION_STATUSES[:-1])} or {catalogue.ACTION_STATUSES[-1]}"
+                )
             if due is not None and not isinstance(due, dt.date):
                 to_check.append(f"{partnership_id} {ref}: due date '{values.text(due)}' is not a date")
             actions[key][ref] = {
@@ -413,8 +478,9 @@ def _open_actions(rows: list[tuple[int, dict[str, Any]]], units: Units,
     return dict(actions), not_carried, to_check
 
 
-def _own_risks(rows: list[tuple[int, dict[str, Any]]], units: Units,
-               order: dict[Unit, list[str]]) -> tuple[dict[Unit, dict[str, dict[str, Any]]], list[str]]:
+def _own_risks(
+    rows: list[tuple[int, dict[str, Any]]], units: Units, order: dict[Unit, list[str]]
+) -> tuple[dict[Unit, dict[str, dict[str, Any]]], list[str]]:
     """Officers' own risks by partnership, in the rows below R09 (R10, R11, ...) in order; a risk
     given by two returns of the partnership comes back once; and those with no free row left."""
     free = [ref for ref in catalogue.RISK_ROWS if ref not in {risk.ref for risk in catalogue.RISKS}]
@@ -435,8 +501,12 @@ def _own_risks(rows: list[tuple[int, dict[str, Any]]], units: Units,
             not_carried.append(f"{partnership_id} own risk '{values.text(text)}': no free row below R09")
             continue
         ref = free[len(risks[key])]
-        risks[key][ref] = {"Ref": ref, "Risk": text, "Mitigation": _typed(Kind.TEXT, cells["Mitigation"]),
-                           "Owner": _typed(Kind.TEXT, cells["Owner"])}
+        risks[key][ref] = {
+            "Ref": ref,
+            "Risk": text,
+            "Mitigation": _typed(Kind.TEXT, cells["Mitigation"]),
+            "Owner": _typed(Kind.TEXT, cells["Owner"]),
+        }
     return dict(risks), not_carried
 
 
@@ -444,8 +514,9 @@ def _objective_key(ref: Any, title: Any) -> tuple[str, str]:
     return (" ".join(values.text(ref).split()).casefold(), " ".join(values.text(title).split()).casefold())
 
 
-def _objective_answers(rows: list[tuple[int, dict[str, Any]]], units: Units, order: dict[Unit, list[str]]
-                       ) -> dict[Unit, dict[tuple[str, str], dict[str, Any]]]:
+def _objective_answers(
+    rows: list[tuple[int, dict[str, Any]]], units: Units, order: dict[Unit, list[str]]
+) -> dict[Unit, dict[tuple[str, str], dict[str, Any]]]:
     """Last year's answers on the objectives by partnership, then objective (ref and title); of two
     returns of a partnership, the counted one's answer."""
     answers: dict[Unit, dict[tuple[str, str], dict[str, Any]]] = defaultdict(dict)
@@ -453,8 +524,10 @@ def _objective_answers(rows: list[tuple[int, dict[str, Any]]], units: Units, ord
         key = units.of(cells)
         if key is None or key in units.out_of_scope:
             continue
-        answers[key].setdefault(_objective_key(cells["Ref"], cells["Objective"]), {
-            "Contributes": _typed(Kind.TEXT, cells["Contributes"]), "How": _typed(Kind.TEXT, cells["How"])})
+        answers[key].setdefault(
+            _objective_key(cells["Ref"], cells["Objective"]),
+            {"Contributes": _typed(Kind.TEXT, cells["Contributes"]), "How": _typed(Kind.TEXT, cells["How"])},
+        )
     return dict(answers)
 
 
@@ -489,4 +562,3 @@ def _unneutralised(text: str) -> str:
     if text.startswith("'") and neutralise(text[1:]) == text:
         return text[1:]
     return text
-

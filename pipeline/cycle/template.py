@@ -54,12 +54,24 @@ _CHARS_PER_WIDTH_UNIT = 1.2  # Arial 10 fits slightly more than one character pe
 # practice wrap onto a few lines and a printed landscape A4 page holds the whole table.
 _WIDTHS = {
     catalogue.REGISTER.name: {"Field": 38, "Value": 46, "Guidance": 80},
-    catalogue.CHECKLIST.name: {"Ref": 6, "Section": 22, "Question": 58, "Status": 11, "Evidence": 50,
-                               "Evidence location": 30},
-    catalogue.IMPROVEMENT.name: {"Ref": 6, "Area of practice": 66, "Answer": 10, "Action": 46,
-                                 "Action owner": 22, "Due date": 13, "Action status": 14},
-    catalogue.RISKS_SHEET.name: {"Ref": 6, "Risk": 56, "Likelihood": 11, "Impact": 11, "Mitigation": 56,
-                                 "Owner": 24},
+    catalogue.CHECKLIST.name: {
+        "Ref": 6,
+        "Section": 22,
+        "Question": 58,
+        "Status": 11,
+        "Evidence": 50,
+        "Evidence location": 30,
+    },
+    catalogue.IMPROVEMENT.name: {
+        "Ref": 6,
+        "Area of practice": 66,
+        "Answer": 10,
+        "Action": 46,
+        "Action owner": 22,
+        "Due date": 13,
+        "Action status": 14,
+    },
+    catalogue.RISKS_SHEET.name: {"Ref": 6, "Risk": 56, "Likelihood": 11, "Impact": 11, "Mitigation": 56, "Owner": 24},
     catalogue.OBJECTIVES_SHEET.name: {"Ref": 8, "Objective": 50, "Contributes": 13, "How": 80},
 }
 
@@ -77,8 +89,9 @@ TABLE_NAMES = {
 _LONG_ANSWERS = ("purpose", "objectives")
 
 
-def build_workbook(objectives: tuple[Objective, ...] = DEFAULT_OBJECTIVES, *,
-                   version: int = catalogue.TEMPLATE_VERSION) -> Workbook:
+def build_workbook(
+    objectives: tuple[Objective, ...] = DEFAULT_OBJECTIVES, *, version: int = catalogue.TEMPLATE_VERSION
+) -> Workbook:
     """The blank standard workbook, in memory, listing the council's `objectives` (the configuration's).
 
     `version=1` builds the previous template (no Objectives sheet, no budget fields): it is still read,
@@ -87,19 +100,24 @@ def build_workbook(objectives: tuple[Objective, ...] = DEFAULT_OBJECTIVES, *,
         raise ValueError(f"no template version {version}")
     workbook = Workbook()
     workbook.remove(workbook.active)
-    builders = {catalogue.GUIDE_SHEET: lambda sheet: _guide(sheet, version),
-                catalogue.REGISTER.name: lambda sheet: _register(sheet, version),
-                catalogue.OBJECTIVES_SHEET.name: lambda sheet: _objectives(sheet, objectives),
-                catalogue.CHECKLIST.name: _checklist, catalogue.IMPROVEMENT.name: _improvement,
-                catalogue.RISKS_SHEET.name: _risks}
+    builders = {
+        catalogue.GUIDE_SHEET: lambda sheet: _guide(sheet, version),
+        catalogue.REGISTER.name: lambda sheet: _register(sheet, version),
+        catalogue.OBJECTIVES_SHEET.name: lambda sheet: _objectives(sheet, objectives),
+        catalogue.CHECKLIST.name: _checklist,
+        catalogue.IMPROVEMENT.name: _improvement,
+        catalogue.RISKS_SHEET.name: _risks,
+    }
     for name in catalogue.required_sheets(version):
         builders[name](workbook.create_sheet(name))
     workbook.defined_names[catalogue.TEMPLATE_VERSION_NAME] = DefinedName(
-        catalogue.TEMPLATE_VERSION_NAME, attr_text=str(version))
+        catalogue.TEMPLATE_VERSION_NAME, attr_text=str(version)
+    )
     if version >= 2:
         # Which list of objectives the workbook was made with, so a return made with another is found.
         workbook.defined_names[catalogue.OBJECTIVES_LIST_NAME] = DefinedName(
-            catalogue.OBJECTIVES_LIST_NAME, attr_text=f'"{objectives_fingerprint(objectives)}"')
+            catalogue.OBJECTIVES_LIST_NAME, attr_text=f'"{objectives_fingerprint(objectives)}"'
+        )
     workbook.active = 0
     # Sheets cannot be renamed, moved or deleted (the loader finds them by name); no password.
     workbook.security = WorkbookProtection(lockStructure=True)
@@ -120,6 +138,7 @@ def write_blank(out_dir: Path, objectives: tuple[Objective, ...] = DEFAULT_OBJEC
 
 # --- Sheets ----------------------------------------------------------------------------------------
 
+
 def _guide(sheet: Worksheet, version: int) -> None:
     sheet.column_dimensions["A"].width = 30
     sheet.column_dimensions["B"].width = 100
@@ -128,42 +147,78 @@ def _guide(sheet: Worksheet, version: int) -> None:
     own_risks = [ref for ref in catalogue.RISK_ROWS if ref not in strategy_risks]
     rows: list[tuple[str, str, Font]] = [
         ("Partnership review workbook", "", _TITLE_FONT),
-        ("", f"This workbook is the council's yearly review of one partnership, as the "
-             f"{catalogue.STRATEGY_TITLE} asks: every partnership the council takes part in should be "
-             f"fit for purpose, support the council's objectives, give value for money and be "
-             f"reviewed every year. Complete one workbook for each partnership and return it to the "
-             f"policy team.", _BODY),
+        (
+            "",
+            f"This workbook is the council's yearly review of one partnership, as the "
+            f"{catalogue.STRATEGY_TITLE} asks: every partnership the council takes part in should be "
+            f"fit for purpose, support the council's objectives, give value for money and be "
+            f"reviewed every year. Complete one workbook for each partnership and return it to the "
+            f"policy team.",
+            _BODY,
+        ),
         ("How to complete it", "", _HEADING_FONT),
-        ("1. Register", "Fill in the Value column: one answer per field. Fields marked 'Required' in "
-                        "the Guidance column must be answered. Where a cell has a dropdown, choose "
-                        "from it. If last year's workbook was pre-filled for you, check every value.",
-         _BODY),
-        ("", f"The last {len(catalogue.SCOPE_FIELDS)} fields are the strategy's tests of what is not a "
-             "partnership. Answer Yes or No to each; a Yes means the arrangement is outside the strategy and is "
-             "recorded as out of scope, so complete the other sheets only if every test is No.", _BODY),
-        *((("Objectives", "For each of the council's objectives listed, answer Contributes Yes or No: does "
-                          "this partnership help achieve it? For each Yes, say How in a sentence or two. "
-                          "The strategy says every partnership must support the council's objectives.",
-            _BODY),) if version >= 2 else ()),
-        ("2. Checklist", f"For each of the {len(catalogue.QUESTIONS)} questions choose a Status and say in "
-                         "Evidence what shows it (a document, minute or report) and in Evidence location where it "
-                         "can be found (a link or file path). Yes and Partly need Evidence.", _BODY),
-        ("3. Improvement", f"For each of the {len(catalogue.AREAS)} areas of practice answer Yes or No. For "
-                           "every No, write the Action you will take, who owns it, a due date and its status.", _BODY),
-        ("4. Risks", f"Rate each of the strategy's {len(catalogue.RISKS)} risks for this partnership: Likelihood and "
-                     f"Impact from 1 (very low) to 5 (very high). Their product is the risk score; a "
-                     f"score above {Scoring().risk_medium_max} is a High risk and needs a Mitigation "
-                     f"and an Owner. Add risks of your own in the open rows below "
-                     f"{catalogue.RISKS[-1].ref}.", _BODY),
-        ("Typing", f"Type only in the answer columns: {_answer_columns(version)}. On the Risks sheet, "
-                   f"{_spoken_list(list(catalogue.OWN_RISK_HEADERS), 'and')} are answers too in the open rows "
-                   f"{own_risks[0]} to {own_risks[-1]}, for risks of your own. Every other cell holds the "
-                   f"strategy's text and is locked (answer cells are also shaded pale yellow, locked ones "
-                   f"grey). Each sheet's first row is set as its table's header row, so Excel and screen "
-                   f"readers name the column of the cell you are in. Dates may be typed as {EXAMPLE_DATE}. "
-                   f"The sheets are protected without a password only to keep the layout intact: please "
-                   f"do not unprotect them, insert or delete rows, or rename sheets, because the review "
-                   f"reads each answer from its place.", _BODY),
+        (
+            "1. Register",
+            "Fill in the Value column: one answer per field. Fields marked 'Required' in "
+            "the Guidance column must be answered. Where a cell has a dropdown, choose "
+            "from it. If last year's workbook was pre-filled for you, check every value.",
+            _BODY,
+        ),
+        (
+            "",
+            f"The last {len(catalogue.SCOPE_FIELDS)} fields are the strategy's tests of what is not a "
+            "partnership. Answer Yes or No to each; a Yes means the arrangement is outside the strategy and is "
+            "recorded as out of scope, so complete the other sheets only if every test is No.",
+            _BODY,
+        ),
+        *(
+            (
+                (
+                    "Objectives",
+                    "For each of the council's objectives listed, answer Contributes Yes or No: does "
+                    "this partnership help achieve it? For each Yes, say How in a sentence or two. "
+                    "The strategy says every partnership must support the council's objectives.",
+                    _BODY,
+                ),
+            )
+            if version >= 2
+            else ()
+        ),
+        (
+            "2. Checklist",
+            f"For each of the {len(catalogue.QUESTIONS)} questions choose a Status and say in "
+            "Evidence what shows it (a document, minute or report) and in Evidence location where it "
+            "can be found (a link or file path). Yes and Partly need Evidence.",
+            _BODY,
+        ),
+        (
+            "3. Improvement",
+            f"For each of the {len(catalogue.AREAS)} areas of practice answer Yes or No. For "
+            "every No, write the Action you will take, who owns it, a due date and its status.",
+            _BODY,
+        ),
+        (
+            "4. Risks",
+            f"Rate each of the strategy's {len(catalogue.RISKS)} risks for this partnership: Likelihood and "
+            f"Impact from 1 (very low) to 5 (very high). Their product is the risk score; a "
+            f"score above {Scoring().risk_medium_max} is a High risk and needs a Mitigation "
+            f"and an Owner. Add risks of your own in the open rows below "
+            f"{catalogue.RISKS[-1].ref}.",
+            _BODY,
+        ),
+        (
+            "Typing",
+            f"Type only in the answer columns: {_answer_columns(version)}. On the Risks sheet, "
+            f"{_spoken_list(list(catalogue.OWN_RISK_HEADERS), 'and')} are answers too in the open rows "
+            f"{own_risks[0]} to {own_risks[-1]}, for risks of your own. Every other cell holds the "
+            f"strategy's text and is locked (answer cells are also shaded pale yellow, locked ones "
+            f"grey). Each sheet's first row is set as its table's header row, so Excel and screen "
+            f"readers name the column of the cell you are in. Dates may be typed as {EXAMPLE_DATE}. "
+            f"The sheets are protected without a password only to keep the layout intact: please "
+            f"do not unprotect them, insert or delete rows, or rename sheets, because the review "
+            f"reads each answer from its place.",
+            _BODY,
+        ),
         ("What the answers mean", "", _HEADING_FONT),
     ]
     for topic, meanings in catalogue.ANSWER_MEANINGS.items():
@@ -172,8 +227,12 @@ def _guide(sheet: Worksheet, version: int) -> None:
     rows += [
         ("What is a partnership?", "", _HEADING_FONT),
         ("Definition", f"\u201c{catalogue.DEFINITION}\u201d", _BODY),
-        ("Types", "The strategy describes partnerships on a number of different spectrums; the "
-                  "Register asks where this one sits on each:", _BODY),
+        (
+            "Types",
+            "The strategy describes partnerships on a number of different spectrums; the "
+            "Register asks where this one sits on each:",
+            _BODY,
+        ),
         *(("", f"\u2022 {kind}", _BODY) for kind in catalogue.PARTNERSHIP_TYPES),
         ("What is not a partnership?", "", _HEADING_FONT),
         ("", "The strategy is not applicable to:", _BODY),
@@ -215,8 +274,10 @@ def _register(sheet: Worksheet, version: int) -> None:
         # Free-text answers (a purpose, a list of partners) get room for a few lines of their own.
         room = 3 if field.kind is Kind.LIST or field.key in _LONG_ANSWERS else 1
         sheet.row_dimensions[row].height = _height(
-            (field.label, guidance), (_WIDTHS[layout.name]["Field"], _WIDTHS[layout.name]["Guidance"]),
-            minimum_lines=room)
+            (field.label, guidance),
+            (_WIDTHS[layout.name]["Field"], _WIDTHS[layout.name]["Guidance"]),
+            minimum_lines=room,
+        )
         _validate(sheet, _register_validation(field), [cell])
     _finish_table(sheet, layout, landscape=True)
 
@@ -229,10 +290,18 @@ def _register_validation(field: Field) -> DataValidation:
     if field.kind is Kind.NUMBER:
         # A warning, not a stop: officers paste figures such as '£1,200' and the review reads them.
         return DataValidation(
-            type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
-            showErrorMessage=True, errorStyle="warning", errorTitle="Not a number",
+            type="decimal",
+            operator="greaterThanOrEqual",
+            formula1="0",
+            allow_blank=True,
+            showErrorMessage=True,
+            errorStyle="warning",
+            errorTitle="Not a number",
             error="Enter a number of 0 or more, without text. Choose Yes to keep what you typed.",
-            showInputMessage=True, promptTitle=title, prompt=f"{need} A number, 0 or more.")
+            showInputMessage=True,
+            promptTitle=title,
+            prompt=f"{need} A number, 0 or more.",
+        )
     if field.kind is Kind.DATE:
         return _prompt_only(title, f"{need} A date, for example {EXAMPLE_DATE}.")
     if field.kind is Kind.EMAIL:
@@ -253,12 +322,20 @@ def _objectives(sheet: Worksheet, objectives: tuple[Objective, ...]) -> None:
         _answer(sheet, layout, row, "How")
         sheet.row_dimensions[row].height = _height((objective.title,), (widths["Objective"],), minimum_lines=3)
     rows = range(layout.first_row, layout.first_row + len(objectives))
-    _validate(sheet, _list_validation(catalogue.CONTRIBUTES_ANSWERS, "Contributes",
-                                      "Does this partnership help achieve this objective of the council? "
-                                      "A Yes needs a word on How."),
-              _cells(layout, "Contributes", rows))
-    _validate(sheet, _prompt_only("How", "How the partnership contributes to this objective: what it does "
-                                         "and what it achieves."), _cells(layout, "How", rows))
+    _validate(
+        sheet,
+        _list_validation(
+            catalogue.CONTRIBUTES_ANSWERS,
+            "Contributes",
+            "Does this partnership help achieve this objective of the council? A Yes needs a word on How.",
+        ),
+        _cells(layout, "Contributes", rows),
+    )
+    _validate(
+        sheet,
+        _prompt_only("How", "How the partnership contributes to this objective: what it does and what it achieves."),
+        _cells(layout, "How", rows),
+    )
     _finish_table(sheet, layout, landscape=True)
 
 
@@ -274,18 +351,30 @@ def _checklist(sheet: Worksheet) -> None:
         for header in layout.answers:
             _answer(sheet, layout, row, header, alignment=_CENTRE if header == "Status" else _WRAP)
         sheet.row_dimensions[row].height = _height(
-            (question.text, question.section),
-            (widths["Question"], widths["Section"]), minimum_lines=2)
+            (question.text, question.section), (widths["Question"], widths["Section"]), minimum_lines=2
+        )
     rows = catalogue.CHECKLIST_ROWS.values()
-    _validate(sheet, _list_validation(catalogue.CHECKLIST_STATUSES, "Status",
-                                      "How far is this in place? Yes and Partly need Evidence. "
-                                      "The Guide sheet says what each answer means."),
-              _cells(layout, "Status", rows))
-    _validate(sheet, _prompt_only("Evidence", "What shows this is in place: a document, minute, report "
-                                              "or decision, with its date."), _cells(layout, "Evidence", rows))
-    _validate(sheet, _prompt_only("Evidence location", "Where the evidence can be found: a link, a file "
-                                                       "path or the team that holds it."),
-              _cells(layout, "Evidence location", rows))
+    _validate(
+        sheet,
+        _list_validation(
+            catalogue.CHECKLIST_STATUSES,
+            "Status",
+            "How far is this in place? Yes and Partly need Evidence. The Guide sheet says what each answer means.",
+        ),
+        _cells(layout, "Status", rows),
+    )
+    _validate(
+        sheet,
+        _prompt_only("Evidence", "What shows this is in place: a document, minute, report or decision, with its date."),
+        _cells(layout, "Evidence", rows),
+    )
+    _validate(
+        sheet,
+        _prompt_only(
+            "Evidence location", "Where the evidence can be found: a link, a file path or the team that holds it."
+        ),
+        _cells(layout, "Evidence location", rows),
+    )
     _finish_table(sheet, layout, landscape=True)
 
 
@@ -301,22 +390,41 @@ def _improvement(sheet: Worksheet) -> None:
             centred = header in ("Answer", "Due date", "Action status")
             _answer(sheet, layout, row, header, alignment=_CENTRE if centred else _WRAP)
         sheet[f"{layout.column('Due date')}{row}"].number_format = EXCEL_DATE
-        sheet.row_dimensions[row].height = _height((area.full_text,), (widths["Area of practice"],),
-                                                   minimum_lines=2)
+        sheet.row_dimensions[row].height = _height((area.full_text,), (widths["Area of practice"],), minimum_lines=2)
     rows = catalogue.IMPROVEMENT_ROWS.values()
-    _validate(sheet, _list_validation(catalogue.IMPROVEMENT_ANSWERS, "Answer",
-                                      "Is this area of practice in place and working? "
-                                      "A No needs an Action, an owner and a due date."),
-              _cells(layout, "Answer", rows))
-    _validate(sheet, _prompt_only("Action", "What will be done to put this right. Required when the "
-                                            "Answer is No."), _cells(layout, "Action", rows))
-    _validate(sheet, _prompt_only("Action owner", "The person who will make sure the action is done."),
-              _cells(layout, "Action owner", rows))
-    _validate(sheet, _prompt_only("Due date", f"When the action is due, for example {EXAMPLE_DATE}."),
-              _cells(layout, "Due date", rows))
-    _validate(sheet, _list_validation(catalogue.ACTION_STATUSES, "Action status",
-                                      "Where the action has got to. Leave blank if there is no action."),
-              _cells(layout, "Action status", rows))
+    _validate(
+        sheet,
+        _list_validation(
+            catalogue.IMPROVEMENT_ANSWERS,
+            "Answer",
+            "Is this area of practice in place and working? A No needs an Action, an owner and a due date.",
+        ),
+        _cells(layout, "Answer", rows),
+    )
+    _validate(
+        sheet,
+        _prompt_only("Action", "What will be done to put this right. Required when the Answer is No."),
+        _cells(layout, "Action", rows),
+    )
+    _validate(
+        sheet,
+        _prompt_only("Action owner", "The person who will make sure the action is done."),
+        _cells(layout, "Action owner", rows),
+    )
+    _validate(
+        sheet,
+        _prompt_only("Due date", f"When the action is due, for example {EXAMPLE_DATE}."),
+        _cells(layout, "Due date", rows),
+    )
+    _validate(
+        sheet,
+        _list_validation(
+            catalogue.ACTION_STATUSES,
+            "Action status",
+            "Where the action has got to. Leave blank if there is no action.",
+        ),
+        _cells(layout, "Action status", rows),
+    )
     _finish_table(sheet, layout, landscape=True)
 
 
@@ -329,8 +437,7 @@ def _risks(sheet: Worksheet) -> None:
         if ref in strategy_risks:
             _locked(sheet, layout, row, "Ref", ref, alignment=_CENTRE)
             _locked(sheet, layout, row, "Risk", strategy_risks[ref])
-            sheet.row_dimensions[row].height = _height((strategy_risks[ref],), (widths["Risk"],),
-                                                       minimum_lines=2)
+            sheet.row_dimensions[row].height = _height((strategy_risks[ref],), (widths["Risk"],), minimum_lines=2)
         else:
             _answer(sheet, layout, row, "Ref", ref, alignment=_CENTRE)
             _answer(sheet, layout, row, "Risk")
@@ -339,24 +446,41 @@ def _risks(sheet: Worksheet) -> None:
             centred = header in ("Likelihood", "Impact")
             _answer(sheet, layout, row, header, alignment=_CENTRE if centred else _WRAP)
     rows = catalogue.RISK_ROWS.values()
-    scale = "; ".join(f"{number} {words.lower()}" for number, words in catalogue.ANSWER_MEANINGS[
-        "Likelihood and Impact"])
-    for header, question in (("Likelihood", "How likely is this risk to happen here?"),
-                             ("Impact", "How much would it hurt the partnership if it happened?")):
-        _validate(sheet, _list_validation(catalogue.RISK_RATINGS, header, f"{question} {scale}."),
-                  _cells(layout, header, rows))
-    _validate(sheet, _prompt_only("Mitigation", "What is being done to reduce the risk. Every High risk "
-                                                f"(score above {Scoring().risk_medium_max}) needs one."),
-              _cells(layout, "Mitigation", rows))
+    scale = "; ".join(
+        f"{number} {words.lower()}" for number, words in catalogue.ANSWER_MEANINGS["Likelihood and Impact"]
+    )
+    for header, question in (
+        ("Likelihood", "How likely is this risk to happen here?"),
+        ("Impact", "How much would it hurt the partnership if it happened?"),
+    ):
+        _validate(
+            sheet,
+            _list_validation(catalogue.RISK_RATINGS, header, f"{question} {scale}."),
+            _cells(layout, header, rows),
+        )
+    _validate(
+        sheet,
+        _prompt_only(
+            "Mitigation",
+            "What is being done to reduce the risk. Every High risk "
+            f"(score above {Scoring().risk_medium_max}) needs one.",
+        ),
+        _cells(layout, "Mitigation", rows),
+    )
     _validate(sheet, _prompt_only("Owner", "The person who manages this risk."), _cells(layout, "Owner", rows))
     own_rows = [row for ref, row in catalogue.RISK_ROWS.items() if ref not in strategy_risks]
-    _validate(sheet, _prompt_only("Your own risk", "Describe a risk of your own and rate it. Keep or "
-                                                   "change the Ref (R10, R11, ...)."),
-              _cells(layout, "Risk", own_rows))
+    _validate(
+        sheet,
+        _prompt_only(
+            "Your own risk", "Describe a risk of your own and rate it. Keep or change the Ref (R10, R11, ...)."
+        ),
+        _cells(layout, "Risk", own_rows),
+    )
     _finish_table(sheet, layout, landscape=True)
 
 
 # --- Building blocks -------------------------------------------------------------------------------
+
 
 def _header(sheet: Worksheet, layout: SheetLayout) -> None:
     for index, header in enumerate(layout.headers, start=1):
@@ -366,15 +490,23 @@ def _header(sheet: Worksheet, layout: SheetLayout) -> None:
     sheet.row_dimensions[layout.header_row].height = 20
 
 
-def _locked(sheet: Worksheet, layout: SheetLayout, row: int, header: str, value: str | None = None,
-            font: Font = _BODY, alignment: Alignment = _WRAP) -> None:
+def _locked(
+    sheet: Worksheet,
+    layout: SheetLayout,
+    row: int,
+    header: str,
+    value: str | None = None,
+    font: Font = _BODY,
+    alignment: Alignment = _WRAP,
+) -> None:
     cell = sheet[f"{layout.column(header)}{row}"]
     cell.value = value
     cell.font, cell.fill, cell.border, cell.alignment = font, _LOCKED_FILL, _BORDER, alignment
 
 
-def _answer(sheet: Worksheet, layout: SheetLayout, row: int, header: str, value: str | None = None,
-            alignment: Alignment = _WRAP) -> None:
+def _answer(
+    sheet: Worksheet, layout: SheetLayout, row: int, header: str, value: str | None = None, alignment: Alignment = _WRAP
+) -> None:
     cell = sheet[f"{layout.column(header)}{row}"]
     cell.value = value
     cell.font, cell.fill, cell.border, cell.alignment = _BODY, _ANSWER_FILL, _BORDER, alignment
@@ -403,9 +535,13 @@ def _finish_table(sheet: Worksheet, layout: SheetLayout, landscape: bool) -> Non
     for header, width in _WIDTHS[layout.name].items():
         sheet.column_dimensions[layout.column(header)].width = width
     last = f"{layout.column(layout.headers[-1])}{sheet.max_row}"
-    sheet.add_table(Table(displayName=TABLE_NAMES[layout.name], ref=f"A{layout.header_row}:{last}",
-                          tableColumns=[TableColumn(id=index, name=header)
-                                        for index, header in enumerate(layout.headers, start=1)]))
+    sheet.add_table(
+        Table(
+            displayName=TABLE_NAMES[layout.name],
+            ref=f"A{layout.header_row}:{last}",
+            tableColumns=[TableColumn(id=index, name=header) for index, header in enumerate(layout.headers, start=1)],
+        )
+    )
     # The Ref (or Field) column stays in view with the header when scrolling either way.
     sheet.freeze_panes = f"B{layout.first_row}"
     _protect(sheet)
@@ -445,16 +581,22 @@ def _list_validation(options: Iterable[object], title: str, prompt: str) -> Data
     # Long lists (legal status) are read from the dropdown itself rather than from the message.
     allowed = _spoken_list(options) if len(options) <= 5 else "one of the answers"
     return DataValidation(
-        type="list", formula1=formula, allow_blank=True,
-        showErrorMessage=True, errorStyle="stop", errorTitle=f"{title}: not on the list"[:32],
+        type="list",
+        formula1=formula,
+        allow_blank=True,
+        showErrorMessage=True,
+        errorStyle="stop",
+        errorTitle=f"{title}: not on the list"[:32],
         error=_limited(f"Choose {allowed} from the dropdown list."),
-        showInputMessage=True, promptTitle=title[:32], prompt=_limited(prompt))
+        showInputMessage=True,
+        promptTitle=title[:32],
+        prompt=_limited(prompt),
+    )
 
 
 def _prompt_only(title: str, prompt: str) -> DataValidation:
     """An input message with no restriction: a hint for free text, dates typed as text included."""
-    return DataValidation(allow_blank=True, showInputMessage=True, promptTitle=title[:32],
-                          prompt=_limited(prompt))
+    return DataValidation(allow_blank=True, showInputMessage=True, promptTitle=title[:32], prompt=_limited(prompt))
 
 
 def _validate(sheet: Worksheet, validation: DataValidation, cells: Iterable[str]) -> None:

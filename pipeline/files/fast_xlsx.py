@@ -29,8 +29,13 @@ FIXED_TIMESTAMP = dt.datetime(2026, 1, 1, 0, 0, 0)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: Characters XML 1.0 cannot hold (as openpyxl's ILLEGAL_CHARACTERS_RE): dropped from text.
 _ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
-_OPTIONS = {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
-            "strings_to_urls": False, "nan_inf_to_errors": True}
+_OPTIONS = {
+    "in_memory": True,
+    "strings_to_numbers": False,
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "nan_inf_to_errors": True,
+}
 
 
 @contextmanager

@@ -27,7 +27,8 @@ MAX_FOLDER = 60
 
 _WINDOWS_DEVICES = frozenset(
     {"con", "prn", "aux", "nul", "clock$", "conin$", "conout$"}
-    | {f"com{n}" for n in "0123456789¹²³"} | {f"lpt{n}" for n in "0123456789¹²³"}
+    | {f"com{n}" for n in "0123456789¹²³"}
+    | {f"lpt{n}" for n in "0123456789¹²³"}
 )
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
@@ -67,9 +68,13 @@ def readable_stem(text: str, *, fallback: str, max_length: int = MAX_STEM) -> st
     become '_'; no leading dots, no device names, no more than `max_length` characters."""
     text = unicodedata.normalize("NFC", text)
     kept = "".join(
-        char if unicodedata.category(char)[0] in "LMN" or char in _READABLE_PUNCTUATION
-        else " " if unicodedata.category(char) == "Zs" else "_"
-        for char in text)
+        char
+        if unicodedata.category(char)[0] in "LMN" or char in _READABLE_PUNCTUATION
+        else " "
+        if unicodedata.category(char) == "Zs"
+        else "_"
+        for char in text
+    )
     stem = re.sub(r"_{2,}", "_", re.sub(r" {2,}", " ", re.sub(r"\.{2,}", ".", kept))).strip("._- ")
     stem = stem[:max_length].rstrip("._- ")
     while len(stem.encode("utf-8")) > MAX_NAME_BYTES:

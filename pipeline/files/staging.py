@@ -60,8 +60,10 @@ def check_out_folder(input_dir: Path, out_dir: Path, pack_markers: tuple[str, ..
     if target.exists() and not target.is_dir():
         raise FolderError(f"--out {out_dir} is a file, not a folder")
     if target.is_dir() and any(target.iterdir()) and not any((target / name).exists() for name in pack_markers):
-        raise FolderError(f"--out {out_dir} holds files that are not a review pack; give a new or empty folder "
-                          "(the pack replaces the whole folder)")
+        raise FolderError(
+            f"--out {out_dir} holds files that are not a review pack; give a new or empty folder "
+            "(the pack replaces the whole folder)"
+        )
 
 
 @contextmanager

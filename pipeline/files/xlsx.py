@@ -53,5 +53,4 @@ class _FixedTimeZipFile(zipfile.ZipFile):
     def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
         # openpyxl streams each worksheet to a temporary file and adds it with write(), which
         # would otherwise copy that file's modification time into the zip.
-        self.writestr(arcname or os.path.basename(filename), Path(filename).read_bytes(),
-                      compress_type, compresslevel)
+        self.writestr(arcname or os.path.basename(filename), Path(filename).read_bytes(), compress_type, compresslevel)

@@ -3,22 +3,32 @@
 One computation per chart, which `pipeline.pack.charts` draws and the pack also gives to those who cannot
 see the drawing: a text alternative that says what the chart shows (the heat map's counts by band,
 the ranked risks, the totals), carried by the SVG itself, and a data table a screen reader can walk.
+The figures across partnerships (the heat map, the ranked risks, RAG by service area, the resources
+chart) are those of the pandas tables (`pipeline.pack.tables.strategy_questions`), which results.json
+records too: computed once, drawn, worded and tabled from the same numbers.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from statistics import mean
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from pipeline import catalogue
 from pipeline.config import Config
-from pipeline.check.score import (ACTION_KEYS, AMBER, COMPLETE, GREEN, IN_PROGRESS, NOT_STARTED, OVERDUE, RAG_ORDER,
-                                  RED, PartnershipScore, percent)
+from pipeline.check.score import (
+    AMBER,
+    COMPLETE,
+    GREEN,
+    IN_PROGRESS,
+    NOT_STARTED,
+    OVERDUE,
+    RAG_ORDER,
+    RED,
+    PartnershipScore,
+    percent,
+)
 
-#: The ratings the resources chart plots (the others have no assurance to place).
-PLOTTED_RAGS = (RED, AMBER, GREEN)
 #: At most this many partnerships are named in a sentence; the table names them all.
 NAMED_IN_TEXT = 12
 
@@ -39,15 +49,8 @@ class Figures:
     table: Table
 
 
-@dataclass(frozen=True)
-class RankedRisk:
-    risk: catalogue.StrategyRisk
-    average: float  # 0.0 when no partnership rated it
-    rated_by: int
-    band: str
-
-
 # --- The numbers each chart draws ------------------------------------------------------------------
+
 
 def charted(scores: Iterable[PartnershipScore]) -> list[PartnershipScore]:
     """The workbooks the charts count: each Partnership ID once, as the headline figures count them."""
@@ -59,66 +62,43 @@ def in_scope(scores: Iterable[PartnershipScore]) -> list[PartnershipScore]:
     return [item for item in scores if item.assessed and item.in_scope]
 
 
-def heat_counts(scores: Sequence[PartnershipScore]) -> Counter:
-    """Rated risks by (likelihood, impact)."""
-    return Counter((risk.likelihood, risk.impact) for item in scores for risk in item.risks)
-
-
-def ranked_strategy_risks(scores: Sequence[PartnershipScore], config: Config) -> list[RankedRisk]:
-    """The strategy's nine risks by average score, highest first (ties by ref)."""
-    rows = []
-    for risk in catalogue.RISKS:
-        rated = [line.score for item in scores for line in item.risks if line.ref == risk.ref]
-        average = mean(rated) if rated else 0.0
-        rows.append(RankedRisk(risk, average, len(rated), config.scoring.risk_band(average) if rated else "Low"))
-    return sorted(rows, key=lambda row: (-row.average, row.risk.ref))
-
-
-def action_counts(scores: Sequence[PartnershipScore]) -> dict[str, int]:
-    return {key: sum(item.actions[key] for item in scores) for key in ACTION_KEYS}
-
-
-def section_averages(scores: Sequence[PartnershipScore]) -> list[tuple[str, float]]:
-    return [(name, mean(item.section_completeness[name] for item in scores)) for name in catalogue.SECTION_NAMES]
-
-
 def completeness_rating(value: float, config: Config) -> str:
     """The rating the completeness thresholds alone would give: Red, Amber or Green."""
     rules = config.rag
     return RED if value < rules.red_completeness_below else AMBER if value < rules.amber_completeness_below else GREEN
 
 
-def service_area(item: PartnershipScore) -> str:
-    return item.service_area or "(service area not given)"
-
-
-def area_counts(scores: Sequence[PartnershipScore]) -> list[tuple[str, dict[str, int]]]:
-    """Workbooks by the service area that leads each (alphabetical) and rating."""
-    counts: dict[str, Counter] = {}
-    for item in scores:
-        counts.setdefault(service_area(item), Counter())[item.rag] += 1
-    return [(area, {rag: counts[area][rag] for rag in RAG_ORDER}) for area in sorted(counts, key=str.casefold)]
-
-
-def resource_points(scores: Sequence[PartnershipScore]) -> list[PartnershipScore]:
-    """The partnerships the resources chart places: rated Red, Amber or Green, with an assurance score."""
-    return [item for item in scores if item.checklist_assurance is not None and item.rag in PLOTTED_RAGS]
-
-
 # --- In words and tables ---------------------------------------------------------------------------
 
-def chart_figures(scores: Iterable[PartnershipScore], config: Config, comparison: Any = None) -> dict[str, Figures]:
-    """Every chart's text alternative and data table, by chart name (as `pipeline.pack.charts.CHART_TITLES`)."""
+
+def chart_figures(
+    scores: Iterable[PartnershipScore],
+    config: Config,
+    comparison: Any = None,
+    strategy: Mapping[str, Any] | None = None,
+) -> dict[str, Figures]:
+    """Every chart's text alternative and data table, by chart name (as `pipeline.pack.charts.CHART_TITLES`).
+
+    `strategy` is the analysis across partnerships (`pipeline.pack.tables.strategy_questions`), computed
+    here when not given."""
     scores = charted(scores)
     counted = in_scope(scores)
+    strategy = strategy if strategy is not None else analysis(scores, config)
     return {
-        "risk_heat_map": _heat_map(counted, config, comparison),
-        "strategy_risks_ranked": _strategy_risks(counted, config),
-        "action_status": _actions(counted),
-        "completeness_by_section": _completeness(counted, config),
-        "rag_by_service_area": _by_area(scores),
-        "resources_vs_assurance": _resources(counted, config),
+        "risk_heat_map": _heat_map(strategy["heat_map"], config, comparison),
+        "strategy_risks_ranked": _strategy_risks(strategy["risks_ranked"]),
+        "action_status": _actions(strategy["actions"]),
+        "completeness_by_section": _completeness(strategy["sections"], len(counted), config),
+        "rag_by_service_area": _by_area(strategy["rag_by_service_area"]),
+        "resources_vs_assurance": _resources(strategy["resources"], config),
     }
+
+
+def analysis(scores: Sequence[PartnershipScore], config: Config) -> dict[str, Any]:
+    """The analysis across partnerships of these scores (`pipeline.pack.tables.strategy_questions`)."""
+    from pipeline.pack.tables import partnerships_frame, strategy_questions
+
+    return strategy_questions(partnerships_frame(scores), config, scores)
 
 
 def _plural(count: int, one: str, many: str | None = None) -> str:
@@ -133,18 +113,25 @@ def _rating_names() -> dict[int, str]:
     return {int(number): words.lower() for number, words in catalogue.ANSWER_MEANINGS["Likelihood and Impact"]}
 
 
-def _heat_map(scores: Sequence[PartnershipScore], config: Config, comparison: Any) -> Figures:
-    counts = heat_counts(scores)
+def _heat_map(counts: Mapping[tuple[int, int], int], config: Config, comparison: Any) -> Figures:
     names = _rating_names()
     ratings = catalogue.RISK_RATINGS
-    band = {(likelihood, impact): config.scoring.risk_band(likelihood * impact)
-            for likelihood in ratings for impact in ratings}
-    table = Table("Rated risks by impact (rows) and likelihood (columns), with the band of each cell",
-                  ("Impact", *(f"Likelihood {number} ({names[number]})" for number in ratings)),
-                  tuple((f"{impact} ({names[impact]})",
-                         *(f"{counts.get((likelihood, impact), 0)} ({band[likelihood, impact]})"
-                           for likelihood in ratings))
-                        for impact in reversed(ratings)))
+    band = {
+        (likelihood, impact): config.scoring.risk_band(likelihood * impact)
+        for likelihood in ratings
+        for impact in ratings
+    }
+    table = Table(
+        "Rated risks by impact (rows) and likelihood (columns), with the band of each cell",
+        ("Impact", *(f"Likelihood {number} ({names[number]})" for number in ratings)),
+        tuple(
+            (
+                f"{impact} ({names[impact]})",
+                *(f"{counts.get((likelihood, impact), 0)} ({band[likelihood, impact]})" for likelihood in ratings),
+            )
+            for impact in reversed(ratings)
+        ),
+    )
     total = sum(counts.values())
     if not total:
         return Figures("No partnership in scope has rated a risk yet.", table)
@@ -152,136 +139,203 @@ def _heat_map(scores: Sequence[PartnershipScore], config: Config, comparison: An
     for cell, count in counts.items():
         by_band[band[cell]] += count
     scoring = config.scoring
-    text = [f"{_plural(total, 'rated risk')} of the partnerships in scope, counted by likelihood and impact "
-            f"(each 1 to 5): {by_band['Low']} Low (score 1 to {scoring.risk_low_max}), {by_band['Medium']} Medium "
-            f"({scoring.risk_low_max + 1} to {scoring.risk_medium_max}) and {by_band['High']} High (over "
-            f"{scoring.risk_medium_max})."]
+    text = [
+        f"{_plural(total, 'rated risk')} of the partnerships in scope, counted by likelihood and impact "
+        f"(each 1 to 5): {by_band['Low']} Low (score 1 to {scoring.risk_low_max}), {by_band['Medium']} Medium "
+        f"({scoring.risk_low_max + 1} to {scoring.risk_medium_max}) and {by_band['High']} High (over "
+        f"{scoring.risk_medium_max})."
+    ]
     # The cell most risks share (the higher score, then the higher likelihood, when two share it).
     (likelihood, impact), most = max(counts.items(), key=lambda pair: (pair[1], pair[0][0] * pair[0][1], pair[0]))
     text.append(f"The most common rating is likelihood {likelihood} and impact {impact} ({_plural(most, 'risk')}).")
     high = sorted((cell for cell in counts if band[cell] == "High"), key=lambda cell: (-cell[0] * cell[1], cell))
     if high:
-        text.append("The High risks: " + "; ".join(f"{counts[cell]} at likelihood {cell[0]} and impact {cell[1]}"
-                                                   for cell in high) + ".")
+        text.append(
+            "The High risks: "
+            + "; ".join(f"{counts[cell]} at likelihood {cell[0]} and impact {cell[1]}" for cell in high)
+            + "."
+        )
     moves = [risk for risk in comparison.risks if risk.then or risk.now] if comparison is not None else []
     if moves:
         since = str(comparison.previous_year or "last year")
         direction = Counter(risk.direction for risk in moves)
         refs = {key: [risk.ref for risk in moves if risk.direction == key] for key in ("up", "down")}
-        said = [f"{len(refs[key])} moved {word} ({', '.join(refs[key])})" for key, word in
-                (("up", "up, rated worse"), ("down", "down, rated better")) if refs[key]]
+        said = [
+            f"{len(refs[key])} moved {word} ({', '.join(refs[key])})"
+            for key, word in (("up", "up, rated worse"), ("down", "down, rated better"))
+            if refs[key]
+        ]
         if direction["no change"]:
             said.append(f"{direction['no change']} stayed level")
         if direction["not comparable"]:
             said.append(f"{direction['not comparable']} cannot be compared (rated in one year only)")
-        text.append(f"Beside the map, an enlarged part of it shows where each of the strategy's risks sits on "
-                    f"average now and in {since}: {_listed(said)}. The Risk movement table gives each one's "
-                    f"average score then and now.")
+        text.append(
+            f"Beside the map, an enlarged part of it shows where each of the strategy's risks sits on "
+            f"average now and in {since}: {_listed(said)}. The Risk movement table gives each one's "
+            f"average score then and now."
+        )
     return Figures(" ".join(text), table)
 
 
-def _strategy_risks(scores: Sequence[PartnershipScore], config: Config) -> Figures:
-    rows = ranked_strategy_risks(scores, config)
-    table = Table("The strategy's nine risks ranked by average score",
-                  ("Risk", "Rank", "Average score (1 to 25)", "Band", "Partnerships that rated it"),
-                  tuple((f"{row.risk.ref} {row.risk.text}", str(rank),
-                         f"{row.average:.1f}" if row.rated_by else "not rated",
-                         row.band if row.rated_by else "\u2014", str(row.rated_by))
-                        for rank, row in enumerate(rows, start=1)))
-    rated = [row for row in rows if row.rated_by]
+def _strategy_risks(rows: Sequence[Mapping[str, Any]]) -> Figures:
+    table = Table(
+        "The strategy's nine risks ranked by average score",
+        ("Risk", "Rank", "Average score (1 to 25)", "Band", "Partnerships that rated it"),
+        tuple(
+            (
+                f"{row['ref']} {row['text']}",
+                str(rank),
+                f"{row['average']:.1f}" if row["rated"] else "not rated",
+                row["band"] if row["rated"] else "\u2014",
+                str(row["rated"]),
+            )
+            for rank, row in enumerate(rows, start=1)
+        ),
+    )
+    rated = [row for row in rows if row["rated"]]
     if not rated:
         return Figures("No partnership in scope has rated the strategy's risks yet.", table)
     top = rated[0]
-    text = [f"The strategy's nine risks ranked by their average score (likelihood \u00d7 impact, 1 to 25) across "
-            f"the partnerships in scope that rated them. Highest: {top.risk.ref}, {top.risk.text.rstrip('.')}, "
-            f"{top.average:.1f} ({top.band}, rated by {_plural(top.rated_by, 'partnership')})."]
+    text = [
+        f"The strategy's nine risks ranked by their average score (likelihood \u00d7 impact, 1 to 25) across "
+        f"the partnerships in scope that rated them. Highest: {top['ref']}, {top['text'].rstrip('.')}, "
+        f"{top['average']:.1f} ({top['band']}, rated by {_plural(top['rated'], 'partnership')})."
+    ]
     if len(rated) > 1:
-        text.append("Then " + ", ".join(f"{row.risk.ref} {row.average:.1f} ({row.band})" for row in rated[1:]) + ".")
-    unrated = [row.risk.ref for row in rows if not row.rated_by]
+        text.append(
+            "Then " + ", ".join(f"{row['ref']} {row['average']:.1f} ({row['band']})" for row in rated[1:]) + "."
+        )
+    unrated = [row["ref"] for row in rows if not row["rated"]]
     if unrated:
         text.append(f"Not rated by any partnership: {', '.join(unrated)}.")
     return Figures(" ".join(text), table)
 
 
-def _actions(scores: Sequence[PartnershipScore]) -> Figures:
-    counts = action_counts(scores)
+def _actions(counts: Mapping[str, int]) -> Figures:
     total = sum(counts[key] for key in (NOT_STARTED, IN_PROGRESS, COMPLETE))
-    table = Table("Improvement actions by status", ("Status", "Actions"),
-                  ((NOT_STARTED, str(counts[NOT_STARTED])), (IN_PROGRESS, str(counts[IN_PROGRESS])),
-                   (COMPLETE, str(counts[COMPLETE])), ("All actions", str(total)),
-                   ("Overdue (also counted under their status)", str(counts[OVERDUE]))))
+    table = Table(
+        "Improvement actions by status",
+        ("Status", "Actions"),
+        (
+            (NOT_STARTED, str(counts[NOT_STARTED])),
+            (IN_PROGRESS, str(counts[IN_PROGRESS])),
+            (COMPLETE, str(counts[COMPLETE])),
+            ("All actions", str(total)),
+            ("Overdue (also counted under their status)", str(counts[OVERDUE])),
+        ),
+    )
     if not total:
         return Figures("No improvement actions recorded.", table)
     return Figures(
         f"{_plural(total, 'improvement action')} across the partnerships in scope: {counts[NOT_STARTED]} not "
         f"started, {counts[IN_PROGRESS]} in progress and {counts[COMPLETE]} complete. {counts[OVERDUE]} "
         f"{'is' if counts[OVERDUE] == 1 else 'are'} overdue (due before the as-of date and not complete), also "
-        f"counted under {'its' if counts[OVERDUE] == 1 else 'their'} status.", table)
+        f"counted under {'its' if counts[OVERDUE] == 1 else 'their'} status.",
+        table,
+    )
 
 
-def _completeness(scores: Sequence[PartnershipScore], config: Config) -> Figures:
+def _completeness(averages: Sequence[tuple[str, float]], partnerships: int, config: Config) -> Figures:
     rules = config.rag
-    words = {RED: f"below the Red threshold ({percent(rules.red_completeness_below)})",
-             AMBER: f"below the Amber threshold ({percent(rules.amber_completeness_below)})",
-             GREEN: f"at or above the Amber threshold ({percent(rules.amber_completeness_below)})"}
-    averages = section_averages(scores) if scores else []
-    table = Table("Average share of each checklist section answered",
-                  ("Section", "Questions answered (average)", "Against the thresholds"),
-                  tuple((f"{number}. {name}", percent(value), words[completeness_rating(value, config)])
-                        for number, (name, value) in enumerate(averages, start=1)))
-    if not scores:
+    words = {
+        RED: f"below the Red threshold ({percent(rules.red_completeness_below)})",
+        AMBER: f"below the Amber threshold ({percent(rules.amber_completeness_below)})",
+        GREEN: f"at or above the Amber threshold ({percent(rules.amber_completeness_below)})",
+    }
+    table = Table(
+        "Average share of each checklist section answered",
+        ("Section", "Questions answered (average)", "Against the thresholds"),
+        tuple(
+            (f"{number}. {name}", percent(value), words[completeness_rating(value, config)])
+            for number, (name, value) in enumerate(averages, start=1)
+        ),
+    )
+    if not partnerships:
         return Figures("No assessed partnership in scope.", table)
     below = Counter(completeness_rating(value, config) for _, value in averages)
-    text = [f"The average share of each checklist section's questions answered, across "
-            f"{_plural(len(scores), 'assessed partnership')} in scope: "
-            + "; ".join(f"{number}. {name} {percent(value)}" for number, (name, value) in enumerate(averages, start=1))
-            + "."]
-    text.append(f"{_plural(below[RED] + below[AMBER], 'section')} below the Amber threshold of "
-                f"{percent(rules.amber_completeness_below)}, {below[RED]} of them below the Red threshold of "
-                f"{percent(rules.red_completeness_below)}.")
+    text = [
+        f"The average share of each checklist section's questions answered, across "
+        f"{_plural(partnerships, 'assessed partnership')} in scope: "
+        + "; ".join(f"{number}. {name} {percent(value)}" for number, (name, value) in enumerate(averages, start=1))
+        + "."
+    ]
+    text.append(
+        f"{_plural(below[RED] + below[AMBER], 'section')} below the Amber threshold of "
+        f"{percent(rules.amber_completeness_below)}, {below[RED]} of them below the Red threshold of "
+        f"{percent(rules.red_completeness_below)}."
+    )
     return Figures(" ".join(text), table)
 
 
-def _by_area(scores: Sequence[PartnershipScore]) -> Figures:
-    areas = area_counts(scores)
-    table = Table("Workbooks by lead service area and rating", ("Service area", *RAG_ORDER, "Total"),
-                  tuple((area, *(str(counts[rag]) for rag in RAG_ORDER), str(sum(counts.values())))
-                        for area, counts in areas))
-    if not scores:
+def _by_area(areas: Sequence[Mapping[str, Any]]) -> Figures:
+    table = Table(
+        "Workbooks by lead service area and rating",
+        ("Service area", *RAG_ORDER, "Total"),
+        tuple(
+            (row["service_area"], *(str(row["counts"][rag]) for rag in RAG_ORDER), str(row["total"])) for row in areas
+        ),
+    )
+    workbooks = sum(row["total"] for row in areas)
+    if not workbooks:
         return Figures("No workbooks.", table)
-    parts = [f"{area}: " + ", ".join(f"{count} {rag}" for rag, count in counts.items() if count)
-             for area, counts in areas]
-    return Figures(f"{_plural(len(scores), 'workbook')} by the service area that leads the partnership "
-                   f"({_plural(len(areas), 'area')}) and by rating. " + "; ".join(parts) + ".", table)
+    parts = [
+        f"{row['service_area']}: " + ", ".join(f"{count} {rag}" for rag, count in row["counts"].items() if count)
+        for row in areas
+    ]
+    return Figures(
+        f"{_plural(workbooks, 'workbook')} by the service area that leads the partnership "
+        f"({_plural(len(areas), 'area')}) and by rating. " + "; ".join(parts) + ".",
+        table,
+    )
 
 
-def _resources(scores: Sequence[PartnershipScore], config: Config) -> Figures:
+def _resources(points: Sequence[Any], config: Config) -> Figures:
     from pipeline.pack.context import days, money  # here: context imports the charts, which import this
 
-    points = sorted(resource_points(scores), key=lambda item: (item.checklist_assurance, item.id, item.file))
-    table = Table("Partnerships by checklist assurance, with what the council commits to each",
-                  ("Partnership", "Rating", "Checklist assurance", "Annual council funding", "Officer days a year"),
-                  tuple((f"{item.id} {item.name}".strip(), item.rag, percent(item.checklist_assurance),
-                         money(item.funding), days(item.officer_days)) for item in points))
+    points = sorted(points, key=lambda item: (item.checklist_assurance, item.id, item.file))
+    table = Table(
+        "Partnerships by checklist assurance, with what the council commits to each",
+        ("Partnership", "Rating", "Checklist assurance", "Annual council funding", "Officer days a year"),
+        tuple(
+            (
+                f"{item.id} {item.name}".strip(),
+                item.rag,
+                percent(item.checklist_assurance),
+                money(item.funding),
+                days(item.officer_days),
+            )
+            for item in points
+        ),
+    )
     if not points:
         return Figures("No assessed partnership has an assurance score.", table)
     threshold = config.rag.amber_assurance_below
     low = [item for item in points if item.checklist_assurance < threshold]
-    text = [f"Each of the {_plural(len(points), 'partnership')} rated Red, Amber or Green with an assurance "
-            f"score is a point placed by its checklist assurance (across) against its annual council funding "
-            f"(left panel) and officer days a year (right panel)."]
+    text = [
+        f"Each of the {_plural(len(points), 'partnership')} rated Red, Amber or Green with an assurance "
+        f"score is a point placed by its checklist assurance (across) against its annual council funding "
+        f"(left panel) and officer days a year (right panel)."
+    ]
     if low:
-        named = [f"{item.id} ({percent(item.checklist_assurance)}, {money(item.funding)}, "
-                 f"{days(item.officer_days)} days)" for item in low[:NAMED_IN_TEXT]]
+        named = [
+            f"{item.id} ({percent(item.checklist_assurance)}, {money(item.funding)}, {days(item.officer_days)} days)"
+            for item in low[:NAMED_IN_TEXT]
+        ]
         more = f" and {len(low) - NAMED_IN_TEXT} more (see the table)" if len(low) > NAMED_IN_TEXT else ""
-        text.append(f"{len(low)} {'is' if len(low) == 1 else 'are'} below the Amber assurance threshold of "
-                    f"{percent(threshold)}: {'; '.join(named)}{more}.")
+        text.append(
+            f"{len(low)} {'is' if len(low) == 1 else 'are'} below the Amber assurance threshold of "
+            f"{percent(threshold)}: {'; '.join(named)}{more}."
+        )
     else:
         text.append(f"None is below the Amber assurance threshold of {percent(threshold)}.")
-    for attribute, what, shown in (("funding", "money", money), ("officer_days", "officer time",
-                                                                  lambda value: f"{days(value)} days")):
+    for attribute, what, shown in (
+        ("funding", "money", money),
+        ("officer_days", "officer time", lambda value: f"{days(value)} days"),
+    ):
         top = max(points, key=lambda item: (getattr(item, attribute) or 0, item.id))
         if getattr(top, attribute):
-            text.append(f"The largest commitment of {what} is {top.id} ({shown(getattr(top, attribute))}, "
-                        f"assurance {percent(top.checklist_assurance)}).")
+            text.append(
+                f"The largest commitment of {what} is {top.id} ({shown(getattr(top, attribute))}, "
+                f"assurance {percent(top.checklist_assurance)})."
+            )
     return Figures(" ".join(text), table)

@@ -18,19 +18,29 @@ import re
 import textwrap
 from dataclasses import dataclass
 from statistics import mean
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
 from pipeline import catalogue
 from pipeline.catalogue import HIGH, LOW, MEDIUM
-from pipeline.check.score import (ACTION_KEYS, AMBER, GREEN, NOT_ASSESSED, OUT_OF_SCOPE, RAG_ORDER, RED,
-                                  PartnershipScore)
+from pipeline.check.score import ACTION_KEYS, AMBER, GREEN, NOT_ASSESSED, OUT_OF_SCOPE, RAG_ORDER, RED, PartnershipScore
 from pipeline.config import Config
-from pipeline.pack.palette import (ACTION_COLOURS, BAND_COLOURS, CHART_GRID, CHART_INK, CHART_LINE, CHART_MUTED,
-                                   MOVEMENT, NETWORK_LINK, ORGANISATION, PARTNERSHIP, RAG_COLOURS, WHITE)
-from pipeline.pack.chart_figures import (PLOTTED_RAGS, action_counts, area_counts, chart_figures, charted,
-                                         completeness_rating, heat_counts, in_scope, ranked_strategy_risks,
-                                         resource_points, section_averages, service_area)
+from pipeline.pack.palette import (
+    ACTION_COLOURS,
+    BAND_COLOURS,
+    CHART_GRID,
+    CHART_INK,
+    CHART_LINE,
+    CHART_MUTED,
+    MOVEMENT,
+    NETWORK_LINK,
+    ORGANISATION,
+    PARTNERSHIP,
+    RAG_COLOURS,
+    WHITE,
+)
+from pipeline.pack.chart_figures import analysis, chart_figures, charted, completeness_rating, in_scope
+from pipeline.pack.tables import PLOTTED_RAGS
 
 #: A rating's hatching, so a segment or bar says its rating without its colour (as the legend shows).
 RAG_HATCHES = {RED: "xx", AMBER: "..", GREEN: None, OUT_OF_SCOPE: "--", NOT_ASSESSED: "//"}
@@ -53,11 +63,18 @@ CHART_TITLES = {
 }
 
 
-def render_charts(scores: Iterable[PartnershipScore], config: Config, comparison: Any = None) -> dict[str, str]:
+def render_charts(
+    scores: Iterable[PartnershipScore],
+    config: Config,
+    comparison: Any = None,
+    strategy: Mapping[str, Any] | None = None,
+) -> dict[str, str]:
     """Every chart of the pack as SVG text, by name (see CHART_TITLES).
 
-    With a `comparison` (pipeline.cycle.compare.Comparison) the heat map also marks where each of the
-    strategy's risks moved since last year; without one every chart is exactly as before.
+    What the charts draw is the analysis across partnerships (`strategy`, from
+    `pipeline.pack.tables.strategy_questions`, computed here when not given), as their words and data
+    tables say it. With a `comparison` (pipeline.cycle.compare.Comparison) the heat map also marks where
+    each of the strategy's risks moved since last year; without one every chart is exactly as before.
     """
     import matplotlib
 
@@ -66,18 +83,22 @@ def render_charts(scores: Iterable[PartnershipScore], config: Config, comparison
 
     scores = charted(scores)
     assessed = in_scope(scores)
-    figures = chart_figures(scores, config, comparison)
+    strategy = strategy if strategy is not None else analysis(scores, config)
+    figures = chart_figures(scores, config, comparison, strategy)
     drawers: dict[str, Callable] = {
-        "risk_heat_map": lambda fig: _risk_heat_map(fig, assessed, config, comparison),
-        "strategy_risks_ranked": lambda fig: _strategy_risks(fig, assessed, config),
-        "action_status": lambda fig: _action_status(fig, assessed),
-        "completeness_by_section": lambda fig: _completeness(fig, assessed, config),
-        "rag_by_service_area": lambda fig: _rag_by_area(fig, scores),
-        "resources_vs_assurance": lambda fig: _resources(fig, assessed, config),
+        "risk_heat_map": lambda fig: _risk_heat_map(fig, strategy["heat_map"], config, comparison),
+        "strategy_risks_ranked": lambda fig: _strategy_risks(fig, strategy["risks_ranked"]),
+        "action_status": lambda fig: _action_status(fig, strategy["actions"]),
+        "completeness_by_section": lambda fig: _completeness(fig, strategy["sections"], len(assessed), config),
+        "rag_by_service_area": lambda fig: _rag_by_area(fig, strategy["rag_by_service_area"]),
+        "resources_vs_assurance": lambda fig: _resources(fig, strategy["resources"], config),
     }
-    sizes = {"strategy_risks_ranked": (8, 5.2), "resources_vs_assurance": (8, 4.8),
-             "rag_by_service_area": (8, max(3.0, 1.4 + 0.42 * len({service_area(item) for item in scores}))),
-             "risk_heat_map": (10.4, 6.0) if comparison else (6.4, 5.2)}
+    sizes = {
+        "strategy_risks_ranked": (8, 5.2),
+        "resources_vs_assurance": (8, 4.8),
+        "rag_by_service_area": (8, max(3.0, 1.4 + 0.42 * len(strategy["rag_by_service_area"]))),
+        "risk_heat_map": (10.4, 6.0) if comparison else (6.4, 5.2),
+    }
     charts = {}
     with plt.rc_context(_STYLE):
         for name, draw in drawers.items():
@@ -111,11 +132,15 @@ _STYLE = {
 
 def _svg(fig, title: str) -> str:
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight",
-                metadata={"Date": None, "Creator": "Partnership review", "Title": title})
+    fig.savefig(
+        buffer,
+        format="svg",
+        bbox_inches="tight",
+        metadata={"Date": None, "Creator": "Partnership review", "Title": title},
+    )
     text = buffer.getvalue()
     # The XML declaration and DOCTYPE are for a file, not for SVG inlined in HTML.
-    return text[text.index("<svg"):]
+    return text[text.index("<svg") :]
 
 
 def _described(svg: str, name: str, title: str, summary: str) -> str:
@@ -123,9 +148,11 @@ def _described(svg: str, name: str, title: str, summary: str) -> str:
     described by its text alternative (<desc>), in place of matplotlib's bare <title>."""
     svg = re.sub(r"\s*<title>.*?</title>", "", svg, count=1, flags=re.S)
     start = svg.index(">")
-    return (f"{svg[:start]} role=\"img\" aria-labelledby={quoteattr(name + '-title')} "
-            f"aria-describedby={quoteattr(name + '-desc')}>\n <title id={quoteattr(name + '-title')}>{escape(title)}"
-            f"</title>\n <desc id={quoteattr(name + '-desc')}>{escape(summary)}</desc>{svg[start + 1:]}")
+    return (
+        f'{svg[:start]} role="img" aria-labelledby={quoteattr(name + "-title")} '
+        f"aria-describedby={quoteattr(name + '-desc')}>\n <title id={quoteattr(name + '-title')}>{escape(title)}"
+        f"</title>\n <desc id={quoteattr(name + '-desc')}>{escape(summary)}</desc>{svg[start + 1 :]}"
+    )
 
 
 _ID_USE = re.compile(r'(\bid="|url\(#|href="#)([^")]+)')
@@ -142,34 +169,52 @@ def _empty(ax, message: str) -> None:
     ax.text(0.5, 0.5, message, ha="center", va="center", color=CHART_MUTED, fontsize=11, transform=ax.transAxes)
 
 
-def _risk_heat_map(fig, scores: list[PartnershipScore], config: Config, comparison: Any = None) -> None:
+def _risk_heat_map(fig, counts: Mapping[tuple[int, int], int], config: Config, comparison: Any = None) -> None:
 
     moved = marks_movement(comparison)
     if moved:
         ax, zoom = fig.subplots(1, 2, gridspec_kw={"width_ratios": (1, 1), "wspace": 0.25})
     else:
         ax = fig.add_subplot()
-    counts = heat_counts(scores)
     _band_cells(ax, config)
     for likelihood in catalogue.RISK_RATINGS:
         for impact in catalogue.RISK_RATINGS:
             count = counts.get((likelihood, impact), 0)
-            ax.text(likelihood, impact, str(count) if count else "\u00b7", ha="center", va="center",
-                    fontsize=13 if count else 10, fontweight="bold" if count else "normal",
-                    color=CHART_INK, bbox=ON_WHITE if count else None)
+            ax.text(
+                likelihood,
+                impact,
+                str(count) if count else "\u00b7",
+                ha="center",
+                va="center",
+                fontsize=13 if count else 10,
+                fontweight="bold" if count else "normal",
+                color=CHART_INK,
+                bbox=ON_WHITE if count else None,
+            )
     _rating_axes(ax)
     total = sum(counts.values())
-    ax.set_title(f"Number of rated risks in each cell ({total} across all partnerships)", fontsize=10.5,
-                 fontweight="normal")
+    ax.set_title(
+        f"Number of rated risks in each cell ({total} across all partnerships)", fontsize=10.5, fontweight="normal"
+    )
     scoring = config.scoring
     # Beside the map alone; below it when the enlargement stands beside it, so both stay large in print.
-    place = ({"loc": "upper center", "bbox_to_anchor": (0.5, -0.2), "ncol": 3} if moved else
-             {"loc": "upper left", "bbox_to_anchor": (1.02, 1)})
-    ax.legend(handles=[
-        _band_patch(LOW, f"{LOW} (score 1\u2013{scoring.risk_low_max})"),
-        _band_patch(MEDIUM, f"{MEDIUM} ({scoring.risk_low_max + 1}\u2013{scoring.risk_medium_max})"),
-        _band_patch(HIGH, f"{HIGH} (over {scoring.risk_medium_max})"),
-    ], title="Band (likelihood \u00d7 impact)", **place, frameon=False, fontsize=9, title_fontsize=9)
+    place = (
+        {"loc": "upper center", "bbox_to_anchor": (0.5, -0.2), "ncol": 3}
+        if moved
+        else {"loc": "upper left", "bbox_to_anchor": (1.02, 1)}
+    )
+    ax.legend(
+        handles=[
+            _band_patch(LOW, f"{LOW} (score 1\u2013{scoring.risk_low_max})"),
+            _band_patch(MEDIUM, f"{MEDIUM} ({scoring.risk_low_max + 1}\u2013{scoring.risk_medium_max})"),
+            _band_patch(HIGH, f"{HIGH} (over {scoring.risk_medium_max})"),
+        ],
+        title="Band (likelihood \u00d7 impact)",
+        **place,
+        frameon=False,
+        fontsize=9,
+        title_fontsize=9,
+    )
     if moved:
         _risk_movements(fig, ax, zoom, comparison, config)
 
@@ -182,8 +227,14 @@ def marks_movement(comparison: Any) -> bool:
 def _band_patch(band: str, label: str):
     from matplotlib.patches import Patch
 
-    return Patch(facecolor=BAND_COLOURS[band], hatch=BAND_HATCHES[band], hatchcolor=WHITE, edgecolor=CHART_INK,
-                 linewidth=0.6, label=label)
+    return Patch(
+        facecolor=BAND_COLOURS[band],
+        hatch=BAND_HATCHES[band],
+        hatchcolor=WHITE,
+        edgecolor=CHART_INK,
+        linewidth=0.6,
+        label=label,
+    )
 
 
 def _band_cells(ax, config: Config) -> None:
@@ -193,8 +244,18 @@ def _band_cells(ax, config: Config) -> None:
     for likelihood in catalogue.RISK_RATINGS:
         for impact in catalogue.RISK_RATINGS:
             band = config.scoring.risk_band(likelihood * impact)
-            ax.add_patch(Rectangle((likelihood - 0.5, impact - 0.5), 1, 1, facecolor=BAND_COLOURS[band],
-                                   hatch=BAND_HATCHES[band], hatchcolor=WHITE, edgecolor=WHITE, linewidth=2))
+            ax.add_patch(
+                Rectangle(
+                    (likelihood - 0.5, impact - 0.5),
+                    1,
+                    1,
+                    facecolor=BAND_COLOURS[band],
+                    hatch=BAND_HATCHES[band],
+                    hatchcolor=WHITE,
+                    edgecolor=WHITE,
+                    linewidth=2,
+                )
+            )
 
 
 def _rating_axes(ax, limits: tuple[float, float, float, float] | None = None) -> None:
@@ -225,27 +286,60 @@ def _risk_movements(fig, ax, zoom, comparison: Any, config: Config) -> None:
     points = [point for risk in risks for point in (risk.then, risk.now) if point]
     limits = _zoom_limits(points)
     x0, x1, y0, y1 = limits
-    ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor=MOVEMENT, linewidth=1.4,
-                           linestyle="--", zorder=4))
+    ax.add_patch(
+        Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor=MOVEMENT, linewidth=1.4, linestyle="--", zorder=4)
+    )
     since = str(comparison.previous_year or "last year")
-    ax.set_title(ax.get_title(loc="left") + "\n(dashed frame: the part enlarged at right)", fontsize=10,
-                 fontweight="normal")
+    ax.set_title(
+        ax.get_title(loc="left") + "\n(dashed frame: the part enlarged at right)", fontsize=10, fontweight="normal"
+    )
 
     _band_cells(zoom, config)
     _rating_axes(zoom, limits)
-    zoom.set_title(f"Where each of the strategy's nine risks moved since {since}\n(average likelihood and "
-                   "impact of the partnerships that rated it)", fontsize=10, fontweight="normal")
+    zoom.set_title(
+        f"Where each of the strategy's nine risks moved since {since}\n(average likelihood and "
+        "impact of the partnerships that rated it)",
+        fontsize=10,
+        fontweight="normal",
+    )
     for risk in risks:
         if risk.then and risk.now and risk.then != risk.now:
-            zoom.annotate("", xy=risk.now, xytext=risk.then, zorder=4,
-                          arrowprops={"arrowstyle": "-|>", "color": MOVEMENT, "linewidth": 1.5,
-                                      "mutation_scale": 13, "shrinkA": 4, "shrinkB": 4.5})
+            zoom.annotate(
+                "",
+                xy=risk.now,
+                xytext=risk.then,
+                zorder=4,
+                arrowprops={
+                    "arrowstyle": "-|>",
+                    "color": MOVEMENT,
+                    "linewidth": 1.5,
+                    "mutation_scale": 13,
+                    "shrinkA": 4,
+                    "shrinkB": 4.5,
+                },
+            )
         if risk.then:
-            zoom.plot(*risk.then, marker="o", markersize=7, markerfacecolor=WHITE, markeredgecolor=MOVEMENT,
-                      markeredgewidth=1.5, zorder=5, linestyle="none")
+            zoom.plot(
+                *risk.then,
+                marker="o",
+                markersize=7,
+                markerfacecolor=WHITE,
+                markeredgecolor=MOVEMENT,
+                markeredgewidth=1.5,
+                zorder=5,
+                linestyle="none",
+            )
         if risk.now:
-            zoom.plot(*risk.now, marker="o", markersize=7.5, color=MOVEMENT, markeredgecolor=WHITE,
-                      markeredgewidth=0.8, zorder=6, linestyle="none")
+            zoom.plot(
+                *risk.now,
+                marker="o",
+                markersize=7.5,
+                color=MOVEMENT,
+                markeredgecolor=WHITE,
+                markeredgewidth=0.8,
+                zorder=6,
+                linestyle="none",
+            )
 
     # Label placement in inches, so it does not depend on how far the enlargement goes.
     zoom.apply_aspect()
@@ -257,35 +351,73 @@ def _risk_movements(fig, ax, zoom, comparison: Any, config: Config) -> None:
         if risk.then and risk.now:
             for step in range(1, 12):
                 share = step / 12
-                obstacles.append(((risk.then[0] + (risk.now[0] - risk.then[0]) * share) * scale[0],
-                                  (risk.then[1] + (risk.now[1] - risk.then[1]) * share) * scale[1]))
+                obstacles.append(
+                    (
+                        (risk.then[0] + (risk.now[0] - risk.then[0]) * share) * scale[0],
+                        (risk.then[1] + (risk.now[1] - risk.then[1]) * share) * scale[1],
+                    )
+                )
     bounds = (x0 * scale[0], x1 * scale[0], y0 * scale[1], y1 * scale[1])
     placed: list[tuple[float, float]] = []
     for risk in sorted(risks, key=lambda item: item.ref):
         anchor = risk.now or risk.then
         tail = risk.then if risk.now and risk.then else None
-        spot, far = _free_spot((anchor[0] * scale[0], anchor[1] * scale[1]),
-                               (tail[0] * scale[0], tail[1] * scale[1]) if tail else None,
-                               obstacles, placed, bounds)
+        spot, far = _free_spot(
+            (anchor[0] * scale[0], anchor[1] * scale[1]),
+            (tail[0] * scale[0], tail[1] * scale[1]) if tail else None,
+            obstacles,
+            placed,
+            bounds,
+        )
         label = risk.ref if risk.now else f"{risk.ref} (not rated now)"
-        zoom.annotate(label, anchor, xytext=(spot[0] / scale[0], spot[1] / scale[1]), textcoords="data",
-                      ha="center", va="center", fontsize=8.5, fontweight="bold", color=CHART_INK, zorder=7,
-                      annotation_clip=False,
-                      bbox={"boxstyle": "round,pad=0.15", "facecolor": WHITE, "edgecolor": MOVEMENT,
-                            "linewidth": 0.7},
-                      arrowprops={"arrowstyle": "-", "color": MOVEMENT, "linewidth": 0.7,
-                                  "shrinkA": 0, "shrinkB": 3} if far else None)
+        zoom.annotate(
+            label,
+            anchor,
+            xytext=(spot[0] / scale[0], spot[1] / scale[1]),
+            textcoords="data",
+            ha="center",
+            va="center",
+            fontsize=8.5,
+            fontweight="bold",
+            color=CHART_INK,
+            zorder=7,
+            annotation_clip=False,
+            bbox={"boxstyle": "round,pad=0.15", "facecolor": WHITE, "edgecolor": MOVEMENT, "linewidth": 0.7},
+            arrowprops={"arrowstyle": "-", "color": MOVEMENT, "linewidth": 0.7, "shrinkA": 0, "shrinkB": 3}
+            if far
+            else None,
+        )
     handles = [
-        Line2D([], [], marker="o", markersize=7, markerfacecolor=WHITE, markeredgecolor=MOVEMENT,
-               markeredgewidth=1.5, linestyle="none", label=f"Average in {since}"),
+        Line2D(
+            [],
+            [],
+            marker="o",
+            markersize=7,
+            markerfacecolor=WHITE,
+            markeredgecolor=MOVEMENT,
+            markeredgewidth=1.5,
+            linestyle="none",
+            label=f"Average in {since}",
+        ),
         Line2D([], [], marker="o", markersize=7.5, color=MOVEMENT, linestyle="none", label="Average now"),
         Line2D([], [], color=MOVEMENT, linewidth=1.5, marker=">", markevery=[1], label="Move since then"),
     ]
     from matplotlib.legend import Legend
 
-    zoom.add_artist(Legend(zoom, handles, [handle.get_label() for handle in handles],
-                           title="Strategy risks R01\u2013R09", loc="upper center", bbox_to_anchor=(0.5, -0.2),
-                           ncol=3, frameon=False, fontsize=9, title_fontsize=9))
+    zoom.add_artist(
+        Legend(
+            zoom,
+            handles,
+            [handle.get_label() for handle in handles],
+            title="Strategy risks R01\u2013R09",
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.2),
+            ncol=3,
+            frameon=False,
+            fontsize=9,
+            title_fontsize=9,
+        )
+    )
 
 
 def _zoom_limits(points) -> tuple[float, float, float, float]:
@@ -303,9 +435,11 @@ def _zoom_limits(points) -> tuple[float, float, float, float]:
 
 #: Half the size of a label box and the clearance kept around marks, in inches.
 _LABEL_HALF, _CLEAR = (0.18, 0.09), 0.06
-_OFFSETS = [(dx * radius, dy * radius) for radius in (0.24, 0.36, 0.5, 0.66, 0.84)
-            for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1), (0.71, 0.71), (-0.71, 0.71), (0.71, -0.71),
-                           (-0.71, -0.71))]
+_OFFSETS = [
+    (dx * radius, dy * radius)
+    for radius in (0.24, 0.36, 0.5, 0.66, 0.84)
+    for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1), (0.71, 0.71), (-0.71, 0.71), (0.71, -0.71), (-0.71, -0.71))
+]
 
 
 def _free_spot(anchor, tail, obstacles, placed, bounds) -> tuple[tuple[float, float], bool]:
@@ -313,8 +447,9 @@ def _free_spot(anchor, tail, obstacles, placed, bounds) -> tuple[tuple[float, fl
     label placed, mark and arrow, inside the frame, preferring the side away from the arrow's tail."""
     half_w, half_h = _LABEL_HALF
     away = (anchor[0] - tail[0], anchor[1] - tail[1]) if tail else (0.0, 0.0)
-    candidates = sorted(enumerate(_OFFSETS), key=lambda item: (item[0] // 8,
-                                                              item[1][0] * away[0] + item[1][1] * away[1] < 0))
+    candidates = sorted(
+        enumerate(_OFFSETS), key=lambda item: (item[0] // 8, item[1][0] * away[0] + item[1][1] * away[1] < 0)
+    )
     x0, x1, y0, y1 = bounds
     for _, (dx, dy) in candidates:
         x, y = anchor[0] + dx, anchor[1] + dy
@@ -331,20 +466,26 @@ def _free_spot(anchor, tail, obstacles, placed, bounds) -> tuple[tuple[float, fl
     return spot, False
 
 
-def _strategy_risks(fig, scores: list[PartnershipScore], config: Config) -> None:
+def _strategy_risks(fig, rows: Sequence[Mapping[str, Any]]) -> None:
     ax = fig.add_subplot()
-    rows = ranked_strategy_risks(scores, config)
-    if not any(row.rated_by for row in rows):
+    if not any(row["rated"] for row in rows):
         _empty(ax, "No partnership has rated the strategy's risks yet")
         return
-    labels = [f"{row.risk.ref}  " + "\n".join(textwrap.wrap(row.risk.text, 48)) for row in rows]
-    averages = [row.average for row in rows]
+    labels = [f"{row['ref']}  " + "\n".join(textwrap.wrap(row["text"], 48)) for row in rows]
+    averages = [row["average"] for row in rows]
     positions = list(range(len(rows)))[::-1]
-    ax.barh(positions, averages, color=[BAND_COLOURS[row.band] for row in rows],
-            hatch=[BAND_HATCHES[row.band] for row in rows], hatchcolor=WHITE, height=0.65, **OUTLINE)
+    ax.barh(
+        positions,
+        averages,
+        color=[BAND_COLOURS[row["band"]] for row in rows],
+        hatch=[BAND_HATCHES[row["band"]] for row in rows],
+        hatchcolor=WHITE,
+        height=0.65,
+        **OUTLINE,
+    )
     top = max(averages) if averages else 1
     for position, row in zip(positions, rows):
-        average, count, band = row.average, row.rated_by, row.band
+        average, count, band = row["average"], row["rated"], row["band"]
         text = f"{average:.1f} {band}  (rated by {count})" if count else "not rated"
         ax.text(average + top * 0.015, position, text, va="center", fontsize=8.5, color=CHART_INK)
     ax.set_yticks(positions, labels, fontsize=8.5)
@@ -353,9 +494,8 @@ def _strategy_risks(fig, scores: list[PartnershipScore], config: Config) -> None
     ax.tick_params(axis="y", length=0)
 
 
-def _action_status(fig, scores: list[PartnershipScore]) -> None:
+def _action_status(fig, by_status: Mapping[str, int]) -> None:
     ax = fig.add_subplot()
-    by_status = action_counts(scores)
     counts = [by_status[key] for key in ACTION_KEYS]
     if not any(counts):
         _empty(ax, "No improvement actions recorded")
@@ -363,89 +503,141 @@ def _action_status(fig, scores: list[PartnershipScore]) -> None:
     labels = ["Not started", "In progress", "Complete", "Overdue\n(not complete, past due)"]
     bars = ax.bar(labels, counts, color=[ACTION_COLOURS[key] for key in ACTION_KEYS], width=0.6, **OUTLINE)
     for bar, count in zip(bars, counts):
-        ax.text(bar.get_x() + bar.get_width() / 2, bar.get_height(), f"{count}", ha="center", va="bottom",
-                fontsize=11, fontweight="bold", color=CHART_INK)
+        ax.text(
+            bar.get_x() + bar.get_width() / 2,
+            bar.get_height(),
+            f"{count}",
+            ha="center",
+            va="bottom",
+            fontsize=11,
+            fontweight="bold",
+            color=CHART_INK,
+        )
     ax.set_ylabel("Number of actions")
     ax.set_ylim(0, max(counts) * 1.18)
-    ax.set_title(f"{sum(counts[:3])} actions across all partnerships; overdue ones are also counted "
-                 "under their status", fontsize=9.5, fontweight="normal", color=CHART_MUTED)
+    ax.set_title(
+        f"{sum(counts[:3])} actions across all partnerships; overdue ones are also counted under their status",
+        fontsize=9.5,
+        fontweight="normal",
+        color=CHART_MUTED,
+    )
     ax.yaxis.get_major_locator().set_params(integer=True)
 
 
-def _completeness(fig, scores: list[PartnershipScore], config: Config) -> None:
+def _completeness(fig, sections: Sequence[tuple[str, float]], partnerships: int, config: Config) -> None:
     ax = fig.add_subplot()
-    if not scores:
+    if not partnerships:
         _empty(ax, "No assessed partnership in scope")
         return
-    names = list(catalogue.SECTION_NAMES)
-    averages = [value for _, value in section_averages(scores)]
+    names = [name for name, _ in sections]
+    averages = [value for _, value in sections]
     positions = list(range(len(names)))[::-1]
     rules = config.rag
     ratings = [completeness_rating(value, config) for value in averages]
-    ax.barh(positions, [value * 100 for value in averages], color=[RAG_COLOURS[rag] for rag in ratings],
-            hatch=[RAG_HATCHES[rag] for rag in ratings], hatchcolor=WHITE, height=0.65, **OUTLINE)
+    ax.barh(
+        positions,
+        [value * 100 for value in averages],
+        color=[RAG_COLOURS[rag] for rag in ratings],
+        hatch=[RAG_HATCHES[rag] for rag in ratings],
+        hatchcolor=WHITE,
+        height=0.65,
+        **OUTLINE,
+    )
     for position, value in zip(positions, averages):
         ax.text(value * 100 + 1, position, f"{value * 100:.0f}%", va="center", fontsize=9, color=CHART_INK)
     numbered = [f"{number}. {name}" for number, name in enumerate(names, start=1)]
     ax.set_yticks(positions, numbered, fontsize=9)
     ax.set_xlim(0, 112)
     ax.set_xticks([0, 20, 40, 60, 80, 100], ["0%", "20%", "40%", "60%", "80%", "100%"])
-    for threshold, label in ((rules.red_completeness_below, "Red below"),
-                             (rules.amber_completeness_below, "Amber below")):
+    for threshold, label in (
+        (rules.red_completeness_below, "Red below"),
+        (rules.amber_completeness_below, "Amber below"),
+    ):
         ax.axvline(threshold * 100, color=CHART_MUTED, linestyle="--", linewidth=1)
-        ax.text(threshold * 100, len(names) - 0.35, f"{label} {threshold * 100:.0f}%", ha="center",
-                va="bottom", fontsize=8, color=CHART_MUTED)
-    ax.set_xlabel(f"Questions answered, average of {len(scores)} assessed partnerships in scope")
+        ax.text(
+            threshold * 100,
+            len(names) - 0.35,
+            f"{label} {threshold * 100:.0f}%",
+            ha="center",
+            va="bottom",
+            fontsize=8,
+            color=CHART_MUTED,
+        )
+    ax.set_xlabel(f"Questions answered, average of {partnerships} assessed partnerships in scope")
     ax.tick_params(axis="y", length=0)
 
 
-def _rag_by_area(fig, scores: list[PartnershipScore]) -> None:
+def _rag_by_area(fig, by_area: Sequence[Mapping[str, Any]]) -> None:
     ax = fig.add_subplot()
-    if not scores:
+    if not by_area:
         _empty(ax, "No workbooks")
         return
-    by_area = area_counts(scores)
-    areas = [area for area, _ in by_area]
-    counts = {rag: [area_count[rag] for _, area_count in by_area] for rag in RAG_ORDER}
+    areas = [row["service_area"] for row in by_area]
+    counts = {rag: [row["counts"][rag] for row in by_area] for rag in RAG_ORDER}
     positions = list(range(len(areas)))[::-1]
     left = [0] * len(areas)
     for rag in RAG_ORDER:
         if not any(counts[rag]):
             continue
-        ax.barh(positions, counts[rag], left=left, color=RAG_COLOURS[rag], label=rag, height=0.65,
-                hatch=RAG_HATCHES[rag], hatchcolor=CHART_INK if rag == NOT_ASSESSED else WHITE, **OUTLINE)
+        ax.barh(
+            positions,
+            counts[rag],
+            left=left,
+            color=RAG_COLOURS[rag],
+            label=rag,
+            height=0.65,
+            hatch=RAG_HATCHES[rag],
+            hatchcolor=CHART_INK if rag == NOT_ASSESSED else WHITE,
+            **OUTLINE,
+        )
         for position, start, count in zip(positions, left, counts[rag]):
             if count:
-                ax.text(start + count / 2, position, str(count), ha="center", va="center", fontsize=9,
-                        color=CHART_INK, fontweight="bold", bbox=ON_WHITE)
+                ax.text(
+                    start + count / 2,
+                    position,
+                    str(count),
+                    ha="center",
+                    va="center",
+                    fontsize=9,
+                    color=CHART_INK,
+                    fontweight="bold",
+                    bbox=ON_WHITE,
+                )
         left = [start + count for start, count in zip(left, counts[rag])]
     ax.set_yticks(positions, ["\n".join(textwrap.wrap(area, 32)) for area in areas], fontsize=9)
     ax.set_xlabel("Number of partnerships")
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.tick_params(axis="y", length=0)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=9, title="Rating",
-              title_fontsize=9)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=9, title="Rating", title_fontsize=9)
 
 
-def _resources(fig, scores: list[PartnershipScore], config: Config) -> None:
-    plotted = resource_points(scores)
+def _resources(fig, plotted: Sequence[Any], config: Config) -> None:
     funding_ax, days_ax = fig.subplots(1, 2, sharex=True)
     if not plotted:
         _empty(funding_ax, "No assessed partnership has an assurance score")
         days_ax.set_axis_off()
         return
     to_label = []
-    for ax, attribute, label in ((funding_ax, "funding", "Annual council funding (£)"),
-                                 (days_ax, "officer_days", "Officer time (days per year)")):
+    for ax, attribute, label in (
+        (funding_ax, "funding", "Annual council funding (£)"),
+        (days_ax, "officer_days", "Officer time (days per year)"),
+    ):
         # A partnership whose amount is blank or cannot be read has no point in that panel (not a 0).
         shown = [item for item in plotted if getattr(item, attribute) is not None]
         for rag in PLOTTED_RAGS:
             marker = MARKERS[rag]
             points = [item for item in shown if item.rag == rag]
-            ax.scatter([item.checklist_assurance * 100 for item in points],
-                       [getattr(item, attribute) for item in points],
-                       marker=marker, s=46, color=RAG_COLOURS[rag], edgecolor=WHITE, linewidth=0.6,
-                       label=rag, zorder=3)
+            ax.scatter(
+                [item.checklist_assurance * 100 for item in points],
+                [getattr(item, attribute) for item in points],
+                marker=marker,
+                s=46,
+                color=RAG_COLOURS[rag],
+                edgecolor=WHITE,
+                linewidth=0.6,
+                label=rag,
+                zorder=3,
+            )
         xs = [item.checklist_assurance * 100 for item in plotted]
         ys = [getattr(item, attribute) or 0 for item in plotted]
         low = max(0.0, min(min(xs), config.rag.amber_assurance_below * 100) - 8)
@@ -458,11 +650,17 @@ def _resources(fig, scores: list[PartnershipScore], config: Config) -> None:
         ax.set_xlabel("Checklist assurance (%)")
         ax.grid(axis="y", color=CHART_GRID, zorder=0)
     funding_ax.yaxis.set_major_formatter(lambda value, _: f"£{value:,.0f}")
-    fig.suptitle(f"Each point is a partnership. Labelled (by ID): those below the Amber assurance threshold "
-                 f"(dashed, {config.rag.amber_assurance_below * 100:.0f}%) and the largest commitments",
-                 fontsize=9, color=CHART_MUTED, x=0.02, ha="left")
-    days_ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=9, title="Rating",
-                   title_fontsize=9)
+    fig.suptitle(
+        f"Each point is a partnership. Labelled (by ID): those below the Amber assurance threshold "
+        f"(dashed, {config.rag.amber_assurance_below * 100:.0f}%) and the largest commitments",
+        fontsize=9,
+        color=CHART_MUTED,
+        x=0.02,
+        ha="left",
+    )
+    days_ax.legend(
+        loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=9, title="Rating", title_fontsize=9
+    )
     fig.tight_layout()
     for ax, notable, points in to_label:  # once the layout is fixed, so labels are placed where they will show
         _label_points(ax, *notable, points=list(zip(*points)))
@@ -472,7 +670,7 @@ def _resources(fig, scores: list[PartnershipScore], config: Config) -> None:
 MAX_LABELS = 12
 
 
-def _notable(items: list[PartnershipScore], xs: list[float], ys: list[float], config: Config):
+def _notable(items: Sequence[Any], xs: list[float], ys: list[float], config: Config):
     """The points worth naming: below the assurance threshold first, then the largest commitments."""
     threshold = config.rag.amber_assurance_below * 100
     order = sorted(range(len(items)), key=lambda index: (xs[index] >= threshold, -ys[index], items[index].id))
@@ -486,14 +684,23 @@ _LABEL_SPOTS = tuple(
     (dx * step, dy * step, ha, va)
     # The farthest spots stay under 20 pixels (at the figure's 100 dpi) from the point, still read as its label.
     for step in (1, 2, 2.8)
-    for dx, dy, ha, va in ((5, 0, "left", "center"), (-5, 0, "right", "center"), (0, 5, "center", "bottom"),
-                           (0, -5, "center", "top"), (4, 4, "left", "bottom"), (-4, 4, "right", "bottom"),
-                           (4, -4, "left", "top"), (-4, -4, "right", "top")))
+    for dx, dy, ha, va in (
+        (5, 0, "left", "center"),
+        (-5, 0, "right", "center"),
+        (0, 5, "center", "bottom"),
+        (0, -5, "center", "top"),
+        (4, 4, "left", "bottom"),
+        (-4, 4, "right", "bottom"),
+        (4, -4, "left", "top"),
+        (-4, -4, "right", "top"),
+    )
+)
 _POINT_RADIUS = 4  # pixels around a plotted point that no label may cover
 
 
-def _label_points(ax, labels: list[str], xs: list[float], ys: list[float], *,
-                  points: list[tuple[float, float]] = ()) -> None:
+def _label_points(
+    ax, labels: list[str], xs: list[float], ys: list[float], *, points: list[tuple[float, float]] = ()
+) -> None:
     """Label each point with its partnership ID beside it: the first of `_LABEL_SPOTS` where the label,
     measured as it will be drawn, covers no other label and no plotted point (`points`) and stays in
     the panel; only when every spot is taken does it go further out, with a leader line."""
@@ -502,14 +709,25 @@ def _label_points(ax, labels: list[str], xs: list[float], ys: list[float], *,
     renderer = ax.figure.canvas.get_renderer()
     frame = ax.get_window_extent(renderer)
     to_pixels = ax.transData.transform
-    dots = [Bbox.from_bounds(px - _POINT_RADIUS, py - _POINT_RADIUS, 2 * _POINT_RADIUS, 2 * _POINT_RADIUS)
-            for px, py in (to_pixels(point) for point in points)]
+    dots = [
+        Bbox.from_bounds(px - _POINT_RADIUS, py - _POINT_RADIUS, 2 * _POINT_RADIUS, 2 * _POINT_RADIUS)
+        for px, py in (to_pixels(point) for point in points)
+    ]
     placed: list = []
     for label, x, y in sorted(zip(labels, xs, ys), key=lambda point: (-point[2], point[1], point[0])):
         chosen = None
         for dx, dy, ha, va in _LABEL_SPOTS:
-            note = ax.annotate(label, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va,
-                               fontsize=6.5, color=CHART_MUTED, annotation_clip=False)
+            note = ax.annotate(
+                label,
+                (x, y),
+                xytext=(dx, dy),
+                textcoords="offset points",
+                ha=ha,
+                va=va,
+                fontsize=6.5,
+                color=CHART_MUTED,
+                annotation_clip=False,
+            )
             box = note.get_window_extent(renderer)
             inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
             if inside and not any(box.overlaps(other) for other in (*placed, *dots)):
@@ -517,9 +735,18 @@ def _label_points(ax, labels: list[str], xs: list[float], ys: list[float], *,
                 break
             note.remove()
         if chosen is None:
-            note = ax.annotate(label, (x, y), xytext=(14, 14), textcoords="offset points", ha="left", va="bottom",
-                               fontsize=6.5, color=CHART_MUTED, annotation_clip=False,
-                               arrowprops={"arrowstyle": "-", "color": CHART_LINE, "linewidth": 0.5})
+            note = ax.annotate(
+                label,
+                (x, y),
+                xytext=(14, 14),
+                textcoords="offset points",
+                ha="left",
+                va="bottom",
+                fontsize=6.5,
+                color=CHART_MUTED,
+                annotation_clip=False,
+                arrowprops={"arrowstyle": "-", "color": CHART_LINE, "linewidth": 0.5},
+            )
             chosen = note.get_window_extent(renderer)
         placed.append(chosen)
 
@@ -556,21 +783,26 @@ def network_picture(network: Any) -> NetworkPicture:
             joined.setdefault(label, []).append(index)
     names = {member.label: member.name for member in network.members}
     if len(joined) <= NETWORK_PARTNERSHIPS:
-        nodes = [(_short(f"{label} {names.get(label, '')}".strip(), 44), (label,), tuple(indices))
-                 for label, indices in joined.items()]
+        nodes = [
+            (_short(f"{label} {names.get(label, '')}".strip(), 44), (label,), tuple(indices))
+            for label, indices in joined.items()
+        ]
         grouped, not_drawn = False, 0
     else:
         groups: dict[tuple[int, ...], list[str]] = {}
         for label, indices in joined.items():
             groups.setdefault(tuple(indices), []).append(label)
         ordered = sorted(groups.items(), key=lambda pair: (-len(pair[1]), pair[0]))
-        nodes = [(_group_label(sorted(labels)), tuple(sorted(labels)), indices)
-                 for indices, labels in ordered[:NETWORK_GROUPS]]
+        nodes = [
+            (_group_label(sorted(labels)), tuple(sorted(labels)), indices)
+            for indices, labels in ordered[:NETWORK_GROUPS]
+        ]
         grouped, not_drawn = True, sum(len(labels) for _, labels in ordered[NETWORK_GROUPS:])
     # Each partnership beside the organisations it joins, so few lines cross.
     nodes.sort(key=lambda node: (mean(node[2]), node[0]))
-    return NetworkPicture(tuple((item.name, len(item.partnerships)) for item in shown), tuple(nodes), grouped,
-                          not_drawn)
+    return NetworkPicture(
+        tuple((item.name, len(item.partnerships)) for item in shown), tuple(nodes), grouped, not_drawn
+    )
 
 
 def _group_label(labels: list[str]) -> str:
@@ -580,7 +812,7 @@ def _group_label(labels: list[str]) -> str:
 
 
 def _short(text: str, width: int) -> str:
-    return text if len(text) <= width else text[:width - 1].rstrip() + "\u2026"
+    return text if len(text) <= width else text[: width - 1].rstrip() + "\u2026"
 
 
 def render_network(network: Any) -> str:
@@ -614,8 +846,10 @@ def _draw_network(ax, picture: NetworkPicture, rows: int, nx) -> None:
 
     def column(count: int) -> list[float]:
         # Spread over the same height whatever the column's length, top first.
-        return [rows - 1 - index * ((rows - 1) / (count - 1) if count > 1 else 0) - (0 if count > 1 else (rows - 1) / 2)
-                for index in range(count)]
+        return [
+            rows - 1 - index * ((rows - 1) / (count - 1) if count > 1 else 0) - (0 if count > 1 else (rows - 1) / 2)
+            for index in range(count)
+        ]
 
     for index, y in enumerate(column(len(picture.organisations))):
         position[("organisation", index)] = (0.0, y)
@@ -627,13 +861,28 @@ def _draw_network(ax, picture: NetworkPicture, rows: int, nx) -> None:
     nx.draw_networkx_edges(graph, position, ax=ax, edge_color=NETWORK_LINK, width=0.8, alpha=0.9)
     most = max(count for _, count in picture.organisations)
     organisations = [("organisation", index) for index in range(len(picture.organisations))]
-    nx.draw_networkx_nodes(graph, position, nodelist=organisations, ax=ax, node_shape="s",
-                           node_color=ORGANISATION, edgecolors=WHITE,
-                           node_size=[40 + 160 * count / most for _, count in picture.organisations])
+    nx.draw_networkx_nodes(
+        graph,
+        position,
+        nodelist=organisations,
+        ax=ax,
+        node_shape="s",
+        node_color=ORGANISATION,
+        edgecolors=WHITE,
+        node_size=[40 + 160 * count / most for _, count in picture.organisations],
+    )
     sizes = [len(node[1]) for node in picture.nodes]
-    nx.draw_networkx_nodes(graph, position, nodelist=[("partnership", index) for index in range(len(picture.nodes))],
-                           ax=ax, node_shape="o", node_color=PARTNERSHIP, edgecolors=CHART_INK, linewidths=0.5,
-                           node_size=[30 + 120 * size / max(sizes) for size in sizes])
+    nx.draw_networkx_nodes(
+        graph,
+        position,
+        nodelist=[("partnership", index) for index in range(len(picture.nodes))],
+        ax=ax,
+        node_shape="o",
+        node_color=PARTNERSHIP,
+        edgecolors=CHART_INK,
+        linewidths=0.5,
+        node_size=[30 + 120 * size / max(sizes) for size in sizes],
+    )
     for index, (name, count) in enumerate(picture.organisations):
         x, y = position[("organisation", index)]
         ax.text(x - 0.05, y, f"{_short(name, 38)} ({count})", ha="right", va="center", fontsize=8.5, color=CHART_INK)
@@ -642,7 +891,23 @@ def _draw_network(ax, picture: NetworkPicture, rows: int, nx) -> None:
         ax.text(x + 0.05, y, label, ha="left", va="center", fontsize=8.5, color=CHART_INK)
     ax.set_xlim(-1.05, 2.05)
     ax.set_ylim(-0.8, rows - 0.2)
-    ax.text(0.0, rows - 0.35, "Organisation (partnerships it sits on)", ha="right", va="bottom", fontsize=9,
-            fontweight="bold", color=CHART_INK)
-    ax.text(1.0, rows - 0.35, "Partnership groups" if picture.grouped else "Partnership", ha="left", va="bottom",
-            fontsize=9, fontweight="bold", color=CHART_INK)
+    ax.text(
+        0.0,
+        rows - 0.35,
+        "Organisation (partnerships it sits on)",
+        ha="right",
+        va="bottom",
+        fontsize=9,
+        fontweight="bold",
+        color=CHART_INK,
+    )
+    ax.text(
+        1.0,
+        rows - 0.35,
+        "Partnership groups" if picture.grouped else "Partnership",
+        ha="left",
+        va="bottom",
+        fontsize=9,
+        fontweight="bold",
+        color=CHART_INK,
+    )

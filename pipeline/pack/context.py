@@ -33,20 +33,20 @@ from pipeline.records import IgnoredFile, Workbook
 #: What each chart shows, in a sentence a manager can read before looking.
 CHART_CAPTIONS = {
     "risk_heat_map": "How many of the partnerships' rated risks fall in each cell. Risks in the shaded "
-                     "top-right corner are High and need a mitigation.",
+    "top-right corner are High and need a mitigation.",
     "risk_heat_map_change": "How many of the partnerships' rated risks fall in each cell (left); risks in the "
-                            "shaded top-right corner are High and need a mitigation. On the right, the part of "
-                            "the map where the strategy's nine risks sit, enlarged: each arrow runs from a risk's "
-                            "average position last year (hollow circle) to this year's (filled circle), "
-                            "labelled R01 to R09 beside this year's mark.",
+    "shaded top-right corner are High and need a mitigation. On the right, the part of "
+    "the map where the strategy's nine risks sit, enlarged: each arrow runs from a risk's "
+    "average position last year (hollow circle) to this year's (filled circle), "
+    "labelled R01 to R09 beside this year's mark.",
     "strategy_risks_ranked": "The nine risks of working in partnership named in the strategy, by their "
-                             "average score across the partnerships that rated them.",
+    "average score across the partnerships that rated them.",
     "action_status": "The actions officers have set to improve their partnerships, and how many are overdue.",
     "completeness_by_section": "How much of each section of the Partnership checklist has been answered, "
-                               "on average. Dashed lines mark the Red and Amber thresholds.",
+    "on average. Dashed lines mark the Red and Amber thresholds.",
     "rag_by_service_area": "How many partnerships each service area leads, by rating.",
     "resources_vs_assurance": "What the council puts into each partnership (money and officer time) "
-                              "against how well its checklist is assured.",
+    "against how well its checklist is assured.",
 }
 
 
@@ -64,11 +64,22 @@ def input_row(workbook: Workbook) -> Input:
     return Input(workbook.file, workbook.sha256, workbook.size, status.label, ", ".join(status.rules))
 
 
-def build_context(*, scores: Sequence[PartnershipScore], workbooks: Sequence[Workbook], report: ValidationReport,
-                  charts: Mapping[str, str], as_of: dt.date, year: int, config: Config,
-                  ignored: Iterable[IgnoredFile] = (), comparison: Any = None,
-                  strategy: Mapping[str, Any] | None = None, network: Any = None,
-                  history: Mapping[str, Any] | None = None, leverage: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def build_context(
+    *,
+    scores: Sequence[PartnershipScore],
+    workbooks: Sequence[Workbook],
+    report: ValidationReport,
+    charts: Mapping[str, str],
+    as_of: dt.date,
+    year: int,
+    config: Config,
+    ignored: Iterable[IgnoredFile] = (),
+    comparison: Any = None,
+    strategy: Mapping[str, Any] | None = None,
+    network: Any = None,
+    history: Mapping[str, Any] | None = None,
+    leverage: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """Everything the pack shows, as plain data in display order. `strategy` is the analysis across
     partnerships (`pipeline.pack.tables.strategy_questions`), computed here when not given.
 
@@ -85,7 +96,7 @@ def build_context(*, scores: Sequence[PartnershipScore], workbooks: Sequence[Wor
     partnerships = [_profile(score, by_file[score.file], report, titles) for score in scores]
     _name_uniquely(partnerships)
     exceptions = _exceptions(scores, report, strategy)
-    figures = chart_figures(scores, config, comparison)
+    figures = chart_figures(scores, config, comparison, strategy)  # the same numbers the charts draw
     change = None
     if comparison is not None:
         change = change_summary(comparison, year, partnerships)
@@ -106,11 +117,20 @@ def build_context(*, scores: Sequence[PartnershipScore], workbooks: Sequence[Wor
         "headlines": _headlines(totals, exceptions),
         "strategy": strategy,
         "objectives": config.objectives,
-        "charts": [{"name": name, "title": CHART_TITLES[name], "svg": Markup(_inline_svg(charts[name])),
-                    "table": figures[name].table, "summary": figures[name].summary,
-                    "caption": CHART_CAPTIONS[f"{name}_change" if marks_movement(comparison)
-                                              and f"{name}_change" in CHART_CAPTIONS else name]}
-                   for name in CHART_TITLES if name in charts],
+        "charts": [
+            {
+                "name": name,
+                "title": CHART_TITLES[name],
+                "svg": Markup(_inline_svg(charts[name])),
+                "table": figures[name].table,
+                "summary": figures[name].summary,
+                "caption": CHART_CAPTIONS[
+                    f"{name}_change" if marks_movement(comparison) and f"{name}_change" in CHART_CAPTIONS else name
+                ],
+            }
+            for name in CHART_TITLES
+            if name in charts
+        ],
         "exceptions": exceptions,
         "partnerships": partnerships,
         # Profiles are for assessed workbooks: one not assessed is under Exceptions and in the appendix.
@@ -120,8 +140,15 @@ def build_context(*, scores: Sequence[PartnershipScore], workbooks: Sequence[Wor
         "section_names": catalogue.SECTION_NAMES,
         "question_count": len(catalogue.QUESTIONS),
         "area_count": len(catalogue.AREAS),
-        "rules": [{"code": rule.code, "severity": rule.severity, "when": rule.when,
-                   "count": report.by_rule().get(rule.code, 0)} for rule in RULES.values()],
+        "rules": [
+            {
+                "code": rule.code,
+                "severity": rule.severity,
+                "when": rule.when,
+                "count": report.by_rule().get(rule.code, 0),
+            }
+            for rule in RULES.values()
+        ],
         "findings_total": {"error": report.errors, "warning": report.warnings},
         "thresholds": _flatten(config.as_dict()),
         "inputs": [input_row(workbook) for workbook in workbooks],
@@ -131,8 +158,9 @@ def build_context(*, scores: Sequence[PartnershipScore], workbooks: Sequence[Wor
         "template_version": catalogue.TEMPLATE_VERSION,
         "comparison": comparison,
         "change": change,
-        "network": None if network is None else network_section(network, charts.get(NETWORK_CHART, ""), partnerships,
-                                                                 config),
+        "network": None
+        if network is None
+        else network_section(network, charts.get(NETWORK_CHART, ""), partnerships, config),
         "keep_together_rows": KEEP_TOGETHER_ROWS,
         "rag": {"red": RED, "amber": AMBER, "green": GREEN, "out": OUT_OF_SCOPE, "not": NOT_ASSESSED},
     }
@@ -144,6 +172,7 @@ KEEP_TOGETHER_ROWS = 16
 
 
 # --- Formatting ------------------------------------------------------------------------------------
+
 
 def _inline_svg(svg: str) -> str:
     """matplotlib's SVG without its RDF metadata block (namespace URLs a reader might take for links)."""
@@ -163,9 +192,21 @@ def _flatten(data: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]
 # --- The register and the profiles -----------------------------------------------------------------
 
 #: The register table of the pack: a manager's selection of the register, then the scores.
-REGISTER_COLUMNS = ("ID", "Partnership", "Service area", "Council role", "Significance", "Funding",
-                    "Officer days", "Next review", "Completeness", "Assurance", "Actions overdue", "High risks",
-                    "RAG")
+REGISTER_COLUMNS = (
+    "ID",
+    "Partnership",
+    "Service area",
+    "Council role",
+    "Significance",
+    "Funding",
+    "Officer days",
+    "Next review",
+    "Completeness",
+    "Assurance",
+    "Actions overdue",
+    "High risks",
+    "RAG",
+)
 
 
 def register_display(workbook: Workbook) -> list[tuple[str, str]]:
@@ -186,17 +227,23 @@ def register_display(workbook: Workbook) -> list[tuple[str, str]]:
     return rows
 
 
-def _profile(score: PartnershipScore, workbook: Workbook, report: ValidationReport,
-             titles: Mapping[str, str]) -> dict[str, Any]:
+def _profile(
+    score: PartnershipScore, workbook: Workbook, report: ValidationReport, titles: Mapping[str, str]
+) -> dict[str, Any]:
     actions = {line.ref: line for line in score.action_lines}
     improvement = []
     for row in workbook.improvement:
         answer = values.choice(row.answer, catalogue.IMPROVEMENT_ANSWERS)
-        improvement.append({
-            "ref": row.area.ref, "area": row.area.text, "points": row.area.guidance,  # I12's bullets too
-            "answer": answer if isinstance(answer, str) else values.text(row.answer),
-            "valid": isinstance(answer, str), "action": actions.get(row.area.ref),
-        })
+        improvement.append(
+            {
+                "ref": row.area.ref,
+                "area": row.area.text,
+                "points": row.area.guidance,  # I12's bullets too
+                "answer": answer if isinstance(answer, str) else values.text(row.answer),
+                "valid": isinstance(answer, str),
+                "action": actions.get(row.area.ref),
+            }
+        )
     rules: dict[str, int] = {}
     for item in report.findings_in(score.file):
         rules[item.rule] = rules.get(item.rule, 0) + 1
@@ -226,27 +273,38 @@ def _name_uniquely(partnerships: Sequence[dict[str, Any]]) -> None:
 
 # --- Exceptions and headlines ----------------------------------------------------------------------
 
-def _exceptions(scores: Sequence[PartnershipScore], report: ValidationReport,
-                strategy: Mapping[str, Any]) -> dict[str, list]:
+
+def _exceptions(
+    scores: Sequence[PartnershipScore], report: ValidationReport, strategy: Mapping[str, Any]
+) -> dict[str, list]:
     counted = [item for item in scores if item.assessed and item.in_scope and item.counted]
     by_file = {item.file: item for item in scores}
     overdue_actions = [(score, line) for score in counted for line in score.action_lines if line.overdue]
     overdue_actions.sort(key=lambda pair: (-pair[1].overdue_days, pair[0].id, pair[1].ref))
     return {
         "red": [score for score in counted if score.rag == RED],
-        "overdue_reviews": sorted((score for score in counted if score.review_overdue),
-                                  key=lambda score: (score.next_review, score.id)),
+        "overdue_reviews": sorted(
+            (score for score in counted if score.review_overdue), key=lambda score: (score.next_review, score.id)
+        ),
         "overdue_actions": overdue_actions,
-        "unmitigated": [(score, risk) for score in counted for risk in score.risks
-                        if risk.band == catalogue.HIGH and not risk.mitigated],
+        "unmitigated": [
+            (score, risk)
+            for score in counted
+            for risk in score.risks
+            if risk.band == catalogue.HIGH and not risk.mitigated
+        ],
         "out_of_scope": [score for score in scores if score.assessed and not score.in_scope and score.counted],
         "duplicates": _duplicates(scores),
         "left_out": [(score, item) for score in counted for item in score.left_out],
-        "not_assessed": [(score, [item.message for item in report.status(score.file).blocking]
-                          or list(score.rag_reasons))
-                         for score in scores if not score.assessed],
-        "not_proportionate": sorted((score for score in counted if score.proportionate is False),
-                                    key=lambda score: (score.significance, score.id)),
+        "not_assessed": [
+            (score, [item.message for item in report.status(score.file).blocking] or list(score.rag_reasons))
+            for score in scores
+            if not score.assessed
+        ],
+        "not_proportionate": sorted(
+            (score for score in counted if score.proportionate is False),
+            key=lambda score: (score.significance, score.id),
+        ),
         "supports_none": [by_file[item["file"]] for item in strategy["objectives"]["none"]],
         "unsupported_objectives": strategy["objectives"]["unsupported"],
         "objectives_not_stated": [by_file[item["file"]] for item in strategy["objectives"]["not_stated"]],
@@ -260,8 +318,10 @@ def _duplicates(scores: Sequence[PartnershipScore]) -> list[dict[str, Any]]:
     for score in scores:
         if score.duplicate_of:
             others.setdefault(score.duplicate_of, []).append(score)
-    return [{"counted": by_file[file], "others": sorted(group, key=lambda score: score.file)}
-            for file, group in sorted(others.items(), key=lambda pair: (by_file[pair[0]].id, pair[0]))]
+    return [
+        {"counted": by_file[file], "others": sorted(group, key=lambda score: score.file)}
+        for file, group in sorted(others.items(), key=lambda pair: (by_file[pair[0]].id, pair[0]))
+    ]
 
 
 def _headlines(totals: Mapping[str, Any], exceptions: Mapping[str, list]) -> list[str]:
@@ -274,37 +334,61 @@ def _headlines(totals: Mapping[str, Any], exceptions: Mapping[str, list]) -> lis
 
     add(len(exceptions["red"]), "1 partnership is rated Red.", "{n} partnerships are rated Red.")
     add(len(exceptions["unmitigated"]), "1 High risk has no mitigation.", "{n} High risks have no mitigation.")
-    add(len(exceptions["overdue_actions"]), "1 improvement action is overdue.",
-        "{n} improvement actions are overdue.")
-    add(len(exceptions["overdue_reviews"]), "1 partnership is overdue for its annual review.",
-        "{n} partnerships are overdue for their annual review.")
-    add(len(exceptions["not_proportionate"]),
+    add(len(exceptions["overdue_actions"]), "1 improvement action is overdue.", "{n} improvement actions are overdue.")
+    add(
+        len(exceptions["overdue_reviews"]),
+        "1 partnership is overdue for its annual review.",
+        "{n} partnerships are overdue for their annual review.",
+    )
+    add(
+        len(exceptions["not_proportionate"]),
         "1 partnership's performance management is not proportionate to its significance.",
-        "{n} partnerships' performance management is not proportionate to their significance.")
-    add(len(exceptions["supports_none"]), "1 partnership supports none of the council's objectives.",
-        "{n} partnerships support none of the council's objectives.")
+        "{n} partnerships' performance management is not proportionate to their significance.",
+    )
+    add(
+        len(exceptions["supports_none"]),
+        "1 partnership supports none of the council's objectives.",
+        "{n} partnerships support none of the council's objectives.",
+    )
     unsupported = exceptions["unsupported_objectives"]
     if unsupported:
         named = [f"{item['ref']} {item['title']}" for item in unsupported]
-        lines.append(f"No partnership supports {_joined(named)} (objective{'s' if len(named) > 1 else ''} of the council).")
-    add(len(exceptions["objectives_not_stated"]),
+        lines.append(
+            f"No partnership supports {_joined(named)} (objective{'s' if len(named) > 1 else ''} of the council)."
+        )
+    add(
+        len(exceptions["objectives_not_stated"]),
         "1 workbook was made with the previous template and does not state the objectives it supports.",
-        "{n} workbooks were made with the previous template and do not state the objectives they support.")
-    add(len(exceptions["out_of_scope"]), "1 entry is not a partnership under the strategy (out of scope).",
-        "{n} entries are not partnerships under the strategy (out of scope).")
-    add(len(exceptions["not_assessed"]), "1 workbook could not be assessed and must be sent again.",
-        "{n} workbooks could not be assessed and must be sent again.")
+        "{n} workbooks were made with the previous template and do not state the objectives they support.",
+    )
+    add(
+        len(exceptions["out_of_scope"]),
+        "1 entry is not a partnership under the strategy (out of scope).",
+        "{n} entries are not partnerships under the strategy (out of scope).",
+    )
+    add(
+        len(exceptions["not_assessed"]),
+        "1 workbook could not be assessed and must be sent again.",
+        "{n} workbooks could not be assessed and must be sent again.",
+    )
     for duplicate in exceptions["duplicates"]:
         counted, others = duplicate["counted"], duplicate["others"]
-        when = (f"its review was completed on {long_date(counted.review_completed_on)}"
-                if counted.review_completed_on else "no return gives a readable review date")
-        lines.append(f"Partnership ID {counted.id} was returned in {len(others) + 1} workbooks: {counted.file} is "
-                     f"counted ({when}; the latest review counts, then the first file by name) and "
-                     f"{_joined([other.file for other in others])} {'is' if len(others) == 1 else 'are'} left out "
-                     "of the figures. Check which is right and correct the other's ID.")
-    add(totals.get("answers_left_out", 0),
+        when = (
+            f"its review was completed on {long_date(counted.review_completed_on)}"
+            if counted.review_completed_on
+            else "no return gives a readable review date"
+        )
+        lines.append(
+            f"Partnership ID {counted.id} was returned in {len(others) + 1} workbooks: {counted.file} is "
+            f"counted ({when}; the latest review counts, then the first file by name) and "
+            f"{_joined([other.file for other in others])} {'is' if len(others) == 1 else 'are'} left out "
+            "of the figures. Check which is right and correct the other's ID."
+        )
+    add(
+        totals.get("answers_left_out", 0),
         "1 answer could not be read and is left out of every figure (see Exceptions, Answers left out).",
-        "{n} answers could not be read and are left out of every figure (see Exceptions, Answers left out).")
+        "{n} answers could not be read and are left out of every figure (see Exceptions, Answers left out).",
+    )
     if not lines:
         lines.append("No exceptions: every partnership in scope is rated Green or Amber with nothing overdue.")
     return lines
@@ -320,7 +404,9 @@ def _joined(items: Sequence[str]) -> str:
 DUPLICATES_LISTED = 100
 
 
-def network_section(network: Any, svg: str, partnerships: Sequence[Mapping[str, Any]], config: Config) -> dict[str, Any]:
+def network_section(
+    network: Any, svg: str, partnerships: Sequence[Mapping[str, Any]], config: Config
+) -> dict[str, Any]:
     """The pack's "Shared partners and possible duplication": the network picture with its words and
     table, and the pairs to check with their evidence (pipeline.portfolio.duplication)."""
     anchors = {item["score"].file: item["anchor"] for item in partnerships}
@@ -335,15 +421,27 @@ def network_section(network: Any, svg: str, partnerships: Sequence[Mapping[str, 
         "svg": Markup(_inline_svg(svg).replace("<svg ", f'<svg role="img" aria-label="{escape(summary)}" ', 1)),
         "partnerships": len(network.members),
         "organisations": network.organisations,
-        "shared": [{"name": item.name, "count": len(item.partnerships),
-                    "partnerships": [(label, by_label.get(label)) for label in item.partnerships],
-                    "spellings": [spelling for spelling in item.spellings if spelling != item.name]}
-                   for item in network.shared],
-        "duplicates": [{"partnerships": [(member.label, member.name, by_label.get(member.label))
-                                         for member in item.partnerships],
-                        "service_area": item.service_area, "organisations": list(item.shared_organisations),
-                        "words": list(item.shared_words), "similarity": f"{item.similarity:.2f}"}
-                       for item in network.duplicates[:DUPLICATES_LISTED]],
+        "shared": [
+            {
+                "name": item.name,
+                "count": len(item.partnerships),
+                "partnerships": [(label, by_label.get(label)) for label in item.partnerships],
+                "spellings": [spelling for spelling in item.spellings if spelling != item.name],
+            }
+            for item in network.shared
+        ],
+        "duplicates": [
+            {
+                "partnerships": [
+                    (member.label, member.name, by_label.get(member.label)) for member in item.partnerships
+                ],
+                "service_area": item.service_area,
+                "organisations": list(item.shared_organisations),
+                "words": list(item.shared_words),
+                "similarity": f"{item.similarity:.2f}",
+            }
+            for item in network.duplicates[:DUPLICATES_LISTED]
+        ],
         "duplicates_total": len(network.duplicates),
         "min_shared": rules.min_shared_organisations,
         "min_similarity": f"{rules.min_purpose_similarity:.2f}",
@@ -353,20 +451,27 @@ def network_section(network: Any, svg: str, partnerships: Sequence[Mapping[str, 
 def network_summary(network: Any, picture: Any) -> str:
     """The network picture in words: what a reader who cannot see it needs (its text alternative)."""
     if not network.shared:
-        return (f"No partner organisation sits on more than one of the {len(network.members)} partnerships in "
-                "scope, so there is no network to draw.")
+        return (
+            f"No partner organisation sits on more than one of the {len(network.members)} partnerships in "
+            "scope, so there is no network to draw."
+        )
     top = "; ".join(f"{name} ({count} partnerships)" for name, count in picture.organisations[:5])
-    text = (f"{len(network.shared)} of the {network.organisations} partner organisations named sit on two or more "
-            f"of the {len(network.members)} partnerships in scope. On most: {top}. ")
+    text = (
+        f"{len(network.shared)} of the {network.organisations} partner organisations named sit on two or more "
+        f"of the {len(network.members)} partnerships in scope. On most: {top}. "
+    )
     shown = len(picture.organisations)
     drawn = sum(len(node[1]) for node in picture.nodes)
     if shown < len(network.shared):
-        text += f"The picture joins the {shown} organisations on most partnerships to the {drawn} partnerships they sit on"
+        text += (
+            f"The picture joins the {shown} organisations on most partnerships to the {drawn} partnerships they sit on"
+        )
     else:
         text += f"The picture joins each shared organisation to the {drawn} partnerships it sits on"
     if picture.grouped:
-        text += (", partnerships joined to the same organisations drawn as one group"
-                 + (f"; {picture.not_drawn} partnerships in smaller groups are not drawn" if picture.not_drawn else ""))
+        text += ", partnerships joined to the same organisations drawn as one group" + (
+            f"; {picture.not_drawn} partnerships in smaller groups are not drawn" if picture.not_drawn else ""
+        )
     return text + ". The table lists every shared organisation with its partnerships."
 
 
@@ -381,8 +486,9 @@ def pounds(value: float | None) -> str:
     return "\u2014" if value is None else f"£{value:,.2f}"
 
 
-def leverage_section(scores: Sequence[PartnershipScore], found: Mapping[str, Any],
-                     partnerships: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def leverage_section(
+    scores: Sequence[PartnershipScore], found: Mapping[str, Any], partnerships: Sequence[dict[str, Any]]
+) -> dict[str, Any]:
     """The block beside the resources chart, and each profile's `leverage` line."""
     from pipeline.portfolio.leverage import leverage_total
 
@@ -390,24 +496,40 @@ def leverage_section(scores: Sequence[PartnershipScore], found: Mapping[str, Any
     for item in partnerships:
         found_item = found.get(item["score"].file)
         if found_item is not None and item["score"].assessed and item["score"].in_scope:
-            item["leverage"] = {"value": pounds(found_item.value) if found_item.value is not None else None,
-                                "council": money(found_item.council), "partners": money(found_item.partners),
-                                "reason": found_item.reason}
+            item["leverage"] = {
+                "value": pounds(found_item.value) if found_item.value is not None else None,
+                "council": money(found_item.council),
+                "partners": money(found_item.partners),
+                "reason": found_item.reason,
+            }
     total = leverage_total(scores, found)
-    ranked = sorted((score for score in scores if score.counted and found.get(score.file)
-                     and found[score.file].value is not None),
-                    key=lambda score: (-found[score.file].value, score.id, score.file))
+    ranked = sorted(
+        (score for score in scores if score.counted and found.get(score.file) and found[score.file].value is not None),
+        key=lambda score: (-found[score.file].value, score.id, score.file),
+    )
     return {
-        "total": pounds(total.value), "council": money(total.council), "partners": money(total.partners),
-        "partnerships": total.partnerships, "without": total.without,
+        "total": pounds(total.value),
+        "council": money(total.council),
+        "partners": money(total.partners),
+        "partnerships": total.partnerships,
+        "without": total.without,
         "reasons": [{"reason": reason, "count": count} for reason, count in total.reasons],
-        "top": [{"id": score.id, "name": score.name, "anchor": anchors.get(score.file),
-                 "value": pounds(found[score.file].value), "council": money(found[score.file].council),
-                 "partners": money(found[score.file].partners)} for score in ranked[:LEVERAGE_LISTED]],
+        "top": [
+            {
+                "id": score.id,
+                "name": score.name,
+                "anchor": anchors.get(score.file),
+                "value": pounds(found[score.file].value),
+                "council": money(found[score.file].council),
+                "partners": money(found[score.file].partners),
+            }
+            for score in ranked[:LEVERAGE_LISTED]
+        ],
     }
 
 
 # --- The years side by side ------------------------------------------------------------------------
+
 
 def years_side_by_side(data: Mapping[str, Any], partnerships: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
     """The summary's RAG split year by year and the partnerships Red at two or more reviews running;
@@ -426,35 +548,57 @@ def years_side_by_side(data: Mapping[str, Any], partnerships: Sequence[dict[str,
         anchors[item["score"].file] = item["anchor"]
         if len(entries) > 1:
             item["trend"] = {
-                "rows": [{"year": entry["year"], "rag": entry["rag"] or "\u2014",
-                          "completeness": entry["checklist_completeness"],
-                          "assurance": entry["checklist_assurance"]} for entry in entries],
+                "rows": [
+                    {
+                        "year": entry["year"],
+                        "rag": entry["rag"] or "\u2014",
+                        "completeness": entry["checklist_completeness"],
+                        "assurance": entry["checklist_assurance"],
+                    }
+                    for entry in entries
+                ],
                 "text": trend_text(entries),
             }
-    red = [item for item in data["partnerships"] if item["id"] in history["red_for_two_reviews_or_more"]
-           and item.get("counted", True)]
+    red = [
+        item
+        for item in data["partnerships"]
+        if item["id"] in history["red_for_two_reviews_or_more"] and item.get("counted", True)
+    ]
     return {
-        "rows": [{"year": row["year"], "counts": [row["rag"][rag] for rag in RAG_ORDER],
-                  "total": sum(row["rag"].values())} for row in history["years"]],
-        "red": [{"id": item["id"], "name": item["name"], "anchor": anchors.get(item["file"]),
-                 "reviews": red_run(item["history"]),
-                 "years": [entry["year"] for entry in item["history"][-red_run(item["history"]):]]} for item in red],
+        "rows": [
+            {"year": row["year"], "counts": [row["rag"][rag] for rag in RAG_ORDER], "total": sum(row["rag"].values())}
+            for row in history["years"]
+        ],
+        "red": [
+            {
+                "id": item["id"],
+                "name": item["name"],
+                "anchor": anchors.get(item["file"]),
+                "reviews": red_run(item["history"]),
+                "years": [entry["year"] for entry in item["history"][-red_run(item["history"]) :]],
+            }
+            for item in red
+        ],
         "first": history["years"][0]["year"],
     }
 
 
 def trend_text(entries: Sequence[Mapping[str, Any]]) -> str:
     """A partnership's years in one sentence, for every reader (the trend's words)."""
+
     def arrow(values_: Iterable[str]) -> str:
         return " \u2192 ".join(values_)
 
     years = [str(entry["year"]) for entry in entries]
-    return (f"From {years[0]} to {years[-1]}: rating {arrow(entry['rag'] or 'none' for entry in entries)}; "
-            f"checklist completeness {arrow(percent(entry['checklist_completeness']) for entry in entries)}; "
-            f"assurance {arrow(percent(entry['checklist_assurance']) for entry in entries)}.")
+    return (
+        f"From {years[0]} to {years[-1]}: rating {arrow(entry['rag'] or 'none' for entry in entries)}; "
+        f"checklist completeness {arrow(percent(entry['checklist_completeness']) for entry in entries)}; "
+        f"assurance {arrow(percent(entry['checklist_assurance']) for entry in entries)}."
+    )
 
 
 # --- Change since last year ------------------------------------------------------------------------
+
 
 def points(then: float | None, now: float | None) -> str:
     """'+13 points': the change between the whole percentages the pack shows, so the figures add up."""
@@ -479,11 +623,19 @@ def _score_change(then: float | None, now: float | None) -> str:
 
 
 #: How the pack words a risk's direction, with an arrow for the eye (the word carries the meaning).
-DIRECTIONS = {"up": "\u25b2 up (worse)", "down": "\u25bc down (better)", "no change": "no change",
-              "not comparable": "not comparable"}
+DIRECTIONS = {
+    "up": "\u25b2 up (worse)",
+    "down": "\u25bc down (better)",
+    "no change": "no change",
+    "not comparable": "not comparable",
+}
 #: How the pack words a carried action's status this year.
-CARRIED_OUTCOMES = {catalogue.COMPLETE: "Closed", NOT_CARRIED_OVER: "Not carried over", NO_RETURN: "No return",
-                    NOT_ASSESSED_NOW: "Not assessed"}
+CARRIED_OUTCOMES = {
+    catalogue.COMPLETE: "Closed",
+    NOT_CARRIED_OVER: "Not carried over",
+    NO_RETURN: "No return",
+    NOT_ASSESSED_NOW: "Not assessed",
+}
 
 
 def change_summary(comparison: Comparison, year: int, partnerships: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -497,12 +649,19 @@ def change_summary(comparison: Comparison, year: int, partnerships: Sequence[Map
             first_file[key], anchors[key] = item["score"].file, item["anchor"]
 
     def rows(changes) -> list[dict[str, Any]]:
-        return [{"id": change.id, "name": change.name, "anchor": anchors.get(id_key(change.id)),
-                 "rag_then": change.rag_then, "rag_now": change.rag_now,
-                 "completeness": f"{percent(change.completeness_then)} \u2192 {percent(change.completeness_now)}",
-                 "completeness_change": points(change.completeness_then, change.completeness_now),
-                 "what_changed": change.what_changed}
-                for change in changes]
+        return [
+            {
+                "id": change.id,
+                "name": change.name,
+                "anchor": anchors.get(id_key(change.id)),
+                "rag_then": change.rag_then,
+                "rag_now": change.rag_now,
+                "completeness": f"{percent(change.completeness_then)} \u2192 {percent(change.completeness_now)}",
+                "completeness_change": points(change.completeness_then, change.completeness_now),
+                "what_changed": change.what_changed,
+            }
+            for change in changes
+        ]
 
     then_counts = dict(comparison.workbooks_by_rag_then or comparison.rag_counts("then"))
     now_counts = dict(comparison.workbooks_by_rag_now or comparison.rag_counts("now"))
@@ -511,41 +670,67 @@ def change_summary(comparison: Comparison, year: int, partnerships: Sequence[Map
         "then_label": then_label,
         "previous_as_of": _iso_date(comparison.previous_as_of),
         "rag_rows": [
-            {"label": f"Rating then ({then_label})", "counts": [then_counts.get(rag, 0) for rag in RAG_ORDER],
-             "total": sum(then_counts.values())},
-            {"label": f"Rating now ({year})", "counts": [now_counts.get(rag, 0) for rag in RAG_ORDER],
-             "total": sum(now_counts.values())},
+            {
+                "label": f"Rating then ({then_label})",
+                "counts": [then_counts.get(rag, 0) for rag in RAG_ORDER],
+                "total": sum(then_counts.values()),
+            },
+            {
+                "label": f"Rating now ({year})",
+                "counts": [now_counts.get(rag, 0) for rag in RAG_ORDER],
+                "total": sum(now_counts.values()),
+            },
         ],
         "worse": rows(comparison.worse),
         "better": rows(comparison.better),
-        "other_moves": rows(change for change in comparison.partnerships
-                            if change.status == "continuing" and change.id not in moved
-                            and change.rag_then != change.rag_now),
-        "unchanged": sum(1 for change in comparison.partnerships
-                         if change.status == "continuing" and change.rag_then == change.rag_now),
+        "other_moves": rows(
+            change
+            for change in comparison.partnerships
+            if change.status == "continuing" and change.id not in moved and change.rag_then != change.rag_now
+        ),
+        "unchanged": sum(
+            1
+            for change in comparison.partnerships
+            if change.status == "continuing" and change.rag_then == change.rag_now
+        ),
         "new": rows(comparison.new),
         "ended": rows(change for change in comparison.ended if change.rag_then != OUT_OF_SCOPE),
         "ended_out_of_scope": rows(change for change in comparison.ended if change.rag_then == OUT_OF_SCOPE),
-        "carried": {"total": comparison.carried_actions, "closed": comparison.carried_closed,
-                    "not_closed": comparison.carried_still_open,
-                    "outcomes": _carried_outcomes(comparison),
-                    "partnerships": sum(1 for change in comparison.partnerships if change.carried_actions)},
-        "risks": [{"ref": risk.ref, "text": risk.text, "then": _score_text(risk.score_then),
-                   "now": _score_text(risk.score_now), "change": _score_change(risk.score_then, risk.score_now),
-                   "direction": DIRECTIONS[risk.direction], "direction_key": risk.direction.replace(" ", "-")}
-                  for risk in comparison.risks],
+        "carried": {
+            "total": comparison.carried_actions,
+            "closed": comparison.carried_closed,
+            "not_closed": comparison.carried_still_open,
+            "outcomes": _carried_outcomes(comparison),
+            "partnerships": sum(1 for change in comparison.partnerships if change.carried_actions),
+        },
+        "risks": [
+            {
+                "ref": risk.ref,
+                "text": risk.text,
+                "then": _score_text(risk.score_then),
+                "now": _score_text(risk.score_now),
+                "change": _score_change(risk.score_then, risk.score_now),
+                "direction": DIRECTIONS[risk.direction],
+                "direction_key": risk.direction.replace(" ", "-"),
+            }
+            for risk in comparison.risks
+        ],
         "first_file": first_file,
     }
 
 
 def _carried_outcomes(comparison: Comparison) -> list[str]:
     """What became of last year's open actions, each counted once, as phrases of one sentence."""
-    outcomes = [(comparison.carried_closed, "now closed (Complete)"),
-                (comparison.carried_open_now, "still open"),
-                (comparison.carried_not_carried_over,
-                 "no longer listed this year without being marked Complete (not carried over)"),
-                (comparison.carried_no_return, "in partnerships that returned no workbook this year"),
-                (comparison.carried_not_assessed, "in workbooks that could not be assessed this year")]
+    outcomes = [
+        (comparison.carried_closed, "now closed (Complete)"),
+        (comparison.carried_open_now, "still open"),
+        (
+            comparison.carried_not_carried_over,
+            "no longer listed this year without being marked Complete (not carried over)",
+        ),
+        (comparison.carried_no_return, "in partnerships that returned no workbook this year"),
+        (comparison.carried_not_assessed, "in workbooks that could not be assessed this year"),
+    ]
     return [f"{count} {words}" for count, words in outcomes if count]
 
 
@@ -563,19 +748,36 @@ def profile_change(score: PartnershipScore, comparison: Comparison, first_file: 
     areas = {area.ref: area.text for area in catalogue.AREAS}
     return {
         "kind": "continuing",
-        "rag_then": change.rag_then, "rag_now": change.rag_now,
-        "movement": {"worse": "worse", "better": "better", "same": "no change"}.get(change.movement or "",
-                                                                                   "not comparable"),
+        "rag_then": change.rag_then,
+        "rag_now": change.rag_now,
+        "movement": {"worse": "worse", "better": "better", "same": "no change"}.get(
+            change.movement or "", "not comparable"
+        ),
         "measures": [
-            ("Checklist completeness", percent(change.completeness_then), percent(change.completeness_now),
-             points(change.completeness_then, change.completeness_now)),
-            ("Checklist assurance", percent(change.assurance_then), percent(change.assurance_now),
-             points(change.assurance_then, change.assurance_now)),
+            (
+                "Checklist completeness",
+                percent(change.completeness_then),
+                percent(change.completeness_now),
+                points(change.completeness_then, change.completeness_now),
+            ),
+            (
+                "Checklist assurance",
+                percent(change.assurance_then),
+                percent(change.assurance_now),
+                points(change.assurance_then, change.assurance_now),
+            ),
         ],
-        "actions": [{"ref": action.ref, "area": areas.get(action.ref, ""), "action": action.action,
-                     "status_then": action.status_then, "status_now": action.status_now,
-                     "outcome": CARRIED_OUTCOMES.get(action.status_now, "Still open")}
-                    for action in change.carried_actions],
+        "actions": [
+            {
+                "ref": action.ref,
+                "area": areas.get(action.ref, ""),
+                "action": action.action,
+                "status_then": action.status_then,
+                "status_now": action.status_now,
+                "outcome": CARRIED_OUTCOMES.get(action.status_now, "Still open"),
+            }
+            for action in change.carried_actions
+        ],
         "open": change.open_carried_actions,
     }
 

@@ -2,8 +2,8 @@
 `pipeline.report_templates`, read with importlib.resources) rendered with the context.
 
 Autoescaping is on, so anything an officer typed appears as text. The HTML is self-contained (CSS in
-a <style>, charts as inline SVG). `render_html` gives the whole pack; `render_pack` gives some of its
-parts, which `pipeline.pack.pdf` renders one at a time.
+a <style>, charts as inline SVG). `render_html` gives the whole pack; `render_pack` gives what is
+named of it, which is how `pipeline.pack.pdf` renders a big pack in parts.
 """
 
 from __future__ import annotations
@@ -34,25 +34,37 @@ def tool_file(name: str) -> str:
     try:
         return resources.files(TEMPLATES_PACKAGE).joinpath(name).read_text(encoding="utf-8")
     except (OSError, ModuleNotFoundError) as error:
-        raise MissingToolFile(f"the tool's own file report_templates/{name} is missing from this installation "
-                              f"({type(error).__name__}); reinstall partnership-review") from None
+        raise MissingToolFile(
+            f"the tool's own file report_templates/{name} is missing from this installation "
+            f"({type(error).__name__}); reinstall partnership-review"
+        ) from None
 
 
 def environment() -> Environment:
     autoescape = select_autoescape(disabled_extensions=("css.j2",), default=True, default_for_string=True)
-    env = Environment(loader=FunctionLoader(tool_file), autoescape=autoescape,
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env = Environment(
+        loader=FunctionLoader(tool_file),
+        autoescape=autoescape,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
     env.filters["pct"] = percent
     env.filters["money"] = money
     env.filters["days"] = days
     env.filters["date"] = long_date
     env.filters["rag_class"] = lambda rag: "rag-" + rag.lower().replace(" ", "-")
-    env.globals.update(section_titles={anchor: _words(title) for anchor, title in SECTION_TITLES.items()},
-                       above_profiles=ABOVE_PROFILES, contents_title=_words(CONTENTS_TITLE))
+    env.globals.update(
+        section_titles={anchor: _words(title) for anchor, title in SECTION_TITLES.items()},
+        above_profiles=ABOVE_PROFILES,
+        contents_title=_words(CONTENTS_TITLE),
+    )
     return env
 
 
-ALL_PARTS = frozenset({"contents", "summary", "exceptions", "register", "profiles", "appendix"})
+#: What `render_pack` can render, each starting a page (together, the whole pack).
+WHOLE_PACK = frozenset({"contents", "summary", "exceptions", "register", "profiles", "appendix"})
 
 
 def _words(text: str) -> Markup:
@@ -68,31 +80,53 @@ def stylesheet() -> str:
 
 def render_html(context: Mapping[str, Any]) -> str:
     """The pack as one self-contained HTML document."""
-    return render_pack(context, ALL_PARTS, context["profiled"], profiles_title=True)
+    return render_pack(context, WHOLE_PACK, context["profiled"], profiles_title=True)
 
 
-def render_pack(context: Mapping[str, Any], parts: frozenset[str], profiles: Sequence[Mapping[str, Any]], *,
-            profiles_title: bool, toc_pages: Mapping[str, int] | None = None,
-            numbering: tuple[int, int] | None = None, footer: bool = True,
-            piece: tuple[int, int] | None = None) -> str:
-    """The pack, or some of its parts: `contents` (cover and contents), `summary` (with the charts),
-    `exceptions`, `register`, `profiles` (those given), `appendix`.
+def render_pack(
+    context: Mapping[str, Any],
+    rendered: frozenset[str],
+    profiles: Sequence[Mapping[str, Any]],
+    *,
+    profiles_title: bool,
+    toc_pages: Mapping[str, int] | None = None,
+    numbering: tuple[int, int] | None = None,
+    footer: bool = True,
+    lines: tuple[int, int] | None = None,
+) -> str:
+    """The pack, or what `rendered` names of it (see WHOLE_PACK): `contents` (the cover and contents),
+    `summary` (the summary, the charts, the shared partners and the strategy's questions),
+    `exceptions`, `register`, `profiles` (those given, under the heading if `profiles_title`),
+    `appendix`.
 
-    `toc_pages` gives the contents its page numbers and `numbering` (first page, total pages) fixes
-    the footer's numbers when the PDF is rendered in parts; `footer=False` leaves the footer off, to be
-    stamped on later; `piece` (start, stop) renders only those partnerships' lines of the contents or
-    the register, each with an id (see `render_pdf`).
+    For the PDF in parts: `toc_pages` gives the contents its page numbers (anchor -> page number) and
+    `numbering` (first page, total pages) the footer's; `footer=False` leaves the footer off, to be
+    stamped on later; `lines` (start, stop) renders only those lines of the register, or of the
+    contents' list of profiles, each with an id (see `pipeline.pack.pdf`), the lines from a start
+    after the first carrying on the ones before, without their heading.
     """
     css = stylesheet()
     if numbering is not None:
         css += numbering_css(*numbering)
     if not footer:
         css += "\n@page { @bottom-center { content: none; } }\n"
-    return environment().get_template("pack.html.j2").render(
-        **context, css=Markup(css), parts=parts, profiles=profiles, profiles_title=profiles_title,
-        toc_pages=toc_pages, piece=None if piece is None else {"start": piece[0], "stop": piece[1]})
+    return (
+        environment()
+        .get_template("pack.html.j2")
+        .render(
+            **context,
+            css=Markup(css),
+            rendered=rendered,
+            profiles=profiles,
+            profiles_title=profiles_title,
+            toc_pages=toc_pages,
+            lines=None if lines is None else {"start": lines[0], "stop": lines[1]},
+        )
+    )
 
 
 def numbering_css(first: int, total: int) -> str:
-    return (f'\n@page {{ @bottom-center {{ content: "Page " counter(page) " of {total}"; }} }}\n'
-            f"@page :first {{ counter-reset: page {first}; }}\n")
+    return (
+        f'\n@page {{ @bottom-center {{ content: "Page " counter(page) " of {total}"; }} }}\n'
+        f"@page :first {{ counter-reset: page {first}; }}\n"
+    )

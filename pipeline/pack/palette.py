@@ -10,8 +10,19 @@ text). Text in a colour of its own (worse, better, overdue) takes a darker shade
 
 from __future__ import annotations
 
-from pipeline.catalogue import (AMBER, COMPLETE, GREEN, HIGH, IN_PROGRESS, LOW, MEDIUM, NOT_ASSESSED, NOT_STARTED,
-                                OUT_OF_SCOPE, RED)
+from pipeline.catalogue import (
+    AMBER,
+    COMPLETE,
+    GREEN,
+    HIGH,
+    IN_PROGRESS,
+    LOW,
+    MEDIUM,
+    NOT_ASSESSED,
+    NOT_STARTED,
+    OUT_OF_SCOPE,
+    RED,
+)
 from pipeline.check.score import OVERDUE
 
 # --- Okabe-Ito, and the two greys of the ratings that are not a judgement ---------------------------
@@ -66,9 +77,23 @@ STRIPE = "#eee"
 
 #: The stylesheet's colours by the names pack.css.j2 gives them.
 STYLESHEET = {
-    "ink": TEXT, "muted": TEXT_MUTED, "rule": RULE, "pale": PALE, "accent": ACCENT,
-    "red": RAG_COLOURS[RED], "amber": RAG_COLOURS[AMBER], "green": RAG_COLOURS[GREEN],
-    "grey": RAG_COLOURS[OUT_OF_SCOPE], "light": RAG_COLOURS[NOT_ASSESSED], "stripe": STRIPE,
-    "band_low": BAND_COLOURS[LOW], "band_medium": BAND_COLOURS[MEDIUM], "band_high": BAND_COLOURS[HIGH],
-    "worse": WORSE_TEXT, "better": BETTER_TEXT, "notice": NOTICE, "white": WHITE, "black": BLACK,
+    "ink": TEXT,
+    "muted": TEXT_MUTED,
+    "rule": RULE,
+    "pale": PALE,
+    "accent": ACCENT,
+    "red": RAG_COLOURS[RED],
+    "amber": RAG_COLOURS[AMBER],
+    "green": RAG_COLOURS[GREEN],
+    "grey": RAG_COLOURS[OUT_OF_SCOPE],
+    "light": RAG_COLOURS[NOT_ASSESSED],
+    "stripe": STRIPE,
+    "band_low": BAND_COLOURS[LOW],
+    "band_medium": BAND_COLOURS[MEDIUM],
+    "band_high": BAND_COLOURS[HIGH],
+    "worse": WORSE_TEXT,
+    "better": BETTER_TEXT,
+    "notice": NOTICE,
+    "white": WHITE,
+    "black": BLACK,
 }

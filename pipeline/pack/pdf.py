@@ -1,12 +1,23 @@
 """The pack as an A4 PDF: a valid, tagged PDF/UA-1 file, rendered by WeasyPrint from the same
 templates as the HTML.
 
+The words used here, each for one thing:
+
+- a *part* is one rendering by WeasyPrint of some of the pack's HTML, a PDF of its own (`_Part`);
+  the pack's PDF is its parts' pages joined (`_join`). A small pack is one part.
+- a *chunk* is the profiles rendered together in one part: `pdf_profiles_per_chunk` of them (the
+  configuration's word).
+- *lines* are the register's rows and the contents' lines of profiles. Too many lines for one part
+  are a *flow* (`_Flow`): parts rendered one after another, each carrying on the lines of the last,
+  laid out as one rendering would lay them out.
+- *stamps* are pages carrying only the running heads and the footer, drawn over the parts' pages.
+
 A big pack is rendered in parts, in parallel worker processes, to bound memory and save time, with
-page numbers, contents, links and bookmarks made right across the parts (see `render_pdf`); a small
-one is one part. Every part is a tagged PDF (WeasyPrint's PDF/UA-1 variant: structure tree, language,
-title, PDF/UA identification); `_finish_part` completes what WeasyPrint leaves out, and `_join` puts
-the parts' structure trees under one, so a screen reader reads the whole pack in order. The renderer
-refuses every URL, so the PDF never reaches outside the document.
+page numbers, contents, links and bookmarks made right across the parts (see `render_pdf`). Every part
+is a tagged PDF (WeasyPrint's PDF/UA-1 variant: structure tree, language, title, PDF/UA
+identification); `_finish_part` completes what WeasyPrint leaves out, and `_join` puts the parts'
+structure trees under one, so a screen reader reads the whole pack in order. The renderer refuses
+every URL, so the PDF never reaches outside the document.
 """
 
 from __future__ import annotations
@@ -26,16 +37,22 @@ from pipeline.pack.sections import SECTION_TITLES
 
 #: WeasyPrint's variant: a tagged PDF 1.7 that identifies itself as PDF/UA-1.
 PDF_VARIANT = "pdf/ua-1"
-#: The running heads and footers are rendered this many pages to a document, so their memory stays small too.
+#: The stamps are rendered this many pages to a part, so their memory stays small too.
 STAMP_PAGES_PER_PART = 200
 #: The register and the contents of a big pack are rendered at most this many lines to a part (a few
-#: pages each), so no part's memory grows with the batch; a profile chunk is about the same size.
+#: pages each), so no part's memory grows with the batch; a chunk of profiles is about the same size.
 REGISTER_ROWS_PER_PART = 150
 CONTENTS_LINES_PER_PART = 250
 
 
-def render_pdf(context: Mapping[str, Any], path: Path, *, profiles_per_chunk: int | None = None,
-               jobs: int | None = None, tagged: bool = True) -> Path:
+def render_pdf(
+    context: Mapping[str, Any],
+    path: Path,
+    *,
+    profiles_per_chunk: int | None = None,
+    jobs: int | None = None,
+    tagged: bool = True,
+) -> Path:
     """The pack as an A4 PDF, from the same templates, touching nothing outside the document.
 
     Up to `profiles_per_chunk` profiles (default: the config's `pdf_profiles_per_chunk`; 0 means
@@ -44,22 +61,22 @@ def render_pdf(context: Mapping[str, Any], path: Path, *, profiles_per_chunk: in
     `jobs` is. `tagged=False` leaves the tags out (the benchmark's measure of what tagging costs).
 
     1. The body is rendered once, part by part: the summary with the charts, the exceptions, the
-       register (a `_Flow` of parts of REGISTER_ROWS_PER_PART rows, breaking where one rendering
-       would), the profiles a chunk at a time and the appendix; and the cover and contents (a `_Flow`
+       register (a flow of parts of up to REGISTER_ROWS_PER_PART rows, breaking where one rendering
+       would), the profiles a chunk at a time and the appendix; and the cover and contents (a flow
        too) with placeholder numbers. Nothing in the body depends on its page numbers, so this fixes
        every page and every anchor.
     2. The cover and contents are rendered again with the real page numbers, which follow from the
        parts' page counts; if that moves the contents onto a different number of pages, again.
     3. Every part is laid out with its running heads, which are then taken off its pages (their words
-       kept) so that they can be drawn again, with "Page N of M", as pagination artifacts (`_stamps`).
+       kept) so that they can be drawn again, with "Page N of M", as pagination artifacts (the stamps).
        The join copies the parts' pages and structure trees into one tagged PDF with pikepdf, once the
        workers (and their memory) are gone.
     """
     path = Path(path)
-    chunk = context["config"].pdf_profiles_per_chunk if profiles_per_chunk is None else profiles_per_chunk
+    per_chunk = context["config"].pdf_profiles_per_chunk if profiles_per_chunk is None else profiles_per_chunk
     partnerships, profiled = list(context["partnerships"]), list(context["profiled"])
     alts = chart_alternatives(context)
-    if not chunk or len(profiled) <= chunk:
+    if not per_chunk or len(profiled) <= per_chunk:
         whole = _Flow(lambda *_: render_html(context))
         with _pool(1) as pool:
             _render_flows(pool, 1, [whole], alts, tagged)
@@ -68,45 +85,61 @@ def render_pdf(context: Mapping[str, Any], path: Path, *, profiles_per_chunk: in
         _join(whole.parts, [item.pdf for flow in stamps for item in flow.parts], path, context)
         return path
 
-    def part(names: set[str], profiles: Sequence[Mapping[str, Any]] = (), title: bool = False) -> _Flow:
-        return _Flow(lambda *_: render_pack(context, frozenset(names), profiles, profiles_title=title, footer=False))
+    def one_part(rendered: set[str], profiles: Sequence[Mapping[str, Any]] = (), title: bool = False) -> _Flow:
+        return _Flow(lambda *_: render_pack(context, frozenset(rendered), profiles, profiles_title=title, footer=False))
 
     def contents(toc_pages: Mapping[str, int]) -> _Flow:
-        return _Flow(lambda start, stop, done: render_pack(
-            context, frozenset({"contents"}), [], profiles_title=False, toc_pages=toc_pages, footer=False,
-            piece=(start, stop)), [f"toc-{item['anchor']}" for item in profiled], CONTENTS_LINES_PER_PART)
+        return _Flow(
+            lambda start, stop, done: render_pack(
+                context,
+                frozenset({"contents"}),
+                [],
+                profiles_title=False,
+                toc_pages=toc_pages,
+                footer=False,
+                lines=(start, stop),
+            ),
+            [f"toc-{item['anchor']}" for item in profiled],
+            CONTENTS_LINES_PER_PART,
+        )
 
-    register = _Flow(lambda start, stop, _: render_pack(context, frozenset({"register"}), [], profiles_title=False,
-                                                        footer=False, piece=(start, stop)),
-                     [f"row-{item['anchor']}" for item in partnerships], REGISTER_ROWS_PER_PART)
-    summary, exceptions, appendix = part({"summary"}), part({"exceptions"}), part({"appendix"})
-    chunks = [part({"profiles"}, profiled[index:index + chunk], index == 0)
-              for index in range(0, len(profiled), chunk)]
+    register = _Flow(
+        lambda start, stop, _: render_pack(
+            context, frozenset({"register"}), [], profiles_title=False, footer=False, lines=(start, stop)
+        ),
+        [f"row-{item['anchor']}" for item in partnerships],
+        REGISTER_ROWS_PER_PART,
+    )
+    summary, exceptions, appendix = one_part({"summary"}), one_part({"exceptions"}), one_part({"appendix"})
+    chunks = [
+        one_part({"profiles"}, profiled[index : index + per_chunk], index == 0)
+        for index in range(0, len(profiled), per_chunk)
+    ]
     body = [summary, exceptions, register, *chunks, appendix]
     toc_keys = (*SECTION_TITLES, *(item["anchor"] for item in profiled))
     first_contents = contents({key: 999 for key in toc_keys})
 
-    # The flows first, as each renders one part at a time; then the parts that stand alone, biggest
-    # first (a chunk of profiles, the summary with its charts, the appendix, the exceptions), so the
-    # workers finish together rather than one waiting on a big part started last.
+    # The flows of lines first, as each renders one part at a time; then the flows of one part,
+    # biggest first (a chunk of profiles, the summary with its charts, the appendix, the exceptions),
+    # so the workers finish together rather than one waiting on a big part started last.
     order = [register, first_contents, *chunks, summary, appendix, exceptions]
     workers = max(1, min(jobs or os.cpu_count() or 1, len(body)))
     with _pool(workers) as pool:
         _render_flows(pool, workers, order, alts, tagged)
-        rendered = [item for flow in body for item in flow.parts]
+        body_parts = [item for flow in body for item in flow.parts]
         contents_pages = first_contents.pages
         for _ in range(3):  # the real numbers could, in theory, reflow the contents onto another page
-            first_pages = _anchor_pages(rendered, contents_pages)
-            front = contents({key: first_pages[key] + 1 for key in toc_keys if key in first_pages})
+            anchor_pages = _anchor_pages(body_parts, contents_pages)
+            front = contents({key: anchor_pages[key] + 1 for key in toc_keys if key in anchor_pages})
             _render_flows(pool, workers, [front], alts, tagged)
             if front.pages == contents_pages:
                 break
             contents_pages = front.pages
         else:
             raise RuntimeError("the PDF's page numbers did not settle; render it with pdf_profiles_per_chunk = 0")
-        stamps = _stamps(front.parts, rendered)
+        stamps = _stamps(front.parts, body_parts)
         _render_flows(pool, workers, stamps)
-    _join([*front.parts, *rendered], [item.pdf for flow in stamps for item in flow.parts], path, context)
+    _join([*front.parts, *body_parts], [item.pdf for flow in stamps for item in flow.parts], path, context)
     return path
 
 
@@ -118,62 +151,87 @@ def chart_alternatives(context: Mapping[str, Any]) -> dict[str, str]:
 
 def link_descriptions(context: Mapping[str, Any]) -> dict[str, str]:
     """What each internal link leads to, by anchor, as a link annotation's description."""
-    described = {**SECTION_TITLES, "method": "Method, in the appendix", "main": "The review, after the contents",
-                 "possible-duplication": "Possible duplication: check"}
+    described = {
+        **SECTION_TITLES,
+        "method": "Method, in the appendix",
+        "main": "The review, after the contents",
+        "possible-duplication": "Possible duplication: check",
+    }
     for item in context["partnerships"]:
         label = item.get("label") or item["title"]
-        described[item["anchor"]] = (f"Profile of {label}" if item["score"].assessed else
-                                     f"Why {label} could not be assessed, under Exceptions")
+        described[item["anchor"]] = (
+            f"Profile of {label}" if item["score"].assessed else f"Why {label} could not be assessed, under Exceptions"
+        )
     return described
 
 
 # --- Running heads and footers ---------------------------------------------------------------------
+
 
 def _stamps(front: Sequence["_Part"], body: Sequence["_Part"]) -> list["_Flow"]:
     """The running heads and "Page N of M" of every page, in the sizes given, each page's heads those
     its part was laid out with; the cover (page 1) has none."""
     pages = [(flag, *heads) for item in (*front, *body) for flag, heads in zip(item.landscape, item.heads)]
     total = len(pages)
-    lines = [(flag, left, right, f"Page {number} of {total}" if number > 1 else "")
-             for number, (flag, left, right) in enumerate(pages, start=1)]
-    return [_Flow(lambda *_, some=lines[index:index + STAMP_PAGES_PER_PART]: _stamps_html(some))
-            for index in range(0, total, STAMP_PAGES_PER_PART)]
+    stamped = [
+        (flag, left, right, f"Page {number} of {total}" if number > 1 else "")
+        for number, (flag, left, right) in enumerate(pages, start=1)
+    ]
+    return [
+        _Flow(lambda *_, some=stamped[index : index + STAMP_PAGES_PER_PART]: _stamps_html(some))
+        for index in range(0, total, STAMP_PAGES_PER_PART)
+    ]
 
 
 def _stamps_html(pages: Sequence[tuple[bool, str, str, str]]) -> str:
     """Pages carrying only the running heads and the footer, laid out by the pack's own @page rules so
     each sits exactly where it would on a page rendered whole."""
     css = stylesheet()
-    css += ("\n@page { @top-left { content: string(stamp-left); } @top-right { content: string(stamp-right); }"
-            " @bottom-center { content: string(stamp-foot); } }\n")
-    css += (".stamp { height: 1px; break-after: page; string-set: stamp-left attr(data-left), "
-            "stamp-right attr(data-right), stamp-foot attr(data-foot); } .stamp:last-child { break-after: auto; }\n")
+    css += (
+        "\n@page { @top-left { content: string(stamp-left); } @top-right { content: string(stamp-right); }"
+        " @bottom-center { content: string(stamp-foot); } }\n"
+    )
+    css += (
+        ".stamp { height: 1px; break-after: page; string-set: stamp-left attr(data-left), "
+        "stamp-right attr(data-right), stamp-foot attr(data-foot); } .stamp:last-child { break-after: auto; }\n"
+    )
     css += ".stamp-landscape { page: landscape; }\n"
     # The pack's white body background would fill each stamp page and hide the page it is laid on.
     css += "html, body { background: none !important; }\n"
     quote = lambda text: html_text.escape(text, quote=True)  # noqa: E731
     pages_html = "".join(
         f'<div class="stamp{" stamp-landscape" if flag else ""}" data-left="{quote(left)}" '
-        f'data-right="{quote(right)}" data-foot="{quote(foot)}"></div>' for flag, left, right, foot in pages)
-    return (f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><style>{css}</style></head>'
-            f"<body>{pages_html}</body></html>")
+        f'data-right="{quote(right)}" data-foot="{quote(foot)}"></div>'
+        for flag, left, right, foot in pages
+    )
+    return (
+        f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><style>{css}</style></head>'
+        f"<body>{pages_html}</body></html>"
+    )
 
 
 # --- Parts -----------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class _Part:
     """One rendered part: its PDF, where each anchor first lands (page index), which pages are landscape
     and each page's running heads (left, right). Only the first len(landscape) pages of the PDF are the
     pack's (see `_Flow`)."""
+
     pdf: bytes
     anchors: dict[str, int]
     landscape: list[bool]
     heads: list[tuple[str, str]]
 
-    def head(self, pages: int) -> "_Part":
-        return _Part(self.pdf, {anchor: index for anchor, index in self.anchors.items() if index < pages},
-                     self.landscape[:pages], self.heads[:pages])
+    def first_pages(self, pages: int) -> "_Part":
+        """The part cut to its first `pages` pages (its PDF keeps them all; the join takes these)."""
+        return _Part(
+            self.pdf,
+            {anchor: index for anchor, index in self.anchors.items() if index < pages},
+            self.landscape[:pages],
+            self.heads[:pages],
+        )
 
 
 def _starts(parts: Sequence[_Part], first: int = 0) -> list[int]:
@@ -195,14 +253,14 @@ def _anchor_pages(parts: Sequence[_Part], first: int = 0) -> dict[str, int]:
 
 
 class _Flow:
-    """A part of the pack, or a run of lines (register rows, contents lines) too long for one rendering,
-    laid out over parts as one rendering would lay it out.
+    """What is rendered as one: the lines of the register or the contents, too many for one part, laid
+    out over parts as one rendering would lay them out; or, with no lines, one part (a chunk of
+    profiles, the summary, a page of stamps...).
 
     `html(start, stop, pages)` gives the HTML of lines start to stop, `pages` being the pages already
     kept, and `lines` the id each line carries. A part renders up to `size` lines from where the last
     stopped; unless it reaches the end, its last page is dropped and the lines on it start the next
-    part, so every kept page is full, as a page of one rendering would be. With no lines, the flow is
-    one part.
+    part, so every kept page is full, as a page of one rendering would be.
     """
 
     def __init__(self, html: Callable[[int, int, int], str], lines: Sequence[str] = (), size: int = 0) -> None:
@@ -225,16 +283,17 @@ class _Flow:
             self.done = True
             return
         last = len(part.landscape) - 1
-        pages = [part.anchors[line] for line in self.lines[self.start:self.stop]]
+        pages = [part.anchors[line] for line in self.lines[self.start : self.stop]]
         if pages[0] == last:  # not a whole page of lines: render more at once
             self.size *= 2
             return
-        self.parts.append(part.head(last))
+        self.parts.append(part.first_pages(last))
         self.start += next((index for index, page in enumerate(pages) if page == last), len(pages))
 
 
-def _render_flows(pool, workers: int, flows: Sequence[_Flow], alts: Mapping[str, str] | None = None,
-                  tagged: bool = True) -> None:
+def _render_flows(
+    pool, workers: int, flows: Sequence[_Flow], alts: Mapping[str, str] | None = None, tagged: bool = True
+) -> None:
     """Every flow rendered to its end, at most `workers` parts at a time, the earlier flows' first; a
     flow's next part waits for its last. Only the parts' order within a flow matters to the result, so
     it is the same whatever `workers` is. With `alts` (chart heading -> text alternative) they are the
@@ -278,12 +337,18 @@ def _render_part(html: str, alts: Mapping[str, str] | None = None, tagged: bool 
             anchors.setdefault(anchor, index)
     landscape = [page.width > page.height for page in document.pages]
     if alts is None:
-        return _Part(document.write_pdf(pdf_identifier=PDF_IDENTIFIER), anchors, landscape,
-                     [("", "")] * len(landscape))
+        return _Part(document.write_pdf(pdf_identifier=PDF_IDENTIFIER), anchors, landscape, [("", "")] * len(landscape))
     heads = [_take_off_margins(page) for page in document.pages]
-    links = [_outermost([(target, (left * _PT, (page.height - bottom) * _PT, right * _PT, (page.height - top) * _PT))
-                         for kind, target, (left, top, right, bottom), _ in page.links
-                         if kind == "internal" and target not in anchors]) for page in document.pages]
+    links = [
+        _outermost(
+            [
+                (target, (left * _PT, (page.height - bottom) * _PT, right * _PT, (page.height - top) * _PT))
+                for kind, target, (left, top, right, bottom), _ in page.links
+                if kind == "internal" and target not in anchors
+            ]
+        )
+        for page in document.pages
+    ]
     if not tagged:
         return _Part(document.write_pdf(pdf_identifier=PDF_IDENTIFIER), anchors, landscape, heads)
     pdf = document.write_pdf(pdf_identifier=PDF_IDENTIFIER, pdf_variant=PDF_VARIANT)
@@ -303,8 +368,12 @@ def _outermost(links: Sequence[tuple[str, tuple[float, ...]]]) -> list[tuple[str
 
 
 def _inside(rect: tuple[float, ...], outer: tuple[float, ...]) -> bool:
-    return (outer[0] - 0.01 <= rect[0] and rect[2] <= outer[2] + 0.01 and outer[1] - 0.01 <= rect[1]
-            and rect[3] <= outer[3] + 0.01)
+    return (
+        outer[0] - 0.01 <= rect[0]
+        and rect[2] <= outer[2] + 0.01
+        and outer[1] - 0.01 <= rect[1]
+        and rect[3] <= outer[3] + 0.01
+    )
 
 
 def _take_off_margins(page) -> tuple[str, str]:
@@ -316,8 +385,7 @@ def _take_off_margins(page) -> tuple[str, str]:
     kept = []
     for child in page._page_box.children:
         if isinstance(child, boxes.MarginBox):
-            words[child.at_keyword] = "".join(box.text for box in child.descendants()
-                                              if isinstance(box, boxes.TextBox))
+            words[child.at_keyword] = "".join(box.text for box in child.descendants() if isinstance(box, boxes.TextBox))
         else:
             kept.append(child)
     page._page_box.children = kept
@@ -329,8 +397,9 @@ def _take_off_margins(page) -> tuple[str, str]:
 _PT = 0.75
 
 
-def _finish_part(pdf: bytes, links: Sequence[Sequence[tuple[str, tuple[float, ...]]]], alts: Mapping[str, str],
-                 prefix: str) -> bytes:
+def _finish_part(
+    pdf: bytes, links: Sequence[Sequence[tuple[str, tuple[float, ...]]]], alts: Mapping[str, str], prefix: str
+) -> bytes:
     """What WeasyPrint's tagging leaves to do, on one part:
 
     - each table header says what it heads (/Scope Column in a table's head, Row in its body) and its
@@ -372,22 +441,35 @@ def _finish_part(pdf: bytes, links: Sequence[Sequence[tuple[str, tuple[float, ..
             element.A.Headers = Array([String(f"{prefix}-{header}") for header in element.A.Headers])
         elif kind == "/Figure" and str(element.get("/Alt", "")) in alts:
             element.Alt = String(alts[str(element.Alt)])
-        elif kind == "/Link" and not any(isinstance(kid, Dictionary) and kid.get("/Type") == "/OBJR"
-                                         for kid in kids):
+        elif kind == "/Link" and not any(isinstance(kid, Dictionary) and kid.get("/Type") == "/OBJR" for kid in kids):
             unlinked[page_index[element.Pg.objgen]].append(element)
         children = [kid for kid in kids if isinstance(kid, Dictionary) and kid.get("/Type") == "/StructElem"]
-        in_head, link = in_head or kind == "/THead", link if link is not None else (element if kind == "/Link" else None)
+        in_head, link = (
+            in_head or kind == "/THead",
+            link if link is not None else (element if kind == "/Link" else None),
+        )
         stack.extend((kid, in_head, link) for kid in reversed(children))
 
     key = max(int(nums[index]) for index in range(0, len(nums), 2)) + 1
     for page, elements, targets in zip(document.pages, unlinked, links):
         if len(elements) != len(targets):
-            raise RuntimeError(f"{len(targets)} links to other parts but {len(elements)} untied /Link elements "
-                               "on a page; the tagging of links has changed (see pyproject's WeasyPrint pin)")
+            raise RuntimeError(
+                f"{len(targets)} links to other parts but {len(elements)} untied /Link elements "
+                "on a page; the tagging of links has changed (see pyproject's WeasyPrint pin)"
+            )
         for element, (anchor, rect) in zip(elements, targets):
-            annotation = document.make_indirect(Dictionary(
-                Type=Name.Annot, Subtype=Name.Link, Rect=Array(list(rect)), Border=Array([0, 0, 0]),
-                Dest=String(anchor), Contents=String(anchor), StructParent=key, P=page.obj))
+            annotation = document.make_indirect(
+                Dictionary(
+                    Type=Name.Annot,
+                    Subtype=Name.Link,
+                    Rect=Array(list(rect)),
+                    Border=Array([0, 0, 0]),
+                    Dest=String(anchor),
+                    Contents=String(anchor),
+                    StructParent=key,
+                    P=page.obj,
+                )
+            )
             if "/Annots" not in page.obj:
                 page.obj.Annots = Array()
             page.obj.Annots.append(annotation)
@@ -396,8 +478,7 @@ def _finish_part(pdf: bytes, links: Sequence[Sequence[tuple[str, tuple[float, ..
             key += 1
     root.ParentTreeNextKey = key
     if ids:
-        root.IDTree = Dictionary(Names=Array([item for pair in sorted(ids, key=lambda pair: pair[0])
-                                              for item in pair]))
+        root.IDTree = Dictionary(Names=Array([item for pair in sorted(ids, key=lambda pair: pair[0]) for item in pair]))
     out = io.BytesIO()
     document.save(out, deterministic_id=True)
     return out.getvalue()
@@ -447,6 +528,7 @@ def _document(html: str):
 
 # --- The join --------------------------------------------------------------------------------------
 
+
 def _copy(out, value):
     """`value` of another PDF copied into `out`: an indirect object with all it refers to (once per
     source: the pages copied before are the pages it refers to), a direct array item by item."""
@@ -461,7 +543,7 @@ def _copy(out, value):
     return value
 
 
-def _join(pieces: Sequence[_Part], stamps: Sequence[bytes], path: Path, context: Mapping[str, Any]) -> None:
+def _join(parts: Sequence[_Part], stamps: Sequence[bytes], path: Path, context: Mapping[str, Any]) -> None:
     """One tagged PDF of the parts' kept pages, written to `path`:
 
     - one structure tree: each part's top-level elements under one /Document, in page order; the
@@ -482,10 +564,10 @@ def _join(pieces: Sequence[_Part], stamps: Sequence[bytes], path: Path, context:
     document.P = tree
     nums, names, dests = Array(), [], {}
     key = 0
-    sources = [pikepdf.open(io.BytesIO(piece.pdf)) for piece in pieces]
+    sources = [pikepdf.open(io.BytesIO(part.pdf)) for part in parts]
     tagged = "/StructTreeRoot" in sources[0].Root
-    for piece, source in zip(pieces, sources):
-        kept = source.pages[:len(piece.landscape)]
+    for part, source in zip(parts, sources):
+        kept = source.pages[: len(part.landscape)]
         kept_pages = {page.objgen for page in kept}
         for page in kept:
             out.pages.append(page)
@@ -500,7 +582,7 @@ def _join(pieces: Sequence[_Part], stamps: Sequence[bytes], path: Path, context:
                 copied = out.copy_foreign(kid)
                 copied.P = document
                 document.K.append(copied)
-        for page, copy in zip(kept, out.pages[len(out.pages) - len(kept):]):
+        for page, copy in zip(kept, out.pages[len(out.pages) - len(kept) :]):
             copy.obj.StructParents = key
             nums.extend([key, _copy(out, parent_of[int(page.obj.StructParents)])])
             key += 1
@@ -511,8 +593,11 @@ def _join(pieces: Sequence[_Part], stamps: Sequence[bytes], path: Path, context:
                     key += 1
         if "/IDTree" in root:
             pairs = root.IDTree.Names
-            names.extend((str(pairs[index]), out.copy_foreign(pairs[index + 1]))
-                         for index in range(0, len(pairs), 2) if pairs[index + 1].Pg.objgen in kept_pages)
+            names.extend(
+                (str(pairs[index]), out.copy_foreign(pairs[index + 1]))
+                for index in range(0, len(pairs), 2)
+                if pairs[index + 1].Pg.objgen in kept_pages
+            )
         named = source.Root.get("/Names", {}).get("/Dests", {}).get("/Names", [])
         for index in range(0, len(named), 2):
             if named[index + 1][0].objgen in kept_pages:
@@ -521,11 +606,15 @@ def _join(pieces: Sequence[_Part], stamps: Sequence[bytes], path: Path, context:
         tree.ParentTree = out.make_indirect(Dictionary(Nums=nums))
         tree.ParentTreeNextKey = key
         if names:
-            tree.IDTree = out.make_indirect(Dictionary(Names=Array([item for pair in sorted(names, key=lambda pair: pair[0])
-                                                                    for item in pair])))
+            tree.IDTree = out.make_indirect(
+                Dictionary(Names=Array([item for pair in sorted(names, key=lambda pair: pair[0]) for item in pair]))
+            )
         out.Root.StructTreeRoot = tree
-    out.Root.Names = Dictionary(Dests=out.make_indirect(Dictionary(
-        Names=Array([item for name in sorted(dests) for item in (String(name), dests[name])]))))
+    out.Root.Names = Dictionary(
+        Dests=out.make_indirect(
+            Dictionary(Names=Array([item for name in sorted(dests) for item in (String(name), dests[name])]))
+        )
+    )
 
     described = link_descriptions(context)
     stamp_pdfs = [pikepdf.open(io.BytesIO(stamp)) for stamp in stamps]
@@ -536,8 +625,9 @@ def _join(pieces: Sequence[_Part], stamps: Sequence[bytes], path: Path, context:
         name = Name(f"/Pagination{number}")
         page.add_resource(form, Name.XObject, name)
         drawn = b"q " + bytes(name.unparse()) + b" Do Q"
-        closing = out.make_stream(b"\nQ /Artifact <</Type /Pagination>> BDC " + drawn + b" EMC\n" if tagged
-                                  else b"\nQ " + drawn + b"\n")
+        closing = out.make_stream(
+            b"\nQ /Artifact <</Type /Pagination>> BDC " + drawn + b" EMC\n" if tagged else b"\nQ " + drawn + b"\n"
+        )
         contents = page.obj.Contents
         streams = list(contents) if isinstance(contents, Array) else [contents]
         page.obj.Contents = Array([opening, *streams, closing])
@@ -556,7 +646,7 @@ def _join(pieces: Sequence[_Part], stamps: Sequence[bytes], path: Path, context:
         out.Root.Metadata = out.copy_foreign(first.Root.Metadata)
     for item_key, value in first.docinfo.items():
         out.docinfo[item_key] = value
-    page_of = _anchor_pages(pieces)
+    page_of = _anchor_pages(parts)
     with out.open_outline() as outline:
         profiles = None
         for section, title in SECTION_TITLES.items():
@@ -568,7 +658,12 @@ def _join(pieces: Sequence[_Part], stamps: Sequence[bytes], path: Path, context:
             if partnership["anchor"] in page_of and profiles is not None:
                 title = f"{partnership['score'].id} {partnership['title']}".strip()
                 profiles.children.append(OutlineItem(title, page_of[partnership["anchor"]]))
-    out.save(path, deterministic_id=True, compress_streams=True, force_version="1.7",
-             object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    out.save(
+        path,
+        deterministic_id=True,
+        compress_streams=True,
+        force_version="1.7",
+        object_stream_mode=pikepdf.ObjectStreamMode.generate,
+    )
     for source in (*sources, *stamp_pdfs):
         source.close()

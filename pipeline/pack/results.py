@@ -42,13 +42,27 @@ def partnership_result(score: PartnershipScore) -> dict[str, Any]:
         "actions": dict(score.actions),
         "max_overdue_days": score.max_overdue_days,
         "action_items": [
-            {"ref": line.ref, "action": line.action, "owner": line.owner,
-             "due": line.due.isoformat() if line.due else None, "status": line.status,
-             "overdue_days": line.overdue_days}
+            {
+                "ref": line.ref,
+                "action": line.action,
+                "owner": line.owner,
+                "due": line.due.isoformat() if line.due else None,
+                "status": line.status,
+                "overdue_days": line.overdue_days,
+            }
             for line in score.action_lines
         ],
-        "risks": [{"ref": risk.ref, "likelihood": risk.likelihood, "impact": risk.impact, "score": risk.score,
-                   "band": risk.band, "mitigated": risk.mitigated} for risk in score.risks],
+        "risks": [
+            {
+                "ref": risk.ref,
+                "likelihood": risk.likelihood,
+                "impact": risk.impact,
+                "score": risk.score,
+                "band": risk.band,
+                "mitigated": risk.mitigated,
+            }
+            for risk in score.risks
+        ],
         "high_unmitigated": score.high_unmitigated,
         "funding": score.funding,
         "officer_days": score.officer_days,
@@ -67,14 +81,24 @@ def partnership_result(score: PartnershipScore) -> dict[str, Any]:
         "objectives": None if score.objectives is None else list(score.objectives),
         "total_budget": score.total_budget,
         "partner_contributions": score.partner_contributions,
-        "left_out": [{"sheet": item.sheet, "cell": item.cell, "answer": item.answer, "value": item.value}
-                     for item in score.left_out],
+        "left_out": [
+            {"sheet": item.sheet, "cell": item.cell, "answer": item.answer, "value": item.value}
+            for item in score.left_out
+        ],
     }
 
 
-def results(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbook], *, as_of: dt.date, year: int,
-            config: Config, ignored: Iterable[IgnoredFile] = (), comparison: dict | None = None,
-            strategy: dict[str, Any] | None = None) -> dict[str, Any]:
+def results(
+    scores: Sequence[PartnershipScore],
+    workbooks: Sequence[Workbook],
+    *,
+    as_of: dt.date,
+    year: int,
+    config: Config,
+    ignored: Iterable[IgnoredFile] = (),
+    comparison: dict | None = None,
+    strategy: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """The whole of results.json as data; `strategy` is the analysis across partnerships
     (`pipeline.pack.tables.strategy_questions`), recorded under `strategy` when given."""
     data = {
@@ -86,11 +110,20 @@ def results(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbook], *
         "template_versions_read": list(catalogue.TEMPLATE_VERSIONS_READ),
         "totals": totals(scores),
         "partnerships": [partnership_result(score) for score in scores],
-        "inputs": [{"file": workbook.file, "sha256": workbook.sha256, "size": workbook.size,
-                    "status": workbook.status.label.lower(), "findings": workbook.status.rules}
-                   for workbook in sorted(workbooks, key=lambda item: item.file)],
-        "ignored": [{"file": item.file, "reason": item.reason, "status": "ignored"}
-                    for item in sorted(ignored, key=lambda item: item.file)],
+        "inputs": [
+            {
+                "file": workbook.file,
+                "sha256": workbook.sha256,
+                "size": workbook.size,
+                "status": workbook.status.label.lower(),
+                "findings": workbook.status.rules,
+            }
+            for workbook in sorted(workbooks, key=lambda item: item.file)
+        ],
+        "ignored": [
+            {"file": item.file, "reason": item.reason, "status": "ignored"}
+            for item in sorted(ignored, key=lambda item: item.file)
+        ],
     }
     # Every file of the input folder, counted once: received = assessed + not assessed + ignored.
     data["totals"]["files"] = file_counts(workbooks, data["ignored"])
@@ -113,16 +146,23 @@ def results(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbook], *
 def network_results(network: Any) -> dict[str, Any]:
     """`shared_organisations` and `possible_duplicates` (pipeline.portfolio.duplication.Network)."""
     return {
-        "shared_organisations": [{"name": item.name, "partnerships": list(item.partnerships),
-                                  "spellings": list(item.spellings)} for item in network.shared],
+        "shared_organisations": [
+            {"name": item.name, "partnerships": list(item.partnerships), "spellings": list(item.spellings)}
+            for item in network.shared
+        ],
         "possible_duplicates": [
-            {"partnerships": [member.label for member in item.partnerships],
-             "names": [member.name for member in item.partnerships],
-             "evidence": {"service_area": item.service_area,
-                          "shared_organisations": list(item.shared_organisations),
-                          "shared_purpose_words": list(item.shared_words),
-                          "purpose_similarity": item.similarity}}
-            for item in network.duplicates],
+            {
+                "partnerships": [member.label for member in item.partnerships],
+                "names": [member.name for member in item.partnerships],
+                "evidence": {
+                    "service_area": item.service_area,
+                    "shared_organisations": list(item.shared_organisations),
+                    "shared_purpose_words": list(item.shared_words),
+                    "purpose_similarity": item.similarity,
+                },
+            }
+            for item in network.duplicates
+        ],
     }
 
 
@@ -133,15 +173,23 @@ def add_leverage(data: dict[str, Any], found: Any, total: Any) -> None:
         item = found.get(partnership["file"])
         partnership["leverage"] = None if item is None else item.value
         partnership["leverage_reason"] = None if item is None else item.reason
-    data["totals"]["leverage"] = {"per_council_pound": total.value, "council": total.council,
-                                  "partners": total.partners, "partnerships": total.partnerships,
-                                  "without": total.without}
+    data["totals"]["leverage"] = {
+        "per_council_pound": total.value,
+        "council": total.council,
+        "partners": total.partners,
+        "partnerships": total.partnerships,
+        "without": total.without,
+    }
 
 
 def file_counts(workbooks: Sequence[Workbook], ignored: Sequence[object]) -> dict[str, int]:
     assessed = sum(1 for workbook in workbooks if workbook.assessed)
-    return {"received": len(workbooks) + len(ignored), "assessed": assessed,
-            "not_assessed": len(workbooks) - assessed, "ignored": len(ignored)}
+    return {
+        "received": len(workbooks) + len(ignored),
+        "assessed": assessed,
+        "not_assessed": len(workbooks) - assessed,
+        "ignored": len(ignored),
+    }
 
 
 def dumps(data: dict[str, Any]) -> str:

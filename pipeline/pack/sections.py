@@ -15,6 +15,6 @@ SECTION_TITLES = {
     "appendix": "Appendix: validation, method and inputs",
 }
 #: The sections the contents lists above the profiles (whose line holds the list of partnerships).
-ABOVE_PROFILES = tuple(SECTION_TITLES)[:tuple(SECTION_TITLES).index("profiles")]
+ABOVE_PROFILES = tuple(SECTION_TITLES)[: tuple(SECTION_TITLES).index("profiles")]
 #: The heading of the contents, which is no section of its own in the contents or the bookmarks.
 CONTENTS_TITLE = "Contents"

@@ -24,7 +24,7 @@ import io
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 from pipeline import catalogue
-from pipeline.check.score import RAG_ORDER, PartnershipScore
+from pipeline.check.score import ACTION_KEYS, RAG_ORDER, PartnershipScore
 from pipeline.check.validation_report import neutralise
 from pipeline.config import Config
 from pipeline.findings import display_value
@@ -39,6 +39,7 @@ ANSWER_COLUMNS = ("file", "sheet", "cell", "partnership_id", "ref", "field", "va
 
 # --- The answers table ------------------------------------------------------------------------------
 
+
 def answer_rows(workbook: Workbook) -> Iterator[tuple[str, ...]]:
     """Every answer cell of one assessed workbook, in sheet order (the template's), then row, then column."""
     pid = workbook.partnership_id
@@ -49,21 +50,39 @@ def answer_rows(workbook: Workbook) -> Iterator[tuple[str, ...]]:
     register = sorted(workbook.register.values(), key=lambda entry: entry.row)
     yield from (row(catalogue.REGISTER.name, entry.cell(), "", entry.field.label, entry.value) for entry in register)
     for objective in workbook.objectives:
-        yield row(catalogue.OBJECTIVES_SHEET.name, objective.cell("Contributes"), objective.ref, "Contributes",
-                  objective.contributes)
+        yield row(
+            catalogue.OBJECTIVES_SHEET.name,
+            objective.cell("Contributes"),
+            objective.ref,
+            "Contributes",
+            objective.contributes,
+        )
         yield row(catalogue.OBJECTIVES_SHEET.name, objective.cell("How"), objective.ref, "How", objective.how)
     for question in workbook.checklist:
-        for header, value in (("Status", question.status), ("Evidence", question.evidence),
-                              ("Evidence location", question.evidence_location)):
+        for header, value in (
+            ("Status", question.status),
+            ("Evidence", question.evidence),
+            ("Evidence location", question.evidence_location),
+        ):
             yield row(catalogue.CHECKLIST.name, question.cell(header), question.question.ref, header, value)
     for area in workbook.improvement:
-        for header, value in (("Answer", area.answer), ("Action", area.action), ("Action owner", area.owner),
-                              ("Due date", area.due), ("Action status", area.action_status)):
+        for header, value in (
+            ("Answer", area.answer),
+            ("Action", area.action),
+            ("Action owner", area.owner),
+            ("Due date", area.due),
+            ("Action status", area.action_status),
+        ):
             yield row(catalogue.IMPROVEMENT.name, area.cell(header), area.area.ref, header, value)
     for risk in workbook.risks:
         own = () if risk.is_strategy_risk else (("Risk", risk.text),)
-        for header, value in (*own, ("Likelihood", risk.likelihood), ("Impact", risk.impact),
-                              ("Mitigation", risk.mitigation), ("Owner", risk.owner)):
+        for header, value in (
+            *own,
+            ("Likelihood", risk.likelihood),
+            ("Impact", risk.impact),
+            ("Mitigation", risk.mitigation),
+            ("Owner", risk.owner),
+        ):
             yield row(catalogue.RISKS_SHEET.name, risk.cell(header), risk.ref, header, value)
 
 
@@ -78,8 +97,12 @@ def answers_frame(workbooks: Iterable[Workbook]) -> "pandas.DataFrame":
     """One row per answer cell of every assessed workbook, by file name, then as `answer_rows`."""
     import pandas
 
-    rows = [item for workbook in sorted(workbooks, key=lambda item: item.file) if workbook.assessed
-            for item in answer_rows(workbook)]
+    rows = [
+        item
+        for workbook in sorted(workbooks, key=lambda item: item.file)
+        if workbook.assessed
+        for item in answer_rows(workbook)
+    ]
     return pandas.DataFrame(rows, columns=list(ANSWER_COLUMNS), dtype=object)
 
 
@@ -90,8 +113,10 @@ def answers_csv(frame: "pandas.DataFrame") -> bytes:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(frame.columns)
     # Column by column: only the columns that can hold what an officer typed need neutralising.
-    columns = [[neutralise(str(value)) for value in frame[name].tolist()] if name in _TYPED
-               else frame[name].tolist() for name in frame.columns]
+    columns = [
+        [neutralise(str(value)) for value in frame[name].tolist()] if name in _TYPED else frame[name].tolist()
+        for name in frame.columns
+    ]
     writer.writerows(zip(*columns))
     return buffer.getvalue().encode("utf-8")
 
@@ -102,26 +127,68 @@ _TYPED = frozenset({"file", "partnership_id", "ref", "value"})
 
 # --- The partnerships table -------------------------------------------------------------------------
 
+
 def partnerships_frame(scores: Sequence[PartnershipScore]) -> "pandas.DataFrame":
     """One row per workbook, in the scores' order, with what the analysis across partnerships needs."""
     import pandas
 
-    rows = [{
-        "file": score.file, "partnership_id": score.id, "name": score.name,
-        "service_area": score.service_area or "(service area not given)",
-        "assessed": score.assessed, "in_scope": score.in_scope, "counted": score.counted, "rag": score.rag,
-        "significance": score.significance, "performance_method": score.performance_method,
-        "proportionate": score.proportionate,
-        "objectives_stated": score.objectives is not None, "objectives": tuple(score.objectives or ()),
-        "funding": score.funding, "officer_days": score.officer_days, "councillor_days": score.councillor_days,
-        "checklist_completeness": score.checklist_completeness, "checklist_assurance": score.checklist_assurance,
-        "high_risks": score.high_risks, "high_unmitigated": score.high_unmitigated,
-    } for score in scores]
-    columns = ["file", "partnership_id", "name", "service_area", "assessed", "in_scope", "counted", "rag",
-               "significance", "performance_method", "proportionate", "objectives_stated", "objectives", "funding",
-               "officer_days", "councillor_days", "checklist_completeness", "checklist_assurance", "high_risks",
-               "high_unmitigated"]
+    rows = [
+        {
+            "file": score.file,
+            "partnership_id": score.id,
+            "name": score.name,
+            "service_area": score.service_area or "(service area not given)",
+            "assessed": score.assessed,
+            "in_scope": score.in_scope,
+            "counted": score.counted,
+            "rag": score.rag,
+            "significance": score.significance,
+            "performance_method": score.performance_method,
+            "proportionate": score.proportionate,
+            "objectives_stated": score.objectives is not None,
+            "objectives": tuple(score.objectives or ()),
+            "funding": score.funding,
+            "officer_days": score.officer_days,
+            "councillor_days": score.councillor_days,
+            "checklist_completeness": score.checklist_completeness,
+            "checklist_assurance": score.checklist_assurance,
+            "high_risks": score.high_risks,
+            "high_unmitigated": score.high_unmitigated,
+            **{ACTIONS + key: score.actions[key] for key in ACTION_KEYS},
+            **{SECTION + name: score.section_completeness.get(name) for name in catalogue.SECTION_NAMES},
+        }
+        for score in scores
+    ]
+    columns = [
+        "file",
+        "partnership_id",
+        "name",
+        "service_area",
+        "assessed",
+        "in_scope",
+        "counted",
+        "rag",
+        "significance",
+        "performance_method",
+        "proportionate",
+        "objectives_stated",
+        "objectives",
+        "funding",
+        "officer_days",
+        "councillor_days",
+        "checklist_completeness",
+        "checklist_assurance",
+        "high_risks",
+        "high_unmitigated",
+        *(ACTIONS + key for key in ACTION_KEYS),
+        *(SECTION + name for name in catalogue.SECTION_NAMES),
+    ]
     return pandas.DataFrame(rows, columns=columns)
+
+
+#: The partnerships table's columns of improvement actions by status (and overdue), and of each
+#: checklist section's completeness: the prefix, then the status or the section's name.
+ACTIONS, SECTION = "actions: ", "section: "
 
 
 def counted_partnerships(frame: "pandas.DataFrame") -> "pandas.DataFrame":
@@ -131,16 +198,20 @@ def counted_partnerships(frame: "pandas.DataFrame") -> "pandas.DataFrame":
 
 # --- Analysis across partnerships -------------------------------------------------------------------
 
+
 def rag_by_service_area(frame: "pandas.DataFrame") -> list[dict[str, Any]]:
     """Per service area (by name), how many of its partnerships have each rating (each ID once)."""
     partnerships = frame[frame["counted"]]
     if partnerships.empty:
         return []
-    table = partnerships.pivot_table(index="service_area", columns="rag", values="file", aggfunc="count",
-                                     fill_value=0).reindex(columns=list(RAG_ORDER), fill_value=0)
+    table = partnerships.pivot_table(
+        index="service_area", columns="rag", values="file", aggfunc="count", fill_value=0
+    ).reindex(columns=list(RAG_ORDER), fill_value=0)
     table = table.loc[sorted(table.index, key=str.casefold)]  # as the chart orders them
-    return [{"service_area": area, "counts": {rag: int(row[rag]) for rag in RAG_ORDER}, "total": int(row.sum())}
-            for area, row in table.iterrows()]
+    return [
+        {"service_area": area, "counts": {rag: int(row[rag]) for rag in RAG_ORDER}, "total": int(row.sum())}
+        for area, row in table.iterrows()
+    ]
 
 
 def significance_table(frame: "pandas.DataFrame", config: Config) -> list[dict[str, Any]]:
@@ -151,12 +222,17 @@ def significance_table(frame: "pandas.DataFrame", config: Config) -> list[dict[s
     rows = []
     for tier in config.tiers:
         group = grouped.get_group(tier.name) if tier.name in grouped.groups else counted.iloc[0:0]
-        rows.append({"tier": tier.name, "partnerships": len(group),
-                     "funding": float(group["funding"].fillna(0).sum()),
-                     "officer_days": float(group["officer_days"].fillna(0).sum()),
-                     "not_proportionate": int((group["proportionate"] == False).sum()),  # noqa: E712 - None is not False
-                     "no_method": int((group["performance_method"] == "").sum()),
-                     "methods": tier.methods})
+        rows.append(
+            {
+                "tier": tier.name,
+                "partnerships": len(group),
+                "funding": float(group["funding"].fillna(0).sum()),
+                "officer_days": float(group["officer_days"].fillna(0).sum()),
+                "not_proportionate": int((group["proportionate"] == False).sum()),  # noqa: E712 - None is not False
+                "no_method": int((group["performance_method"] == "").sum()),
+                "methods": tier.methods,
+            }
+        )
     return rows
 
 
@@ -174,56 +250,174 @@ def objectives_matrix(frame: "pandas.DataFrame", config: Config) -> dict[str, An
     counted = counted_partnerships(frame)
     stated = counted[counted["objectives_stated"]]
     refs = [item.ref for item in config.objectives]
-    long = stated[["file", "objectives", "funding", "officer_days"]].explode("objectives").dropna(
-        subset=["objectives"])
+    long = stated[["file", "objectives", "funding", "officer_days"]].explode("objectives").dropna(subset=["objectives"])
     long = long[long["objectives"].isin(refs)]
-    wide = (pandas.crosstab(long["file"], long["objectives"]).reindex(index=stated["file"], columns=refs,
-                                                                      fill_value=0).fillna(0).astype(bool))
-    totals = long.groupby("objectives").agg(partnerships=("file", "nunique"),
-                                            funding=("funding", lambda series: float(series.fillna(0).sum())),
-                                            officer_days=("officer_days", lambda series: float(series.fillna(0).sum())))
+    wide = (
+        pandas.crosstab(long["file"], long["objectives"])
+        .reindex(index=stated["file"], columns=refs, fill_value=0)
+        .fillna(0)
+        .astype(bool)
+    )
+    totals = long.groupby("objectives").agg(
+        partnerships=("file", "nunique"),
+        funding=("funding", lambda series: float(series.fillna(0).sum())),
+        officer_days=("officer_days", lambda series: float(series.fillna(0).sum())),
+    )
     objectives = []
     for item in config.objectives:
         have = item.ref in totals.index
-        objectives.append({"ref": item.ref, "title": item.title,
-                           "partnerships": int(totals.at[item.ref, "partnerships"]) if have else 0,
-                           "funding": float(totals.at[item.ref, "funding"]) if have else 0.0,
-                           "officer_days": float(totals.at[item.ref, "officer_days"]) if have else 0.0})
+        objectives.append(
+            {
+                "ref": item.ref,
+                "title": item.title,
+                "partnerships": int(totals.at[item.ref, "partnerships"]) if have else 0,
+                "funding": float(totals.at[item.ref, "funding"]) if have else 0.0,
+                "officer_days": float(totals.at[item.ref, "officer_days"]) if have else 0.0,
+            }
+        )
     supports = wide.any(axis=1) if refs else pandas.Series(False, index=wide.index)
     by_file = stated.set_index("file")
     return {
         "refs": refs,
-        "rows": [{"file": file, "id": by_file.at[file, "partnership_id"], "name": by_file.at[file, "name"],
-                  "cells": [bool(wide.at[file, ref]) for ref in refs]} for file in wide.index],
+        "rows": [
+            {
+                "file": file,
+                "id": by_file.at[file, "partnership_id"],
+                "name": by_file.at[file, "name"],
+                "cells": [bool(wide.at[file, ref]) for ref in refs],
+            }
+            for file in wide.index
+        ],
         "objectives": objectives,
-        "none": [{"file": file, "id": by_file.at[file, "partnership_id"], "name": by_file.at[file, "name"]}
-                 for file in wide.index if not supports[file]],
+        "none": [
+            {"file": file, "id": by_file.at[file, "partnership_id"], "name": by_file.at[file, "name"]}
+            for file in wide.index
+            if not supports[file]
+        ],
         "unsupported": [item for item in objectives if not item["partnerships"]],
-        "not_stated": [{"file": row.file, "id": row.partnership_id, "name": row.name}
-                       for row in counted[~counted["objectives_stated"]].itertuples()],
+        "not_stated": [
+            {"file": row.file, "id": row.partnership_id, "name": row.name}
+            for row in counted[~counted["objectives_stated"]].itertuples()
+        ],
     }
 
 
-def strategy_risks(scores: Sequence[PartnershipScore]) -> list[dict[str, Any]]:
-    """The strategy's nine risks across the partnerships in the figures: how many rated each, its
-    average score and how many rate it High, highest average first (ties by Ref)."""
+def risks_frame(scores: Sequence[PartnershipScore]) -> "pandas.DataFrame":
+    """One row per rated risk of the partnerships in the year's figures (assessed, in scope, each ID
+    once): its file, Ref, likelihood, impact, score, whether it is High and one of the strategy's nine."""
     import pandas
 
-    rows = [{"ref": risk.ref, "score": risk.score, "high": risk.band == "High"}
-            for score in scores if score.assessed and score.in_scope and score.counted
-            for risk in score.risks if risk.ref in {item.ref for item in catalogue.RISKS}]
-    frame = pandas.DataFrame(rows, columns=["ref", "score", "high"])
-    summary = frame.groupby("ref").agg(rated=("score", "size"), average=("score", "mean"), high=("high", "sum"))
-    texts = {item.ref: item.text for item in catalogue.RISKS}
-    result = [{"ref": ref, "text": texts[ref], "rated": int(summary.at[ref, "rated"]),
-               "average": round(float(summary.at[ref, "average"]), 2), "high": int(summary.at[ref, "high"])}
-              for ref in summary.index]
+    strategy = {item.ref for item in catalogue.RISKS}
+    rows = [
+        (
+            score.file,
+            risk.ref,
+            risk.likelihood,
+            risk.impact,
+            risk.score,
+            risk.band == catalogue.HIGH,
+            risk.ref in strategy,
+        )
+        for score in scores
+        if score.assessed and score.in_scope and score.counted
+        for risk in score.risks
+    ]
+    return pandas.DataFrame(rows, columns=["file", "ref", "likelihood", "impact", "score", "high", "strategy"])
+
+
+def heat_map(risks: "pandas.DataFrame") -> dict[tuple[int, int], int]:
+    """Rated risks by (likelihood, impact): the heat map's cells that hold any."""
+    counts = risks.groupby(["likelihood", "impact"]).size()
+    return {(int(likelihood), int(impact)): int(count) for (likelihood, impact), count in counts.items()}
+
+
+def ranked_risks(risks: "pandas.DataFrame", config: Config) -> list[dict[str, Any]]:
+    """The strategy's nine risks, each with how many partnerships rated it, its average score (0.0 when
+    none did), its band and how many rate it High; highest average first (ties by Ref)."""
+    rated = risks[risks["strategy"]]
+    summary = rated.groupby("ref").agg(rated=("score", "size"), average=("score", "mean"), high=("high", "sum"))
+    rows = []
+    for risk in catalogue.RISKS:
+        have = risk.ref in summary.index
+        average = float(summary.at[risk.ref, "average"]) if have else 0.0
+        rows.append(
+            {
+                "ref": risk.ref,
+                "text": risk.text,
+                "rated": int(summary.at[risk.ref, "rated"]) if have else 0,
+                "average": average,
+                "band": config.scoring.risk_band(average) if have else catalogue.LOW,
+                "high": int(summary.at[risk.ref, "high"]) if have else 0,
+            }
+        )
+    return sorted(rows, key=lambda row: (-row["average"], row["ref"]))
+
+
+def strategy_risks(ranked: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """results.json's strategy risks: those rated, the average to two places, highest first (ties by Ref)."""
+    result = [
+        {
+            "ref": row["ref"],
+            "text": row["text"],
+            "rated": row["rated"],
+            "average": round(row["average"], 2),
+            "high": row["high"],
+        }
+        for row in ranked
+        if row["rated"]
+    ]
     return sorted(result, key=lambda item: (-item["average"], item["ref"]))
 
 
-def strategy_questions(frame: "pandas.DataFrame", config: Config,
-                       scores: Sequence[PartnershipScore] = ()) -> dict[str, Any]:
-    """The analysis across partnerships that the pack's "The strategy's questions" shows and results.json
-    records: significance tiers, the objectives matrix, RAG by service area and the strategy's risks."""
-    return {"tiers": significance_table(frame, config), "objectives": objectives_matrix(frame, config),
-            "rag_by_service_area": rag_by_service_area(frame), "strategy_risks": strategy_risks(scores)}
+#: The ratings the resources chart plots (the others have no assurance to place).
+PLOTTED_RAGS = (catalogue.RED, catalogue.AMBER, catalogue.GREEN)
+
+
+def resource_points(frame: "pandas.DataFrame") -> list[Any]:
+    """The partnerships the resources chart places, in the scores' order: in the year's figures, rated
+    Red, Amber or Green, with an assurance score. Each a row with `id`, `name`, `file`, `rag`,
+    `checklist_assurance`, `funding` and `officer_days` (None when blank or unreadable, never 0)."""
+    counted = counted_partnerships(frame)
+    chosen = counted[counted["checklist_assurance"].notna() & counted["rag"].isin(PLOTTED_RAGS)]
+    columns = ["partnership_id", "name", "file", "rag", "checklist_assurance", "funding", "officer_days"]
+    chosen = chosen[columns].rename(columns={"partnership_id": "id"}).astype(object)
+    chosen = chosen.where(chosen.notna(), None)
+    return list(chosen.itertuples(index=False, name="Point"))
+
+
+def action_counts(frame: "pandas.DataFrame") -> dict[str, int]:
+    """Improvement actions by status, and those overdue, across the partnerships in the year's figures."""
+    counted = counted_partnerships(frame)
+    return {key: int(counted[ACTIONS + key].sum()) for key in ACTION_KEYS}
+
+
+def section_averages(frame: "pandas.DataFrame") -> list[tuple[str, float]]:
+    """Each checklist section's average completeness across the partnerships in the year's figures, in
+    the checklist's order (an empty list when there are none)."""
+    counted = counted_partnerships(frame)
+    if counted.empty:
+        return []
+    return [(name, float(counted[SECTION + name].mean())) for name in catalogue.SECTION_NAMES]
+
+
+def strategy_questions(
+    frame: "pandas.DataFrame", config: Config, scores: Sequence[PartnershipScore] = ()
+) -> dict[str, Any]:
+    """The analysis across partnerships, computed once: what the pack's "The strategy's questions" and
+    its charts show (each chart's drawing, words and data table) and results.json records:
+    significance tiers, the objectives matrix, RAG by service area, the strategy's risks (ranked, and
+    every rated risk on the heat map), the partnerships placed on the resources chart, improvement
+    actions by status and the checklist's completeness by section."""
+    risks = risks_frame(scores)
+    ranked = ranked_risks(risks, config)
+    return {
+        "tiers": significance_table(frame, config),
+        "objectives": objectives_matrix(frame, config),
+        "rag_by_service_area": rag_by_service_area(frame),
+        "strategy_risks": strategy_risks(ranked),
+        "risks_ranked": ranked,
+        "heat_map": heat_map(risks),
+        "resources": resource_points(frame),
+        "actions": action_counts(frame),
+        "sections": section_averages(frame),
+    }

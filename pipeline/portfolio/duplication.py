@@ -28,12 +28,14 @@ from pipeline.portfolio.organisations import Resolver, resolver
 from pipeline.records import Workbook
 
 #: Words that say nothing about what a partnership is for, left out when purposes are compared.
-COMMON_WORDS = frozenset("""
+COMMON_WORDS = frozenset(
+    """
 a about across all also an and any are as at be been being between both by can do for from has have
 help her his in into the is it its more most of on or other our over people their them these they this
 those through to up upon us we what which who will with within work working would district
 area areas local partnership partnerships partners council
-""".split())
+""".split()
+)
 
 
 @dataclass(frozen=True)
@@ -89,9 +91,16 @@ def members(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbook]) -
         if not (score.counted and score.assessed and score.in_scope) or score.file not in by_file:
             continue
         workbook = by_file[score.file]
-        found.append(Member(score.id, score.name, score.file, score.service_area,
-                            values.text(workbook.value("purpose")),
-                            values.items(workbook.value("partners"), catalogue.LIST_SEPARATOR)))
+        found.append(
+            Member(
+                score.id,
+                score.name,
+                score.file,
+                score.service_area,
+                values.text(workbook.value("purpose")),
+                values.items(workbook.value("partners"), catalogue.LIST_SEPARATOR),
+            )
+        )
     return sorted(found, key=lambda member: (member.label, member.file))
 
 
@@ -106,10 +115,11 @@ def analyse(partnerships: Iterable[Member], config: Config) -> Network:
     for node in organisations:
         on = sorted(graph.nodes[member]["member"].label for member in graph[node])
         if len(on) >= 2:
-            shared.append(SharedOrganisation(display[node[1]], tuple(on), tuple(sorted(graph.nodes[node]["spellings"]))))
+            shared.append(
+                SharedOrganisation(display[node[1]], tuple(on), tuple(sorted(graph.nodes[node]["spellings"])))
+            )
     shared.sort(key=lambda item: (-len(item.partnerships), item.name.casefold(), item.name))
-    return Network(partnerships, tuple(shared), tuple(possible_duplicates(graph, display, config)),
-                   len(organisations))
+    return Network(partnerships, tuple(shared), tuple(possible_duplicates(graph, display, config)), len(organisations))
 
 
 def membership_graph(partnerships: Sequence[Member], names: Resolver) -> nx.Graph:
@@ -155,15 +165,28 @@ def possible_duplicates(graph: nx.Graph, display: dict[str, str], config: Config
             similarity = round(fuzz.token_set_ratio(" ".join(words[first]), " ".join(words[second])) / 100, 2)
             if similarity < rules.min_purpose_similarity:
                 continue
-            one, other = sorted((graph.nodes[first]["member"], graph.nodes[second]["member"]),
-                                key=lambda member: (member.label, member.file))
+            one, other = sorted(
+                (graph.nodes[first]["member"], graph.nodes[second]["member"]),
+                key=lambda member: (member.label, member.file),
+            )
             common = sorted(set(graph[first]) & set(graph[second]))
-            found.append(PossibleDuplicate(
-                (one, other), one.service_area,
-                tuple(sorted((display[key] for _, key in common), key=str.casefold)),
-                tuple(sorted(set(words[first]) & set(words[second]))), similarity))
-    found.sort(key=lambda item: (-item.similarity, -len(item.shared_organisations),
-                                 item.partnerships[0].label, item.partnerships[1].label))
+            found.append(
+                PossibleDuplicate(
+                    (one, other),
+                    one.service_area,
+                    tuple(sorted((display[key] for _, key in common), key=str.casefold)),
+                    tuple(sorted(set(words[first]) & set(words[second]))),
+                    similarity,
+                )
+            )
+    found.sort(
+        key=lambda item: (
+            -item.similarity,
+            -len(item.shared_organisations),
+            item.partnerships[0].label,
+            item.partnerships[1].label,
+        )
+    )
     return found
 
 

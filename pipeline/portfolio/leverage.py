@@ -36,8 +36,11 @@ class Leverage:
 
 def _label(key: str) -> str:
     field = catalogue.FIELDS_BY_KEY.get(key)
-    return field.label if field else {TOTAL: "Total partnership budget (£)",
-                                      PARTNERS: "Partner contributions (£)"}.get(key, key)
+    return (
+        field.label
+        if field
+        else {TOTAL: "Total partnership budget (£)", PARTNERS: "Partner contributions (£)"}.get(key, key)
+    )
 
 
 def _amount(workbook: Workbook, key: str) -> float | None | object:
@@ -57,18 +60,24 @@ def partnership_leverage(score: PartnershipScore, workbook: Workbook) -> Leverag
     if council is None:
         return Leverage(None, None, None, f"'{_label(FUNDING)}' is not given")
     if council == 0:
-        return Leverage(None, council, None, "the council puts in no money, so there is no council pound to "
-                                             "compare with")
+        return Leverage(
+            None, council, None, "the council puts in no money, so there is no council pound to compare with"
+        )
     note = f"'{_label(PARTNERS)}'"
     if partners is None:
         if total is values.INVALID:
-            return Leverage(None, council, None, f"'{_label(PARTNERS)}' is not given and '{_label(TOTAL)}' "
-                                                 "cannot be read")
+            return Leverage(
+                None, council, None, f"'{_label(PARTNERS)}' is not given and '{_label(TOTAL)}' cannot be read"
+            )
         if total is None:
             return Leverage(None, council, None, f"neither '{_label(PARTNERS)}' nor '{_label(TOTAL)}' is given")
         if total < council:
-            return Leverage(None, council, None, f"'{_label(TOTAL)}' (£{total:,.0f}) is less than the council's "
-                                                 f"own funding (£{council:,.0f})")
+            return Leverage(
+                None,
+                council,
+                None,
+                f"'{_label(TOTAL)}' (£{total:,.0f}) is less than the council's own funding (£{council:,.0f})",
+            )
         partners, note = total - council, f"'{_label(TOTAL)}' less the council's funding"
     return Leverage(round(partners / council, 2), council, partners, f"from {note}")
 
@@ -93,9 +102,14 @@ def leverage_total(scores: Sequence[PartnershipScore], found: Mapping[str, Lever
     for score in counted:
         if found[score.file].value is None:
             reasons[found[score.file].reason] = reasons.get(found[score.file].reason, 0) + 1
-    return LeverageTotal(round(partners / council, 2) if council else None, council, partners, len(with_value),
-                         len(counted) - len(with_value),
-                         tuple(sorted(reasons.items(), key=lambda pair: (-pair[1], pair[0]))))
+    return LeverageTotal(
+        round(partners / council, 2) if council else None,
+        council,
+        partners,
+        len(with_value),
+        len(counted) - len(with_value),
+        tuple(sorted(reasons.items(), key=lambda pair: (-pair[1], pair[0]))),
+    )
 
 
 def leverage_by_file(scores: Iterable[PartnershipScore], workbooks: Sequence[Workbook]) -> dict[str, Leverage]:

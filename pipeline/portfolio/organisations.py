@@ -55,8 +55,10 @@ class Resolver:
         counts: dict[str, Counter] = {}
         for spelling in spellings:
             counts.setdefault(self.key(spelling), Counter())[spelling] += 1
-        return {key: self.configured_names.get(key) or min(found, key=lambda text: (-found[text], _untidy(text), text))
-                for key, found in counts.items()}
+        return {
+            key: self.configured_names.get(key) or min(found, key=lambda text: (-found[text], _untidy(text), text))
+            for key, found in counts.items()
+        }
 
 
 def resolver(aliases: Mapping[str, str]) -> Resolver:
@@ -69,8 +71,9 @@ def resolver(aliases: Mapping[str, str]) -> Resolver:
     for written, meant in sorted(aliases.items()):
         source, target = organisation_key(written), organisation_key(meant)
         if not source or not target:
-            raise AliasError(f"'organisation_aliases' entry \"{written}\" = \"{meant}\" has no letters or digits "
-                             "to match on")
+            raise AliasError(
+                f'\'organisation_aliases\' entry "{written}" = "{meant}" has no letters or digits to match on'
+            )
         if source != target:
             direct[source] = target
         names.setdefault(target, meant.strip())
@@ -79,8 +82,10 @@ def resolver(aliases: Mapping[str, str]) -> Resolver:
         path = [source]
         while target in direct:
             if target in path:
-                raise AliasError(f"'organisation_aliases' go round in a circle from \"{source}\": each name "
-                                 "must lead to one organisation")
+                raise AliasError(
+                    f"'organisation_aliases' go round in a circle from \"{source}\": each name "
+                    "must lead to one organisation"
+                )
             path.append(target)
             target = direct[target]
         resolved[source] = target

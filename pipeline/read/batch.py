@@ -33,8 +33,15 @@ def load_folder(input_dir: Path, config: Config, *, jobs: int = 1, progress: Pro
     their relative path."""
     input_dir = Path(input_dir)
     paths, ignored = scan_folder(input_dir)
-    read = in_workers(partial(load_workbook_file, input_dir=input_dir, config=config), paths, jobs=jobs,
-                      cpu_seconds=config.limits.load_timeout_seconds, progress=progress)
-    workbooks = [stopped_reader(path, input_dir, result.code) if isinstance(result, Stopped) else result
-                 for path, result in zip(paths, read)]
+    read = in_workers(
+        partial(load_workbook_file, input_dir=input_dir, config=config),
+        paths,
+        jobs=jobs,
+        cpu_seconds=config.limits.load_timeout_seconds,
+        progress=progress,
+    )
+    workbooks = [
+        stopped_reader(path, input_dir, result.code) if isinstance(result, Stopped) else result
+        for path, result in zip(paths, read)
+    ]
     return Batch(input_dir, workbooks, ignored)

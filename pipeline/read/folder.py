@@ -37,7 +37,6 @@ SUPPORTED_FORMATS_TEXT = ".xlsx and .xlsm"
 EXCEL_MAX_CELL_TEXT = 32_767
 
 
-
 def scan_folder(input_dir: Path) -> tuple[list[Path], list[IgnoredFile]]:
     """The files to load (sorted) and the files ignored with their reason (sorted)."""
     paths: list[Path] = []
@@ -50,8 +49,7 @@ def scan_folder(input_dir: Path) -> tuple[list[Path], list[IgnoredFile]]:
             ignored.append(IgnoredFile(name, reason))
         else:
             paths.append(path)
-    return (sorted(paths, key=lambda item: relative_name(item, input_dir)),
-            sorted(ignored, key=lambda item: item.file))
+    return (sorted(paths, key=lambda item: relative_name(item, input_dir)), sorted(ignored, key=lambda item: item.file))
 
 
 def _own_output_markers() -> dict[str, str]:
@@ -60,9 +58,11 @@ def _own_output_markers() -> dict[str, str]:
     from pipeline.files.names import FEEDBACK_MANIFEST as MANIFEST
     from pipeline.pack.results import RESULTS_FILE
 
-    return {MANIFEST: "feedback copies written by this tool",
-            RESULTS_FILE: "a review pack written by this tool",
-            CSV_NAME: "a validation report folder written by this tool"}
+    return {
+        MANIFEST: "feedback copies written by this tool",
+        RESULTS_FILE: "a review pack written by this tool",
+        CSV_NAME: "a validation report folder written by this tool",
+    }
 
 
 def _in_own_output(path: Path, input_dir: Path, seen: dict[Path, str]) -> str:
@@ -77,8 +77,14 @@ def _in_own_output(path: Path, input_dir: Path, seen: dict[Path, str]) -> str:
         folder = input_dir / folder
         if folder not in seen:
             markers = markers or _own_output_markers()
-            seen[folder] = next((f"in {what} ({folder.relative_to(input_dir).as_posix()}/), not a return"
-                                 for marker, what in markers.items() if (folder / marker).is_file()), "")
+            seen[folder] = next(
+                (
+                    f"in {what} ({folder.relative_to(input_dir).as_posix()}/), not a return"
+                    for marker, what in markers.items()
+                    if (folder / marker).is_file()
+                ),
+                "",
+            )
         if seen[folder]:
             return seen[folder]
     return ""
@@ -120,5 +126,3 @@ def ignore_reason(path: Path, input_dir: Path) -> str:
 
 def relative_name(path: Path, input_dir: Path) -> str:
     return Path(path).relative_to(input_dir).as_posix()
-
-

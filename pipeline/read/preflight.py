@@ -34,9 +34,7 @@ _STRICT_NAMESPACE = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
 #: Entity and document type declarations are how XML bombs and external entities work; no part of a
 #: workbook written by Excel, LibreOffice or openpyxl has one. Searched in UTF-8 and UTF-16.
 _DECLARATIONS = tuple(
-    needle.encode(encoding)
-    for needle in ("<!DOCTYPE", "<!ENTITY")
-    for encoding in ("utf-8", "utf-16-le", "utf-16-be")
+    needle.encode(encoding) for needle in ("<!DOCTYPE", "<!ENTITY") for encoding in ("utf-8", "utf-16-le", "utf-16-be")
 )
 #: A member smaller than this cannot harm memory whatever its compression ratio; only bigger members
 #: are held to `max_compression_ratio`, so ordinary small, repetitive parts are never refused.
@@ -69,8 +67,8 @@ class Refused(Exception):
         self.fields = fields
 
 
-
 # --- Pre-flight: the raw bytes, before any spreadsheet library sees them -------------------------
+
 
 def preflight(data: bytes, suffix: str, limits: Limits, deadline: float | None = None) -> Package:
     """The checked package, or `Refused` unless `data` is an .xlsx/.xlsm zip that is safe to hand to a reader."""
@@ -135,8 +133,12 @@ def _check_package(members: list[zipfile.ZipInfo], data: bytes, limits: Limits, 
     _check_kind(by_name)
     total = sum(member.file_size for member in members)
     if total > limits.max_uncompressed_bytes:
-        raise Refused("file.too_large", reason=too_large(
-            f"its parts unpack to {megabytes(total)}; the limit is {megabytes(limits.max_uncompressed_bytes)}"))
+        raise Refused(
+            "file.too_large",
+            reason=too_large(
+                f"its parts unpack to {megabytes(total)}; the limit is {megabytes(limits.max_uncompressed_bytes)}"
+            ),
+        )
     for member in members:
         if member.flag_bits & 0x1:
             raise Refused("file.encrypted")
@@ -144,11 +146,16 @@ def _check_package(members: list[zipfile.ZipInfo], data: bytes, limits: Limits, 
             raise Refused("file.unreadable", reason=f"part {member.filename} uses an unknown compression")
         ratio = member.file_size / max(member.compress_size, 1)
         if member.file_size > _RATIO_FLOOR_BYTES and ratio > limits.max_compression_ratio:
-            raise Refused("file.too_large", reason=too_large(
-                f"part {member.filename} unpacks {ratio:,.0f} times its packed size "
-                f"(the limit is {limits.max_compression_ratio}): a zip bomb"))
-    package_rels = _scan_part(data, by_name[_PACKAGE_RELS], "", limits, deadline, keep=True) \
-        if _PACKAGE_RELS in by_name else None
+            raise Refused(
+                "file.too_large",
+                reason=too_large(
+                    f"part {member.filename} unpacks {ratio:,.0f} times its packed size "
+                    f"(the limit is {limits.max_compression_ratio}): a zip bomb"
+                ),
+            )
+    package_rels = (
+        _scan_part(data, by_name[_PACKAGE_RELS], "", limits, deadline, keep=True) if _PACKAGE_RELS in by_name else None
+    )
     workbook = workbook_part(package_rels)
     if workbook not in by_name:
         raise Refused("file.unreadable", reason="it is a zip file but not an Excel workbook")
@@ -188,17 +195,23 @@ def part_roles(workbook: str, rels: bytes | None, names: Iterable[str]) -> tuple
     is still checked as a sheet; the usual names count too.
     """
     roles = {workbook: "workbook", "xl/sharedStrings.xml": "strings"}
-    roles.update({name: "sheet" for name in names
-                  if name.lower().startswith(("xl/worksheets/", "xl/chartsheets/", "xl/dialogsheets/",
-                                              "xl/macrosheets/")) and not name.lower().endswith(".rels")})
+    roles.update(
+        {
+            name: "sheet"
+            for name in names
+            if name.lower().startswith(("xl/worksheets/", "xl/chartsheets/", "xl/dialogsheets/", "xl/macrosheets/"))
+            and not name.lower().endswith(".rels")
+        }
+    )
     targets: dict[str, str] = {}
     if rels is None:
         return roles, targets
     try:
         relationships = elements(rels, ("Relationship",))
     except SyntaxError:  # ElementTree.ParseError
-        raise Refused("file.unreadable",
-                      reason=f"part {relationships_part(workbook)} is not allowed or corrupt") from None
+        raise Refused(
+            "file.unreadable", reason=f"part {relationships_part(workbook)} is not allowed or corrupt"
+        ) from None
     folder = workbook.rpartition("/")[0]
     for _, attributes, _ in relationships:
         target, kind = attributes.get("Target", ""), attributes.get("Type", "")
@@ -253,8 +266,9 @@ def workbook_part(package_rels: bytes | None) -> str:
     return match.group(1).decode("utf-8", "replace") if match else "xl/workbook.xml"
 
 
-def _scan_part(data: bytes, member: zipfile.ZipInfo, role: str, limits: Limits, deadline: float, *,
-               keep: bool = False) -> bytes | None:
+def _scan_part(
+    data: bytes, member: zipfile.ZipInfo, role: str, limits: Limits, deadline: float, *, keep: bool = False
+) -> bytes | None:
     """Stream one part, inflated here with a cap: no DTD or entity, no oversized sheet or string table.
     With `keep`, its XML (up to `KEPT_BYTES`) is returned."""
     name = member.filename
@@ -270,29 +284,40 @@ def _scan_part(data: bytes, member: zipfile.ZipInfo, role: str, limits: Limits, 
     for chunk in _inflate(data, member):
         check_time(deadline)
         if keep and kept_size < KEPT_BYTES:
-            kept.append(chunk[:KEPT_BYTES - kept_size])
+            kept.append(chunk[: KEPT_BYTES - kept_size])
             kept_size += len(kept[-1])
         window = tail + chunk
         # Every declaration holds a "!" (in any encoding), which most parts never do: one quick search first.
         if b"!" in window and any(needle in window for needle in _DECLARATIONS):
-            raise Refused("file.unreadable", reason=(
-                f"part {name} declares a document type or entities (<!DOCTYPE>/<!ENTITY>), "
-                "which workbooks never need and which are not allowed"))
+            raise Refused(
+                "file.unreadable",
+                reason=(
+                    f"part {name} declares a document type or entities (<!DOCTYPE>/<!ENTITY>), "
+                    "which workbooks never need and which are not allowed"
+                ),
+            )
         fresh = len(tail)
         if role == "workbook" and _STRICT_NAMESPACE in window:
             raise Refused("file.unsupported_format", format="Strict Open XML")
         if role == "sheet":
             _check_references(window, limits)
-            if not (whole and member.file_size // 3 <= max_cells
-                    and (member.file_size // 5 <= limits.max_rows or window.count(b"row") <= limits.max_rows)):
+            if not (
+                whole
+                and member.file_size // 3 <= max_cells
+                and (member.file_size // 5 <= limits.max_rows or window.count(b"row") <= limits.max_rows)
+            ):
                 # Cells and rows counted in one search of the window (what is counted twice is in the overlap).
                 tags = _CELL_OR_ROW_TAG.findall(window)
                 again = _CELL_OR_ROW_TAG.findall(window, 0, fresh)
                 cells += tags.count(b"c") - again.count(b"c")
                 rows += tags.count(b"row") - again.count(b"row")
                 if cells > max_cells or rows > limits.max_rows:
-                    raise Refused("file.too_large", reason=too_large(
-                        f"sheet part {name} holds more than {limits.max_rows:,} rows or {max_cells:,} cells"))
+                    raise Refused(
+                        "file.too_large",
+                        reason=too_large(
+                            f"sheet part {name} holds more than {limits.max_rows:,} rows or {max_cells:,} cells"
+                        ),
+                    )
         if role == "strings" and not (whole and member.file_size // 4 <= max_cells):
             strings += _count_new(_SHARED_STRING_TAG, window, fresh)
             if strings > max_cells:
@@ -309,24 +334,26 @@ def _inflate(data: bytes, member: zipfile.ZipInfo) -> Iterator[bytes]:
     """
     name = member.filename
     offset = member.header_offset
-    header = data[offset:offset + 30]
+    header = data[offset : offset + 30]
     if len(header) < 30 or not header.startswith(b"PK\x03\x04"):
         raise Refused("file.unreadable", reason=f"part {name} is missing or corrupt")
     name_length, extra_length = struct.unpack("<HH", header[26:30])
     start = offset + 30 + name_length + extra_length
-    raw = memoryview(data)[start:start + member.compress_size]
+    raw = memoryview(data)[start : start + member.compress_size]
     if len(raw) < member.compress_size:
         raise Refused("file.unreadable", reason=f"part {name} is cut short: the file is truncated")
     produced = crc = 0
     if member.compress_type == zipfile.ZIP_STORED:
-        pieces: Iterator[bytes] = (bytes(raw[index:index + _CHUNK]) for index in range(0, len(raw), _CHUNK))
+        pieces: Iterator[bytes] = (bytes(raw[index : index + _CHUNK]) for index in range(0, len(raw), _CHUNK))
     else:
         pieces = _inflated(raw, name)
     for piece in pieces:
         produced += len(piece)
         if produced > member.file_size:
-            raise Refused("file.too_large", reason=too_large(
-                f"part {name} unpacks to more than the {megabytes(member.file_size)} it declares"))
+            raise Refused(
+                "file.too_large",
+                reason=too_large(f"part {name} unpacks to more than the {megabytes(member.file_size)} it declares"),
+            )
         crc = zlib.crc32(piece, crc)
         yield piece
     if produced != member.file_size or crc != member.CRC:
@@ -341,7 +368,7 @@ def _inflated(raw: memoryview, name: str) -> Iterator[bytes]:
             if inflater.unconsumed_tail:
                 piece = inflater.unconsumed_tail
             elif position < len(raw):
-                piece = raw[position:position + _CHUNK]
+                piece = raw[position : position + _CHUNK]
                 position += _CHUNK
             else:
                 raise Refused("file.unreadable", reason=f"part {name} is cut short: the file is truncated")
@@ -374,7 +401,7 @@ def _check_references(window: bytes, limits: Limits) -> None:
         at = window.find(b"dimension", at + 1)
     for match in _far_references(limits.max_rows, limits.max_columns).finditer(window):
         start = match.start()
-        if start == 0 or window[start - 1:start] not in _SPACES:
+        if start == 0 or window[start - 1 : start] not in _SPACES:
             continue  # the end of another attribute's name (header="...", ...), not a cell reference
         reference = _CELL_REF.match(window, start - 1)
         if reference:
@@ -401,12 +428,14 @@ def _check_reference(letters: bytes, digits: bytes, limits: Limits) -> None:
     if row > limits.max_rows or column > limits.max_columns:
         text = letters.decode("ascii", "replace") + digits.decode("ascii", "replace")
         where = f"cell {text}" if letters else f"row {text}"
-        raise Refused("file.too_large", reason=(
-            f"A sheet uses {where}, far beyond the {limits.max_rows:,} rows and {limits.max_columns} columns a "
-            "review workbook uses: something was typed or formatted far down or to the right. Delete those rows "
-            "and columns, or copy your answers into a fresh template"))
-
-
+        raise Refused(
+            "file.too_large",
+            reason=(
+                f"A sheet uses {where}, far beyond the {limits.max_rows:,} rows and {limits.max_columns} columns a "
+                "review workbook uses: something was typed or formatted far down or to the right. Delete those rows "
+                "and columns, or copy your answers into a fresh template"
+            ),
+        )
 
 
 def megabytes(size: int) -> str:

@@ -67,33 +67,54 @@ def _fold(value: object) -> str:
 
 def find_header(get: Callable[[int, int], object], headers: Sequence[str], header_row: int) -> int:
     """The row holding every header, where the template has it or (rows inserted above it) lower down."""
+
     def holds(row: int) -> bool:
         return all(_fold(get(row, column)) == header.casefold() for column, header in enumerate(headers, start=1))
 
     if holds(header_row):
         return header_row
-    return next((row for row in range(header_row + 1, header_row + HEADER_SEARCH_ROWS + 1) if holds(row)),
-                header_row)
+    return next((row for row in range(header_row + 1, header_row + HEADER_SEARCH_ROWS + 1) if holds(row)), header_row)
 
 
-def locate(get: Callable[[int, int], object], *, sheet: str, key_column: int, key_letter: str, text_column: int,
-           items: Sequence[Item], header_row: int, template_header_row: int, last_row: int,
-           key_name: str = "Ref") -> Located:
+def locate(
+    get: Callable[[int, int], object],
+    *,
+    sheet: str,
+    key_column: int,
+    key_letter: str,
+    text_column: int,
+    items: Sequence[Item],
+    header_row: int,
+    template_header_row: int,
+    last_row: int,
+    key_name: str = "Ref",
+) -> Located:
     """Where each item's row is. `get(row, column)` reads a cell; the template has item i at row
     `template_header_row + 1 + i`; the header was found at `header_row`; `key_name` is the key column's
     header as officers see it ("Ref", or "Field" in the Register)."""
     offset = header_row - template_header_row
     slips: list[Slip] = []
     if offset:
-        slips.append(Slip("sheet.rows_moved", f"{key_letter}{template_header_row}", "", {
-            "problem": _cap(f"{_rows(offset)} inserted above the header of the {sheet} sheet "
-                            f"(the header is now in row {header_row})"),
-            "fix": f"delete {_span(template_header_row, header_row - 1)}"}))
+        slips.append(
+            Slip(
+                "sheet.rows_moved",
+                f"{key_letter}{template_header_row}",
+                "",
+                {
+                    "problem": _cap(
+                        f"{_rows(offset)} inserted above the header of the {sheet} sheet "
+                        f"(the header is now in row {header_row})"
+                    ),
+                    "fix": f"delete {_span(template_header_row, header_row - 1)}",
+                },
+            )
+        )
     expected = {item.key: header_row + 1 + index for index, item in enumerate(items)}
     first, last = header_row + 1, max(last_row, header_row + len(items))
     by_key: dict[str, list[int]] = {}
     for row in range(first, last + 1):
         by_key.setdefault(_fold(get(row, key_column)), []).append(row)
+
     def holds_text(row: int, item: Item) -> bool:
         return bool(item.text) and item.text.casefold() in _fold(get(row, text_column))
 
@@ -110,32 +131,72 @@ def locate(get: Callable[[int, int], object], *, sheet: str, key_column: int, ke
             continue
         if len(found) > 1:
             extra = [row for row in found if row not in whole] or found[1:]
-            problems.append(Slip("sheet.layout", f"{key_letter}{extra[0]}", values.text(get(extra[0], key_column)), {
-                "expected": item.key,
-                "fix": (f"{item.key} is in {_and([f'row {row}' for row in found])}, but only one row is "
-                        f"{item.called}: delete the extra row {extra[0]}, or {FRESH_TEMPLATE}.")}))
+            problems.append(
+                Slip(
+                    "sheet.layout",
+                    f"{key_letter}{extra[0]}",
+                    values.text(get(extra[0], key_column)),
+                    {
+                        "expected": item.key,
+                        "fix": (
+                            f"{item.key} is in {_and([f'row {row}' for row in found])}, but only one row is "
+                            f"{item.called}: delete the extra row {extra[0]}, or {FRESH_TEMPLATE}."
+                        ),
+                    },
+                )
+            )
             continue
         at_text = [row for row in range(first, last + 1) if holds_text(row, item)]
         if at_text:  # the row is there, with another Ref typed over its own
             row = at_text[0]
             typed = values.text(get(row, key_column))
-            problems.append(Slip("sheet.layout", f"{key_letter}{row}", typed, {
-                "expected": item.key,
-                "fix": (f"This is the row of {item.called}, but its {key_name} was "
-                        f"{'cleared' if not typed else f'changed to {typed!r}'}: type {item.key} back in "
-                        f"{key_letter}{row}.")}))
+            problems.append(
+                Slip(
+                    "sheet.layout",
+                    f"{key_letter}{row}",
+                    typed,
+                    {
+                        "expected": item.key,
+                        "fix": (
+                            f"This is the row of {item.called}, but its {key_name} was "
+                            f"{'cleared' if not typed else f'changed to {typed!r}'}: type {item.key} back in "
+                            f"{key_letter}{row}."
+                        ),
+                    },
+                )
+            )
             continue
         place = _where_it_was(item, items, rows, expected)
-        problems.append(Slip("sheet.layout", f"{key_letter}{place}", values.text(get(place, key_column)), {
-            "expected": item.key,
-            "fix": (f"The row of {item.called} was deleted (it was row {place}): undo the deletion, or "
-                    f"{FRESH_TEMPLATE}.")}))
+        problems.append(
+            Slip(
+                "sheet.layout",
+                f"{key_letter}{place}",
+                values.text(get(place, key_column)),
+                {
+                    "expected": item.key,
+                    "fix": (
+                        f"The row of {item.called} was deleted (it was row {place}): undo the deletion, or "
+                        f"{FRESH_TEMPLATE}."
+                    ),
+                },
+            )
+        )
     if len(problems) > MAX_SLIPS:
         missing = [slip.fields["expected"] for slip in problems]
-        problems = [Slip("sheet.layout", problems[0].cell, problems[0].value, {
-            "expected": problems[0].fields["expected"],
-            "fix": (f"The rows of the {sheet} sheet are not as in the template ({_and(missing)} are not where "
-                    f"they should be, or are missing or repeated): {FRESH_TEMPLATE}.")})]
+        problems = [
+            Slip(
+                "sheet.layout",
+                problems[0].cell,
+                problems[0].value,
+                {
+                    "expected": problems[0].fields["expected"],
+                    "fix": (
+                        f"The rows of the {sheet} sheet are not as in the template ({_and(missing)} are not where "
+                        f"they should be, or are missing or repeated): {FRESH_TEMPLATE}."
+                    ),
+                },
+            )
+        ]
     if problems:
         return Located(expected, (*slips, *problems), header_row, False)
 
@@ -143,30 +204,57 @@ def locate(get: Callable[[int, int], object], *, sheet: str, key_column: int, ke
     return Located(rows, tuple(slips), header_row, True)
 
 
-def _moves(sheet: str, key_letter: str, items: Sequence[Item], rows: dict[str, int], header_row: int,
-           get: Callable[[int, int], object], key_column: int, key_name: str) -> list[Slip]:
+def _moves(
+    sheet: str,
+    key_letter: str,
+    items: Sequence[Item],
+    rows: dict[str, int],
+    header_row: int,
+    get: Callable[[int, int], object],
+    key_column: int,
+    key_name: str,
+) -> list[Slip]:
     """The slips of a table whose every row was found once, whole, somewhere else: sorted, or rows
     inserted (one warning for each run of inserted rows)."""
     order = [rows[item.key] for item in items]
     if order != sorted(order):
         moved = next(item for item, row in zip(items, order) if row != header_row + 1 + items.index(item))
-        return [Slip("sheet.rows_moved", f"{key_letter}{header_row}", moved.key, {  # the whole table moved
-            "problem": f"The rows of the {sheet} sheet are not in the template's order ({moved.key} is in row "
-                       f"{rows[moved.key]}): the table was sorted or rows were moved",
-            "fix": (f"sort the table by its first column (Ref) so that {items[0].key} comes first, then {items[1].key}"
-                    if key_name == "Ref" else
-                    f"put the rows back in the template's order, '{items[0].key}' first, then '{items[1].key}'")})]
+        return [
+            Slip(
+                "sheet.rows_moved",
+                f"{key_letter}{header_row}",
+                moved.key,
+                {  # the whole table moved
+                    "problem": f"The rows of the {sheet} sheet are not in the template's order ({moved.key} is in row "
+                    f"{rows[moved.key]}): the table was sorted or rows were moved",
+                    "fix": (
+                        f"sort the table by its first column (Ref) so that {items[0].key} comes first, then {items[1].key}"
+                        if key_name == "Ref"
+                        else f"put the rows back in the template's order, '{items[0].key}' first, then '{items[1].key}'"
+                    ),
+                },
+            )
+        ]
     slips = []
     previous = header_row
     for item, row in zip(items, order):
         if row > previous + 1:
             before = item.called
             held = [values.text(get(inserted, key_column)) for inserted in range(previous + 1, row)]
-            slips.append(Slip("sheet.rows_moved", f"{key_letter}{previous + 1}",
-                              next((text for text in held if text), ""), {
-                "problem": _cap(f"{_rows(row - previous - 1)} inserted above the row of {before} in the {sheet} "
-                                f"sheet ({_span(previous + 1, row - 1)})"),
-                "fix": f"delete {_span(previous + 1, row - 1)}"}))
+            slips.append(
+                Slip(
+                    "sheet.rows_moved",
+                    f"{key_letter}{previous + 1}",
+                    next((text for text in held if text), ""),
+                    {
+                        "problem": _cap(
+                            f"{_rows(row - previous - 1)} inserted above the row of {before} in the {sheet} "
+                            f"sheet ({_span(previous + 1, row - 1)})"
+                        ),
+                        "fix": f"delete {_span(previous + 1, row - 1)}",
+                    },
+                )
+            )
         previous = row
     return slips
 

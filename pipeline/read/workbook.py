@@ -25,8 +25,7 @@ from pipeline.config import Config, Limits
 from pipeline.findings import Finding, finding
 from pipeline.read import table_rows
 from pipeline.read.folder import relative_name
-from pipeline.read.preflight import (TOO_SLOW, Package, Refused, check_time, elements, megabytes, preflight,
-                                     too_large)
+from pipeline.read.preflight import TOO_SLOW, Package, Refused, check_time, elements, megabytes, preflight, too_large
 from pipeline.records import ChecklistRow, ImprovementRow, ObjectiveRow, RegisterValue, RiskRow, Value, Workbook
 
 #: The most characters Excel (and LibreOffice) let a cell hold.
@@ -34,6 +33,7 @@ EXCEL_MAX_CELL_TEXT = 32_767
 _CHUNK = 1 << 16
 
 # --- One file --------------------------------------------------------------------------------------
+
 
 def load_workbook_file(path: Path, input_dir: Path, config: Config) -> Workbook:
     """Read one returned file into a Workbook; a bad file gives a Workbook holding its finding."""
@@ -43,16 +43,32 @@ def load_workbook_file(path: Path, input_dir: Path, config: Config) -> Workbook:
         size = Path(path).stat().st_size
         if size > limits.max_file_bytes:
             digest = _hash_file(Path(path))
-            return _refused(name, digest, size, "file.too_large", reason=too_large(
-                f"{megabytes(size)} on disk; the limit is {megabytes(limits.max_file_bytes)}"))
+            return _refused(
+                name,
+                digest,
+                size,
+                "file.too_large",
+                reason=too_large(f"{megabytes(size)} on disk; the limit is {megabytes(limits.max_file_bytes)}"),
+            )
         data = _read_capped(Path(path), limits.max_file_bytes)
     except OSError as error:
-        return Workbook(file=name, sha256="", size=0, findings=(
-            finding("file.unreadable", file=name, reason=f"the file cannot be opened: {error.strerror or error}"),))
+        return Workbook(
+            file=name,
+            sha256="",
+            size=0,
+            findings=(
+                finding("file.unreadable", file=name, reason=f"the file cannot be opened: {error.strerror or error}"),
+            ),
+        )
     digest = hashlib.sha256(data).hexdigest()
     if len(data) > limits.max_file_bytes:  # grew while being read
-        return _refused(name, digest, len(data), "file.too_large",
-                        reason=too_large(f"over {megabytes(limits.max_file_bytes)} on disk"))
+        return _refused(
+            name,
+            digest,
+            len(data),
+            "file.too_large",
+            reason=too_large(f"over {megabytes(limits.max_file_bytes)} on disk"),
+        )
     try:
         deadline = time.monotonic() + limits.load_timeout_seconds
         package = preflight(data, Path(path).suffix.lower(), limits, deadline)
@@ -104,9 +120,16 @@ def stopped_reader(path: Path, input_dir: Path, code: int) -> Workbook:
         size, digest = 0, ""
     if code in (-signal.SIGXCPU, -signal.SIGKILL):
         return _refused(name, digest, size, "file.too_large", reason=TOO_SLOW)
-    return _refused(name, digest, size, "file.unreadable", reason=(
-        f"the reader stopped on it ({_signal_name(code)}), for example for want of memory: "
-        "the file is damaged or not a plain workbook"))
+    return _refused(
+        name,
+        digest,
+        size,
+        "file.unreadable",
+        reason=(
+            f"the reader stopped on it ({_signal_name(code)}), for example for want of memory: "
+            "the file is damaged or not a plain workbook"
+        ),
+    )
 
 
 def _signal_name(code: int) -> str:
@@ -119,6 +142,7 @@ def _signal_name(code: int) -> str:
 
 
 # --- Reading a pre-flighted workbook ---------------------------------------------------------------
+
 
 class _Sheet:
     """A sheet's values by Excel row and column (1-based), as `_cell` reads them; cells outside the data
@@ -152,9 +176,13 @@ def _cell(raw: Value) -> Value:
         if len(raw) > EXCEL_MAX_CELL_TEXT:
             # Excel cannot hold such a cell, so the file was not saved by Excel or LibreOffice;
             # reading on would carry megabytes of text into every finding and output.
-            raise Refused("file.too_large", reason=(
-                f"A cell holds {len(raw):,} characters, but a workbook cell holds at most "
-                f"{EXCEL_MAX_CELL_TEXT:,}: the file was not saved by Excel or LibreOffice"))
+            raise Refused(
+                "file.too_large",
+                reason=(
+                    f"A cell holds {len(raw):,} characters, but a workbook cell holds at most "
+                    f"{EXCEL_MAX_CELL_TEXT:,}: the file was not saved by Excel or LibreOffice"
+                ),
+            )
         return values.clean_text(raw) or None
     if kind is float and raw.is_integer():
         return int(raw)
@@ -166,8 +194,9 @@ def _columns(layout: SheetLayout, headers: tuple[str, ...]) -> tuple[int, ...]:
     return tuple(layout.headers.index(header) + 1 for header in headers)
 
 
-def read_workbook(data: bytes, name: str, digest: str, deadline: float | None = None, *,
-                  package: Package | None = None) -> Workbook:
+def read_workbook(
+    data: bytes, name: str, digest: str, deadline: float | None = None, *, package: Package | None = None
+) -> Workbook:
     """Records of a workbook, with the template and layout findings. `package` is what pre-flight
     gave for `data` (pre-flighted here, with the default limits, when not given)."""
     if package is None:
@@ -177,8 +206,11 @@ def read_workbook(data: bytes, name: str, digest: str, deadline: float | None = 
     version_text = book.defined_name(catalogue.TEMPLATE_VERSION_NAME)
     reference = _REFERENCE.match(version_text.strip()) if version_text is not None else None
     # The Guide is read only when the version is a reference to one of its cells: nothing else is on it.
-    wanted = [sheet for sheet in catalogue.required_sheets()
-              if sheet != catalogue.GUIDE_SHEET or (reference and reference["sheet"] == sheet)]
+    wanted = [
+        sheet
+        for sheet in catalogue.required_sheets()
+        if sheet != catalogue.GUIDE_SHEET or (reference and reference["sheet"] == sheet)
+    ]
     try:
         present, sheets = _read_sheets(data, wanted, deadline)
     except BaseException as error:  # noqa: BLE001 - python-calamine raises PanicException (a BaseException)
@@ -192,17 +224,26 @@ def read_workbook(data: bytes, name: str, digest: str, deadline: float | None = 
         # Not made from the template (or from an unknown version): that is the one thing to say; its
         # sheets are not the template's, so their absence or layout says nothing more. The register is
         # read only to name the partnership, if it can be.
-        register = _read_register(sheets[catalogue.REGISTER.name], name, [], catalogue.TEMPLATE_VERSION) \
-            if catalogue.REGISTER.name in sheets else {}
+        register = (
+            _read_register(sheets[catalogue.REGISTER.name], name, [], catalogue.TEMPLATE_VERSION)
+            if catalogue.REGISTER.name in sheets
+            else {}
+        )
         workbook = Workbook(file=name, sha256=digest, size=len(data), register=register)
-        return dataclasses.replace(workbook, register={}, findings=tuple(
-            dataclasses.replace(item, partnership_id=workbook.partnership_id) for item in version_findings))
+        return dataclasses.replace(
+            workbook,
+            register={},
+            findings=tuple(
+                dataclasses.replace(item, partnership_id=workbook.partnership_id) for item in version_findings
+            ),
+        )
     for sheet_name in catalogue.required_sheets(version):
         if sheet_name not in present:
             found.append(finding("sheet.missing", file=name, sheet=sheet_name))
     if version < catalogue.TEMPLATE_VERSION:
-        found.append(finding("template.previous_version", file=name, sheet=catalogue.GUIDE_SHEET, value=version,
-                             version=version))
+        found.append(
+            finding("template.previous_version", file=name, sheet=catalogue.GUIDE_SHEET, value=version, version=version)
+        )
 
     register: dict[str, RegisterValue] = {}
     checklist: tuple[ChecklistRow, ...] = ()
@@ -211,8 +252,7 @@ def read_workbook(data: bytes, name: str, digest: str, deadline: float | None = 
     objectives: tuple[ObjectiveRow, ...] = ()
     objectives_list = ""
     if catalogue.REGISTER.name in sheets:
-        register = _read_register(sheets[catalogue.REGISTER.name], name, found,
-                                  version or catalogue.TEMPLATE_VERSION)
+        register = _read_register(sheets[catalogue.REGISTER.name], name, found, version or catalogue.TEMPLATE_VERSION)
     if version >= 2 and catalogue.OBJECTIVES_SHEET.name in sheets:
         objectives = _read_objectives(sheets[catalogue.OBJECTIVES_SHEET.name], name, found)
         objectives_list = values.text(book.defined_name(catalogue.OBJECTIVES_LIST_NAME)).strip('="')
@@ -223,19 +263,31 @@ def read_workbook(data: bytes, name: str, digest: str, deadline: float | None = 
     if catalogue.RISKS_SHEET.name in sheets:
         risks = _read_risks(sheets[catalogue.RISKS_SHEET.name], name, found)
 
-    workbook = Workbook(file=name, sha256=digest, size=len(data), register=register, checklist=checklist,
-                        improvement=improvement, risks=risks, template_version=version, objectives=objectives,
-                        objectives_list=objectives_list,
-                        formulas=book.formula_cells((catalogue.REGISTER.name, catalogue.IMPROVEMENT.name)))
+    workbook = Workbook(
+        file=name,
+        sha256=digest,
+        size=len(data),
+        register=register,
+        checklist=checklist,
+        improvement=improvement,
+        risks=risks,
+        template_version=version,
+        objectives=objectives,
+        objectives_list=objectives_list,
+        formulas=book.formula_cells((catalogue.REGISTER.name, catalogue.IMPROVEMENT.name)),
+    )
     pid = workbook.partnership_id
-    return dataclasses.replace(workbook, findings=tuple(
-        dataclasses.replace(item, partnership_id=pid) for item in found))
+    return dataclasses.replace(
+        workbook, findings=tuple(dataclasses.replace(item, partnership_id=pid) for item in found)
+    )
 
 
 #: A formula's tag, without and with a namespace prefix: searched first, each from its literal start.
 _FORMULA_TAG, _PREFIXED_FORMULA_TAG = re.compile(rb"<f\b"), re.compile(rb":f\b")
-_FORMULA_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3}[0-9]{1,7})"[^>]*>\s*'
-                           rb'<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)<)')
+_FORMULA_CELL = re.compile(
+    rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3}[0-9]{1,7})"[^>]*>\s*'
+    rb"<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)<)"
+)
 
 
 class _WorkbookPart:
@@ -251,14 +303,15 @@ class _WorkbookPart:
             if tag == "definedName":
                 self.names.append((attributes.get("name", ""), "localSheetId" not in attributes, text))
             else:
-                self.sheet_parts.setdefault(attributes.get("name", ""), package.targets.get(attributes.get("id", ""), ""))
+                self.sheet_parts.setdefault(
+                    attributes.get("name", ""), package.targets.get(attributes.get("id", ""), "")
+                )
 
     def defined_name(self, wanted: str) -> str | None:
         """The text of the defined name `wanted` (any case); a workbook-level name is the contract, a
         sheet-level one of the same name is accepted after it."""
         wanted = wanted.casefold()
-        matches = [(not workbook_level, text) for name, workbook_level, text in self.names
-                   if name.casefold() == wanted]
+        matches = [(not workbook_level, text) for name, workbook_level, text in self.names if name.casefold() == wanted]
         return min(matches, key=lambda match: match[0])[1] if matches else None
 
     def formula_cells(self, sheet_names: tuple[str, ...]) -> dict[tuple[str, str], str]:
@@ -297,12 +350,13 @@ def _read_sheets(data: bytes, wanted: list[str], deadline: float | None) -> tupl
 
 #: Beyond any amount a review holds, and short of the day counts that overflow the reader's dates.
 _HUGE_NUMBER = 1e10
-_NUMBER_CELL = re.compile(rb'<c\b([^>]*)><v>([-+0-9.eE]+)</v></c>')
+_NUMBER_CELL = re.compile(rb"<c\b([^>]*)><v>([-+0-9.eE]+)</v></c>")
 _TYPE = re.compile(rb'\st="([^"]*)"')
 
 
 def _huge_numbers_as_text(data: bytes, package: Package) -> bytes:
     """The package with every huge number cell of its sheets turned into the text of that number."""
+
     def as_text(match: re.Match) -> bytes:
         attributes, number = match.group(1), match.group(2)
         kind = _TYPE.search(attributes)
@@ -333,20 +387,42 @@ def _check_headers(sheet: _Sheet, layout: SheetLayout, header_row: int, name: st
     for column, header in enumerate(layout.headers, start=1):
         typed = sheet.get(header_row, column)
         if _fold(typed) != header.casefold():
-            found.append(finding("sheet.layout", file=name, sheet=layout.name,
-                                 cell=f"{layout.column(header)}{header_row}",
-                                 value=values.text(typed), expected=header))
+            found.append(
+                finding(
+                    "sheet.layout",
+                    file=name,
+                    sheet=layout.name,
+                    cell=f"{layout.column(header)}{header_row}",
+                    value=values.text(typed),
+                    expected=header,
+                )
+            )
 
 
-def _locate(sheet: _Sheet, layout: SheetLayout, key_header: str, text_header: str,
-            items: tuple[table_rows.Item, ...], name: str, found: list[Finding]) -> dict[str, int]:
+def _locate(
+    sheet: _Sheet,
+    layout: SheetLayout,
+    key_header: str,
+    text_header: str,
+    items: tuple[table_rows.Item, ...],
+    name: str,
+    found: list[Finding],
+) -> dict[str, int]:
     """The row of each item of a table, by its key (see `table_rows`), with a finding for each slip."""
     header_row = table_rows.find_header(sheet.get, layout.headers, layout.header_row)
     _check_headers(sheet, layout, header_row, name, found)
     located = table_rows.locate(
-        sheet.get, sheet=layout.name, key_column=layout.headers.index(key_header) + 1,
-        key_letter=layout.column(key_header), text_column=layout.headers.index(text_header) + 1, items=items,
-        header_row=header_row, template_header_row=layout.header_row, last_row=sheet.last_row, key_name=key_header)
+        sheet.get,
+        sheet=layout.name,
+        key_column=layout.headers.index(key_header) + 1,
+        key_letter=layout.column(key_header),
+        text_column=layout.headers.index(text_header) + 1,
+        items=items,
+        header_row=header_row,
+        template_header_row=layout.header_row,
+        last_row=sheet.last_row,
+        key_name=key_header,
+    )
     for slip in located.slips:
         found.append(finding(slip.rule, file=name, sheet=layout.name, cell=slip.cell, value=slip.value, **slip.fields))
     return located.rows
@@ -356,11 +432,14 @@ def _locate(sheet: _Sheet, layout: SheetLayout, key_header: str, text_header: st
 def _table_items(table: str, version: int = catalogue.TEMPLATE_VERSION) -> tuple[table_rows.Item, ...]:
     """The rows the template puts in a table (see `table_rows`), made once."""
     if table == "register":
-        return tuple(table_rows.Item(item.label, f"the field '{item.label}'", item.guidance)
-                     for item in catalogue.register_fields(version))
+        return tuple(
+            table_rows.Item(item.label, f"the field '{item.label}'", item.guidance)
+            for item in catalogue.register_fields(version)
+        )
     if table == "checklist":
-        return tuple(table_rows.Item(question.ref, f"question {question.ref}", question.text)
-                     for question in catalogue.QUESTIONS)
+        return tuple(
+            table_rows.Item(question.ref, f"question {question.ref}", question.text) for question in catalogue.QUESTIONS
+        )
     if table == "improvement":
         return tuple(table_rows.Item(area.ref, f"area {area.ref}", area.text) for area in catalogue.AREAS)
     return tuple(table_rows.Item(risk.ref, f"risk {risk.ref}", risk.text) for risk in catalogue.RISKS)
@@ -386,16 +465,19 @@ def _read_checklist(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[Che
     layout = catalogue.CHECKLIST
     rows = _locate(sheet, layout, "Ref", "Question", _table_items("checklist"), name, found)
     answers = _columns(layout, ("Status", "Evidence", "Evidence location"))
-    return tuple(ChecklistRow(question, rows[question.ref], *sheet.cells(rows[question.ref], answers))
-                 for question in catalogue.QUESTIONS)
+    return tuple(
+        ChecklistRow(question, rows[question.ref], *sheet.cells(rows[question.ref], answers))
+        for question in catalogue.QUESTIONS
+    )
 
 
 def _read_improvement(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[ImprovementRow, ...]:
     layout = catalogue.IMPROVEMENT
     rows = _locate(sheet, layout, "Ref", "Area of practice", _table_items("improvement"), name, found)
     answers = _columns(layout, layout.answers)
-    return tuple(ImprovementRow(area, rows[area.ref], *sheet.cells(rows[area.ref], answers))
-                 for area in catalogue.AREAS)
+    return tuple(
+        ImprovementRow(area, rows[area.ref], *sheet.cells(rows[area.ref], answers)) for area in catalogue.AREAS
+    )
 
 
 def _read_objectives(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[ObjectiveRow, ...]:
@@ -450,13 +532,13 @@ def _read_risks(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[RiskRow
 _REFERENCE = re.compile(r"^=?'?(?P<sheet>[^'!]+)'?!\$?(?P<column>[A-Za-z]{1,3})\$?(?P<row>\d{1,7})$")
 
 
-def _check_template_version(text: str | None, reference: re.Match | None, name: str,
-                            sheets: dict[str, _Sheet]) -> tuple[int, list[Finding]]:
+def _check_template_version(
+    text: str | None, reference: re.Match | None, name: str, sheets: dict[str, _Sheet]
+) -> tuple[int, list[Finding]]:
     """The template version (0 when unknown) and its finding: `template_version` is a workbook-level
     defined name (its `text`), a constant (2 or =2) or a cell `reference`."""
     if text is None:
-        return 0, [finding("template.version", file=name,
-                           reason=f"it has no '{catalogue.TEMPLATE_VERSION_NAME}' name")]
+        return 0, [finding("template.version", file=name, reason=f"it has no '{catalogue.TEMPLATE_VERSION_NAME}' name")]
     version: Value = text.strip().lstrip("=").strip().strip('"')
     if reference:
         sheet = sheets.get(reference["sheet"])
@@ -464,6 +546,5 @@ def _check_template_version(text: str | None, reference: re.Match | None, name: 
     parsed = values.number(version)
     if parsed is None or parsed is values.INVALID or parsed not in catalogue.TEMPLATE_VERSIONS_READ:
         shown = values.text(version) or "blank"
-        return 0, [finding("template.version", file=name, value=shown,
-                           reason=f"its version is {shown}")]
+        return 0, [finding("template.version", file=name, value=shown, reason=f"its version is {shown}")]
     return int(parsed), []

@@ -21,9 +21,11 @@ from test_bad_files import bad_files, part, rezip
 from pipeline.catalogue import REGISTER_ROWS
 
 #: A billion-laughs declaration and an external entity, as a hostile writer would put before the root.
-BOMB = (b'<!DOCTYPE r [<!ENTITY a "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa">'
-        b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">'
-        b'<!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;"><!ENTITY e "&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;">]>')
+BOMB = (
+    b'<!DOCTYPE r [<!ENTITY a "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa">'
+    b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">'
+    b'<!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;"><!ENTITY e "&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;">]>'
+)
 EXTERNAL = b'<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd"><!ENTITY y SYSTEM "http://example.invalid/x">]>'
 
 REGISTER_PART = "xl/worksheets/sheet2.xml"  # the template's Register sheet
@@ -58,21 +60,26 @@ def many_strings(good: bytes, count: int = 1_200_000) -> bytes:
     """A shared-string table of 1.2 million short, different strings (poorly compressible: no ratio alarm)."""
     letters = bytes(b"abcdefghijklmnopqrstuvwxyz"[byte % 26] for byte in range(256))
     noise = random.Random(11).randbytes(6 * count).translate(letters)
-    items = b"".join(b"<si><t>%s</t></si>" % noise[index:index + 6] for index in range(0, 6 * count, 6))
-    strings = (b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/'
-               b'spreadsheetml/2006/main" count="%d" uniqueCount="%d">' % (count, count) + items + b"</sst>")
+    items = b"".join(b"<si><t>%s</t></si>" % noise[index : index + 6] for index in range(0, 6 * count, 6))
+    strings = (
+        b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/'
+        b'spreadsheetml/2006/main" count="%d" uniqueCount="%d">' % (count, count) + items + b"</sst>"
+    )
     rels = part(good, "xl/_rels/workbook.xml.rels").replace(
         b"</Relationships>",
         b'<Relationship Id="rIdS" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-        b'sharedStrings" Target="sharedStrings.xml"/></Relationships>')
+        b'sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+    )
     return rezip(good, {"xl/_rels/workbook.xml.rels": rels}, add={"xl/sharedStrings.xml": strings})
 
 
 def huge_sheet(good: bytes, rows: int = 1_000_000) -> bytes:
     """The Checklist sheet with a million rows of numbers below the questions."""
     rng = random.Random(5)
-    body = b"".join(b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (row, row, rng.randrange(10**9))
-                    for row in range(100, 100 + rows))
+    body = b"".join(
+        b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (row, row, rng.randrange(10**9))
+        for row in range(100, 100 + rows)
+    )
     sheet = part(good, CHECKLIST_PART).replace(b"</sheetData>", body + b"</sheetData>", 1)
     return rezip(good, {CHECKLIST_PART: sheet})
 
@@ -92,8 +99,10 @@ def hostile_files(good: bytes, plain: Path, mac: bytes) -> dict[str, tuple[bytes
         stem = re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-")
         original = part(good, name)
         files[f"bomb-in-{stem}.xlsx"] = (rezip(good, {name: with_declaration(original, BOMB)}), {"file.unreadable"})
-        files[f"external-in-{stem}.xlsx"] = (rezip(good, {name: with_declaration(original, EXTERNAL)}),
-                                             {"file.unreadable"})
+        files[f"external-in-{stem}.xlsx"] = (
+            rezip(good, {name: with_declaration(original, EXTERNAL)}),
+            {"file.unreadable"},
+        )
     files["huge-string.xlsx"] = (huge_string(good), {"file.too_large"})
     files["many-strings.xlsx"] = (many_strings(good), {"file.too_large"})
     files["huge-sheet.xlsx"] = (huge_sheet(good), {"file.too_large"})

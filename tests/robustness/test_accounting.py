@@ -49,8 +49,11 @@ def run(tmp_path_factory) -> tuple[Path, Path]:
     folder = root / "input"
     good = write_workbook(folder / "good.xlsx", partnership_id="P-001")
     write_workbook(folder / "team" / "north" / "deep.XLSM", partnership_id="P-002")
-    write_workbook(folder / "team" / "no-risks.xlsx", partnership_id="P-003",
-                   edit=lambda book: book.remove(book[catalogue.RISKS_SHEET.name]))
+    write_workbook(
+        folder / "team" / "no-risks.xlsx",
+        partnership_id="P-003",
+        edit=lambda book: book.remove(book[catalogue.RISKS_SHEET.name]),
+    )
     (folder / "empty.xlsx").write_bytes(b"")
     (folder / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600))
     (folder / "renamed-csv.xlsx").write_text("Ref,Status\n1a,Yes\n", encoding="utf-8")
@@ -66,8 +69,11 @@ def run(tmp_path_factory) -> tuple[Path, Path]:
     (folder / "dangling.xlsx").symlink_to(folder / "nowhere.xlsx")
     os.mkfifo(folder / "pipe.xlsx")
     out = root / "out"
-    result = CliRunner().invoke(cli, ["report", str(folder), "--out", str(out), "--as-of", AS_OF.isoformat(),
-                                      "--no-pdf"], catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli,
+        ["report", str(folder), "--out", str(out), "--as-of", AS_OF.isoformat(), "--no-pdf"],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     return folder, out
 
@@ -103,8 +109,11 @@ def test_results_json_gives_every_file_a_status_and_the_counts_add_up(run):
 
 def test_the_summary_sheet_lists_every_file_and_adds_up(run):
     folder, out = run
-    rows = [row for row in load_workbook(out / "validation_report.xlsx")["Summary"].iter_rows(values_only=True)
-            if row and row[0] is not None]
+    rows = [
+        row
+        for row in load_workbook(out / "validation_report.xlsx")["Summary"].iter_rows(values_only=True)
+        if row and row[0] is not None
+    ]
     counts = {row[0]: row[1] for row in rows if len(row) > 1 and isinstance(row[1], int)}
     assert counts["Files in the input folder"] == len(present(folder))
     assert counts["Assessed"] + counts["Not assessed"] + counts["Ignored"] == len(present(folder))
@@ -121,12 +130,16 @@ def test_the_summary_sheet_lists_every_file_and_adds_up(run):
 def test_the_appendix_lists_every_file_with_its_status(run):
     folder, out = run
     page = (out / "review_pack.html").read_text(encoding="utf-8")
-    appendix = page[page.index('id="appendix"'):]
-    received = re.search(r"Files received: (\d+)</strong>: (\d+) assessed,\s+(\d+) not assessed, (\d+) not read",
-                         appendix)
+    appendix = page[page.index('id="appendix"') :]
+    received = re.search(
+        r"Files received: (\d+)</strong>: (\d+) assessed,\s+(\d+) not assessed, (\d+) not read", appendix
+    )
     assert received and tuple(map(int, received.groups())) == (16, 2, 4, 10)
-    rows = re.findall(r'<tr><td class="file">(.*?)</td><td class="status">(.*?)</td>(?:<td class="num">.*?</td>'
-                      r'<td class="hash">.*?</td>|<td>(.*?)</td>)</tr>', appendix)
+    rows = re.findall(
+        r'<tr><td class="file">(.*?)</td><td class="status">(.*?)</td>(?:<td class="num">.*?</td>'
+        r'<td class="hash">.*?</td>|<td>(.*?)</td>)</tr>',
+        appendix,
+    )
     listed = {html.unescape(name): (html.unescape(status), html.unescape(reason)) for name, status, reason in rows}
     assert set(listed) == present(folder)
     for name, (status, detail) in EXPECTED.items():

@@ -26,12 +26,19 @@ from pipeline.files.staging import CRASH_AT_ENV, NO_EXCHANGE_ENV, REPLACED, UNFI
 CLI = Path(sys.executable).with_name("partnerships")
 AS_OF = "2026-05-01"
 LATER = "2026-09-01"  # a second as-of date gives a different pack from the same workbooks
-PACK_NAMES = ("review_pack.html", "review_pack.pdf", "results.json", "register.xlsx", "validation_report.csv",
-              "validation_report.xlsx")
+PACK_NAMES = (
+    "review_pack.html",
+    "review_pack.pdf",
+    "results.json",
+    "register.xlsx",
+    "validation_report.csv",
+    "validation_report.xlsx",
+)
 
 
-def report(inputs: Path, out: Path, as_of: str, *extra: str, env: dict | None = None,
-           wait: bool = True) -> subprocess.CompletedProcess | subprocess.Popen:
+def report(
+    inputs: Path, out: Path, as_of: str, *extra: str, env: dict | None = None, wait: bool = True
+) -> subprocess.CompletedProcess | subprocess.Popen:
     command = [str(CLI), "report", str(inputs), "--out", str(out), "--as-of", as_of, "--year", "2026", *extra]
     environment = {**os.environ, **(env or {})}
     if not wait:
@@ -40,16 +47,18 @@ def report(inputs: Path, out: Path, as_of: str, *extra: str, env: dict | None = 
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {path.relative_to(folder).as_posix(): path.read_bytes()
-            for path in sorted(folder.rglob("*")) if path.is_file()}
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()
+    }
 
 
 def two_packs(root: Path, count: int):
     """The inputs, the pack as of AS_OF (the "last complete pack") and the pack as of LATER."""
     inputs = root / "input"
     write_demo_set(inputs, count=count, seed=3)
-    runs = [report(inputs, root / name, as_of, "--no-pdf", wait=False) for name, as_of in (("old", AS_OF),
-                                                                                         ("new", LATER))]
+    runs = [
+        report(inputs, root / name, as_of, "--no-pdf", wait=False) for name, as_of in (("old", AS_OF), ("new", LATER))
+    ]
     for process in runs:
         assert process.wait(timeout=300) == 0, process.communicate()[1]
     old, new = snapshot(root / "old"), snapshot(root / "new")
@@ -85,8 +94,12 @@ STAGES = ["staging", "loaded", "review_pack.html", "reports", "feedback", "stage
 def killed(packs) -> dict[str, int]:
     """A run killed at each stage, each into its own copy of the last pack, all at once (quicker)."""
     inputs, root, _, _ = packs
-    runs = {stage: report(inputs, fresh_copy(root, f"killed-{stage}"), LATER, "--no-pdf",
-                          env={CRASH_AT_ENV: stage}, wait=False) for stage in STAGES}
+    runs = {
+        stage: report(
+            inputs, fresh_copy(root, f"killed-{stage}"), LATER, "--no-pdf", env={CRASH_AT_ENV: stage}, wait=False
+        )
+        for stage in STAGES
+    }
     return {stage: process.wait(timeout=300) for stage, process in runs.items()}
 
 

@@ -54,8 +54,9 @@ def rebuild(source: Path, target: Path, order: list[Path]) -> None:
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {path.relative_to(folder).as_posix(): path.read_bytes()
-            for path in sorted(folder.rglob("*")) if path.is_file()}
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -71,8 +72,13 @@ def outputs(tmp_path_factory) -> list[dict[str, bytes]]:
         shutil.rmtree(out, ignore_errors=True)
         env = {key: value for key, value in os.environ.items() if key not in ("LC_ALL", "LANG", "TZ")}
         env.update({key: value for key, value in environment.items() if value})
-        result = subprocess.run([str(CLI), "report", str(inputs), "--out", str(out), "--as-of", AS_OF.isoformat(),
-                                 "--no-pdf"], env=env, capture_output=True, text=True, timeout=300)
+        result = subprocess.run(
+            [str(CLI), "report", str(inputs), "--out", str(out), "--as-of", AS_OF.isoformat(), "--no-pdf"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert result.returncode == 0, result.stderr
         results.append(snapshot(out))
     return results

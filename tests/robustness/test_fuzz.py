@@ -44,10 +44,38 @@ from pipeline.check.validation_report import findings_csv, summary_rows
 from pipeline.read.batch import Batch
 
 CONFIG = Config()
-FORMULA_LIKE = ["=1+1", "=SUM(A1:A3)", "+1", "-1", "@A1", "\t=1", "=HYPERLINK(\"http://x\",\"y\")", "=cmd|'/C calc'!A0"]
-ODD_ANSWERS = ["yes", " YES ", "y", "Yes.", "n/a", "NA", "partly ", "in\u00a0progress", "Complete\u200b", "3", "3.0",
-               "5 ", "0", "6", "2.5", "£1,200", "1e3", "-0", "31/03/2026", "2026-03-31", "31/02/2026", "2026-13-01",
-               "someone@council.gov.uk", "@", "a@b", "Leading", "leading", "Funding only", "Multi organisation"]
+FORMULA_LIKE = ["=1+1", "=SUM(A1:A3)", "+1", "-1", "@A1", "\t=1", '=HYPERLINK("http://x","y")', "=cmd|'/C calc'!A0"]
+ODD_ANSWERS = [
+    "yes",
+    " YES ",
+    "y",
+    "Yes.",
+    "n/a",
+    "NA",
+    "partly ",
+    "in\u00a0progress",
+    "Complete\u200b",
+    "3",
+    "3.0",
+    "5 ",
+    "0",
+    "6",
+    "2.5",
+    "£1,200",
+    "1e3",
+    "-0",
+    "31/03/2026",
+    "2026-03-31",
+    "31/02/2026",
+    "2026-13-01",
+    "someone@council.gov.uk",
+    "@",
+    "a@b",
+    "Leading",
+    "leading",
+    "Funding only",
+    "Multi organisation",
+]
 #: openpyxl refuses raw control characters; Excel writes them as _xHHHH_, which readers decode.
 CONTROL = [f"_x{code:04X}_" for code in (*range(0, 9), 11, 12, *range(14, 32), 127)]
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -58,7 +86,7 @@ cell_values = st.one_of(
     text_values,
     st.lists(st.one_of(text_values, st.sampled_from(CONTROL)), max_size=4).map("".join),
     st.sampled_from(FORMULA_LIKE + ODD_ANSWERS),
-    st.integers(min_value=-10**15, max_value=10**15),
+    st.integers(min_value=-(10**15), max_value=10**15),
     st.floats(allow_nan=False, allow_infinity=False, min_value=-1e300, max_value=1e300),
     st.dates(min_value=dt.date(1900, 3, 1), max_value=dt.date(9999, 12, 31)),
     st.datetimes(min_value=dt.datetime(1900, 3, 1), max_value=dt.datetime(9999, 12, 31)),
@@ -138,11 +166,14 @@ def loaded_value(workbook: Workbook, sheet: str, cell: str):
     for entry in workbook.register.values():
         if sheet == catalogue.REGISTER.name and entry.cell() == cell:
             return entry.value
-    tables = {"Checklist": (workbook.checklist, {"D": "status", "E": "evidence", "F": "evidence_location"}),
-              "Improvement": (workbook.improvement, {"C": "answer", "D": "action", "E": "owner", "F": "due",
-                                                     "G": "action_status"}),
-              "Risks": (workbook.risks, {"B": "text", "C": "likelihood", "D": "impact", "E": "mitigation",
-                                         "F": "owner"})}
+    tables = {
+        "Checklist": (workbook.checklist, {"D": "status", "E": "evidence", "F": "evidence_location"}),
+        "Improvement": (
+            workbook.improvement,
+            {"C": "answer", "D": "action", "E": "owner", "F": "due", "G": "action_status"},
+        ),
+        "Risks": (workbook.risks, {"B": "text", "C": "likelihood", "D": "impact", "E": "mitigation", "F": "owner"}),
+    }
     if sheet in tables:
         rows, attributes = tables[sheet]
         for row in rows:
@@ -203,22 +234,23 @@ def test_many_answers_at_once_are_accepted_or_reported(answers, tmp_path_factory
 
 # --- Byte-level mutations ---------------------------------------------------------------------------
 
+
 def mutate(data: bytes, rng: random.Random, edits: int) -> bytes:
     data = bytearray(data)
     for _ in range(edits):
         action = rng.choice(("flip", "insert", "delete", "truncate", "splice"))
         at = rng.randrange(max(len(data), 1))
         if action == "flip":
-            data[at:at + 1] = bytes([data[at] ^ (1 << rng.randrange(8))]) if data else b""
+            data[at : at + 1] = bytes([data[at] ^ (1 << rng.randrange(8))]) if data else b""
         elif action == "insert":
             data[at:at] = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 9)))
         elif action == "delete":
-            del data[at:at + rng.randrange(1, 65)]
+            del data[at : at + rng.randrange(1, 65)]
         elif action == "truncate" and rng.random() < 0.3:
             del data[at:]
         elif action == "splice" and len(data) > 16:
             source = rng.randrange(len(data) - 8)
-            data[at:at + 8] = data[source:source + 8]
+            data[at : at + 8] = data[source : source + 8]
     return bytes(data)
 
 
@@ -278,5 +310,7 @@ def test_a_number_far_outside_any_date_is_reported_at_its_cell():
     report = check([workbook], as_of=AS_OF, config=CONFIG)
     assert workbook.assessed
     assert {(item.sheet, item.cell, item.rule) for item in report.findings} >= {
-        ("Register", next_review, "register.invalid_date"), ("Improvement", "F15", "action.invalid_date")}
+        ("Register", next_review, "register.invalid_date"),
+        ("Improvement", "F15", "action.invalid_date"),
+    }
     check_answers(answers, Path("."))

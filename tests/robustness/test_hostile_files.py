@@ -114,6 +114,7 @@ def test_control_characters_are_removed_and_1904_dates_read_the_same(folder):
 
 # --- Hard bounds behind pre-flight: what a reader does wrong ends its worker, not the batch ----------
 
+
 def relaxed(**limits) -> Config:
     """Limits loosened so that a file pre-flight would refuse reaches the reader."""
     return dataclasses.replace(Config(), limits=Limits(**{"max_rows": 1_048_576, "max_columns": 16_384, **limits}))
@@ -127,12 +128,16 @@ def test_a_reader_that_needs_too_much_memory_stops_only_its_worker(tmp_path, job
     folder = tmp_path / "input"
     write_workbook(folder / "a-good.xlsx", partnership_id="P-A")
     write_workbook(folder / "z-good.xlsx", partnership_id="P-Z")
-    sheet = part(plain, CHECKLIST_PART).replace(b"</sheetData>", b'<row r="1048576"><c r="BL1048576"><v>1</v>'
-                                                                 b"</c></row></sheetData>", 1)
+    sheet = part(plain, CHECKLIST_PART).replace(
+        b"</sheetData>", b'<row r="1048576"><c r="BL1048576"><v>1</v></c></row></sheetData>', 1
+    )
     (folder / "m-tall.xlsx").write_bytes(rezip(plain, {CHECKLIST_PART: sheet}))
     batch = load_folder(folder, relaxed(), jobs=jobs)
     assert [(item.file, item.assessed) for item in batch.workbooks] == [
-        ("a-good.xlsx", True), ("m-tall.xlsx", False), ("z-good.xlsx", True)]
+        ("a-good.xlsx", True),
+        ("m-tall.xlsx", False),
+        ("z-good.xlsx", True),
+    ]
     (tall,) = batch.workbooks[1].findings
     assert tall.rule == "file.unreadable" and "SIGABRT" in tall.message
     assert batch.workbooks[1].sha256 == hashlib.sha256((folder / "m-tall.xlsx").read_bytes()).hexdigest()

@@ -28,19 +28,54 @@ from pipeline.files.names import UniqueNames, mirrored_path, safe_stem
 from pipeline.cycle.rollover import file_name
 from pipeline.cycle.template import build_workbook
 
-HOSTILE_NAMES = ["../../x", "/etc/passwd", "..", ".", "CON", "con.txt", "LPT1", "aux.xlsx", "NUL:", "COM1 ",
-                 "a/../../b", "C:\\Windows\\system32", "\\\\server\\share", "x" * 300, "名前 パートナーシップ",
-                 "ünïcödé ☃ 🚀", "\u202eevil", "~$lock", " .hidden", "", "   ", "a\x00b", "a:b*c?d\"e<f>g|h"]
+HOSTILE_NAMES = [
+    "../../x",
+    "/etc/passwd",
+    "..",
+    ".",
+    "CON",
+    "con.txt",
+    "LPT1",
+    "aux.xlsx",
+    "NUL:",
+    "COM1 ",
+    "a/../../b",
+    "C:\\Windows\\system32",
+    "\\\\server\\share",
+    "x" * 300,
+    "名前 パートナーシップ",
+    "ünïcödé ☃ 🚀",
+    "\u202eevil",
+    "~$lock",
+    " .hidden",
+    "",
+    "   ",
+    "a\x00b",
+    'a:b*c?d"e<f>g|h',
+]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-PAYLOADS = ["=1+1", "+44 20 7946 0000", "-2+3", "@SUM(A1:A9)", "\t=1+1", "\r=1+1",
-            '=HYPERLINK("http://example.invalid/steal","Click")', "=cmd|' /C calc'!A0"]
-HTML_PAYLOADS = ['<script>alert("x")</script>', '<img src=x onerror=alert(1)>',
-                 '<img src="http://example.invalid/x.png">', '<a href="file:///etc/passwd">passwords</a>',
-                 '<style>@import url(http://example.invalid/a.css);</style>',
-                 '<link rel=stylesheet href=//x.invalid/a>']
+PAYLOADS = [
+    "=1+1",
+    "+44 20 7946 0000",
+    "-2+3",
+    "@SUM(A1:A9)",
+    "\t=1+1",
+    "\r=1+1",
+    '=HYPERLINK("http://example.invalid/steal","Click")',
+    "=cmd|' /C calc'!A0",
+]
+HTML_PAYLOADS = [
+    '<script>alert("x")</script>',
+    "<img src=x onerror=alert(1)>",
+    '<img src="http://example.invalid/x.png">',
+    '<a href="file:///etc/passwd">passwords</a>',
+    "<style>@import url(http://example.invalid/a.css);</style>",
+    "<link rel=stylesheet href=//x.invalid/a>",
+]
 
 
 # --- Paths -----------------------------------------------------------------------------------------
+
 
 def assert_inside(path: Path, folder: Path) -> None:
     assert path.resolve().is_relative_to(folder.resolve()), path
@@ -81,35 +116,58 @@ def hostile_run(tmp_path_factory):
             for (sheet, ref), value in cells.items():
                 book[sheet][ref].value = value
                 book[sheet][ref].data_type = "s"  # typed as text, as Excel stores '=1+1 typed with a quote
+
         return edit
 
-    files = ["CON.xlsx", "aux/nul.xlsx", "ünïcödé ☃ name.xlsx", ("x" * 200) + ".xlsx", "=cmd.xlsx",
-             "a..b.xlsx", "-2+3.xlsx", "<img src=x onerror=alert(1)>.xlsx"]
+    files = [
+        "CON.xlsx",
+        "aux/nul.xlsx",
+        "ünïcödé ☃ name.xlsx",
+        ("x" * 200) + ".xlsx",
+        "=cmd.xlsx",
+        "a..b.xlsx",
+        "-2+3.xlsx",
+        "<img src=x onerror=alert(1)>.xlsx",
+    ]
     for index, name in enumerate(files):
         payload = PAYLOADS[index % len(PAYLOADS)]
         html = HTML_PAYLOADS[index % len(HTML_PAYLOADS)]
         register = catalogue.REGISTER_ROWS
         write_workbook(
-            folder / name, partnership_id=HOSTILE_NAMES[index],
+            folder / name,
+            partnership_id=HOSTILE_NAMES[index],
             register={"name": f"{html} {HOSTILE_NAMES[index + 8]}", "purpose": html},
             checklist={"1a": {"Evidence": html}, "2a": {"Status": None}},
             improvement={"I14": {"Action owner": html}},
             risks={"R02": {"Mitigation": html}, "R03": {"Likelihood": "-1"}},
-            edit=as_text({("Register", f"B{register['council_role']}"): payload,
-                          ("Register", f"B{register['partners']}"): payload,
-                            ("Register", f"B{register['service_area']}"): payload,
-                            ("Checklist", "D3"): payload, ("Checklist", "E4"): payload,
-                            ("Improvement", "D15"): payload, ("Risks", "B3"): payload}))
+            edit=as_text(
+                {
+                    ("Register", f"B{register['council_role']}"): payload,
+                    ("Register", f"B{register['partners']}"): payload,
+                    ("Register", f"B{register['service_area']}"): payload,
+                    ("Checklist", "D3"): payload,
+                    ("Checklist", "E4"): payload,
+                    ("Improvement", "D15"): payload,
+                    ("Risks", "B3"): payload,
+                }
+            ),
+        )
     sentinel = root / "outside"
     sentinel.mkdir()
     out = root / "out"
     runner = CliRunner()
-    result = runner.invoke(cli, ["report", str(folder), "--out", str(out), "--as-of", AS_OF.isoformat(), "--no-pdf"],
-                           catch_exceptions=False)
+    result = runner.invoke(
+        cli,
+        ["report", str(folder), "--out", str(out), "--as-of", AS_OF.isoformat(), "--no-pdf"],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     rolled = root / "next-year"
-    result = runner.invoke(cli, ["templates", "--out", str(rolled), "--from-register", str(out / "register.xlsx"),
-                                 "--year", "2027"], catch_exceptions=False)
+    result = runner.invoke(
+        cli,
+        ["templates", "--out", str(rolled), "--from-register", str(out / "register.xlsx"), "--year", "2027"],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     return root, folder, out, rolled, files
 
@@ -125,18 +183,26 @@ def test_feedback_copies_and_rolled_over_workbooks_stay_inside_their_folders(hos
     for path in workbooks:
         assert_inside(path, rolled)
     written = {path for path in root.rglob("*") if path.is_file()}
-    assert {path for path in written
-            if not path.is_relative_to(folder) and not path.is_relative_to(out) and not path.is_relative_to(rolled)} \
-        == set()
+    assert {
+        path
+        for path in written
+        if not path.is_relative_to(folder) and not path.is_relative_to(out) and not path.is_relative_to(rolled)
+    } == set()
     assert not Path("/x").exists() and not any((root / "outside").iterdir())
 
 
 # --- Formulas --------------------------------------------------------------------------------------
 
+
 def template_formulas() -> set[tuple[str, str, str]]:
     book = build_workbook()
-    return {(sheet.title, cell.coordinate, str(cell.value)) for sheet in book.worksheets for row in sheet.iter_rows()
-            for cell in row if cell.data_type == "f"}
+    return {
+        (sheet.title, cell.coordinate, str(cell.value))
+        for sheet in book.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.data_type == "f"
+    }
 
 
 def test_no_csv_cell_starts_a_formula(hostile_run):
@@ -170,6 +236,7 @@ def test_no_xlsx_written_holds_a_formula_the_template_does_not(hostile_run):
 
 # --- HTML and PDF ----------------------------------------------------------------------------------
 
+
 class Tags(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
@@ -202,8 +269,11 @@ def test_officer_html_is_escaped_and_the_pack_names_no_external_url(hostile_run)
             if name.startswith("xmlns"):
                 continue  # SVG namespace names, never fetched
             lowered = value.lower()
-            assert not any(scheme in lowered for scheme in ("http:", "https:", "file:", "javascript:", "//")), \
-                (tag, name, value)
+            assert not any(scheme in lowered for scheme in ("http:", "https:", "file:", "javascript:", "//")), (
+                tag,
+                name,
+                value,
+            )
             if name in ("href", "src", "xlink:href"):
                 assert value.startswith("#"), (tag, name, value)
     for css in parser.styles:
@@ -219,8 +289,10 @@ def test_officer_html_is_text_in_the_pdf(tmp_path):
     from pipeline.run import report
 
     folder = tmp_path / "input"
-    write_workbook(folder / "p.xlsx", register={"name": '<script>alert("x")</script> Board',
-                                                "purpose": '<img src="http://example.invalid/x.png">'})
+    write_workbook(
+        folder / "p.xlsx",
+        register={"name": '<script>alert("x")</script> Board', "purpose": '<img src="http://example.invalid/x.png">'},
+    )
     report(folder, tmp_path / "out", as_of=AS_OF, year=2026, config=Config(), pdf=True)
     data = (tmp_path / "out" / "review_pack.pdf").read_bytes()
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
@@ -234,8 +306,12 @@ def test_weasyprint_fetches_nothing_even_when_the_document_asks(tmp_path, monkey
     from pipeline.pack import pdf as pack
 
     png = tmp_path / "secret.png"
-    png.write_bytes(bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-                                  "1f15c4890000000d49444154789c6360f8cf00000301010018dd8db00000000049454e44ae426082"))
+    png.write_bytes(
+        bytes.fromhex(
+            "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+            "1f15c4890000000d49444154789c6360f8cf00000301010018dd8db00000000049454e44ae426082"
+        )
+    )
     css = tmp_path / "evil.css"
     css.write_text("body { background: #ff0000; } p::after { content: 'LEAKED-CSS'; }", encoding="utf-8")
     opened = []
