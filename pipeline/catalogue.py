@@ -509,7 +509,7 @@ REGISTER_FIELDS: tuple[Field, ...] = (
         "Start date",
         Kind.DATE,
         False,
-        "When the Council joined the partnership (a date, for example 01/04/2019).",
+        "When the Council joined the partnership.",
     ),
     Field(
         "next_review",

@@ -8,6 +8,7 @@ renders it again as one part and compares.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from html import unescape
 import json
@@ -20,6 +21,7 @@ from year_set import EXPECTED_RAG, SCRIPT_NAME, write_year
 
 from pipeline import catalogue
 from pipeline.config import Config
+from pipeline.formats import EXCEL_DATE
 from pipeline.cycle.register import OPEN_ACTION_HEADERS, SCORE_HEADERS
 from pipeline.run import report
 
@@ -274,6 +276,8 @@ def test_register_xlsx_has_the_contract_headers_and_rolls_over(year):
     assert register.freeze_panes == "B2" and "Register" in register.tables
     name_column = headers.index("Partnership name")
     assert any(row[name_column] == SCRIPT_NAME for row in register.iter_rows(min_row=2, values_only=True))
+    dates = [cell for row in register.iter_rows(min_row=2) for cell in row if isinstance(cell.value, dt.datetime)]
+    assert dates and {cell.number_format for cell in dates} == {EXCEL_DATE}  # as every workbook written
     rolled = read_register(path.read_bytes())
     assert "P-003" in rolled.out_of_scope
     assert {item.register["id"] for item in rolled.partnerships} >= {"P-001", "P-002", "P-004"}
