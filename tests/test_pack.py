@@ -22,20 +22,13 @@ from year_set import EXPECTED_RAG, SCRIPT_NAME, write_year
 from pipeline import catalogue
 from pipeline.config import Config
 from pipeline.formats import EXCEL_DATE
+from pipeline.pack.charts import CHART_TITLES, NETWORK_CHART
 from pipeline.cycle.register import OPEN_ACTION_HEADERS, SCORE_HEADERS
 from pipeline.run import report
 
 SECTIONS = ("cover", "contents", "summary", "charts", "exceptions", "register", "profiles", "appendix")
 CHUNKED = Config(pdf_profiles_per_chunk=2)
-CHARTS = (
-    "shared_organisations",
-    "risk_heat_map",
-    "strategy_risks_ranked",
-    "action_status",
-    "completeness_by_section",
-    "rag_by_service_area",
-    "resources_vs_assurance",
-)
+CHARTS = (NETWORK_CHART, *CHART_TITLES)
 
 
 @pytest.fixture(scope="module")

@@ -25,19 +25,13 @@ from officer import write_workbook
 
 from pipeline import catalogue
 from pipeline.cli import cli
+from pipeline.pack.charts import CHART_TITLES
 
 LOW = {"Likelihood": 2, "Impact": 2}
 #: In 2027 the next review is a year on, so no review is overdue.
 NEXT_REVIEW = {"next_review": dt.date(2028, 3, 31), "review_completed_on": dt.date(2027, 4, 15)}
 BLANK_ACTION = {"Answer": "Yes", "Action": None, "Action owner": None, "Due date": None, "Action status": None}
-CHARTS = (
-    "risk_heat_map",
-    "strategy_risks_ranked",
-    "action_status",
-    "completeness_by_section",
-    "rag_by_service_area",
-    "resources_vs_assurance",
-)
+CHARTS = tuple(CHART_TITLES)
 
 
 def blank(questions: int) -> dict:

@@ -56,7 +56,7 @@ def render_pdf(
     """The pack as an A4 PDF, from the same templates, touching nothing outside the document.
 
     Up to `profiles_per_chunk` profiles (default: the config's `pdf_profiles_per_chunk`; 0 means
-    never split) the body is one rendering. A bigger pack is rendered in parts so memory stays
+    never split) the pack is one part. A bigger pack is rendered in parts so memory stays
     bounded, in up to `jobs` worker processes (default: one per CPU); the bytes are the same whatever
     `jobs` is. `tagged=False` leaves the tags out (the benchmark's measure of what tagging costs).
 
