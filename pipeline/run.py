@@ -278,6 +278,11 @@ class ValidationOutcome:
         return lines
 
 
+def _load_report_writer() -> None:
+    """The reports' writer (XlsxWriter), loaded while the workers read instead of after them."""
+    import xlsxwriter  # noqa: F401
+
+
 def validate_folder(
     input_dir: Path,
     out_dir: Path,
@@ -297,7 +302,9 @@ def validate_folder(
 
     check_outside_input(Path(input_dir), Path(out_dir))
 
-    assessment = check_folder(Path(input_dir), config, as_of=as_of, jobs=jobs, progress=progress)
+    assessment = check_folder(
+        Path(input_dir), config, as_of=as_of, jobs=jobs, progress=progress, meanwhile=_load_report_writer
+    )
     batch, report = assessment.batch, assessment.report
     paths = write_validation_report(report, batch, Path(out_dir))
     outcome = ValidationOutcome(report, batch, paths)
