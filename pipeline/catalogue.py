@@ -10,6 +10,7 @@ checks them.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from enum import Enum
 
@@ -509,7 +510,7 @@ REGISTER_FIELDS: tuple[Field, ...] = (
         "Start date",
         Kind.DATE,
         False,
-        "When the Council joined the partnership (a date, for example 01/04/2019).",
+        "When the Council joined the partnership.",
     ),
     Field(
         "next_review",
@@ -598,6 +599,7 @@ def column_number(letters: str) -> int:
     return number
 
 
+@functools.lru_cache(maxsize=1024)  # every finding's cell is written with it
 def column_letter(number: int) -> str:
     """The letters of an A1 column: 1 is A, 26 Z, 27 AA."""
     letters = ""

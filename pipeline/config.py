@@ -172,7 +172,7 @@ class Config:
     #: "NHS Northshire ICB" = "Northshire Integrated Care Board" (case, punctuation and "&" are
     #: already ignored without an alias; see pipeline.portfolio.organisations).
     organisation_aliases: dict[str, str] = field(default_factory=dict)
-    pdf_profiles_per_chunk: int = 10  # the PDF is rendered in chunks to bound memory
+    pdf_profiles_per_chunk: int = 10  # profiles rendered to a part of the PDF (a chunk), to bound memory; 0: one part
     #: The council's objectives (`[objectives]`): the Objectives sheet of the template lists them.
     objectives: tuple[Objective, ...] = DEFAULT_OBJECTIVES
     #: Significance tiers, most significant first (`[[significance.tiers]]`); the last takes the rest.

@@ -15,6 +15,7 @@ from functools import cached_property
 from typing import Iterable
 
 from pipeline.catalogue import NOT_ASSESSED, TEMPLATE_VERSION, TEMPLATE_VERSIONS_READ, column_number
+from pipeline.formats import EXAMPLE_DATE
 
 ERROR, WARNING = "error", "warning"
 
@@ -156,14 +157,14 @@ RULES: dict[RuleCode, Rule] = {
             RuleCode.REGISTER_INVALID_DATE,
             ERROR,
             "a date that cannot be read",
-            "'{field}' is not a date that can be read. Enter a date such as 31/03/2026.",
+            f"'{{field}}' is not a date that can be read. Enter a date such as {EXAMPLE_DATE}.",
         ),
         Rule(
             RuleCode.REGISTER_DATE_FORMULA,
             WARNING,
             "a date field holds a formula (such as =TODAY())",
             "'{field}' is worked out by a formula ({formula}), so its date changes each time the workbook is "
-            "saved. Type the date itself, such as 31/03/2026.",
+            f"saved. Type the date itself, such as {EXAMPLE_DATE}.",
         ),
         Rule(
             RuleCode.REGISTER_DUPLICATE_ID,
@@ -280,14 +281,14 @@ RULES: dict[RuleCode, Rule] = {
             RuleCode.ACTION_INVALID_DATE,
             ERROR,
             "a due date that cannot be read",
-            "The due date for area {ref} is not a date that can be read. Enter a date such as 31/03/2026.",
+            f"The due date for area {{ref}} is not a date that can be read. Enter a date such as {EXAMPLE_DATE}.",
         ),
         Rule(
             RuleCode.ACTION_DATE_FORMULA,
             WARNING,
             "a due date holds a formula (such as =TODAY()+30)",
             "The due date for area {ref} is worked out by a formula ({formula}), so it changes each time the "
-            "workbook is saved. Type the date itself, such as 31/03/2026.",
+            f"workbook is saved. Type the date itself, such as {EXAMPLE_DATE}.",
         ),
         Rule(
             RuleCode.ACTION_INVALID_STATUS,

@@ -22,6 +22,11 @@ def uk_date(day: dt.date) -> str:
     return day.strftime("%d/%m/%Y")
 
 
+#: The date every example shows where an officer is asked for one (the template's Guide and prompts,
+#: the findings' messages), as officers type it.
+EXAMPLE_DATE = uk_date(dt.date(2026, 3, 31))
+
+
 def long_date(day: dt.date | None) -> str:
     """31 March 2026 (the one style the pack writes every date in), or the empty mark."""
     return EMPTY if day is None else f"{day.day} {day:%B %Y}"

@@ -59,13 +59,14 @@ _NUMBER = re.compile(r"^[£$]?\s*-?[\d,]*\.?\d+$")
 def clean(value: Value) -> Value:
     """Text with control characters removed and runs of (non-breaking) spaces folded; blank -> None."""
     if isinstance(value, str):
-        return _clean_text(value) or None
+        return clean_text(value) or None
     if isinstance(value, float) and value != value:  # NaN (a reader's empty number) means an empty cell
         return None
     return value
 
 
-def _clean_text(value: str) -> str:
+def clean_text(value: str) -> str:
+    """Text cleaned as `clean` does it, '' for blank."""
     if value.isprintable() and "  " not in value:
         # No control character, and no space but single ASCII ones (every other space is not
         # printable): only the ends can need trimming. Most cells are like this.
@@ -76,7 +77,7 @@ def _clean_text(value: str) -> str:
 def text(value: Value) -> str:
     """A cleaned value as display text ('' for blank); whole floats lose their '.0'."""
     if isinstance(value, str):  # most values: text needs only the clean-up
-        return _clean_text(value)
+        return clean_text(value)
     value = clean(value)
     if value is None:
         return ""
@@ -89,6 +90,7 @@ def text(value: Value) -> str:
     return str(value)
 
 
+@functools.lru_cache(maxsize=4096, typed=True)  # rules and scores ask again of the same few answers
 def choice(value: Value, allowed: tuple[str, ...]) -> str | None | object:
     """The allowed answer that `value` spells, ignoring case and spaces; None if blank, else INVALID."""
     value = text(value)

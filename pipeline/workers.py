@@ -102,9 +102,11 @@ def in_workers(
     cpu_seconds: int,
     progress: Progress = quiet,
     label: str = "Loading",
+    meanwhile: Callable[[], object] | None = None,
 ) -> list[R | Stopped]:
     """`task(path)` for every path, in `jobs` worker processes; the results in the order of `paths`,
-    whatever `jobs` is. One progress step per file, under `label`."""
+    whatever `jobs` is. One progress step per file, under `label`. `meanwhile` is run here once the
+    workers have their tasks: what the caller needs next can be made ready instead of waiting."""
     results: dict[int, R | Stopped] = {}
     stopped: list[int] = []
     if paths:
@@ -113,6 +115,8 @@ def in_workers(
         starts = range(0, len(paths), size)
         with _no_cycle_collection(), process_pool(workers, inline=False, initializer=_limit_worker) as pool:
             futures = [pool.submit(_run_chunk, task, paths[start : start + size], cpu_seconds) for start in starts]
+            if meanwhile is not None:
+                meanwhile()
             # One progress step per file; a chunk's result is taken when its first file comes up.
             steps = [
                 (start, future, index)

@@ -8,6 +8,7 @@ renders it again as one part and compares.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from html import unescape
 import json
@@ -20,20 +21,14 @@ from year_set import EXPECTED_RAG, SCRIPT_NAME, write_year
 
 from pipeline import catalogue
 from pipeline.config import Config
+from pipeline.formats import EXCEL_DATE
+from pipeline.pack.charts import CHART_TITLES, NETWORK_CHART
 from pipeline.cycle.register import OPEN_ACTION_HEADERS, SCORE_HEADERS
 from pipeline.run import report
 
 SECTIONS = ("cover", "contents", "summary", "charts", "exceptions", "register", "profiles", "appendix")
 CHUNKED = Config(pdf_profiles_per_chunk=2)
-CHARTS = (
-    "shared_organisations",
-    "risk_heat_map",
-    "strategy_risks_ranked",
-    "action_status",
-    "completeness_by_section",
-    "rag_by_service_area",
-    "resources_vs_assurance",
-)
+CHARTS = (NETWORK_CHART, *CHART_TITLES)
 
 
 @pytest.fixture(scope="module")
@@ -176,8 +171,12 @@ def context(year):
     from pipeline.pack.results import results
     from pipeline.portfolio.leverage import leverage_by_file
 
+    from pipeline.pack import tables
+
     network = analyse(members(scores, batch.workbooks), CHUNKED)
-    charts = {**render_charts(scores, CHUNKED), NETWORK_CHART: render_network(network)}
+    leverage = leverage_by_file(scores, batch.workbooks)
+    strategy = tables.strategy_questions(tables.partnerships_frame(scores, leverage), CHUNKED, scores, leverage)
+    charts = {**render_charts(scores, CHUNKED, strategy=strategy), NETWORK_CHART: render_network(network)}
     data = results(scores, batch.workbooks, as_of=AS_OF, year=2026, config=CHUNKED, ignored=batch.ignored)
     add_history(data, [])
     return build_context(
@@ -191,7 +190,8 @@ def context(year):
         ignored=batch.ignored,
         network=network,
         history=data,
-        leverage=leverage_by_file(scores, batch.workbooks),
+        strategy=strategy,
+        leverage=leverage,
     )
 
 
@@ -274,6 +274,8 @@ def test_register_xlsx_has_the_contract_headers_and_rolls_over(year):
     assert register.freeze_panes == "B2" and "Register" in register.tables
     name_column = headers.index("Partnership name")
     assert any(row[name_column] == SCRIPT_NAME for row in register.iter_rows(min_row=2, values_only=True))
+    dates = [cell for row in register.iter_rows(min_row=2) for cell in row if isinstance(cell.value, dt.datetime)]
+    assert dates and {cell.number_format for cell in dates} == {EXCEL_DATE}  # as every workbook written
     rolled = read_register(path.read_bytes())
     assert "P-003" in rolled.out_of_scope
     assert {item.register["id"] for item in rolled.partnerships} >= {"P-001", "P-002", "P-004"}

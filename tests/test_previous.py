@@ -25,19 +25,13 @@ from officer import write_workbook
 
 from pipeline import catalogue
 from pipeline.cli import cli
+from pipeline.pack.charts import CHART_TITLES
 
 LOW = {"Likelihood": 2, "Impact": 2}
 #: In 2027 the next review is a year on, so no review is overdue.
 NEXT_REVIEW = {"next_review": dt.date(2028, 3, 31), "review_completed_on": dt.date(2027, 4, 15)}
 BLANK_ACTION = {"Answer": "Yes", "Action": None, "Action owner": None, "Due date": None, "Action status": None}
-CHARTS = (
-    "risk_heat_map",
-    "strategy_risks_ranked",
-    "action_status",
-    "completeness_by_section",
-    "rag_by_service_area",
-    "resources_vs_assurance",
-)
+CHARTS = tuple(CHART_TITLES)
 
 
 def blank(questions: int) -> dict:
@@ -262,14 +256,18 @@ def test_without_previous_the_heat_map_is_the_chart_of_a_plain_run(years):
     from pipeline.read.batch import load_folder
     from pipeline.check.rules import check
     from pipeline.check.score import score_batch
+    from pipeline.pack import tables
+    from pipeline.portfolio.leverage import leverage_by_file
 
     config, as_of = Config(), dt.date(2027, 4, 30)
     batch = load_folder(years / "returns-2027", config)
     scores = score_batch(
         batch.workbooks, check(batch.workbooks, as_of=as_of, config=config), as_of=as_of, config=config
     )
-    charts = render_charts(scores, config)
-    assert charts == render_charts(scores, config, comparison=None)
+    leverage = leverage_by_file(scores, batch.workbooks)  # the resources chart draws partners' money, as the run
+    strategy = tables.strategy_questions(tables.partnerships_frame(scores, leverage), config, scores, leverage)
+    charts = render_charts(scores, config, strategy=strategy)
+    assert charts == render_charts(scores, config, comparison=None, strategy=strategy)
     for chart in CHARTS:
         assert charts[chart].encode("utf-8") == (years / "2027-alone" / "charts" / f"{chart}.svg").read_bytes()
     page = (years / "2027-alone" / "review_pack.html").read_text(encoding="utf-8")

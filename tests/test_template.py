@@ -361,3 +361,31 @@ def test_the_guide_names_the_answer_columns_rather_than_their_colour(workbook):
         "Ref and Risk are answers too in the open rows R10 to R20",
     ):
         assert clause in typing, clause
+
+
+def test_every_example_date_is_the_one_the_messages_give(workbook):
+    """The Guide, the prompts of the date cells and the findings that ask for a date show one date."""
+    import re
+
+    from pipeline.findings import RULES, RuleCode
+    from pipeline.formats import EXAMPLE_DATE
+
+    texts = [
+        str(cell.value)
+        for sheet in workbook.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if isinstance(cell.value, str)
+    ]
+    texts += [
+        validation.prompt or "" for sheet in workbook.worksheets for validation in sheet.data_validations.dataValidation
+    ]
+    shown = {date for text in texts for date in re.findall(r"\b\d{2}/\d{2}/\d{4}\b", text)}
+    assert shown == {EXAMPLE_DATE}
+    for code in (
+        RuleCode.REGISTER_INVALID_DATE,
+        RuleCode.REGISTER_DATE_FORMULA,
+        RuleCode.ACTION_INVALID_DATE,
+        RuleCode.ACTION_DATE_FORMULA,
+    ):
+        assert EXAMPLE_DATE in RULES[code].template, code

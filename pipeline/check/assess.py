@@ -16,7 +16,7 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from pipeline.check.rules import batch_findings, batch_report, check_workbook
 from pipeline.config import Config
@@ -86,11 +86,17 @@ def assess_folder(
 
 
 def check_folder(
-    input_dir: Path, config: Config, *, as_of: dt.date, jobs: int = 1, progress: Progress = quiet
+    input_dir: Path,
+    config: Config,
+    *,
+    as_of: dt.date,
+    jobs: int = 1,
+    progress: Progress = quiet,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Assessment:
     """What `partnerships validate` needs of `assess_folder`, for less work: every workbook read and checked
     but not scored (`scores` is empty), and sent back from its worker as `for_reports` gives it. The
-    findings are the same."""
+    findings are the same. `meanwhile` runs here while the workers read (see `in_workers`)."""
     input_dir = Path(input_dir)
     paths, ignored = scan_folder(input_dir)
     done = in_workers(
@@ -99,6 +105,7 @@ def check_folder(
         jobs=jobs,
         cpu_seconds=config.limits.load_timeout_seconds,
         progress=progress,
+        meanwhile=meanwhile,
     )
     checked = [
         (stopped_reader(path, input_dir, result.code), ()) if isinstance(result, Stopped) else result

@@ -108,6 +108,8 @@ def register_dates(workbook: Workbook, as_of: dt.date, config: Config) -> Iterat
 
 def date_formulas(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
     """A date worked out by a formula (=TODAY()): its value changes each time the file is saved."""
+    if not workbook.formulas:  # most workbooks: no answer cell holds a formula
+        return
     for entry in _entries(workbook):
         formula = workbook.formulas.get((catalogue.REGISTER.name, entry.cell()))
         if entry.field.kind is Kind.DATE and formula:

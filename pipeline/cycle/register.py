@@ -61,9 +61,6 @@ OWN_RISKS_SHEET = "Own risks"
 #: An officer's own risks (below R09), so next year's workbook brings them back to be rated again.
 OWN_RISK_HEADERS = ("Partnership ID", "Ref", "Risk", "Mitigation", "Owner", "File")
 _PERCENT_HEADERS = {"Checklist completeness", "Checklist assurance", "Improvement coverage", "Improvement score"}
-#: register.xlsx has always written the date format in lower case; Excel reads both cases alike, and
-#: keeping it keeps the bytes of every register the same.
-_DATE_FORMAT = EXCEL_DATE.lower()
 _MONEY_HEADERS = {catalogue.FIELDS_BY_KEY[key].label for key in catalogue.MONEY_FIELDS}
 
 
@@ -216,7 +213,7 @@ def _table(book, sheet_name: str, name: str, headers: Sequence[str], rows: list[
     for number, row in enumerate(rows, start=1):
         for column, value in enumerate(row):
             if isinstance(value, dt.date):
-                book.write(sheet, number, column, value, num_format=_DATE_FORMAT)
+                book.write(sheet, number, column, value, num_format=EXCEL_DATE)
             elif formats[column] and isinstance(value, (int, float)):
                 book.write(sheet, number, column, value, num_format=formats[column])
             else:

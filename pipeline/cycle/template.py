@@ -24,11 +24,9 @@ from pipeline import catalogue
 from pipeline.catalogue import Field, Kind, SheetLayout
 from pipeline.config import DEFAULT_OBJECTIVES, Objective, Scoring, objectives_fingerprint
 from pipeline.files.xlsx import save
-from pipeline.formats import EXCEL_DATE, EXCEL_MONEY
+from pipeline.formats import EXAMPLE_DATE, EXCEL_DATE, EXCEL_MONEY
 
 CREATOR = "Partnership review"
-
-EXAMPLE_DATE = "31/03/2027"
 
 # --- Look ------------------------------------------------------------------------------------------
 

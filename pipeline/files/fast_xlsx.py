@@ -76,10 +76,10 @@ class Sheets:
     def write(self, sheet, row: int, column: int, value: object, **properties: Any) -> None:
         """Write one cell (0-based row and column): text as text, dates with `date_format`, numbers."""
         if isinstance(value, str):
-            text = _ILLEGAL.sub("", value)
+            text = value if value.isprintable() else _ILLEGAL.sub("", value)  # most text has nothing to drop
             if text.startswith(FORMULA_STARTS):
                 properties = {**properties, "quote_prefix": True}
-            sheet.write_string(row, column, text, self.format(**properties))
+            sheet.write_string(row, column, text, self.format(**properties) if properties else None)
         elif isinstance(value, bool):
             sheet.write_boolean(row, column, value, self.format(**properties))
         elif isinstance(value, (dt.date, dt.datetime)):

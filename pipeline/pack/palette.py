@@ -35,6 +35,8 @@ LIGHT_GREY = "#DDDDDD"
 
 WHITE = "#fff"
 BLACK = "#000"
+#: A grey just off white: the charts' grid lines, the stripes of the page's "Not assessed" badge.
+FAINT_GREY = "#eee"
 
 #: The RAG ratings, and the greys of the two ratings that are not a judgement.
 RAG_COLOURS = {RED: VERMILLION, AMBER: ORANGE, GREEN: BLUISH_GREEN, OUT_OF_SCOPE: GREY, NOT_ASSESSED: LIGHT_GREY}
@@ -51,7 +53,7 @@ CHART_INK = "#222222"
 CHART_MUTED = "#666666"
 #: The axes' lines, and the leader lines from a label to its point.
 CHART_LINE = "#BBBBBB"
-CHART_GRID = "#EEEEEE"
+CHART_GRID = FAINT_GREY
 #: Where each of the strategy's risks moved since last year, on the heat map: apart from every band.
 MOVEMENT = BLUE
 #: The shared-partners network: organisations, partnerships and the links between them.
@@ -72,8 +74,6 @@ WORSE_TEXT = "#9A3B00"
 BETTER_TEXT = "#00664A"
 #: The background of the note on a workbook that could not be assessed.
 NOTICE = "#fff4e5"
-#: The stripes of the "Not assessed" badge, between its light grey.
-STRIPE = "#eee"
 
 #: The stylesheet's colours by the names pack.css.j2 gives them.
 STYLESHEET = {
@@ -87,7 +87,7 @@ STYLESHEET = {
     "green": RAG_COLOURS[GREEN],
     "grey": RAG_COLOURS[OUT_OF_SCOPE],
     "light": RAG_COLOURS[NOT_ASSESSED],
-    "stripe": STRIPE,
+    "stripe": FAINT_GREY,
     "band_low": BAND_COLOURS[LOW],
     "band_medium": BAND_COLOURS[MEDIUM],
     "band_high": BAND_COLOURS[HIGH],

@@ -56,7 +56,7 @@ def render_pdf(
     """The pack as an A4 PDF, from the same templates, touching nothing outside the document.
 
     Up to `profiles_per_chunk` profiles (default: the config's `pdf_profiles_per_chunk`; 0 means
-    never split) the body is one rendering. A bigger pack is rendered in parts so memory stays
+    never split) the pack is one part. A bigger pack is rendered in parts so memory stays
     bounded, in up to `jobs` worker processes (default: one per CPU); the bytes are the same whatever
     `jobs` is. `tagged=False` leaves the tags out (the benchmark's measure of what tagging costs).
 
@@ -145,8 +145,12 @@ def render_pdf(
 
 def chart_alternatives(context: Mapping[str, Any]) -> dict[str, str]:
     """Each chart's text alternative in the PDF, by its heading (which WeasyPrint gives the figure):
-    the heading, then what the chart shows."""
-    return {chart["title"]: f"{chart['title']}. {chart['summary']}" for chart in context["charts"]}
+    the heading, then what the chart shows; each profile's trend over the years too."""
+    alternatives = {chart["title"]: f"{chart['title']}. {chart['summary']}" for chart in context["charts"]}
+    for item in context["partnerships"]:
+        if item.get("trend"):
+            alternatives[item["trend"]["title"]] = f"{item['trend']['title']}. {item['trend']['text']}"
+    return alternatives
 
 
 def link_descriptions(context: Mapping[str, Any]) -> dict[str, str]:

@@ -13,8 +13,8 @@ the field's guidance, which an officer cannot edit). Then:
   what to undo (and the workbook is not assessed, as its answers cannot be trusted to be where they
   seem); more than `MAX_SLIPS` of them are one error saying to copy the answers into a fresh template.
 
-Pure: it reads cells through a function and returns rows and slips; `pipeline.read.workbook` makes
-findings.
+Pure: it reads cells, cleaned (`values.clean`), through a function and returns rows and slips;
+`pipeline.read.workbook` makes findings.
 """
 
 from __future__ import annotations
@@ -61,7 +61,8 @@ class Located:
 
 
 def _fold(value: object) -> str:
-    return values.text(value).casefold()
+    # `get` gives cleaned values (`values.clean`): text needs no second clean-up.
+    return (value if type(value) is str else values.text(value)).casefold()
 
 
 def find_header(get: Callable[[int, int], object], headers: Sequence[str], header_row: int) -> int:

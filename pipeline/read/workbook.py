@@ -10,6 +10,7 @@ catalogue lays the sheets out; the template version is checked from the workbook
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import io
 import re
@@ -144,7 +145,8 @@ def _signal_name(code: int) -> str:
 
 
 class _Sheet:
-    """A sheet's values by Excel row and column (1-based); cells outside the data read as blank."""
+    """A sheet's values by Excel row and column (1-based), as `_cell` reads them; cells outside the data
+    read as blank."""
 
     def __init__(self, rows: list[list[Value]]) -> None:
         self.rows = rows
@@ -153,33 +155,43 @@ class _Sheet:
         if 0 < row <= len(self.rows):
             cells = self.rows[row - 1]
             if 0 < column <= len(cells):
-                raw = cells[column - 1]
-                kind = type(raw)
-                if kind is str:
-                    if not raw:  # an empty cell
-                        return None
-                    if len(raw) > EXCEL_MAX_CELL_TEXT:
-                        # Excel cannot hold such a cell, so the file was not saved by Excel or LibreOffice;
-                        # reading on would carry megabytes of text into every finding and output.
-                        raise Refused(
-                            "file.too_large",
-                            reason=(
-                                f"A cell holds {len(raw):,} characters, but a workbook cell holds at most "
-                                f"{EXCEL_MAX_CELL_TEXT:,}: the file was not saved by Excel or LibreOffice"
-                            ),
-                        )
-                elif kind is float and raw.is_integer():
-                    # calamine gives every number as a float; a whole number reads as the int it was typed as
-                    return int(raw)
-                return values.clean(raw)
+                return _cell(cells[column - 1])
         return None
+
+    def cells(self, row: int, columns: tuple[int, ...]) -> list[Value]:
+        """The cells of `row` in `columns`, in that order."""
+        cells = self.rows[row - 1] if 0 < row <= len(self.rows) else ()
+        return [_cell(cells[column - 1]) if 0 < column <= len(cells) else None for column in columns]
 
     @property
     def last_row(self) -> int:
         return len(self.rows)
 
-    def at(self, layout: SheetLayout, header: str, row: int) -> Value:
-        return self.get(row, layout.headers.index(header) + 1)
+
+def _cell(raw: Value) -> Value:
+    """A cell's value cleaned (`values.clean`); a whole number as the int it was typed as (calamine gives
+    every number as a float)."""
+    kind = type(raw)
+    if kind is str:
+        if len(raw) > EXCEL_MAX_CELL_TEXT:
+            # Excel cannot hold such a cell, so the file was not saved by Excel or LibreOffice;
+            # reading on would carry megabytes of text into every finding and output.
+            raise Refused(
+                "file.too_large",
+                reason=(
+                    f"A cell holds {len(raw):,} characters, but a workbook cell holds at most "
+                    f"{EXCEL_MAX_CELL_TEXT:,}: the file was not saved by Excel or LibreOffice"
+                ),
+            )
+        return values.clean_text(raw) or None
+    if kind is float and raw.is_integer():
+        return int(raw)
+    return values.clean(raw)
+
+
+def _columns(layout: SheetLayout, headers: tuple[str, ...]) -> tuple[int, ...]:
+    """The column numbers of `headers` in a sheet laid out as `layout`."""
+    return tuple(layout.headers.index(header) + 1 for header in headers)
 
 
 def read_workbook(
@@ -392,7 +404,7 @@ def _locate(
     layout: SheetLayout,
     key_header: str,
     text_header: str,
-    items: list[table_rows.Item],
+    items: tuple[table_rows.Item, ...],
     name: str,
     found: list[Finding],
 ) -> dict[str, int]:
@@ -416,24 +428,31 @@ def _locate(
     return located.rows
 
 
-def _read_register(sheet: _Sheet, name: str, found: list[Finding], version: int) -> dict[str, RegisterValue]:
-    layout = catalogue.REGISTER
-    rows = _locate(
-        sheet,
-        layout,
-        "Field",
-        "Guidance",
-        [
+@functools.lru_cache(maxsize=None)
+def _table_items(table: str, version: int = catalogue.TEMPLATE_VERSION) -> tuple[table_rows.Item, ...]:
+    """The rows the template puts in a table (see `table_rows`), made once."""
+    if table == "register":
+        return tuple(
             table_rows.Item(item.label, f"the field '{item.label}'", item.guidance)
             for item in catalogue.register_fields(version)
-        ],
-        name,
-        found,
-    )
+        )
+    if table == "checklist":
+        return tuple(
+            table_rows.Item(question.ref, f"question {question.ref}", question.text) for question in catalogue.QUESTIONS
+        )
+    if table == "improvement":
+        return tuple(table_rows.Item(area.ref, f"area {area.ref}", area.text) for area in catalogue.AREAS)
+    return tuple(table_rows.Item(risk.ref, f"risk {risk.ref}", risk.text) for risk in catalogue.RISKS)
+
+
+def _read_register(sheet: _Sheet, name: str, found: list[Finding], version: int) -> dict[str, RegisterValue]:
+    layout = catalogue.REGISTER
+    rows = _locate(sheet, layout, "Field", "Guidance", _table_items("register", version), name, found)
     register = {}
+    (value_column,) = _columns(layout, ("Value",))
     for item in catalogue.register_fields(version):
         row = rows[item.label]
-        value = sheet.at(layout, "Value", row)
+        value = sheet.get(row, value_column)
         if item.kind not in (Kind.NUMBER, Kind.DATE):
             # Text answers are kept as the text shown, so 14 typed in a text cell reads "14" whatever
             # the program that saved the file stored (14, 14.0 or "14").
@@ -444,41 +463,20 @@ def _read_register(sheet: _Sheet, name: str, found: list[Finding], version: int)
 
 def _read_checklist(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[ChecklistRow, ...]:
     layout = catalogue.CHECKLIST
-    rows = _locate(
-        sheet,
-        layout,
-        "Ref",
-        "Question",
-        [table_rows.Item(question.ref, f"question {question.ref}", question.text) for question in catalogue.QUESTIONS],
-        name,
-        found,
-    )
+    rows = _locate(sheet, layout, "Ref", "Question", _table_items("checklist"), name, found)
+    answers = _columns(layout, ("Status", "Evidence", "Evidence location"))
     return tuple(
-        ChecklistRow(
-            question,
-            rows[question.ref],
-            sheet.at(layout, "Status", rows[question.ref]),
-            sheet.at(layout, "Evidence", rows[question.ref]),
-            sheet.at(layout, "Evidence location", rows[question.ref]),
-        )
+        ChecklistRow(question, rows[question.ref], *sheet.cells(rows[question.ref], answers))
         for question in catalogue.QUESTIONS
     )
 
 
 def _read_improvement(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[ImprovementRow, ...]:
     layout = catalogue.IMPROVEMENT
-    rows = _locate(
-        sheet,
-        layout,
-        "Ref",
-        "Area of practice",
-        [table_rows.Item(area.ref, f"area {area.ref}", area.text) for area in catalogue.AREAS],
-        name,
-        found,
-    )
+    rows = _locate(sheet, layout, "Ref", "Area of practice", _table_items("improvement"), name, found)
+    answers = _columns(layout, layout.answers)
     return tuple(
-        ImprovementRow(area, rows[area.ref], *(sheet.at(layout, header, rows[area.ref]) for header in layout.answers))
-        for area in catalogue.AREAS
+        ImprovementRow(area, rows[area.ref], *sheet.cells(rows[area.ref], answers)) for area in catalogue.AREAS
     )
 
 
@@ -488,14 +486,11 @@ def _read_objectives(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[Ob
     layout = catalogue.OBJECTIVES_SHEET
     _check_headers(sheet, layout, layout.header_row, name, found)
     rows = []
+    (ref_column,), answers = _columns(layout, ("Ref",)), _columns(layout, ("Objective", "Contributes", "How"))
     for row in range(layout.first_row, sheet.last_row + 1):
-        ref = values.text(sheet.at(layout, "Ref", row))
+        ref = values.text(sheet.get(row, ref_column))
         if ref:
-            rows.append(
-                ObjectiveRow(
-                    ref, row, *(sheet.at(layout, header, row) for header in ("Objective", "Contributes", "How"))
-                )
-            )
+            rows.append(ObjectiveRow(ref, row, *sheet.cells(row, answers)))
     return tuple(rows)
 
 
@@ -511,33 +506,25 @@ def _read_risks(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[RiskRow
     findings and the pack.
     """
     layout = catalogue.RISKS_SHEET
-    located = _locate(
-        sheet,
-        layout,
-        "Ref",
-        "Risk",
-        [table_rows.Item(risk.ref, f"risk {risk.ref}", risk.text) for risk in catalogue.RISKS],
-        name,
-        found,
-    )
-    rows = [_risk_row(sheet, risk.ref, located[risk.ref]) for risk in catalogue.RISKS]
+    located = _locate(sheet, layout, "Ref", "Risk", _table_items("risks"), name, found)
+    content = _columns(layout, _RISK_CONTENT)
+    rows = [RiskRow(risk.ref, located[risk.ref], *sheet.cells(located[risk.ref], content)) for risk in catalogue.RISKS]
     strategy_rows = set(located.values())
     first = min(strategy_rows)
     used = {risk.ref.casefold() for risk in catalogue.RISKS}
+    (ref_column,) = _columns(layout, ("Ref",))
     for row in range(first, sheet.last_row + 1):
-        if row not in strategy_rows and any(sheet.at(layout, header, row) is not None for header in _RISK_CONTENT):
-            ref = values.text(sheet.at(layout, "Ref", row))
+        if row in strategy_rows:
+            continue
+        answers = sheet.cells(row, content)
+        if any(value is not None for value in answers):
+            ref = values.text(sheet.get(row, ref_column))
             number = row - first + 1
             while not ref or ref.casefold() in used:
                 ref, number = f"R{number:02d}", number + 1
             used.add(ref.casefold())
-            rows.append(_risk_row(sheet, ref, row))
+            rows.append(RiskRow(ref, row, *answers))
     return tuple(rows)
-
-
-def _risk_row(sheet: _Sheet, ref: str, row: int) -> RiskRow:
-    layout = catalogue.RISKS_SHEET
-    return RiskRow(ref, row, *(sheet.at(layout, header, row) for header in _RISK_CONTENT))
 
 
 # --- Template version ------------------------------------------------------------------------------
