@@ -219,6 +219,7 @@ def stage_network(params: dict[str, Any]) -> dict[str, Any]:
             "partnerships": len(network.members),
             "shared_organisations": len(network.shared),
             "possible_duplicates": len(network.duplicates),
+            "groups": len(network.groups),
             "svg_bytes": len(svg.encode("utf-8")),
         },
     }

@@ -116,7 +116,7 @@ def report(
     from pipeline.cycle.history import add_history
     from pipeline.pack.results import RESULTS_FILE, add_leverage, dumps, network_results, results
     from pipeline.portfolio.duplication import analyse, members
-    from pipeline.portfolio.leverage import leverage_by_file, leverage_total
+    from pipeline.portfolio.leverage import leverage_by_file
     from pipeline.pack import tables
 
     input_dir, out_dir = Path(input_dir), Path(out_dir)
@@ -135,7 +135,8 @@ def report(
             # The batch as tidy tables (pandas): the answers for analysts, the partnerships for the
             # analysis across them that the pack shows.
             answers = tables.answers_frame(batch.workbooks)
-            strategy = tables.strategy_questions(tables.partnerships_frame(scores), config, scores)
+            leverage = leverage_by_file(scores, batch.workbooks)  # partners' money per council pound
+            strategy = tables.strategy_questions(tables.partnerships_frame(scores, leverage), config, scores, leverage)
 
         data = results(
             scores, batch.workbooks, as_of=as_of, year=year, config=config, ignored=batch.ignored, strategy=strategy
@@ -143,8 +144,7 @@ def report(
         add_history(data, earlier)  # each partnership's rating, completeness and assurance, year by year
         network = analyse(members(scores, batch.workbooks), config)  # shared partners, possible duplication
         data.update(network_results(network))
-        leverage = leverage_by_file(scores, batch.workbooks)  # partners' money per council pound
-        add_leverage(data, leverage, leverage_total(scores, leverage))
+        add_leverage(data, leverage, strategy["leverage"])
         comparison = change_since_previous(data, previous)
         if comparison is not None:
             data["change_since_previous"] = comparison.as_dict()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,48 @@ def test_the_pack_says_it_and_why_not(run):
     assert "4 partnerships have no figure" in block
     profile = page[page.index('id="p-p-006-xlsx"') :]
     assert "less than the council's own funding" in html.unescape(profile[: profile.index("</article>")])
+
+
+def _figure(page: str, name: str) -> str:
+    start = page.index(f'id="chart-{name}"')
+    return html.unescape(page[start : page.index("</figure>", start)])
+
+
+def test_the_resources_chart_draws_council_and_partners_money_and_says_the_leverage(run):
+    """The money panel: the council's funding then the partners' money, for the partnerships the council
+    funds, most money first; each labelled with partners' money per council pound, or said not known
+    (never drawn as nothing); the words and the data table give the same, with the reason when none."""
+    svg = (run / "charts" / "resources_vs_assurance.svg").read_text(encoding="utf-8")
+    labels = [html.unescape(text) for text in re.findall(r"<text [^>]*>([^<]*)</text>", svg)]
+    assert [label for label in labels if "per council £1" in label or "not known" in label] == [
+        "£2.40 per council £1",
+        "partners' money not known",
+        "£2.50 per council £1",
+        "partners' money not known",
+    ]
+    assert "Partners' money" in labels and "Council funding" in labels
+    figure = " ".join(_figure((run / "review_pack.html").read_text(encoding="utf-8"), "resources_vs_assurance").split())
+    assert (
+        "partners put in £2.43 for each £1 of council funding (£85,000 against £35,000 a year). 4 partnerships "
+        "have no such figure; the table says why for each."
+    ) in figure
+    assert (
+        "The lower panel shows the 4 partnerships with most money a year, the council's funding then the partners' "
+        "money (hatched), labelled with partners' money per council pound: P-001 £25,000 and £60,000 (£2.40); "
+        "P-006 £40,000 and partners' money not known; P-002 £10,000 and £25,000 (£2.50); P-005 £20,000 and "
+        "partners' money not known."
+    ) in figure
+    rows = {
+        cells[0]: cells[-2:]
+        for cells in (
+            re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row) for row in re.findall(r"<tr>(.*?)</tr>", figure, flags=re.S)
+        )
+        if cells
+    }
+    by_id = {key.split()[0]: value for key, value in rows.items() if key.startswith("P-")}
+    assert by_id["P-001"] == ["£60,000", "£2.40"]
+    assert by_id["P-003"] == [
+        "\u2014",
+        "none: the council puts in no money, so there is no council pound to compare with",
+    ]
+    assert by_id["P-005"] == ["\u2014", "none: 'Partner contributions (£)' cannot be read"]

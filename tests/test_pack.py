@@ -171,8 +171,12 @@ def context(year):
     from pipeline.pack.results import results
     from pipeline.portfolio.leverage import leverage_by_file
 
+    from pipeline.pack import tables
+
     network = analyse(members(scores, batch.workbooks), CHUNKED)
-    charts = {**render_charts(scores, CHUNKED), NETWORK_CHART: render_network(network)}
+    leverage = leverage_by_file(scores, batch.workbooks)
+    strategy = tables.strategy_questions(tables.partnerships_frame(scores, leverage), CHUNKED, scores, leverage)
+    charts = {**render_charts(scores, CHUNKED, strategy=strategy), NETWORK_CHART: render_network(network)}
     data = results(scores, batch.workbooks, as_of=AS_OF, year=2026, config=CHUNKED, ignored=batch.ignored)
     add_history(data, [])
     return build_context(
@@ -186,7 +190,8 @@ def context(year):
         ignored=batch.ignored,
         network=network,
         history=data,
-        leverage=leverage_by_file(scores, batch.workbooks),
+        strategy=strategy,
+        leverage=leverage,
     )
 
 

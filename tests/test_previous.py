@@ -256,14 +256,18 @@ def test_without_previous_the_heat_map_is_the_chart_of_a_plain_run(years):
     from pipeline.read.batch import load_folder
     from pipeline.check.rules import check
     from pipeline.check.score import score_batch
+    from pipeline.pack import tables
+    from pipeline.portfolio.leverage import leverage_by_file
 
     config, as_of = Config(), dt.date(2027, 4, 30)
     batch = load_folder(years / "returns-2027", config)
     scores = score_batch(
         batch.workbooks, check(batch.workbooks, as_of=as_of, config=config), as_of=as_of, config=config
     )
-    charts = render_charts(scores, config)
-    assert charts == render_charts(scores, config, comparison=None)
+    leverage = leverage_by_file(scores, batch.workbooks)  # the resources chart draws partners' money, as the run
+    strategy = tables.strategy_questions(tables.partnerships_frame(scores, leverage), config, scores, leverage)
+    charts = render_charts(scores, config, strategy=strategy)
+    assert charts == render_charts(scores, config, comparison=None, strategy=strategy)
     for chart in CHARTS:
         assert charts[chart].encode("utf-8") == (years / "2027-alone" / "charts" / f"{chart}.svg").read_bytes()
     page = (years / "2027-alone" / "review_pack.html").read_text(encoding="utf-8")

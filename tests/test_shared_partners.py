@@ -223,3 +223,69 @@ def test_an_alias_may_lead_to_another():
     ]
     [shared] = analyse(members, path_config).shared
     assert (shared.name, shared.partnerships) == ("Northshire Integrated Care Board", ("P-1", "P-2"))
+
+
+def test_pairs_joined_by_a_chain_are_one_group_with_their_evidence():
+    """A-B and B-C alike (A and C less so): one group of three; D-E another; F alike to nobody. Built so:
+    A, B and C sit with the police and the fire service, D and E with the ICB and Age UK; F shares
+    partners with A but not its service area."""
+
+    def member(label: str, area: str, purpose: str, *partners: str) -> Member:
+        return Member(label, f"Partnership {label}", f"{label}.xlsx", area, purpose, partners)
+
+    safety, health = "Community Safety", "Adult Social Care"
+    members = [
+        member("P-A", safety, "Reduce crime and anti-social behaviour in town centres", "Police", "Fire Service"),
+        member(
+            "P-B",
+            safety,
+            "Reduce crime and anti-social behaviour and fear of crime",
+            "Police",
+            "Fire Service",
+            "Probation",
+        ),
+        member("P-C", safety, "Reduce fear of crime and anti-social behaviour at night", "Police", "Fire Service"),
+        member("P-D", health, "Help older people live independently", "ICB", "Age UK"),
+        member("P-E", health, "Help older people live independently at home", "ICB", "Age UK"),
+        member("P-F", health, "Reduce crime and anti-social behaviour in town centres", "Police", "Fire Service"),
+    ]
+    network = analyse(members, Config())
+    pairs = {tuple(member.label for member in pair.partnerships) for pair in network.duplicates}
+    assert {("P-A", "P-B"), ("P-B", "P-C"), ("P-D", "P-E")} <= pairs and not any("P-F" in pair for pair in pairs)
+    first, second = network.groups[:2]
+    assert [member.label for member in first.partnerships] == ["P-A", "P-B", "P-C"]
+    assert (first.service_area, first.pairs) == (safety, len([pair for pair in pairs if pair[0] != "P-D"]))
+    assert first.organisations[:2] == (("Fire Service", first.pairs), ("Police", first.pairs))
+    assert ("anti-social", first.pairs) in first.words
+    assert [member.label for member in second.partnerships] == ["P-D", "P-E"] and second.pairs == 1
+    assert (
+        second.similarity[0]
+        == second.similarity[1]
+        == network.duplicates[
+            [tuple(member.label for member in pair.partnerships) for pair in network.duplicates].index(("P-D", "P-E"))
+        ].similarity
+    )
+    assert len(network.groups) == 2
+    assert analyse(reversed(members), Config()).groups == network.groups  # the same groups whatever the order
+
+
+def test_results_and_the_pack_give_the_groups_and_where_every_pair_is(runs):
+    data = results(runs, "with-aliases")
+    [group] = data["possible_duplicate_groups"]
+    assert (group["group"], group["partnerships"], group["pairs"], group["service_area"]) == (
+        1,
+        ["P-001", "P-002"],
+        1,
+        "Community Safety",
+    )
+    assert {item["name"] for item in group["shared_organisations"]} == {
+        "Northshire Police",
+        "Fire & Rescue Service",
+        "Northshire Integrated Care Board",
+    }
+    assert all(item["pairs"] == 1 for item in group["shared_organisations"])
+    assert [pair["group"] for pair in data["possible_duplicates"]] == [1]
+    page = (runs / "with-aliases" / "review_pack.html").read_text(encoding="utf-8")
+    section = " ".join(re.sub(r"<[^>]+>", " ", page[page.index('id="possible-duplication"') :]).split())
+    assert "1 pair of partnerships to check, in 1 group (2 partnerships)" in section
+    assert "Groups of partnerships to check, biggest first" in section

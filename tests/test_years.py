@@ -141,3 +141,89 @@ def test_the_same_year_given_twice_is_refused_in_one_line(root, tmp_path):
     result = run(root / "returns-2027", tmp_path / "2027", 2027, root / "packs" / "2026", tmp_path / "copy-of-2026")
     lines = result.output.strip().splitlines()
     assert result.exit_code == 1 and len(lines) == 1 and "both the review of 2026" in lines[0]
+
+
+def _profile(page: str, anchor: str) -> str:
+    profile = page[page.index(f'id="{anchor}"') :]
+    return profile[: profile.index("</article>")]
+
+
+def test_each_profile_draws_its_years_as_a_small_trend(root, tmp_path):
+    """An image for every reader: named, described by its figures, the ratings in words, the marks
+    told apart by line and shape; the table stays as the data; the same bytes every run."""
+    pages = []
+    for run_name in ("one", "two"):
+        result = run(root / "returns-2027", tmp_path / run_name, 2027, root / "packs")
+        assert result.exit_code == 0, result.output
+        pages.append((tmp_path / run_name / "review_pack.html").read_text(encoding="utf-8"))
+    profile = _profile(pages[0], "p-p-002-xlsx")
+    svg = re.search(r'<svg [^>]*class="trend-chart".*?</svg>', profile, flags=re.S).group(0)
+    root_tag = svg[: svg.index(">")]
+    assert 'role="img"' in root_tag and 'aria-labelledby="p-p-002-xlsx-trend-title"' in root_tag
+    assert 'aria-describedby="p-p-002-xlsx-trend-desc"' in root_tag
+    assert '<title id="p-p-002-xlsx-trend-title">Over the years: P-002 Partnership 2</title>' in svg
+    assert (
+        '<desc id="p-p-002-xlsx-trend-desc">From 2025 to 2027: rating Green \u2192 Amber \u2192 Green; '
+        "checklist completeness 100% \u2192 83% \u2192 100%; assurance 100% \u2192 100% \u2192 100%.</desc>"
+    ) in svg
+    words = re.findall(r"<text [^>]*>([^<]*)</text>", svg)
+    assert ["2025", "Green", "2026", "Amber", "2027", "Green"] == [
+        word for word in words if word in ("2025", "2026", "2027", "Green", "Amber")
+    ]
+    assert words.count("83%") == 1 and "Checklist completeness" in words and "Assurance" in words
+    assert "<circle" in svg and "<rect" in svg and 'stroke-dasharray="5 3"' in svg  # marks and lines, not colour
+    assert re.search(r"<caption [^>]*>Over the years: P-002 [^<]*</caption>", profile)  # the table stays
+    assert _profile(pages[1], "p-p-002-xlsx") == profile
+    assert 'class="trend-chart"' not in _profile(pages[0], "p-p-004-xlsx")  # one review: nothing to draw
+
+
+def test_the_trend_is_a_figure_with_its_figures_in_the_tagged_pdf(root, tmp_path):
+    import subprocess
+    import sys
+
+    import page as page_checker
+    import pikepdf
+
+    out = tmp_path / "2027"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "report",
+            str(root / "returns-2027"),
+            "--out",
+            str(out),
+            "--as-of",
+            "2027-04-30",
+            "--previous",
+            str(root / "packs"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    with pikepdf.open(out / "review_pack.pdf") as pdf:
+        stack, figures = list(pdf.Root.StructTreeRoot.K), []
+        while stack:
+            element = stack.pop()
+            if element.get("/S") == "/Figure":
+                figures.append(str(element.get("/Alt", "")))
+            stack.extend(
+                kid
+                for kid in element.get("/K", [])
+                if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/StructElem"
+            )
+    assert (
+        "Over the years: P-002 Partnership 2. From 2025 to 2027: rating Green \u2192 Amber \u2192 Green; checklist "
+        "completeness 100% \u2192 83% \u2192 100%; assurance 100% \u2192 100% \u2192 100%."
+    ) in figures
+    assert sum(alt.startswith("Over the years: ") for alt in figures) == 3  # P-001 to P-003; P-004 is new
+    report = page_checker.validate_pdf(out / "review_pack.pdf", profile="ua1")
+    assert report.is_compliant, [(failure.rule_id, failure.message) for failure in report.failures][:10]
+    found = subprocess.run(
+        [sys.executable, "-m", "pdfua", "check", "--format", "json", str(out / "review_pack.pdf")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    checked = json.loads(found.stdout)
+    assert (found.returncode, checked["summary"]["errors"], checked["summary"]["warnings"]) == (0, 0, 0), checked[
+        "findings"
+    ][:5]

@@ -90,7 +90,9 @@ def chart_figures(
         "action_status": _actions(strategy["actions"]),
         "completeness_by_section": _completeness(strategy["sections"], len(counted), config),
         "rag_by_service_area": _by_area(strategy["rag_by_service_area"]),
-        "resources_vs_assurance": _resources(strategy["resources"], config),
+        "resources_vs_assurance": _resources(
+            strategy["resources"], config, strategy.get("leverage"), strategy.get("money")
+        ),
     }
 
 
@@ -289,23 +291,38 @@ def _by_area(areas: Sequence[Mapping[str, Any]]) -> Figures:
     )
 
 
-def _resources(points: Sequence[Any], config: Config) -> Figures:
-    from pipeline.pack.context import days, money  # here: context imports the charts, which import this
+def _resources(points: Sequence[Any], config: Config, total: Any = None, bars: Sequence[Any] | None = None) -> Figures:
+    """The resources chart's words and table; with the leverage `total` (pipeline.portfolio.leverage)
+    and its money panel's `bars`, the partners' money and what it is per council pound too."""
+    from pipeline.pack.context import days, money, pounds  # here: context imports the charts, which import this
 
     points = sorted(points, key=lambda item: (item.checklist_assurance, item.id, item.file))
-    table = Table(
-        "Partnerships by checklist assurance, with what the council commits to each",
-        ("Partnership", "Rating", "Checklist assurance", "Annual council funding", "Officer days a year"),
-        tuple(
+    columns = ("Partnership", "Rating", "Checklist assurance", "Annual council funding", "Officer days a year")
+    rows = [
+        (
+            f"{item.id} {item.name}".strip(),
+            item.rag,
+            percent(item.checklist_assurance),
+            money(item.funding),
+            days(item.officer_days),
+        )
+        for item in points
+    ]
+    if total is not None:
+        columns += ("Partners' money a year", "Partners' money per council £1")
+        rows = [
             (
-                f"{item.id} {item.name}".strip(),
-                item.rag,
-                percent(item.checklist_assurance),
-                money(item.funding),
-                days(item.officer_days),
+                *row,
+                money(item.partners_money) if item.leverage is not None else "\u2014",
+                pounds(item.leverage) if item.leverage is not None else f"none: {item.leverage_reason}",
             )
-            for item in points
-        ),
+            for row, item in zip(rows, points)
+        ]
+    table = Table(
+        "Partnerships by checklist assurance, with what the council commits to each"
+        + (" and what the other partners put in" if total is not None else ""),
+        columns,
+        tuple(rows),
     )
     if not points:
         return Figures("No assessed partnership has an assurance score.", table)
@@ -338,4 +355,44 @@ def _resources(points: Sequence[Any], config: Config) -> Figures:
                 f"The largest commitment of {what} is {top.id} ({shown(getattr(top, attribute))}, "
                 f"assurance {percent(top.checklist_assurance)})."
             )
+    if total is not None:
+        text.append(_leverage_words(total, bars or (), money, pounds))
     return Figures(" ".join(text), table)
+
+
+def _leverage_words(total: Any, bars: Sequence[Any], money: Any, pounds: Any) -> str:
+    """The money panel in words: what partners put in for each council pound, in total and for the
+    partnerships drawn, and how many have no figure."""
+    if total.partnerships:
+        words = [
+            f"Across the {_plural(total.partnerships, 'partnership')} that say both what the council and "
+            f"what the other partners put in, partners put in {pounds(total.value)} for each £1 of council "
+            f"funding ({money(total.partners)} against {money(total.council)} a year)."
+        ]
+    else:
+        words = [
+            "No partnership says both what the council and what the other partners put in, so what partners "
+            "put in for each council pound cannot be worked out."
+        ]
+    if total.without:
+        words.append(
+            f"{_plural(total.without, 'partnership')} {'has' if total.without == 1 else 'have'} no such "
+            "figure; the table says why for each."
+        )
+    if bars:
+        each = [
+            f"{item.id} {money(item.funding)} and "
+            + (
+                f"{money(item.partners_money)} ({pounds(item.leverage)})"
+                if item.leverage is not None
+                else "partners' money not known"
+            )
+            for item in bars[:NAMED_IN_TEXT]
+        ]
+        more = f" and {len(bars) - NAMED_IN_TEXT} more" if len(bars) > NAMED_IN_TEXT else ""
+        words.append(
+            f"The lower panel shows the {_plural(len(bars), 'partnership')} with most money a year, the "
+            f"council's funding then the partners' money (hatched), labelled with partners' money per "
+            f"council pound: {'; '.join(each)}{more}."
+        )
+    return " ".join(words)

@@ -28,12 +28,14 @@ from pipeline.config import Config
 from pipeline.pack.palette import (
     ACTION_COLOURS,
     BAND_COLOURS,
+    BLUE,
     CHART_GRID,
     CHART_INK,
     CHART_LINE,
     CHART_MUTED,
     MOVEMENT,
     NETWORK_LINK,
+    ORANGE,
     ORGANISATION,
     PARTNERSHIP,
     RAG_COLOURS,
@@ -91,11 +93,12 @@ def render_charts(
         "action_status": lambda fig: _action_status(fig, strategy["actions"]),
         "completeness_by_section": lambda fig: _completeness(fig, strategy["sections"], len(assessed), config),
         "rag_by_service_area": lambda fig: _rag_by_area(fig, strategy["rag_by_service_area"]),
-        "resources_vs_assurance": lambda fig: _resources(fig, strategy["resources"], config),
+        "resources_vs_assurance": lambda fig: _resources(fig, strategy["resources"], config, strategy.get("money")),
     }
+    money = strategy.get("money")
     sizes = {
         "strategy_risks_ranked": (8, 5.2),
-        "resources_vs_assurance": (8, 4.8),
+        "resources_vs_assurance": (8, 4.8 + (1.3 + 0.3 * len(money) if money else 0)),
         "rag_by_service_area": (8, max(3.0, 1.4 + 0.42 * len(strategy["rag_by_service_area"]))),
         "risk_heat_map": (10.4, 6.0) if comparison else (6.4, 5.2),
     }
@@ -611,8 +614,14 @@ def _rag_by_area(fig, by_area: Sequence[Mapping[str, Any]]) -> None:
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=9, title="Rating", title_fontsize=9)
 
 
-def _resources(fig, plotted: Sequence[Any], config: Config) -> None:
-    funding_ax, days_ax = fig.subplots(1, 2, sharex=True)
+def _resources(fig, plotted: Sequence[Any], config: Config, money: Sequence[Any] | None = None) -> None:
+    if money:
+        grid = fig.add_gridspec(2, 2, height_ratios=(4.8, 1.3 + 0.3 * len(money)))
+        funding_ax = fig.add_subplot(grid[0, 0])
+        days_ax = fig.add_subplot(grid[0, 1], sharex=funding_ax)
+        _money(fig.add_subplot(grid[1, :]), money)
+    else:
+        funding_ax, days_ax = fig.subplots(1, 2, sharex=True)
     if not plotted:
         _empty(funding_ax, "No assessed partnership has an assurance score")
         days_ax.set_axis_off()
@@ -664,6 +673,54 @@ def _resources(fig, plotted: Sequence[Any], config: Config) -> None:
     fig.tight_layout()
     for ax, notable, points in to_label:  # once the layout is fixed, so labels are placed where they will show
         _label_points(ax, *notable, points=list(zip(*points)))
+
+
+#: The money panel's two parts: the council's funding, and the partners' money beside it (hatched).
+COUNCIL_MONEY, PARTNERS_MONEY = BLUE, ORANGE
+
+
+def _money(ax, bars: Sequence[Any]) -> None:
+    """The resources chart's money panel: for the partnerships with most money, the council's funding
+    and the partners' money end to end, each bar labelled with the partners' money per council pound,
+    or "partners' money not known" when it cannot be worked out (the data table says why)."""
+    positions = list(range(len(bars)))[::-1]
+    council = [item.funding for item in bars]
+    partners = [item.partners_money or 0.0 for item in bars]
+    ax.barh(positions, council, color=COUNCIL_MONEY, height=0.62, label="Council funding", **OUTLINE)
+    ax.barh(
+        positions,
+        partners,
+        left=council,
+        color=PARTNERS_MONEY,
+        hatch="//",
+        hatchcolor=WHITE,
+        height=0.62,
+        label="Partners' money",
+        **OUTLINE,
+    )
+    top = max(one + other for one, other in zip(council, partners))
+    for position, item, one, other in zip(positions, bars, council, partners):
+        words = f"£{item.leverage:,.2f} per council £1" if item.leverage is not None else "partners' money not known"
+        ax.text(one + other + top * 0.01, position, words, va="center", fontsize=8, color=CHART_INK)
+    ax.set_yticks(positions, [item.id for item in bars], fontsize=8.5)
+    ax.set_xlim(0, top * 1.3)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
+    ax.xaxis.set_major_formatter(lambda value, _: f"£{value:,.0f}")
+    ax.set_xlabel("Money a year (£): the council's, then the partners'")
+    ax.tick_params(axis="y", length=0)
+    ax.grid(axis="x", color=CHART_GRID, zorder=0)
+    ax.set_axisbelow(True)
+    ax.set_title(
+        f"Council funding and partners' money a year, the {len(bars)} partnerships with most\n"
+        "(labelled: partners' money per council pound)",
+        fontsize=9.5,
+        fontweight="normal",
+        color=CHART_INK,
+        loc="left",
+    )
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=9, title="Money", title_fontsize=9)
 
 
 #: At most this many partnerships are labelled in each panel of the resources chart, so labels stay legible.

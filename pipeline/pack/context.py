@@ -28,6 +28,7 @@ from pipeline.pack.chart_figures import chart_figures
 from pipeline.formats import EMPTY, days, long_date, money, percent
 from pipeline.pack.charts import CHART_TITLES, NETWORK_CHART, NETWORK_TITLE, marks_movement, network_picture
 from pipeline.pack.results import file_counts
+from pipeline.pack.trend import trend_svg
 from pipeline.records import IgnoredFile, Workbook
 
 #: What each chart shows, in a sentence a manager can read before looking.
@@ -91,7 +92,7 @@ def build_context(
     if strategy is None:
         from pipeline.pack.tables import partnerships_frame, strategy_questions
 
-        strategy = strategy_questions(partnerships_frame(scores), config, scores)
+        strategy = strategy_questions(partnerships_frame(scores, leverage), config, scores, leverage)
     titles = {item.ref: item.title for item in config.objectives}
     partnerships = [_profile(score, by_file[score.file], report, titles) for score in scores]
     _name_uniquely(partnerships)
@@ -103,7 +104,9 @@ def build_context(
         for item in partnerships:
             item["change"] = profile_change(item["score"], comparison, change["first_file"])
     years = years_side_by_side(history, partnerships) if history is not None else None
-    leverage_block = leverage_section(scores, leverage, partnerships) if leverage is not None else None
+    leverage_block = (
+        leverage_section(scores, leverage, partnerships, strategy.get("leverage")) if leverage is not None else None
+    )
     return {
         "years": years,
         "leverage": leverage_block,
@@ -400,8 +403,12 @@ def _joined(items: Sequence[str]) -> str:
 
 # --- Shared partners and possible duplication ----------------------------------------------------
 
-#: The pack lists at most this many pairs to check, the most alike; results.json has every one.
-DUPLICATES_LISTED = 100
+#: The pack lists at most this many groups of possible duplicates, the biggest, and this many pairs,
+#: the most alike; results.json has every one of both.
+GROUPS_LISTED = 100
+DUPLICATES_LISTED = 25
+#: A group names at most this many of the organisations and of the words its pairs share most.
+GROUP_EVIDENCE = 6
 
 
 def network_section(
@@ -414,6 +421,9 @@ def network_section(
     picture = network_picture(network)
     summary = network_summary(network, picture)
     rules = config.duplication
+    group_of = {
+        member.file: number for number, group in enumerate(network.groups, start=1) for member in group.partnerships
+    }
     return {
         "title": NETWORK_TITLE,
         "name": NETWORK_CHART,
@@ -435,6 +445,7 @@ def network_section(
                 "partnerships": [
                     (member.label, member.name, by_label.get(member.label)) for member in item.partnerships
                 ],
+                "group": group_of.get(item.partnerships[0].file),
                 "service_area": item.service_area,
                 "organisations": list(item.shared_organisations),
                 "words": list(item.shared_words),
@@ -443,9 +454,37 @@ def network_section(
             for item in network.duplicates[:DUPLICATES_LISTED]
         ],
         "duplicates_total": len(network.duplicates),
+        "groups": [
+            {
+                "number": number,
+                "service_area": group.service_area,
+                "pairs": group.pairs,
+                "partnerships": [
+                    (member.label, member.name, by_label.get(member.label)) for member in group.partnerships
+                ],
+                "organisations": _counted_evidence(group.organisations, group.pairs),
+                "words": _counted_evidence(group.words, group.pairs),
+                "similarity": _similarity_range(*group.similarity),
+            }
+            for number, group in enumerate(network.groups[:GROUPS_LISTED], start=1)
+        ],
+        "groups_total": len(network.groups),
+        "grouped_partnerships": sum(len(group.partnerships) for group in network.groups),
         "min_shared": rules.min_shared_organisations,
         "min_similarity": f"{rules.min_purpose_similarity:.2f}",
     }
+
+
+def _counted_evidence(items: Sequence[tuple[str, int]], pairs: int) -> list[str]:
+    """A group's most shared organisations or words: 'Northshire Police (12 of 15 pairs)', or the
+    name alone when the group is one pair."""
+    if pairs == 1:
+        return [name for name, _ in items[:GROUP_EVIDENCE]]
+    return [f"{name} ({count} of {pairs} pairs)" for name, count in items[:GROUP_EVIDENCE]]
+
+
+def _similarity_range(lowest: float, highest: float) -> str:
+    return f"{lowest:.2f}" if lowest == highest else f"{lowest:.2f} to {highest:.2f}"
 
 
 def network_summary(network: Any, picture: Any) -> str:
@@ -487,9 +526,13 @@ def pounds(value: float | None) -> str:
 
 
 def leverage_section(
-    scores: Sequence[PartnershipScore], found: Mapping[str, Any], partnerships: Sequence[dict[str, Any]]
+    scores: Sequence[PartnershipScore],
+    found: Mapping[str, Any],
+    partnerships: Sequence[dict[str, Any]],
+    total: Any = None,
 ) -> dict[str, Any]:
-    """The block beside the resources chart, and each profile's `leverage` line."""
+    """The block beside the resources chart, and each profile's `leverage` line; `total` is the
+    analysis's (pipeline.pack.tables.strategy_questions), worked out here when not given."""
     from pipeline.portfolio.leverage import leverage_total
 
     anchors = {item["score"].file: item["anchor"] for item in partnerships}
@@ -502,7 +545,7 @@ def leverage_section(
                 "partners": money(found_item.partners),
                 "reason": found_item.reason,
             }
-    total = leverage_total(scores, found)
+    total = total if total is not None else leverage_total(scores, found)
     ranked = sorted(
         (score for score in scores if score.counted and found.get(score.file) and found[score.file].value is not None),
         key=lambda score: (-found[score.file].value, score.id, score.file),
@@ -547,6 +590,7 @@ def years_side_by_side(data: Mapping[str, Any], partnerships: Sequence[dict[str,
         entries = result.get("history") or []
         anchors[item["score"].file] = item["anchor"]
         if len(entries) > 1:
+            text = trend_text(entries)
             item["trend"] = {
                 "rows": [
                     {
@@ -557,7 +601,11 @@ def years_side_by_side(data: Mapping[str, Any], partnerships: Sequence[dict[str,
                     }
                     for entry in entries
                 ],
-                "text": trend_text(entries),
+                "text": text,
+                "title": trend_title(item),
+                "svg": Markup(
+                    trend_svg(entries, ident=f"{item['anchor']}-trend", title=trend_title(item), description=text)
+                ),
             }
     red = [
         item
@@ -581,6 +629,11 @@ def years_side_by_side(data: Mapping[str, Any], partnerships: Sequence[dict[str,
         ],
         "first": history["years"][0]["year"],
     }
+
+
+def trend_title(profile: Mapping[str, Any]) -> str:
+    """The name of a profile's trend picture (its heading for a screen reader, its figure's in the PDF)."""
+    return f"Over the years: {profile['label']}"
 
 
 def trend_text(entries: Sequence[Mapping[str, Any]]) -> str:

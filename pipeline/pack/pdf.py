@@ -145,8 +145,12 @@ def render_pdf(
 
 def chart_alternatives(context: Mapping[str, Any]) -> dict[str, str]:
     """Each chart's text alternative in the PDF, by its heading (which WeasyPrint gives the figure):
-    the heading, then what the chart shows."""
-    return {chart["title"]: f"{chart['title']}. {chart['summary']}" for chart in context["charts"]}
+    the heading, then what the chart shows; each profile's trend over the years too."""
+    alternatives = {chart["title"]: f"{chart['title']}. {chart['summary']}" for chart in context["charts"]}
+    for item in context["partnerships"]:
+        if item.get("trend"):
+            alternatives[item["trend"]["title"]] = f"{item['trend']['title']}. {item['trend']['text']}"
+    return alternatives
 
 
 def link_descriptions(context: Mapping[str, Any]) -> dict[str, str]:

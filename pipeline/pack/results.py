@@ -144,7 +144,11 @@ def results(
 
 
 def network_results(network: Any) -> dict[str, Any]:
-    """`shared_organisations` and `possible_duplicates` (pipeline.portfolio.duplication.Network)."""
+    """`shared_organisations`, `possible_duplicates` (each pair with the number of its `group`) and
+    `possible_duplicate_groups` (pipeline.portfolio.duplication.Network)."""
+    group_of = {
+        member.file: number for number, group in enumerate(network.groups, start=1) for member in group.partnerships
+    }
     return {
         "shared_organisations": [
             {"name": item.name, "partnerships": list(item.partnerships), "spellings": list(item.spellings)}
@@ -154,6 +158,7 @@ def network_results(network: Any) -> dict[str, Any]:
             {
                 "partnerships": [member.label for member in item.partnerships],
                 "names": [member.name for member in item.partnerships],
+                "group": group_of.get(item.partnerships[0].file),
                 "evidence": {
                     "service_area": item.service_area,
                     "shared_organisations": list(item.shared_organisations),
@@ -162,6 +167,19 @@ def network_results(network: Any) -> dict[str, Any]:
                 },
             }
             for item in network.duplicates
+        ],
+        "possible_duplicate_groups": [
+            {
+                "group": number,
+                "partnerships": [member.label for member in group.partnerships],
+                "names": [member.name for member in group.partnerships],
+                "service_area": group.service_area,
+                "pairs": group.pairs,
+                "shared_organisations": [{"name": name, "pairs": count} for name, count in group.organisations],
+                "shared_purpose_words": [{"word": word, "pairs": count} for word, count in group.words],
+                "purpose_similarity": {"lowest": group.similarity[0], "highest": group.similarity[1]},
+            }
+            for number, group in enumerate(network.groups, start=1)
         ],
     }
 

@@ -21,13 +21,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
 
 from pipeline import catalogue
 from pipeline.check.score import ACTION_KEYS, RAG_ORDER, PartnershipScore
 from pipeline.check.validation_report import neutralise
 from pipeline.config import Config
 from pipeline.findings import display_value
+from pipeline.portfolio.leverage import Leverage, leverage_total
 from pipeline.records import Workbook
 
 if TYPE_CHECKING:
@@ -128,10 +129,16 @@ _TYPED = frozenset({"file", "partnership_id", "ref", "value"})
 # --- The partnerships table -------------------------------------------------------------------------
 
 
-def partnerships_frame(scores: Sequence[PartnershipScore]) -> "pandas.DataFrame":
-    """One row per workbook, in the scores' order, with what the analysis across partnerships needs."""
+def partnerships_frame(
+    scores: Sequence[PartnershipScore], leverage: Mapping[str, Leverage] | None = None
+) -> "pandas.DataFrame":
+    """One row per workbook, in the scores' order, with what the analysis across partnerships needs;
+    with `leverage` (pipeline.portfolio.leverage.leverage_by_file) each one's partners' money, its
+    partners' money per council pound and why there is none (otherwise those columns are blank)."""
     import pandas
 
+    leverage = leverage or {}
+    nothing = Leverage(None, None, None, None)
     rows = [
         {
             "file": score.file,
@@ -156,6 +163,9 @@ def partnerships_frame(scores: Sequence[PartnershipScore]) -> "pandas.DataFrame"
             "high_unmitigated": score.high_unmitigated,
             **{ACTIONS + key: score.actions[key] for key in ACTION_KEYS},
             **{SECTION + name: score.section_completeness.get(name) for name in catalogue.SECTION_NAMES},
+            "partners_money": leverage.get(score.file, nothing).partners,
+            "leverage": leverage.get(score.file, nothing).value,
+            "leverage_reason": leverage.get(score.file, nothing).reason,
         }
         for score in scores
     ]
@@ -182,6 +192,9 @@ def partnerships_frame(scores: Sequence[PartnershipScore]) -> "pandas.DataFrame"
         "high_unmitigated",
         *(ACTIONS + key for key in ACTION_KEYS),
         *(SECTION + name for name in catalogue.SECTION_NAMES),
+        "partners_money",
+        "leverage",
+        "leverage_reason",
     ]
     return pandas.DataFrame(rows, columns=columns)
 
@@ -376,13 +389,37 @@ PLOTTED_RAGS = (catalogue.RED, catalogue.AMBER, catalogue.GREEN)
 def resource_points(frame: "pandas.DataFrame") -> list[Any]:
     """The partnerships the resources chart places, in the scores' order: in the year's figures, rated
     Red, Amber or Green, with an assurance score. Each a row with `id`, `name`, `file`, `rag`,
-    `checklist_assurance`, `funding` and `officer_days` (None when blank or unreadable, never 0)."""
+    `checklist_assurance`, `funding` and `officer_days` (None when blank or unreadable, never 0), and
+    `partners_money`, `leverage` and `leverage_reason` (see `partnerships_frame`)."""
     counted = counted_partnerships(frame)
     chosen = counted[counted["checklist_assurance"].notna() & counted["rag"].isin(PLOTTED_RAGS)]
-    columns = ["partnership_id", "name", "file", "rag", "checklist_assurance", "funding", "officer_days"]
+    columns = [
+        "partnership_id",
+        "name",
+        "file",
+        "rag",
+        "checklist_assurance",
+        "funding",
+        "officer_days",
+        "partners_money",
+        "leverage",
+        "leverage_reason",
+    ]
     chosen = chosen[columns].rename(columns={"partnership_id": "id"}).astype(object)
     chosen = chosen.where(chosen.notna(), None)
     return list(chosen.itertuples(index=False, name="Point"))
+
+
+#: The resources chart's money panel shows at most this many partnerships, those with most money.
+MONEY_BARS = 15
+
+
+def money_bars(points: Sequence[Any]) -> list[Any]:
+    """The partnerships of the resources chart's money panel: of its points, those the council funds,
+    most money (the council's and the partners' together) first, at most `MONEY_BARS`."""
+    funded = [point for point in points if point.funding]
+    funded.sort(key=lambda point: (-(point.funding + (point.partners_money or 0.0)), point.id, point.file))
+    return funded[:MONEY_BARS]
 
 
 def action_counts(frame: "pandas.DataFrame") -> dict[str, int]:
@@ -401,15 +438,20 @@ def section_averages(frame: "pandas.DataFrame") -> list[tuple[str, float]]:
 
 
 def strategy_questions(
-    frame: "pandas.DataFrame", config: Config, scores: Sequence[PartnershipScore] = ()
+    frame: "pandas.DataFrame",
+    config: Config,
+    scores: Sequence[PartnershipScore] = (),
+    leverage: Mapping[str, Leverage] | None = None,
 ) -> dict[str, Any]:
     """The analysis across partnerships, computed once: what the pack's "The strategy's questions" and
     its charts show (each chart's drawing, words and data table) and results.json records:
     significance tiers, the objectives matrix, RAG by service area, the strategy's risks (ranked, and
     every rated risk on the heat map), the partnerships placed on the resources chart, improvement
-    actions by status and the checklist's completeness by section."""
+    actions by status and the checklist's completeness by section. With `leverage` (the frame made with
+    it too), what partners put in for each council pound: in total, and the resources chart's money panel."""
     risks = risks_frame(scores)
     ranked = ranked_risks(risks, config)
+    points = resource_points(frame)
     return {
         "tiers": significance_table(frame, config),
         "objectives": objectives_matrix(frame, config),
@@ -417,7 +459,9 @@ def strategy_questions(
         "strategy_risks": strategy_risks(ranked),
         "risks_ranked": ranked,
         "heat_map": heat_map(risks),
-        "resources": resource_points(frame),
+        "resources": points,
         "actions": action_counts(frame),
         "sections": section_averages(frame),
+        "leverage": None if leverage is None else leverage_total(scores, leverage),
+        "money": None if leverage is None else money_bars(points),
     }

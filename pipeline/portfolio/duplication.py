@@ -15,6 +15,7 @@ Pure functions over the scores and workbooks; the same returns give the same lis
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
@@ -71,11 +72,25 @@ class PossibleDuplicate:
 
 
 @dataclass(frozen=True)
+class DuplicateGroup:
+    """Partnerships joined by a chain of possible duplicates (a connected component of the pairs): one
+    thing for a manager to check, however many pairs it holds."""
+
+    partnerships: tuple[Member, ...]  # by label
+    service_area: str  # a pair is always of one service area, so a group is too
+    pairs: int
+    organisations: tuple[tuple[str, int], ...]  # the organisations its pairs share, with how many pairs; most first
+    words: tuple[tuple[str, int], ...]  # the words its pairs' purposes share, with how many pairs; most first
+    similarity: tuple[float, float]  # of its pairs' purposes: the lowest and the highest
+
+
+@dataclass(frozen=True)
 class Network:
     members: tuple[Member, ...]
     shared: tuple[SharedOrganisation, ...]  # most partnerships first
     duplicates: tuple[PossibleDuplicate, ...]  # most alike first
     organisations: int  # different organisations named across the partnerships
+    groups: tuple[DuplicateGroup, ...] = ()  # the pairs joined into groups, biggest first
 
     def memberships(self) -> dict[str, tuple[str, ...]]:
         """Each shared organisation's name -> the labels of the partnerships it sits on."""
@@ -119,7 +134,10 @@ def analyse(partnerships: Iterable[Member], config: Config) -> Network:
                 SharedOrganisation(display[node[1]], tuple(on), tuple(sorted(graph.nodes[node]["spellings"])))
             )
     shared.sort(key=lambda item: (-len(item.partnerships), item.name.casefold(), item.name))
-    return Network(partnerships, tuple(shared), tuple(possible_duplicates(graph, display, config)), len(organisations))
+    duplicates = possible_duplicates(graph, display, config)
+    return Network(
+        partnerships, tuple(shared), tuple(duplicates), len(organisations), tuple(duplicate_groups(duplicates))
+    )
 
 
 def membership_graph(partnerships: Sequence[Member], names: Resolver) -> nx.Graph:
@@ -188,6 +206,44 @@ def possible_duplicates(graph: nx.Graph, display: dict[str, str], config: Config
         )
     )
     return found
+
+
+def duplicate_groups(duplicates: Sequence[PossibleDuplicate]) -> list[DuplicateGroup]:
+    """The pairs joined into groups: partnerships linked by a chain of possible duplicates (networkx's
+    connected components), biggest first, then the most alike, then by the first partnership's label.
+    Many pairs among a few kinds of partnership become a few groups a manager can check one by one."""
+    graph = nx.Graph()
+    for pair in duplicates:
+        one, other = pair.partnerships
+        graph.add_edge((one.label, one.file), (other.label, other.file), pair=pair)
+    groups = []
+    for component in nx.connected_components(graph):
+        pairs = [pair for _, _, pair in graph.subgraph(component).edges(data="pair")]
+        members = sorted(
+            {member for pair in pairs for member in pair.partnerships}, key=lambda member: (member.label, member.file)
+        )
+        organisations = Counter(name for pair in pairs for name in pair.shared_organisations)
+        words = Counter(word for pair in pairs for word in pair.shared_words)
+        similarities = [pair.similarity for pair in pairs]
+        groups.append(
+            DuplicateGroup(
+                tuple(members),
+                members[0].service_area,
+                len(pairs),
+                tuple(sorted(organisations.items(), key=lambda item: (-item[1], item[0].casefold(), item[0]))),
+                tuple(sorted(words.items(), key=lambda item: (-item[1], item[0]))),
+                (min(similarities), max(similarities)),
+            )
+        )
+    groups.sort(
+        key=lambda group: (
+            -len(group.partnerships),
+            -group.similarity[1],
+            group.partnerships[0].label,
+            group.partnerships[0].file,
+        )
+    )
+    return groups
 
 
 _WORD = re.compile(r"[^\W_]+(?:['\u2019-][^\W_]+)*")
