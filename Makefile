@@ -10,6 +10,10 @@ DEMO   := output/demo-input
 DEMO_AS_OF := 2026-05-01
 # Its configuration: the council's name and the aliases of the organisations its officers abbreviate.
 DEMO_CONFIG := docs/demo-review.toml
+# Last year's demo returns and pack, given as --previous, so the demo pack shows the change since last
+# year and each profile's trend over the years.
+DEMO_PREVIOUS_INPUT := output/demo-input-2025
+DEMO_PREVIOUS := output/demo-2025
 
 .PHONY: install browser test slow format docs report template demo bench fuzz clean
 
@@ -56,9 +60,13 @@ report: install
 	@if find $(INPUT) -type f \( -iname '*.xlsx' -o -iname '*.xlsm' \) ! -name '~$$*' | grep -q .; then \
 		$(CLI) report $(INPUT) --out $(OUTPUT) --year $(YEAR); \
 	else \
-		echo "No workbooks in $(INPUT)/: running on a generated demo set ($(DEMO)/) instead."; \
-		rm -rf $(DEMO) && $(CLI) demo --out $(DEMO) --count 40 --seed 2026 && \
-		$(CLI) report $(DEMO) --out $(OUTPUT) --year $(YEAR) --as-of $(DEMO_AS_OF) --config $(DEMO_CONFIG); \
+		echo "No workbooks in $(INPUT)/: running on a generated demo set ($(DEMO)/) instead, with last year's ($(DEMO_PREVIOUS)/)."; \
+		rm -rf $(DEMO) $(DEMO_PREVIOUS_INPUT) $(DEMO_PREVIOUS) && \
+		$(CLI) demo --out $(DEMO_PREVIOUS_INPUT) --count 40 --seed 2025 && \
+		$(CLI) report $(DEMO_PREVIOUS_INPUT) --out $(DEMO_PREVIOUS) --year 2025 --as-of 2025-05-01 --config $(DEMO_CONFIG) --no-pdf && \
+		$(CLI) demo --out $(DEMO) --count 40 --seed 2026 && \
+		$(CLI) report $(DEMO) --out $(OUTPUT) --year $(YEAR) --as-of $(DEMO_AS_OF) --config $(DEMO_CONFIG) \
+			--previous $(DEMO_PREVIOUS); \
 	fi
 
 # Regenerate the committed blank template after changing the catalogue or the template code.
