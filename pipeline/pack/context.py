@@ -476,11 +476,14 @@ def network_section(
 
 
 def _counted_evidence(items: Sequence[tuple[str, int]], pairs: int) -> list[str]:
-    """A group's most shared organisations or words: 'Northshire Police (12 of 15 pairs)', or the
-    name alone when the group is one pair."""
+    """A group's most shared organisations or words: 'Northshire Police (12 of 15 pairs)', 'every pair'
+    when all its pairs share it, or the name alone when the group is one pair."""
     if pairs == 1:
         return [name for name, _ in items[:GROUP_EVIDENCE]]
-    return [f"{name} ({count} of {pairs} pairs)" for name, count in items[:GROUP_EVIDENCE]]
+    return [
+        f"{name} ({'every pair' if count == pairs else f'{count:,} of {pairs:,} pairs'})"
+        for name, count in items[:GROUP_EVIDENCE]
+    ]
 
 
 def _similarity_range(lowest: float, highest: float) -> str:
