@@ -495,8 +495,7 @@ _BARE_SPAN_KEYS = frozenset({"/Type", "/S", "/P", "/Pg", "/K"})
 
 def _lighten_tags(document) -> None:
     """The same structure in fewer objects, as the join holds every object of the pack in memory
-    (about 2 KB each in qpdf): at 300 profiles, 243,000 objects became 150,000 and the join's memory
-    fell by more than half.
+    (about 2 KB each in qpdf): at 300 profiles, 243,000 objects became 150,000.
 
     - WeasyPrint tags each run of text as a /Span of its own with no attribute, an inline element that
       tells a screen reader nothing: each is folded into the element that holds it (a table cell is a
