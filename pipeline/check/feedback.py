@@ -36,7 +36,7 @@ from pipeline.cycle.template import build_workbook
 from pipeline.files.atomic import write_atomic
 from pipeline.files.names import FEEDBACK_COPIES_LIST, FEEDBACK_MANIFEST, UniqueNames, mirrored_path
 from pipeline.files.xlsx import save
-from pipeline.findings import ERROR, WARNING, Finding, ValidationReport
+from pipeline.findings import ERROR, WARNING, Finding, RuleCode, ValidationReport
 from pipeline.records import Workbook
 from pipeline.workers import process_pool
 
@@ -52,7 +52,9 @@ COPIES_HEADERS = ("Returned file", "Feedback copy", "Errors", "Warnings", "Why t
 
 #: Findings that mean the file could not be opened safely: such a file gets no copy (it stays listed
 #: in the validation report).
-UNOPENABLE_RULES = frozenset({"file.unreadable", "file.encrypted", "file.unsupported_format", "file.too_large"})
+UNOPENABLE_RULES = frozenset(
+    {RuleCode.FILE_UNREADABLE, RuleCode.FILE_ENCRYPTED, RuleCode.FILE_UNSUPPORTED_FORMAT, RuleCode.FILE_TOO_LARGE}
+)
 READABLE_SUFFIXES = (".xlsx", ".xlsm")
 
 # Distinct from every fill of the template, so the next round can recognise and remove them.

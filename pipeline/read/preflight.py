@@ -24,6 +24,7 @@ from typing import Iterable, Iterator
 
 from pipeline.catalogue import column_number
 from pipeline.config import Limits
+from pipeline.findings import RuleCode
 from pipeline.read.folder import UNSUPPORTED_SUFFIXES
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -74,19 +75,19 @@ def preflight(data: bytes, suffix: str, limits: Limits, deadline: float | None =
     """The checked package, or `Refused` unless `data` is an .xlsx/.xlsm zip that is safe to hand to a reader."""
     deadline = time.monotonic() + limits.load_timeout_seconds if deadline is None else deadline
     if suffix in UNSUPPORTED_SUFFIXES:
-        raise Refused("file.unsupported_format", format=UNSUPPORTED_SUFFIXES[suffix])
+        raise Refused(RuleCode.FILE_UNSUPPORTED_FORMAT, format=UNSUPPORTED_SUFFIXES[suffix])
     if not data.strip():
-        raise Refused("file.unreadable", reason="the file is empty")
+        raise Refused(RuleCode.FILE_UNREADABLE, reason="the file is empty")
     if data.startswith(_OLE_MAGIC):
         if any(stream in data for stream in _ENCRYPTION_STREAMS):
-            raise Refused("file.encrypted")
-        raise Refused("file.unsupported_format", format="legacy Excel 97-2003 (.xls)")
+            raise Refused(RuleCode.FILE_ENCRYPTED)
+        raise Refused(RuleCode.FILE_UNSUPPORTED_FORMAT, format="legacy Excel 97-2003 (.xls)")
     if not data.startswith(_ZIP_MAGICS):
         _refuse_not_zip(data)
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError):
-        raise Refused("file.unreadable", reason="the file is truncated or corrupt") from None
+        raise Refused(RuleCode.FILE_UNREADABLE, reason="the file is truncated or corrupt") from None
     with archive:
         members = archive.infolist()
     return _check_package(members, data, limits, deadline)
@@ -112,17 +113,17 @@ KEPT_BYTES = 16 << 20
 def _refuse_not_zip(data: bytes) -> None:
     head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith((b"<html", b"<!doctype html")) or b"<html" in head:
-        raise Refused("file.unsupported_format", format="web page (HTML)")
+        raise Refused(RuleCode.FILE_UNSUPPORTED_FORMAT, format="web page (HTML)")
     if head.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in data[:8192]:
-        raise Refused("file.unsupported_format", format="Excel 2003 XML spreadsheet")
+        raise Refused(RuleCode.FILE_UNSUPPORTED_FORMAT, format="Excel 2003 XML spreadsheet")
     if b"\x00" not in data[:8192]:
         try:
             data[:8192].decode("utf-8")
         except UnicodeDecodeError:
             pass
         else:
-            raise Refused("file.unsupported_format", format="plain text or CSV")
-    raise Refused("file.unreadable", reason="it is not an Excel workbook (the content is not a zip package)")
+            raise Refused(RuleCode.FILE_UNSUPPORTED_FORMAT, format="plain text or CSV")
+    raise Refused(RuleCode.FILE_UNREADABLE, reason="it is not an Excel workbook (the content is not a zip package)")
 
 
 def _check_package(members: list[zipfile.ZipInfo], data: bytes, limits: Limits, deadline: float) -> Package:
@@ -134,20 +135,20 @@ def _check_package(members: list[zipfile.ZipInfo], data: bytes, limits: Limits, 
     total = sum(member.file_size for member in members)
     if total > limits.max_uncompressed_bytes:
         raise Refused(
-            "file.too_large",
+            RuleCode.FILE_TOO_LARGE,
             reason=too_large(
                 f"its parts unpack to {megabytes(total)}; the limit is {megabytes(limits.max_uncompressed_bytes)}"
             ),
         )
     for member in members:
         if member.flag_bits & 0x1:
-            raise Refused("file.encrypted")
+            raise Refused(RuleCode.FILE_ENCRYPTED)
         if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise Refused("file.unreadable", reason=f"part {member.filename} uses an unknown compression")
+            raise Refused(RuleCode.FILE_UNREADABLE, reason=f"part {member.filename} uses an unknown compression")
         ratio = member.file_size / max(member.compress_size, 1)
         if member.file_size > _RATIO_FLOOR_BYTES and ratio > limits.max_compression_ratio:
             raise Refused(
-                "file.too_large",
+                RuleCode.FILE_TOO_LARGE,
                 reason=too_large(
                     f"part {member.filename} unpacks {ratio:,.0f} times its packed size "
                     f"(the limit is {limits.max_compression_ratio}): a zip bomb"
@@ -158,7 +159,7 @@ def _check_package(members: list[zipfile.ZipInfo], data: bytes, limits: Limits, 
     )
     workbook = workbook_part(package_rels)
     if workbook not in by_name:
-        raise Refused("file.unreadable", reason="it is a zip file but not an Excel workbook")
+        raise Refused(RuleCode.FILE_UNREADABLE, reason="it is a zip file but not an Excel workbook")
     rels_name = relationships_part(workbook)
     rels = _scan_part(data, by_name[rels_name], "", limits, deadline, keep=True) if rels_name in by_name else None
     roles, targets = part_roles(workbook, rels, by_name)
@@ -210,7 +211,7 @@ def part_roles(workbook: str, rels: bytes | None, names: Iterable[str]) -> tuple
         relationships = elements(rels, ("Relationship",))
     except SyntaxError:  # ElementTree.ParseError
         raise Refused(
-            "file.unreadable", reason=f"part {relationships_part(workbook)} is not allowed or corrupt"
+            RuleCode.FILE_UNREADABLE, reason=f"part {relationships_part(workbook)} is not allowed or corrupt"
         ) from None
     folder = workbook.rpartition("/")[0]
     for _, attributes, _ in relationships:
@@ -250,15 +251,15 @@ def elements(xml: bytes, wanted: tuple[str, ...]) -> list[tuple[str, dict[str, s
 def _check_kind(names: Iterable[str]) -> None:
     """Refuse zips that are some other package: OpenDocument, binary Excel, Word, Numbers, or Strict."""
     if "mimetype" in names:
-        raise Refused("file.unsupported_format", format="OpenDocument / LibreOffice Calc (.ods)")
+        raise Refused(RuleCode.FILE_UNSUPPORTED_FORMAT, format="OpenDocument / LibreOffice Calc (.ods)")
     if "xl/workbook.bin" in names:
-        raise Refused("file.unsupported_format", format="binary Excel (.xlsb)")
+        raise Refused(RuleCode.FILE_UNSUPPORTED_FORMAT, format="binary Excel (.xlsb)")
     if "word/document.xml" in names:
-        raise Refused("file.unsupported_format", format="Word document")
+        raise Refused(RuleCode.FILE_UNSUPPORTED_FORMAT, format="Word document")
     if any(name.startswith("Index/") and name.endswith(".iwa") for name in names):
-        raise Refused("file.unsupported_format", format="Apple Numbers (.numbers)")
+        raise Refused(RuleCode.FILE_UNSUPPORTED_FORMAT, format="Apple Numbers (.numbers)")
     if "[Content_Types].xml" not in names:
-        raise Refused("file.unreadable", reason="it is a zip file but not an Excel workbook")
+        raise Refused(RuleCode.FILE_UNREADABLE, reason="it is a zip file but not an Excel workbook")
 
 
 def workbook_part(package_rels: bytes | None) -> str:
@@ -291,7 +292,7 @@ def _scan_part(
         # Every declaration holds a "!" (in any encoding), which most parts never do: one quick search first.
         if b"!" in window and any(needle in window for needle in _DECLARATIONS):
             raise Refused(
-                "file.unreadable",
+                RuleCode.FILE_UNREADABLE,
                 reason=(
                     f"part {name} declares a document type or entities (<!DOCTYPE>/<!ENTITY>), "
                     "which workbooks never need and which are not allowed"
@@ -299,7 +300,7 @@ def _scan_part(
             )
         fresh = len(tail)
         if role == "workbook" and _STRICT_NAMESPACE in window:
-            raise Refused("file.unsupported_format", format="Strict Open XML")
+            raise Refused(RuleCode.FILE_UNSUPPORTED_FORMAT, format="Strict Open XML")
         if role == "sheet":
             _check_references(window, limits)
             if not (
@@ -314,7 +315,7 @@ def _scan_part(
                 rows += tags.count(b"row") - again.count(b"row")
                 if cells > max_cells or rows > limits.max_rows:
                     raise Refused(
-                        "file.too_large",
+                        RuleCode.FILE_TOO_LARGE,
                         reason=too_large(
                             f"sheet part {name} holds more than {limits.max_rows:,} rows or {max_cells:,} cells"
                         ),
@@ -322,7 +323,9 @@ def _scan_part(
         if role == "strings" and not (whole and member.file_size // 4 <= max_cells):
             strings += _count_new(_SHARED_STRING_TAG, window, fresh)
             if strings > max_cells:
-                raise Refused("file.too_large", reason=too_large(f"it holds more than {max_cells:,} pieces of text"))
+                raise Refused(
+                    RuleCode.FILE_TOO_LARGE, reason=too_large(f"it holds more than {max_cells:,} pieces of text")
+                )
         tail = window[-_OVERLAP:]
     return b"".join(kept) if keep else None
 
@@ -337,12 +340,12 @@ def _inflate(data: bytes, member: zipfile.ZipInfo) -> Iterator[bytes]:
     offset = member.header_offset
     header = data[offset : offset + 30]
     if len(header) < 30 or not header.startswith(b"PK\x03\x04"):
-        raise Refused("file.unreadable", reason=f"part {name} is missing or corrupt")
+        raise Refused(RuleCode.FILE_UNREADABLE, reason=f"part {name} is missing or corrupt")
     name_length, extra_length = struct.unpack("<HH", header[26:30])
     start = offset + 30 + name_length + extra_length
     raw = memoryview(data)[start : start + member.compress_size]
     if len(raw) < member.compress_size:
-        raise Refused("file.unreadable", reason=f"part {name} is cut short: the file is truncated")
+        raise Refused(RuleCode.FILE_UNREADABLE, reason=f"part {name} is cut short: the file is truncated")
     produced = crc = 0
     if member.compress_type == zipfile.ZIP_STORED:
         pieces: Iterator[bytes] = (bytes(raw[index : index + _CHUNK]) for index in range(0, len(raw), _CHUNK))
@@ -352,13 +355,13 @@ def _inflate(data: bytes, member: zipfile.ZipInfo) -> Iterator[bytes]:
         produced += len(piece)
         if produced > member.file_size:
             raise Refused(
-                "file.too_large",
+                RuleCode.FILE_TOO_LARGE,
                 reason=too_large(f"part {name} unpacks to more than the {megabytes(member.file_size)} it declares"),
             )
         crc = zlib.crc32(piece, crc)
         yield piece
     if produced != member.file_size or crc != member.CRC:
-        raise Refused("file.unreadable", reason=f"part {name} is corrupt (its size or checksum is wrong)")
+        raise Refused(RuleCode.FILE_UNREADABLE, reason=f"part {name} is corrupt (its size or checksum is wrong)")
 
 
 def _inflated(raw: memoryview, name: str) -> Iterator[bytes]:
@@ -372,18 +375,18 @@ def _inflated(raw: memoryview, name: str) -> Iterator[bytes]:
                 piece = raw[position : position + _CHUNK]
                 position += _CHUNK
             else:
-                raise Refused("file.unreadable", reason=f"part {name} is cut short: the file is truncated")
+                raise Refused(RuleCode.FILE_UNREADABLE, reason=f"part {name} is cut short: the file is truncated")
             out = inflater.decompress(piece, _CHUNK)
             if out:
                 yield out
     except zlib.error:
-        raise Refused("file.unreadable", reason=f"part {name} is corrupt") from None
+        raise Refused(RuleCode.FILE_UNREADABLE, reason=f"part {name} is corrupt") from None
 
 
 def check_time(deadline: float) -> None:
     """`limits.load_timeout_seconds` per file: the checks and the reading stop between steps once it is spent."""
     if time.monotonic() > deadline:
-        raise Refused("file.too_large", reason=TOO_SLOW)
+        raise Refused(RuleCode.FILE_TOO_LARGE, reason=TOO_SLOW)
 
 
 def _count_new(pattern: re.Pattern, window: bytes, fresh: int) -> int:
@@ -430,7 +433,7 @@ def _check_reference(letters: bytes, digits: bytes, limits: Limits) -> None:
         text = letters.decode("ascii", "replace") + digits.decode("ascii", "replace")
         where = f"cell {text}" if letters else f"row {text}"
         raise Refused(
-            "file.too_large",
+            RuleCode.FILE_TOO_LARGE,
             reason=(
                 f"A sheet uses {where}, far beyond the {limits.max_rows:,} rows and {limits.max_columns} columns a "
                 "review workbook uses: something was typed or formatted far down or to the right. Delete those rows "

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from pipeline import values
+from pipeline.findings import RuleCode
 
 #: More problems than this in one table are reported as one: the table is past repairing by hand.
 MAX_SLIPS = 3
@@ -97,7 +98,7 @@ def locate(
     if offset:
         slips.append(
             Slip(
-                "sheet.rows_moved",
+                RuleCode.SHEET_ROWS_MOVED,
                 f"{key_letter}{template_header_row}",
                 "",
                 {
@@ -133,7 +134,7 @@ def locate(
             extra = [row for row in found if row not in whole] or found[1:]
             problems.append(
                 Slip(
-                    "sheet.layout",
+                    RuleCode.SHEET_LAYOUT,
                     f"{key_letter}{extra[0]}",
                     values.text(get(extra[0], key_column)),
                     {
@@ -152,7 +153,7 @@ def locate(
             typed = values.text(get(row, key_column))
             problems.append(
                 Slip(
-                    "sheet.layout",
+                    RuleCode.SHEET_LAYOUT,
                     f"{key_letter}{row}",
                     typed,
                     {
@@ -169,7 +170,7 @@ def locate(
         place = _where_it_was(item, items, rows, expected)
         problems.append(
             Slip(
-                "sheet.layout",
+                RuleCode.SHEET_LAYOUT,
                 f"{key_letter}{place}",
                 values.text(get(place, key_column)),
                 {
@@ -185,7 +186,7 @@ def locate(
         missing = [slip.fields["expected"] for slip in problems]
         problems = [
             Slip(
-                "sheet.layout",
+                RuleCode.SHEET_LAYOUT,
                 problems[0].cell,
                 problems[0].value,
                 {
@@ -221,7 +222,7 @@ def _moves(
         moved = next(item for item, row in zip(items, order) if row != header_row + 1 + items.index(item))
         return [
             Slip(
-                "sheet.rows_moved",
+                RuleCode.SHEET_ROWS_MOVED,
                 f"{key_letter}{header_row}",
                 moved.key,
                 {  # the whole table moved
@@ -243,7 +244,7 @@ def _moves(
             held = [values.text(get(inserted, key_column)) for inserted in range(previous + 1, row)]
             slips.append(
                 Slip(
-                    "sheet.rows_moved",
+                    RuleCode.SHEET_ROWS_MOVED,
                     f"{key_letter}{previous + 1}",
                     next((text for text in held if text), ""),
                     {

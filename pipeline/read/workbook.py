@@ -22,7 +22,7 @@ from pathlib import Path
 from pipeline import catalogue, values
 from pipeline.catalogue import Kind, SheetLayout
 from pipeline.config import Config, Limits
-from pipeline.findings import Finding, finding
+from pipeline.findings import Finding, RuleCode, finding
 from pipeline.read import table_rows
 from pipeline.read.folder import relative_name
 from pipeline.read.preflight import TOO_SLOW, Package, Refused, check_time, elements, megabytes, preflight, too_large
@@ -47,7 +47,7 @@ def load_workbook_file(path: Path, input_dir: Path, config: Config) -> Workbook:
                 name,
                 digest,
                 size,
-                "file.too_large",
+                RuleCode.FILE_TOO_LARGE,
                 reason=too_large(f"{megabytes(size)} on disk; the limit is {megabytes(limits.max_file_bytes)}"),
             )
         data = _read_capped(Path(path), limits.max_file_bytes)
@@ -57,7 +57,9 @@ def load_workbook_file(path: Path, input_dir: Path, config: Config) -> Workbook:
             sha256="",
             size=0,
             findings=(
-                finding("file.unreadable", file=name, reason=f"the file cannot be opened: {error.strerror or error}"),
+                finding(
+                    RuleCode.FILE_UNREADABLE, file=name, reason=f"the file cannot be opened: {error.strerror or error}"
+                ),
             ),
         )
     digest = hashlib.sha256(data).hexdigest()
@@ -66,7 +68,7 @@ def load_workbook_file(path: Path, input_dir: Path, config: Config) -> Workbook:
             name,
             digest,
             len(data),
-            "file.too_large",
+            RuleCode.FILE_TOO_LARGE,
             reason=too_large(f"over {megabytes(limits.max_file_bytes)} on disk"),
         )
     try:
@@ -78,7 +80,7 @@ def load_workbook_file(path: Path, input_dir: Path, config: Config) -> Workbook:
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as error:  # noqa: BLE001 - a reader's panic is a finding, not a crash
-        return _refused(name, digest, len(data), "file.unreadable", reason=_describe(error))
+        return _refused(name, digest, len(data), RuleCode.FILE_UNREADABLE, reason=_describe(error))
 
 
 def _refused(name: str, digest: str, size: int, rule: str, **fields: str) -> Workbook:
@@ -119,12 +121,12 @@ def stopped_reader(path: Path, input_dir: Path, code: int) -> Workbook:
     except OSError:
         size, digest = 0, ""
     if code in (-signal.SIGXCPU, -signal.SIGKILL):
-        return _refused(name, digest, size, "file.too_large", reason=TOO_SLOW)
+        return _refused(name, digest, size, RuleCode.FILE_TOO_LARGE, reason=TOO_SLOW)
     return _refused(
         name,
         digest,
         size,
-        "file.unreadable",
+        RuleCode.FILE_UNREADABLE,
         reason=(
             f"the reader stopped on it ({_signal_name(code)}), for example for want of memory: "
             "the file is damaged or not a plain workbook"
@@ -177,7 +179,7 @@ def _cell(raw: Value) -> Value:
             # Excel cannot hold such a cell, so the file was not saved by Excel or LibreOffice;
             # reading on would carry megabytes of text into every finding and output.
             raise Refused(
-                "file.too_large",
+                RuleCode.FILE_TOO_LARGE,
                 reason=(
                     f"A cell holds {len(raw):,} characters, but a workbook cell holds at most "
                     f"{EXCEL_MAX_CELL_TEXT:,}: the file was not saved by Excel or LibreOffice"
@@ -239,10 +241,16 @@ def read_workbook(
         )
     for sheet_name in catalogue.required_sheets(version):
         if sheet_name not in present:
-            found.append(finding("sheet.missing", file=name, sheet=sheet_name))
+            found.append(finding(RuleCode.SHEET_MISSING, file=name, sheet=sheet_name))
     if version < catalogue.TEMPLATE_VERSION:
         found.append(
-            finding("template.previous_version", file=name, sheet=catalogue.GUIDE_SHEET, value=version, version=version)
+            finding(
+                RuleCode.TEMPLATE_PREVIOUS_VERSION,
+                file=name,
+                sheet=catalogue.GUIDE_SHEET,
+                value=version,
+                version=version,
+            )
         )
 
     register: dict[str, RegisterValue] = {}
@@ -389,7 +397,7 @@ def _check_headers(sheet: _Sheet, layout: SheetLayout, header_row: int, name: st
         if _fold(typed) != header.casefold():
             found.append(
                 finding(
-                    "sheet.layout",
+                    RuleCode.SHEET_LAYOUT,
                     file=name,
                     sheet=layout.name,
                     cell=f"{layout.column(header)}{header_row}",
@@ -538,7 +546,9 @@ def _check_template_version(
     """The template version (0 when unknown) and its finding: `template_version` is a workbook-level
     defined name (its `text`), a constant (2 or =2) or a cell `reference`."""
     if text is None:
-        return 0, [finding("template.version", file=name, reason=f"it has no '{catalogue.TEMPLATE_VERSION_NAME}' name")]
+        return 0, [
+            finding(RuleCode.TEMPLATE_VERSION, file=name, reason=f"it has no '{catalogue.TEMPLATE_VERSION_NAME}' name")
+        ]
     version: Value = text.strip().lstrip("=").strip().strip('"')
     if reference:
         sheet = sheets.get(reference["sheet"])
@@ -546,5 +556,5 @@ def _check_template_version(
     parsed = values.number(version)
     if parsed is None or parsed is values.INVALID or parsed not in catalogue.TEMPLATE_VERSIONS_READ:
         shown = values.text(version) or "blank"
-        return 0, [finding("template.version", file=name, value=shown, reason=f"its version is {shown}")]
+        return 0, [finding(RuleCode.TEMPLATE_VERSION, file=name, value=shown, reason=f"its version is {shown}")]
     return int(parsed), []
