@@ -76,7 +76,7 @@ template: install
 bench: install
 	$(PY) benchmarks/bench.py
 
-# The tests too slow for `make test` (timed kills of PDF runs, longer fuzzing); CI runs them too.
+# The tests too slow for `make test` (timed kills of PDF runs, the installed wheel, long PDFs, longer fuzzing); CI runs them too.
 slow: install
 	$(PY) -m pytest -q -m slow tests
 

@@ -195,6 +195,7 @@ def context(year):
     )
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_the_pdf_in_parts_reads_as_the_pdf_in_one_part(context, pdf_pages, tmp_path):
     from pypdf import PdfReader
 
@@ -369,6 +370,7 @@ def test_pdf_links_from_contents_and_register_reach_each_profile_across_parts(ye
     assert summary in from_contents
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_a_long_register_and_contents_in_parts_break_as_one_rendering_would(context):
     """A register or contents too long for one rendering is rendered in parts, each picking up from the
     last line of the part before (`pdf.lines_in_parts`): page for page the same lines, in order, each once, and

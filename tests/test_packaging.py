@@ -107,6 +107,7 @@ def _run(env_dir: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_the_wheel_runs_the_year_from_another_folder(installed, tmp_path):
     where = _run(installed, "--version", cwd=tmp_path)
     assert where.returncode == 0, where.stderr
@@ -134,6 +135,7 @@ def test_the_wheel_runs_the_year_from_another_folder(installed, tmp_path):
     assert (pack / "results.json").is_file() and (pack / "register.xlsx").is_file()
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_a_missing_tool_file_is_named_not_blamed_on_writing(installed, tmp_path):
     site = Path(
         subprocess.run(
