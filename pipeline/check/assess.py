@@ -55,14 +55,7 @@ def assess_folder(
     from pipeline.check.score import mark_duplicates, score_workbook
 
     input_dir = Path(input_dir)
-    paths, ignored = scan_folder(input_dir)
-    done = in_workers(
-        partial(assess_file, input_dir=input_dir, config=config, as_of=as_of),
-        paths,
-        jobs=jobs,
-        cpu_seconds=config.limits.load_timeout_seconds,
-        progress=progress,
-    )
+    paths, ignored, done = _each_file(assess_file, input_dir, config, as_of=as_of, jobs=jobs, progress=progress)
     assessed = [
         assess(stopped_reader(path, input_dir, result.code), config=config, as_of=as_of)
         if isinstance(result, Stopped)
@@ -98,14 +91,8 @@ def check_folder(
     but not scored (`scores` is empty), and sent back from its worker as `for_reports` gives it. The
     findings are the same. `meanwhile` runs here while the workers read (see `in_workers`)."""
     input_dir = Path(input_dir)
-    paths, ignored = scan_folder(input_dir)
-    done = in_workers(
-        partial(check_file, input_dir=input_dir, config=config, as_of=as_of),
-        paths,
-        jobs=jobs,
-        cpu_seconds=config.limits.load_timeout_seconds,
-        progress=progress,
-        meanwhile=meanwhile,
+    paths, ignored, done = _each_file(
+        check_file, input_dir, config, as_of=as_of, jobs=jobs, progress=progress, meanwhile=meanwhile
     )
     checked = [
         (stopped_reader(path, input_dir, result.code), ()) if isinstance(result, Stopped) else result
@@ -114,6 +101,30 @@ def check_folder(
     batch = Batch(input_dir, [workbook for workbook, _ in checked], ignored)
     report = batch_report(batch.workbooks, [own for _, own in checked], batch_findings(batch.workbooks))
     return Assessment(batch, report, [])
+
+
+def _each_file(
+    work: Callable,
+    input_dir: Path,
+    config: Config,
+    *,
+    as_of: dt.date,
+    jobs: int,
+    progress: Progress,
+    meanwhile: Callable[[], object] | None = None,
+):
+    """The folder's workbooks, the files it ignores, and `work` done on each workbook in `jobs` worker
+    processes within the configured time (a `Stopped` for a file whose worker was stopped)."""
+    paths, ignored = scan_folder(input_dir)
+    done = in_workers(
+        partial(work, input_dir=input_dir, config=config, as_of=as_of),
+        paths,
+        jobs=jobs,
+        cpu_seconds=config.limits.load_timeout_seconds,
+        progress=progress,
+        meanwhile=meanwhile,
+    )
+    return paths, ignored, done
 
 
 def check_file(path: Path, *, input_dir: Path, config: Config, as_of: dt.date) -> tuple[Workbook, tuple[Finding, ...]]:
