@@ -16,12 +16,12 @@ from pipeline import catalogue
 from pipeline.config import Config
 from pipeline.check.feedback import (
     COPIES_LIST,
-    ERROR_FILL,
+    ERROR_COLOUR,
     FINDINGS_HEADER_ROW,
     FINDINGS_HEADERS,
     FINDINGS_SHEET,
     MANIFEST,
-    WARNING_FILL,
+    WARNING_COLOUR,
     write_feedback,
 )
 from pipeline.files.names import UniqueNames, mirrored_path
@@ -32,7 +32,7 @@ from pipeline.check.rules import check
 from officer import AS_OF, write_workbook
 
 CONFIG = Config()
-RED, AMBER = ERROR_FILL.fgColor.rgb, WARNING_FILL.fgColor.rgb
+RED, AMBER = ERROR_COLOUR, WARNING_COLOUR
 
 
 def digest(path: Path) -> str:
