@@ -295,6 +295,33 @@ def test_a_copy_returned_untouched_is_marked_as_the_first_time(tmp_path):
     assert all(after[name] == before[name] for name in [*unmarked, "xl/theme/theme1.xml", "docProps/core.xml"])
 
 
+def test_a_sheet_whose_findings_are_all_corrected_loses_its_comments_part_and_drawing(tmp_path):
+    folder = tmp_path / "round1"
+    write_workbook(folder / "p1.xlsx", register={"purpose": None}, checklist={"2b": {"Status": "Maybe"}})
+    first = feedback_copy(folder, tmp_path / "feedback1")
+    assert set(boxes(first)) == {catalogue.REGISTER.name, catalogue.CHECKLIST.name}
+
+    second_return = tmp_path / "round2" / "p1.xlsx"
+    second_return.parent.mkdir()
+    second_return.write_bytes(answered(first, catalogue.CHECKLIST.name, {STATUS_2B: "Yes"}))
+    second = feedback_copy(second_return.parent, tmp_path / "feedback2")
+
+    assert set(boxes(second)) == {catalogue.REGISTER.name}  # the Checklist has no comments, no drawing left
+    package = parts(second)
+    checklist = sheet_parts(package)[catalogue.CHECKLIST.name]
+    assert {kind for kind, _ in related(package, checklist).values()} == {"table"}
+    assert (
+        len([name for name in package if name.endswith(".vml")])
+        == len([name for name in package if name.startswith("xl/comments")])
+        == 1
+    )  # the Register's
+    assert openpyxl.load_workbook(second)[catalogue.CHECKLIST.name][STATUS_2B].fill.fgColor.rgb.endswith(
+        TEMPLATE_ANSWER_FILL
+    )
+    assert [row[2] for row in findings_rows(second)] == ["register.missing"]
+    assert_package_whole(second)
+
+
 def test_a_macro_workbook_keeps_its_macros_and_its_button_round_after_round(tmp_path):
     from test_feedback import as_macro_workbook
 
@@ -313,7 +340,8 @@ def test_a_macro_workbook_keeps_its_macros_and_its_button_round_after_round(tmp_
     # The Register corrected in a program that keeps the macros and the button; 2b still wrong.
     second_return = tmp_path / "round2" / "p1.xlsm"
     second_return.parent.mkdir()
-    second_return.write_bytes(corrected_register(first, {EMAIL: "sam.patel@council.gov.uk", PURPOSE: "Reduce crime."}))
+    corrected = {EMAIL: "sam.patel@council.gov.uk", PURPOSE: "Reduce crime."}
+    second_return.write_bytes(answered(first, catalogue.REGISTER.name, corrected))
     second = feedback_copy(second_return.parent, tmp_path / "feedback2")
 
     with zipfile.ZipFile(second) as archive:
@@ -326,10 +354,11 @@ def test_a_macro_workbook_keeps_its_macros_and_its_button_round_after_round(tmp_
     assert_package_whole(second)
 
 
-def corrected_register(path: Path, values: dict[str, str]) -> bytes:
-    """The workbook with Register cells answered as inline text, every other part as it was."""
+def answered(path: Path, sheet: str, values: dict[str, str]) -> bytes:
+    """The workbook with cells of `sheet` answered as inline text, every other part as it was (as a
+    program that keeps what it does not know, macros and buttons included, saves it)."""
     package = parts(path)
-    part = sheet_parts(package)[catalogue.REGISTER.name]
+    part = sheet_parts(package)[sheet]
     sheet = etree.fromstring(package[part])
     main = sheet.nsmap[None]
     for cell in sheet.iter(f"{{{main}}}c"):
@@ -404,3 +433,28 @@ def buttons(path: Path) -> list[str]:
         for shape in vml.iter("{urn:schemas-microsoft-com:vml}shape")
         if shape.find("{urn:schemas-microsoft-com:office:excel}ClientData").get("ObjectType") == "Button"
     ]
+
+
+def test_a_sheet_taken_out_of_the_package_takes_its_names_and_later_sheets_keep_theirs(tmp_path):
+    """What removing an earlier round's Findings sheet relies on, wherever the sheet is: the names
+    scoped to it go, later sheets' scoped names and the active tab move back one place with them."""
+    from pipeline.files.xlsx_package import Package
+
+    def checklist_active(workbook):
+        workbook.active = workbook.sheetnames.index(catalogue.CHECKLIST.name)
+
+    path = write_workbook(tmp_path / "p1.xlsx", edit=checklist_active)
+    package = Package(path.read_bytes())
+    index = [sheet.name for sheet in package.sheets].index(catalogue.REGISTER.name)
+    package.remove_sheet(index)
+    (tmp_path / "out.xlsx").write_bytes(package.to_bytes())
+
+    before, after = openpyxl.load_workbook(path), openpyxl.load_workbook(tmp_path / "out.xlsx")
+    assert after.sheetnames == [name for name in before.sheetnames if name != catalogue.REGISTER.name]
+    assert after.active.title == catalogue.CHECKLIST.name
+    for name in after.sheetnames:
+        assert after[name].print_title_rows == before[name].print_title_rows, name
+    scoped = [item for item in defined_names(path) if item[1] == str(index)]
+    assert scoped and len(defined_names(tmp_path / "out.xlsx")) == len(defined_names(path)) - len(scoped)
+    assert not [item for item in defined_names(tmp_path / "out.xlsx") if item[1] == str(len(after.sheetnames))]
+    assert_package_whole(tmp_path / "out.xlsx")

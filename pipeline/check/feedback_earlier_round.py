@@ -18,7 +18,7 @@ import re
 from typing import TYPE_CHECKING
 
 from pipeline.check.feedback_comments import Notes
-from pipeline.files.xlsx_package import REL, WORKSHEET_TYPE, Cells, Package, q
+from pipeline.files.xlsx_package import Cells, Package, q
 
 if TYPE_CHECKING:
     from pipeline.check.feedback_package import FindingsSheet, Ours
@@ -28,7 +28,7 @@ _STYLE = re.compile(rb'<(?:\w+:)?c\b[^>]*?\bs="([0-9]+)"')
 
 def take_off(package: Package, notes: Notes, ours: Ours, findings: FindingsSheet) -> None:
     """Remove the marks `ours` describes, and a sheet like `findings`, from every sheet of `package`."""
-    _remove_findings_sheet(package, findings)
+    _remove_findings_sheets(package, findings)
     for part in notes.commented_sheets():
         notes.of(part).take_off(ours.comment_start, ours.comment_end)
     _restore_fills(package, ours)
@@ -42,42 +42,15 @@ def is_findings_sheet(package: Package, part: str, findings: FindingsSheet) -> b
     return cells.text(package, 1, 1) == findings.title and headers == tuple(findings.headers)
 
 
-def _remove_findings_sheet(package: Package, findings: FindingsSheet) -> None:
-    for index, sheet in enumerate(package.sheets):
-        ours = sheet.name.casefold().startswith(findings.name.casefold())  # "Findings1" beside an officer's own
-        if ours and sheet.part and is_findings_sheet(package, sheet.part, findings):
-            break
-    else:
-        return
-    for rel in package.book_rels:
-        if rel.get("Id") == sheet.entry.get(q("id", REL)) and rel.get("Type") == WORKSHEET_TYPE:
-            package.book_rels.remove(rel)
-            package.changed("xl/_rels/workbook.xml.rels")
-            break
-    related = package.targets(sheet.part)
-    package.remove(sheet.part)
-    for target in related:  # a drawing or printer settings LibreOffice or Excel gave the sheet
-        if target in package.parts and not package.is_target(target):
-            package.remove(target)
-    sheet.entry.getparent().remove(sheet.entry)
-    del package.sheets[index]
-    names = package.book.find(q("definedNames"))
-    for name in list(names) if names is not None else ():
-        scope = name.get("localSheetId")
-        if scope is None or not scope.isdigit():
-            continue
-        if int(scope) == index:
-            names.remove(name)
-        elif int(scope) > index:
-            name.set("localSheetId", str(int(scope) - 1))
-    if names is not None and not len(names):
-        package.book.remove(names)
-    for view in package.book.iter(q("workbookView")):
-        for attribute in ("activeTab", "firstSheet"):
-            value = view.get(attribute)
-            if value is not None and value.isdigit() and int(value) >= index and int(value) > 0:
-                view.set(attribute, str(int(value) - 1))
-    package.changed("xl/workbook.xml")
+def _remove_findings_sheets(package: Package, findings: FindingsSheet) -> None:
+    while True:
+        for index, sheet in enumerate(package.sheets):
+            named = sheet.name.casefold().startswith(findings.name.casefold())  # "Findings1" beside an officer's own
+            if named and sheet.part and is_findings_sheet(package, sheet.part, findings):
+                package.remove_sheet(index)
+                break
+        else:
+            return
 
 
 def _restore_fills(package: Package, ours: Ours) -> None:

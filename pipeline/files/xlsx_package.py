@@ -271,6 +271,40 @@ class Package:
                 return True
         return False
 
+    # -- sheets
+    def remove_sheet(self, index: int) -> None:
+        """Take the sheet at `index` out of the workbook: its entry, relationship, part and the parts
+        only it used, the defined names scoped to it; later sheets' scoped names and the workbook views
+        move one place back."""
+        sheet = self.sheets.pop(index)
+        sheet.entry.getparent().remove(sheet.entry)
+        for rel in self.book_rels:
+            if rel.get("Id") == sheet.entry.get(q("id", REL)):
+                self.book_rels.remove(rel)
+                self.changed("xl/_rels/workbook.xml.rels")
+                break
+        if sheet.part:
+            used = self.targets(sheet.part)
+            self.remove(sheet.part)
+            for part in used:  # a drawing or printer settings Excel or LibreOffice gave the sheet
+                if part in self.parts and not self.is_target(part):
+                    self.remove(part)
+        names = self.book.find(q("definedNames"))
+        for name in list(names) if names is not None else ():
+            scope = name.get("localSheetId", "")
+            if scope.isdigit() and int(scope) == index:
+                names.remove(name)
+            elif scope.isdigit() and int(scope) > index:
+                name.set("localSheetId", str(int(scope) - 1))
+        if names is not None and not len(names):
+            self.book.remove(names)
+        for view in self.book.iter(q("workbookView")):
+            for attribute in ("activeTab", "firstSheet"):
+                value = view.get(attribute, "")
+                if value.isdigit() and int(value) >= index and int(value) > 0:
+                    view.set(attribute, str(int(value) - 1))
+        self.changed("xl/workbook.xml")
+
     # -- shared strings
     def shared_string(self, index: int) -> str:
         related = self.related("xl/workbook.xml", SHARED_STRINGS_TYPE)
