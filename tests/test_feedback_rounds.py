@@ -458,3 +458,96 @@ def test_a_sheet_taken_out_of_the_package_takes_its_names_and_later_sheets_keep_
     assert scoped and len(defined_names(tmp_path / "out.xlsx")) == len(defined_names(path)) - len(scoped)
     assert not [item for item in defined_names(tmp_path / "out.xlsx") if item[1] == str(len(after.sheetnames))]
     assert_package_whole(tmp_path / "out.xlsx")
+
+
+THREADS = "http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments"
+STAND_IN = (
+    "[Threaded comment]\n\nYour version of Excel allows you to read this threaded comment; however, any "
+    "edits to it will get removed if the file is opened in a newer version of Excel.\n\nComment:\n    {}"
+)
+
+
+def with_threads(path: Path, sheet: str, threads: dict[str, str]) -> Path:
+    """Excel 365's threaded comments on cells of `sheet`: each a thread in its own part, a stand-in note
+    pointing at it (made here with openpyxl's notes), and the people who wrote them."""
+    workbook = openpyxl.load_workbook(path)
+    for number, (cell, text) in enumerate(threads.items(), start=1):
+        workbook[sheet][cell].comment = openpyxl.comments.Comment(STAND_IN.format(text), f"tc={{{number:08d}}}")
+    workbook.save(path)
+    package = parts(path)
+    part = sheet_parts(package)[sheet]
+    [notes] = [target for kind, target in related(package, part).values() if kind == "comments"]
+    for number, cell in enumerate(threads, start=1):
+        package[notes] = package[notes].replace(
+            f'<comment ref="{cell}" '.encode(),
+            f'<comment xmlns:xr="http://schemas.microsoft.com/office/spreadsheetml/2014/revision" '
+            f'xr:uid="{{{number:08d}}}" ref="{cell}" '.encode(),
+        )
+    package["xl/threadedComments/threadedComment1.xml"] = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<ThreadedComments xmlns="{THREADS}">'
+        + "".join(
+            f'<threadedComment ref="{cell}" dT="2026-04-10T09:12:33.45" personId="{{00000001}}" '
+            f'id="{{{number:08d}}}"><text>{text}</text></threadedComment>'
+            for number, (cell, text) in enumerate(threads.items(), start=1)
+        )
+        + "</ThreadedComments>"
+    ).encode()
+    package["xl/persons/person.xml"] = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<personList xmlns="{THREADS}">'
+        '<person displayName="Sam Patel" id="{00000001}" userId="sam.patel@council.gov.uk" providerId="AD"/>'
+        "</personList>"
+    ).encode()
+    folder, name = posixpath.split(part)
+    rels_part = posixpath.join(folder, "_rels", f"{name}.rels")
+    package[rels_part] = package[rels_part].replace(
+        b"</Relationships>",
+        b'<Relationship Id="rIdThreads" Type="http://schemas.microsoft.com/office/2017/10/relationships/'
+        b'threadedComment" Target="../threadedComments/threadedComment1.xml"/></Relationships>',
+    )
+    package["xl/_rels/workbook.xml.rels"] = package["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>",
+        b'<Relationship Id="rIdPersons" Type="http://schemas.microsoft.com/office/2017/10/relationships/person" '
+        b'Target="persons/person.xml"/></Relationships>',
+    )
+    package["[Content_Types].xml"] = package["[Content_Types].xml"].replace(
+        b"</Types>",
+        b'<Override PartName="/xl/threadedComments/threadedComment1.xml" '
+        b'ContentType="application/vnd.ms-excel.threadedcomments+xml"/><Override PartName="/xl/persons/person.xml" '
+        b'ContentType="application/vnd.ms-excel.person+xml"/></Types>',
+    )
+    path.write_bytes(zipped(package))
+    return path
+
+
+def test_an_excel_365_thread_on_a_marked_cell_goes_into_our_note_and_others_stay_threads(tmp_path):
+    folder = tmp_path / "round1"
+    written = write_workbook(folder / "p1.xlsx", register={"purpose": None})
+    with_threads(
+        written,
+        catalogue.REGISTER.name,
+        {PURPOSE: "Purpose agreed at the March board", PARTNERS: "Probation joined in May"},
+    )
+    copy = feedback_copy(folder, tmp_path / "feedback1")
+
+    noted = comments(copy)
+    text = noted[(catalogue.REGISTER.name, PURPOSE)][1]
+    assert text.startswith("Review findings:") and text.endswith(
+        "(end of review findings)\n\nPurpose agreed at the March board"
+    )
+    assert noted[(catalogue.REGISTER.name, PARTNERS)][1] == STAND_IN.format("Probation joined in May")
+    package, before = parts(copy), parts(written)
+    threads = etree.fromstring(package["xl/threadedComments/threadedComment1.xml"])
+    assert [item.get("ref") for item in threads] == [PARTNERS]  # a cell holds a note or a thread, not both
+    assert package["xl/persons/person.xml"] == before["xl/persons/person.xml"]
+    register = sheet_parts(package)[catalogue.REGISTER.name]
+    [notes] = [target for kind, target in related(package, register).values() if kind == "comments"]
+    uids = {
+        item.get("ref"): item.get("{http://schemas.microsoft.com/office/spreadsheetml/2014/revision}uid")
+        for item in etree.fromstring(package[notes]).iter("{*}comment")
+    }
+    assert uids == {PURPOSE: None, PARTNERS: "{00000002}"}  # the stand-in still points at its thread
+    assert_one_box_per_comment(copy)
+    assert_package_whole(copy)
+    assert comments(resave(copy, tmp_path / "opened"))[(catalogue.REGISTER.name, PURPOSE)][1].endswith(
+        "Purpose agreed at the March board"
+    )

@@ -7,6 +7,10 @@ a macro's button). `SheetComments` edits both together so that every commented c
 comment and one box: our findings go first, an officer's own text on the same cell follows them, and
 taking our findings off leaves the officer's text (or no comment at all). Comments and boxes of cells
 not edited are kept as they were; a sheet whose comments are not edited keeps its parts byte for byte.
+
+Excel 365 keeps a threaded comment in a part of its own, with a stand-in note in the comments part
+pointing at it. A cell holds a note or a thread, not both: on a cell we mark, the thread's text goes
+into our note after our findings and the thread is taken out.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from pipeline.files.xlsx_package import (
 
 COMMENTS_TYPE = f"{REL}/comments"
 VML_TYPE = f"{REL}/vmlDrawing"
+THREADS_TYPE = "http://schemas.microsoft.com/office/2017/10/relationships/threadedComment"
 COMMENTS_CONTENT = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
 VML_CONTENT = "application/vnd.openxmlformats-officedocument.vmlDrawing"
 _V = "urn:schemas-microsoft-com:vml"
@@ -76,8 +81,27 @@ class SheetComments:
             except Unsupported:
                 continue  # not a cell we mark: kept as it is
         self.edited: set[tuple[int, int]] = set()
+        related = package.related(part, THREADS_TYPE)
+        self.threads_part = related[0][1] if related and related[0][1] in package.parts else ""
+        self.threads: dict[tuple[int, int], list] = {}
+        for item in package.xml(self.threads_part) if self.threads_part else ():
+            if etree.QName(item).localname == "threadedComment":
+                try:
+                    self.threads.setdefault(split_cell(item.get("ref", "").upper()), []).append(item)
+                except Unsupported:
+                    continue
+        self.threads_edited = False
 
     def text(self, row: int, column: int) -> str:
+        """The officer's text on the cell: its thread's comments, or its note."""
+        if (row, column) in self.threads:
+            texts = (
+                "".join(element.itertext())
+                for item in self.threads[(row, column)]
+                for element in item
+                if etree.QName(element).localname == "text"
+            )
+            return "\n".join(text.strip() for text in texts if text.strip())
         return rich_text(self.by_cell[(row, column)].find(q("text"))) if (row, column) in self.by_cell else ""
 
     def take_off(self, start: str, end: str) -> None:
@@ -101,6 +125,9 @@ class SheetComments:
             text += f"\n\n{officer}"
         self._write((row, column), text, self._author_id(author), styled=True)
         self.edited.add((row, column))
+        for item in self.threads.pop((row, column), []):
+            item.getparent().remove(item)
+            self.threads_edited = True
 
     def _author_id(self, author: str) -> str:
         names = [element.text or "" for element in self.authors.iterfind(q("author"))]
@@ -144,8 +171,19 @@ class SheetComments:
                 if target == self.comments_part:
                     package.drop_rel(self.part, rel)
             package.remove(self.comments_part)
+        if self.threads_edited:
+            self._save_threads()
         self._save_boxes()
         package.changed(self.part)
+
+    def _save_threads(self) -> None:
+        if self.threads:
+            self.package.changed(self.threads_part)
+            return
+        for rel, target in self.package.related(self.part, THREADS_TYPE):
+            if target == self.threads_part:
+                self.package.drop_rel(self.part, rel)
+        self.package.remove(self.threads_part)
 
     def _save_boxes(self) -> None:
         package = self.package
