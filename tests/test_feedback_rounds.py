@@ -172,23 +172,25 @@ def with_officer_comments(workbook) -> None:
     register[PARTNERS].comment = openpyxl.comments.Comment("Probation joined in May", "Sam Patel")
 
 
-@pytest.fixture
-def officer_return(tmp_path: Path) -> Path:
+@pytest.fixture(scope="module")
+def first_round(tmp_path_factory) -> tuple[Path, Path]:
     """A return with problems on two sheets and the officer's own comments on the Register (one on a
-    cell with a finding), as LibreOffice saves it."""
+    cell with a finding), as LibreOffice saves it; and its feedback copy. (Read only: shared by tests.)"""
+    base = tmp_path_factory.mktemp("first-round")
     written = write_workbook(
-        tmp_path / "written" / "p1.xlsx",
+        base / "written" / "p1.xlsx",
         register={"purpose": None, "lead_officer_email": "not an email"},
         checklist={"2b": {"Status": "Maybe"}},
         edit=with_officer_comments,
     )
-    folder = tmp_path / "round1"
+    folder = base / "round1"
     folder.mkdir()
-    return resave(written, tmp_path / "libreoffice").rename(folder / "p1.xlsx")
+    officer_return = resave(written, base / "libreoffice").rename(folder / "p1.xlsx")
+    return officer_return, feedback_copy(folder, base / "feedback1")
 
 
-def test_an_officers_comments_stay_and_ours_go_first_one_box_a_cell(officer_return, tmp_path):
-    copy = feedback_copy(officer_return.parent, tmp_path / "feedback1")
+def test_an_officers_comments_stay_and_ours_go_first_one_box_a_cell(first_round, tmp_path):
+    officer_return, copy = first_round
 
     noted = comments(copy)
     author, text = noted[(catalogue.REGISTER.name, PURPOSE)]
@@ -214,8 +216,8 @@ def test_an_officers_comments_stay_and_ours_go_first_one_box_a_cell(officer_retu
     assert sheet[PURPOSE].fill.fgColor.rgb == ERROR_COLOUR and sheet[EMAIL].value == "not an email"
 
 
-def test_a_corrected_copy_shows_only_the_new_rounds_marks_once(officer_return, tmp_path):
-    first = feedback_copy(officer_return.parent, tmp_path / "feedback1")
+def test_a_corrected_copy_shows_only_the_new_rounds_marks_once(first_round, tmp_path):
+    _, first = first_round
 
     def correct_the_purpose(workbook):
         workbook[catalogue.REGISTER.name][PURPOSE] = "Reduce crime across the district."
