@@ -7,35 +7,25 @@ can be corrected and returned: answers, dropdowns, input messages, protection an
 
 The originals are only ever read. A returned copy may come back through the review again; the marks
 of the earlier round (our Findings sheet, our comments, our fills) are taken off before the new ones
-are made, so a corrected cell is no longer shown as wrong. A copy is made by adding the marks to the
-workbook's XML parts (`feedback_package`: a few milliseconds, every other part kept byte for byte);
-a copy returned a second time, or a marked sheet with comments of its own, is marked with openpyxl
-and saved with `files.xlsx.save`. Either way the same return and findings give the same bytes.
+are made, so a corrected cell is no longer shown as wrong, and an officer's own comment on a marked
+cell is kept below ours. Every copy is made by editing the workbook's XML parts (`feedback_package`:
+a few milliseconds, every other part kept byte for byte), never by loading and saving it whole; the
+same return and findings give the same bytes.
 """
 
 from __future__ import annotations
 
+import functools
 import io
-import warnings
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
-from openpyxl import load_workbook
-from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
-from openpyxl.utils.exceptions import CellCoordinatesException
-from openpyxl.workbook.workbook import Workbook as OpenpyxlWorkbook
-from openpyxl.worksheet.hyperlink import Hyperlink
-from openpyxl.worksheet.worksheet import Worksheet
-
-from pipeline.check.validation_report import as_text, neutralise
-from pipeline.cycle.template import build_workbook
+from pipeline.check.validation_report import neutralise
 from pipeline.files.atomic import write_atomic
 from pipeline.files.names import FEEDBACK_COPIES_LIST, FEEDBACK_MANIFEST, UniqueNames, mirrored_path
-from pipeline.files.xlsx import save
+from pipeline.files.xlsx_package import Unsupported, split_cell
 from pipeline.findings import ERROR, WARNING, Finding, RuleCode, ValidationReport
 from pipeline.records import Workbook
 from pipeline.workers import process_pool
@@ -57,10 +47,9 @@ UNOPENABLE_RULES = frozenset(
 )
 READABLE_SUFFIXES = (".xlsx", ".xlsm")
 
-# Distinct from every fill of the template, so the next round can recognise and remove them.
-ERROR_FILL = PatternFill("solid", start_color="FFF4A6A6", end_color="FFF4A6A6")
-WARNING_FILL = PatternFill("solid", start_color="FFFFD27F", end_color="FFFFD27F")
-_OUR_COLOURS = frozenset({ERROR_FILL.fgColor.rgb, WARNING_FILL.fgColor.rgb})
+# Distinct from every fill of the template, so the next round can recognise and remove them (ARGB).
+ERROR_COLOUR = "FFF4A6A6"
+WARNING_COLOUR = "FFFFD27F"
 
 _COMMENT_START = "Review findings:"
 _COMMENT_END = "(end of review findings)"
@@ -75,10 +64,10 @@ _INSTRUCTION = (
 
 @dataclass(frozen=True)
 class _Mark:
-    """What one cell gets: its comment text and fill."""
+    """What one cell gets: its comment text, and a red fill (an error) or an amber one."""
 
     comment: str
-    fill: PatternFill
+    error: bool
 
 
 def write_feedback(
@@ -150,27 +139,14 @@ def _write_copies_list(
 
 
 def _write_copy(task: tuple[Path, Path, tuple[Finding, ...]]) -> bool:
-    """Write one feedback copy; False when it cannot be opened to mark it (it is in the report).
-
-    Most copies are marked by editing the workbook's XML parts (`feedback_package`), in milliseconds;
-    what that does not handle (a copy returned a second time, whose earlier marks come off, or a
-    marked sheet with comments of its own) is loaded, marked and saved with openpyxl.
-    """
+    """Write one feedback copy; False when it cannot be opened to mark it (it is in the report)."""
     source, target, found = task
-    data = source.read_bytes()
     try:
-        marked = marked_package(data, found)
-    except Exception:  # noqa: BLE001 - Unsupported, or a part it cannot parse: the slower way below
-        marked = None
-    if marked is not None:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(target, marked)
-        return True
-    try:
-        copy = open_copy(data, macros=source.suffix.lower() == ".xlsm")
-    except Exception:  # noqa: BLE001 - whatever the reason, such a file gets no copy
+        marked = marked_package(source.read_bytes(), found)
+    except Exception:  # noqa: BLE001 - whatever the reason (a part that cannot be parsed...), no copy
         return False
-    save(annotate(copy, found), target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(target, marked)
     return True
 
 
@@ -179,10 +155,7 @@ def marked_package(data: bytes, found: Sequence[Finding]) -> bytes:
     from pipeline.check import feedback_package as package
 
     names = [FINDINGS_SHEET, *package.sheet_names(data)]
-    marks = [
-        package.CellMark(sheet, cell, mark.comment, mark.fill is ERROR_FILL)
-        for (sheet, cell), mark in _marks(found).items()
-    ]
+    marks = [package.CellMark(sheet, cell, mark.comment, mark.error) for (sheet, cell), mark in _marks(found).items()]
     linkable = {(mark.sheet, mark.cell) for mark in marks}
     order = {name: index for index, name in enumerate(names)}
     rows = []
@@ -208,8 +181,15 @@ def marked_package(data: bytes, found: Sequence[Finding]) -> bytes:
         widths=FINDINGS_WIDTHS,
         rows=tuple(rows),
     )
-    colours = package.Colours(error=ERROR_FILL.fgColor.rgb, warning=WARNING_FILL.fgColor.rgb)
-    return package.mark_package(data, marks, sheet, colours, COMMENT_AUTHOR)
+    ours = package.Ours(
+        error_colour=ERROR_COLOUR,
+        warning_colour=WARNING_COLOUR,
+        author=COMMENT_AUTHOR,
+        comment_start=_COMMENT_START,
+        comment_end=_COMMENT_END,
+        template_fill=_template_fill,
+    )
+    return package.mark_package(data, marks, sheet, ours)
 
 
 def _replace_manifest(out_dir: Path, written: list[Path]) -> None:
@@ -245,30 +225,6 @@ def _openable(found: Iterable[Finding], source: Path, input_dir: Path) -> bool:
     return source.resolve().is_relative_to(input_dir.resolve())
 
 
-def open_copy(data: bytes, *, macros: bool = False) -> OpenpyxlWorkbook:
-    """An editable copy of a returned workbook from its bytes (the file itself is never opened for writing).
-
-    Everything openpyxl keeps is kept: values, styles, data validations, protection, defined names,
-    comments, and with `macros` the VBA project of an .xlsm.
-    """
-    with warnings.catch_warnings():
-        # openpyxl warns of parts it does not keep (extensions, slicers...): the officer's file keeps
-        # them; this message is for developers and must not reach the console.
-        warnings.simplefilter("ignore")
-        return load_workbook(io.BytesIO(data), keep_vba=macros, rich_text=True)
-
-
-def annotate(workbook: OpenpyxlWorkbook, found: Sequence[Finding]) -> OpenpyxlWorkbook:
-    """Mark `found` on `workbook` (in place): comments, fills and the Findings sheet."""
-    _remove_earlier_round(workbook)
-    marks = _marks(found)
-    for (sheet, cell), mark in marks.items():
-        if sheet in workbook.sheetnames:
-            _mark_cell(workbook[sheet][_anchor(workbook[sheet], cell)], mark)
-    _add_findings_sheet(workbook, found, linkable=set(marks))
-    return workbook
-
-
 def _marks(found: Sequence[Finding]) -> dict[tuple[str, str], _Mark]:
     """One mark per cell: all its findings in one comment, red if any of them is an error."""
     by_cell: dict[tuple[str, str], list[Finding]] = defaultdict(list)
@@ -278,139 +234,40 @@ def _marks(found: Sequence[Finding]) -> dict[tuple[str, str], _Mark]:
     marks = {}
     for key, items in by_cell.items():
         lines = [f"[{item.severity}] {item.rule}: {item.message}" for item in items]
-        fill = ERROR_FILL if any(item.severity == ERROR for item in items) else WARNING_FILL
-        marks[key] = _Mark("\n".join((_COMMENT_START, *lines, _COMMENT_END)), fill)
+        error = any(item.severity == ERROR for item in items)
+        marks[key] = _Mark("\n".join((_COMMENT_START, *lines, _COMMENT_END)), error)
     return marks
 
 
-def _valid_cell(cell: str) -> bool:
+def _cell_position(cell: str) -> tuple[int, int] | None:
+    """(row, column) of an A1 reference within a sheet's bounds, else None."""
     try:
-        column, row = coordinate_from_string(cell)
-        return 1 <= row <= 1_048_576 and 1 <= column_index_from_string(column) <= 16_384
-    except (ValueError, CellCoordinatesException):
-        return False
+        row, column = split_cell(cell.upper())
+    except Unsupported:
+        return None
+    return (row, column) if 1 <= row <= 1_048_576 and 1 <= column <= 16_384 else None
 
 
-def _anchor(sheet: Worksheet, cell: str) -> str:
-    """The cell that holds a merged range's value and look: its top-left one."""
-    for merged in sheet.merged_cells.ranges:
-        if cell in merged:
-            return merged.start_cell.coordinate
-    return cell
+def _valid_cell(cell: str) -> bool:
+    return _cell_position(cell) is not None
 
 
-def _mark_cell(cell, mark: _Mark) -> None:
-    """Comment and fill one cell. Earlier rounds' marks are already gone, so a comment of ours on the
-    cell is this round's (two findings in one merged range): the findings are then put together."""
-    text, fill = mark.comment, mark.fill
-    existing = cell.comment.text if cell.comment is not None and cell.comment.text else ""
-    if existing.startswith(_COMMENT_START) and _COMMENT_END in existing:
-        ours, officer = existing.split(_COMMENT_END, 1)
-        text = ours + text[len(_COMMENT_START) + 1 :]
-        if _rgb(cell.fill) == _rgb(ERROR_FILL):
-            fill = ERROR_FILL
-        existing = officer.strip()
-    if existing:
-        text += f"\n\n{existing}"
-    cell.comment = Comment(text, COMMENT_AUTHOR, width=360, height=min(80 + 18 * text.count("\n"), 400))
-    cell.fill = fill
+@functools.lru_cache(maxsize=1)  # built once a process, and only for a copy returned with our fills
+def _blank_template():
+    from pipeline.cycle.template import build_workbook
+
+    return build_workbook()
 
 
-def _officer_comment(comment: Comment | None) -> str:
-    """The officer's own text of a cell comment, without an earlier round's findings."""
-    if comment is None:
-        return ""
-    text = comment.text or ""
-    if text.startswith(_COMMENT_START) and _COMMENT_END in text:
-        text = text.split(_COMMENT_END, 1)[1]
-    return text.strip()
+@functools.lru_cache(maxsize=None)
+def _template_fill(sheet: str, cell: str) -> str:
+    """The fill the standard template gives this cell (none outside the template's sheets), as XML."""
+    from openpyxl.styles import PatternFill
+    from openpyxl.xml.functions import tostring
 
-
-def _remove_earlier_round(workbook: OpenpyxlWorkbook) -> None:
-    """Take off the Findings sheet, comments and fills that an earlier feedback copy added."""
-    if FINDINGS_SHEET in workbook.sheetnames and _is_ours(workbook[FINDINGS_SHEET]):
-        workbook.remove(workbook[FINDINGS_SHEET])
-    blank = None
-    for sheet in workbook.worksheets:
-        for row in sheet.iter_rows():
-            for cell in row:
-                if cell.comment is not None and cell.comment.text and cell.comment.text.startswith(_COMMENT_START):
-                    earlier = _officer_comment(cell.comment)
-                    cell.comment = Comment(earlier, cell.comment.author) if earlier else None
-                if cell.has_style and cell.fill.fill_type == "solid" and _rgb(cell.fill) in _OUR_COLOURS:
-                    if blank is None:
-                        blank = build_workbook()
-                    cell.fill = _template_fill(blank, sheet.title, cell.coordinate)
-
-
-def _is_ours(sheet: Worksheet) -> bool:
-    headers = tuple(cell.value for cell in sheet[FINDINGS_HEADER_ROW][: len(FINDINGS_HEADERS)])
-    return sheet["A1"].value == _TITLE and headers == FINDINGS_HEADERS
-
-
-def _rgb(fill: PatternFill) -> str:
-    colour = fill.fgColor
-    return colour.rgb if colour is not None and colour.type == "rgb" and isinstance(colour.rgb, str) else ""
-
-
-def _template_fill(blank: OpenpyxlWorkbook, sheet: str, cell: str) -> PatternFill:
-    """The fill the standard template gives this cell (none outside the template's sheets)."""
-    if sheet not in blank.sheetnames:
-        return PatternFill()
-    return PatternFill.from_tree(blank[sheet][cell].fill.to_tree())
-
-
-def _add_findings_sheet(workbook: OpenpyxlWorkbook, found: Sequence[Finding], linkable: set[tuple[str, str]]) -> None:
-    sheet = workbook.create_sheet(FINDINGS_SHEET, 0)
-    for other in workbook.worksheets:
-        other.sheet_view.tabSelected = False  # several selected tabs would group the sheets in Excel
-    workbook.active = 0
-    sheet.sheet_view.tabSelected = True
-
-    sheet["A1"] = _TITLE
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet["A2"] = _INSTRUCTION
-    sheet["A2"].alignment = Alignment(wrap_text=True, vertical="top")
-    sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(FINDINGS_HEADERS))
-    sheet.row_dimensions[2].height = 60
-    for column, header in enumerate(FINDINGS_HEADERS, start=1):
-        cell = sheet.cell(FINDINGS_HEADER_ROW, column, header)
-        cell.font = Font(bold=True)
-    order = {name: index for index, name in enumerate(workbook.sheetnames)}
-    rows = sorted(
-        found, key=lambda item: (bool(item.sheet), order.get(item.sheet, len(order)), _cell_order(item.cell), item.rule)
-    )
-    for row, item in enumerate(rows, start=FINDINGS_HEADER_ROW + 1):
-        values = (item.sheet, item.cell.upper(), item.rule, item.severity, item.message, item.value)
-        for column, value in enumerate(values, start=1):
-            cell = sheet.cell(row, column, value)
-            as_text(cell)
-            cell.alignment = Alignment(wrap_text=column in (5, 6), vertical="top")
-        sheet.cell(row, 4).fill = ERROR_FILL if item.severity == ERROR else WARNING_FILL
-        target = _link_target(workbook, item, linkable)
-        if target:
-            link_cell = sheet.cell(row, 2 if item.cell else 1)
-            link_cell.hyperlink = Hyperlink(
-                ref=link_cell.coordinate, location=target, tooltip=f"Go to {item.sheet} {item.cell}".strip()
-            )
-            link_cell.style = "Hyperlink"
-            link_cell.alignment = Alignment(vertical="top")
-    for letter, width in zip("ABCDEF", FINDINGS_WIDTHS):
-        sheet.column_dimensions[letter].width = width
-    for row, item in enumerate(rows, start=FINDINGS_HEADER_ROW + 1):
-        # Excel does not grow a row to fit wrapped text written by a program, so each row is given the
-        # height of its longest wrapped cell (the message or the value found).
-        lines = max(_wrapped_lines(item.message, FINDINGS_WIDTHS[4]), _wrapped_lines(item.value, FINDINGS_WIDTHS[5]))
-        if lines > 1:
-            sheet.row_dimensions[row].height = LINE_HEIGHT * lines
-    sheet.freeze_panes = sheet.cell(FINDINGS_HEADER_ROW + 1, 1)
-    last = FINDINGS_HEADER_ROW + len(rows)
-    sheet.auto_filter.ref = f"A{FINDINGS_HEADER_ROW}:F{last}"
-    sheet.print_title_rows = f"{FINDINGS_HEADER_ROW}:{FINDINGS_HEADER_ROW}"
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    blank = _blank_template()
+    fill = blank[sheet][cell].fill if sheet in blank.sheetnames and _valid_cell(cell) else PatternFill()
+    return tostring(fill.to_tree()).decode("utf-8")
 
 
 #: Widths of the Findings sheet's columns (characters) and the height of one line of text (points).
@@ -428,14 +285,7 @@ def _wrapped_lines(text: str, width: int) -> int:
 
 
 def _cell_order(cell: str) -> tuple[int, int]:
-    if not _valid_cell(cell):
-        return (0, 0)
-    column, row = coordinate_from_string(cell)
-    return (row, column_index_from_string(column))
-
-
-def _link_target(workbook: OpenpyxlWorkbook, item: Finding, linkable: set[tuple[str, str]]) -> str:
-    return _link_target_in(workbook.sheetnames, item, linkable)
+    return _cell_position(cell) or (0, 0)
 
 
 def _link_target_in(sheetnames: Sequence[str], item: Finding, linkable: set[tuple[str, str]]) -> str:

@@ -1,0 +1,460 @@
+"""Feedback copies that come back (issue 17): the second year's returns are mostly corrected feedback
+copies, and officers write comments of their own. Such a copy is marked in its package like any other:
+the earlier round's Findings sheet, comments and fills come off, the new round's go on once, the
+officer's own comments stay (beside ours on a marked cell), and every part not marked keeps its bytes
+(which loading and saving the workbook with openpyxl never gives)."""
+
+from __future__ import annotations
+
+import posixpath
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from lxml import etree
+
+from libreoffice import resave
+from officer import AS_OF, write_workbook
+from pipeline import catalogue
+from pipeline.check.feedback import (
+    ERROR_COLOUR,
+    FINDINGS_HEADER_ROW,
+    FINDINGS_SHEET,
+    WARNING_COLOUR,
+    marked_package,
+    write_feedback,
+)
+from pipeline.check.rules import check
+from pipeline.config import Config
+from pipeline.findings import ValidationReport
+from pipeline.read.batch import load_folder
+
+CONFIG = Config()
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+EXCEL = "urn:schemas-microsoft-com:office:excel"
+PURPOSE = f"B{catalogue.REGISTER_ROWS['purpose']}"
+EMAIL = f"B{catalogue.REGISTER_ROWS['lead_officer_email']}"
+PARTNERS = f"B{catalogue.REGISTER_ROWS['partners']}"
+STATUS_2B = f"{catalogue.CHECKLIST.column('Status')}{catalogue.CHECKLIST_ROWS['2b']}"
+TEMPLATE_ANSWER_FILL = "FFF9E5"
+
+
+def validated(folder: Path) -> tuple[list, ValidationReport]:
+    batch = load_folder(folder, CONFIG)
+    return batch.workbooks, check(batch.workbooks, as_of=AS_OF, config=CONFIG)
+
+
+def feedback_copy(folder: Path, out: Path) -> Path:
+    workbooks, report = validated(folder)
+    [copy] = write_feedback(folder, workbooks, report, out)
+    assert copy.read_bytes() == marked_package(next(folder.rglob(copy.name)).read_bytes(), report.findings)
+    return copy
+
+
+def returned(copy: Path, folder: Path, edit=None) -> Path:
+    """The copy as its officer returns it: edited (if `edit`), saved, and put in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if edit is None:
+        (folder / copy.name).write_bytes(copy.read_bytes())
+        return folder / copy.name
+    workbook = openpyxl.load_workbook(copy)
+    edit(workbook)
+    workbook.save(folder.parent / f"edited-{copy.name}")
+    saved = resave(folder.parent / f"edited-{copy.name}", folder.parent / "libreoffice")
+    return saved.rename(folder / copy.name)
+
+
+def comments(path: Path) -> dict[tuple[str, str], tuple[str, str]]:
+    """Every comment of the workbook: (sheet, cell) -> (author, text)."""
+    workbook = openpyxl.load_workbook(path)
+    return {
+        (sheet.title, cell.coordinate): ((cell.comment.author or "").strip(), cell.comment.text)
+        for sheet in workbook.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.comment is not None
+    }
+
+
+def parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def related(package: dict[str, bytes], part: str) -> dict[str, tuple[str, str]]:
+    """The relationships of `part`: id -> (type, target part)."""
+    folder, name = posixpath.split(part)
+    rels = package.get(posixpath.join(folder, "_rels", f"{name}.rels"))
+    if rels is None:
+        return {}
+    found = {}
+    for rel in etree.fromstring(rels):
+        target = rel.get("Target")
+        if rel.get("TargetMode") != "External":
+            target = (
+                target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+            )
+        found[rel.get("Id")] = (rel.get("Type").rsplit("/", 1)[-1], target)
+    return found
+
+
+def sheet_parts(package: dict[str, bytes]) -> dict[str, str]:
+    book = etree.fromstring(package["xl/workbook.xml"])
+    rels = related(package, "xl/workbook.xml")
+    return {
+        sheet.get("name"): rels[sheet.get(f"{{{REL}}}id")][1] for sheet in book.iter(f"{{{book.nsmap[None]}}}sheet")
+    }
+
+
+def boxes(path: Path) -> dict[str, tuple[list[str], list[str]]]:
+    """For each sheet with comments: the cells of its comments and the cells of its comment boxes."""
+    package = parts(path)
+    found = {}
+    for name, part in sheet_parts(package).items():
+        rels = related(package, part)
+        notes = [target for kind, target in rels.values() if kind == "comments"]
+        sheet = etree.fromstring(package[part])
+        legacy = sheet.find("{*}legacyDrawing")
+        if not notes and legacy is None:
+            continue
+        refs = (
+            [comment.get("ref") for comment in etree.fromstring(package[notes[0]]).iter("{*}comment")] if notes else []
+        )
+        shapes = []
+        if legacy is not None:
+            vml = etree.fromstring(package[rels[legacy.get(f"{{{REL}}}id")][1]])
+            for data in vml.iter(f"{{{EXCEL}}}ClientData"):
+                if data.get("ObjectType") == "Note":
+                    row, column = (int(data.findtext(f"{{{EXCEL}}}{tag}")) for tag in ("Row", "Column"))
+                    shapes.append(f"{openpyxl.utils.get_column_letter(column + 1)}{row + 1}")
+        found[name] = (sorted(refs), sorted(shapes))
+    return found
+
+
+def assert_one_box_per_comment(path: Path) -> None:
+    for sheet, (refs, shapes) in boxes(path).items():
+        assert refs == shapes and len(set(refs)) == len(refs), sheet
+
+
+def assert_package_whole(path: Path) -> None:
+    """Every relationship points at a part, every part is pointed at, every content type is a part's."""
+    package = parts(path)
+    targets = {"[Content_Types].xml"}
+    for name in package:
+        if name.endswith(".rels"):
+            folder = posixpath.dirname(posixpath.dirname(name))
+            source = posixpath.join(folder, posixpath.basename(name)[: -len(".rels")]) if folder else ""
+            targets.add(name)
+            for kind, target in related(package, source).values():
+                if "://" not in target:
+                    assert target in package, (name, target)
+                    targets.add(target)
+    assert set(package) == targets
+    types = etree.fromstring(package["[Content_Types].xml"])
+    for override in types.iter("{*}Override"):
+        assert override.get("PartName").lstrip("/") in package, override.get("PartName")
+
+
+def findings_rows(path: Path) -> list[tuple]:
+    sheet = openpyxl.load_workbook(path)[FINDINGS_SHEET]
+    return [tuple(cell.value for cell in row[:4]) for row in sheet.iter_rows(min_row=FINDINGS_HEADER_ROW + 1)]
+
+
+def defined_names(path: Path) -> list[tuple]:
+    book = etree.fromstring(parts(path)["xl/workbook.xml"])
+    return sorted((item.get("name"), item.get("localSheetId"), item.text) for item in book.iter("{*}definedName"))
+
+
+def with_officer_comments(workbook) -> None:
+    register = workbook[catalogue.REGISTER.name]
+    register[PURPOSE].comment = openpyxl.comments.Comment("Purpose agreed at the March board", "Sam Patel")
+    register[PARTNERS].comment = openpyxl.comments.Comment("Probation joined in May", "Sam Patel")
+
+
+@pytest.fixture
+def officer_return(tmp_path: Path) -> Path:
+    """A return with problems on two sheets and the officer's own comments on the Register (one on a
+    cell with a finding), as LibreOffice saves it."""
+    written = write_workbook(
+        tmp_path / "written" / "p1.xlsx",
+        register={"purpose": None, "lead_officer_email": "not an email"},
+        checklist={"2b": {"Status": "Maybe"}},
+        edit=with_officer_comments,
+    )
+    folder = tmp_path / "round1"
+    folder.mkdir()
+    return resave(written, tmp_path / "libreoffice").rename(folder / "p1.xlsx")
+
+
+def test_an_officers_comments_stay_and_ours_go_first_one_box_a_cell(officer_return, tmp_path):
+    copy = feedback_copy(officer_return.parent, tmp_path / "feedback1")
+
+    noted = comments(copy)
+    author, text = noted[(catalogue.REGISTER.name, PURPOSE)]
+    assert author == "Partnership review"
+    assert text.startswith("Review findings:\n[error] register.missing") and text.count("register.missing") == 1
+    assert text.endswith("(end of review findings)\n\nPurpose agreed at the March board")
+    assert noted[(catalogue.REGISTER.name, PARTNERS)][1] == "Probation joined in May"  # as it was
+    assert "register.invalid" in noted[(catalogue.REGISTER.name, EMAIL)][1]
+    assert_one_box_per_comment(copy)
+    assert boxes(copy)[catalogue.REGISTER.name][0] == sorted([PURPOSE, PARTNERS, EMAIL])
+    assert_package_whole(copy)
+    # Made in the package: what was not marked is LibreOffice's bytes still.
+    before, after = parts(officer_return), parts(copy)
+    unmarked = sheet_parts(before)[catalogue.RISKS_SHEET.name]
+    kept = [unmarked, "docProps/core.xml", "docProps/custom.xml", "xl/sharedStrings.xml"]
+    kept += [name for name in before if name.startswith("xl/tables/")]
+    assert [name for name in kept if after[name] != before[name]] == []
+
+    reopened = resave(copy, tmp_path / "opened")
+    assert comments(reopened)[(catalogue.REGISTER.name, PURPOSE)][1].endswith("Purpose agreed at the March board")
+    assert {key for key in comments(reopened)} == set(noted)
+    sheet = openpyxl.load_workbook(reopened)[catalogue.REGISTER.name]
+    assert sheet[PURPOSE].fill.fgColor.rgb == ERROR_COLOUR and sheet[EMAIL].value == "not an email"
+
+
+def test_a_corrected_copy_shows_only_the_new_rounds_marks_once(officer_return, tmp_path):
+    first = feedback_copy(officer_return.parent, tmp_path / "feedback1")
+
+    def correct_the_purpose(workbook):
+        workbook[catalogue.REGISTER.name][PURPOSE] = "Reduce crime across the district."
+
+    second_return = returned(first, tmp_path / "round2", edit=correct_the_purpose)
+    assert FINDINGS_SHEET in openpyxl.load_workbook(second_return).sheetnames  # LibreOffice kept our marks
+    second = feedback_copy(second_return.parent, tmp_path / "feedback2")
+
+    workbook = openpyxl.load_workbook(second)
+    assert workbook.sheetnames == [FINDINGS_SHEET, *catalogue.REQUIRED_SHEETS]
+    register = workbook[catalogue.REGISTER.name]
+    assert register[PURPOSE].value == "Reduce crime across the district."
+    assert register[PURPOSE].fill.fgColor.rgb.endswith(TEMPLATE_ANSWER_FILL)  # the template's, not red
+    noted = comments(second)
+    assert noted[(catalogue.REGISTER.name, PURPOSE)][1] == "Purpose agreed at the March board"  # the officer's only
+    assert noted[(catalogue.REGISTER.name, PARTNERS)][1] == "Probation joined in May"
+    email = noted[(catalogue.REGISTER.name, EMAIL)][1]
+    assert email.count("Review findings:") == 1 and email.count("register.invalid") == 1
+    assert register[EMAIL].fill.fgColor.rgb == ERROR_COLOUR
+    assert workbook[catalogue.CHECKLIST.name][STATUS_2B].fill.fgColor.rgb == ERROR_COLOUR
+    assert [row[2] for row in findings_rows(second)] == ["register.invalid", "checklist.invalid"]
+    assert_one_box_per_comment(second)
+    assert_package_whole(second)
+    # The Findings sheet's names are this round's only, and every sheet keeps its own print titles.
+    names = defined_names(second)
+    assert [item for item in names if item[0] == "_xlnm._FilterDatabase"] == [
+        ("_xlnm._FilterDatabase", "0", f"'{FINDINGS_SHEET}'!$A${FINDINGS_HEADER_ROW}:$F${FINDINGS_HEADER_ROW + 2}")
+    ]
+    returned_book = openpyxl.load_workbook(second_return)
+    for name in catalogue.REQUIRED_SHEETS:
+        assert workbook[name].print_title_rows == returned_book[name].print_title_rows, name
+        assert [str(item.sqref) for item in workbook[name].data_validations.dataValidation] == [
+            str(item.sqref) for item in returned_book[name].data_validations.dataValidation
+        ]
+        assert workbook[name].protection.sheet == returned_book[name].protection.sheet
+    # Made in the package: the officer's unmarked parts are the bytes LibreOffice saved.
+    before, after = parts(second_return), parts(second)
+    kept = [sheet_parts(before)[catalogue.RISKS_SHEET.name], "docProps/custom.xml", "xl/sharedStrings.xml"]
+    kept += [name for name in before if name.startswith("xl/tables/")]
+    assert [name for name in kept if after[name] != before[name]] == []
+    assert second.read_bytes() == marked_package(
+        second_return.read_bytes(), validated(second_return.parent)[1].findings
+    )
+
+    reopened = resave(second, tmp_path / "opened")
+    again = comments(reopened)
+    assert set(again) == set(noted) and again[(catalogue.REGISTER.name, EMAIL)][1].count("register.invalid") == 1
+    assert openpyxl.load_workbook(reopened)[catalogue.REGISTER.name][PURPOSE].value == (
+        "Reduce crime across the district."
+    )
+
+
+def test_a_copy_returned_untouched_is_marked_as_the_first_time(tmp_path):
+    """Returned as it was sent, with the same findings: the same marks, once; the parts of the first
+    copy that are not marked keep their bytes and names (openpyxl would rename and rewrite them)."""
+    folder = tmp_path / "round1"
+    write_workbook(
+        folder / "p1.xlsx",
+        register={"purpose": None},
+        checklist={"1a": {"Evidence": None}},
+        improvement={"I03": {"Answer": "No", "Action": None}},
+    )
+    first = feedback_copy(folder, tmp_path / "feedback1")
+    second = feedback_copy(returned(first, tmp_path / "round2").parent, tmp_path / "feedback2")
+
+    assert comments(second) == comments(first)
+    assert findings_rows(second) == findings_rows(first)
+    assert defined_names(second) == defined_names(first)
+    assert openpyxl.load_workbook(second).sheetnames == openpyxl.load_workbook(first).sheetnames
+    for sheet, cell in ((catalogue.REGISTER.name, PURPOSE), (catalogue.CHECKLIST.name, "E2")):
+        assert openpyxl.load_workbook(second)[sheet][cell].fill.fgColor.rgb in (ERROR_COLOUR, WARNING_COLOUR)
+    assert_one_box_per_comment(second)
+    assert_package_whole(second)
+    before, after = parts(first), parts(second)
+    assert list(after)[: len(before)] == list(before)  # every part, in its place, under its name
+    unmarked = [sheet_parts(before)[name] for name in (catalogue.GUIDE_SHEET, catalogue.RISKS_SHEET.name)]
+    assert all(after[name] == before[name] for name in [*unmarked, "xl/theme/theme1.xml", "docProps/core.xml"])
+
+
+def test_a_sheet_whose_findings_are_all_corrected_loses_its_comments_part_and_drawing(tmp_path):
+    folder = tmp_path / "round1"
+    write_workbook(folder / "p1.xlsx", register={"purpose": None}, checklist={"2b": {"Status": "Maybe"}})
+    first = feedback_copy(folder, tmp_path / "feedback1")
+    assert set(boxes(first)) == {catalogue.REGISTER.name, catalogue.CHECKLIST.name}
+
+    second_return = tmp_path / "round2" / "p1.xlsx"
+    second_return.parent.mkdir()
+    second_return.write_bytes(answered(first, catalogue.CHECKLIST.name, {STATUS_2B: "Yes"}))
+    second = feedback_copy(second_return.parent, tmp_path / "feedback2")
+
+    assert set(boxes(second)) == {catalogue.REGISTER.name}  # the Checklist has no comments, no drawing left
+    package = parts(second)
+    checklist = sheet_parts(package)[catalogue.CHECKLIST.name]
+    assert {kind for kind, _ in related(package, checklist).values()} == {"table"}
+    assert (
+        len([name for name in package if name.endswith(".vml")])
+        == len([name for name in package if name.startswith("xl/comments")])
+        == 1
+    )  # the Register's
+    assert openpyxl.load_workbook(second)[catalogue.CHECKLIST.name][STATUS_2B].fill.fgColor.rgb.endswith(
+        TEMPLATE_ANSWER_FILL
+    )
+    assert [row[2] for row in findings_rows(second)] == ["register.missing"]
+    assert_package_whole(second)
+
+
+def test_a_macro_workbook_keeps_its_macros_and_its_button_round_after_round(tmp_path):
+    from test_feedback import as_macro_workbook
+
+    folder = tmp_path / "round1"
+    vba = b"\xd0\xcf\x11\xe0 stand-in for a VBA project " * 20
+    xlsx = write_workbook(
+        folder / "p1.xlsx", register={"purpose": None, "lead_officer_email": "x"}, checklist={"2b": {"Status": "Maybe"}}
+    )
+    with_a_button(as_macro_workbook(xlsx, folder / "p1.xlsm", vba), sheet=catalogue.REGISTER.name)
+    first = feedback_copy(folder, tmp_path / "feedback1")
+    assert first.suffix == ".xlsm"
+    assert buttons(first) == ["Send"]
+    assert boxes(first)[catalogue.REGISTER.name] == (sorted([EMAIL, PURPOSE]), sorted([EMAIL, PURPOSE]))
+    assert_package_whole(first)
+
+    # The Register corrected in a program that keeps the macros and the button; 2b still wrong.
+    second_return = tmp_path / "round2" / "p1.xlsm"
+    second_return.parent.mkdir()
+    corrected = {EMAIL: "sam.patel@council.gov.uk", PURPOSE: "Reduce crime."}
+    second_return.write_bytes(answered(first, catalogue.REGISTER.name, corrected))
+    second = feedback_copy(second_return.parent, tmp_path / "feedback2")
+
+    with zipfile.ZipFile(second) as archive:
+        assert archive.read("xl/vbaProject.bin") == vba
+    assert buttons(second) == ["Send"]  # the drawing stays for the button, without our boxes
+    assert boxes(second)[catalogue.REGISTER.name] == ([], [])
+    assert (catalogue.CHECKLIST.name, STATUS_2B) in comments(second)
+    register = openpyxl.load_workbook(second, keep_vba=True)[catalogue.REGISTER.name]
+    assert register[PURPOSE].fill.fgColor.rgb.endswith(TEMPLATE_ANSWER_FILL)
+    assert_package_whole(second)
+
+
+def answered(path: Path, sheet: str, values: dict[str, str]) -> bytes:
+    """The workbook with cells of `sheet` answered as inline text, every other part as it was (as a
+    program that keeps what it does not know, macros and buttons included, saves it)."""
+    package = parts(path)
+    part = sheet_parts(package)[sheet]
+    sheet = etree.fromstring(package[part])
+    main = sheet.nsmap[None]
+    for cell in sheet.iter(f"{{{main}}}c"):
+        if cell.get("r") in values:
+            for child in list(cell):
+                cell.remove(child)
+            cell.set("t", "inlineStr")
+            inline = etree.SubElement(cell, f"{{{main}}}is")
+            etree.SubElement(inline, f"{{{main}}}t").text = values[cell.get("r")]
+    package[part] = etree.tostring(sheet, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return zipped(package)
+
+
+def zipped(package: dict[str, bytes]) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in package.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+BUTTON_VML = (
+    b'<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
+    b'xmlns:x="urn:schemas-microsoft-com:office:excel"><o:shapelayout v:ext="edit"><o:idmap v:ext="edit" '
+    b'data="7"/></o:shapelayout><v:shapetype id="_x0000_t201" coordsize="21600,21600" o:spt="201" '
+    b'path="m,l,21600r21600,l21600,xe"/><v:shape id="_x0000_s7169" type="#_x0000_t201" '
+    b'style="position:absolute;margin-left:400pt;margin-top:10pt;width:80pt;height:20pt;z-index:1">'
+    b'<v:textbox><div style="text-align:center"><font face="Calibri" size="220">Send<br></font></div>'
+    b'</v:textbox><x:ClientData ObjectType="Button"><x:Anchor>6, 0, 1, 0, 7, 0, 2, 0</x:Anchor>'
+    b"<x:FmlaMacro>[0]!SendReturn</x:FmlaMacro><x:AutoFill>False</x:AutoFill></x:ClientData></v:shape></xml>"
+)
+
+
+def with_a_button(path: Path, sheet: str) -> Path:
+    """A macro's button on `sheet`, as Excel keeps form controls: a shape in the sheet's VML drawing
+    (not well-formed XML: Excel writes its text's line break as <br>)."""
+    package = parts(path)
+    part = sheet_parts(package)[sheet]
+    folder, name = posixpath.split(part)
+    rels_part = posixpath.join(folder, "_rels", f"{name}.rels")
+    package[rels_part] = package[rels_part].replace(
+        b"</Relationships>",
+        b'<Relationship Id="rIdButton" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        b'relationships/vmlDrawing" Target="../drawings/vmlDrawing9.vml"/></Relationships>',
+    )
+    package[part] = package[part].replace(
+        b"<tableParts", b'<legacyDrawing xmlns:r="' + REL.encode() + b'" r:id="rIdButton"/><tableParts'
+    )
+    package["xl/drawings/vmlDrawing9.vml"] = BUTTON_VML
+    package["[Content_Types].xml"] = package["[Content_Types].xml"].replace(
+        b"</Types>",
+        b'<Default Extension="vml" ContentType="application/vnd.openxmlformats-officedocument.vmlDrawing"/></Types>',
+    )
+    path.write_bytes(zipped(package))
+    return path
+
+
+def buttons(path: Path) -> list[str]:
+    """The text of every button on the Register sheet."""
+    package = parts(path)
+    part = sheet_parts(package)[catalogue.REGISTER.name]
+    legacy = etree.fromstring(package[part]).find("{*}legacyDrawing")
+    if legacy is None:
+        return []
+    vml = etree.fromstring(
+        package[related(package, part)[legacy.get(f"{{{REL}}}id")][1]], etree.XMLParser(recover=True)
+    )
+    return [
+        "".join(shape.find("{urn:schemas-microsoft-com:vml}textbox").itertext()).strip()
+        for shape in vml.iter("{urn:schemas-microsoft-com:vml}shape")
+        if shape.find("{urn:schemas-microsoft-com:office:excel}ClientData").get("ObjectType") == "Button"
+    ]
+
+
+def test_a_sheet_taken_out_of_the_package_takes_its_names_and_later_sheets_keep_theirs(tmp_path):
+    """What removing an earlier round's Findings sheet relies on, wherever the sheet is: the names
+    scoped to it go, later sheets' scoped names and the active tab move back one place with them."""
+    from pipeline.files.xlsx_package import Package
+
+    def checklist_active(workbook):
+        workbook.active = workbook.sheetnames.index(catalogue.CHECKLIST.name)
+
+    path = write_workbook(tmp_path / "p1.xlsx", edit=checklist_active)
+    package = Package(path.read_bytes())
+    index = [sheet.name for sheet in package.sheets].index(catalogue.REGISTER.name)
+    package.remove_sheet(index)
+    (tmp_path / "out.xlsx").write_bytes(package.to_bytes())
+
+    before, after = openpyxl.load_workbook(path), openpyxl.load_workbook(tmp_path / "out.xlsx")
+    assert after.sheetnames == [name for name in before.sheetnames if name != catalogue.REGISTER.name]
+    assert after.active.title == catalogue.CHECKLIST.name
+    for name in after.sheetnames:
+        assert after[name].print_title_rows == before[name].print_title_rows, name
+    scoped = [item for item in defined_names(path) if item[1] == str(index)]
+    assert scoped and len(defined_names(tmp_path / "out.xlsx")) == len(defined_names(path)) - len(scoped)
+    assert not [item for item in defined_names(tmp_path / "out.xlsx") if item[1] == str(len(after.sheetnames))]
+    assert_package_whole(tmp_path / "out.xlsx")
