@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -192,14 +193,18 @@ def test_folder_reads_subfolders_and_accounts_for_every_file(tmp_path, complete)
     (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4")
     (tmp_path / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0")
     (tmp_path / "link.xlsx").symlink_to(tmp_path / "b.xlsx")
+    (tmp_path / "link.pdf").symlink_to(tmp_path / "notes.pdf")
+    os.mkfifo(tmp_path / "pipe.xlsx")  # never opened: reading it would wait for ever
     batch = load_folder(tmp_path, CONFIG)
     assert [item.file for item in batch.workbooks] == ["b.xlsx", "old.xls", "team a/a.XLSM"]
     assert [item.assessed for item in batch.workbooks] == [True, False, True]
     assert [(item.file, item.reason) for item in batch.ignored] == [
         (".git/c.xlsx", "in a hidden folder"),
         (".hidden.xlsx", "hidden file"),
+        ("link.pdf", "symbolic link (not followed)"),
         ("link.xlsx", "symbolic link (not followed)"),
         ("notes.pdf", "not a spreadsheet"),
+        ("pipe.xlsx", "not a regular file"),
         ("~$b.xlsx", "Excel lock file (the workbook was open when copied)"),
     ]
 

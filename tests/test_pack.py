@@ -15,7 +15,7 @@ import json
 import re
 
 import pytest
-from markupsafe import escape
+from markupsafe import Markup, escape
 from officer import AS_OF
 from year_set import EXPECTED_RAG, SCRIPT_NAME, write_year
 
@@ -578,3 +578,30 @@ def test_pdf_ua_checkers_find_nothing_wrong(year):
     assert (found.returncode, result["summary"]["errors"], result["summary"]["warnings"]) == (0, 0, 0), result[
         "findings"
     ][:5]
+
+
+def test_a_table_caption_is_never_left_alone_at_a_page_foot():
+    """A caption at the foot of a page with its table's rows on the next is an empty table to a PDF/UA
+    checker (and to a reader). Wherever a captioned table of the pack falls, the caption keeps to its rows:
+    laid out by the pack's own stylesheet after every height of text that ends a page near its foot."""
+    from pipeline.pack.html import environment, stylesheet
+    from pipeline.pack.pdf import render_part
+
+    macros = environment().get_template("macros.html.j2").module
+    rows = "".join(
+        f"<tr><td{' id=first-row' if n == 0 else ''}>Partnership {n}</td><td>Green</td></tr>" for n in range(40)
+    )
+    table = macros.data_table(
+        "captioned",
+        "Partnerships and their ratings",
+        shown=True,
+        caller=lambda: Markup(f"<thead><tr><th>Name</th><th>Rating</th></tr></thead><tbody>{rows}</tbody>"),
+    )
+    separated = []
+    for lines in range(50, 72):
+        filler = "".join(f"<p>Line {n} of the text before the table.</p>" for n in range(lines))
+        html = f'<!DOCTYPE html><html lang="en-GB"><head><style>{stylesheet()}</style></head><body><main>{filler}{table}</main></body></html>'
+        anchors = render_part(html).anchors
+        if anchors["captioned"] != anchors["first-row"]:
+            separated.append(lines)
+    assert not separated, f"the caption was left alone at a page's foot after {separated} lines"

@@ -661,7 +661,11 @@ def _join(parts: Sequence[_Part], stamps: Sequence[bytes], path: Path, context: 
     document = out.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, K=Array()))
     tree = out.make_indirect(Dictionary(Type=Name.StructTreeRoot, K=Array([document])))
     document.P = tree
-    nums, names, dests = Array(), [], {}
+    # The parent tree's entries are gathered in a list and made one Array at the end: extending a
+    # pikepdf Array copies it, which for a pack's thousands of entries took most of the join.
+    nums: list = []
+    names: list = []
+    dests: dict = {}
     key = 0
     with pikepdf.open(io.BytesIO(parts[0].pdf)) as first:
         tagged = "/StructTreeRoot" in first.Root
@@ -682,7 +686,7 @@ def _join(parts: Sequence[_Part], stamps: Sequence[bytes], path: Path, context: 
             _own_streams(out, source)
             del kept
     if tagged:
-        tree.ParentTree = out.make_indirect(Dictionary(Nums=nums))
+        tree.ParentTree = out.make_indirect(Dictionary(Nums=Array(nums)))
         tree.ParentTreeNextKey = key
         if names:
             tree.IDTree = out.make_indirect(
@@ -745,7 +749,7 @@ def _join(parts: Sequence[_Part], stamps: Sequence[bytes], path: Path, context: 
     )
 
 
-def _join_tags(out, source, kept, kept_pages: set, document, nums, key: int, names: list, dests: dict) -> int:
+def _join_tags(out, source, kept, kept_pages: set, document, nums: list, key: int, names: list, dests: dict) -> int:
     """One part's tags joined into `out`'s: its top-level elements on kept pages under `document`, its
     parent tree's entries under new keys from `key` (the next free key is returned), its table-header IDs
     and named destinations on kept pages added to `names` and `dests`."""

@@ -11,7 +11,6 @@ only far enough to give them `file.unsupported_format`.
 from __future__ import annotations
 
 import os
-import stat
 from pathlib import Path, PurePosixPath
 from typing import Iterator
 
@@ -39,17 +38,18 @@ EXCEL_MAX_CELL_TEXT = 32_767
 
 def scan_folder(input_dir: Path) -> tuple[list[Path], list[IgnoredFile]]:
     """The files to load (sorted) and the files ignored with their reason (sorted)."""
-    paths: list[Path] = []
+    input_dir = Path(input_dir)
+    paths: list[tuple[str, Path]] = []
     ignored: list[IgnoredFile] = []
     outputs: dict[Path, str] = {}
-    for path in _walk(input_dir):
-        name = relative_name(path, input_dir)
-        reason = _in_own_output(path, Path(input_dir), outputs) or ignore_reason(path, input_dir)
+    for entry, name in _walk(input_dir, ""):
+        path = Path(entry.path)
+        reason = _in_own_output(path, name, input_dir, outputs) or _ignore_reason(entry, name)
         if reason:
             ignored.append(IgnoredFile(name, reason))
         else:
-            paths.append(path)
-    return (sorted(paths, key=lambda item: relative_name(item, input_dir)), sorted(ignored, key=lambda item: item.file))
+            paths.append((name, path))
+    return [path for _, path in sorted(paths)], sorted(ignored, key=lambda item: item.file)
 
 
 def _own_output_markers() -> dict[str, str]:
@@ -65,21 +65,23 @@ def _own_output_markers() -> dict[str, str]:
     }
 
 
-def _in_own_output(path: Path, input_dir: Path, seen: dict[Path, str]) -> str:
-    """Why `path` is not a return when it is in a folder this tool wrote (a feedback folder, a pack, a
-    validation report) below the input folder: outputs never become inputs. '' otherwise."""
+def _in_own_output(path: Path, name: str, input_dir: Path, seen: dict[Path, str]) -> str:
+    """Why `path` (`name` below the input folder) is not a return when it is in a folder this tool wrote
+    (a feedback folder, a pack, a validation report) below the input folder: outputs never become
+    inputs. '' otherwise."""
     from pipeline.files.names import FEEDBACK_COPIES_LIST as COPIES_LIST, FEEDBACK_MANIFEST as MANIFEST
 
     if path.name == COPIES_LIST and (path.parent / MANIFEST).is_file():
         return "the list of feedback copies written by this tool, not a return"
     markers = None
-    for folder in list(path.relative_to(input_dir).parents)[:-1][::-1]:  # outermost first, not the input folder
-        folder = input_dir / folder
+    folders = name.split("/")[:-1]
+    for depth in range(1, len(folders) + 1):  # outermost first, not the input folder
+        folder = input_dir.joinpath(*folders[:depth])
         if folder not in seen:
             markers = markers or _own_output_markers()
             seen[folder] = next(
                 (
-                    f"in {what} ({folder.relative_to(input_dir).as_posix()}/), not a return"
+                    f"in {what} ({'/'.join(folders[:depth])}/), not a return"
                     for marker, what in markers.items()
                     if (folder / marker).is_file()
                 ),
@@ -90,35 +92,48 @@ def _in_own_output(path: Path, input_dir: Path, seen: dict[Path, str]) -> str:
     return ""
 
 
-def _walk(folder: Path) -> Iterator[Path]:
-    """Every entry under `folder` that is not a directory; symbolic links to folders are not followed."""
+def _walk(folder: Path, prefix: str) -> Iterator[tuple[os.DirEntry, str]]:
+    """Every entry under `folder` that is not a directory, with its name below the first folder walked
+    (`prefix` is this folder's); symbolic links to folders are not followed."""
     with os.scandir(folder) as entries:
         for entry in sorted(entries, key=lambda item: item.name):
             if entry.is_dir(follow_symlinks=False):
-                yield from _walk(Path(entry.path))
+                yield from _walk(Path(entry.path), f"{prefix}{entry.name}/")
             else:
-                yield Path(entry.path)
+                yield entry, prefix + entry.name
 
 
-def ignore_reason(path: Path, input_dir: Path) -> str:
-    """Why a file is not a return to read ('' when it is one)."""
-    parts = PurePosixPath(relative_name(path, input_dir)).parts
-    if any(part.startswith(".") for part in parts[:-1]):
-        return "in a hidden folder"
-    name = parts[-1]
-    if name.startswith("~$"):
-        return "Excel lock file (the workbook was open when copied)"
-    if name.startswith("."):
-        return "hidden file"
-    if path.is_symlink():
-        return "symbolic link (not followed)"
+def _ignore_reason(entry: os.DirEntry, name: str) -> str:
+    """Why a file found by `_walk` (`name` below the input folder) is not a return to read ('' when it
+    is one). What the folder listing says of the file is used: an ordinary file is not looked at again."""
+    reason = _name_reason(name)
+    if reason in (_HIDDEN_FOLDER, _LOCK_FILE, _HIDDEN_FILE):
+        return reason
     try:
-        mode = path.stat().st_mode
+        if entry.is_symlink():
+            return "symbolic link (not followed)"
+        if not entry.is_file(follow_symlinks=False):
+            return "not a regular file"
     except OSError as error:
         return f"cannot be read ({error.strerror or error})"
-    if not stat.S_ISREG(mode):
-        return "not a regular file"
-    suffix = path.suffix.lower()
+    return reason
+
+
+_HIDDEN_FOLDER = "in a hidden folder"
+_LOCK_FILE = "Excel lock file (the workbook was open when copied)"
+_HIDDEN_FILE = "hidden file"
+
+
+def _name_reason(name: str) -> str:
+    """What a file's name alone says: in a hidden folder, a lock file, hidden, not a spreadsheet ('' if none)."""
+    *folders, base = name.split("/")
+    if any(part.startswith(".") for part in folders):
+        return _HIDDEN_FOLDER
+    if base.startswith("~$"):
+        return _LOCK_FILE
+    if base.startswith("."):
+        return _HIDDEN_FILE
+    suffix = PurePosixPath(base).suffix.lower()
     if suffix not in READ_SUFFIXES and suffix not in UNSUPPORTED_SUFFIXES:
         return "not a spreadsheet"
     return ""
