@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import html as html_text
 import io
+import math
 import multiprocessing
 import os
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -120,25 +121,27 @@ def render_pdf(
     first_contents = contents({key: 999 for key in toc_keys})
 
     # The flows of lines first, as each renders one part at a time; then the flows of one part,
-    # biggest first (a chunk of profiles, the summary with its charts, the appendix, the exceptions),
+    # biggest first (the summary with its charts, a chunk of profiles, the appendix, the exceptions),
     # so the workers finish together rather than one waiting on a big part started last.
-    order = [register, first_contents, *chunks, summary, appendix, exceptions]
+    order = [register, first_contents, summary, *chunks, appendix, exceptions]
     workers = max(1, min(jobs or os.cpu_count() or 1, len(body)))
     with _pool(workers) as pool:
         _render_flows(pool, workers, order, alts, tagged)
         body_parts = [item for flow in body for item in flow.parts]
-        contents_pages = first_contents.pages
+        laid_out = first_contents.parts
         for _ in range(3):  # the real numbers could, in theory, reflow the contents onto another page
-            anchor_pages = _anchor_pages(body_parts, contents_pages)
+            anchor_pages = _anchor_pages(body_parts, _pages(laid_out))
             front = contents({key: anchor_pages[key] + 1 for key in toc_keys if key in anchor_pages})
-            _render_flows(pool, workers, [front], alts, tagged)
-            if front.pages == contents_pages:
+            # The stamps follow from each page's size and heads, which the real numbers leave as the
+            # placeholders laid them out unless they move the contents onto other pages: they are
+            # rendered beside the front, and again only if it did move.
+            stamps = _stamps(laid_out, body_parts)
+            _render_flows(pool, workers, [front, *stamps], alts, tagged)
+            if _layout(front.parts) == _layout(laid_out):
                 break
-            contents_pages = front.pages
+            laid_out = front.parts
         else:
             raise RuntimeError("the PDF's page numbers did not settle; render it with pdf_profiles_per_chunk = 0")
-        stamps = _stamps(front.parts, body_parts)
-        _render_flows(pool, workers, stamps)
     _join([*front.parts, *body_parts], [item.pdf for flow in stamps for item in flow.parts], path, context)
     return path
 
@@ -174,17 +177,29 @@ def link_descriptions(context: Mapping[str, Any]) -> dict[str, str]:
 
 def _stamps(front: Sequence["_Part"], body: Sequence["_Part"]) -> list["_Flow"]:
     """The running heads and "Page N of M" of every page, in the sizes given, each page's heads those
-    its part was laid out with; the cover (page 1) has none."""
+    its part was laid out with; the cover (page 1) has none. In parts of at most STAMP_PAGES_PER_PART
+    pages, as even as can be, so that workers finish them together (and the same whatever `jobs` is)."""
     pages = [(flag, *heads) for item in (*front, *body) for flag, heads in zip(item.landscape, item.heads)]
     total = len(pages)
     stamped = [
         (flag, left, right, f"Page {number} of {total}" if number > 1 else "")
         for number, (flag, left, right) in enumerate(pages, start=1)
     ]
+    parts = max(1, math.ceil(total / STAMP_PAGES_PER_PART))
+    size = max(1, math.ceil(total / parts))
     return [
-        _Flow(lambda *_, some=stamped[index : index + STAMP_PAGES_PER_PART]: _stamps_html(some))
-        for index in range(0, total, STAMP_PAGES_PER_PART)
+        _Flow(lambda *_, some=stamped[index : index + size]: _stamps_html(some), plain=True)
+        for index in range(0, total, size)
     ]
+
+
+def _pages(parts: Sequence["_Part"]) -> int:
+    return sum(len(part.landscape) for part in parts)
+
+
+def _layout(parts: Sequence["_Part"]) -> list[tuple[bool, tuple[str, str]]]:
+    """What the stamps of these parts' pages depend on: each page's size and running heads."""
+    return [(flag, heads) for part in parts for flag, heads in zip(part.landscape, part.heads)]
 
 
 def _stamps_html(pages: Sequence[tuple[bool, str, str, str]]) -> str:
@@ -264,18 +279,21 @@ class _Flow:
     `html(start, stop, pages)` gives the HTML of lines start to stop, `pages` being the pages already
     kept, and `lines` the id each line carries. A part renders up to `size` lines from where the last
     stopped; unless it reaches the end, its last page is dropped and the lines on it start the next
-    part, so every kept page is full, as a page of one rendering would be.
+    part, so every kept page is full, as a page of one rendering would be. A `plain` flow (the stamps)
+    is rendered as plain pages, never as the pack's tagged parts.
     """
 
-    def __init__(self, html: Callable[[int, int, int], str], lines: Sequence[str] = (), size: int = 0) -> None:
-        self.html, self.lines, self.size = html, list(lines), size
+    def __init__(
+        self, html: Callable[[int, int, int], str], lines: Sequence[str] = (), size: int = 0, *, plain: bool = False
+    ) -> None:
+        self.html, self.lines, self.size, self.plain = html, list(lines), size, plain
         self.start = self.stop = 0
         self.parts: list[_Part] = []
         self.done = False
 
     @property
     def pages(self) -> int:
-        return sum(len(part.landscape) for part in self.parts)
+        return _pages(self.parts)
 
     def next_html(self) -> str:
         self.stop = min(self.start + self.size, len(self.lines))
@@ -300,15 +318,16 @@ def _render_flows(
 ) -> None:
     """Every flow rendered to its end, at most `workers` parts at a time, the earlier flows' first; a
     flow's next part waits for its last. Only the parts' order within a flow matters to the result, so
-    it is the same whatever `workers` is. With `alts` (chart heading -> text alternative) they are the
-    pack's parts (tagged unless `tagged` is false); without, plain pages (the stamps)."""
+    it is the same whatever `workers` is. With `alts` (chart heading -> text alternative) the flows are
+    the pack's parts (tagged unless `tagged` is false), but for a `plain` flow (the stamps); without,
+    every flow is plain pages."""
     running: dict[Future, _Flow] = {}
     while True:
         for flow in flows:
             if len(running) >= workers:
                 break
             if not flow.done and flow not in running.values():
-                running[pool.submit(_render_part, flow.next_html(), alts, tagged)] = flow
+                running[pool.submit(_render_part, flow.next_html(), None if flow.plain else alts, tagged)] = flow
         if not running:
             return
         finished, _ = wait(running, return_when=FIRST_COMPLETED)
