@@ -386,10 +386,12 @@ def _maxrss_mb(value: int) -> float:
 class TreeMemory:
     """Samples the summed resident memory of a process and all its descendants (psutil), every
     `interval` seconds. Finding the descendants means reading the whole process table (about 1 ms
-    here), so that is done every RESCAN_SECONDS only: sampling the tree at 50 Hz took some 4% of a core,
-    which a stage keeping both cores busy (the PDF, `--jobs 2`) lost, and a one-process baseline did not.
-    A worker is seen within RESCAN_SECONDS of its start, long before its memory peaks."""
+    here), so after a stage's first STARTUP_SECONDS that is done every RESCAN_SECONDS only: sampling the
+    tree at 50 Hz took some 4% of a core, which a stage keeping both cores busy (the PDF, `--jobs 2`)
+    lost, and a one-process baseline did not. A later worker is seen within RESCAN_SECONDS of its start,
+    long before its memory peaks; a short stage's workers are seen at every sample."""
 
+    STARTUP_SECONDS = 1.0
     RESCAN_SECONDS = 0.25
 
     def __init__(self, pid: int, interval: float = 0.02) -> None:
@@ -412,14 +414,15 @@ class TreeMemory:
             root = psutil.Process(self.pid)
         except psutil.NoSuchProcess:
             return
-        processes, rescan_at = [root], 0.0
+        processes, started, rescan_at = [root], time.monotonic(), 0.0
         while not self._stop.is_set():
-            if time.monotonic() >= rescan_at:
+            now = time.monotonic()
+            if now >= rescan_at or now - started < self.STARTUP_SECONDS:
                 try:
                     processes = [root, *root.children(recursive=True)]
                 except psutil.NoSuchProcess:
                     return
-                rescan_at = time.monotonic() + self.RESCAN_SECONDS
+                rescan_at = now + self.RESCAN_SECONDS
             self.peak = max(self.peak, self._sample(processes, psutil))
             self._stop.wait(self.interval)
 
