@@ -583,25 +583,33 @@ def test_pdf_ua_checkers_find_nothing_wrong(year):
 def test_a_table_caption_is_never_left_alone_at_a_page_foot():
     """A caption at the foot of a page with its table's rows on the next is an empty table to a PDF/UA
     checker (and to a reader). Wherever a captioned table of the pack falls, the caption keeps to its rows:
-    laid out by the pack's own stylesheet after every height of text that ends a page near its foot."""
+    laid out by the pack's own stylesheet below every height of content that leaves the page's foot
+    room for the caption but not for a row (each height in a section of its own, starting a page, all
+    in one rendering)."""
     from pipeline.pack.html import environment, stylesheet
     from pipeline.pack.pdf import render_part
 
     macros = environment().get_template("macros.html.j2").module
-    rows = "".join(
-        f"<tr><td{' id=first-row' if n == 0 else ''}>Partnership {n}</td><td>Green</td></tr>" for n in range(40)
+
+    def table(n: int) -> str:
+        rows = "".join(
+            f"<tr><td{f' id=first-row-{n}' if row == 0 else ''}>Partnership {row}</td><td>Green</td></tr>"
+            for row in range(3)
+        )
+        head = "<thead><tr><th>Name</th><th>Rating</th></tr></thead>"
+        return macros.data_table(
+            f"caption-{n}",
+            "Partnerships and their ratings",
+            shown=True,
+            caller=lambda: Markup(f"{head}<tbody>{rows}</tbody>"),
+        )
+
+    heights = range(860, 1000, 5)  # px of content above the table; about 900 to 945 leave only the caption room
+    sections = "".join(
+        f'<section style="break-before: page"><div style="height: {height}px"></div>{table(height)}</section>'
+        for height in heights
     )
-    table = macros.data_table(
-        "captioned",
-        "Partnerships and their ratings",
-        shown=True,
-        caller=lambda: Markup(f"<thead><tr><th>Name</th><th>Rating</th></tr></thead><tbody>{rows}</tbody>"),
-    )
-    separated = []
-    for lines in range(50, 72):
-        filler = "".join(f"<p>Line {n} of the text before the table.</p>" for n in range(lines))
-        html = f'<!DOCTYPE html><html lang="en-GB"><head><style>{stylesheet()}</style></head><body><main>{filler}{table}</main></body></html>'
-        anchors = render_part(html).anchors
-        if anchors["captioned"] != anchors["first-row"]:
-            separated.append(lines)
-    assert not separated, f"the caption was left alone at a page's foot after {separated} lines"
+    html = f'<!DOCTYPE html><html lang="en-GB"><head><style>{stylesheet()}</style></head><body><main>{sections}</main></body></html>'
+    anchors = render_part(html).anchors
+    separated = [height for height in heights if anchors[f"caption-{height}"] != anchors[f"first-row-{height}"]]
+    assert not separated, f"the caption was left alone at a page's foot below {separated} px of content"
