@@ -70,6 +70,8 @@ def render_pdf(
        parts' page counts; if that moves the contents onto a different number of pages, again.
     3. Every part is laid out with its running heads, which are then taken off its pages (their words
        kept) so that they can be drawn again, with "Page N of M", as pagination artifacts (the stamps).
+       The stamps are rendered beside step 2, from the placeholders' pages, whose sizes and heads the
+       real numbers keep unless they move the contents (then steps 2 and 3 are done again).
        The join copies the parts' pages and structure trees into one tagged PDF with pikepdf, once the
        workers (and their memory) are gone.
     """
