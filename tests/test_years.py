@@ -177,6 +177,7 @@ def test_each_profile_draws_its_years_as_a_small_trend(root, tmp_path):
     assert 'class="trend-chart"' not in _profile(pages[0], "p-p-004-xlsx")  # one review: nothing to draw
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_the_trend_is_a_figure_with_its_figures_in_the_tagged_pdf(root, tmp_path):
     import subprocess
     import sys

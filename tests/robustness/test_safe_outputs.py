@@ -282,6 +282,7 @@ def test_officer_html_is_escaped_and_the_pack_names_no_external_url(hostile_run)
     assert "&lt;script&gt;alert(" in page and "&lt;img src=x onerror=alert(1)&gt;" in page
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_officer_html_is_text_in_the_pdf(tmp_path):
     from pypdf import PdfReader
 
