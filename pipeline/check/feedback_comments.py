@@ -27,6 +27,7 @@ from pipeline.files.xlsx_package import (
     Unsupported,
     clean_text,
     column_letters,
+    insert_in_order,
     q,
     rich_text,
     serialise,
@@ -146,13 +147,9 @@ class SheetComments:
         if existing is not None:
             existing.addprevious(comment)
             self.list.remove(existing)
+            self.by_cell[cell] = comment
         else:
-            later = [position for position in self.by_cell if position > cell]
-            if later:
-                self.by_cell[min(later)].addprevious(comment)
-            else:
-                self.list.append(comment)
-        self.by_cell[cell] = comment
+            insert_in_order(self.by_cell, cell, comment, self.list)
 
     # -- writing back
     def save(self) -> None:

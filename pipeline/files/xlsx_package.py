@@ -109,6 +109,17 @@ def rich_text(element) -> str:
     return "".join(t.text or "" for t in element.iter(q("t")) if t.getparent().tag != q("rPh"))
 
 
+def insert_in_order(by_key: dict, key, element, parent) -> None:
+    """Put `element` under `parent` before the element of the next larger key of `by_key` (rows by
+    number, comments by cell), or last when there is none, and record it under `key`."""
+    later = [other for other in by_key if other > key]
+    if later:
+        by_key[min(later)].addprevious(element)
+    else:
+        parent.append(element)
+    by_key[key] = element
+
+
 @dataclass(frozen=True)
 class Sheet:
     """One sheet of the workbook: its name, its part ('' for a chart or dialog sheet) and its entry."""
@@ -363,12 +374,7 @@ class Cells:
         if row is None:
             row = etree.Element(q("row"))
             row.set("r", str(row_number))
-            later = [number for number in self.rows if number > row_number]
-            if later:
-                self.rows[min(later)].addprevious(row)
-            else:
-                self.sheet_data.append(row)
-            self.rows[row_number] = row
+            insert_in_order(self.rows, row_number, row, self.sheet_data)
         reference = f"{column_letters(column)}{row_number}"
         for cell in row.iterfind(q("c")):
             ref = cell.get("r")
