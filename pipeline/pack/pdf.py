@@ -181,7 +181,7 @@ def _stamps(front: Sequence["_Part"], body: Sequence["_Part"]) -> list["_Flow"]:
     """The running heads and "Page N of M" of every page, in the sizes given, each page's heads those
     its part was laid out with; the cover (page 1) has none. In parts of at most STAMP_PAGES_PER_PART
     pages, as even as can be, so that workers finish them together (and the same whatever `jobs` is)."""
-    pages = [(flag, *heads) for item in (*front, *body) for flag, heads in zip(item.landscape, item.heads)]
+    pages = [(flag, *heads) for flag, heads in _layout([*front, *body])]
     total = len(pages)
     stamped = [
         (flag, left, right, f"Page {number} of {total}" if number > 1 else "")

@@ -106,9 +106,13 @@ def _walk(folder: Path, prefix: str) -> Iterator[tuple[os.DirEntry, str]]:
 def _ignore_reason(entry: os.DirEntry, name: str) -> str:
     """Why a file found by `_walk` (`name` below the input folder) is not a return to read ('' when it
     is one). What the folder listing says of the file is used: an ordinary file is not looked at again."""
-    reason = _name_reason(name)
-    if reason in (_HIDDEN_FOLDER, _LOCK_FILE, _HIDDEN_FILE):
-        return reason
+    *folders, base = name.split("/")
+    if any(part.startswith(".") for part in folders):
+        return "in a hidden folder"
+    if base.startswith("~$"):
+        return "Excel lock file (the workbook was open when copied)"
+    if base.startswith("."):
+        return "hidden file"
     try:
         if entry.is_symlink():
             return "symbolic link (not followed)"
@@ -116,23 +120,6 @@ def _ignore_reason(entry: os.DirEntry, name: str) -> str:
             return "not a regular file"
     except OSError as error:
         return f"cannot be read ({error.strerror or error})"
-    return reason
-
-
-_HIDDEN_FOLDER = "in a hidden folder"
-_LOCK_FILE = "Excel lock file (the workbook was open when copied)"
-_HIDDEN_FILE = "hidden file"
-
-
-def _name_reason(name: str) -> str:
-    """What a file's name alone says: in a hidden folder, a lock file, hidden, not a spreadsheet ('' if none)."""
-    *folders, base = name.split("/")
-    if any(part.startswith(".") for part in folders):
-        return _HIDDEN_FOLDER
-    if base.startswith("~$"):
-        return _LOCK_FILE
-    if base.startswith("."):
-        return _HIDDEN_FILE
     suffix = PurePosixPath(base).suffix.lower()
     if suffix not in READ_SUFFIXES and suffix not in UNSUPPORTED_SUFFIXES:
         return "not a spreadsheet"
