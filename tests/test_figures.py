@@ -80,6 +80,8 @@ def test_the_pack_never_shows_a_negative_amount_and_says_what_was_left_out(slips
     assert "£-" not in text and "£ -" not in text
     assert "£15,000" in text
     assert "4 answers could not be read and are left out of every figure" in text
+    # One sentence after another, as a reader (and a screen reader) needs them: never "appendix.4 answers".
+    assert "How ratings are decided is in the appendix. 4 answers that could not be read" in text
     left_out = text[text.index("Answers left out of the figures (4)") :]
     assert "Register B17 Annual council funding (£) -500" in left_out
     assert "Risks C4 Risk R03 Likelihood 7" in left_out
