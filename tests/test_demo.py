@@ -219,3 +219,23 @@ def test_ratings_have_the_spread_of_a_real_year(demo_set):
     in_scope = summary["in_scope"]
     assert 0.1 * in_scope <= summary["rag"]["Red"] <= 0.3 * in_scope, summary["rag"]
     assert summary["rag"]["Green"] >= 0.2 * in_scope, summary["rag"]
+
+
+def test_the_register_names_the_objectives_the_objectives_sheet_says_yes_to(demo_set):
+    """A manager reads both in each profile: "Council objectives supported" and the Objectives sheet's
+    answers must not contradict each other, as they would not in an officer's return."""
+    from pipeline.config import Config, DEFAULT_OBJECTIVES
+    from pipeline.read.workbook import load_workbook_file
+
+    titles = {objective.ref: objective.title for objective in DEFAULT_OBJECTIVES}
+    named = 0
+    for path in demo_set:
+        workbook = load_workbook_file(path, path.parent, Config())
+        if not workbook.objectives or "objectives" not in workbook.register:
+            continue  # template version 1, or out of scope with the sheet left empty
+        text = values.text(workbook.register["objectives"].value)
+        said_yes = [titles[row.ref] for row in workbook.objectives if values.text(row.contributes) == catalogue.YES]
+        if text:  # blank when left so by an officer who stopped part-way, or when it supports none
+            assert [part.strip() for part in text.split(catalogue.LIST_SEPARATOR)] == said_yes, path.name
+            named += 1
+    assert named >= COUNT // 2

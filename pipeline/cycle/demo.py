@@ -354,14 +354,6 @@ SURNAMES = (
     "Wright",
     "Young",
 )
-OBJECTIVES = (
-    "Safer and stronger communities",
-    "Healthy and independent lives",
-    "A thriving economy",
-    "A clean and green environment",
-    "Good homes for all",
-    "Opportunities for young people",
-)
 
 EVIDENCE = {
     1: ("Terms of reference agreed {date}", "Partnership strategy {year}-{next}", "Board report {date}"),
@@ -473,6 +465,8 @@ def write_demo_set(out_dir: Path, count: int, seed: int) -> list[Path]:
         objectives = _objectives(
             random.Random(f"{seed}:{ids[index]}:objectives"), answers, supports_none=index == supports_none
         )
+        if "objectives" in answers.register:  # not left blank by an officer who stopped part-way
+            answers.register["objectives"] = _objectives_named(objectives)
         version = 1 if index == version_one else catalogue.TEMPLATE_VERSION
         fields = {item.key for item in catalogue.register_fields(version)}
         workbook = fill(
@@ -595,7 +589,7 @@ def _register(
             if not kind.statutory
             else ("Statutory body", "Joint committee", "No separate legal status")
         ),
-        "objectives": f"{catalogue.LIST_SEPARATOR} ".join(rng.sample(OBJECTIVES, rng.randint(1, 2))),
+        "objectives": "",  # named from the Objectives sheet's answers (`_objectives_named`), as an officer does
         "performance_method": rng.choice(catalogue.PERFORMANCE_METHODS),
         "funding": funding,
         "officer_days": rng.randint(4, 150),
@@ -630,6 +624,17 @@ def _objectives(rng: random.Random, answers: Answers, *, supports_none: bool) ->
         else:
             rows[objective.ref] = {"Contributes": catalogue.NO}
     return rows
+
+
+def _objectives_named(rows: dict[str, dict[str, Value]]) -> str | None:
+    """The Register's "Council objectives supported": the titles of the objectives the Objectives sheet
+    answers Yes to, so the two never contradict each other (blank when it supports none)."""
+    titles = [
+        objective.title
+        for objective in DEFAULT_OBJECTIVES
+        if rows.get(objective.ref, {}).get("Contributes") == catalogue.YES
+    ]
+    return f"{catalogue.LIST_SEPARATOR} ".join(titles) or None
 
 
 def _checklist(rng: random.Random, partnership_id: str, maturity: float) -> dict[str, dict[str, Value]]:
