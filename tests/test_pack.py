@@ -136,6 +136,28 @@ def test_pdf_contents_gives_the_right_page_numbers(pdf_pages):
         assert title in pdf_pages[int(match.group(1)) - 1].split("\n", 3)[-1], title
 
 
+def test_each_section_starts_a_page_headed_with_its_title(year, pdf_pages):
+    """A reader turning the pages finds each section at the top of a page, and every page of it headed
+    with its title (a section begun at a page's foot would head a page that is all the section before)."""
+    from pipeline.pack.sections import SECTION_TITLES
+
+    def head(text: str) -> str:  # the running heads: the line above "Page N of M"
+        lines = text.rstrip().splitlines()
+        return lines[-2] if len(lines) > 1 else ""
+
+    starts = {}
+    for title in SECTION_TITLES.values():
+        pages = [index for index, text in enumerate(pdf_pages) if index > 1 and text.startswith(title + "\n")]
+        assert len(pages) == 1, title
+        starts[pages[0]] = title
+    order = sorted(starts)
+    for first, after in zip(order, [*order[1:], len(pdf_pages)]):
+        title = starts[first]
+        for index in range(first, after):
+            if title != SECTION_TITLES["profiles"] or index == first:
+                assert head(pdf_pages[index]).endswith(title), (index + 1, title, head(pdf_pages[index]))
+
+
 #: The workbooks with a profile: every one assessed (P-005, not assessed, is under Exceptions).
 PROFILED = [partnership_id for partnership_id, rag in EXPECTED_RAG.items() if rag != "Not assessed"]
 
