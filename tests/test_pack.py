@@ -340,6 +340,47 @@ def test_every_pdf_page_shows_its_body_not_only_header_and_footer(year, tmp_path
         assert body.min() < 0.8, f"{path.name} has nothing between its header and footer"  # blank is 1.0
 
 
+#: The pack's side margins on paper (`@page` in pack.css.j2): 15 mm, in PDF points.
+SIDE_MARGIN_PT = 15 / 25.4 * 72
+
+
+def test_nothing_runs_off_a_page_or_over_other_words(year):
+    """Every word of every page lies within the page's margins, and no two words are printed over each
+    other: a table too wide for the paper has its last column cut off at the page's edge (the
+    significance tiers' and the register's RAG once were), and a column too narrow for its text runs
+    into the next (a due date into the action's status once did)."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed; .ci/run installs it")
+    boxes = subprocess.run(
+        ["pdftotext", "-bbox", str(year[1] / "review_pack.pdf"), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
+    outside, overprinted = [], []
+    for number, page in enumerate(re.findall(r"<page (.*?)</page>", boxes, flags=re.S), start=1):
+        edge = float(re.search(r'width="([\d.]+)"', page).group(1)) - SIDE_MARGIN_PT + 1
+        words = [
+            (float(left), float(top), float(right), float(bottom), word)
+            for left, top, right, bottom, word in re.findall(
+                r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', page
+            )
+        ]
+        outside += [(number, word) for _, _, right, _, word in words if right > edge]
+        for index, (left, top, right, bottom, word) in enumerate(words):
+            for other_left, other_top, other_right, other_bottom, other in words[index + 1 :]:
+                across = min(right, other_right) - max(left, other_left)
+                down = min(bottom, other_bottom) - max(top, other_top)
+                if across > 0.5 and down > 0.5 * min(bottom - top, other_bottom - other_top):
+                    overprinted.append((number, word, other))
+    assert not outside, outside[:10]
+    assert not overprinted, overprinted[:10]
+
+
 def test_pdf_contents_gives_each_profile_the_page_it_starts_on(pdf_pages):
     contents = "\n".join(pdf_pages[1:3])
     for partnership_id in PROFILED:
