@@ -160,10 +160,10 @@ def test_the_summary_names_the_moves_new_and_ended_partnerships(page):
     # Each movement says what changed.
     assert (
         "1 partnership has got worse: Partnership Rating then Rating now What changed Completeness Change "
-        "P-001 Harbour Board Green Red Green to Red because Checklist completeness 48% is below 60% "
+        "P-001 Harbour Board Green Red Green to Red because checklist completeness 48% is below 60% "
         "100% → 48% -52 points" in change
     )
-    assert "1 improved: P-002 Youth Forum (Red to Green: no longer Checklist completeness 59% is below 60%)." in change
+    assert "1 improved: P-002 Youth Forum (Red to Green: no longer checklist completeness 59% is below 60%)." in change
     assert "New this year (1): P-004 Rural Transport Partnership (Amber)." in change
     assert "Returned last year but not this year (1): P-003 Old Tourism Board (was Amber)." in change
 

@@ -85,9 +85,9 @@ class PartnershipChange:
             return ""
         move = f"{self.rag_then} to {self.rag_now}"
         if self.movement == "worse" and self.reasons_now:
-            return f"{move} because {'; '.join(self.reasons_now)}"
+            return f"{move} because {_within_sentence(self.reasons_now)}"
         if self.movement == "better" and self.reasons_then:
-            return f"{move}: no longer {'; '.join(self.reasons_then)}"
+            return f"{move}: no longer {_within_sentence(self.reasons_then)}"
         if self.reasons_now:
             return f"{move}: {'; '.join(self.reasons_now)}"
         return move
@@ -392,3 +392,10 @@ def _average_position(ref: str, partnerships: Sequence[Mapping[str, Any]]):
 
 def _change(then: float | None, now: float | None) -> float | None:
     return None if then is None or now is None else round(now - then, 4)
+
+
+def _within_sentence(reasons: tuple[str, ...]) -> str:
+    """Reasons for a rating (each a sentence of its own elsewhere: 'An action is overdue ...') as the
+    rest of a sentence: 'because an action is overdue ...; checklist assurance 70% is below 75%'."""
+    return "; ".join(reason[:1].lower() + reason[1:] if reason[1:2].islower() else reason for reason in reasons)
+
