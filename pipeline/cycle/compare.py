@@ -398,4 +398,3 @@ def _within_sentence(reasons: tuple[str, ...]) -> str:
     """Reasons for a rating (each a sentence of its own elsewhere: 'An action is overdue ...') as the
     rest of a sentence: 'because an action is overdue ...; checklist assurance 70% is below 75%'."""
     return "; ".join(reason[:1].lower() + reason[1:] if reason[1:2].islower() else reason for reason in reasons)
-
