@@ -37,12 +37,29 @@ def _config(path: Path | None):
         raise click.BadParameter(str(error), param_hint="--config") from None
 
 
+class YearMonthDay(click.ParamType):
+    """A date written 2026-04-30 and no other way, so that 05/12/2026 is never read the wrong way round;
+    anything else is refused in words, with an example."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.datetime.strptime(str(value).strip(), "%Y-%m-%d").date()
+        except ValueError:
+            self.fail(
+                f"'{value}' is not a date written year-month-day: give it as 2026-04-30 for 30 April 2026", param, ctx
+            )
+
+
 as_of_option = click.option(
     "--as-of",
     "as_of",
-    type=click.DateTime(["%Y-%m-%d"]),
+    type=YearMonthDay(),
     default=None,
-    help="Date that 'overdue' is measured against, YYYY-MM-DD. Default: today.",
+    help="Date that 'overdue' is measured against (2026-04-30). Default: today.",
 )
 jobs_option = click.option(
     "--jobs",
@@ -60,8 +77,8 @@ config_option = click.option(
 )
 
 
-def _as_of(value: dt.datetime | None) -> dt.date:
-    return value.date() if value else dt.date.today()
+def _as_of(value: dt.date | None) -> dt.date:
+    return value or dt.date.today()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

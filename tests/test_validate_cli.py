@@ -83,6 +83,16 @@ def test_exit_2_for_a_usage_error(args, clean_folder, tmp_path):
     assert result.exit_code == 2
 
 
+@pytest.mark.parametrize("typed", ["31/12/2026", "2026-13-01", "20261231", "next Friday"])
+def test_an_as_of_date_not_written_year_month_day_is_refused_in_plain_words(typed, clean_folder, tmp_path):
+    """Only 2026-12-31 is read, so that 05/12/2026 is never taken the wrong way round; the policy team is
+    told how to write it, not a programmer's format code."""
+    result = run(str(clean_folder), "--out", str(tmp_path), "--as-of", typed)
+    assert result.exit_code == 2
+    assert f"'{typed}' is not a date written year-month-day: give it as 2026-04-30 for 30 April 2026" in result.output
+    assert "%Y" not in result.output
+
+
 def test_csv_has_the_contract_columns_sorted_and_neutralised(mixed_folder, tmp_path):
     outcome = validate_folder(mixed_folder, tmp_path, as_of=AS_OF, config=Config())
     data = (tmp_path / "validation_report.csv").read_bytes()
