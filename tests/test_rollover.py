@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from pipeline import catalogue
 from pipeline.cli import cli
 from pipeline.cycle.rollover import OPEN_ACTION_HEADERS, RolloverError, file_name, read_register, write_rollover
+from officer import write_workbook
 
 LABELS = tuple(field.label for field in catalogue.REGISTER_FIELDS)
 SCORE_HEADERS = ("File", "In scope", "RAG", "Checklist completeness")
@@ -279,6 +280,7 @@ def test_missing_or_malformed_register_is_a_one_line_error(tmp_path, register_fi
         "folder": tmp_path,
     }
     cases["text"].write_text("not a workbook")
+    cases["a return"] = write_workbook(tmp_path / "P-001_harbour-board.xlsx")  # a partnership's own workbook
     messages = {}
     for case, path in cases.items():
         with pytest.raises(RolloverError) as raised:
@@ -287,6 +289,12 @@ def test_missing_or_malformed_register_is_a_one_line_error(tmp_path, register_fi
     assert all("\n" not in message for message in messages.values())
     assert "'Open actions'" in messages["no sheet"]
     assert "'Partnership name'" in messages["no column"]
+    # Said in the policy team's words: what the file is and which file to give, never a library's text.
+    assert messages["text"] == "notes.xlsx is not an Excel workbook; give the register.xlsx of last year's report"
+    assert messages["a return"] == (
+        "P-001_harbour-board.xlsx is a partnership's review workbook, not the compiled register; give the "
+        "register.xlsx of last year's report (the one `partnerships report` wrote beside the pack)"
+    )
     assert not (tmp_path / "out").exists()
 
 
@@ -332,4 +340,4 @@ def test_cli_templates_from_register(register_file, tmp_path):
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(b"PK\x03\x04 truncated")
     result = CliRunner().invoke(cli, ["templates", "--from-register", str(bad), "--out", str(tmp_path / "x")])
-    assert result.exit_code == 1 and "not a readable workbook" in result.output
+    assert result.exit_code == 1 and "bad.xlsx is not an Excel workbook" in result.output

@@ -238,6 +238,9 @@ def _keep_as_text(workbook: OpenpyxlWorkbook) -> None:
 # --- Reading register.xlsx ---------------------------------------------------------------------------
 
 
+_GIVE_THE_REGISTER = "give the register.xlsx of last year's report"
+
+
 def _read_bytes(path: Path) -> bytes:
     limit = Limits().max_file_bytes
     try:
@@ -246,9 +249,9 @@ def _read_bytes(path: Path) -> bytes:
             raise RolloverError(f"{path} is too large to be a register ({size} bytes, limit {limit})")
         return path.read_bytes()
     except FileNotFoundError:
-        raise RolloverError(f"{path} does not exist; give the register.xlsx of last year's report") from None
+        raise RolloverError(f"{path} does not exist; {_GIVE_THE_REGISTER}") from None
     except IsADirectoryError:
-        raise RolloverError(f"{path} is a folder; give the register.xlsx of last year's report") from None
+        raise RolloverError(f"{path} is a folder; {_GIVE_THE_REGISTER}") from None
     except OSError as error:
         raise RolloverError(f"{path} cannot be read: {error.strerror or error}") from None
 
@@ -260,11 +263,13 @@ def read_register(data: bytes, *, name: str = "register.xlsx") -> Register:
         warnings.simplefilter("ignore")
         try:
             workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as error:  # noqa: BLE001 - any failure to open means "not a register workbook"
-            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        except Exception:  # noqa: BLE001 - any failure to open means "not a register workbook"
+            raise RolloverError(f"{name} is not an Excel workbook; {_GIVE_THE_REGISTER}") from None
+        if catalogue.CHECKLIST.name in workbook.sheetnames:
             raise RolloverError(
-                f"{name} is not a readable workbook ({reason}); give the register.xlsx of last year's report"
-            ) from None
+                f"{name} is a partnership's review workbook, not the compiled register; {_GIVE_THE_REGISTER} "
+                "(the one `partnerships report` wrote beside the pack)"
+            )
         try:
             register_rows = _table(
                 workbook,
@@ -410,7 +415,7 @@ def _table(
     """The rows below a sheet's header row, each as {header: value} for the `required` headers and
     those of the `optional` ones it has."""
     if sheet not in workbook.sheetnames:
-        raise RolloverError(f"{name} has no '{sheet}' sheet; give the register.xlsx of last year's report")
+        raise RolloverError(f"{name} has no '{sheet}' sheet; {_GIVE_THE_REGISTER}")
     rows = workbook[sheet].iter_rows(values_only=True)
     columns: dict[str, int] = {}
     header_row = 0
@@ -425,8 +430,7 @@ def _table(
     missing = [label for label in required if label not in columns]
     if missing:
         raise RolloverError(
-            f"{name}: the '{sheet}' sheet has no column {', '.join(repr(m) for m in missing)}; "
-            f"give the register.xlsx of last year's report"
+            f"{name}: the '{sheet}' sheet has no column {', '.join(repr(m) for m in missing)}; {_GIVE_THE_REGISTER}"
         )
     wanted = (*required, *(label for label in optional if label in columns))
     table = []
