@@ -86,12 +86,12 @@ def _write_xlsx(report: ValidationReport, batch: "Batch", path: Path) -> None:
         findings = book.add("Findings")
         book.write_row(findings, 0, FINDING_COLUMNS, bold=True)
         message = FINDING_COLUMNS.index("message")
-        for row, item in enumerate(report.findings, start=1):
-            for column, value in enumerate(item.as_row()):
-                if column == message:
-                    book.write(findings, row, column, value, text_wrap=True, valign="top")
-                else:
-                    book.write(findings, row, column, value)
+        book.write_text_rows(
+            findings,
+            1,
+            (item.as_row() for item in report.findings),
+            {message: {"text_wrap": True, "valign": "top"}},
+        )
         for index, column in enumerate(FINDING_COLUMNS):
             findings.set_column(index, index, _WIDTHS[column])
         findings.freeze_panes(1, 0)

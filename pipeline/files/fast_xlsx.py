@@ -18,7 +18,7 @@ import io
 import re
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from pipeline.files.atomic import write_atomic
 
@@ -75,6 +75,8 @@ class Sheets:
 
     def write(self, sheet, row: int, column: int, value: object, **properties: Any) -> None:
         """Write one cell (0-based row and column): text as text, dates with `date_format`, numbers."""
+        if isinstance(value, str) and not value:  # blank text is an empty cell, as `write_text_rows` leaves it
+            value = None
         if isinstance(value, str):
             text = value if value.isprintable() else _ILLEGAL.sub("", value)  # most text has nothing to drop
             if text.startswith(FORMULA_STARTS):
@@ -95,3 +97,27 @@ class Sheets:
     def write_row(self, sheet, row: int, values: Sequence[object], **properties: Any) -> None:
         for column, value in enumerate(values):
             self.write(sheet, row, column, value, **properties)
+
+    def write_text_rows(
+        self, sheet, first_row: int, rows: Iterable[Sequence[str]], column_properties: Mapping[int, dict] | None = None
+    ) -> None:
+        """Rows of text from `first_row` on, each cell as `write` writes text (a blank one left empty),
+        each column with its `column_properties`: the same cells as `write` gives them one by one, for
+        the thousands of rows of a report, with each column's formats looked up once."""
+        properties = column_properties or {}
+        plain = {column: self.format(**properties[column]) for column in properties}
+        quoted = {}  # the formats with Excel's quote prefix, made when a column first needs one
+        write_string = sheet.write_string
+        for row, values in enumerate(rows, start=first_row):
+            for column, value in enumerate(values):
+                if not value:
+                    if column in plain:
+                        sheet.write_blank(row, column, None, plain[column])
+                    continue
+                text = value if value.isprintable() else _ILLEGAL.sub("", value)
+                if text.startswith(FORMULA_STARTS):
+                    if column not in quoted:
+                        quoted[column] = self.format(**properties.get(column, {}), quote_prefix=True)
+                    write_string(row, column, text, quoted[column])
+                else:
+                    write_string(row, column, text, plain.get(column))
