@@ -720,19 +720,7 @@ def markdown(results: dict[str, Any]) -> str:
         f"Measured {facts['date']} on {facts['cpu_count']} CPUs ({facts['cpu_model'] or 'unknown CPU'}), "
         f"Python {facts['python']}, {facts['platform']}, commit {facts['git_commit']}; "
         f"medians of {results['settings']['repeat']} runs, each stage in a fresh process.",
-        *(
-            [
-                f"Stages not measured in that run are from the run of {results['settings']['merged_with_run_of']}"
-                + (
-                    f" (commit {results['settings']['merged_with_commit']})"
-                    if results["settings"].get("merged_with_commit")
-                    else ""
-                )
-                + "."
-            ]
-            if results["settings"].get("merged_with_run_of")
-            else []
-        ),
+        *earlier_runs(results),
         "",
         "| stage | workbooks | median s | peak MB |",
         "| --- | ---: | ---: | ---: |",
@@ -750,6 +738,23 @@ def markdown(results: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def earlier_runs(results: dict[str, Any]) -> list[str]:
+    """Which stages come from earlier runs (kept by --merge), by the commit they were measured on and
+    when: a stage is only as current as the code it ran."""
+    since = results["machine"]["date"]
+    earlier: dict[str, tuple[str, list[str]]] = {}
+    for stage in STAGES:
+        for size, entry in sorted(results["stages"].get(stage.key, {}).items(), key=lambda item: int(item[0])):
+            if entry.get("measured_at", "") < since:
+                commit = entry.get("commit", "not recorded")
+                when, stages = earlier.setdefault(commit, (entry.get("measured_at", "")[:10], []))
+                stages.append(f"{stage.label} at {size}")
+    return [
+        f"From an earlier run (commit {commit}, {when}): {'; '.join(stages)}."
+        for commit, (when, stages) in sorted(earlier.items(), key=lambda item: item[1][0])
+    ]
 
 
 def print_table(results: dict[str, Any]) -> None:
@@ -904,12 +909,12 @@ def main(argv: list[str] | None = None) -> int:
                 else f"{entry['median_seconds']:.2f} s, {entry['peak_mb']:.0f} MB",
                 flush=True,
             )
-            entry["measured_at"] = _now()
+            entry["measured_at"], entry["commit"] = _now(), results["machine"]["git_commit"]
             results["stages"].setdefault(stage.key, {})[str(size)] = entry
     if not wanted or HELP.key in wanted:
         print(f"{HELP.label} x{results['settings']['help_repeat']} ...", end=" ", flush=True)
         results["help"] = measure(HELP, {}, results["settings"]["help_repeat"], args.timeout)
-        results["help"]["measured_at"] = _now()
+        results["help"]["measured_at"], results["help"]["commit"] = _now(), results["machine"]["git_commit"]
         failed |= "error" in results["help"]
         print(results["help"].get("error") or f"{results['help']['median_seconds']:.2f} s", flush=True)
     else:
