@@ -744,15 +744,17 @@ def earlier_runs(results: dict[str, Any]) -> list[str]:
     """Which stages come from earlier runs (kept by --merge), by the commit they were measured on and
     when: a stage is only as current as the code it ran."""
     since = results["machine"]["date"]
-    earlier: dict[str, tuple[str, list[str]]] = {}
+    earlier: dict[str, tuple[str, dict[str, list[str]]]] = {}
     for stage in STAGES:
         for size, entry in sorted(results["stages"].get(stage.key, {}).items(), key=lambda item: int(item[0])):
             if entry.get("measured_at", "") < since:
                 commit = entry.get("commit", "not recorded")
-                when, stages = earlier.setdefault(commit, (entry.get("measured_at", "")[:10], []))
-                stages.append(f"{stage.label} at {size}")
+                when, stages = earlier.setdefault(commit, (entry.get("measured_at", "")[:10], {}))
+                stages.setdefault(stage.label, []).append(size)
     return [
-        f"From an earlier run (commit {commit}, {when}): {'; '.join(stages)}."
+        f"From an earlier run (commit {commit}, {when}): "
+        + "; ".join(f"{label} ({', '.join(sizes)})" for label, sizes in stages.items())
+        + "."
         for commit, (when, stages) in sorted(earlier.items(), key=lambda item: item[1][0])
     ]
 

@@ -78,7 +78,7 @@ class Sheets:
         if isinstance(value, str) and not value:  # blank text is an empty cell, as `write_text_rows` leaves it
             value = None
         if isinstance(value, str):
-            text = value if value.isprintable() else _ILLEGAL.sub("", value)  # most text has nothing to drop
+            text = _legal(value)
             if text.startswith(FORMULA_STARTS):
                 properties = {**properties, "quote_prefix": True}
             sheet.write_string(row, column, text, self.format(**properties) if properties else None)
@@ -114,10 +114,15 @@ class Sheets:
                     if column in plain:
                         sheet.write_blank(row, column, None, plain[column])
                     continue
-                text = value if value.isprintable() else _ILLEGAL.sub("", value)
+                text = _legal(value)
                 if text.startswith(FORMULA_STARTS):
                     if column not in quoted:
                         quoted[column] = self.format(**properties.get(column, {}), quote_prefix=True)
                     write_string(row, column, text, quoted[column])
                 else:
                     write_string(row, column, text, plain.get(column))
+
+
+def _legal(text: str) -> str:
+    """`text` without the characters XML cannot hold (most text has none to drop)."""
+    return text if text.isprintable() else _ILLEGAL.sub("", text)
