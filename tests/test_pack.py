@@ -349,17 +349,44 @@ def test_nothing_runs_off_a_page_or_over_other_words(year):
     other: a table too wide for the paper has its last column cut off at the page's edge (the
     significance tiers' and the register's RAG once were), and a column too narrow for its text runs
     into the next (a due date into the action's status once did)."""
+    outside, overprinted = misplaced_words(year[1] / "review_pack.pdf")
+    assert not outside, outside[:10]
+    assert not overprinted, overprinted[:10]
+
+
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
+def test_text_with_no_space_to_break_at_stays_on_the_page(tmp_path):
+    """A pasted web address, or a name typed with no space in 200 characters, wraps in its table cell,
+    heading or contents line instead of pushing a table's columns off the page."""
+    from officer import write_workbook
+
+    word = "Supercalifragilisticexpialidocious" * 6
+    address = "https://intranet.council.example/sites/partnerships/" + "Governance" * 15 + "/terms.pdf"
+    inputs = tmp_path / "input"
+    write_workbook(
+        inputs / "long.xlsx",
+        partnership_id="P-001",
+        register={"name": f"The {word} Partnership", "partners": f"Organisation {word}; Police"},
+        checklist={"1a": {"Status": "Yes", "Evidence": word, "Evidence location": address}},
+        risks={"R01": {"Likelihood": 5, "Impact": 5, "Mitigation": address, "Owner": word}},
+    )
+    write_workbook(inputs / "other.xlsx", partnership_id="P-002", register={"partners": f"Organisation {word}"})
+    report(inputs, tmp_path / "out", as_of=AS_OF, year=2026, config=Config(), pdf=True)
+    outside, overprinted = misplaced_words(tmp_path / "out" / "review_pack.pdf")
+    assert not outside, outside[:10]
+    assert not overprinted, overprinted[:10]
+
+
+def misplaced_words(pdf) -> tuple[list, list]:
+    """The words of a PDF beyond its pages' side margins, and the pairs of words printed over each
+    other, each with its page number, as poppler's `pdftotext -bbox` reads them."""
     import shutil
     import subprocess
 
     if not shutil.which("pdftotext"):
         pytest.skip("pdftotext (poppler-utils) is not installed; .ci/run installs it")
     boxes = subprocess.run(
-        ["pdftotext", "-bbox", str(year[1] / "review_pack.pdf"), "-"],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=120,
+        ["pdftotext", "-bbox", str(pdf), "-"], check=True, capture_output=True, text=True, timeout=120
     ).stdout
     outside, overprinted = [], []
     for number, page in enumerate(re.findall(r"<page (.*?)</page>", boxes, flags=re.S), start=1):
@@ -377,8 +404,7 @@ def test_nothing_runs_off_a_page_or_over_other_words(year):
                 down = min(bottom, other_bottom) - max(top, other_top)
                 if across > 0.5 and down > 0.5 * min(bottom - top, other_bottom - other_top):
                     overprinted.append((number, word, other))
-    assert not outside, outside[:10]
-    assert not overprinted, overprinted[:10]
+    return outside, overprinted
 
 
 def test_pdf_contents_gives_each_profile_the_page_it_starts_on(pdf_pages):

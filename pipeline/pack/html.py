@@ -8,11 +8,13 @@ named of it, which is how `pipeline.pack.pdf` renders a big pack in parts.
 
 from __future__ import annotations
 
+import re
 from html import escape
 from importlib import resources
 from typing import Any, Mapping, Sequence
 
 from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
+import markupsafe
 from markupsafe import Markup
 
 from pipeline.formats import days, long_date, money, percent
@@ -55,6 +57,7 @@ def environment() -> Environment:
     env.filters["days"] = days
     env.filters["date"] = long_date
     env.filters["rag_class"] = lambda rag: "rag-" + rag.lower().replace(" ", "-")
+    env.filters["breakable"] = breakable
     env.globals.update(
         section_titles={anchor: _words(title) for anchor, title in SECTION_TITLES.items()},
         above_profiles=ABOVE_PROFILES,
@@ -71,6 +74,34 @@ def _words(text: str) -> Markup:
     """The tool's own words as HTML, safe in text and in a double-quoted attribute; an apostrophe kept
     as it is, as the templates write it."""
     return Markup(escape(text, quote=False).replace('"', "&quot;"))
+
+
+#: A run of this many characters without a space is no word of a name: a pasted web address, or text
+#: typed to break the pack. It may wrap every `_BREAK_EVERY` characters.
+_LONG_RUN = re.compile(r"\S{31,}")
+_BREAK_EVERY = 15
+
+
+def breakable(value: object) -> Markup:
+    """Officer text for a table cell or a contents line, escaped, with a place to wrap (`<wbr>`, no
+    character of its own) every `_BREAK_EVERY` characters of any run too long to be a word: a
+    200-character name then wraps in its cell instead of pushing the table off the page. Text of
+    ordinary words comes out as autoescaping gives it."""
+    if isinstance(value, Markup):
+        return value
+    text = "" if value is None else str(value)
+    pieces, done = [], 0
+    for run in _LONG_RUN.finditer(text):
+        pieces.append(markupsafe.escape(text[done : run.start()]))
+        word = run.group(0)
+        pieces.append(
+            Markup("<wbr>").join(
+                markupsafe.escape(word[at : at + _BREAK_EVERY]) for at in range(0, len(word), _BREAK_EVERY)
+            )
+        )
+        done = run.end()
+    pieces.append(markupsafe.escape(text[done:]))
+    return Markup("").join(pieces)
 
 
 def stylesheet() -> str:
