@@ -38,7 +38,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -475,6 +475,35 @@ def measure(stage: Stage, params: dict[str, Any], repeat: int, timeout: float) -
         if "error" in result:
             return {"error": result["error"], "traceback": result.get("traceback", "")}
         runs.append(result)
+    return summary(stage, runs)
+
+
+def measure_in_turn(
+    planned: list[tuple[Stage, dict[str, Any], int]], timeout: float
+) -> Iterator[tuple[Stage, dict[str, Any]]]:
+    """Each planned (stage, params, repeat) measured in rounds, one run of each stage in turn, so that a
+    machine slowing down or speeding up over the minutes of a size is shared by the stages a target
+    compares (one WeasyPrint call against ours, --jobs 1 against --jobs 2) instead of falling on
+    whichever ran last; each stage's summary once its runs are done (or at its first error)."""
+    runs: dict[str, list[dict[str, Any]]] = {stage.key: [] for stage, _, _ in planned}
+    done: set[str] = set()
+    for round_number in range(max((repeat for _, _, repeat in planned), default=0)):
+        for stage, params, repeat in planned:
+            if stage.key in done or round_number >= repeat:
+                continue
+            result = run_child(stage, params, timeout)
+            if "error" in result:
+                done.add(stage.key)
+                yield stage, {"error": result["error"], "traceback": result.get("traceback", "")}
+                continue
+            runs[stage.key].append(result)
+            if len(runs[stage.key]) == repeat:
+                done.add(stage.key)
+                yield stage, summary(stage, runs[stage.key])
+
+
+def summary(stage: Stage, runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """A stage's runs as the results file keeps them: each run's seconds, the median, the peak memory."""
     seconds = [run["seconds"] for run in runs]
     return {
         "label": stage.label,
@@ -891,6 +920,7 @@ def main(argv: list[str] | None = None) -> int:
     for size in sizes:
         folder = demo_set(args.cache, size, args.seed)
         params = {"input_dir": str(folder), "as_of": AS_OF}
+        planned = []
         for stage in STAGES:
             if wanted and stage.key not in wanted:
                 continue
@@ -902,10 +932,12 @@ def main(argv: list[str] | None = None) -> int:
             ):
                 continue  # one WeasyPrint call on a 1,000-profile pack takes gigabytes: compared at 100 only
             repeat = 1 if stage.pdf and size > PDF_COMPARE_MAX else args.pdf_repeat if stage.pdf else args.repeat
-            print(f"{stage.label} @ {size} x{repeat} ...", end=" ", flush=True)
-            entry = measure(stage, {**params, **dict(stage.params)}, repeat, args.timeout)
+            planned.append((stage, {**params, **dict(stage.params)}, repeat))
+        print(f"{len(planned)} stage(s) @ {size}, one run of each in turn ...", flush=True)
+        for stage, entry in measure_in_turn(planned, args.timeout):
             failed |= "error" in entry
             print(
+                f"{stage.label} @ {size} x{entry.get('runs', 0)} ...",
                 entry["error"].splitlines()[0]
                 if "error" in entry
                 else f"{entry['median_seconds']:.2f} s, {entry['peak_mb']:.0f} MB",
