@@ -25,10 +25,11 @@ settings.register_profile(
 settings.load_profile("default")
 
 
-@pytest.fixture(params=["fork", "forkserver"])
+@pytest.fixture(params=["fork", pytest.param("forkserver", marks=pytest.mark.slow)])
 def start_method(request):
     """Worker processes started by forking (Linux's default before Python 3.14) and by a forkserver
-    (the default from 3.14): a test that takes this fixture runs under both."""
+    (the default from 3.14): a test that takes this fixture runs under both, the forkserver in
+    `make slow` (which CI runs), to keep `make test` within its three minutes."""
     before = multiprocessing.get_start_method(allow_none=True)
     multiprocessing.set_start_method(request.param, force=True)
     yield request.param

@@ -231,6 +231,7 @@ def test_the_pdf_in_parts_reads_as_the_pdf_in_one_part(context, pdf_pages, tmp_p
         assert sorted(one.split()) == sorted(parts.split()), number
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_the_pdf_in_parts_is_the_same_bytes_in_one_process_or_two(year, context, tmp_path):
     from pipeline.pack.pdf import render_pdf
 
