@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from officer import AS_OF, write_workbook
+from packages import zipped
 from pipeline import catalogue
 from pipeline.read import workbook as workbook_reader
 from pipeline.config import Config, Limits
@@ -88,7 +89,7 @@ def bad_files(good: bytes, plain: Path) -> dict[str, tuple[bytes, str]]:
         "truncated.xlsx": (good[: len(good) // 2], "file.unreadable"),
         "corrupt.xlsx": (bytes(corrupt), "file.unreadable"),
         "empty.xlsx": (b"", "file.unreadable"),
-        "zip-not-workbook.xlsx": (_zip({"notes.txt": b"hello"}), "file.unreadable"),
+        "zip-not-workbook.xlsx": (zipped({"notes.txt": b"hello"}), "file.unreadable"),
         "encrypted.xlsx": (encrypted(plain), "file.encrypted"),
         "legacy-renamed.xlsx": (OLE2_SIGNATURE + bytes(2048), "file.unsupported_format"),
         "legacy.xls": (OLE2_SIGNATURE + bytes(2048), "file.unsupported_format"),
@@ -147,16 +148,8 @@ def _declare_smaller(data: bytes, name: str) -> bytes:
     return bytes(patched)
 
 
-def _zip(members: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, content in members.items():
-            archive.writestr(name, content)
-    return out.getvalue()
-
-
 def _ods() -> bytes:
-    return _zip(
+    return zipped(
         {
             "mimetype": b"application/vnd.oasis.opendocument.spreadsheet",
             "content.xml": b"<office:document-content/>",

@@ -16,6 +16,7 @@ from lxml import etree
 
 from libreoffice import resave
 from officer import AS_OF, write_workbook
+from packages import parts, zipped
 from pipeline import catalogue
 from pipeline.check.feedback import (
     ERROR_COLOUR,
@@ -27,6 +28,7 @@ from pipeline.check.feedback import (
 )
 from pipeline.check.rules import check
 from pipeline.config import Config
+from pipeline.files.xlsx_package import part_of, rels_name
 from pipeline.findings import ValidationReport
 from pipeline.read.batch import load_folder
 
@@ -77,26 +79,24 @@ def comments(path: Path) -> dict[tuple[str, str], tuple[str, str]]:
     }
 
 
-def parts(path: Path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as archive:
-        return {name: archive.read(name) for name in archive.namelist()}
-
-
 def related(package: dict[str, bytes], part: str) -> dict[str, tuple[str, str]]:
     """The relationships of `part`: id -> (type, target part)."""
-    folder, name = posixpath.split(part)
-    rels = package.get(posixpath.join(folder, "_rels", f"{name}.rels"))
+    rels = package.get(rels_name(part))
     if rels is None:
         return {}
     found = {}
     for rel in etree.fromstring(rels):
         target = rel.get("Target")
         if rel.get("TargetMode") != "External":
-            target = (
-                target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
-            )
+            target = part_of(part, target)
         found[rel.get("Id")] = (rel.get("Type").rsplit("/", 1)[-1], target)
     return found
+
+
+def with_relationship(package: dict[str, bytes], part: str, relationship: bytes) -> None:
+    """`relationship` (a <Relationship .../> element) added to `part`'s relationships."""
+    rels = rels_name(part)
+    package[rels] = package[rels].replace(b"</Relationships>", relationship + b"</Relationships>")
 
 
 def sheet_parts(package: dict[str, bytes]) -> dict[str, str]:
@@ -374,16 +374,6 @@ def answered(path: Path, sheet: str, values: dict[str, str]) -> bytes:
     return zipped(package)
 
 
-def zipped(package: dict[str, bytes]) -> bytes:
-    import io
-
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in package.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
 BUTTON_VML = (
     b'<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
     b'xmlns:x="urn:schemas-microsoft-com:office:excel"><o:shapelayout v:ext="edit"><o:idmap v:ext="edit" '
@@ -401,12 +391,11 @@ def with_a_button(path: Path, sheet: str) -> Path:
     (not well-formed XML: Excel writes its text's line break as <br>)."""
     package = parts(path)
     part = sheet_parts(package)[sheet]
-    folder, name = posixpath.split(part)
-    rels_part = posixpath.join(folder, "_rels", f"{name}.rels")
-    package[rels_part] = package[rels_part].replace(
-        b"</Relationships>",
+    with_relationship(
+        package,
+        part,
         b'<Relationship Id="rIdButton" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-        b'relationships/vmlDrawing" Target="../drawings/vmlDrawing9.vml"/></Relationships>',
+        b'relationships/vmlDrawing" Target="../drawings/vmlDrawing9.vml"/>',
     )
     package[part] = package[part].replace(
         b"<tableParts", b'<legacyDrawing xmlns:r="' + REL.encode() + b'" r:id="rIdButton"/><tableParts'
@@ -499,17 +488,17 @@ def with_threads(path: Path, sheet: str, threads: dict[str, str]) -> Path:
         '<person displayName="Sam Patel" id="{00000001}" userId="sam.patel@council.gov.uk" providerId="AD"/>'
         "</personList>"
     ).encode()
-    folder, name = posixpath.split(part)
-    rels_part = posixpath.join(folder, "_rels", f"{name}.rels")
-    package[rels_part] = package[rels_part].replace(
-        b"</Relationships>",
+    with_relationship(
+        package,
+        part,
         b'<Relationship Id="rIdThreads" Type="http://schemas.microsoft.com/office/2017/10/relationships/'
-        b'threadedComment" Target="../threadedComments/threadedComment1.xml"/></Relationships>',
+        b'threadedComment" Target="../threadedComments/threadedComment1.xml"/>',
     )
-    package["xl/_rels/workbook.xml.rels"] = package["xl/_rels/workbook.xml.rels"].replace(
-        b"</Relationships>",
+    with_relationship(
+        package,
+        "xl/workbook.xml",
         b'<Relationship Id="rIdPersons" Type="http://schemas.microsoft.com/office/2017/10/relationships/person" '
-        b'Target="persons/person.xml"/></Relationships>',
+        b'Target="persons/person.xml"/>',
     )
     package["[Content_Types].xml"] = package["[Content_Types].xml"].replace(
         b"</Types>",

@@ -5,7 +5,7 @@ XLSX adds a Summary sheet that accounts for every file in the input folder: coun
 workbook with its errors, warnings and whether it was assessed, and each ignored file with the
 reason. Officer text such as `=HYPERLINK(...)` is shown, never run: in the CSV it is passed through
 `neutralise` (a leading '), and in the XLSX it is shown exactly as typed, in a cell stored as text
-(`as_text`), which a spreadsheet never runs, with Excel's quote prefix so that editing it does not
+(`files.fast_xlsx`), which a spreadsheet never runs, with Excel's quote prefix so that editing it does not
 turn it into a formula either. Files appear under their names only when complete, and the
 same findings give the same bytes (no timestamps).
 """
@@ -43,15 +43,6 @@ def neutralise(text: str) -> str:
     """Text made inert for a spreadsheet: a leading ' when it would start a formula."""
     text = "" if text is None else str(text)
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
-
-
-def as_text(cell) -> None:
-    """Keep an openpyxl cell holding text as text: stored as a string, never as a formula, and with
-    the quote prefix (Excel's hidden apostrophe) when it looks like one, so no edit runs it either."""
-    if isinstance(cell.value, str):
-        cell.data_type = "s"
-        if cell.value.startswith(_FORMULA_STARTS):
-            cell.quotePrefix = True
 
 
 def write_validation_report(report: ValidationReport, batch: "Batch", out_dir: Path) -> list[Path]:
