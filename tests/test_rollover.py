@@ -142,7 +142,7 @@ def test_one_workbook_per_in_scope_partnership_named_by_id_and_name(register_fil
     assert names == ["P-014_community-safety-partnership.xlsx", "etc_x_con.xlsx"]
     assert all(path.parent == out.resolve() and path.is_file() for path in summary.written)
     assert sorted(path.name for path in out.iterdir()) == names  # no temporary files left behind
-    assert summary.out_of_scope == ("P-020",)
+    assert [partnership_id for partnership_id, _ in summary.out_of_scope] == ["P-020"]
     assert summary.rows_without_id == (5,)
     assert summary.carried_actions == {"P-014": 2, "../../etc/x": 0}
     text = "\n".join(summary.summary_lines())
@@ -250,7 +250,23 @@ def test_colliding_names_get_a_suffix(tmp_path):
     )
     summary = write_rollover(register_file, tmp_path / "out", year=2026)
     assert [path.name for path in summary.written] == ["P_1_same.xlsx", "P_1_same-2.xlsx", "P_1_same-3.xlsx"]
-    assert summary.out_of_scope == ("P-2",)
+    assert summary.out_of_scope == (("P-2", "Gone"),)
+
+
+def test_a_partnership_not_rolled_over_is_named_when_another_shares_its_id(tmp_path):
+    register_file = write_register(
+        tmp_path / "register.xlsx",
+        rows=[
+            (register_row(id="P-026", name="Eastbrook Affordable Warmth Partnership"), "Yes"),
+            (register_row(id="P-026", name="Eastbrook Road Safety Partnership"), "No"),
+        ],
+        actions=[],
+    )
+    summary = write_rollover(register_file, tmp_path / "out", year=2026)
+
+    assert [path.name for path in summary.written] == ["P-026_eastbrook-affordable-warmth-partnership.xlsx"]
+    lines = summary.summary_lines()
+    assert "Not rolled over, out of scope: P-026 Eastbrook Road Safety Partnership." in lines
 
 
 @pytest.mark.parametrize(

@@ -102,7 +102,7 @@ class Register:
     """What rollover needs from a register.xlsx."""
 
     partnerships: tuple[Partnership, ...]
-    out_of_scope: tuple[str, ...]  # Partnership IDs not rolled over
+    out_of_scope: tuple[tuple[str, str], ...]  # (Partnership ID, name) of each not rolled over
     rows_without_id: tuple[int, ...]  # Register rows with no Partnership ID
     actions_not_carried: tuple[str, ...]  # "ID ref: why", for open actions and own risks with nowhere to go
     to_check: tuple[str, ...] = ()  # carried as typed, for the officer to correct: "ID ref: what"
@@ -114,7 +114,7 @@ class RolloverSummary:
     year: int
     out_dir: Path
     written: tuple[Path, ...]
-    out_of_scope: tuple[str, ...]
+    out_of_scope: tuple[tuple[str, str], ...]  # (Partnership ID, name)
     carried_actions: dict[str, int]  # Partnership ID -> open actions carried into its workbook
     rows_without_id: tuple[int, ...] = ()
     actions_not_carried: tuple[str, ...] = ()
@@ -140,7 +140,9 @@ class RolloverSummary:
         if self.to_check:
             lines.append(f"Carried as typed, for the officer to correct: {'; '.join(self.to_check)}.")
         if self.out_of_scope:
-            lines.append(f"Not rolled over, out of scope: {', '.join(self.out_of_scope)}.")
+            # Named too: an ID may be shared by mistake with a partnership that was rolled over.
+            named = "; ".join(f"{partnership_id} {name}".strip() for partnership_id, name in self.out_of_scope)
+            lines.append(f"Not rolled over, out of scope: {named}.")
         if self.rows_without_id:
             rows = ", ".join(str(row) for row in self.rows_without_id)
             lines.append(f"Not rolled over, no Partnership ID: Register row(s) {rows}.")
@@ -319,7 +321,7 @@ def read_register(data: bytes, *, name: str = "register.xlsx") -> Register:
         order[unit] = [values.text(entry[1].get(FILE)) for entry in group]
         units.add(unit, order[unit], counted=_counted_unit(names_by_id[unit[0]], groups) == unit)
         if values.text(cells[IN_SCOPE]).casefold() in _NOT_IN_SCOPE:
-            out_of_scope.append(partnership_id)
+            out_of_scope.append((partnership_id, values.text(typed["name"])))
             units.out_of_scope.add(unit)
             continue
         files = [values.text(entry[1].get(FILE)) or f"Register row {entry[0]}" for entry in group]
