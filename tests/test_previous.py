@@ -151,7 +151,7 @@ def profile(page: str, anchor: str) -> str:
 def test_the_summary_shows_the_rag_split_then_and_now(page):
     change = plain(between(page, 'id="change"', 'id="charts"'))
     assert "Change since 2026" in change
-    assert "Rating then (2026) 1 1 1 0 0 3" in change  # Red, Amber, Green, Out of scope, Not assessed, workbooks
+    assert "Rating then (2026) 1 1 1 0 0 3" in change  # Red, Amber, Green, Out of scope, Not assessed, total
     assert "Rating now (2027) 1 1 1 0 0 3" in change
 
 

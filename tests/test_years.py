@@ -228,3 +228,38 @@ def test_the_trend_is_a_figure_with_its_figures_in_the_tagged_pdf(root, tmp_path
     assert (found.returncode, checked["summary"]["errors"], checked["summary"]["warnings"]) == (0, 0, 0), checked[
         "findings"
     ][:5]
+
+
+def _table_rows(page: str, caption_id: str) -> list[list[str]]:
+    """The rows of a table, each the text of its cells."""
+    table = page[page.index(f'id="{caption_id}"') :]
+    table = table[: table.index("</table>")]
+    return [
+        [" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+        for row in re.findall(r"<tr>(.*?)</tr>", table, flags=re.S)
+    ]
+
+
+def _row(page: str, caption_id: str, heading: str) -> list[str]:
+    return next(row[1:] for row in _table_rows(page, caption_id) if row[0] == heading)
+
+
+def test_last_years_ratings_read_the_same_in_every_table_when_an_id_came_twice(tmp_path):
+    """An ID returned twice is counted once in a pack's figures; next year's pack shows that year's
+    ratings as its pack gave them, in the change since last year as in the years side by side."""
+    first, second = returns(tmp_path / "returns-2026", 2026), returns(tmp_path / "returns-2027", 2027)
+    write_workbook(  # a second return of P-003 by mistake, for another body, out of scope
+        first / "P-003-other.xlsx",
+        partnership_id="P-003",
+        register={"name": "Another body", "scope_informal_group": "Yes"},
+    )
+    assert run(first, tmp_path / "2026", 2026).exit_code == 0
+    result = run(second, tmp_path / "2027", 2027, tmp_path / "2026")
+    assert result.exit_code == 0, result.output
+
+    own = (tmp_path / "2026" / "review_pack.html").read_text(encoding="utf-8")
+    own_ratings = _table_rows(own, "rag-split")[-1]  # Red, Amber, Green, Out of scope, Not assessed
+    page = (tmp_path / "2027" / "review_pack.html").read_text(encoding="utf-8")
+    then, side_by_side = _row(page, "rag-change", "Rating then (2026)"), _row(page, "rag-years", "2026")
+    assert then == side_by_side == [*own_ratings, "3"]  # and the total
+    assert _row(page, "rag-change", "Rating now (2027)") == _row(page, "rag-years", "2027")

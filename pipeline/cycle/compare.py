@@ -148,9 +148,9 @@ class Comparison:
     previous_as_of: str | None
     partnerships: tuple[PartnershipChange, ...]
     risks: tuple[RiskMovement, ...]
-    #: Every workbook by rating, each year (duplicated or missing IDs included, as the pack's totals).
-    workbooks_by_rag_then: Mapping[str, int] | None = None
-    workbooks_by_rag_now: Mapping[str, int] | None = None
+    #: Each year's ratings as its pack gave them (each Partnership ID once), as the years side by side.
+    ratings_then: Mapping[str, int] | None = None
+    ratings_now: Mapping[str, int] | None = None
 
     @property
     def new(self) -> tuple[PartnershipChange, ...]:
@@ -251,8 +251,8 @@ class Comparison:
                     "carried_actions_open_now": self.carried_open_now,
                     "worse": [change.id for change in self.worse],
                     "better": [change.id for change in self.better],
-                    "workbooks_by_rag_then": self.workbooks_by_rag_then,
-                    "workbooks_by_rag_now": self.workbooks_by_rag_now,
+                    "ratings_then": self.ratings_then,
+                    "ratings_now": self.ratings_now,
                     "partnerships": [
                         {
                             **asdict(change),
@@ -299,13 +299,15 @@ def compare(current: Mapping[str, Any], previous: Mapping[str, Any]) -> Comparis
         previous_as_of=previous.get("as_of"),
         partnerships=tuple(changes),
         risks=tuple(_movement(risk, previous["partnerships"], current["partnerships"]) for risk in catalogue.RISKS),
-        workbooks_by_rag_then=_rag_totals(previous["partnerships"]),
-        workbooks_by_rag_now=_rag_totals(current["partnerships"]),
+        ratings_then=_ratings(previous),
+        ratings_now=_ratings(current),
     )
 
 
-def _rag_totals(partnerships: Sequence[Mapping[str, Any]]) -> dict[str, int]:
-    return dict(sorted(Counter(str(item.get("rag")) for item in partnerships if item.get("rag")).items()))
+def _ratings(results: Mapping[str, Any]) -> dict[str, int] | None:
+    """A year's ratings as its pack gave them (its totals); None for a results.json without them."""
+    rag = (results.get("totals") or {}).get("rag")
+    return {name: int(count) for name, count in sorted(rag.items())} if isinstance(rag, Mapping) else None
 
 
 def by_identity(partnerships: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:

@@ -719,8 +719,8 @@ def change_summary(comparison: Comparison, year: int, partnerships: Sequence[Map
             for change in changes
         ]
 
-    then_counts = dict(comparison.workbooks_by_rag_then or comparison.rag_counts("then"))
-    now_counts = dict(comparison.workbooks_by_rag_now or comparison.rag_counts("now"))
+    then_counts = dict(comparison.ratings_then or comparison.rag_counts("then"))
+    now_counts = dict(comparison.ratings_now or comparison.rag_counts("now"))
     moved = {change.id for change in (*comparison.worse, *comparison.better)}
     return {
         "then_label": then_label,
