@@ -235,7 +235,10 @@ def _table_rows(page: str, caption_id: str) -> list[list[str]]:
     table = page[page.index(f'id="{caption_id}"') :]
     table = table[: table.index("</table>")]
     return [
-        [" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+        [
+            " ".join(re.sub(r"<[^>]+>", " ", cell).split())
+            for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+        ]
         for row in re.findall(r"<tr>(.*?)</tr>", table, flags=re.S)
     ]
 
