@@ -21,7 +21,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from pipeline.catalogue import HIGH, LOW, MEDIUM, PERFORMANCE_METHODS
 
@@ -209,8 +209,14 @@ def load_config(path: Path | None) -> Config:
         raise ConfigError(f"config file {path} is not valid TOML: {error}") from None
     objectives = _objectives(data.pop("objectives")) if "objectives" in data else DEFAULT_OBJECTIVES
     tiers = _tiers(data.pop("significance")) if "significance" in data else DEFAULT_TIERS
-    config = dataclasses.replace(_build(Config, data, prefix=""), objectives=objectives, tiers=tiers)
+    config = dataclasses.replace(
+        _build(Config, data, prefix="", sections=_OWN_SECTIONS), objectives=objectives, tiers=tiers
+    )
     return check_ranges(config)
+
+
+#: The settings read from sections of their own above, by field: the key each has in the file.
+_OWN_SECTIONS = {"objectives": "objectives", "tiers": "significance"}
 
 
 _REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,15}$")
@@ -409,13 +415,16 @@ def _check_tiers(tiers: tuple[Tier, ...]) -> None:
                 )
 
 
-def _build(cls: type, data: dict[str, Any], prefix: str) -> Any:
-    fields = {item.name: item for item in dataclasses.fields(cls)}
+def _build(cls: type, data: dict[str, Any], prefix: str, sections: Mapping[str, str] | None = None) -> Any:
+    """`cls` from a table of the file; `sections` are its fields read elsewhere, by their key in the file."""
+    sections = sections or {}
+    fields = {item.name: item for item in dataclasses.fields(cls) if item.name not in sections}
     values: dict[str, Any] = {}
     for key, value in data.items():
         name = prefix + key
         if key not in fields:
-            raise ConfigError(f"config: unknown key '{name}' (known: {', '.join(prefix + k for k in fields)})")
+            known = (prefix + sections.get(item.name, item.name) for item in dataclasses.fields(cls))
+            raise ConfigError(f"config: unknown key '{name}' (known: {', '.join(known)})")
         default = getattr(cls(), key)
         if isinstance(default, dict):
             values[key] = _text_table(name, value)

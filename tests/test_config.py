@@ -47,6 +47,9 @@ def test_whole_number_accepted_where_a_fraction_is_expected(tmp_path):
         ("[limits]\nmax_rows = 2.5\n", "limits.max_rows"),
         ("[limits]\nmax_rows = -1\n", "limits.max_rows"),
         ("rag = 3\n", "rag"),
+        # The tiers are a section of their own, [[significance.tiers]], not a key of the top level.
+        ('[[tiers]]\nname = "Major"\nmethods = ["No formal method"]\n', "tiers"),
+        ("tiers = 3\n", "tiers"),
     ],
 )
 def test_bad_key_or_value_names_the_key(tmp_path, text, key):
@@ -54,6 +57,13 @@ def test_bad_key_or_value_names_the_key(tmp_path, text, key):
         load_config(write(tmp_path, text))
     assert f"'{key}'" in str(error.value)
     assert "\n" not in str(error.value)
+
+
+def test_an_unknown_key_is_answered_with_the_keys_a_file_may_hold(tmp_path):
+    with pytest.raises(ConfigError) as error:
+        load_config(write(tmp_path, 'council_nme = "Northshire"\n'))
+    known = str(error.value).partition("(known: ")[2].rstrip(")").split(", ")
+    assert "significance" in known and "objectives" in known and "tiers" not in known
 
 
 def test_syntax_error_and_missing_file_are_one_line(tmp_path):
