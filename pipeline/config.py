@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -443,6 +444,8 @@ def _checked(name: str, value: Any, expected: type) -> Any:
     if type(value) is not expected:
         kind = {float: "a number", int: "a whole number", str: "text"}[expected]
         raise ConfigError(f"config: '{name}' must be {kind}, not {value!r}")
+    if expected is float and not math.isfinite(value):  # TOML's nan and inf
+        raise ConfigError(f"config: '{name}' must be a number, not {value!r}")
     if expected in (int, float) and value < 0:
         raise ConfigError(f"config: '{name}' must not be negative, not {value!r}")
     return value

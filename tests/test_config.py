@@ -50,6 +50,15 @@ def test_whole_number_accepted_where_a_fraction_is_expected(tmp_path):
         # The tiers are a section of their own, [[significance.tiers]], not a key of the top level.
         ('[[tiers]]\nname = "Major"\nmethods = ["No formal method"]\n', "tiers"),
         ("tiers = 3\n", "tiers"),
+        # TOML's nan and inf are numbers to it, not amounts: a tier would read "funding at least £nan".
+        *(
+            (
+                f'[[significance.tiers]]\nname = "Major"\nfunding_from = {number}\nmethods = ["No formal method"]\n'
+                '[[significance.tiers]]\nname = "Other"\nmethods = ["No formal method"]\n',
+                "significance.tiers[1].funding_from",
+            )
+            for number in ("nan", "inf")
+        ),
     ],
 )
 def test_bad_key_or_value_names_the_key(tmp_path, text, key):
