@@ -196,3 +196,24 @@ def test_the_console_says_when_a_partnership_id_counts_once(tmp_path):
     result = run(tmp_path / "in", tmp_path / "out")
     assert "Workbooks: 3;" in result.output
     assert "Partnerships: 2, each Partnership ID counted once; 1 other return(s)" in result.output
+
+
+@pytest.mark.parametrize(
+    "returned", ["nothing yet", "only a file that is not a workbook", "only an entry out of scope"]
+)
+def test_a_year_with_no_partnership_to_assess_still_makes_its_pack(tmp_path, returned):
+    """Early in the year the first return may be unreadable, or not a partnership at all: the pack says
+    so (Exceptions, the appendix) rather than the run failing."""
+    from officer import write_workbook
+
+    inputs = tmp_path / "input"
+    inputs.mkdir()
+    if returned == "only a file that is not a workbook":
+        (inputs / "P-001.xlsx").write_text("saved from the email as text", encoding="utf-8")
+    elif returned == "only an entry out of scope":
+        write_workbook(inputs / "P-001.xlsx", register={"scope_informal_group": "Yes"})
+    result = run(inputs, tmp_path / "out")
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "out" / "review_pack.html").read_text(encoding="utf-8")
+    assert "The strategy's nine risks, ranked" in page and "No partnership has rated the strategy's risks yet" in page

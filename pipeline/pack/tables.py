@@ -196,7 +196,13 @@ def partnerships_frame(
         "leverage",
         "leverage_reason",
     ]
-    return pandas.DataFrame(rows, columns=columns)
+    # Typed, so that the filters on them still filter when there are no rows (a column of no values
+    # is read as one of objects, and a frame indexed by that takes it for a list of column names).
+    return pandas.DataFrame(rows, columns=columns).astype(dict.fromkeys(_FLAGS, bool))
+
+
+#: The columns of `partnerships_frame` that are True or False for every partnership.
+_FLAGS = ("assessed", "in_scope", "counted", "objectives_stated")
 
 
 #: The partnerships table's columns of improvement actions by status (and overdue), and of each
@@ -335,7 +341,8 @@ def risks_frame(scores: Sequence[PartnershipScore]) -> "pandas.DataFrame":
         if score.assessed and score.in_scope and score.counted
         for risk in score.risks
     ]
-    return pandas.DataFrame(rows, columns=["file", "ref", "likelihood", "impact", "score", "high", "strategy"])
+    frame = pandas.DataFrame(rows, columns=["file", "ref", "likelihood", "impact", "score", "high", "strategy"])
+    return frame.astype({"high": bool, "strategy": bool})  # typed even with no rows, as `partnerships_frame`
 
 
 def heat_map(risks: "pandas.DataFrame") -> dict[tuple[int, int], int]:
