@@ -121,7 +121,7 @@ def report(
 
     input_dir, out_dir = Path(input_dir), Path(out_dir)
     check_out_folder(input_dir, out_dir, PACK_MARKERS)
-    earlier = read_previous(previous_dir)  # every earlier year given, oldest first
+    earlier = read_previous(previous_dir, year)  # every earlier year given, oldest first
     previous = earlier[-1] if earlier else None
 
     with staged_pack(out_dir) as staging:
@@ -213,9 +213,9 @@ def _step(name: str) -> Iterator[None]:
 # --- Last year --------------------------------------------------------------------------------------
 
 
-def read_previous(previous_dir: Path | Sequence[Path] | None) -> list[dict[str, Any]]:
-    """Every earlier year's results.json, oldest first, read before any work so a wrong --previous
-    fails at once."""
+def read_previous(previous_dir: Path | Sequence[Path] | None, year: int) -> list[dict[str, Any]]:
+    """Every results.json of a year before `year`, oldest first, read before any work so a wrong
+    --previous fails at once."""
     from pipeline.cycle.compare import PreviousError
     from pipeline.cycle.history import load_years
 
@@ -223,7 +223,7 @@ def read_previous(previous_dir: Path | Sequence[Path] | None) -> list[dict[str, 
         return []
     folders = [previous_dir] if isinstance(previous_dir, (str, Path)) else list(previous_dir)
     try:
-        return load_years(Path(folder) for folder in folders)
+        return load_years((Path(folder) for folder in folders), before=year)
     except PreviousError as error:
         raise ReportError(str(error)) from None
 

@@ -266,3 +266,25 @@ def test_last_years_ratings_read_the_same_in_every_table_when_an_id_came_twice(t
     then, side_by_side = _row(page, "rag-change", "Rating then (2026)"), _row(page, "rag-years", "2026")
     assert then == side_by_side == [*own_ratings, "3"]  # and the total
     assert _row(page, "rag-change", "Rating now (2027)") == _row(page, "rag-years", "2027")
+
+
+def test_a_year_run_again_with_the_folder_of_years_compares_with_the_year_before(root, tmp_path):
+    """`--previous output` once output/2027 exists (the year run again after officers' corrections):
+    this year's own earlier run is not "last year"."""
+    packs = tmp_path / "output"
+    shutil.copytree(root / "packs", packs)
+    for _ in range(2):
+        result = run(root / "returns-2027", packs / "2027", 2027, packs)
+        assert result.exit_code == 0, result.output
+    _, data = history(packs / "2027")
+    assert data["change_since_previous"]["previous_year"] == 2026
+    assert [row["year"] for row in data["history"]["years"]] == [2025, 2026, 2027]
+    assert "Change since 2026" in (packs / "2027" / "review_pack.html").read_text(encoding="utf-8")
+
+
+def test_a_later_year_given_as_the_previous_one_is_refused_in_one_line(root, tmp_path):
+    result = run(root / "returns-2025", tmp_path / "2025", 2025, root / "packs" / "2026")
+    lines = result.output.strip().splitlines()
+    assert result.exit_code == 1 and len(lines) == 1, result.output
+    assert "2026" in lines[0] and "before 2025" in lines[0]
+    assert not (tmp_path / "2025").exists()

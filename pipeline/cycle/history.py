@@ -46,15 +46,22 @@ def year_folders(given: Path) -> list[Path]:
     return found
 
 
-def load_years(given: Iterable[Path]) -> list[dict[str, Any]]:
-    """Every earlier year's results, oldest first; a year that cannot be read, or two folders of the
-    same year, stop the run (PreviousError, one line)."""
+def load_years(given: Iterable[Path], before: int) -> list[dict[str, Any]]:
+    """Every year's results before the year `before` (the review's), oldest first. A year that cannot be
+    read, two folders of the same year, or a folder given by name that reviews `before` or a later
+    year stop the run (PreviousError, one line). In a folder holding years, those from `before` on
+    are passed over: the year's own output, from a run before this one, is one of them when the
+    year is run again with `--previous output`."""
     years: dict[int, tuple[Path, dict[str, Any]]] = {}
-    for folder in (folder for path in given for folder in year_folders(path)):
+    for folder, named in ((folder, folder == Path(path)) for path in given for folder in year_folders(path)):
         data = load_previous(folder)
         year = data.get("year")
         if not isinstance(year, int) or isinstance(year, bool):
             raise PreviousError(f"--previous: {folder / RESULTS_FILE} does not say which year it reviews")
+        if year >= before:
+            if named:
+                raise PreviousError(f"--previous: {folder} is the review of {year}; give years before {before}")
+            continue
         if year in years and years[year][0].resolve() != folder.resolve():
             raise PreviousError(
                 f"--previous: {years[year][0]} and {folder} are both the review of {year}; give each year once"
@@ -78,9 +85,7 @@ def _earlier_entries(earlier: Sequence[Mapping[str, Any]], this_year: int) -> di
                     found.setdefault(key, {}).setdefault(
                         item["year"], {"year": item["year"], **{k: item.get(k) for k in MEASURES}}
                     )
-    for data in earlier:
-        if data["year"] == this_year:
-            continue  # this year's own figures stand for it
+    for data in earlier:  # every one before this year (`load_years`)
         for key, partnership in by_identity(data["partnerships"]).items():
             found.setdefault(key, {})[data["year"]] = _entry(data["year"], partnership)
     return found
