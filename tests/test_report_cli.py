@@ -148,7 +148,7 @@ def test_out_must_not_be_a_folder_of_other_files(inputs, tmp_path):
 def test_previous_year_must_exist_and_is_shown(good_pack, inputs, tmp_path):
     missing = run(inputs, tmp_path / "x", "--previous", str(tmp_path / "nowhere"))
     assert missing.exit_code == 1 and len(missing.output.strip().splitlines()) == 1
-    result = run(inputs, tmp_path / "2027", "--previous", str(good_pack))
+    result = run(inputs, tmp_path / "2027", "--year", "2027", "--previous", str(good_pack))
     assert result.exit_code == 0, result.output
     page = (tmp_path / "2027" / "review_pack.html").read_text(encoding="utf-8")
     assert 'id="change"' in page and "Rating then" in page
