@@ -36,9 +36,11 @@ PLACEHOLDERS = {
     },
     "sheet.layout": {
         "fix": 'what happened and how to undo it, e.g. "The row of question 1d was deleted (it was row '
-        '5): undo the deletion, or copy your answers into a fresh template."; for a header: "Rows, '
-        "columns or headers of the standard template have been moved, renamed or deleted: copy "
-        'your answers into a fresh template."'
+        '5): undo the deletion, or copy your answers into a fresh template."; for columns inserted or '
+        "deleted, one finding: \"A column was inserted at column C, before 'Answer': delete column C.\"; "
+        "for a header typed over: \"The header was changed: change it back to 'Action'.\"; for other "
+        'headers out of place: "Rows, columns or headers of the standard template have been moved, '
+        'renamed or deleted: copy your answers into a fresh template."'
     },
     "sheet.rows_moved": {
         "problem": 'what happened, e.g. "A row was inserted above the row of risk R04 in the Risks sheet (row 5)"',

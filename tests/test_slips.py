@@ -110,3 +110,37 @@ def test_register_fields_moved_are_named_as_fields(tmp_path):
     message = found["Register", "A1", "sheet.rows_moved"].message
     assert "put the rows back in the template's order, 'Partnership ID' first" in message and "(Ref)" not in message
     assert workbook.register["purpose"].value.startswith("Reduce crime")
+
+
+def test_a_column_inserted_in_a_table_is_one_finding_saying_which_to_delete(tmp_path):
+    workbook, found = load(tmp_path, lambda book: book["Improvement"].insert_cols(3))
+    layout = [key for key in found if key[2] == "sheet.layout"]
+    assert layout == [("Improvement", "C1", "sheet.layout")]
+    message = found["Improvement", "C1", "sheet.layout"].message
+    assert "A column was inserted at column C, before 'Answer': delete column C" in message
+
+
+def test_two_columns_inserted_say_both(tmp_path):
+    workbook, found = load(tmp_path, lambda book: book["Risks"].insert_cols(3, 2))
+    assert [key for key in found if key[2] == "sheet.layout"] == [("Risks", "C1", "sheet.layout")]
+    assert "2 columns were inserted at columns C to D, before 'Likelihood': delete columns C to D" in (
+        found["Risks", "C1", "sheet.layout"].message
+    )
+
+
+def test_a_column_deleted_from_a_table_is_one_finding_naming_it(tmp_path):
+    workbook, found = load(tmp_path, lambda book: book["Checklist"].delete_cols(5))
+    assert [key for key in found if key[2] == "sheet.layout"] == [("Checklist", "E1", "sheet.layout")]
+    assert "The column 'Evidence' was deleted (it was column E): undo the deletion" in (
+        found["Checklist", "E1", "sheet.layout"].message
+    )
+
+
+def test_a_header_typed_over_is_put_back_not_the_whole_workbook_copied(tmp_path):
+    def rename(book):
+        book["Improvement"]["D1"] = "What we will do"
+
+    workbook, found = load(tmp_path, rename)
+    assert [key for key in found if key[2] == "sheet.layout"] == [("Improvement", "D1", "sheet.layout")]
+    message = found["Improvement", "D1", "sheet.layout"].message
+    assert "Expected 'Action' here. The header was changed: change it back to 'Action'." == message

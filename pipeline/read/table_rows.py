@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from pipeline import values
+from pipeline.catalogue import column_letter
 from pipeline.findings import RuleCode
 
 #: More problems than this in one table are reported as one: the table is past repairing by hand.
@@ -266,6 +267,39 @@ def _where_it_was(item: Item, items: Sequence[Item], rows: dict[str, int], expec
     if index and items[index - 1].key in rows:
         return rows[items[index - 1].key] + 1
     return expected[item.key]
+
+
+#: Up to this many columns inserted before a table's header, or deleted from it, are recognised as such.
+SHIFT_COLUMNS = 5
+
+
+def moved_columns(headers: Sequence[str], found: Sequence[str], first: int) -> str | None:
+    """What to undo when a header row holds the template's `headers` shifted by columns inserted or
+    deleted where the first of them out of place (index `first`) should be: `found` is the row's
+    cells, folded (`_fold`), up to SHIFT_COLUMNS beyond the headers. None when it is no such shift."""
+    rest = [header.casefold() for header in headers[first:]]
+    for count in range(1, SHIFT_COLUMNS + 1):
+        if list(found[first + count : first + count + len(rest)]) == rest:
+            span = _columns(first + 1, first + count)
+            inserted = "A column was" if count == 1 else f"{count} columns were"
+            return f"{inserted} inserted at {span}, before '{headers[first]}': delete {span}"
+    for count in range(1, len(rest)):
+        if list(found[first : first + len(rest) - count]) == rest[count:]:
+            names = _and([f"'{header}'" for header in headers[first : first + count]])
+            span = _columns(first + 1, first + count)
+            if count == 1:
+                return f"The column {names} was deleted (it was {span}): {_UNDO}"
+            return f"The columns {names} were deleted (they were {span}): {_UNDO}"
+    return None
+
+
+_UNDO = "undo the deletion, or copy your answers into a fresh template"
+
+
+def _columns(first: int, last: int) -> str:
+    if first == last:
+        return f"column {column_letter(first)}"
+    return f"columns {column_letter(first)} to {column_letter(last)}"
 
 
 def _cap(text: str) -> str:

@@ -392,19 +392,32 @@ def _fold(value: Value) -> str:
 
 
 def _check_headers(sheet: _Sheet, layout: SheetLayout, header_row: int, name: str, found: list[Finding]) -> None:
-    for column, header in enumerate(layout.headers, start=1):
-        typed = sheet.get(header_row, column)
-        if _fold(typed) != header.casefold():
-            found.append(
-                finding(
-                    RuleCode.SHEET_LAYOUT,
-                    file=name,
-                    sheet=layout.name,
-                    cell=f"{layout.column(header)}{header_row}",
-                    value=values.text(typed),
-                    expected=header,
-                )
+    """A finding for each header not where the template has it; one in all, saying what to undo, when
+    columns were inserted before a header or deleted."""
+    row = [
+        _fold(sheet.get(header_row, column)) for column in range(1, len(layout.headers) + table_rows.SHIFT_COLUMNS + 1)
+    ]
+    wrong = [index for index, header in enumerate(layout.headers) if row[index] != header.casefold()]
+    if not wrong:
+        return
+    moved = table_rows.moved_columns(layout.headers, row, wrong[0])
+    folded = {header.casefold() for header in layout.headers}
+    for index in wrong[:1] if moved else wrong:
+        header = layout.headers[index]
+        fix = moved
+        if not moved and row[index] and row[index] not in folded:  # typed over, not another column moved here
+            fix = f"The header was changed: change it back to '{header}'"
+        found.append(
+            finding(
+                RuleCode.SHEET_LAYOUT,
+                file=name,
+                sheet=layout.name,
+                cell=f"{layout.column(header)}{header_row}",
+                value=values.text(sheet.get(header_row, index + 1)),
+                expected=header,
+                **({"fix": f"{fix}."} if fix else {}),
             )
+        )
 
 
 def _locate(
