@@ -34,6 +34,11 @@ PLACEHOLDERS = {
         "for a size over its limit; for a cell beyond the rows and columns allowed, a cell "
         "longer than Excel allows or a read that takes too long, what it is"
     },
+    "sheet.missing": {
+        "fix": 'what to do: "Use the standard template and do not delete or rename its sheets."; when a sheet '
+        "of another name reads much like it: \"A sheet named 'Risk register' is there instead: give it back "
+        "its name, 'Risks'.\""
+    },
     "sheet.layout": {
         "fix": 'what happened and how to undo it, e.g. "The row of question 1d was deleted (it was row '
         '5): undo the deletion, or copy your answers into a fresh template."; for columns inserted or '

@@ -125,7 +125,8 @@ RULES: dict[RuleCode, Rule] = {
             RuleCode.SHEET_MISSING,
             ERROR,
             "a required sheet is absent",
-            "The sheet '{sheet}' is missing. Use the standard template and do not delete or rename its sheets.",
+            "The sheet '{sheet}' is missing. {fix}",
+            (("fix", "Use the standard template and do not delete or rename its sheets."),),
         ),
         Rule(
             RuleCode.SHEET_LAYOUT,

@@ -144,3 +144,26 @@ def test_a_header_typed_over_is_put_back_not_the_whole_workbook_copied(tmp_path)
     assert [key for key in found if key[2] == "sheet.layout"] == [("Improvement", "D1", "sheet.layout")]
     message = found["Improvement", "D1", "sheet.layout"].message
     assert "Expected 'Action' here. The header was changed: change it back to 'Action'." == message
+
+
+def test_a_sheet_renamed_is_named_in_the_finding(tmp_path):
+    def rename(book):
+        book["Risks"].title = "Risk register"
+        book.create_sheet("Notes")
+
+    workbook, found = load(tmp_path, rename)
+    assert found["Risks", "", "sheet.missing"].message == (
+        "The sheet 'Risks' is missing. A sheet named 'Risk register' is there instead: "
+        "give it back its name, 'Risks'."
+    )
+
+
+def test_a_sheet_deleted_is_still_missing_whatever_other_sheets_are_there(tmp_path):
+    def delete(book):
+        del book["Objectives"]
+        book.create_sheet("Notes")
+
+    workbook, found = load(tmp_path, delete)
+    assert found["Objectives", "", "sheet.missing"].message == (
+        "The sheet 'Objectives' is missing. Use the standard template and do not delete or rename its sheets."
+    )

@@ -239,9 +239,15 @@ def read_workbook(
                 dataclasses.replace(item, partnership_id=workbook.partnership_id) for item in version_findings
             ),
         )
-    for sheet_name in catalogue.required_sheets(version):
-        if sheet_name not in present:
-            found.append(finding(RuleCode.SHEET_MISSING, file=name, sheet=sheet_name))
+    missing = [sheet_name for sheet_name in catalogue.required_sheets(version) if sheet_name not in present]
+    renamed = _renamed(missing, present - set(catalogue.required_sheets(version)))
+    for sheet_name in missing:
+        fields = {}
+        if sheet_name in renamed:
+            fields["fix"] = (
+                f"A sheet named '{renamed[sheet_name]}' is there instead: give it back its name, '{sheet_name}'."
+            )
+        found.append(finding(RuleCode.SHEET_MISSING, file=name, sheet=sheet_name, **fields))
     if version < catalogue.TEMPLATE_VERSION:
         found.append(
             finding(
@@ -385,6 +391,25 @@ def _huge_numbers_as_text(data: bytes, package: Package) -> bytes:
                 content = _NUMBER_CELL.sub(as_text, content)
             target.writestr(info, content)
     return out.getvalue()
+
+
+#: How alike (rapidfuzz's WRatio, 0 to 100) a sheet's name must be to a missing one's to be taken for it
+#: renamed: "Risk register" for "Risks" (80), not "Notes" for "Objectives" (54).
+_RENAMED_SIMILARITY = 75
+
+
+def _renamed(missing: list[str], others: set[str]) -> dict[str, str]:
+    """Each missing sheet's likely new name: the sheet of `others` (not the template's) whose name reads
+    most like it, each taken once."""
+    from rapidfuzz import fuzz, process
+
+    renamed: dict[str, str] = {}
+    for sheet_name in missing:
+        choices = {other: other.casefold() for other in sorted(others) if other not in renamed.values()}
+        match = process.extractOne(sheet_name.casefold(), choices, scorer=fuzz.WRatio, score_cutoff=_RENAMED_SIMILARITY)
+        if match:
+            renamed[sheet_name] = match[2]
+    return renamed
 
 
 def _fold(value: Value) -> str:
