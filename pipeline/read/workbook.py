@@ -401,9 +401,11 @@ _RENAMED_SIMILARITY = 75
 def _renamed(missing: list[str], others: set[str]) -> dict[str, str]:
     """Each missing sheet's likely new name: the sheet of `others` (not the template's) whose name reads
     most like it, each taken once."""
+    renamed: dict[str, str] = {}
+    if not missing or not others:
+        return renamed
     from rapidfuzz import fuzz, process
 
-    renamed: dict[str, str] = {}
     for sheet_name in missing:
         choices = {other: other.casefold() for other in sorted(others) if other not in renamed.values()}
         match = process.extractOne(sheet_name.casefold(), choices, scorer=fuzz.WRatio, score_cutoff=_RENAMED_SIMILARITY)
