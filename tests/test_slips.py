@@ -153,8 +153,7 @@ def test_a_sheet_renamed_is_named_in_the_finding(tmp_path):
 
     workbook, found = load(tmp_path, rename)
     assert found["Risks", "", "sheet.missing"].message == (
-        "The sheet 'Risks' is missing. A sheet named 'Risk register' is there instead: "
-        "give it back its name, 'Risks'."
+        "The sheet 'Risks' is missing. A sheet named 'Risk register' is there instead: give it back its name, 'Risks'."
     )
 
 
