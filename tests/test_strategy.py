@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import html
 import io
 import json
 import re
@@ -379,3 +380,37 @@ def test_the_charts_draw_word_and_table_what_results_json_records(year):
     resources = _chart(html, "resources_vs_assurance")
     assert "Each of the 4 partnerships rated Red, Amber or Green" in resources
     assert "The largest commitment of money is P-002 (£300,000" in resources
+
+
+def test_objectives_left_unanswered_are_not_read_as_supporting_none(tmp_path):
+    """ "Supports none" is said of a partnership that answered No, as objectives.none_supported says;
+    one that left the Objectives sheet blank has not said, and is told apart."""
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    write_workbook(folder / "p3.xlsx", partnership_id="P-003", objectives=NONE)
+    write_workbook(
+        folder / "p5.xlsx",
+        partnership_id="P-005",
+        objectives={ref: {"Contributes": None, "How": None} for ref in NONE},
+    )
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli,
+        ["report", str(folder), "--out", str(out), "--as-of", AS_OF.isoformat(), "--no-pdf"],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    strategy = json.loads((out / "results.json").read_text(encoding="utf-8"))["strategy"]
+    assert strategy["partnerships_supporting_none"] == ["P-003"]
+    assert strategy["objectives_unanswered"] == ["P-005"]
+    rules = {
+        (row["file"], row["rule"])
+        for row in csv.DictReader(io.StringIO((out / "validation_report.csv").read_text("utf-8")))
+    }
+    assert ("p3.xlsx", "objectives.none_supported") in rules and ("p5.xlsx", "objectives.none_supported") not in rules
+    page = html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (out / "review_pack.html").read_text("utf-8"))))
+    assert "1 partnership supports none of the council's objectives." in page
+    assert (
+        "1 partnership has not said which of the council's objectives it supports (Objectives sheet not answered)."
+        in page
+    )

@@ -54,6 +54,11 @@ def supported(workbook: Workbook, config: Config) -> tuple[str, ...] | None:
     return tuple(objective.ref for objective, row in matched(workbook, config) if contribution(row) == catalogue.YES)
 
 
+def answered(workbook: Workbook, config: Config) -> bool:
+    """Whether any of the configured objectives is answered Yes or No (what `supported` reads)."""
+    return any(contribution(row) in (catalogue.YES, catalogue.NO) for _, row in matched(workbook, config))
+
+
 def differences(workbook: Workbook, config: Config) -> str:
     """In words, how the workbook's list differs from this year's (for `objectives.other_list`)."""
     theirs = {_fold(row.ref): _fold(row.title) for row in workbook.objectives}

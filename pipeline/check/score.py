@@ -129,6 +129,9 @@ class PartnershipScore:
     #: The refs of the council's objectives it contributes to; None when not stated (template version 1),
     #: out of scope or not assessed.
     objectives: tuple[str, ...] | None = None
+    #: Whether any objective is answered Yes or No: with none Yes, it supports none only when it is (the
+    #: partnership has not said otherwise).
+    objectives_answered: bool = False
     total_budget: float | None = None
     partner_contributions: float | None = None
 
@@ -218,6 +221,7 @@ def score_workbook(
         checklist_statuses={status: status_counts[status] for status in catalogue.CHECKLIST_STATUSES},
         template_version=workbook.template_version,
         objectives=objective_answers.supported(workbook, config) if assessed and not scope_yes else None,
+        objectives_answered=objective_answers.answered(workbook, config),
         total_budget=_valid(values.amount(workbook.value("total_budget"))),
         partner_contributions=_valid(values.amount(workbook.value("partner_contributions"))),
     )

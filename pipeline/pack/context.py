@@ -311,6 +311,7 @@ def _exceptions(
         "supports_none": [by_file[item["file"]] for item in strategy["objectives"]["none"]],
         "unsupported_objectives": strategy["objectives"]["unsupported"],
         "objectives_not_stated": [by_file[item["file"]] for item in strategy["objectives"]["not_stated"]],
+        "objectives_unanswered": [by_file[item["file"]] for item in strategy["objectives"]["unanswered"]],
     }
 
 
@@ -359,6 +360,11 @@ def _headlines(totals: Mapping[str, Any], exceptions: Mapping[str, list]) -> lis
         lines.append(
             f"No partnership supports {_joined(named)} (objective{'s' if len(named) > 1 else ''} of the council)."
         )
+    add(
+        len(exceptions["objectives_unanswered"]),
+        "1 partnership has not said which of the council's objectives it supports (Objectives sheet not answered).",
+        "{n} partnerships have not said which of the council's objectives they support (Objectives sheet not answered).",
+    )
     add(
         len(exceptions["objectives_not_stated"]),
         "1 workbook was made with the previous template and does not state the objectives it supports.",

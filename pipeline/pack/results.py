@@ -137,6 +137,7 @@ def results(
             "objectives_supported_by_none": [item["ref"] for item in objectives["unsupported"]],
             "partnerships_supporting_none": [item["id"] for item in objectives["none"]],
             "objectives_not_stated": [item["id"] for item in objectives["not_stated"]],
+            "objectives_unanswered": [item["id"] for item in objectives["unanswered"]],
             "rag_by_service_area": strategy["rag_by_service_area"],
             "strategy_risks": strategy["strategy_risks"],
         }

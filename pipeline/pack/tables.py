@@ -153,6 +153,7 @@ def partnerships_frame(
             "performance_method": score.performance_method,
             "proportionate": score.proportionate,
             "objectives_stated": score.objectives is not None,
+            "objectives_answered": score.objectives_answered,
             "objectives": tuple(score.objectives or ()),
             "funding": score.funding,
             "officer_days": score.officer_days,
@@ -182,6 +183,7 @@ def partnerships_frame(
         "performance_method",
         "proportionate",
         "objectives_stated",
+        "objectives_answered",
         "objectives",
         "funding",
         "officer_days",
@@ -202,7 +204,7 @@ def partnerships_frame(
 
 
 #: The columns of `partnerships_frame` that are True or False for every partnership.
-_FLAGS = ("assessed", "in_scope", "counted", "objectives_stated")
+_FLAGS = ("assessed", "in_scope", "counted", "objectives_stated", "objectives_answered")
 
 
 #: The partnerships table's columns of improvement actions by status (and overdue), and of each
@@ -261,8 +263,9 @@ def objectives_matrix(frame: "pandas.DataFrame", config: Config) -> dict[str, An
     `rows`: each partnership stating its objectives, with Yes per objective it contributes to;
     `objectives`: per objective, the partnerships contributing and their council money and officer
     days (a partnership's whole money counts under each objective it supports, so the objectives'
-    sums may add up to more than the total); `none`: partnerships that support no objective (an
-    exception: the strategy says every partnership must); `unsupported`: objectives no partnership
+    sums may add up to more than the total); `none`: partnerships that answered and support no
+    objective (an exception: the strategy says every partnership must); `unanswered`: those that
+    answered no objective at all, Yes or No (they have not said); `unsupported`: objectives no partnership
     supports; `not_stated`: partnerships whose workbook does not ask (template version 1)."""
     import pandas
 
@@ -311,7 +314,12 @@ def objectives_matrix(frame: "pandas.DataFrame", config: Config) -> dict[str, An
         "none": [
             {"file": file, "id": by_file.at[file, "partnership_id"], "name": by_file.at[file, "name"]}
             for file in wide.index
-            if not supports[file]
+            if not supports[file] and by_file.at[file, "objectives_answered"]
+        ],
+        "unanswered": [
+            {"file": file, "id": by_file.at[file, "partnership_id"], "name": by_file.at[file, "name"]}
+            for file in wide.index
+            if not by_file.at[file, "objectives_answered"]
         ],
         "unsupported": [item for item in objectives if not item["partnerships"]],
         "not_stated": [
