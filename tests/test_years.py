@@ -288,3 +288,23 @@ def test_a_later_year_given_as_the_previous_one_is_refused_in_one_line(root, tmp
     assert result.exit_code == 1 and len(lines) == 1, result.output
     assert "2026" in lines[0] and "before 2025" in lines[0]
     assert not (tmp_path / "2025").exists()
+
+
+def test_a_partnership_whose_id_was_typed_differently_is_pointed_out(tmp_path):
+    """P-001 returned as 'P001' this year reads as one partnership ended and another new: the pack says
+    they share a name and asks for the ID to be corrected, so that the years are matched."""
+    for year, partnership_id in ((2026, "P-001"), (2027, "P001")):
+        folder = tmp_path / f"returns-{year}"
+        folder.mkdir()
+        write_workbook(folder / "safer.xlsx", partnership_id=partnership_id, register={"name": "Safer  Streets"})
+        write_workbook(folder / "other.xlsx", partnership_id="P-002", register={"name": "Youth Forum"})
+    assert run(tmp_path / "returns-2026", tmp_path / "2026", 2026).exit_code == 0
+    result = run(tmp_path / "returns-2027", tmp_path / "2027", 2027, tmp_path / "2026")
+    assert result.exit_code == 0, result.output
+    change = json.loads((tmp_path / "2027" / "results.json").read_text(encoding="utf-8"))["change_since_previous"]
+    assert change["ids_changed"] == [{"new": "P001", "ended": "P-001"}]
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (tmp_path / "2027" / "review_pack.html").read_text("utf-8")))
+    assert (
+        "P001 has the name of last year's P-001 (Safer Streets): if it is the same partnership, correct its "
+        "Partnership ID to P-001, so that the years are matched."
+    ) in page

@@ -160,6 +160,22 @@ class Comparison:
     def ended(self) -> tuple[PartnershipChange, ...]:
         return tuple(change for change in self.partnerships if change.status == "ended")
 
+    @property
+    def ids_changed(self) -> tuple[tuple[PartnershipChange, PartnershipChange], ...]:
+        """(new, ended) pairs of the same name (case and spaces aside): most likely one partnership whose
+        Partnership ID was typed differently this year, which is then matched with nothing."""
+        ended: dict[str, list[PartnershipChange]] = {}
+        for change in self.ended:
+            ended.setdefault(_name_key(change.name), []).append(change)
+        new: dict[str, list[PartnershipChange]] = {}
+        for change in self.new:
+            new.setdefault(_name_key(change.name), []).append(change)
+        return tuple(
+            (new[name][0], ended[name][0])
+            for name in sorted(new.keys() & ended.keys(), key=lambda name: new[name][0].id)
+            if name and len(new[name]) == len(ended[name]) == 1
+        )
+
     def rag_counts(self, year: str) -> dict[str, int]:
         attribute = "rag_then" if year == "then" else "rag_now"
         return dict(
@@ -242,6 +258,7 @@ class Comparison:
                     "rag_now": self.rag_counts("now"),
                     "new": [change.id for change in self.new],
                     "ended": [change.id for change in self.ended],
+                    "ids_changed": [{"new": new.id, "ended": ended.id} for new, ended in self.ids_changed],
                     "carried_actions": self.carried_actions,
                     "carried_actions_still_open": self.carried_still_open,
                     "carried_actions_closed": self.carried_closed,
@@ -308,6 +325,10 @@ def _ratings(results: Mapping[str, Any]) -> dict[str, int] | None:
     """A year's ratings as its pack gave them (its totals); None for a results.json without them."""
     rag = (results.get("totals") or {}).get("rag")
     return {name: int(count) for name, count in sorted(rag.items())} if isinstance(rag, Mapping) else None
+
+
+def _name_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
 
 
 def by_identity(partnerships: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
