@@ -35,6 +35,16 @@ LIMITED = {
 }
 
 
+def report(folder, out) -> None:
+    """`partnerships report` on the returns in `folder`, without the PDF."""
+    result = CliRunner().invoke(
+        cli,
+        ["report", str(folder), "--out", str(out), "--as-of", AS_OF.isoformat(), "--no-pdf"],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+
+
 @pytest.fixture(scope="module")
 def year(tmp_path_factory):
     """Four returns with known answers, one of them version 1, and the report run on them."""
@@ -64,12 +74,7 @@ def year(tmp_path_factory):
         register={**LIMITED, "statutory_voluntary": "Statutory", "funding": 12000},
     )
     out = folder.parent / "out"
-    result = CliRunner().invoke(
-        cli,
-        ["report", str(folder), "--out", str(out), "--as-of", AS_OF.isoformat(), "--no-pdf"],
-        catch_exceptions=False,
-    )
-    assert result.exit_code == 0, result.output
+    report(folder, out)
     return folder, out
 
 
@@ -394,12 +399,7 @@ def test_objectives_left_unanswered_are_not_read_as_supporting_none(tmp_path):
         objectives={ref: {"Contributes": None, "How": None} for ref in NONE},
     )
     out = tmp_path / "out"
-    result = CliRunner().invoke(
-        cli,
-        ["report", str(folder), "--out", str(out), "--as-of", AS_OF.isoformat(), "--no-pdf"],
-        catch_exceptions=False,
-    )
-    assert result.exit_code == 0, result.output
+    report(folder, out)
     strategy = json.loads((out / "results.json").read_text(encoding="utf-8"))["strategy"]
     assert strategy["partnerships_supporting_none"] == ["P-003"]
     assert strategy["objectives_unanswered"] == ["P-005"]
