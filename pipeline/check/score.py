@@ -129,8 +129,8 @@ class PartnershipScore:
     #: The refs of the council's objectives it contributes to; None when not stated (template version 1),
     #: out of scope or not assessed.
     objectives: tuple[str, ...] | None = None
-    #: Whether any objective is answered Yes or No: with none Yes, it supports none only when it is (the
-    #: partnership has not said otherwise).
+    #: Whether it answered any objective Yes or No: with no Yes, it supports none only if it answered
+    #: (blank answers say nothing either way).
     objectives_answered: bool = False
     total_budget: float | None = None
     partner_contributions: float | None = None
