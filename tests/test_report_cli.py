@@ -217,3 +217,4 @@ def test_a_year_with_no_partnership_to_assess_still_makes_its_pack(tmp_path, ret
     assert result.exit_code == 0, result.output
     page = (tmp_path / "out" / "review_pack.html").read_text(encoding="utf-8")
     assert "The strategy's nine risks, ranked" in page and "No partnership has rated the strategy's risks yet" in page
+    assert "No partnership supports" not in page  # no partnership has answered on the objectives: nothing to say

@@ -321,7 +321,10 @@ def objectives_matrix(frame: "pandas.DataFrame", config: Config) -> dict[str, An
             for file in wide.index
             if not by_file.at[file, "objectives_answered"]
         ],
-        "unsupported": [item for item in objectives if not item["partnerships"]],
+        # Said only of objectives some partnership could have said Yes to: none answered, nothing is known.
+        "unsupported": [item for item in objectives if not item["partnerships"]]
+        if stated["objectives_answered"].any()
+        else [],
         "not_stated": [
             {"file": row.file, "id": row.partnership_id, "name": row.name}
             for row in counted[~counted["objectives_stated"]].itertuples()
