@@ -5,6 +5,11 @@ CLI    := $(VENV)/bin/partnerships
 YEAR   ?= $(shell date +%Y)
 INPUT  ?= input
 OUTPUT ?= output/$(YEAR)
+# For a real year, optionally: the council's configuration, last year's output folder, the as-of date
+# (make report CONFIG=review.toml PREVIOUS=output/2026 AS_OF=2027-04-30).
+CONFIG ?=
+PREVIOUS ?=
+AS_OF ?=
 DEMO   := output/demo-input
 # The demo's dates sit around 2026-04-01 (pipeline/cycle/demo.py, REFERENCE_DATE), so its run is as of a month later.
 DEMO_AS_OF := 2026-05-01
@@ -58,7 +63,8 @@ $(BROWSER_DEPS): tests/browser/package.json tests/browser/package-lock.json
 report: install
 	@mkdir -p $(INPUT)
 	@if find $(INPUT) -type f \( -iname '*.xlsx' -o -iname '*.xlsm' \) ! -name '~$$*' | grep -q .; then \
-		$(CLI) report $(INPUT) --out $(OUTPUT) --year $(YEAR); \
+		$(CLI) report $(INPUT) --out $(OUTPUT) --year $(YEAR) $(if $(CONFIG),--config $(CONFIG)) \
+			$(if $(PREVIOUS),--previous $(PREVIOUS)) $(if $(AS_OF),--as-of $(AS_OF)); \
 	else \
 		echo "No workbooks in $(INPUT)/: running on a generated demo set ($(DEMO)/) instead, with last year's ($(DEMO_PREVIOUS)/)."; \
 		rm -rf $(DEMO) $(DEMO_PREVIOUS_INPUT) $(DEMO_PREVIOUS) && \
