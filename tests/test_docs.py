@@ -56,3 +56,24 @@ def test_every_module_is_in_the_development_table():
         name = path.relative_to(package).as_posix()
         if path.name not in ("__init__.py", "__main__.py"):
             assert f"`{name}`" in README, name
+
+
+def test_make_report_passes_the_years_settings_on(tmp_path):
+    """README's `make report CONFIG=... PREVIOUS=... AS_OF=...` reaches the command (a dry run of make)."""
+    import shutil
+
+    if not shutil.which("make"):
+        pytest.skip("make is not installed")
+    settings = ["CONFIG=review.toml", "PREVIOUS=output/2025", "AS_OF=2026-04-30", "YEAR=2026", f"INPUT={tmp_path}"]
+    assert "make report CONFIG=review.toml PREVIOUS=output/2025 AS_OF=2026-04-30" in README
+    dry = subprocess.run(
+        ["make", "-n", "report", *settings], cwd=Path(__file__).parents[1], capture_output=True, text=True, check=True
+    ).stdout
+    # `make -n` prints the recipe whole: its first branch is the run of a real year's returns.
+    command = dry[dry.index(f"report {tmp_path}") :].split(";")[0].replace("\\\n", " ")
+    assert (
+        command.split()
+        == (
+            f"report {tmp_path} --out output/2026 --year 2026 --config review.toml --previous output/2025 --as-of 2026-04-30"
+        ).split()
+    )
