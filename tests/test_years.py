@@ -308,3 +308,25 @@ def test_a_partnership_whose_id_was_typed_differently_is_pointed_out(tmp_path):
         "P001 has the name of last year's P-001 (Safer Streets): if it is the same partnership, correct its "
         "Partnership ID to P-001, so that the years are matched."
     ) in page
+
+
+def test_last_years_file_returned_again_is_pointed_out(tmp_path):
+    """An officer who sends last year's workbook again (the very bytes) has not done this year's review:
+    the change since last year names the file, and results.json records it."""
+    last, this = tmp_path / "returns-2026", tmp_path / "returns-2027"
+    for folder in (last, this):
+        folder.mkdir()
+    write_workbook(last / "P-001 safer streets.xlsx", partnership_id="P-001", register={"name": "Safer Streets"})
+    write_workbook(last / "P-002.xlsx", partnership_id="P-002", register={"name": "Youth Forum"})
+    shutil.copy(last / "P-001 safer streets.xlsx", this / "P-001 returned.xlsx")
+    write_workbook(this / "P-002.xlsx", partnership_id="P-002", register={"name": "Youth Forum", "funding": 1000})
+    assert run(last, tmp_path / "2026", 2026).exit_code == 0
+    result = run(this, tmp_path / "2027", 2027, tmp_path / "2026")
+    assert result.exit_code == 0, result.output
+    change = json.loads((tmp_path / "2027" / "results.json").read_text(encoding="utf-8"))["change_since_previous"]
+    assert change["returned_unchanged"] == [{"file": "P-001 returned.xlsx", "last_year": "P-001 safer streets.xlsx"}]
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (tmp_path / "2027" / "review_pack.html").read_text("utf-8")))
+    assert (
+        "P-001 returned.xlsx is the very file returned last year (P-001 safer streets.xlsx), unchanged: "
+        "ask its officer for this year's review."
+    ) in page

@@ -151,6 +151,8 @@ class Comparison:
     #: Each year's ratings as its pack gave them (each Partnership ID once), as the years side by side.
     ratings_then: Mapping[str, int] | None = None
     ratings_now: Mapping[str, int] | None = None
+    #: This year's files that are, byte for byte, a file returned last year: (this year's, last year's).
+    returned_unchanged: tuple[tuple[str, str], ...] = ()
 
     @property
     def new(self) -> tuple[PartnershipChange, ...]:
@@ -259,6 +261,7 @@ class Comparison:
                     "new": [change.id for change in self.new],
                     "ended": [change.id for change in self.ended],
                     "ids_changed": [{"new": new.id, "ended": ended.id} for new, ended in self.ids_changed],
+                    "returned_unchanged": [{"file": now, "last_year": then} for now, then in self.returned_unchanged],
                     "carried_actions": self.carried_actions,
                     "carried_actions_still_open": self.carried_still_open,
                     "carried_actions_closed": self.carried_closed,
@@ -318,6 +321,19 @@ def compare(current: Mapping[str, Any], previous: Mapping[str, Any]) -> Comparis
         risks=tuple(_movement(risk, previous["partnerships"], current["partnerships"]) for risk in catalogue.RISKS),
         ratings_then=_ratings(previous),
         ratings_now=_ratings(current),
+        returned_unchanged=_same_files(current, previous),
+    )
+
+
+def _same_files(current: Mapping[str, Any], previous: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """This year's input files whose SHA-256 is that of a file returned last year, each with that file:
+    last year's workbook sent again, not this year's review."""
+    then: dict[str, str] = {}
+    for item in previous.get("inputs") or ():
+        if isinstance(item, Mapping) and item.get("sha256"):
+            then.setdefault(str(item["sha256"]), str(item.get("file") or ""))
+    return tuple(
+        (str(item["file"]), then[item["sha256"]]) for item in current.get("inputs") or () if item.get("sha256") in then
     )
 
 

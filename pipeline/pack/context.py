@@ -758,6 +758,7 @@ def change_summary(comparison: Comparison, year: int, partnerships: Sequence[Map
         "new": rows(comparison.new),
         "ended": rows(change for change in comparison.ended if change.rag_then != OUT_OF_SCOPE),
         "ended_out_of_scope": rows(change for change in comparison.ended if change.rag_then == OUT_OF_SCOPE),
+        "returned_unchanged": [{"file": now, "last_year": then} for now, then in comparison.returned_unchanged],
         "ids_changed": [
             {"new": new.id, "ended": ended.id, "name": " ".join(ended.name.split())}
             for new, ended in comparison.ids_changed
