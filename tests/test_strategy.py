@@ -410,6 +410,8 @@ def test_objectives_left_unanswered_are_not_read_as_supporting_none(tmp_path):
     assert ("p3.xlsx", "objectives.none_supported") in rules and ("p5.xlsx", "objectives.none_supported") not in rules
     page = html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (out / "review_pack.html").read_text("utf-8"))))
     assert "1 partnership supports none of the council's objectives." in page
+    assert page.count("Objectives supported: none .") == 1  # P-003's profile; P-005's:
+    assert "Objectives supported: not said (no objective answered Yes or No)." in page
     assert (
         "1 partnership has not said which of the council's objectives it supports (Objectives sheet not answered)."
         in page
