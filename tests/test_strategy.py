@@ -412,6 +412,9 @@ def test_objectives_left_unanswered_are_not_read_as_supporting_none(tmp_path):
     assert "1 partnership supports none of the council's objectives." in page
     assert page.count("Objectives supported: none .") == 1  # P-003's profile; P-005's:
     assert "Objectives supported: not said (no objective answered Yes or No)." in page
+    assert "1 partnership answers none of the objectives, Yes or No, and is not in the matrix: P-005." in page
+    matrix = page[page.index("Partnerships and the council's objectives they contribute to") :]
+    assert "P-003" in matrix[:300] and "P-005" not in matrix[: matrix.index("Exceptions")]
     assert (
         "1 partnership has not said which of the council's objectives it supports (Objectives sheet not answered)."
         in page

@@ -260,7 +260,8 @@ def significance_table(frame: "pandas.DataFrame", config: Config) -> list[dict[s
 def objectives_matrix(frame: "pandas.DataFrame", config: Config) -> dict[str, Any]:
     """Partnerships x the council's objectives, for the partnerships in the year's figures.
 
-    `rows`: each partnership stating its objectives, with Yes per objective it contributes to;
+    `rows`: each partnership stating its objectives and answering any, with Yes per objective it
+    contributes to;
     `objectives`: per objective, the partnerships contributing and their council money and officer
     days (a partnership's whole money counts under each objective it supports, so the objectives'
     sums may add up to more than the total); `none`: partnerships that answered and support no
@@ -309,6 +310,7 @@ def objectives_matrix(frame: "pandas.DataFrame", config: Config) -> dict[str, An
                 "cells": [bool(wide.at[file, ref]) for ref in refs],
             }
             for file in wide.index
+            if by_file.at[file, "objectives_answered"]  # a row of blanks would read "does not"
         ],
         "objectives": objectives,
         "none": [
