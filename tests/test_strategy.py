@@ -150,7 +150,7 @@ def test_register_xlsx_has_tier_objectives_and_budget(year):
     headers = [cell.value for cell in sheet[1]]
     rows = {row[0]: dict(zip(headers, row)) for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert rows["P-002"]["Significance"] == "Major" and rows["P-002"]["Method proportionate"] == "No"
-    assert (rows["P-001"]["Objectives supported"], rows["P-004"]["Objectives supported"]) == ("O2", "Not stated")
+    assert [rows[key]["Objectives supported"] for key in ("P-001", "P-003", "P-004")] == ["O2", "None", "Not stated"]
     assert (rows["P-001"]["Total partnership budget (£)"], rows["P-001"]["Partner contributions (£)"]) == (90000, 65000)
     assert rows["P-004"]["Total partnership budget (£)"] is None
     assert book["Objectives"].max_row == 1 + 3 * 6  # three version 2 returns, six objectives each
@@ -413,6 +413,12 @@ def test_objectives_left_unanswered_are_not_read_as_supporting_none(tmp_path):
     assert page.count("Objectives supported: none .") == 1  # P-003's profile; P-005's:
     assert "Objectives supported: not said (no objective answered Yes or No)." in page
     assert "1 partnership answers none of the objectives, Yes or No, and is not in the matrix: P-005." in page
+    register = openpyxl.load_workbook(out / "register.xlsx")["Register"]
+    headers = [cell.value for cell in register[1]]
+    supported = {
+        row[0]: row[headers.index("Objectives supported")] for row in register.iter_rows(min_row=2, values_only=True)
+    }
+    assert supported == {"P-003": "None", "P-005": "Not answered"}
     matrix = page[page.index("Partnerships and the council's objectives they contribute to") :]
     assert "P-003" in matrix[:300] and "P-005" not in matrix[: matrix.index("Exceptions")]
     assert (

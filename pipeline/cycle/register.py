@@ -55,8 +55,9 @@ OPEN_ACTION_HEADERS = (
 OBJECTIVES_SHEET = "Objectives"
 #: Each return's answer per objective (template version 2), so next year's workbook brings them back.
 OBJECTIVE_HEADERS = ("Partnership ID", "Ref", "Objective", "Contributes", "How", "File")
-#: What "Objectives supported" says of a return made with template version 1, which does not ask.
-NOT_STATED = "Not stated"
+#: What "Objectives supported" says of a return made with template version 1, which does not ask; of one
+#: that answered No to every objective it answered; and of one that answered none, Yes or No.
+NOT_STATED, SUPPORTS_NONE, NOT_ANSWERED = "Not stated", "None", "Not answered"
 OWN_RISKS_SHEET = "Own risks"
 #: An officer's own risks (below R09), so next year's workbook brings them back to be rated again.
 OWN_RISK_HEADERS = ("Partnership ID", "Ref", "Risk", "Mitigation", "Owner", "File")
@@ -97,7 +98,11 @@ def register_rows(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbo
 def _supported(score: PartnershipScore) -> str | None:
     if not score.assessed or not score.in_scope:
         return None
-    return NOT_STATED if score.objectives is None else "; ".join(score.objectives)
+    if score.objectives is None:
+        return NOT_STATED
+    if score.objectives:
+        return "; ".join(score.objectives)
+    return SUPPORTS_NONE if score.objectives_answered else NOT_ANSWERED
 
 
 def objective_rows(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbook]) -> list[list[Value]]:
