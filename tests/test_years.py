@@ -290,6 +290,17 @@ def test_a_later_year_given_as_the_previous_one_is_refused_in_one_line(root, tmp
     assert not (tmp_path / "2025").exists()
 
 
+def two_years(root: Path) -> tuple[dict, str]:
+    """The reports of root/returns-2026 and root/returns-2027 (with 2026 as --previous): the 2027
+    change since last year, and the 2027 pack's text."""
+    assert run(root / "returns-2026", root / "2026", 2026).exit_code == 0
+    result = run(root / "returns-2027", root / "2027", 2027, root / "2026")
+    assert result.exit_code == 0, result.output
+    change = json.loads((root / "2027" / "results.json").read_text(encoding="utf-8"))["change_since_previous"]
+    page = (root / "2027" / "review_pack.html").read_text(encoding="utf-8")
+    return change, re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+
+
 def test_a_partnership_whose_id_was_typed_differently_is_pointed_out(tmp_path):
     """P-001 returned as 'P001' this year reads as one partnership ended and another new: the pack says
     they share a name and asks for the ID to be corrected, so that the years are matched."""
@@ -298,12 +309,8 @@ def test_a_partnership_whose_id_was_typed_differently_is_pointed_out(tmp_path):
         folder.mkdir()
         write_workbook(folder / "safer.xlsx", partnership_id=partnership_id, register={"name": "Safer  Streets"})
         write_workbook(folder / "other.xlsx", partnership_id="P-002", register={"name": "Youth Forum"})
-    assert run(tmp_path / "returns-2026", tmp_path / "2026", 2026).exit_code == 0
-    result = run(tmp_path / "returns-2027", tmp_path / "2027", 2027, tmp_path / "2026")
-    assert result.exit_code == 0, result.output
-    change = json.loads((tmp_path / "2027" / "results.json").read_text(encoding="utf-8"))["change_since_previous"]
+    change, page = two_years(tmp_path)
     assert change["ids_changed"] == [{"new": "P001", "ended": "P-001"}]
-    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (tmp_path / "2027" / "review_pack.html").read_text("utf-8")))
     assert (
         "P001 has the name of last year's P-001 (Safer Streets): if it is the same partnership, correct its "
         "Partnership ID to P-001, so that the years are matched."
@@ -320,12 +327,8 @@ def test_last_years_file_returned_again_is_pointed_out(tmp_path):
     write_workbook(last / "P-002.xlsx", partnership_id="P-002", register={"name": "Youth Forum"})
     shutil.copy(last / "P-001 safer streets.xlsx", this / "P-001 returned.xlsx")
     write_workbook(this / "P-002.xlsx", partnership_id="P-002", register={"name": "Youth Forum", "funding": 1000})
-    assert run(last, tmp_path / "2026", 2026).exit_code == 0
-    result = run(this, tmp_path / "2027", 2027, tmp_path / "2026")
-    assert result.exit_code == 0, result.output
-    change = json.loads((tmp_path / "2027" / "results.json").read_text(encoding="utf-8"))["change_since_previous"]
+    change, page = two_years(tmp_path)
     assert change["returned_unchanged"] == [{"file": "P-001 returned.xlsx", "last_year": "P-001 safer streets.xlsx"}]
-    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (tmp_path / "2027" / "review_pack.html").read_text("utf-8")))
     assert (
         "P-001 returned.xlsx is the very file returned last year (P-001 safer streets.xlsx), unchanged: "
         "ask its officer for this year's review."
