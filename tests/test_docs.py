@@ -1,6 +1,7 @@
 """The README stays true: every command, rule code and configuration key is documented."""
 
 import dataclasses
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -60,8 +61,6 @@ def test_every_module_is_in_the_development_table():
 
 def test_make_report_passes_the_years_settings_on(tmp_path):
     """README's `make report CONFIG=... PREVIOUS=... AS_OF=...` reaches the command (a dry run of make)."""
-    import shutil
-
     if not shutil.which("make"):
         pytest.skip("make is not installed")
     settings = ["CONFIG=review.toml", "PREVIOUS=output/2025", "AS_OF=2026-04-30", "YEAR=2026", f"INPUT={tmp_path}"]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from officer import AS_OF
+from officer import AS_OF, write_workbook
 from year_set import write_year
 
 from pipeline.cli import cli
@@ -204,8 +204,6 @@ def test_the_console_says_when_a_partnership_id_counts_once(tmp_path):
 def test_a_year_with_no_partnership_to_assess_still_makes_its_pack(tmp_path, returned):
     """Early in the year the first return may be unreadable, or not a partnership at all: the pack says
     so (Exceptions, the appendix) rather than the run failing."""
-    from officer import write_workbook
-
     inputs = tmp_path / "input"
     inputs.mkdir()
     if returned == "only a file that is not a workbook":

@@ -157,6 +157,7 @@ def score_workbook(
         for spec in catalogue.SCOPE_FIELDS
         if values.choice(workbook.value(spec.key), catalogue.YES_NO) == YES
     )
+    reviewed = assessed and not scope_yes  # a partnership under the strategy whose review could be read
 
     statuses = {
         row.question.ref: _valid(values.choice(row.status, catalogue.CHECKLIST_STATUSES)) for row in workbook.checklist
@@ -220,12 +221,12 @@ def score_workbook(
         action_lines=action_lines,
         checklist_statuses={status: status_counts[status] for status in catalogue.CHECKLIST_STATUSES},
         template_version=workbook.template_version,
-        objectives=objective_answers.supported(workbook, config) if assessed and not scope_yes else None,
-        objectives_answered=objective_answers.answered(workbook, config),
+        objectives=objective_answers.supported(workbook, config) if reviewed else None,
+        objectives_answered=reviewed and objective_answers.answered(workbook, config),
         total_budget=_valid(values.amount(workbook.value("total_budget"))),
         partner_contributions=_valid(values.amount(workbook.value("partner_contributions"))),
     )
-    if assessed and not scope_yes:
+    if reviewed:
         base.update(_significance(workbook, config))
     if not assessed:
         blocking = sorted({item.message for item in file_status((*workbook.findings, *findings_for_it)).blocking})

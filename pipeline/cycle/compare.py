@@ -166,12 +166,7 @@ class Comparison:
     def ids_changed(self) -> tuple[tuple[PartnershipChange, PartnershipChange], ...]:
         """(new, ended) pairs of the same name (case and spaces aside): most likely one partnership whose
         Partnership ID was typed differently this year, which is then matched with nothing."""
-        ended: dict[str, list[PartnershipChange]] = {}
-        for change in self.ended:
-            ended.setdefault(_name_key(change.name), []).append(change)
-        new: dict[str, list[PartnershipChange]] = {}
-        for change in self.new:
-            new.setdefault(_name_key(change.name), []).append(change)
+        new, ended = _by_name(self.new), _by_name(self.ended)
         return tuple(
             (new[name][0], ended[name][0])
             for name in sorted(new.keys() & ended.keys(), key=lambda name: new[name][0].id)
@@ -343,8 +338,12 @@ def _ratings(results: Mapping[str, Any]) -> dict[str, int] | None:
     return {name: int(count) for name, count in sorted(rag.items())} if isinstance(rag, Mapping) else None
 
 
-def _name_key(name: str) -> str:
-    return " ".join(name.split()).casefold()
+def _by_name(changes: Sequence[PartnershipChange]) -> dict[str, list[PartnershipChange]]:
+    """The changes by name, case and spaces aside."""
+    found: dict[str, list[PartnershipChange]] = {}
+    for change in changes:
+        found.setdefault(" ".join(change.name.split()).casefold(), []).append(change)
+    return found
 
 
 def by_identity(partnerships: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:

@@ -300,33 +300,24 @@ def objectives_matrix(frame: "pandas.DataFrame", config: Config) -> dict[str, An
         )
     supports = wide.any(axis=1) if refs else pandas.Series(False, index=wide.index)
     by_file = stated.set_index("file")
+    answered = by_file["objectives_answered"]
+
+    def named(file: str) -> dict[str, Any]:
+        return {"file": file, "id": by_file.at[file, "partnership_id"], "name": by_file.at[file, "name"]}
+
     return {
         "refs": refs,
+        # One that answered nothing is `unanswered`, not a row of blanks (which would read "does not").
         "rows": [
-            {
-                "file": file,
-                "id": by_file.at[file, "partnership_id"],
-                "name": by_file.at[file, "name"],
-                "cells": [bool(wide.at[file, ref]) for ref in refs],
-            }
+            {**named(file), "cells": [bool(wide.at[file, ref]) for ref in refs]}
             for file in wide.index
-            if by_file.at[file, "objectives_answered"]  # a row of blanks would read "does not"
+            if answered[file]
         ],
         "objectives": objectives,
-        "none": [
-            {"file": file, "id": by_file.at[file, "partnership_id"], "name": by_file.at[file, "name"]}
-            for file in wide.index
-            if not supports[file] and by_file.at[file, "objectives_answered"]
-        ],
-        "unanswered": [
-            {"file": file, "id": by_file.at[file, "partnership_id"], "name": by_file.at[file, "name"]}
-            for file in wide.index
-            if not by_file.at[file, "objectives_answered"]
-        ],
-        # Said only of objectives some partnership could have said Yes to: none answered, nothing is known.
-        "unsupported": [item for item in objectives if not item["partnerships"]]
-        if stated["objectives_answered"].any()
-        else [],
+        "none": [named(file) for file in wide.index if answered[file] and not supports[file]],
+        "unanswered": [named(file) for file in wide.index if not answered[file]],
+        # Said only when some partnership could have said Yes: when none answered, nothing is known.
+        "unsupported": [item for item in objectives if not item["partnerships"]] if answered.any() else [],
         "not_stated": [
             {"file": row.file, "id": row.partnership_id, "name": row.name}
             for row in counted[~counted["objectives_stated"]].itertuples()
