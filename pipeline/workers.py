@@ -3,7 +3,8 @@
 `process_pool` is every pool: reading, the feedback copies and the PDF's parts take theirs from here.
 Workers start the system's default way (forked on Linux before Python 3.14, from a forkserver since),
 or afresh ("spawn") for work that must not hold a copy of the caller's memory; with one worker the
-work runs in this process, in the same order. Tasks are functions at module level, so that a worker
+work runs in this process, in the same order. Every worker ends with the run that started it, even
+one killed outright, so none is left behind waiting to hand back a result no one will read. Tasks are functions at module level, so that a worker
 started either way can import them.
 
 `in_workers` runs a task (a function that can be pickled, taking one file's path) on every path, in
@@ -35,16 +36,25 @@ R = TypeVar("R")
 
 
 def process_pool(
-    workers: int, *, fresh: bool = False, inline: bool = True, initializer: Callable[[], None] | None = None
+    workers: int,
+    *,
+    fresh: bool = False,
+    inline: bool = True,
+    initializer: Callable[[], None] | None = None,
+    tasks_per_worker: int | None = None,
 ) -> Executor:
-    """A pool of `workers` processes. `fresh` workers are started afresh ("spawn"), holding none of
-    this process's memory (the loaded batch); the others are started the system's usual way. With one
-    worker and `inline`, the work runs in this process instead, submitted in the same order."""
+    """A pool of `workers` processes, each ended with this one. `fresh` workers are started afresh
+    ("spawn"), holding none of this process's memory (the loaded batch), and, with `tasks_per_worker`,
+    replaced after that many tasks; the others are started the system's usual way. With one worker and
+    `inline`, the work runs in this process instead, submitted in the same order."""
     if workers <= 1 and inline:
         return InlineExecutor()
     context = multiprocessing.get_context("spawn") if fresh else None
     return ProcessPoolExecutor(
-        max_workers=max(1, workers), mp_context=context, initializer=functools.partial(_start_worker, initializer)
+        max_workers=max(1, workers),
+        mp_context=context,
+        initializer=functools.partial(_start_worker, initializer),
+        max_tasks_per_child=tasks_per_worker if fresh else None,
     )
 
 

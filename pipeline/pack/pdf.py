@@ -26,15 +26,15 @@ import hashlib
 import html as html_text
 import io
 import math
-import multiprocessing
 import os
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from pipeline.pack.html import render_html, render_pack, stylesheet
 from pipeline.pack.sections import SECTION_TITLES
+from pipeline.workers import InlineExecutor, process_pool
 
 #: WeasyPrint's variant: a tagged PDF 1.7 that identifies itself as PDF/UA-1.
 PDF_VARIANT = "pdf/ua-1"
@@ -341,7 +341,7 @@ def lines_in_parts(html: Callable[[int, int, int], str], lines: Sequence[str], s
     """A run of lines (register rows, contents lines) rendered part after part in this process, at most
     `size` lines to a part, as `render_pdf` lays out a long register or contents (see `_Flow`)."""
     flow = _Flow(html, lines, size)
-    _render_flows(_Inline(), 1, [flow])
+    _render_flows(InlineExecutor(), 1, [flow])
     return flow.parts
 
 
@@ -595,31 +595,10 @@ def _lighten_tags(document) -> None:
             element.A = shared[said]
 
 
-class _Inline:
-    """A pool of no processes, for `jobs=1`: the same work, in this process, in the same order."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        return None
-
-    def submit(self, function, *args) -> Future:
-        future: Future = Future()
-        future.set_result(function(*args))
-        return future
-
-
 def _pool(workers: int):
     # Spawned, not forked: a worker holds WeasyPrint and one part, never a copy of the caller's memory
-    # (the loaded workbooks), so the PDF's peak memory does not grow with the batch.
-    if workers == 1:
-        return _Inline()
-    return ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        max_tasks_per_child=PARTS_PER_WORKER,
-    )
+    # (the loaded workbooks), so the PDF's peak memory does not grow with the batch. One worker: this process.
+    return process_pool(workers, fresh=True, tasks_per_worker=PARTS_PER_WORKER)
 
 
 #: A worker is replaced after this many parts: what WeasyPrint leaves behind in a process grows part

@@ -5,11 +5,13 @@ power cut or `kill -9` would: at each stage boundary (the run's test hook `PARTN
 makes it kill itself there; 8 workbooks keep this quick) and, in the slow suite, after fixed delays
 during a run of 30 workbooks with the PDF.
 The folder must then hold exactly the last complete pack (or, once the swap is done, exactly the new
-one), nothing beside it that looks like a pack, and the next run must clean up and succeed.
+one), nothing beside it that looks like a pack, and the next run must clean up and succeed. Its
+worker processes must end with it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -167,3 +169,42 @@ def test_a_run_with_pdf_killed_after_a_delay_leaves_one_complete_pack(thirty, de
     assert not [name for name in beside(out) if not name.startswith(".2026.")]
     assert report(inputs, out, LATER, "--no-pdf").returncode == 0
     assert snapshot(out) == new and beside(out) == []
+
+
+def _blocked_or_waiting(process) -> bool:
+    """A PDF worker that has finished its part and waits: to write its result, or for the next part."""
+    try:
+        return process.status() == "sleeping" and process.cpu_percent(interval=0.2) < 5
+    except Exception:  # noqa: BLE001 - psutil.NoSuchProcess: it ended, which is as good
+        return True
+
+
+@pytest.mark.slow
+def test_a_run_killed_while_its_pdf_workers_hold_their_results_leaves_no_process_behind(tmp_path):
+    """Killed (`kill -9`, or a terminal closed) while its PDF workers are handing back their parts: the
+    workers go with it. A worker left behind would wait for ever to write into a pipe no one reads,
+    holding its memory and the run's output open (a `make report | tee log` would never end)."""
+    import psutil
+
+    inputs = tmp_path / "input"
+    write_demo_set(inputs, count=12, seed=3)  # 12 profiles: two chunks of the PDF, two workers
+    process = report(inputs, tmp_path / "out", AS_OF, "--jobs", "2", wait=False)
+    run = psutil.Process(process.pid)
+    deadline = time.monotonic() + 120
+    workers: list = []
+    while len(workers) < 2 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.2)
+        workers = [child for child in run.children() if "spawn_main" in " ".join(child.cmdline())]
+    assert len(workers) >= 2, "the PDF workers never started"
+    try:
+        run.suspend()  # the run stops reading: each worker renders its part, then waits to hand it back
+        while not all(_blocked_or_waiting(worker) for worker in workers) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        process.send_signal(signal.SIGKILL)
+        process.communicate(timeout=30)  # the output pipes close: no worker holds them
+        gone, alive = psutil.wait_procs(workers, timeout=30)
+        assert not alive, [worker.pid for worker in alive]
+    finally:
+        for worker in workers:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                worker.kill()
