@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator, TypeVar
 
@@ -26,6 +27,18 @@ def terminal_progress(label: str, items: Iterable[T]) -> Iterator[T]:
     items = list(items)
     with click.progressbar(items, label=label.ljust(12), file=sys.stderr, show_pos=True) as bar:
         yield from bar
+
+
+@contextmanager
+def _writing_into(out_dir: Path) -> Iterator[None]:
+    """An output folder that cannot be written (a file where a folder must be, no permission, a full
+    disk) ends the command in one line naming the folder and why, never a traceback."""
+    from pipeline.files.staging import cannot_write
+
+    try:
+        yield
+    except OSError as error:
+        raise click.ClickException(cannot_write(out_dir, error)) from None
 
 
 def _config(path: Path | None):
@@ -123,12 +136,14 @@ def templates(out_dir: Path, register_file: Path | None, year: int | None, confi
     if register_file is None:
         from pipeline.cycle.template import write_blank
 
-        click.echo(f"Wrote {write_blank(out_dir, objectives)}")
+        with _writing_into(out_dir):
+            click.echo(f"Wrote {write_blank(out_dir, objectives)}")
         return
     from pipeline.cycle.rollover import RolloverError, write_rollover
 
     try:
-        summary = write_rollover(register_file, out_dir, year=year or dt.date.today().year, objectives=objectives)
+        with _writing_into(out_dir):
+            summary = write_rollover(register_file, out_dir, year=year or dt.date.today().year, objectives=objectives)
     except RolloverError as error:
         raise click.ClickException(str(error)) from None
     for line in summary.summary_lines():
@@ -152,7 +167,8 @@ def demo(out_dir: Path, count: int, seed: int) -> None:
     """
     from pipeline.cycle.demo import write_demo_set
 
-    paths = write_demo_set(out_dir, count=count, seed=seed)
+    with _writing_into(out_dir):
+        paths = write_demo_set(out_dir, count=count, seed=seed)
     click.echo(f"Wrote {len(paths)} demo workbooks to {out_dir}")
 
 
@@ -180,16 +196,18 @@ def validate(input_dir: Path, out_dir: Path, as_of, jobs: int, config_path: Path
     from pipeline.files.staging import FolderError
     from pipeline.run import validate_folder
 
+    as_of_date, config = _as_of(as_of), _config(config_path)
     try:
-        outcome = validate_folder(
-            input_dir,
-            out_dir,
-            as_of=_as_of(as_of),
-            config=_config(config_path),
-            jobs=jobs,
-            feedback=feedback,
-            progress=terminal_progress,
-        )
+        with _writing_into(out_dir):
+            outcome = validate_folder(
+                input_dir,
+                out_dir,
+                as_of=as_of_date,
+                config=config,
+                jobs=jobs,
+                feedback=feedback,
+                progress=terminal_progress,
+            )
     except FolderError as error:
         raise click.BadParameter(str(error), param_hint="--out") from None
     for line in outcome.summary_lines():
@@ -237,19 +255,20 @@ def report(
     from pipeline.run import ReportError
     from pipeline.run import report as run_report
 
-    as_of_date = _as_of(as_of)
+    as_of_date, config = _as_of(as_of), _config(config_path)
     try:
-        outcome = run_report(
-            input_dir,
-            out_dir,
-            as_of=as_of_date,
-            year=year or as_of_date.year,
-            previous_dir=list(previous_dirs),
-            config=_config(config_path),
-            pdf=not no_pdf,
-            jobs=jobs,
-            progress=terminal_progress,
-        )
+        with _writing_into(out_dir):
+            outcome = run_report(
+                input_dir,
+                out_dir,
+                as_of=as_of_date,
+                year=year or as_of_date.year,
+                previous_dir=list(previous_dirs),
+                config=config,
+                pdf=not no_pdf,
+                jobs=jobs,
+                progress=terminal_progress,
+            )
     except (ReportError, FolderError) as error:
         raise click.ClickException(str(error)) from None
     for line in outcome.summary_lines():

@@ -36,6 +36,31 @@ class FolderError(Exception):
     """The pack cannot be written into its folder; the message is one line saying why and what to do."""
 
 
+#: Why a folder cannot be written, in words, by the system's error number.
+_WHY_NOT_WRITTEN = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk space allowed to you is used up",
+    errno.EROFS: "the disk is read-only",
+    errno.EACCES: "you do not have permission to write there",
+    errno.EPERM: "you do not have permission to write there",
+    errno.ENAMETOOLONG: "a name in it is too long",
+    errno.ENOENT: "a folder cannot be made there",
+}
+
+
+def cannot_write(out_dir: Path, error: OSError) -> str:
+    """One line saying that `out_dir` could not be written into, and why in words, for any command."""
+    out_dir = Path(out_dir)
+    in_the_way = next((path for path in (*reversed(out_dir.parents), out_dir) if path.is_file()), None)
+    if in_the_way is not None:
+        why = f"{in_the_way} is a file, not a folder"
+    elif error.errno in _WHY_NOT_WRITTEN:
+        why = _WHY_NOT_WRITTEN[error.errno] + (f" ({error.filename})" if error.filename else "")
+    else:
+        why = error.strerror or str(error)
+    return f"could not write into {out_dir}: {why}"
+
+
 @contextmanager
 def staged_pack(out_dir: Path) -> Iterator[Path]:
     """A staging folder to build the pack in, under the lock of `out_dir`; swapped into place only if
@@ -125,7 +150,7 @@ def _staging(out_dir: Path) -> Iterator[Path]:
         checkpoint("staged")
         _swap_into_place(staging, out_dir)
     except OSError as error:
-        raise FolderError(f"could not write the pack into {out_dir}: {error}") from None
+        raise FolderError(cannot_write(out_dir, error)) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
