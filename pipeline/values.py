@@ -74,6 +74,11 @@ def clean_text(value: str) -> str:
     return _SPACES.sub(" ", _CONTROL.sub("", value)).strip()
 
 
+def shortened(text: str, width: int) -> str:
+    """`text` in at most `width` characters, cut with an ellipsis when longer (for labels and quotes)."""
+    return text if len(text) <= width else text[: width - 1].rstrip() + "\u2026"
+
+
 def text(value: Value) -> str:
     """A cleaned value as display text ('' for blank); whole floats lose their '.0'."""
     if isinstance(value, str):  # most values: text needs only the clean-up

@@ -21,6 +21,13 @@ def run(*args: str) -> str:
     return result.output
 
 
+#: A status an officer wrote as a note, as they do: carried as typed, quoted short on the console.
+LONG_STATUS = (
+    "Started - first meeting held on 3 March, now waiting for the county council to send back its draft of "
+    "the protocol before the board can agree it"
+)
+
+
 def action(text: str, status: object = "In progress", due: object = dt.date(2026, 9, 30)) -> dict:
     return {"Answer": "No", "Action": text, "Action owner": "Ann", "Due date": due, "Action status": status}
 
@@ -43,7 +50,11 @@ def rolled(tmp_path_factory):
             },
             "R11": {"Risk": "Venue lease ends", "Likelihood": 2, "Impact": 2, "Owner": "Bo"},
         },
-        improvement={"I05": action("Agree the role", "Done"), "I06": action("Set targets", due="soon")},
+        improvement={
+            "I05": action("Agree the role", "Done"),
+            "I06": action("Set targets", due="soon"),
+            "I07": action("Agree a joint protocol", LONG_STATUS),
+        },
     )
     # P-002 twice: this year's return (counted) and an older, out-of-scope draft.
     write_workbook(
@@ -140,6 +151,17 @@ def test_an_unknown_status_or_unreadable_due_date_is_carried_as_typed_and_listed
     assert cells(books["P-001"], "Improvement", "I06", catalogue.IMPROVEMENT_ROWS, headers)[1] == "soon"
     assert "P-001 I05: status 'Done' is not Not started, In progress or Complete" in output
     assert "P-001 I06: due date 'soon' is not a date" in output
+
+
+def test_a_long_value_carried_as_typed_is_quoted_short_on_the_console(rolled):
+    output, books = rolled
+    headers = ("Action", "Action status")
+    assert cells(books["P-001"], "Improvement", "I07", catalogue.IMPROVEMENT_ROWS, headers) == (
+        "Agree a joint protocol",
+        LONG_STATUS,
+    )
+    assert "P-001 I07: status 'Started - first meeting held on 3 March…' is not Not started" in output
+    assert LONG_STATUS not in output
 
 
 def test_two_partnerships_sharing_an_id_each_come_back_with_their_own_actions(tmp_path):

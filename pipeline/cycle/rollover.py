@@ -470,11 +470,11 @@ def _open_actions(
             typed_status = status if isinstance(status, str) else values.clean(cells["Action status"])
             if status is values.INVALID:
                 to_check.append(
-                    f"{partnership_id} {ref}: status '{values.text(typed_status)}' is not "
+                    f"{partnership_id} {ref}: status '{_quoted(typed_status)}' is not "
                     f"{', '.join(catalogue.ACTION_STATUSES[:-1])} or {catalogue.ACTION_STATUSES[-1]}"
                 )
             if due is not None and not isinstance(due, dt.date):
-                to_check.append(f"{partnership_id} {ref}: due date '{values.text(due)}' is not a date")
+                to_check.append(f"{partnership_id} {ref}: due date '{_quoted(due)}' is not a date")
             actions[key][ref] = {
                 "Action": _typed(Kind.TEXT, cells["Action"]),
                 "Action owner": _typed(Kind.TEXT, cells["Action owner"]),
@@ -568,3 +568,11 @@ def _unneutralised(text: str) -> str:
     if text.startswith("'") and neutralise(text[1:]) == text:
         return text[1:]
     return text
+
+
+#: How much of a value typed in a cell the console quotes: enough to find it, never a whole paragraph.
+QUOTED_CHARACTERS = 40
+
+
+def _quoted(value: object) -> str:
+    return values.shortened(values.text(value), QUOTED_CHARACTERS)

@@ -43,6 +43,7 @@ from pipeline.pack.palette import (
 )
 from pipeline.pack.chart_figures import analysis, chart_figures, charted, completeness_rating, in_scope
 from pipeline.pack.tables import PLOTTED_RAGS
+from pipeline.values import shortened
 
 #: A rating's hatching, so a segment or bar says its rating without its colour (as the legend shows).
 RAG_HATCHES = {RED: "xx", AMBER: "..", GREEN: None, OUT_OF_SCOPE: "--", NOT_ASSESSED: "//"}
@@ -841,7 +842,7 @@ def network_picture(network: Any) -> NetworkPicture:
     names = {member.label: member.name for member in network.members}
     if len(joined) <= NETWORK_PARTNERSHIPS:
         nodes = [
-            (_short(f"{label} {names.get(label, '')}".strip(), 44), (label,), tuple(indices))
+            (shortened(f"{label} {names.get(label, '')}".strip(), 44), (label,), tuple(indices))
             for label, indices in joined.items()
         ]
         grouped, not_drawn = False, 0
@@ -865,11 +866,7 @@ def network_picture(network: Any) -> NetworkPicture:
 def _group_label(labels: list[str]) -> str:
     if len(labels) == 1:
         return labels[0]
-    return _short(f"{len(labels)} partnerships: {', '.join(labels)}", 44)
-
-
-def _short(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1].rstrip() + "\u2026"
+    return shortened(f"{len(labels)} partnerships: {', '.join(labels)}", 44)
 
 
 def render_network(network: Any) -> str:
@@ -942,7 +939,7 @@ def _draw_network(ax, picture: NetworkPicture, rows: int, nx) -> None:
     )
     for index, (name, count) in enumerate(picture.organisations):
         x, y = position[("organisation", index)]
-        ax.text(x - 0.05, y, f"{_short(name, 38)} ({count})", ha="right", va="center", fontsize=8.5, color=CHART_INK)
+        ax.text(x - 0.05, y, f"{shortened(name, 38)} ({count})", ha="right", va="center", fontsize=8.5, color=CHART_INK)
     for index, (label, _, _) in enumerate(picture.nodes):
         x, y = position[("partnership", index)]
         ax.text(x + 0.05, y, label, ha="left", va="center", fontsize=8.5, color=CHART_INK)
