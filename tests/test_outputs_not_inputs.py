@@ -41,3 +41,33 @@ def test_feedback_copies_and_reports_inside_the_input_folder_are_not_returns(tmp
     assert set(ignored) >= {"checks/feedback/p1.xlsx", "checks/feedback/p2.xlsx", "checks/validation_report.xlsx"}
     assert all("written by this tool" in reason for file, reason in ignored.items() if file.startswith("checks/"))
     assert data["totals"]["files"]["received"] == len(data["inputs"]) + len(data["ignored"])
+
+
+def test_a_report_or_register_copied_on_its_own_into_the_input_folder_is_not_a_return(tmp_path):
+    """Last year's register.xlsx (to roll over from) or a validation report, dropped into input/ beside
+    the returns without the folder it came from: named as this tool's output and left out, not taken
+    for a return made without the template."""
+    inputs = tmp_path / "in"
+    write_workbook(inputs / "p1.xlsx", partnership_id="P-001")
+    assert (
+        run("report", str(inputs), "--out", str(tmp_path / "2025"), "--as-of", AS_OF.isoformat(), "--no-pdf").exit_code
+        == 0
+    )
+    for name in ("register.xlsx", "validation_report.xlsx"):
+        (inputs / name).write_bytes((tmp_path / "2025" / name).read_bytes())
+    result = run("validate", str(inputs), "--out", str(tmp_path / "checks"), "--as-of", AS_OF.isoformat())
+    assert result.exit_code == 0, result.output  # no error: p1 is clean, the outputs are not returns
+    csv_text = (tmp_path / "checks" / "validation_report.csv").read_text(encoding="utf-8")
+    assert "register.xlsx" not in csv_text and "validation_report.xlsx" not in csv_text
+    assert (
+        run("report", str(inputs), "--out", str(tmp_path / "2026"), "--as-of", AS_OF.isoformat(), "--no-pdf").exit_code
+        == 0
+    )
+    data = json.loads((tmp_path / "2026" / "results.json").read_text(encoding="utf-8"))
+    assert [item["file"] for item in data["inputs"]] == ["p1.xlsx"]
+    ignored = {item["file"]: item["reason"] for item in data["ignored"]}
+    assert ignored == {
+        "register.xlsx": "an output of this tool (The Council partnership register 2026), not a return",
+        "validation_report.xlsx": "an output of this tool (Validation report), not a return",
+    }
+    assert data["totals"]["files"] == {"received": 3, "assessed": 1, "not_assessed": 0, "ignored": 2}

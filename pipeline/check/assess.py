@@ -22,11 +22,11 @@ from pipeline.check.rules import batch_findings, batch_report, check_workbook
 from pipeline.config import Config
 from pipeline.findings import Finding, ValidationReport
 from pipeline.progress import Progress, quiet
-from pipeline.read.batch import Batch
+from pipeline.read.batch import Batch, set_aside
 from pipeline.read.folder import scan_folder
 from pipeline.read.workbook import load_workbook_file, stopped_reader
 from pipeline.workers import Stopped, in_workers
-from pipeline.records import Workbook
+from pipeline.records import IgnoredFile, Workbook
 
 if TYPE_CHECKING:
     from pipeline.check.score import PartnershipScore
@@ -56,11 +56,12 @@ def assess_folder(
 
     input_dir = Path(input_dir)
     paths, ignored, done = _each_file(assess_file, input_dir, config, as_of=as_of, jobs=jobs, progress=progress)
+    done, ignored = set_aside(paths, done, ignored)
     assessed = [
         assess(stopped_reader(path, input_dir, result.code), config=config, as_of=as_of)
         if isinstance(result, Stopped)
         else result
-        for path, result in zip(paths, done)
+        for path, result in done
     ]
     batch = Batch(input_dir, [item.workbook for item in assessed], ignored)
     checked = [item.findings for item in assessed]
@@ -94,9 +95,10 @@ def check_folder(
     paths, ignored, done = _each_file(
         check_file, input_dir, config, as_of=as_of, jobs=jobs, progress=progress, meanwhile=meanwhile
     )
+    done, ignored = set_aside(paths, done, ignored)
     checked = [
         (stopped_reader(path, input_dir, result.code), ()) if isinstance(result, Stopped) else result
-        for path, result in zip(paths, done)
+        for path, result in done
     ]
     batch = Batch(input_dir, [workbook for workbook, _ in checked], ignored)
     report = batch_report(batch.workbooks, [own for _, own in checked], batch_findings(batch.workbooks))
@@ -127,10 +129,14 @@ def _each_file(
     return paths, ignored, done
 
 
-def check_file(path: Path, *, input_dir: Path, config: Config, as_of: dt.date) -> tuple[Workbook, tuple[Finding, ...]]:
+def check_file(
+    path: Path, *, input_dir: Path, config: Config, as_of: dt.date
+) -> tuple[Workbook, tuple[Finding, ...]] | IgnoredFile:
     """Runs in the worker that reads `path` for `check_folder`: the workbook, as `for_reports` gives it,
-    and its findings."""
+    and its findings (or, for one of this tool's outputs, why it is not a return)."""
     workbook = load_workbook_file(path, input_dir, config)
+    if isinstance(workbook, IgnoredFile):
+        return workbook
     return for_reports(workbook), check_workbook(workbook, as_of=as_of, config=config)
 
 
@@ -148,9 +154,11 @@ def for_reports(workbook: Workbook) -> Workbook:
     )
 
 
-def assess_file(path: Path, *, input_dir: Path, config: Config, as_of: dt.date) -> Assessed:
-    """Runs in the worker that reads `path`: the workbook read, checked and scored."""
-    return assess(load_workbook_file(path, input_dir, config), config=config, as_of=as_of)
+def assess_file(path: Path, *, input_dir: Path, config: Config, as_of: dt.date) -> Assessed | IgnoredFile:
+    """Runs in the worker that reads `path`: the workbook read, checked and scored (or, for one of this
+    tool's outputs, why it is not a return)."""
+    workbook = load_workbook_file(path, input_dir, config)
+    return workbook if isinstance(workbook, IgnoredFile) else assess(workbook, config=config, as_of=as_of)
 
 
 def assess(workbook: Workbook, *, config: Config, as_of: dt.date) -> Assessed:

@@ -25,6 +25,9 @@ from pipeline.files.atomic import write_atomic
 # Fixed so that the same content always gives the same bytes (the committed template is checked
 # against a fresh build, and audit re-runs a year expecting identical files); files.xlsx uses it too.
 FIXED_TIMESTAMP = dt.datetime(2026, 1, 1, 0, 0, 0)
+#: The category in the document properties of every workbook written here: how the reader knows one of
+#: this tool's outputs dropped among the returns (`pipeline.read.workbook`).
+OUTPUT_CATEGORY = "Partnership review output"
 #: The characters a spreadsheet reads as the start of a formula (or that hide one, tab and CR).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: Characters XML 1.0 cannot hold (as openpyxl's ILLEGAL_CHARACTERS_RE): dropped from text.
@@ -45,7 +48,9 @@ def new_workbook(path: Path, *, title: str) -> Iterator["Sheets"]:
 
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, _OPTIONS)
-    book.set_properties({"title": title, "author": "Partnership review", "created": FIXED_TIMESTAMP})
+    book.set_properties(
+        {"title": title, "author": "Partnership review", "category": OUTPUT_CATEGORY, "created": FIXED_TIMESTAMP}
+    )
     book.set_calc_mode("auto")
     yield Sheets(book)
     book.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 from pipeline.config import Config
 from pipeline.progress import Progress, quiet
@@ -16,6 +17,8 @@ from pipeline.read.folder import scan_folder
 from pipeline.read.workbook import load_workbook_file, stopped_reader
 from pipeline.workers import Stopped, in_workers
 from pipeline.records import IgnoredFile, Workbook
+
+R = TypeVar("R")
 
 
 @dataclass
@@ -40,8 +43,18 @@ def load_folder(input_dir: Path, config: Config, *, jobs: int = 1, progress: Pro
         cpu_seconds=config.limits.load_timeout_seconds,
         progress=progress,
     )
+    read, ignored = set_aside(paths, read, ignored)
     workbooks = [
-        stopped_reader(path, input_dir, result.code) if isinstance(result, Stopped) else result
-        for path, result in zip(paths, read)
+        stopped_reader(path, input_dir, result.code) if isinstance(result, Stopped) else result for path, result in read
     ]
     return Batch(input_dir, workbooks, ignored)
+
+
+def set_aside(
+    paths: list[Path], results: list[R], ignored: list[IgnoredFile]
+) -> tuple[list[tuple[Path, R]], list[IgnoredFile]]:
+    """Each path with its worker's result, but for the files the workers found to be this tool's own
+    outputs (an `IgnoredFile` for a result), which join `ignored` (sorted by file, as the folder's are)."""
+    found = [result for result in results if isinstance(result, IgnoredFile)]
+    kept = [(path, result) for path, result in zip(paths, results) if not isinstance(result, IgnoredFile)]
+    return kept, sorted([*ignored, *found], key=lambda item: item.file) if found else ignored

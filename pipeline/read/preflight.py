@@ -97,8 +97,9 @@ def preflight(data: bytes, suffix: str, limits: Limits, deadline: float | None =
 class Package:
     """A package that pre-flight passed, as far as the reader needs it besides the cells: which part is
     the workbook, what each part is to a reader, where each relationship of the workbook points, and
-    the XML of the workbook part and of every sheet part (up to `KEPT_BYTES` each), inflated and checked
-    once, here, so that the reader finds defined names and formulas without unpacking the file again."""
+    the XML of the workbook part, of every sheet part (up to `KEPT_BYTES` each) and of the document
+    properties, inflated and checked once, here, so that the reader finds defined names and formulas
+    without unpacking the file again."""
 
     workbook: str
     roles: dict[str, str]
@@ -169,13 +170,17 @@ def _check_package(members: list[zipfile.ZipInfo], data: bytes, limits: Limits, 
         if name in (_PACKAGE_RELS, rels_name) or name.lower().endswith(_BINARY_SUFFIXES):
             continue
         role = roles.get(name, "")
-        xml = _scan_part(data, member, role, limits, deadline, keep=role in ("workbook", "sheet"))
+        xml = _scan_part(
+            data, member, role, limits, deadline, keep=role in ("workbook", "sheet") or name == CORE_PROPERTIES
+        )
         if xml is not None:
             kept[name] = xml
     return Package(workbook, roles, targets, kept)
 
 
 _PACKAGE_RELS = "_rels/.rels"
+#: The document properties (title, category...), kept too: they tell this tool's own outputs apart.
+CORE_PROPERTIES = "docProps/core.xml"
 #: Parts never parsed as XML by a reader (pictures, VBA, printer settings): bounded by the size
 #: checks above, but not searched for XML declarations, where their binary bytes could match by chance.
 _BINARY_SUFFIXES = (".bin", ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf", ".wdp")

@@ -25,8 +25,28 @@ from pipeline.config import Config, Limits
 from pipeline.findings import Finding, RuleCode, finding
 from pipeline.read import table_rows
 from pipeline.read.folder import relative_name
-from pipeline.read.preflight import TOO_SLOW, Package, Refused, check_time, elements, megabytes, preflight, too_large
-from pipeline.records import ChecklistRow, ImprovementRow, ObjectiveRow, RegisterValue, RiskRow, Value, Workbook
+from pipeline.files.fast_xlsx import OUTPUT_CATEGORY
+from pipeline.read.preflight import (
+    CORE_PROPERTIES,
+    TOO_SLOW,
+    Package,
+    Refused,
+    check_time,
+    elements,
+    megabytes,
+    preflight,
+    too_large,
+)
+from pipeline.records import (
+    ChecklistRow,
+    IgnoredFile,
+    ImprovementRow,
+    ObjectiveRow,
+    RegisterValue,
+    RiskRow,
+    Value,
+    Workbook,
+)
 
 #: The most characters Excel (and LibreOffice) let a cell hold.
 EXCEL_MAX_CELL_TEXT = 32_767
@@ -35,8 +55,9 @@ _CHUNK = 1 << 16
 # --- One file --------------------------------------------------------------------------------------
 
 
-def load_workbook_file(path: Path, input_dir: Path, config: Config) -> Workbook:
-    """Read one returned file into a Workbook; a bad file gives a Workbook holding its finding."""
+def load_workbook_file(path: Path, input_dir: Path, config: Config) -> Workbook | IgnoredFile:
+    """Read one returned file into a Workbook; a bad file gives a Workbook holding its finding, and one of
+    this tool's own outputs (a register.xlsx or validation report dropped among the returns) is ignored."""
     name = relative_name(Path(path), Path(input_dir))
     limits = config.limits
     try:
@@ -74,6 +95,9 @@ def load_workbook_file(path: Path, input_dir: Path, config: Config) -> Workbook:
     try:
         deadline = time.monotonic() + limits.load_timeout_seconds
         package = preflight(data, Path(path).suffix.lower(), limits, deadline)
+        output = _own_output(package)
+        if output is not None:
+            return IgnoredFile(name, f"an output of this tool{f' ({output})' if output else ''}, not a return")
         return read_workbook(data, name, digest, deadline, package=package)
     except Refused as refusal:
         return _refused(name, digest, len(data), refusal.rule, **refusal.fields)
@@ -81,6 +105,19 @@ def load_workbook_file(path: Path, input_dir: Path, config: Config) -> Workbook:
         raise
     except BaseException as error:  # noqa: BLE001 - a reader's panic is a finding, not a crash
         return _refused(name, digest, len(data), RuleCode.FILE_UNREADABLE, reason=_describe(error))
+
+
+def _own_output(package: Package) -> str | None:
+    """The title of a workbook this tool wrote (its document properties carry `OUTPUT_CATEGORY`); None
+    for any other workbook."""
+    xml = package.xml.get(CORE_PROPERTIES)
+    if not xml:
+        return None
+    try:
+        found = {name: text.strip() for name, _, text in elements(xml, ("category", "title"))}
+    except SyntaxError:  # ElementTree.ParseError: not this tool's, which writes well-formed XML
+        return None
+    return found.get("title", "") if found.get("category") == OUTPUT_CATEGORY else None
 
 
 def _refused(name: str, digest: str, size: int, rule: str, **fields: str) -> Workbook:
