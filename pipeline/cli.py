@@ -33,11 +33,13 @@ def terminal_progress(label: str, items: Iterable[T]) -> Iterator[T]:
 def _writing_into(out_dir: Path) -> Iterator[None]:
     """An output folder that cannot be written (a file where a folder must be, no permission, a full
     disk) ends the command in one line naming the folder and why, never a traceback."""
-    from pipeline.files.staging import cannot_write
+    from pipeline.files.staging import cannot_write, of_out_folder
 
     try:
         yield
     except OSError as error:
+        if not of_out_folder(out_dir, error):
+            raise
         raise click.ClickException(cannot_write(out_dir, error)) from None
 
 

@@ -103,3 +103,15 @@ def test_the_reasons_are_in_words(tmp_path):
     assert (
         cannot_write(out, OSError(errno.EIO, "Input/output error")) == f"could not write into {out}: Input/output error"
     )
+
+
+def test_only_an_error_about_the_output_folder_is_put_down_to_it(tmp_path):
+    from pipeline.files.staging import of_out_folder
+
+    out = tmp_path / "output" / "2026"
+    assert of_out_folder(out, OSError(errno.ENOSPC, "No space left on device"))  # no path: the disk
+    assert of_out_folder(out, OSError(errno.EACCES, "Permission denied", str(out / "feedback" / "p1.xlsx")))
+    assert of_out_folder(out, OSError(errno.EACCES, "Permission denied", str(tmp_path / "output")))
+    assert of_out_folder(out, OSError(errno.EACCES, "Permission denied", str(out.parent / ".2026.unfinished-x1")))
+    assert not of_out_folder(out, OSError(errno.EACCES, "Permission denied", str(tmp_path / "input" / "team")))
+    assert not of_out_folder(out, OSError(errno.EACCES, "Permission denied", str(out.parent / "2025" / "results.json")))

@@ -48,6 +48,20 @@ _WHY_NOT_WRITTEN = {
 }
 
 
+def of_out_folder(out_dir: Path, error: OSError) -> bool:
+    """Whether `error` is about the output folder: a path in it, one of the folders above it, or the lock
+    or a staging folder beside it (or no path at all, as for a full disk); not, say, an input file."""
+    if not error.filename:
+        return True
+    out_dir, path = Path(out_dir).absolute(), Path(error.filename).absolute()
+    return (
+        path == out_dir
+        or out_dir in path.parents
+        or path in out_dir.parents
+        or (path.parent == out_dir.parent and path.name.startswith(f".{out_dir.name}."))
+    )
+
+
 def cannot_write(out_dir: Path, error: OSError) -> str:
     """One line saying that `out_dir` could not be written into, and why in words, for any command."""
     out_dir = Path(out_dir)
@@ -150,6 +164,8 @@ def _staging(out_dir: Path) -> Iterator[Path]:
         checkpoint("staged")
         _swap_into_place(staging, out_dir)
     except OSError as error:
+        if not of_out_folder(out_dir, error):
+            raise
         raise FolderError(cannot_write(out_dir, error)) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)

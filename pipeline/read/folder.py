@@ -43,6 +43,9 @@ def scan_folder(input_dir: Path) -> tuple[list[Path], list[IgnoredFile]]:
     ignored: list[IgnoredFile] = []
     outputs: dict[Path, str] = {}
     for entry, name in _walk(input_dir, ""):
+        if isinstance(entry, OSError):  # a folder that cannot be opened: the one thing known of its files
+            ignored.append(IgnoredFile(name, f"a folder that cannot be opened ({entry.strerror or entry}): not read"))
+            continue
         path = Path(entry.path)
         reason = _in_own_output(path, name, input_dir, outputs) or _ignore_reason(entry, name)
         if reason:
@@ -92,15 +95,23 @@ def _in_own_output(path: Path, name: str, input_dir: Path, seen: dict[Path, str]
     return ""
 
 
-def _walk(folder: Path, prefix: str) -> Iterator[tuple[os.DirEntry, str]]:
+def _walk(folder: Path, prefix: str) -> Iterator[tuple[os.DirEntry | OSError, str]]:
     """Every entry under `folder` that is not a directory, with its name below the first folder walked
-    (`prefix` is this folder's); symbolic links to folders are not followed."""
-    with os.scandir(folder) as entries:
-        for entry in sorted(entries, key=lambda item: item.name):
-            if entry.is_dir(follow_symlinks=False):
-                yield from _walk(Path(entry.path), f"{prefix}{entry.name}/")
-            else:
-                yield entry, prefix + entry.name
+    (`prefix` is this folder's); symbolic links to folders are not followed. A folder below it that
+    cannot be opened comes as the error, with the folder's name (the input folder itself raises it)."""
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda item: item.name)
+    except OSError as error:
+        if not prefix:
+            raise
+        yield error, prefix
+        return
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            yield from _walk(Path(entry.path), f"{prefix}{entry.name}/")
+        else:
+            yield entry, prefix + entry.name
 
 
 def _ignore_reason(entry: os.DirEntry, name: str) -> str:

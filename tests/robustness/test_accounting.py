@@ -146,3 +146,32 @@ def test_the_appendix_lists_every_file_with_its_status(run):
         shown, reason = listed[name]
         assert shown.lower().startswith(status), name
         assert detail in (reason if status == "ignored" else shown), name
+
+
+def test_a_folder_that_cannot_be_opened_is_listed_and_the_rest_is_read(tmp_path, monkeypatch):
+    """A team's subfolder the run may not open (its permissions; simulated, as the tests may run with
+    every permission): listed as not read, with why, and every other return still read; the run does not
+    stop, nor blame its output folder."""
+    folder = tmp_path / "input"
+    write_workbook(folder / "good.xlsx", partnership_id="P-001")
+    write_workbook(folder / "team" / "theirs.xlsx", partnership_id="P-002")
+    opened = os.scandir
+
+    def scandir(path="."):
+        if Path(path).name == "team":
+            raise PermissionError(13, "Permission denied", str(path))
+        return opened(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli,
+        ["report", str(folder), "--out", str(out), "--as-of", AS_OF.isoformat(), "--no-pdf"],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert [item["file"] for item in data["inputs"]] == ["good.xlsx"]
+    assert data["ignored"] == [
+        {"file": "team/", "reason": "a folder that cannot be opened (Permission denied): not read", "status": "ignored"}
+    ]
