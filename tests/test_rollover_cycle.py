@@ -214,3 +214,31 @@ def test_two_partnerships_sharing_an_id_each_come_back_with_their_own_actions(tm
     assert cells(arts, "Improvement", "I04", catalogue.IMPROVEMENT_ROWS, headers) == (None, None)
     assert "Wrote 2 workbook(s)" in output
     assert "give one of them a new ID" in output
+
+
+def test_a_return_already_in_the_folder_is_never_written_over(tmp_path):
+    """Rolled over into a folder that holds an officer's answered workbook of the same name (the
+    returns folder, say): nothing is written and the command names it. Rolling over again into the
+    folder it wrote before changes nothing and is allowed."""
+    returns = tmp_path / "returns"
+    write_workbook(returns / "p1.xlsx", partnership_id="P-001", register={"name": "Youth Forum"})
+    write_workbook(returns / "p2.xlsx", partnership_id="P-002", register={"name": "Harbour Board"})
+    run("report", str(returns), "--out", str(tmp_path / "2026"), "--as-of", "2026-04-30", "--no-pdf")
+    register = str(tmp_path / "2026" / "register.xlsx")
+    sent = tmp_path / "to-send"
+    run("templates", "--from-register", register, "--out", str(sent), "--year", "2027")
+    first = {path.name: path.read_bytes() for path in sent.iterdir()}
+    assert len(first) == 2
+    run("templates", "--from-register", register, "--out", str(sent), "--year", "2027")  # again: the same files
+    assert {path.name: path.read_bytes() for path in sent.iterdir()} == first
+
+    (answered,) = [path for path in sent.iterdir() if path.name.startswith("P-002")]
+    book = openpyxl.load_workbook(answered)
+    book["Checklist"][f"D{catalogue.CHECKLIST_ROWS['1a']}"] = "Yes"  # the officer starts answering
+    book.save(answered)
+    returned = answered.read_bytes()
+    result = CliRunner().invoke(cli, ["templates", "--from-register", register, "--out", str(sent), "--year", "2027"])
+    assert result.exit_code == 1
+    assert f"{sent} already holds {answered.name}" in result.output
+    assert "nothing was written" in result.output
+    assert answered.read_bytes() == returned

@@ -57,7 +57,8 @@ from pipeline.cycle.register import (
 )
 from pipeline.cycle.template import build_workbook
 from pipeline.files.names import UniqueNames, safe_stem, slug
-from pipeline.files.xlsx import save
+from pipeline.files.atomic import write_atomic
+from pipeline.files.xlsx import workbook_bytes
 
 IN_SCOPE = "In scope"
 FILE = "File"
@@ -156,16 +157,29 @@ def write_rollover(
 ) -> RolloverSummary:
     """Write one pre-filled workbook per in-scope partnership of `register_file` into `out_dir`.
 
-    A workbook already in `out_dir` under the same name is replaced (re-running gives the same files).
+    Re-running it into the folder it wrote gives the same files; a different file already there under a
+    name it would write (an officer's return, say) raises `RolloverError` before anything is written.
     """
     register_file, out_dir = Path(register_file), Path(out_dir)
     register = read_register(_read_bytes(register_file), name=register_file.name)
     names = UniqueNames(out_dir, reserved=(register_file,))
+    planned = [
+        (partnership, names.claim(PurePosixPath(file_name(partnership.id, partnership.name))), workbook_bytes(workbook))
+        for partnership, workbook in rollover_workbooks(register, year=year, objectives=objectives)
+    ]
+    # Never over an officer's work: a file of the same name that is not what this writes stops it all.
+    in_the_way = [path.name for _, path, data in planned if path.is_file() and path.read_bytes() != data]
+    if in_the_way:
+        shown = ", ".join(in_the_way[:3]) + (f" and {len(in_the_way) - 3} more" if len(in_the_way) > 3 else "")
+        raise RolloverError(
+            f"{out_dir} already holds {shown}, not the workbook(s) this would write (an officer's return, or "
+            "one rolled over from another register): nothing was written. Move them, or give --out an empty folder"
+        )
     written = []
     carried = {}
-    for partnership, workbook in rollover_workbooks(register, year=year, objectives=objectives):
-        path = names.claim(PurePosixPath(file_name(partnership.id, partnership.name)))
-        save(workbook, path)
+    for partnership, path, data in planned:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, data)
         written.append(path)
         carried[partnership.id] = carried.get(partnership.id, 0) + len(partnership.actions)
     return RolloverSummary(

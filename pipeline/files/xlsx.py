@@ -30,13 +30,18 @@ def save(workbook: Workbook, path: Path) -> None:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, workbook_bytes(workbook))
+
+
+def workbook_bytes(workbook: Workbook) -> bytes:
+    """The bytes `save` writes for `workbook`: the same for equal workbooks."""
     workbook.properties.created = FIXED_TIMESTAMP
     workbook.properties.modified = FIXED_TIMESTAMP
     workbook.properties.lastModifiedBy = None
     buffer = io.BytesIO()
     with _FixedTimeZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         ExcelWriter(workbook, archive).write_data()
-    write_atomic(path, buffer.getvalue())
+    return buffer.getvalue()
 
 
 class _FixedTimeZipFile(zipfile.ZipFile):
