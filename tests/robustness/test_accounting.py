@@ -68,14 +68,18 @@ def run(tmp_path_factory) -> tuple[Path, Path]:
     (folder / "shortcut.xlsx").symlink_to(good)
     (folder / "dangling.xlsx").symlink_to(folder / "nowhere.xlsx")
     os.mkfifo(folder / "pipe.xlsx")
-    out = root / "out"
+    return folder, report(folder, root / "out")
+
+
+def report(folder: Path, out: Path) -> Path:
+    """The pack of `folder`'s year, in `out`."""
     result = CliRunner().invoke(
         cli,
         ["report", str(folder), "--out", str(out), "--as-of", AS_OF.isoformat(), "--no-pdf"],
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output
-    return folder, out
+    return out
 
 
 def present(folder: Path) -> set[str]:
@@ -163,13 +167,7 @@ def test_a_folder_that_cannot_be_opened_is_listed_and_the_rest_is_read(tmp_path,
         return opened(path)
 
     monkeypatch.setattr(os, "scandir", scandir)
-    out = tmp_path / "out"
-    result = CliRunner().invoke(
-        cli,
-        ["report", str(folder), "--out", str(out), "--as-of", AS_OF.isoformat(), "--no-pdf"],
-        catch_exceptions=False,
-    )
-    assert result.exit_code == 0, result.output
+    out = report(folder, tmp_path / "out")
     data = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert [item["file"] for item in data["inputs"]] == ["good.xlsx"]
     assert data["ignored"] == [
