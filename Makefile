@@ -37,7 +37,7 @@ test: install browser
 	$(PY) -m ruff check $(LINTED)
 	$(PY) -m ruff format --check $(LINTED)
 	PYTHONPATH=docs $(PY) -m cogapp --check README.md
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --dist loadfile
 
 # Format the code as `make test` checks it (ruff format, configured in pyproject.toml).
 format: install
