@@ -168,7 +168,17 @@ def demo(out_dir: Path, count: int, seed: int) -> None:
     Example: partnerships demo --out demo-input --count 40 --seed 7
     """
     from pipeline.cycle.demo import write_demo_set
+    from pipeline.read.folder import scan_folder
 
+    if out_dir.is_dir():
+        returns = [path.relative_to(out_dir).as_posix() for path in scan_folder(out_dir)[0]]
+        if returns:
+            shown = ", ".join(returns[:3]) + (f" and {len(returns) - 3} more" if len(returns) > 3 else "")
+            raise click.BadParameter(
+                f"{out_dir} already holds workbooks ({shown}): demo workbooks beside them would be read as "
+                "returns. Give a new or empty folder",
+                param_hint="--out",
+            )
     with _writing_into(out_dir):
         paths = write_demo_set(out_dir, count=count, seed=seed)
     click.echo(f"Wrote {len(paths)} demo workbooks to {out_dir}")

@@ -239,3 +239,22 @@ def test_the_register_names_the_objectives_the_objectives_sheet_says_yes_to(demo
             assert [part.strip() for part in text.split(catalogue.LIST_SEPARATOR)] == said_yes, path.name
             named += 1
     assert named >= COUNT // 2
+
+
+def test_the_demo_is_never_written_among_returns(tmp_path):
+    """`partnerships demo --out input` with this year's returns already there: refused, nothing written,
+    as demo workbooks beside them would be read as returns; an empty or new folder is fine."""
+    from click.testing import CliRunner
+    from officer import write_workbook
+
+    from pipeline.cli import cli
+
+    returns = tmp_path / "input"
+    write_workbook(returns / "team" / "P-007_our-partnership.xlsx", partnership_id="P-007")
+    before = sorted(path.relative_to(returns) for path in returns.rglob("*"))
+    result = CliRunner().invoke(cli, ["demo", "--out", str(returns), "--count", "3"])
+    assert result.exit_code == 2, result.output
+    assert "already holds workbooks (team/P-007_our-partnership.xlsx)" in result.output
+    assert sorted(path.relative_to(returns) for path in returns.rglob("*")) == before
+    (tmp_path / "empty").mkdir()
+    assert CliRunner().invoke(cli, ["demo", "--out", str(tmp_path / "empty"), "--count", "3"]).exit_code == 0
