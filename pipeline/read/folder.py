@@ -44,7 +44,11 @@ def scan_folder(input_dir: Path) -> tuple[list[Path], list[IgnoredFile]]:
     outputs: dict[Path, str] = {}
     for entry, name in _walk(input_dir, ""):
         if isinstance(entry, OSError):  # a folder that cannot be opened: the one thing known of its files
-            ignored.append(IgnoredFile(name, f"a folder that cannot be opened ({entry.strerror or entry}): not read"))
+            reason = f"a folder that cannot be opened ({entry.strerror or entry}): not read"
+            ignored.append(IgnoredFile(_shown(name), reason))
+            continue
+        if not _is_text(name):  # no report could hold its name
+            ignored.append(IgnoredFile(_shown(name), NOT_TEXT))
             continue
         path = Path(entry.path)
         reason = _in_own_output(path, name, input_dir, outputs) or _ignore_reason(entry, name)
@@ -53,6 +57,23 @@ def scan_folder(input_dir: Path) -> tuple[list[Path], list[IgnoredFile]]:
         else:
             paths.append((name, path))
     return [path for _, path in sorted(paths)], sorted(ignored, key=lambda item: item.file)
+
+
+#: Why a file whose name is not valid UTF-8 (copied from an old zip or share) is not read.
+NOT_TEXT = "its name is not text in UTF-8 (it came from a system with another character set): rename it"
+
+
+def _is_text(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # bytes the file system gave that are not UTF-8 (surrogate escapes)
+        return False
+    return True
+
+
+def _shown(name: str) -> str:
+    """`name` as a report can hold it: the bytes of a name that is not UTF-8 shown as \\xNN."""
+    return name if _is_text(name) else os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
 def _own_output_markers() -> dict[str, str]:

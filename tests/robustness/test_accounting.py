@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -172,4 +173,24 @@ def test_a_folder_that_cannot_be_opened_is_listed_and_the_rest_is_read(tmp_path,
     assert [item["file"] for item in data["inputs"]] == ["good.xlsx"]
     assert data["ignored"] == [
         {"file": "team/", "reason": "a folder that cannot be opened (Permission denied): not read", "status": "ignored"}
+    ]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="only Linux keeps a file name that is not UTF-8 as it is")
+def test_a_file_whose_name_is_not_text_is_listed_and_the_rest_is_read(tmp_path):
+    """A return copied from an old zip or share keeps a name in another character set ('café' in
+    Latin-1): not valid text, so it cannot be written into a report. It is listed, its name shown with
+    the odd bytes as \\xNN, and why; the run goes on and the outputs are written."""
+    folder = tmp_path / "input"
+    good = write_workbook(folder / "good.xlsx", partnership_id="P-001")
+    shutil.copy(good, os.fsencode(folder) + b"/caf\xe9.xlsx")
+    out = report(folder, tmp_path / "out")
+    data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert [item["file"] for item in data["inputs"]] == ["good.xlsx"]
+    assert data["ignored"] == [
+        {
+            "file": "caf\\xe9.xlsx",
+            "reason": "its name is not text in UTF-8 (it came from a system with another character set): rename it",
+            "status": "ignored",
+        }
     ]
