@@ -203,10 +203,21 @@ def load_config(path: Path | None) -> Config:
     if path is None:
         return Config()
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        raw = Path(path).read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"config file {path} does not exist") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+    try:
+        text = raw.decode("utf-8-sig")  # a byte-order mark, as Notepad may save, is not part of the file
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        character = len(raw[raw.rfind(b"\n", 0, error.start) + 1 : error.start].decode("utf-8", "replace")) + 1
+        raise ConfigError(
+            f"config file {path} is not saved as UTF-8 text (line {line}, character {character}): save it again "
+            "with the encoding UTF-8"
+        ) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"config file {path} is not valid TOML: {error}") from None
     objectives = _objectives(data.pop("objectives")) if "objectives" in data else DEFAULT_OBJECTIVES
     tiers = _tiers(data.pop("significance")) if "significance" in data else DEFAULT_TIERS

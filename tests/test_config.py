@@ -126,3 +126,22 @@ def test_the_command_stops_with_exit_2_and_one_line_naming_the_key(tmp_path):
     assert result.exit_code == 2
     errors = [line for line in result.output.splitlines() if "rag.red_completeness_below" in line]
     assert len(errors) == 1 and "0.6 means 60%" in errors[0]
+
+
+def test_a_file_saved_by_windows_notepad_is_read_or_said_in_words(tmp_path):
+    """Notepad saves UTF-8 with a byte-order mark, or in the Windows character set ('ANSI'): the first
+    is read as it is meant; the second is asked to be saved as UTF-8, naming where, in words (not the
+    codec's own message)."""
+    with_bom = tmp_path / "bom.toml"
+    with_bom.write_bytes(
+        '\ufeffcouncil_name = "Northshire Council"\r\n[rag]\r\nred_completeness_below = 0.5\r\n'.encode()
+    )
+    config = load_config(with_bom)
+    assert config.council_name == "Northshire Council" and config.rag.red_completeness_below == 0.5
+    ansi = tmp_path / "ansi.toml"
+    ansi.write_bytes('council_name = "Caf\u00e9 Council"\n'.encode("cp1252"))
+    with pytest.raises(ConfigError) as error:
+        load_config(ansi)
+    assert str(error.value) == (
+        f"config file {ansi} is not saved as UTF-8 text (line 1, character 20): save it again with the encoding UTF-8"
+    )
