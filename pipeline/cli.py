@@ -171,11 +171,12 @@ def demo(out_dir: Path, count: int, seed: int) -> None:
     from pipeline.read.folder import scan_folder
 
     if out_dir.is_dir():
+        from pipeline.values import listed
+
         returns = [path.relative_to(out_dir).as_posix() for path in scan_folder(out_dir)[0]]
         if returns:
-            shown = ", ".join(returns[:3]) + (f" and {len(returns) - 3} more" if len(returns) > 3 else "")
             raise click.BadParameter(
-                f"{out_dir} already holds workbooks ({shown}): demo workbooks beside them would be read as "
+                f"{out_dir} already holds workbooks ({listed(returns)}): demo workbooks beside them would be read as "
                 "returns. Give a new or empty folder",
                 param_hint="--out",
             )

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from pipeline.catalogue import HIGH, LOW, MEDIUM, PERFORMANCE_METHODS
+from pipeline.values import folded
 
 
 class ConfigError(ValueError):
@@ -97,12 +98,8 @@ DEFAULT_OBJECTIVES = (
 def objectives_fingerprint(objectives: tuple[Objective, ...]) -> str:
     """A short mark of an objectives list (refs and titles, in order), written into every workbook made
     with it, so a workbook made with another list is recognised. Case and spaces do not change it."""
-    text = "\n".join(f"{_folded(item.ref)}\t{_folded(item.title)}" for item in objectives)
+    text = "\n".join(f"{folded(item.ref)}\t{folded(item.title)}" for item in objectives)
     return "OBJ-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
-
-
-def _folded(text: str) -> str:
-    return " ".join(text.split()).casefold()
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ def parse_condition(condition: str) -> tuple[tuple[str, str], ...]:
         label, equals, answer = part.partition("=")
         if not equals:
             raise ValueError(f"has {condition!r}: write each condition as 'Register label = answer'")
-        spec = _BY_LABEL.get(" ".join(label.split()).casefold())
+        spec = _BY_LABEL.get(values.folded(label))
         if spec is None:
             raise ValueError(
                 f"has {condition!r}: {label.strip()!r} is not a Register field with a list of answers "

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from typing import Final
+from typing import Final, Sequence
 
 from pipeline.records import Value
 
@@ -72,6 +72,17 @@ def clean_text(value: str) -> str:
         # printable): only the ends can need trimming. Most cells are like this.
         return value.strip()
     return _SPACES.sub(" ", _CONTROL.sub("", value)).strip()
+
+
+def folded(text: str) -> str:
+    """`text` as people compare it: runs of spaces as one, case aside."""
+    return " ".join(text.split()).casefold()
+
+
+def listed(items: Sequence[str], shown: int = 3) -> str:
+    """The first `shown` of `items`, joined by commas, then how many more there are."""
+    more = f" and {len(items) - shown} more" if len(items) > shown else ""
+    return ", ".join(items[:shown]) + more
 
 
 def shortened(text: str, width: int) -> str:

@@ -237,32 +237,35 @@ def test_register_file_is_only_read(register_file, tmp_path):
     assert register_file.read_bytes() == before
 
 
+def rolled_over(tmp_path, rows):
+    """The rollover of a register of `rows` (each a register row and its In scope answer), no actions."""
+    return write_rollover(
+        write_register(tmp_path / "register.xlsx", rows=rows, actions=[]), tmp_path / "out", year=2026
+    )
+
+
 def test_colliding_names_get_a_suffix(tmp_path):
-    register_file = write_register(
-        tmp_path / "register.xlsx",
-        rows=[
+    summary = rolled_over(
+        tmp_path,
+        [
             (register_row(id="P/1", name="Same"), "Yes"),
             (register_row(id="P:1", name="Same"), "Yes"),
             (register_row(id="P_1", name="SAME"), True),
             (register_row(id="P-2", name="Gone"), False),
         ],
-        actions=[],
     )
-    summary = write_rollover(register_file, tmp_path / "out", year=2026)
     assert [path.name for path in summary.written] == ["P_1_same.xlsx", "P_1_same-2.xlsx", "P_1_same-3.xlsx"]
     assert summary.out_of_scope == (("P-2", "Gone"),)
 
 
 def test_a_partnership_not_rolled_over_is_named_when_another_shares_its_id(tmp_path):
-    register_file = write_register(
-        tmp_path / "register.xlsx",
-        rows=[
+    summary = rolled_over(
+        tmp_path,
+        [
             (register_row(id="P-026", name="Eastbrook Affordable Warmth Partnership"), "Yes"),
             (register_row(id="P-026", name="Eastbrook Road Safety Partnership"), "No"),
         ],
-        actions=[],
     )
-    summary = write_rollover(register_file, tmp_path / "out", year=2026)
 
     assert [path.name for path in summary.written] == ["P-026_eastbrook-affordable-warmth-partnership.xlsx"]
     lines = summary.summary_lines()

@@ -25,7 +25,7 @@ def stated(workbook: Workbook) -> bool:
 
 
 def _fold(text: object) -> str:
-    return " ".join(values.text(text).split()).casefold()
+    return values.folded(values.text(text))
 
 
 def matched(workbook: Workbook, config: Config) -> list[tuple[Objective, ObjectiveRow]]:

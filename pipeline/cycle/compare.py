@@ -14,7 +14,7 @@ from pathlib import Path
 from statistics import mean
 from typing import Any, Mapping, Sequence
 
-from pipeline import catalogue
+from pipeline import catalogue, values
 from pipeline.check.rules import id_key
 
 RESULTS_FILE = "results.json"
@@ -342,7 +342,7 @@ def _by_name(changes: Sequence[PartnershipChange]) -> dict[str, list[Partnership
     """The changes by name, case and spaces aside."""
     found: dict[str, list[PartnershipChange]] = {}
     for change in changes:
-        found.setdefault(" ".join(change.name.split()).casefold(), []).append(change)
+        found.setdefault(values.folded(change.name), []).append(change)
     return found
 
 

@@ -170,9 +170,8 @@ def write_rollover(
     # Never over an officer's work: a file of the same name that is not what this writes stops it all.
     in_the_way = [path.name for _, path, data in planned if path.is_file() and path.read_bytes() != data]
     if in_the_way:
-        shown = ", ".join(in_the_way[:3]) + (f" and {len(in_the_way) - 3} more" if len(in_the_way) > 3 else "")
         raise RolloverError(
-            f"{out_dir} already holds {shown}, not the workbook(s) this would write (an officer's return, or "
+            f"{out_dir} already holds {values.listed(in_the_way)}, not the workbook(s) this would write (an officer's return, or "
             "one rolled over from another register): nothing was written. Move them, or give --out an empty folder"
         )
     written = []
@@ -531,7 +530,7 @@ def _own_risks(
 
 
 def _objective_key(ref: Any, title: Any) -> tuple[str, str]:
-    return (" ".join(values.text(ref).split()).casefold(), " ".join(values.text(title).split()).casefold())
+    return (values.folded(values.text(ref)), values.folded(values.text(title)))
 
 
 def _objective_answers(
