@@ -355,6 +355,24 @@ def test_nothing_runs_off_a_page_or_over_other_words(year):
     assert not overprinted, overprinted[:10]
 
 
+def test_a_file_name_is_printed_whole_where_it_fits(pdf_pages):
+    """A workbook not assessed is named by its file: 'p5-no-risks.xlsx', short enough for its column,
+    is printed on one line, not cut into 'p5-no-' and 'risks.xlsx' because the reasons beside it are long."""
+    page = next(text for text in pdf_pages if "Workbooks not assessed" in text)
+    assert "p5-no-risks.xlsx" in page
+
+
+def test_the_registers_column_headings_break_only_between_syllables(pdf_pages):
+    """Thirteen columns leave some headings a narrow column: they break with a hyphen between syllables
+    ('Complete-ness', 'over-due'), never after any letter ('Completene' over 'ss')."""
+    from pipeline.pack.context import REGISTER_COLUMNS
+
+    page = next(text for text in pdf_pages if "The partnership register" in text and "Significance" in text)
+    read = " ".join(page.replace("\u2010\n", "").split())
+    for heading in REGISTER_COLUMNS:
+        assert heading in read, heading
+
+
 @pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_text_with_no_space_to_break_at_stays_on_the_page(tmp_path):
     """A pasted web address, or a name typed with no space in 200 characters, wraps in its table cell,

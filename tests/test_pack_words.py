@@ -84,3 +84,31 @@ def test_scatter_labels_sit_by_their_points_without_overlap(tmp_path):
                 )
                 assert nearest < 20 or note.arrow_patch is not None, note.get_text()  # beside it, in pixels
         plt.close(fig)
+
+
+def test_a_partnership_without_a_name_is_named_by_its_file(tmp_path):
+    """A return whose 'Partnership name' was left blank (an error the officer is told of) is still a
+    row of the exceptions and the register: it is shown by its file, so a manager can tell which one
+    is Red, not by an empty cell beside '(no ID)'."""
+    from officer import write_workbook
+
+    inputs = tmp_path / "input"
+    write_workbook(
+        inputs / "unnamed-return.xlsx",
+        partnership_id="",
+        register={"name": ""},
+        checklist={question.ref: {"Status": None} for question in catalogue.QUESTIONS[:12]},  # Red: 17 of 29
+    )
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli,
+        ["report", str(inputs), "--out", str(out), "--as-of", AS_OF.isoformat(), "--no-pdf"],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    html = (out / "review_pack.html").read_text(encoding="utf-8")
+    red = plain(html[html.index('id="exceptions-red"') :].split("</table>")[0])
+    register = plain(html[html.index('id="register-table"') :].split("</table>")[0])
+    for table in (red, register):
+        assert "(no ID)" in table
+        assert "unnamed-return.xlsx" in table, table
