@@ -112,3 +112,32 @@ def test_a_partnership_without_a_name_is_named_by_its_file(tmp_path):
     for table in (red, register):
         assert "(no ID)" in table
         assert "unnamed-return.xlsx" in table, table
+
+
+def test_returns_whose_names_differ_only_in_punctuation_or_accents_each_keep_their_own_profile(tmp_path):
+    """'P-001 return.xlsx' and 'P-001_return.xlsx', or two names in Welsh or any script but the Latin
+    alphabet, make the same web-safe name: each profile still has an id of its own, and each link from
+    the contents and the register reaches its own profile, not the first one's."""
+    from officer import write_workbook
+
+    inputs = tmp_path / "input"
+    names = {"P-001 return.xlsx": "P-001", "P-001_return.xlsx": "P-002", "Gŵyl.xlsx": "P-003", "Gŷyl.xlsx": "P-004"}
+    for file, partnership_id in names.items():
+        write_workbook(inputs / file, partnership_id=partnership_id, register={"name": f"Partnership {partnership_id}"})
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli,
+        ["report", str(inputs), "--out", str(out), "--as-of", AS_OF.isoformat(), "--no-pdf"],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    html = (out / "review_pack.html").read_text(encoding="utf-8")
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert [item for item in ids if ids.count(item) > 1] == []
+    profiles = dict(re.findall(r'<article class="profile" id="([^"]+)">\s*<header[^>]*>\s*<p[^>]*>(P-00\d)', html))
+    assert sorted(profiles.values()) == sorted(names.values())
+    for start in ('class="toc', 'id="register-table"'):
+        part = html[html.index(start) :]
+        for anchor, partnership_id in profiles.items():
+            link = re.search(rf'<a href="#{re.escape(anchor)}"[^>]*>(.*?)</a>', part, flags=re.S)
+            assert link and partnership_id in link.group(1), (start, anchor, partnership_id)

@@ -23,6 +23,7 @@ from pipeline.check.score import AMBER, GREEN, NOT_ASSESSED, OUT_OF_SCOPE, RAG_O
 from pipeline.check.score import totals as score_totals
 from pipeline.config import Config
 from pipeline.cycle.compare import NO_RETURN, NOT_ASSESSED_NOW, NOT_CARRIED_OVER, Comparison
+from pipeline.files.names import slug
 from pipeline.findings import RULES, ValidationReport
 from pipeline.pack.chart_figures import chart_figures
 from pipeline.formats import EMPTY, days, long_date, money, percent
@@ -96,6 +97,7 @@ def build_context(
     titles = {item.ref: item.title for item in config.objectives}
     partnerships = [_profile(score, by_file[score.file], report, titles) for score in scores]
     _name_uniquely(partnerships)
+    _anchor_uniquely(partnerships)
     exceptions = _exceptions(scores, report, strategy)
     figures = chart_figures(scores, config, comparison, strategy)  # the same numbers the charts draw
     change = None
@@ -252,7 +254,7 @@ def _profile(
         rules[item.rule] = rules.get(item.rule, 0) + 1
     return {
         "score": score,
-        "anchor": "p-" + re.sub(r"[^A-Za-z0-9]+", "-", f"{score.file}").strip("-").lower(),
+        "anchor": "",  # made unique across the pack by _anchor_uniquely
         "title": score.name or score.id or score.file,
         "register": register_display(workbook) if workbook.register else [],
         "council_role": values.text(workbook.value("council_role")),
@@ -272,6 +274,26 @@ def _name_uniquely(partnerships: Sequence[dict[str, Any]]) -> None:
     repeated = {label for label, count in Counter(labels).items() if count > 1}
     for item, label in zip(partnerships, labels):
         item["label"] = f"{label} ({item['score'].file})" if label in repeated else label
+
+
+#: The most characters of a file's name a profile's anchor keeps.
+ANCHOR_LENGTH = 80
+
+
+def _anchor_uniquely(partnerships: Sequence[dict[str, Any]]) -> None:
+    """Gives each profile its `anchor`, the id its links reach, made from its file's name
+    ('p-north-p-01-return-xlsx'); where two names make the same one ('P-01 return.xlsx' and
+    'P-01_return.xlsx', or two names in Welsh or another script whose letters an id leaves out), the
+    later ones get '-2', '-3', ... so that each link reaches its own profile."""
+    taken: set[str] = set()
+    for item in partnerships:
+        base = "p-" + (slug(item["score"].file, max_length=ANCHOR_LENGTH) or "return")
+        anchor, number = base, 1
+        while anchor in taken:
+            number += 1
+            anchor = f"{base}-{number}"
+        taken.add(anchor)
+        item["anchor"] = anchor
 
 
 # --- Exceptions and headlines ----------------------------------------------------------------------
