@@ -9,7 +9,8 @@ of None blanks the cell. Example::
     write_workbook(tmp / "p1.xlsx", register={"id": "P-001", "council_role": "Boss"},
                    checklist={"1a": {"Status": None}}, risks={"R10": {"Risk": "Our own", "Likelihood": 5}})
 
-`objectives=` answers the Objectives sheet by Ref; `version=1` builds the previous template (no
+`objectives=` answers the Objectives sheet by Ref; `council_objectives=` lists other objectives than
+the default configuration's on it (each answered No unless `objectives=` says otherwise); `version=1` builds the previous template (no
 Objectives sheet, no budget fields), filled with the same answers where it has the cells.
 
 `edit=` takes a function called with the openpyxl workbook just before saving, for changes that are
@@ -25,7 +26,7 @@ from typing import Callable, Mapping
 from openpyxl.workbook.workbook import Workbook
 
 from pipeline import catalogue
-from pipeline.config import DEFAULT_OBJECTIVES
+from pipeline.config import DEFAULT_OBJECTIVES, Objective
 from pipeline.cycle.fill import fill
 from pipeline.records import Value
 
@@ -120,14 +121,17 @@ def filled_workbook(
     risks: Mapping | None = None,
     objectives: Mapping | None = None,
     version: int = catalogue.TEMPLATE_VERSION,
+    council_objectives: tuple[Objective, ...] = DEFAULT_OBJECTIVES,
 ) -> Workbook:
     """The standard workbook filled with complete_answers() and the overrides, in memory."""
     from pipeline.cycle.template import build_workbook
 
     answers = complete_answers(partnership_id)
+    if council_objectives != DEFAULT_OBJECTIVES:
+        answers["objectives"] = {item.ref: {"Contributes": catalogue.NO} for item in council_objectives}
     fields = {item.key for item in catalogue.register_fields(version)}
     return fill(
-        build_workbook(version=version),
+        build_workbook(council_objectives, version=version),
         register={
             key: value for key, value in _merged(answers["register"], register, nested=False).items() if key in fields
         },
@@ -148,6 +152,7 @@ def write_workbook(
     risks: Mapping | None = None,
     objectives: Mapping | None = None,
     version: int = catalogue.TEMPLATE_VERSION,
+    council_objectives: tuple[Objective, ...] = DEFAULT_OBJECTIVES,
     edit: Callable[[Workbook], None] | None = None,
 ) -> Path:
     """Save a filled standard workbook at `path` (see the module docstring) and return the path."""
@@ -161,6 +166,7 @@ def write_workbook(
         risks=risks,
         objectives=objectives,
         version=version,
+        council_objectives=council_objectives,
     )
     if edit is not None:
         edit(workbook)

@@ -410,6 +410,40 @@ def test_text_with_no_space_to_break_at_stays_on_the_page(tmp_path):
     assert not overprinted, overprinted[:10]
 
 
+def test_a_long_list_of_objectives_is_shown_whole_on_the_page(tmp_path):
+    """The configuration may list up to 30 objectives with references of up to 16 characters: the matrix
+    of partnerships against objectives shows every one of them within the page, where the columns
+    after the eighth ran off the paper."""
+    from officer import write_workbook
+
+    from pipeline.config import Objective
+
+    objectives = tuple(
+        Objective(f"PRIORITY{number:02d}LONGREF", f"Priority {number} of the council plan") for number in range(1, 31)
+    )
+    config = Config(objectives=objectives)
+    inputs = tmp_path / "input"
+    for number in range(1, 4):
+        answers = {item.ref: {"Contributes": "Yes", "How": "Joint work"} for item in objectives[number::3]}
+        write_workbook(
+            inputs / f"p{number}.xlsx",
+            partnership_id=f"P-00{number}",
+            council_objectives=objectives,
+            objectives=answers,
+        )
+    report(inputs, tmp_path / "out", as_of=AS_OF, year=2026, config=config, pdf=True)
+    outside, overprinted = misplaced_words(tmp_path / "out" / "review_pack.pdf")
+    assert not outside, outside[:10]
+    assert not overprinted, overprinted[:10]
+    from pypdf import PdfReader
+
+    text = " ".join(
+        " ".join(page.extract_text() or "" for page in PdfReader(tmp_path / "out" / "review_pack.pdf").pages).split()
+    )
+    matrix = text[text.index("they contribute to") :]
+    assert all(item.ref in matrix for item in objectives)
+
+
 def misplaced_words(pdf) -> tuple[list, list]:
     """The words of a PDF beyond its pages' side margins, and the pairs of words printed over each
     other, each with its page number, as poppler's `pdftotext -bbox` reads them."""

@@ -167,6 +167,7 @@ def build_context(
         if network is None
         else network_section(network, charts.get(NETWORK_CHART, ""), partnerships, config),
         "keep_together_rows": KEEP_TOGETHER_ROWS,
+        "matrix_columns": MATRIX_COLUMNS,
         "rag": {"red": RED, "amber": AMBER, "green": GREEN, "out": OUT_OF_SCOPE, "not": NOT_ASSESSED},
     }
 
@@ -174,6 +175,9 @@ def build_context(
 #: A profile's table of at most this many rows is kept on one page with its heading in the PDF (a
 #: few rows left alone on an extra page are hard to read); a longer one may break across pages.
 KEEP_TOGETHER_ROWS = 16
+#: The matrix of partnerships against the council's objectives shows at most this many objectives a
+#: table (the configuration allows 30, with references of up to 16 characters): more run off the paper.
+MATRIX_COLUMNS = 8
 
 
 # --- Formatting ------------------------------------------------------------------------------------
