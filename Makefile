@@ -62,7 +62,7 @@ $(BROWSER_DEPS): tests/browser/package.json tests/browser/package-lock.json
 # The year's run: every workbook in input/ (or a demo set when there is none) into output/<year>/.
 report: install
 	@mkdir -p $(INPUT)
-	@if find $(INPUT) -type f \( -iname '*.xlsx' -o -iname '*.xlsm' \) ! -name '~$$*' | grep -q .; then \
+	@if $(PY) -m pipeline.read.folder $(INPUT); then \
 		$(CLI) report $(INPUT) --out $(OUTPUT) --year $(YEAR) $(if $(CONFIG),--config $(CONFIG)) \
 			$(if $(PREVIOUS),--previous $(PREVIOUS)) $(if $(AS_OF),--as-of $(AS_OF)); \
 	else \

@@ -76,3 +76,40 @@ def test_make_report_passes_the_years_settings_on(tmp_path):
             f"report {tmp_path} --out output/2026 --year 2026 --config review.toml --previous output/2025 --as-of 2026-04-30"
         ).split()
     )
+
+
+@pytest.mark.parametrize(
+    ("files", "real_year"),
+    [
+        (["P-001 return.xls", "P-002 return.ods"], True),  # returns in formats not read: each told how to resend
+        (["~$P-001 return.xlsx", "notes.txt"], False),  # Excel's lock file and a note: no return at all
+    ],
+)
+def test_make_report_runs_the_demo_only_when_no_return_came_in(tmp_path, files, real_year):
+    """`make report` runs on a demo set only when input/ holds no return: returns saved as .xls or .ods
+    are reported (each with the finding that says how to send it again), not replaced by a demo pack
+    under the message 'No workbooks in input/'. The recipe runs with an `echo` for the command."""
+    if not shutil.which("make"):
+        pytest.skip("make is not installed")
+    inputs = tmp_path / "input"
+    inputs.mkdir()
+    for name in files:
+        (inputs / name).write_bytes(b"not read here")
+    scratch = {name: tmp_path / name for name in ("demo", "demo-2025", "demo-input-2025")}
+    settings = [
+        f"INPUT={inputs}",
+        "CLI=echo",
+        f"DEMO={scratch['demo']}",
+        f"DEMO_PREVIOUS={scratch['demo-2025']}",
+        f"DEMO_PREVIOUS_INPUT={scratch['demo-input-2025']}",
+        "YEAR=2026",
+    ]
+    said = subprocess.run(
+        ["make", "--no-print-directory", "report", *settings],
+        cwd=Path(__file__).parents[1],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert (f"report {inputs} --out output/2026" in said) is real_year, said
+    assert ("No workbooks in" in said) is not real_year, said

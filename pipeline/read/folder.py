@@ -59,6 +59,13 @@ def scan_folder(input_dir: Path) -> tuple[list[Path], list[IgnoredFile]]:
     return [path for _, path in sorted(paths)], sorted(ignored, key=lambda item: item.file)
 
 
+def holds_returns(input_dir: Path) -> bool:
+    """Whether `input_dir` holds a return: a file `scan_folder` reads (a workbook, or a spreadsheet in a
+    format not read, which gets the finding that says how to send it again). `make report` runs on a
+    demo set only when it holds none: `python -m pipeline.read.folder DIR` exits 0 when it does, 1 if not."""
+    return bool(scan_folder(input_dir)[0])
+
+
 #: Why a file whose name is not valid UTF-8 (copied from an old zip or share) is not read.
 NOT_TEXT = "its name is not text in UTF-8 (it came from a system with another character set): rename it"
 
@@ -160,3 +167,9 @@ def _ignore_reason(entry: os.DirEntry, name: str) -> str:
 
 def relative_name(path: Path, input_dir: Path) -> str:
     return Path(path).relative_to(input_dir).as_posix()
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(0 if holds_returns(Path(sys.argv[1])) else 1)
