@@ -79,16 +79,18 @@ def test_make_report_passes_the_years_settings_on(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("files", "real_year"),
+    ("files", "real_year", "told"),
     [
-        (["P-001 return.xls", "P-002 return.ods"], True),  # returns in formats not read: each told how to resend
-        (["~$P-001 return.xlsx", "notes.txt"], False),  # Excel's lock file and a note: no return at all
+        (["P-001 return.xls", "P-002 return.ods"], True, ""),  # returns in formats not read: each told how to resend
+        (["~$P-001 return.xlsx", "notes.txt"], False, ""),  # Excel's lock file and a note: no return at all
+        (["returns.zip"], False, "returns.zip is a zip file: unzip it into the input folder"),
     ],
 )
-def test_make_report_runs_the_demo_only_when_no_return_came_in(tmp_path, files, real_year):
+def test_make_report_runs_the_demo_only_when_no_return_came_in(tmp_path, files, real_year, told):
     """`make report` runs on a demo set only when input/ holds no return: returns saved as .xls or .ods
     are reported (each with the finding that says how to send it again), not replaced by a demo pack
-    under the message 'No workbooks in input/'. The recipe runs with an `echo` for the command."""
+    under the message 'No workbooks in input/'; returns left in a zip are named, with what to do. The
+    recipe runs with an `echo` for the command."""
     if not shutil.which("make"):
         pytest.skip("make is not installed")
     inputs = tmp_path / "input"
@@ -113,3 +115,4 @@ def test_make_report_runs_the_demo_only_when_no_return_came_in(tmp_path, files, 
     ).stdout
     assert (f"report {inputs} --out output/2026" in said) is real_year, said
     assert ("No workbooks in" in said) is not real_year, said
+    assert told in said

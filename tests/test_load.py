@@ -209,6 +209,21 @@ def test_folder_reads_subfolders_and_accounts_for_every_file(tmp_path, complete)
     ]
 
 
+def test_returns_sent_in_a_zip_or_an_email_are_listed_with_what_to_do(tmp_path, complete):
+    """Returns gathered into a zip, or an email dragged in with its workbook attached, are not read:
+    the reason says what to do so that the workbooks in them are, where it said only 'not a spreadsheet'."""
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "returns.zip", "w") as archive:
+        archive.write(complete, "P-001 return.xlsx")
+    (tmp_path / "Re P-002 review.msg").write_bytes(b"\xd0\xcf\x11\xe0 an Outlook message")
+    (tmp_path / "Fwd review.eml").write_text("From: officer@council.gov.uk\n\nSee attached.")
+    reasons = {item.file: item.reason for item in load_folder(tmp_path, CONFIG).ignored}
+    assert "unzip it into the input folder" in reasons["returns.zip"]
+    for email in ("Re P-002 review.msg", "Fwd review.eml"):
+        assert "save the workbook attached to it into the input folder" in reasons[email]
+
+
 def test_parallel_loading_gives_the_same_batch(tmp_path, complete, start_method):
     for index in range(4):
         write_workbook(tmp_path / f"p{index}.xlsx", partnership_id=f"P-{index}")

@@ -32,6 +32,12 @@ UNSUPPORTED_SUFFIXES = {
     ".numbers": "Apple Numbers (.numbers)",
 }
 SUPPORTED_FORMATS_TEXT = ".xlsx and .xlsm"
+#: Files returns come wrapped in, and what to do so that the workbook in them is read.
+WRAPPERS = {
+    ".zip": "a zip file: unzip it into the input folder, so that the workbooks in it are read",
+    ".msg": "an email saved from Outlook: save the workbook attached to it into the input folder",
+    ".eml": "an email: save the workbook attached to it into the input folder",
+}
 #: The most characters Excel (and LibreOffice) let a cell hold.
 EXCEL_MAX_CELL_TEXT = 32_767
 
@@ -61,9 +67,17 @@ def scan_folder(input_dir: Path) -> tuple[list[Path], list[IgnoredFile]]:
 
 def holds_returns(input_dir: Path) -> bool:
     """Whether `input_dir` holds a return: a file `scan_folder` reads (a workbook, or a spreadsheet in a
-    format not read, which gets the finding that says how to send it again). `make report` runs on a
-    demo set only when it holds none: `python -m pipeline.read.folder DIR` exits 0 when it does, 1 if not."""
-    return bool(scan_folder(input_dir)[0])
+    format not read, which gets the finding that says how to send it again). When it holds none, the
+    files that may wrap returns (a zip, an email) are named, with what to do.
+
+    `make report` runs on a demo set only when the folder holds no return: it asks with
+    `python -m pipeline.read.folder DIR`, which exits 0 when it does, 1 if not."""
+    paths, ignored = scan_folder(input_dir)
+    if not paths:
+        for item in ignored:
+            if item.reason in WRAPPERS.values():
+                print(f"{item.file} is {item.reason}.")
+    return bool(paths)
 
 
 #: Why a file whose name is not valid UTF-8 (copied from an old zip or share) is not read.
@@ -161,7 +175,7 @@ def _ignore_reason(entry: os.DirEntry, name: str) -> str:
         return f"cannot be read ({error.strerror or error})"
     suffix = PurePosixPath(base).suffix.lower()
     if suffix not in READ_SUFFIXES and suffix not in UNSUPPORTED_SUFFIXES:
-        return "not a spreadsheet"
+        return WRAPPERS.get(suffix, "not a spreadsheet")
     return ""
 
 
