@@ -15,8 +15,11 @@ from year_set import write_year
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory) -> str:
-    inputs = write_year(tmp_path_factory.mktemp("year"))
-    out = tmp_path_factory.mktemp("pack") / "out"
+    return pack_html(write_year(tmp_path_factory.mktemp("year")), tmp_path_factory.mktemp("pack") / "out")
+
+
+def pack_html(inputs, out) -> str:
+    """The HTML pack of `report` on the returns in `inputs` (no PDF), written into `out`."""
     result = CliRunner().invoke(
         cli,
         ["report", str(inputs), "--out", str(out), "--as-of", AS_OF.isoformat(), "--no-pdf"],
@@ -99,14 +102,7 @@ def test_a_partnership_without_a_name_is_named_by_its_file(tmp_path):
         register={"name": ""},
         checklist={question.ref: {"Status": None} for question in catalogue.QUESTIONS[:12]},  # Red: 17 of 29
     )
-    out = tmp_path / "out"
-    result = CliRunner().invoke(
-        cli,
-        ["report", str(inputs), "--out", str(out), "--as-of", AS_OF.isoformat(), "--no-pdf"],
-        catch_exceptions=False,
-    )
-    assert result.exit_code == 0, result.output
-    html = (out / "review_pack.html").read_text(encoding="utf-8")
+    html = pack_html(inputs, tmp_path / "out")
     red = plain(html[html.index('id="exceptions-red"') :].split("</table>")[0])
     register = plain(html[html.index('id="register-table"') :].split("</table>")[0])
     for table in (red, register):
@@ -124,14 +120,7 @@ def test_returns_whose_names_differ_only_in_punctuation_or_accents_each_keep_the
     names = {"P-001 return.xlsx": "P-001", "P-001_return.xlsx": "P-002", "Gŵyl.xlsx": "P-003", "Gŷyl.xlsx": "P-004"}
     for file, partnership_id in names.items():
         write_workbook(inputs / file, partnership_id=partnership_id, register={"name": f"Partnership {partnership_id}"})
-    out = tmp_path / "out"
-    result = CliRunner().invoke(
-        cli,
-        ["report", str(inputs), "--out", str(out), "--as-of", AS_OF.isoformat(), "--no-pdf"],
-        catch_exceptions=False,
-    )
-    assert result.exit_code == 0, result.output
-    html = (out / "review_pack.html").read_text(encoding="utf-8")
+    html = pack_html(inputs, tmp_path / "out")
     ids = re.findall(r'\bid="([^"]+)"', html)
     assert [item for item in ids if ids.count(item) > 1] == []
     profiles = dict(re.findall(r'<article class="profile" id="([^"]+)">\s*<header[^>]*>\s*<p[^>]*>(P-00\d)', html))
