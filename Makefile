@@ -10,6 +10,9 @@ OUTPUT ?= output/$(YEAR)
 CONFIG ?=
 PREVIOUS ?=
 AS_OF ?=
+# Worker processes for loading and the PDF: the machine's processors, at most 4 (each PDF worker takes
+# about 300 MB at 100 profiles). The outputs are the same bytes whatever it is.
+JOBS ?= $(shell n=$$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1); [ "$$n" -gt 4 ] 2>/dev/null && n=4; echo $$n)
 DEMO   := output/demo-input
 # The demo's dates sit around 2026-04-01 (pipeline/cycle/demo.py, REFERENCE_DATE), so its run is as of a month later.
 DEMO_AS_OF := 2026-05-01
@@ -64,15 +67,15 @@ report: install
 	@mkdir -p $(INPUT)
 	@if $(PY) -m pipeline.read.folder $(INPUT); then \
 		$(CLI) report $(INPUT) --out $(OUTPUT) --year $(YEAR) $(if $(CONFIG),--config $(CONFIG)) \
-			$(if $(PREVIOUS),--previous $(PREVIOUS)) $(if $(AS_OF),--as-of $(AS_OF)); \
+			$(if $(PREVIOUS),--previous $(PREVIOUS)) $(if $(AS_OF),--as-of $(AS_OF)) --jobs $(JOBS); \
 	else \
 		echo "No workbooks in $(INPUT)/: running on a generated demo set ($(DEMO)/) instead, with last year's ($(DEMO_PREVIOUS)/)."; \
 		rm -rf $(DEMO) $(DEMO_PREVIOUS_INPUT) $(DEMO_PREVIOUS) && \
 		$(CLI) demo --out $(DEMO_PREVIOUS_INPUT) --count 40 --seed 2025 && \
-		$(CLI) report $(DEMO_PREVIOUS_INPUT) --out $(DEMO_PREVIOUS) --year 2025 --as-of 2025-05-01 --config $(DEMO_CONFIG) --no-pdf && \
+		$(CLI) report $(DEMO_PREVIOUS_INPUT) --out $(DEMO_PREVIOUS) --year 2025 --as-of 2025-05-01 --config $(DEMO_CONFIG) --no-pdf --jobs $(JOBS) && \
 		$(CLI) demo --out $(DEMO) --count 40 --seed 2026 && \
 		$(CLI) report $(DEMO) --out $(OUTPUT) --year $(YEAR) --as-of $(DEMO_AS_OF) --config $(DEMO_CONFIG) \
-			--previous $(DEMO_PREVIOUS); \
+			--previous $(DEMO_PREVIOUS) --jobs $(JOBS); \
 	fi
 
 # Regenerate the committed blank template after changing the catalogue or the template code.
