@@ -65,21 +65,6 @@ def scan_folder(input_dir: Path) -> tuple[list[Path], list[IgnoredFile]]:
     return [path for _, path in sorted(paths)], sorted(ignored, key=lambda item: item.file)
 
 
-def holds_returns(input_dir: Path) -> bool:
-    """Whether `input_dir` holds a return: a file `scan_folder` reads (a workbook, or a spreadsheet in a
-    format not read, which gets the finding that says how to send it again). When it holds none, the
-    files that may wrap returns (a zip, an email) are named, with what to do.
-
-    `make report` runs on a demo set only when the folder holds no return: it asks with
-    `python -m pipeline.read.folder DIR`, which exits 0 when it does, 1 if not."""
-    paths, ignored = scan_folder(input_dir)
-    if not paths:
-        for item in ignored:
-            if item.reason in WRAPPERS.values():
-                print(f"{item.file} is {item.reason}.")
-    return bool(paths)
-
-
 #: Why a file whose name is not valid UTF-8 (copied from an old zip or share) is not read.
 NOT_TEXT = "its name is not text in UTF-8 (it came from a system with another character set): rename it"
 
@@ -183,7 +168,21 @@ def relative_name(path: Path, input_dir: Path) -> str:
     return Path(path).relative_to(input_dir).as_posix()
 
 
+def _main(folder: str) -> int:
+    """`python -m pipeline.read.folder DIR`: 0 when DIR holds a return (a file `scan_folder` reads: a
+    workbook, or a spreadsheet in a format not read, which gets the finding that says how to send it
+    again), 1 when it holds none, and then the files that may wrap returns (a zip, an email) are named
+    with what to do. `make report` asks it, and runs on a demo set only when the answer is 1."""
+    paths, ignored = scan_folder(Path(folder))
+    if paths:
+        return 0
+    for item in ignored:
+        if item.reason in WRAPPERS.values():
+            print(f"{item.file} is {item.reason}.")
+    return 1
+
+
 if __name__ == "__main__":
     import sys
 
-    sys.exit(0 if holds_returns(Path(sys.argv[1])) else 1)
+    sys.exit(_main(sys.argv[1]))
