@@ -366,3 +366,16 @@ def test_every_example_date_is_the_one_the_messages_give(workbook):
         RuleCode.ACTION_DATE_FORMULA,
     ):
         assert EXAMPLE_DATE in RULES[code].template, code
+
+
+def test_long_objective_references_fit_their_column():
+    """A council's references may be up to 16 characters ('PRIORITY-HOMES-1'): the Objectives sheet's
+    Ref column is wide enough to show each on one line, where it wrapped over three."""
+    from pipeline.config import Objective
+
+    objectives = (Objective("PRIORITY-HOMES-1", "Good homes for all"), Objective("O2", "A thriving economy"))
+    sheet = template.build_workbook(objectives)[catalogue.OBJECTIVES_SHEET.name]
+    width = sheet.column_dimensions[catalogue.OBJECTIVES_SHEET.column("Ref")].width
+    assert width >= len("PRIORITY-HOMES-1") + 2
+    default = template.build_workbook()[catalogue.OBJECTIVES_SHEET.name]
+    assert default.column_dimensions[catalogue.OBJECTIVES_SHEET.column("Ref")].width == 8  # the usual O1..O6

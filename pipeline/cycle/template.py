@@ -335,6 +335,10 @@ def _objectives(sheet: Worksheet, objectives: tuple[Objective, ...]) -> None:
         _cells(layout, "How", rows),
     )
     _finish_table(sheet, layout, landscape=True)
+    # A council's own references may be longer than O1..O6 (up to 16 characters): each on one line.
+    longest = max((len(objective.ref) for objective in objectives), default=0)
+    column = sheet.column_dimensions[layout.column("Ref")]
+    column.width = max(widths["Ref"], longest + 2)
 
 
 def _checklist(sheet: Worksheet) -> None:
