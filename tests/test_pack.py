@@ -444,6 +444,28 @@ def test_a_long_list_of_objectives_is_shown_whole_on_the_page(tmp_path):
     assert all(item.ref in matrix for item in objectives)
 
 
+def test_running_heads_too_long_for_one_line_keep_every_space(tmp_path):
+    """A council's long name and title wrap the running head over two lines: it reads as written on
+    every page, where the word after the line break was run into the next ('andjoint')."""
+    import subprocess
+
+    from officer import write_workbook
+
+    inputs = tmp_path / "input"
+    write_workbook(inputs / "p1.xlsx", partnership_id="P-001")
+    config = Config(
+        council_name="The Royal Borough of Windsor and Maidenhead Council",
+        pack_title="Annual review of partnerships and joint working arrangements",
+    )
+    report(inputs, tmp_path / "out", as_of=AS_OF, year=2026, config=config, pdf=True)
+    text = subprocess.run(
+        ["pdftotext", str(tmp_path / "out" / "review_pack.pdf"), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    pages = [" ".join(page.split()) for page in text.split("\f") if page.strip()][1:]  # the cover has no head
+    head = "The Royal Borough of Windsor and Maidenhead Council · Annual review of partnerships and joint working arrangements 2026"
+    assert all(head in page for page in pages), [page[:200] for page in pages if head not in page][:3]
+
+
 def misplaced_words(pdf) -> tuple[list, list]:
     """The words of a PDF beyond its pages' side margins, and the pairs of words printed over each
     other, each with its page number, as poppler's `pdftotext -bbox` reads them."""

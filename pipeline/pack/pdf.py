@@ -355,7 +355,7 @@ def _render_part(html: str, alts: Mapping[str, str] | None = None, tagged: bool 
 
     With `alts` the part is a tagged PDF/UA-1 file whose running heads are taken off (their words
     returned, to be drawn again as artifacts) and whose tags are completed (`_finish_part`)."""
-    document = _document(html)
+    document = _document(html, heads_on_one_line=alts is not None)
     anchors: dict[str, int] = {}
     for index, page in enumerate(document.pages):
         for anchor in page.anchors:
@@ -614,15 +614,23 @@ def pdf_bytes(html: str) -> bytes:
     return _document(html).write_pdf(pdf_identifier=PDF_IDENTIFIER)
 
 
-def _document(html: str):
-    from weasyprint import HTML
+#: Laid out on one line, a running head's words are read off a part whole: wrapped, the space at each
+#: line break is gone from its lines ('and' / 'joint' read back 'andjoint'). The stamps then draw it
+#: with the pack's own rules, wrapped where it must.
+_HEADS_ON_ONE_LINE = "@page { @top-left { white-space: nowrap; } @top-right { white-space: nowrap; } }"
+
+
+def _document(html: str, *, heads_on_one_line: bool = False):
+    from weasyprint import CSS, HTML
     from weasyprint.urls import URLFetcher
 
     class RefuseEverything(URLFetcher):
         def fetch(self, url, headers=None):
             raise ValueError(f"the pack fetches nothing from outside itself (refused {url[:80]})")
 
-    return HTML(string=html, base_url=None, url_fetcher=RefuseEverything()).render()
+    fetcher = RefuseEverything()
+    extra = [CSS(string=_HEADS_ON_ONE_LINE, url_fetcher=fetcher)] if heads_on_one_line else []
+    return HTML(string=html, base_url=None, url_fetcher=fetcher).render(stylesheets=extra)
 
 
 # --- The join --------------------------------------------------------------------------------------
