@@ -466,6 +466,20 @@ def test_running_heads_too_long_for_one_line_keep_every_space(tmp_path):
     assert all(head in page for page in pages), [page[:200] for page in pages if head not in page][:3]
 
 
+def test_a_figure_too_wide_for_its_column_stays_in_it(tmp_path):
+    """The register's columns are fixed (so that its parts break as one table would): a funding of
+    £1,234,567,890 (a slip of three zeros, or a pooled budget) wraps at a thousands separator in its
+    column, where it ran over the officer days beside it."""
+    from officer import write_workbook
+
+    inputs = tmp_path / "input"
+    write_workbook(inputs / "p1.xlsx", partnership_id="P-001", register={"funding": 1234567890, "officer_days": 654321})
+    report(inputs, tmp_path / "out", as_of=AS_OF, year=2026, config=Config(), pdf=True)
+    outside, overprinted = misplaced_words(tmp_path / "out" / "review_pack.pdf")
+    assert not outside, outside[:10]
+    assert not overprinted, overprinted[:10]
+
+
 def misplaced_words(pdf) -> tuple[list, list]:
     """The words of a PDF beyond its pages' side margins, and the pairs of words printed over each
     other, each with its page number, as poppler's `pdftotext -bbox` reads them."""

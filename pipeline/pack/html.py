@@ -58,6 +58,7 @@ def environment() -> Environment:
     env.filters["date"] = long_date
     env.filters["rag_class"] = lambda rag: "rag-" + rag.lower().replace(" ", "-")
     env.filters["breakable"] = breakable
+    env.filters["wrappable_figure"] = wrappable_figure
     env.globals.update(
         section_titles={anchor: _words(title) for anchor, title in SECTION_TITLES.items()},
         above_profiles=ABOVE_PROFILES,
@@ -102,6 +103,12 @@ def breakable(value: object) -> Markup:
         done = run.end()
     pieces.append(markupsafe.escape(text[done:]))
     return Markup("").join(pieces)
+
+
+def wrappable_figure(value: object) -> Markup:
+    """A figure ('£1,234,567,890') with a place to wrap after each thousands separator, for a column too
+    narrow for it: it may go over two lines, never break within a group of digits."""
+    return Markup(",<wbr>").join(markupsafe.escape(group) for group in str(value).split(","))
 
 
 def stylesheet() -> str:
