@@ -44,3 +44,19 @@ def test_too_large_is_said_only_of_size(tmp_path):
         write_workbook(tmp_path / "big.xlsx"), tmp_path, Config(limits=CONFIG.limits.__class__(max_file_bytes=1000))
     )
     assert "too large" in big.findings[0].message
+
+
+def test_a_figure_typed_with_words_is_asked_for_with_an_example_of_its_kind(tmp_path):
+    """'£12k' in a money field and 'about 20' in a days field: each message's example is a figure of
+    that kind (pounds, or days in a year), where both asked for 'a number, such as 1200'."""
+    from pipeline.check.rules import check
+    from officer import AS_OF
+
+    path = write_workbook(tmp_path / "p1.xlsx", register={"funding": "£12k", "officer_days": "about 20"})
+    report = check([load_workbook_file(path, tmp_path, CONFIG)], as_of=AS_OF, config=CONFIG)
+    messages = {item.cell: item.message for item in report.findings if item.rule == "register.invalid"}
+    assert (
+        messages["B17"]
+        == "'Annual council funding (£)' must be an amount in pounds, such as 12000 or £12,000 (no words)."
+    )
+    assert messages["B18"] == "'Officer time (days per year)' must be a number of days, such as 20 (no words)."

@@ -89,7 +89,9 @@ def _register_problem(item: Field, value: object) -> str:
     if item.kind is Kind.NUMBER:
         parsed = values.number(value)
         if parsed is INVALID:
-            return "must be a number, such as 1200 (no words)"
+            if item.key in catalogue.MONEY_FIELDS:
+                return "must be an amount in pounds, such as 12000 or £12,000 (no words)"
+            return "must be a number of days, such as 20 (no words)"
         if parsed < 0:
             return "must not be negative: enter 0 if there is none"
     if item.kind is Kind.EMAIL and values.email(value) is INVALID:
