@@ -215,7 +215,7 @@ def load_config(path: Path | None) -> Config:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"config file {path} is not valid TOML: {error}") from None
+        raise ConfigError(f"config file {path} is not valid TOML at {_toml_mistake(str(error))}") from None
     objectives = _objectives(data.pop("objectives")) if "objectives" in data else DEFAULT_OBJECTIVES
     tiers = _tiers(data.pop("significance")) if "significance" in data else DEFAULT_TIERS
     config = dataclasses.replace(
@@ -231,6 +231,30 @@ _OWN_SECTIONS = {"objectives": "objectives", "tiers": "significance"}
 _REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,15}$")
 #: More objectives than this would not fit a page of the pack's matrix, nor an officer's patience.
 MAX_OBJECTIVES = 30
+
+
+#: What to mend, in words, for the mistakes the TOML reader names (by the start of its message).
+_TOML_MISTAKES = (
+    ("Invalid value", 'text goes in double quotes (name = "The Council"), numbers and true or false without'),
+    ("Illegal character", "a text in double quotes is not closed on its line, or holds a character TOML refuses"),
+    ("Unterminated string", "a text in quotes is not closed"),
+    ("Cannot ", "a section or setting is given twice: keep one"),
+    ("Expected ']'", "a [section] name is not closed with ]"),
+    ("Unclosed array", "a list in [ ] is not closed"),
+    ("Unclosed inline table", "a table in { } is not closed"),
+)
+_NOT_A_SETTING = "a line is not a setting (name = value), a [section] or a # comment"
+_TOML_PLACE = re.compile(r"^(?P<what>.*) \((?:at line (?P<line>\d+), column (?P<column>\d+)|at end of document)\)$")
+
+
+def _toml_mistake(reader_says: str) -> str:
+    """Where the file breaks TOML's rules and what to mend there ('line 3, column 5: a section or setting
+    is given twice: keep one'), from the reader's message, whose own words are for developers."""
+    match = _TOML_PLACE.match(reader_says)
+    what = match["what"] if match else reader_says
+    place = f"line {match['line']}, column {match['column']}" if match and match["line"] else "the end of the file"
+    hint = next((words for start, words in _TOML_MISTAKES if what.startswith(start)), _NOT_A_SETTING)
+    return f"{place}: {hint}"
 
 
 def _objectives(data: Any) -> tuple[Objective, ...]:

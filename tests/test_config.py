@@ -145,3 +145,27 @@ def test_a_file_saved_by_windows_notepad_is_read_or_said_in_words(tmp_path):
     assert str(error.value) == (
         f"config file {ansi} is not saved as UTF-8 text (line 1, character 20): save it again with the encoding UTF-8"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("council_name = The Council\n", "line 1, column 16: text goes in double quotes"),
+        ('council_name = "The Council\n', "line 1, column 28: a text in double quotes is not closed on its line"),
+        ("[rag]\nred_completeness_below = 0.5\n[rag]\n", "line 3, column 5: a section or setting is given twice"),
+        ("[rag\nred_completeness_below = 0.5\n", "line 1, column 5: a [section] name is not closed with ]"),
+        ("= 3\n", "line 1, column 1: a line is not a setting (name = value), a [section] or a # comment"),
+        ('objectives = ["O1"\n', "the end of the file: a list in [ ] is not closed"),
+    ],
+)
+def test_a_file_that_is_not_toml_is_told_what_to_mend_in_words(tmp_path, text, says):
+    """The configuration is edited by hand: where it breaks TOML's rules, the message says where and what
+    to mend, in words, not in the TOML reader's ('Invalid value', "Cannot declare ('rag',) twice")."""
+    path = tmp_path / "review.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    message = str(raised.value)
+    assert message.startswith(f"config file {path} is not valid TOML at ") and says in message, message
+    for library_words in ("Invalid", "Cannot declare", "Illegal", "Expected", "Unclosed", "(at "):
+        assert library_words not in message, message

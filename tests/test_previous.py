@@ -295,7 +295,14 @@ def test_the_pdf_shows_the_change(years):
         (lambda folder: folder.mkdir(), "has no results.json"),
         (
             lambda folder: (folder.mkdir(), (folder / "results.json").write_text("{broken", encoding="utf-8")),
-            "cannot be read",
+            "cannot be read: it is cut short or damaged (line 1, character 2)",
+        ),
+        (  # cut short in a copy: said in words, not with the JSON reader's own ('Unterminated string ...')
+            lambda folder: (
+                folder.mkdir(),
+                (folder / "results.json").write_text('{"year": 2026, "na', encoding="utf-8"),
+            ),
+            "cannot be read: it is cut short or damaged (line 1, character 16); copy it again",
         ),
         (
             lambda folder: (folder.mkdir(), (folder / "results.json").write_text('{"year": 2026}', encoding="utf-8")),

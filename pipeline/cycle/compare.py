@@ -44,8 +44,18 @@ def load_previous(folder: Path) -> dict[str, Any]:
         raise PreviousError(
             f"--previous: {folder} has no {RESULTS_FILE}; give last year's report output folder"
         ) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise PreviousError(f"--previous: {path} cannot be read ({error})") from None
+    except json.JSONDecodeError as error:
+        raise PreviousError(
+            f"--previous: {path} cannot be read: it is cut short or damaged (line {error.lineno}, character "
+            f"{error.colno}); copy it again from that year's output folder, or run that year's report again"
+        ) from None
+    except UnicodeDecodeError:
+        raise PreviousError(
+            f"--previous: {path} cannot be read: it is damaged (it is not the text the report writes); copy it "
+            "again from that year's output folder, or run that year's report again"
+        ) from None
+    except OSError as error:
+        raise PreviousError(f"--previous: {path} cannot be read ({error.strerror or error})") from None
     if not isinstance(data, dict) or not isinstance(data.get("partnerships"), list):
         raise PreviousError(f"--previous: {path} is not a results file written by partnerships report")
     return data
