@@ -289,3 +289,27 @@ def test_results_and_the_pack_give_the_groups_and_where_every_pair_is(runs):
     section = " ".join(re.sub(r"<[^>]+>", " ", page[page.index('id="possible-duplication"') :]).split())
     assert "1 pair of partnerships to check, in 1 group (2 partnerships)" in section
     assert "Groups of partnerships to check, biggest first" in section
+
+
+def test_partners_listed_one_to_a_line_in_their_cell_are_each_a_partner(tmp_path):
+    """Officers list partners one to a line in the cell (Alt+Enter) as often as with semicolons: each
+    line is a partner, where the lines were run together into one organisation ('Northshire Police Fire
+    & Rescue Service Shelter') that no other partnership could share."""
+    write_workbook(
+        tmp_path / "in" / "p1.xlsx",
+        partnership_id="P-001",
+        register={"partners": "Northshire Police\nFire & Rescue Service;\r\n\nShelter"},
+    )
+    write_workbook(
+        tmp_path / "in" / "p2.xlsx", partnership_id="P-002", register={"partners": "Northshire Police; Age UK"}
+    )
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli, ["report", str(tmp_path / "in"), "--out", str(out), "--as-of", "2026-04-30", "--no-pdf"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    shared = {item["name"]: item["partnerships"] for item in data["shared_organisations"]}
+    assert shared == {"Northshire Police": ["P-001", "P-002"]}
+    page = (out / "review_pack.html").read_text(encoding="utf-8")
+    assert "Northshire Police; Fire &amp; Rescue Service; Shelter" in page

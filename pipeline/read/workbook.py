@@ -197,6 +197,17 @@ class _Sheet:
                 return _cell(cells[column - 1])
         return None
 
+    def listed(self, row: int, column: int) -> Value:
+        """A list's cell, each of its lines an entry: officers put one entry to a line (Alt+Enter) as
+        often as they separate entries with `catalogue.LIST_SEPARATOR`, and cleaning would run the
+        lines together."""
+        value = self.get(row, column)  # checked and cleaned as any cell is
+        raw = self.rows[row - 1][column - 1] if value is not None else None
+        if not isinstance(raw, str) or ("\n" not in raw and "\r" not in raw):
+            return value
+        lines = (values.clean_text(line).strip(f" {catalogue.LIST_SEPARATOR}") for line in raw.splitlines())
+        return f"{catalogue.LIST_SEPARATOR} ".join(line for line in lines if line) or None
+
     def cells(self, row: int, columns: tuple[int, ...]) -> list[Value]:
         """The cells of `row` in `columns`, in that order."""
         cells = self.rows[row - 1] if 0 < row <= len(self.rows) else ()
@@ -537,7 +548,7 @@ def _read_register(sheet: _Sheet, name: str, found: list[Finding], version: int)
     (value_column,) = _columns(layout, ("Value",))
     for item in catalogue.register_fields(version):
         row = rows[item.label]
-        value = sheet.get(row, value_column)
+        value = sheet.listed(row, value_column) if item.kind is Kind.LIST else sheet.get(row, value_column)
         if item.kind not in (Kind.NUMBER, Kind.DATE):
             # Text answers are kept as the text shown, so 14 typed in a text cell reads "14" whatever
             # the program that saved the file stored (14, 14.0 or "14").
