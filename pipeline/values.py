@@ -27,11 +27,11 @@ INVALID: Final = _Invalid()
 _SPACES = re.compile(r"[\s\u00a0\u2007\u202f\ufeff]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _EMAIL = re.compile(r"^[^@\s;,<>]+@[^@\s;,<>]+\.[A-Za-z]{2,}$")
-_UK_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+_UK_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
 _YEAR_FIRST_DATE = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$")
 #: '31 March 2026', '31 Mar 2026', '31-Mar-2026', '31st March 2026': day first, as the UK writes it.
-_WORDS_DATE = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[ /.-]+([A-Za-z]{3,9})\.?,?[ /.-]+(\d{4})$", re.IGNORECASE)
+_WORDS_DATE = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[ /.-]+([A-Za-z]{3,9})\.?,?[ /.-]+(\d{4}|\d{2})$", re.IGNORECASE)
 _MONTHS = {
     name: number
     for number, names in enumerate(
@@ -158,9 +158,9 @@ def rating(value: Value, allowed: tuple[int, ...]) -> int | None | object:
 
 def date(value: Value) -> dt.date | None | object:
     """A date from a real date cell or from text as officers type it: ISO (2026-03-31 or 2026/03/31),
-    UK day first (31/03/2026, 31-03-2026) or with the month in words (31 March 2026, 31 Mar 2026,
-    31-Mar-2026). US order (03/31/2026, March 31 2026) and impossible dates (31/02/2026) are INVALID:
-    05/12/2026 is always 5 December."""
+    UK day first (31/03/2026, 31-03-2026, 31/03/26) or with the month in words (31 March 2026, 31 Mar
+    2026, 31-Mar-2026, 31 Mar 26). US order (03/31/2026, March 31 2026) and impossible dates
+    (31/02/2026) are INVALID: 05/12/2026 is always 5 December."""
     value = clean(value)
     if value is None:
         return None
@@ -181,9 +181,17 @@ def date(value: Value) -> dt.date | None | object:
     return INVALID
 
 
+#: A year typed in two figures: below this, 2000s; from it, 1900s ('31/03/27' is 2027, '01/04/98' 1998),
+#: as Excel reads one typed into a cell.
+_TWO_FIGURE_CENTURY_TURN = 30
+
+
 def _day(year: object, month: object, day: object) -> dt.date | object:
     try:
-        return dt.date(int(year), int(month), int(day))
+        full = int(year)
+        if len(str(year)) == 2:
+            full += 2000 if full < _TWO_FIGURE_CENTURY_TURN else 1900
+        return dt.date(full, int(month), int(day))
     except ValueError:
         return INVALID
 

@@ -31,6 +31,9 @@ def findings(tmp_path, **answers) -> set[tuple[str, str, str]]:
         " 31 march 2027 ",
         "31/03/2027",
         "2027-03-31",
+        "31/03/27",  # a year in two figures, as Excel reads it in a cell formatted as text: 2027
+        "31.03.27",
+        "31 Mar 27",
     ],
 )
 def test_dates_typed_the_uk_way_are_read(tmp_path, typed):

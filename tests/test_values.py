@@ -36,6 +36,9 @@ def test_choice_ignores_case_and_spaces(typed, read):
         (" 5/12/2026 ", dt.date(2026, 12, 5)),
         ("2026-03-31 00:00:00", dt.date(2026, 3, 31)),
         ("31/02/2026", INVALID),
+        ("01/04/98", dt.date(1998, 4, 1)),  # two figures: 00 to 29 are 2000 to 2029, 30 to 99 the 1900s (Excel's rule)
+        ("01/04/29", dt.date(2029, 4, 1)),
+        ("01/04/30", dt.date(1930, 4, 1)),
         ("next April", INVALID),
         (45000, INVALID),
         (None, None),
