@@ -470,13 +470,16 @@ def test_a_figure_too_wide_for_its_column_stays_in_it(tmp_path):
     """The register's columns are fixed (so that its parts break as one table would): a funding of
     £1,234,567,890 (a slip of three zeros, or a pooled budget) wraps at a thousands separator in its
     column, where it ran over the officer days beside it; so does the summary's total in its tile,
-    where ',890' began a line of its own."""
+    where ',890' began a line of its own. An ID of seven characters ('HWB0001') fits its column, where
+    it was cut after 'HWB'."""
     import subprocess
 
     from officer import write_workbook
 
     inputs = tmp_path / "input"
     write_workbook(inputs / "p1.xlsx", partnership_id="P-001", register={"funding": 1234567890, "officer_days": 654321})
+    # a council's own IDs are often longer than P-001
+    write_workbook(inputs / "p2.xlsx", partnership_id="HWB0001", register={"name": "Health and Wellbeing Board"})
     report(inputs, tmp_path / "out", as_of=AS_OF, year=2026, config=Config(), pdf=True)
     outside, overprinted = misplaced_words(tmp_path / "out" / "review_pack.pdf")
     assert not outside, outside[:10]
@@ -485,6 +488,8 @@ def test_a_figure_too_wide_for_its_column_stays_in_it(tmp_path):
         ["pdftotext", str(tmp_path / "out" / "review_pack.pdf"), "-"], check=True, capture_output=True, text=True
     ).stdout
     assert not [word for word in text.split() if word.startswith(",")]
+    register = next(page for page in text.split("\f") if "Every workbook received, by Partnership ID" in page)
+    assert "HWB0001" in register.split(), "an ID of seven characters is cut across lines in the register"
 
 
 def misplaced_words(pdf) -> tuple[list, list]:
