@@ -251,9 +251,10 @@ def _toml_mistake(reader_says: str) -> str:
     """Where the file breaks TOML's rules and what to mend there ('line 3, column 5: a section or setting
     is given twice: keep one'), from the reader's message, whose own words are for developers."""
     match = _TOML_PLACE.match(reader_says)
-    what = match["what"] if match else reader_says
-    place = f"line {match['line']}, column {match['column']}" if match and match["line"] else "the end of the file"
-    hint = next((words for start, words in _TOML_MISTAKES if what.startswith(start)), _NOT_A_SETTING)
+    if match is None:  # not a message of the reader's usual form: where is not known
+        return f"a line of it: {_NOT_A_SETTING}"
+    place = f"line {match['line']}, column {match['column']}" if match["line"] else "the end of the file"
+    hint = next((words for start, words in _TOML_MISTAKES if match["what"].startswith(start)), _NOT_A_SETTING)
     return f"{place}: {hint}"
 
 
