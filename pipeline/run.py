@@ -121,6 +121,7 @@ def report(
 
     input_dir, out_dir = Path(input_dir), Path(out_dir)
     check_out_folder(input_dir, out_dir, PACK_MARKERS)
+    _check_not_another_years_pack(out_dir, year)
     earlier = read_previous(previous_dir, year)  # every earlier year given, oldest first
     previous = earlier[-1] if earlier else None
 
@@ -211,6 +212,26 @@ def _step(name: str) -> Iterator[None]:
 
 
 # --- Last year --------------------------------------------------------------------------------------
+
+
+def _check_not_another_years_pack(out_dir: Path, year: int) -> None:
+    """Refuse an `out_dir` holding the pack of another year: a year's pack is its record for audit, and
+    `--out` naming last year's folder (the same as `--previous`, or a slip of the year) would replace it.
+    A pack of the same year is replaced, as a re-run should."""
+    import json
+
+    from pipeline.files.staging import FolderError
+    from pipeline.pack.results import RESULTS_FILE
+
+    try:
+        found = json.loads((out_dir / RESULTS_FILE).read_text(encoding="utf-8")).get("year")
+    except (OSError, ValueError, AttributeError):  # no pack there, or not one this tool can read
+        return
+    if isinstance(found, int) and found != year:
+        raise FolderError(
+            f"--out {out_dir} holds the review pack of {found}, which a run of {year} would replace: give "
+            f"a folder for {year} (such as {out_dir.parent / str(year)})"
+        )
 
 
 def read_previous(previous_dir: Path | Sequence[Path] | None, year: int) -> list[dict[str, Any]]:

@@ -318,3 +318,20 @@ def test_an_unusable_previous_folder_is_a_one_line_error(years, tmp_path, setup,
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: --previous") and says in lines[0], result.output
     assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("previous", [True, False])
+def test_last_years_pack_is_never_written_over_by_this_years(years, tmp_path, previous):
+    """`--out` naming last year's folder (the same as `--previous`, a slip of the year in the path)
+    replaced the 2026 pack, the year's record for audit, with 2027's; it is refused and left whole."""
+    import shutil
+
+    last_year = tmp_path / "2026"
+    shutil.copytree(years / "2026", last_year)
+    before = {path: path.read_bytes() for path in last_year.rglob("*") if path.is_file()}
+    extra = ("--previous", str(last_year)) if previous else ()
+    result = run(years / "returns-2027", last_year, "2027-04-30", "--no-pdf", *extra)
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "holds the review pack of 2026" in lines[0], result.output
+    assert {path: path.read_bytes() for path in last_year.rglob("*") if path.is_file()} == before
