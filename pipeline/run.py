@@ -214,6 +214,19 @@ def _step(name: str) -> Iterator[None]:
 # --- Last year --------------------------------------------------------------------------------------
 
 
+def _check_not_a_pack(out_dir: Path) -> None:
+    """Refuse to write validation reports into a review pack's folder: they would replace the pack's
+    own, and the pack and its report would no longer agree."""
+    from pipeline.files.staging import FolderError
+    from pipeline.pack.results import RESULTS_FILE
+
+    if (out_dir / RESULTS_FILE).is_file():
+        raise FolderError(
+            f"{out_dir} holds a review pack, whose validation report is its own: validate writes its "
+            "reports into a folder of their own (such as output/checks)"
+        )
+
+
 def _check_not_another_years_pack(out_dir: Path, year: int) -> None:
     """Refuse an `out_dir` holding the pack of another year: a year's pack is its record for audit, and
     `--out` naming last year's folder (the same as `--previous`, or a slip of the year) would replace it.
@@ -322,6 +335,7 @@ def validate_folder(
     from pipeline.files.staging import check_outside_input
 
     check_outside_input(Path(input_dir), Path(out_dir))
+    _check_not_a_pack(Path(out_dir))
 
     assessment = check_folder(
         Path(input_dir), config, as_of=as_of, jobs=jobs, progress=progress, meanwhile=_load_report_writer

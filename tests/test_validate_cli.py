@@ -183,3 +183,16 @@ def test_feedback_flag_calls_the_feedback_writer(clean_folder, tmp_path):
 )
 def test_neutralise(text, inert):
     assert neutralise(text) == inert
+
+
+def test_a_review_packs_folder_is_not_written_into(clean_folder, tmp_path):
+    """`validate --out output/2026`, the year's pack folder, replaced the pack's own validation report
+    with this check's, so the pack and its report no longer agreed; it is refused, the pack left whole."""
+    pack = tmp_path / "2026"
+    made = CliRunner().invoke(cli, ["report", str(clean_folder), "--out", str(pack), "--as-of", AS_OF_TEXT, "--no-pdf"])
+    assert made.exit_code == 0, made.output
+    before = {path: path.read_bytes() for path in pack.rglob("*") if path.is_file()}
+    result = run(str(clean_folder), "--out", str(pack), "--as-of", "2026-05-31")
+    assert result.exit_code == 2
+    assert "holds a review pack" in result.output and "a folder of their own" in result.output, result.output
+    assert {path: path.read_bytes() for path in pack.rglob("*") if path.is_file()} == before
