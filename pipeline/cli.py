@@ -134,7 +134,18 @@ def templates(out_dir: Path, register_file: Path | None, year: int | None, confi
 
     Example: partnerships templates --out input_templates --config review.toml
     """
+    from pipeline.files.staging import FolderError
+    from pipeline.run import check_not_a_pack
+
     objectives = _config(config_path).objectives
+    try:
+        check_not_a_pack(
+            out_dir,
+            ": a run of its year replaces the whole folder, and workbooks written into it with it; write them "
+            "into a folder of their own (such as returns-2027)",
+        )
+    except FolderError as error:
+        raise click.BadParameter(str(error), param_hint="--out") from None
     if register_file is None:
         from pipeline.cycle.template import write_blank
 

@@ -214,17 +214,14 @@ def _step(name: str) -> Iterator[None]:
 # --- Last year --------------------------------------------------------------------------------------
 
 
-def _check_not_a_pack(out_dir: Path) -> None:
-    """Refuse to write validation reports into a review pack's folder: they would replace the pack's
-    own, and the pack and its report would no longer agree."""
+def check_not_a_pack(out_dir: Path, why: str) -> None:
+    """Refuse to write into a review pack's folder what is not part of the pack (`why` says what would
+    go wrong): the pack and what it holds are one record, and a run of its year replaces the folder."""
     from pipeline.files.staging import FolderError
     from pipeline.pack.results import RESULTS_FILE
 
-    if (out_dir / RESULTS_FILE).is_file():
-        raise FolderError(
-            f"{out_dir} holds a review pack, whose validation report is its own: validate writes its "
-            "reports into a folder of their own (such as output/checks)"
-        )
+    if (Path(out_dir) / RESULTS_FILE).is_file():
+        raise FolderError(f"{out_dir} holds a review pack{why}")
 
 
 def _check_not_another_years_pack(out_dir: Path, year: int) -> None:
@@ -335,7 +332,11 @@ def validate_folder(
     from pipeline.files.staging import check_outside_input
 
     check_outside_input(Path(input_dir), Path(out_dir))
-    _check_not_a_pack(Path(out_dir))
+    check_not_a_pack(
+        Path(out_dir),
+        ", whose validation report is its own: validate writes its reports into a folder of their own "
+        "(such as output/checks)",
+    )
 
     assessment = check_folder(
         Path(input_dir), config, as_of=as_of, jobs=jobs, progress=progress, meanwhile=_load_report_writer

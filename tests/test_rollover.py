@@ -360,3 +360,18 @@ def test_cli_templates_from_register(register_file, tmp_path):
     bad.write_bytes(b"PK\x03\x04 truncated")
     result = CliRunner().invoke(cli, ["templates", "--from-register", str(bad), "--out", str(tmp_path / "x")])
     assert result.exit_code == 1 and "bad.xlsx is not an Excel workbook" in result.output
+
+
+@pytest.mark.parametrize("from_register", [True, False])
+def test_workbooks_are_not_written_into_a_review_packs_folder(register_file, tmp_path, from_register):
+    """`templates --out output/2026`, the folder the register came from: the workbooks were written
+    among the pack's files, and the next run of 2026 replaces that whole folder, them with it."""
+    pack = tmp_path / "2026"
+    pack.mkdir()
+    (pack / "results.json").write_text('{"year": 2026, "partnerships": []}', encoding="utf-8")
+    before = sorted(path.name for path in pack.iterdir())
+    args = ["templates", "--out", str(pack), *(["--from-register", str(register_file)] if from_register else [])]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert "holds a review pack" in result.output and "a folder of their own" in result.output, result.output
+    assert sorted(path.name for path in pack.iterdir()) == before
