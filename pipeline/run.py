@@ -211,7 +211,7 @@ def _step(name: str) -> Iterator[None]:
         raise ReportError(f"{name} stopped: {error}") from None
 
 
-# --- Last year --------------------------------------------------------------------------------------
+# --- The output folder ------------------------------------------------------------------------------
 
 
 def check_not_a_pack(out_dir: Path, why: str) -> None:
@@ -242,6 +242,9 @@ def _check_not_another_years_pack(out_dir: Path, year: int) -> None:
             f"--out {out_dir} holds the review pack of {found}, which a run of {year} would replace: give "
             f"a folder for {year} (such as {out_dir.parent / str(year)})"
         )
+
+
+# --- Last year --------------------------------------------------------------------------------------
 
 
 def read_previous(previous_dir: Path | Sequence[Path] | None, year: int) -> list[dict[str, Any]]:

@@ -4,8 +4,8 @@
 Workers start the system's default way (forked on Linux before Python 3.14, from a forkserver since),
 or afresh ("spawn") for work that must not hold a copy of the caller's memory; with one worker the
 work runs in this process, in the same order. Every worker ends with the run that started it, even
-one killed outright, so none is left behind waiting to hand back a result no one will read. Tasks are functions at module level, so that a worker
-started either way can import them.
+one killed outright, so none is left behind waiting to hand back a result no one will read. Tasks are
+functions at module level, so that a worker started either way can import them.
 
 `in_workers` runs a task (a function that can be pickled, taking one file's path) on every path, in
 `jobs` worker processes, never in this one. Each worker is held to `WORKER_MEMORY_BYTES` of memory
