@@ -14,14 +14,16 @@ AS_OF ?=
 # about 300 MB at 100 profiles). The outputs are the same bytes whatever it is.
 JOBS ?= $(shell n=$$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1); [ "$$n" -gt 4 ] 2>/dev/null && n=4; echo $$n)
 DEMO   := output/demo-input
-# The demo's dates sit around 2026-04-01 (pipeline/cycle/demo.py, REFERENCE_DATE), so its run is as of a month later.
-DEMO_AS_OF := 2026-05-01
+# A demo set for a year is dated around 1 April of it (`partnerships demo --year`), so its run is as of a
+# month later: the demo reads as the year it is reported as, whichever year it is run in.
+DEMO_AS_OF = $(YEAR)-05-01
 # Its configuration: the council's name and the aliases of the organisations its officers abbreviate.
 DEMO_CONFIG := docs/demo-review.toml
 # Last year's demo returns and pack, given as --previous, so the demo pack shows the change since last
 # year and each profile's trend over the years.
-DEMO_PREVIOUS_INPUT := output/demo-input-2025
-DEMO_PREVIOUS := output/demo-2025
+LAST_YEAR = $(shell expr $(YEAR) - 1)
+DEMO_PREVIOUS_INPUT = output/demo-input-$(LAST_YEAR)
+DEMO_PREVIOUS = output/demo-$(LAST_YEAR)
 
 .PHONY: install browser test slow format docs report template demo bench fuzz clean
 
@@ -71,9 +73,10 @@ report: install
 	else \
 		echo "No workbooks in $(INPUT)/: running on a generated demo set ($(DEMO)/) instead, with last year's ($(DEMO_PREVIOUS)/)."; \
 		rm -rf $(DEMO) $(DEMO_PREVIOUS_INPUT) $(DEMO_PREVIOUS) && \
-		$(CLI) demo --out $(DEMO_PREVIOUS_INPUT) --count 40 --seed 2025 && \
-		$(CLI) report $(DEMO_PREVIOUS_INPUT) --out $(DEMO_PREVIOUS) --year 2025 --as-of 2025-05-01 --config $(DEMO_CONFIG) --no-pdf --jobs $(JOBS) && \
-		$(CLI) demo --out $(DEMO) --count 40 --seed 2026 && \
+		$(CLI) demo --out $(DEMO_PREVIOUS_INPUT) --count 40 --seed 2025 --year $(LAST_YEAR) && \
+		$(CLI) report $(DEMO_PREVIOUS_INPUT) --out $(DEMO_PREVIOUS) --year $(LAST_YEAR) --as-of $(LAST_YEAR)-05-01 \
+			--config $(DEMO_CONFIG) --no-pdf --jobs $(JOBS) && \
+		$(CLI) demo --out $(DEMO) --count 40 --seed 2026 --year $(YEAR) && \
 		$(CLI) report $(DEMO) --out $(OUTPUT) --year $(YEAR) --as-of $(DEMO_AS_OF) --config $(DEMO_CONFIG) \
 			--previous $(DEMO_PREVIOUS) --jobs $(JOBS); \
 	fi

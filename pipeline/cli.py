@@ -15,6 +15,7 @@ from typing import Iterable, Iterator, TypeVar
 import click
 
 from pipeline import __version__
+from pipeline.cycle import DEMO_YEAR
 
 T = TypeVar("T")
 
@@ -173,10 +174,18 @@ def templates(out_dir: Path, register_file: Path | None, year: int | None, confi
 )
 @click.option("--count", type=click.IntRange(1, 100_000), default=40, show_default=True, help="How many workbooks.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same workbooks.")
-def demo(out_dir: Path, count: int, seed: int) -> None:
+@click.option(
+    "--year",
+    type=click.IntRange(2000, 2100),
+    default=DEMO_YEAR,
+    show_default=True,
+    help="Review year the workbooks are for: reviews completed early that year, actions due around April. "
+    "Report them as of a month later (--as-of YEAR-05-01).",
+)
+def demo(out_dir: Path, count: int, seed: int, year: int) -> None:
     """Write realistic filled workbooks (mixed quality) to try the review on.
 
-    Example: partnerships demo --out demo-input --count 40 --seed 7
+    Example: partnerships demo --out demo-input --count 40 --seed 7 --year 2027
     """
     from pipeline.cycle.demo import write_demo_set
     from pipeline.read.folder import scan_folder
@@ -192,7 +201,7 @@ def demo(out_dir: Path, count: int, seed: int) -> None:
                 param_hint="--out",
             )
     with _writing_into(out_dir):
-        paths = write_demo_set(out_dir, count=count, seed=seed)
+        paths = write_demo_set(out_dir, count=count, seed=seed, year=year)
     click.echo(f"Wrote {len(paths)} demo workbooks to {out_dir}")
 
 

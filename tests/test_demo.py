@@ -258,3 +258,27 @@ def test_the_demo_is_never_written_among_returns(tmp_path):
     assert sorted(path.relative_to(returns) for path in returns.rglob("*")) == before
     (tmp_path / "empty").mkdir()
     assert CliRunner().invoke(cli, ["demo", "--out", str(tmp_path / "empty"), "--count", "3"]).exit_code == 0
+
+
+def test_a_set_for_another_year_is_set_in_that_years_review_season(tmp_path, demo_set):
+    """`demo --year 2025` (last year's demo, which `make report` compares with): its reviews were
+    completed early in 2025 and its actions are due around then, not in 2026, so as of a month after its
+    season no review is dated after the as-of date and the ratings have a real year's spread; the answers
+    are the 2026 set's, a year earlier."""
+    from pipeline.check.assess import assess_folder
+    from pipeline.check.score import totals
+    from pipeline.config import Config
+    from pipeline.read.batch import load_folder
+
+    earlier = demo.write_demo_set(tmp_path, count=COUNT, seed=SEED, year=2025)
+    as_of = dt.date(2025, 5, 1)
+    workbooks = load_folder(tmp_path, Config()).workbooks
+    completed = [values.date(workbook.register["review_completed_on"].value) for workbook in workbooks]
+    completed = [day for day in completed if isinstance(day, dt.date)]
+    assert len(completed) > COUNT / 2 and all(dt.date(2024, 12, 1) <= day < as_of for day in completed)
+    due = [values.date(row.due) for workbook in workbooks for row in workbook.improvement]
+    due = [day for day in due if isinstance(day, dt.date)]
+    assert due and min(due).year == 2024 and max(due) < dt.date(2026, 2, 1)
+    summary = totals(assess_folder(tmp_path, Config(), as_of=as_of).scores)
+    assert 0.1 * summary["in_scope"] <= summary["rag"]["Red"] <= 0.3 * summary["in_scope"], summary["rag"]
+    assert [summarise(path).statuses for path in earlier] == [summarise(path).statuses for path in demo_set]

@@ -120,3 +120,26 @@ def test_make_report_runs_the_demo_only_when_no_return_came_in(tmp_path, files, 
     assert (f"report {inputs} --out output/2026" in said) is real_year, said
     assert ("No workbooks in" in said) is not real_year, said
     assert told in said
+
+
+def test_make_reports_demo_is_set_in_the_year_it_reports(tmp_path):
+    """With input/ empty, `make report` runs a demo year and last year's before it: each demo set is
+    drawn in the review season of the year it is reported as, and as of a month after it, so a demo run
+    in 2027 reads as 2027 against 2026 (it read 'Position as at 1 May 2026' in a 2027 pack, compared
+    with 2025), and last year's pack has no review completed after its own as-of date."""
+    if not shutil.which("make"):
+        pytest.skip("make is not installed")
+    dry = subprocess.run(
+        ["make", "-n", "report", "YEAR=2027", f"INPUT={tmp_path}"],
+        cwd=Path(__file__).parents[1],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    demo = dry[dry.index("No workbooks in") :].replace("\\\n", " ")
+    commands = [" ".join(command.split()) for command in demo.split("&&")]
+    assert "demo --out output/demo-input-2026 --count 40 --seed 2025 --year 2026" in commands[1]
+    assert "report output/demo-input-2026 --out output/demo-2026 --year 2026 --as-of 2026-05-01" in commands[2]
+    assert "demo --out output/demo-input --count 40 --seed 2026 --year 2027" in commands[3]
+    assert "--out output/2027 --year 2027 --as-of 2027-05-01" in commands[4]
+    assert "--previous output/demo-2026" in commands[4]

@@ -8,8 +8,10 @@ strategy's own questions find: every significance tier, a performance management
 proportionate to its tier, a partnership that supports none of the council's objectives, an objective
 that no partnership supports (the last of the default list) and a return made with template version 1.
 
-Everything depends only on the seed: dates are placed around the fixed `REFERENCE_DATE`, never
-around today, so a seed gives the same cells (and the same bytes) in any year it is run.
+Everything depends only on the seed and the year the set is for: dates are placed around that
+year's review season (`season`; `REFERENCE_DATE` by default), never around today, so a seed gives the
+same cells (and the same bytes) in any year it is run, and a set for another year has the same answers
+with its dates in that year's season.
 """
 
 from __future__ import annotations
@@ -22,15 +24,21 @@ from pathlib import Path
 
 from pipeline import catalogue
 from pipeline.config import DEFAULT_OBJECTIVES
-from pipeline.cycle import template
+from pipeline.cycle import DEMO_YEAR, template
 from pipeline.cycle.fill import fill
 from pipeline.cycle.rollover import file_name
 from pipeline.files.xlsx import save
 from pipeline.formats import uk_date
 from pipeline.records import Value
 
-#: The review season the demo is set in: reviews completed early in 2026, actions due around it.
-REFERENCE_DATE = dt.date(2026, 4, 1)
+
+def season(year: int) -> dt.date:
+    """The review season of `year`'s demo set: its reviews were completed in the months before, its
+    actions fall due around it; reported as of a month after, as `make report` does."""
+    return dt.date(year, 4, 1)
+
+
+REFERENCE_DATE = season(DEMO_YEAR)
 
 COMPLETE, PARTIAL, MISTAKES, OUT_OF_SCOPE = "complete", "partial", "mistakes", "out of scope"
 #: Share of each quality in a large set; small sets still get one of each (see `_qualities`).
@@ -38,7 +46,7 @@ QUALITY_SHARES = ((OUT_OF_SCOPE, 0.05), (MISTAKES, 0.12), (PARTIAL, 0.15))
 #: The spread of ratings a real council year has (roughly 15-25% Red, a healthy Green share) comes
 #: from these: Red is mostly an action overdue by more than 90 days or a High risk left without
 #: mitigation, so both are kept rare.
-#: Chance that an action due more than LONG_PAST_DAYS before REFERENCE_DATE has been completed.
+#: Chance that an action due more than LONG_PAST_DAYS before the season has been completed.
 DONE_WHEN_LONG_PAST, LONG_PAST_DAYS = 0.95, 60
 #: Chance that a High risk has a mitigation recorded.
 HIGH_MITIGATED = 0.97
@@ -432,8 +440,8 @@ HOW = {
 }
 
 
-def write_demo_set(out_dir: Path, count: int, seed: int) -> list[Path]:
-    """Write `count` filled workbooks into `out_dir` and return their paths, in order.
+def write_demo_set(out_dir: Path, count: int, seed: int, year: int = DEMO_YEAR) -> list[Path]:
+    """Write `count` filled workbooks for `year`'s review into `out_dir` and return their paths, in order.
 
     `write_demo_set(Path("demo-input"), count=40, seed=7)` gives `P-001_...xlsx` .. `P-040_...xlsx`.
     Of the complete returns, the first says it supports none of the council's objectives and the
@@ -455,7 +463,14 @@ def write_demo_set(out_dir: Path, count: int, seed: int) -> list[Path]:
     supports_none = complete[0] if count >= 3 and complete else -1
     version_one = complete[1] if count >= 3 and len(complete) > 1 else -1
     for index, quality in enumerate(qualities):
-        answers = demo_answers(rng, ids[index], quality, unmitigated_high=index == first_mistakes, kind=kinds[index])
+        answers = demo_answers(
+            rng,
+            ids[index],
+            quality,
+            unmitigated_high=index == first_mistakes,
+            kind=kinds[index],
+            reference=season(year),
+        )
         if count >= DUPLICATE_ID_FROM and index == count - 1:
             answers.register["id"] = ids[rng.randrange(count - 1)]
         elif index == likely_duplicate:
@@ -494,6 +509,7 @@ class Answers:
     improvement: dict[str, dict[str, Value]]
     risks: dict[str, dict[str, Value]]
     place: str = ""
+    reference: dt.date = REFERENCE_DATE  # the review season the answers are dated around
 
 
 def demo_answers(
@@ -503,8 +519,10 @@ def demo_answers(
     *,
     unmitigated_high: bool = False,
     kind: PartnershipKind | None = None,
+    reference: dt.date = REFERENCE_DATE,
 ) -> Answers:
-    """Plausible answers for one partnership of the given quality, drawn from `rng`.
+    """Plausible answers for one partnership of the given quality, drawn from `rng`, dated around the
+    review season `reference`.
 
     `unmitigated_high` makes sure a return with mistakes also leaves a High risk without mitigation
     (`write_demo_set` asks it of the first such return, so every set shows one).
@@ -517,11 +535,12 @@ def demo_answers(
     answers = Answers(
         name,
         quality,
-        _register(rng, partnership_id, name, kind, place, people[0]),
-        _checklist(rng, partnership_id, maturity),
-        _improvement(rng, maturity, people),
+        _register(rng, partnership_id, name, kind, place, people[0], reference),
+        _checklist(rng, partnership_id, maturity, reference),
+        _improvement(rng, maturity, people, reference),
         _risks(rng, maturity, people),
         place,
+        reference,
     )
     if quality == PARTIAL:
         _leave_blanks(rng, answers)
@@ -556,19 +575,23 @@ def _qualities(count: int, rng: random.Random) -> list[str]:
 
 
 def _register(
-    rng: random.Random, partnership_id: str, name: str, kind: PartnershipKind, place: str, lead: tuple[str, str]
+    rng: random.Random,
+    partnership_id: str,
+    name: str,
+    kind: PartnershipKind,
+    place: str,
+    lead: tuple[str, str],
+    reference: dt.date,
 ) -> dict[str, Value]:
     partners = [
         partner.format(place=place)
         for partner in rng.sample(kind.partners, rng.randint(min(2, len(kind.partners)), len(kind.partners)))
     ]
     partners = [_other_spelling(partner) if rng.random() < OTHER_SPELLING else partner for partner in partners]
-    completed = REFERENCE_DATE - dt.timedelta(days=rng.randint(5, 110))
+    completed = reference - dt.timedelta(days=rng.randint(5, 110))
     # Most next reviews fall a year after this one; a few were never moved on and are overdue.
     next_review = (
-        completed.replace(year=completed.year + 1)
-        if rng.random() > 0.1
-        else REFERENCE_DATE - dt.timedelta(days=rng.randint(20, 300))
+        _a_year_after(completed) if rng.random() > 0.1 else reference - dt.timedelta(days=rng.randint(20, 300))
     )
     funding = rng.choice((0, rng.randint(1, 40) * 500, rng.randint(2, 60) * 2500, rng.randint(1, 8) * 25000))
     register: dict[str, Value] = {
@@ -594,7 +617,7 @@ def _register(
         "funding": funding,
         "officer_days": rng.randint(4, 150),
         "councillor_days": rng.randint(0, 24),
-        "start_date": dt.date(rng.randint(2004, 2024), rng.randint(1, 12), 1),
+        "start_date": dt.date(rng.randint(reference.year - 22, reference.year - 2), rng.randint(1, 12), 1),
         "next_review": next_review,
         "review_completed_on": completed,
         "review_completed_by": lead[0],
@@ -637,32 +660,36 @@ def _objectives_named(rows: dict[str, dict[str, Value]]) -> str | None:
     return f"{catalogue.LIST_SEPARATOR} ".join(titles) or None
 
 
-def _checklist(rng: random.Random, partnership_id: str, maturity: float) -> dict[str, dict[str, Value]]:
+def _checklist(
+    rng: random.Random, partnership_id: str, maturity: float, reference: dt.date
+) -> dict[str, dict[str, Value]]:
     rows = {}
     gap = 1 - maturity
     for question in catalogue.QUESTIONS:
         status = rng.choices(catalogue.CHECKLIST_STATUSES, (maturity, gap * 0.5, gap * 0.35, gap * 0.15))[0]
         row: dict[str, Value] = {"Status": status}
         if status in (catalogue.YES, catalogue.PARTLY) and rng.random() > 0.03:
-            row["Evidence"] = _fill_in(rng, rng.choice(EVIDENCE[question.section_number]), partnership_id)
+            row["Evidence"] = _fill_in(rng, rng.choice(EVIDENCE[question.section_number]), partnership_id, reference)
             if rng.random() > 0.15:
-                row["Evidence location"] = _fill_in(rng, rng.choice(LOCATIONS), partnership_id)
+                row["Evidence location"] = _fill_in(rng, rng.choice(LOCATIONS), partnership_id, reference)
         elif status == catalogue.NOT_APPLICABLE:
             row["Evidence"] = "Not relevant to this partnership's remit"
         rows[question.ref] = row
     return rows
 
 
-def _improvement(rng: random.Random, maturity: float, people: list[tuple[str, str]]) -> dict[str, dict[str, Value]]:
+def _improvement(
+    rng: random.Random, maturity: float, people: list[tuple[str, str]], reference: dt.date
+) -> dict[str, dict[str, Value]]:
     rows = {}
     for area in catalogue.AREAS:
         if rng.random() < maturity:
             rows[area.ref] = {"Answer": catalogue.YES}
             continue
-        due = REFERENCE_DATE + dt.timedelta(days=rng.randint(-240, 300))
+        due = reference + dt.timedelta(days=rng.randint(-240, 300))
         # Actions due long ago are nearly always done; recent ones often not yet: the overdue ones
         # the pack reports, only a few of them long overdue.
-        age = (REFERENCE_DATE - due).days
+        age = (reference - due).days
         done = age > 0 and rng.random() < (DONE_WHEN_LONG_PAST if age > LONG_PAST_DAYS else 0.5)
         status = catalogue.COMPLETE if done else rng.choice((catalogue.NOT_STARTED, catalogue.IN_PROGRESS))
         rows[area.ref] = {
@@ -790,7 +817,7 @@ def _rating_out_of_range(rng: random.Random, answers: Answers) -> None:
 
 
 def _unreadable_date(rng: random.Random, answers: Answers) -> None:
-    bad = rng.choice(("31/02/2026", "next March", "2026-13-01"))
+    bad = rng.choice(("31/02/{year}", "next March", "{year}-13-01")).format(year=answers.reference.year)
     if rng.random() < 0.5 or not answers.improvement:
         answers.register["next_review"] = bad
     else:
@@ -851,9 +878,16 @@ def _person(rng: random.Random) -> tuple[str, str]:
     return f"{first} {last}", f"{first}.{re.sub('[^A-Za-z]', '', last)}@{COUNCIL_DOMAIN}".lower()
 
 
-def _fill_in(rng: random.Random, text: str, partnership_id: str) -> str:
-    day = REFERENCE_DATE - dt.timedelta(days=rng.randint(30, 400))
-    year = REFERENCE_DATE.year - 1
+def _a_year_after(day: dt.date) -> dt.date:
+    """The same day a year later (28 February after a 29th)."""
+    if (day.month, day.day) == (2, 29):
+        day = day.replace(day=28)
+    return day.replace(year=day.year + 1)
+
+
+def _fill_in(rng: random.Random, text: str, partnership_id: str, reference: dt.date) -> str:
+    day = reference - dt.timedelta(days=rng.randint(30, 400))
+    year = reference.year - 1
     return text.format(
         date=day.strftime("%d %B %Y"), year=year, next=year + 1, id=partnership_id, domain=COUNCIL_DOMAIN
     )
