@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
+from pipeline import values
 from pipeline.catalogue import RAG_ORDER
 from pipeline.config import Config
 from pipeline.files.staging import check_out_folder, checkpoint, staged_pack
@@ -67,8 +68,8 @@ class ReportOutcome:
         if summary["duplicates_not_counted"]:
             lines.append(
                 f"Partnerships: {summary['partnerships']}, each Partnership ID counted once; "
-                f"{summary['duplicates_not_counted']} other return(s) of an ID given twice not "
-                "counted (see Exceptions)."
+                f"{values.counted(summary['duplicates_not_counted'], 'other return')} of an ID given twice "
+                f"{'is' if summary['duplicates_not_counted'] == 1 else 'are'} not counted (see Exceptions)."
             )
         lines.append("RAG: " + ", ".join(f"{rag} {summary['rag'][rag]}" for rag in RAG_ORDER) + ".")
         lines.append(

@@ -79,6 +79,11 @@ def folded(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+def counted(count: int, one: str, many: str | None = None) -> str:
+    """`count` with its noun: '1 workbook', '2 workbooks' ('2 people' given `many`)."""
+    return f"{count} {one if count == 1 else many or one + 's'}"
+
+
 def listed(items: Sequence[str], shown: int = 3) -> str:
     """The first `shown` of `items`, joined by commas, then how many more there are."""
     more = f" and {len(items) - shown} more" if len(items) > shown else ""

@@ -195,7 +195,10 @@ def test_the_console_says_when_a_partnership_id_counts_once(tmp_path):
     write_workbook(tmp_path / "in" / "other.xlsx", partnership_id="P-002")
     result = run(tmp_path / "in", tmp_path / "out")
     assert "Workbooks: 3;" in result.output
-    assert "Partnerships: 2, each Partnership ID counted once; 1 other return(s)" in result.output
+    assert (
+        "Partnerships: 2, each Partnership ID counted once; 1 other return of an ID given twice is not counted"
+        in result.output
+    )
 
 
 @pytest.mark.parametrize(

@@ -353,7 +353,7 @@ def test_cli_templates_from_register(register_file, tmp_path):
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output
-    assert "Wrote 2 workbook(s)" in result.output
+    assert "Wrote 2 workbooks" in result.output
     assert (tmp_path / "cli" / "P-014_community-safety-partnership.xlsx").is_file()
 
     bad = tmp_path / "bad.xlsx"

@@ -212,7 +212,7 @@ def test_two_partnerships_sharing_an_id_each_come_back_with_their_own_actions(tm
         "In progress",
     )
     assert cells(arts, "Improvement", "I04", catalogue.IMPROVEMENT_ROWS, headers) == (None, None)
-    assert "Wrote 2 workbook(s)" in output
+    assert "Wrote 2 workbooks" in output
     assert "give one of them a new ID" in output
 
 

@@ -160,4 +160,4 @@ def test_every_in_scope_demo_partnership_is_rolled_over_with_its_open_actions(tm
         sheet = rolled[pid]["Improvement"]
         assert (sheet[f"D{row}"].value, sheet[f"G{row}"].value) == (action, status)
         assert sheet[f"C{row}"].value is None
-    assert f"Wrote {len(in_scope)} workbook(s)" in output
+    assert f"Wrote {len(in_scope)} workbooks" in output

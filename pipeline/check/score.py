@@ -343,7 +343,7 @@ def _rag(
     if completeness < rules.red_completeness_below:
         red.append(f"Checklist completeness {_below(completeness, rules.red_completeness_below)}")
     if high_unmitigated:
-        red.append(f"{_plural(high_unmitigated, 'High risk')} with no mitigation")
+        red.append(f"{values.counted(high_unmitigated, 'High risk')} with no mitigation")
     if max_overdue > rules.red_overdue_days_over:
         red.append(f"An action is overdue by {max_overdue} days (more than {rules.red_overdue_days_over})")
     if red:
@@ -354,10 +354,10 @@ def _rag(
     if assurance is not None and assurance < rules.amber_assurance_below:
         amber.append(f"Checklist assurance {_below(assurance, rules.amber_assurance_below)}")
     if overdue:
-        amber.append(f"{_plural(overdue, 'action')} overdue")
+        amber.append(f"{values.counted(overdue, 'action')} overdue")
     high = sum(1 for risk in risks if risk.band == HIGH)
     if high:
-        amber.append(f"{_plural(high, 'High risk')}")
+        amber.append(f"{values.counted(high, 'High risk')}")
     if review_overdue:
         amber.append(f"Review was due on {long_date(next_review)}")
     if amber:
@@ -478,7 +478,3 @@ def _below(value: float, threshold: float) -> str:
     if shown == limit:
         shown, limit = f"{value * 100:.1f}%", f"{threshold * 100:.1f}%"
     return f"{shown} is below {limit}"
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"

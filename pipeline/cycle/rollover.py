@@ -129,13 +129,15 @@ class RolloverSummary:
 
     def summary_lines(self) -> list[str]:
         lines = [
-            f"Wrote {len(self.written)} workbook(s) for the {self.year} review to {self.out_dir}, "
+            f"Wrote {values.counted(len(self.written), 'workbook')} for the {self.year} review to {self.out_dir}, "
             f"Register pre-filled from last year, assessment answers blank.",
-            f"Carried {self.actions_carried} open action(s) into the Improvement sheets "
-            f"of {sum(1 for count in self.carried_actions.values() if count)} workbook(s).",
+            f"Carried {values.counted(self.actions_carried, 'open action')} into the Improvement sheets "
+            f"of {values.counted(sum(1 for count in self.carried_actions.values() if count), 'workbook')}.",
         ]
         if self.carried_risks:
-            lines.append(f"Brought back {self.carried_risks} risk(s) officers added below R09, ratings blank.")
+            lines.append(
+                f"Brought back {values.counted(self.carried_risks, 'risk')} officers added below R09, ratings blank."
+            )
         if self.returned_twice:
             lines.append(f"Partnership IDs on two returns last year: {'; '.join(self.returned_twice)}.")
         if self.to_check:
@@ -146,7 +148,9 @@ class RolloverSummary:
             lines.append(f"Not rolled over, out of scope: {named}.")
         if self.rows_without_id:
             rows = ", ".join(str(row) for row in self.rows_without_id)
-            lines.append(f"Not rolled over, no Partnership ID: Register row(s) {rows}.")
+            lines.append(
+                f"Not rolled over, no Partnership ID: Register {'row' if len(self.rows_without_id) == 1 else 'rows'} {rows}."
+            )
         if self.actions_not_carried:
             lines.append(f"Not carried: {'; '.join(self.actions_not_carried)}.")
         return lines

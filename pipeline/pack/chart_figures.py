@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
 from pipeline import catalogue
+from pipeline.values import counted
 from pipeline.config import Config
 from pipeline.check.score import (
     AMBER,
@@ -103,10 +104,6 @@ def analysis(scores: Sequence[PartnershipScore], config: Config) -> dict[str, An
     return strategy_questions(partnerships_frame(scores), config, scores)
 
 
-def _plural(count: int, one: str, many: str | None = None) -> str:
-    return f"{count} {one if count == 1 else many or one + 's'}"
-
-
 def _listed(parts: Sequence[str]) -> str:
     return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
 
@@ -142,14 +139,14 @@ def _heat_map(counts: Mapping[tuple[int, int], int], config: Config, comparison:
         by_band[band[cell]] += count
     scoring = config.scoring
     text = [
-        f"{_plural(total, 'rated risk')} of the partnerships in scope, counted by likelihood and impact "
+        f"{counted(total, 'rated risk')} of the partnerships in scope, counted by likelihood and impact "
         f"(each 1 to 5): {by_band['Low']} Low (score 1 to {scoring.risk_low_max}), {by_band['Medium']} Medium "
         f"({scoring.risk_low_max + 1} to {scoring.risk_medium_max}) and {by_band['High']} High (over "
         f"{scoring.risk_medium_max})."
     ]
     # The cell most risks share (the higher score, then the higher likelihood, when two share it).
     (likelihood, impact), most = max(counts.items(), key=lambda pair: (pair[1], pair[0][0] * pair[0][1], pair[0]))
-    text.append(f"The most common rating is likelihood {likelihood} and impact {impact} ({_plural(most, 'risk')}).")
+    text.append(f"The most common rating is likelihood {likelihood} and impact {impact} ({counted(most, 'risk')}).")
     high = sorted((cell for cell in counts if band[cell] == "High"), key=lambda cell: (-cell[0] * cell[1], cell))
     if high:
         text.append(
@@ -201,7 +198,7 @@ def _strategy_risks(rows: Sequence[Mapping[str, Any]]) -> Figures:
     text = [
         f"The strategy's nine risks ranked by their average score (likelihood \u00d7 impact, 1 to 25) across "
         f"the partnerships in scope that rated them. Highest: {top['ref']}, {top['text'].rstrip('.')}, "
-        f"{top['average']:.1f} ({top['band']}, rated by {_plural(top['rated'], 'partnership')})."
+        f"{top['average']:.1f} ({top['band']}, rated by {counted(top['rated'], 'partnership')})."
     ]
     if len(rated) > 1:
         text.append(
@@ -229,7 +226,7 @@ def _actions(counts: Mapping[str, int]) -> Figures:
     if not total:
         return Figures("No improvement actions recorded.", table)
     return Figures(
-        f"{_plural(total, 'improvement action')} across the partnerships in scope: {counts[NOT_STARTED]} not "
+        f"{counted(total, 'improvement action')} across the partnerships in scope: {counts[NOT_STARTED]} not "
         f"started, {counts[IN_PROGRESS]} in progress and {counts[COMPLETE]} complete. {counts[OVERDUE]} "
         f"{'is' if counts[OVERDUE] == 1 else 'are'} overdue (due before the as-of date and not complete), also "
         f"counted under {'its' if counts[OVERDUE] == 1 else 'their'} status.",
@@ -257,12 +254,12 @@ def _completeness(averages: Sequence[tuple[str, float]], partnerships: int, conf
     below = Counter(completeness_rating(value, config) for _, value in averages)
     text = [
         f"The average share of each checklist section's questions answered, across "
-        f"{_plural(partnerships, 'assessed partnership')} in scope: "
+        f"{counted(partnerships, 'assessed partnership')} in scope: "
         + "; ".join(f"{number}. {name} {percent(value)}" for number, (name, value) in enumerate(averages, start=1))
         + "."
     ]
     text.append(
-        f"{_plural(below[RED] + below[AMBER], 'section')} below the Amber threshold of "
+        f"{counted(below[RED] + below[AMBER], 'section')} below the Amber threshold of "
         f"{percent(rules.amber_completeness_below)}, {below[RED]} of them below the Red threshold of "
         f"{percent(rules.red_completeness_below)}."
     )
@@ -285,8 +282,8 @@ def _by_area(areas: Sequence[Mapping[str, Any]]) -> Figures:
         for row in areas
     ]
     return Figures(
-        f"{_plural(workbooks, 'workbook')} by the service area that leads the partnership "
-        f"({_plural(len(areas), 'area')}) and by rating. " + "; ".join(parts) + ".",
+        f"{counted(workbooks, 'workbook')} by the service area that leads the partnership "
+        f"({counted(len(areas), 'area')}) and by rating. " + "; ".join(parts) + ".",
         table,
     )
 
@@ -329,7 +326,7 @@ def _resources(points: Sequence[Any], config: Config, total: Any = None, bars: S
     threshold = config.rag.amber_assurance_below
     low = [item for item in points if item.checklist_assurance < threshold]
     text = [
-        f"Each of the {_plural(len(points), 'partnership')} rated Red, Amber or Green with an assurance "
+        f"Each of the {counted(len(points), 'partnership')} rated Red, Amber or Green with an assurance "
         f"score is a point placed by its checklist assurance (across) against its annual council funding "
         f"(left panel) and officer days a year (right panel)."
     ]
@@ -365,7 +362,7 @@ def _leverage_words(total: Any, bars: Sequence[Any], money: Any, pounds: Any) ->
     partnerships drawn, and how many have no figure."""
     if total.partnerships:
         words = [
-            f"Across the {_plural(total.partnerships, 'partnership')} that say both what the council and "
+            f"Across the {counted(total.partnerships, 'partnership')} that say both what the council and "
             f"what the other partners put in, partners put in {pounds(total.value)} for each £1 of council "
             f"funding ({money(total.partners)} against {money(total.council)} a year)."
         ]
@@ -376,7 +373,7 @@ def _leverage_words(total: Any, bars: Sequence[Any], money: Any, pounds: Any) ->
         ]
     if total.without:
         words.append(
-            f"{_plural(total.without, 'partnership')} {'has' if total.without == 1 else 'have'} no such "
+            f"{counted(total.without, 'partnership')} {'has' if total.without == 1 else 'have'} no such "
             "figure; the table says why for each."
         )
     if bars:
@@ -391,7 +388,7 @@ def _leverage_words(total: Any, bars: Sequence[Any], money: Any, pounds: Any) ->
         ]
         more = f" and {len(bars) - NAMED_IN_TEXT} more" if len(bars) > NAMED_IN_TEXT else ""
         words.append(
-            f"The lower panel shows the {_plural(len(bars), 'partnership')} with most money a year, the "
+            f"The lower panel shows the {counted(len(bars), 'partnership')} with most money a year, the "
             f"council's funding then the partners' money (hatched), labelled with partners' money per "
             f"council pound: {'; '.join(each)}{more}."
         )
