@@ -126,7 +126,8 @@ def cli() -> None:
     "--year",
     type=click.IntRange(2000, 2100),
     default=None,
-    help="Review year written into rolled-over workbooks. Default: this year.",
+    help="Review year the rolled-over workbooks are for. Default: the year after the register's review "
+    "(this year for a register that does not say which review it is of).",
 )
 @config_option
 def templates(out_dir: Path, register_file: Path | None, year: int | None, config_path: Path | None) -> None:
@@ -157,7 +158,7 @@ def templates(out_dir: Path, register_file: Path | None, year: int | None, confi
 
     try:
         with _writing_into(out_dir):
-            summary = write_rollover(register_file, out_dir, year=year or dt.date.today().year, objectives=objectives)
+            summary = write_rollover(register_file, out_dir, year=year, objectives=objectives)
     except RolloverError as error:
         raise click.ClickException(str(error)) from None
     for line in summary.summary_lines():

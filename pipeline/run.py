@@ -187,6 +187,7 @@ def report(
                 batch.workbooks,
                 staging / REGISTER_FILE,
                 title=f"{config.council_name} partnership register {year}",
+                year=year,
             )
             write_atomic(staging / RESULTS_FILE, dumps(data).encode("utf-8"))
             write_atomic(staging / tables.ANSWERS_FILE, tables.answers_csv(answers))

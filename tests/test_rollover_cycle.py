@@ -242,3 +242,19 @@ def test_a_return_already_in_the_folder_is_never_written_over(tmp_path):
     assert f"{sent} already holds {answered.name}" in result.output
     assert "nothing was written" in result.output
     assert answered.read_bytes() == returned
+
+
+def test_without_a_year_the_workbooks_are_for_the_review_after_the_registers(tmp_path):
+    """`templates --from-register` without --year writes the workbooks for the review after the one the
+    register comes from: a register of the 2024 review gives the 2025 review's workbooks. It gave this
+    year's, so next year's workbooks, sent out in the autumn after a review, said that same year."""
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    write_workbook(returns / "p1.xlsx", partnership_id="P-001")
+    run("report", str(returns), "--out", str(tmp_path / "2024"), "--year", "2024", "--as-of", "2024-05-01", "--no-pdf")
+    output = run(
+        "templates", "--from-register", str(tmp_path / "2024" / "register.xlsx"), "--out", str(tmp_path / "to-send")
+    )
+    assert "for the 2025 review" in output
+    (path,) = (tmp_path / "to-send").glob("*.xlsx")
+    assert openpyxl.load_workbook(path).properties.title.startswith("Partnership review 2025:")

@@ -12,6 +12,7 @@ is stored as text, shown as typed, so a spreadsheet never runs it as a formula. 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Sequence
 
@@ -170,16 +171,34 @@ def write_register(
     path: Path,
     *,
     title: str = "Partnership register",
+    year: int | None = None,
 ) -> Path:
+    """The register of `year`'s review, which its document properties name (`review_year`), so that
+    next year's rollover knows which review comes next."""
     from pipeline.files.fast_xlsx import new_workbook
 
     headers = (*(spec.label for spec in catalogue.REGISTER_FIELDS), *SCORE_HEADERS)
-    with new_workbook(Path(path), title=title) as book:
+    with new_workbook(Path(path), title=title, keywords=review_year_keywords(year) if year else "") as book:
         _table(book, REGISTER_SHEET, "Register", headers, register_rows(scores, workbooks))
         _table(book, OPEN_ACTIONS_SHEET, "OpenActions", OPEN_ACTION_HEADERS, open_action_rows(scores))
         _table(book, OWN_RISKS_SHEET, "OwnRisks", OWN_RISK_HEADERS, own_risk_rows(scores, workbooks))
         _table(book, OBJECTIVES_SHEET, "Objectives", OBJECTIVE_HEADERS, objective_rows(scores, workbooks))
     return Path(path)
+
+
+def review_year_keywords(year: int) -> str:
+    """The document keywords that say which year's review a workbook is for (the register, the workbooks
+    rolled over from it); Excel and LibreOffice keep them when the file is saved again."""
+    return f"review year {year}"
+
+
+_REVIEW_YEAR = re.compile(r"\breview year (\d{4})\b")
+
+
+def review_year(keywords: str | None) -> int | None:
+    """The review year `review_year_keywords` wrote into `keywords`; None when they do not say."""
+    match = _REVIEW_YEAR.search(keywords or "")
+    return int(match.group(1)) if match else None
 
 
 def _typed(kind: Kind, raw: Value) -> Value:

@@ -54,6 +54,8 @@ from pipeline.cycle.register import (
     OWN_RISK_HEADERS,
     OWN_RISKS_SHEET,
     REGISTER_SHEET,
+    review_year,
+    review_year_keywords,
 )
 from pipeline.cycle.template import build_workbook
 from pipeline.files.names import UniqueNames, safe_stem, slug
@@ -108,6 +110,7 @@ class Register:
     actions_not_carried: tuple[str, ...]  # "ID ref: why", for open actions and own risks with nowhere to go
     to_check: tuple[str, ...] = ()  # carried as typed, for the officer to correct: "ID ref: what"
     returned_twice: tuple[str, ...] = ()  # "ID: which returns, and what was rolled over from them"
+    year: int | None = None  # the review the register is of, when it says (`register.review_year`)
 
 
 @dataclass(frozen=True)
@@ -157,15 +160,23 @@ class RolloverSummary:
 
 
 def write_rollover(
-    register_file: Path, out_dir: Path, *, year: int, objectives: tuple[Objective, ...] = DEFAULT_OBJECTIVES
+    register_file: Path,
+    out_dir: Path,
+    *,
+    year: int | None = None,
+    objectives: tuple[Objective, ...] = DEFAULT_OBJECTIVES,
 ) -> RolloverSummary:
-    """Write one pre-filled workbook per in-scope partnership of `register_file` into `out_dir`.
+    """Write one pre-filled workbook per in-scope partnership of `register_file` into `out_dir`, for the
+    review of `year`: by default the one after the register's, or this year's for a register that does
+    not say which review it is of (written before registers said).
 
     Re-running it into the folder it wrote gives the same files; a different file already there under a
     name it would write (an officer's return, say) raises `RolloverError` before anything is written.
     """
     register_file, out_dir = Path(register_file), Path(out_dir)
     register = read_register(_read_bytes(register_file), name=register_file.name)
+    if year is None:
+        year = register.year + 1 if register.year else dt.date.today().year
     names = UniqueNames(out_dir, reserved=(register_file,))
     planned = [
         (partnership, names.claim(PurePosixPath(file_name(partnership.id, partnership.name))), workbook_bytes(workbook))
@@ -225,7 +236,7 @@ def rollover_workbooks(
         fill(workbook, register=prefilled, improvement=partnership.actions, risks=partnership.risks, objectives=answers)
         _keep_as_text(workbook)
         workbook.properties.title = f"Partnership review {year}: {partnership.id} {partnership.name}".strip()
-        workbook.properties.keywords = f"review year {year}; rolled over from last year's register"
+        workbook.properties.keywords = f"{review_year_keywords(year)}; rolled over from last year's register"
         yield partnership, workbook
 
 
@@ -308,6 +319,7 @@ def read_register(data: bytes, *, name: str = "register.xlsx") -> Register:
                 if OBJECTIVES_SHEET in workbook.sheetnames
                 else []
             )  # registers before template 2
+            year = review_year(workbook.properties.keywords)
         finally:
             workbook.close()
 
@@ -375,6 +387,7 @@ def read_register(data: bytes, *, name: str = "register.xlsx") -> Register:
         tuple(not_carried + risks_not_carried),
         tuple(to_check),
         tuple(twice),
+        year,
     )
 
 

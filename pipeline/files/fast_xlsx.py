@@ -42,15 +42,22 @@ _OPTIONS = {
 
 
 @contextmanager
-def new_workbook(path: Path, *, title: str) -> Iterator["Sheets"]:
-    """A workbook to fill, written to `path` (atomically, reproducibly) when the block ends without error."""
+def new_workbook(path: Path, *, title: str, keywords: str = "") -> Iterator["Sheets"]:
+    """A workbook to fill, written to `path` (atomically, reproducibly) when the block ends without error;
+    `title` and `keywords` are its document properties."""
     import xlsxwriter
 
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, _OPTIONS)
-    book.set_properties(
-        {"title": title, "author": "Partnership review", "category": OUTPUT_CATEGORY, "created": FIXED_TIMESTAMP}
-    )
+    properties = {
+        "title": title,
+        "author": "Partnership review",
+        "category": OUTPUT_CATEGORY,
+        "created": FIXED_TIMESTAMP,
+    }
+    if keywords:
+        properties["keywords"] = keywords
+    book.set_properties(properties)
     book.set_calc_mode("auto")
     yield Sheets(book)
     book.close()
