@@ -335,3 +335,51 @@ def test_last_years_pack_is_never_written_over_by_this_years(years, tmp_path, pr
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and "holds the review pack of 2026" in lines[0], result.output
     assert {path: path.read_bytes() for path in last_year.rglob("*") if path.is_file()} == before
+
+
+#: What a partnership's entry in results.json holds by the contract (README, "Outputs of a run"), as the
+#: first version of this tool wrote it: its actions counted by status, not listed one by one.
+CONTRACT_FIELDS = (
+    "id",
+    "name",
+    "file",
+    "in_scope",
+    "rag",
+    "checklist_completeness",
+    "checklist_assurance",
+    "section_completeness",
+    "improvement_coverage",
+    "improvement_score",
+    "actions",
+    "risks",
+    "findings",
+)
+
+
+def test_last_years_pack_from_an_earlier_version_counts_its_open_actions(years, tmp_path):
+    """Last year's results.json written by an earlier version of the tool, which counted each
+    partnership's actions by status without listing them: the pack said "No action was open at last
+    year's review" (P-001, P-002 and P-003 had 5 open). It now says they cannot be followed one by one,
+    with last year's count, in the summary, each profile and results.json."""
+    data = json.loads((years / "2026" / "results.json").read_text(encoding="utf-8"))
+    data["partnerships"] = [{key: entry[key] for key in CONTRACT_FIELDS} for entry in data["partnerships"]]
+    (tmp_path / "2026").mkdir()
+    (tmp_path / "2026" / "results.json").write_text(json.dumps(data), encoding="utf-8")
+    result = run(
+        years / "returns-2027", tmp_path / "2027", "2027-04-30", "--no-pdf", "--previous", str(tmp_path / "2026")
+    )
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "2027" / "review_pack.html").read_text(encoding="utf-8")
+    assert "No action was open" not in plain(page)
+    change = plain(between(page, 'id="change"', 'id="charts"'))
+    assert (
+        "Last year's results.json counts 5 improvement actions open at its review, in 3 partnerships, but does not "
+        "list them (an earlier version of this tool wrote it), so they cannot be followed to this year's."
+    ) in change
+    assert "Last year's results count 3 open actions for it but do not list them" in profile(page, "p2")
+    record = json.loads((tmp_path / "2027" / "results.json").read_text(encoding="utf-8"))["change_since_previous"]
+    assert (record["previous_open_actions"], record["carried_actions"], record["carried_actions_closed"]) == (
+        5,
+        None,
+        None,
+    )

@@ -87,6 +87,9 @@ class PartnershipChange:
     carried_actions: tuple[CarriedAction, ...]
     reasons_then: tuple[str, ...] = ()  # why it had its rating last year (results.json `rag_reasons`)
     reasons_now: tuple[str, ...] = ()
+    #: Actions open at last year's review as counted there, when its results.json does not list them
+    #: (`Comparison.actions_listed`); None when they are listed, and followed as `carried_actions`.
+    open_actions_then: int | None = None
 
     @property
     def what_changed(self) -> str:
@@ -163,6 +166,16 @@ class Comparison:
     ratings_now: Mapping[str, int] | None = None
     #: This year's files that are, byte for byte, a file returned last year: (this year's, last year's).
     returned_unchanged: tuple[tuple[str, str], ...] = ()
+    #: Whether last year's results.json lists each action (an earlier version of the tool only counted
+    #: them by status): when not, last year's open actions are counted but cannot be followed.
+    actions_listed: bool = True
+
+    @property
+    def open_actions_then(self) -> int | None:
+        """Last year's open actions as its results.json counts them, when it does not list them."""
+        if self.actions_listed:
+            return None
+        return sum(change.open_actions_then or 0 for change in self.partnerships)
 
     @property
     def new(self) -> tuple[PartnershipChange, ...]:
@@ -267,13 +280,20 @@ class Comparison:
                     "ended": [change.id for change in self.ended],
                     "ids_changed": [{"new": new.id, "ended": ended.id} for new, ended in self.ids_changed],
                     "returned_unchanged": [{"file": now, "last_year": then} for now, then in self.returned_unchanged],
-                    "carried_actions": self.carried_actions,
-                    "carried_actions_still_open": self.carried_still_open,
-                    "carried_actions_closed": self.carried_closed,
-                    "carried_actions_not_carried_over": self.carried_not_carried_over,
-                    "carried_actions_no_return": self.carried_no_return,
-                    "carried_actions_not_assessed": self.carried_not_assessed,
-                    "carried_actions_open_now": self.carried_open_now,
+                    "previous_actions_listed": self.actions_listed,
+                    "previous_open_actions": self.open_actions_then,
+                    **{
+                        name: count if self.actions_listed else None  # not known: nothing could be followed
+                        for name, count in (
+                            ("carried_actions", self.carried_actions),
+                            ("carried_actions_still_open", self.carried_still_open),
+                            ("carried_actions_closed", self.carried_closed),
+                            ("carried_actions_not_carried_over", self.carried_not_carried_over),
+                            ("carried_actions_no_return", self.carried_no_return),
+                            ("carried_actions_not_assessed", self.carried_not_assessed),
+                            ("carried_actions_open_now", self.carried_open_now),
+                        )
+                    },
                     "worse": [change.id for change in self.worse],
                     "better": [change.id for change in self.better],
                     "ratings_then": self.ratings_then,
@@ -299,6 +319,8 @@ def compare(current: Mapping[str, Any], previous: Mapping[str, Any]) -> Comparis
     now = by_identity(current["partnerships"])
     then = by_identity(previous["partnerships"])
     open_then = _open_actions_by_identity(previous["partnerships"])
+    listed = _lists_actions(previous["partnerships"])
+    counted_then = {} if listed else _open_counts_by_identity(previous["partnerships"])
     changes = []
     for key in sorted(now.keys() | then.keys(), key=lambda key: (now.get(key) or then[key])["id"]):
         this, last = now.get(key), then.get(key)
@@ -317,6 +339,7 @@ def compare(current: Mapping[str, Any], previous: Mapping[str, Any]) -> Comparis
                 carried_actions=_carried(open_then.get(key, ()), this),
                 reasons_then=tuple(str(reason) for reason in (last or {}).get("rag_reasons") or ()),
                 reasons_now=tuple(str(reason) for reason in (this or {}).get("rag_reasons") or ()),
+                open_actions_then=None if listed or not last else counted_then.get(key, 0),
             )
         )
     return Comparison(
@@ -327,6 +350,7 @@ def compare(current: Mapping[str, Any], previous: Mapping[str, Any]) -> Comparis
         ratings_then=_ratings(previous),
         ratings_now=_ratings(current),
         returned_unchanged=_same_files(current, previous),
+        actions_listed=listed,
     )
 
 
@@ -379,11 +403,37 @@ def _open_actions_by_identity(partnerships: Sequence[Mapping[str, Any]]) -> dict
     found: dict[str, list[Mapping[str, Any]]] = {}
     for partnership in ordered:
         key = id_key(partnership.get("id"))
-        if key and partnership.get("assessed", True) and partnership.get("in_scope", True):
+        if key and _reviewed(partnership):
             found.setdefault(key, []).extend(
                 item for item in partnership.get("action_items", ()) if _status(item) != catalogue.COMPLETE
             )
     return found
+
+
+def _lists_actions(partnerships: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether a results.json lists each partnership's actions (`action_items`), as every one this
+    version writes does; the first version's only counted them by status."""
+    return not partnerships or any("action_items" in partnership for partnership in partnerships)
+
+
+def _open_counts_by_identity(partnerships: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """For a results.json that counts actions by status without listing them: how many were open at
+    that review, by Partnership ID, over the same returns as `_open_actions_by_identity`."""
+    found: dict[str, int] = {}
+    for partnership in partnerships:
+        key = id_key(partnership.get("id"))
+        counts = partnership.get("actions")
+        if key and _reviewed(partnership) and isinstance(counts, Mapping):
+            open_now = (counts.get(status) for status in (catalogue.NOT_STARTED, catalogue.IN_PROGRESS))
+            found[key] = found.get(key, 0) + sum(count for count in open_now if isinstance(count, int))
+    return found
+
+
+def _reviewed(partnership: Mapping[str, Any]) -> bool:
+    """An assessed, in-scope return (a results.json written before `assessed` was recorded says so in
+    its rating)."""
+    assessed = partnership.get("assessed", partnership.get("rag") != catalogue.NOT_ASSESSED)
+    return bool(assessed and partnership.get("in_scope", True))
 
 
 def _carried(open_then: Sequence[Mapping[str, Any]], this: Mapping[str, Any] | None) -> tuple[CarriedAction, ...]:

@@ -795,6 +795,9 @@ def change_summary(comparison: Comparison, year: int, partnerships: Sequence[Map
             "not_closed": comparison.carried_still_open,
             "outcomes": _carried_outcomes(comparison),
             "partnerships": sum(1 for change in comparison.partnerships if change.carried_actions),
+            "listed": comparison.actions_listed,
+            "open_then": comparison.open_actions_then,
+            "open_then_partnerships": sum(1 for change in comparison.partnerships if change.open_actions_then),
         },
         "risks": [
             {
@@ -872,6 +875,7 @@ def profile_change(score: PartnershipScore, comparison: Comparison, first_file: 
             for action in change.carried_actions
         ],
         "open": change.open_carried_actions,
+        "open_unlisted": change.open_actions_then,
     }
 
 
