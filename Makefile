@@ -66,10 +66,10 @@ $(BROWSER_DEPS): tests/browser/package.json tests/browser/package-lock.json
 
 # The year's run: every workbook in input/ (or a demo set when there is none) into output/<year>/.
 report: install
-	@mkdir -p $(INPUT)
-	@if $(PY) -m pipeline.read.folder $(INPUT); then \
-		$(CLI) report $(INPUT) --out $(OUTPUT) --year $(YEAR) $(if $(CONFIG),--config $(CONFIG)) \
-			$(if $(PREVIOUS),--previous $(PREVIOUS)) $(if $(AS_OF),--as-of $(AS_OF)) --jobs $(JOBS); \
+	@mkdir -p "$(INPUT)"
+	@if $(PY) -m pipeline.read.folder "$(INPUT)"; then \
+		$(CLI) report "$(INPUT)" --out "$(OUTPUT)" --year $(YEAR) $(if $(CONFIG),--config "$(CONFIG)") \
+			$(if $(PREVIOUS),--previous "$(PREVIOUS)") $(if $(AS_OF),--as-of $(AS_OF)) --jobs $(JOBS); \
 	else \
 		echo "No workbooks in $(INPUT)/: running on a generated demo set ($(DEMO)/) instead, with last year's ($(DEMO_PREVIOUS)/)."; \
 		rm -rf $(DEMO) $(DEMO_PREVIOUS_INPUT) $(DEMO_PREVIOUS) && \
@@ -77,7 +77,7 @@ report: install
 		$(CLI) report $(DEMO_PREVIOUS_INPUT) --out $(DEMO_PREVIOUS) --year $(LAST_YEAR) --as-of $(LAST_YEAR)-05-01 \
 			--config $(DEMO_CONFIG) --no-pdf --jobs $(JOBS) && \
 		$(CLI) demo --out $(DEMO) --count 40 --seed 2026 --year $(YEAR) && \
-		$(CLI) report $(DEMO) --out $(OUTPUT) --year $(YEAR) --as-of $(DEMO_AS_OF) --config $(DEMO_CONFIG) \
+		$(CLI) report $(DEMO) --out "$(OUTPUT)" --year $(YEAR) --as-of $(DEMO_AS_OF) --config $(DEMO_CONFIG) \
 			--previous $(DEMO_PREVIOUS) --jobs $(JOBS); \
 	fi
 

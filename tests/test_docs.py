@@ -1,7 +1,9 @@
 """The README stays true: every command, rule code and configuration key is documented."""
 
 import dataclasses
+import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -72,9 +74,9 @@ def test_make_report_passes_the_years_settings_on(tmp_path):
         ["make", "-n", "report", *settings], cwd=Path(__file__).parents[1], capture_output=True, text=True, check=True
     ).stdout
     # `make -n` prints the recipe whole: its first branch is the run of a real year's returns.
-    command = dry[dry.index(f"report {tmp_path}") :].split(";")[0].replace("\\\n", " ")
+    command = dry[dry.index("partnerships report") + len("partnerships ") :].split(";")[0].replace("\\\n", " ")
     assert (
-        command.split()
+        shlex.split(command)
         == (
             f"report {tmp_path} --out output/2026 --year 2026 --config review.toml --previous output/2025 --as-of 2026-04-30"
             f" --jobs {min(os.sysconf('SC_NPROCESSORS_ONLN'), 4)}"
@@ -137,9 +139,50 @@ def test_make_reports_demo_is_set_in_the_year_it_reports(tmp_path):
         check=True,
     ).stdout
     demo = dry[dry.index("No workbooks in") :].replace("\\\n", " ")
-    commands = [" ".join(command.split()) for command in demo.split("&&")]
-    assert "demo --out output/demo-input-2026 --count 40 --seed 2025 --year 2026" in commands[1]
-    assert "report output/demo-input-2026 --out output/demo-2026 --year 2026 --as-of 2026-05-01" in commands[2]
-    assert "demo --out output/demo-input --count 40 --seed 2026 --year 2027" in commands[3]
-    assert "--out output/2027 --year 2027 --as-of 2027-05-01" in commands[4]
-    assert "--previous output/demo-2026" in commands[4]
+    # After the message, the commands, each as the shell reads it.
+    commands = [" ".join(shlex.split(command.split(";")[0])) for command in demo.split("&&")[1:]]
+    assert "demo --out output/demo-input-2026 --count 40 --seed 2025 --year 2026" in commands[0]
+    assert "report output/demo-input-2026 --out output/demo-2026 --year 2026 --as-of 2026-05-01" in commands[1]
+    assert "demo --out output/demo-input --count 40 --seed 2026 --year 2027" in commands[2]
+    assert "--out output/2027 --year 2027 --as-of 2027-05-01" in commands[3]
+    assert "--previous output/demo-2026" in commands[3]
+
+
+def test_make_report_takes_folders_whose_names_have_spaces(tmp_path):
+    """`make report INPUT="Partnership returns 2027"` (a shared drive's folder; OneDrive's are all named
+    "OneDrive - <council>") split each folder at its spaces: the returns were not found and the demo ran
+    instead (and `mkdir -p` made folders named after the pieces). Each folder now goes on whole. The
+    recipe runs with a stand-in for the command that prints its arguments."""
+    if not shutil.which("make"):
+        pytest.skip("make is not installed")
+    inputs, output, config = (
+        tmp_path / "Partnership returns 2027",
+        tmp_path / "Review packs" / "2027",
+        tmp_path / "our review.toml",
+    )
+    inputs.mkdir()
+    (inputs / "P-001 return.xls").write_bytes(b"not read here")
+    stand_in = tmp_path / "arguments"
+    stand_in.write_text(f"#!{sys.executable}\nimport json, sys\nprint(json.dumps(sys.argv[1:]))\n", encoding="utf-8")
+    stand_in.chmod(0o755)
+    said = subprocess.run(
+        [
+            "make",
+            "--no-print-directory",
+            "report",
+            f"INPUT={inputs}",
+            f"OUTPUT={output}",
+            f"CONFIG={config}",
+            f"PREVIOUS={tmp_path / 'Review packs' / '2026'}",
+            "YEAR=2027",
+            f"CLI={stand_in}",
+        ],
+        cwd=Path(__file__).parents[1],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    arguments = json.loads(said.strip().splitlines()[-1])
+    assert arguments[:4] == ["report", str(inputs), "--out", str(output)], said
+    assert arguments[arguments.index("--config") + 1] == str(config)
+    assert arguments[arguments.index("--previous") + 1] == str(tmp_path / "Review packs" / "2026")
