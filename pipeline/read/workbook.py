@@ -150,6 +150,11 @@ def _describe(error: BaseException) -> str:
     return "its content could not be read: it is damaged, or was not saved as a workbook by Excel or LibreOffice"
 
 
+#: The exit codes of a reader stopped by the system for its time (past its processor time, SIGXCPU; or
+#: killed, SIGKILL), where the system has those signals (Windows has neither).
+_STOPPED_FOR_TIME = tuple(-getattr(signal, name) for name in ("SIGXCPU", "SIGKILL") if hasattr(signal, name))
+
+
 def stopped_reader(path: Path, input_dir: Path, code: int) -> Workbook:
     """The finding of a file whose reader process died (`code` is its exit code)."""
     name = relative_name(path, input_dir)
@@ -157,7 +162,7 @@ def stopped_reader(path: Path, input_dir: Path, code: int) -> Workbook:
         size, digest = path.stat().st_size, _hash_file(path)
     except OSError:
         size, digest = 0, ""
-    if code in (-signal.SIGXCPU, -signal.SIGKILL):
+    if code in _STOPPED_FOR_TIME:
         return _refused(name, digest, size, RuleCode.FILE_TOO_LARGE, reason=TOO_SLOW)
     return _refused(
         name,

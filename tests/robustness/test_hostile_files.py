@@ -160,3 +160,16 @@ def test_a_reader_that_never_finishes_is_stopped(tmp_path, start_method):
     stopped = stopped_reader(paths[1], folder, done[1].code)
     assert [item.rule for item in stopped.findings] == ["file.too_large"]
     assert TIMED_OUT in stopped.findings[0].message
+
+
+def test_a_reader_stopped_where_there_are_no_such_signals_is_a_finding(tmp_path, monkeypatch):
+    """Windows has neither SIGXCPU nor SIGKILL, and a process that dies there gives an exit code: the
+    file whose reader died still gets its finding, where the run stopped on an AttributeError."""
+    import signal
+
+    path = write_workbook(tmp_path / "a.xlsx")
+    monkeypatch.delattr(signal, "SIGXCPU")
+    monkeypatch.delattr(signal, "SIGKILL")
+    stopped = stopped_reader(path, tmp_path, 3221225477)  # Windows' "access violation"
+    assert [item.rule for item in stopped.findings] == ["file.unreadable"]
+    assert "exit code 3221225477" in stopped.findings[0].message
