@@ -26,6 +26,8 @@ INVALID: Final = _Invalid()
 
 _SPACES = re.compile(r"[\s\u00a0\u2007\u202f\ufeff]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: An address after the person's name, in angle brackets, as mail programs write it.
+_NAMED_ADDRESS = re.compile(r"^[^<>@]*<([^<>]+)>$")
 _EMAIL = re.compile(r"^[^@\s;,<>]+@[^@\s;,<>]+\.[A-Za-z]{2,}$")
 _UK_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
@@ -202,10 +204,16 @@ def _day(year: object, month: object, day: object) -> dt.date | object:
 
 
 def email(value: Value) -> str | None | object:
+    """An email address, also as Outlook pastes it with the person's name ('Sam Patel <sam@x.gov.uk>') or
+    a link gives it ('mailto:sam@x.gov.uk'): the address alone."""
     value = text(value)
     if not value:
         return None
-    return value if _EMAIL.match(value) else INVALID
+    named = _NAMED_ADDRESS.match(value)
+    address = (named.group(1) if named else value).strip()
+    if address[:7].casefold() == "mailto:":
+        address = address[7:]
+    return address if _EMAIL.match(address) else INVALID
 
 
 def items(value: Value, separator: str) -> tuple[str, ...]:

@@ -244,3 +244,18 @@ def test_workbook_resaved_by_libreoffice_validates_the_same(tmp_path):
     expected = findings_of(original)
     assert len(expected) >= 7
     assert findings_of(resaved) == expected
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "Sam Patel <sam.patel@council.gov.uk>",  # pasted from Outlook's To line
+        "mailto:sam.patel@council.gov.uk",  # copied from a link
+        "Patel, Sam <Sam.Patel@council.gov.uk>",
+    ],
+)
+def test_an_email_address_pasted_with_its_name_is_read(folder, typed):
+    """An address pasted from Outlook comes with the person's name, or from a link with "mailto:": it is
+    one address, unambiguous, and was refused as "not an email address"."""
+    path = write_workbook(folder / "pasted.xlsx", register={"lead_officer_email": typed})
+    assert findings_of(path) == []

@@ -118,3 +118,10 @@ def test_clean_removes_controls_folds_every_kind_of_space_and_trims(typed):
 
     expected = re.sub(_ANY_SPACE, " ", re.sub(_CONTROL, "", typed)).strip() or None
     assert values.clean(typed) == expected
+
+
+def test_an_email_pasted_with_a_name_or_as_a_link_is_its_address():
+    assert values.email("Sam Patel <sam.patel@council.gov.uk>") == "sam.patel@council.gov.uk"
+    assert values.email("MAILTO:sam.patel@council.gov.uk") == "sam.patel@council.gov.uk"
+    assert values.email("Sam Patel <not an address>") is INVALID
+    assert values.email("sam.patel@council.gov.uk; jo@council.gov.uk") is INVALID  # two people: name one
