@@ -73,7 +73,7 @@ class ReportOutcome:
             )
         lines.append("RAG: " + ", ".join(f"{rag} {summary['rag'][rag]}" for rag in RAG_ORDER) + ".")
         lines.append(
-            f"Findings: {self.report.errors} errors, {self.report.warnings} warnings "
+            f"Findings: {values.counted(self.report.errors, 'error')}, {values.counted(self.report.warnings, 'warning')} "
             f"(see {self.out_dir / 'validation_report.xlsx'})."
         )
         from pipeline.files.names import FEEDBACK_COPIES_LIST as COPIES_LIST
@@ -301,13 +301,15 @@ class ValidationOutcome:
             )
         if self.batch.ignored:
             lines.append(f"Files ignored: {len(self.batch.ignored)} (listed on the report's Summary sheet).")
-        lines.append(f"Findings: {self.report.errors} errors, {self.report.warnings} warnings.")
+        lines.append(
+            f"Findings: {values.counted(self.report.errors, 'error')}, {values.counted(self.report.warnings, 'warning')}."
+        )
         lines += [f"Wrote {path}" for path in self.paths]
         if self.feedback_dir is not None:
             from pipeline.files.names import FEEDBACK_COPIES_LIST as COPIES_LIST
 
             lines.append(
-                f"Wrote {len(self.feedback_paths)} feedback copies to {self.feedback_dir} "
+                f"Wrote {values.counted(len(self.feedback_paths), 'feedback copy', 'feedback copies')} to {self.feedback_dir} "
                 f"({self.feedback_dir / COPIES_LIST} gives each file with findings its copy, "
                 "or why it has none)"
             )

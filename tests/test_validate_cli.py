@@ -163,7 +163,7 @@ def test_feedback_flag_calls_the_feedback_writer(clean_folder, tmp_path):
     write_workbook(target / "bad.xlsx", partnership_id="P-003", checklist={"1a": {"Status": None}})
     result = run(str(target), "--out", str(tmp_path / "out"), "--as-of", AS_OF_TEXT, "--feedback")
     assert result.exit_code == 0
-    assert "Wrote 1 feedback copies to" in result.output
+    assert "Wrote 1 feedback copy to" in result.output
     assert [path.name for path in (tmp_path / "out" / "feedback").rglob("*.xlsx")] != []
 
 
@@ -196,3 +196,10 @@ def test_a_review_packs_folder_is_not_written_into(clean_folder, tmp_path):
     assert result.exit_code == 2
     assert "holds a review pack" in result.output and "a folder of their own" in result.output, result.output
     assert {path: path.read_bytes() for path in pack.rglob("*") if path.is_file()} == before
+
+
+def test_one_finding_is_said_in_the_singular(tmp_path):
+    folder = tmp_path / "returns"
+    write_workbook(folder / "a.xlsx", partnership_id="P-001", checklist={"1a": {"Status": "Maybe"}})
+    result = run(str(folder), "--out", str(tmp_path / "checks"), "--as-of", AS_OF_TEXT)
+    assert "Findings: 1 error, 0 warnings." in result.output
