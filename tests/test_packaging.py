@@ -8,6 +8,7 @@ wheel leaves out (a template, the stylesheet) fails here, as it would for a user
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -47,15 +48,18 @@ def test_every_report_template_file_is_package_data():
     assert all(any(path.match(pattern) for pattern in patterns) for path in files), files
 
 
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory) -> Path:
-    """A fresh virtual environment with only the built wheel of the tool installed (its dependencies
-    are taken from the test environment, so the test needs no download), and its `partnerships`."""
-    base = tmp_path_factory.mktemp("packaging")
+def _build_wheel(base: Path, *, version: str | None = None) -> Path:
+    """The tool's wheel, built in `base` from a copy of the files it is made from (with another
+    `version` written into that copy when given); the copy is gone before the wheel is returned."""
     source = base / "source"
-    source.mkdir()
+    source.mkdir(parents=True)
     for name in BUILD_FILES:
         (shutil.copytree if (ROOT / name).is_dir() else shutil.copy2)(ROOT / name, source / name)
+    if version is not None:
+        init = source / "pipeline" / "__init__.py"
+        init.write_text(
+            re.sub(r'__version__ = "[^"]*"', f'__version__ = "{version}"', init.read_text()), encoding="utf-8"
+        )
     wheels = base / "wheels"
     subprocess.run(
         [
@@ -75,10 +79,12 @@ def installed(tmp_path_factory) -> Path:
     )
     shutil.rmtree(source)  # the source tree is gone before the tool is installed and run
     (wheel,) = wheels.glob("partnership_review-*.whl")
-    names = zipfile.ZipFile(wheel).namelist()
-    assert "pipeline/report_templates/pack.css.j2" in names and "pipeline/report_templates/pack.html.j2" in names
+    return wheel
 
-    env_dir = base / "venv"
+
+def _fresh_venv(env_dir: Path) -> Path:
+    """A virtual environment that sees the test environment's packages (so nothing is downloaded) but
+    not this source tree."""
     venv.EnvBuilder(with_pip=False).create(env_dir)
     env_python = env_dir / "bin" / "python"
     site = Path(
@@ -92,11 +98,29 @@ def installed(tmp_path_factory) -> Path:
     # The test environment's packages as a plain path: its .pth files (the editable install of this
     # source tree among them) are not processed from there, so `pipeline` can only come from the wheel.
     (site / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(env_python), "install", "--quiet", "--no-deps", str(wheel)],
+    return env_dir
+
+
+def _install(env_dir: Path, wheel: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(env_dir / "bin" / "python"), "install", "--no-deps", str(wheel)],
         check=True,
-        cwd=base,
+        capture_output=True,
+        text=True,
+        cwd=env_dir.parent,
     )
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory) -> Path:
+    """A fresh virtual environment with only the built wheel of the tool installed (its dependencies
+    are taken from the test environment, so the test needs no download), and its `partnerships`."""
+    base = tmp_path_factory.mktemp("packaging")
+    wheel = _build_wheel(base)
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "pipeline/report_templates/pack.css.j2" in names and "pipeline/report_templates/pack.html.j2" in names
+    env_dir = _fresh_venv(base / "venv")
+    _install(env_dir, wheel)
     return env_dir
 
 
@@ -165,3 +189,34 @@ def test_a_missing_tool_file_is_named_not_blamed_on_writing(installed, tmp_path)
     assert "could not write" not in year.stderr
     assert "Traceback" not in year.stderr
     assert not (tmp_path / "2026").exists()
+
+
+#: The tool's first release: councils that installed it upgrade by installing a later wheel over it.
+FIRST_RELEASE = "1.0.0"
+
+
+def test_the_version_is_written_once_and_is_after_the_first_release():
+    """pyproject.toml takes the version from `pipeline.__version__`, which `--version` and results.json
+    give, so the wheel cannot say another."""
+    from importlib.metadata import version
+
+    import pipeline
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "version" not in project["project"] and project["project"]["dynamic"] == ["version"]
+    assert _packaging()["dynamic"]["version"] == {"attr": "pipeline.__version__"}
+    assert version("partnership-review") == pipeline.__version__ != FIRST_RELEASE
+
+
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
+def test_the_wheel_upgrades_an_install_of_the_first_release(tmp_path):
+    """Every wheel built since the first release said 1.0.0 too, so `pip install` of one over an installed
+    1.0.0 said "already installed with the same version" and left the old tool in place."""
+    import pipeline
+
+    env_dir = _fresh_venv(tmp_path / "venv")
+    _install(env_dir, _build_wheel(tmp_path / "first", version=FIRST_RELEASE))
+    assert _run(env_dir, "--version", cwd=tmp_path).stdout.split()[-1] == FIRST_RELEASE
+    upgrade = _install(env_dir, _build_wheel(tmp_path / "this"))
+    assert f"Successfully installed partnership-review-{pipeline.__version__}" in upgrade.stdout, upgrade.stdout
+    assert _run(env_dir, "--version", cwd=tmp_path).stdout.split()[-1] == pipeline.__version__ != FIRST_RELEASE
