@@ -337,8 +337,8 @@ def test_last_years_pack_is_never_written_over_by_this_years(years, tmp_path, pr
     assert {path: path.read_bytes() for path in last_year.rglob("*") if path.is_file()} == before
 
 
-#: What a partnership's entry in results.json holds by the contract (README, "Outputs of a run"), as the
-#: first version of this tool wrote it: its actions counted by status, not listed one by one.
+#: What a partnership's entry in results.json holds by the product's contract alone (README, "Outputs of a
+#: run"): its actions counted by status, not listed one by one.
 CONTRACT_FIELDS = (
     "id",
     "name",
@@ -357,8 +357,8 @@ CONTRACT_FIELDS = (
 
 
 def test_last_years_pack_from_an_earlier_version_counts_its_open_actions(years, tmp_path):
-    """Last year's results.json written by an earlier version of the tool, which counted each
-    partnership's actions by status without listing them: the pack said "No action was open at last
+    """Last year's results.json holding only the contract's fields (another tool's, or one cut down),
+    which count each partnership's actions by status without listing them: the pack said "No action was open at last
     year's review" (P-001, P-002 and P-003 had 5 open). It now says they cannot be followed one by one,
     with last year's count, in the summary, each profile and results.json."""
     data = json.loads((years / "2026" / "results.json").read_text(encoding="utf-8"))
@@ -374,7 +374,8 @@ def test_last_years_pack_from_an_earlier_version_counts_its_open_actions(years, 
     change = plain(between(page, 'id="change"', 'id="charts"'))
     assert (
         "Last year's results.json counts 5 improvement actions open at its review, in 3 partnerships, but does not "
-        "list them (an earlier version of this tool wrote it), so they cannot be followed to this year's."
+        "list them one by one (it holds only the figures the results' contract names), so they cannot be followed "
+        "to this year's."
     ) in change
     assert "Last year's results count 3 open actions for it but do not list them" in profile(page, "p2")
     record = json.loads((tmp_path / "2027" / "results.json").read_text(encoding="utf-8"))["change_since_previous"]

@@ -166,8 +166,8 @@ class Comparison:
     ratings_now: Mapping[str, int] | None = None
     #: This year's files that are, byte for byte, a file returned last year: (this year's, last year's).
     returned_unchanged: tuple[tuple[str, str], ...] = ()
-    #: Whether last year's results.json lists each action (an earlier version of the tool only counted
-    #: them by status): when not, last year's open actions are counted but cannot be followed.
+    #: Whether last year's results.json lists each action (`action_items`, beyond the contract's counts
+    #: by status): when not, last year's open actions are counted but cannot be followed.
     actions_listed: bool = True
 
     @property
@@ -412,7 +412,7 @@ def _open_actions_by_identity(partnerships: Sequence[Mapping[str, Any]]) -> dict
 
 def _lists_actions(partnerships: Sequence[Mapping[str, Any]]) -> bool:
     """Whether a results.json lists each partnership's actions (`action_items`), as every one this
-    version writes does; the first version's only counted them by status."""
+    this tool writes does; a results.json with only the contract's fields counts them by status."""
     return not partnerships or any("action_items" in partnership for partnership in partnerships)
 
 
