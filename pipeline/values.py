@@ -29,9 +29,16 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 #: An address after the person's name, in angle brackets, as mail programs write it.
 _NAMED_ADDRESS = re.compile(r"^[^<>@]*<([^<>]+)>$")
 _EMAIL = re.compile(r"^[^@\s;,<>]+@[^@\s;,<>]+\.[A-Za-z]{2,}$")
-_UK_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})$")
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
-_YEAR_FIRST_DATE = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$")
+#: Midnight after a date, as a system's export writes a date as text ('2026-03-31 00:00:00').
+_MIDNIGHT = r"(?:[ T]00:00(?::00(?:\.0+)?)?)?"
+_UK_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})" + _MIDNIGHT + "$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})" + _MIDNIGHT + "$")
+#: A weekday before a date, as Outlook writes one ('Tuesday 31 March 2026', 'Tue, 31 Mar 2026').
+_WEEKDAY = re.compile(
+    r"^(mon|tue|wed|thu|fri|sat|sun)(?:day|sday|nesday|rsday|rs|r|s|urday)?\.?,?\s+(?=\d)", re.IGNORECASE
+)
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_YEAR_FIRST_DATE = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})" + _MIDNIGHT + "$")
 #: '31 March 2026', '31 Mar 2026', '31-Mar-2026', '31st March 2026': day first, as the UK writes it.
 _WORDS_DATE = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[ /.-]+([A-Za-z]{3,9})\.?,?[ /.-]+(\d{4}|\d{2})$", re.IGNORECASE)
 _MONTHS = {
@@ -166,8 +173,9 @@ def rating(value: Value, allowed: tuple[int, ...]) -> int | None | object:
 def date(value: Value) -> dt.date | None | object:
     """A date from a real date cell or from text as officers type it: ISO (2026-03-31 or 2026/03/31),
     UK day first (31/03/2026, 31-03-2026, 31/03/26) or with the month in words (31 March 2026, 31 Mar
-    2026, 31-Mar-2026, 31 Mar 26). US order (03/31/2026, March 31 2026) and impossible dates
-    (31/02/2026) are INVALID: 05/12/2026 is always 5 December."""
+    2026, 31-Mar-2026, 31 Mar 26), after a weekday (Tuesday 31 March 2026) or before midnight
+    (31/03/2026 00:00). US order (03/31/2026, March 31 2026), impossible dates (31/02/2026) and a
+    weekday that is not the date's are INVALID: 05/12/2026 is always 5 December."""
     value = clean(value)
     if value is None:
         return None
@@ -177,6 +185,11 @@ def date(value: Value) -> dt.date | None | object:
         return value
     if not isinstance(value, str):
         return INVALID
+    weekday = _WEEKDAY.match(value)
+    if weekday:
+        day = date(value[weekday.end() :])
+        agrees = isinstance(day, dt.date) and _WEEKDAYS[day.weekday()] == weekday.group(1).casefold()
+        return day if agrees else INVALID
     for pattern, order in ((_ISO_DATE, (0, 1, 2)), (_YEAR_FIRST_DATE, (0, 1, 2)), (_UK_DATE, (2, 1, 0))):
         match = pattern.match(value)
         if match:

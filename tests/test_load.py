@@ -14,7 +14,7 @@ from openpyxl.workbook.defined_name import DefinedName
 
 from libreoffice import resave
 from officer import AS_OF, write_workbook
-from pipeline import catalogue
+from pipeline import catalogue, values
 from pipeline.config import Config
 from pipeline.read.batch import load_folder
 from pipeline.read.workbook import load_workbook_file
@@ -259,3 +259,24 @@ def test_an_email_address_pasted_with_its_name_is_read(folder, typed):
     one address, unambiguous, and was refused as "not an email address"."""
     path = write_workbook(folder / "pasted.xlsx", register={"lead_officer_email": typed})
     assert findings_of(path) == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("Wednesday 15 April 2026", dt.date(2026, 4, 15)),  # copied from an Outlook meeting
+        ("Wed, 15 Apr 2026", dt.date(2026, 4, 15)),
+        ("15/04/2026 00:00", dt.date(2026, 4, 15)),  # text from a system's export, as ISO's is read
+        ("15/04/2026 00:00:00", dt.date(2026, 4, 15)),
+        ("Monday 15 April 2026", values.INVALID),  # the day and the date disagree: which is meant?
+    ],
+)
+def test_a_date_pasted_with_its_weekday_or_midnight_is_read(folder, typed, read):
+    """Dates copied as text from Outlook carry the weekday, and from a system's export the time (midnight):
+    each one date, and were refused as dates that cannot be read. A weekday that is not the date's is."""
+    path = write_workbook(folder / "pasted-date.xlsx", register={"review_completed_on": typed})
+    workbook = load_workbook_file(path, folder, CONFIG)
+    assert values.date(workbook.register["review_completed_on"].value) == read
+    cell = f"B{catalogue.REGISTER_ROWS['review_completed_on']}"
+    refused = ("Register", cell, "register.invalid_date") in findings_of(path)
+    assert refused is (read is values.INVALID)

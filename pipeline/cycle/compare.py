@@ -411,8 +411,8 @@ def _open_actions_by_identity(partnerships: Sequence[Mapping[str, Any]]) -> dict
 
 
 def _lists_actions(partnerships: Sequence[Mapping[str, Any]]) -> bool:
-    """Whether a results.json lists each partnership's actions (`action_items`), as every one this
-    this tool writes does; a results.json with only the contract's fields counts them by status."""
+    """Whether a results.json lists each partnership's actions (`action_items`), as every one this tool
+    writes does; a results.json with only the contract's fields counts them by status."""
     return not partnerships or any("action_items" in partnership for partnership in partnerships)
 
 
