@@ -258,3 +258,21 @@ def test_without_a_year_the_workbooks_are_for_the_review_after_the_registers(tmp
     assert "for the 2025 review" in output
     (path,) = (tmp_path / "to-send").glob("*.xlsx")
     assert openpyxl.load_workbook(path).properties.title.startswith("Partnership review 2025:")
+
+
+def test_workbooks_for_the_registers_own_year_are_pointed_out(tmp_path):
+    """`--year` naming the register's own review (or an earlier one) is most likely a slip of the year:
+    the workbooks are written, as a re-send may want, and the console says which review they are for."""
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    write_workbook(returns / "p1.xlsx", partnership_id="P-001")
+    run("report", str(returns), "--out", str(tmp_path / "2026"), "--as-of", "2026-05-01", "--no-pdf")
+    register = str(tmp_path / "2026" / "register.xlsx")
+    again = run("templates", "--from-register", register, "--out", str(tmp_path / "same"), "--year", "2026")
+    assert "for the 2026 review" in again
+    assert (
+        "The register is of the 2026 review, so these workbooks are for that same review: for next year's, "
+        "give --year 2027."
+    ) in again
+    ahead = run("templates", "--from-register", register, "--out", str(tmp_path / "next"), "--year", "2027")
+    assert "The register is of" not in ahead

@@ -125,6 +125,7 @@ class RolloverSummary:
     carried_risks: int = 0
     to_check: tuple[str, ...] = ()
     returned_twice: tuple[str, ...] = ()
+    register_year: int | None = None  # the review the register is of, when it says
 
     @property
     def actions_carried(self) -> int:
@@ -137,6 +138,13 @@ class RolloverSummary:
             f"Carried {values.counted(self.actions_carried, 'open action')} into the Improvement sheets "
             f"of {values.counted(sum(1 for count in self.carried_actions.values() if count), 'workbook')}.",
         ]
+        if self.register_year is not None and self.year <= self.register_year:
+            # Written all the same (a re-send may want them), but most likely a slip of the year.
+            lines.append(
+                f"The register is of the {self.register_year} review, so these workbooks are for "
+                f"{'that same review' if self.year == self.register_year else 'an earlier one'}: for next "
+                f"year's, give --year {self.register_year + 1}."
+            )
         if self.carried_risks:
             lines.append(
                 f"Brought back {values.counted(self.carried_risks, 'risk')} officers added below R09, ratings blank."
@@ -207,6 +215,7 @@ def write_rollover(
         carried_risks=sum(len(item.risks) for item in register.partnerships),
         to_check=register.to_check,
         returned_twice=register.returned_twice,
+        register_year=register.year,
     )
 
 
