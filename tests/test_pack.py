@@ -16,6 +16,7 @@ import re
 
 import pytest
 from markupsafe import Markup, escape
+from contract import RESULTS_PARTNERSHIP_FIELDS
 from officer import AS_OF
 from year_set import EXPECTED_RAG, SCRIPT_NAME, write_year
 
@@ -260,21 +261,7 @@ def test_results_json_is_the_contract_with_the_audit_trail(year):
     by_id = {item["id"]: item for item in data["partnerships"]}
     assert {key: item["rag"] for key, item in by_id.items()} == EXPECTED_RAG
     p4 = by_id["P-004"]
-    for key in (
-        "id",
-        "name",
-        "file",
-        "in_scope",
-        "rag",
-        "checklist_completeness",
-        "checklist_assurance",
-        "section_completeness",
-        "improvement_coverage",
-        "improvement_score",
-        "actions",
-        "risks",
-        "findings",
-    ):
+    for key in RESULTS_PARTNERSHIP_FIELDS:
         assert key in p4
     assert p4["actions"] == {"Not started": 0, "In progress": 1, "Complete": 0, "overdue": 1}
     assert {"ref": "R05", "likelihood": 5, "impact": 4, "score": 20, "band": "High"}.items() <= next(

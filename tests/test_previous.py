@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from contract import RESULTS_PARTNERSHIP_FIELDS
 from officer import write_workbook
 
 from pipeline import catalogue
@@ -337,32 +338,13 @@ def test_last_years_pack_is_never_written_over_by_this_years(years, tmp_path, pr
     assert {path: path.read_bytes() for path in last_year.rglob("*") if path.is_file()} == before
 
 
-#: What a partnership's entry in results.json holds by the product's contract alone (README, "Outputs of a
-#: run"): its actions counted by status, not listed one by one.
-CONTRACT_FIELDS = (
-    "id",
-    "name",
-    "file",
-    "in_scope",
-    "rag",
-    "checklist_completeness",
-    "checklist_assurance",
-    "section_completeness",
-    "improvement_coverage",
-    "improvement_score",
-    "actions",
-    "risks",
-    "findings",
-)
-
-
-def test_last_years_pack_from_an_earlier_version_counts_its_open_actions(years, tmp_path):
+def test_last_years_results_with_only_the_contracts_fields_count_their_open_actions(years, tmp_path):
     """Last year's results.json holding only the contract's fields (another tool's, or one cut down),
-    which count each partnership's actions by status without listing them: the pack said "No action was open at last
-    year's review" (P-001, P-002 and P-003 had 5 open). It now says they cannot be followed one by one,
-    with last year's count, in the summary, each profile and results.json."""
+    which count each partnership's actions by status without listing them: the pack said "No action
+    was open at last year's review" (P-001, P-002 and P-003 had 5 open). It now says they cannot be
+    followed one by one, with last year's count, in the summary, each profile and results.json."""
     data = json.loads((years / "2026" / "results.json").read_text(encoding="utf-8"))
-    data["partnerships"] = [{key: entry[key] for key in CONTRACT_FIELDS} for entry in data["partnerships"]]
+    data["partnerships"] = [{key: entry[key] for key in RESULTS_PARTNERSHIP_FIELDS} for entry in data["partnerships"]]
     (tmp_path / "2026").mkdir()
     (tmp_path / "2026" / "results.json").write_text(json.dumps(data), encoding="utf-8")
     result = run(
