@@ -20,7 +20,8 @@ DEMO_AS_OF = $(YEAR)-05-01
 # Its configuration: the council's name and the aliases of the organisations its officers abbreviate.
 DEMO_CONFIG := docs/demo-review.toml
 # Last year's demo returns and pack, given as --previous, so the demo pack shows the change since last
-# year and each profile's trend over the years.
+# year and each profile's trend over the years: the same seed's partnerships, a year earlier.
+DEMO_SEED := 2026
 LAST_YEAR = $(shell expr $(YEAR) - 1)
 DEMO_PREVIOUS_INPUT = output/demo-input-$(LAST_YEAR)
 DEMO_PREVIOUS = output/demo-$(LAST_YEAR)
@@ -73,10 +74,10 @@ report: install
 	else \
 		echo "No workbooks in $(INPUT)/: running on a generated demo set ($(DEMO)/) instead, with last year's ($(DEMO_PREVIOUS)/)."; \
 		rm -rf $(DEMO) $(DEMO_PREVIOUS_INPUT) $(DEMO_PREVIOUS) && \
-		$(CLI) demo --out $(DEMO_PREVIOUS_INPUT) --count 40 --seed 2025 --year $(LAST_YEAR) && \
+		$(CLI) demo --out $(DEMO_PREVIOUS_INPUT) --count 40 --seed $(DEMO_SEED) --year $(LAST_YEAR) && \
 		$(CLI) report $(DEMO_PREVIOUS_INPUT) --out $(DEMO_PREVIOUS) --year $(LAST_YEAR) --as-of $(LAST_YEAR)-05-01 \
 			--config $(DEMO_CONFIG) --no-pdf --jobs $(JOBS) && \
-		$(CLI) demo --out $(DEMO) --count 40 --seed 2026 --year $(YEAR) && \
+		$(CLI) demo --out $(DEMO) --count 40 --seed $(DEMO_SEED) --year $(YEAR) && \
 		$(CLI) report $(DEMO) --out "$(OUTPUT)" --year $(YEAR) --as-of $(DEMO_AS_OF) --config $(DEMO_CONFIG) \
 			--previous $(DEMO_PREVIOUS) --jobs $(JOBS); \
 	fi

@@ -52,7 +52,7 @@ def run(*args: str) -> None:
 @pytest.fixture(scope="module")
 def packs(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("a11y")
-    run("demo", "--out", str(root / "returns-2025"), "--count", "16", "--seed", "2025", "--year", "2025")
+    run("demo", "--out", str(root / "returns-2025"), "--count", "40", "--seed", "2026", "--year", "2025")
     run("report", str(root / "returns-2025"), "--out", str(root / "2025"), "--as-of", "2025-05-01", "--no-pdf")
     run("demo", "--out", str(root / "returns-2026"), "--count", "40", "--seed", "2026")
     run("report", str(root / "returns-2026"), "--out", str(root / "2026"), "--as-of", "2026-05-01", "--no-pdf")

@@ -7,6 +7,7 @@ The workbooks are read back with openpyxl and the project's own forgiving parser
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -262,9 +263,9 @@ def test_the_demo_is_never_written_among_returns(tmp_path):
 
 def test_a_set_for_another_year_is_set_in_that_years_review_season(tmp_path, demo_set):
     """`demo --year 2025` (last year's demo, which `make report` compares with): its reviews were
-    completed early in 2025 and its actions are due around then, not in 2026, so as of a month after its
-    season no review is dated after the as-of date and the ratings have a real year's spread; the answers
-    are the 2026 set's, a year earlier."""
+    completed early in 2025 and its actions are due around then, so as of a month after its season no
+    review is dated after the as-of date and the ratings have a real year's spread; its partnerships are
+    the 2026 set's (IDs and names)."""
     from pipeline.check.assess import assess_folder
     from pipeline.check.score import totals
     from pipeline.config import Config
@@ -278,7 +279,31 @@ def test_a_set_for_another_year_is_set_in_that_years_review_season(tmp_path, dem
     assert len(completed) > COUNT / 2 and all(dt.date(2024, 12, 1) <= day < as_of for day in completed)
     due = [values.date(row.due) for workbook in workbooks for row in workbook.improvement]
     due = [day for day in due if isinstance(day, dt.date)]
-    assert due and min(due).year == 2024 and max(due) < dt.date(2026, 2, 1)
+    assert due and min(due).year == 2024 and max(due) < demo.season(2026)  # open ones due by the next review
     summary = totals(assess_folder(tmp_path, Config(), as_of=as_of).scores)
     assert 0.1 * summary["in_scope"] <= summary["rag"]["Red"] <= 0.3 * summary["in_scope"], summary["rag"]
-    assert [summarise(path).statuses for path in earlier] == [summarise(path).statuses for path in demo_set]
+    assert [path.name for path in earlier] == [path.name for path in demo_set]
+
+
+def test_two_years_of_one_seed_show_the_change_between_them(tmp_path, demo_set):
+    """`make report`'s demo compares a year with the one before, drawn from one seed: the same
+    partnerships under the same IDs and names (two seeds compared different partnerships that shared an
+    ID), some rated better and some worse, and last year's open actions partly closed."""
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+
+    demo.write_demo_set(tmp_path / "2025-in", count=COUNT, seed=SEED, year=2025)
+
+    def report(inputs, out, as_of, *more):
+        result = CliRunner().invoke(
+            cli, ["report", str(inputs), "--out", str(out), "--as-of", as_of, "--no-pdf", *more]
+        )
+        assert result.exit_code == 0, result.output
+
+    report(tmp_path / "2025-in", tmp_path / "2025", "2025-05-01")
+    report(demo_set[0].parent, tmp_path / "2026", "2026-05-01", "--previous", str(tmp_path / "2025"))
+    change = json.loads((tmp_path / "2026" / "results.json").read_text(encoding="utf-8"))["change_since_previous"]
+    assert change["names_changed"] == [] and change["new"] == [] and change["ended"] == []
+    assert change["worse"] and change["better"]
+    assert 0 < change["carried_actions_closed"] < change["carried_actions"]

@@ -141,7 +141,7 @@ def test_make_reports_demo_is_set_in_the_year_it_reports(tmp_path):
     demo = dry[dry.index("No workbooks in") :].replace("\\\n", " ")
     # After the message, the commands, each as the shell reads it.
     commands = [" ".join(shlex.split(command.split(";")[0])) for command in demo.split("&&")[1:]]
-    assert "demo --out output/demo-input-2026 --count 40 --seed 2025 --year 2026" in commands[0]
+    assert "demo --out output/demo-input-2026 --count 40 --seed 2026 --year 2026" in commands[0]
     assert "report output/demo-input-2026 --out output/demo-2026 --year 2026 --as-of 2026-05-01" in commands[1]
     assert "demo --out output/demo-input --count 40 --seed 2026 --year 2027" in commands[2]
     assert "--out output/2027 --year 2027 --as-of 2027-05-01" in commands[3]

@@ -366,3 +366,35 @@ def test_last_years_results_with_only_the_contracts_fields_count_their_open_acti
         None,
         None,
     )
+
+
+def test_a_partnership_id_under_another_name_than_last_year_is_pointed_out(tmp_path):
+    """The years are matched by Partnership ID: an ID given this year to another partnership (a new one
+    registered under a free-looking ID) was compared with last year's as if one partnership, without a
+    word. A name that differs from last year's (case and spaces aside) is now pointed out, in the pack
+    and in results.json (`names_changed`); a rename is then confirmed, a reused ID given a new one."""
+    write_workbook(tmp_path / "2026-in" / "p1.xlsx", partnership_id="P-001", register={"name": "Harbour Board"})
+    write_workbook(tmp_path / "2026-in" / "p2.xlsx", partnership_id="P-002", register={"name": "Youth Forum"})
+    assert run(tmp_path / "2026-in", tmp_path / "2026", "2026-04-30", "--no-pdf").exit_code == 0
+    write_workbook(
+        tmp_path / "2027-in" / "p1.xlsx",
+        partnership_id="P-001",
+        register={"name": "Town Centre Partnership", **NEXT_REVIEW},
+    )
+    write_workbook(
+        tmp_path / "2027-in" / "p2.xlsx", partnership_id="p-002", register={"name": "YOUTH  forum", **NEXT_REVIEW}
+    )
+    result = run(
+        tmp_path / "2027-in", tmp_path / "2027", "2027-04-30", "--no-pdf", "--previous", str(tmp_path / "2026")
+    )
+    assert result.exit_code == 0, result.output
+    change = plain(
+        between((tmp_path / "2027" / "review_pack.html").read_text(encoding="utf-8"), 'id="change"', 'id="charts"')
+    )
+    assert (
+        "P-001 was named Harbour Board last year and is Town Centre Partnership this year: if they are not the same "
+        "partnership, give this one a Partnership ID of its own, so that the years compare one partnership."
+    ) in change
+    assert "P-002 was named" not in change
+    record = json.loads((tmp_path / "2027" / "results.json").read_text(encoding="utf-8"))["change_since_previous"]
+    assert record["names_changed"] == [{"id": "P-001", "then": "Harbour Board", "now": "Town Centre Partnership"}]

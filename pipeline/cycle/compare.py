@@ -90,6 +90,7 @@ class PartnershipChange:
     #: Actions open at last year's review as counted there, when its results.json does not list them
     #: (`Comparison.actions_listed`); None when they are listed, and followed as `carried_actions`.
     open_actions_then: int | None = None
+    name_then: str = ""  # last year's name of a continuing partnership (`name` is this year's)
 
     @property
     def what_changed(self) -> str:
@@ -186,6 +187,19 @@ class Comparison:
         return tuple(change for change in self.partnerships if change.status == "ended")
 
     @property
+    def names_changed(self) -> tuple[PartnershipChange, ...]:
+        """Partnerships matched by ID whose name is not last year's (case and spaces aside): renamed, or an
+        ID given to another partnership, which the years would then compare as one."""
+        return tuple(
+            change
+            for change in self.partnerships
+            if change.status == "continuing"
+            and change.name_then
+            and change.name
+            and values.folded(change.name_then) != values.folded(change.name)
+        )
+
+    @property
     def ids_changed(self) -> tuple[tuple[PartnershipChange, PartnershipChange], ...]:
         """(new, ended) pairs of the same name (case and spaces aside): most likely one partnership whose
         Partnership ID was typed differently this year, which is then matched with nothing."""
@@ -279,6 +293,9 @@ class Comparison:
                     "new": [change.id for change in self.new],
                     "ended": [change.id for change in self.ended],
                     "ids_changed": [{"new": new.id, "ended": ended.id} for new, ended in self.ids_changed],
+                    "names_changed": [
+                        {"id": change.id, "then": change.name_then, "now": change.name} for change in self.names_changed
+                    ],
                     "returned_unchanged": [{"file": now, "last_year": then} for now, then in self.returned_unchanged],
                     "previous_actions_listed": self.actions_listed,
                     "previous_open_actions": self.open_actions_then,
@@ -340,6 +357,7 @@ def compare(current: Mapping[str, Any], previous: Mapping[str, Any]) -> Comparis
                 reasons_then=tuple(str(reason) for reason in (last or {}).get("rag_reasons") or ()),
                 reasons_now=tuple(str(reason) for reason in (this or {}).get("rag_reasons") or ()),
                 open_actions_then=None if listed or not last else counted_then.get(key, 0),
+                name_then=str(last.get("name") or "") if this and last else "",
             )
         )
     return Comparison(

@@ -10,8 +10,9 @@ that no partnership supports (the last of the default list) and a return made wi
 
 Everything depends only on the seed and the year the set is for: dates are placed around that
 year's review season (`season`; `REFERENCE_DATE` by default), never around today, so a seed gives the
-same cells (and the same bytes) in any year it is run, and a set for another year has the same answers
-with its dates in that year's season.
+same cells (and the same bytes) in any year it is run. A set for another year than `DEMO_YEAR` holds the
+same partnerships (IDs, names, partners), their dates in that year's season and some of their reviews a
+little better or worse (`_in_another_year`), so that two years of one seed show the change between them.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline import catalogue
-from pipeline.config import DEFAULT_OBJECTIVES
+from pipeline import catalogue, values
+from pipeline.config import DEFAULT_OBJECTIVES, Scoring
 from pipeline.cycle import DEMO_YEAR, template
 from pipeline.cycle.fill import fill
 from pipeline.cycle.rollover import file_name
@@ -482,6 +483,8 @@ def write_demo_set(out_dir: Path, count: int, seed: int, year: int = DEMO_YEAR) 
         )
         if "objectives" in answers.register:  # not left blank by an officer who stopped part-way
             answers.register["objectives"] = _objectives_named(objectives)
+        if year != DEMO_YEAR:
+            _in_another_year(random.Random(f"{seed}:{ids[index]}:{year}"), answers, earlier=year < DEMO_YEAR)
         version = 1 if index == version_one else catalogue.TEMPLATE_VERSION
         fields = {item.key for item in catalogue.register_fields(version)}
         workbook = fill(
@@ -770,6 +773,84 @@ def _likely_duplicate(answers: Answers, source: Answers) -> None:
         words.pop()
     answers.name = register["name"] = f"{source.place} {' '.join(words)} Steering Group"
     answers.place = source.place
+
+
+# --- Another year of the same partnerships --------------------------------------------------------
+#: How many partnerships' reviews are a little worse and how many a little better in another year, and
+#: how many the same (but for their dates and actions).
+YEAR_ON_YEAR = (("worse", 3), ("better", 3), ("same", 4))
+#: Chance that an action is closed between one year and the next.
+CLOSED_IN_A_YEAR = 0.6
+
+
+def _in_another_year(rng: random.Random, answers: Answers, *, earlier: bool) -> None:
+    """The partnership's review in another year: its actions a year apart (in an `earlier` year, some
+    that are Complete in the demo's year still open, and due when they are due in the demo's year; in a
+    later one, some open ones Complete), and the
+    same answers, or a little worse (some questions left unanswered, an action overdue, a High risk), or
+    a little better (every question answered, the actions done, the High risks mitigated)."""
+    if answers.quality == OUT_OF_SCOPE:
+        return
+    for row in answers.improvement.values():
+        closed = row.get("Action status") == catalogue.COMPLETE
+        if not row.get("Action") or closed is not earlier or rng.random() >= CLOSED_IN_A_YEAR:
+            continue
+        if not earlier:
+            row["Action status"] = catalogue.COMPLETE
+        elif isinstance(row.get("Due date"), dt.date):  # its own date, a year after the season's shift
+            row.update({"Action status": catalogue.IN_PROGRESS, "Due date": _a_year_after(row["Due date"])})
+    way = rng.choices([way for way, _ in YEAR_ON_YEAR], [weight for _, weight in YEAR_ON_YEAR])[0]
+    if way == "worse":
+        rng.choice((_fewer_answers, _action_overdue, _high_risk))(rng, answers)
+    elif way == "better":
+        for better in rng.sample((_every_question_answered, _actions_done, _high_risks_mitigated), rng.randint(1, 3)):
+            better(rng, answers)
+
+
+def _fewer_answers(rng: random.Random, answers: Answers) -> None:
+    for question in catalogue.QUESTIONS[-rng.randint(4, 9) :]:
+        answers.checklist.pop(question.ref, None)
+
+
+def _action_overdue(rng: random.Random, answers: Answers) -> None:
+    """An action due a few weeks before the review, not done: overdue, by less than the Red threshold."""
+    area = rng.choice(catalogue.AREAS)
+    answers.improvement[area.ref] = {
+        "Answer": catalogue.NO,
+        "Action": ACTIONS_BY_AREA[area.ref],
+        "Action owner": answers.register.get("lead_officer"),
+        "Due date": answers.reference - dt.timedelta(days=rng.randint(10, 50)),
+        "Action status": catalogue.IN_PROGRESS,
+    }
+
+
+def _high_risk(rng: random.Random, answers: Answers) -> None:
+    """One of the strategy's risks rated High, with its mitigation."""
+    row = answers.risks.setdefault(rng.choice(catalogue.RISKS).ref, {})
+    row.update({"Likelihood": 4, "Impact": 4, "Mitigation": rng.choice(MITIGATIONS)})
+
+
+def _every_question_answered(rng: random.Random, answers: Answers) -> None:
+    for question in catalogue.QUESTIONS:
+        row = answers.checklist.setdefault(question.ref, {})
+        if values.choice(row.get("Status"), catalogue.CHECKLIST_STATUSES) in (None, values.INVALID):
+            row["Status"] = catalogue.YES
+            evidence = rng.choice(EVIDENCE[question.section_number])
+            row["Evidence"] = _fill_in(rng, evidence, str(answers.register.get("id") or ""), answers.reference)
+
+
+def _actions_done(rng: random.Random, answers: Answers) -> None:
+    for row in answers.improvement.values():
+        if row.get("Action"):
+            row["Action status"] = catalogue.COMPLETE
+
+
+def _high_risks_mitigated(rng: random.Random, answers: Answers) -> None:
+    for row in answers.risks.values():
+        likelihood, impact = row.get("Likelihood"), row.get("Impact")
+        rated = likelihood in catalogue.RISK_RATINGS and impact in catalogue.RISK_RATINGS
+        if rated and Scoring().risk_band(likelihood * impact) == "High" and not row.get("Mitigation"):
+            row["Mitigation"] = rng.choice(MITIGATIONS)
 
 
 # --- The slips officers make -----------------------------------------------------------------------

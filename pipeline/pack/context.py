@@ -785,6 +785,10 @@ def change_summary(comparison: Comparison, year: int, partnerships: Sequence[Map
         "ended": rows(change for change in comparison.ended if change.rag_then != OUT_OF_SCOPE),
         "ended_out_of_scope": rows(change for change in comparison.ended if change.rag_then == OUT_OF_SCOPE),
         "returned_unchanged": [{"file": now, "last_year": then} for now, then in comparison.returned_unchanged],
+        "names_changed": [
+            {"id": change.id, "then": " ".join(change.name_then.split()), "now": " ".join(change.name.split())}
+            for change in comparison.names_changed
+        ],
         "ids_changed": [
             {"new": new.id, "ended": ended.id, "name": " ".join(ended.name.split())}
             for new, ended in comparison.ids_changed
