@@ -2,14 +2,15 @@
 VENV   := .venv
 PY     := $(VENV)/bin/python
 CLI    := $(VENV)/bin/partnerships
-YEAR   ?= $(shell date +%Y)
-INPUT  ?= input
-OUTPUT ?= output/$(YEAR)
 # For a real year, optionally: the council's configuration, last year's output folder, the as-of date
 # (make report CONFIG=review.toml PREVIOUS=output/2026 AS_OF=2027-04-30).
 CONFIG ?=
 PREVIOUS ?=
 AS_OF ?=
+# The review's year: the as-of date's when one is given (as `partnerships report` takes it), else this year's.
+YEAR   ?= $(if $(AS_OF),$(firstword $(subst -, ,$(AS_OF))),$(shell date +%Y))
+INPUT  ?= input
+OUTPUT ?= output/$(YEAR)
 # Worker processes for loading and the PDF: the machine's processors, at most 4 (each PDF worker takes
 # about 300 MB at 100 profiles). The outputs are the same bytes whatever it is.
 JOBS ?= $(shell n=$$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1); [ "$$n" -gt 4 ] 2>/dev/null && n=4; echo $$n)

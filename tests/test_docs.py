@@ -186,3 +186,23 @@ def test_make_report_takes_folders_whose_names_have_spaces(tmp_path):
     assert arguments[:4] == ["report", str(inputs), "--out", str(output)], said
     assert arguments[arguments.index("--config") + 1] == str(config)
     assert arguments[arguments.index("--previous") + 1] == str(tmp_path / "Review packs" / "2026")
+
+
+def test_make_reports_year_is_the_as_of_dates_when_only_that_is_given(tmp_path):
+    """`partnerships report` takes its year from --as-of; `make report AS_OF=...` took this year's instead,
+    so a review as of 31 December finished in January was written to next year's folder, titled with
+    next year. Without YEAR, make report's year (and folder) is now the as-of date's."""
+    if not shutil.which("make"):
+        pytest.skip("make is not installed")
+    dry = subprocess.run(
+        ["make", "-n", "report", "AS_OF=2024-12-31", f"INPUT={tmp_path}"],
+        cwd=Path(__file__).parents[1],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    command = dry[dry.index("partnerships report") + len("partnerships ") :].split(";")[0].replace("\\\n", " ")
+    arguments = shlex.split(command)
+    assert arguments[arguments.index("--out") + 1] == "output/2024"
+    assert arguments[arguments.index("--year") + 1] == "2024"
+    assert arguments[arguments.index("--as-of") + 1] == "2024-12-31"
