@@ -14,7 +14,9 @@ OUTPUT ?= output/$(YEAR)
 # Worker processes for loading and the PDF: the machine's processors, at most 4 (each PDF worker takes
 # about 300 MB at 100 profiles). The outputs are the same bytes whatever it is.
 JOBS ?= $(shell n=$$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1); [ "$$n" -gt 4 ] 2>/dev/null && n=4; echo $$n)
-DEMO   := output/demo-input
+# The demo's returns and last year's demo pack live in output/demo/, not beside the years' packs in
+# output/, so that `--previous output` (a folder of years) never takes the demo's last year for a real one.
+DEMO   := output/demo/input
 # A demo set for a year is dated around 1 April of it (`partnerships demo --year`), so its run is as of a
 # month later: the demo reads as the year it is reported as, whichever year it is run in.
 DEMO_AS_OF = $(YEAR)-05-01
@@ -24,8 +26,8 @@ DEMO_CONFIG := docs/demo-review.toml
 # year and each profile's trend over the years: the same seed's partnerships, a year earlier.
 DEMO_SEED := 2026
 LAST_YEAR = $(shell expr $(YEAR) - 1)
-DEMO_PREVIOUS_INPUT = output/demo-input-$(LAST_YEAR)
-DEMO_PREVIOUS = output/demo-$(LAST_YEAR)
+DEMO_PREVIOUS_INPUT = output/demo/input-$(LAST_YEAR)
+DEMO_PREVIOUS = output/demo/$(LAST_YEAR)
 
 .PHONY: install browser test slow format docs report template demo bench fuzz clean
 

@@ -141,11 +141,11 @@ def test_make_reports_demo_is_set_in_the_year_it_reports(tmp_path):
     demo = dry[dry.index("No workbooks in") :].replace("\\\n", " ")
     # After the message, the commands, each as the shell reads it.
     commands = [" ".join(shlex.split(command.split(";")[0])) for command in demo.split("&&")[1:]]
-    assert "demo --out output/demo-input-2026 --count 40 --seed 2026 --year 2026" in commands[0]
-    assert "report output/demo-input-2026 --out output/demo-2026 --year 2026 --as-of 2026-05-01" in commands[1]
-    assert "demo --out output/demo-input --count 40 --seed 2026 --year 2027" in commands[2]
+    assert "demo --out output/demo/input-2026 --count 40 --seed 2026 --year 2026" in commands[0]
+    assert "report output/demo/input-2026 --out output/demo/2026 --year 2026 --as-of 2026-05-01" in commands[1]
+    assert "demo --out output/demo/input --count 40 --seed 2026 --year 2027" in commands[2]
     assert "--out output/2027 --year 2027 --as-of 2027-05-01" in commands[3]
-    assert "--previous output/demo-2026" in commands[3]
+    assert "--previous output/demo/2026" in commands[3]
 
 
 def test_make_report_takes_folders_whose_names_have_spaces(tmp_path):
@@ -206,3 +206,29 @@ def test_make_reports_year_is_the_as_of_dates_when_only_that_is_given(tmp_path):
     assert arguments[arguments.index("--out") + 1] == "output/2024"
     assert arguments[arguments.index("--year") + 1] == "2024"
     assert arguments[arguments.index("--as-of") + 1] == "2024-12-31"
+
+
+def test_the_demos_last_year_is_not_taken_for_a_real_year(tmp_path):
+    """After `make report` has run the demo once (input/ empty), the real year's `make report
+    PREVIOUS=output` (a folder of years) took the demo's last year, output/demo-2025, for the council's
+    2025 and compared with it; a later demo's output/demo-2026 beside the real output/2026 stopped the run
+    ("both the review of 2026"). The demo's last year is kept where a folder of years does not look."""
+    if not shutil.which("make"):
+        pytest.skip("make is not installed")
+    from pipeline.cycle.history import year_folders
+
+    dry = subprocess.run(
+        ["make", "-n", "report", "YEAR=2026", f"INPUT={tmp_path / 'empty'}"],
+        cwd=Path(__file__).parents[1],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    demo = dry[dry.index("No workbooks in") :].replace("\\\n", " ")
+    commands = [shlex.split(command.split(";")[0]) for command in demo.split("&&")[1:]]
+    last_year = commands[1][commands[1].index("--out") + 1]  # the demo's 2025 pack
+    output = tmp_path / "output"
+    for folder in (last_year, "output/2026"):  # the demo's 2025, and a real year's pack beside it
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "results.json").write_text('{"year": 2025, "partnerships": []}', encoding="utf-8")
+    assert year_folders(output) == [output / "2026"]
