@@ -62,21 +62,37 @@ def test_every_module_is_in_the_development_table():
             assert f"`{name}`" in README, name
 
 
+def make_dry_run(*settings: str) -> str:
+    """The commands `make report` would run with these settings, as `make -n` prints them (the
+    recipe whole, both its branches)."""
+    if not shutil.which("make"):
+        pytest.skip("make is not installed")
+    return subprocess.run(
+        ["make", "-n", "report", *settings], cwd=Path(__file__).parents[1], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def real_year_command(dry: str) -> list[str]:
+    """The recipe's first branch, the run of a real year's returns, as the shell splits it."""
+    return shlex.split(
+        dry[dry.index("partnerships report") + len("partnerships ") :].split(";")[0].replace("\\\n", " ")
+    )
+
+
+def demo_commands(dry: str) -> list[list[str]]:
+    """The demo branch's commands after its message, each as the shell splits it."""
+    demo = dry[dry.index("No workbooks in") :].replace("\\\n", " ")
+    return [shlex.split(command.split(";")[0]) for command in demo.split("&&")[1:]]
+
+
 def test_make_report_passes_the_years_settings_on(tmp_path):
     """README's `make report CONFIG=... PREVIOUS=... AS_OF=...` reaches the command (a dry run of make),
     with as many worker processes as the machine has processors, up to 4 (the run took 30 s where
     it could take 18 on two processors)."""
-    if not shutil.which("make"):
-        pytest.skip("make is not installed")
     settings = ["CONFIG=review.toml", "PREVIOUS=output/2025", "AS_OF=2026-04-30", "YEAR=2026", f"INPUT={tmp_path}"]
     assert "make report CONFIG=review.toml PREVIOUS=output/2025 AS_OF=2026-04-30" in README
-    dry = subprocess.run(
-        ["make", "-n", "report", *settings], cwd=Path(__file__).parents[1], capture_output=True, text=True, check=True
-    ).stdout
-    # `make -n` prints the recipe whole: its first branch is the run of a real year's returns.
-    command = dry[dry.index("partnerships report") + len("partnerships ") :].split(";")[0].replace("\\\n", " ")
     assert (
-        shlex.split(command)
+        real_year_command(make_dry_run(*settings))
         == (
             f"report {tmp_path} --out output/2026 --year 2026 --config review.toml --previous output/2025 --as-of 2026-04-30"
             f" --jobs {min(os.sysconf('SC_NPROCESSORS_ONLN'), 4)}"
@@ -129,18 +145,7 @@ def test_make_reports_demo_is_set_in_the_year_it_reports(tmp_path):
     drawn in the review season of the year it is reported as, and as of a month after it, so a demo run
     in 2027 reads as 2027 against 2026 (it read 'Position as at 1 May 2026' in a 2027 pack, compared
     with 2025), and last year's pack has no review completed after its own as-of date."""
-    if not shutil.which("make"):
-        pytest.skip("make is not installed")
-    dry = subprocess.run(
-        ["make", "-n", "report", "YEAR=2027", f"INPUT={tmp_path}"],
-        cwd=Path(__file__).parents[1],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    demo = dry[dry.index("No workbooks in") :].replace("\\\n", " ")
-    # After the message, the commands, each as the shell reads it.
-    commands = [" ".join(shlex.split(command.split(";")[0])) for command in demo.split("&&")[1:]]
+    commands = [" ".join(command) for command in demo_commands(make_dry_run("YEAR=2027", f"INPUT={tmp_path}"))]
     assert "demo --out output/demo/input-2026 --count 40 --seed 2026 --year 2026" in commands[0]
     assert "report output/demo/input-2026 --out output/demo/2026 --year 2026 --as-of 2026-05-01" in commands[1]
     assert "demo --out output/demo/input --count 40 --seed 2026 --year 2027" in commands[2]
@@ -192,17 +197,7 @@ def test_make_reports_year_is_the_as_of_dates_when_only_that_is_given(tmp_path):
     """`partnerships report` takes its year from --as-of; `make report AS_OF=...` took this year's instead,
     so a review as of 31 December finished in January was written to next year's folder, titled with
     next year. Without YEAR, make report's year (and folder) is now the as-of date's."""
-    if not shutil.which("make"):
-        pytest.skip("make is not installed")
-    dry = subprocess.run(
-        ["make", "-n", "report", "AS_OF=2024-12-31", f"INPUT={tmp_path}"],
-        cwd=Path(__file__).parents[1],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    command = dry[dry.index("partnerships report") + len("partnerships ") :].split(";")[0].replace("\\\n", " ")
-    arguments = shlex.split(command)
+    arguments = real_year_command(make_dry_run("AS_OF=2024-12-31", f"INPUT={tmp_path}"))
     assert arguments[arguments.index("--out") + 1] == "output/2024"
     assert arguments[arguments.index("--year") + 1] == "2024"
     assert arguments[arguments.index("--as-of") + 1] == "2024-12-31"
@@ -213,19 +208,9 @@ def test_the_demos_last_year_is_not_taken_for_a_real_year(tmp_path):
     PREVIOUS=output` (a folder of years) took the demo's last year, output/demo-2025, for the council's
     2025 and compared with it; a later demo's output/demo-2026 beside the real output/2026 stopped the run
     ("both the review of 2026"). The demo's last year is kept where a folder of years does not look."""
-    if not shutil.which("make"):
-        pytest.skip("make is not installed")
     from pipeline.cycle.history import year_folders
 
-    dry = subprocess.run(
-        ["make", "-n", "report", "YEAR=2026", f"INPUT={tmp_path / 'empty'}"],
-        cwd=Path(__file__).parents[1],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    demo = dry[dry.index("No workbooks in") :].replace("\\\n", " ")
-    commands = [shlex.split(command.split(";")[0]) for command in demo.split("&&")[1:]]
+    commands = demo_commands(make_dry_run("YEAR=2026", f"INPUT={tmp_path / 'empty'}"))
     last_year = commands[1][commands[1].index("--out") + 1]  # the demo's 2025 pack
     output = tmp_path / "output"
     for folder in (last_year, "output/2026"):  # the demo's 2025, and a real year's pack beside it
