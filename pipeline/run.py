@@ -37,6 +37,11 @@ CHARTS_DIR, FEEDBACK_DIR = "charts", "feedback"
 PACK_MARKERS = ("results.json", HTML_FILE)
 
 
+def findings_said(report: ValidationReport) -> str:
+    """The console's count of a run's findings: 'Findings: 1 error, 12 warnings'."""
+    return f"Findings: {values.counted(report.errors, 'error')}, {values.counted(report.warnings, 'warning')}"
+
+
 class ReportError(Exception):
     """The run cannot go on; the message is one line saying why and what to do."""
 
@@ -72,10 +77,7 @@ class ReportOutcome:
                 f"{'is' if summary['duplicates_not_counted'] == 1 else 'are'} not counted (see Exceptions)."
             )
         lines.append("RAG: " + ", ".join(f"{rag} {summary['rag'][rag]}" for rag in RAG_ORDER) + ".")
-        lines.append(
-            f"Findings: {values.counted(self.report.errors, 'error')}, {values.counted(self.report.warnings, 'warning')} "
-            f"(see {self.out_dir / 'validation_report.xlsx'})."
-        )
+        lines.append(f"{findings_said(self.report)} (see {self.out_dir / 'validation_report.xlsx'}).")
         from pipeline.files.names import FEEDBACK_COPIES_LIST as COPIES_LIST
 
         lines.append(
@@ -301,9 +303,7 @@ class ValidationOutcome:
             )
         if self.batch.ignored:
             lines.append(f"Files ignored: {len(self.batch.ignored)} (listed on the report's Summary sheet).")
-        lines.append(
-            f"Findings: {values.counted(self.report.errors, 'error')}, {values.counted(self.report.warnings, 'warning')}."
-        )
+        lines.append(f"{findings_said(self.report)}.")
         lines += [f"Wrote {path}" for path in self.paths]
         if self.feedback_dir is not None:
             from pipeline.files.names import FEEDBACK_COPIES_LIST as COPIES_LIST

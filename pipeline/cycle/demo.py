@@ -849,7 +849,7 @@ def _high_risks_mitigated(rng: random.Random, answers: Answers) -> None:
     for row in answers.risks.values():
         likelihood, impact = row.get("Likelihood"), row.get("Impact")
         rated = likelihood in catalogue.RISK_RATINGS and impact in catalogue.RISK_RATINGS
-        if rated and Scoring().risk_band(likelihood * impact) == "High" and not row.get("Mitigation"):
+        if rated and Scoring().risk_band(likelihood * impact) == catalogue.HIGH and not row.get("Mitigation"):
             row["Mitigation"] = rng.choice(MITIGATIONS)
 
 
