@@ -62,7 +62,10 @@ _MONTHS = {
     )
     for name in names
 }
-_NUMBER = re.compile(r"^[£$]?\s*-?[\d,]*\.?\d+$")
+#: A figure as officers type it, spaces taken out: pounds may lead it, and commas may only part the
+#: thousands (1,200 or 12,500.50). A comma anywhere else is a decimal comma (2,5) or a slip (£1,2,3),
+#: and a figure read by dropping it would be ten or a hundred times out.
+_NUMBER = re.compile(r"^£?-?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d*\.?\d+)$")
 
 
 def clean(value: Value) -> Value:
@@ -136,7 +139,8 @@ def _folded(allowed: tuple[str, ...]) -> dict[str, str]:
 
 
 def number(value: Value) -> float | None | object:
-    """A number, from a number or from text such as '£1,200' or ' 12.5 '."""
+    """A number, from a number or from text such as '£1,200', '12 500' or ' 12.5 '. A comma that does not
+    part thousands ('2,5', '12,50'), another currency's sign and words are INVALID."""
     value = clean(value)
     if value is None:
         return None
@@ -146,7 +150,7 @@ def number(value: Value) -> float | None | object:
         return float(value)
     if isinstance(value, str) and _NUMBER.match(value.replace(" ", "")):
         try:
-            return float(value.replace(" ", "").replace(",", "").lstrip("£$"))
+            return float(value.replace(" ", "").replace(",", "").lstrip("£"))
         except ValueError:
             return INVALID
     return INVALID

@@ -55,8 +55,29 @@ def test_a_figure_typed_with_words_is_asked_for_with_an_example_of_its_kind(tmp_
     path = write_workbook(tmp_path / "p1.xlsx", register={"funding": "£12k", "officer_days": "about 20"})
     report = check([load_workbook_file(path, tmp_path, CONFIG)], as_of=AS_OF, config=CONFIG)
     messages = {item.cell: item.message for item in report.findings if item.rule == "register.invalid"}
-    assert (
-        messages["B17"]
-        == "'Annual council funding (£)' must be an amount in pounds, such as 12000 or £12,000 (no words)."
+    assert messages["B17"] == (
+        "'Annual council funding (£)' must be an amount in pounds in figures, such as 12000, £12,000 or 1250.50"
+        " (commas only between thousands)."
     )
-    assert messages["B18"] == "'Officer time (days per year)' must be a number of days, such as 20 (no words)."
+    assert messages["B18"] == (
+        "'Officer time (days per year)' must be a number of days in figures, such as 20 or 2.5"
+        " (a full stop, not a comma, before a part day)."
+    )
+
+
+def test_a_decimal_comma_is_asked_again_not_read_ten_times_over(tmp_path):
+    """'2,5' days and '12,50' pounds were read as 25 and 1,250 (every comma dropped) and counted in the
+    year's totals; a comma only parts thousands, so these are findings and count for nothing."""
+    from pipeline.check.rules import check
+    from pipeline.check.score import score_workbook
+    from officer import AS_OF
+
+    path = write_workbook(
+        tmp_path / "p1.xlsx", register={"funding": "12,50", "officer_days": "2,5", "councillor_days": "1,000"}
+    )
+    workbook = load_workbook_file(path, tmp_path, CONFIG)
+    report = check([workbook], as_of=AS_OF, config=CONFIG)
+    found = {item.cell: item.value for item in report.findings if item.rule == "register.invalid"}
+    assert found == {"B17": "12,50", "B18": "2,5"}
+    scores = score_workbook(workbook, report.findings, as_of=AS_OF, config=CONFIG)
+    assert (scores.funding, scores.officer_days, scores.councillor_days) == (None, None, 1000.0)

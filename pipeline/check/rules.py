@@ -90,8 +90,10 @@ def _register_problem(item: Field, value: object) -> str:
         parsed = values.number(value)
         if parsed is INVALID:
             if item.key in catalogue.MONEY_FIELDS:
-                return "must be an amount in pounds, such as 12000 or £12,000 (no words)"
-            return "must be a number of days, such as 20 (no words)"
+                return "must be an amount in pounds in figures, such as 12000, £12,000 or 1250.50 (commas only between thousands)"
+            return (
+                "must be a number of days in figures, such as 20 or 2.5 (a full stop, not a comma, before a part day)"
+            )
         if parsed < 0:
             return "must not be negative: enter 0 if there is none"
     if item.kind is Kind.EMAIL and values.email(value) is INVALID:
