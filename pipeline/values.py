@@ -91,6 +91,24 @@ def folded(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+#: What officers write in a free-text answer to say there is nothing to write: the answer is as blank.
+_NOTHING_SAID = frozenset(
+    (
+        "-", "--", ".", "?", "\u2013", "\u2014",
+        "n/a", "na", "n.a.", "not applicable", "none", "none.", "nil", "nothing", "no", "tbc", "tbd",
+        "none identified", "none needed", "none required", "no action", "no action needed",
+        "no action required", "no mitigation", "no evidence", "not known", "unknown",
+    )
+)  # fmt: skip
+
+
+def stated(value: Value) -> str:
+    """The text of a free-text answer (an Action, a Mitigation, Evidence), or '' when it is blank or
+    only says there is none: 'None' is no mitigation, and 'N/A' beside a Yes no action to follow."""
+    said = text(value)
+    return "" if folded(said) in _NOTHING_SAID else said
+
+
 def counted(count: int, one: str, many: str | None = None) -> str:
     """`count` with its noun: '1 workbook', '2 workbooks' ('2 people' given `many`)."""
     return f"{count} {one if count == 1 else many or one + 's'}"

@@ -143,3 +143,28 @@ def test_the_pack_lists_the_duplicates_under_what_needs_attention(twice):
     assert "Partnership ID P-001 was returned in 2 workbooks: p1-final.xlsx is counted" in attention
     assert "p1-draft.xlsx is left out of the figures" in attention
     assert "£15,000" in text
+
+
+def test_an_answer_that_only_says_there_is_none_is_no_answer(tmp_path):
+    """'None' as a High risk's mitigation left it mitigated (Amber, where a blank one is Red); 'N/A'
+    as Evidence passed as evidence; 'N/A' in Action beside a Yes was an open action with no owner and
+    no due date, and 'None' beside a No was the action the No needs."""
+    inputs, out = tmp_path / "in", tmp_path / "out"
+    inputs.mkdir()
+    write_workbook(
+        inputs / "p1.xlsx",
+        risks={"R06": {"Likelihood": 5, "Impact": 3, "Mitigation": "None"}},
+        checklist={"2d": {"Status": "Yes", "Evidence": "n/a"}},
+        improvement={
+            "I02": {"Answer": "Yes", "Action": "N/A"},
+            "I03": {"Answer": "No", "Action": " - "},
+        },
+    )
+    data = report(inputs, out)
+    [partnership] = data["partnerships"]
+    assert partnership["rag"] == "Red"
+    assert [risk["mitigated"] for risk in partnership["risks"] if risk["ref"] == "R06"] == [False]
+    rows = (out / "validation_report.csv").read_text(encoding="utf-8").splitlines()
+    found = {tuple(row.split(",")[2:5:2]) for row in rows[1:]}
+    assert found == {("E7", "risk.unmitigated"), ("E9", "checklist.no_evidence"), ("D4", "improvement.no_action")}
+    assert [item["ref"] for item in partnership["action_items"]] == ["I14"]

@@ -134,3 +134,21 @@ def test_an_email_pasted_with_a_name_or_as_a_link_is_its_address():
     assert values.email("MAILTO:sam.patel@council.gov.uk") == "sam.patel@council.gov.uk"
     assert values.email("Sam Patel <not an address>") is INVALID
     assert values.email("sam.patel@council.gov.uk; jo@council.gov.uk") is INVALID  # two people: name one
+
+
+@pytest.mark.parametrize(
+    "typed, read",
+    [
+        ("Quarterly review at the board", "Quarterly review at the board"),
+        (" None ", ""),
+        ("N/A", ""),
+        ("n/a", ""),
+        ("-", ""),
+        ("TBC", ""),
+        ("No action needed", ""),
+        ("None of the partners has left", "None of the partners has left"),
+        (None, ""),
+    ],
+)
+def test_a_free_text_answer_that_only_says_there_is_none_is_blank(typed, read):
+    assert values.stated(typed) == read

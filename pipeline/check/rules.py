@@ -262,7 +262,7 @@ def checklist_evidence(workbook: Workbook, as_of: dt.date, config: Config) -> It
     """Yes or Partly claimed with nothing in Evidence."""
     for row in workbook.checklist:
         status = values.choice(row.status, catalogue.CHECKLIST_STATUSES)
-        if status in (catalogue.YES, catalogue.PARTLY) and values.clean(row.evidence) is None:
+        if status in (catalogue.YES, catalogue.PARTLY) and not values.stated(row.evidence):
             yield finding(
                 RuleCode.CHECKLIST_NO_EVIDENCE,
                 file=workbook.file,
@@ -311,7 +311,7 @@ def improvement_action(workbook: Workbook, as_of: dt.date, config: Config) -> It
 
 
 def _has_action(row: ImprovementRow) -> bool:
-    return values.clean(row.action) is not None
+    return bool(values.stated(row.action))
 
 
 def _actions(workbook: Workbook) -> Iterator[ImprovementRow]:
@@ -398,7 +398,7 @@ def risk_unmitigated(workbook: Workbook, as_of: dt.date, config: Config) -> Iter
         if not isinstance(likelihood, int) or not isinstance(impact, int):
             continue
         score = likelihood * impact
-        if config.scoring.risk_band(score) == catalogue.HIGH and values.clean(row.mitigation) is None:
+        if config.scoring.risk_band(score) == catalogue.HIGH and not values.stated(row.mitigation):
             yield finding(
                 RuleCode.RISK_UNMITIGATED,
                 file=workbook.file,

@@ -370,7 +370,7 @@ def _actions(workbook: Workbook, as_of: dt.date) -> Iterable[ActionLine]:
     Not started when blank. A status that is not in the list is kept as typed and counted nowhere, and
     a due date that cannot be read makes no action overdue (the rules report both)."""
     for row in workbook.improvement:
-        action = values.text(row.action)
+        action = values.stated(row.action)
         if not action:
             continue
         parsed = values.choice(row.action_status, catalogue.ACTION_STATUSES)
@@ -463,7 +463,7 @@ def _risks(workbook: Workbook, config: Config) -> Iterable[RiskLine]:
             impact=impact,
             score=score,
             band=config.scoring.risk_band(score),
-            mitigated=bool(values.text(row.mitigation)),
+            mitigated=bool(values.stated(row.mitigation)),
         )
 
 
