@@ -44,6 +44,13 @@ def days(value: float | None) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
+def days_said(value: float | None) -> str:
+    """'1 day', '2.5 days' or 'days not given': a number of days in a sentence."""
+    if value is None:
+        return "days not given"
+    return f"{days(value)} {'day' if value == 1 else 'days'}"
+
+
 def percent(value: float | None) -> str:
     """0.523 -> 52%; the empty mark when there is nothing to measure."""
     return EMPTY if value is None else f"{value * 100:.0f}%"

@@ -168,3 +168,28 @@ def test_an_answer_that_only_says_there_is_none_is_no_answer(tmp_path):
     found = {tuple(row.split(",")[2:5:2]) for row in rows[1:]}
     assert found == {("E7", "risk.unmitigated"), ("E9", "checklist.no_evidence"), ("D4", "improvement.no_action")}
     assert [item["ref"] for item in partnership["action_items"]] == ["I14"]
+
+
+def test_an_action_in_no_status_is_never_overdue_in_the_findings_either(tmp_path):
+    """An action due last year with status 'Done' (not on the list) is in no status count and never
+    overdue (README): the pack said 0 overdue while the validation report had action.overdue for it."""
+    inputs, out = tmp_path / "in", tmp_path / "out"
+    inputs.mkdir()
+    write_workbook(
+        inputs / "p1.xlsx",
+        improvement={"I14": {"Due date": AS_OF - dt.timedelta(days=30), "Action status": "Done"}},
+    )
+    data = report(inputs, out)
+    [partnership] = data["partnerships"]
+    assert partnership["actions"]["overdue"] == 0
+    rules = [row.split(",")[4] for row in (out / "validation_report.csv").read_text(encoding="utf-8").splitlines()[1:]]
+    assert rules == ["action.invalid_status"]
+
+
+def test_an_action_one_day_overdue_is_one_day_overdue(tmp_path):
+    inputs, out = tmp_path / "in", tmp_path / "out"
+    inputs.mkdir()
+    write_workbook(inputs / "p1.xlsx", improvement={"I14": {"Due date": AS_OF - dt.timedelta(days=1)}})
+    report(inputs, out)
+    page = plain((out / "review_pack.html").read_text(encoding="utf-8"))
+    assert "1 day overdue" in page and "1 days" not in page

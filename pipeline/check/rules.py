@@ -345,11 +345,12 @@ def action_status(workbook: Workbook, as_of: dt.date, config: Config) -> Iterato
 
 
 def action_overdue(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
-    """Due before the as-of date and not Complete."""
+    """Due before the as-of date and not Complete. A status not on the list ('Done') says nothing
+    either way: action.invalid_status asks for it, and the action is never overdue, as in the scores."""
     for row in _actions(workbook):
         due = values.date(row.due)
         status = values.choice(row.action_status, catalogue.ACTION_STATUSES)
-        if isinstance(due, dt.date) and due < as_of and status != catalogue.COMPLETE:
+        if isinstance(due, dt.date) and due < as_of and status not in (catalogue.COMPLETE, INVALID):
             yield _improvement_finding(
                 RuleCode.ACTION_OVERDUE, workbook, row, "Due date", row.due, due=uk_date(due), as_of=uk_date(as_of)
             )

@@ -345,7 +345,9 @@ def _rag(
     if high_unmitigated:
         red.append(f"{values.counted(high_unmitigated, 'High risk')} with no mitigation")
     if max_overdue > rules.red_overdue_days_over:
-        red.append(f"An action is overdue by {max_overdue} days (more than {rules.red_overdue_days_over})")
+        red.append(
+            f"An action is overdue by {values.counted(max_overdue, 'day')} (more than {rules.red_overdue_days_over})"
+        )
     if red:
         return RED, tuple(red)
     amber = []

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
 from pipeline import catalogue
+from pipeline.formats import days, days_said, money
 from pipeline.values import counted
 from pipeline.config import Config
 from pipeline.check.score import (
@@ -291,7 +292,7 @@ def _by_area(areas: Sequence[Mapping[str, Any]]) -> Figures:
 def _resources(points: Sequence[Any], config: Config, total: Any = None, bars: Sequence[Any] | None = None) -> Figures:
     """The resources chart's words and table; with the leverage `total` (pipeline.portfolio.leverage)
     and its money panel's `bars`, the partners' money and what it is per council pound too."""
-    from pipeline.pack.context import days, money, pounds  # here: context imports the charts, which import this
+    from pipeline.pack.context import pounds  # here: context imports the charts, which import this
 
     points = sorted(points, key=lambda item: (item.checklist_assurance, item.id, item.file))
     columns = ("Partnership", "Rating", "Checklist assurance", "Annual council funding", "Officer days a year")
@@ -332,7 +333,7 @@ def _resources(points: Sequence[Any], config: Config, total: Any = None, bars: S
     ]
     if low:
         named = [
-            f"{item.id} ({percent(item.checklist_assurance)}, {money(item.funding)}, {days(item.officer_days)} days)"
+            f"{item.id} ({percent(item.checklist_assurance)}, {money(item.funding)}, {days_said(item.officer_days)})"
             for item in low[:NAMED_IN_TEXT]
         ]
         more = f" and {len(low) - NAMED_IN_TEXT} more (see the table)" if len(low) > NAMED_IN_TEXT else ""
@@ -344,7 +345,7 @@ def _resources(points: Sequence[Any], config: Config, total: Any = None, bars: S
         text.append(f"None is below the Amber assurance threshold of {percent(threshold)}.")
     for attribute, what, shown in (
         ("funding", "money", money),
-        ("officer_days", "officer time", lambda value: f"{days(value)} days"),
+        ("officer_days", "officer time", days_said),
     ):
         top = max(points, key=lambda item: (getattr(item, attribute) or 0, item.id))
         if getattr(top, attribute):
