@@ -193,3 +193,14 @@ def test_an_action_one_day_overdue_is_one_day_overdue(tmp_path):
     report(inputs, out)
     page = plain((out / "review_pack.html").read_text(encoding="utf-8"))
     assert "1 day overdue" in page and "1 days" not in page
+
+
+def test_service_areas_written_in_another_case_are_one_area(tmp_path):
+    """'communities' beside 'Communities' was a service area of its own in the RAG by service area chart."""
+    inputs, out = tmp_path / "in", tmp_path / "out"
+    inputs.mkdir()
+    for number, area in enumerate(("Communities", "communities ", "Communities", "Housing"), start=1):
+        write_workbook(inputs / f"p{number}.xlsx", partnership_id=f"P-00{number}", register={"service_area": area})
+    data = report(inputs, out)
+    areas = {row["service_area"]: row["total"] for row in data["strategy"]["rag_by_service_area"]}
+    assert areas == {"Communities": 3, "Housing": 1}

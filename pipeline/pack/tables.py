@@ -23,7 +23,7 @@ import datetime as dt
 import io
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
 
-from pipeline import catalogue
+from pipeline import catalogue, values
 from pipeline.check.score import ACTION_KEYS, RAG_ORDER, PartnershipScore
 from pipeline.check.validation_report import neutralise
 from pipeline.config import Config
@@ -221,18 +221,29 @@ def counted_partnerships(frame: "pandas.DataFrame") -> "pandas.DataFrame":
 
 
 def rag_by_service_area(frame: "pandas.DataFrame") -> list[dict[str, Any]]:
-    """Per service area (by name), how many of its partnerships have each rating (each ID once)."""
+    """Per service area, how many of its partnerships have each rating (each ID once). Areas are
+    named alike ignoring case and spaces ('communities' is Communities), under their commonest spelling."""
     partnerships = frame[frame["counted"]]
     if partnerships.empty:
         return []
-    table = partnerships.pivot_table(
-        index="service_area", columns="rag", values="file", aggfunc="count", fill_value=0
-    ).reindex(columns=list(RAG_ORDER), fill_value=0)
+    partnerships = partnerships.assign(area=partnerships["service_area"].map(values.folded))
+    spellings = partnerships.groupby("area")["service_area"].agg(_commonest)
+    table = (
+        partnerships.assign(service_area=partnerships["area"].map(spellings))
+        .pivot_table(index="service_area", columns="rag", values="file", aggfunc="count", fill_value=0)
+        .reindex(columns=list(RAG_ORDER), fill_value=0)
+    )
     table = table.loc[sorted(table.index, key=str.casefold)]  # as the chart orders them
     return [
         {"service_area": area, "counts": {rag: int(row[rag]) for rag in RAG_ORDER}, "total": int(row.sum())}
         for area, row in table.iterrows()
     ]
+
+
+def _commonest(spellings: "pandas.Series") -> str:
+    """The spelling most partnerships use; on a tie, the first in sorted order."""
+    counts = spellings.value_counts()
+    return min(counts.index, key=lambda spelling: (-counts[spelling], spelling))
 
 
 def significance_table(frame: "pandas.DataFrame", config: Config) -> list[dict[str, Any]]:
