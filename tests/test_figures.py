@@ -204,3 +204,24 @@ def test_service_areas_written_in_another_case_are_one_area(tmp_path):
     data = report(inputs, out)
     areas = {row["service_area"]: row["total"] for row in data["strategy"]["rag_by_service_area"]}
     assert areas == {"Communities": 3, "Housing": 1}
+
+
+def test_a_risk_scores_average_is_rounded_once_wherever_it_is_shown(tmp_path):
+    """R01 scored 1 by ten partnerships and 6 by one averages 16/11 = 1.4545: the ranked risks showed
+    1.5 while the risk movement table, rounding a 1.45 kept to two places, showed 1.4."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for number in range(1, 12):
+        rating = {"Likelihood": 2, "Impact": 3} if number == 1 else {"Likelihood": 1, "Impact": 1}
+        write_workbook(inputs / f"p{number:02}.xlsx", partnership_id=f"P-{number:03}", risks={"R01": rating})
+    for year, extra in ((2025, []), (2026, ["--previous", str(tmp_path / "2025")])):
+        result = CliRunner().invoke(
+            cli,
+            ["report", str(inputs), "--out", str(tmp_path / str(year)), "--as-of", f"{year}-05-01", "--no-pdf", *extra],
+        )
+        assert result.exit_code == 0, result.output
+    page = (tmp_path / "2026" / "review_pack.html").read_text(encoding="utf-8")
+    movement = plain(page[page.index('id="risk-movement"') :].split("</table>")[0])
+    assert re.search(r"R01 [^0-9]* 1\.5 1\.5 \+0\.0 ", movement), movement
+    ranked = plain(page[page.index("Average score (1 to 25)") :].split("</table>")[0])
+    assert re.search(r"R01 [^0-9]* \d 1\.5 Low 11 ", ranked), ranked

@@ -500,9 +500,11 @@ def _average_position(ref: str, partnerships: Sequence[Mapping[str, Any]]):
     ]
     if not rated:
         return None, None
+    # The position is a point on the heat map; the score is kept whole, to be rounded once where it is
+    # shown (4.852 is 4.9, as the ranked risks show it, where 4.85 kept here was shown as 4.8).
     return (
         (round(mean(entry["likelihood"] for entry in rated), 2), round(mean(entry["impact"] for entry in rated), 2)),
-        round(mean(entry["score"] for entry in rated), 2),
+        mean(entry["score"] for entry in rated),
     )
 
 

@@ -703,11 +703,13 @@ def _score_text(value: float | None) -> str:
 
 
 def _score_change(then: float | None, now: float | None) -> str:
+    """The change between the two scores as shown (4.2 to 4.0 is -0.2), or, where they show alike
+    but differ, the change itself in two places (+0.03)."""
     if then is None or now is None:
         return EMPTY
+    shown = round(float(_score_text(now)) - float(_score_text(then)), 1)
     step = round(now - then, 2)
-    # One decimal place, as the scores are shown, unless that would hide a real change.
-    return f"{step:+.1f}" if abs(step) >= 0.05 or not step else f"{step:+.2f}"
+    return f"{step:+.2f}" if not shown and step else f"{shown:+.1f}"
 
 
 #: How the pack words a risk's direction, with an arrow for the eye (the word carries the meaning).
