@@ -66,9 +66,17 @@ class ReportOutcome:
         lines = []
         if not self.workbooks:
             lines.append("No workbooks were found: the pack is empty.")
+        # The four kinds of workbook add up to the workbooks: a second return of an ID is only one.
+        second = summary["duplicates_not_counted"]
         lines.append(
             f"Workbooks: {summary['workbooks']}; in scope {summary['in_scope']}, out of scope "
-            f"{summary['out_of_scope']}, not assessed {summary['not_assessed']}."
+            f"{summary['out_of_scope']}, not assessed {summary['not_assessed']}"
+            + (
+                f", {'a second return' if second == 1 else 'second returns'} of an ID (not counted) {second}"
+                if second
+                else ""
+            )
+            + "."
         )
         if summary["duplicates_not_counted"]:
             lines.append(

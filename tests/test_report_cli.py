@@ -194,7 +194,11 @@ def test_the_console_says_when_a_partnership_id_counts_once(tmp_path):
     write_workbook(tmp_path / "in" / "draft.xlsx", partnership_id="P-001")
     write_workbook(tmp_path / "in" / "other.xlsx", partnership_id="P-002")
     result = run(tmp_path / "in", tmp_path / "out")
-    assert "Workbooks: 3;" in result.output
+    # The kinds of workbook add up to the workbooks.
+    assert (
+        "Workbooks: 3; in scope 2, out of scope 0, not assessed 0, a second return of an ID (not counted) 1."
+        in result.output
+    )
     assert (
         "Partnerships: 2, each Partnership ID counted once; 1 other return of an ID given twice is not counted"
         in result.output

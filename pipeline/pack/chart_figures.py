@@ -269,21 +269,21 @@ def _completeness(averages: Sequence[tuple[str, float]], partnerships: int, conf
 
 def _by_area(areas: Sequence[Mapping[str, Any]]) -> Figures:
     table = Table(
-        "Workbooks by lead service area and rating",
+        "Partnerships by lead service area and rating",
         ("Service area", *RAG_ORDER, "Total"),
         tuple(
             (row["service_area"], *(str(row["counts"][rag]) for rag in RAG_ORDER), str(row["total"])) for row in areas
         ),
     )
-    workbooks = sum(row["total"] for row in areas)
-    if not workbooks:
-        return Figures("No workbooks.", table)
+    partnerships = sum(row["total"] for row in areas)  # each Partnership ID once
+    if not partnerships:
+        return Figures("No partnerships.", table)
     parts = [
         f"{row['service_area']}: " + ", ".join(f"{count} {rag}" for rag, count in row["counts"].items() if count)
         for row in areas
     ]
     return Figures(
-        f"{counted(workbooks, 'workbook')} by the service area that leads the partnership "
+        f"{counted(partnerships, 'partnership')} by the service area that leads it "
         f"({counted(len(areas), 'area')}) and by rating. " + "; ".join(parts) + ".",
         table,
     )
