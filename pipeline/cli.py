@@ -7,6 +7,7 @@ that `partnerships --help` answers at once.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -62,9 +63,16 @@ class YearMonthDay(click.ParamType):
     def convert(self, value, param, ctx) -> dt.date:
         if isinstance(value, dt.date):
             return value
+        typed = str(value).strip()
         try:
-            return dt.datetime.strptime(str(value).strip(), "%Y-%m-%d").date()
+            return dt.datetime.strptime(typed, "%Y-%m-%d").date()
         except ValueError:
+            if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", typed):
+                self.fail(
+                    f"'{value}' is written year-month-day, but there is no such day: give a date that exists",
+                    param,
+                    ctx,
+                )
             self.fail(
                 f"'{value}' is not a date written year-month-day: give it as 2026-04-30 for 30 April 2026", param, ctx
             )

@@ -83,7 +83,7 @@ def test_exit_2_for_a_usage_error(args, clean_folder, tmp_path):
     assert result.exit_code == 2
 
 
-@pytest.mark.parametrize("typed", ["31/12/2026", "2026-13-01", "20261231", "next Friday"])
+@pytest.mark.parametrize("typed", ["31/12/2026", "20261231", "next Friday"])
 def test_an_as_of_date_not_written_year_month_day_is_refused_in_plain_words(typed, clean_folder, tmp_path):
     """Only 2026-12-31 is read, so that 05/12/2026 is never taken the wrong way round; the policy team is
     told how to write it, not a programmer's format code."""
@@ -91,6 +91,14 @@ def test_an_as_of_date_not_written_year_month_day_is_refused_in_plain_words(type
     assert result.exit_code == 2
     assert f"'{typed}' is not a date written year-month-day: give it as 2026-04-30 for 30 April 2026" in result.output
     assert "%Y" not in result.output
+
+
+@pytest.mark.parametrize("typed", ["2026-02-29", "2026-04-31", "2026-13-01"])
+def test_an_as_of_date_that_does_not_exist_is_told_so(typed, clean_folder, tmp_path):
+    """It was told it was not written year-month-day, which it is."""
+    result = run(str(clean_folder), "--out", str(tmp_path), "--as-of", typed)
+    assert result.exit_code == 2
+    assert f"'{typed}' is written year-month-day, but there is no such day: give a date that exists" in result.output
 
 
 def test_csv_has_the_contract_columns_sorted_and_neutralised(mixed_folder, tmp_path):
