@@ -91,6 +91,8 @@ def bad_files(good: bytes, plain: Path) -> dict[str, tuple[bytes, str]]:
         "empty.xlsx": (b"", "file.unreadable"),
         "zip-not-workbook.xlsx": (zipped({"notes.txt": b"hello"}), "file.unreadable"),
         "encrypted.xlsx": (encrypted(plain), "file.encrypted"),
+        # Named as the old format it is kept in: the password is what must go, not the name.
+        "encrypted-named.xls": (encrypted(plain), "file.encrypted"),
         "legacy-renamed.xlsx": (OLE2_SIGNATURE + bytes(2048), "file.unsupported_format"),
         "legacy.xls": (OLE2_SIGNATURE + bytes(2048), "file.unsupported_format"),
         "really-xlsx.xls": (good, "file.unsupported_format"),

@@ -74,13 +74,14 @@ class Refused(Exception):
 def preflight(data: bytes, suffix: str, limits: Limits, deadline: float | None = None) -> Package:
     """The checked package, or `Refused` unless `data` is an .xlsx/.xlsm zip that is safe to hand to a reader."""
     deadline = time.monotonic() + limits.load_timeout_seconds if deadline is None else deadline
+    # A password is said first, whatever the name: saving it again as .xlsx would not take it off.
+    if data.startswith(_OLE_MAGIC) and any(stream in data for stream in _ENCRYPTION_STREAMS):
+        raise Refused(RuleCode.FILE_ENCRYPTED)
     if suffix in UNSUPPORTED_SUFFIXES:
         raise Refused(RuleCode.FILE_UNSUPPORTED_FORMAT, format=UNSUPPORTED_SUFFIXES[suffix])
     if not data.strip():
         raise Refused(RuleCode.FILE_UNREADABLE, reason="the file is empty")
     if data.startswith(_OLE_MAGIC):
-        if any(stream in data for stream in _ENCRYPTION_STREAMS):
-            raise Refused(RuleCode.FILE_ENCRYPTED)
         raise Refused(RuleCode.FILE_UNSUPPORTED_FORMAT, format="legacy Excel 97-2003 (.xls)")
     if not data.startswith(_ZIP_MAGICS):
         _refuse_not_zip(data)
