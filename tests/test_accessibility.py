@@ -270,3 +270,25 @@ def _contrast(first: str, second: str) -> float:
 
     lighter, darker = sorted((luminance(first), luminance(second)), reverse=True)
     return (lighter + 0.05) / (darker + 0.05)
+
+
+def test_every_chart_draws_its_own_white_ground_for_dark_pages(packs):
+    """In Windows High Contrast (dark) or a dark page the profiles' trends had no ground of their own:
+    their dark text sat on black at 1.3:1, while the other charts kept their white ground."""
+    page = packs["with change"].read_text(encoding="utf-8")
+    svgs = re.findall(r"<svg\b.*?</svg>", page, flags=re.S)
+    trends = [svg for svg in svgs if 'class="trend-chart"' in svg]
+    assert trends
+    for svg in svgs:
+        drawing = re.sub(
+            r"<(title|desc)\b.*?</\1>|<defs\b.*?</defs>|<metadata\b.*?</metadata>|<style\b.*?</style>",
+            "",
+            svg,
+            flags=re.S,
+        )
+        first = re.search(r"<(?!svg\b|g\b|/)(\w+)[^>]*>", drawing)
+        assert first, svg[:200]
+        element = first.group(0)
+        assert element.startswith(("<rect", "<path")) and re.search(
+            r"fill(:|=\")\s*#f{3}(f{3})?\b", element, flags=re.I
+        ), element

@@ -43,6 +43,9 @@ def trend_svg(entries: Sequence[Mapping[str, Any]], *, ident: str, title: str, d
         f'aria-describedby={quoteattr(ident + "-desc")} font-family="DejaVu Sans, Arial, sans-serif">',
         f"<title id={quoteattr(ident + '-title')}>{escape(title)}</title>",
         f"<desc id={quoteattr(ident + '-desc')}>{escape(description)}</desc>",
+        # Its own white ground, as the other charts have: on a dark page (high contrast, dark mode) its
+        # dark text would otherwise be drawn on black.
+        f'<rect width="{WIDTH}" height="{HEIGHT}" fill="{WHITE}"/>',
     ]
     # Legend, across the top.
     parts.append(
