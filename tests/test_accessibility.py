@@ -292,3 +292,14 @@ def test_every_chart_draws_its_own_white_ground_for_dark_pages(packs):
         assert element.startswith(("<rect", "<path")) and re.search(
             r"fill(:|=\")\s*#f{3}(f{3})?\b", element, flags=re.I
         ), element
+
+
+def test_each_register_value_has_its_one_field_as_header(packs):
+    """A profile's register was two fields to a row: by the table header rules the second value had
+    both fields as headers (in the tagged PDF too), and at 320 px the fields' names broke mid-word."""
+    page = packs["demo"].read_text(encoding="utf-8")
+    tables = re.findall(r'<table class="fields">.*?</table>', page, flags=re.S)
+    assert tables
+    for table in tables:
+        for row in re.findall(r"<tr>.*?</tr>", table, flags=re.S):
+            assert row.count("<th") == 1 and row.count("<td") == 1, row
