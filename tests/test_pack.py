@@ -744,7 +744,9 @@ def test_table_headers_resolve_and_charts_have_their_text_alternative(year, cont
         cells = [element for element in elements if element.S == "/TD" and "/Headers" in element.A]
         assert cells and all(str(header) in id_tree for cell in cells for header in cell.A.Headers)
         figures = {str(element.Alt) for element in elements if element.S == "/Figure"}
-        for chart in context["charts"]:
+        # The shared partners' network too: it had only its heading.
+        assert context["network"]
+        for chart in (*context["charts"], context["network"]):
             assert f"{chart['title']}. {chart['summary']}" in figures, chart["name"]
 
 

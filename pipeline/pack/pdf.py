@@ -150,8 +150,10 @@ def render_pdf(
 
 def chart_alternatives(context: Mapping[str, Any]) -> dict[str, str]:
     """Each chart's text alternative in the PDF, by its heading (which WeasyPrint gives the figure):
-    the heading, then what the chart shows; each profile's trend over the years too."""
-    alternatives = {chart["title"]: f"{chart['title']}. {chart['summary']}" for chart in context["charts"]}
+    the heading, then what the chart shows; the shared partners' network and each profile's trend
+    over the years too."""
+    charts = [*context["charts"], *([context["network"]] if context.get("network") else [])]
+    alternatives = {chart["title"]: f"{chart['title']}. {chart['summary']}" for chart in charts}
     for item in context["partnerships"]:
         if item.get("trend"):
             alternatives[item["trend"]["title"]] = f"{item['trend']['title']}. {item['trend']['text']}"
