@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -223,3 +224,24 @@ def test_a_year_with_no_partnership_to_assess_still_makes_its_pack(tmp_path, ret
     page = (tmp_path / "out" / "review_pack.html").read_text(encoding="utf-8")
     assert "The strategy's nine risks, ranked" in page and "No partnership has rated the strategy's risks yet" in page
     assert "No partnership supports" not in page  # no partnership has answered on the objectives: nothing to say
+
+
+def test_a_name_in_a_script_the_charts_font_lacks_says_nothing_of_fonts_on_the_console(tmp_path):
+    """A partnership named in Chinese printed matplotlib's 'Glyph 20013 ... missing from font(s)
+    DejaVu Sans' warning once for each character: a library's words on the policy team's console."""
+
+    (tmp_path / "in").mkdir()
+    write_workbook(
+        tmp_path / "in" / "p1.xlsx",
+        register={"name": "中文 Community Partnership", "service_area": "社区"},
+        risks={"R01": {"Likelihood": 1, "Impact": 1}},
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline", "report", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--no-pdf"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Glyph" not in result.stderr and "Warning" not in result.stderr, result.stderr
+    assert "社区" in (tmp_path / "out" / "charts" / "rag_by_service_area.svg").read_text(encoding="utf-8")

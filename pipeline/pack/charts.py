@@ -13,12 +13,14 @@ image (`role="img"`) named by its heading and described by that text alternative
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import textwrap
+import warnings
 from dataclasses import dataclass
 from statistics import mean
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
 from pipeline import catalogue
@@ -104,7 +106,7 @@ def render_charts(
         "risk_heat_map": (10.4, 6.0) if comparison else (6.4, 5.2),
     }
     charts = {}
-    with plt.rc_context(_STYLE):
+    with _drawing(plt):
         for name, draw in drawers.items():
             fig = plt.figure(figsize=sizes.get(name, (8, 4)))
             try:
@@ -114,6 +116,16 @@ def render_charts(
             finally:
                 plt.close(fig)
     return charts
+
+
+@contextlib.contextmanager
+def _drawing(plt) -> Iterator[None]:
+    """The charts' style, and quiet about a character its font lacks (a name in Chinese, an emoji):
+    the SVG keeps its text as text, which the reader's browser draws in a font that has it, and the
+    run's console is for the policy team, not for matplotlib's warnings."""
+    with plt.rc_context(_STYLE), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font", category=UserWarning)
+        yield
 
 
 _STYLE = {
@@ -880,7 +892,7 @@ def render_network(network: Any) -> str:
 
     picture = network_picture(network)
     rows = max(len(picture.organisations), len(picture.nodes), 1)
-    with plt.rc_context(_STYLE):
+    with _drawing(plt):
         fig = plt.figure(figsize=(8, 1.4 + 0.3 * rows))
         try:
             ax = fig.add_subplot()
