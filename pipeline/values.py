@@ -25,10 +25,12 @@ class _Invalid:
 INVALID: Final = _Invalid()
 
 _SPACES = re.compile(r"[\s\u00a0\u2007\u202f\ufeff]+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: Control characters, and the invisible ones a paste can bring (zero-width spaces and joiners).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\u2060]")
 #: An address after the person's name, in angle brackets, as mail programs write it.
 _NAMED_ADDRESS = re.compile(r"^[^<>@]*<([^<>]+)>$")
-_EMAIL = re.compile(r"^[^@\s;,<>]+@[^@\s;,<>]+\.[A-Za-z]{2,}$")
+#: An address: name@domain.tld, the name and the domain each words joined by single dots.
+_EMAIL = re.compile(r"^[^@\s;,<>.]+(?:\.[^@\s;,<>.]+)*@[^@\s;,<>.]+(?:\.[^@\s;,<>.]+)*\.[A-Za-z]{2,}$")
 #: Midnight after a date, as a system's export writes a date as text ('2026-03-31 00:00:00').
 _MIDNIGHT = r"(?:[ T]00:00(?::00(?:\.0+)?)?)?"
 _UK_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})" + _MIDNIGHT + "$")
@@ -240,7 +242,8 @@ def _day(year: object, month: object, day: object) -> dt.date | object:
 
 def email(value: Value) -> str | None | object:
     """An email address, also as Outlook pastes it with the person's name ('Sam Patel <sam@x.gov.uk>') or
-    a link gives it ('mailto:sam@x.gov.uk'): the address alone."""
+    a link gives it ('mailto:sam@x.gov.uk'), or with a full stop after it: the address alone. Two dots
+    together, or one next to the '@', are not in an address."""
     value = text(value)
     if not value:
         return None
@@ -248,6 +251,7 @@ def email(value: Value) -> str | None | object:
     address = (named.group(1) if named else value).strip()
     if address[:7].casefold() == "mailto:":
         address = address[7:]
+    address = address.removesuffix(".")  # the full stop of a sentence typed after it
     return address if _EMAIL.match(address) else INVALID
 
 

@@ -81,3 +81,17 @@ def test_a_decimal_comma_is_asked_again_not_read_ten_times_over(tmp_path):
     assert found == {"B17": "12,50", "B18": "2,5"}
     scores = score_workbook(workbook, report.findings, as_of=AS_OF, config=CONFIG)
     assert (scores.funding, scores.officer_days, scores.councillor_days) == (None, None, 1000.0)
+
+
+def test_two_addresses_in_the_lead_officers_email_are_asked_as_one(tmp_path):
+    from pipeline.check.rules import check
+    from officer import AS_OF
+
+    path = write_workbook(
+        tmp_path / "p1.xlsx", register={"lead_officer_email": "sam@council.gov.uk; jo@council.gov.uk"}
+    )
+    report = check([load_workbook_file(path, tmp_path, CONFIG)], as_of=AS_OF, config=CONFIG)
+    [item] = [item for item in report.findings if item.rule == "register.invalid"]
+    assert item.message == (
+        "'Lead officer email' holds more than one address: enter the lead officer's own address only."
+    )

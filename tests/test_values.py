@@ -152,3 +152,21 @@ def test_an_email_pasted_with_a_name_or_as_a_link_is_its_address():
 )
 def test_a_free_text_answer_that_only_says_there_is_none_is_blank(typed, read):
     assert values.stated(typed) == read
+
+
+@pytest.mark.parametrize(
+    "typed, read",
+    [
+        ("sam.patel@council.gov.uk.", "sam.patel@council.gov.uk"),
+        ("sam.patel@council\u200b.gov.uk", "sam.patel@council.gov.uk"),
+        ("sam.patel@council..gov.uk", INVALID),
+        ("sam.patel.@council.gov.uk", INVALID),
+        (".sam@council.gov.uk", INVALID),
+        ("sam@.council.gov.uk", INVALID),
+        ("sam@council.gov.uk; jo@council.gov.uk", INVALID),
+    ],
+)
+def test_an_email_address_is_one_address_of_words_joined_by_single_dots(typed, read):
+    """A full stop after the address (the end of a sentence) and an invisible character from a paste
+    are forgiven; two dots together, or one beside the '@', are not an address."""
+    assert values.email(typed) == read

@@ -97,6 +97,8 @@ def _register_problem(item: Field, value: object) -> str:
         if parsed < 0:
             return "must not be negative: enter 0 if there is none"
     if item.kind is Kind.EMAIL and values.email(value) is INVALID:
+        if values.text(value).count("@") > 1:
+            return "holds more than one address: enter the lead officer's own address only"
         return "is not an email address: enter one such as name@council.gov.uk"
     if item.kind is Kind.LIST and not values.items(value, catalogue.LIST_SEPARATOR):
         return f"has no entries: list each one, separated by {catalogue.LIST_SEPARATOR}"
