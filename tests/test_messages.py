@@ -95,3 +95,27 @@ def test_two_addresses_in_the_lead_officers_email_are_asked_as_one(tmp_path):
     assert item.message == (
         "'Lead officer email' holds more than one address: enter the lead officer's own address only."
     )
+
+
+def test_a_sheet_renamed_by_a_space_or_a_capital_is_told_what_differs(tmp_path):
+    """'Risks ' (a space at its end) looks like 'Risks' to an officer: the message said only that a
+    sheet named 'Risks ' was there instead."""
+
+    def rename(name):
+        def edit(book):
+            sheet = book["Risks"]
+            sheet.title = "renaming"  # openpyxl would make 'risks' 'risks1', next to the sheet's own name
+            sheet.title = name
+
+        return edit
+
+    said = {}
+    for number, name in enumerate(("Risks ", "risks", "Risk register")):
+        path = write_workbook(tmp_path / f"p{number}.xlsx", edit=rename(name))
+        [item] = [item for item in load_workbook_file(path, tmp_path, CONFIG).findings if item.rule == "sheet.missing"]
+        said[name] = item.message
+    assert (
+        "'Risks ' is there instead (its name has a space at its end): give it back its name, 'Risks'" in said["Risks "]
+    )
+    assert "'risks' is there instead (its name differs in capital letters or spaces)" in said["risks"]
+    assert "'Risk register' is there instead: give it back its name, 'Risks'" in said["Risk register"]

@@ -298,7 +298,8 @@ def read_workbook(
         fields = {}
         if sheet_name in renamed:
             fields["fix"] = (
-                f"A sheet named '{renamed[sheet_name]}' is there instead: give it back its name, '{sheet_name}'."
+                f"A sheet named '{renamed[sheet_name]}' is there instead{_how_it_differs(renamed[sheet_name], sheet_name)}:"
+                f" give it back its name, '{sheet_name}'."
             )
         found.append(finding(RuleCode.SHEET_MISSING, file=name, sheet=sheet_name, **fields))
     if version < catalogue.TEMPLATE_VERSION:
@@ -465,6 +466,17 @@ def _renamed(missing: list[str], others: set[str]) -> dict[str, str]:
         if match:
             renamed[sheet_name] = match[2]
     return renamed
+
+
+def _how_it_differs(name: str, meant: str) -> str:
+    """What an officer cannot see between a sheet's name and the one it should have, in brackets:
+    ' (its name has a space at its end)'; nothing when the names differ in letters they can see."""
+    if name.strip(" \u00a0") == meant:
+        ends = [where for where, edge in (("start", name[:1]), ("end", name[-1:])) if edge in (" ", "\u00a0")]
+        return f" (its name has a space at its {' and '.join(ends)})"
+    if values.folded(values.clean_text(name)) == values.folded(meant):
+        return " (its name differs in capital letters or spaces)"
+    return ""
 
 
 def _fold(value: Value) -> str:
