@@ -47,6 +47,12 @@ PLACEHOLDERS = {
         'headers out of place: "Rows, columns or headers of the standard template have been moved, '
         'renamed or deleted: copy your answers into a fresh template."'
     },
+    "register.date_formula": {
+        "changes": 'for a formula of today\'s date: ", so its date changes each time the workbook is saved"'
+    },
+    "action.date_formula": {
+        "changes": 'for a formula of today\'s date: ", so it changes each time the workbook is saved"'
+    },
     "sheet.rows_moved": {
         "problem": 'what happened, e.g. "A row was inserted above the row of risk R04 in the Risks sheet (row 5)"',
         "fix": 'undo it, e.g. "delete row 5", "sort the table by its first column (Ref)"',

@@ -164,8 +164,8 @@ RULES: dict[RuleCode, Rule] = {
             RuleCode.REGISTER_DATE_FORMULA,
             WARNING,
             "a date field holds a formula (such as =TODAY())",
-            "'{field}' is worked out by a formula ({formula}), so its date changes each time the workbook is "
-            f"saved. Type the date itself, such as {EXAMPLE_DATE}.",
+            "'{field}' is worked out by a formula ({formula}){changes}. Type the date itself, such as "
+            f"{EXAMPLE_DATE}.",
         ),
         Rule(
             RuleCode.REGISTER_DUPLICATE_ID,
@@ -288,8 +288,8 @@ RULES: dict[RuleCode, Rule] = {
             RuleCode.ACTION_DATE_FORMULA,
             WARNING,
             "a due date holds a formula (such as =TODAY()+30)",
-            "The due date for area {ref} is worked out by a formula ({formula}), so it changes each time the "
-            f"workbook is saved. Type the date itself, such as {EXAMPLE_DATE}.",
+            "The due date for area {ref} is worked out by a formula ({formula}){changes}. Type the date itself, "
+            f"such as {EXAMPLE_DATE}.",
         ),
         Rule(
             RuleCode.ACTION_INVALID_STATUS,

@@ -109,3 +109,27 @@ def test_a_formula_in_a_date_cell_asks_for_the_date_to_be_typed(tmp_path):
     assert "Type the date itself" in found["Improvement", "F15", "action.date_formula"].message
     # The value last saved is still read, so the review is not lost meanwhile.
     assert score_workbook(workbook, (), as_of=AS_OF, config=CONFIG).action_lines[0].due == dt.date(2026, 9, 12)
+
+
+def test_a_fixed_date_formula_is_not_said_to_change_and_its_value_is_the_formula(tmp_path):
+    """=DATE(2027,3,31) was told its date 'changes each time the workbook is saved', which only a
+    formula of today's date does; and the register's finding gave the date as its value where the
+    action's gave the formula."""
+    path = write_workbook(
+        tmp_path / "return.xlsx",
+        register={"next_review": "=DATE(2027,3,31)", "review_completed_on": "=TODAY()"},
+        improvement={"I14": {"Due date": "=DATE(2026,9,30)"}},
+    )
+    with_cached_values(
+        path,
+        {"B21": serial(dt.date(2027, 3, 31)), "B22": serial(dt.date(2026, 4, 15)), "F15": serial(dt.date(2026, 9, 30))},
+    )
+    report = check([load_workbook_file(path, tmp_path, CONFIG)], as_of=AS_OF, config=CONFIG)
+    found = {item.cell: item for item in report.findings}
+    assert set(found) == {"B21", "B22", "F15"}
+    assert found["B21"].message == (
+        "'Next review date' is worked out by a formula (=DATE(2027,3,31)). Type the date itself, such as 31/03/2026."
+    )
+    assert "=TODAY()), so its date changes each time the workbook is saved." in found["B22"].message
+    assert "changes" not in found["F15"].message
+    assert [found[cell].value for cell in ("B21", "B22", "F15")] == ["=DATE(2027,3,31)", "=TODAY()", "=DATE(2026,9,30)"]

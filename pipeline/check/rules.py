@@ -41,9 +41,8 @@ def _register_finding(rule: RuleCode, workbook: Workbook, entry: RegisterValue, 
         sheet=catalogue.REGISTER.name,
         cell=entry.cell(),
         partnership_id=workbook.partnership_id,
-        value=entry.value,
+        **{"value": entry.value, **fields},
         field=entry.field.label,
-        **fields,
     )
 
 
@@ -113,19 +112,41 @@ def register_dates(workbook: Workbook, as_of: dt.date, config: Config) -> Iterat
 
 
 def date_formulas(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
-    """A date worked out by a formula (=TODAY()): its value changes each time the file is saved."""
+    """A date worked out by a formula: the date should be typed. One of today's date (=TODAY()) changes
+    each time the file is saved, and the message says so; the value found is the formula, for both."""
     if not workbook.formulas:  # most workbooks: no answer cell holds a formula
         return
     for entry in _entries(workbook):
         formula = workbook.formulas.get((catalogue.REGISTER.name, entry.cell()))
         if entry.field.kind is Kind.DATE and formula:
-            yield _register_finding(RuleCode.REGISTER_DATE_FORMULA, workbook, entry, formula=formula)
+            yield _register_finding(
+                RuleCode.REGISTER_DATE_FORMULA,
+                workbook,
+                entry,
+                formula=formula,
+                changes=_changes(formula, "its date"),
+                value=formula,
+            )
     for row in workbook.improvement:
         formula = workbook.formulas.get((catalogue.IMPROVEMENT.name, row.cell("Due date")))
         if formula:
             yield _improvement_finding(
-                RuleCode.ACTION_DATE_FORMULA, workbook, row, "Due date", formula, formula=formula
+                RuleCode.ACTION_DATE_FORMULA,
+                workbook,
+                row,
+                "Due date",
+                formula,
+                formula=formula,
+                changes=_changes(formula, "it"),
             )
+
+
+_TODAY = re.compile(r"\b(TODAY|NOW)\s*\(", re.IGNORECASE)
+
+
+def _changes(formula: str, what: str) -> str:
+    """', so its date changes each time the workbook is saved' for a formula of today's date; else ''."""
+    return f", so {what} changes each time the workbook is saved" if _TODAY.search(formula) else ""
 
 
 def review_overdue(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
