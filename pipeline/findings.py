@@ -43,6 +43,7 @@ class RuleCode(StrEnum):
     REGISTER_REVIEW_OVERDUE = "register.review_overdue"
     REGISTER_NEXT_REVIEW_EARLY = "register.next_review_early"
     REGISTER_NOT_PROPORTIONATE = "register.not_proportionate"
+    REGISTER_ONE_PARTNER = "register.one_partner"
     SCOPE_EXCLUDED = "scope.excluded"
     OBJECTIVES_OTHER_LIST = "objectives.other_list"
     OBJECTIVES_UNANSWERED = "objectives.unanswered"
@@ -186,6 +187,13 @@ RULES: dict[RuleCode, Rule] = {
             "Next review date earlier than Review completed on",
             "The next review date, {next}, is before this review was completed on {completed}. Set the date "
             "of the next review (usually a year after this one).",
+        ),
+        Rule(
+            RuleCode.REGISTER_ONE_PARTNER,
+            WARNING,
+            "Partner organisations holds one name with a comma or '/' in it: a list not separated by ;",
+            "'{field}' is read as one organisation, '{name}'. If it names more than one, separate them with "
+            "; (semicolon) or put one to a line, so that each is counted and compared with other partnerships.",
         ),
         Rule(
             RuleCode.REGISTER_NOT_PROPORTIONATE,

@@ -79,6 +79,7 @@ PUBLISHED = (
     "register.review_overdue",
     "register.next_review_early",
     "register.not_proportionate",
+    "register.one_partner",
     "scope.excluded",
     "objectives.other_list",
     "objectives.unanswered",

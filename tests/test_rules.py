@@ -148,7 +148,11 @@ def test_each_problem_is_found_at_its_cell_and_nothing_else(broken):
 def test_every_cell_rule_of_the_contract_is_produced(broken, complete, folder):
     copy = dataclasses.replace(complete, file="copy.xlsx")
     early = load_workbook_file(
-        write_workbook(folder / "early.xlsx", partnership_id="P-002", register={"next_review": dt.date(2026, 4, 1)}),
+        write_workbook(
+            folder / "early.xlsx",
+            partnership_id="P-002",
+            register={"next_review": dt.date(2026, 4, 1), "partners": "Police, Fire and Rescue Service"},
+        ),
         folder,
         CONFIG,
     )

@@ -313,3 +313,30 @@ def test_partners_listed_one_to_a_line_in_their_cell_are_each_a_partner(tmp_path
     assert shared == {"Northshire Police": ["P-001", "P-002"]}
     page = (out / "review_pack.html").read_text(encoding="utf-8")
     assert "Northshire Police; Fire &amp; Rescue Service; Shelter" in page
+
+
+def test_a_partner_list_joined_by_commas_is_asked_for_and_a_bulleted_one_is_read(tmp_path):
+    """'Alpha Trust, Beta Council' was one organisation, silently, which then matched 'Alpha Trust /
+    Beta Council' elsewhere and nothing named 'Alpha Trust'; a list pasted with bullets kept them."""
+    inputs = tmp_path / "in"
+    for number, partners in enumerate(
+        (
+            "Alpha Trust; Beta Council",
+            "Alpha Trust, Beta Council",
+            "Alpha Trust / Beta Council",
+            "• Alpha Trust\n• Beta Council",
+        ),
+        start=1,
+    ):
+        write_workbook(inputs / f"p{number}.xlsx", partnership_id=f"P-00{number}", register={"partners": partners})
+    result = CliRunner().invoke(
+        cli, ["report", str(inputs), "--out", str(tmp_path / "out"), "--as-of", "2026-04-30", "--no-pdf"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = (tmp_path / "out" / "validation_report.csv").read_text(encoding="utf-8").splitlines()[1:]
+    warned = sorted(
+        (row.split(",")[0], row.split(",")[2], row.split(",")[4]) for row in rows if "register.one_partner" in row
+    )
+    assert warned == [("p2.xlsx", "B5", "register.one_partner"), ("p3.xlsx", "B5", "register.one_partner")]
+    shared = {item["name"]: item["partnerships"] for item in results(tmp_path, "out")["shared_organisations"]}
+    assert shared["Alpha Trust"] == shared["Beta Council"] == ["P-001", "P-004"]

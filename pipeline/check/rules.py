@@ -170,6 +170,19 @@ def next_review_early(workbook: Workbook, as_of: dt.date, config: Config) -> Ite
         )
 
 
+def one_partner(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
+    """Partner organisations read as one name that holds a comma or a '/': most likely a list that
+    another separator joined ('Police, Fire and Rescue Service'), which would count as one organisation."""
+    entry = workbook.register.get("partners")
+    names = values.items(entry.value, catalogue.LIST_SEPARATOR) if entry else ()
+    if len(names) == 1 and _JOINED.search(names[0]):
+        yield _register_finding(RuleCode.REGISTER_ONE_PARTNER, workbook, entry, name=names[0])
+
+
+#: What joins names that should have been separated by ';': a comma, or a slash between words.
+_JOINED = re.compile(r",|\w\s*/\s*\w")
+
+
 def scope_excluded(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
     """A scope test of the strategy's 'what is not partnership' answered Yes."""
     for item in catalogue.SCOPE_FIELDS:
@@ -443,6 +456,7 @@ REGISTER_RULES: tuple[Check, ...] = (
     date_formulas,
     review_overdue,
     next_review_early,
+    one_partner,
     scope_excluded,
 )
 #: The rules of the review itself, which the strategy asks only of a partnership: an entry out of scope

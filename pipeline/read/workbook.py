@@ -210,7 +210,9 @@ class _Sheet:
         raw = self.rows[row - 1][column - 1] if value is not None else None
         if not isinstance(raw, str) or ("\n" not in raw and "\r" not in raw):
             return value
-        lines = (values.clean_text(line).strip(f" {catalogue.LIST_SEPARATOR}") for line in raw.splitlines())
+        lines = (
+            _BULLET.sub("", values.clean_text(line)).strip(f" {catalogue.LIST_SEPARATOR}") for line in raw.splitlines()
+        )
         return f"{catalogue.LIST_SEPARATOR} ".join(line for line in lines if line) or None
 
     def cells(self, row: int, columns: tuple[int, ...]) -> list[Value]:
@@ -415,6 +417,9 @@ def _read_sheets(data: bytes, wanted: list[str], deadline: float | None) -> tupl
             sheets[sheet_name] = _Sheet(book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False))
     return present, sheets
 
+
+#: A bullet that a list pasted from a document keeps at the start of a line ('• Police', '- Police').
+_BULLET = re.compile(r"^[\u2022\u00b7\u25aa\u25cf\u2013\u2014*-]\s+")
 
 #: Beyond any amount a review holds, and short of the day counts that overflow the reader's dates.
 _HUGE_NUMBER = 1e10
