@@ -401,31 +401,48 @@ def _by_name(changes: Sequence[PartnershipChange]) -> dict[str, list[Partnership
 def by_identity(partnerships: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
     """Each Partnership ID's return: the one that counted (`counted`, see score.mark_duplicates), or
     for a results.json written before that was recorded, the first."""
-    found: dict[str, Mapping[str, Any]] = {}
-    for partnership in partnerships:
+    return {key: found[0] for key, found in returns_by_identity(partnerships).items()}
+
+
+def returns_by_identity(partnerships: Sequence[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
+    """Every return of each Partnership ID, the one that counted first, the others in their order."""
+    found: dict[str, list[Mapping[str, Any]]] = {}
+    for partnership in sorted(partnerships, key=lambda partnership: not partnership.get("counted", True)):
         key = id_key(partnership.get("id"))
-        if key and key not in found and partnership.get("counted", True):
-            found[key] = partnership
-    for partnership in partnerships:
-        key = id_key(partnership.get("id"))
-        if key and key not in found:
-            found[key] = partnership
+        if key:
+            found.setdefault(key, []).append(partnership)
     return found
+
+
+def own_return(
+    partnership: Mapping[str, Any], then: Sequence[Mapping[str, Any]], now: Sequence[Mapping[str, Any]]
+) -> Mapping[str, Any] | None:
+    """Which of an earlier year's returns of a Partnership ID (`then`, as `returns_by_identity` gives
+    them) is the same partnership as `partnership`, one of this year's returns of the ID (`now`): the
+    first with its name (case and spaces aside); else, when the ID has one return in each year, that
+    one (renamed, or the ID given to another partnership: `Comparison.names_changed` points it out);
+    else none, as the ID was shared and no return of that year has this one's name."""
+    name = values.folded(str(partnership.get("name") or ""))
+    named = [item for item in then if values.folded(str(item.get("name") or "")) == name]
+    if named:
+        return named[0]
+    return then[0] if len(then) == len(now) == 1 else None
 
 
 def _open_actions_by_identity(partnerships: Sequence[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
     """Every action open at last year's review, by Partnership ID: those of every assessed, in-scope
     return of the ID (when two files shared it, both), the one that counted first. These are the
     actions rolled over into this year's workbooks."""
-    ordered = sorted(partnerships, key=lambda partnership: not partnership.get("counted", True))
-    found: dict[str, list[Mapping[str, Any]]] = {}
-    for partnership in ordered:
-        key = id_key(partnership.get("id"))
-        if key and _reviewed(partnership):
-            found.setdefault(key, []).extend(
-                item for item in partnership.get("action_items", ()) if _status(item) != catalogue.COMPLETE
-            )
-    return found
+    return {
+        key: [
+            item
+            for partnership in returns
+            if _reviewed(partnership)
+            for item in partnership.get("action_items", ())
+            if _status(item) != catalogue.COMPLETE
+        ]
+        for key, returns in returns_by_identity(partnerships).items()
+    }
 
 
 def _lists_actions(partnerships: Sequence[Mapping[str, Any]]) -> bool:
