@@ -341,6 +341,37 @@ def _plain(html: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", inline).replace("&#39;", "'").split())
 
 
+def test_a_partnership_back_after_a_year_without_a_return_is_not_new(root, tmp_path):
+    """P-002 was reviewed in 2025, sent no return in 2026 and is back in 2027: the 2027 pack called it
+    "New this year" while its years showed 2025. It had no return last year but one in 2025, and the
+    pack and results.json say so; P-004, never seen before, is still new."""
+    packs = tmp_path / "packs"
+    shutil.copytree(root / "packs" / "2025", packs / "2025")
+    gap = shutil.copytree(root / "returns-2026", tmp_path / "returns-2026")
+    (gap / "P-002.xlsx").unlink()
+    assert run(gap, packs / "2026", 2026, packs).exit_code == 0
+    result = run(root / "returns-2027", tmp_path / "2027", 2027, packs)
+    assert result.exit_code == 0, result.output
+
+    found, data = history(tmp_path / "2027")
+    assert found["P-002"] == [(2025, "Green"), (2027, "Green")]
+    change = data["change_since_previous"]
+    assert (change["new"], change["back"], change["ended"]) == (["P-004"], ["P-002"], [])
+    p2 = next(item for item in change["partnerships"] if item["id"] == "P-002")
+    assert (p2["status"], p2["last_review"], p2["rag_then"]) == ("back", 2025, None)
+    page = (tmp_path / "2027" / "review_pack.html").read_text(encoding="utf-8")
+    summary = _plain(page[page.index('id="change"') : page.index('id="charts"')])
+    assert "New this year (1): P-004 Partnership 4 (Red)." in summary
+    assert (
+        "No return last year, but one in an earlier year (1): P-002 Partnership 2 (Green; last reviewed in 2025)."
+        in (summary)
+    )
+    profile = _plain(_profile(page, "p-p-002-xlsx"))
+    assert "No return last year, but one in 2025 (its last review before this one)." in profile
+    assert "New this year" not in profile
+    assert "New this year" in _plain(_profile(page, "p-p-004-xlsx"))
+
+
 def test_a_second_return_of_an_id_keeps_its_own_years(tmp_path):
     """Two partnerships returned under P-003 in 2026 (Partnership 3 counted, "Another body" out of scope)
     and again in 2027, with a third, "Third body": each 2027 profile showed the counted return's 2026

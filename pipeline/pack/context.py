@@ -760,6 +760,7 @@ def change_summary(comparison: Comparison, year: int, partnerships: Sequence[Map
                 "completeness": f"{percent(change.completeness_then)} \u2192 {percent(change.completeness_now)}",
                 "completeness_change": points(change.completeness_then, change.completeness_now),
                 "what_changed": change.what_changed,
+                "last_review": change.last_review,
             }
             for change in changes
         ]
@@ -795,6 +796,7 @@ def change_summary(comparison: Comparison, year: int, partnerships: Sequence[Map
             if change.status == "continuing" and change.rag_then == change.rag_now
         ),
         "new": rows(comparison.new),
+        "back": rows(comparison.back),
         "ended": rows(change for change in comparison.ended if change.rag_then != OUT_OF_SCOPE),
         "ended_out_of_scope": rows(change for change in comparison.ended if change.rag_then == OUT_OF_SCOPE),
         "returned_unchanged": [{"file": now, "last_year": then} for now, then in comparison.returned_unchanged],
@@ -848,8 +850,8 @@ def _carried_outcomes(comparison: Comparison) -> list[str]:
 
 
 def profile_change(score: PartnershipScore, comparison: Comparison, first_file: Mapping[str, str]) -> dict[str, Any]:
-    """One profile's "Change since last year": new, or then and now side by side with last year's
-    open actions and how each stands now."""
+    """One profile's "Change since last year": new, back after a year with no return (and when it was
+    last reviewed), or then and now side by side with last year's open actions and how each stands now."""
     key = id_key(score.id)
     if not key:
         return {"kind": "no id"}
@@ -858,6 +860,8 @@ def profile_change(score: PartnershipScore, comparison: Comparison, first_file: 
     change = comparison.find(score.id)
     if change is None or change.status == "new":
         return {"kind": "new"}
+    if change.status == "back":
+        return {"kind": "back", "last_review": change.last_review}
     areas = {area.ref: area.text for area in catalogue.AREAS}
     return {
         "kind": "continuing",
