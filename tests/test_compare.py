@@ -113,3 +113,16 @@ def test_unusable_previous_folder_is_a_one_line_error(tmp_path, setup, says):
     with pytest.raises(PreviousError) as error:
         load_previous(folder)
     assert says in str(error.value) and "\n" not in str(error.value)
+
+
+def test_a_partnership_with_no_return_last_year_but_an_earlier_one_is_back_not_new():
+    """Its history in this year's results (pipeline.cycle.history) holds a review before last year's."""
+    back = {**partnership("P-005", "Red", 0.5, 0.6), "history": [{"year": 2024}, {"year": 2026}]}
+    fresh = {**partnership("P-006", "Green", 1.0, 1.0), "history": [{"year": 2026}]}
+    record = compare({**THIS_YEAR, "partnerships": [*THIS_YEAR["partnerships"], back, fresh]}, LAST_YEAR).as_dict()
+    assert (record["new"], record["back"]) == (["P-004", "P-006"], ["P-005"])
+    assert [(item["id"], item["status"], item["last_review"]) for item in record["partnerships"][-3:]] == [
+        ("P-004", "new", None),
+        ("P-005", "back", 2024),
+        ("P-006", "new", None),
+    ]

@@ -333,3 +333,82 @@ def test_last_years_file_returned_again_is_pointed_out(tmp_path):
         "P-001 returned.xlsx is the very file returned last year (P-001 safer streets.xlsx), unchanged: "
         "ask its officer for this year's review."
     ) in page
+
+
+def _plain(html: str) -> str:
+    """The text a reader sees: inline tags dropped, others read as a space, spaces collapsed."""
+    inline = re.sub(r"</?(?:strong|a|span|code|em)\b[^>]*>", "", html)
+    return " ".join(re.sub(r"<[^>]+>", " ", inline).replace("&#39;", "'").split())
+
+
+def test_a_partnership_back_after_a_year_without_a_return_is_not_new(root, tmp_path):
+    """P-002 was reviewed in 2025, sent no return in 2026 and is back in 2027: the 2027 pack called it
+    "New this year" while its years showed 2025. It had no return last year but one in 2025, and the
+    pack and results.json say so; P-004, never seen before, is still new."""
+    packs = tmp_path / "packs"
+    shutil.copytree(root / "packs" / "2025", packs / "2025")
+    gap = shutil.copytree(root / "returns-2026", tmp_path / "returns-2026")
+    (gap / "P-002.xlsx").unlink()
+    assert run(gap, packs / "2026", 2026, packs).exit_code == 0
+    result = run(root / "returns-2027", tmp_path / "2027", 2027, packs)
+    assert result.exit_code == 0, result.output
+
+    found, data = history(tmp_path / "2027")
+    assert found["P-002"] == [(2025, "Green"), (2027, "Green")]
+    change = data["change_since_previous"]
+    assert (change["new"], change["back"], change["ended"]) == (["P-004"], ["P-002"], [])
+    p2 = next(item for item in change["partnerships"] if item["id"] == "P-002")
+    assert (p2["status"], p2["last_review"], p2["rag_then"]) == ("back", 2025, None)
+    page = (tmp_path / "2027" / "review_pack.html").read_text(encoding="utf-8")
+    summary = _plain(page[page.index('id="change"') : page.index('id="charts"')])
+    assert "New this year (1): P-004 Partnership 4 (Red)." in summary
+    assert (
+        "No return last year, but one in an earlier year (1): P-002 Partnership 2 (Green; last reviewed in 2025)."
+        in (summary)
+    )
+    profile = _plain(_profile(page, "p-p-002-xlsx"))
+    assert "No return last year, but one in 2025 (its last review before this one)." in profile
+    assert "New this year" not in profile
+    assert "New this year" in _plain(_profile(page, "p-p-004-xlsx"))
+
+
+def test_a_second_return_of_an_id_keeps_its_own_years(tmp_path):
+    """Two partnerships returned under P-003 in 2026 (Partnership 3 counted, "Another body" out of scope)
+    and again in 2027, with a third, "Third body": each 2027 profile showed the counted return's 2026
+    figures as its own. Each return now has its own earlier figures, matched by name; a return whose
+    name no return of the ID had that year has no figures for it, and its profile says why."""
+    first, second = returns(tmp_path / "returns-2026", 2026), returns(tmp_path / "returns-2027", 2027)
+    for folder, year, name in ((first, 2026, "Another  BODY"), (second, 2027, "another body")):
+        write_workbook(
+            folder / "P-003-other.xlsx",
+            partnership_id="P-003",
+            register={"name": name, "scope_informal_group": "Yes", "review_completed_on": dt.date(year, 3, 1)},
+        )
+    write_workbook(
+        second / "P-003-third.xlsx",
+        partnership_id="P-003",
+        register={"name": "Third body", "review_completed_on": dt.date(2027, 3, 1)},
+    )
+    assert run(first, tmp_path / "2026", 2026).exit_code == 0
+    result = run(second, tmp_path / "2027", 2027, tmp_path / "2026")
+    assert result.exit_code == 0, result.output
+
+    data = json.loads((tmp_path / "2027" / "results.json").read_text(encoding="utf-8"))
+    years = {item["file"]: item["history"] for item in data["partnerships"]}
+    assert [(entry["year"], entry["rag"]) for entry in years["P-003.xlsx"]] == [(2026, "Green"), (2027, "Red")]
+    assert [(entry["year"], entry["rag"]) for entry in years["P-003-other.xlsx"]] == [
+        (2026, "Out of scope"),
+        (2027, "Out of scope"),
+    ]
+    assert [entry["year"] for entry in years["P-003-third.xlsx"]] == [2027]
+    left_out = {item["file"]: item["history_left_out"] for item in data["partnerships"]}
+    assert left_out["P-003-third.xlsx"] == [{"year": 2026, "names": ["Partnership 3", "Another BODY"]}]
+    assert left_out["P-003.xlsx"] == left_out["P-003-other.xlsx"] == []
+    page = (tmp_path / "2027" / "review_pack.html").read_text(encoding="utf-8")
+    other = _plain(_profile(page, "p-p-003-other-xlsx"))
+    assert "rating Out of scope \u2192 Out of scope" in other and "Green" not in other
+    third = _plain(_profile(page, "p-p-003-third-xlsx"))
+    assert (
+        "2026 is not shown: that year Partnership ID P-003 was returned only under other names (Partnership 3; "
+        "Another BODY), so none of that year's figures are this partnership's."
+    ) in third

@@ -2,7 +2,9 @@
 
 Pure functions over the two years' results (the shape `results.json` is written in), so the pack,
 `results.json` and the tests share one reading. Partnerships are matched by Partnership ID, ignoring
-case and spaces, as the duplicate-ID rule compares them.
+case and spaces, as the duplicate-ID rule compares them. A partnership with no return last year is new
+unless its `history` in this year's results (pipeline.cycle.history) holds an earlier review: then it
+is back after a gap.
 """
 
 from __future__ import annotations
@@ -77,7 +79,7 @@ class CarriedAction:
 class PartnershipChange:
     id: str
     name: str
-    status: str  # "continuing", "new" or "ended"
+    status: str  # "continuing", "new", "ended" or "back" (no return last year, but one in an earlier year)
     rag_then: str | None
     rag_now: str | None
     completeness_then: float | None
@@ -91,6 +93,9 @@ class PartnershipChange:
     #: (`Comparison.actions_listed`); None when they are listed, and followed as `carried_actions`.
     open_actions_then: int | None = None
     name_then: str = ""  # last year's name of a continuing partnership (`name` is this year's)
+    #: The year of the latest review before last year's, of a partnership with no return last year
+    #: that had one earlier ("back"); None for every other.
+    last_review: int | None = None
 
     @property
     def what_changed(self) -> str:
@@ -185,6 +190,11 @@ class Comparison:
     @property
     def ended(self) -> tuple[PartnershipChange, ...]:
         return tuple(change for change in self.partnerships if change.status == "ended")
+
+    @property
+    def back(self) -> tuple[PartnershipChange, ...]:
+        """Partnerships with no return last year that were reviewed in an earlier year: not new."""
+        return tuple(change for change in self.partnerships if change.status == "back")
 
     @property
     def names_changed(self) -> tuple[PartnershipChange, ...]:
@@ -292,6 +302,7 @@ class Comparison:
                     "rag_now": self.rag_counts("now"),
                     "new": [change.id for change in self.new],
                     "ended": [change.id for change in self.ended],
+                    "back": [change.id for change in self.back],
                     "ids_changed": [{"new": new.id, "ended": ended.id} for new, ended in self.ids_changed],
                     "names_changed": [
                         {"id": change.id, "then": change.name_then, "now": change.name} for change in self.names_changed
@@ -342,11 +353,12 @@ def compare(current: Mapping[str, Any], previous: Mapping[str, Any]) -> Comparis
     for key in sorted(now.keys() | then.keys(), key=lambda key: (now.get(key) or then[key])["id"]):
         this, last = now.get(key), then.get(key)
         either = this or last
+        reviewed_before = None if last else _last_review(this, current["year"])
         changes.append(
             PartnershipChange(
                 id=str(either["id"]),
                 name=str(either.get("name") or ""),
-                status="continuing" if this and last else ("new" if this else "ended"),
+                status="continuing" if this and last else "ended" if last else "back" if reviewed_before else "new",
                 rag_then=last and last.get("rag"),
                 rag_now=this and this.get("rag"),
                 completeness_then=last and last.get("checklist_completeness"),
@@ -358,6 +370,7 @@ def compare(current: Mapping[str, Any], previous: Mapping[str, Any]) -> Comparis
                 reasons_now=tuple(str(reason) for reason in (this or {}).get("rag_reasons") or ()),
                 open_actions_then=None if listed or not last else counted_then.get(key, 0),
                 name_then=str(last.get("name") or "") if this and last else "",
+                last_review=reviewed_before,
             )
         )
     return Comparison(
@@ -370,6 +383,17 @@ def compare(current: Mapping[str, Any], previous: Mapping[str, Any]) -> Comparis
         returned_unchanged=_same_files(current, previous),
         actions_listed=listed,
     )
+
+
+def _last_review(partnership: Mapping[str, Any] | None, year: int) -> int | None:
+    """The year of the partnership's latest review before `year` (this year's), from its `history`; None
+    when it has none."""
+    years = [
+        entry["year"]
+        for entry in (partnership or {}).get("history") or ()
+        if isinstance(entry, Mapping) and isinstance(entry.get("year"), int) and entry["year"] < year
+    ]
+    return max(years, default=None)
 
 
 def _same_files(current: Mapping[str, Any], previous: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
@@ -401,31 +425,48 @@ def _by_name(changes: Sequence[PartnershipChange]) -> dict[str, list[Partnership
 def by_identity(partnerships: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
     """Each Partnership ID's return: the one that counted (`counted`, see score.mark_duplicates), or
     for a results.json written before that was recorded, the first."""
-    found: dict[str, Mapping[str, Any]] = {}
-    for partnership in partnerships:
+    return {key: found[0] for key, found in returns_by_identity(partnerships).items()}
+
+
+def returns_by_identity(partnerships: Sequence[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
+    """Every return of each Partnership ID, the one that counted first, the others in their order."""
+    found: dict[str, list[Mapping[str, Any]]] = {}
+    for partnership in sorted(partnerships, key=lambda partnership: not partnership.get("counted", True)):
         key = id_key(partnership.get("id"))
-        if key and key not in found and partnership.get("counted", True):
-            found[key] = partnership
-    for partnership in partnerships:
-        key = id_key(partnership.get("id"))
-        if key and key not in found:
-            found[key] = partnership
+        if key:
+            found.setdefault(key, []).append(partnership)
     return found
+
+
+def own_return(
+    partnership: Mapping[str, Any], then: Sequence[Mapping[str, Any]], now: Sequence[Mapping[str, Any]]
+) -> Mapping[str, Any] | None:
+    """Which of an earlier year's returns of a Partnership ID (`then`, as `returns_by_identity` gives
+    them) is the same partnership as `partnership`, one of this year's returns of the ID (`now`): the
+    first with its name (case and spaces aside); else, when the ID has one return in each year, that
+    one (renamed, or the ID given to another partnership: `Comparison.names_changed` points it out);
+    else none, as the ID was shared and no return of that year has this one's name."""
+    name = values.folded(str(partnership.get("name") or ""))
+    named = [item for item in then if values.folded(str(item.get("name") or "")) == name]
+    if named:
+        return named[0]
+    return then[0] if len(then) == len(now) == 1 else None
 
 
 def _open_actions_by_identity(partnerships: Sequence[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
     """Every action open at last year's review, by Partnership ID: those of every assessed, in-scope
     return of the ID (when two files shared it, both), the one that counted first. These are the
     actions rolled over into this year's workbooks."""
-    ordered = sorted(partnerships, key=lambda partnership: not partnership.get("counted", True))
-    found: dict[str, list[Mapping[str, Any]]] = {}
-    for partnership in ordered:
-        key = id_key(partnership.get("id"))
-        if key and _reviewed(partnership):
-            found.setdefault(key, []).extend(
-                item for item in partnership.get("action_items", ()) if _status(item) != catalogue.COMPLETE
-            )
-    return found
+    return {
+        key: [
+            item
+            for partnership in returns
+            if _reviewed(partnership)
+            for item in partnership.get("action_items", ())
+            if _status(item) != catalogue.COMPLETE
+        ]
+        for key, returns in returns_by_identity(partnerships).items()
+    }
 
 
 def _lists_actions(partnerships: Sequence[Mapping[str, Any]]) -> bool:

@@ -4,8 +4,12 @@
 earlier years' output folders (`load_years`). The latest earlier year is the one "Change since last
 year" compares with (pipeline.cycle.compare); every year gives each partnership's rating, checklist
 completeness and assurance (`history`, matched by Partnership ID as the comparison matches it) and
-the RAG split of the year. A results.json written with its own history (a run that was itself given
-`--previous`) brings its earlier years too, so giving last year alone is enough once the chain exists.
+the RAG split of the year. Where an ID was used by more than one return, in that year or this one,
+each return is given the figures of that year's return with its name (`compare.own_return`), and a
+year whose returns of the ID all have other names is left out of its history (`history_left_out`
+says so): no partnership is shown another's figures as its own. A results.json written with its own
+history (a run that was itself given `--previous`) brings its earlier years too, so giving last year
+alone is enough once the chain exists.
 
 Pure functions over results.json data, apart from `load_years`, which reads the folders.
 """
@@ -17,7 +21,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from pipeline.check.rules import id_key
 from pipeline.check.score import RAG_ORDER, RED
-from pipeline.cycle.compare import RESULTS_FILE, PreviousError, by_identity, load_previous
+from pipeline.cycle.compare import RESULTS_FILE, PreviousError, load_previous, own_return, returns_by_identity
 
 #: A partnership Red at this many of its reviews running, up to this year's, is listed in the summary.
 RED_REVIEWS = 2
@@ -74,32 +78,46 @@ def _entry(year: int, partnership: Mapping[str, Any]) -> dict[str, Any]:
     return {"year": year, **{key: partnership.get(key) for key in MEASURES}}
 
 
-def _earlier_entries(earlier: Sequence[Mapping[str, Any]], this_year: int) -> dict[str, dict[int, dict[str, Any]]]:
-    """Each Partnership ID's entry of every earlier year: from the years given, then from the
-    histories those years' results.json carry (a year given counts over one carried)."""
-    found: dict[str, dict[int, dict[str, Any]]] = {}
-    for data in reversed(earlier):  # the latest year's carried history first; given years overwrite it
-        for key, partnership in by_identity(data["partnerships"]).items():
-            for item in partnership.get("history") or ():
-                if isinstance(item, Mapping) and isinstance(item.get("year"), int) and item["year"] < this_year:
-                    found.setdefault(key, {}).setdefault(
-                        item["year"], {"year": item["year"], **{k: item.get(k) for k in MEASURES}}
-                    )
-    for data in earlier:  # every one before this year (`load_years`)
-        for key, partnership in by_identity(data["partnerships"]).items():
-            found.setdefault(key, {})[data["year"]] = _entry(data["year"], partnership)
-    return found
+def _earlier_entries(
+    partnership: Mapping[str, Any],
+    now: Sequence[Mapping[str, Any]],
+    earlier: Sequence[tuple[int, Mapping[str, Sequence[Mapping[str, Any]]]]],
+    this_year: int,
+) -> tuple[dict[int, dict[str, Any]], list[dict[str, Any]]]:
+    """The partnership's entry of every earlier year, from its own return of each year given (see
+    `own_return`; `now` is this year's returns of its ID, `earlier` each year's returns by ID), then
+    from the histories those returns carry (a year given counts over one carried); and the years
+    given whose returns of its ID are all another partnership's, each with their names."""
+    key = id_key(partnership.get("id"))
+    found: dict[int, dict[str, Any]] = {}
+    left_out: list[dict[str, Any]] = []
+    for _, returns in reversed(earlier):  # the latest year's carried history first; given years overwrite it
+        own = own_return(partnership, returns.get(key, ()), now)
+        for item in (own or {}).get("history") or ():
+            if isinstance(item, Mapping) and isinstance(item.get("year"), int) and item["year"] < this_year:
+                found.setdefault(item["year"], {"year": item["year"], **{k: item.get(k) for k in MEASURES}})
+    for year, returns in earlier:  # every one before this year (`load_years`)
+        own = own_return(partnership, returns.get(key, ()), now)
+        if own is not None:
+            found[year] = _entry(year, own)
+        elif returns.get(key):
+            found.pop(year, None)
+            left_out.append({"year": year, "names": [str(item.get("name") or "") for item in returns[key]]})
+    return found, left_out
 
 
 def add_history(current: dict[str, Any], earlier: Sequence[Mapping[str, Any]]) -> None:
     """Give every partnership of `current` (results.json data) its `history`, oldest first, this year
-    last, and `current["history"]`: the RAG split year by year and the IDs Red at `RED_REVIEWS` or
-    more reviews running."""
+    last, with `history_left_out` (the earlier years whose returns of its ID were another
+    partnership's: `year` and their `names`), and `current["history"]`: the RAG split year by year and
+    the IDs Red at `RED_REVIEWS` or more reviews running."""
     year = current["year"]
-    entries = _earlier_entries(earlier, year)
+    now = returns_by_identity(current["partnerships"])
+    returns = [(data["year"], returns_by_identity(data["partnerships"])) for data in earlier]
     for partnership in current["partnerships"]:
-        past = entries.get(id_key(partnership.get("id")), {})
+        past, left_out = _earlier_entries(partnership, now.get(id_key(partnership.get("id")), ()), returns, year)
         partnership["history"] = [past[key] for key in sorted(past)] + [_entry(year, partnership)]
+        partnership["history_left_out"] = left_out
     splits: dict[int, dict[str, int]] = {}
     for data in reversed(earlier):
         for item in (data.get("history") or {}).get("years", ()) if isinstance(data.get("history"), Mapping) else ():

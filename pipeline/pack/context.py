@@ -267,6 +267,7 @@ def _profile(
         "objectives": [(ref, titles.get(ref, "")) for ref in score.objectives or ()],
         "change": None,  # filled in by build_context when there is a comparison
         "trend": None,  # filled in by build_context when there are earlier years
+        "history_left_out": [],  # ... with the earlier years not shown as its own, each in a sentence
         "leverage": None,  # filled in by build_context: partners' money per council pound, or why not
     }
 
@@ -611,8 +612,8 @@ def leverage_section(
 
 def years_side_by_side(data: Mapping[str, Any], partnerships: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
     """The summary's RAG split year by year and the partnerships Red at two or more reviews running;
-    each profile's `trend` (its rating, completeness and assurance over the years). None, and no
-    trend, when there is only this year."""
+    each profile's `trend` (its rating, completeness and assurance over the years) and
+    `history_left_out` (why a year is not in it). None, and no trend, when there is only this year."""
     from pipeline.cycle.history import red_run
 
     history = data.get("history") or {}
@@ -624,6 +625,9 @@ def years_side_by_side(data: Mapping[str, Any], partnerships: Sequence[dict[str,
         result = by_file.get(item["score"].file, {})
         entries = result.get("history") or []
         anchors[item["score"].file] = item["anchor"]
+        item["history_left_out"] = [
+            left_out_text(entry, item["score"].id) for entry in result.get("history_left_out") or ()
+        ]
         if len(entries) > 1:
             text = trend_text(entries)
             item["trend"] = {
@@ -682,6 +686,15 @@ def trend_text(entries: Sequence[Mapping[str, Any]]) -> str:
         f"From {years[0]} to {years[-1]}: rating {arrow(entry['rag'] or 'none' for entry in entries)}; "
         f"checklist completeness {arrow(percent(entry['checklist_completeness']) for entry in entries)}; "
         f"assurance {arrow(percent(entry['checklist_assurance']) for entry in entries)}."
+    )
+
+
+def left_out_text(left_out: Mapping[str, Any], partnership_id: str) -> str:
+    """Why a year is not in a partnership's years: its ID's returns that year were another partnership's."""
+    names = "; ".join(" ".join(str(name).split()) for name in left_out["names"])
+    return (
+        f"{left_out['year']} is not shown: that year Partnership ID {partnership_id} was returned only under "
+        f"other names ({names}), so none of that year's figures are this partnership's."
     )
 
 
@@ -749,6 +762,7 @@ def change_summary(comparison: Comparison, year: int, partnerships: Sequence[Map
                 "completeness": f"{percent(change.completeness_then)} \u2192 {percent(change.completeness_now)}",
                 "completeness_change": points(change.completeness_then, change.completeness_now),
                 "what_changed": change.what_changed,
+                "last_review": change.last_review,
             }
             for change in changes
         ]
@@ -784,6 +798,7 @@ def change_summary(comparison: Comparison, year: int, partnerships: Sequence[Map
             if change.status == "continuing" and change.rag_then == change.rag_now
         ),
         "new": rows(comparison.new),
+        "back": rows(comparison.back),
         "ended": rows(change for change in comparison.ended if change.rag_then != OUT_OF_SCOPE),
         "ended_out_of_scope": rows(change for change in comparison.ended if change.rag_then == OUT_OF_SCOPE),
         "returned_unchanged": [{"file": now, "last_year": then} for now, then in comparison.returned_unchanged],
@@ -837,8 +852,8 @@ def _carried_outcomes(comparison: Comparison) -> list[str]:
 
 
 def profile_change(score: PartnershipScore, comparison: Comparison, first_file: Mapping[str, str]) -> dict[str, Any]:
-    """One profile's "Change since last year": new, or then and now side by side with last year's
-    open actions and how each stands now."""
+    """One profile's "Change since last year": new, back after a year with no return (and when it was
+    last reviewed), or then and now side by side with last year's open actions and how each stands now."""
     key = id_key(score.id)
     if not key:
         return {"kind": "no id"}
@@ -847,6 +862,8 @@ def profile_change(score: PartnershipScore, comparison: Comparison, first_file: 
     change = comparison.find(score.id)
     if change is None or change.status == "new":
         return {"kind": "new"}
+    if change.status == "back":
+        return {"kind": "back", "last_review": change.last_review}
     areas = {area.ref: area.text for area in catalogue.AREAS}
     return {
         "kind": "continuing",
