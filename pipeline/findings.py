@@ -231,7 +231,7 @@ RULES: dict[RuleCode, Rule] = {
         Rule(
             RuleCode.OBJECTIVES_NONE_SUPPORTED,
             WARNING,
-            "every objective answered No: it supports none",
+            "every objective of the council's list on the sheet and answered No: it supports none",
             "The partnership is said to support none of the council's objectives. The strategy says every "
             "partnership must support them: check the answers, or review whether the council should stay in it.",
         ),
