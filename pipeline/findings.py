@@ -206,9 +206,9 @@ RULES: dict[RuleCode, Rule] = {
             RuleCode.OBJECTIVES_OTHER_LIST,
             WARNING,
             "the workbook was made with another list of objectives",
-            "This workbook lists other objectives than the council's list for this review ({reason}). Only the "
-            "answers to objectives whose Ref and title are on this year's list are read: copy your answers "
-            "into this year's template.",
+            "This workbook is not recognised as made with the council's list of objectives for this review "
+            "({reason}). Only the answers to objectives whose Ref and title are on this year's list are read: "
+            "copy your answers into this year's template.",
         ),
         Rule(
             RuleCode.OBJECTIVES_UNANSWERED,

@@ -192,6 +192,27 @@ def test_a_workbook_made_with_another_list_is_told_so(tmp_path):
     assert found == {("Objectives", "", "objectives.other_list")}
 
 
+def _other_list_reason(tmp_path, **workbook) -> str:
+    write_workbook(tmp_path / "p.xlsx", **workbook)
+    [found] = [
+        item
+        for item in assess_folder(tmp_path, CONFIG, as_of=AS_OF).report.findings
+        if item.rule == "objectives.other_list"
+    ]
+    return found.message
+
+
+def test_a_workbook_without_the_name_of_its_list_is_told_that_not_another_order(tmp_path):
+    """The defined name objectives_list removed, the sheet as this year's: the finding says what is wrong."""
+    message = _other_list_reason(tmp_path, edit=lambda book: book.defined_names.pop(catalogue.OBJECTIVES_LIST_NAME))
+    assert "objectives_list is missing" in message and "another order" not in message
+
+
+def test_a_workbook_with_this_years_objectives_in_another_order_is_told_so(tmp_path):
+    message = _other_list_reason(tmp_path, council_objectives=tuple(reversed(CONFIG.objectives)))
+    assert "another order" in message
+
+
 def test_supports_none_only_when_every_objective_of_the_list_is_answered_no(tmp_path):
     """A blank answer is neither Yes nor No: with the others No, the partnership has not said it supports none."""
     write_workbook(tmp_path / "p.xlsx", objectives={**NONE, "O1": {"Contributes": None}})

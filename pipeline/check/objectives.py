@@ -102,4 +102,20 @@ def differences(workbook: Workbook, config: Config) -> str:
         parts.append(f"this year's {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not on it as listed")
     if extra:
         parts.append(f"it lists {', '.join(extra)}, which this year's list does not")
-    return "; ".join(parts) or "it was made with a list in another order"
+    if parts:
+        return "; ".join(parts)
+    listed = [_fold(row.ref) for row in workbook.objectives]
+    twice = [row.ref for index, row in enumerate(workbook.objectives) if _fold(row.ref) in listed[:index]]
+    if twice:
+        return f"it lists {', '.join(twice)} more than once"
+    if listed != [_fold(item.ref) for item in config.objectives]:
+        return "it lists this year's objectives in another order"
+    if not workbook.objectives_list:
+        return (
+            f"its Objectives sheet lists this year's objectives, but the workbook does not record the list it "
+            f"was made with (its defined name {catalogue.OBJECTIVES_LIST_NAME} is missing)"
+        )
+    return (
+        f"its Objectives sheet lists this year's objectives, but the workbook records another list "
+        f"({workbook.objectives_list})"
+    )
