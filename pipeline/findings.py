@@ -214,9 +214,9 @@ RULES: dict[RuleCode, Rule] = {
             RuleCode.OBJECTIVES_OTHER_LIST,
             WARNING,
             "the workbook was made with another list of objectives",
-            "This workbook lists other objectives than the council's list for this review ({reason}). Only the "
-            "answers to objectives whose Ref and title are on this year's list are read: copy your answers "
-            "into this year's template.",
+            "This workbook is not recognised as made with the council's list of objectives for this review "
+            "({reason}). Only the answers to objectives whose Ref and title are on this year's list are read: "
+            "copy your answers into this year's template.",
         ),
         Rule(
             RuleCode.OBJECTIVES_UNANSWERED,
@@ -239,7 +239,7 @@ RULES: dict[RuleCode, Rule] = {
         Rule(
             RuleCode.OBJECTIVES_NONE_SUPPORTED,
             WARNING,
-            "every objective answered No: it supports none",
+            "every objective of the council's list on the sheet and answered No: it supports none",
             "The partnership is said to support none of the council's objectives. The strategy says every "
             "partnership must support them: check the answers, or review whether the council should stay in it.",
         ),

@@ -35,11 +35,12 @@ LIMITED = {
 }
 
 
-def report(folder, out) -> None:
-    """`partnerships report` on the returns in `folder`, without the PDF."""
+def report(folder, out, config=None) -> None:
+    """`partnerships report` on the returns in `folder`, without the PDF (with the TOML file `config`)."""
     result = CliRunner().invoke(
         cli,
-        ["report", str(folder), "--out", str(out), "--as-of", AS_OF.isoformat(), "--no-pdf"],
+        ["report", str(folder), "--out", str(out), "--as-of", AS_OF.isoformat(), "--no-pdf"]
+        + (["--config", str(config)] if config else []),
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output
@@ -186,8 +187,106 @@ def test_a_workbook_made_with_another_list_is_told_so(tmp_path):
     found = {
         (item.sheet, item.cell, item.rule) for item in assess_folder(tmp_path, config, as_of=AS_OF).report.findings
     }
-    # O1 is answered (No) on the same row and title, so it is read; O9 is not on the workbook's list.
-    assert found == {("Objectives", "", "objectives.other_list"), ("Objectives", "C2", "objectives.none_supported")}
+    # O1 is answered (No) on the same row and title, so it is read; O9 is not on the workbook's list, so it
+    # is neither Yes nor No, and the partnership is not said to support none of the objectives.
+    assert found == {("Objectives", "", "objectives.other_list")}
+
+
+def _other_list_reason(tmp_path, **workbook) -> str:
+    write_workbook(tmp_path / "p.xlsx", **workbook)
+    [found] = [
+        item
+        for item in assess_folder(tmp_path, CONFIG, as_of=AS_OF).report.findings
+        if item.rule == "objectives.other_list"
+    ]
+    return found.message
+
+
+def test_a_workbook_without_the_name_of_its_list_is_told_that_not_another_order(tmp_path):
+    """The defined name objectives_list removed, the sheet as this year's: the finding says what is wrong."""
+    message = _other_list_reason(tmp_path, edit=lambda book: book.defined_names.pop(catalogue.OBJECTIVES_LIST_NAME))
+    assert "objectives_list is missing" in message and "another order" not in message
+
+
+def test_a_workbook_with_this_years_objectives_in_another_order_is_told_so(tmp_path):
+    message = _other_list_reason(tmp_path, council_objectives=tuple(reversed(CONFIG.objectives)))
+    assert "another order" in message
+
+
+def test_supports_none_only_when_every_objective_of_the_list_is_answered_no(tmp_path):
+    """A blank answer is neither Yes nor No: with the others No, the partnership has not said it supports none."""
+    write_workbook(tmp_path / "p.xlsx", objectives={**NONE, "O1": {"Contributes": None}})
+    found = {(item.cell, item.rule) for item in assess_folder(tmp_path, CONFIG, as_of=AS_OF).report.findings}
+    assert found == {("C2", "objectives.unanswered")}
+
+
+@pytest.fixture(scope="module")
+def other_lists(tmp_path_factory):
+    """This year's list keeps O1 and O2 of the default list and adds O7; three returns run through the
+    report with it: P-007 made with the default list (O5 Yes, O1 and O2 No, O7 not on its sheet), P-008
+    made with this year's list and answering No to all three, P-009 made with a list sharing none of them."""
+    folder = tmp_path_factory.mktemp("other_lists") / "returns"
+    folder.mkdir()
+    this_year = (*CONFIG.objectives[:2], Objective("O7", "Homes for everyone"))
+    config = folder.parent / "review.toml"
+    config.write_text(
+        "[objectives]\n" + "".join(f'{item.ref} = "{item.title}"\n' for item in this_year), encoding="utf-8"
+    )
+    write_workbook(
+        folder / "p7.xlsx",
+        partnership_id="P-007",
+        objectives={**NONE, "O5": {"Contributes": "Yes", "How": "Early help for families"}},
+    )
+    write_workbook(folder / "p8.xlsx", partnership_id="P-008", council_objectives=this_year)
+    write_workbook(
+        folder / "p9.xlsx", partnership_id="P-009", council_objectives=(Objective("X1", "A greener district"),)
+    )
+    out = folder.parent / "out"
+    report(folder, out, config)
+    return folder, out
+
+
+def test_an_objective_not_on_the_sheet_is_neither_yes_nor_no(other_lists):
+    _, out = other_lists
+    data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    by_id = {item["id"]: item for item in data["partnerships"]}
+    assert {key: (item["objectives"], item["objectives_not_listed"]) for key, item in by_id.items()} == {
+        "P-007": ([], ["O7"]),
+        "P-008": ([], []),
+        "P-009": ([], ["O1", "O2", "O7"]),
+    }
+    strategy = data["strategy"]
+    assert strategy["partnerships_supporting_none"] == ["P-008"]
+    # O7 was answered (No) by P-008 only: no partnership supports any of the three.
+    assert strategy["objectives_supported_by_none"] == ["O1", "O2", "O7"]
+    assert {item["ref"]: item["not_listed"] for item in strategy["objectives"]} == {"O1": 1, "O2": 1, "O7": 2}
+    rows = csv.DictReader(io.StringIO((out / "validation_report.csv").read_text(encoding="utf-8")))
+    found = {(row["partnership_id"], row["rule"]) for row in rows if row["rule"].startswith("objectives.")}
+    assert found == {
+        ("P-007", "objectives.other_list"),
+        ("P-008", "objectives.none_supported"),
+        ("P-009", "objectives.other_list"),
+    }
+    page = html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (out / "review_pack.html").read_text("utf-8"))))
+    assert "1 partnership supports none of the council's objectives." in page
+    assert "1 of the council's 3 objectives (O7) is not on its Objectives sheet" in page
+    assert "P-007 (O7)." in page
+
+
+def test_a_sheet_listing_none_of_the_objectives_is_not_told_it_is_unanswered(other_lists):
+    """objectives.other_list already says what to do: the return is counted apart, not as unanswered."""
+    _, out = other_lists
+    strategy = json.loads((out / "results.json").read_text(encoding="utf-8"))["strategy"]
+    assert (strategy["objectives_unanswered"], strategy["objectives_other_list"]) == ([], ["P-009"])
+    page = html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (out / "review_pack.html").read_text("utf-8"))))
+    assert "Objectives sheet not answered" not in page and "answer none of the objectives" not in page
+    assert "1 workbook made with another list of objectives lists none of the council's" in page
+    register = openpyxl.load_workbook(out / "register.xlsx")["Register"]
+    headers = [cell.value for cell in register[1]]
+    supported = {
+        row[0]: row[headers.index("Objectives supported")] for row in register.iter_rows(min_row=2, values_only=True)
+    }
+    assert supported == {"P-007": "None answered Yes", "P-008": "None", "P-009": "Not listed"}
 
 
 def test_answers_csv_one_row_per_answer_cell(year):

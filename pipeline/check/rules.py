@@ -239,7 +239,8 @@ def _objective_finding(rule: RuleCode, workbook: Workbook, cell: str, value: obj
 
 def objectives_answers(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
     """Version 2: the list the workbook was made with; each objective answered Yes or No, a Yes with
-    its How; and at least one objective supported (the strategy asks every partnership to)."""
+    its How; and at least one objective supported (the strategy asks every partnership to): said to
+    support none only when every objective of this year's list is on its sheet and answered No."""
     if not objective_answers.stated(workbook):
         return
     if not objective_answers.same_list(workbook, config):
@@ -251,7 +252,6 @@ def objectives_answers(workbook: Workbook, as_of: dt.date, config: Config) -> It
             reason=objective_answers.differences(workbook, config),
         )
     pairs = objective_answers.matched(workbook, config)
-    answered = []
     for objective, row in pairs:
         answer = objective_answers.contribution(row)
         if answer is None:
@@ -262,13 +262,9 @@ def objectives_answers(workbook: Workbook, as_of: dt.date, config: Config) -> It
             yield _objective_finding(
                 RuleCode.OBJECTIVES_INVALID, workbook, row.cell("Contributes"), row.contributes, ref=objective.ref
             )
-        else:
-            answered.append(answer)
-            if answer == catalogue.YES and values.clean(row.how) is None:
-                yield _objective_finding(
-                    RuleCode.OBJECTIVES_NO_HOW, workbook, row.cell("How"), row.how, ref=objective.ref
-                )
-    if answered and catalogue.YES not in answered:
+        elif answer == catalogue.YES and values.clean(row.how) is None:
+            yield _objective_finding(RuleCode.OBJECTIVES_NO_HOW, workbook, row.cell("How"), row.how, ref=objective.ref)
+    if objective_answers.said(workbook, config).supports_none:
         yield _objective_finding(
             RuleCode.OBJECTIVES_NONE_SUPPORTED, workbook, pairs[0][1].cell("Contributes"), pairs[0][1].contributes
         )

@@ -126,14 +126,22 @@ class PartnershipScore:
     significance_reasons: tuple[str, ...] = ()
     performance_method: str = ""  # as chosen from the list ('' when blank or not on it)
     proportionate: bool | None = None  # the method (none recorded too) against the tier; None when nothing to say
-    #: The refs of the council's objectives it contributes to; None when not stated (template version 1),
-    #: out of scope or not assessed.
-    objectives: tuple[str, ...] | None = None
-    #: Whether it answered any objective Yes or No: with no Yes, it supports none only if it answered
-    #: (blank answers say nothing either way).
-    objectives_answered: bool = False
+    #: What it says of each of the council's objectives (Yes, No, blank or invalid, not on its sheet);
+    #: None when not stated (template version 1), out of scope or not assessed.
+    objectives_said: objective_answers.Said | None = None
     total_budget: float | None = None
     partner_contributions: float | None = None
+
+    @property
+    def objectives(self) -> tuple[str, ...] | None:
+        """The refs of the council's objectives it contributes to; None when not stated."""
+        return None if self.objectives_said is None else self.objectives_said.yes
+
+    @property
+    def objectives_answered(self) -> bool:
+        """Whether it answered any of the council's objectives Yes or No (blank answers, and objectives
+        not on its sheet, say nothing either way)."""
+        return self.objectives_said is not None and self.objectives_said.answered
 
     @property
     def high_risks(self) -> int:
@@ -221,8 +229,7 @@ def score_workbook(
         action_lines=action_lines,
         checklist_statuses={status: status_counts[status] for status in catalogue.CHECKLIST_STATUSES},
         template_version=workbook.template_version,
-        objectives=objective_answers.supported(workbook, config) if reviewed else None,
-        objectives_answered=reviewed and objective_answers.answered(workbook, config),
+        objectives_said=objective_answers.said(workbook, config) if reviewed else None,
         total_budget=_valid(values.amount(workbook.value("total_budget"))),
         partner_contributions=_valid(values.amount(workbook.value("partner_contributions"))),
     )

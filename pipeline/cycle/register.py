@@ -56,9 +56,17 @@ OPEN_ACTION_HEADERS = (
 OBJECTIVES_SHEET = "Objectives"
 #: Each return's answer per objective (template version 2), so next year's workbook brings them back.
 OBJECTIVE_HEADERS = ("Partnership ID", "Ref", "Objective", "Contributes", "How", "File")
-#: What "Objectives supported" says of a return made with template version 1, which does not ask; of one
-#: that answered No to every objective it answered; and of one that answered none, Yes or No.
-NOT_STATED, SUPPORTS_NONE, NOT_ANSWERED = "Not stated", "None", "Not answered"
+#: What "Objectives supported" says, when no objective is answered Yes, of a return made with template
+#: version 1, which does not ask; of one that answered No to every objective of the council's list; of one
+#: whose sheet lists some of them and answers none, Yes or No; of one whose sheet, made with another list,
+#: lists none of them; and of one that answered some No and left the others blank or off its sheet.
+NOT_STATED, SUPPORTS_NONE, NOT_ANSWERED, NOT_LISTED, NONE_YES = (
+    "Not stated",
+    "None",
+    "Not answered",
+    "Not listed",
+    "None answered Yes",
+)
 OWN_RISKS_SHEET = "Own risks"
 #: An officer's own risks (below R09), so next year's workbook brings them back to be rated again.
 OWN_RISK_HEADERS = ("Partnership ID", "Ref", "Risk", "Mitigation", "Owner", "File")
@@ -99,11 +107,16 @@ def register_rows(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbo
 def _supported(score: PartnershipScore) -> str | None:
     if not score.assessed or not score.in_scope:
         return None
-    if score.objectives is None:
+    said = score.objectives_said
+    if said is None:
         return NOT_STATED
-    if score.objectives:
-        return "; ".join(score.objectives)
-    return SUPPORTS_NONE if score.objectives_answered else NOT_ANSWERED
+    if said.yes:
+        return "; ".join(said.yes)
+    if said.supports_none:
+        return SUPPORTS_NONE
+    if said.lists_none:
+        return NOT_LISTED
+    return NONE_YES if said.answered else NOT_ANSWERED
 
 
 def objective_rows(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbook]) -> list[list[Value]]:

@@ -339,6 +339,8 @@ def _exceptions(
         "unsupported_objectives": strategy["objectives"]["unsupported"],
         "objectives_not_stated": [by_file[item["file"]] for item in strategy["objectives"]["not_stated"]],
         "objectives_unanswered": [by_file[item["file"]] for item in strategy["objectives"]["unanswered"]],
+        "objectives_other_list": [by_file[item["file"]] for item in strategy["objectives"]["other_list"]],
+        "objectives_not_listed": [by_file[item["file"]] for item in strategy["objectives"]["not_listed"]],
     }
 
 
@@ -391,6 +393,20 @@ def _headlines(totals: Mapping[str, Any], exceptions: Mapping[str, list]) -> lis
         len(exceptions["objectives_unanswered"]),
         "1 partnership has not said which of the council's objectives it supports (Objectives sheet not answered).",
         "{n} partnerships have not said which of the council's objectives they support (Objectives sheet not answered).",
+    )
+    add(
+        len(exceptions["objectives_other_list"]),
+        "1 workbook was made with another list of objectives and lists none of the council's: it does not say "
+        "which it supports.",
+        "{n} workbooks were made with another list of objectives and list none of the council's: they do not say "
+        "which they support.",
+    )
+    add(
+        len(exceptions["objectives_not_listed"]),
+        "1 workbook was made with another list of objectives and leaves some of the council's off its Objectives "
+        "sheet: those are neither supported nor not.",
+        "{n} workbooks were made with another list of objectives and leave some of the council's off their "
+        "Objectives sheet: those are neither supported nor not.",
     )
     add(
         len(exceptions["objectives_not_stated"]),

@@ -5,8 +5,9 @@ year's comparison (pipeline/cycle/compare.py) reads to follow last year's open a
 `duplicate_of` (a second return of a Partnership ID is not counted in `totals`), and `left_out`, the
 answers that could not be read and are in no figure; `significance` (the tier's name, null when out
 of scope or not assessed) and `objectives` (the refs of the council's objectives it contributes to,
-null when not stated (template version 1), out of scope or not assessed). Written with sorted
-keys and fixed indentation, so the same run gives the same bytes.
+null when not stated (template version 1), out of scope or not assessed), with `objectives_not_listed`
+(the refs of the council's objectives its sheet, made with another list, does not list: neither Yes
+nor No). Written with sorted keys and fixed indentation, so the same run gives the same bytes.
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ def partnership_result(score: PartnershipScore) -> dict[str, Any]:
         "performance_method": score.performance_method or None,
         "method_proportionate": score.proportionate,
         "objectives": None if score.objectives is None else list(score.objectives),
+        "objectives_not_listed": None if score.objectives_said is None else list(score.objectives_said.not_listed),
         "total_budget": score.total_budget,
         "partner_contributions": score.partner_contributions,
         "left_out": [
@@ -138,6 +140,7 @@ def results(
             "partnerships_supporting_none": [item["id"] for item in objectives["none"]],
             "objectives_not_stated": [item["id"] for item in objectives["not_stated"]],
             "objectives_unanswered": [item["id"] for item in objectives["unanswered"]],
+            "objectives_other_list": [item["id"] for item in objectives["other_list"]],
             "rag_by_service_area": strategy["rag_by_service_area"],
             "strategy_risks": strategy["strategy_risks"],
         }

@@ -154,7 +154,10 @@ def partnerships_frame(
             "proportionate": score.proportionate,
             "objectives_stated": score.objectives is not None,
             "objectives_answered": score.objectives_answered,
+            "objectives_supports_none": score.objectives_said is not None and score.objectives_said.supports_none,
+            "objectives_lists_none": score.objectives_said is not None and score.objectives_said.lists_none,
             "objectives": tuple(score.objectives or ()),
+            "objectives_not_listed": score.objectives_said.not_listed if score.objectives_said else (),
             "funding": score.funding,
             "officer_days": score.officer_days,
             "councillor_days": score.councillor_days,
@@ -184,7 +187,10 @@ def partnerships_frame(
         "proportionate",
         "objectives_stated",
         "objectives_answered",
+        "objectives_supports_none",
+        "objectives_lists_none",
         "objectives",
+        "objectives_not_listed",
         "funding",
         "officer_days",
         "councillor_days",
@@ -204,7 +210,15 @@ def partnerships_frame(
 
 
 #: The columns of `partnerships_frame` that are True or False for every partnership.
-_FLAGS = ("assessed", "in_scope", "counted", "objectives_stated", "objectives_answered")
+_FLAGS = (
+    "assessed",
+    "in_scope",
+    "counted",
+    "objectives_stated",
+    "objectives_answered",
+    "objectives_supports_none",
+    "objectives_lists_none",
+)
 
 
 #: The partnerships table's columns of improvement actions by status (and overdue), and of each
@@ -272,13 +286,17 @@ def objectives_matrix(frame: "pandas.DataFrame", config: Config) -> dict[str, An
     """Partnerships x the council's objectives, for the partnerships in the year's figures.
 
     `rows`: each partnership stating its objectives and answering any, with Yes per objective it
-    contributes to;
+    contributes to and the objectives its sheet does not list (`not_listed`: neither Yes nor No);
     `objectives`: per objective, the partnerships contributing and their council money and officer
     days (a partnership's whole money counts under each objective it supports, so the objectives'
-    sums may add up to more than the total); `none`: partnerships that answered and support no
-    objective (an exception: the strategy says every partnership must); `unanswered`: those that
-    answered no objective at all, Yes or No (they have not said); `unsupported`: objectives no partnership
-    supports; `not_stated`: partnerships whose workbook does not ask (template version 1)."""
+    sums may add up to more than the total), and how many partnerships' sheets do not list it;
+    `none`: partnerships that answered No to every objective (an exception: the strategy says every
+    partnership must support one); `unanswered`: those whose sheet lists some of the objectives and
+    answers none of them, Yes or No (they have not said); `other_list`: those whose sheet, made with
+    another list, lists none of them (objectives.other_list: they could not say); `not_listed`: those
+    whose sheet lists some of them but not all, with the refs it leaves out; `unsupported`:
+    objectives no partnership supports, of those some partnership answered on its sheet;
+    `not_stated`: partnerships whose workbook does not ask (template version 1)."""
     import pandas
 
     counted = counted_partnerships(frame)
@@ -297,6 +315,9 @@ def objectives_matrix(frame: "pandas.DataFrame", config: Config) -> dict[str, An
         funding=("funding", lambda series: float(series.fillna(0).sum())),
         officer_days=("officer_days", lambda series: float(series.fillna(0).sum())),
     )
+    by_file = stated.set_index("file")
+    answered = by_file["objectives_answered"]
+    not_listed = by_file["objectives_not_listed"]
     objectives = []
     for item in config.objectives:
         have = item.ref in totals.index
@@ -307,11 +328,11 @@ def objectives_matrix(frame: "pandas.DataFrame", config: Config) -> dict[str, An
                 "partnerships": int(totals.at[item.ref, "partnerships"]) if have else 0,
                 "funding": float(totals.at[item.ref, "funding"]) if have else 0.0,
                 "officer_days": float(totals.at[item.ref, "officer_days"]) if have else 0.0,
+                "not_listed": sum(item.ref in refs_left_out for refs_left_out in not_listed),
             }
         )
-    supports = wide.any(axis=1) if refs else pandas.Series(False, index=wide.index)
-    by_file = stated.set_index("file")
-    answered = by_file["objectives_answered"]
+    # The objectives some partnership could have said Yes to: it answered its sheet, and they were on it.
+    asked = {ref for file in by_file.index if answered[file] for ref in refs if ref not in not_listed[file]}
 
     def named(file: str) -> dict[str, Any]:
         return {"file": file, "id": by_file.at[file, "partnership_id"], "name": by_file.at[file, "name"]}
@@ -320,15 +341,27 @@ def objectives_matrix(frame: "pandas.DataFrame", config: Config) -> dict[str, An
         "refs": refs,
         # One that answered nothing is `unanswered`, not a row of blanks (which would read "does not").
         "rows": [
-            {**named(file), "cells": [bool(wide.at[file, ref]) for ref in refs]}
+            {
+                **named(file),
+                "cells": [bool(wide.at[file, ref]) for ref in refs],
+                "not_listed": list(not_listed[file]),
+            }
             for file in wide.index
             if answered[file]
         ],
         "objectives": objectives,
-        "none": [named(file) for file in wide.index if answered[file] and not supports[file]],
-        "unanswered": [named(file) for file in wide.index if not answered[file]],
-        # Said only when some partnership could have said Yes: when none answered, nothing is known.
-        "unsupported": [item for item in objectives if not item["partnerships"]] if answered.any() else [],
+        "none": [named(file) for file in wide.index if by_file.at[file, "objectives_supports_none"]],
+        "unanswered": [
+            named(file) for file in wide.index if not answered[file] and not by_file.at[file, "objectives_lists_none"]
+        ],
+        "other_list": [named(file) for file in wide.index if by_file.at[file, "objectives_lists_none"]],
+        "not_listed": [
+            {**named(file), "refs": list(not_listed[file])}
+            for file in wide.index
+            if not_listed[file] and not by_file.at[file, "objectives_lists_none"]
+        ],
+        # Said only of an objective some partnership could have said Yes to: otherwise nothing is known.
+        "unsupported": [item for item in objectives if not item["partnerships"] and item["ref"] in asked],
         "not_stated": [
             {"file": row.file, "id": row.partnership_id, "name": row.name}
             for row in counted[~counted["objectives_stated"]].itertuples()
