@@ -67,3 +67,38 @@ def test_the_findings_sheet_rows_are_tall_enough_for_their_messages(tmp_path):
         if message and len(message) > width:
             lines = -(-len(message) // int(width * 0.95))
             assert (sheet.row_dimensions[row].height or 15) >= 15 * lines, (row, message)
+
+
+def test_an_entry_out_of_scope_has_no_scores_where_the_pack_says_none_are_given(tmp_path):
+    """Its profile said 'no scores are given', yet the register showed a checklist completeness of 0%
+    for one left blank and 100% for one answered, and results.json held both."""
+    import json
+
+    inputs, out = tmp_path / "in", tmp_path / "out"
+    blank = {question.ref: {"Status": None, "Evidence": None} for question in catalogue.QUESTIONS}
+    write_workbook(inputs / "blank.xlsx", partnership_id="P-030", register={"scope_contract": "Yes"}, checklist=blank)
+    write_workbook(inputs / "answered.xlsx", partnership_id="P-031", register={"scope_commercial": "Yes"})
+    write_workbook(inputs / "partnership.xlsx", partnership_id="P-001")
+    result = CliRunner().invoke(
+        cli,
+        ["report", str(inputs), "--out", str(out), "--as-of", AS_OF.isoformat(), "--no-pdf"],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    data = {item["id"]: item for item in json.loads((out / "results.json").read_text(encoding="utf-8"))["partnerships"]}
+    for entry in ("P-030", "P-031"):
+        scores = data[entry]
+        assert scores["rag"] == "Out of scope"
+        assert (scores["checklist_completeness"], scores["checklist_assurance"], scores["improvement_coverage"]) == (
+            None,
+            None,
+            None,
+        )
+        assert set(scores["section_completeness"].values()) == {None}
+    assert data["P-001"]["checklist_completeness"] == 1.0
+    sheet = openpyxl.load_workbook(out / "register.xlsx", read_only=True).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    header = rows[0]
+    column = next(index for index, name in enumerate(header) if "completeness" in str(name).lower())
+    by_id = {row[0]: row[column] for row in rows[1:]}
+    assert (by_id["P-030"], by_id["P-031"], by_id["P-001"]) == (None, None, 1.0)

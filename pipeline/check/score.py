@@ -97,10 +97,11 @@ class PartnershipScore:
     assessed: bool  # False when a file-level or sheet-level error means the answers cannot be trusted
     rag: str
     rag_reasons: tuple[str, ...]
-    checklist_completeness: float
-    checklist_assurance: float | None  # None when no question is answered Yes, Partly or No
-    section_completeness: dict[str, float]
-    improvement_coverage: float
+    #: The review's scores: None for an entry out of scope or not assessed, which has no review to score.
+    checklist_completeness: float | None
+    checklist_assurance: float | None  # None too when no question is answered Yes, Partly or No
+    section_completeness: dict[str, float | None]
+    improvement_coverage: float | None
     improvement_score: float | None  # None when no area has a valid answer
     actions: dict[str, int]  # Not started, In progress, Complete, overdue
     max_overdue_days: int
@@ -200,6 +201,11 @@ def score_workbook(
     next_review = _valid(values.date(workbook.value("next_review")))
     review_overdue = next_review is not None and next_review < as_of
 
+    if not reviewed:
+        # No review to score: an entry out of scope is not asked for one, and one not assessed could not be
+        # read. Its figures are blank, not a 0% (or 100%) that reads as a score.
+        completeness = assurance = coverage = improvement_score = None
+        sections = dict.fromkeys(catalogue.SECTION_NAMES)
     name = values.text(workbook.value("name"))
     base = dict(
         file=workbook.file,
