@@ -644,6 +644,9 @@ def required_sheets(version: int = TEMPLATE_VERSION) -> tuple[str, ...]:
 
 #: The sheets of the current template, in order.
 REQUIRED_SHEETS = required_sheets()
+#: The sheets of the review itself, which the strategy asks only of a partnership: not of an entry out
+#: of scope, whose register says it is not one.
+REVIEW_SHEETS = (OBJECTIVES_SHEET.name, CHECKLIST.name, IMPROVEMENT.name, RISKS_SHEET.name)
 
 #: The Excel row of every field and ref in the template: the template writes them there and the
 #: loader expects them there.

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Union
 
-from pipeline import catalogue
+from pipeline import catalogue, values
 from pipeline.catalogue import Area, Field, Question, SheetLayout
 from pipeline.findings import FileStatus, Finding, file_status
 
@@ -129,6 +129,14 @@ class Workbook:
     def partnership_id(self) -> str:
         value = self.value("id")
         return "" if value is None else str(value).strip()
+
+    @property
+    def out_of_scope(self) -> bool:
+        """A scope test of the strategy's 'what is not partnership' answered Yes: not a partnership, so
+        the review's sheets do not apply to it."""
+        return any(
+            values.choice(self.value(item.key), item.choices) == catalogue.YES for item in catalogue.SCOPE_FIELDS
+        )
 
 
 @dataclass(frozen=True)

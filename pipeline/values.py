@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from typing import Final, Sequence
+from typing import TYPE_CHECKING, Final, Sequence
 
-from pipeline.records import Value
+if TYPE_CHECKING:  # for annotations only: records reads its answers with this module
+    from pipeline.records import Value
 
 
 class _Invalid:

@@ -102,3 +102,29 @@ def test_an_entry_out_of_scope_has_no_scores_where_the_pack_says_none_are_given(
     column = next(index for index, name in enumerate(header) if "completeness" in str(name).lower())
     by_id = {row[0]: row[column] for row in rows[1:]}
     assert (by_id["P-030"], by_id["P-031"], by_id["P-001"]) == (None, None, 1.0)
+
+
+def test_an_entry_out_of_scope_is_not_stopped_by_a_review_sheet_it_need_not_keep(tmp_path):
+    """README: an entry out of scope is checked on its register only. Yet with its Risks sheet deleted,
+    or a checklist row, it was 'Not assessed' (sheet.missing, sheet.layout) rather than out of scope."""
+
+    def delete_risks(book):
+        del book["Risks"]
+
+    def delete_row(book):
+        book["Checklist"].delete_rows(5)
+
+    inputs = tmp_path / "in"
+    write_workbook(
+        inputs / "no-risks.xlsx", partnership_id="P-030", register={"scope_commercial": "Yes"}, edit=delete_risks
+    )
+    write_workbook(
+        inputs / "row-gone.xlsx", partnership_id="P-031", register={"scope_contract": "Yes"}, edit=delete_row
+    )
+    write_workbook(inputs / "partnership.xlsx", partnership_id="P-001", edit=delete_risks)
+    validate(inputs, tmp_path / "out")
+    assert findings(tmp_path / "out") == {
+        ("no-risks.xlsx", "Register", "B27", "scope.excluded"),
+        ("row-gone.xlsx", "Register", "B28", "scope.excluded"),
+        ("partnership.xlsx", "Risks", None, "sheet.missing"),  # a partnership still needs it
+    }

@@ -57,16 +57,9 @@ def _entries(workbook: Workbook) -> Iterator[RegisterValue]:
 REVIEW_FIELDS = ("next_review", "review_completed_on")
 
 
-def out_of_scope(workbook: Workbook) -> bool:
-    """A scope test of the strategy's 'what is not partnership' answered Yes."""
-    return any(
-        values.choice(workbook.value(item.key), item.choices) == catalogue.YES for item in catalogue.SCOPE_FIELDS
-    )
-
-
 def register_missing(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
     """A required field left blank (the review's dates are not asked of an entry out of scope)."""
-    excused = REVIEW_FIELDS if out_of_scope(workbook) else ()
+    excused = REVIEW_FIELDS if workbook.out_of_scope else ()
     for entry in _entries(workbook):
         if entry.field.required and entry.field.key not in excused and values.clean(entry.value) is None:
             yield _register_finding(RuleCode.REGISTER_MISSING, workbook, entry)
@@ -522,7 +515,7 @@ def check_workbook(workbook: Workbook, *, as_of: dt.date, config: Config) -> tup
     """
     if not workbook.assessed:
         return ()
-    rules = OUT_OF_SCOPE_RULES if out_of_scope(workbook) else WORKBOOK_RULES
+    rules = OUT_OF_SCOPE_RULES if workbook.out_of_scope else WORKBOOK_RULES
     return tuple(item for rule in rules for item in rule(workbook, as_of, config))
 
 

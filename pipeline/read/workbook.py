@@ -346,10 +346,17 @@ def read_workbook(
         objectives_list=objectives_list,
         formulas=book.formula_cells((catalogue.REGISTER.name, catalogue.IMPROVEMENT.name)),
     )
+    if workbook.out_of_scope:
+        # Not a partnership: a review sheet missing or out of shape stops nothing, as nothing is read from it.
+        found = [item for item in found if not (item.sheet in catalogue.REVIEW_SHEETS and item.rule in _LAYOUT_RULES)]
     pid = workbook.partnership_id
     return dataclasses.replace(
         workbook, findings=tuple(dataclasses.replace(item, partnership_id=pid) for item in found)
     )
+
+
+#: The findings on a sheet's shape, which an entry out of scope is not asked about on the review's sheets.
+_LAYOUT_RULES = (RuleCode.SHEET_MISSING, RuleCode.SHEET_LAYOUT, RuleCode.SHEET_ROWS_MOVED)
 
 
 #: A formula's tag, without and with a namespace prefix: searched first, each from its literal start.
