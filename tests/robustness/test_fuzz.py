@@ -126,10 +126,10 @@ filled_workbook().save(BASE)
 
 def shown(value) -> str:
     """What a reader shows for a value: Excel's _xHHHH_ escapes decoded, control characters and runs
-    of spaces (of any kind) folded, as the contract's forgiving reading says."""
+    of spaces (of any kind) folded, invisible characters dropped, as the forgiving reading says."""
     text = value if isinstance(value, str) else str(value)
     text = re.sub(r"_x([0-9A-Fa-f]{4})_", lambda match: chr(int(match.group(1), 16)), text)
-    text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", text)
+    text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\u2060]", "", text)  # and zero-width ones
     return " ".join(text.replace("\u00a0", " ").split())
 
 
@@ -138,8 +138,11 @@ def as_number(value) -> float | None:
         return None
     if isinstance(value, (int, float)):
         return float(value)
+    text = shown(value).replace("£", "", 1).replace(" ", "")
+    if "," in text and not re.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?", text):
+        return None  # a comma only parts thousands (README): '2,5' is not 25
     try:
-        return float(shown(value).replace("£", "").replace(",", "").replace(" ", ""))
+        return float(text.replace(",", ""))
     except ValueError:
         return None
 
