@@ -49,6 +49,14 @@ def rolled(tmp_path_factory):
                 "Owner": "Ann",
             },
             "R11": {"Risk": "Venue lease ends", "Likelihood": 2, "Impact": 2, "Owner": "Bo"},
+            # The same words again, with its own mitigation and owner: an officer's second risk, not a repeat.
+            "R12": {
+                "Risk": "Key funder withdraws",
+                "Likelihood": 3,
+                "Impact": 3,
+                "Mitigation": "Reserves",
+                "Owner": "Cy",
+            },
         },
         improvement={
             "I05": action("Agree the role", "Done"),
@@ -68,7 +76,8 @@ def rolled(tmp_path_factory):
         partnership_id="P-002",
         register={"name": "Youth Forum", "scope_contract": "Yes", "review_completed_on": dt.date(2026, 3, 1)},
     )
-    # P-003 twice, both in scope: the other return's actions come back too.
+    # P-003 twice, both in scope: p3-a (the later review) counted and replaced p3-b, whose action for I02
+    # (closed since, or never the partnership's final word) does not come back.
     write_workbook(returns / "p3-a.xlsx", partnership_id="P-003", register={"name": "Harbour Board"})
     write_workbook(
         returns / "p3-b.xlsx",
@@ -117,6 +126,15 @@ def test_an_officers_own_risks_come_back_with_ratings_blank(rolled):
         None,
         "Bo",
     )
+    # Two risks of the same words in one return both come back: the second was dropped as a repeat.
+    assert cells(books["P-001"], "Risks", "R12", catalogue.RISK_ROWS, headers) == (
+        "R12",
+        "Key funder withdraws",
+        None,
+        None,
+        "Reserves",
+        "Cy",
+    )
 
 
 def test_one_workbook_per_partnership_and_the_console_tells_the_truth(rolled):
@@ -127,13 +145,14 @@ def test_one_workbook_per_partnership_and_the_console_tells_the_truth(rolled):
     assert "P-003 (p3-a.xlsx, p3-b.xlsx): one workbook, rolled over from p3-a.xlsx" in output
 
 
-def test_open_actions_of_both_returns_of_a_shared_id_come_back(rolled):
-    _, books = rolled
+def test_open_actions_come_back_from_the_return_that_counted_only(rolled):
+    """A partnership returned twice: the return that counted replaced the other (a draft, or the copy
+    it corrected), so an action the other left open, which the counted one may have closed (the register
+    lists open actions only), is not opened again."""
+    output, books = rolled
     headers = ("Action", "Action status")
-    assert cells(books["P-003"], "Improvement", "I02", catalogue.IMPROVEMENT_ROWS, headers) == (
-        "Write the terms of reference",
-        "In progress",
-    )
+    assert cells(books["P-003"], "Improvement", "I02", catalogue.IMPROVEMENT_ROWS, headers) == (None, None)
+    assert "not those of p3-b.xlsx, which it replaced" in output
     assert cells(books["P-003"], "Improvement", "I14", catalogue.IMPROVEMENT_ROWS, headers) == (
         "Review the governance arrangements with partners",
         "In progress",

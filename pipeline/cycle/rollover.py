@@ -16,8 +16,9 @@ of a report run and writes one standard workbook per in-scope partnership. Each 
 A Partnership ID on two or more rows of the register (two returns last year) is read by partnership
 name. Returns of the same name are one partnership returned twice: one workbook, from the return that
 counted in last year's figures (`score.counting_order`: the latest review, then the first file by
-name), with the open actions and own risks of every return, the counted return's first where two give
-the same area. Returns of different names are different partnerships that share an ID by mistake: each
+name), with that return's open actions and own risks only. The other return is an earlier draft or
+the copy it replaced: an action it left open may have been closed in the return that counted (the
+register lists open actions only, so that would not show), and a risk it kept may have been dropped. Returns of different names are different partnerships that share an ID by mistake: each
 gets its own workbook with its own actions and risks, so none is lost, and the summary asks the policy
 team to give one of them a new ID.
 
@@ -366,7 +367,7 @@ def read_register(data: bytes, *, name: str = "register.xlsx") -> Register:
         if len(group) > 1:
             twice.append(
                 f"{partnership_id} ({', '.join(files)}): one workbook, rolled over from {files[0]}, "
-                "with the open actions and own risks of each"
+                f"with its open actions and own risks (not those of {', '.join(files[1:])}, which it replaced)"
             )
         if len(names_by_id[unit[0]]) > 1:
             twice.append(
@@ -437,17 +438,24 @@ class Units:
         return self.by_file.get((key, values.text(cells.get(FILE)))) or self.by_id.get(key)
 
 
-def _counted_first(
+def _of_counted_returns(
     rows: list[tuple[int, dict[str, Any]]], units: Units, order: dict[Unit, list[str]]
 ) -> list[tuple[int, dict[str, Any]]]:
-    """Rows of Open actions or Own risks, those of the return that counted for their partnership first."""
+    """Rows of Open actions, Own risks or Objectives of the return that counted for their partnership,
+    in their order: a row of its other returns is left out. A row of a register written before rows
+    named their file is kept, those of the counted return first, as it cannot be told apart."""
 
     def rank(entry: tuple[int, dict[str, Any]]) -> tuple[int, int]:
         files = order.get(units.of(entry[1]), [])
         file = values.text(entry[1].get(FILE))
         return (files.index(file) if file in files else len(files), entry[0])
 
-    return sorted(rows, key=rank)
+    def counted(cells: dict[str, Any]) -> bool:
+        files = order.get(units.of(cells), [])
+        file = values.text(cells.get(FILE))
+        return not file or not files or file == files[0]
+
+    return sorted((entry for entry in rows if counted(entry[1])), key=rank)
 
 
 def _table(
@@ -489,7 +497,7 @@ def _open_actions(
     status or due date that cannot be read (as typed, for the officer to correct)."""
     actions: dict[Unit, dict[str, dict[str, Any]]] = defaultdict(dict)
     not_carried, to_check = [], []
-    for row, cells in _counted_first(rows, units, order):
+    for row, cells in _of_counted_returns(rows, units, order):
         partnership_id, ref = values.text(cells["Partnership ID"]), values.text(cells["Ref"]).upper()
         key = units.of(cells)
         status = values.choice(cells["Action status"], catalogue.ACTION_STATUSES)
@@ -526,22 +534,25 @@ def _open_actions(
 def _own_risks(
     rows: list[tuple[int, dict[str, Any]]], units: Units, order: dict[Unit, list[str]]
 ) -> tuple[dict[Unit, dict[str, dict[str, Any]]], list[str]]:
-    """Officers' own risks by partnership, in the rows below R09 (R10, R11, ...) in order; a risk
-    given by two returns of the partnership comes back once; and those with no free row left."""
+    """Officers' own risks by partnership, in the rows below R09 (R10, R11, ...) in order, each one its
+    return gave (two of the same words too: each has its own mitigation and owner); of a register whose
+    rows do not name their file, a risk given by two returns of the partnership once; and those with no
+    free row left."""
     free = [ref for ref in catalogue.RISK_ROWS if ref not in {risk.ref for risk in catalogue.RISKS}]
     risks: dict[Unit, dict[str, dict[str, Any]]] = defaultdict(dict)
     seen: dict[Unit, set[str]] = defaultdict(set)
     not_carried = []
-    for _, cells in _counted_first(rows, units, order):
+    for _, cells in _of_counted_returns(rows, units, order):
         partnership_id = values.text(cells["Partnership ID"])
         key = units.of(cells)
         if key is None or key in units.out_of_scope:
             continue
         text = _typed(Kind.TEXT, cells["Risk"])
-        words = values.text(text).casefold() or values.text(cells["Mitigation"]).casefold()
-        if words in seen[key]:
-            continue
-        seen[key].add(words)
+        if not values.text(cells.get(FILE)):
+            words = values.text(text).casefold() or values.text(cells["Mitigation"]).casefold()
+            if words in seen[key]:
+                continue
+            seen[key].add(words)
         if len(risks[key]) == len(free):
             not_carried.append(f"{partnership_id} own risk '{values.text(text)}': no free row below R09")
             continue
@@ -565,7 +576,7 @@ def _objective_answers(
     """Last year's answers on the objectives by partnership, then objective (ref and title); of two
     returns of a partnership, the counted one's answer."""
     answers: dict[Unit, dict[tuple[str, str], dict[str, Any]]] = defaultdict(dict)
-    for _, cells in _counted_first(rows, units, order):
+    for _, cells in _of_counted_returns(rows, units, order):
         key = units.of(cells)
         if key is None or key in units.out_of_scope:
             continue
