@@ -295,3 +295,17 @@ def test_workbooks_for_the_registers_own_year_are_pointed_out(tmp_path):
     ) in again
     ahead = run("templates", "--from-register", register, "--out", str(tmp_path / "next"), "--year", "2027")
     assert "The register is of" not in ahead
+
+
+def test_the_registers_open_actions_give_each_area_whole(tmp_path):
+    """Area I12's accountability bullets were cut from register.xlsx's Open actions, where the policy
+    team follows up the actions: the strategy's text is given whole wherever officers read it."""
+    returns = tmp_path / "returns"
+    write_workbook(returns / "p1.xlsx", improvement={"I12": {"Answer": "No", **action("Report to scrutiny each year")}})
+    run("report", str(returns), "--out", str(tmp_path / "out"), "--as-of", "2026-04-30", "--no-pdf")
+    sheet = openpyxl.load_workbook(tmp_path / "out" / "register.xlsx", read_only=True)["Open actions"]
+    rows = list(sheet.iter_rows(values_only=True))
+    header = rows[0]
+    areas = {row[header.index("Ref")]: row[header.index("Area of practice")] for row in rows[1:]}
+    [i12] = [area for area in catalogue.AREAS if area.ref == "I12"]
+    assert i12.guidance and areas["I12"] == i12.full_text

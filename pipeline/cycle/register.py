@@ -138,13 +138,15 @@ def objective_rows(scores: Sequence[PartnershipScore], workbooks: Sequence[Workb
 
 
 def open_action_rows(scores: Sequence[PartnershipScore]) -> list[list[Value]]:
-    """Every action not Complete, of assessed workbooks, by partnership then area. A due date or a
-    status that cannot be read is written as typed, so next year's rollover shows it, unchanged."""
+    """Every action not Complete, of assessed workbooks, by partnership then area (its whole text, as
+    the workbook gives it: I12's bullets too). A due date or a status that cannot be read is written as
+    typed, so next year's rollover shows it, unchanged."""
+    areas = {area.ref: area.full_text for area in catalogue.AREAS}
     return [
         [
             score.id,
             line.ref,
-            line.area,
+            areas.get(line.ref, line.area),
             line.action,
             line.owner or None,
             line.due or line.due_typed or None,
