@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Sequence, Union
 
 from pipeline import catalogue, values
 from pipeline.catalogue import Area, Field, Question, SheetLayout
@@ -110,6 +110,7 @@ class Workbook:
     #: (sheet, cell) -> formula, for the answer cells of the Register and Improvement sheets that hold
     #: a formula: its value is the one last saved, which may change each time the file is saved.
     formulas: dict[tuple[str, str], str] = field(default_factory=dict)
+    demo: bool = False  # one of a demo set (`partnerships demo`), not a council's return
 
     @property
     def status(self) -> FileStatus:
@@ -137,6 +138,11 @@ class Workbook:
         return any(
             values.choice(self.value(item.key), item.choices) == catalogue.YES for item in catalogue.SCOPE_FIELDS
         )
+
+
+def is_demo(workbooks: Sequence[Workbook]) -> bool:
+    """Whether a run is a demonstration: every workbook it read is of a demo set."""
+    return bool(workbooks) and all(workbook.demo for workbook in workbooks)
 
 
 @dataclass(frozen=True)

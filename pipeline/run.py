@@ -17,7 +17,7 @@ import datetime as dt
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
 from pipeline import values
 from pipeline.catalogue import RAG_ORDER
@@ -126,6 +126,7 @@ def report(
     from pipeline.pack.pdf import render_pdf
     from pipeline.cycle.history import add_history
     from pipeline.pack.results import RESULTS_FILE, add_leverage, dumps, network_results, results
+    from pipeline.records import is_demo
     from pipeline.portfolio.duplication import analyse, members
     from pipeline.portfolio.leverage import leverage_by_file
     from pipeline.pack import tables
@@ -142,6 +143,7 @@ def report(
             assessment = assess_folder(input_dir, config, as_of=as_of, jobs=jobs, progress=progress)
         batch, findings, scores = assessment.batch, assessment.report, assessment.scores
         checkpoint("loaded")
+        check_real_years(out_dir, earlier, demo=is_demo(batch.workbooks))
 
         with _step("Tables"):
             # The batch as tidy tables (pandas): the answers for analysts, the partnerships for the
@@ -254,6 +256,35 @@ def _check_not_another_years_pack(out_dir: Path, year: int) -> None:
             f"--out {out_dir} holds the review pack of {found}, which a run of {year} would replace: give "
             f"a folder for {year} (such as {out_dir.parent / str(year)})"
         )
+
+
+def check_real_years(out_dir: Path, earlier: Sequence[Mapping[str, Any]], *, demo: bool) -> None:
+    """Keep the demonstration and the council's years apart: a demo run (every return of a demo set,
+    as `make report` runs when input/ has no workbook) does not replace a pack made from real returns,
+    and a real year is not compared with a demo pack as if it were the council's earlier year."""
+    import json
+
+    from pipeline.files.staging import FolderError
+    from pipeline.pack.results import RESULTS_FILE
+
+    if demo:
+        try:
+            found = json.loads((out_dir / RESULTS_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):  # no pack there, or not one this tool can read
+            return
+        if isinstance(found, dict) and not found.get("demo") and (found.get("totals") or {}).get("workbooks"):
+            raise FolderError(
+                f"--out {out_dir} holds the review of {found.get('year')} made from the council's returns: a "
+                "demonstration (every workbook of a demo set) does not replace it; give the demo another folder"
+            )
+        return
+    for data in earlier:
+        if data.get("demo"):
+            raise ReportError(
+                f"--previous: the review of {data.get('year')} given is a demonstration, made from a demo set "
+                "(as make report makes when input/ has no workbook), not the council's: move it out of the "
+                "folder given, or give the council's own years"
+            )
 
 
 # --- Last year --------------------------------------------------------------------------------------

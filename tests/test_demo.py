@@ -307,3 +307,57 @@ def test_two_years_of_one_seed_show_the_change_between_them(tmp_path, demo_set):
     assert change["names_changed"] == [] and change["new"] == [] and change["ended"] == []
     assert change["worse"] and change["better"]
     assert 0 < change["carried_actions_closed"] < change["carried_actions"]
+
+
+def _partnerships(*args: str):
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_a_demonstration_does_not_replace_the_councils_year_nor_stand_for_one(tmp_path):
+    """`make report` with no workbook in input/ runs the demo into output/<year>/: it replaced a pack
+    made from the council's returns there, and the next real year, given `--previous output`, compared
+    itself with the demo as the council's last year."""
+    from officer import write_workbook
+
+    returns, out = tmp_path / "returns", tmp_path / "output"
+    write_workbook(returns / "p1.xlsx", partnership_id="P-001")
+    assert (
+        _partnerships("report", str(returns), "--out", str(out / "2026"), "--as-of", "2026-05-01", "--no-pdf").exit_code
+        == 0
+    )
+    real = (out / "2026" / "results.json").read_bytes()
+    assert json.loads(real)["demo"] is False
+
+    assert _partnerships("demo", "--out", str(tmp_path / "demo"), "--count", "3").exit_code == 0
+    refused = _partnerships(
+        "report", str(tmp_path / "demo"), "--out", str(out / "2026"), "--as-of", "2026-05-01", "--no-pdf"
+    )
+    assert refused.exit_code != 0
+    assert "holds the review of 2026 made from the council's returns: a demonstration" in refused.output
+    assert (out / "2026" / "results.json").read_bytes() == real  # the council's pack as it was
+
+    shown = _partnerships(
+        "report", str(tmp_path / "demo"), "--out", str(tmp_path / "demo-2026"), "--as-of", "2026-05-01", "--no-pdf"
+    )
+    assert shown.exit_code == 0, shown.output
+    assert json.loads((tmp_path / "demo-2026" / "results.json").read_text(encoding="utf-8"))["demo"] is True
+    page = (tmp_path / "demo-2026" / "review_pack.html").read_text(encoding="utf-8")
+    assert "<strong>A demonstration</strong>, made from 3 workbooks of a" in page
+
+    compared = _partnerships(
+        "report",
+        str(returns),
+        "--out",
+        str(out / "2027"),
+        "--as-of",
+        "2027-05-01",
+        "--no-pdf",
+        "--previous",
+        str(tmp_path / "demo-2026"),
+    )
+    assert compared.exit_code != 0
+    assert "--previous: the review of 2026 given is a demonstration" in compared.output

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from pipeline import catalogue, values
 from pipeline.config import DEFAULT_OBJECTIVES, Scoring
-from pipeline.cycle import DEMO_YEAR, template
+from pipeline.cycle import DEMO_KEYWORDS, DEMO_YEAR, template
 from pipeline.cycle.fill import fill
 from pipeline.cycle.rollover import file_name
 from pipeline.files.xlsx import save
@@ -495,6 +495,7 @@ def write_demo_set(out_dir: Path, count: int, seed: int, year: int = DEMO_YEAR) 
             risks=answers.risks,
             objectives=objectives if version >= 2 else None,
         )
+        workbook.properties.keywords = DEMO_KEYWORDS
         path = out_dir / file_name(ids[index], answers.name)  # named as next year's rollover names it
         save(workbook, path)
         paths.append(path)

@@ -30,7 +30,7 @@ from pipeline.formats import EMPTY, days, long_date, money, percent
 from pipeline.pack.charts import CHART_TITLES, NETWORK_CHART, NETWORK_TITLE, marks_movement, network_picture
 from pipeline.pack.results import file_counts
 from pipeline.pack.trend import trend_svg
-from pipeline.records import IgnoredFile, Workbook
+from pipeline.records import IgnoredFile, Workbook, is_demo
 
 #: What each chart shows, in a sentence a manager can read before looking.
 CHART_CAPTIONS = {
@@ -157,6 +157,7 @@ def build_context(
         "findings_total": {"error": report.errors, "warning": report.warnings},
         "thresholds": _flatten(config.as_dict()),
         "inputs": [input_row(workbook) for workbook in workbooks],
+        "demo": is_demo(workbooks),
         "ignored": sorted(ignored, key=lambda item: item.file),
         "files": file_counts(workbooks, list(ignored)),
         "tool_version": pipeline.__version__,

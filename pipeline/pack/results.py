@@ -20,7 +20,7 @@ import pipeline
 from pipeline import catalogue
 from pipeline.check.score import PartnershipScore, totals
 from pipeline.config import Config
-from pipeline.records import IgnoredFile, Workbook
+from pipeline.records import IgnoredFile, Workbook, is_demo
 
 RESULTS_FILE = "results.json"
 
@@ -108,6 +108,8 @@ def results(
         "year": year,
         "config": config.as_dict(),
         "tool_version": pipeline.__version__,
+        # Made from a demo set: a demonstration, not a council's year (see `run.check_real_years`).
+        "demo": is_demo(workbooks),
         "template_version": catalogue.TEMPLATE_VERSION,
         "template_versions_read": list(catalogue.TEMPLATE_VERSIONS_READ),
         "totals": totals(scores),

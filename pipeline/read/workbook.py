@@ -25,6 +25,7 @@ from pipeline.config import Config, Limits
 from pipeline.findings import Finding, RuleCode, finding
 from pipeline.read import table_rows
 from pipeline.read.folder import relative_name
+from pipeline.cycle import DEMO_KEYWORDS
 from pipeline.files.fast_xlsx import OUTPUT_CATEGORY
 from pipeline.read.preflight import (
     CORE_PROPERTIES,
@@ -95,10 +96,12 @@ def load_workbook_file(path: Path, input_dir: Path, config: Config) -> Workbook 
     try:
         deadline = time.monotonic() + limits.load_timeout_seconds
         package = preflight(data, Path(path).suffix.lower(), limits, deadline)
-        output = _own_output(package)
-        if output is not None:
+        properties = _properties(package)
+        if properties.get("category") == OUTPUT_CATEGORY:
+            output = properties.get("title", "")
             return IgnoredFile(name, f"an output of this tool{f' ({output})' if output else ''}, not a return")
-        return read_workbook(data, name, digest, deadline, package=package)
+        workbook = read_workbook(data, name, digest, deadline, package=package)
+        return dataclasses.replace(workbook, demo=True) if properties.get("keywords") == DEMO_KEYWORDS else workbook
     except Refused as refusal:
         return _refused(name, digest, len(data), refusal.rule, **refusal.fields)
     except (KeyboardInterrupt, SystemExit):
@@ -107,17 +110,16 @@ def load_workbook_file(path: Path, input_dir: Path, config: Config) -> Workbook 
         return _refused(name, digest, len(data), RuleCode.FILE_UNREADABLE, reason=_describe(error))
 
 
-def _own_output(package: Package) -> str | None:
-    """The title of a workbook this tool wrote (its document properties carry `OUTPUT_CATEGORY`); None
-    for any other workbook."""
+def _properties(package: Package) -> dict[str, str]:
+    """The document properties this tool writes and reads back: `category` (`OUTPUT_CATEGORY` on a
+    workbook it wrote), `title`, and `keywords` (`DEMO_KEYWORDS` on a demo workbook)."""
     xml = package.xml.get(CORE_PROPERTIES)
     if not xml:
-        return None
+        return {}
     try:
-        found = {name: text.strip() for name, _, text in elements(xml, ("category", "title"))}
+        return {name: text.strip() for name, _, text in elements(xml, ("category", "title", "keywords"))}
     except SyntaxError:  # ElementTree.ParseError: not this tool's, which writes well-formed XML
-        return None
-    return found.get("title", "") if found.get("category") == OUTPUT_CATEGORY else None
+        return {}
 
 
 def _refused(name: str, digest: str, size: int, rule: str, **fields: str) -> Workbook:
