@@ -54,6 +54,13 @@ def _config(path: Path | None):
         raise click.BadParameter(str(error), param_hint="--config") from None
 
 
+class OneLineUsageError(click.ClickException):
+    """A usage error said in one line, as a run's other errors are (exit 2, as click's own usage
+    errors, but without the usage lines above it)."""
+
+    exit_code = 2
+
+
 class YearMonthDay(click.ParamType):
     """A date written 2026-04-30 and no other way, so that 05/12/2026 is never read the wrong way round;
     anything else is refused in words, with an example."""
@@ -293,8 +300,8 @@ def report(
 
     Example: partnerships report input --out output/2026 --as-of 2026-04-30 --previous output/2025
     """
-    from pipeline.files.staging import FolderError
-    from pipeline.run import ReportError
+    from pipeline.files.staging import FolderError, OutFolderError
+    from pipeline.run import PreviousFolderError, ReportError
     from pipeline.run import report as run_report
 
     as_of_date, config = _as_of(as_of), _config(config_path)
@@ -311,7 +318,9 @@ def report(
                 jobs=jobs,
                 progress=terminal_progress,
             )
-    except (ReportError, FolderError) as error:
+    except (OutFolderError, PreviousFolderError) as error:  # a folder given that cannot be: a usage error
+        raise OneLineUsageError(str(error)) from None
+    except (ReportError, FolderError) as error:  # the run failed
         raise click.ClickException(str(error)) from None
     for line in outcome.summary_lines():
         click.echo(line)

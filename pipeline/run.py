@@ -46,6 +46,10 @@ class ReportError(Exception):
     """The run cannot go on; the message is one line saying why and what to do."""
 
 
+class PreviousFolderError(ReportError):
+    """`--previous` names what cannot be an earlier year's review: a usage error (exit 2)."""
+
+
 @dataclass
 class ReportOutcome:
     out_dir: Path
@@ -113,7 +117,7 @@ def report(
 
     `previous_dir`: earlier years' output folders (or folders holding them); the latest is "last year".
 
-    Raises `ReportError` (a wrong `--previous`) or `pipeline.files.staging.FolderError` (a wrong
+    Raises `PreviousFolderError` (a wrong `--previous`), `ReportError`, or `pipeline.files.staging.FolderError` (a wrong
     `--out`, another run writing into it, or a failed write), each with a one-line message."""
     from pipeline.check.assess import assess_folder
     from pipeline.check.feedback import write_feedback
@@ -231,11 +235,11 @@ def _step(name: str) -> Iterator[None]:
 def check_not_a_pack(out_dir: Path, why: str) -> None:
     """Refuse to write into a review pack's folder what is not part of the pack (`why` says what would
     go wrong): the pack and what it holds are one record, and a run of its year replaces the folder."""
-    from pipeline.files.staging import FolderError
+    from pipeline.files.staging import OutFolderError
     from pipeline.pack.results import RESULTS_FILE
 
     if (Path(out_dir) / RESULTS_FILE).is_file():
-        raise FolderError(f"{out_dir} holds a review pack{why}")
+        raise OutFolderError(f"{out_dir} holds a review pack{why}")
 
 
 def _check_not_another_years_pack(out_dir: Path, year: int) -> None:
@@ -244,7 +248,7 @@ def _check_not_another_years_pack(out_dir: Path, year: int) -> None:
     A pack of the same year is replaced, as a re-run should."""
     import json
 
-    from pipeline.files.staging import FolderError
+    from pipeline.files.staging import OutFolderError
     from pipeline.pack.results import RESULTS_FILE
 
     try:
@@ -252,7 +256,7 @@ def _check_not_another_years_pack(out_dir: Path, year: int) -> None:
     except (OSError, ValueError, AttributeError):  # no pack there, or not one this tool can read
         return
     if isinstance(found, int) and found != year:
-        raise FolderError(
+        raise OutFolderError(
             f"--out {out_dir} holds the review pack of {found}, which a run of {year} would replace: give "
             f"a folder for {year} (such as {out_dir.parent / str(year)})"
         )
@@ -264,7 +268,7 @@ def check_real_years(out_dir: Path, earlier: Sequence[Mapping[str, Any]], *, dem
     and a real year is not compared with a demo pack as if it were the council's earlier year."""
     import json
 
-    from pipeline.files.staging import FolderError
+    from pipeline.files.staging import OutFolderError
     from pipeline.pack.results import RESULTS_FILE
 
     if demo:
@@ -273,14 +277,14 @@ def check_real_years(out_dir: Path, earlier: Sequence[Mapping[str, Any]], *, dem
         except (OSError, ValueError):  # no pack there, or not one this tool can read
             return
         if isinstance(found, dict) and not found.get("demo") and (found.get("totals") or {}).get("workbooks"):
-            raise FolderError(
+            raise OutFolderError(
                 f"--out {out_dir} holds the review of {found.get('year')} made from the council's returns: a "
                 "demonstration (every workbook of a demo set) does not replace it; give the demo another folder"
             )
         return
     for data in earlier:
         if data.get("demo"):
-            raise ReportError(
+            raise PreviousFolderError(
                 f"--previous: the review of {data.get('year')} given is a demonstration, made from a demo set "
                 "(as make report makes when input/ has no workbook), not the council's: move it out of the "
                 "folder given, or give the council's own years"
@@ -302,7 +306,7 @@ def read_previous(previous_dir: Path | Sequence[Path] | None, year: int) -> list
     try:
         return load_years((Path(folder) for folder in folders), before=year)
     except PreviousError as error:
-        raise ReportError(str(error)) from None
+        raise PreviousFolderError(str(error)) from None
 
 
 def change_since_previous(current: dict[str, Any], previous: dict[str, Any] | None):

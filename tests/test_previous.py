@@ -315,7 +315,7 @@ def test_an_unusable_previous_folder_is_a_one_line_error(years, tmp_path, setup,
     previous = tmp_path / "2026"
     setup(previous)
     result = run(years / "returns-2027", tmp_path / "out", "2027-04-30", "--no-pdf", "--previous", str(previous))
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a usage error, in one line
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: --previous") and says in lines[0], result.output
     assert "Traceback" not in result.output and not (tmp_path / "out").exists()
@@ -332,7 +332,7 @@ def test_last_years_pack_is_never_written_over_by_this_years(years, tmp_path, pr
     before = {path: path.read_bytes() for path in last_year.rglob("*") if path.is_file()}
     extra = ("--previous", str(last_year)) if previous else ()
     result = run(years / "returns-2027", last_year, "2027-04-30", "--no-pdf", *extra)
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and "holds the review pack of 2026" in lines[0], result.output
     assert {path: path.read_bytes() for path in last_year.rglob("*") if path.is_file()} == before

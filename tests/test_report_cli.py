@@ -141,14 +141,14 @@ def test_out_must_not_be_a_folder_of_other_files(inputs, tmp_path):
     (tmp_path / "documents").mkdir()
     (tmp_path / "documents" / "budget.xlsx").write_bytes(b"mine")
     result = run(inputs, tmp_path / "documents")
-    assert result.exit_code == 1 and "not a review pack" in result.output
+    assert result.exit_code == 2 and "not a review pack" in result.output  # usage errors, as validate's
     assert (tmp_path / "documents" / "budget.xlsx").read_bytes() == b"mine"
-    assert run(inputs, inputs / "out").exit_code == 1
+    assert run(inputs, inputs / "out").exit_code == 2
 
 
 def test_previous_year_must_exist_and_is_shown(good_pack, inputs, tmp_path):
     missing = run(inputs, tmp_path / "x", "--previous", str(tmp_path / "nowhere"))
-    assert missing.exit_code == 1 and len(missing.output.strip().splitlines()) == 1
+    assert missing.exit_code == 2 and len(missing.output.strip().splitlines()) == 1
     result = run(inputs, tmp_path / "2027", "--year", "2027", "--previous", str(good_pack))
     assert result.exit_code == 0, result.output
     page = (tmp_path / "2027" / "review_pack.html").read_text(encoding="utf-8")

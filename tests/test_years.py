@@ -132,7 +132,7 @@ def test_a_year_that_cannot_be_read_stops_the_run_in_one_line(root, tmp_path):
     (holder / "2024" / "results.json").write_text("{broken", encoding="utf-8")
     result = run(root / "returns-2027", tmp_path / "2027", 2027, holder)
     lines = result.output.strip().splitlines()
-    assert result.exit_code == 1 and len(lines) == 1 and "2024" in lines[0] and "cannot be read" in lines[0]
+    assert result.exit_code == 2 and len(lines) == 1 and "2024" in lines[0] and "cannot be read" in lines[0]
     assert not (tmp_path / "2027").exists()
 
 
@@ -140,7 +140,7 @@ def test_the_same_year_given_twice_is_refused_in_one_line(root, tmp_path):
     shutil.copytree(root / "packs" / "2026", tmp_path / "copy-of-2026")
     result = run(root / "returns-2027", tmp_path / "2027", 2027, root / "packs" / "2026", tmp_path / "copy-of-2026")
     lines = result.output.strip().splitlines()
-    assert result.exit_code == 1 and len(lines) == 1 and "both the review of 2026" in lines[0]
+    assert result.exit_code == 2 and len(lines) == 1 and "both the review of 2026" in lines[0]
 
 
 def _profile(page: str, anchor: str) -> str:
@@ -285,7 +285,7 @@ def test_a_year_run_again_with_the_folder_of_years_compares_with_the_year_before
 def test_a_later_year_given_as_the_previous_one_is_refused_in_one_line(root, tmp_path):
     result = run(root / "returns-2025", tmp_path / "2025", 2025, root / "packs" / "2026")
     lines = result.output.strip().splitlines()
-    assert result.exit_code == 1 and len(lines) == 1, result.output
+    assert result.exit_code == 2 and len(lines) == 1, result.output
     assert "2026" in lines[0] and "before 2025" in lines[0]
     assert not (tmp_path / "2025").exists()
 

@@ -36,6 +36,11 @@ class FolderError(Exception):
     """The pack cannot be written into its folder; the message is one line saying why and what to do."""
 
 
+class OutFolderError(FolderError):
+    """`--out` names a folder the run must not write into (inside the input folder, a file, another
+    year's pack...): a usage error, which the command line exits with 2, where a failure to write is 1."""
+
+
 #: Why a folder cannot be written, in words, by the system's error number.
 _WHY_NOT_WRITTEN = {
     errno.ENOSPC: "the disk is full",
@@ -88,7 +93,7 @@ def check_outside_input(input_dir: Path, out_dir: Path) -> None:
     (a later run would read the reports and feedback copies as returns). For `report` and `validate`."""
     source, target = Path(input_dir).resolve(), Path(out_dir).resolve()
     if target == source or source.is_relative_to(target) or target.is_relative_to(source):
-        raise FolderError(f"--out {out_dir} must be outside the input folder {input_dir} (and not contain it)")
+        raise OutFolderError(f"--out {out_dir} must be outside the input folder {input_dir} (and not contain it)")
 
 
 def check_out_folder(input_dir: Path, out_dir: Path, pack_markers: tuple[str, ...]) -> None:
@@ -97,9 +102,9 @@ def check_out_folder(input_dir: Path, out_dir: Path, pack_markers: tuple[str, ..
     check_outside_input(input_dir, out_dir)
     target = out_dir.resolve()
     if target.exists() and not target.is_dir():
-        raise FolderError(f"--out {out_dir} is a file, not a folder")
+        raise OutFolderError(f"--out {out_dir} is a file, not a folder")
     if target.is_dir() and any(target.iterdir()) and not any((target / name).exists() for name in pack_markers):
-        raise FolderError(
+        raise OutFolderError(
             f"--out {out_dir} holds files that are not a review pack; give a new or empty folder "
             "(the pack replaces the whole folder)"
         )
