@@ -159,11 +159,13 @@ def report(
         data = results(
             scores, batch.workbooks, as_of=as_of, year=year, config=config, ignored=batch.ignored, strategy=strategy
         )
-        add_history(data, earlier)  # each partnership's rating, completeness and assurance, year by year
+        with _earlier_years_read(earlier):
+            add_history(data, earlier)  # each partnership's rating, completeness and assurance, year by year
         network = analyse(members(scores, batch.workbooks), config)  # shared partners, possible duplication
         data.update(network_results(network))
         add_leverage(data, leverage, strategy["leverage"])
-        comparison = change_since_previous(data, previous)
+        with _earlier_years_read(earlier):
+            comparison = change_since_previous(data, previous)
         if comparison is not None:
             data["change_since_previous"] = comparison.as_dict()
 
@@ -227,6 +229,21 @@ def _step(name: str) -> Iterator[None]:
         yield
     except MissingToolFile as error:
         raise ReportError(f"{name} stopped: {error}") from None
+
+
+@contextmanager
+def _earlier_years_read(earlier: Sequence[Mapping[str, Any]]) -> Iterator[None]:
+    """Reading the earlier years' results.json: one that is JSON, but with a value of another kind than
+    a report writes where one is read (a rating count that is text, a history that is a number: edited
+    by hand, or written by another tool), stops the run in one line instead of a traceback."""
+    try:
+        yield
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError):
+        years = ", ".join(str(data.get("year")) for data in earlier)
+        raise PreviousFolderError(
+            f"--previous: the results.json of {years} holds a value of another kind than a report writes there "
+            "(edited, or written by another tool): give the output folders of reports this tool wrote"
+        ) from None
 
 
 # --- The output folder ------------------------------------------------------------------------------

@@ -398,3 +398,29 @@ def test_a_partnership_id_under_another_name_than_last_year_is_pointed_out(tmp_p
     assert "P-002 was named" not in change
     record = json.loads((tmp_path / "2027" / "results.json").read_text(encoding="utf-8"))["change_since_previous"]
     assert record["names_changed"] == [{"id": "P-001", "then": "Harbour Board", "now": "Town Centre Partnership"}]
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda data: data["totals"]["rag"].update(Green="x"),
+        lambda data: data.update(totals="x"),
+        lambda data: data["partnerships"][0].update(history=-1),
+    ],
+)
+def test_a_previous_results_file_with_a_value_of_another_kind_is_a_one_line_error(years, tmp_path, edit):
+    """Valid JSON with a rating count that is text, or a history that is a number (edited by hand, or
+    another tool's) ended the run in a Python traceback."""
+    import json
+    import shutil
+
+    previous = tmp_path / "2026"
+    shutil.copytree(years / "2026", previous)
+    data = json.loads((previous / "results.json").read_text(encoding="utf-8"))
+    edit(data)
+    (previous / "results.json").write_text(json.dumps(data), encoding="utf-8")
+    result = run(years / "returns-2027", tmp_path / "out", "2027-04-30", "--no-pdf", "--previous", str(previous))
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "--previous: the results.json of 2026 holds a value of another kind" in lines[0]
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()
