@@ -8,7 +8,10 @@ CONFIG ?=
 PREVIOUS ?=
 AS_OF ?=
 # The review's year: the as-of date's when one is given (as `partnerships report` takes it), else this year's.
-YEAR   ?= $(if $(AS_OF),$(firstword $(subst -, ,$(AS_OF))),$(shell date +%Y))
+# An as-of date not written year-month-day (30/04/2026) gives no year here: the report refuses it, saying
+# how to write it, where a year taken from it ('30/04/2026') was refused as a --year never given.
+AS_OF_YEAR = $(shell printf '%s' "$(AS_OF)" | sed -n 's/^\([0-9][0-9][0-9][0-9]\)-.*/\1/p')
+YEAR   ?= $(or $(AS_OF_YEAR),$(shell date +%Y))
 INPUT  ?= input
 OUTPUT ?= output/$(YEAR)
 # Worker processes for loading and the PDF: the machine's processors, at most 4 (each PDF worker takes

@@ -203,6 +203,32 @@ def test_make_reports_year_is_the_as_of_dates_when_only_that_is_given(tmp_path):
     assert arguments[arguments.index("--as-of") + 1] == "2024-12-31"
 
 
+def test_make_report_leaves_an_as_of_date_written_another_way_for_the_report_to_refuse(tmp_path):
+    """`make report AS_OF=30/04/2026` took '30/04/2026' for the year, and the run was refused for a
+    --year the user never gave, not told how to write the date."""
+    import datetime as dt
+
+    (tmp_path / "p1.xlsx").write_bytes(b"")  # any file: the real year's branch
+    arguments = real_year_command(make_dry_run("AS_OF=30/04/2026", f"INPUT={tmp_path}"))
+    assert arguments[arguments.index("--year") + 1] == str(dt.date.today().year)
+    assert arguments[arguments.index("--as-of") + 1] == "30/04/2026"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipeline",
+            "report",
+            str(tmp_path),
+            "--out",
+            str(tmp_path.parent / "out"),
+            *arguments[4:],
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2 and "give it as 2026-04-30" in result.stderr, result.stderr
+
+
 def test_the_demos_last_year_is_not_taken_for_a_real_year(tmp_path):
     """After `make report` has run the demo once (input/ empty), the real year's `make report
     PREVIOUS=output` (a folder of years) took the demo's last year, output/demo-2025, for the council's
