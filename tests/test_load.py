@@ -280,3 +280,27 @@ def test_a_date_pasted_with_its_weekday_or_midnight_is_read(folder, typed, read)
     cell = f"B{catalogue.REGISTER_ROWS['review_completed_on']}"
     refused = ("Register", cell, "register.invalid_date") in findings_of(path)
     assert refused is (read is values.INVALID)
+
+
+def test_the_folder_check_readme_gives_answers_in_a_line_and_never_a_traceback(tmp_path):
+    """`python -m pipeline.read.folder input` (README) ended in a traceback for a folder misspelt or not
+    given, and said nothing when it found returns."""
+    import subprocess
+    import sys
+
+    def check(*arguments):
+        done = subprocess.run(
+            [sys.executable, "-m", "pipeline.read.folder", *arguments], capture_output=True, text=True
+        )
+        return done.returncode, done.stdout.strip(), done.stderr
+
+    write_workbook(tmp_path / "in" / "p1.xlsx")
+    (tmp_path / "empty").mkdir()
+    assert check(str(tmp_path / "in")) == (0, f"{tmp_path / 'in'} holds 1 return.", "")
+    assert check(str(tmp_path / "empty")) == (1, f"{tmp_path / 'empty'} holds no return.", "")
+    assert check(str(tmp_path / "inptu")) == (
+        2,
+        f"{tmp_path / 'inptu'} is not a folder (there is nothing of that name).",
+        "",
+    )
+    assert check() == (2, "Give one folder: python -m pipeline.read.folder input", "")

@@ -168,14 +168,24 @@ def relative_name(path: Path, input_dir: Path) -> str:
     return Path(path).relative_to(input_dir).as_posix()
 
 
-def _main(folder: str) -> int:
+def _main(arguments: list[str]) -> int:
     """`python -m pipeline.read.folder DIR`: 0 when DIR holds a return (a file `scan_folder` reads: a
     workbook, or a spreadsheet in a format not read, which gets the finding that says how to send it
     again), 1 when it holds none, and then the files that may wrap returns (a zip, an email) are named
-    with what to do. `make report` asks it, and runs on a demo set only when the answer is 1."""
-    paths, ignored = scan_folder(Path(folder))
+    with what to do; the answer is said in a line too. 2, with a line saying why, when DIR is not given
+    or is not a folder. `make report` asks it, and runs on a demo set only when the answer is 1."""
+    if len(arguments) != 1:
+        print("Give one folder: python -m pipeline.read.folder input")
+        return 2
+    folder = Path(arguments[0])
+    if not folder.is_dir():
+        print(f"{folder} is not a folder{'' if folder.exists() else ' (there is nothing of that name)'}.")
+        return 2
+    paths, ignored = scan_folder(folder)
     if paths:
+        print(f"{folder} holds {len(paths)} return{'' if len(paths) == 1 else 's'}.")
         return 0
+    print(f"{folder} holds no return.")
     for item in ignored:
         if item.reason in WRAPPERS.values():
             print(f"{item.file} is {item.reason}.")
@@ -185,4 +195,4 @@ def _main(folder: str) -> int:
 if __name__ == "__main__":
     import sys
 
-    sys.exit(_main(sys.argv[1]))
+    sys.exit(_main(sys.argv[1:]))
