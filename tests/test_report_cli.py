@@ -245,3 +245,17 @@ def test_a_name_in_a_script_the_charts_font_lacks_says_nothing_of_fonts_on_the_c
     assert result.returncode == 0, result.stderr
     assert "Glyph" not in result.stderr and "Warning" not in result.stderr, result.stderr
     assert "社区" in (tmp_path / "out" / "charts" / "rag_by_service_area.svg").read_text(encoding="utf-8")
+
+
+def test_an_out_folder_that_is_a_link_gets_the_pack_in_the_folder_it_links_to(inputs, tmp_path):
+    """`--out local/2026`, a link to the team's shared/2026: the run replaced the link with a folder of
+    its own, left the shared folder's old pack, and left a link named .2026.unfinished-... behind."""
+    (tmp_path / "shared" / "2026").mkdir(parents=True)
+    (tmp_path / "local").mkdir()
+    (tmp_path / "local" / "2026").symlink_to(Path("..") / "shared" / "2026", target_is_directory=True)
+    result = run(inputs, tmp_path / "local" / "2026")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "local" / "2026").is_symlink()
+    assert (tmp_path / "shared" / "2026" / "results.json").is_file()
+    assert sorted(path.name for path in (tmp_path / "local").iterdir()) == ["2026"]
+    assert sorted(path.name for path in (tmp_path / "shared").iterdir()) == ["2026"]

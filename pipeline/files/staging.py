@@ -83,7 +83,11 @@ def cannot_write(out_dir: Path, error: OSError) -> str:
 @contextmanager
 def staged_pack(out_dir: Path) -> Iterator[Path]:
     """A staging folder to build the pack in, under the lock of `out_dir`; swapped into place only if
-    the body succeeds."""
+    the body succeeds. An `out_dir` that is a link to a folder (a team's shared folder) is that folder:
+    the pack is swapped in there, where the link was replaced by a folder of its own."""
+    out_dir = Path(out_dir)
+    if out_dir.is_symlink():
+        out_dir = out_dir.resolve()
     with _locked(out_dir), _staging(out_dir) as staging:
         yield staging
 
