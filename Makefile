@@ -36,7 +36,8 @@ DEMO_PREVIOUS = output/demo/$(LAST_YEAR)
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# pipeline/__init__.py holds the version, which the install records: a new release installs again.
+$(VENV)/.installed: pyproject.toml pipeline/__init__.py
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
