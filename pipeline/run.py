@@ -293,7 +293,9 @@ def check_real_years(out_dir: Path, earlier: Sequence[Mapping[str, Any]], *, dem
             found = json.loads((out_dir / RESULTS_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError):  # no pack there, or not one this tool can read
             return
-        if isinstance(found, dict) and not found.get("demo") and (found.get("totals") or {}).get("workbooks"):
+        # `demo` false: made from returns, as a release from 1.2.0 on records it. A pack of an earlier
+        # release does not say, and is replaced as before: it is as likely to be that release's demo.
+        if isinstance(found, dict) and found.get("demo") is False and (found.get("totals") or {}).get("workbooks"):
             raise OutFolderError(
                 f"--out {out_dir} holds the review of {found.get('year')} made from the council's returns: a "
                 "demonstration (every workbook of a demo set) does not replace it; give the demo another folder"

@@ -348,6 +348,16 @@ def test_a_demonstration_does_not_replace_the_councils_year_nor_stand_for_one(tm
     page = (tmp_path / "demo-2026" / "review_pack.html").read_text(encoding="utf-8")
     assert "<strong>A demonstration</strong>, made from 3 workbooks of a" in page
 
+    # A pack of a release before 1.2.0 does not say whether it was a demonstration (the demo it most
+    # likely is, from make report, was replaced as before): it is replaced, as it always was.
+    data = json.loads(real)
+    del data["demo"]
+    (out / "2026" / "results.json").write_text(json.dumps(data), encoding="utf-8")
+    replaced = _partnerships(
+        "report", str(tmp_path / "demo"), "--out", str(out / "2026"), "--as-of", "2026-05-01", "--no-pdf"
+    )
+    assert replaced.exit_code == 0, replaced.output
+
     compared = _partnerships(
         "report",
         str(returns),
