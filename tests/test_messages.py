@@ -32,6 +32,16 @@ def test_formats_are_named_with_their_article(tmp_path):
     assert messages["book.xls"].startswith("This is a legacy Excel")
 
 
+def test_a_workbook_named_xls_is_not_called_a_legacy_file(tmp_path):
+    """An .xlsx renamed .xls was told 'This is a legacy Excel 97-2003 (.xls) file', which it is not:
+    saving it again as .xlsx from Excel would not be what it needs (a name)."""
+    write_workbook(tmp_path / "renamed.xls")
+    batch = load_folder(tmp_path, CONFIG)
+    [item] = batch.workbooks[0].findings
+    assert item.rule == "file.unsupported_format"
+    assert item.message.startswith("This is an Excel workbook (.xlsx) given the name of a legacy (.xls) file;")
+
+
 def test_too_large_is_said_only_of_size(tmp_path):
     def far(book):
         book["Guide"]["XFD1048576"] = "stray"

@@ -77,6 +77,10 @@ def preflight(data: bytes, suffix: str, limits: Limits, deadline: float | None =
     # A password is said first, whatever the name: saving it again as .xlsx would not take it off.
     if data.startswith(_OLE_MAGIC) and any(stream in data for stream in _ENCRYPTION_STREAMS):
         raise Refused(RuleCode.FILE_ENCRYPTED)
+    if suffix == ".xls" and data.startswith(_ZIP_MAGICS):  # not what its name says: say what it is
+        raise Refused(
+            RuleCode.FILE_UNSUPPORTED_FORMAT, format="Excel workbook (.xlsx) given the name of a legacy (.xls)"
+        )
     if suffix in UNSUPPORTED_SUFFIXES:
         raise Refused(RuleCode.FILE_UNSUPPORTED_FORMAT, format=UNSUPPORTED_SUFFIXES[suffix])
     if not data.strip():
