@@ -132,12 +132,18 @@ class Workbook:
         return "" if value is None else str(value).strip()
 
     @property
-    def out_of_scope(self) -> bool:
-        """A scope test of the strategy's 'what is not partnership' answered Yes: not a partnership, so
-        the review's sheets do not apply to it."""
-        return any(
-            values.choice(self.value(item.key), item.choices) == catalogue.YES for item in catalogue.SCOPE_FIELDS
+    def scope_answered_yes(self) -> tuple[str, ...]:
+        """The labels of the strategy's scope tests ('what is not partnership') answered Yes."""
+        return tuple(
+            item.label
+            for item in catalogue.SCOPE_FIELDS
+            if values.choice(self.value(item.key), item.choices) == catalogue.YES
         )
+
+    @property
+    def out_of_scope(self) -> bool:
+        """A scope test answered Yes: not a partnership, so the review's sheets do not apply to it."""
+        return bool(self.scope_answered_yes)
 
 
 def is_demo(workbooks: Sequence[Workbook]) -> bool:

@@ -137,7 +137,8 @@ def report(
 
     input_dir, out_dir = Path(input_dir), Path(out_dir)
     check_out_folder(input_dir, out_dir, PACK_MARKERS)
-    _check_not_another_years_pack(out_dir, year)
+    there = _pack_results(out_dir)  # the results.json of a pack already in --out, read once
+    _check_not_another_years_pack(out_dir, there, year)
     earlier = read_previous(previous_dir, year)  # every earlier year given, oldest first
     previous = earlier[-1] if earlier else None
 
@@ -147,7 +148,7 @@ def report(
             assessment = assess_folder(input_dir, config, as_of=as_of, jobs=jobs, progress=progress)
         batch, findings, scores = assessment.batch, assessment.report, assessment.scores
         checkpoint("loaded")
-        check_real_years(out_dir, earlier, demo=is_demo(batch.workbooks))
+        check_real_years(out_dir, there, earlier, demo=is_demo(batch.workbooks))
 
         with _step("Tables"):
             # The batch as tidy tables (pandas): the answers for analysts, the partnerships for the
@@ -259,19 +260,26 @@ def check_not_a_pack(out_dir: Path, why: str) -> None:
         raise OutFolderError(f"{out_dir} holds a review pack{why}")
 
 
-def _check_not_another_years_pack(out_dir: Path, year: int) -> None:
-    """Refuse an `out_dir` holding the pack of another year: a year's pack is its record for audit, and
-    `--out` naming last year's folder (the same as `--previous`, or a slip of the year) would replace it.
-    A pack of the same year is replaced, as a re-run should."""
+def _pack_results(out_dir: Path) -> dict[str, Any]:
+    """The results.json of the pack in `out_dir`; empty when there is none, or not one this tool can read."""
     import json
 
-    from pipeline.files.staging import OutFolderError
     from pipeline.pack.results import RESULTS_FILE
 
     try:
-        found = json.loads((out_dir / RESULTS_FILE).read_text(encoding="utf-8")).get("year")
-    except (OSError, ValueError, AttributeError):  # no pack there, or not one this tool can read
-        return
+        found = json.loads((out_dir / RESULTS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _check_not_another_years_pack(out_dir: Path, there: Mapping[str, Any], year: int) -> None:
+    """Refuse an `out_dir` holding the pack of another year (`there`, its results): a year's pack is its
+    record for audit, and `--out` naming last year's folder (the same as `--previous`, or a slip of the
+    year) would replace it. A pack of the same year is replaced, as a re-run should."""
+    from pipeline.files.staging import OutFolderError
+
+    found = there.get("year")
     if isinstance(found, int) and found != year:
         raise OutFolderError(
             f"--out {out_dir} holds the review pack of {found}, which a run of {year} would replace: give "
@@ -279,25 +287,21 @@ def _check_not_another_years_pack(out_dir: Path, year: int) -> None:
         )
 
 
-def check_real_years(out_dir: Path, earlier: Sequence[Mapping[str, Any]], *, demo: bool) -> None:
+def check_real_years(
+    out_dir: Path, there: Mapping[str, Any], earlier: Sequence[Mapping[str, Any]], *, demo: bool
+) -> None:
     """Keep the demonstration and the council's years apart: a demo run (every return of a demo set,
-    as `make report` runs when input/ has no workbook) does not replace a pack made from real returns,
-    and a real year is not compared with a demo pack as if it were the council's earlier year."""
-    import json
-
+    as `make report` runs when input/ has no workbook) does not replace a pack made from real returns
+    (`there`, the results of the pack in `out_dir`), and a real year is not compared with a demo pack
+    as if it were the council's earlier year."""
     from pipeline.files.staging import OutFolderError
-    from pipeline.pack.results import RESULTS_FILE
 
     if demo:
-        try:
-            found = json.loads((out_dir / RESULTS_FILE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):  # no pack there, or not one this tool can read
-            return
         # `demo` false: made from returns, as a release from 1.2.0 on records it. A pack of an earlier
         # release does not say, and is replaced as before: it is as likely to be that release's demo.
-        if isinstance(found, dict) and found.get("demo") is False and (found.get("totals") or {}).get("workbooks"):
+        if there.get("demo") is False and (there.get("totals") or {}).get("workbooks"):
             raise OutFolderError(
-                f"--out {out_dir} holds the review of {found.get('year')} made from the council's returns: a "
+                f"--out {out_dir} holds the review of {there.get('year')} made from the council's returns: a "
                 "demonstration (every workbook of a demo set) does not replace it; give the demo another folder"
             )
         return

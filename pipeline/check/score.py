@@ -161,11 +161,7 @@ def score_workbook(
     findings_for_it = list(findings_for_it)
     severity = Counter(item.severity for item in findings_for_it)
     assessed = workbook.assessed and not any(item.blocks_assessment for item in findings_for_it)
-    scope_yes = tuple(
-        spec.label
-        for spec in catalogue.SCOPE_FIELDS
-        if values.choice(workbook.value(spec.key), catalogue.YES_NO) == YES
-    )
+    scope_yes = workbook.scope_answered_yes
     reviewed = assessed and not scope_yes  # a partnership under the strategy whose review could be read
 
     statuses = {

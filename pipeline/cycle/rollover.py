@@ -445,17 +445,12 @@ def _of_counted_returns(
     in their order: a row of its other returns is left out. A row of a register written before rows
     named their file is kept, those of the counted return first, as it cannot be told apart."""
 
-    def rank(entry: tuple[int, dict[str, Any]]) -> tuple[int, int]:
-        files = order.get(units.of(entry[1]), [])
-        file = values.text(entry[1].get(FILE))
-        return (files.index(file) if file in files else len(files), entry[0])
-
-    def counted(cells: dict[str, Any]) -> bool:
-        files = order.get(units.of(cells), [])
-        file = values.text(cells.get(FILE))
-        return not file or not files or file == files[0]
-
-    return sorted((entry for entry in rows if counted(entry[1])), key=rank)
+    kept = []
+    for row, cells in rows:
+        files, file = order.get(units.of(cells), []), values.text(cells.get(FILE))
+        if not file or not files or file == files[0]:
+            kept.append(((files.index(file) if file in files else len(files), row), (row, cells)))
+    return [entry for _, entry in sorted(kept, key=lambda item: item[0])]
 
 
 def _table(
