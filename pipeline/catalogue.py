@@ -25,7 +25,7 @@ OBJECTIVES_LIST_NAME = "objectives_list"
 TEMPLATE_FILE_NAME = "partnership_review.xlsx"
 
 STRATEGY_TITLE = "Partnership strategy"
-STRATEGY_VERSION_NOTE = "Strategy published January 2009, reviewed annually, above version as at January 2013."
+STRATEGY_VERSION_NOTE = "Strategy published January 2009 \u2013 reviewed annually, above version as at January 2013."
 
 DEFINITION = (
     "A relationship between two or more independent legal bodies, organisations or individuals "
@@ -517,7 +517,7 @@ REGISTER_FIELDS: tuple[Field, ...] = (
         "Next review date",
         Kind.DATE,
         True,
-        "When the partnership is next due for review. The strategy asks for a review every year.",
+        "When the partnership is next due for review. The council reviews every partnership every year.",
     ),
     Field("review_completed_on", "Review completed on", Kind.DATE, True, "The date you completed this review."),
     Field(

@@ -147,14 +147,15 @@ def cli() -> None:
 @config_option
 def templates(out_dir: Path, register_file: Path | None, year: int | None, config_path: Path | None) -> None:
     """Write the blank standard workbook, or next year's pre-filled ones, listing the council's
-    objectives from --config ([objectives]) on the Objectives sheet.
+    objectives from --config ([objectives]) on the Objectives sheet and giving its risk bands
+    ([scoring]) in the guidance.
 
     Example: partnerships templates --out input_templates --config review.toml
     """
     from pipeline.files.staging import FolderError
     from pipeline.run import check_not_a_pack
 
-    objectives = _config(config_path).objectives
+    config = _config(config_path)
     try:
         check_not_a_pack(
             out_dir,
@@ -167,13 +168,15 @@ def templates(out_dir: Path, register_file: Path | None, year: int | None, confi
         from pipeline.cycle.template import write_blank
 
         with _writing_into(out_dir):
-            click.echo(f"Wrote {write_blank(out_dir, objectives)}")
+            click.echo(f"Wrote {write_blank(out_dir, config.objectives, config.scoring)}")
         return
     from pipeline.cycle.rollover import RolloverError, write_rollover
 
     try:
         with _writing_into(out_dir):
-            summary = write_rollover(register_file, out_dir, year=year, objectives=objectives)
+            summary = write_rollover(
+                register_file, out_dir, year=year, objectives=config.objectives, scoring=config.scoring
+            )
     except RolloverError as error:
         raise click.ClickException(str(error)) from None
     for line in summary.summary_lines():

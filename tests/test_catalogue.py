@@ -59,3 +59,7 @@ def test_register_fields_have_the_contract_labels_and_unique_rows():
     assert {"Next review date", "Review completed on", "Commercial agreement"} <= required
     assert "Legal status" not in required
     assert len(set(catalogue.REGISTER_ROWS.values())) == len(catalogue.REGISTER_FIELDS)
+
+
+def test_the_version_note_is_quoted_as_the_strategy_gives_it():
+    assert catalogue.STRATEGY_VERSION_NOTE in STRATEGY.splitlines()

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from pipeline import catalogue
 from pipeline.cli import cli
 from pipeline.cycle.rollover import OPEN_ACTION_HEADERS, RolloverError, file_name, read_register, write_rollover
+from pipeline.config import Scoring
 from officer import write_workbook
 
 LABELS = tuple(field.label for field in catalogue.REGISTER_FIELDS)
@@ -375,3 +376,10 @@ def test_workbooks_are_not_written_into_a_review_packs_folder(register_file, tmp
     assert result.exit_code == 2, result.output
     assert "holds a review pack" in result.output and "a folder of their own" in result.output, result.output
     assert sorted(path.name for path in pack.iterdir()) == before
+
+
+def test_rolled_over_workbooks_tell_officers_the_configured_risk_bands(register_file, tmp_path):
+    summary = write_rollover(register_file, tmp_path / "next", year=2026, scoring=Scoring(risk_medium_max=9))
+    workbook = load(summary.written[0])
+    guide = " ".join(str(cell.value) for row in workbook[catalogue.GUIDE_SHEET].iter_rows() for cell in row)
+    assert "a score above 9 is a High risk" in guide

@@ -5,16 +5,21 @@ The checks read the saved file back with openpyxl, because the saved file is wha
 
 from __future__ import annotations
 
+import re
+import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
+from click.testing import CliRunner
 from libreoffice import resave
 
 from pipeline import catalogue
 from pipeline.cycle import template
 from pipeline.catalogue import Kind
-from pipeline.config import DEFAULT_OBJECTIVES
+from pipeline.cli import cli
+from pipeline.config import DEFAULT_OBJECTIVES, Objective
+from pipeline.files.xlsx import save
 
 COMMITTED = Path(__file__).resolve().parent.parent / "input_templates" / catalogue.TEMPLATE_FILE_NAME
 TABLE_SHEETS = {layout.name: layout for layout in catalogue.TABLE_LAYOUTS}
@@ -379,3 +384,61 @@ def test_long_objective_references_fit_their_column():
     assert width >= len("PRIORITY-HOMES-1") + 2
     default = template.build_workbook()[catalogue.OBJECTIVES_SHEET.name]
     assert default.column_dimensions[catalogue.OBJECTIVES_SHEET.column("Ref")].width == 8  # the usual O1..O6
+
+
+def guide_text(workbook) -> str:
+    sheet = workbook[catalogue.GUIDE_SHEET]
+    return "\n".join(str(cell.value) for row in sheet.iter_rows() for cell in row if cell.value is not None)
+
+
+def test_the_guide_points_to_the_rows_that_hold_the_scope_tests(workbook):
+    # It said "the last 5 fields", which in version 2 are three scope tests and the two budget fields.
+    found = re.search(r"The (\d+) fields in rows (\d+) to (\d+) are the strategy's tests", guide_text(workbook))
+    assert found, "the Guide does not say which rows hold the strategy's tests"
+    count, first, last = map(int, found.groups())
+    register = workbook[catalogue.REGISTER.name]
+    labels = [register[f"A{row}"].value for row in range(first, last + 1)]
+    assert count == len(labels) and labels == [field.label for field in catalogue.SCOPE_FIELDS]
+
+
+def test_message_titles_are_whole_words(workbook):
+    # Excel shows 32 characters of a title: 'Statutory or voluntary: not on t' was cut mid-word.
+    register = workbook[catalogue.REGISTER.name]
+    for field in catalogue.REGISTER_FIELDS:
+        for item in validations_at(register, f"B{catalogue.REGISTER_ROWS[field.key]}"):
+            title = item.promptTitle
+            assert title == field.label or (
+                title.endswith("\u2026") and (field.label + " ").startswith(title[:-1].rstrip() + " ")
+            ), (field.label, title)
+            if item.type == "list":
+                assert item.errorTitle in (f"{field.label}: not on the list", "Not on the list"), item.errorTitle
+    for sheet in workbook.worksheets:
+        for item in sheet.data_validations.dataValidation:
+            for title in (item.promptTitle, item.errorTitle):
+                assert title is None or len(title) <= 32, title
+
+
+def test_the_template_tells_officers_the_configured_risk_bands(tmp_path):
+    # It always said 'above 12' while the report rated a score over the configured band High.
+    config = tmp_path / "review.toml"
+    config.write_text("[scoring]\nrisk_low_max = 3\nrisk_medium_max = 9\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["templates", "--out", str(tmp_path / "blank"), "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    made = openpyxl.load_workbook(tmp_path / "blank" / catalogue.TEMPLATE_FILE_NAME)
+    assert "a score above 9 is a High risk" in guide_text(made) and "above 12" not in guide_text(made)
+    risks = made[catalogue.RISKS_SHEET.name]
+    mitigation = f"{catalogue.RISKS_SHEET.column('Mitigation')}{catalogue.RISK_ROWS[catalogue.RISKS[0].ref]}"
+    prompts = [item.prompt for item in validations_at(risks, mitigation)]
+    assert prompts == ["What is being done to reduce the risk. Every High risk (score above 9) needs one."]
+
+
+def test_an_objective_title_beginning_with_equals_is_written_as_words(tmp_path):
+    # openpyxl made it a formula that Excel would run when the officer opened the workbook.
+    objectives = (Objective("O1", '=HYPERLINK("http://example.org","Click")'), *DEFAULT_OBJECTIVES[1:])
+    path = tmp_path / "blank.xlsx"
+    save(template.build_workbook(objectives), path)
+    number = catalogue.REQUIRED_SHEETS.index(catalogue.OBJECTIVES_SHEET.name) + 1
+    with zipfile.ZipFile(path) as package:
+        assert b"<f>" not in package.read(f"xl/worksheets/sheet{number}.xml")
+    cell = openpyxl.load_workbook(path)[catalogue.OBJECTIVES_SHEET.name]["B2"]
+    assert (cell.data_type, cell.value) == ("s", objectives[0].title)

@@ -23,7 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from pipeline import catalogue
 from pipeline.catalogue import Field, Kind, SheetLayout
 from pipeline.config import DEFAULT_OBJECTIVES, Objective, Scoring, objectives_fingerprint
-from pipeline.files.xlsx import save
+from pipeline.files.xlsx import put, save
 from pipeline.formats import EXAMPLE_DATE, EXCEL_DATE, EXCEL_MONEY
 
 CREATOR = "Partnership review"
@@ -88,9 +88,13 @@ _LONG_ANSWERS = ("purpose", "objectives")
 
 
 def build_workbook(
-    objectives: tuple[Objective, ...] = DEFAULT_OBJECTIVES, *, version: int = catalogue.TEMPLATE_VERSION
+    objectives: tuple[Objective, ...] = DEFAULT_OBJECTIVES,
+    *,
+    version: int = catalogue.TEMPLATE_VERSION,
+    scoring: Scoring = Scoring(),
 ) -> Workbook:
-    """The blank standard workbook, in memory, listing the council's `objectives` (the configuration's).
+    """The blank standard workbook, in memory, listing the council's `objectives` and telling officers
+    the risk bands of `scoring` (both the configuration's).
 
     `version=1` builds the previous template (no Objectives sheet, no budget fields): it is still read,
     and the tests keep returns made with it beside current ones."""
@@ -99,12 +103,12 @@ def build_workbook(
     workbook = Workbook()
     workbook.remove(workbook.active)
     builders = {
-        catalogue.GUIDE_SHEET: lambda sheet: _guide(sheet, version),
+        catalogue.GUIDE_SHEET: lambda sheet: _guide(sheet, version, scoring),
         catalogue.REGISTER.name: lambda sheet: _register(sheet, version),
         catalogue.OBJECTIVES_SHEET.name: lambda sheet: _objectives(sheet, objectives),
         catalogue.CHECKLIST.name: _checklist,
         catalogue.IMPROVEMENT.name: _improvement,
-        catalogue.RISKS_SHEET.name: _risks,
+        catalogue.RISKS_SHEET.name: lambda sheet: _risks(sheet, scoring),
     }
     for name in catalogue.required_sheets(version):
         builders[name](workbook.create_sheet(name))
@@ -126,18 +130,20 @@ def build_workbook(
     return workbook
 
 
-def write_blank(out_dir: Path, objectives: tuple[Objective, ...] = DEFAULT_OBJECTIVES) -> Path:
+def write_blank(
+    out_dir: Path, objectives: tuple[Objective, ...] = DEFAULT_OBJECTIVES, scoring: Scoring = Scoring()
+) -> Path:
     """Write the blank workbook to `out_dir/partnership_review.xlsx` and return its path."""
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / catalogue.TEMPLATE_FILE_NAME
-    save(build_workbook(objectives), path)
+    save(build_workbook(objectives, scoring=scoring), path)
     return path
 
 
 # --- Sheets ----------------------------------------------------------------------------------------
 
 
-def _guide(sheet: Worksheet, version: int) -> None:
+def _guide(sheet: Worksheet, version: int, scoring: Scoring) -> None:
     sheet.column_dimensions["A"].width = 30
     sheet.column_dimensions["B"].width = 100
     sheet.sheet_view.showGridLines = False
@@ -147,11 +153,11 @@ def _guide(sheet: Worksheet, version: int) -> None:
         ("Partnership review workbook", "", _TITLE_FONT),
         (
             "",
-            f"This workbook is the council's yearly review of one partnership, as the "
-            f"{catalogue.STRATEGY_TITLE} asks: every partnership the council takes part in should be "
-            f"fit for purpose, support the council's objectives, give value for money and be "
-            f"reviewed every year. Complete one workbook for each partnership and return it to the "
-            f"policy team.",
+            f"This workbook is the council's yearly review of one partnership. The "
+            f"{catalogue.STRATEGY_TITLE} asks that every partnership the council takes part in be fit "
+            f"for purpose, support the council's objectives and give value for money, and the council "
+            f"reviews each one every year to see that it does. Complete one workbook for each "
+            f"partnership and return it to the policy team.",
             _BODY,
         ),
         ("How to complete it", "", _HEADING_FONT),
@@ -164,8 +170,8 @@ def _guide(sheet: Worksheet, version: int) -> None:
         ),
         (
             "",
-            f"The last {len(catalogue.SCOPE_FIELDS)} fields are the strategy's tests of what is not a "
-            "partnership. Answer Yes or No to each; a Yes means the arrangement is outside the strategy and is "
+            f"The {len(catalogue.SCOPE_FIELDS)} fields in rows {_rows_spoken(catalogue.SCOPE_FIELDS)} are the "
+            "strategy's tests of what is not a partnership. Answer Yes or No to each; a Yes means the arrangement is outside the strategy and is "
             "recorded as out of scope, so complete the other sheets only if every test is No.",
             _BODY,
         ),
@@ -199,7 +205,7 @@ def _guide(sheet: Worksheet, version: int) -> None:
             "4. Risks",
             f"Rate each of the strategy's {len(catalogue.RISKS)} risks for this partnership: Likelihood and "
             f"Impact from 1 (very low) to 5 (very high). Their product is the risk score; a "
-            f"score above {Scoring().risk_medium_max} is a High risk and needs a Mitigation "
+            f"score above {scoring.risk_medium_max} is a High risk and needs a Mitigation "
             f"and an Owner. Add risks of your own in the open rows below "
             f"{catalogue.RISKS[-1].ref}.",
             _BODY,
@@ -281,7 +287,7 @@ def _register(sheet: Worksheet, version: int) -> None:
 
 
 def _register_validation(field: Field) -> DataValidation:
-    title = field.label[:32]
+    title = field.label
     need = "Required." if field.required else "Optional."
     if field.kind is Kind.CHOICE:
         return _list_validation(field.choices, title, f"{need} Choose from the list.")
@@ -430,7 +436,7 @@ def _improvement(sheet: Worksheet) -> None:
     _finish_table(sheet, layout, landscape=True)
 
 
-def _risks(sheet: Worksheet) -> None:
+def _risks(sheet: Worksheet, scoring: Scoring) -> None:
     layout = catalogue.RISKS_SHEET
     widths = _WIDTHS[layout.name]
     _header(sheet, layout)
@@ -465,7 +471,7 @@ def _risks(sheet: Worksheet) -> None:
         _prompt_only(
             "Mitigation",
             "What is being done to reduce the risk. Every High risk "
-            f"(score above {Scoring().risk_medium_max}) needs one.",
+            f"(score above {scoring.risk_medium_max}) needs one.",
         ),
         _cells(layout, "Mitigation", rows),
     )
@@ -501,16 +507,14 @@ def _locked(
     font: Font = _BODY,
     alignment: Alignment = _WRAP,
 ) -> None:
-    cell = sheet[f"{layout.column(header)}{row}"]
-    cell.value = value
+    cell = put(sheet, f"{layout.column(header)}{row}", value)
     cell.font, cell.fill, cell.border, cell.alignment = font, _LOCKED_FILL, _BORDER, alignment
 
 
 def _answer(
     sheet: Worksheet, layout: SheetLayout, row: int, header: str, value: str | None = None, alignment: Alignment = _WRAP
 ) -> None:
-    cell = sheet[f"{layout.column(header)}{row}"]
-    cell.value = value
+    cell = put(sheet, f"{layout.column(header)}{row}", value)
     cell.font, cell.fill, cell.border, cell.alignment = _BODY, _ANSWER_FILL, _BORDER, alignment
     cell.protection = _UNLOCKED
 
@@ -588,17 +592,17 @@ def _list_validation(options: Iterable[object], title: str, prompt: str) -> Data
         allow_blank=True,
         showErrorMessage=True,
         errorStyle="stop",
-        errorTitle=f"{title}: not on the list"[:32],
+        errorTitle=_title(f"{title}: not on the list", otherwise="Not on the list"),
         error=_limited(f"Choose {allowed} from the dropdown list."),
         showInputMessage=True,
-        promptTitle=title[:32],
+        promptTitle=_title(title),
         prompt=_limited(prompt),
     )
 
 
 def _prompt_only(title: str, prompt: str) -> DataValidation:
     """An input message with no restriction: a hint for free text, dates typed as text included."""
-    return DataValidation(allow_blank=True, showInputMessage=True, promptTitle=title[:32], prompt=_limited(prompt))
+    return DataValidation(allow_blank=True, showInputMessage=True, promptTitle=_title(title), prompt=_limited(prompt))
 
 
 def _validate(sheet: Worksheet, validation: DataValidation, cells: Iterable[str]) -> None:
@@ -613,6 +617,28 @@ def _cells(layout: SheetLayout, header: str, rows: Iterable[int]) -> list[str]:
 
 def _spoken_list(options: list[str], last: str = "or") -> str:
     return options[0] if len(options) == 1 else f"{', '.join(options[:-1])} {last} {options[-1]}"
+
+
+#: Excel cuts an input message's or error alert's title after this many characters.
+_TITLE_LENGTH = 32
+
+
+def _title(text: str, otherwise: str | None = None) -> str:
+    """`text` as a message title: whole when it fits, else `otherwise`, else cut after its last whole
+    word that fits, with an ellipsis, never mid-word."""
+    if len(text) <= _TITLE_LENGTH:
+        return text
+    if otherwise is not None:
+        return otherwise
+    return text[: _TITLE_LENGTH - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "\u2026"
+
+
+def _rows_spoken(fields: Iterable[Field]) -> str:
+    """The Register rows of `fields`, which follow one another: '23 to 27'."""
+    rows = sorted(catalogue.REGISTER_ROWS[field.key] for field in fields)
+    if rows != list(range(rows[0], rows[-1] + 1)):
+        raise ValueError(f"the fields are not in consecutive rows: {rows}")
+    return f"{rows[0]} to {rows[-1]}"
 
 
 def _limited(text: str) -> str:

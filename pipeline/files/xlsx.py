@@ -1,4 +1,5 @@
-"""Writing an openpyxl workbook reproducibly and atomically: equal workbooks give equal bytes.
+"""Writing an openpyxl workbook reproducibly and atomically: equal workbooks give equal bytes; and
+putting a value into one of its cells as what it is (`put`).
 
 openpyxl's public `Workbook.save` stamps the time of saving into every zip member. This module is the
 one adapter to its writer (`openpyxl.writer.excel.ExcelWriter`, given a zip whose members all carry
@@ -13,12 +14,24 @@ import zipfile
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
+from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from pipeline.files.atomic import write_atomic
 from pipeline.files.fast_xlsx import FIXED_TIMESTAMP
 
 _ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
+
+
+def put(sheet: Worksheet, reference: str, value: object) -> Cell:
+    """`value` into the cell, text always as text: openpyxl would make words beginning with '=' (an
+    objective's title in the configuration, an answer carried from last year) a formula Excel runs."""
+    cell = sheet[reference]
+    cell.value = value
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"
+    return cell
 
 
 def save(workbook: Workbook, path: Path) -> None:
