@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.config import Config
+from pipeline.config import FRACTIONS, MAX_OBJECTIVES, RANGES, Config
 from pipeline.findings import RULES
 
 
@@ -77,17 +77,31 @@ def rules() -> str:
 _NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
 
+def _allowed(key: str) -> str:
+    """What a setting may be, as `pipeline.config.check_ranges` checks it."""
+    if key in RANGES:
+        lowest, highest = RANGES[key]
+        return f"{lowest:,} to {highest:,}"
+    if key in FRACTIONS:
+        return "0 to 1"
+    if key.startswith("scoring.risk_"):
+        return "1 to 24, low below medium"
+    if key in ("council_name", "pack_title"):
+        return "text, not blank"
+    return ""
+
+
 def configuration() -> str:
     """Every configuration key with its default; the lists (the council's objectives, the significance
     tiers) are set out in sections of their own below the table."""
     config = Config().as_dict()
     objectives, tiers = config.pop("objectives"), config.pop("significance")["tiers"]
-    lines = ["| key | default |", "| --- | --- |"]
+    lines = ["| key | default | allowed |", "| --- | --- | --- |"]
     for key, value in _flatten(config):
         shown = f"`{value!r}`" if value != {} else "none"
-        lines.append(f"| `{key}` | {shown}{f' ({EXPLAINED[key]})' if key in EXPLAINED else ''} |")
+        lines.append(f"| `{key}` | {shown}{f' ({EXPLAINED[key]})' if key in EXPLAINED else ''} | {_allowed(key)} |")
     count = _NUMBERS[len(objectives)] if len(objectives) < len(_NUMBERS) else str(len(objectives))
-    lines.append(f"| `objectives` | `[objectives]`: the {count} below |")
+    lines.append(f"| `objectives` | `[objectives]`: the {count} below | 1 to {MAX_OBJECTIVES} |")
     names = [tier["name"] for tier in tiers]
-    lines.append(f"| `tiers` | `[[significance.tiers]]`: {', '.join(names)} below |")
+    lines.append(f"| `tiers` | `[[significance.tiers]]`: {', '.join(names)} below | at least 1 |")
     return "\n".join(lines) + "\n"

@@ -51,7 +51,7 @@ def _config(path: Path | None):
     try:
         return load_config(path)
     except ConfigError as error:
-        raise click.BadParameter(str(error), param_hint="--config") from None
+        raise OneLineUsageError(str(error)) from None
 
 
 class OneLineUsageError(click.ClickException):
@@ -102,7 +102,7 @@ jobs_option = click.option(
 config_option = click.option(
     "--config",
     "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     default=None,
     help="TOML file overriding thresholds, bands, limits and names (see README, Configuration).",
 )

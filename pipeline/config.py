@@ -15,8 +15,10 @@ project holds a threshold literal.
 
 from __future__ import annotations
 
+import datetime as dt
 import dataclasses
 import hashlib
+import json
 import math
 import re
 import tomllib
@@ -199,10 +201,18 @@ def load_config(path: Path | None) -> Config:
     """The defaults, overridden by the TOML file at `path` when one is given."""
     if path is None:
         return Config()
+    if str(path) in ("", "."):
+        raise ConfigError("--config names no file (it is empty): give the path of a TOML file, or leave --config out")
     try:
         raw = Path(path).read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"config file {path} does not exist") from None
+    except IsADirectoryError:
+        raise ConfigError(f"config file {path} is a folder, not a TOML file") from None
+    except NotADirectoryError:
+        raise ConfigError(f"config file {path} does not exist: a part of its path is a file, not a folder") from None
+    except OSError as error:
+        raise ConfigError(f"config file {path} cannot be read ({error.strerror or error})") from None
     try:
         text = raw.decode("utf-8-sig")  # a byte-order mark, as Notepad may save, is not part of the file
     except UnicodeDecodeError as error:
@@ -279,7 +289,7 @@ def _objectives(data: Any) -> tuple[Objective, ...]:
         seen.add(ref.casefold())
         if not isinstance(title, str) or not title.strip() or len(title) > 200:
             raise ConfigError(
-                f"config: 'objectives.{ref}' must be the objective's title, text of 1 to 200 characters, not {title!r}"
+                f"config: 'objectives.{ref}' must be the objective's title, text of 1 to 200 characters, not {said(title)}"
             )
         items.append(Objective(ref, " ".join(title.split())))
     return tuple(items)
@@ -325,7 +335,7 @@ def _text_table(name: str, value: Any) -> dict[str, str]:
         raise ConfigError(f'config: \'{name}\' must be a [{name}] section of "name" = "name" lines')
     for key, item in value.items():
         if not isinstance(item, str) or not item.strip() or not key.strip():
-            raise ConfigError(f"config: '{name}.{key}' must be a name in quotes, not {item!r}")
+            raise ConfigError(f"config: '{name}.{key}' must be a name in quotes, not {said(item)}")
     return dict(sorted(value.items()))
 
 
@@ -337,16 +347,21 @@ FRACTIONS = (
     "scoring.partly_weight",
     "duplication.min_purpose_similarity",
 )
-#: Settings that must be at least 1: a limit of 0 would refuse every workbook.
-AT_LEAST_ONE = (
-    "duplication.min_shared_organisations",
-    "limits.max_file_bytes",
-    "limits.max_uncompressed_bytes",
-    "limits.max_compression_ratio",
-    "limits.max_rows",
-    "limits.max_columns",
-    "limits.load_timeout_seconds",
-)
+#: The whole numbers' ranges, lowest and highest allowed. A limit is never below what the standard
+#: workbook itself needs (its sheets run to row 50 and column G, it unpacks to about 100 KB and its
+#: parts pack about 7 to 1), so that a limit can never refuse an officer's correct return; and no
+#: setting is so large that the system cannot use it ("no limit, really" is its highest).
+RANGES = {
+    "rag.red_overdue_days_over": (0, 36_500),
+    "limits.max_file_bytes": (1_000_000, 2_000_000_000),
+    "limits.max_uncompressed_bytes": (5_000_000, 20_000_000_000),
+    "limits.max_compression_ratio": (20, 100_000),
+    "limits.max_rows": (100, 1_048_576),  # Excel's own last row
+    "limits.max_columns": (16, 16_384),  # Excel's own last column, XFD
+    "limits.load_timeout_seconds": (1, 86_400),  # a day
+    "duplication.min_shared_organisations": (1, 10_000),
+    "pdf_profiles_per_chunk": (0, 100_000),
+}
 #: The highest risk score, likelihood x impact, 5 x 5.
 MAX_RISK_SCORE = 25
 
@@ -361,10 +376,13 @@ def check_ranges(config: Config) -> Config:
 
     for key in FRACTIONS:
         if not 0 <= value(key) <= 1:
-            raise ConfigError(f"config: '{key}' is a fraction from 0 to 1 (0.6 means 60%), not {value(key)!r}")
-    for key in AT_LEAST_ONE:
-        if value(key) < 1:
-            raise ConfigError(f"config: '{key}' must be at least 1, not {value(key)!r}")
+            raise ConfigError(f"config: '{key}' is a fraction from 0 to 1 (0.6 means 60%), not {said(value(key))}")
+    for key, (lowest, highest) in RANGES.items():
+        if not lowest <= value(key) <= highest:
+            raise ConfigError(f"config: '{key}' must be from {lowest:,} to {highest:,}, not {said(value(key))}")
+    for key in ("council_name", "pack_title"):
+        if not value(key).strip():
+            raise ConfigError(f"config: '{key}' is blank: the pack's cover and title need it (or leave it out)")
     from pipeline.portfolio.organisations import AliasError, resolver
 
     try:
@@ -374,8 +392,8 @@ def check_ranges(config: Config) -> Config:
     rag, scoring = config.rag, config.scoring
     if rag.red_completeness_below > rag.amber_completeness_below:
         raise ConfigError(
-            f"config: 'rag.red_completeness_below' ({rag.red_completeness_below!r}) must not be "
-            f"above 'rag.amber_completeness_below' ({rag.amber_completeness_below!r}): "
+            f"config: 'rag.red_completeness_below' ({said(rag.red_completeness_below)}) must not be "
+            f"above 'rag.amber_completeness_below' ({said(rag.amber_completeness_below)}): "
             "Red is for less complete checklists than Amber"
         )
     if not 1 <= scoring.risk_low_max < scoring.risk_medium_max < MAX_RISK_SCORE:
@@ -385,8 +403,8 @@ def check_ranges(config: Config) -> Config:
             else "scoring.risk_medium_max"
         )
         raise ConfigError(
-            f"config: '{key}' puts the risk bands out of order (low max {scoring.risk_low_max!r}, "
-            f"medium max {scoring.risk_medium_max!r}): they need 1 <= low max < medium max < "
+            f"config: '{key}' puts the risk bands out of order (low max {scoring.risk_low_max}, "
+            f"medium max {scoring.risk_medium_max}): they need 1 <= low max < medium max < "
             f"{MAX_RISK_SCORE}, so that Low, Medium and High each hold some scores"
         )
     _check_tiers(config.tiers)
@@ -407,7 +425,7 @@ def _check_tiers(tiers: tuple[Tier, ...]) -> None:
     for number, tier in enumerate(tiers, start=1):
         key = f"significance.tiers[{number}]"
         if names.count(tier.name.casefold()) > 1:
-            raise ConfigError(f"config: '{key}.name' ({tier.name!r}) is the name of another tier too")
+            raise ConfigError(f"config: '{key}.name' ({said(tier.name)}) is the name of another tier too")
         if number == len(tiers) and not tier.catches_all:
             raise ConfigError(
                 f"config: '{key}' is the last tier, which takes every partnership the tiers above "
@@ -431,7 +449,7 @@ def _check_tiers(tiers: tuple[Tier, ...]) -> None:
         for method in tier.methods:
             if method.casefold() not in {item.casefold() for item in _ALL_METHODS}:
                 raise ConfigError(
-                    f"config: '{key}.methods' has {method!r}, which is not on the Register's list "
+                    f"config: '{key}.methods' has {said(method)}, which is not on the Register's list "
                     f"({'; '.join(_ALL_METHODS)})"
                 )
     for threshold in _THRESHOLDS:
@@ -443,8 +461,8 @@ def _check_tiers(tiers: tuple[Tier, ...]) -> None:
         for (upper, high), (lower, low) in zip(set_, set_[1:]):
             if low >= high:
                 raise ConfigError(
-                    f"config: 'significance.tiers[{lower}].{threshold}' ({low!r}) must be below "
-                    f"'significance.tiers[{upper}].{threshold}' ({high!r}): a less significant tier "
+                    f"config: 'significance.tiers[{lower}].{threshold}' ({said(low)}) must be below "
+                    f"'significance.tiers[{upper}].{threshold}' ({said(high)}): a less significant tier "
                     "starts lower"
                 )
 
@@ -476,9 +494,26 @@ def _checked(name: str, value: Any, expected: type) -> Any:
         value = float(value)
     if type(value) is not expected:
         kind = {float: "a number", int: "a whole number", str: "text"}[expected]
-        raise ConfigError(f"config: '{name}' must be {kind}, not {value!r}")
+        raise ConfigError(f"config: '{name}' must be {kind}, not {said(value)}")
     if expected is float and not math.isfinite(value):  # TOML's nan and inf
-        raise ConfigError(f"config: '{name}' must be a number, not {value!r}")
+        raise ConfigError(f"config: '{name}' must be a number, not {said(value)}")
     if expected in (int, float) and value < 0:
-        raise ConfigError(f"config: '{name}' must not be negative, not {value!r}")
+        raise ConfigError(f"config: '{name}' must not be negative, not {said(value)}")
     return value
+
+
+def said(value: Any) -> str:
+    """`value` as it is written in the TOML file, for a message: true, 60, 2026-01-01, "text"."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value).removesuffix(".0")
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, list):
+        return "[" + ", ".join(said(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key} = {said(item)}" for key, item in value.items()) + "}"
+    return str(value)

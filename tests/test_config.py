@@ -1,5 +1,6 @@
 """Configuration: defaults as README.md says, overrides from TOML, one-line errors naming the key."""
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -95,6 +96,18 @@ def test_syntax_error_and_missing_file_are_one_line(tmp_path):
         ("[limits]\nmax_rows = 0\n", "limits.max_rows"),
         ("[limits]\nload_timeout_seconds = 0\n", "limits.load_timeout_seconds"),
         ("[limits]\nmax_file_bytes = 0\n", "limits.max_file_bytes"),
+        # "No limit, really": accepted, it ended the run in an OverflowError.
+        ("[limits]\nload_timeout_seconds = 100000000000000000000\n", "limits.load_timeout_seconds"),
+        ("[limits]\nmax_file_bytes = 100000000000000000000\n", "limits.max_file_bytes"),
+        ("[limits]\nmax_uncompressed_bytes = 100000000000000000000\n", "limits.max_uncompressed_bytes"),
+        ("[rag]\nred_overdue_days_over = 100000000000000000000\n", "rag.red_overdue_days_over"),
+        # Below what the standard workbook itself needs: every return, the blank template too, was refused.
+        ("[limits]\nmax_rows = 40\n", "limits.max_rows"),
+        ("[limits]\nmax_columns = 2\n", "limits.max_columns"),
+        ("[limits]\nmax_uncompressed_bytes = 1000\n", "limits.max_uncompressed_bytes"),
+        # A pack with no council and no title.
+        ('council_name = ""\n', "council_name"),
+        ('pack_title = "  "\n', "pack_title"),
     ],
 )
 def test_values_out_of_range_or_order_name_the_key(tmp_path, text, key):
@@ -124,8 +137,9 @@ def test_the_command_stops_with_exit_2_and_one_line_naming_the_key(tmp_path):
     config = write(tmp_path, "[rag]\nred_completeness_below = 60\n")
     result = CliRunner().invoke(cli, ["validate", str(tmp_path / "in"), "--config", str(config)])
     assert result.exit_code == 2
-    errors = [line for line in result.output.splitlines() if "rag.red_completeness_below" in line]
-    assert len(errors) == 1 and "0.6 means 60%" in errors[0]
+    # One line, as README says: not under click's usage banner.
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    assert "rag.red_completeness_below" in result.output and "0.6 means 60%" in result.output
 
 
 def test_a_file_saved_by_windows_notepad_is_read_or_said_in_words(tmp_path):
@@ -169,3 +183,54 @@ def test_a_file_that_is_not_toml_is_told_what_to_mend_in_words(tmp_path, text, s
     assert message.startswith(f"config file {path} is not valid TOML at ") and says in message, message
     for library_words in ("Invalid", "Cannot declare", "Illegal", "Expected", "Unclosed", "(at "):
         assert library_words not in message, message
+
+
+def test_the_lowest_limits_allowed_still_read_correct_returns(tmp_path):
+    """The ranges' floors are set by what the standard workbook needs: at every limit's lowest, the
+    blank template and the demo's returns are read without a finding about their size."""
+    from pipeline.check.assess import assess_folder
+    from pipeline.config import RANGES
+    from pipeline.cycle.demo import write_demo_set
+    from pipeline.cycle.template import write_blank
+
+    lowest = {key.partition(".")[2]: low for key, (low, _) in RANGES.items() if key.startswith("limits.")}
+    config = load_config(write(tmp_path, "[limits]\n" + "".join(f"{key} = {low}\n" for key, low in lowest.items())))
+    returns = tmp_path / "returns"
+    write_demo_set(returns, count=5, seed=3)
+    write_blank(returns)
+    assessed = assess_folder(returns, config, as_of=dt.date(2026, 5, 1))
+    codes = {str(finding.rule) for finding in assessed.report.findings}
+    assert len(assessed.batch.workbooks) == 6 and not {code for code in codes if code.startswith("file.")}
+
+
+@pytest.mark.parametrize(
+    "text, says",
+    [
+        ("[rag]\nred_overdue_days_over = true\n", "not true"),
+        ("council_name = 2026-01-01\n", "not 2026-01-01"),
+        ("[rag]\nred_completeness_below = 60\n", "not 60"),
+        ("[limits]\nmax_rows = 'many'\n", 'not "many"'),
+    ],
+)
+def test_a_value_is_quoted_as_it_is_written_in_the_file(tmp_path, text, says):
+    # It was quoted as Python has it: True, datetime.date(2026, 1, 1), 60.0.
+    with pytest.raises(ConfigError) as error:
+        load_config(write(tmp_path, text))
+    assert str(error.value).endswith(says)
+
+
+@pytest.mark.parametrize("name", ["", "folder", "review.toml/x.toml"])
+def test_a_config_path_that_is_no_file_is_one_line_and_exit_2(tmp_path, monkeypatch, name):
+    # '' (a script's unset variable) and a path through a file ended in a traceback, exit 1.
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "folder").mkdir()
+    write(tmp_path, "")
+    result = CliRunner().invoke(cli, ["validate", "in", "--out", "out", "--config", name])
+    assert result.exit_code == 2 and not isinstance(result.exception, Exception), result.output
+    assert len(result.output.strip().splitlines()) == 1 and "config" in result.output, result.output
+    assert not (tmp_path / "out").exists()

@@ -130,3 +130,14 @@ def test_returns_whose_names_differ_only_in_punctuation_or_accents_each_keep_the
         for anchor, partnership_id in profiles.items():
             link = re.search(rf'<a href="#{re.escape(anchor)}"[^>]*>(.*?)</a>', part, flags=re.S)
             assert link and partnership_id in link.group(1), (start, anchor, partnership_id)
+
+
+def test_settings_used_are_written_as_in_the_configuration_file(page):
+    # The tiers were a Python dump ({'name': 'Major', 'funding_from': 250000, ... None ...}) and the
+    # empty aliases table left no row in a table of "every setting used".
+    table = page[page.index('id="thresholds"') : page.index('id="inputs"')]
+    rows = dict(re.findall(r"<tr><td><code>([^<]+)</code></td><td>([^<]*)</td></tr>", table))
+    assert rows["significance.tiers"] == "3 tiers, as the Method sets out: Major, Moderate, Limited"
+    assert rows["organisation_aliases"] == "none"
+    assert rows["rag.red_completeness_below"] == "0.6" and rows["limits.max_rows"] == "5000"
+    assert not re.search(r"None|\{|\[|'", " ".join(rows.values()))

@@ -21,7 +21,7 @@ from pipeline.catalogue import Kind
 from pipeline.check.rules import id_key
 from pipeline.check.score import AMBER, GREEN, NOT_ASSESSED, OUT_OF_SCOPE, RAG_ORDER, RED, PartnershipScore
 from pipeline.check.score import totals as score_totals
-from pipeline.config import Config
+from pipeline.config import Config, said
 from pipeline.cycle.compare import NO_RETURN, NOT_ASSESSED_NOW, NOT_CARRIED_OVER, Comparison
 from pipeline.files.names import slug
 from pipeline.findings import RULES, ValidationReport
@@ -155,7 +155,7 @@ def build_context(
             for rule in RULES.values()
         ],
         "findings_total": {"error": report.errors, "warning": report.warnings},
-        "thresholds": _flatten(config.as_dict()),
+        "thresholds": settings_used(config),
         "inputs": [input_row(workbook) for workbook in workbooks],
         "demo": is_demo(workbooks),
         "ignored": sorted(ignored, key=lambda item: item.file),
@@ -189,13 +189,31 @@ def _inline_svg(svg: str) -> str:
     return re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
 
 
-def _flatten(data: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+def settings_used(config: Config) -> list[tuple[str, str]]:
+    """Every setting of the run, as it would be written in the configuration file; the significance
+    tiers, set out in words in the Method, are named there."""
+    data = config.as_dict()
+    tiers = data.pop("significance")["tiers"]
+    rows = _flatten(data)
+    rows.append(
+        (
+            "significance.tiers",
+            f"{values.counted(len(tiers), 'tier')}, as the Method sets out: "
+            + ", ".join(tier["name"] for tier in tiers),
+        )
+    )
+    return rows
+
+
+def _flatten(data: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
     rows = []
     for key, value in data.items():
-        if isinstance(value, Mapping):
+        if isinstance(value, Mapping) and value:
             rows.extend(_flatten(value, f"{prefix}{key}."))
+        elif isinstance(value, Mapping):
+            rows.append((prefix + key, "none"))
         else:
-            rows.append((prefix + key, value))
+            rows.append((prefix + key, value if isinstance(value, str) else said(value)))
     return rows
 
 
