@@ -309,3 +309,46 @@ def test_the_registers_open_actions_give_each_area_whole(tmp_path):
     areas = {row[header.index("Ref")]: row[header.index("Area of practice")] for row in rows[1:]}
     [i12] = [area for area in catalogue.AREAS if area.ref == "I12"]
     assert i12.guidance and areas["I12"] == i12.full_text
+
+
+def test_a_return_not_assessed_keeps_its_open_actions_and_own_risks_for_next_year(tmp_path):
+    # A deleted checklist row made the return Not assessed, and register.xlsx then left out its open
+    # action and own risk: next year's workbook came back without them, and next year's pack said
+    # "No action was open at last year's review".
+    returns, returns_next = tmp_path / "returns", tmp_path / "returns-2027"
+    returns.mkdir()
+    write_workbook(
+        returns / "p4.xlsx",
+        partnership_id="P-004",
+        register={"name": "Rural Transport Group"},
+        improvement={"I09": action("Agree a shared risk register")},
+        risks={"R10": {"Risk": "Loss of external grant", "Likelihood": 3, "Impact": 3, "Mitigation": "Bid early"}},
+        edit=lambda book: book[catalogue.CHECKLIST.name].delete_rows(catalogue.CHECKLIST_ROWS["2b"]),
+    )
+    run("report", str(returns), "--out", str(tmp_path / "2026"), "--as-of", "2026-04-30", "--no-pdf")
+    assert '"rag": "Not assessed"' in (tmp_path / "2026" / "results.json").read_text(encoding="utf-8")
+    run("templates", "--from-register", str(tmp_path / "2026" / "register.xlsx"), "--out", str(returns_next))
+    (rolled,) = returns_next.glob("*.xlsx")
+    book = openpyxl.load_workbook(rolled)
+    assert cells(book, "Improvement", "I09", catalogue.IMPROVEMENT_ROWS, ("Action", "Action status")) == (
+        "Agree a shared risk register",
+        "In progress",
+    )
+    assert cells(book, "Risks", "R10", catalogue.RISK_ROWS, ("Risk", "Mitigation")) == (
+        "Loss of external grant",
+        "Bid early",
+    )
+    run(
+        "report",
+        str(returns_next),
+        "--out",
+        str(tmp_path / "2027"),
+        "--as-of",
+        "2027-04-30",
+        "--no-pdf",
+        "--previous",
+        str(tmp_path / "2026"),
+    )
+    page = (tmp_path / "2027" / "review_pack.html").read_text(encoding="utf-8")
+    assert "No action was open at last year" not in page
+    assert "Agree a shared risk register" in page[page.index('class="profile"') :]

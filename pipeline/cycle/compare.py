@@ -454,14 +454,14 @@ def own_return(
 
 
 def _open_actions_by_identity(partnerships: Sequence[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
-    """Every action open at last year's review, by Partnership ID: those of every assessed, in-scope
-    return of the ID (when two files shared it, both), the one that counted first. These are the
+    """Every action open at last year's review, by Partnership ID: those of every in-scope return of the
+    ID (one not assessed too: its actions were rolled over all the same) (when two files shared it, both), the one that counted first. These are the
     actions rolled over into this year's workbooks."""
     return {
         key: [
             item
             for partnership in returns
-            if _reviewed(partnership)
+            if _in_scope(partnership)
             for item in partnership.get("action_items", ())
             if _status(item) != catalogue.COMPLETE
         ]
@@ -482,17 +482,15 @@ def _open_counts_by_identity(partnerships: Sequence[Mapping[str, Any]]) -> dict[
     for partnership in partnerships:
         key = id_key(partnership.get("id"))
         counts = partnership.get("actions")
-        if key and _reviewed(partnership) and isinstance(counts, Mapping):
+        if key and _in_scope(partnership) and isinstance(counts, Mapping):
             open_now = (counts.get(status) for status in (catalogue.NOT_STARTED, catalogue.IN_PROGRESS))
             found[key] = found.get(key, 0) + sum(count for count in open_now if isinstance(count, int))
     return found
 
 
-def _reviewed(partnership: Mapping[str, Any]) -> bool:
-    """An assessed, in-scope return (a results.json written before `assessed` was recorded says so in
-    its rating)."""
-    assessed = partnership.get("assessed", partnership.get("rag") != catalogue.NOT_ASSESSED)
-    return bool(assessed and partnership.get("in_scope", True))
+def _in_scope(partnership: Mapping[str, Any]) -> bool:
+    """A return of a partnership under the strategy, assessed or not."""
+    return bool(partnership.get("in_scope", True))
 
 
 def _carried(open_then: Sequence[Mapping[str, Any]], this: Mapping[str, Any] | None) -> tuple[CarriedAction, ...]:

@@ -120,7 +120,8 @@ def _supported(score: PartnershipScore) -> str | None:
 
 
 def objective_rows(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbook]) -> list[list[Value]]:
-    """Every row of every assessed return's Objectives sheet, as the officer answered it."""
+    """Every row of every return's Objectives sheet, as the officer answered it (of a return not
+    assessed too: what could be read of it comes back next year for the officer to complete)."""
     by_file = {workbook.file: workbook for workbook in workbooks}
     return [
         [
@@ -132,13 +133,13 @@ def objective_rows(scores: Sequence[PartnershipScore], workbooks: Sequence[Workb
             score.file,
         ]
         for score in scores
-        if score.assessed
         for row in by_file[score.file].objectives
     ]
 
 
 def open_action_rows(scores: Sequence[PartnershipScore]) -> list[list[Value]]:
-    """Every action not Complete, of assessed workbooks, by partnership then area (its whole text, as
+    """Every action not Complete, of every workbook (one not assessed too: its actions are still open,
+    and next year's workbook follows them), by partnership then area (its whole text, as
     the workbook gives it: I12's bullets too). A due date or a status that cannot be read is written as
     typed, so next year's rollover shows it, unchanged."""
     areas = {area.ref: area.full_text for area in catalogue.AREAS}
@@ -154,14 +155,14 @@ def open_action_rows(scores: Sequence[PartnershipScore]) -> list[list[Value]]:
             score.file,
         ]
         for score in scores
-        if score.assessed
         for line in score.action_lines
         if line.status != COMPLETE
     ]
 
 
 def own_risk_rows(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbook]) -> list[list[Value]]:
-    """Every risk an officer added below the strategy's nine, of assessed workbooks, with its text,
+    """Every risk an officer added below the strategy's nine, of every workbook (one not assessed too),
+    with its text,
     mitigation and owner (its ratings belong to the year's review and are made afresh)."""
     by_file = {workbook.file: workbook for workbook in workbooks}
     return [
@@ -174,7 +175,6 @@ def own_risk_rows(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbo
             score.file,
         ]
         for score in scores
-        if score.assessed
         for risk in by_file[score.file].risks
         if not risk.is_strategy_risk and (values.text(risk.text) or values.text(risk.mitigation))
     ]
