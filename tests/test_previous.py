@@ -424,3 +424,33 @@ def test_a_previous_results_file_with_a_value_of_another_kind_is_a_one_line_erro
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and "--previous: the results.json of 2026 holds a value of another kind" in lines[0]
     assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+
+
+def test_rating_rules_changed_since_last_year_are_said_beside_the_movements(tmp_path):
+    # The same return both years, only Red's threshold moved from 40% to 60%: the pack said the
+    # partnership "got worse" and nothing of the change of rules.
+    config_then, config_now = tmp_path / "then.toml", tmp_path / "now.toml"
+    config_then.write_text("[rag]\nred_completeness_below = 0.4\n", encoding="utf-8")
+    config_now.write_text("[rag]\nred_completeness_below = 0.6\n", encoding="utf-8")
+    for year, config in ((2026, config_then), (2027, config_now)):
+        write_workbook(
+            tmp_path / f"{year}-in" / "p1.xlsx",
+            partnership_id="P-001",
+            checklist=blank(13),  # 16 of 29 answered: 55%, Red only under the new threshold
+            register=NEXT_REVIEW if year == 2027 else {},
+        )
+        extra = ("--previous", str(tmp_path / "2026")) if year == 2027 else ()
+        result = run(
+            tmp_path / f"{year}-in", tmp_path / str(year), f"{year}-04-30", "--no-pdf", "--config", str(config), *extra
+        )
+        assert result.exit_code == 0, result.output
+    record = json.loads((tmp_path / "2027" / "results.json").read_text(encoding="utf-8"))["change_since_previous"]
+    assert record["worse"] == ["P-001"]
+    assert record["settings_changed"] == [{"setting": "rag.red_completeness_below", "then": "0.4", "now": "0.6"}]
+    change = plain(
+        between((tmp_path / "2027" / "review_pack.html").read_text(encoding="utf-8"), 'id="change"', 'id="charts"')
+    )
+    assert (
+        "The rules for the ratings are not 2026's: rag.red_completeness_below was 0.4 and is 0.6. A rating below "
+        "may have moved because of this alone, with nothing changed in the partnership."
+    ) in change

@@ -18,6 +18,7 @@ from typing import Any, Mapping, Sequence
 
 from pipeline import catalogue, values
 from pipeline.check.rules import id_key
+from pipeline.config import said
 
 RESULTS_FILE = "results.json"
 #: The ratings that are a judgement, least to most serious: a move along this scale is "worse" or
@@ -175,6 +176,9 @@ class Comparison:
     #: Whether last year's results.json lists each action (`action_items`, beyond the contract's counts
     #: by status): when not, last year's open actions are counted but cannot be followed.
     actions_listed: bool = True
+    #: The settings of the ratings (`RATING_SETTINGS`) that are not last year's: (key, then, now), each
+    #: as written in the configuration file. A rating may move with them alone.
+    settings_changed: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def open_actions_then(self) -> int | None:
@@ -308,6 +312,9 @@ class Comparison:
                         {"id": change.id, "then": change.name_then, "now": change.name} for change in self.names_changed
                     ],
                     "returned_unchanged": [{"file": now, "last_year": then} for now, then in self.returned_unchanged],
+                    "settings_changed": [
+                        {"setting": key, "then": then, "now": now} for key, then, now in self.settings_changed
+                    ],
                     "previous_actions_listed": self.actions_listed,
                     "previous_open_actions": self.open_actions_then,
                     **{
@@ -382,7 +389,29 @@ def compare(current: Mapping[str, Any], previous: Mapping[str, Any]) -> Comparis
         ratings_now=_ratings(current),
         returned_unchanged=_same_files(current, previous),
         actions_listed=listed,
+        settings_changed=_settings_changed(current.get("config"), previous.get("config")),
     )
+
+
+#: The sections of the configuration that rate a partnership: Red and Amber's thresholds, the Partly
+#: weight of assurance and the risk bands.
+RATING_SETTINGS = ("rag", "scoring")
+
+
+def _settings_changed(now: Any, then: Any) -> tuple[tuple[str, str, str], ...]:
+    """The rating settings whose value last year's results.json records and this year's differs from."""
+    if not isinstance(now, Mapping) or not isinstance(then, Mapping):
+        return ()  # a results.json of another tool, which records no settings
+    changed = []
+    for section in RATING_SETTINGS:
+        settings_then, settings_now = then.get(section), now.get(section)
+        if isinstance(settings_then, Mapping) and isinstance(settings_now, Mapping):
+            changed += [
+                (f"{section}.{key}", said(settings_then[key]), said(value))
+                for key, value in settings_now.items()
+                if key in settings_then and settings_then[key] != value
+            ]
+    return tuple(changed)
 
 
 def _last_review(partnership: Mapping[str, Any] | None, year: int) -> int | None:

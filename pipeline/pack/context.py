@@ -808,6 +808,7 @@ def change_summary(comparison: Comparison, year: int, partnerships: Sequence[Map
     return {
         "then_label": then_label,
         "previous_as_of": _iso_date(comparison.previous_as_of),
+        "settings_changed": comparison.settings_changed,
         "rag_rows": [
             {
                 "label": f"Rating then ({then_label})",
