@@ -96,7 +96,7 @@ RULES: dict[RuleCode, Rule] = {
         Rule(
             RuleCode.FILE_UNSUPPORTED_FORMAT,
             ERROR,
-            "a format the pipeline does not read",
+            "a format the review does not read",
             "This is {format} file; the review reads only .xlsx and .xlsm workbooks made from the "
             "standard template. Save it as an Excel Workbook (.xlsx) and send it again.",
         ),

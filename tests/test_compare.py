@@ -126,3 +126,11 @@ def test_a_partnership_with_no_return_last_year_but_an_earlier_one_is_back_not_n
         ("P-005", "back", 2024),
         ("P-006", "new", None),
     ]
+
+
+def test_a_rating_that_got_better_gives_last_years_reasons_in_a_sentence():
+    # It read "Amber to Green: no longer review was due on 20 July 2025".
+    then = {**partnership("P-001", "Amber", 1.0, 1.0), "rag_reasons": ["The review was due on 20 July 2025"]}
+    now = partnership("P-001", "Green", 1.0, 1.0)
+    (change,) = compare({**THIS_YEAR, "partnerships": [now]}, {**LAST_YEAR, "partnerships": [then]}).partnerships
+    assert change.what_changed == "Amber to Green; last year's reason: the review was due on 20 July 2025"

@@ -164,7 +164,10 @@ def test_the_summary_names_the_moves_new_and_ended_partnerships(page):
         "P-001 Harbour Board Green Red Green to Red because checklist completeness 48% is below 60% "
         "100% → 48% -52 points" in change
     )
-    assert "1 improved: P-002 Youth Forum (Red to Green: no longer checklist completeness 59% is below 60%)." in change
+    assert (
+        "1 improved: P-002 Youth Forum (Red to Green; last year's reason: checklist completeness 59% is below 60%)."
+        in change
+    )
     assert "New this year (1): P-004 Rural Transport Partnership (Amber)." in change
     assert "Returned last year but not this year (1): P-003 Old Tourism Board (was Amber)." in change
 
@@ -454,3 +457,26 @@ def test_rating_rules_changed_since_last_year_are_said_beside_the_movements(tmp_
         "The rules for the ratings are not 2026's: rag.red_completeness_below was 0.4 and is 0.6. A rating below "
         "may have moved because of this alone, with nothing changed in the partnership."
     ) in change
+
+
+def test_the_published_words_agree_with_what_they_count(tmp_path):
+    """Words the committee publishes: 'check whether each has ended' of one partnership; a caption
+    saying partnerships are drawn in groups, and only some organisations, when neither is so; 'each
+    shared organisation to the 2 partnerships it sits on'; a program's file name on the summary page."""
+    for number in (1, 2):
+        write_workbook(tmp_path / "2026-in" / f"p{number}.xlsx", partnership_id=f"P-00{number}")
+    write_workbook(tmp_path / "2027-in" / "p1.xlsx", partnership_id="P-001", register=NEXT_REVIEW)
+    assert run(tmp_path / "2026-in", tmp_path / "2026", "2026-04-30", "--no-pdf").exit_code == 0
+    result = run(
+        tmp_path / "2027-in", tmp_path / "2027", "2027-04-30", "--no-pdf", "--previous", str(tmp_path / "2026")
+    )
+    assert result.exit_code == 0, result.output
+    first = plain((tmp_path / "2026" / "review_pack.html").read_text(encoding="utf-8"))
+    assert "drawn in groups" not in first and "Only the organisations on most" not in first
+    assert "joins each shared organisation to the 2 partnerships they sit on" in first
+    assert "council funding a year to partnerships in scope and assessed" in first
+    change = plain(
+        between((tmp_path / "2027" / "review_pack.html").read_text(encoding="utf-8"), 'id="change"', 'id="charts"')
+    )
+    assert "Compared with the review of 2026" in change and "results.json" not in change
+    assert "Check whether it has ended or its return is missing." in change

@@ -229,7 +229,7 @@ def test_unrated_and_invalid_risks_are_not_scored_and_officer_risks_are():
 def test_review_overdue_is_amber():
     result = score(make_workbook(register={"next_review": "29/04/2026"}))
     assert result.review_overdue and result.rag == "Amber"
-    assert result.rag_reasons == ("Review was due on 29 April 2026",)  # one date style throughout the pack
+    assert result.rag_reasons == ("The review was due on 29 April 2026",)  # one date style throughout the pack
     assert not score(make_workbook(register={"next_review": AS_OF})).review_overdue
 
 

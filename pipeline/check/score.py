@@ -370,7 +370,7 @@ def _rag(
     if high:
         amber.append(f"{values.counted(high, 'High risk')}")
     if review_overdue:
-        amber.append(f"Review was due on {long_date(next_review)}")
+        amber.append(f"The review was due on {long_date(next_review)}")
     if amber:
         return AMBER, tuple(amber)
     return GREEN, ()

@@ -100,14 +100,17 @@ class PartnershipChange:
 
     @property
     def what_changed(self) -> str:
-        """Why the rating moved, in a sentence: 'Green to Red because 1 High risk with no mitigation'."""
+        """Why the rating moved, in a sentence: 'Green to Red because 1 High risk with no mitigation', or
+        for one that got better, what made it worse last year: 'Amber to Green; last year's reason: the
+        review was due on 20 July 2025'."""
         if self.rag_then == self.rag_now or not self.rag_then or not self.rag_now:
             return ""
         move = f"{self.rag_then} to {self.rag_now}"
         if self.movement == "worse" and self.reasons_now:
             return f"{move} because {_within_sentence(self.reasons_now)}"
         if self.movement == "better" and self.reasons_then:
-            return f"{move}: no longer {_within_sentence(self.reasons_then)}"
+            reasons = "reason" if len(self.reasons_then) == 1 else "reasons"
+            return f"{move}; last year's {reasons}: {_within_sentence(self.reasons_then)}"
         if self.reasons_now:
             return f"{move}: {'; '.join(self.reasons_now)}"
         return move

@@ -496,6 +496,7 @@ def network_section(
         "title": NETWORK_TITLE,
         "name": NETWORK_CHART,
         "summary": summary,
+        "caption": network_caption(network, picture),
         "svg": Markup(_inline_svg(svg).replace("<svg ", f'<svg role="img" aria-label="{escape(summary)}" ', 1)),
         "partnerships": len(network.members),
         "organisations": network.organisations,
@@ -558,6 +559,19 @@ def _similarity_range(lowest: float, highest: float) -> str:
     return f"{lowest:.2f}" if lowest == highest else f"{lowest:.2f} to {highest:.2f}"
 
 
+def network_caption(network: Any, picture: Any) -> str:
+    """How to read the network picture: what it draws, and what it leaves out or groups, when it does."""
+    text = (
+        "Each organisation that sits on two or more partnerships (square, with how many) is joined by a line to "
+        "each partnership it sits on (circle)."
+    )
+    if picture.grouped:
+        text += " Many partnerships are drawn in groups of those joined to the same organisations."
+    if len(picture.organisations) < len(network.shared):
+        text += " Only the organisations on most partnerships are drawn."
+    return text + " The table lists them all."
+
+
 def network_summary(network: Any, picture: Any) -> str:
     """The network picture in words: what a reader who cannot see it needs (its text alternative)."""
     if not network.shared:
@@ -577,7 +591,7 @@ def network_summary(network: Any, picture: Any) -> str:
             f"The picture joins the {shown} organisations on most partnerships to the {drawn} partnerships they sit on"
         )
     else:
-        text += f"The picture joins each shared organisation to the {drawn} partnerships it sits on"
+        text += f"The picture joins each shared organisation to the {drawn} partnerships they sit on"
     if picture.grouped:
         text += ", partnerships joined to the same organisations drawn as one group" + (
             f"; {picture.not_drawn} partnerships in smaller groups are not drawn" if picture.not_drawn else ""
