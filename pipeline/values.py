@@ -98,7 +98,7 @@ def folded(text: str) -> str:
 _NOTHING_SAID = frozenset(
     (
         "-", "--", ".", "?", "\u2013", "\u2014",
-        "n/a", "na", "n.a.", "not applicable", "none", "none.", "nil", "nothing", "no", "tbc", "tbd",
+        "n/a", "na", "n.a.", "n.a", "not applicable", "none", "none.", "nil", "nothing", "no", "tbc", "tbd",
         "none identified", "none needed", "none required", "no action", "no action needed",
         "no action required", "no mitigation", "no evidence", "not known", "unknown",
     )
@@ -107,9 +107,12 @@ _NOTHING_SAID = frozenset(
 
 def stated(value: Value) -> str:
     """The text of a free-text answer (an Action, a Mitigation, Evidence), or '' when it is blank or
-    only says there is none: 'None' is no mitigation, and 'N/A' beside a Yes no action to follow."""
+    only says there is none, with a full stop or not: 'None' is no mitigation, and 'N/A' beside a Yes no
+    action to follow."""
     said = text(value)
-    return "" if folded(said) in _NOTHING_SAID else said
+    words = folded(said)
+    # Written as a sentence, 'N/A.' or 'No action needed.' says the same.
+    return "" if words in _NOTHING_SAID or words.rstrip(".!;:, ") in _NOTHING_SAID | {""} else said
 
 
 def counted(count: int, one: str, many: str | None = None) -> str:

@@ -145,7 +145,17 @@ def test_the_pack_lists_the_duplicates_under_what_needs_attention(twice):
     assert "£15,000" in text
 
 
-def test_an_answer_that_only_says_there_is_none_is_no_answer(tmp_path):
+@pytest.mark.parametrize(
+    "mitigation, evidence, action_beside_yes, action_beside_no",
+    [
+        ("None", "n/a", "N/A", " - "),
+        # With a full stop, as sentences end: 'N/A.' mitigated a High risk, and the partnership was Amber.
+        ("N/A.", "Nil.", "TBC.", "No action needed."),
+    ],
+)
+def test_an_answer_that_only_says_there_is_none_is_no_answer(
+    tmp_path, mitigation, evidence, action_beside_yes, action_beside_no
+):
     """'None' as a High risk's mitigation left it mitigated (Amber, where a blank one is Red); 'N/A'
     as Evidence passed as evidence; 'N/A' in Action beside a Yes was an open action with no owner and
     no due date, and 'None' beside a No was the action the No needs."""
@@ -153,11 +163,11 @@ def test_an_answer_that_only_says_there_is_none_is_no_answer(tmp_path):
     inputs.mkdir()
     write_workbook(
         inputs / "p1.xlsx",
-        risks={"R06": {"Likelihood": 5, "Impact": 3, "Mitigation": "None"}},
-        checklist={"2d": {"Status": "Yes", "Evidence": "n/a"}},
+        risks={"R06": {"Likelihood": 5, "Impact": 3, "Mitigation": mitigation}},
+        checklist={"2d": {"Status": "Yes", "Evidence": evidence}},
         improvement={
-            "I02": {"Answer": "Yes", "Action": "N/A"},
-            "I03": {"Answer": "No", "Action": " - "},
+            "I02": {"Answer": "Yes", "Action": action_beside_yes},
+            "I03": {"Answer": "No", "Action": action_beside_no},
         },
     )
     data = report(inputs, out)
