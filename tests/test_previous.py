@@ -480,3 +480,15 @@ def test_the_published_words_agree_with_what_they_count(tmp_path):
     )
     assert "Compared with the review of 2026" in change and "results.json" not in change
     assert "Check whether it has ended or its return is missing." in change
+
+
+def test_the_enlarged_movement_panel_has_no_band_ground_of_its_own(years):
+    """The panel plotted average likelihood and average impact on the heat map's band cells, so a risk
+    whose average score is Medium (the ranked risks and the movement table) sat on Low ground; the bands
+    are left to the map beside it, whose colours it no longer repeats."""
+    from pipeline.pack.palette import BAND_COLOURS
+
+    marked = (years / "2027" / "charts" / "risk_heat_map.svg").read_text(encoding="utf-8").lower()
+    alone = (years / "2027-alone" / "charts" / "risk_heat_map.svg").read_text(encoding="utf-8").lower()
+    for colour in BAND_COLOURS.values():
+        assert marked.count(colour.lower()) == alone.count(colour.lower()) > 0, colour

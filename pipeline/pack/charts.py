@@ -274,6 +274,17 @@ def _band_cells(ax, config: Config) -> None:
             )
 
 
+def _plain_cells(ax) -> None:
+    """The grid of likelihood by impact, every cell alike."""
+    from matplotlib.patches import Rectangle
+
+    for likelihood in catalogue.RISK_RATINGS:
+        for impact in catalogue.RISK_RATINGS:
+            ax.add_patch(
+                Rectangle((likelihood - 0.5, impact - 0.5), 1, 1, facecolor=CHART_GRID, edgecolor=WHITE, linewidth=2)
+            )
+
+
 def _rating_axes(ax, limits: tuple[float, float, float, float] | None = None) -> None:
     ratings = catalogue.RISK_RATINGS
     x0, x1, y0, y1 = limits or (0.5, len(ratings) + 0.5, 0.5, len(ratings) + 0.5)
@@ -310,7 +321,9 @@ def _risk_movements(fig, ax, zoom, comparison: Any, config: Config) -> None:
         ax.get_title(loc="left") + "\n(dashed frame: the part enlarged at right)", fontsize=10, fontweight="normal"
     )
 
-    _band_cells(zoom, config)
+    # A plain grid: an average likelihood and an average impact do not make the average score, whose band
+    # the ranked risks and the movement table give, so band colours here would contradict them.
+    _plain_cells(zoom)
     _rating_axes(zoom, limits)
     zoom.set_title(
         f"Where each of the strategy's nine risks moved since {since}\n(average likelihood and "
