@@ -309,6 +309,23 @@ def test_answers_csv_one_row_per_answer_cell(year):
     assert cells[("p1.xlsx", "Improvement", "F15")][4:] == ["I14", "Due date", "2026-09-30"]
 
 
+def test_answers_csv_gives_a_date_typed_as_text_as_the_review_reads_it(tmp_path):
+    # '31/03/2027' and '3 March 2026' were written as typed beside 2027-03-11 in the same column, where
+    # the data dictionary promises YYYY-MM-DD; what cannot be read as a date stays as typed.
+    write_workbook(
+        tmp_path / "p.xlsx",
+        register={"next_review": "31/03/2027", "review_completed_on": "3 March 2026", "start_date": "spring 2015"},
+        improvement={"I14": {"Due date": "30/06/2026"}},
+    )
+    assessment = assess_folder(tmp_path, CONFIG, as_of=AS_OF)
+    rows = csv.reader(io.StringIO(tables.answers_csv(tables.answers_frame(assessment.batch.workbooks)).decode()))
+    given = {(row[1], row[5]): row[6] for row in rows}
+    assert given["Register", "Next review date"] == "2027-03-31"
+    assert given["Register", "Review completed on"] == "2026-03-03"
+    assert given["Register", "Start date"] == "spring 2015"
+    assert given["Improvement", "Due date"] == "2026-06-30"
+
+
 def test_answers_csv_neutralises_formula_like_text(tmp_path):
     write_workbook(tmp_path / "p.xlsx", objectives={"O2": {"How": "-50% crime, @the board"}})
     assessment = assess_folder(tmp_path, CONFIG, as_of=AS_OF)

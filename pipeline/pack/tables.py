@@ -24,6 +24,7 @@ import io
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
 
 from pipeline import catalogue, values
+from pipeline.catalogue import Kind
 from pipeline.check.score import ACTION_KEYS, RAG_ORDER, PartnershipScore
 from pipeline.check.validation_report import neutralise
 from pipeline.config import Config
@@ -49,7 +50,16 @@ def answer_rows(workbook: Workbook) -> Iterator[tuple[str, ...]]:
         return (workbook.file, sheet, cell, pid, ref, field, _shown(value))
 
     register = sorted(workbook.register.values(), key=lambda entry: entry.row)
-    yield from (row(catalogue.REGISTER.name, entry.cell(), "", entry.field.label, entry.value) for entry in register)
+    yield from (
+        row(
+            catalogue.REGISTER.name,
+            entry.cell(),
+            "",
+            entry.field.label,
+            _as_date(entry.value) if entry.field.kind is Kind.DATE else entry.value,
+        )
+        for entry in register
+    )
     for objective in workbook.objectives:
         yield row(
             catalogue.OBJECTIVES_SHEET.name,
@@ -71,7 +81,7 @@ def answer_rows(workbook: Workbook) -> Iterator[tuple[str, ...]]:
             ("Answer", area.answer),
             ("Action", area.action),
             ("Action owner", area.owner),
-            ("Due date", area.due),
+            ("Due date", _as_date(area.due)),
             ("Action status", area.action_status),
         ):
             yield row(catalogue.IMPROVEMENT.name, area.cell(header), area.area.ref, header, value)
@@ -85,6 +95,13 @@ def answer_rows(workbook: Workbook) -> Iterator[tuple[str, ...]]:
             ("Owner", risk.owner),
         ):
             yield row(catalogue.RISKS_SHEET.name, risk.cell(header), risk.ref, header, value)
+
+
+def _as_date(value: object) -> object:
+    """A date cell's answer: the date, when the review reads one in it (typed as text too: '31/03/2027'
+    is 2027-03-31 here as in the scores), else as typed."""
+    read = values.date(value)
+    return read if isinstance(read, dt.date) else value
 
 
 def _shown(value: object) -> str:
