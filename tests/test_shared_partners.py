@@ -104,6 +104,11 @@ def test_names_written_differently_are_one_organisation():
     assert organisation_key("The Northshire Police") == organisation_key("northshire  police")
     assert organisation_key("Women\u2019s Aid") == organisation_key("Womens Aid")
     assert organisation_key("Age UK") != organisation_key("Age UK Northshire")
+    # Punctuation inside a name split it into other words: these were not matched with their plain spellings.
+    assert organisation_key("Age U.K.") == organisation_key("Age UK")
+    assert organisation_key("N.H.S. England") == organisation_key("NHS England")
+    assert organisation_key("Co-operative Group") == organisation_key("Cooperative Group")
+    assert organisation_key("Fire-and-Rescue Service") == organisation_key("Fire and Rescue Service")
 
 
 def test_shared_organisations_in_results(runs):

@@ -1,8 +1,8 @@
 """Partner organisations recognised as the same body however officers write them.
 
 "Northshire Police", "NORTHSHIRE POLICE." and "The Northshire Police" are one organisation, and so
-are "Fire & Rescue Service" and "Fire and Rescue Service": `organisation_key` ignores case,
-punctuation, apostrophes, "&" against "and" and a leading "The". What no rule can see ("NHS
+are "Fire & Rescue Service" and "Fire and Rescue Service", "Age U.K." and "Age UK": `organisation_key`
+ignores case, spaces, punctuation, apostrophes, "&" against "and" and a leading "The". What no rule can see ("NHS
 Northshire ICB" is the "Northshire Integrated Care Board") the policy team says once in the
 configuration's `[organisation_aliases]`, read by `resolver`.
 """
@@ -25,13 +25,15 @@ _NOT_WORD = re.compile(r"[\W_]+")
 
 
 def organisation_key(name: str) -> str:
-    """What two spellings of one organisation have in common: 'fire and rescue service'."""
+    """What two spellings of one organisation have in common, its letters and digits without the spaces
+    and punctuation between them: 'fireandrescueservice'. So 'Age U.K.' is 'Age UK', 'N.H.S. England'
+    'NHS England', 'Co-operative' 'Cooperative' and 'Fire-and-Rescue' 'Fire and Rescue'."""
     text = unicodedata.normalize("NFKC", str(name)).casefold()
     text = _APOSTROPHES.sub("", text.replace("&", " and "))
     words = _NOT_WORD.sub(" ", text).split()
     if len(words) > 1 and words[0] == "the":
         words = words[1:]
-    return " ".join(words)
+    return "".join(words)
 
 
 @dataclass(frozen=True)
