@@ -53,12 +53,14 @@ def test_a_report_or_register_copied_on_its_own_into_the_input_folder_is_not_a_r
         run("report", str(inputs), "--out", str(tmp_path / "2025"), "--as-of", AS_OF.isoformat(), "--no-pdf").exit_code
         == 0
     )
-    for name in ("register.xlsx", "validation_report.xlsx"):
+    # The CSVs too: they were taken for returns in the wrong format, each an error and a workbook "Not assessed".
+    for name in ("register.xlsx", "validation_report.xlsx", "answers.csv", "validation_report.csv"):
         (inputs / name).write_bytes((tmp_path / "2025" / name).read_bytes())
     result = run("validate", str(inputs), "--out", str(tmp_path / "checks"), "--as-of", AS_OF.isoformat())
     assert result.exit_code == 0, result.output  # no error: p1 is clean, the outputs are not returns
     csv_text = (tmp_path / "checks" / "validation_report.csv").read_text(encoding="utf-8")
     assert "register.xlsx" not in csv_text and "validation_report.xlsx" not in csv_text
+    assert "answers.csv" not in csv_text and "validation_report.csv" not in csv_text
     assert (
         run("report", str(inputs), "--out", str(tmp_path / "2026"), "--as-of", AS_OF.isoformat(), "--no-pdf").exit_code
         == 0
@@ -67,7 +69,9 @@ def test_a_report_or_register_copied_on_its_own_into_the_input_folder_is_not_a_r
     assert [item["file"] for item in data["inputs"]] == ["p1.xlsx"]
     ignored = {item["file"]: item["reason"] for item in data["ignored"]}
     assert ignored == {
+        "answers.csv": "an output of this tool (answers.csv), not a return",
         "register.xlsx": "an output of this tool (The Council partnership register 2026), not a return",
+        "validation_report.csv": "an output of this tool (validation_report.csv), not a return",
         "validation_report.xlsx": "an output of this tool (Validation report), not a return",
     }
-    assert data["totals"]["files"] == {"received": 3, "assessed": 1, "not_assessed": 0, "ignored": 2}
+    assert data["totals"]["files"] == {"received": 5, "assessed": 1, "not_assessed": 0, "ignored": 4}

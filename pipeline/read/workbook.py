@@ -93,6 +93,9 @@ def load_workbook_file(path: Path, input_dir: Path, config: Config) -> Workbook 
             RuleCode.FILE_TOO_LARGE,
             reason=too_large(f"over {megabytes(limits.max_file_bytes)} on disk"),
         )
+    own = _own_text_output(data) if Path(path).suffix.lower() == ".csv" else ""
+    if own:
+        return IgnoredFile(name, f"an output of this tool ({own}), not a return")
     try:
         deadline = time.monotonic() + limits.load_timeout_seconds
         package = preflight(data, Path(path).suffix.lower(), limits, deadline)
@@ -108,6 +111,19 @@ def load_workbook_file(path: Path, input_dir: Path, config: Config) -> Workbook 
         raise
     except BaseException as error:  # noqa: BLE001 - a reader's panic is a finding, not a crash
         return _refused(name, digest, len(data), RuleCode.FILE_UNREADABLE, reason=_describe(error))
+
+
+def _own_text_output(data: bytes) -> str:
+    """Which of this tool's own CSV files `data` is, told by its header row ('' for any other): one
+    copied among the returns is an output, not a return in the wrong format."""
+    from pipeline.check.feedback import COPIES_HEADERS, COPIES_LIST
+    from pipeline.check.validation_report import CSV_NAME
+    from pipeline.findings import FINDING_COLUMNS
+    from pipeline.pack.tables import ANSWER_COLUMNS, ANSWERS_FILE
+
+    first = data.split(b"\n", 1)[0].strip().decode("utf-8", "replace").lstrip("\ufeff")
+    headers = {CSV_NAME: FINDING_COLUMNS, ANSWERS_FILE: ANSWER_COLUMNS, COPIES_LIST: COPIES_HEADERS}
+    return next((file for file, columns in headers.items() if first == ",".join(columns)), "")
 
 
 def _properties(package: Package) -> dict[str, str]:
