@@ -9,6 +9,7 @@ import json
 import re
 from pathlib import Path
 
+import openpyxl
 import pytest
 from click.testing import CliRunner
 
@@ -235,3 +236,25 @@ def test_a_risk_scores_average_is_rounded_once_wherever_it_is_shown(tmp_path):
     assert re.search(r"R01 [^0-9]* 1\.5 1\.5 \+0\.0 ", movement), movement
     ranked = plain(page[page.index("Average score (1 to 25)") :].split("</table>")[0])
     assert re.search(r"R01 [^0-9]* \d 1\.5 Low 11 ", ranked), ranked
+
+
+def test_register_xlsx_says_which_return_of_an_id_counts_and_adds_up_to_the_pack(tmp_path):
+    # Two rows of P-001, alike but for their figures, with nothing saying which counts: summing its
+    # funding gave £18,000 where the pack says £10,000.
+    inputs = tmp_path / "in"
+    write_workbook(
+        inputs / "p1-final.xlsx", partnership_id="P-001", register={"funding": 10000, "review_completed_on": AS_OF}
+    )
+    write_workbook(
+        inputs / "p1-draft.xlsx",
+        partnership_id="P-001",
+        register={"funding": 8000, "review_completed_on": dt.date(2026, 4, 2)},
+    )
+    data = report(inputs, tmp_path / "out")
+    sheet = openpyxl.load_workbook(tmp_path / "out" / "register.xlsx")["Register"]
+    rows = list(sheet.iter_rows(values_only=True))
+    column = {header: index for index, header in enumerate(rows[0])}
+    counted = {row[column["File"]]: row[column["Counted"]] for row in rows[1:]}
+    assert counted == {"p1-final.xlsx": "Yes", "p1-draft.xlsx": "No: p1-final.xlsx counts for P-001"}
+    funding = column["Annual council funding (£)"]
+    assert sum(row[funding] for row in rows[1:] if row[column["Counted"]] == "Yes") == data["totals"]["funding"]

@@ -41,8 +41,11 @@ SCORE_HEADERS = (
     "High risks",
     "Errors",
     "Warnings",
+    "Counted",
     "File",
 )
+#: A Partnership ID returned in more than one workbook is counted once: its other rows say which counts.
+COUNTED = "Yes"
 OPEN_ACTION_HEADERS = (
     "Partnership ID",
     "Ref",
@@ -75,7 +78,8 @@ _MONEY_HEADERS = {catalogue.FIELDS_BY_KEY[key].label for key in catalogue.MONEY_
 
 
 def register_rows(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbook]) -> list[list[Value]]:
-    """The Register sheet's rows below its header, one per workbook, in the scores' order."""
+    """The Register sheet's rows below its header, one per workbook, in the scores' order; a second
+    return of a Partnership ID says in Counted which return counts, so the sheet adds up to the pack."""
     by_file = {workbook.file: workbook for workbook in workbooks}
     rows = []
     for score in scores:
@@ -98,6 +102,7 @@ def register_rows(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbo
                 score.high_risks if assessed else None,
                 score.findings["error"],
                 score.findings["warning"],
+                COUNTED if score.counted else f"No: {score.duplicate_of} counts for {score.id}",
                 score.file,
             ]
         )
