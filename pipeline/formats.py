@@ -33,8 +33,11 @@ def long_date(day: dt.date | None) -> str:
 
 
 def money(value: float | None) -> str:
-    """£1,200 (whole pounds), or the empty mark."""
-    return EMPTY if value is None else f"£{value:,.0f}"
+    """£1,200, £49,999.60 when there are pence (rounded to the pound, it would read as £50,000, at a
+    significance threshold), or the empty mark."""
+    if value is None:
+        return EMPTY
+    return f"£{value:,.0f}" if round(value, 2) == round(value) else f"£{value:,.2f}"
 
 
 def days(value: float | None) -> str:

@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from officer import AS_OF, write_workbook
+from pipeline import catalogue
 from pipeline.cli import cli
 
 
@@ -258,3 +259,35 @@ def test_register_xlsx_says_which_return_of_an_id_counts_and_adds_up_to_the_pack
     assert counted == {"p1-final.xlsx": "Yes", "p1-draft.xlsx": "No: p1-final.xlsx counts for P-001"}
     funding = column["Annual council funding (£)"]
     assert sum(row[funding] for row in rows[1:] if row[column["Counted"]] == "Yes") == data["totals"]["funding"]
+
+
+def test_answers_are_shown_as_read_list_answers_in_the_lists_spelling_and_pence_kept(tmp_path):
+    # 'leading' and 'LEADING' were echoed as typed in register.xlsx (three groups for one answer in a
+    # filter) and in the pack; £49,999.60, rightly Limited, was shown as £50,000, the Moderate threshold.
+    inputs = tmp_path / "in"
+    write_workbook(
+        inputs / "p1.xlsx",
+        partnership_id="P-001",
+        register={
+            "council_role": "SUPPORTING",
+            "strategic_operational": " operational",
+            "statutory_voluntary": "Voluntary",
+            "funding": "£49,999.60",
+            "officer_days": 10,
+            "councillor_days": 1,
+        },
+    )
+    write_workbook(inputs / "p2.xlsx", partnership_id="P-002", register={"council_role": "leading"})
+    data = report(inputs, tmp_path / "out")
+    assert {item["id"]: item["significance"] for item in data["partnerships"]}["P-001"] == "Limited"
+    sheet = openpyxl.load_workbook(tmp_path / "out" / "register.xlsx")["Register"]
+    rows = list(sheet.iter_rows(values_only=True))
+    role = rows[0].index(catalogue.FIELDS_BY_KEY["council_role"].label)
+    assert [row[role] for row in rows[1:]] == ["Supporting", "Leading"]
+    html = (tmp_path / "out" / "review_pack.html").read_text(encoding="utf-8")
+    profile = plain(html[html.index('class="profile"') :])
+    assert "Council role Supporting" in profile and "SUPPORTING" not in html
+    assert "Council role Leading" in profile and "Council role leading" not in profile
+    text = plain(html).replace(", ", ",")  # figures may break after a comma (<wbr>)
+    assert "£49,999.60" in profile.replace(", ", ",") and text.count("Limited £49,999.60") == 1
+    assert "£74,999.60" in text  # the headline: £49,999.60 and £25,000

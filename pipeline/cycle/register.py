@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Sequence
 
 from pipeline import catalogue, values
-from pipeline.catalogue import Kind
+from pipeline.catalogue import Field, Kind
 from pipeline.check.score import COMPLETE, IN_PROGRESS, NOT_STARTED, OVERDUE, PartnershipScore
 from pipeline.formats import EXCEL_DATE, EXCEL_MONEY, EXCEL_PERCENT
 from pipeline.records import Value, Workbook
@@ -84,7 +84,7 @@ def register_rows(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbo
     rows = []
     for score in scores:
         workbook = by_file[score.file]
-        register = [_typed(spec.kind, workbook.value(spec.key)) for spec in catalogue.REGISTER_FIELDS]
+        register = [_typed(spec, workbook.value(spec.key)) for spec in catalogue.REGISTER_FIELDS]
         assessed = score.assessed
         rows.append(
             [
@@ -221,8 +221,12 @@ def review_year(keywords: str | None) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _typed(kind: Kind, raw: Value) -> Value:
-    """A register value as the spreadsheet should hold it: typed when it reads, else the officer's text."""
+def _typed(spec: Field, raw: Value) -> Value:
+    """A register value as the spreadsheet should hold it: typed when it reads, a list's answer in the
+    list's spelling ('leading' is 'Leading', so a filter finds one answer), else the officer's text."""
+    kind = spec.kind
+    if kind is Kind.CHOICE and isinstance(values.choice(raw, spec.choices), str):
+        return values.choice(raw, spec.choices)
     if kind is Kind.DATE and isinstance(values.date(raw), dt.date):
         return values.date(raw)
     if kind is Kind.NUMBER and isinstance(values.number(raw), float):

@@ -239,20 +239,24 @@ REGISTER_COLUMNS = (
 
 def register_display(workbook: Workbook) -> list[tuple[str, str]]:
     """Every register field of a workbook as (label, text), numbers and dates in a reader's form."""
-    rows = []
-    for spec in catalogue.REGISTER_FIELDS:
-        raw = workbook.value(spec.key)
-        shown = values.text(raw)
-        if spec.kind is Kind.DATE and isinstance(values.date(raw), dt.date):
-            shown = long_date(values.date(raw))
-        elif spec.kind is Kind.NUMBER and isinstance(values.amount(raw), float):
-            shown = (money if spec.key in catalogue.MONEY_FIELDS else days)(values.amount(raw))
-        elif spec.kind is Kind.NUMBER and values.amount(raw) is values.INVALID:
-            shown = f"{shown} (cannot be read: left out of the figures)"
-        elif spec.kind is Kind.LIST:
-            shown = "; ".join(values.items(raw, catalogue.LIST_SEPARATOR))
-        rows.append((spec.label, shown))
-    return rows
+    return [(spec.label, answer_shown(spec, workbook.value(spec.key))) for spec in catalogue.REGISTER_FIELDS]
+
+
+def answer_shown(spec: catalogue.Field, raw: Any) -> str:
+    """A register answer as the pack shows it: a date or a figure in a reader's form, a list's answer in
+    the list's spelling (whatever case it was typed in), anything else as typed."""
+    shown = values.text(raw)
+    if spec.kind is Kind.DATE and isinstance(values.date(raw), dt.date):
+        return long_date(values.date(raw))
+    if spec.kind is Kind.NUMBER and isinstance(values.amount(raw), float):
+        return (money if spec.key in catalogue.MONEY_FIELDS else days)(values.amount(raw))
+    if spec.kind is Kind.NUMBER and values.amount(raw) is values.INVALID:
+        return f"{shown} (cannot be read: left out of the figures)"
+    if spec.kind is Kind.LIST:
+        return "; ".join(values.items(raw, catalogue.LIST_SEPARATOR))
+    if spec.kind is Kind.CHOICE and isinstance(values.choice(raw, spec.choices), str):
+        return values.choice(raw, spec.choices)
+    return shown
 
 
 def _profile(
@@ -280,7 +284,7 @@ def _profile(
         "anchor": "",  # made unique across the pack by _anchor_uniquely
         "title": score.name or score.id or score.file,
         "register": register_display(workbook) if workbook.register else [],
-        "council_role": values.text(workbook.value("council_role")),
+        "council_role": answer_shown(catalogue.FIELDS_BY_KEY["council_role"], workbook.value("council_role")),
         "improvement": improvement,
         "finding_rules": sorted(rules.items()),
         "objectives": [(ref, titles.get(ref, "")) for ref in score.objectives or ()],
