@@ -474,7 +474,8 @@ REGISTER_FIELDS: tuple[Field, ...] = (
         "Council objectives supported",
         Kind.TEXT,
         False,
-        "Which of the Council's strategic objectives the partnership supports.",
+        "Optional, in your own words. Which of the Council's objectives the partnership supports is "
+        "answered on the Objectives sheet: that is what the review reads.",
     ),
     Field(
         "performance_method",

@@ -50,6 +50,7 @@ class RuleCode(StrEnum):
     OBJECTIVES_INVALID = "objectives.invalid"
     OBJECTIVES_NO_HOW = "objectives.no_how"
     OBJECTIVES_NONE_SUPPORTED = "objectives.none_supported"
+    OBJECTIVES_IN_REGISTER = "objectives.in_register"
     CHECKLIST_UNANSWERED = "checklist.unanswered"
     CHECKLIST_INVALID = "checklist.invalid"
     CHECKLIST_NO_EVIDENCE = "checklist.no_evidence"
@@ -242,6 +243,13 @@ RULES: dict[RuleCode, Rule] = {
             "every objective of the council's list on the sheet and answered No: it supports none",
             "The partnership is said to support none of the council's objectives. The strategy says every "
             "partnership must support them: check the answers, or review whether the council should stay in it.",
+        ),
+        Rule(
+            RuleCode.OBJECTIVES_IN_REGISTER,
+            WARNING,
+            "the Register's Council objectives supported is answered and the Objectives sheet is not",
+            "'{field}' names objectives, but the review reads which the partnership supports from the "
+            "Objectives sheet, where none is answered: there, answer Contributes Yes or No for each objective.",
         ),
         Rule(
             RuleCode.CHECKLIST_UNANSWERED,

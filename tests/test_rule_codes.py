@@ -86,6 +86,7 @@ PUBLISHED = (
     "objectives.invalid",
     "objectives.no_how",
     "objectives.none_supported",
+    "objectives.in_register",
     "checklist.unanswered",
     "checklist.invalid",
     "checklist.no_evidence",

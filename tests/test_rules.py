@@ -10,7 +10,7 @@ import pytest
 
 from officer import AS_OF, write_workbook
 from pipeline import catalogue
-from pipeline.config import Config, Scoring
+from pipeline.config import DEFAULT_OBJECTIVES, Config, Scoring
 from pipeline.findings import FILE_LEVEL_RULES, RULES
 from pipeline.read.workbook import load_workbook_file
 from pipeline.check.rules import check
@@ -168,6 +168,16 @@ def test_every_cell_rule_of_the_contract_is_produced(broken, complete, folder):
         CONFIG,
     )
     other = load_workbook_file(write_workbook(folder / "other.xlsx", partnership_id="P-006"), folder, CONFIG)
+    in_register = load_workbook_file(
+        write_workbook(
+            folder / "in-register.xlsx",
+            partnership_id="P-007",
+            register={"objectives": "O1"},
+            objectives={item.ref: {"Contributes": None, "How": None} for item in DEFAULT_OBJECTIVES},
+        ),
+        folder,
+        CONFIG,
+    )
     other = dataclasses.replace(other, objectives_list="OBJ-000000000000")
     formulas = dataclasses.replace(
         complete,
@@ -175,7 +185,9 @@ def test_every_cell_rule_of_the_contract_is_produced(broken, complete, folder):
         formulas={("Register", "B22"): "=TODAY()", ("Improvement", "F15"): "=TODAY()+30"},
     )
     report = check(
-        [broken, complete, copy, early, excluded, previous, none, other, formulas], as_of=AS_OF, config=CONFIG
+        [broken, complete, copy, early, excluded, previous, none, other, formulas, in_register],
+        as_of=AS_OF,
+        config=CONFIG,
     )
     assert {item.rule for item in report.findings} == set(RULES) - FILE_LEVEL_RULES - {"sheet.rows_moved"}  # loading's
 

@@ -538,3 +538,22 @@ def test_objectives_left_unanswered_are_not_read_as_supporting_none(tmp_path):
         "1 partnership has not said which of the council's objectives it supports (Objectives sheet not answered)."
         in page
     )
+
+
+def test_objectives_named_in_the_register_and_not_on_the_sheet_are_pointed_to_the_sheet(tmp_path):
+    """Template version 2 keeps the Register's 'Council objectives supported': an officer who answered
+    only there was reported as having not said, with nothing to say where the answer is read."""
+    folder = tmp_path / "returns"
+    blank = {ref: {"Contributes": None, "How": None} for ref in NONE}
+    write_workbook(folder / "p1.xlsx", partnership_id="P-001", register={"objectives": "O1; O6"}, objectives=blank)
+    write_workbook(folder / "p2.xlsx", partnership_id="P-002", register={"objectives": "O2"})  # sheet answered
+    write_workbook(folder / "p3.xlsx", partnership_id="P-003", register={"objectives": "None"}, objectives=blank)
+    out = tmp_path / "out"
+    report(folder, out)
+    found = [
+        (row["file"], row["sheet"], row["cell"], row["value"])
+        for row in csv.DictReader(io.StringIO((out / "validation_report.csv").read_text("utf-8")))
+        if row["rule"] == "objectives.in_register"
+    ]
+    cell = f"B{catalogue.REGISTER_ROWS['objectives']}"
+    assert found == [("p1.xlsx", "Register", cell, "O1; O6")]

@@ -245,6 +245,11 @@ def objectives_answers(workbook: Workbook, as_of: dt.date, config: Config) -> It
             reason=objective_answers.differences(workbook, config),
         )
     pairs = objective_answers.matched(workbook, config)
+    entry = workbook.register.get("objectives")
+    unanswered = pairs and all(objective_answers.contribution(row) is None for _, row in pairs)
+    if unanswered and entry and values.stated(entry.value):
+        # The Register's older question, kept in the template: its answer is not what the review reads.
+        yield _register_finding(RuleCode.OBJECTIVES_IN_REGISTER, workbook, entry)
     for objective, row in pairs:
         answer = objective_answers.contribution(row)
         if answer is None:
