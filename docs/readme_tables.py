@@ -23,6 +23,7 @@ EXPLAINED = {
     "possible duplication",
     "duplication.min_purpose_similarity": "how alike their purposes must read, 0 to 1",
     "organisation_aliases": "a table of name = name meant",
+    "pdf_profiles_per_chunk": "profiles rendered to a part of the PDF, to bound memory; 0: the whole pack as one part",
 }
 
 
@@ -103,5 +104,5 @@ def configuration() -> str:
     count = _NUMBERS[len(objectives)] if len(objectives) < len(_NUMBERS) else str(len(objectives))
     lines.append(f"| `objectives` | `[objectives]`: the {count} below | 1 to {MAX_OBJECTIVES} |")
     names = [tier["name"] for tier in tiers]
-    lines.append(f"| `tiers` | `[[significance.tiers]]`: {', '.join(names)} below | at least 1 |")
+    lines.append(f"| `significance.tiers` | `[[significance.tiers]]`: {', '.join(names)} below | at least 1 |")
     return "\n".join(lines) + "\n"

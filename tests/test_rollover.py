@@ -383,3 +383,22 @@ def test_rolled_over_workbooks_tell_officers_the_configured_risk_bands(register_
     workbook = load(summary.written[0])
     guide = " ".join(str(cell.value) for row in workbook[catalogue.GUIDE_SHEET].iter_rows() for cell in row)
     assert "a score above 9 is a High risk" in guide
+
+
+def test_register_answers_that_cannot_be_read_are_listed_for_the_officer_to_correct(tmp_path):
+    # A Next review date in words and an address with no domain were carried as typed without a word,
+    # where an action's unreadable status or date is listed.
+    register = write_register(
+        tmp_path / "register.xlsx",
+        [
+            (register_row(next_review="March 2027", lead_officer_email="j.smith@council", council_role="Boss"), "Yes"),
+            (register_row(id="P-020", name="Arts Forum"), "Yes"),
+        ],
+        [],
+    )
+    summary = write_rollover(register, tmp_path / "next", year=2026)
+    text = "\n".join(summary.summary_lines())
+    assert "P-014 Next review date: 'March 2027' is not a date" in text
+    assert "P-014 Lead officer email: 'j.smith@council' is not an email address" in text
+    assert "P-014 Council role: 'Boss' is not on its list" in text
+    assert "P-020" not in text.partition("Carried as typed")[2]

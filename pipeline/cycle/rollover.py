@@ -34,7 +34,7 @@ import warnings
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator, Mapping
 
 from openpyxl import load_workbook
 from openpyxl.utils.datetime import from_excel
@@ -382,6 +382,7 @@ def read_register(data: bytes, *, name: str = "register.xlsx") -> Register:
         partnerships.append(Partnership(row=row, register=typed, unit=unit))
 
     actions, not_carried, to_check = _open_actions(action_rows, units, order)
+    to_check = [*(line for item in partnerships for line in _unreadable(item.register)), *to_check]
     risks, risks_not_carried = _own_risks(risk_rows, units, order)
     answers = _objective_answers(objective_rows, units, order)
     partnerships = [
@@ -585,6 +586,27 @@ def _objective_answers(
             {"Contributes": _typed(Kind.TEXT, cells["Contributes"]), "How": _typed(Kind.TEXT, cells["How"])},
         )
     return dict(answers)
+
+
+#: How each kind of Register answer is read, to find the ones carried as typed because they cannot be.
+_READERS = {
+    Kind.DATE: (values.date, "is not a date"),
+    Kind.NUMBER: (values.amount, "is not a figure"),
+    Kind.EMAIL: (values.email, "is not an email address"),
+}
+
+
+def _unreadable(register: Mapping[str, Any]) -> Iterator[str]:
+    """The Register answers of a partnership carried into next year's workbook as typed, because the
+    review cannot read them (a date in words, an address with no domain, an answer not on its list)."""
+    for spec in catalogue.REGISTER_FIELDS:
+        value = register.get(spec.key)
+        if spec.key in FRESH_FIELDS or value is None or isinstance(value, dt.date):
+            continue
+        if spec.kind is Kind.CHOICE and values.choice(value, spec.choices) is values.INVALID:
+            yield f"{values.text(register['id'])} {spec.label}: '{_quoted(value)}' is not on its list"
+        elif spec.kind in _READERS and _READERS[spec.kind][0](value) is values.INVALID:
+            yield f"{values.text(register['id'])} {spec.label}: '{_quoted(value)}' {_READERS[spec.kind][1]}"
 
 
 def _typed(kind: Kind, value: Any) -> Any:
