@@ -203,16 +203,12 @@ def load_config(path: Path | None) -> Config:
         return Config()
     if str(path) in ("", "."):
         raise ConfigError("--config names no file (it is empty): give the path of a TOML file, or leave --config out")
+    from pipeline.files.reading import CannotRead, read_named_file
+
     try:
-        raw = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"config file {path} does not exist") from None
-    except IsADirectoryError:
-        raise ConfigError(f"config file {path} is a folder, not a TOML file") from None
-    except NotADirectoryError:
-        raise ConfigError(f"config file {path} does not exist: a part of its path is a file, not a folder") from None
-    except OSError as error:
-        raise ConfigError(f"config file {path} cannot be read ({error.strerror or error})") from None
+        raw = read_named_file(path)
+    except CannotRead as error:
+        raise ConfigError(f"config file {path} {error.reason}") from None
     try:
         text = raw.decode("utf-8-sig")  # a byte-order mark, as Notepad may save, is not part of the file
     except UnicodeDecodeError as error:

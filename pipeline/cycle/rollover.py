@@ -44,6 +44,7 @@ from pipeline import catalogue, values
 from pipeline.catalogue import Kind
 from pipeline.check.validation_report import neutralise
 from pipeline.config import DEFAULT_OBJECTIVES, Limits, Objective, Scoring
+from pipeline.files.reading import CannotRead, read_named_file
 from pipeline.check.rules import id_key
 from pipeline.check.score import counting_order
 from pipeline.cycle.fill import fill
@@ -288,17 +289,13 @@ _GIVE_THE_REGISTER = "give the register.xlsx of last year's report"
 
 def _read_bytes(path: Path) -> bytes:
     limit = Limits().max_file_bytes
+    size = path.stat().st_size if path.is_file() else 0
+    if size > limit:
+        raise RolloverError(f"{path} is too large to be a register ({size} bytes, limit {limit})")
     try:
-        size = path.stat().st_size
-        if size > limit:
-            raise RolloverError(f"{path} is too large to be a register ({size} bytes, limit {limit})")
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise RolloverError(f"{path} does not exist; {_GIVE_THE_REGISTER}") from None
-    except IsADirectoryError:
-        raise RolloverError(f"{path} is a folder; {_GIVE_THE_REGISTER}") from None
-    except OSError as error:
-        raise RolloverError(f"{path} cannot be read: {error.strerror or error}") from None
+        return read_named_file(path)
+    except CannotRead as error:
+        raise RolloverError(f"{path} {error.reason}; {_GIVE_THE_REGISTER}") from None
 
 
 def read_register(data: bytes, *, name: str = "register.xlsx") -> Register:
