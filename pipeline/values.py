@@ -101,6 +101,8 @@ _NOTHING_SAID = frozenset(
         "n/a", "na", "n.a.", "n.a", "not applicable", "none", "none.", "nil", "nothing", "no", "tbc", "tbd",
         "none identified", "none needed", "none required", "no action", "no action needed",
         "no action required", "no mitigation", "no evidence", "not known", "unknown",
+        # Excel's error values: a cell that shows one says nothing.
+        "#n/a", "#ref!", "#div/0!", "#value!", "#name?", "#num!", "#null!", "#spill!", "#calc!", "#getting_data",
     )
 )  # fmt: skip
 

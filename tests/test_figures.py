@@ -4,7 +4,9 @@ filled as officers fill them, through `partnerships report`."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import re
 from pathlib import Path
@@ -291,3 +293,28 @@ def test_answers_are_shown_as_read_list_answers_in_the_lists_spelling_and_pence_
     text = plain(html).replace(", ", ",")  # figures may break after a comma (<wbr>)
     assert "£49,999.60" in profile.replace(", ", ",") and text.count("Limited £49,999.60") == 1
     assert "£74,999.60" in text  # the headline: £49,999.60 and £25,000
+
+
+def test_a_cell_showing_an_excel_error_is_an_answer_that_cannot_be_read(tmp_path):
+    # '#DIV/0!' in the funding was read as a blank cell: no finding, and the money silently out of the
+    # totals; '#N/A' as a Status was 'has no Status', and as an action's status counted Not started.
+    inputs = tmp_path / "in"
+    write_workbook(
+        inputs / "p1.xlsx",
+        register={"funding": "#DIV/0!", "next_review": "#VALUE!"},
+        checklist={"1a": {"Status": "#N/A"}},
+        improvement={"I14": {"Action status": "#N/A"}},
+        risks={"R02": {"Likelihood": "#REF!"}},
+    )
+    data = report(inputs, tmp_path / "out")
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "out" / "validation_report.csv").read_text("utf-8"))))
+    found = {(row["sheet"], row["cell"], row["rule"], row["value"]) for row in rows}
+    register = {key: f"B{catalogue.REGISTER_ROWS[key]}" for key in ("funding", "next_review")}
+    assert ("Register", register["funding"], "register.invalid", "#DIV/0!") in found
+    assert ("Register", register["next_review"], "register.invalid_date", "#VALUE!") in found
+    assert ("Checklist", "D2", "checklist.invalid", "#N/A") in found
+    assert ("Improvement", "G15", "action.invalid_status", "#N/A") in found
+    assert ("Risks", "C3", "risk.invalid", "#REF!") in found
+    [partnership] = data["partnerships"]
+    assert partnership["funding"] is None and "Annual council funding (£)" in str(partnership["left_out"])
+    assert partnership["actions"]["Not started"] == 0

@@ -238,6 +238,16 @@ class _Sheet:
         cells = self.rows[row - 1] if 0 < row <= len(self.rows) else ()
         return [_cell(cells[column - 1]) if 0 < column <= len(cells) else None for column in columns]
 
+    def put(self, reference: str, value: str) -> None:
+        """`value` in the cell at `reference` ('D2'), in place of what the reader gave."""
+        letters = reference.rstrip("0123456789")
+        row, column = int(reference[len(letters) :]), catalogue.column_number(letters)
+        while len(self.rows) < row:
+            self.rows.append([])
+        cells = self.rows[row - 1]
+        cells.extend([None] * (column - len(cells)))
+        cells[column - 1] = value
+
     @property
     def last_row(self) -> int:
         return len(self.rows)
@@ -294,6 +304,8 @@ def read_workbook(
         # The Rust date library panics on a number far outside any date (say 1E+300 typed in a date
         # cell). Read such numbers as the text Excel shows, so the rules report them at their cell.
         present, sheets = _read_sheets(_huge_numbers_as_text(data, package), wanted, deadline)
+    for (sheet_name, reference_), error in book.error_cells(tuple(sheets)).items():
+        sheets[sheet_name].put(reference_, error)  # the reader gives an error as a blank cell
     version, version_findings = _check_template_version(version_text, reference, name, sheets)
     if version_findings:
         # Not made from the template (or from an unknown version): that is the one thing to say; its
@@ -385,6 +397,15 @@ _FORMULA_CELL = re.compile(
 )
 
 
+#: A cell with its value, and the type that marks an error value ('#N/A'), whatever the attributes' order.
+_ERROR_CELL = re.compile(
+    rb'<(?:\w+:)?c\b([^>]*?\br="([A-Z]{1,3}[0-9]{1,7})"[^>]*)>(?:(?!</(?:\w+:)?c>).)*?'
+    rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>",
+    re.S,
+)
+_ERROR_TYPE = re.compile(rb'\bt="e"')
+
+
 class _WorkbookPart:
     """The workbook part of a pre-flighted package, parsed once: its defined names and which part holds
     each sheet; and the formulas of sheets, from the sheet parts pre-flight kept (the reader gives only
@@ -408,6 +429,20 @@ class _WorkbookPart:
         wanted = wanted.casefold()
         matches = [(not workbook_level, text) for name, workbook_level, text in self.names if name.casefold() == wanted]
         return min(matches, key=lambda match: match[0])[1] if matches else None
+
+    def error_cells(self, sheet_names: tuple[str, ...]) -> dict[tuple[str, str], str]:
+        """The cells of the named sheets that show an error ('#N/A', '#DIV/0!': typed, pasted, or what a
+        formula gave), with the error: an answer that cannot be read, not a blank."""
+        found: dict[tuple[str, str], str] = {}
+        for sheet in sheet_names:
+            xml = self.package.xml.get(self.sheet_parts.get(sheet, ""))
+            if xml is None or b't="e"' not in xml:
+                continue  # most sheets: no error, no slower search
+            for match in _ERROR_CELL.finditer(xml):
+                if _ERROR_TYPE.search(match.group(1)):
+                    shown = match.group(3).decode("utf-8", "replace").strip() or "#N/A"
+                    found[(sheet, match.group(2).decode("ascii"))] = shown
+        return found
 
     def formula_cells(self, sheet_names: tuple[str, ...]) -> dict[tuple[str, str], str]:
         """The cells of the named sheets that hold a formula, with its text ('TODAY()')."""
