@@ -166,3 +166,45 @@ def test_a_sheet_deleted_is_still_missing_whatever_other_sheets_are_there(tmp_pa
     assert found["Objectives", "", "sheet.missing"].message == (
         "The sheet 'Objectives' is missing. Use the standard template and do not delete or rename its sheets."
     )
+
+
+def sort_risks_by_score(book):
+    """What an officer does to a risk register: sort it by likelihood x impact, largest first."""
+    sheet = book["Risks"]
+    rows = [[cell.value for cell in sheet[row]][:6] for row in range(2, sheet.max_row + 1)]
+    rows = [cells for cells in rows if any(value is not None for value in cells[1:])]
+    rows.sort(key=lambda cells: -((cells[2] or 0) * (cells[3] or 0)))
+    for row in range(2, sheet.max_row + 1):
+        for column in range(1, 7):
+            sheet.cell(row, column).value = None
+    for row, cells in enumerate(rows, start=2):
+        for column, value in enumerate(cells, start=1):
+            sheet.cell(row, column).value = value
+
+
+def test_an_own_risk_sorted_above_the_strategys_is_read(tmp_path):
+    # Sorted by score, the officer's own High risk went to row 2 and was never read: no risk.unmitigated,
+    # the partnership Green, and a warning telling the officer to delete that row as "none is lost".
+    own = {"Risk": "Loss of key partner", "Likelihood": 5, "Impact": 4, "Mitigation": None, "Owner": "Ann"}
+    workbook, found = load(tmp_path, sort_risks_by_score, risks={"R10": own})
+    risks = {risk.ref: risk for risk in workbook.risks}
+    assert risks["R10"].row == 2 and risks["R10"].text == "Loss of key partner"
+    assert ("Risks", "E2", "risk.unmitigated") in found
+    assert not any("delete row 2" in item.message for item in found.values())
+    assert score_workbook(workbook, found.values(), as_of=AS_OF, config=CONFIG).rag == "Red"
+
+
+def test_a_row_inserted_with_answers_in_it_is_said_not_to_be_read(tmp_path):
+    # A second action typed in a row inserted under I02 was not read (its overdue date lost, Green for Red),
+    # while the warning said to delete the row, "so none is lost".
+    def second_action(book):
+        sheet = book["Improvement"]
+        sheet.insert_rows(4)
+        for column, value in zip("DEFG", ("Train the board", "Ann", dt.date(2025, 11, 30), "Not started")):
+            sheet[f"{column}4"] = value
+
+    workbook, found = load(tmp_path, second_action)
+    slip = found["Improvement", "A4", "sheet.layout"]
+    assert "holds answers that belong to no row of the template, so the review cannot read them" in slip.message
+    assert "none is lost" not in " ".join(item.message for item in found.values())
+    assert not score_workbook(workbook, found.values(), as_of=AS_OF, config=CONFIG).assessed

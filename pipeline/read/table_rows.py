@@ -90,10 +90,15 @@ def locate(
     template_header_row: int,
     last_row: int,
     key_name: str = "Ref",
+    answered: Callable[[int], bool] = lambda row: False,
+    own_rows: bool = False,
 ) -> Located:
     """Where each item's row is. `get(row, column)` reads a cell; the template has item i at row
     `template_header_row + 1 + i`; the header was found at `header_row`; `key_name` is the key column's
-    header as officers see it ("Ref", or "Field" in the Register)."""
+    header as officers see it ("Ref", or "Field" in the Register); `answered(row)` says whether a row
+    holds answers. With `own_rows` (the Risks table), a row of answers that is none of the items is the
+    officer's own, wherever it is; otherwise a row inserted among the items that holds answers is one
+    the review does not read, and said so."""
     offset = header_row - template_header_row
     slips: list[Slip] = []
     if offset:
@@ -202,7 +207,7 @@ def locate(
     if problems:
         return Located(expected, (*slips, *problems), header_row, False)
 
-    slips.extend(_moves(sheet, key_letter, items, rows, header_row, get, key_column, key_name))
+    slips.extend(_moves(sheet, key_letter, items, rows, header_row, get, key_column, key_name, answered, own_rows))
     return Located(rows, tuple(slips), header_row, True)
 
 
@@ -215,9 +220,12 @@ def _moves(
     get: Callable[[int, int], object],
     key_column: int,
     key_name: str,
+    answered: Callable[[int], bool],
+    own_rows: bool,
 ) -> list[Slip]:
     """The slips of a table whose every row was found once, whole, somewhere else: sorted, or rows
-    inserted (one warning for each run of inserted rows)."""
+    inserted (one warning for each run of inserted rows; an error for one that holds answers, which
+    belong to no row of the template, unless the table takes rows of the officer's own)."""
     order = [rows[item.key] for item in items]
     if order != sorted(order):
         moved = next(item for item, row in zip(items, order) if row != header_row + 1 + items.index(item))
@@ -240,9 +248,30 @@ def _moves(
     slips = []
     previous = header_row
     for item, row in zip(items, order):
-        if row > previous + 1:
+        inserted = range(previous + 1, row)
+        answers = [number for number in inserted if answered(number)]
+        if answers and own_rows:
+            pass  # the officer's own rows (risks sorted above the strategy's), read where they are
+        elif answers:
+            slips.append(
+                Slip(
+                    RuleCode.SHEET_LAYOUT,
+                    f"{key_letter}{answers[0]}",
+                    values.text(get(answers[0], key_column)),
+                    {
+                        "expected": item.key,
+                        "fix": (
+                            f"{_cap(_span(previous + 1, row - 1))}, inserted above the row of {item.called}, "
+                            f"{'holds answers that belong' if len(answers) == 1 else 'hold answers that belong'} to "
+                            f"no row of the template, so the review cannot read them: put them in the row they "
+                            f"answer (one row each), then delete {_span(previous + 1, row - 1)}."
+                        ),
+                    },
+                )
+            )
+        elif row > previous + 1:
             before = item.called
-            held = [values.text(get(inserted, key_column)) for inserted in range(previous + 1, row)]
+            held = [values.text(get(number, key_column)) for number in inserted]
             slips.append(
                 Slip(
                     RuleCode.SHEET_ROWS_MOVED,

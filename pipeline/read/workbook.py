@@ -585,10 +585,15 @@ def _locate(
     items: tuple[table_rows.Item, ...],
     name: str,
     found: list[Finding],
+    answers: tuple[str, ...] = (),
+    own_rows: bool = False,
 ) -> dict[str, int]:
-    """The row of each item of a table, by its key (see `table_rows`), with a finding for each slip."""
+    """The row of each item of a table, by its key (see `table_rows`), with a finding for each slip;
+    `answers` are the columns whose content is an officer's answer (the layout's answer columns unless
+    given); with `own_rows` rows of the officer's own may stand anywhere in the table."""
     header_row = table_rows.find_header(sheet.get, layout.headers, layout.header_row)
     _check_headers(sheet, layout, header_row, name, found)
+    columns = _columns(layout, answers or layout.answers)
     located = table_rows.locate(
         sheet.get,
         sheet=layout.name,
@@ -600,6 +605,8 @@ def _locate(
         template_header_row=layout.header_row,
         last_row=sheet.last_row,
         key_name=key_header,
+        answered=lambda row: any(value is not None for value in sheet.cells(row, columns)),
+        own_rows=own_rows,
     )
     for slip in located.slips:
         found.append(finding(slip.rule, file=name, sheet=layout.name, cell=slip.cell, value=slip.value, **slip.fields))
@@ -684,20 +691,22 @@ def _read_risks(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[RiskRow
     findings and the pack.
     """
     layout = catalogue.RISKS_SHEET
-    located = _locate(sheet, layout, "Ref", "Risk", _table_items("risks"), name, found)
+    located = _locate(sheet, layout, "Ref", "Risk", _table_items("risks"), name, found, _RISK_CONTENT, own_rows=True)
     content = _columns(layout, _RISK_CONTENT)
     rows = [RiskRow(risk.ref, located[risk.ref], *sheet.cells(located[risk.ref], content)) for risk in catalogue.RISKS]
     strategy_rows = set(located.values())
     first = min(strategy_rows)
     used = {risk.ref.casefold() for risk in catalogue.RISKS}
     (ref_column,) = _columns(layout, ("Ref",))
-    for row in range(first, sheet.last_row + 1):
+    header_row = table_rows.find_header(sheet.get, layout.headers, layout.header_row)
+    # From the header down: a risk sorted above R01 (a table sorted by score) is the officer's too.
+    for row in range(header_row + 1, sheet.last_row + 1):
         if row in strategy_rows:
             continue
         answers = sheet.cells(row, content)
         if any(value is not None for value in answers):
             ref = values.text(sheet.get(row, ref_column))
-            number = row - first + 1
+            number = max(row - first + 1, len(catalogue.RISKS) + 1)
             while not ref or ref.casefold() in used:
                 ref, number = f"R{number:02d}", number + 1
             used.add(ref.casefold())
