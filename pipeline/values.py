@@ -151,11 +151,14 @@ def text(value: Value) -> str:
 
 @functools.lru_cache(maxsize=4096, typed=True)  # rules and scores ask again of the same few answers
 def choice(value: Value, allowed: tuple[str, ...]) -> str | None | object:
-    """The allowed answer that `value` spells, ignoring case and spaces; None if blank, else INVALID."""
+    """The allowed answer that `value` spells, ignoring case, spaces and a closing full stop; None if
+    blank, else INVALID."""
     value = text(value)
     if not value:
         return None
-    return _folded(allowed).get(value.casefold(), INVALID)
+    folded_allowed = _folded(allowed)
+    # 'Yes.' and 'Complete.': an answer written as a sentence ends with a full stop.
+    return folded_allowed.get(value.casefold(), folded_allowed.get(value.casefold().rstrip(". "), INVALID))
 
 
 @functools.lru_cache(maxsize=64)
@@ -205,7 +208,8 @@ def date(value: Value) -> dt.date | None | object:
     UK day first (31/03/2026, 31-03-2026, 31/03/26) or with the month in words (31 March 2026, 31 Mar
     2026, 31-Mar-2026, 31 Mar 26), after a weekday (Tuesday 31 March 2026) or before midnight
     (31/03/2026 00:00). US order (03/31/2026, March 31 2026), impossible dates (31/02/2026) and a
-    weekday that is not the date's are INVALID: 05/12/2026 is always 5 December."""
+    weekday that is not the date's are INVALID: 05/12/2026 is always 5 December. Words that say there
+    is none ('N/A', 'TBC') are no date, as a blank cell is."""
     value = clean(value)
     if value is None:
         return None
@@ -215,6 +219,8 @@ def date(value: Value) -> dt.date | None | object:
         return value
     if not isinstance(value, str):
         return INVALID
+    if not stated(value):
+        return None  # 'N/A', 'TBC', '-': no date given, as a blank cell
     weekday = _WEEKDAY.match(value)
     if weekday:
         day = date(value[weekday.end() :])

@@ -318,3 +318,14 @@ def test_a_cell_showing_an_excel_error_is_an_answer_that_cannot_be_read(tmp_path
     [partnership] = data["partnerships"]
     assert partnership["funding"] is None and "Annual council funding (£)" in str(partnership["left_out"])
     assert partnership["actions"]["Not started"] == 0
+
+
+def test_register_xlsx_keeps_a_refused_negative_figure_as_typed(tmp_path):
+    # -500 was written as the number -500, which the review refused: summing the column disagreed with the pack.
+    inputs = tmp_path / "in"
+    write_workbook(inputs / "p1.xlsx", register={"funding": -500})
+    data = report(inputs, tmp_path / "out")
+    sheet = openpyxl.load_workbook(tmp_path / "out" / "register.xlsx")["Register"]
+    rows = list(sheet.iter_rows(values_only=True))
+    funding = rows[1][rows[0].index("Annual council funding (£)")]
+    assert funding == "-500" and data["totals"]["funding"] == 0

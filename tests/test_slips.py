@@ -208,3 +208,10 @@ def test_a_row_inserted_with_answers_in_it_is_said_not_to_be_read(tmp_path):
     assert "holds answers that belong to no row of the template, so the review cannot read them" in slip.message
     assert "none is lost" not in " ".join(item.message for item in found.values())
     assert not score_workbook(workbook, found.values(), as_of=AS_OF, config=CONFIG).assessed
+
+
+def test_the_last_column_deleted_is_named_as_a_middle_one_is(tmp_path):
+    # Deleting the last column got the general "copy your answers into a fresh template".
+    workbook, found = load(tmp_path, lambda book: book["Improvement"].delete_cols(7))
+    [layout] = [item for key, item in found.items() if key[2] == "sheet.layout"]
+    assert "The column 'Action status' was deleted (it was column G): undo the deletion" in layout.message

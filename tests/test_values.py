@@ -170,3 +170,16 @@ def test_an_email_address_is_one_address_of_words_joined_by_single_dots(typed, r
     """A full stop after the address (the end of a sentence) and an invisible character from a paste
     are forgiven; two dots together, or one beside the '@', are not an address."""
     assert values.email(typed) == read
+
+
+@pytest.mark.parametrize("typed, read", [("yes.", "Yes"), ("Complete.", "Complete"), ("n/a.", "N/A"), ("Ye.s", None)])
+def test_a_list_answer_written_as_a_sentence_is_read(typed, read):
+    # 'yes.', 'n/a.' and 'Complete.' were errors, where Evidence, an Action and an email forgive the stop.
+    found = values.choice(typed, ("Yes", "Partly", "No", "N/A", "Complete"))
+    assert found == (read if read else values.INVALID)
+
+
+@pytest.mark.parametrize("typed", ["N/A", "TBC", "-", "none"])
+def test_a_date_that_says_there_is_none_is_no_date(typed):
+    # 'N/A' as a Complete action's due date was an error ('not a date that can be read').
+    assert values.date(typed) is None

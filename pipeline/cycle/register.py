@@ -229,8 +229,8 @@ def _typed(spec: Field, raw: Value) -> Value:
         return values.choice(raw, spec.choices)
     if kind is Kind.DATE and isinstance(values.date(raw), dt.date):
         return values.date(raw)
-    if kind is Kind.NUMBER and isinstance(values.number(raw), float):
-        number = values.number(raw)
+    if kind is Kind.NUMBER and isinstance(values.amount(raw), float):
+        number = values.amount(raw)  # as the review reads it: a negative figure is not one, and stays as typed
         return int(number) if number.is_integer() else number
     return values.text(raw) or None
 

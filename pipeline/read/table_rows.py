@@ -312,8 +312,10 @@ def moved_columns(headers: Sequence[str], found: Sequence[str], first: int) -> s
             span = _columns(first + 1, first + count)
             inserted = "A column was" if count == 1 else f"{count} columns were"
             return f"{inserted} inserted at {span}, before '{headers[first]}': delete {span}"
-    for count in range(1, len(rest)):
-        if list(found[first : first + len(rest) - count]) == rest[count:]:
+    for count in range(1, len(rest) + 1):
+        # The last columns deleted: nothing of the header is left after them.
+        after = found[first + len(rest) - count : first + len(rest) - count + SHIFT_COLUMNS]
+        if list(found[first : first + len(rest) - count]) == rest[count:] and not any(after):
             names = _and([f"'{header}'" for header in headers[first : first + count]])
             span = _columns(first + 1, first + count)
             if count == 1:

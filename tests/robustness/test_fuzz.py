@@ -150,7 +150,10 @@ def as_number(value) -> float | None:
 def acceptable(kind: str, allowed: tuple, value) -> bool:
     """The catalogue's own answer to "may this value stand without a finding?" (blank aside)."""
     if kind == "choice":
-        return isinstance(value, str) and shown(value).casefold() in {answer.casefold() for answer in allowed}
+        answers = {answer.casefold() for answer in allowed}  # case, spaces and a closing full stop forgiven
+        return isinstance(value, str) and (
+            shown(value).casefold() in answers or shown(value).casefold().rstrip(". ") in answers
+        )
     if kind == "rating":
         number = as_number(value)
         return number is not None and number in (1, 2, 3, 4, 5)
