@@ -101,10 +101,13 @@ _NOTHING_SAID = frozenset(
         "n/a", "na", "n.a.", "n.a", "not applicable", "none", "none.", "nil", "nothing", "no", "tbc", "tbd",
         "none identified", "none needed", "none required", "no action", "no action needed",
         "no action required", "no mitigation", "no evidence", "not known", "unknown",
-        # Excel's error values: a cell that shows one says nothing.
-        "#n/a", "#ref!", "#div/0!", "#value!", "#name?", "#num!", "#null!", "#spill!", "#calc!", "#getting_data",
     )
 )  # fmt: skip
+#: Excel's error values, as a cell shows them: as free text they say nothing; in a date or a figure they
+#: are an answer that cannot be read.
+EXCEL_ERRORS = frozenset(
+    ("#n/a", "#ref!", "#div/0!", "#value!", "#name?", "#num!", "#null!", "#spill!", "#calc!", "#getting_data")
+)
 
 
 def stated(value: Value) -> str:
@@ -112,9 +115,14 @@ def stated(value: Value) -> str:
     only says there is none, with a full stop or not: 'None' is no mitigation, and 'N/A' beside a Yes no
     action to follow."""
     said = text(value)
+    return "" if _says_nothing(said) or folded(said) in EXCEL_ERRORS else said
+
+
+def _says_nothing(said: str) -> bool:
+    """Whether text only says there is nothing to say; written as a sentence, 'N/A.' or 'No action
+    needed.' says the same."""
     words = folded(said)
-    # Written as a sentence, 'N/A.' or 'No action needed.' says the same.
-    return "" if words in _NOTHING_SAID or words.rstrip(".!;:, ") in _NOTHING_SAID | {""} else said
+    return words in _NOTHING_SAID or words.rstrip(".!;:, ") in _NOTHING_SAID | {""}
 
 
 def counted(count: int, one: str, many: str | None = None) -> str:
@@ -219,7 +227,7 @@ def date(value: Value) -> dt.date | None | object:
         return value
     if not isinstance(value, str):
         return INVALID
-    if not stated(value):
+    if _says_nothing(value):
         return None  # 'N/A', 'TBC', '-': no date given, as a blank cell
     weekday = _WEEKDAY.match(value)
     if weekday:
