@@ -134,3 +134,12 @@ def test_a_rating_that_got_better_gives_last_years_reasons_in_a_sentence():
     now = partnership("P-001", "Green", 1.0, 1.0)
     (change,) = compare({**THIS_YEAR, "partnerships": [now]}, {**LAST_YEAR, "partnerships": [then]}).partnerships
     assert change.what_changed == "Amber to Green; last year's reason: the review was due on 20 July 2025"
+
+
+def test_risk_movement_counts_each_partnership_id_once_as_the_ranked_risks_do():
+    # The second return of a Partnership ID was averaged in: R06 5.1 in the movement table, 5.3 ranked.
+    counted = partnership("P-001", "Green", 1.0, 1.0, risks=[("R06", 2, 2)])
+    second = {**partnership("P-001", "Amber", 0.9, 0.9, risks=[("R06", 5, 5)]), "counted": False}
+    comparison = compare({**THIS_YEAR, "partnerships": [counted, second]}, {**LAST_YEAR, "partnerships": [counted]})
+    r06 = next(risk for risk in comparison.risks if risk.ref == "R06")
+    assert (r06.now, r06.score_now) == ((2, 2), 4)

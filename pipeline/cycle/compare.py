@@ -559,13 +559,15 @@ def _movement(
 
 
 def _average_position(ref: str, partnerships: Sequence[Mapping[str, Any]]):
-    # As the heat map and the ranked risks count them: assessed partnerships in scope only.
+    # As the heat map and the ranked risks count them: assessed partnerships in scope only, each Partnership
+    # ID once (the second return of an ID is not counted).
     rated = [
         entry
         for partnership in partnerships
         for entry in partnership.get("risks", ())
         if partnership.get("in_scope", True)
         and partnership.get("assessed", True)
+        and partnership.get("counted", True)
         and entry.get("ref") == ref
         and entry.get("score") is not None
     ]
