@@ -148,7 +148,7 @@ def report(
             assessment = assess_folder(input_dir, config, as_of=as_of, jobs=jobs, progress=progress)
         batch, findings, scores = assessment.batch, assessment.report, assessment.scores
         checkpoint("loaded")
-        check_real_years(out_dir, there, earlier, demo=is_demo(batch.workbooks))
+        check_real_years(out_dir, there, earlier, demo=is_demo(batch.workbooks), empty=not batch.workbooks)
 
         with _step("Tables"):
             # The batch as tidy tables (pandas): the answers for analysts, the partnerships for the
@@ -288,18 +288,26 @@ def _check_not_another_years_pack(out_dir: Path, there: Mapping[str, Any], year:
 
 
 def check_real_years(
-    out_dir: Path, there: Mapping[str, Any], earlier: Sequence[Mapping[str, Any]], *, demo: bool
+    out_dir: Path, there: Mapping[str, Any], earlier: Sequence[Mapping[str, Any]], *, demo: bool, empty: bool = False
 ) -> None:
     """Keep the demonstration and the council's years apart: a demo run (every return of a demo set,
     as `make report` runs when input/ has no workbook) does not replace a pack made from real returns
     (`there`, the results of the pack in `out_dir`), and a real year is not compared with a demo pack
-    as if it were the council's earlier year."""
+    as if it were the council's earlier year. Nor does a run that found no return at all (`empty`: an
+    input folder mistyped, a share not mounted) replace such a pack with an empty one."""
     from pipeline.files.staging import OutFolderError
 
+    # `demo` false: made from returns, as a release from 1.2.0 on records it. A pack of an earlier
+    # release does not say, and is replaced as before: it is as likely to be that release's demo.
+    real = there.get("demo") is False and (there.get("totals") or {}).get("workbooks")
+    if empty and real:
+        raise OutFolderError(
+            f"no return was found to read, and --out {out_dir} holds the review of {there.get('year')} made from "
+            f"{there['totals']['workbooks']} of the council's returns: a run on none does not replace it with an "
+            "empty pack; check the input folder (python -m pipeline.read.folder INPUT_DIR says what it holds)"
+        )
     if demo:
-        # `demo` false: made from returns, as a release from 1.2.0 on records it. A pack of an earlier
-        # release does not say, and is replaced as before: it is as likely to be that release's demo.
-        if there.get("demo") is False and (there.get("totals") or {}).get("workbooks"):
+        if real:
             raise OutFolderError(
                 f"--out {out_dir} holds the review of {there.get('year')} made from the council's returns: a "
                 "demonstration (every workbook of a demo set) does not replace it; give the demo another folder"

@@ -371,3 +371,18 @@ def test_a_demonstration_does_not_replace_the_councils_year_nor_stand_for_one(tm
     )
     assert compared.exit_code != 0
     assert "--previous: the review of 2026 given is a demonstration" in compared.output
+
+
+def test_a_run_that_finds_no_return_does_not_replace_the_councils_year(tmp_path):
+    # An input folder mistyped or a share not mounted: the year's pack was replaced by an empty one, exit 0.
+    from officer import write_workbook
+
+    returns, out = tmp_path / "returns", tmp_path / "output" / "2026"
+    write_workbook(returns / "p1.xlsx", partnership_id="P-001")
+    assert _partnerships("report", str(returns), "--out", str(out), "--as-of", "2026-05-01", "--no-pdf").exit_code == 0
+    real = (out / "results.json").read_bytes()
+    (tmp_path / "empty").mkdir()
+    refused = _partnerships("report", str(tmp_path / "empty"), "--out", str(out), "--as-of", "2026-05-01", "--no-pdf")
+    assert refused.exit_code == 2 and len(refused.output.strip().splitlines()) == 1, refused.output
+    assert "no return was found to read" in refused.output and "made from 1 of the council's returns" in refused.output
+    assert (out / "results.json").read_bytes() == real
