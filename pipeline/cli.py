@@ -308,6 +308,8 @@ def report(
     from pipeline.run import report as run_report
 
     as_of_date, config = _as_of(as_of), _config(config_path)
+    from pipeline.formats import long_date
+
     try:
         with _writing_into(out_dir):
             outcome = run_report(
@@ -325,5 +327,11 @@ def report(
         raise OneLineUsageError(str(error)) from None
     except (ReportError, FolderError) as error:  # the run failed
         raise click.ClickException(str(error)) from None
+    # What the run took, said first: a setting mistyped (make's AS-OF= for AS_OF=) is seen in the summary.
+    click.echo(
+        f"Review of {year or as_of_date.year} as of {long_date(as_of_date)}{' (today)' if as_of is None else ''}; "
+        f"configuration: {config_path or 'the defaults'}; earlier years: "
+        f"{', '.join(str(folder) for folder in previous_dirs) or 'none given'}."
+    )
     for line in outcome.summary_lines():
         click.echo(line)

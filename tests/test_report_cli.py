@@ -259,3 +259,20 @@ def test_an_out_folder_that_is_a_link_gets_the_pack_in_the_folder_it_links_to(in
     assert (tmp_path / "shared" / "2026" / "results.json").is_file()
     assert sorted(path.name for path in (tmp_path / "local").iterdir()) == ["2026"]
     assert sorted(path.name for path in (tmp_path / "shared").iterdir()) == ["2026"]
+
+
+def test_the_summary_says_the_date_configuration_and_years_the_run_took(inputs, tmp_path):
+    # `make report AS-OF=2026-05-01` (a mistyped variable) ran as of today, with different figures, and
+    # nothing the run printed said so.
+    today = CliRunner().invoke(cli, ["report", str(inputs), "--out", str(tmp_path / "today"), "--no-pdf"])
+    assert today.exit_code == 0, today.output
+    first = today.output.splitlines()[0]
+    assert (
+        first.startswith("Review of ") and " (today); configuration: the defaults; earlier years: none given." in first
+    )
+    config = tmp_path / "review.toml"
+    config.write_text('council_name = "Northshire"\n', encoding="utf-8")
+    given = run(inputs, tmp_path / "given", "--config", str(config))
+    assert given.output.splitlines()[0] == (
+        f"Review of {AS_OF.year} as of 30 April {AS_OF.year}; configuration: {config}; earlier years: none given."
+    )
