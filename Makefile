@@ -73,11 +73,13 @@ $(BROWSER_DEPS): tests/browser/package.json tests/browser/package-lock.json
 	fi
 
 # The year's run: every workbook in input/ (or a demo set when there is none) into output/<year>/.
+# A folder given as INPUT= must exist: a mistyped one is not made, and the demo not run in its place.
 report: install
-	@mkdir -p "$(INPUT)"
+	@if [ "$(origin INPUT)" = "file" ]; then mkdir -p "$(INPUT)"; \
+	elif [ ! -d "$(INPUT)" ]; then echo "INPUT=$(INPUT) is not a folder: give the folder that holds the year's returns" >&2; exit 2; fi
 	@if $(PY) -m pipeline.read.folder "$(INPUT)"; then \
-		$(CLI) report "$(INPUT)" --out "$(OUTPUT)" --year $(YEAR) $(if $(CONFIG),--config "$(CONFIG)") \
-			$(if $(PREVIOUS),--previous "$(PREVIOUS)") $(if $(AS_OF),--as-of $(AS_OF)) --jobs $(JOBS); \
+		$(CLI) report "$(INPUT)" --out "$(OUTPUT)" --year "$(YEAR)" $(if $(CONFIG),--config "$(CONFIG)") \
+			$(if $(PREVIOUS),--previous "$(PREVIOUS)") $(if $(AS_OF),--as-of "$(AS_OF)") --jobs "$(JOBS)"; \
 	else \
 		echo "No workbooks in $(INPUT)/: running on a generated demo set ($(DEMO)/) instead, with last year's ($(DEMO_PREVIOUS)/)."; \
 		rm -rf $(DEMO) $(DEMO_PREVIOUS_INPUT) $(DEMO_PREVIOUS) && \
@@ -89,8 +91,11 @@ report: install
 			--previous $(DEMO_PREVIOUS) --jobs $(JOBS); \
 	fi
 
-# Regenerate the committed blank template after changing the catalogue or the template code.
+# Regenerate the committed blank template after changing the catalogue or the template code. The year's
+# template, with the council's configuration, is `partnerships templates --out DIR --config FILE` (README).
 template: install
+	@if [ -n "$(CONFIG)" ]; then echo "make template writes the standard template (input_templates/), with no configuration; \
+	the year's template with yours: $(CLI) templates --out DIR --config \"$(CONFIG)\"" >&2; exit 2; fi
 	$(CLI) templates --out input_templates
 
 bench: install
@@ -103,5 +108,6 @@ slow: install
 fuzz: install
 	$(PY) -m pytest -q -m slow --hypothesis-profile=long tests/robustness
 
+# What make built: the environment, caches and the demo. Never the council's years in output/<year>/.
 clean:
-	rm -rf $(VENV) output/*/ .pytest_cache tests/browser/node_modules
+	rm -rf $(VENV) output/demo/ .pytest_cache tests/browser/node_modules

@@ -244,3 +244,19 @@ def test_the_demos_last_year_is_not_taken_for_a_real_year(tmp_path):
         (tmp_path / folder).mkdir(parents=True)
         (tmp_path / folder / "results.json").write_text('{"year": 2025, "partnerships": []}', encoding="utf-8")
     assert year_folders(output) == [output / "2026"]
+
+
+def test_make_report_refuses_an_input_folder_that_is_not_there(tmp_path):
+    """A mistyped INPUT= (or a share not mounted) was made by `mkdir -p` and the demo run in its place
+    into the year's folder, exit 0."""
+    if not shutil.which("make"):
+        pytest.skip("make is not installed")
+    missing = tmp_path / "Partnership retruns 2026"
+    said = subprocess.run(
+        ["make", "--no-print-directory", "report", f"INPUT={missing}", "CLI=echo", "YEAR=2026"],
+        cwd=Path(__file__).parents[1],
+        capture_output=True,
+        text=True,
+    )
+    assert said.returncode != 0 and f"INPUT={missing} is not a folder" in said.stderr
+    assert not missing.exists() and "demo" not in said.stdout

@@ -320,6 +320,9 @@ def test_values_that_look_like_formulas_are_neutralised_on_the_findings_sheet(tm
         ("名前 パートナーシップ.xlsx", "名前 パートナーシップ.xlsx"),
         ("\u202eevil.xlsx", "evil.xlsx"),
         ('a:b*c?d"e<f>g|h.xlsx', "a_b_c_d_e_f_g_h.xlsx"),
+        # Punctuation no file system refuses is the officer's: it was '_' ('St Mary_s _ Children_s Trust').
+        ("Late – May/St Mary’s – Children’s Trust.xlsx", "Late – May/St Mary’s – Children’s Trust.xlsx"),
+        ("Trust #2 [final] 50%.xlsx", "Trust #2 [final] 50%.xlsx"),
         ("..xlsx", "workbook.xlsx"),
         ("x" * 300 + ".xlsx", "x" * 80 + ".xlsx"),
     ],

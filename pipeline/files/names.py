@@ -57,19 +57,21 @@ def safe_stem(text: str, *, fallback: str, max_length: int = MAX_STEM) -> str:
 
 
 #: Besides letters, marks and digits of any script, what a readable name keeps.
-_READABLE_PUNCTUATION = frozenset(" .-_()&',+")
+#: What Windows refuses in a file name (other file systems refuse fewer): the only punctuation replaced.
+_REFUSED = frozenset('<>:"/\\|?*')
 #: The most bytes a name component may take on disk (file systems allow 255).
 MAX_NAME_BYTES = 200
 
 
 def readable_stem(text: str, *, fallback: str, max_length: int = MAX_STEM) -> str:
-    """One path component that keeps the officer's own name: letters of any script, digits, spaces and
-    plain punctuation; separators, characters Windows refuses, control and direction characters
-    become '_'; no leading dots, no device names, no more than `max_length` characters."""
+    """One path component that keeps the officer's own name: letters of any script, digits, spaces,
+    punctuation and symbols (St Mary’s – Trust #2 [final]); separators, characters Windows refuses,
+    control and direction characters become '_'; no leading dots, no device names, no more than
+    `max_length` characters."""
     text = unicodedata.normalize("NFC", text)
     kept = "".join(
         char
-        if unicodedata.category(char)[0] in "LMN" or char in _READABLE_PUNCTUATION
+        if unicodedata.category(char)[0] in "LMN" or (unicodedata.category(char)[0] in "PS" and char not in _REFUSED)
         else " "
         if unicodedata.category(char) == "Zs"
         else "_"
