@@ -165,10 +165,13 @@ def templates(out_dir: Path, register_file: Path | None, year: int | None, confi
     except FolderError as error:
         raise click.BadParameter(str(error), param_hint="--out") from None
     if register_file is None:
-        from pipeline.cycle.template import write_blank
+        from pipeline.cycle.template import NotATemplate, write_blank
 
-        with _writing_into(out_dir):
-            click.echo(f"Wrote {write_blank(out_dir, config.objectives, config.scoring)}")
+        try:
+            with _writing_into(out_dir):
+                click.echo(f"Wrote {write_blank(out_dir, config.objectives, config.scoring)}")
+        except NotATemplate as error:
+            raise click.ClickException(str(error)) from None
         return
     from pipeline.cycle.rollover import RolloverError, write_rollover
 

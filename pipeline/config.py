@@ -209,6 +209,9 @@ def load_config(path: Path | None) -> Config:
         raw = read_named_file(path)
     except CannotRead as error:
         raise ConfigError(f"config file {path} {error.reason}") from None
+    if not raw.strip():
+        # An empty file is a save that failed more often than a wish for the defaults (which is no --config).
+        raise ConfigError(f"config file {path} is empty: save it again, or leave --config out for the defaults")
     try:
         text = raw.decode("utf-8-sig")  # a byte-order mark, as Notepad may save, is not part of the file
     except UnicodeDecodeError as error:

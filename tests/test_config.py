@@ -234,3 +234,12 @@ def test_a_config_path_that_is_no_file_is_one_line_and_exit_2(tmp_path, monkeypa
     assert result.exit_code == 2 and not isinstance(result.exception, Exception), result.output
     assert len(result.output.strip().splitlines()) == 1 and "config" in result.output, result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_an_empty_file_is_refused_as_a_save_that_failed(tmp_path):
+    # A 0-byte file (a failed save, a cloud drive's placeholder) ran on every default without a word.
+    with pytest.raises(ConfigError) as error:
+        load_config(write(tmp_path, ""))
+    assert str(error.value) == (
+        f"config file {tmp_path / 'review.toml'} is empty: save it again, or leave --config out for the defaults"
+    )

@@ -442,3 +442,24 @@ def test_an_objective_title_beginning_with_equals_is_written_as_words(tmp_path):
         assert b"<f>" not in package.read(f"xl/worksheets/sheet{number}.xml")
     cell = openpyxl.load_workbook(path)[catalogue.OBJECTIVES_SHEET.name]["B2"]
     assert (cell.data_type, cell.value) == ("s", objectives[0].title)
+
+
+def test_a_return_saved_under_the_templates_name_is_never_written_over(tmp_path):
+    # Officers mail the workbook back as partnership_review.xlsx; saved in the template's folder, the
+    # next `templates --out` replaced it with a blank one.
+    folder = tmp_path / "to-send"
+    assert CliRunner().invoke(cli, ["templates", "--out", str(folder)]).exit_code == 0
+    path = folder / catalogue.TEMPLATE_FILE_NAME
+    returned = openpyxl.load_workbook(path)
+    returned[catalogue.REGISTER.name][f"B{catalogue.REGISTER_ROWS['id']}"] = "P-042"
+    returned.save(path)
+    kept = path.read_bytes()
+    refused = CliRunner().invoke(cli, ["templates", "--out", str(folder)])
+    assert refused.exit_code == 1 and "is not a blank template" in refused.output
+    assert path.read_bytes() == kept
+    config = tmp_path / "review.toml"
+    config.write_text("[scoring]\nrisk_medium_max = 9\n", encoding="utf-8")
+    path.unlink()
+    assert CliRunner().invoke(cli, ["templates", "--out", str(folder)]).exit_code == 0
+    again = CliRunner().invoke(cli, ["templates", "--out", str(folder), "--config", str(config)])
+    assert again.exit_code == 0, again.output  # a blank template made with other settings is replaced

@@ -23,7 +23,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from pipeline import catalogue
 from pipeline.catalogue import Field, Kind, SheetLayout
 from pipeline.config import DEFAULT_OBJECTIVES, Objective, Scoring, objectives_fingerprint
-from pipeline.files.xlsx import put, save
+from pipeline.files.atomic import write_atomic
+from pipeline.files.xlsx import put, workbook_bytes
 from pipeline.formats import EXAMPLE_DATE, EXCEL_DATE, EXCEL_MONEY
 
 CREATOR = "Partnership review"
@@ -130,14 +131,44 @@ def build_workbook(
     return workbook
 
 
+class NotATemplate(Exception):
+    """A file of the template's name that is not a blank template: an officer's return, say."""
+
+
 def write_blank(
     out_dir: Path, objectives: tuple[Objective, ...] = DEFAULT_OBJECTIVES, scoring: Scoring = Scoring()
 ) -> Path:
-    """Write the blank workbook to `out_dir/partnership_review.xlsx` and return its path."""
+    """Write the blank workbook to `out_dir/partnership_review.xlsx` and return its path. An officer's
+    return saved there under the template's own name is never written over (`FileExistsError`): only
+    a blank template (this one, or one made with other settings) is replaced (`NotATemplate`)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / catalogue.TEMPLATE_FILE_NAME
-    save(build_workbook(objectives, scoring=scoring), path)
+    data = workbook_bytes(build_workbook(objectives, scoring=scoring))
+    if path.is_file() and path.read_bytes() != data and not _blank(path):
+        raise NotATemplate(
+            f"{path} is not a blank template (an officer's return saved under the template's name?): it is not "
+            "written over; move it, or write the template into another folder"
+        )
+    write_atomic(path, data)
     return path
+
+
+def _blank(path: Path) -> bool:
+    """Whether the workbook at `path` is a blank template: its Register's answers all empty."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True)
+    except Exception:  # noqa: BLE001 - not a workbook openpyxl reads: not a template of ours
+        return False
+    try:
+        if catalogue.REGISTER.name not in book.sheetnames:
+            return False
+        column = catalogue.REGISTER.column("Value")
+        sheet = book[catalogue.REGISTER.name]
+        return all(sheet[f"{column}{row}"].value is None for row in catalogue.REGISTER_ROWS.values())
+    finally:
+        book.close()
 
 
 # --- Sheets ----------------------------------------------------------------------------------------
