@@ -454,8 +454,8 @@ def test_rating_rules_changed_since_last_year_are_said_beside_the_movements(tmp_
         between((tmp_path / "2027" / "review_pack.html").read_text(encoding="utf-8"), 'id="change"', 'id="charts"')
     )
     assert (
-        "The rules for the ratings are not 2026's: rag.red_completeness_below was 0.4 and is 0.6. A rating below "
-        "may have moved because of this alone, with nothing changed in the partnership."
+        "The rules for the ratings are not 2026's: Red for checklist completeness below 60% (40% in 2026). A "
+        "rating below may have moved because of this alone, with nothing changed in the partnership."
     ) in change
 
 

@@ -189,6 +189,35 @@ def _inline_svg(svg: str) -> str:
     return re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
 
 
+#: Each rating setting as the pack says it: what it decides, with its value ('Red for checklist
+#: completeness below 70%'); fractions are said as percentages, as everywhere in the pack.
+_RULES_IN_WORDS = {
+    "rag.red_completeness_below": ("Red for checklist completeness below {}", True),
+    "rag.red_overdue_days_over": ("Red for an action overdue by more than {} days", False),
+    "rag.amber_completeness_below": ("Amber for checklist completeness below {}", True),
+    "rag.amber_assurance_below": ("Amber for checklist assurance below {}", True),
+    "scoring.partly_weight": ("a Partly counting for {} of a Yes in checklist assurance", True),
+    "scoring.risk_low_max": ("a Low risk scoring up to {}", False),
+    "scoring.risk_medium_max": ("a High risk scoring above {}", False),
+}
+
+
+def rule_in_words(key: str, now: str, then: str, then_label: str) -> str:
+    """A rating setting changed since last year, in words: 'Red for checklist completeness below 70%
+    (60% in 2025)'; a setting of another name as its key and values."""
+    if key not in _RULES_IN_WORDS:
+        return f"{key} {now} ({then} in {then_label})"
+    words, fraction = _RULES_IN_WORDS[key]
+
+    def shown(value: str) -> str:
+        try:
+            return percent(float(value)) if fraction else value
+        except ValueError:
+            return value
+
+    return f"{words.format(shown(now))} ({shown(then)} in {then_label})"
+
+
 def settings_used(config: Config) -> list[tuple[str, str]]:
     """Every setting of the run, as it would be written in the configuration file; the significance
     tiers, set out in words in the Method, are named there."""
@@ -826,7 +855,9 @@ def change_summary(comparison: Comparison, year: int, partnerships: Sequence[Map
     return {
         "then_label": then_label,
         "previous_as_of": _iso_date(comparison.previous_as_of),
-        "settings_changed": comparison.settings_changed,
+        "settings_changed": [
+            rule_in_words(key, now, then, then_label) for key, then, now in comparison.settings_changed
+        ],
         "rag_rows": [
             {
                 "label": f"Rating then ({then_label})",
