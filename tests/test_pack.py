@@ -806,3 +806,34 @@ def test_a_table_caption_is_never_left_alone_at_a_page_foot():
     anchors = render_part(html).anchors
     separated = [height for height in heights if anchors[f"caption-{height}"] != anchors[f"first-row-{height}"]]
     assert not separated, f"the caption was left alone at a page's foot below {separated} px of content"
+
+
+def test_a_long_due_date_stays_in_its_column(tmp_path):
+    """'27 September 2025', kept on one line, ran into the Status column of the profile's improvement
+    table in the PDF; it now wraps before its year."""
+    from officer import write_workbook
+
+    inputs = tmp_path / "input"
+    write_workbook(
+        inputs / "p1.xlsx",
+        improvement={
+            "I14": {"Due date": dt.date(2025, 9, 27)},
+            "I13": {
+                "Answer": "No",
+                "Action": "Do it",
+                "Action owner": "Sam",
+                "Due date": dt.date(2026, 9, 28),
+                "Action status": "Not started",
+            },
+        },
+    )
+    import subprocess
+
+    report(inputs, tmp_path / "out", as_of=AS_OF, year=2026, config=Config(), pdf=True)
+    outside, overprinted = misplaced_words(tmp_path / "out" / "review_pack.pdf")
+    assert not outside, outside[:10]
+    assert not overprinted, overprinted[:10]
+    text = subprocess.run(
+        ["pdftotext", str(tmp_path / "out" / "review_pack.pdf"), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    assert not re.findall(r"\b20\d\d[A-Z]\w*", text)  # '2026Not started': the year run into the Status
