@@ -412,3 +412,18 @@ def test_a_second_return_of_an_id_keeps_its_own_years(tmp_path):
         "2026 is not shown: that year Partnership ID P-003 was returned only under other names (Partnership 3; "
         "Another BODY), so none of that year's figures are this partnership's."
     ) in third
+
+
+def test_a_long_rating_under_the_last_year_stays_inside_the_trend():
+    # 'Out of scope' under the last year ran off the picture's right edge and read 'Out of scop'.
+    from pipeline.pack.trend import WIDTH, trend_svg
+
+    entries = [
+        {"year": 2025, "rag": "Not assessed", "checklist_completeness": None, "checklist_assurance": None},
+        {"year": 2026, "rag": "Out of scope", "checklist_completeness": None, "checklist_assurance": None},
+    ]
+    svg = trend_svg(entries, ident="t", title="Over the years", description="")
+    for x, anchor, text in re.findall(r'<text x="([\d.]+)"[^>]*text-anchor="(\w+)">(Out of scope|Not assessed)<', svg):
+        width = len(text) * 12 * 0.6  # bold 12-unit DejaVu Sans: about 0.6 of its size a character
+        left = {"start": float(x), "middle": float(x) - width / 2, "end": float(x) - width}[anchor]
+        assert 0 <= left and left + width <= WIDTH, (text, x, anchor)

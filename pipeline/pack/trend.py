@@ -92,11 +92,13 @@ def trend_svg(entries: Sequence[Mapping[str, Any]], *, ident: str, title: str, d
     # Each year, with its rating in words beneath.
     base = TOP + PLOT + 32
     for x, entry in zip(xs, entries):
+        rating = entry.get("rag") or "no rating"
+        at, anchor = _within_width(x, rating)
         parts.append(
             f'<text x="{_n(x)}" y="{base}" font-size="12" fill="{INK}" text-anchor="middle">'
             f"{escape(str(entry['year']))}</text>"
-            f'<text x="{_n(x)}" y="{base + 15}" font-size="12" font-weight="bold" fill="{INK}" '
-            f'text-anchor="middle">{escape(entry.get("rag") or "no rating")}</text>'
+            f'<text x="{_n(at)}" y="{base + 15}" font-size="12" font-weight="bold" fill="{INK}" '
+            f'text-anchor="{anchor}">{escape(rating)}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -106,6 +108,21 @@ def _n(value: float) -> str:
     """A coordinate to one decimal place, without a trailing '.0' (the same text every run)."""
     text = f"{value:.1f}"
     return text[:-2] if text.endswith(".0") else text
+
+
+#: About the width of a character of the ratings' bold 12-unit text (DejaVu Sans Bold), to keep them whole.
+_BOLD_CHARACTER = 7.6
+
+
+def _within_width(x: float, text: str) -> tuple[float, str]:
+    """Where to anchor a label centred on `x` so that it stays inside the picture: 'Out of scope' under
+    the last year ran off its right edge ('Out of scop')."""
+    half = len(text) * _BOLD_CHARACTER / 2
+    if x + half > WIDTH - 2:
+        return WIDTH - 2, "end"
+    if x - half < 2:
+        return 2, "start"
+    return x, "middle"
 
 
 def _circle(x: float, y: float, colour: str = COMPLETENESS) -> str:
