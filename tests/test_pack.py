@@ -837,3 +837,22 @@ def test_a_long_due_date_stays_in_its_column(tmp_path):
         ["pdftotext", str(tmp_path / "out" / "review_pack.pdf"), "-"], check=True, capture_output=True, text=True
     ).stdout
     assert not re.findall(r"\b20\d\d[A-Z]\w*", text)  # '2026Not started': the year run into the Status
+
+
+def test_the_headline_funding_of_ten_millions_stays_on_one_line(tmp_path):
+    """£10,547,500 in the summary's tile broke after '£10,547,' in the PDF."""
+    import subprocess
+
+    from officer import write_workbook
+
+    inputs = tmp_path / "input"
+    write_workbook(inputs / "p1.xlsx", register={"funding": 10547500})
+    report(inputs, tmp_path / "out", as_of=AS_OF, year=2026, config=Config(), pdf=True)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(tmp_path / "out" / "review_pack.pdf"), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    summary = next(page for page in text.split("\f") if "council funding a year" in page)
+    assert "£10,547,500" in summary
