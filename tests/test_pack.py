@@ -479,6 +479,16 @@ def test_a_figure_too_wide_for_its_column_stays_in_it(tmp_path):
     assert "HWB0001" in register.split(), "an ID of seven characters is cut across lines in the register"
 
 
+def pdf_text(pdf, *options: str) -> str:
+    """The text of a PDF as poppler's `pdftotext` reads it (with `options`, such as -layout)."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed; .ci/run installs it")
+    return subprocess.run(["pdftotext", *options, str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+
+
 def misplaced_words(pdf) -> tuple[list, list]:
     """The words of a PDF beyond its pages' side margins, and the pairs of words printed over each
     other, each with its page number, as poppler's `pdftotext -bbox` reads them."""
@@ -827,32 +837,21 @@ def test_a_long_due_date_stays_in_its_column(tmp_path):
             },
         },
     )
-    import subprocess
-
     report(inputs, tmp_path / "out", as_of=AS_OF, year=2026, config=Config(), pdf=True)
     outside, overprinted = misplaced_words(tmp_path / "out" / "review_pack.pdf")
     assert not outside, outside[:10]
     assert not overprinted, overprinted[:10]
-    text = subprocess.run(
-        ["pdftotext", str(tmp_path / "out" / "review_pack.pdf"), "-"], check=True, capture_output=True, text=True
-    ).stdout
+    text = pdf_text(tmp_path / "out" / "review_pack.pdf")
     assert not re.findall(r"\b20\d\d[A-Z]\w*", text)  # '2026Not started': the year run into the Status
 
 
 def test_the_headline_funding_of_ten_millions_stays_on_one_line(tmp_path):
     """£10,547,500 in the summary's tile broke after '£10,547,' in the PDF."""
-    import subprocess
-
     from officer import write_workbook
 
     inputs = tmp_path / "input"
     write_workbook(inputs / "p1.xlsx", register={"funding": 10547500})
     report(inputs, tmp_path / "out", as_of=AS_OF, year=2026, config=Config(), pdf=True)
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(tmp_path / "out" / "review_pack.pdf"), "-"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+    text = pdf_text(tmp_path / "out" / "review_pack.pdf", "-layout")
     summary = next(page for page in text.split("\f") if "council funding a year" in page)
     assert "£10,547,500" in summary
