@@ -304,8 +304,10 @@ def test_a_cell_showing_an_excel_error_is_an_answer_that_cannot_be_read(tmp_path
         register={"funding": "#DIV/0!", "next_review": "#VALUE!"},
         checklist={"1a": {"Status": "#N/A"}},
         improvement={"I14": {"Action status": "#N/A"}},
-        risks={"R02": {"Likelihood": "#REF!"}},
+        # An error just after an empty cell (written <c r="C4" s="7"/>) too.
+        risks={"R02": {"Likelihood": "#REF!"}, "R03": {"Likelihood": None, "Impact": "#DIV/0!"}},
     )
+    empty_as_excel_writes_it(inputs / "p1.xlsx")
     data = report(inputs, tmp_path / "out")
     rows = list(csv.DictReader(io.StringIO((tmp_path / "out" / "validation_report.csv").read_text("utf-8"))))
     found = {(row["sheet"], row["cell"], row["rule"], row["value"]) for row in rows}
@@ -315,6 +317,7 @@ def test_a_cell_showing_an_excel_error_is_an_answer_that_cannot_be_read(tmp_path
     assert ("Checklist", "D2", "checklist.invalid", "#N/A") in found
     assert ("Improvement", "G15", "action.invalid_status", "#N/A") in found
     assert ("Risks", "C3", "risk.invalid", "#REF!") in found
+    assert ("Risks", "D4", "risk.invalid", "#DIV/0!") in found
     [partnership] = data["partnerships"]
     assert partnership["funding"] is None and "Annual council funding (£)" in str(partnership["left_out"])
     assert partnership["actions"]["Not started"] == 0
@@ -329,3 +332,21 @@ def test_register_xlsx_keeps_a_refused_negative_figure_as_typed(tmp_path):
     rows = list(sheet.iter_rows(values_only=True))
     funding = rows[1][rows[0].index("Annual council funding (£)")]
     assert funding == "-500" and data["totals"]["funding"] == 0
+
+
+def empty_as_excel_writes_it(path) -> None:
+    """The workbook with its empty cells written as Excel writes them, <c r="C4" s="12"/>, where
+    openpyxl writes <c r="C4" s="12" t="n"></c>."""
+    import re
+    import zipfile
+
+    parts = {}
+    with zipfile.ZipFile(path) as package:
+        for item in package.infolist():
+            data = package.read(item)
+            if item.filename.startswith("xl/worksheets/"):
+                data = re.sub(rb'(<c r="[A-Z]+[0-9]+" s="[0-9]+") t="n"></c>', rb"\1/>", data)
+            parts[item.filename] = data
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
+        for name, data in parts.items():
+            package.writestr(name, data)

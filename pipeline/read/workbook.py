@@ -399,10 +399,10 @@ _FORMULA_CELL = re.compile(
 
 #: A cell with its value, and the type that marks an error value ('#N/A'), whatever the attributes' order.
 _ERROR_CELL = re.compile(
-    rb'<(?:\w+:)?c\b([^>]*?\br="([A-Z]{1,3}[0-9]{1,7})"[^>]*)>(?:(?!</(?:\w+:)?c>).)*?'
+    rb'<(?:\w+:)?c\b([^>]*?\br="([A-Z]{1,3}[0-9]{1,7})"[^>]*?)(?<!/)>(?:(?!</(?:\w+:)?c>).)*?'
     rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>",
     re.S,
-)
+)  # an empty cell as Excel writes it, <c r="C4" s="12"/>, is no start of a cell with a value
 _ERROR_TYPE = re.compile(rb'\bt="e"')
 
 
