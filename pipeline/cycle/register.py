@@ -144,8 +144,8 @@ def objective_rows(scores: Sequence[PartnershipScore], workbooks: Sequence[Workb
 
 def open_action_rows(scores: Sequence[PartnershipScore]) -> list[list[Value]]:
     """Every action not Complete, of every workbook (one not assessed too: its actions are still open,
-    and next year's workbook follows them), by partnership then area (its whole text, as
-    the workbook gives it: I12's bullets too). A due date or a status that cannot be read is written as
+    and next year's workbook follows them), by partnership then area (its whole text, as the workbook
+    gives it: I12's bullets too). A due date or a status that cannot be read is written as
     typed, so next year's rollover shows it, unchanged."""
     areas = {area.ref: area.full_text for area in catalogue.AREAS}
     return [
@@ -167,8 +167,7 @@ def open_action_rows(scores: Sequence[PartnershipScore]) -> list[list[Value]]:
 
 def own_risk_rows(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbook]) -> list[list[Value]]:
     """Every risk an officer added below the strategy's nine, of every workbook (one not assessed too),
-    with its text,
-    mitigation and owner (its ratings belong to the year's review and are made afresh)."""
+    with its text, mitigation and owner (its ratings belong to the year's review and are made afresh)."""
     by_file = {workbook.file: workbook for workbook in workbooks}
     return [
         [

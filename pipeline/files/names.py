@@ -56,7 +56,6 @@ def safe_stem(text: str, *, fallback: str, max_length: int = MAX_STEM) -> str:
     return stem
 
 
-#: Besides letters, marks and digits of any script, what a readable name keeps.
 #: What Windows refuses in a file name (other file systems refuse fewer): the only punctuation replaced.
 _REFUSED = frozenset('<>:"/\\|?*')
 #: The most bytes a name component may take on disk (file systems allow 255).
