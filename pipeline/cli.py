@@ -61,6 +61,10 @@ class OneLineUsageError(click.ClickException):
     exit_code = 2
 
 
+#: The furthest after today an as-of date may be: a year's review is measured at most to its year's end.
+FURTHEST_AHEAD_DAYS = 366
+
+
 class YearMonthDay(click.ParamType):
     """A date written 2026-04-30 and no other way, so that 05/12/2026 is never read the wrong way round;
     anything else is refused in words, with an example."""
@@ -72,7 +76,7 @@ class YearMonthDay(click.ParamType):
             return value
         typed = str(value).strip()
         try:
-            return dt.datetime.strptime(typed, "%Y-%m-%d").date()
+            day = dt.datetime.strptime(typed, "%Y-%m-%d").date()
         except ValueError:
             if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", typed):
                 self.fail(
@@ -83,6 +87,18 @@ class YearMonthDay(click.ParamType):
             self.fail(
                 f"'{value}' is not a date written year-month-day: give it as 2026-04-30 for 30 April 2026", param, ctx
             )
+        today = dt.date.today()
+        if day > today + dt.timedelta(days=FURTHEST_AHEAD_DAYS):
+            from pipeline.formats import long_date
+
+            # 2062 for 2026: every open action would be overdue, in a pack filed under the wrong year.
+            self.fail(
+                f"'{value}' is more than a year after today ({long_date(today)}): give the date that 'overdue' is "
+                "measured against, such as the end of the review's year",
+                param,
+                ctx,
+            )
+        return day
 
 
 as_of_option = click.option(

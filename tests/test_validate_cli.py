@@ -101,6 +101,17 @@ def test_an_as_of_date_that_does_not_exist_is_told_so(typed, clean_folder, tmp_p
     assert f"'{typed}' is written year-month-day, but there is no such day: give a date that exists" in result.output
 
 
+def test_an_as_of_date_years_ahead_is_refused_as_the_typo_it_is(clean_folder, tmp_path):
+    """2062 for 2026 made every open action overdue, in a pack filed under 2062, without a word."""
+    import datetime as dt
+
+    ahead = (dt.date.today() + dt.timedelta(days=400)).isoformat()
+    result = run(str(clean_folder), "--out", str(tmp_path / "ahead"), "--as-of", ahead)
+    assert result.exit_code == 2 and f"'{ahead}' is more than a year after today" in result.output
+    end_of_year = dt.date(dt.date.today().year, 12, 31).isoformat()  # at most a year ahead: a year's end
+    assert run(str(clean_folder), "--out", str(tmp_path / "year-end"), "--as-of", end_of_year).exit_code == 0
+
+
 def test_csv_has_the_contract_columns_sorted_and_neutralised(mixed_folder, tmp_path):
     outcome = validate_folder(mixed_folder, tmp_path, as_of=AS_OF, config=Config())
     data = (tmp_path / "validation_report.csv").read_bytes()
