@@ -61,6 +61,21 @@ class OneLineUsageError(click.ClickException):
     exit_code = 2
 
 
+class ReviewYear(click.ParamType):
+    """A review's year, four figures from 2000 to 2100; anything else refused in words, with an example
+    (Click's own 'is not a valid integer range' would not tell a policy officer that 2O26 has a letter O)."""
+
+    name = "YYYY"
+
+    def convert(self, value, param, ctx) -> int:
+        if isinstance(value, int):
+            return value
+        typed = str(value).strip()
+        if not re.fullmatch(r"\d{4}", typed) or not 2000 <= int(typed) <= 2100:
+            self.fail(f"'{value}' is not a year: give the review's year in four figures, such as 2026", param, ctx)
+        return int(typed)
+
+
 #: The furthest after today an as-of date may be: a year's review is measured at most to its year's end.
 FURTHEST_AHEAD_DAYS = 366
 
@@ -155,7 +170,7 @@ def cli() -> None:
 )
 @click.option(
     "--year",
-    type=click.IntRange(2000, 2100),
+    type=ReviewYear(),
     default=None,
     help="Review year the rolled-over workbooks are for. Default: the year after the register's review "
     "(this year for a register that does not say which review it is of).",
@@ -214,7 +229,7 @@ def templates(out_dir: Path, register_file: Path | None, year: int | None, confi
 @click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same workbooks.")
 @click.option(
     "--year",
-    type=click.IntRange(2000, 2100),
+    type=ReviewYear(),
     default=DEMO_YEAR,
     show_default=True,
     help="Review year the workbooks are for: reviews completed early that year, actions due around April. "
@@ -296,7 +311,7 @@ def validate(input_dir: Path, out_dir: Path, as_of, jobs: int, config_path: Path
     help="Folder for the pack; replaced only when the new pack is complete.",
 )
 @as_of_option
-@click.option("--year", type=click.IntRange(2000, 2100), default=None, help="Review year. Default: the as-of year.")
+@click.option("--year", type=ReviewYear(), default=None, help="Review year. Default: the as-of year.")
 @click.option(
     "--previous",
     "previous_dirs",

@@ -276,3 +276,11 @@ def test_the_summary_says_the_date_configuration_and_years_the_run_took(inputs, 
     assert given.output.splitlines()[0] == (
         f"Review of {AS_OF.year} as of 30 April {AS_OF.year}; configuration: {config}; earlier years: none given."
     )
+
+
+@pytest.mark.parametrize("typed", ["2O26", "26", "1999"])
+def test_a_year_that_is_not_one_is_told_how_to_write_it(inputs, tmp_path, typed):
+    # `make report YEAR=2O26` (a letter O) was told "'2O26' is not a valid integer range".
+    result = CliRunner().invoke(cli, ["report", str(inputs), "--out", str(tmp_path / "out"), "--year", typed])
+    assert result.exit_code == 2
+    assert f"'{typed}' is not a year: give the review's year in four figures, such as 2026" in result.output
