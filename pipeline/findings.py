@@ -153,7 +153,7 @@ RULES: dict[RuleCode, Rule] = {
         Rule(
             RuleCode.REGISTER_INVALID,
             ERROR,
-            "not an allowed value, not a number, negative, not an email",
+            "not an allowed value, not a number, negative, not an email, an ID or name far too long",
             "'{field}' {problem}.",
         ),
         Rule(

@@ -249,3 +249,15 @@ def _with_id(workbook, file: str, partnership_id: str):
 
 def test_scope_tests_are_the_strategys_five():
     assert [field.label for field in catalogue.SCOPE_FIELDS] == [label for _, label, _ in catalogue.SCOPE_TESTS]
+
+
+def test_an_id_or_name_far_too_long_is_text_pasted_into_the_wrong_cell(tmp_path):
+    # A paragraph pasted as the Partnership ID got no finding, and the pack printed it on every page.
+    workbook = load_workbook_file(
+        write_workbook(tmp_path / "long.xlsx", partnership_id="P" * 500, register={"name": "Board " * 100}),
+        tmp_path,
+        CONFIG,
+    )
+    found = {(item.cell, item.rule): item.message for item in check([workbook], as_of=AS_OF, config=CONFIG).findings}
+    assert "is 500 characters long, far longer than a Partnership ID" in found["B2", "register.invalid"]
+    assert "is 599 characters long, far longer than a partnership's name" in found["B3", "register.invalid"]
