@@ -542,3 +542,25 @@ def test_an_excel_365_thread_on_a_marked_cell_goes_into_our_note_and_others_stay
     assert comments(resave(copy, tmp_path / "opened"))[(catalogue.REGISTER.name, PURPOSE)][1].endswith(
         "Purpose agreed at the March board"
     )
+
+
+def test_a_mark_on_a_hidden_row_or_column_is_shown(tmp_path):
+    """A finding in a row or column the officer had hidden (or a filter left on had) was marked where
+    nobody could see it: the comment and the Findings sheet's link led to nothing."""
+    folder = tmp_path / "round1"
+
+    def hide(book):
+        book[catalogue.IMPROVEMENT.name].row_dimensions[catalogue.IMPROVEMENT_ROWS["I03"]].hidden = True
+        book[catalogue.CHECKLIST.name].column_dimensions["E"].hidden = True
+
+    write_workbook(
+        folder / "p1.xlsx",
+        checklist={"1a": {"Evidence": None}},
+        improvement={"I03": {"Answer": "No", "Action": None}},
+        edit=hide,
+    )
+    copy = openpyxl.load_workbook(feedback_copy(folder, tmp_path / "feedback"))
+    improvement, checklist = copy[catalogue.IMPROVEMENT.name], copy[catalogue.CHECKLIST.name]
+    assert not improvement.row_dimensions[catalogue.IMPROVEMENT_ROWS["I03"]].hidden
+    assert not checklist.column_dimensions["E"].hidden
+    assert checklist["E2"].comment is not None

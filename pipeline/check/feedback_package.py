@@ -125,6 +125,7 @@ def _mark_cells(
         anchored.setdefault((row, column), []).append(mark)
     comments = notes.of(part)
     for (row, column), group in sorted(anchored.items()):
+        cells.show(row, column)  # a mark on a hidden row or column would lead the officer to nothing
         cell = cells.get(row, column)
         style = int(cell.get("s", "0")) if cell.get("s", "0").isdigit() else 0
         cell.set("s", str(package.styles.with_fill(style, fills[any(mark.error for mark in group)])))

@@ -393,6 +393,19 @@ class Cells:
         row.attrib.pop("spans", None)  # a hint only, and no longer true
         return new
 
+    def show(self, row_number: int, column: int) -> bool:
+        """Unhide the cell's row and column (hidden by hand, or by a filter left on); whether any was."""
+        shown = False
+        row = self.rows.get(row_number)
+        if row is not None and row.get("hidden") in ("1", "true"):
+            del row.attrib["hidden"]
+            shown = True
+        for col in self.root.iter(q("col")):
+            if int(col.get("min", "0")) <= column <= int(col.get("max", "0")) and col.get("hidden") in ("1", "true"):
+                del col.attrib["hidden"]
+                shown = True
+        return shown
+
     def text(self, package: Package, row_number: int, column: int) -> str:
         """The cell's text as shown (shared, inline or formula string; '' for anything else)."""
         cell = self.find(row_number, column)
