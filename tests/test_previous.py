@@ -136,6 +136,11 @@ def between(text: str, start: str, end: str) -> str:
     return text[text.index(start) : text.index(end, text.index(start))]
 
 
+def change_section(pack: Path) -> str:
+    """The text of the pack's "Change since" section, as a reader sees it."""
+    return plain(between((pack / "review_pack.html").read_text(encoding="utf-8"), 'id="change"', 'id="charts"'))
+
+
 def plain(html: str) -> str:
     """The text a reader sees: hidden captions and labels (for screen readers) dropped, inline tags
     dropped, others read as a space, spaces collapsed."""
@@ -391,9 +396,7 @@ def test_a_partnership_id_under_another_name_than_last_year_is_pointed_out(tmp_p
         tmp_path / "2027-in", tmp_path / "2027", "2027-04-30", "--no-pdf", "--previous", str(tmp_path / "2026")
     )
     assert result.exit_code == 0, result.output
-    change = plain(
-        between((tmp_path / "2027" / "review_pack.html").read_text(encoding="utf-8"), 'id="change"', 'id="charts"')
-    )
+    change = change_section(tmp_path / "2027")
     assert (
         "P-001 was named Harbour Board last year and is Town Centre Partnership this year: if they are not the same "
         "partnership, give this one a Partnership ID of its own, so that the years compare one partnership."
@@ -450,9 +453,7 @@ def test_rating_rules_changed_since_last_year_are_said_beside_the_movements(tmp_
     record = json.loads((tmp_path / "2027" / "results.json").read_text(encoding="utf-8"))["change_since_previous"]
     assert record["worse"] == ["P-001"]
     assert record["settings_changed"] == [{"setting": "rag.red_completeness_below", "then": "0.4", "now": "0.6"}]
-    change = plain(
-        between((tmp_path / "2027" / "review_pack.html").read_text(encoding="utf-8"), 'id="change"', 'id="charts"')
-    )
+    change = change_section(tmp_path / "2027")
     assert (
         "The rules for the ratings are not 2026's: Red for checklist completeness below 60% (40% in 2026). A "
         "rating below may have moved because of this alone, with nothing changed in the partnership."
@@ -475,9 +476,7 @@ def test_the_published_words_agree_with_what_they_count(tmp_path):
     assert "drawn in groups" not in first and "Only the organisations on most" not in first
     assert "joins each shared organisation to the 2 partnerships they sit on" in first
     assert "council funding a year to partnerships in scope and assessed" in first
-    change = plain(
-        between((tmp_path / "2027" / "review_pack.html").read_text(encoding="utf-8"), 'id="change"', 'id="charts"')
-    )
+    change = change_section(tmp_path / "2027")
     assert "Compared with the review of 2026" in change and "results.json" not in change
     assert "Check whether it has ended or its return is missing." in change
 

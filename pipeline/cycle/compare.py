@@ -487,8 +487,8 @@ def own_return(
 
 def _open_actions_by_identity(partnerships: Sequence[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
     """Every action open at last year's review, by Partnership ID: those of every in-scope return of the
-    ID (one not assessed too: its actions were rolled over all the same) (when two files shared it, both), the one that counted first. These are the
-    actions rolled over into this year's workbooks."""
+    ID (one not assessed too, whose actions were rolled over all the same; both returns when two files
+    shared it), the one that counted first. These are the actions rolled over into this year's workbooks."""
     return {
         key: [
             item

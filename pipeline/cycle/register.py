@@ -224,12 +224,12 @@ def _typed(spec: Field, raw: Value) -> Value:
     """A register value as the spreadsheet should hold it: typed when it reads, a list's answer in the
     list's spelling ('leading' is 'Leading', so a filter finds one answer), else the officer's text."""
     kind = spec.kind
-    if kind is Kind.CHOICE and isinstance(values.choice(raw, spec.choices), str):
-        return values.choice(raw, spec.choices)
-    if kind is Kind.DATE and isinstance(values.date(raw), dt.date):
-        return values.date(raw)
-    if kind is Kind.NUMBER and isinstance(values.amount(raw), float):
-        number = values.amount(raw)  # as the review reads it: a negative figure is not one, and stays as typed
+    if kind is Kind.CHOICE and isinstance(answer := values.choice(raw, spec.choices), str):
+        return answer
+    if kind is Kind.DATE and isinstance(day := values.date(raw), dt.date):
+        return day
+    # As the review reads it: a negative figure is not one, and stays as typed.
+    if kind is Kind.NUMBER and isinstance(number := values.amount(raw), float):
         return int(number) if number.is_integer() else number
     return values.text(raw) or None
 

@@ -237,8 +237,9 @@ def rollover_workbooks(
     scoring: Scoring = Scoring(),
 ) -> Iterable[tuple[Partnership, OpenpyxlWorkbook]]:
     """Each partnership with its workbook for `year`, built from the current template listing this year's
-    `objectives` and telling officers the risk bands of `scoring`, in memory. Last year's answer on an objective comes back when this year's list has
-    the same objective (same Ref and title); a new or changed objective is left for the officer."""
+    `objectives` and telling officers the risk bands of `scoring`, in memory. Last year's answer on an
+    objective comes back when this year's list has the same objective (same Ref and title); a new or
+    changed objective is left for the officer."""
     for partnership in register.partnerships:
         workbook = build_workbook(objectives, scoring=scoring)
         prefilled = {

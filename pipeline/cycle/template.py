@@ -139,8 +139,8 @@ def write_blank(
     out_dir: Path, objectives: tuple[Objective, ...] = DEFAULT_OBJECTIVES, scoring: Scoring = Scoring()
 ) -> Path:
     """Write the blank workbook to `out_dir/partnership_review.xlsx` and return its path. An officer's
-    return saved there under the template's own name is never written over (`FileExistsError`): only
-    a blank template (this one, or one made with other settings) is replaced (`NotATemplate`)."""
+    return saved there under the template's own name is never written over (`NotATemplate`): only a
+    blank template (this one, or one made with other settings) is replaced."""
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / catalogue.TEMPLATE_FILE_NAME
     data = workbook_bytes(build_workbook(objectives, scoring=scoring))

@@ -62,20 +62,22 @@ _REFUSED = frozenset('<>:"/\\|?*')
 MAX_NAME_BYTES = 200
 
 
+def _readable(char: str) -> str:
+    """The character as a readable name keeps it: a letter, mark, digit, punctuation or symbol as it
+    is (but what Windows refuses), a space of any kind as a space, anything else as '_'."""
+    kind = unicodedata.category(char)
+    if kind[0] in "LMN" or (kind[0] in "PS" and char not in _REFUSED):
+        return char
+    return " " if kind == "Zs" else "_"
+
+
 def readable_stem(text: str, *, fallback: str, max_length: int = MAX_STEM) -> str:
     """One path component that keeps the officer's own name: letters of any script, digits, spaces,
     punctuation and symbols (St Mary’s – Trust #2 [final]); separators, characters Windows refuses,
     control and direction characters become '_'; no leading dots, no device names, no more than
     `max_length` characters."""
     text = unicodedata.normalize("NFC", text)
-    kept = "".join(
-        char
-        if unicodedata.category(char)[0] in "LMN" or (unicodedata.category(char)[0] in "PS" and char not in _REFUSED)
-        else " "
-        if unicodedata.category(char) == "Zs"
-        else "_"
-        for char in text
-    )
+    kept = "".join(_readable(char) for char in text)
     stem = re.sub(r"_{2,}", "_", re.sub(r" {2,}", " ", re.sub(r"\.{2,}", ".", kept))).strip("._- ")
     stem = stem[:max_length].rstrip("._- ")
     while len(stem.encode("utf-8")) > MAX_NAME_BYTES:

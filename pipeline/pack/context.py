@@ -274,18 +274,17 @@ def register_display(workbook: Workbook) -> list[tuple[str, str]]:
 def answer_shown(spec: catalogue.Field, raw: Any) -> str:
     """A register answer as the pack shows it: a date or a figure in a reader's form, a list's answer in
     the list's spelling (whatever case it was typed in), anything else as typed."""
-    shown = values.text(raw)
-    if spec.kind is Kind.DATE and isinstance(values.date(raw), dt.date):
-        return long_date(values.date(raw))
-    if spec.kind is Kind.NUMBER and isinstance(values.amount(raw), float):
-        return (money if spec.key in catalogue.MONEY_FIELDS else days)(values.amount(raw))
-    if spec.kind is Kind.NUMBER and values.amount(raw) is values.INVALID:
-        return f"{shown} (cannot be read: left out of the figures)"
+    if spec.kind is Kind.DATE and isinstance(day := values.date(raw), dt.date):
+        return long_date(day)
+    if spec.kind is Kind.NUMBER and isinstance(amount := values.amount(raw), float):
+        return (money if spec.key in catalogue.MONEY_FIELDS else days)(amount)
+    if spec.kind is Kind.NUMBER and amount is values.INVALID:
+        return f"{values.text(raw)} (cannot be read: left out of the figures)"
     if spec.kind is Kind.LIST:
         return "; ".join(values.items(raw, catalogue.LIST_SEPARATOR))
-    if spec.kind is Kind.CHOICE and isinstance(values.choice(raw, spec.choices), str):
-        return values.choice(raw, spec.choices)
-    return shown
+    if spec.kind is Kind.CHOICE and isinstance(answer := values.choice(raw, spec.choices), str):
+        return answer
+    return values.text(raw)
 
 
 def _profile(

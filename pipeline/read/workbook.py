@@ -587,8 +587,9 @@ def _locate(
     found: list[Finding],
     answers: tuple[str, ...] = (),
     own_rows: bool = False,
-) -> dict[str, int]:
-    """The row of each item of a table, by its key (see `table_rows`), with a finding for each slip;
+) -> table_rows.Located:
+    """Where the table's header and each of its items are, by its key (see `table_rows`), with a finding
+    for each slip;
     `answers` are the columns whose content is an officer's answer (the layout's answer columns unless
     given); with `own_rows` rows of the officer's own may stand anywhere in the table."""
     header_row = table_rows.find_header(sheet.get, layout.headers, layout.header_row)
@@ -610,7 +611,7 @@ def _locate(
     )
     for slip in located.slips:
         found.append(finding(slip.rule, file=name, sheet=layout.name, cell=slip.cell, value=slip.value, **slip.fields))
-    return located.rows
+    return located
 
 
 @functools.lru_cache(maxsize=None)
@@ -632,7 +633,7 @@ def _table_items(table: str, version: int = catalogue.TEMPLATE_VERSION) -> tuple
 
 def _read_register(sheet: _Sheet, name: str, found: list[Finding], version: int) -> dict[str, RegisterValue]:
     layout = catalogue.REGISTER
-    rows = _locate(sheet, layout, "Field", "Guidance", _table_items("register", version), name, found)
+    rows = _locate(sheet, layout, "Field", "Guidance", _table_items("register", version), name, found).rows
     register = {}
     (value_column,) = _columns(layout, ("Value",))
     for item in catalogue.register_fields(version):
@@ -648,7 +649,7 @@ def _read_register(sheet: _Sheet, name: str, found: list[Finding], version: int)
 
 def _read_checklist(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[ChecklistRow, ...]:
     layout = catalogue.CHECKLIST
-    rows = _locate(sheet, layout, "Ref", "Question", _table_items("checklist"), name, found)
+    rows = _locate(sheet, layout, "Ref", "Question", _table_items("checklist"), name, found).rows
     answers = _columns(layout, ("Status", "Evidence", "Evidence location"))
     return tuple(
         ChecklistRow(question, rows[question.ref], *sheet.cells(rows[question.ref], answers))
@@ -658,7 +659,7 @@ def _read_checklist(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[Che
 
 def _read_improvement(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[ImprovementRow, ...]:
     layout = catalogue.IMPROVEMENT
-    rows = _locate(sheet, layout, "Ref", "Area of practice", _table_items("improvement"), name, found)
+    rows = _locate(sheet, layout, "Ref", "Area of practice", _table_items("improvement"), name, found).rows
     answers = _columns(layout, layout.answers)
     return tuple(
         ImprovementRow(area, rows[area.ref], *sheet.cells(rows[area.ref], answers)) for area in catalogue.AREAS
@@ -691,16 +692,16 @@ def _read_risks(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[RiskRow
     findings and the pack.
     """
     layout = catalogue.RISKS_SHEET
-    located = _locate(sheet, layout, "Ref", "Risk", _table_items("risks"), name, found, _RISK_CONTENT, own_rows=True)
+    table = _locate(sheet, layout, "Ref", "Risk", _table_items("risks"), name, found, _RISK_CONTENT, own_rows=True)
+    located = table.rows
     content = _columns(layout, _RISK_CONTENT)
     rows = [RiskRow(risk.ref, located[risk.ref], *sheet.cells(located[risk.ref], content)) for risk in catalogue.RISKS]
     strategy_rows = set(located.values())
     first = min(strategy_rows)
     used = {risk.ref.casefold() for risk in catalogue.RISKS}
     (ref_column,) = _columns(layout, ("Ref",))
-    header_row = table_rows.find_header(sheet.get, layout.headers, layout.header_row)
     # From the header down: a risk sorted above R01 (a table sorted by score) is the officer's too.
-    for row in range(header_row + 1, sheet.last_row + 1):
+    for row in range(table.header_row + 1, sheet.last_row + 1):
         if row in strategy_rows:
             continue
         answers = sheet.cells(row, content)
