@@ -341,16 +341,20 @@ def _plain(html: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", inline).replace("&#39;", "'").split())
 
 
-def test_a_partnership_back_after_a_year_without_a_return_is_not_new(root, tmp_path):
+@pytest.mark.parametrize("given", ["a folder of years", "last year alone"])
+def test_a_partnership_back_after_a_year_without_a_return_is_not_new(root, tmp_path, given):
     """P-002 was reviewed in 2025, sent no return in 2026 and is back in 2027: the 2027 pack called it
     "New this year" while its years showed 2025. It had no return last year but one in 2025, and the
-    pack and results.json say so; P-004, never seen before, is still new."""
+    pack and results.json say so; P-004, never seen before, is still new. Given last year's folder
+    alone, P-002 was new and its 2025 review lost: 2026's results.json did not mention it, as it had
+    no return that year. It now carries the years of every partnership seen before with no return."""
     packs = tmp_path / "packs"
     shutil.copytree(root / "packs" / "2025", packs / "2025")
     gap = shutil.copytree(root / "returns-2026", tmp_path / "returns-2026")
     (gap / "P-002.xlsx").unlink()
     assert run(gap, packs / "2026", 2026, packs).exit_code == 0
-    result = run(root / "returns-2027", tmp_path / "2027", 2027, packs)
+    previous = packs if given == "a folder of years" else packs / "2026"
+    result = run(root / "returns-2027", tmp_path / "2027", 2027, previous)
     assert result.exit_code == 0, result.output
 
     found, data = history(tmp_path / "2027")
@@ -370,6 +374,36 @@ def test_a_partnership_back_after_a_year_without_a_return_is_not_new(root, tmp_p
     assert "No return last year, but one in 2025 (its last review before this one)." in profile
     assert "New this year" not in profile
     assert "New this year" in _plain(_profile(page, "p-p-004-xlsx"))
+
+
+def test_years_without_a_return_are_carried_from_year_to_year():
+    """A partnership Red in 2025, with no return in 2026 or 2027, is back and Red in 2028, each year
+    run with the year before alone: it is back, with its 2025 review, and Red at two reviews running
+    (a year without a return has no review). Each year's results carry it under `no_return`."""
+    from pipeline.cycle.compare import compare
+    from pipeline.cycle.history import add_history
+
+    def year(number: int, *ids: str, earlier: dict | None = None) -> dict:
+        data = {
+            "year": number,
+            "partnerships": [{"id": key, "name": f"Partnership {key}", "rag": "Red"} for key in ids],
+            "totals": {"rag": {"Red": len(ids)}},
+        }
+        add_history(data, [earlier] if earlier else [])
+        return data
+
+    first = year(2025, "P-1", "P-9")
+    second = year(2026, "P-1", earlier=first)
+    third = year(2027, "P-1", earlier=second)
+    fourth = year(2028, "P-1", "P-9", earlier=third)
+    assert [(item["id"], [entry["year"] for entry in item["history"]]) for item in third["history"]["no_return"]] == [
+        ("P-9", [2025])
+    ]
+    [p9] = [item for item in fourth["partnerships"] if item["id"] == "P-9"]
+    assert [(entry["year"], entry["rag"]) for entry in p9["history"]] == [(2025, "Red"), (2028, "Red")]
+    assert fourth["history"]["red_for_two_reviews_or_more"] == ["P-1", "P-9"]
+    assert fourth["history"]["no_return"] == []
+    assert [change.id for change in compare(fourth, third).back] == ["P-9"]
 
 
 def test_a_second_return_of_an_id_keeps_its_own_years(tmp_path):

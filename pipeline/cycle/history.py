@@ -8,14 +8,16 @@ the RAG split of the year. Where an ID was used by more than one return, in that
 each return is given the figures of that year's return with its name (`compare.own_return`), and a
 year whose returns of the ID all have other names is left out of its history (`history_left_out`
 says so): no partnership is shown another's figures as its own. A results.json written with its own
-history (a run that was itself given `--previous`) brings its earlier years too, so giving last year
-alone is enough once the chain exists.
+history (a run that was itself given `--previous`) brings its earlier years too, and its
+`history.no_return` the years of every partnership seen in an earlier year with no return that year,
+so giving last year alone is enough once the chain exists.
 
 Pure functions over results.json data, apart from `load_years`, which reads the folders.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -78,25 +80,44 @@ def _entry(year: int, partnership: Mapping[str, Any]) -> dict[str, Any]:
     return {"year": year, **{key: partnership.get(key) for key in MEASURES}}
 
 
+@dataclass(frozen=True)
+class _Year:
+    """An earlier year's results.json as the history reads it: its returns by Partnership ID, and the
+    partnerships it carried with no return that year (`history.no_return`) by ID."""
+
+    year: int
+    returns: Mapping[str, Sequence[Mapping[str, Any]]]
+    no_return: Mapping[str, Sequence[Mapping[str, Any]]]
+
+    @classmethod
+    def of(cls, data: Mapping[str, Any]) -> _Year:
+        carried = data.get("history")
+        carried = carried.get("no_return") if isinstance(carried, Mapping) else None
+        carried = [item for item in carried if isinstance(item, Mapping)] if isinstance(carried, list) else []
+        return cls(data["year"], returns_by_identity(data["partnerships"]), returns_by_identity(carried))
+
+
 def _earlier_entries(
     partnership: Mapping[str, Any],
     now: Sequence[Mapping[str, Any]],
-    earlier: Sequence[tuple[int, Mapping[str, Sequence[Mapping[str, Any]]]]],
+    earlier: Sequence[_Year],
     this_year: int,
 ) -> tuple[dict[int, dict[str, Any]], list[dict[str, Any]]]:
     """The partnership's entry of every earlier year, from its own return of each year given (see
-    `own_return`; `now` is this year's returns of its ID, `earlier` each year's returns by ID), then
-    from the histories those returns carry (a year given counts over one carried); and the years
-    given whose returns of its ID are all another partnership's, each with their names."""
+    `own_return`; `now` is this year's returns of its ID), then from the histories those returns carry
+    and those a year carries of partnerships with no return that year (a year given counts over one
+    carried); and the years given whose returns of its ID are all another partnership's, each with
+    their names."""
     key = id_key(partnership.get("id"))
     found: dict[int, dict[str, Any]] = {}
     left_out: list[dict[str, Any]] = []
-    for _, returns in reversed(earlier):  # the latest year's carried history first; given years overwrite it
-        own = own_return(partnership, returns.get(key, ()), now)
-        for item in (own or {}).get("history") or ():
-            if isinstance(item, Mapping) and isinstance(item.get("year"), int) and item["year"] < this_year:
-                found.setdefault(item["year"], {"year": item["year"], **{k: item.get(k) for k in MEASURES}})
-    for year, returns in earlier:  # every one before this year (`load_years`)
+    for given in reversed(earlier):  # the latest year's carried history first; given years overwrite it
+        for returns in (given.returns, given.no_return):
+            own = own_return(partnership, returns.get(key, ()), now)
+            for item in (own or {}).get("history") or ():
+                if isinstance(item, Mapping) and isinstance(item.get("year"), int) and item["year"] < this_year:
+                    found.setdefault(item["year"], {"year": item["year"], **{k: item.get(k) for k in MEASURES}})
+    for year, returns in ((given.year, given.returns) for given in earlier):  # every one before this year
         own = own_return(partnership, returns.get(key, ()), now)
         if own is not None:
             found[year] = _entry(year, own)
@@ -110,12 +131,14 @@ def add_history(current: dict[str, Any], earlier: Sequence[Mapping[str, Any]]) -
     """Give every partnership of `current` (results.json data) its `history`, oldest first, this year
     last, with `history_left_out` (the earlier years whose returns of its ID were another
     partnership's: `year` and their `names`), and `current["history"]`: the RAG split year by year and
-    the IDs Red at `RED_REVIEWS` or more reviews running."""
+    the IDs Red at `RED_REVIEWS` or more reviews running, and the partnerships of earlier years with no
+    return this year, each with its years (`no_return`: a later year given this year's folder alone
+    still knows them)."""
     year = current["year"]
     now = returns_by_identity(current["partnerships"])
-    returns = [(data["year"], returns_by_identity(data["partnerships"])) for data in earlier]
+    years = [_Year.of(data) for data in earlier]
     for partnership in current["partnerships"]:
-        past, left_out = _earlier_entries(partnership, now.get(id_key(partnership.get("id")), ()), returns, year)
+        past, left_out = _earlier_entries(partnership, now.get(id_key(partnership.get("id")), ()), years, year)
         partnership["history"] = [past[key] for key in sorted(past)] + [_entry(year, partnership)]
         partnership["history_left_out"] = left_out
     splits: dict[int, dict[str, int]] = {}
@@ -134,7 +157,27 @@ def add_history(current: dict[str, Any], earlier: Sequence[Mapping[str, Any]]) -
             for partnership in current["partnerships"]
             if partnership.get("counted", True) and red_run(partnership["history"]) >= RED_REVIEWS
         ],
+        "no_return": _no_return(now, years, year),
     }
+
+
+def _no_return(
+    now: Mapping[str, Sequence[Mapping[str, Any]]], earlier: Sequence[_Year], this_year: int
+) -> list[dict[str, Any]]:
+    """Each partnership of an earlier year (given, or carried by one) whose Partnership ID has no return
+    this year: its ID, its name and its years, from the latest year that knew it, by ID."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for given in reversed(earlier):
+        for key, returns in (*given.returns.items(), *given.no_return.items()):
+            if key in now or key in found:
+                continue
+            found[key] = []
+            for item in returns:
+                past, _ = _earlier_entries(item, returns, earlier, this_year)
+                found[key].append(
+                    {"id": item.get("id"), "name": item.get("name"), "history": [past[year] for year in sorted(past)]}
+                )
+    return [item for key in sorted(found) for item in found[key]]
 
 
 def _split(rag: Any) -> dict[str, int]:
