@@ -14,6 +14,8 @@ import functools
 from dataclasses import dataclass
 from enum import Enum
 
+from pipeline import values
+
 #: The version `partnerships templates` writes and rollover always writes.
 TEMPLATE_VERSION = 2
 #: Every version still read and assessed: a version 1 workbook (no Objectives sheet, no budget fields)
@@ -338,6 +340,13 @@ class Field(_Item):
     choices: tuple[str, ...] = ()
     scope_test: bool = False
     since_version: int = 1  # the template version that added the field
+    #: The longest answer that is not text pasted into the wrong cell (register.invalid beyond it).
+    longest: int | None = None
+
+    def quoted(self, text: str) -> str:
+        """An answer as the pack and the year's figures name the partnership by it: whole, or cut
+        short with an ellipsis beyond `longest` (the validation report and answers.csv keep it whole)."""
+        return text if self.longest is None else values.cut_at_word(text, self.longest)
 
 
 LIST_SEPARATOR = ";"
@@ -401,8 +410,9 @@ REGISTER_FIELDS: tuple[Field, ...] = (
         Kind.TEXT,
         True,
         "The partnership's reference in the council register, for example P-014. Keep last year's ID.",
+        longest=40,
     ),
-    Field("name", "Partnership name", Kind.TEXT, True, "The partnership's full name."),
+    Field("name", "Partnership name", Kind.TEXT, True, "The partnership's full name.", longest=300),
     Field(
         "purpose",
         "Purpose",

@@ -141,6 +141,17 @@ def shortened(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "\u2026"
 
 
+def cut_at_word(text: str, width: int) -> str:
+    """`text` in at most `width` characters: whole when it fits, else cut after its last whole word
+    that fits (mid-word only when its first word does not), with an ellipsis."""
+    if len(text) <= width:
+        return text
+    kept = text[: width - 1]  # room for the ellipsis
+    if not kept[-1].isspace() and not text[width - 1].isspace() and len(kept.split()) > 1:
+        kept = kept.rsplit(None, 1)[0]  # the cut fell inside a word
+    return kept.rstrip(" ,;:") + "\u2026"
+
+
 def text(value: Value) -> str:
     """A cleaned value as display text ('' for blank); whole floats lose their '.0'."""
     if isinstance(value, str):  # most values: text needs only the clean-up

@@ -141,3 +141,62 @@ def test_settings_used_are_written_as_in_the_configuration_file(page):
     assert rows["organisation_aliases"] == "none"
     assert rows["rag.red_completeness_below"] == "0.6" and rows["limits.max_rows"] == "5000"
     assert not re.search(r"None|\{|\[|'", " ".join(rows.values()))
+
+
+def test_an_id_or_name_pasted_far_too_long_is_quoted_short(tmp_path):
+    """A paragraph pasted as the Partnership ID, and a page as the name (register.invalid): the pack
+    printed both whole wherever it names the partnership (three such returns made a 395-page PDF). The
+    pack and results.json now quote them cut short at a word, with an ellipsis; register.xlsx (from
+    which next year's workbooks are made), the validation report and answers.csv keep them whole."""
+    import json
+
+    from officer import write_workbook
+    from openpyxl import load_workbook
+
+    inputs = tmp_path / "returns"
+    inputs.mkdir()
+    long_id = "P-" + "pasted reference text " * 200
+    long_name = "Community Safety Board " * 1300
+    write_workbook(
+        inputs / "long.xlsx",
+        partnership_id=long_id,
+        register={"name": long_name},
+        improvement={"I01": {"Answer": "Action", "Action": "Agree terms", "Action status": "In progress"}},
+        risks={"R10": {"Risk": "Own risk", "Likelihood": 2, "Impact": 2, "Mitigation": "Plan"}},
+    )
+    write_workbook(inputs / "plain.xlsx", partnership_id="P-002", register={"name": "Plain Partnership"})
+    out = tmp_path / "out"
+    page = pack_html(inputs, out)
+    assert "pasted reference text " * 3 not in page and "Community Safety Board " * 20 not in page
+    assert len(page) < 400_000
+    text = plain(page)
+    assert "P-pasted reference text pasted\u2026 Community Safety Board" in text
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    [entry] = [item for item in results["partnerships"] if item["file"] == "long.xlsx"]
+    assert entry["id"].endswith("\u2026") and len(entry["id"]) <= 40
+    assert entry["name"].endswith("\u2026") and len(entry["name"]) <= 300
+    register = load_workbook(out / "register.xlsx", read_only=True)
+    for sheet in register.worksheets:
+        rows = list(sheet.iter_rows(values_only=True))
+        if "Partnership ID" in rows[0]:
+            ids = {row[rows[0].index("Partnership ID")] for row in rows[1:] if "long.xlsx" in row}
+            assert ids == {long_id.strip()}, sheet.title  # next year's rollover joins its sheets by it
+    assert long_id.strip() in (out / "answers.csv").read_text(encoding="utf-8")
+
+    from pypdf import PdfReader
+
+    paper = tmp_path / "paper"
+    result = CliRunner().invoke(cli, ["report", str(inputs), "--out", str(paper), "--as-of", AS_OF.isoformat()])
+    assert result.exit_code == 0, result.output
+    pages = [page.extract_text() for page in PdfReader(paper / "review_pack.pdf").pages]
+    assert len(pages) < 40
+    # Its profile's pages are headed on one line (the line above "Page N of M"): the name cut at a
+    # word, where four lines of it ran over the review's title.
+    heads = [text.rstrip().splitlines()[-2] for text in pages]
+    profile = [head for head in heads if "Community Safety Board" in head]
+    assert profile and all(
+        head.startswith("The Council \u00b7 Annual partnership review 2026 Community Safety Board")
+        and head.endswith("Board Community\u2026")
+        and len(head) < 120
+        for head in profile
+    ), profile

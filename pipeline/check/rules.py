@@ -94,17 +94,16 @@ def _register_problem(item: Field, value: object) -> str:
         return "is not an email address: enter one such as name@council.gov.uk"
     if item.kind is Kind.LIST and not values.items(value, catalogue.LIST_SEPARATOR):
         return f"has no entries: list each one, separated by {catalogue.LIST_SEPARATOR}"
-    longest = _LONGEST.get(item.key)
-    if longest and len(values.text(value)) > longest[0]:
-        return f"is {len(values.text(value)):,} characters long, far longer than {longest[1]}"
+    if item.longest and len(values.text(value)) > item.longest:
+        return f"is {len(values.text(value)):,} characters long, far longer than {_LONGEST_INSTEAD[item.key]}"
     return ""
 
 
-#: How long an ID or a name may be before it is text pasted into the wrong cell (which the pack would
-#: print whole on every page that names the partnership), with what to give instead.
-_LONGEST = {
-    "id": (40, "a Partnership ID: give the partnership's short reference, such as P-001"),
-    "name": (300, "a partnership's name: give its name, and its purpose under Purpose"),
+#: For an ID or a name longer than its field's `longest` (text pasted into the wrong cell, which the
+#: pack quotes cut short), what to give instead.
+_LONGEST_INSTEAD = {
+    "id": "a Partnership ID: give the partnership's short reference, such as P-001",
+    "name": "a partnership's name: give its name, and its purpose under Purpose",
 }
 
 

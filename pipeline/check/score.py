@@ -202,10 +202,10 @@ def score_workbook(
         # read. Its figures are blank, not a 0% (or 100%) that reads as a score.
         completeness = assurance = coverage = improvement_score = None
         sections = dict.fromkeys(catalogue.SECTION_NAMES)
-    name = values.text(workbook.value("name"))
+    name = catalogue.FIELDS_BY_KEY["name"].quoted(values.text(workbook.value("name")))
     base = dict(
         file=workbook.file,
-        id=workbook.partnership_id,
+        id=catalogue.FIELDS_BY_KEY["id"].quoted(workbook.partnership_id),
         name=name,
         service_area=values.text(workbook.value("service_area")),
         in_scope=not scope_yes,

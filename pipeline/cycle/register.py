@@ -130,7 +130,7 @@ def objective_rows(scores: Sequence[PartnershipScore], workbooks: Sequence[Workb
     by_file = {workbook.file: workbook for workbook in workbooks}
     return [
         [
-            score.id,
+            by_file[score.file].partnership_id,
             row.ref,
             values.text(row.title) or None,
             values.text(row.contributes) or None,
@@ -142,15 +142,16 @@ def objective_rows(scores: Sequence[PartnershipScore], workbooks: Sequence[Workb
     ]
 
 
-def open_action_rows(scores: Sequence[PartnershipScore]) -> list[list[Value]]:
+def open_action_rows(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbook]) -> list[list[Value]]:
     """Every action not Complete, of every workbook (one not assessed too: its actions are still open,
     and next year's workbook follows them), by partnership then area (its whole text, as the workbook
     gives it: I12's bullets too). A due date or a status that cannot be read is written as
     typed, so next year's rollover shows it, unchanged."""
     areas = {area.ref: area.full_text for area in catalogue.AREAS}
+    by_file = {workbook.file: workbook for workbook in workbooks}
     return [
         [
-            score.id,
+            by_file[score.file].partnership_id,
             line.ref,
             areas.get(line.ref, line.area),
             line.action,
@@ -171,7 +172,7 @@ def own_risk_rows(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbo
     by_file = {workbook.file: workbook for workbook in workbooks}
     return [
         [
-            score.id,
+            by_file[score.file].partnership_id,
             risk.ref,
             values.text(risk.text) or None,
             values.text(risk.mitigation) or None,
@@ -199,7 +200,7 @@ def write_register(
     headers = (*(spec.label for spec in catalogue.REGISTER_FIELDS), *SCORE_HEADERS)
     with new_workbook(Path(path), title=title, keywords=review_year_keywords(year) if year else "") as book:
         _table(book, REGISTER_SHEET, "Register", headers, register_rows(scores, workbooks))
-        _table(book, OPEN_ACTIONS_SHEET, "OpenActions", OPEN_ACTION_HEADERS, open_action_rows(scores))
+        _table(book, OPEN_ACTIONS_SHEET, "OpenActions", OPEN_ACTION_HEADERS, open_action_rows(scores, workbooks))
         _table(book, OWN_RISKS_SHEET, "OwnRisks", OWN_RISK_HEADERS, own_risk_rows(scores, workbooks))
         _table(book, OBJECTIVES_SHEET, "Objectives", OBJECTIVE_HEADERS, objective_rows(scores, workbooks))
     return Path(path)

@@ -20,7 +20,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableColumn
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pipeline import catalogue
+from pipeline import catalogue, values
 from pipeline.catalogue import Field, Kind, SheetLayout
 from pipeline.config import DEFAULT_OBJECTIVES, Objective, Scoring, objectives_fingerprint
 from pipeline.files.atomic import write_atomic
@@ -661,7 +661,7 @@ def _title(text: str, otherwise: str | None = None) -> str:
         return text
     if otherwise is not None:
         return otherwise
-    return text[: _TITLE_LENGTH - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "\u2026"
+    return values.cut_at_word(text, _TITLE_LENGTH)
 
 
 def _rows_spoken(fields: Iterable[Field]) -> str:

@@ -284,7 +284,7 @@ def answer_shown(spec: catalogue.Field, raw: Any) -> str:
         return "; ".join(values.items(raw, catalogue.LIST_SEPARATOR))
     if spec.kind is Kind.CHOICE and isinstance(answer := values.choice(raw, spec.choices), str):
         return answer
-    return values.text(raw)
+    return spec.quoted(values.text(raw))
 
 
 def _profile(
@@ -311,6 +311,8 @@ def _profile(
         "score": score,
         "anchor": "",  # made unique across the pack by _anchor_uniquely
         "title": score.name or score.id or score.file,
+        # The page's running head on paper, on one line beside the review's title.
+        "running_title": values.cut_at_word(score.name or score.id or score.file, RUNNING_HEAD_CHARACTERS),
         "register": register_display(workbook) if workbook.register else [],
         "council_role": answer_shown(catalogue.FIELDS_BY_KEY["council_role"], workbook.value("council_role")),
         "improvement": improvement,
@@ -331,6 +333,9 @@ def _name_uniquely(partnerships: Sequence[dict[str, Any]]) -> None:
     for item, label in zip(partnerships, labels):
         item["label"] = f"{label} ({item['score'].file})" if label in repeated else label
 
+
+#: The most characters of a profile's title its pages' running head gives (a longer one is cut at a word).
+RUNNING_HEAD_CHARACTERS = 60
 
 #: The most characters of a file's name a profile's anchor keeps.
 ANCHOR_LENGTH = 80
