@@ -283,3 +283,28 @@ def test_batch_attaches_each_files_findings_and_totals():
     assert (summary["in_scope"], summary["out_of_scope"], summary["not_assessed"]) == (2, 1, 1)
     assert (summary["funding"], summary["officer_days"]) == (3500.0, 20.0)
     assert summary["findings"] == {"error": 1, "warning": 1}
+
+
+@pytest.mark.parametrize(
+    ("weight", "yes", "partly", "threshold"), [(0.4, 8, 4, 0.8), (0.3, 5, 2, 0.8), (0.6, 3, 3, 0.8), (0.3, 1, 6, 0.4)]
+)
+def test_an_assurance_exactly_at_the_amber_threshold_is_not_below_it(tmp_path, weight, yes, partly, threshold):
+    """With a Partly weight of 0.4, 8 Yes and 4 Partly give an assurance of exactly 80%: a council whose
+    Amber starts below 80% saw it rated Amber, "80.0% is below 80.0%" (0.4 x 4 is not 1.6 in binary
+    arithmetic). The weight is read as the decimal the configuration gives."""
+    from officer import AS_OF, write_workbook
+
+    from pipeline.check.score import GREEN
+    from pipeline.read.workbook import load_workbook_file
+
+    checklist = {
+        question.ref: {"Status": "Yes" if index < yes else "Partly" if index < yes + partly else "N/A"}
+        for index, question in enumerate(catalogue.QUESTIONS)
+    }
+    config = dataclasses.replace(
+        CONFIG, scoring=Scoring(partly_weight=weight), rag=Rag(amber_assurance_below=threshold)
+    )
+    path = write_workbook(tmp_path / "exact.xlsx", checklist=checklist, risks={"R01": {"Likelihood": 1}})
+    result = score_workbook(load_workbook_file(path, tmp_path, config), (), as_of=AS_OF, config=config)
+    assert result.checklist_assurance == threshold
+    assert (result.rag, result.rag_reasons) == (GREEN, ())

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from fractions import Fraction
 from typing import Iterable, Sequence
 
 from pipeline import catalogue, significance, values
@@ -175,9 +176,10 @@ def score_workbook(
         for name in catalogue.SECTION_NAMES
     }
     divisor = status_counts[YES] + status_counts[PARTLY] + status_counts[NO]
-    assurance = (
-        (status_counts[YES] + config.scoring.partly_weight * status_counts[PARTLY]) / divisor if divisor else None
-    )
+    # Worked out exactly, with the weight as the decimal the configuration gives: 8 Yes and 4 Partly at
+    # 0.4 are 80%, where binary arithmetic gives 79.99...% and so "below 80%".
+    weight = Fraction(str(config.scoring.partly_weight))
+    assurance = float((status_counts[YES] + weight * status_counts[PARTLY]) / divisor) if divisor else None
 
     answers = [_valid(values.choice(row.answer, catalogue.IMPROVEMENT_ANSWERS)) for row in workbook.improvement]
     valid_answers = [answer for answer in answers if answer]
