@@ -557,3 +557,29 @@ def test_objectives_named_in_the_register_and_not_on_the_sheet_are_pointed_to_th
     ]
     cell = f"B{catalogue.REGISTER_ROWS['objectives']}"
     assert found == [("p1.xlsx", "Register", cell, "O1; O6")]
+
+
+def test_rollover_says_which_objectives_answers_stay_behind(year, tmp_path):
+    """Made with another list than last year's (`--config` forgotten, or objectives renamed), rollover
+    left last year's answers behind without a word: officers filled the wrong list, and the whole
+    year's answers on objectives were lost. The summary names each objective left behind, and when
+    none of last year's is on the list, says to give the council's configuration."""
+    from pipeline.cycle.rollover import write_rollover
+
+    _, out = year
+    changed = (Objective("O1", "Healthy and independent lives"), Objective("O2", "Safer and stronger communities"))
+    lines = write_rollover(out / "register.xlsx", tmp_path / "changed", year=2027, objectives=changed).summary_lines()
+    [left] = [line for line in lines if line.startswith("Not carried, as the objective")]
+    assert left.startswith(
+        "Not carried, as the objective is not on this year's list (same Ref and title): O2 Safe and strong communities (answered in 3 workbooks); O3 "
+    ), left
+    assert "O1 " not in left
+    assert not any("None of last year's objectives" in line for line in lines)
+
+    other = (Objective("A1", "Net zero by 2040"),)
+    lines = write_rollover(out / "register.xlsx", tmp_path / "other", year=2027, objectives=other).summary_lines()
+    assert any(line.startswith("Not carried, as the objective") and "O1 " in line for line in lines)
+    assert "None of last year's objectives is on the list these workbooks ask about: if the council's " in lines[-1]
+
+    same = write_rollover(out / "register.xlsx", tmp_path / "same", year=2027).summary_lines()
+    assert not any("objective" in line for line in same)

@@ -31,7 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import warnings
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable, Iterator, Mapping
@@ -113,6 +113,8 @@ class Register:
     to_check: tuple[str, ...] = ()  # carried as typed, for the officer to correct: "ID ref: what"
     returned_twice: tuple[str, ...] = ()  # "ID: which returns, and what was rolled over from them"
     year: int | None = None  # the review the register is of, when it says (`register.review_year`)
+    #: Last year's objectives as its returns listed them (ref, title), folded key -> "O2 Safe communities"
+    objectives: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,10 @@ class RolloverSummary:
     to_check: tuple[str, ...] = ()
     returned_twice: tuple[str, ...] = ()
     register_year: int | None = None  # the review the register is of, when it says
+    #: Last year's objectives not on this year's list, each with how many workbooks' answers on it stay behind
+    objectives_left: tuple[tuple[str, int], ...] = ()
+    #: Last year's returns answered objectives, and none of them is on this year's list
+    no_objective_kept: bool = False
 
     @property
     def actions_carried(self) -> int:
@@ -166,6 +172,16 @@ class RolloverSummary:
             )
         if self.actions_not_carried:
             lines.append(f"Not carried: {'; '.join(self.actions_not_carried)}.")
+        if self.objectives_left:
+            left = "; ".join(
+                f"{name} (answered in {values.counted(count, 'workbook')})" for name, count in self.objectives_left
+            )
+            lines.append(f"Not carried, as the objective is not on this year's list (same Ref and title): {left}.")
+        if self.no_objective_kept:
+            lines.append(
+                "None of last year's objectives is on the list these workbooks ask about: if the council's "
+                "objectives have not changed, make them again with --config and the council's configuration file."
+            )
         return lines
 
 
@@ -207,6 +223,13 @@ def write_rollover(
         write_atomic(path, data)
         written.append(path)
         carried[partnership.id] = carried.get(partnership.id, 0) + len(partnership.actions)
+    listed = {_objective_key(item.ref, item.title) for item in objectives}
+    answered = Counter(
+        key
+        for partnership in register.partnerships
+        for key, answer in partnership.objectives.items()
+        if any(values.text(value) for value in answer.values())
+    )
     return RolloverSummary(
         year=year,
         out_dir=out_dir,
@@ -219,6 +242,10 @@ def write_rollover(
         to_check=register.to_check,
         returned_twice=register.returned_twice,
         register_year=register.year,
+        objectives_left=tuple(
+            (name, answered[key]) for key, name in register.objectives.items() if key not in listed and answered[key]
+        ),
+        no_objective_kept=bool(answered) and not listed & answered.keys(),
     )
 
 
@@ -394,6 +421,12 @@ def read_register(data: bytes, *, name: str = "register.xlsx") -> Register:
         )
         for item in partnerships
     ]
+    named = {}
+    for _, cells in objective_rows:
+        named.setdefault(
+            _objective_key(cells["Ref"], cells["Objective"]),
+            f"{values.text(cells['Ref'])} {values.text(cells['Objective'])}".strip(),
+        )
     return Register(
         tuple(partnerships),
         tuple(sorted(out_of_scope)),
@@ -402,6 +435,7 @@ def read_register(data: bytes, *, name: str = "register.xlsx") -> Register:
         tuple(to_check),
         tuple(twice),
         year,
+        named,
     )
 
 
