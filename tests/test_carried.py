@@ -42,14 +42,18 @@ def years(tmp_path_factory):
     last, now = root / "in-2026", root / "in-2027"
     last.mkdir()
     now.mkdir()
-    # 2026: P-001 returned twice (both files' open actions are open at the review: I14 in each, and I03 in
-    # the copy), P-002 and P-003 once.
-    write_workbook(last / "p1.xlsx", partnership_id="P-001", improvement={"I14": action("Refresh the board")})
+    # 2026: P-001 returned twice, p1.xlsx counting (I14 and I03 open) and a draft under the same name
+    # (I14 and I05 open), P-002 and P-003 once. Rollover sends P-001 the counted return's actions alone.
+    write_workbook(
+        last / "p1.xlsx",
+        partnership_id="P-001",
+        improvement={"I14": action("Refresh the board"), "I03": action("Publish the aims", "Not started")},
+    )
     write_workbook(
         last / "p1-copy.xlsx",
         partnership_id="P-001",
         register={"review_completed_on": dt.date(2026, 4, 1)},
-        improvement={"I03": action("Publish the aims", "Not started")},
+        improvement={"I05": action("Draft action never agreed", "Not started")},
     )
     write_workbook(last / "p2.xlsx", partnership_id="P-002", improvement={"I14": action("Agree the budget")})
     write_workbook(
@@ -77,19 +81,26 @@ def years(tmp_path_factory):
 
 
 def test_every_action_open_last_year_has_exactly_one_outcome(years):
+    """Each action rollover sent is followed. The draft's (a second return of P-001 under the same name,
+    which did not count) were never sent: next year's pack said its I05 was dropped "without being marked
+    Complete", blaming the officer for an action the tool left out."""
     first, second, _ = years
     open_last_year = sum(
-        1 for item in first["partnerships"] for line in item["action_items"] if line["status"] != "Complete"
+        1
+        for item in first["partnerships"]
+        if item["counted"]
+        for line in item["action_items"]
+        if line["status"] != "Complete"
     )
     record = second["change_since_previous"]
-    assert open_last_year == record["carried_actions"] == 6
+    assert open_last_year == record["carried_actions"] == 5
     assert (
         record["carried_actions_closed"]
         + record["carried_actions_open_now"]
         + record["carried_actions_not_carried_over"]
         + record["carried_actions_no_return"]
         + record["carried_actions_not_assessed"]
-    ) == 6
+    ) == 5
     outcomes = sorted(
         (item["id"], action["ref"], action["status_now"])
         for item in record["partnerships"]
@@ -97,7 +108,6 @@ def test_every_action_open_last_year_has_exactly_one_outcome(years):
     )
     assert outcomes == [
         ("P-001", "I03", "Not carried over"),
-        ("P-001", "I14", "Complete"),
         ("P-001", "I14", "Complete"),
         ("P-002", "I14", "No return this year"),
         ("P-003", "I05", "Not assessed this year"),
@@ -109,7 +119,7 @@ def test_the_pack_accounts_for_each_of_them(years):
     _, _, html = years
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
     assert (
-        "6 improvement actions were open at last year's review, each accounted for once: 2 now closed "
+        "5 improvement actions were open at last year's review, each accounted for once: 1 now closed "
         "(Complete); 1 no longer listed this year without being marked Complete (not carried over); "
         "1 in partnerships that returned no workbook this year; 2 in workbooks that could not be assessed "
         "this year."

@@ -486,19 +486,24 @@ def own_return(
 
 
 def _open_actions_by_identity(partnerships: Sequence[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
-    """Every action open at last year's review, by Partnership ID: those of every in-scope return of the
-    ID (one not assessed too, whose actions were rolled over all the same; both returns when two files
-    shared it), the one that counted first. These are the actions rolled over into this year's workbooks."""
-    return {
-        key: [
+    """Every action open at last year's review that was rolled over into this year's workbooks, by
+    Partnership ID: those of each in-scope return of the ID (one not assessed too, whose actions were
+    rolled over all the same) that rollover took for its partnership, the one that counted first. Of
+    two returns of one partnership (the same ID and name: a draft sent as well as the final), rollover
+    takes the counted one's alone; two partnerships sharing an ID each get their own."""
+    found = {}
+    for key, returns in returns_by_identity(partnerships).items():
+        taken = {}
+        for partnership in returns:
+            taken.setdefault(values.folded(str(partnership.get("name") or "")), partnership)
+        found[key] = [
             item
-            for partnership in returns
+            for partnership in taken.values()
             if _in_scope(partnership)
             for item in partnership.get("action_items", ())
             if _status(item) != catalogue.COMPLETE
         ]
-        for key, returns in returns_by_identity(partnerships).items()
-    }
+    return found
 
 
 def _lists_actions(partnerships: Sequence[Mapping[str, Any]]) -> bool:
