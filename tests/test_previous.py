@@ -479,6 +479,9 @@ def test_the_published_words_agree_with_what_they_count(tmp_path):
     change = change_section(tmp_path / "2027")
     assert "Compared with the review of 2026" in change and "results.json" not in change
     assert "Check whether it has ended or its return is missing." in change
+    # Read as the browser sets it (tags take no room): the sentence ran on from the list, "(was Amber).Check".
+    page = (tmp_path / "2027" / "review_pack.html").read_text(encoding="utf-8")
+    assert "(was Amber). Check whether it has ended" in " ".join(re.sub(r"<[^>]+>", "", page).split())
 
 
 def test_the_enlarged_movement_panel_has_no_band_ground_of_its_own(years):
