@@ -200,3 +200,33 @@ def test_an_id_or_name_pasted_far_too_long_is_quoted_short(tmp_path):
         and len(head) < 120
         for head in profile
     ), profile
+
+
+def test_a_second_return_of_an_id_is_marked_in_the_packs_register_and_contents(tmp_path):
+    """A draft and the final return of P-001: the summary counts the final's Green alone, but the pack's
+    register showed 'P-001 ... Amber' and 'P-001 ... Green' with nothing saying which counts (its rows
+    did not add up to the summary), and its links and contents lines read the same for both."""
+    import datetime as dt
+
+    from officer import write_workbook
+
+    inputs = tmp_path / "returns"
+    write_workbook(
+        inputs / "draft.xlsx",
+        register={"review_completed_on": dt.date(2026, 1, 5)},
+        checklist={"1a": {"Status": "Partly"}, "1b": {"Status": "Partly"}, "1c": {"Status": "Partly"}},
+    )
+    write_workbook(inputs / "final.xlsx", register={"review_completed_on": dt.date(2026, 2, 10)})
+    page = pack_html(inputs, tmp_path / "out")
+    register = page[page.index('id="register"') : page.index('id="profiles"')]
+    rows = {
+        file: plain(row)
+        for row in re.findall(r"<tr[^>]*>.*?</tr>", register, flags=re.S)
+        for file in ("draft.xlsx", "final.xlsx")
+        if f"({file})" in row
+    }
+    assert set(rows) == {"draft.xlsx", "final.xlsx"}, register
+    assert "Not counted: final.xlsx counts for P-001" in rows["draft.xlsx"]
+    assert "counted" not in rows["final.xlsx"].lower()
+    contents = plain(page[page.index('id="contents"') : page.index("</nav>", page.index('id="contents"'))])
+    assert "(draft.xlsx)" in contents and "(final.xlsx)" in contents

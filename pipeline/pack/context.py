@@ -327,11 +327,14 @@ def _profile(
 
 def _name_uniquely(partnerships: Sequence[dict[str, Any]]) -> None:
     """Gives each profile a `label` ("P-001 Harbour Board") that no other profile has, to name its
-    tables for a screen reader; two returns with the same ID and name are told apart by file."""
+    tables for a screen reader, and a `unique_title` for the register's links and the contents; two
+    returns with the same ID and name are told apart by file ("Harbour Board (draft.xlsx)")."""
     labels = [f"{item['score'].id} {item['title']}".strip() for item in partnerships]
     repeated = {label for label, count in Counter(labels).items() if count > 1}
     for item, label in zip(partnerships, labels):
-        item["label"] = f"{label} ({item['score'].file})" if label in repeated else label
+        told_apart = f" ({item['score'].file})" if label in repeated else ""
+        item["label"] = label + told_apart
+        item["unique_title"] = item["title"] + told_apart
 
 
 #: The most characters of a profile's title its pages' running head gives (a longer one is cut at a word).
