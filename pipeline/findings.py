@@ -30,6 +30,7 @@ class RuleCode(StrEnum):
     FILE_ENCRYPTED = "file.encrypted"
     FILE_UNSUPPORTED_FORMAT = "file.unsupported_format"
     FILE_TOO_LARGE = "file.too_large"
+    FILE_COPY = "file.copy"
     TEMPLATE_VERSION = "template.version"
     TEMPLATE_PREVIOUS_VERSION = "template.previous_version"
     SHEET_MISSING = "sheet.missing"
@@ -106,6 +107,13 @@ RULES: dict[RuleCode, Rule] = {
             ERROR,
             "over the configured size or uncompressed-size limit",
             "{reason}. Start again from the standard template.",
+        ),
+        Rule(
+            RuleCode.FILE_COPY,
+            WARNING,
+            "the same file, byte for byte, as another return (the same return saved twice)",
+            "This workbook is the same file, byte for byte, as {other}: the same return saved twice. It is "
+            "left out of the figures; remove this copy.",
         ),
         Rule(
             RuleCode.TEMPLATE_VERSION,

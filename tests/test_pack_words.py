@@ -230,3 +230,38 @@ def test_a_second_return_of_an_id_is_marked_in_the_packs_register_and_contents(t
     assert "counted" not in rows["final.xlsx"].lower()
     contents = plain(page[page.index('id="contents"') : page.index("</nav>", page.index('id="contents"'))])
     assert "(draft.xlsx)" in contents and "(final.xlsx)" in contents
+
+
+def test_the_same_return_saved_twice_is_a_copy_not_an_id_to_correct(tmp_path):
+    """One officer's return saved twice in the returns folder (the same bytes): each copy got
+    register.duplicate_id, "check the register and correct one of them", and the summary asked to correct
+    the other's ID, which would give the one partnership a second ID. The copy is now pointed out as
+    the same file (`file.copy`, a warning), and a second return of the ID that differs is still an ID
+    to correct."""
+    import csv
+    import shutil
+
+    from officer import write_workbook
+
+    inputs = tmp_path / "returns"
+    write_workbook(inputs / "p1.xlsx")
+    (inputs / "resent").mkdir()
+    shutil.copyfile(inputs / "p1.xlsx", inputs / "resent" / "p1.xlsx")
+    write_workbook(inputs / "p2.xlsx", partnership_id="P-002", register={"name": "Second Partnership"})
+    write_workbook(inputs / "p2-other.xlsx", partnership_id="P-002", register={"name": "Another body"})
+    page = pack_html(inputs, tmp_path / "out")
+    with open(tmp_path / "out" / "validation_report.csv", encoding="utf-8", newline="") as handle:
+        found = {(row["file"], row["rule"]): row["message"] for row in csv.DictReader(handle)}
+    assert not any(rule == "register.duplicate_id" and "p1" in file for file, rule in found)
+    assert found["resent/p1.xlsx", "file.copy"] == (
+        "This workbook is the same file, byte for byte, as p1.xlsx: the same return saved twice. It is "
+        "left out of the figures; remove this copy."
+    )
+    assert ("p1.xlsx", "file.copy") not in found
+    assert ("p2.xlsx", "register.duplicate_id") in found and ("p2-other.xlsx", "register.duplicate_id") in found
+    summary = plain(page[page.index('id="summary"') : page.index('id="charts"')])
+    assert (
+        "p1.xlsx and resent/p1.xlsx are the same file, byte for byte (the same return saved twice): the copy is "
+        "left out of the figures. Remove the copy."
+    ) in summary
+    assert "Partnership ID P-001 was returned" not in summary and "Partnership ID P-002 was returned" in summary

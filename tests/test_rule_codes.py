@@ -66,6 +66,7 @@ PUBLISHED = (
     "file.encrypted",
     "file.unsupported_format",
     "file.too_large",
+    "file.copy",
     "template.version",
     "template.previous_version",
     "sheet.missing",

@@ -225,8 +225,8 @@ def test_high_band_comes_from_the_configuration(broken):
 
 def test_duplicate_ids_ignore_case_and_spaces_one_finding_in_each(complete):
     first = dataclasses.replace(complete, file="a/first.xlsx")
-    second = _with_id(complete, "second.xlsx", " p-001 ")
-    third = _with_id(complete, "third.xlsx", "P-002")
+    second = dataclasses.replace(_with_id(complete, "second.xlsx", " p-001 "), sha256="another file's")
+    third = dataclasses.replace(_with_id(complete, "third.xlsx", "P-002"), sha256="a third file's")
     report = check([first, second, third], as_of=AS_OF, config=CONFIG)
     duplicates = [(item.file, item.cell) for item in report.findings if item.rule == "register.duplicate_id"]
     assert duplicates == [("a/first.xlsx", "B2"), ("second.xlsx", "B2")]

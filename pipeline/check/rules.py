@@ -500,7 +500,8 @@ def id_key(partnership_id: str) -> str:
 
 
 def duplicate_ids(workbooks: Sequence[Workbook]) -> Iterator[Finding]:
-    """One finding in each workbook whose Partnership ID another workbook also uses."""
+    """One finding in each workbook whose Partnership ID another workbook, not the same file, also
+    uses; and in each copy of a file saved twice (the same bytes), past the first by name, that it is one."""
     by_id: dict[str, list[Workbook]] = defaultdict(list)
     for workbook in workbooks:
         if workbook.partnership_id:
@@ -509,7 +510,18 @@ def duplicate_ids(workbooks: Sequence[Workbook]) -> Iterator[Finding]:
         if len(group) < 2:
             continue
         for workbook in group:
-            others = sorted(other.file for other in group if other is not workbook)
+            copies = sorted(other.file for other in group if other.sha256 == workbook.sha256)
+            if copies[0] != workbook.file:
+                yield finding(
+                    RuleCode.FILE_COPY,
+                    file=workbook.file,
+                    partnership_id=workbook.partnership_id,
+                    value=copies[0],
+                    other=copies[0],
+                )
+            others = sorted(other.file for other in group if other.sha256 != workbook.sha256)
+            if not others:
+                continue
             entry = workbook.register["id"]
             yield finding(
                 RuleCode.REGISTER_DUPLICATE_ID,

@@ -24,7 +24,7 @@ from pipeline.check.score import totals as score_totals
 from pipeline.config import Config, said
 from pipeline.cycle.compare import NO_RETURN, NOT_ASSESSED_NOW, NOT_CARRIED_OVER, Comparison
 from pipeline.files.names import slug
-from pipeline.findings import RULES, ValidationReport
+from pipeline.findings import RULES, RuleCode, ValidationReport
 from pipeline.pack.chart_figures import chart_figures
 from pipeline.formats import EMPTY, days, long_date, money, percent
 from pipeline.pack.charts import CHART_TITLES, NETWORK_CHART, NETWORK_TITLE, marks_movement, network_picture
@@ -383,7 +383,7 @@ def _exceptions(
             if risk.band == catalogue.HIGH and not risk.mitigated
         ],
         "out_of_scope": [score for score in scores if score.assessed and not score.in_scope and score.counted],
-        "duplicates": _duplicates(scores),
+        "duplicates": _duplicates(scores, report),
         "left_out": [(score, item) for score in counted for item in score.left_out],
         "not_assessed": [
             (score, [item.message for item in report.status(score.file).blocking] or list(score.rag_reasons))
@@ -403,15 +403,21 @@ def _exceptions(
     }
 
 
-def _duplicates(scores: Sequence[PartnershipScore]) -> list[dict[str, Any]]:
-    """Each Partnership ID returned in more than one workbook: the return that counts and the others."""
+def _duplicates(scores: Sequence[PartnershipScore], report: ValidationReport) -> list[dict[str, Any]]:
+    """Each Partnership ID returned in more than one workbook: the return that counts, the others, and
+    of those, the copies of a file saved twice (`file.copy`), each with the file it copies."""
     by_file = {score.file: score for score in scores}
     others: dict[str, list[PartnershipScore]] = {}
     for score in scores:
         if score.duplicate_of:
             others.setdefault(score.duplicate_of, []).append(score)
+    copies = {item.file: str(item.value) for item in report.findings if item.rule == RuleCode.FILE_COPY}
     return [
-        {"counted": by_file[file], "others": sorted(group, key=lambda score: score.file)}
+        {
+            "counted": by_file[file],
+            "others": sorted(group, key=lambda score: score.file),
+            "copies": {score.file: copies[score.file] for score in group if score.file in copies},
+        }
         for file, group in sorted(others.items(), key=lambda pair: (by_file[pair[0]].id, pair[0]))
     ]
 
@@ -483,7 +489,17 @@ def _headlines(totals: Mapping[str, Any], exceptions: Mapping[str, list]) -> lis
         "{n} workbooks could not be assessed and must be sent again.",
     )
     for duplicate in exceptions["duplicates"]:
-        counted, others = duplicate["counted"], duplicate["others"]
+        counted, copies = duplicate["counted"], duplicate["copies"]
+        others = [other for other in duplicate["others"] if other.file not in copies]
+        for original in sorted(set(copies.values())):
+            saved = [file for file, first in sorted(copies.items()) if first == original]
+            lines.append(
+                f"{_joined([original, *saved])} are the same file, byte for byte (the same return saved twice): "
+                f"the {'copy is' if len(saved) == 1 else 'copies are'} left out of the figures. Remove "
+                f"{'the copy' if len(saved) == 1 else 'the copies'}."
+            )
+        if not others:
+            continue
         when = (
             f"its review was completed on {long_date(counted.review_completed_on)}"
             if counted.review_completed_on
