@@ -124,3 +124,23 @@ def test_the_pack_accounts_for_each_of_them(years):
         "1 in partnerships that returned no workbook this year; 2 in workbooks that could not be assessed "
         "this year."
     ) in text
+
+
+def test_actions_of_partnerships_with_no_profile_are_listed(years):
+    """The change section said of last year's open actions "Each profile lists them", but P-002 (no
+    return) and P-003 (not assessed) have no profile this year: their actions were listed nowhere in
+    the pack. They are now listed under the sentence, each with its partnership and outcome."""
+    _, _, html = years
+    change = html[html.index("Actions carried over from last year") : html.index('id="charts"')]
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", change))
+    assert "Each profile lists them." not in text
+    assert "Each profile lists its own; those of the 2 partnerships with no profile this year are these:" in text
+    rows = [
+        " ".join(re.sub(r"<[^>]+>", " ", row).split())
+        for row in re.findall(r"<tr>.*?</tr>", change[change.index("<tbody>") : change.index("</tbody>")], flags=re.S)
+    ]
+    assert rows == [
+        "P-002 Safer Communities Partnership P-002 I14 Agree the budget In progress No return",
+        "P-003 Safer Communities Partnership P-003 I05 Set targets Done Not assessed",
+        "P-003 Safer Communities Partnership P-003 I14 Name a lead In progress Not assessed",
+    ]

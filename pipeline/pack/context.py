@@ -927,6 +927,20 @@ def change_summary(comparison: Comparison, year: int, partnerships: Sequence[Map
             "listed": comparison.actions_listed,
             "open_then": comparison.open_actions_then,
             "open_then_partnerships": sum(1 for change in comparison.partnerships if change.open_actions_then),
+            # Those of partnerships with no profile this year (no return, or not assessed): listed here.
+            "without_profile": [
+                {
+                    "id": change.id,
+                    "name": change.name,
+                    "ref": action.ref,
+                    "action": action.action,
+                    "status_then": action.status_then,
+                    "outcome": CARRIED_OUTCOMES[action.status_now],
+                }
+                for change in comparison.partnerships
+                for action in change.carried_actions
+                if action.status_now in (NO_RETURN, NOT_ASSESSED_NOW)
+            ],
         },
         "risks": [
             {
