@@ -265,3 +265,28 @@ def test_the_same_return_saved_twice_is_a_copy_not_an_id_to_correct(tmp_path):
         "left out of the figures. Remove the copy."
     ) in summary
     assert "Partnership ID P-001 was returned" not in summary and "Partnership ID P-002 was returned" in summary
+
+
+def test_a_year_with_no_workbook_assessed_says_why_it_has_no_profiles(tmp_path):
+    """Every return could not be assessed (a sheet deleted): the pack printed the heading "Partnership
+    profiles" over nothing, on a page of its own in the PDF, with no word of why."""
+    from officer import write_workbook
+    from pypdf import PdfReader
+
+    inputs = tmp_path / "returns"
+    for number, sheet in ((1, "Checklist"), (2, "Risks")):
+        write_workbook(
+            inputs / f"p{number}.xlsx",
+            partnership_id=f"P-00{number}",
+            edit=lambda book, sheet=sheet: book.remove(book[sheet]),
+        )
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["report", str(inputs), "--out", str(out), "--as-of", AS_OF.isoformat()])
+    assert result.exit_code == 0, result.output
+    said = "No workbook could be assessed, so there is no profile: each is listed under Exceptions, Workbooks not assessed."
+    page = (out / "review_pack.html").read_text(encoding="utf-8")
+    section = page[page.index('id="profiles"') : page.index('id="appendix"')]
+    assert said in " ".join(re.sub(r"<[^>]+>", "", section).split())
+    pages = [page.extract_text() for page in PdfReader(out / "review_pack.pdf").pages]
+    [profiles] = [text for text in pages if text.startswith("Partnership profiles\n")]
+    assert said in " ".join(profiles.split())

@@ -117,7 +117,7 @@ def render_pdf(
     chunks = [
         one_part({"profiles"}, profiled[index : index + per_chunk], index == 0)
         for index in range(0, len(profiled), per_chunk)
-    ]
+    ] or [one_part({"profiles"}, [], True)]  # with no profile, its heading and why there is none
     body = [summary, exceptions, register, *chunks, appendix]
     toc_keys = (*SECTION_TITLES, *(item["anchor"] for item in profiled))
     first_contents = contents({key: 999 for key in toc_keys})
