@@ -290,3 +290,22 @@ def test_a_year_with_no_workbook_assessed_says_why_it_has_no_profiles(tmp_path):
     pages = [page.extract_text() for page in PdfReader(out / "review_pack.pdf").pages]
     [profiles] = [text for text in pages if text.startswith("Partnership profiles\n")]
     assert said in " ".join(profiles.split())
+
+
+def test_one_partnership_is_one_and_no_copy_is_promised_without_findings(tmp_path):
+    """A pack of one clean return read "1 partnerships" in its first figure, chart captions and shared
+    partners' text, and promised each officer a marked-up copy that no run makes for a clean workbook."""
+    from officer import write_workbook
+
+    inputs = tmp_path / "returns"
+    write_workbook(inputs / "p1.xlsx", register={"officer_days": 1, "councillor_days": 1})
+    out = tmp_path / "out"
+    page = pack_html(inputs, out)
+    text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    assert not re.search(r"\b1 (assessed )?partnerships\b", text), re.findall(r".{60}\b1 partnerships.{20}", text)
+    assert "1 partnership in scope and assessed" in text and "1 officer day a year (1 councillor day)" in text
+    assert "The 1 assessed partnership in scope names" in text
+    assert "Validation found 0 errors and 0 warnings in the returned workbooks." in text
+    assert "marked-up copy" not in text
+    svg = "".join(path.read_text(encoding="utf-8") for path in sorted((out / "charts").glob("*.svg")))
+    assert "1 partnerships" not in svg and "1 assessed partnerships" not in svg

@@ -23,7 +23,7 @@ from statistics import mean
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
-from pipeline import catalogue
+from pipeline import catalogue, values
 from pipeline.catalogue import HIGH, LOW, MEDIUM
 from pipeline.check.score import ACTION_KEYS, AMBER, GREEN, NOT_ASSESSED, OUT_OF_SCOPE, RAG_ORDER, RED, PartnershipScore
 from pipeline.config import Config
@@ -592,7 +592,7 @@ def _completeness(fig, sections: Sequence[tuple[str, float]], partnerships: int,
             fontsize=8,
             color=CHART_MUTED,
         )
-    ax.set_xlabel(f"Questions answered, average of {partnerships} assessed partnerships in scope")
+    ax.set_xlabel(f"Questions answered, average of {values.counted(partnerships, 'assessed partnership')} in scope")
     ax.tick_params(axis="y", length=0)
 
 
@@ -739,7 +739,7 @@ def _money(ax, bars: Sequence[Any]) -> None:
     ax.grid(axis="x", color=CHART_GRID, zorder=0)
     ax.set_axisbelow(True)
     ax.set_title(
-        f"Council funding and partners' money a year, the {len(bars)} partnerships with most\n"
+        f"Council funding and partners' money a year, the {values.counted(len(bars), 'partnership')} with most\n"
         "(labelled: partners' money per council pound)",
         fontsize=9.5,
         fontweight="normal",

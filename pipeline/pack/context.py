@@ -632,8 +632,8 @@ def network_summary(network: Any, picture: Any) -> str:
     """The network picture in words: what a reader who cannot see it needs (its text alternative)."""
     if not network.shared:
         return (
-            f"No partner organisation sits on more than one of the {len(network.members)} partnerships in "
-            "scope, so there is no network to draw."
+            f"No partner organisation sits on more than one of the {values.counted(len(network.members), 'partnership')} "
+            "in scope, so there is no network to draw."
         )
     top = "; ".join(f"{name} ({count} partnerships)" for name, count in picture.organisations[:5])
     text = (
