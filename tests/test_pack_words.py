@@ -309,3 +309,33 @@ def test_one_partnership_is_one_and_no_copy_is_promised_without_findings(tmp_pat
     assert "marked-up copy" not in text
     svg = "".join(path.read_text(encoding="utf-8") for path in sorted((out / "charts").glob("*.svg")))
     assert "1 partnerships" not in svg and "1 assessed partnerships" not in svg
+
+
+def test_the_resources_figures_say_how_many_partnerships_give_them(tmp_path):
+    """Council funding and officer time are optional answers: three partnerships, two leaving both
+    blank, made "£80,000 council funding a year" and "30 officer days a year" read as the whole; none
+    giving them made "£0". The tiles now say how many partnerships the figure covers, and one that
+    none gives is "Not given"; results.json counts them (`funding_given`, `officer_days_given`)."""
+    import json
+
+    from officer import write_workbook
+
+    blank = {"funding": None, "officer_days": None, "councillor_days": None}
+    some, none = tmp_path / "some", tmp_path / "none"
+    write_workbook(some / "c.xlsx", partnership_id="C-1", register={"funding": 80000, "officer_days": 30})
+    for number in (1, 2):
+        write_workbook(some / f"b{number}.xlsx", partnership_id=f"B-{number}", register=blank)
+        write_workbook(none / f"b{number}.xlsx", partnership_id=f"B-{number}", register=blank)
+
+    def tiles(page: str) -> str:
+        tiles = page[page.index('class="tiles"') : page.index("<h3>Ratings")]
+        return " ".join(re.sub(r"<[^>]+>", " ", re.sub(r"<wbr>", "", tiles)).split())
+
+    text = tiles(pack_html(some, tmp_path / "out-some"))
+    assert "£80,000 council funding a year to partnerships in scope and assessed (given by 1 of 3)" in text
+    assert "30 officer days a year (6 councillor days) (given by 1 of 3)" in text
+    totals = json.loads((tmp_path / "out-some" / "results.json").read_text(encoding="utf-8"))["totals"]
+    assert (totals["funding_given"], totals["officer_days_given"]) == (1, 1)
+    text = tiles(pack_html(none, tmp_path / "out-none"))
+    assert "Not given council funding a year to partnerships in scope and assessed (given by none of 2)" in text
+    assert "£0" not in text

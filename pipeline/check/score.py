@@ -330,6 +330,9 @@ def totals(scores: Iterable[PartnershipScore]) -> dict:
         "funding": sum(item.funding or 0.0 for item in counted),
         "officer_days": sum(item.officer_days or 0.0 for item in counted),
         "councillor_days": sum(item.councillor_days or 0.0 for item in counted),
+        # How many of them give each (optional answers): the sums above cover these alone.
+        "funding_given": sum(1 for item in counted if item.funding is not None),
+        "officer_days_given": sum(1 for item in counted if item.officer_days is not None),
         "actions": {key: sum(item.actions[key] for item in counted) for key in ACTION_KEYS},
         "high_unmitigated": sum(item.high_unmitigated for item in counted),
         "reviews_overdue": sum(1 for item in counted if item.review_overdue),
