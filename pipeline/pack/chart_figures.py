@@ -353,6 +353,11 @@ def _resources(points: Sequence[Any], config: Config, total: Any = None, bars: S
                 f"The largest commitment of {what} is {top.id} ({shown(getattr(top, attribute))}, "
                 f"assurance {percent(top.checklist_assurance)})."
             )
+        elif any(getattr(item, attribute) is not None for item in points):
+            # As the panel says, in place of an axis of £0 £0 £1 or of fractions of a day.
+            text.append(f"None of them has council {what} committed: each that gives it gives {shown(0)}.")
+        else:
+            text.append(f"None of them gives its council {what}.")
     if total is not None:
         text.append(_leverage_words(total, bars or (), money, pounds))
     return Figures(" ".join(text), table)

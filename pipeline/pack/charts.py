@@ -640,7 +640,20 @@ def _rag_by_area(fig, by_area: Sequence[Mapping[str, Any]]) -> None:
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=9, title="Rating", title_fontsize=9)
 
 
+#: What a resources panel says when no partnership on it commits anything, or none gives the amount.
+_NOTHING_COMMITTED = {
+    "funding": "No council funding:\nevery partnership here\ngives £0",
+    "officer_days": "No officer time:\nevery partnership here\ngives 0 days",
+}
+_NOTHING_GIVEN = {
+    "funding": "No partnership here gives\nits annual council funding",
+    "officer_days": "No partnership here gives\nits officer time",
+}
+
+
 def _resources(fig, plotted: Sequence[Any], config: Config, money: Sequence[Any] | None = None) -> None:
+    from matplotlib.ticker import MaxNLocator
+
     if money:
         grid = fig.add_gridspec(2, 2, height_ratios=(4.8, 1.3 + 0.3 * len(money)))
         funding_ax = fig.add_subplot(grid[0, 0])
@@ -677,7 +690,24 @@ def _resources(fig, plotted: Sequence[Any], config: Config, money: Sequence[Any]
         ys = [getattr(item, attribute) or 0 for item in plotted]
         low = max(0.0, min(min(xs), config.rag.amber_assurance_below * 100) - 8)
         ax.set_xlim(low, 104)
-        ax.set_ylim(-0.04 * (max(ys) or 1), (max(ys) or 1) * 1.2)
+        # Whole pounds and whole days only: a range of a few pounds (or none) gave "£0 £0 £0 £1 £1"
+        # and days of 0.2, 0.4 ..., amounts nobody entered.
+        ax.yaxis.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10], integer=True))
+        top = max(ys)
+        ax.set_ylim(-0.04 * max(top, 1), max(top, 1) * 1.2)
+        if not top:
+            ax.set_yticks([0])
+            ax.text(
+                0.5,
+                0.55,
+                _NOTHING_COMMITTED[attribute] if shown else _NOTHING_GIVEN[attribute],
+                ha="center",
+                va="center",
+                fontsize=9,
+                color=CHART_MUTED,
+                transform=ax.transAxes,
+                bbox=ON_WHITE,
+            )
         points = ([item.checklist_assurance * 100 for item in shown], [getattr(item, attribute) for item in shown])
         to_label.append((ax, _notable(shown, *points, config), points))
         ax.axvline(config.rag.amber_assurance_below * 100, color=CHART_MUTED, linestyle="--", linewidth=1)
@@ -732,7 +762,7 @@ def _money(ax, bars: Sequence[Any]) -> None:
     ax.set_xlim(0, top * 1.3)
     from matplotlib.ticker import MaxNLocator
 
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
     ax.xaxis.set_major_formatter(lambda value, _: f"£{value:,.0f}")
     ax.set_xlabel("Money a year (£): the council's, then the partners'")
     ax.tick_params(axis="y", length=0)
