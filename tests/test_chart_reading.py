@@ -77,3 +77,66 @@ def test_the_resources_axes_read_whole_pounds_and_whole_days_each_once(tmp_path,
         assert "No council funding:" in texts and "No officer time:" in texts
         assert "None of them has council money committed: each that gives it gives £0." in words
         assert "None of them has council officer time committed: each that gives it gives 0 days." in words
+
+
+def resources_figure(inputs: Path):
+    """The resources chart drawn as the run draws it, as a matplotlib figure to measure (close it after)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    from pipeline.check.rules import check
+    from pipeline.check.score import score_batch
+    from pipeline.config import Config
+    from pipeline.pack import charts, tables
+    from pipeline.portfolio.leverage import leverage_by_file
+    from pipeline.read.batch import load_folder
+
+    config = Config()
+    batch = load_folder(inputs, config)
+    scores = score_batch(
+        batch.workbooks, check(batch.workbooks, as_of=AS_OF, config=config), as_of=AS_OF, config=config
+    )
+    leverage = leverage_by_file(scores, batch.workbooks)
+    strategy = tables.strategy_questions(tables.partnerships_frame(scores, leverage), config, scores, leverage)
+    money = strategy["money"]
+    with plt.rc_context(charts._STYLE):
+        fig = plt.figure(figsize=(8, 4.8 + 1.3 + 0.3 * len(money)))
+        charts._resources(fig, strategy["resources"], config, money)
+        fig.canvas.draw()
+    return fig
+
+
+@pytest.mark.parametrize(
+    "partnerships",
+    [
+        {"P-001": {}},  # one bar, its partners' money not known
+        {  # partners' money at many times the council's: the longest labels at the longest bars
+            f"P-00{number}": {"funding": 3 * number, "total_budget": None, "partner_contributions": 65000 * number}
+            for number in (1, 2, 3)
+        },
+    ],
+)
+def test_every_money_bar_label_ends_inside_its_panel_clear_of_the_legend(tmp_path, partnerships):
+    """With one partnership the money panel's single bar was labelled 'partners' money not known' past
+    the panel's edge, under the legend, which covered its end ('partners' money not kn')."""
+    import matplotlib.pyplot as plt
+
+    for partnership_id, register in partnerships.items():
+        register = {"total_budget": None, "partner_contributions": None, **register}
+        write_workbook(tmp_path / "in" / f"{partnership_id}.xlsx", partnership_id=partnership_id, register=register)
+    fig = resources_figure(tmp_path / "in")
+    try:
+        renderer = fig.canvas.get_renderer()
+        panel = fig.axes[2]
+        labels = [text for text in panel.texts if "per council £1" in text.get_text() or "not known" in text.get_text()]
+        assert len(labels) == len(partnerships)
+        legend = panel.get_legend().get_window_extent(renderer)
+        frame = panel.get_window_extent(renderer)
+        for label in labels:
+            box = label.get_window_extent(renderer)
+            assert frame.x0 <= box.x0 and box.x1 <= frame.x1, label.get_text()
+            assert not box.overlaps(legend), label.get_text()
+    finally:
+        plt.close(fig)

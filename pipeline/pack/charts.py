@@ -658,12 +658,14 @@ def _resources(fig, plotted: Sequence[Any], config: Config, money: Sequence[Any]
         grid = fig.add_gridspec(2, 2, height_ratios=(4.8, 1.3 + 0.3 * len(money)))
         funding_ax = fig.add_subplot(grid[0, 0])
         days_ax = fig.add_subplot(grid[0, 1], sharex=funding_ax)
-        _money(fig.add_subplot(grid[1, :]), money)
+        bar_labels = _money(fig.add_subplot(grid[1, :]), money)
     else:
         funding_ax, days_ax = fig.subplots(1, 2, sharex=True)
+        bar_labels = []
     if not plotted:
         _empty(funding_ax, "No assessed partnership has an assurance score")
         days_ax.set_axis_off()
+        _fit_bar_labels(bar_labels)
         return
     to_label = []
     for ax, attribute, label in (
@@ -727,6 +729,7 @@ def _resources(fig, plotted: Sequence[Any], config: Config, money: Sequence[Any]
         loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=9, title="Rating", title_fontsize=9
     )
     fig.tight_layout()
+    _fit_bar_labels(bar_labels)
     for ax, notable, points in to_label:  # once the layout is fixed, so labels are placed where they will show
         _label_points(ax, *notable, points=list(zip(*points)))
 
@@ -735,10 +738,11 @@ def _resources(fig, plotted: Sequence[Any], config: Config, money: Sequence[Any]
 COUNCIL_MONEY, PARTNERS_MONEY = BLUE, ORANGE
 
 
-def _money(ax, bars: Sequence[Any]) -> None:
+def _money(ax, bars: Sequence[Any]) -> list:
     """The resources chart's money panel: for the partnerships with most money, the council's funding
     and the partners' money end to end, each bar labelled with the partners' money per council pound,
-    or "partners' money not known" when it cannot be worked out (the data table says why)."""
+    or "partners' money not known" when it cannot be worked out (the data table says why). Returns the
+    bars' labels, for `_fit_bar_labels` once the figure is laid out."""
     positions = list(range(len(bars)))[::-1]
     council = [item.funding for item in bars]
     partners = [item.partners_money or 0.0 for item in bars]
@@ -755,9 +759,10 @@ def _money(ax, bars: Sequence[Any]) -> None:
         **OUTLINE,
     )
     top = max(one + other for one, other in zip(council, partners))
+    labels = []
     for position, item, one, other in zip(positions, bars, council, partners):
         words = f"£{item.leverage:,.2f} per council £1" if item.leverage is not None else "partners' money not known"
-        ax.text(one + other + top * 0.01, position, words, va="center", fontsize=8, color=CHART_INK)
+        labels.append(ax.text(one + other + top * 0.01, position, words, va="center", fontsize=8, color=CHART_INK))
     ax.set_yticks(positions, [item.id for item in bars], fontsize=8.5)
     ax.set_xlim(0, top * 1.3)
     from matplotlib.ticker import MaxNLocator
@@ -777,6 +782,28 @@ def _money(ax, bars: Sequence[Any]) -> None:
         loc="left",
     )
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=9, title="Money", title_fontsize=9)
+    return labels
+
+
+#: Room kept between a bar's label and the right edge of its panel, in pixels.
+_LABEL_ROOM = 4
+
+
+def _fit_bar_labels(labels: Sequence[Any]) -> None:
+    """Widen the money panel's scale so each bar's label ends inside the panel: a label past its edge ran
+    under the legend beside it ("partners' money not kn"). A label's width is fixed in pixels, its start
+    in pounds, so the scale that fits them all is worked out from the panel's width once laid out."""
+    if not labels:
+        return
+    ax = labels[0].axes
+    renderer = ax.figure.canvas.get_renderer()
+    width = ax.get_window_extent(renderer).width
+    low, high = ax.get_xlim()
+    needed = high
+    for label in labels:
+        room = max(width - label.get_window_extent(renderer).width - _LABEL_ROOM, width * 0.2)
+        needed = max(needed, low + (label.get_position()[0] - low) * width / room)
+    ax.set_xlim(low, needed)
 
 
 #: At most this many partnerships are labelled in each panel of the resources chart, so labels stay legible.
