@@ -3,6 +3,7 @@ partnership, no risk rated now. Read from the SVG the run writes, or measured on
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 import xml.etree.ElementTree as ElementTree
@@ -140,3 +141,84 @@ def test_every_money_bar_label_ends_inside_its_panel_clear_of_the_legend(tmp_pat
             assert not box.overlaps(legend), label.get_text()
     finally:
         plt.close(fig)
+
+
+def risk_year(folder: Path, as_of: str, risks: dict, *extra: str) -> Path:
+    # In 2027 the next review is a year on, so no review is overdue.
+    register = {"next_review": dt.date(2028, 3, 31), "review_completed_on": dt.date(2027, 4, 15)}
+    register = register if as_of.startswith("2027") else {}
+    write_workbook(folder / "in" / "p1.xlsx", partnership_id="P-001", register=register, risks=risks)
+    result = CliRunner().invoke(
+        cli, ["report", str(folder / "in"), "--out", str(folder / "out"), "--as-of", as_of, "--no-pdf", *extra]
+    )
+    assert result.exit_code == 0, result.output
+    return folder / "out"
+
+
+NOT_RATED = {"Likelihood": None, "Impact": None, "Mitigation": None, "Owner": None}
+
+
+def test_no_risk_rated_this_year_draws_no_movement_and_says_so(tmp_path):
+    """With --previous and no risk rated this year, the movement panel was drawn anyway: nine labels
+    'R01 (not rated now)' ... piled on last year's one point (R01, R02 hidden), under a caption
+    promising arrows from last year's position to this year's."""
+    from pipeline import catalogue
+
+    then = risk_year(tmp_path / "2026", "2026-04-30", {})
+    now = risk_year(
+        tmp_path / "2027", "2027-04-30", {risk.ref: NOT_RATED for risk in catalogue.RISKS}, "--previous", str(then)
+    )
+    svg = (now / "charts" / "risk_heat_map.svg").read_text(encoding="utf-8")
+    texts = [html.unescape(text) for text in re.findall(r"<text [^>]*>([^<]*)</text>", svg)]
+    assert not [text for text in texts if re.match(r"R0\d", text) or "Average" in text or "moved" in text]
+    page = (now / "review_pack.html").read_text(encoding="utf-8")
+    words = figure_words(page, "risk_heat_map")
+    assert "each arrow" not in words and "enlarged" not in words
+    assert (
+        "No partnership in scope has rated a risk yet. No risk is rated both this year and in 2026, so no "
+        "movement is drawn; the Risk movement table gives each one's average score in the year it was rated."
+    ) in words
+    assert 'id="risk-movement"' in page  # the table still gives last year's scores
+
+
+def test_movement_labels_of_risks_at_one_point_do_not_overprint(tmp_path):
+    """Risks rated last year and not this year are labelled 'R02 (not rated now)' at last year's
+    position; eight of them at one point printed over one another."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    from pipeline import catalogue
+    from pipeline.config import Config
+    from pipeline.cycle.compare import compare, load_previous
+    from pipeline.pack import charts
+
+    then = risk_year(tmp_path / "2026", "2026-04-30", {})  # R01 4 x 4, the others 2 x 2
+    now = risk_year(
+        tmp_path / "2027",
+        "2027-04-30",
+        {risk.ref: NOT_RATED for risk in catalogue.RISKS[1:]},
+        "--previous",
+        str(then),
+    )
+    comparison = compare(load_previous(now), load_previous(then))
+    assert [risk.ref for risk in comparison.risks if risk.then and risk.now] == ["R01"]
+    with plt.rc_context(charts._STYLE):
+        fig = plt.figure(figsize=(10.4, 6.0))
+        try:
+            charts._risk_heat_map(fig, {(4, 4): 1}, Config(), comparison)
+            fig.canvas.draw()
+            renderer = fig.canvas.get_renderer()
+            zoom = fig.axes[1]
+            notes = [text for text in zoom.texts if re.match(r"R0\d", text.get_text())]
+            expected = ["R01"] + [f"{risk.ref} (not rated now)" for risk in catalogue.RISKS[1:]]
+            assert sorted(note.get_text() for note in notes) == expected
+            boxes = [note.get_bbox_patch().get_window_extent(renderer) for note in notes]
+            frame = zoom.get_window_extent(renderer)
+            for index, (note, box) in enumerate(zip(notes, boxes)):
+                assert not any(box.overlaps(other) for other in boxes[index + 1 :]), note.get_text()
+                assert frame.x0 <= box.x0 and box.x1 <= frame.x1, note.get_text()
+                assert frame.y0 <= box.y0 and box.y1 <= frame.y1, note.get_text()
+        finally:
+            plt.close(fig)

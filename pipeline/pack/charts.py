@@ -43,7 +43,14 @@ from pipeline.pack.palette import (
     RAG_COLOURS,
     WHITE,
 )
-from pipeline.pack.chart_figures import analysis, chart_figures, charted, completeness_rating, in_scope
+from pipeline.pack.chart_figures import (
+    analysis,
+    chart_figures,
+    charted,
+    completeness_rating,
+    in_scope,
+    marks_movement,
+)
 from pipeline.pack.tables import PLOTTED_RAGS
 from pipeline.values import shortened
 
@@ -235,11 +242,6 @@ def _risk_heat_map(fig, counts: Mapping[tuple[int, int], int], config: Config, c
         _risk_movements(fig, ax, zoom, comparison, config)
 
 
-def marks_movement(comparison: Any) -> bool:
-    """Whether the heat map marks the risks' movement: a comparison in which some risk is rated."""
-    return comparison is not None and any(risk.then or risk.now for risk in comparison.risks)
-
-
 def _band_patch(band: str, label: str):
     from matplotlib.patches import Patch
 
@@ -387,22 +389,35 @@ def _risk_movements(fig, ax, zoom, comparison: Any, config: Config) -> None:
                     )
                 )
     bounds = (x0 * scale[0], x1 * scale[0], y0 * scale[1], y1 * scale[1])
-    placed: list[tuple[float, float]] = []
+    placed: list[tuple[float, float, float]] = []
+    renderer = fig.canvas.get_renderer()
     for risk in sorted(risks, key=lambda item: item.ref):
         anchor = risk.now or risk.then
         tail = risk.then if risk.now and risk.then else None
+        label = risk.ref if risk.now else f"{risk.ref} (not rated now)"
         spot, far = _free_spot(
             (anchor[0] * scale[0], anchor[1] * scale[1]),
             (tail[0] * scale[0], tail[1] * scale[1]) if tail else None,
             obstacles,
             placed,
             bounds,
+            _label_half_width(zoom, label, renderer),
         )
-        label = risk.ref if risk.now else f"{risk.ref} (not rated now)"
+        at = (spot[0] / scale[0], spot[1] / scale[1])
+        if far:  # the leader line under every label, so none is crossed by another's leader
+            zoom.annotate(
+                "",
+                anchor,
+                xytext=at,
+                textcoords="data",
+                zorder=6.5,
+                annotation_clip=False,
+                arrowprops={"arrowstyle": "-", "color": MOVEMENT, "linewidth": 0.7, "shrinkA": 0, "shrinkB": 3},
+            )
         zoom.annotate(
             label,
             anchor,
-            xytext=(spot[0] / scale[0], spot[1] / scale[1]),
+            xytext=at,
             textcoords="data",
             ha="center",
             va="center",
@@ -412,9 +427,6 @@ def _risk_movements(fig, ax, zoom, comparison: Any, config: Config) -> None:
             zorder=7,
             annotation_clip=False,
             bbox={"boxstyle": "round,pad=0.15", "facecolor": WHITE, "edgecolor": MOVEMENT, "linewidth": 0.7},
-            arrowprops={"arrowstyle": "-", "color": MOVEMENT, "linewidth": 0.7, "shrinkA": 0, "shrinkB": 3}
-            if far
-            else None,
         )
     handles = [
         Line2D(
@@ -462,36 +474,47 @@ def _zoom_limits(points) -> tuple[float, float, float, float]:
     return tuple(limits)
 
 
-#: Half the size of a label box and the clearance kept around marks, in inches.
+#: Half the size of a label box ("R01") and the clearance kept around marks, in inches.
 _LABEL_HALF, _CLEAR = (0.18, 0.09), 0.06
 _OFFSETS = [
     (dx * radius, dy * radius)
-    for radius in (0.24, 0.36, 0.5, 0.66, 0.84)
+    # Past 0.84 inches only when the nearer spots are taken: many risks at one point, or long labels.
+    for radius in (0.24, 0.36, 0.5, 0.66, 0.84, 1.02, 1.2, 1.4, 1.6, 1.8, 2.0)
     for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1), (0.71, 0.71), (-0.71, 0.71), (0.71, -0.71), (-0.71, -0.71))
 ]
 
 
-def _free_spot(anchor, tail, obstacles, placed, bounds) -> tuple[tuple[float, float], bool]:
-    """Where to put a label for the mark at `anchor` (all in inches): the nearest spot clear of every
-    label placed, mark and arrow, inside the frame, preferring the side away from the arrow's tail."""
-    half_w, half_h = _LABEL_HALF
+def _label_half_width(ax, label: str, renderer) -> float:
+    """Half the width of a movement label's box as it will be drawn, in inches, at least `_LABEL_HALF`'s."""
+    probe = ax.text(0, 0, label, fontsize=8.5, fontweight="bold", bbox={"boxstyle": "round,pad=0.15"})
+    width = probe.get_window_extent(renderer).width / ax.figure.dpi
+    probe.remove()
+    return max(_LABEL_HALF[0], width / 2 + 0.03)
+
+
+def _free_spot(anchor, tail, obstacles, placed, bounds, half_w=_LABEL_HALF[0]) -> tuple[tuple[float, float], bool]:
+    """Where to put a label `half_w` inches half-wide for the mark at `anchor` (all in inches): the
+    nearest spot clear of every label placed, mark and arrow, inside the frame, preferring the side away
+    from the arrow's tail. A label wider than "R01" sits as far beyond its mark, not on it."""
+    half_h = _LABEL_HALF[1]
+    wider = half_w - _LABEL_HALF[0]
     away = (anchor[0] - tail[0], anchor[1] - tail[1]) if tail else (0.0, 0.0)
     candidates = sorted(
         enumerate(_OFFSETS), key=lambda item: (item[0] // 8, item[1][0] * away[0] + item[1][1] * away[1] < 0)
     )
     x0, x1, y0, y1 = bounds
     for _, (dx, dy) in candidates:
-        x, y = anchor[0] + dx, anchor[1] + dy
+        x, y = anchor[0] + dx + (wider if dx > 0 else -wider if dx < 0 else 0.0), anchor[1] + dy
         if not (x0 + half_w <= x <= x1 - half_w and y0 + half_h <= y <= y1 - half_h):
             continue
-        if any(abs(x - px) < 2 * half_w + 0.02 and abs(y - py) < 2 * half_h + 0.02 for px, py in placed):
+        if any(abs(x - px) < half_w + other + 0.02 and abs(y - py) < 2 * half_h + 0.02 for px, py, other in placed):
             continue
         if any(abs(x - ox) < half_w + _CLEAR and abs(y - oy) < half_h + _CLEAR for ox, oy in obstacles):
             continue
-        placed.append((x, y))
+        placed.append((x, y, half_w))
         return (x, y), abs(dx) + abs(dy) > 0.3
-    spot = (anchor[0] + _OFFSETS[0][0], anchor[1])
-    placed.append(spot)
+    spot = (anchor[0] + _OFFSETS[0][0] + wider, anchor[1])
+    placed.append((*spot, half_w))
     return spot, False
 
 
