@@ -113,6 +113,24 @@ def _rating_names() -> dict[int, str]:
     return {int(number): words.lower() for number, words in catalogue.ANSWER_MEANINGS["Likelihood and Impact"]}
 
 
+def marks_movement(comparison: Any) -> bool:
+    """Whether the heat map marks the risks' movement: a comparison in which some risk has a position
+    both last year and this year. With none there is no move to draw (a year in which no return in
+    scope rated a risk drew last year's nine positions alone, their labels piled on one point)."""
+    return comparison is not None and any(risk.then and risk.now for risk in comparison.risks)
+
+
+def _no_movement(comparison: Any) -> str:
+    """Why the heat map draws no movement, when there is a comparison and some risk is rated in one year."""
+    if comparison is None or marks_movement(comparison) or not any(risk.then or risk.now for risk in comparison.risks):
+        return ""
+    since = str(comparison.previous_year or "last year")
+    return (
+        f" No risk is rated both this year and in {since}, so no movement is drawn; the Risk movement table "
+        "gives each one's average score in the year it was rated."
+    )
+
+
 def _heat_map(counts: Mapping[tuple[int, int], int], config: Config, comparison: Any) -> Figures:
     names = _rating_names()
     ratings = catalogue.RISK_RATINGS
@@ -134,7 +152,7 @@ def _heat_map(counts: Mapping[tuple[int, int], int], config: Config, comparison:
     )
     total = sum(counts.values())
     if not total:
-        return Figures("No partnership in scope has rated a risk yet.", table)
+        return Figures("No partnership in scope has rated a risk yet." + _no_movement(comparison), table)
     by_band = Counter()
     for cell, count in counts.items():
         by_band[band[cell]] += count
@@ -155,7 +173,7 @@ def _heat_map(counts: Mapping[tuple[int, int], int], config: Config, comparison:
             + "; ".join(f"{counts[cell]} at likelihood {cell[0]} and impact {cell[1]}" for cell in high)
             + "."
         )
-    moves = [risk for risk in comparison.risks if risk.then or risk.now] if comparison is not None else []
+    moves = [risk for risk in comparison.risks if risk.then or risk.now] if marks_movement(comparison) else []
     if moves:
         since = str(comparison.previous_year or "last year")
         direction = Counter(risk.direction for risk in moves)
@@ -174,7 +192,7 @@ def _heat_map(counts: Mapping[tuple[int, int], int], config: Config, comparison:
             f"average now and in {since}: {_listed(said)}. The Risk movement table gives each one's "
             f"average score then and now."
         )
-    return Figures(" ".join(text), table)
+    return Figures(" ".join(text) + _no_movement(comparison), table)
 
 
 def _strategy_risks(rows: Sequence[Mapping[str, Any]]) -> Figures:
@@ -353,6 +371,11 @@ def _resources(points: Sequence[Any], config: Config, total: Any = None, bars: S
                 f"The largest commitment of {what} is {top.id} ({shown(getattr(top, attribute))}, "
                 f"assurance {percent(top.checklist_assurance)})."
             )
+        elif any(getattr(item, attribute) is not None for item in points):
+            # As the panel says, in place of an axis of £0 £0 £1 or of fractions of a day.
+            text.append(f"None of them has council {what} committed: each that gives it gives {shown(0)}.")
+        else:
+            text.append(f"None of them gives its council {what}.")
     if total is not None:
         text.append(_leverage_words(total, bars or (), money, pounds))
     return Figures(" ".join(text), table)

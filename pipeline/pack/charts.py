@@ -43,7 +43,14 @@ from pipeline.pack.palette import (
     RAG_COLOURS,
     WHITE,
 )
-from pipeline.pack.chart_figures import analysis, chart_figures, charted, completeness_rating, in_scope
+from pipeline.pack.chart_figures import (
+    analysis,
+    chart_figures,
+    charted,
+    completeness_rating,
+    in_scope,
+    marks_movement,
+)
 from pipeline.pack.tables import PLOTTED_RAGS
 from pipeline.values import shortened
 
@@ -235,11 +242,6 @@ def _risk_heat_map(fig, counts: Mapping[tuple[int, int], int], config: Config, c
         _risk_movements(fig, ax, zoom, comparison, config)
 
 
-def marks_movement(comparison: Any) -> bool:
-    """Whether the heat map marks the risks' movement: a comparison in which some risk is rated."""
-    return comparison is not None and any(risk.then or risk.now for risk in comparison.risks)
-
-
 def _band_patch(band: str, label: str):
     from matplotlib.patches import Patch
 
@@ -387,22 +389,35 @@ def _risk_movements(fig, ax, zoom, comparison: Any, config: Config) -> None:
                     )
                 )
     bounds = (x0 * scale[0], x1 * scale[0], y0 * scale[1], y1 * scale[1])
-    placed: list[tuple[float, float]] = []
+    placed: list[tuple[float, float, float]] = []
+    renderer = fig.canvas.get_renderer()
     for risk in sorted(risks, key=lambda item: item.ref):
         anchor = risk.now or risk.then
         tail = risk.then if risk.now and risk.then else None
+        label = risk.ref if risk.now else f"{risk.ref} (not rated now)"
         spot, far = _free_spot(
             (anchor[0] * scale[0], anchor[1] * scale[1]),
             (tail[0] * scale[0], tail[1] * scale[1]) if tail else None,
             obstacles,
             placed,
             bounds,
+            _label_half_width(zoom, label, renderer),
         )
-        label = risk.ref if risk.now else f"{risk.ref} (not rated now)"
+        at = (spot[0] / scale[0], spot[1] / scale[1])
+        if far:  # the leader line under every label, so none is crossed by another's leader
+            zoom.annotate(
+                "",
+                anchor,
+                xytext=at,
+                textcoords="data",
+                zorder=6.5,
+                annotation_clip=False,
+                arrowprops={"arrowstyle": "-", "color": MOVEMENT, "linewidth": 0.7, "shrinkA": 0, "shrinkB": 3},
+            )
         zoom.annotate(
             label,
             anchor,
-            xytext=(spot[0] / scale[0], spot[1] / scale[1]),
+            xytext=at,
             textcoords="data",
             ha="center",
             va="center",
@@ -412,9 +427,6 @@ def _risk_movements(fig, ax, zoom, comparison: Any, config: Config) -> None:
             zorder=7,
             annotation_clip=False,
             bbox={"boxstyle": "round,pad=0.15", "facecolor": WHITE, "edgecolor": MOVEMENT, "linewidth": 0.7},
-            arrowprops={"arrowstyle": "-", "color": MOVEMENT, "linewidth": 0.7, "shrinkA": 0, "shrinkB": 3}
-            if far
-            else None,
         )
     handles = [
         Line2D(
@@ -462,36 +474,47 @@ def _zoom_limits(points) -> tuple[float, float, float, float]:
     return tuple(limits)
 
 
-#: Half the size of a label box and the clearance kept around marks, in inches.
+#: Half the size of a label box ("R01") and the clearance kept around marks, in inches.
 _LABEL_HALF, _CLEAR = (0.18, 0.09), 0.06
 _OFFSETS = [
     (dx * radius, dy * radius)
-    for radius in (0.24, 0.36, 0.5, 0.66, 0.84)
+    # Past 0.84 inches only when the nearer spots are taken: many risks at one point, or long labels.
+    for radius in (0.24, 0.36, 0.5, 0.66, 0.84, 1.02, 1.2, 1.4, 1.6, 1.8, 2.0)
     for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1), (0.71, 0.71), (-0.71, 0.71), (0.71, -0.71), (-0.71, -0.71))
 ]
 
 
-def _free_spot(anchor, tail, obstacles, placed, bounds) -> tuple[tuple[float, float], bool]:
-    """Where to put a label for the mark at `anchor` (all in inches): the nearest spot clear of every
-    label placed, mark and arrow, inside the frame, preferring the side away from the arrow's tail."""
-    half_w, half_h = _LABEL_HALF
+def _label_half_width(ax, label: str, renderer) -> float:
+    """Half the width of a movement label's box as it will be drawn, in inches, at least `_LABEL_HALF`'s."""
+    probe = ax.text(0, 0, label, fontsize=8.5, fontweight="bold", bbox={"boxstyle": "round,pad=0.15"})
+    width = probe.get_window_extent(renderer).width / ax.figure.dpi
+    probe.remove()
+    return max(_LABEL_HALF[0], width / 2 + 0.03)
+
+
+def _free_spot(anchor, tail, obstacles, placed, bounds, half_w=_LABEL_HALF[0]) -> tuple[tuple[float, float], bool]:
+    """Where to put a label `half_w` inches half-wide for the mark at `anchor` (all in inches): the
+    nearest spot clear of every label placed, mark and arrow, inside the frame, preferring the side away
+    from the arrow's tail. A label wider than "R01" sits as far beyond its mark, not on it."""
+    half_h = _LABEL_HALF[1]
+    wider = half_w - _LABEL_HALF[0]
     away = (anchor[0] - tail[0], anchor[1] - tail[1]) if tail else (0.0, 0.0)
     candidates = sorted(
         enumerate(_OFFSETS), key=lambda item: (item[0] // 8, item[1][0] * away[0] + item[1][1] * away[1] < 0)
     )
     x0, x1, y0, y1 = bounds
     for _, (dx, dy) in candidates:
-        x, y = anchor[0] + dx, anchor[1] + dy
+        x, y = anchor[0] + dx + (wider if dx > 0 else -wider if dx < 0 else 0.0), anchor[1] + dy
         if not (x0 + half_w <= x <= x1 - half_w and y0 + half_h <= y <= y1 - half_h):
             continue
-        if any(abs(x - px) < 2 * half_w + 0.02 and abs(y - py) < 2 * half_h + 0.02 for px, py in placed):
+        if any(abs(x - px) < half_w + other + 0.02 and abs(y - py) < 2 * half_h + 0.02 for px, py, other in placed):
             continue
         if any(abs(x - ox) < half_w + _CLEAR and abs(y - oy) < half_h + _CLEAR for ox, oy in obstacles):
             continue
-        placed.append((x, y))
+        placed.append((x, y, half_w))
         return (x, y), abs(dx) + abs(dy) > 0.3
-    spot = (anchor[0] + _OFFSETS[0][0], anchor[1])
-    placed.append(spot)
+    spot = (anchor[0] + _OFFSETS[0][0] + wider, anchor[1])
+    placed.append((*spot, half_w))
     return spot, False
 
 
@@ -640,17 +663,32 @@ def _rag_by_area(fig, by_area: Sequence[Mapping[str, Any]]) -> None:
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=9, title="Rating", title_fontsize=9)
 
 
+#: What a resources panel says when no partnership on it commits anything, or none gives the amount.
+_NOTHING_COMMITTED = {
+    "funding": "No council funding:\nevery partnership here\ngives £0",
+    "officer_days": "No officer time:\nevery partnership here\ngives 0 days",
+}
+_NOTHING_GIVEN = {
+    "funding": "No partnership here gives\nits annual council funding",
+    "officer_days": "No partnership here gives\nits officer time",
+}
+
+
 def _resources(fig, plotted: Sequence[Any], config: Config, money: Sequence[Any] | None = None) -> None:
+    from matplotlib.ticker import MaxNLocator
+
     if money:
         grid = fig.add_gridspec(2, 2, height_ratios=(4.8, 1.3 + 0.3 * len(money)))
         funding_ax = fig.add_subplot(grid[0, 0])
         days_ax = fig.add_subplot(grid[0, 1], sharex=funding_ax)
-        _money(fig.add_subplot(grid[1, :]), money)
+        bar_labels = _money(fig.add_subplot(grid[1, :]), money)
     else:
         funding_ax, days_ax = fig.subplots(1, 2, sharex=True)
+        bar_labels = []
     if not plotted:
         _empty(funding_ax, "No assessed partnership has an assurance score")
         days_ax.set_axis_off()
+        _fit_bar_labels(bar_labels)
         return
     to_label = []
     for ax, attribute, label in (
@@ -677,7 +715,24 @@ def _resources(fig, plotted: Sequence[Any], config: Config, money: Sequence[Any]
         ys = [getattr(item, attribute) or 0 for item in plotted]
         low = max(0.0, min(min(xs), config.rag.amber_assurance_below * 100) - 8)
         ax.set_xlim(low, 104)
-        ax.set_ylim(-0.04 * (max(ys) or 1), (max(ys) or 1) * 1.2)
+        # Whole pounds and whole days only: a range of a few pounds (or none) gave "£0 £0 £0 £1 £1"
+        # and days of 0.2, 0.4 ..., amounts nobody entered.
+        ax.yaxis.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10], integer=True))
+        top = max(ys)
+        ax.set_ylim(-0.04 * max(top, 1), max(top, 1) * 1.2)
+        if not top:
+            ax.set_yticks([0])
+            ax.text(
+                0.5,
+                0.55,
+                _NOTHING_COMMITTED[attribute] if shown else _NOTHING_GIVEN[attribute],
+                ha="center",
+                va="center",
+                fontsize=9,
+                color=CHART_MUTED,
+                transform=ax.transAxes,
+                bbox=ON_WHITE,
+            )
         points = ([item.checklist_assurance * 100 for item in shown], [getattr(item, attribute) for item in shown])
         to_label.append((ax, _notable(shown, *points, config), points))
         ax.axvline(config.rag.amber_assurance_below * 100, color=CHART_MUTED, linestyle="--", linewidth=1)
@@ -697,6 +752,7 @@ def _resources(fig, plotted: Sequence[Any], config: Config, money: Sequence[Any]
         loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=9, title="Rating", title_fontsize=9
     )
     fig.tight_layout()
+    _fit_bar_labels(bar_labels)
     for ax, notable, points in to_label:  # once the layout is fixed, so labels are placed where they will show
         _label_points(ax, *notable, points=list(zip(*points)))
 
@@ -705,10 +761,11 @@ def _resources(fig, plotted: Sequence[Any], config: Config, money: Sequence[Any]
 COUNCIL_MONEY, PARTNERS_MONEY = BLUE, ORANGE
 
 
-def _money(ax, bars: Sequence[Any]) -> None:
+def _money(ax, bars: Sequence[Any]) -> list:
     """The resources chart's money panel: for the partnerships with most money, the council's funding
     and the partners' money end to end, each bar labelled with the partners' money per council pound,
-    or "partners' money not known" when it cannot be worked out (the data table says why)."""
+    or "partners' money not known" when it cannot be worked out (the data table says why). Returns the
+    bars' labels, for `_fit_bar_labels` once the figure is laid out."""
     positions = list(range(len(bars)))[::-1]
     council = [item.funding for item in bars]
     partners = [item.partners_money or 0.0 for item in bars]
@@ -725,14 +782,15 @@ def _money(ax, bars: Sequence[Any]) -> None:
         **OUTLINE,
     )
     top = max(one + other for one, other in zip(council, partners))
+    labels = []
     for position, item, one, other in zip(positions, bars, council, partners):
         words = f"£{item.leverage:,.2f} per council £1" if item.leverage is not None else "partners' money not known"
-        ax.text(one + other + top * 0.01, position, words, va="center", fontsize=8, color=CHART_INK)
+        labels.append(ax.text(one + other + top * 0.01, position, words, va="center", fontsize=8, color=CHART_INK))
     ax.set_yticks(positions, [item.id for item in bars], fontsize=8.5)
     ax.set_xlim(0, top * 1.3)
     from matplotlib.ticker import MaxNLocator
 
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
     ax.xaxis.set_major_formatter(lambda value, _: f"£{value:,.0f}")
     ax.set_xlabel("Money a year (£): the council's, then the partners'")
     ax.tick_params(axis="y", length=0)
@@ -747,6 +805,28 @@ def _money(ax, bars: Sequence[Any]) -> None:
         loc="left",
     )
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=9, title="Money", title_fontsize=9)
+    return labels
+
+
+#: Room kept between a bar's label and the right edge of its panel, in pixels.
+_LABEL_ROOM = 4
+
+
+def _fit_bar_labels(labels: Sequence[Any]) -> None:
+    """Widen the money panel's scale so each bar's label ends inside the panel: a label past its edge ran
+    under the legend beside it ("partners' money not kn"). A label's width is fixed in pixels, its start
+    in pounds, so the scale that fits them all is worked out from the panel's width once laid out."""
+    if not labels:
+        return
+    ax = labels[0].axes
+    renderer = ax.figure.canvas.get_renderer()
+    width = ax.get_window_extent(renderer).width
+    low, high = ax.get_xlim()
+    needed = high
+    for label in labels:
+        room = max(width - label.get_window_extent(renderer).width - _LABEL_ROOM, width * 0.2)
+        needed = max(needed, low + (label.get_position()[0] - low) * width / room)
+    ax.set_xlim(low, needed)
 
 
 #: At most this many partnerships are labelled in each panel of the resources chart, so labels stay legible.
