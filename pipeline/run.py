@@ -372,8 +372,8 @@ class ValidationOutcome:
             lines.append(f"No workbooks ({SUPPORTED_FORMATS_TEXT}) found in {self.batch.input_dir}.")
         else:
             lines.append(
-                f"Files read: {len(workbooks)}; partnerships assessed: {assessed}; "
-                f"files not assessed: {len(workbooks) - assessed}."
+                f"Files read: {len(workbooks)}; workbooks assessed: {assessed}; "
+                f"workbooks not assessed: {len(workbooks) - assessed}."
             )
         if self.batch.ignored:
             lines.append(f"Files ignored: {len(self.batch.ignored)} (listed on the report's Summary sheet).")

@@ -61,7 +61,7 @@ def run(*args: str):
 def test_exit_0_when_no_error(clean_folder, tmp_path):
     result = run(str(clean_folder), "--out", str(tmp_path), "--as-of", AS_OF_TEXT)
     assert result.exit_code == 0, result.output
-    assert "Files read: 2; partnerships assessed: 2; files not assessed: 0." in result.output
+    assert "Files read: 2; workbooks assessed: 2; workbooks not assessed: 0." in result.output
     assert "Findings: 0 errors, 0 warnings." in result.output
     rows = (tmp_path / "validation_report.csv").read_text(encoding="utf-8").splitlines()
     assert rows == [",".join(FINDING_COLUMNS)]
@@ -70,7 +70,7 @@ def test_exit_0_when_no_error(clean_folder, tmp_path):
 def test_exit_1_when_an_error_is_found(mixed_folder, tmp_path):
     result = run(str(mixed_folder), "--out", str(tmp_path), "--as-of", AS_OF_TEXT)
     assert result.exit_code == 1
-    assert "Files read: 4; partnerships assessed: 3; files not assessed: 1." in result.output
+    assert "Files read: 4; workbooks assessed: 3; workbooks not assessed: 1." in result.output
     assert "Files ignored: 2" in result.output
     assert str(tmp_path / "validation_report.xlsx") in result.output
 
