@@ -362,10 +362,14 @@ def report(
     except (ReportError, FolderError) as error:  # the run failed
         raise click.ClickException(str(error)) from None
     # What the run took, said first: a setting mistyped (make's AS-OF= for AS_OF=) is seen in the summary.
+    review_year = year or as_of_date.year
+    earlier = ", ".join(str(folder) for folder in previous_dirs) or "none given"
+    if previous_dirs:
+        found = ", ".join(map(str, outcome.earlier_years))
+        earlier += f" ({found or f'no year before {review_year} there, so no change since last year'})"
     click.echo(
-        f"Review of {year or as_of_date.year} as of {long_date(as_of_date)}{' (today)' if as_of is None else ''}; "
-        f"configuration: {config_path or 'the defaults'}; earlier years: "
-        f"{', '.join(str(folder) for folder in previous_dirs) or 'none given'}."
+        f"Review of {review_year} as of {long_date(as_of_date)}{' (today)' if as_of is None else ''}; "
+        f"configuration: {config_path or 'the defaults'}; earlier years: {earlier}."
     )
     for line in outcome.summary_lines():
         click.echo(line)

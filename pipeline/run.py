@@ -58,6 +58,7 @@ class ReportOutcome:
     pdf: bool
     workbooks: int
     paths: list[Path] = field(default_factory=list)
+    earlier_years: tuple[int, ...] = ()  # the years `--previous` gave, oldest first
 
     @property
     def totals(self) -> dict[str, Any]:
@@ -217,7 +218,9 @@ def report(
         checkpoint("feedback")
 
     paths = [out_dir / name for name in (HTML_FILE, PDF_FILE if pdf else None, REGISTER_FILE, RESULTS_FILE) if name]
-    return ReportOutcome(out_dir, scores, findings, pdf, len(batch.workbooks), paths)
+    return ReportOutcome(
+        out_dir, scores, findings, pdf, len(batch.workbooks), paths, tuple(data["year"] for data in earlier)
+    )
 
 
 @contextmanager

@@ -278,6 +278,21 @@ def test_the_summary_says_the_date_configuration_and_years_the_run_took(inputs, 
     )
 
 
+def test_the_summary_names_the_earlier_years_found_and_says_when_there_is_none(inputs, tmp_path):
+    """`--previous output` in the first year (the folder holds only this year's own pack): no change
+    since last year was made, and nothing said so. The summary now names the years found."""
+    first = run(inputs, tmp_path / "output" / "2026")
+    assert first.exit_code == 0, first.output
+    again = run(inputs, tmp_path / "output" / "2026", "--previous", str(tmp_path / "output"))
+    assert again.exit_code == 0, again.output
+    assert again.output.splitlines()[0].endswith(
+        f"earlier years: {tmp_path / 'output'} (no year before {AS_OF.year} there, so no change since last year)."
+    )
+    later = run(inputs, tmp_path / "output" / "2027", "--year", "2027", "--previous", str(tmp_path / "output"))
+    assert later.exit_code == 0, later.output
+    assert later.output.splitlines()[0].endswith(f"earlier years: {tmp_path / 'output'} (2026).")
+
+
 @pytest.mark.parametrize("typed", ["2O26", "26", "1999"])
 def test_a_year_that_is_not_one_is_told_how_to_write_it(inputs, tmp_path, typed):
     # `make report YEAR=2O26` (a letter O) was told "'2O26' is not a valid integer range".
