@@ -494,3 +494,22 @@ def test_the_enlarged_movement_panel_has_no_band_ground_of_its_own(years):
     alone = (years / "2027-alone" / "charts" / "risk_heat_map.svg").read_text(encoding="utf-8").lower()
     for colour in BAND_COLOURS.values():
         assert marked.count(colour.lower()) == alone.count(colour.lower()) > 0, colour
+
+
+def test_no_partnership_in_both_years_is_said_not_counted_as_kept(tmp_path):
+    """Every partnership new and every one of last year's ended (the IDs typed afresh): the change
+    section said "No partnership's rating got worse" and "0 partnerships kept their rating. Each profile
+    shows its rating ... then and now", while no profile has a "then"."""
+    write_workbook(tmp_path / "2026-in" / "p1.xlsx", partnership_id="P-001")
+    write_workbook(tmp_path / "2027-in" / "p1.xlsx", partnership_id="NEW-1", register=NEXT_REVIEW)
+    assert run(tmp_path / "2026-in", tmp_path / "2026", "2026-04-30", "--no-pdf").exit_code == 0
+    result = run(
+        tmp_path / "2027-in", tmp_path / "2027", "2027-04-30", "--no-pdf", "--previous", str(tmp_path / "2026")
+    )
+    assert result.exit_code == 0, result.output
+    change = change_section(tmp_path / "2027")
+    assert (
+        "No partnership was reviewed both this year and in 2026, so no rating can be compared: check whether "
+        "the Partnership IDs were typed as in 2026's returns."
+    ) in change
+    assert "kept their rating" not in change and "got worse" not in change

@@ -900,6 +900,7 @@ def change_summary(comparison: Comparison, year: int, partnerships: Sequence[Map
             for change in comparison.partnerships
             if change.status == "continuing" and change.id not in moved and change.rag_then != change.rag_now
         ),
+        "continuing": sum(1 for change in comparison.partnerships if change.status == "continuing"),
         "unchanged": sum(
             1
             for change in comparison.partnerships
