@@ -513,3 +513,21 @@ def test_no_partnership_in_both_years_is_said_not_counted_as_kept(tmp_path):
         "the Partnership IDs were typed as in 2026's returns."
     ) in change
     assert "kept their rating" not in change and "got worse" not in change
+
+
+def test_last_years_entry_out_of_scope_is_not_ended_in_results_json(tmp_path):
+    """An entry out of scope last year with no return this year: the pack keeps it apart ("not
+    expected again") but results.json counted it among the partnerships that ended, so a dashboard
+    read from it gave two ended where the pack gave one."""
+    write_workbook(tmp_path / "2026-in" / "p1.xlsx", partnership_id="P-001")
+    write_workbook(tmp_path / "2026-in" / "p2.xlsx", partnership_id="P-002")
+    write_workbook(tmp_path / "2026-in" / "p8.xlsx", partnership_id="P-008", register={"scope_outside_body": "Yes"})
+    write_workbook(tmp_path / "2027-in" / "p1.xlsx", partnership_id="P-001", register=NEXT_REVIEW)
+    assert run(tmp_path / "2026-in", tmp_path / "2026", "2026-04-30", "--no-pdf").exit_code == 0
+    result = run(
+        tmp_path / "2027-in", tmp_path / "2027", "2027-04-30", "--no-pdf", "--previous", str(tmp_path / "2026")
+    )
+    assert result.exit_code == 0, result.output
+    record = json.loads((tmp_path / "2027" / "results.json").read_text(encoding="utf-8"))["change_since_previous"]
+    assert (record["ended"], record["ended_out_of_scope"]) == (["P-002"], ["P-008"])
+    assert "Returned last year but not this year (1):" in change_section(tmp_path / "2027")

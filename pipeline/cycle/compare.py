@@ -308,7 +308,11 @@ class Comparison:
                     "rag_then": self.rag_counts("then"),
                     "rag_now": self.rag_counts("now"),
                     "new": [change.id for change in self.new],
-                    "ended": [change.id for change in self.ended],
+                    # As the pack: an entry out of scope last year is not a partnership, not expected again.
+                    "ended": [change.id for change in self.ended if change.rag_then != catalogue.OUT_OF_SCOPE],
+                    "ended_out_of_scope": [
+                        change.id for change in self.ended if change.rag_then == catalogue.OUT_OF_SCOPE
+                    ],
                     "back": [change.id for change in self.back],
                     "ids_changed": [{"new": new.id, "ended": ended.id} for new, ended in self.ids_changed],
                     "names_changed": [
