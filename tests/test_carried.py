@@ -77,14 +77,14 @@ def years(tmp_path_factory):
     )
     first = run(last, root / "2026", "2026-04-30")
     second = run(now, root / "2027", "2027-04-30", "--previous", str(root / "2026"))
-    return first, second, (root / "2027" / "review_pack.html").read_text(encoding="utf-8")
+    return first, second, (root / "2027" / "review_pack.html").read_text(encoding="utf-8"), root
 
 
 def test_every_action_open_last_year_has_exactly_one_outcome(years):
     """Each action rollover sent is followed. The draft's (a second return of P-001 under the same name,
     which did not count) were never sent: next year's pack said its I05 was dropped "without being marked
     Complete", blaming the officer for an action the tool left out."""
-    first, second, _ = years
+    first, second, _, _ = years
     open_last_year = sum(
         1
         for item in first["partnerships"]
@@ -116,7 +116,7 @@ def test_every_action_open_last_year_has_exactly_one_outcome(years):
 
 
 def test_the_pack_accounts_for_each_of_them(years):
-    _, _, html = years
+    _, _, html, _ = years
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
     assert (
         "5 improvement actions were open at last year's review, each accounted for once: 1 now closed "
@@ -130,7 +130,7 @@ def test_actions_of_partnerships_with_no_profile_are_listed(years):
     """The change section said of last year's open actions "Each profile lists them", but P-002 (no
     return) and P-003 (not assessed) have no profile this year: their actions were listed nowhere in
     the pack. They are now listed under the sentence, each with its partnership and outcome."""
-    _, _, html = years
+    _, _, html, _ = years
     change = html[html.index("Actions carried over from last year") : html.index('id="charts"')]
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", change))
     assert "Each profile lists them." not in text
@@ -144,3 +144,25 @@ def test_actions_of_partnerships_with_no_profile_are_listed(years):
         "P-003 Safer Communities Partnership P-003 I05 Set targets Done Not assessed",
         "P-003 Safer Communities Partnership P-003 I14 Name a lead In progress Not assessed",
     ]
+
+
+def test_rollover_names_the_partnerships_with_no_return_this_year(years, tmp_path):
+    """P-002 sent no return in 2027: next year's workbooks, rolled over from 2027's register, left it
+    out without a word, with its open action, never sent again. The summary names it (from the
+    results.json beside the register) and says where its actions are."""
+    from pipeline.cycle.rollover import write_rollover
+
+    root = years[3]
+    lines = write_rollover(root / "2027" / "register.xlsx", tmp_path / "2028").summary_lines()
+    assert (
+        "Not rolled over, no return for the 2027 review: P-002 Safer Communities Partnership P-002 (1 open "
+        "action). Their open actions and own risks are in the 2026 register.xlsx: for any still running, "
+        "roll over from it too."
+    ) in lines
+    # A register without its results.json beside it (copied elsewhere) rolls over as before.
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    (alone / "register.xlsx").write_bytes((root / "2027" / "register.xlsx").read_bytes())
+    assert not any(
+        "no return" in line for line in write_rollover(alone / "register.xlsx", tmp_path / "x").summary_lines()
+    )

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import warnings
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ from pipeline.config import DEFAULT_OBJECTIVES, Limits, Objective, Scoring
 from pipeline.files.reading import CannotRead, read_named_file
 from pipeline.check.rules import id_key
 from pipeline.check.score import counting_order
+from pipeline.cycle.compare import RESULTS_FILE
 from pipeline.cycle.fill import fill
 from pipeline.cycle.register import (
     OBJECTIVE_HEADERS,
@@ -134,6 +136,9 @@ class RolloverSummary:
     objectives_left: tuple[tuple[str, int], ...] = ()
     #: Last year's returns answered objectives, and none of them is on this year's list
     no_objective_kept: bool = False
+    #: Partnerships returned the year before the register's but not in it: "ID name (what it had open)"
+    not_returned: tuple[str, ...] = ()
+    not_returned_since: int | None = None  # the year they were last returned
 
     @property
     def actions_carried(self) -> int:
@@ -177,6 +182,12 @@ class RolloverSummary:
                 f"{name} (answered in {values.counted(count, 'workbook')})" for name, count in self.objectives_left
             )
             lines.append(f"Not carried, as the objective is not on this year's list (same Ref and title): {left}.")
+        if self.not_returned:
+            lines.append(
+                f"Not rolled over, no return for the {self.register_year} review: "
+                f"{'; '.join(self.not_returned)}. Their open actions and own risks are in the "
+                f"{self.not_returned_since} register.xlsx: for any still running, roll over from it too."
+            )
         if self.no_objective_kept:
             lines.append(
                 "None of last year's objectives is on the list these workbooks ask about: if the council's "
@@ -246,7 +257,32 @@ def write_rollover(
             (name, answered[key]) for key, name in register.objectives.items() if key not in listed and answered[key]
         ),
         no_objective_kept=bool(answered) and not listed & answered.keys(),
+        **_not_returned(register_file.parent / RESULTS_FILE, register.year),
     )
+
+
+def _not_returned(results_file: Path, year: int | None) -> dict[str, Any]:
+    """The partnerships returned the year before the register's review and not in it, as the
+    results.json of the same run (beside the register, made with --previous) records them: rollover
+    reads one register, so it leaves them out, with their open actions and own risks."""
+    try:
+        data = json.loads(results_file.read_text(encoding="utf-8"))
+        change = data["change_since_previous"]
+        if data["year"] != year:
+            return {}
+        ended = [
+            item
+            for item in change["partnerships"]
+            if item["status"] == "ended" and item["rag_then"] != catalogue.OUT_OF_SCOPE
+        ]
+        said = [
+            f"{item['id']} {item['name']}".strip()
+            + (f" ({values.counted(len(item['carried_actions']), 'open action')})" if item["carried_actions"] else "")
+            for item in ended
+        ]
+        return {"not_returned": tuple(said), "not_returned_since": change["previous_year"]} if said else {}
+    except (OSError, ValueError, KeyError, TypeError):  # no results.json beside it, or not one with a comparison
+        return {}
 
 
 def file_name(partnership_id: str, name: str) -> str:
