@@ -166,3 +166,43 @@ def test_rollover_names_the_partnerships_with_no_return_this_year(years, tmp_pat
     assert not any(
         "no return" in line for line in write_rollover(alone / "register.xlsx", tmp_path / "x").summary_lines()
     )
+
+
+def test_an_action_written_over_with_another_is_shown_with_what_it_now_reads(tmp_path):
+    """Rollover puts last year's open action on its area's row; the officer finished it and wrote this
+    year's new action over it, Not started. The profile showed last year's action "In progress ->
+    Not started, still open", as if it had gone backwards, with nothing of the new action. The row now
+    says what the area's action reads this year."""
+    last, now = tmp_path / "in-2026", tmp_path / "in-2027"
+    write_workbook(
+        last / "p1.xlsx", improvement={"I07": action("Write down the rules of engagement in a partnership agreement")}
+    )
+    write_workbook(
+        now / "p1.xlsx",
+        register={"review_completed_on": dt.date(2027, 4, 15), "next_review": dt.date(2028, 3, 31)},
+        improvement={
+            "I07": action("Write down the rules of engagement in a partnership agreement", "Complete"),
+            "I14": action("Review the partnership agreement each year", "Not started"),
+        },
+    )
+    write_workbook(
+        tmp_path / "in-2027b" / "p1.xlsx",
+        register={"review_completed_on": dt.date(2027, 4, 15), "next_review": dt.date(2028, 3, 31)},
+        improvement={"I07": action("Review the partnership agreement each year", "Not started")},
+    )
+    run(last, tmp_path / "2026", "2026-04-30")
+    kept = run(now, tmp_path / "2027", "2027-04-30", "--previous", str(tmp_path / "2026"))
+    replaced = run(tmp_path / "in-2027b", tmp_path / "2027b", "2027-04-30", "--previous", str(tmp_path / "2026"))
+
+    def i07(record):
+        [item] = record["change_since_previous"]["partnerships"]
+        return next(entry for entry in item["carried_actions"] if entry["ref"] == "I07")
+
+    assert i07(kept)["action_now"] == ""  # the same action, now Complete
+    assert i07(replaced)["action_now"] == "Review the partnership agreement each year"
+    html = (tmp_path / "2027b" / "review_pack.html").read_text(encoding="utf-8")
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html[html.index('class="carried"') :]))
+    assert (
+        "I07 Write down the rules of engagement in a partnership agreement (this year the area's action reads: "
+        "Review the partnership agreement each year) In progress Not started Still open"
+    ) in text

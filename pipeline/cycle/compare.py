@@ -70,6 +70,9 @@ class CarriedAction:
     action: str
     status_then: str
     status_now: str  # this year's Action status, "Complete" when closed, "Not carried over" if gone
+    #: What the area's action reads this year when that is not last year's (case and spaces aside): the
+    #: officer wrote another action over it, so `status_now` is that one's; "" when it is the same.
+    action_now: str = ""
 
     @property
     def still_open(self) -> bool:
@@ -546,9 +549,18 @@ def _carried(open_then: Sequence[Mapping[str, Any]], this: Mapping[str, Any] | N
             return NOT_ASSESSED_NOW
         return _status(now_by_ref[item["ref"]]) if item["ref"] in now_by_ref else NOT_CARRIED_OVER
 
+    def text_now(item: Mapping[str, Any]) -> str:
+        then, found = str(item.get("action") or ""), now_by_ref.get(item["ref"])
+        written = str((found or {}).get("action") or "")
+        return written if found and written and values.folded(written) != values.folded(then) else ""
+
     return tuple(
         CarriedAction(
-            ref=item["ref"], action=str(item.get("action") or ""), status_then=_status(item), status_now=now(item)
+            ref=item["ref"],
+            action=str(item.get("action") or ""),
+            status_then=_status(item),
+            status_now=now(item),
+            action_now=text_now(item) if this is not None and this.get("assessed", True) else "",
         )
         for item in open_then
     )

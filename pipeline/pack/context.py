@@ -1014,6 +1014,7 @@ def profile_change(score: PartnershipScore, comparison: Comparison, first_file: 
                 "ref": action.ref,
                 "area": areas.get(action.ref, ""),
                 "action": action.action,
+                "action_now": action.action_now,
                 "status_then": action.status_then,
                 "status_now": action.status_now,
                 "outcome": CARRIED_OUTCOMES.get(action.status_now, "Still open"),
