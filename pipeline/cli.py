@@ -200,7 +200,7 @@ def templates(out_dir: Path, register_file: Path | None, year: int | None, confi
 
         try:
             with _writing_into(out_dir):
-                click.echo(f"Wrote {write_blank(out_dir, config.objectives, config.scoring)}")
+                click.echo(f"Wrote {write_blank(out_dir, config.objectives, config.scoring, config.tiers)}")
         except NotATemplate as error:
             raise click.ClickException(str(error)) from None
         return
@@ -209,7 +209,12 @@ def templates(out_dir: Path, register_file: Path | None, year: int | None, confi
     try:
         with _writing_into(out_dir):
             summary = write_rollover(
-                register_file, out_dir, year=year, objectives=config.objectives, scoring=config.scoring
+                register_file,
+                out_dir,
+                year=year,
+                objectives=config.objectives,
+                scoring=config.scoring,
+                tiers=config.tiers,
             )
     except RolloverError as error:
         raise click.ClickException(str(error)) from None

@@ -16,6 +16,7 @@ from typing import Mapping
 from pipeline import catalogue, values
 from pipeline.catalogue import Kind
 from pipeline.config import Tier
+from pipeline.formats import days, money
 
 _THRESHOLDS = (
     ("funding_from", "funding", "Annual council funding £{value:,.0f} is at least £{limit:,.0f}"),
@@ -81,3 +82,20 @@ def proportionate(method: str, tier: Tier) -> bool | None:
 def expects_no_method(tier: Tier) -> bool:
     """Whether the tier accepts a partnership managed by no formal method (Limited by default)."""
     return catalogue.NO_FORMAL_METHOD.casefold() in {item.casefold() for item in tier.methods}
+
+
+def takes(tier: Tier) -> str:
+    """Which partnerships the tier takes, in words: 'council funding at least £250,000; or officer time
+    at least 200 days; or Council role = Leading', or 'every other partnership' for the last."""
+    if tier.catches_all:
+        return "every other partnership"
+    thresholds = [
+        f"{words} at least {shown}"
+        for words, limit, shown in (
+            ("council funding", tier.funding_from, money(tier.funding_from)),
+            ("officer time", tier.officer_days_from, f"{days(tier.officer_days_from)} days"),
+            ("councillor time", tier.councillor_days_from, f"{days(tier.councillor_days_from)} days"),
+        )
+        if limit is not None
+    ]
+    return "; or ".join([*thresholds, *tier.when])

@@ -385,6 +385,17 @@ def test_rolled_over_workbooks_tell_officers_the_configured_risk_bands(register_
     assert "a score above 9 is a High risk" in guide
 
 
+def test_rolled_over_workbooks_tell_officers_the_configured_tiers(register_file, tmp_path):
+    from pipeline.config import Tier
+
+    tiers = (Tier("Strategic", funding_from=100_000, methods=("Quarterly performance report",)), Tier("Light"))
+    summary = write_rollover(register_file, tmp_path / "next", year=2026, tiers=tiers)
+    guide = "\n".join(
+        str(cell.value) for row in load(summary.written[0])[catalogue.GUIDE_SHEET].iter_rows() for cell in row
+    )
+    assert "Strategic\nTaken by council funding at least £100,000. Proportionate methods: Quarterly" in guide
+
+
 def test_register_answers_that_cannot_be_read_are_listed_for_the_officer_to_correct(tmp_path):
     # A Next review date in words and an address with no domain were carried as typed without a word,
     # where an action's unreadable status or date is listed.

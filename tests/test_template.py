@@ -463,3 +463,32 @@ def test_a_return_saved_under_the_templates_name_is_never_written_over(tmp_path)
     assert CliRunner().invoke(cli, ["templates", "--out", str(folder)]).exit_code == 0
     again = CliRunner().invoke(cli, ["templates", "--out", str(folder), "--config", str(config)])
     assert again.exit_code == 0, again.output  # a blank template made with other settings is replaced
+
+
+def test_the_template_tells_officers_which_methods_suit_each_tier(tmp_path):
+    """With significance tiers configured, the report warned 7 of 12 returns that their performance
+    management method was not proportionate, and the template had never said which methods suit which
+    partnerships. Its Guide now sets out each tier, as the pack's Method does, and so does a rolled-over
+    workbook's."""
+    config = tmp_path / "review.toml"
+    config.write_text(
+        "[[significance.tiers]]\n"
+        'name = "Strategic"\nfunding_from = 100000\nofficer_days_from = 100\n'
+        'methods = ["Partnership performance framework", "Quarterly performance report"]\n'
+        "[[significance.tiers]]\n"
+        'name = "Light"\nmethods = ["Quarterly performance report", "No formal method"]\n',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["templates", "--out", str(tmp_path / "blank"), "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    text = guide_text(openpyxl.load_workbook(tmp_path / "blank" / catalogue.TEMPLATE_FILE_NAME))
+    assert (
+        "Strategic\nTaken by council funding at least £100,000; or officer time at least 100 days. Proportionate "
+        "methods: Partnership performance framework; Quarterly performance report." in text
+    )
+    assert (
+        "Light\nTaken by every other partnership. Proportionate methods: Quarterly performance report; No formal method."
+        in text
+    )
+    default = guide_text(openpyxl.load_workbook(template.write_blank(tmp_path / "default")))
+    assert "Major\nTaken by council funding at least £250,000" in default

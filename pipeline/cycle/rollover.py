@@ -44,7 +44,7 @@ from openpyxl.workbook.workbook import Workbook as OpenpyxlWorkbook
 from pipeline import catalogue, values
 from pipeline.catalogue import Kind
 from pipeline.check.validation_report import neutralise
-from pipeline.config import DEFAULT_OBJECTIVES, Limits, Objective, Scoring
+from pipeline.config import DEFAULT_OBJECTIVES, DEFAULT_TIERS, Limits, Objective, Scoring, Tier
 from pipeline.files.reading import CannotRead, read_named_file
 from pipeline.check.rules import id_key
 from pipeline.check.score import counting_order
@@ -203,6 +203,7 @@ def write_rollover(
     year: int | None = None,
     objectives: tuple[Objective, ...] = DEFAULT_OBJECTIVES,
     scoring: Scoring = Scoring(),
+    tiers: tuple[Tier, ...] = DEFAULT_TIERS,
 ) -> RolloverSummary:
     """Write one pre-filled workbook per in-scope partnership of `register_file` into `out_dir`, for the
     review of `year`: by default the one after the register's, or this year's for a register that does
@@ -218,7 +219,9 @@ def write_rollover(
     names = UniqueNames(out_dir, reserved=(register_file,))
     planned = [
         (partnership, names.claim(PurePosixPath(file_name(partnership.id, partnership.name))), workbook_bytes(workbook))
-        for partnership, workbook in rollover_workbooks(register, year=year, objectives=objectives, scoring=scoring)
+        for partnership, workbook in rollover_workbooks(
+            register, year=year, objectives=objectives, scoring=scoring, tiers=tiers
+        )
     ]
     # Never over an officer's work: a file of the same name that is not what this writes stops it all.
     in_the_way = [path.name for _, path, data in planned if path.is_file() and path.read_bytes() != data]
@@ -298,13 +301,14 @@ def rollover_workbooks(
     year: int,
     objectives: tuple[Objective, ...] = DEFAULT_OBJECTIVES,
     scoring: Scoring = Scoring(),
+    tiers: tuple[Tier, ...] = DEFAULT_TIERS,
 ) -> Iterable[tuple[Partnership, OpenpyxlWorkbook]]:
     """Each partnership with its workbook for `year`, built from the current template listing this year's
     `objectives` and telling officers the risk bands of `scoring`, in memory. Last year's answer on an
     objective comes back when this year's list has the same objective (same Ref and title); a new or
     changed objective is left for the officer."""
     for partnership in register.partnerships:
-        workbook = build_workbook(objectives, scoring=scoring)
+        workbook = build_workbook(objectives, scoring=scoring, tiers=tiers)
         prefilled = {
             key: value for key, value in partnership.register.items() if key not in FRESH_FIELDS and value is not None
         }

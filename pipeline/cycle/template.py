@@ -22,9 +22,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline import catalogue, values
 from pipeline.catalogue import Field, Kind, SheetLayout
-from pipeline.config import DEFAULT_OBJECTIVES, Objective, Scoring, objectives_fingerprint
+from pipeline.config import DEFAULT_OBJECTIVES, DEFAULT_TIERS, Objective, Scoring, Tier, objectives_fingerprint
 from pipeline.files.atomic import write_atomic
 from pipeline.files.xlsx import put, workbook_bytes
+from pipeline.significance import takes
 from pipeline.formats import EXAMPLE_DATE, EXCEL_DATE, EXCEL_MONEY
 
 CREATOR = "Partnership review"
@@ -93,9 +94,11 @@ def build_workbook(
     *,
     version: int = catalogue.TEMPLATE_VERSION,
     scoring: Scoring = Scoring(),
+    tiers: tuple[Tier, ...] = DEFAULT_TIERS,
 ) -> Workbook:
     """The blank standard workbook, in memory, listing the council's `objectives` and telling officers
-    the risk bands of `scoring` (both the configuration's).
+    the risk bands of `scoring` and the significance `tiers` with their proportionate methods (all the
+    configuration's).
 
     `version=1` builds the previous template (no Objectives sheet, no budget fields): it is still read,
     and the tests keep returns made with it beside current ones."""
@@ -104,7 +107,7 @@ def build_workbook(
     workbook = Workbook()
     workbook.remove(workbook.active)
     builders = {
-        catalogue.GUIDE_SHEET: lambda sheet: _guide(sheet, version, scoring),
+        catalogue.GUIDE_SHEET: lambda sheet: _guide(sheet, version, scoring, tiers),
         catalogue.REGISTER.name: lambda sheet: _register(sheet, version),
         catalogue.OBJECTIVES_SHEET.name: lambda sheet: _objectives(sheet, objectives),
         catalogue.CHECKLIST.name: _checklist,
@@ -136,14 +139,17 @@ class NotATemplate(Exception):
 
 
 def write_blank(
-    out_dir: Path, objectives: tuple[Objective, ...] = DEFAULT_OBJECTIVES, scoring: Scoring = Scoring()
+    out_dir: Path,
+    objectives: tuple[Objective, ...] = DEFAULT_OBJECTIVES,
+    scoring: Scoring = Scoring(),
+    tiers: tuple[Tier, ...] = DEFAULT_TIERS,
 ) -> Path:
     """Write the blank workbook to `out_dir/partnership_review.xlsx` and return its path. An officer's
     return saved there under the template's own name is never written over (`NotATemplate`): only a
     blank template (this one, or one made with other settings) is replaced."""
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / catalogue.TEMPLATE_FILE_NAME
-    data = workbook_bytes(build_workbook(objectives, scoring=scoring))
+    data = workbook_bytes(build_workbook(objectives, scoring=scoring, tiers=tiers))
     if path.is_file() and path.read_bytes() != data and not _blank(path):
         raise NotATemplate(
             f"{path} is not a blank template (an officer's return saved under the template's name?): it is not "
@@ -174,7 +180,7 @@ def _blank(path: Path) -> bool:
 # --- Sheets ----------------------------------------------------------------------------------------
 
 
-def _guide(sheet: Worksheet, version: int, scoring: Scoring) -> None:
+def _guide(sheet: Worksheet, version: int, scoring: Scoring, tiers: tuple[Tier, ...]) -> None:
     sheet.column_dimensions["A"].width = 30
     sheet.column_dimensions["B"].width = 100
     sheet.sheet_view.showGridLines = False
@@ -253,6 +259,19 @@ def _guide(sheet: Worksheet, version: int, scoring: Scoring) -> None:
             f"do not unprotect them, insert or delete rows, or rename sheets, because the review "
             f"reads each answer from its place.",
             _BODY,
+        ),
+        ("Proportionate governance", "", _HEADING_FONT),
+        (
+            "",
+            "The strategy asks that performance management be proportionate to the type and complexity "
+            "of the partnership. The review places each partnership in the first of these tiers that "
+            "takes it (from its Register answers) and checks its Performance management method against "
+            "the tier's methods:",
+            _BODY,
+        ),
+        *(
+            (tier.name, f"Taken by {takes(tier)}. Proportionate methods: {'; '.join(tier.methods)}.", _BODY)
+            for tier in tiers
         ),
         ("What the answers mean", "", _HEADING_FONT),
     ]

@@ -17,7 +17,7 @@ from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoesca
 import markupsafe
 from markupsafe import Markup
 
-from pipeline import values
+from pipeline import significance, values
 from pipeline.formats import days, long_date, money, percent
 from pipeline.pack.palette import STYLESHEET
 from pipeline.pack.sections import ABOVE_PROFILES, CONTENTS_TITLE, SECTION_TITLES
@@ -61,6 +61,7 @@ def environment() -> Environment:
     env.filters["breakable"] = breakable
     env.filters["wrappable_figure"] = wrappable_figure
     env.filters["counted"] = values.counted
+    env.filters["tier_takes"] = significance.takes
     env.globals.update(
         section_titles={anchor: _words(title) for anchor, title in SECTION_TITLES.items()},
         above_profiles=ABOVE_PROFILES,
