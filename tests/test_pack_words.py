@@ -339,3 +339,28 @@ def test_the_resources_figures_say_how_many_partnerships_give_them(tmp_path):
     text = tiles(pack_html(none, tmp_path / "out-none"))
     assert "Not given council funding a year to partnerships in scope and assessed (given by none of 2)" in text
     assert "£0" not in text
+
+
+def test_a_year_with_nothing_in_scope_gives_no_empty_tables_or_ranks(tmp_path):
+    """Every return out of scope: the figures behind two charts were tables with a header and no rows
+    (a screen reader opened an empty table), and the nine risks, rated by no one, were ranked 1 to 9."""
+    from officer import write_workbook
+
+    inputs = tmp_path / "returns"
+    for number in (1, 2):
+        write_workbook(
+            inputs / f"p{number}.xlsx", partnership_id=f"P-00{number}", register={"scope_outside_body": "Yes"}
+        )
+    page = pack_html(inputs, tmp_path / "out")
+    charts = page[page.index('id="charts"') : page.index('id="exceptions"')]
+    for details in re.findall(r'<details class="chart-data">.*?</details>', charts, flags=re.S):
+        body = details[details.index("<tbody>") : details.index("</tbody>")] if "<tbody>" in details else ""
+        assert "<tbody>" not in details or "<tr>" in body, details
+    assert "There are no figures to give:" in charts
+    assert (
+        "2 register entries (0 partnerships and 2 out of scope, not partnerships under the strategy) by the "
+        "service area that leads it"
+    ) in charts
+    ranked = charts[charts.index('id="chart-strategy_risks_ranked-data"') :]
+    rows = re.findall(r"<tr><th scope=\"row\">(R0\d)[^<]*</th><td>([^<]*)</td>", ranked)
+    assert rows and all(rank == "\u2014" for _, rank in rows), rows

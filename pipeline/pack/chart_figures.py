@@ -202,7 +202,7 @@ def _strategy_risks(rows: Sequence[Mapping[str, Any]]) -> Figures:
         tuple(
             (
                 f"{row['ref']} {row['text']}",
-                str(rank),
+                str(rank) if row["rated"] else "\u2014",  # a risk nobody rated has no place in the ranking
                 f"{row['average']:.1f}" if row["rated"] else "not rated",
                 row["band"] if row["rated"] else "\u2014",
                 str(row["rated"]),
@@ -300,8 +300,17 @@ def _by_area(areas: Sequence[Mapping[str, Any]]) -> Figures:
         f"{row['service_area']}: " + ", ".join(f"{count} {rag}" for rag, count in row["counts"].items() if count)
         for row in areas
     ]
+    out = sum(
+        row["counts"].get(catalogue.OUT_OF_SCOPE, 0) for row in areas
+    )  # entries, not partnerships under the strategy
+    counts = (
+        f"{counted(partnerships, 'register entry', 'register entries')} ({counted(partnerships - out, 'partnership')} "
+        f"and {out} out of scope, not partnerships under the strategy)"
+        if out
+        else counted(partnerships, "partnership")
+    )
     return Figures(
-        f"{counted(partnerships, 'partnership')} by the service area that leads it "
+        f"{counts} by the service area that leads it "
         f"({counted(len(areas), 'area')}) and by rating. " + "; ".join(parts) + ".",
         table,
     )
