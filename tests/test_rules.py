@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from libreoffice import resave
 from officer import AS_OF, write_workbook
 from pipeline import catalogue
 from pipeline.config import DEFAULT_OBJECTIVES, Config, Scoring
@@ -261,3 +262,41 @@ def test_an_id_or_name_far_too_long_is_text_pasted_into_the_wrong_cell(tmp_path)
     found = {(item.cell, item.rule): item.message for item in check([workbook], as_of=AS_OF, config=CONFIG).findings}
     assert "is 500 characters long, far longer than a Partnership ID" in found["B2", "register.invalid"]
     assert "is 599 characters long, far longer than a partnership's name" in found["B3", "register.invalid"]
+
+
+def test_a_percentage_typed_into_a_figure_is_not_read_as_a_fraction(tmp_path):
+    """'50%' typed into Officer time in Excel is stored as 0.5 with a percent format, and was read as
+    half a day, with no finding (and 100% as one day); an amount formatted as dollars or euros was read
+    as pounds, where '$25,000' typed is refused. A figure in a percent format, or a currency not pounds,
+    is what the cell shows, not a number of days or pounds: register.invalid, with the value as shown."""
+    from openpyxl import load_workbook
+
+    def percent(book):
+        sheet = book[catalogue.REGISTER.name]
+        for key, value, shape in (
+            ("officer_days", 0.5, "0%"),
+            ("funding", 1.0, "0.0%"),
+            ("partner_contributions", 25000, "[$$-409]#,##0"),  # Format Cells > Currency > $ English (US)
+            ("total_budget", 25000, "#,##0.00 [$\u20ac-1]"),
+            ("councillor_days", 3, "[$-809]0"),  # a locale's tag alone: a plain figure
+        ):
+            cell = sheet[f"B{catalogue.REGISTER_ROWS[key]}"]
+            cell.value, cell.number_format = value, shape
+
+    path = write_workbook(tmp_path / "made" / "percent.xlsx", edit=percent)
+    workbook = load_workbook_file(path, tmp_path / "made", CONFIG)
+    found = {(item.cell, item.rule): item.value for item in check([workbook], as_of=AS_OF, config=CONFIG).findings}
+    # LibreOffice writes the formats its own way: the same figures are read the same.
+    saved = resave(path, tmp_path / "saved")
+    again = load_workbook_file(saved, tmp_path / "saved", CONFIG)
+    assert {(item.cell, item.rule): item.value for item in check([again], as_of=AS_OF, config=CONFIG).findings} == found
+    assert found[f"B{catalogue.REGISTER_ROWS['officer_days']}", "register.invalid"] == "50%"
+    assert found[f"B{catalogue.REGISTER_ROWS['funding']}", "register.invalid"] == "100.0%"
+    assert found[f"B{catalogue.REGISTER_ROWS['partner_contributions']}", "register.invalid"] == "$25,000"
+    assert found[f"B{catalogue.REGISTER_ROWS['total_budget']}", "register.invalid"] == "\u20ac25,000.00"
+    assert (f"B{catalogue.REGISTER_ROWS['councillor_days']}", "register.invalid") not in found
+    assert workbook.value("councillor_days") == 3
+    # A figure in the template's own formats is read as before.
+    plain = load_workbook_file(write_workbook(tmp_path / "plain.xlsx"), tmp_path, CONFIG)
+    assert not [item for item in check([plain], as_of=AS_OF, config=CONFIG).findings if item.rule == "register.invalid"]
+    assert load_workbook(path)[catalogue.REGISTER.name][f"B{catalogue.REGISTER_ROWS['officer_days']}"].value == 0.5

@@ -102,9 +102,9 @@ def preflight(data: bytes, suffix: str, limits: Limits, deadline: float | None =
 class Package:
     """A package that pre-flight passed, as far as the reader needs it besides the cells: which part is
     the workbook, what each part is to a reader, where each relationship of the workbook points, and
-    the XML of the workbook part, of every sheet part (up to `KEPT_BYTES` each) and of the document
-    properties, inflated and checked once, here, so that the reader finds defined names and formulas
-    without unpacking the file again."""
+    the XML of the workbook part, of every sheet part (up to `KEPT_BYTES` each), of the styles and of
+    the document properties, inflated and checked once, here, so that the reader finds defined names,
+    formulas and number formats without unpacking the file again."""
 
     workbook: str
     roles: dict[str, str]
@@ -176,7 +176,12 @@ def _check_package(members: list[zipfile.ZipInfo], data: bytes, limits: Limits, 
             continue
         role = roles.get(name, "")
         xml = _scan_part(
-            data, member, role, limits, deadline, keep=role in ("workbook", "sheet") or name == CORE_PROPERTIES
+            data,
+            member,
+            role,
+            limits,
+            deadline,
+            keep=role in ("workbook", "sheet", "styles") or name == CORE_PROPERTIES,
         )
         if xml is not None:
             kept[name] = xml
@@ -199,7 +204,7 @@ def relationships_part(part: str) -> str:
 
 
 def part_roles(workbook: str, rels: bytes | None, names: Iterable[str]) -> tuple[dict[str, str], dict[str, str]]:
-    """What each part is to a reader ('workbook', 'sheet', 'strings'), from the workbook's relationships
+    """What each part is to a reader ('workbook', 'sheet', 'strings', 'styles'), from the workbook's relationships
     `rels`, and where each of those relationships points (Id -> part name).
 
     A reader follows the relationships, not the usual part names, so a sheet stored under any name
@@ -233,6 +238,8 @@ def part_roles(workbook: str, rels: bytes | None, names: Iterable[str]) -> tuple
             roles[name] = "sheet"
         elif kind.endswith("/sharedStrings"):
             roles[name] = "strings"
+        elif kind.endswith("/styles"):
+            roles[name] = "styles"
     return roles, targets
 
 

@@ -306,6 +306,8 @@ def read_workbook(
         present, sheets = _read_sheets(_huge_numbers_as_text(data, package), wanted, deadline)
     for (sheet_name, reference_), error in book.error_cells(tuple(sheets)).items():
         sheets[sheet_name].put(reference_, error)  # the reader gives an error as a blank cell
+    if catalogue.REGISTER.name in sheets:
+        _figures_as_shown(book, sheets[catalogue.REGISTER.name])
     version, version_findings = _check_template_version(version_text, reference, name, sheets)
     if version_findings:
         # Not made from the template (or from an unknown version): that is the one thing to say; its
@@ -406,6 +408,50 @@ _ERROR_CELL = re.compile(
 _ERROR_TYPE = re.compile(rb'\bt="e"')
 
 
+#: Excel's built-in percent formats: 9 is '0%', 10 is '0.00%'.
+_BUILT_IN_PERCENTS = {9: 0, 10: 2}
+_BUILT_IN_PERCENT = re.compile(rb'numFmtId="(?:9|10)"')
+#: Signs of a currency not pounds, in a number format: '[$€-1]', '"$"#,##0', '[$USD]', '¥'.
+_CURRENCY_TAG = re.compile(r"\[\$([^\]-]+)[^\]]*\]")  # '[$€-1]'; '[$-809]' is a locale alone
+_CURRENCY_SIGN = re.compile("[$\u20ac\u00a5]")
+#: What marks a styles part as holding a format that would change a figure's meaning, for a fast look.
+_MEANING_MARKS = (b"%", b"$", "\u20ac".encode(), "\u00a5".encode())
+
+
+def _meaning_formats(styles: bytes) -> dict[int, tuple[str, str, int]]:
+    """The cell formats (their index, a cell's `s`) of a styles part that show a figure as a percentage
+    or in a currency not pounds, each as (prefix, suffix, decimal places) to show it as Excel does:
+    ('', '%', 0) for '0%', ('€', '', 2) for '[$€-1] #,##0.00'. The part passed pre-flight (no
+    declaration), so the standard parser reads it."""
+    from xml.etree import ElementTree
+
+    try:
+        root = ElementTree.fromstring(styles)
+    except ElementTree.ParseError:
+        return {}  # the reader says what is wrong with the file, if anything
+    spaced = root.tag.partition("}")[0] + "}" if root.tag.startswith("{") else ""
+    meanings = {number: ("", "%", places) for number, places in _BUILT_IN_PERCENTS.items()}
+    for item in root.iterfind(f"{spaced}numFmts/{spaced}numFmt"):
+        code, number = item.get("formatCode", "").split(";")[0], item.get("numFmtId", "")
+        if not number.isdigit() or "\u00a3" in code:
+            continue  # pounds, or not a format a cell can name
+        places = code.partition(".")[2]
+        places = len(places) - len(places.lstrip("0#"))
+        bare = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", code)
+        tag, sign = _CURRENCY_TAG.search(code), _CURRENCY_SIGN.search(re.sub(r"\[[^\]]*\]", "", code))
+        currency = tag.group(1) if tag else sign.group(0) if sign else None
+        if "%" in bare:
+            meanings[int(number)] = ("", "%", places)
+        elif currency and currency.strip():
+            meanings[int(number)] = (currency.strip(), "", places)
+    found = {}
+    for index, xf in enumerate(root.iterfind(f"{spaced}cellXfs/{spaced}xf")):
+        number = xf.get("numFmtId", "0")
+        if number.isdigit() and int(number) in meanings:
+            found[index] = meanings[int(number)]
+    return found
+
+
 class _WorkbookPart:
     """The workbook part of a pre-flighted package, parsed once: its defined names and which part holds
     each sheet; and the formulas of sheets, from the sheet parts pre-flight kept (the reader gives only
@@ -444,6 +490,22 @@ class _WorkbookPart:
                     found[(sheet, match.group(2).decode("ascii"))] = shown
         return found
 
+    def meaning_formats(self, sheet: str, references: tuple[str, ...]) -> dict[str, tuple[str, str, int]]:
+        """Of the cells at `references` of a sheet, those whose number format changes what the figure
+        means: a percentage, or a currency not pounds (see `_meaning_formats`)."""
+        styles = next((self.package.xml[name] for name, role in self.package.roles.items() if role == "styles"), b"")
+        if not (any(mark in styles for mark in _MEANING_MARKS) or _BUILT_IN_PERCENT.search(styles)):
+            return {}  # most workbooks: no such format at all, no slower search
+        shown = _meaning_formats(styles)
+        xml = self.package.xml.get(self.sheet_parts.get(sheet, ""), b"")
+        found = {}
+        for reference in references:
+            match = re.search(rb'<(?:\w+:)?c\b[^>]*?\br="' + reference.encode() + rb'"[^>]*?\bs="(\d+)"', xml)
+            match = match or re.search(rb'<(?:\w+:)?c\b[^>]*?\bs="(\d+)"[^>]*?\br="' + reference.encode() + rb'"', xml)
+            if match and int(match.group(1)) in shown:
+                found[reference] = shown[int(match.group(1))]
+        return found
+
     def formula_cells(self, sheet_names: tuple[str, ...]) -> dict[tuple[str, str], str]:
         """The cells of the named sheets that hold a formula, with its text ('TODAY()')."""
         found: dict[tuple[str, str], str] = {}
@@ -455,6 +517,24 @@ class _WorkbookPart:
                 formula = (match.group(2) or b"").decode("utf-8", "replace")
                 found[(sheet, match.group(1).decode("ascii"))] = "=" + _unescape(formula)
         return found
+
+
+def _figures_as_shown(book: _WorkbookPart, sheet: _Sheet) -> None:
+    """A Register figure in a percent format ('50%' typed in Excel is stored as 0.5) or a currency not
+    pounds ('€25,000.00') as the cell shows it, which is not a number of days or pounds: the reader
+    gives the bare 0.5 or 25000, which would be read as half a day or £25,000."""
+    column = catalogue.REGISTER.column("Value")
+    cells = {
+        f"{column}{catalogue.REGISTER_ROWS[field.key]}": catalogue.REGISTER_ROWS[field.key]
+        for field in catalogue.REGISTER_FIELDS
+        if field.kind is Kind.NUMBER
+    }
+    number = catalogue.column_number(column)
+    for reference, (prefix, suffix, places) in book.meaning_formats(catalogue.REGISTER.name, tuple(cells)).items():
+        value = sheet.get(cells[reference], number)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            shown = f"{value * 100:.{places}f}" if suffix == "%" else f"{value:,.{places}f}"
+            sheet.put(reference, f"{prefix}{shown}{suffix}")
 
 
 def _unescape(text: str) -> str:
