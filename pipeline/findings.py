@@ -36,6 +36,7 @@ class RuleCode(StrEnum):
     SHEET_MISSING = "sheet.missing"
     SHEET_LAYOUT = "sheet.layout"
     SHEET_ROWS_MOVED = "sheet.rows_moved"
+    SHEET_OTHER_TABLE = "sheet.other_table"
     REGISTER_MISSING = "register.missing"
     REGISTER_INVALID = "register.invalid"
     REGISTER_INVALID_DATE = "register.invalid_date"
@@ -156,6 +157,13 @@ RULES: dict[RuleCode, Rule] = {
             WARNING,
             "rows inserted above a table's rows, or a table sorted, with every Ref still present once: read by Ref",
             "{problem}. Please {fix}: this time each answer was read from where its row now is, so none is lost.",
+        ),
+        Rule(
+            RuleCode.SHEET_OTHER_TABLE,
+            WARNING,
+            "another table pasted below a table (its header row repeated): not read",
+            "Another table starts at row {row}, below the {table}: it is not read as {what}. Move it to a sheet "
+            "of its own.",
         ),
         Rule(RuleCode.REGISTER_MISSING, ERROR, "a required field is blank", "'{field}' is required. Fill it in."),
         Rule(

@@ -304,3 +304,33 @@ def test_the_folder_check_readme_gives_answers_in_a_line_and_never_a_traceback(t
         "",
     )
     assert check() == (2, "Give one folder: python -m pipeline.read.folder input", "")
+
+
+def test_a_second_table_pasted_below_the_risks_is_not_read_as_risks(tmp_path):
+    """An officer pasted their action log, with its own header row, below the risk register: its header
+    was read as a risk 'Ref' with a likelihood of 'Priority', and its rows as High risks with no
+    mitigation, which made the partnership Red. The table ends where a header row is repeated; what
+    follows is pointed out, once, and not read."""
+    from pipeline.check.assess import assess_folder
+    from pipeline.config import Config
+
+    def paste(book):
+        sheet = book[catalogue.RISKS_SHEET.name]
+        below = sheet.max_row + 2
+        for column, header in enumerate(("Ref", "Action log", "Priority", "Weeks", "Notes", "Owner"), start=1):
+            sheet.cell(below, column, header)
+        for index, (priority, weeks) in enumerate(((3, 5), (2, 4), (3, 5), (1, 2)), start=1):
+            for column, value in enumerate((f"A{index}", f"Chase partner {index}", priority, weeks, None, "Sam"), 1):
+                sheet.cell(below + index, column, value)
+
+    write_workbook(
+        tmp_path / "second.xlsx", risks={"R10": {"Risk": "Our own", "Likelihood": 2, "Impact": 2}}, edit=paste
+    )
+    outcome = assess_folder(tmp_path, Config(), as_of=AS_OF)
+    [score] = outcome.scores
+    assert [risk.ref for risk in score.risks][9:] == ["R10"]
+    assert score.rag != "Red" or "High risk" not in " ".join(score.rag_reasons)
+    [pasted] = [item for item in outcome.report.findings if item.rule == "sheet.other_table"]
+    assert (pasted.sheet, pasted.severity) == (catalogue.RISKS_SHEET.name, "warning")
+    assert "is not read as risks" in pasted.message
+    assert not [item for item in outcome.report.findings if item.rule.startswith("risk.") and item.value == "Priority"]

@@ -72,6 +72,7 @@ PUBLISHED = (
     "sheet.missing",
     "sheet.layout",
     "sheet.rows_moved",
+    "sheet.other_table",
     "register.missing",
     "register.invalid",
     "register.invalid_date",

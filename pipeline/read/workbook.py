@@ -780,10 +780,26 @@ def _read_risks(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[RiskRow
     first = min(strategy_rows)
     used = {risk.ref.casefold() for risk in catalogue.RISKS}
     (ref_column,) = _columns(layout, ("Ref",))
+    headers = {column: values.folded(header) for column, header in zip((ref_column, *content), ("Ref", *_RISK_CONTENT))}
     # From the header down: a risk sorted above R01 (a table sorted by score) is the officer's too.
     for row in range(table.header_row + 1, sheet.last_row + 1):
         if row in strategy_rows:
             continue
+        if row > max(strategy_rows) and any(
+            values.folded(values.text(sheet.get(row, column))) == header for column, header in headers.items()
+        ):  # a header row again: another table pasted below (an action log, say), not risks
+            found.append(
+                finding(
+                    RuleCode.SHEET_OTHER_TABLE,
+                    file=name,
+                    sheet=layout.name,
+                    cell=f"A{row}",
+                    row=row,
+                    table="risk register",
+                    what="risks",
+                )
+            )
+            break
         answers = sheet.cells(row, content)
         if any(value is not None for value in answers):
             ref = values.text(sheet.get(row, ref_column))
