@@ -564,3 +564,20 @@ def test_a_mark_on_a_hidden_row_or_column_is_shown(tmp_path):
     assert not improvement.row_dimensions[catalogue.IMPROVEMENT_ROWS["I03"]].hidden
     assert not checklist.column_dimensions["E"].hidden
     assert checklist["E2"].comment is not None
+
+
+@pytest.mark.parametrize("state", ["hidden", "veryHidden"])
+def test_a_sheet_the_officer_hid_is_shown_where_it_holds_a_mark(tmp_path, state):
+    """The officer hid the Risks sheet (or it came very hidden, which Excel's menus cannot undo): the
+    copy's Findings sheet linked to its marked cells, but the sheet stayed hidden, so the link led to
+    nothing and the red cell was never seen. A sheet with no mark keeps its state."""
+    folder = tmp_path / "round1"
+
+    def hide(book):
+        book[catalogue.RISKS_SHEET.name].sheet_state = state
+        book[catalogue.OBJECTIVES_SHEET.name].sheet_state = state
+
+    write_workbook(folder / "p1.xlsx", risks={"R03": {"Likelihood": 9}}, edit=hide)
+    copy = openpyxl.load_workbook(feedback_copy(folder, tmp_path / "feedback"))
+    assert copy[catalogue.RISKS_SHEET.name].sheet_state == "visible"
+    assert copy[catalogue.OBJECTIVES_SHEET.name].sheet_state == state

@@ -103,6 +103,7 @@ def mark_package(data: bytes, marks: Sequence[CellMark], findings: FindingsSheet
             by_sheet.setdefault(mark.sheet, []).append(mark)
     for name, sheet_marks in by_sheet.items():
         _mark_cells(package, notes, parts[name], sheet_marks, fills, ours.author)
+    _show_sheets(package, set(by_sheet))
     notes.save()
     _unselect_sheets(package)
     add_findings_sheet(package, findings, fills)
@@ -135,6 +136,14 @@ def _mark_cells(
             text = text[:end] + other.comment[other.comment.index("\n") :]
         comments.put(row, column, text, author)
     package.changed(part)
+
+
+def _show_sheets(package: Package, names: set[str]) -> None:
+    """Show the sheets named that the officer hid (or that came very hidden, which Excel's menus cannot
+    undo): a mark on a hidden sheet, and the Findings sheet's link to it, would lead to nothing."""
+    for sheet in package.sheets:
+        if sheet.name in names and sheet.entry.attrib.pop("state", "visible") != "visible":
+            package.changed("xl/workbook.xml")
 
 
 def _unselect_sheets(package: Package) -> None:
