@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from officer import AS_OF, write_workbook
+from pipeline import catalogue
 from pipeline.config import Config
 from pipeline.read.workbook import load_workbook_file
 from pipeline.check.rules import check
@@ -133,3 +134,42 @@ def test_a_fixed_date_formula_is_not_said_to_change_and_its_value_is_the_formula
     assert "=TODAY()), so its date changes each time the workbook is saved." in found["B22"].message
     assert "changes" not in found["F15"].message
     assert [found[cell].value for cell in ("B21", "B22", "F15")] == ["=DATE(2027,3,31)", "=TODAY()", "=DATE(2026,9,30)"]
+
+
+def test_a_date_formula_filled_down_is_quoted_and_its_today_is_said(tmp_path):
+    """=TODAY()+30 typed in one Due date and filled down: Excel saves the cells below as a shared
+    formula, its text in the first cell only. Each cell below was told it was worked out by "(=)", with
+    no word that it is today's date and will move. They now quote the formula they share."""
+    import re
+    import zipfile
+
+    due = {
+        ref: {"Answer": "No", "Action": "Do it", "Action owner": "Sam", "Due date": "=TODAY()+30"}
+        for ref in ("I01", "I02", "I03")
+    }
+    path = write_workbook(tmp_path / "return.xlsx", improvement=due)
+    cells = [f"F{catalogue.IMPROVEMENT_ROWS[ref]}" for ref in due]
+    data = {}
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            content = archive.read(info.filename)
+            first, *below = cells
+            shared = re.sub(
+                rb'(<c r="%s"[^>]*>)<f>TODAY\(\)\+30</f>' % first.encode(),
+                rb'\1<f t="shared" ref="%s:%s" si="0">TODAY()+30</f>' % (first.encode(), below[-1].encode()),
+                content,
+            )
+            for cell in below:
+                shared = re.sub(
+                    rb'(<c r="%s"[^>]*>)<f>TODAY\(\)\+30</f>' % cell.encode(), rb'\1<f t="shared" si="0"/>', shared
+                )
+            data[info] = shared
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info, content in data.items():
+            archive.writestr(info, content)
+    report = check([load_workbook_file(path, tmp_path, CONFIG)], as_of=AS_OF, config=CONFIG)
+    found = {item.cell: item for item in report.findings if item.rule == "action.date_formula"}
+    assert set(found) == set(cells)
+    for cell in cells:
+        assert found[cell].value == "=TODAY()+30", cell
+        assert "changes each time the workbook is saved" in found[cell].message, cell

@@ -395,8 +395,10 @@ _LAYOUT_RULES = (RuleCode.SHEET_MISSING, RuleCode.SHEET_LAYOUT, RuleCode.SHEET_R
 _FORMULA_TAG, _PREFIXED_FORMULA_TAG = re.compile(rb"<f\b"), re.compile(rb":f\b")
 _FORMULA_CELL = re.compile(
     rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3}[0-9]{1,7})"[^>]*>\s*'
-    rb"<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)<)"
+    rb"<(?:\w+:)?f\b([^>]*?)(?:/>|>([^<]*)<)"
 )
+#: A shared formula's group (Excel saves a formula filled down as one, its text in the first cell only).
+_SHARED_INDEX = re.compile(rb'\bt="shared"[^>]*?\bsi="(\d+)"|\bsi="(\d+)"[^>]*?\bt="shared"')
 
 
 #: A cell with its value, and the type that marks an error value ('#N/A'), whatever the attributes' order.
@@ -513,9 +515,20 @@ class _WorkbookPart:
             xml = self.package.xml.get(self.sheet_parts.get(sheet, ""))
             if xml is None or not (_FORMULA_TAG.search(xml) or _PREFIXED_FORMULA_TAG.search(xml)):
                 continue  # most sheets: no formula (dropdowns' <formula1> are not one), no slower search
+            shared: dict[bytes, tuple[str, str]] = {}  # a shared formula's first cell and text, by its group
+            below: list[tuple[str, bytes]] = []  # the cells that share one, by its group
             for match in _FORMULA_CELL.finditer(xml):
-                formula = (match.group(2) or b"").decode("utf-8", "replace")
-                found[(sheet, match.group(1).decode("ascii"))] = "=" + _unescape(formula)
+                reference, formula = match.group(1).decode("ascii"), (match.group(3) or b"").decode("utf-8", "replace")
+                group = _SHARED_INDEX.search(match.group(2))
+                group = group and (group.group(1) or group.group(2))
+                if group and not formula:
+                    below.append((reference, group))
+                    continue
+                if group:
+                    shared.setdefault(group, (reference, formula))
+                found[(sheet, reference)] = "=" + _unescape(formula)
+            for reference, group in below:
+                found[(sheet, reference)] = _filled_down(*shared.get(group, (reference, "")), reference)
         return found
 
 
@@ -535,6 +548,20 @@ def _figures_as_shown(book: _WorkbookPart, sheet: _Sheet) -> None:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             shown = f"{value * 100:.{places}f}" if suffix == "%" else f"{value:,.{places}f}"
             sheet.put(reference, f"{prefix}{shown}{suffix}")
+
+
+def _filled_down(first: str, formula: str, reference: str) -> str:
+    """The formula of a cell a shared formula was filled down to: its first cell's, with the cell
+    references moved as filling them down moves them (openpyxl's translator; loaded only for this)."""
+    text = "=" + _unescape(formula)
+    if not re.search(r"[A-Za-z]\$?\d", formula):
+        return text  # no cell reference to move: =TODAY()+30
+    from openpyxl.formula.translate import Translator, TranslatorError
+
+    try:
+        return Translator(text, origin=first).translate_formula(reference)
+    except (TranslatorError, ValueError):
+        return text
 
 
 def _unescape(text: str) -> str:
