@@ -273,7 +273,7 @@ def stage_pdf_single(params: dict[str, Any], *, tagged: bool = True) -> dict[str
     from pipeline.pack.pdf import PDF_VARIANT
 
     parts = _pack_parts(params)
-    html = render_html(parts["context"])
+    html = render_html(parts["context"], paper=True)
     out = Path(params["work_dir"]) / "single.pdf"
     options = {"pdf_variant": PDF_VARIANT} if tagged else {}
     start = time.perf_counter()

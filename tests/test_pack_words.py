@@ -230,6 +230,12 @@ def test_a_second_return_of_an_id_is_marked_in_the_packs_register_and_contents(t
     assert "counted" not in rows["final.xlsx"].lower()
     contents = plain(page[page.index('id="contents"') : page.index("</nav>", page.index('id="contents"'))])
     assert "(draft.xlsx)" in contents and "(final.xlsx)" in contents
+    # Their profiles' headings too, as a screen reader lists them (they were the same).
+    headings = re.findall(r'<h3 class="profile-title"[^>]*>([^<]*)</h3>', page)
+    assert sorted(headings) == [
+        "Safer Communities Partnership P-001 (draft.xlsx)",
+        "Safer Communities Partnership P-001 (final.xlsx)",
+    ]
 
 
 def test_the_same_return_saved_twice_is_a_copy_not_an_id_to_correct(tmp_path):
@@ -364,3 +370,45 @@ def test_a_year_with_nothing_in_scope_gives_no_empty_tables_or_ranks(tmp_path):
     ranked = charts[charts.index('id="chart-strategy_risks_ranked-data"') :]
     rows = re.findall(r"<tr><th scope=\"row\">(R0\d)[^<]*</th><td>([^<]*)</td>", ranked)
     assert rows and all(rank == "\u2014" for _, rank in rows), rows
+
+
+def test_long_ids_file_names_and_figures_read_whole_on_screen_and_on_paper(tmp_path):
+    """A valid 40-character Partnership ID, and a second return of an ID under a long file name: the
+    `<wbr>` that let them wrap was read by the browser as a space ('P-2026-COMMUNIT Y-SAFETY'), so a
+    link's name was not its visible label, and in the PDF each made a link of no width tied to no link
+    element, which failed PDF/UA. Money was read '£25, 000'. The screen pack now has no `<wbr>`; on
+    paper a figure may still wrap after a comma, and every link is tied to its link element."""
+    import page as validator
+    import pikepdf
+
+    from officer import write_workbook
+
+    inputs = tmp_path / "returns"
+    write_workbook(inputs / "board.xlsx", partnership_id="P-2026-COMMUNITY-SAFETY-AND-HEALTH-BOARD")
+    write_workbook(
+        inputs / "Partnership_review_2026_SaferCommunities_DRAFT.xlsx", register={"review_completed_on": "1/1/2026"}
+    )
+    write_workbook(inputs / "Partnership_review_2026_SaferCommunities_FINAL.xlsx")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["report", str(inputs), "--out", str(out), "--as-of", AS_OF.isoformat()])
+    assert result.exit_code == 0, result.output
+    page = (out / "review_pack.html").read_text(encoding="utf-8")
+    assert "<wbr>" not in page
+    assert '<span class="long-run">P-2026-COMMUNITY-SAFETY-AND-HEALTH-BOARD</span>' in page
+    report = validator.validate_pdf(out / "review_pack.pdf", profile="ua1")
+    assert report.is_compliant, [(failure.rule_id, failure.message) for failure in report.failures][:5]
+    with pikepdf.open(out / "review_pack.pdf") as pdf:
+        nums = pdf.Root.StructTreeRoot.ParentTree.Nums
+        parents = {int(nums[index]): nums[index + 1] for index in range(0, len(nums), 2)}
+        links = [
+            annotation
+            for sheet in pdf.pages
+            for annotation in sheet.obj.get("/Annots", [])
+            if annotation.get("/Subtype") == "/Link"
+        ]
+        assert links and all(parents[int(annotation.StructParent)].S == "/Link" for annotation in links)
+        # The two returns of P-001 have bookmarks of their own, as the contents names them.
+        with pdf.open_outline() as outline:
+            profiles = next(item for item in outline.root if item.title == "Partnership profiles")
+            titles = [item.title for item in profiles.children]
+        assert len(set(titles)) == len(titles) == 3, titles

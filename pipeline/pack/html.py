@@ -13,7 +13,7 @@ from html import escape
 from importlib import resources
 from typing import Any, Mapping, Sequence
 
-from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FunctionLoader, StrictUndefined, pass_context, select_autoescape
 import markupsafe
 from markupsafe import Markup
 
@@ -87,30 +87,31 @@ _BREAK_EVERY = 15
 
 
 def breakable(value: object) -> Markup:
-    """Officer text for a table cell or a contents line, escaped, with a place to wrap (`<wbr>`, no
-    character of its own) every `_BREAK_EVERY` characters of any run too long to be a word: a
-    200-character name then wraps in its cell instead of pushing the table off the page. Text of
-    ordinary words comes out as autoescaping gives it."""
+    """Officer text for a table cell or a contents line, escaped, each run too long to be a word in a
+    `long-run` span, which may wrap anywhere (`overflow-wrap: anywhere`): a 200-character name then
+    wraps in its cell instead of pushing the table off the page, and its text stays whole for a screen
+    reader, speech control and the PDF's links (a `<wbr>` in it was read as a space, and made a link
+    of no width in the PDF). Text of ordinary words comes out as autoescaping gives it."""
     if isinstance(value, Markup):
         return value
     text = "" if value is None else str(value)
     pieces, done = [], 0
     for run in _LONG_RUN.finditer(text):
         pieces.append(markupsafe.escape(text[done : run.start()]))
-        word = run.group(0)
-        pieces.append(
-            Markup("<wbr>").join(
-                markupsafe.escape(word[at : at + _BREAK_EVERY]) for at in range(0, len(word), _BREAK_EVERY)
-            )
-        )
+        pieces.append(Markup('<span class="long-run">%s</span>') % run.group(0))
         done = run.end()
     pieces.append(markupsafe.escape(text[done:]))
     return Markup("").join(pieces)
 
 
-def wrappable_figure(value: object) -> Markup:
-    """A figure ('£1,234,567,890') with a place to wrap after each thousands separator, for a column too
-    narrow for it: it may go over two lines, never break within a group of digits."""
+@pass_context
+def wrappable_figure(context, value: object) -> Markup:
+    """A figure ('£1,234,567,890'): on paper (`paper`), with a place to wrap after each thousands
+    separator, for a column too narrow for it: it may go over two lines, never break within a group of
+    digits. On screen, where a figure never wraps, as it is: a browser reads a `<wbr>` to a screen
+    reader as a space ('£25, 000')."""
+    if not context.get("paper"):
+        return markupsafe.escape(value)
     return Markup(",<wbr>").join(markupsafe.escape(group) for group in str(value).split(","))
 
 
@@ -119,9 +120,9 @@ def stylesheet() -> str:
     return environment().get_template(CSS_TEMPLATE).render(colour=STYLESHEET)
 
 
-def render_html(context: Mapping[str, Any]) -> str:
-    """The pack as one self-contained HTML document."""
-    return render_pack(context, WHOLE_PACK, context["profiled"], profiles_title=True)
+def render_html(context: Mapping[str, Any], *, paper: bool = False) -> str:
+    """The pack as one self-contained HTML document (`paper`: to be rendered as the PDF)."""
+    return render_pack(context, WHOLE_PACK, context["profiled"], profiles_title=True, paper=paper)
 
 
 def render_pack(
@@ -134,6 +135,7 @@ def render_pack(
     numbering: tuple[int, int] | None = None,
     footer: bool = True,
     lines: tuple[int, int] | None = None,
+    paper: bool = False,
 ) -> str:
     """The pack, or what `rendered` names of it (see WHOLE_PACK): `contents` (the cover and contents),
     `summary` (the summary, the charts, the shared partners and the strategy's questions),
@@ -144,7 +146,7 @@ def render_pack(
     `numbering` (first page, total pages) the footer's; `footer=False` leaves the footer off, to be
     stamped on later; `lines` (start, stop) renders only those lines of the register, or of the
     contents' list of profiles, each with an id (see `pipeline.pack.pdf`), the lines from a start
-    after the first carrying on the ones before, without their heading.
+    after the first carrying on the ones before, without their heading. `paper`: rendered as the PDF.
     """
     css = stylesheet()
     if numbering is not None:
@@ -162,6 +164,7 @@ def render_pack(
             profiles_title=profiles_title,
             toc_pages=toc_pages,
             lines=None if lines is None else {"start": lines[0], "stop": lines[1]},
+            paper=paper,
         )
     )
 

@@ -80,7 +80,7 @@ def render_pdf(
     partnerships, profiled = list(context["partnerships"]), list(context["profiled"])
     alts = chart_alternatives(context)
     if not per_chunk or len(profiled) <= per_chunk:
-        whole = _Flow(lambda *_: render_html(context))
+        whole = _Flow(lambda *_: render_html(context, paper=True))
         with _pool(1) as pool:
             _render_flows(pool, 1, [whole], alts, tagged)
             stamps = _stamps(whole.parts, [])
@@ -89,7 +89,11 @@ def render_pdf(
         return path
 
     def one_part(rendered: set[str], profiles: Sequence[Mapping[str, Any]] = (), title: bool = False) -> _Flow:
-        return _Flow(lambda *_: render_pack(context, frozenset(rendered), profiles, profiles_title=title, footer=False))
+        return _Flow(
+            lambda *_: render_pack(
+                context, frozenset(rendered), profiles, profiles_title=title, footer=False, paper=True
+            )
+        )
 
     def contents(toc_pages: Mapping[str, int]) -> _Flow:
         return _Flow(
@@ -101,6 +105,7 @@ def render_pdf(
                 toc_pages=toc_pages,
                 footer=False,
                 lines=(start, stop),
+                paper=True,
             ),
             [f"toc-{item['anchor']}" for item in profiled],
             CONTENTS_LINES_PER_PART,
@@ -108,7 +113,7 @@ def render_pdf(
 
     register = _Flow(
         lambda start, stop, _: render_pack(
-            context, frozenset({"register"}), [], profiles_title=False, footer=False, lines=(start, stop)
+            context, frozenset({"register"}), [], profiles_title=False, footer=False, lines=(start, stop), paper=True
         ),
         [f"row-{item['anchor']}" for item in partnerships],
         REGISTER_ROWS_PER_PART,
@@ -451,11 +456,14 @@ def _finish_part(
     while stack:
         element, in_head, link = stack.pop()
         kids = element.get("/K")
-        if link is not None and element.get("/S") == "/Link":
-            # What a link holds (the contents' dot leaders and page number, made by a::after) is part
-            # of that one link, not a link of its own: its annotations move up to the link.
-            element.S = Name.Span
-            for kid in [kid for kid in kids if isinstance(kid, Dictionary) and kid.get("/Type") == "/OBJR"]:
+        if link is not None:
+            # What a link holds (the contents' dot leaders and page number, made by a::after; a long
+            # run of text in a span of its own) is part of that one link, not a link of its own: its
+            # annotations move up to the link.
+            if element.get("/S") == "/Link":
+                element.S = Name.Span
+            objects = kids if isinstance(kids, Array) else []  # a bare marked-content number holds none
+            for kid in [kid for kid in objects if isinstance(kid, Dictionary) and kid.get("/Type") == "/OBJR"]:
                 kids.remove(kid)
                 link.K.append(kid)
                 nums[entry[int(kid.Obj.StructParent)]] = link
@@ -748,7 +756,7 @@ def _join(parts: Sequence[_Part], stamps: Sequence[bytes], path: Path, context: 
                 profiles = item if section == "profiles" else profiles
         for partnership in context["profiled"]:
             if partnership["anchor"] in page_of and profiles is not None:
-                title = f"{partnership['score'].id} {partnership['title']}".strip()
+                title = f"{partnership['score'].id} {partnership['unique_title']}".strip()
                 profiles.children.append(OutlineItem(title, page_of[partnership["anchor"]]))
     out.save(
         path,
