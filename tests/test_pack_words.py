@@ -412,3 +412,13 @@ def test_long_ids_file_names_and_figures_read_whole_on_screen_and_on_paper(tmp_p
             profiles = next(item for item in outline.root if item.title == "Partnership profiles")
             titles = [item.title for item in profiles.children]
         assert len(set(titles)) == len(titles) == 3, titles
+
+
+def test_the_register_and_carried_actions_name_each_row_for_a_screen_reader(tmp_path):
+    """Down the register's RAG column a screen reader said "Amber" for no named partnership: the cell
+    naming the row was a plain cell. It is now the row's header, as in the charts' data tables."""
+    page = pack_html(write_year(tmp_path / "year"), tmp_path / "out")
+    register = page[page.index('id="register"') : page.index('id="profiles"')]
+    body = register[register.index("<tbody>") : register.index("</tbody>")]
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", body, flags=re.S)
+    assert rows and all(row.lstrip().startswith('<th scope="row">') for row in rows)
