@@ -37,6 +37,7 @@ class RuleCode(StrEnum):
     SHEET_LAYOUT = "sheet.layout"
     SHEET_ROWS_MOVED = "sheet.rows_moved"
     SHEET_OTHER_TABLE = "sheet.other_table"
+    SHEET_COPY = "sheet.copy"
     REGISTER_MISSING = "register.missing"
     REGISTER_INVALID = "register.invalid"
     REGISTER_INVALID_DATE = "register.invalid_date"
@@ -164,6 +165,13 @@ RULES: dict[RuleCode, Rule] = {
             "another table pasted below a table (its header row repeated): not read",
             "Another table starts at row {row}, below the {table}: it is not read as {what}. Move it to a sheet "
             "of its own.",
+        ),
+        Rule(
+            RuleCode.SHEET_COPY,
+            WARNING,
+            "a copy of a standard sheet ('Checklist (2)'): not read",
+            "'{sheet}' is a copy of the '{original}' sheet: the review reads '{original}' only. If answers are on "
+            "the copy, put them on '{original}'; then delete the copy.",
         ),
         Rule(RuleCode.REGISTER_MISSING, ERROR, "a required field is blank", "'{field}' is required. Fill it in."),
         Rule(

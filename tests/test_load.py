@@ -334,3 +334,24 @@ def test_a_second_table_pasted_below_the_risks_is_not_read_as_risks(tmp_path):
     assert (pasted.sheet, pasted.severity) == (catalogue.RISKS_SHEET.name, "warning")
     assert "is not read as risks" in pasted.message
     assert not [item for item in outcome.report.findings if item.rule.startswith("risk.") and item.value == "Priority"]
+
+
+@pytest.mark.parametrize("copy_name", ["Checklist (2)", "Checklist_2", "Checklist Copy"])
+def test_answers_on_a_copy_of_a_sheet_are_pointed_out(tmp_path, copy_name):
+    """An officer answered every question on a copy of the Checklist ('Checklist (2)', as Excel names a
+    copy; LibreOffice's 'Checklist_2') and left the original blank: 29 warnings asked for answers they
+    had given, the partnership was Red at 0%, and nothing said the answers sat on the copy."""
+    from pipeline.check.assess import assess_folder
+    from pipeline.config import Config
+
+    def copy(book):
+        book.copy_worksheet(book[catalogue.CHECKLIST.name]).title = copy_name
+
+    write_workbook(tmp_path / "copied.xlsx", edit=copy)
+    findings = assess_folder(tmp_path, Config(), as_of=AS_OF).report.findings
+    [copied] = [item for item in findings if item.rule == "sheet.copy"]
+    assert (copied.sheet, copied.severity) == (copy_name, "warning")
+    assert copied.message == (
+        f"'{copy_name}' is a copy of the 'Checklist' sheet: the review reads 'Checklist' only. If answers are on "
+        "the copy, put them on 'Checklist'; then delete the copy."
+    )

@@ -73,6 +73,7 @@ PUBLISHED = (
     "sheet.layout",
     "sheet.rows_moved",
     "sheet.other_table",
+    "sheet.copy",
     "register.missing",
     "register.invalid",
     "register.invalid_date",

@@ -18,6 +18,7 @@ import signal
 import time
 import zipfile
 from pathlib import Path
+from typing import Sequence
 
 from pipeline import catalogue, values
 from pipeline.catalogue import Kind, SheetLayout
@@ -336,6 +337,8 @@ def read_workbook(
                 f" give it back its name, '{sheet_name}'."
             )
         found.append(finding(RuleCode.SHEET_MISSING, file=name, sheet=sheet_name, **fields))
+    for copy, original in _copies(present, catalogue.required_sheets(version)):
+        found.append(finding(RuleCode.SHEET_COPY, file=name, sheet=copy, original=original))
     if version < catalogue.TEMPLATE_VERSION:
         found.append(
             finding(
@@ -548,6 +551,22 @@ def _figures_as_shown(book: _WorkbookPart, sheet: _Sheet) -> None:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             shown = f"{value * 100:.{places}f}" if suffix == "%" else f"{value:,.{places}f}"
             sheet.put(reference, f"{prefix}{shown}{suffix}")
+
+
+#: A copy of a sheet as Excel ('Checklist (2)'), LibreOffice ('Checklist_2') or openpyxl ('Checklist Copy') names it.
+_COPY_NAME = re.compile(r"(?P<original>.+?)(?:\s*\(\d+\)|_\d+|\s+copy(?:\s*\d+)?)", re.IGNORECASE)
+
+
+def _copies(present: set[str], standard: Sequence[str]) -> list[tuple[str, str]]:
+    """The sheets named as copies of a standard sheet that is there too, each with the sheet it copies:
+    answers given on a copy are never read, and nothing else would say so."""
+    by_name = {values.folded(name): name for name in standard if name in present}
+    found = []
+    for name in sorted(present - set(standard)):
+        match = _COPY_NAME.fullmatch(name.strip())
+        if match and values.folded(match["original"]) in by_name:
+            found.append((name, by_name[values.folded(match["original"])]))
+    return found
 
 
 def _filled_down(first: str, formula: str, reference: str) -> str:
