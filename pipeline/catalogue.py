@@ -343,6 +343,11 @@ class Field(_Item):
     #: The longest answer that is not text pasted into the wrong cell (register.invalid beyond it).
     longest: int | None = None
 
+    @property
+    def guidance_shown(self) -> str:
+        """The field's guidance as the Register's Guidance column gives it."""
+        return ("Required. " if self.required else "Optional. ") + self.guidance
+
     def quoted(self, text: str) -> str:
         """An answer as the pack and the year's figures name the partnership by it: whole, or cut
         short with an ellipsis beyond `longest` (the validation report and answers.csv keep it whole)."""

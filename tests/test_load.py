@@ -355,3 +355,26 @@ def test_answers_on_a_copy_of_a_sheet_are_pointed_out(tmp_path, copy_name):
         f"'{copy_name}' is a copy of the 'Checklist' sheet: the review reads 'Checklist' only. If answers are on "
         "the copy, put them on 'Checklist'; then delete the copy."
     )
+
+
+def test_register_answers_pasted_one_column_to_the_right_are_pointed_out(tmp_path):
+    """Answers pasted into the Guidance column (C), beside the Value column: 19 "is required. Fill it
+    in." errors with no word that every answer sat beside its cell, and the return counted as a Green
+    partnership in scope with no ID, no scope answers and no review dates. The answers cannot be read
+    where they are: one sheet.layout error says where they are, and the return is not assessed."""
+    from pipeline.check.assess import assess_folder
+    from pipeline.config import Config
+
+    def shift(book):
+        sheet = book[catalogue.REGISTER.name]
+        for row in catalogue.REGISTER_ROWS.values():
+            sheet.cell(row, 3).value, sheet.cell(row, 2).value = sheet.cell(row, 2).value, None
+
+    write_workbook(tmp_path / "shifted.xlsx", edit=shift)
+    outcome = assess_folder(tmp_path, Config(), as_of=AS_OF)
+    layout = [item for item in outcome.report.findings if item.rule == "sheet.layout"]
+    assert [(item.sheet, item.cell) for item in layout] == [("Register", f"C{catalogue.REGISTER_ROWS['id']}")]
+    assert "The answers are in the Guidance column (C), not the Value column (B)" in layout[0].message
+    assert not [item for item in outcome.report.findings if item.rule == "register.missing"]
+    [score] = outcome.scores
+    assert score.rag == "Not assessed"

@@ -316,7 +316,7 @@ def _register(sheet: Worksheet, version: int) -> None:
     value_column = layout.column("Value")
     for field in catalogue.register_fields(version):
         row = catalogue.REGISTER_ROWS[field.key]
-        guidance = ("Required. " if field.required else "Optional. ") + field.guidance
+        guidance = field.guidance_shown
         _locked(sheet, layout, row, "Field", field.label, font=_BOLD if field.required else _BODY)
         _answer(sheet, layout, row, "Value")
         _locked(sheet, layout, row, "Guidance", guidance)

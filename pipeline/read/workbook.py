@@ -770,7 +770,51 @@ def _read_register(sheet: _Sheet, name: str, found: list[Finding], version: int)
             # the program that saved the file stored (14, 14.0 or "14").
             value = values.text(value) or None
         register[item.key] = RegisterValue(item, row, value)
+    _answers_beside(sheet, rows, register, name, found, version)
     return register
+
+
+#: What share of the required answers, found in the Guidance column with their Value blank, shows the
+#: answers pasted there (a note beside a few blank answers is only a note).
+_BESIDE = 0.5
+
+
+def _answers_beside(
+    sheet: _Sheet,
+    rows: dict[str, int],
+    register: dict[str, RegisterValue],
+    name: str,
+    found: list[Finding],
+    version: int,
+) -> None:
+    """Answers pasted one column to the right, over the guidance: the Value column blank where the
+    Guidance column holds something other than the guidance. They cannot be read there (each would be
+    'required' and blank), so the sheet's layout is what to correct."""
+    layout = catalogue.REGISTER
+    (guidance_column,) = _columns(layout, ("Guidance",))
+    beside = [
+        item
+        for item in catalogue.register_fields(version)
+        if item.required
+        and register[item.key].value is None
+        and values.text(sheet.get(rows[item.label], guidance_column)) not in ("", item.guidance_shown)
+    ]
+    if len(beside) >= _BESIDE * sum(1 for item in catalogue.register_fields(version) if item.required):
+        found.append(
+            finding(
+                RuleCode.SHEET_LAYOUT,
+                file=name,
+                sheet=layout.name,
+                cell=f"{layout.column('Guidance')}{rows[beside[0].label]}",
+                value=values.text(sheet.get(rows[beside[0].label], guidance_column)),
+                expected=beside[0].guidance_shown,
+                fix=(
+                    f"The answers are in the Guidance column ({layout.column('Guidance')}), not the Value column "
+                    f"({layout.column('Value')}) where the review reads them: move them back into column "
+                    f"{layout.column('Value')}."
+                ),
+            )
+        )
 
 
 def _read_checklist(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[ChecklistRow, ...]:
