@@ -581,3 +581,39 @@ def test_a_sheet_the_officer_hid_is_shown_where_it_holds_a_mark(tmp_path, state)
     copy = openpyxl.load_workbook(feedback_copy(folder, tmp_path / "feedback"))
     assert copy[catalogue.RISKS_SHEET.name].sheet_state == "visible"
     assert copy[catalogue.OBJECTIVES_SHEET.name].sheet_state == state
+
+
+def test_the_officers_conditional_formatting_does_not_hide_a_mark(tmp_path):
+    """The officer highlighted high ratings on the Risks sheet (a conditional format, pale yellow): on
+    the feedback copy, the error in R03's likelihood showed the officer's pale yellow over our red, and
+    read as a warning. A marked cell is taken out of the officer's conditional formats; every other
+    cell keeps them."""
+    from openpyxl.formatting.rule import CellIsRule
+    from openpyxl.styles import PatternFill
+
+    folder = tmp_path / "round1"
+    likelihood = catalogue.RISKS_SHEET.column("Likelihood")
+    first, last = catalogue.RISK_ROWS["R01"], catalogue.RISK_ROWS["R09"]
+
+    def highlight(book):
+        book[catalogue.RISKS_SHEET.name].conditional_formatting.add(
+            f"{likelihood}{first}:{likelihood}{last}",
+            CellIsRule(operator="greaterThan", formula=["3"], fill=PatternFill("solid", bgColor="FFFFF2CC")),
+        )
+
+    write_workbook(folder / "p1.xlsx", risks={"R03": {"Likelihood": 9}}, edit=highlight)
+    path = feedback_copy(folder, tmp_path / "feedback")
+    assert_package_whole(path)
+    resave(path, tmp_path / "opened")  # LibreOffice opens it
+    copy = openpyxl.load_workbook(path)
+    marked = f"{likelihood}{catalogue.RISK_ROWS['R03']}"
+    covered = {
+        cell
+        for formats in copy[catalogue.RISKS_SHEET.name].conditional_formatting
+        for cells in formats.sqref.ranges
+        for row in range(cells.min_row, cells.max_row + 1)
+        for cell in (f"{likelihood}{row}",)
+        if cells.min_col <= catalogue.column_number(likelihood) <= cells.max_col
+    }
+    assert marked not in covered
+    assert covered == {f"{likelihood}{row}" for row in range(first, last + 1)} - {marked}

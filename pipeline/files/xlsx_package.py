@@ -419,6 +419,27 @@ class Cells:
             return package.shared_string(int(value)) if value.isdigit() else ""
         return value if kind == "str" else ""
 
+    def unformat(self, row_number: int, column: int) -> bool:
+        """Take the cell out of the officer's conditional formats (Excel's and its x14 extension's),
+        which spreadsheets draw over a cell's own fill; whether any covered it. A format left with no
+        cell is removed."""
+        changed = False
+        holders = [(element, element.get("sqref", "")) for element in self.root.iter(q("conditionalFormatting"))]
+        holders += [(element, element.text or "") for element in self.root.iter(f"{{{_XM}}}sqref")]
+        for element, sqref in holders:
+            kept = _without_cell(sqref, row_number, column)
+            if kept == sqref:
+                continue
+            changed = True
+            owner = element if element.tag == q("conditionalFormatting") else element.getparent()
+            if not kept:
+                owner.getparent().remove(owner)
+            elif element.tag == q("conditionalFormatting"):
+                element.set("sqref", kept)
+            else:
+                element.text = kept
+        return changed
+
     def merged(self) -> list[tuple[int, int, int, int]]:
         """The sheet's merged ranges as (top, left, bottom, right)."""
         ranges = []
@@ -540,6 +561,46 @@ class Styles:
                 self.cell_xfs, etree.fromstring(f'<xf xmlns="{MAIN}" {attributes}>{alignment}</xf>')
             )
         return self._new[key]
+
+
+#: The namespace of Excel's x14 conditional formats' ranges (`<xm:sqref>`).
+_XM = "http://schemas.microsoft.com/office/excel/2006/main"
+_LAST_ROW, _LAST_COLUMN = 1_048_576, 16_384
+
+
+def _without_cell(sqref: str, row: int, column: int) -> str:
+    """A conditional format's ranges ('C2:D20 F5', 'C:C') without one cell: a range holding it becomes
+    the up to four ranges around it."""
+    kept = []
+    for item in sqref.split():
+        top, left, bottom, right = _bounds(item)
+        if not (top <= row <= bottom and left <= column <= right):
+            kept.append(item)
+            continue
+        around = (
+            (top, left, row - 1, right),
+            (row, left, row, column - 1),
+            (row, column + 1, row, right),
+            (row + 1, left, bottom, right),
+        )
+        kept += [_range(*box) for box in around if box[0] <= box[2] and box[1] <= box[3]]
+    return " ".join(kept)
+
+
+def _bounds(item: str) -> tuple[int, int, int, int]:
+    """(top, left, bottom, right) of a range as a conditional format gives it: 'C2:D20', 'F5', 'C:D', '2:4'."""
+    start, _, end = item.replace("$", "").partition(":")
+    end = end or start
+    if start.isalpha():  # whole columns
+        return 1, column_number(start), _LAST_ROW, column_number(end)
+    if start.isdigit():  # whole rows
+        return int(start), 1, int(end), _LAST_COLUMN
+    return (*split_cell(start), *split_cell(end))
+
+
+def _range(top: int, left: int, bottom: int, right: int) -> str:
+    start, end = f"{column_letters(left)}{top}", f"{column_letters(right)}{bottom}"
+    return start if start == end else f"{start}:{end}"
 
 
 def _int(text: str | None) -> int:
