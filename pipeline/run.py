@@ -167,7 +167,7 @@ def report(
         data.update(network_results(network))
         add_leverage(data, leverage, strategy["leverage"])
         with _earlier_years_read(earlier):
-            comparison = change_since_previous(data, previous)
+            comparison = change_since_previous(data, previous, config)
         if comparison is not None:
             data["change_since_previous"] = comparison.as_dict()
 
@@ -343,13 +343,13 @@ def read_previous(previous_dir: Path | Sequence[Path] | None, year: int) -> list
         raise PreviousFolderError(str(error)) from None
 
 
-def change_since_previous(current: dict[str, Any], previous: dict[str, Any] | None):
+def change_since_previous(current: dict[str, Any], previous: dict[str, Any] | None, config: Config | None = None):
     """The comparison the pack's "Change since last year" shows; None without --previous."""
     if previous is None:
         return None
     from pipeline.cycle.compare import compare
 
-    return compare(current, previous)
+    return compare(current, previous, config)
 
 
 # --- partnerships validate -------------------------------------------------------------------------

@@ -445,18 +445,31 @@ def test_rating_rules_changed_since_last_year_are_said_beside_the_movements(tmp_
             checklist=blank(13),  # 16 of 29 answered: 55%, Red only under the new threshold
             register=NEXT_REVIEW if year == 2027 else {},
         )
+        write_workbook(  # complete last year, 55% this year: it got worse whatever the rules
+            tmp_path / f"{year}-in" / "p2.xlsx",
+            partnership_id="P-002",
+            checklist=blank(13) if year == 2027 else {},
+            register=NEXT_REVIEW if year == 2027 else {},
+        )
         extra = ("--previous", str(tmp_path / "2026")) if year == 2027 else ()
         result = run(
             tmp_path / f"{year}-in", tmp_path / str(year), f"{year}-04-30", "--no-pdf", "--config", str(config), *extra
         )
         assert result.exit_code == 0, result.output
     record = json.loads((tmp_path / "2027" / "results.json").read_text(encoding="utf-8"))["change_since_previous"]
-    assert record["worse"] == ["P-001"]
+    assert record["worse"] == ["P-001", "P-002"]
     assert record["settings_changed"] == [{"setting": "rag.red_completeness_below", "then": "0.4", "now": "0.6"}]
+    # Last year's figures under this year's rules: P-001's would be Red too, so its move says more of the
+    # rules than of the partnership; P-002's would be Amber, so it got worse.
+    then_now = {item["id"]: item["rag_then_under_rules_now"] for item in record["partnerships"]}
+    assert then_now == {"P-001": "Red", "P-002": "Amber"}
     change = change_section(tmp_path / "2027")
+    assert "; under this year's rules, last year's figures would have been Red too" in change
+    assert change.count("last year's figures would have been") == 1
     assert (
         "The rules for the ratings are not 2026's: Red for checklist completeness below 60% (40% in 2026). A "
-        "rating below may have moved because of this alone, with nothing changed in the partnership."
+        "rating below may have moved because of this alone, with nothing changed in the partnership: where "
+        "last year's figures would have earned this year's rating under this year's rules, its line says so."
     ) in change
 
 

@@ -18,7 +18,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from pipeline import catalogue, significance, values
 from pipeline.catalogue import (
@@ -339,6 +339,43 @@ def totals(scores: Iterable[PartnershipScore]) -> dict:
         "answers_left_out": sum(len(item.left_out) for item in counted),
         "findings": {severity: sum(item.findings[severity] for item in scores) for severity in (ERROR, WARNING)},
     }
+
+
+def rating_under(result: Mapping[str, Any], config: Config) -> str | None:
+    """The rating a partnership's figures of a results.json (another year's) earn under `config`'s
+    rules: the same figures (completeness, assurance, overdue actions, each risk's likelihood and impact
+    and whether it is mitigated, the review's date) rated afresh. None when the figures are not all
+    there, or the entry is not an assessed partnership in scope (its rating is not a judgement)."""
+    if not (result.get("assessed", True) and result.get("in_scope", True)):
+        return None
+    try:
+        risks = tuple(
+            RiskLine(
+                str(risk["ref"]),
+                "",
+                int(risk["likelihood"]),
+                int(risk["impact"]),
+                int(risk["likelihood"]) * int(risk["impact"]),
+                config.scoring.risk_band(int(risk["likelihood"]) * int(risk["impact"])),
+                bool(risk["mitigated"]),
+            )
+            for risk in result["risks"]
+        )
+        next_review = values.date(result.get("next_review"))
+        rating, _ = _rag(
+            float(result["checklist_completeness"]),
+            None if result["checklist_assurance"] is None else float(result["checklist_assurance"]),
+            int(result["max_overdue_days"]),
+            int(result["actions"]["overdue"]),
+            risks,
+            sum(1 for risk in risks if risk.band == HIGH and not risk.mitigated),
+            bool(result["review_overdue"]),
+            next_review if isinstance(next_review, dt.date) else None,
+            config,
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+    return rating
 
 
 def _rag(

@@ -100,6 +100,15 @@ class PartnershipChange:
     #: The year of the latest review before last year's, of a partnership with no return last year
     #: that had one earlier ("back"); None for every other.
     last_review: int | None = None
+    #: When the rating rules changed since last year: last year's figures rated under this year's rules
+    #: (`score.rating_under`); None when the rules did not change or it cannot be told.
+    rag_then_under_rules_now: str | None = None
+
+    @property
+    def same_under_rules_now(self) -> bool:
+        """Whether last year's figures earn this year's rating under this year's rules: the move then
+        says more of the rules' change than of the partnership's."""
+        return self.movement in ("worse", "better") and self.rag_then_under_rules_now == self.rag_now
 
     @property
     def what_changed(self) -> str:
@@ -109,6 +118,11 @@ class PartnershipChange:
         if self.rag_then == self.rag_now or not self.rag_then or not self.rag_now:
             return ""
         move = f"{self.rag_then} to {self.rag_now}"
+        if self.same_under_rules_now:
+            rules = f"under this year's rules, last year's figures would have been {self.rag_now} too"
+            if self.movement == "worse" and self.reasons_now:
+                return f"{move} because {_within_sentence(self.reasons_now)}; {rules}"
+            return f"{move}; {rules}"
         if self.movement == "worse" and self.reasons_now:
             return f"{move} because {_within_sentence(self.reasons_now)}"
         if self.movement == "better" and self.reasons_then:
@@ -359,8 +373,19 @@ class Comparison:
         )
 
 
-def compare(current: Mapping[str, Any], previous: Mapping[str, Any]) -> Comparison:
-    """How this year's results differ from last year's, partnership by partnership and risk by risk."""
+def compare(current: Mapping[str, Any], previous: Mapping[str, Any], config: Any = None) -> Comparison:
+    """How this year's results differ from last year's, partnership by partnership and risk by risk.
+    With this year's `config`, when the rules that rate a partnership changed, last year's figures are
+    rated under this year's rules too, so a move the rules alone made is told apart (the Partly weight
+    changes assurance itself, which results.json gives as a figure: then nothing is re-rated)."""
+    from pipeline.check.score import rating_under
+
+    settings_changed = _settings_changed(current.get("config"), previous.get("config"))
+    rerate = (
+        config is not None
+        and settings_changed
+        and all(key != "scoring.partly_weight" for key, _, _ in settings_changed)
+    )
     now = by_identity(current["partnerships"])
     then = by_identity(previous["partnerships"])
     open_then = _open_actions_by_identity(previous["partnerships"])
@@ -388,6 +413,7 @@ def compare(current: Mapping[str, Any], previous: Mapping[str, Any]) -> Comparis
                 open_actions_then=None if listed or not last else counted_then.get(key, 0),
                 name_then=str(last.get("name") or "") if this and last else "",
                 last_review=reviewed_before,
+                rag_then_under_rules_now=rating_under(last, config) if rerate and this and last else None,
             )
         )
     return Comparison(
@@ -399,7 +425,7 @@ def compare(current: Mapping[str, Any], previous: Mapping[str, Any]) -> Comparis
         ratings_now=_ratings(current),
         returned_unchanged=_same_files(current, previous),
         actions_listed=listed,
-        settings_changed=_settings_changed(current.get("config"), previous.get("config")),
+        settings_changed=settings_changed,
     )
 
 
