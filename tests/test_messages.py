@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import openpyxl
 
-from officer import write_workbook
+from officer import AS_OF, write_workbook
 from pipeline.config import Config
 from pipeline.read.batch import load_folder
 from pipeline.read.workbook import load_workbook_file
@@ -60,7 +60,6 @@ def test_a_figure_typed_with_words_is_asked_for_with_an_example_of_its_kind(tmp_
     """'£12k' in a money field and 'about 20' in a days field: each message's example is a figure of
     that kind (pounds, or days in a year), where both asked for 'a number, such as 1200'."""
     from pipeline.check.rules import check
-    from officer import AS_OF
 
     path = write_workbook(tmp_path / "p1.xlsx", register={"funding": "£12k", "officer_days": "about 20"})
     report = check([load_workbook_file(path, tmp_path, CONFIG)], as_of=AS_OF, config=CONFIG)
@@ -80,7 +79,6 @@ def test_a_decimal_comma_is_asked_again_not_read_ten_times_over(tmp_path):
     year's totals; a comma only parts thousands, so these are findings and count for nothing."""
     from pipeline.check.rules import check
     from pipeline.check.score import score_workbook
-    from officer import AS_OF
 
     path = write_workbook(
         tmp_path / "p1.xlsx", register={"funding": "12,50", "officer_days": "2,5", "councillor_days": "1,000"}
@@ -95,7 +93,6 @@ def test_a_decimal_comma_is_asked_again_not_read_ten_times_over(tmp_path):
 
 def test_two_addresses_in_the_lead_officers_email_are_asked_as_one(tmp_path):
     from pipeline.check.rules import check
-    from officer import AS_OF
 
     path = write_workbook(
         tmp_path / "p1.xlsx", register={"lead_officer_email": "sam@council.gov.uk; jo@council.gov.uk"}
@@ -107,9 +104,15 @@ def test_two_addresses_in_the_lead_officers_email_are_asked_as_one(tmp_path):
     )
 
 
-def test_a_sheet_renamed_by_a_space_or_a_capital_is_told_what_differs(tmp_path):
-    """'Risks ' (a space at its end) looks like 'Risks' to an officer: the message said only that a
-    sheet named 'Risks ' was there instead."""
+def test_a_sheet_renamed_by_a_space_or_a_capital_is_read_as_it_is_meant(tmp_path):
+    """'Risks ' (a space at its end) or 'risks' looks like 'Risks' to an officer, a slip the review
+    forgives as it does in answers: the return was Not assessed, its figures lost, for a name that
+    reads the same. Such a sheet is read, its findings marked on it in the feedback copy; a sheet
+    renamed in words ('Risk register') is still missing, and told where it is."""
+    import openpyxl
+
+    from pipeline.check.feedback import write_feedback
+    from pipeline.check.rules import check
 
     def rename(name):
         def edit(book):
@@ -119,13 +122,18 @@ def test_a_sheet_renamed_by_a_space_or_a_capital_is_told_what_differs(tmp_path):
 
         return edit
 
-    said = {}
-    for number, name in enumerate(("Risks ", "risks", "Risk register")):
-        path = write_workbook(tmp_path / f"p{number}.xlsx", edit=rename(name))
-        [item] = [item for item in load_workbook_file(path, tmp_path, CONFIG).findings if item.rule == "sheet.missing"]
-        said[name] = item.message
-    assert (
-        "'Risks ' is there instead (its name has a space at its end): give it back its name, 'Risks'" in said["Risks "]
-    )
-    assert "'risks' is there instead (its name differs in capital letters or spaces)" in said["risks"]
-    assert "'Risk register' is there instead: give it back its name, 'Risks'" in said["Risk register"]
+    for number, name in enumerate(("Risks ", "risks")):
+        folder = tmp_path / f"p{number}"
+        path = write_workbook(folder / "p.xlsx", risks={"R03": {"Likelihood": 9}}, edit=rename(name))
+        workbook = load_workbook_file(path, folder, CONFIG)
+        assert workbook.assessed and not workbook.findings, workbook.findings
+        report = check([workbook], as_of=AS_OF, config=CONFIG)
+        [invalid] = [item for item in report.findings if item.rule == "risk.invalid"]
+        assert invalid.sheet == "Risks"
+        [copy] = write_feedback(folder, [workbook], report, tmp_path / f"feedback{number}")
+        marked = openpyxl.load_workbook(copy)
+        assert marked[name][invalid.cell].comment is not None
+        assert marked["Findings"]["B5"].hyperlink.location == f"'{name}'!{invalid.cell}"
+    path = write_workbook(tmp_path / "p3.xlsx", edit=rename("Risk register"))
+    [item] = [item for item in load_workbook_file(path, tmp_path, CONFIG).findings if item.rule == "sheet.missing"]
+    assert "'Risk register' is there instead: give it back its name, 'Risks'" in item.message

@@ -15,6 +15,8 @@ same return and findings give the same bytes.
 
 from __future__ import annotations
 
+import dataclasses
+
 import functools
 import io
 from collections import Counter, defaultdict
@@ -154,7 +156,13 @@ def marked_package(data: bytes, found: Sequence[Finding]) -> bytes:
     """The workbook `data` marked with `found` by editing its package; `Unsupported` when it cannot be."""
     from pipeline.check import feedback_package as package
 
-    names = [FINDINGS_SHEET, *package.sheet_names(data)]
+    from pipeline.read.workbook import standard_names
+
+    in_book = package.sheet_names(data)
+    names = [FINDINGS_SHEET, *in_book]
+    # A finding names a sheet by its standard name; the workbook's may differ in case or spaces.
+    actual = standard_names(in_book)
+    found = [dataclasses.replace(item, sheet=actual.get(item.sheet, item.sheet)) for item in found]
     marks = [package.CellMark(sheet, cell, mark.comment, mark.error) for (sheet, cell), mark in _marks(found).items()]
     linkable = {(mark.sheet, mark.cell) for mark in marks}
     order = {name: index for index, name in enumerate(names)}

@@ -466,6 +466,7 @@ class _WorkbookPart:
         self.package = package
         self.names: list[tuple[str, bool, str]] = []  # (name, workbook-level, text)
         self.sheet_parts: dict[str, str] = {}
+        self._standard: dict[str, str] | None = None  # standard sheet name -> name in the workbook
         for tag, attributes, text in elements(package.xml[package.workbook], ("definedName", "sheet")):
             if tag == "definedName":
                 self.names.append((attributes.get("name", ""), "localSheetId" not in attributes, text))
@@ -473,6 +474,12 @@ class _WorkbookPart:
                 self.sheet_parts.setdefault(
                     attributes.get("name", ""), package.targets.get(attributes.get("id", ""), "")
                 )
+
+    def _part(self, sheet: str) -> str:
+        """The part of the sheet the review reads as `sheet` (its name may be a slip: `standard_names`)."""
+        if self._standard is None:
+            self._standard = standard_names(list(self.sheet_parts))
+        return self.sheet_parts.get(self._standard.get(sheet, sheet), "")
 
     def defined_name(self, wanted: str) -> str | None:
         """The text of the defined name `wanted` (any case); a workbook-level name is the contract, a
@@ -486,7 +493,7 @@ class _WorkbookPart:
         formula gave), with the error: an answer that cannot be read, not a blank."""
         found: dict[tuple[str, str], str] = {}
         for sheet in sheet_names:
-            xml = self.package.xml.get(self.sheet_parts.get(sheet, ""))
+            xml = self.package.xml.get(self._part(sheet))
             if xml is None or b't="e"' not in xml:
                 continue  # most sheets: no error, no slower search
             for match in _ERROR_CELL.finditer(xml):
@@ -502,7 +509,7 @@ class _WorkbookPart:
         if not (any(mark in styles for mark in _MEANING_MARKS) or _BUILT_IN_PERCENT.search(styles)):
             return {}  # most workbooks: no such format at all, no slower search
         shown = _meaning_formats(styles)
-        xml = self.package.xml.get(self.sheet_parts.get(sheet, ""), b"")
+        xml = self.package.xml.get(self._part(sheet), b"")
         found = {}
         for reference in references:
             match = re.search(rb'<(?:\w+:)?c\b[^>]*?\br="' + reference.encode() + rb'"[^>]*?\bs="(\d+)"', xml)
@@ -515,7 +522,7 @@ class _WorkbookPart:
         """The cells of the named sheets that hold a formula, with its text ('TODAY()')."""
         found: dict[tuple[str, str], str] = {}
         for sheet in sheet_names:
-            xml = self.package.xml.get(self.sheet_parts.get(sheet, ""))
+            xml = self.package.xml.get(self._part(sheet))
             if xml is None or not (_FORMULA_TAG.search(xml) or _PREFIXED_FORMULA_TAG.search(xml)):
                 continue  # most sheets: no formula (dropdowns' <formula1> are not one), no slower search
             shared: dict[bytes, tuple[str, str]] = {}  # a shared formula's first cell and text, by its group
@@ -590,18 +597,34 @@ def _unescape(text: str) -> str:
 
 
 def _read_sheets(data: bytes, wanted: list[str], deadline: float | None) -> tuple[set[str], dict[str, _Sheet]]:
-    """The sheets present, and the `wanted` ones of them read."""
+    """The sheets present, and the `wanted` ones of them read. A standard sheet whose name differs only
+    in case or spaces ('risks', 'Risks ') is a slip the review forgives: it is present, and read, under
+    its standard name (`standard_names`)."""
     from python_calamine import CalamineWorkbook
 
     book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    present = set(book.sheet_names)
+    actual = standard_names(book.sheet_names)
     sheets: dict[str, _Sheet] = {}
     for sheet_name in wanted:
         if deadline is not None:
             check_time(deadline)
-        if sheet_name in present:
-            sheets[sheet_name] = _Sheet(book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False))
-    return present, sheets
+        if sheet_name in actual:
+            sheets[sheet_name] = _Sheet(book.get_sheet_by_name(actual[sheet_name]).to_python(skip_empty_area=False))
+    return set(actual), sheets
+
+
+def standard_names(names: Sequence[str]) -> dict[str, str]:
+    """Each sheet's name as the review reads it (standard name -> name in the workbook): a standard
+    sheet's name typed with another case or stray spaces is its standard name; a name given exactly
+    is taken over one that only reads the same."""
+    found = {name: name for name in names}
+    standard = {values.folded(name): name for name in catalogue.required_sheets(1) + catalogue.required_sheets()}
+    for name in names:
+        meant = standard.get(values.folded(values.clean_text(name)))
+        if meant and meant not in found:
+            del found[name]
+            found[meant] = name
+    return found
 
 
 #: A bullet that a list pasted from a document keeps at the start of a line ('• Police', '- Police').
