@@ -617,3 +617,26 @@ def test_the_officers_conditional_formatting_does_not_hide_a_mark(tmp_path):
     }
     assert marked not in covered
     assert covered == {f"{likelihood}{row}" for row in range(first, last + 1)} - {marked}
+
+
+def test_a_conditional_format_whose_first_cell_is_marked_keeps_its_meaning(tmp_path):
+    """An officer's format =ISBLANK(B2) over the Register's B2:B30, with B2 (the ID) marked: the copy
+    narrowed the range to start at B3 but kept =ISBLANK(B2), written for its first cell, so every cell
+    tested the one above it. The formula moves with the range's first cell."""
+    from openpyxl.formatting.rule import FormulaRule
+    from openpyxl.styles import PatternFill
+
+    folder = tmp_path / "round1"
+
+    def highlight(book):
+        book[catalogue.REGISTER.name].conditional_formatting.add(
+            "B2:B30", FormulaRule(formula=["ISBLANK(B2)"], fill=PatternFill("solid", bgColor="FFFFFF00"))
+        )
+
+    write_workbook(folder / "p1.xlsx", partnership_id=None, edit=highlight)
+    copy = openpyxl.load_workbook(feedback_copy(folder, tmp_path / "feedback"))
+    [(ranges, rules)] = [
+        (str(formats.sqref), formats.rules) for formats in copy[catalogue.REGISTER.name].conditional_formatting
+    ]
+    assert ranges == "B3:B30"
+    assert [rule.formula for rule in rules] == [["ISBLANK(B3)"]]

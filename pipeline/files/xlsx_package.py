@@ -434,10 +434,15 @@ class Cells:
             owner = element if element.tag == q("conditionalFormatting") else element.getparent()
             if not kept:
                 owner.getparent().remove(owner)
-            elif element.tag == q("conditionalFormatting"):
+                continue
+            if element.tag == q("conditionalFormatting"):
                 element.set("sqref", kept)
             else:
                 element.text = kept
+            before, after = _anchor(sqref), _anchor(kept)
+            if before != after:  # a format's formulas are written for its first cell: move them with it
+                for formula in owner.iter(q("formula"), f"{{{_XM}}}f"):
+                    formula.text = _moved(formula.text or "", before, after)
         return changed
 
     def merged(self) -> list[tuple[int, int, int, int]]:
@@ -585,6 +590,23 @@ def _without_cell(sqref: str, row: int, column: int) -> str:
         )
         kept += [_range(*box) for box in around if box[0] <= box[2] and box[1] <= box[3]]
     return " ".join(kept)
+
+
+def _anchor(sqref: str) -> str:
+    """The cell a conditional format's formulas are written for: its first range's top-left cell."""
+    top, left, _, _ = _bounds(sqref.split()[0])
+    return f"{column_letters(left)}{top}"
+
+
+def _moved(formula: str, origin: str, to: str) -> str:
+    """A formula written for the cell `origin` as written for `to` (relative references moved), by
+    openpyxl's translator; as it was when it cannot be read."""
+    from openpyxl.formula.translate import Translator, TranslatorError
+
+    try:
+        return Translator(f"={formula}", origin=origin).translate_formula(to)[1:]
+    except (TranslatorError, ValueError):
+        return formula
 
 
 def _bounds(item: str) -> tuple[int, int, int, int]:
