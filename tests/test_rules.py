@@ -300,6 +300,15 @@ def test_a_percentage_typed_into_a_figure_is_not_read_as_a_fraction(tmp_path):
     assert found[f"B{catalogue.REGISTER_ROWS['total_budget']}", "register.invalid"] == "\u20ac25,000.00"
     assert (f"B{catalogue.REGISTER_ROWS['councillor_days']}", "register.invalid") not in found
     assert workbook.value("councillor_days") == 3
+
+    # Pounds by their code, as Excel's currency list writes them, are pounds.
+    def pounds(book):
+        cell = book[catalogue.REGISTER.name][f"B{catalogue.REGISTER_ROWS['funding']}"]
+        cell.value, cell.number_format = 25000, "[$GBP] #,##0.00"
+
+    gbp = load_workbook_file(write_workbook(tmp_path / "gbp" / "gbp.xlsx", edit=pounds), tmp_path / "gbp", CONFIG)
+    assert gbp.value("funding") == 25000
+    assert not [item for item in check([gbp], as_of=AS_OF, config=CONFIG).findings if item.rule == "register.invalid"]
     # A figure in the template's own formats is read as before.
     plain = load_workbook_file(write_workbook(tmp_path / "plain.xlsx"), tmp_path, CONFIG)
     assert not [item for item in check([plain], as_of=AS_OF, config=CONFIG).findings if item.rule == "register.invalid"]

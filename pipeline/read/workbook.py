@@ -438,8 +438,8 @@ def _meaning_formats(styles: bytes) -> dict[int, tuple[str, str, int]]:
     meanings = {number: ("", "%", places) for number, places in _BUILT_IN_PERCENTS.items()}
     for item in root.iterfind(f"{spaced}numFmts/{spaced}numFmt"):
         code, number = item.get("formatCode", "").split(";")[0], item.get("numFmtId", "")
-        if not number.isdigit() or "\u00a3" in code:
-            continue  # pounds, or not a format a cell can name
+        if not number.isdigit() or "\u00a3" in code or "GBP" in code.upper():
+            continue  # pounds ('£', or Excel's '[$GBP] #,##0.00'), or not a format a cell can name
         places = code.partition(".")[2]
         places = len(places) - len(places.lstrip("0#"))
         bare = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", code)
