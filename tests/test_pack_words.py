@@ -338,12 +338,13 @@ def test_the_resources_figures_say_how_many_partnerships_give_them(tmp_path):
         return " ".join(re.sub(r"<[^>]+>", " ", re.sub(r"<wbr>", "", tiles)).split())
 
     text = tiles(pack_html(some, tmp_path / "out-some"))
-    assert "£80,000 council funding a year to partnerships in scope and assessed (given by 1 of 3)" in text
-    assert "30 officer days a year (6 councillor days) (given by 1 of 3)" in text
+    assert "£80,000 council funding a year to partnerships in scope and assessed, given by 1 of 3" in text
+    assert "30 officer days a year, given by 1 of 3 (6 councillor days, given by 1 of 3)" in text
     totals = json.loads((tmp_path / "out-some" / "results.json").read_text(encoding="utf-8"))["totals"]
-    assert (totals["funding_given"], totals["officer_days_given"]) == (1, 1)
+    assert (totals["funding_given"], totals["officer_days_given"], totals["councillor_days_given"]) == (1, 1, 1)
     text = tiles(pack_html(none, tmp_path / "out-none"))
-    assert "Not given council funding a year to partnerships in scope and assessed (given by none of 2)" in text
+    assert "Not given council funding a year to partnerships in scope and assessed, given by none of 2" in text
+    assert "(0 councillor days, given by none of 2)" in text
     assert "£0" not in text
 
 

@@ -333,6 +333,7 @@ def totals(scores: Iterable[PartnershipScore]) -> dict:
         # How many of them give each (optional answers): the sums above cover these alone.
         "funding_given": sum(1 for item in counted if item.funding is not None),
         "officer_days_given": sum(1 for item in counted if item.officer_days is not None),
+        "councillor_days_given": sum(1 for item in counted if item.councillor_days is not None),
         "actions": {key: sum(item.actions[key] for item in counted) for key in ACTION_KEYS},
         "high_unmitigated": sum(item.high_unmitigated for item in counted),
         "reviews_overdue": sum(1 for item in counted if item.review_overdue),
