@@ -378,3 +378,27 @@ def test_register_answers_pasted_one_column_to_the_right_are_pointed_out(tmp_pat
     assert not [item for item in outcome.report.findings if item.rule == "register.missing"]
     [score] = outcome.scores
     assert score.rag == "Not assessed"
+
+
+def test_a_table_pasted_below_the_risks_after_a_gap_is_not_read_as_risks(tmp_path):
+    """An action log headed 'No. | Action | Lead', pasted after a blank row below the risk register: no
+    header of the risks repeats, and its rows were read as risks '1' and '2'. Rows below the table's
+    last row, after a blank row, are another table."""
+    from pipeline.check.assess import assess_folder
+    from pipeline.config import Config
+
+    def paste(book):
+        sheet = book[catalogue.RISKS_SHEET.name]
+        below = sheet.max_row + 2
+        rows = (("No.", "Action", "Lead", "Due date", "Status"), (1, "Agree data sharing", 3, 4, "In progress"))
+        for offset, values_ in enumerate(rows):
+            for column, value in enumerate(values_, start=1):
+                sheet.cell(below + offset, column, value)
+
+    write_workbook(tmp_path / "log.xlsx", edit=paste)
+    outcome = assess_folder(tmp_path, Config(), as_of=AS_OF)
+    [score] = outcome.scores
+    assert len(score.risks) == len(catalogue.RISKS)
+    assert [item.rule for item in outcome.report.findings if item.sheet == catalogue.RISKS_SHEET.name] == [
+        "sheet.other_table"
+    ]

@@ -894,13 +894,19 @@ def _read_risks(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[RiskRow
     used = {risk.ref.casefold() for risk in catalogue.RISKS}
     (ref_column,) = _columns(layout, ("Ref",))
     headers = {column: values.folded(header) for column, header in zip((ref_column, *content), ("Ref", *_RISK_CONTENT))}
+    # The template's table ends at its last open row; below it, after a blank row, is another table.
+    table_end = table.header_row + max(catalogue.RISK_ROWS.values()) - catalogue.RISKS_SHEET.header_row
+    blank_before = False
     # From the header down: a risk sorted above R01 (a table sorted by score) is the officer's too.
     for row in range(table.header_row + 1, sheet.last_row + 1):
         if row in strategy_rows:
             continue
-        if row > max(strategy_rows) and any(
-            values.folded(values.text(sheet.get(row, column))) == header for column, header in headers.items()
-        ):  # a header row again: another table pasted below (an action log, say), not risks
+        cells = [sheet.get(row, column) for column in headers]
+        if row > max(strategy_rows) and (
+            any(values.folded(values.text(value)) == header for value, header in zip(cells, headers.values()))
+            or (blank_before and row > table_end + 1 and any(value is not None for value in cells))
+        ):  # a header row again, or rows after a gap below the table: another table pasted there (an
+            # action log, say), not risks
             found.append(
                 finding(
                     RuleCode.SHEET_OTHER_TABLE,
@@ -913,6 +919,7 @@ def _read_risks(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[RiskRow
                 )
             )
             break
+        blank_before = all(value is None for value in cells)
         answers = sheet.cells(row, content)
         if any(value is not None for value in answers):
             ref = values.text(sheet.get(row, ref_column))
