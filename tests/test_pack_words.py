@@ -423,3 +423,22 @@ def test_the_register_and_carried_actions_name_each_row_for_a_screen_reader(tmp_
     body = register[register.index("<tbody>") : register.index("</tbody>")]
     rows = re.findall(r"<tr[^>]*>(.*?)</tr>", body, flags=re.S)
     assert rows and all(row.lstrip().startswith('<th scope="row">') for row in rows)
+
+
+def test_the_same_return_with_no_id_saved_twice_counts_once(tmp_path):
+    """A return with its Partnership ID left blank, saved twice: with no ID to tell them one, both were
+    counted, the partnerships in scope and the ratings overstated, and no file.copy said so."""
+    import json
+    import shutil
+
+    from officer import write_workbook
+
+    inputs = tmp_path / "returns"
+    write_workbook(inputs / "p1.xlsx", partnership_id=None)
+    shutil.copyfile(inputs / "p1.xlsx", inputs / "p1 (resent).xlsx")
+    write_workbook(inputs / "p2.xlsx", partnership_id="P-002")
+    pack_html(inputs, tmp_path / "out")
+    data = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+    assert (data["totals"]["workbooks"], data["totals"]["partnerships"], data["totals"]["in_scope"]) == (3, 2, 2)
+    counted = {item["file"]: item["counted"] for item in data["partnerships"]}
+    assert counted == {"p1 (resent).xlsx": True, "p1.xlsx": False, "p2.xlsx": True}

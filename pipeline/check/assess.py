@@ -52,7 +52,7 @@ def assess_folder(
     input_dir: Path, config: Config, *, as_of: dt.date, jobs: int = 1, progress: Progress = quiet
 ) -> Assessment:
     """Read, check and score every workbook under `input_dir`, in `jobs` worker processes."""
-    from pipeline.check.score import mark_duplicates, score_workbook
+    from pipeline.check.score import copies_of, mark_duplicates, score_workbook
 
     input_dir = Path(input_dir)
     paths, ignored, done = _each_file(assess_file, input_dir, config, as_of=as_of, jobs=jobs, progress=progress)
@@ -76,7 +76,7 @@ def assess_folder(
             scores[index] = score_workbook(
                 workbook, (*workbook.findings, *own, *by_file[workbook.file]), as_of=as_of, config=config
             )
-    return Assessment(batch, report, mark_duplicates(scores))
+    return Assessment(batch, report, mark_duplicates(scores, copies_of(report)))
 
 
 def check_folder(

@@ -501,11 +501,12 @@ def id_key(partnership_id: str) -> str:
 
 def duplicate_ids(workbooks: Sequence[Workbook]) -> Iterator[Finding]:
     """One finding in each workbook whose Partnership ID another workbook, not the same file, also
-    uses; and in each copy of a file saved twice (the same bytes), past the first by name, that it is one."""
+    uses; and in each copy of a file saved twice (the same bytes), past the first by name, that it is
+    one (with no Partnership ID too: the same bytes are the same return)."""
     by_id: dict[str, list[Workbook]] = defaultdict(list)
     for workbook in workbooks:
-        if workbook.partnership_id:
-            by_id[id_key(workbook.partnership_id)].append(workbook)
+        # A return with no ID is its own group, with its copies (the same bytes) only.
+        by_id[id_key(workbook.partnership_id) or f"no id: {workbook.sha256}"].append(workbook)
     for group in by_id.values():
         if len(group) < 2:
             continue
@@ -520,7 +521,7 @@ def duplicate_ids(workbooks: Sequence[Workbook]) -> Iterator[Finding]:
                     other=copies[0],
                 )
             others = sorted(other.file for other in group if other.sha256 != workbook.sha256)
-            if not others:
+            if not others or not workbook.partnership_id:
                 continue
             entry = workbook.register["id"]
             yield finding(

@@ -38,7 +38,7 @@ from pipeline.catalogue import (
 )
 from pipeline.check import objectives as objective_answers
 from pipeline.config import Config
-from pipeline.findings import ERROR, WARNING, Finding, ValidationReport, file_status
+from pipeline.findings import ERROR, WARNING, Finding, RuleCode, ValidationReport, file_status
 from pipeline.formats import long_date, percent
 from pipeline.records import Workbook
 
@@ -281,7 +281,8 @@ def score_batch(
         [
             score_workbook(workbook, report.findings_in(workbook.file), as_of=as_of, config=config)
             for workbook in workbooks
-        ]
+        ],
+        copies_of(report),
     )
 
 
@@ -292,9 +293,11 @@ def counting_order(review_completed_on: dt.date | None, file: str) -> tuple:
     return (review_completed_on is None, -(review_completed_on.toordinal() if review_completed_on else 0), file)
 
 
-def mark_duplicates(scores: Sequence[PartnershipScore]) -> list[PartnershipScore]:
+def mark_duplicates(scores: Sequence[PartnershipScore], copies: Mapping[str, str] = {}) -> list[PartnershipScore]:
     """`scores` with each second (third, ...) return of an assessed Partnership ID marked with the
-    return that counts instead (`duplicate_of`); the rule is `counting_order`."""
+    return that counts instead (`duplicate_of`); the rule is `counting_order`. `copies` (a file saved
+    twice: the copy's file -> the file it copies, as `file.copy` gives them) marks a copy with no
+    Partnership ID too, which no ID would tell apart."""
     from pipeline.check.rules import id_key
 
     groups: dict[str, list[PartnershipScore]] = {}
@@ -306,7 +309,15 @@ def mark_duplicates(scores: Sequence[PartnershipScore]) -> list[PartnershipScore
         if len(group) > 1:
             first = min(group, key=lambda item: counting_order(item.review_completed_on, item.file))
             counts_instead.update({item.file: first.file for item in group if item is not first})
+    for item in scores:
+        if item.assessed and not item.id and item.file in copies:
+            counts_instead[item.file] = copies[item.file]
     return [replace(item, duplicate_of=counts_instead.get(item.file, "")) for item in scores]
+
+
+def copies_of(report: ValidationReport) -> dict[str, str]:
+    """The files saved twice in the batch: each copy's file -> the file it copies (`file.copy`)."""
+    return {item.file: str(item.value) for item in report.findings if item.rule == RuleCode.FILE_COPY}
 
 
 def totals(scores: Iterable[PartnershipScore]) -> dict:
