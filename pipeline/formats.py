@@ -7,6 +7,7 @@ formats from here, so a date or an amount reads the same wherever it appears.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Sequence
 
 #: Shown where there is nothing to show: no answer, nothing to measure.
 EMPTY = "\u2014"
@@ -57,3 +58,11 @@ def days_said(value: float | None) -> str:
 def percent(value: float | None) -> str:
     """0.523 -> 52%; the empty mark when there is nothing to measure."""
     return EMPTY if value is None else f"{value * 100:.0f}%"
+
+
+def percent_beside(value: float | None, limits: Sequence[float]) -> str:
+    """A share as `percent` gives it, with a decimal place where the whole percent would read as at or
+    above a limit it is below: 89.7% beside a rating for 'below 90%', which 90% would contradict."""
+    if value is not None and any(value < limit and round(value * 100) >= round(limit * 100) for limit in limits):
+        return f"{value * 100:.1f}%"
+    return percent(value)

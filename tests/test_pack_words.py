@@ -442,3 +442,30 @@ def test_the_same_return_with_no_id_saved_twice_counts_once(tmp_path):
     assert (data["totals"]["workbooks"], data["totals"]["partnerships"], data["totals"]["in_scope"]) == (3, 2, 2)
     counted = {item["file"]: item["counted"] for item in data["partnerships"]}
     assert counted == {"p1 (resent).xlsx": True, "p1.xlsx": False, "p2.xlsx": True}
+
+
+def test_a_share_just_below_a_limit_is_not_shown_at_it_beside_its_rating(tmp_path):
+    """Checklist completeness of 89.7% (26 of 29) was shown as '90%' in the register and the profile,
+    beside an Amber whose rule is 'below 90%': the figure read as if it should be Green. Beside a
+    rating, a share that rounds up to a limit it is below keeps a decimal place."""
+    from officer import write_workbook
+
+    inputs = tmp_path / "returns"
+    config = tmp_path / "review.toml"
+    config.write_text("[rag]\namber_completeness_below = 0.9\n", encoding="utf-8")
+    write_workbook(
+        inputs / "p1.xlsx",
+        checklist={ref: {"Status": None} for ref in ("1a", "1b", "1c")},
+        risks={"R01": {"Likelihood": 1}},
+    )
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli,
+        ["report", str(inputs), "--out", str(out), "--as-of", AS_OF.isoformat(), "--no-pdf", "--config", str(config)],
+    )
+    assert result.exit_code == 0, result.output
+    page = (out / "review_pack.html").read_text(encoding="utf-8")
+    register = plain(page[page.index('id="register"') : page.index('id="profiles"')])
+    assert "89.7%" in register and " 90% " not in register
+    profile = plain(page[page.index('class="profile"') :])
+    assert "89.7%" in profile

@@ -18,7 +18,7 @@ import markupsafe
 from markupsafe import Markup
 
 from pipeline import significance, values
-from pipeline.formats import days, long_date, money, percent
+from pipeline.formats import days, long_date, money, percent, percent_beside
 from pipeline.pack.palette import STYLESHEET
 from pipeline.pack.sections import ABOVE_PROFILES, CONTENTS_TITLE, SECTION_TITLES
 
@@ -60,6 +60,7 @@ def environment() -> Environment:
     env.filters["rag_class"] = lambda rag: "rag-" + rag.lower().replace(" ", "-")
     env.filters["breakable"] = breakable
     env.filters["wrappable_figure"] = wrappable_figure
+    env.filters["rated_pct"] = rated_percent
     env.filters["counted"] = values.counted
     env.filters["tier_takes"] = significance.takes
     env.globals.update(
@@ -102,6 +103,18 @@ def breakable(value: object) -> Markup:
         done = run.end()
     pieces.append(markupsafe.escape(text[done:]))
     return Markup("").join(pieces)
+
+
+@pass_context
+def rated_percent(context, value: float | None, measure: str) -> str:
+    """Checklist completeness or assurance beside a rating: with a decimal place where a whole percent
+    would read as at or above the configured limit it is below (see `formats.percent_beside`)."""
+    rag = context["config"].rag
+    limits = {
+        "completeness": (rag.red_completeness_below, rag.amber_completeness_below),
+        "assurance": (rag.amber_assurance_below,),
+    }[measure]
+    return percent_beside(value, limits)
 
 
 @pass_context
