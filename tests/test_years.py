@@ -461,3 +461,22 @@ def test_a_long_rating_under_the_last_year_stays_inside_the_trend():
         width = len(text) * 12 * 0.6  # bold 12-unit DejaVu Sans: about 0.6 of its size a character
         left = {"start": float(x), "middle": float(x) - width / 2, "end": float(x) - width}[anchor]
         assert 0 <= left and left + width <= WIDTH, (text, x, anchor)
+
+
+def test_a_partnership_out_of_scope_every_year_has_no_empty_trend(tmp_path):
+    """Out of scope both years: its profile drew an 'Over the years' chart of axes and a legend with
+    nothing plotted, and said 'checklist completeness — → —'. It says there is no score to draw, and
+    its ratings stay in the table."""
+    for year in (2026, 2027):
+        write_workbook(
+            tmp_path / f"in-{year}" / "p1.xlsx",
+            register={"scope_outside_body": "Yes", "review_completed_on": dt.date(year, 4, 15)},
+        )
+    assert run(tmp_path / "in-2026", tmp_path / "2026", 2026).exit_code == 0
+    result = run(tmp_path / "in-2027", tmp_path / "2027", 2027, tmp_path / "2026")
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "2027" / "review_pack.html").read_text(encoding="utf-8")
+    profile = page[page.index('class="profile"') :]
+    trend = profile[profile.index("Over the years") : profile.index("</table>", profile.index("Over the years"))]
+    assert "<svg" not in trend and "Out of scope" in trend
+    assert "No year gives it a checklist score to draw; its ratings are below." in _plain(trend)

@@ -734,7 +734,11 @@ def years_side_by_side(data: Mapping[str, Any], partnerships: Sequence[dict[str,
             left_out_text(entry, item["score"].id) for entry in result.get("history_left_out") or ()
         ]
         if len(entries) > 1:
-            text = trend_text(entries)
+            # Out of scope or not assessed every year: no score to draw, the ratings alone are said.
+            plotted = any(entry.get(key) is not None for entry in entries for key in TREND_MEASURES)
+            text = (
+                trend_text(entries) if plotted else "No year gives it a checklist score to draw; its ratings are below."
+            )
             item["trend"] = {
                 "rows": [
                     {
@@ -749,7 +753,9 @@ def years_side_by_side(data: Mapping[str, Any], partnerships: Sequence[dict[str,
                 "title": trend_title(item),
                 "svg": Markup(
                     trend_svg(entries, ident=f"{item['anchor']}-trend", title=trend_title(item), description=text)
-                ),
+                )
+                if plotted
+                else None,
             }
     red = [
         item
@@ -773,6 +779,10 @@ def years_side_by_side(data: Mapping[str, Any], partnerships: Sequence[dict[str,
         ],
         "first": history["years"][0]["year"],
     }
+
+
+#: What a profile's trend draws, year by year.
+TREND_MEASURES = ("checklist_completeness", "checklist_assurance")
 
 
 def trend_title(profile: Mapping[str, Any]) -> str:
