@@ -465,8 +465,7 @@ def test_a_long_rating_under_the_last_year_stays_inside_the_trend():
 
 def test_a_partnership_out_of_scope_every_year_has_no_empty_trend(tmp_path):
     """Out of scope both years: its profile drew an 'Over the years' chart of axes and a legend with
-    nothing plotted, and said 'checklist completeness — → —'. It says there is no score to draw, and
-    its ratings stay in the table."""
+    nothing plotted. It has no chart; its words and table still give its rating each year."""
     for year in (2026, 2027):
         write_workbook(
             tmp_path / f"in-{year}" / "p1.xlsx",
@@ -479,4 +478,4 @@ def test_a_partnership_out_of_scope_every_year_has_no_empty_trend(tmp_path):
     profile = page[page.index('class="profile"') :]
     trend = profile[profile.index("Over the years") : profile.index("</table>", profile.index("Over the years"))]
     assert "<svg" not in trend and "Out of scope" in trend
-    assert "No year gives it a checklist score to draw; its ratings are below." in _plain(trend)
+    assert "rating Out of scope \u2192 Out of scope" in _plain(trend)

@@ -734,11 +734,9 @@ def years_side_by_side(data: Mapping[str, Any], partnerships: Sequence[dict[str,
             left_out_text(entry, item["score"].id) for entry in result.get("history_left_out") or ()
         ]
         if len(entries) > 1:
-            # Out of scope or not assessed every year: no score to draw, the ratings alone are said.
+            # Out of scope or not assessed every year: no score to draw, its ratings said in words alone.
             plotted = any(entry.get(key) is not None for entry in entries for key in TREND_MEASURES)
-            text = (
-                trend_text(entries) if plotted else "No year gives it a checklist score to draw; its ratings are below."
-            )
+            text = trend_text(entries)
             item["trend"] = {
                 "rows": [
                     {
