@@ -162,7 +162,7 @@ RULES: dict[RuleCode, Rule] = {
         Rule(
             RuleCode.SHEET_OTHER_TABLE,
             WARNING,
-            "another table pasted below a table (its header row repeated): not read",
+            "another table pasted below the risk register (a header row again, or rows after a gap): not read as risks",
             "Another table starts at row {row}, below the {table}: it is not read as {what}. Move it to a sheet "
             "of its own.",
         ),

@@ -510,17 +510,21 @@ def duplicate_ids(workbooks: Sequence[Workbook]) -> Iterator[Finding]:
     for group in by_id.values():
         if len(group) < 2:
             continue
+        # Each content once, by its first file: a copy is a copy, not another return of the ID.
+        first_of = {}
+        for other in sorted(group, key=lambda item: item.file):
+            first_of.setdefault(other.sha256, other.file)
         for workbook in group:
-            copies = sorted(other.file for other in group if other.sha256 == workbook.sha256)
-            if copies[0] != workbook.file:
+            if first_of[workbook.sha256] != workbook.file:
                 yield finding(
                     RuleCode.FILE_COPY,
                     file=workbook.file,
                     partnership_id=workbook.partnership_id,
-                    value=copies[0],
-                    other=copies[0],
+                    value=first_of[workbook.sha256],
+                    other=first_of[workbook.sha256],
                 )
-            others = sorted(other.file for other in group if other.sha256 != workbook.sha256)
+                continue
+            others = sorted(file for sha, file in first_of.items() if sha != workbook.sha256)
             if not others or not workbook.partnership_id:
                 continue
             entry = workbook.register["id"]
