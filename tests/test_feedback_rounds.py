@@ -640,3 +640,41 @@ def test_a_conditional_format_whose_first_cell_is_marked_keeps_its_meaning(tmp_p
     ]
     assert ranges == "B3:B30"
     assert [rule.formula for rule in rules] == [["ISBLANK(B3)"]]
+
+
+def test_a_marked_cells_x14_dropdown_is_kept(tmp_path):
+    """Excel writes a list whose source is on another sheet as an x14 data validation, its cells in an
+    <xm:sqref> as an x14 conditional format's are: taking marked cells out of conditional formats took
+    them out of the dropdown too. Only conditional formats are touched."""
+    import re
+    import zipfile
+
+    folder = tmp_path / "round1"
+    path = write_workbook(folder / "p1.xlsx", risks={"R03": {"Likelihood": 9}})
+    likelihood = catalogue.RISKS_SHEET.column("Likelihood")
+    cells = f"{likelihood}2:{likelihood}30"
+    dropdown = (
+        '<extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}" '
+        'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main">'
+        '<x14:dataValidations count="1" xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main">'
+        '<x14:dataValidation type="list" allowBlank="1"><x14:formula1><xm:f>Guide!$A$1:$A$5</xm:f></x14:formula1>'
+        f"<xm:sqref>{cells}</xm:sqref></x14:dataValidation></x14:dataValidations></ext></extLst>"
+    )
+    data = {}
+    with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
+        for name in names:
+            data[name] = archive.read(name)
+    ids = dict(re.findall(rb'<sheet [^>]*name="([^"]+)"[^>]*r:id="([^"]+)"', data["xl/workbook.xml"]))
+    targets = {
+        re.search(rb'Id="([^"]+)"', item).group(1): re.search(rb'Target="/?(?:xl/)?([^"]+)"', item).group(1)
+        for item in re.findall(rb"<Relationship [^>]*>", data["xl/_rels/workbook.xml.rels"])
+    }
+    sheet = "xl/" + targets[ids[catalogue.RISKS_SHEET.name.encode()]].decode()
+    data[sheet] = re.sub(rb"</worksheet>$", dropdown.encode() + b"</worksheet>", data[sheet].rstrip())
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in names:
+            archive.writestr(name, data[name])
+    copy = feedback_copy(folder, tmp_path / "feedback")
+    with zipfile.ZipFile(copy) as archive:
+        assert f"<xm:sqref>{cells}</xm:sqref>".encode() in archive.read(sheet)

@@ -402,3 +402,25 @@ def test_a_table_pasted_below_the_risks_after_a_gap_is_not_read_as_risks(tmp_pat
     assert [item.rule for item in outcome.report.findings if item.sheet == catalogue.RISKS_SHEET.name] == [
         "sheet.other_table"
     ]
+
+
+def test_a_second_tab_of_a_standard_sheets_name_is_pointed_out(tmp_path):
+    """A blank 'Risks' beside the officer's own 'risks ' (a trailing space): one tab was read, and
+    nothing said the other's answers were not. The other is pointed out as a copy (sheet.copy)."""
+    from pipeline.check.assess import assess_folder
+    from pipeline.config import Config
+
+    def second(book):
+        book.copy_worksheet(book[catalogue.RISKS_SHEET.name]).title = "risks "
+
+    write_workbook(tmp_path / "two.xlsx", edit=second)
+    findings = assess_folder(tmp_path, Config(), as_of=AS_OF).report.findings
+    assert [(item.rule, item.sheet) for item in findings if item.rule == "sheet.copy"] == [("sheet.copy", "risks ")]
+
+
+def test_a_filled_down_formula_the_translator_cannot_read_is_kept_as_written(tmp_path):
+    """A date filled down in Excel whose formula holds an error literal newer than openpyxl knows
+    (#SPILL!): the translator raised, and the return was 'damaged', Not assessed."""
+    from pipeline.read.workbook import _filled_down
+
+    assert _filled_down("F2", "IF(E2=#SPILL!,TODAY(),E2)", "F3") == "=IF(E2=#SPILL!,TODAY(),E2)"

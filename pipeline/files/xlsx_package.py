@@ -425,7 +425,11 @@ class Cells:
         cell is removed."""
         changed = False
         holders = [(element, element.get("sqref", "")) for element in self.root.iter(q("conditionalFormatting"))]
-        holders += [(element, element.text or "") for element in self.root.iter(f"{{{_XM}}}sqref")]
+        holders += [
+            (element, element.text or "")
+            for element in self.root.iter(f"{{{_XM}}}sqref")
+            if element.getparent().tag.endswith("}conditionalFormatting")  # not a dropdown's or a sparkline's
+        ]
         for element, sqref in holders:
             kept = _without_cell(sqref, row_number, column)
             if kept == sqref:
@@ -601,11 +605,12 @@ def _anchor(sqref: str) -> str:
 def _moved(formula: str, origin: str, to: str) -> str:
     """A formula written for the cell `origin` as written for `to` (relative references moved), by
     openpyxl's translator; as it was when it cannot be read."""
+    from openpyxl.formula.tokenizer import TokenizerError
     from openpyxl.formula.translate import Translator, TranslatorError
 
     try:
         return Translator(f"={formula}", origin=origin).translate_formula(to)[1:]
-    except (TranslatorError, ValueError):
+    except (TokenizerError, TranslatorError, ValueError):
         return formula
 
 

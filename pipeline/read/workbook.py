@@ -571,7 +571,9 @@ def _copies(present: set[str], standard: Sequence[str]) -> list[tuple[str, str]]
     found = []
     for name in sorted(present - set(standard)):
         match = _COPY_NAME.fullmatch(name.strip())
-        if match and values.folded(match["original"]) in by_name:
+        if values.folded(values.clean_text(name)) in by_name:  # a second tab of the same name, 'risks ' by 'Risks'
+            found.append((name, by_name[values.folded(values.clean_text(name))]))
+        elif match and values.folded(match["original"]) in by_name:
             found.append((name, by_name[values.folded(match["original"])]))
     return found
 
@@ -582,11 +584,12 @@ def _filled_down(first: str, formula: str, reference: str) -> str:
     text = "=" + _unescape(formula)
     if not re.search(r"[A-Za-z]\$?\d", formula):
         return text  # no cell reference to move: =TODAY()+30
+    from openpyxl.formula.tokenizer import TokenizerError
     from openpyxl.formula.translate import Translator, TranslatorError
 
     try:
         return Translator(text, origin=first).translate_formula(reference)
-    except (TranslatorError, ValueError):
+    except (TokenizerError, TranslatorError, ValueError):  # an error literal newer than openpyxl, say
         return text
 
 
