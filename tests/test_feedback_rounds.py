@@ -678,3 +678,29 @@ def test_a_marked_cells_x14_dropdown_is_kept(tmp_path):
     copy = feedback_copy(folder, tmp_path / "feedback")
     with zipfile.ZipFile(copy) as archive:
         assert f"<xm:sqref>{cells}</xm:sqref>".encode() in archive.read(sheet)
+
+
+def test_a_conditional_format_range_that_cannot_be_read_costs_no_feedback_copy(tmp_path):
+    """One conditional format's range the marker could not read ('e2:e30' in lower case, ':E30') cost
+    the officer the whole feedback copy. Such a range is left as it is."""
+    import re
+    import zipfile
+
+    folder = tmp_path / "round1"
+    path = write_workbook(folder / "p1.xlsx", risks={"R03": {"Likelihood": 9}})
+    with zipfile.ZipFile(path) as archive:
+        data = {name: archive.read(name) for name in archive.namelist()}
+    for name in data:
+        if name.startswith("xl/worksheets/sheet"):
+            data[name] = re.sub(
+                rb"(<sheetData.*</sheetData>)",
+                rb'\1<conditionalFormatting sqref=":E30 e2:e30"><cfRule type="expression" priority="1" dxfId="0">'
+                rb"<formula>TRUE</formula></cfRule></conditionalFormatting>",
+                data[name],
+                flags=re.S,
+            )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in data.items():
+            archive.writestr(name, content)
+    copy = feedback_copy(folder, tmp_path / "feedback")
+    assert openpyxl.load_workbook(copy)[catalogue.RISKS_SHEET.name]["C4"].comment is not None

@@ -424,3 +424,18 @@ def test_a_filled_down_formula_the_translator_cannot_read_is_kept_as_written(tmp
     from pipeline.read.workbook import _filled_down
 
     assert _filled_down("F2", "IF(E2=#SPILL!,TODAY(),E2)", "F3") == "=IF(E2=#SPILL!,TODAY(),E2)"
+
+
+def test_an_officers_own_sheet_named_with_a_year_is_not_a_copy(tmp_path):
+    """'Risks_2025' (last year's risks kept for reference) was told it was a copy to delete: a
+    LibreOffice copy's suffix is a small number ('Risks_2'), not a year."""
+    from pipeline.check.assess import assess_folder
+    from pipeline.config import Config
+
+    def keep(book):
+        book.create_sheet("Risks_2025")
+
+    write_workbook(tmp_path / "kept.xlsx", edit=keep)
+    assert not [
+        item for item in assess_folder(tmp_path, Config(), as_of=AS_OF).report.findings if item.rule == "sheet.copy"
+    ]

@@ -313,3 +313,20 @@ def test_a_percentage_typed_into_a_figure_is_not_read_as_a_fraction(tmp_path):
     plain = load_workbook_file(write_workbook(tmp_path / "plain.xlsx"), tmp_path, CONFIG)
     assert not [item for item in check([plain], as_of=AS_OF, config=CONFIG).findings if item.rule == "register.invalid"]
     assert load_workbook(path)[catalogue.REGISTER.name][f"B{catalogue.REGISTER_ROWS['officer_days']}"].value == 0.5
+
+
+def test_a_figure_in_euros_below_an_inserted_row_is_still_told_apart(tmp_path):
+    """A row inserted under the Register's header moves every answer down one (read by its label, none
+    lost); euros in Partner contributions, now a row lower, were read as pounds, as the formats were
+    looked up in the template's own cells."""
+
+    def insert_and_format(book):
+        sheet = book[catalogue.REGISTER.name]
+        sheet.insert_rows(2)
+        cell = sheet[f"B{catalogue.REGISTER_ROWS['partner_contributions'] + 1}"]
+        cell.value, cell.number_format = 38750, "#,##0.00 [$\u20ac-1]"
+
+    path = write_workbook(tmp_path / "moved" / "moved.xlsx", edit=insert_and_format)
+    workbook = load_workbook_file(path, tmp_path / "moved", CONFIG)
+    found = {(item.cell, item.rule): item.value for item in check([workbook], as_of=AS_OF, config=CONFIG).findings}
+    assert found[f"B{catalogue.REGISTER_ROWS['partner_contributions'] + 1}", "register.invalid"] == "\u20ac38,750.00"

@@ -355,9 +355,12 @@ class Cells:
             if row.get("r") is None:
                 raise Unsupported("a row without its number")
             self.rows[int(row.get("r"))] = row
-        self.column_styles = []
-        for col in root.iter(q("col")):
-            self.column_styles.append((int(col.get("min", "0")), int(col.get("max", "0")), col.get("style")))
+        # <col> elements are in <cols>: found there once, not by walking every cell of the sheet again.
+        self.columns = [col for cols in root.iterfind(q("cols")) for col in cols.iterfind(q("col"))]
+        self.column_styles = [
+            (int(col.get("min", "0")), int(col.get("max", "0")), col.get("style")) for col in self.columns
+        ]
+        self._formats: list | None = None  # the sheet's conditional formats' range holders, once asked for
 
     def find(self, row_number: int, column: int):
         """The cell's element, or None when the sheet does not hold it."""
@@ -400,7 +403,7 @@ class Cells:
         if row is not None and row.get("hidden") in ("1", "true"):
             del row.attrib["hidden"]
             shown = True
-        for col in self.root.iter(q("col")):
+        for col in self.columns:
             if int(col.get("min", "0")) <= column <= int(col.get("max", "0")) and col.get("hidden") in ("1", "true"):
                 del col.attrib["hidden"]
                 shown = True
@@ -424,13 +427,15 @@ class Cells:
         which spreadsheets draw over a cell's own fill; whether any covered it. A format left with no
         cell is removed."""
         changed = False
-        holders = [(element, element.get("sqref", "")) for element in self.root.iter(q("conditionalFormatting"))]
-        holders += [
-            (element, element.text or "")
-            for element in self.root.iter(f"{{{_XM}}}sqref")
-            if element.getparent().tag.endswith("}conditionalFormatting")  # not a dropdown's or a sparkline's
-        ]
-        for element, sqref in holders:
+        if self._formats is None:  # found once a sheet: a sheet of many marks is not walked again for each
+            self._formats = [element for element in self.root.iter(q("conditionalFormatting"))]
+            self._formats += [
+                element
+                for element in self.root.iter(f"{{{_XM}}}sqref")
+                if element.getparent().tag.endswith("}conditionalFormatting")  # not a dropdown's or a sparkline's
+            ]
+        for element in list(self._formats):
+            sqref = element.get("sqref", "") if element.tag == q("conditionalFormatting") else element.text or ""
             kept = _without_cell(sqref, row_number, column)
             if kept == sqref:
                 continue
@@ -438,12 +443,16 @@ class Cells:
             owner = element if element.tag == q("conditionalFormatting") else element.getparent()
             if not kept:
                 owner.getparent().remove(owner)
+                self._formats.remove(element)
                 continue
             if element.tag == q("conditionalFormatting"):
                 element.set("sqref", kept)
             else:
                 element.text = kept
-            before, after = _anchor(sqref), _anchor(kept)
+            try:
+                before, after = _anchor(sqref), _anchor(kept)
+            except (Unsupported, ValueError):  # a first range no spreadsheet wrote: its formulas as they are
+                before = after = ""
             if before != after:  # a format's formulas are written for its first cell: move them with it
                 for formula in owner.iter(q("formula"), f"{{{_XM}}}f"):
                     formula.text = _moved(formula.text or "", before, after)
@@ -582,7 +591,11 @@ def _without_cell(sqref: str, row: int, column: int) -> str:
     the up to four ranges around it."""
     kept = []
     for item in sqref.split():
-        top, left, bottom, right = _bounds(item)
+        try:
+            top, left, bottom, right = _bounds(item)
+        except (Unsupported, ValueError):  # a range no spreadsheet wrote: left as it is
+            kept.append(item)
+            continue
         if not (top <= row <= bottom and left <= column <= right):
             kept.append(item)
             continue

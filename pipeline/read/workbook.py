@@ -307,8 +307,6 @@ def read_workbook(
         present, sheets = _read_sheets(_huge_numbers_as_text(data, package), wanted, deadline)
     for (sheet_name, reference_), error in book.error_cells(tuple(sheets)).items():
         sheets[sheet_name].put(reference_, error)  # the reader gives an error as a blank cell
-    if catalogue.REGISTER.name in sheets:
-        _figures_as_shown(book, sheets[catalogue.REGISTER.name])
     version, version_findings = _check_template_version(version_text, reference, name, sheets)
     if version_findings:
         # Not made from the template (or from an unknown version): that is the one thing to say; its
@@ -357,7 +355,9 @@ def read_workbook(
     objectives: tuple[ObjectiveRow, ...] = ()
     objectives_list = ""
     if catalogue.REGISTER.name in sheets:
-        register = _read_register(sheets[catalogue.REGISTER.name], name, found, version or catalogue.TEMPLATE_VERSION)
+        register = _read_register(
+            sheets[catalogue.REGISTER.name], name, found, version or catalogue.TEMPLATE_VERSION, book=book
+        )
     if version >= 2 and catalogue.OBJECTIVES_SHEET.name in sheets:
         objectives = _read_objectives(sheets[catalogue.OBJECTIVES_SHEET.name], name, found)
         objectives_list = values.text(book.defined_name(catalogue.OBJECTIVES_LIST_NAME)).strip('="')
@@ -542,15 +542,16 @@ class _WorkbookPart:
         return found
 
 
-def _figures_as_shown(book: _WorkbookPart, sheet: _Sheet) -> None:
+def _figures_as_shown(book: _WorkbookPart, sheet: _Sheet, rows: dict[str, int], version: int) -> None:
     """A Register figure in a percent format ('50%' typed in Excel is stored as 0.5) or a currency not
     pounds ('€25,000.00') as the cell shows it, which is not a number of days or pounds: the reader
-    gives the bare 0.5 or 25000, which would be read as half a day or £25,000."""
+    gives the bare 0.5 or 25000, which would be read as half a day or £25,000. `rows` are where the
+    fields' rows are (a row inserted above moves them)."""
     column = catalogue.REGISTER.column("Value")
     cells = {
-        f"{column}{catalogue.REGISTER_ROWS[field.key]}": catalogue.REGISTER_ROWS[field.key]
-        for field in catalogue.REGISTER_FIELDS
-        if field.kind is Kind.NUMBER
+        f"{column}{rows[field.label]}": rows[field.label]
+        for field in catalogue.register_fields(version)
+        if field.kind is Kind.NUMBER and field.label in rows
     }
     number = catalogue.column_number(column)
     for reference, (prefix, suffix, places) in book.meaning_formats(catalogue.REGISTER.name, tuple(cells)).items():
@@ -561,7 +562,7 @@ def _figures_as_shown(book: _WorkbookPart, sheet: _Sheet) -> None:
 
 
 #: A copy of a sheet as Excel ('Checklist (2)'), LibreOffice ('Checklist_2') or openpyxl ('Checklist Copy') names it.
-_COPY_NAME = re.compile(r"(?P<original>.+?)(?:\s*\(\d+\)|_\d+|\s+copy(?:\s*\d+)?)", re.IGNORECASE)
+_COPY_NAME = re.compile(r"(?P<original>.+?)(?:\s*\(\d+\)|_\d{1,2}|\s+copy(?:\s*\d+)?)", re.IGNORECASE)
 
 
 def _copies(present: set[str], standard: Sequence[str]) -> list[tuple[str, str]]:
@@ -783,9 +784,13 @@ def _table_items(table: str, version: int = catalogue.TEMPLATE_VERSION) -> tuple
     return tuple(table_rows.Item(risk.ref, f"risk {risk.ref}", risk.text) for risk in catalogue.RISKS)
 
 
-def _read_register(sheet: _Sheet, name: str, found: list[Finding], version: int) -> dict[str, RegisterValue]:
+def _read_register(
+    sheet: _Sheet, name: str, found: list[Finding], version: int, *, book: _WorkbookPart | None = None
+) -> dict[str, RegisterValue]:
     layout = catalogue.REGISTER
     rows = _locate(sheet, layout, "Field", "Guidance", _table_items("register", version), name, found).rows
+    if book is not None:
+        _figures_as_shown(book, sheet, rows, version)
     register = {}
     (value_column,) = _columns(layout, ("Value",))
     for item in catalogue.register_fields(version):
