@@ -473,3 +473,23 @@ def test_a_share_just_below_a_limit_is_not_shown_at_it_beside_its_rating(tmp_pat
     assert "89.7%" in register and " 90% " not in register
     profile = plain(page[page.index('class="profile"') :])
     assert "89.7%" in profile
+
+
+def test_the_tiers_and_objectives_say_how_many_partnerships_give_their_money(tmp_path):
+    """Partnerships giving neither funding nor officer days showed '£0' and '0' in the significance
+    tiers' and objectives' tables, read as costing nothing. A sum no partnership gives is 'not given';
+    one that some give says how many."""
+    from officer import write_workbook
+
+    inputs = tmp_path / "returns"
+    blank = {"funding": None, "officer_days": None, "councillor_days": None}
+    write_workbook(inputs / "p1.xlsx", partnership_id="P-001", register=blank)
+    write_workbook(inputs / "p2.xlsx", partnership_id="P-002", register=blank)
+    page = pack_html(inputs, tmp_path / "out")
+    strategy = page[page.index('id="strategy-tiers"') :]
+    tiers = strategy[: strategy.index("</table>")]
+    objectives = page[page.index('id="strategy-objectives"') :]
+    objectives = objectives[: objectives.index("</table>")]
+    rows = [plain(row) for row in re.findall(r"<tr>.*?</tr>", tiers + objectives, flags=re.S) if "<td" in row]
+    given = [row for row in rows if not re.search(r"\b0 £0 0\b|None £0 0", row)]  # those with partnerships
+    assert given and all(row.count("not given") == 2 and "£0" not in row for row in given), given

@@ -291,6 +291,9 @@ def significance_table(frame: "pandas.DataFrame", config: Config) -> list[dict[s
                 "partnerships": len(group),
                 "funding": float(group["funding"].fillna(0).sum()),
                 "officer_days": float(group["officer_days"].fillna(0).sum()),
+                # How many give each (optional answers): the sums cover these alone.
+                "funding_given": int(group["funding"].notna().sum()),
+                "officer_days_given": int(group["officer_days"].notna().sum()),
                 "not_proportionate": int((group["proportionate"] == False).sum()),  # noqa: E712 - None is not False
                 "no_method": int((group["performance_method"] == "").sum()),
                 "methods": tier.methods,
@@ -331,6 +334,8 @@ def objectives_matrix(frame: "pandas.DataFrame", config: Config) -> dict[str, An
         partnerships=("file", "nunique"),
         funding=("funding", lambda series: float(series.fillna(0).sum())),
         officer_days=("officer_days", lambda series: float(series.fillna(0).sum())),
+        funding_given=("funding", "count"),
+        officer_days_given=("officer_days", "count"),
     )
     by_file = stated.set_index("file")
     answered = by_file["objectives_answered"]
@@ -345,6 +350,8 @@ def objectives_matrix(frame: "pandas.DataFrame", config: Config) -> dict[str, An
                 "partnerships": int(totals.at[item.ref, "partnerships"]) if have else 0,
                 "funding": float(totals.at[item.ref, "funding"]) if have else 0.0,
                 "officer_days": float(totals.at[item.ref, "officer_days"]) if have else 0.0,
+                "funding_given": int(totals.at[item.ref, "funding_given"]) if have else 0,
+                "officer_days_given": int(totals.at[item.ref, "officer_days_given"]) if have else 0,
                 "not_listed": sum(item.ref in refs_left_out for refs_left_out in not_listed),
             }
         )
