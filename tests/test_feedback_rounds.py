@@ -704,3 +704,19 @@ def test_a_conditional_format_range_that_cannot_be_read_costs_no_feedback_copy(t
             archive.writestr(name, content)
     copy = feedback_copy(folder, tmp_path / "feedback")
     assert openpyxl.load_workbook(copy)[catalogue.RISKS_SHEET.name]["C4"].comment is not None
+
+
+def test_a_hidden_copy_of_a_sheet_the_findings_name_is_shown(tmp_path):
+    """A very hidden 'Checklist (2)' (left by an add-in) was named by sheet.copy, 'delete the copy',
+    but stayed very hidden in the feedback copy, which Excel's menus cannot undo: the officer was told
+    to delete a sheet they could not find. A sheet a finding names is shown."""
+    folder = tmp_path / "round1"
+
+    def copy(book):
+        sheet = book.copy_worksheet(book[catalogue.CHECKLIST.name])
+        sheet.title = "Checklist (2)"
+        sheet.sheet_state = "veryHidden"
+
+    write_workbook(folder / "p1.xlsx", edit=copy)
+    marked = openpyxl.load_workbook(feedback_copy(folder, tmp_path / "feedback"))
+    assert marked["Checklist (2)"].sheet_state == "visible"

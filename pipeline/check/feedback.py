@@ -197,7 +197,7 @@ def marked_package(data: bytes, found: Sequence[Finding]) -> bytes:
         comment_end=_COMMENT_END,
         template_fill=_template_fill,
     )
-    return package.mark_package(data, marks, sheet, ours)
+    return package.mark_package(data, marks, sheet, ours, named={item.sheet for item in found if item.sheet})
 
 
 def _replace_manifest(out_dir: Path, written: list[Path]) -> None:

@@ -21,7 +21,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, Collection, Sequence
 
 from pipeline.check import feedback_earlier_round
 from pipeline.check.feedback_comments import Notes
@@ -90,8 +90,11 @@ def sheet_names(data: bytes) -> list[str]:
     return [sheet.get("name") for sheet in book.iter(q("sheet"))]
 
 
-def mark_package(data: bytes, marks: Sequence[CellMark], findings: FindingsSheet, ours: Ours) -> bytes:
-    """The workbook `data` with `marks` on their cells and `findings` as its first sheet."""
+def mark_package(
+    data: bytes, marks: Sequence[CellMark], findings: FindingsSheet, ours: Ours, named: Collection[str] = ()
+) -> bytes:
+    """The workbook `data` with `marks` on their cells and `findings` as its first sheet; a sheet holding
+    a mark, or `named` by a finding of its own (a copy of a sheet, say), is shown if it was hidden."""
     package = Package(data)
     notes = Notes(package)
     feedback_earlier_round.take_off(package, notes, ours, findings)
@@ -103,7 +106,7 @@ def mark_package(data: bytes, marks: Sequence[CellMark], findings: FindingsSheet
             by_sheet.setdefault(mark.sheet, []).append(mark)
     for name, sheet_marks in by_sheet.items():
         _mark_cells(package, notes, parts[name], sheet_marks, fills, ours.author)
-    _show_sheets(package, set(by_sheet))
+    _show_sheets(package, set(by_sheet) | set(named))
     notes.save()
     _unselect_sheets(package)
     add_findings_sheet(package, findings, fills)
