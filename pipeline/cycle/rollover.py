@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 import warnings
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -48,7 +47,7 @@ from pipeline.config import DEFAULT_OBJECTIVES, DEFAULT_TIERS, Limits, Objective
 from pipeline.files.reading import CannotRead, read_named_file
 from pipeline.check.rules import id_key
 from pipeline.check.score import counting_order
-from pipeline.cycle.compare import RESULTS_FILE
+from pipeline.cycle.compare import PreviousError, load_previous
 from pipeline.cycle.fill import fill
 from pipeline.cycle.register import (
     OBJECTIVE_HEADERS,
@@ -260,16 +259,16 @@ def write_rollover(
             (name, answered[key]) for key, name in register.objectives.items() if key not in listed and answered[key]
         ),
         no_objective_kept=bool(answered) and not listed & answered.keys(),
-        **_not_returned(register_file.parent / RESULTS_FILE, register.year),
+        **_not_returned(register_file.parent, register.year),
     )
 
 
-def _not_returned(results_file: Path, year: int | None) -> dict[str, Any]:
+def _not_returned(folder: Path, year: int | None) -> dict[str, Any]:
     """The partnerships returned the year before the register's review and not in it, as the
     results.json of the same run (beside the register, made with --previous) records them: rollover
     reads one register, so it leaves them out, with their open actions and own risks."""
     try:
-        data = json.loads(results_file.read_text(encoding="utf-8"))
+        data = load_previous(folder)
         change = data["change_since_previous"]
         if data["year"] != year:
             return {}
@@ -284,7 +283,7 @@ def _not_returned(results_file: Path, year: int | None) -> dict[str, Any]:
             for item in ended
         ]
         return {"not_returned": tuple(said), "not_returned_since": change["previous_year"]} if said else {}
-    except (OSError, ValueError, KeyError, TypeError):  # no results.json beside it, or not one with a comparison
+    except (PreviousError, KeyError, TypeError):  # no results.json beside it, or not one with a comparison
         return {}
 
 

@@ -460,13 +460,7 @@ class Cells:
 
     def merged(self) -> list[tuple[int, int, int, int]]:
         """The sheet's merged ranges as (top, left, bottom, right)."""
-        ranges = []
-        for merge in self.root.iter(q("mergeCell")):
-            ref = merge.get("ref", "")
-            if ":" in ref:
-                start, end = ref.split(":", 1)
-                ranges.append((*split_cell(start), *split_cell(end)))
-        return ranges
+        return [_bounds(ref) for merge in self.root.iter(q("mergeCell")) if ":" in (ref := merge.get("ref", ""))]
 
     def _default_style(self, row, column: int) -> str:
         if row.get("customFormat") in ("1", "true") and row.get("s"):

@@ -20,16 +20,17 @@ from pipeline import catalogue, values
 from pipeline.catalogue import Kind
 from pipeline.check.rules import id_key
 from pipeline.check.score import AMBER, GREEN, NOT_ASSESSED, OUT_OF_SCOPE, RAG_ORDER, RED, PartnershipScore
+from pipeline.check.score import copies_of
 from pipeline.check.score import totals as score_totals
 from pipeline.config import Config, said
 from pipeline.cycle.compare import NO_RETURN, NOT_ASSESSED_NOW, NOT_CARRIED_OVER, Comparison
 from pipeline.files.names import slug
-from pipeline.findings import RULES, RuleCode, ValidationReport
+from pipeline.findings import RULES, ValidationReport
 from pipeline.pack.chart_figures import chart_figures
 from pipeline.formats import EMPTY, days, long_date, money, percent
 from pipeline.pack.charts import CHART_TITLES, NETWORK_CHART, NETWORK_TITLE, marks_movement, network_picture
 from pipeline.pack.results import file_counts
-from pipeline.pack.trend import trend_svg
+from pipeline.pack.trend import has_points, trend_svg
 from pipeline.records import IgnoredFile, Workbook, is_demo
 
 #: What each chart shows, in a sentence a manager can read before looking.
@@ -411,7 +412,7 @@ def _duplicates(scores: Sequence[PartnershipScore], report: ValidationReport) ->
     for score in scores:
         if score.duplicate_of:
             others.setdefault(score.duplicate_of, []).append(score)
-    copies = {item.file: str(item.value) for item in report.findings if item.rule == RuleCode.FILE_COPY}
+    copies = copies_of(report)
     return [
         {
             "counted": by_file[file],
@@ -735,7 +736,7 @@ def years_side_by_side(data: Mapping[str, Any], partnerships: Sequence[dict[str,
         ]
         if len(entries) > 1:
             # Out of scope or not assessed every year: no score to draw, its ratings said in words alone.
-            plotted = any(entry.get(key) is not None for entry in entries for key in TREND_MEASURES)
+            plotted = has_points(entries)
             text = trend_text(entries)
             item["trend"] = {
                 "rows": [
@@ -777,10 +778,6 @@ def years_side_by_side(data: Mapping[str, Any], partnerships: Sequence[dict[str,
         ],
         "first": history["years"][0]["year"],
     }
-
-
-#: What a profile's trend draws, year by year.
-TREND_MEASURES = ("checklist_completeness", "checklist_assurance")
 
 
 def trend_title(profile: Mapping[str, Any]) -> str:

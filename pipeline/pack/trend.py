@@ -27,6 +27,15 @@ INK, MUTED, GRID = CHART_INK, CHART_MUTED, CHART_LINE
 COMPLETENESS, ASSURANCE = BLUE, VERMILLION
 
 
+#: What the trend draws of each year: completeness a solid line, assurance a dashed one.
+DRAWN = ("checklist_completeness", "checklist_assurance")
+
+
+def has_points(entries) -> bool:
+    """Whether any year gives a figure the trend draws (none does for one out of scope every year)."""
+    return any(entry.get(key) is not None for entry in entries for key in DRAWN)
+
+
 def trend_svg(entries: Sequence[Mapping[str, Any]], *, ident: str, title: str, description: str) -> str:
     """The trend of a partnership's history entries ({year, rag, checklist_completeness,
     checklist_assurance}, oldest first) as inline SVG; `ident` makes its ids unique in the pack."""
@@ -65,12 +74,11 @@ def trend_svg(entries: Sequence[Mapping[str, Any]], *, ident: str, title: str, d
         )
     # Each year the higher of the two is labelled above its mark and the lower below (completeness
     # above when they are equal), so the two labels never sit on each other.
-    higher = [
-        (entry.get("checklist_completeness") or 0) >= (entry.get("checklist_assurance") or 0) for entry in entries
-    ]
+    completeness, assurance = DRAWN
+    higher = [(entry.get(completeness) or 0) >= (entry.get(assurance) or 0) for entry in entries]
     for key, colour, dashed, mark, first in (
-        ("checklist_completeness", COMPLETENESS, False, _circle, True),
-        ("checklist_assurance", ASSURANCE, True, _square, False),
+        (completeness, COMPLETENESS, False, _circle, True),
+        (assurance, ASSURANCE, True, _square, False),
     ):
         points = [(x, entry.get(key)) for x, entry in zip(xs, entries)]
         dash = ' stroke-dasharray="5 3"' if dashed else ""

@@ -617,14 +617,17 @@ def _read_sheets(data: bytes, wanted: list[str], deadline: float | None) -> tupl
     return set(actual), sheets
 
 
+#: Every template version's sheets, by their names folded (case and spaces aside).
+_STANDARD_SHEETS = {values.folded(name): name for name in (*catalogue.required_sheets(1), *catalogue.required_sheets())}
+
+
 def standard_names(names: Sequence[str]) -> dict[str, str]:
     """Each sheet's name as the review reads it (standard name -> name in the workbook): a standard
     sheet's name typed with another case or stray spaces is its standard name; a name given exactly
     is taken over one that only reads the same."""
     found = {name: name for name in names}
-    standard = {values.folded(name): name for name in catalogue.required_sheets(1) + catalogue.required_sheets()}
     for name in names:
-        meant = standard.get(values.folded(values.clean_text(name)))
+        meant = _STANDARD_SHEETS.get(values.folded(values.clean_text(name)))
         if meant and meant not in found:
             del found[name]
             found[meant] = name
@@ -909,7 +912,7 @@ def _read_risks(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[RiskRow
     for row in range(table.header_row + 1, sheet.last_row + 1):
         if row in strategy_rows:
             continue
-        cells = [sheet.get(row, column) for column in headers]
+        cells = [sheet.get(row, column) for column in headers]  # the Ref, then the answers
         if row > max(strategy_rows) and (
             any(values.folded(values.text(value)) == header for value, header in zip(cells, headers.values()))
             or (blank_before and row > table_end + 1 and any(value is not None for value in cells))
@@ -928,7 +931,7 @@ def _read_risks(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[RiskRow
             )
             break
         blank_before = all(value is None for value in cells)
-        answers = sheet.cells(row, content)
+        answers = cells[1:]
         if any(value is not None for value in answers):
             ref = values.text(sheet.get(row, ref_column))
             number = max(row - first + 1, len(catalogue.RISKS) + 1)
