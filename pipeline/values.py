@@ -94,6 +94,20 @@ def folded(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+#: A copy's name as Excel ('Checklist (2)'), LibreOffice ('Checklist_2'), openpyxl or macOS ('X copy',
+#: 'X copy 2'), Windows ('X - Copy', 'X - Copy (2)'), a browser's download ('X (1)') or Google ('Copy of X') gives it.
+_COPY_NAME = re.compile(
+    r"copy of\s+(?P<after>.+)|(?P<before>.+?)(?:\s*\(\d+\)|_\d{1,2}|(?:\s+-)?\s+copy(?:\s*\(?\d+\)?)?)",
+    re.IGNORECASE,
+)
+
+
+def copied_from(name: str) -> str | None:
+    """The name `name` was copied from, when it is named as a copy is ('Risks (2)': 'Risks'), else None."""
+    match = _COPY_NAME.fullmatch(name.strip())
+    return (match["after"] or match["before"]).strip() if match else None
+
+
 #: What officers write in a free-text answer to say there is nothing to write: the answer is as blank.
 _NOTHING_SAID = frozenset(
     (

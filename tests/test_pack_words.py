@@ -266,15 +266,43 @@ def test_the_same_return_saved_twice_is_a_copy_not_an_id_to_correct(tmp_path):
         "left out of the figures; remove this copy."
     )
     assert ("p1.xlsx", "file.copy") not in found
-    assert ("p2.xlsx", "register.duplicate_id") in found and ("p2-other (2).xlsx", "register.duplicate_id") in found
-    assert ("p2-other.xlsx", "file.copy") in found and ("p2-other.xlsx", "register.duplicate_id") not in found
-    assert "p2-other.xlsx" not in found["p2.xlsx", "register.duplicate_id"]
+    assert ("p2.xlsx", "register.duplicate_id") in found and ("p2-other.xlsx", "register.duplicate_id") in found
+    # The file named as a copy ('(2)', as a browser or Excel names one) is the copy, though first by name.
+    assert ("p2-other (2).xlsx", "file.copy") in found and ("p2-other (2).xlsx", "register.duplicate_id") not in found
+    assert "p2-other (2).xlsx" not in found["p2.xlsx", "register.duplicate_id"]
     summary = plain(page[page.index('id="summary"') : page.index('id="charts"')])
     assert (
         "p1.xlsx and resent/p1.xlsx are the same file, byte for byte (the same return saved twice): the copy is "
         "left out of the figures. Remove the copy."
     ) in summary
     assert "Partnership ID P-001 was returned" not in summary and "Partnership ID P-002 was returned" in summary
+
+
+@pytest.mark.parametrize("copy", ["P-004 copy.xlsx", "P-004 - Copy.xlsx", "P-004 (1).xlsx", "Copy of P-004.xlsx"])
+def test_of_a_return_saved_twice_the_one_named_as_a_copy_is_the_copy(tmp_path, copy):
+    """'P-004.xlsx' and 'P-004 copy.xlsx' (as macOS names a duplicated file) held the same bytes: the
+    first by name, 'P-004 copy.xlsx', was taken for the return and the officer's 'P-004.xlsx' was told
+    to go ("remove this copy"). The file named as a copy is the copy, whatever the order of names."""
+    import csv
+    import shutil
+
+    from officer import write_workbook
+
+    inputs = tmp_path / "returns"
+    write_workbook(inputs / "P-004.xlsx", partnership_id="P-004")
+    shutil.copyfile(inputs / "P-004.xlsx", inputs / copy)
+    page = pack_html(inputs, tmp_path / "out")
+    with open(tmp_path / "out" / "validation_report.csv", encoding="utf-8", newline="") as handle:
+        copies = [(row["file"], row["message"]) for row in csv.DictReader(handle) if row["rule"] == "file.copy"]
+    assert copies == [
+        (
+            copy,
+            "This workbook is the same file, byte for byte, as P-004.xlsx: the same return saved twice. It is "
+            "left out of the figures; remove this copy.",
+        )
+    ]
+    summary = plain(page[page.index('id="summary"') : page.index('id="charts"')])
+    assert f"P-004.xlsx and {copy} are the same file" in summary
 
 
 def test_a_year_with_no_workbook_assessed_says_why_it_has_no_profiles(tmp_path):

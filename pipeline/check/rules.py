@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
+from pathlib import PurePosixPath
 from typing import Callable, Iterable, Iterator, Sequence
 
 from pipeline import catalogue, significance, values
@@ -501,8 +502,9 @@ def id_key(partnership_id: str) -> str:
 
 def duplicate_ids(workbooks: Sequence[Workbook]) -> Iterator[Finding]:
     """One finding in each workbook whose Partnership ID another workbook, not the same file, also
-    uses; and in each copy of a file saved twice (the same bytes), past the first by name, that it is
-    one (with no Partnership ID too: the same bytes are the same return)."""
+    uses; and in each copy of a file saved twice (the same bytes) that it is one (with no Partnership ID
+    too: the same bytes are the same return). The original is the first by name of those not named as a
+    copy is ('P-004 - Copy.xlsx', 'P-004 (1).xlsx'), else the first by name."""
     by_id: dict[str, list[Workbook]] = defaultdict(list)
     for workbook in workbooks:
         # A return with no ID is its own group, with its copies (the same bytes) only.
@@ -512,7 +514,9 @@ def duplicate_ids(workbooks: Sequence[Workbook]) -> Iterator[Finding]:
             continue
         # Each content once, by its first file: a copy is a copy, not another return of the ID.
         first_of = {}
-        for other in sorted(group, key=lambda item: item.file):
+        for other in sorted(
+            group, key=lambda item: (values.copied_from(PurePosixPath(item.file).stem) is not None, item.file)
+        ):
             first_of.setdefault(other.sha256, other.file)
         for workbook in group:
             if first_of[workbook.sha256] != workbook.file:

@@ -295,9 +295,9 @@ def counting_order(review_completed_on: dt.date | None, file: str) -> tuple:
 
 def mark_duplicates(scores: Sequence[PartnershipScore], copies: Mapping[str, str] = {}) -> list[PartnershipScore]:
     """`scores` with each second (third, ...) return of an assessed Partnership ID marked with the
-    return that counts instead (`duplicate_of`); the rule is `counting_order`. `copies` (a file saved
-    twice: the copy's file -> the file it copies, as `file.copy` gives them) marks a copy with no
-    Partnership ID too, which no ID would tell apart."""
+    return that counts instead (`duplicate_of`); the rule is `counting_order`, among the files that are
+    not a copy of another. `copies` (a file saved twice: the copy's file -> the file it copies, as
+    `file.copy` gives them) marks a copy with no Partnership ID too, which no ID would tell apart."""
     from pipeline.check.rules import id_key
 
     groups: dict[str, list[PartnershipScore]] = {}
@@ -307,7 +307,9 @@ def mark_duplicates(scores: Sequence[PartnershipScore], copies: Mapping[str, str
     counts_instead: dict[str, str] = {}
     for group in groups.values():
         if len(group) > 1:
-            first = min(group, key=lambda item: counting_order(item.review_completed_on, item.file))
+            first = min(
+                group, key=lambda item: (item.file in copies, counting_order(item.review_completed_on, item.file))
+            )
             counts_instead.update({item.file: first.file for item in group if item is not first})
     for item in scores:
         if item.assessed and not item.id and item.file in copies:

@@ -561,21 +561,17 @@ def _figures_as_shown(book: _WorkbookPart, sheet: _Sheet, rows: dict[str, int], 
             sheet.put(reference, f"{prefix}{shown}{suffix}")
 
 
-#: A copy of a sheet as Excel ('Checklist (2)'), LibreOffice ('Checklist_2') or openpyxl ('Checklist Copy') names it.
-_COPY_NAME = re.compile(r"(?P<original>.+?)(?:\s*\(\d+\)|_\d{1,2}|\s+copy(?:\s*\d+)?)", re.IGNORECASE)
-
-
 def _copies(present: set[str], standard: Sequence[str]) -> list[tuple[str, str]]:
     """The sheets named as copies of a standard sheet that is there too, each with the sheet it copies:
     answers given on a copy are never read, and nothing else would say so."""
     by_name = {values.folded(name): name for name in standard if name in present}
     found = []
     for name in sorted(present - set(standard)):
-        match = _COPY_NAME.fullmatch(name.strip())
+        original = values.copied_from(name)
         if values.folded(values.clean_text(name)) in by_name:  # a second tab of the same name, 'risks ' by 'Risks'
             found.append((name, by_name[values.folded(values.clean_text(name))]))
-        elif match and values.folded(match["original"]) in by_name:
-            found.append((name, by_name[values.folded(match["original"])]))
+        elif original is not None and values.folded(original) in by_name:
+            found.append((name, by_name[values.folded(original)]))
     return found
 
 
