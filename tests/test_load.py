@@ -336,6 +336,59 @@ def test_a_second_table_pasted_below_the_risks_is_not_read_as_risks(tmp_path):
     assert not [item for item in outcome.report.findings if item.rule.startswith("risk.") and item.value == "Priority"]
 
 
+@pytest.mark.parametrize("ref", ["R21", None])
+def test_an_own_high_risk_below_a_blank_row_is_read(tmp_path, ref):
+    """An officer added their own High risk (5 x 5, no mitigation) below the register's last row, leaving
+    a blank row between: it was taken for another table (sheet.other_table), not read, and the
+    partnership was Amber where the same risk a row higher made it Red. A row with a risk's Ref, or rated
+    as risks are, is a risk wherever it stands."""
+    from pipeline.check.assess import assess_folder
+    from pipeline.config import Config
+
+    def add(book):
+        sheet = book[catalogue.RISKS_SHEET.name]
+        below = max(catalogue.RISK_ROWS.values()) + 2
+        for column, value in enumerate((ref, "Key staff leave the partnership board", 5, 5, None, "Tom"), start=1):
+            sheet.cell(below, column, value)
+
+    write_workbook(tmp_path / "own.xlsx", edit=add)
+    outcome = assess_folder(tmp_path, Config(), as_of=AS_OF)
+    [score] = outcome.scores
+    assert [risk.ref for risk in score.risks][9:] == [ref or "R22"]  # a blank Ref: its place in the list
+    assert score.rag == "Red" and any("High risk" in reason for reason in score.rag_reasons)
+    assert not [item for item in outcome.report.findings if item.rule == "sheet.other_table"]
+
+
+def test_an_action_log_below_the_risks_is_another_table_where_the_open_rows_were_deleted(tmp_path):
+    """A tidy officer deleted the unused rows R10 to R20, then pasted their action log after one blank
+    row: the end of the register was taken from the template, so the log was read as risks, with six
+    risk.invalid errors ("Risk No.: the likelihood must be a whole number"). The register ends at its
+    last row the sheet has."""
+    from pipeline.check.assess import assess_folder
+    from pipeline.config import Config
+
+    def paste(book):
+        sheet = book[catalogue.RISKS_SHEET.name]
+        sheet.delete_rows(catalogue.RISK_ROWS["R10"], 11)
+        below = catalogue.RISK_ROWS["R09"] + 2
+        log = (
+            ("No.", "Action", "Lead", "Due", "Status"),
+            (1, "Refresh the terms of reference", "Tom Bennett", "2026-06-30", "Open"),
+            (2, "Report to Cabinet", "Isla Singh", "2026-09-30", "Open"),
+        )
+        for offset, cells in enumerate(log):
+            for column, value in enumerate(cells, start=1):
+                sheet.cell(below + offset, column, value)
+
+    write_workbook(tmp_path / "log.xlsx", edit=paste)
+    outcome = assess_folder(tmp_path, Config(), as_of=AS_OF)
+    [score] = outcome.scores
+    assert len(score.risks) == len(catalogue.RISKS)
+    assert [item.rule for item in outcome.report.findings if item.sheet == catalogue.RISKS_SHEET.name] == [
+        "sheet.other_table"
+    ]
+
+
 @pytest.mark.parametrize("copy_name", ["Checklist (2)", "Checklist_2", "Checklist Copy"])
 def test_answers_on_a_copy_of_a_sheet_are_pointed_out(tmp_path, copy_name):
     """An officer answered every question on a copy of the Checklist ('Checklist (2)', as Excel names a
