@@ -305,6 +305,37 @@ def test_of_a_return_saved_twice_the_one_named_as_a_copy_is_the_copy(tmp_path, c
     assert f"P-004.xlsx and {copy} are the same file" in summary
 
 
+def test_a_return_that_cannot_be_assessed_saved_twice_is_counted_once(tmp_path):
+    """A return with its Risks sheet deleted (not assessed) was saved again as 'P-002 (1).xlsx': no
+    file.copy said so, and the pack counted two partnerships Not assessed, two to be sent again, for one
+    ID. So too two copies of a damaged file. The copy is pointed out and counted once, as an assessed
+    return's copy is."""
+    import csv
+    import json
+    import shutil
+
+    from officer import write_workbook
+
+    inputs = tmp_path / "returns"
+    write_workbook(inputs / "P-001.xlsx")
+    write_workbook(
+        inputs / "P-002.xlsx", partnership_id="P-002", edit=lambda book: book.remove(book[catalogue.RISKS_SHEET.name])
+    )
+    shutil.copyfile(inputs / "P-002.xlsx", inputs / "P-002 (1).xlsx")
+    (inputs / "P-003.xlsx").write_bytes((inputs / "P-001.xlsx").read_bytes()[:900])  # cut short in the post
+    shutil.copyfile(inputs / "P-003.xlsx", inputs / "P-003 - Copy.xlsx")
+    page = pack_html(inputs, tmp_path / "out")
+    with open(tmp_path / "out" / "validation_report.csv", encoding="utf-8", newline="") as handle:
+        copies = {row["file"]: row["value"] for row in csv.DictReader(handle) if row["rule"] == "file.copy"}
+    assert copies == {"P-002 (1).xlsx": "P-002.xlsx", "P-003 - Copy.xlsx": "P-003.xlsx"}
+    results = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+    totals = results["totals"]
+    assert (totals["workbooks"], totals["partnerships"], totals["rag"]["Not assessed"]) == (5, 3, 2)
+    summary = plain(page[page.index('id="summary"') : page.index('id="charts"')])
+    assert "2 workbooks could not be assessed and must be sent again." in summary
+    assert "P-002.xlsx and P-002 (1).xlsx are the same file, byte for byte" in summary
+
+
 def test_a_year_with_no_workbook_assessed_says_why_it_has_no_profiles(tmp_path):
     """Every return could not be assessed (a sheet deleted): the pack printed the heading "Partnership
     profiles" over nothing, on a page of its own in the PDF, with no word of why."""

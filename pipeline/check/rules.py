@@ -501,36 +501,29 @@ def id_key(partnership_id: str) -> str:
 
 
 def duplicate_ids(workbooks: Sequence[Workbook]) -> Iterator[Finding]:
-    """One finding in each workbook whose Partnership ID another workbook, not the same file, also
-    uses; and in each copy of a file saved twice (the same bytes) that it is one (with no Partnership ID
-    too: the same bytes are the same return). The original is the first by name of those not named as a
-    copy is ('P-004 - Copy.xlsx', 'P-004 (1).xlsx'), else the first by name."""
+    """In each copy of a file saved twice (the same bytes, assessed or not), that it is one; then one
+    finding in each assessed workbook, not a copy, whose Partnership ID another such workbook also uses.
+    The original of a copy is the first by name of those not named as a copy is ('P-004 - Copy.xlsx',
+    'P-004 (1).xlsx'), else the first by name."""
+    first_of: dict[str, str] = {}
+    for workbook in sorted(
+        workbooks, key=lambda item: (values.copied_from(PurePosixPath(item.file).stem) is not None, item.file)
+    ):
+        first_of.setdefault(workbook.sha256, workbook.file)
     by_id: dict[str, list[Workbook]] = defaultdict(list)
     for workbook in workbooks:
-        # A return with no ID is its own group, with its copies (the same bytes) only.
-        by_id[id_key(workbook.partnership_id) or f"no id: {workbook.sha256}"].append(workbook)
+        if workbook.size and workbook.sha256 and first_of[workbook.sha256] != workbook.file:  # not two empty files
+            yield finding(
+                RuleCode.FILE_COPY,
+                file=workbook.file,
+                partnership_id=workbook.partnership_id,
+                value=first_of[workbook.sha256],
+                other=first_of[workbook.sha256],
+            )
+        elif workbook.assessed and workbook.partnership_id:
+            by_id[id_key(workbook.partnership_id)].append(workbook)
     for group in by_id.values():
-        if len(group) < 2:
-            continue
-        # Each content once, by its first file: a copy is a copy, not another return of the ID.
-        first_of = {}
-        for other in sorted(
-            group, key=lambda item: (values.copied_from(PurePosixPath(item.file).stem) is not None, item.file)
-        ):
-            first_of.setdefault(other.sha256, other.file)
-        for workbook in group:
-            if first_of[workbook.sha256] != workbook.file:
-                yield finding(
-                    RuleCode.FILE_COPY,
-                    file=workbook.file,
-                    partnership_id=workbook.partnership_id,
-                    value=first_of[workbook.sha256],
-                    other=first_of[workbook.sha256],
-                )
-                continue
-            others = sorted(file for sha, file in first_of.items() if sha != workbook.sha256)
-            if not others or not workbook.partnership_id:
-                continue
+        for workbook in group if len(group) > 1 else ():
             entry = workbook.register["id"]
             yield finding(
                 RuleCode.REGISTER_DUPLICATE_ID,
@@ -540,7 +533,7 @@ def duplicate_ids(workbooks: Sequence[Workbook]) -> Iterator[Finding]:
                 partnership_id=workbook.partnership_id,
                 value=entry.value,
                 id=workbook.partnership_id,
-                other=_spoken(others, "and"),
+                other=_spoken(sorted(other.file for other in group if other is not workbook), "and"),
             )
 
 
@@ -556,8 +549,8 @@ def check_workbook(workbook: Workbook, *, as_of: dt.date, config: Config) -> tup
 
 
 def batch_findings(workbooks: Sequence[Workbook]) -> list[Finding]:
-    """The findings of the rules that look across the batch: the Partnership IDs used twice."""
-    return list(duplicate_ids([workbook for workbook in workbooks if workbook.assessed]))
+    """The findings of the rules that look across the batch: the files saved twice, the Partnership IDs used twice."""
+    return list(duplicate_ids(workbooks))
 
 
 def batch_report(

@@ -297,7 +297,7 @@ def mark_duplicates(scores: Sequence[PartnershipScore], copies: Mapping[str, str
     """`scores` with each second (third, ...) return of an assessed Partnership ID marked with the
     return that counts instead (`duplicate_of`); the rule is `counting_order`, among the files that are
     not a copy of another. `copies` (a file saved twice: the copy's file -> the file it copies, as
-    `file.copy` gives them) marks a copy with no Partnership ID too, which no ID would tell apart."""
+    `file.copy` gives them) marks a copy with no Partnership ID or not assessed too, which no ID tells apart."""
     from pipeline.check.rules import id_key
 
     groups: dict[str, list[PartnershipScore]] = {}
@@ -312,7 +312,7 @@ def mark_duplicates(scores: Sequence[PartnershipScore], copies: Mapping[str, str
             )
             counts_instead.update({item.file: first.file for item in group if item is not first})
     for item in scores:
-        if item.assessed and not item.id and item.file in copies:
+        if item.file in copies and item.file not in counts_instead:  # not assessed, or with no ID
             counts_instead[item.file] = copies[item.file]
     return [replace(item, duplicate_of=counts_instead.get(item.file, "")) for item in scores]
 

@@ -102,7 +102,9 @@ def register_rows(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbo
                 score.high_risks if assessed else None,
                 score.findings["error"],
                 score.findings["warning"],
-                COUNTED if score.counted else f"No: {score.duplicate_of} counts for {score.id}",
+                COUNTED
+                if score.counted
+                else f"No: {score.duplicate_of} counts" + (f" for {score.id}" if score.id else ""),
                 score.file,
             ]
         )

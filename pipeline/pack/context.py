@@ -389,7 +389,7 @@ def _exceptions(
         "not_assessed": [
             (score, [item.message for item in report.status(score.file).blocking] or list(score.rag_reasons))
             for score in scores
-            if not score.assessed
+            if not score.assessed and score.counted  # a copy of a file saved twice is said under duplicates
         ],
         "not_proportionate": sorted(
             (score for score in counted if score.proportionate is False),
