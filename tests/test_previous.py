@@ -544,3 +544,55 @@ def test_last_years_entry_out_of_scope_is_not_ended_in_results_json(tmp_path):
     record = json.loads((tmp_path / "2027" / "results.json").read_text(encoding="utf-8"))["change_since_previous"]
     assert (record["ended"], record["ended_out_of_scope"]) == (["P-002"], ["P-008"])
     assert "Returned last year but not this year (1):" in change_section(tmp_path / "2027")
+
+
+def test_an_id_two_partnerships_shared_then_given_to_one_is_followed_partnership_by_partnership(tmp_path):
+    """Last year two partnerships returned P-017, and rollover asked that one be given a new ID; its
+    officer used P-041, and P-027's officer typed P-042 by mistake. This year's pack then compared P-017
+    with the other partnership's figures (its change table beside a trend of its own figures), told the
+    right one to change its ID ("was named Westvale ... last year"), counted P-027's open actions as in
+    a partnership with no return though they were followed under P-042, and rollover said so again. Each
+    partnership is now followed as the history follows it: by its own return of the ID, and a changed ID
+    takes its actions with it."""
+    from pipeline.cycle.rollover import write_rollover
+
+    westvale, millford = "Westvale Affordable Warmth", "Millford Employment and Skills Board"
+    shaky = {question.ref: {"Status": catalogue.NO} for question in catalogue.QUESTIONS[:6]}
+    later = {"review_completed_on": dt.date(2026, 4, 20)}  # Westvale's return counted for P-017
+    write_workbook(tmp_path / "2026-in" / "w.xlsx", partnership_id="P-017", register={"name": westvale, **later})
+    write_workbook(
+        tmp_path / "2026-in" / "m.xlsx", partnership_id="P-017", register={"name": millford}, checklist=shaky
+    )
+    write_workbook(tmp_path / "2026-in" / "h.xlsx", partnership_id="P-027", register={"name": "Harbour Board"})
+    assert run(tmp_path / "2026-in", tmp_path / "2026", "2026-04-30", "--no-pdf").exit_code == 0
+    write_workbook(
+        tmp_path / "2027-in" / "m.xlsx",
+        partnership_id="P-017",
+        register={"name": millford, **NEXT_REVIEW},
+        checklist={},
+    )
+    write_workbook(tmp_path / "2027-in" / "w.xlsx", partnership_id="P-041", register={"name": westvale, **NEXT_REVIEW})
+    write_workbook(
+        tmp_path / "2027-in" / "h.xlsx", partnership_id="P-042", register={"name": "Harbour Board", **NEXT_REVIEW}
+    )
+    result = run(
+        tmp_path / "2027-in", tmp_path / "2027", "2027-04-30", "--no-pdf", "--previous", str(tmp_path / "2026")
+    )
+    assert result.exit_code == 0, result.output
+    results = json.loads((tmp_path / "2027" / "results.json").read_text(encoding="utf-8"))
+    change = results["change_since_previous"]
+    [p017] = [item for item in results["partnerships"] if item["id"] == "P-017"]
+    [then] = [item for item in change["partnerships"] if item["id"] == "P-017" and item["status"] == "continuing"]
+    assert then["assurance_then"] == p017["history"][0]["checklist_assurance"] < 1
+    assert change["names_changed"] == []
+    assert change["ids_changed"] == [{"new": "P-041", "ended": "P-017"}, {"new": "P-042", "ended": "P-027"}]
+    assert (change["carried_actions"], change["carried_actions_no_return"]) == (3, 0)
+    assert sum(change["rag_then"].values()) == 2  # last year's ratings count P-017 once, as last year did
+    section = change_section(tmp_path / "2027")
+    assert "P-017 was named" not in section and "returned no workbook" not in section
+    assert (
+        "P-041 has the name of last year's P-017 (Westvale Affordable Warmth), an ID two partnerships shared" in section
+    )
+    assert "correct its Partnership ID to P-027" in section and "correct its Partnership ID to P-017" not in section
+    summary = write_rollover(tmp_path / "2027" / "register.xlsx", tmp_path / "2028-out")
+    assert summary.not_returned == ()

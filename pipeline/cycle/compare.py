@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from statistics import mean
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 from pipeline import catalogue, values
 from pipeline.check.rules import id_key
@@ -103,6 +103,9 @@ class PartnershipChange:
     #: When the rating rules changed since last year: last year's figures rated under this year's rules
     #: (`score.rating_under`); None when the rules did not change or it cannot be told.
     rag_then_under_rules_now: str | None = None
+    #: Whether last year's return counted there (False for a second return of a Partnership ID): last
+    #: year's ratings count each ID once.
+    counted_then: bool = True
 
     @property
     def same_under_rules_now(self) -> bool:
@@ -249,7 +252,9 @@ class Comparison:
         return dict(
             sorted(
                 Counter(
-                    getattr(change, attribute) for change in self.partnerships if getattr(change, attribute)
+                    getattr(change, attribute)
+                    for change in self.partnerships
+                    if getattr(change, attribute) and (year != "then" or change.counted_then)
                 ).items()
             )
         )
@@ -313,7 +318,9 @@ class Comparison:
     def find(self, partnership_id: object) -> PartnershipChange | None:
         """The change of the partnership with this ID (matched as `compare` matches), if any."""
         key = id_key(partnership_id)
-        return next((change for change in self.partnerships if key and id_key(change.id) == key), None)
+        found = [change for change in self.partnerships if key and id_key(change.id) == key]
+        # This year's partnership of an ID before last year's other one that shared it (ended).
+        return next((change for change in found if change.status != "ended"), found[0] if found else None)
 
     def as_dict(self) -> dict[str, Any]:
         """For results.json: the comparison, with the derived figures a reader would want, as JSON data."""
@@ -386,16 +393,13 @@ def compare(current: Mapping[str, Any], previous: Mapping[str, Any], config: Any
         and settings_changed
         and all(key != "scoring.partly_weight" for key, _, _ in settings_changed)
     )
-    now = by_identity(current["partnerships"])
-    then = by_identity(previous["partnerships"])
-    open_then = _open_actions_by_identity(previous["partnerships"])
+    now_returns = returns_by_identity(current["partnerships"])
     listed = _lists_actions(previous["partnerships"])
-    counted_then = {} if listed else _open_counts_by_identity(previous["partnerships"])
-    changes = []
-    for key in sorted(now.keys() | then.keys(), key=lambda key: (now.get(key) or then[key])["id"]):
-        this, last = now.get(key), then.get(key)
+    changes, open_then, this_of = [], [], []
+    for this, last in _matched(now_returns, returns_by_identity(previous["partnerships"])):
         either = this or last
         reviewed_before = None if last else _last_review(this, current["year"])
+        actions = _open_actions(last) if last and listed else []
         changes.append(
             PartnershipChange(
                 id=str(either["id"]),
@@ -407,15 +411,27 @@ def compare(current: Mapping[str, Any], previous: Mapping[str, Any], config: Any
                 completeness_now=this and this.get("checklist_completeness"),
                 assurance_then=last and last.get("checklist_assurance"),
                 assurance_now=this and this.get("checklist_assurance"),
-                carried_actions=_carried(open_then.get(key, ()), this),
+                carried_actions=_carried(actions, this),
                 reasons_then=tuple(str(reason) for reason in (last or {}).get("rag_reasons") or ()),
                 reasons_now=tuple(str(reason) for reason in (this or {}).get("rag_reasons") or ()),
-                open_actions_then=None if listed or not last else counted_then.get(key, 0),
+                open_actions_then=None if listed or not last else _open_count(last),
                 name_then=str(last.get("name") or "") if this and last else "",
                 last_review=reviewed_before,
                 rag_then_under_rules_now=rating_under(last, config) if rerate and this and last else None,
+                counted_then=bool(last.get("counted", True)) if last else True,
             )
         )
+        open_then.append(actions)
+        this_of.append(this)
+    # A partnership whose ID changed took last year's open actions with it: they are followed in its
+    # workbook under the new ID, not counted as in a partnership that returned nothing.
+    index = {id(change): position for position, change in enumerate(changes)}
+    for new, ended in Comparison(
+        previous_year=None, previous_as_of=None, partnerships=tuple(changes), risks=()
+    ).ids_changed:
+        moved = _carried(open_then[index[id(ended)]], this_of[index[id(new)]])
+        changes[index[id(new)]] = replace(new, carried_actions=moved)
+        changes[index[id(ended)]] = replace(ended, carried_actions=())
     return Comparison(
         previous_year=previous.get("year"),
         previous_as_of=previous.get("as_of"),
@@ -487,12 +503,6 @@ def _by_name(changes: Sequence[PartnershipChange]) -> dict[str, list[Partnership
     return found
 
 
-def by_identity(partnerships: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
-    """Each Partnership ID's return: the one that counted (`counted`, see score.mark_duplicates), or
-    for a results.json written before that was recorded, the first."""
-    return {key: found[0] for key, found in returns_by_identity(partnerships).items()}
-
-
 def returns_by_identity(partnerships: Sequence[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
     """Every return of each Partnership ID, the one that counted first, the others in their order."""
     found: dict[str, list[Mapping[str, Any]]] = {}
@@ -518,25 +528,33 @@ def own_return(
     return then[0] if len(then) == len(now) == 1 else None
 
 
-def _open_actions_by_identity(partnerships: Sequence[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
-    """Every action open at last year's review that was rolled over into this year's workbooks, by
-    Partnership ID: those of each in-scope return of the ID (one not assessed too, whose actions were
-    rolled over all the same) that rollover took for its partnership, the one that counted first. Of
-    two returns of one partnership (the same ID and name: a draft sent as well as the final), rollover
-    takes the counted one's alone; two partnerships sharing an ID each get their own."""
-    found = {}
-    for key, returns in returns_by_identity(partnerships).items():
-        taken = {}
-        for partnership in returns:
-            taken.setdefault(values.folded(str(partnership.get("name") or "")), partnership)
-        found[key] = [
-            item
-            for partnership in taken.values()
-            if _in_scope(partnership)
-            for item in partnership.get("action_items", ())
-            if _status(item) != catalogue.COMPLETE
-        ]
-    return found
+def _matched(
+    now: Mapping[str, Sequence[Mapping[str, Any]]], then: Mapping[str, Sequence[Mapping[str, Any]]]
+) -> Iterator[tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]]:
+    """This year's return of each Partnership ID (the one that counts) with last year's return of the same
+    partnership (`own_return`; else the one that counted), by ID; then, of an ID two partnerships shared
+    last year, each other partnership's return (another name) with none: it ended under that ID, or
+    came back under an ID of its own (`Comparison.ids_changed`), as rollover asked. Of two returns of
+    one partnership (the same ID and name: a draft sent as well as the final) only one is taken, as
+    rollover takes it."""
+    for key in sorted(now.keys() | then.keys(), key=lambda key: (now.get(key) or then[key])[0]["id"]):
+        this, earlier = (now[key][0] if key in now else None), then.get(key, ())
+        last = ((own_return(this, earlier, now[key]) if this else None) or earlier[0]) if earlier else None
+        yield this, last
+        taken = {values.folded(str((last or {}).get("name") or ""))}
+        for other in earlier:
+            name = values.folded(str(other.get("name") or ""))
+            if name not in taken:
+                taken.add(name)
+                yield None, other
+
+
+def _open_actions(partnership: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The actions open at last year's review of a return, which rollover carried into this year's
+    workbook: none for an entry out of scope (a return not assessed had its actions rolled over all the same)."""
+    if not _in_scope(partnership):
+        return []
+    return [item for item in partnership.get("action_items", ()) if _status(item) != catalogue.COMPLETE]
 
 
 def _lists_actions(partnerships: Sequence[Mapping[str, Any]]) -> bool:
@@ -545,17 +563,14 @@ def _lists_actions(partnerships: Sequence[Mapping[str, Any]]) -> bool:
     return not partnerships or any("action_items" in partnership for partnership in partnerships)
 
 
-def _open_counts_by_identity(partnerships: Sequence[Mapping[str, Any]]) -> dict[str, int]:
-    """For a results.json that counts actions by status without listing them: how many were open at
-    that review, by Partnership ID, over the same returns as `_open_actions_by_identity`."""
-    found: dict[str, int] = {}
-    for partnership in partnerships:
-        key = id_key(partnership.get("id"))
-        counts = partnership.get("actions")
-        if key and _in_scope(partnership) and isinstance(counts, Mapping):
-            open_now = (counts.get(status) for status in (catalogue.NOT_STARTED, catalogue.IN_PROGRESS))
-            found[key] = found.get(key, 0) + sum(count for count in open_now if isinstance(count, int))
-    return found
+def _open_count(partnership: Mapping[str, Any]) -> int:
+    """For a results.json that counts actions by status without listing them: how many of a return's
+    were open at that review (none for an entry out of scope, as `_open_actions`)."""
+    counts = partnership.get("actions")
+    if not _in_scope(partnership) or not isinstance(counts, Mapping):
+        return 0
+    open_now = (counts.get(status) for status in (catalogue.NOT_STARTED, catalogue.IN_PROGRESS))
+    return sum(count for count in open_now if isinstance(count, int))
 
 
 def _in_scope(partnership: Mapping[str, Any]) -> bool:

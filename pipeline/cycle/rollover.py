@@ -266,16 +266,21 @@ def write_rollover(
 def _not_returned(folder: Path, year: int | None) -> dict[str, Any]:
     """The partnerships returned the year before the register's review and not in it, as the
     results.json of the same run (beside the register, made with --previous) records them: rollover
-    reads one register, so it leaves them out, with their open actions and own risks."""
+    reads one register, so it leaves them out, with their open actions and own risks (not those returned
+    under another ID, which the register holds)."""
     try:
         data = load_previous(folder)
         change = data["change_since_previous"]
         if data["year"] != year:
             return {}
+        # A partnership whose ID changed this year was returned, under its new ID (`ids_changed`).
+        changed = {id_key(pair["ended"]) for pair in change.get("ids_changed", ())}
         ended = [
             item
             for item in change["partnerships"]
-            if item["status"] == "ended" and item["rag_then"] != catalogue.OUT_OF_SCOPE
+            if item["status"] == "ended"
+            and item["rag_then"] != catalogue.OUT_OF_SCOPE
+            and id_key(item["id"]) not in changed
         ]
         said = [
             f"{item['id']} {item['name']}".strip()

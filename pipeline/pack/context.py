@@ -923,7 +923,16 @@ def change_summary(comparison: Comparison, year: int, partnerships: Sequence[Map
             for change in comparison.names_changed
         ],
         "ids_changed": [
-            {"new": new.id, "ended": ended.id, "name": " ".join(ended.name.split())}
+            {
+                "new": new.id,
+                "ended": ended.id,
+                "name": " ".join(ended.name.split()),
+                # Last year's ID is another partnership's this year: two shared it, as rollover pointed out.
+                "shared": any(
+                    change.status != "ended" and id_key(change.id) == id_key(ended.id)
+                    for change in comparison.partnerships
+                ),
+            }
             for new, ended in comparison.ids_changed
         ],
         "carried": {
