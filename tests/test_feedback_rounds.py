@@ -642,6 +642,138 @@ def test_a_conditional_format_whose_first_cell_is_marked_keeps_its_meaning(tmp_p
     assert [rule.formula for rule in rules] == [["ISBLANK(B3)"]]
 
 
+def _applied(path: Path, sheet: str, marked: str) -> dict[str, list[str]]:
+    """The formulas LibreOffice tests each cell of `sheet` but `marked` by, in its reading of `path`
+    (saved as .ods): each conditional format's formulas moved from its base cell to the cell."""
+    import re
+    from html import unescape
+
+    from openpyxl.formula.translate import Translator
+    from openpyxl.utils.cell import get_column_letter, range_boundaries
+
+    content = zipfile.ZipFile(resave(path, path.parent / f"{path.stem}-ods", to="ods")).read("content.xml").decode()
+    applied: dict[str, list[str]] = {}
+    for ranges, conditions in re.findall(
+        r'<calcext:conditional-format calcext:target-range-address="([^"]*)">(.*?)</calcext:conditional-format>',
+        content,
+    ):
+        for value, base in re.findall(
+            r'calcext:value="formula-is\((.*?)\)" calcext:base-cell-address="([^"]*)"', conditions
+        ):
+            formula = "=" + re.sub(r"\[\.([^\]]+)\]", r"\1", unescape(value))
+            for item in ranges.replace(f"{sheet}.", "").split():
+                left, top, right, bottom = range_boundaries(item)
+                for row in range(top, bottom + 1):
+                    for column in range(left, right + 1):
+                        cell = f"{get_column_letter(column)}{row}"
+                        if cell != marked:
+                            moved = Translator(formula, origin=base.replace(f"{sheet}.", "")).translate_formula(cell)
+                            applied.setdefault(cell, []).append(moved)
+    return applied
+
+
+def test_a_conditional_format_over_a_marked_cell_means_in_libreoffice_what_it_meant(tmp_path):
+    """The officer shaded a High risk's ratings (=$C2*$D2>=15 over the Risks' C2:D21) and blank ones
+    (=ISBLANK(C2)); R01's likelihood is blank, so C2 is marked. The copy wrote the format over
+    'D2 C3:D21' with its formulas for C2 (or D2): LibreOffice reads a format over several ranges as
+    written for C3, so every row tested the row above, and the copy shaded R05 (Low) instead of R04
+    (High). Every range left is a format of its own, its formulas written for its own first cell, the
+    officer's rules in their order, and LibreOffice tests every cell but the marked one as before."""
+    from click.testing import CliRunner
+    from openpyxl.formatting.rule import FormulaRule
+    from openpyxl.styles import PatternFill
+
+    from pipeline.cli import cli
+
+    likelihood, impact = catalogue.RISKS_SHEET.column("Likelihood"), catalogue.RISKS_SHEET.column("Impact")
+    first, last = catalogue.RISK_ROWS["R01"], catalogue.RISK_ROWS["R20"]
+    marked = f"{likelihood}{first}"
+
+    def shade(book):
+        formats = book[catalogue.RISKS_SHEET.name].conditional_formatting
+        cells = f"{likelihood}{first}:{impact}{last}"
+        high = f"${likelihood}{first}*${impact}{first}>=15"
+        formats.add(cells, FormulaRule(formula=[high], fill=PatternFill("solid", bgColor="FFFF9999")))
+        formats.add(cells, FormulaRule(formula=[f"ISBLANK({marked})"], fill=PatternFill("solid", bgColor="FFFFFF99")))
+
+    inputs, out = tmp_path / "in", tmp_path / "out"
+    original = write_workbook(
+        inputs / "p1.xlsx", risks={"R01": {"Likelihood": None}, "R04": {"Likelihood": 5, "Impact": 4}}, edit=shade
+    )
+    result = CliRunner().invoke(
+        cli, ["validate", str(inputs), "--out", str(out), "--as-of", "2026-05-01", "--feedback"]
+    )
+    assert result.exit_code in (0, 1), result.output
+    [copy] = (out / "feedback").glob("*.xlsx")
+    formats = openpyxl.load_workbook(copy)[catalogue.RISKS_SHEET.name].conditional_formatting
+    assert all(len(each.sqref.ranges) == 1 for each in formats)  # no format whose first cell is a guess
+    rules = sorted((rule.priority, rule.formula[0].startswith("ISBLANK")) for each in formats for rule in each.rules)
+    assert len({priority for priority, _ in rules}) == len(rules)
+    assert [blank for _, blank in rules] == sorted(blank for _, blank in rules)  # the officer's order
+    before = _applied(original, catalogue.RISKS_SHEET.name, marked)
+    r04 = catalogue.RISK_ROWS["R04"]
+    assert before[f"{impact}{r04}"] == [f"=${likelihood}{r04}*${impact}{r04}>=15", f"=ISBLANK({impact}{r04})"]
+    assert _applied(copy, catalogue.RISKS_SHEET.name, marked) == before
+
+
+def test_a_marked_cells_colour_scale_keeps_its_cells_and_an_x14_format_its_meaning(tmp_path):
+    """Beside a rule that tests each cell, a colour scale compares the cells of all its ranges: cut in
+    one format a range, each piece would be coloured by its own lowest and highest. It keeps one format
+    over every cell but the marked one. An x14 format (Excel's, for a formula about another sheet)
+    is cut as Excel's own are, each copy with an id of its own; every rule's priority is unique and in
+    the officer's order."""
+    from openpyxl.formatting.rule import ColorScaleRule, FormulaRule
+    from openpyxl.styles import PatternFill
+
+    likelihood, impact = catalogue.RISKS_SHEET.column("Likelihood"), catalogue.RISKS_SHEET.column("Impact")
+    first, last = catalogue.RISK_ROWS["R01"], catalogue.RISK_ROWS["R20"]
+    cells, marked = f"{likelihood}{first}:{impact}{last}", f"{likelihood}{first}"
+
+    def shade(book):
+        formats = book[catalogue.RISKS_SHEET.name].conditional_formatting
+        formats.add(cells, FormulaRule(formula=[f"ISBLANK({marked})"], fill=PatternFill("solid", bgColor="FFFFFF99")))
+        formats.add(
+            cells, ColorScaleRule(start_type="min", start_color="FFFFFFFF", end_type="max", end_color="FFFF0000")
+        )
+
+    folder = tmp_path / "round1"
+    path = write_workbook(folder / "p1.xlsx", risks={"R01": {"Likelihood": None}}, edit=shade)
+    package = parts(path)
+    sheet = sheet_parts(package)[catalogue.RISKS_SHEET.name]
+    x14 = (
+        '<extLst><ext uri="{78C0D931-6437-407d-A8EE-F0AAD7539E65}" '
+        'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main"><x14:conditionalFormattings>'
+        '<x14:conditionalFormatting xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main">'
+        '<x14:cfRule type="expression" priority="3" id="{00000000-0000-0000-0000-000000000001}">'
+        f"<xm:f>${likelihood}{first}&gt;Guide!$A$1</xm:f></x14:cfRule><xm:sqref>{cells}</xm:sqref>"
+        "</x14:conditionalFormatting></x14:conditionalFormattings></ext></extLst>"
+    ).encode()
+    package[sheet] = package[sheet].rstrip().replace(b"</worksheet>", x14 + b"</worksheet>")
+    path.write_bytes(zipped(package))
+
+    copy = etree.fromstring(parts(feedback_copy(folder, tmp_path / "feedback"))[sheet])
+    main, x14_main = copy.nsmap[None], "http://schemas.microsoft.com/office/spreadsheetml/2009/9/main"
+    excel = "http://schemas.microsoft.com/office/excel/2006/main"
+    rules = [
+        (rule.get("priority"), rule.get("type"), element.get("sqref"), rule.findtext(f"{{{main}}}formula"))
+        for element in copy.iter(f"{{{main}}}conditionalFormatting")
+        for rule in element.iter(f"{{{main}}}cfRule")
+    ] + [
+        (rule.get("priority"), rule.get("id"), element.findtext(f"{{{excel}}}sqref"), rule.findtext(f"{{{excel}}}f"))
+        for element in copy.iter(f"{{{x14_main}}}conditionalFormatting")
+        for rule in element.iter(f"{{{x14_main}}}cfRule")
+    ]
+    rest = f"{likelihood}{first + 1}:{impact}{last}"
+    assert sorted(rules, key=lambda rule: int(rule[0])) == [
+        ("1", "expression", f"{impact}{first}", f"ISBLANK({impact}{first})"),
+        ("2", "expression", rest, f"ISBLANK({likelihood}{first + 1})"),
+        ("3", "colorScale", f"{impact}{first} {rest}", None),
+        ("4", "{00000000-0000-0000-0000-000000000001}", f"{impact}{first}", f"${likelihood}{first}>Guide!$A$1"),
+        ("5", rules[-1][1], rest, f"${likelihood}{first + 1}>Guide!$A$1"),
+    ]
+    assert rules[-1][1] != rules[-2][1]
+
+
 def test_a_marked_cells_x14_dropdown_is_kept(tmp_path):
     """Excel writes a list whose source is on another sheet as an x14 data validation, its cells in an
     <xm:sqref> as an x14 conditional format's are: taking marked cells out of conditional formats took

@@ -128,9 +128,9 @@ def _mark_cells(
                 break
         anchored.setdefault((row, column), []).append(mark)
     comments = notes.of(part)
+    cells.unformat(anchored)  # the officer's conditional formats would be drawn over the marks
     for (row, column), group in sorted(anchored.items()):
         cells.show(row, column)  # a mark on a hidden row or column would lead the officer to nothing
-        cells.unformat(row, column)  # the officer's conditional format would be drawn over the mark
         cell = cells.get(row, column)
         style = int(cell.get("s", "0")) if cell.get("s", "0").isdigit() else 0
         cell.set("s", str(package.styles.with_fill(style, fills[any(mark.error for mark in group)])))

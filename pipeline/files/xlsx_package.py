@@ -13,10 +13,13 @@ keep their order and added parts follow in name order.
 
 from __future__ import annotations
 
+import copy
 import io
 import posixpath
 import re
+import uuid
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from xml.sax.saxutils import quoteattr
 
@@ -360,7 +363,6 @@ class Cells:
         self.column_styles = [
             (int(col.get("min", "0")), int(col.get("max", "0")), col.get("style")) for col in self.columns
         ]
-        self._formats: list | None = None  # the sheet's conditional formats' range holders, once asked for
 
     def find(self, row_number: int, column: int):
         """The cell's element, or None when the sheet does not hold it."""
@@ -422,41 +424,45 @@ class Cells:
             return package.shared_string(int(value)) if value.isdigit() else ""
         return value if kind == "str" else ""
 
-    def unformat(self, row_number: int, column: int) -> bool:
-        """Take the cell out of the officer's conditional formats (Excel's and its x14 extension's),
-        which spreadsheets draw over a cell's own fill; whether any covered it. A format left with no
-        cell is removed."""
-        changed = False
-        if self._formats is None:  # found once a sheet: a sheet of many marks is not walked again for each
-            self._formats = [element for element in self.root.iter(q("conditionalFormatting"))]
-            self._formats += [
-                element
-                for element in self.root.iter(f"{{{_XM}}}sqref")
-                if element.getparent().tag.endswith("}conditionalFormatting")  # not a dropdown's or a sparkline's
-            ]
-        for element in list(self._formats):
-            sqref = element.get("sqref", "") if element.tag == q("conditionalFormatting") else element.text or ""
-            kept = _without_cell(sqref, row_number, column)
+    def unformat(self, marked: Iterable[tuple[int, int]]) -> bool:
+        """Take the cells (row, column) out of the officer's conditional formats (Excel's and its x14
+        extension's), which spreadsheets draw over a cell's own fill; whether any covered one. A format
+        left with no cell is removed; one left over several ranges is written as one format a range
+        (`_narrowed`). All the sheet's marks at once: a sheet of many is not walked again for each."""
+        cells = sorted(set(marked))
+        changed = split = False
+        holders = [*self.root.iter(q("conditionalFormatting"))] + [
+            element
+            for element in self.root.iter(f"{{{_XM}}}sqref")
+            if element.getparent().tag.endswith("}conditionalFormatting")  # not a dropdown's or a sparkline's
+        ]
+        for holder in holders:
+            sqref = _sqref(holder)
+            kept = _without_cells(sqref, cells)
             if kept == sqref:
                 continue
             changed = True
-            owner = element if element.tag == q("conditionalFormatting") else element.getparent()
-            if not kept:
-                owner.getparent().remove(owner)
-                self._formats.remove(element)
-                continue
-            if element.tag == q("conditionalFormatting"):
-                element.set("sqref", kept)
-            else:
-                element.text = kept
-            try:
-                before, after = _anchor(sqref), _anchor(kept)
-            except (Unsupported, ValueError):  # a first range no spreadsheet wrote: its formulas as they are
-                before = after = ""
-            if before != after:  # a format's formulas are written for its first cell: move them with it
-                for formula in owner.iter(q("formula"), f"{{{_XM}}}f"):
-                    formula.text = _moved(formula.text or "", before, after)
+            owner = holder if holder.tag == q("conditionalFormatting") else holder.getparent()
+            narrowed = _narrowed(owner, sqref, kept) if kept else []
+            for element in narrowed:
+                owner.addprevious(element)
+            owner.getparent().remove(owner)
+            split = split or len(narrowed) > 1
+        if split:
+            self._renumber()
         return changed
+
+    def _renumber(self) -> None:
+        """The sheet's rules' priorities 1, 2, ... in their order (a rule's copies beside it), so that
+        the copies `_narrowed` gives a rule are as unique as Excel requires them and come before the
+        officer's next rule. An x14 data bar's half that has no priority of its own keeps none."""
+        rules = [*self.root.iter(q("cfRule")), *self.root.iter(f"{{{_X14}}}cfRule")]
+        ranked = sorted(
+            (rule for rule in rules if rule.get("priority") is not None),
+            key=lambda rule: _int(rule.get("priority")),  # stable: equal ones stay in the sheet's order
+        )
+        for priority, rule in enumerate(ranked, start=1):
+            rule.set("priority", str(priority))
 
     def merged(self) -> list[tuple[int, int, int, int]]:
         """The sheet's merged ranges as (top, left, bottom, right)."""
@@ -577,36 +583,113 @@ class Styles:
 
 #: The namespace of Excel's x14 conditional formats' ranges (`<xm:sqref>`).
 _XM = "http://schemas.microsoft.com/office/excel/2006/main"
+#: The namespace of Excel's x14 conditional formats' rules (`<x14:cfRule>`).
+_X14 = "http://schemas.microsoft.com/office/spreadsheetml/2009/9/main"
+#: The kinds of conditional format rule that compare a cell with the others of the format's ranges.
+_OVER_THE_RANGE = frozenset(
+    {"colorScale", "dataBar", "iconSet", "top10", "aboveAverage", "duplicateValues", "uniqueValues"}
+)
 _LAST_ROW, _LAST_COLUMN = 1_048_576, 16_384
 
 
-def _without_cell(sqref: str, row: int, column: int) -> str:
-    """A conditional format's ranges ('C2:D20 F5', 'C:C') without one cell: a range holding it becomes
-    the up to four ranges around it."""
+def _without_cells(sqref: str, cells: list[tuple[int, int]]) -> str:
+    """A conditional format's ranges ('C2:D20 F5', 'C:C') without the cells (row, column): a range
+    holding one becomes the up to four ranges around it."""
     kept = []
     for item in sqref.split():
         try:
-            top, left, bottom, right = _bounds(item)
+            boxes = [_bounds(item)]
         except (Unsupported, ValueError):  # a range no spreadsheet wrote: left as it is
             kept.append(item)
             continue
-        if not (top <= row <= bottom and left <= column <= right):
-            kept.append(item)
-            continue
-        around = (
-            (top, left, row - 1, right),
-            (row, left, row, column - 1),
-            (row, column + 1, row, right),
-            (row + 1, left, bottom, right),
-        )
-        kept += [_range(*box) for box in around if box[0] <= box[2] and box[1] <= box[3]]
+        top, left, bottom, right = boxes[0]
+        for row, column in cells:
+            if top <= row <= bottom and left <= column <= right:
+                boxes = [piece for box in boxes for piece in _around(box, row, column)]
+        kept += [item] if boxes == [(top, left, bottom, right)] else [_range(*box) for box in boxes]
     return " ".join(kept)
+
+
+def _around(box: tuple[int, int, int, int], row: int, column: int) -> list[tuple[int, int, int, int]]:
+    """The range `box` without the cell: itself when it does not hold it, else the ranges around it."""
+    top, left, bottom, right = box
+    if not (top <= row <= bottom and left <= column <= right):
+        return [box]
+    around = (
+        (top, left, row - 1, right),
+        (row, left, row, column - 1),
+        (row, column + 1, row, right),
+        (row + 1, left, bottom, right),
+    )
+    return [piece for piece in around if piece[0] <= piece[2] and piece[1] <= piece[3]]
 
 
 def _anchor(sqref: str) -> str:
     """The cell a conditional format's formulas are written for: its first range's top-left cell."""
     top, left, _, _ = _bounds(sqref.split()[0])
     return f"{column_letters(left)}{top}"
+
+
+def _sqref(holder) -> str:
+    return holder.get("sqref", "") if holder.tag == q("conditionalFormatting") else holder.text or ""
+
+
+def _holder(element):
+    """The element of a format that holds its ranges: itself (Excel's) or its <xm:sqref> (x14's)."""
+    return element if element.tag == q("conditionalFormatting") else element.find(f"{{{_XM}}}sqref")
+
+
+def _narrowed(owner, sqref: str, kept: str) -> list:
+    """The conditional format `owner` over `kept`, its ranges `sqref` less the marked cells, as the
+    elements to put in its place.
+
+    A rule tests each cell with formulas written for the format's first cell. Over several ranges
+    Excel and LibreOffice do not agree which cell that is (LibreOffice read =$C2*$D2>=15 over
+    'D2 C3:D21' as written for C3, so each row tested the row above). So a rule that tests each cell
+    is written once a range, its formulas moved from the first cell of `sqref` to the range's own.
+    A rule over the range as a whole (a colour scale, data bar, icon set, top or bottom, above
+    average, duplicates) cannot be cut in pieces without changing what it compares, and has no formula
+    about a cell: it keeps one format over every range left."""
+    try:
+        origin, ranges = _anchor(sqref), [(item, _anchor(item)) for item in kept.split()]
+    except (Unsupported, ValueError):  # a range no spreadsheet wrote: its formulas as they are
+        narrowed = copy.deepcopy(owner)
+        _set_sqref(narrowed, kept)
+        return [narrowed]
+    rules = [rule for rule in owner if isinstance(rule.tag, str) and rule.tag.endswith("}cfRule")]
+    whole = [rule for rule in rules if rule.get("type") in _OVER_THE_RANGE]
+    narrowed = []
+    if whole:
+        narrowed.append(_format_of(owner, [rule for rule in rules if rule not in whole], kept, origin, ranges[0][1]))
+    if len(whole) < len(rules):
+        for number, (item, anchor) in enumerate(ranges):
+            element = _format_of(owner, whole, item, origin, anchor)
+            for rule in element.iter(f"{{{_X14}}}cfRule"):
+                if number and rule.get("id"):  # an x14 rule's id is its own: a copy gets another, always the same
+                    rule.set("id", "{%s}" % str(uuid.uuid5(uuid.NAMESPACE_OID, f"{rule.get('id')} {item}")).upper())
+            narrowed.append(element)
+    return narrowed
+
+
+def _format_of(owner, without: list, sqref: str, origin: str, anchor: str):
+    """A copy of the format `owner` without the rules `without`, over `sqref`, its formulas moved from
+    `origin` to `anchor`."""
+    element = copy.deepcopy(owner)
+    dropped = {owner.index(rule) for rule in without}
+    for index in sorted(dropped, reverse=True):
+        del element[index]
+    _set_sqref(element, sqref)
+    if origin != anchor:
+        for formula in element.iter(q("formula"), f"{{{_XM}}}f"):
+            formula.text = _moved(formula.text or "", origin, anchor)
+    return element
+
+
+def _set_sqref(element, sqref: str) -> None:
+    if element.tag == q("conditionalFormatting"):
+        element.set("sqref", sqref)
+    else:
+        _holder(element).text = sqref
 
 
 def _moved(formula: str, origin: str, to: str) -> str:
