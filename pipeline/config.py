@@ -43,6 +43,12 @@ class Rag:
     amber_completeness_below: float = 0.9  # checklist completeness under this is Amber
     amber_assurance_below: float = 0.75  # checklist assurance under this is Amber
 
+    def limits(self, measure: str) -> tuple[float, ...]:
+        """The thresholds a checklist measure ('completeness' or 'assurance') is rated against."""
+        if measure == "completeness":
+            return (self.red_completeness_below, self.amber_completeness_below)
+        return (self.amber_assurance_below,)
+
 
 @dataclass(frozen=True)
 class Scoring:

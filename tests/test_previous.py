@@ -596,3 +596,27 @@ def test_an_id_two_partnerships_shared_then_given_to_one_is_followed_partnership
     assert "correct its Partnership ID to P-027" in section and "correct its Partnership ID to P-017" not in section
     summary = write_rollover(tmp_path / "2027" / "register.xlsx", tmp_path / "2028-out")
     assert summary.not_returned == ()
+
+
+def test_a_figure_just_below_a_threshold_reads_below_it_in_the_years_too(tmp_path):
+    """26 of 29 questions answered (89.7%) made a partnership Amber, 'below 90%': its key figures said
+    89.7%, but its trend (words, table and chart) and the change tables said 90%, beside the rating
+    it was given for being below 90%."""
+    write_workbook(tmp_path / "2026-in" / "p1.xlsx", partnership_id="P-001")
+    assert run(tmp_path / "2026-in", tmp_path / "2026", "2026-04-30", "--no-pdf").exit_code == 0
+    blank = {question.ref: {"Status": None, "Evidence": None} for question in catalogue.QUESTIONS[:3]}
+    write_workbook(tmp_path / "2027-in" / "p1.xlsx", partnership_id="P-001", register=NEXT_REVIEW, checklist=blank)
+    result = run(
+        tmp_path / "2027-in", tmp_path / "2027", "2027-04-30", "--no-pdf", "--previous", str(tmp_path / "2026")
+    )
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "2027" / "review_pack.html").read_text(encoding="utf-8")
+    words = plain(page)
+    assert "checklist completeness 100% → 89.7%" in words  # the trend's words
+    assert "100% → 89.7%" in plain(change_section(tmp_path / "2027"))  # the partnerships that got worse
+    section = profile(page, "p1")
+    assert "Checklist completeness 100% → 89.7%" in section  # then and now
+    assert re.search(r"2027 \w+ 89\.7%", section)  # the trend's table
+    assert not re.search(r"\b90%", section)
+    start = page.index('<article class="profile" id="p-p1-xlsx"')
+    assert ">89.7%</text>" in page[start : page.index("</article>", start)]  # the trend chart's label

@@ -22,15 +22,15 @@ from pipeline.check.rules import id_key
 from pipeline.check.score import AMBER, GREEN, NOT_ASSESSED, OUT_OF_SCOPE, RAG_ORDER, RED, PartnershipScore
 from pipeline.check.score import copies_of
 from pipeline.check.score import totals as score_totals
-from pipeline.config import Config, said
+from pipeline.config import Config, Rag, said
 from pipeline.cycle.compare import NO_RETURN, NOT_ASSESSED_NOW, NOT_CARRIED_OVER, Comparison
 from pipeline.files.names import slug
 from pipeline.findings import RULES, ValidationReport
 from pipeline.pack.chart_figures import chart_figures
-from pipeline.formats import EMPTY, days, long_date, money, percent
+from pipeline.formats import EMPTY, days, long_date, money, percent, percent_beside
 from pipeline.pack.charts import CHART_TITLES, NETWORK_CHART, NETWORK_TITLE, marks_movement, network_picture
 from pipeline.pack.results import file_counts
-from pipeline.pack.trend import has_points, trend_svg
+from pipeline.pack.trend import DRAWN, has_points, shown, trend_svg
 from pipeline.records import IgnoredFile, Workbook, is_demo
 
 #: What each chart shows, in a sentence a manager can read before looking.
@@ -103,10 +103,10 @@ def build_context(
     figures = chart_figures(scores, config, comparison, strategy)  # the same numbers the charts draw
     change = None
     if comparison is not None:
-        change = change_summary(comparison, year, partnerships)
+        change = change_summary(comparison, year, partnerships, config.rag)
         for item in partnerships:
-            item["change"] = profile_change(item["score"], comparison, change["first_file"])
-    years = years_side_by_side(history, partnerships) if history is not None else None
+            item["change"] = profile_change(item["score"], comparison, change["first_file"], config.rag)
+    years = years_side_by_side(history, partnerships, config.rag) if history is not None else None
     leverage_block = (
         leverage_section(scores, leverage, partnerships, strategy.get("leverage")) if leverage is not None else None
     )
@@ -716,7 +716,9 @@ def leverage_section(
 # --- The years side by side ------------------------------------------------------------------------
 
 
-def years_side_by_side(data: Mapping[str, Any], partnerships: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+def years_side_by_side(
+    data: Mapping[str, Any], partnerships: Sequence[dict[str, Any]], rag: Rag
+) -> dict[str, Any] | None:
     """The summary's RAG split year by year and the partnerships Red at two or more reviews running;
     each profile's `trend` (its rating, completeness and assurance over the years) and
     `history_left_out` (why a year is not in it). None, and no trend, when there is only this year."""
@@ -737,7 +739,7 @@ def years_side_by_side(data: Mapping[str, Any], partnerships: Sequence[dict[str,
         if len(entries) > 1:
             # Out of scope or not assessed every year: no score to draw, its ratings said in words alone.
             plotted = has_points(entries)
-            text = trend_text(entries)
+            text = trend_text(entries, rag)
             item["trend"] = {
                 "rows": [
                     {
@@ -751,7 +753,9 @@ def years_side_by_side(data: Mapping[str, Any], partnerships: Sequence[dict[str,
                 "text": text,
                 "title": trend_title(item),
                 "svg": Markup(
-                    trend_svg(entries, ident=f"{item['anchor']}-trend", title=trend_title(item), description=text)
+                    trend_svg(
+                        entries, ident=f"{item['anchor']}-trend", title=trend_title(item), description=text, rag=rag
+                    )
                 )
                 if plotted
                 else None,
@@ -785,17 +789,18 @@ def trend_title(profile: Mapping[str, Any]) -> str:
     return f"Over the years: {profile['label']}"
 
 
-def trend_text(entries: Sequence[Mapping[str, Any]]) -> str:
+def trend_text(entries: Sequence[Mapping[str, Any]], rag: Rag) -> str:
     """A partnership's years in one sentence, for every reader (the trend's words)."""
 
     def arrow(values_: Iterable[str]) -> str:
         return " \u2192 ".join(values_)
 
     years = [str(entry["year"]) for entry in entries]
+    completeness, assurance = DRAWN
     return (
         f"From {years[0]} to {years[-1]}: rating {arrow(entry['rag'] or 'none' for entry in entries)}; "
-        f"checklist completeness {arrow(percent(entry['checklist_completeness']) for entry in entries)}; "
-        f"assurance {arrow(percent(entry['checklist_assurance']) for entry in entries)}."
+        f"checklist completeness {arrow(shown(entry, completeness, rag) for entry in entries)}; "
+        f"assurance {arrow(shown(entry, assurance, rag) for entry in entries)}."
     )
 
 
@@ -851,7 +856,9 @@ CARRIED_OUTCOMES = {
 }
 
 
-def change_summary(comparison: Comparison, year: int, partnerships: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+def change_summary(
+    comparison: Comparison, year: int, partnerships: Sequence[Mapping[str, Any]], rag: Rag
+) -> dict[str, Any]:
     """The executive summary's "Change since last year", and the risk movement table, as plain data."""
     then_label = str(comparison.previous_year) if comparison.previous_year else "last year"
     first_file: dict[str, str] = {}
@@ -861,6 +868,9 @@ def change_summary(comparison: Comparison, year: int, partnerships: Sequence[Map
         if key and item["score"].counted:  # the return that counts for its ID (score.mark_duplicates)
             first_file[key], anchors[key] = item["score"].file, item["anchor"]
 
+    def completeness(value: float | None) -> str:
+        return percent_beside(value, rag.limits("completeness"))
+
     def rows(changes) -> list[dict[str, Any]]:
         return [
             {
@@ -869,7 +879,7 @@ def change_summary(comparison: Comparison, year: int, partnerships: Sequence[Map
                 "anchor": anchors.get(id_key(change.id)),
                 "rag_then": change.rag_then,
                 "rag_now": change.rag_now,
-                "completeness": f"{percent(change.completeness_then)} \u2192 {percent(change.completeness_now)}",
+                "completeness": f"{completeness(change.completeness_then)} \u2192 {completeness(change.completeness_now)}",
                 "completeness_change": points(change.completeness_then, change.completeness_now),
                 "what_changed": change.what_changed,
                 "last_review": change.last_review,
@@ -990,7 +1000,9 @@ def _carried_outcomes(comparison: Comparison) -> list[str]:
     return [f"{count} {words}" for count, words in outcomes if count]
 
 
-def profile_change(score: PartnershipScore, comparison: Comparison, first_file: Mapping[str, str]) -> dict[str, Any]:
+def profile_change(
+    score: PartnershipScore, comparison: Comparison, first_file: Mapping[str, str], rag: Rag
+) -> dict[str, Any]:
     """One profile's "Change since last year": new, back after a year with no return (and when it was
     last reviewed), or then and now side by side with last year's open actions and how each stands now."""
     key = id_key(score.id)
@@ -1014,14 +1026,14 @@ def profile_change(score: PartnershipScore, comparison: Comparison, first_file: 
         "measures": [
             (
                 "Checklist completeness",
-                percent(change.completeness_then),
-                percent(change.completeness_now),
+                percent_beside(change.completeness_then, rag.limits("completeness")),
+                percent_beside(change.completeness_now, rag.limits("completeness")),
                 points(change.completeness_then, change.completeness_now),
             ),
             (
                 "Checklist assurance",
-                percent(change.assurance_then),
-                percent(change.assurance_now),
+                percent_beside(change.assurance_then, rag.limits("assurance")),
+                percent_beside(change.assurance_now, rag.limits("assurance")),
                 points(change.assurance_then, change.assurance_now),
             ),
         ],

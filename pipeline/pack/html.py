@@ -109,12 +109,7 @@ def breakable(value: object) -> Markup:
 def rated_percent(context, value: float | None, measure: str) -> str:
     """Checklist completeness or assurance beside a rating: with a decimal place where a whole percent
     would read as at or above the configured limit it is below (see `formats.percent_beside`)."""
-    rag = context["config"].rag
-    limits = {
-        "completeness": (rag.red_completeness_below, rag.amber_completeness_below),
-        "assurance": (rag.amber_assurance_below,),
-    }[measure]
-    return percent_beside(value, limits)
+    return percent_beside(value, context["config"].rag.limits(measure))
 
 
 @pass_context

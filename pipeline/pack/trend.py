@@ -16,7 +16,8 @@ from __future__ import annotations
 from typing import Any, Mapping, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
-from pipeline.formats import percent
+from pipeline.config import Rag
+from pipeline.formats import percent_beside
 from pipeline.pack.palette import BLUE, CHART_INK, CHART_LINE, CHART_MUTED, VERMILLION, WHITE
 
 #: The picture's size in SVG units (it scales to the width it is given) and its plot area.
@@ -31,14 +32,23 @@ COMPLETENESS, ASSURANCE = BLUE, VERMILLION
 DRAWN = ("checklist_completeness", "checklist_assurance")
 
 
+def shown(entry: Mapping[str, Any], key: str, rag: Rag) -> str:
+    """A year's figure (`key`, one of `DRAWN`) as the pack shows it beside a rating under `rag`'s
+    thresholds (`formats.percent_beside`: 89.7%, not 90%, for a figure below 90%)."""
+    return percent_beside(entry.get(key), rag.limits("completeness" if key == DRAWN[0] else "assurance"))
+
+
 def has_points(entries) -> bool:
     """Whether any year gives a figure the trend draws (none does for one out of scope every year)."""
     return any(entry.get(key) is not None for entry in entries for key in DRAWN)
 
 
-def trend_svg(entries: Sequence[Mapping[str, Any]], *, ident: str, title: str, description: str) -> str:
+def trend_svg(
+    entries: Sequence[Mapping[str, Any]], *, ident: str, title: str, description: str, rag: Rag = Rag()
+) -> str:
     """The trend of a partnership's history entries ({year, rag, checklist_completeness,
-    checklist_assurance}, oldest first) as inline SVG; `ident` makes its ids unique in the pack."""
+    checklist_assurance}, oldest first) as inline SVG; `ident` makes its ids unique in the pack, and
+    its figures are labelled as `shown` under `rag`."""
     years = len(entries)
     span = WIDTH - LEFT - RIGHT - 24
     xs = [LEFT + 12 + (span * index / (years - 1) if years > 1 else span / 2) for index in range(years)]
@@ -88,14 +98,14 @@ def trend_svg(entries: Sequence[Mapping[str, Any]], *, ident: str, title: str, d
                     f'<line x1="{_n(x0)}" y1="{_n(y(v0))}" x2="{_n(x1)}" y2="{_n(y(v1))}" stroke="{colour}" '
                     f'stroke-width="2"{dash}/>'
                 )
-        for (x, value), top in zip(points, higher):
+        for (x, value), top, entry in zip(points, higher, entries):
             if value is None:
                 continue
             parts.append(mark(x, y(value), colour))
             label_y = y(value) - 8 if top == first else y(value) + 17
             parts.append(
                 f'<text x="{_n(x)}" y="{_n(label_y)}" font-size="11" fill="{INK}" '
-                f'text-anchor="middle">{escape(percent(value))}</text>'
+                f'text-anchor="middle">{escape(shown(entry, key, rag))}</text>'
             )
     # Each year, with its rating in words beneath.
     base = TOP + PLOT + 32
