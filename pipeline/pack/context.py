@@ -26,7 +26,7 @@ from pipeline.config import Config, said
 from pipeline.cycle.compare import NO_RETURN, NOT_ASSESSED_NOW, NOT_CARRIED_OVER, Comparison
 from pipeline.files.names import slug
 from pipeline.findings import RULES, ValidationReport
-from pipeline.pack.chart_figures import chart_figures
+from pipeline.pack.chart_figures import chart_figures, leverage_summary
 from pipeline.formats import EMPTY, days, long_date, money, percent
 from pipeline.pack.charts import CHART_TITLES, NETWORK_CHART, NETWORK_TITLE, marks_movement, network_picture
 from pipeline.pack.results import file_counts
@@ -684,7 +684,7 @@ def leverage_section(
             item["leverage"] = {
                 "value": pounds(found_item.value) if found_item.value is not None else None,
                 "council": money(found_item.council),
-                "partners": money(found_item.partners),
+                "partners": money(found_item.partners) if found_item.partners is not None else None,
                 "reason": found_item.reason,
             }
     total = total if total is not None else leverage_total(scores, found)
@@ -693,11 +693,13 @@ def leverage_section(
         key=lambda score: (-found[score.file].value, score.id, score.file),
     )
     return {
+        "summary": leverage_summary(total, money, pounds),
         "total": pounds(total.value),
         "council": money(total.council),
         "partners": money(total.partners),
         "partnerships": total.partnerships,
         "without": total.without,
+        "partners_only": total.partners_only,
         "reasons": [{"reason": reason, "count": count} for reason, count in total.reasons],
         "top": [
             {
