@@ -541,6 +541,8 @@ def network_section(
 ) -> dict[str, Any]:
     """The pack's "Shared partners and possible duplication": the network picture with its words and
     table, and the pairs to check with their evidence (pipeline.portfolio.duplication)."""
+    from pipeline.portfolio.duplication import SIMILARITY_MEANS  # here: the network's libraries load with it
+
     anchors = {item["score"].file: item["anchor"] for item in partnerships}
     by_label = {member.label: anchors.get(member.file) for member in network.members}
     picture = network_picture(network)
@@ -572,6 +574,7 @@ def network_section(
                     (member.label, member.name, by_label.get(member.label)) for member in item.partnerships
                 ],
                 "group": group_of.get(item.partnerships[0].file),
+                "reasons": list(item.reasons),
                 "service_area": item.service_area,
                 "organisations": list(item.shared_organisations),
                 "words": list(item.shared_words),
@@ -598,6 +601,8 @@ def network_section(
         "grouped_partnerships": sum(len(group.partnerships) for group in network.groups),
         "min_shared": rules.min_shared_organisations,
         "min_similarity": f"{rules.min_purpose_similarity:.2f}",
+        "similarity_means": SIMILARITY_MEANS,
+        "near_identical": f"{rules.near_identical:.2f}",
     }
 
 

@@ -166,6 +166,7 @@ def network_results(network: Any) -> dict[str, Any]:
                 "names": [member.name for member in item.partnerships],
                 "group": group_of.get(item.partnerships[0].file),
                 "evidence": {
+                    "reasons": list(item.reasons),
                     "service_area": item.service_area,
                     "shared_organisations": list(item.shared_organisations),
                     "shared_purpose_words": list(item.shared_words),
