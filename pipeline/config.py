@@ -81,7 +81,8 @@ class Duplication:
     """When two partnerships are listed as "possible duplication: check" (pipeline.portfolio.duplication)."""
 
     min_shared_organisations: int = 2  # partner organisations both sit with, at least
-    min_purpose_similarity: float = 0.6  # how alike their purposes read, 0 (nothing alike) to 1 (the same words)
+    min_purpose_similarity: float = 0.6  # how alike their purposes read (duplication.SIMILARITY_MEANS)
+    near_identical: float = 0.9  # two names, or two purposes, this alike letter by letter are a pair whatever is shared
 
 
 @dataclass(frozen=True)
@@ -351,6 +352,7 @@ FRACTIONS = (
     "rag.amber_assurance_below",
     "scoring.partly_weight",
     "duplication.min_purpose_similarity",
+    "duplication.near_identical",
 )
 #: The whole numbers' ranges, lowest and highest allowed. A limit is never below what the standard
 #: workbook itself needs (its sheets run to row 50 and column G, it unpacks to about 100 KB and its

@@ -338,7 +338,7 @@ def _resources(points: Sequence[Any], config: Config, total: Any = None, bars: S
         rows = [
             (
                 *row,
-                money(item.partners_money) if item.leverage is not None else "\u2014",
+                money(item.partners_money) if item.partners_money is not None else "\u2014",
                 pounds(item.leverage) if item.leverage is not None else f"none: {item.leverage_reason}",
             )
             for row, item in zip(rows, points)
@@ -390,24 +390,50 @@ def _resources(points: Sequence[Any], config: Config, total: Any = None, bars: S
     return Figures(" ".join(text), table)
 
 
-def _leverage_words(total: Any, bars: Sequence[Any], money: Any, pounds: Any) -> str:
-    """The money panel in words: what partners put in for each council pound, in total and for the
-    partnerships drawn, and how many have no figure."""
+def leverage_summary(total: Any, money: Any, pounds: Any) -> str:
+    """What partners put in for each council pound, in total, over exactly the partnerships that have
+    the figure (those the council funds that say what the partners put in), and the partners' money of
+    those that say it with no council funding to set it against. The pack says it under the resources
+    chart and beside it."""
     if total.partnerships:
         words = [
-            f"Across the {counted(total.partnerships, 'partnership')} that say both what the council and "
+            f"Across the {counted(total.partnerships, 'partnership')} that the council funds and that say "
             f"what the other partners put in, partners put in {pounds(total.value)} for each £1 of council "
             f"funding ({money(total.partners)} against {money(total.council)} a year)."
         ]
     else:
         words = [
-            "No partnership says both what the council and what the other partners put in, so what partners "
+            "No partnership that the council funds says what the other partners put in, so what partners "
             "put in for each council pound cannot be worked out."
         ]
+    if total.partners_only:
+        words.append(
+            f"{'A further' if total.partnerships else 'Yet'} {counted(total.partners_only, 'partnership')} "
+            f"{'says' if total.partners_only == 1 else 'say'} what the other partners put in "
+            f"({money(total.partners_only_money)} a year) but give{'s' if total.partners_only == 1 else ''} "
+            "no council funding to set it against, so no figure per council pound."
+        )
+    return " ".join(words)
+
+
+def money_label(item: Any) -> str:
+    """A bar of the resources chart's money panel labelled: partners' money per council pound, or
+    shortly why there is none (the data table says it in full)."""
+    if item.leverage is not None:
+        return f"£{item.leverage:,.2f} per council £1"
+    if item.partners_money is None:
+        return "partners' money not known"
+    return "no council funding" if item.funding == 0 else "council funding not given"
+
+
+def _leverage_words(total: Any, bars: Sequence[Any], money: Any, pounds: Any) -> str:
+    """The money panel in words: what partners put in for each council pound, in total and for the
+    partnerships drawn, and how many have no figure."""
+    words = [leverage_summary(total, money, pounds)]
     if total.without:
         words.append(
-            f"{counted(total.without, 'partnership')} {'has' if total.without == 1 else 'have'} no such "
-            "figure; the table says why for each."
+            f"{'In all, ' if total.partners_only else ''}{counted(total.without, 'partnership')} "
+            f"{'has' if total.without == 1 else 'have'} no such figure; the table says why for each."
         )
     if bars:
         each = [
@@ -415,7 +441,9 @@ def _leverage_words(total: Any, bars: Sequence[Any], money: Any, pounds: Any) ->
             + (
                 f"{money(item.partners_money)} ({pounds(item.leverage)})"
                 if item.leverage is not None
-                else "partners' money not known"
+                else f"{money(item.partners_money)} ({money_label(item)})"
+                if item.partners_money is not None
+                else money_label(item)
             )
             for item in bars[:NAMED_IN_TEXT]
         ]
@@ -423,6 +451,6 @@ def _leverage_words(total: Any, bars: Sequence[Any], money: Any, pounds: Any) ->
         words.append(
             f"The lower panel shows the {counted(len(bars), 'partnership')} with most money a year, the "
             f"council's funding then the partners' money (hatched), labelled with partners' money per "
-            f"council pound: {'; '.join(each)}{more}."
+            f"council pound where the council funds it: {'; '.join(each)}{more}."
         )
     return " ".join(words)

@@ -50,6 +50,7 @@ from pipeline.pack.chart_figures import (
     completeness_rating,
     in_scope,
     marks_movement,
+    money_label,
 )
 from pipeline.pack.tables import PLOTTED_RAGS
 from pipeline.values import shortened
@@ -764,10 +765,10 @@ COUNCIL_MONEY, PARTNERS_MONEY = BLUE, ORANGE
 def _money(ax, bars: Sequence[Any]) -> list:
     """The resources chart's money panel: for the partnerships with most money, the council's funding
     and the partners' money end to end, each bar labelled with the partners' money per council pound,
-    or "partners' money not known" when it cannot be worked out (the data table says why). Returns the
+    or shortly why not (`money_label`; the data table says it in full). Returns the
     bars' labels, for `_fit_bar_labels` once the figure is laid out."""
     positions = list(range(len(bars)))[::-1]
-    council = [item.funding for item in bars]
+    council = [item.funding or 0.0 for item in bars]
     partners = [item.partners_money or 0.0 for item in bars]
     ax.barh(positions, council, color=COUNCIL_MONEY, height=0.62, label="Council funding", **OUTLINE)
     ax.barh(
@@ -784,8 +785,9 @@ def _money(ax, bars: Sequence[Any]) -> list:
     top = max(one + other for one, other in zip(council, partners))
     labels = []
     for position, item, one, other in zip(positions, bars, council, partners):
-        words = f"£{item.leverage:,.2f} per council £1" if item.leverage is not None else "partners' money not known"
-        labels.append(ax.text(one + other + top * 0.01, position, words, va="center", fontsize=8, color=CHART_INK))
+        labels.append(
+            ax.text(one + other + top * 0.01, position, money_label(item), va="center", fontsize=8, color=CHART_INK)
+        )
     ax.set_yticks(positions, [item.id for item in bars], fontsize=8.5)
     ax.set_xlim(0, top * 1.3)
     from matplotlib.ticker import MaxNLocator

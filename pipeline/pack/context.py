@@ -26,7 +26,7 @@ from pipeline.config import Config, Rag, said
 from pipeline.cycle.compare import NO_RETURN, NOT_ASSESSED_NOW, NOT_CARRIED_OVER, Comparison
 from pipeline.files.names import slug
 from pipeline.findings import RULES, ValidationReport
-from pipeline.pack.chart_figures import chart_figures
+from pipeline.pack.chart_figures import chart_figures, leverage_summary
 from pipeline.formats import EMPTY, days, long_date, money, percent, percent_beside
 from pipeline.pack.charts import CHART_TITLES, NETWORK_CHART, NETWORK_TITLE, marks_movement, network_picture
 from pipeline.pack.results import file_counts
@@ -541,6 +541,8 @@ def network_section(
 ) -> dict[str, Any]:
     """The pack's "Shared partners and possible duplication": the network picture with its words and
     table, and the pairs to check with their evidence (pipeline.portfolio.duplication)."""
+    from pipeline.portfolio.duplication import SIMILARITY_MEANS  # here: the network's libraries load with it
+
     anchors = {item["score"].file: item["anchor"] for item in partnerships}
     by_label = {member.label: anchors.get(member.file) for member in network.members}
     picture = network_picture(network)
@@ -572,6 +574,7 @@ def network_section(
                     (member.label, member.name, by_label.get(member.label)) for member in item.partnerships
                 ],
                 "group": group_of.get(item.partnerships[0].file),
+                "reasons": list(item.reasons),
                 "service_area": item.service_area,
                 "organisations": list(item.shared_organisations),
                 "words": list(item.shared_words),
@@ -598,6 +601,8 @@ def network_section(
         "grouped_partnerships": sum(len(group.partnerships) for group in network.groups),
         "min_shared": rules.min_shared_organisations,
         "min_similarity": f"{rules.min_purpose_similarity:.2f}",
+        "similarity_means": SIMILARITY_MEANS,
+        "near_identical": f"{rules.near_identical:.2f}",
     }
 
 
@@ -684,7 +689,7 @@ def leverage_section(
             item["leverage"] = {
                 "value": pounds(found_item.value) if found_item.value is not None else None,
                 "council": money(found_item.council),
-                "partners": money(found_item.partners),
+                "partners": money(found_item.partners) if found_item.partners is not None else None,
                 "reason": found_item.reason,
             }
     total = total if total is not None else leverage_total(scores, found)
@@ -693,11 +698,13 @@ def leverage_section(
         key=lambda score: (-found[score.file].value, score.id, score.file),
     )
     return {
+        "summary": leverage_summary(total, money, pounds),
         "total": pounds(total.value),
         "council": money(total.council),
         "partners": money(total.partners),
         "partnerships": total.partnerships,
         "without": total.without,
+        "partners_only": total.partners_only,
         "reasons": [{"reason": reason, "count": count} for reason, count in total.reasons],
         "top": [
             {

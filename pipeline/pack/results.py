@@ -166,6 +166,7 @@ def network_results(network: Any) -> dict[str, Any]:
                 "names": [member.name for member in item.partnerships],
                 "group": group_of.get(item.partnerships[0].file),
                 "evidence": {
+                    "reasons": list(item.reasons),
                     "service_area": item.service_area,
                     "shared_organisations": list(item.shared_organisations),
                     "shared_purpose_words": list(item.shared_words),
@@ -191,10 +192,11 @@ def network_results(network: Any) -> dict[str, Any]:
 
 
 def add_leverage(data: dict[str, Any], found: Any, total: Any) -> None:
-    """Per partnership `leverage` (partners' money per council pound, or None) and `leverage_reason`;
-    `totals.leverage` (pipeline.portfolio.leverage)."""
+    """Per partnership `partners_money` (whenever known), `leverage` (partners' money per council pound,
+    or None) and `leverage_reason`; `totals.leverage` (pipeline.portfolio.leverage)."""
     for partnership in data["partnerships"]:
         item = found.get(partnership["file"])
+        partnership["partners_money"] = None if item is None else item.partners
         partnership["leverage"] = None if item is None else item.value
         partnership["leverage_reason"] = None if item is None else item.reason
     data["totals"]["leverage"] = {
@@ -203,6 +205,7 @@ def add_leverage(data: dict[str, Any], found: Any, total: Any) -> None:
         "partners": total.partners,
         "partnerships": total.partnerships,
         "without": total.without,
+        "partners_only": {"partnerships": total.partners_only, "partners": total.partners_only_money},
     }
 
 

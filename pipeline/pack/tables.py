@@ -494,11 +494,16 @@ MONEY_BARS = 15
 
 
 def money_bars(points: Sequence[Any]) -> list[Any]:
-    """The partnerships of the resources chart's money panel: of its points, those the council funds,
-    most money (the council's and the partners' together) first, at most `MONEY_BARS`."""
-    funded = [point for point in points if point.funding]
-    funded.sort(key=lambda point: (-(point.funding + (point.partners_money or 0.0)), point.id, point.file))
-    return funded[:MONEY_BARS]
+    """The partnerships of the resources chart's money panel: of its points, those with any money a year
+    (the council's and the partners' together, as far as given), most first, at most `MONEY_BARS`. One
+    the council puts nothing into is among them by its partners' money, as the panel's title says."""
+
+    def money(point: Any) -> float:
+        return (point.funding or 0.0) + (point.partners_money or 0.0)
+
+    with_money = [point for point in points if money(point) > 0]
+    with_money.sort(key=lambda point: (-money(point), point.id, point.file))
+    return with_money[:MONEY_BARS]
 
 
 def action_counts(frame: "pandas.DataFrame") -> dict[str, int]:

@@ -2,12 +2,20 @@
 duplicating work of other organisations".
 
 The partnerships in scope and the partner organisations they name form a bipartite graph (networkx):
-an organisation on two or more partnerships is *shared*. Two partnerships are a *possible
-duplication* to check when they sit with at least `duplication.min_shared_organisations` of the
-same organisations, are led by the same service area, and their purposes read alike: the purposes'
-words (common words such as "the" or "and" left out) compared with rapidfuzz's token-set ratio, at
-least `duplication.min_purpose_similarity` (0 to 1). It is a prompt for the policy team to check,
-never a finding: the evidence (the organisations, the shared words, the score) goes with each pair.
+an organisation on two or more partnerships is *shared*. Two partnerships led by the same service area
+are a *possible duplication* to check when either
+
+- they sit with at least `duplication.min_shared_organisations` of the same organisations and their
+  purposes read alike: the purposes' words (common words such as "the" or "and" left out) compared
+  with rapidfuzz's token-set ratio, at least `duplication.min_purpose_similarity` (see
+  `SIMILARITY_MEANS`); or
+- their names, or their purposes, are the same or nearly so, whatever organisations they share:
+  compared letter by letter (rapidfuzz's ratio of their words, case, punctuation and common words left
+  out, and never alike when their numbers differ), at least `duplication.near_identical` (`near_identical`). Two partnerships of one name and one purpose are the likeliest
+  duplicates of all, even when their officers list different partners.
+
+It is a prompt for the policy team to check, never a finding: the evidence (why the pair is listed,
+the organisations, the shared words, the score) goes with each pair.
 
 Pure functions over the scores and workbooks; the same returns give the same lists in the same order.
 """
@@ -20,7 +28,7 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 import networkx as nx
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from pipeline import catalogue, values
 from pipeline.check.score import PartnershipScore
@@ -36,6 +44,14 @@ help her his in into the is it its more most of on or other our over people thei
 those through to up upon us we what which who will with within work working would district
 area areas local partnership partnerships partners council
 """.split()
+)
+
+
+#: What a purpose similarity means, as the pack explains it: the token-set ratio is 1 as soon as every
+#: word of one purpose is among the other's, however many more words the other has.
+SIMILARITY_MEANS = (
+    "from 0 to 1, and 1 when every word of one purpose is also in the other, however many more words the "
+    "other has; common words such as \u201cthe\u201d left out"
 )
 
 
@@ -69,6 +85,7 @@ class PossibleDuplicate:
     shared_organisations: tuple[str, ...]
     shared_words: tuple[str, ...]
     similarity: float  # of the purposes, 0 to 1, two decimal places
+    reasons: tuple[str, ...] = ()  # why the pair is listed, in words the pack prints
 
 
 @dataclass(frozen=True)
@@ -159,7 +176,8 @@ def membership_graph(partnerships: Sequence[Member], names: Resolver) -> nx.Grap
 
 
 def possible_duplicates(graph: nx.Graph, display: dict[str, str], config: Config) -> list[PossibleDuplicate]:
-    """Pairs in the same service area sharing enough organisations, whose purposes read alike."""
+    """Pairs in the same service area sharing enough organisations whose purposes read alike, or whose
+    names or purposes are the same or nearly so; each with why it is listed."""
     rules = config.duplication
     by_area: dict[str, list] = {}
     for node, kind in graph.nodes(data="kind"):
@@ -177,17 +195,35 @@ def possible_duplicates(graph: nx.Graph, display: dict[str, str], config: Config
         # (on a copy of the area's part of the graph: projecting through a subgraph view is much slower)
         pairs = nx.bipartite.weighted_projected_graph(graph.subgraph([*nodes, *organisations]).copy(), nodes)
         words = {node: purpose_words(graph.nodes[node]["member"].purpose) for node in nodes}
-        for first, second, weight in pairs.edges(data="weight"):
-            if weight < rules.min_shared_organisations or not words[first] or not words[second]:
-                continue
-            similarity = round(fuzz.token_set_ratio(" ".join(words[first]), " ".join(words[second])) / 100, 2)
-            if similarity < rules.min_purpose_similarity:
+        alike = {
+            tuple(sorted((first, second)))
+            for first, second, weight in pairs.edges(data="weight")
+            if weight >= rules.min_shared_organisations and words[first] and words[second]
+        }
+        names = near_identical([graph.nodes[node]["member"].name for node in nodes], rules.near_identical)
+        purposes = near_identical([graph.nodes[node]["member"].purpose for node in nodes], rules.near_identical)
+        position = {node: number for number, node in enumerate(nodes)}
+        for first, second in sorted(alike | {(nodes[one], nodes[other]) for one, other in (*names, *purposes)}):
+            index = (position[first], position[second])
+            similarity = (
+                round(fuzz.token_set_ratio(" ".join(words[first]), " ".join(words[second])) / 100, 2)
+                if words[first] and words[second]
+                else 0.0
+            )
+            common = sorted(set(graph[first]) & set(graph[second]))
+            reasons = []
+            if (first, second) in alike and similarity >= rules.min_purpose_similarity:
+                reasons.append(f"{len(common)} shared organisations and purposes alike ({similarity:.2f})")
+            for what, found_alike in (("name", names), ("purpose", purposes)):
+                if index in found_alike:
+                    score = found_alike[index]
+                    reasons.append(f"the same {what}" if score == 1 else f"{what}s nearly the same ({score:.2f})")
+            if not reasons:
                 continue
             one, other = sorted(
                 (graph.nodes[first]["member"], graph.nodes[second]["member"]),
                 key=lambda member: (member.label, member.file),
             )
-            common = sorted(set(graph[first]) & set(graph[second]))
             found.append(
                 PossibleDuplicate(
                     (one, other),
@@ -195,6 +231,7 @@ def possible_duplicates(graph: nx.Graph, display: dict[str, str], config: Config
                     tuple(sorted((display[key] for _, key in common), key=str.casefold)),
                     tuple(sorted(set(words[first]) & set(words[second]))),
                     similarity,
+                    tuple(reasons),
                 )
             )
     found.sort(
@@ -205,6 +242,28 @@ def possible_duplicates(graph: nx.Graph, display: dict[str, str], config: Config
             item.partnerships[1].label,
         )
     )
+    return found
+
+
+def near_identical(texts: Sequence[str], threshold: float) -> dict[tuple[int, int], float]:
+    """The pairs of `texts` (by index, lower first) the same or nearly so: 1 when the same (case and
+    punctuation left out), else rapidfuzz's ratio letter by letter of their words less the common ones
+    ("Partnership" or "Partnerships" tells nothing apart), rounded to two places and at most 0.99, at
+    least `threshold`. Texts whose numbers differ ("Locality Board 1" and "Locality Board 2") are meant
+    to be told apart, so never nearly the same; a blank text is like none."""
+    words = [_WORD.findall(text.casefold()) for text in texts]
+    whole = [" ".join(each) for each in words]
+    telling = [" ".join(word for word in each if word not in COMMON_WORDS) for each in words]
+    numbers = [frozenset(word for word in each if any(letter.isdigit() for letter in word)) for each in words]
+    scores = process.cdist(telling, telling, scorer=fuzz.ratio, score_cutoff=threshold * 100, workers=1)
+    found = {}
+    for one, other in zip(*scores.nonzero()):
+        one, other = int(one), int(other)
+        if one >= other or not telling[one] or not telling[other] or numbers[one] != numbers[other]:
+            continue
+        score = 1.0 if whole[one] == whole[other] else min(round(float(scores[one, other]) / 100, 2), 0.99)
+        if score >= threshold:
+            found[(one, other)] = score
     return found
 
 

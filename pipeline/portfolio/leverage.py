@@ -10,8 +10,11 @@ A partnership's leverage is its partners' money divided by the council's, both f
 It is never guessed: when an answer is blank or cannot be read, when the council puts in nothing, or
 when the total budget is less than the council's own funding, there is no leverage (None) and the
 reason says why, in words the pack prints. Template version 1 workbooks have neither money field of
-the partners, so they have no leverage. The total is the partners' money over the council's, summed
-over the partnerships that have a leverage (each Partnership ID once, assessed and in scope).
+the partners, so they have no leverage. Partners' money is kept whenever it is known, leverage or not:
+a partnership the council puts nothing into still says what the partners put in. The total is the
+partners' money over the council's, summed over the partnerships that have a leverage (each Partnership
+ID once, assessed and in scope: those the council funds that say what the partners put in); the
+partners' money of those without one is summed apart.
 """
 
 from __future__ import annotations
@@ -25,12 +28,15 @@ from pipeline.records import Workbook
 
 FUNDING, TOTAL, PARTNERS = "funding", "total_budget", "partner_contributions"
 
+#: Why a partnership the council puts nothing into has no leverage (its partners' money is still kept).
+NO_COUNCIL_MONEY = "the council puts in no money, so there is no council pound to compare with"
+
 
 @dataclass(frozen=True)
 class Leverage:
     value: float | None  # partners' money per council pound, rounded to 2 places; None: see reason
     council: float | None  # the council's money used, £
-    partners: float | None  # the partners' money used, £
+    partners: float | None  # the partners' money, £, whenever known (with or without a leverage)
     reason: str  # why there is no value, or where the partners' money comes from
 
 
@@ -48,37 +54,34 @@ def _amount(workbook: Workbook, key: str) -> float | None | object:
 
 
 def partnership_leverage(score: PartnershipScore, workbook: Workbook) -> Leverage:
-    """One partnership's leverage, or the reason it has none."""
+    """One partnership's leverage, or the reason it has none. Its partners' money is kept whenever it
+    is known, leverage or not: a partnership the council puts nothing into still says what partners do."""
     if not score.assessed:
         return Leverage(None, None, None, "the workbook could not be assessed")
     if not score.in_scope:
         return Leverage(None, None, None, "not a partnership under the strategy (out of scope)")
     council, total, partners = (_amount(workbook, key) for key in (FUNDING, TOTAL, PARTNERS))
-    for key, answer in ((FUNDING, council), (PARTNERS, partners)):
-        if answer is values.INVALID:
-            return Leverage(None, None, None, f"'{_label(key)}' cannot be read")
+    if partners is values.INVALID:
+        return Leverage(None, None, None, f"'{_label(PARTNERS)}' cannot be read")
+    if council is values.INVALID:
+        return Leverage(None, None, partners, f"'{_label(FUNDING)}' cannot be read")
     if council is None:
-        return Leverage(None, None, None, f"'{_label(FUNDING)}' is not given")
-    if council == 0:
-        return Leverage(
-            None, council, None, "the council puts in no money, so there is no council pound to compare with"
-        )
+        return Leverage(None, None, partners, f"'{_label(FUNDING)}' is not given")
     note = f"'{_label(PARTNERS)}'"
+    reason = None
     if partners is None:
         if total is values.INVALID:
-            return Leverage(
-                None, council, None, f"'{_label(PARTNERS)}' is not given and '{_label(TOTAL)}' cannot be read"
-            )
-        if total is None:
-            return Leverage(None, council, None, f"neither '{_label(PARTNERS)}' nor '{_label(TOTAL)}' is given")
-        if total < council:
-            return Leverage(
-                None,
-                council,
-                None,
-                f"'{_label(TOTAL)}' (£{total:,.0f}) is less than the council's own funding (£{council:,.0f})",
-            )
-        partners, note = total - council, f"'{_label(TOTAL)}' less the council's funding"
+            reason = f"'{_label(PARTNERS)}' is not given and '{_label(TOTAL)}' cannot be read"
+        elif total is None:
+            reason = f"neither '{_label(PARTNERS)}' nor '{_label(TOTAL)}' is given"
+        elif total < council:
+            reason = f"'{_label(TOTAL)}' (£{total:,.0f}) is less than the council's own funding (£{council:,.0f})"
+        else:
+            partners, note = total - council, f"'{_label(TOTAL)}' less the council's funding"
+    if council == 0:
+        return Leverage(None, council, partners, NO_COUNCIL_MONEY)
+    if reason is not None:
+        return Leverage(None, council, None, reason)
     return Leverage(round(partners / council, 2), council, partners, f"from {note}")
 
 
@@ -90,6 +93,8 @@ class LeverageTotal:
     partnerships: int  # with a leverage
     without: int  # assessed, in scope, counted, with none
     reasons: tuple[tuple[str, int], ...]  # why not, most common first
+    partners_only: int = 0  # of those without, how many say what the partners put in
+    partners_only_money: float = 0.0  # and the partners' money they give, £ a year
 
 
 def leverage_total(scores: Sequence[PartnershipScore], found: Mapping[str, Leverage]) -> LeverageTotal:
@@ -102,6 +107,11 @@ def leverage_total(scores: Sequence[PartnershipScore], found: Mapping[str, Lever
     for score in counted:
         if found[score.file].value is None:
             reasons[found[score.file].reason] = reasons.get(found[score.file].reason, 0) + 1
+    partners_only = [
+        found[score.file].partners
+        for score in counted
+        if found[score.file].value is None and found[score.file].partners is not None
+    ]
     return LeverageTotal(
         round(partners / council, 2) if council else None,
         council,
@@ -109,6 +119,8 @@ def leverage_total(scores: Sequence[PartnershipScore], found: Mapping[str, Lever
         len(with_value),
         len(counted) - len(with_value),
         tuple(sorted(reasons.items(), key=lambda pair: (-pair[1], pair[0]))),
+        len(partners_only),
+        sum(partners_only),
     )
 
 

@@ -1,0 +1,112 @@
+"""Possible duplication by name and purpose, on returns built to known answers (one service area,
+"Communities", unless said).
+
+| ID | name | purpose | partners | built so |
+| --- | --- | --- | --- | --- |
+| P-001 | Ashcombe Armed Forces Covenant Partnership | FAIRLY | DWP; MoD; Royal British Legion | |
+| P-002 | as P-001 | as P-001 | Royal British Legion; SSAFA | one partner shared, same name and purpose: a pair |
+| P-003 | Ashcombe Armed Forces Covenant Steering Group | FAIRLY within more words | DWP; MoD | two partners shared, every purpose word of P-001 in its own: a pair, similarity 1.00 |
+| P-004 | Ashcombe Armed Forces Covenant Partnerships | a parade | Town council | its name nearly P-001's and P-002's: a pair with each |
+| P-005 | as P-001 | as P-001 | as P-001 | led by Adult Social Care: no pair |
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+import pytest
+from click.testing import CliRunner
+from officer import write_workbook
+
+from pipeline.cli import cli
+
+NAME = "Ashcombe Armed Forces Covenant Partnership"
+FAIRLY = "Make sure the armed forces community is treated fairly in local services."
+RETURNS = {
+    "P-001": (NAME, FAIRLY, "Department for Work and Pensions; Ministry of Defence; Royal British Legion"),
+    "P-002": (NAME, FAIRLY, "Royal British Legion; SSAFA"),
+    "P-003": (
+        "Ashcombe Armed Forces Covenant Steering Group",
+        "Working together in Ashcombe to make sure the armed forces community is treated fairly in local "
+        "services, joining up services.",
+        "Department for Work and Pensions; Ministry of Defence",
+    ),
+    "P-004": (NAME + "s", "Run the annual veterans' day parade through the town.", "Ashcombe Town Council"),
+    "P-005": (NAME, FAIRLY, "Department for Work and Pensions; Ministry of Defence; Royal British Legion"),
+}
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("names")
+    for partnership_id, (name, purpose, partners) in RETURNS.items():
+        write_workbook(
+            root / "returns" / f"{partnership_id}.xlsx",
+            partnership_id=partnership_id,
+            register={
+                "name": name,
+                "purpose": purpose,
+                "partners": partners,
+                "service_area": "Adult Social Care" if partnership_id == "P-005" else "Communities",
+            },
+        )
+    result = CliRunner().invoke(
+        cli, ["report", str(root / "returns"), "--out", str(root / "out"), "--as-of", "2026-04-30", "--no-pdf"]
+    )
+    assert result.exit_code == 0, result.output
+    return root / "out"
+
+
+def _pairs(run) -> dict[tuple[str, ...], list[str]]:
+    data = json.loads((run / "results.json").read_text(encoding="utf-8"))
+    return {tuple(pair["partnerships"]): pair["evidence"]["reasons"] for pair in data["possible_duplicates"]}
+
+
+def _section(run) -> str:
+    page = (run / "review_pack.html").read_text(encoding="utf-8")
+    section = page[
+        page.index('id="possible-duplication"') : page.index("</section>", page.index('id="possible-duplication"'))
+    ]
+    return section
+
+
+def _text(markup: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", markup)).split())
+
+
+def test_the_same_name_or_purpose_is_a_pair_whatever_partners_are_shared_each_saying_why(run):
+    assert _pairs(run) == {
+        ("P-001", "P-002"): ["the same name", "the same purpose"],
+        ("P-001", "P-003"): ["2 shared organisations and purposes alike (1.00)"],
+        ("P-001", "P-004"): ["names nearly the same (0.99)"],
+        ("P-002", "P-004"): ["names nearly the same (0.99)"],
+    }
+
+
+def test_the_pack_lists_each_pair_with_why(run):
+    rows = {
+        tuple(re.findall(r"P-\d+", _text(cells[0]))): _text(cells[1])
+        for cells in (
+            re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, flags=re.S)
+            for row in re.findall(r"<tr>(.*?)</tr>", _section(run).split('<table class="duplicates">')[1], flags=re.S)
+        )
+        if cells and cells[0].strip()
+    }
+    assert rows == {
+        (): "Why listed",
+        ("P-001", "P-002"): "the same name; the same purpose",
+        ("P-001", "P-003"): "2 shared organisations and purposes alike (1.00)",
+        ("P-001", "P-004"): "names nearly the same (0.99)",
+        ("P-002", "P-004"): "names nearly the same (0.99)",
+    }
+
+
+def test_a_similarity_of_one_is_explained_as_what_it_is(run):
+    """P-001 and P-003 have purposes of different words, yet a similarity of 1.00: every word of P-001's
+    purpose is in P-003's. The pack says so, never that 1 means the same words."""
+    note = _text(_section(run))
+    assert "1 for the same words" not in note
+    assert "1 when every word of one purpose is also in the other, however many more words the other has" in note
+    assert "or have the same name or the same purpose, or nearly so (0.90 or more alike" in note
