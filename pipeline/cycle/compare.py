@@ -533,7 +533,8 @@ def _matched(
 ) -> Iterator[tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]]:
     """This year's return of each Partnership ID (the one that counts) with last year's return of the same
     partnership (`own_return`; else the one that counted), by ID; then, of an ID two partnerships shared
-    last year, each other partnership's return (another name) with none: it ended under that ID, or
+    last year, each other partnership's return (another name) with no return of that name this year
+    under the ID: it ended under that ID, or
     came back under an ID of its own (`Comparison.ids_changed`), as rollover asked. Of two returns of
     one partnership (the same ID and name: a draft sent as well as the final) only one is taken, as
     rollover takes it."""
@@ -541,7 +542,8 @@ def _matched(
         this, earlier = (now[key][0] if key in now else None), then.get(key, ())
         last = ((own_return(this, earlier, now[key]) if this else None) or earlier[0]) if earlier else None
         yield this, last
-        taken = {values.folded(str((last or {}).get("name") or ""))}
+        # Returned this year too under the ID (a second return, not counted), or taken above: not ended.
+        taken = {values.folded(str(item.get("name") or "")) for item in (last or {}, *now.get(key, ()))}
         for other in earlier:
             name = values.folded(str(other.get("name") or ""))
             if name not in taken:
