@@ -64,6 +64,11 @@ def folder(tmp_path_factory) -> tuple[Path, dict[str, set[str]]]:
     for name, (data, rules) in hostile_files(plain.read_bytes(), plain, mac_bytes).items():
         (folder / name).write_bytes(data)
         expected[name] = rules
+    first: dict[bytes, str] = {}
+    for name in sorted(expected):  # a file kept under two names (the same bytes) is a copy of the first too
+        data = (folder / name).read_bytes()
+        if data and first.setdefault(data, name) != name:
+            expected[name] = {*expected[name], "file.copy"}
     return folder, expected
 
 
