@@ -82,7 +82,7 @@ class Duplication:
 
     min_shared_organisations: int = 2  # partner organisations both sit with, at least
     min_purpose_similarity: float = 0.6  # how alike their purposes read (duplication.SIMILARITY_MEANS)
-    near_identical: float = 0.9  # two names, or two purposes, this alike letter by letter are a pair whatever is shared
+    near_identical: float = 0.9  # two names this alike letter by letter are a pair whatever is shared
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@
 | ID | name | purpose | partners | built so |
 | --- | --- | --- | --- | --- |
 | P-001 | Ashcombe Armed Forces Covenant Partnership | FAIRLY | DWP; MoD; Royal British Legion | |
-| P-002 | as P-001 | as P-001 | Royal British Legion; SSAFA | one partner shared, same name and purpose: a pair |
+| P-002 | as P-001 | as P-001 | Royal British Legion; SSAFA | one partner shared, the same name: a pair |
 | P-003 | Ashcombe Armed Forces Covenant Steering Group | FAIRLY within more words | DWP; MoD | two partners shared, every purpose word of P-001 in its own: a pair, similarity 1.00 |
 | P-004 | Ashcombe Armed Forces Covenant Partnerships | a parade | Town council | its name nearly P-001's and P-002's: a pair with each |
 | P-005 | as P-001 | as P-001 | as P-001 | led by Adult Social Care: no pair |
@@ -76,9 +76,9 @@ def _text(markup: str) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", markup)).split())
 
 
-def test_the_same_name_or_purpose_is_a_pair_whatever_partners_are_shared_each_saying_why(run):
+def test_the_same_name_is_a_pair_whatever_partners_are_shared_each_saying_why(run):
     assert _pairs(run) == {
-        ("P-001", "P-002"): ["the same name", "the same purpose"],
+        ("P-001", "P-002"): ["the same name"],
         ("P-001", "P-003"): ["2 shared organisations and purposes alike (1.00)"],
         ("P-001", "P-004"): ["names nearly the same (0.99)"],
         ("P-002", "P-004"): ["names nearly the same (0.99)"],
@@ -96,7 +96,7 @@ def test_the_pack_lists_each_pair_with_why(run):
     }
     assert rows == {
         (): "Why listed",
-        ("P-001", "P-002"): "the same name; the same purpose",
+        ("P-001", "P-002"): "the same name",
         ("P-001", "P-003"): "2 shared organisations and purposes alike (1.00)",
         ("P-001", "P-004"): "names nearly the same (0.99)",
         ("P-002", "P-004"): "names nearly the same (0.99)",
@@ -109,4 +109,4 @@ def test_a_similarity_of_one_is_explained_as_what_it_is(run):
     note = _text(_section(run))
     assert "1 for the same words" not in note
     assert "1 when every word of one purpose is also in the other, however many more words the other has" in note
-    assert "or have the same name or the same purpose, or nearly so (0.90 or more alike" in note
+    assert "or have the same name, or nearly so (0.90 or more alike" in note

@@ -9,10 +9,12 @@ are a *possible duplication* to check when either
   purposes read alike: the purposes' words (common words such as "the" or "and" left out) compared
   with rapidfuzz's token-set ratio, at least `duplication.min_purpose_similarity` (see
   `SIMILARITY_MEANS`); or
-- their names, or their purposes, are the same or nearly so, whatever organisations they share:
+- their names are the same or nearly so, whatever organisations they share:
   compared letter by letter (rapidfuzz's ratio of their words, case, punctuation and common words left
-  out, and never alike when their numbers differ), at least `duplication.near_identical` (`near_identical`). Two partnerships of one name and one purpose are the likeliest
-  duplicates of all, even when their officers list different partners.
+  out, and never alike when their numbers differ), at least `duplication.near_identical` (`near_identical`). Two partnerships of one name are the likeliest
+  duplicates of all, even when their officers list different partners. A purpose alone does not make a
+  pair: partnerships of one kind (a community safety partnership in each district) often share their
+  purpose word for word, and are told apart by their partners.
 
 It is a prompt for the policy team to check, never a finding: the evidence (why the pair is listed,
 the organisations, the shared words, the score) goes with each pair.
@@ -177,7 +179,7 @@ def membership_graph(partnerships: Sequence[Member], names: Resolver) -> nx.Grap
 
 def possible_duplicates(graph: nx.Graph, display: dict[str, str], config: Config) -> list[PossibleDuplicate]:
     """Pairs in the same service area sharing enough organisations whose purposes read alike, or whose
-    names or purposes are the same or nearly so; each with why it is listed."""
+    names are the same or nearly so; each with why it is listed."""
     rules = config.duplication
     by_area: dict[str, list] = {}
     for node, kind in graph.nodes(data="kind"):
@@ -201,9 +203,8 @@ def possible_duplicates(graph: nx.Graph, display: dict[str, str], config: Config
             if weight >= rules.min_shared_organisations and words[first] and words[second]
         }
         names = near_identical([graph.nodes[node]["member"].name for node in nodes], rules.near_identical)
-        purposes = near_identical([graph.nodes[node]["member"].purpose for node in nodes], rules.near_identical)
         position = {node: number for number, node in enumerate(nodes)}
-        for first, second in sorted(alike | {(nodes[one], nodes[other]) for one, other in (*names, *purposes)}):
+        for first, second in sorted(alike | {(nodes[one], nodes[other]) for one, other in names}):
             index = (position[first], position[second])
             similarity = (
                 round(fuzz.token_set_ratio(" ".join(words[first]), " ".join(words[second])) / 100, 2)
@@ -214,10 +215,9 @@ def possible_duplicates(graph: nx.Graph, display: dict[str, str], config: Config
             reasons = []
             if (first, second) in alike and similarity >= rules.min_purpose_similarity:
                 reasons.append(f"{len(common)} shared organisations and purposes alike ({similarity:.2f})")
-            for what, found_alike in (("name", names), ("purpose", purposes)):
-                if index in found_alike:
-                    score = found_alike[index]
-                    reasons.append(f"the same {what}" if score == 1 else f"{what}s nearly the same ({score:.2f})")
+            if index in names:
+                score = names[index]
+                reasons.append("the same name" if score == 1 else f"names nearly the same ({score:.2f})")
             if not reasons:
                 continue
             one, other = sorted(
