@@ -336,6 +336,20 @@ def test_a_return_that_cannot_be_assessed_saved_twice_is_counted_once(tmp_path):
     assert "P-002.xlsx and P-002 (1).xlsx are the same file, byte for byte" in summary
 
 
+def test_a_profiles_action_count_leaves_out_an_action_whose_status_is_not_on_the_list(tmp_path):
+    """An action with the status 'Ongoing' (not on the list) is listed under 'Left out of the figures',
+    yet the profile's key figures counted it: 'Actions (overdue) 2 (0)' beside results.json's and
+    register.xlsx's 1."""
+    from officer import write_workbook
+
+    inputs = tmp_path / "returns"
+    ongoing = {"Answer": catalogue.NO, "Action": "Refresh the terms of reference", "Action status": "Ongoing"}
+    write_workbook(inputs / "p1.xlsx", improvement={"I05": ongoing})
+    page = pack_html(inputs, tmp_path / "out")
+    figures = plain(page[page.index('id="p-p1-xlsx-figures"') :])
+    assert re.search(r"Findings \S+ \S+ \S+ \S+ 1 \(0\)", figures), figures[:300]
+
+
 def test_a_year_with_no_workbook_assessed_says_why_it_has_no_profiles(tmp_path):
     """Every return could not be assessed (a sheet deleted): the pack printed the heading "Partnership
     profiles" over nothing, on a page of its own in the PDF, with no word of why."""

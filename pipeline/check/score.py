@@ -150,6 +150,11 @@ class PartnershipScore:
         return sum(1 for risk in self.risks if risk.band == HIGH)
 
     @property
+    def action_count(self) -> int:
+        """Its actions in the counts: one whose status is not on the list is left out of them (`left_out`)."""
+        return sum(self.actions[key] for key in (NOT_STARTED, IN_PROGRESS, COMPLETE))
+
+    @property
     def counted(self) -> bool:
         """Whether this return is in the headline figures (a second return of an ID is not)."""
         return not self.duplicate_of
