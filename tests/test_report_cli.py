@@ -223,7 +223,9 @@ def test_a_year_with_no_partnership_to_assess_still_makes_its_pack(tmp_path, ret
     assert result.exit_code == 0, result.output
     page = (tmp_path / "out" / "review_pack.html").read_text(encoding="utf-8")
     assert "The strategy's nine risks, ranked" in page and "No partnership has rated the strategy's risks yet" in page
-    assert "No partnership supports" not in page  # no partnership has answered on the objectives: nothing to say
+    assert (
+        "No partnership says it supports" not in page
+    )  # no partnership has answered on the objectives: nothing to say
 
 
 def test_a_name_in_a_script_the_charts_font_lacks_says_nothing_of_fonts_on_the_console(tmp_path):

@@ -137,7 +137,9 @@ def test_the_pack_shows_tiers_matrix_and_exceptions(year):
     html = (out / "review_pack.html").read_text(encoding="utf-8")
     strategy = html[html.index('id="strategy"') : html.index('id="exceptions"')]
     assert "Major" in strategy and "Limited" in strategy and "objectives-matrix" in strategy
-    assert "No partnership supports" in strategy and "O6 Good digital connections for every community" in strategy
+    assert (
+        "No partnership says it supports" in strategy and "O6 Good digital connections for every community" in strategy
+    )
     exceptions = html[html.index('id="exceptions"') : html.index('id="register"')]
     assert "Performance management not proportionate to significance (1)" in exceptions
     assert "Partnerships supporting none of the council's objectives (1)" in exceptions
@@ -583,3 +585,28 @@ def test_rollover_says_which_objectives_answers_stay_behind(year, tmp_path):
 
     same = write_rollover(out / "register.xlsx", tmp_path / "same", year=2027).summary_lines()
     assert not any("objective" in line for line in same)
+
+
+def test_an_objective_left_blank_is_not_said_to_be_unsupported(tmp_path):
+    """P-002 answered its other objectives but left O6 blank (objectives.unanswered): the pack said "No
+    partnership supports O6" and its matrix showed the blank as "does not". A blank is not a No: the
+    matrix says "not answered", and the sentence says who left it unanswered."""
+    write_workbook(tmp_path / "returns" / "p1.xlsx", partnership_id="P-001")
+    write_workbook(tmp_path / "returns" / "p2.xlsx", partnership_id="P-002", objectives={"O6": {"Contributes": None}})
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli, ["report", str(tmp_path / "returns"), "--out", str(out), "--as-of", AS_OF.isoformat(), "--no-pdf"]
+    )
+    assert result.exit_code == 0, result.output
+    page = (out / "review_pack.html").read_text(encoding="utf-8")
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    assert "No partnership supports" not in text
+    assert (
+        "No partnership says it supports" in text
+        and "O6 Good digital connections for every community (1 left it unanswered: P-002)" in text
+    )
+    matrix = page[page.index('class="objectives-matrix"') :]
+    row = matrix[matrix.index("P-002") : matrix.index("</tr>", matrix.index("P-002"))]
+    assert row.count("not answered") == 1 and '"not answered": left blank' in html.unescape(matrix[:2000])
+    strategy = json.loads((out / "results.json").read_text(encoding="utf-8"))["strategy"]
+    assert {item["ref"]: item["unanswered"] for item in strategy["objectives"]}["O6"] == ["P-002"]

@@ -451,9 +451,14 @@ def _headlines(totals: Mapping[str, Any], exceptions: Mapping[str, list]) -> lis
     )
     unsupported = exceptions["unsupported_objectives"]
     if unsupported:
-        named = [f"{item['ref']} {item['title']}" for item in unsupported]
+        named = [
+            f"{item['ref']} {item['title']}"
+            + (f" ({len(item['unanswered'])} left it unanswered)" if item["unanswered"] else "")
+            for item in unsupported
+        ]
         lines.append(
-            f"No partnership supports {_joined(named)} (objective{'s' if len(named) > 1 else ''} of the council)."
+            f"No partnership says it supports {_joined(named)} "
+            f"(objective{'s' if len(named) > 1 else ''} of the council)."
         )
     add(
         len(exceptions["objectives_unanswered"]),

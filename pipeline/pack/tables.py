@@ -175,6 +175,7 @@ def partnerships_frame(
             "objectives_lists_none": score.objectives_said is not None and score.objectives_said.lists_none,
             "objectives": tuple(score.objectives or ()),
             "objectives_not_listed": score.objectives_said.not_listed if score.objectives_said else (),
+            "objectives_unanswered": score.objectives_said.blank_or_invalid if score.objectives_said else (),
             "funding": score.funding,
             "officer_days": score.officer_days,
             "councillor_days": score.councillor_days,
@@ -208,6 +209,7 @@ def partnerships_frame(
         "objectives_lists_none",
         "objectives",
         "objectives_not_listed",
+        "objectives_unanswered",
         "funding",
         "officer_days",
         "councillor_days",
@@ -340,6 +342,8 @@ def objectives_matrix(frame: "pandas.DataFrame", config: Config) -> dict[str, An
     by_file = stated.set_index("file")
     answered = by_file["objectives_answered"]
     not_listed = by_file["objectives_not_listed"]
+    # Left blank (or not Yes or No) on a sheet that answers others: not a No, and not said to be one.
+    left_blank = {file: by_file.at[file, "objectives_unanswered"] if answered[file] else () for file in by_file.index}
     objectives = []
     for item in config.objectives:
         have = item.ref in totals.index
@@ -353,6 +357,10 @@ def objectives_matrix(frame: "pandas.DataFrame", config: Config) -> dict[str, An
                 "funding_given": int(totals.at[item.ref, "funding_given"]) if have else 0,
                 "officer_days_given": int(totals.at[item.ref, "officer_days_given"]) if have else 0,
                 "not_listed": sum(item.ref in refs_left_out for refs_left_out in not_listed),
+                # The IDs of the partnerships that left it blank (or not Yes or No) on a sheet answering others.
+                "unanswered": [
+                    by_file.at[file, "partnership_id"] for file in by_file.index if item.ref in left_blank[file]
+                ],
             }
         )
     # The objectives some partnership could have said Yes to: it answered its sheet, and they were on it.
@@ -369,6 +377,7 @@ def objectives_matrix(frame: "pandas.DataFrame", config: Config) -> dict[str, An
                 **named(file),
                 "cells": [bool(wide.at[file, ref]) for ref in refs],
                 "not_listed": list(not_listed[file]),
+                "unanswered": list(left_blank[file]),
             }
             for file in wide.index
             if answered[file]
