@@ -29,6 +29,8 @@ TEMPLATE_FILE_NAME = "partnership_review.xlsx"
 STRATEGY_TITLE = "Partnership strategy"
 STRATEGY_VERSION_NOTE = "Strategy published January 2009 \u2013 reviewed annually, above version as at January 2013."
 
+#: What the strategy asks of partnerships and the council's objectives, in its words (quoted, never made stronger).
+SUPPORT_OBJECTIVES = "We also need to ensure that they support our strategic objectives"
 DEFINITION = (
     "A relationship between two or more independent legal bodies, organisations or individuals "
     "working together to secure some shared objective"
@@ -39,7 +41,7 @@ PARTNERSHIP_TYPES = (
     "Strategic / operational",
     "Statutory / voluntary",
     "Single organisation / Multi organisation",
-    "National/ regional/ local",
+    "National/ regional/ local.",  # with the strategy's full stop, as its exclusions keep theirs
 )
 
 NOT_A_PARTNERSHIP_NOTE = (
@@ -489,7 +491,7 @@ REGISTER_FIELDS: tuple[Field, ...] = (
         "Council objectives supported",
         Kind.TEXT,
         False,
-        "Optional, in your own words. Which of the Council's objectives the partnership supports is "
+        "In your own words. Which of the Council's objectives the partnership supports is "
         "answered on the Objectives sheet: that is what the review reads.",
     ),
     Field(

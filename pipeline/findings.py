@@ -14,7 +14,7 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Iterable
 
-from pipeline.catalogue import NOT_ASSESSED, TEMPLATE_VERSION, TEMPLATE_VERSIONS_READ, column_number
+from pipeline.catalogue import NOT_ASSESSED, SUPPORT_OBJECTIVES, TEMPLATE_VERSION, TEMPLATE_VERSIONS_READ, column_number
 from pipeline.formats import EXAMPLE_DATE
 
 ERROR, WARNING = "error", "warning"
@@ -265,8 +265,9 @@ RULES: dict[RuleCode, Rule] = {
             RuleCode.OBJECTIVES_NONE_SUPPORTED,
             WARNING,
             "every objective of the council's list on the sheet and answered No: it supports none",
-            "The partnership is said to support none of the council's objectives. The strategy says every "
-            "partnership must support them: check the answers, or review whether the council should stay in it.",
+            "The partnership is said to support none of the council's objectives, where the strategy says of "
+            f"partnerships: \u201c{SUPPORT_OBJECTIVES}\u201d. Check the answers, or review whether the council "
+            "should stay in it.",
         ),
         Rule(
             RuleCode.OBJECTIVES_IN_REGISTER,

@@ -45,8 +45,15 @@ def test_nine_risks_and_five_exclusions_word_for_word():
     for _, _, words in catalogue.SCOPE_TESTS:
         assert f"- {words}\n" in STRATEGY
     assert f"\u201c{catalogue.DEFINITION}\u201d" in STRATEGY
-    for kind in catalogue.PARTNERSHIP_TYPES:
-        assert kind in STRATEGY
+    assert f" {catalogue.SUPPORT_OBJECTIVES}, " in STRATEGY  # quoted, never made stronger
+    for kind in catalogue.PARTNERSHIP_TYPES:  # whole lines: the last keeps its full stop
+        assert f"- {kind}\n" in STRATEGY
+
+
+def test_no_register_guidance_says_required_or_optional_twice():
+    """The Register's Guidance column read "Optional. Optional, in your own words. ..."."""
+    for field in catalogue.REGISTER_FIELDS:
+        assert not field.guidance.lower().startswith(("optional", "required")), field.key
 
 
 def test_register_fields_have_the_contract_labels_and_unique_rows():

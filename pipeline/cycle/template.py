@@ -218,7 +218,7 @@ def _guide(sheet: Worksheet, version: int, scoring: Scoring, tiers: tuple[Tier, 
                     "Objectives",
                     "For each of the council's objectives listed, answer Contributes Yes or No: does "
                     "this partnership help achieve it? For each Yes, say How in a sentence or two. "
-                    "The strategy says every partnership must support the council's objectives.",
+                    f"The strategy says of partnerships: \u201c{catalogue.SUPPORT_OBJECTIVES}.\u201d",
                     _BODY,
                 ),
             )

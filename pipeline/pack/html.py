@@ -17,7 +17,7 @@ from jinja2 import Environment, FunctionLoader, StrictUndefined, pass_context, s
 import markupsafe
 from markupsafe import Markup
 
-from pipeline import significance, values
+from pipeline import catalogue, significance, values
 from pipeline.formats import days, long_date, money, percent, percent_beside
 from pipeline.pack.palette import STYLESHEET
 from pipeline.pack.sections import ABOVE_PROFILES, CONTENTS_TITLE, SECTION_TITLES
@@ -67,6 +67,7 @@ def environment() -> Environment:
         section_titles={anchor: _words(title) for anchor, title in SECTION_TITLES.items()},
         above_profiles=ABOVE_PROFILES,
         contents_title=_words(CONTENTS_TITLE),
+        support_objectives=catalogue.SUPPORT_OBJECTIVES,
     )
     return env
 

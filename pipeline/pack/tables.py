@@ -312,8 +312,8 @@ def objectives_matrix(frame: "pandas.DataFrame", config: Config) -> dict[str, An
     `objectives`: per objective, the partnerships contributing and their council money and officer
     days (a partnership's whole money counts under each objective it supports, so the objectives'
     sums may add up to more than the total), and how many partnerships' sheets do not list it;
-    `none`: partnerships that answered No to every objective (an exception: the strategy says every
-    partnership must support one); `unanswered`: those whose sheet lists some of the objectives and
+    `none`: partnerships that answered No to every objective (an exception: the strategy asks that
+    partnerships support the council's objectives); `unanswered`: those whose sheet lists some of the objectives and
     answers none of them, Yes or No (they have not said); `other_list`: those whose sheet, made with
     another list, lists none of them (objectives.other_list: they could not say); `not_listed`: those
     whose sheet lists some of them but not all, with the refs it leaves out; `unsupported`:
