@@ -566,3 +566,23 @@ def test_the_tiers_and_objectives_say_how_many_partnerships_give_their_money(tmp
     rows = [plain(row) for row in re.findall(r"<tr>.*?</tr>", tiers + objectives, flags=re.S) if "<td" in row]
     given = [row for row in rows if not re.search(r"\b0 £0 0\b|None £0 0", row)]  # those with partnerships
     assert given and all(row.count("not given") == 2 and "£0" not in row for row in given), given
+
+
+def test_exceptions_say_that_a_return_not_counted_is_left_out_of_their_lists(tmp_path):
+    """A second return of P-001, not counted, was overdue for review: Exceptions said "Reviews overdue
+    (0) None." while the appendix counted one register.review_overdue, and nothing said why."""
+    import datetime as dt
+
+    from officer import write_workbook
+
+    inputs = tmp_path / "returns"
+    write_workbook(inputs / "final.xlsx", register={"review_completed_on": dt.date(2026, 4, 20)})
+    write_workbook(inputs / "draft.xlsx", register={"next_review": dt.date(2025, 12, 30)})
+    page = pack_html(inputs, tmp_path / "out")
+    exceptions = plain(page[page.index('id="exceptions"') : page.index('id="register"')]).replace(" )", ")")
+    assert "Reviews overdue (0) None." in exceptions
+    assert (
+        "The 1 return not counted (another return of its Partnership ID counts, or it is a copy: see Partnership "
+        "IDs returned more than once) is left out of these lists, as of every figure; its findings are in the "
+        "appendix and the validation report."
+    ) in exceptions

@@ -385,6 +385,7 @@ def _exceptions(
         ],
         "out_of_scope": [score for score in scores if score.assessed and not score.in_scope and score.counted],
         "duplicates": _duplicates(scores, report),
+        "not_counted": [score for score in scores if not score.counted],
         "left_out": [(score, item) for score in counted for item in score.left_out],
         "not_assessed": [
             (score, [item.message for item in report.status(score.file).blocking] or list(score.rag_reasons))

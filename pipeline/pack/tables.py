@@ -317,7 +317,7 @@ def objectives_matrix(frame: "pandas.DataFrame", config: Config) -> dict[str, An
     answers none of them, Yes or No (they have not said); `other_list`: those whose sheet, made with
     another list, lists none of them (objectives.other_list: they could not say); `not_listed`: those
     whose sheet lists some of them but not all, with the refs it leaves out; `unsupported`:
-    objectives no partnership supports, of those some partnership answered on its sheet;
+    objectives no partnership says it supports, of those some partnership answered on its sheet;
     `not_stated`: partnerships whose workbook does not ask (template version 1)."""
     import pandas
 
