@@ -137,6 +137,10 @@ def test_the_pack_shows_tiers_matrix_and_exceptions(year):
     html = (out / "review_pack.html").read_text(encoding="utf-8")
     strategy = html[html.index('id="strategy"') : html.index('id="exceptions"')]
     assert "Major" in strategy and "Limited" in strategy and "objectives-matrix" in strategy
+    # The strategy's own words, not a stronger "every partnership must support" them.
+    said = " ".join(strategy.split())
+    assert 'it says: "We also need to ensure that they support our strategic objectives"' in said
+    assert "those with no method recorded are among the not proportionate too" in said
     assert (
         "No partnership says it supports" in strategy and "O6 Good digital connections for every community" in strategy
     )
