@@ -586,3 +586,24 @@ def test_exceptions_say_that_a_return_not_counted_is_left_out_of_their_lists(tmp
         "IDs returned more than once) is left out of these lists, as of every figure; its findings are in the "
         "appendix and the validation report."
     ) in exceptions
+
+
+def test_a_profile_names_the_checklist_questions_not_answered_yes(tmp_path):
+    """A partnership Red for its checklist showed only section percentages and 'Checklist answers: Yes
+    26, Partly 1, No 1': no manager could see which of the strategy's questions were answered No or left
+    blank. The profile lists them, in the strategy's words."""
+    from officer import write_workbook
+
+    inputs = tmp_path / "returns"
+    questions = {question.ref: question for question in catalogue.QUESTIONS}
+    first, second, third = (question.ref for question in catalogue.QUESTIONS[:3])
+    write_workbook(
+        inputs / "p1.xlsx",
+        checklist={first: {"Status": None, "Evidence": None}, second: {"Status": "No"}, third: {"Status": "Partly"}},
+    )
+    page = pack_html(inputs, tmp_path / "out")
+    gaps = plain(page[page.index('id="p-p1-xlsx-gaps"') :].split("</table>")[0])
+    assert "Ref Question Answer" in gaps
+    for ref, answer in ((first, "Not answered"), (second, "No"), (third, "Partly")):
+        assert f"{ref} {questions[ref].text} {answer}" in gaps.replace("&#39;", "'")
+    assert "Checklist questions not answered Yes (3)" in plain(page)

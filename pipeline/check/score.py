@@ -117,6 +117,9 @@ class PartnershipScore:
     scope_answered_yes: tuple[str, ...] = ()  # labels of the scope tests answered Yes
     action_lines: tuple[ActionLine, ...] = field(default=(), repr=False)
     checklist_statuses: dict[str, int] = field(default_factory=dict)  # Yes, Partly, No, N/A counts
+    #: The checklist questions not answered Yes or N/A, in the strategy's order: (ref, 'No', 'Partly' or ''
+    #: for one left blank or answered other than the list allows), what a manager asks about first.
+    checklist_gaps: tuple[tuple[str, str], ...] = ()
     review_completed_on: dt.date | None = None
     left_out: tuple[LeftOut, ...] = ()  # answers that cannot be read, left out of every figure
     #: The file of the return that counts instead of this one, when another workbook has the same
@@ -237,6 +240,11 @@ def score_workbook(
         scope_answered_yes=scope_yes,
         action_lines=action_lines,
         checklist_statuses={status: status_counts[status] for status in catalogue.CHECKLIST_STATUSES},
+        checklist_gaps=tuple(
+            (question.ref, statuses.get(question.ref) or "")
+            for question in catalogue.QUESTIONS
+            if statuses.get(question.ref) not in (YES, catalogue.NOT_APPLICABLE)
+        ),
         template_version=workbook.template_version,
         objectives_said=objective_answers.said(workbook, config) if reviewed else None,
         total_budget=_valid(values.amount(workbook.value("total_budget"))),

@@ -68,6 +68,7 @@ def environment() -> Environment:
         above_profiles=ABOVE_PROFILES,
         contents_title=_words(CONTENTS_TITLE),
         support_objectives=catalogue.SUPPORT_OBJECTIVES,
+        questions={question.ref: question.text for question in catalogue.QUESTIONS},
     )
     return env
 
