@@ -492,3 +492,13 @@ def test_the_template_tells_officers_which_methods_suit_each_tier(tmp_path):
     )
     default = guide_text(openpyxl.load_workbook(template.write_blank(tmp_path / "default")))
     assert "Major\nTaken by council funding at least £250,000" in default
+
+
+def test_the_guide_promises_only_the_risk_checks_the_review_makes(tmp_path):
+    """The Guide said a High risk 'needs a Mitigation and an Owner', but a High risk with a mitigation
+    and no owner got no finding (risk.unmitigated is about the mitigation alone)."""
+    result = CliRunner().invoke(cli, ["templates", "--out", str(tmp_path / "blank")])
+    assert result.exit_code == 0, result.output
+    guide = guide_text(openpyxl.load_workbook(tmp_path / "blank" / catalogue.TEMPLATE_FILE_NAME))
+    assert "needs a Mitigation and an Owner" not in guide
+    assert "is a High risk and needs a Mitigation (the review reports a High risk with none)" in guide

@@ -242,8 +242,8 @@ def _guide(sheet: Worksheet, version: int, scoring: Scoring, tiers: tuple[Tier, 
             "4. Risks",
             f"Rate each of the strategy's {len(catalogue.RISKS)} risks for this partnership: Likelihood and "
             f"Impact from 1 (very low) to 5 (very high). Their product is the risk score; a "
-            f"score above {scoring.risk_medium_max} is a High risk and needs a Mitigation "
-            f"and an Owner. Add risks of your own in the open rows below "
+            f"score above {scoring.risk_medium_max} is a High risk and needs a Mitigation (the review "
+            f"reports a High risk with none). Give each risk an Owner. Add risks of your own in the open rows below "
             f"{catalogue.RISKS[-1].ref}.",
             _BODY,
         ),
