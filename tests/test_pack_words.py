@@ -607,3 +607,33 @@ def test_a_profile_names_the_checklist_questions_not_answered_yes(tmp_path):
     for ref, answer in ((first, "Not answered"), (second, "No"), (third, "Partly")):
         assert f"{ref} {questions[ref].text} {answer}" in gaps.replace("&#39;", "'")
     assert "Checklist questions not answered Yes (3)" in plain(page)
+
+
+@pytest.mark.parametrize(
+    "second, why",
+    [
+        ("copy", "this file is a copy of it, byte for byte"),
+        ("same day", "both reviews were completed the same day, and it comes first by file name"),
+        ("earlier", "its review was completed later"),
+    ],
+)
+def test_a_return_not_counted_says_truly_why_the_other_counts(tmp_path, second, why):
+    """A copy of a return, and a second return completed the same day, each said the other 'counts in
+    the figures (the latest review counts)', though neither review was later: the one counted was first
+    by name, or the original. The profile says which rule chose it."""
+    import datetime as dt
+    import shutil
+
+    from officer import write_workbook
+
+    inputs = tmp_path / "returns"
+    write_workbook(inputs / "a.xlsx", register={"review_completed_on": dt.date(2026, 4, 15)})
+    if second == "copy":
+        shutil.copyfile(inputs / "a.xlsx", inputs / "b.xlsx")
+    else:
+        day = dt.date(2026, 4, 15) if second == "same day" else dt.date(2026, 3, 1)
+        write_workbook(inputs / "b.xlsx", register={"review_completed_on": day, "name": "Other name"})
+    page = pack_html(inputs, tmp_path / "out")
+    profile = plain(page[page.index('id="p-b-xlsx"') :]).replace(" ,", ",")
+    assert f"Partnership ID P-001 is also returned in a.xlsx, which counts in the figures ({why});" in profile
+    assert "(the latest review counts);" not in page

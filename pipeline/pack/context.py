@@ -97,6 +97,12 @@ def build_context(
         strategy = strategy_questions(partnerships_frame(scores, leverage), config, scores, leverage)
     titles = {item.ref: item.title for item in config.objectives}
     partnerships = [_profile(score, by_file[score.file], report, titles) for score in scores]
+    scores_by_file, copies = {score.file: score for score in scores}, copies_of(report)
+    for item in partnerships:
+        if item["score"].duplicate_of:
+            item["counts_instead_because"] = _counts_instead_because(
+                item["score"], scores_by_file[item["score"].duplicate_of], copies
+            )
     _name_uniquely(partnerships)
     _anchor_uniquely(partnerships)
     exceptions = _exceptions(scores, report, strategy)
@@ -324,6 +330,25 @@ def _profile(
         "history_left_out": [],  # ... with the earlier years not shown as its own, each in a sentence
         "leverage": None,  # filled in by build_context: partners' money per council pound, or why not
     }
+
+
+def _counts_instead_because(score: PartnershipScore, counted: PartnershipScore, copies: Mapping[str, str]) -> str:
+    """Why `counted`, the return of the same Partnership ID that counts, counts rather than `score`
+    (`score.counting_order`), in words after "which counts in the figures"."""
+    if score.file in copies:
+        return (
+            "this file is a copy of it, byte for byte"
+            if copies[score.file] == counted.file
+            else f"this file is a copy of {copies[score.file]}, byte for byte"
+        )
+    then, now = score.review_completed_on, counted.review_completed_on
+    if now is not None and (then is None or now > then):
+        return (
+            "its review was completed later" if then else "it says when its review was completed, and this one does not"
+        )
+    if now == then and now is not None:
+        return "both reviews were completed the same day, and it comes first by file name"
+    return "neither says when its review was completed, and it comes first by file name"
 
 
 def _name_uniquely(partnerships: Sequence[dict[str, Any]]) -> None:
