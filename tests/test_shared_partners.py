@@ -24,7 +24,7 @@ from pipeline.cli import cli
 from pipeline.config import Config, ConfigError, load_config
 from pipeline.pack.charts import NETWORK_GROUPS, NETWORK_ORGANISATIONS, network_picture, render_network
 from pipeline.portfolio.duplication import Member, analyse
-from pipeline.portfolio.organisations import organisation_key
+from pipeline.portfolio.organisations import organisation_key, resolver
 
 SAFETY = "Reduce crime and anti-social behaviour across the district."
 ALIASES = """
@@ -345,3 +345,10 @@ def test_a_partner_list_joined_by_commas_is_asked_for_and_a_bulleted_one_is_read
     assert warned == [("p2.xlsx", "B5", "register.one_partner"), ("p3.xlsx", "B5", "register.one_partner")]
     shared = {item["name"]: item["partnerships"] for item in results(tmp_path, "out")["shared_organisations"]}
     assert shared["Alpha Trust"] == shared["Beta Council"] == ["P-001", "P-004"]
+
+
+def test_an_organisation_is_named_as_written_in_words_not_in_capitals_where_an_officer_did_so():
+    """Most officers typed 'ENVIRONMENT AGENCY' and one 'Environment Agency': the pack shouted the name
+    in capitals. A spelling not in capitals throughout is shown where there is one; an acronym is a word."""
+    names = resolver({}).names(["ENVIRONMENT AGENCY", "ENVIRONMENT AGENCY", "Environment Agency", "DWP", "DWP", "Dwp"])
+    assert sorted(names.values()) == ["DWP", "Environment Agency"]

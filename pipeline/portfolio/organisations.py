@@ -51,14 +51,16 @@ class Resolver:
 
     def names(self, spellings: Iterable[str]) -> dict[str, str]:
         """The name to show for each organisation among `spellings` (by key): the configuration's
-        name when an alias points to it, else the spelling officers use most (ties: the tidiest, not
-        in capitals nor ending in a full stop, then the first in alphabetical order), so the same
-        returns always give the same name."""
+        name when an alias points to it, else the spelling officers use most, of those not written in
+        capitals throughout when one is ('Environment Agency' over 'ENVIRONMENT AGENCY'; an acronym
+        such as 'DWP' is a word, not capitals throughout), ties: the tidiest, not in capitals nor ending
+        in a full stop, then the first in alphabetical order; so the same returns always give the same name."""
         counts: dict[str, Counter] = {}
         for spelling in spellings:
             counts.setdefault(self.key(spelling), Counter())[spelling] += 1
         return {
-            key: self.configured_names.get(key) or min(found, key=lambda text: (-found[text], _untidy(text), text))
+            key: self.configured_names.get(key)
+            or min(found, key=lambda text: (_shouted(text), -found[text], _untidy(text), text))
             for key, found in counts.items()
         }
 
@@ -93,6 +95,11 @@ def resolver(aliases: Mapping[str, str]) -> Resolver:
         resolved[source] = target
     finals = set(resolved.values()) | set(names) - set(resolved)
     return Resolver(resolved, {key: names[key] for key in sorted(finals) if key in names})
+
+
+def _shouted(spelling: str) -> bool:
+    """Written in capitals throughout, over more than one word ('ENVIRONMENT AGENCY', not 'DWP')."""
+    return spelling.isupper() and len(spelling.split()) > 1
 
 
 def _untidy(spelling: str) -> tuple[bool, bool, bool]:
