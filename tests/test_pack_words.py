@@ -606,7 +606,7 @@ def test_a_profile_names_the_checklist_questions_not_answered_yes(tmp_path):
     assert "Ref Question Answer" in gaps
     for ref, answer in ((first, "Not answered"), (second, "No"), (third, "Partly")):
         assert f"{ref} {questions[ref].text} {answer}" in gaps.replace("&#39;", "'")
-    assert "Checklist questions not answered Yes (3)" in plain(page)
+    assert "Checklist questions not answered Yes or N/A (3)" in plain(page)
 
 
 @pytest.mark.parametrize(
