@@ -330,3 +330,20 @@ def test_a_figure_in_euros_below_an_inserted_row_is_still_told_apart(tmp_path):
     workbook = load_workbook_file(path, tmp_path / "moved", CONFIG)
     found = {(item.cell, item.rule): item.value for item in check([workbook], as_of=AS_OF, config=CONFIG).findings}
     assert found[f"B{catalogue.REGISTER_ROWS['partner_contributions'] + 1}", "register.invalid"] == "\u20ac38,750.00"
+
+
+@pytest.mark.parametrize(
+    "shape, shown", [('#,##0.00 "EUR"', "25,000.00 EUR"), ('"USD "#,##0', "USD 25,000"), ('"CHF" #,##0', "CHF 25,000")]
+)
+def test_an_amount_formatted_with_a_currency_code_as_text_is_not_read_as_pounds(tmp_path, shape, shown):
+    """A figure formatted '#,##0.00 "EUR"' (a custom format naming the currency as text) showed
+    25,000.00 EUR in Excel and was read as £25,000 with no finding, where a euro sign or Excel's
+    currency tag was caught."""
+
+    def euros(book):
+        cell = book[catalogue.REGISTER.name][f"B{catalogue.REGISTER_ROWS['total_budget']}"]
+        cell.value, cell.number_format = 25000, shape
+
+    workbook = load_workbook_file(write_workbook(tmp_path / "in" / "eur.xlsx", edit=euros), tmp_path / "in", CONFIG)
+    found = {(item.cell, item.rule): item.value for item in check([workbook], as_of=AS_OF, config=CONFIG).findings}
+    assert found[f"B{catalogue.REGISTER_ROWS['total_budget']}", "register.invalid"] == shown

@@ -419,8 +419,11 @@ _BUILT_IN_PERCENT = re.compile(rb'numFmtId="(?:9|10)"')
 #: Signs of a currency not pounds, in a number format: '[$€-1]', '"$"#,##0', '[$USD]', '¥'.
 _CURRENCY_TAG = re.compile(r"\[\$([^\]-]+)[^\]]*\]")  # '[$€-1]'; '[$-809]' is a locale alone
 _CURRENCY_SIGN = re.compile("[$\u20ac\u00a5]")
+#: A currency written by its code as text in a format: '#,##0.00 "EUR"', '"USD "#,##0'.
+_QUOTED_CODE = re.compile(r'"\s*([A-Za-z]{3})\s*"')
+_CURRENCY_CODES = frozenset("EUR USD JPY CHF AUD CAD NZD CNY HKD SGD INR ZAR SEK NOK DKK PLN CZK HUF".split())
 #: What marks a styles part as holding a format that would change a figure's meaning, for a fast look.
-_MEANING_MARKS = (b"%", b"$", "\u20ac".encode(), "\u00a5".encode())
+_MEANING_MARKS = (b"%", b"$", "\u20ac".encode(), "\u00a5".encode(), *(code.encode() for code in _CURRENCY_CODES))
 
 
 def _meaning_formats(styles: bytes) -> dict[int, tuple[str, str, int]]:
@@ -445,10 +448,28 @@ def _meaning_formats(styles: bytes) -> dict[int, tuple[str, str, int]]:
         bare = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", code)
         tag, sign = _CURRENCY_TAG.search(code), _CURRENCY_SIGN.search(re.sub(r"\[[^\]]*\]", "", code))
         currency = tag.group(1) if tag else sign.group(0) if sign else None
+        code_said = next(
+            (found for found in _QUOTED_CODE.finditer(code) if found.group(1).upper() in _CURRENCY_CODES), None
+        )
         if "%" in bare:
             meanings[int(number)] = ("", "%", places)
         elif currency and currency.strip():
             meanings[int(number)] = (currency.strip(), "", places)
+        elif code_said:  # the code as written, before the figure or after it, as Excel shows it
+            written = code_said.group(0).strip('"')
+            digits = re.search(r"[0#]", code)
+            if digits is None or code_said.start() < digits.start():
+                meanings[int(number)] = (
+                    written + code[code_said.end() : digits.start() if digits else None].strip("\\"),
+                    "",
+                    places,
+                )
+            else:
+                meanings[int(number)] = (
+                    "",
+                    re.sub(r"[0#,.]", "", code[digits.start() : code_said.start()]) + written,
+                    places,
+                )
     found = {}
     for index, xf in enumerate(root.iterfind(f"{spaced}cellXfs/{spaced}xf")):
         number = xf.get("numFmtId", "0")
