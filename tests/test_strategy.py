@@ -614,3 +614,6 @@ def test_an_objective_left_blank_is_not_said_to_be_unsupported(tmp_path):
     assert row.count("not answered") == 1 and '"not answered": left blank' in html.unescape(matrix[:2000])
     strategy = json.loads((out / "results.json").read_text(encoding="utf-8"))["strategy"]
     assert {item["ref"]: item["unanswered"] for item in strategy["objectives"]}["O6"] == ["P-002"]
+    # The count of partnerships saying Yes is a number like the others' (it said "None" in a column of numbers).
+    summary = page[page.index('class="objectives-summary"') :].split("</table>")[0]
+    assert re.search(r'<th scope="row">O6</th><td>[^<]*</td><td class="num">0</td>', summary)
