@@ -110,3 +110,10 @@ def test_a_similarity_of_one_is_explained_as_what_it_is(run):
     assert "1 for the same words" not in note
     assert "1 when every word of one purpose is also in the other, however many more words the other has" in note
     assert "or have the same name, or nearly so (0.90 or more alike" in note
+
+
+def test_pairs_of_one_name_come_first(run):
+    """The pairs were ordered by purpose similarity alone: two partnerships of one name came last, and at a
+    large batch could fall out of the 25 the pack shows."""
+    data = json.loads((run / "results.json").read_text(encoding="utf-8"))
+    assert data["possible_duplicates"][0]["partnerships"] == ["P-001", "P-002"]

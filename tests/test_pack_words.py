@@ -637,3 +637,33 @@ def test_a_return_not_counted_says_truly_why_the_other_counts(tmp_path, second, 
     profile = plain(page[page.index('id="p-b-xlsx"') :]).replace(" ,", ",")
     assert f"Partnership ID P-001 is also returned in a.xlsx, which counts in the figures ({why});" in profile
     assert "(the latest review counts);" not in page
+
+
+def test_a_profile_says_which_risks_are_not_rated(tmp_path):
+    """R04, R05 and R09 left unrated vanished from the profile's Risks table with no word, where an
+    unanswered question shows as 'Not answered': a manager would read them as not applying."""
+    from officer import write_workbook
+
+    inputs = tmp_path / "returns"
+    unrated = {ref: {"Likelihood": None, "Impact": None} for ref in ("R04", "R05", "R09")}
+    write_workbook(inputs / "p1.xlsx", risks=unrated)
+    page = pack_html(inputs, tmp_path / "out")
+    profile = plain(page[page.index('id="p-p1-xlsx"') :])
+    assert (
+        "Not rated, so in no risk figure (a Likelihood or Impact blank, or not a whole number from 1 to 5): R04, R05, R09."
+        in profile
+    )
+
+
+def test_the_summary_names_an_objective_no_partnership_says_it_supports_in_one_sentence(tmp_path):
+    """It read "No partnership says it supports O6 ... (1 left it unanswered) (objective of the council)."."""
+    from officer import write_workbook
+
+    inputs = tmp_path / "returns"
+    write_workbook(inputs / "p1.xlsx", objectives={"O6": {"Contributes": None}})
+    summary = plain(pack_html(inputs, tmp_path / "out"))
+    assert (
+        "No partnership says it supports the council's objectives O1 Healthy and independent lives" in summary
+        and "O6 Good digital connections for every community (1 left it unanswered)." in summary
+    )
+    assert ") (objective" not in summary

@@ -120,6 +120,9 @@ class PartnershipScore:
     #: The checklist questions not answered Yes or N/A, in the strategy's order: (ref, 'No', 'Partly' or ''
     #: for one left blank or answered other than the list allows), what a manager asks about first.
     checklist_gaps: tuple[tuple[str, str], ...] = ()
+    #: The Refs of the risks (the strategy's, and the officer's own with content) not rated: a Likelihood
+    #: or Impact blank or not a whole number 1 to 5; they are in no risk figure.
+    unrated_risks: tuple[str, ...] = ()
     review_completed_on: dt.date | None = None
     left_out: tuple[LeftOut, ...] = ()  # answers that cannot be read, left out of every figure
     #: The file of the return that counts instead of this one, when another workbook has the same
@@ -203,6 +206,7 @@ def score_workbook(
     max_overdue = max((line.overdue_days for line in action_lines), default=0)
 
     risks = tuple(_risks(workbook, config))
+    rated = {risk.ref for risk in risks}
     high_unmitigated = sum(1 for risk in risks if risk.band == HIGH and not risk.mitigated)
     next_review = _valid(values.date(workbook.value("next_review")))
     review_overdue = next_review is not None and next_review < as_of
@@ -228,6 +232,7 @@ def score_workbook(
         actions=actions,
         max_overdue_days=max_overdue,
         risks=risks,
+        unrated_risks=tuple(row.ref for row in workbook.risks if row.ref not in rated),
         high_unmitigated=high_unmitigated,
         funding=_valid(values.amount(workbook.value("funding"))),
         officer_days=_valid(values.amount(workbook.value("officer_days"))),

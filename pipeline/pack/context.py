@@ -482,10 +482,8 @@ def _headlines(totals: Mapping[str, Any], exceptions: Mapping[str, list]) -> lis
             + (f" ({len(item['unanswered'])} left it unanswered)" if item["unanswered"] else "")
             for item in unsupported
         ]
-        lines.append(
-            f"No partnership says it supports {_joined(named)} "
-            f"(objective{'s' if len(named) > 1 else ''} of the council)."
-        )
+        objectives = "objective" if len(named) == 1 else "objectives"
+        lines.append(f"No partnership says it supports the council's {objectives} {_joined(named)}.")
     add(
         len(exceptions["objectives_unanswered"]),
         "1 partnership has not said which of the council's objectives it supports (Objectives sheet not answered).",
@@ -1083,7 +1081,12 @@ def profile_change(
                 "action_now": action.action_now,
                 "status_then": action.status_then,
                 "status_now": action.status_now,
-                "outcome": CARRIED_OUTCOMES.get(action.status_now, "Still open"),
+                "outcome": CARRIED_OUTCOMES.get(
+                    action.status_now,
+                    "Still open"
+                    if action.status_now in catalogue.ACTION_STATUSES
+                    else "Still open (its status is not on the list)",
+                ),
             }
             for action in change.carried_actions
         ],

@@ -234,8 +234,10 @@ def possible_duplicates(graph: nx.Graph, display: dict[str, str], config: Config
                     tuple(reasons),
                 )
             )
-    found.sort(
+    found.sort(  # most alike first: of one name, then of names nearly the same, then by purpose and partners
         key=lambda item: (
+            "the same name" not in item.reasons,
+            not any(reason.startswith("names nearly") for reason in item.reasons),
             -item.similarity,
             -len(item.shared_organisations),
             item.partnerships[0].label,
