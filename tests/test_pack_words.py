@@ -667,3 +667,27 @@ def test_the_summary_names_an_objective_no_partnership_says_it_supports_in_one_s
         and "O6 Good digital connections for every community (1 left it unanswered)." in summary
     )
     assert ") (objective" not in summary
+
+
+@pytest.mark.parametrize(
+    "original, copy",
+    [
+        ("Safety Partnership (2026).xlsx", "Safety Partnership (2026) - Copy.xlsx"),
+        ("return_1.xlsx", "return_1 copy.xlsx"),
+    ],
+)
+def test_a_file_whose_own_name_looks_like_a_copys_is_the_original_of_its_copy(tmp_path, original, copy):
+    """'Safety Partnership (2026).xlsx' looks like a copy's name itself ('(2026)'), so beside its own
+    '- Copy' it was taken for the copy and told to go, and the copy counted."""
+    import csv
+    import shutil
+
+    from officer import write_workbook
+
+    inputs = tmp_path / "returns"
+    write_workbook(inputs / original)
+    shutil.copyfile(inputs / original, inputs / copy)
+    pack_html(inputs, tmp_path / "out")
+    with open(tmp_path / "out" / "validation_report.csv", encoding="utf-8", newline="") as handle:
+        copies = [(row["file"], row["value"]) for row in csv.DictReader(handle) if row["rule"] == "file.copy"]
+    assert copies == [(copy, original)]

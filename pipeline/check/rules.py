@@ -503,13 +503,11 @@ def id_key(partnership_id: str) -> str:
 def duplicate_ids(workbooks: Sequence[Workbook]) -> Iterator[Finding]:
     """In each copy of a file saved twice (the same bytes, assessed or not), that it is one; then one
     finding in each assessed workbook, not a copy, whose Partnership ID another such workbook also uses.
-    The original of a copy is the first by name of those not named as a copy is ('P-004 - Copy.xlsx',
-    'P-004 (1).xlsx'), else the first by name."""
-    first_of: dict[str, str] = {}
-    for workbook in sorted(
-        workbooks, key=lambda item: (values.copied_from(PurePosixPath(item.file).stem) is not None, item.file)
-    ):
-        first_of.setdefault(workbook.sha256, workbook.file)
+    The original of a copy is the file the others are named as copies of (`_original`)."""
+    same_bytes: dict[str, list[str]] = defaultdict(list)
+    for workbook in workbooks:
+        same_bytes[workbook.sha256].append(workbook.file)
+    first_of = {digest: _original(files) for digest, files in same_bytes.items()}
     by_id: dict[str, list[Workbook]] = defaultdict(list)
     for workbook in workbooks:
         if workbook.size and workbook.sha256 and first_of[workbook.sha256] != workbook.file:  # not two empty files
@@ -535,6 +533,19 @@ def duplicate_ids(workbooks: Sequence[Workbook]) -> Iterator[Finding]:
                 id=workbook.partnership_id,
                 other=_spoken(sorted(other.file for other in group if other is not workbook), "and"),
             )
+
+
+def _original(files: list[str]) -> str:
+    """Of files holding the same bytes, the one the others copy: the first by name of those not named as
+    a copy of another of them ('P-004 - Copy.xlsx' of 'P-004.xlsx', 'return_1 copy.xlsx' of 'return_1.xlsx';
+    not 'Partnership (2026).xlsx', which no other is named)."""
+    stems = {values.folded(PurePosixPath(file).stem): file for file in files}
+
+    def a_copy(file: str) -> bool:
+        copied = values.copied_from(PurePosixPath(file).stem)
+        return copied is not None and values.folded(copied) in stems
+
+    return min(files, key=lambda file: (a_copy(file), file))
 
 
 def check_workbook(workbook: Workbook, *, as_of: dt.date, config: Config) -> tuple[Finding, ...]:
