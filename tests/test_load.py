@@ -492,3 +492,28 @@ def test_an_officers_own_sheet_named_with_a_year_is_not_a_copy(tmp_path):
     assert not [
         item for item in assess_folder(tmp_path, Config(), as_of=AS_OF).report.findings if item.rule == "sheet.copy"
     ]
+
+
+def test_a_risk_action_plan_below_the_register_is_another_table(tmp_path):
+    """After a blank row, an officer listed actions for their risks, each row naming its risk in the Ref
+    column ('R04 | Refresh the plan | Sam | 30/06/2026'): the rows were read as own risks R22 and R23,
+    with four risk.invalid errors. A Ref the register already has is not a new risk."""
+    from pipeline.check.assess import assess_folder
+    from pipeline.config import Config
+
+    def plan(book):
+        sheet = book[catalogue.RISKS_SHEET.name]
+        below = max(catalogue.RISK_ROWS.values()) + 2
+        for offset, cells in enumerate(
+            (("R04", "Refresh the continuity plan", "Sam Patel", "30/06/2026"), ("R07", "Brief the board", "Ana", "Q3"))
+        ):
+            for column, value in enumerate(cells, start=1):
+                sheet.cell(below + offset, column, value)
+
+    write_workbook(tmp_path / "plan.xlsx", edit=plan)
+    outcome = assess_folder(tmp_path, Config(), as_of=AS_OF)
+    [score] = outcome.scores
+    assert len(score.risks) == len(catalogue.RISKS)
+    assert [item.rule for item in outcome.report.findings if item.sheet == catalogue.RISKS_SHEET.name] == [
+        "sheet.other_table"
+    ]

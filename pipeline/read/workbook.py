@@ -922,17 +922,13 @@ def _read_risks(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[RiskRow
     used = {risk.ref.casefold() for risk in catalogue.RISKS}
     (ref_column,) = _columns(layout, ("Ref",))
     headers = {column: values.folded(header) for column, header in zip((ref_column, *content), ("Ref", *_RISK_CONTENT))}
-    # The table ends at its last row the sheet still has, by its Ref (R20 unless the officer deleted the
-    # open rows); below it, after a blank row, another table starts, unless the row is a risk itself.
-    template_refs = {ref.casefold() for ref in catalogue.RISK_ROWS}
-    table_end = max(
-        (
-            row
-            for row in range(table.header_row + 1, sheet.last_row + 1)
-            if _folded_ref(sheet.get(row, ref_column)) in template_refs
-        ),
-        default=max(strategy_rows),
-    )
+    # The table ends at its last open row the sheet still has (R20, unless the officer deleted the open
+    # rows): the rows below R09 whose Refs run on as the template's do. Below it, after a blank row,
+    # another table starts, unless the row is a risk itself.
+    open_refs = {ref.casefold() for ref in catalogue.RISK_ROWS} - used
+    table_end = max(strategy_rows)
+    while table_end < sheet.last_row and _folded_ref(sheet.get(table_end + 1, ref_column)) in open_refs:
+        table_end += 1
     blank_before = False
     # From the header down: a risk sorted above R01 (a table sorted by score) is the officer's too.
     for row in range(table.header_row + 1, sheet.last_row + 1):
@@ -941,7 +937,12 @@ def _read_risks(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[RiskRow
         cells = [sheet.get(row, column) for column in headers]  # the Ref, then the answers
         if row > max(strategy_rows) and (
             any(values.folded(values.text(value)) == header for value, header in zip(cells, headers.values()))
-            or (blank_before and row > table_end and any(value is not None for value in cells) and not _a_risk(cells))
+            or (
+                blank_before
+                and row > table_end
+                and any(value is not None for value in cells)
+                and not _a_risk(cells, used)
+            )
         ):  # a header row again, or rows after a gap below the table: another table pasted there (an
             # action log, say), not risks
             found.append(
@@ -975,15 +976,17 @@ def _folded_ref(value: Value) -> str:
     return "".join(values.text(value).split()).casefold()
 
 
-def _a_risk(cells: list[Value]) -> bool:
+def _a_risk(cells: list[Value], used: set[str]) -> bool:
     """Whether a row below the risk register, after a gap, is an officer's own risk all the same: its Ref
-    is a risk's ('R21'), or it rates a likelihood and an impact as the register does (`cells`: the Ref,
+    is a new risk's ('R21', not one of `used`, the Refs already read: a risk action plan names the risk
+    each action is for), or it rates a likelihood and an impact as the register does (`cells`: the Ref,
     then `_RISK_CONTENT`)."""
     ref, _, likelihood, impact, *_ = cells
     rated = all(
         values.rating(value, catalogue.RISK_RATINGS) not in (None, values.INVALID) for value in (likelihood, impact)
     )
-    return bool(_RISK_REF.fullmatch(_folded_ref(ref))) or rated
+    folded = _folded_ref(ref)
+    return (bool(_RISK_REF.fullmatch(folded)) and folded not in used) or rated
 
 
 # --- Template version ------------------------------------------------------------------------------
