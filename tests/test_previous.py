@@ -620,3 +620,25 @@ def test_a_figure_just_below_a_threshold_reads_below_it_in_the_years_too(tmp_pat
     assert not re.search(r"\b90%", section)
     start = page.index('<article class="profile" id="p-p1-xlsx"')
     assert ">89.7%</text>" in page[start : page.index("</article>", start)]  # the trend chart's label
+
+
+def test_rollover_names_the_partnership_of_a_shared_id_that_sent_nothing_when_the_other_took_a_new_id(tmp_path):
+    """Two partnerships shared P-027; this year one returned as P-041 and the other sent nothing, with
+    open actions: rollover left both out of its 'no return' line, as the ID had changed."""
+    from pipeline.cycle.rollover import write_rollover
+
+    later = {"review_completed_on": dt.date(2026, 4, 20)}
+    write_workbook(
+        tmp_path / "2026-in" / "a.xlsx", partnership_id="P-027", register={"name": "Ashcombe Board", **later}
+    )
+    write_workbook(tmp_path / "2026-in" / "t.xlsx", partnership_id="P-027", register={"name": "Thornbury Forum"})
+    assert run(tmp_path / "2026-in", tmp_path / "2026", "2026-04-30", "--no-pdf").exit_code == 0
+    write_workbook(
+        tmp_path / "2027-in" / "t.xlsx", partnership_id="P-041", register={"name": "Thornbury Forum", **NEXT_REVIEW}
+    )
+    result = run(
+        tmp_path / "2027-in", tmp_path / "2027", "2027-04-30", "--no-pdf", "--previous", str(tmp_path / "2026")
+    )
+    assert result.exit_code == 0, result.output
+    summary = write_rollover(tmp_path / "2027" / "register.xlsx", tmp_path / "2028-out")
+    assert summary.not_returned == ("P-027 Ashcombe Board (1 open action)",)

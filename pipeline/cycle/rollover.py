@@ -273,14 +273,22 @@ def _not_returned(folder: Path, year: int | None) -> dict[str, Any]:
         change = data["change_since_previous"]
         if data["year"] != year:
             return {}
-        # A partnership whose ID changed this year was returned, under its new ID (`ids_changed`).
-        changed = {id_key(pair["ended"]) for pair in change.get("ids_changed", ())}
+        # A partnership whose ID changed this year was returned, under its new ID (`ids_changed`: the new
+        # ID's partnership has the ended one's name; another partnership that shared the old ID has not).
+        names: dict[str, set[str]] = {}
+        for item in data["partnerships"]:
+            names.setdefault(id_key(item["id"]), set()).add(values.folded(str(item.get("name") or "")))
+        changed = {
+            (id_key(pair["ended"]), name)
+            for pair in change.get("ids_changed", ())
+            for name in names.get(id_key(pair["new"]), ())
+        }
         ended = [
             item
             for item in change["partnerships"]
             if item["status"] == "ended"
             and item["rag_then"] != catalogue.OUT_OF_SCOPE
-            and id_key(item["id"]) not in changed
+            and (id_key(item["id"]), values.folded(str(item.get("name") or ""))) not in changed
         ]
         said = [
             f"{item['id']} {item['name']}".strip()
