@@ -596,6 +596,10 @@ def test_an_id_two_partnerships_shared_then_given_to_one_is_followed_partnership
     assert "correct its Partnership ID to P-027" in section and "correct its Partnership ID to P-017" not in section
     summary = write_rollover(tmp_path / "2027" / "register.xlsx", tmp_path / "2028-out")
     assert summary.not_returned == ()
+    # The partnership under its new ID shows the actions it took with it, as the summary says each profile does.
+    p041 = profile((tmp_path / "2027" / "review_pack.html").read_text(encoding="utf-8"), "w")
+    assert "It has the name of last year's P-017: that partnership's actions open at last year's review" in p041
+    assert "Last year's open actions (1), and how each stands now" in p041
 
 
 def test_a_figure_just_below_a_threshold_reads_below_it_in_the_years_too(tmp_path):

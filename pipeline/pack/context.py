@@ -23,7 +23,7 @@ from pipeline.check.score import AMBER, GREEN, NOT_ASSESSED, OUT_OF_SCOPE, RAG_O
 from pipeline.check.score import copies_of
 from pipeline.check.score import totals as score_totals
 from pipeline.config import Config, Rag, said
-from pipeline.cycle.compare import NO_RETURN, NOT_ASSESSED_NOW, NOT_CARRIED_OVER, Comparison
+from pipeline.cycle.compare import NO_RETURN, NOT_ASSESSED_NOW, NOT_CARRIED_OVER, Comparison, PartnershipChange
 from pipeline.files.names import slug
 from pipeline.findings import RULES, ValidationReport
 from pipeline.pack.chart_figures import chart_figures, leverage_summary
@@ -1048,10 +1048,12 @@ def profile_change(
         return {"kind": "duplicate", "file": first_file.get(key, "")}
     change = comparison.find(score.id)
     if change is None or change.status == "new":
-        return {"kind": "new"}
+        # Under a new ID: last year's open actions of the partnership it was are followed here.
+        ended = next((old.id for new, old in comparison.ids_changed if new is change), None)
+        carried = _carried_rows(change) if change else {"actions": [], "open": 0}
+        return {"kind": "new", "ended": ended, **carried, "open_unlisted": None}
     if change.status == "back":
         return {"kind": "back", "last_review": change.last_review}
-    areas = {area.ref: area.text for area in catalogue.AREAS}
     return {
         "kind": "continuing",
         "rag_then": change.rag_then,
@@ -1073,6 +1075,15 @@ def profile_change(
                 points(change.assurance_then, change.assurance_now),
             ),
         ],
+        **_carried_rows(change),
+        "open_unlisted": change.open_actions_then,
+    }
+
+
+def _carried_rows(change: PartnershipChange) -> dict[str, Any]:
+    """Last year's open actions of a partnership, each with how it stands now, and how many are not closed."""
+    areas = {area.ref: area.text for area in catalogue.AREAS}
+    return {
         "actions": [
             {
                 "ref": action.ref,
@@ -1091,7 +1102,6 @@ def profile_change(
             for action in change.carried_actions
         ],
         "open": change.open_carried_actions,
-        "open_unlisted": change.open_actions_then,
     }
 
 
