@@ -331,6 +331,9 @@ def test_a_return_that_cannot_be_assessed_saved_twice_is_counted_once(tmp_path):
     results = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
     totals = results["totals"]
     assert (totals["workbooks"], totals["partnerships"], totals["rag"]["Not assessed"]) == (5, 3, 2)
+    # The kinds of workbook add up to the workbooks, each copy counted once, as a second return.
+    assert (totals["not_assessed"], totals["duplicates_not_counted"]) == (2, 2)
+    assert totals["in_scope"] + totals["out_of_scope"] + totals["not_assessed"] + totals["duplicates_not_counted"] == 5
     summary = plain(page[page.index('id="summary"') : page.index('id="charts"')])
     assert "2 workbooks could not be assessed and must be sent again." in summary
     assert "P-002.xlsx and P-002 (1).xlsx are the same file, byte for byte" in summary

@@ -356,7 +356,7 @@ def totals(scores: Iterable[PartnershipScore]) -> dict:
         "assessed": sum(1 for item in scores if item.assessed),
         "in_scope": len(counted),
         "out_of_scope": sum(1 for item in partnerships if item.assessed and not item.in_scope),
-        "not_assessed": sum(1 for item in scores if not item.assessed),
+        "not_assessed": sum(1 for item in partnerships if not item.assessed),  # a copy is not one more
         "rag": {name: rag[name] for name in RAG_ORDER},
         "funding": sum(item.funding or 0.0 for item in counted),
         "officer_days": sum(item.officer_days or 0.0 for item in counted),
