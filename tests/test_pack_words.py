@@ -586,7 +586,7 @@ def test_exceptions_say_that_a_return_not_counted_is_left_out_of_their_lists(tmp
     assert "Reviews overdue (0) None." in exceptions
     assert (
         "The 1 return not counted (another return of its Partnership ID counts, or it is a copy: see Partnership "
-        "IDs returned more than once) is left out of these lists, as of every figure; its findings are in the "
+        "IDs returned more than once, and files saved twice) is left out of these lists, as of every figure; its findings are in the "
         "appendix and the validation report."
     ) in exceptions
 
@@ -694,3 +694,26 @@ def test_a_file_whose_own_name_looks_like_a_copys_is_the_original_of_its_copy(tm
     with open(tmp_path / "out" / "validation_report.csv", encoding="utf-8", newline="") as handle:
         copies = [(row["file"], row["value"]) for row in csv.DictReader(handle) if row["rule"] == "file.copy"]
     assert copies == [(copy, original)]
+
+
+def test_copies_in_the_exceptions_and_the_register_are_said_as_copies(tmp_path):
+    """Of 'P-004.xlsx' and its '- Copy', Exceptions said only that 'the latest review counts (the first
+    by file name when the same day)', which would be the copy; a damaged file saved twice was listed with
+    an empty ID; and the register read 'Not counted: P-006.xlsx counts for' with nothing after it."""
+    import shutil
+
+    from officer import write_workbook
+
+    inputs = tmp_path / "returns"
+    write_workbook(inputs / "P-004.xlsx", partnership_id="P-004")
+    shutil.copyfile(inputs / "P-004.xlsx", inputs / "P-004 - Copy.xlsx")
+    write_workbook(inputs / "P-006.xlsx", partnership_id="")
+    shutil.copyfile(inputs / "P-006.xlsx", inputs / "P-006 (1).xlsx")
+    page = pack_html(inputs, tmp_path / "out")
+    exceptions = plain(page[page.index('id="exceptions"') : page.index('id="register"')])
+    assert "P-004 - Copy.xlsx" in exceptions and "(the same file, byte for byte, as P-004.xlsx)" in exceptions
+    assert "a copy of a file, byte for byte, never counts" in exceptions
+    assert "(no ID) P-006.xlsx" in exceptions
+    register = plain(page[page.index('id="register"') :])
+    assert "Not counted: P-006.xlsx counts " in register and "counts for (" not in register
+    assert not re.search(r"counts for\s*</span>", page)
