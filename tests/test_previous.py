@@ -646,3 +646,32 @@ def test_rollover_names_the_partnership_of_a_shared_id_that_sent_nothing_when_th
     assert result.exit_code == 0, result.output
     summary = write_rollover(tmp_path / "2027" / "register.xlsx", tmp_path / "2028-out")
     assert summary.not_returned == ("P-027 Ashcombe Board (1 open action)",)
+
+
+def test_last_years_ratings_in_results_json_are_last_years_packs_when_a_shared_ids_other_return_counts_now(tmp_path):
+    """Two partnerships shared P-027 both years; last year one counted, this year the other: results.json's
+    change_since_previous.rag_then lost last year's counted rating (its partnership has no change entry),
+    disagreeing with ratings_then and last year's pack."""
+    overdue = {"I14": {"Due date": dt.date(2025, 1, 1)}}  # Red at the 2026 review: overdue by over 90 days
+    write_workbook(
+        tmp_path / "2026-in" / "a.xlsx",
+        partnership_id="P-027",
+        register={"name": "Ashcombe Board", "review_completed_on": dt.date(2026, 4, 20)},
+        improvement=overdue,
+    )
+    write_workbook(tmp_path / "2026-in" / "t.xlsx", partnership_id="P-027", register={"name": "Thornbury Forum"})
+    assert run(tmp_path / "2026-in", tmp_path / "2026", "2026-04-30", "--no-pdf").exit_code == 0
+    write_workbook(
+        tmp_path / "2027-in" / "a.xlsx", partnership_id="P-027", register={"name": "Ashcombe Board", **NEXT_REVIEW}
+    )
+    later = {**NEXT_REVIEW, "review_completed_on": dt.date(2027, 4, 20)}
+    write_workbook(
+        tmp_path / "2027-in" / "t.xlsx", partnership_id="P-027", register={"name": "Thornbury Forum", **later}
+    )
+    result = run(
+        tmp_path / "2027-in", tmp_path / "2027", "2027-04-30", "--no-pdf", "--previous", str(tmp_path / "2026")
+    )
+    assert result.exit_code == 0, result.output
+    last_year = json.loads((tmp_path / "2026" / "results.json").read_text(encoding="utf-8"))["totals"]["rag"]
+    change = json.loads((tmp_path / "2027" / "results.json").read_text(encoding="utf-8"))["change_since_previous"]
+    assert change["rag_then"] == {name: count for name, count in last_year.items() if count} == {"Red": 1}

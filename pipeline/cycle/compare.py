@@ -329,8 +329,10 @@ class Comparison:
                 {
                     "previous_year": self.previous_year,
                     "previous_as_of": self.previous_as_of,
-                    "rag_then": self.rag_counts("then"),
-                    "rag_now": self.rag_counts("now"),
+                    # As each year's pack gave them, when its results.json says (a partnership that
+                    # counted last year may have no change entry: its ID's other return counts now).
+                    "rag_then": _nonzero(self.ratings_then) if self.ratings_then else self.rag_counts("then"),
+                    "rag_now": _nonzero(self.ratings_now) if self.ratings_now else self.rag_counts("now"),
                     "new": [change.id for change in self.new],
                     # As the pack: an entry out of scope last year is not a partnership, not expected again.
                     "ended": [change.id for change in self.ended if change.rag_then != catalogue.OUT_OF_SCOPE],
@@ -493,6 +495,10 @@ def _ratings(results: Mapping[str, Any]) -> dict[str, int] | None:
     """A year's ratings as its pack gave them (its totals); None for a results.json without them."""
     rag = (results.get("totals") or {}).get("rag")
     return {name: int(count) for name, count in sorted(rag.items())} if isinstance(rag, Mapping) else None
+
+
+def _nonzero(counts: Mapping[str, int]) -> dict[str, int]:
+    return {name: count for name, count in sorted(counts.items()) if count}
 
 
 def _by_name(changes: Sequence[PartnershipChange]) -> dict[str, list[PartnershipChange]]:
