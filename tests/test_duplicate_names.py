@@ -117,3 +117,17 @@ def test_pairs_of_one_name_come_first(run):
     large batch could fall out of the 25 the pack shows."""
     data = json.loads((run / "results.json").read_text(encoding="utf-8"))
     assert data["possible_duplicates"][0]["partnerships"] == ["P-001", "P-002"]
+
+
+def test_names_differing_by_a_point_of_the_compass_are_not_nearly_the_same():
+    """'North Kingsmead Community Safety Partnership' and 'South Kingsmead ...' (0.94 alike letter by
+    letter) were a pair to check, though they name two areas, as 'Board 1' and 'Board 2' do."""
+    from pipeline.portfolio.duplication import near_identical
+
+    names = [
+        "North Kingsmead Community Safety Partnership",
+        "South Kingsmead Community Safety Partnership",
+        "Kingsmead Community Safety Partnerships",
+        "Kingsmead Community Safety Partnership",
+    ]
+    assert list(near_identical(names, 0.9)) == [(2, 3)]

@@ -11,7 +11,7 @@ are a *possible duplication* to check when either
   `SIMILARITY_MEANS`); or
 - their names are the same or nearly so, whatever organisations they share:
   compared letter by letter (rapidfuzz's ratio of their words, case, punctuation and common words left
-  out, and never alike when their numbers differ), at least `duplication.near_identical` (`near_identical`). Two partnerships of one name are the likeliest
+  out, and never alike when their numbers or points of the compass differ), at least `duplication.near_identical` (`near_identical`). Two partnerships of one name are the likeliest
   duplicates of all, even when their officers list different partners. A purpose alone does not make a
   pair: partnerships of one kind (a community safety partnership in each district) often share their
   purpose word for word, and are told apart by their partners.
@@ -251,12 +251,17 @@ def near_identical(texts: Sequence[str], threshold: float) -> dict[tuple[int, in
     """The pairs of `texts` (by index, lower first) the same or nearly so: 1 when the same (case and
     punctuation left out), else rapidfuzz's ratio letter by letter of their words less the common ones
     ("Partnership" or "Partnerships" tells nothing apart), rounded to two places and at most 0.99, at
-    least `threshold`. Texts whose numbers differ ("Locality Board 1" and "Locality Board 2") are meant
-    to be told apart, so never nearly the same; a blank text is like none."""
+    least `threshold`. Texts whose numbers or points of the compass differ ("Locality Board 1" and "Locality
+    Board 2", "North ..." and "South ...") are meant to be told apart, so never nearly the same; a blank
+    text is like none."""
     words = [_WORD.findall(text.casefold()) for text in texts]
     whole = [" ".join(each) for each in words]
     telling = [" ".join(word for word in each if word not in COMMON_WORDS) for each in words]
-    numbers = [frozenset(word for word in each if any(letter.isdigit() for letter in word)) for each in words]
+    # Numbers and points of the compass tell places apart ("Locality Board 1", "North Kingsmead ...").
+    numbers = [
+        frozenset(word for word in each if word in _PLACE_WORDS or any(letter.isdigit() for letter in word))
+        for each in words
+    ]
     scores = process.cdist(telling, telling, scorer=fuzz.ratio, score_cutoff=threshold * 100, workers=1)
     found = {}
     for one, other in zip(*scores.nonzero()):
@@ -307,6 +312,11 @@ def duplicate_groups(duplicates: Sequence[PossibleDuplicate]) -> list[DuplicateG
     return groups
 
 
+#: Words that name one of several areas alike: two names differing by them are different partnerships.
+_PLACE_WORDS = frozenset(
+    "north south east west northern southern eastern western central mid upper lower inner outer "
+    "north-east north-west south-east south-west".split()
+)
 _WORD = re.compile(r"[^\W_]+(?:['\u2019-][^\W_]+)*")
 
 
