@@ -15,7 +15,7 @@ EMPTY = "\u2014"
 #: Excel number formats of the workbooks written (template, feedback copies, register.xlsx).
 EXCEL_DATE = "DD/MM/YYYY"
 EXCEL_MONEY = "£#,##0"
-EXCEL_PERCENT = "0%"
+EXCEL_PERCENT = "0.0%"  # 89.7% beside its Amber for "below 90%", where "0%" showed 90%
 
 
 def uk_date(day: dt.date) -> str:

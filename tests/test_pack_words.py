@@ -717,3 +717,20 @@ def test_copies_in_the_exceptions_and_the_register_are_said_as_copies(tmp_path):
     register = plain(page[page.index('id="register"') :])
     assert "Not counted: P-006.xlsx counts " in register and "counts for (" not in register
     assert not re.search(r"counts for\s*</span>", page)
+
+
+def test_register_xlsx_shows_a_completeness_just_below_a_threshold_below_it(tmp_path):
+    """26 of 29 questions answered is 89.7%, Amber for 'below 90%': register.xlsx showed it as 90%
+    beside the Amber (a '0%' format), the contradiction the pack no longer makes."""
+    from openpyxl import load_workbook
+
+    from officer import write_workbook
+    from pipeline.cycle.register import REGISTER_SHEET
+
+    blank = {question.ref: {"Status": None, "Evidence": None} for question in catalogue.QUESTIONS[:3]}
+    write_workbook(tmp_path / "returns" / "p1.xlsx", checklist=blank)
+    pack_html(tmp_path / "returns", tmp_path / "out")
+    sheet = load_workbook(tmp_path / "out" / "register.xlsx")[REGISTER_SHEET]
+    headers = [cell.value for cell in sheet[1]]
+    cell = sheet.cell(2, headers.index("Checklist completeness") + 1)
+    assert round(cell.value, 4) == 0.8966 and cell.number_format == "0.0%"
