@@ -734,3 +734,13 @@ def test_register_xlsx_shows_a_completeness_just_below_a_threshold_below_it(tmp_
     headers = [cell.value for cell in sheet[1]]
     cell = sheet.cell(2, headers.index("Checklist completeness") + 1)
     assert round(cell.value, 4) == 0.8966 and cell.number_format == "0.0%"
+
+
+def test_the_money_chart_says_council_funding_cannot_be_read_where_it_cannot(tmp_path):
+    """Council funding typed 'about 20k' was labelled 'council funding not given' on the money chart,
+    where its table says it cannot be read."""
+    from officer import write_workbook
+
+    write_workbook(tmp_path / "returns" / "p1.xlsx", register={"funding": "about 20k", "partner_contributions": 20000})
+    page = pack_html(tmp_path / "returns", tmp_path / "out")
+    assert "council funding cannot be read" in page and "council funding not given" not in page

@@ -423,7 +423,9 @@ def money_label(item: Any) -> str:
         return f"£{item.leverage:,.2f} per council £1"
     if item.partners_money is None:
         return "partners' money not known"
-    return "no council funding" if item.funding == 0 else "council funding not given"
+    if item.funding == 0:
+        return "no council funding"
+    return "council funding cannot be read" if "cannot be read" in item.leverage_reason else "council funding not given"
 
 
 def _leverage_words(total: Any, bars: Sequence[Any], money: Any, pounds: Any) -> str:
