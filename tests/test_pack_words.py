@@ -618,6 +618,7 @@ def test_a_profile_names_the_checklist_questions_not_answered_yes(tmp_path):
         ("copy", "this file is a copy of it, byte for byte"),
         ("same day", "both reviews were completed the same day, and it comes first by file name"),
         ("earlier", "its review was completed later"),
+        ("undated", "it says when its review was completed, and this one gives no date that can be read"),
     ],
 )
 def test_a_return_not_counted_says_truly_why_the_other_counts(tmp_path, second, why):
@@ -634,7 +635,7 @@ def test_a_return_not_counted_says_truly_why_the_other_counts(tmp_path, second, 
     if second == "copy":
         shutil.copyfile(inputs / "a.xlsx", inputs / "b.xlsx")
     else:
-        day = dt.date(2026, 4, 15) if second == "same day" else dt.date(2026, 3, 1)
+        day = {"same day": dt.date(2026, 4, 15), "earlier": dt.date(2026, 3, 1)}.get(second, "last spring")
         write_workbook(inputs / "b.xlsx", register={"review_completed_on": day, "name": "Other name"})
     page = pack_html(inputs, tmp_path / "out")
     profile = plain(page[page.index('id="p-b-xlsx"') :]).replace(" ,", ",")

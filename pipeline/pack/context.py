@@ -344,11 +344,13 @@ def _counts_instead_because(score: PartnershipScore, counted: PartnershipScore, 
     then, now = score.review_completed_on, counted.review_completed_on
     if now is not None and (then is None or now > then):
         return (
-            "its review was completed later" if then else "it says when its review was completed, and this one does not"
+            "its review was completed later"
+            if then
+            else "it says when its review was completed, and this one gives no date that can be read"
         )
     if now == then and now is not None:
         return "both reviews were completed the same day, and it comes first by file name"
-    return "neither says when its review was completed, and it comes first by file name"
+    return "neither gives a date its review was completed that can be read, and it comes first by file name"
 
 
 def _name_uniquely(partnerships: Sequence[dict[str, Any]]) -> None:
