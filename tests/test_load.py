@@ -359,34 +359,41 @@ def test_an_own_high_risk_below_a_blank_row_is_read(tmp_path, ref):
     assert not [item for item in outcome.report.findings if item.rule == "sheet.other_table"]
 
 
-def test_an_action_log_below_the_risks_is_another_table_where_the_open_rows_were_deleted(tmp_path):
-    """A tidy officer deleted the unused rows R10 to R20, then pasted their action log after one blank
-    row: the end of the register was taken from the template, so the log was read as risks, with six
-    risk.invalid errors ("Risk No.: the likelihood must be a whole number"). The register ends at its
-    last row the sheet has."""
+def assert_only_another_table(tmp_path, rows, *, below: int, delete_open_rows: bool = False) -> None:
+    """A return with `rows` typed into the Risks sheet from row `below` (after the open rows R10..R20
+    are deleted, with `delete_open_rows`) keeps the strategy's nine risks only, and its Risks sheet has
+    one finding: the rows are another table (sheet.other_table)."""
     from pipeline.check.assess import assess_folder
     from pipeline.config import Config
 
     def paste(book):
         sheet = book[catalogue.RISKS_SHEET.name]
-        sheet.delete_rows(catalogue.RISK_ROWS["R10"], 11)
-        below = catalogue.RISK_ROWS["R09"] + 2
-        log = (
-            ("No.", "Action", "Lead", "Due", "Status"),
-            (1, "Refresh the terms of reference", "Tom Bennett", "2026-06-30", "Open"),
-            (2, "Report to Cabinet", "Isla Singh", "2026-09-30", "Open"),
-        )
-        for offset, cells in enumerate(log):
+        if delete_open_rows:
+            sheet.delete_rows(catalogue.RISK_ROWS["R10"], 11)
+        for offset, cells in enumerate(rows):
             for column, value in enumerate(cells, start=1):
                 sheet.cell(below + offset, column, value)
 
-    write_workbook(tmp_path / "log.xlsx", edit=paste)
+    write_workbook(tmp_path / "pasted.xlsx", edit=paste)
     outcome = assess_folder(tmp_path, Config(), as_of=AS_OF)
     [score] = outcome.scores
     assert len(score.risks) == len(catalogue.RISKS)
     assert [item.rule for item in outcome.report.findings if item.sheet == catalogue.RISKS_SHEET.name] == [
         "sheet.other_table"
     ]
+
+
+def test_an_action_log_below_the_risks_is_another_table_where_the_open_rows_were_deleted(tmp_path):
+    """A tidy officer deleted the unused rows R10 to R20, then pasted their action log after one blank
+    row: the end of the register was taken from the template, so the log was read as risks, with six
+    risk.invalid errors ("Risk No.: the likelihood must be a whole number"). The register ends at its
+    last row the sheet has."""
+    log = (
+        ("No.", "Action", "Lead", "Due", "Status"),
+        (1, "Refresh the terms of reference", "Tom Bennett", "2026-06-30", "Open"),
+        (2, "Report to Cabinet", "Isla Singh", "2026-09-30", "Open"),
+    )
+    assert_only_another_table(tmp_path, log, below=catalogue.RISK_ROWS["R09"] + 2, delete_open_rows=True)
 
 
 @pytest.mark.parametrize("copy_name", ["Checklist (2)", "Checklist_2", "Checklist Copy"])
@@ -437,24 +444,8 @@ def test_a_table_pasted_below_the_risks_after_a_gap_is_not_read_as_risks(tmp_pat
     """An action log headed 'No. | Action | Lead', pasted after a blank row below the risk register: no
     header of the risks repeats, and its rows were read as risks '1' and '2'. Rows below the table's
     last row, after a blank row, are another table."""
-    from pipeline.check.assess import assess_folder
-    from pipeline.config import Config
-
-    def paste(book):
-        sheet = book[catalogue.RISKS_SHEET.name]
-        below = sheet.max_row + 2
-        rows = (("No.", "Action", "Lead", "Due date", "Status"), (1, "Agree data sharing", 3, 4, "In progress"))
-        for offset, values_ in enumerate(rows):
-            for column, value in enumerate(values_, start=1):
-                sheet.cell(below + offset, column, value)
-
-    write_workbook(tmp_path / "log.xlsx", edit=paste)
-    outcome = assess_folder(tmp_path, Config(), as_of=AS_OF)
-    [score] = outcome.scores
-    assert len(score.risks) == len(catalogue.RISKS)
-    assert [item.rule for item in outcome.report.findings if item.sheet == catalogue.RISKS_SHEET.name] == [
-        "sheet.other_table"
-    ]
+    rows = (("No.", "Action", "Lead", "Due date", "Status"), (1, "Agree data sharing", 3, 4, "In progress"))
+    assert_only_another_table(tmp_path, rows, below=max(catalogue.RISK_ROWS.values()) + 2)
 
 
 def test_a_second_tab_of_a_standard_sheets_name_is_pointed_out(tmp_path):
@@ -498,22 +489,5 @@ def test_a_risk_action_plan_below_the_register_is_another_table(tmp_path):
     """After a blank row, an officer listed actions for their risks, each row naming its risk in the Ref
     column ('R04 | Refresh the plan | Sam | 30/06/2026'): the rows were read as own risks R22 and R23,
     with four risk.invalid errors. A Ref the register already has is not a new risk."""
-    from pipeline.check.assess import assess_folder
-    from pipeline.config import Config
-
-    def plan(book):
-        sheet = book[catalogue.RISKS_SHEET.name]
-        below = max(catalogue.RISK_ROWS.values()) + 2
-        for offset, cells in enumerate(
-            (("R04", "Refresh the continuity plan", "Sam Patel", "30/06/2026"), ("R07", "Brief the board", "Ana", "Q3"))
-        ):
-            for column, value in enumerate(cells, start=1):
-                sheet.cell(below + offset, column, value)
-
-    write_workbook(tmp_path / "plan.xlsx", edit=plan)
-    outcome = assess_folder(tmp_path, Config(), as_of=AS_OF)
-    [score] = outcome.scores
-    assert len(score.risks) == len(catalogue.RISKS)
-    assert [item.rule for item in outcome.report.findings if item.sheet == catalogue.RISKS_SHEET.name] == [
-        "sheet.other_table"
-    ]
+    plan = (("R04", "Refresh the continuity plan", "Sam Patel", "30/06/2026"), ("R07", "Brief the board", "Ana", "Q3"))
+    assert_only_another_table(tmp_path, plan, below=max(catalogue.RISK_ROWS.values()) + 2)
