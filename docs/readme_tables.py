@@ -22,8 +22,8 @@ EXPLAINED = {
     "duplication.min_shared_organisations": "partner organisations two partnerships must both name to be a "
     "possible duplication",
     "duplication.min_purpose_similarity": "how alike their purposes must read, 0 to 1",
-    "duplication.near_identical": "how alike, letter by letter, two names must be to make a "
-    "possible duplication whatever partners they share, 0 to 1",
+    "duplication.near_identical": "how alike, letter by letter (common words such as Partnership left out), two "
+    "names must be to make a possible duplication whatever partners they share, 0 to 1",
     "organisation_aliases": "a table of name = name meant",
     "pdf_profiles_per_chunk": "profiles rendered to a part of the PDF, to bound memory; 0: the whole pack as one part",
 }

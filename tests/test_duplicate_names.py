@@ -131,3 +131,25 @@ def test_names_differing_by_a_point_of_the_compass_are_not_nearly_the_same():
         "Kingsmead Community Safety Partnership",
     ]
     assert list(near_identical(names, 0.9)) == [(2, 3)]
+
+
+def test_one_shared_organisation_is_said_in_the_singular(tmp_path):
+    """With duplication.min_shared_organisations = 1 a reason read '1 shared organisations and purposes alike'."""
+    config = tmp_path / "review.toml"
+    config.write_text("[duplication]\nmin_shared_organisations = 1\n", encoding="utf-8")
+    for partnership_id, (name, purpose, partners) in RETURNS.items():
+        if partnership_id in ("P-001", "P-002"):  # one partner shared: the Royal British Legion
+            write_workbook(
+                tmp_path / "returns" / f"{partnership_id}.xlsx",
+                partnership_id=partnership_id,
+                register={"name": name, "purpose": purpose, "partners": partners, "service_area": "Communities"},
+            )
+    result = CliRunner().invoke(
+        cli,
+        ["report", str(tmp_path / "returns"), "--out", str(tmp_path / "out"), "--as-of", "2026-04-30", "--no-pdf",
+         "--config", str(config)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert _pairs(tmp_path / "out") == {
+        ("P-001", "P-002"): ["1 shared organisation and purposes alike (1.00)", "the same name"]
+    }

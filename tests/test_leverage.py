@@ -117,8 +117,8 @@ def test_the_pack_says_it_and_why_not(run):
     assert (
         "Across the 2 partnerships that the council funds and that say what the other partners put in, partners "
         "put in £2.43 for each £1 of council funding (£85,000 against £35,000 a year). A further 2 partnerships "
-        "say what the other partners put in (£10,000 a year) but give no council funding to set it against, so "
-        "no figure per council pound."
+        "say what the other partners put in (£10,000 a year) but give no council funding to set it against "
+        "(none, or a figure not given or that cannot be read), so no figure per council pound."
     ) in html.unescape(block)
     assert "In all, 4 partnerships have no figure" in block
     profile = page[page.index('id="p-p-006-xlsx"') :]
@@ -157,7 +157,8 @@ def test_the_resources_chart_draws_council_and_partners_money_and_says_the_lever
     assert (
         "partners put in £2.43 for each £1 of council funding (£85,000 against £35,000 a year). A further 2 "
         "partnerships say what the other partners put in (£10,000 a year) but give no council funding to set it "
-        "against, so no figure per council pound. In all, 4 partnerships have no such figure; the table says why for each."
+        "against (none, or a figure not given or that cannot be read), so no figure per council pound. In all, 4 "
+        "partnerships have no such figure; the table says why for each."
     ) in figure
     assert (
         "The lower panel shows the 6 partnerships with most money a year, the council's funding then the partners' "

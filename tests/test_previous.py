@@ -586,6 +586,9 @@ def test_an_id_two_partnerships_shared_then_given_to_one_is_followed_partnership
     assert then["assurance_then"] == p017["history"][0]["checklist_assurance"] < 1
     assert change["names_changed"] == []
     assert change["ids_changed"] == [{"new": "P-041", "ended": "P-017"}, {"new": "P-042", "ended": "P-027"}]
+    # Whether last year's return counted, of each partnership that had one under its ID; none had for P-041.
+    counted = {(item["id"], item["status"]): item["counted_then"] for item in change["partnerships"]}
+    assert (counted["P-017", "continuing"], counted["P-017", "ended"], counted["P-041", "new"]) == (False, True, None)
     assert (change["carried_actions"], change["carried_actions_no_return"]) == (3, 0)
     assert sum(change["rag_then"].values()) == 2  # last year's ratings count P-017 once, as last year did
     section = change_section(tmp_path / "2027")

@@ -105,7 +105,7 @@ class PartnershipChange:
     rag_then_under_rules_now: str | None = None
     #: Whether last year's return counted there (False for a second return of a Partnership ID): last
     #: year's ratings count each ID once.
-    counted_then: bool = True
+    counted_then: bool | None = True  # None: no return last year
 
     @property
     def same_under_rules_now(self) -> bool:
@@ -420,7 +420,7 @@ def compare(current: Mapping[str, Any], previous: Mapping[str, Any], config: Any
                 name_then=str(last.get("name") or "") if this and last else "",
                 last_review=reviewed_before,
                 rag_then_under_rules_now=rating_under(last, config) if rerate and this and last else None,
-                counted_then=bool(last.get("counted", True)) if last else True,
+                counted_then=bool(last.get("counted", True)) if last else None,
             )
         )
         open_then.append(actions)

@@ -411,7 +411,8 @@ def leverage_summary(total: Any, money: Any, pounds: Any) -> str:
             f"{'A further' if total.partnerships else 'Yet'} {counted(total.partners_only, 'partnership')} "
             f"{'says' if total.partners_only == 1 else 'say'} what the other partners put in "
             f"({money(total.partners_only_money)} a year) but give{'s' if total.partners_only == 1 else ''} "
-            "no council funding to set it against, so no figure per council pound."
+            "no council funding to set it against (none, or a figure not given or that cannot be read), so no "
+            "figure per council pound."
         )
     return " ".join(words)
 

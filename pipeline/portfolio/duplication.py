@@ -214,7 +214,9 @@ def possible_duplicates(graph: nx.Graph, display: dict[str, str], config: Config
             common = sorted(set(graph[first]) & set(graph[second]))
             reasons = []
             if (first, second) in alike and similarity >= rules.min_purpose_similarity:
-                reasons.append(f"{len(common)} shared organisations and purposes alike ({similarity:.2f})")
+                reasons.append(
+                    f"{values.counted(len(common), 'shared organisation')} and purposes alike ({similarity:.2f})"
+                )
             if index in names:
                 score = names[index]
                 reasons.append("the same name" if score == 1 else f"names nearly the same ({score:.2f})")
