@@ -7,7 +7,10 @@ formats from here, so a date or an amount reads the same wherever it appears.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
+
+if TYPE_CHECKING:
+    from pipeline.config import Rag
 
 #: Shown where there is nothing to show: no answer, nothing to measure.
 EMPTY = "\u2014"
@@ -66,3 +69,9 @@ def percent_beside(value: float | None, limits: Sequence[float]) -> str:
     if value is not None and any(value < limit and round(value * 100) >= round(limit * 100) for limit in limits):
         return f"{value * 100:.1f}%"
     return percent(value)
+
+
+def percent_rated(value: float | None, rag: Rag, measure: str) -> str:
+    """Checklist completeness or assurance (`measure`) as the pack shows it beside a rating: with
+    `percent_beside` against the thresholds `rag` rates it by."""
+    return percent_beside(value, rag.limits(measure))

@@ -94,6 +94,11 @@ def folded(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+def compact(value: Value) -> str:
+    """A key or reference as people compare it: spaces and case aside ('P 001' is 'p001', 'R 21' is 'r21')."""
+    return "".join(text(value).split()).casefold()
+
+
 #: A copy's name as Excel ('Checklist (2)'), LibreOffice ('Checklist_2'), openpyxl or macOS ('X copy',
 #: 'X copy 2'), Windows ('X - Copy', 'X - Copy (2)'), a browser's download ('X (1)') or Google ('Copy of X') gives it.
 _COPY_NAME = re.compile(

@@ -497,7 +497,7 @@ OUT_OF_SCOPE_RULES: tuple[Check, ...] = (
 
 def id_key(partnership_id: str) -> str:
     """Partnership IDs are the same when they differ only in case or spaces."""
-    return re.sub(r"\s+", "", values.text(partnership_id)).casefold()
+    return values.compact(partnership_id)
 
 
 def duplicate_ids(workbooks: Sequence[Workbook]) -> Iterator[Finding]:

@@ -47,7 +47,7 @@ from pipeline.config import DEFAULT_OBJECTIVES, DEFAULT_TIERS, Limits, Objective
 from pipeline.files.reading import CannotRead, read_named_file
 from pipeline.check.rules import id_key
 from pipeline.check.score import counting_order
-from pipeline.cycle.compare import PreviousError, load_previous
+from pipeline.cycle.compare import PreviousError, load_previous, returns_by_identity
 from pipeline.cycle.fill import fill
 from pipeline.cycle.register import (
     OBJECTIVE_HEADERS,
@@ -275,9 +275,10 @@ def _not_returned(folder: Path, year: int | None) -> dict[str, Any]:
             return {}
         # A partnership whose ID changed this year was returned, under its new ID (`ids_changed`: the new
         # ID's partnership has the ended one's name; another partnership that shared the old ID has not).
-        names: dict[str, set[str]] = {}
-        for item in data["partnerships"]:
-            names.setdefault(id_key(item["id"]), set()).add(values.folded(str(item.get("name") or "")))
+        names = {
+            key: {values.folded(str(item.get("name") or "")) for item in returns}
+            for key, returns in returns_by_identity(data["partnerships"]).items()
+        }
         changed = {
             (id_key(pair["ended"]), name)
             for pair in change.get("ids_changed", ())

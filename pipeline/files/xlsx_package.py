@@ -25,6 +25,8 @@ from xml.sax.saxutils import quoteattr
 
 from lxml import etree
 
+from pipeline.files.formulas import moved
+
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -681,7 +683,7 @@ def _format_of(owner, without: list, sqref: str, origin: str, anchor: str):
     _set_sqref(element, sqref)
     if origin != anchor:
         for formula in element.iter(q("formula"), f"{{{_XM}}}f"):
-            formula.text = _moved(formula.text or "", origin, anchor)
+            formula.text = moved(formula.text or "", origin, anchor)
     return element
 
 
@@ -690,18 +692,6 @@ def _set_sqref(element, sqref: str) -> None:
         element.set("sqref", sqref)
     else:
         _holder(element).text = sqref
-
-
-def _moved(formula: str, origin: str, to: str) -> str:
-    """A formula written for the cell `origin` as written for `to` (relative references moved), by
-    openpyxl's translator; as it was when it cannot be read."""
-    from openpyxl.formula.tokenizer import TokenizerError
-    from openpyxl.formula.translate import Translator, TranslatorError
-
-    try:
-        return Translator(f"={formula}", origin=origin).translate_formula(to)[1:]
-    except (TokenizerError, TranslatorError, ValueError):
-        return formula
 
 
 def _bounds(item: str) -> tuple[int, int, int, int]:

@@ -18,6 +18,7 @@ from pipeline import catalogue
 from pipeline.formats import days, days_said, money
 from pipeline.values import counted
 from pipeline.config import Config
+from pipeline.portfolio.leverage import FUNDING, unreadable
 from pipeline.check.score import (
     AMBER,
     COMPLETE,
@@ -426,7 +427,9 @@ def money_label(item: Any) -> str:
         return "partners' money not known"
     if item.funding == 0:
         return "no council funding"
-    return "council funding cannot be read" if "cannot be read" in item.leverage_reason else "council funding not given"
+    return (
+        "council funding cannot be read" if item.leverage_reason == unreadable(FUNDING) else "council funding not given"
+    )
 
 
 def _leverage_words(total: Any, bars: Sequence[Any], money: Any, pounds: Any) -> str:

@@ -27,7 +27,7 @@ from pipeline.cycle.compare import NO_RETURN, NOT_ASSESSED_NOW, NOT_CARRIED_OVER
 from pipeline.files.names import slug
 from pipeline.findings import RULES, ValidationReport
 from pipeline.pack.chart_figures import chart_figures, leverage_summary
-from pipeline.formats import EMPTY, days, long_date, money, percent, percent_beside
+from pipeline.formats import EMPTY, days, long_date, money, percent, percent_rated
 from pipeline.pack.charts import CHART_TITLES, NETWORK_CHART, NETWORK_TITLE, marks_movement, network_picture
 from pipeline.pack.results import file_counts
 from pipeline.pack.trend import DRAWN, has_points, shown, trend_svg
@@ -906,9 +906,6 @@ def change_summary(
         if key and item["score"].counted:  # the return that counts for its ID (score.mark_duplicates)
             first_file[key], anchors[key] = item["score"].file, item["anchor"]
 
-    def completeness(value: float | None) -> str:
-        return percent_beside(value, rag.limits("completeness"))
-
     def rows(changes) -> list[dict[str, Any]]:
         return [
             {
@@ -917,7 +914,10 @@ def change_summary(
                 "anchor": anchors.get(id_key(change.id)),
                 "rag_then": change.rag_then,
                 "rag_now": change.rag_now,
-                "completeness": f"{completeness(change.completeness_then)} \u2192 {completeness(change.completeness_now)}",
+                "completeness": " \u2192 ".join(
+                    percent_rated(value, rag, "completeness")
+                    for value in (change.completeness_then, change.completeness_now)
+                ),
                 "completeness_change": points(change.completeness_then, change.completeness_now),
                 "what_changed": change.what_changed,
                 "last_review": change.last_review,
@@ -975,11 +975,9 @@ def change_summary(
                 "new": new.id,
                 "ended": ended.id,
                 "name": " ".join(ended.name.split()),
-                # Last year's ID is another partnership's this year: two shared it, as rollover pointed out.
-                "shared": any(
-                    change.status != "ended" and id_key(change.id) == id_key(ended.id)
-                    for change in comparison.partnerships
-                ),
+                # Last year's ID is another partnership's this year: two shared it, as rollover pointed out
+                # (`find` gives this year's partnership of an ID before last year's that ended).
+                "shared": comparison.find(ended.id).status != "ended",
             }
             for new, ended in comparison.ids_changed
         ],
@@ -1066,14 +1064,14 @@ def profile_change(
         "measures": [
             (
                 "Checklist completeness",
-                percent_beside(change.completeness_then, rag.limits("completeness")),
-                percent_beside(change.completeness_now, rag.limits("completeness")),
+                percent_rated(change.completeness_then, rag, "completeness"),
+                percent_rated(change.completeness_now, rag, "completeness"),
                 points(change.completeness_then, change.completeness_now),
             ),
             (
                 "Checklist assurance",
-                percent_beside(change.assurance_then, rag.limits("assurance")),
-                percent_beside(change.assurance_now, rag.limits("assurance")),
+                percent_rated(change.assurance_then, rag, "assurance"),
+                percent_rated(change.assurance_now, rag, "assurance"),
                 points(change.assurance_then, change.assurance_now),
             ),
         ],

@@ -18,7 +18,7 @@ import markupsafe
 from markupsafe import Markup
 
 from pipeline import catalogue, significance, values
-from pipeline.formats import days, long_date, money, percent, percent_beside
+from pipeline.formats import days, long_date, money, percent, percent_rated
 from pipeline.pack.palette import STYLESHEET
 from pipeline.pack.sections import ABOVE_PROFILES, CONTENTS_TITLE, SECTION_TITLES
 
@@ -111,7 +111,7 @@ def breakable(value: object) -> Markup:
 def rated_percent(context, value: float | None, measure: str) -> str:
     """Checklist completeness or assurance beside a rating: with a decimal place where a whole percent
     would read as at or above the configured limit it is below (see `formats.percent_beside`)."""
-    return percent_beside(value, context["config"].rag.limits(measure))
+    return percent_rated(value, context["config"].rag, measure)
 
 
 @pass_context

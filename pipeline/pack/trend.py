@@ -17,7 +17,7 @@ from typing import Any, Mapping, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
 from pipeline.config import Rag
-from pipeline.formats import percent_beside
+from pipeline.formats import percent_rated
 from pipeline.pack.palette import BLUE, CHART_INK, CHART_LINE, CHART_MUTED, VERMILLION, WHITE
 
 #: The picture's size in SVG units (it scales to the width it is given) and its plot area.
@@ -35,7 +35,7 @@ DRAWN = ("checklist_completeness", "checklist_assurance")
 def shown(entry: Mapping[str, Any], key: str, rag: Rag) -> str:
     """A year's figure (`key`, one of `DRAWN`) as the pack shows it beside a rating under `rag`'s
     thresholds (`formats.percent_beside`: 89.7%, not 90%, for a figure below 90%)."""
-    return percent_beside(entry.get(key), rag.limits("completeness" if key == DRAWN[0] else "assurance"))
+    return percent_rated(entry.get(key), rag, "completeness" if key == DRAWN[0] else "assurance")
 
 
 def has_points(entries) -> bool:

@@ -88,6 +88,7 @@ class PossibleDuplicate:
     shared_words: tuple[str, ...]
     similarity: float  # of the purposes, 0 to 1, two decimal places
     reasons: tuple[str, ...] = ()  # why the pair is listed, in words the pack prints
+    names_alike: float = 0.0  # of the names (`near_identical`): 1 the same, 0 not nearly so
 
 
 @dataclass(frozen=True)
@@ -217,9 +218,9 @@ def possible_duplicates(graph: nx.Graph, display: dict[str, str], config: Config
                 reasons.append(
                     f"{values.counted(len(common), 'shared organisation')} and purposes alike ({similarity:.2f})"
                 )
-            if index in names:
-                score = names[index]
-                reasons.append("the same name" if score == 1 else f"names nearly the same ({score:.2f})")
+            names_alike = names.get(index, 0.0)
+            if names_alike:
+                reasons.append("the same name" if names_alike == 1 else f"names nearly the same ({names_alike:.2f})")
             if not reasons:
                 continue
             one, other = sorted(
@@ -234,12 +235,13 @@ def possible_duplicates(graph: nx.Graph, display: dict[str, str], config: Config
                     tuple(sorted(set(words[first]) & set(words[second]))),
                     similarity,
                     tuple(reasons),
+                    names_alike,
                 )
             )
     found.sort(  # most alike first: of one name, then of names nearly the same, then by purpose and partners
         key=lambda item: (
-            "the same name" not in item.reasons,
-            not any(reason.startswith("names nearly") for reason in item.reasons),
+            item.names_alike != 1,
+            not item.names_alike,
             -item.similarity,
             -len(item.shared_organisations),
             item.partnerships[0].label,

@@ -40,6 +40,11 @@ class Leverage:
     reason: str  # why there is no value, or where the partners' money comes from
 
 
+def unreadable(key: str) -> str:
+    """Why there is no leverage when the answer `key` (FUNDING, PARTNERS) cannot be read."""
+    return f"'{_label(key)}' cannot be read"
+
+
 def _label(key: str) -> str:
     field = catalogue.FIELDS_BY_KEY.get(key)
     return (
@@ -62,9 +67,9 @@ def partnership_leverage(score: PartnershipScore, workbook: Workbook) -> Leverag
         return Leverage(None, None, None, "not a partnership under the strategy (out of scope)")
     council, total, partners = (_amount(workbook, key) for key in (FUNDING, TOTAL, PARTNERS))
     if partners is values.INVALID:
-        return Leverage(None, None, None, f"'{_label(PARTNERS)}' cannot be read")
+        return Leverage(None, None, None, unreadable(PARTNERS))
     if council is values.INVALID:
-        return Leverage(None, None, partners, f"'{_label(FUNDING)}' cannot be read")
+        return Leverage(None, None, partners, unreadable(FUNDING))
     if council is None:
         return Leverage(None, None, partners, f"'{_label(FUNDING)}' is not given")
     note = f"'{_label(PARTNERS)}'"

@@ -28,6 +28,7 @@ from pipeline.read import table_rows
 from pipeline.read.folder import relative_name
 from pipeline.cycle import DEMO_KEYWORDS
 from pipeline.files.fast_xlsx import OUTPUT_CATEGORY
+from pipeline.files.formulas import moved
 from pipeline.read.preflight import (
     CORE_PROPERTIES,
     TOO_SLOW,
@@ -589,8 +590,9 @@ def _copies(present: set[str], standard: Sequence[str]) -> list[tuple[str, str]]
     found = []
     for name in sorted(present - set(standard)):
         original = values.copied_from(name)
-        if values.folded(values.clean_text(name)) in by_name:  # a second tab of the same name, 'risks ' by 'Risks'
-            found.append((name, by_name[values.folded(values.clean_text(name))]))
+        same = values.folded(values.clean_text(name))  # a second tab of the same name, 'risks ' by 'Risks'
+        if same in by_name:
+            found.append((name, by_name[same]))
         elif original is not None and values.folded(original) in by_name:
             found.append((name, by_name[values.folded(original)]))
     return found
@@ -598,17 +600,11 @@ def _copies(present: set[str], standard: Sequence[str]) -> list[tuple[str, str]]
 
 def _filled_down(first: str, formula: str, reference: str) -> str:
     """The formula of a cell a shared formula was filled down to: its first cell's, with the cell
-    references moved as filling them down moves them (openpyxl's translator; loaded only for this)."""
-    text = "=" + _unescape(formula)
+    references moved as filling them down moves them (`formulas.moved`)."""
+    text = _unescape(formula)
     if not re.search(r"[A-Za-z]\$?\d", formula):
-        return text  # no cell reference to move: =TODAY()+30
-    from openpyxl.formula.tokenizer import TokenizerError
-    from openpyxl.formula.translate import Translator, TranslatorError
-
-    try:
-        return Translator(text, origin=first).translate_formula(reference)
-    except (TokenizerError, TranslatorError, ValueError):  # an error literal newer than openpyxl, say
-        return text
+        return "=" + text  # no cell reference to move: =TODAY()+30
+    return "=" + moved(text, first, reference)
 
 
 def _unescape(text: str) -> str:
@@ -927,7 +923,7 @@ def _read_risks(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[RiskRow
     # another table starts, unless the row is a risk itself.
     open_refs = {ref.casefold() for ref in catalogue.RISK_ROWS} - used
     table_end = max(strategy_rows)
-    while table_end < sheet.last_row and _folded_ref(sheet.get(table_end + 1, ref_column)) in open_refs:
+    while table_end < sheet.last_row and values.compact(sheet.get(table_end + 1, ref_column)) in open_refs:
         table_end += 1
     blank_before = False
     # From the header down: a risk sorted above R01 (a table sorted by score) is the officer's too.
@@ -969,11 +965,7 @@ def _read_risks(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[RiskRow
     return tuple(rows)
 
 
-_RISK_REF = re.compile(r"r\s*-?\s*\d{1,3}")
-
-
-def _folded_ref(value: Value) -> str:
-    return "".join(values.text(value).split()).casefold()
+_RISK_REF = re.compile(r"r-?\d{1,3}")  # a Ref as `values.compact` gives it: 'R 21' is 'r21'
 
 
 def _a_risk(cells: list[Value], used: set[str]) -> bool:
@@ -985,7 +977,7 @@ def _a_risk(cells: list[Value], used: set[str]) -> bool:
     rated = all(
         values.rating(value, catalogue.RISK_RATINGS) not in (None, values.INVALID) for value in (likelihood, impact)
     )
-    folded = _folded_ref(ref)
+    folded = values.compact(ref)
     return (bool(_RISK_REF.fullmatch(folded)) and folded not in used) or rated
 
 
