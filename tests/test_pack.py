@@ -397,6 +397,7 @@ def test_text_with_no_space_to_break_at_stays_on_the_page(tmp_path):
     assert not overprinted, overprinted[:10]
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_a_long_list_of_objectives_is_shown_whole_on_the_page(tmp_path):
     """The configuration may list up to 30 objectives with references of up to 16 characters: the matrix
     of partnerships against objectives shows every one of them within the page, where the columns
@@ -431,6 +432,7 @@ def test_a_long_list_of_objectives_is_shown_whole_on_the_page(tmp_path):
     assert all(item.ref in matrix for item in objectives)
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_running_heads_too_long_for_one_line_keep_every_space(tmp_path):
     """A council's long name and title wrap the running head over two lines: it reads as written on
     every page, where the word after the line break was run into the next ('andjoint')."""
@@ -453,6 +455,7 @@ def test_running_heads_too_long_for_one_line_keep_every_space(tmp_path):
     assert all(head in page for page in pages), [page[:200] for page in pages if head not in page][:3]
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_a_figure_too_wide_for_its_column_stays_in_it(tmp_path):
     """The register's columns are fixed (so that its parts break as one table would): a funding of
     £1,234,567,890 (a slip of three zeros, or a pooled budget) wraps at a thousands separator in its
@@ -818,6 +821,7 @@ def test_a_table_caption_is_never_left_alone_at_a_page_foot():
     assert not separated, f"the caption was left alone at a page's foot below {separated} px of content"
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_a_long_due_date_stays_in_its_column(tmp_path):
     """'27 September 2025', kept on one line, ran into the Status column of the profile's improvement
     table in the PDF; it now wraps before its year."""
@@ -845,6 +849,7 @@ def test_a_long_due_date_stays_in_its_column(tmp_path):
     assert not re.findall(r"\b20\d\d[A-Z]\w*", text)  # '2026Not started': the year run into the Status
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_the_headline_funding_of_ten_millions_stays_on_one_line(tmp_path):
     """£10,547,500 in the summary's tile broke after '£10,547,' in the PDF."""
     from officer import write_workbook

@@ -143,6 +143,7 @@ def test_settings_used_are_written_as_in_the_configuration_file(page):
     assert not re.search(r"None|\{|\[|'", " ".join(rows.values()))
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_an_id_or_name_pasted_far_too_long_is_quoted_short(tmp_path):
     """A paragraph pasted as the Partnership ID, and a page as the name (register.invalid): the pack
     printed both whole wherever it names the partnership (three such returns made a 395-page PDF). The
@@ -453,6 +454,7 @@ def test_a_year_with_nothing_in_scope_gives_no_empty_tables_or_ranks(tmp_path):
     assert rows and all(rank == "\u2014" for _, rank in rows), rows
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_long_ids_file_names_and_figures_read_whole_on_screen_and_on_paper(tmp_path):
     """A valid 40-character Partnership ID, and a second return of an ID under a long file name: the
     `<wbr>` that let them wrap was read by the browser as a space ('P-2026-COMMUNIT Y-SAFETY'), so a
