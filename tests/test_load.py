@@ -603,3 +603,29 @@ def test_own_risks_right_under_the_register_in_its_words_are_still_read(tmp_path
     assert {item.rule for item in outcome.report.findings if item.sheet == catalogue.RISKS_SHEET.name} == {
         "risk.unrated"
     }
+
+
+def test_a_table_pasted_right_under_the_objectives_is_another_table(tmp_path):
+    """An action log pasted straight under the council's objectives: its header and rows were read as
+    objectives 'No.', '1' and '2', written to answers.csv and the register, and their names and dates
+    counted as answers left out of the figures. The same rule as below the risks: a header row of
+    another table (and its title) starts another table, not read."""
+    from pipeline.check.assess import assess_folder
+    from pipeline.config import DEFAULT_OBJECTIVES, Config
+
+    below = catalogue.OBJECTIVES_SHEET.first_row + len(DEFAULT_OBJECTIVES)
+
+    def paste(book):
+        sheet = book[catalogue.OBJECTIVES_SHEET.name]
+        for offset, cells in enumerate((("Action plan",), *ACTION_LOG)):
+            for column, value in enumerate(cells, start=1):
+                sheet.cell(below + offset, column, value)
+
+    write_workbook(tmp_path / "pasted.xlsx", edit=paste)
+    outcome = assess_folder(tmp_path, Config(), as_of=AS_OF)
+    [workbook] = outcome.batch.workbooks
+    assert [row.ref for row in workbook.objectives] == [item.ref for item in DEFAULT_OBJECTIVES]
+    assert [(item.sheet, item.cell, item.rule) for item in outcome.report.findings] == [
+        (catalogue.OBJECTIVES_SHEET.name, f"A{below}", "sheet.other_table")
+    ]
+    assert "below the list of objectives: it is not read as objectives" in outcome.report.findings[0].message

@@ -888,12 +888,23 @@ def _read_objectives(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[Ob
     workbook was made with), so the rules compare it with this year's list rather than the loader."""
     layout = catalogue.OBJECTIVES_SHEET
     _check_headers(sheet, layout, layout.header_row, name, found)
-    rows = []
+    rows: list[ObjectiveRow] = []
     (ref_column,), answers = _columns(layout, ("Ref",)), _columns(layout, ("Objective", "Contributes", "How"))
+    chosen = (layout.headers.index("Contributes"),)
+    above: list[Value] = []
     for row in range(layout.first_row, sheet.last_row + 1):
-        ref = values.text(sheet.get(row, ref_column))
+        cells = sheet.cells(row, (ref_column, *answers))
+        if _a_header_row(cells, layout.headers, chosen):
+            # Another table pasted below the list (an action log): its title and rows are not objectives.
+            start = row - 1 if row > layout.first_row and _a_title(above) else row
+            found.append(_other_table(name, layout, start, "list of objectives", "objectives"))
+            if rows and rows[-1].row == start:
+                rows.pop()
+            break
+        above = cells
+        ref = values.text(cells[0])
         if ref:
-            rows.append(ObjectiveRow(ref, row, *sheet.cells(row, answers)))
+            rows.append(ObjectiveRow(ref, row, *cells[1:]))
     return tuple(rows)
 
 
@@ -1012,8 +1023,8 @@ def _a_heading(value: Value) -> bool:
 def _a_header_row(cells: list[Value], headers: tuple[str, ...], chosen: tuple[int, ...]) -> bool:
     """Whether a row below a table (its `cells` in the table's columns, `headers`) is a header row: the
     table's own (one of its headers in its column), or another table's: two or more headings
-    (`_a_heading`), one of them in a column `chosen` from a list (a risk's rating), where a row of
-    answers never has one."""
+    (`_a_heading`), one of them in a column `chosen` from a list (a risk's rating, an objective's Yes or
+    No), where a row of answers never has one."""
     if any(values.folded(values.text(value)) == values.folded(header) for value, header in zip(cells, headers)):
         return True
     headings = [index for index, value in enumerate(cells) if _a_heading(value)]
