@@ -162,7 +162,8 @@ RULES: dict[RuleCode, Rule] = {
         Rule(
             RuleCode.SHEET_OTHER_TABLE,
             WARNING,
-            "another table pasted below the risk register (a header row again, or rows after a gap): not read as risks",
+            "another table pasted below the risk register or the objectives (its header row or title, rows naming "
+            "risks already listed, or rows after a gap): not read as risks or objectives",
             "Another table starts at row {row}, below the {table}: it is not read as {what}. Move it to a sheet "
             "of its own.",
         ),

@@ -359,10 +359,20 @@ def test_an_own_high_risk_below_a_blank_row_is_read(tmp_path, ref):
     assert not [item for item in outcome.report.findings if item.rule == "sheet.other_table"]
 
 
-def assert_only_another_table(tmp_path, rows, *, below: int, delete_open_rows: bool = False) -> None:
-    """A return with `rows` typed into the Risks sheet from row `below` (after the open rows R10..R20
-    are deleted, with `delete_open_rows`) keeps the strategy's nine risks only, and its Risks sheet has
-    one finding: the rows are another table (sheet.other_table)."""
+def assert_only_another_table(
+    tmp_path,
+    rows,
+    *,
+    below: int,
+    delete_open_rows: bool = False,
+    column: int = 1,
+    risks: dict | None = None,
+    starts: int | None = None,
+) -> None:
+    """A return with `rows` typed into the Risks sheet from row `below` and `column` (after the open rows
+    R10..R20 are deleted, with `delete_open_rows`) keeps the strategy's nine risks and its own `risks`
+    only, and its Risks sheet has one finding: another table (sheet.other_table) starts at row `starts`
+    (the first row typed unless given)."""
     from pipeline.check.assess import assess_folder
     from pipeline.config import Config
 
@@ -371,15 +381,15 @@ def assert_only_another_table(tmp_path, rows, *, below: int, delete_open_rows: b
         if delete_open_rows:
             sheet.delete_rows(catalogue.RISK_ROWS["R10"], 11)
         for offset, cells in enumerate(rows):
-            for column, value in enumerate(cells, start=1):
-                sheet.cell(below + offset, column, value)
+            for index, value in enumerate(cells, start=column):
+                sheet.cell(below + offset, index, value)
 
-    write_workbook(tmp_path / "pasted.xlsx", edit=paste)
+    write_workbook(tmp_path / "pasted.xlsx", risks=risks, edit=paste)
     outcome = assess_folder(tmp_path, Config(), as_of=AS_OF)
-    [score] = outcome.scores
-    assert len(score.risks) == len(catalogue.RISKS)
-    assert [item.rule for item in outcome.report.findings if item.sheet == catalogue.RISKS_SHEET.name] == [
-        "sheet.other_table"
+    [workbook] = outcome.batch.workbooks
+    assert [risk.ref for risk in workbook.risks][len(catalogue.RISKS) :] == list(risks or ())
+    assert [(item.rule, item.cell) for item in outcome.report.findings if item.sheet == catalogue.RISKS_SHEET.name] == [
+        ("sheet.other_table", f"A{starts or below}")
     ]
 
 
@@ -491,3 +501,131 @@ def test_a_risk_action_plan_below_the_register_is_another_table(tmp_path):
     with four risk.invalid errors. A Ref the register already has is not a new risk."""
     plan = (("R04", "Refresh the continuity plan", "Sam Patel", "30/06/2026"), ("R07", "Brief the board", "Ana", "Q3"))
     assert_only_another_table(tmp_path, plan, below=max(catalogue.RISK_ROWS.values()) + 2)
+
+
+#: An action log as officers keep one, with its header row.
+ACTION_LOG = (
+    ("No.", "Action", "Lead", "Due", "Status"),
+    (1, "Refresh the terms of reference", "Tom Bennett", "2026-06-30", "Open"),
+    (2, "Report to Cabinet", "Isla Singh", "2026-09-30", "Open"),
+)
+OWN_RISK = {"R10": {"Risk": "Key partner leaves", "Likelihood": 2, "Impact": 3}}
+
+
+@pytest.mark.parametrize(
+    "rows, below, column, risks, delete_open_rows",
+    [
+        pytest.param(ACTION_LOG, catalogue.RISK_ROWS["R20"] + 1, 1, None, False, id="under the open rows"),
+        pytest.param(ACTION_LOG, catalogue.RISK_ROWS["R09"] + 1, 1, None, True, id="open rows deleted"),
+        pytest.param(ACTION_LOG, catalogue.RISK_ROWS["R11"], 1, OWN_RISK, False, id="under an own risk"),
+        pytest.param(ACTION_LOG, catalogue.RISK_ROWS["R11"], 2, OWN_RISK, False, id="beside the open rows' Refs"),
+        pytest.param(
+            (("Name", "Organisation", "Role", "Email", "Phone"), ("Tom Bennett", "Police", "Chair", "t@police.uk")),
+            catalogue.RISK_ROWS["R20"] + 1,
+            1,
+            None,
+            False,
+            id="contacts",
+        ),
+        pytest.param(
+            (
+                ("Funding source", "Annual budget (£)", "Council funding (£)", "Partner contributions (£)"),
+                ("Lottery", 20000, 5000, 15000),
+            ),
+            catalogue.RISK_ROWS["R20"] + 1,
+            1,
+            None,
+            False,
+            id="budget",
+        ),
+        pytest.param(
+            (
+                ("Risk", "Action", "Owner", "Due date", "Status"),
+                ("R04", "Refresh the plan", "Sam", "2026-06-30", "Open"),
+            ),
+            catalogue.RISK_ROWS["R20"] + 1,
+            1,
+            None,
+            False,
+            id="headers in other columns",
+        ),
+    ],
+)
+def test_a_table_pasted_right_under_the_risks_is_another_table(tmp_path, rows, below, column, risks, delete_open_rows):
+    """An action log (or a contact list, a budget) pasted straight under the risks, with no blank row
+    and a header row of its own: its header was read as a risk 'No.' with a likelihood of 'Lead', its
+    rows as risks '1' and '2', with six risk.invalid errors and wrong counts of risks. A header row of
+    the template's own words (Action, Owner, Due, Status, Name, Email, Budget), one where a risk has its
+    rating, starts another table, wherever it is below R09."""
+    assert_only_another_table(
+        tmp_path, rows, below=below, column=column, risks=risks, delete_open_rows=delete_open_rows
+    )
+
+
+def test_an_action_plan_with_a_title_right_under_the_risks_is_another_table(tmp_path):
+    """A title row ('Risk actions', in the Risk column) above an action log pasted under the risks: the
+    title was read as an unrated own risk. The table starts at its title."""
+    below = catalogue.RISK_ROWS["R20"] + 1
+    assert_only_another_table(tmp_path, ((None, "Risk actions"), *ACTION_LOG), below=below, starts=below)
+
+
+def test_a_risk_action_plan_right_under_the_risks_is_another_table(tmp_path):
+    """A risk action plan with no header row, pasted straight under the register, each row naming its
+    risk ('R04 | Refresh the plan | Sam | 30/06/2026'): its rows were read as own risks R21 and R22, with
+    four risk.invalid errors. A row naming a risk already listed, not rated, is not a new risk."""
+    plan = (("R04", "Refresh the continuity plan", "Sam Patel", "30/06/2026"), ("R07", "Brief the board", "Ana", "Q3"))
+    assert_only_another_table(tmp_path, plan, below=catalogue.RISK_ROWS["R20"] + 1)
+
+
+def test_own_risks_right_under_the_register_in_its_words_are_still_read(tmp_path):
+    """Own risks typed under the register's last row, one with a new Ref, one with none, their cells in
+    the template's own words ('Funding', 'Annual review', 'Service lead'), not rated: risks all the
+    same (risk.unrated), not another table."""
+    from pipeline.check.assess import assess_folder
+    from pipeline.config import Config
+
+    def add(book):
+        sheet = book[catalogue.RISKS_SHEET.name]
+        below = catalogue.RISK_ROWS["R20"] + 1
+        for offset, cells in enumerate(
+            (
+                ("R21", "Budget", None, None, "Annual review", "Lead officer"),
+                (None, "Funding", None, None, "Review", "Service lead"),
+            )
+        ):
+            for column, value in enumerate(cells, start=1):
+                sheet.cell(below + offset, column, value)
+
+    write_workbook(tmp_path / "own.xlsx", edit=add)
+    outcome = assess_folder(tmp_path, Config(), as_of=AS_OF)
+    [workbook] = outcome.batch.workbooks
+    assert [risk.ref for risk in workbook.risks][len(catalogue.RISKS) :] == ["R21", "R22"]
+    assert {item.rule for item in outcome.report.findings if item.sheet == catalogue.RISKS_SHEET.name} == {
+        "risk.unrated"
+    }
+
+
+def test_a_table_pasted_right_under_the_objectives_is_another_table(tmp_path):
+    """An action log pasted straight under the council's objectives: its header and rows were read as
+    objectives 'No.', '1' and '2', written to answers.csv and the register, and their names and dates
+    counted as answers left out of the figures. The same rule as below the risks: a header row of
+    another table (and its title) starts another table, not read."""
+    from pipeline.check.assess import assess_folder
+    from pipeline.config import DEFAULT_OBJECTIVES, Config
+
+    below = catalogue.OBJECTIVES_SHEET.first_row + len(DEFAULT_OBJECTIVES)
+
+    def paste(book):
+        sheet = book[catalogue.OBJECTIVES_SHEET.name]
+        for offset, cells in enumerate((("Action plan",), *ACTION_LOG)):
+            for column, value in enumerate(cells, start=1):
+                sheet.cell(below + offset, column, value)
+
+    write_workbook(tmp_path / "pasted.xlsx", edit=paste)
+    outcome = assess_folder(tmp_path, Config(), as_of=AS_OF)
+    [workbook] = outcome.batch.workbooks
+    assert [row.ref for row in workbook.objectives] == [item.ref for item in DEFAULT_OBJECTIVES]
+    assert [(item.sheet, item.cell, item.rule) for item in outcome.report.findings] == [
+        (catalogue.OBJECTIVES_SHEET.name, f"A{below}", "sheet.other_table")
+    ]
+    assert "below the list of objectives: it is not read as objectives" in outcome.report.findings[0].message

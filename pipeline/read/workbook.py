@@ -888,12 +888,23 @@ def _read_objectives(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[Ob
     workbook was made with), so the rules compare it with this year's list rather than the loader."""
     layout = catalogue.OBJECTIVES_SHEET
     _check_headers(sheet, layout, layout.header_row, name, found)
-    rows = []
+    rows: list[ObjectiveRow] = []
     (ref_column,), answers = _columns(layout, ("Ref",)), _columns(layout, ("Objective", "Contributes", "How"))
+    chosen = (layout.headers.index("Contributes"),)
+    above: list[Value] = []
     for row in range(layout.first_row, sheet.last_row + 1):
-        ref = values.text(sheet.get(row, ref_column))
+        cells = sheet.cells(row, (ref_column, *answers))
+        if _a_header_row(cells, layout.headers, chosen):
+            # Another table pasted below the list (an action log): its title and rows are not objectives.
+            start = row - 1 if row > layout.first_row and _a_title(above) else row
+            found.append(_other_table(name, layout, start, "list of objectives", "objectives"))
+            if rows and rows[-1].row == start:
+                rows.pop()
+            break
+        above = cells
+        ref = values.text(cells[0])
         if ref:
-            rows.append(ObjectiveRow(ref, row, *sheet.cells(row, answers)))
+            rows.append(ObjectiveRow(ref, row, *cells[1:]))
     return tuple(rows)
 
 
@@ -917,45 +928,44 @@ def _read_risks(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[RiskRow
     first = min(strategy_rows)
     used = {risk.ref.casefold() for risk in catalogue.RISKS}
     (ref_column,) = _columns(layout, ("Ref",))
-    headers = {column: values.folded(header) for column, header in zip((ref_column, *content), ("Ref", *_RISK_CONTENT))}
+    columns, order = (ref_column, *content), ("Ref", *_RISK_CONTENT)
     # The table ends at its last open row the sheet still has (R20, unless the officer deleted the open
-    # rows): the rows below R09 whose Refs run on as the template's do. Below it, after a blank row,
-    # another table starts, unless the row is a risk itself.
+    # rows): the rows below R09 whose Refs run on as the template's do. Below it, a row that is not a
+    # risk itself starts another table after a blank row, or when its Ref names a risk already listed.
     open_refs = {ref.casefold() for ref in catalogue.RISK_ROWS} - used
     table_end = max(strategy_rows)
     while table_end < sheet.last_row and values.compact(sheet.get(table_end + 1, ref_column)) in open_refs:
         table_end += 1
     blank_before = False
+    chosen = (order.index("Likelihood"), order.index("Impact"))
+    above: list[Value] = []
     # From the header down: a risk sorted above R01 (a table sorted by score) is the officer's too.
     for row in range(table.header_row + 1, sheet.last_row + 1):
         if row in strategy_rows:
             continue
-        cells = [sheet.get(row, column) for column in headers]  # the Ref, then the answers
+        cells = sheet.cells(row, columns)  # the Ref, then the answers
+        answered = any(value is not None for value in cells[1:])
         if row > max(strategy_rows) and (
-            any(values.folded(values.text(value)) == header for value, header in zip(cells, headers.values()))
+            _a_header_row(cells, order, chosen)
             or (
-                blank_before
-                and row > table_end
-                and any(value is not None for value in cells)
+                row > table_end
                 and not _a_risk(cells, used)
-            )
-        ):  # a header row again, or rows after a gap below the table: another table pasted there (an
-            # action log, say), not risks
-            found.append(
-                finding(
-                    RuleCode.SHEET_OTHER_TABLE,
-                    file=name,
-                    sheet=layout.name,
-                    cell=f"A{row}",
-                    row=row,
-                    table="risk register",
-                    what="risks",
+                and (
+                    (blank_before and any(value is not None for value in cells))
+                    or (answered and values.compact(cells[0]) in used)
                 )
             )
+        ):  # a header row (this table's again, or another's), rows after a gap below the table, or
+            # actions for the risks already listed: another table pasted there (an action log, say), not risks
+            start = row - 1 if row - 1 > max(strategy_rows) and _a_title(above) else row  # its title
+            found.append(_other_table(name, layout, start, "risk register", "risks"))
+            if rows[-1].row == start:
+                rows.pop()
             break
         blank_before = all(value is None for value in cells)
+        above = cells
         answers = cells[1:]
-        if any(value is not None for value in answers):
+        if answered:
             ref = values.text(sheet.get(row, ref_column))
             number = max(row - first + 1, len(catalogue.RISKS) + 1)
             while not ref or ref.casefold() in used:
@@ -963,6 +973,69 @@ def _read_risks(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[RiskRow
             used.add(ref.casefold())
             rows.append(RiskRow(ref, row, *answers))
     return tuple(rows)
+
+
+def _other_table(name: str, layout: SheetLayout, row: int, table: str, what: str) -> Finding:
+    return finding(
+        RuleCode.SHEET_OTHER_TABLE, file=name, sheet=layout.name, cell=f"A{row}", row=row, table=table, what=what
+    )
+
+
+def _heading_words(text: str) -> frozenset[str]:
+    """The words of a heading as headings are compared: case and punctuation aside, a plural as one."""
+    return frozenset(
+        word[:-1] if word.endswith("s") and len(word) > 3 else word for word in re.findall(r"[a-z]+", text.casefold())
+    )
+
+
+#: The words of the template's own headings: every sheet's columns and the register's fields. Another
+#: table's header row is made of them (an action log's 'Action | Owner | Due | Status', a contact list's
+#: 'Name | Email', a budget's 'Budget (£)'); the answers the template offers ('No') are not headings.
+_HEADING_WORDS = frozenset().union(
+    *(
+        _heading_words(heading)
+        for heading in (
+            *(header for layout in (*catalogue.TABLE_LAYOUTS, catalogue.OBJECTIVES_SHEET) for header in layout.headers),
+            *(item.label for item in catalogue.REGISTER_FIELDS),
+        )
+    )
+)
+_ANSWERS = frozenset(
+    values.folded(answer)
+    for answer in (
+        *catalogue.CHECKLIST_STATUSES,
+        *catalogue.IMPROVEMENT_ANSWERS,
+        *catalogue.ACTION_STATUSES,
+        *catalogue.CONTRIBUTES_ANSWERS,
+        *(choice for item in catalogue.REGISTER_FIELDS for choice in item.choices),
+    )
+)
+
+
+def _a_heading(value: Value) -> bool:
+    """Whether a cell reads as a heading: text made of the words of the template's own headings only."""
+    if not isinstance(value, str) or values.folded(value) in _ANSWERS:
+        return False
+    words = _heading_words(value)
+    return bool(words) and words <= _HEADING_WORDS
+
+
+def _a_header_row(cells: list[Value], headers: tuple[str, ...], chosen: tuple[int, ...]) -> bool:
+    """Whether a row below a table (its `cells` in the table's columns, `headers`) is a header row: the
+    table's own (one of its headers in its column), or another table's: two or more headings
+    (`_a_heading`), one of them in a column `chosen` from a list (a risk's rating, an objective's Yes or
+    No), where a row of answers never has one."""
+    if any(values.folded(values.text(value)) == values.folded(header) for value, header in zip(cells, headers)):
+        return True
+    headings = [index for index, value in enumerate(cells) if _a_heading(value)]
+    return len(headings) >= 2 and any(index in chosen for index in headings)
+
+
+def _a_title(cells: list[Value]) -> bool:
+    """Whether the row above another table's header row is its title ('Action plan'): one text alone,
+    not a risk's Ref."""
+    filled = [value for value in cells if value is not None]
+    return len(filled) == 1 and isinstance(filled[0], str) and not _RISK_REF.fullmatch(values.compact(filled[0]))
 
 
 _RISK_REF = re.compile(r"r-?\d{1,3}")  # a Ref as `values.compact` gives it: 'R 21' is 'r21'
