@@ -60,6 +60,12 @@ PLACEHOLDERS = {
         "problem": 'what happened, e.g. "A row was inserted above the row of risk R04 in the Risks sheet (row 5)"',
         "fix": 'undo it, e.g. "delete row 5", "sort the table by its first column (Ref)"',
     },
+    "sheet.merged_cells": {
+        "what": 'whose cells, e.g. "The answers of rows 2 to 4 in column D (Status)", "The Status and Evidence of row 6"',
+        "cells": 'the merged range, e.g. "D2:D4"',
+        "first": 'e.g. "row 2\'s", "the Status"',
+        "fix": '"answer each question in its own cell" (field, objective, area of practice, risk), or for one row "put each answer in its own cell"',
+    },
 }
 
 

@@ -599,6 +599,7 @@ class SheetLayout:
     headers: tuple[str, ...]
     answers: tuple[str, ...] = ()
     header_row: int = 1
+    row: str = "row"  # what each row of the table answers, in the officer's words: "question"
 
     @property
     def first_row(self) -> int:
@@ -630,28 +631,37 @@ def column_letter(number: int) -> str:
 GUIDE_SHEET = "Guide"
 #: The columns of an improvement action, on an area's row of the Improvement sheet.
 ACTION_HEADERS = ("Action", "Action owner", "Due date", "Action status")
-REGISTER = SheetLayout("Register", ("Field", "Value", "Guidance"), answers=("Value",))
+REGISTER = SheetLayout("Register", ("Field", "Value", "Guidance"), answers=("Value",), row="field")
 CHECKLIST = SheetLayout(
     "Checklist",
     ("Ref", "Section", "Question", "Status", "Evidence", "Evidence location"),
     answers=("Status", "Evidence", "Evidence location"),
+    row="question",
 )
 IMPROVEMENT = SheetLayout(
-    "Improvement", ("Ref", "Area of practice", "Answer", *ACTION_HEADERS), answers=("Answer", *ACTION_HEADERS)
+    "Improvement",
+    ("Ref", "Area of practice", "Answer", *ACTION_HEADERS),
+    answers=("Answer", *ACTION_HEADERS),
+    row="area of practice",
 )
 RISKS_SHEET = SheetLayout(
     "Risks",
     ("Ref", "Risk", "Likelihood", "Impact", "Mitigation", "Owner"),
     answers=("Likelihood", "Impact", "Mitigation", "Owner"),
+    row="risk",
 )
 #: What an officer may type on the open rows below the strategy's nine risks: a Ref and the risk, then
 #: its answers.
 OWN_RISK_HEADERS = ("Ref", "Risk")
 #: Version 2: one row per objective of the council's list (from the configuration, `[objectives]`).
-OBJECTIVES_SHEET = SheetLayout("Objectives", ("Ref", "Objective", "Contributes", "How"), answers=("Contributes", "How"))
+OBJECTIVES_SHEET = SheetLayout(
+    "Objectives", ("Ref", "Objective", "Contributes", "How"), answers=("Contributes", "How"), row="objective"
+)
 CONTRIBUTES_ANSWERS = YES_NO
 
 TABLE_LAYOUTS = (REGISTER, CHECKLIST, IMPROVEMENT, RISKS_SHEET)
+#: The sheets an officer answers in, in the template's order.
+ANSWER_LAYOUTS = (REGISTER, OBJECTIVES_SHEET, CHECKLIST, IMPROVEMENT, RISKS_SHEET)
 
 
 def required_sheets(version: int = TEMPLATE_VERSION) -> tuple[str, ...]:

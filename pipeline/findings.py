@@ -38,6 +38,7 @@ class RuleCode(StrEnum):
     SHEET_ROWS_MOVED = "sheet.rows_moved"
     SHEET_OTHER_TABLE = "sheet.other_table"
     SHEET_COPY = "sheet.copy"
+    SHEET_MERGED_CELLS = "sheet.merged_cells"
     REGISTER_MISSING = "register.missing"
     REGISTER_INVALID = "register.invalid"
     REGISTER_INVALID_DATE = "register.invalid_date"
@@ -173,6 +174,14 @@ RULES: dict[RuleCode, Rule] = {
             "a copy of a standard sheet ('Checklist (2)'): not read",
             "'{sheet}' is a copy of the '{original}' sheet: the review reads '{original}' only. If answers are on "
             "the copy, put them on '{original}'; then delete the copy.",
+        ),
+        Rule(
+            RuleCode.SHEET_MERGED_CELLS,
+            WARNING,
+            "answer cells merged into one (the answers of several rows, or an answer and the cell beside it): "
+            "only the merged cell's first is read",
+            "{what} were merged into one cell, {cells}, so only {first} is read. Unmerge it (Home > Merge & "
+            "Center) and {fix}.",
         ),
         Rule(RuleCode.REGISTER_MISSING, ERROR, "a required field is blank", "'{field}' is required. Fill it in."),
         Rule(

@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Sequence
 
+from pipeline.values import cut_at_word
+
 if TYPE_CHECKING:
     from pipeline.config import Rag
 
@@ -19,6 +21,21 @@ EMPTY = "\u2014"
 EXCEL_DATE = "DD/MM/YYYY"
 EXCEL_MONEY = "£#,##0"
 EXCEL_PERCENT = "0.0%"  # 89.7% beside its Amber for "below 90%", where "0%" showed 90%
+
+
+#: A checklist question left blank, as the pack's tables show it.
+NOT_ANSWERED = "Not answered"
+#: How much of an answer typed that is not on its list the pack quotes (a note, not the whole cell).
+QUOTED_CHARACTERS = 30
+
+
+def not_listed(typed: str, allowed: Sequence[str]) -> str:
+    """An answer typed that is none of its list's, as the pack shows it wherever the answer is shown:
+    what the officer wrote, quoted and cut short, and that it is not one of them: '“Yse” (not one of
+    Yes, Partly, No or N/A)', '“maybe” (not Yes or No)'. It is an answer, not a blank: the officer
+    wrote something the review cannot count."""
+    choices = f"{', '.join(allowed[:-1])} or {allowed[-1]}"
+    return f"“{cut_at_word(typed, QUOTED_CHARACTERS)}” (not {'one of ' if len(allowed) > 2 else ''}{choices})"
 
 
 def uk_date(day: dt.date) -> str:

@@ -141,7 +141,8 @@ def test_actions_of_partnerships_with_no_profile_are_listed(years):
     ]
     assert rows == [
         "P-002 Safer Communities Partnership P-002 I14 Agree the budget In progress No return",
-        "P-003 Safer Communities Partnership P-003 I05 Set targets Done Not assessed",
+        "P-003 Safer Communities Partnership P-003 I05 Set targets “Done” (not one of Not started, In progress or "
+        "Complete) Not assessed",
         "P-003 Safer Communities Partnership P-003 I14 Name a lead In progress Not assessed",
     ]
 

@@ -502,3 +502,18 @@ def test_a_cell_the_sheet_does_not_hold_yet_is_marked_in_its_place(tmp_path):
     assert copy["Risks"]["K40"].fill.fgColor.rgb == RED and "sheet.layout" in copy["Risks"]["K40"].comment.text
     assert copy["Checklist"]["D3"].fill.fgColor.rgb == RED
     assert copy["Checklist"]["D3"].protection.locked is False
+
+
+def test_answers_merged_into_one_cell_are_marked_on_the_merged_cell(tmp_path):
+    """Status cells of 1a to 1c merged into one: the feedback copy says why on the cell the officer sees
+    (the merged one), with the questions it leaves unanswered, not on cells hidden under it."""
+    folder = tmp_path / "input"
+    write_workbook(folder / "p.xlsx", edit=lambda book: book["Checklist"].merge_cells("D2:D4"))
+    workbooks, report = validated(folder)
+    [path] = write_feedback(folder, workbooks, report, tmp_path / "feedback")
+    sheet = openpyxl.load_workbook(path)["Checklist"]
+    assert [str(cells) for cells in sheet.merged_cells.ranges] == ["D2:D4"]
+    text = sheet["D2"].comment.text
+    assert "sheet.merged_cells" in text and text.count("checklist.unanswered") == 2
+    assert sheet["D2"].fill.fgColor.rgb == AMBER
+    assert sheet["D3"].comment is None and sheet["D4"].comment is None

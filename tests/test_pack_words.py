@@ -614,6 +614,37 @@ def test_a_profile_names_the_checklist_questions_not_answered_yes(tmp_path):
     assert "Checklist questions not answered Yes or N/A (3)" in plain(page)
 
 
+def test_a_status_that_is_not_on_the_list_is_shown_as_typed_not_as_not_answered(tmp_path):
+    """A Status typed 'Yse' (or 'maybe', or 1) was listed among the checklist gaps as 'Not answered',
+    which it is not: the officer answered, with something that is none of the statuses. The pack shows
+    what was typed, quoted short, and that it is not one of them; so does the improvement tool's table
+    for an Answer or an Action status off its list, which showed the typed text as if it were one."""
+    from officer import write_workbook
+
+    inputs = tmp_path / "returns"
+    long = "We think this is mostly in place but the board has not agreed it yet"
+    write_workbook(
+        inputs / "p1.xlsx",
+        checklist={"1a": {"Status": "Yse"}, "1b": {"Status": 1}, "1c": {"Status": long}, "1d": {"Status": None}},
+        improvement={
+            "I01": {"Answer": "maybe"},
+            "I02": {"Answer": "No", "Action": "Agree terms", "Action owner": "Jo", "Action status": "Done"},
+        },
+    )
+    page = pack_html(inputs, tmp_path / "out")
+    gaps = plain(page[page.index('id="p-p1-xlsx-gaps"') :].split("</table>")[0])
+    questions = {question.ref: question.text for question in catalogue.QUESTIONS}
+    statuses = "(not one of Yes, Partly, No or N/A)"
+    assert f"1a {questions['1a']} “Yse” {statuses}" in gaps
+    assert f"1b {questions['1b']} “1” {statuses}" in gaps
+    assert f"1c {questions['1c']} “We think this is mostly in…” {statuses}" in gaps
+    assert f"1d {questions['1d']} Not answered" in gaps
+    assert gaps.count("Not answered") == 1
+    improvement = plain(page[page.index('id="p-p1-xlsx-improvement"') :].split("</table>")[0])
+    assert "“maybe” (not Yes or No)" in improvement
+    assert "“Done” (not one of Not started, In progress or Complete)" in improvement
+
+
 @pytest.mark.parametrize(
     "second, why",
     [

@@ -74,6 +74,7 @@ PUBLISHED = (
     "sheet.rows_moved",
     "sheet.other_table",
     "sheet.copy",
+    "sheet.merged_cells",
     "register.missing",
     "register.invalid",
     "register.invalid_date",

@@ -194,6 +194,7 @@ def test_every_cell_rule_of_the_contract_is_produced(broken, complete, folder):
         "sheet.rows_moved",
         "sheet.other_table",
         "sheet.copy",
+        "sheet.merged_cells",
     }  # loading's
 
 

@@ -215,3 +215,64 @@ def test_the_last_column_deleted_is_named_as_a_middle_one_is(tmp_path):
     workbook, found = load(tmp_path, lambda book: book["Improvement"].delete_cols(7))
     [layout] = [item for key, item in found.items() if key[2] == "sheet.layout"]
     assert "The column 'Action status' was deleted (it was column G): undo the deletion" in layout.message
+
+
+def merge(sheet: str, *ranges: str):
+    def edit(book):
+        for cells in ranges:
+            book[sheet].merge_cells(cells)
+
+    return edit
+
+
+def test_status_cells_merged_over_several_questions_are_one_warning_saying_only_the_first_is_read(tmp_path):
+    """An officer merged the Status cells of 1a to 1c into one and chose Yes in it: Excel keeps the
+    value in the first cell only, so 1b and 1c were read as not answered with no word of why."""
+    workbook, found = load(tmp_path, merge("Checklist", "D2:D4"))
+    assert workbook.assessed
+    assert set(found) == {
+        ("Checklist", "D2", "sheet.merged_cells"),
+        ("Checklist", "D3", "checklist.unanswered"),
+        ("Checklist", "D4", "checklist.unanswered"),
+    }
+    merged = found["Checklist", "D2", "sheet.merged_cells"]
+    assert (merged.severity, merged.value) == ("warning", "D2:D4")
+    assert "rows 2 to 4" in merged.message and "only row 2's is read" in merged.message
+    assert "answer each question in its own cell" in merged.message
+    assert [row.status for row in workbook.checklist[:3]] == ["Yes", None, None]
+
+
+def test_answers_merged_on_the_improvement_and_register_sheets_are_found_too(tmp_path):
+    workbook, found = load(
+        tmp_path,
+        lambda book: (merge("Improvement", "C2:C3")(book), merge("Register", "B4:B5")(book)),
+    )
+    assert {key for key in found if key[2] == "sheet.merged_cells"} == {
+        ("Improvement", "C2", "sheet.merged_cells"),
+        ("Register", "B4", "sheet.merged_cells"),
+    }
+    assert "rows 2 and 3" in found["Improvement", "C2", "sheet.merged_cells"].message
+    assert "answer each field in its own cell" in found["Register", "B4", "sheet.merged_cells"].message
+
+
+def test_a_status_merged_with_its_evidence_says_the_evidence_needs_its_own_cell(tmp_path):
+    """Status and Evidence of one row merged: what the merged cell holds is the Status, and the Evidence
+    reads as blank; the officer is told why, not only that there is no Evidence."""
+    workbook, found = load(tmp_path, merge("Checklist", "D6:E6"))
+    assert set(found) == {("Checklist", "D6", "sheet.merged_cells"), ("Checklist", "E6", "checklist.no_evidence")}
+    message = found["Checklist", "D6", "sheet.merged_cells"].message
+    assert "The Status and Evidence of row 6 were merged into one cell, D6:E6, so only the Status is read" in message
+    assert "put each answer in its own cell" in message
+
+
+def test_cells_merged_outside_the_answers_read_are_no_finding(tmp_path):
+    """A Register value merged with its guidance hides no answer (the value is the first cell); nor does
+    the merged heading of another table pasted below the risk register, which is not read."""
+
+    def edit(book):
+        merge("Register", "B3:C3")(book)
+        book["Risks"]["A25"] = "Budget lines"
+        merge("Risks", "A25:F25")(book)
+
+    workbook, found = load(tmp_path, edit)
+    assert set(found) == {("Risks", "A25", "sheet.other_table")}

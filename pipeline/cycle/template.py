@@ -572,7 +572,7 @@ def _answer(
 def _answer_columns(version: int) -> str:
     """'Register: Value (column B); Checklist: Status, Evidence and Evidence location (columns D to F); ...',
     for the sheets of template `version`, in their order."""
-    layouts = {layout.name: layout for layout in (*catalogue.TABLE_LAYOUTS, catalogue.OBJECTIVES_SHEET)}
+    layouts = {layout.name: layout for layout in catalogue.ANSWER_LAYOUTS}
     named = []
     for layout in (layouts[name] for name in catalogue.required_sheets(version) if name in layouts):
         headers = list(layout.answers)

@@ -27,7 +27,7 @@ from pipeline.cycle.compare import NO_RETURN, NOT_ASSESSED_NOW, NOT_CARRIED_OVER
 from pipeline.files.names import slug
 from pipeline.findings import RULES, ValidationReport
 from pipeline.pack.chart_figures import chart_figures, leverage_summary
-from pipeline.formats import EMPTY, days, long_date, money, percent, percent_rated
+from pipeline.formats import EMPTY, NOT_ANSWERED, days, long_date, money, not_listed, percent, percent_rated
 from pipeline.pack.charts import CHART_TITLES, NETWORK_CHART, NETWORK_TITLE, marks_movement, network_picture
 from pipeline.pack.results import file_counts
 from pipeline.pack.trend import DRAWN, has_points, shown, trend_svg
@@ -301,16 +301,23 @@ def _profile(
     improvement = []
     for row in workbook.improvement:
         answer = values.choice(row.answer, catalogue.IMPROVEMENT_ANSWERS)
+        action = actions.get(row.area.ref)
         improvement.append(
             {
                 "ref": row.area.ref,
                 "area": row.area.text,
                 "points": row.area.guidance,  # I12's bullets too
-                "answer": answer if isinstance(answer, str) else values.text(row.answer),
+                "answer": _listed_answer(answer, row.answer, catalogue.IMPROVEMENT_ANSWERS) or EMPTY,
                 "valid": isinstance(answer, str),
-                "action": actions.get(row.area.ref),
+                "action": action,
+                "status": _action_status(action.status) if action else "",
             }
         )
+    typed = {row.question.ref: row.status for row in workbook.checklist}
+    gaps = [
+        (ref, answer or _listed_answer(None, typed.get(ref), catalogue.CHECKLIST_STATUSES) or NOT_ANSWERED)
+        for ref, answer in score.checklist_gaps
+    ]
     rules: dict[str, int] = {}
     for item in report.findings_in(score.file):
         rules[item.rule] = rules.get(item.rule, 0) + 1
@@ -323,6 +330,7 @@ def _profile(
         "register": register_display(workbook) if workbook.register else [],
         "council_role": answer_shown(catalogue.FIELDS_BY_KEY["council_role"], workbook.value("council_role")),
         "improvement": improvement,
+        "checklist_gaps": gaps,  # (ref, the answer as shown: No, Partly, not answered, or not on the list)
         "finding_rules": sorted(rules.items()),
         "objectives": [(ref, titles.get(ref, "")) for ref in score.objectives or ()],
         "change": None,  # filled in by build_context when there is a comparison
@@ -330,6 +338,21 @@ def _profile(
         "history_left_out": [],  # ... with the earlier years not shown as its own, each in a sentence
         "leverage": None,  # filled in by build_context: partners' money per council pound, or why not
     }
+
+
+def _listed_answer(parsed: Any, raw: Any, allowed: Sequence[str]) -> str:
+    """An answer from a list as the pack shows it: in the list's spelling, '' when blank, and what was
+    typed, with the answers it is not one of, when it is none of them (`formats.not_listed`)."""
+    if isinstance(parsed, str):
+        return parsed
+    typed = values.text(raw)
+    return not_listed(typed, allowed) if typed else ""
+
+
+def _action_status(status: str) -> str:
+    """An action's status as the pack shows it: as the list spells it, or what was typed and that it is
+    not one of the list's (a blank status is Not started, as the scores count it)."""
+    return status if status in catalogue.ACTION_STATUSES else not_listed(status, catalogue.ACTION_STATUSES)
 
 
 def _counts_instead_because(score: PartnershipScore, counted: PartnershipScore, copies: Mapping[str, str]) -> str:
@@ -997,7 +1020,7 @@ def change_summary(
                     "name": change.name,
                     "ref": action.ref,
                     "action": action.action,
-                    "status_then": action.status_then,
+                    "status_then": _action_status(action.status_then),
                     "outcome": CARRIED_OUTCOMES[action.status_now],
                 }
                 for change in comparison.partnerships
@@ -1090,8 +1113,10 @@ def _carried_rows(change: PartnershipChange) -> dict[str, Any]:
                 "area": areas.get(action.ref, ""),
                 "action": action.action,
                 "action_now": action.action_now,
-                "status_then": action.status_then,
-                "status_now": action.status_now,
+                "status_then": _action_status(action.status_then),
+                "status_now": action.status_now
+                if action.status_now in CARRIED_OUTCOMES
+                else _action_status(action.status_now),
                 "outcome": CARRIED_OUTCOMES.get(
                     action.status_now,
                     "Still open"

@@ -13,6 +13,9 @@ the field's guidance, which an officer cannot edit). Then:
   what to undo (and the workbook is not assessed, as its answers cannot be trusted to be where they
   seem); more than `MAX_SLIPS` of them are one error saying to copy the answers into a fresh template.
 
+Answer cells merged into one (`merged`) are a slip too: one `sheet.merged_cells` warning at the merged
+cell, as only its first cell's answer is read.
+
 Pure: it reads cells, cleaned (`values.clean`), through a function and returns rows and slips;
 `pipeline.read.workbook` makes findings.
 """
@@ -20,10 +23,10 @@ Pure: it reads cells, cleaned (`values.clean`), through a function and returns r
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Callable, Collection, Sequence
 
 from pipeline import values
-from pipeline.catalogue import column_letter
+from pipeline.catalogue import SheetLayout, column_letter
 from pipeline.findings import RuleCode
 
 #: More problems than this in one table are reported as one: the table is past repairing by hand.
@@ -335,6 +338,49 @@ def _columns(first: int, last: int) -> str:
 
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def merged(ranges: Sequence[tuple[int, int, int, int]], layout: SheetLayout, rows: Collection[int]) -> tuple[Slip, ...]:
+    """A `sheet.merged_cells` slip for each merged range (top, left, bottom, right) of a table laid out
+    as `layout` that covers an answer cell, on one of the `rows` read, other than its first: a workbook
+    keeps a merged range's value in its first cell only, so the others read as blank, whatever the
+    officer meant ("Yes" for three questions at once, or the Evidence typed beside the Status into one
+    cell). A merged heading of another table pasted below hides no answer that is read."""
+    answers = {layout.headers.index(header) + 1 for header in layout.answers}
+    slips = []
+    for top, left, bottom, right in sorted(ranges):
+        hidden = any(
+            (row, column) != (top, left)
+            for row in range(top, bottom + 1)
+            if row in rows
+            for column in range(left, right + 1)
+            if column in answers
+        )
+        if not hidden:
+            continue
+        names = [
+            layout.headers[column - 1] if column <= len(layout.headers) else column_letter(column)
+            for column in range(left, right + 1)
+        ]
+        rows = f"rows {top} and {bottom}" if bottom == top + 1 else _span(top, bottom)
+        if left == right:
+            what, first = f"The answers of {rows} in column {column_letter(left)} ({names[0]})", f"row {top}'s"
+        else:
+            what, first = (
+                f"The {_and(names)} of {rows}",
+                f"the {names[0]}" if top == bottom else f"row {top}'s {names[0]}",
+            )
+        cells = f"{column_letter(left)}{top}:{column_letter(right)}{bottom}"
+        fix = "put each answer in its own cell" if top == bottom else f"answer each {layout.row} in its own cell"
+        slips.append(
+            Slip(
+                RuleCode.SHEET_MERGED_CELLS,
+                f"{column_letter(left)}{top}",
+                cells,
+                {"what": what, "cells": cells, "first": first, "fix": fix},
+            )
+        )
+    return tuple(slips)
 
 
 def _rows(count: int) -> str:

@@ -368,6 +368,20 @@ def read_workbook(
         improvement = _read_improvement(sheets[catalogue.IMPROVEMENT.name], name, found)
     if catalogue.RISKS_SHEET.name in sheets:
         risks = _read_risks(sheets[catalogue.RISKS_SHEET.name], name, found)
+    read = {
+        catalogue.REGISTER.name: register.values(),
+        catalogue.OBJECTIVES_SHEET.name: objectives,
+        catalogue.CHECKLIST.name: checklist,
+        catalogue.IMPROVEMENT.name: improvement,
+        catalogue.RISKS_SHEET.name: risks,
+    }
+    for layout in catalogue.ANSWER_LAYOUTS:
+        if layout.name in sheets:
+            rows = {item.row for item in read[layout.name]}
+            for slip in table_rows.merged(book.merged_ranges(layout.name), layout, rows):
+                found.append(
+                    finding(slip.rule, file=name, sheet=layout.name, cell=slip.cell, value=slip.value, **slip.fields)
+                )
 
     workbook = Workbook(
         file=name,
@@ -392,7 +406,12 @@ def read_workbook(
 
 
 #: The findings on a sheet's shape, which an entry out of scope is not asked about on the review's sheets.
-_LAYOUT_RULES = (RuleCode.SHEET_MISSING, RuleCode.SHEET_LAYOUT, RuleCode.SHEET_ROWS_MOVED)
+_LAYOUT_RULES = (
+    RuleCode.SHEET_MISSING,
+    RuleCode.SHEET_LAYOUT,
+    RuleCode.SHEET_ROWS_MOVED,
+    RuleCode.SHEET_MERGED_CELLS,
+)
 
 
 #: A formula's tag, without and with a namespace prefix: searched first, each from its literal start.
@@ -412,6 +431,10 @@ _ERROR_CELL = re.compile(
     re.S,
 )  # an empty cell as Excel writes it, <c r="C4" s="12"/>, is no start of a cell with a value
 _ERROR_TYPE = re.compile(rb'\bt="e"')
+#: A merged range's element in a sheet part: <mergeCell ref="D2:D4"/>.
+_MERGED_RANGE = re.compile(
+    rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="\$?([A-Z]{1,3})\$?([0-9]{1,7}):\$?([A-Z]{1,3})\$?([0-9]{1,7})"'
+)
 
 
 #: Excel's built-in percent formats: 9 is '0%', 10 is '0.00%'.
@@ -523,6 +546,17 @@ class _WorkbookPart:
                     shown = match.group(3).decode("utf-8", "replace").strip() or "#N/A"
                     found[(sheet, match.group(2).decode("ascii"))] = shown
         return found
+
+    def merged_ranges(self, sheet: str) -> list[tuple[int, int, int, int]]:
+        """The merged ranges of the named sheet as (top, left, bottom, right): the reader gives a merged
+        range's value in its first cell and every other cell of it as blank."""
+        xml = self.package.xml.get(self._part(sheet))
+        if xml is None or b"mergeCell" not in xml:
+            return []  # most sheets: nothing merged, no slower search
+        return [
+            (int(top), catalogue.column_number(left.decode()), int(bottom), catalogue.column_number(right.decode()))
+            for left, top, right, bottom in _MERGED_RANGE.findall(xml)
+        ]
 
     def meaning_formats(self, sheet: str, references: tuple[str, ...]) -> dict[str, tuple[str, str, int]]:
         """Of the cells at `references` of a sheet, those whose number format changes what the figure
