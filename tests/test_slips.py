@@ -242,6 +242,16 @@ def test_status_cells_merged_over_several_questions_are_one_warning_saying_only_
     assert [row.status for row in workbook.checklist[:3]] == ["Yes", None, None]
 
 
+def test_each_of_several_merges_on_one_sheet_gets_its_warning(tmp_path):
+    """Two sets of Status cells merged on the Checklist: each is said, the second as the first."""
+    workbook, found = load(tmp_path, merge("Checklist", "D2:D3", "D8:D10"))
+    assert {key for key in found if key[2] == "sheet.merged_cells"} == {
+        ("Checklist", "D2", "sheet.merged_cells"),
+        ("Checklist", "D8", "sheet.merged_cells"),
+    }
+    assert "rows 8 to 10" in found["Checklist", "D8", "sheet.merged_cells"].message
+
+
 def test_answers_merged_on_the_improvement_and_register_sheets_are_found_too(tmp_path):
     workbook, found = load(
         tmp_path,

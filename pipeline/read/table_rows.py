@@ -362,12 +362,12 @@ def merged(ranges: Sequence[tuple[int, int, int, int]], layout: SheetLayout, row
             layout.headers[column - 1] if column <= len(layout.headers) else column_letter(column)
             for column in range(left, right + 1)
         ]
-        rows = f"rows {top} and {bottom}" if bottom == top + 1 else _span(top, bottom)
+        span = f"rows {top} and {bottom}" if bottom == top + 1 else _span(top, bottom)
         if left == right:
-            what, first = f"The answers of {rows} in column {column_letter(left)} ({names[0]})", f"row {top}'s"
+            what, first = f"The answers of {span} in column {column_letter(left)} ({names[0]})", f"row {top}'s"
         else:
             what, first = (
-                f"The {_and(names)} of {rows}",
+                f"The {_and(names)} of {span}",
                 f"the {names[0]}" if top == bottom else f"row {top}'s {names[0]}",
             )
         cells = f"{column_letter(left)}{top}:{column_letter(right)}{bottom}"
