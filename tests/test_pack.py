@@ -492,9 +492,9 @@ def pdf_text(pdf, *options: str) -> str:
     return subprocess.run(["pdftotext", *options, str(pdf), "-"], check=True, capture_output=True, text=True).stdout
 
 
-def misplaced_words(pdf) -> tuple[list, list]:
-    """The words of a PDF beyond its pages' side margins, and the pairs of words printed over each
-    other, each with its page number, as poppler's `pdftotext -bbox` reads them."""
+def word_boxes(pdf) -> list[tuple[float, list[tuple[float, float, float, float, str]]]]:
+    """Each page of a PDF as poppler's `pdftotext -bbox` reads it: its width (pt) and its words, each
+    (left, top, right, bottom, word) in reading order."""
     import shutil
     import subprocess
 
@@ -503,15 +503,26 @@ def misplaced_words(pdf) -> tuple[list, list]:
     boxes = subprocess.run(
         ["pdftotext", "-bbox", str(pdf), "-"], check=True, capture_output=True, text=True, timeout=120
     ).stdout
+    return [
+        (
+            float(re.search(r'width="([\d.]+)"', page).group(1)),
+            [
+                (float(left), float(top), float(right), float(bottom), unescape(word))
+                for left, top, right, bottom, word in re.findall(
+                    r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', page
+                )
+            ],
+        )
+        for page in re.findall(r"<page (.*?)</page>", boxes, flags=re.S)
+    ]
+
+
+def misplaced_words(pdf) -> tuple[list, list]:
+    """The words of a PDF beyond its pages' side margins, and the pairs of words printed over each
+    other, each with its page number, as poppler's `pdftotext -bbox` reads them."""
     outside, overprinted = [], []
-    for number, page in enumerate(re.findall(r"<page (.*?)</page>", boxes, flags=re.S), start=1):
-        edge = float(re.search(r'width="([\d.]+)"', page).group(1)) - SIDE_MARGIN_PT + 1
-        words = [
-            (float(left), float(top), float(right), float(bottom), word)
-            for left, top, right, bottom, word in re.findall(
-                r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', page
-            )
-        ]
+    for number, (width, words) in enumerate(word_boxes(pdf), start=1):
+        edge = width - SIDE_MARGIN_PT + 1
         outside += [(number, word) for _, _, right, _, word in words if right > edge]
         for index, (left, top, right, bottom, word) in enumerate(words):
             for other_left, other_top, other_right, other_bottom, other in words[index + 1 :]:
@@ -860,3 +871,96 @@ def test_the_headline_funding_of_ten_millions_stays_on_one_line(tmp_path):
     text = pdf_text(tmp_path / "out" / "review_pack.pdf", "-layout")
     summary = next(page for page in text.split("\f") if "council funding a year" in page)
     assert "£10,547,500" in summary
+
+
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
+def test_a_return_not_counted_says_so_on_a_line_of_its_own_in_the_register(tmp_path):
+    """On paper the register's "Not counted: ..." ran on after the partnership's name, as if part of it;
+    it now starts a line of its own under the name."""
+    import shutil
+
+    from officer import write_workbook
+
+    inputs = tmp_path / "input"
+    original = write_workbook(inputs / "p1.xlsx", register={"name": "Safer Streets Partnership"})
+    shutil.copy(original, inputs / "p1 copy.xlsx")
+    report(inputs, tmp_path / "out", as_of=AS_OF, year=2026, config=Config(), pdf=True)
+    words = next(
+        words
+        for _, words in word_boxes(tmp_path / "out" / "review_pack.pdf")
+        if "received, by Partnership ID." in " ".join(word for *_, word in words)
+    )
+    texts = [word for *_, word in words]
+    assert "counted:" in texts
+    note = next(box for box in words if box[4] == "Not")  # "Not counted: ..."
+    column = min(left for left, *_, word in words if word == "Safer")  # the names' column
+    assert note[0] == pytest.approx(column, abs=0.5), "the note does not start a line of the names' column"
+    beside = [word for left, top, _, _, word in words if abs(top - note[1]) < 1 and column - 1 < left < note[0]]
+    assert not beside, f"the note runs on after {beside}"
+
+
+def test_the_contents_list_starts_on_the_first_contents_page(context):
+    """With more profiles than the rest of its first page holds, the contents' line of the profiles (the
+    one holding their list) went whole to the next page, leaving the first all but empty; it now carries
+    on from the sections' lines, its own line kept with the first profile's."""
+    from pipeline.pack import html as pack_html
+    from pipeline.pack.pdf import render_part
+
+    for copies in (10, 40):  # a list that fits a page of its own, and one that does not
+        many = [
+            {**item, "anchor": f"{item['anchor']}-{copy}"} for copy in range(copies) for item in context["profiled"]
+        ]
+        big = {**context, "partnerships": many, "profiled": many}
+        html = pack_html.render_pack(
+            big,
+            frozenset({"contents"}),
+            [],
+            profiles_title=False,
+            toc_pages={item["anchor"]: 100 + index for index, item in enumerate(many)},
+            footer=False,
+            lines=(0, len(many)),
+            paper=True,
+        )
+        anchors = render_part(html).anchors
+        assert anchors[f"toc-{many[0]['anchor']}"] == anchors["contents-title"], len(many)
+
+
+def test_a_table_of_one_row_stays_under_its_heading_where_it_fits():
+    """A profile's checklist gaps of one row, with room for it and its heading at a page's foot, went
+    to the next page with its heading, leaving a third of the page blank: its one row is its first and
+    its last, and holding the first row to the others held the table to the next heading's rows. Laid
+    out by the pack's own stylesheet below every height of content near a page's foot, the heading and
+    its row stay together, on the page they would take with nothing after them."""
+    from pipeline.pack.html import environment, stylesheet
+    from pipeline.pack.pdf import render_part
+
+    macros = environment().get_template("macros.html.j2").module
+
+    def table(name: str, rows: int) -> str:
+        body = "".join(
+            f"<tr><th scope='row'{f' id={name}' if row == 0 else ''}>1d</th><td>Question<br>on<br>lines</td></tr>"
+            for row in range(rows)
+        )
+        return macros.data_table(name, "", caller=lambda: Markup(f"<tbody>{body}</tbody>"))
+
+    def laid_out(followed: bool) -> dict[str, int]:
+        sections = "".join(
+            f'<section style="break-before: page"><div id=top-{height} style="height: {height}px"></div>'
+            f"<h4 id=heading-{height}>Checklist questions not answered Yes or N/A (1)</h4>{table(f'row-{height}', 1)}"
+            + (f"<h4>Partnership Improvement Tool</h4>{table(f'next-{height}', 6)}" if followed else "")
+            + "</section>"
+            for height in heights
+        )
+        html = f'<!DOCTYPE html><html lang="en-GB"><head><style>{stylesheet()}</style></head><body><main>{sections}</main></body></html>'
+        return render_part(html).anchors
+
+    heights = range(700, 960, 10)  # px of content above the heading; the page's body is about 980
+    alone, followed = laid_out(False), laid_out(True)
+    apart = [height for height in heights if followed[f"heading-{height}"] != followed[f"row-{height}"]]
+    pushed = [
+        height
+        for height in heights
+        if followed[f"row-{height}"] - followed[f"top-{height}"] != alone[f"row-{height}"] - alone[f"top-{height}"]
+    ]
+    assert not apart, f"the heading was left apart from its row below {apart} px of content"
+    assert not pushed, f"the table and its heading went to the next page below {pushed} px of content"
