@@ -925,6 +925,7 @@ def test_the_contents_list_starts_on_the_first_contents_page(context):
         assert anchors[f"toc-{many[0]['anchor']}"] == anchors["contents-title"], len(many)
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_a_table_of_one_row_stays_under_its_heading_where_it_fits():
     """A profile's checklist gaps of one row, with room for it and its heading at a page's foot, went
     to the next page with its heading, leaving a third of the page blank: its one row is its first and
