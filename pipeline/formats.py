@@ -7,6 +7,7 @@ formats from here, so a date or an amount reads the same wherever it appears.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Sequence
 
 from pipeline.values import cut_at_word
@@ -53,19 +54,40 @@ def long_date(day: dt.date | None) -> str:
     return EMPTY if day is None else f"{day.day} {day:%B %Y}"
 
 
+def rounded(value: float, places: int = 0, *, percent: bool = False) -> Decimal:
+    """`value` (times 100 for a `percent`) to `places` decimal places as a reader and Excel round it, a
+    half away from zero (62.5% is 63%, 7.25 is 7.3), where Python's formatting takes the even one (62%)
+    or the binary fraction's side (0.725 is 72.49999...%); from the figure as written, so 0.725 is 72.5%.
+    Every figure the review writes for people is rounded here, so a figure reads the same in the pack,
+    its charts and messages as in register.xlsx (0.0%). Never -0."""
+    exact = Decimal(repr(float(value))) * (100 if percent else 1)
+    return exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP) + 0
+
+
 def money(value: float | None) -> str:
     """£1,200, £49,999.60 when there are pence (rounded to the pound, it would read as £50,000, at a
     significance threshold), or the empty mark."""
     if value is None:
         return EMPTY
-    return f"£{value:,.0f}" if round(value, 2) == round(value) else f"£{value:,.2f}"
+    pence = rounded(value, 2)
+    return f"£{pence:,}" if pence != pence.to_integral_value() else f"£{rounded(value):,}"
 
 
 def days(value: float | None) -> str:
     """12 or 2.5 (days), or the empty mark."""
     if value is None:
         return EMPTY
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    return f"{rounded(value):,}" if float(value).is_integer() else f"{rounded(value, 1):,}"
+
+
+def pounds(value: float | None) -> str:
+    """An amount to the penny: 2.4 -> '£2.40' (partners' money per council pound), or the empty mark."""
+    return EMPTY if value is None else f"£{rounded(value, 2):,}"
+
+
+def average_score(value: float) -> str:
+    """A risk's average score (likelihood x impact) to one place, as every table and chart shows it: 7.8."""
+    return str(rounded(value, 1))
 
 
 def days_said(value: float | None) -> str:
@@ -77,14 +99,16 @@ def days_said(value: float | None) -> str:
 
 def percent(value: float | None) -> str:
     """0.523 -> 52%; the empty mark when there is nothing to measure."""
-    return EMPTY if value is None else f"{value * 100:.0f}%"
+    return EMPTY if value is None else f"{rounded(value, percent=True)}%"
 
 
 def percent_beside(value: float | None, limits: Sequence[float]) -> str:
     """A share as `percent` gives it, with a decimal place where the whole percent would read as at or
     above a limit it is below: 89.7% beside a rating for 'below 90%', which 90% would contradict."""
-    if value is not None and any(value < limit and round(value * 100) >= round(limit * 100) for limit in limits):
-        return f"{value * 100:.1f}%"
+    if value is not None and any(
+        value < limit and rounded(value, percent=True) >= rounded(limit, percent=True) for limit in limits
+    ):
+        return f"{rounded(value, 1, percent=True)}%"
     return percent(value)
 
 

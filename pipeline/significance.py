@@ -19,9 +19,9 @@ from pipeline.config import Tier
 from pipeline.formats import days, money
 
 _THRESHOLDS = (
-    ("funding_from", "funding", "Annual council funding £{value:,.0f} is at least £{limit:,.0f}"),
-    ("officer_days_from", "officer_days", "Officer time {value:g} days is at least {limit:g}"),
-    ("councillor_days_from", "councillor_days", "Councillor time {value:g} days is at least {limit:g}"),
+    ("funding_from", "funding", "Annual council funding {value} is at least {limit}", money),
+    ("officer_days_from", "officer_days", "Officer time {value} days is at least {limit}", days),
+    ("councillor_days_from", "councillor_days", "Councillor time {value} days is at least {limit}", days),
 )
 _BY_LABEL = {item.label.casefold(): item for item in catalogue.REGISTER_FIELDS if item.kind is Kind.CHOICE}
 
@@ -54,14 +54,14 @@ def classify(answers: Mapping[str, object], tiers: tuple[Tier, ...]) -> tuple[st
     """The tier of a partnership given its register answers by field key, and why.
 
     An answer that cannot be read (a negative amount, a choice not on the list) meets no condition."""
-    amounts = {key: values.amount(answers.get(key)) for _, key, _ in _THRESHOLDS}
+    amounts = {key: values.amount(answers.get(key)) for _, key, _, _ in _THRESHOLDS}
     choices = {key: values.choice(answers.get(key), spec.choices) for spec in _BY_LABEL.values() for key in (spec.key,)}
     for tier in tiers:
         reasons = []
-        for attribute, key, words in _THRESHOLDS:
+        for attribute, key, words, shown in _THRESHOLDS:
             limit, value = getattr(tier, attribute), amounts[key]
             if limit is not None and isinstance(value, (int, float)) and value >= limit:
-                reasons.append(words.format(value=value, limit=limit))
+                reasons.append(words.format(value=shown(value), limit=shown(limit)))
         for condition in tier.when:
             if all(choices.get(key) == answer for key, answer in parse_condition(condition)):
                 reasons.append(condition)

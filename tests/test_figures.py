@@ -350,3 +350,23 @@ def empty_as_excel_writes_it(path) -> None:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
         for name, data in parts.items():
             package.writestr(name, data)
+
+
+def test_a_half_percent_is_rounded_up_as_excel_rounds_it(tmp_path):
+    """An assurance of 5 Yes in 8 answered (62.5%) read 62% in the pack, Python rounding a half to the
+    even percent, while register.xlsx (0.0%) and Excel's 0% show 62.5% and 63%; and 0.725 read 72%,
+    its binary fraction being just below. Halves go up, wherever the pack shows a figure."""
+    inputs = tmp_path / "in"
+    statuses = [catalogue.YES] * 5 + [catalogue.NO] * 3 + [catalogue.NOT_APPLICABLE] * 21
+    checklist = {question.ref: {"Status": status} for question, status in zip(catalogue.QUESTIONS, statuses)}
+    write_workbook(inputs / "p1.xlsx", partnership_id="P-001", checklist=checklist)
+    data = report(inputs, tmp_path / "out")
+    [item] = data["partnerships"]
+    assert item["checklist_assurance"] == 0.625
+    page = plain((tmp_path / "out" / "review_pack.html").read_text(encoding="utf-8"))
+    assert "63%" in page and "62%" not in page
+    book = openpyxl.load_workbook(tmp_path / "out" / "register.xlsx")
+    sheet = book["Register"]
+    headers = [cell.value for cell in sheet[1]]
+    cell = sheet.cell(2, headers.index("Checklist assurance") + 1)
+    assert (cell.value, cell.number_format) == (0.625, "0.0%")

@@ -39,7 +39,7 @@ from pipeline.catalogue import (
 from pipeline.check import objectives as objective_answers
 from pipeline.config import Config
 from pipeline.findings import ERROR, WARNING, Finding, RuleCode, ValidationReport, file_status
-from pipeline.formats import long_date, percent
+from pipeline.formats import long_date, percent, rounded
 from pipeline.records import Workbook
 
 OVERDUE = "overdue"
@@ -561,5 +561,5 @@ def _below(value: float, threshold: float) -> str:
     """'52% is below 60%', with a decimal place when whole percentages would read '90% is below 90%'."""
     shown, limit = percent(value), percent(threshold)
     if shown == limit:
-        shown, limit = f"{value * 100:.1f}%", f"{threshold * 100:.1f}%"
+        shown, limit = f"{rounded(value, 1, percent=True)}%", f"{rounded(threshold, 1, percent=True)}%"
     return f"{shown} is below {limit}"

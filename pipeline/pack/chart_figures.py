@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
 from pipeline import catalogue
-from pipeline.formats import days, days_said, money
+from pipeline.formats import days, days_said, money, pounds, average_score
 from pipeline.values import counted
 from pipeline.config import Config
 from pipeline.portfolio.leverage import FUNDING, unreadable
@@ -204,7 +204,7 @@ def _strategy_risks(rows: Sequence[Mapping[str, Any]]) -> Figures:
             (
                 f"{row['ref']} {row['text']}",
                 str(rank) if row["rated"] else "\u2014",  # a risk nobody rated has no place in the ranking
-                f"{row['average']:.1f}" if row["rated"] else "not rated",
+                average_score(row["average"]) if row["rated"] else "not rated",
                 row["band"] if row["rated"] else "\u2014",
                 str(row["rated"]),
             )
@@ -218,11 +218,13 @@ def _strategy_risks(rows: Sequence[Mapping[str, Any]]) -> Figures:
     text = [
         f"The strategy's nine risks ranked by their average score (likelihood \u00d7 impact, 1 to 25) across "
         f"the partnerships in scope that rated them. Highest: {top['ref']}, {top['text'].rstrip('.')}, "
-        f"{top['average']:.1f} ({top['band']}, rated by {counted(top['rated'], 'partnership')})."
+        f"{average_score(top['average'])} ({top['band']}, rated by {counted(top['rated'], 'partnership')})."
     ]
     if len(rated) > 1:
         text.append(
-            "Then " + ", ".join(f"{row['ref']} {row['average']:.1f} ({row['band']})" for row in rated[1:]) + "."
+            "Then "
+            + ", ".join(f"{row['ref']} {average_score(row['average'])} ({row['band']})" for row in rated[1:])
+            + "."
         )
     unrated = [row["ref"] for row in rows if not row["rated"]]
     if unrated:
@@ -422,7 +424,7 @@ def money_label(item: Any) -> str:
     """A bar of the resources chart's money panel labelled: partners' money per council pound, or
     shortly why there is none (the data table says it in full)."""
     if item.leverage is not None:
-        return f"£{item.leverage:,.2f} per council £1"
+        return f"{pounds(item.leverage)} per council £1"
     if item.partners_money is None:
         return "partners' money not known"
     if item.funding == 0:

@@ -53,6 +53,7 @@ from pipeline.pack.chart_figures import (
     money_label,
 )
 from pipeline.pack.tables import PLOTTED_RAGS
+from pipeline.formats import average_score, percent
 from pipeline.values import shortened
 
 #: A rating's hatching, so a segment or bar says its rating without its colour (as the legend shows).
@@ -539,7 +540,7 @@ def _strategy_risks(fig, rows: Sequence[Mapping[str, Any]]) -> None:
     top = max(averages) if averages else 1
     for position, row in zip(positions, rows):
         average, count, band = row["average"], row["rated"], row["band"]
-        text = f"{average:.1f} {band}  (rated by {count})" if count else "not rated"
+        text = f"{average_score(average)} {band}  (rated by {count})" if count else "not rated"
         ax.text(average + top * 0.015, position, text, va="center", fontsize=8.5, color=CHART_INK)
     ax.set_yticks(positions, labels, fontsize=8.5)
     ax.set_xlim(0, top * 1.45)
@@ -597,7 +598,7 @@ def _completeness(fig, sections: Sequence[tuple[str, float]], partnerships: int,
         **OUTLINE,
     )
     for position, value in zip(positions, averages):
-        ax.text(value * 100 + 1, position, f"{value * 100:.0f}%", va="center", fontsize=9, color=CHART_INK)
+        ax.text(value * 100 + 1, position, percent(value), va="center", fontsize=9, color=CHART_INK)
     numbered = [f"{number}. {name}" for number, name in enumerate(names, start=1)]
     ax.set_yticks(positions, numbered, fontsize=9)
     ax.set_xlim(0, 112)
@@ -610,7 +611,7 @@ def _completeness(fig, sections: Sequence[tuple[str, float]], partnerships: int,
         ax.text(
             threshold * 100,
             len(names) - 0.35,
-            f"{label} {threshold * 100:.0f}%",
+            f"{label} {percent(threshold)}",
             ha="center",
             va="bottom",
             fontsize=8,
@@ -743,7 +744,7 @@ def _resources(fig, plotted: Sequence[Any], config: Config, money: Sequence[Any]
     funding_ax.yaxis.set_major_formatter(lambda value, _: f"£{value:,.0f}")
     fig.suptitle(
         f"Each point is a partnership. Labelled (by ID): those below the Amber assurance threshold "
-        f"(dashed, {config.rag.amber_assurance_below * 100:.0f}%) and the largest commitments",
+        f"(dashed, {percent(config.rag.amber_assurance_below)}) and the largest commitments",
         fontsize=9,
         color=CHART_MUTED,
         x=0.02,

@@ -27,7 +27,19 @@ from pipeline.cycle.compare import NO_RETURN, NOT_ASSESSED_NOW, NOT_CARRIED_OVER
 from pipeline.files.names import slug
 from pipeline.findings import RULES, ValidationReport
 from pipeline.pack.chart_figures import chart_figures, leverage_summary
-from pipeline.formats import EMPTY, NOT_ANSWERED, days, long_date, money, not_listed, percent, percent_rated
+from pipeline.formats import (
+    EMPTY,
+    NOT_ANSWERED,
+    days,
+    long_date,
+    money,
+    not_listed,
+    percent,
+    percent_rated,
+    pounds,
+    rounded,
+    average_score,
+)
 from pipeline.pack.charts import CHART_TITLES, NETWORK_CHART, NETWORK_TITLE, marks_movement, network_picture
 from pipeline.pack.results import file_counts
 from pipeline.pack.trend import DRAWN, has_points, shown, trend_svg
@@ -721,11 +733,6 @@ def network_summary(network: Any, picture: Any) -> str:
 LEVERAGE_LISTED = 10
 
 
-def pounds(value: float | None) -> str:
-    """2.4 -> '£2.40'."""
-    return "\u2014" if value is None else f"£{value:,.2f}"
-
-
 def leverage_section(
     scores: Sequence[PartnershipScore],
     found: Mapping[str, Any],
@@ -881,14 +888,14 @@ def points(then: float | None, now: float | None) -> str:
     """'+13 points': the change between the whole percentages the pack shows, so the figures add up."""
     if then is None or now is None:
         return EMPTY
-    step = int(f"{now * 100:.0f}") - int(f"{then * 100:.0f}")
+    step = int(rounded(now, percent=True) - rounded(then, percent=True))
     if not step:
         return "no change"
     return f"{step:+d} point{'' if abs(step) == 1 else 's'}"
 
 
 def _score_text(value: float | None) -> str:
-    return "not rated" if value is None else f"{value:.1f}"
+    return "not rated" if value is None else average_score(value)
 
 
 def _score_change(then: float | None, now: float | None) -> str:
@@ -896,9 +903,9 @@ def _score_change(then: float | None, now: float | None) -> str:
     but differ, the change itself in two places (+0.03)."""
     if then is None or now is None:
         return EMPTY
-    shown = round(float(_score_text(now)) - float(_score_text(then)), 1)
-    step = round(now - then, 2)
-    return f"{step:+.2f}" if not shown and step else f"{shown:+.1f}"
+    shown = rounded(now, 1) - rounded(then, 1)
+    step = rounded(now - then, 2)
+    return f"{step:+}" if not shown and step else f"{shown:+}"
 
 
 #: How the pack words a risk's direction, with an arrow for the eye (the word carries the meaning).

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
 from pipeline import catalogue, values
+from pipeline.formats import money, rounded
 from pipeline.check.score import PartnershipScore
 from pipeline.records import Workbook
 
@@ -80,14 +81,14 @@ def partnership_leverage(score: PartnershipScore, workbook: Workbook) -> Leverag
         elif total is None:
             reason = f"neither '{_label(PARTNERS)}' nor '{_label(TOTAL)}' is given"
         elif total < council:
-            reason = f"'{_label(TOTAL)}' (£{total:,.0f}) is less than the council's own funding (£{council:,.0f})"
+            reason = f"'{_label(TOTAL)}' ({money(total)}) is less than the council's own funding ({money(council)})"
         else:
             partners, note = total - council, f"'{_label(TOTAL)}' less the council's funding"
     if council == 0:
         return Leverage(None, council, partners, NO_COUNCIL_MONEY)
     if reason is not None:
         return Leverage(None, council, None, reason)
-    return Leverage(round(partners / council, 2), council, partners, f"from {note}")
+    return Leverage(float(rounded(partners / council, 2)), council, partners, f"from {note}")
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ def leverage_total(scores: Sequence[PartnershipScore], found: Mapping[str, Lever
         if found[score.file].value is None and found[score.file].partners is not None
     ]
     return LeverageTotal(
-        round(partners / council, 2) if council else None,
+        float(rounded(partners / council, 2)) if council else None,
         council,
         partners,
         len(with_value),
