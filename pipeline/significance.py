@@ -70,18 +70,12 @@ def classify(answers: Mapping[str, object], tiers: tuple[Tier, ...]) -> tuple[st
     return tiers[-1].name, ()
 
 
-def proportionate(method: str, tier: Tier) -> bool | None:
+def proportionate(method: str, tier: Tier) -> bool:
     """Whether a method is proportionate to the tier. No method recorded ("") is as "No formal method":
-    not proportionate to a tier that expects a formal method (Major and Moderate by default); None
-    (nothing to say) for a tier content with no formal method."""
-    if not method:
-        return None if expects_no_method(tier) else False
-    return method.casefold() in {item.casefold() for item in tier.methods}
-
-
-def expects_no_method(tier: Tier) -> bool:
-    """Whether the tier accepts a partnership managed by no formal method (Limited by default)."""
-    return catalogue.NO_FORMAL_METHOD.casefold() in {item.casefold() for item in tier.methods}
+    not proportionate to a tier that expects a formal method (Major and Moderate by default),
+    proportionate to one content with none (Limited)."""
+    chosen = method or catalogue.NO_FORMAL_METHOD
+    return chosen.casefold() in {item.casefold() for item in tier.methods}
 
 
 def takes(tier: Tier) -> str:

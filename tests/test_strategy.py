@@ -105,6 +105,25 @@ def test_tiers_and_the_disproportionate_method_at_its_cell(year):
     assert found == [("p2.xlsx", "Register", "B16", "warning")]
 
 
+def test_a_limited_partnership_with_no_method_recorded_is_proportionate(tmp_path):
+    """README: a method left blank counts as "No formal method", which the Limited tier accepts; its
+    method_proportionate was null, register.xlsx's column blank and the profile silent, where a Major
+    partnership's blank is false: both now follow the one rule."""
+    folder = tmp_path / "returns"
+    write_workbook(folder / "p1.xlsx", partnership_id="P-001", register={**LIMITED, "performance_method": None})
+    write_workbook(
+        folder / "p2.xlsx",
+        partnership_id="P-002",
+        register={**LIMITED, "funding": 300000, "performance_method": None},
+    )
+    report(folder, tmp_path / "out")
+    data = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+    by_id = {item["id"]: (item["significance"], item["method_proportionate"]) for item in data["partnerships"]}
+    assert by_id == {"P-001": ("Limited", True), "P-002": ("Major", False)}
+    page = html.unescape(re.sub(r"<[^>]+>", "", (tmp_path / "out" / "review_pack.html").read_text(encoding="utf-8")))
+    assert "not recorded, proportionate (the tier needs no formal method)" in " ".join(page.split())
+
+
 def test_objectives_per_partnership_and_across_them(year):
     folder, out = year
     data = json.loads((out / "results.json").read_text(encoding="utf-8"))
@@ -456,7 +475,7 @@ def test_no_method_recorded_is_not_proportionate_to_a_tier_that_expects_one(tmp_
     assert "Moderate partnership (Statutory or voluntary = Statutory)" in found["moderate.xlsx"].message
     assert {
         score.id: (score.significance, score.performance_method, score.proportionate) for score in assessment.scores
-    } == {"P-001": ("Major", "", False), "P-002": ("Moderate", "", False), "P-003": ("Limited", "", None)}
+    } == {"P-001": ("Major", "", False), "P-002": ("Moderate", "", False), "P-003": ("Limited", "", True)}
 
 
 def test_a_method_chosen_is_still_told_in_the_same_words(tmp_path):
