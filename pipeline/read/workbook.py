@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Sequence
 
 from pipeline import catalogue, values
+from pipeline.formats import rounded
 from pipeline.catalogue import Kind, SheetLayout
 from pipeline.config import Config, Limits
 from pipeline.findings import Finding, RuleCode, finding
@@ -613,7 +614,7 @@ def _figures_as_shown(book: _WorkbookPart, sheet: _Sheet, rows: dict[str, int], 
     for reference, (prefix, suffix, places) in book.meaning_formats(catalogue.REGISTER.name, tuple(cells)).items():
         value = sheet.get(cells[reference], number)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            shown = f"{value * 100:.{places}f}" if suffix == "%" else f"{value:,.{places}f}"
+            shown = f"{rounded(value, places, percent=suffix == '%'):,}"  # as Excel rounds it, a half up
             sheet.put(reference, f"{prefix}{shown}{suffix}")
 
 
