@@ -207,3 +207,73 @@ def test_an_action_written_over_with_another_is_shown_with_what_it_now_reads(tmp
         "I07 Write down the rules of engagement in a partnership agreement (this year the area's action reads: "
         "Review the partnership agreement each year) In progress Not started Still open"
     ) in text
+
+
+def test_the_actions_of_a_second_partnership_on_a_shared_id_follow_it_while_the_id_stays_shared(tmp_path):
+    """Alpha and Beta both returned S-1 in 2026 (Alpha's later review counted) and kept it in 2027.
+    Rollover carried Beta's two open actions into Beta's workbook, where its officer closed one; next
+    year's pack counted neither (carried_actions 0), and Beta's profile and the change section said
+    nothing of them. Each partnership's actions now follow it, as they do once one takes a new ID."""
+    from pipeline.cycle.rollover import write_rollover
+
+    later = {"review_completed_on": dt.date(2026, 4, 20)}  # Alpha's return counts for S-1
+    alpha, beta = {"name": "Alpha Partnership"}, {"name": "Beta Partnership"}
+    last, now = tmp_path / "in-2026", tmp_path / "in-2027"
+    none = {"I14": {"Answer": "Yes", "Action": None, "Action owner": None, "Due date": None, "Action status": None}}
+    write_workbook(last / "alpha.xlsx", partnership_id="S-1", register={**alpha, **later}, improvement=none)
+    write_workbook(
+        last / "beta.xlsx",
+        partnership_id="S-1",
+        register=beta,
+        improvement={"I14": action("Refresh the board"), "I03": action("Publish the aims", "Not started")},
+    )
+    run(last, tmp_path / "2026", "2026-04-30")
+    lines = write_rollover(tmp_path / "2026" / "register.xlsx", tmp_path / "rolled").summary_lines()
+    assert "Carried 2 open actions into the Improvement sheets of 1 workbook." in lines
+    year = {"review_completed_on": dt.date(2027, 4, 15), "next_review": dt.date(2028, 3, 31)}
+    write_workbook(
+        now / "alpha.xlsx",
+        partnership_id="S-1",
+        register={**alpha, **year, "review_completed_on": dt.date(2027, 4, 20)},
+        improvement=none,
+    )
+    write_workbook(
+        now / "beta.xlsx",
+        partnership_id="S-1",
+        register={**beta, **year},
+        improvement={"I14": action("Refresh the board", "Complete"), "I03": action("Publish the aims")},
+    )
+    record = run(now, tmp_path / "2027", "2027-04-30", "--previous", str(tmp_path / "2026"))["change_since_previous"]
+    assert (
+        record["carried_actions"],
+        record["carried_actions_closed"],
+        record["carried_actions_open_now"],
+        record["carried_actions_still_open"],
+    ) == (2, 1, 1, 1)
+    followed = sorted(
+        (item["name"], action["ref"], action["status_now"])
+        for item in record["partnerships"]
+        for action in item["carried_actions"]
+    )
+    assert followed == [("Beta Partnership", "I03", "In progress"), ("Beta Partnership", "I14", "Complete")]
+    entries = {(item["name"], item["status"], item["counted_now"], item["file"]) for item in record["partnerships"]}
+    assert entries == {
+        ("Alpha Partnership", "continuing", True, "alpha.xlsx"),
+        ("Beta Partnership", "continuing", False, "beta.xlsx"),
+    }
+    html = (tmp_path / "2027" / "review_pack.html").read_text(encoding="utf-8")
+    text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    assert (
+        "2 improvement actions were open at last year's review, each accounted for once: 1 now closed "
+        "(Complete); 1 still open. Each profile lists them."
+    ) in text
+
+    def profile(anchor: str) -> str:
+        start = html.index(f'<article class="profile" id="p-{anchor}-xlsx"')
+        return " ".join(re.sub(r"<[^>]+>", " ", html[start : html.index("</article>", start)]).split())
+
+    assert "Last year's open actions (2), and how each stands now: 1 closed, 1 not closed." in profile("beta")
+    assert "No action was open at last year's review." in profile("alpha")
+    # The action still open is in this year's register and goes on into Beta's next workbook.
+    lines = write_rollover(tmp_path / "2027" / "register.xlsx", tmp_path / "rolled-2028").summary_lines()
+    assert "Carried 1 open action into the Improvement sheets of 1 workbook." in lines

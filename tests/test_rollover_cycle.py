@@ -352,3 +352,26 @@ def test_a_return_not_assessed_keeps_its_open_actions_and_own_risks_for_next_yea
     page = (tmp_path / "2027" / "review_pack.html").read_text(encoding="utf-8")
     assert "No action was open at last year" not in page
     assert "Agree a shared risk register" in page[page.index('class="profile"') :]
+
+
+def test_a_file_saved_twice_is_rolled_over_from_the_return_that_counted_not_its_copy(tmp_path):
+    """'P-003_x.xlsx' and its download copy 'P-003_x (1).xlsx' (the same bytes): the register said the
+    copy did not count, but rollover, ordering the two by review date then file name, said it rolled
+    over from the copy "(not those of P-003_x.xlsx, which it replaced)". It now takes the return the
+    report counted."""
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    original = write_workbook(returns / "P-003_x.xlsx", partnership_id="P-003")
+    (returns / "P-003_x (1).xlsx").write_bytes(original.read_bytes())
+    run("report", str(returns), "--out", str(tmp_path / "out"), "--as-of", "2026-04-30", "--no-pdf")
+    sheet = openpyxl.load_workbook(tmp_path / "out" / "register.xlsx")["Register"]
+    rows = list(sheet.iter_rows(values_only=True))
+    counted = {row[rows[0].index("File")]: row[rows[0].index("Counted")] for row in rows[1:]}
+    assert counted == {"P-003_x.xlsx": "Yes", "P-003_x (1).xlsx": "No: P-003_x.xlsx counts for P-003"}
+    output = run(
+        "templates", "--from-register", str(tmp_path / "out" / "register.xlsx"), "--out", str(tmp_path / "rolled")
+    )
+    assert (
+        "P-003 (P-003_x.xlsx, P-003_x (1).xlsx): one workbook, rolled over from P-003_x.xlsx, with its open "
+        "actions and own risks (not those of P-003_x (1).xlsx, which it replaced)"
+    ) in " ".join(output.split())

@@ -311,6 +311,14 @@ def counting_order(review_completed_on: dt.date | None, file: str) -> tuple:
     return (review_completed_on is None, -(review_completed_on.toordinal() if review_completed_on else 0), file)
 
 
+def partnership_order(counted: bool, review_completed_on: dt.date | None, file: str) -> tuple:
+    """Which of a partnership's returns of one year (the same Partnership ID and name) is the one followed
+    into the next year (rolled over, compared, given its history): the one first in this order, that is
+    the one that counted in the figures (`mark_duplicates`, by which a copy of a file saved twice never
+    counts), then, of a partnership whose ID another's return counted for, `counting_order`."""
+    return (not counted, *counting_order(review_completed_on, file))
+
+
 def mark_duplicates(scores: Sequence[PartnershipScore], copies: Mapping[str, str] = {}) -> list[PartnershipScore]:
     """`scores` with each second (third, ...) return of an assessed Partnership ID marked with the
     return that counts instead (`duplicate_of`); the rule is `counting_order`, among the files that are

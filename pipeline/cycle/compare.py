@@ -9,6 +9,7 @@ is back after a gap.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections import Counter
 from dataclasses import asdict, dataclass, replace
@@ -18,6 +19,7 @@ from typing import Any, Iterator, Mapping, Sequence
 
 from pipeline import catalogue, values
 from pipeline.check.rules import id_key
+from pipeline.check.score import partnership_order
 from pipeline.config import said
 
 RESULTS_FILE = "results.json"
@@ -106,6 +108,10 @@ class PartnershipChange:
     #: Whether last year's return counted there (False for a second return of a Partnership ID): last
     #: year's ratings count each ID once.
     counted_then: bool | None = True  # None: no return last year
+    #: Whether this year's return counts (False for another partnership that still shares the ID, followed
+    #: with its own return of last year); None: no return this year.
+    counted_now: bool | None = True
+    file: str = ""  # this year's return compared; "" when none
 
     @property
     def same_under_rules_now(self) -> bool:
@@ -254,7 +260,7 @@ class Comparison:
                 Counter(
                     getattr(change, attribute)
                     for change in self.partnerships
-                    if getattr(change, attribute) and (year != "then" or change.counted_then)
+                    if getattr(change, attribute) and getattr(change, f"counted_{year}")
                 ).items()
             )
         )
@@ -314,6 +320,11 @@ class Comparison:
                 key=lambda change: change.rag_step,
             )
         )
+
+    def of_file(self, file: str) -> PartnershipChange | None:
+        """The change of the partnership whose return this year is `file`: none for a second return of a
+        partnership (a draft, a copy) or of an ID whose other partnership had no return of its name last year."""
+        return next((change for change in self.partnerships if file and change.file == file), None)
 
     def find(self, partnership_id: object) -> PartnershipChange | None:
         """The change of the partnership with this ID (matched as `compare` matches), if any."""
@@ -421,6 +432,8 @@ def compare(current: Mapping[str, Any], previous: Mapping[str, Any], config: Any
                 last_review=reviewed_before,
                 rag_then_under_rules_now=rating_under(last, config) if rerate and this and last else None,
                 counted_then=bool(last.get("counted", True)) if last else None,
+                counted_now=bool(this.get("counted", True)) if this else None,
+                file=str(this.get("file") or "") if this else "",
             )
         )
         open_then.append(actions)
@@ -510,13 +523,23 @@ def _by_name(changes: Sequence[PartnershipChange]) -> dict[str, list[Partnership
 
 
 def returns_by_identity(partnerships: Sequence[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
-    """Every return of each Partnership ID, the one that counted first, the others in their order."""
+    """Every return of each Partnership ID, the one that counted first, the others in the order that takes
+    a partnership's own return first, as rollover does (`score.partnership_order`)."""
     found: dict[str, list[Mapping[str, Any]]] = {}
-    for partnership in sorted(partnerships, key=lambda partnership: not partnership.get("counted", True)):
+    for partnership in sorted(partnerships, key=_partnership_order):
         key = id_key(partnership.get("id"))
         if key:
             found.setdefault(key, []).append(partnership)
     return found
+
+
+def _partnership_order(partnership: Mapping[str, Any]) -> tuple:
+    day = values.date(partnership.get("review_completed_on"))
+    return partnership_order(
+        bool(partnership.get("counted", True)),
+        day if isinstance(day, dt.date) else None,
+        str(partnership.get("file") or ""),
+    )
 
 
 def own_return(
@@ -538,23 +561,38 @@ def _matched(
     now: Mapping[str, Sequence[Mapping[str, Any]]], then: Mapping[str, Sequence[Mapping[str, Any]]]
 ) -> Iterator[tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]]:
     """This year's return of each Partnership ID (the one that counts) with last year's return of the same
-    partnership (`own_return`; else the one that counted), by ID; then, of an ID two partnerships shared
-    last year, each other partnership's return (another name) with no return of that name this year
-    under the ID: it ended under that ID, or
-    came back under an ID of its own (`Comparison.ids_changed`), as rollover asked. Of two returns of
-    one partnership (the same ID and name: a draft sent as well as the final) only one is taken, as
-    rollover takes it."""
+    partnership (`own_return`; else the one that counted, unless that is the return of another partnership
+    still sharing the ID), by ID; then each other partnership still sharing the ID this year (another
+    name) with its own return of last year, so that its open actions follow it; then, of an ID two
+    partnerships shared last year, each other partnership's return (another name) with no return of that
+    name this year under the ID: it ended under that ID, or came back under an ID of its own
+    (`Comparison.ids_changed`), as rollover asked. Of two returns of one partnership (the same ID and
+    name: a draft sent as well as the final) only one is taken, as rollover takes it."""
     for key in sorted(now.keys() | then.keys(), key=lambda key: (now.get(key) or then[key])[0]["id"]):
-        this, earlier = (now[key][0] if key in now else None), then.get(key, ())
-        last = ((own_return(this, earlier, now[key]) if this else None) or earlier[0]) if earlier else None
-        yield this, last
-        # Returned this year too under the ID (a second return, not counted), or taken above: not ended.
-        taken = {values.folded(str(item.get("name") or "")) for item in (last or {}, *now.get(key, ()))}
+        returns, earlier = now.get(key, ()), then.get(key, ())
+        names_now = [_name(item) for item in returns]
+        # Returned this year too under the ID, or taken: not ended.
+        taken = set(names_now)
+        if not returns:
+            yield None, earlier[0]
+            taken.add(_name(earlier[0]))
+        for position, this in enumerate(returns):
+            if names_now.index(_name(this)) != position:
+                continue  # a second return of a partnership already compared
+            last = own_return(this, earlier, returns)
+            if position == 0 and last is None:
+                last = next((item for item in earlier if _name(item) not in names_now), None)
+            if position == 0 or last is not None:
+                yield this, last
+                taken.add(_name(last or {}))
         for other in earlier:
-            name = values.folded(str(other.get("name") or ""))
-            if name not in taken:
-                taken.add(name)
+            if _name(other) not in taken:
+                taken.add(_name(other))
                 yield None, other
+
+
+def _name(partnership: Mapping[str, Any]) -> str:
+    return values.folded(str(partnership.get("name") or ""))
 
 
 def _open_actions(partnership: Mapping[str, Any]) -> list[Mapping[str, Any]]:

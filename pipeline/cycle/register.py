@@ -24,6 +24,10 @@ from pipeline.records import Value, Workbook
 
 REGISTER_SHEET = "Register"
 OPEN_ACTIONS_SHEET = "Open actions"
+#: A Partnership ID returned in more than one workbook is counted once: its other rows say which counts
+#: (`COUNTED` or "No: ... counts"), and rollover takes the counted one (`score.partnership_order`).
+COUNTED_HEADER = "Counted"
+COUNTED = "Yes"
 SCORE_HEADERS = (
     "In scope",
     "RAG",
@@ -41,11 +45,9 @@ SCORE_HEADERS = (
     "High risks",
     "Errors",
     "Warnings",
-    "Counted",
+    COUNTED_HEADER,
     "File",
 )
-#: A Partnership ID returned in more than one workbook is counted once: its other rows say which counts.
-COUNTED = "Yes"
 OPEN_ACTION_HEADERS = (
     "Partnership ID",
     "Ref",

@@ -15,8 +15,10 @@ of a report run and writes one standard workbook per in-scope partnership. Each 
 
 A Partnership ID on two or more rows of the register (two returns last year) is read by partnership
 name. Returns of the same name are one partnership returned twice: one workbook, from the return that
-counted in last year's figures (`score.counting_order`: the latest review, then the first file by
-name), with that return's open actions and own risks only. The other return is an earlier draft or
+counted in last year's figures (the register's Counted column, as the report chose it: a copy of a file
+saved twice never counts; of a partnership whose ID another's return counted for, and of a register
+with no such column, `score.counting_order`: the latest review, then the first file by name; see
+`score.partnership_order`), with that return's open actions and own risks only. The other return is an earlier draft or
 the copy it replaced: an action it left open may have been closed in the return that counted (the
 register lists open actions only, so that would not show), and a risk it kept may have been dropped. Returns of different names are different partnerships that share an ID by mistake: each
 gets its own workbook with its own actions and risks, so none is lost, and the summary asks the policy
@@ -46,10 +48,12 @@ from pipeline.check.validation_report import neutralise
 from pipeline.config import DEFAULT_OBJECTIVES, DEFAULT_TIERS, Limits, Objective, Scoring, Tier
 from pipeline.files.reading import CannotRead, read_named_file
 from pipeline.check.rules import id_key
-from pipeline.check.score import counting_order
+from pipeline.check.score import partnership_order
 from pipeline.cycle.compare import PreviousError, load_previous, returns_by_identity
 from pipeline.cycle.fill import fill
 from pipeline.cycle.register import (
+    COUNTED,
+    COUNTED_HEADER,
     OBJECTIVE_HEADERS,
     OBJECTIVES_SHEET,
     OPEN_ACTION_HEADERS,
@@ -399,7 +403,11 @@ def read_register(data: bytes, *, name: str = "register.xlsx") -> Register:
                 REGISTER_SHEET,
                 name,
                 (*(item.label for item in catalogue.register_fields(1)), IN_SCOPE),
-                optional=(FILE, *(item.label for item in catalogue.REGISTER_FIELDS if item.since_version > 1)),
+                optional=(
+                    FILE,
+                    COUNTED_HEADER,
+                    *(item.label for item in catalogue.REGISTER_FIELDS if item.since_version > 1),
+                ),
             )
             action_rows = _table(workbook, OPEN_ACTIONS_SHEET, name, OPEN_ACTION_HEADERS[:-1], optional=(FILE,))
             risk_rows = (
@@ -417,7 +425,7 @@ def read_register(data: bytes, *, name: str = "register.xlsx") -> Register:
             workbook.close()
 
     # One workbook per partnership: per Partnership ID and name, from the return that counted last
-    # year (score.counting_order); `units` routes each return's file to its partnership.
+    # year (score.partnership_order); `units` routes each return's file to its partnership.
     groups: dict[Unit, list[tuple[int, dict[str, Any], dict[str, Any]]]] = defaultdict(list)
     without_id = []
     for row, cells in register_rows:
@@ -434,8 +442,10 @@ def read_register(data: bytes, *, name: str = "register.xlsx") -> Register:
     units = Units()
     for unit, group in groups.items():
         group.sort(
-            key=lambda entry: counting_order(
-                _date_or_none(entry[2]["review_completed_on"]), values.text(entry[1].get(FILE)) or f"{entry[0]:09d}"
+            key=lambda entry: partnership_order(
+                values.text(entry[1].get(COUNTED_HEADER)) in ("", COUNTED),  # "" when the register does not say
+                _date_or_none(entry[2]["review_completed_on"]),
+                values.text(entry[1].get(FILE)) or f"{entry[0]:09d}",
             )
         )
         row, cells, typed = group[0]

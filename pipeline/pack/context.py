@@ -930,18 +930,18 @@ def change_summary(
     """The executive summary's "Change since last year", and the risk movement table, as plain data."""
     then_label = str(comparison.previous_year) if comparison.previous_year else "last year"
     first_file: dict[str, str] = {}
-    anchors: dict[str, str] = {}
+    anchors = {item["score"].file: item["anchor"] for item in partnerships}
     for item in partnerships:
         key = id_key(item["score"].id)
         if key and item["score"].counted:  # the return that counts for its ID (score.mark_duplicates)
-            first_file[key], anchors[key] = item["score"].file, item["anchor"]
+            first_file[key] = item["score"].file
 
     def rows(changes) -> list[dict[str, Any]]:
         return [
             {
                 "id": change.id,
                 "name": change.name,
-                "anchor": anchors.get(id_key(change.id)),
+                "anchor": anchors.get(change.file),
                 "rag_then": change.rag_then,
                 "rag_now": change.rag_now,
                 "completeness": " \u2192 ".join(
@@ -1074,14 +1074,14 @@ def profile_change(
     key = id_key(score.id)
     if not key:
         return {"kind": "no id"}
-    if first_file.get(key) != score.file:
+    # Its own change: the return that counts for its ID, or another partnership still sharing the ID.
+    change = comparison.of_file(score.file)
+    if change is None:
         return {"kind": "duplicate", "file": first_file.get(key, "")}
-    change = comparison.find(score.id)
-    if change is None or change.status == "new":
+    if change.status == "new":
         # Under a new ID: last year's open actions of the partnership it was are followed here.
         ended = next((old.id for new, old in comparison.ids_changed if new is change), None)
-        carried = _carried_rows(change) if change else {"actions": [], "open": 0}
-        return {"kind": "new", "ended": ended, **carried, "open_unlisted": None}
+        return {"kind": "new", "ended": ended, **_carried_rows(change), "open_unlisted": None}
     if change.status == "back":
         return {"kind": "back", "last_review": change.last_review}
     return {
