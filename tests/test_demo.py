@@ -285,6 +285,7 @@ def test_a_set_for_another_year_is_set_in_that_years_review_season(tmp_path, dem
     assert [path.name for path in earlier] == [path.name for path in demo_set]
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_two_years_of_one_seed_show_the_change_between_them(tmp_path, demo_set):
     """`make report`'s demo compares a year with the one before, drawn from one seed: the same
     partnerships under the same IDs and names (two seeds compared different partnerships that shared an

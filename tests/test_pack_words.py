@@ -354,6 +354,7 @@ def test_a_profiles_action_count_leaves_out_an_action_whose_status_is_not_on_the
     assert re.search(r"Findings \S+ \S+ \S+ \S+ 1 \(0\)", figures), figures[:300]
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_a_year_with_no_workbook_assessed_says_why_it_has_no_profiles(tmp_path):
     """Every return could not be assessed (a sheet deleted): the pack printed the heading "Partnership
     profiles" over nothing, on a page of its own in the PDF, with no word of why."""

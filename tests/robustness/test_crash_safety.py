@@ -105,6 +105,7 @@ def killed(packs) -> dict[str, int]:
     return {stage: process.wait(timeout=300) for stage, process in runs.items()}
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 @pytest.mark.parametrize("stage", STAGES)
 def test_a_run_killed_at_a_stage_leaves_one_complete_pack(packs, killed, stage):
     inputs, root, old, new = packs
@@ -123,6 +124,7 @@ def test_a_run_killed_at_a_stage_leaves_one_complete_pack(packs, killed, stage):
         assert beside(out) == []
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_a_run_killed_between_two_renames_gets_its_pack_back(packs):
     """Where no atomic exchange exists, the old pack is set aside then the new one moved in; killed
     between the two, the next run puts the old pack back before it does anything else."""
