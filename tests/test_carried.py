@@ -277,3 +277,45 @@ def test_the_actions_of_a_second_partnership_on_a_shared_id_follow_it_while_the_
     # The action still open is in this year's register and goes on into Beta's next workbook.
     lines = write_rollover(tmp_path / "2027" / "register.xlsx", tmp_path / "rolled-2028").summary_lines()
     assert "Carried 1 open action into the Improvement sheets of 1 workbook." in lines
+
+
+def test_the_moves_of_the_year_add_up_when_an_id_is_still_shared(tmp_path):
+    """Alpha (counted) and Beta shared S-1 in both years, and P-2 came both years; Beta got worse. The
+    pack said "2 partnerships have got worse" (P-2 and Beta) and "1 partnership kept its rating", 3
+    moves against the 2 partnerships its ratings table counts (each ID once). The moves are those of
+    the returns that count, as the ratings are; Beta's own actions still follow it."""
+    alpha, beta = {"name": "Alpha Partnership"}, {"name": "Beta Partnership"}
+    blank = {question.ref: {"Status": None} for question in catalogue.QUESTIONS[:20]}  # Red: incomplete
+    none = {"I14": {"Answer": "Yes", "Action": None, "Action owner": None, "Due date": None, "Action status": None}}
+    for year, folder in ((2026, "in-2026"), (2027, "in-2027")):
+        review = {"review_completed_on": dt.date(year, 4, 15), "next_review": dt.date(year + 1, 3, 31)}
+        inputs = tmp_path / folder
+        write_workbook(
+            inputs / "alpha.xlsx",
+            partnership_id="S-1",
+            register={**alpha, **review, "review_completed_on": dt.date(year, 4, 20)},
+            improvement=none,
+        )
+        write_workbook(
+            inputs / "beta.xlsx",
+            partnership_id="S-1",
+            register={**beta, **review},
+            checklist=blank if year == 2027 else None,
+            improvement=none,
+        )
+        write_workbook(
+            inputs / "p2.xlsx",
+            partnership_id="P-2",
+            register=review,
+            checklist=blank if year == 2027 else None,
+            improvement=none,
+        )
+    run(tmp_path / "in-2026", tmp_path / "2026", "2026-04-30")
+    record = run(tmp_path / "in-2027", tmp_path / "2027", "2027-04-30", "--previous", str(tmp_path / "2026"))
+    change = record["change_since_previous"]
+    html = (tmp_path / "2027" / "review_pack.html").read_text(encoding="utf-8")
+    text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    moves = text[text.index("got worse") - 60 :][:200] if "got worse" in text else text[-2000:]
+    assert "1 partnership has got worse" in text, moves
+    assert "1 partnership kept its rating" in text
+    assert sum(change["rag_now"].values()) == 2

@@ -303,11 +303,18 @@ class Comparison:
         )
 
     @property
+    def counted(self) -> tuple[PartnershipChange, ...]:
+        """The partnerships whose return this year counts in the figures (or that sent none): the moves of
+        the year are theirs, as the ratings then and now count each Partnership ID once. Another
+        partnership still sharing an ID is followed with its own actions, but moves in no count."""
+        return tuple(change for change in self.partnerships if change.counted_now is not False)
+
+    @property
     def worse(self) -> tuple[PartnershipChange, ...]:
         """Partnerships whose rating got worse, the biggest moves (Green to Red) first."""
         return tuple(
             sorted(
-                (change for change in self.partnerships if change.movement == "worse"),
+                (change for change in self.counted if change.movement == "worse"),
                 key=lambda change: -change.rag_step,
             )
         )
@@ -316,7 +323,7 @@ class Comparison:
     def better(self) -> tuple[PartnershipChange, ...]:
         return tuple(
             sorted(
-                (change for change in self.partnerships if change.movement == "better"),
+                (change for change in self.counted if change.movement == "better"),
                 key=lambda change: change.rag_step,
             )
         )

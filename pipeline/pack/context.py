@@ -980,16 +980,14 @@ def change_summary(
         "better": rows(comparison.better),
         "other_moves": rows(
             change
-            for change in comparison.partnerships
+            for change in comparison.counted
             if change.status == "continuing" and change.id not in moved and change.rag_then != change.rag_now
         ),
-        "continuing": sum(1 for change in comparison.partnerships if change.status == "continuing"),
+        "continuing": sum(1 for change in comparison.counted if change.status == "continuing"),
         # Last year's figures were rated under this year's rules (see compare.compare).
         "rerated": any(change.rag_then_under_rules_now is not None for change in comparison.partnerships),
         "unchanged": sum(
-            1
-            for change in comparison.partnerships
-            if change.status == "continuing" and change.rag_then == change.rag_now
+            1 for change in comparison.counted if change.status == "continuing" and change.rag_then == change.rag_now
         ),
         "new": rows(comparison.new),
         "back": rows(comparison.back),
