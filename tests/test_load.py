@@ -629,3 +629,42 @@ def test_a_table_pasted_right_under_the_objectives_is_another_table(tmp_path):
         (catalogue.OBJECTIVES_SHEET.name, f"A{below}", "sheet.other_table")
     ]
     assert "below the list of objectives: it is not read as objectives" in outcome.report.findings[0].message
+
+
+@pytest.mark.parametrize(
+    "risks, objectives",
+    [
+        pytest.param(
+            {
+                "R10": {
+                    "Risk": "Loss of partner funding",
+                    "Likelihood": 3,
+                    "Impact": "Service delivery",
+                    "Mitigation": "Quarterly review",
+                    "Owner": "Lead officer",
+                },
+                "R11": {"Risk": "Venue lost", "Likelihood": 2, "Impact": "Funding", "Owner": "Council"},
+            },
+            None,
+            id="own risks in the template's words",
+        ),
+        pytest.param(
+            {"R10": {"Risk": "Staff turnover", "Likelihood": "Level 3", "Impact": "Level 4"}}, None, id="levels"
+        ),
+        pytest.param(None, {"O3": {"Contributes": "Funding", "How": "Council funding"}}, id="an objective's answer"),
+        pytest.param(None, {"O2": {"Contributes": "Lead", "How": "Lead partner"}}, id="an objective led"),
+    ],
+)
+def test_an_officers_own_rows_in_the_templates_words_are_never_another_table(tmp_path, risks, objectives):
+    """Own risks rated in words of the template's headings ('Service delivery', 'Funding', 'Level 3')
+    and objectives answered 'Funding' or 'Lead' were taken for another table's header row: the risks and
+    every objective from there on were dropped, with a sheet.other_table warning at the officer's own row."""
+    from pipeline.check.assess import assess_folder
+    from pipeline.config import DEFAULT_OBJECTIVES, Config
+
+    write_workbook(tmp_path / "own.xlsx", risks=risks, objectives=objectives)
+    outcome = assess_folder(tmp_path, Config(), as_of=AS_OF)
+    [workbook] = outcome.batch.workbooks
+    assert "sheet.other_table" not in {item.rule for item in outcome.report.findings}
+    assert [risk.ref for risk in workbook.risks][len(catalogue.RISKS) :] == sorted(risks or {})
+    assert [row.ref for row in workbook.objectives] == [item.ref for item in DEFAULT_OBJECTIVES]

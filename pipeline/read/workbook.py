@@ -1048,22 +1048,35 @@ _ANSWERS = frozenset(
 
 
 def _a_heading(value: Value) -> bool:
-    """Whether a cell reads as a heading: text made of the words of the template's own headings only."""
-    if not isinstance(value, str) or values.folded(value) in _ANSWERS:
+    """Whether a cell reads as a heading: text made of the words of the template's own headings only,
+    with no figure in it ('Level 3' typed as a rating is not one)."""
+    if not isinstance(value, str) or values.folded(value) in _ANSWERS or any(char.isdigit() for char in value):
         return False
     words = _heading_words(value)
     return bool(words) and words <= _HEADING_WORDS
 
 
+#: Another table's header row has at least this many headings after its first column, and at most one
+#: other cell: an officer's own risk or objective answered in the template's words ('Loss of partner
+#: funding | 3 | Service delivery | Quarterly review | Lead officer') has fewer, or more of its own words.
+_HEADINGS_AT_LEAST = 3
+
+
 def _a_header_row(cells: list[Value], headers: tuple[str, ...], chosen: tuple[int, ...]) -> bool:
-    """Whether a row below a table (its `cells` in the table's columns, `headers`) is a header row: the
-    table's own (one of its headers in its column), or another table's: two or more headings
-    (`_a_heading`), one of them in a column `chosen` from a list (a risk's rating, an objective's Yes or
-    No), where a row of answers never has one."""
+    """Whether a row below a table (its `cells` in the table's columns, `headers`, the Ref first) is a
+    header row: the table's own (one of its headers in its column), or another table's: after the Ref
+    column (which keeps the template's R11 beside a table pasted from column B), `_HEADINGS_AT_LEAST`
+    headings (`_a_heading`) and at most one other cell, a heading in a column `chosen` from a list (a
+    risk's rating, an objective's Yes or No), where a row of answers never has one."""
     if any(values.folded(values.text(value)) == values.folded(header) for value, header in zip(cells, headers)):
         return True
-    headings = [index for index, value in enumerate(cells) if _a_heading(value)]
-    return len(headings) >= 2 and any(index in chosen for index in headings)
+    filled = [index for index, value in enumerate(cells) if index and value is not None]
+    headings = [index for index in filled if _a_heading(cells[index])]
+    return (
+        len(headings) >= _HEADINGS_AT_LEAST
+        and len(filled) - len(headings) <= 1
+        and any(index in chosen for index in headings)
+    )
 
 
 def _a_title(cells: list[Value]) -> bool:
