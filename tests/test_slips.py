@@ -252,6 +252,13 @@ def test_each_of_several_merges_on_one_sheet_gets_its_warning(tmp_path):
     assert "rows 8 to 10" in found["Checklist", "D8", "sheet.merged_cells"].message
 
 
+def test_a_blank_merged_cell_hides_no_answer(tmp_path):
+    """An area answered Yes with its empty action cells merged into one (D2:G2) was told that only its
+    Action is read, when no action is needed and nothing was typed there."""
+    workbook, found = load(tmp_path, merge("Improvement", "D2:G2"))
+    assert not [key for key in found if key[2] == "sheet.merged_cells"]
+
+
 def test_answers_merged_on_the_improvement_and_register_sheets_are_found_too(tmp_path):
     workbook, found = load(
         tmp_path,

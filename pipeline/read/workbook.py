@@ -378,8 +378,10 @@ def read_workbook(
     }
     for layout in catalogue.ANSWER_LAYOUTS:
         if layout.name in sheets:
-            rows = {item.row for item in read[layout.name]}
-            for slip in table_rows.merged(book.merged_ranges(layout.name), layout, rows):
+            rows, sheet = {item.row for item in read[layout.name]}, sheets[layout.name]
+            # A merged cell left blank hides nothing typed (an area answered Yes, its action cells merged).
+            typed = [cells for cells in book.merged_ranges(layout.name) if sheet.get(cells[0], cells[1]) is not None]
+            for slip in table_rows.merged(typed, layout, rows):
                 found.append(
                     finding(slip.rule, file=name, sheet=layout.name, cell=slip.cell, value=slip.value, **slip.fields)
                 )
