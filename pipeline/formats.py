@@ -21,6 +21,7 @@ EMPTY = "\u2014"
 #: Excel number formats of the workbooks written (template, feedback copies, register.xlsx).
 EXCEL_DATE = "DD/MM/YYYY"
 EXCEL_MONEY = "£#,##0"
+EXCEL_PENCE = "£#,##0.00"  # an amount with pence, as `money` shows it: £49,999.50 is not £50,000
 EXCEL_PERCENT = "0.0%"  # 89.7% beside its Amber for "below 90%", where "0%" showed 90%
 
 
@@ -83,6 +84,12 @@ def days(value: float | None) -> str:
 def pounds(value: float | None) -> str:
     """An amount to the penny: 2.4 -> '£2.40' (partners' money per council pound), or the empty mark."""
     return EMPTY if value is None else f"£{rounded(value, 2):,}"
+
+
+def excel_money(value: float) -> str:
+    """The Excel number format that shows an amount as `money` writes it: with pence when it has them."""
+    pence = rounded(value, 2)
+    return EXCEL_PENCE if pence != pence.to_integral_value() else EXCEL_MONEY
 
 
 def average_score(value: float) -> str:

@@ -293,6 +293,9 @@ def test_answers_are_shown_as_read_list_answers_in_the_lists_spelling_and_pence_
     text = plain(html).replace(", ", ",")  # figures may break after a comma (<wbr>)
     assert "£49,999.60" in profile.replace(", ", ",") and text.count("Limited £49,999.60") == 1
     assert "£74,999.60" in text  # the headline: £49,999.60 and £25,000
+    # register.xlsx showed it as £50,000 too (its format "£#,##0"): it has pence, so its format shows them.
+    funding = rows[0].index(catalogue.FIELDS_BY_KEY["funding"].label) + 1
+    assert [sheet.cell(row, funding).number_format for row in (2, 3)] == ["£#,##0.00", "£#,##0"]
 
 
 def test_a_cell_showing_an_excel_error_is_an_answer_that_cannot_be_read(tmp_path):

@@ -19,7 +19,7 @@ from typing import Sequence
 from pipeline import catalogue, values
 from pipeline.catalogue import Field, Kind
 from pipeline.check.score import COMPLETE, IN_PROGRESS, NOT_STARTED, OVERDUE, PartnershipScore
-from pipeline.formats import EXCEL_DATE, EXCEL_MONEY, EXCEL_PERCENT
+from pipeline.formats import EXCEL_DATE, EXCEL_MONEY, EXCEL_PERCENT, excel_money
 from pipeline.records import Value, Workbook
 
 REGISTER_SHEET = "Register"
@@ -267,7 +267,8 @@ def _table(book, sheet_name: str, name: str, headers: Sequence[str], rows: list[
             if isinstance(value, dt.date):
                 book.write(sheet, number, column, value, num_format=EXCEL_DATE)
             elif formats[column] and isinstance(value, (int, float)):
-                book.write(sheet, number, column, value, num_format=formats[column])
+                shown = excel_money(value) if formats[column] == EXCEL_MONEY else formats[column]
+                book.write(sheet, number, column, value, num_format=shown)
             else:
                 book.write(sheet, number, column, value)  # text as typed, never a formula
     sheet.freeze_panes(1, 1)
