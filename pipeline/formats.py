@@ -7,7 +7,7 @@ formats from here, so a date or an amount reads the same wherever it appears.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import MAX_PREC, ROUND_HALF_UP, Context, Decimal
 from typing import TYPE_CHECKING, Sequence
 
 from pipeline.values import cut_at_word
@@ -61,8 +61,14 @@ def rounded(value: float, places: int = 0, *, percent: bool = False) -> Decimal:
     or the binary fraction's side (0.725 is 72.49999...%); from the figure as written, so 0.725 is 72.5%.
     Every figure the review writes for people is rounded here, so a figure reads the same in the pack,
     its charts and messages as in register.xlsx (0.0%). Never -0."""
-    exact = Decimal(repr(float(value))) * (100 if percent else 1)
-    return exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP) + 0
+    exact = _EXACT.multiply(Decimal(repr(float(value))), 100 if percent else 1)
+    if not exact.is_finite():
+        return exact
+    return _EXACT.add(exact.quantize(Decimal(1).scaleb(-places), context=_EXACT), 0)
+
+
+#: Arithmetic as wide as an amount needs (£1E+26 to the penny is 29 figures, past decimal's default 28).
+_EXACT = Context(prec=MAX_PREC, rounding=ROUND_HALF_UP)
 
 
 def money(value: float | None) -> str:

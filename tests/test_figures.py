@@ -373,3 +373,15 @@ def test_a_half_percent_is_rounded_up_as_excel_rounds_it(tmp_path):
     headers = [cell.value for cell in sheet[1]]
     cell = sheet.cell(2, headers.index("Checklist assurance") + 1)
     assert (cell.value, cell.number_format) == (0.625, "0.0%")
+
+
+def test_an_amount_of_twenty_seven_figures_is_written_whole(tmp_path):
+    """Council funding typed as 1E+26 (a slip of the keyboard, or a pasted figure) stopped the report
+    with a decimal.InvalidOperation when the amount was rounded for the pack (`make fuzz` found it):
+    it is an amount like any other, written in full, and in the significance reasons."""
+    inputs = tmp_path / "in"
+    write_workbook(inputs / "p1.xlsx", partnership_id="P-001", register={"funding": 1e26})
+    data = report(inputs, tmp_path / "out")
+    assert data["partnerships"][0]["funding"] == 1e26
+    page = plain((tmp_path / "out" / "review_pack.html").read_text(encoding="utf-8")).replace(", ", ",")
+    assert "£100,000,000,000,000,000,000,000,000" in page
