@@ -76,8 +76,7 @@ def money(value: float | None) -> str:
     significance threshold), or the empty mark."""
     if value is None:
         return EMPTY
-    pence = rounded(value, 2)
-    return f"£{pence:,}" if pence != pence.to_integral_value() else f"£{rounded(value):,}"
+    return f"£{rounded(value, 2):,}" if _has_pence(value) else f"£{rounded(value):,}"
 
 
 def days(value: float | None) -> str:
@@ -94,8 +93,13 @@ def pounds(value: float | None) -> str:
 
 def excel_money(value: float) -> str:
     """The Excel number format that shows an amount as `money` writes it: with pence when it has them."""
+    return EXCEL_PENCE if _has_pence(value) else EXCEL_MONEY
+
+
+def _has_pence(value: float) -> bool:
+    """Whether an amount to the penny is not whole pounds (£49,999.50, where £50,000 would mislead)."""
     pence = rounded(value, 2)
-    return EXCEL_PENCE if pence != pence.to_integral_value() else EXCEL_MONEY
+    return pence != pence.to_integral_value()
 
 
 def average_score(value: float) -> str:

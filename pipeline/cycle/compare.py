@@ -557,8 +557,8 @@ def own_return(
     first with its name (case and spaces aside); else, when the ID has one return in each year, that
     one (renamed, or the ID given to another partnership: `Comparison.names_changed` points it out);
     else none, as the ID was shared and no return of that year has this one's name."""
-    name = values.folded(str(partnership.get("name") or ""))
-    named = [item for item in then if values.folded(str(item.get("name") or "")) == name]
+    name = name_key(partnership)
+    named = [item for item in then if name_key(item) == name]
     if named:
         return named[0]
     return then[0] if len(then) == len(now) == 1 else None
@@ -577,28 +577,29 @@ def _matched(
     name: a draft sent as well as the final) only one is taken, as rollover takes it."""
     for key in sorted(now.keys() | then.keys(), key=lambda key: (now.get(key) or then[key])[0]["id"]):
         returns, earlier = now.get(key, ()), then.get(key, ())
-        names_now = [_name(item) for item in returns]
+        names_now = [name_key(item) for item in returns]
         # Returned this year too under the ID, or taken: not ended.
         taken = set(names_now)
         if not returns:
             yield None, earlier[0]
-            taken.add(_name(earlier[0]))
+            taken.add(name_key(earlier[0]))
         for position, this in enumerate(returns):
-            if names_now.index(_name(this)) != position:
+            if names_now.index(name_key(this)) != position:
                 continue  # a second return of a partnership already compared
             last = own_return(this, earlier, returns)
             if position == 0 and last is None:
-                last = next((item for item in earlier if _name(item) not in names_now), None)
+                last = next((item for item in earlier if name_key(item) not in names_now), None)
             if position == 0 or last is not None:
                 yield this, last
-                taken.add(_name(last or {}))
+                taken.add(name_key(last or {}))
         for other in earlier:
-            if _name(other) not in taken:
-                taken.add(_name(other))
+            if name_key(other) not in taken:
+                taken.add(name_key(other))
                 yield None, other
 
 
-def _name(partnership: Mapping[str, Any]) -> str:
+def name_key(partnership: Mapping[str, Any]) -> str:
+    """A return's partnership name as returns are matched by it: case and spaces aside."""
     return values.folded(str(partnership.get("name") or ""))
 
 

@@ -49,7 +49,7 @@ from pipeline.config import DEFAULT_OBJECTIVES, DEFAULT_TIERS, Limits, Objective
 from pipeline.files.reading import CannotRead, read_named_file
 from pipeline.check.rules import id_key
 from pipeline.check.score import partnership_order
-from pipeline.cycle.compare import PreviousError, load_previous, returns_by_identity
+from pipeline.cycle.compare import PreviousError, load_previous, name_key, returns_by_identity
 from pipeline.cycle.fill import fill
 from pipeline.cycle.register import (
     COUNTED,
@@ -280,7 +280,7 @@ def _not_returned(folder: Path, year: int | None) -> dict[str, Any]:
         # A partnership whose ID changed this year was returned, under its new ID (`ids_changed`: the new
         # ID's partnership has the ended one's name; another partnership that shared the old ID has not).
         names = {
-            key: {values.folded(str(item.get("name") or "")) for item in returns}
+            key: {name_key(item) for item in returns}
             for key, returns in returns_by_identity(data["partnerships"]).items()
         }
         changed = {
@@ -293,7 +293,7 @@ def _not_returned(folder: Path, year: int | None) -> dict[str, Any]:
             for item in change["partnerships"]
             if item["status"] == "ended"
             and item["rag_then"] != catalogue.OUT_OF_SCOPE
-            and (id_key(item["id"]), values.folded(str(item.get("name") or ""))) not in changed
+            and (id_key(item["id"]), name_key(item)) not in changed
         ]
         said = [
             f"{item['id']} {item['name']}".strip()

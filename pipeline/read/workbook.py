@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Sequence
 
 from pipeline import catalogue, values
-from pipeline.formats import rounded
 from pipeline.catalogue import Kind, SheetLayout
 from pipeline.config import Config, Limits
+from pipeline.formats import rounded
 from pipeline.findings import Finding, RuleCode, finding
 from pipeline.read import table_rows
 from pipeline.read.folder import relative_name
@@ -1003,7 +1003,7 @@ def _read_risks(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[RiskRow
         above = cells
         answers = cells[1:]
         if answered:
-            ref = values.text(sheet.get(row, ref_column))
+            ref = values.text(cells[0])
             number = max(row - first + 1, len(catalogue.RISKS) + 1)
             while not ref or ref.casefold() in used:
                 ref, number = f"R{number:02d}", number + 1
@@ -1032,7 +1032,7 @@ _HEADING_WORDS = frozenset().union(
     *(
         _heading_words(heading)
         for heading in (
-            *(header for layout in (*catalogue.TABLE_LAYOUTS, catalogue.OBJECTIVES_SHEET) for header in layout.headers),
+            *(header for layout in catalogue.ANSWER_LAYOUTS for header in layout.headers),
             *(item.label for item in catalogue.REGISTER_FIELDS),
         )
     )
