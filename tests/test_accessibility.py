@@ -126,6 +126,23 @@ def test_the_page_reflows_at_320_px_without_scrolling_sideways(checked, pack):
 
 
 @needs_browser
+@pytest.mark.parametrize("pack", ["demo", "with change"])
+def test_on_a_phone_only_tables_of_many_columns_scroll_sideways(checked, pack):
+    """At 390 px (a phone held upright) a table of a few columns is read without scrolling sideways: the
+    ratings' five columns, the actions by status' two, the shared organisations' three. Wide tables (the
+    register, a profile's Improvement Tool) still scroll in their own region."""
+    scrolled = checked[pack]["phone"]
+    few = [
+        f"{table['caption']} ({table['columns']} columns, {table['width']} px in {table['room']})"
+        for table in scrolled
+        if table["columns"] <= 3
+    ]
+    assert not few, few
+    assert "Partnerships by rating" not in {table["caption"] for table in scrolled}
+    assert "The partnership register: one row per workbook" in {table["caption"] for table in scrolled}
+
+
+@needs_browser
 def test_the_browser_fetches_nothing_for_the_pack(checked):
     assert all(not entry["requested"] for entry in checked.values())
 

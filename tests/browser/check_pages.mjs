@@ -4,8 +4,9 @@
 //
 // For each page: axe-core with the rules of the given tags (comma separated) at a desktop width (and
 // at 320 CSS pixels too for a page given as narrow:PAGE), and at 320 px (WCAG 1.4.10 Reflow: 1280 px
-// at 400% zoom) whether the page itself scrolls sideways, naming what sticks out. Prints one JSON
-// document, an entry per page.
+// at 400% zoom) whether the page itself scrolls sideways, naming what sticks out; and at a phone's
+// width (390 px) which tables scroll sideways in their own region. Prints one JSON document, an entry
+// per page.
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import puppeteer from "puppeteer-core";
@@ -54,6 +55,21 @@ function overflow() {
   return { scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, culprits: culprits.slice(0, 10) };
 }
 
+// A phone held upright: the tables whose region scrolls sideways there, with their columns.
+const PHONE = { width: 390, height: 844 };
+
+function scrolledTables() {
+  // Runs in the page: each table scrolling in its own region, by its caption and number of columns.
+  return [...document.querySelectorAll(".table-scroll")]
+    .filter((region) => region.scrollWidth > region.clientWidth + 1)
+    .map((region) => {
+      const table = region.querySelector("table");
+      return { caption: table.caption ? table.caption.textContent.trim() : "",
+               columns: table.rows.length ? table.rows[0].cells.length : 0,
+               width: region.scrollWidth, room: region.clientWidth };
+    });
+}
+
 const report = [];
 try {
   const tab = await browser.newPage();
@@ -72,7 +88,12 @@ try {
     for (const size of WIDTHS) {
       await tab.setViewport(size);
       await tab.goto(pathToFileURL(page).href, { waitUntil: "load", timeout: 120_000 });
-      if (size.width === 320) entry.reflow = await tab.evaluate(overflow);
+      if (size.width === 320) {
+        entry.reflow = await tab.evaluate(overflow);
+        await tab.setViewport(PHONE);
+        entry.phone = await tab.evaluate(scrolledTables);
+        await tab.setViewport(size);
+      }
       if (size.width === 320 && !narrow) continue;
       await tab.addScriptTag({ path: AXE });
       const result = await tab.evaluate(async (values) => {
