@@ -1,4 +1,8 @@
 # Two commands do all set-up on a fresh clone: `make report` and `make test`.
+# Every target works in this folder; run from another (`make -f path/Makefile`), say how to run it.
+ifeq ($(wildcard pipeline/cli.py),)
+$(error Run make in the project's folder: make -C "$(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))" $(or $(MAKECMDGOALS),report))
+endif
 VENV   := .venv
 PY     := $(VENV)/bin/python
 CLI    := $(VENV)/bin/partnerships

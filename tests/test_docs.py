@@ -260,3 +260,17 @@ def test_make_report_refuses_an_input_folder_that_is_not_there(tmp_path):
     )
     assert said.returncode != 0 and f"INPUT={missing} is not a folder" in said.stderr
     assert not missing.exists() and "demo" not in said.stdout
+
+
+def test_make_run_from_another_folder_says_where_to_run_it(tmp_path):
+    """`make -f path/to/Makefile report` from the folder of the year's returns failed with make's
+    "No rule to make target 'pyproject.toml'"; it now says to run make in the project's folder, and how."""
+    if not shutil.which("make"):
+        pytest.skip("make is not installed")
+    project = Path(__file__).parents[1]
+    said = subprocess.run(
+        ["make", "-f", str(project / "Makefile"), "report"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert said.returncode != 0
+    assert f'Run make in the project\'s folder: make -C "{project}" report' in said.stderr
+    assert not (tmp_path / ".venv").exists() and not (tmp_path / "output").exists()
