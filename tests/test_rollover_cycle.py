@@ -375,3 +375,39 @@ def test_a_file_saved_twice_is_rolled_over_from_the_return_that_counted_not_its_
         "P-003 (P-003_x.xlsx, P-003_x (1).xlsx): one workbook, rolled over from P-003_x.xlsx, with its open "
         "actions and own risks (not those of P-003_x (1).xlsx, which it replaced)"
     ) in " ".join(output.split())
+
+
+@pytest.mark.parametrize(
+    "copy", ["P-004 (1) - Copy.xlsx", "Copy (2) of P-004.xlsx", "P-004 - Copy.xlsx", "P-004 copy 2.xlsx"]
+)
+def test_every_output_takes_the_file_not_named_as_a_copy_for_the_original(tmp_path, copy):
+    """'P-004 (1) - Copy.xlsx' (Windows' copy of a browser's download copy) or 'Copy (2) of P-004.xlsx'
+    (as older Windows names a second copy) beside 'P-004.xlsx', the same bytes: neither was seen as a
+    copy's name, so the first by name was the original, and the validation report told the officer to
+    remove 'P-004.xlsx', results.json, register.xlsx and the pack counted the copy, and rollover named
+    it. Every output now takes the file whose name is not a copy's for the original."""
+    import csv
+    import json
+
+    returns = tmp_path / "returns"
+    original = write_workbook(returns / "P-004.xlsx", partnership_id="P-004")
+    (returns / copy).write_bytes(original.read_bytes())
+    out = tmp_path / "out"
+    run("report", str(returns), "--out", str(out), "--as-of", "2026-04-30", "--no-pdf")
+    with open(out / "validation_report.csv", encoding="utf-8", newline="") as handle:
+        copies = [(row["file"], row["value"]) for row in csv.DictReader(handle) if row["rule"] == "file.copy"]
+    assert copies == [(copy, "P-004.xlsx")]
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert {item["file"]: item["duplicate_of"] for item in results["partnerships"]} == {
+        "P-004.xlsx": None,
+        copy: "P-004.xlsx",
+    }
+    rows = list(openpyxl.load_workbook(out / "register.xlsx")["Register"].iter_rows(values_only=True))
+    counted = {row[rows[0].index("File")]: row[rows[0].index("Counted")] for row in rows[1:]}
+    assert counted["P-004.xlsx"] == "Yes" and counted[copy] != "Yes"
+    page = (out / "review_pack.html").read_text(encoding="utf-8")
+    assert "Not counted: P-004.xlsx counts for P-004" in " ".join(page.split())
+    output = " ".join(
+        run("templates", "--from-register", str(out / "register.xlsx"), "--out", str(tmp_path / "r")).split()
+    )
+    assert "rolled over from P-004.xlsx," in output
