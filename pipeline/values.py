@@ -100,9 +100,10 @@ def compact(value: Value) -> str:
 
 
 #: A copy's name as Excel ('Checklist (2)'), LibreOffice ('Checklist_2'), openpyxl or macOS ('X copy',
-#: 'X copy 2'), Windows ('X - Copy', 'X - Copy (2)'), a browser's download ('X (1)') or Google ('Copy of X') gives it.
+#: 'X copy 2'), Windows ('X - Copy', 'X - Copy (2)'; before Vista 'Copy of X', 'Copy (2) of X'), a browser's
+#: download ('X (1)') or Google ('Copy of X') gives it.
 _COPY_NAME = re.compile(
-    r"copy of\s+(?P<after>.+)|(?P<before>.+?)(?:\s*\(\d+\)|_\d{1,2}|(?:\s+-)?\s+copy(?:\s*\(?\d+\)?)?)",
+    r"copy(?:\s*\(\d+\))?\s+of\s+(?P<after>.+)|(?P<before>.+?)(?:\s*\(\d+\)|_\d{1,2}|(?:\s+-)?\s+copy(?:\s*\(?\d+\)?)?)",
     re.IGNORECASE,
 )
 

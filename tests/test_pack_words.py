@@ -750,7 +750,7 @@ def test_copies_in_the_exceptions_and_the_register_are_said_as_copies(tmp_path):
     assert "a copy of a file, byte for byte, never counts" in exceptions
     assert "(no ID) P-006.xlsx" in exceptions
     register = plain(page[page.index('id="register"') :])
-    assert "Not counted: P-006.xlsx counts " in register and "counts for (" not in register
+    assert "Not counted: the same file as P-006.xlsx, which counts " in register and "counts for (" not in register
     assert not re.search(r"counts for\s*</span>", page)
 
 

@@ -367,7 +367,10 @@ def test_a_file_saved_twice_is_rolled_over_from_the_return_that_counted_not_its_
     sheet = openpyxl.load_workbook(tmp_path / "out" / "register.xlsx")["Register"]
     rows = list(sheet.iter_rows(values_only=True))
     counted = {row[rows[0].index("File")]: row[rows[0].index("Counted")] for row in rows[1:]}
-    assert counted == {"P-003_x.xlsx": "Yes", "P-003_x (1).xlsx": "No: P-003_x.xlsx counts for P-003"}
+    assert counted == {
+        "P-003_x.xlsx": "Yes",
+        "P-003_x (1).xlsx": "No: the same file as P-003_x.xlsx, which counts for P-003",
+    }
     output = run(
         "templates", "--from-register", str(tmp_path / "out" / "register.xlsx"), "--out", str(tmp_path / "rolled")
     )
@@ -375,3 +378,80 @@ def test_a_file_saved_twice_is_rolled_over_from_the_return_that_counted_not_its_
         "P-003 (P-003_x.xlsx, P-003_x (1).xlsx): one workbook, rolled over from P-003_x.xlsx, with its open "
         "actions and own risks (not those of P-003_x (1).xlsx, which it replaced)"
     ) in " ".join(output.split())
+
+
+@pytest.mark.parametrize(
+    "copy", ["P-004 (1) - Copy.xlsx", "Copy (2) of P-004.xlsx", "P-004 - Copy.xlsx", "P-004 copy 2.xlsx"]
+)
+def test_every_output_takes_the_file_not_named_as_a_copy_for_the_original(tmp_path, copy):
+    """'P-004 (1) - Copy.xlsx' (Windows' copy of a browser's download copy) or 'Copy (2) of P-004.xlsx'
+    (as older Windows names a second copy) beside 'P-004.xlsx', the same bytes: neither was seen as a
+    copy's name, so the first by name was the original, and the validation report told the officer to
+    remove 'P-004.xlsx', results.json, register.xlsx and the pack counted the copy, and rollover named
+    it. Every output now takes the file whose name is not a copy's for the original."""
+    import csv
+    import json
+
+    returns = tmp_path / "returns"
+    original = write_workbook(returns / "P-004.xlsx", partnership_id="P-004")
+    (returns / copy).write_bytes(original.read_bytes())
+    out = tmp_path / "out"
+    run("report", str(returns), "--out", str(out), "--as-of", "2026-04-30", "--no-pdf")
+    with open(out / "validation_report.csv", encoding="utf-8", newline="") as handle:
+        copies = [(row["file"], row["value"]) for row in csv.DictReader(handle) if row["rule"] == "file.copy"]
+    assert copies == [(copy, "P-004.xlsx")]
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert {item["file"]: item["duplicate_of"] for item in results["partnerships"]} == {
+        "P-004.xlsx": None,
+        copy: "P-004.xlsx",
+    }
+    rows = list(openpyxl.load_workbook(out / "register.xlsx")["Register"].iter_rows(values_only=True))
+    counted = {row[rows[0].index("File")]: row[rows[0].index("Counted")] for row in rows[1:]}
+    assert counted == {"P-004.xlsx": "Yes", copy: "No: the same file as P-004.xlsx, which counts for P-004"}
+    page = (out / "review_pack.html").read_text(encoding="utf-8")
+    assert "Not counted: the same file as P-004.xlsx, which counts for P-004" in " ".join(page.split())
+    output = " ".join(
+        run("templates", "--from-register", str(out / "register.xlsx"), "--out", str(tmp_path / "r")).split()
+    )
+    assert "rolled over from P-004.xlsx," in output
+
+
+def test_a_copy_of_a_return_whose_id_another_partnership_counted_for_is_not_rolled_over(tmp_path):
+    """Two partnerships shared P-001 and Alpha's later return counted for it; Beta's 'B.xlsx' was saved
+    twice as 'B - Copy.xlsx'. Neither of Beta's counted, so rollover took the first by file name, the copy:
+    "rolled over from B - Copy.xlsx ... (not those of B.xlsx, which it replaced)". The register now says
+    which is the copy, and rollover (like next year's comparison) takes the file it copies."""
+    import json
+
+    returns = tmp_path / "returns"
+    write_workbook(
+        returns / "A.xlsx",
+        partnership_id="P-001",
+        register={"name": "Alpha", "review_completed_on": dt.date(2026, 4, 20)},
+    )
+    beta = write_workbook(returns / "B.xlsx", partnership_id="P-001", register={"name": "Beta"})
+    (returns / "B - Copy.xlsx").write_bytes(beta.read_bytes())
+    out = tmp_path / "out"
+    run("report", str(returns), "--out", str(out), "--as-of", "2026-04-30", "--no-pdf")
+    output = " ".join(
+        run("templates", "--from-register", str(out / "register.xlsx"), "--out", str(tmp_path / "r")).split()
+    )
+    assert (
+        "P-001 (B.xlsx, B - Copy.xlsx): one workbook, rolled over from B.xlsx, with its open actions and own "
+        "risks (not those of B - Copy.xlsx, which it replaced)"
+    ) in output
+    rows = list(openpyxl.load_workbook(out / "register.xlsx")["Register"].iter_rows(values_only=True))
+    counted = {row[rows[0].index("File")]: row[rows[0].index("Counted")] for row in rows[1:]}
+    assert counted == {
+        "A.xlsx": "Yes",
+        "B.xlsx": "No: A.xlsx counts for P-001",
+        "B - Copy.xlsx": "No: the same file as B.xlsx; A.xlsx counts for P-001",
+    }
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert {item["file"]: item["copy_of"] for item in results["partnerships"]} == {
+        "A.xlsx": None,
+        "B.xlsx": None,
+        "B - Copy.xlsx": "B.xlsx",
+    }
+    page = " ".join((out / "review_pack.html").read_text(encoding="utf-8").split())
+    assert "Not counted: the same file as B.xlsx; A.xlsx counts for P-001" in page

@@ -538,12 +538,15 @@ def duplicate_ids(workbooks: Sequence[Workbook]) -> Iterator[Finding]:
 def _original(files: list[str]) -> str:
     """Of files holding the same bytes, the one the others copy: the first by name of those not named as
     a copy of another of them ('P-004 - Copy.xlsx' of 'P-004.xlsx', 'return_1 copy.xlsx' of 'return_1.xlsx';
-    not 'Partnership (2026).xlsx', which no other is named)."""
-    stems = {values.folded(PurePosixPath(file).stem): file for file in files}
+    not 'Partnership (2026).xlsx', which no other is named), also through a copy of a copy ('P-004 (1) -
+    Copy.xlsx', Windows' copy of a browser's 'P-004 (1).xlsx', of 'P-004.xlsx')."""
+    stems = {values.folded(PurePosixPath(file).stem) for file in files}
 
     def a_copy(file: str) -> bool:
         copied = values.copied_from(PurePosixPath(file).stem)
-        return copied is not None and values.folded(copied) in stems
+        while copied is not None and values.folded(copied) not in stems:
+            copied = values.copied_from(copied)  # always shorter: the copy's mark is taken off
+        return copied is not None
 
     return min(files, key=lambda file: (a_copy(file), file))
 

@@ -44,6 +44,9 @@ from pipeline.records import Workbook
 
 OVERDUE = "overdue"
 ACTION_KEYS = (NOT_STARTED, IN_PROGRESS, COMPLETE, OVERDUE)
+#: How a copy of a file saved twice says which file it is, in register.xlsx's Counted, where rollover
+#: reads it (`pipeline.cycle.register.is_copy`), and in the pack's register.
+SAME_FILE_AS = "the same file as"
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,8 @@ class PartnershipScore:
     #: The file of the return that counts instead of this one, when another workbook has the same
     #: Partnership ID and counts by `counting_order`; '' when this return counts.
     duplicate_of: str = ""
+    #: The file this one is, byte for byte, when it is a copy of a file saved twice (`file.copy`); '' otherwise.
+    copy_of: str = ""
     template_version: int = 0
     #: The significance tier (`Config.tiers`) of an assessed, in-scope partnership, and why; '' otherwise.
     significance: str = ""
@@ -164,6 +169,19 @@ class PartnershipScore:
     def counted(self) -> bool:
         """Whether this return is in the headline figures (a second return of an ID is not)."""
         return not self.duplicate_of
+
+    @property
+    def not_counted_because(self) -> str:
+        """Why it is not counted, after "No:" (register.xlsx's Counted) or "Not counted:" (the pack's
+        register): the return that counts instead and, of a copy, the file it copies ('' when counted)."""
+        if self.counted:
+            return ""
+        counts = " counts" + (f" for {self.id}" if self.id else "")
+        if not self.copy_of:
+            return self.duplicate_of + counts
+        if self.copy_of == self.duplicate_of:
+            return f"{SAME_FILE_AS} {self.copy_of}, which{counts}"
+        return f"{SAME_FILE_AS} {self.copy_of}; {self.duplicate_of}{counts}"
 
 
 def score_workbook(
@@ -311,19 +329,21 @@ def counting_order(review_completed_on: dt.date | None, file: str) -> tuple:
     return (review_completed_on is None, -(review_completed_on.toordinal() if review_completed_on else 0), file)
 
 
-def partnership_order(counted: bool, review_completed_on: dt.date | None, file: str) -> tuple:
+def partnership_order(counted: bool, copy: bool, review_completed_on: dt.date | None, file: str) -> tuple:
     """Which of a partnership's returns of one year (the same Partnership ID and name) is the one followed
     into the next year (rolled over, compared, given its history): the one first in this order, that is
     the one that counted in the figures (`mark_duplicates`, by which a copy of a file saved twice never
-    counts), then, of a partnership whose ID another's return counted for, `counting_order`."""
-    return (not counted, *counting_order(review_completed_on, file))
+    counts), then, of a partnership whose ID another's return counted for, one that is not a `copy` of
+    a file saved twice (`copy_of`), then `counting_order`."""
+    return (not counted, copy, *counting_order(review_completed_on, file))
 
 
 def mark_duplicates(scores: Sequence[PartnershipScore], copies: Mapping[str, str] = {}) -> list[PartnershipScore]:
     """`scores` with each second (third, ...) return of an assessed Partnership ID marked with the
     return that counts instead (`duplicate_of`); the rule is `counting_order`, among the files that are
     not a copy of another. `copies` (a file saved twice: the copy's file -> the file it copies, as
-    `file.copy` gives them) marks a copy with no Partnership ID or not assessed too, which no ID tells apart."""
+    `file.copy` gives them) marks a copy with no Partnership ID or not assessed too, which no ID tells
+    apart, and gives each copy its `copy_of`."""
     from pipeline.check.rules import id_key
 
     groups: dict[str, list[PartnershipScore]] = {}
@@ -340,7 +360,10 @@ def mark_duplicates(scores: Sequence[PartnershipScore], copies: Mapping[str, str
     for item in scores:
         if item.file in copies and item.file not in counts_instead:  # not assessed, or with no ID
             counts_instead[item.file] = copies[item.file]
-    return [replace(item, duplicate_of=counts_instead.get(item.file, "")) for item in scores]
+    return [
+        replace(item, duplicate_of=counts_instead.get(item.file, ""), copy_of=copies.get(item.file, ""))
+        for item in scores
+    ]
 
 
 def copies_of(report: ValidationReport) -> dict[str, str]:

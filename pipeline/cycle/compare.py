@@ -544,6 +544,7 @@ def _partnership_order(partnership: Mapping[str, Any]) -> tuple:
     day = values.date(partnership.get("review_completed_on"))
     return partnership_order(
         bool(partnership.get("counted", True)),
+        bool(partnership.get("copy_of")),
         day if isinstance(day, dt.date) else None,
         str(partnership.get("file") or ""),
     )

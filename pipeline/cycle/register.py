@@ -18,16 +18,18 @@ from typing import Sequence
 
 from pipeline import catalogue, values
 from pipeline.catalogue import Field, Kind
-from pipeline.check.score import COMPLETE, IN_PROGRESS, NOT_STARTED, OVERDUE, PartnershipScore
+from pipeline.check.score import COMPLETE, IN_PROGRESS, NOT_STARTED, OVERDUE, SAME_FILE_AS, PartnershipScore
 from pipeline.formats import EXCEL_DATE, EXCEL_MONEY, EXCEL_PERCENT, excel_money
 from pipeline.records import Value, Workbook
 
 REGISTER_SHEET = "Register"
 OPEN_ACTIONS_SHEET = "Open actions"
 #: A Partnership ID returned in more than one workbook is counted once: its other rows say which counts
-#: (`COUNTED` or "No: ... counts"), and rollover takes the counted one (`score.partnership_order`).
+#: (`COUNTED` or "No: ... counts", "No: the same file as ..." of a copy of a file saved twice), and
+#: rollover takes the counted one, else one that is not a copy (`score.partnership_order`).
 COUNTED_HEADER = "Counted"
 COUNTED = "Yes"
+NOT_COUNTED = "No:"
 SCORE_HEADERS = (
     "In scope",
     "RAG",
@@ -104,13 +106,16 @@ def register_rows(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbo
                 score.high_risks if assessed else None,
                 score.findings["error"],
                 score.findings["warning"],
-                COUNTED
-                if score.counted
-                else f"No: {score.duplicate_of} counts" + (f" for {score.id}" if score.id else ""),
+                COUNTED if score.counted else f"{NOT_COUNTED} {score.not_counted_because}",
                 score.file,
             ]
         )
     return rows
+
+
+def is_copy(counted: str) -> bool:
+    """Whether a row's Counted (as `register_rows` writes it) says it is a copy of a file saved twice."""
+    return counted.startswith(f"{NOT_COUNTED} {SAME_FILE_AS} ")
 
 
 def _supported(score: PartnershipScore) -> str | None:

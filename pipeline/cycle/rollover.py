@@ -16,9 +16,9 @@ of a report run and writes one standard workbook per in-scope partnership. Each 
 A Partnership ID on two or more rows of the register (two returns last year) is read by partnership
 name. Returns of the same name are one partnership returned twice: one workbook, from the return that
 counted in last year's figures (the register's Counted column, as the report chose it: a copy of a file
-saved twice never counts; of a partnership whose ID another's return counted for, and of a register
-with no such column, `score.counting_order`: the latest review, then the first file by name; see
-`score.partnership_order`), with that return's open actions and own risks only. The other return is an earlier draft or
+saved twice never counts; of a partnership whose ID another's return counted for, a return that is not
+such a copy, as Counted says, then, as of a register with no such column, `score.counting_order`: the
+latest review, then the first file by name; see `score.partnership_order`), with that return's open actions and own risks only. The other return is an earlier draft or
 the copy it replaced: an action it left open may have been closed in the return that counted (the
 register lists open actions only, so that would not show), and a risk it kept may have been dropped. Returns of different names are different partnerships that share an ID by mistake: each
 gets its own workbook with its own actions and risks, so none is lost, and the summary asks the policy
@@ -61,6 +61,7 @@ from pipeline.cycle.register import (
     OWN_RISK_HEADERS,
     OWN_RISKS_SHEET,
     REGISTER_SHEET,
+    is_copy,
     review_year,
     review_year_keywords,
 )
@@ -444,6 +445,7 @@ def read_register(data: bytes, *, name: str = "register.xlsx") -> Register:
         group.sort(
             key=lambda entry: partnership_order(
                 values.text(entry[1].get(COUNTED_HEADER)) in ("", COUNTED),  # "" when the register does not say
+                is_copy(values.text(entry[1].get(COUNTED_HEADER))),
                 _date_or_none(entry[2]["review_completed_on"]),
                 values.text(entry[1].get(FILE)) or f"{entry[0]:09d}",
             )

@@ -2,7 +2,8 @@
 
 The shape is the contract README.md gives ("Outputs of a run"), plus `action_items` per partnership, which next
 year's comparison (pipeline/cycle/compare.py) reads to follow last year's open actions; `counted` and
-`duplicate_of` (a second return of a Partnership ID is not counted in `totals`), and `left_out`, the
+`duplicate_of` (a second return of a Partnership ID is not counted in `totals`), `copy_of` (the file a
+copy of a file saved twice is, which next year's comparison follows rather than the copy), and `left_out`, the
 answers that could not be read and are in no figure; `significance` (the tier's name, null when out
 of scope or not assessed) and `objectives` (the refs of the council's objectives it contributes to,
 null when not stated (template version 1), out of scope or not assessed), with `objectives_not_listed`
@@ -74,6 +75,7 @@ def partnership_result(score: PartnershipScore) -> dict[str, Any]:
         "review_completed_on": score.review_completed_on.isoformat() if score.review_completed_on else None,
         "counted": score.counted,
         "duplicate_of": score.duplicate_of or None,
+        "copy_of": score.copy_of or None,
         "template_version": score.template_version or None,
         "significance": score.significance or None,
         "significance_reasons": list(score.significance_reasons),
