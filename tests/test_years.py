@@ -462,6 +462,19 @@ def test_the_pack_names_a_partnership_without_a_return_for_two_years(two_years_w
     assert "No partnership has gone two years or more without a return." in _years_section(packs / "2026")
 
 
+def test_rollover_names_a_partnership_without_a_return_for_two_years(two_years_without, tmp_path):
+    """Rolled over from 2027's register, next year's workbooks left P-003 out without a word (the
+    command named only those returned the year before): it names it, and where its actions are."""
+    from pipeline.cycle.rollover import write_rollover
+
+    lines = write_rollover(two_years_without / "packs" / "2027" / "register.xlsx", tmp_path / "2028").summary_lines()
+    assert (
+        "Not rolled over, no return for two years or more: P-003 Partnership 3 (none since the 2025 review). "
+        "Their open actions and own risks are in the register.xlsx of their last review: for any still "
+        "running, roll over from it too."
+    ) in lines
+
+
 def test_a_second_return_of_an_id_keeps_its_own_years(tmp_path):
     """Two partnerships returned under P-003 in 2026 (Partnership 3 counted, "Another body" out of scope)
     and again in 2027, with a third, "Third body": each 2027 profile showed the counted return's 2026
