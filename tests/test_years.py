@@ -406,6 +406,75 @@ def test_years_without_a_return_are_carried_from_year_to_year():
     assert [change.id for change in compare(fourth, third).back] == ["P-9"]
 
 
+@pytest.fixture(scope="module")
+def two_years_without(root, tmp_path_factory):
+    """P-003, Red in 2025, sends no return in 2026 or 2027; each year is run with the year before."""
+    gap = tmp_path_factory.mktemp("no-return")
+    shutil.copytree(root / "packs" / "2025", gap / "packs" / "2025")
+    for year in (2026, 2027):
+        returned = shutil.copytree(root / f"returns-{year}", gap / f"returns-{year}")
+        (returned / "P-003.xlsx").unlink()
+        result = run(returned, gap / "packs" / str(year), year, gap / "packs" / str(year - 1))
+        assert result.exit_code == 0, result.output
+    return gap
+
+
+def _years_section(out: Path) -> str:
+    page = (out / "review_pack.html").read_text(encoding="utf-8")
+    return _plain(page[page.index('id="years"') : page.index('id="charts"')])
+
+
+@pytest.mark.parametrize("given", ["each year", "last year alone"])
+def test_results_give_a_partnership_without_a_return_its_last_review_and_the_years_since(
+    two_years_without, tmp_path, given
+):
+    """P-003 was reviewed in 2025 and sent nothing in 2026 or 2027. The 2026 pack said it was returned
+    last year but not this year; 2027's results.json had it under `history.no_return` with its 2025
+    figures alone, nothing saying it was missing for the second year running. Each partnership there
+    now has its `last_review` and `years_without_return`, and those without one for two years or more
+    are listed, however the earlier years are given."""
+    packs = two_years_without / "packs"
+    previous = (packs / "2025", packs / "2026") if given == "each year" else (packs / "2026",)
+    result = run(two_years_without / "returns-2027", tmp_path / "2027", 2027, *previous)
+    assert result.exit_code == 0, result.output
+    _, data = history(tmp_path / "2027")
+    assert [
+        (item["id"], item["last_review"], item["years_without_return"]) for item in data["history"]["no_return"]
+    ] == [("P-003", 2025, [2026, 2027])]
+    assert data["history"]["no_return_for_two_years_or_more"] == ["P-003"]
+    # The first year without a return is not yet two: that year's change says it (returned last year).
+    _, last_year = history(packs / "2026")
+    assert [(item["id"], item["years_without_return"]) for item in last_year["history"]["no_return"]] == [
+        ("P-003", [2026])
+    ]
+    assert last_year["history"]["no_return_for_two_years_or_more"] == []
+
+
+def test_the_pack_names_a_partnership_without_a_return_for_two_years(two_years_without):
+    """The 2027 pack said nothing of P-003 anywhere: not returned last year either, it was not in the
+    change since last year, and the years side by side showed only the split. It now names it, with
+    the years without a return and its last review and rating."""
+    packs = two_years_without / "packs"
+    assert (
+        "No return for two years or more P-003 Partnership 3: no return for 2 years running (2026, 2027); "
+        "last reviewed in 2025 (Red). Check whether it has ended or its returns are missing"
+    ) in _years_section(packs / "2027")
+    assert "No partnership has gone two years or more without a return." in _years_section(packs / "2026")
+
+
+def test_rollover_names_a_partnership_without_a_return_for_two_years(two_years_without, tmp_path):
+    """Rolled over from 2027's register, next year's workbooks left P-003 out without a word (the
+    command named only those returned the year before): it names it, and where its actions are."""
+    from pipeline.cycle.rollover import write_rollover
+
+    lines = write_rollover(two_years_without / "packs" / "2027" / "register.xlsx", tmp_path / "2028").summary_lines()
+    assert (
+        "Not rolled over, no return for two years or more: P-003 Partnership 3 (none since the 2025 review). "
+        "Their open actions and own risks are in the register.xlsx of their last review: for any still "
+        "running, roll over from it too."
+    ) in lines
+
+
 def test_a_second_return_of_an_id_keeps_its_own_years(tmp_path):
     """Two partnerships returned under P-003 in 2026 (Partnership 3 counted, "Another body" out of scope)
     and again in 2027, with a third, "Third body": each 2027 profile showed the counted return's 2026

@@ -10,7 +10,9 @@ year whose returns of the ID all have other names is left out of its history (`h
 says so): no partnership is shown another's figures as its own. A results.json written with its own
 history (a run that was itself given `--previous`) brings its earlier years too, and its
 `history.no_return` the years of every partnership seen in an earlier year with no return that year,
-so giving last year alone is enough once the chain exists.
+so giving last year alone is enough once the chain exists. Each of those says the year of its last
+review and the years since with no return; those with none for `NO_RETURN_YEARS` years or more are
+listed, as the year before's change no longer names them.
 
 Pure functions over results.json data, apart from `load_years`, which reads the folders.
 """
@@ -22,11 +24,21 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from pipeline.check.rules import id_key
-from pipeline.check.score import RAG_ORDER, RED
-from pipeline.cycle.compare import RESULTS_FILE, PreviousError, load_previous, own_return, returns_by_identity
+from pipeline.check.score import OUT_OF_SCOPE, RAG_ORDER, RED
+from pipeline.cycle.compare import (
+    RESULTS_FILE,
+    PreviousError,
+    load_previous,
+    name_key,
+    own_return,
+    returns_by_identity,
+)
 
 #: A partnership Red at this many of its reviews running, up to this year's, is listed in the summary.
 RED_REVIEWS = 2
+#: A partnership with no return in this many of the years known (given or carried) running, up to this
+#: year's, is listed.
+NO_RETURN_YEARS = 2
 #: What each year records of a partnership (results.json `history` entries).
 MEASURES = ("rag", "checklist_completeness", "checklist_assurance")
 
@@ -131,9 +143,10 @@ def add_history(current: dict[str, Any], earlier: Sequence[Mapping[str, Any]]) -
     """Give every partnership of `current` (results.json data) its `history`, oldest first, this year
     last, with `history_left_out` (the earlier years whose returns of its ID were another
     partnership's: `year` and their `names`), and `current["history"]`: the RAG split year by year and
-    the IDs Red at `RED_REVIEWS` or more reviews running, and the partnerships of earlier years with no
-    return this year, each with its years (`no_return`: a later year given this year's folder alone
-    still knows them)."""
+    the IDs Red at `RED_REVIEWS` or more reviews running, the partnerships of earlier years with no
+    return this year, each with its years, its `last_review` and its `years_without_return` (`no_return`:
+    a later year given this year's folder alone still knows them), and the IDs of those with no return
+    for `NO_RETURN_YEARS` years or more running (`no_return_for_two_years_or_more`)."""
     year = current["year"]
     now = returns_by_identity(current["partnerships"])
     years = [_Year.of(data) for data in earlier]
@@ -150,6 +163,7 @@ def add_history(current: dict[str, Any], earlier: Sequence[Mapping[str, Any]]) -
         if data["year"] != year:
             splits[data["year"]] = _split((data.get("totals") or {}).get("rag"))
     splits[year] = _split(current["totals"]["rag"])
+    no_return = _no_return(now, years, year, sorted(splits))
     current["history"] = {
         "years": [{"year": key, "rag": splits[key]} for key in sorted(splits)],
         "red_for_two_reviews_or_more": [
@@ -157,15 +171,20 @@ def add_history(current: dict[str, Any], earlier: Sequence[Mapping[str, Any]]) -
             for partnership in current["partnerships"]
             if partnership.get("counted", True) and red_run(partnership["history"]) >= RED_REVIEWS
         ],
-        "no_return": _no_return(now, years, year),
+        "no_return": no_return,
+        "no_return_for_two_years_or_more": list(
+            dict.fromkeys(item["id"] for item in long_without_return(no_return, current["partnerships"]))
+        ),
     }
 
 
 def _no_return(
-    now: Mapping[str, Sequence[Mapping[str, Any]]], earlier: Sequence[_Year], this_year: int
+    now: Mapping[str, Sequence[Mapping[str, Any]]], earlier: Sequence[_Year], this_year: int, known: Sequence[int]
 ) -> list[dict[str, Any]]:
     """Each partnership of an earlier year (given, or carried by one) whose Partnership ID has no return
-    this year: its ID, its name and its years, from the latest year that knew it, by ID."""
+    this year: its ID, its name and its years, from the latest year that knew it, by ID; the year of its
+    last review, and the years since, of those `known` (every year given or carried, this one's too),
+    which had no return of it."""
     found: dict[str, list[dict[str, Any]]] = {}
     for given in reversed(earlier):
         for key, returns in (*given.returns.items(), *given.no_return.items()):
@@ -174,10 +193,37 @@ def _no_return(
             found[key] = []
             for item in returns:
                 past, _ = _earlier_entries(item, returns, earlier, this_year)
+                last_review = max(past, default=None)
                 found[key].append(
-                    {"id": item.get("id"), "name": item.get("name"), "history": [past[year] for year in sorted(past)]}
+                    {
+                        "id": item.get("id"),
+                        "name": item.get("name"),
+                        "history": [past[year] for year in sorted(past)],
+                        "last_review": last_review,
+                        # None without a review: no year can be said to have been without its return.
+                        "years_without_return": [
+                            year for year in known if last_review is not None and year > last_review
+                        ],
+                    }
                 )
     return [item for key in sorted(found) for item in found[key]]
+
+
+def long_without_return(
+    no_return: Sequence[Mapping[str, Any]], now: Sequence[Mapping[str, Any]]
+) -> list[Mapping[str, Any]]:
+    """Those of `no_return` (`history.no_return`) with no return for `NO_RETURN_YEARS` years or more
+    running: not one out of scope at its last review (not a partnership, not expected again), nor one
+    whose name has a return this year (`now`) under another ID (its ID was most likely typed
+    differently, which the change since last year pointed out the year it happened)."""
+    names_now = {name_key(item) for item in now} - {""}
+    return [
+        item
+        for item in no_return
+        if len(item.get("years_without_return") or ()) >= NO_RETURN_YEARS
+        and item["history"][-1].get("rag") != OUT_OF_SCOPE
+        and name_key(item) not in names_now
+    ]
 
 
 def _split(rag: Any) -> dict[str, int]:

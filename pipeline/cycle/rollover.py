@@ -51,6 +51,7 @@ from pipeline.check.rules import id_key
 from pipeline.check.score import partnership_order
 from pipeline.cycle.compare import PreviousError, load_previous, name_key, returns_by_identity
 from pipeline.cycle.fill import fill
+from pipeline.cycle.history import long_without_return
 from pipeline.cycle.register import (
     COUNTED,
     COUNTED_HEADER,
@@ -143,6 +144,8 @@ class RolloverSummary:
     #: Partnerships returned the year before the register's but not in it: "ID name (what it had open)"
     not_returned: tuple[str, ...] = ()
     not_returned_since: int | None = None  # the year they were last returned
+    #: Partnerships with no return for two years or more up to the register's review: "ID name (since when)"
+    not_returned_for_long: tuple[str, ...] = ()
 
     @property
     def actions_carried(self) -> int:
@@ -191,6 +194,12 @@ class RolloverSummary:
                 f"Not rolled over, no return for the {self.register_year} review: "
                 f"{'; '.join(self.not_returned)}. Their open actions and own risks are in the "
                 f"{self.not_returned_since} register.xlsx: for any still running, roll over from it too."
+            )
+        if self.not_returned_for_long:
+            lines.append(
+                f"Not rolled over, no return for two years or more: {'; '.join(self.not_returned_for_long)}. "
+                "Their open actions and own risks are in the register.xlsx of their last review: for any still "
+                "running, roll over from it too."
             )
         if self.no_objective_kept:
             lines.append(
@@ -269,15 +278,24 @@ def write_rollover(
 
 
 def _not_returned(folder: Path, year: int | None) -> dict[str, Any]:
-    """The partnerships returned the year before the register's review and not in it, as the
-    results.json of the same run (beside the register, made with --previous) records them: rollover
-    reads one register, so it leaves them out, with their open actions and own risks (not those returned
-    under another ID, which the register holds)."""
+    """The partnerships with no return in the register's review, as the results.json of the same run
+    (beside the register, made with --previous) records them: rollover reads one register, so it leaves
+    them out, with their open actions and own risks. Those returned the year before (`_returned_last`)
+    and those with no return for two years or more (`_long_without_return`)."""
     try:
         data = load_previous(folder)
+    except PreviousError:  # no results.json beside it
+        return {}
+    if data.get("year") != year:
+        return {}
+    return {**_returned_last(data), **_long_without_return(data)}
+
+
+def _returned_last(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Those returned the year before the register's review and not in it (not those returned under
+    another ID, which the register holds)."""
+    try:
         change = data["change_since_previous"]
-        if data["year"] != year:
-            return {}
         # A partnership whose ID changed this year was returned, under its new ID (`ids_changed`: the new
         # ID's partnership has the ended one's name; another partnership that shared the old ID has not).
         names = {
@@ -302,8 +320,21 @@ def _not_returned(folder: Path, year: int | None) -> dict[str, Any]:
             for item in ended
         ]
         return {"not_returned": tuple(said), "not_returned_since": change["previous_year"]} if said else {}
-    except (PreviousError, KeyError, TypeError):  # no results.json beside it, or not one with a comparison
+    except (KeyError, TypeError):  # not one with a comparison
         return {}
+
+
+def _long_without_return(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Those with no return for two years or more up to the register's review
+    (`history.long_without_return`), each with the year of its last review."""
+    try:
+        said = [
+            f"{item['id']} {item['name']}".strip() + f" (none since the {item['last_review']} review)"
+            for item in long_without_return(data["history"]["no_return"], data["partnerships"])
+        ]
+    except (KeyError, TypeError, IndexError, AttributeError):  # not one with the years (a run without --previous)
+        return {}
+    return {"not_returned_for_long": tuple(said)} if said else {}
 
 
 def file_name(partnership_id: str, name: str) -> str:

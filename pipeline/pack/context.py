@@ -787,10 +787,11 @@ def leverage_section(
 def years_side_by_side(
     data: Mapping[str, Any], partnerships: Sequence[dict[str, Any]], rag: Rag
 ) -> dict[str, Any] | None:
-    """The summary's RAG split year by year and the partnerships Red at two or more reviews running;
-    each profile's `trend` (its rating, completeness and assurance over the years) and
-    `history_left_out` (why a year is not in it). None, and no trend, when there is only this year."""
-    from pipeline.cycle.history import red_run
+    """The summary's RAG split year by year, the partnerships Red at two or more reviews running and
+    those of earlier years with no return for two years or more running; each profile's `trend` (its
+    rating, completeness and assurance over the years) and `history_left_out` (why a year is not in
+    it). None, and no trend, when there is only this year."""
+    from pipeline.cycle.history import long_without_return, red_run
 
     history = data.get("history") or {}
     if len(history.get("years", ())) < 2:
@@ -847,6 +848,16 @@ def years_side_by_side(
                 "years": [entry["year"] for entry in item["history"][-red_run(item["history"]) :]],
             }
             for item in red
+        ],
+        "no_return": [
+            {
+                "id": item["id"],
+                "name": item["name"],
+                "years": item["years_without_return"],
+                "last_review": item["last_review"],
+                "rag": item["history"][-1]["rag"] or "no rating",
+            }
+            for item in long_without_return(history.get("no_return", ()), data["partnerships"])
         ],
         "first": history["years"][0]["year"],
     }
