@@ -183,7 +183,12 @@ RULES: dict[RuleCode, Rule] = {
             "{what} were merged into one cell, {cells}, so only {first} is read. Unmerge it (Home > Merge & "
             "Center) and {fix}.",
         ),
-        Rule(RuleCode.REGISTER_MISSING, ERROR, "a required field is blank", "'{field}' is required. Fill it in."),
+        Rule(
+            RuleCode.REGISTER_MISSING,
+            ERROR,
+            "a required field is blank, or a written one only says there is none ('TBC', 'N/A')",
+            "'{field}' is required. Fill it in.",
+        ),
         Rule(
             RuleCode.REGISTER_INVALID,
             ERROR,

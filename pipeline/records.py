@@ -128,8 +128,8 @@ class Workbook:
 
     @property
     def partnership_id(self) -> str:
-        value = self.value("id")
-        return "" if value is None else str(value).strip()
+        value = self.value("id")  # 'TBC' typed for an ID not given yet is none: no two share it
+        return "" if value is None or values.says_nothing(value) else str(value).strip()
 
     @property
     def scope_answered_yes(self) -> tuple[str, ...]:

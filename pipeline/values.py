@@ -138,6 +138,13 @@ def stated(value: Value) -> str:
     return "" if _says_nothing(said) or folded(said) in EXCEL_ERRORS else said
 
 
+def says_nothing(value: Value) -> bool:
+    """Whether an answer is text that only says there is none ('N/A', 'TBC', '-', 'None.'): in a
+    required field, a date or a list's entry, it is as blank as an empty cell."""
+    said = text(value)
+    return bool(said) and _says_nothing(said)
+
+
 def _says_nothing(said: str) -> bool:
     """Whether text only says there is nothing to say; written as a sentence, 'N/A.' or 'No action
     needed.' says the same."""
@@ -307,5 +314,7 @@ def email(value: Value) -> str | None | object:
 
 
 def items(value: Value, separator: str) -> tuple[str, ...]:
-    """The entries of a separated list, cleaned, blanks dropped."""
-    return tuple(part.strip() for part in text(value).split(separator) if part.strip())
+    """The entries of a separated list, cleaned, blanks dropped, and entries that only say there is none
+    ('N/A', 'TBC'): none of them is a partner organisation."""
+    entries = (part.strip() for part in text(value).split(separator))
+    return tuple(entry for entry in entries if entry and not _says_nothing(entry))

@@ -82,7 +82,7 @@ BROKEN = dict(
 )
 EXPECTED = {
     ("Register", "B3", "register.missing"),
-    ("Register", "B5", "register.invalid"),
+    ("Register", "B5", "register.missing"),  # ' ; ': punctuation alone says nothing
     ("Register", "B7", "register.invalid"),
     ("Register", "B9", "register.invalid"),
     ("Register", "B14", "register.invalid"),
@@ -348,3 +348,17 @@ def test_an_amount_formatted_with_a_currency_code_as_text_is_not_read_as_pounds(
     workbook = load_workbook_file(write_workbook(tmp_path / "in" / "eur.xlsx", edit=euros), tmp_path / "in", CONFIG)
     found = {(item.cell, item.rule): item.value for item in check([workbook], as_of=AS_OF, config=CONFIG).findings}
     assert found[f"B{catalogue.REGISTER_ROWS['total_budget']}", "register.invalid"] == shown
+
+
+def test_a_required_answer_that_only_says_there_is_none_is_missing(tmp_path):
+    """'TBC' as the review's dates, 'N/A' as the partners and 'TBC' as the lead officer passed with no
+    finding (a blank cell is `register.missing`), the partners' 'N/A' with only a warning that it was
+    one organisation's name holding a '/'. Each is now the required field left blank, at its cell, with
+    what was typed, and nothing else."""
+    answers = {"next_review": "TBC", "review_completed_on": "N/A", "partners": "N/A", "lead_officer": "tbc."}
+    workbook = load_workbook_file(write_workbook(tmp_path / "tbc.xlsx", register=answers), tmp_path, CONFIG)
+    found = check([workbook], as_of=AS_OF, config=CONFIG).findings
+    cells = {workbook.register[key].cell(): key for key in answers}
+    assert sorted((item.cell, item.rule, item.value) for item in found if item.cell in cells) == sorted(
+        (cell, "register.missing", answers[key]) for cell, key in cells.items()
+    )

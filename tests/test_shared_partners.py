@@ -352,3 +352,25 @@ def test_an_organisation_is_named_as_written_in_words_not_in_capitals_where_an_o
     in capitals. A spelling not in capitals throughout is shown where there is one; an acronym is a word."""
     names = resolver({}).names(["ENVIRONMENT AGENCY", "ENVIRONMENT AGENCY", "Environment Agency", "DWP", "DWP", "Dwp"])
     assert sorted(names.values()) == ["DWP", "Environment Agency"]
+
+
+def test_an_id_or_partner_list_that_only_says_tbc_is_no_id_and_no_organisation(tmp_path):
+    """Two new partnerships whose officers typed 'TBC' as the Partnership ID (not given one yet) were
+    taken for one partnership returned twice, one left out of every figure; and 'TBC' typed as the
+    partner organisations of two made 'TBC' an organisation they shared. Each ID is now missing, both
+    partnerships count, and no organisation is named 'TBC' or 'N/A'."""
+    inputs = tmp_path / "in"
+    write_workbook(inputs / "a.xlsx", partnership_id="TBC", register={"name": "Alpha Board", "partners": "TBC"})
+    write_workbook(inputs / "b.xlsx", partnership_id="tbc", register={"name": "Beta Forum", "partners": "TBC"})
+    write_workbook(inputs / "c.xlsx", partnership_id="P-003", register={"partners": "Northshire Police; N/A"})
+    result = CliRunner().invoke(
+        cli, ["report", str(inputs), "--out", str(tmp_path / "out"), "--as-of", "2026-05-01", "--no-pdf"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+    assert data["totals"]["partnerships"] == 3
+    assert all(item["counted"] for item in data["partnerships"])
+    assert not {item["name"].casefold() for item in data["shared_organisations"]} & {"tbc", "n/a"}
+    report = (tmp_path / "out" / "validation_report.csv").read_text(encoding="utf-8")
+    assert "register.duplicate_id" not in report
+    assert report.count("register.missing") == 4  # the two IDs and the two partner lists

@@ -59,11 +59,21 @@ REVIEW_FIELDS = ("next_review", "review_completed_on")
 
 
 def register_missing(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
-    """A required field left blank (the review's dates are not asked of an entry out of scope)."""
+    """A required field left blank (the review's dates are not asked of an entry out of scope), or
+    answered with words that say there is none ('TBC', 'N/A': `values.says_nothing`) where an answer is
+    written, not chosen from a list."""
     excused = REVIEW_FIELDS if workbook.out_of_scope else ()
     for entry in _entries(workbook):
-        if entry.field.required and entry.field.key not in excused and values.clean(entry.value) is None:
+        if entry.field.required and entry.field.key not in excused and _blank(entry):
             yield _register_finding(RuleCode.REGISTER_MISSING, workbook, entry)
+
+
+#: The kinds of answer that are written: one that only says there is none is no answer.
+_WRITTEN = (Kind.TEXT, Kind.LIST, Kind.DATE)
+
+
+def _blank(entry: RegisterValue) -> bool:
+    return values.clean(entry.value) is None or (entry.field.kind in _WRITTEN and values.says_nothing(entry.value))
 
 
 def register_invalid(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
@@ -75,8 +85,8 @@ def register_invalid(workbook: Workbook, as_of: dt.date, config: Config) -> Iter
 
 
 def _register_problem(item: Field, value: object) -> str:
-    if values.clean(value) is None:
-        return ""
+    if values.clean(value) is None or (item.kind in _WRITTEN and values.says_nothing(value)):
+        return ""  # blank: `register_missing`, when it is required
     if item.kind is Kind.CHOICE and values.choice(value, item.choices) is INVALID:
         return f"must be one of {_spoken(item.choices)}: choose one from the list"
     if item.kind is Kind.NUMBER:
