@@ -203,6 +203,11 @@ def templates(out_dir: Path, register_file: Path | None, year: int | None, confi
                 click.echo(f"Wrote {write_blank(out_dir, config.objectives, config.scoring, config.tiers)}")
         except NotATemplate as error:
             raise click.ClickException(str(error)) from None
+        if year is not None:
+            click.echo(
+                f"--year {year} is not used: the blank workbook is the same for every year; --year is the "
+                "year of the workbooks rolled over with --from-register."
+            )
         return
     from pipeline.cycle.rollover import RolloverError, write_rollover
 

@@ -502,3 +502,12 @@ def test_the_guide_promises_only_the_risk_checks_the_review_makes(tmp_path):
     guide = guide_text(openpyxl.load_workbook(tmp_path / "blank" / catalogue.TEMPLATE_FILE_NAME))
     assert "needs a Mitigation and an Owner" not in guide
     assert "is a High risk and needs a Mitigation (the review reports a High risk with none)" in guide
+
+
+def test_a_year_given_for_the_blank_workbook_is_said_to_be_unused(tmp_path):
+    """`templates --out DIR --year 2027` wrote the blank workbook and said nothing of the year, as if
+    it had made a workbook for 2027: it says the year is not used, and for what it is."""
+    result = CliRunner().invoke(cli, ["templates", "--out", str(tmp_path), "--year", "2027"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "partnership_review.xlsx").is_file()
+    assert "--year 2027 is not used: the blank workbook is the same for every year" in result.output
