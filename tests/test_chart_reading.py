@@ -82,6 +82,11 @@ def test_the_resources_axes_read_whole_pounds_and_whole_days_each_once(tmp_path,
 
 def resources_figure(inputs: Path):
     """The resources chart drawn as the run draws it, as a matplotlib figure to measure (close it after)."""
+    return resources_drawn(inputs)[0]
+
+
+def resources_drawn(inputs: Path):
+    """The resources chart drawn as the run draws it, and the analysis it was drawn from (close it after)."""
     import matplotlib
 
     matplotlib.use("Agg", force=True)
@@ -106,7 +111,7 @@ def resources_figure(inputs: Path):
         fig = plt.figure(figsize=(8, 4.8 + 1.3 + 0.3 * len(money)))
         charts._resources(fig, strategy["resources"], config, money)
         fig.canvas.draw()
-    return fig
+    return fig, strategy
 
 
 @pytest.mark.parametrize(
@@ -139,6 +144,83 @@ def test_every_money_bar_label_ends_inside_its_panel_clear_of_the_legend(tmp_pat
             box = label.get_window_extent(renderer)
             assert frame.x0 <= box.x0 and box.x1 <= frame.x1, label.get_text()
             assert not box.overlaps(legend), label.get_text()
+    finally:
+        plt.close(fig)
+
+
+def marker_boxes(ax, renderer) -> list:
+    """Each point's marker as drawn in a panel (its centre, and its box with its edge), in pixels."""
+    from matplotlib.transforms import Affine2D, Bbox
+
+    boxes = []
+    for points in ax.collections:
+        path, size = points.get_paths()[0], Affine2D(points.get_transforms()[0])
+        shape = path.get_extents(size).padded(points.get_linewidths()[0] / 2 * ax.figure.dpi / 72)
+        for x, y in points.get_offset_transform().transform(points.get_offsets()):
+            boxes.append(((x, y), Bbox.from_extents(x + shape.x0, y + shape.y0, x + shape.x1, y + shape.y1)))
+    return boxes
+
+
+def gap(box, point) -> float:
+    """How far a point is from a box, in pixels."""
+    import math
+
+    return math.dist(point, (min(max(point[0], box.x0), box.x1), min(max(point[1], box.y0), box.y1)))
+
+
+@pytest.mark.parametrize(
+    ("count", "seed"),
+    [
+        (20, 1),
+        (90, 3),
+        pytest.param(1000, 1, marks=pytest.mark.slow),  # a thousand workbooks take over a minute to write
+    ],
+)
+def test_resources_labels_cover_no_other_label_nor_another_partnerships_point(tmp_path, count, seed):
+    """Labels of the resources chart's points overprinted each other at a thousand partnerships, and even
+    at 20 and 90 one lay on another partnership's point (P-015's on P-016's), so a reader could not tell
+    which point was which partnership. Each label now names the point nearest it and touches no other
+    label or point, and the chart's table lists every partnership, labelled or not."""
+    import math
+
+    import matplotlib.pyplot as plt
+
+    from pipeline.config import Config
+    from pipeline.cycle.demo import write_demo_set
+    from pipeline.pack import charts
+    from pipeline.pack.chart_figures import chart_figures
+
+    write_demo_set(tmp_path / "in", count=count, seed=seed)
+    fig, strategy = resources_drawn(tmp_path / "in")
+    try:
+        renderer = fig.canvas.get_renderer()
+        points = strategy["resources"]
+        problems = []
+        for ax, attribute in zip(fig.axes[:2], ("funding", "officer_days")):
+            at = {item.id: (item.checklist_assurance * 100, getattr(item, attribute)) for item in points}
+            labels = [text for text in ax.texts if text.get_text() in at]
+            assert 0 < len(labels) <= charts.MAX_LABELS
+            boxes = [label.get_window_extent(renderer) for label in labels]
+            markers = marker_boxes(ax, renderer)
+            frame = ax.get_window_extent(renderer)
+            for index, (label, box) in enumerate(zip(labels, boxes)):
+                name = label.get_text()
+                own = ax.transData.transform(at[name])
+                others = [centre for centre, _ in markers if math.dist(centre, own) >= 0.01]
+                checks = {
+                    "beside another point than its own": label.xy != at[name],
+                    "over another label": any(box.overlaps(other) for other in boxes[:index] + boxes[index + 1 :]),
+                    "out of its panel": not (frame.x0 <= box.x0 and box.x1 <= frame.x1)
+                    or not (frame.y0 <= box.y0 and box.y1 <= frame.y1),
+                    "over a point": any(box.overlaps(marker) for _, marker in markers),
+                    "on a point shared with another partnership": len(others) != len(markers) - 1,
+                    "as near another point as its own": gap(box, own) >= min(gap(box, centre) for centre in others),
+                }
+                problems += [(attribute, name, problem) for problem, found in checks.items() if found]
+        assert problems == []
+        table = chart_figures([], Config(), strategy=strategy)["resources_vs_assurance"].table
+        assert sorted(row[0] for row in table.rows) == sorted(f"{item.id} {item.name}".strip() for item in points)
+        assert "where the label has room" in fig.get_suptitle() and "lists every partnership" in fig.get_suptitle()
     finally:
         plt.close(fig)
 

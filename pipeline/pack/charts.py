@@ -706,10 +706,10 @@ def _resources(fig, plotted: Sequence[Any], config: Config, money: Sequence[Any]
                 [item.checklist_assurance * 100 for item in points],
                 [getattr(item, attribute) for item in points],
                 marker=marker,
-                s=46,
+                s=POINT_AREA,
                 color=RAG_COLOURS[rag],
                 edgecolor=WHITE,
-                linewidth=0.6,
+                linewidth=POINT_EDGE,
                 label=rag,
                 zorder=3,
             )
@@ -735,16 +735,26 @@ def _resources(fig, plotted: Sequence[Any], config: Config, money: Sequence[Any]
                 transform=ax.transAxes,
                 bbox=ON_WHITE,
             )
-        points = ([item.checklist_assurance * 100 for item in shown], [getattr(item, attribute) for item in shown])
-        to_label.append((ax, _notable(shown, *points, config), points))
+        to_label.append(
+            (
+                ax,
+                shown,
+                [item.checklist_assurance * 100 for item in shown],
+                [getattr(item, attribute) for item in shown],
+            )
+        )
         ax.axvline(config.rag.amber_assurance_below * 100, color=CHART_MUTED, linestyle="--", linewidth=1)
         ax.set_ylabel(label)
         ax.set_xlabel("Checklist assurance (%)")
         ax.grid(axis="y", color=CHART_GRID, zorder=0)
     funding_ax.yaxis.set_major_formatter(lambda value, _: f"£{value:,.0f}")
     fig.suptitle(
-        f"Each point is a partnership. Labelled (by ID): those below the Amber assurance threshold "
-        f"(dashed, {percent(config.rag.amber_assurance_below)}) and the largest commitments",
+        textwrap.fill(
+            f"Each point is a partnership. Labelled by ID where the label has room, up to {MAX_LABELS} in each "
+            f"panel: those below the Amber assurance threshold (dashed, {percent(config.rag.amber_assurance_below)}) "
+            "first, then the largest commitments. The chart's table lists every partnership.",
+            118,
+        ),
         fontsize=9,
         color=CHART_MUTED,
         x=0.02,
@@ -755,8 +765,8 @@ def _resources(fig, plotted: Sequence[Any], config: Config, money: Sequence[Any]
     )
     fig.tight_layout()
     _fit_bar_labels(bar_labels)
-    for ax, notable, points in to_label:  # once the layout is fixed, so labels are placed where they will show
-        _label_points(ax, *notable, points=list(zip(*points)))
+    for ax, shown, xs, ys in to_label:  # once the layout is fixed, so labels are placed where they will show
+        _label_points(ax, shown, xs, ys, config)
 
 
 #: The money panel's two parts: the council's funding, and the partners' money beside it (hatched).
@@ -834,14 +844,17 @@ def _fit_bar_labels(labels: Sequence[Any]) -> None:
 
 #: At most this many partnerships are labelled in each panel of the resources chart, so labels stay legible.
 MAX_LABELS = 12
+#: The resources chart's points: each marker's area (points squared) and the white edge round it (points).
+POINT_AREA, POINT_EDGE = 46, 0.6
+#: The size of a point's label (points), and the room kept round it clear of other labels and points (pixels).
+LABEL_SIZE, LABEL_CLEAR = 6.5, 0.5
 
 
-def _notable(items: Sequence[Any], xs: list[float], ys: list[float], config: Config):
-    """The points worth naming: below the assurance threshold first, then the largest commitments."""
+def _by_notability(items: Sequence[Any], xs: list[float], ys: list[float], config: Config) -> list[int]:
+    """The points in the order they are offered a label: below the assurance threshold first, then the
+    largest commitments."""
     threshold = config.rag.amber_assurance_below * 100
-    order = sorted(range(len(items)), key=lambda index: (xs[index] >= threshold, -ys[index], items[index].id))
-    chosen = sorted(order[:MAX_LABELS])
-    return [items[index].id for index in chosen], [xs[index] for index in chosen], [ys[index] for index in chosen]
+    return sorted(range(len(items)), key=lambda index: (xs[index] >= threshold, -ys[index], items[index].id))
 
 
 #: Where a label may sit beside its point, in points from it (nearest first): right, left, above,
@@ -861,60 +874,108 @@ _LABEL_SPOTS = tuple(
         (-4, -4, "right", "top"),
     )
 )
-_POINT_RADIUS = 4  # pixels around a plotted point that no label may cover
+#: How much of a label's width (height) lies left of (below) its spot, by its alignment.
+_SHIFT = {"left": 0.0, "center": 0.5, "right": 1.0, "bottom": 0.0, "top": 1.0}
 
 
-def _label_points(
-    ax, labels: list[str], xs: list[float], ys: list[float], *, points: list[tuple[float, float]] = ()
-) -> None:
-    """Label each point with its partnership ID beside it: the first of `_LABEL_SPOTS` where the label,
-    measured as it will be drawn, covers no other label and no plotted point (`points`) and stays in
-    the panel; only when every spot is taken does it go further out, with a leader line."""
-    from matplotlib.transforms import Bbox
+class _Taken:
+    """The boxes (x0, y0, x1, y1, in pixels) no label may touch, filed by the squares of a coarse grid
+    they cover, so a box is checked against its neighbours only: a panel may hold a thousand points."""
 
+    CELL = 32.0
+
+    def __init__(self) -> None:
+        self.cells: dict[tuple[int, int], list[tuple[int, float, float, float, float]]] = {}
+        self.count = 0
+
+    def _squares(self, box) -> Iterator[tuple[int, int]]:
+        x0, y0, x1, y1 = (int(value // self.CELL) for value in box)
+        return ((column, row) for column in range(x0, x1 + 1) for row in range(y0, y1 + 1))
+
+    def add(self, box) -> None:
+        entry = (self.count, *box)
+        self.count += 1
+        for square in self._squares(box):
+            self.cells.setdefault(square, []).append(entry)
+
+    def touching(self, box, clear: float = LABEL_CLEAR) -> set[int]:
+        """The boxes that come within `clear` pixels of `box`, by the order they were added."""
+        x0, y0, x1, y1 = box
+        return {
+            entry[0]
+            for square in self._squares((x0 - clear, y0 - clear, x1 + clear, y1 + clear))
+            for entry in self.cells.get(square, ())
+            if x0 - clear < entry[3] and entry[1] < x1 + clear and y0 - clear < entry[4] and entry[2] < y1 + clear
+        }
+
+
+def _distance(box, point) -> float:
+    """How far a point is from a box, in pixels (0 inside it)."""
+    x, y = point
+    return ((max(box[0] - x, 0, x - box[2])) ** 2 + (max(box[1] - y, 0, y - box[3])) ** 2) ** 0.5
+
+
+def _label_points(ax, items: Sequence[Any], xs: list[float], ys: list[float], config: Config) -> None:
+    """Label points with their partnership IDs, offered in `_by_notability`'s order, up to `MAX_LABELS`:
+    each at the first of `_LABEL_SPOTS` where its label, measured as it will be drawn, stays in the panel
+    and touches no other label, no point and nothing the panel already says. A point that has no such
+    spot, or that another partnership's point covers (its label could name either), is not labelled: the
+    chart's data table gives every partnership."""
     renderer = ax.figure.canvas.get_renderer()
     frame = ax.get_window_extent(renderer)
-    to_pixels = ax.transData.transform
-    dots = [
-        Bbox.from_bounds(px - _POINT_RADIUS, py - _POINT_RADIUS, 2 * _POINT_RADIUS, 2 * _POINT_RADIUS)
-        for px, py in (to_pixels(point) for point in points)
-    ]
-    placed: list = []
-    for label, x, y in sorted(zip(labels, xs, ys), key=lambda point: (-point[2], point[1], point[0])):
-        chosen = None
+    scale = ax.figure.dpi / 72  # pixels in a point
+    half = (POINT_AREA**0.5 + POINT_EDGE) / 2 * scale  # half the side of the square round a marker
+    centres = [tuple(ax.transData.transform((x, y))) for x, y in zip(xs, ys)]
+    taken, points = _Taken(), _Taken()
+    for x, y in centres:
+        points.add((x - half, y - half, x + half, y + half))
+        taken.add((x - half, y - half, x + half, y + half))
+    for text in ax.texts:
+        taken.add(tuple(text.get_window_extent(renderer).extents))
+
+    def fits(box, index: int) -> bool:
+        inside = frame.x0 <= box[0] and box[2] <= frame.x1 and frame.y0 <= box[1] and box[3] <= frame.y1
+        if not inside or taken.touching(box):
+            return False
+        # Read as the label of the point nearest it: no other partnership's point as near as its own.
+        own = _distance(box, centres[index])
+        near = points.touching(box, clear=own)
+        return all(_distance(box, centres[other]) > own for other in near if other != index)
+
+    probe = ax.text(0, 0, "", fontsize=LABEL_SIZE)
+    labelled = 0
+    for index in _by_notability(items, xs, ys, config):
+        if labelled == MAX_LABELS:
+            break
+        x, y = centres[index]
+        if len(points.touching((x, y, x, y), clear=0)) > 1:  # another partnership's marker covers its centre
+            continue
+        probe.set_text(items[index].id)
+        size = probe.get_window_extent(renderer)
+        width, height = size.width, size.height
         for dx, dy, ha, va in _LABEL_SPOTS:
+            left = x + dx * scale - _SHIFT[ha] * width
+            bottom = y + dy * scale - _SHIFT[va] * height
+            if not fits((left, bottom, left + width, bottom + height), index):
+                continue
             note = ax.annotate(
-                label,
-                (x, y),
+                items[index].id,
+                (xs[index], ys[index]),
                 xytext=(dx, dy),
                 textcoords="offset points",
                 ha=ha,
                 va=va,
-                fontsize=6.5,
+                fontsize=LABEL_SIZE,
                 color=CHART_MUTED,
                 annotation_clip=False,
             )
-            box = note.get_window_extent(renderer)
-            inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
-            if inside and not any(box.overlaps(other) for other in (*placed, *dots)):
-                chosen = box
+            drawn = tuple(note.get_window_extent(renderer).extents)
+            if fits(drawn, index):  # as measured once drawn, not only as worked out
+                taken.add(drawn)
+                labelled += 1
                 break
             note.remove()
-        if chosen is None:
-            note = ax.annotate(
-                label,
-                (x, y),
-                xytext=(14, 14),
-                textcoords="offset points",
-                ha="left",
-                va="bottom",
-                fontsize=6.5,
-                color=CHART_MUTED,
-                annotation_clip=False,
-                arrowprops={"arrowstyle": "-", "color": CHART_LINE, "linewidth": 0.5},
-            )
-            chosen = note.get_window_extent(renderer)
-        placed.append(chosen)
+    probe.remove()
 
 
 # --- Shared partner organisations ------------------------------------------------------------------
