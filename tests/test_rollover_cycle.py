@@ -455,3 +455,23 @@ def test_a_copy_of_a_return_whose_id_another_partnership_counted_for_is_not_roll
     }
     page = " ".join((out / "review_pack.html").read_text(encoding="utf-8").split())
     assert "Not counted: the same file as B.xlsx; A.xlsx counts for P-001" in page
+
+
+def test_an_id_typed_as_tbc_is_no_id_in_the_register_and_in_rollover(tmp_path):
+    """Two new partnerships whose officers typed 'TBC' for the Partnership ID they were waiting for: the
+    register's Register sheet gave 'TBC' while its Open actions gave no ID, so rollover said their
+    actions were 'not in the Register'. Every sheet of the register gives no ID, as the review reads
+    it, and rollover says why neither they nor their actions are rolled over."""
+    inputs = tmp_path / "in"
+    for file, name in (("a.xlsx", "Alpha Board"), ("b.xlsx", "Beta Forum")):
+        write_workbook(inputs / file, partnership_id="TBC", register={"name": name})
+    write_workbook(inputs / "c.xlsx", partnership_id="P-003", register={"name": "Gamma Group"})
+    run("report", str(inputs), "--out", str(tmp_path / "out"), "--as-of", "2026-05-01", "--no-pdf")
+    book = openpyxl.load_workbook(tmp_path / "out" / "register.xlsx", read_only=True)
+    for sheet in ("Register", "Open actions"):
+        ids = [row[0] for row in book[sheet].iter_rows(min_row=2, values_only=True)]
+        assert sorted(ids, key=lambda value: value or "") == [None, None, "P-003"], sheet
+    said = run("templates", "--from-register", str(tmp_path / "out" / "register.xlsx"), "--out", str(tmp_path / "next"))
+    assert "Not rolled over, no Partnership ID: Register rows" in said
+    assert said.count("its partnership has no Partnership ID") == 2
+    assert "not in the Register" not in said

@@ -88,7 +88,11 @@ def register_rows(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbo
     rows = []
     for score in scores:
         workbook = by_file[score.file]
-        register = [_typed(spec, workbook.value(spec.key)) for spec in catalogue.REGISTER_FIELDS]
+        # No ID where the review reads none ('TBC'), as the Open actions, Own risks and Objectives rows give it.
+        register = [
+            None if spec.key == "id" and not workbook.partnership_id else _typed(spec, workbook.value(spec.key))
+            for spec in catalogue.REGISTER_FIELDS
+        ]
         assessed = score.assessed
         rows.append(
             [

@@ -633,7 +633,11 @@ def _open_actions(
         if status == catalogue.COMPLETE or key in units.out_of_scope:
             continue
         if key is None:
-            not_carried.append(f"{partnership_id or f'Open actions row {row}'} {ref}: not in the Register")
+            not_carried.append(
+                f"{partnership_id} {ref}: not in the Register"
+                if partnership_id
+                else f"Open actions row {row} {ref}: its partnership has no Partnership ID"
+            )
         elif ref not in catalogue.IMPROVEMENT_ROWS:
             not_carried.append(f"{partnership_id} {ref or f'row {row}'}: not an area of practice")
         elif ref in actions[key]:
