@@ -38,7 +38,8 @@ PLACEHOLDERS = {
         "longer than Excel allows or a read that takes too long, what it is"
     },
     "sheet.missing": {
-        "fix": 'what to do: "Use the standard template and do not delete or rename its sheets."; when a sheet '
+        "fix": 'what to do: "Copy your answers into a fresh copy of the standard template, which has every '
+        'sheet, and do not delete or rename its sheets."; when a sheet '
         "of another name reads much like it: \"A sheet named 'Risk register' is there instead: give it back "
         "its name, 'Risks'.\""
     },
@@ -50,6 +51,13 @@ PLACEHOLDERS = {
         'headers out of place: "Rows, columns or headers of the standard template have been moved, '
         'renamed or deleted: copy your answers into a fresh template."'
     },
+    "register.missing": {"said": "for text that only says there is none: \": 'TBC' does not answer it\""},
+    "register.review_overdue": {
+        "fix": 'what to do: "Complete the review and set the next review date."; when this review was completed '
+        'in the year up to that date: "This review was completed on 01/03/2026, before then: set the date of '
+        'the next one (usually a year after this one)."'
+    },
+    "register.duplicate_id": {"other": "the other files of the ID, each with the partnership it names"},
     "register.date_formula": {
         "changes": 'for a formula of today\'s date: ", so its date changes each time the workbook is saved"'
     },

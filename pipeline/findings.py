@@ -139,7 +139,13 @@ RULES: dict[RuleCode, Rule] = {
             ERROR,
             "a required sheet is absent",
             "The sheet '{sheet}' is missing. {fix}",
-            (("fix", "Use the standard template and do not delete or rename its sheets."),),
+            (
+                (
+                    "fix",
+                    "Copy your answers into a fresh copy of the standard template, which has every sheet, and do not "
+                    "delete or rename its sheets.",
+                ),
+            ),
         ),
         Rule(
             RuleCode.SHEET_LAYOUT,
@@ -187,7 +193,8 @@ RULES: dict[RuleCode, Rule] = {
             RuleCode.REGISTER_MISSING,
             ERROR,
             "a required field is blank, or a written one only says there is none ('TBC', 'N/A')",
-            "'{field}' is required. Fill it in.",
+            "'{field}' is required{said}. Fill it in.",
+            (("said", ""),),
         ),
         Rule(
             RuleCode.REGISTER_INVALID,
@@ -219,7 +226,8 @@ RULES: dict[RuleCode, Rule] = {
             RuleCode.REGISTER_REVIEW_OVERDUE,
             WARNING,
             "Next review date before the as-of date",
-            "The next review was due on {due}, before {as_of}. Complete the review and set the next review date.",
+            "The next review was due on {due}, before {as_of}. {fix}",
+            (("fix", "Complete the review and set the next review date."),),
         ),
         Rule(
             RuleCode.REGISTER_NEXT_REVIEW_EARLY,
@@ -241,7 +249,8 @@ RULES: dict[RuleCode, Rule] = {
             "the performance management method is not proportionate to the partnership's significance tier "
             "(or none is recorded for a tier that expects a formal method)",
             "{used} is not proportionate for a {tier} partnership ({why}): its performance should be managed "
-            "by one of: {methods}. Choose the one used, or say in the review why {this}.",
+            "by one of: {methods}. Choose the one used, or, if {this}, say why in the Evidence of checklist question "
+            "{question} (the warning stays, for the pack's readers to weigh).",
         ),
         Rule(
             RuleCode.SCOPE_EXCLUDED,
@@ -320,7 +329,8 @@ RULES: dict[RuleCode, Rule] = {
             RuleCode.IMPROVEMENT_NO_ACTION,
             ERROR,
             "Answer No with no Action",
-            "Area {ref} is answered No, so an Action is required. Say what will be done to put it right.",
+            "Area {ref} is answered No, so an Action is required. Say what will be done to put it right, who "
+            "will do it (Action owner) and by when (Due date).",
         ),
         Rule(
             RuleCode.ACTION_NO_OWNER,

@@ -137,3 +137,91 @@ def test_a_sheet_renamed_by_a_space_or_a_capital_is_read_as_it_is_meant(tmp_path
     path = write_workbook(tmp_path / "p3.xlsx", edit=rename("Risk register"))
     [item] = [item for item in load_workbook_file(path, tmp_path, CONFIG).findings if item.rule == "sheet.missing"]
     assert "'Risk register' is there instead: give it back its name, 'Risks'" in item.message
+
+
+def findings_of(path, tmp_path) -> dict:
+    """Each finding of a workbook by rule: its message (the last of a rule found twice)."""
+    from pipeline.check.rules import check
+
+    report = check([load_workbook_file(path, tmp_path, CONFIG)], as_of=AS_OF, config=CONFIG)
+    return {item.rule: item.message for item in report.findings}
+
+
+def test_a_figure_shown_in_a_percent_or_euro_format_says_the_format_is_why(tmp_path):
+    """12000 typed in a cell formatted as a percentage (shown 1,200,000%) or as euros: the officer was
+    asked for 'an amount in pounds in figures, such as 12000', typed 12000 again and got the same
+    finding. The message now says the cell's format is why, and what to set it to."""
+
+    def formatted(shape: str):
+        def edit(book):
+            cell = book["Register"]["B17"]
+            cell.value, cell.number_format = 12000, shape
+
+        return edit
+
+    for shape, shown in (("0%", "a percentage"), ("#,##0.00 [$\u20ac-1809]", "in another currency")):
+        path = write_workbook(tmp_path / f"{shown}.xlsx", edit=formatted(shape))
+        message = findings_of(path, tmp_path)["register.invalid"]
+        assert f"is {shown} (" in message and "set its number format to General first" in message, message
+
+
+def test_a_required_field_answered_tbc_says_tbc_does_not_answer_it(tmp_path):
+    path = write_workbook(tmp_path / "tbc.xlsx", partnership_id="TBC")
+    assert findings_of(path, tmp_path)["register.missing"] == (
+        "'Partnership ID' is required: 'TBC' does not answer it. Fill it in."
+    )
+
+
+def test_a_review_done_before_its_date_is_told_to_set_the_next_date_not_to_do_the_review(tmp_path):
+    """Rollover fills in the date this year's review is due (1 April 2026); the officer completed the
+    review on 1 March and left that date: at 30 April the review was called overdue and the officer told
+    to 'Complete the review', which they had done. They are told to set the next review's date."""
+    import datetime as dt
+
+    done = {"review_completed_on": dt.date(2026, 3, 1), "next_review": dt.date(2026, 4, 1)}
+    message = findings_of(write_workbook(tmp_path / "done.xlsx", register=done), tmp_path)["register.review_overdue"]
+    assert "Complete the review" not in message
+    assert "This review was completed on 01/03/2026, before then: set the date of the next one" in message
+    late = {"review_completed_on": dt.date(2025, 3, 1), "next_review": dt.date(2026, 4, 1)}
+    message = findings_of(write_workbook(tmp_path / "late.xlsx", register=late), tmp_path)["register.review_overdue"]
+    assert "Complete the review and set the next review date." in message
+
+
+def test_an_answer_of_no_asks_for_the_action_with_its_owner_and_due_date(tmp_path):
+    """Filling in the Action alone, as asked, brought two new warnings (no owner, no due date)."""
+    path = write_workbook(tmp_path / "no.xlsx", improvement={"I04": {"Answer": "No", "Action": None}})
+    assert (
+        "who will do it (Action owner) and by when (Due date)" in findings_of(path, tmp_path)["improvement.no_action"]
+    )
+
+
+def test_a_method_not_proportionate_says_where_to_say_why_it_is_enough(tmp_path):
+    """'say in the review why this method is enough': the workbook has no place called that, and
+    writing the reason into the method's cell made it an error."""
+    path = write_workbook(
+        tmp_path / "p.xlsx", register={"strategic_operational": "Strategic", "performance_method": "No formal method"}
+    )
+    message = findings_of(path, tmp_path)["register.not_proportionate"]
+    assert "say why in the Evidence of checklist question 4a" in message, message
+
+
+def test_a_deleted_sheet_says_what_to_do_now(tmp_path):
+    def without_risks(book):
+        del book["Risks"]
+
+    path = write_workbook(tmp_path / "gone.xlsx", edit=without_risks)
+    workbook = load_workbook_file(path, tmp_path, CONFIG)
+    [message] = [item.message for item in workbook.findings if item.rule == "sheet.missing"]
+    assert "Copy your answers into a fresh copy of the standard template" in message
+
+
+def test_an_id_used_twice_names_the_other_partnership(tmp_path):
+    from pipeline.check.rules import check
+
+    write_workbook(tmp_path / "a.xlsx", register={"name": "Alpha Board"})
+    write_workbook(tmp_path / "b.xlsx", register={"name": "Beta Forum"})
+    batch = load_folder(tmp_path, CONFIG)
+    report = check(batch.workbooks, as_of=AS_OF, config=CONFIG)
+    messages = {item.file: item.message for item in report.findings if item.rule == "register.duplicate_id"}
+    assert "is also used in b.xlsx (Beta Forum)" in messages["a.xlsx"]
+    assert "is also used in a.xlsx (Alpha Board)" in messages["b.xlsx"]

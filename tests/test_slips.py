@@ -164,7 +164,8 @@ def test_a_sheet_deleted_is_still_missing_whatever_other_sheets_are_there(tmp_pa
 
     workbook, found = load(tmp_path, delete)
     assert found["Objectives", "", "sheet.missing"].message == (
-        "The sheet 'Objectives' is missing. Use the standard template and do not delete or rename its sheets."
+        "The sheet 'Objectives' is missing. Copy your answers into a fresh copy of the standard template, which "
+        "has every sheet, and do not delete or rename its sheets."
     )
 
 

@@ -469,8 +469,9 @@ def test_no_method_recorded_is_not_proportionate_to_a_tier_that_expects_one(tmp_
         "Leaving 'Performance management method' blank is not proportionate for a Major partnership (Annual "
         "council funding £300,000 is at least £250,000): its performance should be managed by one of: "
         "Partnership performance framework; Quarterly performance report; Annual report to Cabinet or committee; "
-        "Overview and Scrutiny review; Project or programme board. Choose the one used, or say in the review why "
-        "no formal method is needed."
+        "Overview and Scrutiny review; Project or programme board. Choose the one used, or, if no formal method "
+        "is needed, say why in the Evidence of checklist question 4a (the warning stays, for the pack's readers "
+        "to weigh)."
     )
     assert "Moderate partnership (Statutory or voluntary = Statutory)" in found["moderate.xlsx"].message
     assert {
@@ -488,7 +489,10 @@ def test_a_method_chosen_is_still_told_in_the_same_words(tmp_path):
         if item.rule == "register.not_proportionate"
     ]
     assert item.message.startswith("'No formal method' is not proportionate for a Major partnership (")
-    assert item.message.endswith("Choose the one used, or say in the review why this method is enough.")
+    assert item.message.endswith(
+        "Choose the one used, or, if this method is enough, say why in the Evidence of checklist question 4a "
+        "(the warning stays, for the pack's readers to weigh)."
+    )
 
 
 def _chart(html: str, name: str) -> str:

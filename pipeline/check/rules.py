@@ -65,7 +65,9 @@ def register_missing(workbook: Workbook, as_of: dt.date, config: Config) -> Iter
     excused = REVIEW_FIELDS if workbook.out_of_scope else ()
     for entry in _entries(workbook):
         if entry.field.required and entry.field.key not in excused and _blank(entry):
-            yield _register_finding(RuleCode.REGISTER_MISSING, workbook, entry)
+            said = values.text(entry.value)
+            fields = {"said": f": '{said}' does not answer it"} if said else {}
+            yield _register_finding(RuleCode.REGISTER_MISSING, workbook, entry, **fields)
 
 
 #: The kinds of answer that are written: one that only says there is none is no answer.
@@ -92,6 +94,16 @@ def _register_problem(item: Field, value: object) -> str:
     if item.kind is Kind.NUMBER:
         parsed = values.number(value)
         if parsed is INVALID:
+            shown = values.text(value)
+            figure = any(character.isdigit() for character in shown)
+            kind = "a percentage" if shown.endswith("%") else "in another currency" if _CURRENCY.search(shown) else ""
+            kind = kind if figure else ""
+            if kind:  # typed so, or a figure its cell's format shows so ('50%' in Excel is stored as 0.5)
+                wanted = "in pounds, such as 12000" if item.key in catalogue.MONEY_FIELDS else "in days, such as 20"
+                return (
+                    f"is {kind} ({shown}): give it {wanted}; if the cell's format shows it so, set its number "
+                    "format to General first"
+                )
             if item.key in catalogue.MONEY_FIELDS:
                 return "must be an amount in pounds in figures, such as 12000, £12,000 or 1250.50 (commas only between thousands)"
             return (
@@ -108,6 +120,10 @@ def _register_problem(item: Field, value: object) -> str:
     if item.longest and len(values.text(value)) > item.longest:
         return f"is {len(values.text(value)):,} characters long, far longer than {_LONGEST_INSTEAD[item.key]}"
     return ""
+
+
+#: A currency that is not pounds, as a figure shows it: its sign or its code ('€25,000.00', '25,000.00 EUR').
+_CURRENCY = re.compile(r"[$€¥₹]|\b(?!GBP\b)[A-Z]{3}\b")
 
 
 #: For an ID or a name longer than its field's `longest` (text pasted into the wrong cell, which the
@@ -164,12 +180,21 @@ def _changes(formula: str, what: str) -> str:
 
 
 def review_overdue(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
-    """The next review was due before the as-of date."""
-    entry = workbook.register.get("next_review")
+    """The next review was due before the as-of date. When this review was completed in the year up to
+    that date, it is the review that was due (rollover fills in its date): the date of the next one is
+    what is missing, and the message says so."""
+    entry, completed = workbook.register.get("next_review"), workbook.register.get("review_completed_on")
     due = values.date(entry.value) if entry else None
+    done = values.date(completed.value) if completed else None
     if isinstance(due, dt.date) and due < as_of:
+        fields = {}
+        if isinstance(done, dt.date) and dt.timedelta(0) <= due - done < dt.timedelta(days=366):
+            fields["fix"] = (
+                f"This review was completed on {uk_date(done)}, before then: set the date of the next one "
+                "(usually a year after this one)."
+            )
         yield _register_finding(
-            RuleCode.REGISTER_REVIEW_OVERDUE, workbook, entry, due=uk_date(due), as_of=uk_date(as_of)
+            RuleCode.REGISTER_REVIEW_OVERDUE, workbook, entry, due=uk_date(due), as_of=uk_date(as_of), **fields
         )
 
 
@@ -205,6 +230,11 @@ def scope_excluded(workbook: Workbook, as_of: dt.date, config: Config) -> Iterat
             yield _register_finding(RuleCode.SCOPE_EXCLUDED, workbook, entry)
 
 
+#: The checklist question whose Evidence says how the partnership's performance is known: where an
+#: officer says why a method the tier does not call proportionate is enough.
+METHOD_QUESTION = next(question.ref for question in catalogue.QUESTIONS if question.ref == "4a")
+
+
 def not_proportionate(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
     """A performance management method that the partnership's significance tier does not call
     proportionate (e.g. 'No formal method' for a Major partnership), or none recorded for a tier that
@@ -230,6 +260,7 @@ def not_proportionate(workbook: Workbook, as_of: dt.date, config: Config) -> Ite
             entry,
             used=used,
             this=this,
+            question=METHOD_QUESTION,
             tier=name,
             why=why,
             methods="; ".join(tier.methods),
@@ -541,8 +572,14 @@ def duplicate_ids(workbooks: Sequence[Workbook]) -> Iterator[Finding]:
                 partnership_id=workbook.partnership_id,
                 value=entry.value,
                 id=workbook.partnership_id,
-                other=_spoken(sorted(other.file for other in group if other is not workbook), "and"),
+                other=_spoken(sorted(_named(other) for other in group if other is not workbook), "and"),
             )
+
+
+def _named(workbook: Workbook) -> str:
+    """A return as another officer can tell whose it is: its file, and the partnership it names."""
+    name = values.text(workbook.value("name"))
+    return f"{workbook.file} ({catalogue.FIELDS_BY_KEY['name'].quoted(name)})" if name else workbook.file
 
 
 def _original(files: list[str]) -> str:
