@@ -142,8 +142,9 @@ def check_file(
 
 def for_reports(workbook: Workbook) -> Workbook:
     """The workbook with only what the validation report, the feedback copies and the batch-wide rule
-    (Partnership IDs used twice) read: its file, findings and Partnership ID; its answers are left out."""
-    register = {"id": workbook.register["id"]} if "id" in workbook.register else {}
+    (Partnership IDs used twice, naming each other's partnership) read: its file, findings, Partnership
+    ID and name; its answers are left out."""
+    register = {key: workbook.register[key] for key in ("id", "name") if key in workbook.register}
     return Workbook(
         file=workbook.file,
         sha256=workbook.sha256,
