@@ -779,3 +779,39 @@ def test_the_money_chart_says_council_funding_cannot_be_read_where_it_cannot(tmp
     write_workbook(tmp_path / "returns" / "p1.xlsx", register={"funding": "about 20k", "partner_contributions": 20000})
     page = pack_html(tmp_path / "returns", tmp_path / "out")
     assert "council funding cannot be read" in page and "council funding not given" not in page
+
+
+def test_a_review_done_before_its_date_is_not_called_overdue_for_review(tmp_path):
+    """Rollover fills in the date this year's review is due; officers who completed the review before it
+    and left that date were listed as 'overdue for their annual review' (an Audit Committee reader found
+    five such in a year). The next review date has passed, so the register's answer still counts as the
+    contract says (results.json, the Amber rating), but the pack says what happened: the review was done
+    and the next one's date was not set."""
+    import datetime as dt
+    import json
+
+    from officer import write_workbook
+
+    due = AS_OF - dt.timedelta(days=20)
+    inputs = tmp_path / "returns"
+    write_workbook(
+        inputs / "done.xlsx",
+        partnership_id="P-001",
+        register={"next_review": due, "review_completed_on": due - dt.timedelta(days=30)},
+    )
+    write_workbook(
+        inputs / "undone.xlsx",
+        partnership_id="P-002",
+        register={"next_review": due, "review_completed_on": due - dt.timedelta(days=400)},
+    )
+    page = pack_html(inputs, tmp_path / "out")
+    summary = plain(page[page.index('id="summary"') : page.index('id="charts"')])
+    assert "1 partnership is overdue for its annual review." in summary
+    assert "1 partnership completed its review but did not set the date of the next one" in summary
+    exceptions = plain(page[page.index('id="exceptions"') : page.index('id="register"')])
+    assert "the review that was due; the next one's date was not set" in exceptions
+    results = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+    by_id = {item["id"]: item for item in results["partnerships"]}
+    assert by_id["P-001"]["review_overdue"] and by_id["P-002"]["review_overdue"]
+    assert by_id["P-001"]["rag_reasons"][-1].startswith("The next review date given,")
+    assert by_id["P-002"]["rag_reasons"][-1].startswith("The review was due on")

@@ -17,6 +17,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 from pipeline import catalogue, significance, values
 from pipeline.check import objectives as objective_answers
+from pipeline.check.score import reviewed_before_due
 from pipeline.catalogue import Field, Kind
 from pipeline.config import Config
 from pipeline.findings import Finding, RuleCode, ValidationReport, finding
@@ -181,14 +182,14 @@ def _changes(formula: str, what: str) -> str:
 
 def review_overdue(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
     """The next review was due before the as-of date. When this review was completed in the year up to
-    that date, it is the review that was due (rollover fills in its date): the date of the next one is
-    what is missing, and the message says so."""
+    that date, it is the review that was due (`score.reviewed_before_due`; rollover fills in its date):
+    the date of the next one is what is missing, and the message says so."""
     entry, completed = workbook.register.get("next_review"), workbook.register.get("review_completed_on")
     due = values.date(entry.value) if entry else None
     done = values.date(completed.value) if completed else None
     if isinstance(due, dt.date) and due < as_of:
         fields = {}
-        if isinstance(done, dt.date) and dt.timedelta(0) <= due - done < dt.timedelta(days=366):
+        if isinstance(done, dt.date) and reviewed_before_due(done, due):
             fields["fix"] = (
                 f"This review was completed on {uk_date(done)}, before then: set the date of the next one "
                 "(usually a year after this one)."

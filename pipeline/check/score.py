@@ -171,6 +171,12 @@ class PartnershipScore:
         return not self.duplicate_of
 
     @property
+    def next_review_not_set(self) -> bool:
+        """Whether its review is counted overdue only because the next review's date was not set: the
+        review due on the date given was completed before it (`reviewed_before_due`)."""
+        return self.review_overdue and reviewed_before_due(self.review_completed_on, self.next_review)
+
+    @property
     def not_counted_because(self) -> str:
         """Why it is not counted, after "No:" (register.xlsx's Counted) or "Not counted:" (the pack's
         register): the return that counts instead and, of a copy, the file it copies ('' when counted)."""
@@ -292,6 +298,7 @@ def score_workbook(
         review_overdue,
         next_review,
         config,
+        reviewed_on=base["review_completed_on"],
     )
     return PartnershipScore(**base, rag=rag, rag_reasons=reasons)
 
@@ -320,6 +327,19 @@ def score_batch(
         ],
         copies_of(report),
     )
+
+
+#: A review completed at most this long before the next review date is the review that date was for.
+REVIEW_YEAR = dt.timedelta(days=366)
+
+
+def reviewed_before_due(review_completed_on: dt.date | None, next_review: dt.date | None) -> bool:
+    """Whether the review completed is the one the next review date was for (completed in the year up to
+    it): past that date, the date of the next review was not set (rollover fills in this review's), not a
+    review left undone."""
+    if review_completed_on is None or next_review is None:
+        return False
+    return dt.timedelta(0) <= next_review - review_completed_on < REVIEW_YEAR
 
 
 def counting_order(review_completed_on: dt.date | None, file: str) -> tuple:
@@ -451,6 +471,7 @@ def _rag(
     review_overdue: bool,
     next_review: dt.date | None,
     config: Config,
+    reviewed_on: dt.date | None = None,
 ) -> tuple[str, tuple[str, ...]]:
     rules = config.rag
     red = []
@@ -474,7 +495,12 @@ def _rag(
     high = sum(1 for risk in risks if risk.band == HIGH)
     if high:
         amber.append(f"{values.counted(high, 'High risk')}")
-    if review_overdue:
+    if review_overdue and reviewed_before_due(reviewed_on, next_review):
+        amber.append(
+            f"The next review date given, {long_date(next_review)}, has passed: it was this review's (completed on "
+            f"{long_date(reviewed_on)}), and the next one's date was not set"
+        )
+    elif review_overdue:
         amber.append(f"The review was due on {long_date(next_review)}")
     if amber:
         return AMBER, tuple(amber)

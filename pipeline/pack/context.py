@@ -497,10 +497,18 @@ def _headlines(totals: Mapping[str, Any], exceptions: Mapping[str, list]) -> lis
     add(len(exceptions["red"]), "1 partnership is rated Red.", "{n} partnerships are rated Red.")
     add(len(exceptions["unmitigated"]), "1 High risk has no mitigation.", "{n} High risks have no mitigation.")
     add(len(exceptions["overdue_actions"]), "1 improvement action is overdue.", "{n} improvement actions are overdue.")
+    not_set = sum(1 for score in exceptions["overdue_reviews"] if score.next_review_not_set)
     add(
-        len(exceptions["overdue_reviews"]),
+        len(exceptions["overdue_reviews"]) - not_set,
         "1 partnership is overdue for its annual review.",
         "{n} partnerships are overdue for their annual review.",
+    )
+    add(
+        not_set,
+        "1 partnership completed its review but did not set the date of the next one (the date given, now past, "
+        "was this review's).",
+        "{n} partnerships completed their review but did not set the date of the next one (the date given, now "
+        "past, was this review's).",
     )
     add(
         len(exceptions["not_proportionate"]),
