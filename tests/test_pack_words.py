@@ -448,7 +448,7 @@ def test_a_year_with_nothing_in_scope_gives_no_empty_tables_or_ranks(tmp_path):
     assert "There are no figures to give:" in charts
     assert (
         "2 register entries (0 partnerships and 2 out of scope, not partnerships under the strategy) by the "
-        "service area that leads it"
+        "service area that leads each"
     ) in charts
     ranked = charts[charts.index('id="chart-strategy_risks_ranked-data"') :]
     rows = re.findall(r"<tr><th scope=\"row\">(R0\d)[^<]*</th><td>([^<]*)</td>", ranked)

@@ -313,7 +313,7 @@ def _by_area(areas: Sequence[Mapping[str, Any]]) -> Figures:
         else counted(partnerships, "partnership")
     )
     return Figures(
-        f"{counts} by the service area that leads it "
+        f"{counts} by the service area that leads each "
         f"({counted(len(areas), 'area')}) and by rating. " + "; ".join(parts) + ".",
         table,
     )
