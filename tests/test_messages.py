@@ -225,3 +225,14 @@ def test_an_id_used_twice_names_the_other_partnership(tmp_path):
     messages = {item.file: item.message for item in report.findings if item.rule == "register.duplicate_id"}
     assert "is also used in b.xlsx (Beta Forum)" in messages["a.xlsx"]
     assert "is also used in a.xlsx (Alpha Board)" in messages["b.xlsx"]
+
+
+def test_a_workbook_of_another_objectives_list_says_plainly_what_it_lacks(tmp_path):
+    """'(this year's O6 is not on it as listed)': an officer could not tell what 'as listed' meant."""
+    from pipeline.config import Objective
+
+    older = tuple(item for item in CONFIG.objectives if item.ref != "O6") + (Objective("O9", "Older aim"),)
+    path = write_workbook(tmp_path / "old.xlsx", council_objectives=older)
+    message = findings_of(path, tmp_path)["objectives.other_list"]
+    assert "as listed" not in message
+    assert "it does not list this year's O6 under its Ref and title" in message, message

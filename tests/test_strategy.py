@@ -510,7 +510,9 @@ def test_the_charts_draw_word_and_table_what_results_json_records(year):
     strategy = json.loads((out / "results.json").read_text(encoding="utf-8"))["strategy"]
     area = _chart(html, "rag_by_service_area")
     assert strategy["rag_by_service_area"][0]["counts"]["Amber"] == 4
-    assert "4 partnerships by the service area that leads each (1 area) and by rating. Community Safety: 4 Amber" in area
+    assert (
+        "4 partnerships by the service area that leads each (1 area) and by rating. Community Safety: 4 Amber" in area
+    )
     assert "Community Safety 0 4 0 0 0 4" in area  # the data table's row
     assert strategy["strategy_risks"][0] == {
         "ref": "R01",

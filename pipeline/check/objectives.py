@@ -99,7 +99,9 @@ def differences(workbook: Workbook, config: Config) -> str:
     extra = [row.ref for row in workbook.objectives if _fold(row.ref) not in ours]
     parts = []
     if missing:
-        parts.append(f"this year's {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not on it as listed")
+        parts.append(
+            f"it does not list this year's {', '.join(missing)} under {'its' if len(missing) == 1 else 'their'} Ref and title"
+        )
     if extra:
         parts.append(f"it lists {', '.join(extra)}, which this year's list does not")
     if parts:
