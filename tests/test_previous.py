@@ -806,3 +806,15 @@ def test_last_years_open_actions_say_what_they_count_beyond_last_years_pack(tmp_
         "there (a second return of its Partnership ID) and 1 whose status could not be read ('Done'). Each profile"
     ) in section
 
+
+def test_rollover_names_the_workbook_it_writes_for_a_partnership_sharing_an_id(tmp_path):
+    """templates --from-register named last year's return of Riverside
+    (P-060_riverside-road-safety-partnership.xlsx) as 'its own workbook', where the workbook it wrote
+    for it was P-040_riverside-road-safety-partnership.xlsx."""
+    _shared_id_years(tmp_path)
+    said = (tmp_path / "rollover.txt").read_text(encoding="utf-8")
+    assert (tmp_path / "rolled" / "P-040_riverside-road-safety-partnership.xlsx").is_file()
+    assert (
+        "'Riverside Road Safety Partnership' has its own workbook, P-040_riverside-road-safety-partnership.xlsx "
+        "(from last year's P-060_riverside-road-safety-partnership.xlsx); give one of them a new ID"
+    ) in said
