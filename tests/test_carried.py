@@ -265,7 +265,8 @@ def test_the_actions_of_a_second_partnership_on_a_shared_id_follow_it_while_the_
     text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
     assert (
         "2 improvement actions were open at last year's review, each accounted for once: 1 now closed "
-        "(Complete); 1 still open. Each profile lists them."
+        "(Complete); 1 still open. Last year's pack counted 0 open (not started or in progress); these 2 also "
+        "hold 2 of a return not counted there (a second return of its Partnership ID). Each profile lists them."
     ) in text
 
     def profile(anchor: str) -> str:

@@ -587,21 +587,24 @@ def test_an_id_two_partnerships_shared_then_given_to_one_is_followed_partnership
     assert change["names_changed"] == []
     assert change["ids_changed"] == [{"new": "P-041", "ended": "P-017"}, {"new": "P-042", "ended": "P-027"}]
     # Whether last year's return counted, of each partnership that had one under its ID; none had for P-041.
+    # P-041 is followed from P-017 (the ID another keeps), as one partnership: neither new nor ended.
     counted = {(item["id"], item["status"]): item["counted_then"] for item in change["partnerships"]}
-    assert (counted["P-017", "continuing"], counted["P-017", "ended"], counted["P-041", "new"]) == (False, True, None)
+    assert (counted["P-017", "continuing"], counted["P-041", "continuing"]) == (False, True)
+    assert (change["new"], change["ended"]) == (["P-042"], ["P-027"])
     assert (change["carried_actions"], change["carried_actions_no_return"]) == (3, 0)
     assert sum(change["rag_then"].values()) == 2  # last year's ratings count P-017 once, as last year did
     section = change_section(tmp_path / "2027")
     assert "P-017 was named" not in section and "returned no workbook" not in section
     assert (
-        "P-041 has the name of last year's P-017 (Westvale Affordable Warmth), an ID two partnerships shared" in section
+        "P-041 Westvale Affordable Warmth took a new Partnership ID this year, as rollover asked: last year it shared "
+        "P-017 with Millford Employment and Skills Board, which keeps P-017." in section
     )
     assert "correct its Partnership ID to P-027" in section and "correct its Partnership ID to P-017" not in section
     summary = write_rollover(tmp_path / "2027" / "register.xlsx", tmp_path / "2028-out")
     assert summary.not_returned == ()
     # The partnership under its new ID shows the actions it took with it, as the summary says each profile does.
     p041 = profile((tmp_path / "2027" / "review_pack.html").read_text(encoding="utf-8"), "w")
-    assert "It has the name of last year's P-017: that partnership's actions open at last year's review" in p041
+    assert "Last year under Partnership ID P-017, which it shared with Millford Employment and Skills Board" in p041
     assert "Last year's open actions (1), and how each stands now" in p041
 
 
@@ -678,3 +681,140 @@ def test_last_years_ratings_in_results_json_are_last_years_packs_when_a_shared_i
     last_year = json.loads((tmp_path / "2026" / "results.json").read_text(encoding="utf-8"))["totals"]["rag"]
     change = json.loads((tmp_path / "2027" / "results.json").read_text(encoding="utf-8"))["change_since_previous"]
     assert change["rag_then"] == {name: count for name, count in last_year.items() if count} == {"Red": 1}
+
+
+def _shared_id_years(tmp_path: Path) -> Path:
+    """An Audit Committee reader's two years, cut down: in 2026 P-040 is Ashcombe's (counted) and
+    Riverside's (not counted), and P-011 has an action whose status ('Done') cannot be read; rollover asks
+    for a new ID, and in 2027 Riverside's officer gives P-060 while Ashcombe keeps P-040."""
+    ashcombe, riverside = "Ashcombe Rural Transport Partnership", "Riverside Road Safety Partnership"
+
+    def action(status: str, due: dt.date = dt.date(2026, 10, 31)) -> dict:
+        return {
+            "Answer": "No",
+            "Action": "Agree a plan",
+            "Action owner": "Ann",
+            "Due date": due,
+            "Action status": status,
+        }
+
+    later = {"review_completed_on": dt.date(2026, 4, 20)}  # Ashcombe's return counts for P-040
+    write_workbook(
+        tmp_path / "2026-in" / "a.xlsx",
+        partnership_id="P-040",
+        register={"name": ashcombe, **later},
+        improvement={"I05": action("In progress"), "I14": BLANK_ACTION},
+        risks={"R01": LOW},
+    )
+    write_workbook(
+        tmp_path / "2026-in" / "P-060_riverside-road-safety-partnership.xlsx",
+        partnership_id="P-040",
+        register={"name": riverside},
+        improvement={"I01": action("In progress"), "I14": action("Not started")},
+        risks={"R01": LOW},
+    )
+    write_workbook(
+        tmp_path / "2026-in" / "e.xlsx",
+        partnership_id="P-011",
+        register={"name": "Employment Board"},
+        improvement={"I03": action("Done"), "I14": BLANK_ACTION},
+        risks={"R01": LOW},
+    )
+    assert run(tmp_path / "2026-in", tmp_path / "2026", "2026-04-30", "--no-pdf").exit_code == 0
+    rolled = CliRunner().invoke(
+        cli,
+        ["templates", "--out", str(tmp_path / "rolled"), "--from-register", str(tmp_path / "2026" / "register.xlsx")],
+    )
+    assert rolled.exit_code == 0, rolled.output
+    (tmp_path / "rollover.txt").write_text(rolled.output, encoding="utf-8")
+    overdue = action("In progress", dt.date(2026, 10, 31))  # more than 90 days overdue on 30 April 2027: Red
+    write_workbook(
+        tmp_path / "2027-in" / "a.xlsx",
+        partnership_id="P-040",
+        register={"name": ashcombe, **NEXT_REVIEW},
+        improvement={"I05": action("Complete"), "I14": BLANK_ACTION},
+        risks={"R01": LOW},
+    )
+    write_workbook(
+        tmp_path / "2027-in" / "r.xlsx",
+        partnership_id="P-060",
+        register={"name": riverside, **NEXT_REVIEW},
+        improvement={"I01": action("Complete"), "I14": overdue},
+        risks={"R01": LOW},
+    )
+    write_workbook(
+        tmp_path / "2027-in" / "e.xlsx",
+        partnership_id="P-011",
+        register={"name": "Employment Board", **NEXT_REVIEW},
+        improvement={"I03": action("Complete"), "I14": BLANK_ACTION},
+        risks={"R01": LOW},
+    )
+    result = run(
+        tmp_path / "2027-in", tmp_path / "2027", "2027-04-30", "--no-pdf", "--previous", str(tmp_path / "2026")
+    )
+    assert result.exit_code == 0, result.output
+    return tmp_path
+
+
+def test_a_partnership_given_a_new_id_as_rollover_asked_is_followed_into_it(tmp_path):
+    """Two partnerships shared P-040; rollover asked for a new ID and Riverside's officer gave P-060,
+    Ashcombe keeping P-040. The pack listed P-040 Riverside as returned last year but not this year and
+    P-060 as new, left its fall from Green to Red out of 'got worse', its profile said 'New this year'
+    and had no 'Over the years'. It is now one partnership followed from P-040 into P-060."""
+    _shared_id_years(tmp_path)
+    results = json.loads((tmp_path / "2027" / "results.json").read_text(encoding="utf-8"))
+    change = results["change_since_previous"]
+    assert (change["new"], change["ended"], change["worse"]) == ([], [], ["P-060"])
+    assert change["ids_changed"] == [{"new": "P-060", "ended": "P-040"}]
+    [p060] = [item for item in change["partnerships"] if item["id"] == "P-060"]
+    assert (p060["status"], p060["id_then"], p060["rag_then"], p060["rag_now"]) == (
+        "continuing",
+        "P-040",
+        "Green",
+        "Red",
+    )
+    [riverside] = [item for item in results["partnerships"] if item["id"] == "P-060"]
+    assert [(entry["year"], entry["rag"]) for entry in riverside["history"]] == [(2026, "Green"), (2027, "Red")]
+    section = change_section(tmp_path / "2027")
+    assert "Returned last year but not this year (0): none." in section
+    assert "New this year (0): none." in section
+    assert "P-060 Riverside Road Safety Partnership Green Red" in section  # among those that got worse
+    assert (
+        "P-060 Riverside Road Safety Partnership took a new Partnership ID this year, as rollover asked: last year "
+        "it shared P-040 with Ashcombe Rural Transport Partnership, which keeps P-040. It is compared with its own "
+        "return of last year, and its earlier years are in earlier packs under P-040."
+    ) in section
+    page = (tmp_path / "2027" / "review_pack.html").read_text(encoding="utf-8")
+    p060_profile = profile(page, "r")
+    assert "New this year" not in p060_profile and "Over the years" in p060_profile
+    assert (
+        "Last year under Partnership ID P-040, which it shared with Ashcombe Rural Transport Partnership"
+        in p060_profile
+    )
+    assert "Last year's open actions (2), and how each stands now: 1 closed, 1 not closed." in p060_profile
+
+
+def test_last_years_open_actions_say_what_they_count_beyond_last_years_pack(tmp_path):
+    """'4 improvement actions were open at last year's review' where last year's pack showed 1 open: the
+    other 3 were the uncounted second return's and one whose status could not be read. The figure now
+    says what it holds beyond last year's pack."""
+    _shared_id_years(tmp_path)
+    section = change_section(tmp_path / "2027")
+    assert "4 improvement actions were open at last year's review" in section
+    assert (
+        "Last year's pack counted 1 open (not started or in progress); these 4 also hold 2 of a return not counted "
+        "there (a second return of its Partnership ID) and 1 whose status could not be read ('Done'). Each profile"
+    ) in section
+
+
+def test_rollover_names_the_workbook_it_writes_for_a_partnership_sharing_an_id(tmp_path):
+    """templates --from-register named last year's return of Riverside
+    (P-060_riverside-road-safety-partnership.xlsx) as 'its own workbook', where the workbook it wrote
+    for it was P-040_riverside-road-safety-partnership.xlsx."""
+    _shared_id_years(tmp_path)
+    said = (tmp_path / "rollover.txt").read_text(encoding="utf-8")
+    assert (tmp_path / "rolled" / "P-040_riverside-road-safety-partnership.xlsx").is_file()
+    assert (
+        "'Riverside Road Safety Partnership' has its own workbook, P-040_riverside-road-safety-partnership.xlsx "
+        "(from last year's P-060_riverside-road-safety-partnership.xlsx); give one of them a new ID"
+    ) in said

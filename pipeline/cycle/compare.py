@@ -2,7 +2,8 @@
 
 Pure functions over the two years' results (the shape `results.json` is written in), so the pack,
 `results.json` and the tests share one reading. Partnerships are matched by Partnership ID, ignoring
-case and spaces, as the duplicate-ID rule compares them. A partnership with no return last year is new
+case and spaces, as the duplicate-ID rule compares them; one that took a new ID, as rollover asked of
+two partnerships sharing one, is followed into it by name (`followed`). A partnership with no return last year is new
 unless its `history` in this year's results (pipeline.cycle.history) holds an earlier review: then it
 is back after a gap.
 """
@@ -32,6 +33,12 @@ NOT_CARRIED_OVER = "Not carried over"
 NO_RETURN = "No return this year"
 #: ... when this year's workbook of its partnership could not be assessed (its answers cannot be trusted).
 NOT_ASSESSED_NOW = "Not assessed this year"
+#: Why an action open at last year's review, followed here as rollover sent it on, is not among the open
+#: actions last year's pack counted (the Not started and In progress of its assessed, counted returns).
+SECOND_RETURN = "second return"  # of a return that did not count: its Partnership ID's other return did
+NOT_ASSESSED_THEN = "not assessed"  # of a return that could not be assessed
+STATUS_UNREAD = "status unread"  # its status is none of the allowed ones ('Done')
+NOT_IN_LAST_PACK = (SECOND_RETURN, NOT_ASSESSED_THEN, STATUS_UNREAD)
 
 
 class PreviousError(ValueError):
@@ -75,6 +82,9 @@ class CarriedAction:
     #: What the area's action reads this year when that is not last year's (case and spaces aside): the
     #: officer wrote another action over it, so `status_now` is that one's; "" when it is the same.
     action_now: str = ""
+    #: Why last year's pack did not count it among the open actions (`NOT_IN_LAST_PACK`), though rollover
+    #: sent it on; "" when it did.
+    not_in_pack_then: str = ""
 
     @property
     def still_open(self) -> bool:
@@ -112,6 +122,9 @@ class PartnershipChange:
     #: with its own return of last year); None: no return this year.
     counted_now: bool | None = True
     file: str = ""  # this year's return compared; "" when none
+    #: Last year's Partnership ID of a partnership that took a new one, as rollover asked of two that shared
+    #: it, the other keeping it (`followed`); "" for every other.
+    id_then: str = ""
 
     @property
     def same_under_rules_now(self) -> bool:
@@ -208,6 +221,35 @@ class Comparison:
     #: The settings of the ratings (`RATING_SETTINGS`) that are not last year's: (key, then, now), each
     #: as written in the configuration file. A rating may move with them alone.
     settings_changed: tuple[tuple[str, str, str], ...] = ()
+    #: The actions last year's pack counted open (Not started and In progress, its results.json totals);
+    #: None when it does not say.
+    open_in_pack_then: int | None = None
+
+    @property
+    def not_in_pack_then(self) -> dict[str, int]:
+        """Of the actions followed from last year's review, those its pack did not count open, by why
+        (`NOT_IN_LAST_PACK`): what makes the two figures differ."""
+        found = Counter(
+            action.not_in_pack_then
+            for change in self.partnerships
+            for action in change.carried_actions
+            if action.not_in_pack_then
+        )
+        return {why: found[why] for why in NOT_IN_LAST_PACK if found[why]}
+
+    @property
+    def unread_statuses_then(self) -> tuple[str, ...]:
+        """The statuses of last year's open actions that could not be read, as typed, each once."""
+        return tuple(
+            sorted(
+                {
+                    action.status_then
+                    for change in self.partnerships
+                    for action in change.carried_actions
+                    if action.not_in_pack_then == STATUS_UNREAD
+                }
+            )
+        )
 
     @property
     def open_actions_then(self) -> int | None:
@@ -243,9 +285,15 @@ class Comparison:
         )
 
     @property
+    def ids_followed(self) -> tuple[PartnershipChange, ...]:
+        """The partnerships followed from last year's Partnership ID into a new one (`followed`): continuing."""
+        return tuple(change for change in self.partnerships if change.id_then)
+
+    @property
     def ids_changed(self) -> tuple[tuple[PartnershipChange, PartnershipChange], ...]:
         """(new, ended) pairs of the same name (case and spaces aside): most likely one partnership whose
-        Partnership ID was typed differently this year, which is then matched with nothing."""
+        Partnership ID was typed differently this year, which is then matched with nothing (one that took a
+        new ID as rollover asked is followed into it instead: `ids_followed`)."""
         new, ended = _by_name(self.new), _by_name(self.ended)
         return tuple(
             (new[name][0], ended[name][0])
@@ -358,7 +406,13 @@ class Comparison:
                         change.id for change in self.ended if change.rag_then == catalogue.OUT_OF_SCOPE
                     ],
                     "back": [change.id for change in self.back],
-                    "ids_changed": [{"new": new.id, "ended": ended.id} for new, ended in self.ids_changed],
+                    # Last year's ID (`ended`) and this year's (`new`) of each partnership whose ID changed:
+                    # a new one matched by name with one not returned, and one followed into its new ID.
+                    "ids_changed": sorted(
+                        [{"new": new.id, "ended": ended.id} for new, ended in self.ids_changed]
+                        + [{"new": change.id, "ended": change.id_then} for change in self.ids_followed],
+                        key=lambda pair: (pair["new"], pair["ended"]),
+                    ),
                     "names_changed": [
                         {"id": change.id, "then": change.name_then, "now": change.name} for change in self.names_changed
                     ],
@@ -415,11 +469,12 @@ def compare(current: Mapping[str, Any], previous: Mapping[str, Any], config: Any
     )
     now_returns = returns_by_identity(current["partnerships"])
     listed = _lists_actions(previous["partnerships"])
-    changes, open_then, this_of = [], [], []
-    for this, last in _matched(now_returns, returns_by_identity(previous["partnerships"])):
+    changes, open_then, this_of, last_of = [], [], [], []
+    for this, last in followed(now_returns, returns_by_identity(previous["partnerships"])):
         either = this or last
         reviewed_before = None if last else _last_review(this, current["year"])
         actions = _open_actions(last) if last and listed else []
+        new_id = bool(this and last and id_key(this["id"]) != id_key(last["id"]))
         changes.append(
             PartnershipChange(
                 id=str(either["id"]),
@@ -431,7 +486,7 @@ def compare(current: Mapping[str, Any], previous: Mapping[str, Any], config: Any
                 completeness_now=this and this.get("checklist_completeness"),
                 assurance_then=last and last.get("checklist_assurance"),
                 assurance_now=this and this.get("checklist_assurance"),
-                carried_actions=_carried(actions, this),
+                carried_actions=_carried(actions, this, last),
                 reasons_then=tuple(str(reason) for reason in (last or {}).get("rag_reasons") or ()),
                 reasons_now=tuple(str(reason) for reason in (this or {}).get("rag_reasons") or ()),
                 open_actions_then=None if listed or not last else _open_count(last),
@@ -441,17 +496,19 @@ def compare(current: Mapping[str, Any], previous: Mapping[str, Any], config: Any
                 counted_then=bool(last.get("counted", True)) if last else None,
                 counted_now=bool(this.get("counted", True)) if this else None,
                 file=str(this.get("file") or "") if this else "",
+                id_then=str(last["id"]) if new_id else "",
             )
         )
         open_then.append(actions)
         this_of.append(this)
+        last_of.append(last)
     # A partnership whose ID changed took last year's open actions with it: they are followed in its
     # workbook under the new ID, not counted as in a partnership that returned nothing.
     index = {id(change): position for position, change in enumerate(changes)}
     for new, ended in Comparison(
         previous_year=None, previous_as_of=None, partnerships=tuple(changes), risks=()
     ).ids_changed:
-        moved = _carried(open_then[index[id(ended)]], this_of[index[id(new)]])
+        moved = _carried(open_then[index[id(ended)]], this_of[index[id(new)]], last_of[index[id(ended)]])
         changes[index[id(new)]] = replace(new, carried_actions=moved)
         changes[index[id(ended)]] = replace(ended, carried_actions=())
     return Comparison(
@@ -464,7 +521,18 @@ def compare(current: Mapping[str, Any], previous: Mapping[str, Any], config: Any
         returned_unchanged=_same_files(current, previous),
         actions_listed=listed,
         settings_changed=settings_changed,
+        open_in_pack_then=_open_in_pack(previous),
     )
+
+
+def _open_in_pack(results: Mapping[str, Any]) -> int | None:
+    """The actions a year's pack counted open (its totals' Not started and In progress); None when its
+    results.json does not say."""
+    counts = (results.get("totals") or {}).get("actions")
+    if not isinstance(counts, Mapping):
+        return None
+    open_now = [counts.get(status) for status in (catalogue.NOT_STARTED, catalogue.IN_PROGRESS)]
+    return sum(open_now) if all(isinstance(count, int) for count in open_now) else None
 
 
 #: The sections of the configuration that rate a partnership: Red and Amber's thresholds, the Partly
@@ -565,6 +633,31 @@ def own_return(
     return then[0] if len(then) == len(now) == 1 else None
 
 
+def followed(
+    now: Mapping[str, Sequence[Mapping[str, Any]]], then: Mapping[str, Sequence[Mapping[str, Any]]]
+) -> list[tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]]:
+    """`_matched`'s pairs, with each partnership that took a new Partnership ID as rollover asked followed
+    into it: of an ID two partnerships shared last year, one returned it this year and the other returned
+    under an ID with no return last year, and its name (case and spaces aside) is that return's alone, of
+    those with no return last year, and last year's alone, of those not returned under their ID. Its two
+    pairs (new, and ended) are one: (this year's return, last year's). Where the old ID has no return this
+    year the two stay apart (`Comparison.ids_changed`): an ID typed differently is corrected, not followed."""
+    pairs = list(_matched(now, then))
+    alone_now, alone_then = {}, {}
+    for this, last in pairs:
+        if last is None:
+            alone_now.setdefault(name_key(this), []).append(this)
+        elif this is None:
+            alone_then.setdefault(name_key(last), []).append(last)
+    moves = {
+        id(alone_now[name][0]): alone_then[name][0]
+        for name in alone_now.keys() & alone_then.keys()
+        if name and len(alone_now[name]) == len(alone_then[name]) == 1 and id_key(alone_then[name][0].get("id")) in now
+    }
+    moved_then = {id(last) for last in moves.values()}
+    return [(this, moves.get(id(this), last)) for this, last in pairs if not (this is None and id(last) in moved_then)]
+
+
 def _matched(
     now: Mapping[str, Sequence[Mapping[str, Any]]], then: Mapping[str, Sequence[Mapping[str, Any]]]
 ) -> Iterator[tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]]:
@@ -633,9 +726,12 @@ def _in_scope(partnership: Mapping[str, Any]) -> bool:
     return bool(partnership.get("in_scope", True))
 
 
-def _carried(open_then: Sequence[Mapping[str, Any]], this: Mapping[str, Any] | None) -> tuple[CarriedAction, ...]:
-    """Last year's open actions, each with one outcome this year: its status now (matched by area
-    ref), not carried over, no return this year, or not assessed this year."""
+def _carried(
+    open_then: Sequence[Mapping[str, Any]], this: Mapping[str, Any] | None, last: Mapping[str, Any] | None = None
+) -> tuple[CarriedAction, ...]:
+    """Last year's open actions (of `last`, last year's return), each with one outcome this year: its
+    status now (matched by area ref), not carried over, no return this year, or not assessed this year,
+    and why last year's pack did not count it open, if it did not."""
     now_by_ref = {item["ref"]: item for item in (this or {}).get("action_items", ())}
 
     def now(item: Mapping[str, Any]) -> str:
@@ -650,6 +746,13 @@ def _carried(open_then: Sequence[Mapping[str, Any]], this: Mapping[str, Any] | N
         written = str((found or {}).get("action") or "")
         return written if found and written and values.folded(written) != values.folded(then) else ""
 
+    def not_in_pack(item: Mapping[str, Any]) -> str:
+        if not (last or {}).get("counted", True):
+            return SECOND_RETURN
+        if not (last or {}).get("assessed", True):
+            return NOT_ASSESSED_THEN
+        return "" if _status(item) in catalogue.ACTION_STATUSES else STATUS_UNREAD
+
     return tuple(
         CarriedAction(
             ref=item["ref"],
@@ -657,6 +760,7 @@ def _carried(open_then: Sequence[Mapping[str, Any]], this: Mapping[str, Any] | N
             status_then=_status(item),
             status_now=now(item),
             action_now=text_now(item) if this is not None and this.get("assessed", True) else "",
+            not_in_pack_then=not_in_pack(item),
         )
         for item in open_then
     )

@@ -7,7 +7,8 @@ completeness and assurance (`history`, matched by Partnership ID as the comparis
 the RAG split of the year. Where an ID was used by more than one return, in that year or this one,
 each return is given the figures of that year's return with its name (`compare.own_return`), and a
 year whose returns of the ID all have other names is left out of its history (`history_left_out`
-says so): no partnership is shown another's figures as its own. A results.json written with its own
+says so): no partnership is shown another's figures as its own. One that took a new ID, as rollover
+asked of two partnerships sharing one, is followed under its old ID (`compare.followed`). A results.json written with its own
 history (a run that was itself given `--previous`) brings its earlier years too, and its
 `history.no_return` the years of every partnership seen in an earlier year with no return that year,
 so giving last year alone is enough once the chain exists. Each of those says the year of its last
@@ -28,6 +29,7 @@ from pipeline.check.score import OUT_OF_SCOPE, RAG_ORDER, RED
 from pipeline.cycle.compare import (
     RESULTS_FILE,
     PreviousError,
+    followed,
     load_previous,
     name_key,
     own_return,
@@ -150,8 +152,21 @@ def add_history(current: dict[str, Any], earlier: Sequence[Mapping[str, Any]]) -
     year = current["year"]
     now = returns_by_identity(current["partnerships"])
     years = [_Year.of(data) for data in earlier]
+    # A partnership that took a new ID, as rollover asked of two sharing one, is followed under its old ID
+    # (`compare.followed`), beside the partnership that keeps it: not under the new.
+    moved = {
+        id(this): last
+        for this, last in (followed(now, years[-1].returns) if years else ())
+        if this and last and id_key(this["id"]) != id_key(last["id"])
+    }
     for partnership in current["partnerships"]:
-        past, left_out = _earlier_entries(partnership, now.get(id_key(partnership.get("id")), ()), years, year)
+        key = id_key(partnership.get("id"))
+        if id(partnership) in moved:
+            old = moved[id(partnership)]
+            under_old = [*now.get(id_key(old["id"]), ()), partnership]
+            past, left_out = _earlier_entries({**partnership, "id": old["id"]}, under_old, years, year)
+        else:
+            past, left_out = _earlier_entries(partnership, now.get(key, ()), years, year)
         partnership["history"] = [past[key] for key in sorted(past)] + [_entry(year, partnership)]
         partnership["history_left_out"] = left_out
     splits: dict[int, dict[str, int]] = {}

@@ -36,7 +36,7 @@ import warnings
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from openpyxl import load_workbook
 from openpyxl.utils.datetime import from_excel
@@ -122,6 +122,9 @@ class Register:
     year: int | None = None  # the review the register is of, when it says (`register.review_year`)
     #: Last year's objectives as its returns listed them (ref, title), folded key -> "O2 Safe communities"
     objectives: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: Each partnership whose ID another partnership's return had too: (its unit, last year's returns of
+    #: it), said once the name of the workbook written for it is known (`shared_id_line`).
+    shared_ids: tuple[tuple[Unit, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -245,6 +248,11 @@ def write_rollover(
         )
     written = []
     carried = {}
+    written_for = {partnership.unit: path.name for partnership, path, _ in planned}
+    shared = [
+        shared_id_line(register.partnerships, unit, written_for.get(unit, ""), files)
+        for unit, files in register.shared_ids
+    ]
     for partnership, path, data in planned:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, data)
@@ -267,13 +275,27 @@ def write_rollover(
         actions_not_carried=register.actions_not_carried,
         carried_risks=sum(len(item.risks) for item in register.partnerships),
         to_check=register.to_check,
-        returned_twice=register.returned_twice,
+        returned_twice=(*register.returned_twice, *shared),
         register_year=register.year,
         objectives_left=tuple(
             (name, answered[key]) for key, name in register.objectives.items() if key not in listed and answered[key]
         ),
         no_objective_kept=bool(answered) and not listed & answered.keys(),
         **_not_returned(register_file.parent, register.year),
+    )
+
+
+def shared_id_line(partnerships: Sequence[Partnership], unit: Unit, written: str, files: Sequence[str]) -> str:
+    """'P-040 is also the ID of another partnership: 'Riverside ...' has its own workbook,
+    P-040_riverside....xlsx (from last year's P-060_riverside....xlsx); give one of them a new ID': the
+    workbook named is the one written for it this year, where the officer will change the ID."""
+    partnership = next(item for item in partnerships if item.unit == unit)
+    from_files = [name for name in files if name != written]
+    return (
+        f"{partnership.id} is also the ID of another partnership: '{partnership.name}' has its own workbook, "
+        f"{written}"
+        + (f" (from last year's {', '.join(from_files)})" if from_files else "")
+        + "; give one of them a new ID"
     )
 
 
@@ -469,7 +491,7 @@ def read_register(data: bytes, *, name: str = "register.xlsx") -> Register:
     names_by_id: dict[str, list[Unit]] = defaultdict(list)
     for unit in groups:
         names_by_id[unit[0]].append(unit)
-    partnerships, out_of_scope, twice = [], [], []
+    partnerships, out_of_scope, twice, shared = [], [], [], []
     order: dict[Unit, list[str]] = {}  # partnership -> its returns' files, the counted one first
     units = Units()
     for unit, group in groups.items():
@@ -496,10 +518,7 @@ def read_register(data: bytes, *, name: str = "register.xlsx") -> Register:
                 f"with its open actions and own risks (not those of {', '.join(files[1:])}, which it replaced)"
             )
         if len(names_by_id[unit[0]]) > 1:
-            twice.append(
-                f"{partnership_id} is also the ID of another partnership: '{values.text(typed['name'])}' "
-                f"({', '.join(files)}) has its own workbook; give one of them a new ID"
-            )
+            shared.append((unit, tuple(files)))
         partnerships.append(Partnership(row=row, register=typed, unit=unit))
 
     actions, not_carried, to_check = _open_actions(action_rows, units, order)
@@ -532,6 +551,7 @@ def read_register(data: bytes, *, name: str = "register.xlsx") -> Register:
         tuple(twice),
         year,
         named,
+        tuple(shared),
     )
 
 

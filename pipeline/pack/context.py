@@ -23,7 +23,16 @@ from pipeline.check.score import AMBER, GREEN, NOT_ASSESSED, OUT_OF_SCOPE, RAG_O
 from pipeline.check.score import copies_of
 from pipeline.check.score import totals as score_totals
 from pipeline.config import Config, Rag, said
-from pipeline.cycle.compare import NO_RETURN, NOT_ASSESSED_NOW, NOT_CARRIED_OVER, Comparison, PartnershipChange
+from pipeline.cycle.compare import (
+    NO_RETURN,
+    NOT_ASSESSED_NOW,
+    NOT_ASSESSED_THEN,
+    NOT_CARRIED_OVER,
+    SECOND_RETURN,
+    STATUS_UNREAD,
+    Comparison,
+    PartnershipChange,
+)
 from pipeline.files.names import slug
 from pipeline.findings import RULES, ValidationReport
 from pipeline.pack.chart_figures import chart_figures, leverage_summary
@@ -1018,15 +1027,18 @@ def change_summary(
             for change in comparison.names_changed
         ],
         "ids_changed": [
-            {
-                "new": new.id,
-                "ended": ended.id,
-                "name": " ".join(ended.name.split()),
-                # Last year's ID is another partnership's this year: two shared it, as rollover pointed out
-                # (`find` gives this year's partnership of an ID before last year's that ended).
-                "shared": comparison.find(ended.id).status != "ended",
-            }
+            {"new": new.id, "ended": ended.id, "name": " ".join(ended.name.split())}
             for new, ended in comparison.ids_changed
+        ],
+        # Followed from an ID two partnerships shared last year into a new one, as rollover asked.
+        "ids_followed": [
+            {
+                "id": change.id,
+                "name": " ".join(change.name.split()),
+                "then": change.id_then,
+                "keeper": _keeper(comparison, change),
+            }
+            for change in comparison.ids_followed
         ],
         "carried": {
             "total": comparison.carried_actions,
@@ -1037,6 +1049,9 @@ def change_summary(
             "listed": comparison.actions_listed,
             "open_then": comparison.open_actions_then,
             "open_then_partnerships": sum(1 for change in comparison.partnerships if change.open_actions_then),
+            # Last year's pack's own count, and what the followed ones hold beyond it, when they differ.
+            "in_pack_then": comparison.open_in_pack_then,
+            "beyond_pack_then": _beyond_pack(comparison),
             # Those of partnerships with no profile this year (no return, or not assessed): listed here.
             "without_profile": [
                 {
@@ -1066,6 +1081,32 @@ def change_summary(
         ],
         "first_file": first_file,
     }
+
+
+#: What an action followed from last year's review is, when last year's pack did not count it open.
+NOT_IN_LAST_PACK = {
+    SECOND_RETURN: "of a return not counted there (a second return of its Partnership ID)",
+    NOT_ASSESSED_THEN: "of a return that could not be assessed there",
+    STATUS_UNREAD: "whose status could not be read",
+}
+
+
+def _beyond_pack(comparison: Comparison) -> list[str]:
+    """The actions followed from last year's review that its pack did not count open, by why, as phrases
+    of one sentence ("2 of a return not counted there ..."); none when it does not say its count."""
+    if comparison.open_in_pack_then is None:
+        return []
+    unread = ", ".join(f"'{status}'" for status in comparison.unread_statuses_then)
+    return [
+        f"{count} {NOT_IN_LAST_PACK[why]}" + (f" ({unread})" if why == STATUS_UNREAD else "")
+        for why, count in comparison.not_in_pack_then.items()
+    ]
+
+
+def _keeper(comparison: Comparison, change: PartnershipChange) -> str:
+    """The name of the partnership that keeps the ID `change` (followed into a new one) shared last year."""
+    keeper = comparison.find(change.id_then)
+    return " ".join(keeper.name.split()) if keeper else ""
 
 
 def _carried_outcomes(comparison: Comparison) -> list[str]:
@@ -1103,6 +1144,8 @@ def profile_change(
         return {"kind": "back", "last_review": change.last_review}
     return {
         "kind": "continuing",
+        "id_then": change.id_then,
+        "keeper": _keeper(comparison, change) if change.id_then else "",
         "rag_then": change.rag_then,
         "rag_now": change.rag_now,
         "movement": {"worse": "worse", "better": "better", "same": "no change"}.get(
