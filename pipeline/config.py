@@ -287,8 +287,8 @@ def _objectives(data: Any) -> tuple[Objective, ...]:
     for ref, title in data.items():
         if not _REF.match(ref):
             raise ConfigError(
-                f"config: 'objectives.{ref}' is not a usable reference: use letters and digits, "
-                "up to 16 characters, e.g. O1"
+                f"config: 'objectives.{ref}' is not a usable reference: use letters and digits (and '.', '_' "
+                "or '-' after the first), up to 16 characters, e.g. O1"
             )
         if ref.casefold() in seen:
             raise ConfigError(f"config: 'objectives.{ref}' is listed twice (references ignore case)")

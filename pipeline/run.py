@@ -320,8 +320,9 @@ def check_real_years(
         if data.get("demo"):
             raise PreviousFolderError(
                 f"--previous: the review of {data.get('year')} given is a demonstration, made from a demo set "
-                "(as make report makes when input/ has no workbook), not the council's: move it out of the "
-                "folder given, or give the council's own years"
+                "(`partnerships demo`, or `make report` when input/ has no workbook), not the council's returns: "
+                "move it out of the folder given, or give the council's own years (a year reported from demo "
+                "workbooks is a demonstration: report it again from the council's returns)"
             )
 
 

@@ -243,3 +243,13 @@ def test_an_empty_file_is_refused_as_a_save_that_failed(tmp_path):
     assert str(error.value) == (
         f"config file {tmp_path / 'review.toml'} is empty: save it again, or leave --config out for the defaults"
     )
+
+
+def test_a_bad_objective_reference_is_told_every_character_it_may_use(tmp_path):
+    """'use letters and digits': a policy officer who wrote 'O.1' was told so, and O.1 is allowed."""
+    path = tmp_path / "review.toml"
+    path.write_text('[objectives]\n"O.1_a-b" = "Allowed"\n"O 2" = "Not allowed"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    assert "'objectives.O 2' is not a usable reference" in str(error.value)
+    assert "(and '.', '_' or '-' after the first)" in str(error.value)

@@ -372,6 +372,10 @@ def test_a_demonstration_does_not_replace_the_councils_year_nor_stand_for_one(tm
     )
     assert compared.exit_code != 0
     assert "--previous: the review of 2026 given is a demonstration" in compared.output
+    # Demo workbooks put among the returns make a demonstration too: the message says how to mend it.
+    assert "a year reported from demo workbooks is a demonstration: report it again" in " ".join(
+        compared.output.split()
+    )
 
 
 def test_a_run_that_finds_no_return_does_not_replace_the_councils_year(tmp_path):
