@@ -236,3 +236,20 @@ def test_a_workbook_of_another_objectives_list_says_plainly_what_it_lacks(tmp_pa
     message = findings_of(path, tmp_path)["objectives.other_list"]
     assert "as listed" not in message
     assert "it does not list this year's O6 under its Ref and title" in message, message
+
+
+def test_a_used_range_beyond_the_limits_is_named_as_excel_shows_it(tmp_path):
+    """A note typed at Z2 with the review's columns limited to 20: the message named 'cell Z' and the last
+    row of the sheet, a cell the officer never typed in (the corner of the sheet's used range). It says
+    the used range ends there, where Excel's Ctrl+End goes."""
+    import dataclasses
+
+    def note(book):
+        book["Register"]["Z2"] = "see email"
+
+    limited = dataclasses.replace(CONFIG, limits=dataclasses.replace(CONFIG.limits, max_columns=20))
+    workbook = load_workbook_file(write_workbook(tmp_path / "note.xlsx", edit=note), tmp_path, limited)
+    [item] = workbook.findings
+    assert item.rule == "file.too_large"
+    last = openpyxl.load_workbook(tmp_path / "note.xlsx")["Register"].max_row
+    assert f"A sheet's used range ends at Z{last} (Ctrl+End goes there)" in item.message, item.message

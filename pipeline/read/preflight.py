@@ -418,7 +418,7 @@ def _check_references(window: bytes, limits: Limits) -> None:
         match = _DIMENSION.match(window, max(window.rfind(b"<", 0, at), 0))
         if match:
             for letters, digits in ((match.group(1), match.group(2)), (match.group(3), match.group(4))):
-                _check_reference(letters or b"", digits or b"", limits)
+                _check_reference(letters or b"", digits or b"", limits, corner=True)
         at = window.find(b"dimension", at + 1)
     for match in _far_references(limits.max_rows, limits.max_columns).finditer(window):
         start = match.start()
@@ -443,16 +443,19 @@ def _far_references(max_rows: int, max_columns: int) -> re.Pattern:
     return re.compile(rb'r="(?:[A-Za-z]{%d}|[A-Za-z]{0,8}\d{%d})' % (letters, digits))
 
 
-def _check_reference(letters: bytes, digits: bytes, limits: Limits) -> None:
+def _check_reference(letters: bytes, digits: bytes, limits: Limits, *, corner: bool = False) -> None:
+    """A cell reference within the limits, or `Refused`; a `corner` is where the sheet's used range ends
+    (its dimension: no cell need be there, but Excel's Ctrl+End goes to it)."""
     row = int(digits) if digits else 0
     column = column_number(letters.decode("ascii"))
     if row > limits.max_rows or column > limits.max_columns:
         text = letters.decode("ascii", "replace") + digits.decode("ascii", "replace")
         where = f"cell {text}" if letters else f"row {text}"
+        uses = f"'s used range ends at {text} (Ctrl+End goes there)" if corner and letters else f" uses {where}"
         raise Refused(
             RuleCode.FILE_TOO_LARGE,
             reason=(
-                f"A sheet uses {where}, far beyond the {limits.max_rows:,} rows and {limits.max_columns} columns a "
+                f"A sheet{uses}, far beyond the {limits.max_rows:,} rows and {limits.max_columns} columns a "
                 "review workbook uses: something was typed or formatted far down or to the right. Delete those rows "
                 "and columns, or copy your answers into a fresh template"
             ),
