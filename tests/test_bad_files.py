@@ -242,7 +242,7 @@ def test_file_level_findings_say_why(batch_run):
     messages = {item.file: item.message for item in batch_run["outcome"].report.findings}
     assert "empty" in messages["empty.xlsx"]
     assert "row 1048576" in messages["far-cell.xlsx"]
-    assert "cell XFD1048576" in messages["far-dimension.xlsx"]
+    assert "used range ends at XFD1048576 (Ctrl+End goes there)" in messages["far-dimension.xlsx"]
     assert "<!ENTITY" in messages["billion-laughs.xlsx"]
     assert "Strict Open XML" in messages["strict.xlsx"]
     assert ".xlsx and .xlsm" in messages["data.csv"]
