@@ -134,6 +134,7 @@ def test_workbooks_are_made_from_the_template(demo_set):
     assert checklist.protection.sheet
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_same_seed_same_workbooks(tmp_path, demo_set):
     paths = demo_set
     again = demo.write_demo_set(tmp_path, count=COUNT, seed=SEED)
@@ -261,6 +262,7 @@ def test_the_demo_is_never_written_among_returns(tmp_path):
     assert CliRunner().invoke(cli, ["demo", "--out", str(tmp_path / "empty"), "--count", "3"]).exit_code == 0
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_a_set_for_another_year_is_set_in_that_years_review_season(tmp_path, demo_set):
     """`demo --year 2025` (last year's demo, which `make report` compares with): its reviews were
     completed early in 2025 and its actions are due around then, so as of a month after its season no

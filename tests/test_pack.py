@@ -899,6 +899,7 @@ def test_a_return_not_counted_says_so_on_a_line_of_its_own_in_the_register(tmp_p
     assert not beside, f"the note runs on after {beside}"
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_the_contents_list_starts_on_the_first_contents_page(context):
     """With more profiles than the rest of its first page holds, the contents' line of the profiles (the
     one holding their list) went whole to the next page, leaving the first all but empty; it now carries

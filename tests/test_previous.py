@@ -290,6 +290,7 @@ def test_the_comparison_is_reproducible(years, tmp_path):
         assert (tmp_path / "2027" / name).read_bytes() == (years / "2027" / name).read_bytes(), name
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_the_pdf_shows_the_change(years):
     from pypdf import PdfReader
 

@@ -142,6 +142,7 @@ def test_a_run_killed_between_two_renames_gets_its_pack_back(packs):
     assert snapshot(out) == new and beside(out) == []
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_two_runs_into_one_folder_at_once_one_refuses_and_one_pack_results(packs):
     inputs, root, old, new = packs
     out = fresh_copy(root, "together")

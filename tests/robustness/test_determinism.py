@@ -95,6 +95,7 @@ def test_the_listing_order_really_differs(tmp_path):
     assert listings[0] != listings[1] or sorted(listings[0]) != listings[0]
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_outputs_do_not_depend_on_timezone_locale_hash_seed_or_file_order(outputs):
     first, other = outputs
     assert sorted(first) == sorted(other)

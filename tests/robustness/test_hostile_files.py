@@ -157,6 +157,7 @@ def endless_for_one(path: Path):
     return load_workbook_file(path, path.parent, relaxed())
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_a_reader_that_never_finishes_is_stopped(tmp_path, start_method):
     folder = tmp_path / "input"
     paths = [write_workbook(folder / "a-good.xlsx"), write_workbook(folder / "b-endless.xlsx")]
