@@ -672,6 +672,7 @@ def _applied(path: Path, sheet: str, marked: str) -> dict[str, list[str]]:
     return applied
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_a_conditional_format_over_a_marked_cell_means_in_libreoffice_what_it_meant(tmp_path):
     """The officer shaded a High risk's ratings (=$C2*$D2>=15 over the Risks' C2:D21) and blank ones
     (=ISBLANK(C2)); R01's likelihood is blank, so C2 is marked. The copy wrote the format over

@@ -220,6 +220,7 @@ def test_service_areas_written_in_another_case_are_one_area(tmp_path):
     assert areas == {"Communities": 3, "Housing": 1}
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_a_risk_scores_average_is_rounded_once_wherever_it_is_shown(tmp_path):
     """R01 scored 1 by ten partnerships and 6 by one averages 16/11 = 1.4545: the ranked risks showed
     1.5 while the risk movement table, rounding a 1.45 kept to two places, showed 1.4."""

@@ -280,6 +280,7 @@ def test_the_summary_says_the_date_configuration_and_years_the_run_took(inputs, 
     )
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_the_summary_names_the_earlier_years_found_and_says_when_there_is_none(inputs, tmp_path):
     """`--previous output` in the first year (the folder holds only this year's own pack): no change
     since last year was made, and nothing said so. The summary now names the years found."""

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import openpyxl
+import pytest
 from click.testing import CliRunner
 
 from officer import complete_answers, write_workbook
@@ -138,6 +139,7 @@ def test_report_rollover_answer_report_keeps_ids_and_follows_open_actions(tmp_pa
     assert this_year["P-002"]["actions"]["Complete"] == 1
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_every_in_scope_demo_partnership_is_rolled_over_with_its_open_actions(tmp_path):
     run("demo", "--out", str(tmp_path / "demo"), "--count", "8", "--seed", "3")
     run("report", str(tmp_path / "demo"), "--out", str(tmp_path / "out"), "--as-of", "2026-04-30", "--no-pdf")
