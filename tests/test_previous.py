@@ -699,27 +699,30 @@ def _shared_id_years(tmp_path: Path) -> Path:
             "Action status": status,
         }
 
+    def returns(folder: str, rows: list[tuple[str, str, dict, dict]]) -> None:
+        for file, partnership_id, register, improvement in rows:
+            write_workbook(
+                tmp_path / folder / file,
+                partnership_id=partnership_id,
+                register=register,
+                improvement=improvement,
+                risks={"R01": LOW},
+            )
+
     later = {"review_completed_on": dt.date(2026, 4, 20)}  # Ashcombe's return counts for P-040
-    write_workbook(
-        tmp_path / "2026-in" / "a.xlsx",
-        partnership_id="P-040",
-        register={"name": ashcombe, **later},
-        improvement={"I05": action("In progress"), "I14": BLANK_ACTION},
-        risks={"R01": LOW},
-    )
-    write_workbook(
-        tmp_path / "2026-in" / "P-060_riverside-road-safety-partnership.xlsx",
-        partnership_id="P-040",
-        register={"name": riverside},
-        improvement={"I01": action("In progress"), "I14": action("Not started")},
-        risks={"R01": LOW},
-    )
-    write_workbook(
-        tmp_path / "2026-in" / "e.xlsx",
-        partnership_id="P-011",
-        register={"name": "Employment Board"},
-        improvement={"I03": action("Done"), "I14": BLANK_ACTION},
-        risks={"R01": LOW},
+    employment = "Employment Board"
+    returns(
+        "2026-in",
+        [
+            ("a.xlsx", "P-040", {"name": ashcombe, **later}, {"I05": action("In progress"), "I14": BLANK_ACTION}),
+            (
+                "P-060_riverside-road-safety-partnership.xlsx",
+                "P-040",
+                {"name": riverside},
+                {"I01": action("In progress"), "I14": action("Not started")},
+            ),
+            ("e.xlsx", "P-011", {"name": employment}, {"I03": action("Done"), "I14": BLANK_ACTION}),
+        ],
     )
     assert run(tmp_path / "2026-in", tmp_path / "2026", "2026-04-30", "--no-pdf").exit_code == 0
     rolled = CliRunner().invoke(
@@ -729,26 +732,13 @@ def _shared_id_years(tmp_path: Path) -> Path:
     assert rolled.exit_code == 0, rolled.output
     (tmp_path / "rollover.txt").write_text(rolled.output, encoding="utf-8")
     overdue = action("In progress", dt.date(2026, 10, 31))  # more than 90 days overdue on 30 April 2027: Red
-    write_workbook(
-        tmp_path / "2027-in" / "a.xlsx",
-        partnership_id="P-040",
-        register={"name": ashcombe, **NEXT_REVIEW},
-        improvement={"I05": action("Complete"), "I14": BLANK_ACTION},
-        risks={"R01": LOW},
-    )
-    write_workbook(
-        tmp_path / "2027-in" / "r.xlsx",
-        partnership_id="P-060",
-        register={"name": riverside, **NEXT_REVIEW},
-        improvement={"I01": action("Complete"), "I14": overdue},
-        risks={"R01": LOW},
-    )
-    write_workbook(
-        tmp_path / "2027-in" / "e.xlsx",
-        partnership_id="P-011",
-        register={"name": "Employment Board", **NEXT_REVIEW},
-        improvement={"I03": action("Complete"), "I14": BLANK_ACTION},
-        risks={"R01": LOW},
+    returns(
+        "2027-in",
+        [
+            ("a.xlsx", "P-040", {"name": ashcombe, **NEXT_REVIEW}, {"I05": action("Complete"), "I14": BLANK_ACTION}),
+            ("r.xlsx", "P-060", {"name": riverside, **NEXT_REVIEW}, {"I01": action("Complete"), "I14": overdue}),
+            ("e.xlsx", "P-011", {"name": employment, **NEXT_REVIEW}, {"I03": action("Complete"), "I14": BLANK_ACTION}),
+        ],
     )
     result = run(
         tmp_path / "2027-in", tmp_path / "2027", "2027-04-30", "--no-pdf", "--previous", str(tmp_path / "2026")
