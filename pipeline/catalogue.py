@@ -535,7 +535,8 @@ REGISTER_FIELDS: tuple[Field, ...] = (
         "Next review date",
         Kind.DATE,
         True,
-        "When the partnership is next due for review. The council reviews every partnership every year.",
+        "When the review after this one is due: usually a year after this review. A date filled in for you "
+        "is this review's: change it once this review is done. The council reviews every partnership every year.",
     ),
     Field("review_completed_on", "Review completed on", Kind.DATE, True, "The date you completed this review."),
     Field(

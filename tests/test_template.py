@@ -511,3 +511,11 @@ def test_a_year_given_for_the_blank_workbook_is_said_to_be_unused(tmp_path):
     assert result.exit_code == 0, result.output
     assert (tmp_path / "partnership_review.xlsx").is_file()
     assert "--year 2027 is not used: the blank workbook is the same for every year" in result.output
+
+
+def test_the_next_review_date_says_a_date_filled_in_is_this_reviews(workbook):
+    """Rollover fills in the date this review is due; officers left it once the review was done, and the
+    pack called their reviews overdue. The Register's guidance for the field says to change it."""
+    row = catalogue.REGISTER_ROWS["next_review"]
+    guidance = workbook[catalogue.REGISTER.name][f"C{row}"].value
+    assert "A date filled in for you is this review's: change it once this review is done." in guidance
