@@ -65,7 +65,7 @@ def register_missing(workbook: Workbook, as_of: dt.date, config: Config) -> Iter
     written, not chosen from a list."""
     excused = REVIEW_FIELDS if workbook.out_of_scope else ()
     for entry in _entries(workbook):
-        if entry.field.required and entry.field.key not in excused and _blank(entry):
+        if entry.field.required and entry.field.key not in excused and _blank(entry.field, entry.value):
             said = values.text(entry.value)
             fields = {"said": f": '{said}' does not answer it"} if said else {}
             yield _register_finding(RuleCode.REGISTER_MISSING, workbook, entry, **fields)
@@ -75,8 +75,10 @@ def register_missing(workbook: Workbook, as_of: dt.date, config: Config) -> Iter
 _WRITTEN = (Kind.TEXT, Kind.LIST, Kind.DATE)
 
 
-def _blank(entry: RegisterValue) -> bool:
-    return values.clean(entry.value) is None or (entry.field.kind in _WRITTEN and values.says_nothing(entry.value))
+def _blank(item: Field, value: object) -> bool:
+    """Whether a register answer is blank: an empty cell, or words that say there is none where an answer
+    is written (`values.says_nothing`)."""
+    return values.clean(value) is None or (item.kind in _WRITTEN and values.says_nothing(value))
 
 
 def register_invalid(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
@@ -88,17 +90,15 @@ def register_invalid(workbook: Workbook, as_of: dt.date, config: Config) -> Iter
 
 
 def _register_problem(item: Field, value: object) -> str:
-    if values.clean(value) is None or (item.kind in _WRITTEN and values.says_nothing(value)):
-        return ""  # blank: `register_missing`, when it is required
+    if _blank(item, value):
+        return ""  # `register_missing`, when it is required
     if item.kind is Kind.CHOICE and values.choice(value, item.choices) is INVALID:
         return f"must be one of {_spoken(item.choices)}: choose one from the list"
     if item.kind is Kind.NUMBER:
         parsed = values.number(value)
         if parsed is INVALID:
             shown = values.text(value)
-            figure = any(character.isdigit() for character in shown)
-            kind = "a percentage" if shown.endswith("%") else "in another currency" if _CURRENCY.search(shown) else ""
-            kind = kind if figure else ""
+            kind = _shown_as(shown) if any(character.isdigit() for character in shown) else ""
             if kind:  # typed so, or a figure its cell's format shows so ('50%' in Excel is stored as 0.5)
                 wanted = "in pounds, such as 12000" if item.key in catalogue.MONEY_FIELDS else "in days, such as 20"
                 return (
@@ -125,6 +125,11 @@ def _register_problem(item: Field, value: object) -> str:
 
 #: A currency that is not pounds, as a figure shows it: its sign or its code ('€25,000.00', '25,000.00 EUR').
 _CURRENCY = re.compile(r"[$€¥₹]|\b(?!GBP\b)[A-Z]{3}\b")
+
+
+def _shown_as(figure: str) -> str:
+    """What a figure that is not a plain number is shown as, when it is a percentage or another currency."""
+    return "a percentage" if figure.endswith("%") else "in another currency" if _CURRENCY.search(figure) else ""
 
 
 #: For an ID or a name longer than its field's `longest` (text pasted into the wrong cell, which the

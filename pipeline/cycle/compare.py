@@ -469,11 +469,10 @@ def compare(current: Mapping[str, Any], previous: Mapping[str, Any], config: Any
     )
     now_returns = returns_by_identity(current["partnerships"])
     listed = _lists_actions(previous["partnerships"])
-    changes, open_then, this_of, last_of = [], [], [], []
+    changes, this_of, last_of = [], [], []
     for this, last in followed(now_returns, returns_by_identity(previous["partnerships"])):
         either = this or last
         reviewed_before = None if last else _last_review(this, current["year"])
-        actions = _open_actions(last) if last and listed else []
         new_id = bool(this and last and id_key(this["id"]) != id_key(last["id"]))
         changes.append(
             PartnershipChange(
@@ -486,7 +485,7 @@ def compare(current: Mapping[str, Any], previous: Mapping[str, Any], config: Any
                 completeness_now=this and this.get("checklist_completeness"),
                 assurance_then=last and last.get("checklist_assurance"),
                 assurance_now=this and this.get("checklist_assurance"),
-                carried_actions=_carried(actions, this, last),
+                carried_actions=_carried(last, this, listed),
                 reasons_then=tuple(str(reason) for reason in (last or {}).get("rag_reasons") or ()),
                 reasons_now=tuple(str(reason) for reason in (this or {}).get("rag_reasons") or ()),
                 open_actions_then=None if listed or not last else _open_count(last),
@@ -499,7 +498,6 @@ def compare(current: Mapping[str, Any], previous: Mapping[str, Any], config: Any
                 id_then=str(last["id"]) if new_id else "",
             )
         )
-        open_then.append(actions)
         this_of.append(this)
         last_of.append(last)
     # A partnership whose ID changed took last year's open actions with it: they are followed in its
@@ -508,7 +506,7 @@ def compare(current: Mapping[str, Any], previous: Mapping[str, Any], config: Any
     for new, ended in Comparison(
         previous_year=None, previous_as_of=None, partnerships=tuple(changes), risks=()
     ).ids_changed:
-        moved = _carried(open_then[index[id(ended)]], this_of[index[id(new)]], last_of[index[id(ended)]])
+        moved = _carried(last_of[index[id(ended)]], this_of[index[id(new)]], listed)
         changes[index[id(new)]] = replace(new, carried_actions=moved)
         changes[index[id(ended)]] = replace(ended, carried_actions=())
     return Comparison(
@@ -726,12 +724,11 @@ def _in_scope(partnership: Mapping[str, Any]) -> bool:
     return bool(partnership.get("in_scope", True))
 
 
-def _carried(
-    open_then: Sequence[Mapping[str, Any]], this: Mapping[str, Any] | None, last: Mapping[str, Any] | None = None
-) -> tuple[CarriedAction, ...]:
-    """Last year's open actions (of `last`, last year's return), each with one outcome this year: its
-    status now (matched by area ref), not carried over, no return this year, or not assessed this year,
-    and why last year's pack did not count it open, if it did not."""
+def _carried(last: Mapping[str, Any] | None, this: Mapping[str, Any] | None, listed: bool) -> tuple[CarriedAction, ...]:
+    """The actions open at `last` (last year's return; none when last year's results do not list actions),
+    each with one outcome this year in `this`: its status now (matched by area ref), not carried over, no
+    return this year, or not assessed this year, and why last year's pack did not count it open, if it
+    did not."""
     now_by_ref = {item["ref"]: item for item in (this or {}).get("action_items", ())}
 
     def now(item: Mapping[str, Any]) -> str:
@@ -762,7 +759,7 @@ def _carried(
             action_now=text_now(item) if this is not None and this.get("assessed", True) else "",
             not_in_pack_then=not_in_pack(item),
         )
-        for item in open_then
+        for item in (_open_actions(last) if last and listed else ())
     )
 
 

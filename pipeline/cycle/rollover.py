@@ -285,6 +285,19 @@ def write_rollover(
     )
 
 
+def _register_order(entry: tuple[int, dict[str, Any], dict[str, Any]]) -> tuple:
+    """A register row's place among its partnership's returns (`score.partnership_order`), from its
+    Counted column ("" when the register has none) and its review date and file."""
+    row, cells, typed = entry
+    counted = values.text(cells.get(COUNTED_HEADER))
+    return partnership_order(
+        counted in ("", COUNTED),
+        is_copy(counted),
+        _date_or_none(typed["review_completed_on"]),
+        values.text(cells.get(FILE)) or f"{row:09d}",
+    )
+
+
 def shared_id_line(partnerships: Sequence[Partnership], unit: Unit, written: str, files: Sequence[str]) -> str:
     """'P-040 is also the ID of another partnership: 'Riverside ...' has its own workbook,
     P-040_riverside....xlsx (from last year's P-060_riverside....xlsx); give one of them a new ID': the
@@ -495,14 +508,7 @@ def read_register(data: bytes, *, name: str = "register.xlsx") -> Register:
     order: dict[Unit, list[str]] = {}  # partnership -> its returns' files, the counted one first
     units = Units()
     for unit, group in groups.items():
-        group.sort(
-            key=lambda entry: partnership_order(
-                values.text(entry[1].get(COUNTED_HEADER)) in ("", COUNTED),  # "" when the register does not say
-                is_copy(values.text(entry[1].get(COUNTED_HEADER))),
-                _date_or_none(entry[2]["review_completed_on"]),
-                values.text(entry[1].get(FILE)) or f"{entry[0]:09d}",
-            )
-        )
+        group.sort(key=_register_order)
         row, cells, typed = group[0]
         partnership_id = values.text(typed["id"])
         order[unit] = [values.text(entry[1].get(FILE)) for entry in group]
