@@ -292,6 +292,16 @@ def test_register_xlsx_has_the_contract_headers_and_rolls_over(year):
     assert {item.register["id"] for item in rolled.partnerships} >= {"P-001", "P-002", "P-004"}
 
 
+def test_the_pack_speaks_of_ratings_not_of_rag(year, page, pdf_pages):
+    """The Audit Committee publishes the pack: "RAG" is jargon its readers may not know. The pack calls
+    them ratings (Red, Amber, Green, Out of scope, Not assessed) in its text, charts and PDF alike."""
+    text = unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<style.*?</style>", "", page, flags=re.S)))
+    charts = " ".join(path.read_text(encoding="utf-8") for path in (year[1] / "charts").glob("*.svg"))
+    for words in (text, charts, " ".join(pdf_pages)):
+        assert not re.search(r"\bRAG\b", words)
+    assert "Rating by service area" in text
+
+
 def test_charts_label_ratings_and_counts_in_words(year):
     def texts(name):
         svg = (year[1] / "charts" / f"{name}.svg").read_text(encoding="utf-8")

@@ -72,7 +72,7 @@ CHART_TITLES = {
     "strategy_risks_ranked": "The strategy's nine risks, ranked",
     "action_status": "Improvement actions by status",
     "completeness_by_section": "Checklist completeness by section",
-    "rag_by_service_area": "RAG rating by service area",
+    "rag_by_service_area": "Rating by service area",
     "resources_vs_assurance": "Resources committed against assurance",
 }
 

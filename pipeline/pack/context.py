@@ -290,7 +290,7 @@ REGISTER_COLUMNS = (
     "Assurance",
     "Actions overdue",
     "High risks",
-    "RAG",
+    "Rating",
 )
 
 
