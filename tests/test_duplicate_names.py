@@ -7,7 +7,7 @@
 | P-002 | as P-001 | as P-001 | Royal British Legion; SSAFA | one partner shared, the same name: a pair |
 | P-003 | Ashcombe Armed Forces Covenant Steering Group | FAIRLY within more words | DWP; MoD | two partners shared, every purpose word of P-001 in its own: a pair, similarity 1.00 |
 | P-004 | Ashcombe Armed Forces Covenant Partnerships | a parade | Town council | its name nearly P-001's and P-002's: a pair with each |
-| P-005 | as P-001 | as P-001 | as P-001 | led by Adult Social Care: no pair |
+| P-005 | as P-001 | as P-001 | as P-001 | led by Adult Social Care: the same name, a pair with P-001 and P-002 (nearly P-004's) |
 """
 
 from __future__ import annotations
@@ -82,7 +82,23 @@ def test_the_same_name_is_a_pair_whatever_partners_are_shared_each_saying_why(ru
         ("P-001", "P-003"): ["2 shared organisations and purposes alike (1.00)"],
         ("P-001", "P-004"): ["names nearly the same (0.99)"],
         ("P-002", "P-004"): ["names nearly the same (0.99)"],
+        ("P-001", "P-005"): ["the same name"],
+        ("P-002", "P-005"): ["the same name"],
+        ("P-004", "P-005"): ["names nearly the same (0.99)"],
     }
+
+
+def test_one_partnership_returned_by_two_service_areas_is_a_pair_naming_both(run):
+    """P-005 has P-001's name, purpose and partners but Adult Social Care leads it: one partnership
+    returned by two services under two IDs, the likeliest duplicate of all. It was never listed, because
+    pairs were looked for within one service area only; its pair and its group name both areas."""
+    data = json.loads((run / "results.json").read_text(encoding="utf-8"))
+    pair = next(pair for pair in data["possible_duplicates"] if pair["partnerships"] == ["P-001", "P-005"])
+    assert pair["evidence"]["service_area"] == "Adult Social Care; Communities"
+    assert pair["evidence"]["purpose_similarity"] == 1.0 and len(pair["evidence"]["shared_organisations"]) == 3
+    (group,) = data["possible_duplicate_groups"]
+    assert "P-005" in group["partnerships"] and group["service_area"] == "Adult Social Care; Communities"
+    assert "Adult Social Care; Communities" in _text(_section(run))
 
 
 def test_the_pack_lists_each_pair_with_why(run):
@@ -100,6 +116,9 @@ def test_the_pack_lists_each_pair_with_why(run):
         ("P-001", "P-003"): "2 shared organisations and purposes alike (1.00)",
         ("P-001", "P-004"): "names nearly the same (0.99)",
         ("P-002", "P-004"): "names nearly the same (0.99)",
+        ("P-001", "P-005"): "the same name",
+        ("P-002", "P-005"): "the same name",
+        ("P-004", "P-005"): "names nearly the same (0.99)",
     }
 
 
@@ -116,7 +135,8 @@ def test_pairs_of_one_name_come_first(run):
     """The pairs were ordered by purpose similarity alone: two partnerships of one name came last, and at a
     large batch could fall out of the 25 the pack shows."""
     data = json.loads((run / "results.json").read_text(encoding="utf-8"))
-    assert data["possible_duplicates"][0]["partnerships"] == ["P-001", "P-002"]
+    reasons = [pair["evidence"]["reasons"] for pair in data["possible_duplicates"]]
+    assert [("the same name" in each) for each in reasons] == [True, True, True, False, False, False, False]
 
 
 def test_names_differing_by_a_point_of_the_compass_are_not_nearly_the_same():

@@ -2,17 +2,18 @@
 duplicating work of other organisations".
 
 The partnerships in scope and the partner organisations they name form a bipartite graph (networkx):
-an organisation on two or more partnerships is *shared*. Two partnerships led by the same service area
-are a *possible duplication* to check when either
+an organisation on two or more partnerships is *shared*. Two partnerships are a *possible duplication*
+to check when either
 
-- they sit with at least `duplication.min_shared_organisations` of the same organisations and their
+- they are led by the same service area, sit with at least `duplication.min_shared_organisations` of the same organisations and their
   purposes read alike: the purposes' words (common words such as "the" or "and" left out) compared
   with rapidfuzz's token-set ratio, at least `duplication.min_purpose_similarity` (see
   `SIMILARITY_MEANS`); or
 - their names are the same or nearly so, whatever organisations they share:
   compared letter by letter (rapidfuzz's ratio of their words, case, punctuation and common words left
   out, and never alike when their numbers or points of the compass differ), at least `duplication.near_identical` (`near_identical`). Two partnerships of one name are the likeliest
-  duplicates of all, even when their officers list different partners. A purpose alone does not make a
+  duplicates of all, even when their officers list different partners or two service areas lead them
+  (one partnership returned by two services under two IDs). A purpose alone does not make a
   pair: partnerships of one kind (a community safety partnership in each district) often share their
   purpose word for word, and are told apart by their partners.
 
@@ -97,7 +98,7 @@ class DuplicateGroup:
     thing for a manager to check, however many pairs it holds."""
 
     partnerships: tuple[Member, ...]  # by label
-    service_area: str  # a pair is always of one service area, so a group is too
+    service_area: str  # the service areas of its partnerships (`_areas`): one, unless a name is shared across two
     pairs: int
     organisations: tuple[tuple[str, int], ...]  # the organisations its pairs share, with how many pairs; most first
     words: tuple[tuple[str, int], ...]  # the words its pairs' purposes share, with how many pairs; most first
@@ -179,65 +180,69 @@ def membership_graph(partnerships: Sequence[Member], names: Resolver) -> nx.Grap
 
 
 def possible_duplicates(graph: nx.Graph, display: dict[str, str], config: Config) -> list[PossibleDuplicate]:
-    """Pairs in the same service area sharing enough organisations whose purposes read alike, or whose
-    names are the same or nearly so; each with why it is listed."""
+    """Pairs in the same service area sharing enough organisations whose purposes read alike, and pairs
+    whose names are the same or nearly so, whichever service areas lead them (one partnership returned by
+    two services under two IDs is the likeliest duplicate of all); each with why it is listed."""
     rules = config.duplication
+    nodes = sorted(node for node, kind in graph.nodes(data="kind") if kind == "partnership")
     by_area: dict[str, list] = {}
-    for node, kind in graph.nodes(data="kind"):
-        if kind == "partnership":
-            member = graph.nodes[node]["member"]
-            if member.service_area.strip():
-                by_area.setdefault(" ".join(member.service_area.casefold().split()), []).append(node)
-    found = []
+    for node in nodes:
+        if area := _area(graph.nodes[node]["member"]):
+            by_area.setdefault(area, []).append(node)
+    words = {node: purpose_words(graph.nodes[node]["member"].purpose) for node in nodes}
+    alike = set()
     for area in sorted(by_area):
-        nodes = sorted(by_area[area])
-        if len(nodes) < 2:
+        leads = by_area[area]
+        if len(leads) < 2:
             continue
-        organisations = {neighbour for node in nodes for neighbour in graph[node]}
+        organisations = {neighbour for node in leads for neighbour in graph[node]}
         # Partnerships of the area joined by how many organisations they share.
         # (on a copy of the area's part of the graph: projecting through a subgraph view is much slower)
-        pairs = nx.bipartite.weighted_projected_graph(graph.subgraph([*nodes, *organisations]).copy(), nodes)
-        words = {node: purpose_words(graph.nodes[node]["member"].purpose) for node in nodes}
-        alike = {
+        pairs = nx.bipartite.weighted_projected_graph(graph.subgraph([*leads, *organisations]).copy(), leads)
+        alike |= {
             tuple(sorted((first, second)))
             for first, second, weight in pairs.edges(data="weight")
             if weight >= rules.min_shared_organisations and words[first] and words[second]
         }
-        names = near_identical([graph.nodes[node]["member"].name for node in nodes], rules.near_identical)
-        position = {node: number for number, node in enumerate(nodes)}
-        for first, second in sorted(alike | {(nodes[one], nodes[other]) for one, other in names}):
-            index = (position[first], position[second])
-            similarity = (
-                round(fuzz.token_set_ratio(" ".join(words[first]), " ".join(words[second])) / 100, 2)
-                if words[first] and words[second]
-                else 0.0
+    names = {
+        (nodes[one], nodes[other]): score
+        for (one, other), score in near_identical(
+            [graph.nodes[node]["member"].name for node in nodes], rules.near_identical
+        ).items()
+    }
+    found = []
+    for first, second in sorted(alike | set(names)):
+        similarity = (
+            round(fuzz.token_set_ratio(" ".join(words[first]), " ".join(words[second])) / 100, 2)
+            if words[first] and words[second]
+            else 0.0
+        )
+        common = sorted(set(graph[first]) & set(graph[second]))
+        reasons = []
+        if (first, second) in alike and similarity >= rules.min_purpose_similarity:
+            reasons.append(
+                f"{values.counted(len(common), 'shared organisation')} and purposes alike ({similarity:.2f})"
             )
-            common = sorted(set(graph[first]) & set(graph[second]))
-            reasons = []
-            if (first, second) in alike and similarity >= rules.min_purpose_similarity:
-                reasons.append(
-                    f"{values.counted(len(common), 'shared organisation')} and purposes alike ({similarity:.2f})"
-                )
-            names_alike = names.get(index, 0.0)
-            if names_alike:
-                reasons.append("the same name" if names_alike == 1 else f"names nearly the same ({names_alike:.2f})")
-            if not reasons:
-                continue
-            one, other = sorted(
-                (graph.nodes[first]["member"], graph.nodes[second]["member"]),
-                key=lambda member: (member.label, member.file),
+        names_alike = names.get((first, second), 0.0)
+        if names_alike:
+            reasons.append("the same name" if names_alike == 1 else f"names nearly the same ({names_alike:.2f})")
+        if not reasons:
+            continue
+        one, other = sorted(
+            (graph.nodes[first]["member"], graph.nodes[second]["member"]),
+            key=lambda member: (member.label, member.file),
+        )
+        found.append(
+            PossibleDuplicate(
+                (one, other),
+                _areas((one, other)),
+                tuple(sorted((display[key] for _, key in common), key=str.casefold)),
+                tuple(sorted(set(words[first]) & set(words[second]))),
+                similarity,
+                tuple(reasons),
+                names_alike,
             )
-            found.append(
-                PossibleDuplicate(
-                    (one, other),
-                    one.service_area,
-                    tuple(sorted((display[key] for _, key in common), key=str.casefold)),
-                    tuple(sorted(set(words[first]) & set(words[second]))),
-                    similarity,
-                    tuple(reasons),
-                    names_alike,
-                )
-            )
+        )
     found.sort(  # most alike first: of one name, then of names nearly the same, then by purpose and partners
         key=lambda item: (
             item.names_alike != 1,
@@ -249,6 +254,20 @@ def possible_duplicates(graph: nx.Graph, display: dict[str, str], config: Config
         )
     )
     return found
+
+
+def _area(member: Member) -> str:
+    """A service area as compared: case and spacing left out ("" when not given)."""
+    return " ".join(member.service_area.casefold().split())
+
+
+def _areas(members: Iterable[Member]) -> str:
+    """The service areas that lead `members`, as written, each once ("Adult Social Care; Communities"):
+    one area for partnerships of one service area, which most pairs and groups are."""
+    shown: dict[str, str] = {}
+    for member in sorted(members, key=lambda member: (member.label, member.file)):
+        shown.setdefault(_area(member), member.service_area.strip())
+    return f"{catalogue.LIST_SEPARATOR} ".join(sorted((text for text in shown.values() if text), key=str.casefold))
 
 
 def near_identical(texts: Sequence[str], threshold: float) -> dict[tuple[int, int], float]:
@@ -298,7 +317,7 @@ def duplicate_groups(duplicates: Sequence[PossibleDuplicate]) -> list[DuplicateG
         groups.append(
             DuplicateGroup(
                 tuple(members),
-                members[0].service_area,
+                _areas(members),
                 len(pairs),
                 tuple(sorted(organisations.items(), key=lambda item: (-item[1], item[0].casefold(), item[0]))),
                 tuple(sorted(words.items(), key=lambda item: (-item[1], item[0]))),
