@@ -122,14 +122,34 @@ def percent(value: float | None) -> str:
 def percent_beside(value: float | None, limits: Sequence[float]) -> str:
     """A share as `percent` gives it, with a decimal place where the whole percent would read as at or
     above a limit it is below: 89.7% beside a rating for 'below 90%', which 90% would contradict."""
-    if value is not None and any(
-        value < limit and rounded(value, percent=True) >= rounded(limit, percent=True) for limit in limits
-    ):
-        return f"{rounded(value, 1, percent=True)}%"
+    if value is not None and _places_beside(value, limits):
+        return f"{percent_shown(value, limits)}%"
     return percent(value)
+
+
+def percent_shown(value: float, limits: Sequence[float]) -> Decimal:
+    """The figure `percent_beside` prints for `value`: 89.7 or 86."""
+    return rounded(value, _places_beside(value, limits), percent=True)
+
+
+def _places_beside(value: float, limits: Sequence[float]) -> int:
+    below = any(value < limit and rounded(value, percent=True) >= rounded(limit, percent=True) for limit in limits)
+    return 1 if below else 0
 
 
 def percent_rated(value: float | None, rag: Rag, measure: str) -> str:
     """Checklist completeness or assurance (`measure`) as the pack shows it beside a rating: with
     `percent_beside` against the thresholds `rag` rates it by."""
     return percent_beside(value, rag.limits(measure))
+
+
+def points_rated(then: float | None, now: float | None, rag: Rag, measure: str) -> str:
+    """'+13 points', '-10.3 points': the change between the two figures of `measure` as `percent_rated`
+    shows them (100% to 89.7% is 10.3 points, not 10), so the three figures add up."""
+    if then is None or now is None:
+        return EMPTY
+    limits = rag.limits(measure)
+    step = percent_shown(now, limits) - percent_shown(then, limits)
+    if not step:
+        return "no change"
+    return f"{step:+} point{'' if abs(step) == 1 else 's'}"

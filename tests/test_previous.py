@@ -624,9 +624,11 @@ def test_a_figure_just_below_a_threshold_reads_below_it_in_the_years_too(tmp_pat
     page = (tmp_path / "2027" / "review_pack.html").read_text(encoding="utf-8")
     words = plain(page)
     assert "checklist completeness 100% → 89.7%" in words  # the trend's words
-    assert "100% → 89.7%" in plain(change_section(tmp_path / "2027"))  # the partnerships that got worse
+    # The partnerships that got worse, with the change between the figures as shown (it said -10 points:
+    # 100% less 89.7% is not 10 points, and the three figures did not add up).
+    assert "100% → 89.7% -10.3 points" in plain(change_section(tmp_path / "2027"))
     section = profile(page, "p1")
-    assert "Checklist completeness 100% → 89.7%" in section  # then and now
+    assert "Checklist completeness 100% → 89.7% -10.3 points" in section  # then and now
     assert re.search(r"2027 \w+ 89\.7%", section)  # the trend's table
     assert not re.search(r"\b90%", section)
     start = page.index('<article class="profile" id="p-p1-xlsx"')

@@ -45,6 +45,7 @@ from pipeline.formats import (
     not_listed,
     percent,
     percent_rated,
+    points_rated,
     pounds,
     rounded,
     average_score,
@@ -912,16 +913,6 @@ def left_out_text(left_out: Mapping[str, Any], partnership_id: str) -> str:
 # --- Change since last year ------------------------------------------------------------------------
 
 
-def points(then: float | None, now: float | None) -> str:
-    """'+13 points': the change between the whole percentages the pack shows, so the figures add up."""
-    if then is None or now is None:
-        return EMPTY
-    step = int(rounded(now, percent=True) - rounded(then, percent=True))
-    if not step:
-        return "no change"
-    return f"{step:+d} point{'' if abs(step) == 1 else 's'}"
-
-
 def _score_text(value: float | None) -> str:
     return "not rated" if value is None else average_score(value)
 
@@ -976,7 +967,9 @@ def change_summary(
                     percent_rated(value, rag, "completeness")
                     for value in (change.completeness_then, change.completeness_now)
                 ),
-                "completeness_change": points(change.completeness_then, change.completeness_now),
+                "completeness_change": points_rated(
+                    change.completeness_then, change.completeness_now, rag, "completeness"
+                ),
                 "what_changed": change.what_changed,
                 "last_review": change.last_review,
             }
@@ -1156,13 +1149,13 @@ def profile_change(
                 "Checklist completeness",
                 percent_rated(change.completeness_then, rag, "completeness"),
                 percent_rated(change.completeness_now, rag, "completeness"),
-                points(change.completeness_then, change.completeness_now),
+                points_rated(change.completeness_then, change.completeness_now, rag, "completeness"),
             ),
             (
                 "Checklist assurance",
                 percent_rated(change.assurance_then, rag, "assurance"),
                 percent_rated(change.assurance_now, rag, "assurance"),
-                points(change.assurance_then, change.assurance_now),
+                points_rated(change.assurance_then, change.assurance_now, rag, "assurance"),
             ),
         ],
         **_carried_rows(change),
