@@ -46,6 +46,11 @@ def page(year):
 
 
 @pytest.fixture(scope="module")
+def outcome_ids(year):
+    return [score.id for score in year[2].scores]
+
+
+@pytest.fixture(scope="module")
 def pdf_pages(year):
     from pypdf import PdfReader
 
@@ -300,6 +305,18 @@ def test_the_pack_speaks_of_ratings_not_of_rag(year, page, pdf_pages):
     for words in (text, charts, " ".join(pdf_pages)):
         assert not re.search(r"\bRAG\b", words)
     assert "Rating by service area" in text
+
+
+def test_a_profiles_heading_names_its_partnership_id_and_its_rating_is_labelled(page, outcome_ids):
+    """A screen reader user moving by headings heard only the name: two partnerships of one name (as
+    there were two flood risk partnerships in a demo year) had the same heading, and the ID above it
+    was not heard. The heading now says the ID (hidden on screen, where it shows above), and the badge
+    after it is said to be the rating."""
+    heads = re.findall(r'<p class="profile-id">([^ <]+) .*?<h3 class="profile-title"[^>]*>(.*?)</h3>', page, flags=re.S)
+    assert len(heads) == len(set(outcome_ids)) - 1  # every profile but that of the file that is no workbook
+    for shown, heading in heads:
+        assert " ".join(unescape(re.sub(r"<[^>]+>", "", heading)).split()).startswith(shown + " ")
+    assert re.findall(r'<p class="profile-rating"><span class="visually-hidden">Rating: </span>', page)
 
 
 def test_charts_label_ratings_and_counts_in_words(year):

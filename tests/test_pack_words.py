@@ -232,10 +232,10 @@ def test_a_second_return_of_an_id_is_marked_in_the_packs_register_and_contents(t
     contents = plain(page[page.index('id="contents"') : page.index("</nav>", page.index('id="contents"'))])
     assert "(draft.xlsx)" in contents and "(final.xlsx)" in contents
     # Their profiles' headings too, as a screen reader lists them (they were the same).
-    headings = re.findall(r'<h3 class="profile-title"[^>]*>([^<]*)</h3>', page)
+    headings = [plain(heading).strip() for heading in re.findall(r'<h3 class="profile-title"[^>]*>(.*?)</h3>', page)]
     assert sorted(headings) == [
-        "Safer Communities Partnership P-001 (draft.xlsx)",
-        "Safer Communities Partnership P-001 (final.xlsx)",
+        "P-001 Safer Communities Partnership P-001 (draft.xlsx)",
+        "P-001 Safer Communities Partnership P-001 (final.xlsx)",
     ]
 
 
