@@ -170,9 +170,14 @@ RULES: dict[RuleCode, Rule] = {
             RuleCode.SHEET_OTHER_TABLE,
             WARNING,
             "another table pasted below the risk register or the objectives (its header row or title, rows naming "
-            "risks already listed, or rows after a gap): not read as risks or objectives",
-            "Another table starts at row {row}, below the {table}: it is not read as {what}. Move it to a sheet "
-            "of its own.",
+            "risks already listed, or rows after a gap), or anything typed below the last row of the Register, "
+            "Checklist or Improvement (a second partnership's copy of the sheet, an action under I14): not read",
+            "{found} at row {row}, below the {table}: {unread}. {fix}",
+            (
+                ("found", "Another table starts"),
+                ("unread", "it is not read"),
+                ("fix", "Move it to a sheet of its own."),
+            ),
         ),
         Rule(
             RuleCode.SHEET_COPY,
