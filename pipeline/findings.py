@@ -183,8 +183,9 @@ RULES: dict[RuleCode, Rule] = {
             RuleCode.SHEET_COPY,
             WARNING,
             "a copy of a standard sheet ('Checklist (2)'): not read",
-            "'{sheet}' is a copy of the '{original}' sheet: the review reads '{original}' only. If answers are on "
-            "the copy, put them on '{original}'; then delete the copy.",
+            "'{sheet}' is a copy of the '{original}' sheet: the review reads '{original}' only. If the copy holds "
+            "this partnership's answers, put them on '{original}'; if another partnership's, give that partnership "
+            "a workbook of its own (one partnership to a workbook). Then delete the copy.",
         ),
         Rule(
             RuleCode.SHEET_MERGED_CELLS,

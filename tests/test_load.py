@@ -422,8 +422,9 @@ def test_answers_on_a_copy_of_a_sheet_are_pointed_out(tmp_path, copy_name):
     [copied] = [item for item in findings if item.rule == "sheet.copy"]
     assert (copied.sheet, copied.severity) == (copy_name, "warning")
     assert copied.message == (
-        f"'{copy_name}' is a copy of the 'Checklist' sheet: the review reads 'Checklist' only. If answers are on "
-        "the copy, put them on 'Checklist'; then delete the copy."
+        f"'{copy_name}' is a copy of the 'Checklist' sheet: the review reads 'Checklist' only. If the copy holds "
+        "this partnership's answers, put them on 'Checklist'; if another partnership's, give that partnership a "
+        "workbook of its own (one partnership to a workbook). Then delete the copy."
     )
 
 
@@ -775,3 +776,18 @@ def test_blank_looking_cells_below_the_fixed_tables_are_no_finding(tmp_path):
 
     _, outcome, found = below_the_tables(tmp_path, blank_looking)
     assert not found and not outcome.report.findings
+
+
+def test_a_copy_of_the_register_holding_another_partnership_is_told_to_go_in_its_own_workbook(tmp_path):
+    """'Register (2)' holding another partnership: the warning said "If answers are on the copy, put them
+    on 'Register'", which would overwrite this partnership with that one."""
+
+    def second(book):
+        copy = book.copy_worksheet(book[catalogue.REGISTER.name])
+        copy.title = "Register (2)"
+        copy[f"B{catalogue.REGISTER_ROWS['id']}"] = "P-002"
+
+    _, outcome, _ = below_the_tables(tmp_path, second)
+    [copied] = [item for item in outcome.report.findings if item.rule == "sheet.copy"]
+    assert copied.sheet == "Register (2)"
+    assert "if another partnership's, give that partnership a workbook of its own" in copied.message
