@@ -68,6 +68,18 @@ PLACEHOLDERS = {
         "problem": 'what happened, e.g. "A row was inserted above the row of risk R04 in the Risks sheet (row 5)"',
         "fix": 'undo it, e.g. "delete row 5", "sort the table by its first column (Ref)"',
     },
+    "sheet.other_table": {
+        "found": '"Another table starts" (below the risks or the objectives); below the Register, Checklist or '
+        'Improvement: "A second copy of the table starts", "An action is typed" (or "2 actions are typed, the '
+        'first"), "Something is typed"',
+        "table": 'e.g. "risk register", "last area of practice of the Improvement sheet (row 15)"',
+        "unread": '"it is not read as risks" (or objectives), "it is not read", "it is not read or counted" (actions)',
+        "fix": '"Move it to a sheet of its own."; for a copy of the table: "A workbook holds one partnership\'s '
+        "review: give another partnership a workbook of its own, and put this partnership's answers in the rows "
+        'above."; for actions: "Put each action in the row of the area of practice it answers (I01 to I14)."; '
+        "otherwise: \"Put this partnership's answers in the row of their question, and anything else on a sheet of "
+        'its own."',
+    },
     "sheet.merged_cells": {
         "what": 'whose cells, e.g. "The answers of rows 2 to 4 in column D (Status)", "The Status and Evidence of row 6"',
         "cells": 'the merged range, e.g. "D2:D4"',

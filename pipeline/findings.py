@@ -170,16 +170,22 @@ RULES: dict[RuleCode, Rule] = {
             RuleCode.SHEET_OTHER_TABLE,
             WARNING,
             "another table pasted below the risk register or the objectives (its header row or title, rows naming "
-            "risks already listed, or rows after a gap): not read as risks or objectives",
-            "Another table starts at row {row}, below the {table}: it is not read as {what}. Move it to a sheet "
-            "of its own.",
+            "risks already listed, or rows after a gap), or anything typed below the last row of the Register, "
+            "Checklist or Improvement (a second partnership's copy of the sheet, an action under I14): not read",
+            "{found} at row {row}, below the {table}: {unread}. {fix}",
+            (
+                ("found", "Another table starts"),
+                ("unread", "it is not read"),
+                ("fix", "Move it to a sheet of its own."),
+            ),
         ),
         Rule(
             RuleCode.SHEET_COPY,
             WARNING,
             "a copy of a standard sheet ('Checklist (2)'): not read",
-            "'{sheet}' is a copy of the '{original}' sheet: the review reads '{original}' only. If answers are on "
-            "the copy, put them on '{original}'; then delete the copy.",
+            "'{sheet}' is a copy of the '{original}' sheet: the review reads '{original}' only. If the copy holds "
+            "this partnership's answers, put them on '{original}'; if another partnership's, give that partnership "
+            "a workbook of its own (one partnership to a workbook). Then delete the copy.",
         ),
         Rule(
             RuleCode.SHEET_MERGED_CELLS,

@@ -422,8 +422,9 @@ def test_answers_on_a_copy_of_a_sheet_are_pointed_out(tmp_path, copy_name):
     [copied] = [item for item in findings if item.rule == "sheet.copy"]
     assert (copied.sheet, copied.severity) == (copy_name, "warning")
     assert copied.message == (
-        f"'{copy_name}' is a copy of the 'Checklist' sheet: the review reads 'Checklist' only. If answers are on "
-        "the copy, put them on 'Checklist'; then delete the copy."
+        f"'{copy_name}' is a copy of the 'Checklist' sheet: the review reads 'Checklist' only. If the copy holds "
+        "this partnership's answers, put them on 'Checklist'; if another partnership's, give that partnership a "
+        "workbook of its own (one partnership to a workbook). Then delete the copy."
     )
 
 
@@ -668,3 +669,125 @@ def test_an_officers_own_rows_in_the_templates_words_are_never_another_table(tmp
     assert "sheet.other_table" not in {item.rule for item in outcome.report.findings}
     assert [risk.ref for risk in workbook.risks][len(catalogue.RISKS) :] == sorted(risks or {})
     assert [row.ref for row in workbook.objectives] == [item.ref for item in DEFAULT_OBJECTIVES]
+
+
+#: The last row of each fixed table in the template: nothing below it is read.
+LAST_ROWS = {
+    catalogue.REGISTER.name: max(catalogue.REGISTER_ROWS.values()),
+    catalogue.CHECKLIST.name: catalogue.CHECKLIST.header_row + len(catalogue.QUESTIONS),
+    catalogue.IMPROVEMENT.name: catalogue.IMPROVEMENT.header_row + len(catalogue.AREAS),
+}
+
+
+def below_the_tables(tmp_path, edit, **answers):
+    """A return edited by `edit`, its workbook and its sheet.other_table findings by (sheet, cell)."""
+    from pipeline.check.assess import assess_folder
+
+    write_workbook(tmp_path / "below.xlsx", edit=edit, **answers)
+    outcome = assess_folder(tmp_path, CONFIG, as_of=AS_OF)
+    [workbook] = outcome.batch.workbooks
+    found = {(item.sheet, item.cell): item for item in outcome.report.findings if item.rule == "sheet.other_table"}
+    return workbook, outcome, found
+
+
+def test_a_second_partnership_pasted_below_the_fixed_sheets_is_pointed_out(tmp_path):
+    """An officer pasted a second partnership's Register (P-002), Checklist and Improvement under the
+    first's, two rows down: no finding at all, and results.json and the register held P-001 only. Each
+    sheet now says, at the copy's first row, that it is not read and that another partnership goes in a
+    workbook of its own."""
+
+    def paste_twice(book):
+        for name, last in LAST_ROWS.items():
+            sheet = book[name]
+            width = sheet.max_column
+            for row in range(1, last + 1):
+                for column in range(1, width + 1):
+                    sheet.cell(last + 2 + row, column, sheet.cell(row, column).value)
+        book["Register"][f"B{LAST_ROWS['Register'] + 2 + catalogue.REGISTER_ROWS['id']}"] = "P-002"
+
+    workbook, outcome, found = below_the_tables(tmp_path, paste_twice)
+    assert workbook.partnership_id == "P-001"
+    assert set(found) == {(name, f"A{last + 3}") for name, last in LAST_ROWS.items()}
+    assert [(item.rule, item.severity) for item in outcome.report.findings] == [("sheet.other_table", "warning")] * 3
+    message = found["Register", f"A{LAST_ROWS['Register'] + 3}"].message
+    assert f"A second copy of the table starts at row {LAST_ROWS['Register'] + 3}" in message
+    assert "give another partnership a workbook of its own" in message
+
+
+def test_actions_typed_under_the_last_area_are_pointed_out_as_not_counted(tmp_path):
+    """Two actions typed in the rows under I14, both overdue: no finding, and neither counted nor said
+    to be overdue. One warning at the first says they are not read or counted, and where they go."""
+    last = LAST_ROWS["Improvement"]
+
+    def append(book):
+        sheet = book["Improvement"]
+        for column, value in zip(
+            "ACDEFG", ("I05", "Data sharing", "Train staff", "Jo Bloggs", "31/03/2026", "Not started")
+        ):
+            sheet[f"{column}{last + 1}"] = value
+        for column, value in zip("DEFG", ("Publish an annual report", "Sam Patel", "01/01/2026", "In progress")):
+            sheet[f"{column}{last + 2}"] = value
+
+    _, outcome, found = below_the_tables(tmp_path, append)
+    assert list(found) == [("Improvement", f"A{last + 1}")]
+    message = found["Improvement", f"A{last + 1}"].message
+    assert f"2 actions are typed, the first at row {last + 1}" in message
+    assert "they are not read or counted" in message
+    assert "Put each action in the row of the area of practice it answers (I01 to I14)" in message
+
+
+def test_one_action_under_the_last_area_is_pointed_out_at_its_cell(tmp_path):
+    """An action typed in the Action column only, under a title row: the warning is at the action."""
+    last = LAST_ROWS["Improvement"]
+
+    def append(book):
+        book["Improvement"][f"B{last + 2}"] = "More actions"
+        book["Improvement"][f"D{last + 3}"] = "Publish an annual report"
+
+    _, _, found = below_the_tables(tmp_path, append)
+    assert list(found) == [("Improvement", f"D{last + 3}")]
+    assert found["Improvement", f"D{last + 3}"].message.startswith(f"An action is typed at row {last + 3}")
+
+
+def test_a_note_below_the_register_is_pointed_out(tmp_path):
+    """Anything typed below a fixed table is pointed out, what it is aside."""
+    last = LAST_ROWS["Register"]
+
+    def note(book):
+        book["Register"][f"C{last + 4}"] = "Signed off by the board"
+        book["Checklist"][f"E{LAST_ROWS['Checklist'] + 1}"] = 0
+
+    _, _, found = below_the_tables(tmp_path, note)
+    assert set(found) == {("Register", f"C{last + 4}"), ("Checklist", f"E{LAST_ROWS['Checklist'] + 1}")}
+    assert found["Register", f"C{last + 4}"].message.startswith(f"Something is typed at row {last + 4}")
+
+
+def test_blank_looking_cells_below_the_fixed_tables_are_no_finding(tmp_path):
+    """Spaces, a non-breaking space, a fill or a number format below a table hold nothing."""
+    from openpyxl.styles import PatternFill
+
+    def blank_looking(book):
+        for name, last in LAST_ROWS.items():
+            sheet = book[name]
+            sheet[f"A{last + 1}"] = "   "
+            sheet[f"B{last + 2}"] = "\u00a0"
+            sheet[f"C{last + 3}"].fill = PatternFill("solid", fgColor="FFFF00")
+            sheet[f"A{last + 40}"].number_format = "0.00"
+
+    _, outcome, found = below_the_tables(tmp_path, blank_looking)
+    assert not found and not outcome.report.findings
+
+
+def test_a_copy_of_the_register_holding_another_partnership_is_told_to_go_in_its_own_workbook(tmp_path):
+    """'Register (2)' holding another partnership: the warning said "If answers are on the copy, put them
+    on 'Register'", which would overwrite this partnership with that one."""
+
+    def second(book):
+        copy = book.copy_worksheet(book[catalogue.REGISTER.name])
+        copy.title = "Register (2)"
+        copy[f"B{catalogue.REGISTER_ROWS['id']}"] = "P-002"
+
+    _, outcome, _ = below_the_tables(tmp_path, second)
+    [copied] = [item for item in outcome.report.findings if item.rule == "sheet.copy"]
+    assert copied.sheet == "Register (2)"
+    assert "if another partnership's, give that partnership a workbook of its own" in copied.message

@@ -841,7 +841,10 @@ def _read_register(
     sheet: _Sheet, name: str, found: list[Finding], version: int, *, book: _WorkbookPart | None = None
 ) -> dict[str, RegisterValue]:
     layout = catalogue.REGISTER
-    rows = _locate(sheet, layout, "Field", "Guidance", _table_items("register", version), name, found).rows
+    items = _table_items("register", version)
+    rows = _below_table(
+        sheet, layout, _locate(sheet, layout, "Field", "Guidance", items, name, found), items, name, found
+    )
     if book is not None:
         _figures_as_shown(book, sheet, rows, version)
     register = {}
@@ -903,7 +906,10 @@ def _answers_beside(
 
 def _read_checklist(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[ChecklistRow, ...]:
     layout = catalogue.CHECKLIST
-    rows = _locate(sheet, layout, "Ref", "Question", _table_items("checklist"), name, found).rows
+    items = _table_items("checklist")
+    rows = _below_table(
+        sheet, layout, _locate(sheet, layout, "Ref", "Question", items, name, found), items, name, found
+    )
     answers = _columns(layout, ("Status", "Evidence", "Evidence location"))
     return tuple(
         ChecklistRow(question, rows[question.ref], *sheet.cells(rows[question.ref], answers))
@@ -913,7 +919,9 @@ def _read_checklist(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[Che
 
 def _read_improvement(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[ImprovementRow, ...]:
     layout = catalogue.IMPROVEMENT
-    rows = _locate(sheet, layout, "Ref", "Area of practice", _table_items("improvement"), name, found).rows
+    items = _table_items("improvement")
+    located = _locate(sheet, layout, "Ref", "Area of practice", items, name, found)
+    rows = _below_table(sheet, layout, located, items, name, found)
     answers = _columns(layout, layout.answers)
     return tuple(
         ImprovementRow(area, rows[area.ref], *sheet.cells(rows[area.ref], answers)) for area in catalogue.AREAS
@@ -1014,8 +1022,95 @@ def _read_risks(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[RiskRow
 
 def _other_table(name: str, layout: SheetLayout, row: int, table: str, what: str) -> Finding:
     return finding(
-        RuleCode.SHEET_OTHER_TABLE, file=name, sheet=layout.name, cell=f"A{row}", row=row, table=table, what=what
+        RuleCode.SHEET_OTHER_TABLE,
+        file=name,
+        sheet=layout.name,
+        cell=f"A{row}",
+        row=row,
+        table=table,
+        unread=f"it is not read as {what}",
     )
+
+
+def _below_table(
+    sheet: _Sheet,
+    layout: SheetLayout,
+    located: table_rows.Located,
+    items: tuple[table_rows.Item, ...],
+    name: str,
+    found: list[Finding],
+) -> dict[str, int]:
+    """The rows of a fixed table (Register, Checklist, Improvement), with a `sheet.other_table` finding
+    at the first row below its last that holds anything: nothing there is read, and an officer who
+    pasted a second partnership's sheets there, or typed another action under the last area, would
+    otherwise never know. What is there says what to do: a copy of the table (its header row, or a row
+    of its Refs or fields) is another partnership's, for a workbook of its own, or this one's, for the
+    rows above; an action goes in the row of the area of practice it answers."""
+    if not located.trusted:
+        return located.rows  # its rows are not where they seem, and its sheet.layout error says so
+    last = max(located.rows.values())
+    below = ((row, _filled(sheet, row)) for row in range(last + 1, sheet.last_row + 1))
+    below = [(row, filled) for row, filled in below if filled]
+    if not below:
+        return located.rows
+    keys = {item.key.casefold() for item in items}
+    actions = _columns(layout, catalogue.ACTION_HEADERS) if layout is catalogue.IMPROVEMENT else ()
+    columns = tuple(range(1, len(layout.headers) + 1))
+
+    def what(row: int) -> str:
+        cells = sheet.cells(row, columns)
+        header = _a_header_row(cells, layout.headers, ())
+        if not header and any(sheet.get(row, column) is not None for column in actions):
+            return "action"
+        return "copy" if header or _fold(cells[0]) in keys else ""
+
+    kinds = [what(row) for row, _ in below]
+    kind = next((kind for kind in kinds if kind), "")
+    start, filled = below[0]
+    first, end = items[0].key, items[-1].key
+    if kind == "copy":
+        said = {
+            "found": "A second copy of the table starts",
+            "fix": "A workbook holds one partnership's review: give another partnership a workbook of its own, and "
+            "put this partnership's answers in the rows above.",
+        }
+    elif kind == "action":
+        count = kinds.count(kind)
+        start, filled = below[kinds.index(kind)]  # the actions, after any title above them
+        said = {
+            "found": "An action is typed" if count == 1 else f"{count} actions are typed, the first",
+            "unread": "it is not read or counted" if count == 1 else "they are not read or counted",
+            "fix": f"Put each action in the row of the {layout.row} it answers ({first} to {end}).",
+        }
+    else:
+        said = {
+            "found": "Something is typed",
+            "fix": f"Put this partnership's answers in the row of their {layout.row}, and anything else on a sheet "
+            "of its own.",
+        }
+    found.append(
+        finding(
+            RuleCode.SHEET_OTHER_TABLE,
+            file=name,
+            sheet=layout.name,
+            cell=f"{catalogue.column_letter(filled[0])}{start}",
+            value=sheet.get(start, filled[0]),
+            row=start,
+            table=f"last {layout.row} of the {layout.name} sheet (row {last})",
+            **said,
+        )
+    )
+    return located.rows
+
+
+def _filled(sheet: _Sheet, row: int) -> list[int]:
+    """The columns of `row` that hold something (a cell of spaces only is blank, as the review reads it)."""
+    cells = sheet.rows[row - 1]
+    return [
+        column
+        for column, raw in enumerate(cells, start=1)
+        if raw not in ("", None) and sheet.get(row, column) is not None
+    ]
 
 
 def _heading_words(text: str) -> frozenset[str]:
