@@ -169,6 +169,26 @@ def test_the_pack_shows_tiers_matrix_and_exceptions(year):
     assert "1 partnership supports none of the council&#39;s objectives." in html
 
 
+def test_the_objectives_matrix_says_each_objective_and_each_no_to_a_screen_reader(year):
+    """The matrix's columns were headed by the objectives' codes alone and an objective answered No was
+    an empty cell: a screen reader said "O2, blank". Each heading now says its objective (hidden on
+    screen, where the table above gives the titles) and each No is said."""
+    _, out = year
+    page = (out / "review_pack.html").read_text(encoding="utf-8")
+    matrix = page[
+        page.index('class="objectives-matrix"') : page.index("</table>", page.index('class="objectives-matrix"'))
+    ]
+    headings = re.findall(r'<th scope="col" class="centre">(.*?)</th>', matrix, flags=re.S)
+    assert [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", heading)).split()) for heading in headings] == [
+        f"{objective.ref} {objective.title}" for objective in CONFIG.objectives
+    ]
+    row = next(row for row in re.findall(r"<tr>(.*?)</tr>", matrix, flags=re.S) if "P-002" in row)
+    cells = [
+        " ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)
+    ]
+    assert cells[:3] == ["Yes", "Yes", "No"]  # P-002 supports O1 and O2 only
+
+
 def test_register_xlsx_has_tier_objectives_and_budget(year):
     _, out = year
     book = openpyxl.load_workbook(out / "register.xlsx")
@@ -564,7 +584,7 @@ def test_objectives_left_unanswered_are_not_read_as_supporting_none(tmp_path):
     }
     assert supported == {"P-003": "None", "P-005": "Not answered"}
     matrix = page[page.index("Partnerships and the council's objectives they contribute to") :]
-    assert "P-003" in matrix[:300] and "P-005" not in matrix[: matrix.index("Exceptions")]
+    assert "P-003" in matrix[:800] and "P-005" not in matrix[: matrix.index("Exceptions")]
     assert (
         "1 partnership has not said which of the council's objectives it supports (Objectives sheet not answered)."
         in page
