@@ -52,6 +52,7 @@ PLACEHOLDERS = {
         'renamed or deleted: copy your answers into a fresh template."'
     },
     "register.missing": {"said": "for text that only says there is none: \": 'TBC' does not answer it\""},
+    "action.no_owner": {"said": "for text that only says there is none: \": 'TBC' does not name anyone\""},
     "register.review_overdue": {
         "fix": 'what to do: "Complete the review and set the next review date."; when this review was completed '
         'in the year up to that date: "This review was completed on 01/03/2026, before then: set the date of '

@@ -335,8 +335,9 @@ RULES: dict[RuleCode, Rule] = {
         Rule(
             RuleCode.ACTION_NO_OWNER,
             WARNING,
-            "an Action with no owner",
-            "The action for area {ref} has no owner. Name the person responsible for it.",
+            "an Action with no owner, or one that only says there is none ('TBC', 'N/A')",
+            "The action for area {ref} has no owner{said}. Name the person responsible for it.",
+            (("said", ""),),
         ),
         Rule(
             RuleCode.ACTION_NO_DUE_DATE,
