@@ -368,8 +368,9 @@ RULES: dict[RuleCode, Rule] = {
             RuleCode.ACTION_OVERDUE,
             WARNING,
             "due date before the as-of date and status not Complete",
-            "The action for area {ref} was due on {due} and is not Complete. Complete it, or agree a new "
-            "due date and record why.",
+            "The action for area {ref} was due on {due} and is not Complete. If it is done, set its Action status "
+            "to Complete; if not, agree a new date with its owner, type it as the Due date, and say why it moved "
+            "at the end of the Action cell (the sheet has no other place for it).",
         ),
         Rule(
             RuleCode.RISK_UNRATED,
