@@ -151,7 +151,7 @@ RULES: dict[RuleCode, Rule] = {
             RuleCode.SHEET_LAYOUT,
             ERROR,
             "header, Ref or field rows moved, renamed or deleted",
-            "Expected '{expected}' here. {fix}",
+            "{problem}. {fix}",
             (
                 (
                     "fix",
