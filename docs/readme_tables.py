@@ -44,14 +44,18 @@ PLACEHOLDERS = {
         "its name, 'Risks'.\""
     },
     "sheet.layout": {
-        "fix": 'what happened and how to undo it, e.g. "The row of question 1d was deleted (it was row '
-        '5): undo the deletion, or copy your answers into a fresh template."; for columns inserted or '
+        "problem": 'what happened, e.g. "The row of question 1d was deleted"; for a Ref or a header typed over '
+        "or out of place: \"Expected '1d' here\"",
+        "fix": 'how to undo it, e.g. "To put it back, insert a row below the row of question 1c (row 4); in the '
+        "new row 5, type 1d in A5 and the template's words for it in C5: \u201c<the question>\u201d, then answer it "
+        'again. Or copy your answers into a fresh template."; for columns inserted or '
         "deleted, one finding: \"A column was inserted at column C, before 'Answer': delete column C.\"; "
         "for a header typed over: \"The header was changed: change it back to 'Action'.\"; for other "
         'headers out of place: "Rows, columns or headers of the standard template have been moved, '
-        'renamed or deleted: copy your answers into a fresh template."'
+        'renamed or deleted: copy your answers into a fresh template."',
     },
     "register.missing": {"said": "for text that only says there is none: \": 'TBC' does not answer it\""},
+    "action.no_owner": {"said": "for text that only says there is none: \": 'TBC' does not name anyone\""},
     "register.review_overdue": {
         "fix": 'what to do: "Complete the review and set the next review date."; when this review was completed '
         'in the year up to that date: "This review was completed on 01/03/2026, before then: set the date of '

@@ -151,7 +151,7 @@ RULES: dict[RuleCode, Rule] = {
             RuleCode.SHEET_LAYOUT,
             ERROR,
             "header, Ref or field rows moved, renamed or deleted",
-            "Expected '{expected}' here. {fix}",
+            "{problem}. {fix}",
             (
                 (
                     "fix",
@@ -341,8 +341,9 @@ RULES: dict[RuleCode, Rule] = {
         Rule(
             RuleCode.ACTION_NO_OWNER,
             WARNING,
-            "an Action with no owner",
-            "The action for area {ref} has no owner. Name the person responsible for it.",
+            "an Action with no owner, or one that only says there is none ('TBC', 'N/A')",
+            "The action for area {ref} has no owner{said}. Name the person responsible for it.",
+            (("said", ""),),
         ),
         Rule(
             RuleCode.ACTION_NO_DUE_DATE,
@@ -373,8 +374,9 @@ RULES: dict[RuleCode, Rule] = {
             RuleCode.ACTION_OVERDUE,
             WARNING,
             "due date before the as-of date and status not Complete",
-            "The action for area {ref} was due on {due} and is not Complete. Complete it, or agree a new "
-            "due date and record why.",
+            "The action for area {ref} was due on {due} and is not Complete. If it is done, set its Action status "
+            "to Complete; if not, agree a new date with its owner, type it as the Due date, and say why it moved "
+            "at the end of the Action cell (the sheet has no other place for it).",
         ),
         Rule(
             RuleCode.RISK_UNRATED,

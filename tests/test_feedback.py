@@ -141,7 +141,7 @@ def test_findings_sheet_comes_first_and_links_to_each_cell(returns, tmp_path):
     # A workbook-level finding (no cell) and a sheet-level one are listed too.
     extra = [
         finding("template.version", file="North/p1.xlsx", reason="test"),
-        finding("sheet.layout", file="North/p1.xlsx", sheet="Risks", expected="Ref"),
+        finding("sheet.layout", file="North/p1.xlsx", sheet="Risks", problem="Expected 'Ref' here"),
     ]
     report = ValidationReport.of([*report.findings, *extra])
     [path] = write_feedback(returns, workbooks, report, tmp_path / "feedback")
@@ -492,7 +492,7 @@ def test_a_cell_the_sheet_does_not_hold_yet_is_marked_in_its_place(tmp_path):
     workbooks = load_folder(folder, CONFIG).workbooks
     report = ValidationReport.of(
         [
-            finding("sheet.layout", file="p.xlsx", sheet="Risks", cell="K40", expected="Ref"),
+            finding("sheet.layout", file="p.xlsx", sheet="Risks", cell="K40", problem="Expected 'Ref' here"),
             finding("checklist.invalid", file="p.xlsx", sheet="Checklist", cell="D3", ref="1b"),
         ]
     )

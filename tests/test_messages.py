@@ -195,6 +195,28 @@ def test_an_answer_of_no_asks_for_the_action_with_its_owner_and_due_date(tmp_pat
     )
 
 
+def test_an_overdue_action_says_where_to_record_why_its_date_moved_and_following_it_works(tmp_path):
+    """'agree a new due date and record why': the Improvement sheet has no column for why. The message
+    names the cells that can hold it, and an officer who does what it says is left with no finding."""
+    import datetime as dt
+
+    late = {"Answer": "No", "Action": "Agree a data sharing protocol", "Action owner": "Dev Mistry"}
+    late |= {"Due date": dt.date(2026, 1, 31), "Action status": "In progress"}
+    path = write_workbook(tmp_path / "late.xlsx", improvement={"I05": late})
+    message = findings_of(path, tmp_path)["action.overdue"]
+    assert "type it as the Due date, and say why it moved at the end of the Action cell" in message, message
+
+    def followed(book):
+        sheet = book["Improvement"]
+        sheet["F6"] = dt.date(2026, 7, 31)
+        sheet["D6"] = f"{sheet['D6'].value}. Moved to July: the partners' data officers changed."
+
+    path = write_workbook(tmp_path / "followed.xlsx", improvement={"I05": late}, edit=followed)
+    assert findings_of(path, tmp_path) == {}
+    [row] = [row for row in load_workbook_file(path, tmp_path, CONFIG).improvement if row.area.ref == "I05"]
+    assert row.action.endswith("Moved to July: the partners' data officers changed.")
+
+
 def test_a_method_not_proportionate_says_where_to_say_why_it_is_enough(tmp_path):
     """'say in the review why this method is enough': the workbook has no place called that, and
     writing the reason into the method's cell made it an error."""

@@ -362,3 +362,35 @@ def test_a_required_answer_that_only_says_there_is_none_is_missing(tmp_path):
     assert sorted((item.cell, item.rule, item.value) for item in found if item.cell in cells) == sorted(
         (cell, "register.missing", answers[key]) for cell, key in cells.items()
     )
+
+
+def test_an_action_owner_that_only_says_there_is_none_is_no_owner(tmp_path):
+    """An Action owner of 'TBC' or 'N/A' passed with no finding, and results.json and register.xlsx's
+    Open actions gave 'TBC' as the owner. Each is now `action.no_owner` with what was typed, and the pack
+    names no owner for it, as for a blank cell; a named owner is kept."""
+    import json
+
+    import openpyxl
+
+    from pipeline.cycle.register import OPEN_ACTION_HEADERS, OPEN_ACTIONS_SHEET
+    from pipeline.run import report
+
+    def action(owner):
+        return {"Answer": "No", "Action": "Write a protocol", "Action owner": owner, "Due date": "31/12/2026"}
+
+    owners = {"I03": "N/A", "I05": "TBC", "I07": "Sam Patel"}
+    inputs = tmp_path / "in"
+    write_workbook(inputs / "tbc.xlsx", improvement={ref: action(owner) for ref, owner in owners.items()})
+    report(inputs, tmp_path / "out", as_of=AS_OF, year=2026, config=CONFIG, pdf=False)
+    workbook = load_workbook_file(inputs / "tbc.xlsx", inputs, CONFIG)
+    found = [item for item in check([workbook], as_of=AS_OF, config=CONFIG).findings if item.rule == "action.no_owner"]
+    assert [(item.cell, item.value) for item in found] == [("E4", "N/A"), ("E6", "TBC")]
+    assert "'TBC' does not name anyone" in found[1].message
+    (partnership,) = json.loads((tmp_path / "out" / "results.json").read_text())["partnerships"]
+    named = {"I03": "", "I05": "", "I07": "Sam Patel", "I14": "Sam Patel"}  # I14: the officer's own
+    assert {line["ref"]: line["owner"] for line in partnership["action_items"]} == named
+    sheet = openpyxl.load_workbook(tmp_path / "out" / "register.xlsx")[OPEN_ACTIONS_SHEET]
+    owner = OPEN_ACTION_HEADERS.index("Action owner")
+    assert {row[1]: row[owner] for row in sheet.iter_rows(min_row=2, values_only=True)} == {
+        ref: name or None for ref, name in named.items()
+    }

@@ -6,6 +6,9 @@ edited as officers edit them."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+
+import pytest
 
 from officer import AS_OF, write_workbook
 from pipeline import catalogue
@@ -65,7 +68,104 @@ def test_a_deleted_row_is_one_error_at_its_place(tmp_path):
     workbook, found = load(tmp_path, lambda book: book["Improvement"].delete_rows(8))
     assert not workbook.assessed
     assert list(found) == [("Improvement", "A8", "sheet.layout")]
-    assert "The row of area I07 was deleted (it was row 8)" in found["Improvement", "A8", "sheet.layout"].message
+    assert found["Improvement", "A8", "sheet.layout"].message.startswith("The row of area I07 was deleted.")
+
+
+#: How a finding for a deleted row says to put it back, read as an officer reads it.
+PUT_BACK = re.compile(
+    r"insert a row (?P<side>below|above) the row of .*? \(row (?P<at>\d+)\); in the new row (?P<row>\d+), "
+    r"type '?(?P<key>[^']+?)'? in (?P<key_cell>[A-Z]+\d+) and the template's words for it in "
+    r"(?P<text_cell>[A-Z]+\d+): \u201c(?P<text>.+)\u201d, then answer it again"
+)
+
+
+def put_back(book, sheet: str, message: str, answers: dict[str, object]) -> None:
+    """Do what a sheet.layout finding for a deleted row says, to the letter: insert the row, type its Ref
+    (or field) and the template's words where it says, then answer it (column letter -> answer)."""
+    told = PUT_BACK.search(message)
+    assert told, message
+    row = int(told["row"])
+    assert row == int(told["at"]) + (told["side"] == "below")
+    book[sheet].insert_rows(row)
+    book[sheet][told["key_cell"]], book[sheet][told["text_cell"]] = told["key"], told["text"]
+    for column, answer in answers.items():
+        book[sheet][f"{column}{row}"] = answer
+
+
+@pytest.mark.parametrize(
+    "sheet, deleted, cell, answers",
+    [
+        ("Risks", 8, "A8", {"C": 2, "D": 2, "E": "Standing item at the board", "F": "Sam Patel"}),
+        ("Improvement", 8, "A8", {"C": "Yes"}),
+        ("Register", 4, "A4", {"B": "To reduce crime"}),
+        ("Checklist", 2, "A2", {"D": "Yes", "E": "Terms of reference"}),
+    ],
+)
+def test_a_deleted_row_put_back_as_the_finding_says_leaves_no_finding(tmp_path, sheet, deleted, cell, answers):
+    """'Expected 'R07' here' at A8, where R08 now is: typing R07 there, as it says, gave two errors. The
+    finding says what happened and how to put the row back, and doing just that leaves nothing to say."""
+    workbook, found = load(tmp_path, lambda book: book[sheet].delete_rows(deleted))
+    assert list(found) == [(sheet, cell, "sheet.layout")]
+    message = found[sheet, cell, "sheet.layout"].message
+    assert "Expected" not in message and "was deleted. To put it back, insert a row" in message, message
+
+    def deleted_then_put_back(book):
+        book[sheet].delete_rows(deleted)
+        put_back(book, sheet, message, answers)
+
+    workbook, found = load(tmp_path, deleted_then_put_back)
+    assert workbook.assessed and not found, [item.message for item in found.values()]
+
+
+def test_a_risk_deleted_from_a_register_sorted_since_is_put_back_where_the_finding_says(tmp_path):
+    """An own risk inserted, R07 deleted, then the register sorted by score: told 'it was row 10', a row
+    R07 never had. The finding names the row below which to insert it (R06's, wherever the sort put it),
+    and an officer who does so is left with the sort's warning only."""
+
+    def deleted_and_sorted(book):
+        book["Risks"].insert_rows(5)
+        for column, value in zip("BCDEF", ("Key staff leave the partnership", 3, 4, "Succession plan", "Dev")):
+            book["Risks"][f"{column}5"] = value
+        book["Risks"].delete_rows(9)
+        sort_risks_by_score(book)
+
+    answers = {"risks": {"R02": {"Likelihood": 5, "Impact": 3}, "R08": {"Likelihood": 3, "Impact": 3}}}
+    workbook, found = load(tmp_path, deleted_and_sorted, **answers)
+    [(sheet, cell, rule)] = found
+    message = found[sheet, cell, rule].message
+    assert (sheet, rule) == ("Risks", "sheet.layout") and "(it was row" not in message
+    assert f"in the new row {cell[1:]}, type R07 in {cell}" in message, message
+
+    def followed(book):
+        deleted_and_sorted(book)
+        put_back(book, "Risks", message, {"C": 2, "D": 2, "E": "Standing item at the board", "F": "Sam Patel"})
+
+    workbook, found = load(tmp_path, followed, **answers)
+    assert workbook.assessed and [rule for _, _, rule in found] == ["sheet.rows_moved"]
+    assert {risk.ref: (risk.likelihood, risk.impact) for risk in workbook.risks}["R07"] == (2, 2)
+
+
+def test_two_rows_deleted_together_are_put_back_one_below_the_other(tmp_path):
+    workbook, found = load(tmp_path, lambda book: book["Risks"].delete_rows(7, 2))
+    messages = [found[key].message for key in sorted(found)]
+    assert [cell for _, cell, _ in sorted(found)] == ["A7", "A8"]
+
+    def followed(book):
+        book["Risks"].delete_rows(7, 2)
+        for message in messages:
+            put_back(book, "Risks", message, {"C": 2, "D": 2, "E": "Standing item at the board", "F": "Sam Patel"})
+
+    workbook, found = load(tmp_path, followed)
+    assert workbook.assessed and not found, [item.message for item in found.values()]
+
+
+def test_a_ref_typed_over_with_another_risks_ref_is_one_finding(tmp_path):
+    """R07 typed over R08's Ref was two errors at A9, one saying to delete row 9 (R08's own row) as an
+    extra R07: it is one, saying to type R08 back."""
+    path = write_workbook(tmp_path / "return.xlsx", edit=lambda book: book["Risks"].__setitem__("A9", "R07"))
+    found = check([load_workbook_file(path, tmp_path, CONFIG)], as_of=AS_OF, config=CONFIG).findings
+    assert [(item.sheet, item.cell, item.rule) for item in found] == [("Risks", "A9", "sheet.layout")]
+    assert "type R08 back in A9" in found[0].message
 
 
 def test_a_ref_typed_over_is_one_error_saying_to_type_it_back(tmp_path):
@@ -209,6 +309,38 @@ def test_a_row_inserted_with_answers_in_it_is_said_not_to_be_read(tmp_path):
     assert "holds answers that belong to no row of the template, so the review cannot read them" in slip.message
     assert "none is lost" not in " ".join(item.message for item in found.values())
     assert not score_workbook(workbook, found.values(), as_of=AS_OF, config=CONFIG).assessed
+
+
+def test_a_second_action_inserted_under_an_area_is_told_to_join_the_first_and_doing_so_leaves_no_finding(tmp_path):
+    """A second action typed in a row inserted under I05, which has one, was told to put it 'in the row
+    they answer (one row each)': I05's row was taken and there is no second. It is told to add it to I05's
+    Action cell, with both owners and one due date, and then to delete the row; doing so reads both."""
+    first = {"Answer": "No", "Action": "Agree a protocol", "Action owner": "Dev Mistry", "Due date": "31/12/2026"}
+
+    def second_action(book):
+        sheet = book["Improvement"]
+        sheet.insert_rows(7)
+        for column, value in zip("DEFG", ("Train staff on the protocol", "Jo Bloggs", "31/03/2027", "Not started")):
+            sheet[f"{column}7"] = value
+
+    workbook, found = load(tmp_path, second_action, improvement={"I05": first})
+    assert list(found) == [("Improvement", "A7", "sheet.layout")]
+    message = found["Improvement", "A7", "sheet.layout"].message
+    assert not message.startswith("Expected") and "one row each" not in message, message
+    assert "add it after the first in that area's Action cell (row 6)" in message and "Then delete row 7." in message
+
+    def followed(book):
+        second_action(book)
+        sheet = book["Improvement"]
+        sheet["D6"] = f"{sheet['D6'].value}; {sheet['D7'].value}"
+        sheet["E6"] = f"{sheet['E6'].value}; {sheet['E7'].value}"
+        sheet["F6"] = sheet["F7"].value
+        sheet.delete_rows(7)
+
+    workbook, found = load(tmp_path, followed, improvement={"I05": first})
+    assert workbook.assessed and not found, [item.message for item in found.values()]
+    [row] = [row for row in workbook.improvement if row.area.ref == "I05"]
+    assert row.action == "Agree a protocol; Train staff on the protocol"
 
 
 def test_the_last_column_deleted_is_named_as_a_middle_one_is(tmp_path):

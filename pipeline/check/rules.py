@@ -408,9 +408,13 @@ def _actions(workbook: Workbook) -> Iterator[ImprovementRow]:
 
 
 def action_owner(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
+    """An action whose owner is blank, or only says there is none ('TBC', 'N/A': `values.stated`), as a
+    required register field's is."""
     for row in _actions(workbook):
-        if values.clean(row.owner) is None:
-            yield _improvement_finding(RuleCode.ACTION_NO_OWNER, workbook, row, "Action owner", row.owner)
+        if not values.stated(row.owner):
+            said = values.text(row.owner)
+            fields = {"said": f": '{said}' does not name anyone"} if said else {}
+            yield _improvement_finding(RuleCode.ACTION_NO_OWNER, workbook, row, "Action owner", row.owner, **fields)
 
 
 def action_due_date(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:

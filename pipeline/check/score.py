@@ -56,7 +56,7 @@ class ActionLine:
     ref: str
     area: str
     action: str
-    owner: str
+    owner: str  # '' when none is named: 'TBC' or 'N/A' names no one (action.no_owner)
     due: dt.date | None
     status: str  # Not started / In progress / Complete (blank counts as Not started), or the text typed
     overdue_days: int  # 0 unless due before the as-of date and not Complete
@@ -526,7 +526,7 @@ def _actions(workbook: Workbook, as_of: dt.date) -> Iterable[ActionLine]:
             ref=row.area.ref,
             area=row.area.text,
             action=action,
-            owner=values.text(row.owner),
+            owner=values.stated(row.owner),
             due=due,
             status=status,
             overdue_days=overdue_days,

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Collection, Sequence
 
 from pipeline import values
-from pipeline.catalogue import SheetLayout, column_letter
+from pipeline.catalogue import IMPROVEMENT, SheetLayout, column_letter
 from pipeline.findings import RuleCode
 
 #: More problems than this in one table are reported as one: the table is past repairing by hand.
@@ -48,13 +48,14 @@ class Item:
 
 @dataclass(frozen=True)
 class Slip:
-    """What an officer did to a table: a rule, the cell where it happened, what is there, and the
-    message's fields (`expected` and `fix` for sheet.layout, `problem` and `fix` for sheet.rows_moved)."""
+    """What an officer did to a table: a rule, the cell where it happened, what is there, the message's
+    fields (`problem` and `fix` for sheet.layout and sheet.rows_moved) and the key of the row it is about."""
 
     rule: str
     cell: str
     value: str
     fields: dict[str, str] = field(default_factory=dict)
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -131,28 +132,40 @@ def locate(
     if all(expected[item.key] in by_key.get(item.key.casefold(), ()) for item in items):
         return Located(expected, tuple(slips), header_row, True)
 
+    def whole_rows(item: Item) -> tuple[list[int], list[int]]:
+        """The rows holding an item's key, and those of them that hold its text too."""
+        found = by_key.get(item.key.casefold(), [])
+        return found, [row for row in found if not item.text or holds_text(row, item)]
+
+    placed: dict[str, int] = {}  # key -> its row, for the items found once, whole
+    for item in items:
+        found, whole = whole_rows(item)
+        if len(found) == 1 and whole:
+            placed[item.key] = found[0]
+    deleted: dict[str, int] = {}  # key -> the row to insert it at again
     rows: dict[str, int] = {}
     problems: list[Slip] = []
     for item in items:
-        found = by_key.get(item.key.casefold(), [])
-        whole = [row for row in found if not item.text or holds_text(row, item)]
+        found, whole = whole_rows(item)
         if len(found) == 1 and whole:
             rows[item.key] = found[0]
             continue
         if len(found) > 1:
             extra = [row for row in found if row not in whole] or found[1:]
+            if len(whole) == 1 and all(any(holds_text(row, other) for other in items) for row in extra):
+                rows[item.key] = whole[0]  # typed over another item's Ref: that item's slip says so
+                continue
             problems.append(
                 Slip(
                     RuleCode.SHEET_LAYOUT,
                     f"{key_letter}{extra[0]}",
                     values.text(get(extra[0], key_column)),
                     {
-                        "expected": item.key,
-                        "fix": (
-                            f"{item.key} is in {_and([f'row {row}' for row in found])}, but only one row is "
-                            f"{item.called}: delete the extra row {extra[0]}, or {FRESH_TEMPLATE}."
-                        ),
+                        "problem": f"{item.key} is in {_and([f'row {row}' for row in found])}, but only one row is "
+                        f"{item.called}",
+                        "fix": f"Delete the extra row {extra[0]}, or {FRESH_TEMPLATE}.",
                     },
+                    item.key,
                 )
             )
             continue
@@ -166,45 +179,49 @@ def locate(
                     f"{key_letter}{row}",
                     typed,
                     {
-                        "expected": item.key,
+                        "problem": f"Expected '{item.key}' here",
                         "fix": (
                             f"This is the row of {item.called}, but its {key_name} was "
                             f"{'cleared' if not typed else f'changed to {typed!r}'}: type {item.key} back in "
                             f"{key_letter}{row}."
                         ),
                     },
+                    item.key,
                 )
             )
             continue
-        place = _where_it_was(item, items, rows, expected)
+        place, where = _where_it_goes(item, items, placed, deleted, expected)
+        deleted[item.key] = place
+        shown = item.key if key_name == "Ref" else f"'{item.key}'"
         problems.append(
             Slip(
                 RuleCode.SHEET_LAYOUT,
                 f"{key_letter}{place}",
                 values.text(get(place, key_column)),
                 {
-                    "expected": item.key,
+                    "problem": f"The row of {item.called} was deleted",
                     "fix": (
-                        f"The row of {item.called} was deleted (it was row {place}): undo the deletion, or "
-                        f"{FRESH_TEMPLATE}."
+                        f"To put it back, insert a row {where}; in the new row {place}, type {shown} in "
+                        f"{key_letter}{place} and the template's words for it in {column_letter(text_column)}{place}: "
+                        f"\u201c{item.text}\u201d, then answer it again. Or {FRESH_TEMPLATE}."
                     ),
                 },
+                item.key,
             )
         )
     if len(problems) > MAX_SLIPS:
-        missing = [slip.fields["expected"] for slip in problems]
+        missing = [slip.key for slip in problems]
         problems = [
             Slip(
                 RuleCode.SHEET_LAYOUT,
                 problems[0].cell,
                 problems[0].value,
                 {
-                    "expected": problems[0].fields["expected"],
-                    "fix": (
-                        f"The rows of the {sheet} sheet are not as in the template ({_and(missing)} are not where "
-                        f"they should be, or are missing or repeated): {FRESH_TEMPLATE}."
-                    ),
+                    "problem": f"The rows of the {sheet} sheet are not as in the template ({_and(missing)} are not "
+                    "where they should be, or are missing or repeated)",
+                    "fix": f"{_cap(FRESH_TEMPLATE)}.",
                 },
+                problems[0].key,
             )
         ]
     if problems:
@@ -249,27 +266,27 @@ def _moves(
             )
         ]
     slips = []
-    previous = header_row
+    previous, above = header_row, None
     for item, row in zip(items, order):
         inserted = range(previous + 1, row)
         answers = [number for number in inserted if answered(number)]
         if answers and own_rows:
             pass  # the officer's own rows (risks sorted above the strategy's), read where they are
         elif answers:
+            span = _span(previous + 1, row - 1)
+            where = f"below the row of {above.called}" if above else f"above the row of {item.called}"
             slips.append(
                 Slip(
                     RuleCode.SHEET_LAYOUT,
                     f"{key_letter}{answers[0]}",
                     values.text(get(answers[0], key_column)),
                     {
-                        "expected": item.key,
-                        "fix": (
-                            f"{_cap(_span(previous + 1, row - 1))}, inserted above the row of {item.called}, "
-                            f"{'holds answers that belong' if len(answers) == 1 else 'hold answers that belong'} to "
-                            f"no row of the template, so the review cannot read them: put them in the row they "
-                            f"answer (one row each), then delete {_span(previous + 1, row - 1)}."
-                        ),
+                        "problem": f"{_cap(span)}, inserted {where}, "
+                        f"{'holds answers that belong' if len(answers) == 1 else 'hold answers that belong'} to "
+                        "no row of the template, so the review cannot read them",
+                        "fix": f"{_added_to(sheet, above, previous)} Then delete {span}.",
                     },
+                    item.key,
                 )
             )
         elif row > previous + 1:
@@ -289,16 +306,46 @@ def _moves(
                     },
                 )
             )
-        previous = row
+        previous, above = row, item
     return slips
 
 
-def _where_it_was(item: Item, items: Sequence[Item], rows: dict[str, int], expected: dict[str, int]) -> int:
-    """The row a deleted item had: just below the item before it, as it is now, or its template row."""
+def _added_to(sheet: str, above: Item | None, row: int) -> str:
+    """Where answers typed in a row inserted below `above` (at `row`) can be read: added to its row's
+    cells (the template gives each area one row, so a second action joins the first in its Action
+    cell), or in the row they answer."""
+    if above is None:
+        return "Put them in the row they answer, after what is there."
+    if sheet == IMPROVEMENT.name:
+        return (
+            f"If it is a second action for {above.called}, add it after the first in that area's Action cell "
+            f"(row {row}), with both owners in its Action owner cell and the date both will be done by as its "
+            "Due date; if it answers another area, put it in that area's row."
+        )
+    return (
+        f"If they add to the answers of {above.called}, add them after what is there in row {row}; if they "
+        "answer another, put them in its row."
+    )
+
+
+def _where_it_goes(
+    item: Item, items: Sequence[Item], placed: dict[str, int], deleted: dict[str, int], expected: dict[str, int]
+) -> tuple[int, str]:
+    """Where a deleted item's row can be inserted again, and how to say so: just below the item before it
+    as it is now (in a table sorted since, too: the table is then read by Ref) or, deleted too, as it
+    will be once put back; else just above the next item found whole, else at its template row. Not
+    'it was row 8': typing its Ref there, over the next item's, was a second error."""
     index = items.index(item)
-    if index and items[index - 1].key in rows:
-        return rows[items[index - 1].key] + 1
-    return expected[item.key]
+    before = items[index - 1] if index else None
+    if before is not None and before.key in placed:
+        return placed[before.key] + 1, f"below the row of {before.called} (row {placed[before.key]})"
+    if before is not None and before.key in deleted:
+        row = deleted[before.key]
+        return row + 1, f"below the row of {before.called} once that is put back (row {row})"
+    after = next((other for other in items[index + 1 :] if other.key in placed), None)
+    if after is not None:
+        return placed[after.key], f"above the row of {after.called} (row {placed[after.key]})"
+    return expected[item.key], f"at row {expected[item.key]}"
 
 
 #: Up to this many columns inserted before a table's header, or deleted from it, are recognised as such.

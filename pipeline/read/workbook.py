@@ -777,7 +777,7 @@ def _check_headers(sheet: _Sheet, layout: SheetLayout, header_row: int, name: st
                 sheet=layout.name,
                 cell=f"{layout.column(header)}{header_row}",
                 value=values.text(sheet.get(header_row, index + 1)),
-                expected=header,
+                problem=f"Expected '{header}' here",
                 **({"fix": f"{fix}."} if fix else {}),
             )
         )
@@ -894,7 +894,7 @@ def _answers_beside(
                 sheet=layout.name,
                 cell=f"{layout.column('Guidance')}{rows[beside[0].label]}",
                 value=values.text(sheet.get(rows[beside[0].label], guidance_column)),
-                expected=beside[0].guidance_shown,
+                problem=f"Expected '{beside[0].guidance_shown}' here",
                 fix=(
                     f"The answers are in the Guidance column ({layout.column('Guidance')}), not the Value column "
                     f"({layout.column('Value')}) where the review reads them: move them back into column "
