@@ -542,7 +542,8 @@ def test_the_charts_draw_word_and_table_what_results_json_records(year):
         "high": 4,
     }
     ranked = _chart(html, "strategy_risks_ranked")
-    assert "16.0 (High, rated by 4 partnerships). Then R02 4.0 (Low)" in ranked
+    # Each risk is named in the words, as in the picture (they gave the codes alone after the first).
+    assert f"16.0 (High, rated by 4 partnerships). Then R02, {catalogue.RISKS[1].text}, 4.0 (Low); R03," in ranked
     assert f"R01 {catalogue.RISKS[0].text} 1 16.0 High 4" in ranked
     heat = _chart(html, "risk_heat_map")
     assert "36 rated risks of the partnerships in scope" in heat and "4 High" in heat

@@ -223,7 +223,10 @@ def _strategy_risks(rows: Sequence[Mapping[str, Any]]) -> Figures:
     if len(rated) > 1:
         text.append(
             "Then "
-            + ", ".join(f"{row['ref']} {average_score(row['average'])} ({row['band']})" for row in rated[1:])
+            + "; ".join(
+                f"{row['ref']}, {row['text'].rstrip('.')}, {average_score(row['average'])} ({row['band']})"
+                for row in rated[1:]
+            )
             + "."
         )
     unrated = [row["ref"] for row in rows if not row["rated"]]
