@@ -161,11 +161,12 @@ def report(
         data = results(
             scores, batch.workbooks, as_of=as_of, year=year, config=config, ignored=batch.ignored, strategy=strategy
         )
+        add_leverage(data, leverage, strategy["leverage"])
         with _earlier_years_read(earlier):
-            add_history(data, earlier)  # each partnership's rating, completeness and assurance, year by year
+            # each partnership's rating, completeness and assurance, and each year's money, year by year
+            add_history(data, earlier)
         network = analyse(members(scores, batch.workbooks), config)  # shared partners, possible duplication
         data.update(network_results(network))
-        add_leverage(data, leverage, strategy["leverage"])
         with _earlier_years_read(earlier):
             comparison = change_since_previous(data, previous, config)
         if comparison is not None:

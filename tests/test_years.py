@@ -6,6 +6,10 @@
 | P-002 | Green | Amber | Green | 5 questions blank in 2026 (83%) |
 | P-003 | Red | Green | Red | Red twice, but not running: not listed |
 | P-004 | - | - | Red | new in 2027: one review |
+
+Money and time are the template's (£25,000 council funding, 40 officer days, £65,000 from partners)
+but in 2025 (council funding £10,000, £20,000, £30,000) and 2026 (P-002 gives no council funding,
+P-003 no officer days), so each year's summary gives other figures.
 """
 
 from __future__ import annotations
@@ -29,6 +33,11 @@ RATINGS = {
     2027: {"P-001": "Red", "P-002": "Green", "P-003": "Red", "P-004": "Red"},
 }
 BLANKS = {"Red": 15, "Amber": 5, "Green": 0}
+REGISTER = {
+    2025: {"P-001": {"funding": 10000}, "P-002": {"funding": 20000}, "P-003": {"funding": 30000}},
+    2026: {"P-002": {"funding": None}, "P-003": {"officer_days": None}},
+    2027: {},
+}
 
 
 def returns(folder: Path, year: int) -> Path:
@@ -38,7 +47,7 @@ def returns(folder: Path, year: int) -> Path:
         write_workbook(
             folder / f"{partnership_id}.xlsx",
             partnership_id=partnership_id,
-            register={"name": f"Partnership {partnership_id[-1]}", **dates},
+            register={"name": f"Partnership {partnership_id[-1]}", **dates, **REGISTER[year].get(partnership_id, {})},
             checklist=blank,
             improvement={"I14": {"Due date": dt.date(year, 9, 30)}},
             risks={"R01": {"Likelihood": 2, "Impact": 2}},
@@ -115,6 +124,77 @@ def test_the_pack_shows_the_years_and_each_trend(root, tmp_path):
         "\u2192 100%; assurance 100% \u2192 100% \u2192 100%."
     ) in profile
     assert re.search(r"<caption [^>]*>Over the years: P-002 [^<]*</caption>", profile)  # named for a screen reader
+
+
+def _money_rows(page: str) -> list[tuple[str, ...]]:
+    table = page[page.index('<caption id="money-years">') :]
+    table = table[: table.index("</table>")]
+    return [
+        tuple(re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S))
+        for row in re.findall(r"<tr>(.*?)</tr>", table[table.index("<tbody>") :], re.S)
+    ]
+
+
+#: Each year's money and time as its own pack's summary gave them.
+MONEY_ROWS = [
+    ("2025", "3", "£60,000", "120", "£195,000", "£3.25 (3 partnerships)"),
+    ("2026", "3", "£50,000, given by 2 of 3", "80, given by 2 of 3", "£130,000", "£2.60 (2 partnerships)"),
+    ("2027", "4", "£100,000", "160", "£260,000", "£2.60 (4 partnerships)"),
+]
+
+
+def test_the_years_side_by_side_give_each_years_money_as_its_own_summary_gave_it(root, tmp_path):
+    """Council funding, officer days, partners' money and what it is for each council pound, year by
+    year: last year's folder alone carries the years before it."""
+    summary = (root / "packs" / "2026" / "review_pack.html").read_text(encoding="utf-8")
+    summary = summary[summary.index('id="summary"') : summary.index("<h3>Ratings</h3>")]
+    assert (
+        ">£50,000</span>" in summary
+        and "council funding a year to partnerships in scope and assessed, given by 2 of 3" in summary
+    )
+    result = run(root / "returns-2027", tmp_path / "2027", 2027, root / "packs" / "2026")
+    assert result.exit_code == 0, result.output
+    assert _money_rows((tmp_path / "2027" / "review_pack.html").read_text(encoding="utf-8")) == MONEY_ROWS
+    _, data = history(tmp_path / "2027")
+    assert [
+        (
+            row["year"],
+            row["totals"]["in_scope"],
+            row["totals"]["funding"],
+            row["totals"]["funding_given"],
+            row["totals"]["officer_days"],
+            row["totals"]["officer_days_given"],
+            row["totals"]["leverage"]["per_council_pound"],
+        )
+        for row in data["history"]["years"]
+    ] == [(2025, 3, 60000, 3, 120, 3, 3.25), (2026, 3, 50000, 2, 80, 2, 2.6), (2027, 4, 100000, 4, 160, 4, 2.6)]
+
+
+def test_a_year_of_an_older_release_shows_its_money_as_not_given(root, tmp_path):
+    """A results.json that does not hold a figure (an older release) gives it as not given, never £0."""
+    packs = tmp_path / "packs"
+    shutil.copytree(root / "packs", packs)
+    path = packs / "2025" / "results.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    del data["totals"]["funding_given"], data["totals"]["leverage"]  # before either was written
+    path.write_text(json.dumps(data), encoding="utf-8")
+    result = run(root / "returns-2027", tmp_path / "given", 2027, packs / "2025", packs / "2026")
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "given" / "review_pack.html").read_text(encoding="utf-8")
+    assert _money_rows(page) == [("2025", "3", "Not given", "120", "Not given", "Not given"), *MONEY_ROWS[1:]]
+    _, data = history(tmp_path / "given")
+    assert data["history"]["years"][0]["totals"]["funding"] is None
+    # Last year's results.json of an older release carries its earlier years' ratings alone.
+    path = packs / "2026" / "results.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for row in data["history"]["years"]:
+        del row["totals"]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    result = run(root / "returns-2027", tmp_path / "carried", 2027, packs / "2026")
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "carried" / "review_pack.html").read_text(encoding="utf-8")
+    assert _money_rows(page)[0] == ("2025", "Not given", "Not given", "Not given", "Not given", "Not given")
+    assert _money_rows(page)[1:] == MONEY_ROWS[1:]
 
 
 def test_without_earlier_years_each_partnership_has_this_year_only(root):

@@ -3,8 +3,8 @@
 `--previous` may be given more than once, and each may be a year's output folder or a folder holding
 earlier years' output folders (`load_years`). The latest earlier year is the one "Change since last
 year" compares with (pipeline.cycle.compare); every year gives each partnership's rating, checklist
-completeness and assurance (`history`, matched by Partnership ID as the comparison matches it) and
-the RAG split of the year. Where an ID was used by more than one return, in that year or this one,
+completeness and assurance (`history`, matched by Partnership ID as the comparison matches it), and
+the year its RAG split and the money and time its summary gave (`YEAR_TOTALS`). Where an ID was used by more than one return, in that year or this one,
 each return is given the figures of that year's return with its name (`compare.own_return`), and a
 year whose returns of the ID all have other names is left out of its history (`history_left_out`
 says so): no partnership is shown another's figures as its own. One that took a new ID, as rollover
@@ -43,6 +43,9 @@ RED_REVIEWS = 2
 NO_RETURN_YEARS = 2
 #: What each year records of a partnership (results.json `history` entries).
 MEASURES = ("rag", "checklist_completeness", "checklist_assurance")
+#: What each year records of its money and time, as its own summary gave them (results.json
+#: `history.years[].totals`, from that year's `totals`).
+YEAR_TOTALS = ("in_scope", "funding", "funding_given", "officer_days", "officer_days_given", "leverage")
 
 
 def year_folders(given: Path) -> list[Path]:
@@ -144,7 +147,8 @@ def _earlier_entries(
 def add_history(current: dict[str, Any], earlier: Sequence[Mapping[str, Any]]) -> None:
     """Give every partnership of `current` (results.json data) its `history`, oldest first, this year
     last, with `history_left_out` (the earlier years whose returns of its ID were another
-    partnership's: `year` and their `names`), and `current["history"]`: the RAG split year by year and
+    partnership's: `year` and their `names`), and `current["history"]`: the RAG split and the
+    `totals` of money and time (`YEAR_TOTALS`; `current["totals"]` needs its `leverage`) year by year and
     the IDs Red at `RED_REVIEWS` or more reviews running, the partnerships of earlier years with no
     return this year, each with its years, its `last_review` and its `years_without_return` (`no_return`:
     a later year given this year's folder alone still knows them), and the IDs of those with no return
@@ -169,18 +173,19 @@ def add_history(current: dict[str, Any], earlier: Sequence[Mapping[str, Any]]) -
             past, left_out = _earlier_entries(partnership, now.get(key, ()), years, year)
         partnership["history"] = [past[key] for key in sorted(past)] + [_entry(year, partnership)]
         partnership["history_left_out"] = left_out
-    splits: dict[int, dict[str, int]] = {}
+    splits: dict[int, dict[str, Any]] = {}
     for data in reversed(earlier):
         for item in (data.get("history") or {}).get("years", ()) if isinstance(data.get("history"), Mapping) else ():
             if isinstance(item, Mapping) and isinstance(item.get("year"), int) and item["year"] < year:
-                splits.setdefault(item["year"], _split(item.get("rag")))
+                splits.setdefault(item["year"], _year(item.get("rag"), item.get("totals")))
     for data in earlier:
         if data["year"] != year:
-            splits[data["year"]] = _split((data.get("totals") or {}).get("rag"))
-    splits[year] = _split(current["totals"]["rag"])
+            totals = data.get("totals") or {}
+            splits[data["year"]] = _year(totals.get("rag"), totals)
+    splits[year] = _year(current["totals"]["rag"], current["totals"])
     no_return = _no_return(now, years, year, sorted(splits))
     current["history"] = {
-        "years": [{"year": key, "rag": splits[key]} for key in sorted(splits)],
+        "years": [{"year": key, **splits[key]} for key in sorted(splits)],
         "red_for_two_reviews_or_more": [
             partnership["id"]
             for partnership in current["partnerships"]
@@ -239,6 +244,18 @@ def long_without_return(
         and item["history"][-1].get("rag") != OUT_OF_SCOPE
         and name_key(item) not in names_now
     ]
+
+
+def _year(rag: Any, totals: Any) -> dict[str, Any]:
+    """A year of `history.years`: its RAG split and its `totals` (`YEAR_TOTALS`) as its own results.json
+    gave them; None for each it does not give (a results.json of an older release), and for a sum
+    without the count of partnerships giving it, which an older release added blanks into as nothing."""
+    totals = totals if isinstance(totals, Mapping) else {}
+    figures = {key: totals.get(key) for key in YEAR_TOTALS}
+    for total in ("funding", "officer_days"):
+        if figures[total] is None or figures[f"{total}_given"] is None:
+            figures[total] = figures[f"{total}_given"] = None
+    return {"rag": _split(rag), "totals": figures}
 
 
 def _split(rag: Any) -> dict[str, int]:

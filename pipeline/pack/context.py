@@ -857,6 +857,7 @@ def years_side_by_side(
             {"year": row["year"], "counts": [row["rag"][rag] for rag in RAG_ORDER], "total": sum(row["rag"].values())}
             for row in history["years"]
         ],
+        "money": [{"year": row["year"], **year_money(row.get("totals") or {})} for row in history["years"]],
         "red": [
             {
                 "id": item["id"],
@@ -878,6 +879,23 @@ def years_side_by_side(
             for item in long_without_return(history.get("no_return", ()), data["partnerships"])
         ],
         "first": history["years"][0]["year"],
+    }
+
+
+def year_money(totals: Mapping[str, Any]) -> dict[str, Any]:
+    """A year's money and time as its own summary and leverage block gave them (`history.years[].totals`):
+    None for each figure its results.json does not give (an older release), partners' money and what
+    it is for each council pound with how many partnerships they are over (None when none is)."""
+    leverage = totals.get("leverage") if isinstance(totals.get("leverage"), Mapping) else {}
+    over = leverage.get("partnerships") or 0
+    return {
+        **{
+            key: totals.get(key)
+            for key in ("in_scope", "funding", "funding_given", "officer_days", "officer_days_given")
+        },
+        "partners": money(leverage.get("partners")) if over else None,
+        "per_council_pound": pounds(leverage.get("per_council_pound")) if over else None,
+        "leverage_partnerships": over,
     }
 
 
