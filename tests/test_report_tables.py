@@ -107,6 +107,21 @@ def test_each_table_of_the_summary_is_an_excel_table_under_its_caption(runs, run
     assert (totals["Workbooks read"], totals["Ignored"]) == ((2, 1) if run == 0 else (1, 0))
 
 
+@pytest.mark.parametrize("run", [0, 1], ids=["own risks", "no own risk"])
+def test_every_sheet_of_the_register_is_one_table_with_its_header_in_view_and_printed(runs, run):
+    book = load_workbook(runs[run] / "register.xlsx")
+    assert book.sheetnames == list(REGISTER_TABLES)
+    for sheet_name, name in REGISTER_TABLES.items():
+        sheet = book[sheet_name]
+        assert set(sheet.tables) == {name}, sheet_name
+        first, last, cells, declared = table_of(sheet, name)
+        headers = tuple(cell.value for cell in sheet[1])
+        rows = [row for row in sheet.iter_rows(min_row=2, values_only=True) if any(row)]
+        assert (first, last, cells, declared) == (1, 1 + max(len(rows), 1), headers, headers), sheet_name
+        assert (sheet.freeze_panes, sheet.print_title_rows) == ("B2", "$1:$1"), sheet_name
+    assert len(list(book["Own risks"].iter_rows(min_row=2))) == (1 if run == 0 else 0)
+
+
 def test_the_tables_are_written_byte_for_byte_the_same(runs):
     for name in ("validation_report.xlsx", "register.xlsx"):
         assert (runs[1] / name).read_bytes() == (runs[2] / name).read_bytes(), name
