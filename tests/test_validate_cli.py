@@ -135,7 +135,7 @@ def test_xlsx_findings_and_summary(mixed_folder, tmp_path):
     book = load_workbook(tmp_path / "validation_report.xlsx")
     assert book.sheetnames == ["Findings", "Summary"]
     findings = book["Findings"]
-    assert findings.freeze_panes == "A2" and findings.auto_filter.ref.startswith("A1:H")
+    assert findings.freeze_panes == "A2" and findings.tables["Findings"].autoFilter.ref.startswith("A1:H")
     rows = list(findings.iter_rows(values_only=True))
     assert rows[0] == FINDING_COLUMNS
     assert len(rows) == 1 + len(outcome.report.findings)

@@ -3,7 +3,8 @@
 Both hold the contract's columns (`findings.FINDING_COLUMNS`) in the report's fixed sort order. The
 XLSX adds a Summary sheet that accounts for every file in the input folder: counts by rule, each
 workbook with its errors, warnings and whether it was assessed, and each ignored file with the
-reason. Officer text such as `=HYPERLINK(...)` is shown, never run: in the CSV it is passed through
+reason. Every table of both sheets is an Excel table, so a screen reader names each cell's column.
+Officer text such as `=HYPERLINK(...)` is shown, never run: in the CSV it is passed through
 `neutralise` (a leading '), and in the XLSX it is shown exactly as typed, in a cell stored as text
 (`files.fast_xlsx`), which a spreadsheet never runs, with Excel's quote prefix so that editing it does not
 turn it into a formula either. Files appear under their names only when complete, and the
@@ -15,7 +16,7 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from pipeline.files.atomic import write_atomic
 from pipeline.files.fast_xlsx import FORMULA_STARTS as _FORMULA_STARTS
@@ -72,10 +73,8 @@ def findings_csv(report: ValidationReport) -> bytes:
 def _write_xlsx(report: ValidationReport, batch: "Batch", path: Path) -> None:
     from pipeline.files.fast_xlsx import new_workbook
 
-    last_column = chr(ord("A") + len(FINDING_COLUMNS) - 1)
     with new_workbook(path, title="Validation report") as book:
-        findings = book.add("Findings")
-        book.write_row(findings, 0, FINDING_COLUMNS, bold=True)
+        findings = book.table_sheet("Findings", "Findings", FINDING_COLUMNS, len(report.findings))
         message = FINDING_COLUMNS.index("message")
         book.write_text_rows(
             findings,
@@ -85,28 +84,40 @@ def _write_xlsx(report: ValidationReport, batch: "Batch", path: Path) -> None:
         )
         for index, column in enumerate(FINDING_COLUMNS):
             findings.set_column(index, index, _WIDTHS[column])
-        findings.freeze_panes(1, 0)
-        findings.autofilter(f"A1:{last_column}{max(len(report.findings) + 1, 2)}")
 
         summary = book.add("Summary")
-        for row, values in enumerate(summary_rows(report, batch)):
-            is_heading = len(values) == 1 or (bool(values) and values[0] in ("Rule", "File", "Ignored file"))
-            if is_heading:
-                book.write_row(summary, row, values, bold=True)
-            else:
-                book.write_row(summary, row, values)
+        row = 0
+        for table in summary_tables(report, batch):
+            if table.caption:
+                book.write(summary, row, 0, table.caption, bold=True)
+                row += 1
+            book.table(
+                summary, row, table.name, table.headers, len(table.rows), title=table.caption or table.headers[0]
+            )
+            for number, values in enumerate(table.rows, start=row + 1):
+                book.write_row(summary, number, values)
+            row += len(table.rows) + 2  # a blank row (a table's own, when it has none) before the next caption
         for index, width in enumerate((40, 16, 14, 50, 10, 30)):
             summary.set_column(index, index, width)
 
 
-def summary_rows(report: ValidationReport, batch: "Batch") -> list[tuple[object, ...]]:
-    """The Summary sheet, row by row: totals, findings by rule, by file, and the ignored files."""
+class SummaryTable(NamedTuple):
+    """One table of the Summary sheet: an Excel table `name` of `rows` under `headers`, below a bold
+    `caption` line (none for the first, whose header row says what it is)."""
+
+    caption: str
+    name: str
+    headers: tuple[str, ...]
+    rows: list[tuple[object, ...]]
+
+
+def summary_tables(report: ValidationReport, batch: "Batch") -> list[SummaryTable]:
+    """The Summary sheet's tables, top to bottom: totals, findings by rule, by file, and the ignored files."""
     by_file = report.by_file()
     by_rule = report.by_rule()
     workbooks = batch.workbooks
     assessed = sum(1 for workbook in workbooks if workbook.assessed)
-    rows: list[tuple[object, ...]] = [
-        ("Validation summary",),
+    totals = [
         ("Files in the input folder", len(workbooks) + len(batch.ignored)),
         ("Workbooks read", len(workbooks)),
         ("Assessed", assessed),
@@ -114,16 +125,12 @@ def summary_rows(report: ValidationReport, batch: "Batch") -> list[tuple[object,
         ("Ignored", len(batch.ignored)),
         ("Errors", report.errors),
         ("Warnings", report.warnings),
-        (),
-        ("Findings by rule",),
-        ("Rule", "Severity", "Findings", "When"),
     ]
-    rows += [(code, rule.severity, by_rule.get(code, 0), rule.when) for code, rule in RULES.items()]
-    rows += [(), ("Findings by file",), ("File", "Partnership ID", "Status", "Errors", "Warnings", "Why not assessed")]
+    files = []
     for workbook in workbooks:
         counts = by_file.get(workbook.file, {})
         status = workbook.status
-        rows.append(
+        files.append(
             (
                 workbook.file,
                 workbook.partnership_id,
@@ -133,6 +140,24 @@ def summary_rows(report: ValidationReport, batch: "Batch") -> list[tuple[object,
                 ", ".join(status.rules),
             )
         )
-    rows += [(), ("Ignored files",), ("Ignored file", "Reason")]
-    rows += [(item.file, item.reason) for item in batch.ignored]
-    return rows
+    return [
+        SummaryTable("", "ValidationSummary", ("Validation summary", "Number"), totals),
+        SummaryTable(
+            "Findings by rule",
+            "FindingsByRule",
+            ("Rule", "Severity", "Findings", "When"),
+            [(code, rule.severity, by_rule.get(code, 0), rule.when) for code, rule in RULES.items()],
+        ),
+        SummaryTable(
+            "Findings by file",
+            "FindingsByFile",
+            ("File", "Partnership ID", "Status", "Errors", "Warnings", "Why not assessed"),
+            files,
+        ),
+        SummaryTable(
+            "Ignored files",
+            "IgnoredFiles",
+            ("Ignored file", "Reason"),
+            [(item.file, item.reason) for item in batch.ignored],
+        ),
+    ]

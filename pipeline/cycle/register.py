@@ -249,27 +249,8 @@ def _typed(spec: Field, raw: Value) -> Value:
 
 
 def _table(book, sheet_name: str, name: str, headers: Sequence[str], rows: list[list[Value]]) -> None:
-    """One sheet: a header row, then the rows as an Excel table (a filter only when there are none)."""
-    sheet = book.add(sheet_name)
-    last = len(headers) - 1
-    heading = {"bold": True, "text_wrap": True, "valign": "top"}
-    # An Excel table needs at least one body row; an empty register keeps a plain filter instead.
-    if rows:
-        sheet.add_table(
-            0,
-            0,
-            len(rows),
-            last,
-            {
-                "name": name,
-                "style": "Table Style Medium 2",
-                "autofilter": True,
-                "columns": [{"header": header, "header_format": book.format(**heading)} for header in headers],
-            },
-        )
-    else:
-        book.write_row(sheet, 0, headers, **heading)
-        sheet.autofilter(0, 0, 0, last)
+    """One sheet: the rows under their header row, an Excel table; its header and first column stay in view."""
+    sheet = book.table_sheet(sheet_name, name, headers, len(rows), frozen_columns=1)
     formats = [_number_format(header) for header in headers]
     for number, row in enumerate(rows, start=1):
         for column, value in enumerate(row):
@@ -280,7 +261,6 @@ def _table(book, sheet_name: str, name: str, headers: Sequence[str], rows: list[
                 book.write(sheet, number, column, value, num_format=shown)
             else:
                 book.write(sheet, number, column, value)  # text as typed, never a formula
-    sheet.freeze_panes(1, 1)
     for index, header in enumerate(headers):
         sheet.set_column(index, index, max(12, min(40, len(header) + 4)))
 

@@ -8,7 +8,8 @@ Reproducible: the document's created time is fixed, which XlsxWriter also uses f
 so equal rows give equal bytes. Atomic: the file appears under its name only once complete. Text is
 always written as text, never as a formula, a number or a link, and text a spreadsheet would read as
 a formula (`=`, `+`, `-`, `@`, tab, CR) gets Excel's hidden quote prefix, so editing the cell does not
-run it either: officer text is shown exactly as typed.
+run it either: officer text is shown exactly as typed. Each table of rows is an Excel table
+(`Sheets.table`), whose header row names the column of every cell, for a screen reader and a filter.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ OUTPUT_CATEGORY = "Partnership review output"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: Characters XML 1.0 cannot hold (as openpyxl's ILLEGAL_CHARACTERS_RE): dropped from text.
 _ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+#: The look of every Excel table written here, and its header row's cells (bold, wrapped, at the top).
+TABLE_STYLE = "Table Style Medium 2"
+_HEADING = {"bold": True, "text_wrap": True, "valign": "top"}
 _OPTIONS = {
     "in_memory": True,
     "strings_to_numbers": False,
@@ -75,6 +79,33 @@ class Sheets:
 
     def add(self, name: str):
         return self.book.add_worksheet(name)
+
+    def table(self, sheet, first_row: int, name: str, headers: Sequence[str], rows: int, *, title: str = "") -> int:
+        """Declare `sheet`'s rows from `first_row` (0-based) an Excel table named `name`, its header row
+        `headers` (written here), then `rows` rows, whose cells the caller writes; with none, one blank row,
+        as Excel needs one (as it makes a table of a header alone). `title` is the table's alternative
+        text. Excel and screen readers then name each cell's column. Returns the table's last row."""
+        last_row = first_row + max(rows, 1)
+        options = {
+            "name": name,
+            "style": TABLE_STYLE,
+            "columns": [{"header": header, "header_format": self.format(**_HEADING)} for header in headers],
+        }
+        if title:
+            options["title"] = title
+        if sheet.add_table(first_row, 0, last_row, len(headers) - 1, options) != 0:
+            # XlsxWriter only warns (a repeated header, a name Excel refuses) and leaves the table out.
+            raise ValueError(f"table {name!r} with headers {list(headers)} is not one Excel accepts")
+        return last_row
+
+    def table_sheet(self, name: str, table: str, headers: Sequence[str], rows: int, *, frozen_columns: int = 0):
+        """A sheet `name` of one table from A1 (`table`), whose header row stays in view when scrolling
+        (with the first `frozen_columns` columns) and heads every printed page."""
+        sheet = self.add(name)
+        self.table(sheet, 0, table, headers, rows)
+        sheet.freeze_panes(1, frozen_columns)
+        sheet.repeat_rows(0)
+        return sheet
 
     def format(self, **properties: Any):
         """The format with these properties (None when there are none), made once per workbook."""

@@ -40,7 +40,7 @@ from pipeline.records import Workbook
 from pipeline.pack.results import dumps, results
 from pipeline.check.rules import check
 from pipeline.check.score import score_batch
-from pipeline.check.validation_report import findings_csv, summary_rows
+from pipeline.check.validation_report import findings_csv, summary_tables
 from pipeline.read.batch import Batch
 
 CONFIG = Config()
@@ -209,7 +209,7 @@ def check_answers(answers: dict[tuple[str, str], object], tmp: Path) -> None:
     scores = score_batch([workbook], report, as_of=AS_OF, config=CONFIG)
     dumps(results(scores, [workbook], as_of=AS_OF, year=2026, config=CONFIG))
     findings_csv(report)
-    summary_rows(report, Batch(tmp, [workbook], []))
+    summary_tables(report, Batch(tmp, [workbook], []))
     reported = {(item.sheet, item.cell) for item in report.findings}
     # An entry out of scope (a scope test answered Yes) is checked on its register only (README).
     out_of_scope = scores[0].assessed and not scores[0].in_scope
