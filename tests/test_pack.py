@@ -18,6 +18,7 @@ import pytest
 from markupsafe import Markup, escape
 from contract import RESULTS_PARTNERSHIP_FIELDS
 from officer import AS_OF
+from tagged_pdf import figure_placements
 from year_set import EXPECTED_RAG, SCRIPT_NAME, write_year
 
 from pipeline import catalogue
@@ -782,6 +783,17 @@ def test_table_headers_resolve_and_charts_have_their_text_alternative(year, cont
         assert context["network"]
         for chart in (*context["charts"], context["network"]):
             assert f"{chart['title']}. {chart['summary']}" in figures, chart["name"]
+
+
+def test_each_figure_s_bounding_box_is_where_it_is_drawn_on_its_page(year):
+    """A figure's /BBox is in PDF points from its page's bottom left, as a reader that reflows or
+    highlights it reads it: WeasyPrint wrote CSS pixels from the top (a chart at the top of page 4
+    was boxed at [114, 187, 680, 584], off the 595 x 842 page)."""
+    placements = figure_placements(year[1] / "review_pack.pdf")
+    assert len(placements) >= len(CHARTS)
+    for page, (left, bottom, right, top), drawn_at, (page_left, page_bottom, page_right, page_top) in placements:
+        assert page_left <= left < right <= page_right and page_bottom <= bottom < top <= page_top, page
+        assert drawn_at == pytest.approx((left, top), abs=0.01), page  # its top left corner
 
 
 def test_pdf_ua_checkers_find_nothing_wrong(year):

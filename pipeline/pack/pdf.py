@@ -429,6 +429,13 @@ def _take_off_margins(page) -> tuple[str, str]:
 _PT = 0.75
 
 
+def _in_points(box, height: float) -> list[float]:
+    """A box laid out in CSS pixels from the page's top left (left, top, right, bottom), in PDF points
+    from the bottom left of a page `height` points high (left, bottom, right, top)."""
+    left, top, right, bottom = (float(value) for value in box)
+    return [left * _PT, height - bottom * _PT, right * _PT, height - top * _PT]
+
+
 def _finish_part(
     pdf: bytes, links: Sequence[Sequence[tuple[str, tuple[float, ...]]]], alts: Mapping[str, str], prefix: str
 ) -> bytes:
@@ -436,7 +443,9 @@ def _finish_part(
 
     - each table header says what it heads (/Scope Column in a table's head, Row in its body) and its
       /ID, unique in the whole pack (`prefix` names the part), is listed in an IDTree;
-    - each chart (a /Figure) has its full text alternative, not only its heading;
+    - each chart (a /Figure) has its full text alternative, not only its heading, and its bounding box
+      in PDF points from the page's bottom left (WeasyPrint writes the CSS pixels it laid it out in,
+      from the top: a box off the page);
     - a link to an anchor in another part (WeasyPrint leaves it out, as the anchor is not in the part)
       gets its annotation, attached to its /Link element, with the anchor as a named destination that
       the join resolves; `links` gives them page by page, in the order WeasyPrint laid them out, which
@@ -474,8 +483,10 @@ def _finish_part(
             ids.append((str(element.ID), element))
         elif kind == "/TD" and "/Headers" in element.A:
             element.A.Headers = Array([String(f"{prefix}-{header}") for header in element.A.Headers])
-        elif kind == "/Figure" and str(element.get("/Alt", "")) in alts:
-            element.Alt = String(alts[str(element.Alt)])
+        elif kind == "/Figure":
+            if str(element.get("/Alt", "")) in alts:
+                element.Alt = String(alts[str(element.Alt)])
+            element.A.BBox = Array(_in_points(element.A.BBox, float(element.Pg.MediaBox[3])))
         elif kind == "/Link" and not any(isinstance(kid, Dictionary) and kid.get("/Type") == "/OBJR" for kid in kids):
             unlinked[page_index[element.Pg.objgen]].append(element)
         children = [kid for kid in kids if isinstance(kid, Dictionary) and kid.get("/Type") == "/StructElem"]

@@ -1,0 +1,72 @@
+"""Reading a tagged PDF as a viewer meets it: where each figure is drawn."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def _elements(pdf):
+    """Every structure element, in reading order."""
+    import pikepdf
+
+    stack, found = list(reversed(list(pdf.Root.StructTreeRoot.K))), []
+    while stack:
+        element = stack.pop()
+        found.append(element)
+        kids = element.get("/K")
+        kids = list(kids) if isinstance(kids, pikepdf.Array) else [] if kids is None else [kids]
+        stack.extend(
+            kid for kid in reversed(kids) if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/StructElem"
+        )
+    return found
+
+
+def figure_placements(path: Path) -> list[tuple[int, list[float], tuple[float, float], list[float]]]:
+    """Each /Figure's page number, /BBox, the point its drawing is placed at (the first `cm` inside its
+    marked content moves to the figure's top left corner) and its page's MediaBox, all in PDF points."""
+    import pikepdf
+
+    def times(first, second):
+        a, b, c, d, e, f = first
+        return [
+            a * second[0] + b * second[2],
+            a * second[1] + b * second[3],
+            c * second[0] + d * second[2],
+            c * second[1] + d * second[3],
+            e * second[0] + f * second[2] + second[4],
+            e * second[1] + f * second[3] + second[5],
+        ]
+
+    found = []
+    with pikepdf.open(path) as pdf:
+        number = {page.objgen: index for index, page in enumerate(pdf.pages, start=1)}
+        for element in _elements(pdf):
+            if element.get("/S") != "/Figure":
+                continue
+            kids = element.K if isinstance(element.K, pikepdf.Array) else [element.K]
+            mcid = next(int(kid) for kid in kids if not isinstance(kid, pikepdf.Dictionary))
+            page = pdf.pages[number[element.Pg.objgen] - 1]
+            matrix, saved, inside, placed = [1, 0, 0, 1, 0, 0], [], False, None
+            for operands, operator in pikepdf.parse_content_stream(page):
+                operator = str(operator)
+                if operator == "q":
+                    saved.append(matrix)
+                elif operator == "Q":
+                    matrix = saved.pop()
+                elif operator == "cm":
+                    matrix = times([float(value) for value in operands], matrix)
+                    if inside:
+                        placed = (matrix[4], matrix[5])
+                        break
+                elif operator == "BDC" and isinstance(operands[1], pikepdf.Dictionary):
+                    inside = operands[1].get("/MCID") == mcid
+            attributes = element.A if isinstance(element.A, pikepdf.Dictionary) else element.A[0]
+            found.append(
+                (
+                    number[element.Pg.objgen],
+                    [float(value) for value in attributes.BBox],
+                    placed,
+                    [float(value) for value in page.mediabox],
+                )
+            )
+    return found
