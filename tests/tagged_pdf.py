@@ -1,4 +1,5 @@
-"""Reading a tagged PDF as a viewer meets it: where each figure is drawn."""
+"""Reading a tagged PDF as a viewer and a screen reader meet it: where each figure is drawn,
+and which words are read (marked content the structure tree reaches) or left out (artifacts)."""
 
 from __future__ import annotations
 
@@ -70,3 +71,48 @@ def figure_placements(path: Path) -> list[tuple[int, list[float], tuple[float, f
                 )
             )
     return found
+
+
+def read_and_unread(path: Path, page_number: int) -> tuple[str, str]:
+    """The words of a page a screen reader reads, in the structure tree's order, and the words drawn as
+    artifacts (which it does not), each run of text separated by a space."""
+    import pikepdf
+    from pypdf import PdfReader
+
+    texts: dict = {}
+    marks: list = []
+
+    def before(operator, operands, *_):
+        if operator == b"BDC":
+            mcid = operands[1].get("/MCID") if hasattr(operands[1], "get") else None
+            marks.append(int(mcid) if mcid is not None else str(operands[0]))
+        elif operator == b"BMC":
+            marks.append(str(operands[0]))
+        elif operator == b"EMC" and marks:
+            marks.pop()
+
+    def text(words, *_):
+        key = marks[-1] if marks else None
+        texts[key] = texts.get(key, "") + words
+
+    PdfReader(path).pages[page_number - 1].extract_text(visitor_operand_before=before, visitor_text=text)
+    order = []
+    with pikepdf.open(path) as pdf:
+        page = pdf.pages[page_number - 1].objgen
+        stack = [(kid, None) for kid in reversed(list(pdf.Root.StructTreeRoot.K))]
+        while stack:  # each kid in its element's order: marked content on the page, or an element
+            kid, on = stack.pop()
+            if isinstance(kid, int):
+                order.extend([kid] if on == page else [])
+            elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
+                order.extend([int(kid.MCID)] if (kid.Pg.objgen if "/Pg" in kid else on) == page else [])
+            elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type", "/StructElem") == "/StructElem":
+                kids = kid.get("/K")
+                kids = list(kids) if isinstance(kids, pikepdf.Array) else [] if kids is None else [kids]
+                where = kid.Pg.objgen if "/Pg" in kid else on
+                stack.extend((item, where) for item in reversed(kids))
+    words = lambda run: " ".join(run.split())  # noqa: E731
+    return (
+        " ".join(words(texts.get(mcid, "")) for mcid in order if words(texts.get(mcid, ""))),
+        " ".join(words(run) for key, run in texts.items() if key == "/Artifact" and words(run)),
+    )
