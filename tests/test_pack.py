@@ -18,6 +18,7 @@ import pytest
 from markupsafe import Markup, escape
 from contract import RESULTS_PARTNERSHIP_FIELDS
 from officer import AS_OF
+from tagged_pdf import figure_placements, read_and_unread
 from year_set import EXPECTED_RAG, SCRIPT_NAME, write_year
 
 from pipeline import catalogue
@@ -799,6 +800,31 @@ def test_table_headers_resolve_and_charts_have_their_text_alternative(year, cont
         assert context["network"]
         for chart in (*context["charts"], context["network"]):
             assert f"{chart['title']}. {chart['summary']}" in figures, chart["name"]
+
+
+def test_each_figure_s_bounding_box_is_where_it_is_drawn_on_its_page(year):
+    """A figure's /BBox is in PDF points from its page's bottom left, as a reader that reflows or
+    highlights it reads it: WeasyPrint wrote CSS pixels from the top (a chart at the top of page 4
+    was boxed at [114, 187, 680, 584], off the 595 x 842 page)."""
+    placements = figure_placements(year[1] / "review_pack.pdf")
+    assert len(placements) >= len(CHARTS)
+    for page, (left, bottom, right, top), drawn_at, (page_left, page_bottom, page_right, page_top) in placements:
+        assert page_left <= left < right <= page_right and page_bottom <= bottom < top <= page_top, page
+        assert drawn_at == pytest.approx((left, top), abs=0.01), page  # its top left corner
+
+
+def test_the_rating_bar_hidden_from_screen_readers_is_not_read_in_the_pdf(pdf_pages, year):
+    """The summary's rating bar repeats the Ratings table; the HTML hides it from screen readers
+    (aria-hidden), and the PDF draws it as an artifact: it read "Red 2 Amber 5 ..." again."""
+    number = next(index for index, text in enumerate(pdf_pages, start=1) if "Ratings" in text and "Red" in text)
+    read, unread = read_and_unread(year[1] / "review_pack.pdf", number)
+    table = re.search(
+        r"Ratings Red Amber Green Out of scope Not assessed((?: \d+){5}) Red, Amber and Green are given", read
+    )
+    assert table, read[:800]
+    # Drawn still, as artifacts, before the running heads: the bar's segments, each with its count.
+    bar = unread[: unread.index("The Council")]
+    assert re.findall(r"\d+", bar) == [count for count in table.group(1).split() if count != "0"], unread
 
 
 def test_pdf_ua_checkers_find_nothing_wrong(year):

@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from officer import write_workbook
+from tagged_pdf import figure_placements
 
 from pipeline import catalogue
 from pipeline.cli import cli
@@ -296,6 +297,9 @@ def test_the_trend_is_a_figure_with_its_figures_in_the_tagged_pdf(root, tmp_path
         "completeness 100% \u2192 83% \u2192 100%; assurance 100% \u2192 100% \u2192 100%."
     ) in figures
     assert sum(alt.startswith("Over the years: ") for alt in figures) == 3  # P-001 to P-003; P-004 is new
+    # Each figure boxed where it is drawn, in PDF points (WeasyPrint wrote CSS pixels from the top).
+    for page, (left, bottom, right, top), drawn_at, _ in figure_placements(out / "review_pack.pdf"):
+        assert drawn_at == pytest.approx((left, top), abs=0.01) and bottom < top, page
     report = page_checker.validate_pdf(out / "review_pack.pdf", profile="ua1")
     assert report.is_compliant, [(failure.rule_id, failure.message) for failure in report.failures][:10]
     found = subprocess.run(

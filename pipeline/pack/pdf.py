@@ -371,6 +371,7 @@ def _render_part(html: str, alts: Mapping[str, str] | None = None, tagged: bool 
     if alts is None:
         return _Part(document.write_pdf(pdf_identifier=PDF_IDENTIFIER), anchors, landscape, [("", "")] * len(landscape))
     heads = [_take_off_margins(page) for page in document.pages]
+    hidden = [_hidden(page) for page in document.pages]
     links = [
         _outermost(
             [
@@ -385,7 +386,7 @@ def _render_part(html: str, alts: Mapping[str, str] | None = None, tagged: bool 
         return _Part(document.write_pdf(pdf_identifier=PDF_IDENTIFIER), anchors, landscape, heads)
     pdf = document.write_pdf(pdf_identifier=PDF_IDENTIFIER, pdf_variant=PDF_VARIANT)
     prefix = hashlib.sha256(html.encode("utf-8")).hexdigest()[:10]
-    return _Part(_finish_part(pdf, links, alts, prefix), anchors, landscape, heads)
+    return _Part(_finish_part(pdf, links, alts, prefix, hidden), anchors, landscape, heads)
 
 
 def _outermost(links: Sequence[tuple[str, tuple[float, ...]]]) -> list[tuple[str, tuple[float, ...]]]:
@@ -424,19 +425,57 @@ def _take_off_margins(page) -> tuple[str, str]:
     return words.get("@top-left", ""), words.get("@top-right", "")
 
 
+def _hidden(page) -> list[list[float]]:
+    """Where a laid-out page draws words or images that the HTML hides from screen readers
+    (aria-hidden, as the summary's rating bar, which repeats the Ratings table): each such element's
+    box, in PDF points from the page's bottom left. WeasyPrint tags them as content; `_finish_part`
+    makes them artifacts."""
+    from weasyprint.formatting_structure import boxes
+
+    found: list[list[float]] = []
+    stack = [page._page_box]
+    while stack:
+        box = stack.pop()
+        if box.element is not None and box.element.get("aria-hidden") == "true":
+            if any(isinstance(item, (boxes.TextBox, boxes.ReplacedBox)) for item in box.descendants()):
+                left, top = box.border_box_x(), box.border_box_y()
+                edges = (left, top, left + box.border_width(), top + box.border_height())
+                found.append(_in_points(edges, page.height * _PT))
+        else:
+            stack.extend(getattr(box, "children", ()))
+    return found
+
+
 #: PDF points to a CSS pixel: WeasyPrint lays out in pixels from the page's top left, PDF draws in
 #: points from its bottom left.
 _PT = 0.75
 
 
+def _in_points(box, height: float) -> list[float]:
+    """A box laid out in CSS pixels from the page's top left (left, top, right, bottom), in PDF points
+    from the bottom left of a page `height` points high (left, bottom, right, top)."""
+    left, top, right, bottom = (float(value) for value in box)
+    return [left * _PT, height - bottom * _PT, right * _PT, height - top * _PT]
+
+
 def _finish_part(
-    pdf: bytes, links: Sequence[Sequence[tuple[str, tuple[float, ...]]]], alts: Mapping[str, str], prefix: str
+    pdf: bytes,
+    links: Sequence[Sequence[tuple[str, tuple[float, ...]]]],
+    alts: Mapping[str, str],
+    prefix: str,
+    hidden: Sequence[Sequence[Sequence[float]]],
 ) -> bytes:
     """What WeasyPrint's tagging leaves to do, on one part:
 
+    - what the HTML hides from screen readers (`hidden` gives where, page by page: see `_hidden`) is
+      an artifact, out of the structure tree, as aria-hidden takes it out of the HTML's accessibility
+      tree (WeasyPrint tags it as content: the rating bar's words were read after the Ratings table);
+
     - each table header says what it heads (/Scope Column in a table's head, Row in its body) and its
       /ID, unique in the whole pack (`prefix` names the part), is listed in an IDTree;
-    - each chart (a /Figure) has its full text alternative, not only its heading;
+    - each chart (a /Figure) has its full text alternative, not only its heading, and its bounding box
+      in PDF points from the page's bottom left (WeasyPrint writes the CSS pixels it laid it out in,
+      from the top: a box off the page);
     - a link to an anchor in another part (WeasyPrint leaves it out, as the anchor is not in the part)
       gets its annotation, attached to its /Link element, with the anchor as a named destination that
       the join resolves; `links` gives them page by page, in the order WeasyPrint laid them out, which
@@ -452,6 +491,7 @@ def _finish_part(
     ids = []
     nums = root.ParentTree.Nums
     entry = {int(nums[index]): index + 1 for index in range(0, len(nums), 2)}
+    _make_artifacts(document, hidden, nums, entry)
     stack = [(kid, False, None) for kid in reversed(list(root.K[0].K))]
     while stack:
         element, in_head, link = stack.pop()
@@ -474,8 +514,10 @@ def _finish_part(
             ids.append((str(element.ID), element))
         elif kind == "/TD" and "/Headers" in element.A:
             element.A.Headers = Array([String(f"{prefix}-{header}") for header in element.A.Headers])
-        elif kind == "/Figure" and str(element.get("/Alt", "")) in alts:
-            element.Alt = String(alts[str(element.Alt)])
+        elif kind == "/Figure":
+            if str(element.get("/Alt", "")) in alts:
+                element.Alt = String(alts[str(element.Alt)])
+            element.A.BBox = Array(_in_points(element.A.BBox, float(element.Pg.MediaBox[3])))
         elif kind == "/Link" and not any(isinstance(kid, Dictionary) and kid.get("/Type") == "/OBJR" for kid in kids):
             unlinked[page_index[element.Pg.objgen]].append(element)
         children = [kid for kid in kids if isinstance(kid, Dictionary) and kid.get("/Type") == "/StructElem"]
@@ -518,6 +560,96 @@ def _finish_part(
     out = io.BytesIO()
     document.save(out, deterministic_id=True)
     return out.getvalue()
+
+
+def _make_artifacts(document, hidden: Sequence[Sequence[Sequence[float]]], nums, entry: Mapping[int, int]) -> None:
+    """The marked content drawn inside the boxes `hidden` (page by page, in PDF points) made artifacts:
+    in the page's content its marks become /Artifact, and in the tags its content, and every element
+    left holding nothing, is taken out (the parent tree maps it to nothing). A run of content is inside
+    a box when the point it is drawn from is: the first text position, or the first move of an image."""
+    import pikepdf
+    from pikepdf import Array, Dictionary, Name, Operator
+
+    hide: set[tuple[tuple[int, int], int]] = set()
+    for page, boxes in zip(document.pages, hidden):
+        if not boxes:
+            continue
+        instructions = list(pikepdf.parse_content_stream(page))
+        matrix, saved, marks, placed = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0), [], [], {}
+        for operands, operator in instructions:
+            operator = str(operator)
+            if operator == "q":
+                saved.append(matrix)
+            elif operator == "Q":
+                matrix = saved.pop()
+            elif operator == "cm":
+                matrix = _times([float(value) for value in operands], matrix)
+            elif operator in ("BDC", "BMC"):
+                mcid = operands[1].get("/MCID") if operator == "BDC" and isinstance(operands[1], Dictionary) else None
+                marks.append(int(mcid) if mcid is not None else marks[-1] if marks else None)
+            elif operator == "EMC":
+                marks.pop()
+            mcid = marks[-1] if marks else None
+            if mcid is not None and mcid not in placed and operator in ("Tm", "cm"):
+                at = (float(operands[4]), float(operands[5])) if operator == "Tm" else (0.0, 0.0)
+                placed[mcid] = (
+                    matrix[0] * at[0] + matrix[2] * at[1] + matrix[4],
+                    matrix[1] * at[0] + matrix[3] * at[1] + matrix[5],
+                )
+        inside = {
+            number
+            for number, (x, y) in placed.items()
+            if any(left <= x <= right and bottom <= y <= top for left, bottom, right, top in boxes)
+        }
+        if not inside:
+            continue
+        for number in inside:
+            hide.add((page.objgen, number))
+            nums[entry[int(page.obj.StructParents)]][number] = None
+        rewritten = [
+            pikepdf.ContentStreamInstruction([Name.Artifact], Operator("BMC"))
+            if str(operator) == "BDC" and isinstance(operands[1], Dictionary) and operands[1].get("/MCID") in inside
+            else pikepdf.ContentStreamInstruction(operands, operator)
+            for operands, operator in instructions
+        ]
+        page.obj.Contents = document.make_stream(pikepdf.unparse_content_stream(rewritten))
+    if not hide:
+        return
+
+    def emptied(element, on) -> bool:  # takes out its hidden content; true if nothing is left
+        kids = element.get("/K")
+        kids = list(kids) if isinstance(kids, Array) else [] if kids is None else [kids]
+        on = element.Pg.objgen if "/Pg" in element else on
+        kept = []
+        for kid in kids:
+            if isinstance(kid, int):
+                gone = (on, kid) in hide
+            elif isinstance(kid, Dictionary) and kid.get("/Type") == "/MCR":
+                gone = (kid.Pg.objgen if "/Pg" in kid else on, int(kid.MCID)) in hide
+            elif isinstance(kid, Dictionary) and kid.get("/Type", Name.StructElem) == "/StructElem" and "/S" in kid:
+                gone = emptied(kid, on)
+            else:
+                gone = False
+            if not gone:
+                kept.append(kid)
+        if len(kept) < len(kids):
+            element.K = Array(kept)
+        return bool(kids) and not kept
+
+    emptied(document.Root.StructTreeRoot.K[0], None)
+
+
+def _times(first: Sequence[float], second: Sequence[float]) -> tuple[float, ...]:
+    """The matrix `first` then `second` (PDF's [a b c d e f], as `cm` concatenates them)."""
+    a, b, c, d, e, f = first
+    return (
+        a * second[0] + b * second[2],
+        a * second[1] + b * second[3],
+        c * second[0] + d * second[2],
+        c * second[1] + d * second[3],
+        e * second[0] + f * second[2] + second[4],
+        e * second[1] + f * second[3] + second[5],
+    )
 
 
 #: What a /Span may hold and still be folded into its parent: nothing that a screen reader uses.
