@@ -320,3 +320,54 @@ def test_the_moves_of_the_year_add_up_when_an_id_is_still_shared(tmp_path):
     assert "1 partnership has got worse" in text, moves
     assert "1 partnership kept its rating" in text
     assert sum(change["rag_now"].values()) == 2
+
+
+def test_the_actions_of_a_partnership_back_after_years_without_a_return_are_followed(tmp_path):
+    """P-001 had I03, I05 and I14 open in 2024, no return in 2025, was rolled over from the 2024 register
+    into 2026 and returned: its 2026 entry followed none of them (`carried_actions` []), and its profile
+    said only "No return last year, but one in 2024". P-003, back in 2027 after two years without a
+    return, the same. Each now follows the actions open at its last review, carried from year to year by
+    results.json's `history.no_return`, apart from last year's open actions."""
+    review = {
+        year: {"review_completed_on": dt.date(year, 4, 15), "next_review": dt.date(year + 1, 3, 31)}
+        for year in range(2024, 2028)
+    }
+    returned = {2024: ("P-001", "P-002", "P-003"), 2025: ("P-002",), 2026: ("P-001", "P-002"), 2027: ("P-002", "P-003")}
+    opened = {"I03": action("Publish the aims", "Not started"), "I05": action("Set targets")}
+    for year, ids in returned.items():
+        for partnership_id in ids:
+            improvement = opened if year == 2024 else {}
+            if year > 2024 and partnership_id != "P-002":  # back: I03 closed, I05 still open, I14 as it was
+                improvement = {"I03": action("Publish the aims", "Complete"), "I05": action("Set targets")}
+            write_workbook(
+                tmp_path / f"in-{year}" / f"{partnership_id}.xlsx",
+                partnership_id=partnership_id,
+                register=review[year],
+                improvement=improvement,
+            )
+        extra = ("--previous", str(tmp_path / str(year - 1))) if year > 2024 else ()
+        run(tmp_path / f"in-{year}", tmp_path / str(year), f"{year}-04-30", *extra)
+
+    def entry(year: int, partnership_id: str) -> dict:
+        data = json.loads((tmp_path / str(year) / "results.json").read_text(encoding="utf-8"))
+        [found] = [item for item in data["change_since_previous"]["partnerships"] if item["id"] == partnership_id]
+        return found
+
+    for year, partnership_id in ((2026, "P-001"), (2027, "P-003")):
+        back = entry(year, partnership_id)
+        assert (back["status"], back["last_review"], back["carried_actions"]) == ("back", 2024, [])
+        assert [(item["ref"], item["status_then"], item["status_now"]) for item in back["actions_at_last_review"]] == [
+            ("I03", "Not started", "Complete"),
+            ("I05", "In progress", "In progress"),
+            ("I14", "In progress", "In progress"),
+        ]
+        html = (tmp_path / str(year) / "review_pack.html").read_text(encoding="utf-8")
+        start = html.index(f'<article class="profile" id="p-{partnership_id.lower()}-xlsx"')
+        profile = " ".join(re.sub(r"<[^>]+>", " ", html[start : html.index("</article>", start)]).split())
+        assert "No return last year , but one in 2024 (its last review before this one)." in profile
+        assert "Open actions at its 2024 review (3), and how each stands now: 1 closed, 2 not closed." in profile
+        assert "I03 Publish the aims Not started Complete Closed" in profile
+    # Last year's open actions are P-002's I14 alone, each year: those of a partnership back are apart.
+    assert entry(2026, "P-002")["carried_actions"][0]["ref"] == "I14"
+    record = json.loads((tmp_path / "2026" / "results.json").read_text(encoding="utf-8"))["change_since_previous"]
+    assert record["carried_actions"] == 1

@@ -808,6 +808,8 @@ def test_rollover_names_the_workbook_it_writes_for_a_partnership_sharing_an_id(t
     said = (tmp_path / "rollover.txt").read_text(encoding="utf-8")
     assert (tmp_path / "rolled" / "P-040_riverside-road-safety-partnership.xlsx").is_file()
     assert (
-        "'Riverside Road Safety Partnership' has its own workbook, P-040_riverside-road-safety-partnership.xlsx "
-        "(from last year's P-060_riverside-road-safety-partnership.xlsx); give one of them a new ID"
+        "P-040 is the ID of 2 partnerships, each with its own workbook: 'Riverside Road Safety Partnership' in "
+        "P-040_riverside-road-safety-partnership.xlsx (from last year's P-060_riverside-road-safety-partnership.xlsx) "
+        "and 'Ashcombe Rural Transport Partnership' in P-040_ashcombe-rural-transport-partnership.xlsx (from last "
+        "year's a.xlsx); give one of them a new ID"
     ) in said

@@ -145,7 +145,7 @@ def test_one_workbook_per_in_scope_partnership_named_by_id_and_name(register_fil
     assert sorted(path.name for path in out.iterdir()) == names  # no temporary files left behind
     assert [partnership_id for partnership_id, _ in summary.out_of_scope] == ["P-020"]
     assert summary.rows_without_id == (5,)
-    assert summary.carried_actions == {"P-014": 2, "../../etc/x": 0}
+    assert summary.carried_actions == {"P-014_community-safety-partnership.xlsx": 2, "etc_x_con.xlsx": 0}
     text = "\n".join(summary.summary_lines())
     assert "P-020" in text and "out of scope" in text and "2026" in text and "P-999" in text
 

@@ -91,6 +91,11 @@ class CarriedAction:
         return self.status_now != catalogue.COMPLETE
 
 
+def not_closed(actions: Sequence[CarriedAction]) -> int:
+    """How many of the actions followed are not closed now."""
+    return sum(action.still_open for action in actions)
+
+
 @dataclass(frozen=True)
 class PartnershipChange:
     id: str
@@ -125,6 +130,11 @@ class PartnershipChange:
     #: Last year's Partnership ID of a partnership that took a new one, as rollover asked of two that shared
     #: it, the other keeping it (`followed`); "" for every other.
     id_then: str = ""
+    #: Of a partnership back after a year or more without a return ("back"): the actions open at its last
+    #: review (`last_review`), which rollover from that year's register sent on, each with how it stands
+    #: now, as last year's results.json carries them (`history.no_return`); none for every other. They
+    #: are not among last year's open actions (`carried_actions` and the figures that count them).
+    actions_at_last_review: tuple[CarriedAction, ...] = ()
 
     @property
     def same_under_rules_now(self) -> bool:
@@ -164,7 +174,7 @@ class PartnershipChange:
 
     @property
     def open_carried_actions(self) -> int:
-        return sum(action.still_open for action in self.carried_actions)
+        return not_closed(self.carried_actions)
 
     @property
     def movement(self) -> str | None:
@@ -496,6 +506,9 @@ def compare(current: Mapping[str, Any], previous: Mapping[str, Any], config: Any
                 counted_now=bool(this.get("counted", True)) if this else None,
                 file=str(this.get("file") or "") if this else "",
                 id_then=str(last["id"]) if new_id else "",
+                actions_at_last_review=_carried(_at_last_review(this, previous, now_returns), this, True)
+                if reviewed_before
+                else (),
             )
         )
         this_of.append(this)
@@ -563,6 +576,22 @@ def _last_review(partnership: Mapping[str, Any] | None, year: int) -> int | None
         if isinstance(entry, Mapping) and isinstance(entry.get("year"), int) and entry["year"] < year
     ]
     return max(years, default=None)
+
+
+def _at_last_review(
+    partnership: Mapping[str, Any], previous: Mapping[str, Any], now: Mapping[str, Sequence[Mapping[str, Any]]]
+) -> Mapping[str, Any] | None:
+    """A partnership with no return last year, as its last review left it: its entry of last year's
+    `history.no_return` (its own, as `own_return` takes it; `now` are this year's returns by ID), whose
+    `open_actions` are read as a return's `action_items`; None when last year's results do not carry them."""
+    carried = previous.get("history")
+    carried = carried.get("no_return") if isinstance(carried, Mapping) else None
+    key = id_key(partnership.get("id"))
+    entries = [item for item in carried or () if isinstance(item, Mapping) and id_key(item.get("id")) == key and key]
+    own = own_return(partnership, entries, now.get(key, ())) if entries else None
+    if own is None or not isinstance(own.get("open_actions"), list):
+        return None
+    return {"action_items": [item for item in own["open_actions"] if isinstance(item, Mapping) and item.get("ref")]}
 
 
 def _same_files(current: Mapping[str, Any], previous: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
@@ -695,7 +724,7 @@ def name_key(partnership: Mapping[str, Any]) -> str:
     return values.folded(str(partnership.get("name") or ""))
 
 
-def _open_actions(partnership: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+def open_actions(partnership: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """The actions open at last year's review of a return, which rollover carried into this year's
     workbook: none for an entry out of scope (a return not assessed had its actions rolled over all the same)."""
     if not _in_scope(partnership):
@@ -711,7 +740,7 @@ def _lists_actions(partnerships: Sequence[Mapping[str, Any]]) -> bool:
 
 def _open_count(partnership: Mapping[str, Any]) -> int:
     """For a results.json that counts actions by status without listing them: how many of a return's
-    were open at that review (none for an entry out of scope, as `_open_actions`)."""
+    were open at that review (none for an entry out of scope, as `open_actions`)."""
     counts = partnership.get("actions")
     if not _in_scope(partnership) or not isinstance(counts, Mapping):
         return 0
@@ -759,7 +788,7 @@ def _carried(last: Mapping[str, Any] | None, this: Mapping[str, Any] | None, lis
             action_now=text_now(item) if this is not None and this.get("assessed", True) else "",
             not_in_pack_then=not_in_pack(item),
         )
-        for item in (_open_actions(last) if last and listed else ())
+        for item in (open_actions(last) if last and listed else ())
     )
 
 

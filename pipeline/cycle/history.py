@@ -11,7 +11,8 @@ says so): no partnership is shown another's figures as its own. One that took a 
 asked of two partnerships sharing one, is followed under its old ID (`compare.followed`). A results.json written with its own
 history (a run that was itself given `--previous`) brings its earlier years too, and its
 `history.no_return` the years of every partnership seen in an earlier year with no return that year,
-so giving last year alone is enough once the chain exists. Each of those says the year of its last
+and the actions open at its last review (followed when it comes back: `compare`), so giving last year
+alone is enough once the chain exists. Each of those says the year of its last
 review and the years since with no return; those with none for `NO_RETURN_YEARS` years or more are
 listed, as the year before's change no longer names them.
 
@@ -32,6 +33,7 @@ from pipeline.cycle.compare import (
     followed,
     load_previous,
     name_key,
+    open_actions,
     own_return,
     returns_by_identity,
 )
@@ -224,9 +226,34 @@ def _no_return(
                         "years_without_return": [
                             year for year in known if last_review is not None and year > last_review
                         ],
+                        "open_actions": _open_at_last_review(item, key in given.returns, returns, earlier, last_review),
                     }
                 )
     return [item for key in sorted(found) for item in found[key]]
+
+
+def _open_at_last_review(
+    item: Mapping[str, Any],
+    is_return: bool,
+    returns: Sequence[Mapping[str, Any]],
+    earlier: Sequence[_Year],
+    last_review: int | None,
+) -> list[dict[str, Any]] | None:
+    """The actions open at the last review of a partnership with no return this year (`ref`, `action`,
+    `status`), which rollover from that year's register sends on, so that they are followed when it
+    comes back: from its return (`item` itself, or its own return of that year when given), else as an
+    earlier year carried them; None when neither says (a results.json from before they were carried)."""
+    if not is_return and last_review is not None:
+        given = next((year for year in earlier if year.year == last_review), None)
+        own = own_return(item, given.returns.get(id_key(item.get("id")), ()), returns) if given else None
+        item, is_return = (own, True) if own is not None else (item, False)
+    if is_return:
+        return [
+            {"ref": action.get("ref"), "action": action.get("action"), "status": action.get("status")}
+            for action in open_actions(item)
+        ]
+    carried = item.get("open_actions")
+    return [dict(action) for action in carried if isinstance(action, Mapping)] if isinstance(carried, list) else None
 
 
 def long_without_return(

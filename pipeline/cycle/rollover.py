@@ -22,7 +22,11 @@ latest review, then the first file by name; see `score.partnership_order`), with
 the copy it replaced: an action it left open may have been closed in the return that counted (the
 register lists open actions only, so that would not show), and a risk it kept may have been dropped. Returns of different names are different partnerships that share an ID by mistake: each
 gets its own workbook with its own actions and risks, so none is lost, and the summary asks the policy
-team to give one of them a new ID.
+team, once per ID, to give one of them a new ID.
+
+A register older than last year's (rolled over for a partnership with no return last year, whose open
+actions are in the register of its last review) is named by its year in the summary and the workbooks'
+keywords (`register_words`), and the summary says which reviews it skips.
 
 `read_register` is pure over the file's bytes; `rollover_workbooks` builds workbooks in memory;
 `write_rollover` is the thin layer that reads and writes files.
@@ -36,7 +40,7 @@ import warnings
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, NamedTuple, Sequence
 
 from openpyxl import load_workbook
 from openpyxl.utils.datetime import from_excel
@@ -123,8 +127,25 @@ class Register:
     #: Last year's objectives as its returns listed them (ref, title), folded key -> "O2 Safe communities"
     objectives: dict[tuple[str, str], str] = field(default_factory=dict)
     #: Each partnership whose ID another partnership's return had too: (its unit, last year's returns of
-    #: it), said once the name of the workbook written for it is known (`shared_id_line`).
+    #: it), said once per ID when the names of the workbooks written for them are known (`shared_id_line`).
     shared_ids: tuple[tuple[Unit, tuple[str, ...]], ...] = ()
+
+
+class RegisterWords(NamedTuple):
+    """How the summary and the workbooks name the register rolled over and the review it is of: last
+    year's, or an earlier one (a partnership with no return last year brought back from its last)."""
+
+    register: str  # "last year's register", "the 2024 register"
+    when: str  # "last year", "in 2024"
+    whose: str  # "last year's", "2024's"
+
+
+def register_words(register_year: int | None, year: int) -> RegisterWords:
+    """The words for a register of the review of `register_year` rolled over into workbooks for `year`'s:
+    "last year" for the review before (or a register that does not say which it is of), else its year."""
+    if register_year is None or register_year == year - 1:
+        return RegisterWords("last year's register", "last year", "last year's")
+    return RegisterWords(f"the {register_year} register", f"in {register_year}", f"{register_year}'s")
 
 
 @dataclass(frozen=True)
@@ -133,7 +154,9 @@ class RolloverSummary:
     out_dir: Path
     written: tuple[Path, ...]
     out_of_scope: tuple[tuple[str, str], ...]  # (Partnership ID, name)
-    carried_actions: dict[str, int]  # Partnership ID -> open actions carried into its workbook
+    #: Workbook written (its file name) -> open actions carried into it: two partnerships that share an ID
+    #: have a workbook each.
+    carried_actions: dict[str, int]
     rows_without_id: tuple[int, ...] = ()
     actions_not_carried: tuple[str, ...] = ()
     carried_risks: int = 0
@@ -155,9 +178,10 @@ class RolloverSummary:
         return sum(self.carried_actions.values())
 
     def summary_lines(self) -> list[str]:
+        words = register_words(self.register_year, self.year)
         lines = [
             f"Wrote {values.counted(len(self.written), 'workbook')} for the {self.year} review to {self.out_dir}, "
-            f"Register pre-filled from last year, assessment answers blank.",
+            f"Register pre-filled as answered {words.when}, assessment answers blank.",
             f"Carried {values.counted(self.actions_carried, 'open action')} into the Improvement sheets "
             f"of {values.counted(sum(1 for count in self.carried_actions.values() if count), 'workbook')}.",
         ]
@@ -168,12 +192,20 @@ class RolloverSummary:
                 f"{'that same review' if self.year == self.register_year else 'an earlier one'}: for next "
                 f"year's, give --year {self.register_year + 1}."
             )
+        elif self.register_year is not None and self.year > self.register_year + 1:
+            # Meant for a partnership with no return since (its actions are in its last register), or a slip.
+            skipped = " and ".join(str(year) for year in range(self.register_year + 1, self.year))
+            lines.append(
+                f"The register is of the {self.register_year} review, not of {skipped}'s: these workbooks carry "
+                f"the answers, open actions and own risks of {self.register_year}. For a partnership returned "
+                f"since, roll over from the register.xlsx of its latest review instead."
+            )
         if self.carried_risks:
             lines.append(
                 f"Brought back {values.counted(self.carried_risks, 'risk')} officers added below R09, ratings blank."
             )
         if self.returned_twice:
-            lines.append(f"Partnership IDs on two returns last year: {'; '.join(self.returned_twice)}.")
+            lines.append(f"Partnership IDs on two returns {words.when}: {'; '.join(self.returned_twice)}.")
         if self.to_check:
             lines.append(f"Carried as typed, for the officer to correct: {'; '.join(self.to_check)}.")
         if self.out_of_scope:
@@ -206,7 +238,7 @@ class RolloverSummary:
             )
         if self.no_objective_kept:
             lines.append(
-                "None of last year's objectives is on the list these workbooks ask about: if the council's "
+                f"None of {words.whose} objectives is on the list these workbooks ask about: if the council's "
                 "objectives have not changed, make them again with --config and the council's configuration file."
             )
         return lines
@@ -249,15 +281,18 @@ def write_rollover(
     written = []
     carried = {}
     written_for = {partnership.unit: path.name for partnership, path, _ in planned}
+    by_id: dict[str, list[tuple[Unit, tuple[str, ...]]]] = defaultdict(list)
+    for unit, files in register.shared_ids:
+        by_id[unit[0]].append((unit, files))
     shared = [
-        shared_id_line(register.partnerships, unit, written_for.get(unit, ""), files)
-        for unit, files in register.shared_ids
+        shared_id_line(register.partnerships, units, written_for, register_words(register.year, year))
+        for units in by_id.values()
     ]
     for partnership, path, data in planned:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, data)
         written.append(path)
-        carried[partnership.id] = carried.get(partnership.id, 0) + len(partnership.actions)
+        carried[path.name] = len(partnership.actions)
     listed = {_objective_key(item.ref, item.title) for item in objectives}
     answered = Counter(
         key
@@ -298,17 +333,32 @@ def _register_order(entry: tuple[int, dict[str, Any], dict[str, Any]]) -> tuple:
     )
 
 
-def shared_id_line(partnerships: Sequence[Partnership], unit: Unit, written: str, files: Sequence[str]) -> str:
-    """'P-040 is also the ID of another partnership: 'Riverside ...' has its own workbook,
-    P-040_riverside....xlsx (from last year's P-060_riverside....xlsx); give one of them a new ID': the
-    workbook named is the one written for it this year, where the officer will change the ID."""
-    partnership = next(item for item in partnerships if item.unit == unit)
-    from_files = [name for name in files if name != written]
+def shared_id_line(
+    partnerships: Sequence[Partnership],
+    shared: Sequence[tuple[Unit, Sequence[str]]],
+    written_for: Mapping[Unit, str],
+    words: RegisterWords,
+) -> str:
+    """Once for an ID that partnerships of different names share (`shared`: each one's unit and its
+    returns' files): 'P-040 is the ID of 2 partnerships, each with its own workbook: 'Ashcombe ...' in
+    P-040_ashcombe....xlsx and 'Riverside ...' in P-040_riverside....xlsx (from last year's
+    P-060_riverside....xlsx); give one of them a new ID': each workbook named is the one written for it
+    this year, where the officer will change the ID."""
+    said = []
+    for unit, files in shared:
+        partnership = next(item for item in partnerships if item.unit == unit)
+        written = written_for.get(unit, "")
+        from_files = [name for name in files if name != written]
+        said.append(
+            f"'{partnership.name}' in {written}"
+            + (f" (from {words.whose} {', '.join(from_files)})" if from_files else "")
+        )
+    first = next(item for item in partnerships if item.unit == shared[0][0])
+    if len(said) == 1:  # the other is out of scope, not rolled over
+        return f"{first.id} is also the ID of another partnership: {said[0]}; give one of them a new ID"
     return (
-        f"{partnership.id} is also the ID of another partnership: '{partnership.name}' has its own workbook, "
-        f"{written}"
-        + (f" (from last year's {', '.join(from_files)})" if from_files else "")
-        + "; give one of them a new ID"
+        f"{first.id} is the ID of {values.counted(len(shared), 'partnership')}, each with its own workbook: "
+        f"{', '.join(said[:-1])} and {said[-1]}; give one of them a new ID"
     )
 
 
@@ -404,7 +454,9 @@ def rollover_workbooks(
         fill(workbook, register=prefilled, improvement=partnership.actions, risks=partnership.risks, objectives=answers)
         _keep_as_text(workbook)
         workbook.properties.title = f"Partnership review {year}: {partnership.id} {partnership.name}".strip()
-        workbook.properties.keywords = f"{review_year_keywords(year)}; rolled over from last year's register"
+        workbook.properties.keywords = (
+            f"{review_year_keywords(year)}; rolled over from {register_words(register.year, year).register}"
+        )
         yield partnership, workbook
 
 

@@ -30,8 +30,10 @@ from pipeline.cycle.compare import (
     NOT_CARRIED_OVER,
     SECOND_RETURN,
     STATUS_UNREAD,
+    CarriedAction,
     Comparison,
     PartnershipChange,
+    not_closed,
 )
 from pipeline.files.names import slug
 from pipeline.findings import RULES, ValidationReport
@@ -1150,9 +1152,10 @@ def profile_change(
     if change.status == "new":
         # Under a new ID: last year's open actions of the partnership it was are followed here.
         ended = next((old.id for new, old in comparison.ids_changed if new is change), None)
-        return {"kind": "new", "ended": ended, **_carried_rows(change), "open_unlisted": None}
+        return {"kind": "new", "ended": ended, **_carried_rows(change.carried_actions), "open_unlisted": None}
     if change.status == "back":
-        return {"kind": "back", "last_review": change.last_review}
+        # Rolled over from the register of its last review: those actions are followed here.
+        return {"kind": "back", "last_review": change.last_review, **_carried_rows(change.actions_at_last_review)}
     return {
         "kind": "continuing",
         "id_then": change.id_then,
@@ -1176,13 +1179,14 @@ def profile_change(
                 points_rated(change.assurance_then, change.assurance_now, rag, "assurance"),
             ),
         ],
-        **_carried_rows(change),
+        **_carried_rows(change.carried_actions),
         "open_unlisted": change.open_actions_then,
     }
 
 
-def _carried_rows(change: PartnershipChange) -> dict[str, Any]:
-    """Last year's open actions of a partnership, each with how it stands now, and how many are not closed."""
+def _carried_rows(carried: Sequence[CarriedAction]) -> dict[str, Any]:
+    """A partnership's actions open at an earlier review (last year's, or its last before a year without
+    a return), each with how it stands now, and how many are not closed."""
     areas = {area.ref: area.text for area in catalogue.AREAS}
     return {
         "actions": [
@@ -1202,9 +1206,9 @@ def _carried_rows(change: PartnershipChange) -> dict[str, Any]:
                     else "Still open (its status is not on the list)",
                 ),
             }
-            for action in change.carried_actions
+            for action in carried
         ],
-        "open": change.open_carried_actions,
+        "open": not_closed(carried),
     }
 
 
