@@ -322,6 +322,7 @@ def test_the_moves_of_the_year_add_up_when_an_id_is_still_shared(tmp_path):
     assert sum(change["rag_now"].values()) == 2
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_the_actions_of_a_partnership_back_after_years_without_a_return_are_followed(tmp_path):
     """P-001 had I03, I05 and I14 open in 2024, no return in 2025, was rolled over from the 2024 register
     into 2026 and returned: its 2026 entry followed none of them (`carried_actions` []), and its profile

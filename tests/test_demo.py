@@ -320,6 +320,7 @@ def _partnerships(*args: str):
     return CliRunner().invoke(cli, list(args))
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_a_demonstration_does_not_replace_the_councils_year_nor_stand_for_one(tmp_path):
     """`make report` with no workbook in input/ runs the demo into output/<year>/: it replaced a pack
     made from the council's returns there, and the next real year, given `--previous output`, compared

@@ -216,6 +216,7 @@ def test_an_officers_comments_stay_and_ours_go_first_one_box_a_cell(first_round,
     assert sheet[PURPOSE].fill.fgColor.rgb == ERROR_COLOUR and sheet[EMAIL].value == "not an email"
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_a_corrected_copy_shows_only_the_new_rounds_marks_once(first_round, tmp_path):
     _, first = first_round
 

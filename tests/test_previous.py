@@ -749,6 +749,7 @@ def _shared_id_years(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_a_partnership_given_a_new_id_as_rollover_asked_is_followed_into_it(tmp_path):
     """Two partnerships shared P-040; rollover asked for a new ID and Riverside's officer gave P-060,
     Ashcombe keeping P-040. The pack listed P-040 Riverside as returned last year but not this year and
@@ -787,6 +788,7 @@ def test_a_partnership_given_a_new_id_as_rollover_asked_is_followed_into_it(tmp_
     assert "Last year's open actions (2), and how each stands now: 1 closed, 1 not closed." in p060_profile
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_last_years_open_actions_say_what_they_count_beyond_last_years_pack(tmp_path):
     """'4 improvement actions were open at last year's review' where last year's pack showed 1 open: the
     other 3 were the uncounted second return's and one whose status could not be read. The figure now
@@ -800,6 +802,7 @@ def test_last_years_open_actions_say_what_they_count_beyond_last_years_pack(tmp_
     ) in section
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_rollover_names_the_workbook_it_writes_for_a_partnership_sharing_an_id(tmp_path):
     """templates --from-register named last year's return of Riverside
     (P-060_riverside-road-safety-partnership.xlsx) as 'its own workbook', where the workbook it wrote

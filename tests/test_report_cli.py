@@ -228,6 +228,7 @@ def test_a_year_with_no_partnership_to_assess_still_makes_its_pack(tmp_path, ret
     )  # no partnership has answered on the objectives: nothing to say
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_a_name_in_a_script_the_charts_font_lacks_says_nothing_of_fonts_on_the_console(tmp_path):
     """A partnership named in Chinese printed matplotlib's 'Glyph 20013 ... missing from font(s)
     DejaVu Sans' warning once for each character: a library's words on the policy team's console."""

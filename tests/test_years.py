@@ -385,6 +385,7 @@ def two_years(root: Path) -> tuple[dict, str]:
     return change, re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_a_partnership_whose_id_was_typed_differently_is_pointed_out(tmp_path):
     """P-001 returned as 'P001' this year reads as one partnership ended and another new: the pack says
     they share a name and asks for the ID to be corrected, so that the years are matched."""
@@ -559,6 +560,7 @@ def test_rollover_names_a_partnership_without_a_return_for_two_years(two_years_w
     ) in lines
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_a_second_return_of_an_id_keeps_its_own_years(tmp_path):
     """Two partnerships returned under P-003 in 2026 (Partnership 3 counted, "Another body" out of scope)
     and again in 2027, with a third, "Third body": each 2027 profile showed the counted return's 2026
