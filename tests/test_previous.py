@@ -120,7 +120,7 @@ def years(tmp_path_factory):
     first = run(year_one(root / "returns-2026"), root / "2026", "2026-04-30", "--no-pdf")
     assert first.exit_code == 0, first.output
     inputs = year_two(root / "returns-2027")
-    compared = run(inputs, root / "2027", "2027-04-30", "--previous", str(root / "2026"))  # the one PDF
+    compared = run(inputs, root / "2027", "2027-04-30", "--no-pdf", "--previous", str(root / "2026"))
     assert compared.exit_code == 0, compared.output
     alone = run(inputs, root / "2027-alone", "2027-04-30", "--no-pdf")
     assert alone.exit_code == 0, alone.output
@@ -291,10 +291,12 @@ def test_the_comparison_is_reproducible(years, tmp_path):
 
 
 @pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
-def test_the_pdf_shows_the_change(years):
+def test_the_pdf_shows_the_change(years, tmp_path):
     from pypdf import PdfReader
 
-    text = "\n".join(page.extract_text() or "" for page in PdfReader(years / "2027" / "review_pack.pdf").pages)
+    result = run(years / "returns-2027", tmp_path / "2027", "2027-04-30", "--previous", str(years / "2026"))
+    assert result.exit_code == 0, result.output
+    text = "\n".join(page.extract_text() or "" for page in PdfReader(tmp_path / "2027" / "review_pack.pdf").pages)
     assert "Change since 2026" in text and "New this year" in text and "Risk movement" in text
 
 
