@@ -124,6 +124,18 @@ class Question(_Item):
     section_number: int
     section: str
     text: str
+    yes_means: str = ""  # what Yes means where "the arrangement is in place" does not fit the question
+
+
+#: Questions asked the other way round from the rest: what each Status means for them, so that Yes is
+#: the answer that gives assurance, as for every other question.
+YES_MEANS = {
+    "1d": (
+        "For 1d, Yes: the partnership has been compared with other ways of serving the public and is still "
+        "the best of them (say how in Evidence). No: that has not been looked at, or a better way was found "
+        "(consider an action)."
+    ),
+}
 
 
 CHECKLIST_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -199,7 +211,7 @@ CHECKLIST_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 QUESTIONS: tuple[Question, ...] = tuple(
-    Question(f"{number}{letter}", number, section, text)
+    Question(f"{number}{letter}", number, section, text, YES_MEANS.get(f"{number}{letter}", ""))
     for number, (section, texts) in enumerate(CHECKLIST_SECTIONS, start=1)
     for letter, text in zip("abcdefghij", texts)
 )

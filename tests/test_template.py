@@ -519,3 +519,15 @@ def test_the_next_review_date_says_a_date_filled_in_is_this_reviews(workbook):
     row = catalogue.REGISTER_ROWS["next_review"]
     guidance = workbook[catalogue.REGISTER.name][f"C{row}"].value
     assert "A date filled in for you is this review's: change it once this review is done." in guidance
+
+
+def test_question_1d_says_which_answer_gives_assurance(workbook):
+    """1d asks "Can we identify a better way of serving the public": read with the Guide's Yes ("the
+    arrangement is in place"), an officer who had found a better way answered Yes and gave the
+    partnership full assurance. Its Status cell and the Guide say what Yes and No mean for it."""
+    row = catalogue.CHECKLIST_ROWS["1d"]
+    [status] = [item for item in validations_at(workbook[catalogue.CHECKLIST.name], f"D{row}") if item.type == "list"]
+    assert status.prompt.startswith("For 1d, Yes: the partnership has been compared with other ways")
+    assert "or a better way was found" in status.prompt
+    guide = [tuple(cell.value for cell in row[:2]) for row in workbook[catalogue.GUIDE_SHEET].iter_rows()]
+    assert ("Question 1d", catalogue.YES_MEANS["1d"]) in guide

@@ -278,6 +278,8 @@ def _guide(sheet: Worksheet, version: int, scoring: Scoring, tiers: tuple[Tier, 
     for topic, meanings in catalogue.ANSWER_MEANINGS.items():
         rows.append((topic, "", _BOLD))
         rows.extend((answer, meaning, _BODY) for answer, meaning in meanings)
+        if topic == "Checklist status":  # and for the questions asked the other way round
+            rows.extend((f"Question {q.ref}", q.yes_means, _BODY) for q in catalogue.QUESTIONS if q.yes_means)
     rows += [
         ("What is a partnership?", "", _HEADING_FONT),
         ("Definition", f"\u201c{catalogue.DEFINITION}\u201d", _BODY),
@@ -412,6 +414,7 @@ def _checklist(sheet: Worksheet) -> None:
             (question.text, question.section), (widths["Question"], widths["Section"]), minimum_lines=2
         )
     rows = catalogue.CHECKLIST_ROWS.values()
+    plain = [catalogue.CHECKLIST_ROWS[question.ref] for question in catalogue.QUESTIONS if not question.yes_means]
     _validate(
         sheet,
         _list_validation(
@@ -419,8 +422,15 @@ def _checklist(sheet: Worksheet) -> None:
             "Status",
             "How far is this in place? Yes and Partly need Evidence. The Guide sheet says what each answer means.",
         ),
-        _cells(layout, "Status", rows),
+        _cells(layout, "Status", plain),
     )
+    for question in catalogue.QUESTIONS:
+        if question.yes_means:  # a question asked the other way round says what its answers mean
+            _validate(
+                sheet,
+                _list_validation(catalogue.CHECKLIST_STATUSES, "Status", question.yes_means),
+                _cells(layout, "Status", [catalogue.CHECKLIST_ROWS[question.ref]]),
+            )
     _validate(
         sheet,
         _prompt_only("Evidence", "What shows this is in place: a document, minute, report or decision, with its date."),
