@@ -340,3 +340,18 @@ def test_each_register_value_has_its_one_field_as_header(packs):
     for table in tables:
         for row in re.findall(r"<tr>.*?</tr>", table, flags=re.S):
             assert row.count("<th") == 1 and row.count("<td") == 1, row
+
+
+def test_every_link_says_where_it_goes_out_of_its_sentence(packs):
+    """A screen reader's list of links read "appendix" for the tiers' method, and the summary sent its
+    reader "(see below)": a link's words (with its hidden ones) now name what it reaches, and nothing
+    points only "below" or "above"."""
+    page = packs["with change"].read_text(encoding="utf-8")
+    vague = {"appendix", "here", "click here", "more", "below", "above", "link", "this"}
+    links = [
+        " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split())
+        for text in re.findall(r"<a\b[^>]*>(.*?)</a>", page, flags=re.S)
+    ]
+    assert links and not [text for text in links if text.casefold() in vague]
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    assert "(see below)" not in text and "(see above)" not in text
