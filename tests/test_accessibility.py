@@ -355,3 +355,21 @@ def test_every_link_says_where_it_goes_out_of_its_sentence(packs):
     assert links and not [text for text in links if text.casefold() in vague]
     text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
     assert "(see below)" not in text and "(see above)" not in text
+
+
+def test_every_picture_is_named_by_its_title_and_described_by_its_words(packs):
+    """The shared organisations' picture put its 400 characters of words in an aria-label, where the
+    other pictures are named by their <title> and described by their <desc> (a reader hears the name,
+    then may ask for the description): it is now described as they are."""
+    page = packs["with change"].read_text(encoding="utf-8")
+    pictures = re.findall(r'<svg\b[^>]*role="img"[^>]*>.*?</svg>', page, flags=re.S)
+    assert any("shared_organisations-desc" in svg for svg in pictures)
+    for svg in pictures:
+        opening = svg[: svg.index(">")]
+        assert "aria-label=" not in opening
+        named, told = (
+            re.search(r'aria-labelledby="([^"]+)"', opening),
+            re.search(r'aria-describedby="([^"]+)"', opening),
+        )
+        assert named and told, opening[:200]
+        assert f'<title id="{named.group(1)}">' in svg and f'<desc id="{told.group(1)}">' in svg

@@ -164,7 +164,7 @@ def test_the_pack_shows_the_network_words_table_and_pairs(runs):
     section = page[page.index('<section class="shared" id="shared">') :]
     section = section[: section.index("</section>")]
     assert re.search(
-        r'<svg role="img" aria-label="3 of the \d+ partner organisations named sit on two or more of '
+        r'<desc id="shared_organisations-desc">3 of the \d+ partner organisations named sit on two or more of '
         r"the 4 partnerships in scope",
         section,
     )

@@ -121,7 +121,7 @@ def render_charts(
             try:
                 draw(fig)
                 svg = _unique_ids(_svg(fig, CHART_TITLES[name]), name)
-                charts[name] = _described(svg, name, CHART_TITLES[name], figures[name].summary)
+                charts[name] = described(svg, name, CHART_TITLES[name], figures[name].summary)
             finally:
                 plt.close(fig)
     return charts
@@ -168,7 +168,7 @@ def _svg(fig, title: str) -> str:
     return text[text.index("<svg") :]
 
 
-def _described(svg: str, name: str, title: str, summary: str) -> str:
+def described(svg: str, name: str, title: str, summary: str) -> str:
     """The chart as one image for screen readers: `role="img"`, named by its heading (<title>) and
     described by its text alternative (<desc>), in place of matplotlib's bare <title>."""
     svg = re.sub(r"\s*<title>.*?</title>", "", svg, count=1, flags=re.S)

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 import pipeline
 from pipeline import catalogue, values
@@ -52,7 +52,7 @@ from pipeline.formats import (
     rounded,
     average_score,
 )
-from pipeline.pack.charts import CHART_TITLES, NETWORK_CHART, NETWORK_TITLE, marks_movement, network_picture
+from pipeline.pack.charts import CHART_TITLES, NETWORK_CHART, NETWORK_TITLE, described, marks_movement, network_picture
 from pipeline.pack.results import file_counts
 from pipeline.pack.trend import DRAWN, has_points, shown, trend_svg
 from pipeline.records import IgnoredFile, Workbook, is_demo
@@ -642,7 +642,7 @@ def network_section(
         "name": NETWORK_CHART,
         "summary": summary,
         "caption": network_caption(network, picture),
-        "svg": Markup(_inline_svg(svg).replace("<svg ", f'<svg role="img" aria-label="{escape(summary)}" ', 1)),
+        "svg": Markup(described(_inline_svg(svg), NETWORK_CHART, NETWORK_TITLE, summary)) if svg else Markup(""),
         "partnerships": len(network.members),
         "organisations": network.organisations,
         "shared": [
