@@ -46,6 +46,7 @@ class RuleCode(StrEnum):
     REGISTER_DUPLICATE_ID = "register.duplicate_id"
     REGISTER_REVIEW_OVERDUE = "register.review_overdue"
     REGISTER_NEXT_REVIEW_EARLY = "register.next_review_early"
+    REGISTER_NEXT_REVIEW_LATE = "register.next_review_late"
     REGISTER_NOT_PROPORTIONATE = "register.not_proportionate"
     REGISTER_ONE_PARTNER = "register.one_partner"
     SCOPE_EXCLUDED = "scope.excluded"
@@ -241,6 +242,14 @@ RULES: dict[RuleCode, Rule] = {
             "Next review date earlier than Review completed on",
             "The next review date, {next}, is before this review was completed on {completed}. Set the date "
             "of the next review (usually a year after this one).",
+        ),
+        Rule(
+            RuleCode.REGISTER_NEXT_REVIEW_LATE,
+            WARNING,
+            "Next review date more than 18 months after Review completed on (or the as-of date, when the "
+            "review is not completed): the council reviews every partnership each year",
+            "The next review date, {next}, is more than a year and a half after {after}: the council reviews "
+            "every partnership each year. Set the date of the next review (usually a year after this one).",
         ),
         Rule(
             RuleCode.REGISTER_ONE_PARTNER,

@@ -173,3 +173,17 @@ def test_a_date_formula_filled_down_is_quoted_and_its_today_is_said(tmp_path):
     for cell in cells:
         assert found[cell].value == "=TODAY()+30", cell
         assert "changes each time the workbook is saved" in found[cell].message, cell
+
+
+def test_a_next_review_years_ahead_is_a_warning(tmp_path):
+    """A next review five years away passed with no word, though the council reviews every partnership
+    each year (the Register's guidance says so): most likely the year typed wrong."""
+    completed = {"review_completed_on": dt.date(2026, 4, 15)}
+    assert findings(tmp_path, register={"next_review": dt.date(2031, 3, 31), **completed}) == {
+        ("Register", "B21", "register.next_review_late")
+    }
+    assert findings(tmp_path, register={"next_review": dt.date(2027, 10, 15), **completed}) == set()  # 18 months
+    # Not completed yet: counted from the as-of date.
+    assert findings(tmp_path, register={"next_review": dt.date(2028, 3, 31), "review_completed_on": None}) >= {
+        ("Register", "B21", "register.next_review_late")
+    }

@@ -82,6 +82,7 @@ PUBLISHED = (
     "register.duplicate_id",
     "register.review_overdue",
     "register.next_review_early",
+    "register.next_review_late",
     "register.not_proportionate",
     "register.one_partner",
     "scope.excluded",

@@ -180,13 +180,18 @@ def test_every_cell_rule_of_the_contract_is_produced(broken, complete, folder):
         CONFIG,
     )
     other = dataclasses.replace(other, objectives_list="OBJ-000000000000")
+    late = load_workbook_file(
+        write_workbook(folder / "late.xlsx", partnership_id="P-008", register={"next_review": dt.date(2031, 3, 31)}),
+        folder,
+        CONFIG,
+    )
     formulas = dataclasses.replace(
         complete,
         file="formulas.xlsx",
         formulas={("Register", "B22"): "=TODAY()", ("Improvement", "F15"): "=TODAY()+30"},
     )
     report = check(
-        [broken, complete, copy, early, excluded, previous, none, other, formulas, in_register],
+        [broken, complete, copy, early, excluded, previous, none, other, formulas, in_register, late],
         as_of=AS_OF,
         config=CONFIG,
     )

@@ -9,6 +9,7 @@ chooses the code, the cell and the template's fields.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from collections import defaultdict
@@ -213,6 +214,30 @@ def next_review_early(workbook: Workbook, as_of: dt.date, config: Config) -> Ite
         yield _register_finding(
             RuleCode.REGISTER_NEXT_REVIEW_EARLY, workbook, entry, next=uk_date(due), completed=uk_date(done)
         )
+
+
+#: A next review this many months or more after the review (or the as-of date) is not the yearly one.
+LATE_REVIEW_MONTHS = 18
+
+
+def next_review_late(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
+    """A next review date set years ahead ('31/03/2031'): the council reviews every partnership each
+    year, so a date more than `LATE_REVIEW_MONTHS` after this review (or the as-of date, when it is not
+    completed) is most likely a slip of the year."""
+    entry, completed = workbook.register.get("next_review"), workbook.register.get("review_completed_on")
+    due = values.date(entry.value) if entry else None
+    done = values.date(completed.value) if completed else None
+    after = done if isinstance(done, dt.date) else as_of
+    if isinstance(due, dt.date) and due > _months_after(after, LATE_REVIEW_MONTHS):
+        said = f"this review, completed on {uk_date(done)}" if after is done else uk_date(as_of)
+        yield _register_finding(RuleCode.REGISTER_NEXT_REVIEW_LATE, workbook, entry, next=uk_date(due), after=said)
+
+
+def _months_after(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later (the month's last day where it has no such day)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def one_partner(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
@@ -512,6 +537,7 @@ REGISTER_RULES: tuple[Check, ...] = (
     date_formulas,
     review_overdue,
     next_review_early,
+    next_review_late,
     one_partner,
     scope_excluded,
 )
