@@ -1,3 +1,3 @@
 """Partnership review: the council's yearly review of its partnerships, from workbooks to pack."""
 
-__version__ = "1.7.0"
+__version__ = "1.8.0"
