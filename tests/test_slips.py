@@ -426,3 +426,69 @@ def test_cells_merged_outside_the_answers_read_are_no_finding(tmp_path):
 
     workbook, found = load(tmp_path, edit)
     assert set(found) == {("Risks", "A25", "sheet.other_table")}
+
+
+#: What a literal reading types, as Excel stores it: a quote at the start of a cell is Excel's marker of
+#: text and is not kept; one anywhere else is.
+def typed_in_excel(text: str) -> str:
+    return text[1:] if text.startswith("'") else text
+
+
+def sort_improvement_by_answer(book):
+    """An officer sorting the improvement tool by its Answer column, No first."""
+    sheet = book["Improvement"]
+    rows = [[cell.value for cell in sheet[row]][:7] for row in range(2, sheet.max_row + 1)]
+    rows = [cells for cells in rows if cells[0]]
+    rows.sort(key=lambda cells: str(cells[2]))
+    for row, cells in enumerate(rows, start=2):
+        for column, value in enumerate(cells, start=1):
+            sheet.cell(row, column).value = value
+
+
+@pytest.mark.parametrize(
+    "sheet, edit, answers, left",
+    [
+        # The field is quoted in the message: typed with its quotes, Excel keeps the closing one.
+        (
+            "Register",
+            lambda book: book["Register"].delete_rows(catalogue.REGISTER_ROWS["lead_officer_email"]),
+            {"B": "ann@council.gov.uk"},
+            [],
+        ),
+        # I07's words begin with a quote ("'Rules of engagement' (eg ..."), which Excel takes for its marker.
+        ("Improvement", "I07", {"C": "Yes"}, ["sheet.rows_moved"]),
+    ],
+)
+def test_a_deleted_row_put_back_as_typed_in_excel_leaves_no_error(tmp_path, sheet, edit, answers, left):
+    """Followed to the letter in Excel, putting back the Register's 'Lead officer email' (typed with the
+    quotes the message gives it) or a sorted improvement tool's I07 (whose words Excel stored without
+    their first quote) gave the same error again: the key and words are matched with or without quotes."""
+    improvement = {
+        "I03": {"Answer": "No", "Action": "Fix three", "Action owner": "Al", "Due date": dt.date(2026, 9, 30)}
+    }
+
+    def deleted(book):
+        if callable(edit):
+            edit(book)
+        else:
+            rows = book[sheet]
+            rows.delete_rows(next(row for row in range(2, rows.max_row + 1) if rows.cell(row, 1).value == edit))
+            sort_improvement_by_answer(book)
+
+    workbook, found = load(tmp_path, deleted, improvement=improvement)
+    [(_, cell, rule)] = [key for key in found if key[2] == "sheet.layout"]
+    told = PUT_BACK.search(found[sheet, cell, rule].message)
+    assert told, found[sheet, cell, rule].message
+    typed_key = re.search(r"type (.+?) in [A-Z]+\d+ and", found[sheet, cell, rule].message).group(1)
+
+    def put_back_in_excel(book):
+        deleted(book)
+        row = int(told["row"])
+        book[sheet].insert_rows(row)
+        book[sheet][told["key_cell"]] = typed_in_excel(typed_key)
+        book[sheet][told["text_cell"]] = typed_in_excel(told["text"])
+        for column, answer in answers.items():
+            book[sheet][f"{column}{row}"] = answer
+
+    workbook, found = load(tmp_path, put_back_in_excel, improvement=improvement)
+    assert workbook.assessed and sorted(rule for _, _, rule in found) == left, [item.message for item in found.values()]

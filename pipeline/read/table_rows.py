@@ -71,6 +71,18 @@ def _fold(value: object) -> str:
     return (value if type(value) is str else values.text(value)).casefold()
 
 
+#: Quotation marks, which a key or a template's words may be typed with or without: a finding quotes
+#: them ("type 'Lead officer email' in A7"), and Excel keeps a quote typed at the end but takes one at
+#: the start for its text marker ("'Rules of engagement' (eg ..." is stored without its first ').
+_QUOTES = "'\"\u2018\u2019\u201c\u201d"
+_NO_QUOTES = str.maketrans("", "", _QUOTES)
+
+
+def _key(value: object) -> str:
+    """A row's key as it is matched: case and the quotes around it left out."""
+    return _fold(value).strip(_QUOTES)
+
+
 def find_header(get: Callable[[int, int], object], headers: Sequence[str], header_row: int) -> int:
     """The row holding every header, where the template has it or (rows inserted above it) lower down."""
 
@@ -124,10 +136,12 @@ def locate(
     first, last = header_row + 1, max(last_row, header_row + len(items))
     by_key: dict[str, list[int]] = {}
     for row in range(first, last + 1):
-        by_key.setdefault(_fold(get(row, key_column)), []).append(row)
+        by_key.setdefault(_key(get(row, key_column)), []).append(row)
 
     def holds_text(row: int, item: Item) -> bool:
-        return bool(item.text) and item.text.casefold() in _fold(get(row, text_column))
+        return bool(item.text) and item.text.casefold().translate(_NO_QUOTES) in _fold(get(row, text_column)).translate(
+            _NO_QUOTES
+        )
 
     if all(expected[item.key] in by_key.get(item.key.casefold(), ()) for item in items):
         return Located(expected, tuple(slips), header_row, True)
