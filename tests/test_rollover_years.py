@@ -98,3 +98,16 @@ def test_a_register_older_than_last_years_is_named_by_its_year(tmp_path):
     assert "Partnership IDs on two returns last year: " in "\n".join(lines)
     book = openpyxl.load_workbook(tmp_path / "2025" / "P-006_safer-communities-partnership-p-006.xlsx")
     assert book.properties.keywords == "review year 2025; rolled over from last year's register"
+
+
+def test_an_id_three_partnerships_share_asks_for_two_new_ids(tmp_path):
+    """Three partnerships on P-050: 'give one of them a new ID' left two of them still sharing it."""
+    returns = tmp_path / "in"
+    for file, name in (("a.xlsx", "Ashcombe Arts Trust"), ("b.xlsx", "Brookside Food Bank"), ("c.xlsx", "Cove Forum")):
+        write_workbook(returns / file, partnership_id="P-050", register={"name": name})
+    run("report", str(returns), "--out", str(tmp_path / "out"), "--as-of", "2026-04-30", "--no-pdf")
+    output = " ".join(
+        run("templates", "--from-register", str(tmp_path / "out" / "register.xlsx"), "--out", str(tmp_path / "x"))
+    )
+    assert "P-050 is the ID of 3 partnerships, each with its own workbook" in output
+    assert "give all but one of them a new ID" in output and "give one of them a new ID" not in output

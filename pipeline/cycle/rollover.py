@@ -358,7 +358,7 @@ def shared_id_line(
         return f"{first.id} is also the ID of another partnership: {said[0]}; give one of them a new ID"
     return (
         f"{first.id} is the ID of {values.counted(len(shared), 'partnership')}, each with its own workbook: "
-        f"{', '.join(said[:-1])} and {said[-1]}; give one of them a new ID"
+        f"{', '.join(said[:-1])} and {said[-1]}; give {'one' if len(shared) == 2 else 'all but one'} of them a new ID"
     )
 
 
