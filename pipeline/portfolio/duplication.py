@@ -13,7 +13,8 @@ to check when either
   compared letter by letter (rapidfuzz's ratio of their words, case, punctuation and common words left
   out, and never alike when their numbers or points of the compass differ), at least `duplication.near_identical` (`near_identical`). Two partnerships of one name are the likeliest
   duplicates of all, even when their officers list different partners or two service areas lead them
-  (one partnership returned by two services under two IDs). A purpose alone does not make a
+  (one partnership returned by two services under two IDs); names nearly the same pair only within a
+  service area ("Carers" and "Careers" boards of two services are two partnerships). A purpose alone does not make a
   pair: partnerships of one kind (a community safety partnership in each district) often share their
   purpose word for word, and are told apart by their partners.
 
@@ -180,9 +181,10 @@ def membership_graph(partnerships: Sequence[Member], names: Resolver) -> nx.Grap
 
 
 def possible_duplicates(graph: nx.Graph, display: dict[str, str], config: Config) -> list[PossibleDuplicate]:
-    """Pairs in the same service area sharing enough organisations whose purposes read alike, and pairs
-    whose names are the same or nearly so, whichever service areas lead them (one partnership returned by
-    two services under two IDs is the likeliest duplicate of all); each with why it is listed."""
+    """Pairs in the same service area sharing enough organisations whose purposes read alike or whose
+    names are nearly the same, and pairs of the same name whichever service areas lead them (one
+    partnership returned by two services under two IDs is the likeliest duplicate of all); each with why
+    it is listed."""
     rules = config.duplication
     nodes = sorted(node for node, kind in graph.nodes(data="kind") if kind == "partnership")
     by_area: dict[str, list] = {}
@@ -204,11 +206,14 @@ def possible_duplicates(graph: nx.Graph, display: dict[str, str], config: Config
             for first, second, weight in pairs.edges(data="weight")
             if weight >= rules.min_shared_organisations and words[first] and words[second]
         }
+    # Names nearly the same within a service area; across two, only the same name ("Carers" and
+    # "Careers" boards of two services are two partnerships, not one returned twice).
     names = {
         (nodes[one], nodes[other]): score
         for (one, other), score in near_identical(
             [graph.nodes[node]["member"].name for node in nodes], rules.near_identical
         ).items()
+        if score == 1 or _area(graph.nodes[nodes[one]]["member"]) == _area(graph.nodes[nodes[other]]["member"])
     }
     found = []
     for first, second in sorted(alike | set(names)):
