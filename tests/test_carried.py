@@ -169,6 +169,7 @@ def test_rollover_names_the_partnerships_with_no_return_this_year(years, tmp_pat
     )
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_an_action_written_over_with_another_is_shown_with_what_it_now_reads(tmp_path):
     """Rollover puts last year's open action on its area's row; the officer finished it and wrote this
     year's new action over it, Not started. The profile showed last year's action "In progress ->
@@ -209,6 +210,7 @@ def test_an_action_written_over_with_another_is_shown_with_what_it_now_reads(tmp
     ) in text
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_the_actions_of_a_second_partnership_on_a_shared_id_follow_it_while_the_id_stays_shared(tmp_path):
     """Alpha and Beta both returned S-1 in 2026 (Alpha's later review counted) and kept it in 2027.
     Rollover carried Beta's two open actions into Beta's workbook, where its officer closed one; next
@@ -280,6 +282,7 @@ def test_the_actions_of_a_second_partnership_on_a_shared_id_follow_it_while_the_
     assert "Carried 1 open action into the Improvement sheets of 1 workbook." in lines
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_the_moves_of_the_year_add_up_when_an_id_is_still_shared(tmp_path):
     """Alpha (counted) and Beta shared S-1 in both years, and P-2 came both years; Beta got worse. The
     pack said "2 partnerships have got worse" (P-2 and Beta) and "1 partnership kept its rating", 3

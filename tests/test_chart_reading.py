@@ -263,6 +263,7 @@ def test_no_risk_rated_this_year_draws_no_movement_and_says_so(tmp_path):
     assert 'id="risk-movement"' in page  # the table still gives last year's scores
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_movement_labels_of_risks_at_one_point_do_not_overprint(tmp_path):
     """Risks rated last year and not this year are labelled 'R02 (not rated now)' at last year's
     position; eight of them at one point printed over one another."""

@@ -549,6 +549,7 @@ def test_last_years_entry_out_of_scope_is_not_ended_in_results_json(tmp_path):
     assert "Returned last year but not this year (1):" in change_section(tmp_path / "2027")
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_an_id_two_partnerships_shared_then_given_to_one_is_followed_partnership_by_partnership(tmp_path):
     """Last year two partnerships returned P-017, and rollover asked that one be given a new ID; its
     officer used P-041, and P-027's officer typed P-042 by mistake. This year's pack then compared P-017
@@ -637,6 +638,7 @@ def test_a_figure_just_below_a_threshold_reads_below_it_in_the_years_too(tmp_pat
     assert ">89.7%</text>" in page[start : page.index("</article>", start)]  # the trend chart's label
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_rollover_names_the_partnership_of_a_shared_id_that_sent_nothing_when_the_other_took_a_new_id(tmp_path):
     """Two partnerships shared P-027; this year one returned as P-041 and the other sent nothing, with
     open actions: rollover left both out of its 'no return' line, as the ID had changed."""
@@ -659,6 +661,7 @@ def test_rollover_names_the_partnership_of_a_shared_id_that_sent_nothing_when_th
     assert summary.not_returned == ("P-027 Ashcombe Board (1 open action)",)
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_last_years_ratings_in_results_json_are_last_years_packs_when_a_shared_ids_other_return_counts_now(tmp_path):
     """Two partnerships shared P-027 both years; last year one counted, this year the other: results.json's
     change_since_previous.rag_then lost last year's counted rating (its partnership has no change entry),

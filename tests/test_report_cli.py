@@ -75,6 +75,7 @@ def test_two_runs_give_byte_identical_outputs(good_pack, inputs, tmp_path):
         assert first[name] == second[name], name
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_rerun_into_the_same_folder_replaces_the_pack_and_leaves_nothing_beside_it(inputs, tmp_path):
     out = tmp_path / "2026"
     assert run(inputs, out).exit_code == 0

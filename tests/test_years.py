@@ -331,6 +331,7 @@ def _row(page: str, caption_id: str, heading: str) -> list[str]:
     return next(row[1:] for row in _table_rows(page, caption_id) if row[0] == heading)
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_last_years_ratings_read_the_same_in_every_table_when_an_id_came_twice(tmp_path):
     """An ID returned twice is counted once in a pack's figures; next year's pack shows that year's
     ratings as its pack gave them, in the change since last year as in the years side by side."""
@@ -402,6 +403,7 @@ def test_a_partnership_whose_id_was_typed_differently_is_pointed_out(tmp_path):
     ) in page
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_last_years_file_returned_again_is_pointed_out(tmp_path):
     """An officer who sends last year's workbook again (the very bytes) has not done this year's review:
     the change since last year names the file, and results.json records it."""
