@@ -69,6 +69,9 @@ _MONTHS = {
 #: thousands (1,200 or 12,500.50). A comma anywhere else is a decimal comma (2,5) or a slip (£1,2,3),
 #: and a figure read by dropping it would be ten or a hundred times out.
 _NUMBER = re.compile(r"^£?-?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d*\.?\d+)$")
+#: Thousands parted by full stops, as much of Europe writes them ('10.000', '1.250.000'): ten thousand,
+#: or ten with three decimal places? Not read as either.
+_POINT_THOUSANDS = re.compile(r"^£?-?[1-9]\d{0,2}(?:\.\d{3})+$")
 
 
 def clean(value: Value) -> Value:
@@ -215,7 +218,8 @@ def _folded(allowed: tuple[str, ...]) -> dict[str, str]:
 
 def number(value: Value) -> float | None | object:
     """A number, from a number or from text such as '£1,200', '12 500' or ' 12.5 '. A comma that does not
-    part thousands ('2,5', '12,50'), another currency's sign and words are INVALID."""
+    part thousands ('2,5', '12,50'), full stops that may ('10.000': `points_thousands`), another
+    currency's sign and words are INVALID."""
     value = clean(value)
     if value is None:
         return None
@@ -223,12 +227,19 @@ def number(value: Value) -> float | None | object:
         return INVALID
     if isinstance(value, (int, float)):
         return float(value)
+    if isinstance(value, str) and points_thousands(value):
+        return INVALID
     if isinstance(value, str) and _NUMBER.match(value.replace(" ", "")):
         try:
             return float(value.replace(" ", "").replace(",", "").lstrip("£"))
         except ValueError:
             return INVALID
     return INVALID
+
+
+def points_thousands(text: str) -> bool:
+    """Whether typed text parts thousands with full stops ('10.000'), which may be ten thousand or ten."""
+    return bool(_POINT_THOUSANDS.match(text.replace(" ", "")))
 
 
 def amount(value: Value) -> float | None | object:

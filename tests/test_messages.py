@@ -74,6 +74,20 @@ def test_a_figure_typed_with_words_is_asked_for_with_an_example_of_its_kind(tmp_
     )
 
 
+def test_thousands_parted_by_full_stops_are_asked_again_not_read_as_pounds(tmp_path):
+    """'10.000' typed as council funding was read as £10 and counted so: ten thousand as much of Europe
+    writes it. It is a finding at its cell that says how to write it, and counts for nothing."""
+    from pipeline.check.rules import check
+
+    path = write_workbook(tmp_path / "p1.xlsx", register={"funding": "10.000"})
+    report = check([load_workbook_file(path, tmp_path, CONFIG)], as_of=AS_OF, config=CONFIG)
+    [message] = [item.message for item in report.findings if (item.rule, item.cell) == ("register.invalid", "B17")]
+    assert message == (
+        "'Annual council funding (£)' reads 10.000, full stops between thousands, which the review cannot tell "
+        "from decimals: write 10,000 or 10000, with one full stop only before a part (pence, or part of a day)."
+    )
+
+
 def test_a_decimal_comma_is_asked_again_not_read_ten_times_over(tmp_path):
     """'2,5' days and '12,50' pounds were read as 25 and 1,250 (every comma dropped) and counted in the
     year's totals; a comma only parts thousands, so these are findings and count for nothing."""

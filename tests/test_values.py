@@ -63,6 +63,10 @@ def test_dates_iso_uk_or_real(typed, read):
         ("12,50", INVALID),
         ("£1,2,3", INVALID),
         ("12.500,00", INVALID),
+        ("10.000", INVALID),  # ten thousand, as much of Europe writes it, or ten?
+        ("£1.250.000", INVALID),
+        ("0.500", 0.5),
+        ("10.5", 10.5),
         ("1,2000", INVALID),
         ("$500", INVALID),
         ("ten", INVALID),

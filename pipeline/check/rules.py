@@ -99,6 +99,12 @@ def _register_problem(item: Field, value: object) -> str:
         parsed = values.number(value)
         if parsed is INVALID:
             shown = values.text(value)
+            if values.points_thousands(shown):
+                return (
+                    f"reads {shown}, full stops between thousands, which the review cannot tell from decimals: "
+                    f"write {shown.replace('.', ',')} or {shown.replace('.', '')}, with one full stop only before "
+                    "a part (pence, or part of a day)"
+                )
             kind = _shown_as(shown) if any(character.isdigit() for character in shown) else ""
             if kind:  # typed so, or a figure its cell's format shows so ('50%' in Excel is stored as 0.5)
                 wanted = "in pounds, such as 12000" if item.key in catalogue.MONEY_FIELDS else "in days, such as 20"
