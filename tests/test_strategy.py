@@ -4,6 +4,7 @@ performance management, the council's objectives (matrix, none supported, unsupp
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import dataclasses
 import html
 import io
@@ -663,3 +664,89 @@ def test_an_objective_left_blank_is_not_said_to_be_unsupported(tmp_path):
     # The count of partnerships saying Yes is a number like the others' (it said "None" in a column of numbers).
     summary = page[page.index('class="objectives-summary"') :].split("</table>")[0]
     assert re.search(r'<th scope="row">O6</th><td>[^<]*</td><td class="num">0</td>', summary)
+
+
+def test_what_the_partnerships_answered_per_section_and_area(tmp_path):
+    """Each checklist section's and improvement area's answers across the partnerships in the figures:
+    a section answered No everywhere is not hidden behind its 100% completeness. A second return of an
+    ID and an entry out of scope are in none of the counts."""
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    # P-001: complete_answers(): every question Yes, every area Yes but I14 No (its action In progress, not overdue).
+    write_workbook(folder / "p1.xlsx", partnership_id="P-001")
+    # P-002: termination (7) answered No, No, Partly; 2c N/A, 2d blank, 4a not on the list; I06 No with
+    # an overdue action, I11 blank, I14 Yes with its action Complete.
+    write_workbook(
+        folder / "p2.xlsx",
+        partnership_id="P-002",
+        checklist={
+            "7a": {"Status": "No"},
+            "7b": {"Status": "No"},
+            "7c": {"Status": "Partly"},
+            "2c": {"Status": "N/A"},
+            "2d": {"Status": None},
+            "4a": {"Status": "Maybe"},
+        },
+        improvement={
+            "I06": {
+                "Answer": "No",
+                "Action": "Agree an exit plan with partners",
+                "Action owner": "Sam Patel",
+                "Due date": dt.date(2026, 1, 31),
+                "Action status": "Not started",
+            },
+            "I11": {"Answer": None},
+            "I14": {"Answer": "Yes", "Action status": "Complete"},
+        },
+    )
+    # A second return of P-002, completed earlier, so not counted: its Nos are in no figure.
+    write_workbook(
+        folder / "p2-earlier.xlsx",
+        partnership_id="P-002",
+        register={"review_completed_on": dt.date(2026, 4, 1)},
+        checklist={ref: {"Status": "No"} for ref in ("1a", "7a", "7b", "7c")},
+        improvement={"I01": {"Answer": "No"}},
+    )
+    # P-003: out of scope, answering No throughout: in no figure either.
+    write_workbook(
+        folder / "p3.xlsx",
+        partnership_id="P-003",
+        register={"scope_commercial": "Yes"},
+        checklist={question.ref: {"Status": "No"} for question in catalogue.QUESTIONS},
+        improvement={area.ref: {"Answer": "No"} for area in catalogue.AREAS},
+    )
+    out = tmp_path / "out"
+    report(folder, out)
+    strategy = json.loads((out / "results.json").read_text(encoding="utf-8"))["strategy"]
+
+    sections = {row["number"]: row for row in strategy["section_answers"]}
+    assert [(row["number"], row["section"]) for row in strategy["section_answers"]] == list(
+        enumerate(catalogue.SECTION_NAMES, start=1)
+    )
+    keys = ("yes", "partly", "no", "not_applicable", "not_answered", "partnerships_answering_no")
+    assert tuple(sections[7][key] for key in keys) == (3, 1, 2, 0, 0, 1)
+    assert tuple(sections[2][key] for key in keys) == (6, 0, 0, 1, 1, 0)
+    assert tuple(sections[4][key] for key in keys) == (3, 0, 0, 0, 1, 0)
+    assert tuple(sections[1][key] for key in keys) == (8, 0, 0, 0, 0, 0)
+    assert strategy["sections_answered_no_most"] == [7]
+
+    areas = {row["ref"]: row for row in strategy["area_answers"]}
+    assert [row["ref"] for row in strategy["area_answers"]] == [area.ref for area in catalogue.AREAS]
+    assert areas["I06"]["area"] == catalogue.AREAS[5].text
+    keys = ("yes", "no", "not_answered", "actions_open", "actions_overdue")
+    assert tuple(areas["I06"][key] for key in keys) == (1, 1, 0, 1, 1)
+    assert tuple(areas["I14"][key] for key in keys) == (1, 1, 0, 1, 0)
+    assert tuple(areas["I11"][key] for key in keys) == (1, 0, 1, 0, 0)
+    assert tuple(areas["I01"][key] for key in keys) == (2, 0, 0, 0, 0)
+    assert strategy["areas_answered_no_most"] == ["I06", "I14"]
+
+    page = (out / "review_pack.html").read_text(encoding="utf-8")
+    part = page[
+        page.index("<h3>What the partnerships answered</h3>") : page.index("</section>", page.index('id="strategy"'))
+    ]
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", part)).split())
+    assert "answered No by most partnerships: 7 Termination arrangements (1 of 2 partnerships answer No" in text
+    assert "The improvement areas answered No most often: I06, I14 (1 of 2 partnerships each)" in text
+    assert '<caption id="strategy-section-answers">' in part and '<caption id="strategy-area-answers">' in part
+    assert '<th scope="row">7 Termination arrangements</th><td class="num">3</td><td class="num">1</td>' in part
+    assert f"I06 {catalogue.AREAS[5].text} 1 1 0 1 1 I07" in text

@@ -123,6 +123,11 @@ class PartnershipScore:
     #: The checklist questions not answered Yes or N/A, in the strategy's order: (ref, 'No', 'Partly' or ''
     #: for one left blank or answered other than the list allows), what a manager asks about first.
     checklist_gaps: tuple[tuple[str, str], ...] = ()
+    #: Each checklist question's Status (Yes, Partly, No, N/A, or '' when blank or not one of them) and each
+    #: improvement area's Answer (Yes, No or ''), by Ref in the strategy's order: what the pack's "What the
+    #: partnerships answered" counts across partnerships.
+    checklist_answers: dict[str, str] = field(default_factory=dict, repr=False)
+    improvement_answers: dict[str, str] = field(default_factory=dict, repr=False)
     #: The Refs of the risks (the strategy's, and the officer's own with content) not rated: a Likelihood
     #: or Impact blank or not a whole number 1 to 5; they are in no risk figure.
     unrated_risks: tuple[str, ...] = ()
@@ -216,8 +221,10 @@ def score_workbook(
     weight = Fraction(str(config.scoring.partly_weight))
     assurance = float((status_counts[YES] + weight * status_counts[PARTLY]) / divisor) if divisor else None
 
-    answers = [_valid(values.choice(row.answer, catalogue.IMPROVEMENT_ANSWERS)) for row in workbook.improvement]
-    valid_answers = [answer for answer in answers if answer]
+    answers = {
+        row.area.ref: _valid(values.choice(row.answer, catalogue.IMPROVEMENT_ANSWERS)) for row in workbook.improvement
+    }
+    valid_answers = [answer for answer in answers.values() if answer]
     coverage = len(valid_answers) / len(catalogue.AREAS)
     improvement_score = valid_answers.count(YES) / len(valid_answers) if valid_answers else None
 
@@ -274,6 +281,8 @@ def score_workbook(
             for question in catalogue.QUESTIONS
             if statuses.get(question.ref) not in (YES, catalogue.NOT_APPLICABLE)
         ),
+        checklist_answers={question.ref: statuses.get(question.ref) or "" for question in catalogue.QUESTIONS},
+        improvement_answers={area.ref: answers.get(area.ref) or "" for area in catalogue.AREAS},
         template_version=workbook.template_version,
         objectives_said=objective_answers.said(workbook, config) if reviewed else None,
         total_budget=_valid(values.amount(workbook.value("total_budget"))),

@@ -147,6 +147,12 @@ def results(
             "objectives_other_list": [item["id"] for item in objectives["other_list"]],
             "rag_by_service_area": strategy["rag_by_service_area"],
             "strategy_risks": strategy["strategy_risks"],
+            # What the partnerships answered: per checklist section and improvement area, and those
+            # answered No most often (their numbers and Refs).
+            "section_answers": strategy["answered"]["sections"],
+            "area_answers": strategy["answered"]["areas"],
+            "sections_answered_no_most": [item["number"] for item in strategy["answered"]["sections_most_no"]],
+            "areas_answered_no_most": [item["ref"] for item in strategy["answered"]["areas_most_no"]],
         }
     return data
 

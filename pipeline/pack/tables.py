@@ -11,7 +11,8 @@ Two tables hold the batch (`pandas` is imported here only, inside the functions,
 - `partnerships_frame`: one row per workbook with its scores, rating, tier, resources and objectives.
 
 The analysis across partnerships (RAG by service area, the strategy's risks, significance tiers, the
-objectives matrix) reads `partnerships_frame`; each function returns plain rows the pack shows.
+objectives matrix) reads `partnerships_frame`, and what the partnerships answered to each checklist
+section and improvement area reads `answers_given`; each function returns plain rows the pack shows.
 Per-workbook reading stays on python-calamine (see README, "Why python-calamine"): pandas is for the
 batch, once it is read.
 """
@@ -24,7 +25,7 @@ import io
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
 
 from pipeline import catalogue, values
-from pipeline.catalogue import Kind
+from pipeline.catalogue import COMPLETE, Kind
 from pipeline.check.score import ACTION_KEYS, RAG_ORDER, PartnershipScore
 from pipeline.check.validation_report import neutralise
 from pipeline.config import Config
@@ -530,6 +531,122 @@ def section_averages(frame: "pandas.DataFrame") -> list[tuple[str, float]]:
     return [(name, float(counted[SECTION + name].mean())) for name in catalogue.SECTION_NAMES]
 
 
+def answers_given(scores: Sequence[PartnershipScore]) -> "pandas.DataFrame":
+    """One row per checklist question and improvement area of each partnership in the year's figures
+    (assessed, in scope, each ID once): its file, the sheet, the Ref, the section's number (0 for an
+    area) and the answer as the scores read it ('' when blank or not one the list allows)."""
+    import pandas
+
+    sections = {question.ref: question.section_number for question in catalogue.QUESTIONS}
+    rows = [
+        (score.file, sheet, ref, sections.get(ref, 0), answer)
+        for score in scores
+        if score.assessed and score.in_scope and score.counted
+        for sheet, answers in (
+            (catalogue.CHECKLIST.name, score.checklist_answers),
+            (catalogue.IMPROVEMENT.name, score.improvement_answers),
+        )
+        for ref, answer in answers.items()
+    ]
+    return pandas.DataFrame(rows, columns=["file", "sheet", "ref", "section", "answer"])
+
+
+#: results.json's and the pack's name for each answer counted, and for one not given (blank or not valid).
+ANSWER_KEYS = {
+    catalogue.YES: "yes",
+    catalogue.PARTLY: "partly",
+    catalogue.NO: "no",
+    catalogue.NOT_APPLICABLE: "not_applicable",
+    "": "not_answered",
+}
+
+
+def _answer_counts(answers: "pandas.DataFrame", by: str, allowed: Sequence[str]) -> "pandas.DataFrame":
+    """How many answers of each kind (`allowed`, then not answered) per `by`, and how many partnerships
+    answered No at least once."""
+    import pandas
+
+    counts = pandas.crosstab(answers[by], answers["answer"]) if len(answers) else pandas.DataFrame()
+    counts = counts.reindex(columns=[*allowed, ""], fill_value=0)
+    saying_no = answers[answers["answer"] == catalogue.NO].groupby(by)["file"].nunique()
+    return counts.assign(partnerships_no=saying_no).fillna(0).astype(int)
+
+
+def section_answers(answers: "pandas.DataFrame") -> list[dict[str, Any]]:
+    """Per checklist section, in the checklist's order: its answers across the partnerships in the year's
+    figures, by Status (and not answered: blank or not one the list allows), and how many partnerships
+    answered No to at least one of its questions."""
+    checklist = answers[answers["sheet"] == catalogue.CHECKLIST.name]
+    counts = _answer_counts(checklist, "section", catalogue.CHECKLIST_STATUSES)
+    rows = []
+    for number, name in enumerate(catalogue.SECTION_NAMES, start=1):
+        have = number in counts.index
+        rows.append(
+            {
+                "number": number,
+                "section": name,
+                **{
+                    ANSWER_KEYS[status]: int(counts.at[number, status]) if have else 0
+                    for status in (*catalogue.CHECKLIST_STATUSES, "")
+                },
+                "partnerships_answering_no": int(counts.at[number, "partnerships_no"]) if have else 0,
+            }
+        )
+    return rows
+
+
+def area_answers(answers: "pandas.DataFrame", scores: Sequence[PartnershipScore]) -> list[dict[str, Any]]:
+    """Per improvement area, in the strategy's order: its answers across the partnerships in the year's
+    figures (Yes, No, not answered) and their actions open (a status on the list, not Complete) and overdue."""
+    improvement = answers[answers["sheet"] == catalogue.IMPROVEMENT.name]
+    counts = _answer_counts(improvement, "ref", catalogue.IMPROVEMENT_ANSWERS)
+    lines = [
+        line
+        for score in scores
+        if score.assessed and score.in_scope and score.counted
+        for line in score.action_lines
+        if line.status_valid
+    ]
+    rows = []
+    for area in catalogue.AREAS:
+        have = area.ref in counts.index
+        rows.append(
+            {
+                "ref": area.ref,
+                "area": area.text,
+                **{
+                    ANSWER_KEYS[answer]: int(counts.at[area.ref, answer]) if have else 0
+                    for answer in (*catalogue.IMPROVEMENT_ANSWERS, "")
+                },
+                "actions_open": sum(1 for line in lines if line.ref == area.ref and line.status != COMPLETE),
+                "actions_overdue": sum(1 for line in lines if line.ref == area.ref and line.overdue),
+            }
+        )
+    return rows
+
+
+def answered_no_most(rows: Sequence[dict[str, Any]], count: str) -> list[dict[str, Any]]:
+    """The rows answered No most often by `count` (all of them on a tie); none when no row has a No."""
+    most = max((row[count] for row in rows), default=0)
+    return [row for row in rows if most and row[count] == most]
+
+
+def what_was_answered(scores: Sequence[PartnershipScore]) -> dict[str, Any]:
+    """What the partnerships in the year's figures answered: per checklist section and per improvement
+    area (`section_answers`, `area_answers`), and those answered No most often: the sections by how
+    many partnerships answered No to one of their questions or more, the areas by their No answers."""
+    answers = answers_given(scores)
+    sections = section_answers(answers)
+    areas = area_answers(answers, scores)
+    return {
+        "partnerships": int(answers["file"].nunique()),
+        "sections": sections,
+        "areas": areas,
+        "sections_most_no": answered_no_most(sections, "partnerships_answering_no"),
+        "areas_most_no": answered_no_most(areas, "no"),
+    }
+
+
 def strategy_questions(
     frame: "pandas.DataFrame",
     config: Config,
@@ -540,7 +657,8 @@ def strategy_questions(
     its charts show (each chart's drawing, words and data table) and results.json records:
     significance tiers, the objectives matrix, RAG by service area, the strategy's risks (ranked, and
     every rated risk on the heat map), the partnerships placed on the resources chart, improvement
-    actions by status and the checklist's completeness by section. With `leverage` (the frame made with
+    actions by status, the checklist's completeness by section and what the partnerships answered to each
+    section and improvement area. With `leverage` (the frame made with
     it too), what partners put in for each council pound: in total, and the resources chart's money panel."""
     risks = risks_frame(scores)
     ranked = ranked_risks(risks, config)
@@ -555,6 +673,7 @@ def strategy_questions(
         "resources": points,
         "actions": action_counts(frame),
         "sections": section_averages(frame),
+        "answered": what_was_answered(scores),
         "leverage": None if leverage is None else leverage_total(scores, leverage),
         "money": None if leverage is None else money_bars(points),
     }
