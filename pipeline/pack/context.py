@@ -200,6 +200,8 @@ def build_context(
         else network_section(network, charts.get(NETWORK_CHART, ""), partnerships, config),
         "keep_together_rows": KEEP_TOGETHER_ROWS,
         "matrix_columns": MATRIX_COLUMNS,
+        # The bullets an area's words end on ("including:"), wherever the pack lists the areas.
+        "area_points": {area.ref: area.guidance for area in catalogue.AREAS if area.guidance},
         "rag": {"red": RED, "amber": AMBER, "green": GREEN, "out": OUT_OF_SCOPE, "not": NOT_ASSESSED},
     }
 
