@@ -192,13 +192,18 @@ def _changes(formula: str, what: str) -> str:
     return f", so {what} changes each time the workbook is saved" if _TODAY.search(formula) else ""
 
 
+def _review_dates(workbook: Workbook) -> tuple[RegisterValue | None, object, object]:
+    """The Next review date's entry, with the next review's date and this review's completion date as
+    read (a date, None or INVALID), which the review-date rules compare."""
+    entry, completed = workbook.register.get("next_review"), workbook.register.get("review_completed_on")
+    return entry, values.date(entry.value) if entry else None, values.date(completed.value) if completed else None
+
+
 def review_overdue(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
     """The next review was due before the as-of date. When this review was completed in the year up to
     that date, it is the review that was due (`score.reviewed_before_due`; rollover fills in its date):
     the date of the next one is what is missing, and the message says so."""
-    entry, completed = workbook.register.get("next_review"), workbook.register.get("review_completed_on")
-    due = values.date(entry.value) if entry else None
-    done = values.date(completed.value) if completed else None
+    entry, due, done = _review_dates(workbook)
     if isinstance(due, dt.date) and due < as_of:
         fields = {}
         if isinstance(done, dt.date) and reviewed_before_due(done, due):
@@ -213,9 +218,7 @@ def review_overdue(workbook: Workbook, as_of: dt.date, config: Config) -> Iterat
 
 def next_review_early(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
     """A next review date set before the review just completed: last year's date left unchanged."""
-    entry, completed = workbook.register.get("next_review"), workbook.register.get("review_completed_on")
-    due = values.date(entry.value) if entry else None
-    done = values.date(completed.value) if completed else None
+    entry, due, done = _review_dates(workbook)
     if isinstance(due, dt.date) and isinstance(done, dt.date) and due < done:
         yield _register_finding(
             RuleCode.REGISTER_NEXT_REVIEW_EARLY, workbook, entry, next=uk_date(due), completed=uk_date(done)
@@ -230,9 +233,7 @@ def next_review_late(workbook: Workbook, as_of: dt.date, config: Config) -> Iter
     """A next review date set years ahead ('31/03/2031'): the council reviews every partnership each
     year, so a date more than `LATE_REVIEW_MONTHS` after this review (or the as-of date, when it is not
     completed) is most likely a slip of the year."""
-    entry, completed = workbook.register.get("next_review"), workbook.register.get("review_completed_on")
-    due = values.date(entry.value) if entry else None
-    done = values.date(completed.value) if completed else None
+    entry, due, done = _review_dates(workbook)
     after = done if isinstance(done, dt.date) else as_of
     if isinstance(due, dt.date) and due > _months_after(after, LATE_REVIEW_MONTHS):
         said = f"this review, completed on {uk_date(done)}" if after is done else uk_date(as_of)

@@ -120,12 +120,9 @@ class PartnershipScore:
     scope_answered_yes: tuple[str, ...] = ()  # labels of the scope tests answered Yes
     action_lines: tuple[ActionLine, ...] = field(default=(), repr=False)
     checklist_statuses: dict[str, int] = field(default_factory=dict)  # Yes, Partly, No, N/A counts
-    #: The checklist questions not answered Yes or N/A, in the strategy's order: (ref, 'No', 'Partly' or ''
-    #: for one left blank or answered other than the list allows), what a manager asks about first.
-    checklist_gaps: tuple[tuple[str, str], ...] = ()
     #: Each checklist question's Status (Yes, Partly, No, N/A, or '' when blank or not one of them) and each
     #: improvement area's Answer (Yes, No or ''), by Ref in the strategy's order: what the pack's "What the
-    #: partnerships answered" counts across partnerships.
+    #: partnerships answered" counts across partnerships, and the profile's `checklist_gaps`.
     checklist_answers: dict[str, str] = field(default_factory=dict, repr=False)
     improvement_answers: dict[str, str] = field(default_factory=dict, repr=False)
     #: The Refs of the risks (the strategy's, and the officer's own with content) not rated: a Likelihood
@@ -174,6 +171,16 @@ class PartnershipScore:
     def counted(self) -> bool:
         """Whether this return is in the headline figures (a second return of an ID is not)."""
         return not self.duplicate_of
+
+    @property
+    def checklist_gaps(self) -> tuple[tuple[str, str], ...]:
+        """The checklist questions not answered Yes or N/A, in the strategy's order: (ref, 'No', 'Partly' or
+        '' for one left blank or answered other than the list allows), what a manager asks about first."""
+        return tuple(
+            (ref, answer)
+            for ref, answer in self.checklist_answers.items()
+            if answer not in (YES, catalogue.NOT_APPLICABLE)
+        )
 
     @property
     def next_review_not_set(self) -> bool:
@@ -276,11 +283,6 @@ def score_workbook(
         scope_answered_yes=scope_yes,
         action_lines=action_lines,
         checklist_statuses={status: status_counts[status] for status in catalogue.CHECKLIST_STATUSES},
-        checklist_gaps=tuple(
-            (question.ref, statuses.get(question.ref) or "")
-            for question in catalogue.QUESTIONS
-            if statuses.get(question.ref) not in (YES, catalogue.NOT_APPLICABLE)
-        ),
         checklist_answers={question.ref: statuses.get(question.ref) or "" for question in catalogue.QUESTIONS},
         improvement_answers={area.ref: answers.get(area.ref) or "" for area in catalogue.AREAS},
         template_version=workbook.template_version,

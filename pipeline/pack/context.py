@@ -23,6 +23,7 @@ from pipeline.check.score import AMBER, GREEN, NOT_ASSESSED, OUT_OF_SCOPE, RAG_O
 from pipeline.check.score import copies_of
 from pipeline.check.score import totals as score_totals
 from pipeline.config import Config, Rag, said
+from pipeline.cycle.history import YEAR_TOTALS
 from pipeline.cycle.compare import (
     NO_RETURN,
     NOT_ASSESSED_NOW,
@@ -893,10 +894,7 @@ def year_money(totals: Mapping[str, Any]) -> dict[str, Any]:
     leverage = totals.get("leverage") if isinstance(totals.get("leverage"), Mapping) else {}
     over = leverage.get("partnerships") or 0
     return {
-        **{
-            key: totals.get(key)
-            for key in ("in_scope", "funding", "funding_given", "officer_days", "officer_days_given")
-        },
+        **{key: totals.get(key) for key in YEAR_TOTALS if key != "leverage"},
         "partners": money(leverage.get("partners")) if over else None,
         "per_council_pound": pounds(leverage.get("per_council_pound")) if over else None,
         "leverage_partnerships": over,
