@@ -201,6 +201,20 @@ def test_a_review_done_before_its_date_is_told_to_set_the_next_date_not_to_do_th
     assert "Complete the review and set the next review date." in message
 
 
+def test_a_review_done_after_its_date_is_told_to_set_the_next_date_not_to_do_the_review(tmp_path):
+    """The review due on 1 March was completed on 19 March, late, and the date left as it was: the
+    officer was told both that it was done ('before this review was completed on 19/03/2026') and to
+    'Complete the review', at the same cell."""
+    import datetime as dt
+
+    done = {"review_completed_on": dt.date(2026, 3, 19), "next_review": dt.date(2026, 3, 1)}
+    message = findings_of(write_workbook(tmp_path / "done.xlsx", register=done), tmp_path)["register.review_overdue"]
+    assert "Complete the review" not in message
+    assert message.endswith(
+        "This review was completed on 19/03/2026: set the date of the next one (usually a year after this one)."
+    )
+
+
 def test_an_answer_of_no_asks_for_the_action_with_its_owner_and_due_date(tmp_path):
     """Filling in the Action alone, as asked, brought two new warnings (no owner, no due date)."""
     path = write_workbook(tmp_path / "no.xlsx", improvement={"I04": {"Answer": "No", "Action": None}})

@@ -807,14 +807,20 @@ def test_a_review_done_before_its_date_is_not_called_overdue_for_review(tmp_path
         partnership_id="P-002",
         register={"next_review": due, "review_completed_on": due - dt.timedelta(days=400)},
     )
+    write_workbook(  # completed late, after the date given: done all the same
+        inputs / "late.xlsx",
+        partnership_id="P-003",
+        register={"next_review": due, "review_completed_on": due + dt.timedelta(days=10)},
+    )
     page = pack_html(inputs, tmp_path / "out")
     summary = plain(page[page.index('id="summary"') : page.index('id="charts"')])
     assert "1 partnership is overdue for its annual review." in summary
-    assert "1 partnership completed its review but did not set the date of the next one" in summary
+    assert "2 partnerships completed their review but did not set the date of the next one" in summary
     exceptions = plain(page[page.index('id="exceptions"') : page.index('id="register"')])
     assert "the review that was due; the next one's date was not set" in exceptions
     results = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
     by_id = {item["id"]: item for item in results["partnerships"]}
     assert by_id["P-001"]["review_overdue"] and by_id["P-002"]["review_overdue"]
     assert by_id["P-001"]["rag_reasons"][-1].startswith("The next review date given,")
+    assert by_id["P-003"]["rag_reasons"][-1].startswith("The next review date given,")
     assert by_id["P-002"]["rag_reasons"][-1].startswith("The review was due on")

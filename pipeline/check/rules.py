@@ -18,7 +18,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 from pipeline import catalogue, significance, values
 from pipeline.check import objectives as objective_answers
-from pipeline.check.score import reviewed_before_due
+from pipeline.check.score import review_was_due
 from pipeline.catalogue import Field, Kind
 from pipeline.config import Config
 from pipeline.findings import Finding, RuleCode, ValidationReport, finding
@@ -201,14 +201,15 @@ def _review_dates(workbook: Workbook) -> tuple[RegisterValue | None, object, obj
 
 def review_overdue(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
     """The next review was due before the as-of date. When this review was completed in the year up to
-    that date, it is the review that was due (`score.reviewed_before_due`; rollover fills in its date):
-    the date of the next one is what is missing, and the message says so."""
+    that date, or after it, it is the review that was due (`score.review_was_due`; rollover fills in
+    its date): the date of the next one is what is missing, and the message says so."""
     entry, due, done = _review_dates(workbook)
     if isinstance(due, dt.date) and due < as_of:
         fields = {}
-        if isinstance(done, dt.date) and reviewed_before_due(done, due):
+        if isinstance(done, dt.date) and review_was_due(done, due):
+            before = ", before then" if done <= due else ""
             fields["fix"] = (
-                f"This review was completed on {uk_date(done)}, before then: set the date of the next one "
+                f"This review was completed on {uk_date(done)}{before}: set the date of the next one "
                 "(usually a year after this one)."
             )
         yield _register_finding(

@@ -185,8 +185,8 @@ class PartnershipScore:
     @property
     def next_review_not_set(self) -> bool:
         """Whether its review is counted overdue only because the next review's date was not set: the
-        review due on the date given was completed before it (`reviewed_before_due`)."""
-        return self.review_overdue and reviewed_before_due(self.review_completed_on, self.next_review)
+        review due on the date given was completed (`review_was_due`)."""
+        return self.review_overdue and review_was_due(self.review_completed_on, self.next_review)
 
     @property
     def not_counted_because(self) -> str:
@@ -340,17 +340,18 @@ def score_batch(
     )
 
 
-#: A review completed at most this long before the next review date is the review that date was for.
+#: A review completed at most this long before the next review date (or after it) is the review that
+#: date was for.
 REVIEW_YEAR = dt.timedelta(days=366)
 
 
-def reviewed_before_due(review_completed_on: dt.date | None, next_review: dt.date | None) -> bool:
-    """Whether the review completed is the one the next review date was for (completed in the year up to
-    it): past that date, the date of the next review was not set (rollover fills in this review's), not a
-    review left undone."""
+def review_was_due(review_completed_on: dt.date | None, next_review: dt.date | None) -> bool:
+    """Whether the review completed is the one the next review date was for: completed in the year up to
+    that date, or after it (late). Past that date, the date of the next review was not set (rollover
+    fills in this review's, and an officer may leave last year's), not a review left undone."""
     if review_completed_on is None or next_review is None:
         return False
-    return dt.timedelta(0) <= next_review - review_completed_on < REVIEW_YEAR
+    return next_review - review_completed_on < REVIEW_YEAR
 
 
 def counting_order(review_completed_on: dt.date | None, file: str) -> tuple:
@@ -506,7 +507,7 @@ def _rag(
     high = sum(1 for risk in risks if risk.band == HIGH)
     if high:
         amber.append(f"{values.counted(high, 'High risk')}")
-    if review_overdue and reviewed_before_due(reviewed_on, next_review):
+    if review_overdue and review_was_due(reviewed_on, next_review):
         amber.append(
             f"The next review date given, {long_date(next_review)}, has passed: it was this review's (completed on "
             f"{long_date(reviewed_on)}), and the next one's date was not set"
