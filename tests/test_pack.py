@@ -14,7 +14,9 @@ from html import unescape
 import json
 import re
 
+import matplotlib
 import pytest
+import weasyprint
 from markupsafe import Markup, escape
 from contract import RESULTS_PARTNERSHIP_FIELDS
 from officer import AS_OF
@@ -261,6 +263,9 @@ def test_results_json_is_the_contract_with_the_audit_trail(year):
         "ignored",
     } <= set(data)
     assert (data["as_of"], data["year"], data["config"]) == (AS_OF.isoformat(), 2026, CHUNKED.as_dict())
+    # Which libraries drew it: matplotlib's SVG, for one, changes from release to release.
+    assert data["libraries"]["matplotlib"] == matplotlib.__version__
+    assert data["libraries"]["weasyprint"] == weasyprint.__version__
     for entry in data["inputs"]:
         assert entry["sha256"] == hashlib.sha256((inputs / entry["file"]).read_bytes()).hexdigest()
     assert [item["file"] for item in data["ignored"]] == ["notes.txt"]

@@ -14,7 +14,9 @@ nor No). Written with sorted keys and fixed indentation, so the same run gives t
 from __future__ import annotations
 
 import datetime as dt
+import importlib.metadata
 import json
+import re
 from typing import Any, Iterable, Sequence
 
 import pipeline
@@ -24,6 +26,21 @@ from pipeline.config import Config
 from pipeline.records import IgnoredFile, Workbook, is_demo
 
 RESULTS_FILE = "results.json"
+#: A requirement's distribution name ('matplotlib' of 'matplotlib<4,>=3.11').
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def library_versions() -> dict[str, str]:
+    """The installed version of each library the tool requires, by name: the outputs are the same bytes
+    for the same inputs with the same libraries, but another release of one (matplotlib draws its SVG a
+    little differently from release to release) may change them. Empty when the tool runs from a
+    source tree that was never installed."""
+    try:
+        required = importlib.metadata.requires(pipeline.DISTRIBUTION) or ()
+    except importlib.metadata.PackageNotFoundError:
+        return {}
+    names = sorted({_NAME.match(item)[0] for item in required if "extra ==" not in item}, key=str.casefold)
+    return {name: importlib.metadata.version(name) for name in names}
 
 
 def partnership_result(score: PartnershipScore) -> dict[str, Any]:
@@ -110,6 +127,7 @@ def results(
         "year": year,
         "config": config.as_dict(),
         "tool_version": pipeline.__version__,
+        "libraries": library_versions(),
         # Made from a demo set: a demonstration, not a council's year (see `run.check_real_years`).
         "demo": is_demo(workbooks),
         "template_version": catalogue.TEMPLATE_VERSION,
