@@ -7,6 +7,7 @@ import re
 
 from pipeline.config import FRACTIONS, MAX_OBJECTIVES, RANGES, Config
 from pipeline.findings import RULES
+from pipeline.values import in_words
 
 
 def _flatten(data: dict, prefix: str = "") -> list[tuple[str, object]]:
@@ -107,9 +108,6 @@ def rules() -> str:
     return "\n".join(lines) + "\n"
 
 
-_NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
-
-
 def _allowed(key: str) -> str:
     """What a setting may be, as `pipeline.config.check_ranges` checks it."""
     if key in RANGES:
@@ -133,7 +131,7 @@ def configuration() -> str:
     for key, value in _flatten(config):
         shown = f"`{value!r}`" if value != {} else "none"
         lines.append(f"| `{key}` | {shown}{f' ({EXPLAINED[key]})' if key in EXPLAINED else ''} | {_allowed(key)} |")
-    count = _NUMBERS[len(objectives)] if len(objectives) < len(_NUMBERS) else str(len(objectives))
+    count = in_words(len(objectives))
     lines.append(f"| `objectives` | `[objectives]`: the {count} below | 1 to {MAX_OBJECTIVES} |")
     names = [tier["name"] for tier in tiers]
     lines.append(f"| `significance.tiers` | `[[significance.tiers]]`: {', '.join(names)} below | at least 1 |")

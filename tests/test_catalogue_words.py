@@ -1,0 +1,89 @@
+"""What the pack and the rollover say of the strategy's content follows the catalogue: a risk added to
+`pipeline.catalogue.RISKS` changes every sentence that counts or names them. Each
+test changes the catalogue (monkeypatch) and reads what a real run writes from real workbooks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html as markup
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from officer import AS_OF, write_workbook
+
+from pipeline import catalogue
+from pipeline.cli import cli
+
+NEXT_YEAR = {"next_review": dt.date(2028, 3, 31), "review_completed_on": dt.date(2027, 4, 15)}
+OWN_RISK = {"Ref": "R10", "Risk": "Our venue closes", "Likelihood": 2, "Impact": 3, "Mitigation": "A second venue"}
+
+
+def invoke(*args: str) -> str:
+    result = CliRunner().invoke(cli, [*args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def plain(html: str) -> str:
+    return markup.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
+
+
+@pytest.fixture
+def eight_risks(monkeypatch):
+    """The strategy as it would be with one risk fewer: eight, R01 to R08 (R09's row is then the
+    officer's own)."""
+    monkeypatch.setattr(catalogue, "RISKS", catalogue.RISKS[:8])
+
+
+def test_the_pack_and_the_rollover_count_and_name_the_strategys_risks_as_the_catalogue_has_them(
+    tmp_path: Path, eight_risks
+):
+    write_workbook(tmp_path / "2026" / "p1.xlsx", partnership_id="P-001", risks={"R01": {"Likelihood": 2, "Impact": 2}})
+    write_workbook(
+        tmp_path / "2027" / "p1.xlsx",
+        partnership_id="P-001",
+        register=NEXT_YEAR,
+        risks={"R01": {"Likelihood": 5, "Impact": 5}, "R10": OWN_RISK},
+    )
+    invoke("report", str(tmp_path / "2026"), "--out", str(tmp_path / "pack-2026"), "--as-of", "2026-04-30", "--no-pdf")
+    invoke(
+        "report",
+        str(tmp_path / "2027"),
+        "--out",
+        str(tmp_path / "pack-2027"),
+        "--as-of",
+        "2027-04-30",
+        "--no-pdf",
+        "--previous",
+        str(tmp_path / "pack-2026"),
+    )
+    html = (tmp_path / "pack-2027" / "review_pack.html").read_text(encoding="utf-8")
+    words = plain(html)
+    assert "nine risks" not in words
+    for said in (
+        "The strategy's eight risks, ranked",  # the chart's heading
+        "The strategy's eight risks ranked by their average score",  # its text alternative
+        "The eight risks of working in partnership named in the strategy",  # its caption
+        "the strategy's eight risks sit, enlarged",  # the heat map's caption, with movement
+        "labelled R01 to R08",
+        "The strategy's eight risks by their average score",  # the Risk movement table
+        "Average score of each of the strategy's eight risks, then and now",
+    ):
+        assert said in words, said
+    svg = (tmp_path / "pack-2027" / "charts" / "risk_heat_map.svg").read_text(encoding="utf-8")
+    assert "R01\u2013R09" not in svg and "nine" not in svg
+
+    rolled = invoke(
+        "templates",
+        "--from-register",
+        str(tmp_path / "pack-2027" / "register.xlsx"),
+        "--out",
+        str(tmp_path / "2028"),
+        "--year",
+        "2028",
+    )
+    assert "officers added below R08" in rolled, rolled
+    assert "R09" not in rolled
+
