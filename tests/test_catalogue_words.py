@@ -1,5 +1,5 @@
 """What the pack and the rollover say of the strategy's content follows the catalogue: a risk added to
-`pipeline.catalogue.RISKS` changes every sentence that counts or names them. Each
+`pipeline.catalogue.RISKS` or a band renamed changes every sentence that counts or names them. Each
 test changes the catalogue (monkeypatch) and reads what a real run writes from real workbooks."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import html as markup
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -14,9 +15,13 @@ from click.testing import CliRunner
 from officer import AS_OF, write_workbook
 
 from pipeline import catalogue
+from pipeline.check.assess import assess_folder
 from pipeline.cli import cli
+from pipeline.config import Config
+from pipeline.pack.chart_figures import chart_figures
 
 NEXT_YEAR = {"next_review": dt.date(2028, 3, 31), "review_completed_on": dt.date(2027, 4, 15)}
+MEDIUM_RISK = {"Likelihood": 3, "Impact": 3}
 OWN_RISK = {"Ref": "R10", "Risk": "Our venue closes", "Likelihood": 2, "Impact": 3, "Mitigation": "A second venue"}
 
 
@@ -72,6 +77,8 @@ def test_the_pack_and_the_rollover_count_and_name_the_strategys_risks_as_the_cat
         "Average score of each of the strategy's eight risks, then and now",
     ):
         assert said in words, said
+    # The method names the bands from the catalogue and the configured limits.
+    assert "Low up to 4, Medium up to 12, High above." in words
     svg = (tmp_path / "pack-2027" / "charts" / "risk_heat_map.svg").read_text(encoding="utf-8")
     assert "R01\u2013R09" not in svg and "nine" not in svg
 
@@ -87,3 +94,23 @@ def test_the_pack_and_the_rollover_count_and_name_the_strategys_risks_as_the_cat
     assert "officers added below R08" in rolled, rolled
     assert "R09" not in rolled
 
+
+def test_a_renamed_band_is_named_in_the_heat_maps_description(tmp_path: Path, monkeypatch):
+    """The description counted risks by band names typed in it ("Medium", "High"): a band renamed in the
+    catalogue was counted as none."""
+    for number in (1, 2):
+        write_workbook(tmp_path / f"p{number}.xlsx", partnership_id=f"P-00{number}", risks={"R02": MEDIUM_RISK})
+    monkeypatch.setattr(catalogue, "MEDIUM", "Moderate")
+    monkeypatch.setattr(catalogue, "HIGH", "Severe")
+    monkeypatch.setattr(catalogue, "RISK_BANDS", (catalogue.LOW, "Moderate", "Severe"))
+    config = Config()
+    scores = assess_folder(tmp_path, config, as_of=AS_OF).scores
+    bands = Counter(risk.band for score in scores for risk in score.risks)
+    assert set(bands) == {"Low", "Moderate", "Severe"}, bands
+    summary = chart_figures(scores, config)["risk_heat_map"].summary
+    assert (
+        f"{bands['Low']} Low (score 1 to 4), {bands['Moderate']} Moderate (5 to 12) and {bands['Severe']} Severe "
+        "(over 12)." in summary
+    ), summary
+    assert "The Severe risks: 2 at likelihood 4 and impact 4." in summary, summary
+    assert "Medium" not in summary and "High" not in summary

@@ -164,21 +164,20 @@ def _heat_map(counts: Mapping[tuple[int, int], int], config: Config, comparison:
     by_band = Counter()
     for cell, count in counts.items():
         by_band[band[cell]] += count
-    scoring = config.scoring
+    (low, _, low_max), (medium, _, medium_max), (high, _, _) = config.scoring.risk_bands()
     text = [
         f"{counted(total, 'rated risk')} of the partnerships in scope, counted by likelihood and impact "
-        f"(each 1 to 5): {by_band['Low']} Low (score 1 to {scoring.risk_low_max}), {by_band['Medium']} Medium "
-        f"({scoring.risk_low_max + 1} to {scoring.risk_medium_max}) and {by_band['High']} High (over "
-        f"{scoring.risk_medium_max})."
+        f"(each 1 to 5): {by_band[low]} {low} (score 1 to {low_max}), {by_band[medium]} {medium} "
+        f"({low_max + 1} to {medium_max}) and {by_band[high]} {high} (over {medium_max})."
     ]
     # The cell most risks share (the higher score, then the higher likelihood, when two share it).
     (likelihood, impact), most = max(counts.items(), key=lambda pair: (pair[1], pair[0][0] * pair[0][1], pair[0]))
     text.append(f"The most common rating is likelihood {likelihood} and impact {impact} ({counted(most, 'risk')}).")
-    high = sorted((cell for cell in counts if band[cell] == "High"), key=lambda cell: (-cell[0] * cell[1], cell))
-    if high:
+    highest = sorted((cell for cell in counts if band[cell] == high), key=lambda cell: (-cell[0] * cell[1], cell))
+    if highest:
         text.append(
-            "The High risks: "
-            + "; ".join(f"{counts[cell]} at likelihood {cell[0]} and impact {cell[1]}" for cell in high)
+            f"The {high} risks: "
+            + "; ".join(f"{counts[cell]} at likelihood {cell[0]} and impact {cell[1]}" for cell in highest)
             + "."
         )
     moves = [risk for risk in comparison.risks if risk.then or risk.now] if marks_movement(comparison) else []

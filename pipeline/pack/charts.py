@@ -228,7 +228,7 @@ def _risk_heat_map(fig, counts: Mapping[tuple[int, int], int], config: Config, c
     ax.set_title(
         f"Number of rated risks in each cell ({total} across all partnerships)", fontsize=10.5, fontweight="normal"
     )
-    scoring = config.scoring
+    (low, _, low_max), (medium, _, medium_max), (high, _, _) = config.scoring.risk_bands()
     # Beside the map alone; below it when the enlargement stands beside it, so both stay large in print.
     place = (
         {"loc": "upper center", "bbox_to_anchor": (0.5, -0.2), "ncol": 3}
@@ -237,9 +237,9 @@ def _risk_heat_map(fig, counts: Mapping[tuple[int, int], int], config: Config, c
     )
     ax.legend(
         handles=[
-            _band_patch(LOW, f"{LOW} (score 1\u2013{scoring.risk_low_max})"),
-            _band_patch(MEDIUM, f"{MEDIUM} ({scoring.risk_low_max + 1}\u2013{scoring.risk_medium_max})"),
-            _band_patch(HIGH, f"{HIGH} (over {scoring.risk_medium_max})"),
+            _band_patch(low, f"{low} (score 1\u2013{low_max})"),
+            _band_patch(medium, f"{medium} ({low_max + 1}\u2013{medium_max})"),
+            _band_patch(high, f"{high} (over {medium_max})"),
         ],
         title="Band (likelihood \u00d7 impact)",
         **place,
