@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from pipeline import catalogue
 from pipeline.config import FRACTIONS, MAX_OBJECTIVES, RANGES, Config
 from pipeline.findings import RULES
 from pipeline.values import in_words
@@ -77,11 +78,13 @@ PLACEHOLDERS = {
         "found": '"Another table starts" (below the risks or the objectives); below the Register, Checklist or '
         'Improvement: "A second copy of the table starts", "An action is typed" (or "2 actions are typed, the '
         'first"), "Something is typed"',
-        "table": 'e.g. "risk register", "last area of practice of the Improvement sheet (row 15)"',
+        "table": f'e.g. "risk register", "last {catalogue.IMPROVEMENT.row} of the {catalogue.IMPROVEMENT.name} '
+        f'sheet (row {catalogue.IMPROVEMENT_ROWS[catalogue.AREAS[-1].ref]})"',
         "unread": '"it is not read as risks" (or objectives), "it is not read", "it is not read or counted" (actions)',
         "fix": '"Move it to a sheet of its own."; for a copy of the table: "A workbook holds one partnership\'s '
         "review: give another partnership a workbook of its own, and put this partnership's answers in the rows "
-        'above."; for actions: "Put each action in the row of the area of practice it answers (I01 to I14)."; '
+        f'above."; for actions: "Put each action in the row of the {catalogue.IMPROVEMENT.row} it answers '
+        f'({catalogue.AREAS[0].ref} to {catalogue.AREAS[-1].ref})."; '
         "otherwise: \"Put this partnership's answers in the row of their question, and anything else on a sheet of "
         'its own."',
     },

@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import html as markup
 import re
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -114,3 +116,30 @@ def test_a_renamed_band_is_named_in_the_heat_maps_description(tmp_path: Path, mo
     ), summary
     assert "The Severe risks: 2 at likelihood 4 and impact 4." in summary, summary
     assert "Medium" not in summary and "High" not in summary
+
+
+#: Imports the project with a fifteenth area of practice added to the catalogue before anything reads
+#: it (as an edit of catalogue.py would), and prints the README's rule table.
+FIFTEEN_AREAS = """
+import sys
+from pipeline import catalogue
+catalogue.AREAS = (*catalogue.AREAS, catalogue.Area("I15", "Whether partners can share data lawfully."))
+catalogue.IMPROVEMENT_ROWS = {area.ref: catalogue.IMPROVEMENT.first_row + n for n, area in enumerate(catalogue.AREAS)}
+sys.path.insert(0, "docs")
+import readme_tables
+print(readme_tables.rules())
+"""
+
+
+def test_the_rule_table_names_the_last_area_and_its_row_from_the_catalogue():
+    """It said "an action under I14", "(row 15)" and "(I01 to I14)" by hand: a fifteenth area left it
+    sending officers to I14's row."""
+    root = Path(__file__).parents[1]
+    table = subprocess.run(
+        [sys.executable, "-c", FIFTEEN_AREAS], cwd=root, capture_output=True, text=True, check=True
+    ).stdout
+    row = next(line for line in table.splitlines() if line.startswith("| `sheet.other_table` |"))
+    assert "an action under I15" in row
+    assert "last area of practice of the Improvement sheet (row 16)" in row
+    assert "(I01 to I15)" in row
+    assert "I14" not in row and "row 15" not in row
