@@ -67,17 +67,6 @@ OTHER_SPELLING = 0.25
 COUNCIL_DOMAIN = "northshire.gov.uk"
 PLACES = ("Northshire", "Eastbrook", "Kingsmead", "Westvale", "Riverside", "Ashcombe", "Millford", "Thornbury")
 
-SERVICE_AREAS = (
-    "Communities",
-    "Adult social care and health",
-    "Children's services",
-    "Economic development",
-    "Environment",
-    "Housing",
-    "Culture and leisure",
-    "Transport",
-)
-
 
 @dataclass(frozen=True)
 class PartnershipKind:
