@@ -7,7 +7,7 @@ import re
 
 from pipeline import catalogue
 from pipeline.config import FRACTIONS, MAX_OBJECTIVES, RANGES, Config
-from pipeline.findings import RULES
+from pipeline.findings import FILE_LEVEL_RULES, RULES
 from pipeline.values import in_words
 
 
@@ -109,6 +109,15 @@ def rules() -> str:
         told = re.sub(r"\{(\w+)\}", lambda match: _escaped(f"<{explained.get(match[1], match[1])}>"), rule.template)
         lines.append(f"| `{rule.code}` | {rule.severity} | {rule.when} | {told} |")
     return "\n".join(lines) + "\n"
+
+
+def not_assessed() -> str:
+    """Which rules' errors make a workbook Not assessed (`findings.FILE_LEVEL_RULES`), in the table's order."""
+    codes = [f"`{code}`" for code in RULES if code in FILE_LEVEL_RULES]
+    return (
+        f"An error of {', '.join(codes[:-1])} or {codes[-1]} (the file, or one of its sheets, cannot be read as "
+        "the standard template) makes that workbook *Not assessed*; the batch always goes on.\n"
+    )
 
 
 def _allowed(key: str) -> str:

@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import re
 import os
 import shlex
 import shutil
@@ -274,3 +275,34 @@ def test_make_run_from_another_folder_says_where_to_run_it(tmp_path):
     assert said.returncode != 0
     assert f'Run make in the project\'s folder: make -C "{project}" report' in said.stderr
     assert not (tmp_path / ".venv").exists() and not (tmp_path / "output").exists()
+
+
+def test_readme_names_exactly_the_rules_that_make_a_workbook_not_assessed():
+    """It said "the first seven rules", which include two warnings (file.copy, template.previous_version)
+    and leave out sheet.missing and sheet.layout."""
+    from pipeline.findings import FILE_LEVEL_RULES
+
+    said = next(line for line in README.splitlines() if "makes that workbook *Not assessed*" in line)
+    assert set(re.findall(r"`([a-z_]+\.[a-z_]+)`", said)) == set(FILE_LEVEL_RULES)
+
+
+def test_every_guarantees_test_file_is_where_readme_says():
+    """README sent the reader to tests/robustness/ for test_out_folders.py, which is in tests/."""
+    tests = Path(__file__).parent
+    section = README[README.index("## Guarantees") :]
+    section = section[: section.index("\n## ", 1)]
+    named = re.findall(r"\*\(([\w/.]+\.py)\)\*", section)
+    assert len(named) > 5
+    for name in named:
+        path = tests.parent / name if "/" in name else tests / "robustness" / name
+        assert path.is_file(), name
+
+
+def test_readme_says_what_read_batch_is_used_for():
+    """README called read/batch.py the run's reading of the whole folder; the run reads, checks and scores
+    in check/assess.py, and only tests call load_folder."""
+    package = Path(__file__).parents[1] / "pipeline"
+    callers = [path for path in package.rglob("*.py") if "load_folder(" in path.read_text(encoding="utf-8")]
+    assert callers == [package / "read" / "batch.py"]
+    row = next(line for line in README.splitlines() if line.startswith("| `read/batch.py` |"))
+    assert "`load_folder`" in row and "used only by tests" in row
