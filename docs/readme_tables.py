@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 
+from pipeline import catalogue
 from pipeline.config import FRACTIONS, MAX_OBJECTIVES, RANGES, Config
-from pipeline.findings import RULES
+from pipeline.findings import FILE_LEVEL_RULES, RULES
+from pipeline.values import in_words
 
 
 def _flatten(data: dict, prefix: str = "") -> list[tuple[str, object]]:
@@ -76,11 +78,13 @@ PLACEHOLDERS = {
         "found": '"Another table starts" (below the risks or the objectives); below the Register, Checklist or '
         'Improvement: "A second copy of the table starts", "An action is typed" (or "2 actions are typed, the '
         'first"), "Something is typed"',
-        "table": 'e.g. "risk register", "last area of practice of the Improvement sheet (row 15)"',
+        "table": f'e.g. "risk register", "last {catalogue.IMPROVEMENT.row} of the {catalogue.IMPROVEMENT.name} '
+        f'sheet (row {catalogue.IMPROVEMENT_ROWS[catalogue.AREAS[-1].ref]})"',
         "unread": '"it is not read as risks" (or objectives), "it is not read", "it is not read or counted" (actions)',
         "fix": '"Move it to a sheet of its own."; for a copy of the table: "A workbook holds one partnership\'s '
         "review: give another partnership a workbook of its own, and put this partnership's answers in the rows "
-        'above."; for actions: "Put each action in the row of the area of practice it answers (I01 to I14)."; '
+        f'above."; for actions: "Put each action in the row of the {catalogue.IMPROVEMENT.row} it answers '
+        f'({catalogue.AREAS[0].ref} to {catalogue.AREAS[-1].ref})."; '
         "otherwise: \"Put this partnership's answers in the row of their question, and anything else on a sheet of "
         'its own."',
     },
@@ -107,7 +111,13 @@ def rules() -> str:
     return "\n".join(lines) + "\n"
 
 
-_NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+def not_assessed() -> str:
+    """Which rules' errors make a workbook Not assessed (`findings.FILE_LEVEL_RULES`), in the table's order."""
+    codes = [f"`{code}`" for code in RULES if code in FILE_LEVEL_RULES]
+    return (
+        f"An error of {', '.join(codes[:-1])} or {codes[-1]} (the file, or one of its sheets, cannot be read as "
+        "the standard template) makes that workbook *Not assessed*; the batch always goes on.\n"
+    )
 
 
 def _allowed(key: str) -> str:
@@ -133,7 +143,7 @@ def configuration() -> str:
     for key, value in _flatten(config):
         shown = f"`{value!r}`" if value != {} else "none"
         lines.append(f"| `{key}` | {shown}{f' ({EXPLAINED[key]})' if key in EXPLAINED else ''} | {_allowed(key)} |")
-    count = _NUMBERS[len(objectives)] if len(objectives) < len(_NUMBERS) else str(len(objectives))
+    count = in_words(len(objectives))
     lines.append(f"| `objectives` | `[objectives]`: the {count} below | 1 to {MAX_OBJECTIVES} |")
     names = [tier["name"] for tier in tiers]
     lines.append(f"| `significance.tiers` | `[[significance.tiers]]`: {', '.join(names)} below | at least 1 |")

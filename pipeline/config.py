@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from pipeline.catalogue import HIGH, LOW, MEDIUM, PERFORMANCE_METHODS
+from pipeline import catalogue
+from pipeline.catalogue import PERFORMANCE_METHODS
 from pipeline.values import folded
 
 
@@ -56,12 +57,20 @@ class Scoring:
     risk_low_max: int = 4  # risk score (likelihood x impact) up to this is Low
     risk_medium_max: int = 12  # up to this is Medium; above is High
 
-    def risk_band(self, score: int) -> str:
-        if score <= self.risk_low_max:
-            return LOW
-        if score <= self.risk_medium_max:
-            return MEDIUM
-        return HIGH
+    def risk_band(self, score: float) -> str:
+        """The band of `catalogue.RISK_BANDS` a score (or an average score) falls in."""
+        low, medium, high = catalogue.RISK_BANDS
+        return low if score <= self.risk_low_max else medium if score <= self.risk_medium_max else high
+
+    def risk_bands(self) -> tuple[tuple[str, int, int], ...]:
+        """Each band of `catalogue.RISK_BANDS`, lowest first, with the lowest and highest whole score it
+        holds: ('Low', 1, 4), ('Medium', 5, 12), ('High', 13, 25) by default."""
+        low, medium, high = catalogue.RISK_BANDS
+        return (
+            (low, 1, self.risk_low_max),
+            (medium, self.risk_low_max + 1, self.risk_medium_max),
+            (high, self.risk_medium_max + 1, MAX_RISK_SCORE),
+        )
 
 
 @dataclass(frozen=True)
@@ -412,7 +421,8 @@ def check_ranges(config: Config) -> Config:
         raise ConfigError(
             f"config: '{key}' puts the risk bands out of order (low max {scoring.risk_low_max}, "
             f"medium max {scoring.risk_medium_max}): they need 1 <= low max < medium max < "
-            f"{MAX_RISK_SCORE}, so that Low, Medium and High each hold some scores"
+            f"{MAX_RISK_SCORE}, so that {', '.join(catalogue.RISK_BANDS[:-1])} and {catalogue.RISK_BANDS[-1]} "
+            "each hold some scores"
         )
     _check_tiers(config.tiers)
     return config

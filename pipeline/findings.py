@@ -14,7 +14,14 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Iterable
 
-from pipeline.catalogue import NOT_ASSESSED, SUPPORT_OBJECTIVES, TEMPLATE_VERSION, TEMPLATE_VERSIONS_READ, column_number
+from pipeline.catalogue import (
+    AREAS,
+    NOT_ASSESSED,
+    SUPPORT_OBJECTIVES,
+    TEMPLATE_VERSION,
+    TEMPLATE_VERSIONS_READ,
+    column_number,
+)
 from pipeline.formats import EXAMPLE_DATE
 
 ERROR, WARNING = "error", "warning"
@@ -172,7 +179,8 @@ RULES: dict[RuleCode, Rule] = {
             WARNING,
             "another table pasted below the risk register or the objectives (its header row or title, rows naming "
             "risks already listed, or rows after a gap), or anything typed below the last row of the Register, "
-            "Checklist or Improvement (a second partnership's copy of the sheet, an action under I14): not read",
+            f"Checklist or Improvement (a second partnership's copy of the sheet, an action under {AREAS[-1].ref}): "
+            "not read",
             "{found} at row {row}, below the {table}: {unread}. {fix}",
             (
                 ("found", "Another table starts"),

@@ -160,6 +160,15 @@ def counted(count: int, one: str, many: str | None = None) -> str:
     return f"{count} {one if count == 1 else many or one + 's'}"
 
 
+#: The numbers written in words (ten and below, as the pack writes them); larger ones in figures.
+_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def in_words(count: int) -> str:
+    """A count as a sentence says it: 'nine', 'no'; 11 and above in figures."""
+    return _WORDS[count] if 0 <= count < len(_WORDS) else str(count)
+
+
 def listed(items: Sequence[str], shown: int = 3) -> str:
     """The first `shown` of `items`, joined by commas, then how many more there are."""
     more = f" and {len(items) - shown} more" if len(items) > shown else ""

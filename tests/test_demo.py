@@ -394,3 +394,21 @@ def test_a_run_that_finds_no_return_does_not_replace_the_councils_year(tmp_path)
     assert refused.exit_code == 2 and len(refused.output.strip().splitlines()) == 1, refused.output
     assert "no return was found to read" in refused.output and "made from 1 of the council's returns" in refused.output
     assert (out / "results.json").read_bytes() == real
+
+
+def test_an_area_added_to_the_catalogue_with_no_demo_action_is_named_with_what_to_add(tmp_path, monkeypatch):
+    """The demo's actions were a list zipped with the areas: a fifteenth area had none, and the demo
+    failed on a bare KeyError 'I15' (and only when a draw answered it No)."""
+    added = catalogue.Area("I15", "Whether partners can share data lawfully.")
+    monkeypatch.setattr(catalogue, "AREAS", (*catalogue.AREAS, added))
+    with pytest.raises(LookupError) as raised:
+        demo.write_demo_set(tmp_path, count=3, seed=SEED)
+    assert str(raised.value) == (
+        "The demo has no action for area of practice I15 (Whether partners can share data lawfully.): add one to "
+        "ACTIONS in pipeline/cycle/demo.py, keyed by its Ref."
+    )
+    assert not list(tmp_path.iterdir())
+
+
+def test_each_demo_action_is_keyed_by_the_area_it_answers():
+    assert list(demo.ACTIONS) == [area.ref for area in catalogue.AREAS]

@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import re
 import os
 import shlex
 import shutil
@@ -274,3 +275,90 @@ def test_make_run_from_another_folder_says_where_to_run_it(tmp_path):
     assert said.returncode != 0
     assert f'Run make in the project\'s folder: make -C "{project}" report' in said.stderr
     assert not (tmp_path / ".venv").exists() and not (tmp_path / "output").exists()
+
+
+def test_readme_names_exactly_the_rules_that_make_a_workbook_not_assessed():
+    """It said "the first seven rules", which include two warnings (file.copy, template.previous_version)
+    and leave out sheet.missing and sheet.layout."""
+    from pipeline.findings import FILE_LEVEL_RULES
+
+    said = next(line for line in README.splitlines() if "makes that workbook *Not assessed*" in line)
+    assert set(re.findall(r"`([a-z_]+\.[a-z_]+)`", said)) == set(FILE_LEVEL_RULES)
+
+
+def test_every_guarantees_test_file_is_where_readme_says():
+    """README sent the reader to tests/robustness/ for test_out_folders.py, which is in tests/."""
+    tests = Path(__file__).parent
+    section = README[README.index("## Guarantees") :]
+    section = section[: section.index("\n## ", 1)]
+    named = re.findall(r"\*\(([\w/.]+\.py)\)\*", section)
+    assert len(named) > 5
+    for name in named:
+        path = tests.parent / name if "/" in name else tests / "robustness" / name
+        assert path.is_file(), name
+
+
+def test_readme_says_what_read_batch_is_used_for():
+    """README called read/batch.py the run's reading of the whole folder; the run reads, checks and scores
+    in check/assess.py, and only tests call load_folder."""
+    package = Path(__file__).parents[1] / "pipeline"
+    callers = [path for path in package.rglob("*.py") if "load_folder(" in path.read_text(encoding="utf-8")]
+    assert callers == [package / "read" / "batch.py"]
+    row = next(line for line in README.splitlines() if line.startswith("| `read/batch.py` |"))
+    assert "`load_folder`" in row and "used only by tests" in row
+
+
+def section(title: str) -> str:
+    """A section of README, from its heading to the next heading or the end."""
+    text = README[README.index(f"\n### {title}\n") + 1 :]
+    end = re.search(r"\n#", text)
+    return text[: end.start()] if end else text
+
+
+def test_changing_the_strategys_content_names_only_what_is_there():
+    from pipeline import catalogue
+
+    said = section("Changing the strategy's content")
+    root = Path(__file__).parents[1]
+    paths = re.findall(r"`((?:tests|pipeline|docs|input_templates)/[\w/.-]+)`", said)
+    assert len(paths) > 8
+    for path in paths:
+        assert (root / path).is_file(), path
+    for name in ("TEMPLATE_VERSION", "TEMPLATE_VERSIONS_READ", "ACTIONS", "since_version", "required_sheets"):
+        assert f"`{name}" in said, name
+    assert hasattr(catalogue, "required_sheets") and "since_version" in catalogue.Field.__dataclass_fields__
+
+
+def test_what_readme_says_of_a_return_on_a_template_older_than_the_catalogue(tmp_path, monkeypatch):
+    """README's "Changing the strategy's content": a question reworded keeps the rows, so last year's
+    return is read by Ref and assessed; a question added moves them, so it is Not assessed (sheet.layout)."""
+    from officer import AS_OF, write_workbook
+
+    from pipeline import catalogue
+    from pipeline.check.assess import assess_folder
+    from pipeline.config import Config
+
+    said = section("Changing the strategy's content").replace("\n", " ")
+    write_workbook(tmp_path / "p1.xlsx")
+    questions = [
+        dataclasses.replace(question, text="How do we know that funds are spent well and on time")
+        if question.ref == "2c"
+        else question
+        for question in catalogue.QUESTIONS
+    ]
+    monkeypatch.setattr(catalogue, "QUESTIONS", tuple(questions))
+    assessment = assess_folder(tmp_path, Config(), as_of=AS_OF)
+    assert assessment.report.findings == [] and assessment.scores[0].assessed
+    assert "still read by Ref and assessed, with no finding" in said
+
+    after = [question.ref for question in questions].index("3f") + 1
+    questions.insert(after, catalogue.Question("3g", 3, questions[after - 1].section, "Who audits them"))
+    monkeypatch.setattr(catalogue, "QUESTIONS", tuple(questions))
+    monkeypatch.setattr(
+        catalogue, "CHECKLIST_ROWS", {item.ref: catalogue.CHECKLIST.first_row + n for n, item in enumerate(questions)}
+    )
+    assessment = assess_folder(tmp_path, Config(), as_of=AS_OF)
+    layout = {item.cell: item.message for item in assessment.report.findings if item.rule == "sheet.layout"}
+    assert layout["A16"].startswith("The row of question 3g was deleted")
+    assert not assessment.scores[0].assessed
+    assert '("The row of question 3g was deleted"), so the workbook is *Not assessed*' in said

@@ -202,7 +202,8 @@ class RolloverSummary:
             )
         if self.carried_risks:
             lines.append(
-                f"Brought back {values.counted(self.carried_risks, 'risk')} officers added below R09, ratings blank."
+                f"Brought back {values.counted(self.carried_risks, 'risk')} officers added below "
+                f"{catalogue.RISKS[-1].ref}, ratings blank."
             )
         if self.returned_twice:
             lines.append(f"Partnership IDs on two returns {words.when}: {'; '.join(self.returned_twice)}.")
@@ -765,7 +766,9 @@ def _own_risks(
                 continue
             seen[key].add(words)
         if len(risks[key]) == len(free):
-            not_carried.append(f"{partnership_id} own risk '{values.text(text)}': no free row below R09")
+            not_carried.append(
+                f"{partnership_id} own risk '{values.text(text)}': no free row below {catalogue.RISKS[-1].ref}"
+            )
             continue
         ref = free[len(risks[key])]
         risks[key][ref] = {

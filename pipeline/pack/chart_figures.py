@@ -16,7 +16,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from pipeline import catalogue
 from pipeline.formats import days, days_said, money, pounds, average_score
-from pipeline.values import counted
+from pipeline.values import counted, in_words
 from pipeline.config import Config
 from pipeline.portfolio.leverage import FUNDING, unreadable
 from pipeline.check.score import (
@@ -72,6 +72,13 @@ def completeness_rating(value: float, config: Config) -> str:
 
 
 # --- In words and tables ---------------------------------------------------------------------------
+
+
+def strategy_risk_words() -> dict[str, str]:
+    """How the pack counts and names the strategy's risks, from the catalogue: `count` ('nine'), `first`
+    and `last` ('R01', 'R09'). A risk added to the catalogue changes every title, caption and sentence
+    that counts them; those written as templates take these as placeholders ('{count}')."""
+    return {"count": in_words(len(catalogue.RISKS)), "first": catalogue.RISKS[0].ref, "last": catalogue.RISKS[-1].ref}
 
 
 def chart_figures(
@@ -157,21 +164,20 @@ def _heat_map(counts: Mapping[tuple[int, int], int], config: Config, comparison:
     by_band = Counter()
     for cell, count in counts.items():
         by_band[band[cell]] += count
-    scoring = config.scoring
+    (low, _, low_max), (medium, _, medium_max), (high, _, _) = config.scoring.risk_bands()
     text = [
         f"{counted(total, 'rated risk')} of the partnerships in scope, counted by likelihood and impact "
-        f"(each 1 to 5): {by_band['Low']} Low (score 1 to {scoring.risk_low_max}), {by_band['Medium']} Medium "
-        f"({scoring.risk_low_max + 1} to {scoring.risk_medium_max}) and {by_band['High']} High (over "
-        f"{scoring.risk_medium_max})."
+        f"(each 1 to 5): {by_band[low]} {low} (score 1 to {low_max}), {by_band[medium]} {medium} "
+        f"({low_max + 1} to {medium_max}) and {by_band[high]} {high} (over {medium_max})."
     ]
     # The cell most risks share (the higher score, then the higher likelihood, when two share it).
     (likelihood, impact), most = max(counts.items(), key=lambda pair: (pair[1], pair[0][0] * pair[0][1], pair[0]))
     text.append(f"The most common rating is likelihood {likelihood} and impact {impact} ({counted(most, 'risk')}).")
-    high = sorted((cell for cell in counts if band[cell] == "High"), key=lambda cell: (-cell[0] * cell[1], cell))
-    if high:
+    highest = sorted((cell for cell in counts if band[cell] == high), key=lambda cell: (-cell[0] * cell[1], cell))
+    if highest:
         text.append(
-            "The High risks: "
-            + "; ".join(f"{counts[cell]} at likelihood {cell[0]} and impact {cell[1]}" for cell in high)
+            f"The {high} risks: "
+            + "; ".join(f"{counts[cell]} at likelihood {cell[0]} and impact {cell[1]}" for cell in highest)
             + "."
         )
     moves = [risk for risk in comparison.risks if risk.then or risk.now] if marks_movement(comparison) else []
@@ -197,8 +203,9 @@ def _heat_map(counts: Mapping[tuple[int, int], int], config: Config, comparison:
 
 
 def _strategy_risks(rows: Sequence[Mapping[str, Any]]) -> Figures:
+    words = strategy_risk_words()
     table = Table(
-        "The strategy's nine risks ranked by average score",
+        f"The strategy's {words['count']} risks ranked by average score",
         ("Risk", "Rank", "Average score (1 to 25)", "Band", "Partnerships that rated it"),
         tuple(
             (
@@ -216,8 +223,8 @@ def _strategy_risks(rows: Sequence[Mapping[str, Any]]) -> Figures:
         return Figures("No partnership in scope has rated the strategy's risks yet.", table)
     top = rated[0]
     text = [
-        f"The strategy's nine risks ranked by their average score (likelihood \u00d7 impact, 1 to 25) across "
-        f"the partnerships in scope that rated them. Highest: {top['ref']}, {top['text'].rstrip('.')}, "
+        f"The strategy's {words['count']} risks ranked by their average score (likelihood \u00d7 impact, 1 to "
+        f"25) across the partnerships in scope that rated them. Highest: {top['ref']}, {top['text'].rstrip('.')}, "
         f"{average_score(top['average'])} ({top['band']}, rated by {counted(top['rated'], 'partnership')})."
     ]
     if len(rated) > 1:

@@ -51,6 +51,7 @@ from pipeline.pack.chart_figures import (
     in_scope,
     marks_movement,
     money_label,
+    strategy_risk_words,
 )
 from pipeline.pack.tables import PLOTTED_RAGS
 from pipeline.formats import average_score, percent
@@ -66,15 +67,21 @@ OUTLINE = {"edgecolor": CHART_INK, "linewidth": 0.6}
 #: A label laid on a coloured or hatched mark sits on white, so it reads at full contrast.
 ON_WHITE = {"boxstyle": "round,pad=0.18", "facecolor": WHITE, "edgecolor": "none"}
 
-#: Chart names (the file names under charts/) with the heading the pack shows above each.
+#: Chart names (the file names under charts/) with the heading the pack shows above each (`chart_title`
+#: counts the strategy's risks in it).
 CHART_TITLES = {
     "risk_heat_map": "Risks by likelihood and impact",
-    "strategy_risks_ranked": "The strategy's nine risks, ranked",
+    "strategy_risks_ranked": "The strategy's {count} risks, ranked",
     "action_status": "Improvement actions by status",
     "completeness_by_section": "Checklist completeness by section",
     "rag_by_service_area": "Rating by service area",
     "resources_vs_assurance": "Resources committed against assurance",
 }
+
+
+def chart_title(name: str) -> str:
+    """The heading of a chart, with the strategy's risks counted as the catalogue has them."""
+    return CHART_TITLES[name].format(**strategy_risk_words())
 
 
 def render_charts(
@@ -120,8 +127,8 @@ def render_charts(
             fig = plt.figure(figsize=sizes.get(name, (8, 4)))
             try:
                 draw(fig)
-                svg = _unique_ids(_svg(fig, CHART_TITLES[name]), name)
-                charts[name] = described(svg, name, CHART_TITLES[name], figures[name].summary)
+                svg = _unique_ids(_svg(fig, chart_title(name)), name)
+                charts[name] = described(svg, name, chart_title(name), figures[name].summary)
             finally:
                 plt.close(fig)
     return charts
@@ -221,7 +228,7 @@ def _risk_heat_map(fig, counts: Mapping[tuple[int, int], int], config: Config, c
     ax.set_title(
         f"Number of rated risks in each cell ({total} across all partnerships)", fontsize=10.5, fontweight="normal"
     )
-    scoring = config.scoring
+    (low, _, low_max), (medium, _, medium_max), (high, _, _) = config.scoring.risk_bands()
     # Beside the map alone; below it when the enlargement stands beside it, so both stay large in print.
     place = (
         {"loc": "upper center", "bbox_to_anchor": (0.5, -0.2), "ncol": 3}
@@ -230,9 +237,9 @@ def _risk_heat_map(fig, counts: Mapping[tuple[int, int], int], config: Config, c
     )
     ax.legend(
         handles=[
-            _band_patch(LOW, f"{LOW} (score 1\u2013{scoring.risk_low_max})"),
-            _band_patch(MEDIUM, f"{MEDIUM} ({scoring.risk_low_max + 1}\u2013{scoring.risk_medium_max})"),
-            _band_patch(HIGH, f"{HIGH} (over {scoring.risk_medium_max})"),
+            _band_patch(low, f"{low} (score 1\u2013{low_max})"),
+            _band_patch(medium, f"{medium} ({low_max + 1}\u2013{medium_max})"),
+            _band_patch(high, f"{high} (over {medium_max})"),
         ],
         title="Band (likelihood \u00d7 impact)",
         **place,
@@ -330,7 +337,8 @@ def _risk_movements(fig, ax, zoom, comparison: Any, config: Config) -> None:
     _plain_cells(zoom)
     _rating_axes(zoom, limits)
     zoom.set_title(
-        f"Where each of the strategy's nine risks moved since {since}\n(average likelihood and "
+        f"Where each of the strategy's {strategy_risk_words()['count']} risks moved since {since}\n(average "
+        "likelihood and "
         "impact of the partnerships that rated it)",
         fontsize=10,
         fontweight="normal",
@@ -452,7 +460,7 @@ def _risk_movements(fig, ax, zoom, comparison: Any, config: Config) -> None:
             zoom,
             handles,
             [handle.get_label() for handle in handles],
-            title="Strategy risks R01\u2013R09",
+            title="Strategy risks {first}\u2013{last}".format(**strategy_risk_words()),
             loc="upper center",
             bbox_to_anchor=(0.5, -0.2),
             ncol=3,

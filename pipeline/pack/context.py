@@ -38,7 +38,7 @@ from pipeline.cycle.compare import (
 )
 from pipeline.files.names import slug
 from pipeline.findings import RULES, ValidationReport
-from pipeline.pack.chart_figures import chart_figures, leverage_summary
+from pipeline.pack.chart_figures import chart_figures, leverage_summary, strategy_risk_words
 from pipeline.formats import (
     EMPTY,
     NOT_ANSWERED,
@@ -53,21 +53,30 @@ from pipeline.formats import (
     rounded,
     average_score,
 )
-from pipeline.pack.charts import CHART_TITLES, NETWORK_CHART, NETWORK_TITLE, described, marks_movement, network_picture
+from pipeline.pack.charts import (
+    CHART_TITLES,
+    NETWORK_CHART,
+    chart_title,
+    NETWORK_TITLE,
+    described,
+    marks_movement,
+    network_picture,
+)
 from pipeline.pack.results import file_counts
 from pipeline.pack.trend import DRAWN, has_points, shown, trend_svg
 from pipeline.records import IgnoredFile, Workbook, is_demo
 
-#: What each chart shows, in a sentence a manager can read before looking.
+#: What each chart shows, in a sentence a manager can read before looking (`{count}`, `{first}`, `{last}`:
+#: the strategy's risks, as `strategy_risk_words` counts them).
 CHART_CAPTIONS = {
     "risk_heat_map": "How many of the partnerships' rated risks fall in each cell. Risks in the shaded "
     "top-right corner are High and need a mitigation.",
     "risk_heat_map_change": "How many of the partnerships' rated risks fall in each cell (left); risks in the "
     "shaded top-right corner are High and need a mitigation. On the right, the part of "
-    "the map where the strategy's nine risks sit, enlarged: each arrow runs from a risk's "
+    "the map where the strategy's {count} risks sit, enlarged: each arrow runs from a risk's "
     "average position last year (hollow circle) to this year's (filled circle), "
-    "labelled R01 to R09 beside this year's mark.",
-    "strategy_risks_ranked": "The nine risks of working in partnership named in the strategy, by their "
+    "labelled {first} to {last} beside this year's mark.",
+    "strategy_risks_ranked": "The {count} risks of working in partnership named in the strategy, by their "
     "average score across the partnerships that rated them.",
     "action_status": "The actions officers have set to improve their partnerships, and how many are overdue.",
     "completeness_by_section": "How much of each section of the Partnership checklist has been answered, "
@@ -157,13 +166,13 @@ def build_context(
         "charts": [
             {
                 "name": name,
-                "title": CHART_TITLES[name],
+                "title": chart_title(name),
                 "svg": Markup(_inline_svg(charts[name])),
                 "table": figures[name].table,
                 "summary": figures[name].summary,
                 "caption": CHART_CAPTIONS[
                     f"{name}_change" if marks_movement(comparison) and f"{name}_change" in CHART_CAPTIONS else name
-                ],
+                ].format(**strategy_risk_words()),
             }
             for name in CHART_TITLES
             if name in charts
@@ -177,6 +186,7 @@ def build_context(
         "section_names": catalogue.SECTION_NAMES,
         "question_count": len(catalogue.QUESTIONS),
         "area_count": len(catalogue.AREAS),
+        "strategy_risks": strategy_risk_words(),
         "rules": [
             {
                 "code": rule.code,

@@ -114,10 +114,6 @@ class Network:
     organisations: int  # different organisations named across the partnerships
     groups: tuple[DuplicateGroup, ...] = ()  # the pairs joined into groups, biggest first
 
-    def memberships(self) -> dict[str, tuple[str, ...]]:
-        """Each shared organisation's name -> the labels of the partnerships it sits on."""
-        return {item.name: item.partnerships for item in self.shared}
-
 
 def members(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbook]) -> list[Member]:
     """The partnerships the network counts: in scope, assessed, each Partnership ID once (as the
