@@ -6,7 +6,8 @@ it was. On Linux the swap is one atomic exchange of the two folders; elsewhere i
 run killed between them is repaired by the next run. A lock file beside `--out` (`.NAME.lock`, held
 with `filelock`, which the system releases when the run dies) stops two runs writing into the same
 folder at once: the second refuses with a message. Each run first removes what killed runs left beside
-`--out`.
+`--out`. The pack's folder keeps the mode and group of the folder it replaces (a team's shared folder
+stays shared); a new one gets a new folder's mode.
 """
 
 from __future__ import annotations
@@ -17,11 +18,14 @@ import glob
 import os
 import shutil
 import signal
+import stat
 import sys
 import tempfile
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Iterator
+
+from pipeline.files.atomic import folder_mode
 
 #: Names of the folders a run builds in, and that a swap sets aside, beside `--out`.
 UNFINISHED, REPLACED = "unfinished", "replaced"
@@ -168,8 +172,9 @@ def _staging(out_dir: Path) -> Iterator[Path]:
     """A folder beside `out_dir` to build the pack in; swapped into place only if the body succeeds."""
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.{UNFINISHED}-", dir=out_dir.parent))
     try:
+        mode = _take_on(out_dir, staging)
         yield staging
-        os.chmod(staging, 0o755)  # mkdtemp makes it private; the pack is for sharing
+        os.chmod(staging, mode)
         checkpoint("staged")
         _swap_into_place(staging, out_dir)
     except OSError as error:
@@ -178,6 +183,22 @@ def _staging(out_dir: Path) -> Iterator[Path]:
         raise FolderError(cannot_write(out_dir, error)) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _take_on(out_dir: Path, staging: Path) -> int:
+    """Give `staging` the group of the folder it is to replace, where the user may set it, so that what is
+    written in it takes that group too (a setgid folder passes it on); return the mode it is given once
+    complete: that folder's, so a team's shared folder stays as it was set up, else a new folder's."""
+    try:
+        there = os.stat(out_dir)
+    except FileNotFoundError:
+        return folder_mode()  # mkdtemp makes it private; a new folder is as mkdir would make it
+    if there.st_gid != os.stat(staging).st_gid:
+        with suppress(PermissionError):  # a group the user is not in: the folder gets the user's
+            os.chown(staging, -1, there.st_gid)
+    mode = stat.S_IMODE(there.st_mode)
+    os.chmod(staging, mode | stat.S_IRWXU)  # the setgid bit now, for the files written in it
+    return mode
 
 
 def _swap_into_place(staging: Path, out_dir: Path) -> None:

@@ -1,0 +1,76 @@
+"""The tool installed on a machine that is not the developers': what it writes and prints there.
+
+- Outputs get the mode an ordinary write gives them (0666, folders 0777, less the umask), so `umask
+  077` keeps the register's names and emails to their owner; a team's shared year folder keeps its
+  own mode and group when the pack replaces it.
+
+The commands run as the installed tool runs (`python -m pipeline` in a subprocess) where the
+process's own state is the point (its umask); else through click's runner.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from officer import AS_OF, write_workbook
+
+from pipeline.cli import cli
+
+
+def partnerships(*arguments: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", *map(str, arguments)], capture_output=True, text=True, timeout=300, **kwargs
+    )
+
+
+@pytest.fixture(scope="module")
+def returns(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("returns")
+    write_workbook(folder / "P-001.xlsx", register={"lead_officer": "Siân Ŵyn"})
+    write_workbook(folder / "P-002.xlsx", partnership_id="P-002", checklist={"1a": {"Status": None}})
+    return folder
+
+
+def report(returns: Path, out: Path) -> list[str]:
+    return ["report", str(returns), "--out", str(out), "--as-of", AS_OF.isoformat(), "--no-pdf"]
+
+
+def modes(folder: Path) -> set[tuple[str, int]]:
+    """Each kind of thing written under `folder` (itself included) with its permission bits."""
+    every = [folder, *folder.rglob("*")]
+    return {("folder" if path.is_dir() else "file", stat.S_IMODE(path.stat().st_mode)) for path in every}
+
+
+def test_outputs_take_the_umask_as_an_ordinary_write_does(returns, tmp_path):
+    """With `umask 077` the pack, the register and the feedback copies are the user's alone."""
+    pack, checks = tmp_path / "2026", tmp_path / "checks"
+    private = {"preexec_fn": lambda: os.umask(0o077)}
+    assert partnerships(*report(returns, pack), **private).returncode == 0
+    done = partnerships(
+        "validate", returns, "--out", checks, "--as-of", AS_OF.isoformat(), "--feedback", **private
+    ).returncode
+    assert done in (0, 1)  # 1: a finding is an error
+    assert (pack / "register.xlsx").exists() and (pack / "feedback").is_dir() and (checks / "feedback").is_dir()
+    assert modes(pack) == modes(checks) == {("folder", 0o700), ("file", 0o600)}
+
+
+def test_a_shared_year_folder_keeps_its_mode_and_group(returns, tmp_path):
+    """IT's year folder, group-writable and setgid (drwxrwsr-x), stays so after the pack replaces it,
+    run after run; what is written in it takes its group."""
+    shared = tmp_path / "2026"
+    shared.mkdir()
+    others = [gid for gid in ({100, 65534} if os.geteuid() == 0 else set(os.getgroups())) if gid != os.getgid()]
+    group = others[0] if others else os.getgid()  # the mode alone where the user is in no other group
+    os.chown(shared, -1, group)
+    os.chmod(shared, 0o2775)
+    for _ in range(2):  # the first replaces the empty folder, the second the pack
+        result = CliRunner().invoke(cli, report(returns, shared))
+        assert result.exit_code == 0, result.output
+        assert (stat.S_IMODE(shared.stat().st_mode), shared.stat().st_gid) == (0o2775, group)
+        assert {path.stat().st_gid for path in shared.rglob("*")} == {group}
