@@ -263,8 +263,13 @@ def demo(out_dir: Path, count: int, seed: int, year: int) -> None:
                 "returns. Give a new or empty folder",
                 param_hint="--out",
             )
-    with _writing_into(out_dir):
-        paths = write_demo_set(out_dir, count=count, seed=seed, year=year)
+    from pipeline.files.staging import FolderError
+
+    try:
+        with _writing_into(out_dir):
+            paths = write_demo_set(out_dir, count=count, seed=seed, year=year)
+    except FolderError as error:
+        raise click.ClickException(str(error)) from None
     click.echo(f"Wrote {len(paths)} demo workbooks to {out_dir}")
 
 

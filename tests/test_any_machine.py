@@ -3,17 +3,20 @@
 - Outputs get the mode an ordinary write gives them (0666, folders 0777, less the umask), so `umask
   077` keeps the register's names and emails to their owner; a team's shared year folder keeps its
   own mode and group when the pack replaces it.
+- An interrupted demo leaves no half set behind to block the next.
 
 The commands run as the installed tool runs (`python -m pipeline` in a subprocess) where the
-process's own state is the point (its umask); else through click's runner.
+process's own state is the point (its umask, a signal); else through click's runner.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -74,3 +77,24 @@ def test_a_shared_year_folder_keeps_its_mode_and_group(returns, tmp_path):
         assert result.exit_code == 0, result.output
         assert (stat.S_IMODE(shared.stat().st_mode), shared.stat().st_gid) == (0o2775, group)
         assert {path.stat().st_gid for path in shared.rglob("*")} == {group}
+
+
+@pytest.mark.parametrize("interrupt", [signal.SIGINT, signal.SIGKILL], ids=["Ctrl-C", "kill -9"])
+def test_an_interrupted_demo_leaves_no_half_set_to_block_the_next(interrupt, tmp_path):
+    out = tmp_path / "demo"
+    running = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "demo", "--out", str(out), "--count", "40"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 120
+    while not any(tmp_path.rglob("*.xlsx")) and running.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    running.send_signal(interrupt)
+    running.communicate(timeout=60)
+    assert running.returncode != 0, "the demo finished before it could be interrupted"
+    assert not out.exists() or not any(out.rglob("*.xlsx"))
+    again = partnerships("demo", "--out", out, "--count", "2")
+    assert again.returncode == 0, again.stderr
+    assert len(list(out.glob("*.xlsx"))) == 2
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["demo"]  # nothing left beside it

@@ -7,7 +7,8 @@ run killed between them is repaired by the next run. A lock file beside `--out` 
 with `filelock`, which the system releases when the run dies) stops two runs writing into the same
 folder at once: the second refuses with a message. Each run first removes what killed runs left beside
 `--out`. The pack's folder keeps the mode and group of the folder it replaces (a team's shared folder
-stays shared); a new one gets a new folder's mode.
+stays shared); a new one gets a new folder's mode. The demo's set of workbooks is put in place the
+same way (`staged_set`), so an interrupted demo leaves no half set.
 """
 
 from __future__ import annotations
@@ -85,15 +86,36 @@ def cannot_write(out_dir: Path, error: OSError) -> str:
 
 
 @contextmanager
-def staged_pack(out_dir: Path) -> Iterator[Path]:
+def staged_pack(out_dir: Path, writer: str = "report") -> Iterator[Path]:
     """A staging folder to build the pack in, under the lock of `out_dir`; swapped into place only if
     the body succeeds. An `out_dir` that is a link to a folder (a team's shared folder) is that folder:
-    the pack is swapped in there, where the link was replaced by a folder of its own."""
+    the pack is swapped in there, where the link was replaced by a folder of its own. `writer` names
+    the command in the message of a second run refused."""
     out_dir = Path(out_dir)
     if out_dir.is_symlink():
         out_dir = out_dir.resolve()
-    with _locked(out_dir), _staging(out_dir) as staging:
+    with _locked(out_dir, writer), _staging(out_dir) as staging:
         yield staging
+
+
+@contextmanager
+def staged_set(out_dir: Path, writer: str) -> Iterator[Path]:
+    """A staging folder to build a set of new files in (the demo's workbooks), put into `out_dir` only if
+    the body succeeds: swapped in whole, in one step, where `out_dir` is new or empty; moved in file by
+    file beside what a folder already holds (never replacing it)."""
+    out_dir = Path(out_dir)
+    if not out_dir.is_dir() or not any(out_dir.iterdir()):
+        with staged_pack(out_dir, writer) as staging:
+            yield staging
+        return
+    with _locked(out_dir, writer):
+        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.{UNFINISHED}-", dir=out_dir.parent))
+        try:
+            yield staging
+            for path in sorted(staging.iterdir()):
+                os.rename(path, out_dir / path.name)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 def check_outside_input(input_dir: Path, out_dir: Path) -> None:
@@ -119,7 +141,7 @@ def check_out_folder(input_dir: Path, out_dir: Path, pack_markers: tuple[str, ..
 
 
 @contextmanager
-def _locked(out_dir: Path) -> Iterator[None]:
+def _locked(out_dir: Path, writer: str) -> Iterator[None]:
     """Hold the lock file beside `out_dir` for the length of the run; refuse if another run holds it.
 
     The lock (`filelock`: an advisory `flock` on Linux and macOS, a locked file on Windows) is released
@@ -135,7 +157,7 @@ def _locked(out_dir: Path) -> Iterator[None]:
     try:
         lock.acquire()
     except Timeout:
-        raise FolderError(f"another report is writing into {out_dir} (lock {path}); wait for it to finish") from None
+        raise FolderError(f"another {writer} is writing into {out_dir} (lock {path}); wait for it to finish") from None
     try:
         _clean_leftovers(out_dir)
         yield
