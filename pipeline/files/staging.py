@@ -30,6 +30,8 @@ from pipeline.files.atomic import folder_mode
 
 #: Names of the folders a run builds in, and that a swap sets aside, beside `--out`.
 UNFINISHED, REPLACED = "unfinished", "replaced"
+#: How many characters the name of the folder a run builds in adds to `--out`'s (dots, kind, mkdtemp's 8).
+_HIDDEN_ADDS = len(f"..{UNFINISHED}-") + 8
 #: For tests only (tests/robustness/test_crash_safety.py): the name of a stage (see `checkpoint`) at
 #: which the run kills itself with SIGKILL, as a power cut or `kill -9` would. Never set in normal use.
 CRASH_AT_ENV = "PARTNERSHIPS_TEST_CRASH_AT"
@@ -64,12 +66,15 @@ def of_out_folder(out_dir: Path, error: OSError) -> bool:
     if not error.filename:
         return True
     out_dir, path = Path(out_dir).absolute(), Path(error.filename).absolute()
-    return (
-        path == out_dir
-        or out_dir in path.parents
-        or path in out_dir.parents
-        or (path.parent == out_dir.parent and path.name.startswith(f".{out_dir.name}."))
-    )
+    return path == out_dir or out_dir in path.parents or path in out_dir.parents or _beside(out_dir, error)
+
+
+def _beside(out_dir: Path, error: OSError) -> bool:
+    """Whether `error` is about the lock or a staging folder of `out_dir`, the hidden names beside it."""
+    if not error.filename:
+        return False
+    out_dir, path = Path(out_dir).absolute(), Path(os.fsdecode(error.filename)).absolute()
+    return path.parent == out_dir.parent and path.name.startswith(f".{out_dir.name}.")
 
 
 def cannot_write(out_dir: Path, error: OSError) -> str:
@@ -78,6 +83,22 @@ def cannot_write(out_dir: Path, error: OSError) -> str:
     in_the_way = next((path for path in (*reversed(out_dir.parents), out_dir) if path.is_file()), None)
     if in_the_way is not None:
         why = f"{in_the_way} is a file, not a folder"
+    elif error.errno in (errno.EACCES, errno.EPERM) and _beside(out_dir, error):
+        why = (
+            "it is replaced whole, in one step, which needs permission to write in the folder that holds it "
+            f"({out_dir.parent}); write into a folder whose parent you can write, or ask for write access to "
+            f"{out_dir.parent}"
+        )
+    elif error.errno == errno.ENAMETOOLONG and _beside(out_dir, error):
+        why = (
+            f"its name is too long: a run builds in a hidden folder beside it named after it with {_HIDDEN_ADDS} "
+            "characters more, more than the disk allows; give it a shorter name"
+        )
+    elif error.errno == errno.EBUSY:
+        why = (
+            "the system is using it, most likely as the top folder of a mounted disk or share, which cannot be "
+            "replaced whole as a run replaces its folder; write into a new folder inside it"
+        )
     elif error.errno in _WHY_NOT_WRITTEN:
         why = _WHY_NOT_WRITTEN[error.errno] + (f" ({error.filename})" if error.filename else "")
     else:
