@@ -3,6 +3,7 @@
 - Outputs get the mode an ordinary write gives them (0666, folders 0777, less the umask), so `umask
   077` keeps the register's names and emails to their owner; a team's shared year folder keeps its
   own mode and group when the pack replaces it.
+- Every command's output survives a console whose encoding cannot show an officer's letters.
 - An interrupted demo leaves no half set behind to block the next.
 
 The commands run as the installed tool runs (`python -m pipeline` in a subprocess) where the
@@ -77,6 +78,32 @@ def test_a_shared_year_folder_keeps_its_mode_and_group(returns, tmp_path):
         assert result.exit_code == 0, result.output
         assert (stat.S_IMODE(shared.stat().st_mode), shared.stat().st_gid) == (0o2775, group)
         assert {path.stat().st_gid for path in shared.rglob("*")} == {group}
+
+
+@pytest.mark.parametrize("command", ["report", "validate", "demo", "templates", "templates --from-register"])
+def test_every_command_survives_a_console_that_cannot_show_the_letters(command, returns, tmp_path):
+    """Under LC_ALL=en_GB.ISO-8859-1 or PYTHONIOENCODING=latin-1 a ŵ (in a folder's name, an officer's
+    text) is printed as ?, and the command does its work."""
+    folder = tmp_path / "Bwrdd Iechyd Cymru" / "ŵyn"
+    register = tmp_path / "last year"
+    assert CliRunner().invoke(cli, report(returns, register)).exit_code == 0
+    arguments = {
+        "report": report(returns, folder),
+        "validate": ["validate", str(returns), "--out", str(folder), "--as-of", AS_OF.isoformat()],
+        "demo": ["demo", "--out", str(folder), "--count", "2"],
+        "templates": ["templates", "--out", str(folder)],
+        "templates --from-register": [
+            "templates",
+            "--from-register",
+            str(register / "register.xlsx"),
+            "--out",
+            str(folder),
+        ],
+    }[command]
+    result = CliRunner(charset="latin-1").invoke(cli, arguments)
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exit_code in (0, 1) and "Traceback" not in result.output
+    assert "?yn" in result.output and any(folder.iterdir())
 
 
 @pytest.mark.parametrize("interrupt", [signal.SIGINT, signal.SIGKILL], ids=["Ctrl-C", "kill -9"])
