@@ -5,9 +5,11 @@
   own mode and group when the pack replaces it.
 - Every command's output survives a console whose encoding cannot show an officer's letters.
 - An interrupted demo leaves no half set behind to block the next.
+- With no writable home, no library prints its warnings on the user's screen, and the outputs are
+  the same.
 
 The commands run as the installed tool runs (`python -m pipeline` in a subprocess) where the
-process's own state is the point (its umask, a signal); else through click's runner.
+process's own state is the point (its umask, its environment, a signal); else through click's runner.
 """
 
 from __future__ import annotations
@@ -125,3 +127,17 @@ def test_an_interrupted_demo_leaves_no_half_set_to_block_the_next(interrupt, tmp
     assert again.returncode == 0, again.stderr
     assert len(list(out.glob("*.xlsx"))) == 2
     assert sorted(path.name for path in tmp_path.iterdir()) == ["demo"]  # nothing left beside it
+
+
+def test_no_writable_home_prints_no_library_warning_and_changes_nothing(returns, tmp_path):
+    """HOME a path no folder can be made under (as root, for whom every folder is writable): matplotlib
+    would say "mkdir -p failed..." and "Matplotlib created a temporary cache directory..."."""
+    home = tmp_path / "home"
+    home.write_text("a file, not a folder")
+    environment = {name: value for name, value in os.environ.items() if not name.startswith(("XDG_", "MPL"))}
+    homeless = partnerships(*report(returns, tmp_path / "homeless"), env={**environment, "HOME": str(home)})
+    assert homeless.returncode == 0, homeless.stderr
+    assert homeless.stderr == ""
+    assert partnerships(*report(returns, tmp_path / "at home")).returncode == 0
+    for name in ("results.json", "review_pack.html", "charts/risk_heat_map.svg", "charts/action_status.svg"):
+        assert (tmp_path / "homeless" / name).read_bytes() == (tmp_path / "at home" / name).read_bytes(), name

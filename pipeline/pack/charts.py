@@ -1,7 +1,9 @@
 """The pack's charts: scores in, SVG text out, the same bytes every run.
 
 matplotlib is imported inside `render_charts` (it is slow to import and only the report needs it)
-and always with the Agg backend, so no display is ever needed. Determinism: a fixed `svg.hashsalt`
+and always with the Agg backend, so no display is ever needed; where it would find no folder of its own
+it can write (HOME unset or not writable), it is given one of the run's first, so that it prints no
+warnings about its folders on the user's screen. Determinism: a fixed `svg.hashsalt`
 for element ids, no date in the metadata, text kept as text. The colours are the pack's
 (`pipeline.pack.palette`, Okabe-Ito for ratings, bands and statuses); no chart relies on colour
 alone: every coloured mark also carries a text label, a pattern (a rating's hatching, a band's) or a
@@ -13,12 +15,18 @@ image (`role="img"`) named by its heading and described by that text alternative
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import io
+import os
 import re
+import shutil
+import sys
+import tempfile
 import textwrap
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 from statistics import mean
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 from xml.sax.saxutils import escape, quoteattr
@@ -77,6 +85,54 @@ CHART_TITLES = {
 }
 
 
+def _pyplot():
+    """matplotlib's pyplot with the Agg backend, after `_own_matplotlib_folder`."""
+    _own_matplotlib_folder()
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _own_matplotlib_folder() -> None:
+    """Give matplotlib a temporary folder of the run's own (MPLCONFIGDIR, removed when the run ends) when
+    the folders it would use cannot be written: it would otherwise print "mkdir -p failed..." and
+    "Matplotlib created a temporary cache directory..." on the user's screen. It keeps only its font
+    list there, so the charts are the same bytes either way."""
+    if all(_writable(folder) for folder in _matplotlib_folders()):
+        return
+    folder = tempfile.mkdtemp(prefix="partnerships-matplotlib-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    os.environ["MPLCONFIGDIR"] = folder
+
+
+def _matplotlib_folders() -> list[Path]:
+    """The folders matplotlib uses for its configuration and cache, as it finds them (a relative path: there is no home)."""
+    if os.environ.get("MPLCONFIGDIR"):
+        return [Path(os.environ["MPLCONFIGDIR"])]
+    home = Path(os.path.expanduser("~"))
+    if not home.is_absolute():  # no HOME and no entry in the system's users
+        return [home]
+    if sys.platform.startswith(("linux", "freebsd")):
+        return [
+            Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config", "matplotlib"),
+            Path(os.environ.get("XDG_CACHE_HOME") or home / ".cache", "matplotlib"),
+        ]
+    return [home / ".matplotlib"]
+
+
+def _writable(folder: Path) -> bool:
+    if not folder.is_absolute():
+        return False
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(folder, os.W_OK)
+
+
 def render_charts(
     scores: Iterable[PartnershipScore],
     config: Config,
@@ -90,11 +146,7 @@ def render_charts(
     tables say it. With a `comparison` (pipeline.cycle.compare.Comparison) the heat map also marks where
     each of the strategy's risks moved since last year; without one every chart is exactly as before.
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
+    plt = _pyplot()
     scores = charted(scores)
     assessed = in_scope(scores)
     strategy = strategy if strategy is not None else analysis(scores, config)
@@ -1041,10 +1093,7 @@ def _group_label(labels: list[str]) -> str:
 def render_network(network: Any) -> str:
     """The network picture as SVG: organisations (squares, left) joined to the partnerships they sit
     on (circles, right). Same bytes every run: every position is computed here, none is random."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
     import networkx as nx
 
     picture = network_picture(network)
