@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sys
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Iterable, Iterator, TypeVar
 
@@ -143,7 +143,18 @@ def _as_of(value: dt.date | None) -> dt.date:
     return value or dt.date.today()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class AnyConsole(click.Group):
+    """The command group, whose output survives any console: a character the console's encoding cannot
+    show (an officer's ŵ under ISO-8859-1, or PYTHONIOENCODING=latin-1) is printed as ?, never a crash."""
+
+    def main(self, *args, **kwargs):
+        for stream in (sys.stdout, sys.stderr):
+            with suppress(AttributeError, ValueError, OSError):  # a stream that is not a text file
+                stream.reconfigure(errors="replace")
+        return super().main(*args, **kwargs)
+
+
+@click.group(cls=AnyConsole, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="partnerships")
 def cli() -> None:
     """Partnership review: the council's yearly review of its partnerships.
@@ -263,8 +274,13 @@ def demo(out_dir: Path, count: int, seed: int, year: int) -> None:
                 "returns. Give a new or empty folder",
                 param_hint="--out",
             )
-    with _writing_into(out_dir):
-        paths = write_demo_set(out_dir, count=count, seed=seed, year=year)
+    from pipeline.files.staging import FolderError
+
+    try:
+        with _writing_into(out_dir):
+            paths = write_demo_set(out_dir, count=count, seed=seed, year=year)
+    except FolderError as error:
+        raise click.ClickException(str(error)) from None
     click.echo(f"Wrote {len(paths)} demo workbooks to {out_dir}")
 
 

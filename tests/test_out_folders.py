@@ -115,3 +115,130 @@ def test_only_an_error_about_the_output_folder_is_put_down_to_it(tmp_path):
     assert of_out_folder(out, OSError(errno.EACCES, "Permission denied", str(out.parent / ".2026.unfinished-x1")))
     assert not of_out_folder(out, OSError(errno.EACCES, "Permission denied", str(tmp_path / "input" / "team")))
     assert not of_out_folder(out, OSError(errno.EACCES, "Permission denied", str(out.parent / "2025" / "results.json")))
+
+
+def replaced_whole(out: Path) -> str:
+    return (
+        f"Error: could not write into {out}: it is replaced whole, in one step, which needs permission to write "
+        f"in the folder that holds it ({out.parent}); write into a folder whose parent you can write, or ask "
+        f"for write access to {out.parent}"
+    )
+
+
+@pytest.mark.parametrize("command", ["report", "demo"])
+def test_a_folder_whose_parent_cannot_be_written_says_the_parent_is_needed(
+    command, returns, register, tmp_path, monkeypatch
+):
+    """reviews/2026 writable, reviews/ not (a provisioned share): the lock beside 2026 cannot be made.
+    Simulated through the real code path, as root may write anywhere: creating the lock is refused."""
+    import os
+
+    out = tmp_path / "reviews" / "2026"
+    out.mkdir(parents=True)
+    refused = out.parent / ".2026.lock"
+    opened = os.open
+
+    def no_permission(path, *args, **kwargs):
+        if Path(os.fsdecode(path)) == refused:
+            raise PermissionError(errno.EACCES, "Permission denied", str(refused))
+        return opened(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", no_permission)
+    result = CliRunner().invoke(cli, commands(returns, register, out)[command])
+    assert result.exit_code == 1, result.output
+    assert result.output.splitlines()[-1] == replaced_whole(out)
+    assert list(out.iterdir()) == []
+
+
+def test_the_parent_is_needed_for_a_user_who_cannot_write_it(returns):
+    """The same, for real: as the user nobody, into a folder of theirs whose parent is root's."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root and setpriv to run as the user nobody")
+    nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    if subprocess.run([*nobody, sys.executable, "-c", "import pipeline"], capture_output=True).returncode != 0:
+        pytest.skip(f"the user nobody cannot run {sys.executable} with this project")
+    root = Path(tempfile.mkdtemp())  # not under pytest's own folder, which only root may enter
+    try:
+        os.chmod(root, 0o755)
+        shutil.copytree(returns, root / "returns")
+        os.chmod(root / "returns", 0o755)
+        out = root / "reviews" / "2026"
+        out.mkdir(parents=True)
+        os.chown(out, 65534, 65534)
+        command = [*nobody, sys.executable, "-m", "pipeline", *commands(root / "returns", Path(), out)["report"]]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=out)
+        assert result.returncode == 1, result.stderr
+        assert result.stderr.splitlines()[-1] == replaced_whole(out)
+    finally:
+        shutil.rmtree(root)
+
+
+MOUNT_POINT = (
+    "the system is using it, most likely as the top folder of a mounted disk or share, which cannot be "
+    "replaced whole as a run replaces its folder; write into a new folder inside it"
+)
+
+
+def test_a_mount_point_is_said_in_words(returns, tmp_path, monkeypatch):
+    """--out the top folder of a mounted disk: the system refuses to move it (EBUSY), simulated where
+    the pack is swapped in by two renames."""
+    import os
+
+    from pipeline.files.staging import NO_EXCHANGE_ENV
+
+    out = tmp_path / "stick"
+    out.mkdir()
+    renamed = os.rename
+
+    def busy(source, target, *args, **kwargs):
+        if Path(source) == out:
+            raise OSError(errno.EBUSY, "Device or resource busy", str(source), None, str(target))
+        return renamed(source, target, *args, **kwargs)
+
+    monkeypatch.setenv(NO_EXCHANGE_ENV, "1")
+    monkeypatch.setattr(os, "rename", busy)
+    result = CliRunner().invoke(cli, commands(returns, Path(), out)["report"])
+    assert result.exit_code == 1, result.output
+    assert result.output.splitlines()[-1] == f"Error: could not write into {out}: {MOUNT_POINT}"
+    assert list(out.iterdir()) == [] and sorted(path.name for path in tmp_path.iterdir()) == ["stick"]
+
+
+def test_a_real_mount_point_is_said_in_words(returns, tmp_path):
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("needs root and unshare to mount a disk of its own")
+    out = tmp_path / "stick"
+    out.mkdir()
+    report = " ".join(
+        f"'{part}'" for part in [sys.executable, "-m", "pipeline", *commands(returns, Path(), out)["report"]]
+    )
+    script = f"mount -t tmpfs tmpfs '{out}' || exit 99; {report}"
+    result = subprocess.run(
+        ["unshare", "-m", "--propagation", "private", "sh", "-c", script], capture_output=True, text=True, timeout=300
+    )
+    if result.returncode == 99:
+        pytest.skip(f"cannot mount here: {result.stderr.strip()}")
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.splitlines()[-1] == f"Error: could not write into {out}: {MOUNT_POINT}"
+
+
+@pytest.mark.parametrize("command", ["report", "demo"])
+def test_a_name_too_long_for_the_hidden_folder_beside_it_says_so(command, returns, register, tmp_path):
+    out = tmp_path / ("a" * 240)  # a name the disk takes, but not with .unfinished-12345678 around it
+    result = CliRunner().invoke(cli, commands(returns, register, out)[command])
+    assert result.exit_code == 1, result.output
+    assert result.output.splitlines()[-1] == (
+        f"Error: could not write into {out}: its name is too long: a run builds in a hidden folder beside it "
+        "named after it with 21 characters more, more than the disk allows; give it a shorter name"
+    )
+    assert list(tmp_path.iterdir()) == []

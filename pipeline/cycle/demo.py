@@ -28,6 +28,7 @@ from pipeline.config import DEFAULT_OBJECTIVES, Scoring
 from pipeline.cycle import DEMO_KEYWORDS, DEMO_YEAR, template
 from pipeline.cycle.fill import fill
 from pipeline.cycle.rollover import file_name
+from pipeline.files.staging import staged_set
 from pipeline.files.xlsx import save
 from pipeline.formats import uk_date
 from pipeline.records import Value
@@ -449,10 +450,17 @@ def write_demo_set(out_dir: Path, count: int, seed: int, year: int = DEMO_YEAR) 
 
     `write_demo_set(Path("demo-input"), count=40, seed=7)` gives `P-001_...xlsx` .. `P-040_...xlsx`.
     Of the complete returns, the first says it supports none of the council's objectives and the
-    second is made with template version 1 (from three workbooks on).
+    second is made with template version 1 (from three workbooks on). The set is built beside `out_dir`
+    and put in place whole, so an interrupted demo leaves no half set to block the next (raises
+    `pipeline.files.staging.FolderError` while another demo writes into `out_dir`).
     """
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    with staged_set(out_dir, "demo") as staging:
+        written = _demo_set(staging, count, seed, year)
+    return [out_dir / path.relative_to(staging) for path in written]
+
+
+def _demo_set(out_dir: Path, count: int, seed: int, year: int) -> list[Path]:
     rng = random.Random(seed)
     qualities = _qualities(count, rng)
     paths = []

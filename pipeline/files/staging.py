@@ -6,7 +6,9 @@ it was. On Linux the swap is one atomic exchange of the two folders; elsewhere i
 run killed between them is repaired by the next run. A lock file beside `--out` (`.NAME.lock`, held
 with `filelock`, which the system releases when the run dies) stops two runs writing into the same
 folder at once: the second refuses with a message. Each run first removes what killed runs left beside
-`--out`.
+`--out`. The pack's folder keeps the mode and group of the folder it replaces (a team's shared folder
+stays shared); a new one gets a new folder's mode. The demo's set of workbooks is put in place the
+same way (`staged_set`), so an interrupted demo leaves no half set.
 """
 
 from __future__ import annotations
@@ -17,14 +19,19 @@ import glob
 import os
 import shutil
 import signal
+import stat
 import sys
 import tempfile
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Iterator
 
+from pipeline.files.atomic import folder_mode
+
 #: Names of the folders a run builds in, and that a swap sets aside, beside `--out`.
 UNFINISHED, REPLACED = "unfinished", "replaced"
+#: How many characters the name of the folder a run builds in adds to `--out`'s (dots, kind, mkdtemp's 8).
+_HIDDEN_ADDS = len(f"..{UNFINISHED}-") + 8
 #: For tests only (tests/robustness/test_crash_safety.py): the name of a stage (see `checkpoint`) at
 #: which the run kills itself with SIGKILL, as a power cut or `kill -9` would. Never set in normal use.
 CRASH_AT_ENV = "PARTNERSHIPS_TEST_CRASH_AT"
@@ -59,12 +66,15 @@ def of_out_folder(out_dir: Path, error: OSError) -> bool:
     if not error.filename:
         return True
     out_dir, path = Path(out_dir).absolute(), Path(error.filename).absolute()
-    return (
-        path == out_dir
-        or out_dir in path.parents
-        or path in out_dir.parents
-        or (path.parent == out_dir.parent and path.name.startswith(f".{out_dir.name}."))
-    )
+    return path == out_dir or out_dir in path.parents or path in out_dir.parents or _beside(out_dir, error)
+
+
+def _beside(out_dir: Path, error: OSError) -> bool:
+    """Whether `error` is about the lock or a staging folder of `out_dir`, the hidden names beside it."""
+    if not error.filename:
+        return False
+    out_dir, path = Path(out_dir).absolute(), Path(os.fsdecode(error.filename)).absolute()
+    return path.parent == out_dir.parent and path.name.startswith(f".{out_dir.name}.")
 
 
 def cannot_write(out_dir: Path, error: OSError) -> str:
@@ -73,6 +83,22 @@ def cannot_write(out_dir: Path, error: OSError) -> str:
     in_the_way = next((path for path in (*reversed(out_dir.parents), out_dir) if path.is_file()), None)
     if in_the_way is not None:
         why = f"{in_the_way} is a file, not a folder"
+    elif error.errno in (errno.EACCES, errno.EPERM) and _beside(out_dir, error):
+        why = (
+            "it is replaced whole, in one step, which needs permission to write in the folder that holds it "
+            f"({out_dir.parent}); write into a folder whose parent you can write, or ask for write access to "
+            f"{out_dir.parent}"
+        )
+    elif error.errno == errno.ENAMETOOLONG and _beside(out_dir, error):
+        why = (
+            f"its name is too long: a run builds in a hidden folder beside it named after it with {_HIDDEN_ADDS} "
+            "characters more, more than the disk allows; give it a shorter name"
+        )
+    elif error.errno == errno.EBUSY:
+        why = (
+            "the system is using it, most likely as the top folder of a mounted disk or share, which cannot be "
+            "replaced whole as a run replaces its folder; write into a new folder inside it"
+        )
     elif error.errno in _WHY_NOT_WRITTEN:
         why = _WHY_NOT_WRITTEN[error.errno] + (f" ({error.filename})" if error.filename else "")
     else:
@@ -81,15 +107,36 @@ def cannot_write(out_dir: Path, error: OSError) -> str:
 
 
 @contextmanager
-def staged_pack(out_dir: Path) -> Iterator[Path]:
+def staged_pack(out_dir: Path, writer: str = "report") -> Iterator[Path]:
     """A staging folder to build the pack in, under the lock of `out_dir`; swapped into place only if
     the body succeeds. An `out_dir` that is a link to a folder (a team's shared folder) is that folder:
-    the pack is swapped in there, where the link was replaced by a folder of its own."""
+    the pack is swapped in there, where the link was replaced by a folder of its own. `writer` names
+    the command in the message of a second run refused."""
     out_dir = Path(out_dir)
     if out_dir.is_symlink():
         out_dir = out_dir.resolve()
-    with _locked(out_dir), _staging(out_dir) as staging:
+    with _locked(out_dir, writer), _staging(out_dir) as staging:
         yield staging
+
+
+@contextmanager
+def staged_set(out_dir: Path, writer: str) -> Iterator[Path]:
+    """A staging folder to build a set of new files in (the demo's workbooks), put into `out_dir` only if
+    the body succeeds: swapped in whole, in one step, where `out_dir` is new or empty; moved in file by
+    file beside what a folder already holds (never replacing it)."""
+    out_dir = Path(out_dir)
+    if not out_dir.is_dir() or not any(out_dir.iterdir()):
+        with staged_pack(out_dir, writer) as staging:
+            yield staging
+        return
+    with _locked(out_dir, writer):
+        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.{UNFINISHED}-", dir=out_dir.parent))
+        try:
+            yield staging
+            for path in sorted(staging.iterdir()):
+                os.rename(path, out_dir / path.name)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 def check_outside_input(input_dir: Path, out_dir: Path) -> None:
@@ -115,7 +162,7 @@ def check_out_folder(input_dir: Path, out_dir: Path, pack_markers: tuple[str, ..
 
 
 @contextmanager
-def _locked(out_dir: Path) -> Iterator[None]:
+def _locked(out_dir: Path, writer: str) -> Iterator[None]:
     """Hold the lock file beside `out_dir` for the length of the run; refuse if another run holds it.
 
     The lock (`filelock`: an advisory `flock` on Linux and macOS, a locked file on Windows) is released
@@ -131,7 +178,7 @@ def _locked(out_dir: Path) -> Iterator[None]:
     try:
         lock.acquire()
     except Timeout:
-        raise FolderError(f"another report is writing into {out_dir} (lock {path}); wait for it to finish") from None
+        raise FolderError(f"another {writer} is writing into {out_dir} (lock {path}); wait for it to finish") from None
     try:
         _clean_leftovers(out_dir)
         yield
@@ -168,8 +215,9 @@ def _staging(out_dir: Path) -> Iterator[Path]:
     """A folder beside `out_dir` to build the pack in; swapped into place only if the body succeeds."""
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.{UNFINISHED}-", dir=out_dir.parent))
     try:
+        mode = _take_on(out_dir, staging)
         yield staging
-        os.chmod(staging, 0o755)  # mkdtemp makes it private; the pack is for sharing
+        os.chmod(staging, mode)
         checkpoint("staged")
         _swap_into_place(staging, out_dir)
     except OSError as error:
@@ -178,6 +226,22 @@ def _staging(out_dir: Path) -> Iterator[Path]:
         raise FolderError(cannot_write(out_dir, error)) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _take_on(out_dir: Path, staging: Path) -> int:
+    """Give `staging` the group of the folder it is to replace, where the user may set it, so that what is
+    written in it takes that group too (a setgid folder passes it on); return the mode it is given once
+    complete: that folder's, so a team's shared folder stays as it was set up, else a new folder's."""
+    try:
+        there = os.stat(out_dir)
+    except FileNotFoundError:
+        return folder_mode()  # mkdtemp makes it private; a new folder is as mkdir would make it
+    if there.st_gid != os.stat(staging).st_gid:
+        with suppress(PermissionError):  # a group the user is not in: the folder gets the user's
+            os.chown(staging, -1, there.st_gid)
+    mode = stat.S_IMODE(there.st_mode)
+    os.chmod(staging, mode | stat.S_IRWXU)  # the setgid bit now, for the files written in it
+    return mode
 
 
 def _swap_into_place(staging: Path, out_dir: Path) -> None:

@@ -1,7 +1,8 @@
 """The pack's charts: scores in, SVG text out, the same bytes every run.
 
 matplotlib is imported inside `render_charts` (it is slow to import and only the report needs it)
-and always with the Agg backend, so no display is ever needed. Determinism: a fixed `svg.hashsalt`
+and always with the Agg backend, so no display is ever needed; its warnings about folders it cannot
+write (HOME unset or not writable) are kept off the user's screen (`_pyplot`). Determinism: a fixed `svg.hashsalt`
 for element ids, no date in the metadata, text kept as text. The colours are the pack's
 (`pipeline.pack.palette`, Okabe-Ito for ratings, bands and statuses); no chart relies on colour
 alone: every coloured mark also carries a text label, a pattern (a rating's hatching, a band's) or a
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import re
 import textwrap
 import warnings
@@ -84,6 +86,25 @@ def chart_title(name: str) -> str:
     return CHART_TITLES[name].format(**strategy_risk_words())
 
 
+def _pyplot():
+    """matplotlib's pyplot with the Agg backend. matplotlib finds its configuration and cache folders as
+    it is imported; where it cannot write them (HOME unset or not writable) it logs "mkdir -p failed..."
+    and "Matplotlib created a temporary cache directory..." and uses a temporary folder it removes at
+    exit. No library's text reaches the user's screen, so its warnings are not shown while it is imported
+    (it keeps only its font list there: the charts are the same bytes either way)."""
+    logger = logging.getLogger("matplotlib")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg", force=True)
+        import matplotlib.pyplot as plt
+    finally:
+        logger.setLevel(level)
+    return plt
+
+
 def render_charts(
     scores: Iterable[PartnershipScore],
     config: Config,
@@ -97,11 +118,7 @@ def render_charts(
     tables say it. With a `comparison` (pipeline.cycle.compare.Comparison) the heat map also marks where
     each of the strategy's risks moved since last year; without one every chart is exactly as before.
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
+    plt = _pyplot()
     scores = charted(scores)
     assessed = in_scope(scores)
     strategy = strategy if strategy is not None else analysis(scores, config)
@@ -1049,10 +1066,7 @@ def _group_label(labels: list[str]) -> str:
 def render_network(network: Any) -> str:
     """The network picture as SVG: organisations (squares, left) joined to the partnerships they sit
     on (circles, right). Same bytes every run: every position is computed here, none is random."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
     import networkx as nx
 
     picture = network_picture(network)
