@@ -29,7 +29,7 @@ from pipeline.catalogue import COMPLETE, Kind
 from pipeline.check.score import ACTION_KEYS, RAG_ORDER, PartnershipScore
 from pipeline.check.validation_report import neutralise
 from pipeline.config import Config
-from pipeline.findings import display_value
+from pipeline.findings import display_value, is_number
 from pipeline.portfolio.leverage import Leverage, leverage_total
 from pipeline.records import Workbook
 
@@ -43,11 +43,12 @@ ANSWER_COLUMNS = ("file", "sheet", "cell", "partnership_id", "ref", "field", "va
 # --- The answers table ------------------------------------------------------------------------------
 
 
-def answer_rows(workbook: Workbook) -> Iterator[tuple[str, ...]]:
-    """Every answer cell of one assessed workbook, in sheet order (the template's), then row, then column."""
+def answer_rows(workbook: Workbook) -> Iterator[tuple[object, ...]]:
+    """Every answer cell of one assessed workbook, in sheet order (the template's), then row, then column:
+    its value a number (int or float) where the cell holds one, else text."""
     pid = workbook.partnership_id
 
-    def row(sheet: str, cell: str, ref: str, field: str, value: object) -> tuple[str, ...]:
+    def row(sheet: str, cell: str, ref: str, field: str, value: object) -> tuple[object, ...]:
         return (workbook.file, sheet, cell, pid, ref, field, _shown(value))
 
     register = sorted(workbook.register.values(), key=lambda entry: entry.row)
@@ -105,8 +106,11 @@ def _as_date(value: object) -> object:
     return read if isinstance(read, dt.date) else value
 
 
-def _shown(value: object) -> str:
-    """A value as text: dates ISO (a date-time at midnight as its date), whole numbers without '.0'."""
+def _shown(value: object) -> object:
+    """A value as answers.csv gives it: a number as a number (a whole one an int), a date ISO (a
+    date-time at midnight as its date), anything else as text."""
+    if is_number(value):
+        return int(value) if isinstance(value, float) and value.is_integer() else value
     if isinstance(value, dt.datetime) and value.time() == dt.time():
         value = value.date()
     return display_value(value)
@@ -126,14 +130,16 @@ def answers_frame(workbooks: Iterable[Workbook]) -> "pandas.DataFrame":
 
 
 def answers_csv(frame: "pandas.DataFrame") -> bytes:
-    """The answers table as CSV bytes: UTF-8, '\\n' line ends, every field as text, formula-like text
-    neutralised as in the validation report; the same batch gives the same bytes."""
+    """The answers table as CSV bytes: UTF-8, '\\n' line ends, formula-like text neutralised as in the
+    validation report (a number is never a formula: -2500 stays -2500); the same batch gives the same bytes."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(frame.columns)
     # Column by column: only the columns that can hold what an officer typed need neutralising.
     columns = [
-        [neutralise(str(value)) for value in frame[name].tolist()] if name in _TYPED else frame[name].tolist()
+        [display_value(value) if is_number(value) else neutralise(str(value)) for value in frame[name].tolist()]
+        if name in _TYPED
+        else frame[name].tolist()
         for name in frame.columns
     ]
     writer.writerows(zip(*columns))
