@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from pipeline import catalogue
+from pipeline.cycle.register import SHEETS
 from pipeline.config import FRACTIONS, MAX_OBJECTIVES, RANGES, Config
 from pipeline.findings import FILE_LEVEL_RULES, RULES
 from pipeline.values import in_words
@@ -147,4 +148,22 @@ def configuration() -> str:
     lines.append(f"| `objectives` | `[objectives]`: the {count} below | 1 to {MAX_OBJECTIVES} |")
     names = [tier["name"] for tier in tiers]
     lines.append(f"| `significance.tiers` | `[[significance.tiers]]`: {', '.join(names)} below | at least 1 |")
+    return "\n".join(lines) + "\n"
+
+
+def register_sheets() -> str:
+    """register.xlsx's sheets in the order written, each with its columns (`pipeline.cycle.register.SHEETS`);
+    the Register sheet's register fields by their first and last, as the template gives them all."""
+    fields = [item.label for item in catalogue.REGISTER_FIELDS]
+    lines = []
+    for sheet, _, headers in SHEETS:
+        if tuple(headers[: len(fields)]) == tuple(fields):
+            rest = ", ".join(f"`{header}`" for header in headers[len(fields) :])
+            columns = (
+                f"the {len(fields)} register fields in the template's order (`{fields[0]}` to `{fields[-1]}`), "
+                f"then {rest}"
+            )
+        else:
+            columns = ", ".join(f"`{header}`" for header in headers)
+        lines.append(f"- *{sheet}*: {columns}")
     return "\n".join(lines) + "\n"

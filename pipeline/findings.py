@@ -447,6 +447,9 @@ class Finding:
     severity: str
     message: str
     value: str
+    #: Whether what was found is a number (a cell holding -2500, not the text '-2500'): a number is never
+    #: a formula, so the CSV writes it as it is, where text is guarded (`validation_report.neutralise`).
+    value_is_number: bool = False
 
     def as_row(self) -> tuple[str, ...]:
         return tuple(getattr(self, column) for column in FINDING_COLUMNS)
@@ -478,7 +481,13 @@ def finding(
         severity=spec.severity,
         message=spec.template.format(sheet=sheet, **{**dict(spec.defaults), **fields}),
         value=display_value(value),
+        value_is_number=is_number(value),
     )
+
+
+def is_number(value: object) -> bool:
+    """Whether `value` is a number as a cell holds one (not text, not True or False)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def display_value(value: object) -> str:

@@ -258,8 +258,8 @@ def test_register_xlsx_says_which_return_of_an_id_counts_and_adds_up_to_the_pack
     sheet = openpyxl.load_workbook(tmp_path / "out" / "register.xlsx")["Register"]
     rows = list(sheet.iter_rows(values_only=True))
     column = {header: index for index, header in enumerate(rows[0])}
-    counted = {row[column["File"]]: row[column["Counted"]] for row in rows[1:]}
-    assert counted == {"p1-final.xlsx": "Yes", "p1-draft.xlsx": "No: p1-final.xlsx counts for P-001"}
+    counted = {row[column["File"]]: (row[column["Counted"]], row[column["Why not counted"]]) for row in rows[1:]}
+    assert counted == {"p1-final.xlsx": ("Yes", None), "p1-draft.xlsx": ("No", "p1-final.xlsx counts for P-001")}
     funding = column["Annual council funding (£)"]
     assert sum(row[funding] for row in rows[1:] if row[column["Counted"]] == "Yes") == data["totals"]["funding"]
 

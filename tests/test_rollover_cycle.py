@@ -366,10 +366,13 @@ def test_a_file_saved_twice_is_rolled_over_from_the_return_that_counted_not_its_
     run("report", str(returns), "--out", str(tmp_path / "out"), "--as-of", "2026-04-30", "--no-pdf")
     sheet = openpyxl.load_workbook(tmp_path / "out" / "register.xlsx")["Register"]
     rows = list(sheet.iter_rows(values_only=True))
-    counted = {row[rows[0].index("File")]: row[rows[0].index("Counted")] for row in rows[1:]}
+    counted = {
+        row[rows[0].index("File")]: (row[rows[0].index("Counted")], row[rows[0].index("Why not counted")])
+        for row in rows[1:]
+    }
     assert counted == {
-        "P-003_x.xlsx": "Yes",
-        "P-003_x (1).xlsx": "No: the same file as P-003_x.xlsx, which counts for P-003",
+        "P-003_x.xlsx": ("Yes", None),
+        "P-003_x (1).xlsx": ("No", "the same file as P-003_x.xlsx, which counts for P-003"),
     }
     output = run(
         "templates", "--from-register", str(tmp_path / "out" / "register.xlsx"), "--out", str(tmp_path / "rolled")
@@ -406,8 +409,14 @@ def test_every_output_takes_the_file_not_named_as_a_copy_for_the_original(tmp_pa
         copy: "P-004.xlsx",
     }
     rows = list(openpyxl.load_workbook(out / "register.xlsx")["Register"].iter_rows(values_only=True))
-    counted = {row[rows[0].index("File")]: row[rows[0].index("Counted")] for row in rows[1:]}
-    assert counted == {"P-004.xlsx": "Yes", copy: "No: the same file as P-004.xlsx, which counts for P-004"}
+    counted = {
+        row[rows[0].index("File")]: (row[rows[0].index("Counted")], row[rows[0].index("Why not counted")])
+        for row in rows[1:]
+    }
+    assert counted == {
+        "P-004.xlsx": ("Yes", None),
+        copy: ("No", "the same file as P-004.xlsx, which counts for P-004"),
+    }
     page = (out / "review_pack.html").read_text(encoding="utf-8")
     assert "Not counted: the same file as P-004.xlsx, which counts for P-004" in " ".join(page.split())
     output = " ".join(
@@ -441,11 +450,14 @@ def test_a_copy_of_a_return_whose_id_another_partnership_counted_for_is_not_roll
         "risks (not those of B - Copy.xlsx, which it replaced)"
     ) in output
     rows = list(openpyxl.load_workbook(out / "register.xlsx")["Register"].iter_rows(values_only=True))
-    counted = {row[rows[0].index("File")]: row[rows[0].index("Counted")] for row in rows[1:]}
+    counted = {
+        row[rows[0].index("File")]: (row[rows[0].index("Counted")], row[rows[0].index("Why not counted")])
+        for row in rows[1:]
+    }
     assert counted == {
-        "A.xlsx": "Yes",
-        "B.xlsx": "No: A.xlsx counts for P-001",
-        "B - Copy.xlsx": "No: the same file as B.xlsx; A.xlsx counts for P-001",
+        "A.xlsx": ("Yes", None),
+        "B.xlsx": ("No", "A.xlsx counts for P-001"),
+        "B - Copy.xlsx": ("No", "the same file as B.xlsx; A.xlsx counts for P-001"),
     }
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert {item["file"]: item["copy_of"] for item in results["partnerships"]} == {

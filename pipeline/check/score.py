@@ -44,7 +44,7 @@ from pipeline.records import Workbook
 
 OVERDUE = "overdue"
 ACTION_KEYS = (NOT_STARTED, IN_PROGRESS, COMPLETE, OVERDUE)
-#: How a copy of a file saved twice says which file it is, in register.xlsx's Counted, where rollover
+#: How a copy of a file saved twice says which file it is, in register.xlsx's Why not counted, where rollover
 #: reads it (`pipeline.cycle.register.is_copy`), and in the pack's register.
 SAME_FILE_AS = "the same file as"
 
@@ -190,8 +190,9 @@ class PartnershipScore:
 
     @property
     def not_counted_because(self) -> str:
-        """Why it is not counted, after "No:" (register.xlsx's Counted) or "Not counted:" (the pack's
-        register): the return that counts instead and, of a copy, the file it copies ('' when counted)."""
+        """Why it is not counted (register.xlsx's Why not counted, beside Counted No, and after "Not
+        counted:" in the pack's register): the return that counts instead and, of a copy, the file it
+        copies ('' when counted)."""
         if self.counted:
             return ""
         counts = " counts" + (f" for {self.id}" if self.id else "")

@@ -62,8 +62,12 @@ def findings_csv(report: ValidationReport) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(FINDING_COLUMNS)
+    value = FINDING_COLUMNS.index("value")
     for item in report.findings:
-        writer.writerow([neutralise(cell) for cell in item.as_row()])
+        row = [neutralise(cell) for cell in item.as_row()]
+        if item.value_is_number:
+            row[value] = item.value  # a number is never a formula: -2500 stays -2500
+        writer.writerow(row)
     return buffer.getvalue().encode("utf-8")
 
 

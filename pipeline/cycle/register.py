@@ -1,9 +1,10 @@
 """register.xlsx: the compiled partnership register, one row per workbook, with its scores.
 
-Three sheets, read back next year by `partnerships templates --from-register` (pipeline/cycle/rollover.py)
-by their header names: "Register" (the catalogue's register field labels, in order, then the score
-columns), "Open actions" (every action not Complete) and "Own risks" (the risks officers added below
-the strategy's nine). Register values are written typed where
+Four sheets (`SHEETS`, which README's list of them is made from), read back next year by `partnerships
+templates --from-register` (pipeline/cycle/rollover.py) by their header names: "Register" (the
+catalogue's register field labels, in order, then the score columns), "Open actions" (every action not
+Complete), "Own risks" (the risks officers added below the strategy's nine) and "Objectives" (each
+return's answer per objective). Register values are written typed where
 they can be read (dates as dates, numbers as numbers) and as the officer's text otherwise; every text
 is stored as text, shown as typed, so a spreadsheet never runs it as a formula. Written with XlsxWriter
 (`files.fast_xlsx`), reproducibly and atomically.
@@ -24,12 +25,15 @@ from pipeline.records import Value, Workbook
 
 REGISTER_SHEET = "Register"
 OPEN_ACTIONS_SHEET = "Open actions"
-#: A Partnership ID returned in more than one workbook is counted once: its other rows say which counts
-#: (`COUNTED` or "No: ... counts", "No: the same file as ..." of a copy of a file saved twice), and
-#: rollover takes the counted one, else one that is not a copy (`score.partnership_order`).
+#: A Partnership ID returned in more than one workbook is counted once: Counted is `COUNTED` or
+#: `NOT_COUNTED` (Yes or No, for a dashboard's filter), and beside it `WHY_NOT_COUNTED_HEADER` says which
+#: return counts instead ("p1-final.xlsx counts for P-001", "the same file as ..." of a copy of a file
+#: saved twice); rollover takes the counted one, else one that is not a copy (`score.partnership_order`).
+#: A register written before the reason had a column of its own says it in Counted, after "No: ".
 COUNTED_HEADER = "Counted"
+WHY_NOT_COUNTED_HEADER = "Why not counted"
 COUNTED = "Yes"
-NOT_COUNTED = "No:"
+NOT_COUNTED = "No"
 SCORE_HEADERS = (
     "In scope",
     "RAG",
@@ -48,6 +52,7 @@ SCORE_HEADERS = (
     "Errors",
     "Warnings",
     COUNTED_HEADER,
+    WHY_NOT_COUNTED_HEADER,
     "File",
 )
 OPEN_ACTION_HEADERS = (
@@ -77,6 +82,14 @@ NOT_STATED, SUPPORTS_NONE, NOT_ANSWERED, NOT_LISTED, NONE_YES = (
 OWN_RISKS_SHEET = "Own risks"
 #: An officer's own risks (below R09), so next year's workbook brings them back to be rated again.
 OWN_RISK_HEADERS = ("Partnership ID", "Ref", "Risk", "Mitigation", "Owner", "File")
+#: The register's sheets, in the order written: each one's name, its Excel table's name and its headers.
+REGISTER_HEADERS = (*(spec.label for spec in catalogue.REGISTER_FIELDS), *SCORE_HEADERS)
+SHEETS = (
+    (REGISTER_SHEET, "Register", REGISTER_HEADERS),
+    (OPEN_ACTIONS_SHEET, "OpenActions", OPEN_ACTION_HEADERS),
+    (OWN_RISKS_SHEET, "OwnRisks", OWN_RISK_HEADERS),
+    (OBJECTIVES_SHEET, "Objectives", OBJECTIVE_HEADERS),
+)
 _PERCENT_HEADERS = {"Checklist completeness", "Checklist assurance", "Improvement coverage", "Improvement score"}
 _MONEY_HEADERS = {catalogue.FIELDS_BY_KEY[key].label for key in catalogue.MONEY_FIELDS}
 
@@ -110,16 +123,20 @@ def register_rows(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbo
                 score.high_risks if assessed else None,
                 score.findings["error"],
                 score.findings["warning"],
-                COUNTED if score.counted else f"{NOT_COUNTED} {score.not_counted_because}",
+                COUNTED if score.counted else NOT_COUNTED,
+                score.not_counted_because or None,
                 score.file,
             ]
         )
     return rows
 
 
-def is_copy(counted: str) -> bool:
-    """Whether a row's Counted (as `register_rows` writes it) says it is a copy of a file saved twice."""
-    return counted.startswith(f"{NOT_COUNTED} {SAME_FILE_AS} ")
+def is_copy(counted: str, why_not: str = "") -> bool:
+    """Whether a row's Counted and Why not counted (as `register_rows` writes them) say it is a copy of a
+    file saved twice; of an earlier register, Counted alone ("No: the same file as ...")."""
+    if counted.casefold() == NOT_COUNTED.casefold():
+        return why_not.startswith(f"{SAME_FILE_AS} ")
+    return counted.startswith(f"{NOT_COUNTED}: {SAME_FILE_AS} ")
 
 
 def _supported(score: PartnershipScore) -> str | None:
@@ -210,12 +227,15 @@ def write_register(
     next year's rollover knows which review comes next."""
     from pipeline.files.fast_xlsx import new_workbook
 
-    headers = (*(spec.label for spec in catalogue.REGISTER_FIELDS), *SCORE_HEADERS)
+    rows = {
+        REGISTER_SHEET: register_rows,
+        OPEN_ACTIONS_SHEET: open_action_rows,
+        OWN_RISKS_SHEET: own_risk_rows,
+        OBJECTIVES_SHEET: objective_rows,
+    }
     with new_workbook(Path(path), title=title, keywords=review_year_keywords(year) if year else "") as book:
-        _table(book, REGISTER_SHEET, "Register", headers, register_rows(scores, workbooks))
-        _table(book, OPEN_ACTIONS_SHEET, "OpenActions", OPEN_ACTION_HEADERS, open_action_rows(scores, workbooks))
-        _table(book, OWN_RISKS_SHEET, "OwnRisks", OWN_RISK_HEADERS, own_risk_rows(scores, workbooks))
-        _table(book, OBJECTIVES_SHEET, "Objectives", OBJECTIVE_HEADERS, objective_rows(scores, workbooks))
+        for sheet, table, headers in SHEETS:
+            _table(book, sheet, table, headers, rows[sheet](scores, workbooks))
     return Path(path)
 
 

@@ -17,7 +17,7 @@ A Partnership ID on two or more rows of the register (two returns last year) is 
 name. Returns of the same name are one partnership returned twice: one workbook, from the return that
 counted in last year's figures (the register's Counted column, as the report chose it: a copy of a file
 saved twice never counts; of a partnership whose ID another's return counted for, a return that is not
-such a copy, as Counted says, then, as of a register with no such column, `score.counting_order`: the
+such a copy, as Why not counted says, then, as of a register with no such column, `score.counting_order`: the
 latest review, then the first file by name; see `score.partnership_order`), with that return's open actions and own risks only. The other return is an earlier draft or
 the copy it replaced: an action it left open may have been closed in the return that counted (the
 register lists open actions only, so that would not show), and a risk it kept may have been dropped. Returns of different names are different partnerships that share an ID by mistake: each
@@ -66,6 +66,7 @@ from pipeline.cycle.register import (
     OWN_RISK_HEADERS,
     OWN_RISKS_SHEET,
     REGISTER_SHEET,
+    WHY_NOT_COUNTED_HEADER,
     is_copy,
     review_year,
     review_year_keywords,
@@ -323,12 +324,12 @@ def write_rollover(
 
 def _register_order(entry: tuple[int, dict[str, Any], dict[str, Any]]) -> tuple:
     """A register row's place among its partnership's returns (`score.partnership_order`), from its
-    Counted column ("" when the register has none) and its review date and file."""
+    Counted and Why not counted columns ("" when the register has none) and its review date and file."""
     row, cells, typed = entry
     counted = values.text(cells.get(COUNTED_HEADER))
     return partnership_order(
         counted in ("", COUNTED),
-        is_copy(counted),
+        is_copy(counted, values.text(cells.get(WHY_NOT_COUNTED_HEADER))),
         _date_or_none(typed["review_completed_on"]),
         values.text(cells.get(FILE)) or f"{row:09d}",
     )
@@ -526,6 +527,7 @@ def read_register(data: bytes, *, name: str = "register.xlsx") -> Register:
                 optional=(
                     FILE,
                     COUNTED_HEADER,
+                    WHY_NOT_COUNTED_HEADER,
                     *(item.label for item in catalogue.REGISTER_FIELDS if item.since_version > 1),
                 ),
             )

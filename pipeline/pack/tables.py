@@ -6,8 +6,9 @@ Two tables hold the batch (`pandas` is imported here only, inside the functions,
 - `answers_frame`: one row per answer cell of every assessed workbook (`ANSWER_COLUMNS`): the file,
   sheet and cell, the Partnership ID, the row's Ref (a question, area, risk or objective; blank on
   the Register, whose rows are named by their field), the field (the column's header, or the
-  Register's field label) and the value as typed (dates ISO, whole numbers without ".0", blank as "").
-  It is written as `answers.csv` beside the pack for analysts and dashboards.
+  Register's field label) and the value: a date or a figure the review reads as that date or number
+  (`as_read`), anything else as typed, blank as "". It is written as `answers.csv` beside the pack for
+  analysts and dashboards.
 - `partnerships_frame`: one row per workbook with its scores, rating, tier, resources and objectives.
 
 The analysis across partnerships (RAG by service area, the strategy's risks, significance tiers, the
@@ -29,7 +30,7 @@ from pipeline.catalogue import COMPLETE, Kind
 from pipeline.check.score import ACTION_KEYS, RAG_ORDER, PartnershipScore
 from pipeline.check.validation_report import neutralise
 from pipeline.config import Config
-from pipeline.findings import display_value
+from pipeline.findings import display_value, is_number
 from pipeline.portfolio.leverage import Leverage, leverage_total
 from pipeline.records import Workbook
 
@@ -43,22 +44,17 @@ ANSWER_COLUMNS = ("file", "sheet", "cell", "partnership_id", "ref", "field", "va
 # --- The answers table ------------------------------------------------------------------------------
 
 
-def answer_rows(workbook: Workbook) -> Iterator[tuple[str, ...]]:
-    """Every answer cell of one assessed workbook, in sheet order (the template's), then row, then column."""
+def answer_rows(workbook: Workbook) -> Iterator[tuple[object, ...]]:
+    """Every answer cell of one assessed workbook, in sheet order (the template's), then row, then column:
+    its value a number (int or float) where the review reads one, else text."""
     pid = workbook.partnership_id
 
-    def row(sheet: str, cell: str, ref: str, field: str, value: object) -> tuple[str, ...]:
+    def row(sheet: str, cell: str, ref: str, field: str, value: object) -> tuple[object, ...]:
         return (workbook.file, sheet, cell, pid, ref, field, _shown(value))
 
     register = sorted(workbook.register.values(), key=lambda entry: entry.row)
     yield from (
-        row(
-            catalogue.REGISTER.name,
-            entry.cell(),
-            "",
-            entry.field.label,
-            _as_date(entry.value) if entry.field.kind is Kind.DATE else entry.value,
-        )
+        row(catalogue.REGISTER.name, entry.cell(), "", entry.field.label, as_read(entry.field.kind, entry.value))
         for entry in register
     )
     for objective in workbook.objectives:
@@ -90,23 +86,41 @@ def answer_rows(workbook: Workbook) -> Iterator[tuple[str, ...]]:
         own = () if risk.is_strategy_risk else (("Risk", risk.text),)
         for header, value in (
             *own,
-            ("Likelihood", risk.likelihood),
-            ("Impact", risk.impact),
+            ("Likelihood", _as_rating(risk.likelihood)),
+            ("Impact", _as_rating(risk.impact)),
             ("Mitigation", risk.mitigation),
             ("Owner", risk.owner),
         ):
             yield row(catalogue.RISKS_SHEET.name, risk.cell(header), risk.ref, header, value)
 
 
+def as_read(kind: Kind, value: object) -> object:
+    """A Register answer as the review reads it, when it reads it: a date ('31/03/2027' typed as text is
+    2027-03-31 here as in the scores) or a figure ('£76,000' is 76000, '12,500' 12500; a negative one is
+    not read, `values.amount`); anything else, or what cannot be read, as typed."""
+    if kind is Kind.DATE:
+        return _as_date(value)
+    if kind is Kind.NUMBER and isinstance(read := values.amount(value), float):
+        return read
+    return value
+
+
 def _as_date(value: object) -> object:
-    """A date cell's answer: the date, when the review reads one in it (typed as text too: '31/03/2027'
-    is 2027-03-31 here as in the scores), else as typed."""
     read = values.date(value)
     return read if isinstance(read, dt.date) else value
 
 
-def _shown(value: object) -> str:
-    """A value as text: dates ISO (a date-time at midnight as its date), whole numbers without '.0'."""
+def _as_rating(value: object) -> object:
+    """A Likelihood or Impact as the review reads it ('3' typed as text is 3), else as typed."""
+    read = values.rating(value, catalogue.RISK_RATINGS)
+    return read if isinstance(read, int) else value
+
+
+def _shown(value: object) -> object:
+    """A value as answers.csv gives it: a number as a number (a whole one an int), a date ISO (a
+    date-time at midnight as its date), anything else as text."""
+    if is_number(value):
+        return int(value) if isinstance(value, float) and value.is_integer() else value
     if isinstance(value, dt.datetime) and value.time() == dt.time():
         value = value.date()
     return display_value(value)
@@ -126,14 +140,16 @@ def answers_frame(workbooks: Iterable[Workbook]) -> "pandas.DataFrame":
 
 
 def answers_csv(frame: "pandas.DataFrame") -> bytes:
-    """The answers table as CSV bytes: UTF-8, '\\n' line ends, every field as text, formula-like text
-    neutralised as in the validation report; the same batch gives the same bytes."""
+    """The answers table as CSV bytes: UTF-8, '\\n' line ends, formula-like text neutralised as in the
+    validation report (a number is never a formula: -2500 stays -2500); the same batch gives the same bytes."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(frame.columns)
     # Column by column: only the columns that can hold what an officer typed need neutralising.
     columns = [
-        [neutralise(str(value)) for value in frame[name].tolist()] if name in _TYPED else frame[name].tolist()
+        [display_value(value) if is_number(value) else neutralise(str(value)) for value in frame[name].tolist()]
+        if name in _TYPED
+        else frame[name].tolist()
         for name in frame.columns
     ]
     writer.writerows(zip(*columns))

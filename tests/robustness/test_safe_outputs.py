@@ -136,7 +136,8 @@ def hostile_run(tmp_path_factory):
         write_workbook(
             folder / name,
             partnership_id=HOSTILE_NAMES[index],
-            register={"name": f"{html} {HOSTILE_NAMES[index + 8]}", "purpose": html},
+            # A negative number (a number, not text): never a formula, so written as it is.
+            register={"name": f"{html} {HOSTILE_NAMES[index + 8]}", "purpose": html, "councillor_days": -2500},
             checklist={"1a": {"Evidence": html}, "2a": {"Status": None}},
             improvement={"I14": {"Action owner": html}},
             risks={"R02": {"Mitigation": html}, "R03": {"Likelihood": "-1"}},
@@ -205,12 +206,17 @@ def template_formulas() -> set[tuple[str, str, str]]:
     }
 
 
-def test_no_csv_cell_starts_a_formula(hostile_run):
+@pytest.mark.parametrize("name", ["validation_report.csv", "answers.csv"])
+def test_no_csv_cell_starts_a_formula(hostile_run, name):
     _, _, out, _, _ = hostile_run
-    rows = list(csv.reader(io.StringIO((out / "validation_report.csv").read_text(encoding="utf-8"))))
+    rows = list(csv.reader(io.StringIO((out / name).read_text(encoding="utf-8"))))
     values = [value for row in rows for value in row]
     assert any(value.startswith("'=") for value in values)  # the payloads did reach the report
-    assert [value for value in values if value.startswith(FORMULA_STARTS)] == []
+    assert any(value.startswith("'-2+3") for value in values)  # text that reads as a sum stays guarded
+    # A cell holding a number is written as that number: -2500 is no formula, and '-2500 was not a
+    # number to a dashboard. Any other value starting a formula is not allowed.
+    assert "-2500" in values and "'-2500" not in values
+    assert [value for value in values if value.startswith(FORMULA_STARTS) and value != "-2500"] == []
 
 
 def test_no_xlsx_written_holds_a_formula_the_template_does_not(hostile_run):
