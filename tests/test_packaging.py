@@ -191,6 +191,55 @@ def test_a_missing_tool_file_is_named_not_blamed_on_writing(installed, tmp_path)
     assert not (tmp_path / "2026").exists()
 
 
+def _lowest_versions() -> list[str]:
+    """Each dependency pyproject.toml declares, pinned at its lower bound (`pandas>=2.2.2,<4`: `pandas==2.2.2`),
+    so that a bound the tool does not run with fails here, not on a council's machine."""
+    pins = []
+    for requirement in tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]:
+        bound = re.match(r"\s*([A-Za-z0-9._-]+)\s*>=\s*([^,;\s]+)", requirement)
+        assert bound, f"{requirement!r} declares no lower bound"
+        pins.append(f"{bound[1]}=={bound[2]}")
+    return pins
+
+
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
+def test_the_wheel_runs_the_year_with_the_lowest_versions_it_declares(tmp_path):
+    """With matplotlib and XlsxWriter at the versions pyproject.toml allowed (3.8, 3.1), `pip check` was
+    satisfied and `validate` and `report` crashed. The wheel is installed here from PyPI into a fresh
+    environment with every dependency at its declared lower bound, and runs a year from another folder."""
+    wheel = _build_wheel(tmp_path / "build")
+    constraints = tmp_path / "lowest.txt"
+    constraints.write_text("\n".join(_lowest_versions()) + "\n", encoding="utf-8")
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=False).create(env_dir)
+    pip = [sys.executable, "-m", "pip", "--python", str(env_dir / "bin" / "python")]
+    installing = subprocess.run(
+        [*pip, "install", "--constraint", str(constraints), str(wheel)], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert installing.returncode == 0, f"pip install (from PyPI) at the lowest versions: {installing.stderr}"
+    checked = subprocess.run([*pip, "check"], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout
+
+    year = tmp_path / "year"
+    year.mkdir()
+    steps = [
+        ("demo", "--out", "returns", "--count", "5"),
+        ("validate", "returns", "--out", "checks", "--feedback", "--as-of", "2026-05-01"),
+        ("report", "returns", "--out", "2026", "--as-of", "2026-05-01", "--no-pdf"),
+        ("templates", "--out", "blank"),
+        ("report", "returns", "--out", "2026-pdf", "--as-of", "2026-05-01"),
+    ]
+    for step in steps:
+        done = _run(env_dir, *step, cwd=year)
+        # validate says 1 when a return has findings to correct; a crash is 1 too, with a traceback.
+        assert done.returncode in ((0, 1) if step[0] == "validate" else (0,)), (step, done.stderr)
+        assert "Traceback" not in done.stderr, (step, done.stderr)
+    assert (year / "checks" / "validation_report.xlsx").is_file() and (year / "checks" / "feedback").is_dir()
+    assert (year / "2026" / "results.json").is_file() and (year / "2026" / "register.xlsx").is_file()
+    assert (year / "blank" / "partnership_review.xlsx").is_file()
+    assert (year / "2026-pdf" / "review_pack.pdf").read_bytes().startswith(b"%PDF")
+
+
 #: The tool's first release: councils that installed it upgrade by installing a later wheel over it.
 FIRST_RELEASE = "1.0.0"
 
