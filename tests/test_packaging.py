@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -189,6 +190,51 @@ def test_a_missing_tool_file_is_named_not_blamed_on_writing(installed, tmp_path)
     assert "could not write" not in year.stderr
     assert "Traceback" not in year.stderr
     assert not (tmp_path / "2026").exists()
+
+
+def _readme_wheel_command() -> list[str]:
+    """The README's command that builds the tool's wheel alone ("Installing without make")."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (line,) = [line for line in readme.splitlines() if line.strip().startswith("pip wheel --no-deps")]
+    return shlex.split(line.split("#")[0])
+
+
+def test_the_readme_wheel_leaves_out_a_module_deleted_since_the_last_build(tmp_path):
+    """setuptools builds in the source's build/ folder and keeps what an earlier build put there: a module
+    deleted from pipeline/ was still in the next wheel `pip wheel` made. The README's command empties it."""
+    source = tmp_path / "partnership-review"
+    source.mkdir()
+    for name in BUILD_FILES:
+        (shutil.copytree if (ROOT / name).is_dir() else shutil.copy2)(ROOT / name, source / name)
+    stale = source / "pipeline" / "zz_stale.py"
+    stale.write_text("DELETED = True\n", encoding="utf-8")
+
+    def build(wheels: str, options: list[str]) -> list[str]:
+        command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", *options]
+        subprocess.run([*command, "--wheel-dir", wheels, str(source)], check=True, cwd=tmp_path)
+        (wheel,) = (tmp_path / wheels).glob("partnership_review-*.whl")
+        return zipfile.ZipFile(wheel).namelist()
+
+    assert "pipeline/zz_stale.py" in build("before", [])
+    stale.unlink()
+    command = _readme_wheel_command()
+    options = [option for option in command if option.startswith(("-C", "--config-settings"))]
+    assert command[:3] == ["pip", "wheel", "--no-deps"], command
+    names = build("after", options)
+    assert "pipeline/cli.py" in names and "pipeline/zz_stale.py" not in names
+
+
+def test_make_clean_removes_what_building_the_package_leaves(tmp_path):
+    """`make clean` left build/ (whose files the next wheel ships) and the *.egg-info folder in place."""
+    shutil.copy2(ROOT / "Makefile", tmp_path / "Makefile")
+    (tmp_path / "pipeline").mkdir()
+    (tmp_path / "pipeline" / "cli.py").touch()
+    (tmp_path / "build" / "lib" / "pipeline").mkdir(parents=True)
+    (tmp_path / "build" / "lib" / "pipeline" / "zz_stale.py").touch()
+    (tmp_path / "partnership_review.egg-info").mkdir()
+    subprocess.run(["make", "clean"], cwd=tmp_path, check=True, capture_output=True, timeout=60)
+    assert not (tmp_path / "build").exists() and not (tmp_path / "partnership_review.egg-info").exists()
+    assert (tmp_path / "pipeline" / "cli.py").is_file()
 
 
 def _lowest_versions() -> list[str]:
