@@ -112,6 +112,8 @@ slow: install
 fuzz: install
 	$(PY) -m pytest -q -m slow --hypothesis-profile=long tests/robustness
 
-# What make built: the environment, caches and the demo. Never the council's years in output/<year>/.
+# What make built: the environment, caches and the demo, and what building the package leaves (build/,
+# whose files a later `pip wheel` or `pip install .` ships even once deleted from pipeline/, and the
+# *.egg-info). Never the council's years in output/<year>/.
 clean:
-	rm -rf $(VENV) output/demo/ .pytest_cache tests/browser/node_modules
+	rm -rf $(VENV) output/demo/ .pytest_cache tests/browser/node_modules build *.egg-info

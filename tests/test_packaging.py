@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -189,6 +190,100 @@ def test_a_missing_tool_file_is_named_not_blamed_on_writing(installed, tmp_path)
     assert "could not write" not in year.stderr
     assert "Traceback" not in year.stderr
     assert not (tmp_path / "2026").exists()
+
+
+def _readme_wheel_command() -> list[str]:
+    """The README's command that builds the tool's wheel alone ("Installing without make")."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (line,) = [line for line in readme.splitlines() if line.strip().startswith("pip wheel --no-deps")]
+    return shlex.split(line.split("#")[0])
+
+
+def test_the_readme_wheel_leaves_out_a_module_deleted_since_the_last_build(tmp_path):
+    """setuptools builds in the source's build/ folder and keeps what an earlier build put there: a module
+    deleted from pipeline/ was still in the next wheel `pip wheel` made. The README's command empties it."""
+    source = tmp_path / "partnership-review"
+    source.mkdir()
+    for name in BUILD_FILES:
+        (shutil.copytree if (ROOT / name).is_dir() else shutil.copy2)(ROOT / name, source / name)
+    stale = source / "pipeline" / "zz_stale.py"
+    stale.write_text("DELETED = True\n", encoding="utf-8")
+
+    def build(wheels: str, options: list[str]) -> list[str]:
+        command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", *options]
+        subprocess.run([*command, "--wheel-dir", wheels, str(source)], check=True, cwd=tmp_path)
+        (wheel,) = (tmp_path / wheels).glob("partnership_review-*.whl")
+        return zipfile.ZipFile(wheel).namelist()
+
+    assert "pipeline/zz_stale.py" in build("before", [])
+    stale.unlink()
+    command = _readme_wheel_command()
+    options = [option for option in command if option.startswith(("-C", "--config-settings"))]
+    assert command[:3] == ["pip", "wheel", "--no-deps"], command
+    names = build("after", options)
+    assert "pipeline/cli.py" in names and "pipeline/zz_stale.py" not in names
+
+
+def test_make_clean_removes_what_building_the_package_leaves(tmp_path):
+    """`make clean` left build/ (whose files the next wheel ships) and the *.egg-info folder in place."""
+    shutil.copy2(ROOT / "Makefile", tmp_path / "Makefile")
+    (tmp_path / "pipeline").mkdir()
+    (tmp_path / "pipeline" / "cli.py").touch()
+    (tmp_path / "build" / "lib" / "pipeline").mkdir(parents=True)
+    (tmp_path / "build" / "lib" / "pipeline" / "zz_stale.py").touch()
+    (tmp_path / "partnership_review.egg-info").mkdir()
+    subprocess.run(["make", "clean"], cwd=tmp_path, check=True, capture_output=True, timeout=60)
+    assert not (tmp_path / "build").exists() and not (tmp_path / "partnership_review.egg-info").exists()
+    assert (tmp_path / "pipeline" / "cli.py").is_file()
+
+
+def _lowest_versions() -> list[str]:
+    """Each dependency pyproject.toml declares, pinned at its lower bound (`pandas>=2.2.2,<4`: `pandas==2.2.2`),
+    so that a bound the tool does not run with fails here, not on a council's machine."""
+    pins = []
+    for requirement in tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]:
+        bound = re.match(r"\s*([A-Za-z0-9._-]+)\s*>=\s*([^,;\s]+)", requirement)
+        assert bound, f"{requirement!r} declares no lower bound"
+        pins.append(f"{bound[1]}=={bound[2]}")
+    return pins
+
+
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
+def test_the_wheel_runs_the_year_with_the_lowest_versions_it_declares(tmp_path):
+    """With matplotlib and XlsxWriter at the versions pyproject.toml allowed (3.8, 3.1), `pip check` was
+    satisfied and `validate` and `report` crashed. The wheel is installed here from PyPI into a fresh
+    environment with every dependency at its declared lower bound, and runs a year from another folder."""
+    wheel = _build_wheel(tmp_path / "build")
+    constraints = tmp_path / "lowest.txt"
+    constraints.write_text("\n".join(_lowest_versions()) + "\n", encoding="utf-8")
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=False).create(env_dir)
+    pip = [sys.executable, "-m", "pip", "--python", str(env_dir / "bin" / "python")]
+    installing = subprocess.run(
+        [*pip, "install", "--constraint", str(constraints), str(wheel)], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert installing.returncode == 0, f"pip install (from PyPI) at the lowest versions: {installing.stderr}"
+    checked = subprocess.run([*pip, "check"], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout
+
+    year = tmp_path / "year"
+    year.mkdir()
+    steps = [
+        ("demo", "--out", "returns", "--count", "5"),
+        ("validate", "returns", "--out", "checks", "--feedback", "--as-of", "2026-05-01"),
+        ("report", "returns", "--out", "2026", "--as-of", "2026-05-01", "--no-pdf"),
+        ("templates", "--out", "blank"),
+        ("report", "returns", "--out", "2026-pdf", "--as-of", "2026-05-01"),
+    ]
+    for step in steps:
+        done = _run(env_dir, *step, cwd=year)
+        # validate says 1 when a return has findings to correct; a crash is 1 too, with a traceback.
+        assert done.returncode in ((0, 1) if step[0] == "validate" else (0,)), (step, done.stderr)
+        assert "Traceback" not in done.stderr, (step, done.stderr)
+    assert (year / "checks" / "validation_report.xlsx").is_file() and (year / "checks" / "feedback").is_dir()
+    assert (year / "2026" / "results.json").is_file() and (year / "2026" / "register.xlsx").is_file()
+    assert (year / "blank" / "partnership_review.xlsx").is_file()
+    assert (year / "2026-pdf" / "review_pack.pdf").read_bytes().startswith(b"%PDF")
 
 
 #: The tool's first release: councils that installed it upgrade by installing a later wheel over it.
