@@ -81,6 +81,15 @@ def bad_files(good: bytes, plain: Path) -> dict[str, tuple[bytes, str]]:
     strict = workbook_xml.replace(
         b"http://schemas.openxmlformats.org/spreadsheetml/2006/main", b"http://purl.oclc.org/ooxml/spreadsheetml/main"
     )
+    # Cells and rows beyond the limits written as XML allows but as no spreadsheet program writes them:
+    # a reader places them all the same (near the limits, so that a reader given them is quick).
+    single_quotes = re.sub(rb"</sheetData>", b"<row r='40'><c r='BM40'><v>1</v></c></row></sheetData>", sheet)
+    spaced = re.sub(rb"</sheetData>", b'<row r = "5001"><c r = "A5001"><v>1</v></c></row></sheetData>', sheet)
+    no_r_cells = re.sub(rb"</sheetData>", b'<row r="40">' + b"<c><v>1</v></c>" * 65 + b"</row></sheetData>", sheet)
+    no_r_rows = re.sub(
+        rb"</sheetData>", b'<row r="5000"><c r="A5000"><v>1</v></c></row><row><c><v>2</v></c></row></sheetData>', sheet
+    )
+    far_row = re.sub(rb"</sheetData>", b'<row r="5001"><c r="A5001"><v>1</v></c></row></sheetData>', sheet)
     corrupt = bytearray(good)
     middle = len(corrupt) // 2
     corrupt[middle : middle + 400] = bytes(byte ^ 0x5A for byte in corrupt[middle : middle + 400])
@@ -122,18 +131,24 @@ def bad_files(good: bytes, plain: Path) -> dict[str, tuple[bytes, str]]:
             "file.unreadable",
         ),
         "lying-size.xlsx": (_declare_smaller(good, "xl/worksheets/sheet3.xml"), "file.too_large"),
+        "far-cell-single-quotes.xlsx": (rezip(good, {"xl/worksheets/sheet3.xml": single_quotes}), "file.too_large"),
+        "far-cell-spaced.xlsx": (rezip(good, {"xl/worksheets/sheet3.xml": spaced}), "file.too_large"),
+        "cells-without-r.xlsx": (rezip(good, {"xl/worksheets/sheet3.xml": no_r_cells}), "file.too_large"),
+        "rows-without-r.xlsx": (rezip(good, {"xl/worksheets/sheet3.xml": no_r_rows}), "file.too_large"),
+        "far-cell-sheet-named-bin.xlsx": (_moved_sheet(good, far_row, "xl/worksheets/sheet3.bin"), "file.too_large"),
     }
 
 
-def _moved_sheet(good: bytes, sheet: bytes) -> bytes:
-    """The Checklist stored as xl/data/s3.dat: a reader follows the relationships, and so must the checks."""
-    rels = part(good, "xl/_rels/workbook.xml.rels").replace(b"/xl/worksheets/sheet3.xml", b"/xl/data/s3.dat")
-    types = part(good, "[Content_Types].xml").replace(b"/xl/worksheets/sheet3.xml", b"/xl/data/s3.dat")
+def _moved_sheet(good: bytes, sheet: bytes, name: str = "xl/data/s3.dat") -> bytes:
+    """The Checklist stored as xl/data/s3.dat (or `name`, even one that names a picture or a binary part):
+    a reader follows the relationships, and so must the checks."""
+    rels = part(good, "xl/_rels/workbook.xml.rels").replace(b"/xl/worksheets/sheet3.xml", b"/" + name.encode())
+    types = part(good, "[Content_Types].xml").replace(b"/xl/worksheets/sheet3.xml", b"/" + name.encode())
     return rezip(
         good,
         {"xl/_rels/workbook.xml.rels": rels, "[Content_Types].xml": types},
         drop=("xl/worksheets/sheet3.xml",),
-        add={"xl/data/s3.dat": sheet},
+        add={name: sheet},
     )
 
 
@@ -247,6 +262,9 @@ def test_file_level_findings_say_why(batch_run):
     assert "Strict Open XML" in messages["strict.xlsx"]
     assert ".xlsx and .xlsm" in messages["data.csv"]
     assert "legacy Excel" in messages["legacy-renamed.xlsx"]
+    assert "cell BM40" in messages["far-cell-single-quotes.xlsx"]
+    assert "cell BM40" in messages["cells-without-r.xlsx"]
+    assert "row 5001" in messages["rows-without-r.xlsx"]
 
 
 def test_size_limits_come_from_the_configuration(tmp_path):
