@@ -12,6 +12,7 @@ import hashlib
 import io
 import re
 import struct
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -136,6 +137,7 @@ def bad_files(good: bytes, plain: Path) -> dict[str, tuple[bytes, str]]:
         "cells-without-r.xlsx": (rezip(good, {"xl/worksheets/sheet3.xml": no_r_cells}), "file.too_large"),
         "rows-without-r.xlsx": (rezip(good, {"xl/worksheets/sheet3.xml": no_r_rows}), "file.too_large"),
         "far-cell-sheet-named-bin.xlsx": (_moved_sheet(good, far_row, "xl/worksheets/sheet3.bin"), "file.too_large"),
+        "duplicate-part.xlsx": (_twice(good, "xl/worksheets/sheet3.xml"), "file.unreadable"),
     }
 
 
@@ -150,6 +152,15 @@ def _moved_sheet(good: bytes, sheet: bytes, name: str = "xl/data/s3.dat") -> byt
         drop=("xl/worksheets/sheet3.xml",),
         add={name: sheet},
     )
+
+
+def _twice(good: bytes, name: str) -> bytes:
+    """A package holding part `name` twice, the second copy with other answers: which one a program shows
+    is up to it."""
+    other = part(good, name).replace(b"<t>", b"<t>The second copy: ", 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile's "Duplicate name": the very thing built here
+        return rezip(good, add={name: other})
 
 
 def _declare_smaller(data: bytes, name: str) -> bytes:
@@ -265,6 +276,7 @@ def test_file_level_findings_say_why(batch_run):
     assert "cell BM40" in messages["far-cell-single-quotes.xlsx"]
     assert "cell BM40" in messages["cells-without-r.xlsx"]
     assert "row 5001" in messages["rows-without-r.xlsx"]
+    assert "two parts named xl/worksheets/sheet3.xml" in messages["duplicate-part.xlsx"]
 
 
 def test_size_limits_come_from_the_configuration(tmp_path):

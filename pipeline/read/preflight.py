@@ -150,6 +150,17 @@ def _check_package(members: list[zipfile.ZipInfo], data: bytes, limits: Limits, 
     bounded pass: the package's relationships (which part is the workbook), the workbook's (what each
     part is), then the others."""
     by_name = {member.filename: member for member in members}
+    seen: set[str] = set()
+    for member in members:  # one name twice: Excel, LibreOffice and this review may each read another
+        if member.filename.casefold() in seen:
+            raise Refused(
+                RuleCode.FILE_UNREADABLE,
+                reason=(
+                    f"it holds two parts named {member.filename}: Excel or LibreOffice may show the one this review "
+                    "does not read, so what you see could differ from what is reviewed"
+                ),
+            )
+        seen.add(member.filename.casefold())
     _check_kind(by_name)
     total = sum(member.file_size for member in members)
     if total > limits.max_uncompressed_bytes:
