@@ -91,6 +91,11 @@ def bad_files(good: bytes, plain: Path) -> dict[str, tuple[bytes, str]]:
         rb"</sheetData>", b'<row r="5000"><c r="A5000"><v>1</v></c></row><row><c><v>2</v></c></row></sheetData>', sheet
     )
     far_row = re.sub(rb"</sheetData>", b'<row r="5001"><c r="A5001"><v>1</v></c></row></sheetData>', sheet)
+    # An external entity in UTF-32, which no search in UTF-8 or UTF-16 finds.
+    utf32 = (
+        '<?xml version="1.0" encoding="UTF-32"?><!DOCTYPE worksheet [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+        + sheet.decode("utf-8").split("?>", 1)[-1]
+    ).encode("utf-32")
     corrupt = bytearray(good)
     middle = len(corrupt) // 2
     corrupt[middle : middle + 400] = bytes(byte ^ 0x5A for byte in corrupt[middle : middle + 400])
@@ -138,6 +143,7 @@ def bad_files(good: bytes, plain: Path) -> dict[str, tuple[bytes, str]]:
         "rows-without-r.xlsx": (rezip(good, {"xl/worksheets/sheet3.xml": no_r_rows}), "file.too_large"),
         "far-cell-sheet-named-bin.xlsx": (_moved_sheet(good, far_row, "xl/worksheets/sheet3.bin"), "file.too_large"),
         "duplicate-part.xlsx": (_twice(good, "xl/worksheets/sheet3.xml"), "file.unreadable"),
+        "utf32.xlsx": (rezip(good, {"xl/worksheets/sheet3.xml": utf32}), "file.unreadable"),
     }
 
 
@@ -277,6 +283,7 @@ def test_file_level_findings_say_why(batch_run):
     assert "cell BM40" in messages["cells-without-r.xlsx"]
     assert "row 5001" in messages["rows-without-r.xlsx"]
     assert "two parts named xl/worksheets/sheet3.xml" in messages["duplicate-part.xlsx"]
+    assert "UTF-32" in messages["utf32.xlsx"]
 
 
 def test_size_limits_come_from_the_configuration(tmp_path):

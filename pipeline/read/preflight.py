@@ -219,6 +219,8 @@ CORE_PROPERTIES = "docProps/core.xml"
 #: checks above, but not searched for XML declarations, where their binary bytes could match by chance;
 #: unless the workbook's relationships make one a sheet (or strings, styles), which a reader parses.
 _BINARY_SUFFIXES = (".bin", ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf", ".wdp")
+#: Parts that a reader parses as XML whatever the workbook's relationships say they are.
+_XML_SUFFIXES = (".xml", ".rels", ".vml")
 _SHEET_TYPES = ("/worksheet", "/chartsheet", "/dialogsheet", "/macrosheet")
 
 
@@ -320,8 +322,8 @@ def _scan_part(
     keep: bool = False,
     exact: bool = False,
 ) -> bytes | None:
-    """Stream one part, inflated here with a cap: no DTD or entity, no oversized sheet or string table.
-    With `keep`, its XML (up to `KEPT_BYTES`) is returned. A sheet is
+    """Stream one part, inflated here with a cap: no DTD or entity, no oversized sheet or string table,
+    no encoding but UTF-8 and UTF-16. With `keep`, its XML (up to `KEPT_BYTES`) is returned. A sheet is
     searched for far references, unless it writes its cells unusually (`_check_references`): then it is scanned
     again, `exact`, every cell and row placed as a reader places it."""
     name = member.filename
@@ -337,6 +339,8 @@ def _scan_part(
     kept_size = 0
     for chunk in _inflate(data, member):
         check_time(deadline)
+        if not tail and (role or name.lower().endswith(_XML_SUFFIXES)):
+            _check_encoding(chunk, name)
         if keep and kept_size < KEPT_BYTES:
             kept.append(chunk[: KEPT_BYTES - kept_size])
             kept_size += len(kept[-1])
@@ -435,6 +439,45 @@ class _Positions:
         if self.row > self.limits.max_rows or self.column > self.limits.max_columns:
             letters = column_letter(self.column).encode("ascii") if tag == b"c" else b""
             _check_reference(letters, b"%d" % self.row, self.limits)
+
+
+_DECLARED_ENCODING = re.compile(rb"""\s*<\?xml\s[^>]*?encoding\s*=\s*["']([^"']*)["']""")
+#: The byte order marks (and, without one, the first bytes of "<") of the encodings XML may be in, and
+#: how to read a part's first line in it to find the encoding it declares.
+_MARKS = (
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\x00<", "UTF-32"),
+    (b"<\x00\x00\x00", "UTF-32"),
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+    (b"\x00<", "utf-16-be"),
+    (b"<\x00", "utf-16-le"),
+)
+_UTF = frozenset({b"utf-8", b"utf-16", b"utf-16le", b"utf-16be", b"utf-16-le", b"utf-16-be"})
+
+
+def _check_encoding(start: bytes, name: str) -> None:
+    """A part written in UTF-8 or UTF-16, the encodings of XML that every reader (and pre-flight's
+    search for declarations) reads alike; any other, told by its first bytes (UTF-32) or named in its
+    XML declaration, is refused."""
+    if start[:1] == b"<" and start[1:2] not in (b"?", b"\x00"):
+        return  # UTF-8 without an XML declaration, as openpyxl writes most parts
+    encoding = next((encoding for mark, encoding in _MARKS if start.startswith(mark)), "utf-8")
+    if encoding != "UTF-32":
+        head = start[:800].decode(encoding, "replace").encode("utf-8")
+        declared = _DECLARED_ENCODING.match(head)
+        if declared is None or declared.group(1).lower() in _UTF:
+            return
+        encoding = declared.group(1).decode("ascii", "replace")
+    raise Refused(
+        RuleCode.FILE_UNREADABLE,
+        reason=(
+            f"part {name} is written in the {encoding[:20]} text encoding, not the UTF-8 or UTF-16 "
+            "that Excel and LibreOffice write"
+        ),
+    )
 
 
 def _inflate(data: bytes, member: zipfile.ZipInfo) -> Iterator[bytes]:
