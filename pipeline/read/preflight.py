@@ -43,7 +43,6 @@ _RATIO_FLOOR_BYTES = 1 << 20
 #: Parts are inflated and searched this much at a time: most parts of a workbook in one go.
 _CHUNK = 1 << 20
 _OVERLAP = 512  # bytes kept between chunks so that no needle or attribute is split unseen
-_SPACES = (b" ", b"\t", b"\r", b"\n")
 _CELL_REF = re.compile(rb'\sr="([A-Za-z]{0,8})(\d{0,12})"')
 _DIMENSION = re.compile(
     rb"<(?:\w+:)?dimension(?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*?\s+ref\s*=\s*[\"']"
@@ -51,14 +50,13 @@ _DIMENSION = re.compile(
 )
 #: What the quick search for far references (`_far_references`) cannot see: a cell or row tag that does
 #: not start with r="..." (Excel, LibreOffice and openpyxl always start it so) or that has a prefix (<x:c>),
-#: and an r attribute written otherwise (r='...', r = "..."). A reader places a cell or row without r
-#: after the one before it, and takes the last of two r, so such a sheet is followed tag by tag instead
-#: (`_Positions`). Each search jumps from one "<", ":" or " r" to the next; an r after a tab or a line
-#: break is searched for only where the window holds one.
+#: an r attribute written otherwise (r='...', r = "...": that search finds those), or after a tab or a
+#: line break. A reader places a cell or row without r after the one before it, and takes the last of two
+#: r, so such a sheet is followed tag by tag instead (`_Positions`). Each search jumps from one "<" or ":"
+#: to the next; tabs and line breaks, few in a sheet if any, are looked at one by one.
 _UNUSUAL_TAG = re.compile(rb'<(?:c|row)(?=[\s/>])(?! r=")')
 _PREFIXED_TAG = re.compile(rb":(?:c|row)[\s/>]")
-_UNUSUAL_R = re.compile(rb' r(?:\s+=|=(?!"))')
-_UNUSUAL_R_AT = re.compile(rb'\sr(?:\s+=|=(?!"))')
+_R_AFTER_BREAK = re.compile(rb"[\t\r\n]r\s*=")
 _CELL_OR_ROW_TAG = re.compile(rb"<(?:\w+:)?(c|row)[\s>/]")
 _SHARED_STRING_TAG = re.compile(rb"<(?:\w+:)?si[\s>/]")
 
@@ -555,19 +553,18 @@ def _check_references(window: bytes, limits: Limits) -> bool:
             for letters, digits in ((match.group(1), match.group(2)), (match.group(3), match.group(4))):
                 _check_reference(letters or b"", digits or b"", limits, corner=True)
         at = window.find(b"dimension", at + 1)
-    if _UNUSUAL_TAG.search(window) or _PREFIXED_TAG.search(window) or _UNUSUAL_R.search(window):
+    if _UNUSUAL_TAG.search(window) or _PREFIXED_TAG.search(window):
         return False
-    for space in b"\n\t\r":  # few in a sheet, if any: each found in one jump
+    for space in b"\n\t\r":
         at = window.find(space)
         while at != -1:
-            if _UNUSUAL_R_AT.match(window, at):
+            if _R_AFTER_BREAK.match(window, at):
                 return False
             at = window.find(space, at + 1)
     for match in _far_references(limits.max_rows, limits.max_columns).finditer(window):
-        start = match.start()
-        if start == 0 or window[start - 1 : start] not in _SPACES:
-            continue  # the end of another attribute's name (header="...", ...), not a cell reference
-        reference = _CELL_REF.match(window, start - 1)
+        if match.group(1) is None:
+            return False  # r='...', r = "..."
+        reference = _CELL_REF.match(window, match.start())
         if reference:
             _check_reference(*reference.groups(), limits)
     return True
@@ -581,10 +578,11 @@ def _far_references(max_rows: int, max_columns: int) -> re.Pattern:
     while widest <= max_columns:
         letters, widest = letters + 1, widest + 26 ** (letters + 1)
     digits = len(str(max_rows))
-    # It starts with the literal r=" (the white space before it is checked on each match), so the regex
-    # engine jumps from one r=" to the next instead of trying every space of the sheet; it only picks out
-    # the candidates, each then read whole by `_CELL_REF`.
-    return re.compile(rb'r="(?:[A-Za-z]{%d}|[A-Za-z]{0,8}\d{%d})' % (letters, digits))
+    # It starts with the literal " r" (an r after a tab or a line break is `_R_AFTER_BREAK`'s), so the regex
+    # engine jumps from one " r" to the next instead of trying every space of the sheet; it only picks out
+    # the candidates, each then read whole by `_CELL_REF`, and the r attributes written otherwise (without
+    # group 1), which `_Positions` reads.
+    return re.compile(rb' r(?:(=")(?:[A-Za-z]{%d}|[A-Za-z]{0,8}\d{%d})|\s+=|=(?!"))' % (letters, digits))
 
 
 def _check_reference(letters: bytes, digits: bytes, limits: Limits, *, corner: bool = False) -> None:
