@@ -9,10 +9,13 @@ functions at module level, so that a worker started either way can import them.
 
 `in_workers` runs a task (a function that can be pickled, taking one file's path) on every path, in
 `jobs` worker processes, never in this one. Each worker is held to `WORKER_MEMORY_BYTES` of memory
-and each file to `cpu_seconds` of processor time: a reader that crashes, runs out of memory or never
-finishes ends its worker, not the batch. The files that worker had in hand (its chunk, and any chunk
-the broken pool had not finished) are then run again, each in a process of its own, so only the
-culprit is lost; for it the result is `Stopped` with the exit code of its process.
+and each file to `cpu_seconds` of processor time, and, watched from this process, to `wall_seconds` on
+the clock: a reader that crashes, runs out of memory, never finishes or waits for ever (using no
+processor time) ends its worker, not the batch. A file that ran out of time is `Stopped` there and then;
+the other files that worker had in hand (its chunk, and any chunk the broken pool had not finished) are
+run again, each in a process of its own, so only the culprit is lost; for it the result is `Stopped`
+with the exit code of its process. What a reader prints as it dies (a Rust panic, its backtrace) is
+not shown: the file's finding says what happened.
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ import multiprocessing
 import os
 import signal
 import sys
+import time
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,8 +128,12 @@ def in_workers(
         workers = max(1, min(jobs, len(paths)))
         size = _chunk_size(len(paths), workers)
         starts = range(0, len(paths), size)
-        with _no_cycle_collection(), process_pool(workers, inline=False, initializer=_limit_worker) as pool:
-            futures = [pool.submit(_run_chunk, task, paths[start : start + size], cpu_seconds) for start in starts]
+        clocks = _Clocks(len(paths))
+        initializer = functools.partial(_limit_worker, clocks)
+        with _no_cycle_collection(), process_pool(workers, inline=False, initializer=initializer) as pool:
+            futures = [
+                pool.submit(_run_chunk, task, paths[start : start + size], cpu_seconds, start) for start in starts
+            ]
             if meanwhile is not None:
                 meanwhile()
             # One progress step per file; a chunk's result is taken when its first file comes up.
@@ -135,11 +144,13 @@ def in_workers(
             ]
             for start, future, index in progress(label, steps):
                 try:
-                    results[start + index] = future.result()[index]
+                    chunk = clocks.result(future, start, min(size, len(paths) - start), wall_seconds(cpu_seconds))
+                    results[start + index] = chunk[index]
                 except BrokenProcessPool:
                     stopped.append(start + index)
     for number in stopped:
-        results[number] = _run_alone(task, paths[number], cpu_seconds)
+        late = number in clocks.killed
+        results[number] = Stopped(-_KILL) if late else _run_alone(task, paths[number], cpu_seconds)
     return [results[number] for number in range(len(paths))]
 
 
@@ -169,17 +180,75 @@ def _chunk_size(files: int, workers: int) -> int:
     return max(1, min(MAX_CHUNK_FILES, files // (8 * workers)))
 
 
-def _run_chunk(task: Callable[[Path], R], paths: list[Path], cpu_seconds: int) -> list[R]:
-    """Runs in a worker: `task` on `paths` one after another, each file under its own processor-time limit."""
-    return [_limited(task, path, cpu_seconds) for path in paths]
+def wall_seconds(cpu_seconds: int) -> int:
+    """How long one file may take on the clock, given its processor time: room for a machine shared
+    with other work, short of waiting for ever on a worker that waits itself."""
+    return 2 * cpu_seconds + 5
+
+
+_KILL = getattr(signal, "SIGKILL", signal.SIGTERM)
+#: The clocks of the pool's workers, in a worker (set by `_limit_worker`).
+_clocks: _Clocks | None = None
+
+
+class _Clocks:
+    """When each file's reading started and in which process, in memory shared with the workers, so that
+    this process can stop the worker of a file that takes longer than `wall_seconds` on the clock."""
+
+    def __init__(self, files: int) -> None:
+        from multiprocessing.sharedctypes import RawArray
+
+        self.started = RawArray("d", files)  # time.monotonic(), the same clock in every process
+        self.pids = RawArray("i", files)
+        self.killed: set[int] = set()
+
+    def start(self, number: int) -> None:
+        self.pids[number] = os.getpid()
+        self.started[number] = time.monotonic()
+
+    def result(self, future: Future, first: int, count: int, limit: float) -> list:
+        """The results of the chunk of `count` files from file `first`; its worker stopped, and the file it
+        is on marked `killed`, once that file has taken `limit` seconds."""
+        while True:
+            try:
+                return future.result(timeout=1)
+            except FutureTimeout:
+                pass
+            begun = [number for number in range(first, first + count) if self.started[number]]
+            if not begun or begun[-1] in self.killed or future.done():
+                continue
+            if time.monotonic() - self.started[begun[-1]] > limit:
+                self.killed.add(begun[-1])
+                with contextlib.suppress(OSError):
+                    os.kill(self.pids[begun[-1]], _KILL)
+
+
+def _run_chunk(task: Callable[[Path], R], paths: list[Path], cpu_seconds: int, first: int) -> list[R]:
+    """Runs in a worker: `task` on `paths` (files `first`, `first` + 1... of the run) one after another,
+    each file under its own processor-time limit, its start told to this run's `_Clocks`."""
+    results = []
+    for number, path in enumerate(paths, first):
+        if _clocks is not None:
+            _clocks.start(number)
+        results.append(_limited(task, path, cpu_seconds))
+    return results
 
 
 #: The memory a worker may take on top of what it starts with, whatever file it reads.
 WORKER_MEMORY_BYTES = 1 << 30
 
 
-def _limit_worker() -> None:
-    """Cap the worker's address space: an allocation beyond it fails instead of exhausting the machine."""
+def _limit_worker(clocks: _Clocks | None = None) -> None:
+    """Cap the worker's address space: an allocation beyond it fails instead of exhausting the machine.
+    What a reader prints as it dies goes nowhere, and a Rust reader prints no backtrace (capturing one
+    where memory ran out can deadlock the process). `clocks`: where the worker says when each file starts."""
+    global _clocks
+    _clocks = clocks
+    os.environ["RUST_BACKTRACE"] = "0"
+    with contextlib.suppress(OSError):
+        quiet = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(quiet, 2)
+        os.close(quiet)
     try:
         import resource
 
@@ -221,7 +290,7 @@ def _run_alone(task: Callable[[Path], R], path: Path, cpu_seconds: int) -> R | S
     received = False
     result = None
     try:
-        if receiver.poll(2 * cpu_seconds + 5):
+        if receiver.poll(wall_seconds(cpu_seconds)):
             result, received = receiver.recv(), True
     except (EOFError, OSError):
         pass

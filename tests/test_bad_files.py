@@ -12,6 +12,7 @@ import hashlib
 import io
 import re
 import struct
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -81,6 +82,20 @@ def bad_files(good: bytes, plain: Path) -> dict[str, tuple[bytes, str]]:
     strict = workbook_xml.replace(
         b"http://schemas.openxmlformats.org/spreadsheetml/2006/main", b"http://purl.oclc.org/ooxml/spreadsheetml/main"
     )
+    # Cells and rows beyond the limits written as XML allows but as no spreadsheet program writes them:
+    # a reader places them all the same (near the limits, so that a reader given them is quick).
+    single_quotes = re.sub(rb"</sheetData>", b"<row r='40'><c r='BM40'><v>1</v></c></row></sheetData>", sheet)
+    spaced = re.sub(rb"</sheetData>", b'<row r = "5001"><c r = "A5001"><v>1</v></c></row></sheetData>', sheet)
+    no_r_cells = re.sub(rb"</sheetData>", b'<row r="40">' + b"<c><v>1</v></c>" * 65 + b"</row></sheetData>", sheet)
+    no_r_rows = re.sub(
+        rb"</sheetData>", b'<row r="5000"><c r="A5000"><v>1</v></c></row><row><c><v>2</v></c></row></sheetData>', sheet
+    )
+    far_row = re.sub(rb"</sheetData>", b'<row r="5001"><c r="A5001"><v>1</v></c></row></sheetData>', sheet)
+    # An external entity in UTF-32, which no search in UTF-8 or UTF-16 finds.
+    utf32 = (
+        '<?xml version="1.0" encoding="UTF-32"?><!DOCTYPE worksheet [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+        + sheet.decode("utf-8").split("?>", 1)[-1]
+    ).encode("utf-32")
     corrupt = bytearray(good)
     middle = len(corrupt) // 2
     corrupt[middle : middle + 400] = bytes(byte ^ 0x5A for byte in corrupt[middle : middle + 400])
@@ -122,19 +137,36 @@ def bad_files(good: bytes, plain: Path) -> dict[str, tuple[bytes, str]]:
             "file.unreadable",
         ),
         "lying-size.xlsx": (_declare_smaller(good, "xl/worksheets/sheet3.xml"), "file.too_large"),
+        "far-cell-single-quotes.xlsx": (rezip(good, {"xl/worksheets/sheet3.xml": single_quotes}), "file.too_large"),
+        "far-cell-spaced.xlsx": (rezip(good, {"xl/worksheets/sheet3.xml": spaced}), "file.too_large"),
+        "cells-without-r.xlsx": (rezip(good, {"xl/worksheets/sheet3.xml": no_r_cells}), "file.too_large"),
+        "rows-without-r.xlsx": (rezip(good, {"xl/worksheets/sheet3.xml": no_r_rows}), "file.too_large"),
+        "far-cell-sheet-named-bin.xlsx": (_moved_sheet(good, far_row, "xl/worksheets/sheet3.bin"), "file.too_large"),
+        "duplicate-part.xlsx": (_twice(good, "xl/worksheets/sheet3.xml"), "file.unreadable"),
+        "utf32.xlsx": (rezip(good, {"xl/worksheets/sheet3.xml": utf32}), "file.unreadable"),
     }
 
 
-def _moved_sheet(good: bytes, sheet: bytes) -> bytes:
-    """The Checklist stored as xl/data/s3.dat: a reader follows the relationships, and so must the checks."""
-    rels = part(good, "xl/_rels/workbook.xml.rels").replace(b"/xl/worksheets/sheet3.xml", b"/xl/data/s3.dat")
-    types = part(good, "[Content_Types].xml").replace(b"/xl/worksheets/sheet3.xml", b"/xl/data/s3.dat")
+def _moved_sheet(good: bytes, sheet: bytes, name: str = "xl/data/s3.dat") -> bytes:
+    """The Checklist stored as xl/data/s3.dat (or `name`, even one that names a picture or a binary part):
+    a reader follows the relationships, and so must the checks."""
+    rels = part(good, "xl/_rels/workbook.xml.rels").replace(b"/xl/worksheets/sheet3.xml", b"/" + name.encode())
+    types = part(good, "[Content_Types].xml").replace(b"/xl/worksheets/sheet3.xml", b"/" + name.encode())
     return rezip(
         good,
         {"xl/_rels/workbook.xml.rels": rels, "[Content_Types].xml": types},
         drop=("xl/worksheets/sheet3.xml",),
-        add={"xl/data/s3.dat": sheet},
+        add={name: sheet},
     )
+
+
+def _twice(good: bytes, name: str) -> bytes:
+    """A package holding part `name` twice, the second copy with other answers: which one a program shows
+    is up to it."""
+    other = part(good, name).replace(b"<t>", b"<t>The second copy: ", 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile's "Duplicate name": the very thing built here
+        return rezip(good, add={name: other})
 
 
 def _declare_smaller(data: bytes, name: str) -> bytes:
@@ -247,6 +279,11 @@ def test_file_level_findings_say_why(batch_run):
     assert "Strict Open XML" in messages["strict.xlsx"]
     assert ".xlsx and .xlsm" in messages["data.csv"]
     assert "legacy Excel" in messages["legacy-renamed.xlsx"]
+    assert "cell BM40" in messages["far-cell-single-quotes.xlsx"]
+    assert "cell BM40" in messages["cells-without-r.xlsx"]
+    assert "row 5001" in messages["rows-without-r.xlsx"]
+    assert "two parts named xl/worksheets/sheet3.xml" in messages["duplicate-part.xlsx"]
+    assert "UTF-32" in messages["utf32.xlsx"]
 
 
 def test_size_limits_come_from_the_configuration(tmp_path):

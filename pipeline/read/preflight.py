@@ -22,7 +22,7 @@ from pathlib import PurePosixPath
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from pipeline.catalogue import column_number
+from pipeline.catalogue import column_letter, column_number
 from pipeline.config import Limits
 from pipeline.findings import RuleCode
 from pipeline.read.folder import UNSUPPORTED_SUFFIXES
@@ -43,9 +43,20 @@ _RATIO_FLOOR_BYTES = 1 << 20
 #: Parts are inflated and searched this much at a time: most parts of a workbook in one go.
 _CHUNK = 1 << 20
 _OVERLAP = 512  # bytes kept between chunks so that no needle or attribute is split unseen
-_SPACES = (b" ", b"\t", b"\r", b"\n")
 _CELL_REF = re.compile(rb'\sr="([A-Za-z]{0,8})(\d{0,12})"')
-_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Za-z]{0,8})(\d{0,12})(?::([A-Za-z]{0,8})(\d{0,12}))?"')
+_DIMENSION = re.compile(
+    rb"<(?:\w+:)?dimension(?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*?\s+ref\s*=\s*[\"']"
+    rb"([A-Za-z]{0,8})(\d{0,12})(?::([A-Za-z]{0,8})(\d{0,12}))?[\"']"
+)
+#: What the quick search for far references (`_far_references`) cannot see: a cell or row tag that does
+#: not start with r="..." (Excel, LibreOffice and openpyxl always start it so) or that has a prefix (<x:c>),
+#: an r attribute written otherwise (r='...', r = "...": that search finds those), or after a tab or a
+#: line break. A reader places a cell or row without r after the one before it, and takes the last of two
+#: r, so such a sheet is followed tag by tag instead (`_Positions`). Each search jumps from one "<" or ":"
+#: to the next; tabs and line breaks, few in a sheet if any, are looked at one by one.
+_UNUSUAL_TAG = re.compile(rb'<(?:c|row)(?=[\s/>])(?! r=")')
+_PREFIXED_TAG = re.compile(rb":(?:c|row)[\s/>]")
+_R_AFTER_BREAK = re.compile(rb"[\t\r\n]r\s*=")
 _CELL_OR_ROW_TAG = re.compile(rb"<(?:\w+:)?(c|row)[\s>/]")
 _SHARED_STRING_TAG = re.compile(rb"<(?:\w+:)?si[\s>/]")
 
@@ -137,6 +148,17 @@ def _check_package(members: list[zipfile.ZipInfo], data: bytes, limits: Limits, 
     bounded pass: the package's relationships (which part is the workbook), the workbook's (what each
     part is), then the others."""
     by_name = {member.filename: member for member in members}
+    seen: set[str] = set()
+    for member in members:  # one name twice: Excel, LibreOffice and this review may each read another
+        if member.filename.casefold() in seen:
+            raise Refused(
+                RuleCode.FILE_UNREADABLE,
+                reason=(
+                    f"it holds two parts named {member.filename}: Excel or LibreOffice may show the one this review "
+                    "does not read, so what you see could differ from what is reviewed"
+                ),
+            )
+        seen.add(member.filename.casefold())
     _check_kind(by_name)
     total = sum(member.file_size for member in members)
     if total > limits.max_uncompressed_bytes:
@@ -172,9 +194,9 @@ def _check_package(members: list[zipfile.ZipInfo], data: bytes, limits: Limits, 
     kept: dict[str, bytes] = {}
     for member in members:
         name = member.filename
-        if name in (_PACKAGE_RELS, rels_name) or name.lower().endswith(_BINARY_SUFFIXES):
-            continue
         role = roles.get(name, "")
+        if name in (_PACKAGE_RELS, rels_name) or (not role and name.lower().endswith(_BINARY_SUFFIXES)):
+            continue
         xml = _scan_part(
             data,
             member,
@@ -192,8 +214,11 @@ _PACKAGE_RELS = "_rels/.rels"
 #: The document properties (title, category...), kept too: they tell this tool's own outputs apart.
 CORE_PROPERTIES = "docProps/core.xml"
 #: Parts never parsed as XML by a reader (pictures, VBA, printer settings): bounded by the size
-#: checks above, but not searched for XML declarations, where their binary bytes could match by chance.
+#: checks above, but not searched for XML declarations, where their binary bytes could match by chance;
+#: unless the workbook's relationships make one a sheet (or strings, styles), which a reader parses.
 _BINARY_SUFFIXES = (".bin", ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf", ".wdp")
+#: Parts that a reader parses as XML whatever the workbook's relationships say they are.
+_XML_SUFFIXES = (".xml", ".rels", ".vml")
 _SHEET_TYPES = ("/worksheet", "/chartsheet", "/dialogsheet", "/macrosheet")
 
 
@@ -286,11 +311,21 @@ def workbook_part(package_rels: bytes | None) -> str:
 
 
 def _scan_part(
-    data: bytes, member: zipfile.ZipInfo, role: str, limits: Limits, deadline: float, *, keep: bool = False
+    data: bytes,
+    member: zipfile.ZipInfo,
+    role: str,
+    limits: Limits,
+    deadline: float,
+    *,
+    keep: bool = False,
+    exact: bool = False,
 ) -> bytes | None:
-    """Stream one part, inflated here with a cap: no DTD or entity, no oversized sheet or string table.
-    With `keep`, its XML (up to `KEPT_BYTES`) is returned."""
+    """Stream one part, inflated here with a cap: no DTD or entity, no oversized sheet or string table,
+    no encoding but UTF-8 and UTF-16. With `keep`, its XML (up to `KEPT_BYTES`) is returned. A sheet is
+    searched for far references, unless it writes its cells unusually (`_check_references`): then it is scanned
+    again, `exact`, every cell and row placed as a reader places it."""
     name = member.filename
+    positions = _Positions(name, limits) if exact else None
     max_cells = limits.max_rows * limits.max_columns
     # A part small enough to come in one window (see `_inflated`) cannot exceed the limits when it is too
     # short for more cells, rows or strings than allowed (their tags take 3, 5 and 4 bytes at least) or
@@ -302,6 +337,8 @@ def _scan_part(
     kept_size = 0
     for chunk in _inflate(data, member):
         check_time(deadline)
+        if not tail and (role or name.lower().endswith(_XML_SUFFIXES)):
+            _check_encoding(chunk, name)
         if keep and kept_size < KEPT_BYTES:
             kept.append(chunk[: KEPT_BYTES - kept_size])
             kept_size += len(kept[-1])
@@ -319,7 +356,10 @@ def _scan_part(
         if role == "workbook" and _STRICT_NAMESPACE in window:
             raise Refused(RuleCode.FILE_UNSUPPORTED_FORMAT, format="Strict Open XML")
         if role == "sheet":
-            _check_references(window, limits)
+            if positions is not None:
+                positions.feed(chunk)
+            if not _check_references(window, limits) and positions is None:
+                return _scan_part(data, member, role, limits, deadline, keep=keep, exact=True)
             if not (
                 whole
                 and member.file_size // 3 <= max_cells
@@ -344,7 +384,98 @@ def _scan_part(
                     RuleCode.FILE_TOO_LARGE, reason=too_large(f"it holds more than {max_cells:,} pieces of text")
                 )
         tail = window[-_OVERLAP:]
+    if positions is not None:
+        positions.feed(b"", final=True)
     return b"".join(kept) if keep else None
+
+
+_TAG_START = re.compile(rb"<(?:[\w.-]+:)?(c|row)(?=[\s/>])")
+_ATTRIBUTE = re.compile(rb"\s+([^\s=/>]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_TAG_END = re.compile(rb"\s*/?>")
+_REFERENCE = re.compile(rb"([A-Za-z]*)(\d*)")
+
+
+class _Positions:
+    """Every cell and row of a sheet part, placed as a reader places them: where its r attribute says
+    (quoted either way, spaced or not; of two, the last), else after the cell or row before it. Fed the
+    part's bytes in order; `Refused` once one lies beyond the limits."""
+
+    def __init__(self, name: str, limits: Limits) -> None:
+        self.name, self.limits = name, limits
+        self.row = self.column = 0
+        self.rest = b""
+
+    def feed(self, chunk: bytes, *, final: bool = False) -> None:
+        data = self.rest + chunk
+        done = 0
+        for start in _TAG_START.finditer(data):
+            if start.start() < done:
+                continue
+            reference, at = None, start.end()
+            while attribute := _ATTRIBUTE.match(data, at):
+                if attribute.group(1) == b"r":
+                    reference = attribute.group(2) if attribute.group(2) is not None else attribute.group(3)
+                at = attribute.end()
+            end = _TAG_END.match(data, at)
+            if end is None:
+                if final or len(data) - start.start() > _CHUNK:  # not a tag that XML allows
+                    raise Refused(RuleCode.FILE_UNREADABLE, reason=f"part {self.name} is corrupt")
+                self.rest = data[start.start() :]
+                return
+            self._place(start.group(1), reference)
+            done = end.end()
+        cut = data.rfind(b"<", done)  # a tag this chunk cuts short is read with the next
+        self.rest = data[cut:] if cut != -1 and b">" not in data[cut:] else b""
+
+    def _place(self, tag: bytes, reference: bytes | None) -> None:
+        letters, digits = _REFERENCE.match(reference).groups() if reference is not None else (b"", b"")
+        if tag == b"row":
+            self.row, self.column = (int(digits) if digits else self.row + 1), 0
+        else:
+            self.column = column_number(letters.decode("ascii")) if letters else self.column + 1
+            self.row = max(self.row, int(digits) if digits else 1)
+        if self.row > self.limits.max_rows or self.column > self.limits.max_columns:
+            letters = column_letter(self.column).encode("ascii") if tag == b"c" else b""
+            _check_reference(letters, b"%d" % self.row, self.limits)
+
+
+_DECLARED_ENCODING = re.compile(rb"""\s*<\?xml\s[^>]*?encoding\s*=\s*["']([^"']*)["']""")
+#: The byte order marks (and, without one, the first bytes of "<") of the encodings XML may be in, and
+#: how to read a part's first line in it to find the encoding it declares.
+_MARKS = (
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\x00<", "UTF-32"),
+    (b"<\x00\x00\x00", "UTF-32"),
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+    (b"\x00<", "utf-16-be"),
+    (b"<\x00", "utf-16-le"),
+)
+_UTF = frozenset({b"utf-8", b"utf-16", b"utf-16le", b"utf-16be", b"utf-16-le", b"utf-16-be"})
+
+
+def _check_encoding(start: bytes, name: str) -> None:
+    """A part written in UTF-8 or UTF-16, the encodings of XML that every reader (and pre-flight's
+    search for declarations) reads alike; any other, told by its first bytes (UTF-32) or named in its
+    XML declaration, is refused."""
+    if start[:1] == b"<" and start[1:2] not in (b"?", b"\x00"):
+        return  # UTF-8 without an XML declaration, as openpyxl writes most parts
+    encoding = next((encoding for mark, encoding in _MARKS if start.startswith(mark)), "utf-8")
+    if encoding != "UTF-32":
+        head = start[:800].decode(encoding, "replace").encode("utf-8")
+        declared = _DECLARED_ENCODING.match(head)
+        if declared is None or declared.group(1).lower() in _UTF:
+            return
+        encoding = declared.group(1).decode("ascii", "replace")
+    raise Refused(
+        RuleCode.FILE_UNREADABLE,
+        reason=(
+            f"part {name} is written in the {encoding[:20]} text encoding, not the UTF-8 or UTF-16 "
+            "that Excel and LibreOffice write"
+        ),
+    )
 
 
 def _inflate(data: bytes, member: zipfile.ZipInfo) -> Iterator[bytes]:
@@ -412,7 +543,9 @@ def _count_new(pattern: re.Pattern, window: bytes, fresh: int) -> int:
     return len(pattern.findall(window)) - len(pattern.findall(window, 0, fresh))
 
 
-def _check_references(window: bytes, limits: Limits) -> None:
+def _check_references(window: bytes, limits: Limits) -> bool:
+    """`Refused` for a far dimension or cell reference in `window`; False when its cells or rows are
+    written in a way that the search for references does not see (`_UNUSUAL_TAG`...), True otherwise."""
     at = window.find(b"dimension")
     while at != -1:  # the element's "<" (and prefix) is just before its name: matched from there only
         match = _DIMENSION.match(window, max(window.rfind(b"<", 0, at), 0))
@@ -420,13 +553,21 @@ def _check_references(window: bytes, limits: Limits) -> None:
             for letters, digits in ((match.group(1), match.group(2)), (match.group(3), match.group(4))):
                 _check_reference(letters or b"", digits or b"", limits, corner=True)
         at = window.find(b"dimension", at + 1)
+    if _UNUSUAL_TAG.search(window) or _PREFIXED_TAG.search(window):
+        return False
+    for space in b"\n\t\r":
+        at = window.find(space)
+        while at != -1:
+            if _R_AFTER_BREAK.match(window, at):
+                return False
+            at = window.find(space, at + 1)
     for match in _far_references(limits.max_rows, limits.max_columns).finditer(window):
-        start = match.start()
-        if start == 0 or window[start - 1 : start] not in _SPACES:
-            continue  # the end of another attribute's name (header="...", ...), not a cell reference
-        reference = _CELL_REF.match(window, start - 1)
+        if match.group(1) is None:
+            return False  # r='...', r = "..."
+        reference = _CELL_REF.match(window, match.start())
         if reference:
             _check_reference(*reference.groups(), limits)
+    return True
 
 
 @functools.lru_cache(maxsize=8)
@@ -437,10 +578,11 @@ def _far_references(max_rows: int, max_columns: int) -> re.Pattern:
     while widest <= max_columns:
         letters, widest = letters + 1, widest + 26 ** (letters + 1)
     digits = len(str(max_rows))
-    # It starts with the literal r=" (the white space before it is checked on each match), so the regex
-    # engine jumps from one r=" to the next instead of trying every space of the sheet; it only picks out
-    # the candidates, each then read whole by `_CELL_REF`.
-    return re.compile(rb'r="(?:[A-Za-z]{%d}|[A-Za-z]{0,8}\d{%d})' % (letters, digits))
+    # It starts with the literal " r" (an r after a tab or a line break is `_R_AFTER_BREAK`'s), so the regex
+    # engine jumps from one " r" to the next instead of trying every space of the sheet; it only picks out
+    # the candidates, each then read whole by `_CELL_REF`, and the r attributes written otherwise (without
+    # group 1), which `_Positions` reads.
+    return re.compile(rb' r(?:(=")(?:[A-Za-z]{%d}|[A-Za-z]{0,8}\d{%d})|\s+=|=(?!"))' % (letters, digits))
 
 
 def _check_reference(letters: bytes, digits: bytes, limits: Limits, *, corner: bool = False) -> None:

@@ -19,15 +19,18 @@ import datetime as dt
 import hashlib
 import io
 import json
+import os
 import resource
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
-from hostile import CHECKLIST_PART, LEAD_OFFICER_CELL, hostile_files
+from hostile import CHECKLIST_PART, LEAD_OFFICER_CELL, REGISTER_PART, hostile_files
 from officer import AS_OF, write_workbook
 from test_bad_files import part, rezip
 
@@ -117,6 +120,53 @@ def test_control_characters_are_removed_and_1904_dates_read_the_same(folder):
     assert mac.value("start_date") == dt.date(2015, 4, 1)
 
 
+def far_cell_in_single_quotes(plain: bytes) -> bytes:
+    """One cell at KN100000, written r='KN100000': a reader given it asks for half a terabyte and dies,
+    and python-calamine, with RUST_BACKTRACE=1 in its environment, then waits for ever on a lock,
+    using no processor time, as it tries to print its backtrace without memory."""
+    sheet = part(plain, REGISTER_PART).replace(
+        b"</sheetData>", b"<row r='100000'><c r='KN100000' t='inlineStr'><is><t>x</t></is></c></row></sheetData>", 1
+    )
+    return rezip(plain, {REGISTER_PART: sheet})
+
+
+def run_with_backtraces(command: str, folder: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
+    """`partnerships validate` or `report` with RUST_BACKTRACE=1 in its environment (as on many machines)."""
+    arguments = [str(CLI), command, str(folder), "--out", str(out), "--as-of", AS_OF.isoformat(), *extra]
+    if command == "report":
+        arguments += ["--no-pdf", "--year", str(AS_OF.year)]
+    environment = {**os.environ, "RUST_BACKTRACE": "1"}
+    return subprocess.run(arguments, env=environment, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("command", ["validate", "report"])
+def test_a_far_cell_in_single_quotes_is_too_large_and_the_run_ends(tmp_path, command):
+    """Pre-flight sees a cell however its reference is quoted: the file gets file.too_large, where the run
+    waited for ever (and, without backtraces, the officer read that the file was damaged)."""
+    plain = write_workbook(tmp_path / "plain.xlsx").read_bytes()
+    folder = tmp_path / "input"
+    write_workbook(folder / "good.xlsx", partnership_id="P-GOOD")
+    (folder / "far.xlsx").write_bytes(far_cell_in_single_quotes(plain))
+    run = run_with_backtraces(command, folder, tmp_path / "out", "--jobs", "1")
+    assert findings_by_file(tmp_path / "out")["far.xlsx"] == {"file.too_large"}
+    assert "panicked" not in run.stderr and "backtrace" not in run.stderr
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_reader_that_dies_printing_a_backtrace_ends_and_prints_nothing(tmp_path, jobs):
+    """Limits loosened so that the reader is given the far cell: it dies for want of memory, and its file
+    gets its finding, with nothing of the reader's panic on the terminal (the finding says it)."""
+    plain = write_workbook(tmp_path / "plain.xlsx").read_bytes()
+    folder = tmp_path / "input"
+    write_workbook(folder / "good.xlsx", partnership_id="P-GOOD")
+    (folder / "far.xlsx").write_bytes(far_cell_in_single_quotes(plain))
+    config = tmp_path / "review.toml"
+    config.write_text("[limits]\nmax_rows = 1048576\nmax_columns = 16384\nload_timeout_seconds = 5\n", encoding="utf-8")
+    run = run_with_backtraces("validate", folder, tmp_path / "out", "--config", str(config), "--jobs", jobs)
+    assert findings_by_file(tmp_path / "out")["far.xlsx"] == {"file.unreadable"}
+    assert run.stderr.count("\n") < 10 and "panicked" not in run.stderr and "MemoryError" not in run.stderr
+
+
 # --- Hard bounds behind pre-flight: what a reader does wrong ends its worker, not the batch ----------
 
 
@@ -166,6 +216,33 @@ def test_a_reader_that_never_finishes_is_stopped(tmp_path, start_method):
     stopped = stopped_reader(paths[1], folder, done[1].code)
     assert [item.rule for item in stopped.findings] == ["file.too_large"]
     assert TIMED_OUT in stopped.findings[0].message
+
+
+def waiting_for_one(path: Path):
+    """A reader that waits for ever on b-waits.xlsx, using no processor time (as a reader deadlocked on a
+    lock does), and notes each time it starts on it."""
+    if path.name == "b-waits.xlsx":
+        with open(path.with_name("starts.txt"), "a", encoding="utf-8") as starts:
+            starts.write("started\n")
+        threading.Event().wait()
+    return load_workbook_file(path, path.parent, relaxed())
+
+
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_reader_that_waits_for_ever_is_stopped_once_by_the_clock(tmp_path, jobs):
+    """Its processor-time limit never comes: the run stops it after `workers.wall_seconds` on the clock, gives its
+    file the finding of a file that took too long, and does not read it again (to wait again)."""
+    folder = tmp_path / "input"
+    paths = [write_workbook(folder / name) for name in ("a-good.xlsx", "b-waits.xlsx", "c-good.xlsx")]
+    began = time.monotonic()
+    done = in_workers(waiting_for_one, paths, jobs=jobs, cpu_seconds=1)
+    assert time.monotonic() - began < 60  # the clock's limit for a second of processor time, once
+    assert done[0].assessed and done[2].assessed and isinstance(done[1], Stopped)
+    stopped = stopped_reader(paths[1], folder, done[1].code)
+    assert [item.rule for item in stopped.findings] == ["file.too_large"]
+    assert TIMED_OUT in stopped.findings[0].message
+    assert (folder / "starts.txt").read_text(encoding="utf-8") == "started\n"
 
 
 def test_a_reader_stopped_where_there_are_no_such_signals_is_a_finding(tmp_path, monkeypatch):
