@@ -7,7 +7,8 @@ and 2.2 A and AA, and its best practices, at a desktop width, and (in `make slow
 pack with the change at 320 CSS pixels too (WCAG 1.4.10 Reflow: 1280 px zoomed to 400%). At 320 px
 neither page may scroll sideways: wide tables scroll in their own region. The pack with the change
 holds every page of the other, so `make test` checks it in the browser, and `make slow` both. A second
-year of many moves (tests/year_set.py's MOVES) is checked too. puppeteer-core and axe-core come from npm at the versions pinned in
+year of many moves (tests/year_set.py's MOVES) is checked too, and, at 1280 px, that the register's
+column headings are in view when it is scrolled to its middle row. puppeteer-core and axe-core come from npm at the versions pinned in
 tests/browser/package-lock.json; `make test` installs them (`npm ci`).
 
 What a machine cannot judge (whether a text alternative says what a chart shows, whether colour alone
@@ -153,6 +154,16 @@ def test_on_a_phone_only_tables_of_many_columns_scroll_sideways(checked, pack):
     assert not few, few
     assert "Partnerships by rating" not in {table["caption"] for table in scrolled}
     assert "The partnership register: one row per workbook" in {table["caption"] for table in scrolled}
+
+
+@needs_browser
+def test_the_registers_headings_stay_in_view_half_way_down_it(checked):
+    """A reader half-way down a long register (row 200 of 300) could not tell which column was which: its
+    headings had scrolled away with the page. On a wide screen its region scrolls down as well as sideways,
+    no taller than the window, and the headings stay at its top, above the row read."""
+    headings = checked("with change")["registerHeadings"]
+    assert headings["rows"] >= 40 and headings["seen"], headings
+    assert headings["headingsBottom"] <= headings["rowTop"], headings
 
 
 @pytest.fixture(scope="module")
