@@ -1,12 +1,14 @@
 """The HTML pack meets WCAG 2.2 A and AA as far as a machine can tell, in a real browser.
 
 The demo pack (`make report`'s 40 workbooks) and the same year reported with `--previous` (the
-change since last year adds a page, a panel of the heat map and a table to every profile) are opened
+change since last year adds a section, a panel of the heat map and a table to every profile) are opened
 in the system's headless Chromium, and axe-core checks them against every rule tagged WCAG 2.0, 2.1
 and 2.2 A and AA, and its best practices, at a desktop width, and (in `make slow`, which CI runs) the
 pack with the change at 320 CSS pixels too (WCAG 1.4.10 Reflow: 1280 px zoomed to 400%). At 320 px
 neither page may scroll sideways: wide tables scroll in their own region. The pack with the change
-holds every page of the other, so `make test` checks it in the browser, and `make slow` both. puppeteer-core and axe-core come from npm at the versions pinned in
+holds every page of the other, so `make test` checks it in the browser, and `make slow` both. A second
+year of many moves (tests/year_set.py's MOVES) is checked too, and, at 1280 px, that the register's
+column headings are in view when it is scrolled to its middle row. puppeteer-core and axe-core come from npm at the versions pinned in
 tests/browser/package-lock.json; `make test` installs them (`npm ci`).
 
 What a machine cannot judge (whether a text alternative says what a chart shows, whether colour alone
@@ -27,6 +29,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import cli
+from year_set import MOVES, write_years_of_moves
 from pipeline.pack.charts import CHART_TITLES
 
 BROWSER = Path(__file__).parent / "browser"
@@ -151,6 +154,37 @@ def test_on_a_phone_only_tables_of_many_columns_scroll_sideways(checked, pack):
     assert not few, few
     assert "Partnerships by rating" not in {table["caption"] for table in scrolled}
     assert "The partnership register: one row per workbook" in {table["caption"] for table in scrolled}
+
+
+@needs_browser
+def test_the_registers_headings_stay_in_view_half_way_down_it(checked):
+    """A reader half-way down a long register (row 200 of 300) could not tell which column was which: its
+    headings had scrolled away with the page. On a wide screen its region scrolls down as well as sideways,
+    no taller than the window, and the headings stay at its top, above the row read."""
+    headings = checked("with change")["registerHeadings"]
+    assert headings["rows"] >= 40 and headings["seen"], headings
+    assert headings["headingsBottom"] <= headings["rowTop"], headings
+
+
+@pytest.fixture(scope="module")
+def many_moves(tmp_path_factory) -> Path:
+    """The second year of tests/year_set.py's MOVES: 20 partnerships got worse, 8 of them now Red."""
+    root = tmp_path_factory.mktemp("moves")
+    first, second = write_years_of_moves(root)
+    run("report", str(first), "--out", str(root / "2026"), "--as-of", "2026-04-30", "--no-pdf")
+    previous = ("--previous", str(root / "2026"))
+    run("report", str(second), "--out", str(root / "2027"), "--as-of", "2027-04-30", *previous, "--no-pdf")
+    return root / "2027" / "review_pack.html"
+
+
+@needs_browser
+def test_a_year_of_many_moves_passes_too(many_moves, tmp_path):
+    """The summary's counts and worst moves, and the section listing every move, pass axe at 1280 px
+    and reflow at 320 px."""
+    assert f"{MOVES['worse']} partnerships got worse" in many_moves.read_text(encoding="utf-8")
+    [entry] = check_pages([str(many_moves)], tmp_path / "chromium-profile")
+    assert not entry["violations"], "\n" + _explain(entry["violations"])
+    assert entry["reflow"]["scrollWidth"] <= entry["reflow"]["clientWidth"], entry["reflow"]["culprits"]
 
 
 @needs_browser

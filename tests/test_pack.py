@@ -89,14 +89,16 @@ def test_every_section_chart_and_profile_is_in_the_html(page, year):
 def test_each_section_has_the_same_title_in_its_heading_the_contents_and_the_bookmarks(year, page):
     from pypdf import PdfReader
 
-    from pipeline.pack.sections import CONTENTS_TITLE, SECTION_TITLES
+    from pipeline.pack.sections import CONTENTS_TITLE
+    from pipeline.pack.sections import titles as section_titles
 
-    titles = list(SECTION_TITLES.values())
+    sections = section_titles(None)  # a year on its own: no "Change since" (tests/test_previous.py)
+    titles = list(sections.values())
     headings = [unescape(text) for text in re.findall(r"<h2[^>]*>([^<]+)</h2>", page)]
     assert headings == [CONTENTS_TITLE, *titles]
     contents = page[page.index('class="contents"') : page.index("</nav>")]
     lines = dict(re.findall(r'<li><a href="#([a-z]+)"[^>]*>([^<]+)</a>', contents))
-    assert {anchor: unescape(text) for anchor, text in lines.items()} == SECTION_TITLES
+    assert {anchor: unescape(text) for anchor, text in lines.items()} == sections
     bookmarks = [item.title for item in PdfReader(year[1] / "review_pack.pdf").outline if not isinstance(item, list)]
     assert bookmarks == titles
 
@@ -148,14 +150,16 @@ def test_pdf_contents_gives_the_right_page_numbers(pdf_pages):
 def test_each_section_starts_a_page_headed_with_its_title(year, pdf_pages):
     """A reader turning the pages finds each section at the top of a page, and every page of it headed
     with its title (a section begun at a page's foot would head a page that is all the section before)."""
-    from pipeline.pack.sections import SECTION_TITLES
+    from pipeline.pack.sections import titles
+
+    sections = titles(None)
 
     def head(text: str) -> str:  # the running heads: the line above "Page N of M"
         lines = text.rstrip().splitlines()
         return lines[-2] if len(lines) > 1 else ""
 
     starts = {}
-    for title in SECTION_TITLES.values():
+    for title in sections.values():
         pages = [index for index, text in enumerate(pdf_pages) if index > 1 and text.startswith(title + "\n")]
         assert len(pages) == 1, title
         starts[pages[0]] = title
@@ -163,7 +167,7 @@ def test_each_section_starts_a_page_headed_with_its_title(year, pdf_pages):
     for first, after in zip(order, [*order[1:], len(pdf_pages)]):
         title = starts[first]
         for index in range(first, after):
-            if title != SECTION_TITLES["profiles"] or index == first:
+            if title != sections["profiles"] or index == first:
                 assert head(pdf_pages[index]).endswith(title), (index + 1, title, head(pdf_pages[index]))
 
 

@@ -23,6 +23,7 @@ import pytest
 from click.testing import CliRunner
 from contract import RESULTS_PARTNERSHIP_FIELDS
 from officer import write_workbook
+from year_set import MOVES, write_years_of_moves
 
 from pipeline import catalogue
 from pipeline.cli import cli
@@ -155,7 +156,7 @@ def profile(page: str, anchor: str) -> str:
 
 
 def test_the_summary_shows_the_rag_split_then_and_now(page):
-    change = plain(between(page, 'id="change"', 'id="charts"'))
+    change = plain(between(page, 'id="change-at-a-glance"', 'id="change"'))
     assert "Change since 2026" in change
     assert "Rating then (2026) 1 1 1 0 0 3" in change  # Red, Amber, Green, Out of scope, Not assessed, total
     assert "Rating now (2027) 1 1 1 0 0 3" in change
@@ -821,3 +822,74 @@ def test_rollover_names_the_workbook_it_writes_for_a_partnership_sharing_an_id(t
         "and 'Ashcombe Rural Transport Partnership' in P-040_ashcombe-rural-transport-partnership.xlsx (from last "
         "year's a.xlsx); give one of them a new ID"
     ) in said
+
+
+# --- A year of many moves: the summary says how many, its own section lists them all ---------------
+
+
+@pytest.fixture(scope="module")
+def many_moves(tmp_path_factory) -> str:
+    """The 2027 pack of tests/year_set.py's MOVES: 20 partnerships got worse, 8 of them now Red."""
+    root = tmp_path_factory.mktemp("moves")
+    first, second = write_years_of_moves(root)
+    assert run(first, root / "2026", "2026-04-30", "--no-pdf").exit_code == 0
+    result = run(second, root / "2027", "2027-04-30", "--no-pdf", "--previous", str(root / "2026"))
+    assert result.exit_code == 0, result.output
+    return (root / "2027" / "review_pack.html").read_text(encoding="utf-8")
+
+
+def test_a_year_of_many_moves_gives_the_summary_the_counts_and_the_worst_few(many_moves):
+    """A big council's second year listed every move in the executive summary (158 partnerships got worse:
+    7,468 px at 1280 px). The summary now counts them and names at most a few of those now Red."""
+    summary_html = between(many_moves, 'id="summary"', 'id="change"')
+    summary = plain(summary_html)
+    assert f"{MOVES['worse']} partnerships got worse, {MOVES['now_red']} of them now Red" in summary
+    from pipeline.pack.context import WORST_MOVES_NAMED
+
+    named = re.findall(r"P-0\d\d Partnership \d+ \(Green to Red", summary)
+    assert len(named) == WORST_MOVES_NAMED < MOVES["now_red"]
+    assert f"and {MOVES['now_red'] - WORST_MOVES_NAMED} more now Red" in summary
+    assert f"{MOVES['better']} improved" in summary and f"{MOVES['kept']} kept their rating" in summary
+    assert f"{MOVES['new']} new this year" in summary
+    assert f"{MOVES['ended']} returned last year but not this year" in summary
+    assert "Rating then (2026) 0 2 28 0 0 30" in summary  # the ratings then and now stay at a glance
+    assert 'id="moves-worse"' not in summary_html and "Partnership 9 " not in summary  # Green to Amber
+    assert '<a href="#change">' in summary_html
+
+
+def test_a_year_of_many_moves_lists_every_one_in_its_own_section(many_moves):
+    section = between(many_moves, '<section class="change" id="change"', "</section>")
+    assert re.search(r"<h2>Change since 2026</h2>", section)
+    assert section.count('<tr class="worse">') == MOVES["worse"]
+    text = plain(section)
+    for number in range(1, MOVES["worse"] + 1):
+        assert f"P-{number:03} Partnership {number} Green " in text, number
+    assert f"{MOVES['better']} improved: P-027 Partnership 27 (" in text
+    assert "New this year (2): P-031 Partnership 31 (Green); P-032 Partnership 32 (Green)." in text
+    assert "Returned last year but not this year (1): P-029 Partnership 29 (was Green)." in text
+
+
+def test_the_change_section_is_in_the_contents_after_the_summary(many_moves):
+    contents = between(many_moves, 'class="contents"', "</nav>")
+    lines = re.findall(r'<li><a href="#([a-z-]+)"[^>]*>([^<]+)</a>', contents)
+    assert lines[:3] == [
+        ("summary", "Executive summary"),
+        ("change", "Change since 2026"),
+        ("charts", "The year in pictures"),
+    ]
+
+
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
+def test_the_change_section_has_a_bookmark_and_starts_a_page_of_the_pdf(years, tmp_path):
+    from pypdf import PdfReader
+
+    result = run(years / "returns-2027", tmp_path / "2027", "2027-04-30", "--previous", str(years / "2026"))
+    assert result.exit_code == 0, result.output
+    reader = PdfReader(tmp_path / "2027" / "review_pack.pdf")
+    bookmarks = [item.title for item in reader.outline if not isinstance(item, list)]
+    assert bookmarks[:3] == ["Executive summary", "Change since 2026", "The year in pictures"]
+    pages = [page.extract_text() or "" for page in reader.pages]
+    starts = [index for index, text in enumerate(pages) if text.startswith("Change since 2026\n")]
+    assert len(starts) == 1 and reader.get_destination_page_number(reader.outline[1]) == starts[0]
+    contents = pages[1]
+    assert re.search(rf"Change since 2026[ .]*?{starts[0] + 1}\s*$", contents, flags=re.M), contents

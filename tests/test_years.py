@@ -115,7 +115,7 @@ def test_the_pack_shows_the_years_and_each_trend(root, tmp_path):
     result = run(root / "returns-2027", tmp_path / "2027", 2027, root / "packs")
     assert result.exit_code == 0, result.output
     page = (tmp_path / "2027" / "review_pack.html").read_text(encoding="utf-8")
-    years = page[page.index('id="years"') : page.index('id="charts"')]
+    years = page[page.index('id="years"') : page.index("</section>", page.index('id="years"'))]  # the summary's end
     assert '<caption id="rag-years">Ratings year by year</caption>' in years
     assert "Red at its last 3 reviews (2025, 2026, 2027)" in years and "P-003" not in years
     profile = page[page.index('id="p-p-002-xlsx"') :]

@@ -10,6 +10,9 @@ Real workbooks from the real template (tests/officer.py), filled as officers wou
 | p4-overdue.xlsx | P-004 | Red | an action 120 days overdue and an unmitigated High risk |
 | p5-no-risks.xlsx | P-005 | Not assessed | its Risks sheet was deleted |
 | notes.txt | | ignored | not a workbook |
+
+`write_years_of_moves` writes two years of 30 partnerships with many moves (MOVES), for the change since
+last year at a size where listing every move would drown the executive summary.
 """
 
 from __future__ import annotations
@@ -60,3 +63,39 @@ def write_year(folder: Path) -> Path:
     )
     (folder / "notes.txt").write_text("Reminder: chase P-006.\n", encoding="utf-8")
     return folder
+
+
+#: Two years of 30 partnerships with many moves (the shape of a big council's second year, small):
+#: P-001..P-008 Green then Red (15 questions blank), P-009..P-020 Green then Amber (4 blank), P-021..P-026
+#: and P-030 Green both years, P-027 and P-028 Amber then Green, P-029 returned in 2026 only, P-031 and
+#: P-032 new in 2027 (Green). So 20 got worse (8 of them now Red), 2 improved, 7 kept their rating.
+MOVES = {"worse": 20, "now_red": 8, "better": 2, "kept": 7, "new": 2, "ended": 1}
+
+
+def write_years_of_moves(root: Path) -> tuple[Path, Path]:
+    """The returns of 2026 and 2027 of MOVES, in root/returns-2026 and root/returns-2027."""
+    blank = {question.ref: {"Status": None, "Evidence": None} for question in catalogue.QUESTIONS}
+    no_action = {
+        "I14": {"Answer": "Yes", "Action": None, "Action owner": None, "Due date": None, "Action status": None}
+    }
+    folders = []
+    for year in (2026, 2027):
+        folder = root / f"returns-{year}"
+        review = {"review_completed_on": dt.date(year, 4, 15), "next_review": dt.date(year + 1, 3, 31)}
+        numbers = [*range(1, 29), 30, 31, 32] if year == 2027 else range(1, 31)
+        for number in numbers:
+            left_blank = 0
+            if year == 2027 and number <= 8:
+                left_blank = 15
+            elif (year == 2027 and number <= 20) or (year == 2026 and number in (27, 28)):
+                left_blank = 4
+            write_workbook(
+                folder / f"p{number:02}.xlsx",
+                partnership_id=f"P-{number:03}",
+                register={"name": f"Partnership {number}", **review},
+                checklist=dict(list(blank.items())[:left_blank]),
+                risks={"R01": {"Likelihood": 2, "Impact": 2}},
+                improvement=no_action,
+            )
+        folders.append(folder)
+    return folders[0], folders[1]

@@ -63,6 +63,7 @@ from pipeline.pack.charts import (
     network_picture,
 )
 from pipeline.pack.results import file_counts
+from pipeline.pack.sections import titles as section_titles
 from pipeline.pack.trend import DRAWN, has_points, shown, trend_svg
 from pipeline.records import IgnoredFile, Workbook, is_demo
 
@@ -206,6 +207,8 @@ def build_context(
         "template_version": catalogue.TEMPLATE_VERSION,
         "comparison": comparison,
         "change": change,
+        # The pack's sections by anchor with their titles: "Change since" only with a comparison.
+        "sections": section_titles(change["then_label"] if change else None),
         "network": None
         if network is None
         else network_section(network, charts.get(NETWORK_CHART, ""), partnerships, config),
@@ -973,10 +976,16 @@ CARRIED_OUTCOMES = {
 }
 
 
+#: The executive summary names at most this many of the partnerships that got worse and are now Red (the
+#: biggest moves first); it counts the rest, and the section "Change since" lists every move.
+WORST_MOVES_NAMED = 5
+
+
 def change_summary(
     comparison: Comparison, year: int, partnerships: Sequence[Mapping[str, Any]], rag: Rag
 ) -> dict[str, Any]:
-    """The executive summary's "Change since last year", and the risk movement table, as plain data."""
+    """The change since last year: the executive summary's counts and worst moves, the section "Change
+    since" that lists every move, and the risk movement table, as plain data."""
     then_label = str(comparison.previous_year) if comparison.previous_year else "last year"
     first_file: dict[str, str] = {}
     anchors = {item["score"].file: item["anchor"] for item in partnerships}
@@ -1009,6 +1018,7 @@ def change_summary(
     then_counts = dict(comparison.ratings_then or comparison.rag_counts("then"))
     now_counts = dict(comparison.ratings_now or comparison.rag_counts("now"))
     moved = {change.id for change in (*comparison.worse, *comparison.better)}
+    worse = rows(comparison.worse)
     return {
         "then_label": then_label,
         "previous_as_of": _iso_date(comparison.previous_as_of),
@@ -1027,7 +1037,10 @@ def change_summary(
                 "total": sum(now_counts.values()),
             },
         ],
-        "worse": rows(comparison.worse),
+        "worse": worse,
+        # The summary's few worst moves: the partnerships now Red that got worse, the biggest moves first.
+        "now_red": sum(1 for row in worse if row["rag_now"] == RED),
+        "worst": [row for row in worse if row["rag_now"] == RED][:WORST_MOVES_NAMED],
         "better": rows(comparison.better),
         "other_moves": rows(
             change

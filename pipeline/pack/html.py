@@ -21,7 +21,7 @@ from markupsafe import Markup
 from pipeline import catalogue, significance, values
 from pipeline.formats import days, long_date, money, percent, percent_rated
 from pipeline.pack.palette import STYLESHEET
-from pipeline.pack.sections import ABOVE_PROFILES, CONTENTS_TITLE, SECTION_TITLES
+from pipeline.pack.sections import ABOVE_PROFILES, CONTENTS_TITLE
 
 #: The package that holds the pack's templates and stylesheet (the folder report_templates/).
 TEMPLATES_PACKAGE = "pipeline.report_templates"
@@ -68,7 +68,6 @@ def environment() -> Environment:
     env.filters["counted"] = values.counted
     env.filters["tier_takes"] = significance.takes
     env.globals.update(
-        section_titles={anchor: _words(title) for anchor, title in SECTION_TITLES.items()},
         above_profiles=ABOVE_PROFILES,
         contents_title=_words(CONTENTS_TITLE),
         support_objectives=catalogue.SUPPORT_OBJECTIVES,
@@ -173,6 +172,7 @@ def render_pack(
         .get_template("pack.html.j2")
         .render(
             **context,
+            section_titles={anchor: _words(title) for anchor, title in context["sections"].items()},
             css=Markup(css),
             rendered=rendered,
             profiles=profiles,

@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from pipeline.pack.html import render_html, render_pack, stylesheet
-from pipeline.pack.sections import SECTION_TITLES
 from pipeline.workers import InlineExecutor, process_pool
 
 #: WeasyPrint's variant: a tagged PDF 1.7 that identifies itself as PDF/UA-1.
@@ -124,7 +123,7 @@ def render_pdf(
         for index in range(0, len(profiled), per_chunk)
     ] or [one_part({"profiles"}, [], True)]  # with no profile, its heading and why there is none
     body = [summary, exceptions, register, *chunks, appendix]
-    toc_keys = (*SECTION_TITLES, *(item["anchor"] for item in profiled))
+    toc_keys = (*context["sections"], *(item["anchor"] for item in profiled))
     first_contents = contents({key: 999 for key in toc_keys})
 
     # The flows of lines first, as each renders one part at a time; then the flows of one part,
@@ -168,7 +167,7 @@ def chart_alternatives(context: Mapping[str, Any]) -> dict[str, str]:
 def link_descriptions(context: Mapping[str, Any]) -> dict[str, str]:
     """What each internal link leads to, by anchor, as a link annotation's description."""
     described = {
-        **SECTION_TITLES,
+        **context["sections"],
         "method": "Method, in the appendix",
         "main": "The review, after the contents",
         "possible-duplication": "Possible duplication: check",
@@ -881,7 +880,7 @@ def _join(parts: Sequence[_Part], stamps: Sequence[bytes], path: Path, context: 
     page_of = _anchor_pages(parts)
     with out.open_outline() as outline:
         profiles = None
-        for section, title in SECTION_TITLES.items():
+        for section, title in context["sections"].items():
             if section in page_of:
                 item = OutlineItem(title, page_of[section])
                 outline.root.append(item)

@@ -5,7 +5,8 @@
 // For each page: axe-core with the rules of the given tags (comma separated) at a desktop width (and
 // at 320 CSS pixels too for a page given as narrow:PAGE), and at 320 px (WCAG 1.4.10 Reflow: 1280 px
 // at 400% zoom) whether the page itself scrolls sideways, naming what sticks out; and at a phone's
-// width (390 px) which tables scroll sideways in their own region. Prints one JSON document, an entry
+// width (390 px) which tables scroll sideways in their own region; at 1280 px, whether the register's
+// column headings are in view when it is scrolled to its middle row. Prints one JSON document, an entry
 // per page.
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
@@ -53,6 +54,25 @@ function overflow() {
     }
   }
   return { scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, culprits: culprits.slice(0, 10) };
+}
+
+function registerHeadings() {
+  // Runs in the page: the register scrolled to its middle row (the page and the register's own region
+  // alike), as a reader half-way down it has it; whether every column heading is then in the window,
+  // above that row and under nothing else.
+  const table = document.querySelector("table.register-table");
+  if (!table) return null;
+  const rows = table.tBodies[0].rows;
+  const middle = rows[Math.floor(rows.length / 2)];
+  middle.scrollIntoView({ block: "center" });
+  const head = table.tHead.rows[0];
+  const seen = [...head.cells].every((cell) => {
+    const box = cell.getBoundingClientRect();
+    const x = box.left + box.width / 2, y = box.top + box.height / 2;
+    return x >= 0 && x < innerWidth && y >= 0 && y < innerHeight && cell.contains(document.elementFromPoint(x, y));
+  });
+  return { rows: rows.length, seen, headingsBottom: Math.round(head.getBoundingClientRect().bottom),
+           rowTop: Math.round(middle.getBoundingClientRect().top) };
 }
 
 // A phone held upright: the tables whose region scrolls sideways there, with their columns.
@@ -106,6 +126,7 @@ try {
         }));
       }, tags.split(","));
       for (const rule of result) entry.violations.push({ ...rule, width: size.width });
+      if (size.width === 1280) entry.registerHeadings = await tab.evaluate(registerHeadings);  // after axe: it scrolls
     }
     report.push(entry);
   }
