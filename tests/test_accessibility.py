@@ -177,6 +177,7 @@ def many_moves(tmp_path_factory) -> Path:
     return root / "2027" / "review_pack.html"
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 @needs_browser
 def test_a_year_of_many_moves_passes_too(many_moves, tmp_path):
     """The summary's counts and worst moves, and the section listing every move, pass axe at 1280 px
