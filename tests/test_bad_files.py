@@ -318,3 +318,20 @@ def test_reading_time_is_bounded_by_the_configuration(tmp_path):
     workbook = load_workbook_file(path, tmp_path, no_time)
     assert [item.rule for item in workbook.findings] == ["file.too_large"]
     assert "longer than the time allowed" in workbook.findings[0].message
+
+
+@pytest.mark.parametrize("declared", ["ASCII", "us-ascii", "UTF8", "utf-8"])
+def test_a_part_declared_in_ascii_or_another_spelling_of_utf8_is_read(tmp_path, declared):
+    """lxml's tostring(xml_declaration=True) and ElementTree's write(xml_declaration=True) declare
+    encoding='ASCII': a council's script stamping the document properties wrote such a part, and the
+    return was refused as 'not the UTF-8 or UTF-16 that Excel and LibreOffice write', though ASCII is
+    UTF-8 and every reader reads it so."""
+    good = write_workbook(tmp_path / "made.xlsx").read_bytes()
+    core = part(good, "docProps/core.xml")
+    body = core[core.index(b"?>") + 2 :] if core.startswith(b"<?xml") else core
+    stamped = f"<?xml version='1.0' encoding='{declared}'?>\n".encode("ascii") + body
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    (folder / "stamped.xlsx").write_bytes(rezip(good, {"docProps/core.xml": stamped}))
+    read = load_workbook_file(folder / "stamped.xlsx", folder, Config())
+    assert read.assessed, read.findings

@@ -10,6 +10,7 @@ aborts the whole process on a cell at XFD1048576; openpyxl exhausts memory on it
 
 from __future__ import annotations
 
+import codecs
 import functools
 import io
 import os
@@ -453,7 +454,9 @@ _MARKS = (
     (b"\x00<", "utf-16-be"),
     (b"<\x00", "utf-16-le"),
 )
-_UTF = frozenset({b"utf-8", b"utf-16", b"utf-16le", b"utf-16be", b"utf-16-le", b"utf-16-be"})
+#: The encodings a part may declare, as `codecs` names them: UTF-8 (and ASCII, which is UTF-8, as lxml and
+#: ElementTree declare what they write) and UTF-16, however the declaration spells them ('UTF8', 'us-ascii').
+_READ_ALIKE = frozenset({"utf-8", "ascii", "utf-16", "utf-16-le", "utf-16-be"})
 
 
 def _check_encoding(start: bytes, name: str) -> None:
@@ -466,9 +469,14 @@ def _check_encoding(start: bytes, name: str) -> None:
     if encoding != "UTF-32":
         head = start[:800].decode(encoding, "replace").encode("utf-8")
         declared = _DECLARED_ENCODING.match(head)
-        if declared is None or declared.group(1).lower() in _UTF:
+        if declared is None:
             return
         encoding = declared.group(1).decode("ascii", "replace")
+        try:
+            if codecs.lookup(encoding).name in _READ_ALIKE:
+                return
+        except LookupError:
+            pass  # a name no one knows
     raise Refused(
         RuleCode.FILE_UNREADABLE,
         reason=(
