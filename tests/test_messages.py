@@ -215,6 +215,22 @@ def test_a_review_done_after_its_date_is_told_to_set_the_next_date_not_to_do_the
     )
 
 
+def test_a_review_dated_after_the_as_of_date_is_not_taken_as_done(tmp_path):
+    """A completion date after the as-of date (01/12/2026 typed for 01/02/2026) is a slip, not a review
+    done: the overdue review was called done ('This review was completed on 01/12/2026: set the date of
+    the next one'), and the rating said it was this review's."""
+    import datetime as dt
+
+    from pipeline.check.score import score_workbook
+
+    typo = {"review_completed_on": dt.date(2026, 12, 1), "next_review": dt.date(2026, 3, 31)}
+    path = write_workbook(tmp_path / "typo.xlsx", register=typo)
+    assert "Complete the review and set the next review date." in findings_of(path, tmp_path)["register.review_overdue"]
+    score = score_workbook(load_workbook_file(path, tmp_path, CONFIG), (), as_of=AS_OF, config=CONFIG)
+    assert not score.next_review_not_set
+    assert score.rag_reasons[-1] == "The review was due on 31 March 2026"
+
+
 def test_an_answer_of_no_asks_for_the_action_with_its_owner_and_due_date(tmp_path):
     """Filling in the Action alone, as asked, brought two new warnings (no owner, no due date)."""
     path = write_workbook(tmp_path / "no.xlsx", improvement={"I04": {"Answer": "No", "Action": None}})

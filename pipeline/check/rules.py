@@ -201,12 +201,12 @@ def _review_dates(workbook: Workbook) -> tuple[RegisterValue | None, object, obj
 
 def review_overdue(workbook: Workbook, as_of: dt.date, config: Config) -> Iterator[Finding]:
     """The next review was due before the as-of date. When this review was completed in the year up to
-    that date, or after it, it is the review that was due (`score.review_was_due`; rollover fills in
-    its date): the date of the next one is what is missing, and the message says so."""
+    that date, or after it, by the as-of date, it is the review that was due (`score.review_was_due`;
+    rollover fills in its date): the date of the next one is what is missing, and the message says so."""
     entry, due, done = _review_dates(workbook)
     if isinstance(due, dt.date) and due < as_of:
         fields = {}
-        if isinstance(done, dt.date) and review_was_due(done, due):
+        if isinstance(done, dt.date) and review_was_due(done, due, as_of):
             before = ", before then" if done <= due else ""
             fields["fix"] = (
                 f"This review was completed on {uk_date(done)}{before}: set the date of the next one "

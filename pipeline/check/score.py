@@ -129,6 +129,9 @@ class PartnershipScore:
     #: or Impact blank or not a whole number 1 to 5; they are in no risk figure.
     unrated_risks: tuple[str, ...] = ()
     review_completed_on: dt.date | None = None
+    #: Whether its review is counted overdue only because the next review's date was not set: the review
+    #: due on the date given was completed (`review_was_due`).
+    next_review_not_set: bool = False
     left_out: tuple[LeftOut, ...] = ()  # answers that cannot be read, left out of every figure
     #: The file of the return that counts instead of this one, when another workbook has the same
     #: Partnership ID and counts by `counting_order`; '' when this return counts.
@@ -181,12 +184,6 @@ class PartnershipScore:
             for ref, answer in self.checklist_answers.items()
             if answer not in (YES, catalogue.NOT_APPLICABLE)
         )
-
-    @property
-    def next_review_not_set(self) -> bool:
-        """Whether its review is counted overdue only because the next review's date was not set: the
-        review due on the date given was completed (`review_was_due`)."""
-        return self.review_overdue and review_was_due(self.review_completed_on, self.next_review)
 
     @property
     def not_counted_because(self) -> str:
@@ -256,6 +253,7 @@ def score_workbook(
         completeness = assurance = coverage = improvement_score = None
         sections = dict.fromkeys(catalogue.SECTION_NAMES)
     name = catalogue.FIELDS_BY_KEY["name"].quoted(values.text(workbook.value("name")))
+    completed = _valid(values.date(workbook.value("review_completed_on")))
     base = dict(
         file=workbook.file,
         id=catalogue.FIELDS_BY_KEY["id"].quoted(workbook.partnership_id),
@@ -278,7 +276,8 @@ def score_workbook(
         councillor_days=_valid(values.amount(workbook.value("councillor_days"))),
         next_review=next_review,
         review_overdue=review_overdue,
-        review_completed_on=_valid(values.date(workbook.value("review_completed_on"))),
+        review_completed_on=completed,
+        next_review_not_set=review_overdue and review_was_due(completed, next_review, as_of),
         left_out=tuple(left_out(workbook)),
         findings={ERROR: severity[ERROR], WARNING: severity[WARNING]},
         scope_answered_yes=scope_yes,
@@ -310,7 +309,7 @@ def score_workbook(
         review_overdue,
         next_review,
         config,
-        reviewed_on=base["review_completed_on"],
+        reviewed_on=base["review_completed_on"] if base["next_review_not_set"] else None,
     )
     return PartnershipScore(**base, rag=rag, rag_reasons=reasons)
 
@@ -346,11 +345,12 @@ def score_batch(
 REVIEW_YEAR = dt.timedelta(days=366)
 
 
-def review_was_due(review_completed_on: dt.date | None, next_review: dt.date | None) -> bool:
+def review_was_due(review_completed_on: dt.date | None, next_review: dt.date | None, as_of: dt.date) -> bool:
     """Whether the review completed is the one the next review date was for: completed in the year up to
-    that date, or after it (late). Past that date, the date of the next review was not set (rollover
-    fills in this review's, and an officer may leave last year's), not a review left undone."""
-    if review_completed_on is None or next_review is None:
+    that date, or after it (late), by the as-of date (a date after it is a slip, not a review done). Past
+    that date, the date of the next review was not set (rollover fills in this review's, and an officer
+    may leave last year's), not a review left undone."""
+    if review_completed_on is None or next_review is None or review_completed_on > as_of:
         return False
     return next_review - review_completed_on < REVIEW_YEAR
 
@@ -486,6 +486,8 @@ def _rag(
     config: Config,
     reviewed_on: dt.date | None = None,
 ) -> tuple[str, tuple[str, ...]]:
+    """The rating and its reasons; `reviewed_on`: the date this review was completed, when the review
+    counted overdue was done and only the next one's date was not set (`review_was_due`)."""
     rules = config.rag
     red = []
     if completeness < rules.red_completeness_below:
@@ -508,7 +510,7 @@ def _rag(
     high = sum(1 for risk in risks if risk.band == HIGH)
     if high:
         amber.append(f"{values.counted(high, 'High risk')}")
-    if review_overdue and review_was_due(reviewed_on, next_review):
+    if review_overdue and reviewed_on is not None:
         amber.append(
             f"The next review date given, {long_date(next_review)}, has passed: it was this review's (completed on "
             f"{long_date(reviewed_on)}), and the next one's date was not set"
