@@ -61,7 +61,7 @@ PLACEHOLDERS = {
     "action.no_owner": {"said": "for text that only says there is none: \": 'TBC' does not name anyone\""},
     "register.review_overdue": {
         "fix": 'what to do: "Complete the review and set the next review date."; when this review was completed '
-        'in the year up to that date, or after it: "This review was completed on 01/03/2026, before then: set '
+        'in the year up to that date, or after it, by the as-of date: "This review was completed on 01/03/2026, before then: set '
         'the date of the next one (usually a year after this one)." (", before then" only when it was)'
     },
     "register.duplicate_id": {"other": "the other files of the ID, each with the partnership it names"},
