@@ -129,6 +129,44 @@ def test_an_interrupted_demo_leaves_no_half_set_to_block_the_next(interrupt, tmp
     assert sorted(path.name for path in tmp_path.iterdir()) == ["demo"]  # nothing left beside it
 
 
+@pytest.mark.parametrize("interrupt", [signal.SIGINT, signal.SIGKILL], ids=["Ctrl-C", "kill -9"])
+def test_an_interrupted_demo_into_a_folder_that_exists_leaves_nothing_read_as_returns(interrupt, tmp_path):
+    """A folder that exists (here holding the officer's notes) gets the set built in a hidden folder inside
+    it: what a killed demo leaves there is no return to the reader (the next demo's check, report and
+    validate), and the next demo removes it."""
+    from pipeline.read.folder import scan_folder
+
+    out = tmp_path / "demo"
+    out.mkdir()
+    (out / "notes.txt").write_text("to do: the year's returns")
+    running = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "demo", "--out", str(out), "--count", "40"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 120
+    while not any(out.rglob("*.xlsx")) and running.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    running.send_signal(interrupt)
+    running.communicate(timeout=60)
+    assert running.returncode != 0, "the demo finished before it could be interrupted"
+    assert sorted(path.name for path in out.iterdir() if not path.name.startswith(".")) == ["notes.txt"]
+    returns, ignored = scan_folder(out)
+    assert returns == [] and {item.reason for item in ignored} <= {
+        "in a hidden folder",
+        "hidden file",
+        "not a spreadsheet",
+    }
+    again = partnerships("demo", "--out", out, "--count", "2")
+    assert again.returncode == 0, again.stderr
+    assert sorted(path.name for path in out.iterdir()) == [
+        "P-001_westvale-armed-forces-covenant-partnership.xlsx",
+        "P-002_ashcombe-local-enterprise-partnership.xlsx",
+        "notes.txt",
+    ]  # nothing hidden left in it
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["demo"]  # nor beside it
+
+
 def test_no_writable_home_prints_no_library_warning_and_changes_nothing(returns, tmp_path):
     """HOME a path no folder can be made under (as root, for whom every folder is writable): matplotlib
     would say "mkdir -p failed..." and "Matplotlib created a temporary cache directory..."."""

@@ -5,6 +5,8 @@ traceback; what was there before is left as it was."""
 from __future__ import annotations
 
 import errno
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -125,12 +127,10 @@ def replaced_whole(out: Path) -> str:
     )
 
 
-@pytest.mark.parametrize("command", ["report", "demo"])
-def test_a_folder_whose_parent_cannot_be_written_says_the_parent_is_needed(
-    command, returns, register, tmp_path, monkeypatch
-):
+def test_a_folder_whose_parent_cannot_be_written_says_the_parent_is_needed(returns, register, tmp_path, monkeypatch):
     """reviews/2026 writable, reviews/ not (a provisioned share): the lock beside 2026 cannot be made.
-    Simulated through the real code path, as root may write anywhere: creating the lock is refused."""
+    Simulated through the real code path, as root may write anywhere: creating the lock is refused.
+    (A demo set is new workbooks, put in beside what the folder holds: it goes there, below.)"""
     import os
 
     out = tmp_path / "reviews" / "2026"
@@ -144,7 +144,7 @@ def test_a_folder_whose_parent_cannot_be_written_says_the_parent_is_needed(
         return opened(path, *args, **kwargs)
 
     monkeypatch.setattr(os, "open", no_permission)
-    result = CliRunner().invoke(cli, commands(returns, register, out)[command])
+    result = CliRunner().invoke(cli, commands(returns, register, out)["report"])
     assert result.exit_code == 1, result.output
     assert result.output.splitlines()[-1] == replaced_whole(out)
     assert list(out.iterdir()) == []
@@ -177,6 +177,70 @@ def test_the_parent_is_needed_for_a_user_who_cannot_write_it(returns):
         assert result.stderr.splitlines()[-1] == replaced_whole(out)
     finally:
         shutil.rmtree(root)
+
+
+def partnerships(*arguments: object) -> list[str]:
+    """The installed tool's command line, as a user types it (the quoting of `sh -c` done)."""
+    return [sys.executable, "-m", "pipeline", *map(str, arguments)]
+
+
+def test_a_demo_goes_into_a_folder_whose_parent_cannot_be_written(tmp_path):
+    """`mkdir -p p/year; chattr +i p`: the demo writes its workbooks into year, which the user can write,
+    as 1.8.0 did (and as templates and validate do), leaving nothing hidden behind; a new folder that
+    cannot be made there is said to be the user's permission, not a folder to replace."""
+    import shutil
+    import subprocess
+
+    parent, out = tmp_path / "p", tmp_path / "p" / "year"
+    out.mkdir(parents=True)
+    if os.geteuid() != 0 or shutil.which("chattr") is None:
+        pytest.skip("needs root and chattr to make a folder no one may write")
+    if subprocess.run(["chattr", "+i", str(parent)], capture_output=True).returncode != 0:
+        pytest.skip(f"the disk of {tmp_path} has no immutable folders")
+    try:
+        result = subprocess.run(
+            partnerships("demo", "--out", out, "--count", "2"), capture_output=True, text=True, timeout=300
+        )
+        new = subprocess.run(
+            partnerships("demo", "--out", parent / "new", "--count", "2"), capture_output=True, text=True, timeout=300
+        )
+    finally:
+        subprocess.run(["chattr", "-i", str(parent)], check=True)
+    assert result.returncode == 0, result.stderr
+    assert sorted(path.name for path in out.iterdir()) == [
+        "P-001_westvale-armed-forces-covenant-partnership.xlsx",
+        "P-002_ashcombe-local-enterprise-partnership.xlsx",
+    ]
+    assert sorted(path.name for path in parent.iterdir()) == ["year"]
+    assert new.returncode == 1
+    assert new.stderr.splitlines()[-1] == (
+        f"Error: could not write into {parent / 'new'}: you do not have permission to write there ({parent / 'new'})"
+    )
+
+
+def test_a_demo_goes_into_the_top_folder_of_a_mounted_disk(tmp_path):
+    """`mount -t tmpfs none stick`: the demo writes its workbooks on the disk, as 1.8.0 did."""
+    import shlex
+    import shutil
+    import subprocess
+
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("needs root and unshare to mount a disk of its own")
+    out = tmp_path / "stick"
+    out.mkdir()
+    demo = shlex.join(partnerships("demo", "--out", out, "--count", "2"))
+    script = f"mount -t tmpfs tmpfs {shlex.quote(str(out))} || exit 99; {demo} || exit; ls -A {shlex.quote(str(out))}"
+    result = subprocess.run(
+        ["unshare", "-m", "--propagation", "private", "sh", "-c", script], capture_output=True, text=True, timeout=300
+    )
+    if result.returncode == 99:
+        pytest.skip(f"cannot mount here: {result.stderr.strip()}")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        f"Wrote 2 demo workbooks to {out}",
+        "P-001_westvale-armed-forces-covenant-partnership.xlsx",
+        "P-002_ashcombe-local-enterprise-partnership.xlsx",
+    ]
 
 
 MOUNT_POINT = (

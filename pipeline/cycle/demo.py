@@ -450,9 +450,10 @@ def write_demo_set(out_dir: Path, count: int, seed: int, year: int = DEMO_YEAR) 
 
     `write_demo_set(Path("demo-input"), count=40, seed=7)` gives `P-001_...xlsx` .. `P-040_...xlsx`.
     Of the complete returns, the first says it supports none of the council's objectives and the
-    second is made with template version 1 (from three workbooks on). The set is built beside `out_dir`
-    and put in place whole, so an interrupted demo leaves no half set to block the next (raises
-    `pipeline.files.staging.FolderError` while another demo writes into `out_dir`).
+    second is made with template version 1 (from three workbooks on). The set is built apart (beside a
+    new `out_dir`, in a hidden folder inside one that exists) and put in only once complete, so an
+    interrupted demo leaves no half set to block the next (raises `pipeline.files.staging.FolderError`
+    while another demo writes into `out_dir`).
     """
     out_dir = Path(out_dir)
     with staged_set(out_dir, "demo") as staging:

@@ -7,8 +7,11 @@ run killed between them is repaired by the next run. A lock file beside `--out` 
 with `filelock`, which the system releases when the run dies) stops two runs writing into the same
 folder at once: the second refuses with a message. Each run first removes what killed runs left beside
 `--out`. The pack's folder keeps the mode and group of the folder it replaces (a team's shared folder
-stays shared); a new one gets a new folder's mode. The demo's set of workbooks is put in place the
-same way (`staged_set`), so an interrupted demo leaves no half set.
+stays shared); a new one gets a new folder's mode. The demo's set of workbooks (`staged_set`) is new
+files, not a pack to replace: a new folder is built beside and put in place the same way, but into a
+folder that exists the set is built in a hidden folder inside it and moved in, so it goes wherever the
+user can write into the folder itself (the top folder of a mounted disk, a folder whose parent is not
+theirs); either way an interrupted demo leaves no half set.
 """
 
 from __future__ import annotations
@@ -122,21 +125,49 @@ def staged_pack(out_dir: Path, writer: str = "report") -> Iterator[Path]:
 @contextmanager
 def staged_set(out_dir: Path, writer: str) -> Iterator[Path]:
     """A staging folder to build a set of new files in (the demo's workbooks), put into `out_dir` only if
-    the body succeeds: swapped in whole, in one step, where `out_dir` is new or empty; moved in file by
-    file beside what a folder already holds (never replacing it)."""
+    the body succeeds. A new `out_dir` whose parent the user can write is built beside and put in place
+    whole, in one step. Into a folder that exists (empty or not, the top folder of a mounted disk, one
+    whose parent is not the user's) the files are built in a hidden folder inside it
+    (`.WRITER.unfinished-*`, under the lock `.WRITER.lock`) and moved in beside what it holds, never
+    replacing it; moved back out if the moving is stopped. The next run removes a hidden folder that a
+    killed one left; the input folder's reader never reads a hidden folder (`pipeline.read.folder`)."""
     out_dir = Path(out_dir)
-    if not out_dir.is_dir() or not any(out_dir.iterdir()):
+    if not out_dir.exists() and _can_write_beside(out_dir):
         with staged_pack(out_dir, writer) as staging:
             yield staging
         return
-    with _locked(out_dir, writer):
-        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.{UNFINISHED}-", dir=out_dir.parent))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with _locked(out_dir, writer, inside=True):
+        staging = Path(tempfile.mkdtemp(prefix=f".{writer}.{UNFINISHED}-", dir=out_dir))
         try:
             yield staging
-            for path in sorted(staging.iterdir()):
-                os.rename(path, out_dir / path.name)
+            _move_in(staging, out_dir)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def _can_write_beside(out_dir: Path) -> bool:
+    """Whether the user may make files beside `out_dir`: in its parent, or the nearest folder above that
+    exists (the folders between are made)."""
+    folder = out_dir.absolute().parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return os.access(folder, os.W_OK | os.X_OK)
+
+
+def _move_in(staging: Path, out_dir: Path) -> None:
+    """Move every file of `staging` into `out_dir`; if that is stopped (Ctrl-C, an error), the files moved
+    so far go back, so `out_dir` never keeps part of the set."""
+    moved: list[str] = []
+    try:
+        for path in sorted(staging.iterdir()):
+            os.rename(path, out_dir / path.name)
+            moved.append(path.name)
+    except BaseException:
+        for name in moved:
+            with suppress(OSError):
+                os.rename(out_dir / name, staging / name)
+        raise
 
 
 def check_outside_input(input_dir: Path, out_dir: Path) -> None:
@@ -162,25 +193,30 @@ def check_out_folder(input_dir: Path, out_dir: Path, pack_markers: tuple[str, ..
 
 
 @contextmanager
-def _locked(out_dir: Path, writer: str) -> Iterator[None]:
-    """Hold the lock file beside `out_dir` for the length of the run; refuse if another run holds it.
+def _locked(out_dir: Path, writer: str, inside: bool = False) -> Iterator[None]:
+    """Hold the lock file beside `out_dir` (`inside` it, for a set moved in: `.WRITER.lock`) for the length
+    of the run; refuse if another run holds it.
 
     The lock (`filelock`: an advisory `flock` on Linux and macOS, a locked file on Windows) is released
     by the system when its holder dies, so a killed run never blocks the next one. What a killed run
-    left beside `out_dir` is cleaned up once the lock is ours. The file is removed while still held, so
-    no other run is inside; a run that opened it meanwhile finds it gone and locks a new one.
+    left beside `out_dir` (inside it) is cleaned up once the lock is ours. The file is removed while
+    still held, so no other run is inside; a run that opened it meanwhile finds it gone and locks a new one.
     """
     from filelock import FileLock, Timeout
 
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    path = out_dir.parent / f".{out_dir.name}.lock"
+    home, name = (out_dir, writer) if inside else (out_dir.parent, out_dir.name)
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / f".{name}.lock"
     lock = FileLock(path, timeout=0)
     try:
         lock.acquire()
     except Timeout:
         raise FolderError(f"another {writer} is writing into {out_dir} (lock {path}); wait for it to finish") from None
     try:
-        _clean_leftovers(out_dir)
+        if not inside:
+            _restore_replaced(out_dir)
+        for unfinished in _leftovers(home, name, UNFINISHED):
+            shutil.rmtree(unfinished, ignore_errors=True)
         yield
     finally:
         with suppress(OSError):  # on Windows the lock removes its own file when released
@@ -188,20 +224,19 @@ def _locked(out_dir: Path, writer: str) -> Iterator[None]:
         lock.release()
 
 
-def _leftovers(out_dir: Path, kind: str) -> list[Path]:
-    pattern = f".{glob.escape(out_dir.name)}.{kind}-*"
-    return sorted(path for path in out_dir.parent.glob(pattern) if path.is_dir() and not path.is_symlink())
+def _leftovers(home: Path, name: str, kind: str) -> list[Path]:
+    """The folders of `kind` that runs named `name` built or set aside in `home` (`.NAME.KIND-*`)."""
+    pattern = f".{glob.escape(name)}.{kind}-*"
+    return sorted(path for path in home.glob(pattern) if path.is_dir() and not path.is_symlink())
 
 
-def _clean_leftovers(out_dir: Path) -> None:
-    """Remove the folders of killed runs; restore the last pack if a run died in the middle of a swap."""
-    for replaced in _leftovers(out_dir, REPLACED):
+def _restore_replaced(out_dir: Path) -> None:
+    """Restore the last pack if a run died in the middle of a swap; else remove what the swap set aside."""
+    for replaced in _leftovers(out_dir.parent, out_dir.name, REPLACED):
         if not out_dir.exists():
             os.rename(replaced, out_dir)  # the run died between its two renames: the old pack goes back
         else:
             shutil.rmtree(replaced, ignore_errors=True)
-    for unfinished in _leftovers(out_dir, UNFINISHED):
-        shutil.rmtree(unfinished, ignore_errors=True)
 
 
 def checkpoint(name: str) -> None:
@@ -249,7 +284,7 @@ def _swap_into_place(staging: Path, out_dir: Path) -> None:
 
     After an exchange `staging` holds the old pack, which the caller removes. With two renames the old
     pack is set aside first; if the second rename fails it comes back, and if the run is killed
-    between them the next run puts it back (`_clean_leftovers`).
+    between them the next run puts it back (`_restore_replaced`).
     """
     if not out_dir.exists():
         os.rename(staging, out_dir)
