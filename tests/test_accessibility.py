@@ -8,7 +8,8 @@ pack with the change at 320 CSS pixels too (WCAG 1.4.10 Reflow: 1280 px zoomed t
 neither page may scroll sideways: wide tables scroll in their own region. The pack with the change
 holds every page of the other, so `make test` checks it in the browser, and `make slow` both. A second
 year of many moves (tests/year_set.py's MOVES) is checked too, and, at 1280 px, that the register's
-column headings are in view when it is scrolled to its middle row. puppeteer-core and axe-core come from npm at the versions pinned in
+column headings are in view when it is scrolled to its middle row, and, in a pack of 60 partnerships,
+that no link reached with Tab or Shift+Tab in a table's region is left under its headings. puppeteer-core and axe-core come from npm at the versions pinned in
 tests/browser/package-lock.json; `make test` installs them (`npm ci`).
 
 What a machine cannot judge (whether a text alternative says what a chart shows, whether colour alone
@@ -164,6 +165,36 @@ def test_the_registers_headings_stay_in_view_half_way_down_it(checked):
     headings = checked("with change")["registerHeadings"]
     assert headings["rows"] >= 40 and headings["seen"], headings
     assert headings["headingsBottom"] <= headings["rowTop"], headings
+
+
+@pytest.fixture(scope="module")
+def long_pack(tmp_path_factory) -> Path:
+    """A pack of 60 partnerships: its register and its possible duplication scroll in their regions."""
+    root = tmp_path_factory.mktemp("long")
+    run("demo", "--out", str(root / "returns"), "--count", "60", "--seed", "2026")
+    run("report", str(root / "returns"), "--out", str(root / "2026"), "--as-of", "2026-05-01", "--no-pdf")
+    return root / "2026" / "review_pack.html"
+
+
+@needs_browser
+def test_a_link_reached_with_the_keyboard_is_never_under_a_tables_headings(long_pack, tmp_path):
+    """Moving up the register with Shift+Tab at 1280 px, 6 of its 60 links were focused wholly under its
+    column headings, which stay at the top of its region (WCAG 2.4.11, focus not obscured). Every link of
+    every region that scrolls down, the register's and the possible duplication's among them, is now seen
+    when focused, going forwards and back; and no region's headings, however many lines they wrap to,
+    stand taller than the room it keeps above a focused link."""
+    [entry] = check_pages([f"keys:{long_pack}"], tmp_path / "chromium-profile")
+    walked = {region["label"]: region for region in entry["keyboard"]}
+    assert walked["register-table"]["forward"] == walked["register-table"]["backward"] == 60, walked
+    assert walked["Possible duplication table"]["backward"] >= 20, walked
+    covered = [
+        f"{label}: {len(region['covered'])} of {region['forward'] + region['backward']} focused links covered, "
+        f"e.g. {region['covered'][0]}"
+        for label, region in walked.items()
+        if region["covered"]
+    ]
+    assert not covered, "\n" + "\n".join(covered)
+    assert not entry["headingsOverPadding"], entry["headingsOverPadding"]
 
 
 @pytest.fixture(scope="module")

@@ -501,6 +501,55 @@ def test_the_published_words_agree_with_what_they_count(tmp_path):
     assert "(was Amber). Check whether it has ended" in " ".join(re.sub(r"<[^>]+>", "", page).split())
 
 
+def test_no_new_and_no_ended_partnership_are_said_as_the_section_says_them(tmp_path):
+    """The same partnerships both years: the summary's change at a glance said "0 new this year. 0 returned
+    last year but not this year."; it now says no partnership is new, as its section does, and leaves out
+    the ended when there are none."""
+    for year in ("2026", "2027"):
+        for number in (1, 2):
+            register = {} if year == "2026" else NEXT_REVIEW
+            write_workbook(
+                tmp_path / f"{year}-in" / f"p{number}.xlsx", partnership_id=f"P-00{number}", register=register
+            )
+    assert run(tmp_path / "2026-in", tmp_path / "2026", "2026-04-30", "--no-pdf").exit_code == 0
+    result = run(
+        tmp_path / "2027-in", tmp_path / "2027", "2027-04-30", "--no-pdf", "--previous", str(tmp_path / "2026")
+    )
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "2027" / "review_pack.html").read_text(encoding="utf-8")
+    glance = plain(between(page, 'id="change-at-a-glance"', "names every partnership whose rating"))
+    assert "kept their rating. No partnership is new this year. Change since 2026" in glance, glance
+    assert "0 new" not in glance and "returned last year" not in glance
+    change = change_section(tmp_path / "2027")
+    assert "No partnership is new this year." in change
+    assert "Every partnership that returned last year returned this year." in change
+
+
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
+def test_the_change_at_a_glance_is_on_one_page_of_the_pdf(tmp_path):
+    """In the PDF of the demo's 30 partnerships compared with the year before, the summary's change at a
+    glance split at a page's foot: its heading and ratings then and now on one page, their note and the
+    counts on the next. It is now kept on one page."""
+    from pypdf import PdfReader
+
+    for year, as_of in (("2025", "2025-05-01"), ("2026", "2026-05-01")):
+        made = CliRunner().invoke(cli, ["demo", "--out", str(tmp_path / f"{year}-in"), "--count", "30", "--year", year])
+        assert made.exit_code == 0, made.output
+        previous = ("--previous", str(tmp_path / "2025")) if year == "2026" else ("--no-pdf",)
+        result = run(tmp_path / f"{year}-in", tmp_path / year, as_of, *previous)
+        assert result.exit_code == 0, result.output
+    pages = [page.extract_text() or "" for page in PdfReader(tmp_path / "2026" / "review_pack.pdf").pages]
+    [ratings] = [number for number, text in enumerate(pages) if "Rating then (2025)" in text]
+    on_it = " ".join(pages[ratings].split())
+    for words in (
+        "Change since 2025 Red Amber Green",  # the heading over the table's
+        "Rating now (2026)",
+        "Each year's ratings are as its review pack gave them",
+        "kept their rating. No partnership is new this year.",
+    ):
+        assert words in on_it, (words, ratings + 1)
+
+
 def test_the_enlarged_movement_panel_has_no_band_ground_of_its_own(years):
     """The panel plotted average likelihood and average impact on the heat map's band cells, so a risk
     whose average score is Medium (the ranked risks and the movement table) sat on Low ground; the bands
@@ -776,8 +825,8 @@ def test_a_partnership_given_a_new_id_as_rollover_asked_is_followed_into_it(tmp_
     [riverside] = [item for item in results["partnerships"] if item["id"] == "P-060"]
     assert [(entry["year"], entry["rag"]) for entry in riverside["history"]] == [(2026, "Green"), (2027, "Red")]
     section = change_section(tmp_path / "2027")
-    assert "Returned last year but not this year (0): none." in section
-    assert "New this year (0): none." in section
+    assert "Every partnership that returned last year returned this year." in section
+    assert "No partnership is new this year." in section
     assert "P-060 Riverside Road Safety Partnership Green Red" in section  # among those that got worse
     assert (
         "P-060 Riverside Road Safety Partnership took a new Partnership ID this year, as rollover asked: last year "

@@ -63,6 +63,7 @@ def environment() -> Environment:
     env.filters["date"] = long_date
     env.filters["rag_class"] = lambda rag: "rag-" + rag.lower().replace(" ", "-")
     env.filters["breakable"] = breakable
+    env.filters["heading_lines"] = heading_lines
     env.filters["wrappable_figure"] = wrappable_figure
     env.filters["rated_pct"] = rated_percent
     env.filters["counted"] = values.counted
@@ -108,6 +109,26 @@ def breakable(value: object) -> Markup:
         done = run.end()
     pieces.append(markupsafe.escape(text[done:]))
     return Markup("").join(pieces)
+
+
+_HEAD = re.compile(r"<thead\b.*?</thead>", flags=re.S)
+_HIDDEN = re.compile(r'<span class="visually-hidden">.*?</span>', flags=re.S)
+_ROW, _HEADING, _TAG = (
+    re.compile(r"<tr\b.*?</tr>", flags=re.S),
+    re.compile(r"<th\b.*?</th>", flags=re.S),
+    re.compile(r"<[^>]+>"),
+)
+
+
+def heading_lines(table: str) -> int:
+    """The most lines a table's column headings can take on screen, where they stay at the top of its
+    region (pack.css.j2 keeps a focused link that far below them): in each heading row, the most words
+    one heading shows, as a column is never narrower than its longest word. 0 for a table of none."""
+    head = _HEAD.search(table)
+    if not head:
+        return 0
+    rows = _ROW.findall(_HIDDEN.sub("", head.group(0)))
+    return sum(max((len(_TAG.sub(" ", cell).split()) for cell in _HEADING.findall(row)), default=0) for row in rows)
 
 
 @pass_context

@@ -1,13 +1,16 @@
 // Checks HTML pages in the system's headless Chromium, for tests/test_accessibility.py.
 //
-//   node check_pages.mjs CHROMIUM PROFILE_DIR TAGS [narrow:]PAGE.html [[narrow:]PAGE.html ...]
+//   node check_pages.mjs CHROMIUM PROFILE_DIR TAGS [narrow:|keys:]PAGE.html [[narrow:|keys:]PAGE.html ...]
 //
 // For each page: axe-core with the rules of the given tags (comma separated) at a desktop width (and
 // at 320 CSS pixels too for a page given as narrow:PAGE), and at 320 px (WCAG 1.4.10 Reflow: 1280 px
 // at 400% zoom) whether the page itself scrolls sideways, naming what sticks out; and at a phone's
 // width (390 px) which tables scroll sideways in their own region; at 1280 px, whether the register's
-// column headings are in view when it is scrolled to its middle row. Prints one JSON document, an entry
-// per page.
+// column headings are in view when it is scrolled to its middle row. A page given as keys:PAGE is
+// walked with the keyboard instead: at 1280 px, Tab forwards then Shift+Tab back through every link of
+// each table region that scrolls down (where its column headings stay at its top), noting each focused
+// link that its headings (or anything else) cover, and, at 1280 and 780 px, each region whose headings
+// stand taller than the room it keeps above such a link. Prints one JSON document, an entry per page.
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import puppeteer from "puppeteer-core";
@@ -75,6 +78,64 @@ function registerHeadings() {
            rowTop: Math.round(middle.getBoundingClientRect().top) };
 }
 
+function longRegions() {
+  // Runs in the page: the table regions that scroll down and hold a link, each numbered for the walk.
+  return [...document.querySelectorAll(".table-scroll")]
+    .map((region, index) => { region.dataset.walk = index; return region; })
+    .filter((region) => region.scrollHeight > region.clientHeight + 1 && region.querySelector("a"))
+    .map((region) => ({ walk: region.dataset.walk,
+                        label: region.getAttribute("aria-labelledby") || region.getAttribute("aria-label") }));
+}
+
+function focusedInRegion(walk) {
+  // Runs in the page: the focused element, when it is in the region (and not the region itself), and
+  // whether each of its lines is seen: the element itself is what the window shows at the line's centre.
+  const region = document.querySelector(`[data-walk="${walk}"]`);
+  const focused = document.activeElement;
+  if (!focused || focused === region || !region.contains(focused)) return null;
+  const covered = [...focused.getClientRects()].some((line) => {
+    const shown = document.elementFromPoint(line.left + line.width / 2, line.top + line.height / 2);
+    return !(shown && focused.contains(shown));
+  });
+  const box = focused.getBoundingClientRect();
+  return { text: focused.textContent.trim().replace(/\s+/g, " "), covered, top: Math.round(box.top),
+           headingsBottom: Math.round(region.querySelector("thead th")?.getBoundingClientRect().bottom ?? 0) };
+}
+
+function headingsOverPadding() {
+  // Runs in the page: the regions whose column headings stand taller than the room their region keeps
+  // for them above a focused link (its scroll-padding), by name.
+  return [...document.querySelectorAll(".table-scroll")].flatMap((region) => {
+    const head = region.querySelector(":scope > table > thead");
+    const room = parseFloat(getComputedStyle(region).scrollPaddingTop) || 0;
+    const tall = head ? head.getBoundingClientRect().height : 0;
+    return tall > room ? [`${region.getAttribute("aria-labelledby") || region.getAttribute("aria-label")} ` +
+                          `(headings ${Math.round(tall)} px, room ${Math.round(room)} px at ${innerWidth} px)`] : [];
+  });
+}
+
+async function walkKeyboard(tab) {
+  // Tab from each long region through its links and out, then Shift+Tab back through them.
+  const walked = [];
+  for (const { walk, label } of await tab.evaluate(longRegions)) {
+    const entry = { label, forward: 0, backward: 0, covered: [] };
+    await tab.evaluate((walk) => { const region = document.querySelector(`[data-walk="${walk}"]`); region.scrollTop = 0; region.focus(); }, walk);
+    for (const [keys, way] of [[["Tab"], "forward"], [["Shift", "Tab"], "backward"]]) {
+      for (;;) {
+        await tab.keyboard.down(keys[0]);
+        if (keys.length > 1) await tab.keyboard.press(keys[1]);
+        await tab.keyboard.up(keys[0]);
+        const focused = await tab.evaluate(focusedInRegion, walk);
+        if (!focused) break;
+        entry[way] += 1;
+        if (focused.covered) entry.covered.push({ ...focused, way });
+      }
+    }
+    walked.push(entry);
+  }
+  return walked;
+}
+
 // A phone held upright: the tables whose region scrolls sideways there, with their columns.
 const PHONE = { width: 390, height: 844 };
 
@@ -102,9 +163,19 @@ try {
     else { requested.push(url); request.abort(); }
   });
   for (const argument of pages) {
-    const narrow = argument.startsWith("narrow:");
-    const page = narrow ? argument.slice("narrow:".length) : argument;
+    const [, mode = "", page] = argument.match(/^(?:(narrow|keys):)?(.*)$/s);
+    const narrow = mode === "narrow";
     const entry = { page, violations: [], reflow: null, requested, narrowAxe: narrow };
+    if (mode === "keys") {
+      await tab.setViewport(WIDTHS[0]);
+      await tab.goto(pathToFileURL(page).href, { waitUntil: "load", timeout: 120_000 });
+      entry.keyboard = await walkKeyboard(tab);
+      entry.headingsOverPadding = await tab.evaluate(headingsOverPadding);
+      await tab.setViewport({ width: 780, height: WIDTHS[0].height });  // the narrowest that keeps them at the top
+      entry.headingsOverPadding.push(...await tab.evaluate(headingsOverPadding));
+      report.push(entry);
+      continue;
+    }
     for (const size of WIDTHS) {
       await tab.setViewport(size);
       await tab.goto(pathToFileURL(page).href, { waitUntil: "load", timeout: 120_000 });
