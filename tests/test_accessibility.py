@@ -176,6 +176,7 @@ def long_pack(tmp_path_factory) -> Path:
     return root / "2026" / "review_pack.html"
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 @needs_browser
 def test_a_link_reached_with_the_keyboard_is_never_under_a_tables_headings(long_pack, tmp_path):
     """Moving up the register with Shift+Tab at 1280 px, 6 of its 60 links were focused wholly under its
