@@ -108,20 +108,25 @@ def test_every_command_survives_a_console_that_cannot_show_the_letters(command, 
     assert "?yn" in result.output and any(folder.iterdir())
 
 
-@pytest.mark.parametrize("interrupt", [signal.SIGINT, signal.SIGKILL], ids=["Ctrl-C", "kill -9"])
-def test_an_interrupted_demo_leaves_no_half_set_to_block_the_next(interrupt, tmp_path):
-    out = tmp_path / "demo"
+def interrupt_a_demo(out: Path, interrupt: signal.Signals, seen_in: Path) -> None:
+    """A demo of 40 workbooks into `out`, sent `interrupt` once its first workbook shows under `seen_in`."""
     running = subprocess.Popen(
         [sys.executable, "-m", "pipeline", "demo", "--out", str(out), "--count", "40"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 120
-    while not any(tmp_path.rglob("*.xlsx")) and running.poll() is None and time.monotonic() < deadline:
+    while not any(seen_in.rglob("*.xlsx")) and running.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
     running.send_signal(interrupt)
     running.communicate(timeout=60)
     assert running.returncode != 0, "the demo finished before it could be interrupted"
+
+
+@pytest.mark.parametrize("interrupt", [signal.SIGINT, signal.SIGKILL], ids=["Ctrl-C", "kill -9"])
+def test_an_interrupted_demo_leaves_no_half_set_to_block_the_next(interrupt, tmp_path):
+    out = tmp_path / "demo"
+    interrupt_a_demo(out, interrupt, seen_in=tmp_path)
     assert not out.exists() or not any(out.rglob("*.xlsx"))
     again = partnerships("demo", "--out", out, "--count", "2")
     assert again.returncode == 0, again.stderr
@@ -139,17 +144,7 @@ def test_an_interrupted_demo_into_a_folder_that_exists_leaves_nothing_read_as_re
     out = tmp_path / "demo"
     out.mkdir()
     (out / "notes.txt").write_text("to do: the year's returns")
-    running = subprocess.Popen(
-        [sys.executable, "-m", "pipeline", "demo", "--out", str(out), "--count", "40"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 120
-    while not any(out.rglob("*.xlsx")) and running.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-    running.send_signal(interrupt)
-    running.communicate(timeout=60)
-    assert running.returncode != 0, "the demo finished before it could be interrupted"
+    interrupt_a_demo(out, interrupt, seen_in=out)
     assert sorted(path.name for path in out.iterdir() if not path.name.startswith(".")) == ["notes.txt"]
     returns, ignored = scan_folder(out)
     assert returns == [] and {item.reason for item in ignored} <= {

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import errno
 import os
+import shlex
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -218,23 +221,28 @@ def test_a_demo_goes_into_a_folder_whose_parent_cannot_be_written(tmp_path):
     )
 
 
-def test_a_demo_goes_into_the_top_folder_of_a_mounted_disk(tmp_path):
-    """`mount -t tmpfs none stick`: the demo writes its workbooks on the disk, as 1.8.0 did."""
-    import shlex
-    import shutil
-    import subprocess
-
+def on_a_disk_of_its_own(out: Path, script: str) -> subprocess.CompletedProcess:
+    """`script` (sh) run where `out` is the top folder of a disk mounted for it alone (tmpfs, in a mount
+    namespace of its own); skips where the machine cannot do that."""
     if os.geteuid() != 0 or shutil.which("unshare") is None:
         pytest.skip("needs root and unshare to mount a disk of its own")
-    out = tmp_path / "stick"
     out.mkdir()
-    demo = shlex.join(partnerships("demo", "--out", out, "--count", "2"))
-    script = f"mount -t tmpfs tmpfs {shlex.quote(str(out))} || exit 99; {demo} || exit; ls -A {shlex.quote(str(out))}"
+    mounted = f"mount -t tmpfs tmpfs {shlex.quote(str(out))} || exit 99; {script}"
     result = subprocess.run(
-        ["unshare", "-m", "--propagation", "private", "sh", "-c", script], capture_output=True, text=True, timeout=300
+        ["unshare", "-m", "--propagation", "private", "sh", "-c", mounted], capture_output=True, text=True, timeout=300
     )
     if result.returncode == 99:
         pytest.skip(f"cannot mount here: {result.stderr.strip()}")
+    return result
+
+
+def test_a_demo_goes_into_the_top_folder_of_a_mounted_disk(tmp_path):
+    """`mount -t tmpfs none stick`: the demo writes its workbooks on the disk, as 1.8.0 did."""
+    import shlex
+
+    out = tmp_path / "stick"
+    demo = shlex.join(partnerships("demo", "--out", out, "--count", "2"))
+    result = on_a_disk_of_its_own(out, f"{demo} || exit; ls -A {shlex.quote(str(out))}")
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         f"Wrote 2 demo workbooks to {out}",
@@ -274,24 +282,11 @@ def test_a_mount_point_is_said_in_words(returns, tmp_path, monkeypatch):
 
 
 def test_a_real_mount_point_is_said_in_words(returns, tmp_path):
-    import os
-    import shutil
-    import subprocess
     import sys
 
-    if os.geteuid() != 0 or shutil.which("unshare") is None:
-        pytest.skip("needs root and unshare to mount a disk of its own")
     out = tmp_path / "stick"
-    out.mkdir()
-    report = " ".join(
-        f"'{part}'" for part in [sys.executable, "-m", "pipeline", *commands(returns, Path(), out)["report"]]
-    )
-    script = f"mount -t tmpfs tmpfs '{out}' || exit 99; {report}"
-    result = subprocess.run(
-        ["unshare", "-m", "--propagation", "private", "sh", "-c", script], capture_output=True, text=True, timeout=300
-    )
-    if result.returncode == 99:
-        pytest.skip(f"cannot mount here: {result.stderr.strip()}")
+    report = shlex.join([sys.executable, "-m", "pipeline", *map(str, commands(returns, Path(), out)["report"])])
+    result = on_a_disk_of_its_own(out, report)
     assert result.returncode == 1, result.stderr
     assert result.stderr.splitlines()[-1] == f"Error: could not write into {out}: {MOUNT_POINT}"
 
