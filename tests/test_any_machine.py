@@ -53,6 +53,7 @@ def modes(folder: Path) -> set[tuple[str, int]]:
     return {("folder" if path.is_dir() else "file", stat.S_IMODE(path.stat().st_mode)) for path in every}
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_outputs_take_the_umask_as_an_ordinary_write_does(returns, tmp_path):
     """With `umask 077` the pack, the register and the feedback copies are the user's alone."""
     pack, checks = tmp_path / "2026", tmp_path / "checks"
@@ -162,6 +163,7 @@ def test_an_interrupted_demo_into_a_folder_that_exists_leaves_nothing_read_as_re
     assert sorted(path.name for path in tmp_path.iterdir()) == ["demo"]  # nor beside it
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_no_writable_home_prints_no_library_warning_and_changes_nothing(returns, tmp_path):
     """HOME a path no folder can be made under (as root, for whom every folder is writable): matplotlib
     would say "mkdir -p failed..." and "Matplotlib created a temporary cache directory..."."""

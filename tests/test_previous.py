@@ -887,6 +887,7 @@ def many_moves(tmp_path_factory) -> str:
     return (root / "2027" / "review_pack.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_a_year_of_many_moves_gives_the_summary_the_counts_and_the_worst_few(many_moves):
     """A big council's second year listed every move in the executive summary (158 partnerships got worse:
     7,468 px at 1280 px). The summary now counts them and names at most a few of those now Red."""
@@ -906,6 +907,7 @@ def test_a_year_of_many_moves_gives_the_summary_the_counts_and_the_worst_few(man
     assert '<a href="#change">' in summary_html
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_a_year_of_many_moves_lists_every_one_in_its_own_section(many_moves):
     section = between(many_moves, '<section class="change" id="change"', "</section>")
     assert re.search(r"<h2>Change since 2026</h2>", section)
@@ -918,6 +920,7 @@ def test_a_year_of_many_moves_lists_every_one_in_its_own_section(many_moves):
     assert "Returned last year but not this year (1): P-029 Partnership 29 (was Green)." in text
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_the_change_section_is_in_the_contents_after_the_summary(many_moves):
     contents = between(many_moves, 'class="contents"', "</nav>")
     lines = re.findall(r'<li><a href="#([a-z-]+)"[^>]*>([^<]+)</a>', contents)

@@ -7,6 +7,8 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from click.testing import CliRunner
 
 from pipeline.cli import cli
@@ -52,6 +54,7 @@ def run(*args: str) -> None:
     assert result.exit_code in (0, 1), result.output
 
 
+@pytest.mark.slow  # kept out of `make test`'s three minutes; `make slow` (and CI) runs it
 def test_every_key_of_a_real_results_json_is_named_in_readme(tmp_path):
     """improvement_coverage, improvement_score, section_completeness, rag_reasons, totals.reviews_overdue,
     totals.duplicates_not_counted and change_since_previous's keys were in no README line. Two demo
