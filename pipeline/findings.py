@@ -23,6 +23,7 @@ from pipeline.catalogue import (
     column_number,
 )
 from pipeline.formats import EXAMPLE_DATE
+from pipeline.values import is_number
 
 ERROR, WARNING = "error", "warning"
 
@@ -483,11 +484,6 @@ def finding(
         value=display_value(value),
         value_is_number=is_number(value),
     )
-
-
-def is_number(value: object) -> bool:
-    """Whether `value` is a number as a cell holds one (not text, not True or False)."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def display_value(value: object) -> str:

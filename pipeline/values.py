@@ -225,6 +225,11 @@ def _folded(allowed: tuple[str, ...]) -> dict[str, str]:
     return {option.casefold(): option for option in reversed(allowed)}
 
 
+def is_number(value: object) -> bool:
+    """Whether `value` is a number as a cell holds one (not text, not True or False)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def number(value: Value) -> float | None | object:
     """A number, from a number or from text such as '£1,200', '12 500' or ' 12.5 '. A comma that does not
     part thousands ('2,5', '12,50'), full stops that may ('10.000': `points_thousands`), another

@@ -831,7 +831,7 @@ def _typed(kind: Kind, value: Any) -> Any:
     if value is None:
         return None
     if kind is Kind.DATE:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if values.is_number(value):
             try:
                 value = from_excel(value)
             except (ValueError, OverflowError):

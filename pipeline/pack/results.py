@@ -14,7 +14,6 @@ nor No). Written with sorted keys and fixed indentation, so the same run gives t
 from __future__ import annotations
 
 import datetime as dt
-import importlib.metadata
 import json
 import re
 from typing import Any, Iterable, Sequence
@@ -34,7 +33,10 @@ def library_versions() -> dict[str, str]:
     """The installed version of each library the tool requires, by name: the outputs are the same bytes
     for the same inputs with the same libraries, but another release of one (matplotlib draws its SVG a
     little differently from release to release) may change them. Empty when the tool runs from a
-    source tree that was never installed."""
+    source tree that was never installed. (importlib.metadata is imported here: `validate`, which imports
+    this module for `RESULTS_FILE`, need not pay for it.)"""
+    import importlib.metadata
+
     try:
         required = importlib.metadata.requires(pipeline.DISTRIBUTION) or ()
     except importlib.metadata.PackageNotFoundError:

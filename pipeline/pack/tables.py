@@ -30,7 +30,7 @@ from pipeline.catalogue import COMPLETE, Kind
 from pipeline.check.score import ACTION_KEYS, RAG_ORDER, PartnershipScore
 from pipeline.check.validation_report import neutralise
 from pipeline.config import Config
-from pipeline.findings import display_value, is_number
+from pipeline.findings import display_value
 from pipeline.portfolio.leverage import Leverage, leverage_total
 from pipeline.records import Workbook
 
@@ -119,7 +119,7 @@ def _as_rating(value: object) -> object:
 def _shown(value: object) -> object:
     """A value as answers.csv gives it: a number as a number (a whole one an int), a date ISO (a
     date-time at midnight as its date), anything else as text."""
-    if is_number(value):
+    if values.is_number(value):
         return int(value) if isinstance(value, float) and value.is_integer() else value
     if isinstance(value, dt.datetime) and value.time() == dt.time():
         value = value.date()
@@ -147,7 +147,7 @@ def answers_csv(frame: "pandas.DataFrame") -> bytes:
     writer.writerow(frame.columns)
     # Column by column: only the columns that can hold what an officer typed need neutralising.
     columns = [
-        [display_value(value) if is_number(value) else neutralise(str(value)) for value in frame[name].tolist()]
+        [display_value(value) if values.is_number(value) else neutralise(str(value)) for value in frame[name].tolist()]
         if name in _TYPED
         else frame[name].tolist()
         for name in frame.columns

@@ -615,7 +615,7 @@ def _figures_as_shown(book: _WorkbookPart, sheet: _Sheet, rows: dict[str, int], 
     number = catalogue.column_number(column)
     for reference, (prefix, suffix, places) in book.meaning_formats(catalogue.REGISTER.name, tuple(cells)).items():
         value = sheet.get(cells[reference], number)
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if values.is_number(value):
             shown = f"{rounded(value, places, percent=suffix == '%'):,}"  # as Excel rounds it, a half up
             sheet.put(reference, f"{prefix}{shown}{suffix}")
 
