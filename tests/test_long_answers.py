@@ -131,3 +131,29 @@ def test_checks_read_the_answer_as_one_line(year):
         ("Improvement", "D14", "improvement.no_action", "No action needed"),
         ("Improvement", "F15", "action.overdue", "2026-03-31"),
     ]
+
+
+def test_next_years_workbook_brings_the_lines_back(year, tmp_path):
+    """Rolled over from register.xlsx, the purpose, the open action, the own risk's mitigation and how an
+    objective is served come back to the officer on the lines they were written on, not run together."""
+    result = CliRunner().invoke(
+        cli,
+        ["templates", "--from-register", str(year / "register.xlsx"), "--out", str(tmp_path), "--year", "2027"],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    [made] = tmp_path.glob("*.xlsx")
+    book = openpyxl.load_workbook(made)
+    objectives = book[catalogue.OBJECTIVES_SHEET.name]
+    [how] = [row[3].value for row in objectives.iter_rows(min_row=2) if row[0].value == "O2"]
+    assert (
+        book[catalogue.REGISTER.name][f"B{catalogue.REGISTER_ROWS['purpose']}"].value,
+        book[catalogue.IMPROVEMENT.name][f"D{catalogue.IMPROVEMENT_ROWS['I14']}"].value,
+        book[catalogue.RISKS_SHEET.name][f"E{catalogue.RISK_ROWS['R10']}"].value,
+        how,
+    ) == (
+        lines("Reduce crime across the district.", "Join up services.", "Share data between partners."),
+        lines("Review the governance arrangements", "Agree new terms of reference", "Report to Cabinet"),
+        lines("Second funder sought", "Reserve held"),
+        lines("Joint patrols", "A shared plan against anti-social behaviour"),
+    )
