@@ -356,6 +356,9 @@ class Field(_Item):
     since_version: int = 1  # the template version that added the field
     #: The longest answer that is not text pasted into the wrong cell (register.invalid beyond it).
     longest: int | None = None
+    #: An answer that runs to a sentence or more, which officers may write over lines (Alt+Enter): the
+    #: template gives it room, and the review keeps its lines where people read it.
+    long_answer: bool = False
 
     @property
     def guidance_shown(self) -> str:
@@ -438,6 +441,7 @@ REGISTER_FIELDS: tuple[Field, ...] = (
         Kind.TEXT,
         True,
         "What the partnership is trying to achieve: the shared objective it exists to secure.",
+        long_answer=True,
     ),
     Field(
         "partners", "Partner organisations", Kind.LIST, True, "Every partner organisation, separated by ; (semicolon)."
@@ -505,6 +509,7 @@ REGISTER_FIELDS: tuple[Field, ...] = (
         False,
         "In your own words. Which of the Council's objectives the partnership supports is "
         "answered on the Objectives sheet: that is what the review reads.",
+        long_answer=True,
     ),
     Field(
         "performance_method",
@@ -606,13 +611,15 @@ SCOPE_FIELDS = tuple(field for field in REGISTER_FIELDS if field.scope_test)
 @dataclass(frozen=True)
 class SheetLayout:
     """Where a sheet's table sits: its header row and the columns, in order, starting at A; `answers`
-    are the columns an officer fills in (every other cell is the strategy's, locked in the template)."""
+    are the columns an officer fills in (every other cell is the strategy's, locked in the template), and
+    `long_answers` those of them an officer may write over lines (Alt+Enter), which the review keeps."""
 
     name: str
     headers: tuple[str, ...]
     answers: tuple[str, ...] = ()
     header_row: int = 1
     row: str = "row"  # what each row of the table answers, in the officer's words: "question"
+    long_answers: tuple[str, ...] = ()
 
     @property
     def first_row(self) -> int:
@@ -650,25 +657,32 @@ CHECKLIST = SheetLayout(
     ("Ref", "Section", "Question", "Status", "Evidence", "Evidence location"),
     answers=("Status", "Evidence", "Evidence location"),
     row="question",
+    long_answers=("Evidence", "Evidence location"),
 )
 IMPROVEMENT = SheetLayout(
     "Improvement",
     ("Ref", "Area of practice", "Answer", *ACTION_HEADERS),
     answers=("Answer", *ACTION_HEADERS),
     row="area of practice",
+    long_answers=("Action",),
 )
 RISKS_SHEET = SheetLayout(
     "Risks",
     ("Ref", "Risk", "Likelihood", "Impact", "Mitigation", "Owner"),
     answers=("Likelihood", "Impact", "Mitigation", "Owner"),
     row="risk",
+    long_answers=("Mitigation",),
 )
 #: What an officer may type on the open rows below the strategy's nine risks: a Ref and the risk, then
 #: its answers.
 OWN_RISK_HEADERS = ("Ref", "Risk")
 #: Version 2: one row per objective of the council's list (from the configuration, `[objectives]`).
 OBJECTIVES_SHEET = SheetLayout(
-    "Objectives", ("Ref", "Objective", "Contributes", "How"), answers=("Contributes", "How"), row="objective"
+    "Objectives",
+    ("Ref", "Objective", "Contributes", "How"),
+    answers=("Contributes", "How"),
+    row="objective",
+    long_answers=("How",),
 )
 CONTRIBUTES_ANSWERS = YES_NO
 

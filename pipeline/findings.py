@@ -23,7 +23,7 @@ from pipeline.catalogue import (
     column_number,
 )
 from pipeline.formats import EXAMPLE_DATE
-from pipeline.values import is_number
+from pipeline.values import is_number, one_line
 
 ERROR, WARNING = "error", "warning"
 
@@ -481,7 +481,9 @@ def finding(
         rule=spec.code,
         severity=spec.severity,
         message=spec.template.format(sheet=sheet, **{**dict(spec.defaults), **fields}),
-        value=display_value(value),
+        # A long answer's lines as one line: the report is a table of one line to a finding, and its
+        # cell leads to the whole answer.
+        value=one_line(display_value(value)),
         value_is_number=is_number(value),
     )
 

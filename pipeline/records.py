@@ -2,8 +2,9 @@
 
 The loader stamps each record with the row number Excel shows, once; rules, scores and feedback use
 `cell()` and never do arithmetic on rows. Values are as the officer typed them after the forgiving
-clean-up of `values.clean` (spaces, non-breaking spaces); parsing to dates, numbers and allowed
-answers is done by `values` where a rule or a score needs it.
+clean-up of `values.clean` (spaces, non-breaking spaces; a long answer keeps the lines it was written on,
+`catalogue` says which); parsing to dates, numbers and allowed answers is done by `values` where a
+rule or a score needs it.
 """
 
 from __future__ import annotations

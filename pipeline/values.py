@@ -28,6 +28,8 @@ INVALID: Final = _Invalid()
 _SPACES = re.compile(r"[\s\u00a0\u2007\u202f\ufeff]+")
 #: Control characters, and the invisible ones a paste can bring (zero-width spaces and joiners).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\u2060]")
+#: A line break as Excel (Alt+Enter), Windows or an old Mac writes one.
+_LINE_BREAK = re.compile(r"\r\n?|\n")
 #: An address after the person's name, in angle brackets, as mail programs write it.
 _NAMED_ADDRESS = re.compile(r"^[^<>@]*<([^<>]+)>$")
 #: An address: name@domain.tld, the name and the domain each words joined by single dots.
@@ -74,22 +76,34 @@ _NUMBER = re.compile(r"^£?-?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d*\.?\d+)$")
 _POINT_THOUSANDS = re.compile(r"^£?-?[1-9]\d{0,2}(?:\.\d{3})+$")
 
 
-def clean(value: Value) -> Value:
-    """Text with control characters removed and runs of (non-breaking) spaces folded; blank -> None."""
+def clean(value: Value, lines: bool = False) -> Value:
+    """Text with control characters removed and runs of (non-breaking) spaces folded; blank -> None.
+    With `lines`, a long answer's line breaks are kept (`clean_text`)."""
     if isinstance(value, str):
-        return clean_text(value) or None
+        return clean_text(value, lines) or None
     if isinstance(value, float) and value != value:  # NaN (a reader's empty number) means an empty cell
         return None
     return value
 
 
-def clean_text(value: str) -> str:
-    """Text cleaned as `clean` does it, '' for blank."""
+def clean_text(value: str, lines: bool = False) -> str:
+    """Text cleaned as `clean` does it, '' for blank. With `lines`, text an officer wrote over lines
+    (Alt+Enter: '1. Terms agreed', '2. Minutes published') keeps them: each line cleaned so, blank lines
+    dropped, '\r\n' and '\r' read as '\n'. Without, the line breaks are spaces, as every comparison
+    reads the text (`folded`), and a name or a label shows it."""
     if value.isprintable() and "  " not in value:
         # No control character, and no space but single ASCII ones (every other space is not
         # printable): only the ends can need trimming. Most cells are like this.
         return value.strip()
+    if lines and ("\n" in value or "\r" in value):
+        return "\n".join(line for line in map(clean_text, _LINE_BREAK.split(value)) if line)
     return _SPACES.sub(" ", _CONTROL.sub("", value)).strip()
+
+
+def one_line(text: str) -> str:
+    """Text cleaned with its lines kept (`clean_text`), as one line: each line break a space, as a
+    quote in a table of findings gives it."""
+    return text.replace("\n", " ") if "\n" in text else text
 
 
 def folded(text: str) -> str:
@@ -134,10 +148,10 @@ EXCEL_ERRORS = frozenset(
 
 
 def stated(value: Value) -> str:
-    """The text of a free-text answer (an Action, a Mitigation, Evidence), or '' when it is blank or
-    only says there is none, with a full stop or not: 'None' is no mitigation, and 'N/A' beside a Yes no
-    action to follow."""
-    said = text(value)
+    """The text of a free-text answer (an Action, a Mitigation, Evidence), its lines kept, or '' when it
+    is blank or only says there is none, with a full stop or not: 'None' is no mitigation, and 'N/A'
+    beside a Yes no action to follow."""
+    said = text(value, lines=True)
     return "" if _says_nothing(said) or folded(said) in EXCEL_ERRORS else said
 
 
@@ -191,10 +205,11 @@ def cut_at_word(text: str, width: int) -> str:
     return kept.rstrip(" ,;:") + "\u2026"
 
 
-def text(value: Value) -> str:
-    """A cleaned value as display text ('' for blank); whole floats lose their '.0'."""
+def text(value: Value, lines: bool = False) -> str:
+    """A cleaned value as display text ('' for blank); whole floats lose their '.0'. With `lines`, a
+    long answer's line breaks are kept (`clean_text`)."""
     if isinstance(value, str):  # most values: text needs only the clean-up
-        return clean_text(value)
+        return clean_text(value, lines)
     value = clean(value)
     if value is None:
         return ""

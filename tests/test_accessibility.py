@@ -470,3 +470,23 @@ def test_a_browser_printing_the_page_prints_each_charts_figures(packs, tmp_path)
     for caption in captions:
         words = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", caption)).split())
         assert words[:40] in printed, words
+
+
+@needs_browser
+def test_an_answer_written_over_lines_is_read_on_its_lines(tmp_path):
+    """An action an officer wrote over lines (Alt+Enter) read run together in the pack ('Review governance
+    Agree new terms Report to Cabinet'); in the browser each line now shows on a line of its own, as do a
+    purpose's, and a one-line answer reads as before."""
+    from officer import AS_OF, write_workbook
+
+    write_workbook(
+        tmp_path / "in" / "p1.xlsx",
+        register={"purpose": "Reduce crime.\r\n\r\nJoin up services."},
+        improvement={"I14": {"Action": "Review governance\nAgree new terms\n\nReport to Cabinet"}},
+    )
+    run("report", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--as-of", AS_OF.isoformat(), "--no-pdf")
+    [entry] = check_pages([f"text:{tmp_path / 'out' / 'review_pack.html'}"], tmp_path / "chromium-profile")
+    cells = entry["cells"]
+    assert "Review governance\nAgree new terms\nReport to Cabinet" in cells
+    assert "Reduce crime.\nJoin up services." in cells
+    assert "Sam Patel" in cells and "Safer Communities Partnership P-001" in cells

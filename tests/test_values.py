@@ -133,6 +133,42 @@ def test_clean_removes_controls_folds_every_kind_of_space_and_trims(typed):
     assert values.clean(typed) == expected
 
 
+@pytest.mark.parametrize(
+    "typed, read",
+    [
+        (
+            "1. Terms agreed\n2. Minutes published\n\n\n3. Annual report\n",
+            "1. Terms agreed\n2. Minutes published\n3. Annual report",
+        ),
+        ("\r\n  Agree  terms\r\rReport\x07 to\u00a0Cabinet \r\n", "Agree terms\nReport to Cabinet"),
+        ("\u200b\nOne line only\n\t\n", "One line only"),
+        ("One line, as typed", "One line, as typed"),
+        ("\n \r\n\u200b", ""),
+    ],
+)
+def test_a_long_answer_keeps_its_lines_and_each_is_cleaned(typed, read):
+    assert values.clean_text(typed, lines=True) == read
+    assert values.clean(typed, lines=True) == (read or None)
+
+
+@settings(max_examples=1000)  # cheap: no workbook is read
+@given(
+    st.text(
+        alphabet=st.sampled_from("ab  \t\n\r\x00\x07\x7f\x85\xa0\u2007\u2028\u202f\u3000\ufeff\u200b")
+        | st.characters(),
+        max_size=12,
+    )
+)
+@example("a\r\n\r\nb")
+def test_a_long_answer_on_one_line_is_the_text_every_check_reads(typed):
+    """Checks, keys and comparisons read text as `clean_text` gives it; a long answer's lines, as one line,
+    are that same text, so keeping them changes no check."""
+    kept = values.clean_text(typed, lines=True)
+    assert values.one_line(kept) == values.clean_text(typed)
+    assert values.clean_text(kept, lines=True) == kept and "\n\n" not in kept and "\r" not in kept
+    assert values.folded(kept) == values.folded(values.clean_text(typed))
+
+
 def test_an_email_pasted_with_a_name_or_as_a_link_is_its_address():
     assert values.email("Sam Patel <sam.patel@council.gov.uk>") == "sam.patel@council.gov.uk"
     assert values.email("MAILTO:sam.patel@council.gov.uk") == "sam.patel@council.gov.uk"

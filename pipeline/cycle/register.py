@@ -164,7 +164,7 @@ def objective_rows(scores: Sequence[PartnershipScore], workbooks: Sequence[Workb
             row.ref,
             values.text(row.title) or None,
             values.text(row.contributes) or None,
-            values.text(row.how) or None,
+            values.text(row.how, lines=True) or None,
             score.file,
         ]
         for score in scores
@@ -205,7 +205,7 @@ def own_risk_rows(scores: Sequence[PartnershipScore], workbooks: Sequence[Workbo
             by_file[score.file].partnership_id,
             risk.ref,
             values.text(risk.text) or None,
-            values.text(risk.mitigation) or None,
+            values.text(risk.mitigation, lines=True) or None,
             values.text(risk.owner) or None,
             score.file,
         ]
@@ -256,7 +256,8 @@ def review_year(keywords: str | None) -> int | None:
 
 def _typed(spec: Field, raw: Value) -> Value:
     """A register value as the spreadsheet should hold it: typed when it reads, a list's answer in the
-    list's spelling ('leading' is 'Leading', so a filter finds one answer), else the officer's text."""
+    list's spelling ('leading' is 'Leading', so a filter finds one answer), else the officer's text (a
+    long answer over its lines)."""
     kind = spec.kind
     if kind is Kind.CHOICE and isinstance(answer := values.choice(raw, spec.choices), str):
         return answer
@@ -265,7 +266,7 @@ def _typed(spec: Field, raw: Value) -> Value:
     # As the review reads it: a negative figure is not one, and stays as typed.
     if kind is Kind.NUMBER and isinstance(number := values.amount(raw), float):
         return int(number) if number.is_integer() else number
-    return values.text(raw) or None
+    return values.text(raw, spec.long_answer) or None
 
 
 def _table(book, sheet_name: str, name: str, headers: Sequence[str], rows: list[list[Value]]) -> None:

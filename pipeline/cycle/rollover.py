@@ -551,7 +551,9 @@ def read_register(data: bytes, *, name: str = "register.xlsx") -> Register:
     groups: dict[Unit, list[tuple[int, dict[str, Any], dict[str, Any]]]] = defaultdict(list)
     without_id = []
     for row, cells in register_rows:
-        typed = {item.key: _typed(item.kind, cells.get(item.label)) for item in catalogue.REGISTER_FIELDS}
+        typed = {
+            item.key: _typed(item.kind, cells.get(item.label), item.long_answer) for item in catalogue.REGISTER_FIELDS
+        }
         if not values.text(typed["id"]):
             without_id.append(row)
             continue
@@ -737,7 +739,7 @@ def _open_actions(
             if due is not None and not isinstance(due, dt.date):
                 to_check.append(f"{partnership_id} {ref}: due date '{_quoted(due)}' is not a date")
             actions[key][ref] = {
-                "Action": _typed(Kind.TEXT, cells["Action"]),
+                "Action": _typed(Kind.TEXT, cells["Action"], "Action" in catalogue.IMPROVEMENT.long_answers),
                 "Action owner": _typed(Kind.TEXT, cells["Action owner"]),
                 "Due date": due,
                 "Action status": typed_status,
@@ -776,7 +778,7 @@ def _own_risks(
         risks[key][ref] = {
             "Ref": ref,
             "Risk": text,
-            "Mitigation": _typed(Kind.TEXT, cells["Mitigation"]),
+            "Mitigation": _typed(Kind.TEXT, cells["Mitigation"], "Mitigation" in catalogue.RISKS_SHEET.long_answers),
             "Owner": _typed(Kind.TEXT, cells["Owner"]),
         }
     return dict(risks), not_carried
@@ -798,7 +800,10 @@ def _objective_answers(
             continue
         answers[key].setdefault(
             _objective_key(cells["Ref"], cells["Objective"]),
-            {"Contributes": _typed(Kind.TEXT, cells["Contributes"]), "How": _typed(Kind.TEXT, cells["How"])},
+            {
+                "Contributes": _typed(Kind.TEXT, cells["Contributes"]),
+                "How": _typed(Kind.TEXT, cells["How"], "How" in catalogue.OBJECTIVES_SHEET.long_answers),
+            },
         )
     return dict(answers)
 
@@ -824,10 +829,11 @@ def _unreadable(register: Mapping[str, Any]) -> Iterator[str]:
             yield f"{values.text(register['id'])} {spec.label}: '{_quoted(value)}' {_READERS[spec.kind][1]}"
 
 
-def _typed(kind: Kind, value: Any) -> Any:
+def _typed(kind: Kind, value: Any, lines: bool = False) -> Any:
     """A register value as the template cell wants it: real dates and numbers; text that cannot be
-    read stays as it was, so the officer sees it and validation reports it."""
-    value = values.clean(value)
+    read stays as it was, so the officer sees it and validation reports it; a long answer (`lines`) on
+    the lines the officer wrote it on."""
+    value = values.clean(value, lines)
     if value is None:
         return None
     if kind is Kind.DATE:

@@ -85,8 +85,6 @@ TABLE_NAMES = {
     catalogue.RISKS_SHEET.name: "RiskRatings",
     catalogue.OBJECTIVES_SHEET.name: "ObjectiveContributions",
 }
-#: Register fields whose answers run to a sentence or more.
-_LONG_ANSWERS = ("purpose", "objectives")
 
 
 def build_workbook(
@@ -328,7 +326,7 @@ def _register(sheet: Worksheet, version: int) -> None:
         elif field.key in catalogue.MONEY_FIELDS:
             sheet[cell].number_format = EXCEL_MONEY
         # Free-text answers (a purpose, a list of partners) get room for a few lines of their own.
-        room = 3 if field.kind is Kind.LIST or field.key in _LONG_ANSWERS else 1
+        room = 3 if field.kind is Kind.LIST or field.long_answer else 1
         sheet.row_dimensions[row].height = _height(
             (field.label, guidance),
             (_WIDTHS[layout.name]["Field"], _WIDTHS[layout.name]["Guidance"]),

@@ -124,6 +124,8 @@ class Sheets:
             text = _legal(value)
             if text.startswith(FORMULA_STARTS):
                 properties = {**properties, "quote_prefix": True}
+            if "\n" in text:  # an answer written over lines: Excel shows them only in a wrapped cell
+                properties = {**properties, "text_wrap": True}
             sheet.write_string(row, column, text, self.format(**properties) if properties else None)
         elif isinstance(value, bool):
             sheet.write_boolean(row, column, value, self.format(**properties))

@@ -320,7 +320,8 @@ def register_display(workbook: Workbook) -> list[tuple[str, str]]:
 
 def answer_shown(spec: catalogue.Field, raw: Any) -> str:
     """A register answer as the pack shows it: a date or a figure in a reader's form, a list's answer in
-    the list's spelling (whatever case it was typed in), anything else as typed."""
+    the list's spelling (whatever case it was typed in), anything else as typed (a long answer over the
+    lines it was written on)."""
     if spec.kind is Kind.DATE and isinstance(day := values.date(raw), dt.date):
         return long_date(day)
     if spec.kind is Kind.NUMBER and isinstance(amount := values.amount(raw), float):
@@ -331,7 +332,7 @@ def answer_shown(spec: catalogue.Field, raw: Any) -> str:
         return "; ".join(values.items(raw, catalogue.LIST_SEPARATOR))
     if spec.kind is Kind.CHOICE and isinstance(answer := values.choice(raw, spec.choices), str):
         return answer
-    return spec.quoted(values.text(raw))
+    return spec.quoted(values.text(raw, spec.long_answer))
 
 
 def _profile(

@@ -216,11 +216,12 @@ class _Sheet:
     def __init__(self, rows: list[list[Value]]) -> None:
         self.rows = rows
 
-    def get(self, row: int, column: int) -> Value:
+    def get(self, row: int, column: int, lines: bool = False) -> Value:
+        """A cell's value, a long answer's lines kept with `lines`."""
         if 0 < row <= len(self.rows):
             cells = self.rows[row - 1]
             if 0 < column <= len(cells):
-                return _cell(cells[column - 1])
+                return _cell(cells[column - 1], lines)
         return None
 
     def listed(self, row: int, column: int) -> Value:
@@ -236,10 +237,11 @@ class _Sheet:
         )
         return f"{catalogue.LIST_SEPARATOR} ".join(line for line in lines if line) or None
 
-    def cells(self, row: int, columns: tuple[int, ...]) -> list[Value]:
-        """The cells of `row` in `columns`, in that order."""
+    def cells(self, row: int, columns: tuple[int, ...], lines: tuple[int, ...] = ()) -> list[Value]:
+        """The cells of `row` in `columns`, in that order; those of the columns in `lines` (long answers)
+        with their lines kept."""
         cells = self.rows[row - 1] if 0 < row <= len(self.rows) else ()
-        return [_cell(cells[column - 1]) if 0 < column <= len(cells) else None for column in columns]
+        return [_cell(cells[column - 1], column in lines) if 0 < column <= len(cells) else None for column in columns]
 
     def put(self, reference: str, value: str) -> None:
         """`value` in the cell at `reference` ('D2'), in place of what the reader gave."""
@@ -256,9 +258,9 @@ class _Sheet:
         return len(self.rows)
 
 
-def _cell(raw: Value) -> Value:
-    """A cell's value cleaned (`values.clean`); a whole number as the int it was typed as (calamine gives
-    every number as a float)."""
+def _cell(raw: Value, lines: bool = False) -> Value:
+    """A cell's value cleaned (`values.clean`, a long answer's lines kept with `lines`); a whole number
+    as the int it was typed as (calamine gives every number as a float)."""
     kind = type(raw)
     if kind is str:
         if len(raw) > EXCEL_MAX_CELL_TEXT:
@@ -271,7 +273,7 @@ def _cell(raw: Value) -> Value:
                     f"{EXCEL_MAX_CELL_TEXT:,}: the file was not saved by Excel or LibreOffice"
                 ),
             )
-        return values.clean_text(raw) or None
+        return values.clean_text(raw, lines) or None
     if kind is float and raw.is_integer():
         return int(raw)
     return values.clean(raw)
@@ -280,6 +282,11 @@ def _cell(raw: Value) -> Value:
 def _columns(layout: SheetLayout, headers: tuple[str, ...]) -> tuple[int, ...]:
     """The column numbers of `headers` in a sheet laid out as `layout`."""
     return tuple(layout.headers.index(header) + 1 for header in headers)
+
+
+def _long_columns(layout: SheetLayout) -> tuple[int, ...]:
+    """The column numbers of the long answers of `layout`, read with their lines kept."""
+    return _columns(layout, layout.long_answers)
 
 
 def read_workbook(
@@ -851,11 +858,14 @@ def _read_register(
     (value_column,) = _columns(layout, ("Value",))
     for item in catalogue.register_fields(version):
         row = rows[item.label]
-        value = sheet.listed(row, value_column) if item.kind is Kind.LIST else sheet.get(row, value_column)
+        if item.kind is Kind.LIST:
+            value = sheet.listed(row, value_column)
+        else:
+            value = sheet.get(row, value_column, item.long_answer)
         if item.kind not in (Kind.NUMBER, Kind.DATE):
             # Text answers are kept as the text shown, so 14 typed in a text cell reads "14" whatever
             # the program that saved the file stored (14, 14.0 or "14").
-            value = values.text(value) or None
+            value = values.text(value, item.long_answer) or None
         register[item.key] = RegisterValue(item, row, value)
     _answers_beside(sheet, rows, register, name, found, version)
     return register
@@ -910,9 +920,9 @@ def _read_checklist(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[Che
     rows = _below_table(
         sheet, layout, _locate(sheet, layout, "Ref", "Question", items, name, found), items, name, found
     )
-    answers = _columns(layout, ("Status", "Evidence", "Evidence location"))
+    answers, long_answers = _columns(layout, ("Status", "Evidence", "Evidence location")), _long_columns(layout)
     return tuple(
-        ChecklistRow(question, rows[question.ref], *sheet.cells(rows[question.ref], answers))
+        ChecklistRow(question, rows[question.ref], *sheet.cells(rows[question.ref], answers, long_answers))
         for question in catalogue.QUESTIONS
     )
 
@@ -922,9 +932,10 @@ def _read_improvement(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[I
     items = _table_items("improvement")
     located = _locate(sheet, layout, "Ref", "Area of practice", items, name, found)
     rows = _below_table(sheet, layout, located, items, name, found)
-    answers = _columns(layout, layout.answers)
+    answers, long_answers = _columns(layout, layout.answers), _long_columns(layout)
     return tuple(
-        ImprovementRow(area, rows[area.ref], *sheet.cells(rows[area.ref], answers)) for area in catalogue.AREAS
+        ImprovementRow(area, rows[area.ref], *sheet.cells(rows[area.ref], answers, long_answers))
+        for area in catalogue.AREAS
     )
 
 
@@ -935,10 +946,10 @@ def _read_objectives(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[Ob
     _check_headers(sheet, layout, layout.header_row, name, found)
     rows: list[ObjectiveRow] = []
     (ref_column,), answers = _columns(layout, ("Ref",)), _columns(layout, ("Objective", "Contributes", "How"))
-    chosen = (layout.headers.index("Contributes"),)
+    chosen, long_answers = (layout.headers.index("Contributes"),), _long_columns(layout)
     above: list[Value] = []
     for row in range(layout.first_row, sheet.last_row + 1):
-        cells = sheet.cells(row, (ref_column, *answers))
+        cells = sheet.cells(row, (ref_column, *answers), long_answers)
         if _a_header_row(cells, layout.headers, chosen):
             # Another table pasted below the list (an action log): its title and rows are not objectives.
             start = row - 1 if row > layout.first_row and _a_title(above) else row
@@ -967,8 +978,11 @@ def _read_risks(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[RiskRow
     layout = catalogue.RISKS_SHEET
     table = _locate(sheet, layout, "Ref", "Risk", _table_items("risks"), name, found, _RISK_CONTENT, own_rows=True)
     located = table.rows
-    content = _columns(layout, _RISK_CONTENT)
-    rows = [RiskRow(risk.ref, located[risk.ref], *sheet.cells(located[risk.ref], content)) for risk in catalogue.RISKS]
+    content, long_answers = _columns(layout, _RISK_CONTENT), _long_columns(layout)
+    rows = [
+        RiskRow(risk.ref, located[risk.ref], *sheet.cells(located[risk.ref], content, long_answers))
+        for risk in catalogue.RISKS
+    ]
     strategy_rows = set(located.values())
     first = min(strategy_rows)
     used = {risk.ref.casefold() for risk in catalogue.RISKS}
@@ -988,7 +1002,7 @@ def _read_risks(sheet: _Sheet, name: str, found: list[Finding]) -> tuple[RiskRow
     for row in range(table.header_row + 1, sheet.last_row + 1):
         if row in strategy_rows:
             continue
-        cells = sheet.cells(row, columns)  # the Ref, then the answers
+        cells = sheet.cells(row, columns, long_answers)  # the Ref, then the answers
         answered = any(value is not None for value in cells[1:])
         if row > max(strategy_rows) and (
             _a_header_row(cells, order, chosen)

@@ -1,6 +1,6 @@
 // Checks HTML pages in the system's headless Chromium, for tests/test_accessibility.py.
 //
-//   node check_pages.mjs CHROMIUM PROFILE_DIR TAGS [narrow:|keys:]PAGE.html [[narrow:|keys:]PAGE.html ...]
+//   node check_pages.mjs CHROMIUM PROFILE_DIR TAGS [narrow:|keys:|text:]PAGE.html [[narrow:|keys:|text:]PAGE.html ...]
 //
 // For each page: axe-core with the rules of the given tags (comma separated) at a desktop width (and
 // at 320 CSS pixels too for a page given as narrow:PAGE), and at 320 px (WCAG 1.4.10 Reflow: 1280 px
@@ -10,7 +10,9 @@
 // walked with the keyboard instead: at 1280 px, Tab forwards then Shift+Tab back through every link of
 // each table region that scrolls down (where its column headings stay at its top), noting each focused
 // link that its headings (or anything else) cover, and, at 1280 and 780 px, each region whose headings
-// stand taller than the room it keeps above such a link. Prints one JSON document, an entry per page.
+// stand taller than the room it keeps above such a link. A page given as text:PAGE gives, at 1280 px, the
+// text of each table cell as the browser renders it (innerText: lines where the page shows them on lines
+// of their own). Prints one JSON document, an entry per page.
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import puppeteer from "puppeteer-core";
@@ -163,7 +165,7 @@ try {
     else { requested.push(url); request.abort(); }
   });
   for (const argument of pages) {
-    const [, mode = "", page] = argument.match(/^(?:(narrow|keys):)?(.*)$/s);
+    const [, mode = "", page] = argument.match(/^(?:(narrow|keys|text):)?(.*)$/s);
     const narrow = mode === "narrow";
     const entry = { page, violations: [], reflow: null, requested, narrowAxe: narrow };
     if (mode === "keys") {
@@ -173,6 +175,13 @@ try {
       entry.headingsOverPadding = await tab.evaluate(headingsOverPadding);
       await tab.setViewport({ width: 780, height: WIDTHS[0].height });  // the narrowest that keeps them at the top
       entry.headingsOverPadding.push(...await tab.evaluate(headingsOverPadding));
+      report.push(entry);
+      continue;
+    }
+    if (mode === "text") {
+      await tab.setViewport(WIDTHS[0]);
+      await tab.goto(pathToFileURL(page).href, { waitUntil: "load", timeout: 120_000 });
+      entry.cells = await tab.evaluate(() => [...document.querySelectorAll("td")].map((cell) => cell.innerText));
       report.push(entry);
       continue;
     }
