@@ -449,8 +449,16 @@ _CURRENCY_SIGN = re.compile("[$\u20ac\u00a5]")
 #: A currency written by its code as text in a format: '#,##0.00 "EUR"', '"USD "#,##0'.
 _QUOTED_CODE = re.compile(r'"\s*([A-Za-z]{3})\s*"')
 _CURRENCY_CODES = frozenset("EUR USD JPY CHF AUD CAD NZD CNY HKD SGD INR ZAR SEK NOK DKK PLN CZK HUF".split())
-#: What marks a styles part as holding a format that would change a figure's meaning, for a fast look.
-_MEANING_MARKS = (b"%", b"$", "\u20ac".encode(), "\u00a5".encode(), *(code.encode() for code in _CURRENCY_CODES))
+#: What marks a styles part as holding a format that would change a figure's meaning, for a fast look:
+#: one pattern, so that the part is searched once, not once for each mark.
+_MEANING_MARKS = (
+    b"%",
+    b"$",
+    "\u20ac".encode(),
+    "\u00a5".encode(),
+    *(code.encode() for code in sorted(_CURRENCY_CODES)),
+)
+_MEANING_MARK = re.compile(b"|".join(re.escape(mark) for mark in _MEANING_MARKS))
 
 
 def _meaning_formats(styles: bytes) -> dict[int, tuple[str, str, int]]:
@@ -565,7 +573,7 @@ class _WorkbookPart:
         """Of the cells at `references` of a sheet, those whose number format changes what the figure
         means: a percentage, or a currency not pounds (see `_meaning_formats`)."""
         styles = next((self.package.xml[name] for name, role in self.package.roles.items() if role == "styles"), b"")
-        if not (any(mark in styles for mark in _MEANING_MARKS) or _BUILT_IN_PERCENT.search(styles)):
+        if not (_MEANING_MARK.search(styles) or _BUILT_IN_PERCENT.search(styles)):
             return {}  # most workbooks: no such format at all, no slower search
         shown = _meaning_formats(styles)
         xml = self.package.xml.get(self._part(sheet), b"")
