@@ -1173,15 +1173,24 @@ def _a_header_row(cells: list[Value], headers: tuple[str, ...], chosen: tuple[in
     column (which keeps the template's R11 beside a table pasted from column B), `_HEADINGS_AT_LEAST`
     headings (`_a_heading`) and at most one other cell, a heading in a column `chosen` from a list (a
     risk's rating, an objective's Yes or No), where a row of answers never has one."""
-    if any(values.folded(values.text(value)) == values.folded(header) for value, header in zip(cells, headers)):
+    if any(
+        value is not None and values.folded(values.text(value)) == header
+        for value, header in zip(cells, _folded_headers(headers))
+    ):
         return True
     filled = [index for index, value in enumerate(cells) if index and value is not None]
+    # The cheap tests first, as most rows below a table are blank or answers: enough cells filled, and
+    # a heading in a chosen column (a rating or a Yes, in a row of answers, is none).
+    if len(filled) < _HEADINGS_AT_LEAST or not any(index in filled and _a_heading(cells[index]) for index in chosen):
+        return False
     headings = [index for index in filled if _a_heading(cells[index])]
-    return (
-        len(headings) >= _HEADINGS_AT_LEAST
-        and len(filled) - len(headings) <= 1
-        and any(index in chosen for index in headings)
-    )
+    return len(headings) >= _HEADINGS_AT_LEAST and len(filled) - len(headings) <= 1
+
+
+@functools.lru_cache(maxsize=None)
+def _folded_headers(headers: tuple[str, ...]) -> tuple[str, ...]:
+    """A table's headers as `values.folded` gives them, folded once for every row compared with them."""
+    return tuple(values.folded(header) for header in headers)
 
 
 def _a_title(cells: list[Value]) -> bool:
