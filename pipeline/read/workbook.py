@@ -261,6 +261,8 @@ def _cell(raw: Value) -> Value:
     every number as a float)."""
     kind = type(raw)
     if kind is str:
+        if not raw:
+            return None  # most blank cells: nothing to clean
         if len(raw) > EXCEL_MAX_CELL_TEXT:
             # Excel cannot hold such a cell, so the file was not saved by Excel or LibreOffice;
             # reading on would carry megabytes of text into every finding and output.
