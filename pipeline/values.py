@@ -140,6 +140,8 @@ _NOTHING_SAID = frozenset(
         "no action required", "no mitigation", "no evidence", "not known", "unknown",
     )
 )  # fmt: skip
+#: The same, and the blank left of text that was only punctuation ('...'), made once rather than for each answer.
+_NOTHING_SAID_OR_BLANK = _NOTHING_SAID | {""}
 #: Excel's error values, as a cell shows them: as free text they say nothing; in a date or a figure they
 #: are an answer that cannot be read.
 EXCEL_ERRORS = frozenset(
@@ -152,7 +154,8 @@ def stated(value: Value) -> str:
     is blank or only says there is none, with a full stop or not: 'None' is no mitigation, and 'N/A'
     beside a Yes no action to follow."""
     said = text(value, lines=True)
-    return "" if _says_nothing(said) or folded(said) in EXCEL_ERRORS else said
+    words = folded(said)
+    return "" if _folded_says_nothing(words) or words in EXCEL_ERRORS else said
 
 
 def says_nothing(value: Value) -> bool:
@@ -165,8 +168,12 @@ def says_nothing(value: Value) -> bool:
 def _says_nothing(said: str) -> bool:
     """Whether text only says there is nothing to say; written as a sentence, 'N/A.' or 'No action
     needed.' says the same."""
-    words = folded(said)
-    return words in _NOTHING_SAID or words.rstrip(".!;:, ") in _NOTHING_SAID | {""}
+    return _folded_says_nothing(folded(said))
+
+
+def _folded_says_nothing(words: str) -> bool:
+    """`_says_nothing` of text already folded (`folded`)."""
+    return words in _NOTHING_SAID or words.rstrip(".!;:, ") in _NOTHING_SAID_OR_BLANK
 
 
 def counted(count: int, one: str, many: str | None = None) -> str:

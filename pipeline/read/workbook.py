@@ -263,6 +263,8 @@ def _cell(raw: Value, lines: bool = False) -> Value:
     as the int it was typed as (calamine gives every number as a float)."""
     kind = type(raw)
     if kind is str:
+        if not raw:
+            return None  # most blank cells: nothing to clean
         if len(raw) > EXCEL_MAX_CELL_TEXT:
             # Excel cannot hold such a cell, so the file was not saved by Excel or LibreOffice;
             # reading on would carry megabytes of text into every finding and output.
@@ -456,8 +458,16 @@ _CURRENCY_SIGN = re.compile("[$\u20ac\u00a5]")
 #: A currency written by its code as text in a format: '#,##0.00 "EUR"', '"USD "#,##0'.
 _QUOTED_CODE = re.compile(r'"\s*([A-Za-z]{3})\s*"')
 _CURRENCY_CODES = frozenset("EUR USD JPY CHF AUD CAD NZD CNY HKD SGD INR ZAR SEK NOK DKK PLN CZK HUF".split())
-#: What marks a styles part as holding a format that would change a figure's meaning, for a fast look.
-_MEANING_MARKS = (b"%", b"$", "\u20ac".encode(), "\u00a5".encode(), *(code.encode() for code in _CURRENCY_CODES))
+#: What marks a styles part as holding a format that would change a figure's meaning, for a fast look:
+#: one pattern, so that the part is searched once, not once for each mark.
+_MEANING_MARKS = (
+    b"%",
+    b"$",
+    "\u20ac".encode(),
+    "\u00a5".encode(),
+    *(code.encode() for code in sorted(_CURRENCY_CODES)),
+)
+_MEANING_MARK = re.compile(b"|".join(re.escape(mark) for mark in _MEANING_MARKS))
 
 
 def _meaning_formats(styles: bytes) -> dict[int, tuple[str, str, int]]:
@@ -572,7 +582,7 @@ class _WorkbookPart:
         """Of the cells at `references` of a sheet, those whose number format changes what the figure
         means: a percentage, or a currency not pounds (see `_meaning_formats`)."""
         styles = next((self.package.xml[name] for name, role in self.package.roles.items() if role == "styles"), b"")
-        if not (any(mark in styles for mark in _MEANING_MARKS) or _BUILT_IN_PERCENT.search(styles)):
+        if not (_MEANING_MARK.search(styles) or _BUILT_IN_PERCENT.search(styles)):
             return {}  # most workbooks: no such format at all, no slower search
         shown = _meaning_formats(styles)
         xml = self.package.xml.get(self._part(sheet), b"")
@@ -1179,15 +1189,24 @@ def _a_header_row(cells: list[Value], headers: tuple[str, ...], chosen: tuple[in
     column (which keeps the template's R11 beside a table pasted from column B), `_HEADINGS_AT_LEAST`
     headings (`_a_heading`) and at most one other cell, a heading in a column `chosen` from a list (a
     risk's rating, an objective's Yes or No), where a row of answers never has one."""
-    if any(values.folded(values.text(value)) == values.folded(header) for value, header in zip(cells, headers)):
+    if any(
+        value is not None and values.folded(values.text(value)) == header
+        for value, header in zip(cells, _folded_headers(headers))
+    ):
         return True
     filled = [index for index, value in enumerate(cells) if index and value is not None]
+    # The cheap tests first, as most rows below a table are blank or answers: enough cells filled, and
+    # a heading in a chosen column (a rating or a Yes, in a row of answers, is none).
+    if len(filled) < _HEADINGS_AT_LEAST or not any(index in filled and _a_heading(cells[index]) for index in chosen):
+        return False
     headings = [index for index in filled if _a_heading(cells[index])]
-    return (
-        len(headings) >= _HEADINGS_AT_LEAST
-        and len(filled) - len(headings) <= 1
-        and any(index in chosen for index in headings)
-    )
+    return len(headings) >= _HEADINGS_AT_LEAST and len(filled) - len(headings) <= 1
+
+
+@functools.lru_cache(maxsize=None)
+def _folded_headers(headers: tuple[str, ...]) -> tuple[str, ...]:
+    """A table's headers as `values.folded` gives them, folded once for every row compared with them."""
+    return tuple(values.folded(header) for header in headers)
 
 
 def _a_title(cells: list[Value]) -> bool:
