@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import dataclasses
+import functools
 import hashlib
 import json
 import math
@@ -113,9 +114,11 @@ DEFAULT_OBJECTIVES = (
 )
 
 
+@functools.lru_cache(maxsize=8)
 def objectives_fingerprint(objectives: tuple[Objective, ...]) -> str:
     """A short mark of an objectives list (refs and titles, in order), written into every workbook made
-    with it, so a workbook made with another list is recognised. Case and spaces do not change it."""
+    with it, so a workbook made with another list is recognised. Case and spaces do not change it.
+    Worked out once per list: every workbook is checked against it."""
     text = "\n".join(f"{folded(item.ref)}\t{folded(item.title)}" for item in objectives)
     return "OBJ-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
