@@ -172,3 +172,20 @@ def write_workbook(
         edit(workbook)
     save(workbook, Path(path))
     return Path(path)
+
+
+def document_properties(path: Path) -> dict[str, str | None]:
+    """A workbook's document properties as its docProps/core.xml holds them, by element name with its
+    namespace's prefix ("dc:language"): what a screen reader and Excel's File > Info read."""
+    import zipfile
+
+    from lxml import etree
+
+    prefixes = {
+        "http://purl.org/dc/elements/1.1/": "dc",
+        "http://purl.org/dc/terms/": "dcterms",
+        "http://schemas.openxmlformats.org/package/2006/metadata/core-properties": "cp",
+    }
+    with zipfile.ZipFile(path) as archive:
+        root = etree.fromstring(archive.read("docProps/core.xml"))
+    return {f"{prefixes[etree.QName(item).namespace]}:{etree.QName(item).localname}": item.text for item in root}

@@ -22,6 +22,70 @@ def _elements(pdf):
     return found
 
 
+def _texts_by_mark(page) -> dict:
+    """A page's text (a pypdf page) by the marked content it is drawn in: its MCID, or the tag of marked
+    content with none (/Artifact)."""
+    texts: dict = {}
+    marks: list = []
+
+    def before(operator, operands, *_):
+        if operator == b"BDC":
+            mcid = operands[1].get("/MCID") if hasattr(operands[1], "get") else None
+            marks.append(int(mcid) if mcid is not None else str(operands[0]))
+        elif operator == b"BMC":
+            marks.append(str(operands[0]))
+        elif operator == b"EMC" and marks:
+            marks.pop()
+
+    def text(words, *_):
+        key = marks[-1] if marks else None
+        texts[key] = texts.get(key, "") + words
+
+    page.extract_text(visitor_operand_before=before, visitor_text=text)
+    return texts
+
+
+def table_captions(path: Path) -> list[str | None]:
+    """Each /Table of the structure tree, in reading order, as a screen reader names it: the words of its
+    /Caption element (a kid of the table), or None when it has none."""
+    import pikepdf
+    from pypdf import PdfReader
+
+    reader = PdfReader(path)
+    texts: dict[int, dict] = {}
+    with pikepdf.open(path) as pdf:
+        index = {page.objgen: number for number, page in enumerate(pdf.pages)}
+
+        def kids(element) -> list:
+            found = element.get("/K")
+            return [] if found is None else list(found) if isinstance(found, pikepdf.Array) else [found]
+
+        def words(element, on) -> str:
+            on = element.Pg.objgen if "/Pg" in element else on
+            runs = []
+            for kid in kids(element):
+                if isinstance(kid, int) or (isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR"):
+                    mcid, page = (
+                        (kid, on) if isinstance(kid, int) else (int(kid.MCID), kid.Pg.objgen if "/Pg" in kid else on)
+                    )
+                    number = index[page]
+                    if number not in texts:
+                        texts[number] = _texts_by_mark(reader.pages[number])
+                    runs.append(texts[number].get(mcid, ""))
+                elif isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                    runs.append(words(kid, on))
+            return " ".join(" ".join(runs).split())
+
+        captions = []
+        for element in _elements(pdf):
+            if element.get("/S") == "/Table":
+                caption = [
+                    kid for kid in kids(element) if isinstance(kid, pikepdf.Dictionary) and kid.get("/S") == "/Caption"
+                ]
+                captions.append(words(caption[0], element.Pg.objgen if "/Pg" in element else None) if caption else None)
+        return captions
+
+
 def figure_placements(path: Path) -> list[tuple[int, list[float], tuple[float, float], list[float]]]:
     """Each /Figure's page number, /BBox, the point its drawing is placed at (the first `cm` inside its
     marked content moves to the figure's top left corner) and its page's MediaBox, all in PDF points."""
@@ -79,23 +143,7 @@ def read_and_unread(path: Path, page_number: int) -> tuple[str, str]:
     import pikepdf
     from pypdf import PdfReader
 
-    texts: dict = {}
-    marks: list = []
-
-    def before(operator, operands, *_):
-        if operator == b"BDC":
-            mcid = operands[1].get("/MCID") if hasattr(operands[1], "get") else None
-            marks.append(int(mcid) if mcid is not None else str(operands[0]))
-        elif operator == b"BMC":
-            marks.append(str(operands[0]))
-        elif operator == b"EMC" and marks:
-            marks.pop()
-
-    def text(words, *_):
-        key = marks[-1] if marks else None
-        texts[key] = texts.get(key, "") + words
-
-    PdfReader(path).pages[page_number - 1].extract_text(visitor_operand_before=before, visitor_text=text)
+    texts = _texts_by_mark(PdfReader(path).pages[page_number - 1])
     order = []
     with pikepdf.open(path) as pdf:
         page = pdf.pages[page_number - 1].objgen

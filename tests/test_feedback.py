@@ -27,7 +27,7 @@ from pipeline.read.batch import load_folder
 from pipeline.records import Workbook
 from pipeline.check.rules import check
 from libreoffice import resave
-from officer import AS_OF, write_workbook
+from officer import AS_OF, document_properties, write_workbook
 
 CONFIG = Config()
 RED, AMBER = ERROR_COLOUR, WARNING_COLOUR
@@ -279,6 +279,23 @@ def test_a_corrected_copy_sent_back_loses_the_old_marks(returns, tmp_path):
     assert (purpose.fill.fill_type, purpose.fill.fgColor.rgb) == (template_fill.fill_type, template_fill.fgColor.rgb)
     email = copy["Register"][register_cell("lead_officer_email")]
     assert email.comment.text.count("register.invalid") == 1 and email.fill.fgColor.rgb == RED
+
+
+@pytest.mark.parametrize("declared", [None, "cy-GB"], ids=["none", "the officer's"])
+def test_a_copy_declares_a_language_only_where_the_officers_workbook_declares_none(tmp_path, declared):
+    """A screen reader reads the copy in the voice of the language its document properties declare. A
+    return made from a template before this one declares none: its copy declares the review's (en-GB);
+    one declaring its own (Welsh, say) keeps it. Every other property is the officer's, as it was."""
+
+    def language(book):
+        book.properties.language = declared
+
+    write_workbook(tmp_path / "input" / "p1.xlsx", register={"purpose": None}, edit=language)
+    workbooks, report = validated(tmp_path / "input")
+    [copy] = write_feedback(tmp_path / "input", workbooks, report, tmp_path / "feedback")
+    before = document_properties(tmp_path / "input" / "p1.xlsx")
+    assert before.get("dc:language") == declared
+    assert document_properties(copy) == {**before, "dc:language": declared or "en-GB"}
 
 
 def test_an_officers_own_comment_is_kept(tmp_path):

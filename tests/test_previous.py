@@ -542,7 +542,8 @@ def test_the_change_at_a_glance_is_on_one_page_of_the_pdf(tmp_path):
     [ratings] = [number for number, text in enumerate(pages) if "Rating then (2025)" in text]
     on_it = " ".join(pages[ratings].split())
     for words in (
-        "Change since 2025 Red Amber Green",  # the heading over the table's
+        "Change since 2025",  # the heading, then the table's caption (printed unseen) over its own headings
+        "Ratings then and now Red Amber Green",
         "Rating now (2026)",
         "Each year's ratings are as its review pack gave them",
         "kept their rating. No partnership is new this year.",

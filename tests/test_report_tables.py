@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import range_boundaries
 
 from libreoffice import resave
-from officer import AS_OF, write_workbook
+from officer import AS_OF, document_properties, write_workbook
 from pipeline.cli import cli
 from pipeline.findings import FINDING_COLUMNS
 
@@ -120,6 +120,17 @@ def test_every_sheet_of_the_register_is_one_table_with_its_header_in_view_and_pr
         assert (first, last, cells, declared) == (1, 1 + max(len(rows), 1), headers, headers), sheet_name
         assert (sheet.freeze_panes, sheet.print_title_rows) == ("B2", "$1:$1"), sheet_name
     assert len(list(book["Own risks"].iter_rows(min_row=2))) == (1 if run == 0 else 0)
+
+
+def test_every_workbook_written_declares_its_language(runs):
+    """A screen reader reads a document in the voice of the language it declares, as the pack's HTML and
+    PDF declare theirs (en-GB); the validation report, the register and the feedback copies declared
+    none. An officer's return made from the template declares it, and its feedback copy keeps it."""
+    written = [runs[0] / "validation_report.xlsx", runs[0] / "register.xlsx", *(runs[0] / "feedback").rglob("*.xlsx")]
+    assert len(written) == 3  # p2.xlsx has findings: its feedback copy
+    assert {path.name: document_properties(path)["dc:language"] for path in written} == {
+        path.name: "en-GB" for path in written
+    }
 
 
 def test_the_tables_are_written_byte_for_byte_the_same(runs):

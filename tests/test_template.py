@@ -531,3 +531,14 @@ def test_question_1d_says_which_answer_gives_assurance(workbook):
     assert "or a better way was found" in status.prompt
     guide = [tuple(cell.value for cell in row[:2]) for row in workbook[catalogue.GUIDE_SHEET].iter_rows()]
     assert ("Question 1d", catalogue.YES_MEANS["1d"]) in guide
+
+
+def test_the_template_declares_its_language(tmp_path):
+    """An officer's screen reader reads the workbook in the language its document properties declare
+    (en-GB, as the pack's); the template declared none, nor the workbooks made from it."""
+    from officer import document_properties
+
+    result = CliRunner().invoke(cli, ["templates", "--out", str(tmp_path)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    for path in (tmp_path / catalogue.TEMPLATE_FILE_NAME, COMMITTED):
+        assert document_properties(path)["dc:language"] == "en-GB", path

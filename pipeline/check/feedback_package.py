@@ -5,13 +5,16 @@ rewrites every part. A copy needs far less: a fill on each marked cell (a new ce
 styles.xml), a comment on it (the sheet's comments part, and the legacy VML drawing that Excel and
 LibreOffice draw comment boxes from), and a new first sheet, Findings. Only the parts those touch are
 parsed and written again (`files.xlsx_package`); every other part (the officer's answers, dropdowns,
-protection, Excel tables, macros, document properties) is copied as it was, byte for byte.
+protection, Excel tables, macros, document properties) is copied as it was, byte for byte, but for a
+document language: properties that declare none are given the review's (`formats.LANGUAGE`), which a
+screen reader reads the copy in; one the officer's declare is kept.
 
 `mark_package` does it in three steps, each owned by its module:
 1. a copy coming back from an earlier round loses that round's marks (`feedback_earlier_round`);
 2. each marked cell gets its fill and its comment, an officer's own comment on the cell kept after
    ours (`feedback_comments`);
-3. the Findings sheet goes first (`feedback_findings_sheet`).
+3. the Findings sheet goes first (`feedback_findings_sheet`);
+4. the document properties declare a language, if they did not.
 It raises `Unsupported` for a package it cannot parse. The same bytes and findings give the same bytes.
 """
 
@@ -27,6 +30,7 @@ from pipeline.check import feedback_earlier_round
 from pipeline.check.feedback_comments import Notes
 from pipeline.check.feedback_findings_sheet import add_findings_sheet
 from pipeline.files.xlsx_package import Cells, Package, Unsupported, parse, q, split_cell
+from pipeline.formats import LANGUAGE
 
 __all__ = ["CellMark", "FindingsRow", "FindingsSheet", "Ours", "Unsupported", "mark_package", "sheet_names"]
 
@@ -110,6 +114,7 @@ def mark_package(
     notes.save()
     _unselect_sheets(package)
     add_findings_sheet(package, findings, fills)
+    package.declare_language(LANGUAGE)
     return package.to_bytes()
 
 

@@ -26,7 +26,7 @@ from pipeline.config import DEFAULT_OBJECTIVES, DEFAULT_TIERS, Objective, Scorin
 from pipeline.files.atomic import write_atomic
 from pipeline.files.xlsx import put, workbook_bytes
 from pipeline.significance import takes
-from pipeline.formats import EXAMPLE_DATE, EXCEL_DATE, EXCEL_MONEY
+from pipeline.formats import EXAMPLE_DATE, EXCEL_DATE, EXCEL_MONEY, LANGUAGE
 
 CREATOR = "Partnership review"
 
@@ -129,6 +129,7 @@ def build_workbook(
     properties.creator = CREATOR
     properties.title = f"Partnership review workbook (template version {version})"
     properties.subject = catalogue.STRATEGY_TITLE
+    properties.language = LANGUAGE
     return workbook
 
 

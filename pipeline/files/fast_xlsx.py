@@ -5,7 +5,8 @@ openpyxl; it is used for the workbooks this tool writes from nothing. (The templ
 are still built with openpyxl, `files.xlsx`, whose reader and writer they share.)
 
 Reproducible: the document's created time is fixed, which XlsxWriter also uses for every zip member,
-so equal rows give equal bytes. Atomic: the file appears under its name only once complete. Text is
+so equal rows give equal bytes. The document properties declare the review's language (`LANGUAGE`),
+which XlsxWriter's `set_properties` cannot: it is added to the finished file (`_with_language`). Atomic: the file appears under its name only once complete. Text is
 always written as text, never as a formula, a number or a link, and text a spreadsheet would read as
 a formula (`=`, `+`, `-`, `@`, tab, CR) gets Excel's hidden quote prefix, so editing the cell does not
 run it either: officer text is shown exactly as typed. Each table of rows is an Excel table
@@ -17,11 +18,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from pipeline.files.atomic import write_atomic
+from pipeline.formats import LANGUAGE
 
 # Fixed so that the same content always gives the same bytes (the committed template is checked
 # against a fresh build, and audit re-runs a year expecting identical files); files.xlsx uses it too.
@@ -29,6 +32,8 @@ FIXED_TIMESTAMP = dt.datetime(2026, 1, 1, 0, 0, 0)
 #: The category in the document properties of every workbook written here: how the reader knows one of
 #: this tool's outputs dropped among the returns (`pipeline.read.workbook`).
 OUTPUT_CATEGORY = "Partnership review output"
+#: Where XlsxWriter's document properties end (docProps/core.xml), the language going before it.
+_CORE_END = b"</cp:coreProperties>"
 #: The characters a spreadsheet reads as the start of a formula (or that hide one, tab and CR).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: Characters XML 1.0 cannot hold (as openpyxl's ILLEGAL_CHARACTERS_RE): dropped from text.
@@ -48,7 +53,7 @@ _OPTIONS = {
 @contextmanager
 def new_workbook(path: Path, *, title: str, keywords: str = "") -> Iterator["Sheets"]:
     """A workbook to fill, written to `path` (atomically, reproducibly) when the block ends without error;
-    `title` and `keywords` are its document properties."""
+    `title` and `keywords` are its document properties, with its language."""
     import xlsxwriter
 
     buffer = io.BytesIO()
@@ -67,7 +72,21 @@ def new_workbook(path: Path, *, title: str, keywords: str = "") -> Iterator["She
     book.close()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, buffer.getvalue())
+    write_atomic(path, _with_language(buffer.getvalue()))
+
+
+def _with_language(data: bytes) -> bytes:
+    """The workbook XlsxWriter wrote, its document properties (docProps/core.xml, which XlsxWriter writes
+    with no language) declaring `LANGUAGE`; every member keeps its name, order, time and compression.
+    Edited as text, not parsed: the part is XlsxWriter's own, and validate does without an XML library."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in source.infolist():
+            part = source.read(info)
+            if info.filename == "docProps/core.xml":
+                part = part.replace(_CORE_END, f"<dc:language>{LANGUAGE}</dc:language>".encode() + _CORE_END, 1)
+            archive.writestr(info, part)
+    return out.getvalue()
 
 
 class Sheets:

@@ -33,6 +33,8 @@ PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 CONTENT_TYPES = "http://schemas.openxmlformats.org/package/2006/content-types"
 WORKSHEET_TYPE = f"{REL}/worksheet"
 SHARED_STRINGS_TYPE = f"{REL}/sharedStrings"
+CORE_PROPERTIES_TYPE = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
+DC = "http://purl.org/dc/elements/1.1/"
 WORKSHEET_CONTENT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
@@ -328,6 +330,24 @@ class Package:
             return ""
         items = self.xml(related[0][1]).findall(q("si"))
         return rich_text(items[index]) if 0 <= index < len(items) else ""
+
+    # -- document properties
+    def declare_language(self, language: str) -> None:
+        """Give the document properties (docProps/core.xml) a language when they declare none; one they
+        declare is kept, as are properties this module cannot parse and a package with none."""
+        for _, part in self.related("", CORE_PROPERTIES_TYPE)[:1]:
+            if part not in self.parts:
+                return
+            try:
+                properties = self.xml(part)
+            except Unsupported:
+                return
+            if any((element.text or "").strip() for element in properties.iter(q("language", DC))):
+                return
+            for element in list(properties.iter(q("language", DC))):
+                element.getparent().remove(element)
+            etree.SubElement(properties, q("language", DC)).text = language
+            self.changed(part)
 
     # -- saving
     def to_bytes(self) -> bytes:

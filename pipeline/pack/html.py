@@ -19,7 +19,7 @@ import markupsafe
 from markupsafe import Markup
 
 from pipeline import catalogue, significance, values
-from pipeline.formats import days, long_date, money, percent, percent_rated
+from pipeline.formats import LANGUAGE, days, long_date, money, percent, percent_rated
 from pipeline.pack.palette import STYLESHEET
 from pipeline.pack.sections import ABOVE_PROFILES, CONTENTS_TITLE
 
@@ -70,6 +70,7 @@ def environment() -> Environment:
     env.filters["tier_takes"] = significance.takes
     env.globals.update(
         above_profiles=ABOVE_PROFILES,
+        language=LANGUAGE,
         contents_title=_words(CONTENTS_TITLE),
         support_objectives=catalogue.SUPPORT_OBJECTIVES,
         questions={question.ref: question.text for question in catalogue.QUESTIONS},

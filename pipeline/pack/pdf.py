@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
+from pipeline.formats import LANGUAGE
 from pipeline.pack.html import render_html, render_pack, stylesheet
 from pipeline.workers import InlineExecutor, process_pool
 
@@ -232,7 +233,7 @@ def _stamps_html(pages: Sequence[tuple[bool, str, str, str]]) -> str:
         for flag, left, right, foot in pages
     )
     return (
-        f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><style>{css}</style></head>'
+        f'<!DOCTYPE html><html lang="{LANGUAGE}"><head><meta charset="utf-8"><style>{css}</style></head>'
         f"<body>{pages_html}</body></html>"
     )
 
@@ -818,7 +819,7 @@ def _join(parts: Sequence[_Part], stamps: Sequence[bytes], path: Path, context: 
     key = 0
     with pikepdf.open(io.BytesIO(parts[0].pdf)) as first:
         tagged = "/StructTreeRoot" in first.Root
-        out.Root.Lang = first.Root.get("/Lang", String("en-GB"))
+        out.Root.Lang = first.Root.get("/Lang", String(LANGUAGE))
         if tagged:
             out.Root.Metadata = _own_stream(out.copy_foreign(first.Root.Metadata), first.Root.Metadata)
         for item_key, value in first.docinfo.items():
