@@ -16,8 +16,8 @@ if TYPE_CHECKING:
     from pipeline.config import Rag
 
 #: The language everything the review writes is in, as its readers' tools are told it: the pack's
-#: `lang`, the PDF's /Lang and every workbook's document language (dc:language), from which a screen
-#: reader chooses its voice and a spelling checker its dictionary.
+#: `lang` and the PDF's /Lang (from which a screen reader chooses its voice), and every workbook's
+#: document language (dc:language, which checkers of published documents ask for).
 LANGUAGE = "en-GB"
 
 #: Shown where there is nothing to show: no answer, nothing to measure.

@@ -6,10 +6,10 @@ styles.xml), a comment on it (the sheet's comments part, and the legacy VML draw
 LibreOffice draw comment boxes from), and a new first sheet, Findings. Only the parts those touch are
 parsed and written again (`files.xlsx_package`); every other part (the officer's answers, dropdowns,
 protection, Excel tables, macros, document properties) is copied as it was, byte for byte, but for a
-document language: properties that declare none are given the review's (`formats.LANGUAGE`), which a
-screen reader reads the copy in; one the officer's declare is kept.
+document language: properties that declare none are given the review's (`formats.LANGUAGE`); one the
+officer's declare is kept.
 
-`mark_package` does it in three steps, each owned by its module:
+`mark_package` does it in four steps:
 1. a copy coming back from an earlier round loses that round's marks (`feedback_earlier_round`);
 2. each marked cell gets its fill and its comment, an officer's own comment on the cell kept after
    ours (`feedback_comments`);
