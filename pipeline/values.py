@@ -26,10 +26,14 @@ class _Invalid:
 INVALID: Final = _Invalid()
 
 _SPACES = re.compile(r"[\s\u00a0\u2007\u202f\ufeff]+")
-#: Control characters, and the invisible ones a paste can bring (zero-width spaces and joiners).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\u2060]")
-#: A line break as Excel (Alt+Enter), Windows or an old Mac writes one.
-_LINE_BREAK = re.compile(r"\r\n?|\n")
+#: Control characters, and the invisible ones a paste can bring (zero-width spaces and joiners). Not the
+#: vertical tab and the form feed: text pasted from Word brings them as line and page breaks, so they
+#: part words as any line break does (a space, `_SPACES`; or a line, `_LINE_BREAK`).
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\u200b-\u200d\u2060]")
+#: A line break as Excel (Alt+Enter), Windows or an old Mac writes one, or as text pasted from Word
+#: (Shift+Enter's vertical tab, a page break's form feed) or a web page (the Unicode line and
+#: paragraph separators, and NEL) brings one.
+_LINE_BREAK = re.compile(r"\r\n?|[\n\x0b\x0c\x85\u2028\u2029]")
 #: An address after the person's name, in angle brackets, as mail programs write it.
 _NAMED_ADDRESS = re.compile(r"^[^<>@]*<([^<>]+)>$")
 #: An address: name@domain.tld, the name and the domain each words joined by single dots.
@@ -89,20 +93,21 @@ def clean(value: Value, lines: bool = False) -> Value:
 def clean_text(value: str, lines: bool = False) -> str:
     """Text cleaned as `clean` does it, '' for blank. With `lines`, text an officer wrote over lines
     (Alt+Enter: '1. Terms agreed', '2. Minutes published') keeps them: each line cleaned so, blank lines
-    dropped, '\r\n' and '\r' read as '\n'. Without, the line breaks are spaces, as every comparison
-    reads the text (`folded`), and a name or a label shows it."""
+    dropped, every kind of line break (`_LINE_BREAK`: CR LF, CR, a pasted vertical tab...) read as
+    one. Without, the line breaks are spaces, as every comparison reads the text (`folded`), and a name
+    or a label shows it."""
     if value.isprintable() and "  " not in value:
         # No control character, and no space but single ASCII ones (every other space is not
         # printable): only the ends can need trimming. Most cells are like this.
         return value.strip()
-    if lines and ("\n" in value or "\r" in value):
+    if lines and _LINE_BREAK.search(value):
         return "\n".join(line for line in map(clean_text, _LINE_BREAK.split(value)) if line)
     return _SPACES.sub(" ", _CONTROL.sub("", value)).strip()
 
 
 def one_line(text: str) -> str:
-    """Text cleaned with its lines kept (`clean_text`), as one line: each line break a space, as a
-    quote in a table of findings gives it."""
+    """Text cleaned with its lines kept (`clean_text`), as one line: each line break a space, as a table
+    of one line to a row gives it (a finding's quote, answers.csv)."""
     return text.replace("\n", " ") if "\n" in text else text
 
 

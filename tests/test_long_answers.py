@@ -1,9 +1,10 @@
 """Long answers written over lines (Alt+Enter in Excel) keep their lines where people read them.
 
 An officer's Evidence '1. Terms of reference agreed' / '2. Minutes published' / '3. Annual report' was
-run together into one line in the pack, register.xlsx and answers.csv. It now keeps its lines there (blank
-lines dropped, spaces within a line folded, '\\r\\n' and '\\r' read as '\\n'), while every check reads it as
-before: the folded text, so 'No action' over two lines is still no action.
+run together into one line in the pack and register.xlsx. It now keeps its lines there (blank lines
+dropped, spaces within a line folded, every kind of line break read as one), while every check reads it as
+before: the folded text, so 'No action' over two lines is still no action; answers.csv, for Excel's and
+Power BI's text import, keeps one line to an answer.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ def year(tmp_path_factory):
         checklist={
             "1a": {"Evidence": EVIDENCE},
             "1c": {"Evidence": "Minutes\u200b of\tthe board\n\u200b\n\u200bAnnual report"},
+            # Pasted from Word: Shift+Enter's vertical tab, which Excel saves escaped, as here.
+            "1d": {"Evidence": "Terms agreed_x000B_Minutes published"},
         },
         # I14's action is overdue, so the exceptions list it too; I13's 'No action' / 'needed' says nothing.
         improvement={
@@ -65,20 +68,25 @@ def year(tmp_path_factory):
     return out
 
 
-def test_answers_csv_keeps_an_answers_lines_in_its_field(year):
+def test_answers_csv_gives_each_answer_on_one_line(year):
+    """One line of the file to each answer, a long answer's lines joined by spaces: Excel's From Text/CSV
+    and Power BI end a row at every line break, even inside a quoted field, unless told otherwise."""
+    text = (year / "answers.csv").read_text(encoding="utf-8")
     with (year / "answers.csv").open(encoding="utf-8", newline="") as handle:
-        cells = {(row["sheet"], row["cell"]): row["value"] for row in csv.DictReader(handle)}
-    assert cells["Checklist", "E2"] == lines("1. Terms of reference agreed", "2. Minutes published", "3. Annual report")
+        rows = list(csv.DictReader(handle))
+    assert len(text.splitlines()) == len(rows) + 1  # the header, then a line to each answer
+    cells = {(row["sheet"], row["cell"]): row["value"] for row in rows}
+    assert cells["Checklist", "E2"] == "1. Terms of reference agreed 2. Minutes published 3. Annual report"
     assert cells["Checklist", "E3"] == ONE_LINE
-    assert cells["Checklist", "E4"] == lines("Minutes of the board", "Annual report")  # invisible characters gone
-    assert cells["Improvement", "D15"] == lines(
-        "Review the governance arrangements", "Agree new terms of reference", "Report to Cabinet"
+    assert cells["Checklist", "E4"] == "Minutes of the board Annual report"  # invisible characters gone
+    assert cells["Checklist", "E5"] == "Terms agreed Minutes published"  # a pasted line break parts words
+    assert (
+        cells["Improvement", "D15"]
+        == "Review the governance arrangements Agree new terms of reference Report to Cabinet"
     )
-    assert cells["Risks", "E2"] == lines("Quarterly performance review", "Escalation to the board")
-    assert cells["Objectives", "D3"] == lines("Joint patrols", "A shared plan against anti-social behaviour")
-    assert cells["Register", "B4"] == lines(
-        "Reduce crime across the district.", "Join up services.", "Share data between partners."
-    )
+    assert cells["Risks", "E2"] == "Quarterly performance review Escalation to the board"
+    assert cells["Objectives", "D3"] == "Joint patrols A shared plan against anti-social behaviour"
+    assert cells["Register", "B4"] == "Reduce crime across the district. Join up services. Share data between partners."
     # Short answers are read as before: a name, an owner.
     assert cells["Improvement", "E15"] == "Sam Patel"
 
@@ -106,7 +114,14 @@ def test_register_xlsx_cells_keep_the_lines_in_wrapped_cells(year):
             found = [row for row in book[sheet].iter_rows(min_row=2) if row[1].value == "O2"][0][4]
         else:
             found = cell(sheet, header)
-        assert (found.value, found.alignment.wrap_text) == (text, True), (sheet, header)
+        # Wrapped, from the top, in a row as tall as its lines: LibreOffice opens a row at the height
+        # the file gives it, and showed the last line of a cell over the row above.
+        height = book[sheet].row_dimensions[found.row].height
+        assert (found.value, found.alignment.wrap_text, found.alignment.vertical) == (text, True, "top"), (
+            sheet,
+            header,
+        )
+        assert height >= 15 * (text.count("\n") + 1), (sheet, header)  # more where a line wraps
     assert cell("Register", "Partnership name").alignment.wrap_text is not True  # one line: as before
 
 

@@ -112,7 +112,9 @@ def test_invalid_is_distinct_from_blank_and_from_any_value():
 
 
 _ANY_SPACE = "[\\s\u00a0\u2007\u202f\ufeff]+"
-_CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+#: Not the vertical tab and the form feed: pasted from Word they are line and page breaks, which part
+#: words as spaces (fold with the other spaces), where removing them ran 'agreed' and 'Minutes' together.
+_CONTROL = "[\x00-\x08\x0e-\x1f\x7f]"
 
 
 @settings(max_examples=1000)  # cheap: no workbook is read

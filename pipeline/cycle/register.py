@@ -272,6 +272,10 @@ def _typed(spec: Field, raw: Value) -> Value:
 def _table(book, sheet_name: str, name: str, headers: Sequence[str], rows: list[list[Value]]) -> None:
     """One sheet: the rows under their header row, an Excel table; its header and first column stay in view."""
     sheet = book.table_sheet(sheet_name, name, headers, len(rows), frozen_columns=1)
+    for index, header in enumerate(headers):  # a long answer's column is given room to be read
+        book.set_width(
+            sheet, index, _LONGEST_WIDTH if header in _LONG_ANSWERS else max(12, min(_LONGEST_WIDTH, len(header) + 4))
+        )
     formats = [_number_format(header) for header in headers]
     for number, row in enumerate(rows, start=1):
         for column, value in enumerate(row):
@@ -282,8 +286,17 @@ def _table(book, sheet_name: str, name: str, headers: Sequence[str], rows: list[
                 book.write(sheet, number, column, value, num_format=shown)
             else:
                 book.write(sheet, number, column, value)  # text as typed, never a formula
-    for index, header in enumerate(headers):
-        sheet.set_column(index, index, max(12, min(40, len(header) + 4)))
+
+
+#: The widest column, in characters: a long answer's (a purpose, an action), wrapped within it.
+_LONGEST_WIDTH = 40
+#: The headers of the answers officers may write over lines (a register field's label, a sheet's column).
+_LONG_ANSWERS = frozenset(
+    (
+        *(field.label for field in catalogue.REGISTER_FIELDS if field.long_answer),
+        *(header for layout in catalogue.ANSWER_LAYOUTS for header in layout.long_answers),
+    )
+)
 
 
 def _number_format(header: str) -> str:

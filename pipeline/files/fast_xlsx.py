@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 import re
 import zipfile
 from contextlib import contextmanager
@@ -95,6 +96,8 @@ class Sheets:
     def __init__(self, book) -> None:
         self.book = book
         self._formats: dict[tuple, Any] = {}
+        self._lines: dict[tuple[str, int], int] = {}  # (sheet, row): the most lines a cell of it holds
+        self._widths: dict[tuple[str, int], float] = {}  # (sheet, column): its width, in characters
 
     def add(self, name: str):
         return self.book.add_worksheet(name)
@@ -126,6 +129,12 @@ class Sheets:
         sheet.repeat_rows(0)
         return sheet
 
+    def set_width(self, sheet, column: int, width: float) -> None:
+        """Give `column` (0-based) of `sheet` a width of `width` characters, before its cells are written:
+        a cell holding lines of text is given a row as tall as they run to at that width."""
+        sheet.set_column(column, column, width)
+        self._widths[sheet.name, column] = width
+
     def format(self, **properties: Any):
         """The format with these properties (None when there are none), made once per workbook."""
         if not properties:
@@ -143,8 +152,10 @@ class Sheets:
             text = _legal(value)
             if text.startswith(FORMULA_STARTS):
                 properties = {**properties, "quote_prefix": True}
-            if "\n" in text:  # an answer written over lines: Excel shows them only in a wrapped cell
-                properties = {**properties, "text_wrap": True}
+            if "\n" in text:
+                properties = {**properties, **_OVER_LINES}
+                width = self._widths.get((sheet.name, column), _DEFAULT_WIDTH)
+                self._fit_lines(sheet, row, sum(max(1, math.ceil(len(line) / width)) for line in text.split("\n")))
             sheet.write_string(row, column, text, self.format(**properties) if properties else None)
         elif isinstance(value, bool):
             sheet.write_boolean(row, column, value, self.format(**properties))
@@ -157,6 +168,15 @@ class Sheets:
                 sheet.write_blank(row, column, None, self.format(**properties))
         else:
             self.write(sheet, row, column, str(value), **properties)
+
+    def _fit_lines(self, sheet, row: int, lines: int) -> None:
+        """Make `row` tall enough for `lines` lines of text (each of the cell's lines, wrapped at its
+        column's width, by its count of characters): LibreOffice keeps a row at one line's height when it
+        opens the file, showing a wrapped cell's last line over the row above."""
+        key = (sheet.name, row)
+        if lines > self._lines.get(key, 1):
+            self._lines[key] = lines
+            sheet.set_row(row, lines * _LINE_HEIGHT)
 
     def write_row(self, sheet, row: int, values: Sequence[object], **properties: Any) -> None:
         for column, value in enumerate(values):
@@ -185,6 +205,14 @@ class Sheets:
                     write_string(row, column, text, quoted[column])
                 else:
                     write_string(row, column, text, plain.get(column))
+
+
+#: An answer written over lines: Excel shows them only in a wrapped cell, and from its first line down.
+_OVER_LINES = {"text_wrap": True, "valign": "top"}
+#: A line's height in points at the workbook's default font (Calibri 11, as Excel's own default row).
+_LINE_HEIGHT = 15
+#: A column's width, in characters, when it is not given one (Excel's own default).
+_DEFAULT_WIDTH = 8.43
 
 
 def _legal(text: str) -> str:

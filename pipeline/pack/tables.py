@@ -140,14 +140,19 @@ def answers_frame(workbooks: Iterable[Workbook]) -> "pandas.DataFrame":
 
 
 def answers_csv(frame: "pandas.DataFrame") -> bytes:
-    """The answers table as CSV bytes: UTF-8, '\\n' line ends, formula-like text neutralised as in the
-    validation report (a number is never a formula: -2500 stays -2500); the same batch gives the same bytes."""
+    """The answers table as CSV bytes: UTF-8, '\\n' line ends, one line to an answer (a long answer's lines
+    joined by spaces: Excel's and Power BI's text import, Power Query, end a row at every line break,
+    even inside quotes, unless told otherwise), formula-like text neutralised as in the validation report
+    (a number is never a formula: -2500 stays -2500); the same batch gives the same bytes."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(frame.columns)
     # Column by column: only the columns that can hold what an officer typed need neutralising.
     columns = [
-        [display_value(value) if values.is_number(value) else neutralise(str(value)) for value in frame[name].tolist()]
+        [
+            display_value(value) if values.is_number(value) else neutralise(values.one_line(str(value)))
+            for value in frame[name].tolist()
+        ]
         if name in _TYPED
         else frame[name].tolist()
         for name in frame.columns
