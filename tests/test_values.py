@@ -115,16 +115,17 @@ _ANY_SPACE = "[\\s\u00a0\u2007\u202f\ufeff]+"
 #: Not the vertical tab and the form feed: pasted from Word they are line and page breaks, which part
 #: words as spaces (fold with the other spaces), where removing them ran 'agreed' and 'Minutes' together.
 _CONTROL = "[\x00-\x08\x0e-\x1f\x7f]"
+#: What officers type and paste, the awkward characters often: spaces of every kind, line breaks of
+#: every kind (Word's vertical tab and form feed, the Unicode separators), controls, invisible ones.
+TYPED = st.text(
+    alphabet=st.sampled_from("ab  \t\n\r\x00\x07\x0b\x0c\x7f\x85\xa0\u2007\u2028\u2029\u202f\u3000\ufeff\u200b")
+    | st.characters(),
+    max_size=12,
+)
 
 
 @settings(max_examples=1000)  # cheap: no workbook is read
-@given(
-    st.text(
-        alphabet=st.sampled_from("ab  \t\n\r\x00\x07\x7f\x85\xa0\u2007\u2028\u202f\u3000\ufeff\u200b")
-        | st.characters(),
-        max_size=12,
-    )
-)
+@given(TYPED)
 @example("a  b")
 @example(" a\u00a0 b\t")
 @example("a\x07b")
@@ -154,13 +155,7 @@ def test_a_long_answer_keeps_its_lines_and_each_is_cleaned(typed, read):
 
 
 @settings(max_examples=1000)  # cheap: no workbook is read
-@given(
-    st.text(
-        alphabet=st.sampled_from("ab  \t\n\r\x00\x07\x7f\x85\xa0\u2007\u2028\u202f\u3000\ufeff\u200b")
-        | st.characters(),
-        max_size=12,
-    )
-)
+@given(TYPED)
 @example("a\r\n\r\nb")
 def test_a_long_answer_on_one_line_is_the_text_every_check_reads(typed):
     """Checks, keys and comparisons read text as `clean_text` gives it; a long answer's lines, as one line,
