@@ -10,6 +10,7 @@ checks them.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from dataclasses import dataclass
 from enum import Enum
@@ -364,6 +365,17 @@ class Field(_Item):
     def guidance_shown(self) -> str:
         """The field's guidance as the Register's Guidance column gives it."""
         return ("Required. " if self.required else "Optional. ") + self.guidance
+
+    def read(self, raw: object) -> dt.date | float | None:
+        """The date or figure the review reads in an answer to this field, None when it reads none (a
+        field of text, or an answer that cannot be read): a date field's date ('31/03/2027' typed as text
+        is 2027-03-31, as in the scores), a figure field's amount ('£76,000' is 76000, '12,500' 12500; a
+        negative one is not read, `values.amount`)."""
+        if self.kind is Kind.DATE and isinstance(day := values.date(raw), dt.date):
+            return day
+        if self.kind is Kind.NUMBER and isinstance(amount := values.amount(raw), float):
+            return amount
+        return None
 
     def quoted(self, text: str) -> str:
         """An answer as the pack and the year's figures name the partnership by it: whole, or cut

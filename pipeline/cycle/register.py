@@ -258,15 +258,12 @@ def _typed(spec: Field, raw: Value) -> Value:
     """A register value as the spreadsheet should hold it: typed when it reads, a list's answer in the
     list's spelling ('leading' is 'Leading', so a filter finds one answer), else the officer's text (a
     long answer over its lines)."""
-    kind = spec.kind
-    if kind is Kind.CHOICE and isinstance(answer := values.choice(raw, spec.choices), str):
+    if spec.kind is Kind.CHOICE and isinstance(answer := values.choice(raw, spec.choices), str):
         return answer
-    if kind is Kind.DATE and isinstance(day := values.date(raw), dt.date):
-        return day
-    # As the review reads it: a negative figure is not one, and stays as typed.
-    if kind is Kind.NUMBER and isinstance(number := values.amount(raw), float):
-        return int(number) if number.is_integer() else number
-    return values.text(raw, spec.long_answer) or None
+    read = spec.read(raw)  # as the review reads it: a negative figure is not one, and stays as typed
+    if isinstance(read, float):
+        return int(read) if read.is_integer() else read
+    return (read if read is not None else values.text(raw, spec.long_answer)) or None
 
 
 def _table(book, sheet_name: str, name: str, headers: Sequence[str], rows: list[list[Value]]) -> None:

@@ -144,8 +144,9 @@ def render_charts(
             fig = plt.figure(figsize=sizes.get(name, (8, 4)))
             try:
                 draw(fig)
-                svg = _unique_ids(_svg(fig, chart_title(name)), name)
-                charts[name] = described(svg, name, chart_title(name), figures[name].summary)
+                title = chart_title(name)
+                svg = _unique_ids(_svg(fig, title), name)
+                charts[name] = described(svg, name, title, figures[name].summary)
             finally:
                 plt.close(fig)
     return charts
@@ -354,9 +355,8 @@ def _risk_movements(fig, ax, zoom, comparison: Any, config: Config) -> None:
     _plain_cells(zoom)
     _rating_axes(zoom, limits)
     zoom.set_title(
-        f"Where each of the strategy's {strategy_risk_words()['count']} risks moved since {since}\n(average "
-        "likelihood and "
-        "impact of the partnerships that rated it)",
+        f"Where each of the strategy's {strategy_risk_words()['count']} risks moved since {since}\n"
+        "(average likelihood and impact of the partnerships that rated it)",
         fontsize=10,
         fontweight="normal",
     )

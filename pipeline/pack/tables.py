@@ -7,7 +7,7 @@ Two tables hold the batch (`pandas` is imported here only, inside the functions,
   sheet and cell, the Partnership ID, the row's Ref (a question, area, risk or objective; blank on
   the Register, whose rows are named by their field), the field (the column's header, or the
   Register's field label) and the value: a date or a figure the review reads as that date or number
-  (`as_read`), anything else as typed, blank as "". It is written as `answers.csv` beside the pack for
+  (`catalogue.Field.read`), anything else as typed, blank as "". It is written as `answers.csv` beside the pack for
   analysts and dashboards.
 - `partnerships_frame`: one row per workbook with its scores, rating, tier, resources and objectives.
 
@@ -26,7 +26,7 @@ import io
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
 
 from pipeline import catalogue, values
-from pipeline.catalogue import COMPLETE, Kind
+from pipeline.catalogue import COMPLETE
 from pipeline.check.score import ACTION_KEYS, RAG_ORDER, PartnershipScore
 from pipeline.check.validation_report import neutralise
 from pipeline.config import Config
@@ -54,7 +54,7 @@ def answer_rows(workbook: Workbook) -> Iterator[tuple[object, ...]]:
 
     register = sorted(workbook.register.values(), key=lambda entry: entry.row)
     yield from (
-        row(catalogue.REGISTER.name, entry.cell(), "", entry.field.label, as_read(entry.field.kind, entry.value))
+        row(catalogue.REGISTER.name, entry.cell(), "", entry.field.label, _as_read(entry.field, entry.value))
         for entry in register
     )
     for objective in workbook.objectives:
@@ -94,15 +94,10 @@ def answer_rows(workbook: Workbook) -> Iterator[tuple[object, ...]]:
             yield row(catalogue.RISKS_SHEET.name, risk.cell(header), risk.ref, header, value)
 
 
-def as_read(kind: Kind, value: object) -> object:
-    """A Register answer as the review reads it, when it reads it: a date ('31/03/2027' typed as text is
-    2027-03-31 here as in the scores) or a figure ('£76,000' is 76000, '12,500' 12500; a negative one is
-    not read, `values.amount`); anything else, or what cannot be read, as typed."""
-    if kind is Kind.DATE:
-        return _as_date(value)
-    if kind is Kind.NUMBER and isinstance(read := values.amount(value), float):
-        return read
-    return value
+def _as_read(field: catalogue.Field, value: object) -> object:
+    """A Register answer as the review reads it, when it reads it (`catalogue.Field.read`), else as typed."""
+    read = field.read(value)
+    return value if read is None else read
 
 
 def _as_date(value: object) -> object:
